@@ -1,0 +1,45 @@
+# wbcs — one-command set-up, demo and tests. Everything installs into .venv.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+OUT ?= out/demo
+PYTEST_ARGS ?=
+
+.PHONY: help install demo test test-fast lab lint benchmarks models clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+# torch first and pinned: it is the CPU build on this machine's disk; letting
+# transformers pull torch would fetch a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[all]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install wbcs with every extra
+
+demo: $(STAMP)  ## run the whole pipeline on the default data; prints where the outputs are
+	$(BIN)/python -m wbcs.demo --out $(OUT)
+
+test: $(STAMP)  ## the whole test suite, notebooks included (what CI runs)
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+test-fast: $(STAMP)  ## the suite without slow tests and notebooks
+	$(BIN)/python -m pytest -n 2 -m "not slow and not notebook" $(PYTEST_ARGS)
+
+lab: $(STAMP)  ## open JupyterLab on notebooks/
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+lint: $(STAMP)  ## ruff
+	$(BIN)/ruff check wbcs tests benchmarks
+
+benchmarks: $(STAMP)  ## run the benchmarks and print their tables (see BENCHMARKS.md)
+	$(BIN)/python -m benchmarks.run
+
+clean:  ## remove the environment and generated outputs
+	rm -rf $(VENV) out .pytest_cache .hypothesis

@@ -1,0 +1,5 @@
+import sys
+
+from wbcs.cli import main
+
+sys.exit(main())

@@ -1,0 +1,63 @@
+"""The ``wbcs`` command line: one subcommand per step of the workbench.
+
+Each area lives in its own module under ``wbcs.cli`` with a ``register(subparsers)``
+function; heavy imports happen inside the command functions so ``wbcs --help`` is quick.
+A user's bad input raises ``wbcs.errors.InputError``: it is printed as one line and
+the command exits with code 2 (argparse's own usage errors exit 2 as well).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from wbcs import __version__
+from wbcs.errors import InputError
+
+# Modules of wbcs.cli that add subcommands, in the order --help lists them.
+AREAS = ["ingest", "datasets", "classify", "simulate", "analytics"]
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the examples in each command's epilog as written."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wbcs",
+        description="Workbench for telecom operators' Weibo customer service.",
+        epilog="Run 'wbcs COMMAND --help' for a command's options and an example.",
+        formatter_class=HelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"wbcs {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for area in AREAS:
+        try:
+            module = importlib.import_module(f"wbcs.cli.{area}")
+        except ModuleNotFoundError as e:
+            if e.name == f"wbcs.cli.{area}":  # area not built yet
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except InputError as e:
+        print(f"wbcs {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"wbcs {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

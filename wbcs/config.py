@@ -1,0 +1,44 @@
+"""Paths and settings, in one place (Cookiecutter Data Science habit).
+
+- ``ROOT``: the project folder (the parent of the ``wbcs`` package).
+- ``DATA_DIR``: project data files (taxonomy, policies, labels); ``data/raw`` holds
+  downloads and is never committed.
+- ``MODELS_DIR``: the model registry (``models/NAME/VERSION``).
+- ``data_mirror()``: where the public datasets are read from: ``$WBCS_DATA_MIRROR``,
+  else ``../shared/datasets`` beside the project when it exists.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+RAW_DIR = DATA_DIR / "raw"
+MODELS_DIR = ROOT / "models"
+TIMEZONE = "Asia/Shanghai"
+
+MIRROR_ENV = "WBCS_DATA_MIRROR"
+
+
+def data_mirror() -> Path | None:
+    """The folder holding the public datasets, or None when none is reachable."""
+    env = os.environ.get(MIRROR_ENV)
+    if env:
+        return Path(env).expanduser()
+    default = ROOT.parent / "shared" / "datasets"
+    return default if default.is_dir() else None
+
+
+def data_file(name: str) -> Path:
+    """A file of the project's own data folder (taxonomy.yaml, policy.yaml, ...)."""
+    return DATA_DIR / name
+
+
+SMOKE_ENV = "WBCS_SMOKE"
+
+
+def smoke() -> bool:
+    """True when notebooks and the demo should run on a small sample (CI's smoke mode)."""
+    return os.environ.get(SMOKE_ENV, "").strip().lower() not in ("", "0", "false", "no")

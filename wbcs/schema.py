@@ -1,0 +1,253 @@
+"""The posts table every part of wbcs uses, and the label taxonomy.
+
+A posts table is a pandas DataFrame with the columns of ``COLUMNS``. Only
+``REQUIRED`` columns must be present; optional ones may be missing or null. Extra
+columns are kept as they are. ``validate_posts`` coerces the dtypes and raises
+``InputError`` naming the column (and row) that is wrong.
+
+The taxonomy (sentiment, intent, topic, negative subtype, identifiable) lives in
+``data/taxonomy.yaml``; ``load_taxonomy`` reads and validates it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from wbcs.config import TIMEZONE, data_file
+from wbcs.errors import InputError
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    dtype: str  # "string", "datetime", "Int64", "boolean"
+    required: bool
+    description: str
+
+
+COLUMNS: dict[str, Column] = {
+    c.name: c
+    for c in [
+        Column("post_id", "string", True, "unique id of the post (Weibo mid or the source's id)"),
+        Column("platform", "string", False, "sina_weibo, tencent_weibo, forum, ..."),
+        Column("created_at", "datetime", True, "when the post was published (Asia/Shanghai)"),
+        Column("author_id", "string", False, "id of the author"),
+        Column("author_followers", "Int64", False, "followers of the author"),
+        Column("text", "string", True, "the post's text"),
+        Column("reposts", "Int64", False, "reposts (转发)"),
+        Column("comments", "Int64", False, "comments (评论)"),
+        Column("likes", "Int64", False, "likes (点赞)"),
+        Column("province", "string", False, "author's province"),
+        Column("operator", "string", False, "operator the post is about (China Mobile, ...)"),
+        Column("reply_at", "datetime", False, "first public reply by the service account"),
+        Column("resolved_at", "datetime", False, "when the issue was resolved"),
+        Column("satisfied", "boolean", False, "customer's feedback after the reply"),
+        Column("sentiment", "string", False, "label: positive / neutral / negative"),
+        Column("intent", "string", False, "label: consultation / complaint / suggestion / praise / other"),
+        Column("topic", "string", False, "label: business topic"),
+        Column("negative_subtype", "string", False, "label: concrete_complaint / vague_negativity / abuse"),
+    ]
+}
+REQUIRED = [c.name for c in COLUMNS.values() if c.required]
+LABEL_FIELDS = ["sentiment", "intent", "topic", "negative_subtype"]
+DATETIME_COLUMNS = [c.name for c in COLUMNS.values() if c.dtype == "datetime"]
+
+
+# --------------------------------------------------------------------------- taxonomy
+
+
+@dataclass(frozen=True)
+class Label:
+    id: str
+    zh: str
+    en: str
+    definition: str
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    zh: str
+    en: str
+    definition: str
+    labels: tuple[Label, ...]
+    applies_when: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def ids(self) -> list[str]:
+        return [lab.id for lab in self.labels]
+
+    def zh_name(self, label_id: str) -> str:
+        for lab in self.labels:
+            if lab.id == label_id:
+                return lab.zh
+        raise KeyError(f"{self.name} has no label {label_id!r}; known: {', '.join(self.ids)}")
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    version: int
+    fields: dict[str, Field]
+
+    def ids(self, field: str) -> list[str]:
+        return self[field].ids
+
+    def __getitem__(self, field: str) -> Field:
+        try:
+            return self.fields[field]
+        except KeyError:
+            raise KeyError(f"unknown taxonomy field {field!r}; known: {', '.join(self.fields)}") from None
+
+
+def _req(mapping: dict, key: str, where: str):
+    if not isinstance(mapping, dict) or key not in mapping:
+        raise InputError(f"{where}: missing key {key!r}")
+    return mapping[key]
+
+
+def parse_taxonomy(raw: dict, source: str = "taxonomy") -> Taxonomy:
+    """Validate a taxonomy mapping (as read from YAML); errors name the key."""
+    fields_raw = _req(raw, "fields", source)
+    if not isinstance(fields_raw, dict) or not fields_raw:
+        raise InputError(f"{source}: 'fields' must be a non-empty mapping")
+    fields = {}
+    for name, f in fields_raw.items():
+        where = f"{source}: fields.{name}"
+        labels_raw = _req(f, "labels", where)
+        if not isinstance(labels_raw, list) or not labels_raw:
+            raise InputError(f"{where}.labels must be a non-empty list")
+        labels, seen = [], set()
+        for i, lab in enumerate(labels_raw):
+            lid = str(_req(lab, "id", f"{where}.labels[{i}]"))
+            if lid in seen:
+                raise InputError(f"{where}.labels[{i}]: duplicate id {lid!r}")
+            seen.add(lid)
+            labels.append(Label(lid, str(lab.get("zh", lid)), str(lab.get("en", lid)),
+                                str(lab.get("definition", ""))))
+        when = tuple((str(k), str(v)) for k, v in (f.get("applies_when") or {}).items())
+        fields[name] = Field(name, str(f.get("zh", name)), str(f.get("en", name)),
+                             str(f.get("definition", "")), tuple(labels), when)
+    for name, fld in fields.items():
+        for k, v in fld.applies_when:
+            if k not in fields or v not in fields[k].ids:
+                raise InputError(f"{source}: fields.{name}.applies_when refers to unknown {k}={v}")
+    return Taxonomy(int(raw.get("version", 1)), fields)
+
+
+@lru_cache(maxsize=8)
+def _load_taxonomy_cached(path: str) -> Taxonomy:
+    import yaml
+
+    p = Path(path)
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{p}: taxonomy file not found") from None
+    except yaml.YAMLError as e:
+        raise InputError(f"{p}: not valid YAML ({str(e).splitlines()[0]})") from None
+    return parse_taxonomy(raw, source=str(p))
+
+
+def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
+    """The project's taxonomy (``data/taxonomy.yaml`` by default), validated."""
+    return _load_taxonomy_cached(str(path or data_file("taxonomy.yaml")))
+
+
+# --------------------------------------------------------------------------- posts table
+
+
+def empty_posts() -> pd.DataFrame:
+    """A posts table with every column and no rows."""
+    return validate_posts(pd.DataFrame({c: [] for c in COLUMNS}))
+
+
+def to_shanghai(values: pd.Series) -> pd.Series:
+    """Parse to tz-aware Asia/Shanghai datetimes; naive times are read as Beijing time."""
+    s = pd.to_datetime(values, errors="coerce", format="mixed") if values.dtype == object else values
+    if not pd.api.types.is_datetime64_any_dtype(s):
+        s = pd.to_datetime(s, errors="coerce")
+    if s.dt.tz is None:
+        return s.dt.tz_localize(TIMEZONE, ambiguous="NaT", nonexistent="NaT")
+    return s.dt.tz_convert(TIMEZONE)
+
+
+def _coerce(df: pd.DataFrame, col: Column, source: str) -> pd.Series:
+    s = df[col.name]
+    if col.dtype == "string":
+        return s.astype("string")
+    if col.dtype == "datetime":
+        out = to_shanghai(s)
+        bad = out.isna() & s.notna()
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            raise InputError(f"{source}: row {i}, column {col.name!r}: cannot read {s.iloc[i]!r} as a time")
+        return out
+    if col.dtype == "Int64":
+        num = pd.to_numeric(s, errors="coerce")
+        bad = num.isna() & s.notna()
+        frac = num.notna() & (num % 1 != 0)
+        if bad.any() or frac.any():
+            i = int((bad | frac).to_numpy().nonzero()[0][0])
+            raise InputError(f"{source}: row {i}, column {col.name!r}: {s.iloc[i]!r} is not a whole number")
+        return num.astype("Int64")
+    if col.dtype == "boolean":
+        mapping = {True: True, False: False, 1: True, 0: False, "true": True, "false": False,
+                   "1": True, "0": False, "yes": True, "no": False, "是": True, "否": False,
+                   "满意": True, "不满意": False}
+        def conv(v):
+            if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
+                return pd.NA
+            key = v.strip().lower() if isinstance(v, str) else v
+            if key not in mapping:
+                raise KeyError(v)
+            return mapping[key]
+        out = []
+        for i, v in enumerate(s.tolist()):
+            try:
+                out.append(conv(v))
+            except (KeyError, TypeError):
+                raise InputError(f"{source}: row {i}, column {col.name!r}: {v!r} is not true/false") from None
+        return pd.Series(out, index=s.index, dtype="boolean")
+    raise AssertionError(col.dtype)
+
+
+def validate_posts(df: pd.DataFrame, *, source: str = "posts", taxonomy: Taxonomy | None = None,
+                   check_labels: bool = True) -> pd.DataFrame:
+    """Check and coerce a posts table; returns a new DataFrame.
+
+    Raises ``InputError`` naming the source and column (and row) when a required
+    column is missing, a value cannot be coerced, ``post_id`` repeats, or a label is
+    not in the taxonomy.
+    """
+    missing = [c for c in REQUIRED if c not in df.columns]
+    if missing:
+        raise InputError(f"{source}: missing required column {missing[0]!r} "
+                         f"(required: {', '.join(REQUIRED)})")
+    out = df.copy()
+    for name, col in COLUMNS.items():
+        if name in out.columns:
+            out[name] = _coerce(out, col, source)
+    dup = out["post_id"].duplicated(keep="first")
+    if dup.any():
+        i = int(dup.to_numpy().nonzero()[0][0])
+        raise InputError(f"{source}: row {i}, column 'post_id': duplicate id {out['post_id'].iloc[i]!r}")
+    nulls = out["post_id"].isna() | out["created_at"].isna() | out["text"].isna()
+    if nulls.any():
+        i = int(nulls.to_numpy().nonzero()[0][0])
+        col = next(c for c in ("post_id", "created_at", "text") if pd.isna(out[c].iloc[i]))
+        raise InputError(f"{source}: row {i}, column {col!r} is empty")
+    if check_labels:
+        tax = taxonomy or load_taxonomy()
+        for field in LABEL_FIELDS:
+            if field in out.columns and field in tax.fields:
+                known = set(tax.ids(field))
+                bad = out[field].notna() & ~out[field].isin(known)
+                if bad.any():
+                    i = int(bad.to_numpy().nonzero()[0][0])
+                    raise InputError(f"{source}: row {i}, column {field!r}: unknown label "
+                                     f"{out[field].iloc[i]!r} (known: {', '.join(sorted(known))})")
+    return out
