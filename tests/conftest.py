@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from wbcs.config import data_mirror
-
 # Hypothesis: same examples on every run, no database written into the checkout.
 from hypothesis import settings
+
+from wbcs.config import data_mirror
 
 settings.register_profile("wbcs", derandomize=True, database=None, deadline=None)
 settings.load_profile("wbcs")

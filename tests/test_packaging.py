@@ -20,7 +20,7 @@ def _name(req: str) -> str:
 def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     py_deps = {_name(r) for r in project["dependencies"]}
-    for extra, reqs in project["optional-dependencies"].items():
+    for reqs in project["optional-dependencies"].values():
         py_deps |= {_name(r) for r in reqs if not r.startswith("wbcs[")}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     env_deps, pip_deps = set(), set()

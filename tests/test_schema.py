@@ -6,8 +6,15 @@ import pandas as pd
 import pytest
 
 from wbcs.errors import InputError
-from wbcs.schema import (COLUMNS, LABEL_FIELDS, REQUIRED, empty_posts, load_taxonomy,
-                         parse_taxonomy, validate_posts)
+from wbcs.schema import (
+    COLUMNS,
+    LABEL_FIELDS,
+    REQUIRED,
+    empty_posts,
+    load_taxonomy,
+    parse_taxonomy,
+    validate_posts,
+)
 
 
 def _posts(**over):

@@ -195,7 +195,7 @@ def _coerce(df: pd.DataFrame, col: Column, source: str) -> pd.Series:
             raise InputError(f"{source}: row {i}, column {col.name!r}: {s.iloc[i]!r} is not a whole number")
         return num.astype("Int64")
     if col.dtype == "boolean":
-        mapping = {True: True, False: False, 1: True, 0: False, "true": True, "false": False,
+        mapping = {True: True, False: False, "true": True, "false": False,
                    "1": True, "0": False, "yes": True, "no": False, "是": True, "否": False,
                    "满意": True, "不满意": False}
         def conv(v):
