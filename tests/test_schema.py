@@ -87,3 +87,10 @@ def test_validation_errors_name_row_and_column(df, message):
         validate_posts(df, source="posts.csv")
     assert str(e.value).startswith("posts.csv: ") and message in str(e.value)
     assert "\n" not in str(e.value)
+
+
+def test_text_only_corpora_can_relax_required_columns():
+    df = validate_posts(pd.DataFrame({"post_id": ["a"], "text": ["x"]}), required=("post_id", "text"))
+    assert len(df) == 1
+    with pytest.raises(InputError, match="missing required column 'created_at'"):
+        validate_posts(pd.DataFrame({"post_id": ["a"], "text": ["x"]}))

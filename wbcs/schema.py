@@ -11,6 +11,7 @@ The taxonomy (sentiment, intent, topic, negative subtype, identifiable) lives in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -216,30 +217,32 @@ def _coerce(df: pd.DataFrame, col: Column, source: str) -> pd.Series:
 
 
 def validate_posts(df: pd.DataFrame, *, source: str = "posts", taxonomy: Taxonomy | None = None,
-                   check_labels: bool = True) -> pd.DataFrame:
+                   check_labels: bool = True, required: Sequence[str] = tuple(REQUIRED)) -> pd.DataFrame:
     """Check and coerce a posts table; returns a new DataFrame.
 
     Raises ``InputError`` naming the source and column (and row) when a required
-    column is missing, a value cannot be coerced, ``post_id`` repeats, or a label is
-    not in the taxonomy.
+    column is missing or empty, a value cannot be coerced, ``post_id`` repeats, or a
+    label is not in the taxonomy. Text-only corpora (no times) pass
+    ``required=("post_id", "text")``.
     """
-    missing = [c for c in REQUIRED if c not in df.columns]
+    missing = [c for c in required if c not in df.columns]
     if missing:
         raise InputError(f"{source}: missing required column {missing[0]!r} "
-                         f"(required: {', '.join(REQUIRED)})")
+                         f"(required: {', '.join(required)})")
     out = df.copy()
     for name, col in COLUMNS.items():
         if name in out.columns:
             out[name] = _coerce(out, col, source)
-    dup = out["post_id"].duplicated(keep="first")
-    if dup.any():
-        i = int(dup.to_numpy().nonzero()[0][0])
-        raise InputError(f"{source}: row {i}, column 'post_id': duplicate id {out['post_id'].iloc[i]!r}")
-    nulls = out["post_id"].isna() | out["created_at"].isna() | out["text"].isna()
-    if nulls.any():
-        i = int(nulls.to_numpy().nonzero()[0][0])
-        col = next(c for c in ("post_id", "created_at", "text") if pd.isna(out[c].iloc[i]))
-        raise InputError(f"{source}: row {i}, column {col!r} is empty")
+    if "post_id" in out.columns:
+        dup = out["post_id"].duplicated(keep="first") & out["post_id"].notna()
+        if dup.any():
+            i = int(dup.to_numpy().nonzero()[0][0])
+            raise InputError(f"{source}: row {i}, column 'post_id': duplicate id {out['post_id'].iloc[i]!r}")
+    for col in required:
+        empty = out[col].isna()
+        if empty.any():
+            i = int(empty.to_numpy().nonzero()[0][0])
+            raise InputError(f"{source}: row {i}, column {col!r} is empty")
     if check_labels:
         tax = taxonomy or load_taxonomy()
         for field in LABEL_FIELDS:
