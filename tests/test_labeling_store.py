@@ -1,0 +1,258 @@
+"""LabelStore: events, undo/redo, durability under kill -9, versions, export/import."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wbcs.config import ROOT
+from wbcs.errors import InputError
+from wbcs.labeling.store import SCHEMA_VERSION, LabelStore
+
+
+@pytest.fixture
+def store(tmp_path):
+    with LabelStore(tmp_path / "labels.sqlite") as s:
+        yield s
+
+
+def _labels(store, annotator=None):
+    cur = store.current(annotator)
+    return {(r.item_id, r.field, r.annotator): r.value for r in cur.itertuples()}
+
+
+def test_record_returns_increasing_ids_and_current_shows_the_latest(store):
+    a = store.record("p1", "sentiment", "neutral", "ann")
+    b = store.record("p1", "sentiment", "negative", "ann")  # relabel: the latest wins
+    c = store.record("p1", "sentiment", "positive", "other")
+    assert a < b < c
+    cur = store.current()
+    assert list(cur.columns) == ["item_id", "field", "value", "annotator", "labelled_at"]
+    assert _labels(store) == {("p1", "sentiment", "ann"): "negative",
+                              ("p1", "sentiment", "other"): "positive"}
+    assert str(cur["labelled_at"].dt.tz) == "Asia/Shanghai"
+    # An annotator's view holds only their own labels.
+    assert set(store.current("ann")["annotator"]) == {"ann"}
+
+
+def test_undo_is_an_event_and_redo_restores_across_fields(store):
+    store.record("p1", "sentiment", "negative", "ann")
+    store.record("p1", "negative_subtype", "abuse", "ann")
+    store.record("p1", "intent", "complaint", "ann")
+    store.record("p9", "intent", "praise", "someone_else")
+    assert store.undo("ann").field == "intent"
+    assert store.undo("ann").field == "negative_subtype"
+    assert _labels(store, "ann") == {("p1", "sentiment", "ann"): "negative"}
+    # redo in reverse order of the undos
+    assert store.redo("ann").field == "negative_subtype"
+    assert store.redo("ann").field == "intent"
+    assert store.redo("ann") is None
+    assert len(_labels(store, "ann")) == 3
+    # the other annotator's labels were never touched
+    assert _labels(store, "someone_else") == {("p9", "intent", "someone_else"): "praise"}
+    hist = store.history()
+    assert list(hist["action"]) == ["label"] * 4 + ["undo", "undo", "redo", "redo"]
+    assert hist["target"].iloc[4] == hist["id"].iloc[2]  # the first undo targets the intent label
+
+
+def test_undo_of_a_relabel_brings_back_the_previous_value(store):
+    store.record("p1", "topic", "data", "ann")
+    store.record("p1", "topic", "billing", "ann")
+    store.undo("ann")
+    assert _labels(store) == {("p1", "topic", "ann"): "data"}
+    store.undo("ann")
+    assert _labels(store) == {}
+    assert store.undo("ann") is None
+
+
+def test_a_new_label_clears_the_redo_stack(store):
+    store.record("p1", "topic", "data", "ann")
+    store.undo("ann")
+    store.record("p2", "topic", "roaming", "ann")
+    assert store.redo("ann") is None
+    assert _labels(store) == {("p2", "topic", "ann"): "roaming"}
+
+
+def test_skip_is_kept_in_the_history_without_a_label(store):
+    store.skip("p3", "ann")
+    assert store.skipped("ann") == {"p3"}
+    assert store.current().empty
+    assert store.history()["action"].tolist() == ["skip"]
+
+
+def test_events_cannot_be_updated_or_deleted(store, tmp_path):
+    store.record("p1", "topic", "data", "ann")
+    db = sqlite3.connect(tmp_path / "labels.sqlite")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        db.execute("UPDATE events SET value = 'billing'")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        db.execute("DELETE FROM events")
+    db.close()
+
+
+def test_wal_and_full_sync_are_on(store, tmp_path):
+    assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+def test_incompatible_version_names_the_file_and_both_versions(tmp_path):
+    path = tmp_path / "old.sqlite"
+    LabelStore(path).close()
+    db = sqlite3.connect(path)
+    db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    db.commit()
+    db.close()
+    with pytest.raises(InputError) as e:
+        LabelStore(path)
+    assert str(path) in str(e.value) and "99" in str(e.value) and f"version {SCHEMA_VERSION}" in str(e.value)
+
+
+def test_other_files_are_refused_clearly(tmp_path):
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"this is not a database at all" * 100)
+    with pytest.raises(InputError, match="not a wbcs label store"):
+        LabelStore(junk)
+    other = tmp_path / "other.sqlite"
+    db = sqlite3.connect(other)
+    db.execute("CREATE TABLE posts (id TEXT)")
+    db.commit()
+    db.close()
+    with pytest.raises(InputError, match="tables: posts"):
+        LabelStore(other)
+
+
+def test_record_refuses_empty_values(store):
+    with pytest.raises(InputError, match="value"):
+        store.record("p1", "topic", "", "ann")
+    with pytest.raises(InputError, match="annotator"):
+        store.record("p1", "topic", "data", " ")
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
+def test_export_import_round_trip_is_exact_and_reimport_adds_nothing(tmp_path, store, suffix):
+    # ids that pandas would turn into numbers, labels it would turn into booleans/NaN
+    store.record("3830401296796826", "identifiable", "no", "ann")
+    store.record("0012", "identifiable", "yes", "ann")
+    store.record("3830401296796826", "topic", "other", "b")
+    store.record("p-4", "sentiment", "neutral", "b")
+    store.undo("b")
+    out = store.export(tmp_path / f"labels{suffix}")
+    with LabelStore(tmp_path / "copy.sqlite") as copy:
+        first = copy.import_labels(out)
+        assert (first.recorded, first.unchanged, first.stale) == (3, 0, 0)
+        pd.testing.assert_frame_equal(copy.current(), store.current())
+        again = copy.import_labels(out)
+        assert (again.recorded, again.unchanged) == (0, 3)
+        assert len(copy.history()) == 3
+
+
+def test_import_keeps_newer_labels_and_records_changed_ones(tmp_path, store):
+    store.record("p1", "topic", "data", "ann")
+    old = store.export(tmp_path / "old.jsonl")
+    store.record("p1", "topic", "billing", "ann")  # newer than the export
+    summary = store.import_labels(old)
+    assert (summary.recorded, summary.unchanged, summary.stale) == (0, 0, 1)
+    assert _labels(store) == {("p1", "topic", "ann"): "billing"}
+    # a file with a later time for a different value is recorded
+    row = {"item_id": "p1", "field": "topic", "value": "roaming", "annotator": "ann",
+           "labelled_at": "2100-01-01T00:00:00+08:00"}
+    newer = tmp_path / "newer.jsonl"
+    newer.write_text(json.dumps(row) + "\n")
+    assert store.import_labels(newer).recorded == 1
+    assert _labels(store) == {("p1", "topic", "ann"): "roaming"}
+
+
+def test_a_bad_import_file_records_nothing(tmp_path, store):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("item_id,field,value,annotator,labelled_at\n"
+                   "p1,topic,data,ann,2024-01-01T00:00:00+00:00\n"
+                   "p2,topic,,ann,2024-01-01T00:00:00+00:00\n")
+    with pytest.raises(InputError, match=r"bad.csv: row 2, column 'value' is empty"):
+        store.import_labels(bad)
+    assert store.history().empty
+    missing = tmp_path / "missing.csv"
+    missing.write_text("item_id,field,value\np1,topic,data\n")
+    with pytest.raises(InputError, match="missing column 'annotator'"):
+        store.import_labels(missing)
+    naive = tmp_path / "naive.csv"
+    naive.write_text("item_id,field,value,annotator,labelled_at\np1,topic,data,ann,2024-01-01 10:00\n")
+    with pytest.raises(InputError, match="row 1, column 'labelled_at'.*no time zone"):
+        store.import_labels(naive)
+
+
+@given(st.lists(st.one_of(
+    st.tuples(st.just("label"), st.sampled_from(["p1", "p2"]), st.sampled_from(["topic", "intent"]),
+              st.sampled_from(["a", "b", "c"])),
+    st.tuples(st.just("undo")), st.tuples(st.just("redo"))), max_size=25))
+def test_store_matches_a_plain_undo_redo_stack(tmp_path_factory, actions):
+    """Invariant: current() equals a reference model, an undo stack plus a redo stack."""
+    path = tmp_path_factory.mktemp("h") / "s.sqlite"
+    done, undone = [], []  # reference model: label tuples
+    with LabelStore(path) as s:
+        for act in actions:
+            if act[0] == "label":
+                s.record(act[1], act[2], act[3], "ann")
+                done.append(act[1:])
+                undone.clear()
+            elif act[0] == "undo":
+                ev = s.undo("ann")
+                assert (ev is None) == (not done)
+                if done:
+                    undone.append(done.pop())
+            else:
+                ev = s.redo("ann")
+                assert (ev is None) == (not undone)
+                if undone:
+                    done.append(undone.pop())
+        expected = {}
+        for item, field, value in done:
+            expected[(item, field, "ann")] = value
+        assert _labels(s) == expected
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    from wbcs.labeling.store import LabelStore
+    store = LabelStore(sys.argv[1])
+    i = 0
+    while True:
+        event_id = store.record(f"item-{i}", "sentiment", "negative", "durable")
+        print(i, event_id, flush=True)
+        i += 1
+""")
+
+
+def test_every_acknowledged_label_survives_kill_9(tmp_path):
+    path = tmp_path / "labels.sqlite"
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, str(script), str(path)], stdout=subprocess.PIPE,
+                            text=True, env=env)
+    acked = []
+    try:
+        for line in proc.stdout:
+            acked.append(int(line.split()[0]))
+            if len(acked) == 300:  # mid-run: the writer is still looping
+                break
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    # Complete lines already in the pipe were acknowledged too (a cut-off last line was not).
+    acked += [int(line.split()[0]) for line in proc.stdout.read().splitlines(keepends=True)
+              if line.endswith("\n")]
+    with LabelStore(path) as s:
+        have = set(s.current()["item_id"])
+    missing = [i for i in acked if f"item-{i}" not in have]
+    assert len(acked) >= 300 and missing == []

@@ -1,0 +1,396 @@
+"""LabelStore: every labelling action as an appended event in SQLite (WAL).
+
+The ``events`` table is append-only (triggers refuse UPDATE and DELETE): a label, an
+undo, a redo and a skip are each one row, so the history is complete and auditable and
+the current labels are derived from it:
+
+- a ``label`` event is *active* while the undos that target it equal the redos that
+  target it;
+- an annotator's current label for (item, field) is their latest active label event.
+
+Durability: the connection runs in autocommit mode, so ``record`` returns only after
+SQLite has committed its transaction, and ``synchronous=FULL`` makes that commit
+fsync the WAL. NORMAL would already survive a killed process (``kill -9``: the WAL is
+in the OS cache) but can lose the last commits on power loss; a person labels about
+one post a second, so FULL's fsync per label (a few milliseconds, see
+``benchmarks/bench_labeling.py``) costs nothing they would notice.
+
+Several annotators (or kernels) may share one store: writers wait for each other
+(``busy_timeout``) and undo/redo read and write inside one ``BEGIN IMMEDIATE``
+transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from wbcs.config import TIMEZONE
+from wbcs.errors import InputError
+
+SCHEMA_VERSION = 1
+LABEL_COLUMNS = ["item_id", "field", "value", "annotator", "labelled_at"]
+HISTORY_COLUMNS = ["id", "action", "annotator", "item_id", "field", "value", "target",
+                   "labelled_at", "recorded_at", "source"]
+FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+
+_SCHEMA = [
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        action TEXT NOT NULL CHECK (action IN ('label', 'undo', 'redo', 'skip')),
+        annotator TEXT NOT NULL,
+        item_id TEXT,
+        field TEXT,
+        value TEXT,
+        target INTEGER REFERENCES events(id),
+        labelled_at TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        source TEXT)""",
+    "CREATE INDEX events_by_annotator ON events(annotator, action, id)",
+    "CREATE INDEX events_by_target ON events(target)",
+    """CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+       BEGIN SELECT RAISE(ABORT, 'label events are append-only'); END""",
+    """CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+       BEGIN SELECT RAISE(ABORT, 'label events are append-only'); END""",
+]
+
+# Label events that are active (not undone, or redone as often as undone).
+_ACTIVE = """
+WITH moves AS (
+    SELECT target, SUM(action = 'undo') AS undos, SUM(action = 'redo') AS redos
+    FROM events WHERE action IN ('undo', 'redo') GROUP BY target)
+SELECT e.* FROM events e LEFT JOIN moves m ON m.target = e.id
+WHERE e.action = 'label' AND COALESCE(m.undos, 0) = COALESCE(m.redos, 0)
+"""
+
+
+@dataclass(frozen=True)
+class Event:
+    """One label event (what ``undo``/``redo`` return)."""
+
+    id: int
+    item_id: str
+    field: str
+    value: str
+    annotator: str
+    labelled_at: pd.Timestamp
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    recorded: int  # new labels appended
+    unchanged: int  # the store already had this value
+    stale: int  # the store holds a newer, different label: kept
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _iso(value, where: str) -> str:
+    """A timestamp as the store writes it (UTC ISO 8601, microseconds)."""
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise InputError(f"{where}: cannot read {value!r} as a time") from None
+    if pd.isna(ts):
+        raise InputError(f"{where}: empty time")
+    if ts.tzinfo is None:
+        raise InputError(f"{where}: time {value!r} has no time zone; write it with an offset")
+    return ts.tz_convert("UTC").to_pydatetime().isoformat(timespec="microseconds")
+
+
+def _times(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values, format="ISO8601", utc=True).dt.tz_convert(TIMEZONE)
+
+
+def _text(value, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"{name} must be a non-empty string, got {value!r}")
+    return value
+
+
+def read_records(path: str | Path) -> list[dict]:
+    """Rows of a .jsonl/.csv/.parquet file as dicts of strings (empty cells → '').
+
+    Hand-written rather than ``pandas.read_*``: ids like 3830401296796826 and labels
+    like "no" must come back exactly as written (no type guessing), and errors must
+    name the row.
+    """
+    p = Path(path)
+    kind = FORMATS.get(p.suffix.lower())
+    if kind is None:
+        raise InputError(f"{p}: unknown format {p.suffix!r}; use one of {', '.join(FORMATS)}")
+    if not p.is_file():
+        raise InputError(f"{p}: file not found")
+    if kind == "jsonl":
+        rows = []
+        with p.open(encoding="utf-8-sig") as f:
+            for n, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise InputError(f"{p}: row {n}: not valid JSON ({e.msg})") from None
+                if not isinstance(row, dict):
+                    raise InputError(f"{p}: row {n}: expected a JSON object, got {type(row).__name__}")
+                rows.append({k: "" if v is None else str(v) for k, v in row.items()})
+        return rows
+    if kind == "csv":
+        with p.open(encoding="utf-8-sig", newline="") as f:
+            return [{k: v or "" for k, v in row.items()} for row in csv.DictReader(f)]
+    df = pd.read_parquet(p)
+    return [{k: "" if pd.isna(v) else (v.isoformat() if isinstance(v, pd.Timestamp) else str(v))
+             for k, v in row.items()} for row in df.to_dict("records")]
+
+
+def write_records(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write a table of ids and labels as .jsonl/.csv/.parquet (by the suffix)."""
+    p = Path(path)
+    kind = FORMATS.get(p.suffix.lower())
+    if kind is None:
+        raise InputError(f"{p}: unknown format {p.suffix!r}; use one of {', '.join(FORMATS)}")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "parquet":
+        df.to_parquet(p, index=False)
+        return p
+    out = df.copy()
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.DatetimeTZDtype):
+            out[col] = out[col].map(lambda t: t.isoformat())
+    if kind == "csv":
+        out.to_csv(p, index=False, encoding="utf-8")
+    else:
+        with p.open("w", encoding="utf-8") as f:
+            for row in out.to_dict("records"):
+                row = {k: (None if pd.isna(v) else v) for k, v in row.items()}
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return p
+
+
+class LabelStore:
+    """Labels as an append-only event log in one SQLite file (created when missing)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            self._db.execute("PRAGMA busy_timeout = 30000")
+            tables = {r[0] for r in self._db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if not tables:
+                self._create()
+            elif "meta" not in tables or "events" not in tables:
+                raise InputError(f"{self.path}: an SQLite file but not a wbcs label store "
+                                 f"(tables: {', '.join(sorted(tables))}); choose another --store path")
+            found = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if found is None or found[0] != str(SCHEMA_VERSION):
+                raise InputError(
+                    f"{self.path}: label store schema version {found[0] if found else 'missing'}, "
+                    f"this wbcs reads version {SCHEMA_VERSION}; export the labels with the wbcs "
+                    f"that wrote it and import them into a new store")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = FULL")
+        except sqlite3.DatabaseError as e:
+            self._db.close()
+            raise InputError(f"{self.path}: not a wbcs label store ({e})") from None
+        except InputError:
+            self._db.close()
+            raise
+
+    def _create(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            if not self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone():
+                for statement in _SCHEMA:
+                    self._db.execute(statement)
+                self._db.execute("INSERT INTO meta VALUES ('schema_version', ?), ('created_at', ?)",
+                                 (str(SCHEMA_VERSION), _now()))
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> LabelStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"LabelStore({str(self.path)!r})"
+
+    # ------------------------------------------------------------------ writing
+
+    def _insert(self, action, annotator, item_id=None, field=None, value=None, target=None,
+                labelled_at=None, source=None) -> int:
+        now = _now()
+        cur = self._db.execute(
+            "INSERT INTO events (action, annotator, item_id, field, value, target, labelled_at,"
+            " recorded_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (action, annotator, item_id, field, value, target, labelled_at or now, now, source))
+        return int(cur.lastrowid)
+
+    def record(self, item_id: str, field: str, value: str, annotator: str, *,
+               labelled_at=None, source: str | None = None) -> int:
+        """Append a label; returns its event id once the transaction is committed."""
+        when = _iso(labelled_at, "labelled_at") if labelled_at is not None else None
+        return self._insert("label", _text(annotator, "annotator"), _text(item_id, "item_id"),
+                            _text(field, "field"), _text(value, "value"), labelled_at=when,
+                            source=source)
+
+    def record_many(self, rows: Iterable[dict], *, source: str | None = None) -> list[int]:
+        """Append many labels (dicts with item_id, field, value, annotator[, labelled_at])
+        in one transaction: all are recorded or none."""
+        ids = []
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for r in rows:
+                when = r.get("labelled_at")
+                ids.append(self._insert(
+                    "label", _text(r["annotator"], "annotator"), _text(r["item_id"], "item_id"),
+                    _text(r["field"], "field"), _text(r["value"], "value"),
+                    labelled_at=_iso(when, "labelled_at") if when is not None else None,
+                    source=source))
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return ids
+
+    def skip(self, item_id: str, annotator: str, *, source: str | None = None) -> int:
+        """Note that the annotator skipped an item (kept in the history, no label)."""
+        return self._insert("skip", _text(annotator, "annotator"), _text(item_id, "item_id"),
+                            source=source)
+
+    def _event(self, row) -> Event:
+        return Event(int(row[0]), row[1], row[2], row[3], row[4],
+                     pd.Timestamp(row[5]).tz_convert(TIMEZONE))
+
+    def undo(self, annotator: str) -> Event | None:
+        """Undo the annotator's latest active label; returns it, or None if nothing is left."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            row = self._db.execute(
+                f"SELECT id, item_id, field, value, annotator, labelled_at FROM ({_ACTIVE})"
+                " WHERE annotator = ? ORDER BY id DESC LIMIT 1", (annotator,)).fetchone()
+            if row is not None:
+                self._insert("undo", annotator, row[1], row[2], row[3], target=row[0])
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return None if row is None else self._event(row)
+
+    def redo(self, annotator: str) -> Event | None:
+        """Redo the annotator's latest undo made since their last new label, if any."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            last = self._db.execute(
+                "SELECT COALESCE(MAX(id), 0) FROM events WHERE annotator = ? AND action = 'label'",
+                (annotator,)).fetchone()[0]
+            row = self._db.execute(
+                f"""SELECT e.id, e.item_id, e.field, e.value, e.annotator, e.labelled_at
+                FROM events u JOIN events e ON e.id = u.target
+                WHERE u.annotator = ? AND u.action = 'undo' AND u.id > ?
+                  AND e.id NOT IN (SELECT id FROM ({_ACTIVE}))
+                ORDER BY u.id DESC LIMIT 1""", (annotator, last)).fetchone()
+            if row is not None:
+                self._insert("redo", annotator, row[1], row[2], row[3], target=row[0])
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return None if row is None else self._event(row)
+
+    # ------------------------------------------------------------------ reading
+
+    def current(self, annotator: str | None = None) -> pd.DataFrame:
+        """Current labels: one row per (item_id, field, annotator), the latest active one."""
+        where, args = ("WHERE annotator = ?", (annotator,)) if annotator is not None else ("", ())
+        rows = self._db.execute(
+            f"""SELECT item_id, field, value, annotator, labelled_at FROM (
+                  SELECT *, ROW_NUMBER() OVER (PARTITION BY item_id, field, annotator
+                                               ORDER BY id DESC) AS rn
+                  FROM ({_ACTIVE}) {where})
+                WHERE rn = 1 ORDER BY annotator, item_id, field""", args).fetchall()
+        df = pd.DataFrame(rows, columns=LABEL_COLUMNS)
+        for col in LABEL_COLUMNS[:-1]:
+            df[col] = df[col].astype("string")
+        df["labelled_at"] = _times(df["labelled_at"])
+        return df
+
+    def history(self) -> pd.DataFrame:
+        """Every event (labels, undos, redos, skips) in the order they were appended."""
+        rows = self._db.execute(f"SELECT {', '.join(HISTORY_COLUMNS)} FROM events ORDER BY id")
+        df = pd.DataFrame(rows.fetchall(), columns=HISTORY_COLUMNS)
+        for col in ["action", "annotator", "item_id", "field", "value", "source"]:
+            df[col] = df[col].astype("string")
+        df["target"] = df["target"].astype("Int64")
+        for col in ["labelled_at", "recorded_at"]:
+            df[col] = _times(df[col])
+        return df
+
+    def annotators(self) -> list[str]:
+        return [r[0] for r in self._db.execute(
+            "SELECT DISTINCT annotator FROM events ORDER BY annotator")]
+
+    def skipped(self, annotator: str) -> set[str]:
+        """Items the annotator skipped (and has not labelled since)."""
+        return {r[0] for r in self._db.execute(
+            "SELECT item_id FROM events WHERE annotator = ? AND action = 'skip'", (annotator,))}
+
+    # ------------------------------------------------------------------ files
+
+    def export(self, path: str | Path, *, annotator: str | None = None) -> Path:
+        """Write the current labels (ids and labels only) as .jsonl, .csv or .parquet."""
+        return write_records(self.current(annotator), path)
+
+    def import_labels(self, path: str | Path, *, source: str | None = None) -> ImportSummary:
+        """Read labels exported by ``export`` (any format) back, in one transaction.
+
+        A row equal to the current label is not recorded again (re-importing a file
+        duplicates nothing); a row older than a different current label is kept out
+        (``stale``); every other row is appended with its original ``labelled_at``.
+        """
+        p = Path(path)
+        rows = read_records(p)
+        if rows:
+            missing = [c for c in LABEL_COLUMNS if c not in rows[0]]
+            if missing:
+                raise InputError(f"{p}: missing column {missing[0]!r} "
+                                 f"(a label export has {', '.join(LABEL_COLUMNS)})")
+        now = {(r.item_id, r.field, r.annotator): (r.value, r.labelled_at)
+               for r in self.current().itertuples()}
+        todo, unchanged, stale = [], 0, 0
+        for n, row in enumerate(rows, 1):
+            for col in LABEL_COLUMNS:
+                if not row[col].strip():
+                    raise InputError(f"{p}: row {n}, column {col!r} is empty")
+            when = pd.Timestamp(_iso(row["labelled_at"], f"{p}: row {n}, column 'labelled_at'"))
+            key = (row["item_id"], row["field"], row["annotator"])
+            have = now.get(key)
+            if have is not None and have[0] == row["value"]:
+                unchanged += 1
+            elif have is not None and have[1] > when:
+                stale += 1
+            else:
+                todo.append({**{c: row[c] for c in LABEL_COLUMNS[:-1]}, "labelled_at": when})
+                now[key] = (row["value"], when)
+        self.record_many(todo, source=source or f"import:{p.name}")
+        return ImportSummary(len(todo), unchanged, stale)
