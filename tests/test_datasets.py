@@ -1,0 +1,246 @@
+"""wbcs.datasets: the registry, finding/downloading files, every loader on the real mirror."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import shutil
+import threading
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import wbcs.datasets as ds
+from wbcs.config import data_file
+from wbcs.errors import InputError
+from wbcs.schema import validate_posts
+
+
+def _stc3(**kw) -> pd.DataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ds.load_stc3(**kw)
+
+
+@pytest.fixture
+def no_data(tmp_path, monkeypatch):
+    """No mirror and an empty data/raw: nothing is reachable."""
+    (tmp_path / "empty-mirror").mkdir()
+    monkeypatch.setenv("WBCS_DATA_MIRROR", str(tmp_path / "empty-mirror"))
+    monkeypatch.setenv("WBCS_RAW_DIR", str(tmp_path / "raw"))
+    monkeypatch.delenv("WBCS_DATA_URL", raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def served(tmp_path):
+    """A real HTTP server (http.server in a thread) serving tmp_path/site; yields (folder, url)."""
+    site = tmp_path / "site"
+    site.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield site, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+# --------------------------------------------------------------------------- registry
+
+
+def test_registry_checksums_match_the_mirror(mirror):
+    table = ds.list_datasets()
+    assert set(table["name"]) == {"stc3", "cocc", "smp2020", "weibo_senti"}
+    assert len(table) == 6  # smp2020 has 3 files
+    assert (table["available"] == "mirror").all(), table[["file", "available"]]
+    for row in table.itertuples():
+        assert ds.sha256(mirror / row.file) == row.sha256
+        with open(mirror / row.file, encoding="utf-8") as fh:
+            assert sum(1 for line in fh if line.strip()) == row.rows
+
+
+def test_registry_rows_agree_with_provenance(mirror):
+    prov = pd.read_csv(mirror / "PROVENANCE.tsv", sep="\t")
+    reg = ds.list_datasets().set_index("file")
+    for row in prov.itertuples():
+        # PROVENANCE's contents column starts with the row count ("3700 dialogues ...")
+        assert reg.loc[row.file, "rows"] == int(row.contents.split()[0])
+        assert reg.loc[row.file, "source"].split(" @ ")[1].split()[0] == row.commit.split()[0]
+
+
+def test_unknown_dataset_and_file_name_the_known_ones():
+    with pytest.raises(InputError, match="unknown dataset 'nope'; known: stc3, cocc"):
+        ds.dataset_path("nope")
+    with pytest.raises(InputError, match="has 3 files; pass one of"):
+        ds.dataset_path("smp2020")
+    with pytest.raises(InputError, match="has no file 'x'"):
+        ds.dataset_path("smp2020", "x")
+
+
+def test_no_mirror_says_what_to_do(no_data):
+    with pytest.raises(ds.DatasetMissing) as e:
+        ds.load_stc3()
+    msg = str(e.value)
+    assert "set WBCS_DATA_MIRROR=" in msg and "wbcs datasets fetch stc3" in msg
+    assert "\n" not in msg
+    assert (ds.list_datasets()["available"] == "missing").all()
+
+
+def test_mirror_checksum_mismatch_is_an_error(mirror, tmp_path, monkeypatch):
+    copy = tmp_path / "mirror"
+    shutil.copytree(mirror / "cocc_complaints", copy / "cocc_complaints")
+    with open(copy / "cocc_complaints" / "complaints.jsonl", "a", encoding="utf-8") as fh:
+        fh.write('{"text": "多出来的一行", "label": "网络问题"}\n')
+    monkeypatch.setenv("WBCS_DATA_MIRROR", str(copy))
+    with pytest.raises(InputError, match="does not match the registry"):
+        ds.dataset_path("cocc")
+    assert ds.list_datasets().set_index("name").loc["cocc", "available"] == "mirror (checksum mismatch)"
+
+
+# --------------------------------------------------------------------------- download
+
+
+def test_fetch_over_http_checks_the_checksum(mirror, no_data, served):
+    site, url = served
+    shutil.copytree(mirror / "cocc_complaints", site / "cocc_complaints")
+    paths = ds.fetch("cocc", url_base=url)
+    raw = no_data / "raw" / "cocc_complaints" / "complaints.jsonl"
+    assert paths == [raw]
+    assert ds.sha256(raw) == ds.registry()["cocc"]["files"][0]["sha256"]
+    # now found in data/raw (the mirror is empty) and loadable
+    assert ds.dataset_path("cocc") == raw
+    assert ds.list_datasets().set_index("name").loc["cocc", "available"] == "data/raw"
+    assert len(ds.load_cocc()) == 1947
+
+
+def test_fetch_mismatch_saves_nothing(mirror, no_data, served):
+    site, url = served
+    (site / "cocc_complaints").mkdir()
+    text = (mirror / "cocc_complaints" / "complaints.jsonl").read_text(encoding="utf-8")
+    (site / "cocc_complaints" / "complaints.jsonl").write_text(text.replace("网络问题", "网络故障", 1),
+                                                              encoding="utf-8")
+    with pytest.raises(InputError, match="does not match the registry's .*nothing was saved"):
+        ds.fetch("cocc", url_base=url)
+    folder = no_data / "raw" / "cocc_complaints"
+    assert list(folder.iterdir()) == []  # no partial file left behind
+
+
+def test_fetch_from_a_file_url_and_errors(mirror, no_data):
+    paths = ds.fetch("smp2020", url_base=mirror.as_uri())
+    assert [p.name for p in paths] == ["virus_train.jsonl", "virus_eval.jsonl", "usual_eval.jsonl"]
+    with pytest.raises(InputError, match="download failed"):
+        ds.fetch("cocc", url_base=(no_data / "nowhere").as_uri())
+    with pytest.raises(InputError, match="no download source; pass --url-base"):
+        ds.fetch("cocc")
+
+
+# --------------------------------------------------------------------------- STC-3
+
+
+def test_stc3_counts_and_schema(mirror):
+    tel = _stc3()
+    everything = _stc3(telecom_only=False, split=None)
+    assert len(tel) == 1964  # README: 1,964 with a telecom operator, no telecom id is implausible
+    assert len(everything) + len(everything.attrs["rejects"]) == 3700
+    validate_posts(tel, source="stc3")  # passes the schema as returned
+    assert tel["post_id"].is_unique and (tel["platform"] == "sina_weibo").all()
+    assert tel["reply_at"].isna().all()  # STC-3 has no reply times
+    assert tel["operator"].notna().all()
+    assert set(tel["operator"]) == {"china_telecom", "china_unicom", "china_mobile"}
+    assert tel["created_at"].dt.year.between(2012, 2016).all()
+    # first_nugget decides is_complaint: CNUG0 -> True, CNaN -> False
+    assert (tel["is_complaint"] == (tel["first_nugget"] == "CNUG0")).all()
+    assert set(tel["first_nugget"]) == {"CNUG0", "CNaN"}
+    assert tel[["quality_A", "quality_S", "quality_E"]].abs().max().max() <= 2
+    assert (tel["n_turns"] == tel["thread"].str.count(r"(?m)^(customer|helpdesk): ")).all()
+
+
+def test_stc3_one_dialogue_by_hand(mirror):
+    row = _stc3().set_index("post_id").loc["3830401296796826"]
+    # (3830401296796826 >> 22) + 515483463 = 913238834 + 515483463 = 1428722297 s
+    # = 2015-04-11 03:18:17 UTC = 11:18:17 Beijing time
+    assert row["created_at"] == pd.Timestamp("2015-04-11 11:18:17", tz="Asia/Shanghai")
+    assert row["text"].startswith("中国电信的控制箱就这样吗？")
+    assert row["operator"] == "china_telecom"
+    assert row["province"] == "山东"  # @中国电信济南客服 -> 济南 -> 山东
+    assert row["reply_text"].startswith("您好,您反映的情况我们已认真记录")
+    assert row["n_turns"] == 2 and row["is_complaint"]
+    assert row["quality_S"] == pytest.approx(-0.526)
+
+
+def test_stc3_rejects_old_format_ids_with_a_warning(mirror):
+    with pytest.warns(UserWarning, match="3 dialogue"):
+        df = ds.load_stc3(telecom_only=False, split=None)
+    rej = df.attrs["rejects"]
+    # short old-format ids decode to 1986: before Weibo existed
+    assert sorted(rej["post_id"]) == ["14503511086", "15842852100", "6219857921"]
+    assert rej["reason"].str.contains("implausible time \\(1986-").all()
+    assert not df["post_id"].isin(rej["post_id"]).any()
+
+
+def test_stc3_split_must_exist(mirror):
+    with pytest.raises(InputError, match="no split 'test'; splits in the file: train"):
+        ds.load_stc3(split="test")
+
+
+def test_province_and_operator_rules():
+    assert ds.province_of("广东客服") == "广东"
+    assert ds.province_of("辽宁大连客服") == "辽宁"
+    assert ds.province_of("襄阳客服") == "湖北"  # prefecture city -> its province
+    assert ds.province_of("呼和浩特") == "内蒙古"  # the longest name matches first
+    assert ds.province_of("吉林") == "吉林"  # the province wins over the same-named city
+    assert ds.province_of("客服") is None
+    assert ds._province(["中国联通客服"], "信号太差了 @中国联通客服 深圳·龙岗...") == "广东"
+    assert ds._province([], "宽带太慢 @厦门电信10000号客服") == "福建"
+    assert ds._province(["中国联通客服"], "没有地点") is None
+    assert ds._operator(["中国电信客服", "中国移动"], "移动的信号比中国电信好? 中国移动...") == "china_telecom"
+    assert ds._operator([], "4G网络确实超快 @赣州联通客服") == "china_unicom"
+    assert ds._operator([], "今天天气好") is None
+
+
+# --------------------------------------------------------------------------- arrival profile
+
+
+def test_committed_profile_equals_the_mirror(mirror):
+    committed = json.loads(data_file(ds.PROFILE_FILE).read_text(encoding="utf-8"))
+    counts = ds.arrival_counts()
+    assert np.array_equal(np.asarray(committed["counts"]).ravel(), counts)
+    assert committed["total"] == counts.sum() == 3697  # 3,700 minus the 3 rejects
+    assert committed["source"]["sha256"] == ds.registry()["stc3"]["files"][0]["sha256"]
+
+
+def test_profile_shape_and_rhythm(mirror):
+    week = ds.arrival_profile()
+    day = ds.arrival_profile("hour_of_day")
+    assert week.shape == (168,) and day.shape == (24,)
+    assert week.mean() == pytest.approx(1.0) and day.mean() == pytest.approx(1.0)
+    assert (week >= 0).all()
+    # README: quiet 02:00-06:00, peaks around 10:00 and 20:00-21:00
+    assert day[2:6].max() < 0.15 and day[10] > 1.5 and day[20] > 1.4
+    # the daily rhythm shows in every day of the week
+    by_day = week.reshape(7, 24)
+    assert (by_day[:, 2:6].mean(axis=1) < 0.2).all() and (by_day[:, 9:22].mean(axis=1) > 1.0).all()
+    # light smoothing: the 1-2-1 kernel keeps the total and stays close to the raw counts
+    raw = ds.arrival_counts() / ds.arrival_counts().mean()
+    assert np.corrcoef(raw, week)[0, 1] > 0.95
+
+
+def test_telecom_rhythm_agrees_with_all_dialogues(mirror):
+    tel = _stc3()["created_at"].dt.hour.value_counts().reindex(range(24), fill_value=0)
+    assert np.corrcoef(tel.to_numpy(), ds.arrival_profile("hour_of_day"))[0, 1] > 0.95
+
+
+def test_profile_falls_back_to_the_committed_counts(no_data, mirror, monkeypatch):
+    monkeypatch.setenv("WBCS_DATA_MIRROR", str(mirror))
+    fitted = ds.arrival_profile()
+    monkeypatch.setenv("WBCS_DATA_MIRROR", str(no_data / "empty-mirror"))
+    with pytest.warns(UserWarning, match="STC-3 not reachable: arrival profile from the committed counts"):
+        fallback = ds.arrival_profile()
+    assert np.allclose(fallback, fitted)
+    with pytest.raises(InputError, match="resolution 'minute'"):
+        ds.arrival_profile("minute")
