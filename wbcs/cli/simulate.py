@@ -1,0 +1,108 @@
+"""``wbcs simulate`` and ``wbcs staff``: SLA what-ifs and staffing plans from a scenario file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from wbcs.errors import InputError
+
+SIMULATE_EXAMPLE = """Example:
+  wbcs simulate --scenario data/scenarios/manager_example.yaml --replications 20 --seed 1 --json
+
+Prints the posts, SLA attainment (first response and resolution) with 95% confidence
+intervals over the replications, waits, utilisation and per-kind figures."""
+
+STAFF_EXAMPLE = """Example:
+  wbcs staff --scenario data/scenarios/manager_example.yaml --target 0.9 --json
+
+For every hour of the week: the fewest agents the simulation needs to meet the target on the
+posts that can still make their clock, next to the per-interval Erlang C answer."""
+
+
+def register(sub) -> None:
+    from wbcs.cli import HelpFormatter
+
+    p = sub.add_parser("simulate", help="simulate a scenario: SLA attainment with confidence intervals",
+                       description="Simulate the queue and SLA clocks of a scenario file, with replications.",
+                       epilog=SIMULATE_EXAMPLE, formatter_class=HelpFormatter)
+    p.add_argument("--scenario", required=True, type=Path, help="scenario YAML (see data/scenarios/)")
+    p.add_argument("--replications", type=int, default=10, help="independent runs (default 10)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the replications' SeedSequence (default 0)")
+    p.add_argument("--warmup-days", type=float, default=None, help="override the scenario's warmup_days")
+    p.add_argument("--records", type=Path, default=None,
+                   help="also write every replication's post records (.csv or .parquet)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+    p.set_defaults(func=cmd_simulate)
+
+    s = sub.add_parser("staff", help="agents per hour of the week that meet an SLA target",
+                       description="Plan staffing by simulation (iterative staffing algorithm) next to Erlang C.",
+                       epilog=STAFF_EXAMPLE, formatter_class=HelpFormatter)
+    s.add_argument("--scenario", required=True, type=Path, help="scenario YAML with one agent pool")
+    s.add_argument("--target", type=float, default=0.9, help="share of posts acknowledged in time (default 0.9)")
+    s.add_argument("--replications", type=int, default=5, help="runs per evaluation, common random numbers (default 5)")
+    s.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    s.add_argument("--max-iterations", type=int, default=40, help="staffing iterations before giving up (default 40)")
+    s.add_argument("--no-trim", action="store_true", help="skip the pass that takes surplus agents back")
+    s.add_argument("--write-scenario", type=Path, default=None,
+                   help="write the scenario with the simulated plan as its agents to this YAML")
+    s.add_argument("--json", action="store_true", help="print the plan as JSON on stdout")
+    s.set_defaults(func=cmd_staff)
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from wbcs.sim import Scenario, replicate
+
+    scenario = Scenario.from_yaml(args.scenario)
+    if args.replications < 1:
+        raise InputError(f"--replications must be ≥ 1, got {args.replications}")
+    if args.records and args.records.suffix not in (".csv", ".parquet"):
+        raise InputError(f"{args.records}: --records must end in .csv or .parquet")
+    summary = replicate(scenario, args.replications, args.seed, warmup_days=args.warmup_days,
+                        keep_records=args.records is not None, progress=True)
+    if args.records:
+        args.records.parent.mkdir(parents=True, exist_ok=True)
+        if args.records.suffix == ".csv":
+            summary.records.to_csv(args.records, index=False)
+        else:
+            summary.records.to_parquet(args.records, index=False)
+        print(f"wrote {len(summary.records)} records to {args.records}", file=sys.stderr)
+    result = summary.to_dict()
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{scenario.name}: {result['replications']} replications, seed {args.seed}, "
+          f"{scenario.horizon_days:g} days (warm-up {summary.scenario.warmup_days:g})")
+    for key in ("posts", "first_response_attainment", "resolution_attainment", "mean_wait_minutes",
+                "p90_wait_minutes", "mean_detection_minutes", "utilization", "satisfaction", "escalated"):
+        lo, hi = result[f"{key}_ci"]
+        ci = f"  [{lo:.4g}, {hi:.4g}]" if lo is not None else ""
+        value = result[key]
+        print(f"  {key:<28} {'n/a' if value is None else f'{value:.4g}'}{ci}")
+    return 0
+
+
+def cmd_staff(args: argparse.Namespace) -> int:
+    from wbcs.sim import Scenario, plan_staffing
+
+    scenario = Scenario.from_yaml(args.scenario)
+    if args.replications < 1:
+        raise InputError(f"--replications must be ≥ 1, got {args.replications}")
+    plan = plan_staffing(scenario, args.target, replications=args.replications, seed=args.seed,
+                         max_iterations=args.max_iterations, trim=not args.no_trim, progress=True)
+    if args.write_scenario:
+        args.write_scenario.write_text(plan.scenario.to_yaml(), encoding="utf-8")
+        print(f"wrote the planned scenario to {args.write_scenario}", file=sys.stderr)
+    result = plan.to_dict()
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    print(f"target {args.target:.0%}: simulation {result['sim_agent_hours_per_week']} agent-hours a week, "
+          f"Erlang C {result['erlang_agent_hours_per_week']} "
+          f"({'converged' if plan.converged else 'NOT converged'} after {plan.iterations} iterations)")
+    shown = plan.table[plan.table["watched"]]
+    print(shown[["weekday", "hour", "arrivals_per_hour", "erlang_agents", "sim_agents", "sim_attainment"]]
+          .to_string(index=False))
+    return 0

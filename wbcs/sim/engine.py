@@ -1,0 +1,276 @@
+"""The one engine: a numba-compiled event loop for the agents' priority queue and the back office.
+
+Everything random is drawn beforehand (vectorised, from the caller's Generator), so the loop is
+deterministic and fast. Agents work in pools (skills: the kinds a pool may take) whose size
+changes at shift boundaries; a shrinking pool lets its busy agents finish (non-preemptive).
+Each post is a chain of agent tasks: the first handling (its pick-up is the first response)
+and, per back-office round, the delivery of the answer. Queues are one binary heap per kind,
+ordered by (priority key, time the task became available, task id); a free agent takes the
+best head among the kinds its pool may handle.
+
+Why hand-written: no queueing library models patrol batches, shifts, skills, tickets and
+reopening together at this speed (Ciw and SimPy run one Python object per customer).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+COMPLETE, BO_ARRIVE, BO_DONE = 0, 1, 2
+
+
+@njit(cache=True)
+def _less(a1, a2, a3, b1, b2, b3):
+    if a1 != b1:
+        return a1 < b1
+    if a2 != b2:
+        return a2 < b2
+    return a3 < b3
+
+
+@njit(cache=True)
+def _heap_push(k1, k2, ids, size, q, base, x1, x2, xid):
+    """Push onto heap ``q``, stored in the flat arrays from index ``base[q]``."""
+    o = base[q]
+    i = size[q]
+    size[q] += 1
+    while i > 0:
+        parent = (i - 1) >> 1
+        if not _less(x1, x2, xid, k1[o + parent], k2[o + parent], ids[o + parent]):
+            break
+        k1[o + i] = k1[o + parent]
+        k2[o + i] = k2[o + parent]
+        ids[o + i] = ids[o + parent]
+        i = parent
+    k1[o + i] = x1
+    k2[o + i] = x2
+    ids[o + i] = xid
+
+
+@njit(cache=True)
+def _heap_pop(k1, k2, ids, size, q, base):
+    o = base[q]
+    top = ids[o]
+    size[q] -= 1
+    n = size[q]
+    if n > 0:
+        x1, x2, xid = k1[o + n], k2[o + n], ids[o + n]
+        i = 0
+        while True:
+            c = 2 * i + 1
+            if c >= n:
+                break
+            if c + 1 < n and _less(k1[o + c + 1], k2[o + c + 1], ids[o + c + 1], k1[o + c], k2[o + c], ids[o + c]):
+                c += 1
+            if not _less(k1[o + c], k2[o + c], ids[o + c], x1, x2, xid):
+                break
+            k1[o + i] = k1[o + c]
+            k2[o + i] = k2[o + c]
+            ids[o + i] = ids[o + c]
+            i = c
+        k1[o + i] = x1
+        k2[o + i] = x2
+        ids[o + i] = xid
+    return top
+
+
+@njit(cache=True)
+def _add_business(t, d, win_start, win_end):
+    """t plus d minutes counted only inside the windows (inf when they run out)."""
+    i = np.searchsorted(win_end, t, side="right")
+    if i >= win_start.size:
+        return np.inf
+    cur = max(t, win_start[i])
+    while True:
+        room = win_end[i] - cur
+        if d <= room:
+            return cur + d
+        d -= room
+        i += 1
+        if i >= win_start.size:
+            return np.inf
+        cur = win_start[i]
+
+
+@njit(cache=True)
+def _add_busy(busy, pool, t0, t1):
+    """Add the service interval [t0, t1) to its pool's busy minutes per hour."""
+    h = int(t0 // 60.0)
+    while h < busy.shape[1] and h * 60.0 < t1:
+        busy[pool, h] += min(t1, (h + 1) * 60.0) - max(t0, h * 60.0)
+        h += 1
+
+
+@njit(cache=True)
+def _bo_arrive(t, task, state, bo_queue, bo_delay, bo_capacity, bo_business, win_start, win_end,
+               et, es, ec, en, ebase, code_base):
+    """A ticket reaches the back office: started if a handler is free, else queued (FIFO)."""
+    S = bo_delay.shape[1]
+    if bo_capacity == 0 or state[0] < bo_capacity:
+        state[0] += 1
+        d = bo_delay[task // S, task % S]
+        done = _add_business(t, d, win_start, win_end) if bo_business else t + d
+        state[2] += 1
+        _heap_push(et, es, ec, en, 0, ebase, done, state[2], task * code_base * 4 + BO_DONE)
+        return
+    bo_queue[state[1]] = task
+    state[1] += 1
+
+
+@njit(cache=True)
+def run_engine(avail, kind, key1, svc0, ticket, resolves, p_sat, p_reopen, max_reopens,
+               bo_delay, ans_svc, sat_u, reopen_u, reopen_lag,
+               pool_can, pool_offset, pool_max, change_t, change_pool, change_n,
+               bo_capacity, bo_business, win_start, win_end, n_hours):
+    """Run every post through agents and back office.
+
+    ``avail`` (detection minutes) must be sorted. Task id = post × S + stage; stage 0 is the
+    first handling, stage s ≥ 1 the answer after back-office round s. Per-post arrays of shape
+    (n, S) hold the pre-drawn values of each stage. An event is coded as
+    (task × (agents + 1) + agent + 1) × 4 + type. Returns per-post start/end of the first
+    handling, its agent, the first back-office completion, first and final resolution,
+    satisfaction (−1 none, 0, 1), reopen counts, and busy minutes per pool and hour.
+    """
+    n = avail.shape[0]
+    S = bo_delay.shape[1]
+    P, K = pool_can.shape
+    start0 = np.full(n, np.nan)
+    end0 = np.full(n, np.nan)
+    agent0 = np.full(n, -1, np.int64)
+    bo_first = np.full(n, np.nan)
+    res_first = np.full(n, np.nan)
+    res_final = np.full(n, np.nan)
+    satisfied = np.full(n, -1, np.int8)
+    reopens = np.zeros(n, np.int64)
+    busy_minutes = np.zeros((P, n_hours))
+
+    # heaps in flat arrays, sized for the worst case (every task of a kind waiting at once):
+    # growing them on demand would cost more in reference counting than the memory saved
+    n_agents = pool_max.sum()
+    qbase = np.zeros(K, np.int64)
+    for k in range(K - 1):
+        qbase[k + 1] = qbase[k] + (kind == k).sum() * S
+    qk1, qk2, qid = np.empty(n * S + 1), np.empty(n * S + 1), np.empty(n * S + 1, np.int64)
+    qn = np.zeros(K, np.int64)
+    cap = n_agents + 1 if S == 1 else n_agents + n * (S + 1) + 1
+    et, es, ec = np.empty(cap), np.empty(cap), np.empty(cap, np.int64)
+    en = np.zeros(1, np.int64)
+    ebase = np.zeros(1, np.int64)
+    code_base = n_agents + 1
+    state = np.zeros(3, np.int64)  # back-office busy, back-office queue tail, event sequence
+    bo_queue = np.empty(n * S + 1, np.int64)
+    bo_head = 0
+
+    target = np.zeros(P, np.int64)
+    busy = np.zeros(P, np.int64)
+    stack = np.empty(n_agents, np.int64)  # free agent ids, one stack per pool
+    top = np.zeros(P, np.int64)
+    for p in range(P):
+        for j in range(pool_max[p]):
+            stack[pool_offset[p] + j] = pool_offset[p] + pool_max[p] - 1 - j
+        top[p] = pool_max[p]
+
+    i_arr = 0
+    i_chg = 0
+    n_chg = change_t.shape[0]
+    while True:
+        t_arr = avail[i_arr] if i_arr < n else np.inf
+        t_ev = et[0] if en[0] > 0 else np.inf
+        t_chg = change_t[i_chg] if i_chg < n_chg else np.inf
+        if t_ev == np.inf and t_arr == np.inf and (qn.sum() == 0 or t_chg == np.inf):
+            break
+        new_task = -1  # a task that becomes available to the agents now
+        check_pool = -1  # a pool whose idle agents may take work now
+        if t_ev <= t_chg and t_ev <= t_arr:
+            t = t_ev
+            code = _heap_pop(et, es, ec, en, 0, ebase)
+            typ = code % 4
+            task = code // 4 // code_base
+            agent = code // 4 % code_base - 1
+            post, stage = task // S, task % S
+            k = kind[post]
+            if typ == COMPLETE:
+                p = 0
+                while agent >= pool_offset[p] + pool_max[p]:
+                    p += 1
+                busy[p] -= 1
+                stack[pool_offset[p] + top[p]] = agent
+                top[p] += 1
+                check_pool = p
+                answered = stage > 0
+                if stage == 0:
+                    end0[post] = t
+                    if resolves[k] and ticket[post]:
+                        _bo_arrive(t, post * S + 1, state, bo_queue, bo_delay, bo_capacity,
+                                   bo_business, win_start, win_end, et, es, ec, en, ebase, code_base)
+                    else:
+                        answered = resolves[k]
+                if answered:
+                    res_final[post] = t
+                    if np.isnan(res_first[post]):
+                        res_first[post] = t
+                    if sat_u[post, stage] < p_sat[k]:
+                        satisfied[post] = 1
+                    else:
+                        satisfied[post] = 0
+                        if reopens[post] < max_reopens and stage + 1 < S and reopen_u[post, stage] < p_reopen:
+                            reopens[post] += 1
+                            state[2] += 1
+                            _heap_push(et, es, ec, en, 0, ebase, t + reopen_lag[post, stage], state[2],
+                                       (task + 1) * code_base * 4 + BO_ARRIVE)
+            elif typ == BO_ARRIVE:
+                _bo_arrive(t, task, state, bo_queue, bo_delay, bo_capacity,
+                           bo_business, win_start, win_end, et, es, ec, en, ebase, code_base)
+            else:  # BO_DONE: the answer goes back to the agents
+                if np.isnan(bo_first[post]):
+                    bo_first[post] = t
+                state[0] -= 1
+                if bo_head < state[1]:
+                    nxt = bo_queue[bo_head]
+                    bo_head += 1
+                    _bo_arrive(t, nxt, state, bo_queue, bo_delay, bo_capacity,
+                               bo_business, win_start, win_end, et, es, ec, en, ebase, code_base)
+                new_task = task
+        elif t_chg <= t_arr:
+            t = t_chg
+            check_pool = change_pool[i_chg]
+            target[check_pool] = change_n[i_chg]
+            i_chg += 1
+        else:
+            t = t_arr
+            new_task = i_arr * S
+            i_arr += 1
+
+        if new_task >= 0:  # queue it; an idle agent allowed to take it is woken below
+            k = kind[new_task // S]
+            _heap_push(qk1, qk2, qid, qn, k, qbase, key1[new_task // S], t, new_task)
+            for p in range(P):
+                if pool_can[p, k] and busy[p] < target[p]:
+                    check_pool = p
+                    break
+        if check_pool >= 0:  # idle agents of this pool take the best tasks they may handle
+            p = check_pool
+            while busy[p] < target[p]:
+                best = -1
+                for k in range(K):
+                    if pool_can[p, k] and qn[k] > 0 and (best < 0 or _less(
+                            qk1[qbase[k]], qk2[qbase[k]], qid[qbase[k]],
+                            qk1[qbase[best]], qk2[qbase[best]], qid[qbase[best]])):
+                        best = k
+                if best < 0:
+                    break
+                task = _heap_pop(qk1, qk2, qid, qn, best, qbase)
+                post, stage = task // S, task % S
+                top[p] -= 1
+                agent = stack[pool_offset[p] + top[p]]
+                busy[p] += 1
+                d = svc0[post] if stage == 0 else ans_svc[post, stage]
+                if stage == 0:
+                    start0[post] = t
+                    agent0[post] = agent
+                _add_busy(busy_minutes, p, t, t + d)
+                state[2] += 1
+                _heap_push(et, es, ec, en, 0, ebase, t + d, state[2],
+                           (task * code_base + agent + 1) * 4 + COMPLETE)
+    return start0, end0, agent0, bo_first, res_first, res_final, satisfied, reopens, busy_minutes

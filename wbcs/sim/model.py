@@ -1,0 +1,160 @@
+"""``simulate(scenario, seed)``: draw everything, run the engine, return one record per post.
+
+Order of work: arrivals (vectorised NHPP) → detection (patrol/duty, vectorised) → every
+random duration and outcome drawn up front from one Generator → the numba engine → records
+with SLA flags. ``run`` also returns the hourly series (agents, busy agents, backlog) the
+charts and the utilisation figure need.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from wbcs.config import TIMEZONE
+from wbcs.policy import POST_KINDS
+from wbcs.sim.arrivals import draw_arrivals
+from wbcs.sim.engine import run_engine
+from wbcs.sim.scenario import Scenario
+from wbcs.sim.schedule import agents_by_minute, detect, duty_windows, staffing_changes, to_datetimes
+
+K = len(POST_KINDS)
+
+
+@dataclass(frozen=True)
+class SimRun:
+    """One simulated run: ``records`` (one row per post) and ``hourly`` (one row per hour)."""
+
+    scenario: Scenario
+    records: pd.DataFrame
+    hourly: pd.DataFrame
+
+
+def _rng(seed) -> np.random.Generator:
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+def _per_kind(scenario: Scenario, attr: str) -> np.ndarray:
+    return np.array([getattr(scenario, attr)[k] for k in POST_KINDS], dtype=float)
+
+
+def _stages(scenario: Scenario) -> int:
+    """Agent tasks a post can need: 1 (first handling) or 2 + max_reopens (answers after the back office)."""
+    tickets = any(v > 0 for v in scenario.ticket_share.values())
+    reopen = (scenario.max_reopens > 0 and scenario.reopen_probability > 0
+              and any(v < 1 for v in scenario.satisfaction.values()))
+    return 2 + scenario.max_reopens if tickets or reopen else 1
+
+
+def _local(scenario: Scenario, minutes: np.ndarray) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(to_datetimes(scenario, minutes)).tz_localize(TIMEZONE)
+
+
+def run(scenario: Scenario, seed=0) -> SimRun:
+    """Simulate ``scenario`` once; ``seed`` is an int or a ``numpy.random.Generator``."""
+    from wbcs.sim.metrics import sla_met
+
+    rng = _rng(seed)
+    arrival, kinds = draw_arrivals(scenario, rng)
+    n = arrival.size
+    followers = np.round(scenario.followers.sample(rng, n))
+    reposts = rng.poisson(followers / 1000 * scenario.reposts_per_1000_followers)
+    detection = detect(scenario, arrival, kinds)
+
+    svc0 = np.empty(n)
+    for i, k in enumerate(POST_KINDS):
+        m = kinds == i
+        svc0[m] = scenario.service[k].sample(rng, int(m.sum()))
+    ticket = rng.random(n) < _per_kind(scenario, "ticket_share")[kinds]
+    S = _stages(scenario)
+    bo_delay = scenario.back_office.sample(rng, n * S).reshape(n, S)
+    ans_svc = scenario.answer.sample(rng, n * S).reshape(n, S)
+    sat_u, reopen_u = rng.random((n, S)), rng.random((n, S))
+    reopen_lag = scenario.reopen_after.sample(rng, n * S).reshape(n, S)
+    if scenario.priority == "kind":
+        key = np.array([scenario.priority_order.index(k) for k in POST_KINDS], dtype=float)[kinds]
+    elif scenario.priority == "influence":  # most followers and reposts first
+        key = -(np.log1p(followers) + np.log1p(reposts))
+    else:
+        key = np.zeros(n)
+
+    days = int(np.ceil(scenario.horizon_days + scenario.drain_days))
+    by_minute = agents_by_minute(scenario, days)
+    change_t, change_pool, change_n = staffing_changes(by_minute)
+    pool_max = by_minute.max(axis=1)
+    pool_can = np.array([[k in p.kinds for k in POST_KINDS] for p in scenario.pools])
+    resolves = np.array([scenario.sla[k].resolve_hours is not None for k in POST_KINDS])
+    win_start, win_end = duty_windows(scenario, days)
+
+    order = np.argsort(detection, kind="stable")
+    out = run_engine(
+        detection[order], kinds[order], key[order], svc0[order], ticket[order], resolves,
+        _per_kind(scenario, "satisfaction"), scenario.reopen_probability, scenario.max_reopens,
+        bo_delay[order], ans_svc[order], sat_u[order], reopen_u[order], reopen_lag[order],
+        pool_can, np.concatenate([[0], np.cumsum(pool_max)[:-1]]).astype(np.int64), pool_max,
+        change_t, change_pool, change_n, scenario.back_office_capacity,
+        scenario.back_office_clock == "business", win_start, win_end, days * 24)
+    back = np.empty(n, np.int64)
+    back[order] = np.arange(n)
+    start0, end0, agent0, bo_first, res_first, res_final, satisfied, reopens = (a[back] for a in out[:8])
+    busy = out[8]
+
+    end_of_run = days * 1440.0
+    waited = np.where(np.isnan(start0), end_of_run, start0) - arrival
+    escalating = np.isin(kinds, [POST_KINDS.index(k) for k in scenario.escalation_kinds])
+    esc_reposts = np.where(escalating, rng.poisson(scenario.reposts_per_hour * waited / 60), 0)
+    ack_met, res_met = sla_met(scenario, arrival, start0, res_first, kinds)
+
+    pool_of = np.searchsorted(np.cumsum(pool_max), agent0, side="right")
+    pool_names = np.array([p.name for p in scenario.pools] + [""])
+    records = pd.DataFrame({
+        "post_id": np.arange(n),
+        "kind": pd.Categorical.from_codes(kinds, POST_KINDS),
+        "arrival": _local(scenario, arrival),
+        "detection": _local(scenario, detection),
+        "first_response": _local(scenario, start0),
+        "handled": _local(scenario, end0),
+        "agent": agent0,
+        "pool": pd.Categorical(np.where(agent0 >= 0, pool_names[np.minimum(pool_of, len(scenario.pools))], None)),
+        "ticket": ticket & resolves[kinds],
+        "back_office_done": _local(scenario, bo_first),
+        "resolution": _local(scenario, res_first),
+        "final_resolution": _local(scenario, res_final),
+        "satisfied": pd.array(np.where(satisfied < 0, None, satisfied == 1), dtype="boolean"),
+        "reopened": reopens,
+        "followers": followers.astype(np.int64),
+        "reposts": reposts + esc_reposts,
+        "escalation_reposts": esc_reposts,
+        "escalated": esc_reposts >= scenario.escalation_threshold,
+        "detection_minutes": detection - arrival,
+        "wait_minutes": start0 - arrival,
+        "queue_minutes": start0 - detection,
+        "resolution_hours": (res_first - arrival) / 60,
+        "first_response_met": pd.array(ack_met, dtype="boolean"),
+        "resolution_met": pd.array(res_met, dtype="boolean"),
+        "observed": (arrival >= scenario.warmup_days * 1440) & (arrival < scenario.horizon_minutes),
+    })
+
+    hours = days * 24
+    edges = 60.0 * np.arange(1, hours + 1)
+    responded = np.sort(start0[~np.isnan(start0)])
+    agents = by_minute.sum(axis=0).reshape(hours, 60).mean(axis=1)
+    busy_agents = busy.sum(axis=0) / 60
+    hourly = pd.DataFrame({
+        "hour": np.arange(hours),
+        "time": _local(scenario, edges - 60),
+        "arrivals": np.bincount((arrival // 60).astype(np.int64), minlength=hours)[:hours],
+        "agents": agents,
+        "busy_agents": busy_agents,
+        "utilization": np.divide(busy_agents, agents, out=np.full(hours, np.nan), where=agents > 0),
+        # posts arrived by the end of the hour and not yet picked up by an agent
+        "backlog": np.searchsorted(arrival, edges, side="right") - np.searchsorted(responded, edges, side="right"),
+    })
+    return SimRun(scenario, records, hourly)
+
+
+def simulate(scenario: Scenario, seed=0) -> pd.DataFrame:
+    """One record per post (see ``run`` for the hourly series as well)."""
+    return run(scenario, seed).records

@@ -1,0 +1,486 @@
+"""A what-if scenario: validated, immutable, loaded from YAML (Ciw's habit of one network object).
+
+The format (every key but ``arrivals``, ``agents`` and ``service_minutes`` optional)::
+
+    name: manager-example
+    start: 2025-01-06            # local date (Asia/Shanghai) the simulation starts, at midnight
+    horizon_days: 7              # posts arrive during the horizon; the queue then drains
+    warmup_days: 0               # posts arriving before this are left out of the statistics
+    policy: default              # the policy file that omitted SLA clocks come from
+    arrivals:
+      rate_per_hour: 200         # 1, 24 (hour of day) or 168 (hour of week, Monday 00:00 first)
+      # or: posts_per_day: 400, profile: stc3 | stc3_hour_of_day | flat
+      bursts: [{start: "2025-01-08 10:00", hours: 2, posts: 500, kind: complaint}]
+    mix: {complaint: 0.5, consultation: 0.5}
+    duty: always                 # or 'policy', or {weekdays, start, end, holidays, on_call}
+    agents: 14                   # on duty; or 24/168 numbers; or {shifts: [...]}; or {pools: [...]}
+    on_call_agents: 0            # agents outside duty hours and on holidays
+    patrol_minutes: 0            # 0 = continuous; or 'policy', or {default: 30, complaint: 10}
+    service_minutes: {distribution: exponential, mean: 3}   # or per kind {default: ..., complaint: ...}
+    priority: fifo               # fifo | kind (priority_order) | influence (followers, reposts)
+    sla: {first_response_seconds: 20}   # or per kind {complaint: {acknowledge_minutes, ...}}, preset
+    tickets: {share: {complaint: 0.6}, back_office: {capacity: 4, hours: {...}, clock: business},
+              answer_minutes: {...}}
+    satisfaction: {probability: 0.8, reopen_probability: 0.5, max_reopens: 2, reopen_after_hours: {...}}
+    escalation: {kinds: [complaint], reposts_per_hour: 2, threshold: 10}
+    influence: {followers: {distribution: lognormal, mean: 2000, sd: 20000}, reposts_per_1000_followers: 1}
+
+Dynamics default to the textbook queue (always on duty, continuous monitoring, no tickets,
+everyone satisfied), so the issue's M/M/c example means what it says; SLA clocks default to
+the policy file. Every error names the key path, e.g.
+``scenario.yaml: arrivals.rate_per_hour must have 1, 24 or 168 values, got 7``.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from wbcs.errors import InputError
+from wbcs.policy import POST_KINDS, WEEKDAYS, Duty, Policy, SlaClock, load_policy, parse_policy
+from wbcs.sim.distributions import Dist, parse_dist
+
+MINUTES_PER_WEEK = 7 * 24 * 60
+PRIORITIES = ("fifo", "kind", "influence")
+PROFILES = ("stc3", "stc3_hour_of_day", "flat")
+TOP_KEYS = ("name", "start", "horizon_days", "warmup_days", "drain_days", "policy", "arrivals", "mix",
+            "duty", "agents", "on_call_agents", "patrol_minutes", "service_minutes", "priority",
+            "priority_order", "sla", "tickets", "satisfaction", "escalation", "influence")
+
+
+@dataclass(frozen=True)
+class Burst:
+    """An incident surge: ``posts`` (Poisson mean) spread evenly over ``hours`` from ``start_minute``."""
+
+    start_minute: float
+    hours: float
+    posts: float
+    kind: str | None  # None: the scenario's mix
+
+
+@dataclass(frozen=True)
+class Pool:
+    """A group of agents with the same skills and schedule."""
+
+    name: str
+    kinds: tuple[str, ...]
+    week: tuple[int, ...] = field(repr=False)  # agents on each minute of the week, Monday 00:00 first
+    holiday_agents: int = 0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    source: str
+    start: pd.Timestamp
+    horizon_days: float
+    warmup_days: float
+    drain_days: float
+    rate_week: tuple[float, ...] = field(repr=False)  # arrivals per hour, 168 hours from Monday 00:00
+    bursts: tuple[Burst, ...]
+    mix: dict[str, float]
+    duty: Duty | None  # None: always on duty
+    pools: tuple[Pool, ...]
+    patrol_minutes: dict[str, float]
+    service: dict[str, Dist]
+    priority: str
+    priority_order: tuple[str, ...]
+    sla: dict[str, SlaClock]
+    ticket_share: dict[str, float]
+    back_office_capacity: int  # 0 = unlimited
+    back_office: Dist  # minutes
+    back_office_clock: str
+    answer: Dist  # minutes of agent time to deliver a back-office answer
+    satisfaction: dict[str, float]
+    reopen_probability: float
+    max_reopens: int
+    reopen_after: Dist  # minutes
+    escalation_kinds: tuple[str, ...]
+    reposts_per_hour: float
+    escalation_threshold: int
+    followers: Dist
+    reposts_per_1000_followers: float
+    raw: dict = field(repr=False, compare=False)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> Scenario:
+        import yaml
+
+        p = Path(path)
+        try:
+            raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError(f"{p}: scenario file not found") from None
+        except yaml.YAMLError as e:
+            raise InputError(f"{p}: not valid YAML ({str(e).splitlines()[0]})") from None
+        return cls.from_dict(raw, source=str(p))
+
+    @classmethod
+    def from_dict(cls, raw: dict, source: str = "scenario") -> Scenario:
+        return _parse(raw, source)
+
+    @property
+    def horizon_minutes(self) -> float:
+        return self.horizon_days * 1440
+
+    def updated(self, patch: dict) -> Scenario:
+        """A new scenario: this one's mapping with ``patch`` merged in (nested mappings merge), validated."""
+        return _parse(_merge(self.raw, patch), self.source)
+
+    def to_yaml(self) -> str:
+        import yaml
+
+        return yaml.safe_dump(self.raw, allow_unicode=True, sort_keys=False)
+
+
+def _merge(base: dict, patch: dict) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in patch.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+class _Reader:
+    """Typed look-ups that fail with the source and the key path."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, key: str, what: str):
+        raise InputError(f"{self.source}: {key} {what}")
+
+    def mapping(self, value, key: str, known: tuple[str, ...] | list[str]) -> dict:
+        if not isinstance(value, dict):
+            self.fail(key, f"must be a mapping, got {value!r}")
+        for k in value:
+            if k not in known:
+                self.fail(f"{key}.{k}" if key else str(k), f"is not a known key (known: {', '.join(known)})")
+        return value
+
+    def number(self, value, key: str, *, low: float = 0, high: float = np.inf, positive: bool = False) -> float:
+        if (isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high
+                or (positive and value == 0)):
+            bound = f"> {low:g}" if positive else f"≥ {low:g}"
+            if high < np.inf:
+                bound += f" and ≤ {high:g}"
+            self.fail(key, f"must be a number {bound}, got {value!r}")
+        return float(value)
+
+    def integer(self, value, key: str, *, low: int = 0) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            self.fail(key, f"must be a whole number ≥ {low}, got {value!r}")
+        return int(value)
+
+    def kind(self, value, key: str) -> str:
+        if value not in POST_KINDS:
+            self.fail(key, f"must be a post kind ({', '.join(POST_KINDS)}), got {value!r}")
+        return value
+
+    def per_kind(self, value, key: str, parse) -> dict:
+        """One value for every kind, or ``{default: v, kind: v, ...}``."""
+        if isinstance(value, dict):
+            for k in value:
+                if k != "default":
+                    self.kind(k, f"{key}.{k}")
+            if "default" not in value and set(value) != set(POST_KINDS):
+                self.fail(key, "needs a 'default' or a value for every post kind")
+            return {k: parse(value.get(k, value.get("default")), f"{key}.{k}" if k in value else f"{key}.default")
+                    for k in POST_KINDS}
+        v = parse(value, key)
+        return {k: v for k in POST_KINDS}
+
+    def clock_minute(self, value, key: str, *, allow_24: bool = False) -> int:
+        text = str(value)
+        if allow_24 and text in ("24:00", "24:00:00"):
+            return 1440
+        try:
+            t = dt.time.fromisoformat(text)
+        except ValueError:
+            self.fail(key, f"must be a time like '08:00', got {value!r}")
+        return t.hour * 60 + t.minute
+
+    def timestamp(self, value, key: str) -> pd.Timestamp:
+        try:
+            ts = pd.Timestamp(value)
+        except (ValueError, TypeError):
+            ts = pd.NaT
+        if ts is pd.NaT:
+            self.fail(key, f"must be a date or 'YYYY-MM-DD HH:MM', got {value!r}")
+        return ts.tz_localize(None) if ts.tz is not None else ts
+
+
+def _duty_mapping(duty: Duty) -> dict:
+    return {"weekdays": list(duty.weekdays), "start": duty.start.strftime("%H:%M"),
+            "end": duty.end.strftime("%H:%M"), "holidays": [d.isoformat() for d in duty.holidays],
+            "on_call": duty.on_call}
+
+
+def _week_from_hours(values: list[int]) -> np.ndarray:
+    hours = np.resize(np.asarray(values, dtype=np.int64), 168)  # 24 values repeat over the week
+    return np.repeat(hours, 60)
+
+
+def _parse_agents(r: _Reader, value, key: str, duty: Duty | None, off: int) -> np.ndarray:
+    """Agents on each minute of the week."""
+    if isinstance(value, list):
+        if len(value) not in (24, 168):
+            r.fail(key, f"must have 24 or 168 values (agents by hour), got {len(value)}")
+        return _week_from_hours([r.integer(v, f"{key}[{i}]") for i, v in enumerate(value)])
+    if isinstance(value, dict):
+        r.mapping(value, key, ("shifts",))
+        shifts = value.get("shifts")
+        if not isinstance(shifts, list) or not shifts:
+            r.fail(f"{key}.shifts", "must be a non-empty list of {days, start, end, agents}")
+        week = np.zeros(MINUTES_PER_WEEK, dtype=np.int64)
+        for i, s in enumerate(shifts):
+            k = f"{key}.shifts[{i}]"
+            r.mapping(s, k, ("days", "start", "end", "agents"))
+            days = s.get("days", WEEKDAYS)
+            if not isinstance(days, list) or not days:
+                r.fail(f"{k}.days", "must be a list of weekdays (mon..sun)")
+            idx = []
+            for d in days:
+                name = str(d).lower()[:3]
+                if name not in WEEKDAYS:
+                    r.fail(f"{k}.days", f"has {d!r}; use mon..sun")
+                idx.append(WEEKDAYS.index(name))
+            a = r.clock_minute(s.get("start"), f"{k}.start")
+            b = r.clock_minute(s.get("end"), f"{k}.end", allow_24=True)
+            n = r.integer(s.get("agents"), f"{k}.agents")
+            if a == b:
+                r.fail(f"{k}.end", "must differ from start")
+            for d in idx:  # a shift ending before it starts runs past midnight
+                lo, hi = d * 1440 + a, d * 1440 + b + (1440 if b < a else 0)
+                week[np.arange(lo, hi) % MINUTES_PER_WEEK] += n
+        return week
+    n = r.integer(value, key)
+    if duty is None:
+        return np.full(MINUTES_PER_WEEK, n, dtype=np.int64)
+    week = np.full(MINUTES_PER_WEEK, off, dtype=np.int64)
+    s = duty.start.hour * 60 + duty.start.minute
+    for d in duty.weekdays:
+        base = WEEKDAYS.index(d) * 1440 + s
+        week[base: base + int(duty.minutes_per_day)] = n
+    return week
+
+
+def _parse_rates(r: _Reader, arr: dict) -> np.ndarray:
+    if ("rate_per_hour" in arr) == ("posts_per_day" in arr):
+        r.fail("arrivals", "needs exactly one of rate_per_hour or posts_per_day")
+    if "rate_per_hour" in arr:
+        if "profile" in arr:
+            r.fail("arrivals.profile", "goes with posts_per_day, not rate_per_hour")
+        v = arr["rate_per_hour"]
+        values = v if isinstance(v, list) else [v]
+        if len(values) not in (1, 24, 168):
+            r.fail("arrivals.rate_per_hour", f"must have 1, 24 or 168 values, got {len(values)}")
+        return np.resize(np.array([r.number(x, "arrivals.rate_per_hour") for x in values]), 168)
+    per_day = r.number(arr["posts_per_day"], "arrivals.posts_per_day")
+    profile = arr.get("profile", "stc3")
+    if profile not in PROFILES:
+        r.fail("arrivals.profile", f"must be one of {', '.join(PROFILES)}, got {profile!r}")
+    shape = np.ones(168) if profile == "flat" else np.resize(_stc3_profile(profile), 168)
+    return per_day / 24 * shape / shape.mean()
+
+
+@functools.lru_cache(maxsize=2)
+def _stc3_profile(profile: str) -> tuple[float, ...]:
+    """The STC-3 arrival profile, read once per process (sliders re-validate scenarios often)."""
+    from wbcs.datasets import arrival_profile
+
+    return tuple(arrival_profile("hour_of_week" if profile == "stc3" else "hour_of_day"))
+
+
+def _parse(raw, source: str) -> Scenario:
+    r = _Reader(source)
+    if not isinstance(raw, dict):
+        raise InputError(f"{source}: a scenario must be a mapping of keys, got {type(raw).__name__}")
+    r.mapping(raw, "", TOP_KEYS)
+    for key in ("arrivals", "agents", "service_minutes"):
+        if key not in raw:
+            r.fail(key, "is missing (every scenario needs arrivals, agents and service_minutes)")
+
+    policy_ref = raw.get("policy", "default")
+    if not isinstance(policy_ref, str):
+        r.fail("policy", f"must be 'default' or a path to a policy file, got {policy_ref!r}")
+    if policy_ref == "default":
+        policy = load_policy()
+    else:
+        p = Path(policy_ref)
+        policy = load_policy(p if p.is_absolute() or source == "scenario" else Path(source).parent / p)
+
+    start = r.timestamp(raw.get("start", "2025-01-06"), "start")
+    if start != start.normalize():
+        r.fail("start", f"must be a date (the simulation starts at midnight), got {raw.get('start')!r}")
+    horizon = r.number(raw.get("horizon_days", 7), "horizon_days", low=0, high=366, positive=True)
+    warmup = r.number(raw.get("warmup_days", 0), "warmup_days")
+    if warmup >= horizon:
+        r.fail("warmup_days", f"must be shorter than horizon_days ({horizon:g}), got {warmup:g}")
+    drain = r.number(raw.get("drain_days", 14), "drain_days", high=366)
+
+    arr = r.mapping(raw["arrivals"], "arrivals", ("rate_per_hour", "posts_per_day", "profile", "bursts"))
+    rate_week = _parse_rates(r, arr)
+    bursts = []
+    for i, b in enumerate(arr.get("bursts") or []):
+        k = f"arrivals.bursts[{i}]"
+        r.mapping(b, k, ("start", "hours", "posts", "kind"))
+        at = b.get("start")
+        if isinstance(at, (int, float)) and not isinstance(at, bool):
+            minute = r.number(at, f"{k}.start") * 60
+        else:
+            minute = (r.timestamp(at, f"{k}.start") - start) / pd.Timedelta(minutes=1)
+        if not 0 <= minute < horizon * 1440:
+            r.fail(f"{k}.start", f"{at!r} is outside the horizon ({start:%Y-%m-%d} + {horizon:g} days)")
+        kind = r.kind(b["kind"], f"{k}.kind") if "kind" in b else None
+        bursts.append(Burst(minute, r.number(b.get("hours"), f"{k}.hours", positive=True),
+                            r.number(b.get("posts"), f"{k}.posts"), kind))
+
+    mix_raw = r.mapping(raw.get("mix", {"complaint": 1.0}), "mix", POST_KINDS)
+    mix = {k: r.number(mix_raw.get(k, 0), f"mix.{k}") for k in POST_KINDS}
+    total = sum(mix.values())
+    if total <= 0:
+        r.fail("mix", "needs at least one post kind with a share > 0")
+    mix = {k: v / total for k, v in mix.items()}
+
+    duty_raw = raw.get("duty", "always")
+    if duty_raw == "always":
+        duty = None
+    elif duty_raw == "policy":
+        duty = policy.duty
+    else:
+        r.mapping(duty_raw, "duty", ("weekdays", "start", "end", "holidays", "on_call"))
+        merged = {**_duty_mapping(policy.duty), **duty_raw}
+        duty = parse_policy({"duty": merged, "patrol_minutes": {"default": 0}, "sla": {}}, source).duty
+
+    off = r.integer(raw.get("on_call_agents", 0), "on_call_agents")
+    agents = raw["agents"]
+    if isinstance(agents, dict) and "pools" in agents:
+        r.mapping(agents, "agents", ("pools",))
+        if not isinstance(agents["pools"], list) or not agents["pools"]:
+            r.fail("agents.pools", "must be a non-empty list of {name, kinds, agents}")
+        pools = []
+        for i, p in enumerate(agents["pools"]):
+            k = f"agents.pools[{i}]"
+            r.mapping(p, k, ("name", "kinds", "agents"))
+            if "agents" not in p:
+                r.fail(f"{k}.agents", "is missing")
+            kinds = tuple(r.kind(x, f"{k}.kinds") for x in p.get("kinds", POST_KINDS))
+            week = _parse_agents(r, p["agents"], f"{k}.agents", duty, off)
+            pools.append(Pool(str(p.get("name", f"pool{i}")), kinds, tuple(week.tolist()), off))
+        uncovered = [kd for kd in POST_KINDS if mix[kd] > 0 and not any(kd in p.kinds for p in pools)]
+        if uncovered:
+            r.fail("agents.pools", f"no pool handles {uncovered[0]!r}; add it to a pool's kinds")
+    else:
+        pools = [Pool("agents", tuple(POST_KINDS), tuple(_parse_agents(r, agents, "agents", duty, off).tolist()), off)]
+
+    patrol_raw = raw.get("patrol_minutes", 0)
+    if patrol_raw == "policy":
+        patrol = {k: policy.patrol_for(k) for k in POST_KINDS}
+    else:
+        patrol = r.per_kind(patrol_raw, "patrol_minutes", lambda v, k: r.number(v, k, high=1440))
+
+    def dist_or_kinds(value, key: str) -> dict[str, Dist]:
+        if isinstance(value, dict) and not ({"distribution", "mean", "values"} & set(value)):
+            return r.per_kind(value, key, lambda v, kk: parse_dist(v, kk, source))
+        d = parse_dist(value, key, source)
+        return {k: d for k in POST_KINDS}
+
+    service = dist_or_kinds(raw["service_minutes"], "service_minutes")
+
+    priority = raw.get("priority", "fifo")
+    if priority not in PRIORITIES:
+        r.fail("priority", f"must be one of {', '.join(PRIORITIES)}, got {priority!r}")
+    order = raw.get("priority_order", ["complaint", "consultation", "vague_negative", "abuse", "praise"])
+    if not isinstance(order, list):
+        r.fail("priority_order", "must be a list of post kinds, most urgent first")
+    order = [r.kind(x, "priority_order") for x in order]
+    order += [k for k in POST_KINDS if k not in order]
+
+    sla = _parse_sla(r, raw.get("sla", "policy"), policy, source)
+
+    t = r.mapping(raw.get("tickets", {"share": 0}), "tickets", ("share", "back_office", "answer_minutes"))
+    share = r.per_kind(t.get("share", 0), "tickets.share", lambda v, k: r.number(v, k, high=1))
+    bo = r.mapping(t.get("back_office", {}), "tickets.back_office", ("capacity", "hours", "clock"))
+    capacity = bo.get("capacity")
+    capacity = 0 if capacity is None else r.integer(capacity, "tickets.back_office.capacity", low=1)
+    bo_hours = parse_dist(bo.get("hours", {"distribution": "lognormal", "mean": 24, "sd": 12}),
+                          "tickets.back_office.hours", source)
+    bo_clock = bo.get("clock", "calendar")
+    if bo_clock not in ("calendar", "business"):
+        r.fail("tickets.back_office.clock", f"must be 'calendar' or 'business', got {bo_clock!r}")
+    answer = parse_dist(t.get("answer_minutes", {"distribution": "exponential", "mean": 5}),
+                        "tickets.answer_minutes", source)
+
+    s = r.mapping(raw.get("satisfaction", {}), "satisfaction",
+                  ("probability", "reopen_probability", "max_reopens", "reopen_after_hours"))
+    satisfied = r.per_kind(s.get("probability", 1.0), "satisfaction.probability", lambda v, k: r.number(v, k, high=1))
+    reopen = r.number(s.get("reopen_probability", 0.5), "satisfaction.reopen_probability", high=1)
+    max_reopens = r.integer(s.get("max_reopens", 2), "satisfaction.max_reopens")
+    reopen_after = parse_dist(s.get("reopen_after_hours", {"distribution": "exponential", "mean": 2}),
+                              "satisfaction.reopen_after_hours", source)
+
+    e = r.mapping(raw.get("escalation", {}), "escalation", ("kinds", "reposts_per_hour", "threshold"))
+    esc_kinds = e.get("kinds", ["complaint"])
+    if not isinstance(esc_kinds, list):
+        r.fail("escalation.kinds", "must be a list of post kinds")
+    esc_kinds = tuple(r.kind(x, "escalation.kinds") for x in esc_kinds)
+
+    inf = r.mapping(raw.get("influence", {}), "influence", ("followers", "reposts_per_1000_followers"))
+    followers = parse_dist(inf.get("followers", {"distribution": "lognormal", "mean": 2000, "sd": 20000}),
+                           "influence.followers", source)
+
+    return Scenario(
+        name=str(raw.get("name", Path(source).stem)), source=source, start=start,
+        horizon_days=horizon, warmup_days=warmup, drain_days=drain,
+        rate_week=tuple(float(x) for x in rate_week), bursts=tuple(bursts), mix=mix, duty=duty,
+        pools=tuple(pools), patrol_minutes=patrol, service=service, priority=priority,
+        priority_order=tuple(order), sla=sla, ticket_share=share, back_office_capacity=capacity,
+        back_office=bo_hours.scaled(60), back_office_clock=bo_clock, answer=answer,
+        satisfaction=satisfied, reopen_probability=reopen, max_reopens=max_reopens,
+        reopen_after=reopen_after.scaled(60), escalation_kinds=esc_kinds,
+        reposts_per_hour=r.number(e.get("reposts_per_hour", 0), "escalation.reposts_per_hour"),
+        escalation_threshold=r.integer(e.get("threshold", 10), "escalation.threshold", low=1),
+        followers=followers,
+        reposts_per_1000_followers=r.number(inf.get("reposts_per_1000_followers", 1.0),
+                                            "influence.reposts_per_1000_followers"),
+        raw=copy.deepcopy(raw))
+
+
+def _parse_sla(r: _Reader, value, policy: Policy, source: str) -> dict[str, SlaClock]:
+    """The policy's clocks, overridden for every kind (top-level keys) or per kind."""
+    if value == "policy":
+        return {k: policy.sla.get(k, SlaClock(k, None, None)) for k in POST_KINDS}
+    every = ("first_response_seconds", "acknowledge_minutes", "resolve_hours", "clock", "preset")
+    r.mapping(value, "sla", every + tuple(POST_KINDS))
+    base = {k: {"acknowledge_minutes": c.acknowledge_minutes, "resolve_hours": c.resolve_hours, "clock": c.clock}
+            for k, c in policy.sla.items()}
+    overrides: dict = {}
+    if "preset" in value:
+        preset = policy.presets.get(value["preset"])
+        if not isinstance(preset, dict):
+            r.fail("sla.preset", f"{value['preset']!r} is not a preset of the policy ({', '.join(policy.presets)})")
+        if "first_response_seconds" in preset:
+            overrides["acknowledge_minutes"] = preset["first_response_seconds"] / 60
+    if "first_response_seconds" in value:
+        if "acknowledge_minutes" in value:
+            r.fail("sla.first_response_seconds", "and sla.acknowledge_minutes say the same thing; keep one")
+        overrides["acknowledge_minutes"] = r.number(value["first_response_seconds"], "sla.first_response_seconds") / 60
+    for k in ("acknowledge_minutes", "resolve_hours", "clock"):
+        if k in value:
+            overrides[k] = value[k]
+    clocks = {}
+    for kind in POST_KINDS:
+        per_kind = value.get(kind, {})
+        r.mapping(per_kind, f"sla.{kind}", ("acknowledge_minutes", "resolve_hours", "clock"))
+        clocks[kind] = {**base.get(kind, {"acknowledge_minutes": None, "resolve_hours": None}),
+                        **overrides, **per_kind}
+    return parse_policy({"duty": {}, "patrol_minutes": {"default": 0}, "sla": clocks}, source).sla

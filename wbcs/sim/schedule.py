@@ -1,0 +1,95 @@
+"""The scenario's calendar in simulation minutes: patrol detection, agents on shift, duty windows.
+
+Simulation time is minutes (float) from the scenario's start, local midnight. Duty questions go
+to ``wbcs.policy.Duty`` (``on_duty``, ``next_on_duty``); the patrol tick, which Duty does not
+know, is added here: during duty hours the account is checked every k minutes on a grid that
+starts at the duty start, a post waits for the next check, and outside duty hours it waits
+for the next duty period (or, on call, patrols continue through the night on the same grid).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from wbcs.policy import POST_KINDS
+from wbcs.sim.scenario import MINUTES_PER_WEEK, Scenario
+
+MINUTE_NS = 60_000_000_000
+
+
+def to_datetimes(scenario: Scenario, minutes) -> np.ndarray:
+    """Local naive datetime64[ns] of simulation minutes (NaN → NaT)."""
+    m = np.asarray(minutes, dtype=float)
+    ns = np.where(np.isnan(m), 0, np.round(m * MINUTE_NS)).astype(np.int64)
+    out = scenario.start.to_datetime64().astype("datetime64[ns]") + ns.astype("timedelta64[ns]")
+    return np.where(np.isnan(m), np.datetime64("NaT"), out)
+
+
+def to_minutes(scenario: Scenario, times) -> np.ndarray:
+    t = pd.DatetimeIndex(times)
+    if t.tz is not None:
+        t = t.tz_localize(None)
+    return np.asarray((t - scenario.start) / pd.Timedelta(minutes=1), dtype=float)
+
+
+def detect(scenario: Scenario, arrival: np.ndarray, kinds: np.ndarray) -> np.ndarray:
+    """The minute each post is first seen by the team (patrol or continuous monitoring)."""
+    k = np.array([scenario.patrol_minutes[x] for x in POST_KINDS])[kinds]
+    step = np.where(k > 0, k, 1.0)
+    duty = scenario.duty
+    if duty is None:  # always watched; patrol ticks from midnight
+        return np.where(k > 0, np.ceil(arrival / step) * step, arrival)
+    s = duty.start.hour * 60 + duty.start.minute
+    times = to_datetimes(scenario, arrival)
+    watched = duty.on_duty(times) | duty.on_call
+    seen = arrival.copy()
+    if not watched.all():  # wait for the next duty period (its start is a whole minute: exact)
+        seen[~watched] = to_minutes(scenario, duty.next_on_duty(times[~watched]))
+    anchor = np.floor(seen / 1440) * 1440 + s
+    tick = anchor + np.ceil((seen - anchor) / step) * step
+    if not duty.on_call:  # no check left today: the first check of the next duty period
+        late = (k > 0) & (tick >= anchor + duty.minutes_per_day)
+        if late.any():
+            tick[late] = to_minutes(scenario, duty.next_on_duty(to_datetimes(scenario, anchor[late] + duty.minutes_per_day)))
+    return np.where(k > 0, tick, seen)
+
+
+def _holiday_days(scenario: Scenario, days: int) -> np.ndarray:
+    if scenario.duty is None or not scenario.duty.holidays:
+        return np.array([], dtype=np.int64)
+    d = (np.array(scenario.duty.holidays, dtype="datetime64[D]")
+         - scenario.start.to_datetime64().astype("datetime64[D]")).astype(np.int64)
+    return d[(d >= 0) & (d < days)]
+
+
+def agents_by_minute(scenario: Scenario, days: int) -> np.ndarray:
+    """Agents on shift in every minute of ``days`` days, one row per pool."""
+    week_minute = (scenario.start.dayofweek * 1440 + np.arange(days * 1440)) % MINUTES_PER_WEEK
+    out = np.empty((len(scenario.pools), days * 1440), dtype=np.int64)
+    holidays = _holiday_days(scenario, days)
+    for p, pool in enumerate(scenario.pools):
+        out[p] = np.asarray(pool.week, dtype=np.int64)[week_minute]
+        for d in holidays:
+            out[p, d * 1440:(d + 1) * 1440] = pool.holiday_agents
+    return out
+
+
+def staffing_changes(by_minute: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(minute, pool, agents) at every change of the number on shift, time-ordered."""
+    prev = np.concatenate([np.full((by_minute.shape[0], 1), -1), by_minute[:, :-1]], axis=1)
+    pool, minute = np.nonzero(by_minute != prev)
+    order = np.lexsort((pool, minute))
+    return (minute[order].astype(np.float64), pool[order].astype(np.int64),
+            by_minute[pool[order], minute[order]].astype(np.int64))
+
+
+def duty_windows(scenario: Scenario, days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end minutes of each duty period (one endless window when always on duty)."""
+    duty = scenario.duty
+    if duty is None:
+        return np.array([0.0]), np.array([np.inf])
+    s = duty.start.hour * 60 + duty.start.minute
+    starts = np.arange(days) * 1440.0 + s
+    starts = starts[duty.on_duty(to_datetimes(scenario, starts))]
+    return starts, starts + duty.minutes_per_day
