@@ -364,9 +364,8 @@ class LabelStore:
     def import_labels(self, path: str | Path, *, source: str | None = None) -> ImportSummary:
         """Read labels exported by ``export`` (any format) back, in one transaction.
 
-        A row equal to the current label is not recorded again (re-importing a file
-        duplicates nothing); a row older than a different current label is kept out
-        (``stale``); every other row is appended with its original ``labelled_at``.
+        Rows go through ``record_changes``: re-importing a file duplicates nothing and
+        labels keep their original ``labelled_at``.
         """
         p = Path(path)
         rows = read_records(p)
@@ -375,22 +374,35 @@ class LabelStore:
             if missing:
                 raise InputError(f"{p}: missing column {missing[0]!r} "
                                  f"(a label export has {', '.join(LABEL_COLUMNS)})")
-        now = {(r.item_id, r.field, r.annotator): (r.value, r.labelled_at)
-               for r in self.current().itertuples()}
-        todo, unchanged, stale = [], 0, 0
         for n, row in enumerate(rows, 1):
             for col in LABEL_COLUMNS:
                 if not row[col].strip():
                     raise InputError(f"{p}: row {n}, column {col!r} is empty")
-            when = pd.Timestamp(_iso(row["labelled_at"], f"{p}: row {n}, column 'labelled_at'"))
+            row["labelled_at"] = pd.Timestamp(
+                _iso(row["labelled_at"], f"{p}: row {n}, column 'labelled_at'"))
+        return self.record_changes(rows, source=source or f"import:{p.name}")
+
+    def record_changes(self, rows: Iterable[dict], *, source: str | None = None) -> ImportSummary:
+        """Record the rows (item_id, field, value, annotator[, labelled_at]) that change
+        the current labels, in one transaction.
+
+        A row equal to the current label is not recorded again (``unchanged``); a row
+        older than a different current label is kept out (``stale``); the rest are
+        appended (``recorded``).
+        """
+        now = {(r.item_id, r.field, r.annotator): (r.value, r.labelled_at)
+               for r in self.current().itertuples()}
+        todo, unchanged, stale = [], 0, 0
+        for row in rows:
             key = (row["item_id"], row["field"], row["annotator"])
+            when = row.get("labelled_at")
             have = now.get(key)
             if have is not None and have[0] == row["value"]:
                 unchanged += 1
-            elif have is not None and have[1] > when:
+            elif have is not None and when is not None and have[1] > when:
                 stale += 1
             else:
-                todo.append({**{c: row[c] for c in LABEL_COLUMNS[:-1]}, "labelled_at": when})
-                now[key] = (row["value"], when)
-        self.record_many(todo, source=source or f"import:{p.name}")
+                todo.append({c: row[c] for c in LABEL_COLUMNS[:-1]} | {"labelled_at": when})
+                now[key] = (row["value"], when if when is not None else pd.Timestamp.now(tz="UTC"))
+        self.record_many(todo, source=source)
         return ImportSummary(len(todo), unchanged, stale)

@@ -1,0 +1,155 @@
+"""``wbcs label ...``: the gold sample, annotation batches, import, agreement, consensus."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from wbcs.config import DATA_DIR
+from wbcs.errors import InputError
+
+LABELS_DIR = DATA_DIR / "labels"
+STORE = LABELS_DIR / "store.sqlite"
+SAMPLE = LABELS_DIR / "gold_sample.csv"
+
+
+def _example(line: str, what: str = "") -> str:
+    return f"Example:\n  {line}" + (f"\n\n{what}" if what else "")
+
+
+def register(sub) -> None:
+    from wbcs.cli import HelpFormatter
+
+    label = sub.add_parser(
+        "label", help="labelling: gold sample, batches, import, agreement, consensus",
+        description="Label posts offline in batches or in the notebook widget; measure agreement; "
+                    "build the consensus gold set.",
+        epilog=_example("wbcs label status --store data/labels/store.sqlite"),
+        formatter_class=HelpFormatter)
+    label.set_defaults(func=lambda _args: label.print_help() or 2)
+    cmds = label.add_subparsers(dest="label_command", metavar="LABEL_COMMAND")
+
+    def add(name, func, help, example, what=""):
+        p = cmds.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".",
+                            epilog=_example(example, what), formatter_class=HelpFormatter)
+        p.set_defaults(func=func)
+        return p
+
+    def store_arg(p):
+        p.add_argument("--store", type=Path, default=STORE, help=f"label store (default {STORE})")
+
+    def sample_arg(p):
+        p.add_argument("--sample", type=Path, default=SAMPLE,
+                       help=f"sample of post ids (default {SAMPLE})")
+
+    p = add("sample", cmd_sample, "draw the gold sample of STC-3 telecom posts (ids only)",
+            "wbcs label sample --out data/labels/gold_sample.csv --size 650 --seed 0",
+            "Stratified by operator and is_complaint in proportion to the training dialogues.")
+    p.add_argument("--out", type=Path, default=SAMPLE, help=f"CSV to write (default {SAMPLE})")
+    p.add_argument("--size", type=int, default=650, help="posts to sample (default 650)")
+    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+
+    p = add("batch-export", cmd_batch_export, "write annotation batches (masked texts) for a sample",
+            "wbcs label batch-export --sample data/labels/gold_sample.csv --out out/label_batches --size 50",
+            "Writes batch_NNN.jsonl (item_id, operator, text, reply, context) and an empty\n"
+            "batch_NNN.labels.csv template per batch. Keep them out of git (out/ is ignored).")
+    sample_arg(p)
+    p.add_argument("--out", type=Path, required=True, help="folder for the batch files")
+    p.add_argument("--size", type=int, default=50, help="items per batch (default 50)")
+
+    p = add("import", cmd_import, "validate an annotation file and record it for an annotator",
+            "wbcs label import out/label_batches/ann1/batch_001.labels.csv --annotator ann1",
+            "Wide files: item_id, sentiment, intent, topic, negative_subtype, identifiable.\n"
+            "Long files (adjudication): item_id, field, value. A bad row stops the import\n"
+            "and nothing is recorded; re-importing a file records only what changed.")
+    p.add_argument("files", nargs="+", type=Path, help=".csv, .jsonl or .parquet files")
+    p.add_argument("--annotator", required=True, help="annotator name (e.g. ann1, adjudicator)")
+    store_arg(p)
+    sample_arg(p)
+
+    p = add("status", cmd_status, "labelled and remaining items per annotator",
+            "wbcs label status --store data/labels/store.sqlite --json")
+    store_arg(p)
+    sample_arg(p)
+    p.add_argument("--json", action="store_true", help="print JSON on stdout")
+
+    p = add("export", cmd_export, "export the current labels (ids and labels only)",
+            "wbcs label export --store data/labels/store.sqlite --out out/labels.parquet")
+    store_arg(p)
+    p.add_argument("--out", type=Path, required=True, help=".jsonl, .csv or .parquet")
+    p.add_argument("--annotator", default=None, help="only this annotator's labels")
+
+
+def _open(path: Path, *, must_exist: bool = True):
+    from wbcs.labeling.store import LabelStore
+
+    if must_exist and not Path(path).is_file():
+        raise InputError(f"{path}: no label store there; import labels first "
+                         f"('wbcs label import FILE --annotator NAME --store {path}')")
+    return LabelStore(path)
+
+
+def _stc3():
+    from wbcs.datasets import load_stc3
+
+    return load_stc3(split="train")
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from wbcs.labeling.batch import gold_sample, write_sample
+
+    sample = gold_sample(_stc3(), args.size, seed=args.seed)
+    write_sample(sample, args.out)
+    counts = sample.groupby(["operator", "is_complaint"], dropna=False).size()
+    print(f"wrote {len(sample)} post ids to {args.out}")
+    for (op, complaint), k in counts.items():
+        print(f"  {op:<14} is_complaint={complaint!s:<5} {k}")
+    return 0
+
+
+def cmd_batch_export(args: argparse.Namespace) -> int:
+    from wbcs.labeling.batch import export_batches, items_for, read_sample
+
+    ids = read_sample(args.sample)
+    items = items_for(_stc3(), ids, source=str(args.sample))
+    files = export_batches(items, args.out, size=args.size)
+    print(f"wrote {len(files)} batches of up to {args.size} items ({len(items)} items) to {args.out}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from wbcs.labeling.batch import check_annotator, import_annotations, read_sample
+
+    check_annotator(args.annotator)
+    ids = read_sample(args.sample)
+    with _open(args.store, must_exist=False) as store:
+        for f in args.files:
+            s = import_annotations(store, f, args.annotator, known_ids=ids)
+            print(f"{f}: recorded {s.recorded} labels for {args.annotator}, "
+                  f"{s.unchanged} already there")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from wbcs.labeling.batch import progress, read_sample
+
+    ids = read_sample(args.sample)
+    with _open(args.store) as store:
+        table = progress(store, ids)
+    if args.json:
+        print(json.dumps({"items": len(ids), "annotators": table.to_dict("records")}, indent=2))
+        return 0
+    print(f"{args.store}: {len(ids)} items in {args.sample}")
+    for r in table.itertuples():
+        print(f"  {r.annotator:<16} complete {r.complete:>5}  remaining {r.remaining:>5}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    with _open(args.store) as store:
+        path = store.export(args.out, annotator=args.annotator)
+        n = len(store.current(args.annotator))
+    print(f"wrote {n} labels to {path}", file=sys.stderr)
+    return 0
