@@ -1,0 +1,211 @@
+"""Aggregation rules (统一答复): when many people ask or complain about the same thing,
+the team publishes one post instead of answering each one alone (DOMAIN.md, "The workflows").
+
+- **question**: the same consultation from ≥ ``min_users_per_day`` users in one calendar
+  day, or on ≥ ``min_platforms_per_day`` platforms the same day → publish one answer post.
+- **complaint**: the same complaint from ≥ ``min_customers_per_week`` customers within a
+  week, or on ≥ ``min_platforms_per_week`` platforms → publish an apology + solution post.
+
+Thresholds come from ``policy.aggregation`` (``data/policy.yaml``). "The same" is either a
+near-duplicate cluster (``wbcs.dedup.near_duplicate_groups`` over the texts of that
+intent, keyed by the cluster's earliest post id) or a same-topic cluster (the ``topic``
+label). Clusters are formed within one operator when the posts name operators: each
+operator's team answers its own customers.
+
+Windows. The question rule counts per calendar day (Beijing time): the window is that day
+and the evidence is every post of the cluster that day. The complaint rule uses a rolling
+window of 7 days, so three complaints on Sunday, Monday and Tuesday count together: it
+fires at the post that brings the cluster to the threshold, the window is the 7 days
+ending at that post, and the cluster then stays quiet for 7 days (the apology post has
+been published) before it can fire again.
+
+Users are ``author_id``; where the author is unknown each post counts as its own user.
+Posts without a platform do not count towards the platform condition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from wbcs.errors import InputError
+from wbcs.policy import Policy, load_policy
+from wbcs.text import mask_pii
+
+WEEK = pd.Timedelta(days=7)
+COLUMNS = ["rule", "action", "intent", "cluster_kind", "cluster_key", "operator", "topic",
+           "window_start", "window_end", "triggered_at", "n_posts", "n_users", "n_platforms",
+           "reason", "post_ids", "author_ids", "platforms", "sample_text"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    intent: str
+    action: str
+    min_users: int
+    min_platforms: int
+    window: str  # "day" (calendar) or "week" (rolling 7 days)
+
+
+def rules(policy: Policy | None = None) -> list[Rule]:
+    """The two aggregation rules with the policy's thresholds (errors name the key)."""
+    agg = (policy or load_policy()).aggregation
+
+    def number(section: str, key: str) -> int:
+        value = (agg.get(section) or {}).get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise InputError(f"policy: aggregation.{section}.{key} must be a whole number ≥ 1, "
+                             f"got {value!r}")
+        return value
+
+    return [
+        Rule("question_same_day", "consultation", "publish one answer post (统一答复)",
+             number("question", "min_users_per_day"), number("question", "min_platforms_per_day"),
+             "day"),
+        Rule("complaint_same_week", "complaint", "publish an apology + solution post (致歉与解决方案)",
+             number("complaint", "min_customers_per_week"),
+             number("complaint", "min_platforms_per_week"), "week"),
+    ]
+
+
+def _frame(posts: pd.DataFrame, intent: str) -> pd.DataFrame:
+    """The posts of one intent as plain columns, sorted by time (no categoricals, no attrs)."""
+    sub = posts[posts["intent"].astype("string") == intent]
+    n = len(sub)
+
+    def col(name: str) -> pd.Series:
+        if name not in sub.columns:
+            return pd.Series([None] * n, index=sub.index, dtype=object)
+        return sub[name].astype("string").astype(object).where(sub[name].notna(), None)
+
+    w = pd.DataFrame({"post_id": col("post_id"), "time": sub["created_at"], "text": col("text"),
+                      "author_id": col("author_id"), "platform": col("platform"),
+                      "topic": col("topic"), "operator": col("operator")})
+    w.attrs = {}
+    w = w.sort_values("time", kind="stable").reset_index(drop=True)
+    w["user"] = w["author_id"].where(w["author_id"].notna(), "post:" + w["post_id"])
+    return w
+
+
+def _clusters(w: pd.DataFrame, threshold: float) -> list[tuple[str, pd.Series]]:
+    """(cluster kind, key per post) for near-duplicate and, when labelled, topic clusters."""
+    from wbcs.dedup import near_duplicate_groups
+
+    groups = pd.Series(near_duplicate_groups(w["text"].astype(str).tolist(), threshold=threshold))
+    # key a cluster by its earliest post: stable across runs, and it names real evidence
+    first = w["post_id"].groupby(groups).transform("first")
+    out = [("near_duplicate", "near_duplicate:" + first)]
+    if w["topic"].notna().any():
+        out.append(("topic", ("topic:" + w["topic"]).where(w["topic"].notna(), None)))
+    return out
+
+
+def _reason(rule: Rule, n_users: int, n_platforms: int) -> str:
+    unit = "users" if rule.window == "day" else "customers"
+    when = "in one day" if rule.window == "day" else "within 7 days"
+    met = []
+    if n_users >= rule.min_users:
+        met.append(f"{n_users} {unit} (≥ {rule.min_users}) {when}")
+    if n_platforms >= rule.min_platforms:
+        met.append(f"{n_platforms} platforms (≥ {rule.min_platforms}) {when}")
+    return "; ".join(met)
+
+
+def _alert(rule: Rule, kind: str, key: str, g: pd.DataFrame, rows: np.ndarray,
+           start, end, triggered) -> dict:
+    e = g.iloc[rows]
+    users = list(dict.fromkeys(e["user"]))
+    platforms = sorted({p for p in e["platform"] if p is not None})
+    topics = [t for t in e["topic"] if t is not None]
+    return {
+        "rule": rule.name, "action": rule.action, "intent": rule.intent,
+        "cluster_kind": kind, "cluster_key": key, "operator": e["operator"].iloc[0],
+        "topic": max(set(topics), key=topics.count) if topics else None,
+        "window_start": start, "window_end": end, "triggered_at": triggered,
+        "n_posts": len(e), "n_users": len(users), "n_platforms": len(platforms),
+        "reason": _reason(rule, len(users), len(platforms)),
+        "post_ids": e["post_id"].tolist(),
+        "author_ids": [a for a in e["author_id"] if a is not None],
+        "platforms": platforms,
+        "sample_text": mask_pii(str(e["text"].iloc[0])),
+    }
+
+
+def _day_alerts(rule: Rule, kind: str, w: pd.DataFrame) -> list[dict]:
+    # Vectorised: running distinct users/platforms per (cluster, operator, day) group.
+    w = w.assign(day=w["time"].dt.normalize())
+    group = ["key", "op", "day"]
+    new_user = ~w.duplicated(group + ["user"])
+    new_plat = ~w.duplicated(group + ["platform"]) & w["platform"].notna()
+    hit = ((new_user.groupby([w[c] for c in group]).cumsum() >= rule.min_users)
+           | (new_plat.groupby([w[c] for c in group]).cumsum() >= rule.min_platforms))
+    triggered = w["time"][hit].groupby([w.loc[hit, c] for c in group]).min()
+    out = []
+    for (key, op, day), g in w.groupby(group, sort=False):
+        if (key, op, day) in triggered.index:
+            out.append(_alert(rule, kind, key, g, np.arange(len(g)), day,
+                              day + pd.Timedelta(days=1), triggered.loc[(key, op, day)]))
+    return out
+
+
+def _week_alerts(rule: Rule, kind: str, key: str, g: pd.DataFrame) -> list[dict]:
+    # A sliding window with distinct counts: hand-written because pandas' rolling windows
+    # cannot count distinct strings; the loop is over one cluster's posts only.
+    times = g["time"].to_numpy()
+    users, plats = g["user"].tolist(), g["platform"].tolist()
+    week = WEEK.to_timedelta64()
+    out, left, quiet_until = [], 0, None
+    user_n: dict = {}
+    plat_n: dict = {}
+    for j, t in enumerate(times):
+        user_n[users[j]] = user_n.get(users[j], 0) + 1
+        if plats[j] is not None:
+            plat_n[plats[j]] = plat_n.get(plats[j], 0) + 1
+        while times[left] <= t - week:
+            for counts, v in ((user_n, users[left]), (plat_n, plats[left])):
+                if v in counts:
+                    counts[v] -= 1
+                    if counts[v] == 0:
+                        del counts[v]
+            left += 1
+        if quiet_until is not None and t < quiet_until:
+            continue
+        if len(user_n) >= rule.min_users or len(plat_n) >= rule.min_platforms:
+            trig = g["time"].iloc[j]
+            out.append(_alert(rule, kind, key, g, np.arange(left, j + 1), trig - WEEK, trig, trig))
+            quiet_until = t + week
+    return out
+
+
+def aggregation_alerts(posts: pd.DataFrame, *, policy: Policy | None = None,
+                       threshold: float = 0.8) -> pd.DataFrame:
+    """One row per aggregation alert with its evidence (see the module docstring).
+
+    ``posts`` is a posts table with ``intent`` labels (classify unlabelled posts first);
+    ``threshold`` is the near-duplicate Jaccard similarity. Columns: ``COLUMNS``; the
+    ``sample_text`` is PII-masked.
+    """
+    for col in ("post_id", "created_at", "text", "intent"):
+        if col not in posts.columns:
+            hint = "; classify the posts first (wbcs.classify.predict_posts)" if col == "intent" else ""
+            raise InputError(f"posts: missing column {col!r} needed by the aggregation rules{hint}")
+    found: list[dict] = []
+    for rule in rules(policy):
+        w = _frame(posts, rule.intent)
+        if w.empty:
+            continue
+        for kind, keys in _clusters(w, threshold):
+            c = w.assign(key=keys, op=w["operator"].fillna("")).dropna(subset=["key"])
+            # a cluster smaller than both thresholds can never fire
+            size = c.groupby(["key", "op"])["post_id"].transform("size")
+            c = c[size >= min(rule.min_users, rule.min_platforms)]
+            if rule.window == "day":
+                found += _day_alerts(rule, kind, c)
+            else:
+                for (key, _), g in c.groupby(["key", "op"], sort=False):
+                    found += _week_alerts(rule, kind, key, g)
+    out = pd.DataFrame(found, columns=COLUMNS)
+    return out.sort_values(["triggered_at", "rule", "cluster_key"], kind="stable").reset_index(drop=True)
