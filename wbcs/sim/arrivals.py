@@ -16,7 +16,7 @@ from wbcs.sim.scenario import Scenario
 
 def hourly_rates(scenario: Scenario, hours: int) -> np.ndarray:
     """Arrivals per hour for each hour from the scenario's start (which is at midnight)."""
-    first = scenario.start.dayofweek * 24  # hour of week of the start, Monday 00:00 = 0
+    first = scenario.start.day_of_week * 24  # hour of week of the start, Monday 00:00 = 0
     return np.asarray(scenario.rate_week)[(first + np.arange(hours)) % 168]
 
 

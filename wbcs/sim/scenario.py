@@ -316,7 +316,10 @@ def _parse(raw, source: str) -> Scenario:
         policy = load_policy()
     else:
         p = Path(policy_ref)
-        policy = load_policy(p if p.is_absolute() or source == "scenario" else Path(source).parent / p)
+        try:
+            policy = load_policy(p if p.is_absolute() or source == "scenario" else Path(source).parent / p)
+        except InputError as e:
+            r.fail("policy:", str(e))
 
     start = r.timestamp(raw.get("start", "2025-01-06"), "start")
     if start != start.normalize():
@@ -359,7 +362,7 @@ def _parse(raw, source: str) -> Scenario:
     else:
         r.mapping(duty_raw, "duty", ("weekdays", "start", "end", "holidays", "on_call"))
         merged = {**_duty_mapping(policy.duty), **duty_raw}
-        duty = parse_policy({"duty": merged, "patrol_minutes": {"default": 0}, "sla": {}}, source).duty
+        duty = _via_policy({"duty": merged, "sla": {}}, source).duty
 
     off = r.integer(raw.get("on_call_agents", 0), "on_call_agents")
     agents = raw["agents"]
@@ -483,4 +486,13 @@ def _parse_sla(r: _Reader, value, policy: Policy, source: str) -> dict[str, SlaC
         r.mapping(per_kind, f"sla.{kind}", ("acknowledge_minutes", "resolve_hours", "clock"))
         clocks[kind] = {**base.get(kind, {"acknowledge_minutes": None, "resolve_hours": None}),
                         **overrides, **per_kind}
-    return parse_policy({"duty": {}, "patrol_minutes": {"default": 0}, "sla": clocks}, source).sla
+    return _via_policy({"duty": {}, "sla": clocks}, source).sla
+
+
+def _via_policy(sections: dict, source: str) -> Policy:
+    """Validate duty/SLA sections with the policy's own parser; errors keep the scenario's name."""
+    try:
+        return parse_policy({**sections, "patrol_minutes": {"default": 0}}, source)
+    except InputError as e:  # some policy messages start with "policy:" whatever the source
+        message = str(e).removeprefix(f"{source}: ").removeprefix("policy: ")
+        raise InputError(f"{source}: {message}") from None

@@ -65,7 +65,7 @@ def _holiday_days(scenario: Scenario, days: int) -> np.ndarray:
 
 def agents_by_minute(scenario: Scenario, days: int) -> np.ndarray:
     """Agents on shift in every minute of ``days`` days, one row per pool."""
-    week_minute = (scenario.start.dayofweek * 1440 + np.arange(days * 1440)) % MINUTES_PER_WEEK
+    week_minute = (scenario.start.day_of_week * 1440 + np.arange(days * 1440)) % MINUTES_PER_WEEK
     out = np.empty((len(scenario.pools), days * 1440), dtype=np.int64)
     holidays = _holiday_days(scenario, days)
     for p, pool in enumerate(scenario.pools):

@@ -133,7 +133,7 @@ def plan_staffing(scenario: Scenario, target: float = 0.9, *, replications: int 
     erl_sl = np.array([erlang_service_level(c, r, scenario) if w and r > 0 else np.nan
                        for c, r, w in zip(erl, rates, watched, strict=True)])
 
-    first = scenario.start.dayofweek * 24
+    first = scenario.start.day_of_week * 24
 
     def hour_of_week(minutes):
         return ((first + np.floor(minutes / 60).astype(np.int64)) % 168)

@@ -1,0 +1,73 @@
+"""Erlang C and Erlang A against published and hand-computed values."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from scipy.stats import poisson
+
+from wbcs.errors import InputError
+from wbcs.sim import erlang
+
+
+def test_erlang_c_golden_case():
+    # pyworkforce's documented example: 100 contacts per 30 min (200/h), AHT 3 min, 20 s target
+    rate, aht, target = 200, 3 / 60, 20 / 3600  # per hour, hours
+    assert erlang.agents_for_service_level(rate, aht, target, 0.8) == 14
+    assert erlang.service_level(14, rate, aht, target) == pytest.approx(0.888, abs=5e-4)
+    assert erlang.probability_of_wait(14, rate, aht) == pytest.approx(0.174, abs=5e-4)
+    assert erlang.occupancy(14, rate, aht) == pytest.approx(0.714, abs=5e-4)
+    # 13 agents miss the 80% target, 14 meet it
+    assert erlang.service_level(13, rate, aht, target) < 0.8
+
+
+def test_erlang_c_small_cases_by_hand():
+    # M/M/1, ρ = 0.5: P(wait) = ρ, SL(t) = 1 − ρ·e^{−(μ−λ)t}, Wq = ρ/(μ−λ)
+    assert erlang.probability_of_wait(1, 0.5, 1.0) == pytest.approx(0.5)
+    assert erlang.service_level(1, 0.5, 1.0, 2.0) == pytest.approx(1 - 0.5 * math.exp(-1.0))
+    assert erlang.mean_wait(1, 0.5, 1.0) == pytest.approx(1.0)
+    # c = 2, A = 1: B = (1/2)/(1 + 1 + 1/2) = 0.2; C = 2·0.2/(2 − 0.8) = 1/3
+    assert erlang.erlang_b(2, 1.0) == pytest.approx(0.2)
+    assert erlang.probability_of_wait(2, 1.0, 1.0) == pytest.approx(1 / 3)
+    # unstable or empty
+    assert erlang.probability_of_wait(10, 200, 3 / 60) == 1.0
+    assert erlang.service_level(10, 200, 3 / 60, 1.0) == 0.0
+    assert erlang.mean_wait(10, 200, 3 / 60) == math.inf
+    assert erlang.agents_for_service_level(0, 0.05, 0.01, 0.8) == 0
+
+
+def test_erlang_a_tends_to_erlang_c_as_patience_grows():
+    rate, aht, target = 200, 3 / 60, 20 / 3600
+    a = erlang.erlang_a(14, rate, aht, patience=1e5, target=target)
+    assert a.probability_of_wait == pytest.approx(erlang.probability_of_wait(14, rate, aht), abs=1e-5)
+    assert a.service_level == pytest.approx(erlang.service_level(14, rate, aht, target), abs=1e-5)
+    assert a.mean_wait == pytest.approx(erlang.mean_wait(14, rate, aht), rel=1e-4)
+    assert a.probability_of_abandon < 1e-6
+    # less patience: more abandon, fewer wait, the survivors are answered sooner
+    levels = [erlang.erlang_a(14, rate, aht, patience=p, target=target) for p in (0.01, 0.1, 1.0)]
+    assert levels[0].probability_of_abandon > levels[1].probability_of_abandon > levels[2].probability_of_abandon
+    assert levels[0].probability_of_wait < levels[1].probability_of_wait < levels[2].probability_of_wait
+
+
+def test_erlang_a_with_patience_equal_to_handling_time_is_poisson():
+    # θ = μ: every customer present leaves at rate μ, so the number in system is Poisson(A)
+    c, rate, aht = 5, 6.0, 1.0  # A = 6 > c: Erlang A is stable even when Erlang C is not
+    a = erlang.erlang_a(c, rate, aht, patience=aht, target=0.0)
+    assert a.probability_of_wait == pytest.approx(poisson.sf(c - 1, 6.0), abs=1e-9)
+    # E[queue] = Σ (k − c)·P(k) for k > c; P(abandon) = θ·E[queue]/λ
+    mean_queue = sum((k - c) * poisson.pmf(k, 6.0) for k in range(c, 200))
+    assert a.probability_of_abandon == pytest.approx(mean_queue / rate, abs=1e-9)
+    assert a.service_level == pytest.approx(1 - a.probability_of_wait, abs=1e-9)  # target 0
+
+
+@pytest.mark.parametrize("call", [
+    lambda: erlang.service_level(-1, 1, 1, 1),
+    lambda: erlang.probability_of_wait(2, 1, 0),
+    lambda: erlang.agents_for_service_level(10, 1, 1, 1.2),
+    lambda: erlang.erlang_a(0, 1, 1, 1),
+    lambda: erlang.erlang_a(2, 1, 1, 0),
+])
+def test_bad_arguments_raise_input_error(call):
+    with pytest.raises(InputError):
+        call()
