@@ -1,0 +1,540 @@
+"""Synthetic posts and a service account's posting log, seeded and vectorised.
+
+For demos, scale benchmarks and as the embedded default when no real data is
+reachable: every table made here has ``df.attrs["synthetic"] = True`` and a
+``source`` column saying ``synthetic``.
+
+``generate_posts`` draws arrivals from a non-homogeneous Poisson process whose
+hour-of-week rates are the real STC-3 rhythm (``wbcs.datasets.arrival_profile``),
+optional incident bursts on top, and for each post consistent labels (intent →
+sentiment → negative subtype, topic), author, engagement, and reply / resolution /
+satisfaction times drawn per post kind from the SLA clocks and duty calendar of
+``data/policy.yaml``. Texts come from the Chinese templates in
+``data/synth_templates.yaml``: a pool of variants per label combination is built
+once and posts draw from it (a categorical column), which keeps 10 M posts in
+memory; the variants carry phone numbers, emoticons, #topics# and @mentions in
+realistic shares so text features matter.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
+
+from wbcs.config import TIMEZONE, data_file
+from wbcs.errors import InputError
+from wbcs.policy import Policy, load_policy
+from wbcs.schema import load_taxonomy
+from wbcs.weibo import MID_EPOCH_OFFSET
+
+log = logging.getLogger(__name__)
+
+# Shares of mobile subscribers (MIIT, 2024: about 1.0 bn / 0.42 bn / 0.34 bn).
+OPERATOR_SHARES = {"china_mobile": 0.56, "china_telecom": 0.24, "china_unicom": 0.20}
+# Sina dominates; DOMAIN.md lists Tencent, Sohu, NetEase Weibo and forums as well.
+PLATFORM_SHARES = {"sina_weibo": 0.75, "tencent_weibo": 0.07, "sohu_weibo": 0.04,
+                   "netease_weibo": 0.03, "forum": 0.11}
+INTENT_SHARES = {"complaint": 0.36, "consultation": 0.38, "suggestion": 0.05, "praise": 0.07, "other": 0.14}
+SENTIMENT_GIVEN_INTENT = {
+    "complaint": {"negative": 0.93, "neutral": 0.07},
+    "consultation": {"neutral": 0.78, "negative": 0.17, "positive": 0.05},
+    "suggestion": {"neutral": 0.60, "negative": 0.30, "positive": 0.10},
+    "praise": {"positive": 1.0},
+    "other": {"neutral": 0.65, "positive": 0.20, "negative": 0.15},
+}
+SUBTYPE_GIVEN_INTENT = {  # for negative posts only
+    "complaint": {"concrete_complaint": 0.85, "vague_negativity": 0.12, "abuse": 0.03},
+    "consultation": {"concrete_complaint": 0.70, "vague_negativity": 0.30},
+    "suggestion": {"concrete_complaint": 0.50, "vague_negativity": 0.50},
+    "other": {"vague_negativity": 0.70, "abuse": 0.30},
+}
+TOPIC_WEIGHTS = {"tariff": 12, "billing": 14, "data": 13, "network": 15, "broadband": 11, "payment": 7,
+                 "value_added": 8, "handset": 3, "service": 8, "porting": 3, "spam_fraud": 4,
+                 "roaming": 2}
+TOPIC_GIVEN_INTENT = {
+    "praise": {"service": 0.6, "network": 0.2, "broadband": 0.1, "other": 0.1},
+    "other": {"other": 0.85, "data": 0.05, "tariff": 0.05, "service": 0.05},
+}
+# Replies per post kind: share never replied, and the median reply delay as a share
+# of the kind's acknowledge target (lognormal, sigma 0.9: about 9% miss the target
+# when the post arrives on duty; posts arriving off duty wait for the next shift).
+REPLY = {"complaint": (0.03, 0.3), "consultation": (0.05, 0.3), "vague_negative": (0.10, 0.4),
+         "abuse": (0.50, 0.5), "praise": (0.30, 0.5), "none": (0.85, 1.0)}
+REPLY_SIGMA = 0.9
+RESOLVED_SHARE = {"complaint": 0.88, "consultation": 0.92, "vague_negative": 0.40}
+FEEDBACK_SHARE = 0.6  # replied posts whose author says whether they are satisfied
+POOL_VARIANTS = 24
+
+
+@lru_cache(maxsize=1)
+def templates() -> dict:
+    """``data/synth_templates.yaml``."""
+    import yaml
+
+    return yaml.safe_load(data_file("synth_templates.yaml").read_text(encoding="utf-8"))
+
+
+def _rng(seed) -> np.random.Generator:
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+def _weights(value, default: Mapping[str, float], what: str, known=None) -> tuple[list[str], np.ndarray]:
+    if value is None:
+        value = default
+    if isinstance(value, str) or not isinstance(value, Mapping | Sequence):
+        raise InputError(f"{what}: give a list of names or a mapping name -> share, got {value!r}")
+    if not isinstance(value, Mapping):
+        value = dict.fromkeys(value, 1.0)
+    keys = [str(k) for k in value]
+    w = np.asarray([float(v) for v in value.values()])
+    if not keys or (w < 0).any() or w.sum() <= 0:
+        raise InputError(f"{what}: shares must be non-negative and not all zero, got {dict(value)!r}")
+    bad = [k for k in keys if known is not None and k not in known]
+    if bad:
+        raise InputError(f"{what}: unknown {bad[0]!r} (known: {', '.join(known)})")
+    return keys, w / w.sum()
+
+
+def _draw(rng, probs: np.ndarray, n: int) -> np.ndarray:
+    """n category codes with the given probabilities (inverse CDF: one uniform each)."""
+    return np.minimum(np.searchsorted(np.cumsum(probs), rng.random(n), side="right"), len(probs) - 1)
+
+
+def _draw_given(rng, parent: np.ndarray, parents: list[str], table: Mapping, labels: list[str],
+                default: Mapping | None = None) -> np.ndarray:
+    """A label code per row, drawn from ``table[parent label]`` (or ``default``); -1 if none applies."""
+    out = np.full(len(parent), -1, dtype=np.int16)
+    for i, name in enumerate(parents):
+        rows = np.flatnonzero(parent == i)
+        dist = table.get(name, default)
+        if dist is None or not len(rows):
+            continue
+        keys = list(dist)
+        codes = _draw(rng, np.asarray([dist[k] for k in keys], float) / sum(dist.values()), len(rows))
+        out[rows] = np.asarray([labels.index(k) for k in keys])[codes]
+    return out
+
+
+def _profile(profile) -> np.ndarray:
+    if profile is None:
+        from wbcs.datasets import arrival_profile
+
+        return arrival_profile()
+    p = np.asarray(profile, dtype=float)
+    if p.shape not in ((168,), (24,)) or (p < 0).any() or p.sum() <= 0:
+        raise InputError("profile: give 168 (hour of week, Monday 00:00 first) or 24 non-negative rates")
+    p = np.tile(p, 7) if p.shape == (24,) else p
+    return p / p.mean()
+
+
+def _timestamp(value, what: str) -> pd.Timestamp:
+    try:
+        t = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise InputError(f"{what}: cannot read {value!r} as a time (e.g. '2025-01-01 08:00')") from None
+    return t.tz_localize(TIMEZONE) if t.tz is None else t.tz_convert(TIMEZONE)
+
+
+def _arrivals(rng, start: pd.Timestamp, days: int, per_day: float, profile: np.ndarray) -> np.ndarray:
+    """Arrival times (ns since epoch) of a Poisson process with piecewise-constant hourly rates.
+
+    Exact for a rate that is constant within each hour: the count in each hour is
+    Poisson(rate) and, given the count, the times are uniform within the hour.
+    """
+    hours = pd.date_range(start, periods=int(days) * 24, freq="h")
+    how = hours.day_of_week.to_numpy() * 24 + hours.hour.to_numpy()
+    counts = rng.poisson(per_day / 24.0 * profile[how])
+    base = np.repeat(hours.as_unit("ns").asi8, counts)
+    return base + (rng.random(base.size) * 3_600e9).astype(np.int64)
+
+
+def _bursts(rng, bursts, topics: list[str], ops: list[str], provs: list[str],
+            prov_p: np.ndarray) -> list[dict]:
+    out = []
+    for i, b in enumerate(bursts or []):
+        where = f"bursts[{i}]"
+        if not isinstance(b, Mapping) or not {"start", "hours", "posts"} <= set(b):
+            raise InputError(f"{where}: needs start, hours and posts (and optionally topic, operator, province)")
+        hours, posts = float(b["hours"]), int(b["posts"])
+        if hours <= 0 or posts < 0:
+            raise InputError(f"{where}: hours must be > 0 and posts >= 0, got {hours}, {posts}")
+        topic = b.get("topic", "network")
+        op = b.get("operator") or ops[int(rng.integers(len(ops)))]
+        prov = b.get("province") or provs[int(_draw(rng, prov_p, 1)[0])]
+        for key, value, known in (("topic", topic, topics), ("operator", op, ops), ("province", prov, provs)):
+            if value not in known:
+                raise InputError(f"{where}: unknown {key} {value!r} (known: {', '.join(known)})")
+        t0 = _timestamp(b["start"], f"{where}.start").value
+        times = t0 + (rng.random(posts) * hours * 3_600e9).astype(np.int64)
+        out.append({"name": str(b.get("name", f"burst-{i}")), "times": times, "topic": topic,
+                    "operator": op, "province": prov})
+    return out
+
+
+def _mids(seconds: np.ndarray, rng) -> np.ndarray:
+    """Weibo-style mids that decode to each post's second: (s − offset) << 22 | low bits.
+
+    Low bits = the post's rank within its second (times are sorted) × 1024 + noise,
+    so ids are unique and ``wbcs.weibo.mid_to_datetime`` gives back ``created_at``.
+    """
+    idx = np.arange(seconds.size)
+    new_second = np.ones(seconds.size, dtype=bool)
+    new_second[1:] = seconds[1:] != seconds[:-1]
+    rank = idx - np.maximum.accumulate(np.where(new_second, idx, 0))  # O(n) on sorted times
+    if rank.size and rank.max() >= 4096:
+        raise InputError("posts_per_day too high: more than 4,096 posts in one second")
+    return ((seconds - MID_EPOCH_OFFSET) << 22) | (rank << 10) | rng.integers(0, 1024, seconds.size)
+
+
+def _phone(rng) -> str:
+    digits = "1" + str(rng.integers(3, 10)) + "".join(str(d) for d in rng.integers(0, 10, 9))
+    style = rng.integers(4)
+    return [digits, f"{digits[:3]}-{digits[3:7]}-{digits[7:]}", f"+86 {digits}",
+            f"{digits[:3]} {digits[3:7]} {digits[7:]}"][style]
+
+
+def _text(rng, op: str, intent: str, sentiment: str, subtype: str | None, topic: str) -> str:
+    """One text for a label combination, from the templates."""
+    tpl, tax = templates(), load_taxonomy()
+    pick = lambda xs: xs[int(rng.integers(len(xs)))]  # noqa: E731
+    if intent == "praise":
+        body = pick(tpl["praise"])
+    elif intent == "suggestion":
+        body = pick(tpl["suggestion"])
+    elif subtype in ("vague_negativity", "abuse") and intent in ("complaint", "other"):
+        body = pick(tpl[subtype])
+    elif intent in ("complaint", "consultation"):
+        by_topic = tpl[intent]
+        body = pick(by_topic.get(topic) or by_topic["other"])
+        if intent == "consultation" and subtype == "vague_negativity":
+            body += pick(tpl["vague_negativity"])
+    else:
+        body = pick(tpl["other"])
+    info = tpl["operators"][op]
+    fill = {"op": info["zh"], "hotline": info["hotline"], "topic": tax["topic"].zh_name(topic).split("/")[0],
+            "amount": pick([18, 28, 38, 58, 88, 128, 199]), "gb": pick([1, 2, 5, 10, 20, 30]),
+            "days": int(rng.integers(2, 16)), "n": int(rng.integers(2, 11))}
+    text = body.format(**fill)
+    if intent in ("complaint", "consultation") and rng.random() < 0.15:
+        text = pick(tpl["phone_phrases"]).format(phone=_phone(rng)) + text
+    if intent == "complaint" and subtype == "concrete_complaint" and rng.random() < 0.3:
+        text += pick(tpl["negative_neutral"])
+    if rng.random() < 0.45:
+        codes = tpl["emoticons"][sentiment]
+        text += "".join(f"[{pick(codes)}]" for _ in range(int(rng.integers(1, 4))))
+    tags = tpl["hashtags"].get(intent)
+    if tags and rng.random() < 0.12:
+        text = "#" + pick(tags).format(**fill) + "#" + text
+    if rng.random() < 0.7:
+        mention = pick(info["accounts"])
+        text = f"{mention} {text}" if rng.random() < 0.4 else f"{text} {mention}"
+    return text
+
+
+def _text_column(rng, keys: np.ndarray, names: list[list[str]]) -> pd.Categorical:
+    """Texts for rows keyed by label codes (one column per name list, -1 = none):
+    POOL_VARIANTS variants per distinct key, drawn once, then indexed per row."""
+    sizes = [len(x) + 1 for x in names]  # +1: code -1 (no label) is shifted to 0
+    flat = np.zeros(len(keys), dtype=np.int64)
+    for j, size in enumerate(sizes):
+        flat = flat * size + keys[:, j] + 1
+    present = np.flatnonzero(np.bincount(flat, minlength=int(np.prod(sizes))))
+    group = np.searchsorted(present, flat)  # O(n) grouping: the key space is small
+    pool, index = [], {}
+    variant_code = np.empty((len(present), POOL_VARIANTS), dtype=np.int32)
+    for g, key in enumerate(present):
+        labels = []
+        for size, options in zip(reversed(sizes), reversed(names), strict=True):
+            key, c = divmod(int(key), size)
+            labels.insert(0, options[c - 1] if c else None)
+        for v in range(POOL_VARIANTS):
+            t = _text(rng, *labels)
+            variant_code[g, v] = index.setdefault(t, len(pool))
+            if variant_code[g, v] == len(pool):
+                pool.append(t)
+    codes = variant_code[group, rng.integers(0, POOL_VARIANTS, len(keys))]
+    return pd.Categorical.from_codes(codes, categories=pool)
+
+
+def _cat(codes: np.ndarray, labels: list[str]) -> pd.Categorical:
+    return pd.Categorical.from_codes(codes.astype(np.int32), categories=labels)
+
+
+def generate_posts(*, days: int = 30, start="2025-01-01", posts_per_day: float = 500, seed=0,
+                   operators=None, platforms=None, profile=None, bursts=None,
+                   policy: Policy | None = None) -> pd.DataFrame:
+    """A synthetic posts table with every schema column, sorted by ``created_at``.
+
+    ``operators`` / ``platforms``: names (equal shares) or name -> share mappings
+    (defaults: subscriber and platform shares). ``profile``: 168 hour-of-week (or 24)
+    relative rates; default the real STC-3 rhythm. ``bursts``: incidents on top of
+    the background, e.g. ``[{"start": "2025-01-10 19:00", "hours": 2, "posts": 500,
+    "topic": "network", "operator": "china_unicom", "province": "广东"}]`` (operator
+    and province drawn once when not given); their posts carry the burst's name in
+    the ``burst`` column. Label, platform, province, author and text columns are
+    categoricals to keep 10 M rows small; ``wbcs.schema.validate_posts`` turns them
+    into strings when a consumer needs that.
+    """
+    from wbcs.datasets import provinces
+
+    rng = _rng(seed)
+    if days < 1 or posts_per_day < 0:
+        raise InputError(f"days must be >= 1 and posts_per_day >= 0, got {days}, {posts_per_day}")
+    policy = policy or load_policy()
+    tax = load_taxonomy()
+    ops, op_p = _weights(operators, OPERATOR_SHARES, "operators", known=list(templates()["operators"]))
+    plats, plat_p = _weights(platforms, PLATFORM_SHARES, "platforms")
+    prov_table = provinces()
+    provs = list(prov_table.index)
+    t0 = _timestamp(start, "start")
+
+    # arrivals: background + bursts, sorted; burst_id -1 for the background
+    times = [_arrivals(rng, t0, days, float(posts_per_day), _profile(profile))]
+    prov_p = prov_table["population_m"].to_numpy() / prov_table["population_m"].sum()
+    burst_list = _bursts(rng, bursts, tax.ids("topic"), ops, provs, prov_p)
+    times += [b["times"] for b in burst_list]
+    burst_id = np.concatenate([np.full(len(t), i - 1, dtype=np.int16) for i, t in enumerate(times)])
+    seconds = np.concatenate(times) // 1_000_000_000
+    order = np.argsort(seconds, kind="stable")
+    seconds, burst_id = seconds[order], burst_id[order]
+    n, in_burst = len(seconds), burst_id >= 0
+
+    # who and where
+    operator = _draw(rng, op_p, n)
+    province = _draw(rng, prov_p, n)
+    province[rng.random(n) < 0.08] = -1  # many authors show no province
+    for i, b in enumerate(burst_list):
+        rows = burst_id == i
+        operator[rows], province[rows] = ops.index(b["operator"]), provs.index(b["province"])
+
+    # labels: intent -> sentiment -> subtype (negative only), topic | intent
+    intents, sentiments = tax.ids("intent"), tax.ids("sentiment")
+    subtypes, topics = tax.ids("negative_subtype"), tax.ids("topic")
+    intent = _draw(rng, np.asarray([INTENT_SHARES[k] for k in intents]), n)
+    intent[in_burst] = np.where(rng.random(in_burst.sum()) < 0.85, intents.index("complaint"),
+                                intents.index("consultation"))
+    sentiment = _draw_given(rng, intent, intents, SENTIMENT_GIVEN_INTENT, sentiments)
+    subtype = np.full(n, -1, dtype=np.int16)
+    neg = sentiment == sentiments.index("negative")
+    subtype[neg] = _draw_given(rng, intent[neg], intents, SUBTYPE_GIVEN_INTENT, subtypes)
+    topic_w = {k: v / sum(TOPIC_WEIGHTS.values()) for k, v in TOPIC_WEIGHTS.items()}
+    topic = _draw_given(rng, intent, intents, TOPIC_GIVEN_INTENT, topics, default=topic_w)
+    for i, b in enumerate(burst_list):
+        topic[burst_id == i] = topics.index(b["topic"])
+
+    # authors: a power law of activity (top 1% write ~20% of posts), lognormal followers
+    n_authors = max(100, n // 4)
+    author = np.minimum((n_authors * rng.random(n) ** 3).astype(np.int64), n_authors - 1)
+    followers_of = np.minimum(rng.lognormal(5.0, 1.8, n_authors), 5e7).astype(np.int64)
+    followers = followers_of[author]
+    buzz = 0.05 * followers ** 0.6 * np.where(neg, 2.0, 1.0) * np.where(in_burst, 3.0, 1.0)
+    lam = rng.gamma(0.6, buzz / 0.6)  # gamma-Poisson: heavy-tailed engagement
+
+    created_ns = seconds * 1_000_000_000
+    reply_ns, resolved_ns, satisfied = _service(rng, created_ns, intents, intent, subtypes, subtype, policy)
+
+    keys = np.stack([operator, intent, sentiment, subtype, topic], axis=1)
+    text = _text_column(rng, keys, [ops, intents, sentiments, [*subtypes], topics])
+    mids = _mids(seconds, rng)
+
+    df = pd.DataFrame({
+        "post_id": pd.arrays.ArrowStringArray(pa.array(mids).cast(pa.string())),
+        "platform": _cat(_draw(rng, plat_p, n), plats),
+        "created_at": _when(created_ns),
+        "author_id": pd.Categorical.from_codes(*_author_codes(author)),
+        "author_followers": pd.array(followers, dtype="Int64"),
+        "text": text,
+        "reposts": pd.array(rng.poisson(0.4 * lam), dtype="Int64"),
+        "comments": pd.array(rng.poisson(0.6 * lam), dtype="Int64"),
+        "likes": pd.array(rng.poisson(1.2 * lam), dtype="Int64"),
+        "province": _cat(province, provs),
+        "operator": _cat(operator, ops),
+        "reply_at": _when(reply_ns),
+        "resolved_at": _when(resolved_ns),
+        "satisfied": satisfied,
+        "sentiment": _cat(sentiment, sentiments),
+        "intent": _cat(intent, intents),
+        "topic": _cat(topic, topics),
+        "negative_subtype": _cat(subtype, subtypes),
+        "burst": _cat(burst_id, [b["name"] for b in burst_list]),
+        "source": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=["synthetic"]),
+    })
+    df.attrs.update(synthetic=True, seed=seed if isinstance(seed, int) else None,
+                    bursts=[{k: v for k, v in b.items() if k != "times"} for b in burst_list])
+    log.info("synthetic data: %d posts from wbcs.synth.generate_posts (seed %s)", n, seed)
+    return df
+
+
+def _when(ns: np.ndarray) -> pd.DatetimeIndex:
+    """int64 ns since the epoch (int64 min = NaT) -> Beijing time, without parsing."""
+    return pd.DatetimeIndex(ns.view("M8[ns]")).tz_localize("UTC").tz_convert(TIMEZONE)
+
+
+def _author_codes(author: np.ndarray) -> tuple[np.ndarray, pd.Index]:
+    """Category codes and ids ``u0000042`` of the authors that posted (O(n), no sort)."""
+    present = np.flatnonzero(np.bincount(author))
+    lookup = np.zeros(author.max() + 1 if author.size else 1, dtype=np.int32)
+    lookup[present] = np.arange(present.size, dtype=np.int32)
+    ids = pa.compute.utf8_lpad(pa.array(present).cast(pa.string()), 7, "0")
+    ids = pa.compute.binary_join_element_wise("u", ids, "")
+    return lookup[author], pd.Index(pd.arrays.ArrowStringArray(ids))
+
+
+def _service(rng, created_ns: np.ndarray, intents: list[str], intent: np.ndarray, subtypes: list[str],
+             subtype: np.ndarray, policy: Policy) -> tuple[np.ndarray, np.ndarray, pd.arrays.BooleanArray]:
+    """Reply, resolution and satisfaction per post, by its SLA kind (NaT / NA where none)."""
+    n = len(created_ns)
+    nat = np.iinfo(np.int64).min  # NaT as int64
+    kinds = list(REPLY)
+    kind = np.full(n, kinds.index("none"), dtype=np.int8)
+    for name, code in (("consultation", "consultation"), ("suggestion", "consultation"),
+                       ("praise", "praise"), ("complaint", "complaint")):
+        kind[intent == intents.index(name)] = kinds.index(code)
+    kind[subtype == subtypes.index("vague_negativity")] = kinds.index("vague_negative")
+    kind[subtype == subtypes.index("abuse")] = kinds.index("abuse")
+
+    start = policy.duty.next_on_duty(_when(created_ns)).as_unit("ns").asi8
+    median_k, never_k, resolve_k = [], [], []
+    for k in kinds:
+        sla = policy.sla.get(k)
+        ack = sla.acknowledge_minutes if sla and sla.acknowledge_minutes else 240.0
+        median_k.append(REPLY[k][1] * ack)
+        never_k.append(REPLY[k][0])
+        resolve_k.append(sla.resolve_hours if sla and sla.resolve_hours and k in RESOLVED_SHARE else np.nan)
+    median, never, resolve_h = (np.asarray(x, float)[kind] for x in (median_k, never_k, resolve_k))
+    delay_min = median * rng.lognormal(0.0, REPLY_SIGMA, n)
+    replied = rng.random(n) >= never
+    reply = np.where(replied, start + (delay_min * 60).astype(np.int64) * 1_000_000_000, nat)
+
+    share_resolved = np.asarray([RESOLVED_SHARE.get(k, 0.0) for k in kinds])[kind]
+    resolved = replied & ~np.isnan(resolve_h) & (rng.random(n) < share_resolved)
+    # time to resolve after the reply: lognormal with median a quarter of the target
+    after_h = np.where(resolved, 0.25 * np.nan_to_num(resolve_h) * rng.lognormal(0.0, 1.0, n), 0.0)
+    resolved_at = np.where(resolved, reply + (after_h * 3600).astype(np.int64) * 1_000_000_000, nat)
+
+    within = resolved & (resolved_at - created_ns <= np.nan_to_num(resolve_h) * 3_600e9)
+    p_sat = np.where(within, 0.85, np.where(resolved, 0.55, 0.30))
+    sat = rng.random(n) < p_sat
+    has_feedback = replied & (kind != kinds.index("abuse")) & (rng.random(n) < FEEDBACK_SHARE)
+    satisfied = pd.arrays.BooleanArray(sat, ~has_feedback)
+    return reply, resolved_at, satisfied
+
+
+# --------------------------------------------------------------------------- account posting log
+
+BREACHES = ["too_few_posts", "too_many_posts", "missed_morning_post", "missed_evening_post",
+            "tight_spacing", "no_picture", "too_long", "too_many_charity_reposts"]
+
+
+def generate_account_posts(*, days: int = 30, start="2025-01-01", seed=0, breach_rate: float = 0.15,
+                           policy: Policy | None = None) -> pd.DataFrame:
+    """A service account's own posting log, mostly within the posting norms of the policy.
+
+    Each day follows ``posting_norms``: 10–20 posts spaced 30–60 minutes, a morning
+    post near 08:30 and an evening (life) post near 18:00, content mix service :
+    industry : life ≈ 6 : 3 : 1, a picture a day, ≤ 140 characters, reposts about a
+    third of the posts with at most 2 charity/news/culture reposts. On a share
+    ``breach_rate`` of days one norm is broken on purpose; ``df.attrs["breaches"]``
+    lists them (date, breach) so a norms checker can be tested against it.
+    Columns: post_id, created_at, text, is_repost, category, has_picture, source.
+    """
+    rng = _rng(seed)
+    if days < 1 or not 0 <= breach_rate <= 1:
+        raise InputError(f"days must be >= 1 and 0 <= breach_rate <= 1, got {days}, {breach_rate}")
+    norms = (policy or load_policy()).posting_norms
+    lo, hi = norms["posts_per_day"]
+    smin, smax = norms["spacing_minutes"]
+    morning = _minutes(norms["morning_post"])
+    evening = _minutes(norms["evening_post"])
+    mix = norms["content_mix"]
+    mix_keys, mix_p = list(mix), np.asarray(list(mix.values()), float) / sum(mix.values())
+    max_charity = int(norms["max_charity_news_culture_reposts_per_day"])
+    texts = templates()["account_posts"]
+    day0 = _timestamp(start, "start").normalize()
+    rows, breaches = [], []
+    for d in range(int(days)):
+        breach = BREACHES[int(rng.integers(len(BREACHES)))] if rng.random() < breach_rate else None
+        # with posts at both anchors, spacing <= smax needs ceil(span / smax) gaps between them
+        n = int(rng.integers(max(lo, int(np.ceil((evening - morning) / smax)) + 1), hi + 1))
+        if breach == "too_few_posts":
+            n = int(rng.integers(max(2, lo - 5), lo))
+        elif breach == "too_many_posts":
+            n = int(rng.integers(hi + 1, hi + 6))
+        minutes = _day_schedule(rng, n, morning, evening, smin, smax)
+        if breach == "missed_morning_post":
+            minutes[0] = morning + float(rng.uniform(70, 120))
+            minutes[1:] = np.maximum(minutes[1:], minutes[0] + smin * np.arange(1, n))
+        elif breach == "missed_evening_post":
+            minutes[np.abs(minutes - evening) <= norms["anchor_tolerance_minutes"]] += 75
+            minutes.sort()
+        elif breach == "tight_spacing":
+            i = int(rng.integers(1, n))
+            minutes[i] = minutes[i - 1] + float(rng.uniform(5, smin / 2))
+        is_repost = rng.random(n) < norms["repost_to_original"] / (1 + norms["repost_to_original"])
+        # the two anchor posts are life posts; the others make up the rest of the mix
+        anchors = (np.abs(minutes - morning) <= 15) | (np.abs(minutes - evening) <= 15)
+        rest = mix_p * n
+        rest[mix_keys.index("life")] = max(0.0, rest[mix_keys.index("life")] - anchors.sum())
+        category = np.asarray(mix_keys, dtype=object)[_draw(rng, rest / rest.sum(), n)]
+        category[anchors], is_repost[anchors] = "life", False
+        reposts = np.flatnonzero(is_repost)
+        n_charity = min(len(reposts), int(rng.integers(0, max_charity + 1)))
+        if breach == "too_many_charity_reposts":
+            extra = np.flatnonzero(~anchors & ~is_repost)[: max_charity + 2 - len(reposts)]
+            is_repost[extra] = True
+            reposts, n_charity = np.flatnonzero(is_repost), max_charity + 1
+        category[rng.permutation(reposts)[:n_charity]] = "charity_news_culture"
+        picture = rng.random(n) < 0.35
+        if breach == "no_picture":
+            picture[:] = False
+        elif not picture.any():
+            picture[int(rng.integers(n))] = True
+        text = [texts[c][int(rng.integers(len(texts[c])))] for c in category]
+        if breach == "too_long":
+            i = int(rng.integers(n))
+            text[i] = text[i] + "详情" + "请关注后续通知，" * 20
+        stamps = day0 + pd.Timedelta(days=d) + pd.to_timedelta(np.round(minutes * 60), unit="s")
+        rows.append(pd.DataFrame({"created_at": stamps, "text": text, "is_repost": is_repost,
+                                  "category": category, "has_picture": picture}))
+        if breach:
+            breaches.append({"date": (day0 + pd.Timedelta(days=d)).date(), "breach": breach})
+    df = pd.concat(rows, ignore_index=True).sort_values("created_at", kind="stable", ignore_index=True)
+    seconds = df["created_at"].dt.as_unit("s").astype("int64").to_numpy()
+    df.insert(0, "post_id", pd.array(_mids(seconds, rng).astype(str), dtype="string"))
+    df["category"] = df["category"].astype("string")
+    df["source"] = "synthetic"
+    df.attrs.update(synthetic=True, breaches=pd.DataFrame(breaches, columns=["date", "breach"]))
+    log.info("synthetic data: %d account posts from wbcs.synth.generate_account_posts (seed %s)", len(df), seed)
+    return df
+
+
+def _minutes(hhmm: str) -> float:
+    h, m = str(hhmm).split(":")
+    return int(h) * 60 + int(m)
+
+
+def _day_schedule(rng, n: int, morning: float, evening: float, smin: float, smax: float) -> np.ndarray:
+    """n posting minutes-of-day: one near ``morning``, one near ``evening``, gaps in [smin, smax].
+
+    k gaps fill morning → evening exactly (k chosen so the mean gap lies in the
+    range, noise kept small enough to stay inside it); the rest follow the evening post.
+    """
+    start, end = morning + float(rng.uniform(-5, 5)), evening + float(rng.uniform(-5, 5))
+    span = end - start
+    k_lo, k_hi = int(np.ceil(span / smax)), int(np.floor(span / smin))
+    after = int(rng.integers(1, 5))
+    k = int(np.clip(n - 1 - after, k_lo, k_hi))
+    if n - 1 < k:  # too few posts to fill the day within the spacing: spread them evenly
+        return start + np.linspace(0, span, n)
+    mean = span / k
+    delta = 0.45 * min(mean - smin, smax - mean)
+    noise = rng.uniform(-delta, delta, k)
+    before = start + np.concatenate([[0], np.cumsum(mean + noise - noise.mean())])
+    later = end + np.cumsum(rng.uniform(smin, smax, n - 1 - k))
+    return np.concatenate([before, later])
