@@ -81,6 +81,39 @@ def register(sub) -> None:
     p.add_argument("--out", type=Path, required=True, help=".jsonl, .csv or .parquet")
     p.add_argument("--annotator", default=None, help="only this annotator's labels")
 
+    p = add("agreement", cmd_agreement, "agreement per field: Cohen's kappa and Krippendorff's alpha",
+            "wbcs label agreement --store data/labels/store.sqlite --json")
+    store_arg(p)
+    p.add_argument("--annotators", nargs="+", default=None,
+                   help="annotators to compare (default: all but 'adjudicator')")
+    p.add_argument("--json", action="store_true", help="print JSON on stdout")
+
+    p = add("disagreements", cmd_disagreements, "write the adjudication queue (disputed item fields)",
+            "wbcs label disagreements --store data/labels/store.sqlite --out out/adjudication.csv",
+            "Fill the 'value' column, then: wbcs label import out/adjudication.csv --annotator adjudicator")
+    store_arg(p)
+    p.add_argument("--out", type=Path, required=True, help=".csv, .jsonl or .parquet")
+    p.add_argument("--no-text", action="store_true", help="leave out the (masked) post texts")
+
+    p = add("consensus", cmd_consensus, "write the consensus gold labels (adjudicator wins, else agreement)",
+            "wbcs label consensus --store data/labels/store.sqlite --out data/labels/gold.csv")
+    store_arg(p)
+    p.add_argument("--out", type=Path, required=True, help="CSV: post_id + one column per field")
+    p.add_argument("--min-annotators", type=int, default=2,
+                   help="annotators an item needs before agreement counts (default 2)")
+
+    p = add("issues", cmd_issues, "likely label errors (cleanlab, out-of-fold probabilities)",
+            "wbcs label issues --store data/labels/store.sqlite --field sentiment --out out/issues.csv",
+            "Labels come from the consensus (or --annotator NAME); the baseline TextClassifier\n"
+            "gives out-of-fold probabilities on the STC-3 texts.")
+    store_arg(p)
+    p.add_argument("--field", default="sentiment", help="taxonomy field (default sentiment)")
+    p.add_argument("--annotator", default=None, help="check this annotator's labels instead of the consensus")
+    p.add_argument("--out", type=Path, required=True, help=".csv, .jsonl or .parquet")
+    p.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
+    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    p.add_argument("--text", action="store_true", help="add the masked post texts")
+
 
 def _open(path: Path, *, must_exist: bool = True):
     from wbcs.labeling.store import LabelStore
@@ -152,4 +185,90 @@ def cmd_export(args: argparse.Namespace) -> int:
         path = store.export(args.out, annotator=args.annotator)
         n = len(store.current(args.annotator))
     print(f"wrote {n} labels to {path}", file=sys.stderr)
+    return 0
+
+
+def _num(x):
+    return None if x != x else round(x, 4)  # NaN → null in JSON
+
+
+def cmd_agreement(args: argparse.Namespace) -> int:
+    from wbcs.labeling.agreement import agreement
+
+    with _open(args.store) as store:
+        result = agreement(store.current(), annotators=args.annotators)
+    if args.json:
+        clean = {f: {k: (_num(v) if isinstance(v, float) else v) for k, v in r.items() if k != "pairs"}
+                 | {"pairs": [{k: (_num(v) if isinstance(v, float) else v) for k, v in p.items()}
+                              for p in r["pairs"]]} for f, r in result.items()}
+        print(json.dumps(clean, indent=2))
+        return 0
+    print(f"{'field':<18}{'n':>6}{'agree':>8}{'kappa':>8}{'alpha':>8}")
+    for field, r in result.items():
+        print(f"{field:<18}{r['n']:>6}{r['agreement']:>8.3f}{r['kappa']:>8.3f}{r['alpha']:>8.3f}")
+    return 0
+
+
+def _items(ids):
+    from wbcs.labeling.batch import items_for
+
+    return items_for(_stc3(), ids, source="label store")
+
+
+def cmd_disagreements(args: argparse.Namespace) -> int:
+    from wbcs.labeling.agreement import disagreements, resolve
+    from wbcs.labeling.store import write_records
+
+    with _open(args.store) as store:
+        resolved = resolve(store.current())
+    disputed = resolved.loc[resolved["status"] == "disputed", "item_id"].unique()
+    items = None if args.no_text or len(disputed) == 0 else _items(disputed)
+    queue = disagreements(resolved, items)
+    write_records(queue, args.out)
+    print(f"wrote {len(queue)} disputed fields of {queue['item_id'].nunique()} items to {args.out}")
+    return 0
+
+
+def cmd_consensus(args: argparse.Namespace) -> int:
+    from wbcs.labeling.agreement import consensus, resolve
+
+    with _open(args.store) as store:
+        gold = consensus(resolve(store.current(), min_annotators=args.min_annotators))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    gold.to_csv(args.out, index=False)
+    left = ", ".join(f"{n} {k}" for k, n in gold.attrs["unresolved"].items()) or "none"
+    print(f"wrote {len(gold)} gold items to {args.out}; unresolved items: {left}")
+    return 0
+
+
+def cmd_issues(args: argparse.Namespace) -> int:
+    from wbcs.labeling.agreement import consensus, label_issues, resolve
+    from wbcs.labeling.fields import label_fields
+    from wbcs.labeling.store import write_records
+
+    if args.field not in label_fields():
+        raise InputError(f"--field {args.field!r}: not a taxonomy field ({', '.join(label_fields())})")
+    with _open(args.store) as store:
+        cur = store.current()
+    if args.annotator:
+        mine = cur[(cur["annotator"] == args.annotator) & (cur["field"] == args.field)]
+        if mine.empty:
+            raise InputError(f"{args.store}: annotator {args.annotator!r} has no {args.field} labels")
+        labels = dict(zip(mine["item_id"], mine["value"], strict=True))
+    else:
+        gold = consensus(resolve(cur))
+        gold = gold[gold[args.field].notna()]
+        labels = dict(zip(gold["post_id"], gold[args.field], strict=True))
+    if not labels:
+        raise InputError(f"{args.store}: no consensus {args.field} labels yet; adjudicate first "
+                         "or pass --annotator NAME")
+    items = _items(list(labels))
+    found = label_issues(items["text"], [labels[i] for i in items["item_id"]],
+                         item_ids=items["item_id"], n_splits=args.folds, seed=args.seed)
+    excluded = found.attrs.pop("excluded")
+    if args.text:
+        found = found.merge(items[["item_id", "text"]], on="item_id", how="left")
+    write_records(found, args.out)
+    print(f"{int(found['is_issue'].sum())} likely label issues among {len(found)} {args.field} labels "
+          f"written to {args.out}" + (f"; {len(excluded)} left out (rare labels)" if len(excluded) else ""))
     return 0
