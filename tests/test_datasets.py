@@ -244,3 +244,70 @@ def test_profile_falls_back_to_the_committed_counts(no_data, mirror, monkeypatch
     assert np.allclose(fallback, fitted)
     with pytest.raises(InputError, match="resolution 'minute'"):
         ds.arrival_profile("minute")
+
+
+# --------------------------------------------------------------------------- text corpora
+
+
+def test_cocc_classes_and_topics(mirror):
+    df = ds.load_cocc()
+    assert len(df) == 1947 and len(df.attrs["rejects"]) == 0
+    # PROVENANCE.tsv: 不知情定制问题 249, 业务使用问题 255, 业务办理问题 240, 信息安全问题 242,
+    # 服务问题 246, 网络问题 238, 营销活动问题 234, 费用问题 243
+    assert df["cocc_label"].value_counts().to_dict() == {
+        "业务使用问题": 255, "不知情定制问题": 249, "服务问题": 246, "费用问题": 243,
+        "信息安全问题": 242, "业务办理问题": 240, "网络问题": 238, "营销活动问题": 234}
+    pairs = df.groupby("cocc_label")["cocc_label_id"].unique()
+    assert all(len(v) == 1 for v in pairs)  # one stable id per class
+    assert df.loc[df["cocc_label"] == "网络问题", "topic"].eq("network").all()
+    assert df.loc[df["cocc_label"] == "业务使用问题", "topic"].isna().all()  # no clean mapping
+    assert df["topic"].notna().sum() == 249 + 242 + 246 + 238 + 243
+    validate_posts(df, required=("post_id", "text"))  # topics are taxonomy ids
+    assert df["post_id"].iloc[0] == "cocc-1"
+
+
+def test_smp2020_counts_mapping_and_dedupe(mirror):
+    raw = ds.load_smp2020(dedupe=False)
+    assert raw["split"].value_counts().to_dict() == {"virus_train": 8606, "virus_eval": 2000, "usual_eval": 2000}
+    assert raw.attrs["dropped"] == 0
+    # PROVENANCE: surprise 197 + 47 + 170 = 414 rows have no 3-class sentiment
+    assert raw["sentiment"].isna().sum() == 414 and (raw.loc[raw["sentiment"].isna(), "emotion"] == "surprise").all()
+    assert (raw.loc[raw["emotion"] == "fear", "sentiment"] == "negative").all()
+    assert (raw.loc[raw["emotion"] == "happy", "sentiment"] == "positive").all()
+    df = ds.load_smp2020()
+    assert len(df) + df.attrs["dropped"] == 12606 and df.attrs["dropped"] > 0
+    assert len(df.attrs["rejects"]) == df.attrs["dropped"]
+    from wbcs.text import normalize_series
+
+    key = normalize_series(df["text"].astype("string"))
+    # no normalised text is left in two splits, and the evaluation splits are complete
+    assert df["split"].groupby(key).nunique().max() == 1
+    assert (df["split"] == "virus_eval").sum() == 2000
+    dropped = raw.set_index("post_id").loc[df.attrs["rejects"]["post_id"]]
+    assert (dropped["split"] != "virus_eval").all()
+    assert df["post_id"].str.fullmatch(r"smp-(virus_train|virus_eval|usual_eval)-\d+").all()
+
+
+def test_smp2020_split_choice_and_errors(mirror):
+    one = ds.load_smp2020("usual_eval")
+    assert len(one) == 2000 and one.attrs["dropped"] == 0  # nothing to dedupe against
+    with pytest.raises(InputError, match="unknown split 'usual_train'"):
+        ds.load_smp2020(("usual_train",))
+
+
+@pytest.mark.slow
+def test_weibo_senti_strips_the_emoticons_it_was_labelled_with(mirror):
+    with pytest.warns(UserWarning, match="row\\(s\\) left out"):
+        df = ds.load_weibo_senti()
+    rej = df.attrs["rejects"]
+    assert len(df) + len(rej) == 66867
+    assert (rej["reason"] == "empty once the emoticon codes are removed").all()
+    assert not df["text"].str.contains(r"\[(?:哈哈|泪|怒|爱你|鼓掌|抓狂|衰)\]").any()
+    assert df["emoticons"].str.contains(r"\[").mean() > 0.95  # what was removed stays visible
+    assert set(df["sentiment"]) == {"positive", "negative"}
+    row = df.set_index("post_id").loc["senti-3"]  # "[嘻嘻]来自牛腩君的画外音：..." label 1
+    assert row["emoticons"] == "[嘻嘻]" and row["text"].startswith("来自牛腩君的画外音")
+    assert row["sentiment"] == "positive"
+    kept = ds.load_weibo_senti(strip_emoticons=False)
+    assert len(kept) == 66867 and kept["text"].iloc[2].startswith("[嘻嘻]")
+    assert (kept["sentiment"] == "positive").sum() == 33585  # PROVENANCE

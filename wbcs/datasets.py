@@ -359,8 +359,8 @@ COCC_CLASSES = {
 }
 
 
-def _text_table(rows: list[dict], source: str, rejects: list[dict]) -> pd.DataFrame:
-    df = validate_posts(pd.DataFrame(rows), source=source, required=("post_id", "text"))
+def _text_table(rows: list[dict] | pd.DataFrame, source: str, rejects: list[dict]) -> pd.DataFrame:
+    df = validate_posts(pd.DataFrame(rows).reset_index(drop=True), source=source, required=("post_id", "text"))
     df.attrs["rejects"] = pd.DataFrame(rejects, columns=["post_id", "reason"])
     if rejects:
         warnings.warn(f"{source}: {len(rejects)} row(s) left out (see df.attrs['rejects'])", stacklevel=3)
@@ -384,6 +384,98 @@ def load_cocc() -> pd.DataFrame:
         rows.append({"post_id": pid, "text": r["text"], "cocc_label": r["label"],
                      "cocc_label_id": label_id, "topic": topic})
     return _text_table(rows, str(path), rejects)
+
+
+SMP_SPLITS = ("virus_train", "virus_eval", "usual_eval")
+# Which copy of a text found in several splits is kept: evaluation splits win over
+# training (a model must not be trained on its test rows), virus_eval over usual_eval.
+SMP_PRIORITY = ("virus_eval", "usual_eval", "virus_train")
+# 6 emotions -> 3-class sentiment. surprise is left out (null): on Weibo it is as often
+# 惊喜 (pleasant) as 震惊 (shocked), so it has no polarity without relabelling.
+EMOTION_TO_SENTIMENT = {"happy": "positive", "angry": "negative", "sad": "negative",
+                        "fear": "negative", "neutral": "neutral", "surprise": None}
+
+
+def load_smp2020(splits=SMP_SPLITS, *, dedupe: bool = True) -> pd.DataFrame:
+    """SMP2020-EWECT Weibo posts: post_id ``smp-<split>-<id>``, text, emotion (6 classes),
+    sentiment (3 classes; null for surprise), split.
+
+    With ``dedupe``, a text (normalised by ``wbcs.text.normalize``) found in several of
+    the chosen splits is kept only in the one that wins by ``SMP_PRIORITY``; the
+    others are listed in ``df.attrs["rejects"]`` and counted in ``df.attrs["dropped"]``.
+    """
+    from wbcs.text import normalize_series
+
+    splits = (splits,) if isinstance(splits, str) else tuple(splits)
+    unknown = [s for s in splits if s not in SMP_SPLITS]
+    if unknown or not splits:
+        raise InputError(f"smp2020: unknown split {unknown[0] if unknown else None!r} "
+                         f"(known: {', '.join(SMP_SPLITS)})")
+    frames = []
+    for split in splits:
+        path = dataset_path("smp2020", split)
+        recs = pd.DataFrame(read_jsonl(path))
+        bad = ~recs["label"].isin(list(EMOTION_TO_SENTIMENT))
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            raise InputError(f"{path}: line {i + 1}, key 'label': unknown emotion {recs['label'].iloc[i]!r}")
+        frames.append(pd.DataFrame({
+            "post_id": "smp-" + split + "-" + recs["id"].astype(str), "text": recs["text"],
+            "emotion": recs["label"], "sentiment": recs["label"].map(EMOTION_TO_SENTIMENT),
+            "split": split}))
+    df = pd.concat(frames, ignore_index=True)
+    rejects = pd.DataFrame(columns=["post_id", "reason"])
+    if dedupe:
+        key = normalize_series(df["text"].astype("string"))
+        rank = df["split"].map({s: i for i, s in enumerate(SMP_PRIORITY)})
+        best = rank.groupby(key).transform("min")
+        drop = rank > best
+        winner = best.map(dict(enumerate(SMP_PRIORITY)))
+        rejects = pd.DataFrame({"post_id": df.loc[drop, "post_id"],
+                                "reason": "same text kept in " + winner[drop]}).reset_index(drop=True)
+        df = df.loc[~drop].reset_index(drop=True)
+    out = validate_posts(df, source="smp2020", required=("post_id", "text"))
+    out.attrs.update(rejects=rejects, dropped=len(rejects), source="smp2020")
+    return out
+
+
+# Emoticon codes whose characters the source lost to "?" ("[?光]", "[?]"): they still
+# carry the label, and wbcs.text does not read them as emoticons, so they go too.
+_LOST_EMOTICON = re.compile(r"\[(?=[^\]]*\?)(?:[^\W_]|\?){1,8}\]")
+
+
+def load_weibo_senti(*, strip_emoticons: bool = True) -> pd.DataFrame:
+    """weibo_senti_100k: post_id ``senti-<line>``, text, sentiment (positive/negative),
+    emoticons (the codes found, space-separated, so an analyst can see them).
+
+    The labels were made from the emoticons, so by default they are removed from the
+    text (``wbcs.text.normalize(remove=("emoticons",))``, which also normalises the
+    text). Rows left empty by that are listed in ``df.attrs["rejects"]``, with a
+    warning. Some characters of the source were lost to ``?``: not fixable here.
+    """
+    from wbcs.text import extract, normalize_series
+
+    path = dataset_path("weibo_senti")
+    recs = pd.DataFrame(read_jsonl(path))
+    bad = ~recs["label"].isin([0, 1])
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise InputError(f"{path}: line {i + 1}, key 'label': {recs['label'].iloc[i]!r} is not 0 or 1")
+    raw = recs["text"].astype("string")
+    codes, uniques = pd.factorize(raw)
+    found = np.asarray([" ".join(extract(u)["emoticons"] + _LOST_EMOTICON.findall(u)) for u in uniques],
+                       dtype=object)[codes]
+    text = raw
+    if strip_emoticons:
+        text = normalize_series(raw, remove=("emoticons",)).str.replace(_LOST_EMOTICON, "", regex=True)
+    df = pd.DataFrame({"post_id": [f"senti-{i}" for i in range(1, len(recs) + 1)],
+                       "text": text.str.strip(),
+                       "sentiment": np.where(recs["label"] == 1, "positive", "negative"),
+                       "emoticons": pd.array(found, dtype="string")})
+    empty = df["text"].fillna("").str.strip() == ""
+    rejects = [{"post_id": p, "reason": "empty once the emoticon codes are removed"}
+               for p in df.loc[empty, "post_id"]]
+    return _text_table(df.loc[~empty], str(path), rejects)
 
 
 # --------------------------------------------------------------------------- arrival rhythm
