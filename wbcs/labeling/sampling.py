@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -62,3 +63,164 @@ def stratified_sample(frame: pd.DataFrame, n: int, *, by: Sequence[str], id_col:
         picked.append(rng.choice(rows, size=int(k), replace=False))
     rows = np.concatenate(picked) if picked else np.array([], dtype=int)
     return frame.iloc[rng.permutation(rows)].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- uncertainty
+
+class _Fixed:
+    """Hands precomputed probabilities to small-text's strategies (they only call
+    ``clf.predict_proba(dataset)``), so any model's output can be ranked."""
+
+    def __init__(self, proba: np.ndarray):
+        self.proba = proba
+
+    def predict_proba(self, _dataset) -> np.ndarray:
+        return self.proba
+
+
+UNCERTAINTY = ("entropy", "margin", "least_confidence")
+
+
+def uncertainty(proba, method: str = "entropy") -> np.ndarray:
+    """Uncertainty per row of a probability table (higher = less sure), by small-text's
+    PredictionEntropy, BreakingTies (margin) or LeastConfidence."""
+    from small_text.query_strategies import BreakingTies, LeastConfidence, PredictionEntropy
+
+    strategies = {"entropy": PredictionEntropy, "margin": BreakingTies,
+                  "least_confidence": LeastConfidence}
+    if method not in strategies:
+        raise InputError(f"unknown uncertainty method {method!r}; use one of {', '.join(UNCERTAINTY)}")
+    p = np.asarray(proba, dtype=float)
+    if p.ndim != 2 or p.shape[1] < 2:
+        raise InputError(f"probabilities must be a table with ≥ 2 label columns, got shape {p.shape}")
+    idx = np.arange(len(p))
+    # small-text's score: lower means "query first". Negated, entropy is the entropy and
+    # margin / least confidence are -(p1 - p2) / -p1; adding 1 makes them 1 - margin and
+    # 1 - p1, so every method reads "higher = less sure", from 0 (certain).
+    score = -strategies[method]().score(_Fixed(p), None, idx, np.array([], int), np.array([], int))
+    return score if method == "entropy" else 1.0 + score
+
+
+def most_uncertain(proba, n: int, *, method: str = "entropy") -> np.ndarray:
+    """Row positions of the ``n`` most uncertain rows, most uncertain first (stable ties)."""
+    scores = uncertainty(proba, method)
+    return np.argsort(-scores, kind="stable")[: max(0, n)]
+
+
+# --------------------------------------------------------------------------- diversity
+
+def embed(texts: Sequence[str], *, dim: int = 64, seed=0) -> np.ndarray:
+    """A dense text embedding: TF-IDF of character 1–3-grams reduced by truncated SVD,
+    rows L2-normalised. Cheap, no model needed (cold start)."""
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize as l2
+
+    from wbcs.text import normalize_series
+
+    cleaned = normalize_series(pd.Series(list(texts), dtype=object)).fillna("").tolist()
+    tfidf = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=1, sublinear_tf=True)
+    x = tfidf.fit_transform(cleaned)
+    k = max(1, min(dim, x.shape[1] - 1, x.shape[0] - 1))
+    state = int(_rng(seed).integers(2**31 - 1))
+    z = TruncatedSVD(n_components=k, random_state=state).fit_transform(x) if k > 1 else x.toarray()
+    return l2(z)
+
+
+def diversity(embeddings: np.ndarray, n: int, *, seed=0) -> np.ndarray:
+    """``n`` row positions spread over the embedding: k-means with ``n`` clusters, the
+    row nearest each centre (largest clusters first).
+
+    Written here rather than small-text's EmbeddingKMeans, which builds its KMeans
+    without a random_state (global random state, irreproducible batches).
+    """
+    from sklearn.cluster import KMeans
+    from sklearn.exceptions import ConvergenceWarning
+
+    x = np.asarray(embeddings, dtype=float)
+    n = min(max(0, n), len(x))
+    if n == 0:
+        return np.array([], dtype=int)
+    state = int(_rng(seed).integers(2**31 - 1))
+    with warnings.catch_warnings():
+        # Fewer distinct points than n (duplicate texts): some clusters come out empty;
+        # the loop below still returns n distinct rows.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        km = KMeans(n_clusters=n, n_init=4, random_state=state).fit(x)
+    dist = km.transform(x)  # distance of every row to every centre
+    sizes = np.bincount(km.labels_, minlength=n)
+    picked: list[int] = []
+    for c in np.argsort(-sizes, kind="stable"):
+        for row in np.argsort(dist[:, c], kind="stable"):
+            if row not in picked:
+                picked.append(int(row))
+                break
+    return np.array(picked, dtype=int)
+
+
+# --------------------------------------------------------------------------- batch queries
+
+STRATEGIES = ("random", "cold_start", "diversity", *UNCERTAINTY, "entropy_diversity")
+
+
+def query(texts: Sequence[str], n: int, *, strategy: str = "entropy", proba=None,
+          labelled: Sequence[bool] | None = None, seed=0, pool_factor: int = 4) -> np.ndarray:
+    """Positions (in ``texts``) of the next ``n`` unlabelled items to label.
+
+    - ``random``: uniform; ``cold_start``/``diversity``: spread over the text embedding
+      (no model needed, so this is how a project starts);
+    - ``entropy``/``margin``/``least_confidence``: the model's least sure items
+      (``proba``: one row per text);
+    - ``entropy_diversity``: the ``pool_factor × n`` most uncertain, then spread over
+      the embedding, so one batch does not ask the same question ``n`` times.
+    Without ``proba`` every model-based strategy falls back to ``cold_start``.
+    """
+    if strategy not in STRATEGIES:
+        raise InputError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
+    texts = list(texts)
+    mask = np.zeros(len(texts), bool) if labelled is None else np.asarray(labelled, bool)
+    pool = np.flatnonzero(~mask)
+    n = min(n, len(pool))
+    if n <= 0:
+        return np.array([], dtype=int)
+    if strategy == "random":
+        return np.array(random_sample(list(pool), n, seed=seed), dtype=int)
+    if proba is None or strategy in ("cold_start", "diversity"):
+        emb = embed([texts[i] for i in pool], seed=seed)
+        return pool[diversity(emb, n, seed=seed)]
+    p = np.asarray(proba, dtype=float)[pool]
+    if strategy in UNCERTAINTY:
+        return pool[most_uncertain(p, n, method=strategy)]
+    top = pool[most_uncertain(p, n * pool_factor, method="entropy")]
+    emb = embed([texts[i] for i in top], seed=seed)
+    return top[diversity(emb, n, seed=seed)]
+
+
+# --------------------------------------------------------------------------- stopping
+
+class StoppingSignal:
+    """When to stop labelling: the model's predictions on a fixed set of unlabelled
+    items stop changing (small-text's KappaAverage: the mean Cohen's κ between
+    consecutive rounds over the last ``window`` rounds reaches ``kappa``).
+
+    Call ``update(predicted_labels)`` after each retraining; it returns True to stop.
+    """
+
+    def __init__(self, labels: Sequence[str], *, window: int = 3, kappa: float = 0.99):
+        from small_text.stopping_criteria import KappaAverage
+
+        self.labels = list(labels)
+        self._code = {lab: i for i, lab in enumerate(self.labels)}
+        self._criterion = KappaAverage(len(self.labels), window_size=window, kappa=kappa)
+        self.recent_kappa: list[float] = []  # κ between consecutive rounds, last `window`
+        self.stop = False
+
+    def update(self, predicted: Sequence[str]) -> bool:
+        try:
+            codes = np.array([self._code[p] for p in predicted])
+        except KeyError as e:
+            raise InputError(f"StoppingSignal: unknown label {e.args[0]!r}; known: "
+                             f"{', '.join(self.labels)}") from None
+        self.stop = bool(self._criterion.stop(predictions=codes))
+        self.recent_kappa = list(self._criterion.kappa_history)
+        return self.stop
