@@ -1,0 +1,106 @@
+"""The DuckDB engine gives the pandas engine's numbers, from Parquet files written here."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pandas as pd
+import pytest
+
+from tests.test_kpi_indicators import crafted, ts
+from wbcs.errors import InputError
+from wbcs.kpi import duck, indicators
+from wbcs.policy import load_policy
+
+
+def same(a, b, path=""):
+    """Deep equality of two summaries, floats to 1e-9 relative."""
+    if isinstance(a, dict):
+        assert set(a) == set(b), f"{path}: keys {sorted(set(a) ^ set(b))}"
+        for k in a:
+            same(a[k], b[k], f"{path}.{k}")
+    elif isinstance(a, float) or isinstance(b, float):
+        assert a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12), \
+            f"{path}: {a} != {b}"
+    else:
+        assert a == b, f"{path}: {a!r} != {b!r}"
+
+
+def same_table(a: pd.DataFrame, b: pd.DataFrame):
+    assert list(a.columns) == list(b.columns)
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True),
+                                  check_dtype=False, rtol=1e-9)
+
+
+REQUESTS = [(None, None), ("day", None), ("week", "topic"), ("month", ["operator", "post_kind"]),
+            (None, "operator")]
+
+
+@pytest.mark.parametrize("period,by", REQUESTS)
+def test_engines_agree_on_the_crafted_table(tmp_path, period, by):
+    df = crafted()
+    path = tmp_path / "posts.parquet"
+    df.to_parquet(path)
+    a, b = indicators(df, period=period, by=by), duck.indicators(path, period=period, by=by)
+    same(a, b) if isinstance(a, dict) else same_table(a, b)
+
+
+def test_hand_computed_values_come_out_of_duckdb_too(tmp_path):
+    crafted().to_parquet(tmp_path / "p.parquet")
+    k = duck.indicators(tmp_path / "p.parquet")
+    assert k["net_favorability"] == pytest.approx(-1 / 3)
+    assert k["p90_response_minutes"] == pytest.approx(180)
+    assert k["sla_acknowledge_attainment"] == pytest.approx(3 / 7)
+
+
+def test_engines_agree_with_a_business_clock_missing_columns_and_empty_periods(tmp_path):
+    pol = load_policy()
+    business = dataclasses.replace(pol, sla={k: dataclasses.replace(c, clock="business")
+                                             for k, c in pol.sla.items()})
+    df = crafted()
+    late = df.iloc[[1]].assign(post_id="p9", created_at=ts("2025-03-21 19:50"),
+                               reply_at=ts("2025-03-24 08:15"))
+    df = pd.concat([df, late], ignore_index=True)
+    df.to_parquet(tmp_path / "a.parquet")
+    for kw in ({}, {"period": "week"}, {"by": "post_kind"}):
+        same_or = same if not kw else same_table
+        same_or(indicators(df, policy=business, **kw), duck.indicators(tmp_path / "a.parquet",
+                                                                       policy=business, **kw))
+    slim = df.drop(columns=["reply_at", "satisfied", "likes", "topic"])
+    slim.to_parquet(tmp_path / "slim.parquet")
+    same(indicators(slim, as_of="2025-03-30"), duck.indicators(tmp_path / "slim.parquet", as_of="2025-03-30"))
+
+
+def test_a_glob_of_files_is_one_archive(tmp_path):
+    df = crafted()
+    df.iloc[:4].to_parquet(tmp_path / "part-1.parquet")
+    df.iloc[4:].to_parquet(tmp_path / "part-2.parquet")
+    same(indicators(df), duck.indicators(str(tmp_path / "part-*.parquet")))
+
+
+def test_engines_agree_on_synthetic_posts(tmp_path):
+    from wbcs.synth import generate_posts
+
+    df = generate_posts(days=45, posts_per_day=300, seed=7)
+    df.to_parquet(tmp_path / "syn.parquet")
+    same(indicators(df), duck.indicators(tmp_path / "syn.parquet"))
+    for period, by in (("day", "topic"), ("week", ["operator", "platform"])):
+        same_table(indicators(df, period=period, by=by),
+                   duck.indicators(tmp_path / "syn.parquet", period=period, by=by))
+
+
+def test_bad_archives_are_input_errors(tmp_path):
+    with pytest.raises(InputError, match="no Parquet file"):
+        duck.indicators(tmp_path / "nothing-*.parquet")
+    df = crafted()
+    df.loc[5, "reply_at"] = ts("2025-03-05 09:00")  # before the post (10:00)
+    df.to_parquet(tmp_path / "bad.parquet")
+    with pytest.raises(InputError, match=r"bad\.parquet: row 5, column 'reply_at' is before"):
+        duck.indicators(tmp_path / "bad.parquet")
+    crafted().drop(columns=["sentiment"]).to_parquet(tmp_path / "unlabelled.parquet")
+    with pytest.raises(InputError, match="no 'sentiment' column: classify"):
+        duck.indicators(tmp_path / "unlabelled.parquet")
+    crafted().astype({"created_at": str}).to_parquet(tmp_path / "text-times.parquet")
+    with pytest.raises(InputError, match="'created_at' is VARCHAR, not a timestamp"):
+        duck.indicators(tmp_path / "text-times.parquet")

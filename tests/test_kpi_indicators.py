@@ -1,0 +1,199 @@
+"""Every indicator of DOMAIN.md on a small crafted table, values computed by hand."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wbcs.errors import InputError
+from wbcs.kpi import indicators, post_kind
+from wbcs.policy import load_policy
+
+NA = None
+
+
+def ts(s):
+    return pd.Timestamp(s, tz="Asia/Shanghai") if s else pd.NaT
+
+
+def crafted() -> pd.DataFrame:
+    """8 posts, 2025-03-03 (Mon) .. 03-06, two operators.
+
+    id  created      sentiment intent       subtype  topic   operator reply(min) resolved     satisfied
+    p1  03-03 09:00  negative  complaint    concrete network mobile   09:20 (20)  03-04 09:00  True
+    p2  03-03 10:00  negative  complaint    concrete network mobile   11:00 (60)  -            False
+    p3  03-03 12:00  negative  consultation vague    billing unicom   -           -            -
+    p4  03-04 08:00  neutral   consultation -        billing mobile   09:30 (90)  03-04 12:00  -
+    p5  03-04 09:00  positive  praise       -        service unicom   13:00 (240) -            -
+    p6  03-05 10:00  positive  praise       -        network unicom   -           -            -
+    p7  03-05 11:00  neutral   other        -        -       mobile   -           -            -
+    p8  03-06 20:00  negative  complaint    abuse    network unicom   21:00 (60)  -            True
+    """
+    rows = [
+        ("p1", "2025-03-03 09:00", "negative", "complaint", "concrete_complaint", "network", "china_mobile",
+         "2025-03-03 09:20", "2025-03-04 09:00", True, 3, 1, 10, 100),
+        ("p2", "2025-03-03 10:00", "negative", "complaint", "concrete_complaint", "network", "china_mobile",
+         "2025-03-03 11:00", NA, False, 0, 2, 0, 50),
+        ("p3", "2025-03-03 12:00", "negative", "consultation", "vague_negativity", "billing", "china_unicom",
+         NA, NA, NA, 1, 0, 0, 10),
+        ("p4", "2025-03-04 08:00", "neutral", "consultation", NA, "billing", "china_mobile",
+         "2025-03-04 09:30", "2025-03-04 12:00", NA, 0, 0, 1, 20),
+        ("p5", "2025-03-04 09:00", "positive", "praise", NA, "service", "china_unicom",
+         "2025-03-04 13:00", NA, NA, 0, 0, 0, 30),
+        ("p6", "2025-03-05 10:00", "positive", "praise", NA, "network", "china_unicom",
+         NA, NA, NA, 0, 0, 0, 40),
+        ("p7", "2025-03-05 11:00", "neutral", "other", NA, NA, "china_mobile", NA, NA, NA, 0, 0, 0, 0),
+        ("p8", "2025-03-06 20:00", "negative", "complaint", "abuse", "network", "china_unicom",
+         "2025-03-06 21:00", NA, True, 5, 5, 5, 1000),
+    ]
+    cols = ["post_id", "created_at", "sentiment", "intent", "negative_subtype", "topic", "operator",
+            "reply_at", "resolved_at", "satisfied", "reposts", "comments", "likes", "author_followers"]
+    df = pd.DataFrame(rows, columns=cols)
+    for c in ("created_at", "reply_at", "resolved_at"):
+        df[c] = pd.to_datetime(df[c]).dt.tz_localize("Asia/Shanghai")
+    df["satisfied"] = df["satisfied"].astype("boolean")
+    df["text"] = "帖子" + df["post_id"]
+    df["platform"] = "sina_weibo"
+    return df
+
+
+def test_post_kinds_follow_the_policy_kinds():
+    assert post_kind(crafted()).tolist() == ["complaint", "complaint", "vague_negative", "consultation",
+                                             "praise", "praise", pd.NA, "abuse"]
+
+
+def test_whole_table_indicators_match_hand_computed_values():
+    k = indicators(crafted())
+    assert k["volume"] == 8
+    assert (k["n_positive"], k["n_neutral"], k["n_negative"]) == (2, 2, 4)
+    assert k["net_favorability"] == pytest.approx((2 - 4) / (2 + 4))          # −1/3
+    assert k["net_favorability_incl_neutral"] == pytest.approx((2 - 4) / 8)   # −0.25
+    assert k["negative_handling_rate"] == pytest.approx(3 / 4)    # p1 p2 p8 replied of 4 negatives
+    assert k["negative_resolution_rate"] == pytest.approx(1 / 4)  # p1 resolved
+    assert k["negative_resolution_rate_as_written"] == pytest.approx(3 / 4)
+    assert k["reply_satisfaction_rate"] == pytest.approx(2 / 3)   # p1, p8 of p1 p2 p8
+    assert k["reply_rate"] == pytest.approx(5 / 8)
+    # response minutes of replied posts: 20, 60, 90, 240, 60 → sorted 20 60 60 90 240
+    assert k["median_response_minutes"] == pytest.approx(60)
+    assert k["p90_response_minutes"] == pytest.approx(90 + 0.6 * (240 - 90))  # rank 3.6 → 180
+    assert (k["reposts"], k["comments"], k["likes"], k["followers"]) == (9, 8, 16, 1250)
+    # topic share over all 8 posts; p7 has no topic and is not a key
+    assert k["topic_share"] == pytest.approx({"network": 4 / 8, "billing": 2 / 8, "service": 1 / 8})
+
+
+def test_sla_attainment_per_post_kind_by_hand():
+    k = indicators(crafted())  # as_of = latest time in the data = 03-06 21:00
+    assert k["as_of"] == "2025-03-06T21:00:00"
+    sla = k["sla"]
+    # complaint (ack 30 min, resolve 48 h): p1 20 min met, p2 60 min missed;
+    # p1 resolved in 24 h met, p2 unresolved after 83 h missed
+    assert (sla["complaint"]["posts"], sla["complaint"]["acknowledge_due"],
+            sla["complaint"]["acknowledge_met"]) == (2, 2, 1)
+    assert sla["complaint"]["resolve_attainment"] == pytest.approx(0.5)
+    # vague_negative: p3 never replied, 81 h waited > 120 min → due, missed
+    assert sla["vague_negative"]["acknowledge_attainment"] == 0
+    assert sla["consultation"]["acknowledge_attainment"] == 1     # p4: 90 ≤ 120
+    assert sla["consultation"]["resolve_attainment"] == 1         # p4: 4 h ≤ 48 h
+    assert sla["praise"]["acknowledge_due"] == 2 and sla["praise"]["acknowledge_met"] == 0  # 240 min; none
+    assert sla["abuse"]["acknowledge_met"] == 1 and sla["abuse"]["resolve_due"] == 0
+    assert sla["abuse"]["resolve_attainment"] is None             # no resolve clock for abuse
+    # pooled: ack met p1 p4 p8 of 7 posts with a clock (p7 'other' has none); resolve 2 of 4
+    assert k["sla_acknowledge_attainment"] == pytest.approx(3 / 7)
+    assert k["sla_resolve_attainment"] == pytest.approx(2 / 4)
+
+
+def test_unreplied_posts_inside_their_deadline_are_pending_not_missed():
+    df = crafted().iloc[[5]]  # p6: praise at 03-05 10:00, never replied, 120-minute clock
+    assert indicators(df, as_of="2025-03-05 11:00")["sla"]["praise"]["acknowledge_due"] == 0
+    assert indicators(df, as_of="2025-03-05 12:01")["sla"]["praise"]["acknowledge_due"] == 1
+
+
+def test_business_clock_counts_duty_minutes_only():
+    pol = load_policy()
+    business = dataclasses.replace(pol, sla={**pol.sla, "complaint": dataclasses.replace(
+        pol.sla["complaint"], clock="business")})
+    df = crafted().iloc[[0, 1]].copy()
+    # Fri 19:50 → Mon 08:15: 10 + 15 = 25 duty minutes (≤ 30) although 60 h passed
+    df["created_at"] = [ts("2025-03-07 19:50"), ts("2025-03-07 19:55")]
+    df["reply_at"] = [ts("2025-03-10 08:15"), pd.NaT]
+    df["resolved_at"] = pd.NaT
+    as_of = "2025-03-10 08:20"  # p2 unreplied: 5 + 20 = 25 duty minutes so far → pending
+    cal = indicators(df, as_of=as_of)["sla"]["complaint"]
+    bus = indicators(df, policy=business, as_of=as_of)["sla"]["complaint"]
+    assert (cal["acknowledge_due"], cal["acknowledge_met"]) == (2, 0)
+    assert (bus["acknowledge_due"], bus["acknowledge_met"]) == (1, 1)
+
+
+def test_competitor_lead_on_each_topic():
+    # net favorability: network mobile (0−2)/2 = −1, unicom (1−1)/2 = 0; billing mobile has
+    # no pos/neg (null), unicom −1; service: unicom only
+    lead = indicators(crafted())["competitor_lead"]
+    assert lead["network"] == {"china_mobile": pytest.approx(-1.0), "china_unicom": pytest.approx(1.0)}
+    assert lead["billing"] == {"china_mobile": None, "china_unicom": None}
+    assert lead["service"] == {"china_unicom": None}
+
+
+def test_daily_table_with_volume_change_ratio():
+    t = indicators(crafted(), period="day")
+    assert t["period"].dt.strftime("%m-%d").tolist() == ["03-03", "03-04", "03-05", "03-06"]
+    assert t["volume"].tolist() == [3, 2, 2, 1]
+    np.testing.assert_allclose(t["volume_change_ratio"], [np.nan, 2 / 3, 1.0, 0.5])
+    # 03-03: 3 negatives, p1 p2 replied; 03-05: no negatives → null, not 0
+    assert t.loc[0, "negative_handling_rate"] == pytest.approx(2 / 3)
+    assert np.isnan(t.loc[2, "negative_handling_rate"])
+    assert t.loc[1, "net_favorability"] == pytest.approx(1.0)  # p5 positive, p4 neutral
+
+
+def test_empty_periods_are_rows_with_zero_volume_and_null_rates():
+    df = crafted()
+    late = df.iloc[[4]].assign(post_id="p9", created_at=ts("2025-03-20 09:00"), reply_at=pd.NaT)
+    t = indicators(pd.concat([df, late], ignore_index=True), period="week")
+    assert t["period"].dt.strftime("%m-%d").tolist() == ["03-03", "03-10", "03-17"]  # Mondays
+    assert t["volume"].tolist() == [8, 0, 1]
+    # 0 / 8 = 0 for the empty week; 1 / 0 → null for the week after it
+    np.testing.assert_allclose(t["volume_change_ratio"], [np.nan, 0.0, np.nan])
+    assert np.isnan(t.loc[1, "net_favorability"]) and np.isnan(t.loc[1, "median_response_minutes"])
+
+
+def test_breakdown_by_topic_gives_share_and_topic_rates():
+    t = indicators(crafted(), by="topic")
+    assert t["topic"].tolist()[:3] == ["billing", "network", "service"] and pd.isna(t["topic"].iloc[3])
+    net = t[t["topic"] == "network"].iloc[0]
+    assert net["volume"] == 4 and net["share"] == pytest.approx(0.5)
+    assert net["net_favorability"] == pytest.approx((1 - 3) / 4)  # p6 pos; p1 p2 p8 neg
+    monthly = indicators(crafted(), period="month", by=["operator", "post_kind"])
+    assert monthly["volume"].sum() == 8 and set(monthly["period"].dt.day) == {1}
+
+
+def test_missing_optional_columns_give_null_not_zero():
+    df = crafted().drop(columns=["reply_at", "satisfied", "reposts"])
+    k = indicators(df)
+    for name in ("negative_handling_rate", "reply_satisfaction_rate", "reply_rate",
+                 "median_response_minutes", "sla_acknowledge_attainment", "reposts"):
+        assert k[name] is None, name
+    assert k["negative_resolution_rate"] == pytest.approx(1 / 4)  # resolved_at is still there
+    bare = indicators(df[["post_id", "created_at", "text"]])
+    assert bare["volume"] == 8 and bare["net_favorability"] is None and bare["topic_share"] == {}
+
+
+def test_zero_denominators_are_null():
+    positives = crafted().iloc[[4, 5]]  # two praise posts, no negatives
+    k = indicators(positives)
+    assert k["net_favorability"] == 1.0
+    assert k["negative_handling_rate"] is None and k["reply_satisfaction_rate"] is None
+    empty = indicators(crafted().iloc[:0])
+    assert empty["volume"] == 0 and empty["net_favorability"] is None and empty["as_of"] is None
+
+
+def test_bad_requests_and_impossible_times_are_input_errors():
+    with pytest.raises(InputError, match="period must be one of day, week, month"):
+        indicators(crafted(), period="year")
+    with pytest.raises(InputError, match="no column 'city'"):
+        indicators(crafted(), by="city")
+    df = crafted()
+    df.loc[3, "reply_at"] = ts("2025-03-04 07:00")
+    with pytest.raises(InputError, match=r"row 3, column 'reply_at'.*before"):
+        indicators(df)
