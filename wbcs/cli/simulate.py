@@ -44,8 +44,8 @@ def register(sub) -> None:
     s.add_argument("--target", type=float, default=0.9, help="share of posts acknowledged in time (default 0.9)")
     s.add_argument("--replications", type=int, default=5, help="runs per evaluation, common random numbers (default 5)")
     s.add_argument("--seed", type=int, default=0, help="seed (default 0)")
-    s.add_argument("--max-iterations", type=int, default=40, help="staffing iterations before giving up (default 40)")
-    s.add_argument("--no-trim", action="store_true", help="skip the pass that takes surplus agents back")
+    s.add_argument("--max-iterations", type=int, default=100, help="staffing iterations before giving up (default 100)")
+    s.add_argument("--trim", action="store_true", help="then try taking back one agent per hour (slower)")
     s.add_argument("--write-scenario", type=Path, default=None,
                    help="write the scenario with the simulated plan as its agents to this YAML")
     s.add_argument("--json", action="store_true", help="print the plan as JSON on stdout")
@@ -91,7 +91,7 @@ def cmd_staff(args: argparse.Namespace) -> int:
     if args.replications < 1:
         raise InputError(f"--replications must be ≥ 1, got {args.replications}")
     plan = plan_staffing(scenario, args.target, replications=args.replications, seed=args.seed,
-                         max_iterations=args.max_iterations, trim=not args.no_trim, progress=True)
+                         max_iterations=args.max_iterations, trim=args.trim, progress=True)
     if args.write_scenario:
         args.write_scenario.write_text(plan.scenario.to_yaml(), encoding="utf-8")
         print(f"wrote the planned scenario to {args.write_scenario}", file=sys.stderr)

@@ -58,6 +58,7 @@ def run_metrics(records: pd.DataFrame, hourly: pd.DataFrame, scenario: Scenario)
         "resolution_attainment": _share(obs["resolution_met"]),
         "mean_wait_minutes": float(wait.mean()) if len(wait) else np.nan,
         "p90_wait_minutes": float(wait.quantile(0.9)) if len(wait) else np.nan,
+        "queued_share": float((obs["queue_minutes"].dropna() > 0).mean()) if len(wait) else np.nan,
         "mean_detection_minutes": float(obs["detection_minutes"].mean()) if len(obs) else np.nan,
         "utilization": float(window["busy_agents"].sum() / scheduled) if scheduled > 0 else np.nan,
         "unserved": float(obs["first_response"].isna().sum()),

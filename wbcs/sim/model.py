@@ -61,7 +61,9 @@ def run(scenario: Scenario, seed=0) -> SimRun:
     n = arrival.size
     followers = np.round(scenario.followers.sample(rng, n))
     reposts = rng.poisson(followers / 1000 * scenario.reposts_per_1000_followers)
-    detection = detect(scenario, arrival, kinds)
+    days = int(np.ceil(scenario.horizon_days + scenario.drain_days))
+    win_start, win_end = duty_windows(scenario, days)
+    detection = detect(scenario, arrival, kinds, (win_start, win_end))
 
     svc0 = np.empty(n)
     for i, k in enumerate(POST_KINDS):
@@ -80,13 +82,11 @@ def run(scenario: Scenario, seed=0) -> SimRun:
     else:
         key = np.zeros(n)
 
-    days = int(np.ceil(scenario.horizon_days + scenario.drain_days))
     by_minute = agents_by_minute(scenario, days)
     change_t, change_pool, change_n = staffing_changes(by_minute)
     pool_max = by_minute.max(axis=1)
     pool_can = np.array([[k in p.kinds for k in POST_KINDS] for p in scenario.pools])
     resolves = np.array([scenario.sla[k].resolve_hours is not None for k in POST_KINDS])
-    win_start, win_end = duty_windows(scenario, days)
 
     order = np.argsort(detection, kind="stable")
     out = run_engine(
@@ -106,34 +106,34 @@ def run(scenario: Scenario, seed=0) -> SimRun:
     escalating = np.isin(kinds, [POST_KINDS.index(k) for k in scenario.escalation_kinds])
     esc_reposts = np.where(escalating, rng.poisson(scenario.reposts_per_hour * waited / 60), 0)
     ack_met, res_met = sla_met(scenario, arrival, start0, res_first, kinds)
+    seen = np.where(np.isfinite(detection), detection, np.nan)  # inf: no duty period left in the run
 
-    pool_of = np.searchsorted(np.cumsum(pool_max), agent0, side="right")
-    pool_names = np.array([p.name for p in scenario.pools] + [""])
+    pool_of = np.where(agent0 >= 0, np.searchsorted(np.cumsum(pool_max), agent0, side="right"), -1)
     records = pd.DataFrame({
         "post_id": np.arange(n),
         "kind": pd.Categorical.from_codes(kinds, POST_KINDS),
         "arrival": _local(scenario, arrival),
-        "detection": _local(scenario, detection),
+        "detection": _local(scenario, seen),
         "first_response": _local(scenario, start0),
         "handled": _local(scenario, end0),
         "agent": agent0,
-        "pool": pd.Categorical(np.where(agent0 >= 0, pool_names[np.minimum(pool_of, len(scenario.pools))], None)),
+        "pool": pd.Categorical.from_codes(pool_of, [p.name for p in scenario.pools]),
         "ticket": ticket & resolves[kinds],
         "back_office_done": _local(scenario, bo_first),
         "resolution": _local(scenario, res_first),
         "final_resolution": _local(scenario, res_final),
-        "satisfied": pd.array(np.where(satisfied < 0, None, satisfied == 1), dtype="boolean"),
+        "satisfied": pd.arrays.BooleanArray(satisfied == 1, satisfied < 0),
         "reopened": reopens,
         "followers": followers.astype(np.int64),
         "reposts": reposts + esc_reposts,
         "escalation_reposts": esc_reposts,
         "escalated": esc_reposts >= scenario.escalation_threshold,
-        "detection_minutes": detection - arrival,
+        "detection_minutes": seen - arrival,
         "wait_minutes": start0 - arrival,
         "queue_minutes": start0 - detection,
         "resolution_hours": (res_first - arrival) / 60,
-        "first_response_met": pd.array(ack_met, dtype="boolean"),
-        "resolution_met": pd.array(res_met, dtype="boolean"),
+        "first_response_met": ack_met,
+        "resolution_met": res_met,
         "observed": (arrival >= scenario.warmup_days * 1440) & (arrival < scenario.horizon_minutes),
     })
 

@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from wbcs.config import data_file
 from wbcs.errors import InputError
 from wbcs.policy import POST_KINDS, WEEKDAYS, Duty, Policy, SlaClock, load_policy, parse_policy
 from wbcs.sim.distributions import Dist, parse_dist
@@ -292,6 +293,12 @@ def _parse_rates(r: _Reader, arr: dict) -> np.ndarray:
     return per_day / 24 * shape / shape.mean()
 
 
+@functools.lru_cache(maxsize=8)
+def _policy(path: str, mtime: float) -> Policy:
+    """The policy file, parsed once per version (sliders re-validate scenarios often)."""
+    return load_policy(path)
+
+
 @functools.lru_cache(maxsize=2)
 def _stc3_profile(profile: str) -> tuple[float, ...]:
     """The STC-3 arrival profile, read once per process (sliders re-validate scenarios often)."""
@@ -312,14 +319,12 @@ def _parse(raw, source: str) -> Scenario:
     policy_ref = raw.get("policy", "default")
     if not isinstance(policy_ref, str):
         r.fail("policy", f"must be 'default' or a path to a policy file, got {policy_ref!r}")
-    if policy_ref == "default":
-        policy = load_policy()
-    else:
-        p = Path(policy_ref)
-        try:
-            policy = load_policy(p if p.is_absolute() or source == "scenario" else Path(source).parent / p)
-        except InputError as e:
-            r.fail("policy:", str(e))
+    p = data_file("policy.yaml") if policy_ref == "default" else Path(policy_ref)
+    p = p if p.is_absolute() or source == "scenario" else Path(source).parent / p
+    try:
+        policy = _policy(str(p.resolve()), p.stat().st_mtime if p.exists() else 0.0)
+    except InputError as e:
+        r.fail("policy:", str(e))
 
     start = r.timestamp(raw.get("start", "2025-01-06"), "start")
     if start != start.normalize():

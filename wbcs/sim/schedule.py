@@ -1,8 +1,8 @@
 """The scenario's calendar in simulation minutes: patrol detection, agents on shift, duty windows.
 
-Simulation time is minutes (float) from the scenario's start, local midnight. Duty questions go
-to ``wbcs.policy.Duty`` (``on_duty``, ``next_on_duty``); the patrol tick, which Duty does not
-know, is added here: during duty hours the account is checked every k minutes on a grid that
+Simulation time is minutes (float) from the scenario's start, local midnight. Which days are
+duty days is asked of ``wbcs.policy.Duty.on_duty`` once per day (weekmask and holidays live
+there); the patrol tick, which Duty does not know, is added here: during duty hours the account is checked every k minutes on a grid that
 starts at the duty start, a post waits for the next check, and outside duty hours it waits
 for the next duty period (or, on call, patrols continue through the night on the same grid).
 """
@@ -33,25 +33,25 @@ def to_minutes(scenario: Scenario, times) -> np.ndarray:
     return np.asarray((t - scenario.start) / pd.Timedelta(minutes=1), dtype=float)
 
 
-def detect(scenario: Scenario, arrival: np.ndarray, kinds: np.ndarray) -> np.ndarray:
-    """The minute each post is first seen by the team (patrol or continuous monitoring)."""
+def detect(scenario: Scenario, arrival: np.ndarray, kinds: np.ndarray, windows=None) -> np.ndarray:
+    """The minute each post is first seen by the team (patrol or continuous monitoring);
+    ``inf`` when no duty period follows before the end of the run. ``windows``: the run's
+    ``duty_windows`` if already computed."""
     k = np.array([scenario.patrol_minutes[x] for x in POST_KINDS])[kinds]
     step = np.where(k > 0, k, 1.0)
     duty = scenario.duty
-    if duty is None:  # always watched; patrol ticks from midnight
-        return np.where(k > 0, np.ceil(arrival / step) * step, arrival)
-    s = duty.start.hour * 60 + duty.start.minute
-    times = to_datetimes(scenario, arrival)
-    watched = duty.on_duty(times) | duty.on_call
-    seen = arrival.copy()
-    if not watched.all():  # wait for the next duty period (its start is a whole minute: exact)
-        seen[~watched] = to_minutes(scenario, duty.next_on_duty(times[~watched]))
-    anchor = np.floor(seen / 1440) * 1440 + s
-    tick = anchor + np.ceil((seen - anchor) / step) * step
-    if not duty.on_call:  # no check left today: the first check of the next duty period
-        late = (k > 0) & (tick >= anchor + duty.minutes_per_day)
-        if late.any():
-            tick[late] = to_minutes(scenario, duty.next_on_duty(to_datetimes(scenario, anchor[late] + duty.minutes_per_day)))
+    if duty is None or duty.on_call:  # watched around the clock; each day's grid starts at the duty start
+        s = 0 if duty is None else duty.start.hour * 60 + duty.start.minute
+        anchor = np.floor((arrival - s) / 1440) * 1440 + s
+        tick = np.minimum(anchor + np.ceil((arrival - anchor) / step) * step, anchor + 1440)
+        return np.where(k > 0, tick, arrival)
+    starts, ends = windows or duty_windows(scenario, int(np.ceil(scenario.horizon_days + scenario.drain_days)))
+    starts, ends = np.append(starts, np.inf), np.append(ends, np.inf)
+    i = np.searchsorted(ends, arrival, side="right")  # the duty period ending after the arrival
+    seen = np.maximum(arrival, starts[i])
+    tick = starts[i] + np.ceil((seen - starts[i]) / step) * step
+    late = tick >= ends[i]  # no check left in this period: the first check of the next one
+    tick[late] = starts[np.minimum(i[late] + 1, starts.size - 1)]
     return np.where(k > 0, tick, seen)
 
 

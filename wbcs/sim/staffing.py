@@ -9,7 +9,9 @@ Two answers per interval (hour of week):
 - **Simulation**, the iterative staffing algorithm (Feldman, Mandelbaum, Massey & Whitt,
   *Management Science* 2008): start every watched hour at its offered load (a lower bound),
   simulate with common random numbers, add one agent to every hour whose attainment misses the
-  target, repeat until none does. Attainment of an hour counts the posts *detected* in it whose
+  target, repeat until none does. Approaching from below keeps each hour near its fewest agents;
+  ``trim=True`` then tries taking back one agent per hour (one evaluation per hour, slower) in case
+  raising neighbouring hours together overshot. Attainment of an hour counts the posts *detected* in it whose
   clock could still be met at detection (a post found Monday 08:00 after a weekend has already
   missed a 2-hour clock; no agent can change that, so it does not drive the plan).
 """
@@ -117,7 +119,7 @@ def _interval_attainment(scenario: Scenario, seeds, hour_of_week) -> tuple[np.nd
 
 
 def plan_staffing(scenario: Scenario, target: float = 0.9, *, replications: int = 5, seed: int = 0,
-                  max_iterations: int = 40, trim: bool = True,
+                  max_iterations: int = 100, trim: bool = False,
                   progress: bool = False) -> StaffingPlan:
     """Agents per hour of the week: simulated plan (ISA) next to Erlang C, for one agent pool."""
     from tqdm.auto import tqdm
@@ -146,10 +148,11 @@ def plan_staffing(scenario: Scenario, target: float = 0.9, *, replications: int 
         share = np.divide(met, attainable, out=np.full(168, np.nan), where=attainable > 0)
         return trial, share, attainable, watched & (attainable > 0) & (share < target)
 
-    agents = np.where(watched, np.maximum(np.ceil(load), 1), 0).astype(int)
+    start = np.where(watched, np.maximum(np.ceil(load), 1), 0).astype(int)
+    agents = start.copy()
     converged = False
-    bar = tqdm(total=max_iterations, desc="staffing", unit="iteration", disable=not progress)
     iterations = 0
+    bar = tqdm(total=max_iterations, desc="staffing", unit="iteration", disable=not progress)
     while iterations < max_iterations:
         iterations += 1
         trial, share, attainable, failing = evaluate(agents)
@@ -157,13 +160,11 @@ def plan_staffing(scenario: Scenario, target: float = 0.9, *, replications: int 
         if not failing.any():
             converged = True
             break
-        # one agent where an hour just misses; proportionally more where it misses by far
-        step = np.maximum(1, np.ceil(agents * (target - np.nan_to_num(share)))).astype(int)
-        agents = agents + np.where(failing, step, 0)
+        agents = agents + failing
     bar.close()
-    if converged and trim:  # steps of more than one may overshoot: take agents back while all hours hold
+    if converged and trim:  # adding to neighbouring hours at once may overshoot: take agents back
         for h in np.argsort(-np.nan_to_num(share - target, nan=np.inf)):
-            if agents[h] <= max(1, np.ceil(load[h])) or not watched[h]:
+            if agents[h] <= start[h]:
                 continue
             fewer = agents.copy()
             fewer[h] -= 1

@@ -1,0 +1,108 @@
+"""Staffing: Erlang C per interval, the simulated plan, and what the plan is made of."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from wbcs.errors import InputError
+from wbcs.sim import Scenario, plan_staffing
+from wbcs.sim.staffing import erlang_agents, erlang_service_level, watched_hours, workload_minutes
+
+
+def test_workload_counts_first_handling_answers_and_reopens():
+    sc = Scenario.from_dict({
+        "arrivals": {"rate_per_hour": 1}, "agents": 1, "mix": {"complaint": 1, "praise": 1},
+        "service_minutes": {"default": {"distribution": "deterministic", "mean": 4},
+                            "praise": {"distribution": "deterministic", "mean": 1}},
+        "tickets": {"share": {"default": 0, "complaint": 0.5},
+                    "answer_minutes": {"distribution": "deterministic", "mean": 10}},
+        "satisfaction": {"probability": 0.5, "reopen_probability": 0.5, "max_reopens": 2}})
+    # complaint: 4 + 10·(0.5·(1 + r) + 0.5·r) with r = q + q² = 0.25 + 0.0625, q = 0.5·0.5
+    r = 0.25 + 0.0625
+    complaint = 4 + 10 * (0.5 * (1 + r) + 0.5 * r)
+    # praise: no resolution clock in the policy → its handling only
+    assert workload_minutes(sc) == pytest.approx(0.5 * complaint + 0.5 * 1)
+
+
+def test_erlang_per_interval_is_the_golden_case_on_a_20_second_clock():
+    sc = Scenario.from_dict({"arrivals": {"rate_per_hour": 200}, "agents": 14,
+                             "service_minutes": {"distribution": "exponential", "mean": 3},
+                             "sla": {"first_response_seconds": 20}})
+    assert erlang_agents(200, sc, 0.8) == 14
+    assert erlang_service_level(14, 200, sc) == pytest.approx(0.8884, abs=1e-4)
+    assert erlang_agents(0, sc, 0.8) == 0
+    # two kinds on different clocks: the FIFO service level is the mix-weighted one
+    mixed = Scenario.from_dict({"arrivals": {"rate_per_hour": 200}, "agents": 14,
+                                "mix": {"complaint": 0.5, "consultation": 0.5},
+                                "service_minutes": {"distribution": "exponential", "mean": 3},
+                                "sla": {"complaint": {"acknowledge_minutes": 1 / 3},
+                                        "consultation": {"acknowledge_minutes": 2}}})
+    from wbcs.sim import erlang
+
+    expected = 0.5 * erlang.service_level(14, 200, 0.05, 20 / 3600) + 0.5 * erlang.service_level(14, 200, 0.05, 2 / 60)
+    assert erlang_service_level(14, 200, mixed) == pytest.approx(expected)
+
+
+def test_watched_hours_follow_the_duty_calendar():
+    sc = Scenario.from_dict({"arrivals": {"rate_per_hour": 1}, "agents": 1, "duty": {"start": "08:30"},
+                             "service_minutes": {"mean": 3}})
+    w = watched_hours(sc)
+    # Monday 08:00 (partly on duty) to 19:00; nothing at the weekend
+    assert w[8] and w[19] and not w[7] and not w[20] and not w[5 * 24 + 10] and w.sum() == 5 * 12
+    assert watched_hours(sc.updated({"duty": {"on_call": True}})).all()
+
+
+@pytest.mark.slow
+def test_simulated_plan_matches_erlang_on_a_steady_queue():
+    # always on duty, constant rate: per-interval attainment should need about Erlang C's agents
+    sc = Scenario.from_dict({"horizon_days": 7, "arrivals": {"rate_per_hour": 60}, "agents": 1,
+                             "service_minutes": {"distribution": "exponential", "mean": 4},
+                             "sla": {"acknowledge_minutes": 1}})
+    plan = plan_staffing(sc, 0.8, replications=4, seed=2)
+    t = plan.table
+    assert plan.converged and len(t) == 168 and (t["erlang_agents"] == erlang_agents(60, sc, 0.8)).all()
+    assert (t["sim_attainment"] >= 0.8).all()
+    # the plan stays within one agent of Erlang C in nine hours out of ten
+    assert (abs(t["sim_agents"] - t["erlang_agents"]) <= 1).mean() >= 0.9
+    assert plan.scenario.pools[0].week[0] == t["sim_agents"].iloc[0]
+    d = plan.to_dict()
+    assert d["sim_agent_hours_per_week"] == t["sim_agents"].sum() and len(d["intervals"]) == 168
+
+
+@pytest.mark.slow
+def test_patrol_and_duty_hours_need_more_agents_than_erlang_says():
+    sc = Scenario.from_dict({"horizon_days": 7, "arrivals": {"rate_per_hour": 12}, "agents": 1,
+                             "duty": "policy", "patrol_minutes": 30,
+                             "service_minutes": {"distribution": "exponential", "mean": 5},
+                             "sla": {"acknowledge_minutes": 60}})
+    plan = plan_staffing(sc, 0.9, replications=3, seed=1)
+    t = plan.table
+    assert plan.converged
+    assert (t.loc[~t["watched"], "sim_agents"] == 0).all() and (t.loc[~t["watched"], "erlang_agents"] == 0).all()
+    # 08:00 on Monday: the night's posts arrive in one batch at the first patrol
+    monday_8 = t[(t["weekday"] == "mon") & (t["hour"] == 8)].iloc[0]
+    assert monday_8["sim_agents"] > monday_8["erlang_agents"]
+    assert t["sim_agents"].sum() > t["erlang_agents"].sum()
+
+
+@pytest.mark.slow
+def test_trimming_takes_back_agents_without_missing_the_target():
+    sc = Scenario.from_dict({"horizon_days": 2, "arrivals": {"rate_per_hour": 12}, "agents": 1,
+                             "duty": "policy", "patrol_minutes": 30,
+                             "service_minutes": {"distribution": "exponential", "mean": 5},
+                             "sla": {"acknowledge_minutes": 60}})
+    plain = plan_staffing(sc, 0.9, replications=2, seed=1).table
+    trimmed = plan_staffing(sc, 0.9, replications=2, seed=1, trim=True).table
+    assert trimmed["sim_agents"].sum() <= plain["sim_agents"].sum()
+    assert (trimmed.loc[trimmed["attainable_posts"] > 0, "sim_attainment"] >= 0.9).all()
+
+
+def test_staffing_refuses_what_it_cannot_plan():
+    sc = Scenario.from_dict({"arrivals": {"rate_per_hour": 1}, "service_minutes": {"mean": 3},
+                             "agents": {"pools": [{"name": "a", "agents": 1}, {"name": "b", "agents": 1}]}})
+    with pytest.raises(InputError, match="staffing plans one pool"):
+        plan_staffing(sc)
+    with pytest.raises(InputError, match="between 0 and 1"):
+        plan_staffing(sc.updated({"agents": 1}), target=90)
+    assert np.isclose(workload_minutes(sc), 3)
