@@ -311,3 +311,82 @@ def test_weibo_senti_strips_the_emoticons_it_was_labelled_with(mirror):
     kept = ds.load_weibo_senti(strip_emoticons=False)
     assert len(kept) == 66867 and kept["text"].iloc[2].startswith("[嘻嘻]")
     assert (kept["sentiment"] == "positive").sum() == 33585  # PROVENANCE
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_cli_list_json(mirror):
+    from tests.helpers import run_cli
+
+    r = run_cli("datasets", "list", "--json")
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert {row["name"] for row in rows} == {"stc3", "cocc", "smp2020", "weibo_senti"}
+    assert all(len(row["sha256"]) == 64 and row["available"] == "mirror" for row in rows)
+
+
+def test_cli_export_masks_pii_and_writes_rejects(mirror, tmp_path):
+    from tests.helpers import run_cli
+
+    out = tmp_path / "stc3.parquet"
+    r = run_cli("datasets", "export", "stc3", "--all", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "3697 rows of stc3" in r.stdout and "3 rows left out" in r.stdout
+    df = pd.read_parquet(out)
+    assert len(df) == 3697
+    rejects = pd.read_csv(tmp_path / "stc3.rejects.csv", dtype=str)
+    assert sorted(rejects["post_id"]) == ["14503511086", "15842852100", "6219857921"]
+    # the real texts hold phone numbers: every one of them is masked in the export
+    from wbcs.text import find_pii
+
+    raw = _stc3(telecom_only=False, split=None)
+    with_pii = raw["text"].map(lambda t: any(k == "mobile" for k, _, _ in find_pii(t)))
+    assert with_pii.sum() > 0
+    exported = df.set_index("post_id").loc[raw.loc[with_pii, "post_id"], "text"]
+    assert not exported.map(lambda t: any(k == "mobile" for k, _, _ in find_pii(t))).any()
+    assert exported.str.contains(r"1[3-9]\d\*{4}\d{4}").all()
+
+
+def test_cli_fetch_and_missing_data(mirror, tmp_path):
+    from tests.helpers import run_cli
+
+    env = {"WBCS_DATA_MIRROR": str(tmp_path / "none"), "WBCS_RAW_DIR": str(tmp_path / "raw")}
+    r = run_cli("datasets", "export", "cocc", "--out", str(tmp_path / "c.csv"), env=env)
+    assert r.returncode == 2
+    assert "set WBCS_DATA_MIRROR=" in r.stderr and "wbcs datasets fetch cocc" in r.stderr
+    r = run_cli("datasets", "fetch", "cocc", "--url-base", mirror.as_uri(), env=env)
+    assert r.returncode == 0, r.stderr
+    assert "SHA-256 checked" in r.stdout
+    r = run_cli("datasets", "export", "cocc", "--out", str(tmp_path / "c.csv"), env=env)
+    assert r.returncode == 0, r.stderr
+    assert len(pd.read_csv(tmp_path / "c.csv")) == 1947
+    r = run_cli("datasets", "fetch", "nope", env=env)
+    assert r.returncode == 2 and "unknown dataset 'nope'" in r.stderr
+
+
+def test_cli_synth(tmp_path):
+    from tests.helpers import run_cli
+
+    out = tmp_path / "synth.csv"
+    r = run_cli("synth", "--days", "2", "--seed", "3", "--burst", "2025-01-01 19:00,1,50,billing",
+                "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "SYNTHETIC posts (seed 3)" in r.stdout
+    df = pd.read_csv(out, dtype={"post_id": str})
+    assert (df["source"] == "synthetic").all() and (df["burst"] == "burst-0").sum() == 50
+    assert not df["text"].str.contains(r"1[3-9]\d[ -]?\d{4}[ -]?\d{4}").any()  # phones masked
+    assert df["text"].str.contains(r"1[3-9]\d\*{4}\d{4}").any()
+    r = run_cli("synth", "--account", "--days", "3", "--out", str(tmp_path / "acct.jsonl"))
+    assert r.returncode == 0, r.stderr
+    r = run_cli("synth", "--burst", "tomorrow,2", "--out", str(tmp_path / "x.csv"))
+    assert r.returncode == 2 and "--burst 'tomorrow,2': write START,HOURS,POSTS,TOPIC" in r.stderr
+
+
+@pytest.mark.parametrize("command", [["datasets", "list"], ["datasets", "fetch"], ["datasets", "export"],
+                                     ["synth"]])
+def test_cli_help_has_an_example(command):
+    from tests.helpers import run_cli
+
+    r = run_cli(*command, "--help")
+    assert r.returncode == 0 and "Example:\n  wbcs " in r.stdout
