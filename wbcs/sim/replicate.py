@@ -17,8 +17,7 @@ from wbcs.sim.metrics import run_metrics
 from wbcs.sim.model import run
 from wbcs.sim.scenario import Scenario
 
-HEADLINE = ("posts", "first_response_attainment", "resolution_attainment", "mean_wait_minutes",
-            "p90_wait_minutes", "utilization")
+SHARES = ("attainment", "satisfaction", "_share")
 
 
 def confidence_interval(values, level: float = 0.95) -> tuple[float, float]:
@@ -49,6 +48,8 @@ class Summary:
         rows = []
         for metric in self.per_run.columns:
             lo, hi = confidence_interval(self.per_run[metric])
+            if metric.endswith(SHARES):  # a share's interval stays within [0, 1]
+                lo, hi = max(lo, 0.0), min(hi, 1.0)
             rows.append({"metric": metric, "mean": self.per_run[metric].mean(), "ci_low": lo, "ci_high": hi})
         return pd.DataFrame(rows).set_index("metric")
 

@@ -1,0 +1,94 @@
+"""`wbcs simulate` and `wbcs staff` in real subprocesses."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+import yaml
+
+from tests.helpers import run_cli
+
+SMALL = {"name": "small", "horizon_days": 3, "warmup_days": 1, "arrivals": {"rate_per_hour": 30},
+         "mix": {"complaint": 0.5, "consultation": 0.5}, "agents": 3,
+         "service_minutes": {"distribution": "exponential", "mean": 4},
+         "tickets": {"share": 0.3, "back_office": {"capacity": 2}}, "satisfaction": {"probability": 0.8}}
+
+
+@pytest.fixture
+def scenario_file(tmp_path):
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump(SMALL))
+    return path
+
+
+def test_simulate_json_has_the_issue_keys_with_intervals(scenario_file, tmp_path):
+    records = tmp_path / "out" / "records.csv"
+    r = run_cli("simulate", "--scenario", str(scenario_file), "--replications", "4", "--seed", "3", "--json",
+                "--records", str(records))
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)  # progress went to stderr, stdout is pure JSON
+    for key in ("posts", "first_response_attainment", "first_response_attainment_ci", "resolution_attainment",
+                "mean_wait_minutes", "p90_wait_minutes", "utilization"):
+        assert key in out
+    lo, hi = out["first_response_attainment_ci"]
+    assert 0 <= lo <= out["first_response_attainment"] <= hi <= 1
+    assert out["replications"] == 4 and out["seed"] == 3 and out["scenario"] == "small"
+    assert set(out["by_kind"]) >= {"complaint", "consultation"}
+    # 30 posts an hour for the two observed days
+    assert out["posts"] == pytest.approx(30 * 48, rel=0.1)
+    saved = pd.read_csv(records)
+    assert sorted(saved["replication"].unique()) == [0, 1, 2, 3]
+    assert len(saved) == pytest.approx(4 * out["posts"])
+    # the same seed gives the same answer
+    again = run_cli("simulate", "--scenario", str(scenario_file), "--replications", "4", "--seed", "3", "--json")
+    assert json.loads(again.stdout) == out
+
+
+def test_simulate_prints_a_readable_table(scenario_file):
+    r = run_cli("simulate", "--scenario", str(scenario_file), "--replications", "2")
+    assert r.returncode == 0, r.stderr
+    assert "first_response_attainment" in r.stdout and "small: 2 replications" in r.stdout
+
+
+def test_staff_json_has_erlang_next_to_the_simulated_plan(scenario_file, tmp_path):
+    planned = tmp_path / "planned.yaml"
+    r = run_cli("staff", "--scenario", str(scenario_file), "--target", "0.8", "--replications", "2", "--json",
+                "--write-scenario", str(planned))
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["target"] == 0.8 and out["converged"]
+    row = out["intervals"][30]
+    assert {"weekday", "hour", "erlang_agents", "sim_agents", "sim_attainment", "arrivals_per_hour"} <= set(row)
+    assert out["erlang_agent_hours_per_week"] == sum(i["erlang_agents"] for i in out["intervals"])
+    assert len(yaml.safe_load(planned.read_text())["agents"]) == 168
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--replications", "0"], "--replications must be ≥ 1"),
+    (["--records", "x.txt"], "--records must end in .csv or .parquet"),
+])
+def test_bad_options_exit_2_with_one_line(scenario_file, args, message):
+    r = run_cli("simulate", "--scenario", str(scenario_file), *args)
+    assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_bad_scenario_exits_2_naming_the_key(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({**SMALL, "arrivals": {"rate_per_hour": [1] * 7}}))
+    for command in ("simulate", "staff"):
+        r = run_cli(command, "--scenario", str(bad))
+        assert r.returncode == 2
+        assert r.stderr.strip() == (f"wbcs {command}: error: {bad}: arrivals.rate_per_hour must have 1, 24 or 168 "
+                                    "values, got 7")
+    r = run_cli("staff", "--scenario", str(tmp_path / "missing.yaml"))
+    assert r.returncode == 2 and "scenario file not found" in r.stderr
+    r = run_cli("staff", "--scenario", str(bad), "--target", "90")
+    assert r.returncode == 2
+
+
+@pytest.mark.parametrize("command", ["simulate", "staff"])
+def test_help_has_a_runnable_example(command):
+    r = run_cli(command, "--help")
+    assert r.returncode == 0 and f"Example:\n  wbcs {command} --scenario data/scenarios/" in r.stdout
