@@ -1,0 +1,171 @@
+"""The annotator widget: ipywidgets for the view, ipyevents for the keyboard.
+
+It only displays the controller's ``state()`` and turns keys and clicks into the
+controller's actions (label, accept, skip, back, forward, undo, redo); it holds no
+labels and no queue of its own. Tests drive it headlessly: ``handle_key`` takes the
+dicts ipyevents sends (``{"event": "keydown", "key": "1", "shiftKey": False, ...}``)
+and every button can be ``.click()``-ed.
+
+Keys (shown on screen): one per label, from per-field rows of the keyboard
+(``KEY_ROWS``; labels beyond a row take the next free key), and
+Enter accept suggestions · Space skip · ← back · → next · Backspace / Ctrl+Z undo ·
+Shift+Backspace / Ctrl+Y / Ctrl+Shift+Z redo.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import ipywidgets as w
+from ipyevents import Event
+
+from wbcs.labeling.controller import LabelingController
+
+# Preferred key row per field (taxonomy v1); other fields and overflow use FREE_KEYS.
+KEY_ROWS = {"sentiment": "123", "negative_subtype": "456", "identifiable": "78",
+            "intent": "qwert", "topic": "asdfghjkl;zxcvbnm"}
+FREE_KEYS = "90yuiop[],./'-="
+ACTIONS = {"Enter": "accept", " ": "skip", "ArrowLeft": "back", "ArrowRight": "forward",
+           "Backspace": "undo"}
+ACTION_LABELS = [("accept", "Accept suggestions", "Enter"), ("skip", "Skip", "Space"),
+                 ("back", "Back", "←"), ("forward", "Next", "→"), ("undo", "Undo", "Backspace"),
+                 ("redo", "Redo", "Shift+Backspace")]
+_MARKUP = re.compile(r"(\[[^\[\]\s]{1,10}\]|@[\w\u4e00-\u9fff\-]{1,30}|#[^#\s]{1,40}#)")
+
+
+def keymap(tax) -> dict[str, tuple[str, str]]:
+    """key → (field, label id) for every label of the taxonomy."""
+    used: dict[str, tuple[str, str]] = {}
+    free = [k for k in FREE_KEYS]
+    for field, fld in tax.fields.items():
+        row = [k for k in KEY_ROWS.get(field, "") if k not in used]
+        for label in fld.ids:
+            key = row.pop(0) if row else free.pop(0)
+            used[key] = (field, label)
+    return used
+
+
+def markup(text: str) -> str:
+    """Escaped text with emoticons, @mentions and #topics# highlighted."""
+    parts = _MARKUP.split(text)
+    out = []
+    for i, part in enumerate(parts):
+        esc = html.escape(part)
+        out.append(f'<span style="color:#1565c0;font-weight:600">{esc}</span>' if i % 2 else esc)
+    return "".join(out).replace("\n", "<br>")
+
+
+class Annotator:
+    """The labelling view over a ``LabelingController``; display it with ``display(a)``
+    or use ``a.widget``."""
+
+    def __init__(self, controller: LabelingController):
+        self.c = controller
+        self.keys = keymap(controller.tax)
+        self.key_of = {v: k for k, v in self.keys.items()}
+        self.header = w.HTML()
+        self.bar = w.IntProgress(min=0, max=1, description="progress")
+        self.counts = w.HTML()
+        self.text = w.HTML()
+        self.thread = w.HTML()
+        self.reply = w.Accordion(children=[self.thread], titles=("客服回复 · helpdesk reply and thread",))
+        self.reply.selected_index = None  # collapsed
+        self.buttons: dict[tuple[str, str], w.Button] = {}
+        self.hints: dict[str, w.HTML] = {}
+        rows = []
+        for field, fld in controller.tax.fields.items():
+            btns = []
+            for lab in fld.labels:
+                b = w.Button(description=f"[{self.key_of[(field, lab.id)]}] {lab.zh} {lab.id}",
+                             tooltip=lab.definition, layout=w.Layout(width="auto"))
+                b.on_click(lambda _b, f=field, v=lab.id: self._do(self.c.label, f, v))
+                self.buttons[(field, lab.id)] = b
+                btns.append(b)
+            self.hints[field] = w.HTML()
+            title = w.HTML(f"<b>{html.escape(fld.zh)}</b> {html.escape(fld.en)}",
+                           layout=w.Layout(width="150px"))
+            rows.append(w.HBox([title, w.HBox(btns, layout=w.Layout(flex_flow="row wrap")),
+                                self.hints[field]]))
+        self.actions: dict[str, w.Button] = {}
+        for name, text, key in ACTION_LABELS:
+            b = w.Button(description=f"{text} [{key}]", layout=w.Layout(width="auto"))
+            b.on_click(lambda _b, n=name: self._do(getattr(self.c, n)))
+            self.actions[name] = b
+        self.status = w.HTML()
+        self.widget = w.VBox([self.header, w.HBox([self.bar, self.counts]), self.text, self.reply,
+                              *rows, w.HBox(list(self.actions.values())), self.status],
+                             layout=w.Layout(border="1px solid #ddd", padding="8px"))
+        self.events = Event(source=self.widget, watched_events=["keydown"],
+                            prevent_default_action=True)
+        self.events.on_dom_event(self.handle_key)
+        self.render()
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+    # ------------------------------------------------------------------ input
+
+    def _do(self, action, *args) -> None:
+        action(*args)
+        self.render()
+
+    def action_for(self, event: dict):
+        """(callable, args) for a key event, or None for keys that do nothing."""
+        key = event.get("key", "")
+        ctrl = event.get("ctrlKey") or event.get("metaKey")
+        shift = event.get("shiftKey")
+        if ctrl and key.lower() == "z":
+            return (self.c.redo if shift else self.c.undo), ()
+        if ctrl and key.lower() == "y":
+            return self.c.redo, ()
+        if ctrl or event.get("altKey"):
+            return None
+        if key == "Backspace" and shift:
+            return self.c.redo, ()
+        if key in ACTIONS:
+            return getattr(self.c, ACTIONS[key]), ()
+        if key.lower() in self.keys:
+            return self.c.label, self.keys[key.lower()]
+        return None
+
+    def handle_key(self, event: dict) -> None:
+        """ipyevents' callback: act on a keydown and re-render."""
+        if event.get("event", event.get("type", "keydown")) != "keydown":
+            return
+        found = self.action_for(event)
+        if found is not None:
+            self._do(found[0], *found[1])
+
+    # ------------------------------------------------------------------ output
+
+    def render(self) -> None:
+        s = self.c.state()
+        item, labels, prog = s["item"], s["labels"], s["progress"]
+        self.header.value = (f"<b>{html.escape(s['annotator'])}</b> · item {s['position'] + 1} of "
+                             f"{prog['total']} · <code>{html.escape(item['item_id'])}</code>")
+        self.bar.max = max(1, prog["total"])
+        self.bar.value = prog["done"]
+        per_field = []
+        for field, counts in prog["counts"].items():
+            shown = " ".join(f"{lab} {n}" for lab, n in counts.items() if n)
+            per_field.append(f"{field}: {shown or '–'}")
+        self.counts.value = (f"{prog['done']}/{prog['total']} done · {prog['skipped']} skipped"
+                             f"<br><small>{html.escape(' | '.join(per_field))}</small>")
+        self.text.value = f'<div style="font-size:1.15em;line-height:1.6">{markup(item["text"])}</div>'
+        turns = [("helpdesk", item["reply"])] if item["reply"] else []
+        turns += [(t["sender"], t["text"]) for t in item["context"]]
+        self.thread.value = "<br>".join(f"<b>{html.escape(who)}</b>: {markup(t)}" for who, t in turns) \
+            or "<i>no reply</i>"
+        for (field, lab), b in self.buttons.items():
+            sugg = s["suggestions"].get(field)
+            b.disabled = not s["applicable"][field]
+            b.button_style = ("success" if labels.get(field) == lab
+                              else "info" if sugg is not None and sugg.label == lab else "")
+        for field, hint in self.hints.items():
+            sugg = s["suggestions"].get(field)
+            hint.value = (f"<small>suggested: {html.escape(sugg.label)} ({sugg.proba:.2f})</small>"
+                          if sugg is not None and s["applicable"][field] else "")
+        self.status.value = html.escape(s["message"])
