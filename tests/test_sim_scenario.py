@@ -83,6 +83,10 @@ def test_agents_on_duty_shifts_and_hour_lists_expand_by_minute():
     # Monday 08:29 on call, 08:30–19:59 three agents, 20:00 on call; Wednesday on call all day
     assert week[8 * 60 + 29] == 1 and week[8 * 60 + 30] == 3 and week[19 * 60 + 59] == 3 and week[20 * 60] == 1
     assert week[2 * 1440 + 12 * 60] == 1
+    # on-call agents are a floor outside duty hours whatever the schedule's form
+    hours = [0] * 8 + [4] * 12 + [2] * 4
+    week = np.asarray(Scenario.from_dict({**BASE, "duty": duty, "agents": hours, "on_call_agents": 1}).pools[0].week)
+    assert week[7 * 60] == 1 and week[9 * 60] == 4 and week[21 * 60] == 2 and week[2 * 1440 + 21 * 60] == 2
     shifts = {"shifts": [{"days": ["mon"], "start": "08:00", "end": "14:00", "agents": 2},
                          {"days": ["mon"], "start": "12:00", "end": "20:00", "agents": 3},
                          {"days": ["sun"], "start": "22:00", "end": "02:00", "agents": 1}]}

@@ -14,7 +14,7 @@ The format (every key but ``arrivals``, ``agents`` and ``service_minutes`` optio
     mix: {complaint: 0.5, consultation: 0.5}
     duty: always                 # or 'policy', or {weekdays, start, end, holidays, on_call}
     agents: 14                   # on duty; or 24/168 numbers; or {shifts: [...]}; or {pools: [...]}
-    on_call_agents: 0            # agents outside duty hours and on holidays
+    on_call_agents: 0            # agents at least, outside duty hours and on holidays
     patrol_minutes: 0            # 0 = continuous; or 'policy', or {default: 30, complaint: 10}
     service_minutes: {distribution: exponential, mean: 3}   # or per kind {default: ..., complaint: ...}
     priority: fifo               # fifo | kind (priority_order) | influence (followers, reposts)
@@ -230,7 +230,7 @@ def _week_from_hours(values: list[int]) -> np.ndarray:
     return np.repeat(hours, 60)
 
 
-def _parse_agents(r: _Reader, value, key: str, duty: Duty | None, off: int) -> np.ndarray:
+def _parse_agents(r: _Reader, value, key: str, duty: Duty | None) -> np.ndarray:
     """Agents on each minute of the week."""
     if isinstance(value, list):
         if len(value) not in (24, 168):
@@ -264,14 +264,20 @@ def _parse_agents(r: _Reader, value, key: str, duty: Duty | None, off: int) -> n
                 week[np.arange(lo, hi) % MINUTES_PER_WEEK] += n
         return week
     n = r.integer(value, key)
-    if duty is None:
-        return np.full(MINUTES_PER_WEEK, n, dtype=np.int64)
-    week = np.full(MINUTES_PER_WEEK, off, dtype=np.int64)
+    return np.full(MINUTES_PER_WEEK, n, dtype=np.int64) if duty is None else np.where(duty_week(duty), n, 0)
+
+
+def duty_week(duty: Duty) -> np.ndarray:
+    """True on the minutes of the week inside duty hours on duty weekdays."""
+    minute = np.arange(MINUTES_PER_WEEK)
     s = duty.start.hour * 60 + duty.start.minute
-    for d in duty.weekdays:
-        base = WEEKDAYS.index(d) * 1440 + s
-        week[base: base + int(duty.minutes_per_day)] = n
-    return week
+    day_ok = np.isin(minute // 1440, [WEEKDAYS.index(d) for d in duty.weekdays])
+    return day_ok & (minute % 1440 >= s) & (minute % 1440 < s + duty.minutes_per_day)
+
+
+def _with_on_call(week: np.ndarray, duty: Duty | None, off: int) -> np.ndarray:
+    """Outside duty hours at least ``off`` agents (on call), whatever form the schedule had."""
+    return week if duty is None else np.where(duty_week(duty), week, np.maximum(week, off))
 
 
 def _parse_rates(r: _Reader, arr: dict) -> np.ndarray:
@@ -382,13 +388,14 @@ def _parse(raw, source: str) -> Scenario:
             if "agents" not in p:
                 r.fail(f"{k}.agents", "is missing")
             kinds = tuple(r.kind(x, f"{k}.kinds") for x in p.get("kinds", POST_KINDS))
-            week = _parse_agents(r, p["agents"], f"{k}.agents", duty, off)
+            week = _with_on_call(_parse_agents(r, p["agents"], f"{k}.agents", duty), duty, off)
             pools.append(Pool(str(p.get("name", f"pool{i}")), kinds, tuple(week.tolist()), off))
         uncovered = [kd for kd in POST_KINDS if mix[kd] > 0 and not any(kd in p.kinds for p in pools)]
         if uncovered:
             r.fail("agents.pools", f"no pool handles {uncovered[0]!r}; add it to a pool's kinds")
     else:
-        pools = [Pool("agents", tuple(POST_KINDS), tuple(_parse_agents(r, agents, "agents", duty, off).tolist()), off)]
+        week = _with_on_call(_parse_agents(r, agents, "agents", duty), duty, off)
+        pools = [Pool("agents", tuple(POST_KINDS), tuple(week.tolist()), off)]
 
     patrol_raw = raw.get("patrol_minutes", 0)
     if patrol_raw == "policy":

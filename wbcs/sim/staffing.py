@@ -29,7 +29,7 @@ from wbcs.policy import POST_KINDS, WEEKDAYS
 from wbcs.sim import erlang
 from wbcs.sim.metrics import sla_met
 from wbcs.sim.model import run
-from wbcs.sim.scenario import MINUTES_PER_WEEK, Scenario
+from wbcs.sim.scenario import Scenario, duty_week
 from wbcs.sim.schedule import to_minutes
 
 
@@ -52,11 +52,7 @@ def watched_hours(scenario: Scenario) -> np.ndarray:
     duty = scenario.duty
     if duty is None or duty.on_call:
         return np.ones(168, dtype=bool)
-    minute = np.arange(MINUTES_PER_WEEK)
-    s = duty.start.hour * 60 + duty.start.minute
-    day_ok = np.isin(minute // 1440, [WEEKDAYS.index(d) for d in duty.weekdays])
-    on = day_ok & (minute % 1440 >= s) & (minute % 1440 < s + duty.minutes_per_day)
-    return on.reshape(168, 60).any(axis=1)
+    return duty_week(duty).reshape(168, 60).any(axis=1)
 
 
 def erlang_service_level(agents: int, rate_per_hour: float, scenario: Scenario) -> float:
