@@ -1,0 +1,306 @@
+"""wbcs.io: reading exports in every encoding and format, header mapping, rejects, writing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+
+import pandas as pd
+import pytest
+
+from wbcs.errors import InputError
+from wbcs.io import HEADER_ALIASES, ingest, parse_times, read_table, resolve_columns, write_table
+
+HEADER = ["微博ID", "内容", "发布时间", "粉丝数", "省份"]
+ROWS = [
+    ["3830401296796826", "信号太差了，电话13812345678", "2016-01-02 10:00", "1.2万", "广东"],
+    ["3830772740080373", "宽带又断了; 客服说\t明天修", "2016/1/3 08:30", "1,234", "北京"],
+    ["3830772740080374", "頭髮 #话题# [怒]", "2016年1月4日 9:05", "7", "上海"],
+]
+
+
+def write_csv(path, encoding="utf-8", delimiter=",", rows=ROWS, header=HEADER):
+    import csv
+
+    with open(path, "w", encoding=encoding, newline="") as f:
+        w = csv.writer(f, delimiter=delimiter)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+# --------------------------------------------------------------------------- encodings and formats
+
+
+@pytest.mark.parametrize("encoding, detected", [
+    ("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gb18030", "gb18030"), ("gbk", "gb18030"),
+    ("utf-16", "utf-16"),  # Excel's "Unicode text" export: UTF-16 with a BOM
+])
+def test_every_encoding_reads_the_same_table(tmp_path, encoding, detected):
+    path = write_csv(tmp_path / "export.csv", encoding=encoding)
+    df = read_table(path)
+    assert df.attrs["encoding"] == detected and df.attrs["format"] == "csv"
+    assert list(df.columns) == HEADER
+    assert df.values.tolist() == ROWS
+    assert df.index.tolist() == [1, 2, 3]
+
+
+def test_gbk_file_named_txt(tmp_path):
+    path = write_csv(tmp_path / "导出.txt", encoding="gbk")
+    df = read_table(path)
+    assert df.attrs["encoding"] == "gb18030" and df["内容"].iloc[0] == ROWS[0][1]
+
+
+def test_utf8_csv_that_is_really_json_lines(tmp_path):
+    path = tmp_path / "posts.csv"
+    path.write_text('{"mid": "3830401296796826", "正文": "好", "extra": {"a": 1}}\n\n'
+                    '{"mid": 3830772740080373, "正文": "差"}\n', encoding="utf-8")
+    df = read_table(path)
+    assert df.attrs["format"] == "jsonl"
+    assert df.index.tolist() == [1, 3]  # line numbers; the blank line is no record
+    assert df["正文"].tolist() == ["好", "差"]
+    assert df["extra"].iloc[0] == '{"a": 1}' and df["extra"].iloc[1] is None
+
+
+@pytest.mark.parametrize("delimiter", ["\t", ";", "|", ","])
+def test_delimiter_is_detected(tmp_path, delimiter):
+    # The texts hold commas, semicolons and tabs of their own (quoted by the writer).
+    df = read_table(write_csv(tmp_path / "x.csv", delimiter=delimiter))
+    assert df.attrs["delimiter"] == delimiter
+    assert df.values.tolist() == ROWS
+
+
+def test_xlsx_parquet_and_json_array(tmp_path):
+    frame = pd.DataFrame(ROWS, columns=HEADER)
+    frame.to_excel(tmp_path / "a.xlsx", index=False)
+    frame.to_parquet(tmp_path / "b.parquet")
+    (tmp_path / "c.json").write_text(json.dumps(frame.to_dict("records"), ensure_ascii=False),
+                                     encoding="utf-8")
+    for name, fmt in [("a.xlsx", "xlsx"), ("b.parquet", "parquet"), ("c.json", "jsonl")]:
+        df = read_table(tmp_path / name)
+        assert df.attrs["format"] == fmt
+        assert df.astype(str).values.tolist() == ROWS, name
+    # the magic bytes decide, not the extension
+    (tmp_path / "b.parquet").rename(tmp_path / "b.csv")
+    assert read_table(tmp_path / "b.csv").attrs["format"] == "parquet"
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "empty file"),
+    (b"  \n\n", "empty file"),
+    (bytes(range(256)) * 4, "binary content"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "old Excel .xls"),
+    (b"PAR1garbage", "damaged Parquet"),
+])
+def test_unreadable_files(tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message) as e:
+        read_table(path)
+    assert str(path) in str(e.value) and "\n" not in str(e.value)
+
+
+def test_zip_that_is_not_a_workbook_and_missing_file(tmp_path):
+    with zipfile.ZipFile(tmp_path / "x.xlsx", "w") as z:
+        z.writestr("readme.txt", "hi")
+    with pytest.raises(InputError, match="not an .xlsx workbook"):
+        read_table(tmp_path / "x.xlsx")
+    with pytest.raises(InputError, match="file not found"):
+        read_table(tmp_path / "nope.csv")
+
+
+# --------------------------------------------------------------------------- header mapping
+
+
+def test_chinese_headers_map_to_the_schema():
+    cols = resolve_columns(["微博ID", "正文", "时间", "平台", "地区", "粉丝数", "转发", "评论数",
+                            "点赞数", "作者", "回复时间", "解决时间", "是否满意", "运营商", "备注"],
+                           None, "x.csv")
+    assert cols == {"post_id": "微博ID", "text": "正文", "created_at": "时间", "platform": "平台",
+                    "province": "地区", "author_followers": "粉丝数", "reposts": "转发",
+                    "comments": "评论数", "likes": "点赞数", "author_id": "作者", "reply_at": "回复时间",
+                    "resolved_at": "解决时间", "satisfied": "是否满意", "operator": "运营商"}
+    assert HEADER_ALIASES["博文"] == "text" and HEADER_ALIASES["mid"] == "post_id"
+
+
+def test_header_priority_and_spelling():
+    # the schema name beats an alias; a more specific alias beats a general one
+    assert resolve_columns(["时间", "发布时间", "Created_At "], None, "x")["created_at"] == "Created_At "
+    assert resolve_columns(["时间", "发布时间"], None, "x")["created_at"] == "发布时间"
+    assert resolve_columns(["ＭＩＤ", " 内容 "], None, "x") == {"post_id": "ＭＩＤ", "text": " 内容 "}
+
+
+def test_explicit_mapping(tmp_path):
+    assert resolve_columns(["帖子正文", "内容"], {"text": "帖子正文"}, "x")["text"] == "帖子正文"
+    with pytest.raises(InputError, match="unknown schema column 'body'"):
+        resolve_columns(["a"], {"body": "a"}, "x")
+    with pytest.raises(InputError, match=r"x.csv: mapping text=正文X: no column '正文X'; columns are: 内容"):
+        resolve_columns(["内容"], {"text": "正文X"}, "x.csv")
+
+
+def test_missing_required_columns_name_file_and_columns(tmp_path):
+    path = write_csv(tmp_path / "a.csv", header=["编号", "帖子", "日子", "粉丝数", "省份"])
+    with pytest.raises(InputError, match=r"a.csv: missing required column 'text'.*"
+                                         r"columns are: 编号, 帖子, 日子, 粉丝数, 省份"):
+        ingest([path])
+    path = write_csv(tmp_path / "b.csv", header=["编号", "内容", "日子", "粉丝数", "省份"])
+    with pytest.raises(InputError, match=r"b.csv: missing required column 'created_at'"):
+        ingest([path])
+    # with a mapping both are found
+    result = ingest([path], mapping={"post_id": "编号", "created_at": "日子"})
+    assert result.summary["kept"] == 3
+
+
+# --------------------------------------------------------------------------- ingest
+
+
+def test_ingest_a_clean_file(tmp_path):
+    result = ingest([write_csv(tmp_path / "a.csv", encoding="gbk")])
+    p = result.posts
+    assert result.summary["read"] == 3 and result.summary["kept"] == 3 and result.rejects.empty
+    assert p["post_id"].tolist() == [r[0] for r in ROWS]
+    assert p["created_at"].dt.strftime("%Y-%m-%d %H:%M %z").tolist() == [
+        "2016-01-02 10:00 +0800", "2016-01-03 08:30 +0800", "2016-01-04 09:05 +0800"]
+    assert p["author_followers"].tolist() == [12000, 1234, 7]  # 1.2万 and 1,234
+    assert p["has_phone"].tolist() == [True, False, False]      # found before masking
+    assert p["text"].iloc[0] == "信号太差了，电话138****5678"    # then masked
+    assert p["source_file"].unique().tolist() == [str(tmp_path / "a.csv")]
+    assert p["source_row"].tolist() == [1, 2, 3]
+    assert not p["time_from_mid"].any()
+    info = result.summary["files"][str(tmp_path / "a.csv")]
+    assert info["encoding"] == "gb18030" and info["ids_derived"] == 0
+
+
+def test_no_mask_keeps_the_number(tmp_path):
+    result = ingest([write_csv(tmp_path / "a.csv")], mask=False)
+    assert result.posts["text"].iloc[0] == ROWS[0][1]
+
+
+def test_every_rejection_reason(tmp_path):
+    rows = [
+        ["3830401296796826", "好的", "2016-01-02 10:00", "1", "广东"],        # 1 kept
+        ["3830401296796827", "   ", "2016-01-02 10:00", "1", "广东"],         # 2 empty text
+        ["3830401296796828", "好", "明天下午", "1", "广东"],                   # 3 unparseable time
+        ["3830401296796826", "重复", "2016-01-02 11:00", "1", "广东"],         # 4 duplicate id
+        ["123", "老帖子", "", "1", "广东"],                                     # 5 implausible mid time
+        ["user_abc", "没时间", "", "1", "广东"],                                # 6 no time
+        ["3830401296796829", "好", "2016-01-02 10:00", "很多", "广东"],        # 7 bad value
+        ["3830401296796830", "多一列", "2016-01-02 10:00", "1", "广东", "x"],  # 8 malformed line
+        ["3830772740080373", "只有mid", "", "2", "北京"],                       # 9 kept, time from mid
+    ]
+    path = write_csv(tmp_path / "r.csv", rows=rows)
+    result = ingest([path])
+    rej = result.rejects
+    assert rej["source_row"].tolist() == [2, 3, 4, 5, 6, 7, 8]
+    assert rej["reason"].tolist() == ["empty text", "unparseable time", "duplicate id",
+                                      "implausible mid time", "no time", "bad value", "malformed line"]
+    assert rej["detail"].iloc[2] == f"post_id '3830401296796826' first seen in {path} row 1"
+    # mid 123: (123 >> 22) + 515483463 s = 1986-05-03 05:51:03 UTC, before Weibo existed
+    assert rej["detail"].iloc[3] == "post_id 123 decodes to 1986-05-03 13:51:03+08:00"
+    assert rej["detail"].iloc[5] == "author_followers '很多' is not a count"
+    assert rej["raw_line"].iloc[6] == "3830401296796830,多一列,2016-01-02 10:00,1,广东,x"
+    assert rej["内容"].iloc[1] == "好" and rej["发布时间"].iloc[1] == "明天下午"  # raw values kept
+    assert result.summary["read"] == 9 and result.summary["kept"] == 2
+    assert result.summary["reasons"] == {"empty text": 1, "unparseable time": 1, "duplicate id": 1,
+                                         "implausible mid time": 1, "no time": 1, "bad value": 1,
+                                         "malformed line": 1}
+    kept = result.posts.set_index("post_id")
+    # mid 3830772740080373 >> 22 = 913327393; + 515483463 = 1428810856 s = 2015-04-12 03:54:16 UTC
+    assert str(kept.loc["3830772740080373", "created_at"]) == "2015-04-12 11:54:16+08:00"
+    assert kept["time_from_mid"].tolist() == [False, True]
+
+
+def test_duplicates_across_files_and_derived_ids(tmp_path):
+    a = write_csv(tmp_path / "a.csv", header=["内容", "时间"], rows=[["宽带又断了", "2016-01-03 08:30"],
+                                                                    ["宽带又断了", "2016-01-03 09:30"]])
+    b = write_csv(tmp_path / "b.csv", encoding="gbk", header=["内容", "时间"],
+                  rows=[["宽带又断了", "2016-01-03 08:30"]])
+    result = ingest([a, b])
+    derived = "h" + hashlib.blake2b("宽带又断了\x1f2016-01-03 08:30".encode(), digest_size=8).hexdigest()
+    assert result.posts["post_id"].iloc[0] == derived
+    assert result.summary["kept"] == 2 and result.summary["files"][str(a)]["ids_derived"] == 2
+    assert result.rejects["reason"].tolist() == ["duplicate id"]
+    assert result.rejects["source_file"].tolist() == [str(b)]
+    assert result.rejects["detail"].iloc[0] == f"post_id {derived!r} first seen in {a} row 1"
+
+
+def test_labels_flags_and_other_times(tmp_path):
+    header = ["mid", "text", "time", "sentiment", "是否满意", "回复时间", "赞"]
+    rows = [["1", "好", "2016-01-02 10:00", "正面", "满意", "2016-01-02 10:30", "3"],
+            ["2", "差", "2016-01-02 10:00", "negative", "否", "", ""],
+            ["3", "嗯", "2016-01-02 10:00", "开心", "", "", ""],
+            ["4", "嗯", "2016-01-02 10:00", "", "也许", "", ""],
+            ["5", "嗯", "2016-01-02 10:00", "", "", "下午", ""]]
+    result = ingest([write_csv(tmp_path / "l.csv", header=header, rows=rows)])
+    p = result.posts
+    assert p["sentiment"].tolist() == ["positive", "negative"]
+    assert p["satisfied"].tolist() == [True, False]
+    assert p["likes"].iloc[0] == 3 and pd.isna(p["likes"].iloc[1])
+    assert str(p["reply_at"].iloc[0]) == "2016-01-02 10:30:00+08:00"
+    assert result.rejects["detail"].tolist() == ["sentiment '开心' is not a label",
+                                                 "satisfied '也许' is not yes/no", "reply_at '下午'"]
+
+
+def test_rejects_are_masked(tmp_path):
+    path = write_csv(tmp_path / "m.csv", rows=[["1", "", "2016-01-02", "1", "电话13812345678"]])
+    assert ingest([path]).rejects["省份"].iloc[0] == "电话138****5678"
+    assert ingest([path], mask=False).rejects["省份"].iloc[0] == "电话13812345678"
+
+
+def test_parse_times_formats():
+    values = pd.Series(["2016-01-02T12:00:00+08:00", "Tue May 31 17:46:55 +0800 2011",
+                        "1451707200", "2016年1月2日 8:30", "12:30", "5分钟前", None], dtype=object)
+    got = [None if pd.isna(t) else t.strftime("%Y-%m-%d %H:%M:%S") for t in parse_times(values)]
+    # 1451707200 s = 2016-01-02 04:00:00 UTC = 12:00 in Beijing
+    assert got == ["2016-01-02 12:00:00", "2011-05-31 17:46:55", "2016-01-02 12:00:00",
+                   "2016-01-02 08:30:00", None, None, None]
+
+
+# --------------------------------------------------------------------------- writing
+
+
+@pytest.mark.parametrize("ext", [".csv", ".jsonl", ".parquet", ".xlsx"])
+def test_write_then_ingest_round_trip(tmp_path, ext):
+    posts = ingest([write_csv(tmp_path / "a.csv")], mask=False).posts
+    out = write_table(posts, tmp_path / f"out{ext}")
+    if ext == ".csv":
+        assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the Chinese
+    again = ingest([out], mask=False).posts
+    assert again["post_id"].tolist() == posts["post_id"].tolist()
+    assert again["text"].iloc[0] == "信号太差了，电话138****5678"  # masked on the way out
+    assert (again["created_at"] == posts["created_at"]).all()
+    assert again["author_followers"].tolist() == [12000, 1234, 7]
+
+
+def test_write_unmasked_and_unknown_format(tmp_path):
+    df = pd.DataFrame({"text": ["电话13812345678"]})
+    write_table(df, tmp_path / "x.jsonl", mask=False)
+    assert "13812345678" in (tmp_path / "x.jsonl").read_text(encoding="utf-8")
+    with pytest.raises(InputError, match=r"unknown output format '\.xls'"):
+        write_table(df, tmp_path / "x.xls")
+
+
+# --------------------------------------------------------------------------- real data
+
+
+def test_real_stc3_export_in_gb18030_without_times(mirror, tmp_path):
+    """The STC-3 customers' first posts as an operator would export them: GB18030 CSV,
+    微博ID + 内容 only. Every time comes from the mid; the old-format ids are rejected."""
+    with open(mirror / "stc3_weibo_helpdesk" / "dialogues.jsonl", encoding="utf-8") as f:
+        records = [json.loads(line) for line in f]
+    frame = pd.DataFrame({"微博ID": [r["id"] for r in records],
+                          "内容": [r["turns"][0]["text"] for r in records]})
+    path = tmp_path / "stc3_export.csv"
+    frame.to_csv(path, index=False, encoding="gb18030")
+    result = ingest([path])
+    s = result.summary
+    assert s["read"] == len(records) == s["kept"] + s["rejected"]
+    assert set(s["reasons"]) <= {"implausible mid time", "duplicate id", "empty text"}
+    # three old-format ids (e.g. 6219857921) decode to before Weibo existed
+    assert s["reasons"].get("implausible mid time") == 3
+    years = result.posts["created_at"].dt.year
+    assert years.min() >= 2011 and years.max() <= 2016 and years.between(2012, 2016).mean() > 0.99
+    assert result.posts["time_from_mid"].all()
+    assert result.posts["text"].str.contains(r"(?<!\d)1[3-9]\d{9}(?!\d)").sum() == 0
+    assert result.posts["has_phone"].sum() > 10
