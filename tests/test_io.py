@@ -46,6 +46,19 @@ def test_every_encoding_reads_the_same_table(tmp_path, encoding, detected):
     assert df.index.tolist() == [1, 2, 3]
 
 
+def test_damaged_utf8_stays_utf8(tmp_path):
+    path = write_csv(tmp_path / "x.csv", rows=ROWS * 5)
+    raw = path.read_bytes()
+    cut = raw.index("信号".encode()) + 1  # inside the 3 bytes of 信: one stray byte
+    path.write_bytes(raw[:cut] + b"\xff" + raw[cut:])
+    df = read_table(path)
+    # 信 broken into its lead byte, 0xff and its two continuation bytes: each of the four
+    # is invalid on its own, so four replacement characters
+    assert df.attrs["encoding"] == "utf-8 (4 damaged characters replaced by U+FFFD)"
+    assert df["内容"].iloc[0] == "\ufffd" * 4 + "号太差了，电话13812345678"
+    assert df["内容"].iloc[1] == ROWS[1][1]
+
+
 def test_gbk_file_named_txt(tmp_path):
     path = write_csv(tmp_path / "导出.txt", encoding="gbk")
     df = read_table(path)

@@ -110,6 +110,14 @@ def _decode(raw: bytes, path: Path) -> tuple[str, str]:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    # A UTF-8 file with a few damaged bytes stays UTF-8 (the damage is replaced by U+FFFD
+    # and reported) instead of turning wholesale into GB18030 mojibake: its valid
+    # multi-byte characters far outnumber the errors, whereas GBK text read as UTF-8 is
+    # nearly all errors.
+    lenient = raw.decode("utf-8", errors="replace")
+    damaged = lenient.count("\ufffd")
+    if sum(ord(c) > 0x7F for c in lenient) - damaged >= 20 * damaged:
+        return lenient, f"utf-8 ({damaged} damaged characters replaced by U+FFFD)"
     try:
         return raw.decode("gb18030"), "gb18030"
     except UnicodeDecodeError:
@@ -162,7 +170,7 @@ def _read_delimited(text: str, delimiter: str, path: Path) -> tuple[pd.DataFrame
             records.append(row + [""] * (len(names) - len(row)))
     except csv.Error as e:
         raise InputError(f"{path}: line {rows.line_num}: {e}") from None
-    frame = pd.DataFrame(records, columns=names, dtype=object).replace("", None)
+    frame = pd.DataFrame(records, columns=names, dtype=object)
     frame.index = _positions(len(records) + len(bad), [b[0] for b in bad])
     return frame, bad
 
@@ -215,10 +223,10 @@ def _read_json(text: str, path: Path) -> tuple[pd.DataFrame, list]:
 
 
 def _looks_like_json(text: str) -> bool:
-    first = text.lstrip()[:1]
-    if first == "[":
+    """A JSON array of records, or JSON Lines whose first line is an object."""
+    if re.match(r"\s*\[\s*[{\]]", text):
         return True
-    if first != "{":
+    if not text.lstrip().startswith("{"):
         return False
     line = text.lstrip().split("\n", 1)[0]
     try:
