@@ -203,6 +203,26 @@ def test_every_label_command_has_an_example():
     parser = build_parser()
     top = next(a for a in parser._actions if a.dest == "command").choices["label"]
     cmds = next(a for a in top._actions if a.dest == "label_command").choices
-    assert {"sample", "batch-export", "import", "status", "export"} <= set(cmds)
+    assert {"sample", "batch-export", "import", "rebuild", "status", "export", "agreement",
+            "disagreements", "consensus", "issues"} <= set(cmds)
     for name, p in cmds.items():
         assert "Example:\n  wbcs label " + name in p.format_help(), name
+
+
+def test_rebuild_imports_every_annotator_folder(tmp_path):
+    passes = tmp_path / "passes"
+    (passes / "ann1").mkdir(parents=True)
+    (passes / "ann2").mkdir()
+    _write(passes / "ann1" / "batch_001.csv", GOOD)
+    _write(passes / "ann2" / "batch_001.csv", GOOD.replace("broadband", "network"))
+    _write(passes / "ann2" / "notes.md", "102 — is a bill question a consultation?\n")  # not imported
+    sample = _write(tmp_path / "sample.csv", "post_id\n101\n102\n103\n")
+    store = tmp_path / "store.sqlite"
+    args = ["label", "rebuild", "--passes", str(passes), "--store", str(store), "--sample", str(sample)]
+    r = run_cli(*args)
+    assert r.returncode == 0 and "2 files" in r.stdout and "recorded 18 labels" in r.stdout, r.stderr
+    r = run_cli(*args)  # again: nothing new
+    assert "recorded 0 labels, 18 already there" in r.stdout
+    with LabelStore(store) as s:
+        cur = s.current().set_index(["annotator", "item_id", "field"])["value"]
+    assert cur[("ann2", "101", "topic")] == "network" and cur[("ann1", "101", "topic")] == "broadband"

@@ -69,6 +69,13 @@ def register(sub) -> None:
     store_arg(p)
     sample_arg(p)
 
+    p = add("rebuild", cmd_rebuild, "import every committed pass (passes/<annotator>/*.csv) into a store",
+            "wbcs label rebuild --passes data/labels/passes --store data/labels/store.sqlite")
+    p.add_argument("--passes", type=Path, default=LABELS_DIR / "passes",
+                   help=f"folder of annotator folders (default {LABELS_DIR / 'passes'})")
+    store_arg(p)
+    sample_arg(p)
+
     p = add("status", cmd_status, "labelled and remaining items per annotator",
             "wbcs label status --store data/labels/store.sqlite --json")
     store_arg(p)
@@ -162,6 +169,18 @@ def cmd_import(args: argparse.Namespace) -> int:
             s = import_annotations(store, f, args.annotator, known_ids=ids)
             print(f"{f}: recorded {s.recorded} labels for {args.annotator}, "
                   f"{s.unchanged} already there")
+    return 0
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from wbcs.labeling.batch import import_passes, read_sample
+
+    ids = read_sample(args.sample)
+    with _open(args.store, must_exist=False) as store:
+        done = import_passes(store, args.passes, known_ids=ids)
+    recorded = sum(s.recorded for s in done.values())
+    print(f"{len(done)} files from {args.passes}: recorded {recorded} labels, "
+          f"{sum(s.unchanged for s in done.values())} already there")
     return 0
 
 

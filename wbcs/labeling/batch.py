@@ -256,3 +256,18 @@ def progress(store: LabelStore, ids: Iterable[str], tax: Taxonomy | None = None)
                 done += 1
         rows.append({"annotator": annotator, "complete": done, "remaining": len(ids) - done})
     return pd.DataFrame(rows, columns=["annotator", "complete", "remaining"])
+
+
+def import_passes(store: LabelStore, folder: str | Path, *, known_ids: Iterable[str] | None = None,
+                  tax: Taxonomy | None = None) -> dict[str, ImportSummary]:
+    """Import every annotator's committed files: ``folder/<annotator>/*.csv|*.jsonl``
+    (sorted), each recorded for the folder's name. Returns a summary per file."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise InputError(f"{root}: no such folder of annotation passes")
+    done = {}
+    for sub in sorted(p for p in root.iterdir() if p.is_dir()):
+        for f in sorted(f for f in sub.iterdir() if f.suffix in (".csv", ".jsonl")):
+            done[f"{sub.name}/{f.name}"] = import_annotations(store, f, sub.name,
+                                                              known_ids=known_ids, tax=tax)
+    return done
