@@ -390,3 +390,13 @@ def test_cli_help_has_an_example(command):
 
     r = run_cli(*command, "--help")
     assert r.returncode == 0 and "Example:\n  wbcs " in r.stdout
+
+
+def test_tables_with_rejects_still_concat(mirror):
+    df = _stc3(telecom_only=False, split=None)
+    assert isinstance(df.attrs["rejects"], pd.DataFrame)
+    # pandas compares attrs in concat; a plain DataFrame there would raise "ambiguous"
+    both = pd.concat([df[df["telecom"]], df[~df["telecom"]]])
+    assert len(both) == len(df)
+    assert both.attrs["rejects"] == df.attrs["rejects"]  # one bool: the tables are equal
+    assert list(df.attrs["rejects"]["reason"].str.contains("1986")) == [True] * 3

@@ -43,6 +43,28 @@ class DatasetMissing(InputError):
     """A registered file is neither in the mirror nor downloaded."""
 
 
+class AttrTable(pd.DataFrame):
+    """A DataFrame that is safe to keep in ``df.attrs`` (rejects, breaches).
+
+    pandas copies ``attrs`` onto derived objects and, in ``concat``, compares the
+    inputs' attrs with ``==``: with a plain DataFrame there, ``pd.concat([df[a], df[b]])``
+    raises "truth value of a DataFrame is ambiguous". ``==`` on this table answers with
+    one bool (``DataFrame.equals``); compare its columns for element-wise results.
+    """
+
+    @property
+    def _constructor(self):
+        return AttrTable
+
+    def __eq__(self, other):
+        return isinstance(other, pd.DataFrame) and self.equals(other)
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    __hash__ = None
+
+
 # --------------------------------------------------------------------------- registry
 
 
@@ -324,7 +346,7 @@ def load_stc3(*, telecom_only: bool = True, split: str | None = "train") -> pd.D
         })
     df = pd.DataFrame(rows)
     times, plausible = mid_to_datetime(df["post_id"])
-    rejects = pd.DataFrame({
+    rejects = AttrTable({
         "post_id": df.loc[~plausible, "post_id"],
         "reason": [f"id decodes to an implausible time ({t:%Y-%m-%d})" if pd.notna(t)
                    else "id is not a numeric Weibo mid" for t in times[~plausible]],
@@ -361,7 +383,7 @@ COCC_CLASSES = {
 
 def _text_table(rows: list[dict] | pd.DataFrame, source: str, rejects: list[dict]) -> pd.DataFrame:
     df = validate_posts(pd.DataFrame(rows).reset_index(drop=True), source=source, required=("post_id", "text"))
-    df.attrs["rejects"] = pd.DataFrame(rejects, columns=["post_id", "reason"])
+    df.attrs["rejects"] = AttrTable(rejects, columns=["post_id", "reason"])
     if rejects:
         warnings.warn(f"{source}: {len(rejects)} row(s) left out (see df.attrs['rejects'])", stacklevel=3)
     return df
@@ -424,14 +446,14 @@ def load_smp2020(splits=SMP_SPLITS, *, dedupe: bool = True) -> pd.DataFrame:
             "emotion": recs["label"], "sentiment": recs["label"].map(EMOTION_TO_SENTIMENT),
             "split": split}))
     df = pd.concat(frames, ignore_index=True)
-    rejects = pd.DataFrame(columns=["post_id", "reason"])
+    rejects = AttrTable(columns=["post_id", "reason"])
     if dedupe:
         key = normalize_series(df["text"].astype("string"))
         rank = df["split"].map({s: i for i, s in enumerate(SMP_PRIORITY)})
         best = rank.groupby(key).transform("min")
         drop = rank > best
         winner = best.map(dict(enumerate(SMP_PRIORITY)))
-        rejects = pd.DataFrame({"post_id": df.loc[drop, "post_id"],
+        rejects = AttrTable({"post_id": df.loc[drop, "post_id"],
                                 "reason": "same text kept in " + winner[drop]}).reset_index(drop=True)
         df = df.loc[~drop].reset_index(drop=True)
     out = validate_posts(df, source="smp2020", required=("post_id", "text"))

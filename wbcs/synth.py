@@ -509,7 +509,9 @@ def generate_account_posts(*, days: int = 30, start="2025-01-01", seed=0, breach
     df.insert(0, "post_id", pd.array(_mids(seconds, rng).astype(str), dtype="string"))
     df["category"] = df["category"].astype("string")
     df["source"] = "synthetic"
-    df.attrs.update(synthetic=True, breaches=pd.DataFrame(breaches, columns=["date", "breach"]))
+    from wbcs.datasets import AttrTable
+
+    df.attrs.update(synthetic=True, breaches=AttrTable(breaches, columns=["date", "breach"]))
     log.info("synthetic data: %d account posts from wbcs.synth.generate_account_posts (seed %s)", len(df), seed)
     return df
 

@@ -1,0 +1,30 @@
+"""notebooks/01-explore-complaints.ipynb runs headless in smoke mode and writes its figures."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.helpers import run_notebook
+from wbcs.config import ROOT
+
+
+def test_notebook_is_committed_without_outputs():
+    nb = json.loads((ROOT / "notebooks" / "01-explore-complaints.ipynb").read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert code and all(not c["outputs"] and c["execution_count"] is None for c in code)
+
+
+@pytest.mark.notebook
+def test_notebook_01_runs(tmp_path, mirror):
+    run_notebook("01-explore-complaints.ipynb", tmp_path)
+    names = sorted(p.name for p in (tmp_path / "01-explore").iterdir())
+    assert names == ["hour_weekday.html", "text_features.html", "volume_by_month.html",
+                     "volume_by_operator.html", "volume_by_year.html"]
+    import nbformat
+
+    executed = nbformat.read(tmp_path / "01-explore-complaints.ipynb", as_version=4)
+    text = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+    assert "300 real STC-3 telecom posts; 3,697 dialogues in all, 3 left out" in text
+    assert "SYNTHETIC" not in text

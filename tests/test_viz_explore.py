@@ -1,0 +1,75 @@
+"""wbcs.viz.explore: the exploration figures hold the numbers they claim."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wbcs.errors import InputError
+from wbcs.viz import explore
+
+
+def _posts() -> pd.DataFrame:
+    times = pd.to_datetime(["2025-01-06 10:30", "2025-01-06 10:59", "2025-01-12 23:59",
+                            "2025-01-06 00:30"]).tz_localize("Asia/Shanghai")
+    return pd.DataFrame({
+        "created_at": times,
+        "operator": ["china_unicom", "china_unicom", "china_telecom", None],
+        "text": ["@中国联通客服 信号差[怒] #联通#", "我的号码13812345678 宽带断了",
+                 "流量 @中国电信客服 @中国电信", "好评[赞] 广州·天河"],
+    })
+
+
+def test_hour_weekday_counts_by_hand():
+    counts = explore.hour_weekday_counts(_posts()["created_at"])
+    assert counts.shape == (7, 24) and counts.to_numpy().sum() == 4
+    assert counts.loc[0, 10] == 2  # Monday 2025-01-06, 10:30 and 10:59
+    assert counts.loc[6, 23] == 1  # Sunday 2025-01-12 23:59
+    assert counts.loc[0, 0] == 1  # Monday 00:30
+    utc = explore.hour_weekday_counts(pd.Series([pd.Timestamp("2025-01-05 16:30", tz="UTC")]))
+    assert utc.loc[0, 0] == 1  # 2025-01-05 16:30 UTC = Monday 00:30 Beijing time
+
+
+def test_heatmap_shows_the_counts():
+    fig = explore.hour_weekday_heatmap(_posts()["created_at"], title="t")
+    z = np.asarray(fig.data[0].z)
+    assert z.shape == (7, 24) and z[0, 10] == 2 and fig.layout.title.text == "t"
+    assert list(fig.data[0].y)[0].startswith("周一")
+    share = np.asarray(explore.hour_weekday_heatmap(_posts()["created_at"], normalize=True).data[0].z)
+    assert share.sum() == pytest.approx(1.0) and share[0, 10] == pytest.approx(0.5)
+    with pytest.raises(InputError, match="expected datetimes"):
+        explore.hour_weekday_heatmap(pd.Series(["10:00"]))
+
+
+def test_volume_figures():
+    df = _posts()
+    bars = explore.volume_by_operator(df)
+    got = {x: sum(d.y[list(d.x).index(x)] for d in bars.data if x in list(d.x))
+           for x in ["中国联通 China Unicom", "中国电信 China Telecom", "unknown"]}
+    assert got == {"中国联通 China Unicom": 2, "中国电信 China Telecom": 1, "unknown": 1}
+    month = explore.volume_by_month(df)
+    assert sum(sum(d.y) for d in month.data) == 4
+    year = explore.volume_by_year(df)
+    assert {str(x) for d in year.data for x in d.x} == {"2025"}
+    with pytest.raises(InputError, match="missing column 'operator'"):
+        explore.volume_by_operator(df.drop(columns="operator"))
+
+
+def test_text_feature_counts_by_hand():
+    c = explore.text_feature_counts(_posts()["text"])
+    assert c["emoticons"].to_dict() == {"[怒]": 1, "[赞]": 1}
+    assert c["mentions"]["@中国电信客服"] == 1 and c["mentions"].sum() == 3
+    assert c["topics"].to_dict() == {"#联通#": 1}
+    assert c["shares"]["phone number"] == 0.25 and c["shares"]["mentions"] == 0.5
+    assert c["shares"]["location tag"] == 0.25
+    fig = explore.text_features_figure(_posts()["text"])
+    assert len(fig.data) == 4
+
+
+def test_write_figures_standalone_html(tmp_path):
+    paths = explore.write_figures(explore.explore_figures(_posts()), tmp_path / "figs")
+    assert [p.name for p in paths] == ["volume_by_operator.html", "volume_by_year.html",
+                                       "volume_by_month.html", "hour_weekday.html", "text_features.html"]
+    html = paths[3].read_text(encoding="utf-8")
+    assert "plotly" in html.lower() and len(html) > 1_000_000  # plotly.js inlined: opens offline
