@@ -48,8 +48,9 @@ class Summary:
         rows = []
         for metric in self.per_run.columns:
             lo, hi = confidence_interval(self.per_run[metric])
-            if metric.endswith(SHARES):  # a share's interval stays within [0, 1]
-                lo, hi = max(lo, 0.0), min(hi, 1.0)
+            lo = max(lo, 0.0)  # every figure is ≥ 0, and a share's interval stays within [0, 1]
+            if metric.endswith(SHARES):
+                hi = min(hi, 1.0)
             rows.append({"metric": metric, "mean": self.per_run[metric].mean(), "ci_low": lo, "ci_high": hi})
         return pd.DataFrame(rows).set_index("metric")
 

@@ -1,0 +1,359 @@
+"""Simulated SLAs as plotly figures, and the what-if app (ipywidgets) of notebook 04.
+
+Figures take ``{policy label: wbcs.sim.Summary}`` (from ``replicate(..., keep_records=True)``)
+so two policies sit side by side: SLA attainment per kind with 95% intervals, the first-response
+wait distribution, the backlog through the week, agents and utilisation by hour of the week,
+and a staffing plan against Erlang C.
+
+``WhatIfApp`` follows the labelling widgets' split: ``policy_patch`` turns control values into
+a scenario patch (pure, tested), the app only wires sliders to ``replicate`` and redraws.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from wbcs.policy import POST_KINDS, WEEKDAYS
+from wbcs.sim import Scenario, StaffingPlan, Summary, plan_staffing, replicate
+from wbcs.viz.explore import TEMPLATE, write_figures
+
+KIND_LABELS = {"consultation": "咨询<br>consultation", "complaint": "投诉<br>complaint",
+               "vague_negative": "笼统负面<br>vague negative", "abuse": "恶意<br>abuse", "praise": "表扬<br>praise"}
+COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"]
+HOUR_LABELS = [f"{d.capitalize()} {h:02d}" for d in WEEKDAYS for h in range(24)]
+HEADLINE = {"posts": "posts 帖子数", "first_response_attainment": "first response in time 首次响应达标",
+            "resolution_attainment": "resolved in time 解决达标", "mean_wait_minutes": "mean wait (min) 平均等待",
+            "p90_wait_minutes": "90% wait (min) 90%等待", "mean_detection_minutes": "detection delay (min) 发现延迟",
+            "utilization": "utilisation 坐席利用率", "satisfaction": "satisfied 满意率",
+            "reopen_share": "reopened 重开率", "escalated": "escalated posts 升级"}
+
+
+def _ci(table: pd.DataFrame, metric: str) -> tuple[float, float, float]:
+    row = table.loc[metric]
+    return float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
+
+
+def attainment_figure(summaries: dict[str, Summary], *, target: float | None = None) -> go.Figure:
+    """Grouped bars: first-response and resolution attainment, overall and per kind, 95% CIs."""
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
+                        subplot_titles=("first response in time 首次响应达标", "resolved in time 解决达标"))
+    for i, (label, s) in enumerate(summaries.items()):
+        t = s.table
+        for col, name in enumerate(("first_response_attainment", "resolution_attainment"), start=1):
+            keys = [name] + [f"{k}.{name}" for k in POST_KINDS]
+            x, y, up, down = [], [], [], []
+            for key, kind in zip(keys, [None, *POST_KINDS], strict=True):
+                mean, lo, hi = _ci(t, key)
+                if math.isnan(mean):
+                    continue
+                x.append("全部<br>all posts" if kind is None else KIND_LABELS[kind])
+                y.append(mean)
+                up.append(0 if math.isnan(hi) else hi - mean)
+                down.append(0 if math.isnan(lo) else mean - lo)
+            fig.add_bar(x=x, y=y, name=label, legendgroup=label, showlegend=col == 1,
+                        marker_color=COLORS[i % len(COLORS)], text=[f"{v:.0%}" for v in y], textposition="inside",
+                        insidetextanchor="start", textfont={"color": "white"},
+                        error_y={"type": "data", "array": up, "arrayminus": down, "thickness": 1.2},
+                        hovertemplate="%{x}: %{y:.1%}<extra>" + label + "</extra>", row=1, col=col)
+    if target is not None:
+        fig.add_hline(y=target, line_dash="dash", line_color="#555", annotation_text=f"target {target:.0%}")
+    fig.update_yaxes(range=[0, 1.12], tickformat=".0%")
+    fig.update_layout(barmode="group", template=TEMPLATE, height=420, legend={"orientation": "h", "y": -0.15},
+                      title="SLA attainment SLA达标率 (bars: mean of replications; whiskers: 95% CI)")
+    return fig
+
+
+def _ecdf(values: np.ndarray, total: int, points: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    """Share of ``total`` posts answered within each wait (unanswered posts never reach it)."""
+    v = np.sort(values[~np.isnan(values)])
+    if v.size == 0:
+        return np.array([]), np.array([])
+    idx = np.unique(np.linspace(0, v.size - 1, min(points, v.size)).astype(int))
+    return v[idx], (idx + 1) / total
+
+
+def wait_figure(summaries: dict[str, Summary]) -> go.Figure:
+    """Cumulative distribution of the first-response wait (log scale), with the SLA clocks."""
+    fig = go.Figure()
+    clocks: set[float] = set()
+    for i, (label, s) in enumerate(summaries.items()):
+        rec = _records(s)
+        wait = rec["wait_minutes"].to_numpy(dtype=float)
+        x, y = _ecdf(np.maximum(wait, 1 / 60), len(wait))  # waits under a second drawn at one second
+        fig.add_scatter(x=x, y=y, mode="lines", name=label, line={"color": COLORS[i % len(COLORS)], "width": 2.5},
+                        hovertemplate="within %{x:.1f} min: %{y:.1%}<extra>" + label + "</extra>")
+        clocks |= {c.acknowledge_minutes for k, c in s.scenario.sla.items()
+                   if c.acknowledge_minutes and s.scenario.mix[k] > 0}
+    for c in sorted(clocks):  # on a log axis shapes take data values, annotations log10 ones
+        fig.add_vline(x=c, line_dash="dot", line_color="#888")
+        fig.add_annotation(x=np.log10(c), y=1.0, yref="paper", yanchor="bottom", showarrow=False,
+                           text=f"clock {c:g} min" if c < 60 else f"clock {c / 60:g} h", font={"color": "#555"})
+    ticks = [1 / 60, 1, 10, 30, 60, 120, 480, 1440, 2880, 10080]
+    labels = ["1 s", "1 min", "10 min", "30 min", "1 h", "2 h", "8 h", "1 day", "2 days", "1 week"]
+    fig.update_xaxes(type="log", tickvals=ticks, ticktext=labels, title="wait for the first response 首次响应等待")
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title="posts answered within 累计占比")
+    fig.update_layout(template=TEMPLATE, height=420, title="First-response waits 首次响应等待分布",
+                      legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def _records(s: Summary) -> pd.DataFrame:
+    if s.records is None:
+        from wbcs.errors import InputError
+
+        raise InputError("wait_figure needs the posts: run replicate(..., keep_records=True)")
+    return s.records
+
+
+def backlog_figure(summaries: dict[str, Summary]) -> go.Figure:
+    """Posts waiting for a first response, hour by hour over the horizon, and agents on shift."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    for i, (label, s) in enumerate(summaries.items()):
+        h = s.hourly.iloc[: int(math.ceil(s.scenario.horizon_days * 24))]
+        color = COLORS[i % len(COLORS)]
+        fig.add_scatter(x=h["time"], y=h["backlog"], name=f"{label}: waiting 待响应", mode="lines",
+                        line={"color": color, "width": 2.5}, hovertemplate="%{x}<br>%{y:.0f} posts<extra></extra>")
+        fig.add_scatter(x=h["time"], y=h["agents"], name=f"{label}: agents 在岗", mode="lines",
+                        line={"color": color, "width": 1, "dash": "dot", "shape": "hv"}, secondary_y=True,
+                        hovertemplate="%{x}<br>%{y:.1f} agents<extra></extra>")
+    fig.update_yaxes(title="posts waiting 待响应帖子", rangemode="tozero", secondary_y=False)
+    fig.update_yaxes(title="agents on shift 在岗坐席", rangemode="tozero", showgrid=False, dtick=1, secondary_y=True)
+    fig.update_layout(template=TEMPLATE, height=420, title="Backlog through the week 一周积压 (mean of replications)",
+                      legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def _by_hour_of_week(s: Summary) -> pd.DataFrame:
+    sc = s.scenario
+    h = s.hourly.iloc[int(sc.warmup_days * 24): int(math.ceil(sc.horizon_days * 24))].copy()
+    h["how"] = (sc.start.day_of_week * 24 + h["hour"]) % 168
+    g = h.groupby("how")[["agents", "busy_agents"]].mean().reindex(range(168))
+    g["utilization"] = g["busy_agents"] / g["agents"].where(g["agents"] > 0)
+    return g
+
+
+def utilization_figure(summaries: dict[str, Summary]) -> go.Figure:
+    """Agents on shift and their utilisation (busy / on shift) by hour of the week."""
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.4, 0.6],
+                        subplot_titles=("agents on shift 在岗坐席", "utilisation 坐席利用率"))
+    for i, (label, s) in enumerate(summaries.items()):
+        g = _by_hour_of_week(s)
+        color = COLORS[i % len(COLORS)]
+        fig.add_scatter(x=HOUR_LABELS, y=g["agents"], name=label, legendgroup=label, line={"color": color, "shape": "hv"},
+                        row=1, col=1, hovertemplate="%{x}: %{y:.1f} agents<extra>" + label + "</extra>")
+        fig.add_scatter(x=HOUR_LABELS, y=g["utilization"], name=label, legendgroup=label, showlegend=False,
+                        line={"color": color}, row=2, col=1, connectgaps=False,
+                        hovertemplate="%{x}: %{y:.0%}<extra>" + label + "</extra>")
+    fig.update_yaxes(rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(range=[0, 1.05], tickformat=".0%", row=2, col=1)
+    fig.update_xaxes(tickvals=HOUR_LABELS[::12], tickangle=-45, row=2, col=1)
+    fig.update_layout(template=TEMPLATE, height=520, title="Agents and utilisation by hour of week 分时段坐席利用率",
+                      legend={"orientation": "h", "y": -0.25})
+    return fig
+
+
+def staffing_figure(plan: StaffingPlan) -> go.Figure:
+    """Agents per hour of the week: the simulated plan (bars) against Erlang C (line)."""
+    t = plan.table
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_bar(x=HOUR_LABELS, y=t["sim_agents"], name="simulation 仿真排班", marker_color=COLORS[0],
+                customdata=np.stack([t["sim_attainment"].fillna(-1), t["attainable_posts"]], axis=1),
+                hovertemplate="%{x}: %{y} agents<br>attainment %{customdata[0]:.0%}"
+                              " of %{customdata[1]:.0f} posts<extra></extra>")
+    fig.add_scatter(x=HOUR_LABELS, y=t["erlang_agents"], name="Erlang C 公式", mode="lines",
+                    line={"color": "#d62728", "shape": "hvh", "width": 2})
+    fig.add_scatter(x=HOUR_LABELS, y=t["arrivals_per_hour"], name="arrivals / hour 到达率", mode="lines",
+                    line={"color": "#999", "dash": "dot"}, secondary_y=True)
+    fig.update_xaxes(tickvals=HOUR_LABELS[::12], tickangle=-45)
+    fig.update_yaxes(title="agents 坐席", rangemode="tozero", secondary_y=False)
+    fig.update_yaxes(title="posts per hour 每小时帖子", rangemode="tozero", showgrid=False, secondary_y=True)
+    total_sim, total_erl = int(t["sim_agents"].sum()), int(t["erlang_agents"].sum())
+    fig.update_layout(template=TEMPLATE, height=440, bargap=0.1, legend={"orientation": "h", "y": -0.3},
+                      title=f"Staffing for {plan.target:.0%} in time 排班: simulation {total_sim} vs "
+                            f"Erlang C {total_erl} agent-hours a week")
+    return fig
+
+
+def summary_table(summaries: dict[str, Summary]) -> pd.DataFrame:
+    """Headline figures per policy as 'mean [95% CI]' strings, for display."""
+    def fmt(metric: str, mean: float, lo: float, hi: float) -> str:
+        if math.isnan(mean):
+            return "–"
+        pct = "attainment" in metric or metric in ("utilization", "satisfaction", "reopen_share")
+        f = (lambda v: f"{v:.1%}") if pct else (lambda v: f"{v:,.1f}")
+        return f(mean) if math.isnan(lo) else f"{f(mean)} [{f(lo)}, {f(hi)}]"
+
+    cols = {label: [fmt(m, *_ci(s.table, m)) for m in HEADLINE] for label, s in summaries.items()}
+    return pd.DataFrame(cols, index=list(HEADLINE.values()))
+
+
+def figures(summaries: dict[str, Summary], plan: StaffingPlan | None = None) -> dict[str, go.Figure]:
+    out = {"attainment": attainment_figure(summaries), "waits": wait_figure(summaries),
+           "backlog": backlog_figure(summaries), "utilization": utilization_figure(summaries)}
+    if plan is not None:
+        out["staffing"] = staffing_figure(plan)
+    return out
+
+
+# --- the what-if app -------------------------------------------------------------------------
+
+def controls_from(scenario: Scenario) -> dict:
+    """Control values that reproduce ``scenario`` (as far as the controls reach)."""
+    duty = scenario.duty
+    start, end = (duty.start.hour, duty.end.hour) if duty else (0, 23)
+    week = np.asarray(scenario.pools[0].week)
+    first_duty_day = WEEKDAYS.index(duty.weekdays[0]) if duty else 0
+    mid = (start + end) // 2
+    sla = scenario.sla
+    return {
+        "early_agents": int(week[first_duty_day * 1440 + start * 60]),
+        "late_agents": int(week[first_duty_day * 1440 + mid * 60]),
+        "on_call_agents": scenario.pools[0].holiday_agents,
+        "duty_hours": (start, end),
+        "weekends": duty is None or {"sat", "sun"} <= set(duty.weekdays),
+        "on_call": duty is None or duty.on_call,
+        "patrol": int(scenario.patrol_minutes["complaint"]),
+        "complaint_ack": float(sla["complaint"].acknowledge_minutes or 30),
+        "consultation_ack": float(sla["consultation"].acknowledge_minutes or 120),
+        "resolve_hours": float(sla["complaint"].resolve_hours or 48),
+        "burst_posts": int(scenario.bursts[0].posts) if scenario.bursts else 0,
+        "priority": scenario.priority,
+    }
+
+
+def policy_patch(values: dict, scenario: Scenario) -> dict:
+    """The scenario patch the control ``values`` stand for: duty days and hours, two shifts that
+    split the duty day, on-call agents and patrols at night, patrol interval, clocks, an outage
+    burst of complaints on the third day at 10:00 for two hours, and the priority rule."""
+    start, end = values["duty_hours"]
+    mid = (start + end) // 2
+    days = WEEKDAYS if values["weekends"] else WEEKDAYS[:5]
+    resolving = [k for k in POST_KINDS if scenario.sla[k].resolve_hours is not None]
+    shifts = [{"days": days, "start": f"{start:02d}:00", "end": f"{mid:02d}:00", "agents": values["early_agents"]},
+              {"days": days, "start": f"{mid:02d}:00", "end": f"{end:02d}:00", "agents": values["late_agents"]}]
+    burst_at = min(2 * 24 + 10, scenario.horizon_days * 24 - 2)
+    sla = {k: {"resolve_hours": values["resolve_hours"]} for k in resolving}
+    for kind in ("complaint", "consultation"):
+        sla.setdefault(kind, {})["acknowledge_minutes"] = values[f"{kind}_ack"]
+    return {
+        "duty": {"weekdays": days, "start": f"{start:02d}:00", "end": f"{end:02d}:00", "on_call": values["on_call"]},
+        "agents": {"shifts": [s for s in shifts if s["start"] != s["end"]]},
+        "on_call_agents": values["on_call_agents"],
+        "patrol_minutes": values["patrol"],
+        "sla": sla,
+        "arrivals": {"bursts": [{"start": burst_at, "hours": 2, "posts": values["burst_posts"], "kind": "complaint"}]
+                     if values["burst_posts"] else []},
+        "priority": values["priority"],
+    }
+
+
+class WhatIfApp:
+    """Two policies side by side: sliders and pickers per policy, charts that follow them.
+
+    ``WhatIfApp(base, b={"patrol": 10})`` starts both policies from ``base`` (B with its
+    overrides); ``app.widget`` is what the notebook displays; ``app.update()`` re-simulates
+    (the sliders call it when released); ``app.plan()`` adds the staffing plan of policy A.
+    """
+
+    def __init__(self, base: Scenario, *, a: dict | None = None, b: dict | None = None,
+                 replications: int = 5, seed: int = 0, target: float = 0.9):
+        import ipywidgets as w
+
+        self.base, self.replications, self.seed, self.target = base, replications, seed, target
+        start = controls_from(base)
+        self.controls = {"A": self._controls({**start, **(a or {})}), "B": self._controls({**start, **(b or {})})}
+        self.summaries: dict[str, Summary] = {}
+        self.plan_result: StaffingPlan | None = None
+        self.status = w.HTML()
+        self.table = w.HTML()
+        self.outputs = {name: w.Output() for name in ("attainment", "waits", "backlog", "utilization", "staffing")}
+        plan_button = w.Button(description="Plan staffing for A 排班", icon="users")
+        plan_button.on_click(lambda _: self.plan())
+        columns = [w.VBox([w.HTML(f"<b>Policy {label} 方案{label}</b>"), *c.values()],
+                          layout=w.Layout(width="50%", padding="0 8px"))
+                   for label, c in self.controls.items()]
+        tabs = w.Tab(children=[self.outputs[n] for n in self.outputs])
+        for i, title in enumerate(["SLA 达标", "Waits 等待", "Backlog 积压", "Utilisation 利用率", "Staffing 排班"]):
+            tabs.set_title(i, title)
+        self.widget = w.VBox([w.HBox(columns), w.HBox([plan_button, self.status]), self.table, tabs])
+        for c in self.controls.values():
+            for control in c.values():
+                control.observe(lambda _change: self.update(), names="value")
+        self.update()
+
+    @staticmethod
+    def _controls(v: dict) -> dict:
+        import ipywidgets as w
+
+        style = {"description_width": "150px"}
+        layout = w.Layout(width="100%")
+
+        def slider(cls, description, value, lo, hi, step):
+            return cls(value=value, min=lo, max=hi, step=step, description=description, style=style,
+                       layout=layout, continuous_update=False)
+
+        return {
+            "early_agents": slider(w.IntSlider, "early shift 早班坐席", v["early_agents"], 0, 30, 1),
+            "late_agents": slider(w.IntSlider, "late shift 晚班坐席", v["late_agents"], 0, 30, 1),
+            "on_call_agents": slider(w.IntSlider, "on call 值班坐席", v["on_call_agents"], 0, 10, 1),
+            "duty_hours": w.IntRangeSlider(value=v["duty_hours"], min=0, max=23, step=1, description="duty hours 值班时段",
+                                           style=style, layout=layout, continuous_update=False),
+            "weekends": w.Checkbox(value=v["weekends"], description="weekend duty 周末值班", style=style),
+            "on_call": w.Checkbox(value=v["on_call"], description="patrol at night 夜间巡查", style=style),
+            "patrol": slider(w.IntSlider, "patrol every (min) 巡查间隔", v["patrol"], 0, 120, 5),
+            "complaint_ack": slider(w.FloatSlider, "complaint ack (min) 投诉响应", v["complaint_ack"], 0, 240, 5),
+            "consultation_ack": slider(w.FloatSlider, "question ack (min) 咨询响应", v["consultation_ack"], 0, 480, 10),
+            "resolve_hours": slider(w.FloatSlider, "answer within (h) 解决时限", v["resolve_hours"], 1, 96, 1),
+            "burst_posts": slider(w.IntSlider, "outage burst (posts) 突发投诉", v["burst_posts"], 0, 2000, 50),
+            "priority": w.Dropdown(options=[("first come 先到先服务", "fifo"), ("by kind 按类型", "kind"),
+                                            ("by influence 按影响力", "influence")],
+                                   value=v["priority"], description="priority 优先级", style=style, layout=layout),
+        }
+
+    def scenario(self, label: str) -> Scenario:
+        values = {name: c.value for name, c in self.controls[label].items()}
+        return self.base.updated(policy_patch(values, self.base))
+
+    def update(self) -> None:
+        """Re-simulate both policies with the same seeds and redraw every chart."""
+        from wbcs.errors import InputError
+
+        self.status.value = "simulating 仿真中…"
+        try:
+            self.summaries = {f"policy {label} 方案{label}": replicate(self.scenario(label), self.replications,
+                                                                      self.seed, keep_records=True)
+                              for label in self.controls}
+        except InputError as e:  # e.g. duty hours of zero length
+            self.status.value = f"<span style='color:#c00'>{e}</span>"
+            return
+        self.table.value = summary_table(self.summaries).to_html(classes="wbcs-sim", border=0)
+        self._show(figures(self.summaries))
+        self.status.value = f"{self.replications} replications per policy, seed {self.seed}"
+
+    def plan(self) -> StaffingPlan:
+        """The staffing plan of policy A (simulation next to Erlang C), drawn in its tab."""
+        self.status.value = "planning staffing 排班计算中…"
+        self.plan_result = plan_staffing(self.scenario("A"), self.target, replications=max(2, self.replications // 2),
+                                         seed=self.seed)
+        self._show({"staffing": staffing_figure(self.plan_result)})
+        self.status.value = (f"staffing plan: {int(self.plan_result.table['sim_agents'].sum())} agent-hours a week "
+                             f"(Erlang C {int(self.plan_result.table['erlang_agents'].sum())})")
+        return self.plan_result
+
+    def _show(self, figs: dict[str, go.Figure]) -> None:
+        from IPython.display import display
+
+        for name, fig in figs.items():
+            out = self.outputs[name]
+            out.clear_output(wait=True)
+            with out:
+                display(fig)
+
+    def write(self, folder) -> list:
+        """The current charts as standalone HTML files."""
+        return write_figures(figures(self.summaries, self.plan_result), folder)
