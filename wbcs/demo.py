@@ -53,5 +53,46 @@ def main(argv: list[str] | None = None) -> int:
 # Stages are added below, in pipeline order, by each part of the workbench.
 
 
+@stage
+def stage_ingest(out: Path, ctx: dict) -> list[Path]:
+    """Real STC-3 telecom posts (or, with no dataset reachable, synthetic ones, said so),
+    written PII-masked as parquet; ctx["posts"] holds the table for later stages."""
+    import warnings
+
+    from wbcs.datasets import DatasetMissing, export_frame, load_stc3
+    from wbcs.io import write_table
+    from wbcs.synth import generate_posts
+
+    try:
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always")
+            posts = load_stc3(telecom_only=True)
+            every = load_stc3(telecom_only=False, split=None)
+        rejects = every.attrs["rejects"]
+        print(f"   STC-3: {len(every):,} dialogues with plausible times, {len(rejects)} rejected "
+              f"(implausible ids); {len(posts):,} telecom posts kept")
+        print("   by operator: " + ", ".join(f"{k} {v}" for k, v in posts["operator"].value_counts().items()))
+    except DatasetMissing as e:
+        print(f"   NO REAL DATA ({e})\n   using SYNTHETIC posts from wbcs.synth instead")
+        posts, rejects = generate_posts(days=30, posts_per_day=100, seed=0), None
+    ctx["posts"] = posts
+    files = [write_table(export_frame(posts), out / "posts.parquet", mask=False)]
+    if rejects is not None and len(rejects):
+        files.append(write_table(export_frame(rejects), out / "posts.rejects.csv", mask=False))
+    return files
+
+
+@stage
+def stage_explore(out: Path, ctx: dict) -> list[Path]:
+    """The exploration figures of the posts (volumes, hour x weekday, text features) as HTML."""
+    from wbcs.viz.explore import explore_figures, write_figures
+
+    posts = ctx["posts"]
+    paths = write_figures(explore_figures(posts), out / "explore")
+    hours = posts["created_at"].dt.hour
+    print(f"   {len(paths)} figures; {(~hours.between(8, 19)).mean():.0%} of posts arrive outside 08:00-20:00")
+    return paths
+
+
 if __name__ == "__main__":
     sys.exit(main())

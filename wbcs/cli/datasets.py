@@ -103,26 +103,11 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
-def _masked(df):
-    """A copy to write: PII masked in every text column but the ids (an old 11-digit mid
-    looks like a phone number), categoricals as strings so masking sees every text, and
-    no attrs (parquet would try to store them as JSON; rejects are written apart)."""
-    import pandas as pd
-
-    from wbcs.text import mask_frame
-
-    cats = [c for c in df.columns if str(df[c].dtype) == "category"]
-    out = df.astype(dict.fromkeys(cats, "string")) if cats else df.copy()
-    out.attrs = {}
-    texts = [c for c in out.columns if c not in ("post_id", "author_id")
-             and (pd.api.types.is_string_dtype(out[c]) or out[c].dtype == object)]
-    return mask_frame(out, texts)
-
-
 def cmd_export(args: argparse.Namespace) -> int:
     import warnings
 
     import wbcs.datasets as ds
+    from wbcs.datasets import export_frame
     from wbcs.io import write_table
 
     kwargs = {"telecom_only": not args.all} if args.name == "stc3" else {}
@@ -133,11 +118,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         df = getattr(ds, LOADERS[args.name])(**kwargs)
     for w in caught:
         print(f"datasets export: {w.message}", file=sys.stderr)
-    out = write_table(_masked(df), args.out, mask=False)
+    out = write_table(export_frame(df), args.out, mask=False)
     rejects = df.attrs.get("rejects")
     line = f"datasets export: {len(df)} rows of {args.name} to {out} (PII masked)"
     if rejects is not None and len(rejects):
-        rej_path = write_table(_masked(rejects), args.out.with_name(args.out.stem + ".rejects.csv"),
+        rej_path = write_table(export_frame(rejects), args.out.with_name(args.out.stem + ".rejects.csv"),
                                mask=False)
         line += f"; {len(rejects)} rows left out, listed in {rej_path}"
     print(line)
@@ -155,6 +140,7 @@ def _parse_burst(text: str) -> dict:
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
+    from wbcs.datasets import export_frame
     from wbcs.io import write_table
     from wbcs.synth import generate_account_posts, generate_posts
 
@@ -163,7 +149,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
     else:
         df = generate_posts(days=args.days, start=args.start, posts_per_day=args.posts_per_day,
                             seed=args.seed, bursts=[_parse_burst(b) for b in args.burst])
-    out = write_table(_masked(df), args.out, mask=False)
+    out = write_table(export_frame(df), args.out, mask=False)
     what = "account posts" if args.account else "posts"
     print(f"synth: {len(df)} SYNTHETIC {what} (seed {args.seed}) to {out} (PII masked)")
     return 0
