@@ -121,27 +121,41 @@ _LOCATION = re.compile(
 )
 _PATTERNS = {"emoticons": _EMOTICON, "topics": _TOPIC, "mentions": _MENTION,
              "location": _LOCATION}
-_WIDE = re.compile("[\uff01-\uff5e]")
+_WIDE = re.compile("[\uff01-\uff5e\u3000]")
 
 
-def _scan(text: str) -> tuple[dict[str, list[tuple[int, int]]], list[re.Match]]:
-    """Spans of every structured item in ``text``, and the retweet matches.
+def _fold(text: str) -> str:
+    """Width folding that keeps every position (one character for one), for matching.
+    A regex substitution touches only the few full-width characters of a post, where
+    str.translate would look up every character."""
+    return _WIDE.sub(lambda m: chr(_WIDTH[ord(m.group())]), text)
+
+
+# A character every match of a pattern contains: a cheap test that skips the regex.
+_MARKS = {"emoticons": "[", "topics": "#", "mentions": "@", "location": "·"}
+
+
+def _scan(text: str, kinds: Iterable[str] = REMOVABLE) -> tuple[dict[str, list[tuple[int, int]]],
+                                                                 list[re.Match]]:
+    """Spans of the structured items ``kinds`` in ``text``, and the retweet matches.
 
     Runs on a width-folded copy (same length, so spans index ``text``) in which URLs are
     blanked out: a URL may hold '#', '@' or '//' that belong to no other item.
     """
-    work = text.translate(_WIDTH) if _WIDE.search(text) else text
-    spans = {"urls": [m.span() for m in _URL.finditer(work)]}
-    if spans["urls"]:
+    work = _fold(text)
+    urls = [m.span() for m in _URL.finditer(work)] if "://" in work or "www." in work else []
+    if urls:
         chars = list(work)
-        for a, b in spans["urls"]:  # a mark that is neither space nor a word character
+        for a, b in urls:  # a mark that is neither space nor a word character
             chars[a:b] = "\x1a" * (b - a)
         work = "".join(chars)
-    retweets = list(_RETWEET.finditer(work))
+    spans = {kind: [] for kind in REMOVABLE} | {"urls": urls}
+    retweets = list(_RETWEET.finditer(work)) if "//@" in work and "retweets" in kinds else []
     # The chain runs from the first '//@user:' marker to the end of the post.
     spans["retweets"] = [(retweets[0].start(), len(text))] if retweets else []
     for kind, pattern in _PATTERNS.items():
-        spans[kind] = [m.span() for m in pattern.finditer(work)]
+        if kind in kinds and _MARKS[kind] in work:
+            spans[kind] = [m.span() for m in pattern.finditer(work)]
     return spans, retweets
 
 
@@ -161,7 +175,7 @@ def _remove_items(text: str, items: tuple[str, ...]) -> str:
     # space. Repeat until none is left: removing one item can complete another
     # ("[[哈哈]哈]"), and the result must hold none of the removed items.
     while True:
-        found, _ = _scan(text)
+        found, _ = _scan(text, items)
         spans = sorted((a, b, kind) for kind in items for a, b in found[kind])
         if not spans:
             return text
@@ -214,7 +228,7 @@ def text_features(texts: pd.Series) -> pd.DataFrame:
     codes, uniques = pd.factorize(texts.astype("string").fillna(""))
     rows = []
     norm = normalize_series(pd.Series(uniques, dtype="string"))
-    for u, n in zip(uniques, norm, strict=True):
+    for u, n in zip(uniques.tolist(), norm.tolist(), strict=True):
         row = extract(u)
         row["has_phone"] = has_phone(u)
         row["n_chars"] = len(n)
@@ -258,9 +272,19 @@ def _valid_id(region: str, birth: str, body17: str, check: str) -> bool:
     return _ID_CHECK[total % 11] == check.upper()
 
 
-def _candidates(folded: str):
-    for m in _EMAIL.finditer(folded):
-        yield "email", m
+# Quick tests that let most posts skip the patterns: every e-mail has an ASCII character
+# on both sides of its '@' (a mention has CJK after it); every phone or ID number has
+# seven digits in a row, separators allowed.
+_EMAIL_HINT = re.compile(r"[A-Za-z0-9._%+\-][@＠][A-Za-z0-9\-]")
+_DIGITS_HINT = re.compile(r"[０-９]|\d(?:[ \-－\u3000]?\d){6}")
+
+
+def _candidates(folded: str, emails: bool, digits: bool):
+    if emails:
+        for m in _EMAIL.finditer(folded):
+            yield "email", m
+    if not digits:
+        return
     for m in _ID_CARD.finditer(folded):
         if _valid_id(m.group(1), m.group(2), "".join(m.group(1, 2, 3)), m.group(4)):
             yield "id_card", m
@@ -272,8 +296,13 @@ def _candidates(folded: str):
 
 
 def _matches(text: str) -> list[tuple[str, re.Match]]:
-    folded = str(text).translate(_WIDTH)  # full-width digits and '＠' count; same length
-    found = sorted(_candidates(folded), key=lambda km: (km[1].start(), -km[1].end()))
+    if not isinstance(text, str):
+        return []
+    emails, digits = bool(_EMAIL_HINT.search(text)), bool(_DIGITS_HINT.search(text))
+    if not (emails or digits):
+        return []
+    folded = _fold(text)
+    found = sorted(_candidates(folded, emails, digits), key=lambda km: (km[1].start(), -km[1].end()))
     kept, end = [], -1
     for kind, m in found:  # earliest, then longest, match wins an overlap
         if m.start() >= end:
@@ -284,8 +313,6 @@ def _matches(text: str) -> list[tuple[str, re.Match]]:
 
 def find_pii(text: str) -> list[tuple[str, int, int]]:
     """``(kind, start, end)`` of every phone number, ID number and e-mail in ``text``."""
-    if not isinstance(text, str) or not any(c.isdigit() or c in "@＠" for c in text):
-        return []
     return [(kind, m.start(), m.end()) for kind, m in _matches(text)]
 
 
@@ -302,7 +329,7 @@ def _mask(kind: str, m: re.Match) -> str:
 
 def mask_pii(text: str) -> str:
     """``text`` with every PII item of ``find_pii`` masked (formats in the module docstring)."""
-    if not isinstance(text, str) or not any(c.isdigit() or c in "@＠" for c in text):
+    if not isinstance(text, str):
         return text
     parts, pos = [], 0
     for kind, m in _matches(text):
@@ -329,9 +356,13 @@ def mask_frame(df: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.Dat
         if col not in out.columns:
             raise InputError(f"mask_frame: no column {col!r}; columns are {', '.join(map(str, out.columns))}")
         s = out[col]
-        uniques = pd.unique(s.dropna())
-        mapping = {u: mask_pii(u) for u in uniques if isinstance(u, str)}
-        changed = {k: v for k, v in mapping.items() if k != v}
-        if changed:
-            out[col] = s.map(lambda v, c=changed: c.get(v, v) if isinstance(v, str) else v).astype(s.dtype)
+        codes, uniques = pd.factorize(s)
+        uniques = np.asarray(uniques, dtype=object)
+        masked = np.array([mask_pii(u) if isinstance(u, str) else u for u in uniques], dtype=object)
+        changed = masked != uniques
+        if changed.any():
+            values = s.to_numpy(dtype=object, na_value=None).copy()
+            hit = (codes >= 0) & changed[np.maximum(codes, 0)]
+            values[hit] = masked[codes[hit]]
+            out[col] = pd.Series(values, index=s.index).astype(s.dtype)
     return out
