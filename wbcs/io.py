@@ -116,7 +116,8 @@ def _decode(raw: bytes, path: Path) -> tuple[str, str]:
     # nearly all errors.
     lenient = raw.decode("utf-8", errors="replace")
     damaged = lenient.count("\ufffd")
-    if sum(ord(c) > 0x7F for c in lenient) - damaged >= 20 * damaged:
+    non_ascii = len(lenient) - len(lenient.encode("ascii", errors="ignore"))
+    if non_ascii - damaged >= 20 * damaged:
         return lenient, f"utf-8 ({damaged} damaged characters replaced by U+FFFD)"
     try:
         return raw.decode("gb18030"), "gb18030"
