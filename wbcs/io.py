@@ -584,8 +584,13 @@ def ingest(paths: str | Path | Iterable[str | Path], *, mapping: dict | None = N
         raise InputError("ingest: no input files given")
     seen: dict = {}
     kept, rejected, files = [], [], {}
-    for path in tqdm(paths, desc="ingest", unit="file", disable=len(paths) < 2 or None):
+    sizes = [p.stat().st_size if p.is_file() else 0 for p in paths]
+    # Progress in bytes read, for several files or a large one (tqdm hides it off a terminal).
+    bar = tqdm(total=sum(sizes), desc="ingest", unit="B", unit_scale=True,
+               disable=(len(paths) < 2 and sum(sizes) < 20_000_000) or None)
+    for path, size in zip(paths, sizes, strict=True):
         source = str(path)
+        bar.set_postfix_str(path.name)
         raw = read_table(path)
         cols = resolve_columns(raw.columns, mapping, source)
         if "text" not in cols:
@@ -619,6 +624,8 @@ def ingest(paths: str | Path | Iterable[str | Path], *, mapping: dict | None = N
             "columns": cols, "ignored_columns": [str(c) for c in raw.columns if c not in cols.values()],
             "ids_derived": n_derived, "times_from_mid": int(posts["time_from_mid"].sum()),
         }
+        bar.update(size)
+    bar.close()
     posts = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame()
     posts = validate_posts(posts, source="ingest")
     rejects = pd.concat(rejected, ignore_index=True).astype(object)
