@@ -1,0 +1,139 @@
+"""Registry round trips, checksums, format versions; PostClassifier and predict_posts."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.test_classify_baseline import LABELS, TEXTS
+from wbcs.classify import PostClassifier, TextClassifier, load_model, predict_posts, save_model
+from wbcs.classify.registry import model_dir
+from wbcs.errors import InputError
+
+# a second field: complaint yes when the text is negative
+COMPLAINT = ["yes" if lab == "negative" else "no" for lab in LABELS]
+
+
+@pytest.fixture(scope="module")
+def model() -> PostClassifier:
+    return PostClassifier({"sentiment": TextClassifier().fit(TEXTS, LABELS),
+                           "complaint": TextClassifier().fit(TEXTS, COMPLAINT)},
+                          card={"name": "tiny", "seed": 0, "intended_use": "tests", "limits": ["crafted"]})
+
+
+def test_predict_columns_and_probabilities(model):
+    out = model.predict(["信号太差了打不了电话", "谢谢很满意"])
+    assert list(out.columns) == ["sentiment", "sentiment_proba", "complaint", "complaint_proba"]
+    assert list(out["sentiment"]) == ["negative", "positive"]
+    assert list(out["complaint"]) == ["yes", "no"]
+    probas = model.predict_proba(["信号太差了打不了电话", "谢谢很满意"])
+    assert list(probas["sentiment"].columns) == ["negative", "neutral", "positive"]
+    np.testing.assert_allclose(probas["sentiment"].sum(axis=1), 1.0)
+    # <field>_proba is the probability of the predicted label
+    np.testing.assert_allclose(out["sentiment_proba"], probas["sentiment"].max(axis=1))
+
+
+def test_negative_subtype_blank_unless_negative():
+    subtype = ["vague_negativity"] * 8 + ["concrete_complaint"] * 16
+    m = PostClassifier({"sentiment": TextClassifier().fit(TEXTS, LABELS),
+                        "negative_subtype": TextClassifier().fit(TEXTS, subtype)})
+    out = m.predict(["信号太差了打不了电话", "谢谢很满意"])
+    assert out["sentiment"].tolist() == ["negative", "positive"]
+    assert out["negative_subtype"].iloc[0] == "vague_negativity"
+    assert pd.isna(out["negative_subtype"].iloc[1]) and np.isnan(out["negative_subtype_proba"].iloc[1])
+
+
+def test_save_load_round_trip(model, tmp_path):
+    path = save_model(model, tmp_path / "m" / "1")
+    manifest = json.loads((path / "manifest.json").read_text())
+    assert set(manifest["files"]) == {"sentiment.skops", "complaint.skops", "card.json", "MODEL_CARD.md"}
+    assert manifest["fields"]["sentiment"]["classes"] == ["negative", "neutral", "positive"]
+    back = load_model(path)
+    texts = ["信号太差", "请问怎么办理", "很满意"]
+    for field in ("sentiment", "complaint"):
+        np.testing.assert_array_equal(back.predict_proba(texts)[field], model.predict_proba(texts)[field])
+    assert back.card["seed"] == 0 and back.card["limits"] == ["crafted"]
+    assert "## Field `sentiment`" in (path / "MODEL_CARD.md").read_text()
+    with pytest.raises(InputError, match="already saved"):
+        save_model(model, path)
+
+
+def test_tampered_file_is_refused(model, tmp_path):
+    path = save_model(model, tmp_path / "m")
+    f = path / "complaint.skops"
+    data = bytearray(f.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    f.write_bytes(bytes(data))
+    with pytest.raises(InputError, match=r"complaint.skops: checksum mismatch"):
+        load_model(path)
+
+
+def test_missing_file_and_other_format_version(model, tmp_path):
+    path = save_model(model, tmp_path / "m")
+    (path / "card.json").unlink()
+    with pytest.raises(InputError, match="card.json: file of the model is missing"):
+        load_model(path)
+    path = save_model(model, tmp_path / "m2")
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["format_version"] = 99
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(InputError, match="model format version 99"):
+        load_model(path)
+
+
+def test_untrusted_type_is_refused(tmp_path, model):
+    import skops.io as sio
+    from sklearn.dummy import DummyClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    # FunctionTransformer(func=print) is not in the allowlist: refused even with a valid checksum
+    sneaky = Pipeline([("f", FunctionTransformer(print)), ("d", DummyClassifier())]).fit([[0], [1]], ["a", "b"])
+    path = save_model(model, tmp_path / "m")
+    sio.dump(sneaky, path / "complaint.skops")
+    from wbcs.classify.registry import sha256
+
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["files"]["complaint.skops"] = sha256(path / "complaint.skops")
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(InputError, match="does not trust"):
+        load_model(path)
+
+
+def test_model_dir_resolution(tmp_path, model, monkeypatch):
+    import wbcs.classify.registry as reg
+
+    monkeypatch.setattr(reg, "MODELS_DIR", tmp_path)
+    save_model(model, "demo")          # bare name → models/demo/1
+    save_model(model, "demo")          # → models/demo/2
+    assert model_dir("demo") == tmp_path / "demo" / "2"
+    assert model_dir("demo/1") == tmp_path / "demo" / "1"
+    with pytest.raises(InputError, match="make models"):
+        model_dir(None)  # no shipped default in this registry
+    with pytest.raises(InputError, match="not a model folder"):
+        model_dir(tmp_path)
+
+
+def test_predict_posts_fills_only_missing(model, capsys):
+    posts = pd.DataFrame({"post_id": ["a", "b", "c"],
+                          "text": ["信号太差了打不了电话", "谢谢很满意", "请问怎么办理套餐"],
+                          "sentiment": ["neutral", None, None]})
+    out = predict_posts(posts, model)
+    assert out["sentiment"].tolist() == ["neutral", "positive", "neutral"]  # the human label is kept
+    assert out["sentiment_source"].tolist() == ["label", "model", "model"]
+    assert np.isnan(out["sentiment_proba"].iloc[0]) and out["sentiment_proba"].iloc[1] > 0.33
+    assert out["complaint"].tolist() == ["yes", "no", "no"]
+    info = out.attrs["classified"]
+    assert info["filled"] == {"sentiment": 2, "complaint": 3}
+    assert set(info["not_covered"]) == {"intent", "topic", "negative_subtype"}
+    line = capsys.readouterr().out
+    assert "filled sentiment (2 rows), complaint (3 rows)" in line and "not covered" in line
+    assert "sentiment_source" not in posts.columns  # the input is not changed
+
+
+def test_predict_needs_text_column(model):
+    with pytest.raises(InputError, match="no 'text' column"):
+        model.predict(pd.DataFrame({"body": ["x"]}))

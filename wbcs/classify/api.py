@@ -1,0 +1,55 @@
+"""``predict_posts``: fill a posts table's missing label columns with the shipped model."""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+
+from wbcs.classify.multi import PostClassifier, apply_conditions
+from wbcs.classify.registry import load_model
+from wbcs.schema import LABEL_FIELDS
+
+log = logging.getLogger(__name__)
+
+
+def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None, *,
+                  verbose: bool = True) -> pd.DataFrame:
+    """A copy of ``posts`` whose empty label cells are filled by ``model`` (None → the shipped default).
+
+    Labels already present (e.g. a human's) are kept; for every cell filled, the
+    column ``<field>_proba`` holds the model's probability and ``<field>_source`` says
+    "model" (kept labels say "label"). ``df.attrs["classified"]`` records the model, the
+    rows filled per field and the label fields the model does not cover; the same
+    summary is printed (``verbose``) and logged.
+    """
+    if not isinstance(model, PostClassifier):
+        model = load_model(model)
+    out = posts.copy()
+    todo = {f: (out[f].isna() if f in out.columns else pd.Series(True, index=out.index))
+            for f in model.fields}
+    need = pd.concat(todo.values(), axis=1).any(axis=1) if todo else pd.Series(False, index=out.index)
+    pred = model.predict(out.loc[need]) if need.any() else None
+    filled = {}
+    for field, missing in todo.items():
+        kept = out[field].astype("string") if field in out.columns else pd.Series(pd.NA, index=out.index, dtype="string")
+        source = pd.Series(pd.NA, index=out.index, dtype="string").mask(kept.notna(), "label")
+        proba = pd.Series(float("nan"), index=out.index)
+        if pred is not None and missing.any():
+            rows = missing[missing].index
+            kept.loc[rows] = pred.loc[rows, field]
+            proba.loc[rows] = pred.loc[rows, f"{field}_proba"]
+            source.loc[rows] = "model"
+        out[field], out[f"{field}_proba"], out[f"{field}_source"] = kept, proba, source
+        filled[field] = int(missing.sum())
+    # a conditional field (negative_subtype) is blanked where the final labels say it does not apply
+    out = apply_conditions(out)
+    uncovered = [f for f in LABEL_FIELDS if f not in model.fields and (f not in out.columns or out[f].isna().any())]
+    out.attrs = {**posts.attrs, "classified": {"model": model.name, "filled": filled, "not_covered": uncovered}}
+    msg = (f"predict_posts: model {model.name} filled "
+           + (", ".join(f"{f} ({n:,} rows)" for f, n in filled.items()) or "nothing")
+           + (f"; not covered by this model: {', '.join(uncovered)}" if uncovered else ""))
+    log.info(msg)
+    if verbose:
+        print(msg)
+    return out

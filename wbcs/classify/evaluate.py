@@ -1,0 +1,162 @@
+"""Evaluation: metrics, calibration (ECE), cross-validation, learning curve.
+
+Every function takes an estimator with ``fit(texts, y)``, ``predict_proba(texts)``
+and ``classes_`` (the baseline or the transformer path) and respects leakage
+groups (``wbcs.classify.splits``) when given.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    f1_score,
+    precision_recall_fscore_support,
+)
+from tqdm.auto import tqdm
+
+from wbcs.classify.splits import group_folds, group_train_test_split
+from wbcs.errors import InputError
+
+
+def expected_calibration_error(y_true, proba, classes, *, n_bins: int = 15) -> float:
+    """Top-label ECE: Σ_b |B_b|/n · |accuracy(B_b) − mean confidence(B_b)| over equal-width
+    confidence bins (Guo et al. 2017)."""
+    table = reliability_table(y_true, proba, classes, n_bins=n_bins)
+    n = table["count"].sum()
+    return float((table["count"] / n * (table["accuracy"] - table["confidence"]).abs()).sum()) if n else float("nan")
+
+
+def reliability_table(y_true, proba, classes, *, n_bins: int = 15) -> pd.DataFrame:
+    """Per confidence bin (non-empty only): lower/upper edge, count, mean confidence, accuracy."""
+    proba = np.asarray(proba, dtype=float)
+    classes = np.asarray(classes)
+    conf = proba.max(axis=1)
+    correct = classes[proba.argmax(axis=1)] == np.asarray(y_true)
+    edges = np.linspace(0, 1, n_bins + 1)
+    # bin b holds lo < conf ≤ hi (conf = 0 goes to the first bin)
+    b = np.clip(np.searchsorted(edges, conf, side="left") - 1, 0, n_bins - 1)
+    df = pd.DataFrame({"bin": b, "confidence": conf, "correct": correct})
+    out = df.groupby("bin").agg(count=("correct", "size"), confidence=("confidence", "mean"),
+                                accuracy=("correct", "mean")).reset_index()
+    out["lower"] = edges[out["bin"]]
+    out["upper"] = edges[out["bin"] + 1]
+    return out[["bin", "lower", "upper", "count", "confidence", "accuracy"]]
+
+
+def metrics(y_true, y_pred, *, proba=None, classes=None) -> dict:
+    """accuracy, macro_f1, per_class {label: precision, recall, f1, support}, confusion
+    (labels and matrix, rows = truth), n, and ece when probabilities are given."""
+    y_true = np.asarray(y_true).astype(str)
+    y_pred = np.asarray(y_pred).astype(str)
+    if len(y_true) == 0:
+        raise InputError("no rows to evaluate")
+    labels = sorted(set(y_true) | set(y_pred) | set(map(str, classes if classes is not None else [])))
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    present = [lab for lab in labels if lab in set(y_true)]
+    out = {
+        "n": int(len(y_true)),
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        # macro over the classes present in the truth (a class the model knows but the
+        # test set lacks would add a meaningless 0)
+        "macro_f1": float(f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0)),
+        "per_class": {lab: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),
+                            "support": int(s[i])} for i, lab in enumerate(labels)},
+        "confusion": {"labels": labels,
+                      "matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist()},
+    }
+    if proba is not None:
+        out["ece"] = expected_calibration_error(y_true, proba, classes)
+    return out
+
+
+def evaluate(model, texts, y) -> dict:
+    """``metrics`` of a fitted model on texts with true labels (probabilities included)."""
+    proba = model.predict_proba(texts)
+    pred = np.asarray(model.classes_)[proba.argmax(axis=1)]
+    return metrics(y, pred, proba=proba, classes=model.classes_)
+
+
+def per_class_table(report: dict) -> pd.DataFrame:
+    """The per-class part of a metrics report as a table."""
+    return pd.DataFrame(report["per_class"]).T.rename_axis("label").reset_index()
+
+
+def held_out(estimator, texts, y, *, groups=None, test_size: float = 0.2, seed=0) -> dict:
+    """Fit a clone on a group-respecting train part, evaluate on the rest.
+
+    Returns the metrics plus ``model`` (the fitted clone), ``train_size``,
+    ``fit_seconds`` and the test part (``test_index``, ``proba``) for plots.
+    """
+    texts = np.asarray(list(texts), dtype=object)
+    y = np.asarray(y).astype(str)
+    groups = np.arange(len(y)) if groups is None else np.asarray(groups)
+    tr, te = group_train_test_split(y, groups, test_size=test_size, seed=seed)
+    model = clone(estimator)
+    t0 = time.perf_counter()
+    model.fit(list(texts[tr]), y[tr])
+    fit_s = time.perf_counter() - t0
+    proba = model.predict_proba(list(texts[te]))
+    pred = np.asarray(model.classes_)[proba.argmax(axis=1)]
+    return {**metrics(y[te], pred, proba=proba, classes=model.classes_), "model": model,
+            "train_size": int(len(tr)), "fit_seconds": fit_s, "test_index": te, "proba": proba}
+
+
+def cross_validate(estimator, texts, y, *, groups=None, n_splits: int = 5, seed=0) -> pd.DataFrame:
+    """Stratified (group) k-fold: one row per fold with accuracy, macro_f1, ece, n_train, n_test;
+    ``df.attrs["oof_proba"]``/``["classes"]`` hold the out-of-fold probabilities."""
+    texts = np.asarray(list(texts), dtype=object)
+    y = np.asarray(y).astype(str)
+    groups = np.arange(len(y)) if groups is None else np.asarray(groups)
+    classes = np.unique(y)
+    oof = np.zeros((len(y), len(classes)))
+    rows = []
+    folds = group_folds(y, groups, n_splits=n_splits, seed=seed)
+    for k, (tr, te) in enumerate(tqdm(folds, desc="cross-validation", leave=False)):
+        model = clone(estimator).fit(list(texts[tr]), y[tr])
+        proba = model.predict_proba(list(texts[te]))
+        cols = np.searchsorted(classes, model.classes_)
+        oof[np.ix_(te, cols)] = proba
+        m = metrics(y[te], np.asarray(model.classes_)[proba.argmax(axis=1)], proba=proba,
+                    classes=model.classes_)
+        rows.append({"fold": k, "n_train": len(tr), "n_test": len(te), "accuracy": m["accuracy"],
+                     "macro_f1": m["macro_f1"], "ece": m["ece"]})
+    df = pd.DataFrame(rows)
+    df.attrs["oof_proba"] = oof
+    df.attrs["classes"] = classes
+    return df
+
+
+def learning_curve(estimator, texts, y, *, sizes=(100, 200, 500, 1000, 2000), groups=None,
+                   test_size: float = 0.2, seed=0) -> pd.DataFrame:
+    """Quality against the number of training labels, on one fixed group-respecting test set.
+
+    Each size takes a stratified random subset of the training part (seeded); sizes
+    larger than the training part are capped. Returns n_labels, accuracy, macro_f1, ece.
+    """
+    from sklearn.model_selection import train_test_split
+
+    texts = np.asarray(list(texts), dtype=object)
+    y = np.asarray(y).astype(str)
+    groups = np.arange(len(y)) if groups is None else np.asarray(groups)
+    tr, te = group_train_test_split(y, groups, test_size=test_size, seed=seed)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for n in tqdm(sorted({min(int(s), len(tr)) for s in sizes}), desc="learning curve", leave=False):
+        if n < len(tr):
+            sub, _ = train_test_split(tr, train_size=n, stratify=y[tr] if n >= len(np.unique(y[tr])) else None,
+                                      random_state=int(rng.integers(2**31 - 1)))
+        else:
+            sub = tr
+        if len(np.unique(y[sub])) < 2:
+            continue
+        model = clone(estimator).fit(list(texts[sub]), y[sub])
+        m = evaluate(model, list(texts[te]), y[te])
+        rows.append({"n_labels": int(len(sub)), "accuracy": m["accuracy"], "macro_f1": m["macro_f1"],
+                     "ece": m["ece"]})
+    return pd.DataFrame(rows)

@@ -1,0 +1,91 @@
+"""``PostClassifier``: one model per label field behind a single ``predict``.
+
+Each field (sentiment, intent, topic, negative_subtype, or a public-data field such as
+complaint) has its own fitted estimator — the baseline or the transformer path — with
+``predict_proba`` and ``classes_``. ``predict`` fills one column per field plus
+``<field>_proba`` (the probability of the predicted label). A field that applies only
+under a condition of the taxonomy (negative_subtype when sentiment is negative) is
+left empty where the condition does not hold.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from wbcs.classify.baseline import as_texts
+from wbcs.errors import InputError
+
+
+def texts_of(texts_or_posts) -> tuple[list[str], pd.Index]:
+    """Texts and the index to give results: a posts table's ``text`` column or a list of texts."""
+    if isinstance(texts_or_posts, pd.DataFrame):
+        if "text" not in texts_or_posts.columns:
+            raise InputError(f"posts table has no 'text' column (columns: {', '.join(map(str, texts_or_posts.columns))})")
+        return as_texts(texts_or_posts["text"]), texts_or_posts.index
+    if isinstance(texts_or_posts, pd.Series):
+        return as_texts(texts_or_posts), texts_or_posts.index
+    texts = as_texts(texts_or_posts)
+    return texts, pd.RangeIndex(len(texts))
+
+
+def apply_conditions(frame: pd.DataFrame, taxonomy=None) -> pd.DataFrame:
+    """Blank a field where its taxonomy condition (``applies_when``) does not hold."""
+    from wbcs.schema import load_taxonomy
+
+    tax = taxonomy or load_taxonomy()
+    out = frame.copy()
+    for name, fld in tax.fields.items():
+        if name not in out.columns:
+            continue
+        for cond_field, value in fld.applies_when:
+            if cond_field in out.columns:
+                off = out[cond_field].astype("string") != value
+                off = off.fillna(True)
+                out.loc[off, name] = pd.NA
+                if f"{name}_proba" in out.columns:
+                    out.loc[off, f"{name}_proba"] = np.nan
+    return out
+
+
+class PostClassifier:
+    """The multi-field model users see.
+
+    ``models`` maps a field name to a fitted estimator; ``card`` is the model card
+    (data, parameters, seed, metrics, intended use, limits) kept with the model.
+    """
+
+    def __init__(self, models: dict, *, card: dict | None = None, name: str | None = None):
+        if not models:
+            raise InputError("a PostClassifier needs at least one field model")
+        self.models = dict(models)
+        self.card = dict(card or {})
+        self.name = name or self.card.get("name") or "unsaved"
+
+    @property
+    def fields(self) -> list[str]:
+        return list(self.models)
+
+    def classes(self, field: str) -> list[str]:
+        return [str(c) for c in self.models[field].classes_]
+
+    def predict_proba(self, texts) -> dict[str, pd.DataFrame]:
+        """Per field, a table of probabilities: one column per label id, rows sum to 1."""
+        texts, index = texts_of(texts)
+        return {f: pd.DataFrame(m.predict_proba(texts), index=index, columns=self.classes(f))
+                for f, m in self.models.items()}
+
+    def predict(self, texts_or_posts) -> pd.DataFrame:
+        """One column per field (the predicted label) and ``<field>_proba`` (its probability)."""
+        probas = self.predict_proba(texts_or_posts)
+        cols = {}
+        for field, p in probas.items():
+            values = p.to_numpy()
+            best = values.argmax(axis=1) if len(p) else np.zeros(0, int)
+            cols[field] = pd.array(np.asarray(p.columns)[best], dtype="string")
+            cols[f"{field}_proba"] = values[np.arange(len(p)), best] if len(p) else np.zeros(0)
+        index = next(iter(probas.values())).index
+        return apply_conditions(pd.DataFrame(cols, index=index))
+
+    def __repr__(self) -> str:
+        return f"PostClassifier({self.name!r}, fields={self.fields})"

@@ -1,0 +1,204 @@
+"""The model registry: ``models/NAME/VERSION/`` folders with checksums and a model card.
+
+A model folder holds, per field, either ``<field>.skops`` (scikit-learn estimators,
+saved with skops: no pickle, loading allows only the types listed in ``TRUSTED``) or
+``<field>/`` (the transformer path: safetensors weights + JSON configs), plus
+``card.json`` / ``MODEL_CARD.md`` and ``manifest.json`` with the SHA-256 of every
+file. Loading checks the format version and every checksum first: a changed file is
+refused with a clear error instead of being half-loaded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from wbcs import __version__
+from wbcs.classify.multi import PostClassifier
+from wbcs.config import MODELS_DIR
+from wbcs.errors import InputError
+
+FORMAT = "wbcs.classify"
+FORMAT_VERSION = 1
+DEFAULT_NAME = "wbcs-default"
+
+# Types a model file may contain beyond those skops trusts by default; anything else
+# in a file is refused (skops never runs arbitrary code from the file itself).
+TRUSTED = frozenset({
+    "wbcs.classify.baseline.TextClassifier",
+    "wbcs.classify.features.CharNgramVectorizer",
+    "wbcs.classify.features.jieba_words",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.isotonic.IsotonicRegression",
+    "sklearn.model_selection._split.StratifiedKFold",
+})
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def model_dir(name_or_path: str | Path | None = None) -> Path:
+    """The folder of a model: a path as given, or ``models/NAME`` → its latest version."""
+    if name_or_path is None:
+        name_or_path = DEFAULT_NAME
+    p = Path(name_or_path)
+    if (p / "manifest.json").is_file():
+        return p
+    if p.exists():
+        raise InputError(f"{p}: not a model folder (no manifest.json); train one with 'wbcs train'")
+    if p.parts and len(p.parts) <= 2 and not p.is_absolute():
+        base = MODELS_DIR / p
+        if (base / "manifest.json").is_file():
+            return base
+        versions = sorted((d for d in base.glob("*") if (d / "manifest.json").is_file()),
+                          key=lambda d: (not d.name.isdigit(), int(d.name) if d.name.isdigit() else 0, d.name))
+        if versions:
+            return versions[-1]
+    hint = ("run 'make models' (or 'wbcs train --task default --out models/wbcs-default/1')"
+            if str(name_or_path) == DEFAULT_NAME else "check the path or train it with 'wbcs train'")
+    raise InputError(f"model {str(name_or_path)!r} not found (looked in {p} and {MODELS_DIR / p}); {hint}")
+
+
+def next_version(name: str) -> Path:
+    """``models/NAME/<n+1>`` for the highest existing integer version n (1 when none)."""
+    base = MODELS_DIR / name
+    nums = [int(d.name) for d in base.glob("*") if d.name.isdigit()]
+    return base / str(max(nums, default=0) + 1)
+
+
+def _is_transformer(est) -> bool:
+    from wbcs.classify.transformer import TransformerClassifier
+
+    return isinstance(est, TransformerClassifier)
+
+
+def _card_markdown(card: dict) -> str:
+    lines = [f"# Model card: {card.get('name', 'model')}", "",
+             f"- created: {card.get('created')}", f"- wbcs: {card.get('wbcs_version')}",
+             f"- seed: {card.get('seed')}", "", "## Intended use", "", card.get("intended_use", ""), "",
+             "## Known limits", ""]
+    lines += [f"- {x}" for x in card.get("limits", [])]
+    for field, info in card.get("fields", {}).items():
+        lines += ["", f"## Field `{field}`", "", f"- task: {info.get('task')}", f"- kind: {info.get('kind')}",
+                  f"- labels: {', '.join(map(str, info.get('classes', [])))}"]
+        for d in info.get("data", []):
+            lines.append(f"- data: {d.get('source')} ({d.get('rows')} rows, sha256 {str(d.get('sha256'))[:16]}…)")
+        m = info.get("metrics") or {}
+        if m:
+            lines.append(f"- held-out ({m.get('split', 'test')}): n={m.get('n')}, accuracy={m.get('accuracy', 0):.3f}, "
+                         f"macro-F1={m.get('macro_f1', 0):.3f}, ECE={m.get('ece', float('nan')):.3f}")
+        lines.append(f"- parameters: `{json.dumps(info.get('params', {}), ensure_ascii=False)}`")
+    return "\n".join(lines) + "\n"
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if hasattr(value, "item"):
+        return value.item()
+    return repr(value)
+
+
+def save_model(model: PostClassifier, path: str | Path, *, overwrite: bool = False) -> Path:
+    """Write a model folder (weights, card, manifest with checksums); returns the path.
+
+    ``path`` is a folder, or a bare NAME → ``models/NAME/<next version>``.
+    """
+    import skops.io as sio
+
+    path = Path(path)
+    if len(path.parts) == 1 and not path.is_absolute() and not path.exists() and re.fullmatch(r"[\w.-]+", str(path)):
+        path = next_version(str(path))
+    if (path / "manifest.json").exists() and not overwrite:
+        raise InputError(f"{path}: a model is already saved there; choose a new folder or pass overwrite")
+    path.mkdir(parents=True, exist_ok=True)
+    card = _jsonable({**model.card, "name": model.card.get("name") or path.parent.name or path.name,
+                      "version": path.name, "wbcs_version": __version__,
+                      "created": model.card.get("created") or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
+    fields = {}
+    for field, est in model.models.items():
+        if not re.fullmatch(r"[A-Za-z_][\w]*", field):
+            raise InputError(f"field name {field!r}: use letters, digits and _ only")
+        if _is_transformer(est):
+            est.save(path / field)
+            fields[field] = {"kind": "transformer", "path": field}
+        else:
+            sio.dump(est, path / f"{field}.skops")
+            fields[field] = {"kind": "sklearn", "path": f"{field}.skops"}
+        fields[field]["classes"] = [str(c) for c in est.classes_]
+        # every field appears in the card, with what the manifest knows when the card had nothing
+        card.setdefault("fields", {})[field] = {"kind": fields[field]["kind"], "classes": fields[field]["classes"],
+                                                **card.get("fields", {}).get(field, {})}
+    (path / "card.json").write_text(json.dumps(card, ensure_ascii=False, indent=1), encoding="utf-8")
+    (path / "MODEL_CARD.md").write_text(_card_markdown(card), encoding="utf-8")
+    files = sorted(p for p in path.rglob("*") if p.is_file() and p.name != "manifest.json")
+    manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "wbcs_version": __version__,
+                "fields": fields, "files": {p.relative_to(path).as_posix(): sha256(p) for p in files}}
+    (path / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    return path
+
+
+def read_manifest(path: Path) -> dict:
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise InputError(f"{path / 'manifest.json'}: not valid JSON ({e})") from None
+    if manifest.get("format") != FORMAT:
+        raise InputError(f"{path}: not a wbcs model folder (format {manifest.get('format')!r})")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise InputError(f"{path}: model format version {manifest.get('format_version')} (written by wbcs "
+                         f"{manifest.get('wbcs_version')}); this wbcs {__version__} reads version "
+                         f"{FORMAT_VERSION}: retrain it with 'wbcs train'")
+    return manifest
+
+
+def verify(path: Path, manifest: dict) -> None:
+    """Every file listed has its recorded SHA-256; else ``InputError`` naming the file."""
+    for rel, digest in manifest["files"].items():
+        f = path / rel
+        if not f.is_file():
+            raise InputError(f"{f}: file of the model is missing; restore the folder or retrain")
+        if sha256(f) != digest:
+            raise InputError(f"{f}: checksum mismatch (SHA-256 differs from manifest.json): the file was "
+                             "changed after saving; restore it or retrain the model")
+
+
+def _load_skops(f: Path):
+    import skops.io as sio
+
+    untrusted = set(sio.get_untrusted_types(file=f))
+    unknown = sorted(untrusted - TRUSTED)
+    if unknown:
+        raise InputError(f"{f}: contains types wbcs does not trust ({', '.join(unknown)}); refusing to load")
+    return sio.load(f, trusted=sorted(untrusted))
+
+
+def load_model(path_or_name: str | Path | None = None) -> PostClassifier:
+    """Load a model folder (or ``models/NAME``'s latest version; None → the shipped default),
+    after checking its format version and checksums."""
+    path = model_dir(path_or_name)
+    manifest = read_manifest(path)
+    verify(path, manifest)
+    models = {}
+    for field, info in manifest["fields"].items():
+        if info["kind"] == "transformer":
+            from wbcs.classify.transformer import TransformerClassifier
+
+            models[field] = TransformerClassifier.load(path / info["path"])
+        else:
+            models[field] = _load_skops(path / info["path"])
+    card = json.loads((path / "card.json").read_text(encoding="utf-8"))
+    return PostClassifier(models, card=card, name=f"{card.get('name', path.parent.name)}/{path.name}")
