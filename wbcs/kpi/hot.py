@@ -1,0 +1,164 @@
+"""Hot issues: the seeds' aggregation rules and a statistical spike detector.
+
+``hot_issues`` returns both: the aggregation alerts of ``wbcs.aggregate`` (the same
+question from ≥3 users in a day …, each with its posts, users and platforms) and the
+spikes of ``spikes``, per topic and per near-duplicate cluster.
+
+The spike detector (``spikes``) counts posts per series and bucket (hour by default)
+and tests each count against a rolling baseline with a Poisson test:
+
+- level: the series' posts in the previous ``baseline_days`` (add-one smoothed, so a
+  brand-new cluster is judged as if it had one post in the baseline);
+- shape: posts follow the day (quiet at night, peaks at 10:00 and 20:00), so the
+  expected count of an hourly bucket is the level times the share of *all* posts that
+  fell in the same hour of the day over the baseline (Laplace-smoothed over 24 hours);
+  daily buckets share the level evenly;
+- the bucket is a spike when its count is ≥ ``min_posts`` and
+  P(X ≥ count | Poisson(expected)) < ``alpha``. The first ``baseline_days`` have no
+  baseline and are not tested.
+
+Consecutive spiking buckets of a series form one episode; ``detected_at`` is the end of
+its first bucket, when the hourly count is complete. With hourly buckets an outage
+burst is found within the hour, while a daily count can only see it at midnight.
+Evidence (post ids, users, platforms, a PII-masked sample) comes with every episode.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from wbcs.errors import InputError
+from wbcs.kpi.indicators import prepare
+from wbcs.policy import Policy
+from wbcs.text import mask_pii
+
+FREQS = {"h": pd.Timedelta(hours=1), "D": pd.Timedelta(days=1)}
+SPIKE_COLUMNS = ["series", "key", "start", "end", "detected_at", "buckets", "observed", "expected",
+                 "ratio", "p_value", "peak_observed", "peak_expected", "n_posts", "n_users",
+                 "platforms", "post_ids", "sample_text"]
+
+
+def _series(posts: pd.DataFrame, threshold: float) -> dict[str, pd.Series]:
+    """Series key per post: the topic and the near-duplicate cluster (earliest post id)."""
+    from wbcs.dedup import near_duplicate_groups
+
+    out = {}
+    if "topic" in posts and posts["topic"].notna().any():
+        t = posts["topic"].astype("string")
+        out["topic"] = ("topic:" + t).astype(object).where(t.notna(), None)
+    if len(posts):
+        groups = pd.Series(near_duplicate_groups(posts["text"].astype(str).tolist(), threshold=threshold),
+                           index=posts.index)
+        first = posts["post_id"].astype(str).groupby(groups).transform("first")
+        out["near_duplicate"] = "near_duplicate:" + first
+    return out
+
+
+def _expected(counts: np.ndarray, total: np.ndarray, window: int, hourly: bool) -> np.ndarray:
+    """Expected count per (series, bucket) from the previous ``window`` buckets."""
+    zero = np.zeros((counts.shape[0], 1))
+    cs = np.concatenate([zero, np.cumsum(counts, axis=1)], axis=1)
+    level = np.full(counts.shape, np.nan)
+    level[:, window:] = cs[:, window:-1] - cs[:, :-window - 1] + 1.0  # previous window, add-one
+    if not hourly:
+        return level / window
+    days = window // 24
+    same_hour = np.zeros(total.shape)  # all posts at this hour of day over the previous days
+    for d in range(1, days + 1):
+        same_hour[24 * d:] += total[:-24 * d]
+    ct = np.concatenate([[0.0], np.cumsum(total)])
+    recent = np.full(total.shape, np.nan)
+    recent[window:] = ct[window:-1] - ct[:-window - 1]
+    share = (same_hour + 1.0) / (recent + 24.0)  # Laplace over the 24 hours of the day
+    return level * share
+
+
+def spikes(posts: pd.DataFrame, *, freq: str = "h", baseline_days: int = 7, alpha: float = 1e-3,
+           min_posts: int = 5, threshold: float = 0.8, series: dict[str, pd.Series] | None = None
+           ) -> pd.DataFrame:
+    """Spike episodes per topic and near-duplicate cluster (see the module docstring).
+
+    ``series`` may give other keys per post (name → Series aligned with ``posts``).
+    Columns: ``SPIKE_COLUMNS``; times are Beijing wall-clock times.
+    """
+    from scipy.stats import poisson
+
+    if freq not in FREQS:
+        raise InputError(f"freq must be 'h' (hourly) or 'D' (daily), got {freq!r}")
+    if baseline_days < 1 or not 0 < alpha < 1 or min_posts < 1:
+        raise InputError("spikes: baseline_days ≥ 1, 0 < alpha < 1 and min_posts ≥ 1 are needed")
+    for col in ("post_id", "created_at", "text"):
+        if col not in posts:
+            raise InputError(f"posts: missing column {col!r} needed by the spike detector")
+    if posts.empty:
+        return pd.DataFrame(columns=SPIKE_COLUMNS)
+    posts = posts.reset_index(drop=True)
+    step = FREQS[freq]
+    bucket = prepare(posts)["created_at"].dt.floor(freq)
+    first = bucket.min()
+    pos = ((bucket - first) // step).to_numpy()
+    n_buckets = int(pos.max()) + 1
+    window = baseline_days * (24 if freq == "h" else 1)
+    total = np.bincount(pos, minlength=n_buckets).astype(float)
+    series = {name: pd.Series(k, index=posts.index) for name, k in
+              (series if series is not None else _series(posts, threshold)).items()}
+    found = []
+    for name, keys in series.items():
+        ok = keys.notna().to_numpy()
+        codes, uniques = pd.factorize(keys[ok])
+        if not len(uniques):
+            continue
+        # only series that ever reach min_posts in one bucket can spike: keeps the matrix small
+        cell = pd.Series(1, index=pd.MultiIndex.from_arrays([codes, pos[ok]])).groupby(level=[0, 1]).sum()
+        busy = np.unique(cell.index.get_level_values(0)[cell.to_numpy() >= min_posts])
+        if not len(busy):
+            continue
+        row = np.full(len(uniques), -1)
+        row[busy] = np.arange(len(busy))
+        counts = np.zeros((len(busy), n_buckets))
+        sel = row[codes] >= 0
+        np.add.at(counts, (row[codes][sel], pos[ok][sel]), 1.0)
+        expected = _expected(counts, total, window, freq == "h")
+        with np.errstate(invalid="ignore"):
+            p = poisson.sf(counts - 1, expected)
+        hit = (counts >= min_posts) & (p < alpha) & ~np.isnan(expected)
+        for r, t0 in zip(*np.nonzero(hit), strict=True):
+            found.append((name, uniques[busy[r]], int(t0), counts[r, t0], expected[r, t0], p[r, t0]))
+    if not found:
+        return pd.DataFrame(columns=SPIKE_COLUMNS)
+    hits = pd.DataFrame(found, columns=["series", "key", "t", "observed", "expected", "p"])
+    hits = hits.sort_values(["series", "key", "t"]).reset_index(drop=True)
+    new = (hits["series"] != hits["series"].shift()) | (hits["key"] != hits["key"].shift()) | \
+        (hits["t"] != hits["t"].shift() + 1)
+    episodes = []
+    for _, e in hits.groupby(new.cumsum()):
+        name, key, t0, t1 = e["series"].iloc[0], e["key"].iloc[0], e["t"].min(), e["t"].max()
+        mask = (series[name] == key).fillna(False).to_numpy(dtype=bool) & (pos >= t0) & (pos <= t1)
+        ev = posts[mask]
+        peak = e.loc[e["observed"].idxmax()]
+        users = ev["author_id"].dropna().nunique() if "author_id" in ev else len(ev)
+        episodes.append({
+            "series": name, "key": key, "start": first + t0 * step, "end": first + (t1 + 1) * step,
+            "detected_at": first + (t0 + 1) * step, "buckets": int(t1 - t0 + 1),
+            "observed": int(e["observed"].sum()), "expected": float(e["expected"].sum()),
+            "ratio": float(e["observed"].sum() / e["expected"].sum()), "p_value": float(e["p"].min()),
+            "peak_observed": int(peak["observed"]), "peak_expected": float(peak["expected"]),
+            "n_posts": len(ev), "n_users": int(users),
+            "platforms": sorted(ev["platform"].dropna().astype(str).unique()) if "platform" in ev else [],
+            "post_ids": ev["post_id"].astype(str).tolist(),
+            "sample_text": mask_pii(str(ev["text"].iloc[0])),
+        })
+    return pd.DataFrame(episodes, columns=SPIKE_COLUMNS).sort_values(
+        ["detected_at", "series", "key"], kind="stable").reset_index(drop=True)
+
+
+def hot_issues(posts: pd.DataFrame, *, policy: Policy | None = None, threshold: float = 0.8,
+               freq: str = "h", baseline_days: int = 7, alpha: float = 1e-3, min_posts: int = 5
+               ) -> dict[str, pd.DataFrame]:
+    """``{"alerts": aggregation alerts, "spikes": spike episodes}`` of a labelled posts table."""
+    from wbcs.aggregate import aggregation_alerts
+
+    return {"alerts": aggregation_alerts(posts, policy=policy, threshold=threshold),
+            "spikes": spikes(posts, freq=freq, baseline_days=baseline_days, alpha=alpha,
+                             min_posts=min_posts, threshold=threshold)}
