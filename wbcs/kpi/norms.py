@@ -1,0 +1,189 @@
+"""Posting norms: an account's own posting log checked against the standard (§4.1–4.2).
+
+Every threshold comes from ``policy.posting_norms`` (``data/policy.yaml``). Rules, each
+checked per calendar day (Beijing time) from the first to the last day of the log, so a
+day without posts is a breach too:
+
+- ``posts_per_day``: between the two bounds (10–20);
+- ``spacing``: consecutive posts of a day 30–60 minutes apart (the gap overnight is not
+  a spacing);
+- ``morning_post`` / ``evening_post``: a post within ``anchor_tolerance_minutes`` of
+  08:30 / 18:00;
+- ``content_mix``: daytime posts (duty hours of the policy) of the mix's categories
+  (service : industry : life = 6 : 3 : 1) — the largest gap between a share and its
+  target share ≤ ``content_mix_tolerance``;
+- ``post_length``: ≤ ``max_chars`` characters a post (Sina's 140);
+- ``pictures``: at least ``min_pictures_per_day`` posts with a picture;
+- ``repost_ratio``: reposts / originals within ``repost_to_original`` ±
+  ``repost_ratio_tolerance`` (1 : 2 → 0.5 ± 0.2);
+- ``charity_reposts``: at most ``max_charity_news_culture_reposts_per_day`` reposts of
+  category ``charity_news_culture``.
+
+A rule whose column (``category``, ``is_repost``, ``has_picture``) is missing is
+reported as not checked, with the reason; it is never passed silently. (The standard's
+forbidden content — politics, vulgarity, personal emotion — needs a person's judgement
+and is not checked here.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from wbcs.errors import InputError
+from wbcs.kpi.indicators import prepare
+from wbcs.policy import Policy, load_policy
+
+RULES = ["posts_per_day", "spacing", "morning_post", "evening_post", "content_mix", "post_length",
+         "pictures", "repost_ratio", "charity_reposts"]
+NEEDS = {"content_mix": "category", "pictures": "has_picture", "repost_ratio": "is_repost",
+         "charity_reposts": "is_repost"}
+BREACH_COLUMNS = ["rule", "day", "detail", "value", "expected", "post_ids"]
+CHARITY = "charity_news_culture"
+
+
+@dataclass
+class NormsReport:
+    """Breaches (one row each, ``BREACH_COLUMNS``) and what was checked."""
+
+    breaches: pd.DataFrame
+    checked: dict[str, str] = field(default_factory=dict)  # rule → "checked" or why not
+    days: int = 0
+    posts: int = 0
+
+    def to_dict(self) -> dict:
+        rows = self.breaches.assign(day=self.breaches["day"].astype(str)).to_dict("records")
+        counts = self.breaches["rule"].value_counts()
+        return {"days": self.days, "posts": self.posts, "checked": self.checked,
+                "breaches_per_rule": {r: int(counts.get(r, 0)) for r in RULES}, "breaches": rows}
+
+
+def _norms(policy: Policy) -> dict:
+    n = policy.posting_norms
+    where = "policy: posting_norms"
+
+    def pair(key):
+        v = n.get(key)
+        if not (isinstance(v, list) and len(v) == 2 and all(isinstance(x, (int, float)) for x in v)
+                and v[0] <= v[1]):
+            raise InputError(f"{where}.{key} must be [low, high], got {v!r}")
+        return float(v[0]), float(v[1])
+
+    def number(key):
+        v = n.get(key)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+            raise InputError(f"{where}.{key} must be a number ≥ 0, got {v!r}")
+        return float(v)
+
+    def minute(key):
+        try:
+            h, m = str(n.get(key)).split(":")
+            return int(h) * 60 + int(m)
+        except ValueError:
+            raise InputError(f"{where}.{key} must be a time like '08:30', got {n.get(key)!r}") from None
+
+    mix = n.get("content_mix")
+    if not isinstance(mix, dict) or not mix or any(not isinstance(v, (int, float)) or v < 0
+                                                   for v in mix.values()):
+        raise InputError(f"{where}.content_mix must map categories to weights, got {mix!r}")
+    return {"posts": pair("posts_per_day"), "spacing": pair("spacing_minutes"),
+            "morning": minute("morning_post"), "evening": minute("evening_post"),
+            "tolerance": number("anchor_tolerance_minutes"), "mix": mix,
+            "mix_tolerance": number("content_mix_tolerance"), "max_chars": number("max_chars"),
+            "pictures": number("min_pictures_per_day"), "ratio": number("repost_to_original"),
+            "ratio_tolerance": number("repost_ratio_tolerance"),
+            "charity": number("max_charity_news_culture_reposts_per_day")}
+
+
+def check_norms(account_posts: pd.DataFrame, *, policy: Policy | None = None) -> NormsReport:
+    """Check an account's posting log (post_id, created_at, text, and optionally
+    is_repost, category, has_picture) against the posting norms of ``policy``."""
+    policy = policy or load_policy()
+    nm = _norms(policy)
+    for col in ("post_id", "created_at", "text"):
+        if col not in account_posts:
+            raise InputError(f"account posts: missing column {col!r} (columns: "
+                             f"{', '.join(map(str, account_posts.columns))})")
+    df = account_posts.reset_index(drop=True)
+    local = prepare(df, source="account posts")["created_at"]
+    df = df.assign(_t=local, _day=local.dt.floor("D"),
+                   _min=(local - local.dt.floor("D")) / pd.Timedelta(minutes=1),
+                   post_id=df["post_id"].astype(str)).sort_values("_t", kind="stable")
+    checked = {r: "checked" for r in RULES}
+    for rule, col in NEEDS.items():
+        if col not in df:
+            checked[rule] = f"not checked: no column {col!r}"
+    for col in ("is_repost", "has_picture"):
+        if col in df:
+            df[col] = df[col].astype("boolean").fillna(False).astype(bool)
+    if df.empty:
+        return NormsReport(pd.DataFrame(columns=BREACH_COLUMNS), checked)
+    days = pd.date_range(df["_day"].min(), df["_day"].max(), freq="D")
+    by_day = dict(list(df.groupby("_day")))
+    out: list[dict] = []
+
+    def breach(rule, day, detail, value, expected, ids):
+        out.append({"rule": rule, "day": day.date(), "detail": detail, "value": value,
+                    "expected": expected, "post_ids": list(ids)})
+
+    lo, hi = nm["posts"]
+    smin, smax = nm["spacing"]
+    duty_from = policy.duty.start.hour * 60 + policy.duty.start.minute
+    duty_to = policy.duty.end.hour * 60 + policy.duty.end.minute
+    mix_total = sum(nm["mix"].values())
+    for day in days:
+        d = by_day.get(day, df.iloc[:0])
+        ids = d["post_id"].tolist()
+        if not lo <= len(d) <= hi:
+            breach("posts_per_day", day, f"{len(d)} posts (norm {lo:g}–{hi:g})", len(d),
+                   f"{lo:g}-{hi:g}", ids)
+        gaps = np.diff(d["_min"].to_numpy())
+        for i in np.flatnonzero((gaps < smin) | (gaps > smax)):
+            breach("spacing", day, f"{gaps[i]:.0f} minutes between two posts (norm {smin:g}–{smax:g})",
+                   round(float(gaps[i]), 1), f"{smin:g}-{smax:g}", ids[i:i + 2])
+        for rule, anchor in (("morning_post", nm["morning"]), ("evening_post", nm["evening"])):
+            if not (np.abs(d["_min"].to_numpy() - anchor) <= nm["tolerance"]).any():
+                at = f"{int(anchor) // 60:02d}:{int(anchor) % 60:02d}"
+                breach(rule, day, f"no post within {nm['tolerance']:g} minutes of {at}", None, at, [])
+        long = d[d["text"].astype(str).str.len() > nm["max_chars"]]
+        for pid, text in zip(long["post_id"], long["text"].astype(str), strict=True):
+            breach("post_length", day, f"{len(text)} characters (norm ≤ {nm['max_chars']:g})",
+                   len(text), f"<={nm['max_chars']:g}", [pid])
+        if "has_picture" in d and d["has_picture"].sum() < nm["pictures"]:
+            breach("pictures", day, f"{int(d['has_picture'].sum())} posts with a picture "
+                   f"(norm ≥ {nm['pictures']:g})", int(d["has_picture"].sum()), f">={nm['pictures']:g}", ids)
+        if "category" in d:
+            day_mix = d[(d["_min"] >= duty_from) & (d["_min"] < duty_to) & d["category"].isin(list(nm["mix"]))]
+            if len(day_mix):
+                shares = day_mix["category"].value_counts(normalize=True)
+                gap = max(abs(float(shares.get(c, 0.0)) - w / mix_total) for c, w in nm["mix"].items())
+                if gap > nm["mix_tolerance"]:
+                    got = " : ".join(f"{c} {int((day_mix['category'] == c).sum())}" for c in nm["mix"])
+                    want = " : ".join(f"{w:g}" for w in nm["mix"].values())
+                    breach("content_mix", day, f"daytime mix {got} (norm ≈ {want}; largest share gap "
+                           f"{gap:.2f} > {nm['mix_tolerance']:g})", round(gap, 3), want,
+                           day_mix["post_id"].tolist())
+        if "is_repost" in d:
+            reposts, originals = int(d["is_repost"].sum()), int((~d["is_repost"]).sum())
+            ratio = reposts / originals if originals else (np.inf if reposts else np.nan)
+            if len(d) and not abs(ratio - nm["ratio"]) <= nm["ratio_tolerance"]:
+                breach("repost_ratio", day, f"{reposts} reposts : {originals} originals (norm ≈ "
+                       f"{nm['ratio']:g} ± {nm['ratio_tolerance']:g})",
+                       None if not np.isfinite(ratio) else round(ratio, 3),
+                       f"{nm['ratio'] - nm['ratio_tolerance']:g}-{nm['ratio'] + nm['ratio_tolerance']:g}",
+                       d.loc[d["is_repost"], "post_id"].tolist())
+            if "category" in d:
+                charity = d[d["is_repost"] & (d["category"] == CHARITY)]
+                if len(charity) > nm["charity"]:
+                    breach("charity_reposts", day, f"{len(charity)} charity/news/culture reposts "
+                           f"(norm ≤ {nm['charity']:g})", len(charity), f"<={nm['charity']:g}",
+                           charity["post_id"].tolist())
+            elif "charity_reposts" in checked:
+                checked["charity_reposts"] = "not checked: no column 'category'"
+    table = pd.DataFrame(out, columns=BREACH_COLUMNS)
+    table["rule"] = pd.Categorical(table["rule"], categories=RULES)
+    table = table.sort_values(["day", "rule"], kind="stable").reset_index(drop=True)
+    table["rule"] = table["rule"].astype(str)
+    return NormsReport(table, checked, days=len(days), posts=len(df))
