@@ -56,19 +56,20 @@ _SCHEMA = [
         source TEXT)""",
     "CREATE INDEX events_by_annotator ON events(annotator, action, id)",
     "CREATE INDEX events_by_target ON events(target)",
+    "CREATE INDEX events_by_key ON events(annotator, item_id, field, id)",
     """CREATE TRIGGER events_no_update BEFORE UPDATE ON events
        BEGIN SELECT RAISE(ABORT, 'label events are append-only'); END""",
     """CREATE TRIGGER events_no_delete BEFORE DELETE ON events
        BEGIN SELECT RAISE(ABORT, 'label events are append-only'); END""",
 ]
 
-# Label events that are active (not undone, or redone as often as undone).
+# Label events that are active: as many redos as undos target them (one index probe
+# per label event; most have no undo at all).
 _ACTIVE = """
-WITH moves AS (
-    SELECT target, SUM(action = 'undo') AS undos, SUM(action = 'redo') AS redos
-    FROM events WHERE action IN ('undo', 'redo') GROUP BY target)
-SELECT e.* FROM events e LEFT JOIN moves m ON m.target = e.id
-WHERE e.action = 'label' AND COALESCE(m.undos, 0) = COALESCE(m.redos, 0)
+SELECT e.* FROM events e
+WHERE e.action = 'label' AND COALESCE((
+    SELECT SUM(CASE u.action WHEN 'undo' THEN 1 ELSE -1 END)
+    FROM events u WHERE u.target = e.id), 0) = 0
 """
 
 
@@ -322,13 +323,13 @@ class LabelStore:
 
     def current(self, annotator: str | None = None) -> pd.DataFrame:
         """Current labels: one row per (item_id, field, annotator), the latest active one."""
-        where, args = ("WHERE annotator = ?", (annotator,)) if annotator is not None else ("", ())
+        where, args = (" AND e.annotator = ?", (annotator,)) if annotator is not None else ("", ())
+        # SQLite takes bare columns from the row holding the MAX(id) of each group.
         rows = self._db.execute(
-            f"""SELECT item_id, field, value, annotator, labelled_at FROM (
-                  SELECT *, ROW_NUMBER() OVER (PARTITION BY item_id, field, annotator
-                                               ORDER BY id DESC) AS rn
-                  FROM ({_ACTIVE}) {where})
-                WHERE rn = 1 ORDER BY annotator, item_id, field""", args).fetchall()
+            f"""SELECT item_id, field, value, annotator, labelled_at, MAX(id) FROM ({_ACTIVE}{where})
+                GROUP BY annotator, item_id, field ORDER BY annotator, item_id, field""",
+            args).fetchall()
+        rows = [r[:5] for r in rows]
         df = pd.DataFrame(rows, columns=LABEL_COLUMNS)
         for col in LABEL_COLUMNS[:-1]:
             df[col] = df[col].astype("string")
