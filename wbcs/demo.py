@@ -94,5 +94,44 @@ def stage_explore(out: Path, ctx: dict) -> list[Path]:
     return paths
 
 
+@stage
+def stage_label(out: Path, ctx: dict) -> list[Path]:
+    """The gold set's tooling: annotation batches of the gold sample (masked texts) and,
+    from the committed annotator passes, agreement per field and the consensus labels."""
+    import json
+
+    from wbcs.config import DATA_DIR, smoke
+    from wbcs.labeling.agreement import agreement, consensus, resolve
+    from wbcs.labeling.batch import export_batches, import_passes, items_for, read_sample
+    from wbcs.labeling.store import LabelStore
+
+    posts = ctx["posts"]
+    sample = read_sample(DATA_DIR / "labels" / "gold_sample.csv")
+    present = set(posts["post_id"])
+    ids = [i for i in sample if i in present][: 50 if smoke() else None]
+    files = export_batches(items_for(posts, ids), out / "label_batches", size=50) if ids else []
+    print(f"   {len(files)} annotation batches of the gold sample ({len(ids)} posts)")
+    passes = DATA_DIR / "labels" / "passes"
+    if not passes.is_dir():
+        print(f"   no annotator passes committed under {passes} yet")
+        return files
+    store_path = out / "labels.sqlite"
+    store_path.unlink(missing_ok=True)
+    with LabelStore(store_path) as store:
+        import_passes(store, passes, known_ids=sample)
+        current = store.current()
+    if current["annotator"].nunique() < 2:
+        print("   fewer than two annotator passes: no agreement yet")
+        return files + [store_path]
+    result = agreement(current)
+    for field, r in result.items():
+        print(f"   {field:<17} n {r['n']:>4}  kappa {r['kappa']:.3f}  alpha {r['alpha']:.3f}")
+    (out / "label_agreement.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    gold = consensus(resolve(current))
+    gold.to_csv(out / "gold.csv", index=False)
+    print(f"   consensus: {len(gold)} gold posts; unresolved: {gold.attrs['unresolved'] or 'none'}")
+    return files + [store_path, out / "label_agreement.json", out / "gold.csv"]
+
+
 if __name__ == "__main__":
     sys.exit(main())
