@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from tests.helpers import run_cli
+from wbcs.config import DATA_DIR
 from wbcs.errors import InputError
 from wbcs.labeling.agreement import agreement, consensus, disagreements, label_issues, resolve
 from wbcs.labeling.store import LabelStore
@@ -198,7 +199,7 @@ def test_label_issues_find_flipped_labels_on_real_posts(mirror):
 def test_cli_agreement_disagreements_adjudication_consensus(tmp_path, mirror):
     from wbcs.labeling.batch import read_sample
 
-    ids = read_sample("data/labels/gold_sample.csv")[:3]
+    ids = read_sample(DATA_DIR / "labels" / "gold_sample.csv")[:3]
     sample = tmp_path / "sample.csv"
     sample.write_text("post_id\n" + "\n".join(ids) + "\n")
     store = tmp_path / "store.sqlite"

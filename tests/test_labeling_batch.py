@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from tests.helpers import run_cli
+from wbcs.config import DATA_DIR
 from wbcs.errors import InputError
 from wbcs.labeling.batch import (
     export_batches,
@@ -54,7 +55,7 @@ def test_gold_sample_on_the_real_stc3_is_stratified_and_seeded(mirror):
     assert gold_sample(posts, 650, seed=0).equals(a)
     assert not gold_sample(posts, 650, seed=1)["post_id"].equals(a["post_id"])
     # The committed sample is exactly what seed 0 gives.
-    committed = read_sample("data/labels/gold_sample.csv")
+    committed = read_sample(DATA_DIR / "labels" / "gold_sample.csv")
     assert committed == a["post_id"].tolist()
 
 
