@@ -12,7 +12,7 @@ probability below 1% (the band size is chosen for that), pairs above it much les
 
 Why hand-written rather than ``datasketch``: datasketch builds one Python MinHash
 object per text and queries its LSH index text by text; on the 66,867 weibo_senti_100k
-posts it took about 26 times as long as this module (BENCHMARKS.md), and it does not
+posts it took about 20 times as long as this module (BENCHMARKS.md), and it does not
 verify its candidates. Here all n-grams of all texts are hashed in one vectorised pass
 and the signatures, banding and exact verification run in numba loops.
 """
