@@ -1,0 +1,85 @@
+"""The transformer path end to end on a tiny randomly initialised BERT the test builds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from tests.test_classify_baseline import LABELS, TEXTS
+from wbcs.classify import PostClassifier, load_model, save_model
+from wbcs.classify.transformer import TransformerClassifier, tiny_backbone
+from wbcs.errors import InputError
+
+pytest.importorskip("torch")
+FAST = dict(epochs=25, batch_size=8, learning_rate=3e-3, warmup_ratio=0.0, threads=1)
+
+
+@pytest.fixture(scope="module")
+def backbone(tmp_path_factory):
+    return tiny_backbone(tmp_path_factory.mktemp("tiny"), TEXTS, hidden=64, seed=0)
+
+
+@pytest.fixture(scope="module")
+def fitted(backbone):
+    return TransformerClassifier(str(backbone), **FAST).fit(TEXTS, LABELS)
+
+
+def test_fit_learns_and_probabilities(fitted):
+    # the loss falls from ~ln 3 = 1.10 and the training texts are fitted
+    assert fitted.losses_[0] == pytest.approx(np.log(3), abs=0.1)
+    assert np.mean(fitted.losses_[-5:]) < 0.3
+    assert list(fitted.classes_) == ["negative", "neutral", "positive"]
+    proba = fitted.predict_proba(TEXTS + ["", "完全没见过的字"])
+    assert proba.shape == (26, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    assert (fitted.predict(TEXTS) == np.array(LABELS)).mean() >= 0.9
+
+
+def test_same_seed_same_model_and_global_rng_untouched(backbone):
+    import torch
+
+    torch.manual_seed(123)
+    before = torch.rand(1)
+    torch.manual_seed(123)
+    a = TransformerClassifier(str(backbone), **{**FAST, "epochs": 2}).fit(TEXTS, LABELS)
+    after = torch.rand(1)
+    assert torch.equal(before, after)  # fit ran inside fork_rng
+    b = clone(a).fit(TEXTS, LABELS)
+    np.testing.assert_allclose(a.predict_proba(TEXTS), b.predict_proba(TEXTS), atol=1e-6)
+
+
+def test_save_load_through_the_registry(fitted, tmp_path):
+    model = PostClassifier({"sentiment": fitted})
+    path = save_model(model, tmp_path / "tm")
+    assert (path / "sentiment" / "model" / "model.safetensors").is_file()
+    back = load_model(path)
+    np.testing.assert_allclose(back.predict_proba(TEXTS)["sentiment"], model.predict_proba(TEXTS)["sentiment"],
+                               atol=1e-6)
+    (path / "sentiment" / "model" / "config.json").write_text("{}")
+    with pytest.raises(InputError, match="config.json: checksum mismatch"):
+        load_model(path)
+
+
+def test_lora_and_top_layers(backbone, tmp_path):
+    lora = TransformerClassifier(str(backbone), lora_r=4, lora_targets=("query", "value"),
+                                 **{**FAST, "epochs": 3}).fit(TEXTS, LABELS)
+    trainable = {n for n, p in lora.model_.named_parameters() if p.requires_grad}
+    assert trainable and all("lora_" in n or "classifier" in n for n in trainable)
+    lora.save(tmp_path / "lora")
+    assert (tmp_path / "lora" / "adapter" / "adapter_model.safetensors").is_file()
+    assert not (tmp_path / "lora" / "model").exists()  # only adapters + head are written
+    back = TransformerClassifier.load(tmp_path / "lora")
+    np.testing.assert_allclose(back.predict_proba(TEXTS), lora.predict_proba(TEXTS), atol=1e-6)
+
+    top = TransformerClassifier(str(backbone), train_top_layers=1, **{**FAST, "epochs": 1}).fit(TEXTS, LABELS)
+    trainable = {n for n, p in top.model_.named_parameters() if p.requires_grad}
+    assert any("layer.1." in n for n in trainable) and not any("layer.0." in n for n in trainable)
+    assert not any("embeddings" in n for n in trainable) and "classifier.weight" in trainable
+
+
+def test_bad_backbone_and_labels(tmp_path):
+    with pytest.raises(InputError, match="cannot load it"):
+        TransformerClassifier(str(tmp_path / "nope")).fit(TEXTS, LABELS)
+    with pytest.raises(InputError, match="at least 2 classes"):
+        TransformerClassifier(str(tmp_path)).fit(TEXTS, ["x"] * len(TEXTS))
