@@ -97,6 +97,22 @@ def _norms(policy: Policy) -> dict:
             "charity": number("max_charity_news_culture_reposts_per_day")}
 
 
+TRUE = {"true", "1", "yes", "y", "是", "有", "t"}
+FALSE = {"false", "0", "no", "n", "否", "无", "f", ""}
+
+
+def _flags(s: pd.Series, name: str) -> pd.Series:
+    """True/false flags from booleans or their usual spellings in exports (empty = false)."""
+    if pd.api.types.is_bool_dtype(s):
+        return s.fillna(False).astype(bool)
+    text = s.astype("string").str.strip().str.lower().fillna("")
+    bad = ~text.isin(TRUE | FALSE)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(f"account posts: row {i}, column {name!r}: {s.iloc[i]!r} is not true/false")
+    return text.isin(TRUE).astype(bool)
+
+
 def check_norms(account_posts: pd.DataFrame, *, policy: Policy | None = None) -> NormsReport:
     """Check an account's posting log (post_id, created_at, text, and optionally
     is_repost, category, has_picture) against the posting norms of ``policy``."""
@@ -117,7 +133,7 @@ def check_norms(account_posts: pd.DataFrame, *, policy: Policy | None = None) ->
             checked[rule] = f"not checked: no column {col!r}"
     for col in ("is_repost", "has_picture"):
         if col in df:
-            df[col] = df[col].astype("boolean").fillna(False).astype(bool)
+            df[col] = _flags(df[col], col)
     if df.empty:
         return NormsReport(pd.DataFrame(columns=BREACH_COLUMNS), checked)
     days = pd.date_range(df["_day"].min(), df["_day"].max(), freq="D")

@@ -1,0 +1,119 @@
+"""`wbcs kpi`, `wbcs hot` and `wbcs norms` in real subprocesses on files written here."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.helpers import run_cli
+from tests.test_hot import timeline
+from tests.test_kpi_duck import same
+from tests.test_kpi_indicators import crafted
+from tests.test_norms import good_day
+
+
+@pytest.fixture
+def posts_csv(tmp_path):
+    path = tmp_path / "posts.csv"
+    crafted().to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("command", ["kpi", "hot", "norms", "report"])
+def test_help_has_a_runnable_example(command):
+    r = run_cli(command, "--help")
+    assert r.returncode == 0 and "Example:\n  wbcs " + command in r.stdout
+
+
+def test_kpi_json_has_the_issue_keys_with_hand_computed_values(posts_csv):
+    r = run_cli("kpi", "--posts", str(posts_csv), "--json")
+    assert r.returncode == 0, r.stderr
+    k = json.loads(r.stdout)
+    for key in ("volume", "net_favorability", "net_favorability_incl_neutral", "negative_handling_rate",
+                "negative_resolution_rate", "reply_satisfaction_rate", "median_response_minutes",
+                "topic_share"):
+        assert key in k
+    assert k["volume"] == 8 and k["net_favorability"] == pytest.approx(-1 / 3)
+    assert k["negative_handling_rate"] == 0.75 and k["median_response_minutes"] == 60
+    assert k["topic_share"] == {"network": 0.5, "billing": 0.25, "service": 0.125}
+    assert k["input"]["rejected"] == 0 and k["input"]["classified"] is None
+    assert "table" not in k
+
+
+def test_kpi_table_per_period_and_group(posts_csv, tmp_path):
+    r = run_cli("kpi", "--posts", str(posts_csv), "--period", "day", "--json")
+    table = json.loads(r.stdout)["table"]
+    assert [row["volume"] for row in table] == [3, 2, 2, 1]
+    assert table[0]["period"] == "2025-03-03T00:00:00" and table[0]["volume_change_ratio"] is None
+    assert table[2]["negative_handling_rate"] is None  # no negative posts that day: null, not 0
+    by = json.loads(run_cli("kpi", "--posts", str(posts_csv), "--by", "operator", "--json").stdout)["table"]
+    assert [(row["operator"], row["volume"]) for row in by] == [("china_mobile", 4), ("china_unicom", 4)]
+    text = run_cli("kpi", "--posts", str(posts_csv), "--period", "week")
+    assert text.returncode == 0 and "net_favorability" in text.stdout and "2025-03-03" in text.stdout
+
+
+def test_kpi_duckdb_engine_gives_the_same_numbers(posts_csv, tmp_path):
+    parquet = tmp_path / "posts.parquet"
+    crafted().to_parquet(parquet)
+    a = json.loads(run_cli("kpi", "--posts", str(posts_csv), "--json").stdout)
+    b = json.loads(run_cli("kpi", "--posts", str(parquet), "--engine", "duckdb", "--json").stdout)
+    for key in ("volume", "net_favorability", "reply_satisfaction_rate", "p90_response_minutes",
+                "sla_acknowledge_attainment", "topic_share", "sla", "competitor_lead"):
+        same(a[key], b[key], key)
+
+
+def test_kpi_rejected_rows_are_reported_not_dropped_silently(tmp_path):
+    df = crafted()
+    df.loc[2, "text"] = ""  # an empty text is rejected by ingest
+    path = tmp_path / "posts.csv"
+    df.to_csv(path, index=False)
+    r = run_cli("kpi", "--posts", str(path), "--json")
+    k = json.loads(r.stdout)
+    assert k["volume"] == 7 and k["input"]["rejected"] == 1
+    assert "1 row(s) rejected" in r.stderr
+
+
+def test_unlabelled_posts_need_a_model_and_bad_input_exits_2(tmp_path, posts_csv):
+    path = tmp_path / "unlabelled.csv"
+    crafted().drop(columns=["sentiment", "intent", "topic", "negative_subtype"]).to_csv(path, index=False)
+    r = run_cli("kpi", "--posts", str(path), "--model", str(tmp_path / "no-model"), "--json")
+    assert r.returncode == 2 and r.stdout == ""
+    assert "posts without labels: sentiment (8 posts), intent (8 posts), topic (8 posts)" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    r = run_cli("kpi", "--posts", str(posts_csv), "--by", "city")
+    assert r.returncode == 2 and "no column 'city'" in r.stderr
+    r = run_cli("kpi", "--posts", str(tmp_path / "missing.csv"))
+    assert r.returncode == 2 and "file not found" in r.stderr
+
+
+def test_hot_json_lists_spikes_and_rules_with_evidence(tmp_path):
+    df = timeline().assign(sentiment="negative", intent="complaint")
+    df.loc[5, "text"] = "话费不对，我的手机13812345678一直被扣费"
+    path = tmp_path / "timeline.csv"
+    df.to_csv(path, index=False)
+    r = run_cli("hot", "--posts", str(path), "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    spikes = [s for s in out["spikes"] if s["key"] == "topic:network"]
+    assert len(spikes) == 1 and spikes[0]["start"] == "2025-03-12T09:00:00"
+    assert spikes[0]["observed"] == 20 and len(spikes[0]["post_ids"]) == 20
+    assert any(a["rule"] == "complaint_same_week" for a in out["alerts"])
+    assert "13812345678" not in r.stdout  # evidence texts are masked
+
+
+def test_norms_json_lists_breaches_per_rule(tmp_path):
+    df = good_day()
+    df.loc[3, "text"] = "长" * 150
+    df["is_repost"] = df["is_repost"].map({True: "是", False: "否"})  # as an export would write it
+    path = tmp_path / "account.csv"
+    df.to_csv(path, index=False)
+    r = run_cli("norms", "--posts", str(path), "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["breaches_per_rule"]["post_length"] == 1 and sum(out["breaches_per_rule"].values()) == 1
+    assert out["breaches"][0]["day"] == "2025-03-03" and out["breaches"][0]["value"] == 150
+    df.loc[0, "is_repost"] = "maybe"
+    df.to_csv(path, index=False)
+    r = run_cli("norms", "--posts", str(path))
+    assert r.returncode == 2 and "column 'is_repost': 'maybe' is not true/false" in r.stderr

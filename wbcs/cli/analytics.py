@@ -1,0 +1,258 @@
+"""``wbcs kpi``, ``wbcs hot``, ``wbcs norms`` and ``wbcs report``: the analysts' commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+KPI_EXAMPLE = """Example:
+  wbcs kpi --posts posts.parquet --period week --by topic --json
+
+Prints the indicators of the whole file (volume, net favorability, handling, resolution and
+satisfaction rates, response minutes, topic shares, SLA attainment per post kind, lead over
+competitors) and, with --period or --by, a table per period/group. Unlabelled posts are
+classified with the shipped model first, and the output says so."""
+
+HOT_EXAMPLE = """Example:
+  wbcs hot --posts posts.parquet --json
+
+Prints the aggregation-rule alerts (the same question from >=3 users a day or on >=2
+platforms; the same complaint from >=3 customers in a week or on >=3 platforms) and the
+hourly spikes per topic and near-duplicate cluster, each with its posts, users and
+platforms (texts PII-masked)."""
+
+NORMS_EXAMPLE = """Example:
+  wbcs norms --posts account_posts.csv --json
+
+Checks an account's own posting log (post_id, created_at, text, is_repost, category,
+has_picture) against the posting norms of the policy file; lists every breach with its
+day and posts."""
+
+REPORT_EXAMPLE = """Example:
+  wbcs report --posts posts.parquet --out report.html --period week --end 2025-03-09
+
+Writes a self-contained HTML operations report (opens without network access) for the
+week or month containing --end (default: the last complete one), compared with the
+period before."""
+
+
+def register(sub) -> None:
+    from wbcs.cli import HelpFormatter
+
+    def common(p, *, labelled=True):
+        p.add_argument("--posts", required=True, type=Path,
+                       help="posts file (CSV, JSON Lines, XLSX or Parquet)" if labelled else
+                       "the account's posting log (CSV, JSON Lines, XLSX or Parquet)")
+        p.add_argument("--policy", type=Path, default=None, help="policy YAML (default data/policy.yaml)")
+        if labelled:
+            p.add_argument("--model", default=None,
+                           help="model for unlabelled posts (default: the shipped model)")
+
+    k = sub.add_parser("kpi", help="KPI indicators of a posts file, whole and per period/group",
+                       description="Compute every DOMAIN.md indicator of a posts file.",
+                       epilog=KPI_EXAMPLE, formatter_class=HelpFormatter)
+    common(k)
+    k.add_argument("--period", choices=["day", "week", "month"], help="also a table per period")
+    k.add_argument("--by", nargs="+", metavar="COL", help="also a table per value of these columns")
+    k.add_argument("--as-of", default=None, help="time the SLA clocks are read at (default: latest in the data)")
+    k.add_argument("--engine", choices=["pandas", "duckdb"], default="pandas",
+                   help="duckdb reads labelled Parquet files (a path or a glob) without loading them")
+    k.add_argument("--json", action="store_true", help="print JSON on stdout")
+    k.set_defaults(func=cmd_kpi)
+
+    h = sub.add_parser("hot", help="hot issues: aggregation rules and spikes, with evidence",
+                       description="Find hot issues: the aggregation rules of the seeds and an hourly "
+                                   "Poisson spike detector per topic and near-duplicate cluster.",
+                       epilog=HOT_EXAMPLE, formatter_class=HelpFormatter)
+    common(h)
+    h.add_argument("--freq", choices=["h", "D"], default="h", help="spike buckets: hourly (h) or daily (D)")
+    h.add_argument("--baseline-days", type=int, default=7, help="rolling baseline length (default 7)")
+    h.add_argument("--alpha", type=float, default=1e-3, help="Poisson test level (default 0.001)")
+    h.add_argument("--min-posts", type=int, default=5, help="smallest count that can be a spike (default 5)")
+    h.add_argument("--threshold", type=float, default=0.8, help="near-duplicate Jaccard threshold (default 0.8)")
+    h.add_argument("--json", action="store_true", help="print JSON on stdout")
+    h.set_defaults(func=cmd_hot)
+
+    n = sub.add_parser("norms", help="check an account's posting log against the posting norms",
+                       description="Check an account's own posts against the posting norms (standard §4.1-4.2).",
+                       epilog=NORMS_EXAMPLE, formatter_class=HelpFormatter)
+    common(n, labelled=False)
+    n.add_argument("--json", action="store_true", help="print JSON on stdout")
+    n.set_defaults(func=cmd_norms)
+
+    r = sub.add_parser("report", help="write the HTML operations report for a week or month",
+                       description="Write a self-contained HTML operations report.",
+                       epilog=REPORT_EXAMPLE, formatter_class=HelpFormatter)
+    common(r)
+    r.add_argument("--out", required=True, type=Path, help="the HTML file to write")
+    r.add_argument("--period", choices=["week", "month"], default="week", help="report period (default week)")
+    r.add_argument("--end", default=None, help="a date inside the report period (default: last complete one)")
+    r.add_argument("--account-posts", type=Path, default=None,
+                   help="the account's posting log, for the posting-norms section")
+    r.add_argument("--title", default=None, help="report title")
+    r.set_defaults(func=cmd_report)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _policy(args):
+    from wbcs.policy import load_policy
+
+    return load_policy(args.policy)
+
+
+def read_labelled(path: Path, model=None):
+    """Ingest a posts file (rejects reported) and classify its unlabelled posts.
+
+    Returns (posts, info) where info says how many rows were read, rejected and why, and
+    what the classifier filled (printed on stderr as well)."""
+    from wbcs.io import ingest
+    from wbcs.kpi.labels import ensure_labels
+
+    result = ingest([path])
+    s = next(iter(result.summary["files"].values())) if "files" in result.summary else {}
+    info = {"file": str(path), "read": s.get("read", len(result.posts) + len(result.rejects)),
+            "kept": len(result.posts), "rejected": len(result.rejects),
+            "reject_reasons": s.get("reasons", {})}
+    if len(result.rejects):
+        print(f"{path}: {len(result.rejects):,} row(s) rejected "
+              f"({', '.join(f'{k}: {v}' for k, v in info['reject_reasons'].items())}); "
+              f"run 'wbcs ingest {path} --out OUT.parquet --rejects REJECTS.csv' to see them",
+              file=sys.stderr)
+    posts = ensure_labels(result.posts, model=model)
+    info["classified"] = posts.attrs.get("classified")
+    return posts, info
+
+
+def _json_default(v):
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(v, pd.Timestamp):
+        return v.isoformat()
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.floating):
+        return None if np.isnan(v) else float(v)
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    if v is pd.NA or v is pd.NaT:
+        return None
+    return str(v)
+
+
+def records(df) -> list[dict]:
+    """A DataFrame as JSON-ready records (NaN → null, times → ISO strings)."""
+    import pandas as pd
+
+    out = df.astype(object).where(df.notna(), None)
+    return [{k: (v.isoformat() if isinstance(v, pd.Timestamp) else v) for k, v in r.items()}
+            for r in out.to_dict("records")]
+
+
+def _dump(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False, default=_json_default, indent=1))
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_kpi(args: argparse.Namespace) -> int:
+    policy = _policy(args)
+    if args.engine == "duckdb":
+        from wbcs.kpi import duck
+
+        source = str(args.posts)
+        summary = duck.indicators(source, policy=policy, as_of=args.as_of)
+        table = duck.indicators(source, period=args.period, by=args.by, policy=policy, as_of=args.as_of) \
+            if args.period or args.by else None
+        info = {"file": source, "engine": "duckdb"}
+    else:
+        from wbcs.kpi import indicators
+
+        posts, info = read_labelled(args.posts, args.model)
+        summary = indicators(posts, policy=policy, as_of=args.as_of)
+        table = indicators(posts, period=args.period, by=args.by, policy=policy, as_of=args.as_of) \
+            if args.period or args.by else None
+        info["engine"] = "pandas"
+    out = {**summary, "input": info}
+    if table is not None:
+        out["table"] = records(table)
+    if args.json:
+        _dump(out)
+        return 0
+    print(f"{info['file']}: {summary['volume']:,} posts")
+    for key in ("net_favorability", "net_favorability_incl_neutral", "negative_handling_rate",
+                "negative_resolution_rate", "negative_resolution_rate_as_written", "reply_satisfaction_rate",
+                "reply_rate", "median_response_minutes", "p90_response_minutes",
+                "sla_acknowledge_attainment", "sla_resolve_attainment"):
+        v = summary[key]
+        print(f"  {key:<38} {'null' if v is None else f'{v:.4g}'}")
+    shares = sorted(summary["topic_share"].items(), key=lambda kv: -(kv[1] or 0))
+    if shares:
+        print("  topic share: " + ", ".join(f"{t} {s:.1%}" for t, s in shares))
+    if table is not None:
+        import pandas as pd
+
+        with pd.option_context("display.width", 200, "display.max_columns", 12):
+            cols = [c for c in ("period", *(args.by or []), "volume", "volume_change_ratio", "share",
+                                "net_favorability", "negative_handling_rate", "median_response_minutes",
+                                "sla_acknowledge_attainment") if c in table]
+            print(table[cols].to_string(index=False))
+    return 0
+
+
+def cmd_hot(args: argparse.Namespace) -> int:
+    from wbcs.kpi.hot import hot_issues
+
+    posts, info = read_labelled(args.posts, args.model)
+    hot = hot_issues(posts, policy=_policy(args), threshold=args.threshold, freq=args.freq,
+                     baseline_days=args.baseline_days, alpha=args.alpha, min_posts=args.min_posts)
+    if args.json:
+        _dump({"alerts": records(hot["alerts"]), "spikes": records(hot["spikes"]), "input": info})
+        return 0
+    print(f"{info['file']}: {len(hot['alerts'])} aggregation alert(s), {len(hot['spikes'])} spike(s)")
+    for r in hot["spikes"].itertuples():
+        print(f"  spike  {r.start:%Y-%m-%d %H:%M} {r.key}: {r.observed} posts vs {r.expected:.1f} expected "
+              f"(p={r.p_value:.1e}) — {r.sample_text[:40]}")
+    for r in hot["alerts"].itertuples():
+        print(f"  rule   {r.triggered_at:%Y-%m-%d %H:%M} {r.rule} {r.cluster_key}: {r.reason} → {r.action}")
+    return 0
+
+
+def cmd_norms(args: argparse.Namespace) -> int:
+    from wbcs.io import read_table
+    from wbcs.kpi.norms import check_norms
+
+    log = read_table(args.posts)
+    report = check_norms(log, policy=_policy(args))
+    if args.json:
+        _dump(report.to_dict())
+        return 0
+    counts = report.to_dict()["breaches_per_rule"]
+    print(f"{args.posts}: {report.posts} posts on {report.days} days, {len(report.breaches)} breach(es)")
+    for rule, state in report.checked.items():
+        print(f"  {rule:<16} {counts[rule]:>4} breach(es)" + ("" if state == "checked" else f"  ({state})"))
+    for r in report.breaches.itertuples():
+        print(f"  {r.day} {r.rule}: {r.detail}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from wbcs.io import read_table
+    from wbcs.report import write_report
+
+    posts, info = read_labelled(args.posts, args.model)
+    account = read_table(args.account_posts) if args.account_posts else None
+    notes = [f"Source: {info['file']} ({info['read']:,} rows read, {info['rejected']:,} rejected)."]
+    if info.get("classified"):
+        c = info["classified"]
+        notes.append(f"Labels filled by the model {c['model']}: "
+                     + ", ".join(f"{f} ({n:,} posts)" for f, n in c["filled"].items()) + ".")
+    path = write_report(args.out, posts, period=args.period, end=args.end, account_posts=account,
+                        policy=_policy(args), title=args.title, notes=notes)
+    print(f"wrote {path}")
+    return 0
