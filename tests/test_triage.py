@@ -1,0 +1,156 @@
+"""Triage: routing rules on crafted posts, SLA deadlines (calendar and duty time), route files."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wbcs.errors import InputError
+from wbcs.policy import SlaClock, load_policy
+from wbcs.triage import add_duty_minutes, load_routes, parse_routes, route_posts
+
+T = pd.Timestamp("2024-01-03 10:00", tz="Asia/Shanghai")  # a Wednesday, on duty
+
+
+def posts(**cols) -> pd.DataFrame:
+    n = len(next(iter(cols.values())))
+    base = {"post_id": [f"p{i}" for i in range(n)], "created_at": [T] * n, "text": ["帖子"] * n}
+    return pd.DataFrame({**base, **cols})
+
+
+def test_full_schema_routes():
+    df = posts(
+        text=["网络断了 13812345678", "网络断了", "你们真垃圾", "烦死了", "谢谢", "请问怎么开通", "建议延长营业时间", "哈哈",
+              "投诉 13812345678"],
+        sentiment=["negative", "negative", "negative", "negative", "positive", "neutral", "neutral", "neutral",
+                   "negative"],
+        intent=["complaint", "complaint", "other", "other", "praise", "consultation", "suggestion", "other",
+                "complaint"],
+        negative_subtype=["concrete_complaint", "concrete_complaint", "abuse", "vague_negativity", None, None,
+                          None, None, "abuse"],
+    )
+    out = route_posts(df)
+    assert out["route"].tolist() == ["ticket", "complaint_reply_dm", "set_aside", "ask_reason", "thank",
+                                     "answer", "suggestion", "monitor", "set_aside"]  # abuse wins over complaint
+    assert out["kind"].tolist()[:7] == ["complaint", "complaint", "abuse", "vague_negative", "praise",
+                                        "consultation", "consultation"]
+    assert pd.isna(out["kind"].iloc[7])
+    assert out["identifiable"].tolist()[:2] == ["yes", "no"]
+    assert (out["identifiable_source"] == "phone number in text").all()
+    assert out.attrs["classified"] is None  # labels were all there: no model ran
+
+
+def test_identifiable_column_wins_over_phone_and_has_phone_column():
+    df = posts(text=["没号码", "有号码 13812345678"], sentiment=["negative"] * 2, intent=["complaint"] * 2,
+               identifiable=["yes", None], has_phone=[False, False])
+    out = route_posts(df)
+    # row 0: labelled identifiable; row 1: ingest's has_phone (computed before masking) says no phone
+    assert out["route"].tolist() == ["ticket", "complaint_reply_dm"]
+    assert out["identifiable_source"].tolist() == ["label", "has_phone column"]
+
+
+def test_public_model_rules_without_intent():
+    df = posts(text=["a", "b", "c", "d", "e"],
+               sentiment=["negative", "negative", "neutral", "positive", "negative"],
+               complaint=["yes", "yes", "yes", "no", "no"], intent=[None] * 5,
+               identifiable=["yes", "no", "no", "no", "no"])
+    df.attrs["classified"] = {"model": "test"}  # as if predict_posts had run
+    out = route_posts(df)
+    assert out["route"].tolist() == ["ticket", "complaint_reply_dm", "answer", "thank", "ask_reason"]
+
+
+def test_calendar_deadlines_hand_computed():
+    df = posts(sentiment=["negative", "neutral", "positive", "neutral"],
+               intent=["complaint", "consultation", "praise", "other"])
+    out = route_posts(df).set_index("route")
+    # complaint: acknowledge 30 min, resolve 48 h; consultation: 120 min / 48 h; praise: 120 min / none
+    assert out.loc["complaint_reply_dm", "acknowledge_by"] == pd.Timestamp("2024-01-03 10:30", tz="Asia/Shanghai")
+    assert out.loc["complaint_reply_dm", "resolve_by"] == pd.Timestamp("2024-01-05 10:00", tz="Asia/Shanghai")
+    assert out.loc["answer", "acknowledge_by"] == pd.Timestamp("2024-01-03 12:00", tz="Asia/Shanghai")
+    assert out.loc["thank", "acknowledge_by"] == pd.Timestamp("2024-01-03 12:00", tz="Asia/Shanghai")
+    assert pd.isna(out.loc["thank", "resolve_by"])
+    assert pd.isna(out.loc["monitor", "acknowledge_by"]) and pd.isna(out.loc["monitor", "clock"])
+
+
+def business_policy(holidays=()):
+    p = load_policy()
+    sla = {**p.sla, "complaint": SlaClock("complaint", 120, 48, "business")}
+    return dataclasses.replace(p, sla=sla, duty=dataclasses.replace(p.duty, holidays=tuple(holidays)))
+
+
+@pytest.mark.parametrize("created, ack, resolve, holidays", [
+    # Fri 19:00: 60 min left on Friday, 60 on Monday → Mon 09:00; 48 h = 2,880 duty minutes:
+    # Fri 60 + Mon/Tue/Wed 3×720 = 2,220, 660 more on Thu from 08:00 → Thu 19:00
+    ("2024-01-05 19:00", "2024-01-08 09:00", "2024-01-11 19:00", ()),
+    # Saturday night: the clock starts Monday 08:00; 2,880 = 4 whole duty days → Thu 20:00
+    ("2024-01-06 03:00", "2024-01-08 10:00", "2024-01-11 20:00", ()),
+    # ... or Tuesday when Monday is a holiday
+    ("2024-01-06 03:00", "2024-01-09 10:00", "2024-01-12 20:00", (dt.date(2024, 1, 8),)),
+    # exactly fits the rest of the day: 18:00 + 120 → 20:00 the same day; resolve: Fri 120 +
+    # Mon–Wed 2,160 = 2,280, 600 more on Thu → 18:00
+    ("2024-01-05 18:00", "2024-01-05 20:00", "2024-01-11 18:00", ()),
+])
+def test_business_clock(created, ack, resolve, holidays):
+    df = posts(created_at=[pd.Timestamp(created, tz="Asia/Shanghai")], sentiment=["negative"],
+               intent=["complaint"])
+    out = route_posts(df, policy=business_policy(holidays)).iloc[0]
+    assert out["clock"] == "business"
+    assert out["acknowledge_by"] == pd.Timestamp(ack, tz="Asia/Shanghai")
+    assert out["resolve_by"] == pd.Timestamp(resolve, tz="Asia/Shanghai")
+
+
+@given(st.datetimes(min_value=dt.datetime(2024, 1, 1), max_value=dt.datetime(2024, 12, 31)),
+       st.integers(min_value=1, max_value=20_000))
+def test_add_duty_minutes_inverts_business_minutes(start, minutes):
+    duty = load_policy().duty
+    t0 = pd.DatetimeIndex([pd.Timestamp(start).floor("min")]).tz_localize("Asia/Shanghai")
+    t1 = add_duty_minutes(duty, t0, minutes)
+    assert duty.business_minutes(t0, t1)[0] == pytest.approx(minutes)
+    assert duty.on_duty(t1 - pd.Timedelta(seconds=1))[0]  # the deadline falls at the end of a duty minute
+
+
+def test_route_file_validation(tmp_path):
+    assert "ticket" in load_routes().routes
+    good = {"routes": {"a": {"kind": "praise", "action": "thank"}}, "rules": [{"route": "a", "when": {}}]}
+    assert parse_routes(good).rules == (("a", ()),)
+    cases = [
+        ({"routes": {}}, "non-empty 'routes'"),
+        ({"routes": {"a": {"kind": "praise"}}, "rules": []}, "routes.a needs 'kind' and 'action'"),
+        ({"routes": {"a": {"kind": "party", "action": "x"}}, "rules": []}, "routes.a.kind 'party'"),
+        ({**good, "rules": [{"route": "b", "when": {}}]}, r"rules\[0\].route 'b'"),
+        ({**good, "rules": [{"route": "a", "when": {"intent": "praise"}}]}, "last rule must have an empty"),
+    ]
+    for raw, message in cases:
+        with pytest.raises(InputError, match=message):
+            parse_routes(raw)
+    bad = tmp_path / "routes.yaml"
+    bad.write_text("routes: [unclosed", encoding="utf-8")
+    with pytest.raises(InputError, match="not valid YAML"):
+        load_routes(bad)
+
+
+def test_missing_columns():
+    with pytest.raises(InputError, match="missing column 'created_at'"):
+        route_posts(pd.DataFrame({"text": ["x"]}))
+
+
+def test_unlabelled_posts_are_classified_first(tmp_path, capsys):
+    from tests.test_classify_baseline import LABELS, TEXTS
+    from wbcs.classify import PostClassifier, TextClassifier, save_model
+
+    model = PostClassifier({"sentiment": TextClassifier().fit(TEXTS, LABELS),
+                            "complaint": TextClassifier().fit(TEXTS, ["yes" if x == "negative" else "no"
+                                                                      for x in LABELS])})
+    path = save_model(model, tmp_path / "m")
+    df = posts(text=["信号太差了打不了电话 13812345678", "谢谢很满意"])
+    out = route_posts(df, model=path)
+    assert out["route"].tolist() == ["ticket", "thank"]
+    assert out.attrs["classified"]["filled"] == {"sentiment": 2, "complaint": 2}
+    assert "predict_posts: model" in capsys.readouterr().out
+    assert np.all(out.index == df.index)

@@ -1,0 +1,201 @@
+"""From prediction to action: route each post and set its SLA clocks.
+
+``route_posts`` gives every post a route of ``data/routes.yaml`` (ticket, public reply +
+DM, ask the reason, set aside, thank, answer, ...): the first rule whose conditions hold
+on the post's labels. The route's post kind picks the SLA clocks of the policy
+(``wbcs.policy``, DOMAIN.md defaults): ``acknowledge_by`` and ``resolve_by`` are counted
+from ``created_at`` in calendar time, or in duty time for a ``business`` clock.
+Posts without labels are classified first with the shipped model
+(``wbcs.classify.predict_posts``, which says so).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from wbcs.config import TIMEZONE, data_file
+from wbcs.errors import InputError
+from wbcs.policy import POST_KINDS, Duty, Policy, load_policy
+
+OUTPUT_COLUMNS = ["post_id", "route", "kind", "action", "identifiable", "identifiable_source",
+                  "created_at", "acknowledge_by", "resolve_by", "clock", "rule"]
+
+
+@dataclass(frozen=True)
+class Route:
+    id: str
+    kind: str | None
+    action: str
+    zh: str = ""
+
+
+@dataclass(frozen=True)
+class Rules:
+    routes: dict[str, Route]
+    rules: tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...]  # (route, ((column, values), ...))
+    source: str = "routes"
+
+    @property
+    def columns(self) -> set[str]:
+        return {col for _, when in self.rules for col, _ in when}
+
+
+def parse_routes(raw: dict, source: str = "routes") -> Rules:
+    """Validate a routes mapping (as read from YAML); errors name the key."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("routes"), dict) or not raw["routes"]:
+        raise InputError(f"{source}: needs a non-empty 'routes' mapping")
+    routes = {}
+    for rid, r in raw["routes"].items():
+        if not isinstance(r, dict) or "action" not in r or "kind" not in r:
+            raise InputError(f"{source}: routes.{rid} needs 'kind' and 'action'")
+        if r["kind"] is not None and r["kind"] not in POST_KINDS:
+            raise InputError(f"{source}: routes.{rid}.kind {r['kind']!r} is not a post kind "
+                             f"({', '.join(POST_KINDS)}, or null)")
+        routes[str(rid)] = Route(str(rid), r["kind"], " ".join(str(r["action"]).split()), str(r.get("zh", "")))
+    rules_raw = raw.get("rules")
+    if not isinstance(rules_raw, list) or not rules_raw:
+        raise InputError(f"{source}: needs a non-empty 'rules' list")
+    rules = []
+    for i, rule in enumerate(rules_raw):
+        if not isinstance(rule, dict) or rule.get("route") not in routes:
+            got = rule.get("route") if isinstance(rule, dict) else rule
+            raise InputError(f"{source}: rules[{i}].route {got!r} is not one of the routes ({', '.join(routes)})")
+        when = rule.get("when") or {}
+        if not isinstance(when, dict):
+            raise InputError(f"{source}: rules[{i}].when must be a mapping column → value(s)")
+        conds = tuple((str(col), tuple(str(v) for v in (vals if isinstance(vals, list) else [vals])))
+                      for col, vals in when.items())
+        rules.append((rule["route"], conds))
+    if rules[-1][1]:
+        raise InputError(f"{source}: the last rule must have an empty 'when' (the route of every other post)")
+    return Rules(routes, tuple(rules), source)
+
+
+def load_routes(path: str | Path | None = None) -> Rules:
+    """The routes file at ``path`` (default ``data/routes.yaml``), validated."""
+    import yaml
+
+    p = Path(path) if path else data_file("routes.yaml")
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{p}: routes file not found") from None
+    except yaml.YAMLError as e:
+        raise InputError(f"{p}: not valid YAML ({str(e).splitlines()[0]})") from None
+    return parse_routes(raw, source=str(p))
+
+
+def add_duty_minutes(duty: Duty, start, minutes) -> pd.DatetimeIndex:
+    """The time when ``minutes`` of duty time have passed after each ``start``.
+
+    Inverse of ``Duty.business_minutes``: from the next on-duty moment, the minutes left
+    in that day are used first, then whole duty days (numpy's business-day offsets, so
+    weekmask and holidays apply), then the rest on the last day.
+    """
+    starts = pd.DatetimeIndex(pd.to_datetime(start))
+    need = np.broadcast_to(np.asarray(minutes, dtype=float), (len(starts),)).copy()
+    s = dataclasses.replace(duty, on_call=False).next_on_duty(starts)
+    local = s.tz_localize(None).to_numpy()
+    day = local.astype("datetime64[D]")
+    minute = (local - day) / np.timedelta64(1, "m")
+    d0 = duty.start.hour * 60 + duty.start.minute
+    mpd = duty.minutes_per_day
+    left_today = d0 + mpd - minute
+    today = need <= left_today
+    rest = need - left_today
+    full = np.ceil(rest / mpd).astype(np.int64)  # ≥ 1 when it does not fit today
+    kw = {"weekmask": duty.weekmask, "holidays": np.array(duty.holidays, dtype="datetime64[D]")}
+    last_day = np.busday_offset(day, np.where(today, 0, full), roll="forward", **kw)
+    last_minute = np.where(today, minute + need, d0 + rest - (full - 1) * mpd)
+    out = last_day.astype("datetime64[ns]") + (last_minute * 60e9).astype("timedelta64[ns]")
+    return pd.DatetimeIndex(out).tz_localize(TIMEZONE)
+
+
+def _deadline(policy: Policy, created: pd.Series, kinds: pd.Series, what: str) -> pd.Series:
+    out = pd.Series(pd.NaT, index=created.index, dtype=f"datetime64[ns, {TIMEZONE}]")
+    for kind in kinds.dropna().unique():
+        clock = policy.sla.get(kind)
+        amount = None if clock is None else (clock.acknowledge_minutes if what == "ack" else
+                                             None if clock.resolve_hours is None else clock.resolve_hours * 60)
+        if amount is None:
+            continue
+        rows = (kinds == kind).to_numpy() & created.notna().to_numpy()
+        if clock.clock == "business":
+            out[rows] = add_duty_minutes(policy.duty, created[rows], amount)
+        else:
+            out[rows] = created[rows] + pd.Timedelta(minutes=amount)
+    return out
+
+
+def identifiability(posts: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """("yes"/"no", where it came from) per post: the ``identifiable`` column where given,
+    else a phone number in the text (``has_phone`` column, else ``wbcs.text.has_phone``)."""
+    from wbcs.text import has_phone
+
+    given = posts["identifiable"].astype("string") if "identifiable" in posts.columns else \
+        pd.Series(pd.NA, index=posts.index, dtype="string")
+    if "has_phone" in posts.columns:
+        phone = posts["has_phone"].astype("boolean").fillna(False)
+        how = "has_phone column"
+    else:
+        phone = posts["text"].fillna("").map(has_phone).astype(bool)
+        how = "phone number in text"
+    value = given.fillna(pd.Series(np.where(phone, "yes", "no"), index=posts.index, dtype="string"))
+    source = pd.Series(np.where(given.notna(), "label", how), index=posts.index, dtype="string")
+    return value, source
+
+
+def route_posts(posts: pd.DataFrame, *, policy: Policy | None = None, routes: Rules | None = None,
+                model=None, classify: bool = True) -> pd.DataFrame:
+    """One row per post (same index): ``OUTPUT_COLUMNS``.
+
+    Posts whose ``sentiment`` or ``intent`` is missing are classified first (``model``: a
+    PostClassifier, a model folder/name, or None for the shipped default) unless
+    ``classify=False`` or ``posts.attrs["classified"]`` says a model already ran. ``rule``
+    is the index of the rule that matched.
+    """
+    policy = policy or load_policy()
+    routes = routes or load_routes()
+    for col in ("text", "created_at"):
+        if col not in posts.columns:
+            raise InputError(f"posts: missing column {col!r} needed for triage")
+    from wbcs.schema import to_shanghai
+
+    labels = posts
+    # classify unless sentiment and intent are all there (human labels) or a model already ran
+    unlabelled = any(c not in posts.columns or posts[c].isna().any() for c in ("sentiment", "intent"))
+    if classify and unlabelled and not posts.attrs.get("classified"):
+        from wbcs.classify import predict_posts
+
+        labels = predict_posts(posts, model)
+    ident, ident_source = identifiability(labels)
+    frame = labels.assign(identifiable=ident)
+    chosen = pd.Series(-1, index=frame.index)
+    for i, (_route, conds) in enumerate(routes.rules):
+        match = chosen.eq(-1)
+        for col, values in conds:
+            if col not in frame.columns:
+                match &= False
+                break
+            match &= frame[col].astype("string").isin(values).fillna(False).astype(bool)
+        chosen[match] = i
+    route_ids = chosen.map(lambda i: routes.rules[i][0])
+    kinds = route_ids.map(lambda r: routes.routes[r].kind)
+    created = to_shanghai(frame["created_at"])
+    out = pd.DataFrame({
+        "post_id": frame["post_id"] if "post_id" in frame.columns else pd.Series(frame.index, index=frame.index),
+        "route": route_ids.astype("string"), "kind": kinds.astype("string"),
+        "action": route_ids.map(lambda r: routes.routes[r].action).astype("string"),
+        "identifiable": ident, "identifiable_source": ident_source, "created_at": created,
+        "acknowledge_by": _deadline(policy, created, kinds, "ack"),
+        "resolve_by": _deadline(policy, created, kinds, "resolve"),
+        "clock": kinds.map(lambda k: policy.sla[k].clock if k in policy.sla else None).astype("string"),
+        "rule": chosen.astype(int),
+    }, index=frame.index)
+    out.attrs["classified"] = labels.attrs.get("classified")
+    return out
