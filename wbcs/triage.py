@@ -150,6 +150,12 @@ def identifiability(posts: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return value, source
 
 
+def needs_labels(posts: pd.DataFrame) -> bool:
+    """True unless sentiment and intent are all there (human labels) or a model already ran."""
+    unlabelled = any(c not in posts.columns or posts[c].isna().any() for c in ("sentiment", "intent"))
+    return unlabelled and not posts.attrs.get("classified")
+
+
 def route_posts(posts: pd.DataFrame, *, policy: Policy | None = None, routes: Rules | None = None,
                 model=None, classify: bool = True) -> pd.DataFrame:
     """One row per post (same index): ``OUTPUT_COLUMNS``.
@@ -167,9 +173,7 @@ def route_posts(posts: pd.DataFrame, *, policy: Policy | None = None, routes: Ru
     from wbcs.schema import to_shanghai
 
     labels = posts
-    # classify unless sentiment and intent are all there (human labels) or a model already ran
-    unlabelled = any(c not in posts.columns or posts[c].isna().any() for c in ("sentiment", "intent"))
-    if classify and unlabelled and not posts.attrs.get("classified"):
+    if classify and needs_labels(posts):
         from wbcs.classify import predict_posts
 
         labels = predict_posts(posts, model)

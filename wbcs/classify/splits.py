@@ -7,6 +7,8 @@ Jaccard ≥ threshold, exact duplicates always together); scikit-learn's
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold
 
@@ -24,19 +26,26 @@ def _seed(seed) -> int:
     return int(np.random.default_rng(seed).integers(2**31 - 1))
 
 
-def group_folds(y, groups, *, n_splits: int = 5, seed=0) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Stratified folds that keep every group whole: a list of (train index, test index)."""
+def group_folds(y, groups, *, n_splits: int = 5, seed=0,
+                strict: bool = True) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified folds that keep every group whole: a list of (train index, test index).
+
+    ``strict``: every class needs at least ``n_splits`` examples (so each test fold can
+    hold one); a single hold-out (``group_train_test_split``) does not need that.
+    """
     y = np.asarray(y)
     groups = np.asarray(groups)
     _, counts = np.unique(y, return_counts=True)
     if len(np.unique(groups)) < n_splits:
         raise InputError(f"only {len(np.unique(groups))} distinct text groups for {n_splits} folds; "
                          "use fewer folds or more data")
-    if counts.min() < n_splits:
+    if strict and counts.min() < n_splits:
         raise InputError(f"the smallest class has {counts.min()} example(s), fewer than the "
                          f"{n_splits} folds; use fewer folds or label more")
     cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=_seed(seed))
-    return [(tr, te) for tr, te in cv.split(np.zeros(len(y)), y, groups)]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The least populated class")  # checked above
+        return [(tr, te) for tr, te in cv.split(np.zeros(len(y)), y, groups)]
 
 
 def group_train_test_split(y, groups, *, test_size: float = 0.2, seed=0) -> tuple[np.ndarray, np.ndarray]:
@@ -48,7 +57,7 @@ def group_train_test_split(y, groups, *, test_size: float = 0.2, seed=0) -> tupl
     if not 0 < test_size < 1:
         raise InputError(f"test_size must be between 0 and 1, got {test_size}")
     n_splits = max(2, round(1 / test_size))
-    return group_folds(y, groups, n_splits=n_splits, seed=seed)[0]
+    return group_folds(y, groups, n_splits=n_splits, seed=seed, strict=False)[0]
 
 
 def straddling_groups(groups, train_idx, test_idx) -> np.ndarray:

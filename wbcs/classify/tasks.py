@@ -61,7 +61,7 @@ def _frame(df: pd.DataFrame, label: str) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _holdout(df: pd.DataFrame, seed: int, test_size: float = 0.2) -> tuple[pd.DataFrame, pd.DataFrame]:
+def holdout(df: pd.DataFrame, seed: int, test_size: float = 0.2) -> tuple[pd.DataFrame, pd.DataFrame]:
     groups = leakage_groups(df["text"], seed=seed)
     tr, te = group_train_test_split(df["label"], groups, test_size=test_size, seed=seed)
     return df.iloc[tr].reset_index(drop=True), df.iloc[te].reset_index(drop=True)
@@ -96,7 +96,7 @@ def _weibo_senti(seed: int) -> TaskData:
     from wbcs.datasets import load_weibo_senti
 
     data = _frame(load_weibo_senti(), "sentiment")
-    train, test = _holdout(data, seed)
+    train, test = holdout(data, seed)
     return TaskData("weibo_senti", "sentiment", "weibo_senti_100k, emoticon codes stripped (their labels "
                     "come from them), positive vs negative", train, test,
                     [_source("weibo_senti", None, len(data))], notes=["labels derived from emoticons: noisy"])
@@ -111,7 +111,7 @@ def _complaint(seed: int) -> TaskData:
     df = df[df["is_complaint"].notna()].copy()
     df["complaint"] = np.where(df["is_complaint"].astype(bool), "yes", "no")
     data = _frame(df, "complaint")
-    train, test = _holdout(data, seed)
+    train, test = holdout(data, seed)
     return TaskData("complaint", "complaint", "STC-3 telecom first customer posts: states a problem (CNUG0) "
                     "→ yes, no useful content (CNaN) → no", train, test, [_source("stc3", None, len(data))])
 
@@ -121,7 +121,7 @@ def _cocc(label: str, seed: int) -> TaskData:
 
     df = load_cocc()
     data = _frame(df, label)
-    train, test = _holdout(data, seed)
+    train, test = holdout(data, seed)
     if label == "topic":
         return TaskData("topic", "topic", "COCC complaint orders whose class maps onto a taxonomy topic "
                         "(network, billing, spam_fraud, value_added, service)", train, test,
@@ -159,7 +159,7 @@ def load_gold(path=None) -> pd.DataFrame:
 def _gold(field_name: str, seed: int) -> TaskData:
     df = load_gold()
     data = _frame(df, field_name)
-    train, test = _holdout(data, seed)
+    train, test = holdout(data, seed)
     return TaskData(f"gold_{field_name}", field_name, f"the project's gold set on STC-3 telecom posts: {field_name}",
                     train, test, [{"source": str(GOLD_FILE.relative_to(DATA_DIR.parent)),
                                    "sha256": df.attrs["sha256"], "rows": len(data)}, _source("stc3")])
@@ -191,3 +191,39 @@ def default_tasks() -> dict[str, str]:
                 "negative_subtype": "gold_negative_subtype", "identifiable": "gold_identifiable",
                 "complaint": "complaint"}
     return {"sentiment": "sentiment", "complaint": "complaint", "topic": "topic"}
+
+
+def task_from_table(df: pd.DataFrame, name: str, *, text_col: str = "text", label_col: str | None = None,
+                    source: str = "data", sha256: str | None = None, seed: int = 0,
+                    test_size: float = 0.2) -> tuple[TaskData, pd.DataFrame]:
+    """A task from a user's table: (TaskData with a grouped hold-out, rejects).
+
+    Rows without text or label cannot be used: they are returned as rejects
+    (source_row, reason), never dropped silently.
+    """
+    label_col = label_col or name
+    for col, what in ((text_col, "--text-col"), (label_col, "--label-col")):
+        if col not in df.columns:
+            raise InputError(f"{source}: no column {col!r} ({what}); columns: {', '.join(map(str, df.columns))}")
+    if df.empty:
+        raise InputError(f"{source}: no rows")
+    text = df[text_col].astype("string").str.strip()
+    label = df[label_col].astype("string").str.strip()
+    bad = (text.isna() | text.eq("")).fillna(True) | (label.isna() | label.eq("")).fillna(True)
+    rejects = pd.DataFrame({"source_row": df.index[bad.to_numpy()],
+                            "reason": np.where(text[bad].isna() | text[bad].eq(""), "empty text", "empty label")})
+    ids = df["post_id"].astype(str) if "post_id" in df.columns else pd.Series(df.index.astype(str), index=df.index)
+    data = pd.DataFrame({"post_id": ids[~bad].to_numpy(), "text": df.loc[~bad.to_numpy(), text_col].astype(str).to_numpy(),
+                         "label": label[~bad].to_numpy().astype(str)})
+    counts = data["label"].value_counts()
+    if len(counts) < 2:
+        raise InputError(f"{source}: column {label_col!r} needs at least 2 different labels, has "
+                         f"{list(counts.index)}")
+    rare = counts[counts < 2]
+    if len(rare):
+        raise InputError(f"{source}: column {label_col!r}: label {rare.index[0]!r} has only 1 row; "
+                         "label more examples or drop it")
+    train, test = holdout(data, seed, test_size)
+    return TaskData(name, name, f"{label_col} from {source}", train, test,
+                    [{"source": source, "sha256": sha256, "rows": int(len(df))}],
+                    notes=[f"{len(rejects)} row(s) without text or label left out"] if len(rejects) else []), rejects

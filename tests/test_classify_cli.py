@@ -1,0 +1,155 @@
+"""`wbcs train / predict / evaluate / triage` in real subprocesses, every error path exits 2."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from tests.helpers import run_cli
+from tests.test_classify_baseline import LABELS, TEXTS
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory):
+    d = tmp_path_factory.mktemp("cli")
+    pd.DataFrame({"post_id": range(len(TEXTS)), "text": TEXTS, "sentiment": LABELS}).to_csv(
+        d / "train.csv", index=False, encoding="utf-8")
+    r = run_cli("train", "--task", "sentiment", "--data", str(d / "train.csv"), "--out", str(d / "m" / "1"))
+    assert r.returncode == 0, r.stderr
+    assert "held-out (hold-out" in r.stdout and "model saved in" in r.stdout
+    return d
+
+
+def test_help_has_examples():
+    for cmd in ("train", "predict", "evaluate", "triage"):
+        r = run_cli(cmd, "--help")
+        assert r.returncode == 0 and "Example:\n  wbcs " + cmd in r.stdout
+
+
+def test_train_writes_card_and_reports_unusable_rows(work):
+    card = json.loads((work / "m" / "1" / "card.json").read_text())
+    info = card["fields"]["sentiment"]
+    assert info["classes"] == ["negative", "neutral", "positive"]
+    assert info["data"][0]["rows"] == 24 and len(info["data"][0]["sha256"]) == 64
+    assert info["train_rows"] + info["metrics"]["n"] == 24
+    df = pd.DataFrame({"text": TEXTS + ["", "有文本"], "sentiment": LABELS + ["positive", None]})
+    df.to_csv(work / "gappy.csv", index=False)
+    r = run_cli("train", "--task", "sentiment", "--data", str(work / "gappy.csv"), "--out", str(work / "g"), "--json")
+    assert r.returncode == 0, r.stderr
+    # rows 25 and 26 (1-based data rows): one without text, one without label
+    assert "2 row(s) of" in r.stderr and "rows 25, 26" in r.stderr
+    assert json.loads(r.stdout)["fields"]["sentiment"]["notes"] == ["2 row(s) without text or label left out"]
+
+
+def test_predict_adds_columns(work):
+    pd.DataFrame({"text": ["信号太差了打不了电话 13812345678", "谢谢很满意"], "sentiment": ["negative", None]}).to_csv(
+        work / "new.csv", index=False)
+    for ext in ("csv", "jsonl", "parquet", "xlsx"):
+        out = work / f"pred.{ext}"
+        r = run_cli("predict", "--model", str(work / "m" / "1"), "--input", str(work / "new.csv"), "--out", str(out))
+        assert r.returncode == 0, r.stderr
+        assert "predictions in sentiment_pred" in r.stdout
+    got = pd.read_csv(work / "pred.csv")
+    assert got["sentiment_pred"].tolist() == ["negative", "positive"]
+    assert got["sentiment_proba"].between(0, 1).all()
+    assert "13812345678" not in got["text"].iloc[0]  # PII masked on the way out
+    assert pd.read_parquet(work / "pred.parquet")["sentiment_pred"].tolist() == ["negative", "positive"]
+
+
+def test_evaluate_json(work):
+    pd.DataFrame({"text": ["信号太差打不了电话", "谢谢很满意", "请问怎么办理套餐", "扣费太坑了", "随便"],
+                  "sentiment": ["negative", "positive", "neutral", "negative", None]}).to_csv(work / "test.csv", index=False)
+    r = run_cli("evaluate", "--model", str(work / "m" / "1"), "--data", str(work / "test.csv"), "--json")
+    assert r.returncode == 0, r.stderr
+    m = json.loads(r.stdout)
+    assert m["n"] == 4 and set(m) >= {"accuracy", "macro_f1", "per_class", "n", "ece"}
+    assert m["accuracy"] == 1.0 and m["per_class"]["negative"]["support"] == 2
+    assert "1 row(s) without a label left out" in r.stderr
+
+
+@pytest.mark.parametrize("case, message", [
+    ("unknown_column", "no column 'label' (--label-col)"),
+    ("empty_file", "empty file"),
+    ("unseen_label", "row 2, column 'sentiment': label 'angry' the model has never seen"),
+    ("other_version", "model format version 0"),
+    ("tampered", "checksum mismatch"),
+    ("no_model", "not a model folder"),
+])
+def test_errors_exit_2(work, tmp_path, case, message):
+    model = str(work / "m" / "1")
+    data = tmp_path / "d.csv"
+    pd.DataFrame({"text": ["好", "差"], "sentiment": ["positive", "angry"]}).to_csv(data, index=False)
+    args = ["evaluate", "--model", model, "--data", str(data)]
+    if case == "unknown_column":
+        args += ["--label-col", "label"]
+    elif case == "empty_file":
+        data.write_text("")
+    elif case in ("other_version", "tampered"):
+        import shutil
+
+        copy = tmp_path / "m"
+        shutil.copytree(model, copy)
+        if case == "other_version":
+            man = json.loads((copy / "manifest.json").read_text())
+            man["format_version"] = 0
+            (copy / "manifest.json").write_text(json.dumps(man))
+        else:
+            (copy / "card.json").write_text("{}")
+        args[2] = str(copy)
+    elif case == "no_model":
+        args[2] = str(tmp_path)
+    r = run_cli(*args)
+    assert r.returncode == 2, r.stderr
+    assert message in r.stderr and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+
+
+def test_train_errors(work, tmp_path):
+    r = run_cli("train", "--task", "sentiment", "--data", str(work / "train.csv"), "--out", str(work / "m" / "1"))
+    assert r.returncode == 2 and "already saved" in r.stderr
+    r = run_cli("train", "--task", "mood", "--data", str(work / "train.csv"), "--out", str(tmp_path / "x"))
+    assert r.returncode == 2 and "no column 'mood' (--label-col)" in r.stderr
+    r = run_cli("train", "--task", "nonsense", "--out", str(tmp_path / "y"))
+    assert r.returncode == 2 and "unknown task 'nonsense'" in r.stderr
+
+
+def test_transformer_through_the_cli(work, tmp_path):
+    from wbcs.classify.transformer import tiny_backbone
+
+    backbone = tiny_backbone(tmp_path / "tiny", TEXTS)
+    r = run_cli("train", "--task", "sentiment", "--data", str(work / "train.csv"), "--model", "transformer",
+                "--backbone", str(backbone), "--epochs", "1", "--out", str(tmp_path / "tm"))
+    assert r.returncode == 0, r.stderr
+    card = json.loads((tmp_path / "tm" / "card.json").read_text())
+    assert card["fields"]["sentiment"]["estimator"] == "TransformerClassifier"
+    r = run_cli("predict", "--model", str(tmp_path / "tm"), "--input", str(work / "train.csv"),
+                "--out", str(tmp_path / "p.csv"))
+    assert r.returncode == 0, r.stderr
+    assert pd.read_csv(tmp_path / "p.csv")["sentiment_proba"].between(0, 1).all()
+
+
+def test_triage_with_alerts(work, tmp_path):
+    # the same consultation from 3 users on one day → one published answer (aggregation rule)
+    t = "2024-01-03 {}:00"
+    posts = pd.DataFrame({
+        "post_id": ["q1", "q2", "q3", "c1"],
+        "created_at": [t.format("09:00"), t.format("10:00"), t.format("11:00"), t.format("12:00")],
+        "text": ["请问国际漫游怎么开通", "请问国际漫游怎么开通？", "请问国际漫游怎么开通啊", "网络断了 13812345678 快修"],
+        "author_id": ["u1", "u2", "u3", "u4"], "platform": ["sina_weibo"] * 4,
+        "sentiment": ["neutral", "neutral", "neutral", "negative"],
+        "intent": ["consultation"] * 3 + ["complaint"],
+    })
+    posts.to_csv(tmp_path / "posts.csv", index=False)
+    r = run_cli("triage", "--posts", str(tmp_path / "posts.csv"), "--out", str(tmp_path / "tri.csv"),
+                "--alerts", str(tmp_path / "alerts.csv"), "--json")
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout)
+    assert summary["routes"] == {"answer": 3, "ticket": 1} and summary["alerts"] == 1
+    tri = pd.read_csv(tmp_path / "tri.csv")
+    assert tri.loc[tri["post_id"] == "c1", "acknowledge_by"].item().startswith("2024-01-03 12:30")
+    assert "13812345678" not in tri["text"].str.cat()
+    alerts = pd.read_csv(tmp_path / "alerts.csv")
+    assert alerts["rule"].str.contains("question").item() and alerts["post_ids"].item() == "q1; q2; q3"
+    r = run_cli("triage", "--posts", str(tmp_path / "posts.csv"), "--out", str(tmp_path / "tri.txt"))
+    assert r.returncode == 2 and "unknown output format" in r.stderr

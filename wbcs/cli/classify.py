@@ -1,0 +1,277 @@
+"""``wbcs train``, ``wbcs predict``, ``wbcs evaluate`` and ``wbcs triage``: the classifier's commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from wbcs.errors import InputError
+
+TRAIN_EXAMPLE = """Example:
+  wbcs train --task sentiment --out models/sentiment/1
+  wbcs train --task intent --data labelled.csv --label-col intent --out models/intent/1
+  wbcs train --task default --out models/wbcs-default/1
+
+TASK is a task on the real datasets (default = the shipped multi-field model, sentiment,
+emotion, weibo_senti, complaint, cocc, topic, gold_FIELD) or, with --data, the name of the
+field a user's file labels (column --label-col, default TASK). The model is fitted on a
+grouped 80 %% part (near duplicates stay together) and measured on the rest; the model
+folder holds the weights, a model card and SHA-256 checksums. --model transformer
+fine-tunes --backbone (a local folder, a hub name, or gemma3-270m)."""
+
+PREDICT_EXAMPLE = """Example:
+  wbcs predict --model models/wbcs-default/1 --input posts.csv --out posts_labelled.csv
+
+Adds, per field of the model, a prediction column and FIELD_proba (the probability of the
+predicted label); a field the input already has is written as FIELD_pred instead. CSV,
+JSON Lines, Parquet or .xlsx by extension; PII is masked unless --no-mask."""
+
+EVALUATE_EXAMPLE = """Example:
+  wbcs evaluate --model models/sentiment/1 --data test.csv --label-col sentiment --json
+
+Prints {"accuracy", "macro_f1", "per_class", "n", "ece", "confusion"}. Rows without a label
+are left out and counted on stderr; a label the model has never seen is an error."""
+
+TRIAGE_EXAMPLE = """Example:
+  wbcs triage --posts out/posts.parquet --out out/triage.csv --alerts out/alerts.csv
+
+Routes every post (ticket, public reply + DM, ask the reason, set aside, thank, answer, ...)
+by the rules of data/routes.yaml and sets its acknowledge/resolve deadlines from the policy
+(data/policy.yaml). Unlabelled posts are classified with the model first (default: the
+shipped one), and the output says so. --alerts also writes the aggregation alerts (the
+same question from >=3 users a day, the same complaint from >=3 customers a week, ...)."""
+
+
+def _parser(sub, name, help_, description, example, func):
+    from wbcs.cli import HelpFormatter
+
+    p = sub.add_parser(name, help=help_, description=description, epilog=example,
+                       formatter_class=HelpFormatter)
+    p.set_defaults(func=func)
+    return p
+
+
+def register(sub) -> None:
+    p = _parser(sub, "train", "train a classifier and save it with its model card",
+                "Train the baseline (or a transformer) on a task and save a model folder.",
+                TRAIN_EXAMPLE, cmd_train)
+    p.add_argument("--task", required=True, help="task name (see below) or the field the --data file labels")
+    p.add_argument("--data", type=Path, help="a labelled file (CSV, JSONL, Parquet, .xlsx) instead of a built-in task")
+    p.add_argument("--text-col", default="text", help="text column of --data (default: text)")
+    p.add_argument("--label-col", help="label column of --data (default: TASK)")
+    p.add_argument("--model", choices=["baseline", "transformer"], default="baseline")
+    p.add_argument("--backbone", default="gemma3-270m", help="transformer backbone (default: gemma3-270m)")
+    p.add_argument("--epochs", type=int, default=2, help="transformer epochs (default: 2)")
+    p.add_argument("--lora-r", type=int, default=0, help="transformer LoRA rank (0: train the weights)")
+    p.add_argument("--max-train", type=int, help="at most this many training rows per field (stratified)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, type=Path, help="model folder to write (e.g. models/NAME/1)")
+    p.add_argument("--json", action="store_true", help="print the model card as JSON on stdout")
+
+    p = _parser(sub, "predict", "label a file of posts with a model",
+                "Add a prediction and a probability column per field of the model.", PREDICT_EXAMPLE, cmd_predict)
+    p.add_argument("--model", default=None, help="model folder or registry name (default: the shipped model)")
+    p.add_argument("--input", required=True, type=Path)
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--text-col", default="text")
+    p.add_argument("--no-mask", action="store_true", help="keep phone numbers etc. unmasked")
+
+    p = _parser(sub, "evaluate", "measure a model on a labelled file",
+                "Accuracy, macro-F1, per-class precision/recall/F1, ECE and the confusion matrix.",
+                EVALUATE_EXAMPLE, cmd_evaluate)
+    p.add_argument("--model", default=None, help="model folder or registry name (default: the shipped model)")
+    p.add_argument("--data", required=True, type=Path)
+    p.add_argument("--text-col", default="text")
+    p.add_argument("--label-col", help="column with the true labels (default: the field)")
+    p.add_argument("--field", help="field of the model to evaluate (needed when it has several)")
+    p.add_argument("--json", action="store_true", help="print the metrics as JSON on stdout")
+
+    p = _parser(sub, "triage", "route posts and set their SLA deadlines",
+                "Route each post by data/routes.yaml and set its SLA clocks from the policy.",
+                TRIAGE_EXAMPLE, cmd_triage)
+    p.add_argument("--posts", required=True, type=Path, help="posts table (e.g. from 'wbcs ingest')")
+    p.add_argument("--out", required=True, type=Path, help="posts with their route and deadlines")
+    p.add_argument("--model", default=None, help="model for unlabelled posts (default: the shipped model)")
+    p.add_argument("--policy", type=Path, help="policy file (default: data/policy.yaml)")
+    p.add_argument("--routes", type=Path, help="routes file (default: data/routes.yaml)")
+    p.add_argument("--alerts", type=Path, help="also write the aggregation alerts here")
+    p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+
+
+def _say(args, line: str) -> None:
+    print(line, file=sys.stderr if getattr(args, "json", False) else sys.stdout)
+
+
+def _estimator(args):
+    if args.model == "transformer":
+        from wbcs.classify.transformer import TransformerClassifier
+
+        return TransformerClassifier(args.backbone, epochs=args.epochs, lora_r=args.lora_r,
+                                     random_state=args.seed)
+    from wbcs.classify import TextClassifier
+
+    return TextClassifier(random_state=args.seed)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from wbcs.classify import save_model
+    from wbcs.classify.registry import sha256
+    from wbcs.classify.tasks import load_task, task_from_table
+    from wbcs.classify.train import train_default, train_model
+
+    if (args.out / "manifest.json").exists():
+        raise InputError(f"{args.out}: a model is already saved there; choose a new folder (e.g. a new version)")
+    estimator = _estimator(args)
+    if args.data is not None:
+        from wbcs.io import read_table
+
+        if not args.task.isidentifier():
+            raise InputError(f"--task {args.task!r}: with --data it names the field; use letters, digits and _")
+        df = read_table(args.data)
+        task, rejects = task_from_table(df, args.task, text_col=args.text_col, label_col=args.label_col,
+                                        source=str(args.data), sha256=sha256(args.data), seed=args.seed)
+        if len(rejects):
+            rows = ", ".join(map(str, rejects["source_row"].head(10)))
+            _say(args, f"train: {len(rejects)} row(s) of {args.data} left out ({rejects['reason'].value_counts().to_dict()}); "
+                       f"rows {rows}{' ...' if len(rejects) > 10 else ''}")
+        model = train_model({task.field: task}, estimator=estimator, seed=args.seed, name=args.out.parent.name
+                            or args.task, max_train=args.max_train)
+    elif args.task == "default":
+        model = train_default(seed=args.seed, max_train=args.max_train, estimator=estimator)
+    else:
+        task = load_task(args.task, seed=args.seed)
+        model = train_model({task.field: task}, estimator=estimator, seed=args.seed, name=args.task,
+                            max_train=args.max_train)
+    path = save_model(model, args.out)
+    for field, info in model.card["fields"].items():
+        m = info["metrics"]
+        _say(args, f"train: {field}: {info['train_rows']} training rows; held-out ({m['split']}, n={m['n']}): "
+                   f"accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f}, ECE {m['ece']:.3f}")
+    _say(args, f"train: model saved in {path} (card: {path / 'MODEL_CARD.md'})")
+    if args.json:
+        print(json.dumps(json.loads((path / "card.json").read_text(encoding="utf-8")), ensure_ascii=False, indent=1))
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from wbcs.classify import load_model
+    from wbcs.io import check_output, read_table, write_table
+
+    check_output(args.out)
+    model = load_model(args.model)
+    df = read_table(args.input)
+    if args.text_col not in df.columns:
+        raise InputError(f"{args.input}: no column {args.text_col!r} (--text-col); columns: "
+                         f"{', '.join(map(str, df.columns))}")
+    if df.empty:
+        raise InputError(f"{args.input}: no rows")
+    pred = model.predict(df[args.text_col])
+    renamed = {}
+    for field in model.fields:
+        if field in df.columns:
+            renamed[field] = f"{field}_pred"
+    out = df.join(pred.rename(columns=renamed))
+    write_table(out.reset_index(drop=True), args.out, mask=not args.no_mask)
+    note = f" (the input has {', '.join(renamed)}: predictions in {', '.join(renamed.values())})" if renamed else ""
+    print(f"predict: {len(df)} rows labelled by {model.name} ({', '.join(model.fields)}){note}; written to {args.out}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from wbcs.classify import load_model
+    from wbcs.classify.evaluate import metrics
+    from wbcs.io import read_table
+
+    model = load_model(args.model)
+    field = args.field or (model.fields[0] if len(model.fields) == 1 else
+                           args.label_col if args.label_col in model.fields else None)
+    if field not in model.fields:
+        raise InputError(f"model {model.name} has fields {', '.join(model.fields)}: choose one with --field")
+    label_col = args.label_col or field
+    df = read_table(args.data)
+    for col, what in ((args.text_col, "--text-col"), (label_col, "--label-col")):
+        if col not in df.columns:
+            raise InputError(f"{args.data}: no column {col!r} ({what}); columns: {', '.join(map(str, df.columns))}")
+    labels = df[label_col].astype("string").str.strip()
+    missing = labels.isna() | labels.eq("")
+    if missing.all():
+        raise InputError(f"{args.data}: column {label_col!r} has no labels")
+    known = model.classes(field)
+    unseen = ~missing & ~labels.isin(known)
+    if unseen.any():
+        row = df.index[unseen.to_numpy()][0]
+        raise InputError(f"{args.data}: row {row}, column {label_col!r}: label {labels[unseen].iloc[0]!r} "
+                         f"the model has never seen (it knows: {', '.join(known)})")
+    if missing.any():
+        print(f"evaluate: {int(missing.sum())} row(s) without a label left out", file=sys.stderr)
+    keep = ~missing.to_numpy()
+    proba = model.predict_proba(df.loc[keep, args.text_col])[field]
+    pred = np.asarray(proba.columns)[proba.to_numpy().argmax(axis=1)]
+    report = metrics(labels[keep].to_numpy(), pred, proba=proba.to_numpy(), classes=known)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+    else:
+        print(f"evaluate: {model.name} field {field} on {args.data}: n={report['n']}, accuracy "
+              f"{report['accuracy']:.3f}, macro-F1 {report['macro_f1']:.3f}, ECE {report['ece']:.3f}")
+        for lab, m in report["per_class"].items():
+            print(f"  {lab:<20} precision {m['precision']:.3f}  recall {m['recall']:.3f}  f1 {m['f1']:.3f}  "
+                  f"n={m['support']}")
+    return 0
+
+
+def cmd_triage(args: argparse.Namespace) -> int:
+    from wbcs.io import check_output, read_table, write_table
+    from wbcs.policy import load_policy
+    from wbcs.schema import validate_posts
+    from wbcs.triage import load_routes, needs_labels, route_posts
+
+    check_output(args.out)
+    if args.alerts:
+        check_output(args.alerts)
+    policy = load_policy(args.policy)
+    routes = load_routes(args.routes)
+    posts = validate_posts(read_table(args.posts).reset_index(drop=True), source=str(args.posts))
+    labelled = posts
+    if needs_labels(posts):
+        from wbcs.classify import predict_posts
+
+        labelled = predict_posts(posts, args.model, verbose=False)
+        c = labelled.attrs["classified"]
+        _say(args, f"triage: unlabelled posts classified with {c['model']}: "
+                   + ", ".join(f"{f} {n}" for f, n in c["filled"].items())
+                   + (f"; not covered: {', '.join(c['not_covered'])}" if c["not_covered"] else ""))
+    routed = route_posts(labelled, policy=policy, routes=routes, classify=False)
+    info = labelled.attrs.get("classified")
+    extra = routed.drop(columns=[c for c in ("post_id", "created_at", "identifiable") if c in routed.columns])
+    out = labelled.drop(columns=[c for c in extra.columns if c in labelled.columns]).join(extra)
+    out["identifiable"] = routed["identifiable"]
+    write_table(out, args.out)
+    counts = routed["route"].value_counts().to_dict()
+    summary = {"posts": int(len(routed)), "routes": {k: int(v) for k, v in counts.items()},
+               "classified": info, "out": str(args.out)}
+    _say(args, f"triage: {len(routed)} posts routed: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+         + f"; written to {args.out}")
+    if args.alerts:
+        from wbcs.aggregate import aggregation_alerts
+
+        # the aggregation rules read intent; a model without intent gives the route's kind instead
+        with_intent = out.copy()
+        kind_intent = routed["kind"].map({"consultation": "consultation", "complaint": "complaint"})
+        if "intent" not in with_intent.columns:
+            with_intent["intent"] = kind_intent
+            _say(args, "triage: no intent labels: the aggregation rules use the route's kind (consultation/complaint)")
+        else:
+            with_intent["intent"] = with_intent["intent"].fillna(kind_intent)
+        alerts = aggregation_alerts(with_intent, policy=policy)
+        # evidence lists (post ids, authors, platforms) as "a; b; c" cells, readable in a spreadsheet
+        listy = [c for c in alerts.columns if alerts[c].map(lambda v: isinstance(v, list | tuple)).any()]
+        write_table(alerts.assign(**{c: alerts[c].map("; ".join) for c in listy}), args.alerts)
+        summary["alerts"] = int(len(alerts))
+        _say(args, f"triage: {len(alerts)} aggregation alert(s) written to {args.alerts}")
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=1, default=str))
+    return 0
