@@ -241,12 +241,15 @@ def text_features(texts: pd.Series) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- PII
 
+# re.ASCII: \d is 0-9 only (full-width digits are folded first; other scripts' digits
+# are no phone numbers).
 _DASH = r"[ \-]?"
-_MOBILE = re.compile(rf"(?<![\d+])(?:(?:\+|00)?86{_DASH})?(1[3-9]\d){_DASH}(\d{{4}}){_DASH}(\d{{4}})(?!\d)")
+_MOBILE = re.compile(rf"(?<![\d+])(?:(?:\+|00)?86{_DASH})?(1[3-9]\d){_DASH}(\d{{4}}){_DASH}(\d{{4}})(?!\d)",
+                     re.ASCII)
 _LANDLINE = re.compile(
-    r"(?<![\d+])(?:\((0\d{2,3})\)\s?|(0\d{2,3})[ \-])([1-9]\d{6,7})(?!\d)")
-_ID_CARD = re.compile(r"(?<![\dXx])([1-8]\d{5})(\d{8})(\d{3})([\dXx])(?![\dXx])")
-_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])([A-Za-z0-9._%+\-]+)@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})")
+    r"(?<![\d+])(?:\((0\d{2,3})\)\s?|(0\d{2,3})[ \-])([1-9]\d{6,7})(?!\d)", re.ASCII)
+_ID_CARD = re.compile(r"(?<![\dXx])([1-8]\d{5})(\d{8})(\d{3})([\dXx])(?![\dXx])", re.ASCII)
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-@])([A-Za-z0-9._%+\-]+)@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 # First two digits of a resident ID: the province-level region (GB/T 2260).
@@ -276,7 +279,7 @@ def _valid_id(region: str, birth: str, body17: str, check: str) -> bool:
 # on both sides of its '@' (a mention has CJK after it); every phone or ID number has
 # seven digits in a row, separators allowed.
 _EMAIL_HINT = re.compile(r"[A-Za-z0-9._%+\-][@＠][A-Za-z0-9\-]")
-_DIGITS_HINT = re.compile(r"[０-９]|\d(?:[ \-－\u3000]?\d){6}")
+_DIGITS_HINT = re.compile(r"[０-９]|\d(?:[ \-－\u3000]?\d){6}", re.ASCII)
 
 
 def _candidates(folded: str, emails: bool, digits: bool):
@@ -331,11 +334,16 @@ def mask_pii(text: str) -> str:
     """``text`` with every PII item of ``find_pii`` masked (formats in the module docstring)."""
     if not isinstance(text, str):
         return text
-    parts, pos = [], 0
-    for kind, m in _matches(text):
-        parts += [text[pos:m.start()], _mask(kind, m)]
-        pos = m.end()
-    return "".join(parts) + text[pos:]
+    # Repeat until nothing is found: an item that lost an overlap to another (an e-mail
+    # glued to a phone number) shows up once the winner is masked. Each pass removes
+    # digits or letters, so this ends, and mask_pii(mask_pii(x)) == mask_pii(x).
+    while found := _matches(text):
+        parts, pos = [], 0
+        for kind, m in found:
+            parts += [text[pos:m.start()], _mask(kind, m)]
+            pos = m.end()
+        text = "".join(parts) + text[pos:]
+    return text
 
 
 def has_phone(text: str) -> bool:
