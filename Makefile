@@ -41,5 +41,9 @@ lint: $(STAMP)  ## ruff
 benchmarks: $(STAMP)  ## run the benchmarks and print their tables (see BENCHMARKS.md)
 	$(BIN)/python -m benchmarks.run
 
+models: $(STAMP)  ## build the model registry: the shipped classifier (if missing) and the Gemma 3 270M float cache
+	test -f models/wbcs-default/1/manifest.json || $(BIN)/wbcs train --task default --out models/wbcs-default/1
+	$(BIN)/python -c "from wbcs.classify.gemma import backbone_path; print(backbone_path())"
+
 clean:  ## remove the environment and generated outputs
 	rm -rf $(VENV) out .pytest_cache .hypothesis

@@ -139,7 +139,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         model = train_model({task.field: task}, estimator=estimator, seed=args.seed, name=args.out.parent.name
                             or args.task, max_train=args.max_train)
     elif args.task == "default":
-        model = train_default(seed=args.seed, max_train=args.max_train, estimator=estimator)
+        # the baseline of the shipped model has its own settings (see train_default)
+        model = train_default(seed=args.seed, max_train=args.max_train,
+                              estimator=estimator if args.model == "transformer" else None)
     else:
         task = load_task(args.task, seed=args.seed)
         model = train_model({task.field: task}, estimator=estimator, seed=args.seed, name=args.task,
