@@ -47,7 +47,9 @@ def test_manager_example_has_the_issue_numbers():
     (burst,) = sc.bursts
     # Wednesday 2025-01-08 10:00 = 2 days 10 hours after Monday 00:00
     assert (burst.start_minute, burst.hours, burst.posts, burst.kind) == ((2 * 24 + 10) * 60, 2, 500, "complaint")
-    assert all(c.acknowledge_minutes == 120 and c.resolve_hours == 48 for c in sc.sla.values())
+    assert all(c.acknowledge_minutes == 120 for c in sc.sla.values())
+    # the 48-hour answer where the policy has one (not for praise or abuse)
+    assert {k for k, c in sc.sla.items() if c.resolve_hours == 48} == {"complaint", "consultation", "vague_negative"}
 
 
 def test_default_scenario_takes_profile_duty_patrol_and_clocks_from_the_policy():
