@@ -12,7 +12,7 @@ from wbcs.classify.transformer import TransformerClassifier, tiny_backbone
 from wbcs.errors import InputError
 
 pytest.importorskip("torch")
-FAST = dict(epochs=25, batch_size=8, learning_rate=3e-3, warmup_ratio=0.0, threads=1)
+FAST = dict(epochs=40, batch_size=8, learning_rate=3e-3, warmup_ratio=0.0, threads=1)
 
 
 @pytest.fixture(scope="module")

@@ -135,6 +135,20 @@ class TransformerClassifier(ClassifierMixin, BaseEstimator):
             mask[i, :len(row)] = 1
         return input_ids, mask
 
+    def _batches(self, ids: list[list[int]], rng) -> list[np.ndarray]:
+        """Shuffled batches of similar lengths: the texts are shuffled, sorted by length within
+        chunks of 20 batches, cut into batches, and the batches shuffled. Less padding (Weibo
+        posts run from a few to 140+ characters) makes a step about twice as fast."""
+        order = rng.permutation(len(ids))
+        lengths = np.array([len(x) for x in ids])
+        chunk = 20 * self.batch_size
+        batches = []
+        for start in range(0, len(order), chunk):
+            part = order[start:start + chunk]
+            part = part[np.argsort(lengths[part], kind="stable")]
+            batches += [part[i:i + self.batch_size] for i in range(0, len(part), self.batch_size)]
+        return [batches[i] for i in rng.permutation(len(batches))]
+
     # ------------------------------------------------------------------ estimator API
 
     def fit(self, texts, y):
@@ -170,9 +184,7 @@ class TransformerClassifier(ClassifierMixin, BaseEstimator):
             self.losses_ = []
             bar = tqdm(total=steps, desc=f"fine-tune {self.backbone}", leave=False)
             for _ in range(self.epochs):
-                order = rng.permutation(len(ids))
-                for start in range(0, len(order), self.batch_size):
-                    idx = order[start:start + self.batch_size]
+                for idx in self._batches(ids, rng):
                     input_ids, mask = self._batch([ids[i] for i in idx])
                     logits = model(input_ids=input_ids, attention_mask=mask).logits
                     loss = loss_fn(logits, torch.as_tensor(target[idx]))
