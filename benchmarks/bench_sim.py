@@ -1,0 +1,154 @@
+"""Simulator speed: wbcs.sim against SimPy and Ciw on the same M/M/c scenario, numba compile
+time apart, and the one-week what-if with the full model (tickets, reopening, patrols, duty).
+
+The scenario is the issue's: 200 posts an hour, exponential handling with mean 3 minutes, 14
+agents, FIFO, continuous monitoring. Each simulator runs the same horizon; the figure is posts
+simulated per second of wall time (best of ``--repeat`` runs), and the mean wait is printed so
+one can see they simulate the same queue. SimPy's model is the textbook one (a Resource with
+14 servers, one process per post, ``random.expovariate`` draws).
+
+Usage: python -m benchmarks.bench_sim [--days 30] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+RATE, AHT, AGENTS = 200 / 60, 3.0, 14  # per minute, minutes
+MMC = {"arrivals": {"rate_per_hour": 200}, "mix": {"complaint": 1.0}, "agents": AGENTS, "patrol_minutes": 0,
+       "service_minutes": {"distribution": "exponential", "mean": AHT}, "priority": "fifo",
+       "sla": {"first_response_seconds": 20}}
+
+
+def simpy_mmc(minutes: float, seed: int) -> tuple[int, float]:
+    import simpy
+
+    rng = random.Random(seed)
+    env = simpy.Environment()
+    agents = simpy.Resource(env, capacity=AGENTS)
+    waits: list[float] = []
+
+    def post(env):
+        arrived = env.now
+        with agents.request() as req:
+            yield req
+            waits.append(env.now - arrived)
+            yield env.timeout(rng.expovariate(1 / AHT))
+
+    def source(env):
+        while True:
+            yield env.timeout(rng.expovariate(RATE))
+            if env.now >= minutes:
+                return
+            env.process(post(env))
+
+    env.process(source(env))
+    env.run()
+    return len(waits), float(np.mean(waits))
+
+
+def ciw_mmc(minutes: float, seed: int) -> tuple[int, float]:
+    import ciw
+
+    ciw.seed(seed)
+    net = ciw.create_network(arrival_distributions=[ciw.dists.Exponential(RATE)],
+                             service_distributions=[ciw.dists.Exponential(1 / AHT)], number_of_servers=[AGENTS])
+    sim = ciw.Simulation(net)
+    sim.simulate_until_max_time(minutes)
+    waits = [r.waiting_time for r in sim.get_all_records()]
+    return len(waits), float(np.mean(waits))
+
+
+def wbcs_mmc(days: float, seed: int) -> tuple[int, float]:
+    from wbcs.sim import Scenario, simulate
+
+    rec = simulate(Scenario.from_dict({**MMC, "horizon_days": days}), seed=seed)
+    return len(rec), float(rec["wait_minutes"].mean())
+
+
+def best(fn, repeat: int, *args) -> tuple[float, int, float]:
+    """(seconds, posts, mean wait) of the fastest of ``repeat`` runs (different seeds)."""
+    runs = []
+    for seed in range(repeat):
+        t = time.perf_counter()
+        posts, wait = fn(*args, seed)
+        runs.append((time.perf_counter() - t, posts, wait))
+    return min(runs)
+
+
+def first_call_seconds(cache_dir: str | None) -> float:
+    """Seconds of the first simulate() in a fresh process (a new cache dir forces compilation)."""
+    code = ("import time; from wbcs.sim import Scenario, simulate; "
+            f"sc = Scenario.from_dict({{**{MMC!r}, 'horizon_days': 1}}); "
+            "t = time.perf_counter(); simulate(sc, seed=0); a = time.perf_counter() - t; "
+            "t = time.perf_counter(); simulate(sc, seed=1); b = time.perf_counter() - t; print(a - b)")
+    env = {**os.environ, **({"NUMBA_CACHE_DIR": cache_dir} if cache_dir else {})}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def what_if_seconds(repeat: int) -> tuple[float, float, int]:
+    """One week of the default scenario (full model): one run, and the app's update (2 × 5 runs)."""
+    from wbcs.config import data_file
+    from wbcs.sim import Scenario, replicate, run
+
+    sc = Scenario.from_yaml(data_file("scenarios/default.yaml")).updated({"horizon_days": 7, "warmup_days": 0})
+    run(sc, 0)
+    one = min(_timed(lambda s=s: run(sc, s)) for s in range(repeat))
+    posts = len(run(sc, 0).records)
+    other = sc.updated({"patrol_minutes": 10})
+    update = min(_timed(lambda: (replicate(sc, 5, seed=1, keep_records=True),
+                                 replicate(other, 5, seed=1, keep_records=True))) for _ in range(repeat))
+    return one, update, posts
+
+
+def _timed(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_sim", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--days", type=float, default=30, help="simulated days of the M/M/c queue (default 30)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per simulator, best kept (default 3)")
+    args = parser.parse_args(argv)
+
+    wbcs_mmc(0.1, 0)  # load the compiled engine from numba's cache before timing
+    minutes = args.days * 1440
+    rows = [("wbcs.sim (numba engine, full records)", best(wbcs_mmc, args.repeat, args.days)),
+            ("SimPy 4 (Resource, one process per post)", best(simpy_mmc, args.repeat, minutes)),
+            ("Ciw 3 (one day only: slow)", best(ciw_mmc, 1, min(minutes, 1440)))]
+    speed = {name: posts / secs for name, (secs, posts, _) in rows}
+    ours = speed[rows[0][0]]
+    print(f"M/M/c: 200 posts/h, AHT 3 min, 14 agents, {args.days:g} days "
+          "(Erlang C mean wait 0.131 min); best of runs\n")
+    print("| simulator | posts | seconds | posts per second | mean wait (min) | wbcs speed-up |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, (secs, posts, wait) in rows:
+        print(f"| {name} | {posts:,} | {secs:.3f} | {posts / secs:,.0f} | {wait:.3f} | {ours / speed[name]:.1f}× |")
+
+    with tempfile.TemporaryDirectory() as empty:
+        compile_s = first_call_seconds(empty)
+    cached_s = first_call_seconds(None)
+    one, update, posts = what_if_seconds(args.repeat)
+    print("\n| what | seconds |")
+    print("|---|---:|")
+    print(f"| numba compilation, first call in a fresh process with an empty cache | {compile_s:.2f} |")
+    print(f"| first call in a fresh process with the cache (cache=True) | {cached_s:.2f} |")
+    print(f"| one-week what-if, full model (default scenario, {posts:,} posts), one run | {one:.3f} |")
+    print(f"| what-if app update: two policies × 5 replications of that week | {update:.3f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
