@@ -32,8 +32,16 @@ are fractions, 0.25 = 25 %):
   the best competitor's on the same topic.
 
 An indicator whose input column is missing is null (the table says it was not measurable;
-it is not reported as 0). Both engines (this one and ``wbcs.kpi.duck``) compute the same
-per-post counters, sum them per group, and derive every rate with ``finish`` below.
+it is not reported as 0).
+
+How both engines (this one and ``wbcs.kpi.duck``) work: one pass over the posts groups them
+by the requested keys and a few low-cardinality label columns (``INNER``: sentiment, intent,
+subtype, satisfied, replied, resolved) and counts, per group, the posts and, for each
+distinct SLA limit of the policy, the posts answered within it and the posts still
+unanswered past it (``thresholds``). Everything else — post kinds, every counter, the SLA
+attainment, the rates — is derived from that small table by the same code (``derive``,
+``assemble``), so the engines cannot drift apart; only the response-time quantiles need
+the rows themselves.
 """
 
 from __future__ import annotations
@@ -202,6 +210,112 @@ def _json(v):
     return int(f) if f.is_integer() and abs(f) < 2**53 else f
 
 
+# --------------------------------------------------------------------------- derived counters
+
+INNER = ("sentiment", "intent", "negative_subtype", "satisfied", "replied", "resolved")
+SUMS = {"reposts": "reposts", "comments": "comments", "likes": "likes", "followers": "author_followers"}
+FLAGS = {"replied": "reply_at", "resolved": "resolved_at"}
+
+
+def limit_minutes(clock, stage: str) -> float | None:
+    if stage == "acknowledge":
+        return clock.acknowledge_minutes
+    return None if clock.resolve_hours is None else clock.resolve_hours * 60
+
+
+def thresholds(policy: Policy) -> list[tuple[str, str, float]]:
+    """The distinct (stage, clock, limit minutes) of the policy: column ``met_i`` of the
+    inner table counts posts done within limit i, ``late_i`` posts not done past it."""
+    out: list[tuple[str, str, float]] = []
+    for clock in policy.sla.values():
+        for stage in STAGES:
+            minutes = limit_minutes(clock, stage)
+            if minutes is not None and (stage, clock.clock, minutes) not in out:
+                out.append((stage, clock.clock, minutes))
+    return out
+
+
+def inner_keys(columns) -> list[str]:
+    """The INNER columns a source with these columns has."""
+    cols = set(columns)
+    return [k for k in INNER if k in cols or FLAGS.get(k) in cols]
+
+
+def derive(inner: pd.DataFrame, policy: Policy) -> pd.DataFrame:
+    """Every counter (and ``post_kind``) for each row of the inner table."""
+    n = inner["n"].to_numpy(dtype=float)
+    c = inner.drop(columns=[x for x in inner.columns if x.startswith(("met_", "late_")) or x == "n"])
+    c["post_kind"] = post_kind(inner)
+    c["volume"] = n
+
+    def mask(values) -> np.ndarray:
+        return pd.Series(values).fillna(False).to_numpy(dtype=bool)
+
+    if "sentiment" in inner:
+        s = inner["sentiment"].astype("string")
+        for label in ("positive", "neutral", "negative"):
+            c[f"n_{label}"] = n * mask(s == label)
+        c["n_sentiment"] = n * s.notna().to_numpy(dtype=bool)
+        neg = mask(s == "negative")
+    flags = {f: mask(inner[f]) for f in FLAGS if f in inner}
+    if "replied" in flags:
+        c["n_replied"] = n * flags["replied"]
+    if "sentiment" in inner:
+        if "replied" in flags:
+            c["n_negative_replied"] = n * (neg & flags["replied"])
+        if "resolved" in flags:
+            c["n_negative_resolved"] = n * (neg & flags["resolved"])
+        if "replied" in flags and "satisfied" in inner:
+            sat = inner["satisfied"].astype("boolean")
+            c["n_negative_replied_satisfaction_known"] = n * (neg & flags["replied"] & sat.notna().to_numpy(bool))
+            c["n_negative_replied_satisfied"] = n * (neg & flags["replied"] & mask(sat))
+    limits = thresholds(policy)
+    for stage, flag in (("acknowledge", "replied"), ("resolve", "resolved")):
+        if flag not in flags or "intent" not in inner:
+            continue
+        due, met = np.zeros(len(inner)), np.zeros(len(inner))
+        for kind, clock in policy.sla.items():
+            minutes = limit_minutes(clock, stage)
+            if minutes is None:
+                continue
+            i = limits.index((stage, clock.clock, minutes))
+            mine = mask(c["post_kind"] == kind)
+            met += np.where(mine, inner[f"met_{i}"], 0)
+            due += np.where(mine, n * flags[flag] + inner[f"late_{i}"], 0)
+        c[f"sla_{stage}_due"], c[f"sla_{stage}_met"] = due, met
+    return c.drop(columns=[k for k in INNER if k in c])
+
+
+def rollup(c: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Counters summed per group of ``keys`` (all rows when empty)."""
+    counters = [x for x in COUNTERS if x in c]
+    if not keys:
+        if not len(c):
+            return pd.DataFrame([dict.fromkeys(counters, 0)])
+        return c[counters].sum(min_count=1).to_frame().T
+    return c.groupby(keys, dropna=False, sort=True)[counters].sum(min_count=1).reset_index()
+
+
+def assemble(inner: pd.DataFrame, quantiles: pd.DataFrame, *, period: str | None, by: list[str],
+             policy: Policy, as_of):
+    """The result of ``indicators`` from an engine's inner table and response quantiles
+    (one row per output group: ``period``, ``by`` columns and the QUANTILES columns)."""
+    c = derive(inner, policy)
+    if period is None and not by:
+        whole = rollup(c, [])
+        for name in QUANTILES:
+            whole[name] = quantiles[name].iloc[0] if name in quantiles and len(quantiles) else np.nan
+        parts = {key: finish(rollup(c, cols)) if set(cols) <= set(c.columns) else None
+                 for key, cols in (("topic", ["topic"]), ("kind", ["post_kind"]),
+                                   ("operator_topic", ["operator", "topic"]))}
+        return summary(finish(whole), parts["topic"], parts["kind"], parts["operator_topic"], policy, as_of)
+    keys = (["period"] if period is not None else []) + by
+    sums = rollup(c, keys)
+    if len(quantiles):
+        sums = sums.merge(quantiles[keys + [q for q in QUANTILES if q in quantiles]], on=keys, how="left")
+    return finish(period_grid(sums, period, keys))
+
+
 # --------------------------------------------------------------------------- pandas engine
 
 
@@ -262,89 +376,60 @@ def default_as_of(times: pd.DataFrame):
     return times.max().max() if len(times) else None
 
 
-def _sla(posts: pd.DataFrame, times: pd.DataFrame, kinds: pd.Series, policy: Policy,
-         as_of) -> dict[str, np.ndarray]:
-    """Per-post SLA counters (due, met) for the acknowledge and resolve clocks."""
-    n = len(posts)
-    out = {}
-    for stage, col in STAGES.items():
-        if col not in times:
-            continue
-        due, met = np.zeros(n, bool), np.zeros(n, bool)
-        for kind, clock in policy.sla.items():
-            limit = clock.acknowledge_minutes if stage == "acknowledge" else (
-                None if clock.resolve_hours is None else clock.resolve_hours * 60)
-            mine = (kinds == kind).fillna(False).to_numpy()
-            if limit is None or not mine.any():
-                continue
-            created, done = times["created_at"][mine], times[col][mine]
-            now = pd.Series(as_of, index=created.index)
-            if clock.clock == "business":
-                elapsed = policy.duty.business_minutes(created.dt.tz_localize(TIMEZONE),
-                                                       done.fillna(now).dt.tz_localize(TIMEZONE))
-            else:
-                elapsed = ((done.fillna(now) - created) / pd.Timedelta(minutes=1)).to_numpy()
-            has = done.notna().to_numpy()
-            met[mine] = has & (elapsed <= limit)
-            due[mine] = has | (elapsed > limit)
-        out[f"sla_{stage}_due"], out[f"sla_{stage}_met"] = due, met
-    return out
-
-
-def counters(posts: pd.DataFrame, times: pd.DataFrame, policy: Policy, as_of) -> pd.DataFrame:
-    """One row per post: every available counter, the response minutes and the post kind."""
-    have = set(available_counters(posts.columns))
-    c = pd.DataFrame(index=posts.index)
-    c["volume"] = 1
-    if "sentiment" in posts:
-        s = posts["sentiment"].astype("string")
-        for label in ("positive", "neutral", "negative"):
-            c[f"n_{label}"] = (s == label).fillna(False).astype(int)
-        c["n_sentiment"] = s.notna().astype(int)
-    replied = times["reply_at"].notna() if "reply_at" in times else None
-    if replied is not None:
-        c["n_replied"] = replied.astype(int)
-        c["response_minutes"] = (times["reply_at"] - times["created_at"]) / pd.Timedelta(minutes=1)
-    negative = c["n_negative"].astype(bool) if "n_negative" in c else None
-    if "n_negative_replied" in have:
-        c["n_negative_replied"] = (negative & replied).astype(int)
-    if "n_negative_resolved" in have:
-        c["n_negative_resolved"] = (negative & times["resolved_at"].notna()).astype(int)
-    if "n_negative_replied_satisfied" in have:
-        sat = posts["satisfied"].astype("boolean")
-        both = negative & replied
-        c["n_negative_replied_satisfaction_known"] = (both & sat.notna()).astype(int)
-        c["n_negative_replied_satisfied"] = (both & sat.fillna(False)).astype(int)
-    for name, col in (("reposts", "reposts"), ("comments", "comments"), ("likes", "likes"),
-                      ("followers", "author_followers")):
+def _inner(posts: pd.DataFrame, times: pd.DataFrame, keys: pd.DataFrame, policy: Policy,
+           as_of) -> pd.DataFrame:
+    """The inner table (see the module docstring) with pandas: one groupby."""
+    k = keys.copy()
+    for col in ("sentiment", "intent", "negative_subtype"):
         if col in posts:
-            c[name] = pd.to_numeric(posts[col], errors="coerce").astype(float)
-    kinds = post_kind(posts)
+            k[col] = _plain(posts[col]).astype("string").astype(object)
+    if "satisfied" in posts:
+        k["satisfied"] = posts["satisfied"].astype("boolean").astype(object)
+    for flag, col in FLAGS.items():
+        if col in times:
+            k[flag] = times[col].notna()
+    k = k.where(k.notna(), None)
+    v = pd.DataFrame({"n": np.ones(len(posts), dtype=np.int64)}, index=posts.index)
+    for name, col in SUMS.items():
+        if col in posts:
+            v[name] = pd.to_numeric(posts[col], errors="coerce").astype(float)
     if "intent" in posts:
-        for name, values in _sla(posts, times, kinds, policy, as_of).items():
-            c[name] = values.astype(int)
-    c["post_kind"] = kinds
-    return c
+        elapsed = {}  # (stage, clock) → (minutes to done, minutes waited until as_of)
+        for i, (stage, clock, minutes) in enumerate(thresholds(policy)):
+            col = STAGES[stage]
+            if col not in times:
+                continue
+            done = times[col]
+            if (stage, clock) not in elapsed:
+                created = times["created_at"]
+                now = pd.Series(pd.NaT if as_of is None else as_of, index=posts.index, dtype=created.dtype)
+                if clock == "business":
+                    tz = [t.dt.tz_localize(TIMEZONE) for t in (created, done.fillna(now), now)]
+                    elapsed[stage, clock] = (policy.duty.business_minutes(tz[0], tz[1]),
+                                             policy.duty.business_minutes(tz[0], tz[2]))
+                else:
+                    elapsed[stage, clock] = (((done - created) / pd.Timedelta(minutes=1)).to_numpy(),
+                                             ((now - created) / pd.Timedelta(minutes=1)).to_numpy())
+            to_done, waited = elapsed[stage, clock]
+            has = done.notna().to_numpy()
+            v[f"met_{i}"] = (has & (to_done <= minutes)).astype(np.int64)
+            v[f"late_{i}"] = (~has & (waited > minutes)).astype(np.int64)
+    frame = pd.concat([k, v], axis=1)
+    group = list(k.columns)
+    if not group:
+        return frame.sum(min_count=1).to_frame().T if len(frame) else frame
+    return frame.groupby(group, dropna=False, sort=False).sum(min_count=1).reset_index()
 
 
-def _sums(c: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    names = [n for n in COUNTERS if n in c]
-    if not keys:
-        if not len(c):
-            return pd.DataFrame([dict.fromkeys(names, 0)])
-        sums = c[names].sum(min_count=1).to_frame().T
-        if "response_minutes" in c:
-            r = c["response_minutes"].dropna()
-            for name, q in QUANTILES.items():
-                sums[name] = r.quantile(q) if len(r) else np.nan
-        return sums
-    g = c.groupby(keys, dropna=False, sort=True, observed=True)
-    sums = g[names].sum(min_count=1)
-    if "response_minutes" in c:
-        rg = c["response_minutes"].groupby([c[k] for k in keys], dropna=False, observed=True)
-        for name, q in QUANTILES.items():
-            sums[name] = rg.quantile(q)
-    return sums.reset_index()
+def _quantiles(times: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
+    if "reply_at" not in times:
+        return pd.DataFrame(columns=list(keys.columns))
+    r = ((times["reply_at"] - times["created_at"]) / pd.Timedelta(minutes=1)).rename("r")
+    if keys.columns.empty:
+        r = r.dropna()
+        return pd.DataFrame([{name: r.quantile(q) if len(r) else np.nan for name, q in QUANTILES.items()}])
+    g = r.groupby([keys[c] for c in keys.columns], dropna=False, observed=True)
+    return pd.DataFrame({name: g.quantile(q) for name, q in QUANTILES.items()}).reset_index()
 
 
 def indicators(posts: pd.DataFrame, *, period: str | None = None, by=None,
@@ -361,22 +446,15 @@ def indicators(posts: pd.DataFrame, *, period: str | None = None, by=None,
     by = check_request([*posts.columns, "post_kind"], period, by)
     times = prepare(posts)
     as_of = _local(pd.Series([as_of])).iloc[0] if as_of is not None else default_as_of(times)
-    c = counters(posts, times, policy, as_of)
-    for col in by:
-        if col != "post_kind":  # categoricals as plain values: groups sort as DuckDB sorts them
-            c[col] = _plain(posts[col])
-    if period is None and not by:
-        sets = {"whole": [], "topic": ["topic"], "kind": ["post_kind"],
-                "operator_topic": ["operator", "topic"]}
-        for key in ("topic", "operator"):
-            if key in posts:
-                c[key] = _plain(posts[key])
-        done = {name: finish(_sums(c, keys)) if set(keys) <= set(c.columns) else None
-                for name, keys in sets.items()}
-        return summary(done["whole"], done["topic"], done["kind"], done["operator_topic"],
-                       policy, as_of)
-    keys = by
+    keys = pd.DataFrame(index=posts.index)
     if period is not None:
-        c["period"] = period_start(times["created_at"], period)
-        keys = ["period", *by]
-    return finish(period_grid(_sums(c, keys), period, keys))
+        keys["period"] = period_start(times["created_at"], period)
+    for col in by:  # categoricals as plain values: groups sort as DuckDB sorts them
+        keys[col] = post_kind(posts) if col == "post_kind" else _plain(posts[col])
+    inner_by = keys.copy()
+    if period is None and not by:
+        for col in ("operator", "topic"):
+            if col in posts:
+                inner_by[col] = _plain(posts[col])
+    return assemble(_inner(posts, times, inner_by, policy, as_of), _quantiles(times, keys),
+                    period=period, by=by, policy=policy, as_of=as_of)
