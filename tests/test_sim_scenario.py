@@ -65,6 +65,15 @@ def test_default_scenario_takes_profile_duty_patrol_and_clocks_from_the_policy()
     np.testing.assert_allclose(sc.rate_week, 300 / 24 * arrival_profile("hour_of_week"))
 
 
+def test_sla_preset_and_per_kind_clocks():
+    # the policy's 10086 preset: first reply within 20 s, for every kind
+    sc = Scenario.from_dict({**BASE, "sla": {"preset": "cmcc_10086_2018"}})
+    assert all(c.acknowledge_minutes == pytest.approx(20 / 60) for c in sc.sla.values())
+    sc = Scenario.from_dict({**BASE, "sla": {"clock": "business", "complaint": {"acknowledge_minutes": 10}}})
+    assert sc.sla["complaint"].acknowledge_minutes == 10 and sc.sla["consultation"].acknowledge_minutes == 120
+    assert {c.clock for c in sc.sla.values()} == {"business"}
+
+
 def test_scenario_is_frozen_and_updated_revalidates():
     sc = Scenario.from_dict(BASE)
     with pytest.raises(dataclasses.FrozenInstanceError):
