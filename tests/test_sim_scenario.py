@@ -78,6 +78,10 @@ def test_scenario_is_frozen_and_updated_revalidates():
     sc = Scenario.from_dict(BASE)
     with pytest.raises(dataclasses.FrozenInstanceError):
         sc.horizon_days = 3
+    with pytest.raises(TypeError):
+        sc.mix["complaint"] = 0.5
+    with pytest.raises(TypeError):
+        sc.raw["agents"] = 9
     more = sc.updated({"agents": 5, "arrivals": {"bursts": [{"start": 24, "hours": 1, "posts": 50}]}})
     assert set(more.pools[0].week) == {5} and more.rate_week == sc.rate_week and len(more.bursts) == 1
     assert set(sc.pools[0].week) == {2}  # the original is unchanged

@@ -38,6 +38,7 @@ import datetime as dt
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -72,7 +73,7 @@ class Pool:
     name: str
     kinds: tuple[str, ...]
     week: tuple[int, ...] = field(repr=False)  # agents on each minute of the week, Monday 00:00 first
-    holiday_agents: int = 0
+    on_call_agents: int = 0
 
 
 @dataclass(frozen=True)
@@ -85,20 +86,20 @@ class Scenario:
     drain_days: float
     rate_week: tuple[float, ...] = field(repr=False)  # arrivals per hour, 168 hours from Monday 00:00
     bursts: tuple[Burst, ...]
-    mix: dict[str, float]
+    mix: MappingProxyType  # kind → share (sums to 1); these mappings are read-only
     duty: Duty | None  # None: always on duty
     pools: tuple[Pool, ...]
-    patrol_minutes: dict[str, float]
-    service: dict[str, Dist]
+    patrol_minutes: MappingProxyType  # kind → minutes (0 = continuous)
+    service: MappingProxyType  # kind → Dist (minutes)
     priority: str
     priority_order: tuple[str, ...]
-    sla: dict[str, SlaClock]
-    ticket_share: dict[str, float]
+    sla: MappingProxyType  # kind → SlaClock
+    ticket_share: MappingProxyType
     back_office_capacity: int  # 0 = unlimited
     back_office: Dist  # minutes
     back_office_clock: str
     answer: Dist  # minutes of agent time to deliver a back-office answer
-    satisfaction: dict[str, float]
+    satisfaction: MappingProxyType
     reopen_probability: float
     max_reopens: int
     reopen_after: Dist  # minutes
@@ -107,7 +108,7 @@ class Scenario:
     escalation_threshold: int
     followers: Dist
     reposts_per_1000_followers: float
-    raw: dict = field(repr=False, compare=False)
+    raw: MappingProxyType = field(repr=False, compare=False)
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Scenario:
@@ -137,11 +138,11 @@ class Scenario:
     def to_yaml(self) -> str:
         import yaml
 
-        return yaml.safe_dump(self.raw, allow_unicode=True, sort_keys=False)
+        return yaml.safe_dump(dict(self.raw), allow_unicode=True, sort_keys=False)
 
 
-def _merge(base: dict, patch: dict) -> dict:
-    out = copy.deepcopy(base)
+def _merge(base, patch: dict) -> dict:
+    out = copy.deepcopy(dict(base))
     for k, v in patch.items():
         if isinstance(v, dict) and isinstance(out.get(k), dict):
             out[k] = _merge(out[k], v)
@@ -456,18 +457,23 @@ def _parse(raw, source: str) -> Scenario:
     return Scenario(
         name=str(raw.get("name", Path(source).stem)), source=source, start=start,
         horizon_days=horizon, warmup_days=warmup, drain_days=drain,
-        rate_week=tuple(float(x) for x in rate_week), bursts=tuple(bursts), mix=mix, duty=duty,
-        pools=tuple(pools), patrol_minutes=patrol, service=service, priority=priority,
-        priority_order=tuple(order), sla=sla, ticket_share=share, back_office_capacity=capacity,
+        rate_week=tuple(float(x) for x in rate_week), bursts=tuple(bursts), mix=_frozen(mix), duty=duty,
+        pools=tuple(pools), patrol_minutes=_frozen(patrol), service=_frozen(service), priority=priority,
+        priority_order=tuple(order), sla=_frozen(sla), ticket_share=_frozen(share), back_office_capacity=capacity,
         back_office=bo_hours.scaled(60), back_office_clock=bo_clock, answer=answer,
-        satisfaction=satisfied, reopen_probability=reopen, max_reopens=max_reopens,
+        satisfaction=_frozen(satisfied), reopen_probability=reopen, max_reopens=max_reopens,
         reopen_after=reopen_after.scaled(60), escalation_kinds=esc_kinds,
         reposts_per_hour=r.number(e.get("reposts_per_hour", 0), "escalation.reposts_per_hour"),
         escalation_threshold=r.integer(e.get("threshold", 10), "escalation.threshold", low=1),
         followers=followers,
         reposts_per_1000_followers=r.number(inf.get("reposts_per_1000_followers", 1.0),
                                             "influence.reposts_per_1000_followers"),
-        raw=copy.deepcopy(raw))
+        raw=_frozen(copy.deepcopy(raw)))
+
+
+def _frozen(mapping: dict) -> MappingProxyType:
+    """A read-only view, so a frozen Scenario's mappings cannot change under it either."""
+    return MappingProxyType(mapping)
 
 
 def _parse_sla(r: _Reader, value, policy: Policy, source: str) -> dict[str, SlaClock]:

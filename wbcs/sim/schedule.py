@@ -71,7 +71,7 @@ def agents_by_minute(scenario: Scenario, days: int) -> np.ndarray:
     for p, pool in enumerate(scenario.pools):
         out[p] = np.asarray(pool.week, dtype=np.int64)[week_minute]
         for d in holidays:
-            out[p, d * 1440:(d + 1) * 1440] = pool.holiday_agents
+            out[p, d * 1440:(d + 1) * 1440] = pool.on_call_agents
     return out
 
 

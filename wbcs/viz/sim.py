@@ -213,7 +213,7 @@ def controls_from(scenario: Scenario) -> dict:
     return {
         "early_agents": int(week[first_duty_day * 1440 + start * 60]),
         "late_agents": int(week[first_duty_day * 1440 + mid * 60]),
-        "on_call_agents": scenario.pools[0].holiday_agents,
+        "on_call_agents": scenario.pools[0].on_call_agents,
         "duty_hours": (start, end),
         "weekends": duty is None or {"sat", "sun"} <= set(duty.weekdays),
         "on_call": duty is None or duty.on_call,
