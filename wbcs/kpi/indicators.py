@@ -319,7 +319,7 @@ def assemble(inner: pd.DataFrame, quantiles: pd.DataFrame, *, period: str | None
 # --------------------------------------------------------------------------- pandas engine
 
 
-def _local(s: pd.Series) -> pd.Series:
+def local_times(s: pd.Series) -> pd.Series:
     """Beijing wall-clock times, tz-naive (naive input is read as Beijing time)."""
     if not pd.api.types.is_datetime64_any_dtype(s):
         s = pd.to_datetime(s, errors="coerce", format="mixed")
@@ -357,7 +357,7 @@ def prepare(posts: pd.DataFrame, source: str = "posts") -> pd.DataFrame:
     out = pd.DataFrame(index=posts.index)
     for col in DATETIMES:
         if col in posts:
-            out[col] = _local(posts[col])
+            out[col] = local_times(posts[col])
     for col in ("reply_at", "resolved_at"):
         if col in out:
             bad = out[col] < out["created_at"]
@@ -445,7 +445,7 @@ def indicators(posts: pd.DataFrame, *, period: str | None = None, by=None,
     policy = policy or load_policy()
     by = check_request([*posts.columns, "post_kind"], period, by)
     times = prepare(posts)
-    as_of = _local(pd.Series([as_of])).iloc[0] if as_of is not None else default_as_of(times)
+    as_of = local_times(pd.Series([as_of])).iloc[0] if as_of is not None else default_as_of(times)
     keys = pd.DataFrame(index=posts.index)
     if period is not None:
         keys["period"] = period_start(times["created_at"], period)

@@ -16,10 +16,9 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
 from wbcs.kpi import indicators
-from wbcs.kpi.indicators import period_start, post_kind
+from wbcs.kpi.indicators import local_times, period_start, post_kind
 from wbcs.policy import Policy
 from wbcs.text import mask_frame
 from wbcs.viz.explore import TEMPLATE, hour_weekday_heatmap
@@ -54,8 +53,7 @@ def volume_trend(table: pd.DataFrame, *, spikes: pd.DataFrame | None = None,
                                               "diamond", "#ff7f0e")):
         if frame is None or frame.empty:
             continue
-        t = pd.to_datetime(frame[when])
-        t = t.dt.tz_convert(TIMEZONE).dt.tz_localize(None) if t.dt.tz is not None else t
+        t = local_times(pd.to_datetime(frame[when]))
         # the period each event falls in, so the marker sits on the line
         idx = np.clip(np.searchsorted(_x(table).to_numpy(), t.to_numpy(), side="right") - 1, 0, None)
         keys = frame["key"] if "key" in frame else frame["cluster_key"]
@@ -167,7 +165,7 @@ def sla_bar(summary: dict, *, title: str = "SLA attainment by post kind 各类�
 def posts_behind(posts: pd.DataFrame, *, period: str, start, **filters) -> pd.DataFrame:
     """The drill-down: posts of the period starting at ``start`` (and matching ``filters``,
     column → value or list of values), newest first, PII-masked."""
-    local = posts["created_at"].dt.tz_convert(TIMEZONE).dt.tz_localize(None)
+    local = local_times(posts["created_at"])
     keep = np.array(period_start(local, period) == pd.Timestamp(start), dtype=bool)
     for col, value in filters.items():
         if value is None or value == [] or col not in posts:
@@ -252,7 +250,7 @@ class KpiDashboard:
             raise InputError("KpiDashboard: the posts table is empty")
         self.posts = posts.assign(post_kind=post_kind(posts)).reset_index(drop=True)
         self.policy = policy
-        local = self.posts["created_at"].dt.tz_convert(TIMEZONE).dt.tz_localize(None)
+        local = local_times(self.posts["created_at"])
         days = pd.date_range(local.min().normalize(), local.max().normalize(), freq="D")
         self.local = local
         self.dates = w.SelectionRangeSlider(options=[(f"{d:%Y-%m-%d}", d) for d in days],

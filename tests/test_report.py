@@ -1,0 +1,143 @@
+"""`wbcs report`: a self-contained HTML report, opened and checked section by section."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+
+from tests.helpers import run_cli
+from wbcs.errors import InputError
+from wbcs.report import SECTIONS, report_window
+
+PHONE = "13812345678"
+OUTAGE = f"联通4G突然没信号了，打10010也打不通，急！我的号码{PHONE}"
+
+
+class Page(HTMLParser):
+    """Collects section ids, external references, scripts and the visible text."""
+
+    def __init__(self):
+        super().__init__()
+        self.sections, self.external, self.scripts, self.text = {}, [], [], []
+        self._section, self._in_script = None, False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "section":
+            self._section = a.get("id")
+            self.sections[self._section] = []
+        for key in ("src", "href"):
+            if re.match(r"(https?:)?//", a.get(key) or ""):
+                self.external.append((tag, a[key]))
+        if tag == "script":
+            self._in_script = True
+            self.scripts.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+        if tag == "section":
+            self._section = None
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts[-1] += data
+        else:
+            self.text.append(data)
+            if self._section:
+                self.sections[self._section].append(data)
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    from wbcs.synth import generate_account_posts, generate_posts
+
+    d = tmp_path_factory.mktemp("report")
+    posts = generate_posts(days=28, start="2025-02-03", posts_per_day=120, seed=9, bursts=[
+        {"start": "2025-02-26 10:00", "hours": 2, "posts": 80, "topic": "network",
+         "operator": "china_unicom", "province": "广东"}])
+    posts["text"] = posts["text"].astype("string")
+    posts.loc[posts["burst"].notna(), "text"] = OUTAGE
+    posts.to_parquet(d / "posts.parquet")
+    generate_account_posts(days=28, start="2025-02-03", seed=9).to_csv(d / "account.csv", index=False)
+    out = d / "report.html"
+    r = run_cli("report", "--posts", str(d / "posts.parquet"), "--out", str(out), "--period", "week",
+                "--end", "2025-02-26", "--account-posts", str(d / "account.csv"))
+    assert r.returncode == 0, r.stderr
+    assert f"wrote {out}" in r.stdout
+    html = out.read_text(encoding="utf-8")
+    page = Page()
+    page.feed(html)
+    return posts, html, page, d
+
+
+def test_every_section_is_there(report):
+    _, _, page, _ = report
+    assert list(page.sections) == SECTIONS
+    for sid in SECTIONS:
+        assert "".join(page.sections[sid]).strip(), sid
+
+
+def test_it_opens_without_network(report):
+    _, html, page, _ = report
+    assert page.external == []
+    assert "<iframe" not in html
+    # plotly.js itself is inlined (a large script), and the charts are drawn by it
+    assert max(len(s) for s in page.scripts) > 1_000_000 and "Plotly.newPlot" in html
+
+
+def test_no_unmasked_phone_anywhere_but_the_masked_form_is_shown(report):
+    _, html, page, _ = report
+    library = max(page.scripts, key=len)  # plotly.js: numbers in its code are not posts
+    rest = html.replace(library, "")
+    assert not re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", rest)
+    assert "138****5678" in "".join(page.text)
+
+
+def test_headline_counts_the_week_and_compares_it_with_the_previous_one(report):
+    posts, _, page, _ = report
+    local = posts["created_at"].dt.tz_localize(None)
+    week = int(((local >= "2025-02-24") & (local < "2025-03-03")).sum())
+    before = int(((local >= "2025-02-17") & (local < "2025-02-24")).sum())
+    head = " ".join(page.sections["headline"])
+    assert "2025-02-24 – 2025-03-02" in head and f"{week:,}" in head
+    assert f"{week / before - 1:+.0%} vs previous" in head
+
+
+def test_hot_issues_show_the_outage_with_its_evidence(report):
+    _, _, page, _ = report
+    hot = " ".join(page.sections["hot"])
+    assert "topic:network" in hot and "2025-02-26 11:00" in hot  # detected when the 10:00 hour closed
+    assert "complaint_same_week" in hot or "question_same_day" in hot
+
+
+def test_sla_and_norms_sections_have_their_tables(report):
+    _, _, page, _ = report
+    sla = " ".join(page.sections["sla"])
+    for kind in ("consultation", "complaint", "vague_negative", "abuse", "praise"):
+        assert kind in sla
+    norms = " ".join(page.sections["norms"])
+    assert "posts_per_day" in norms and "account posts on 7 days" in norms
+
+
+def test_report_window_by_hand():
+    df = pd.DataFrame({"created_at": pd.to_datetime(["2025-03-01 10:00", "2025-03-12 09:00"]).tz_localize(
+        "Asia/Shanghai")})
+    assert report_window(df, "week", "2025-03-12") == (pd.Timestamp("2025-03-10"), pd.Timestamp("2025-03-17"))
+    assert report_window(df, "month", "2025-03-12") == (pd.Timestamp("2025-03-01"), pd.Timestamp("2025-04-01"))
+    # no --end: the data stop on a Wednesday, so the last complete week is the one before
+    assert report_window(df, "week") == (pd.Timestamp("2025-03-03"), pd.Timestamp("2025-03-10"))
+    with pytest.raises(InputError, match="week or month"):
+        report_window(df, "year")
+
+
+def test_a_period_without_posts_is_a_one_line_error(report):
+    _, _, _, d = report
+    r = run_cli("report", "--posts", str(d / "posts.parquet"), "--out", str(d / "x.html"),
+                "--end", "2024-06-01")
+    assert r.returncode == 2 and "no posts between 2024-05-27 and 2024-06-02" in r.stderr
+    r = run_cli("report", "--posts", str(d / "posts.parquet"), "--out", str(d / "x.pdf"))
+    assert r.returncode == 2 and "give a path ending in .html" in r.stderr

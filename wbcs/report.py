@@ -1,0 +1,259 @@
+"""The periodic operations report (微博运营分析报告) as one self-contained HTML file.
+
+``build_report(posts, period="week", end=None)`` covers the calendar week (Monday to
+Sunday) or month that contains ``end`` (default: the day of the latest post) and
+compares it with the period before: headline KPIs with their change, trend charts over
+the last periods, top complaint topics and provinces, hot issues with evidence (spikes
+and aggregation rules), SLA attainment per post kind, and — when an account posting log
+is given — the posting-norm breaches. plotly.js is inlined once, so the file opens
+without network access; every text and table is PII-masked.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+from pathlib import Path
+from string import Template
+
+import pandas as pd
+
+from wbcs.errors import InputError
+from wbcs.kpi import indicators
+from wbcs.kpi.hot import hot_issues
+from wbcs.kpi.indicators import local_times
+from wbcs.kpi.norms import check_norms
+from wbcs.policy import Policy, load_policy
+from wbcs.text import mask_frame, mask_pii
+
+SECTIONS = ["headline", "trends", "complaints", "hot", "sla", "norms", "notes"]
+HISTORY = {"week": 8, "month": 6}  # periods shown in the trend charts
+TREND_PERIOD = {"week": "day", "month": "week"}
+
+PAGE = Template("""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>$title</title>
+<style>
+body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",Helvetica,Arial,sans-serif;
+     margin:0;background:#f4f5f7;color:#222}
+main{max-width:1100px;margin:0 auto;padding:24px 28px;background:#fff}
+h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;border-bottom:2px solid #1f77b4;padding-bottom:4px;margin-top:34px}
+.sub{color:#666;margin:0 0 12px}.grid{display:grid;grid-template-columns:1fr 1fr;gap:12px}
+.wbcs-cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:10px;margin:10px 0}
+.wbcs-card{border:1px solid #ddd;border-radius:6px;padding:8px 12px;background:#fafafa}
+.wbcs-label{font-size:12px;color:#555}.wbcs-value{font-size:22px;font-weight:600}.wbcs-delta{font-size:11px;color:#777}
+table.wbcs-table{border-collapse:collapse;font-size:12.5px;width:100%;margin:6px 0}
+.wbcs-table td,.wbcs-table th{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}
+.wbcs-table th{background:#f0f3f7}.note{color:#666;font-size:12.5px}
+@media print{body{background:#fff}main{padding:0}}
+</style>
+<script type="text/javascript">$plotlyjs</script>
+</head><body><main>
+<h1>$title</h1>
+<p class="sub">$subtitle</p>
+$body
+</main></body></html>
+""")
+
+
+def report_window(posts: pd.DataFrame, period: str, end=None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """[start, stop) of the calendar week or month that contains ``end`` (Beijing dates);
+    without ``end``, the last complete week or month of the data."""
+    if period not in HISTORY:
+        raise InputError(f"--period must be week or month, got {period!r}")
+    if end is None:  # the last complete period of the data
+        if posts.empty:
+            raise InputError("report: the posts table is empty")
+        last = local_times(posts["created_at"]).max().normalize()
+        start, stop = report_window(posts, period, last)
+        return (start, stop) if stop - pd.Timedelta(days=1) == last else \
+            (_shift(start, period, -1), start)
+    try:
+        day = pd.Timestamp(str(end)).normalize()
+    except ValueError:
+        raise InputError(f"--end must be a date like 2025-03-31, got {end!r}") from None
+    if period == "week":
+        start = day - pd.Timedelta(days=day.day_of_week)
+        return start, start + pd.Timedelta(days=7)
+    start = day.replace(day=1)
+    return start, start + pd.DateOffset(months=1)
+
+
+def _shift(start: pd.Timestamp, period: str, n: int) -> pd.Timestamp:
+    return start + (pd.Timedelta(days=7 * n) if period == "week" else pd.DateOffset(months=n))
+
+
+def _between(posts: pd.DataFrame, lo, hi) -> pd.DataFrame:
+    t = local_times(posts["created_at"])
+    return posts[((t >= lo) & (t < hi)).to_numpy()]
+
+
+def _fig(fig) -> str:
+    return fig.to_html(full_html=False, include_plotlyjs=False,
+                       config={"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]})
+
+
+def _change_table(cur: pd.DataFrame, prev: pd.DataFrame, column: str, top: int = 10) -> pd.DataFrame:
+    """Negative posts per value of ``column`` this period and last, most first."""
+    def counts(df):
+        if column not in df or df.empty:
+            return pd.Series(dtype="int64")
+        neg = df[df["sentiment"].astype("string") == "negative"] if "sentiment" in df else df
+        return neg[column].astype("string").fillna("(unknown)").value_counts()
+
+    now, before = counts(cur), counts(prev)
+    table = pd.DataFrame({"this period": now, "previous": before}).fillna(0).astype(int)
+    table["change"] = [f"{(a / b - 1):+.0%}" if b else ("new" if a else "") for a, b in
+                       zip(table["this period"], table["previous"], strict=True)]
+    share = table["this period"] / max(int(now.sum()), 1)
+    table.insert(1, "share", [f"{s:.0%}" for s in share])
+    return table.sort_values(["this period", "previous"], ascending=False).head(top).rename_axis(column).reset_index()
+
+
+def _hot_tables(hot: dict, start, stop) -> tuple[pd.DataFrame, pd.DataFrame]:
+    spikes, alerts = hot["spikes"], hot["alerts"]
+    if len(spikes):
+        spikes = spikes[(spikes["detected_at"] >= start) & (spikes["detected_at"] < stop)]
+    if len(alerts):
+        t = local_times(pd.to_datetime(alerts["triggered_at"]))
+        alerts = alerts[((t >= start) & (t < stop)).to_numpy()]
+    s = pd.DataFrame({
+        "detected": spikes.get("detected_at", pd.Series(dtype=object)),
+        "series": spikes.get("key", pd.Series(dtype=object)),
+        "posts (expected)": [f"{o} ({e:.1f})" for o, e in zip(spikes.get("observed", []), spikes.get("expected", []),
+                                                             strict=True)],
+        "p-value": [f"{p:.1e}" for p in spikes.get("p_value", [])],
+        "users": spikes.get("n_users", pd.Series(dtype=object)),
+        "platforms": [", ".join(p) for p in spikes.get("platforms", [])],
+        "sample (masked)": spikes.get("sample_text", pd.Series(dtype=object)),
+        "post ids": [", ".join(ids[:5]) + (" …" if len(ids) > 5 else "") for ids in spikes.get("post_ids", [])],
+    })
+    a = pd.DataFrame({
+        "triggered": local_times(pd.to_datetime(alerts["triggered_at"])) if len(alerts) else [],
+        "rule": alerts.get("rule", pd.Series(dtype=object)),
+        "action": alerts.get("action", pd.Series(dtype=object)),
+        "cluster": alerts.get("cluster_key", pd.Series(dtype=object)),
+        "users / platforms": [f"{u} / {p}" for u, p in zip(alerts.get("n_users", []), alerts.get("n_platforms", []),
+                                                           strict=True)],
+        "sample (masked)": alerts.get("sample_text", pd.Series(dtype=object)),
+        "post ids": [", ".join(ids[:5]) + (" …" if len(ids) > 5 else "") for ids in alerts.get("post_ids", [])],
+    })
+    return s.sort_values("detected") if len(s) else s, a
+
+
+def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
+                 account_posts: pd.DataFrame | None = None, policy: Policy | None = None,
+                 title: str | None = None, notes: list[str] | None = None) -> str:
+    """The HTML report (see the module docstring) of a labelled posts table."""
+    from plotly.offline import get_plotlyjs
+
+    from wbcs.viz import kpi as vk
+    from wbcs.viz.explore import hour_weekday_heatmap
+
+    policy = policy or load_policy()
+    start, stop = report_window(posts, period, end)
+    prev_start = _shift(start, period, -1)
+    cur, prev = _between(posts, start, stop), _between(posts, prev_start, start)
+    if cur.empty:
+        raise InputError(f"report: no posts between {start:%Y-%m-%d} and {stop - pd.Timedelta(days=1):%Y-%m-%d}; "
+                         f"choose another --end (posts run from {local_times(posts['created_at']).min():%Y-%m-%d} "
+                         f"to {local_times(posts['created_at']).max():%Y-%m-%d})")
+    latest = local_times(posts["created_at"]).max()
+    k_cur = indicators(cur, policy=policy, as_of=min(stop, latest))
+    k_prev = indicators(prev, policy=policy, as_of=start) if len(prev) else None
+    history = _between(posts, _shift(start, period, -(HISTORY[period] - 1)), stop)
+    trend = indicators(history, period=TREND_PERIOD[period], policy=policy)
+    # hot issues over the trend window, plus a week before it as the detector's baseline
+    hot = hot_issues(_between(posts, _shift(start, period, -(HISTORY[period] - 1)) - pd.Timedelta(days=8),
+                              stop), policy=policy)
+    spikes_t, alerts_t = _hot_tables(hot, start, stop)
+    label = f"{start:%Y-%m-%d} – {stop - pd.Timedelta(days=1):%Y-%m-%d}"
+    body = []
+
+    body.append(f"<section id='headline'><h2>Headline 核心指标</h2><p class='note'>{html.escape(label)} "
+                f"({period}); changes against {prev_start:%Y-%m-%d} – {start - pd.Timedelta(days=1):%Y-%m-%d}"
+                f"{'' if k_prev else ' (no posts then)'}.</p>{vk.kpi_cards_html(k_cur, k_prev)}</section>")
+
+    volume = vk.volume_trend(trend, spikes=hot["spikes"])
+    volume.add_vrect(x0=start, x1=stop - pd.Timedelta(hours=12), fillcolor="#1f77b4", opacity=0.08,
+                     line_width=0, annotation_text="this period", annotation_position="top left")
+    charts = [_fig(volume),
+              _fig(vk.favorability_trend(trend)), _fig(vk.rates_trend(trend))]
+    if "topic" in history and history["topic"].notna().any():
+        charts.append(_fig(vk.topic_share_trend(indicators(history, period=TREND_PERIOD[period], by="topic",
+                                                           policy=policy))))
+    if "reply_at" in cur and cur["reply_at"].notna().any():
+        charts.append(_fig(vk.response_time_histogram(cur)))
+    charts.append(_fig(hour_weekday_heatmap(cur["created_at"], title="When posts arrive 发帖时段")))
+    body.append(f"<section id='trends'><h2>Trends 趋势 (last {HISTORY[period]} {period}s)</h2>"
+                f"<div class='grid'>{''.join(f'<div>{c}</div>' for c in charts)}</div></section>")
+
+    parts = []
+    for col, name in (("topic", "Top complaint topics 投诉热点业务"), ("province", "Top provinces 投诉省份")):
+        if col in cur and cur[col].notna().any():
+            parts.append(f"<h3>{name}</h3>{vk.table_html(_change_table(cur, prev, col))}")
+            parts.append(_fig(vk.complaint_bar(cur, col, top=12, title=name)))
+    body.append("<section id='complaints'><h2>Complaints 投诉分析</h2>"
+                + ("".join(parts) or "<p>No topic or province labels in these posts.</p>") + "</section>")
+
+    body.append("<section id='hot'><h2>Hot issues 热点 (spikes and aggregation rules)</h2>"
+                f"<h3>Spikes 突增 ({len(spikes_t)})</h3>"
+                + (vk.table_html(mask_frame(spikes_t, columns=["sample (masked)"]), max_rows=30)
+                   if len(spikes_t) else "<p>No spike this period.</p>")
+                + f"<h3>Aggregation rules 统一答复 ({len(alerts_t)})</h3>"
+                + (vk.table_html(alerts_t, max_rows=30) if len(alerts_t) else "<p>No rule fired this period.</p>")
+                + "</section>")
+
+    sla = pd.DataFrame([{"kind": k, "posts": v["posts"], "clock": v["clock"],
+                         "acknowledge within": f"{v['acknowledge_minutes']:g} min" if v["acknowledge_minutes"] else "–",
+                         "acknowledged in time": _pct(v["acknowledge_attainment"], v["acknowledge_due"]),
+                         "resolve within": f"{v['resolve_hours']:g} h" if v["resolve_hours"] else "–",
+                         "resolved in time": _pct(v["resolve_attainment"], v["resolve_due"])}
+                        for k, v in k_cur["sla"].items()])
+    body.append(f"<section id='sla'><h2>SLA performance 服务时限</h2>{vk.table_html(sla)}"
+                f"{_fig(vk.sla_bar(k_cur))}</section>")
+
+    if account_posts is not None:
+        log = _between(account_posts, start, stop)
+        nr = check_norms(log, policy=policy) if len(log) else None
+        if nr is None:
+            text = "<p>The account posting log has no posts in this period.</p>"
+        else:
+            counts = nr.to_dict()["breaches_per_rule"]
+            summary = pd.DataFrame({"rule": list(counts), "breaches": list(counts.values()),
+                                    "checked": [nr.checked[r] for r in counts]})
+            detail = nr.breaches.assign(post_ids=[", ".join(p[:4]) + (" …" if len(p) > 4 else "")
+                                                  for p in nr.breaches["post_ids"]])
+            text = (f"<p>{nr.posts} account posts on {nr.days} days.</p>{vk.table_html(summary)}"
+                    f"<h3>Breaches</h3>{vk.table_html(detail, max_rows=60) if len(detail) else '<p>None.</p>'}")
+        body.append(f"<section id='norms'><h2>Posting norms 发帖规范</h2>{text}</section>")
+    else:
+        body.append("<section id='norms'><h2>Posting norms 发帖规范</h2><p>No account posting log was "
+                    "given (wbcs report --account-posts FILE).</p></section>")
+
+    items = [f"{len(posts):,} posts read; {len(cur):,} in this period, {len(prev):,} in the previous one.",
+             "Phone numbers, ID numbers and e-mail addresses are masked in every text and table.",
+             f"SLA clocks from the policy {html.escape(str(policy.source))}; "
+             f"posts still inside their deadline at {min(stop, latest):%Y-%m-%d %H:%M} are not counted."]
+    items += [html.escape(mask_pii(n)) for n in notes or []]
+    body.append("<section id='notes'><h2>Notes 说明</h2><ul>" + "".join(f"<li>{i}</li>" for i in items)
+                + "</ul></section>")
+    title = title or f"Weibo customer-service operations report 微博运营分析报告 · {label}"
+    return PAGE.substitute(title=html.escape(title), plotlyjs=get_plotlyjs(),
+                           subtitle=html.escape(f"Generated {date.today():%Y-%m-%d} by wbcs · period {label}"),
+                           body="\n".join(body))
+
+
+def _pct(rate, due) -> str:
+    return "–" if rate is None else f"{rate:.1%} of {due:,}"
+
+
+def write_report(path: str | Path, posts: pd.DataFrame, **kwargs) -> Path:
+    """Write ``build_report(posts, **kwargs)`` to ``path`` (UTF-8)."""
+    path = Path(path)
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise InputError(f"{path}: the report is HTML; give a path ending in .html")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(build_report(posts, **kwargs), encoding="utf-8")
+    return path
