@@ -7,7 +7,13 @@ import pytest
 
 from wbcs.errors import InputError
 from wbcs.sim import Scenario, plan_staffing
-from wbcs.sim.staffing import erlang_agents, erlang_service_level, watched_hours, workload_minutes
+from wbcs.sim.staffing import (
+    erlang_agents,
+    erlang_service_level,
+    interval_rates,
+    watched_hours,
+    workload_minutes,
+)
 
 
 def test_workload_counts_first_handling_answers_and_reopens():
@@ -42,6 +48,17 @@ def test_erlang_per_interval_is_the_golden_case_on_a_20_second_clock():
 
     expected = 0.5 * erlang.service_level(14, 200, 0.05, 20 / 3600) + 0.5 * erlang.service_level(14, 200, 0.05, 2 / 60)
     assert erlang_service_level(14, 200, mixed) == pytest.approx(expected)
+
+
+def test_interval_rates_spread_a_burst_over_its_hours():
+    # two weeks from Monday; 300 posts from Wednesday 10:30 for 2 hours: 75 in 10:00, 150 in 11:00, 75 in 12:00,
+    # each hour of the week occurring twice in the horizon → +37.5, +75, +37.5 posts an hour on average
+    sc = Scenario.from_dict({"horizon_days": 14, "arrivals": {"rate_per_hour": 10, "bursts": [
+        {"start": "2025-01-08 10:30", "hours": 2, "posts": 300}]}, "agents": 1, "service_minutes": {"mean": 3}})
+    r = interval_rates(sc)
+    wed = 2 * 24
+    np.testing.assert_allclose(r[wed + 9: wed + 14], [10, 47.5, 85, 47.5, 10])
+    assert r.sum() == pytest.approx(10 * 168 + 300 / 2)
 
 
 def test_watched_hours_follow_the_duty_calendar():

@@ -2,10 +2,10 @@
 
 Two answers per interval (hour of week):
 
-- **Erlang C**, the planner's formula: the interval's arrival rate, the mean agent work per
-  post (first handling plus expected answers after the back office), and the mix-weighted
-  FIFO service level Σ mix_k · P(wait ≤ acknowledge_k) — blind to patrol batches, duty-hour
-  backlogs and bursts.
+- **Erlang C**, the planner's formula: the interval's expected arrival rate (bursts included),
+  the mean agent work per post (first handling plus expected answers after the back office),
+  and the mix-weighted FIFO service level Σ mix_k · P(wait ≤ acknowledge_k) — blind to patrol
+  batches, the backlog that piles up outside duty hours and the queue a burst leaves behind.
 - **Simulation**, the iterative staffing algorithm (Feldman, Mandelbaum, Massey & Whitt,
   *Management Science* 2008): start every watched hour at its offered load (a lower bound),
   simulate with common random numbers, add one agent to every hour whose attainment misses the
@@ -53,6 +53,21 @@ def watched_hours(scenario: Scenario) -> np.ndarray:
     if duty is None or duty.on_call:
         return np.ones(168, dtype=bool)
     return duty_week(duty).reshape(168, 60).any(axis=1)
+
+
+def interval_rates(scenario: Scenario) -> np.ndarray:
+    """Expected arrivals per hour for each hour of the week over the horizon, bursts included
+    (a burst's posts are spread over the occurrences of its hours in the horizon)."""
+    hours = int(np.ceil(scenario.horizon_days * 24))
+    how = (scenario.start.day_of_week * 24 + np.arange(hours)) % 168
+    occurrences = np.bincount(how, minlength=168)
+    rates = np.asarray(scenario.rate_week, dtype=float).copy()
+    for b in scenario.bursts:
+        edges = 60.0 * np.arange(hours + 1)
+        overlap = np.clip(np.minimum(edges[1:], b.start_minute + b.hours * 60)
+                          - np.maximum(edges[:-1], b.start_minute), 0, None)
+        rates += np.bincount(how, weights=b.posts * overlap / (b.hours * 60), minlength=168) / np.maximum(occurrences, 1)
+    return rates
 
 
 def erlang_service_level(agents: int, rate_per_hour: float, scenario: Scenario) -> float:
@@ -125,7 +140,7 @@ def plan_staffing(scenario: Scenario, target: float = 0.9, *, replications: int 
     if len(scenario.pools) != 1:
         raise InputError(f"{scenario.source}: agents.pools: staffing plans one pool; merge the pools first")
     watched = watched_hours(scenario)
-    rates = np.asarray(scenario.rate_week)
+    rates = interval_rates(scenario)
     load = rates * workload_minutes(scenario) / 60
     erl = np.array([erlang_agents(r, scenario, target) if w else 0 for r, w in zip(rates, watched, strict=True)])
     erl_sl = np.array([erlang_service_level(c, r, scenario) if w and r > 0 else np.nan

@@ -122,7 +122,7 @@ def backlog_figure(summaries: dict[str, Summary]) -> go.Figure:
                         line={"color": color, "width": 1, "dash": "dot", "shape": "hv"}, secondary_y=True,
                         hovertemplate="%{x}<br>%{y:.1f} agents<extra></extra>")
     fig.update_yaxes(title="posts waiting 待响应帖子", rangemode="tozero", secondary_y=False)
-    fig.update_yaxes(title="agents on shift 在岗坐席", rangemode="tozero", showgrid=False, dtick=1, secondary_y=True)
+    fig.update_yaxes(title="agents on shift 在岗坐席", rangemode="tozero", showgrid=False, tickmode="auto", dtick=1, secondary_y=True)
     fig.update_layout(template=TEMPLATE, height=420, title="Backlog through the week 一周积压 (mean of replications)",
                       legend={"orientation": "h", "y": -0.2})
     return fig
@@ -171,7 +171,8 @@ def staffing_figure(plan: StaffingPlan) -> go.Figure:
                     line={"color": "#999", "dash": "dot"}, secondary_y=True)
     fig.update_xaxes(tickvals=HOUR_LABELS[::12], tickangle=-45)
     fig.update_yaxes(title="agents 坐席", rangemode="tozero", secondary_y=False)
-    fig.update_yaxes(title="posts per hour 每小时帖子", rangemode="tozero", showgrid=False, secondary_y=True)
+    fig.update_yaxes(title="posts per hour 每小时帖子", rangemode="tozero", showgrid=False, tickmode="auto",
+                     secondary_y=True)
     total_sim, total_erl = int(t["sim_agents"].sum()), int(t["erlang_agents"].sum())
     fig.update_layout(template=TEMPLATE, height=440, bargap=0.1, legend={"orientation": "h", "y": -0.3},
                       title=f"Staffing for {plan.target:.0%} in time 排班: simulation {total_sim} vs "
