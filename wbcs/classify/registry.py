@@ -32,6 +32,7 @@ TRUSTED = frozenset({
     "wbcs.classify.baseline.TextClassifier",
     "wbcs.classify.features.CharNgramVectorizer",
     "wbcs.classify.features.jieba_words",
+    "wbcs.classify.strong.NBLogisticRegression",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
     "sklearn.isotonic.IsotonicRegression",

@@ -1,0 +1,117 @@
+"""Metrics, calibration error, leakage-guarded splits, CV, learning curve, stronger models."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.test_classify_baseline import LABELS, NEU, TEXTS
+from wbcs.classify import TextClassifier
+from wbcs.classify.evaluate import (
+    cross_validate,
+    evaluate,
+    expected_calibration_error,
+    held_out,
+    learning_curve,
+    metrics,
+    reliability_table,
+)
+from wbcs.classify.splits import group_train_test_split, leakage_groups, straddling_groups
+from wbcs.classify.strong import SelfTraining
+from wbcs.errors import InputError
+
+
+def test_ece_hand_computed():
+    y = ["a", "a", "b", "b"]
+    proba = [[0.9, 0.1], [0.6, 0.4], [0.3, 0.7], [0.8, 0.2]]
+    # predictions a, a, b, a → correct, correct, correct, wrong; confidences .9 .6 .7 .8
+    # 10 bins: one post per bin → (|1-.9| + |1-.6| + |1-.7| + |0-.8|) / 4 = 0.4
+    assert expected_calibration_error(y, proba, ["a", "b"], n_bins=10) == pytest.approx(0.4)
+    # 2 bins: all in (0.5, 1]: accuracy 3/4, mean confidence 3/4 → 0
+    assert expected_calibration_error(y, proba, ["a", "b"], n_bins=2) == pytest.approx(0.0)
+    t = reliability_table(y, proba, ["a", "b"], n_bins=2)
+    np.testing.assert_allclose(t[["count", "accuracy", "confidence"]].to_numpy(), [[4, 0.75, 0.75]])
+
+
+def test_metrics_hand_computed():
+    m = metrics(["a", "a", "b", "c"], ["a", "b", "b", "b"])
+    assert m["n"] == 4 and m["accuracy"] == 0.5
+    # a: P 1/1, R 1/2, F 2/3; b: P 1/3, R 1, F 1/2; c: never predicted → 0
+    assert m["per_class"]["a"] == pytest.approx({"precision": 1, "recall": 0.5, "f1": 2 / 3, "support": 2})
+    assert m["per_class"]["b"]["precision"] == pytest.approx(1 / 3)
+    assert m["macro_f1"] == pytest.approx((2 / 3 + 1 / 2 + 0) / 3)
+    assert m["confusion"] == {"labels": ["a", "b", "c"], "matrix": [[1, 1, 0], [0, 1, 0], [0, 1, 0]]}
+    with pytest.raises(InputError, match="no rows"):
+        metrics([], [])
+
+
+def test_near_duplicates_never_straddle():
+    # 12 families of 3 near-identical posts (one character differs) → 12 groups
+    base = ["中国移动的信号在我们小区一直很差打电话断断续续", "宽带已经断了三天了师傅还没有来修理真是急死人",
+            "请问国际漫游套餐应该怎么开通需要去营业厅吗", "这个月话费莫名其妙多扣了五十元请帮忙查一下",
+            "客服小姐姐态度非常好问题很快解决了谢谢你们", "流量用超了为什么没有短信提醒我这样合理吗",
+            "携号转网被各种理由拒绝到底要怎样才能办理", "营业厅排队两个小时工作人员还在聊天玩手机",
+            "每天收到好几个骚扰电话和诈骗短信能不能管管", "手机充值以后还是停机状态已经过了两个小时",
+            "新买的合约机用了一周就坏了售后说不能换", "建议营业厅周末也延长营业时间方便上班族"]
+    texts, labels = [], []
+    for i, t in enumerate(base):
+        texts += [t, t + "！", t[:-1] + "啊"]
+        labels += [("neg", "pos", "neu")[i % 3]] * 3
+    groups = leakage_groups(texts)
+    assert len(set(groups)) == 12
+    assert all(len(set(groups[3 * i:3 * i + 3])) == 1 for i in range(12))
+    for seed in range(5):
+        tr, te = group_train_test_split(labels, groups, test_size=0.25, seed=seed)
+        assert len(straddling_groups(groups, tr, te)) == 0
+        assert len(tr) + len(te) == 36 and len(te) % 3 == 0
+
+
+def test_cross_validate_and_learning_curve():
+    cv = cross_validate(TextClassifier(calibration=None), TEXTS, LABELS, n_splits=4, seed=0)
+    assert len(cv) == 4 and cv["n_test"].sum() == 24
+    assert (cv["n_train"] + cv["n_test"] == 24).all()
+    np.testing.assert_allclose(cv.attrs["oof_proba"].sum(axis=1), 1.0)
+    assert cv["accuracy"].between(0, 1).all()
+    lc = learning_curve(TextClassifier(calibration=None), TEXTS, LABELS, sizes=(6, 12, 100), test_size=0.25)
+    assert lc["n_labels"].tolist() == [6, 12, 18]  # 100 capped at the 18 training texts
+    with pytest.raises(InputError, match="fewer than the 10 folds"):
+        cross_validate(TextClassifier(), TEXTS, LABELS, n_splits=10)
+
+
+def test_held_out_returns_model_and_scores():
+    r = held_out(TextClassifier(), TEXTS, LABELS, test_size=0.25, seed=1)
+    assert r["train_size"] + r["n"] == 24 and r["proba"].shape == (r["n"], 3)
+    assert evaluate(r["model"], NEU, ["neutral"] * 8)["accuracy"] >= 0.75
+
+
+def test_nb_logreg_variant():
+    clf = TextClassifier(model="nb-logreg").fit(TEXTS, LABELS)
+    proba = clf.predict_proba(["信号太差打不了电话", "谢谢很满意", "请问怎么办理套餐"])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert list(clf.classes_[proba.argmax(axis=1)]) == ["negative", "positive", "neutral"]
+    with pytest.raises(InputError, match="model 'svm'"):
+        TextClassifier(model="svm").fit(TEXTS, LABELS)
+
+
+def test_self_training_adds_confident_posts():
+    pool = ["谢谢客服很满意", "请问套餐怎么办理", "信号太差太坑了", "谢谢耐心解答点赞", "今天天气"]
+    st = SelfTraining(TextClassifier(calibration=None), threshold=0.5, max_rounds=2).fit(TEXTS, LABELS, unlabelled=pool)
+    assert 1 <= sum(st.added_) <= len(pool) and len(st.added_) <= 2
+    assert st.predict(["谢谢很满意"])[0] == "positive"
+    none = SelfTraining(TextClassifier(calibration=None), threshold=1.01).fit(TEXTS, LABELS, unlabelled=pool)
+    assert none.added_ == []
+
+
+@pytest.mark.slow
+def test_real_tasks_do_not_leak(mirror):
+    from wbcs.classify.tasks import load_task
+    from wbcs.text import normalize_series
+
+    for name in ("sentiment", "complaint", "cocc"):
+        task = load_task(name, seed=0)
+        train = set(normalize_series(task.train["text"]))
+        test = set(normalize_series(task.test["text"]))
+        assert not train & test, name  # no exact (normalised) text on both sides
+        groups = leakage_groups(list(task.train["text"]) + list(task.test["text"]))
+        n = len(task.train)
+        assert not set(groups[:n]) & set(groups[n:]), name  # nor a near duplicate

@@ -1,0 +1,103 @@
+"""Stronger classical models to compare with the baseline (measured in benchmarks/bench_classify.py).
+
+- ``NBLogisticRegression``: NB-SVM (Wang & Manning 2012) with a logistic loss: features
+  scaled by each class's naive-Bayes log-count ratio, one binary model per class.
+  Used as ``TextClassifier(model="nb-logreg")``.
+- ``SelfTraining``: self-training on unlabelled posts for any estimator on raw texts.
+  scikit-learn's ``SelfTrainingClassifier`` validates X as a numeric array and so
+  refuses texts; this is the same loop (fit, pseudo-label what the model is sure of,
+  refit) on lists of strings.
+- Soft-voting ensembles need nothing new: ``sklearn.ensemble.VotingClassifier`` accepts
+  ``TextClassifier`` members on raw texts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.linear_model import LogisticRegression
+from tqdm.auto import tqdm
+
+from wbcs.classify.baseline import as_texts
+
+
+class NBLogisticRegression(ClassifierMixin, BaseEstimator):
+    """One-vs-rest logistic regressions on NB-scaled features; probabilities normalised to 1."""
+
+    def __init__(self, C=4.0, alpha=1.0, class_weight="balanced"):
+        self.C = C
+        self.alpha = alpha
+        self.class_weight = class_weight
+
+    def fit(self, X, y):
+        y = np.asarray(y)
+        self.classes_ = np.unique(y)
+        binary = (X > 0).astype(np.float64)
+        self.ratios_, self.models_ = [], []
+        for c in self.classes_:
+            pos = np.asarray(binary[y == c].sum(axis=0)).ravel() + self.alpha
+            neg = np.asarray(binary[y != c].sum(axis=0)).ravel() + self.alpha
+            r = np.log((pos / pos.sum()) / (neg / neg.sum()))
+            model = LogisticRegression(C=self.C, class_weight=self.class_weight, solver="newton-cg",
+                                       max_iter=1000)
+            model.fit(X.multiply(r).tocsr(), (y == c).astype(int))
+            self.ratios_.append(r)
+            self.models_.append(model)
+        return self
+
+    def predict_proba(self, X):
+        scores = np.column_stack([m.predict_proba(X.multiply(r).tocsr())[:, 1]
+                                  for r, m in zip(self.ratios_, self.models_, strict=True)])
+        return scores / scores.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+class SelfTraining(ClassifierMixin, BaseEstimator):
+    """Self-training on raw texts: ``fit(texts, y, unlabelled=...)``.
+
+    Each round fits a clone of ``estimator`` on the labelled texts plus the pseudo-labelled
+    ones so far, then adds the unlabelled texts whose top probability ≥ ``threshold``
+    (at most ``max_per_round`` of them, the most confident first), for ``max_rounds``
+    rounds or until nothing new passes.
+    """
+
+    def __init__(self, estimator=None, *, threshold=0.9, max_rounds=3, max_per_round=None):
+        self.estimator = estimator
+        self.threshold = threshold
+        self.max_rounds = max_rounds
+        self.max_per_round = max_per_round
+
+    def fit(self, texts, y, unlabelled=()):
+        from wbcs.classify.baseline import TextClassifier
+
+        texts, y = as_texts(texts), np.asarray(y).astype(str)
+        pool = np.asarray(as_texts(unlabelled), dtype=object)
+        taken = np.zeros(len(pool), bool)
+        pseudo = np.empty(len(pool), dtype=object)
+        self.added_ = []
+        base = self.estimator if self.estimator is not None else TextClassifier()
+        for _ in tqdm(range(self.max_rounds + 1), desc="self-training", leave=False):
+            model = clone(base).fit(texts + list(pool[taken]), np.concatenate([y, pseudo[taken].astype(str)]))
+            free = np.flatnonzero(~taken)
+            if len(self.added_) == self.max_rounds or not len(free):
+                break
+            proba = model.predict_proba(list(pool[free]))
+            conf = proba.max(axis=1)
+            sure = np.flatnonzero(conf >= self.threshold)
+            sure = sure[np.argsort(-conf[sure], kind="stable")][: self.max_per_round]
+            if not len(sure):
+                break
+            pseudo[free[sure]] = np.asarray(model.classes_)[proba[sure].argmax(axis=1)]
+            taken[free[sure]] = True
+            self.added_.append(int(len(sure)))
+        self.model_ = model
+        self.classes_ = model.classes_
+        return self
+
+    def predict_proba(self, texts):
+        return self.model_.predict_proba(texts)
+
+    def predict(self, texts):
+        return self.model_.predict(texts)
