@@ -1,0 +1,97 @@
+"""Plotly figures for the classifier: confusion matrix, reliability diagram, learning curve,
+model comparison. Each takes the tables/dicts of ``wbcs.classify.evaluate`` (or the
+benchmark) and returns a ``plotly.graph_objects.Figure``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+from wbcs.errors import InputError
+
+TEMPLATE = "plotly_white"
+
+
+def confusion_matrix(report: dict, *, normalize: bool = True,
+                     title: str = "Confusion matrix 混淆矩阵") -> go.Figure:
+    """Heatmap of ``report["confusion"]`` (rows = true label); cells show the count and,
+    with ``normalize``, colour by the share of the true label (recall per row)."""
+    if "confusion" not in report:
+        raise InputError("report has no 'confusion' entry; pass the dict wbcs.classify.evaluate.metrics returns")
+    labels = report["confusion"]["labels"]
+    m = np.asarray(report["confusion"]["matrix"], dtype=float)
+    rows = m.sum(axis=1, keepdims=True)
+    share = np.divide(m, rows, out=np.zeros_like(m), where=rows > 0)
+    z = share if normalize else m
+    text = [[f"{int(c)}<br>{s:.0%}" for c, s in zip(rc, rs, strict=True)] for rc, rs in zip(m, share, strict=True)]
+    fig = go.Figure(go.Heatmap(z=z, x=labels, y=labels, text=text, texttemplate="%{text}", colorscale="Blues",
+                               zmin=0, zmax=1 if normalize else None,
+                               colorbar={"title": "share of row" if normalize else "posts"},
+                               hovertemplate="true %{y}<br>predicted %{x}<br>%{text}<extra></extra>"))
+    fig.update_layout(template=TEMPLATE, title=title, xaxis_title="predicted 预测", yaxis_title="true 真实",
+                      yaxis_autorange="reversed", width=160 + 70 * len(labels), height=140 + 60 * len(labels))
+    return fig
+
+
+def reliability_diagram(table: pd.DataFrame, *, ece: float | None = None,
+                        title: str = "Reliability diagram 校准曲线") -> go.Figure:
+    """Accuracy against mean confidence per bin (``evaluate.reliability_table``), with the
+    diagonal of perfect calibration; marker size shows how many posts fall in each bin."""
+    for col in ("confidence", "accuracy", "count"):
+        if col not in table.columns:
+            raise InputError(f"reliability table: missing column {col!r} (use evaluate.reliability_table)")
+    size = 8 + 22 * np.sqrt(table["count"] / max(table["count"].max(), 1))
+    fig = go.Figure([
+        go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dash", "color": "#999"}, name="perfect"),
+        go.Scatter(x=table["confidence"], y=table["accuracy"], mode="lines+markers", name="model",
+                   marker={"size": size}, customdata=table["count"],
+                   hovertemplate="confidence %{x:.2f}<br>accuracy %{y:.2f}<br>%{customdata} posts<extra></extra>"),
+    ])
+    if ece is not None:
+        title = f"{title} — ECE {ece:.3f}"
+    fig.update_layout(template=TEMPLATE, title=title, xaxis_title="mean confidence", yaxis_title="accuracy",
+                      xaxis_range=[0, 1], yaxis_range=[0, 1.02], width=520, height=480)
+    return fig
+
+
+def learning_curve(df: pd.DataFrame, *, metric: str = "macro_f1",
+                   title: str = "Learning curve 学习曲线") -> go.Figure:
+    """``metric`` against the number of training labels (``evaluate.learning_curve``); one
+    line per ``model`` when the table has that column."""
+    for col in ("n_labels", metric):
+        if col not in df.columns:
+            raise InputError(f"learning-curve table: missing column {col!r}")
+    fig = px.line(df, x="n_labels", y=metric, color="model" if "model" in df.columns else None, markers=True,
+                  template=TEMPLATE, title=title, log_x=True)
+    fig.update_layout(xaxis_title="training labels (log scale)", yaxis_title=metric.replace("_", "-"))
+    return fig
+
+
+def model_comparison(df: pd.DataFrame, *, metric: str = "macro_f1", baseline: str | None = None,
+                     title: str = "Model comparison 模型比较") -> go.Figure:
+    """Horizontal bars of ``metric`` per ``model``, one panel per ``task`` when present (best at
+    the top of each); ``baseline`` names the model drawn as a dotted reference line."""
+    for col in ("model", metric):
+        if col not in df.columns:
+            raise InputError(f"comparison table: missing column {col!r}")
+    d = df.assign(task=df["task"] if "task" in df.columns else "").sort_values(["task", metric])
+    tasks = list(dict.fromkeys(d["task"]))
+    fig = px.bar(d, x=metric, y="model", orientation="h", facet_row="task", category_orders={"task": tasks},
+                 text=d[metric].map(lambda v: f"{v:.3f}"), template=TEMPLATE, title=title)
+    fig.update_traces(textposition="outside", marker_color="#4c78a8")
+    fig.update_yaxes(matches=None, title="")  # each panel lists only its own models
+    fig.for_each_annotation(lambda a: a.update(text=a.text.split("=", 1)[-1]))
+    if baseline is not None:
+        for i, task in enumerate(reversed(tasks), start=1):  # plotly numbers facet rows from the bottom
+            sel = d[(d["model"] == baseline) & (d["task"] == task)]
+            if len(sel):
+                fig.add_vline(x=float(sel[metric].iloc[0]), line_dash="dot", line_color="#d62728", row=i, col=1)
+    lo = max(0.0, float(d[metric].min()) - 0.05)
+    fig.update_xaxes(range=[lo, min(1.0, float(d[metric].max()) + 0.04)], title="")
+    fig.update_xaxes(title=metric.replace("_", "-"), row=1, col=1)  # row 1 is the bottom panel
+    n = d.groupby("task")["model"].nunique().sum()
+    fig.update_layout(height=140 + 34 * n + 40 * len(tasks), width=900, margin={"l": 10})
+    return fig
