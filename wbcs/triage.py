@@ -203,3 +203,29 @@ def route_posts(posts: pd.DataFrame, *, policy: Policy | None = None, routes: Ru
     }, index=frame.index)
     out.attrs["classified"] = labels.attrs.get("classified")
     return out
+
+
+def aggregation_alerts_for(posts: pd.DataFrame, routed: pd.DataFrame, *, policy: Policy | None = None,
+                           threshold: float = 0.8) -> pd.DataFrame:
+    """The aggregation alerts (``wbcs.aggregate``) of routed posts.
+
+    The rules read ``intent``; where it is missing (a model without intent) the route's
+    kind stands in (consultation → consultation, complaint → complaint), and
+    ``attrs["intent_from_route"]`` counts those posts.
+    """
+    from wbcs.aggregate import aggregation_alerts
+
+    kind_intent = routed["kind"].map({"consultation": "consultation", "complaint": "complaint"})
+    given = posts["intent"] if "intent" in posts.columns else pd.Series(pd.NA, index=posts.index, dtype="string")
+    stand_in = given.isna() & kind_intent.notna()
+    alerts = aggregation_alerts(posts.assign(intent=given.astype("string").fillna(kind_intent)),
+                                policy=policy, threshold=threshold)
+    alerts.attrs["intent_from_route"] = int(stand_in.sum())
+    return alerts
+
+
+def lists_as_text(df: pd.DataFrame, sep: str = "; ") -> pd.DataFrame:
+    """List cells (an alert's post ids, authors, platforms) as "a; b; c" text, for files."""
+    listy = [c for c in df.columns if df[c].map(lambda v: isinstance(v, list | tuple)).any()]
+    return df.assign(**{c: df[c].map(lambda v: sep.join(map(str, v)) if isinstance(v, list | tuple) else v)
+                        for c in listy})

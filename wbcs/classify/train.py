@@ -55,7 +55,6 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
     train = subsample(task.train, max_train, seed)
     est.fit(train["text"].tolist(), train["label"].to_numpy())
     report = evaluate(est, task.test["text"].tolist(), task.test["label"].to_numpy())
-    report.pop("confusion")
     entry = {"task": task.name, "description": task.description,
              "kind": "transformer" if type(est).__name__ == "TransformerClassifier" else "sklearn",
              "estimator": type(est).__name__, "classes": [str(c) for c in est.classes_],

@@ -229,7 +229,13 @@ def cmd_triage(args: argparse.Namespace) -> int:
     from wbcs.io import check_output, read_table, write_table
     from wbcs.policy import load_policy
     from wbcs.schema import validate_posts
-    from wbcs.triage import load_routes, needs_labels, route_posts
+    from wbcs.triage import (
+        aggregation_alerts_for,
+        lists_as_text,
+        load_routes,
+        needs_labels,
+        route_posts,
+    )
 
     check_output(args.out)
     if args.alerts:
@@ -258,20 +264,11 @@ def cmd_triage(args: argparse.Namespace) -> int:
     _say(args, f"triage: {len(routed)} posts routed: " + ", ".join(f"{k} {v}" for k, v in counts.items())
          + f"; written to {args.out}")
     if args.alerts:
-        from wbcs.aggregate import aggregation_alerts
-
-        # the aggregation rules read intent; a model without intent gives the route's kind instead
-        with_intent = out.copy()
-        kind_intent = routed["kind"].map({"consultation": "consultation", "complaint": "complaint"})
-        if "intent" not in with_intent.columns:
-            with_intent["intent"] = kind_intent
-            _say(args, "triage: no intent labels: the aggregation rules use the route's kind (consultation/complaint)")
-        else:
-            with_intent["intent"] = with_intent["intent"].fillna(kind_intent)
-        alerts = aggregation_alerts(with_intent, policy=policy)
-        # evidence lists (post ids, authors, platforms) as "a; b; c" cells, readable in a spreadsheet
-        listy = [c for c in alerts.columns if alerts[c].map(lambda v: isinstance(v, list | tuple)).any()]
-        write_table(alerts.assign(**{c: alerts[c].map("; ".join) for c in listy}), args.alerts)
+        alerts = aggregation_alerts_for(out, routed, policy=policy)
+        if alerts.attrs["intent_from_route"]:
+            _say(args, f"triage: {alerts.attrs['intent_from_route']} post(s) without intent: the aggregation "
+                       "rules use their route's kind (consultation/complaint)")
+        write_table(lists_as_text(alerts), args.alerts)
         summary["alerts"] = int(len(alerts))
         _say(args, f"triage: {len(alerts)} aggregation alert(s) written to {args.alerts}")
     if args.json:
