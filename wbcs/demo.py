@@ -134,6 +134,68 @@ def stage_label(out: Path, ctx: dict) -> list[Path]:
 
 
 @stage
+def stage_classify(out: Path, ctx: dict) -> list[Path]:
+    """Load the shipped model (training it into the output folder when the registry has
+    none), classify the posts' missing labels, write them PII-masked with the model card
+    and the held-out confusion matrices."""
+    import shutil
+
+    from wbcs.classify import load_model, predict_posts, save_model
+    from wbcs.classify.registry import model_dir
+    from wbcs.config import smoke
+    from wbcs.datasets import export_frame
+    from wbcs.errors import InputError
+    from wbcs.io import write_table
+    from wbcs.viz.classify import confusion_matrix
+    from wbcs.viz.explore import write_figures
+
+    try:
+        path = model_dir(None)
+    except InputError:
+        from wbcs.classify.train import train_default
+
+        print("   no shipped model in models/: training it (what 'make models' does)")
+        path = save_model(train_default(seed=0, max_train=1000 if smoke() else None),
+                          out / "models" / "wbcs-default" / "1", overwrite=True)
+    model = load_model(path)
+    print(f"   model {model.name} ({path})")
+    posts = predict_posts(ctx["posts"], model)
+    ctx["posts"] = posts
+    for field in model.fields:
+        shares = posts[field].value_counts(normalize=True)
+        m = model.card["fields"][field].get("metrics", {})
+        print(f"   {field:<10} held-out macro-F1 {m.get('macro_f1', float('nan')):.3f}; on these posts: "
+              + ", ".join(f"{k} {v:.0%}" for k, v in shares.head(5).items()))
+    figures = {f"confusion_{f}": confusion_matrix(info["metrics"], title=f"{f}: held-out confusion matrix")
+               for f, info in model.card["fields"].items() if "confusion" in info.get("metrics", {})}
+    files = [write_table(export_frame(posts), out / "classified.parquet", mask=False),
+             *write_figures(figures, out / "classify")]
+    shutil.copy(path / "MODEL_CARD.md", out / "classify" / "MODEL_CARD.md")
+    return [*files, out / "classify" / "MODEL_CARD.md"]
+
+
+@stage
+def stage_triage(out: Path, ctx: dict) -> list[Path]:
+    """Route the classified posts (data/routes.yaml) with their SLA deadlines, and the
+    aggregation alerts (one answer for a question many ask, one apology for a shared complaint)."""
+    from wbcs.datasets import export_frame
+    from wbcs.io import write_table
+    from wbcs.triage import aggregation_alerts_for, lists_as_text, route_posts
+
+    posts = ctx["posts"]
+    routed = route_posts(posts)
+    alerts = aggregation_alerts_for(posts, routed)
+    ctx["routes"] = routed
+    print("   routes: " + ", ".join(f"{k} {v}" for k, v in routed["route"].value_counts().items()))
+    print(f"   {len(alerts)} aggregation alerts: " + ", ".join(f"{k} {v}" for k, v in alerts["rule"].value_counts().items())
+          + (f" ({alerts.attrs['intent_from_route']} posts' intent taken from their route)"
+             if alerts.attrs["intent_from_route"] else ""))
+    table = posts[["post_id", "text"]].join(routed.drop(columns="post_id"))
+    return [write_table(export_frame(table), out / "triage.csv", mask=False),
+            write_table(export_frame(lists_as_text(alerts)), out / "aggregation_alerts.csv", mask=False)]
+
+
+@stage
 def stage_simulate(out: Path, ctx: dict) -> list[Path]:
     """The default what-if scenario (policy duty hours and patrols, STC-3 arrival shape):
     SLA attainment with 95% CIs and a staffing plan next to Erlang C, as JSON and HTML charts."""

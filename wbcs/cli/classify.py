@@ -159,6 +159,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     from wbcs.classify import load_model
+    from wbcs.datasets import export_frame
     from wbcs.io import check_output, read_table, write_table
 
     check_output(args.out)
@@ -175,7 +176,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
         if field in df.columns:
             renamed[field] = f"{field}_pred"
     out = df.join(pred.rename(columns=renamed))
-    write_table(out.reset_index(drop=True), args.out, mask=not args.no_mask)
+    out = out.reset_index(drop=True)
+    # export_frame masks every text column but the ids (an old 11-digit mid looks like a phone number)
+    write_table(out if args.no_mask else export_frame(out), args.out, mask=False)
     note = f" (the input has {', '.join(renamed)}: predictions in {', '.join(renamed.values())})" if renamed else ""
     print(f"predict: {len(df)} rows labelled by {model.name} ({', '.join(model.fields)}){note}; written to {args.out}")
     return 0
@@ -226,6 +229,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_triage(args: argparse.Namespace) -> int:
+    from wbcs.datasets import export_frame
     from wbcs.io import check_output, read_table, write_table
     from wbcs.policy import load_policy
     from wbcs.schema import validate_posts
@@ -257,7 +261,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
     extra = routed.drop(columns=[c for c in ("post_id", "created_at", "identifiable") if c in routed.columns])
     out = labelled.drop(columns=[c for c in extra.columns if c in labelled.columns]).join(extra)
     out["identifiable"] = routed["identifiable"]
-    write_table(out, args.out)
+    write_table(export_frame(out), args.out, mask=False)
     counts = routed["route"].value_counts().to_dict()
     summary = {"posts": int(len(routed)), "routes": {k: int(v) for k, v in counts.items()},
                "classified": info, "out": str(args.out)}
@@ -268,7 +272,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
         if alerts.attrs["intent_from_route"]:
             _say(args, f"triage: {alerts.attrs['intent_from_route']} post(s) without intent: the aggregation "
                        "rules use their route's kind (consultation/complaint)")
-        write_table(lists_as_text(alerts), args.alerts)
+        write_table(export_frame(lists_as_text(alerts)), args.alerts, mask=False)
         summary["alerts"] = int(len(alerts))
         _say(args, f"triage: {len(alerts)} aggregation alert(s) written to {args.alerts}")
     if args.json:
