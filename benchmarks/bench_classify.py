@@ -39,12 +39,9 @@ PUBLISHED = ("Published figures for reference (another dataset, ChnSentiCorp 2-c
 
 def peer():
     """The README's bar: character 1-3-gram TF-IDF + logistic regression, plain scikit-learn."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
+    from wbcs.classify.strong import tfidf_logreg
 
-    return make_pipeline(TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2),
-                         LogisticRegression(C=4.0, max_iter=1000, solver="newton-cg"))
+    return tfidf_logreg()
 
 
 def measure(model, train: pd.DataFrame, test: pd.DataFrame, **fit_kw) -> dict:

@@ -7,6 +7,7 @@
   scikit-learn's ``SelfTrainingClassifier`` validates X as a numeric array and so
   refuses texts; this is the same loop (fit, pseudo-label what the model is sure of,
   refit) on lists of strings.
+- ``tfidf_logreg``: the plain scikit-learn peer every model is compared with.
 - Soft-voting ensembles need nothing new: ``sklearn.ensemble.VotingClassifier`` accepts
   ``TextClassifier`` members on raw texts.
 """
@@ -19,6 +20,16 @@ from sklearn.linear_model import LogisticRegression
 from tqdm.auto import tqdm
 
 from wbcs.classify.baseline import as_texts
+
+
+def tfidf_logreg():
+    """The bar of the dataset README: character 1-3-gram TF-IDF + logistic regression in plain
+    scikit-learn, on raw texts (no normalisation, no calibration)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2),
+                         LogisticRegression(C=4.0, max_iter=1000, solver="newton-cg"))
 
 
 class NBLogisticRegression(ClassifierMixin, BaseEstimator):
