@@ -69,6 +69,7 @@ def test_lora_and_top_layers(backbone, tmp_path):
     lora.save(tmp_path / "lora")
     assert (tmp_path / "lora" / "adapter" / "adapter_model.safetensors").is_file()
     assert not (tmp_path / "lora" / "model").exists()  # only adapters + head are written
+    assert not (tmp_path / "lora" / "tokenizer").exists()  # the backbone's tokenizer is used
     back = TransformerClassifier.load(tmp_path / "lora")
     np.testing.assert_allclose(back.predict_proba(TEXTS), lora.predict_proba(TEXTS), atol=1e-6)
 
@@ -76,6 +77,23 @@ def test_lora_and_top_layers(backbone, tmp_path):
     trainable = {n for n, p in top.model_.named_parameters() if p.requires_grad}
     assert any("layer.1." in n for n in trainable) and not any("layer.0." in n for n in trainable)
     assert not any("embeddings" in n for n in trainable) and "classifier.weight" in trainable
+    # only the trained weights are written; the backbone is read again by name
+    top.save(tmp_path / "top")
+    from safetensors import safe_open
+
+    with safe_open(str(tmp_path / "top" / "trained.safetensors"), "pt") as f:
+        assert set(f.keys()) == trainable
+    back = TransformerClassifier.load(tmp_path / "top")
+    np.testing.assert_allclose(back.predict_proba(TEXTS), top.predict_proba(TEXTS), atol=1e-6)
+
+
+def test_changed_backbone_is_refused(tmp_path):
+    backbone = tiny_backbone(tmp_path / "bb", TEXTS)
+    lora = TransformerClassifier(str(backbone), lora_r=2, lora_targets=("query",), **{**FAST, "epochs": 1})
+    lora.fit(TEXTS, LABELS).save(tmp_path / "lora")
+    tiny_backbone(tmp_path / "bb", TEXTS, seed=1)  # other random weights under the same name
+    with pytest.raises(InputError, match="restore the backbone or retrain"):
+        TransformerClassifier.load(tmp_path / "lora")
 
 
 def test_bad_backbone_and_labels(tmp_path):

@@ -224,17 +224,32 @@ class TransformerClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ saving
 
+    def _mode(self) -> str:
+        return "lora" if self.lora_r else "top" if self.train_top_layers is not None else "full"
+
     def save(self, path: str | Path) -> Path:
-        """Write the fitted model (safetensors + JSON, no pickle) into the folder ``path``."""
+        """Write the fitted model (safetensors + JSON, no pickle) into the folder ``path``.
+
+        All weights trained: the whole model and its tokenizer. LoRA or top layers: only
+        what was trained (adapters + head, or the top layers + head: MBs instead of a GB),
+        with the SHA-256 of the backbone's weights, which ``load`` reads again by name and checks.
+        """
+        from safetensors.torch import save_file
+
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        self.tokenizer_.save_pretrained(path / "tokenizer")
-        lora = bool(self.lora_r)
-        # LoRA: only the adapters and the head (a few MB); the backbone is loaded again from
-        # its name. Otherwise: every weight.
-        self.model_.save_pretrained(path / ("adapter" if lora else "model"), safe_serialization=True)
+        mode = self._mode()
+        if mode == "full":
+            self.tokenizer_.save_pretrained(path / "tokenizer")
+            self.model_.save_pretrained(path / "model", safe_serialization=True)
+        elif mode == "lora":
+            self.model_.save_pretrained(path / "adapter", safe_serialization=True)
+        else:
+            trained = {n: p.detach().contiguous() for n, p in self.model_.named_parameters() if p.requires_grad}
+            save_file(trained, str(path / "trained.safetensors"))
         params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params().items()}
-        meta = {"params": params, "classes": [str(c) for c in self.classes_], "lora": lora}
+        meta = {"params": params, "classes": [str(c) for c in self.classes_], "mode": mode,
+                "backbone_sha256": None if mode == "full" else backbone_digest(self.backbone)}
         (path / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
         return path
 
@@ -249,16 +264,49 @@ class TransformerClassifier(ClassifierMixin, BaseEstimator):
                   for k, v in meta["params"].items()}
         est = cls(**params)
         est.classes_ = np.asarray(meta["classes"], dtype=object)
-        est.tokenizer_ = AutoTokenizer.from_pretrained(path / "tokenizer")
-        if meta["lora"]:
-            from peft import PeftModel
-
-            _, base = est._load_backbone(len(est.classes_))
-            est.model_ = PeftModel.from_pretrained(base, path / "adapter")
-        else:
+        if meta["mode"] == "full":
+            est.tokenizer_ = AutoTokenizer.from_pretrained(path / "tokenizer")
             est.model_ = AutoModelForSequenceClassification.from_pretrained(path / "model", dtype=torch.float32)
+        else:
+            digest = backbone_digest(est.backbone)
+            if digest != meta["backbone_sha256"]:
+                raise InputError(f"{path}: trained on backbone {est.backbone!r} with weights SHA-256 "
+                                 f"{str(meta['backbone_sha256'])[:12]}…, but that backbone now has "
+                                 f"{str(digest)[:12]}…; restore the backbone or retrain")
+            est.tokenizer_, base = est._load_backbone(len(est.classes_))
+            if meta["mode"] == "lora":
+                from peft import PeftModel
+
+                est.model_ = PeftModel.from_pretrained(base, path / "adapter")
+            else:
+                from safetensors.torch import load_file
+
+                trained = load_file(str(path / "trained.safetensors"))
+                unknown = sorted(set(trained) - set(base.state_dict()))
+                if unknown:
+                    raise InputError(f"{path}: weights {unknown[0]!r}… do not belong to backbone {est.backbone!r}")
+                base.load_state_dict(trained, strict=False)
+                est.model_ = base
         est.model_.eval()
         return est
+
+
+def backbone_digest(backbone: str) -> str | None:
+    """SHA-256 over the safetensors weight files of a local backbone (None for a hub name)."""
+    import hashlib
+
+    from wbcs.classify.gemma import resolve
+
+    folder = Path(resolve(backbone))
+    files = sorted(folder.glob("*.safetensors")) if folder.is_dir() else []
+    if not files:
+        return None
+    h = hashlib.sha256()
+    for f in files:
+        with open(f, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):  # noqa: B023 - consumed within the loop
+                h.update(block)
+    return h.hexdigest()
 
 
 def tiny_backbone(path: str | Path, texts, *, layers: int = 2, hidden: int = 32, seed: int = 0) -> Path:
