@@ -17,9 +17,10 @@ TRAIN_EXAMPLE = """Example:
 TASK is a task on the real datasets (default = the shipped multi-field model, sentiment,
 emotion, weibo_senti, complaint, cocc, topic, gold_FIELD) or, with --data, the name of the
 field a user's file labels (column --label-col, default TASK). The model is fitted on a
-grouped 80 %% part (near duplicates stay together) and measured on the rest; the model
+grouped 80 % part (near duplicates stay together) and measured on the rest; the model
 folder holds the weights, a model card and SHA-256 checksums. --model transformer
-fine-tunes --backbone (a local folder, a hub name, or gemma3-270m)."""
+fine-tunes --backbone (a local folder, a hub name, or gemma3-270m), all weights, the
+--top-layers K, or LoRA adapters of rank --lora-r."""
 
 PREDICT_EXAMPLE = """Example:
   wbcs predict --model models/wbcs-default/1 --input posts.csv --out posts_labelled.csv
@@ -65,6 +66,9 @@ def register(sub) -> None:
     p.add_argument("--backbone", default="gemma3-270m", help="transformer backbone (default: gemma3-270m)")
     p.add_argument("--epochs", type=int, default=2, help="transformer epochs (default: 2)")
     p.add_argument("--lora-r", type=int, default=0, help="transformer LoRA rank (0: train the weights)")
+    p.add_argument("--top-layers", type=int, help="transformer: train only the top K layers + head")
+    p.add_argument("--lr", type=float, default=5e-5, help="transformer learning rate (default: 5e-5)")
+    p.add_argument("--max-length", type=int, default=128, help="transformer tokens per text (default: 128)")
     p.add_argument("--max-train", type=int, help="at most this many training rows per field (stratified)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, type=Path, help="model folder to write (e.g. models/NAME/1)")
@@ -109,7 +113,8 @@ def _estimator(args):
         from wbcs.classify.transformer import TransformerClassifier
 
         return TransformerClassifier(args.backbone, epochs=args.epochs, lora_r=args.lora_r,
-                                     random_state=args.seed)
+                                     train_top_layers=args.top_layers, learning_rate=args.lr,
+                                     max_length=args.max_length, random_state=args.seed)
     from wbcs.classify import TextClassifier
 
     return TextClassifier(random_state=args.seed)
