@@ -161,7 +161,8 @@ def _gold(field_name: str, seed: int) -> TaskData:
     data = _frame(df, field_name)
     train, test = holdout(data, seed)
     return TaskData(f"gold_{field_name}", field_name, f"the project's gold set on STC-3 telecom posts: {field_name}",
-                    train, test, [{"source": str(GOLD_FILE.relative_to(DATA_DIR.parent)),
+                    train, test, [{"source": GOLD_FILE.name if GOLD_FILE.parent != DATA_DIR / "labels"
+                                   else "data/labels/gold.csv",
                                    "sha256": df.attrs["sha256"], "rows": len(data)}, _source("stc3")])
 
 
