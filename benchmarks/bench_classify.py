@@ -98,6 +98,7 @@ def part_speed(smoke: bool) -> None:
     rows = []
     for name, model in [("sklearn TF-IDF char 1-3 + LR (peer)", peer()),
                         ("wbcs TextClassifier", TextClassifier()),
+                        ("wbcs TextClassifier, model=nb-logreg", TextClassifier(model="nb-logreg")),
                         ("wbcs TextClassifier, words=True", TextClassifier(words=True))]:
         t0 = time.perf_counter()
         model.fit(task.train["text"].tolist(), task.train["label"].to_numpy())
