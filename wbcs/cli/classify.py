@@ -69,6 +69,7 @@ def register(sub) -> None:
     p.add_argument("--top-layers", type=int, help="transformer: train only the top K layers + head")
     p.add_argument("--lr", type=float, default=5e-5, help="transformer learning rate (default: 5e-5)")
     p.add_argument("--max-length", type=int, default=128, help="transformer tokens per text (default: 128)")
+    p.add_argument("--batch-size", type=int, default=16, help="transformer batch size (default: 16)")
     p.add_argument("--max-train", type=int, help="at most this many training rows per field (stratified)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, type=Path, help="model folder to write (e.g. models/NAME/1)")
@@ -114,7 +115,8 @@ def _estimator(args):
 
         return TransformerClassifier(args.backbone, epochs=args.epochs, lora_r=args.lora_r,
                                      train_top_layers=args.top_layers, learning_rate=args.lr,
-                                     max_length=args.max_length, random_state=args.seed)
+                                     max_length=args.max_length, batch_size=args.batch_size,
+                                     random_state=args.seed)
     from wbcs.classify import TextClassifier
 
     return TextClassifier(random_state=args.seed)
