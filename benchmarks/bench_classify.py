@@ -79,14 +79,6 @@ def table(rows: list[dict], cols: list[str]) -> str:
     return "\n".join(lines)
 
 
-def unlabelled_weibo(n: int, seed: int) -> list[str]:
-    """Unlabelled general Weibo posts: weibo_senti_100k texts (emoticons stripped), labels unused."""
-    from wbcs.datasets import load_weibo_senti
-
-    texts = load_weibo_senti()["text"]
-    return texts.sample(min(n, len(texts)), random_state=seed).tolist()
-
-
 def part_speed(smoke: bool) -> None:
     from wbcs.classify import TextClassifier, load_model
     from wbcs.classify.tasks import load_task
@@ -128,7 +120,7 @@ def part_quality(smoke: bool, seed: int) -> None:
     from wbcs.classify import TextClassifier
     from wbcs.classify.strong import SelfTraining
     from wbcs.classify.tasks import load_task
-    from wbcs.classify.train import subsample
+    from wbcs.classify.train import subsample, unlabelled_weibo
 
     cap = 1500 if smoke else None
     rows = []
@@ -217,6 +209,7 @@ def part_transformer(smoke: bool, seed: int, n_train: int, n_test: int, minutes:
                 print(f"  saved to {folder}")
             if n_distill and name == "sentiment":
                 from wbcs.classify.strong import distill
+                from wbcs.classify.train import unlabelled_weibo
 
                 pool = unlabelled_weibo(n_distill, seed)
                 t0 = time.perf_counter()

@@ -98,6 +98,11 @@ def _card_markdown(card: dict) -> str:
         if m:
             lines.append(f"- held-out ({m.get('split', 'test')}): n={m.get('n')}, accuracy={m.get('accuracy', 0):.3f}, "
                          f"macro-F1={m.get('macro_f1', 0):.3f}, ECE={m.get('ece', float('nan')):.3f}")
+        d = info.get("distilled_from")
+        if d:
+            lines.append(f"- distilled from {d['model']} (held-out macro-F1 "
+                         f"{d.get('teacher_metrics', {}).get('macro_f1', float('nan')):.3f}) on "
+                         f"{d['pseudo_labelled']:,} unlabelled posts it labelled")
         lines.append(f"- parameters: `{json.dumps(info.get('params', {}), ensure_ascii=False)}`")
     return "\n".join(lines) + "\n"
 

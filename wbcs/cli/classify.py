@@ -13,6 +13,7 @@ TRAIN_EXAMPLE = """Example:
   wbcs train --task sentiment --out models/sentiment/1
   wbcs train --task intent --data labelled.csv --label-col intent --out models/intent/1
   wbcs train --task default --out models/wbcs-default/1
+  wbcs train --task default --teacher models/wbcs-gemma-sentiment/1 --out models/wbcs-default/2
 
 TASK is a task on the real datasets (default = the shipped multi-field model, sentiment,
 emotion, weibo_senti, complaint, cocc, topic, gold_FIELD) or, with --data, the name of the
@@ -70,6 +71,10 @@ def register(sub) -> None:
     p.add_argument("--lr", type=float, default=5e-5, help="transformer learning rate (default: 5e-5)")
     p.add_argument("--max-length", type=int, default=128, help="transformer tokens per text (default: 128)")
     p.add_argument("--batch-size", type=int, default=16, help="transformer batch size (default: 16)")
+    p.add_argument("--teacher", help="--task default: distil the sentiment field from this model "
+                                     "(e.g. models/wbcs-gemma-sentiment/1) on unlabelled Weibo posts")
+    p.add_argument("--unlabelled", type=int, default=20000,
+                   help="unlabelled posts the teacher labels (default: 20000)")
     p.add_argument("--max-train", type=int, help="at most this many training rows per field (stratified)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, type=Path, help="model folder to write (e.g. models/NAME/1)")
@@ -131,6 +136,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if (args.out / "manifest.json").exists():
         raise InputError(f"{args.out}: a model is already saved there; choose a new folder (e.g. a new version)")
     estimator = _estimator(args)
+    if args.teacher and args.task != "default":
+        raise InputError("--teacher works with --task default (it distils the shipped model's sentiment field)")
     if args.data is not None:
         from wbcs.io import read_table
 
@@ -148,7 +155,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     elif args.task == "default":
         # the baseline of the shipped model has its own settings (see train_default)
         model = train_default(seed=args.seed, max_train=args.max_train,
-                              estimator=estimator if args.model == "transformer" else None)
+                              estimator=estimator if args.model == "transformer" else None,
+                              teacher=args.teacher, n_unlabelled=args.unlabelled)
     else:
         task = load_task(args.task, seed=args.seed)
         model = train_model({task.field: task}, estimator=estimator, seed=args.seed, name=args.task,
