@@ -87,3 +87,53 @@ def test_readme_opens_with_the_two_commands_and_ci_calls_make_test():
     head = (ROOT / "README.md").read_text().split("\n## ", 1)[0]
     assert "make demo" in head and "make test" in head
     assert (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1] == "make test"
+
+
+def _imported_top_modules() -> set[str]:
+    """Top-level modules imported anywhere in the package, tests, benchmarks and notebooks."""
+    import ast
+    import json
+
+    sources = [p.read_text(encoding="utf-8") for d in ("wbcs", "tests", "benchmarks")
+               for p in (ROOT / d).rglob("*.py")]
+    for nb in (ROOT / "notebooks").glob("*.ipynb"):
+        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        sources += ["\n".join(line for line in "".join(c["source"]).splitlines()
+                              if not line.lstrip().startswith(("%", "!")))
+                    for c in cells if c["cell_type"] == "code"]
+    mods = set()
+    for src in sources:
+        for node in ast.walk(ast.parse(src)):
+            if isinstance(node, ast.Import):
+                mods |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                mods.add(node.module.split(".")[0])
+    return mods - set(sys.stdlib_module_names) - {"wbcs", "tests", "benchmarks"}
+
+
+def test_every_imported_package_is_declared():
+    """A package installed by hand but not declared passes locally and fails on a fresh machine
+    (it happened once with small-text): every third-party import must come from a declared
+    distribution or from one of their own dependencies' distributions that we name below."""
+    from importlib.metadata import packages_distributions, requires
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = {_name(r) for r in project["dependencies"]}
+    for reqs in project["optional-dependencies"].values():
+        declared |= {_name(r) for r in reqs if not r.startswith("wbcs[")}
+    # distributions that come with a declared one (the declared one requires them)
+    reachable = set(declared)
+    for dist in declared:
+        try:
+            reachable |= {_name(r) for r in requires(dist) or [] if "extra ==" not in r}
+        except Exception:  # noqa: BLE001 — a declared but not installed extra is checked elsewhere
+            pass
+    dists = packages_distributions()
+    missing = {}
+    # peers a benchmark measures when present (imported under `except ImportError`), never wbcs deps
+    optional_peers = {"datasketch"}
+    for mod in sorted(_imported_top_modules() - optional_peers):
+        names = {_name(d) for d in dists.get(mod, [])}
+        if not names & reachable:
+            missing[mod] = sorted(names) or ["not installed"]
+    assert not missing, f"imported but not declared in pyproject.toml: {missing}"
