@@ -1,0 +1,79 @@
+"""The committed gold set (data/labels): consistent with the taxonomy and the guidelines, reproducible from
+the committed passes with the real CLI, its agreement figures in data/labels/README.md, its ids real STC-3
+dialogues and no texts committed."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from tests.helpers import run_cli
+from wbcs.config import DATA_DIR
+from wbcs.schema import load_taxonomy
+
+LABELS = DATA_DIR / "labels"
+FIELDS = ["sentiment", "intent", "topic", "negative_subtype", "identifiable"]
+
+
+@pytest.fixture(scope="module")
+def gold() -> pd.DataFrame:
+    return pd.read_csv(LABELS / "gold.csv", dtype=str, keep_default_na=False)
+
+
+def test_gold_covers_the_sample_in_the_full_schema(gold):
+    sample = pd.read_csv(LABELS / "gold_sample.csv", dtype=str)
+    assert len(gold) >= 600 and gold["post_id"].is_unique
+    assert set(gold["post_id"]) == set(sample["post_id"])
+    assert list(gold.columns) == ["post_id", *FIELDS]
+    tax = load_taxonomy()
+    for field in FIELDS:
+        values = gold[field][gold[field] != ""]
+        assert set(values) <= set(tax.ids(field)), field
+    negative = gold["sentiment"] == "negative"
+    assert (gold.loc[negative, "negative_subtype"] != "").all()  # a subtype for every negative post
+    assert (gold.loc[~negative, "negative_subtype"] == "").all()  # and only for them
+    assert (gold[["sentiment", "intent", "topic", "identifiable"]] != "").all().all()
+    # guidelines §4: a complaint is negative, praise is positive
+    assert (gold.loc[gold["intent"] == "complaint", "sentiment"] == "negative").all()
+    assert (gold.loc[gold["intent"] == "praise", "sentiment"] == "positive").all()
+
+
+def test_no_post_text_is_committed():
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    for path in [LABELS / "gold.csv", *sorted((LABELS / "passes").rglob("*"))]:
+        if path.is_file():
+            assert not cjk.search(path.read_text(encoding="utf-8")), f"{path} holds Chinese text"
+
+
+def test_passes_rebuild_into_the_same_gold_set_and_the_readme_figures(tmp_path, gold):
+    store = tmp_path / "store.sqlite"
+    r = run_cli("label", "rebuild", "--passes", str(LABELS / "passes"), "--store", str(store),
+                "--sample", str(LABELS / "gold_sample.csv"))
+    assert r.returncode == 0, r.stderr
+    assert set(p.name for p in (LABELS / "passes").iterdir() if p.is_dir()) >= {"ann1", "ann2", "adjudicator"}
+
+    out = tmp_path / "gold.csv"
+    r = run_cli("label", "consensus", "--store", str(store), "--out", str(out))
+    assert r.returncode == 0 and "unresolved items: none" in r.stdout, r.stdout + r.stderr
+    rebuilt = pd.read_csv(out, dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(rebuilt.sort_values("post_id").reset_index(drop=True),
+                                  gold.sort_values("post_id").reset_index(drop=True))
+
+    r = run_cli("label", "agreement", "--store", str(store), "--json")
+    assert r.returncode == 0, r.stderr
+    agreement = json.loads(r.stdout)
+    readme = (LABELS / "README.md").read_text(encoding="utf-8")
+    for field in FIELDS:
+        a = agreement[field]
+        row = (f"| {field} | {a['n']} | {a['agreement']:.3f} | {a['kappa']:.3f} | {a['alpha']:.3f} |")
+        assert row in readme, f"README.md lacks the current figures for {field}: {row}"
+
+
+def test_gold_ids_are_real_stc3_training_dialogues(mirror, gold):
+    from wbcs.classify.tasks import load_gold
+
+    df = load_gold(LABELS / "gold.csv")
+    assert len(df) == len(gold) and df["text"].str.len().gt(0).all()
