@@ -63,9 +63,13 @@ def test_dashboard_filters_drive_every_view(synthetic):
     assert dash.period.value == "day" and "posts selected" in dash.status.value
     assert dash.table["volume"].sum() == len(synthetic)
     assert set(dash.figures) == {"volume", "topics", "favorability", "rates", "response", "rhythm", "provinces"}
+    # each tab holds a FigureWidget drawn from the current table
+    bars = dash.tabs.figure("volume").data[0]
+    assert int(sum(bars.y)) == len(synthetic)
     dash.filters["operator"].value = ("china_unicom",)
     n = int((synthetic["operator"] == "china_unicom").sum())
     assert dash.table["volume"].sum() == n and f"{n:,} posts selected" in dash.status.value
+    assert int(sum(dash.tabs.figure("volume").data[0].y)) == n
     dash.period.value = "week"
     assert dash.table["period"].dt.day_of_week.eq(0).all()
     # drill-down: the first period offered is the latest; its rows are that period's posts

@@ -75,8 +75,13 @@ def test_app_follows_its_sliders(base, tmp_path):
     app.controls["B"]["duty_hours"].value = (10, 10)
     assert "duty.end" in app.status.value
     app.controls["B"]["duty_hours"].value = (8, 20)
+    # each chart is a FigureWidget in its tab: both policies drawn, the last change shown
+    attainment = app.tabs.figure("attainment")
+    assert {t.name for t in attainment.data} >= {"policy A 方案A", "policy B 方案B"}
+    assert app.tabs.figure("staffing") is None
     plan = app.plan()
     assert plan.table["sim_agents"].sum() > 0 and "agent-hours" in app.status.value
+    assert app.tabs.figure("staffing") is not None and app.tabs.figure("staffing").data
     paths = app.write(tmp_path)
     assert sorted(p.name for p in paths) == ["attainment.html", "backlog.html", "staffing.html",
                                             "utilization.html", "waits.html"]

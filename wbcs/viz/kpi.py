@@ -246,6 +246,8 @@ class KpiDashboard:
     def __init__(self, posts: pd.DataFrame, *, policy: Policy | None = None, title: str = "KPI dashboard"):
         import ipywidgets as w
 
+        from wbcs.viz.widgets import FigureTabs
+
         if posts.empty:
             raise InputError("KpiDashboard: the posts table is empty")
         self.posts = posts.assign(post_kind=post_kind(posts)).reset_index(drop=True)
@@ -265,11 +267,9 @@ class KpiDashboard:
                 self.filters[col] = w.SelectMultiple(options=values, description=col, rows=min(6, len(values)),
                                                      layout={"width": "230px"})
         self.cards = w.HTML()
-        self.figures = {name: w.Output() for name in ("volume", "topics", "favorability", "rates",
-                                                      "response", "rhythm", "provinces")}
-        self.tabs = w.Tab(children=list(self.figures.values()))
-        for i, name in enumerate(self.figures):
-            self.tabs.set_title(i, name)
+        names = ("volume", "topics", "favorability", "rates", "response", "rhythm", "provinces")
+        self.tabs = FigureTabs({name: name for name in names})
+        self.figures = self.tabs.slots
         self.drill_period = w.Dropdown(description="drill-down", layout={"width": "300px"})
         self.drill_topic = w.Dropdown(description="topic", layout={"width": "260px"})
         self.drill = w.HTML()
@@ -280,7 +280,7 @@ class KpiDashboard:
             widget.observe(lambda _change: self.show_drill(), names="value")
         self.widget = w.VBox([
             w.HTML(f"<h3>{html.escape(title)}</h3>{CARD_CSS}"), self.dates, self.period,
-            w.HBox(list(self.filters.values())), self.status, self.cards, self.tabs,
+            w.HBox(list(self.filters.values())), self.status, self.cards, self.tabs.widget,
             w.HBox([self.drill_period, self.drill_topic]), self.drill])
         self.refresh()
 
@@ -303,8 +303,7 @@ class KpiDashboard:
         if posts.empty:
             self.cards.value = "<p>No posts match these filters.</p>"
             self.table = self.by_topic = None
-            for out in self.figures.values():
-                out.clear_output()
+            self.tabs.clear()
             self.drill_period.options = []
             return
         period = self.period.value
@@ -322,13 +321,9 @@ class KpiDashboard:
         if "province" in posts:
             figs["provinces"] = province_bar(posts)
         self.current = figs
-        for name, out in self.figures.items():
-            out.clear_output()
-            with out:
-                if name in figs:
-                    figs[name].show()
-                else:
-                    print(f"no data for {name} (missing column)")
+        self.tabs.show(figs)
+        for name in set(self.figures) - set(figs):
+            self.tabs.note(name, f"no data for {name} (missing column)")
         starts = self.table.loc[self.table["volume"] > 0, "period"]
         self.drill_period.options = [(f"{p:%Y-%m-%d} ({period})", p) for p in starts[::-1]]
         self.drill_period.value = starts.iloc[-1] if len(starts) else None  # the latest period

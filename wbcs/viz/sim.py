@@ -265,6 +265,8 @@ class WhatIfApp:
                  replications: int = 5, seed: int = 0, target: float = 0.9):
         import ipywidgets as w
 
+        from wbcs.viz.widgets import FigureTabs
+
         self.base, self.replications, self.seed, self.target = base, replications, seed, target
         start = controls_from(base)
         self.controls = {"A": self._controls({**start, **(a or {})}), "B": self._controls({**start, **(b or {})})}
@@ -272,16 +274,14 @@ class WhatIfApp:
         self.plan_result: StaffingPlan | None = None
         self.status = w.HTML()
         self.table = w.HTML()
-        self.outputs = {name: w.Output() for name in ("attainment", "waits", "backlog", "utilization", "staffing")}
+        self.tabs = FigureTabs({"attainment": "SLA 达标", "waits": "Waits 等待", "backlog": "Backlog 积压",
+                                "utilization": "Utilisation 利用率", "staffing": "Staffing 排班"})
         plan_button = w.Button(description="Plan staffing for A 排班", icon="users")
         plan_button.on_click(lambda _: self.plan())
         columns = [w.VBox([w.HTML(f"<b>Policy {label} 方案{label}</b>"), *c.values()],
                           layout=w.Layout(width="50%", padding="0 8px"))
                    for label, c in self.controls.items()]
-        tabs = w.Tab(children=[self.outputs[n] for n in self.outputs])
-        for i, title in enumerate(["SLA 达标", "Waits 等待", "Backlog 积压", "Utilisation 利用率", "Staffing 排班"]):
-            tabs.set_title(i, title)
-        self.widget = w.VBox([w.HBox(columns), w.HBox([plan_button, self.status]), self.table, tabs])
+        self.widget = w.VBox([w.HBox(columns), w.HBox([plan_button, self.status]), self.table, self.tabs.widget])
         for c in self.controls.values():
             for control in c.values():
                 control.observe(lambda _change: self.update(), names="value")
@@ -333,7 +333,7 @@ class WhatIfApp:
             self.status.value = f"<span style='color:#c00'>{e}</span>"
             return
         self.table.value = summary_table(self.summaries).to_html(classes="wbcs-sim", border=0)
-        self._show(figures(self.summaries))
+        self.tabs.show(figures(self.summaries))
         self.status.value = f"{self.replications} replications per policy, seed {self.seed}"
 
     def plan(self) -> StaffingPlan:
@@ -341,19 +341,10 @@ class WhatIfApp:
         self.status.value = "planning staffing 排班计算中…"
         self.plan_result = plan_staffing(self.scenario("A"), self.target, replications=max(2, self.replications // 2),
                                          seed=self.seed)
-        self._show({"staffing": staffing_figure(self.plan_result)})
+        self.tabs.show({"staffing": staffing_figure(self.plan_result)})
         self.status.value = (f"staffing plan: {int(self.plan_result.table['sim_agents'].sum())} agent-hours a week "
                              f"(Erlang C {int(self.plan_result.table['erlang_agents'].sum())})")
         return self.plan_result
-
-    def _show(self, figs: dict[str, go.Figure]) -> None:
-        from IPython.display import display
-
-        for name, fig in figs.items():
-            out = self.outputs[name]
-            out.clear_output(wait=True)
-            with out:
-                display(fig)
 
     def write(self, folder) -> list:
         """The current charts as standalone HTML files."""
