@@ -187,10 +187,12 @@ def load_task(name: str, *, seed: int = 0) -> TaskData:
 def default_tasks() -> dict[str, str]:
     """Field → task of the shipped model: the gold set's fields once it exists, else what the
     public data supports (sentiment, complaint yes/no, the 5 COCC topics)."""
+    # identifiable is not learnt: 10 of the 650 gold posts are identifiable, a model fitted on them says
+    # "no" to everything (kappa 0 on the gold set) while wbcs.triage's rule (a phone number in the text)
+    # reaches kappa 0.63 (tests/test_gold_set.py measures it against the gold labels).
     if GOLD_FILE.is_file():
         return {"sentiment": "sentiment", "intent": "gold_intent", "topic": "gold_topic",
-                "negative_subtype": "gold_negative_subtype", "identifiable": "gold_identifiable",
-                "complaint": "complaint"}
+                "negative_subtype": "gold_negative_subtype", "complaint": "complaint"}
     return {"sentiment": "sentiment", "complaint": "complaint", "topic": "topic"}
 
 
