@@ -180,6 +180,17 @@ def test_mask_frame_masks_string_columns_and_copies():
         mask_frame(df, columns=["missing"])
 
 
+def test_mask_frame_masks_categorical_columns():
+    """Synthetic and ingested tables keep texts as categoricals: they are masked too, and two
+    categories that mask to the same text become one."""
+    df = pd.DataFrame({"text": pd.Categorical(["打13812345678", "打13812345678", None, "无", "打13822225678"])})
+    out = mask_frame(df)
+    assert isinstance(out["text"].dtype, pd.CategoricalDtype)
+    assert out["text"].tolist()[:2] == ["打138****5678"] * 2 and pd.isna(out["text"].iloc[2])
+    assert out["text"].iloc[3] == "无" and list(out["text"].cat.categories) == ["打138****5678", "无"]
+    assert df["text"].iloc[0] == "打13812345678"
+
+
 # --------------------------------------------------------------------------- invariants
 
 # Text heavy in the characters the patterns look at.

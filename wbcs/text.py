@@ -359,11 +359,19 @@ def mask_frame(df: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.Dat
     out = df.copy()
     if columns is None:
         columns = [c for c in out.columns
-                   if pd.api.types.is_string_dtype(out[c]) or out[c].dtype == object]
+                   if pd.api.types.is_string_dtype(out[c]) or out[c].dtype == object
+                   or isinstance(out[c].dtype, pd.CategoricalDtype)]
     for col in columns:
         if col not in out.columns:
             raise InputError(f"mask_frame: no column {col!r}; columns are {', '.join(map(str, out.columns))}")
         s = out[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):  # mask the categories; two may become one
+            cats = np.array([mask_pii(c) if isinstance(c, str) else c for c in s.cat.categories], dtype=object)
+            if (cats != np.asarray(s.cat.categories, dtype=object)).any():
+                codes = s.cat.codes.to_numpy()
+                values = np.where(codes >= 0, cats[np.maximum(codes, 0)], None)
+                out[col] = pd.Series(values, index=s.index, dtype="category")
+            continue
         codes, uniques = pd.factorize(s)
         uniques = np.asarray(uniques, dtype=object)
         masked = np.array([mask_pii(u) if isinstance(u, str) else u for u in uniques], dtype=object)
