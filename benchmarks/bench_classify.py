@@ -14,9 +14,10 @@ Parts (default: speed and quality; the transformer part takes about an hour on 2
   posts, no calibration.
 - ``transformer``: Gemma 3 270M fine-tuned (top layers; LoRA) on a subsample of SMP2020
   train and on COCC, evaluated on a fixed stratified subsample of the test part, next to
-  the baseline fitted on the same rows and on the full training part; then, if the
-  fine-tuned model beats the baseline, distillation into the baseline through
-  pseudo-labelled unlabelled Weibo posts.
+  the baseline fitted on the same rows and on the full training part; then, after each
+  fine-tuned sentiment model (``--distill N``, 0: none), distillation into the baseline:
+  the baseline refitted on the full training part + N unlabelled Weibo posts labelled by
+  the fine-tuned model (its fit_s includes that labelling).
 
 Usage: python -m benchmarks.bench_classify [--part speed quality transformer] [--smoke]
 """
