@@ -72,9 +72,11 @@ def stage_ingest(out: Path, ctx: dict) -> list[Path]:
         print(f"   STC-3: {len(every):,} dialogues with plausible times, {len(rejects)} rejected "
               f"(implausible ids); {len(posts):,} telecom posts kept")
         print("   by operator: " + ", ".join(f"{k} {v}" for k, v in posts["operator"].value_counts().items()))
+        ctx["source"] = "STC-3 telecom Weibo dialogues (real), times decoded from the Weibo ids"
     except DatasetMissing as e:
         print(f"   NO REAL DATA ({e})\n   using SYNTHETIC posts from wbcs.synth instead")
         posts, rejects = generate_posts(days=30, posts_per_day=100, seed=0), None
+        ctx["source"] = "SYNTHETIC posts (wbcs.synth, seed 0): no real dataset was reachable"
     ctx["posts"] = posts
     files = [write_table(export_frame(posts), out / "posts.parquet", mask=False)]
     if rejects is not None and len(rejects):
@@ -222,6 +224,38 @@ def stage_simulate(out: Path, ctx: dict) -> list[Path]:
     print(f"   staffing for 90%: {int(plan.table['sim_agents'].sum())} agent-hours a week simulated, "
           f"{int(plan.table['erlang_agents'].sum())} by Erlang C")
     return [*paths, folder / "summary.json"]
+
+
+@stage
+def stage_report(out: Path, ctx: dict) -> list[Path]:
+    """KPIs by month, hot issues and the HTML operations report over the classified posts,
+    for their busiest month (STC-3 has a few dozen posts in most months)."""
+    import json
+
+    from wbcs.cli.analytics import _json_default, records
+    from wbcs.kpi import indicators
+    from wbcs.kpi.hot import hot_issues
+    from wbcs.kpi.indicators import local_times
+    from wbcs.report import write_report
+
+    posts = ctx["posts"]
+    months = local_times(posts["created_at"]).dt.to_period("M")
+    busiest = months.value_counts().idxmax()
+    summary = indicators(posts)
+    table = indicators(posts, period="month")
+    hot = hot_issues(posts)
+    kpi_path = out / "kpi.json"
+    kpi_path.write_text(json.dumps({**summary, "table": records(table)}, ensure_ascii=False, indent=1,
+                                   default=_json_default), encoding="utf-8")
+    source = ctx.get("source", "the posts of the ingest stage")
+    report = write_report(out / "report.html", posts, period="month", end=busiest.end_time.date(),
+                          notes=[f"data: {source}; labels from the shipped classifier where missing"])
+    print(f"   {summary['volume']:,} posts: net favorability {summary['net_favorability']:.2f}, "
+          f"topics: " + ", ".join(f"{t} {v:.0%}" for t, v in sorted(summary["topic_share"].items(),
+                                                                   key=lambda kv: -(kv[1] or 0))[:4]))
+    print(f"   hot issues: {len(hot['alerts'])} aggregation alerts, {len(hot['spikes'])} spikes; "
+          f"report for {busiest} ({int((months == busiest).sum())} posts)")
+    return [kpi_path, report]
 
 
 if __name__ == "__main__":
