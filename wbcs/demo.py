@@ -230,9 +230,7 @@ def stage_simulate(out: Path, ctx: dict) -> list[Path]:
 def stage_report(out: Path, ctx: dict) -> list[Path]:
     """KPIs by month, hot issues and the HTML operations report over the classified posts,
     for their busiest month (STC-3 has a few dozen posts in most months)."""
-    import json
-
-    from wbcs.cli.analytics import _json_default, records
+    from wbcs.cli.analytics import records, to_json
     from wbcs.kpi import indicators
     from wbcs.kpi.hot import hot_issues
     from wbcs.kpi.indicators import local_times
@@ -245,8 +243,7 @@ def stage_report(out: Path, ctx: dict) -> list[Path]:
     table = indicators(posts, period="month")
     hot = hot_issues(posts)
     kpi_path = out / "kpi.json"
-    kpi_path.write_text(json.dumps({**summary, "table": records(table)}, ensure_ascii=False, indent=1,
-                                   default=_json_default), encoding="utf-8")
+    kpi_path.write_text(to_json({**summary, "table": records(table)}), encoding="utf-8")
     source = ctx.get("source", "the posts of the ingest stage")
     report = write_report(out / "report.html", posts, period="month", end=busiest.end_time.date(),
                           notes=[f"data: {source}; labels from the shipped classifier where missing"])

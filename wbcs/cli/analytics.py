@@ -153,8 +153,13 @@ def records(df) -> list[dict]:
             for r in out.to_dict("records")]
 
 
+def to_json(obj) -> str:
+    """JSON text as the analytics commands print it (times as ISO strings, NaN as null)."""
+    return json.dumps(obj, ensure_ascii=False, default=_json_default, indent=1)
+
+
 def _dump(obj) -> None:
-    print(json.dumps(obj, ensure_ascii=False, default=_json_default, indent=1))
+    print(to_json(obj))
 
 
 # --------------------------------------------------------------------------- commands
