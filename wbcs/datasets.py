@@ -333,7 +333,9 @@ def load_stc3(*, telecom_only: bool = True, split: str | None = "train") -> pd.D
     ``text`` is the first customer turn (raw), ``reply_text`` the first helpdesk
     turn, ``thread`` every turn as "sender: text" lines. ``is_complaint`` is True
     when the first customer turn's majority nugget is CNUG0 (states a problem),
-    False for CNaN, else null. ``reply_at`` stays null: STC-3 has no reply times.
+    False for CNaN, else null. There is no ``reply_at`` column: every dialogue has a
+    helpdesk reply, but STC-3 gives no reply times, so reply-based KPIs (handling rate,
+    response minutes, SLA attainment) come out null rather than a false 0.
     """
     path = dataset_path("stc3")
     records = read_jsonl(path)
@@ -366,9 +368,9 @@ def load_stc3(*, telecom_only: bool = True, split: str | None = "train") -> pd.D
         "reason": [f"id decodes to an implausible time ({t:%Y-%m-%d})" if pd.notna(t)
                    else "id is not a numeric Weibo mid" for t in times[~plausible]],
     }).reset_index(drop=True)
-    df = df.loc[plausible].assign(created_at=times[plausible], reply_at=pd.NaT)
+    df = df.loc[plausible].assign(created_at=times[plausible])
     df = df.astype({"is_complaint": "boolean", "n_turns": "int64"})
-    order = ["post_id", "platform", "created_at", "text", "operator", "province", "reply_at"]
+    order = ["post_id", "platform", "created_at", "text", "operator", "province"]
     df = validate_posts(df[order + [c for c in df.columns if c not in order]].reset_index(drop=True),
                         source=str(path))
     df.attrs["rejects"] = rejects
