@@ -365,13 +365,6 @@ def mask_frame(df: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.Dat
         if col not in out.columns:
             raise InputError(f"mask_frame: no column {col!r}; columns are {', '.join(map(str, out.columns))}")
         s = out[col]
-        if isinstance(s.dtype, pd.CategoricalDtype):  # mask the categories; two may become one
-            cats = np.array([mask_pii(c) if isinstance(c, str) else c for c in s.cat.categories], dtype=object)
-            if (cats != np.asarray(s.cat.categories, dtype=object)).any():
-                codes = s.cat.codes.to_numpy()
-                values = np.where(codes >= 0, cats[np.maximum(codes, 0)], None)
-                out[col] = pd.Series(values, index=s.index, dtype="category")
-            continue
         codes, uniques = pd.factorize(s)
         uniques = np.asarray(uniques, dtype=object)
         masked = np.array([mask_pii(u) if isinstance(u, str) else u for u in uniques], dtype=object)
@@ -380,5 +373,7 @@ def mask_frame(df: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.Dat
             values = s.to_numpy(dtype=object, na_value=None).copy()
             hit = (codes >= 0) & changed[np.maximum(codes, 0)]
             values[hit] = masked[codes[hit]]
-            out[col] = pd.Series(values, index=s.index).astype(s.dtype)
+            # a categorical gets new categories (two may mask to one); other dtypes are kept
+            categorical = isinstance(s.dtype, pd.CategoricalDtype)
+            out[col] = pd.Series(values, index=s.index).astype("category" if categorical else s.dtype)
     return out
