@@ -227,3 +227,34 @@ def test_rebuild_imports_every_annotator_folder(tmp_path):
     with LabelStore(store) as s:
         cur = s.current().set_index(["annotator", "item_id", "field"])["value"]
     assert cur[("ann2", "101", "topic")] == "network" and cur[("ann1", "101", "topic")] == "broadband"
+
+
+def test_a_second_sample_excludes_the_first_and_both_count_as_known_items(tmp_path, mirror):
+    first, second = tmp_path / "gold_sample.csv", tmp_path / "gold_sample_2.csv"
+    assert run_cli("label", "sample", "--out", str(first), "--size", "40", "--seed", "0").returncode == 0
+    r = run_cli("label", "sample", "--out", str(second), "--size", "100000", "--seed", "1",
+                "--exclude", str(first))
+    assert r.returncode == 0, r.stderr
+    a, b = read_sample(first), read_sample(second)
+    assert not set(a) & set(b)
+    telecom = mirror_telecom_ids()
+    assert set(a) | set(b) == telecom  # a size above what is left takes every remaining post
+    assert read_sample([first, second]) == a + b
+    _write(tmp_path / "dup.csv", "post_id\n" + a[0] + "\n")
+    with pytest.raises(InputError, match="is in two samples"):
+        read_sample([first, tmp_path / "dup.csv"])
+    # an annotation of an item of the second sample imports when both samples are given
+    filled = _write(tmp_path / "one.csv", HEADER + f"{b[0]},neutral,other,other,,no\n")
+    store = tmp_path / "store.sqlite"
+    r = run_cli("label", "import", str(filled), "--annotator", "t", "--store", str(store),
+                "--sample", str(first))
+    assert r.returncode == 2 and "not in the sample" in r.stderr
+    r = run_cli("label", "import", str(filled), "--annotator", "t", "--store", str(store),
+                "--sample", str(first), str(second))
+    assert r.returncode == 0, r.stderr
+
+
+def mirror_telecom_ids() -> set[str]:
+    from wbcs.datasets import load_stc3
+
+    return set(load_stc3(split="train")["post_id"])

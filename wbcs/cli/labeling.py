@@ -15,6 +15,11 @@ STORE = LABELS_DIR / "store.sqlite"
 SAMPLE = LABELS_DIR / "gold_sample.csv"
 
 
+def samples() -> list[Path]:
+    """Every committed sample of the gold set (``gold_sample*.csv``: one per edition)."""
+    return sorted(LABELS_DIR.glob("gold_sample*.csv"))
+
+
 def _example(line: str, what: str = "") -> str:
     return f"Example:\n  {line}" + (f"\n\n{what}" if what else "")
 
@@ -40,22 +45,29 @@ def register(sub) -> None:
     def store_arg(p):
         p.add_argument("--store", type=Path, default=STORE, help=f"label store (default {STORE})")
 
-    def sample_arg(p):
-        p.add_argument("--sample", type=Path, default=SAMPLE,
-                       help=f"sample of post ids (default {SAMPLE})")
+    def sample_arg(p, many=True):
+        if many:
+            p.add_argument("--sample", type=Path, nargs="+", default=samples(),
+                           help=f"samples of post ids (default: every {LABELS_DIR}/gold_sample*.csv)")
+        else:
+            p.add_argument("--sample", type=Path, default=SAMPLE, help=f"sample of post ids (default {SAMPLE})")
 
     p = add("sample", cmd_sample, "draw the gold sample of STC-3 telecom posts (ids only)",
             "wbcs label sample --out data/labels/gold_sample.csv --size 650 --seed 0",
-            "Stratified by operator and is_complaint in proportion to the training dialogues.")
+            "Stratified by operator and is_complaint in proportion to the training dialogues.\n"
+            "--exclude leaves out the posts of earlier samples (a size above what is left\n"
+            "takes every remaining post, shuffled).")
     p.add_argument("--out", type=Path, default=SAMPLE, help=f"CSV to write (default {SAMPLE})")
     p.add_argument("--size", type=int, default=650, help="posts to sample (default 650)")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    p.add_argument("--exclude", type=Path, nargs="+", default=[],
+                   help="sample files whose posts are left out")
 
     p = add("batch-export", cmd_batch_export, "write annotation batches (masked texts) for a sample",
             "wbcs label batch-export --sample data/labels/gold_sample.csv --out out/label_batches --size 50",
             "Writes batch_NNN.jsonl (item_id, operator, text, reply, context) and an empty\n"
             "batch_NNN.labels.csv template per batch. Keep them out of git (out/ is ignored).")
-    sample_arg(p)
+    sample_arg(p, many=False)
     p.add_argument("--out", type=Path, required=True, help="folder for the batch files")
     p.add_argument("--size", type=int, default=50, help="items per batch (default 50)")
 
@@ -138,9 +150,13 @@ def _stc3():
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from wbcs.labeling.batch import gold_sample, write_sample
+    from wbcs.labeling.batch import gold_sample, read_sample, write_sample
 
-    sample = gold_sample(_stc3(), args.size, seed=args.seed)
+    posts = _stc3()
+    if args.exclude:
+        taken = set(read_sample(args.exclude))
+        posts = posts[~posts["post_id"].isin(taken)]
+    sample = gold_sample(posts, args.size, seed=args.seed)
     write_sample(sample, args.out)
     counts = sample.groupby(["operator", "is_complaint"], dropna=False).size()
     print(f"wrote {len(sample)} post ids to {args.out}")
@@ -193,7 +209,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"items": len(ids), "annotators": table.to_dict("records")}, indent=2))
         return 0
-    print(f"{args.store}: {len(ids)} items in {args.sample}")
+    print(f"{args.store}: {len(ids)} items in {', '.join(map(str, args.sample))}")
     for r in table.itertuples():
         print(f"  {r.annotator:<16} complete {r.complete:>5}  remaining {r.remaining:>5}")
     return 0

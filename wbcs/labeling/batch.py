@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -50,8 +50,15 @@ def write_sample(sample: pd.DataFrame, path: str | Path) -> Path:
     return p
 
 
-def read_sample(path: str | Path) -> list[str]:
-    """The post ids of a sample file (a CSV with a ``post_id`` column), in order."""
+def read_sample(path: str | Path | Sequence[str | Path]) -> list[str]:
+    """The post ids of a sample file (a CSV with a ``post_id`` column), in order; of
+    several files, their ids one after the other (an id in two of them is an error)."""
+    if isinstance(path, (list, tuple)):
+        ids = [i for f in path for i in read_sample(f)]
+        if len(set(ids)) < len(ids):
+            dup = pd.Series(ids)[pd.Series(ids).duplicated()].iloc[0]
+            raise InputError(f"{', '.join(map(str, path))}: post id {dup!r} is in two samples")
+        return ids
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: sample file not found; create it with 'wbcs label sample --out {p}'")
