@@ -15,9 +15,13 @@ STORE = LABELS_DIR / "store.sqlite"
 SAMPLE = LABELS_DIR / "gold_sample.csv"
 
 
+PARTS = LABELS_DIR / "split.csv"
+
+
 def samples() -> list[Path]:
-    """Every committed sample of the gold set (``gold_sample*.csv``: one per edition)."""
-    return sorted(LABELS_DIR.glob("gold_sample*.csv"))
+    """Every committed sample of the gold set: ``gold_sample*.csv`` (telecom first posts, one
+    per edition) and ``turns_sample*.csv`` (customer turns)."""
+    return sorted([*LABELS_DIR.glob("gold_sample*.csv"), *LABELS_DIR.glob("turns_sample*.csv")])
 
 
 def _example(line: str, what: str = "") -> str:
@@ -63,6 +67,29 @@ def register(sub) -> None:
     p.add_argument("--exclude", type=Path, nargs="+", default=[],
                    help="sample files whose posts are left out")
 
+    p = add("split", cmd_split, "fix the test part: which STC-3 dialogues are never trained or selected on",
+            "wbcs label split --out data/labels/split.csv --test-frac 0.2 --seed 0",
+            "Stratified by telecom x operator x first nugget; grouped by dialogue (every turn of a\n"
+            "test dialogue is test). Fixed once: an existing file is never overwritten.")
+    p.add_argument("--out", type=Path, default=PARTS, help=f"CSV to write (default {PARTS})")
+    p.add_argument("--test-frac", type=float, default=0.2, help="share of dialogues in the test part (default 0.2)")
+    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+
+    p = add("sample-turns", cmd_sample_turns, "sample customer turns to label for sentiment and intent",
+            "wbcs label sample-turns --part test --out data/labels/turns_sample_test.csv",
+            "--part test takes every customer turn of the test dialogues but the telecom first\n"
+            "posts (the gold samples hold those); --part train draws --size turns of the training\n"
+            "dialogues not sampled yet (--exclude), at random or by --strategy balanced (the\n"
+            "model's rare classes and uncertain items first).")
+    p.add_argument("--part", choices=["train", "test"], required=True)
+    p.add_argument("--out", type=Path, required=True, help="CSV to write (item ids only)")
+    p.add_argument("--parts", type=Path, default=PARTS, help=f"test-part file (default {PARTS})")
+    p.add_argument("--size", type=int, default=500, help="--part train: turns to draw (default 500)")
+    p.add_argument("--strategy", choices=["random", "balanced"], default="random",
+                   help="--part train: how to choose (default random)")
+    p.add_argument("--exclude", type=Path, nargs="+", default=[], help="samples whose items are left out")
+    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+
     p = add("batch-export", cmd_batch_export, "write annotation batches (masked texts) for a sample",
             "wbcs label batch-export --sample data/labels/gold_sample.csv --out out/label_batches --size 50",
             "Writes batch_NNN.jsonl (item_id, operator, text, reply, context) and an empty\n"
@@ -105,19 +132,26 @@ def register(sub) -> None:
     store_arg(p)
     p.add_argument("--annotators", nargs="+", default=None,
                    help="annotators to compare (default: all but 'adjudicator')")
+    sample_arg(p)
     p.add_argument("--json", action="store_true", help="print JSON on stdout")
 
     p = add("disagreements", cmd_disagreements, "write the adjudication queue (disputed item fields)",
             "wbcs label disagreements --store data/labels/store.sqlite --out out/adjudication.csv",
             "Fill the 'value' column, then: wbcs label import out/adjudication.csv --annotator adjudicator")
     store_arg(p)
+    sample_arg(p)
     p.add_argument("--out", type=Path, required=True, help=".csv, .jsonl or .parquet")
     p.add_argument("--no-text", action="store_true", help="leave out the (masked) post texts")
 
     p = add("consensus", cmd_consensus, "write the consensus gold labels (adjudicator wins, else agreement)",
-            "wbcs label consensus --store data/labels/store.sqlite --out data/labels/gold.csv")
+            "wbcs label consensus --store data/labels/store.sqlite --out data/labels/gold.csv",
+            "The items of --sample (default: the telecom first posts, gold_sample*.csv): post_id +\n"
+            "every field. For the customer turns: --sample data/labels/turns_sample*.csv --out\n"
+            "data/labels/gold_turns.csv (item_id, sentiment, intent).")
     store_arg(p)
-    p.add_argument("--out", type=Path, required=True, help="CSV: post_id + one column per field")
+    p.add_argument("--sample", type=Path, nargs="+", default=sorted(LABELS_DIR.glob("gold_sample*.csv")),
+                   help="samples whose items to write (default: every gold_sample*.csv)")
+    p.add_argument("--out", type=Path, required=True, help="CSV: the item id + one column per field")
     p.add_argument("--min-annotators", type=int, default=2,
                    help="annotators an item needs before agreement counts (default 2)")
 
@@ -143,10 +177,59 @@ def _open(path: Path, *, must_exist: bool = True):
     return LabelStore(path)
 
 
-def _stc3():
+def _stc3(*, telecom_only: bool = True):
+    import warnings
+
     from wbcs.datasets import load_stc3
 
-    return load_stc3(split="train")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 3 dialogues whose ids give no time: not in any sample
+        return load_stc3(split="train", telecom_only=telecom_only)
+
+
+def cmd_split(args: argparse.Namespace) -> int:
+    from wbcs.labeling.turns import fix_test_part
+
+    if args.out.exists():
+        raise InputError(f"{args.out}: a test part is already fixed there; it is never redrawn "
+                         "(choose another --out to try a different one)")
+    parts = fix_test_part(_stc3(telecom_only=False), frac=args.test_frac, seed=args.seed)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    parts.to_csv(args.out, index=False)
+    n = parts["part"].value_counts()
+    print(f"wrote {len(parts)} dialogues to {args.out}: test {n.get('test', 0)}, train {n.get('train', 0)}")
+    return 0
+
+
+def cmd_sample_turns(args: argparse.Namespace) -> int:
+    from wbcs.labeling.batch import read_sample
+    from wbcs.labeling.turns import customer_turns, part_of, read_parts
+
+    if args.out.exists():
+        raise InputError(f"{args.out}: a sample is already there; choose a new file")
+    dialogues = _stc3(telecom_only=False)
+    turns = customer_turns(dialogues)
+    turns["part"] = part_of(turns["item_id"], read_parts(args.parts)).to_numpy()
+    pool = turns[(turns["part"] == args.part) & ~((turns["kind"] == "first_post") & turns["telecom"])]
+    taken = set(read_sample(args.exclude)) if args.exclude else set()
+    pool = pool[~pool["item_id"].isin(taken)]
+    if args.part == "test":
+        chosen = pool
+    elif args.strategy == "random":
+        from wbcs.labeling.sampling import random_sample
+
+        keep = random_sample(pool["item_id"].tolist(), args.size, seed=args.seed)
+        chosen = pool.set_index("item_id", drop=False).loc[keep]
+    else:
+        from wbcs.labeling.select import balanced_turns
+
+        chosen = balanced_turns(pool, args.size, seed=args.seed)
+    out = chosen.assign(fields="sentiment intent")[["item_id", "dialogue_id", "kind", "part", "fields"]]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    out.to_csv(args.out, index=False)
+    kinds = out["kind"].value_counts().to_dict()
+    print(f"wrote {len(out)} turns ({', '.join(f'{k} {v}' for k, v in kinds.items())}) to {args.out}")
+    return 0
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
@@ -166,20 +249,30 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_batch_export(args: argparse.Namespace) -> int:
-    from wbcs.labeling.batch import export_batches, items_for, read_sample
+    from wbcs.labeling.batch import export_batches, items_for, sample_fields
+    from wbcs.labeling.fields import label_fields
 
-    ids = read_sample(args.sample)
-    items = items_for(_stc3(), ids, source=str(args.sample))
-    files = export_batches(items, args.out, size=args.size)
+    fields_for = sample_fields(args.sample)
+    kinds = set(fields_for.values())
+    if len(kinds) > 1:
+        raise InputError(f"{args.sample}: items are labelled for different fields; export each kind apart")
+    fields = kinds.pop()
+    if fields == tuple(label_fields()):  # telecom first posts in the full schema
+        items = items_for(_stc3(), list(fields_for), source=str(args.sample))
+    else:  # customer turns: what came before, the turn, what came after
+        from wbcs.labeling.turns import turn_items
+
+        items = turn_items(_stc3(telecom_only=False), list(fields_for), source=str(args.sample))
+    files = export_batches(items, args.out, size=args.size, fields=fields)
     print(f"wrote {len(files)} batches of up to {args.size} items ({len(items)} items) to {args.out}")
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from wbcs.labeling.batch import check_annotator, import_annotations, read_sample
+    from wbcs.labeling.batch import check_annotator, import_annotations, sample_fields
 
     check_annotator(args.annotator)
-    ids = read_sample(args.sample)
+    ids = sample_fields(args.sample)
     with _open(args.store, must_exist=False) as store:
         for f in args.files:
             s = import_annotations(store, f, args.annotator, known_ids=ids)
@@ -189,9 +282,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
-    from wbcs.labeling.batch import import_passes, read_sample
+    from wbcs.labeling.batch import import_passes, sample_fields
 
-    ids = read_sample(args.sample)
+    ids = sample_fields(args.sample)
     with _open(args.store, must_exist=False) as store:
         done = import_passes(store, args.passes, known_ids=ids)
     recorded = sum(s.recorded for s in done.values())
@@ -201,9 +294,9 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from wbcs.labeling.batch import progress, read_sample
+    from wbcs.labeling.batch import progress, sample_fields
 
-    ids = read_sample(args.sample)
+    ids = sample_fields(args.sample)
     with _open(args.store) as store:
         table = progress(store, ids)
     if args.json:
@@ -227,11 +320,21 @@ def _num(x):
     return None if x != x else round(x, 4)  # NaN → null in JSON
 
 
+def _current(args):
+    """The store's current labels of the items of ``--sample``, and item → fields."""
+    from wbcs.labeling.batch import sample_fields
+
+    fields_for = sample_fields(args.sample)
+    with _open(args.store) as store:
+        cur = store.current()
+    return cur[cur["item_id"].isin(set(fields_for))], fields_for
+
+
 def cmd_agreement(args: argparse.Namespace) -> int:
     from wbcs.labeling.agreement import agreement
 
-    with _open(args.store) as store:
-        result = agreement(store.current(), annotators=args.annotators)
+    cur, _ = _current(args)
+    result = agreement(cur, annotators=args.annotators)
     if args.json:
         clean = {f: {k: (_num(v) if isinstance(v, float) else v) for k, v in r.items() if k != "pairs"}
                  | {"pairs": [{k: (_num(v) if isinstance(v, float) else v) for k, v in p.items()}
@@ -245,17 +348,17 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 
 
 def _items(ids):
-    from wbcs.labeling.batch import items_for
+    from wbcs.labeling.turns import turn_items
 
-    return items_for(_stc3(), ids, source="label store")
+    return turn_items(_stc3(telecom_only=False), ids, source="label store")
 
 
 def cmd_disagreements(args: argparse.Namespace) -> int:
     from wbcs.labeling.agreement import disagreements, resolve
     from wbcs.labeling.store import write_records
 
-    with _open(args.store) as store:
-        resolved = resolve(store.current())
+    cur, fields_for = _current(args)
+    resolved = resolve(cur, fields_for=fields_for)
     disputed = resolved.loc[resolved["status"] == "disputed", "item_id"].unique()
     items = None if args.no_text or len(disputed) == 0 else _items(disputed)
     queue = disagreements(resolved, items)
@@ -266,9 +369,16 @@ def cmd_disagreements(args: argparse.Namespace) -> int:
 
 def cmd_consensus(args: argparse.Namespace) -> int:
     from wbcs.labeling.agreement import consensus, resolve
+    from wbcs.labeling.fields import label_fields
 
-    with _open(args.store) as store:
-        gold = consensus(resolve(store.current(), min_annotators=args.min_annotators))
+    cur, fields_for = _current(args)
+    kinds = set(fields_for.values())
+    if len(kinds) > 1:
+        raise InputError(f"{', '.join(map(str, args.sample))}: these samples mix items labelled for different "
+                         "fields (first posts and turns); write each kind with its own --sample")
+    fields = kinds.pop()
+    gold = consensus(resolve(cur, min_annotators=args.min_annotators, fields_for=fields_for), fields=fields,
+                     id_col="post_id" if fields == tuple(label_fields()) else "item_id")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     gold.to_csv(args.out, index=False)
     left = ", ".join(f"{n} {k}" for k, n in gold.attrs["unresolved"].items()) or "none"

@@ -20,7 +20,7 @@ value, annotator, labelled_at).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import combinations
 
 import numpy as np
@@ -104,9 +104,12 @@ def agreement(current: pd.DataFrame, *, annotators: Sequence[str] | None = None,
 
 def resolve(current: pd.DataFrame, *, annotators: Sequence[str] | None = None,
             adjudicator: str = ADJUDICATOR, min_annotators: int = 2,
-            tax: Taxonomy | None = None) -> pd.DataFrame:
+            tax: Taxonomy | None = None,
+            fields_for: Mapping[str, Sequence[str]] | None = None) -> pd.DataFrame:
     """One row per (item, field): ``status`` (see the module docstring), ``value`` (the
-    resolved label, or None), and ``label_<annotator>`` columns."""
+    resolved label, or None), and ``label_<annotator>`` columns. ``fields_for`` maps an
+    item to the fields labelled for it (the customer turns: sentiment and intent only);
+    items it does not list get every field."""
     tax = taxonomy(tax)
     names = _annotators(current, annotators)
     fields = label_fields(tax)
@@ -120,7 +123,7 @@ def resolve(current: pd.DataFrame, *, annotators: Sequence[str] | None = None,
         adj = labels.get(adjudicator, {})
         who = [a for a in names if a in labels]
         resolved: dict[str, str] = {}
-        for field in fields:
+        for field in (fields_for or {}).get(item, fields):
             given = {a: labels[a].get(field) for a in who}
             # An annotator without a label for the field either judged it not to apply
             # (their own labels fail its condition: a vote) or has not got to it yet.
@@ -158,16 +161,17 @@ def disagreements(resolved: pd.DataFrame, items: pd.DataFrame | None = None) -> 
     return queue.reset_index(drop=True)
 
 
-def consensus(resolved: pd.DataFrame, *, tax: Taxonomy | None = None) -> pd.DataFrame:
+def consensus(resolved: pd.DataFrame, *, tax: Taxonomy | None = None, fields: Sequence[str] | None = None,
+              id_col: str = "post_id") -> pd.DataFrame:
     """Gold labels, one row per item whose every field is resolved (agreed, adjudicated
-    or not applicable): ``post_id`` + one column per field (blank when not applicable).
-    ``attrs["unresolved"]`` counts the items left out, by status."""
-    fields = label_fields(tax)
+    or not applicable): ``id_col`` + one column per field of ``fields`` (default all;
+    blank when not applicable). ``attrs["unresolved"]`` counts the items left out, by status."""
+    fields = list(fields or label_fields(tax))
     open_ = resolved["status"].isin(["disputed", "incomplete"])
     left_out = resolved.loc[open_, "item_id"].unique()
     done = resolved[~resolved["item_id"].isin(left_out)]
     gold = done.pivot(index="item_id", columns="field", values="value").reindex(columns=fields)
-    gold = gold.rename_axis(index="post_id", columns=None).reset_index()
+    gold = gold.rename_axis(index=id_col, columns=None).reset_index()
     status = resolved[resolved["item_id"].isin(left_out)].groupby("item_id")["status"]
     worst = status.agg(lambda s: "incomplete" if (s == "incomplete").any() else "disputed")
     gold.attrs["unresolved"] = {k: int(v) for k, v in worst.value_counts().items()}

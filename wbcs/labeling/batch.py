@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -27,8 +27,8 @@ from wbcs.errors import InputError
 from wbcs.labeling.fields import applies, label_fields, taxonomy
 from wbcs.labeling.sampling import stratified_sample
 from wbcs.labeling.store import ImportSummary, LabelStore, read_records
+from wbcs.labeling.turns import clean, split_thread
 from wbcs.schema import Taxonomy
-from wbcs.text import mask_pii, normalize
 
 SAMPLE_COLUMNS = ["post_id", "operator", "is_complaint"]
 STRATA = ["operator", "is_complaint"]
@@ -51,50 +51,51 @@ def write_sample(sample: pd.DataFrame, path: str | Path) -> Path:
 
 
 def read_sample(path: str | Path | Sequence[str | Path]) -> list[str]:
-    """The post ids of a sample file (a CSV with a ``post_id`` column), in order; of
-    several files, their ids one after the other (an id in two of them is an error)."""
+    """The item ids of a sample file, in order; of several files, their ids one after the
+    other (an id in two of them is an error)."""
+    return list(sample_fields(path))
+
+
+def sample_fields(path: str | Path | Sequence[str | Path], tax: Taxonomy | None = None,
+                  ) -> dict[str, tuple[str, ...]]:
+    """Item id → the fields labelled for it, from one or several sample files.
+
+    A sample is a CSV with a ``post_id`` or ``item_id`` column; its items get every
+    taxonomy field unless a ``fields`` column names some (space-separated, e.g. the
+    customer turns' ``sentiment intent``)."""
     if isinstance(path, (list, tuple)):
-        ids = [i for f in path for i in read_sample(f)]
-        if len(set(ids)) < len(ids):
-            dup = pd.Series(ids)[pd.Series(ids).duplicated()].iloc[0]
-            raise InputError(f"{', '.join(map(str, path))}: post id {dup!r} is in two samples")
-        return ids
+        out: dict[str, tuple[str, ...]] = {}
+        for f in path:
+            for item, fields in sample_fields(f, tax).items():
+                if item in out:
+                    raise InputError(f"{', '.join(map(str, path))}: item id {item!r} is in two samples")
+                out[item] = fields
+        return out
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: sample file not found; create it with 'wbcs label sample --out {p}'")
     rows = read_records(p)
-    if not rows or "post_id" not in rows[0]:
-        raise InputError(f"{p}: needs a 'post_id' column with at least one row")
-    ids, seen = [], set()
+    col = next((c for c in ("item_id", "post_id") if rows and c in rows[0]), None)
+    if col is None:
+        raise InputError(f"{p}: needs a 'post_id' or 'item_id' column with at least one row")
+    every = tuple(label_fields(tax))
+    out = {}
     for n, row in enumerate(rows, 1):
-        pid = row["post_id"].strip()
-        if not pid:
-            raise InputError(f"{p}: row {n}, column 'post_id' is empty")
-        if pid in seen:
-            raise InputError(f"{p}: row {n}, column 'post_id': duplicate id {pid!r}")
-        seen.add(pid)
-        ids.append(pid)
-    return ids
+        item = (row[col] or "").strip()
+        if not item:
+            raise InputError(f"{p}: row {n}, column {col!r} is empty")
+        if item in out:
+            raise InputError(f"{p}: row {n}, column {col!r}: duplicate id {item!r}")
+        fields = tuple((row.get("fields") or "").split()) or every
+        unknown = [f for f in fields if f not in every]
+        if unknown:
+            raise InputError(f"{p}: row {n}, column 'fields': unknown field {unknown[0]!r} "
+                             f"(known: {', '.join(every)})")
+        out[item] = tuple(f for f in every if f in fields)
+    return out
 
 
 # --------------------------------------------------------------------------- what annotators read
-
-
-def clean(text) -> str:
-    """Text as annotators and reviewers see it: normalised, PII masked, '' when missing."""
-    return "" if text is None or pd.isna(text) else mask_pii(normalize(str(text)))
-
-
-def _turns(thread: str) -> list[dict]:
-    """Split ``load_stc3``'s "sender: text" thread lines (a turn may span lines)."""
-    turns: list[dict] = []
-    for line in str(thread).splitlines():
-        sender, sep, text = line.partition(": ")
-        if sep and sender in ("customer", "helpdesk"):
-            turns.append({"sender": sender, "text": text})
-        elif turns:
-            turns[-1]["text"] += "\n" + line
-    return turns
 
 
 def items_for(posts: pd.DataFrame, ids: Iterable[str] | None = None, *,
@@ -112,7 +113,7 @@ def items_for(posts: pd.DataFrame, ids: Iterable[str] | None = None, *,
     rows = []
     for pid in ids:
         post = by_id.loc[pid]
-        thread = _turns(post["thread"]) if "thread" in post and pd.notna(post["thread"]) else []
+        thread = split_thread(post["thread"]) if "thread" in post and pd.notna(post["thread"]) else []
         later = thread[1:]
         first_reply = next((i for i, t in enumerate(later) if t["sender"] == "helpdesk"), None)
         reply = later.pop(first_reply)["text"] if first_reply is not None else post.get("reply_text")
@@ -127,14 +128,15 @@ def items_for(posts: pd.DataFrame, ids: Iterable[str] | None = None, *,
 
 
 def export_batches(items: pd.DataFrame, out_dir: str | Path, *, size: int = 50,
-                   tax: Taxonomy | None = None) -> list[Path]:
+                   tax: Taxonomy | None = None, fields: Sequence[str] | None = None) -> list[Path]:
     """Write ``batch_NNN.jsonl`` (what to read) and ``batch_NNN.labels.csv`` (an empty
-    template to fill) per ``size`` items; returns the batch files."""
+    template to fill, one column per field of ``fields``, default all) per ``size`` items;
+    returns the batch files."""
     if size < 1:
         raise InputError(f"--size must be at least 1, got {size}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    fields = label_fields(tax)
+    fields = list(fields or label_fields(tax))
     written = []
     chunks = range(0, len(items), size)
     for k, start in enumerate(tqdm(chunks, desc="batches", unit="batch"), 1):
@@ -167,23 +169,32 @@ def _value(p, n, item, field, value, tax) -> str:
     return value
 
 
-def read_annotations(path: str | Path, *, known_ids: Iterable[str] | None = None,
+def read_annotations(path: str | Path, *, known_ids: Iterable[str] | Mapping[str, Sequence[str]] | None = None,
                      tax: Taxonomy | None = None) -> list[dict]:
     """Validate an annotation file; returns rows ``{item_id, field, value}``.
 
     Wide files (``item_id`` + one column per field) must give every field of every
     row, and the subtype exactly when it applies (blank otherwise). Long files
     (``item_id, field, value``, the adjudicator's) may leave a value blank: that row
-    is not recorded.
+    is not recorded. ``known_ids`` may map each item to the fields labelled for it
+    (``sample_fields``): a wide file then has the columns of its items' fields (the
+    customer turns' batches: ``item_id, sentiment, intent``).
     """
     p, tax = Path(path), taxonomy(tax)
     rows = read_records(p)
     if not rows:
         raise InputError(f"{p}: no rows")
-    fields = label_fields(tax)
+    every = label_fields(tax)
+    fields_for = known_ids if isinstance(known_ids, Mapping) else None
     columns = list(rows[0])
     long = "field" in columns and "value" in columns
-    expected = ["item_id", "field", "value"] if long else ["item_id", *fields]
+    if long:
+        expected = ["item_id", "field", "value"]
+    elif fields_for is not None and "item_id" in columns:
+        first = (rows[0].get("item_id") or "").strip()
+        expected = ["item_id", *fields_for.get(first, every)]
+    else:
+        expected = ["item_id", *every]
     for col in expected:
         if col not in columns:
             raise InputError(f"{p}: missing column {col!r} (an annotation file has "
@@ -202,6 +213,7 @@ def read_annotations(path: str | Path, *, known_ids: Iterable[str] | None = None
         if known is not None and item not in known:
             raise InputError(f"{p}: row {n}, column 'item_id': unknown item id {item!r} "
                              f"(not in the sample)")
+        fields = list(fields_for[item]) if fields_for is not None else every
         if long:
             field = row["field"]
             if field not in fields:
@@ -214,6 +226,10 @@ def read_annotations(path: str | Path, *, known_ids: Iterable[str] | None = None
                 out.append({"item_id": item, "field": field,
                             "value": _value(p, n, item, field, row["value"], tax)})
             continue
+        if expected[1:] != fields:
+            raise InputError(f"{p}: row {n} (item {item}): this item is labelled for "
+                             f"{', '.join(fields)}, but the file has {', '.join(expected[1:])}; "
+                             "put it in a file of its own kind (its batch's template)")
         if item in seen:
             raise InputError(f"{p}: row {n}, column 'item_id': item {item!r} given twice")
         seen.add(item)
@@ -238,7 +254,7 @@ def read_annotations(path: str | Path, *, known_ids: Iterable[str] | None = None
 
 
 def import_annotations(store: LabelStore, path: str | Path, annotator: str, *,
-                       known_ids: Iterable[str] | None = None,
+                       known_ids: Iterable[str] | Mapping[str, Sequence[str]] | None = None,
                        tax: Taxonomy | None = None) -> ImportSummary:
     """Validate ``path`` and record it for ``annotator`` (all of it, or nothing)."""
     check_annotator(annotator)
@@ -247,25 +263,30 @@ def import_annotations(store: LabelStore, path: str | Path, annotator: str, *,
                                 source=f"batch:{Path(path).name}")
 
 
-def progress(store: LabelStore, ids: Iterable[str], tax: Taxonomy | None = None) -> pd.DataFrame:
-    """Per annotator: items of ``ids`` with every needed field labelled, and how many remain."""
+def progress(store: LabelStore, ids: Iterable[str] | Mapping[str, Sequence[str]],
+             tax: Taxonomy | None = None) -> pd.DataFrame:
+    """Per annotator: items of ``ids`` with every needed field labelled, and how many remain
+    (``ids`` may map items to their fields, as ``sample_fields`` does)."""
+    every = label_fields(tax)
+    fields_for = ids if isinstance(ids, Mapping) else None
     ids = list(ids)
-    fields = label_fields(tax)
     cur = store.current()
     cur = cur[cur["item_id"].isin(set(ids))]
     rows = []
     for annotator, grp in cur.groupby("annotator"):
         wide = grp.pivot(index="item_id", columns="field", values="value")
         done = 0
-        for _, labels in wide.iterrows():
+        for item, labels in wide.iterrows():
             labels = {k: v for k, v in labels.items() if isinstance(v, str)}
+            fields = every if fields_for is None else fields_for[item]
             if all(f in labels or applies(f, labels, tax) is False for f in fields):
                 done += 1
         rows.append({"annotator": annotator, "complete": done, "remaining": len(ids) - done})
     return pd.DataFrame(rows, columns=["annotator", "complete", "remaining"])
 
 
-def import_passes(store: LabelStore, folder: str | Path, *, known_ids: Iterable[str] | None = None,
+def import_passes(store: LabelStore, folder: str | Path, *,
+                  known_ids: Iterable[str] | Mapping[str, Sequence[str]] | None = None,
                   tax: Taxonomy | None = None) -> dict[str, ImportSummary]:
     """Import every annotator's committed files: ``folder/<annotator>/*.csv|*.jsonl``
     (sorted), each recorded for the folder's name. Returns a summary per file."""

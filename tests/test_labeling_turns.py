@@ -1,0 +1,151 @@
+"""Customer turns as labelling items, the fixed test part, and labels for a subset of the fields."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from tests.helpers import run_cli
+from wbcs.config import DATA_DIR
+from wbcs.errors import InputError
+from wbcs.labeling.agreement import consensus, resolve
+from wbcs.labeling.batch import read_annotations, sample_fields
+from wbcs.labeling.turns import (
+    customer_turns,
+    dialogue_of,
+    fix_test_part,
+    part_of,
+    read_parts,
+    turn_items,
+)
+
+LABELS = DATA_DIR / "labels"
+
+
+def _dialogues() -> pd.DataFrame:
+    return pd.DataFrame({
+        "post_id": ["100", "200"], "telecom": [True, False], "operator": ["china_unicom", None],
+        "first_nugget": ["CNUG0", "CNaN"],
+        "thread": ["customer: 宽带断了 电话13812345678\nhelpdesk: 请私信号码\ncustomer: 已私信\nhelpdesk: 已处理\n"
+                   "customer: 好的谢谢",
+                   "customer: 快递丢了\nhelpdesk: 抱歉\ncustomer: 什么时候赔?"],
+    })
+
+
+def test_customer_turns_keep_the_dialogue_id_for_first_posts():
+    turns = customer_turns(_dialogues())
+    assert turns["item_id"].tolist() == ["100", "100_t2", "100_t4", "200", "200_t2"]
+    assert turns["kind"].tolist() == ["first_post", "follow_up", "follow_up", "first_post", "follow_up"]
+    assert turns["text"].tolist()[2] == "好的谢谢"
+    assert [dialogue_of(i) for i in turns["item_id"]] == ["100", "100", "100", "200", "200"]
+
+
+def test_turn_items_show_before_and_after_masked():
+    items = turn_items(_dialogues(), ["100_t2", "100"])
+    first = items.iloc[1]
+    assert first["before"] == [] and "138****5678" in first["text"] and "13812345678" not in first["text"]
+    later = items.iloc[0]
+    assert later["text"] == "已私信" and [t["sender"] for t in later["before"]] == ["customer", "helpdesk"]
+    assert [t["text"] for t in later["after"]] == ["已处理", "好的谢谢"]
+    with pytest.raises(InputError, match="no customer turn 1"):
+        turn_items(_dialogues(), ["100_t1"])  # a helpdesk turn
+    with pytest.raises(InputError, match="dialogue 999"):
+        turn_items(_dialogues(), ["999_t2"])
+
+
+def test_test_part_is_stratified_seeded_and_grouped():
+    d = pd.DataFrame({"post_id": [str(i) for i in range(100)], "telecom": [i < 60 for i in range(100)],
+                      "operator": ["a"] * 100, "first_nugget": ["CNUG0"] * 100})
+    parts = fix_test_part(d, frac=0.2, seed=3)
+    test = parts[parts["part"] == "test"]["dialogue_id"].astype(int)
+    assert len(test) == 20 and (test < 60).sum() == 12  # 20 % of each stratum: 12 of 60, 8 of 40
+    assert parts.equals(fix_test_part(d, frac=0.2, seed=3))
+    assert part_of(["5_t3", "5"], parts).nunique() == 1  # every turn of a dialogue in its dialogue's part
+    with pytest.raises(InputError, match="between 0 and 1"):
+        fix_test_part(d, frac=1.5)
+
+
+def test_annotations_of_turns_carry_only_their_fields(tmp_path):
+    known = {"100": ("sentiment", "intent", "topic", "negative_subtype", "identifiable"),
+             "100_t2": ("sentiment", "intent"), "100_t4": ("sentiment", "intent")}
+    good = tmp_path / "turns.csv"
+    good.write_text("item_id,sentiment,intent\n100_t2,neutral,other\n100_t4,positive,praise\n", encoding="utf-8")
+    rows = read_annotations(good, known_ids=known)
+    assert {(r["item_id"], r["field"], r["value"]) for r in rows} == {
+        ("100_t2", "sentiment", "neutral"), ("100_t2", "intent", "other"),
+        ("100_t4", "sentiment", "positive"), ("100_t4", "intent", "praise")}
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("item_id,sentiment,intent\n100_t2,neutral,other\n100,negative,complaint\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 2 \(item 100\): this item is labelled for sentiment, intent, topic"):
+        read_annotations(mixed, known_ids=known)
+    wide = tmp_path / "wide.csv"
+    wide.write_text("item_id,sentiment,intent,topic,negative_subtype,identifiable\n100_t2,neutral,other,other,,no\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError, match="unknown column 'topic'"):
+        read_annotations(wide, known_ids=known)
+
+
+def test_consensus_of_turns_resolves_only_their_fields():
+    cur = pd.DataFrame([
+        {"item_id": "100_t2", "field": f, "value": v, "annotator": a, "labelled_at": "t"}
+        for a in ("ann1", "ann2") for f, v in (("sentiment", "neutral"), ("intent", "other"))
+    ] + [{"item_id": "100_t4", "field": "sentiment", "value": "positive", "annotator": a, "labelled_at": "t"}
+         for a in ("ann1", "ann2")]
+      + [{"item_id": "100_t4", "field": "intent", "value": v, "annotator": a, "labelled_at": "t"}
+         for a, v in (("ann1", "praise"), ("ann2", "other"))])
+    fields_for = {"100_t2": ("sentiment", "intent"), "100_t4": ("sentiment", "intent")}
+    resolved = resolve(cur, fields_for=fields_for)
+    assert len(resolved) == 4  # two fields of two items, nothing about topic or identifiable
+    assert resolved.set_index(["item_id", "field"]).loc[("100_t4", "intent"), "status"] == "disputed"
+    gold = consensus(resolved, fields=("sentiment", "intent"), id_col="item_id")
+    assert gold.to_dict("records") == [{"item_id": "100_t2", "sentiment": "neutral", "intent": "other"}]
+    assert gold.attrs["unresolved"] == {"disputed": 1}
+
+
+def test_the_committed_test_part_and_turn_sample(mirror):
+    parts = read_parts(LABELS / "split.csv")
+    assert len(parts) == 3697 and (parts["part"] == "test").sum() == 739  # 20 % of the dated dialogues
+    test_turns = sample_fields(LABELS / "turns_sample_test.csv")
+    assert set(test_turns.values()) == {("sentiment", "intent")}
+    assert (part_of(list(test_turns), parts) == "test").all()  # the turn sample of the test part is all test
+    # the telecom first posts of the test dialogues are labelled in the full schema by the gold samples
+    posts = sample_fields([LABELS / "gold_sample.csv", LABELS / "gold_sample_2.csv"])
+    in_test = part_of(list(posts), parts) == "test"
+    assert in_test.sum() == 392 and not set(posts) & set(test_turns)
+
+
+def test_cli_turns_from_sample_to_consensus(tmp_path, mirror):
+    parts = tmp_path / "split.csv"
+    assert run_cli("label", "split", "--out", str(parts), "--test-frac", "0.02", "--seed", "1").returncode == 0
+    r = run_cli("label", "split", "--out", str(parts))
+    assert r.returncode == 2 and "never redrawn" in r.stderr
+    sample = tmp_path / "turns_sample_r.csv"
+    r = run_cli("label", "sample-turns", "--part", "train", "--size", "6", "--parts", str(parts),
+                "--out", str(sample), "--seed", "2")
+    assert r.returncode == 0, r.stderr
+    ids = list(sample_fields(sample))
+    assert len(ids) == 6 and (part_of(ids, read_parts(parts)) == "train").all()
+    out = tmp_path / "batches"
+    r = run_cli("label", "batch-export", "--sample", str(sample), "--out", str(out), "--size", "10")
+    assert r.returncode == 0, r.stderr
+    item = json.loads((out / "batch_001.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert set(item) == {"item_id", "operator", "kind", "before", "text", "after"}
+    template = pd.read_csv(out / "batch_001.labels.csv", dtype=str)
+    assert list(template.columns) == ["item_id", "sentiment", "intent"]
+    store = tmp_path / "store.sqlite"
+    for ann, intent in (("ann1", "other"), ("ann2", "consultation")):
+        filled = template.assign(sentiment="neutral", intent=["other"] * 5 + [intent])
+        f = tmp_path / f"{ann}.csv"
+        filled.to_csv(f, index=False)
+        r = run_cli("label", "import", str(f), "--annotator", ann, "--store", str(store), "--sample", str(sample))
+        assert r.returncode == 0 and "recorded 12 labels" in r.stdout, r.stdout + r.stderr
+    r = run_cli("label", "agreement", "--store", str(store), "--sample", str(sample), "--json")
+    agree = json.loads(r.stdout)
+    assert agree["sentiment"]["n"] == 6 and agree["intent"]["agreement"] == pytest.approx(5 / 6, abs=1e-4)
+    assert agree["topic"]["n"] == 0
+    gold = tmp_path / "gold_turns.csv"
+    r = run_cli("label", "consensus", "--store", str(store), "--sample", str(sample), "--out", str(gold))
+    assert r.returncode == 0 and "unresolved items: 1 disputed" in r.stdout, r.stdout + r.stderr
+    assert list(pd.read_csv(gold).columns) == ["item_id", "sentiment", "intent"] and len(pd.read_csv(gold)) == 5
