@@ -108,7 +108,7 @@ def test_the_committed_test_part_and_turn_sample(mirror):
     parts = read_parts(LABELS / "split.csv")
     assert len(parts) == 3697 and (parts["part"] == "test").sum() == 739  # 20 % of the dated dialogues
     test_turns = sample_fields(LABELS / "turns_sample_test.csv")
-    assert set(test_turns.values()) == {("sentiment", "intent")}
+    assert set(test_turns.values()) == {("sentiment", "intent", "negative_subtype")}
     assert (part_of(list(test_turns), parts) == "test").all()  # the turn sample of the test part is all test
     # the telecom first posts of the test dialogues are labelled in the full schema by the gold samples
     posts = sample_fields([LABELS / "gold_sample.csv", LABELS / "gold_sample_2.csv"])
@@ -133,7 +133,7 @@ def test_cli_turns_from_sample_to_consensus(tmp_path, mirror):
     item = json.loads((out / "batch_001.jsonl").read_text(encoding="utf-8").splitlines()[0])
     assert set(item) == {"item_id", "operator", "kind", "before", "text", "after"}
     template = pd.read_csv(out / "batch_001.labels.csv", dtype=str)
-    assert list(template.columns) == ["item_id", "sentiment", "intent"]
+    assert list(template.columns) == ["item_id", "sentiment", "intent", "negative_subtype"]
     store = tmp_path / "store.sqlite"
     for ann, intent in (("ann1", "other"), ("ann2", "consultation")):
         filled = template.assign(sentiment="neutral", intent=["other"] * 5 + [intent])
@@ -148,4 +148,4 @@ def test_cli_turns_from_sample_to_consensus(tmp_path, mirror):
     gold = tmp_path / "gold_turns.csv"
     r = run_cli("label", "consensus", "--store", str(store), "--sample", str(sample), "--out", str(gold))
     assert r.returncode == 0 and "unresolved items: 1 disputed" in r.stdout, r.stdout + r.stderr
-    assert list(pd.read_csv(gold).columns) == ["item_id", "sentiment", "intent"] and len(pd.read_csv(gold)) == 5
+    assert list(pd.read_csv(gold).columns) == ["item_id", "sentiment", "intent", "negative_subtype"] and len(pd.read_csv(gold)) == 5

@@ -75,7 +75,7 @@ def register(sub) -> None:
     p.add_argument("--test-frac", type=float, default=0.2, help="share of dialogues in the test part (default 0.2)")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
 
-    p = add("sample-turns", cmd_sample_turns, "sample customer turns to label for sentiment and intent",
+    p = add("sample-turns", cmd_sample_turns, "sample customer turns to label for sentiment, intent and negative subtype",
             "wbcs label sample-turns --part test --out data/labels/turns_sample_test.csv",
             "--part test takes every customer turn of the test dialogues but the telecom first\n"
             "posts (the gold samples hold those); --part train draws --size turns of the training\n"
@@ -147,7 +147,7 @@ def register(sub) -> None:
             "wbcs label consensus --store data/labels/store.sqlite --out data/labels/gold.csv",
             "The items of --sample (default: the telecom first posts, gold_sample*.csv): post_id +\n"
             "every field. For the customer turns: --sample data/labels/turns_sample*.csv --out\n"
-            "data/labels/gold_turns.csv (item_id, sentiment, intent).")
+            "data/labels/gold_turns.csv (item_id, sentiment, intent, negative_subtype).")
     store_arg(p)
     p.add_argument("--sample", type=Path, nargs="+", default=sorted(LABELS_DIR.glob("gold_sample*.csv")),
                    help="samples whose items to write (default: every gold_sample*.csv)")
@@ -224,7 +224,7 @@ def cmd_sample_turns(args: argparse.Namespace) -> int:
         from wbcs.labeling.select import balanced_turns
 
         chosen = balanced_turns(pool, args.size, seed=args.seed)
-    out = chosen.assign(fields="sentiment intent")[["item_id", "dialogue_id", "kind", "part", "fields"]]
+    out = chosen.assign(fields="sentiment intent negative_subtype")[["item_id", "dialogue_id", "kind", "part", "fields"]]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     out.to_csv(args.out, index=False)
     kinds = out["kind"].value_counts().to_dict()

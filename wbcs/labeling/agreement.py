@@ -108,7 +108,7 @@ def resolve(current: pd.DataFrame, *, annotators: Sequence[str] | None = None,
             fields_for: Mapping[str, Sequence[str]] | None = None) -> pd.DataFrame:
     """One row per (item, field): ``status`` (see the module docstring), ``value`` (the
     resolved label, or None), and ``label_<annotator>`` columns. ``fields_for`` maps an
-    item to the fields labelled for it (the customer turns: sentiment and intent only);
+    item to the fields labelled for it (the customer turns: sentiment, intent and negative subtype);
     items it does not list get every field."""
     tax = taxonomy(tax)
     names = _annotators(current, annotators)

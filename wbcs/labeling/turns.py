@@ -1,4 +1,4 @@
-"""Every customer turn of the STC-3 dialogues as a labelling item, and the fixed test part.
+"""Every customer turn of the STC-3 dialogues as a labelling item (sentiment, intent, negative subtype), and the fixed test part.
 
 The first edition of the gold set labelled telecom first posts only; most of a team's
 traffic is customers' later messages ("已经试过了，还是不行", "好的谢谢") and first posts to
