@@ -149,3 +149,22 @@ def test_cli_turns_from_sample_to_consensus(tmp_path, mirror):
     r = run_cli("label", "consensus", "--store", str(store), "--sample", str(sample), "--out", str(gold))
     assert r.returncode == 0 and "unresolved items: 1 disputed" in r.stdout, r.stdout + r.stderr
     assert list(pd.read_csv(gold).columns) == ["item_id", "sentiment", "intent", "negative_subtype"] and len(pd.read_csv(gold)) == 5
+
+
+def test_balanced_selection_finds_the_rare_class_first():
+    from wbcs.labeling.select import balanced_turns
+
+    labelled = pd.DataFrame({
+        "text": ["宽带又断了太差了"] * 12 + ["信号还是没有"] * 12 + ["请问怎么办理套餐"] * 3 + ["谢谢你们"] * 3,
+        "intent": ["complaint"] * 24 + ["consultation"] * 3 + ["praise"] * 3,
+        "sentiment": ["negative"] * 24 + ["neutral"] * 3 + ["positive"] * 3})
+    pool = pd.DataFrame({"item_id": [f"{i}_t2" for i in range(40)],
+                         "text": ["网络太差了又断了"] * 36 + ["请问这个套餐怎么办理", "谢谢你们帮忙", "请问在哪里办理", "太感谢了谢谢"]})
+    rare = {"intent": ("consultation", "praise")}
+    chosen = balanced_turns(pool, 8, labelled=labelled, seed=0, rare=rare)
+    assert len(chosen) == 8 and chosen["item_id"].is_unique
+    picked = chosen.set_index("item_id")["reason"]
+    # half the budget (4) goes round-robin to the rare classes: the four rare-looking turns
+    assert set(picked[picked.str.startswith("rare:")].index) == {"36_t2", "37_t2", "38_t2", "39_t2"}
+    assert (picked == "uncertain").sum() == 2 and (picked == "random").sum() == 2
+    assert balanced_turns(pool, 8, labelled=labelled, seed=0, rare=rare).equals(chosen)  # seeded

@@ -89,6 +89,7 @@ def register(sub) -> None:
                    help="--part train: how to choose (default random)")
     p.add_argument("--exclude", type=Path, nargs="+", default=[], help="samples whose items are left out")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    store_arg(p)
 
     p = add("batch-export", cmd_batch_export, "write annotation batches (masked texts) for a sample",
             "wbcs label batch-export --sample data/labels/gold_sample.csv --out out/label_batches --size 50",
@@ -223,7 +224,10 @@ def cmd_sample_turns(args: argparse.Namespace) -> int:
     else:
         from wbcs.labeling.select import balanced_turns
 
-        chosen = balanced_turns(pool, args.size, seed=args.seed)
+        chosen = balanced_turns(pool, args.size, labelled=_train_labels(args, turns), seed=args.seed)
+    if "reason" in chosen:
+        # printed, not written: the annotators read the sample's items and must not see what a model expects
+        print("chosen for: " + ", ".join(f"{k} {v}" for k, v in chosen["reason"].value_counts().items()))
     out = chosen.assign(fields="sentiment intent negative_subtype")[["item_id", "dialogue_id", "kind", "part", "fields"]]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     out.to_csv(args.out, index=False)
@@ -246,6 +250,22 @@ def cmd_sample(args: argparse.Namespace) -> int:
     for (op, complaint), k in counts.items():
         print(f"  {op:<14} is_complaint={complaint!s:<5} {k}")
     return 0
+
+
+def _train_labels(args, turns):
+    """Resolved labels (agreed or adjudicated) of the training part's items in the store,
+    one column per field, with their texts: what the selection models learn from."""
+    from wbcs.labeling.agreement import resolve
+
+    with _open(args.store) as store:
+        cur = store.current()
+    resolved = resolve(cur)
+    resolved = resolved[resolved["status"].isin(["agreed", "adjudicated"])]
+    wide = resolved.pivot(index="item_id", columns="field", values="value")
+    train = turns[turns["part"] == "train"].set_index("item_id")
+    wide = wide[wide.index.isin(train.index)]
+    print(f"selection models learn from {len(wide)} labelled items of the training part")
+    return wide.join(train["text"]).reset_index()
 
 
 def cmd_batch_export(args: argparse.Namespace) -> int:
