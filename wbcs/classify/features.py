@@ -13,6 +13,7 @@ collisions, and small to store: 8 bytes a feature).
 from __future__ import annotations
 
 import logging
+import re
 
 import numpy as np
 import pandas as pd
@@ -139,3 +140,17 @@ def jieba_words(text: str) -> list[str]:
 
     jieba.setLogLevel(logging.WARNING)
     return [w for w in jieba.lcut(text, HMM=False) if w.strip()]
+
+
+PII_PLACEHOLDER = "\ue000"  # a private-use character: no real text contains it
+# a masked item as wbcs.text.mask_pii writes it (138****5678, 010-****5678, a***@qq.com) or a
+# platform wrote it (COCC's ******): letters, digits and separators around a run of stars
+_MASKED = re.compile(r"[0-9A-Za-z.@_+\-]*\*{3,}[0-9A-Za-z.@_+\-]*")
+
+
+def pii_placeholders(texts) -> list[str]:
+    """Texts with every phone number, ID number and e-mail, masked or not, replaced by
+    ``PII_PLACEHOLDER``: masking a post must not change what a model predicts for it."""
+    from wbcs.text import mask_pii
+
+    return [_MASKED.sub(PII_PLACEHOLDER, mask_pii(t)) if t else t for t in texts]

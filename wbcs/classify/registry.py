@@ -18,6 +18,7 @@ import zipfile
 from pathlib import Path
 
 from wbcs import __version__
+from wbcs.classify.card import card_markdown
 from wbcs.classify.multi import PostClassifier
 from wbcs.config import MODELS_DIR
 from wbcs.errors import InputError
@@ -83,30 +84,6 @@ def _is_transformer(est) -> bool:
     return isinstance(est, TransformerClassifier)
 
 
-def _card_markdown(card: dict) -> str:
-    lines = [f"# Model card: {card.get('name', 'model')}", "",
-             f"- created: {card.get('created')}", f"- wbcs: {card.get('wbcs_version')}",
-             f"- seed: {card.get('seed')}", "", "## Intended use", "", card.get("intended_use", ""), "",
-             "## Known limits", ""]
-    lines += [f"- {x}" for x in card.get("limits", [])]
-    for field, info in card.get("fields", {}).items():
-        lines += ["", f"## Field `{field}`", "", f"- task: {info.get('task')}", f"- kind: {info.get('kind')}",
-                  f"- labels: {', '.join(map(str, info.get('classes', [])))}"]
-        for d in info.get("data", []):
-            lines.append(f"- data: {d.get('source')} ({d.get('rows')} rows, sha256 {str(d.get('sha256'))[:16]}…)")
-        m = info.get("metrics") or {}
-        if m:
-            lines.append(f"- held-out ({m.get('split', 'test')}): n={m.get('n')}, accuracy={m.get('accuracy', 0):.3f}, "
-                         f"macro-F1={m.get('macro_f1', 0):.3f}, ECE={m.get('ece', float('nan')):.3f}")
-        d = info.get("distilled_from")
-        if d:
-            lines.append(f"- distilled from {d['model']} (held-out macro-F1 "
-                         f"{d.get('teacher_metrics', {}).get('macro_f1', float('nan')):.3f}) on "
-                         f"{d['pseudo_labelled']:,} unlabelled posts it labelled")
-        lines.append(f"- parameters: `{json.dumps(info.get('params', {}), ensure_ascii=False)}`")
-    return "\n".join(lines) + "\n"
-
-
 def _jsonable(value):
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
@@ -151,7 +128,7 @@ def save_model(model: PostClassifier, path: str | Path, *, overwrite: bool = Fal
         card.setdefault("fields", {})[field] = {"kind": fields[field]["kind"], "classes": fields[field]["classes"],
                                                 **card.get("fields", {}).get(field, {})}
     (path / "card.json").write_text(json.dumps(card, ensure_ascii=False, indent=1), encoding="utf-8")
-    (path / "MODEL_CARD.md").write_text(_card_markdown(card), encoding="utf-8")
+    (path / "MODEL_CARD.md").write_text(card_markdown(card), encoding="utf-8")
     files = sorted(p for p in path.rglob("*") if p.is_file() and p.name != "manifest.json")
     manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "wbcs_version": __version__,
                 "fields": fields, "files": {p.relative_to(path).as_posix(): sha256(p) for p in files}}

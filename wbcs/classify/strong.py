@@ -10,8 +10,10 @@
 - ``tfidf_logreg``: the plain scikit-learn peer every model is compared with.
 - ``distill``: a fast student (the baseline) learns a slow teacher's (a fine-tuned
   transformer's) labels on unlabelled posts, next to the human labels.
-- Soft-voting ensembles need nothing new: ``sklearn.ensemble.VotingClassifier`` accepts
-  ``TextClassifier`` members on raw texts.
+- ``SoftVote``: the mean of a logistic regression's and NB-LR's probabilities on the
+  same features (``TextClassifier(model="vote")``): the ensemble's gain at the cost of
+  one featurisation (``sklearn.ensemble.VotingClassifier`` over ``TextClassifier``
+  members would featurise every text once per member).
 """
 
 from __future__ import annotations
@@ -62,6 +64,29 @@ class NBLogisticRegression(ClassifierMixin, BaseEstimator):
         scores = np.column_stack([m.predict_proba(X.multiply(r).tocsr())[:, 1]
                                   for r, m in zip(self.ratios_, self.models_, strict=True)])
         return scores / scores.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+class SoftVote(ClassifierMixin, BaseEstimator):
+    """Mean probabilities of a multinomial logistic regression (``C``) and an
+    ``NBLogisticRegression`` (``nb_C``) fitted on the same feature matrix."""
+
+    def __init__(self, C=4.0, nb_C=4.0, class_weight="balanced"):
+        self.C = C
+        self.nb_C = nb_C
+        self.class_weight = class_weight
+
+    def fit(self, X, y):
+        self.lr_ = LogisticRegression(C=self.C, class_weight=self.class_weight, solver="newton-cg",
+                                      max_iter=1000).fit(X, y)
+        self.nb_ = NBLogisticRegression(C=self.nb_C, class_weight=self.class_weight).fit(X, y)
+        self.classes_ = self.lr_.classes_
+        return self
+
+    def predict_proba(self, X):
+        return (self.lr_.predict_proba(X) + self.nb_.predict_proba(X)) / 2
 
     def predict(self, X):
         return self.classes_[self.predict_proba(X).argmax(axis=1)]

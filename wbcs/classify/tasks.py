@@ -196,15 +196,8 @@ def default_tasks() -> dict[str, str]:
     return {"sentiment": "sentiment", "complaint": "complaint", "topic": "topic"}
 
 
-def task_from_table(df: pd.DataFrame, name: str, *, text_col: str = "text", label_col: str | None = None,
-                    source: str = "data", sha256: str | None = None, seed: int = 0,
-                    test_size: float = 0.2) -> tuple[TaskData, pd.DataFrame]:
-    """A task from a user's table: (TaskData with a grouped hold-out, rejects).
-
-    Rows without text or label cannot be used: they are returned as rejects
-    (source_row, reason), never dropped silently.
-    """
-    label_col = label_col or name
+def _labelled_rows(df: pd.DataFrame, text_col: str, label_col: str, source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(post_id, text, label) of the usable rows, and the rejects (source_row, reason)."""
     for col, what in ((text_col, "--text-col"), (label_col, "--label-col")):
         if col not in df.columns:
             raise InputError(f"{source}: no column {col!r} ({what}); columns: {', '.join(map(str, df.columns))}")
@@ -218,6 +211,22 @@ def task_from_table(df: pd.DataFrame, name: str, *, text_col: str = "text", labe
     ids = df["post_id"].astype(str) if "post_id" in df.columns else pd.Series(df.index.astype(str), index=df.index)
     data = pd.DataFrame({"post_id": ids[~bad].to_numpy(), "text": df.loc[~bad.to_numpy(), text_col].astype(str).to_numpy(),
                          "label": label[~bad].to_numpy().astype(str)})
+    return data, rejects
+
+
+def task_from_table(df: pd.DataFrame, name: str, *, text_col: str = "text", label_col: str | None = None,
+                    source: str = "data", sha256: str | None = None, seed: int = 0,
+                    test_size: float = 0.2, test: pd.DataFrame | None = None, test_source: str = "test",
+                    test_sha256: str | None = None) -> tuple[TaskData, pd.DataFrame]:
+    """A task from a user's table: (TaskData, rejects). The test part is a grouped hold-out
+    of ``test_size``, or the user's own ``test`` table (then every row of ``df`` trains).
+
+    Rows without text or label cannot be used: they are returned as rejects
+    (source, source_row, reason), never dropped silently.
+    """
+    label_col = label_col or name
+    data, rejects = _labelled_rows(df, text_col, label_col, source)
+    rejects.insert(0, "source", source)
     counts = data["label"].value_counts()
     if len(counts) < 2:
         raise InputError(f"{source}: column {label_col!r} needs at least 2 different labels, has "
@@ -226,7 +235,17 @@ def task_from_table(df: pd.DataFrame, name: str, *, text_col: str = "text", labe
     if len(rare):
         raise InputError(f"{source}: column {label_col!r}: label {rare.index[0]!r} has only 1 row; "
                          "label more examples or drop it")
-    train, test = holdout(data, seed, test_size)
-    return TaskData(name, name, f"{label_col} from {source}", train, test,
-                    [{"source": source, "sha256": sha256, "rows": int(len(df))}],
-                    notes=[f"{len(rejects)} row(s) without text or label left out"] if len(rejects) else []), rejects
+    sources = [{"source": source, "sha256": sha256, "rows": int(len(df))}]
+    if test is None:
+        train, held, split = *holdout(data, seed, test_size), "hold-out"
+    else:
+        held, test_rejects = _labelled_rows(test, text_col, label_col, test_source)
+        rejects = pd.concat([rejects, test_rejects.assign(source=test_source)], ignore_index=True)
+        unknown = sorted(set(held["label"]) - set(counts.index))
+        if unknown:
+            raise InputError(f"{test_source}: column {label_col!r}: label {unknown[0]!r} is not in {source}; "
+                             "the model could never predict it")
+        train, split = data, f"user test file {test_source}"
+        sources.append({"source": test_source, "sha256": test_sha256, "rows": int(len(test)), "role": "test"})
+    notes = [f"{len(rejects)} row(s) without text or label left out"] if len(rejects) else []
+    return TaskData(name, name, f"{label_col} from {source}", train, held, sources, split=split, notes=notes), rejects

@@ -1,0 +1,59 @@
+"""``MODEL_CARD.md``: the model card in prose, from the ``card.json`` the trainer writes.
+
+Per field: the task and its data (with SHA-256), the held-out estimate with its 95 %
+bootstrap interval, how many rows the shipped model was refitted on, the configuration
+chosen by cross-validation with the table of every candidate, distillation, parameters.
+"""
+
+from __future__ import annotations
+
+import json
+
+
+def _ci(m: dict, key: str) -> str:
+    lo_hi = (m.get("ci95") or {}).get(key)
+    return f" [{lo_hi[0]:.3f}, {lo_hi[1]:.3f}]" if lo_hi else ""
+
+
+def _selection(sel: dict) -> list[str]:
+    lines = ["", f"Configuration chosen by {sel.get('folds')}-fold grouped cross-validation on "
+                 f"{sel.get('rows'):,} training rows (budget {sel.get('budget', 0):.0f} s):", "",
+             "| config | macro-F1 (mean ± sd) | accuracy | ECE | s | |", "|---|---:|---:|---:|---:|---|"]
+    for r in sel.get("table", []):
+        if r.get("skipped"):
+            lines.append(f"| {r['config']} | – | – | – | – | not tried: {r['skipped']} |")
+            continue
+        lines.append(f"| {r['config']} | {r['macro_f1']:.3f} ± {r['macro_f1_sd']:.3f} | {r['accuracy']:.3f} | "
+                     f"{r['ece']:.3f} | {r['seconds']:.0f} | {'**chosen**' if r.get('chosen') else ''} |")
+    return lines
+
+
+def card_markdown(card: dict) -> str:
+    lines = [f"# Model card: {card.get('name', 'model')}", "",
+             f"- created: {card.get('created')}", f"- wbcs: {card.get('wbcs_version')}",
+             f"- seed: {card.get('seed')}", "", "## Intended use", "", card.get("intended_use", ""), "",
+             "## Known limits", ""]
+    lines += [f"- {x}" for x in card.get("limits", [])]
+    for field, info in card.get("fields", {}).items():
+        lines += ["", f"## Field `{field}`", "", f"- task: {info.get('task')}", f"- kind: {info.get('kind')}",
+                  f"- labels: {', '.join(map(str, info.get('classes', [])))}"]
+        for d in info.get("data", []):
+            lines.append(f"- data: {d.get('source')} ({d.get('rows')} rows, sha256 {str(d.get('sha256'))[:16]}…)")
+        m = info.get("metrics") or {}
+        if m:
+            lines.append(f"- held-out ({m.get('split', 'test')}): n={m.get('n')}, accuracy={m.get('accuracy', 0):.3f}"
+                         f"{_ci(m, 'accuracy')}, macro-F1={m.get('macro_f1', 0):.3f}{_ci(m, 'macro_f1')}, "
+                         f"ECE={m.get('ece', float('nan')):.3f}" + (" (95% bootstrap intervals)" if m.get("ci95") else ""))
+        if info.get("refit_rows"):
+            lines.append(f"- shipped model: refitted on all {info['refit_rows']:,} labelled rows after the held-out "
+                         f"estimate (its {info.get('train_rows', 0):,} training rows + the held-out part)")
+        d = info.get("distilled_from")
+        if d:
+            lines.append(f"- distilled from {d['model']} (held-out macro-F1 "
+                         f"{d.get('teacher_metrics', {}).get('macro_f1', float('nan')):.3f}) on "
+                         f"{d['pseudo_labelled']:,} unlabelled posts it labelled")
+        lines += [f"- note: {n}" for n in info.get("notes", [])]
+        lines.append(f"- parameters: `{json.dumps(info.get('params', {}), ensure_ascii=False)}`")
+        if info.get("selection"):
+            lines += _selection(info["selection"])
+    return "\n".join(lines) + "\n"
