@@ -10,16 +10,10 @@ import pytest
 from tests.helpers import run_cli
 from wbcs.config import DATA_DIR
 from wbcs.errors import InputError
+from wbcs.goldset import customer_turns, dialogue_of, part_of, read_parts
 from wbcs.labeling.agreement import consensus, resolve
 from wbcs.labeling.batch import read_annotations, sample_fields
-from wbcs.labeling.turns import (
-    customer_turns,
-    dialogue_of,
-    fix_test_part,
-    part_of,
-    read_parts,
-    turn_items,
-)
+from wbcs.labeling.turns import fix_test_part, turn_items
 
 LABELS = DATA_DIR / "labels"
 

@@ -8,7 +8,7 @@
 | complaint | complaint | STC-3 telecom first posts: CNUG0 → yes, CNaN → no | grouped 20 % hold-out |
 | cocc | cocc_topic | COCC complaint orders, 8 classes | grouped 20 % hold-out |
 | topic | topic | COCC orders whose class maps onto a taxonomy topic (5 of 13) | grouped 20 % hold-out |
-| gold_FIELD | FIELD | the gold set ``data/labels/gold.csv`` joined with STC-3 texts | grouped 20 % hold-out |
+| gold_FIELD | FIELD | the gold set (``wbcs.goldset``: telecom first posts, and customer turns for sentiment, intent, subtype) | the fixed test part (``data/labels/split.csv``) |
 
 Leakage guards: SMP2020 is deduplicated across files by its loader, and training
 rows that are near duplicates (``wbcs.dedup``) of a test row are dropped; grouped
@@ -27,11 +27,8 @@ import numpy as np
 import pandas as pd
 
 from wbcs.classify.splits import group_train_test_split, leakage_groups
-from wbcs.config import DATA_DIR
 from wbcs.errors import InputError
-
-GOLD_FILE = DATA_DIR / "labels" / "gold.csv"
-GOLD_FIELDS = ["sentiment", "intent", "topic", "negative_subtype", "identifiable"]
+from wbcs.goldset import GOLD_FIELDS, GOLD_FILE, load_gold_items
 
 
 @dataclass
@@ -132,38 +129,32 @@ def _cocc(label: str, seed: int) -> TaskData:
 
 
 def load_gold(path=None) -> pd.DataFrame:
-    """The gold set joined with its STC-3 texts: post_id, text and the GOLD_FIELDS columns."""
-    from wbcs.datasets import load_stc3
-    from wbcs.datasets import sha256 as file_sha
-
-    path = path or GOLD_FILE
-    if not path.is_file():
-        raise InputError(f"{path}: no gold set yet; label posts first ('wbcs label consensus --out {path}')")
-    gold = pd.read_csv(path, dtype=str)
-    missing = [c for c in ["post_id", *GOLD_FIELDS] if c not in gold.columns]
-    if missing:
-        raise InputError(f"{path}: missing column {missing[0]!r} (has: {', '.join(gold.columns)})")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        posts = load_stc3(telecom_only=False, split=None)[["post_id", "text"]]
-    df = gold.merge(posts, on="post_id", how="left")
-    unknown = df["text"].isna()
-    if unknown.any():
-        i = int(np.flatnonzero(unknown)[0])
-        raise InputError(f"{path}: row {i}, column 'post_id': {df['post_id'].iloc[i]!r} is not an STC-3 "
-                         "dialogue id")
-    df.attrs["sha256"] = file_sha(path)
-    return df
+    """The telecom first posts of the gold set with their texts: post_id, text and the GOLD_FIELDS."""
+    items = load_gold_items(turns=False)
+    return items.rename(columns={"item_id": "post_id"})[["post_id", "text", *GOLD_FIELDS]]
 
 
 def _gold(field_name: str, seed: int) -> TaskData:
-    df = load_gold()
-    data = _frame(df, field_name)
-    train, test = holdout(data, seed)
-    return TaskData(f"gold_{field_name}", field_name, f"the project's gold set on STC-3 telecom posts: {field_name}",
-                    train, test, [{"source": GOLD_FILE.name if GOLD_FILE.parent != DATA_DIR / "labels"
-                                   else "data/labels/gold.csv",
-                                   "sha256": df.attrs["sha256"], "rows": len(data)}, _source("stc3")])
+    """A gold field on the fixed test part: every labelled item of the training dialogues
+    trains, every one of the test dialogues tests (first posts, and for sentiment, intent and
+    subtype the customer turns too); ``kind`` says which kind of item each row is."""
+    from wbcs.goldset import PARTS_FILE
+
+    items = load_gold_items()
+    rows = items[items[field_name].notna()]
+    empty = rows["text"].str.strip().eq("")
+    data = pd.DataFrame({"post_id": rows["item_id"], "text": rows["text"], "label": rows[field_name].astype(str),
+                         "kind": rows["kind"], "part": rows["part"]})[~empty.to_numpy()]
+    train, test = data[data["part"] == "train"], data[data["part"] == "test"]
+    train, n_near = _drop_near_test(train, test, seed)
+    kinds = ", ".join(f"{k} {n}" for k, n in test["kind"].value_counts().items())
+    sources = [{"source": f, "sha256": h, "rows": None} for f, h in items.attrs["sha256"].items()]
+    return TaskData(f"gold_{field_name}", field_name, f"the project's gold set (STC-3 customer turns): {field_name}",
+                    train.drop(columns="part").reset_index(drop=True), test.drop(columns="part").reset_index(drop=True),
+                    [*sources, _source("stc3")],
+                    split=f"fixed test part ({PARTS_FILE.name}: {len(test)} items of the test dialogues: {kinds})",
+                    notes=[f"{int(empty.sum())} labelled item(s) with an empty text left out (nothing to learn or judge)",
+                           f"{n_near} training item(s) dropped as near duplicates of test items"])
 
 
 TASKS = {

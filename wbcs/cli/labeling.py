@@ -88,6 +88,9 @@ def register(sub) -> None:
     p.add_argument("--strategy", choices=["random", "balanced"], default="random",
                    help="--part train: how to choose (default random)")
     p.add_argument("--exclude", type=Path, nargs="+", default=[], help="samples whose items are left out")
+    p.add_argument("--rare", nargs="+", metavar="FIELD=LABEL,LABEL",
+                   help="--strategy balanced: the classes to look for (default: the rare intents, sentiments "
+                        "and subtypes, wbcs.labeling.select.RARE)")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     store_arg(p)
 
@@ -203,8 +206,8 @@ def cmd_split(args: argparse.Namespace) -> int:
 
 
 def cmd_sample_turns(args: argparse.Namespace) -> int:
+    from wbcs.goldset import customer_turns, part_of, read_parts
     from wbcs.labeling.batch import read_sample
-    from wbcs.labeling.turns import customer_turns, part_of, read_parts
 
     if args.out.exists():
         raise InputError(f"{args.out}: a sample is already there; choose a new file")
@@ -213,7 +216,8 @@ def cmd_sample_turns(args: argparse.Namespace) -> int:
     turns["part"] = part_of(turns["item_id"], read_parts(args.parts)).to_numpy()
     pool = turns[(turns["part"] == args.part) & ~((turns["kind"] == "first_post") & turns["telecom"])]
     taken = set(read_sample(args.exclude)) if args.exclude else set()
-    pool = pool[~pool["item_id"].isin(taken)]
+    # an empty message (an image or sticker only) has nothing to label: never drawn
+    pool = pool[~pool["item_id"].isin(taken) & pool["text"].str.strip().ne("")]
     if args.part == "test":
         chosen = pool
     elif args.strategy == "random":
@@ -224,7 +228,8 @@ def cmd_sample_turns(args: argparse.Namespace) -> int:
     else:
         from wbcs.labeling.select import balanced_turns
 
-        chosen = balanced_turns(pool, args.size, labelled=_train_labels(args, turns), seed=args.seed)
+        chosen = balanced_turns(pool, args.size, labelled=_train_labels(args, turns), seed=args.seed,
+                                rare=_rare(args.rare))
     if "reason" in chosen:
         # printed, not written: the annotators read the sample's items and must not see what a model expects
         print("chosen for: " + ", ".join(f"{k} {v}" for k, v in chosen["reason"].value_counts().items()))
@@ -250,6 +255,24 @@ def cmd_sample(args: argparse.Namespace) -> int:
     for (op, complaint), k in counts.items():
         print(f"  {op:<14} is_complaint={complaint!s:<5} {k}")
     return 0
+
+
+def _rare(specs) -> dict | None:
+    from wbcs.labeling.fields import taxonomy
+
+    if not specs:
+        return None
+    tax, out = taxonomy(), {}
+    for spec in specs:
+        field, sep, labels = spec.partition("=")
+        if not sep or field not in tax.fields:
+            raise InputError(f"--rare {spec!r}: write FIELD=LABEL,LABEL with a taxonomy field "
+                             f"({', '.join(tax.fields)})")
+        unknown = [lab for lab in labels.split(",") if lab not in tax.ids(field)]
+        if unknown:
+            raise InputError(f"--rare {spec!r}: unknown {field} label {unknown[0]!r} (known: {', '.join(tax.ids(field))})")
+        out[field] = tuple(labels.split(","))
+    return out
 
 
 def _train_labels(args, turns):

@@ -1,0 +1,148 @@
+"""The gold set as data: its files, the customer-turn item ids, the fixed test part, and every
+labelled item with its text (``load_gold_items``).
+
+Items are STC-3 customer turns: a dialogue's first post keeps the dialogue id as its item
+id, turn ``k`` is ``"<dialogue id>_t<k>"``. ``data/labels/split.csv`` fixes which dialogues
+are the test part (``wbcs label split``, before anything was selected); every turn of a
+test dialogue is test. ``gold.csv`` holds the telecom first posts in every field,
+``gold_turns.csv`` the customer turns (later messages and first posts to non-telecom
+accounts) in sentiment, intent and negative subtype.
+
+This module sits below ``classify`` and ``labeling``: both read the gold set through it.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from wbcs.config import DATA_DIR
+from wbcs.errors import InputError
+
+LABELS_DIR = DATA_DIR / "labels"
+GOLD_FILE = LABELS_DIR / "gold.csv"
+GOLD_TURNS_FILE = LABELS_DIR / "gold_turns.csv"
+PARTS_FILE = LABELS_DIR / "split.csv"
+GOLD_FIELDS = ["sentiment", "intent", "topic", "negative_subtype", "identifiable"]
+TURN_FIELDS = ["sentiment", "intent", "negative_subtype"]
+PARTS = ("train", "test")
+PART_COLUMNS = ["dialogue_id", "part"]
+TURN_ID = re.compile(r"^(?P<dialogue>\d+)_t(?P<turn>\d+)$")
+KINDS = ("first_post", "follow_up", "other_first_post")
+
+
+def turn_item_id(dialogue_id: str, turn: int) -> str:
+    """The item id of turn ``turn`` (0 = the first post, whose id is the dialogue's)."""
+    return str(dialogue_id) if turn == 0 else f"{dialogue_id}_t{turn}"
+
+
+def dialogue_of(item_id: str) -> str:
+    """The dialogue an item belongs to (its own id for a first post)."""
+    m = TURN_ID.match(str(item_id))
+    return m.group("dialogue") if m else str(item_id)
+
+
+def split_thread(thread: str) -> list[dict]:
+    """The turns of ``load_stc3``'s "sender: text" thread lines (a turn may span lines)."""
+    turns: list[dict] = []
+    for line in str(thread).splitlines():
+        sender, sep, text = line.partition(": ")
+        if sep and sender in ("customer", "helpdesk"):
+            turns.append({"sender": sender, "text": text})
+        elif turns:
+            turns[-1]["text"] += "\n" + line
+    return turns
+
+
+def customer_turns(dialogues: pd.DataFrame) -> pd.DataFrame:
+    """One row per customer turn of ``dialogues`` (``load_stc3`` rows): item_id, dialogue_id,
+    turn, kind, telecom, operator, text (raw)."""
+    rows = []
+    for d in dialogues.itertuples(index=False):
+        for k, t in enumerate(split_thread(d.thread)):
+            if t["sender"] == "customer":
+                rows.append({"item_id": turn_item_id(d.post_id, k), "dialogue_id": str(d.post_id), "turn": k,
+                             "kind": "first_post" if k == 0 else "follow_up", "telecom": bool(d.telecom),
+                             "operator": None if pd.isna(d.operator) else str(d.operator), "text": t["text"]})
+    return pd.DataFrame(rows, columns=["item_id", "dialogue_id", "turn", "kind", "telecom", "operator", "text"])
+
+
+# --------------------------------------------------------------------------- the fixed test part
+
+
+def read_parts(path: str | Path) -> pd.DataFrame:
+    """A committed test-part file (``dialogue_id, part``), validated."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: no test-part file; fix one first with 'wbcs label split --out {p}'")
+    df = pd.read_csv(p, dtype=str, keep_default_na=False)
+    for col in PART_COLUMNS:
+        if col not in df.columns:
+            raise InputError(f"{p}: missing column {col!r} (a test-part file has {', '.join(PART_COLUMNS)})")
+    bad = ~df["part"].isin(PARTS)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"{p}: row {i + 1}, column 'part': {df['part'].iloc[i]!r} (use train or test)")
+    if df["dialogue_id"].duplicated().any():
+        dup = df.loc[df["dialogue_id"].duplicated(), "dialogue_id"].iloc[0]
+        raise InputError(f"{p}: dialogue {dup!r} is listed twice")
+    return df[PART_COLUMNS]
+
+
+def part_of(item_ids: Iterable[str], parts: pd.DataFrame) -> pd.Series:
+    """``train``/``test`` for each item id, by its dialogue (an unknown dialogue is an error)."""
+    ids = pd.Series(list(item_ids), dtype=str)
+    lookup = dict(zip(parts["dialogue_id"], parts["part"], strict=True))
+    out = ids.map(lambda i: lookup.get(dialogue_of(i)))
+    if out.isna().any():
+        raise InputError(f"item {ids[out.isna()].iloc[0]!r}: its dialogue is not in the test-part file")
+    return pd.Series(out.to_numpy(), index=ids.to_numpy(), name="part")
+
+
+# --------------------------------------------------------------------------- what annotators read
+
+
+def _read_labels(path: Path, id_col: str, fields: list[str]) -> pd.DataFrame:
+    if not path.is_file():
+        raise InputError(f"{path}: no gold labels there yet; build them with 'wbcs label consensus --out {path}'")
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in [id_col, *fields] if c not in df.columns]
+    if missing:
+        raise InputError(f"{path}: missing column {missing[0]!r} (has: {', '.join(df.columns)})")
+    return df.rename(columns={id_col: "item_id"})[["item_id", *fields]].replace("", pd.NA)
+
+
+def load_gold_items(*, turns: bool = True) -> pd.DataFrame:
+    """Every gold item with its text: item_id, dialogue_id, kind (``first_post`` — a telecom
+    first post —, ``follow_up`` or ``other_first_post`` — a first post to a non-telecom
+    account), part (train/test, from the fixed test part), text, and one column per
+    field (missing where the item was not labelled for it). ``attrs["sha256"]`` holds
+    the label files' checksums."""
+    from wbcs.datasets import load_stc3, sha256
+
+    posts = _read_labels(GOLD_FILE, "post_id", GOLD_FIELDS)
+    frames, sums = [posts], {"data/labels/gold.csv": sha256(GOLD_FILE)}
+    if turns and GOLD_TURNS_FILE.is_file():
+        frames.append(_read_labels(GOLD_TURNS_FILE, "item_id", TURN_FIELDS))
+        sums["data/labels/gold_turns.csv"] = sha256(GOLD_TURNS_FILE)
+    gold = pd.concat(frames, ignore_index=True)
+    if gold["item_id"].duplicated().any():
+        raise InputError(f"item {gold.loc[gold['item_id'].duplicated(), 'item_id'].iloc[0]!r} is in both gold files")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # dialogues without a plausible time are in no sample
+        dialogues = load_stc3(telecom_only=False, split=None)
+    texts = customer_turns(dialogues)
+    df = gold.merge(texts[["item_id", "dialogue_id", "kind", "telecom", "text"]], on="item_id", how="left")
+    unknown = df["text"].isna()
+    if unknown.any():
+        raise InputError(f"gold item {df.loc[unknown, 'item_id'].iloc[0]!r} is not a customer turn of STC-3")
+    df["kind"] = np.where((df["kind"] == "first_post") & ~df["telecom"].astype(bool), "other_first_post", df["kind"])
+    df["part"] = part_of(df["item_id"], read_parts(PARTS_FILE)).to_numpy()
+    df = df.drop(columns="telecom")
+    df.attrs["sha256"] = sums
+    return df[["item_id", "dialogue_id", "kind", "part", "text", *GOLD_FIELDS]]
