@@ -67,6 +67,7 @@ class Label:
     zh: str
     en: str
     definition: str
+    keywords: tuple[str, ...] = ()  # the words that name it (a lexicon: features and weak labels)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,10 @@ class Field:
     @property
     def ids(self) -> list[str]:
         return [lab.id for lab in self.labels]
+
+    def lexicon(self) -> dict[str, tuple[str, ...]]:
+        """Label id → its keywords, for the labels that have some."""
+        return {lab.id: lab.keywords for lab in self.labels if lab.keywords}
 
     def zh_name(self, label_id: str) -> str:
         for lab in self.labels:
@@ -127,8 +132,11 @@ def parse_taxonomy(raw: dict, source: str = "taxonomy") -> Taxonomy:
             if lid in seen:
                 raise InputError(f"{where}.labels[{i}]: duplicate id {lid!r}")
             seen.add(lid)
+            words = lab.get("keywords") or []
+            if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+                raise InputError(f"{where}.labels[{i}].keywords must be a list of non-empty strings")
             labels.append(Label(lid, str(lab.get("zh", lid)), str(lab.get("en", lid)),
-                                str(lab.get("definition", ""))))
+                                str(lab.get("definition", "")), tuple(w.strip() for w in words)))
         when = tuple((str(k), str(v)) for k, v in (f.get("applies_when") or {}).items())
         fields[name] = Field(name, str(f.get("zh", name)), str(f.get("en", name)),
                              str(f.get("definition", "")), tuple(labels), when)

@@ -37,6 +37,52 @@ def as_texts(texts) -> list[str]:
     return ["" if t is None or (isinstance(t, float) and np.isnan(t)) else str(t) for t in texts]
 
 
+def shift(proba: np.ndarray, classes, bias: dict | None) -> np.ndarray:
+    """Probabilities with ``bias[label]`` added to each class's log-probability, renormalised."""
+    if not bias:
+        return proba
+    b = np.array([float(bias.get(str(c), 0.0)) for c in classes])
+    logits = np.log(np.clip(proba, 1e-12, None)) + b
+    logits -= logits.max(axis=1, keepdims=True)
+    out = np.exp(logits)
+    return out / out.sum(axis=1, keepdims=True)
+
+
+BIAS_GRID = tuple(np.linspace(-3, 3, 25))
+
+
+def fit_class_bias(proba: np.ndarray, y, classes, *, grid=BIAS_GRID, rounds: int = 3) -> dict:
+    """Per-class log-probability offsets that maximise macro-F1 on (out-of-fold) predictions.
+
+    Coordinate ascent: each round tries every offset of ``grid`` for each class in turn, keeping
+    the best (ties: the smallest change). Written here because scikit-learn tunes decision
+    thresholds for binary problems only (``TunedThresholdClassifierCV``)."""
+    from sklearn.metrics import f1_score
+
+    classes = np.asarray(classes).astype(str)
+    y = np.asarray(y).astype(str)
+    present = [c for c in classes if c in set(y)]
+    logp = np.log(np.clip(proba, 1e-12, None))
+    b = np.zeros(len(classes))
+
+    def score(bias):
+        return f1_score(y, classes[(logp + bias).argmax(axis=1)], labels=present, average="macro", zero_division=0)
+
+    best = score(b)
+    for _ in range(rounds):
+        changed = False
+        for k in range(len(classes)):
+            for v in sorted(grid, key=abs):
+                trial = b.copy()
+                trial[k] = v
+                f = score(trial)
+                if f > best + 1e-9:
+                    best, b, changed = f, trial, True
+        if not changed:
+            break
+    return {str(c): round(float(v), 4) for c, v in zip(classes, b, strict=True) if v != 0}
+
+
 class TextClassifier(ClassifierMixin, BaseEstimator):
     """Chinese short-text classifier: character n-grams, linear model, calibrated probabilities.
 
@@ -54,6 +100,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     calibration : "sigmoid", "isotonic" or None (the logistic regression's own probabilities).
     cv : folds for the calibration (reduced to the smallest class size when needed).
     remove : items ``wbcs.text.normalize`` removes before featurising (e.g. ("urls",)).
+    lexicon : None, or {label: [keyword, ...]} (e.g. the taxonomy's topic keywords): one
+        binary feature per label, "the text names it" (``wbcs.classify.lexicon``).
+    class_bias : None, or {label: b}: added to the log-probabilities before they are normalised
+        again, a prior shift that trades precision of the common classes for recall of the rare
+        ones; ``configs.select`` fits it on out-of-fold predictions to maximise macro-F1.
     pii : "placeholder" (default) replaces every phone number, ID number and e-mail, masked
         or not, by one placeholder character before featurising, so a model predicts the
         same for a post and its masked copy and never learns digits of a number; None keeps them.
@@ -62,7 +113,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, *, ngram_range=(1, 3), min_df=2, max_features=None, words=False, C=4.0,
                  model="logreg", class_weight="balanced", calibration="sigmoid", cv=3, remove=(),
-                 pii="placeholder", random_state=0):
+                 pii="placeholder", lexicon=None, class_bias=None, random_state=0):
         self.ngram_range = ngram_range
         self.min_df = min_df
         self.max_features = max_features
@@ -74,7 +125,16 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.cv = cv
         self.remove = remove
         self.pii = pii
+        self.lexicon = lexicon
+        self.class_bias = class_bias
         self.random_state = random_state
+
+    def __setstate__(self, state):
+        # a model saved before the PII placeholder existed was fitted on raw numbers: keep it so
+        state.setdefault("pii", None)
+        state.setdefault("class_bias", None)
+        state.setdefault("lexicon", None)
+        super().__setstate__(state)
 
     def _normalize(self, texts) -> list[str]:
         from wbcs.text import normalize_series
@@ -91,6 +151,10 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             ("count", CharNgramVectorizer(self.ngram_range, self.min_df, self.max_features)),
             ("tfidf", TfidfTransformer(sublinear_tf=True)),
         ]))]
+        if self.lexicon:
+            from wbcs.classify.lexicon import KeywordFeatures
+
+            parts.append(("lexicon", KeywordFeatures(dict(self.lexicon))))
         if self.words:
             parts.append(("words", TfidfVectorizer(analyzer=jieba_words, min_df=self.min_df,
                                                    sublinear_tf=True)))
@@ -150,7 +214,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, texts) -> np.ndarray:
         """Probabilities, one column per class of ``classes_``; each row sums to 1."""
-        return self.pipeline_.predict_proba(self._normalize(texts))
+        return shift(self.pipeline_.predict_proba(self._normalize(texts)), self.classes_, self.class_bias)
 
     def predict(self, texts) -> np.ndarray:
         return self.classes_[self.predict_proba(texts).argmax(axis=1)]

@@ -34,6 +34,8 @@ TRUSTED = frozenset({
     "wbcs.classify.features.CharNgramVectorizer",
     "wbcs.classify.features.jieba_words",
     "wbcs.classify.strong.NBLogisticRegression",
+    "wbcs.classify.strong.SoftVote",
+    "wbcs.classify.lexicon.KeywordFeatures",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
     "sklearn.isotonic.IsotonicRegression",

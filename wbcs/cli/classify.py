@@ -41,8 +41,10 @@ JSON Lines, Parquet or .xlsx by extension; PII is masked unless --no-mask."""
 EVALUATE_EXAMPLE = """Example:
   wbcs evaluate --model models/sentiment/1 --data test.csv --label-col sentiment --json
 
-Prints {"accuracy", "macro_f1", "per_class", "n", "ece", "confusion"}. Rows without a label
-are left out and counted on stderr; a label the model has never seen is an error."""
+Prints {"accuracy", "macro_f1", "per_class", "n", "ece", "confusion", "seen_rows"}. Rows without
+a label are left out and counted on stderr; a label the model has never seen is an error.
+Rows the model was trained on make the figures optimistic: they are counted and warned about
+(seen_rows), or left out with --drop-seen."""
 
 TRIAGE_EXAMPLE = """Example:
   wbcs triage --posts out/posts.parquet --out out/triage.csv --alerts out/alerts.csv
@@ -111,6 +113,8 @@ def register(sub) -> None:
     p.add_argument("--text-col", default="text")
     p.add_argument("--label-col", help="column with the true labels (default: the field)")
     p.add_argument("--field", help="field of the model to evaluate (needed when it has several)")
+    p.add_argument("--drop-seen", action="store_true",
+                   help="leave out rows the model was trained on (their texts' hashes are in the model)")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON on stdout")
 
     p = _parser(sub, "triage", "route posts and set their SLA deadlines",
@@ -267,9 +271,19 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if missing.any():
         print(f"evaluate: {int(missing.sum())} row(s) without a label left out", file=sys.stderr)
     keep = ~missing.to_numpy()
+    seen = _seen(model, field, df[args.text_col]) & keep
+    if seen.any():
+        what = "left out (--drop-seen)" if args.drop_seen else "kept: the figures are optimistic; --drop-seen leaves them out"
+        print(f"evaluate: warning: {int(seen.sum())} of {int(keep.sum())} labelled row(s) were in {model.name}'s "
+              f"training data; {what}", file=sys.stderr)
+        if args.drop_seen:
+            keep &= ~seen
+            if not keep.any():
+                raise InputError(f"{args.data}: every labelled row was in the model's training data; nothing to evaluate")
     proba = model.predict_proba(df.loc[keep, args.text_col])[field]
     pred = np.asarray(proba.columns)[proba.to_numpy().argmax(axis=1)]
     report = metrics(labels[keep].to_numpy(), pred, proba=proba.to_numpy(), classes=known)
+    report["seen_rows"] = int(seen.sum())
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
     else:
@@ -279,6 +293,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             print(f"  {lab:<20} precision {m['precision']:.3f}  recall {m['recall']:.3f}  f1 {m['f1']:.3f}  "
                   f"n={m['support']}")
     return 0
+
+
+def _seen(model, field: str, texts):
+    """True for each text the model's field was fitted on (by the hashes the trainer keeps)."""
+    import numpy as np
+
+    from wbcs.classify.train import rows_sha256
+
+    known = set(getattr(model.models[field], "seen_rows_", None) or ())
+    if not known:
+        return np.zeros(len(texts), bool)
+    return np.array([rows_sha256([t])[0] in known if isinstance(t, str) else False for t in texts])
 
 
 def cmd_triage(args: argparse.Namespace) -> int:

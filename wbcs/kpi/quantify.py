@@ -1,0 +1,99 @@
+"""Shares corrected for the classifier's errors (quantification).
+
+Analysts read proportions — topic shares, the negative share, net favorability — and a
+classifier's errors do not cancel in a count: a model that calls 30 % of consultations
+complaints inflates the complaint share however many posts there are. Adjusted
+classify-and-count (ACC; Forman 2008) undoes it with the model's misclassification
+matrix ``M[i, j] = P(predicted j | true i)``, estimated by cross-validation on its
+training rows (the model card's ``cv_confusion``): the observed predicted shares are
+``q = Mᵀ p``, so the true shares ``p`` are the solution of that system, constrained to
+the probability simplex (non-negative least squares, then normalised).
+
+Intervals: a percentile bootstrap that resamples the posts (their predicted labels) and,
+each time, the rows of ``M`` from a Dirichlet posterior over its cross-validation counts,
+so both the sample and the finite evidence about the model's errors show in the width.
+
+Why hand-written: QuaPy implements ACC but trains and validates its own classifier; here
+the classifier is already trained and its cross-validated confusion comes with it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import nnls
+
+from wbcs.errors import InputError
+
+
+def misclassification(counts) -> np.ndarray:
+    """Row-normalised confusion counts (rows: true label, columns: predicted); a row without
+    evidence is the identity row (no correction for a label the model never saw)."""
+    c = np.asarray(counts, dtype=float)
+    rows = c.sum(axis=1, keepdims=True)
+    return np.where(rows > 0, c / np.where(rows > 0, rows, 1), np.eye(len(c)))
+
+
+def acc(observed, m) -> np.ndarray:
+    """True shares from observed predicted shares and ``M``: min ‖Mᵀp − q‖ with p ≥ 0, Σp = 1."""
+    q = np.asarray(observed, dtype=float)
+    p, _ = nnls(np.asarray(m, dtype=float).T, q)
+    return p / p.sum() if p.sum() > 0 else q
+
+
+def corrected_shares(predicted, labels, confusion, *, n_boot: int = 1000, level: float = 0.95,
+                     seed=0) -> pd.DataFrame:
+    """Per label: n (posts predicted so), raw share, ACC-corrected share and its bootstrap
+    interval (lo, hi). ``confusion`` holds cross-validation counts, rows and columns in the
+    order of ``labels``."""
+    labels = [str(x) for x in labels]
+    pred = pd.Series(predicted, dtype="string").dropna().astype(str)
+    unknown = sorted(set(pred) - set(labels))
+    if unknown:
+        raise InputError(f"predicted label {unknown[0]!r} is not in the model's confusion matrix ({', '.join(labels)})")
+    counts = np.asarray(confusion, dtype=float)
+    if counts.shape != (len(labels), len(labels)):
+        raise InputError(f"confusion matrix is {counts.shape}, expected {len(labels)} x {len(labels)}")
+    codes = pd.Categorical(pred, categories=labels).codes
+    n = np.bincount(codes, minlength=len(labels))
+    rows = pd.DataFrame({"label": labels, "n": n, "raw_share": n / max(1, n.sum())})
+    if not n.sum():
+        return rows.assign(corrected_share=np.nan, lo=np.nan, hi=np.nan)
+    rows["corrected_share"] = acc(rows["raw_share"], misclassification(counts))
+    rng = np.random.default_rng(seed)
+    boot = np.empty((n_boot, len(labels)))
+    for b in range(n_boot):
+        q = np.bincount(rng.choice(codes, len(codes)), minlength=len(labels)) / len(codes)
+        m = np.vstack([rng.dirichlet(row + 1) for row in counts])
+        boot[b] = acc(q, m)
+    lo, hi = np.percentile(boot, [(1 - level) / 2 * 100, (1 + level) / 2 * 100], axis=0)
+    rows["lo"], rows["hi"] = lo, hi
+    rows.attrs["boot"] = boot
+    return rows
+
+
+def net_favorability(shares: pd.DataFrame, column: str = "corrected_share") -> float:
+    """(pos − neg) / (pos + neg) from sentiment shares (null when both are 0)."""
+    s = shares.set_index("label")[column]
+    pos, neg = float(s.get("positive", 0.0)), float(s.get("negative", 0.0))
+    return (pos - neg) / (pos + neg) if pos + neg > 0 else float("nan")
+
+
+def corrected_sentiment(predicted, labels, confusion, *, n_boot: int = 1000, level: float = 0.95,
+                        seed=0) -> dict:
+    """Negative share and net favorability, raw and corrected, with bootstrap intervals."""
+    shares = corrected_shares(predicted, labels, confusion, n_boot=n_boot, level=level, seed=seed)
+    lab = list(shares["label"])
+    boot = shares.attrs.get("boot")
+    out = {"negative_share": {"raw": float(shares.set_index("label")["raw_share"].get("negative", np.nan)),
+                              "corrected": float(shares.set_index("label")["corrected_share"].get("negative", np.nan))},
+           "net_favorability": {"raw": net_favorability(shares, "raw_share"),
+                                "corrected": net_favorability(shares)}}
+    if boot is not None and "negative" in lab and "positive" in lab:
+        neg, pos = boot[:, lab.index("negative")], boot[:, lab.index("positive")]
+        q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
+        out["negative_share"]["interval"] = np.percentile(neg, q).tolist()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            nf = (pos - neg) / (pos + neg)
+        out["net_favorability"]["interval"] = np.nanpercentile(nf, q).tolist()
+    return out
