@@ -28,7 +28,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from wbcs.text import REMOVABLE, mask_pii, normalize_series
+from wbcs.text import REMOVABLE, extract, mask_pii, normalize_series
 
 CORPUS_COLUMNS = ["source_id", "source", "post", "reply", "route", "kind", "operator",
                   "quality_A", "quality_S", "quality_E", "quality", "solved"]
@@ -60,9 +60,10 @@ def clean_posts(texts: pd.Series) -> pd.Series:
 
 def to_slots(reply: str) -> str:
     """A helpdesk reply with the customer's specifics reduced to slots (see the module docstring)."""
-    from wbcs.text import normalize
-
-    text = normalize(str(reply).split("\n")[0], remove=("emoticons", "location"))
+    text = str(reply).split("\n")[0]
+    found = extract(text)  # not normalize(): a reply keeps its own (full-width) punctuation
+    for item in found["emoticons"] + found["location"]:
+        text = text.replace(item, "")
     text = _ACCOUNT.sub("{account}", text)
     text = _MENTION.sub("{customer}", text)
     text = _OPERATOR.sub("{operator}", text)
