@@ -97,3 +97,16 @@ def test_every_real_telecom_post_routed_to_a_reply_gets_a_passing_draft(mirror):
     assert (d["alt1_source"].dropna() != "stc3:" + d.loc[d["alt1_source"].notna(), "post_id"]).all()
     assert d.loc[to_reply, "alt1_source"].notna().mean() > 0.95
     assert d["alt1_quality"].dropna().between(-2, 2).all()
+
+
+def test_the_report_section_lists_a_draft_per_alert_of_the_period():
+    from wbcs.report import _unified_section
+
+    alerts = pd.DataFrame({"rule": ["complaint_same_week", "question_same_day"],
+                           "cluster_key": ["topic:broadband", "topic:roaming"], "operator": [None, None],
+                           "topic": ["broadband", "roaming"],
+                           "triggered_at": [T0, T0 + pd.Timedelta(days=30)]})
+    html = _unified_section(alerts, pd.Timestamp("2025-01-06"), pd.Timestamp("2025-01-13"))
+    assert "【致歉说明】近期部分用户反映宽带问题" in html and "漫游" not in html  # the second is outside the week
+    none = _unified_section(alerts.iloc[:0], pd.Timestamp("2025-01-06"), pd.Timestamp("2025-01-13"))
+    assert "no unified answer to publish" in none
