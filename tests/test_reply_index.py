@@ -62,3 +62,11 @@ def test_reply_reduced_to_slots():
 
 def test_quality_score_maps_the_scale_to_0_1():
     assert np.allclose(quality_score([-2, 2, 0], [-2, 2, 1], [-2, 2, -1]), [0.0, 1.0, 0.5])
+
+
+def test_scores_equal_bm25s_own_retrieval(corpus):
+    idx = ReplyIndex(corpus)
+    queries = ["宽带断网了一整天", "话费话费扣错", "没有共同的字xyz"]
+    mine = idx.scores(queries).toarray()
+    for q, row in zip(tokens(queries), mine, strict=True):
+        assert np.allclose(row, idx.bm25.get_scores(q), atol=1e-5)

@@ -22,6 +22,7 @@ aggregation alert (统一答复) the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -83,6 +84,12 @@ def _checks(reasons: list[str]) -> str:
     return "ok" if not reasons else "; ".join(reasons)
 
 
+@lru_cache(maxsize=65536)
+def _checked(public: str, private: str | None, needs_dm: bool) -> tuple[str, ...]:
+    """``check_draft`` once per distinct draft: filled templates repeat across posts."""
+    return tuple(check_draft(public, private, needs_dm=needs_dm))
+
+
 def draft_replies(posts: pd.DataFrame, routed: pd.DataFrame, drafter: Drafter) -> pd.DataFrame:
     """One row per post (``routed`` from ``wbcs.triage.route_posts``, same index); see the
     module docstring for the columns."""
@@ -115,10 +122,10 @@ def draft_replies(posts: pd.DataFrame, routed: pd.DataFrame, drafter: Drafter) -
         t = book.template(route, topic)
         needs_dm = book.needs_dm(route)
         public, private = fill(t.public, slots), fill(t.private, slots)
-        reasons = check_draft(public, private, needs_dm=needs_dm)
+        reasons = list(_checked(public, private, needs_dm))
         if reasons and slots["customer"]:  # a long @name may push it over 140 characters
             retry = fill(t.public, slots | {"customer": ""})
-            if not check_draft(retry, private, needs_dm=needs_dm):
+            if not _checked(retry, private, needs_dm):
                 public, reasons = retry, []
         row |= {"draft": public, "private": private or "", "checks": _checks(reasons), "passes": not reasons}
         if hits is not None:
@@ -128,16 +135,20 @@ def draft_replies(posts: pd.DataFrame, routed: pd.DataFrame, drafter: Drafter) -
                 text = fill(c_reply[r], slots)
                 row[f"alt{a}"] = text
                 row[f"alt{a}_source"] = c_source[r]
-                row[f"alt{a}_checks"] = _checks(check_draft(text, private, needs_dm=needs_dm))
+                row[f"alt{a}_checks"] = _checks(list(_checked(text, private, needs_dm)))
                 alt_pairs.append((len(rows), a, cleaned[i], c_reply[r]))
         rows.append(row)
     alt_cols = [c for a in range(1, k + 1) for c in (f"alt{a}", f"alt{a}_source", f"alt{a}_quality", f"alt{a}_checks")]
     out = pd.DataFrame(rows, columns=DRAFT_COLUMNS + alt_cols, index=posts.index)
     if alt_pairs and drafter.quality is not None:
         X = pd.DataFrame({"post": [p[2] for p in alt_pairs], "reply": [p[3] for p in alt_pairs]})
-        q = drafter.quality.predict(X).mean(axis=1)
-        for (r, a, _, _), v in zip(alt_pairs, q, strict=True):
-            out.iat[r, out.columns.get_loc(f"alt{a}_quality")] = round(float(v), 3)
+        q = np.round(drafter.quality.predict(X).mean(axis=1), 3)
+        at = np.array([p[0] for p in alt_pairs])
+        which = np.array([p[1] for p in alt_pairs])
+        for a in range(1, k + 1):
+            col = np.full(len(out), np.nan)
+            col[at[which == a]] = q[which == a]
+            out[f"alt{a}_quality"] = col
     for a in range(1, k + 1):
         out[f"alt{a}_quality"] = pd.to_numeric(out[f"alt{a}_quality"])
     out["passes"] = out["passes"].astype(bool)

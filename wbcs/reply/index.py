@@ -12,9 +12,9 @@ A/S/E means and the route the post takes. ``team_corpus`` adds a team's own acce
 best hit of the query) + (1 − ``weight``) × quality (the dialogue's mean of A, S, E mapped
 from −2..2 to 0..1; predicted for the team's own replies), within the post's route kind.
 
-Why bm25s: a maintained BM25 over scipy sparse matrices that scores every query against
-every document in a few vectorised steps (thousands of queries a second on this machine,
-``benchmarks/bench_reply.py``); BM25's length normalisation suits replies of very different
+Why bm25s: a maintained BM25 that precomputes the weight of every (document, token) as a scipy
+sparse matrix, so all queries are scored with one sparse product (``benchmarks/bench_reply.py``
+measures it); BM25's length normalisation suits replies of very different
 lengths better than the classifier's raw TF-IDF features, and it takes our own tokens, so
 Chinese gets character unigrams and bigrams (no word segmenter needed for short posts).
 """
@@ -138,24 +138,55 @@ class Hits:
 
 
 class ReplyIndex:
-    """BM25 over the posts of a corpus (``CORPUS_COLUMNS``); ``search`` returns ranked replies."""
+    """BM25 over the posts of a corpus (``CORPUS_COLUMNS``); ``search`` returns ranked replies.
 
-    def __init__(self, corpus: pd.DataFrame, *, weight: float = 0.7):
+    bm25s builds the BM25 weight of every (post, token) (its own index, a documented CSC
+    matrix); queries are scored all at once as one sparse product of their token counts with
+    it — the same scores as ``bm25s.BM25.retrieve`` (tested), without its per-query loop."""
+
+    def __init__(self, corpus: pd.DataFrame, *, weight: float = 0.7, chunk: int = 2000):
         import bm25s
+        import scipy.sparse as sp
 
         if not 0 <= weight <= 1:
             raise ValueError(f"weight must be between 0 and 1, got {weight}")
         self.corpus = corpus.reset_index(drop=True)
-        self.weight = weight
-        self.quality = self.corpus["quality"].fillna(0.5).to_numpy(float)
-        self._bm25 = bm25s.BM25()
+        self.weight, self.chunk = weight, chunk
+        self.quality = self.corpus["quality"].fillna(0.5).to_numpy(np.float32)
+        self.bm25 = bm25s.BM25()
+        self._weights = sp.csr_matrix((0, len(self.corpus)), dtype=np.float32)
+        self._token_index, self._token_col = pd.Index([]), np.zeros(0, np.int64)
         if len(self.corpus):
-            self._bm25.index(tokens(self.corpus["post"]), show_progress=False)
+            self.bm25.index(tokens(self.corpus["post"]), show_progress=False)
+            sc = self.bm25.scores
+            cols = len(sc["indptr"]) - 1
+            # docs × tokens → tokens × docs, so a query's token counts times it give its scores
+            self._weights = sp.csc_matrix((sc["data"], sc["indices"], sc["indptr"]),
+                                          shape=(sc["num_docs"], cols)).T.tocsr().astype(np.float32)
+            vocab = self.bm25.vocab_dict
+            self._token_index = pd.Index(list(vocab))
+            self._token_col = np.fromiter(vocab.values(), np.int64, count=len(vocab))
 
     def __len__(self) -> int:
         return len(self.corpus)
 
-    def search(self, posts, kinds=None, *, k: int = 3, pool: int = 50) -> Hits:
+    def scores(self, posts):
+        """BM25 scores (a scipy sparse matrix, posts × corpus rows) of posts cleaned like the corpus."""
+        import scipy.sparse as sp
+
+        n_tok = self._weights.shape[0]
+        toks = tokens(posts)
+        lengths = np.fromiter(map(len, toks), np.int64, count=len(toks))
+        # every token of every query looked up at once (a hash index), then mapped to its column
+        found = self._token_index.get_indexer([t for q in toks for t in q]) if lengths.sum() else \
+            np.zeros(0, np.int64)
+        ids = np.where(found >= 0, self._token_col[np.maximum(found, 0)], -1)
+        row = np.repeat(np.arange(len(toks)), lengths)
+        keep = (ids >= 0) & (ids < n_tok)
+        q = sp.csr_matrix((np.ones(int(keep.sum()), np.float32), (row[keep], ids[keep])), shape=(len(posts), n_tok))
+        return q @ self._weights  # duplicates summed: a token counts as often as it occurs
+
+    def search(self, posts, kinds=None, *, k: int = 3) -> Hits:
         """The ``k`` best candidates for each post (cleaned like the corpus), among corpus rows
         of the same route kind when ``kinds`` is given (a kind with no rows: all rows)."""
         posts = list(posts)
@@ -163,28 +194,29 @@ class ReplyIndex:
         rows = np.full((n, k), -1, np.int64)
         sim = np.zeros((n, k))
         score = np.zeros((n, k))
-        if not len(self.corpus) or not n:
+        if not len(self.corpus) or not n or k <= 0:
             return Hits(rows, sim, score)
-        query = tokens(posts)
         kinds = pd.Series([None] * n if kinds is None else list(kinds), dtype=object)
         corpus_kind = self.corpus["kind"].astype(object).to_numpy()
+        m = min(k, len(self.corpus))
         for kind, idx in kinds.groupby(kinds.fillna("\0"), sort=False).groups.items():
             idx = np.asarray(idx)
             mask = (corpus_kind == kind) if kind != "\0" else np.ones(len(self.corpus), bool)
             if not mask.any():
                 mask = np.ones(len(self.corpus), bool)
-            top = min(pool, int(mask.sum()))
-            docs, scores = self._bm25.retrieve([query[i] for i in idx], k=top, weight_mask=mask.astype(float),
-                                               show_progress=False, n_threads=0)
-            best = np.maximum(scores[:, :1], 1e-9)
-            rank = self.weight * scores / best + (1 - self.weight) * self.quality[docs]
-            rank = np.where(scores > 0, rank, -np.inf)  # no shared token: not a candidate
-            order = np.argsort(-rank, axis=1, kind="stable")[:, :k]
-            take = np.take_along_axis
-            got = take(docs, order, 1)
-            ok = np.isfinite(take(rank, order, 1))
-            m = order.shape[1]
-            rows[idx, :m] = np.where(ok, got, -1)
-            sim[idx, :m] = np.where(ok, take(scores, order, 1), 0)
-            score[idx, :m] = np.where(ok, take(rank, order, 1), 0)
+            for lo in range(0, len(idx), self.chunk):
+                part = idx[lo:lo + self.chunk]
+                s = self.scores([posts[i] for i in part]).toarray()
+                s[:, ~mask] = 0
+                best = np.maximum(s.max(axis=1, keepdims=True), 1e-9)
+                rank = self.weight * s / best + (1 - self.weight) * self.quality
+                rank[s <= 0] = -np.inf  # no shared token: not a candidate
+                top = np.argpartition(-rank, m - 1, axis=1)[:, :m]
+                order = np.take_along_axis(top, np.argsort(-np.take_along_axis(rank, top, 1), axis=1,
+                                                           kind="stable"), 1)
+                r = np.take_along_axis(rank, order, 1)
+                ok = np.isfinite(r)
+                rows[part, :m] = np.where(ok, order, -1)
+                sim[part, :m] = np.where(ok, np.take_along_axis(s, order, 1), 0)
+                score[part, :m] = np.where(ok, r, 0)
         return Hits(rows, sim, score)
