@@ -30,3 +30,11 @@ def test_draft_factor_scales_the_first_handling_per_kind():
 def test_bad_draft_factor_names_the_key(value, words):
     with pytest.raises(InputError, match=words.replace(".", r"\.").replace("(", r"\(")):
         Scenario.from_dict(BASE | {"draft_factor": value})
+
+
+def test_erlang_workload_counts_the_draft_factor():
+    from wbcs.sim.staffing import workload_minutes
+
+    one_kind = BASE | {"mix": {"complaint": 1.0}}
+    assert workload_minutes(Scenario.from_dict(one_kind | {"draft_factor": 0.5})) == pytest.approx(
+        workload_minutes(Scenario.from_dict(one_kind)) / 2)
