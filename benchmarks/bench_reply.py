@@ -1,6 +1,6 @@
 """Reply drafts: retrieval quality, the quality model, the typing a draft saves, and speed.
 
-1. Retrieval on a grouped held-out fifth of the STC-3 dialogues (near-duplicate posts on one
+1. Retrieval on a grouped held-out fifth of the STC-3 telecom dialogues (near-duplicate posts on one
    side): for each held-out dialogue of high quality (mean of A, S, E ≥ 0.5 on −2..2), how
    close the top-1 retrieved reply (index of the other four fifths) is to the real reply —
    character ROUGE-L F1 (LCS, rapidfuzz) and chrF (sacrebleu) — next to the route's template
@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     from wbcs.reply.index import stc3_corpus
 
-    corpus = stc3_corpus()
+    corpus = stc3_corpus(telecom_only=True)  # what make_drafter indexes
     print("### Retrieval (grouped held-out STC-3 dialogues)\n")
     lines, _ = bench_retrieval(corpus, args.seed)
     print("\n".join(lines))

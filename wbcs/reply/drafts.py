@@ -45,7 +45,7 @@ class Drafter:
 
 def make_drafter(*, replies=None, routes=None, store=None, k: int = 3, weight: float = 0.7,
                  stc3: bool = True) -> Drafter:
-    """The book, an index of STC-3 replies (when the dataset mirror is reachable) and of the
+    """The book, an index of the STC-3 telecom replies (when the dataset mirror is reachable) and of the
     team's accepted replies in ``store`` (a ``LabelStore``), and the quality model."""
     from wbcs.datasets import DatasetMissing
     from wbcs.reply.index import CORPUS_COLUMNS, stc3_corpus, team_corpus
@@ -55,7 +55,7 @@ def make_drafter(*, replies=None, routes=None, store=None, k: int = 3, weight: f
     parts, model, note = [], None, ""
     if stc3:
         try:
-            parts.append(stc3_corpus())
+            parts.append(stc3_corpus(telecom_only=True))  # an input-method or vending-machine reply fits no telecom post
             model = stc3_quality_model()
         except DatasetMissing as e:
             note = f"no STC-3 replies to retrieve ({e})"

@@ -28,9 +28,13 @@ class ReplyWidget:
         self.d = desk
         self.header = w.HTML()
         self.post = w.HTML()
-        self.alts = w.VBox()
-        self.public = w.Textarea(description="公开回复", layout=w.Layout(width="98%", height="80px"))
-        self.private = w.Textarea(description="私信 DM", layout=w.Layout(width="98%", height="70px"))
+        # fixed slots whose values change: replacing children would take the keyboard focus away
+        self.alt_title = w.HTML()
+        self.alt_slots = [w.HTML() for _ in range(max(desk.k, 1))]
+        self.alts = w.VBox([self.alt_title, *self.alt_slots])
+        wide = {"description_width": "110px"}
+        self.public = w.Textarea(description="公开回复", style=wide, layout=w.Layout(width="98%", height="80px"))
+        self.private = w.Textarea(description="私信 DM", style=wide, layout=w.Layout(width="98%", height="70px"))
         self.checks = w.HTML()
         self.status = w.HTML()
         self.buttons = {}
@@ -59,7 +63,10 @@ class ReplyWidget:
     # ------------------------------------------------------------------ input
 
     def _do(self, action, *args) -> None:
-        action(*args)
+        try:
+            action(*args)
+        except Exception as e:  # noqa: BLE001 — a callback's exception would vanish in the browser: show it
+            self.d.message = f"error: {e}"
         self.render()
 
     def _typed(self, _change) -> None:
@@ -109,15 +116,18 @@ class ReplyWidget:
                                f"{html.escape(s['draft'])}"
                                + (f"<br><b>私信 DM</b>: {html.escape(s['private_draft'])}" if s["private_draft"] else "")
                                + "</div>")
-            rows = []
-            for a in s["alternatives"]:
+            alts = s["alternatives"]
+            self.alt_title.value = ("<b>Real replies to similar posts 相似案例</b> (press 1–9 to use one)" if alts
+                                    else "<i>no similar real reply found</i>")
+            for slot, a in zip(self.alt_slots, alts + [None] * len(self.alt_slots), strict=False):
+                slot.layout.display = "none" if a is None else ""
+                if a is None:
+                    slot.value = ""
+                    continue
                 q = "–" if a["quality"] is None else f"{a['quality']:+.2f}"
-                rows.append(w.HTML(
-                    f"<div style='{_CARD}'><b>[{a['n']}]</b> {html.escape(a['text'])}<br><small>source "
-                    f"<code>{html.escape(str(a['source']))}</code> · predicted quality {q} (−2..2) · "
-                    f"checks: {html.escape(str(a['checks']))}</small></div>"))
-            self.alts.children = [w.HTML("<b>Real replies to similar posts 相似案例</b> (press 1–9 to use one)")] + rows \
-                if rows else [w.HTML("<i>no similar real reply found</i>")]
+                slot.value = (f"<div style='{_CARD}'><b>[{a['n']}]</b> {html.escape(a['text'])}<br><small>source "
+                              f"<code>{html.escape(str(a['source']))}</code> · predicted quality {q} (−2..2) · "
+                              f"checks: {html.escape(str(a['checks']))}</small></div>")
             self.public.value = s["edit"]["public"]
             self.private.value = s["edit"]["private"]
             self.private.layout.display = "" if s["needs_dm"] or s["edit"]["private"] else "none"
