@@ -260,7 +260,8 @@ def _unified_section(alerts: pd.DataFrame, start, stop) -> str:
         return head + "<p>No aggregation rule fired this period: no unified answer to publish.</p></section>"
     drafts = unified_drafts(alerts)
     table = pd.DataFrame({"triggered": local_times(pd.to_datetime(alerts["triggered_at"])).to_numpy(),
-                          "rule": drafts["rule"], "cluster": drafts["cluster_key"],
+                          "rule": drafts["rule"], "operator": alerts["operator"].to_numpy(),
+                          "cluster": drafts["cluster_key"],
                           "draft (standard wording)": drafts["draft"], "checks": drafts["checks"]})
     return (head + "<p class='note'>One answer post per alert, in the standard wording of data/replies.yaml "
             "(edit it there), checked like every reply draft.</p>" + table_html(mask_frame(table), max_rows=30)

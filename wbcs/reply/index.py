@@ -100,7 +100,10 @@ def stc3_corpus(telecom_only: bool = False) -> pd.DataFrame:
     df = posts.assign(reply=posts["reply_text"].fillna("").map(to_slots))
     kept = df["reply"].str.len() > 0
     df = df[kept].reset_index(drop=True)
-    routed = route_posts(df[["post_id", "text", "created_at"]])
+    from wbcs.classify import predict_posts
+
+    labelled = predict_posts(df[["post_id", "text", "created_at"]], verbose=False)  # stdout stays JSON-clean
+    routed = route_posts(labelled, classify=False)
     out = pd.DataFrame({
         "source_id": "stc3:" + df["post_id"].astype(str), "source": "stc3",
         "post": clean_posts(df["text"]).to_numpy(), "reply": df["reply"].to_numpy(),
@@ -164,7 +167,7 @@ class ReplyIndex:
             self._weights = sp.csc_matrix((sc["data"], sc["indices"], sc["indptr"]),
                                           shape=(sc["num_docs"], cols)).T.tocsr().astype(np.float32)
             vocab = self.bm25.vocab_dict
-            self._token_index = pd.Index(list(vocab))
+            self._token_index = pd.Index(list(vocab), dtype=object)  # a hash table of Python strings
             self._token_col = np.fromiter(vocab.values(), np.int64, count=len(vocab))
 
     def __len__(self) -> int:
