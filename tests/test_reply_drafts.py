@@ -76,6 +76,9 @@ def test_the_command_writes_masked_drafts(tmp_path):
     assert '"failing": 0' in r.stdout
     bad = run_cli("reply", "--posts", str(posts), "--out", str(posts))
     assert bad.returncode == 2 and "--out is the --posts file" in bad.stderr
+    missing = run_cli("reply", "--posts", str(posts), "--out", str(out), "--store", str(tmp_path / "none.sqlite"))
+    assert missing.returncode == 2 and "none.sqlite: label store not found" in missing.stderr
+    assert not (tmp_path / "none.sqlite").exists()
 
 
 @pytest.mark.slow

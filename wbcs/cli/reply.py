@@ -73,6 +73,8 @@ def cmd_reply(args: argparse.Namespace) -> int:
     if args.store:
         from wbcs.labeling.store import LabelStore
 
+        if not args.store.is_file():  # reading only: do not leave an empty store behind
+            raise InputError(f"{args.store}: label store not found; give the store the reply desk wrote to")
         store = LabelStore(args.store)
     try:
         drafter = make_drafter(replies=args.replies, routes=routes, store=store, k=args.k,
