@@ -18,8 +18,8 @@ def _posts() -> pd.DataFrame:
     rows = [  # (text, intent, sentiment, negative_subtype, topic) → one post per route
         ("宽带断网了，我的号码13812345678", "complaint", "negative", "concrete_complaint", "broadband"),
         ("乱扣我话费！", "complaint", "negative", "concrete_complaint", "billing"),
-        ("你们太差劲了", None, "negative", "vague_negativity", None),
-        ("垃圾垃圾垃圾", None, "negative", "abuse", None),
+        ("你们太差劲了", "other", "negative", "vague_negativity", None),
+        ("垃圾垃圾垃圾", "other", "negative", "abuse", None),
         ("客服小姐姐真好", "praise", "positive", None, None),
         ("出国漫游怎么收费？", "consultation", "neutral", None, "roaming"),
         ("建议开通夜间客服", "suggestion", "neutral", None, "service"),

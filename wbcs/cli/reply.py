@@ -50,6 +50,7 @@ def cmd_reply(args: argparse.Namespace) -> int:
     from wbcs.io import check_output, read_table, write_table
     from wbcs.policy import load_policy
     from wbcs.reply.drafts import draft_replies, make_drafter
+    from wbcs.reply.templates import load_replies
     from wbcs.schema import validate_posts
     from wbcs.triage import load_routes, needs_labels, route_posts
 
@@ -59,6 +60,7 @@ def cmd_reply(args: argparse.Namespace) -> int:
     if args.out.resolve() == args.posts.resolve():
         raise InputError(f"{args.out}: --out is the --posts file; write the drafts elsewhere")
     routes = load_routes(args.routes)
+    book = load_replies(args.replies, routes=routes)  # a bad wording file fails before the slow steps
     policy = load_policy(args.policy)
     posts = validate_posts(read_table(args.posts).reset_index(drop=True), source=str(args.posts))
     if needs_labels(posts):
@@ -77,7 +79,7 @@ def cmd_reply(args: argparse.Namespace) -> int:
             raise InputError(f"{args.store}: label store not found; give the store the reply desk wrote to")
         store = LabelStore(args.store)
     try:
-        drafter = make_drafter(replies=args.replies, routes=routes, store=store, k=args.k,
+        drafter = make_drafter(replies=book, routes=routes, store=store, k=args.k,
                                stc3=not args.no_stc3)
     finally:
         if store is not None:

@@ -45,13 +45,14 @@ class Drafter:
 
 def make_drafter(*, replies=None, routes=None, store=None, k: int = 3, weight: float = 0.7,
                  stc3: bool = True) -> Drafter:
-    """The book, an index of the STC-3 telecom replies (when the dataset mirror is reachable) and of the
-    team's accepted replies in ``store`` (a ``LabelStore``), and the quality model."""
+    """The book (``replies``: a ``ReplyBook`` or a file, default data/replies.yaml), an index of
+    the STC-3 telecom replies (when the dataset mirror is reachable) and of the team's accepted
+    replies in ``store`` (a ``LabelStore``), and the quality model."""
     from wbcs.datasets import DatasetMissing
     from wbcs.reply.index import CORPUS_COLUMNS, stc3_corpus, team_corpus
     from wbcs.reply.quality import stc3_quality_model
 
-    book = load_replies(replies, routes=routes)
+    book = replies if isinstance(replies, ReplyBook) else load_replies(replies, routes=routes)
     parts, model, note = [], None, ""
     if stc3:
         try:
