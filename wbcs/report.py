@@ -26,7 +26,7 @@ from wbcs.kpi.norms import check_norms
 from wbcs.policy import Policy, load_policy
 from wbcs.text import mask_frame, mask_pii
 
-SECTIONS = ["headline", "trends", "complaints", "hot", "sla", "norms", "notes"]
+SECTIONS = ["headline", "trends", "complaints", "hot", "unified", "sla", "norms", "notes"]
 HISTORY = {"week": 8, "month": 6}  # periods shown in the trend charts
 TREND_PERIOD = {"week": "day", "month": "week"}
 
@@ -205,6 +205,8 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
                 + (vk.table_html(alerts_t, max_rows=30) if len(alerts_t) else "<p>No rule fired this period.</p>")
                 + "</section>")
 
+    body.append(_unified_section(hot["alerts"], start, stop))
+
     sla = pd.DataFrame([{"kind": k, "posts": v["posts"], "clock": v["clock"],
                          "acknowledge within": f"{v['acknowledge_minutes']:g} min" if v["acknowledge_minutes"] else "–",
                          "acknowledged in time": _pct(v["acknowledge_attainment"], v["acknowledge_due"]),
@@ -243,6 +245,27 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     return PAGE.substitute(title=html.escape(title), plotlyjs=get_plotlyjs(),
                            subtitle=html.escape(f"Generated {date.today():%Y-%m-%d} by wbcs · period {label}"),
                            body="\n".join(body))
+
+
+def _unified_section(alerts: pd.DataFrame, start, stop) -> str:
+    """The one-answer post drafted for each aggregation alert of the period (wbcs.reply)."""
+    from wbcs.reply.drafts import unified_drafts
+    from wbcs.viz.kpi import table_html
+
+    if len(alerts):
+        t = local_times(pd.to_datetime(alerts["triggered_at"]))
+        alerts = alerts[((t >= start) & (t < stop)).to_numpy()]
+    head = "<section id='unified'><h2>Unified answers 统一答复草稿</h2>"
+    if not len(alerts):
+        return head + "<p>No aggregation rule fired this period: no unified answer to publish.</p></section>"
+    drafts = unified_drafts(alerts)
+    table = pd.DataFrame({"triggered": local_times(pd.to_datetime(alerts["triggered_at"])).to_numpy(),
+                          "rule": drafts["rule"], "operator": alerts["operator"].to_numpy(),
+                          "cluster": drafts["cluster_key"],
+                          "draft (standard wording)": drafts["draft"], "checks": drafts["checks"]})
+    return (head + "<p class='note'>One answer post per alert, in the standard wording of data/replies.yaml "
+            "(edit it there), checked like every reply draft.</p>" + table_html(mask_frame(table), max_rows=30)
+            + "</section>")
 
 
 def _pct(rate, due) -> str:

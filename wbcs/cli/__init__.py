@@ -16,7 +16,7 @@ from wbcs import __version__
 from wbcs.errors import InputError
 
 # Modules of wbcs.cli that add subcommands, in the order --help lists them.
-AREAS = ["ingest", "datasets", "classify", "simulate", "analytics", "labeling"]
+AREAS = ["ingest", "datasets", "classify", "simulate", "analytics", "labeling", "reply"]
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):

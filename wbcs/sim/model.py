@@ -68,7 +68,7 @@ def run(scenario: Scenario, seed=0) -> SimRun:
     svc0 = np.empty(n)
     for i, k in enumerate(POST_KINDS):
         m = kinds == i
-        svc0[m] = scenario.service[k].sample(rng, int(m.sum()))
+        svc0[m] = scenario.service[k].sample(rng, int(m.sum())) * scenario.draft_factor[k]
     ticket = rng.random(n) < _per_kind(scenario, "ticket_share")[kinds]
     S = _stages(scenario)
     bo_delay = scenario.back_office.sample(rng, n * S).reshape(n, S)

@@ -17,6 +17,7 @@ The format (every key but ``arrivals``, ``agents`` and ``service_minutes`` optio
     on_call_agents: 0            # agents at least, outside duty hours and on holidays
     patrol_minutes: 0            # 0 = continuous; or 'policy', or {default: 30, complaint: 10}
     service_minutes: {distribution: exponential, mean: 3}   # or per kind {default: ..., complaint: ...}
+    draft_factor: 1              # first-handling time × this with reply drafts (wbcs reply); per kind too
     priority: fifo               # fifo | kind (priority_order) | influence (followers, reposts)
     sla: {first_response_seconds: 20}   # or per kind {complaint: {acknowledge_minutes, ...}}, preset
     tickets: {share: {complaint: 0.6}, back_office: {capacity: 4, hours: {...}, clock: business},
@@ -53,7 +54,7 @@ PRIORITIES = ("fifo", "kind", "influence")
 PROFILES = ("stc3", "stc3_hour_of_day", "flat")
 TOP_KEYS = ("name", "start", "horizon_days", "warmup_days", "drain_days", "policy", "arrivals", "mix",
             "duty", "agents", "on_call_agents", "patrol_minutes", "service_minutes", "priority",
-            "priority_order", "sla", "tickets", "satisfaction", "escalation", "influence")
+            "priority_order", "sla", "tickets", "satisfaction", "escalation", "influence", "draft_factor")
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class Scenario:
     pools: tuple[Pool, ...]
     patrol_minutes: MappingProxyType  # kind → minutes (0 = continuous)
     service: MappingProxyType  # kind → Dist (minutes)
+    draft_factor: MappingProxyType  # kind → factor on the first handling time (reply drafts; 1 = none)
     priority: str
     priority_order: tuple[str, ...]
     sla: MappingProxyType  # kind → SlaClock
@@ -411,6 +413,8 @@ def _parse(raw, source: str) -> Scenario:
         return {k: d for k in POST_KINDS}
 
     service = dist_or_kinds(raw["service_minutes"], "service_minutes")
+    draft_factor = r.per_kind(raw.get("draft_factor", 1), "draft_factor",
+                              lambda v, k: r.number(v, k, high=1, positive=True))
 
     priority = raw.get("priority", "fifo")
     if priority not in PRIORITIES:
@@ -458,7 +462,8 @@ def _parse(raw, source: str) -> Scenario:
         name=str(raw.get("name", Path(source).stem)), source=source, start=start,
         horizon_days=horizon, warmup_days=warmup, drain_days=drain,
         rate_week=tuple(float(x) for x in rate_week), bursts=tuple(bursts), mix=_frozen(mix), duty=duty,
-        pools=tuple(pools), patrol_minutes=_frozen(patrol), service=_frozen(service), priority=priority,
+        pools=tuple(pools), patrol_minutes=_frozen(patrol), service=_frozen(service),
+        draft_factor=_frozen(draft_factor), priority=priority,
         priority_order=tuple(order), sla=_frozen(sla), ticket_share=_frozen(share), back_office_capacity=capacity,
         back_office=bo_hours.scaled(60), back_office_clock=bo_clock, answer=answer,
         satisfaction=_frozen(satisfied), reopen_probability=reopen, max_reopens=max_reopens,

@@ -37,7 +37,7 @@ def workload_minutes(scenario: Scenario) -> float:
     """Mean agent minutes per post: first handling + expected answers (ticket, reopens)."""
     total = 0.0
     for k in POST_KINDS:
-        work = scenario.service[k].mean
+        work = scenario.service[k].mean * scenario.draft_factor[k]  # reply drafts shorten the first handling
         if scenario.sla[k].resolve_hours is not None:
             q = (1 - scenario.satisfaction[k]) * scenario.reopen_probability  # an answer is reopened
             reopens = sum(q ** i for i in range(1, scenario.max_reopens + 1))

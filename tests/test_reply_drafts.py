@@ -1,0 +1,115 @@
+"""Drafts for routed posts: every post routed to a reply gets one that passes the checks."""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+import pytest
+
+from tests.helpers import run_cli
+from wbcs.reply.drafts import DRAFT_COLUMNS, draft_replies, make_drafter, unified_drafts
+from wbcs.triage import route_posts
+
+T0 = pd.Timestamp("2025-01-06 09:00", tz="Asia/Shanghai")
+
+
+def _posts() -> pd.DataFrame:
+    rows = [  # (text, intent, sentiment, negative_subtype, topic) → one post per route
+        ("宽带断网了，我的号码13812345678", "complaint", "negative", "concrete_complaint", "broadband"),
+        ("乱扣我话费！", "complaint", "negative", "concrete_complaint", "billing"),
+        ("你们太差劲了", "other", "negative", "vague_negativity", None),
+        ("垃圾垃圾垃圾", "other", "negative", "abuse", None),
+        ("客服小姐姐真好", "praise", "positive", None, None),
+        ("出国漫游怎么收费？", "consultation", "neutral", None, "roaming"),
+        ("建议开通夜间客服", "suggestion", "neutral", None, "service"),
+        ("今天天气不错", "other", "neutral", None, None),
+    ]
+    return pd.DataFrame({"post_id": [f"p{i}" for i in range(len(rows))], "text": [r[0] for r in rows],
+                         "created_at": T0, "intent": [r[1] for r in rows], "sentiment": [r[2] for r in rows],
+                         "negative_subtype": [r[3] for r in rows], "topic": [r[4] for r in rows],
+                         "operator": "china_telecom", "province": "广东",
+                         "author_name": ["小明"] * 7 + [None]})
+
+
+def test_every_route_gets_its_draft_and_it_passes():
+    posts = _posts()
+    routed = route_posts(posts, classify=False)
+    d = draft_replies(posts, routed, make_drafter(stc3=False))
+    assert list(d.columns[:len(DRAFT_COLUMNS)]) == DRAFT_COLUMNS
+    assert d["route"].tolist() == ["ticket", "complaint_reply_dm", "ask_reason", "set_aside", "thank", "answer",
+                                   "suggestion", "monitor"]
+    assert d["passes"].all(), d.loc[~d["passes"], "checks"].tolist()
+    assert d.loc[0, "draft"].startswith("@小明 您好，宽带问题给您带来不便深表歉意！")
+    assert d.loc[0, "private"].startswith("您好，我是中国电信广东客服。您的宽带问题已登记")
+    assert d.loc[4, "draft"] == "@小明 感谢您的支持，我们将继续为您提供优秀的服务！"
+    assert d.loc[2, "private"] and not d.loc[4, "private"]  # ask_reason DMs, thank does not
+    assert d.loc[7, "draft"] == "" and d.loc[7, "checks"] == "no reply (route monitor)"
+
+
+def test_a_long_name_that_breaks_the_length_is_dropped():
+    posts = _posts().iloc[[1]].assign(author_name="名" * 100)
+    d = draft_replies(posts, route_posts(posts, classify=False), make_drafter(stc3=False)).iloc[0]
+    assert d["passes"] and not d["draft"].startswith("@")
+
+
+def test_unified_answer_drafts_for_alerts():
+    alerts = pd.DataFrame({"rule": ["question_same_day", "complaint_same_week", "new_rule"],
+                           "cluster_key": ["topic:roaming", "topic:broadband", "x"],
+                           "operator": ["china_unicom", None, None], "topic": ["roaming", "broadband", None]})
+    u = unified_drafts(alerts)
+    assert u.loc[0, "draft"].startswith("【统一答复】近期多位用户咨询漫游问题") and "10010" in u.loc[0, "draft"]
+    assert u.loc[1, "draft"].startswith("【致歉说明】近期部分用户反映宽带问题") and u.loc[1, "checks"] == "ok"
+    assert u.loc[2, "draft"] == "" and "no wording for 'new_rule'" in u.loc[2, "checks"]
+
+
+def test_the_command_writes_masked_drafts(tmp_path):
+    posts = tmp_path / "posts.csv"
+    _posts().drop(columns=["author_name"]).to_csv(posts, index=False)
+    out = tmp_path / "drafts.csv"
+    r = run_cli("reply", "--posts", str(posts), "--out", str(out), "--k", "2", "--no-stc3", "--json")
+    assert r.returncode == 0, r.stderr
+    d = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert len(d) == 8 and d["passes"].eq("True").all()
+    assert "alt2_source" in d.columns
+    assert d.loc[0, "text"] == "宽带断网了，我的号码138****5678"
+    assert '"failing": 0' in r.stdout
+    bad = run_cli("reply", "--posts", str(posts), "--out", str(posts))
+    assert bad.returncode == 2 and "--out is the --posts file" in bad.stderr
+    missing = run_cli("reply", "--posts", str(posts), "--out", str(out), "--store", str(tmp_path / "none.sqlite"))
+    assert missing.returncode == 2 and "none.sqlite: label store not found" in missing.stderr
+    assert not (tmp_path / "none.sqlite").exists()
+
+
+@pytest.mark.slow
+def test_every_real_telecom_post_routed_to_a_reply_gets_a_passing_draft(mirror):
+    from wbcs.classify import predict_posts
+    from wbcs.datasets import load_stc3
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        posts = load_stc3(telecom_only=True).drop(columns=["reply_text", "thread"])
+    labelled = predict_posts(posts, verbose=False)
+    routed = route_posts(labelled, classify=False)
+    d = draft_replies(labelled, routed, make_drafter(k=3))
+    to_reply = d["route"] != "monitor"
+    assert to_reply.sum() > 1500
+    assert d.loc[to_reply, "passes"].all(), d.loc[to_reply & ~d["passes"], "checks"].head().tolist()
+    assert (d.loc[to_reply, "draft"].str.len() > 0).all()
+    # alternatives are other dialogues, never the post's own reply, and carry their evidence
+    assert (d["alt1_source"].dropna() != "stc3:" + d.loc[d["alt1_source"].notna(), "post_id"]).all()
+    assert d.loc[to_reply, "alt1_source"].notna().mean() > 0.95
+    assert d["alt1_quality"].dropna().between(-2, 2).all()
+
+
+def test_the_report_section_lists_a_draft_per_alert_of_the_period():
+    from wbcs.report import _unified_section
+
+    alerts = pd.DataFrame({"rule": ["complaint_same_week", "question_same_day"],
+                           "cluster_key": ["topic:broadband", "topic:roaming"], "operator": [None, None],
+                           "topic": ["broadband", "roaming"],
+                           "triggered_at": [T0, T0 + pd.Timedelta(days=30)]})
+    html = _unified_section(alerts, pd.Timestamp("2025-01-06"), pd.Timestamp("2025-01-13"))
+    assert "【致歉说明】近期部分用户反映宽带问题" in html and "漫游" not in html  # the second is outside the week
+    none = _unified_section(alerts.iloc[:0], pd.Timestamp("2025-01-06"), pd.Timestamp("2025-01-13"))
+    assert "no unified answer to publish" in none

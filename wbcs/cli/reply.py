@@ -1,0 +1,103 @@
+"""``wbcs reply``: a checked reply draft in the standard wording for every routed post."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+REPLY_EXAMPLE = """Example:
+  wbcs reply --posts out/posts.parquet --out out/drafts.csv --k 3
+
+Routes every post (as wbcs triage does), fills the route's standard wording from
+data/replies.yaml (per topic where the wording differs) and checks it: at most 140
+characters, no unmasked phone/ID/e-mail, no live broadcast of the handling, no compensation
+promised before the ticket, the private message where the route needs one. Next to it, the k
+best real helpdesk replies to similar posts (STC-3, plus your team's accepted replies with
+--store), each with its source dialogue id, predicted quality (-2..2) and check result.
+Columns: post_id, route, kind, topic, draft, private, checks, passes, alt1..k (+ _source,
+_quality, _checks), text. Exit code 1 when a draft fails its checks."""
+
+
+def register(sub) -> None:
+    from wbcs.cli import HelpFormatter
+
+    p = sub.add_parser("reply", help="draft checked replies in the standard wording for routed posts",
+                       description="Draft a reply for every post: the route's standard wording, checked, "
+                                   "and the best real replies to similar posts.",
+                       epilog=REPLY_EXAMPLE, formatter_class=HelpFormatter)
+    p.add_argument("--posts", required=True, type=Path, help="posts table (CSV, JSON Lines, XLSX or Parquet)")
+    p.add_argument("--out", required=True, type=Path, help="drafts file to write (.csv, .jsonl, .parquet, .xlsx)")
+    p.add_argument("--k", type=int, default=3, help="alternatives per post (default 3)")
+    p.add_argument("--replies", type=Path, help="reply wording file (default data/replies.yaml)")
+    p.add_argument("--routes", type=Path, help="routes file (default data/routes.yaml)")
+    p.add_argument("--policy", type=Path, help="policy file (default data/policy.yaml)")
+    p.add_argument("--model", default=None, help="model for unlabelled posts (default: the shipped model)")
+    p.add_argument("--store", type=Path, help="label store whose accepted replies are retrievable too")
+    p.add_argument("--no-stc3", action="store_true", help="do not retrieve STC-3 replies (templates and --store only)")
+    p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    p.set_defaults(func=cmd_reply)
+
+
+def _say(args, line: str) -> None:
+    print(line, file=sys.stderr if args.json else sys.stdout)
+
+
+def cmd_reply(args: argparse.Namespace) -> int:
+    from wbcs.datasets import export_frame
+    from wbcs.errors import InputError
+    from wbcs.io import check_output, read_table, write_table
+    from wbcs.policy import load_policy
+    from wbcs.reply.drafts import draft_replies, make_drafter
+    from wbcs.reply.templates import load_replies
+    from wbcs.schema import validate_posts
+    from wbcs.triage import load_routes, needs_labels, route_posts
+
+    if not 0 <= args.k <= 10:
+        raise InputError(f"--k must be between 0 and 10, got {args.k}")
+    check_output(args.out)
+    if args.out.resolve() == args.posts.resolve():
+        raise InputError(f"{args.out}: --out is the --posts file; write the drafts elsewhere")
+    routes = load_routes(args.routes)
+    book = load_replies(args.replies, routes=routes)  # a bad wording file fails before the slow steps
+    policy = load_policy(args.policy)
+    posts = validate_posts(read_table(args.posts).reset_index(drop=True), source=str(args.posts))
+    if needs_labels(posts):
+        from wbcs.classify import predict_posts
+
+        posts = predict_posts(posts, args.model, verbose=False)
+        c = posts.attrs["classified"]
+        _say(args, f"reply: unlabelled posts classified with {c['model']}: "
+                   + ", ".join(f"{f} {n}" for f, n in c["filled"].items()))
+    routed = route_posts(posts, policy=policy, routes=routes, classify=False)
+    store = None
+    if args.store:
+        from wbcs.labeling.store import LabelStore
+
+        if not args.store.is_file():  # reading only: do not leave an empty store behind
+            raise InputError(f"{args.store}: label store not found; give the store the reply desk wrote to")
+        store = LabelStore(args.store)
+    try:
+        drafter = make_drafter(replies=book, routes=routes, store=store, k=args.k,
+                               stc3=not args.no_stc3)
+    finally:
+        if store is not None:
+            store.close()
+    if drafter.note:
+        _say(args, f"reply: {drafter.note}; drafts use the templates only")
+    drafts = draft_replies(posts, routed, drafter).assign(text=posts["text"])
+    write_table(export_frame(drafts), args.out, mask=False)
+    failing = drafts[~drafts["passes"]]
+    counts = drafts["route"].value_counts().to_dict()
+    summary = {"posts": int(len(drafts)), "routes": {k: int(v) for k, v in counts.items()},
+               "drafts": int((drafts["draft"] != "").sum()), "failing": int(len(failing)),
+               "index": 0 if drafter.index is None else len(drafter.index), "out": str(args.out)}
+    _say(args, f"reply: {summary['drafts']} drafts for {summary['posts']} posts "
+               f"({', '.join(f'{k} {v}' for k, v in counts.items())}); {summary['failing']} fail their checks; "
+               f"alternatives from {summary['index']} indexed replies; written to {args.out}")
+    for r in failing.head(5).itertuples():
+        _say(args, f"  post {r.post_id} ({r.route}): {r.checks}")
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=1))
+    return 1 if len(failing) else 0
