@@ -42,3 +42,10 @@ SMOKE_ENV = "WBCS_SMOKE"
 def smoke() -> bool:
     """True when notebooks and the demo should run on a small sample (CI's smoke mode)."""
     return os.environ.get(SMOKE_ENV, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def label_samples() -> list[Path]:
+    """Every committed sample of the gold set: ``data/labels/gold_sample*.csv`` (telecom first
+    posts, one per edition) and ``turns_sample*.csv`` (customer turns)."""
+    labels = DATA_DIR / "labels"
+    return sorted([*labels.glob("gold_sample*.csv"), *labels.glob("turns_sample*.csv")])

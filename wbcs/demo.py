@@ -102,13 +102,20 @@ def stage_label(out: Path, ctx: dict) -> list[Path]:
     from the committed annotator passes, agreement per field and the consensus labels."""
     import json
 
-    from wbcs.config import DATA_DIR, smoke
+    from wbcs.config import DATA_DIR, label_samples, smoke
     from wbcs.labeling.agreement import agreement, consensus, resolve
-    from wbcs.labeling.batch import export_batches, import_passes, items_for, read_sample
+    from wbcs.labeling.batch import (
+        export_batches,
+        import_passes,
+        items_for,
+        read_sample,
+        sample_fields,
+    )
     from wbcs.labeling.store import LabelStore
 
     posts = ctx["posts"]
     sample = read_sample(DATA_DIR / "labels" / "gold_sample.csv")
+    known = sample_fields(label_samples())
     present = set(posts["post_id"])
     ids = [i for i in sample if i in present][: 50 if smoke() else None]
     files = export_batches(items_for(posts, ids), out / "label_batches", size=50) if ids else []
@@ -120,7 +127,7 @@ def stage_label(out: Path, ctx: dict) -> list[Path]:
     store_path = out / "labels.sqlite"
     store_path.unlink(missing_ok=True)
     with LabelStore(store_path) as store:
-        import_passes(store, passes, known_ids=sample)
+        import_passes(store, passes, known_ids=known)
         current = store.current()
     if current["annotator"].nunique() < 2:
         print("   fewer than two annotator passes: no agreement yet")
@@ -129,7 +136,8 @@ def stage_label(out: Path, ctx: dict) -> list[Path]:
     for field, r in result.items():
         print(f"   {field:<17} n {r['n']:>4}  kappa {r['kappa']:.3f}  alpha {r['alpha']:.3f}")
     (out / "label_agreement.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
-    gold = consensus(resolve(current))
+    first_posts = {i: f for i, f in known.items() if "topic" in f}
+    gold = consensus(resolve(current[current["item_id"].isin(set(first_posts))], fields_for=first_posts))
     gold.to_csv(out / "gold.csv", index=False)
     print(f"   consensus: {len(gold)} gold posts; unresolved: {gold.attrs['unresolved'] or 'none'}")
     return files + [store_path, out / "label_agreement.json", out / "gold.csv"]

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from wbcs.config import DATA_DIR
+from wbcs.config import DATA_DIR, label_samples
 from wbcs.errors import InputError
 
 LABELS_DIR = DATA_DIR / "labels"
@@ -18,10 +18,6 @@ SAMPLE = LABELS_DIR / "gold_sample.csv"
 PARTS = LABELS_DIR / "split.csv"
 
 
-def samples() -> list[Path]:
-    """Every committed sample of the gold set: ``gold_sample*.csv`` (telecom first posts, one
-    per edition) and ``turns_sample*.csv`` (customer turns)."""
-    return sorted([*LABELS_DIR.glob("gold_sample*.csv"), *LABELS_DIR.glob("turns_sample*.csv")])
 
 
 def _example(line: str, what: str = "") -> str:
@@ -51,7 +47,7 @@ def register(sub) -> None:
 
     def sample_arg(p, many=True):
         if many:
-            p.add_argument("--sample", type=Path, nargs="+", default=samples(),
+            p.add_argument("--sample", type=Path, nargs="+", default=label_samples(),
                            help=f"samples of post ids (default: every {LABELS_DIR}/gold_sample*.csv)")
         else:
             p.add_argument("--sample", type=Path, default=SAMPLE, help=f"sample of post ids (default {SAMPLE})")
