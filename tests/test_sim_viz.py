@@ -85,4 +85,4 @@ def test_app_follows_its_sliders(base, tmp_path):
     paths = app.write(tmp_path)
     assert sorted(p.name for p in paths) == ["attainment.html", "backlog.html", "staffing.html",
                                             "utilization.html", "waits.html"]
-    assert all(p.stat().st_size > 100_000 for p in paths)  # plotly.js inlined: opens offline
+    assert (tmp_path / "plotly.min.js").is_file()  # once, beside the charts: the folder opens offline

@@ -11,10 +11,10 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from wbcs.errors import InputError
+from wbcs.viz.figure import TEMPLATE, figure
 
-TEMPLATE = "plotly_white"
 
-
+@figure
 def confusion_matrix(report: dict, *, normalize: bool = True,
                      title: str = "Confusion matrix 混淆矩阵") -> go.Figure:
     """Heatmap of ``report["confusion"]`` (rows = true label); cells show the count and,
@@ -36,6 +36,7 @@ def confusion_matrix(report: dict, *, normalize: bool = True,
     return fig
 
 
+@figure
 def reliability_diagram(table: pd.DataFrame, *, ece: float | None = None,
                         title: str = "Reliability diagram 校准曲线") -> go.Figure:
     """Accuracy against mean confidence per bin (``evaluate.reliability_table``), with the
@@ -57,6 +58,7 @@ def reliability_diagram(table: pd.DataFrame, *, ece: float | None = None,
     return fig
 
 
+@figure
 def learning_curve(df: pd.DataFrame, *, metric: str = "macro_f1",
                    title: str = "Learning curve 学习曲线") -> go.Figure:
     """``metric`` against the number of training labels (``evaluate.learning_curve``); one
@@ -70,6 +72,7 @@ def learning_curve(df: pd.DataFrame, *, metric: str = "macro_f1",
     return fig
 
 
+@figure
 def model_comparison(df: pd.DataFrame, *, metric: str = "macro_f1", baseline: str | None = None,
                      title: str = "Model comparison 模型比较") -> go.Figure:
     """Horizontal bars of ``metric`` per ``model``, one panel per ``task`` when present (best at

@@ -20,7 +20,7 @@ from plotly.subplots import make_subplots
 
 from wbcs.policy import POST_KINDS, WEEKDAYS
 from wbcs.sim import Scenario, StaffingPlan, Summary, plan_staffing, replicate
-from wbcs.viz.explore import TEMPLATE, write_figures
+from wbcs.viz.figure import TEMPLATE, figure, write_figures
 
 KIND_LABELS = {"consultation": "咨询<br>consultation", "complaint": "投诉<br>complaint",
                "vague_negative": "笼统负面<br>vague negative", "abuse": "恶意<br>abuse", "praise": "表扬<br>praise"}
@@ -38,6 +38,7 @@ def _ci(table: pd.DataFrame, metric: str) -> tuple[float, float, float]:
     return float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
 
 
+@figure
 def attainment_figure(summaries: dict[str, Summary], *, target: float | None = None) -> go.Figure:
     """Grouped bars: first-response and resolution attainment, overall and per kind, 95% CIs."""
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
@@ -77,6 +78,7 @@ def _ecdf(values: np.ndarray, total: int, points: int = 400) -> tuple[np.ndarray
     return v[idx], (idx + 1) / total
 
 
+@figure
 def wait_figure(summaries: dict[str, Summary]) -> go.Figure:
     """Cumulative distribution of the first-response wait (log scale), with the SLA clocks."""
     fig = go.Figure()
@@ -110,6 +112,7 @@ def _records(s: Summary) -> pd.DataFrame:
     return s.records
 
 
+@figure
 def backlog_figure(summaries: dict[str, Summary]) -> go.Figure:
     """Posts waiting for a first response, hour by hour over the horizon, and agents on shift."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
@@ -137,6 +140,7 @@ def _by_hour_of_week(s: Summary) -> pd.DataFrame:
     return g
 
 
+@figure
 def utilization_figure(summaries: dict[str, Summary]) -> go.Figure:
     """Agents on shift and their utilisation (busy / on shift) by hour of the week."""
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.4, 0.6],
@@ -157,6 +161,7 @@ def utilization_figure(summaries: dict[str, Summary]) -> go.Figure:
     return fig
 
 
+@figure
 def staffing_figure(plan: StaffingPlan) -> go.Figure:
     """Agents per hour of the week: the simulated plan (bars) against Erlang C (line)."""
     t = plan.table
@@ -346,6 +351,6 @@ class WhatIfApp:
                              f"(Erlang C {int(self.plan_result.table['erlang_agents'].sum())})")
         return self.plan_result
 
-    def write(self, folder) -> list:
-        """The current charts as standalone HTML files."""
-        return write_figures(figures(self.summaries, self.plan_result), folder)
+    def write(self, folder, *, format: str = "html") -> list:
+        """The current charts as files (``wbcs.viz.figure.write_figures``)."""
+        return write_figures(figures(self.summaries, self.plan_result), folder, format=format)
