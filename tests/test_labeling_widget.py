@@ -293,3 +293,14 @@ def test_active_learning_loop_on_real_posts(tmp_path, mirror):
         # the current item (still open: only its sentiment is labelled) stays, the chosen follow
         assert c.item_id == ids[0] and c.queue[c.position + 1: c.position + 6] == chosen
         assert sorted(c.queue) == sorted(ids)  # nothing lost or doubled
+
+
+def test_one_key_press_delivered_twice_counts_once(store):
+    c = LabelingController(ITEMS, store, "ann1")
+    view = Annotator(c)
+    enter = key("Enter", timeStamp=22194.6)
+    view.handle_key(enter)
+    view.handle_key(dict(enter))  # the same DOM event again, as Voilà delivered it
+    assert c.item_id == "b"  # one Enter: one post
+    view.handle_key(key("Enter", timeStamp=23001.2))
+    assert c.item_id == "c"

@@ -95,7 +95,7 @@ class Annotator:
                 b.on_click(lambda _b, f=field, v=lab.id: self._do(self.c.label, f, v))
                 self.buttons[(field, lab.id)] = b
                 btns.append(b)
-            self.hints[field] = w.HTML()
+            self.hints[field] = w.HTML(layout=w.Layout(min_width="190px"))
             title = w.HTML(f"<b>{html.escape(fld.zh)}</b> {html.escape(fld.en)}",
                            layout=w.Layout(width="150px"))
             rows.append(w.HBox([title, w.HBox(btns, layout=w.Layout(flex_flow="row wrap")),
@@ -111,12 +111,14 @@ class Annotator:
             for k, (f, lab) in self.keys.items() if f == field) for field in controller.tax.fields)
         self.legend = w.HTML(f"<small>{legend}<br><kbd>Enter</kbd> accept suggestions and move on · "
                              "<kbd>Space</kbd> skip · <kbd>←</kbd>/<kbd>→</kbd> back/next · "
-                             "<kbd>Backspace</kbd> undo · <kbd>Shift+Backspace</kbd> redo</small>")
+                             "<kbd>Backspace</kbd> undo · <kbd>Shift+Backspace</kbd> redo · keys work while the mouse pointer is "
+                             "over this box; the buttons work everywhere</small>")
         self.widget = w.VBox([self.header, w.HBox([self.bar, self.counts]), self.text, self.reply,
                               *rows, w.HBox(list(self.actions.values())), self.status, self.legend],
                              layout=w.Layout(border="1px solid #ddd", padding="8px"))
         self.events = Event(source=self.widget, watched_events=["keydown"],
                             prevent_default_action=True)
+        self._last_stamp = None
         self.events.on_dom_event(self.handle_key)
         self.render()
 
@@ -161,9 +163,17 @@ class Annotator:
         return None
 
     def handle_key(self, event: dict) -> None:
-        """ipyevents' callback: act on a keydown and re-render."""
+        """ipyevents' callback: act on a keydown and re-render.
+
+        One DOM event can arrive twice: in Voilà ipyevents attached its key listener to the
+        same view twice and every key press came with the same ``timeStamp`` twice (one
+        Enter accepted two posts). A repeat of the last event's time stamp is dropped."""
         if event.get("event", event.get("type", "keydown")) != "keydown":
             return
+        stamp = event.get("timeStamp")
+        if stamp is not None and stamp == self._last_stamp:
+            return
+        self._last_stamp = stamp
         found = self.action_for(event)
         if found is not None:
             self._do(found[0], *found[1])
