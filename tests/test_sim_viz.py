@@ -86,3 +86,19 @@ def test_app_follows_its_sliders(base, tmp_path):
     assert sorted(p.name for p in paths) == ["attainment.html", "backlog.html", "staffing.html",
                                             "utilization.html", "waits.html"]
     assert (tmp_path / "plotly.min.js").is_file()  # once, beside the charts: the folder opens offline
+
+
+def test_staffing_chart_is_readable_over_the_week_when_one_hour_dominates():
+    import pandas as pd
+
+    from wbcs.sim.staffing import StaffingPlan
+
+    sim_agents = np.array([2] * 168)
+    sim_agents[8] = 102  # Monday 08:00, the weekend's pile
+    table = pd.DataFrame({"sim_agents": sim_agents, "erlang_agents": [3] * 168, "sim_attainment": [0.9] * 168,
+                          "attainable_posts": [10.0] * 168, "arrivals_per_hour": [12.0] * 168})
+    fig = vs.staffing_figure(StaffingPlan(table, 0.9, 1, True, None))
+    top = fig.layout.yaxis.range[1]
+    assert top < 10  # the other 167 hours fill the chart
+    assert [a.text for a in fig.layout.annotations if a.text.endswith("↑")] == ["102 ↑"]
+    assert "1 hour(s) above" in fig.layout.title.text

@@ -175,13 +175,26 @@ def staffing_figure(plan: StaffingPlan) -> go.Figure:
     fig.add_scatter(x=HOUR_LABELS, y=t["arrivals_per_hour"], name="arrivals / hour 到达率", mode="lines",
                     line={"color": "#999", "dash": "dot"}, secondary_y=True)
     fig.update_xaxes(tickvals=HOUR_LABELS[::12], tickangle=-45)
-    fig.update_yaxes(title="agents 坐席", rangemode="tozero", secondary_y=False)
+    # One hour (Monday 08:00, the weekend's pile) can need 5-10x the agents of any other; an axis up
+    # to it flattens the rest of the week. The axis stops above the other hours and a clipped bar
+    # carries its value.
+    sim = t["sim_agents"].to_numpy(float)
+    staffed = sim[sim > 0]
+    cap = max(1.5 * float(np.percentile(staffed, 95)) if len(staffed) else 0.0,
+              1.2 * float(t["erlang_agents"].max()), 1.0)
+    clipped = sim > cap
+    for label, v in zip(np.array(HOUR_LABELS)[clipped], sim[clipped], strict=True):
+        fig.add_annotation(x=label, y=cap, text=f"{int(v)} ↑", showarrow=False, yanchor="bottom",
+                           font={"size": 11, "color": COLORS[0]})
+    fig.update_yaxes(title="agents 坐席", range=[0, cap * (1.1 if clipped.any() else 1.05)], secondary_y=False)
     fig.update_yaxes(title="posts per hour 每小时帖子", rangemode="tozero", showgrid=False, tickmode="auto",
                      secondary_y=True)
     total_sim, total_erl = int(t["sim_agents"].sum()), int(t["erlang_agents"].sum())
-    fig.update_layout(template=TEMPLATE, height=440, bargap=0.1, legend={"orientation": "h", "y": -0.3},
+    note = f"<br><sup>{int(clipped.sum())} hour(s) above {cap:.0f} agents cut off, value written on top</sup>" \
+        if clipped.any() else ""
+    fig.update_layout(template=TEMPLATE, height=460, bargap=0.1, legend={"orientation": "h", "y": -0.3},
                       title=f"Staffing for {plan.target:.0%} in time 排班: simulation {total_sim} vs "
-                            f"Erlang C {total_erl} agent-hours a week")
+                            f"Erlang C {total_erl} agent-hours a week{note}")
     return fig
 
 
