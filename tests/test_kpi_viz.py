@@ -192,3 +192,32 @@ def test_changes_show_their_counts_and_volumes_are_integers():
     assert all("." not in p for p in sla["posts"])
     big = vk.indicator_table({**k, "volume": 183837})
     assert big.loc["volume", "value"] == "183,837"
+
+
+def test_the_chooser_builds_a_dashboard_when_its_table_is_chosen():
+    calls = []
+
+    def later():
+        calls.append(1)
+        return crafted()
+
+    def broken():
+        raise InputError("no dataset mirror")
+
+    app = vk.DashboardChooser({"first": crafted(), "later": later, "broken": broken})
+    assert list(app.dashboards) == ["first"] and calls == []  # the first answers without loading the rest
+    app.choice.value = "later"
+    assert calls == [1] and app.holder.children == (app.dashboards["later"].widget,)
+    app.choice.value = "first"
+    app.choice.value = "later"
+    assert calls == [1]  # built once
+    app.choice.value = "broken"
+    assert "broken: no dataset mirror" in app.status.value and app.holder.children == ()
+
+
+def test_a_replaced_figure_widget_is_closed(synthetic):
+    dash = vk.KpiDashboard(synthetic)
+    old = dash.tabs.figure("volume")
+    dash.filters["operator"].value = ("china_unicom",)
+    new = dash.tabs.figure("volume")
+    assert new is not old and old.comm is None and new.comm is not None  # closed: gone from the kernel

@@ -17,6 +17,12 @@ WEEK = {"name": "week", "horizon_days": 7, "arrivals": {"posts_per_day": 120, "p
         "tickets": {"share": {"default": 0, "complaint": 0.5}}}
 
 
+def _widgets(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _widgets(child)
+
+
 @pytest.fixture(scope="module")
 def base():
     return Scenario.from_dict(WEEK)
@@ -63,6 +69,7 @@ def test_figures_show_both_policies(base):
 
 def test_app_follows_its_sliders(base, tmp_path):
     app = vs.WhatIfApp(base, b={"patrol": 0}, replications=2, seed=3)
+    assert not [x for x in _widgets(app.widget) if getattr(x, "icon", "")]  # icons come from a CDN: none
     a, b = app.summaries.values()
     assert a.scenario.patrol_minutes["complaint"] == 30 and b.scenario.patrol_minutes["complaint"] == 0
     before = a.table.loc["first_response_attainment", "mean"]

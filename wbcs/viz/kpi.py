@@ -510,7 +510,7 @@ class KpiDashboard:
         self.dates_label = w.HTML()
         self.period = w.ToggleButtons(options=[("day 日", "day"), ("week 周", "week"), ("month 月", "month")],
                                       value=self._default_period(days), description="period 周期",
-                                      style={"description_width": "initial", "button_width": "70px"})
+                                      style={"description_width": "initial", "button_width": "90px"})
         self.filters = {}
         for col in FILTERS:
             if col in self.posts and self.posts[col].notna().any():
@@ -640,6 +640,48 @@ class KpiDashboard:
         self.drill_rows = posts_behind(self.filtered(), period=self.period.value,
                                        start=self.drill_period.value, topic=self.drill_topic.value)
         self.drill.value = table_html(self.drill_rows)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+class DashboardChooser:
+    """Several posts tables behind one toggle, one ``KpiDashboard`` each, built the first time
+    its table is chosen. A table can be given as a function that makes it (e.g. reads and
+    classifies a file): the app then shows its first dashboard without waiting for the others."""
+
+    def __init__(self, sources: dict[str, pd.DataFrame | Callable[[], pd.DataFrame]], **dashboard_options):
+        import ipywidgets as w
+
+        if not sources:
+            raise InputError("DashboardChooser: no posts tables given")
+        self.sources, self.options = dict(sources), dashboard_options
+        self.dashboards: dict[str, KpiDashboard] = {}
+        self.choice = w.ToggleButtons(options=list(self.sources), description="data 数据",
+                                      style={"description_width": "initial", "button_width": "auto"})
+        self.status = w.HTML()
+        self.holder = w.VBox()
+        self.widget = w.VBox([self.choice, self.status, self.holder])
+        self.choice.observe(lambda change: self.show(change["new"]), names="value")
+        self.show(self.choice.value)
+
+    def show(self, name: str) -> KpiDashboard | None:
+        """The dashboard of table ``name`` (made on first use); a table that cannot be had says why."""
+        if name not in self.dashboards:
+            self.status.value = f"<i>loading {html.escape(name)}…</i>"
+            source = self.sources[name]
+            try:
+                posts = source() if callable(source) else source
+                self.dashboards[name] = KpiDashboard(posts, title=f"KPI dashboard · {name}", **self.options)
+            except InputError as e:
+                self.status.value = f"<span style='color:#c00'>{html.escape(name)}: {html.escape(str(e))}</span>"
+                self.holder.children = []
+                return None
+        self.status.value = ""
+        self.holder.children = [self.dashboards[name].widget]
+        return self.dashboards[name]
 
     def _ipython_display_(self):
         from IPython.display import display

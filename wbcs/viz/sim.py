@@ -211,9 +211,12 @@ def summary_table(summaries: dict[str, Summary]) -> pd.DataFrame:
     return pd.DataFrame(cols, index=list(HEADLINE.values()))
 
 
+FIGURES = {"attainment": attainment_figure, "waits": wait_figure, "backlog": backlog_figure,
+           "utilization": utilization_figure}
+
+
 def figures(summaries: dict[str, Summary], plan: StaffingPlan | None = None) -> dict[str, go.Figure]:
-    out = {"attainment": attainment_figure(summaries), "waits": wait_figure(summaries),
-           "backlog": backlog_figure(summaries), "utilization": utilization_figure(summaries)}
+    out = {name: make(summaries) for name, make in FIGURES.items()}
     if plan is not None:
         out["staffing"] = staffing_figure(plan)
     return out
@@ -294,7 +297,7 @@ class WhatIfApp:
         self.table = w.HTML()
         self.tabs = FigureTabs({"attainment": "SLA 达标", "waits": "Waits 等待", "backlog": "Backlog 积压",
                                 "utilization": "Utilisation 利用率", "staffing": "Staffing 排班"})
-        plan_button = w.Button(description="Plan staffing for A 排班", icon="users")
+        plan_button = w.Button(description="Plan staffing for A 排班", layout=w.Layout(width="auto"))  # no icon: icons come from a CDN
         plan_button.on_click(lambda _: self.plan())
         columns = [w.VBox([w.HTML(f"<b>Policy {label} 方案{label}</b>"), *c.values()],
                           layout=w.Layout(width="50%", padding="0 8px"))
@@ -351,7 +354,8 @@ class WhatIfApp:
             self.status.value = f"<span style='color:#c00'>{e}</span>"
             return
         self.table.value = summary_table(self.summaries).to_html(classes="wbcs-sim", border=0)
-        self.tabs.show(figures(self.summaries))
+        # each chart is made when its tab is opened (the first answer costs one chart, not four)
+        self.tabs.show({name: (lambda make=make, s=self.summaries: make(s)) for name, make in FIGURES.items()})
         self.status.value = f"{self.replications} replications per policy, seed {self.seed}"
 
     def plan(self) -> StaffingPlan:
