@@ -62,6 +62,8 @@ def test_posts_behind_a_point_are_the_posts_of_that_period_masked():
 def test_dashboard_filters_drive_every_view(synthetic):
     dash = vk.KpiDashboard(synthetic)
     assert dash.period.value == "day" and "posts selected" in dash.status.value
+    # the range is written out beside the slider, not in its readout (which cut it off)
+    assert not dash.dates.readout and "2025-01-01 – 2025-01-21" in dash.dates_label.value
     assert dash.table["volume"].sum() == len(synthetic)
     assert set(dash.figures) == {"volume", "topics", "favorability", "rates", "response", "rhythm", "provinces"}
     # each tab holds a FigureWidget drawn from the current table
@@ -77,6 +79,7 @@ def test_dashboard_filters_drive_every_view(synthetic):
     start = dash.drill_period.options[0][1]
     expected = int(dash.table.loc[dash.table["period"] == start, "volume"].iloc[0])
     assert len(dash.drill_rows) == expected and "<table" in dash.drill.value
+    assert dash.drill_topic.options[0] == ("all 全部", "") and dash.drill_topic.value == ""  # shown, not blank
     dash.drill_topic.value = "network"
     assert set(dash.drill_rows["topic"].astype(str)) <= {"网络/信号"}  # the taxonomy's display name
     dash.filters["operator"].value = ()

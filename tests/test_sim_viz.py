@@ -70,6 +70,10 @@ def test_figures_show_both_policies(base):
 def test_app_follows_its_sliders(base, tmp_path):
     app = vs.WhatIfApp(base, b={"patrol": 0}, replications=2, seed=3)
     assert not [x for x in _widgets(app.widget) if getattr(x, "icon", "")]  # icons come from a CDN: none
+    from wbcs.viz.figure import text_width
+
+    for control in app.controls["A"].values():  # every label fits its 13 px description column
+        assert text_width(control.description, 13) <= int(control.style.description_width.removesuffix("px"))
     a, b = app.summaries.values()
     assert a.scenario.patrol_minutes["complaint"] == 30 and b.scenario.patrol_minutes["complaint"] == 0
     before = a.table.loc["first_response_attainment", "mean"]

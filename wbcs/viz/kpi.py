@@ -623,7 +623,8 @@ class KpiDashboard:
         self.drill_period.value = starts.iloc[-1] if len(starts) else None  # the latest period
         topics = sorted(posts["topic"].dropna().astype(str).unique()) if "topic" in posts else []
         names = display_names("topic")
-        self.drill_topic.options = [("all", None)] + [(names.get(t, t), t) for t in topics]
+        # "" for all topics: a Dropdown shows an option whose value is None as an empty box
+        self.drill_topic.options = [("all 全部", "")] + [(names.get(t, t), t) for t in topics]
         self.show_drill()
 
     @property
@@ -638,7 +639,7 @@ class KpiDashboard:
             self.drill_rows = None
             return
         self.drill_rows = posts_behind(self.filtered(), period=self.period.value,
-                                       start=self.drill_period.value, topic=self.drill_topic.value)
+                                       start=self.drill_period.value, topic=self.drill_topic.value or None)
         self.drill.value = table_html(self.drill_rows)
 
     def _ipython_display_(self):

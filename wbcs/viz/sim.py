@@ -312,7 +312,8 @@ class WhatIfApp:
     def _controls(v: dict) -> dict:
         import ipywidgets as w
 
-        style = {"description_width": "150px"}
+        # wide enough for the longest description ("outage burst (posts) 突发投诉", ~215 px): 150 px cut them
+        style = {"description_width": "220px"}
         layout = w.Layout(width="100%")
 
         def slider(cls, description, value, lo, hi, step):
