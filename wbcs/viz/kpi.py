@@ -624,7 +624,9 @@ class KpiDashboard:
         topics = sorted(posts["topic"].dropna().astype(str).unique()) if "topic" in posts else []
         names = display_names("topic")
         # "" for all topics: a Dropdown shows an option whose value is None as an empty box
+        keep = self.drill_topic.value if self.drill_topic.value in topics else ""
         self.drill_topic.options = [("all 全部", "")] + [(names.get(t, t), t) for t in topics]
+        self.drill_topic.value = keep  # a new options list selects nothing
         self.show_drill()
 
     @property
