@@ -18,8 +18,8 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None,
                           capture_output=True, text=True, timeout=timeout, env=full_env)
 
 
-def run_notebook(name: str, tmp_path: Path, timeout: int = 900) -> None:
-    """Execute notebooks/NAME in smoke mode with a real kernel, in a separate process
+def run_notebook(name: str | Path, tmp_path: Path, timeout: int = 900) -> None:
+    """Execute notebooks/NAME (or the notebook at an absolute path) in smoke mode with a real kernel, in a separate process
     (`jupyter nbconvert --execute`, as a user or CI would); fails on any cell error and
     writes the executed copy to tmp_path/NAME.
 
@@ -30,6 +30,6 @@ def run_notebook(name: str, tmp_path: Path, timeout: int = 900) -> None:
     r = subprocess.run(
         [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
          f"--ExecutePreprocessor.timeout={timeout}", "--ExecutePreprocessor.kernel_name=python3",
-         "--output-dir", str(tmp_path), str(ROOT / "notebooks" / name)],
+         "--output-dir", str(tmp_path), str(ROOT / "notebooks" / name)],  # an absolute name stays as it is
         cwd=ROOT / "notebooks", env=env, capture_output=True, text=True, timeout=timeout + 120)
     assert r.returncode == 0, f"{name} failed:\n{r.stderr[-6000:]}"

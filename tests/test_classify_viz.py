@@ -9,6 +9,7 @@ import pytest
 from wbcs.classify.evaluate import metrics, reliability_table
 from wbcs.errors import InputError
 from wbcs.viz import classify as viz
+from wbcs.viz.figure import text_width
 
 
 def test_confusion_matrix_rows_normalised():
@@ -34,3 +35,31 @@ def test_reliability_learning_curve_and_comparison():
     assert sorted(x for d in fig.data for x in d.x) == [0.7, 0.75, 0.8, 0.82]
     with pytest.raises(InputError, match="missing column 'model'"):
         viz.model_comparison(cmp.drop(columns="model"))
+
+
+def test_confusion_matrix_is_wide_enough_for_its_title_and_says_n():
+    report = metrics(["a", "a", "b", "b"], ["a", "b", "b", "b"])
+    fig = viz.confusion_matrix(report, title="negative_subtype: held-out confusion matrix 混淆矩阵")
+    title = fig.layout.title.text
+    assert title.endswith("· n = 4")
+    assert fig.layout.width >= text_width(title, viz.TITLE_SIZE) + fig.layout.margin.l / 2
+
+
+def test_learning_curve_ticks_are_the_sizes_measured():
+    lc = pd.DataFrame({"n_labels": [50, 100, 200, 400, 1600], "macro_f1": [0.3, 0.4, 0.5, 0.55, 0.6]})
+    axis = viz.learning_curve(lc).layout.xaxis
+    assert axis.type == "log" and list(axis.tickvals) == [50, 100, 200, 400, 1600]
+    assert list(axis.ticktext) == ["50", "100", "200", "400", "1,600"]
+
+
+def test_model_comparison_starts_at_zero_with_intervals_and_a_labelled_reference():
+    cmp = pd.DataFrame({"task": ["s", "s"], "model": ["peer", "ours"], "macro_f1": [0.70, 0.75],
+                        "macro_f1_ci_low": [0.66, 0.71], "macro_f1_ci_high": [0.74, 0.79], "n_test": [500, 500]})
+    fig = viz.model_comparison(cmp, baseline="peer")
+    assert list(fig.layout.xaxis.range) == [0, 1]
+    bars = fig.data[0]
+    np.testing.assert_allclose(sorted(bars.error_x.array), [0.04, 0.04])
+    assert "bars: 95% intervals" in fig.layout.title.text and "(n = 500)" in bars.text[0]
+    assert any(a.text == "peer 0.700" for a in fig.layout.annotations)
+    bare = viz.model_comparison(cmp[["task", "model", "macro_f1"]])
+    assert "no intervals given" in bare.layout.title.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -61,6 +62,8 @@ def test_posts_behind_a_point_are_the_posts_of_that_period_masked():
 def test_dashboard_filters_drive_every_view(synthetic):
     dash = vk.KpiDashboard(synthetic)
     assert dash.period.value == "day" and "posts selected" in dash.status.value
+    # the range is written out beside the slider, not in its readout (which cut it off)
+    assert not dash.dates.readout and "2025-01-01 – 2025-01-21" in dash.dates_label.value
     assert dash.table["volume"].sum() == len(synthetic)
     assert set(dash.figures) == {"volume", "topics", "favorability", "rates", "response", "rhythm", "provinces"}
     # each tab holds a FigureWidget drawn from the current table
@@ -76,8 +79,9 @@ def test_dashboard_filters_drive_every_view(synthetic):
     start = dash.drill_period.options[0][1]
     expected = int(dash.table.loc[dash.table["period"] == start, "volume"].iloc[0])
     assert len(dash.drill_rows) == expected and "<table" in dash.drill.value
+    assert dash.drill_topic.options[0] == ("all 全部", "") and dash.drill_topic.value == ""  # shown, not blank
     dash.drill_topic.value = "network"
-    assert set(dash.drill_rows["topic"].astype(str)) <= {"network"}
+    assert set(dash.drill_rows["topic"].astype(str)) <= {"网络/信号"}  # the taxonomy's display name
     dash.filters["operator"].value = ()
     lo = dash.dates.options[3][1]
     dash.dates.value = (lo, lo)
@@ -92,3 +96,131 @@ def test_dashboard_handles_filters_that_match_nothing():
     assert "No posts match" in dash.cards.value and dash.drill_period.options == ()
     with pytest.raises(InputError, match="empty"):
         vk.KpiDashboard(df.iloc[:0])
+
+
+def _stc3_like(n_days=10):
+    """Posts as STC-3 and a model give them: labels from the model, no reply times."""
+    from wbcs.synth import generate_posts
+
+    df = generate_posts(days=n_days, posts_per_day=30, seed=4)
+    df = df.drop(columns=["reply_at", "resolved_at", "satisfied"])
+    for f in ("sentiment", "intent", "topic"):
+        df[f"{f}_source"] = "model"
+    df.loc[df.index[:7], "sentiment_source"] = "label"
+    df.attrs["classified"] = {"model": "wbcs-default/2"}
+    return df
+
+
+def test_dashboard_says_why_sections_are_empty_and_which_labels_are_the_models():
+    df = _stc3_like()
+    dash = vk.KpiDashboard(df)
+    cards = dash.cards.value
+    assert "Posts 声量" in cards and "Handling rate" not in cards.split("Not shown")[0]
+    assert "Not shown — no reply times in this data: Handling rate 处理率, Satisfaction 满意率, " \
+           "Median response 响应, SLA acknowledge 响应达标." in cards.replace("&#x27;", "'")
+    assert "–" not in cards  # no bare dashes
+    assert dash.tabs.content("response") == "No response times: no reply times in this data."
+    assert "no reply times in this data" in dash.tabs.content("rates")
+    assert dash.tabs.figure("response") is None and "no reply times" in dash.figures["response"].children[0].value
+    note = dash.labels_note.value
+    assert "Labels from the model wbcs-default/2" in note
+    assert f"sentiment {len(df) - 7:,} by model, 7 given" in note and f"intent {len(df):,} by model" in note
+    given = vk.KpiDashboard(df.drop(columns=["sentiment_source", "intent_source", "topic_source"]))
+    assert "as given in the data" in given.labels_note.value
+
+
+def test_only_the_tab_on_screen_is_drawn_and_a_tab_can_be_added(synthetic):
+    dash = vk.KpiDashboard(synthetic)
+    drawn = [n for n, slot in dash.figures.items() if slot.children]
+    assert drawn == ["volume"]
+    dash.tabs.widget.selected_index = 3  # opening a tab draws it
+    assert dash.figures["rates"].children and dash.tabs.figure("rates").data
+    dash.add_tab("corrected", "Corrected 校正", lambda d, posts: f"{len(posts):,} posts")
+    assert dash.tabs.widget.titles[-1] == "Corrected 校正"
+    assert dash.tabs.content("corrected") == f"{len(synthetic):,} posts"
+
+
+def test_partial_first_and_last_periods_are_marked():
+    from wbcs.synth import generate_posts
+
+    df = generate_posts(days=17, start="2025-01-01", posts_per_day=20, seed=1)  # Wed 01-01 .. Fri 01-17
+    t = vk.period_coverage(indicators(df, period="week"), "week", "2025-01-01 08:00", "2025-01-17 23:00")
+    assert list(t["days_covered"]) == [5, 7, 5] and list(t["days_in_period"]) == [7, 7, 7]
+    fig = vk.volume_trend(t)
+    part = next(tr for tr in fig.data if tr.name == "partial period 不完整周期")
+    assert list(part.text) == ["5 of 7 days", "5 of 7 days"] and len(part.x) == 2
+    month = vk.period_coverage(indicators(df, period="month"), "month", "2025-01-01", "2025-01-17")
+    assert list(month["days_covered"]) == [17] and list(month["days_in_period"]) == [31]
+    full = vk.period_coverage(indicators(df, period="day"), "day", "2025-01-01", "2025-01-17")
+    assert not any(tr.name == "partial period 不完整周期" for tr in vk.volume_trend(full).data)
+
+
+def test_topic_shares_leave_out_tiny_periods_and_use_chinese_names():
+    df = crafted()  # 8 posts over four days
+    by = indicators(df, period="day", by="topic")
+    fig = vk.topic_share_trend(by, min_posts=3)
+    days = {str(x)[:10] for tr in fig.data for x in tr.x}
+    assert days == {"2025-03-03"}  # the only day with 3 posts
+    assert "3 periods under 3 posts not shown" in fig.layout.title.text
+    names = {tr.name for tr in fig.data}
+    assert names <= set(vk.display_names("topic").values()) | {"(none 无)"} and "network" not in names
+    assert all(tr.type == "bar" for tr in fig.data)  # bars, not areas that draw between periods
+    first = fig.data[0]
+    assert "of %{customdata[1]:,} posts" in first.hovertemplate and first.customdata[0][1] == 3
+
+
+def test_rates_carry_their_counts_and_95_percent_intervals():
+    lo, hi = vk.rate_interval([0, 5, 10], [10, 10, 10])
+    # Clopper-Pearson by hand (scipy.stats.beta): 0/10 → [0, 0.3085]; 5/10 → [0.1871, 0.8129]; 10/10 → [0.6915, 1]
+    np.testing.assert_allclose(lo, [0, 0.18709, 0.69150], atol=1e-4)
+    np.testing.assert_allclose(hi, [0.30850, 0.81291, 1], atol=1e-4)
+    assert np.isnan(vk.rate_interval([0], [0])[0][0])
+    t = indicators(crafted(), period="day")
+    fig = vk.rates_trend(t)
+    handling = next(tr for tr in fig.data if tr.name == "handling 处理率")
+    assert handling.error_y.array is not None and "of %{customdata[1]:,}" in handling.hovertemplate
+    sla = vk.sla_bar(indicators(crafted()))
+    assert sla.data[0].error_y.array is not None and any(" of " in tx for tx in sla.data[0].text)
+
+
+def test_changes_show_their_counts_and_volumes_are_integers():
+    assert vk.change_text(16, 5) == "+220% (5 → 16)"
+    assert vk.change_text(3, 0) == "new (0 → 3)" and vk.change_text(0, 0) == ""
+    cards = vk.kpi_cards_html({"volume": 16}, {"volume": 5})
+    assert "+220% (5 → 16) vs previous" in cards
+    k = indicators(crafted())
+    table = vk.indicator_table(k)
+    assert table.loc["volume", "value"] == "8" and "." not in table.loc["n_negative", "value"]
+    sla = vk.sla_table(k)
+    assert all("." not in p for p in sla["posts"])
+    big = vk.indicator_table({**k, "volume": 183837})
+    assert big.loc["volume", "value"] == "183,837"
+
+
+def test_the_chooser_builds_a_dashboard_when_its_table_is_chosen():
+    calls = []
+
+    def later():
+        calls.append(1)
+        return crafted()
+
+    def broken():
+        raise InputError("no dataset mirror")
+
+    app = vk.DashboardChooser({"first": crafted(), "later": later, "broken": broken})
+    assert list(app.dashboards) == ["first"] and calls == []  # the first answers without loading the rest
+    app.choice.value = "later"
+    assert calls == [1] and app.holder.children == (app.dashboards["later"].widget,)
+    app.choice.value = "first"
+    app.choice.value = "later"
+    assert calls == [1]  # built once
+    app.choice.value = "broken"
+    assert "broken: no dataset mirror" in app.status.value and app.holder.children == ()
+
+
+def test_a_replaced_figure_widget_is_closed(synthetic):
+    dash = vk.KpiDashboard(synthetic)
+    old = dash.tabs.figure("volume")
+    dash.filters["operator"].value = ("china_unicom",)
+    new = dash.tabs.figure("volume")
+    assert new is not old and old.comm is None and new.comm is not None  # closed: gone from the kernel

@@ -1,15 +1,28 @@
-"""notebooks/02-label-posts.ipynb runs headless in smoke mode."""
+"""notebooks/02-label-posts.ipynb runs headless in smoke mode, and its annotator still works after Run All."""
 
 from __future__ import annotations
 
+import nbformat
 import pytest
 
 from tests.helpers import run_notebook
+from wbcs.config import ROOT
+
+AFTER_RUN_ALL = """
+# pressed after every cell ran, as a user does after Run All
+view.handle_key({"event": "keydown", "key": "1", "shiftKey": False, "ctrlKey": False})
+assert "cannot be written" not in view.status.value, view.status.value
+print("after run all:", view.status.value)
+"""
 
 
 @pytest.mark.notebook
-def test_label_posts_notebook_runs(tmp_path, mirror):
-    run_notebook("02-label-posts.ipynb", tmp_path)
+def test_label_posts_notebook_runs_and_the_widget_works_after_run_all(tmp_path, mirror):
+    nb = nbformat.read(ROOT / "notebooks" / "02-label-posts.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(AFTER_RUN_ALL))
+    copy = tmp_path / "02-label-posts.ipynb"
+    nbformat.write(nb, copy)
+    run_notebook(copy, tmp_path)
     out = tmp_path / "02-label-posts"
     for ext in ("jsonl", "csv", "parquet"):
         assert (out / f"labels_test-notebook.{ext}").stat().st_size > 0
@@ -17,5 +30,8 @@ def test_label_posts_notebook_runs(tmp_path, mirror):
 
     with LabelStore(out / "labels.sqlite") as store:
         hist = store.history()
-    # the headless key presses: 5 labels, 2 undos, 2 redos, 1 skip
-    assert hist["action"].value_counts().to_dict() == {"label": 5, "undo": 2, "redo": 2, "skip": 1}
+    # the headless key presses: 5 labels, 2 undos, 2 redos, 1 skip; then one more after Run All
+    assert hist["action"].value_counts().to_dict() == {"label": 6, "undo": 2, "redo": 2, "skip": 1}
+    executed = nbformat.read(copy, as_version=4)
+    text = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+    assert "after run all: sentiment = positive" in text

@@ -8,7 +8,7 @@ import pytest
 from wbcs.errors import InputError
 from wbcs.labeling.controller import LabelingController
 from wbcs.labeling.store import LabelStore
-from wbcs.labeling.widget import Annotator, keymap
+from wbcs.labeling.widget import Annotator, key_table, keymap
 from wbcs.schema import load_taxonomy
 
 TAX = load_taxonomy()
@@ -176,13 +176,52 @@ def test_accept_takes_suggestions_in_field_order_and_moves_on(store):
     assert mine[("a", "sentiment")] == "negative" and mine[("a", "negative_subtype")] == "concrete_complaint"
     assert mine[("a", "topic")] == "broadband" and mine[("a", "identifiable")] == "yes"
     assert c.item_id == "b"
-    # b is neutral by the model: no subtype, and identifiable stays open → stays on b
+    # b is neutral by the model: no subtype; identifiable "no" by the rule (no number) → complete
+    assert "suggested: no (rule: no number in post)" in view.hints["identifiable"].value
     view.actions["accept"].click()
-    assert ("b", "negative_subtype") not in _mine(store)
-    assert c.item_id == "b" and "still open: identifiable" in view.status.value
-    no_model = Annotator(LabelingController(ITEMS, store, "ann2"))
-    no_model.handle_key(key("Enter"))
-    assert "no model suggestions" in no_model.status.value
+    assert ("b", "negative_subtype") not in _mine(store) and _mine(store)[("b", "identifiable")] == "no"
+    assert c.item_id == "c" and c.is_complete("b")
+
+
+def test_enter_moves_on_without_a_model_and_says_what_is_still_open(store):
+    c = LabelingController(ITEMS, store, "ann2")
+    view = Annotator(c)
+    # the raw text of a holds a phone number (masked on screen): the rule says identifiable
+    assert "suggested: yes (rule: number in post)" in view.hints["identifiable"].value
+    view.handle_key(key("Enter"))
+    assert _mine(store, "ann2") == {("a", "identifiable"): "yes"}
+    assert c.item_id == "b"  # moved on, as the README promises
+    assert "a still needs sentiment, intent, topic" in view.status.value and "comes round again" in view.status.value
+    for _ in range(3):
+        view.handle_key(key("Enter"))
+    assert c.item_id == "a"  # round the queue: the open item comes back
+
+
+def test_the_key_table_says_which_label_each_key_means(store):
+    table = key_table(TAX)
+    row = table[table["key"] == "3"].iloc[0]
+    assert (row["field"], row["label"], row["中文"]) == ("sentiment", "negative", "负面")
+    assert set(table.loc[table["field"] != "(action)", "key"]) == set(keymap(TAX))
+    assert list(table.loc[table["field"] == "(action)", "key"])[:2] == ["Enter", "Space"]
+    view = Annotator(LabelingController(ITEMS, store, "ann1"))
+    assert "<kbd>3</kbd> 负面 negative" in view.legend.value and "<kbd>a</kbd>" in view.legend.value
+
+
+def test_a_chinese_annotator_name_is_accepted(store):
+    c = LabelingController(ITEMS, store, "张三")
+    Annotator(c).handle_key(key("3"))
+    assert _mine(store, "张三") == {("a", "sentiment"): "negative"}
+    for bad in ("_x", "张 三", "a/b", ""):
+        with pytest.raises(InputError, match="annotator name"):
+            LabelingController(ITEMS, store, bad)
+
+
+def test_a_key_press_on_a_closed_store_says_so_instead_of_raising(tmp_path):
+    s = LabelStore(tmp_path / "closed.sqlite")
+    view = Annotator(LabelingController(ITEMS, s, "ann1"))
+    s.close()
+    view.handle_key(key("3"))
+    assert "label store cannot be written" in view.status.value and "run the cell that opens it again" in view.status.value
 
 
 def test_keys_that_do_nothing(store):
@@ -202,7 +241,7 @@ def test_annotators_never_see_each_others_labels(store):
     view = Annotator(other)
     assert other.item_id == "a" and other.labels() == {}
     assert other.progress()["done"] == 0
-    assert all(b.button_style == "" for b in view.buttons.values())
+    assert all(b.button_style != "success" for b in view.buttons.values())  # none of ann1's labels
     assert "negative 1" not in view.counts.value and "complaint 1" not in view.counts.value
     # ann1 resumes where they stopped
     assert LabelingController(ITEMS, store, "ann1").item_id == "b"
@@ -246,10 +285,22 @@ def test_active_learning_loop_on_real_posts(tmp_path, mirror):
         used = c.retrain(min_labels=10, seed=0)
         assert used == {"sentiment": 20}
         sugg = c.suggestions(ids[40])
-        assert set(sugg) == {"sentiment"} and 0.5 <= sugg["sentiment"].proba <= 1
+        assert set(sugg) == {"sentiment", "identifiable"} and 0.5 <= sugg["sentiment"].proba <= 1
+        assert sugg["identifiable"].source == "rule"
         c.goto(ids[0])
         chosen = c.requeue("entropy", field="sentiment", n=5, seed=0)
         assert len(chosen) == 5 and not set(chosen) & set(ids[:10] + ids[15:25])
         # the current item (still open: only its sentiment is labelled) stays, the chosen follow
         assert c.item_id == ids[0] and c.queue[c.position + 1: c.position + 6] == chosen
         assert sorted(c.queue) == sorted(ids)  # nothing lost or doubled
+
+
+def test_one_key_press_delivered_twice_counts_once(store):
+    c = LabelingController(ITEMS, store, "ann1")
+    view = Annotator(c)
+    enter = key("Enter", timeStamp=22194.6)
+    view.handle_key(enter)
+    view.handle_key(dict(enter))  # the same DOM event again, as Voilà delivered it
+    assert c.item_id == "b"  # one Enter: one post
+    view.handle_key(key("Enter", timeStamp=23001.2))
+    assert c.item_id == "c"

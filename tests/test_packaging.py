@@ -131,7 +131,7 @@ def test_every_imported_package_is_declared():
     dists = packages_distributions()
     missing = {}
     # peers a benchmark measures when present (imported under `except ImportError`), never wbcs deps
-    optional_peers = {"datasketch"}
+    optional_peers = {"datasketch", "playwright"}  # playwright: bench_voila drives Chromium when present
     for mod in sorted(_imported_top_modules() - optional_peers):
         names = {_name(d) for d in dists.get(mod, [])}
         if not names & reachable:

@@ -104,7 +104,7 @@ def test_headline_counts_the_week_and_compares_it_with_the_previous_one(report):
     before = int(((local >= "2025-02-17") & (local < "2025-02-24")).sum())
     head = " ".join(page.sections["headline"])
     assert "2025-02-24 – 2025-03-02" in head and f"{week:,}" in head
-    assert f"{week / before - 1:+.0%} vs previous" in head
+    assert f"{week / before - 1:+.0%} ({before:,} → {week:,}) vs previous" in head  # a change shows its counts
 
 
 def test_hot_issues_show_the_outage_with_its_evidence(report):
@@ -141,3 +141,43 @@ def test_a_period_without_posts_is_a_one_line_error(report):
     assert r.returncode == 2 and "no posts between 2024-05-27 and 2024-06-02" in r.stderr
     r = run_cli("report", "--posts", str(d / "posts.parquet"), "--out", str(d / "x.pdf"))
     assert r.returncode == 2 and "give a path ending in .html" in r.stderr
+
+
+@pytest.fixture(scope="module")
+def stc3_like_report():
+    """A report over posts as STC-3 gives them (no reply times, labels by a model) with an
+    account log of another month."""
+    from wbcs.report import build_report
+    from wbcs.synth import generate_account_posts, generate_posts
+
+    posts = generate_posts(days=21, start="2025-02-03", posts_per_day=40, seed=5)
+    posts = posts.drop(columns=["reply_at", "resolved_at", "satisfied"])
+    posts["sentiment_source"] = "model"
+    posts.attrs["classified"] = {"model": "wbcs-default/2"}
+    account = generate_account_posts(days=10, start="2024-11-01", seed=1)
+    html = build_report(posts, period="week", end="2025-02-12", account_posts=account)
+    page = Page()
+    page.feed(html)
+    return page
+
+
+def test_empty_sections_say_why(stc3_like_report):
+    page = stc3_like_report
+    head = " ".join(page.sections["headline"])
+    assert "Not shown — no reply times in this data: Handling rate 处理率" in head
+    assert "Labels from the model wbcs-default/2" in head and "sentiment" in head
+    trends = " ".join(page.sections["trends"])
+    assert "Not shown — handling, resolution and SLA rates: no reply times in this data" in trends
+    assert "response times: no reply times in this data" in trends
+    sla = " ".join(page.sections["sla"])
+    assert "SLA attainment cannot be measured: no reply times in this data" in sla
+    norms = " ".join(page.sections["norms"])
+    assert "the account posting log runs 2024-11-01 – 2024-11-10 and does not overlap the report period " \
+           "2025-02-10 – 2025-02-16" in norms
+
+
+def test_complaint_tables_show_counts_with_changes_and_chinese_topic_names(report):
+    _, _, page, _ = report
+    complaints = " ".join(page.sections["complaints"])
+    assert re.search(r"[+-]\d+% \(\d+ → \d+\)", complaints)
+    assert "网络/信号" in complaints and " network " not in f" {complaints} "

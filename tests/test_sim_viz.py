@@ -17,6 +17,12 @@ WEEK = {"name": "week", "horizon_days": 7, "arrivals": {"posts_per_day": 120, "p
         "tickets": {"share": {"default": 0, "complaint": 0.5}}}
 
 
+def _widgets(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _widgets(child)
+
+
 @pytest.fixture(scope="module")
 def base():
     return Scenario.from_dict(WEEK)
@@ -63,6 +69,11 @@ def test_figures_show_both_policies(base):
 
 def test_app_follows_its_sliders(base, tmp_path):
     app = vs.WhatIfApp(base, b={"patrol": 0}, replications=2, seed=3)
+    assert not [x for x in _widgets(app.widget) if getattr(x, "icon", "")]  # icons come from a CDN: none
+    from wbcs.viz.figure import text_width
+
+    for control in app.controls["A"].values():  # every label fits its 13 px description column
+        assert text_width(control.description, 13) <= int(control.style.description_width.removesuffix("px"))
     a, b = app.summaries.values()
     assert a.scenario.patrol_minutes["complaint"] == 30 and b.scenario.patrol_minutes["complaint"] == 0
     before = a.table.loc["first_response_attainment", "mean"]
@@ -85,4 +96,20 @@ def test_app_follows_its_sliders(base, tmp_path):
     paths = app.write(tmp_path)
     assert sorted(p.name for p in paths) == ["attainment.html", "backlog.html", "staffing.html",
                                             "utilization.html", "waits.html"]
-    assert all(p.stat().st_size > 100_000 for p in paths)  # plotly.js inlined: opens offline
+    assert (tmp_path / "plotly.min.js").is_file()  # once, beside the charts: the folder opens offline
+
+
+def test_staffing_chart_is_readable_over_the_week_when_one_hour_dominates():
+    import pandas as pd
+
+    from wbcs.sim.staffing import StaffingPlan
+
+    sim_agents = np.array([2] * 168)
+    sim_agents[8] = 102  # Monday 08:00, the weekend's pile
+    table = pd.DataFrame({"sim_agents": sim_agents, "erlang_agents": [3] * 168, "sim_attainment": [0.9] * 168,
+                          "attainable_posts": [10.0] * 168, "arrivals_per_hour": [12.0] * 168})
+    fig = vs.staffing_figure(StaffingPlan(table, 0.9, 1, True, None))
+    top = fig.layout.yaxis.range[1]
+    assert top < 10  # the other 167 hours fill the chart
+    assert [a.text for a in fig.layout.annotations if a.text.endswith("↑")] == ["102 ↑"]
+    assert "1 hour(s) above" in fig.layout.title.text

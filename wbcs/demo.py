@@ -5,7 +5,7 @@ step of the pipeline through the package's public API and returns the files it
 wrote; ``ctx`` carries results from earlier stages (e.g. the posts table). The run
 prints, for every stage, what it did and where its outputs are.
 
-Usage: python -m wbcs.demo [--out out/demo] [--smoke]
+Usage: python -m wbcs.demo [--out out/demo] [--smoke] [--format html|png|svg]
 """
 
 from __future__ import annotations
@@ -30,12 +30,15 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="out/demo", help="output folder (default: out/demo)")
     parser.add_argument("--smoke", action="store_true", help="small sample, for CI")
+    parser.add_argument("--format", choices=["html", "png", "svg"], default="html",
+                        help="charts as HTML (plotly.js once per folder), or PNG/SVG images drawn by kaleido "
+                             "(needs Chromium: apt-get install chromium)")
     args = parser.parse_args(argv)
     if args.smoke:
         os.environ["WBCS_SMOKE"] = "1"
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    ctx: dict = {}
+    ctx: dict = {"format": args.format}
     written: list[tuple[str, Path]] = []
     for fn in STAGES:
         name = fn.__name__.removeprefix("stage_")
@@ -87,10 +90,11 @@ def stage_ingest(out: Path, ctx: dict) -> list[Path]:
 @stage
 def stage_explore(out: Path, ctx: dict) -> list[Path]:
     """The exploration figures of the posts (volumes, hour x weekday, text features) as HTML."""
-    from wbcs.viz.explore import explore_figures, write_figures
+    from wbcs.viz.explore import explore_figures
+    from wbcs.viz.figure import write_figures
 
     posts = ctx["posts"]
-    paths = write_figures(explore_figures(posts), out / "explore")
+    paths = write_figures(explore_figures(posts), out / "explore", format=ctx["format"])
     hours = posts["created_at"].dt.hour
     print(f"   {len(paths)} figures; {(~hours.between(8, 19)).mean():.0%} of posts arrive outside 08:00-20:00")
     return paths
@@ -157,7 +161,7 @@ def stage_classify(out: Path, ctx: dict) -> list[Path]:
     from wbcs.errors import InputError
     from wbcs.io import write_table
     from wbcs.viz.classify import confusion_matrix
-    from wbcs.viz.explore import write_figures
+    from wbcs.viz.figure import write_figures
 
     try:
         path = model_dir(None)
@@ -179,7 +183,7 @@ def stage_classify(out: Path, ctx: dict) -> list[Path]:
     figures = {f"confusion_{f}": confusion_matrix(info["metrics"], title=f"{f}: held-out confusion matrix")
                for f, info in model.card["fields"].items() if "confusion" in info.get("metrics", {})}
     files = [write_table(export_frame(posts), out / "classified.parquet", mask=False),
-             *write_figures(figures, out / "classify")]
+             *write_figures(figures, out / "classify", format=ctx["format"])]
     shutil.copy(path / "MODEL_CARD.md", out / "classify" / "MODEL_CARD.md")
     return [*files, out / "classify" / "MODEL_CARD.md"]
 
@@ -213,7 +217,7 @@ def stage_simulate(out: Path, ctx: dict) -> list[Path]:
 
     from wbcs.config import data_file, smoke
     from wbcs.sim import Scenario, plan_staffing, replicate
-    from wbcs.viz.explore import write_figures
+    from wbcs.viz.figure import write_figures
     from wbcs.viz.sim import figures
 
     scenario = Scenario.from_yaml(data_file("scenarios/default.yaml"))
@@ -223,7 +227,7 @@ def stage_simulate(out: Path, ctx: dict) -> list[Path]:
     plan = plan_staffing(scenario, 0.9, replications=2 if smoke() else 5, seed=0)
     result = summary.to_dict()
     folder = out / "simulate"
-    paths = write_figures(figures({"default": summary}, plan), folder)
+    paths = write_figures(figures({"default": summary}, plan), folder, format=ctx["format"])
     (folder / "summary.json").write_text(json.dumps({**result, "staffing": plan.to_dict()}, ensure_ascii=False,
                                                     indent=2), encoding="utf-8")
     for key in ("first_response_attainment", "resolution_attainment"):

@@ -103,12 +103,15 @@ def _change_table(cur: pd.DataFrame, prev: pd.DataFrame, column: str, top: int =
         return neg[column].astype("string").fillna("(unknown)").value_counts()
 
     now, before = counts(cur), counts(prev)
+    from wbcs.viz.kpi import change_text, shown
+
     table = pd.DataFrame({"this period": now, "previous": before}).fillna(0).astype(int)
-    table["change"] = [f"{(a / b - 1):+.0%}" if b else ("new" if a else "") for a, b in
-                       zip(table["this period"], table["previous"], strict=True)]
+    table["change"] = [change_text(a, b) for a, b in zip(table["this period"], table["previous"], strict=True)]
     share = table["this period"] / max(int(now.sum()), 1)
     table.insert(1, "share", [f"{s:.0%}" for s in share])
-    return table.sort_values(["this period", "previous"], ascending=False).head(top).rename_axis(column).reset_index()
+    table = table.sort_values(["this period", "previous"], ascending=False).head(top).rename_axis(column).reset_index()
+    table[column] = shown(table[column], column)
+    return table
 
 
 def _hot_tables(hot: dict, start, stop) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -162,32 +165,52 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     latest = local_times(posts["created_at"]).max()
     k_cur = indicators(cur, policy=policy, as_of=min(stop, latest))
     k_prev = indicators(prev, policy=policy, as_of=start) if len(prev) else None
-    history = _between(posts, _shift(start, period, -(HISTORY[period] - 1)), stop)
+    first = _shift(start, period, -(HISTORY[period] - 1))  # the trend window's first period
+    history = _between(posts, first, stop)
     trend = indicators(history, period=TREND_PERIOD[period], policy=policy)
     # hot issues over the trend window, plus a week before it as the detector's baseline
-    hot = hot_issues(_between(posts, _shift(start, period, -(HISTORY[period] - 1)) - pd.Timedelta(days=8),
-                              stop), policy=policy)
+    hot = hot_issues(_between(posts, first - pd.Timedelta(days=8), stop), policy=policy)
     spikes_t, alerts_t = _hot_tables(hot, start, stop)
     label = f"{start:%Y-%m-%d} – {stop - pd.Timedelta(days=1):%Y-%m-%d}"
     body = []
 
+    reasons = vk.missing_reasons(cur, k_cur)
     body.append(f"<section id='headline'><h2>Headline 核心指标</h2><p class='note'>{html.escape(label)} "
                 f"({period}); changes against {prev_start:%Y-%m-%d} – {start - pd.Timedelta(days=1):%Y-%m-%d}"
-                f"{'' if k_prev else ' (no posts then)'}.</p>{vk.kpi_cards_html(k_cur, k_prev)}</section>")
+                f"{'' if k_prev else ' (no posts then)'}.</p>{vk.kpi_cards_html(k_cur, k_prev, missing=reasons)}"
+                f"{vk.label_note_html(cur, (posts.attrs.get('classified') or {}).get('model'))}</section>")
 
+    # a trend period is partial where the window or the data cut it
+    trend = vk.period_coverage(trend, TREND_PERIOD[period], max(local_times(posts["created_at"]).min(), first),
+                               min(latest, stop - pd.Timedelta(days=1)))
     volume = vk.volume_trend(trend, spikes=hot["spikes"])
     volume.add_vrect(x0=start, x1=stop - pd.Timedelta(hours=12), fillcolor="#1f77b4", opacity=0.08,
                      line_width=0, annotation_text="this period", annotation_position="top left")
-    charts = [_fig(volume),
-              _fig(vk.favorability_trend(trend)), _fig(vk.rates_trend(trend))]
+    k_hist = indicators(history, policy=policy)
+    why_not = vk.missing_reasons(history, k_hist)
+    charts, left_out = [_fig(volume)], []
+    if k_hist.get("net_favorability") is not None:
+        charts.append(_fig(vk.favorability_trend(trend)))
+    else:
+        left_out.append(f"net favorability: {why_not['net_favorability']}")
+    if any(k_hist.get(k) is not None for k in vk.RATE_NAMES):
+        charts.append(_fig(vk.rates_trend(trend)))
+    else:
+        left_out.append("handling, resolution and SLA rates: "
+                        + "; ".join(sorted({why_not[k] for k in vk.RATE_NAMES if k in why_not})))
     if "topic" in history and history["topic"].notna().any():
         charts.append(_fig(vk.topic_share_trend(indicators(history, period=TREND_PERIOD[period], by="topic",
                                                            policy=policy))))
+    else:
+        left_out.append("topic shares: no topic labels in this data")
     if "reply_at" in cur and cur["reply_at"].notna().any():
         charts.append(_fig(vk.response_time_histogram(cur)))
+    else:
+        left_out.append("response times: no reply times in this data")
     charts.append(_fig(hour_weekday_heatmap(cur["created_at"], title="When posts arrive 发帖时段")))
+    gaps = "".join(f"<p class='note'>Not shown — {html.escape(g)}.</p>" for g in left_out)
     body.append(f"<section id='trends'><h2>Trends 趋势 (last {HISTORY[period]} {period}s)</h2>"
-                f"<div class='grid'>{''.join(f'<div>{c}</div>' for c in charts)}</div></section>")
+                f"<div class='grid'>{''.join(f'<div>{c}</div>' for c in charts)}</div>{gaps}</section>")
 
     parts = []
     for col, name in (("topic", "Top complaint topics 投诉热点业务"), ("province", "Top provinces 投诉省份")):
@@ -207,20 +230,22 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
 
     body.append(_unified_section(hot["alerts"], start, stop))
 
-    sla = pd.DataFrame([{"kind": k, "posts": v["posts"], "clock": v["clock"],
-                         "acknowledge within": f"{v['acknowledge_minutes']:g} min" if v["acknowledge_minutes"] else "–",
-                         "acknowledged in time": _pct(v["acknowledge_attainment"], v["acknowledge_due"]),
-                         "resolve within": f"{v['resolve_hours']:g} h" if v["resolve_hours"] else "–",
-                         "resolved in time": _pct(v["resolve_attainment"], v["resolve_due"])}
-                        for k, v in k_cur["sla"].items()])
-    body.append(f"<section id='sla'><h2>SLA performance 服务时限</h2>{vk.table_html(sla)}"
-                f"{_fig(vk.sla_bar(k_cur))}</section>")
+    if k_cur["sla_acknowledge_attainment"] is None and k_cur["sla_resolve_attainment"] is None:
+        sla = (f"<p>SLA attainment cannot be measured: {html.escape(reasons['sla_acknowledge_attainment'])}.</p>"
+               f"{vk.table_html(vk.sla_table(k_cur)[['kind', 'posts', 'clock', 'acknowledge within', 'resolve within']])}")
+    else:
+        sla = f"{vk.table_html(vk.sla_table(k_cur))}{_fig(vk.sla_bar(k_cur))}"
+    body.append(f"<section id='sla'><h2>SLA performance 服务时限</h2>{sla}</section>")
 
     if account_posts is not None:
         log = _between(account_posts, start, stop)
         nr = check_norms(log, policy=policy) if len(log) else None
         if nr is None:
-            text = "<p>The account posting log has no posts in this period.</p>"
+            t = local_times(account_posts["created_at"]) if len(account_posts) else None
+            text = ("<p>The account posting log is empty.</p>" if t is None else
+                    f"<p>No posting-norm check: the account posting log runs {t.min():%Y-%m-%d} – {t.max():%Y-%m-%d}"
+                    f" and does not overlap the report period {html.escape(label)}; give a log that covers it "
+                    f"(wbcs report --account-posts FILE).</p>")
         else:
             counts = nr.to_dict()["breaches_per_rule"]
             summary = pd.DataFrame({"rule": list(counts), "breaches": list(counts.values()),
@@ -266,10 +291,6 @@ def _unified_section(alerts: pd.DataFrame, start, stop) -> str:
     return (head + "<p class='note'>One answer post per alert, in the standard wording of data/replies.yaml "
             "(edit it there), checked like every reply draft.</p>" + table_html(mask_frame(table), max_rows=30)
             + "</section>")
-
-
-def _pct(rate, due) -> str:
-    return "–" if rate is None else f"{rate:.1%} of {due:,}"
 
 
 def write_report(path: str | Path, posts: pd.DataFrame, **kwargs) -> Path:

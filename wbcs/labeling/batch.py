@@ -32,7 +32,7 @@ from wbcs.schema import Taxonomy
 
 SAMPLE_COLUMNS = ["post_id", "operator", "is_complaint"]
 STRATA = ["operator", "is_complaint"]
-ANNOTATOR = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,40}$")
+ANNOTATOR = re.compile(r"^[^\W_][\w.-]{0,40}$")  # \w is Unicode: 张三 is a name too
 
 
 # --------------------------------------------------------------------------- the sample
@@ -156,8 +156,8 @@ def export_batches(items: pd.DataFrame, out_dir: str | Path, *, size: int = 50,
 
 def check_annotator(name: str) -> str:
     if not isinstance(name, str) or not ANNOTATOR.match(name):
-        raise InputError(f"annotator name {name!r}: use letters, digits, '_', '-' or '.' "
-                         f"(e.g. ann1, test-alice), at most 41 characters")
+        raise InputError(f"annotator name {name!r}: use letters (Chinese too), digits, '_', '-' or '.', "
+                         f"starting with a letter or digit (e.g. ann1, test-alice, 张三), at most 41 characters")
     return name
 
 

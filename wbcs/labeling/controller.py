@@ -4,8 +4,8 @@ The widget (``wbcs.labeling.widget``) only displays ``state()`` and calls the
 actions below; everything it shows comes from here, so an annotator sees only their
 own labels (``store.current(annotator)``), never another annotator's.
 
-Actions: ``label(field, value)``, ``accept()`` (take the model's suggestions for the
-fields still open, then move on), ``skip()``, ``back()``, ``forward()``, ``undo()``,
+Actions: ``label(field, value)``, ``accept()`` (take the suggestions for the fields still
+open, then move on; fields without one stay open and the message names them), ``skip()``, ``back()``, ``forward()``, ``undo()``,
 ``redo()``, ``goto(item_id)``. The active-learning loop: ``retrain()`` fits the
 baseline ``TextClassifier`` per field on this annotator's labels (the model then
 gives the suggestions) and ``requeue(strategy)`` moves the most useful unlabelled
@@ -14,6 +14,7 @@ items to the front of the queue (``wbcs.labeling.sampling.query``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +31,21 @@ from wbcs.schema import Taxonomy
 class Suggestion:
     label: str
     proba: float
+    source: str = "model"  # or "rule": identifiable, from a number in the post
+
+
+# a number the export or wbcs already masked (138****5678, 010-****5678, 110***********002X)
+MASKED_NUMBER = re.compile(r"\d{2,4}-?\*{4,}\w{2,4}")
+
+
+def number_in_post(text) -> bool:
+    """Whether the post gives a phone, landline or ID number (masked ones count), the
+    guidelines' test for ``identifiable`` (§6) as far as a rule can tell."""
+    from wbcs.text import find_pii
+
+    if not isinstance(text, str):
+        return False
+    return bool(MASKED_NUMBER.search(text)) or any(k in ("mobile", "landline", "id_card") for k, _, _ in find_pii(text))
 
 
 class LabelingController:
@@ -50,6 +66,7 @@ class LabelingController:
         self.store, self.model, self.tax = store, model, taxonomy(tax)
         self.fields = label_fields(self.tax)
         self.auto_advance, self.source = auto_advance, source
+        records = items.to_dict("records")
         # Shown text is always normalised and masked, whatever the caller passed.
         self._items = {
             str(r["item_id"]): {
@@ -57,8 +74,12 @@ class LabelingController:
                 "reply": clean(r.get("reply")),
                 "context": [{"sender": t.get("sender", ""), "text": clean(t.get("text"))}
                             for t in (r.get("context") if isinstance(r.get("context"), list) else [])],
-            } for r in items.to_dict("records")}
+            } for r in records}
         self.queue: list[str] = list(self._items)
+        # identifiable has no model (10 of 650 gold posts are "yes"): a rule on the raw text suggests it
+        self._rules = {str(r["item_id"]): {"identifiable": Suggestion(
+            "yes" if number_in_post(r["text"]) else "no", 1.0, "rule")} for r in records} \
+            if "identifiable" in self.fields else {}
         self._suggestions: dict[str, dict[str, Suggestion]] = {}
         self.message = ""
         self._mine = self._load()
@@ -98,10 +119,12 @@ class LabelingController:
         return None
 
     def suggestions(self, item_id: str | None = None) -> dict[str, Suggestion]:
-        """The model's best label and its probability per field (empty without a model)."""
+        """The model's best label and its probability per field, and the rule's for fields the
+        model does not give (``identifiable``)."""
         iid = item_id or self.item_id
+        rules = self._rules.get(iid, {})
         if self.model is None:
-            return {}
+            return dict(rules)
         if iid not in self._suggestions:
             probas = self.model.predict_proba([self._items[iid]["text"]])
             out = {}
@@ -113,7 +136,7 @@ class LabelingController:
                 if len(row):
                     out[field] = Suggestion(str(row.idxmax()), float(row.max()))
             self._suggestions[iid] = out
-        return self._suggestions[iid]
+        return {**rules, **self._suggestions[iid]}
 
     def progress(self) -> dict:
         """Items complete / skipped / total, and counts per label of this annotator."""
@@ -167,11 +190,9 @@ class LabelingController:
             self._advance()
 
     def accept(self) -> None:
-        """Take the model's suggestion for every open field, then move on if complete."""
+        """Take the suggestion for every open field, then move on. Fields without a suggestion
+        stay open (the message names them) and the item comes round again."""
         sugg = self.suggestions()
-        if not sugg:
-            self.message = "no model suggestions to accept"
-            return
         taken = []
         for field in self.fields:
             labels = self.labels()
@@ -181,10 +202,11 @@ class LabelingController:
             taken.append(field)
         left = self.open_fields(self.labels())
         if left:
-            self.message = f"accepted {', '.join(taken) or 'nothing'}; still open: {', '.join(left)}"
+            self.message = (f"accepted {', '.join(taken) or 'nothing'}; {self.item_id} still needs {', '.join(left)} "
+                            f"(no suggestion{'' if self.model else ' without a model'}): moved on, it comes round again")
         else:
             self.message = f"accepted {', '.join(taken)}" if taken else "already complete"
-            self._advance()
+        self._advance()
 
     def skip(self) -> None:
         self.store.skip(self.item_id, self.annotator, source=self.source)

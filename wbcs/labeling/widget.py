@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import html
 import re
+import sqlite3
 
 import ipywidgets as w
+import pandas as pd
 from ipyevents import Event
 
+from wbcs.errors import InputError
 from wbcs.labeling.controller import LabelingController
 
 # Preferred key row per field (taxonomy v1); other fields and overflow use FREE_KEYS.
@@ -44,6 +47,16 @@ def keymap(tax) -> dict[str, tuple[str, str]]:
             key = row.pop(0) if row else free.pop(0)
             used[key] = (field, label)
     return used
+
+
+def key_table(tax) -> pd.DataFrame:
+    """Which label each key means: key, field, label id and the Chinese name, field by field,
+    then the action keys."""
+    rows = [(k, field, label, tax[field].zh_name(label)) for k, (field, label) in keymap(tax).items()]
+    order = list(tax.fields)
+    rows.sort(key=lambda r: (order.index(r[1]), tax.ids(r[1]).index(r[2])))
+    rows += [(key, "(action)", name, text) for name, text, key in ACTION_LABELS]
+    return pd.DataFrame(rows, columns=["key", "field", "label", "中文"])
 
 
 def markup(text: str) -> str:
@@ -82,7 +95,7 @@ class Annotator:
                 b.on_click(lambda _b, f=field, v=lab.id: self._do(self.c.label, f, v))
                 self.buttons[(field, lab.id)] = b
                 btns.append(b)
-            self.hints[field] = w.HTML()
+            self.hints[field] = w.HTML(layout=w.Layout(min_width="190px"))
             title = w.HTML(f"<b>{html.escape(fld.zh)}</b> {html.escape(fld.en)}",
                            layout=w.Layout(width="150px"))
             rows.append(w.HBox([title, w.HBox(btns, layout=w.Layout(flex_flow="row wrap")),
@@ -93,11 +106,19 @@ class Annotator:
             b.on_click(lambda _b, n=name: self._do(getattr(self.c, n)))
             self.actions[name] = b
         self.status = w.HTML()
+        legend = " · ".join(f"<b>{html.escape(field)}</b>: " + ", ".join(
+            f"<kbd>{html.escape(k)}</kbd> {html.escape(controller.tax[field].zh_name(lab))} {html.escape(lab)}"
+            for k, (f, lab) in self.keys.items() if f == field) for field in controller.tax.fields)
+        self.legend = w.HTML(f"<small>{legend}<br><kbd>Enter</kbd> accept suggestions and move on · "
+                             "<kbd>Space</kbd> skip · <kbd>←</kbd>/<kbd>→</kbd> back/next · "
+                             "<kbd>Backspace</kbd> undo · <kbd>Shift+Backspace</kbd> redo · keys work while the mouse pointer is "
+                             "over this box; the buttons work everywhere</small>")
         self.widget = w.VBox([self.header, w.HBox([self.bar, self.counts]), self.text, self.reply,
-                              *rows, w.HBox(list(self.actions.values())), self.status],
+                              *rows, w.HBox(list(self.actions.values())), self.status, self.legend],
                              layout=w.Layout(border="1px solid #ddd", padding="8px"))
         self.events = Event(source=self.widget, watched_events=["keydown"],
                             prevent_default_action=True)
+        self._last_stamp = None
         self.events.on_dom_event(self.handle_key)
         self.render()
 
@@ -109,7 +130,17 @@ class Annotator:
     # ------------------------------------------------------------------ input
 
     def _do(self, action, *args) -> None:
-        action(*args)
+        """Run an action and redraw; a failure is shown in the status line (a key press
+        raising in a comm callback is only seen in the log console)."""
+        try:
+            action(*args)
+        except sqlite3.Error as e:
+            self.status.value = (f"<span style='color:#c00'>The label store cannot be written ({html.escape(str(e))}): "
+                                 "run the cell that opens it again.</span>")
+            return
+        except InputError as e:
+            self.status.value = f"<span style='color:#c00'>{html.escape(str(e))}</span>"
+            return
         self.render()
 
     def action_for(self, event: dict):
@@ -132,9 +163,17 @@ class Annotator:
         return None
 
     def handle_key(self, event: dict) -> None:
-        """ipyevents' callback: act on a keydown and re-render."""
+        """ipyevents' callback: act on a keydown and re-render.
+
+        One DOM event can arrive twice: in Voilà ipyevents attached its key listener to the
+        same view twice and every key press came with the same ``timeStamp`` twice (one
+        Enter accepted two posts). A repeat of the last event's time stamp is dropped."""
         if event.get("event", event.get("type", "keydown")) != "keydown":
             return
+        stamp = event.get("timeStamp")
+        if stamp is not None and stamp == self._last_stamp:
+            return
+        self._last_stamp = stamp
         found = self.action_for(event)
         if found is not None:
             self._do(found[0], *found[1])
@@ -166,6 +205,8 @@ class Annotator:
                               else "info" if sugg is not None and sugg.label == lab else "")
         for field, hint in self.hints.items():
             sugg = s["suggestions"].get(field)
-            hint.value = (f"<small>suggested: {html.escape(sugg.label)} ({sugg.proba:.2f})</small>"
+            how = "" if sugg is None else f"{sugg.proba:.2f}" if sugg.source != "rule" else \
+                "rule: number in post" if sugg.label == "yes" else "rule: no number in post"
+            hint.value = (f"<small>suggested: {html.escape(sugg.label)} ({how})</small>"
                           if sugg is not None and s["applicable"][field] else "")
         self.status.value = html.escape(s["message"])

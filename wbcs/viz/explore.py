@@ -2,12 +2,10 @@
 hour × weekday rhythm, and the text features (emoticons, #topics#, @mentions, phones).
 
 Every function takes a posts table (or a Series) and returns a ``plotly.graph_objects.Figure``;
-``write_figures`` saves them as standalone HTML. Times are read in Beijing time.
+``wbcs.viz.figure.write_figures`` saves them. Times are read in Beijing time.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pandas as pd
 import plotly.express as px
@@ -16,13 +14,13 @@ from plotly.subplots import make_subplots
 
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
+from wbcs.viz.figure import TEMPLATE, figure
 
 WEEKDAYS_ZH = ["周一 Mon", "周二 Tue", "周三 Wed", "周四 Thu", "周五 Fri", "周六 Sat", "周日 Sun"]
 OPERATOR_NAMES = {"china_mobile": "中国移动 China Mobile", "china_telecom": "中国电信 China Telecom",
                   "china_unicom": "中国联通 China Unicom"}
 OPERATOR_COLORS = {"中国移动 China Mobile": "#1f77b4", "中国电信 China Telecom": "#2ca02c",
                    "中国联通 China Unicom": "#d62728", "unknown": "#999999"}
-TEMPLATE = "plotly_white"
 
 
 def _need(df: pd.DataFrame, *columns: str) -> None:
@@ -42,6 +40,7 @@ def _operator_names(df: pd.DataFrame) -> pd.Series:
     return df["operator"].astype("string").map(OPERATOR_NAMES).fillna("unknown")
 
 
+@figure
 def volume_by_operator(df: pd.DataFrame, *, title: str = "Posts by operator 各运营商声量") -> go.Figure:
     """Bar chart: posts per operator, with each bar's share of the total."""
     _need(df, "operator")
@@ -53,6 +52,7 @@ def volume_by_operator(df: pd.DataFrame, *, title: str = "Posts by operator 各�
     return fig.update_traces(textposition="outside", cliponaxis=False)
 
 
+@figure
 def volume_by_month(df: pd.DataFrame, *, title: str = "Posts per month by operator 月度声量") -> go.Figure:
     """Stacked bars: posts per calendar month (Beijing time), one colour per operator."""
     _need(df, "created_at", "operator")
@@ -65,6 +65,7 @@ def volume_by_month(df: pd.DataFrame, *, title: str = "Posts per month by operat
     return fig.update_xaxes(dtick="M3", tickformat="%Y-%m")
 
 
+@figure
 def volume_by_year(df: pd.DataFrame, *, title: str = "Posts per year by operator 年度声量") -> go.Figure:
     """Grouped bars: posts per year (Beijing time) and operator."""
     _need(df, "created_at", "operator")
@@ -83,6 +84,7 @@ def hour_weekday_counts(times) -> pd.DataFrame:
     return table.reindex(index=range(7), columns=range(24), fill_value=0)
 
 
+@figure
 def hour_weekday_heatmap(times, title: str = "Posts by hour and weekday 发帖时段分布",
                          *, normalize: bool = False) -> go.Figure:
     """Heatmap of posts per hour of day (x) and weekday (y), Beijing time.
@@ -118,6 +120,7 @@ def text_feature_counts(texts: pd.Series, *, top: int = 12) -> dict:
     return out
 
 
+@figure
 def text_features_figure(texts: pd.Series, *, top: int = 12,
                          title: str = "Text features 文本特征") -> go.Figure:
     """Four panels: share of posts with each feature, top emoticons, top #topics#, top @mentions.
@@ -149,15 +152,3 @@ def explore_figures(df: pd.DataFrame) -> dict[str, go.Figure]:
         "hour_weekday": hour_weekday_heatmap(df["created_at"]),
         "text_features": text_features_figure(df["text"]),
     }
-
-
-def write_figures(figures: dict[str, go.Figure], folder: str | Path) -> list[Path]:
-    """Save each figure as standalone HTML (plotly.js inlined, opens offline)."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, fig in figures.items():
-        path = folder / f"{name}.html"
-        fig.write_html(path, include_plotlyjs=True, full_html=True)
-        paths.append(path)
-    return paths

@@ -5,23 +5,29 @@ or a posts table, and return ``plotly.graph_objects.Figure``. ``posts_behind`` i
 drill-down: the posts behind one point of a chart, PII-masked. ``KpiDashboard`` puts it
 all behind date, operator, platform, province and topic filters; it runs in JupyterLab,
 headless (tests call its handlers) and as a Voilà app.
+
+Charts carry their n (posts behind each point, in the hover and the titles) and 95%
+intervals where a rate has one; labels show the taxonomy's Chinese names; periods the data
+cover only in part are marked; an indicator the data cannot give is left out with the
+reason (``missing_reasons``), never drawn as an empty axis or a bare "–".
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
 
 from wbcs.errors import InputError
 from wbcs.kpi import indicators
-from wbcs.kpi.indicators import local_times, period_start, post_kind
+from wbcs.kpi.indicators import RATES, local_times, period_start, post_kind
 from wbcs.policy import Policy
 from wbcs.text import mask_frame
-from wbcs.viz.explore import TEMPLATE, hour_weekday_heatmap
+from wbcs.viz.explore import hour_weekday_heatmap
+from wbcs.viz.figure import TEMPLATE, figure
 
 RATE_NAMES = {
     "negative_handling_rate": "handling 处理率",
@@ -32,8 +38,129 @@ RATE_NAMES = {
     "sla_resolve_attainment": "SLA resolve 解决达标",
 }
 FILTERS = ["operator", "platform", "province", "topic"]
+LABEL_FIELDS = ["sentiment", "intent", "topic", "negative_subtype"]
 DRILL_COLUMNS = ["created_at", "platform", "operator", "province", "topic", "sentiment", "intent",
                  "text", "reply_at"]
+MIN_SHARE_POSTS = 20  # a period with fewer posts gets no topic shares (1 post = "100 %")
+# What each indicator needs, in the order a reason is looked for: (column, why it is missing).
+NEEDS = {
+    "volume": [],
+    "net_favorability": [("sentiment", "no sentiment labels in this data")],
+    "negative_handling_rate": [("sentiment", "no sentiment labels in this data"),
+                               ("reply_at", "no reply times in this data")],
+    "negative_resolution_rate": [("sentiment", "no sentiment labels in this data"),
+                                 ("resolved_at", "no resolution times in this data")],
+    "reply_satisfaction_rate": [("sentiment", "no sentiment labels in this data"),
+                                ("reply_at", "no reply times in this data"),
+                                ("satisfied", "no satisfaction feedback in this data")],
+    "reply_rate": [("reply_at", "no reply times in this data")],
+    "median_response_minutes": [("reply_at", "no reply times in this data")],
+    "sla_acknowledge_attainment": [("intent", "no intent labels in this data"),
+                                   ("reply_at", "no reply times in this data")],
+    "sla_resolve_attainment": [("intent", "no intent labels in this data"),
+                               ("resolved_at", "no resolution times in this data")],
+}
+EMPTY = {  # when the columns are there but the denominator is zero
+    "net_favorability": "no positive or negative posts",
+    "negative_handling_rate": "no negative posts", "negative_resolution_rate": "no negative posts",
+    "reply_satisfaction_rate": "no feedback on replied negative posts",
+    "reply_rate": "no posts", "median_response_minutes": "no replied posts",
+    "sla_acknowledge_attainment": "no post with a clock is past its deadline or answered yet",
+    "sla_resolve_attainment": "no post with a clock is past its deadline or resolved yet",
+}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def display_names(field: str) -> dict[str, str]:
+    """Label id → the taxonomy's Chinese name (``data/taxonomy.yaml``) for one field."""
+    from wbcs.schema import load_taxonomy
+
+    tax = load_taxonomy()
+    return {lab.id: lab.zh for lab in tax[field].labels} if field in tax.fields else {}
+
+
+def shown(values: pd.Series, field: str) -> pd.Series:
+    """``values`` as shown on charts: taxonomy ids as their Chinese names, others as they are."""
+    names = display_names(field)
+    text = values.astype("string")
+    return text.map(lambda v: names.get(v, v) if isinstance(v, str) else v).astype("string")
+
+
+def missing_reasons(posts: pd.DataFrame, summary: dict) -> dict[str, str]:
+    """Indicator → why it has no value in ``summary`` (for the indicators that have none)."""
+    out = {}
+    for key, needs in NEEDS.items():
+        if summary.get(key) is not None:
+            continue
+        why = next((reason for col, reason in needs if col not in posts or not posts[col].notna().any()), None)
+        out[key] = why or EMPTY.get(key, "no data")
+    return out
+
+
+def label_sources(posts: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """Per label field: posts whose label came from the model and posts whose label was given
+    (the ``<field>_source`` columns ``wbcs.classify.predict_posts`` writes; without them every
+    label present was given)."""
+    out = {}
+    for field in LABEL_FIELDS:
+        if field not in posts:
+            continue
+        has = posts[field].notna()
+        if f"{field}_source" in posts:
+            model = (posts[f"{field}_source"].astype("string") == "model").fillna(False) & has
+        else:
+            model = pd.Series(False, index=posts.index)
+        out[field] = {"model": int(model.sum()), "given": int((has & ~model).sum())}
+    return out
+
+
+def label_note_html(posts: pd.DataFrame, model: str | None = None) -> str:
+    """One line saying which labels are the model's and which were given."""
+    src = label_sources(posts)
+    by_model = {f: c for f, c in src.items() if c["model"]}
+    if not by_model:
+        return "<p class='wbcs-note'>Labels: as given in the data (no model labels).</p>"
+    parts = [f"{f} {c['model']:,} by model" + (f", {c['given']:,} given" if c["given"] else "")
+             for f, c in by_model.items()]
+    given_only = [f for f, c in src.items() if not c["model"] and c["given"]]
+    tail = f"; given in the data: {', '.join(given_only)}" if given_only else ""
+    name = f" {html.escape(model)}" if model else ""
+    return ("<p class='wbcs-note wbcs-model'><b>Labels from the model" + name + "</b> (predictions, not "
+            "human labels; rates built on them can differ from true ones): "
+            + html.escape("; ".join(parts) + tail) + ".</p>")
+
+
+def period_coverage(table: pd.DataFrame, period: str, first, last) -> pd.DataFrame:
+    """``table`` with ``days_in_period`` and ``days_covered``: the calendar days of each period
+    that lie between ``first`` and ``last`` (the data's first and last post, Beijing time)."""
+    first, last = (pd.Timestamp(t).normalize() for t in (first, last))
+    starts = pd.to_datetime(table["period"])
+    ends = starts + (pd.Timedelta(days=1) if period == "day" else pd.Timedelta(days=7) if period == "week"
+                     else pd.DateOffset(months=1))
+    inside = (ends.clip(upper=last + pd.Timedelta(days=1)) - starts.clip(lower=first)).dt.days.clip(lower=0)
+    return table.assign(days_in_period=(ends - starts).dt.days, days_covered=inside)
+
+
+def rate_interval(num, den, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Clopper–Pearson interval of num/den (NaN where den is 0), from scipy's beta quantiles."""
+    from scipy.stats import beta
+
+    k, n = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+    a = (1 - level) / 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lo = np.where(k > 0, beta.ppf(a, k, n - k + 1), 0.0)
+        hi = np.where(k < n, beta.ppf(1 - a, k + 1, n - k), 1.0)
+    bad = ~(n > 0)
+    return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
+
+
+def change_text(now: float, before: float) -> str:
+    """A change with the counts it comes from: '+220% (5 → 16)'; 'new (0 → 3)'."""
+    if not before:
+        return f"new (0 → {now:,.0f})" if now else ""
+    return f"{now / before - 1:+.0%} ({before:,.0f} → {now:,.0f})"
 
 
 def _x(table: pd.DataFrame) -> pd.Series:
@@ -42,12 +169,33 @@ def _x(table: pd.DataFrame) -> pd.Series:
     return table["period"]
 
 
+def _minutes(m: float) -> str:
+    if m < 60:
+        return f"{m:.0f} min"
+    return f"{m / 60:.1f} h" if m < 1440 else f"{m / 1440:.1f} d"
+
+
+# --------------------------------------------------------------------------- figures
+
+
+@figure
 def volume_trend(table: pd.DataFrame, *, spikes: pd.DataFrame | None = None,
                  alerts: pd.DataFrame | None = None, title: str = "Volume 声量") -> go.Figure:
-    """Posts per period, with spike episodes and aggregation alerts marked where they start."""
-    fig = go.Figure(go.Scatter(x=_x(table), y=table["volume"], mode="lines+markers", name="posts",
-                               line={"color": "#1f77b4"},
+    """Posts per period, with spike episodes and aggregation alerts marked where they start.
+    Periods the data cover only in part (``period_coverage`` columns) are hollow and say so."""
+    x, y = _x(table), table["volume"].astype(int)
+    fig = go.Figure(go.Scatter(x=x, y=y, mode="lines+markers", name="posts", line={"color": "#1f77b4"},
                                hovertemplate="%{x|%Y-%m-%d}: %{y:,} posts<extra></extra>"))
+    if "days_covered" in table:
+        part = (table["days_covered"] < table["days_in_period"]).to_numpy()
+        if part.any():
+            cov = table.loc[part]
+            fig.add_trace(go.Scatter(
+                x=x[part], y=y[part], mode="markers+text", name="partial period 不完整周期",
+                marker={"symbol": "circle-open", "size": 13, "color": "#d62728", "line": {"width": 2}},
+                text=[f"{c} of {d} days" for c, d in zip(cov["days_covered"], cov["days_in_period"], strict=True)],
+                textposition="top center", textfont={"size": 10, "color": "#d62728"},
+                hovertemplate="%{x|%Y-%m-%d}: %{y:,} posts in %{text} covered by the data<extra></extra>"))
     for frame, when, label, symbol, color in ((spikes, "start", "spike 突增", "triangle-up", "#d62728"),
                                              (alerts, "triggered_at", "aggregation rule 统一答复",
                                               "diamond", "#ff7f0e")):
@@ -55,53 +203,87 @@ def volume_trend(table: pd.DataFrame, *, spikes: pd.DataFrame | None = None,
             continue
         t = local_times(pd.to_datetime(frame[when]))
         # the period each event falls in, so the marker sits on the line
-        idx = np.clip(np.searchsorted(_x(table).to_numpy(), t.to_numpy(), side="right") - 1, 0, None)
+        idx = np.clip(np.searchsorted(x.to_numpy(), t.to_numpy(), side="right") - 1, 0, None)
         keys = frame["key"] if "key" in frame else frame["cluster_key"]
         fig.add_trace(go.Scatter(
-            x=_x(table).iloc[idx], y=table["volume"].iloc[idx], mode="markers", name=label,
+            x=x.iloc[idx], y=y.iloc[idx], mode="markers", name=label,
             marker={"symbol": symbol, "size": 12, "color": color, "line": {"width": 1, "color": "white"}},
             text=[f"{k} at {w:%Y-%m-%d %H:%M}" for k, w in zip(keys, t, strict=True)],
             hovertemplate="%{text}<extra></extra>"))
-    fig.update_layout(title=title, template=TEMPLATE, yaxis_title="posts", xaxis_title=None,
-                      legend={"orientation": "h", "y": -0.15}, height=380)
+    fig.update_layout(title=f"{title} · n = {int(y.sum()):,} posts", template=TEMPLATE, yaxis_title="posts",
+                      xaxis_title=None, legend={"orientation": "h", "y": -0.15}, height=380,
+                      yaxis={"rangemode": "tozero", "tickformat": ",d"})
     return fig
 
 
-def topic_share_trend(table: pd.DataFrame, *, title: str = "Topic share 话题点占比") -> go.Figure:
-    """Stacked areas: each topic's share of the period's posts (a table ``by="topic"``)."""
+@figure
+def topic_share_trend(table: pd.DataFrame, *, min_posts: int = MIN_SHARE_POSTS,
+                      title: str = "Topic share 话题点占比") -> go.Figure:
+    """Stacked bars: each topic's share of the period's posts (a table ``by="topic"``), topics
+    by their Chinese names. Periods with fewer than ``min_posts`` posts are left out (one post
+    would be a 100 % share) and the title says how many."""
     if "topic" not in table or "share" not in table:
         raise InputError("topic_share_trend needs indicators(period=..., by='topic')")
-    t = table.assign(topic=table["topic"].fillna("(none)"))
-    fig = px.area(t, x="period", y="share", color="topic", template=TEMPLATE, title=title)
-    fig.update_layout(yaxis_tickformat=".0%", yaxis_title="share of posts", xaxis_title=None,
-                      legend_title=None, height=380)
+    t = table.assign(topic=shown(table["topic"], "topic").fillna("(none 无)"))
+    n = t.groupby("period")["volume"].transform("sum")
+    kept = t[n >= min_posts].assign(n=n[n >= min_posts].astype(int))
+    dropped = int(t.loc[n < min_posts, "period"].nunique())
+    order = kept.groupby("topic")["volume"].sum().sort_values(ascending=False).index
+    palette = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6",
+               "#9d755d", "#bab0ac", "#2f4b7c", "#a05195", "#665191", "#d45087"]
+    fig = go.Figure()
+    for i, topic in enumerate(order):
+        g = kept[kept["topic"] == topic]
+        fig.add_bar(x=g["period"], y=g["share"], name=topic, marker_color=palette[i % len(palette)],
+                    customdata=np.stack([g["volume"].astype(int), g["n"]], axis=1),
+                    hovertemplate=f"{topic}<br>%{{x|%Y-%m-%d}}: %{{y:.0%}} (%{{customdata[0]:,}} of "
+                                  "%{customdata[1]:,} posts)<extra></extra>")
+    note = f" · {dropped} periods under {min_posts} posts not shown" if dropped else ""
+    fig.update_layout(barmode="stack", bargap=0.05, template=TEMPLATE, height=400, title=f"{title}{note}",
+                      yaxis={"tickformat": ".0%", "range": [0, 1], "title": "share of posts"}, xaxis_title=None,
+                      legend_title=None)
     return fig
 
 
+@figure
 def favorability_trend(table: pd.DataFrame, *, title: str = "Net favorability 净喜好度") -> go.Figure:
-    """Both net favorability variants per period, on a −1 … 1 axis."""
+    """Both net favorability variants per period, on a −1 … 1 axis; n in the hover."""
     fig = go.Figure()
-    for col, name in (("net_favorability", "(pos − neg) / (pos + neg)"),
-                      ("net_favorability_incl_neutral", "(pos − neg) / all")):
-        fig.add_trace(go.Scatter(x=_x(table), y=table[col], mode="lines+markers", name=name,
-                                 connectgaps=False))
+    for col, name, n in (("net_favorability", "(pos − neg) / (pos + neg)", table["n_positive"] + table["n_negative"]),
+                         ("net_favorability_incl_neutral", "(pos − neg) / all", table["n_sentiment"])):
+        fig.add_trace(go.Scatter(x=_x(table), y=table[col], mode="lines+markers", name=name, connectgaps=False,
+                                 customdata=n.fillna(0).astype(int),
+                                 hovertemplate="%{x|%Y-%m-%d}: %{y:+.2f} (n = %{customdata:,})<extra></extra>"))
     fig.add_hline(y=0, line={"color": "#999", "width": 1})
     fig.update_layout(title=title, template=TEMPLATE, yaxis={"range": [-1.05, 1.05]}, xaxis_title=None,
                       legend={"orientation": "h", "y": -0.15}, height=380)
     return fig
 
 
+@figure
 def rates_trend(table: pd.DataFrame, *, title: str = "Handling, resolution, satisfaction 负面处理") -> go.Figure:
-    """Negative handling / resolution, reply satisfaction, reply rate and SLA attainment."""
+    """Negative handling / resolution, reply satisfaction, reply rate and SLA attainment, each
+    with its 95% interval (Clopper–Pearson) and k of n in the hover."""
     fig = go.Figure()
     for col, name in RATE_NAMES.items():
-        if col in table and table[col].notna().any():
-            fig.add_trace(go.Scatter(x=_x(table), y=table[col], mode="lines+markers", name=name))
-    fig.update_layout(title=title, template=TEMPLATE, yaxis={"tickformat": ".0%", "range": [0, 1.05]},
+        if col not in table or not table[col].notna().any():
+            continue
+        num, den = (table[c] for c in RATES[col])
+        lo, hi = rate_interval(num, den)
+        fig.add_trace(go.Scatter(
+            x=_x(table), y=table[col], mode="lines+markers", name=name,
+            error_y={"type": "data", "array": hi - table[col], "arrayminus": table[col] - lo,
+                     "thickness": 1, "width": 3},
+            customdata=np.stack([num.fillna(0).astype(int), den.fillna(0).astype(int)], axis=1),
+            hovertemplate=name + " %{x|%Y-%m-%d}: %{y:.0%} (%{customdata[0]:,} of %{customdata[1]:,})"
+                                 "<extra></extra>"))
+    fig.update_layout(title=f"{title} (95% intervals)", template=TEMPLATE,
+                      yaxis={"tickformat": ".0%", "range": [0, 1.05]},
                       xaxis_title=None, legend={"orientation": "h", "y": -0.15}, height=400)
     return fig
 
 
+@figure
 def response_time_histogram(posts: pd.DataFrame, *, title: str = "Response time 响应速度") -> go.Figure:
     """Minutes from post to first reply (log scale), with the median and p90 marked."""
     if "reply_at" not in posts:
@@ -116,28 +298,29 @@ def response_time_histogram(posts: pd.DataFrame, *, title: str = "Response time 
             fig.add_vline(x=np.log10(max(v, 0.1)), line={"dash": "dash", "color": "#d62728"},
                           annotation_text=f"{name} {_minutes(v)}", annotation_position="top")
     ticks = [1, 10, 30, 60, 120, 480, 1440, 2880, 10080]
-    fig.update_layout(title=title, template=TEMPLATE, bargap=0.02, height=360, yaxis_title="replies",
+    fig.update_layout(title=f"{title} · n = {len(minutes):,} replies", template=TEMPLATE, bargap=0.02,
+                      height=360, yaxis_title="replies",
                       xaxis={"title": "minutes from post to first reply", "tickvals": np.log10(ticks),
                              "ticktext": [_minutes(t) for t in ticks]}, showlegend=False)
     return fig
 
 
-def _minutes(m: float) -> str:
-    if m < 60:
-        return f"{m:.0f} min"
-    return f"{m / 60:.1f} h" if m < 1440 else f"{m / 1440:.1f} d"
-
-
+@figure
 def complaint_bar(posts: pd.DataFrame, column: str, *, top: int = 15, title: str | None = None) -> go.Figure:
-    """Negative posts per value of ``column`` (topic, province, ...), most first."""
+    """Negative posts per value of ``column`` (topic, province, ...), most first; taxonomy
+    fields by their Chinese names."""
     if column not in posts:
         raise InputError(f"complaint_bar: no column {column!r}")
     neg = posts[posts["sentiment"].astype("string") == "negative"] if "sentiment" in posts else posts
-    counts = neg[column].astype("string").fillna("(unknown)").value_counts().head(top)[::-1]
-    fig = go.Figure(go.Bar(x=counts.to_numpy(), y=counts.index, orientation="h", marker_color="#d62728",
-                           text=[f"{v:,}" for v in counts], textposition="outside", cliponaxis=False))
-    fig.update_layout(title=title or f"Negative posts by {column}", template=TEMPLATE,
-                      xaxis_title="negative posts", height=max(260, 26 * len(counts) + 120))
+    counts = shown(neg[column], column).fillna("(unknown 未知)").value_counts()
+    head = counts.head(top)[::-1]
+    rest = f", top {top} of {len(counts)} shown" if len(counts) > top else ""
+    fig = go.Figure(go.Bar(x=head.to_numpy(), y=head.index, orientation="h", marker_color="#d62728",
+                           text=[f"{v:,}" for v in head], textposition="outside", cliponaxis=False,
+                           hovertemplate="%{y}: %{x:,} negative posts<extra></extra>"))
+    fig.update_layout(title=f"{title or f'Negative posts by {column}'} · n = {int(counts.sum()):,}{rest}",
+                      template=TEMPLATE, xaxis={"title": "negative posts", "tickformat": ",d"},
+                      height=max(260, 26 * len(head) + 120))
     return fig
 
 
@@ -146,20 +329,28 @@ def province_bar(posts: pd.DataFrame, *, top: int = 15) -> go.Figure:
     return complaint_bar(posts, "province", top=top, title="Complaints by province 各省负面")
 
 
+@figure
 def sla_bar(summary: dict, *, title: str = "SLA attainment by post kind 各类时限达标") -> go.Figure:
-    """Acknowledge and resolve attainment per policy post kind (from the summary dict)."""
+    """Acknowledge and resolve attainment per policy post kind (from the summary dict), with
+    95% intervals and the posts each is out of."""
     kinds = list(summary["sla"])
     fig = go.Figure()
     for stage, color in (("acknowledge", "#1f77b4"), ("resolve", "#2ca02c")):
-        vals = [summary["sla"][k][f"{stage}_attainment"] for k in kinds]
-        due = [summary["sla"][k][f"{stage}_due"] for k in kinds]
+        vals = np.array([summary["sla"][k][f"{stage}_attainment"] for k in kinds], dtype=float)
+        due = np.array([summary["sla"][k][f"{stage}_due"] or 0 for k in kinds], dtype=float)
+        met = np.array([summary["sla"][k][f"{stage}_met"] or 0 for k in kinds], dtype=float)
+        lo, hi = rate_interval(met, due)
         fig.add_trace(go.Bar(x=kinds, y=vals, name=stage, marker_color=color,
-                             text=[f"{v:.0%}" if v is not None else "–" for v in vals],
-                             textposition="outside", customdata=due,
-                             hovertemplate="%{x}: %{y:.1%} of %{customdata} posts<extra></extra>"))
-    fig.update_layout(title=title, template=TEMPLATE, barmode="group", height=360,
-                      yaxis={"tickformat": ".0%", "range": [0, 1.12]}, legend={"orientation": "h", "y": -0.2})
+                             text=["" if np.isnan(v) else f"{v:.0%} of {d:,.0f}" for v, d in zip(vals, due, strict=True)],
+                             textposition="outside", customdata=due.astype(int),
+                             error_y={"type": "data", "array": hi - vals, "arrayminus": vals - lo, "thickness": 1},
+                             hovertemplate="%{x}: %{y:.1%} of %{customdata:,} posts<extra></extra>"))
+    fig.update_layout(title=f"{title} (95% intervals)", template=TEMPLATE, barmode="group", height=360,
+                      yaxis={"tickformat": ".0%", "range": [0, 1.15]}, legend={"orientation": "h", "y": -0.2})
     return fig
+
+
+# --------------------------------------------------------------------------- tables and cards
 
 
 def posts_behind(posts: pd.DataFrame, *, period: str, start, **filters) -> pd.DataFrame:
@@ -174,16 +365,19 @@ def posts_behind(posts: pd.DataFrame, *, period: str, start, **filters) -> pd.Da
         keep &= posts[col].astype("string").isin([str(v) for v in values]).fillna(False).to_numpy()
     cols = [c for c in DRILL_COLUMNS if c in posts]
     out = posts.loc[keep, cols].sort_values("created_at", ascending=False)
+    for col in ("topic", "sentiment", "intent"):
+        if col in out:
+            out[col] = shown(out[col], col)
     masked = [c for c in cols if c in ("text", "province")]
     return mask_frame(out.astype({c: "string" for c in masked}), columns=masked)
 
 
 def table_html(df: pd.DataFrame, *, max_rows: int = 50) -> str:
     """A small escaped HTML table (PII must already be masked)."""
-    shown = df.head(max_rows)
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+    shown_rows = df.head(max_rows)
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown_rows.columns)
     rows = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in r) + "</tr>"
-                   for r in shown.itertuples(index=False))
+                   for r in shown_rows.itertuples(index=False))
     more = f"<p>… {len(df) - max_rows:,} more</p>" if len(df) > max_rows else ""
     return f"<table class='wbcs-table'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{more}"
 
@@ -194,27 +388,36 @@ def _cell(v) -> str:
     if isinstance(v, pd.Timestamp):
         return f"{v:%Y-%m-%d %H:%M}"
     if isinstance(v, float):
-        return f"{v:.3g}"
+        return f"{v:,.0f}" if v.is_integer() else f"{v:.3g}"
+    if isinstance(v, (int, np.integer)):
+        return f"{v:,}"
     return str(v)
 
 
-def kpi_cards_html(summary: dict, previous: dict | None = None) -> str:
-    """Headline KPIs as cards, each with its change against ``previous`` when given."""
-    cards = [("Posts 声量", "volume", "{:,}"), ("Net favorability 净喜好度", "net_favorability", "{:+.2f}"),
-             ("Handling rate 处理率", "negative_handling_rate", "{:.1%}"),
-             ("Resolution rate 解决率", "negative_resolution_rate", "{:.1%}"),
-             ("Satisfaction 满意率", "reply_satisfaction_rate", "{:.1%}"),
-             ("Median response 响应", "median_response_minutes", None),
-             ("SLA acknowledge 响应达标", "sla_acknowledge_attainment", "{:.1%}")]
-    out = []
-    for label, key, fmt in cards:
+CARDS = [("Posts 声量", "volume", "{:,}"), ("Net favorability 净喜好度", "net_favorability", "{:+.2f}"),
+         ("Handling rate 处理率", "negative_handling_rate", "{:.1%}"),
+         ("Resolution rate 解决率", "negative_resolution_rate", "{:.1%}"),
+         ("Satisfaction 满意率", "reply_satisfaction_rate", "{:.1%}"),
+         ("Median response 响应", "median_response_minutes", None),
+         ("SLA acknowledge 响应达标", "sla_acknowledge_attainment", "{:.1%}")]
+
+
+def kpi_cards_html(summary: dict, previous: dict | None = None, *,
+                   missing: dict[str, str] | None = None) -> str:
+    """Headline KPIs as cards, each with its change against ``previous`` when given. A KPI
+    without a value is left out; ``missing`` (``missing_reasons``) says why, in one line."""
+    out, left_out = [], {}
+    for label, key, fmt in CARDS:
         v = summary.get(key)
-        text = "–" if v is None else (_minutes(v) if fmt is None else fmt.format(v))
+        if v is None:
+            left_out.setdefault((missing or {}).get(key, "no data"), []).append(label)
+            continue
+        text = _minutes(v) if fmt is None else fmt.format(v)
         delta = ""
-        if previous is not None and v is not None and previous.get(key) is not None:
+        if previous is not None and previous.get(key) is not None:
             p = previous[key]
             if key == "volume":
-                delta = "–" if not p else f"{(v / p - 1):+.0%} vs previous"
+                delta = f"{change_text(v, p)} vs previous"
             elif key == "median_response_minutes":
                 delta = f"{v - p:+.0f} min vs previous"
             elif key == "net_favorability":
@@ -224,23 +427,67 @@ def kpi_cards_html(summary: dict, previous: dict | None = None) -> str:
         out.append(f"<div class='wbcs-card'><div class='wbcs-label'>{html.escape(label)}</div>"
                    f"<div class='wbcs-value'>{html.escape(text)}</div>"
                    f"<div class='wbcs-delta'>{html.escape(delta)}</div></div>")
-    return "<div class='wbcs-cards'>" + "".join(out) + "</div>"
+    why = "".join(f"<p class='wbcs-note'>Not shown — {html.escape(reason)}: {html.escape(', '.join(keys))}.</p>"
+                  for reason, keys in left_out.items())
+    return "<div class='wbcs-cards'>" + "".join(out) + "</div>" + why
+
+
+def indicator_table(summary: dict) -> pd.DataFrame:
+    """The headline indicators as display strings: counts as integers, rates as percentages."""
+    rows = []
+    for key in ("volume", "n_negative", "n_replied", "net_favorability", "net_favorability_incl_neutral",
+                "negative_handling_rate", "negative_resolution_rate", "reply_satisfaction_rate", "reply_rate",
+                "median_response_minutes", "p90_response_minutes", "sla_acknowledge_attainment",
+                "sla_resolve_attainment"):
+        v = summary.get(key)
+        if v is None:
+            text = "–"
+        elif key.startswith("n_") or key == "volume":
+            text = f"{int(v):,}"
+        elif key.startswith("net_"):
+            text = f"{v:+.3f}"
+        elif key.endswith("_minutes"):
+            text = _minutes(v)
+        else:
+            text = f"{v:.1%}"
+        rows.append((key, text))
+    return pd.DataFrame(rows, columns=["indicator", "value"]).set_index("indicator")
+
+
+def sla_table(summary: dict) -> pd.DataFrame:
+    """SLA attainment per post kind as display strings (posts as integers, 'x% of n')."""
+    def pct(rate, due) -> str:
+        return "–" if rate is None else f"{rate:.1%} of {int(due):,}"
+
+    return pd.DataFrame([{
+        "kind": k, "posts": f"{int(v['posts']):,}", "clock": v["clock"],
+        "acknowledge within": f"{v['acknowledge_minutes']:g} min" if v["acknowledge_minutes"] else "–",
+        "acknowledged in time": pct(v["acknowledge_attainment"], v["acknowledge_due"]),
+        "resolve within": f"{v['resolve_hours']:g} h" if v["resolve_hours"] else "–",
+        "resolved in time": pct(v["resolve_attainment"], v["resolve_due"])} for k, v in summary["sla"].items()])
 
 
 CARD_CSS = """<style>
 .wbcs-cards{display:flex;flex-wrap:wrap;gap:10px;margin:8px 0}
 .wbcs-card{border:1px solid #ddd;border-radius:6px;padding:8px 12px;min-width:150px;background:#fafafa}
 .wbcs-label{font-size:12px;color:#555}.wbcs-value{font-size:22px;font-weight:600}
-.wbcs-delta{font-size:11px;color:#777}
+.wbcs-delta{font-size:11px;color:#777}.wbcs-note{font-size:12px;color:#666;margin:2px 0}
+.wbcs-model{color:#8a5a00}
 .wbcs-table{border-collapse:collapse;font-size:12px}.wbcs-table td,.wbcs-table th{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}
 </style>"""
+
+
+# --------------------------------------------------------------------------- the dashboard
 
 
 class KpiDashboard:
     """The KPI dashboard: filters on the left of every figure, drill-down below.
 
     ``KpiDashboard(posts).widget`` is an ipywidgets box; display it in a notebook or
-    serve the notebook with Voilà. ``posts`` is a labelled posts table.
+    serve the notebook with Voilà. ``posts`` is a labelled posts table. Each tab is a
+    builder ``(dashboard, posts) -> Figure | str`` in ``self.builders`` (a string says why the
+    tab has no chart); ``add_tab`` adds one. Only the tab on screen is drawn; the others are
+    drawn when opened.
     """
 
     def __init__(self, posts: pd.DataFrame, *, policy: Policy | None = None, title: str = "KPI dashboard"):
@@ -251,24 +498,37 @@ class KpiDashboard:
         if posts.empty:
             raise InputError("KpiDashboard: the posts table is empty")
         self.posts = posts.assign(post_kind=post_kind(posts)).reset_index(drop=True)
+        self.model = (posts.attrs.get("classified") or {}).get("model")
         self.policy = policy
         local = local_times(self.posts["created_at"])
         days = pd.date_range(local.min().normalize(), local.max().normalize(), freq="D")
         self.local = local
         self.dates = w.SelectionRangeSlider(options=[(f"{d:%Y-%m-%d}", d) for d in days],
-                                            index=(0, len(days) - 1), description="dates",
-                                            layout={"width": "95%"}, continuous_update=False)
-        self.period = w.ToggleButtons(options=["day", "week", "month"], value=self._default_period(days),
-                                      description="period")
+                                            index=(0, len(days) - 1), description="dates 日期",
+                                            readout=False, continuous_update=False,
+                                            layout={"width": "70%"}, style={"description_width": "initial"})
+        self.dates_label = w.HTML()
+        self.period = w.ToggleButtons(options=[("day 日", "day"), ("week 周", "week"), ("month 月", "month")],
+                                      value=self._default_period(days), description="period 周期",
+                                      style={"description_width": "initial", "button_width": "90px"})
         self.filters = {}
         for col in FILTERS:
             if col in self.posts and self.posts[col].notna().any():
                 values = sorted(self.posts[col].dropna().astype(str).unique())
-                self.filters[col] = w.SelectMultiple(options=values, description=col, rows=min(6, len(values)),
+                names = display_names(col)
+                self.filters[col] = w.SelectMultiple(options=[(names.get(v, v), v) for v in values],
+                                                     description=col, rows=min(6, len(values)),
                                                      layout={"width": "230px"})
         self.cards = w.HTML()
-        names = ("volume", "topics", "favorability", "rates", "response", "rhythm", "provinces")
-        self.tabs = FigureTabs({name: name for name in names})
+        self.labels_note = w.HTML()
+        self.builders: dict[str, Callable] = {
+            "volume": KpiDashboard._volume, "topics": KpiDashboard._topics,
+            "favorability": KpiDashboard._favorability, "rates": KpiDashboard._rates,
+            "response": KpiDashboard._response, "rhythm": KpiDashboard._rhythm,
+            "provinces": KpiDashboard._provinces}
+        self.tabs = FigureTabs({"volume": "Volume 声量", "topics": "Topics 话题", "favorability": "Favorability 喜好",
+                                "rates": "Handling 处理", "response": "Response 响应", "rhythm": "Rhythm 时段",
+                                "provinces": "Provinces 省份"})
         self.figures = self.tabs.slots
         self.drill_period = w.Dropdown(description="drill-down", layout={"width": "300px"})
         self.drill_topic = w.Dropdown(description="topic", layout={"width": "260px"})
@@ -279,9 +539,15 @@ class KpiDashboard:
         for widget in (self.drill_period, self.drill_topic):
             widget.observe(lambda _change: self.show_drill(), names="value")
         self.widget = w.VBox([
-            w.HTML(f"<h3>{html.escape(title)}</h3>{CARD_CSS}"), self.dates, self.period,
-            w.HBox(list(self.filters.values())), self.status, self.cards, self.tabs.widget,
+            w.HTML(f"<h3>{html.escape(title)}</h3>{CARD_CSS}"), w.HBox([self.dates, self.dates_label]), self.period,
+            w.HBox(list(self.filters.values())), self.status, self.cards, self.labels_note, self.tabs.widget,
             w.HBox([self.drill_period, self.drill_topic]), self.drill])
+        self.refresh()
+
+    def add_tab(self, name: str, title: str, builder: Callable) -> None:
+        """A new tab drawn by ``builder(dashboard, posts) -> Figure | str`` (a str says why empty)."""
+        self.builders[name] = builder
+        self.tabs.add(name, title)
         self.refresh()
 
     @staticmethod
@@ -296,40 +562,77 @@ class KpiDashboard:
                 keep &= self.posts[col].astype("string").isin(widget.value).fillna(False)
         return self.posts[keep.to_numpy()]
 
+    # each tab: (dashboard, filtered posts) -> Figure, or a str saying why there is none
+    def _volume(self, posts):
+        return volume_trend(self.table)
+
+    def _topics(self, posts):
+        if self.by_topic is None:
+            return "No topic labels in this data."
+        return topic_share_trend(self.by_topic)
+
+    def _favorability(self, posts):
+        return favorability_trend(self.table) if self.summary.get("net_favorability") is not None else \
+            f"No net favorability: {self.reasons.get('net_favorability', 'no data')}."
+
+    def _rates(self, posts):
+        if all(self.summary.get(k) is None for k in RATE_NAMES):
+            reasons = sorted({self.reasons[k] for k in RATE_NAMES if k in self.reasons})
+            return f"No handling, resolution or SLA rates: {'; '.join(reasons)}."
+        return rates_trend(self.table)
+
+    def _response(self, posts):
+        if "reply_at" not in posts or not posts["reply_at"].notna().any():
+            return "No response times: no reply times in this data."
+        return response_time_histogram(posts)
+
+    def _rhythm(self, posts):
+        return hour_weekday_heatmap(posts["created_at"])
+
+    def _provinces(self, posts):
+        if "province" not in posts or not posts["province"].notna().any():
+            return "No provinces in this data."
+        return province_bar(posts)
+
     def refresh(self) -> None:
-        """Recompute every indicator and figure for the current filters."""
+        """Recompute every indicator for the current filters; redraw the tab on screen."""
         posts = self.filtered()
+        lo, hi = self.dates.value
+        self.dates_label.value = f"<b>{lo:%Y-%m-%d} – {hi:%Y-%m-%d}</b>"
         self.status.value = f"<i>{len(posts):,} posts selected</i>"
         if posts.empty:
             self.cards.value = "<p>No posts match these filters.</p>"
+            self.labels_note.value = ""
             self.table = self.by_topic = None
             self.tabs.clear()
             self.drill_period.options = []
             return
         period = self.period.value
         self.summary = indicators(posts, policy=self.policy)
-        self.table = indicators(posts, period=period, policy=self.policy)
+        self.reasons = missing_reasons(posts, self.summary)
+        table = indicators(posts, period=period, policy=self.policy)
+        t = local_times(posts["created_at"])
+        self.table = period_coverage(table, period, max(t.min(), lo), min(t.max(), hi))
         self.by_topic = indicators(posts, period=period, by="topic", policy=self.policy) \
             if "topic" in posts and posts["topic"].notna().any() else None
-        self.cards.value = kpi_cards_html(self.summary)
-        figs = {"volume": volume_trend(self.table), "favorability": favorability_trend(self.table),
-                "rates": rates_trend(self.table), "rhythm": hour_weekday_heatmap(posts["created_at"])}
-        if self.by_topic is not None:
-            figs["topics"] = topic_share_trend(self.by_topic)
-        if "reply_at" in posts:
-            figs["response"] = response_time_histogram(posts)
-        if "province" in posts:
-            figs["provinces"] = province_bar(posts)
-        self.current = figs
-        self.tabs.show(figs)
-        for name in set(self.figures) - set(figs):
-            self.tabs.note(name, f"no data for {name} (missing column)")
+        self.cards.value = kpi_cards_html(self.summary, missing=self.reasons)
+        self.labels_note.value = label_note_html(posts, self.model)
+        self.tabs.show({name: (lambda b=build: b(self, posts)) for name, build in self.builders.items()})
         starts = self.table.loc[self.table["volume"] > 0, "period"]
         self.drill_period.options = [(f"{p:%Y-%m-%d} ({period})", p) for p in starts[::-1]]
         self.drill_period.value = starts.iloc[-1] if len(starts) else None  # the latest period
         topics = sorted(posts["topic"].dropna().astype(str).unique()) if "topic" in posts else []
-        self.drill_topic.options = [("all", None)] + [(t, t) for t in topics]
+        names = display_names("topic")
+        # "" for all topics: a Dropdown shows an option whose value is None as an empty box
+        keep = self.drill_topic.value if self.drill_topic.value in topics else ""
+        self.drill_topic.options = [("all 全部", "")] + [(names.get(t, t), t) for t in topics]
+        self.drill_topic.value = keep  # a new options list selects nothing
         self.show_drill()
+
+    @property
+    def current(self) -> dict[str, go.Figure | str]:
+        """Every tab's figure (or reason) for the current filters, drawing those not drawn yet."""
+        return {name: self.tabs.content(name) for name in self.builders}
 
     def show_drill(self) -> None:
         """The posts behind the chosen period (and topic), PII-masked."""
@@ -338,8 +641,50 @@ class KpiDashboard:
             self.drill_rows = None
             return
         self.drill_rows = posts_behind(self.filtered(), period=self.period.value,
-                                       start=self.drill_period.value, topic=self.drill_topic.value)
+                                       start=self.drill_period.value, topic=self.drill_topic.value or None)
         self.drill.value = table_html(self.drill_rows)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+class DashboardChooser:
+    """Several posts tables behind one toggle, one ``KpiDashboard`` each, built the first time
+    its table is chosen. A table can be given as a function that makes it (e.g. reads and
+    classifies a file): the app then shows its first dashboard without waiting for the others."""
+
+    def __init__(self, sources: dict[str, pd.DataFrame | Callable[[], pd.DataFrame]], **dashboard_options):
+        import ipywidgets as w
+
+        if not sources:
+            raise InputError("DashboardChooser: no posts tables given")
+        self.sources, self.options = dict(sources), dashboard_options
+        self.dashboards: dict[str, KpiDashboard] = {}
+        self.choice = w.ToggleButtons(options=list(self.sources), description="data 数据",
+                                      style={"description_width": "initial", "button_width": "auto"})
+        self.status = w.HTML()
+        self.holder = w.VBox()
+        self.widget = w.VBox([self.choice, self.status, self.holder])
+        self.choice.observe(lambda change: self.show(change["new"]), names="value")
+        self.show(self.choice.value)
+
+    def show(self, name: str) -> KpiDashboard | None:
+        """The dashboard of table ``name`` (made on first use); a table that cannot be had says why."""
+        if name not in self.dashboards:
+            self.status.value = f"<i>loading {html.escape(name)}…</i>"
+            source = self.sources[name]
+            try:
+                posts = source() if callable(source) else source
+                self.dashboards[name] = KpiDashboard(posts, title=f"KPI dashboard · {name}", **self.options)
+            except InputError as e:
+                self.status.value = f"<span style='color:#c00'>{html.escape(name)}: {html.escape(str(e))}</span>"
+                self.holder.children = []
+                return None
+        self.status.value = ""
+        self.holder.children = [self.dashboards[name].widget]
+        return self.dashboards[name]
 
     def _ipython_display_(self):
         from IPython.display import display

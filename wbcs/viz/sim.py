@@ -20,7 +20,7 @@ from plotly.subplots import make_subplots
 
 from wbcs.policy import POST_KINDS, WEEKDAYS
 from wbcs.sim import Scenario, StaffingPlan, Summary, plan_staffing, replicate
-from wbcs.viz.explore import TEMPLATE, write_figures
+from wbcs.viz.figure import TEMPLATE, figure, write_figures
 
 KIND_LABELS = {"consultation": "咨询<br>consultation", "complaint": "投诉<br>complaint",
                "vague_negative": "笼统负面<br>vague negative", "abuse": "恶意<br>abuse", "praise": "表扬<br>praise"}
@@ -38,6 +38,7 @@ def _ci(table: pd.DataFrame, metric: str) -> tuple[float, float, float]:
     return float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
 
 
+@figure
 def attainment_figure(summaries: dict[str, Summary], *, target: float | None = None) -> go.Figure:
     """Grouped bars: first-response and resolution attainment, overall and per kind, 95% CIs."""
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
@@ -77,6 +78,7 @@ def _ecdf(values: np.ndarray, total: int, points: int = 400) -> tuple[np.ndarray
     return v[idx], (idx + 1) / total
 
 
+@figure
 def wait_figure(summaries: dict[str, Summary]) -> go.Figure:
     """Cumulative distribution of the first-response wait (log scale), with the SLA clocks."""
     fig = go.Figure()
@@ -110,6 +112,7 @@ def _records(s: Summary) -> pd.DataFrame:
     return s.records
 
 
+@figure
 def backlog_figure(summaries: dict[str, Summary]) -> go.Figure:
     """Posts waiting for a first response, hour by hour over the horizon, and agents on shift."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
@@ -137,6 +140,7 @@ def _by_hour_of_week(s: Summary) -> pd.DataFrame:
     return g
 
 
+@figure
 def utilization_figure(summaries: dict[str, Summary]) -> go.Figure:
     """Agents on shift and their utilisation (busy / on shift) by hour of the week."""
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.4, 0.6],
@@ -157,6 +161,7 @@ def utilization_figure(summaries: dict[str, Summary]) -> go.Figure:
     return fig
 
 
+@figure
 def staffing_figure(plan: StaffingPlan) -> go.Figure:
     """Agents per hour of the week: the simulated plan (bars) against Erlang C (line)."""
     t = plan.table
@@ -170,13 +175,26 @@ def staffing_figure(plan: StaffingPlan) -> go.Figure:
     fig.add_scatter(x=HOUR_LABELS, y=t["arrivals_per_hour"], name="arrivals / hour 到达率", mode="lines",
                     line={"color": "#999", "dash": "dot"}, secondary_y=True)
     fig.update_xaxes(tickvals=HOUR_LABELS[::12], tickangle=-45)
-    fig.update_yaxes(title="agents 坐席", rangemode="tozero", secondary_y=False)
+    # One hour (Monday 08:00, the weekend's pile) can need 5-10x the agents of any other; an axis up
+    # to it flattens the rest of the week. The axis stops above the other hours and a clipped bar
+    # carries its value.
+    sim = t["sim_agents"].to_numpy(float)
+    staffed = sim[sim > 0]
+    cap = max(1.5 * float(np.percentile(staffed, 95)) if len(staffed) else 0.0,
+              1.2 * float(t["erlang_agents"].max()), 1.0)
+    clipped = sim > cap
+    for label, v in zip(np.array(HOUR_LABELS)[clipped], sim[clipped], strict=True):
+        fig.add_annotation(x=label, y=cap, text=f"{int(v)} ↑", showarrow=False, yanchor="bottom",
+                           font={"size": 11, "color": COLORS[0]})
+    fig.update_yaxes(title="agents 坐席", range=[0, cap * (1.1 if clipped.any() else 1.05)], secondary_y=False)
     fig.update_yaxes(title="posts per hour 每小时帖子", rangemode="tozero", showgrid=False, tickmode="auto",
                      secondary_y=True)
     total_sim, total_erl = int(t["sim_agents"].sum()), int(t["erlang_agents"].sum())
-    fig.update_layout(template=TEMPLATE, height=440, bargap=0.1, legend={"orientation": "h", "y": -0.3},
+    note = f"<br><sup>{int(clipped.sum())} hour(s) above {cap:.0f} agents cut off, value written on top</sup>" \
+        if clipped.any() else ""
+    fig.update_layout(template=TEMPLATE, height=460, bargap=0.1, legend={"orientation": "h", "y": -0.3},
                       title=f"Staffing for {plan.target:.0%} in time 排班: simulation {total_sim} vs "
-                            f"Erlang C {total_erl} agent-hours a week")
+                            f"Erlang C {total_erl} agent-hours a week{note}")
     return fig
 
 
@@ -193,9 +211,12 @@ def summary_table(summaries: dict[str, Summary]) -> pd.DataFrame:
     return pd.DataFrame(cols, index=list(HEADLINE.values()))
 
 
+FIGURES = {"attainment": attainment_figure, "waits": wait_figure, "backlog": backlog_figure,
+           "utilization": utilization_figure}
+
+
 def figures(summaries: dict[str, Summary], plan: StaffingPlan | None = None) -> dict[str, go.Figure]:
-    out = {"attainment": attainment_figure(summaries), "waits": wait_figure(summaries),
-           "backlog": backlog_figure(summaries), "utilization": utilization_figure(summaries)}
+    out = {name: make(summaries) for name, make in FIGURES.items()}
     if plan is not None:
         out["staffing"] = staffing_figure(plan)
     return out
@@ -276,7 +297,7 @@ class WhatIfApp:
         self.table = w.HTML()
         self.tabs = FigureTabs({"attainment": "SLA 达标", "waits": "Waits 等待", "backlog": "Backlog 积压",
                                 "utilization": "Utilisation 利用率", "staffing": "Staffing 排班"})
-        plan_button = w.Button(description="Plan staffing for A 排班", icon="users")
+        plan_button = w.Button(description="Plan staffing for A 排班", layout=w.Layout(width="auto"))  # no icon: icons come from a CDN
         plan_button.on_click(lambda _: self.plan())
         columns = [w.VBox([w.HTML(f"<b>Policy {label} 方案{label}</b>"), *c.values()],
                           layout=w.Layout(width="50%", padding="0 8px"))
@@ -291,7 +312,8 @@ class WhatIfApp:
     def _controls(v: dict) -> dict:
         import ipywidgets as w
 
-        style = {"description_width": "150px"}
+        # wide enough for the longest description ("outage burst (posts) 突发投诉", ~215 px): 150 px cut them
+        style = {"description_width": "220px"}
         layout = w.Layout(width="100%")
 
         def slider(cls, description, value, lo, hi, step):
@@ -333,7 +355,8 @@ class WhatIfApp:
             self.status.value = f"<span style='color:#c00'>{e}</span>"
             return
         self.table.value = summary_table(self.summaries).to_html(classes="wbcs-sim", border=0)
-        self.tabs.show(figures(self.summaries))
+        # each chart is made when its tab is opened (the first answer costs one chart, not four)
+        self.tabs.show({name: (lambda make=make, s=self.summaries: make(s)) for name, make in FIGURES.items()})
         self.status.value = f"{self.replications} replications per policy, seed {self.seed}"
 
     def plan(self) -> StaffingPlan:
@@ -346,6 +369,6 @@ class WhatIfApp:
                              f"(Erlang C {int(self.plan_result.table['erlang_agents'].sum())})")
         return self.plan_result
 
-    def write(self, folder) -> list:
-        """The current charts as standalone HTML files."""
-        return write_figures(figures(self.summaries, self.plan_result), folder)
+    def write(self, folder, *, format: str = "html") -> list:
+        """The current charts as files (``wbcs.viz.figure.write_figures``)."""
+        return write_figures(figures(self.summaries, self.plan_result), folder, format=format)

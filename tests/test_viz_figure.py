@@ -1,0 +1,120 @@
+"""wbcs.viz.figure: what every figure goes through — dates a FigureWidget sends as dates,
+label text that plotly shows as text, and the files figures are written to."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+from plotly.serializers import _py_to_js
+
+from wbcs.errors import InputError
+from wbcs.kpi import indicators
+from wbcs.viz import explore, figure
+from wbcs.viz import kpi as vk
+
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def sent(fig: go.Figure) -> list[dict]:
+    """The traces exactly as a FigureWidget sends them to the browser."""
+    return _py_to_js(go.FigureWidget(fig)._widget_data, None)
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    from wbcs.synth import generate_posts
+
+    return generate_posts(days=15, posts_per_day=40, seed=1)
+
+
+def test_a_figure_widget_sends_nanosecond_times_as_dates(synthetic):
+    # the time columns of synth, ingest and the period tables are datetime64[ns]
+    table = indicators(synthetic, period="day")
+    assert table["period"].dtype == "datetime64[ns]"
+    for fig in (vk.volume_trend(table), vk.favorability_trend(table), vk.rates_trend(table)):
+        x = sent(fig)[0]["x"]
+        assert isinstance(x[0], str) and DATE.match(x[0]), x[:2]
+        assert x[0] == "2025-01-01 00:00:00"
+    # explore's month bars and the simulated backlog too
+    month = sent(explore.volume_by_month(synthetic.assign(operator="china_mobile")))[0]["x"]
+    assert DATE.match(month[0])
+
+
+def test_a_tz_aware_time_is_drawn_at_its_wall_clock_time():
+    t = pd.Series(pd.to_datetime(["2025-03-01 09:30"]).tz_localize("Asia/Shanghai"))
+    fig = figure.finish(go.Figure(go.Scatter(x=t, y=[1])))
+    assert list(sent(fig)[0]["x"]) == ["2025-03-01 09:30:00"]
+
+
+def test_nat_is_a_gap_not_a_string():
+    x = np.array(["2025-03-01", "NaT"], dtype="datetime64[ns]")
+    assert list(sent(figure.finish(go.Figure(go.Scatter(x=x, y=[1, 2]))))[0]["x"]) == ["2025-03-01 00:00:00", None]
+
+
+EVIL = '<a href="https://evil.example">点我</a>'
+STYLE = "<b style='font-size:80px'>广东</b>"
+
+
+def test_label_text_is_shown_as_text_not_markup():
+    posts = pd.DataFrame({
+        "created_at": pd.to_datetime(["2025-03-03 10:00"] * 3).tz_localize("Asia/Shanghai"),
+        "sentiment": ["negative"] * 3, "intent": ["complaint"] * 3,
+        "province": [EVIL, STYLE, "北京"], "topic": [EVIL, "network", "network"]})
+    bar = vk.province_bar(posts)
+    shown = set(bar.data[0].y)
+    assert '&lt;a href="https://evil.example">点我&lt;/a>' in shown
+    assert "&lt;b style='font-size:80px'>广东</b>" in shown and "北京" in shown
+    # plotly.express copies category values into trace names and hover templates
+    share = vk.topic_share_trend(indicators(posts, period="day", by="topic"), min_posts=1)
+    for trace in share.data:
+        assert "<a " not in (trace.name or "") and "<a " not in (trace.hovertemplate or "")
+    # nothing of either survives anywhere in the figure's JSON as live markup
+    for fig in (bar, share):
+        js = fig.to_json()
+        assert "<a href" not in js and "<b style" not in js
+
+
+def test_the_charts_own_markup_is_kept():
+    assert figure.safe_text("咨询<br>consultation") == "咨询<br>consultation"
+    assert figure.safe_text("%{x}<br><b>%{y}</b><extra></extra>") == "%{x}<br><b>%{y}</b><extra></extra>"
+    assert figure.safe_text("a < b <script>") == "a &lt; b &lt;script>"
+
+
+def test_text_width_counts_chinese_as_wide():
+    assert figure.text_width("中文", 10) == pytest.approx(20)
+    assert figure.text_width("ab", 10) == pytest.approx(12)
+    assert figure.text_width("<b>ab</b>", 10) == pytest.approx(12)
+
+
+def test_html_export_writes_plotly_js_once_per_folder(tmp_path):
+    figs = explore.explore_figures(pd.DataFrame({
+        "created_at": pd.to_datetime(["2025-01-06 10:30", "2025-02-06 11:00"]).tz_localize("Asia/Shanghai"),
+        "operator": ["china_unicom", "china_mobile"], "text": ["信号差[怒]", "#联通# 好"]}))
+    paths = figure.write_figures(figs, tmp_path)
+    assert [p.suffix for p in paths] == [".html"] * 5
+    js = tmp_path / "plotly.min.js"
+    assert js.stat().st_size > 1_000_000  # the library, once
+    for p in paths:
+        html = p.read_text(encoding="utf-8")
+        assert p.stat().st_size < 200_000 and 'src="plotly.min.js"' in html
+    assert sorted(q.name for q in tmp_path.iterdir()) == sorted([*(p.name for p in paths), "plotly.min.js"])
+    with pytest.raises(InputError, match="--format must be one of html, png, svg"):
+        figure.write_figures(figs, tmp_path, format="gif")
+
+
+@pytest.mark.slow
+def test_png_and_svg_export_through_kaleido(tmp_path):
+    pytest.importorskip("kaleido")
+    import shutil
+
+    if not any(shutil.which(b) for b in ("chromium", "google-chrome", "chrome", "chromium-browser")):
+        pytest.skip("no Chromium or Chrome for kaleido: apt-get install chromium")
+    fig = figure.finish(go.Figure(go.Bar(x=["广东", "北京"], y=[3, 1]), layout={"title": "投诉 complaints"}))
+    png, = figure.write_figures({"bars": fig}, tmp_path, format="png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5_000
+    svg, = figure.write_figures({"bars": fig}, tmp_path, format="svg")
+    assert svg.read_text(encoding="utf-8").lstrip().startswith("<svg") and "广东" in svg.read_text(encoding="utf-8")

@@ -1,0 +1,127 @@
+"""The one place every wbcs figure is finished, and where figures are written to files.
+
+Every public figure function of ``wbcs.viz`` is decorated with ``@figure``: its result goes
+through ``finish``, which
+
+- writes every time as a plotly date string. A ``go.FigureWidget`` sends a
+  ``datetime64[ns]`` array through ``plotly.serializers._py_to_js`` as ``ndarray.tolist()``,
+  i.e. as nanosecond integers, and the browser draws the axis as ``1.7×10¹⁸``; strings are
+  dates in every renderer (widget, notebook output, HTML file, PNG);
+- makes label text plain text. plotly reads its labels as pseudo-HTML, so a province or
+  topic named ``<a href=…>`` became a link and ``<b style=…>`` restyled an axis. Every ``<``
+  that does not open one of the bare tags the charts use themselves (``<br>``, ``<b>``,
+  ``<i>``, ``<sup>``, ``<sub>``, ``<extra>``) is written ``&lt;``, which plotly shows as ``<``.
+  It applies to every string of the figure (data, names, hover templates, titles,
+  annotations) because plotly.express copies data values into names and hover templates;
+- sets a font list that has Chinese glyphs in browsers and in kaleido's headless Chromium.
+
+``write_figures`` saves figures as HTML (plotly.js written once per folder, beside them) or,
+through kaleido, as PNG or SVG.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from wbcs.errors import InputError
+
+TEMPLATE = "plotly_white"
+FONT = '"Noto Sans CJK SC", "WenQuanYi Zen Hei", "PingFang SC", "Microsoft YaHei", "Helvetica Neue", Arial, sans-serif'
+FORMATS = ("html", "png", "svg")
+# a '<' that does not open (or close) one of the bare tags the charts write themselves
+_UNSAFE_LT = re.compile(r"<(?!/?(?:br|b|i|sup|sub|extra)\s*/?>)", re.IGNORECASE)
+
+
+def safe_text(text: str) -> str:
+    """``text`` as plotly shows it literally: ``<a href="x">`` → ``&lt;a href="x">``."""
+    return _UNSAFE_LT.sub("&lt;", text)
+
+
+def _dates(values) -> np.ndarray:
+    """Times as 'YYYY-MM-DD HH:MM:SS' strings (wall-clock time for tz-aware ones), None for NaT."""
+    index = pd.DatetimeIndex(values) if not isinstance(values, pd.DatetimeIndex) else values
+    text = index.strftime("%Y-%m-%d %H:%M:%S")
+    return np.array([None if pd.isna(v) else v for v in text], dtype=object)
+
+
+def _clean(value):
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, str):
+        return safe_text(value)
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "M":
+            return _dates(value.ravel()).reshape(value.shape)
+        if value.dtype.kind in "US":
+            return np.array([safe_text(str(v)) for v in value.ravel()], dtype=object).reshape(value.shape)
+        if value.dtype.kind == "O":
+            flat = value.ravel()
+            if len(flat) and all(isinstance(v, pd.Timestamp) or v is None or v is pd.NaT for v in flat):
+                return _dates(flat).reshape(value.shape)
+            return np.array([_clean(v) for v in flat], dtype=object).reshape(value.shape)
+    return value
+
+
+def finish(fig: go.Figure) -> go.Figure:
+    """``fig`` with dates as strings, label text made literal and the CJK font list (see above)."""
+    # the traces' own properties, not fig.to_dict(): that packs numeric arrays as base64 blobs
+    spec = {"data": [t.to_plotly_json() for t in fig.data], "layout": fig.layout.to_plotly_json()}
+    layout = spec["layout"]
+    font = layout.setdefault("font", {})
+    font.setdefault("family", FONT)
+    return go.Figure(_clean(spec))
+
+
+def figure(fn: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
+    """Decorator: the figure ``fn`` returns, ``finish``-ed."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs) -> go.Figure:
+        return finish(fn(*args, **kwargs))
+    return wrapper
+
+
+def text_width(text: str, size: float = 14) -> float:
+    """Rough width in pixels of one line of ``text`` at font ``size``: a CJK character is one
+    em wide, anything else ~0.6 em. Good enough to size a figure so its title is not cut
+    (plotly does not wrap titles)."""
+    plain = re.sub(r"<[^>]*>", "", text)
+    wide = sum(unicodedata.east_asian_width(ch) in "WF" for ch in plain)
+    return size * (wide + 0.6 * (len(plain) - wide))
+
+
+def write_figures(figures: dict[str, go.Figure], folder: str | Path, *, format: str = "html") -> list[Path]:
+    """Save each figure as ``folder/NAME.FORMAT``.
+
+    ``html``: one ``plotly.min.js`` in the folder, which every page loads from beside it (the
+    folder opens offline; move it whole). ``png``/``svg``: drawn by kaleido in a headless
+    Chromium (``/usr/bin/chromium`` or Chrome; ``apt-get install chromium`` if none)."""
+    if format not in FORMATS:
+        raise InputError(f"--format must be one of {', '.join(FORMATS)}, got {format!r}")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"{name}.{format}" for name in figures]
+    if format == "html":
+        for fig, path in zip(figures.values(), paths, strict=True):
+            fig.write_html(path, include_plotlyjs="directory", full_html=True)
+        return paths
+    import plotly.io as pio
+
+    try:
+        pio.write_images(list(figures.values()), paths, format=format)
+    except (RuntimeError, ValueError) as e:  # kaleido missing, or no browser for it
+        raise InputError(f"cannot write {format.upper()} charts: {e}; install kaleido "
+                         "(pip install kaleido) and Chromium (apt-get install chromium), or use --format html") \
+            from None
+    return paths
