@@ -24,8 +24,8 @@ def gold() -> pd.DataFrame:
 
 
 def test_gold_covers_the_sample_in_the_full_schema(gold):
-    sample = pd.read_csv(LABELS / "gold_sample.csv", dtype=str)
-    assert len(gold) >= 600 and gold["post_id"].is_unique
+    sample = pd.concat([pd.read_csv(LABELS / f, dtype=str) for f in ("gold_sample.csv", "gold_sample_2.csv")])
+    assert len(gold) == 1964 and gold["post_id"].is_unique  # every telecom first post of STC-3
     assert set(gold["post_id"]) == set(sample["post_id"])
     assert list(gold.columns) == ["post_id", *FIELDS]
     tax = load_taxonomy()
@@ -48,10 +48,22 @@ def test_no_post_text_is_committed():
             assert not cjk.search(path.read_text(encoding="utf-8")), f"{path} holds Chinese text"
 
 
-def test_passes_rebuild_into_the_same_gold_set_and_the_readme_figures(tmp_path, gold):
+def test_gold_turns_are_consistent_and_cover_their_samples():
+    turns = pd.read_csv(LABELS / "gold_turns.csv", dtype=str, keep_default_na=False)
+    samples = pd.concat([pd.read_csv(f, dtype=str) for f in sorted(LABELS.glob("turns_sample*.csv"))])
+    assert list(turns.columns) == ["item_id", "sentiment", "intent", "negative_subtype"]
+    assert set(turns["item_id"]) == set(samples["item_id"]) and len(turns) == 3112
+    negative = turns["sentiment"] == "negative"
+    assert (turns.loc[negative, "negative_subtype"] != "").all() and (turns.loc[~negative, "negative_subtype"] == "").all()
+    # guidelines v1.3 §1: complaint <=> negative, praise => positive
+    assert ((turns["intent"] == "complaint") == negative).all()
+    assert (turns.loc[turns["intent"] == "praise", "sentiment"] == "positive").all()
+
+
+@pytest.mark.slow
+def test_passes_rebuild_into_the_same_gold_sets_and_the_readme_figures(tmp_path, gold):
     store = tmp_path / "store.sqlite"
-    r = run_cli("label", "rebuild", "--passes", str(LABELS / "passes"), "--store", str(store),
-                "--sample", str(LABELS / "gold_sample.csv"))
+    r = run_cli("label", "rebuild", "--passes", str(LABELS / "passes"), "--store", str(store))
     assert r.returncode == 0, r.stderr
     assert set(p.name for p in (LABELS / "passes").iterdir() if p.is_dir()) >= {"ann1", "ann2", "adjudicator"}
 
@@ -61,15 +73,24 @@ def test_passes_rebuild_into_the_same_gold_set_and_the_readme_figures(tmp_path, 
     rebuilt = pd.read_csv(out, dtype=str, keep_default_na=False)
     pd.testing.assert_frame_equal(rebuilt.sort_values("post_id").reset_index(drop=True),
                                   gold.sort_values("post_id").reset_index(drop=True))
+    turns = tmp_path / "gold_turns.csv"
+    r = run_cli("label", "consensus", "--store", str(store), "--out", str(turns),
+                "--sample", *map(str, sorted(LABELS.glob("turns_sample*.csv"))))
+    assert r.returncode == 0 and "unresolved items: none" in r.stdout, r.stdout + r.stderr
+    key = ["item_id"]
+    pd.testing.assert_frame_equal(
+        pd.read_csv(turns, dtype=str, keep_default_na=False).sort_values(key).reset_index(drop=True),
+        pd.read_csv(LABELS / "gold_turns.csv", dtype=str, keep_default_na=False).sort_values(key).reset_index(drop=True))
 
-    r = run_cli("label", "agreement", "--store", str(store), "--json")
-    assert r.returncode == 0, r.stderr
-    agreement = json.loads(r.stdout)
     readme = (LABELS / "README.md").read_text(encoding="utf-8")
-    for field in FIELDS:
-        a = agreement[field]
-        row = (f"| {field} | {a['n']} | {a['agreement']:.3f} | {a['kappa']:.3f} | {a['alpha']:.3f} |")
-        assert row in readme, f"README.md lacks the current figures for {field}: {row}"
+    for sample in ["gold_sample", "gold_sample_2", "turns_sample_test", "turns_sample_train_1", "turns_sample_train_2"]:
+        r = run_cli("label", "agreement", "--store", str(store), "--sample", str(LABELS / f"{sample}.csv"), "--json")
+        assert r.returncode == 0, r.stderr
+        for field, a in json.loads(r.stdout).items():
+            if not a["n"]:
+                continue  # turns have no topic or identifiable
+            row = f"| {sample} | {field} | {a['n']} | {a['agreement']:.3f} | {a['kappa']:.3f} | {a['alpha']:.3f} |"
+            assert row in readme, f"README.md lacks the current figures: {row}"
 
 
 def test_gold_ids_are_real_stc3_training_dialogues(mirror, gold):
