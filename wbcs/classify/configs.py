@@ -82,6 +82,7 @@ class _Folds:
         self.folds = group_folds(self.y, groups, n_splits=n_splits, seed=seed)
         self._char: dict[int, tuple] = {}
         self._words: dict[int, tuple] = {}
+        self._scored: dict[str, tuple] = {}
 
     def _fit(self, k: int, words: bool):
         cache = self._words if words else self._char
@@ -106,6 +107,10 @@ class _Folds:
         out-of-fold probabilities (columns ``self.classes``) of the last estimator scored."""
         from wbcs.classify.evaluate import metrics
 
+        key = repr(sorted(est.get_params().items()))
+        if key in self._scored:  # the chosen one is scored again for its bias and confusion
+            out, self.oof = self._scored[key]
+            return out
         self.classes = np.unique(self.y)
         self.oof = np.zeros((len(self.y), len(self.classes)))
         out = []
@@ -115,6 +120,7 @@ class _Folds:
             proba = head.predict_proba(x_te)
             self.oof[np.ix_(te, np.searchsorted(self.classes, head.classes_))] = proba
             out.append(metrics(self.y[te], head.classes_[proba.argmax(axis=1)], proba=proba, classes=head.classes_))
+        self._scored[key] = (out, self.oof)
         return out
 
     def bias_scores(self) -> tuple[list[dict], dict]:
@@ -186,8 +192,15 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
             chosen, best = biased, len(rows) - 1
     else:
         rows.append({"config": f"{rows[best]['config']} + class bias", "skipped": f"time budget ({budget:.0f} s) spent"})
+    # the chosen model's out-of-fold confusion: what wbcs.kpi.quantify corrects shares with
+    folds.scores(chosen)
+    oof = shift(folds.oof, folds.classes, chosen.class_bias)
+    from sklearn.metrics import confusion_matrix
+
+    cv_confusion = {"labels": [str(c) for c in folds.classes],
+                    "matrix": confusion_matrix(folds.y, folds.classes[oof.argmax(axis=1)], labels=folds.classes).tolist()}
     table = pd.DataFrame(rows)
     table["chosen"] = np.arange(len(table)) == best
     table = table.astype(object).where(table.notna(), None)
-    table.attrs.update(rows=int(len(data)), folds=n_splits, budget=budget)
+    table.attrs.update(rows=int(len(data)), folds=n_splits, budget=budget, cv_confusion=cv_confusion)
     return chosen, table

@@ -41,10 +41,12 @@ def keyword_hits(texts, lexicon: dict) -> tuple[list[str], np.ndarray]:
 
 
 class KeywordFeatures(TransformerMixin, BaseEstimator):
-    """One binary column per lexicon label (``lexicon``: {label: [keyword, ...]})."""
+    """One column per lexicon label (``lexicon``: {label: [keyword, ...]}): ``weight`` where the
+    text names the label, else 0."""
 
-    def __init__(self, lexicon=None):
+    def __init__(self, lexicon=None, weight=1.0):
         self.lexicon = lexicon
+        self.weight = weight
 
     def fit(self, texts, y=None):
         self.labels_ = [label for label, _ in _patterns(self.lexicon or {})]
@@ -52,7 +54,7 @@ class KeywordFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, texts):
         _, hits = keyword_hits(list(texts), self.lexicon or {})
-        return sp.csr_matrix(hits.astype(np.float64))
+        return sp.csr_matrix(hits.astype(np.float64) * self.weight)
 
     def get_feature_names_out(self, input_features=None):
         return np.array([f"lexicon:{label}" for label in self.labels_], dtype=object)

@@ -1,0 +1,219 @@
+"""Issue 9's measurements: the trainer against the plain peer on every dataset task, and the
+shipped model on the fixed telecom test part next to the previous shipped model and the peer.
+
+Parts:
+
+- ``trainer``: for every dataset task of BENCHMARKS.md (SMP2020 3-class and 6 emotions, COCC
+  8 classes, STC-3 complaint, weibo_senti_100k), on the same split: the plain peer
+  (scikit-learn char 1–3 TF-IDF + LogisticRegression, at C=4 as in the classify section and
+  at C=10 as the issue measured it) and what ``wbcs train`` does by default (the
+  configuration chosen by grouped CV on the training part within the budget, fitted on the
+  training part); Δ = macro-F1 minus the better peer.
+- ``gold``: the fixed telecom test part (``data/labels/split.csv``; nothing was selected or
+  tuned on it), per field and per kind of item (telecom first posts, later messages, first
+  posts to other accounts): the previous shipped model ``models/wbcs-default/2`` (on the
+  test items it never saw), the peer fitted on the gold training part, and the new shipped
+  model's configuration (fitted on the training part only, as its card's held-out estimate).
+- ``gemma``: Gemma 3 270M (top 4 layers) fine-tuned per field on the gold training part,
+  on the same test rows; the mean of its and the fast model's probabilities; and the fast
+  model distilled from it (gold + the training dialogues' unlabelled turns it labelled).
+
+Usage: python -m benchmarks.bench_telecom [--part trainer gold gemma] [--budget S] [--smoke]
+"""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.bench_classify import table
+
+warnings.filterwarnings("ignore")
+
+PUBLIC = ["sentiment", "emotion", "cocc", "complaint", "weibo_senti"]
+FIELDS = ["sentiment", "intent", "topic", "negative_subtype"]
+
+
+def plain_peer(c: float):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2),
+                         LogisticRegression(C=c, max_iter=1000))
+
+
+def _scores(y, proba, classes) -> dict:
+    from wbcs.classify.evaluate import metrics
+
+    m = metrics(y, np.asarray(classes)[proba.argmax(axis=1)], proba=proba, classes=classes)
+    return {"accuracy": m["accuracy"], "macro_f1": m["macro_f1"], "ece": m["ece"], "per_class": m["per_class"]}
+
+
+def part_trainer(smoke: bool, budget: float, seed: int) -> None:
+    from wbcs.classify.tasks import load_task
+    from wbcs.classify.train import fit_task, subsample
+
+    rows = []
+    for name in PUBLIC:
+        task = load_task(name, seed=seed)
+        if smoke:
+            task.train, task.test = subsample(task.train, 400, seed), subsample(task.test, 300, seed)
+        y = task.test["label"].to_numpy()
+        peers = {}
+        for c in (4.0, 10.0):
+            p = plain_peer(c).fit(task.train["text"].tolist(), task.train["label"].to_numpy())
+            peers[c] = _scores(y, p.predict_proba(task.test["text"].tolist()), p.classes_)
+            rows.append({"task": name, "model": f"peer: TF-IDF char 1-3 + LR (C={c:g})", "train": len(task.train),
+                         "test": len(task.test), **{k: peers[c][k] for k in ("accuracy", "macro_f1", "ece")}})
+        est, entry = fit_task(task, seed=seed, budget=budget, refit=False)
+        chosen = next(r["config"] for r in entry["selection"]["table"] if r.get("chosen"))
+        m = entry["metrics"]
+        best_peer = max(p["macro_f1"] for p in peers.values())
+        rows.append({"task": name, "model": f"wbcs train (chose {chosen})", "train": len(task.train),
+                     "test": len(task.test), "accuracy": m["accuracy"], "macro_f1": m["macro_f1"], "ece": m["ece"],
+                     "delta_vs_best_peer": m["macro_f1"] - best_peer})
+        print(table(rows[-3:], ["task", "model", "train", "test", "accuracy", "macro_f1", "ece", "delta_vs_best_peer"]),
+              flush=True)
+    print("\n" + table(rows, ["task", "model", "train", "test", "accuracy", "macro_f1", "ece", "delta_vs_best_peer"]))
+
+
+def _by_kind(test: pd.DataFrame, proba, classes) -> dict:
+    out = {"all": _scores(test["label"].to_numpy(), proba, classes)}
+    for kind in sorted(test["kind"].unique()):
+        m = (test["kind"] == kind).to_numpy()
+        out[kind] = _scores(test["label"].to_numpy()[m], proba[m], classes)
+    return out
+
+
+def _row(field, model, n_train, scores, extra=()) -> list[dict]:
+    rows = []
+    for kind, s in scores.items():
+        r = {"field": field, "model": model, "train": n_train, "items": kind, "accuracy": s["accuracy"],
+             "macro_f1": s["macro_f1"]}
+        for label in extra:
+            pc = s["per_class"].get(label, {})
+            r[f"{label} recall"] = pc.get("recall", np.nan)
+            r[f"{label} F1"] = pc.get("f1", np.nan)
+        rows.append(r)
+    return rows
+
+
+EXTRA = {"intent": ["consultation"], "sentiment": ["neutral"], "topic": [], "negative_subtype": ["vague_negativity"]}
+
+
+def _shipped_estimator(field: str, train: pd.DataFrame, seed: int, budget: float):
+    from wbcs.classify.tasks import TaskData
+    from wbcs.classify.train import default_fit_options, fit_task
+
+    opts = default_fit_options(field, seed)
+    task = TaskData(f"gold_{field}", field, "", train, train.head(2))
+    est, entry = fit_task(task, seed=seed, budget=budget, refit=False, **opts)
+    return est, next(r["config"] for r in entry["selection"]["table"] if r.get("chosen"))
+
+
+def part_gold(smoke: bool, budget: float, seed: int) -> dict:
+    """Two tables per field: all three models on the test items the previous model never saw (it was
+    fitted on 80 % of the first edition's 650 posts, some of which are in today's test part), then the
+    peer and the new configuration on the whole test part."""
+    from wbcs.classify.registry import load_model
+    from wbcs.classify.tasks import load_task
+    from wbcs.classify.train import subsample
+    from wbcs.config import DATA_DIR
+    from wbcs.labeling.batch import read_sample
+
+    previous = load_model("models/wbcs-default/2")
+    first_edition = set(read_sample(DATA_DIR / "labels" / "gold_sample.csv"))
+    fitted = {}
+    for field in FIELDS:
+        task = load_task(f"gold_{field}", seed=seed)
+        train = subsample(task.train, 300, seed) if smoke else task.train
+        test = task.test
+        unseen = ~test["post_id"].isin(first_edition).to_numpy()
+        peer = plain_peer(4.0).fit(train["text"].tolist(), train["label"].to_numpy())
+        est, chosen = _shipped_estimator(field, train, seed, budget)
+        models = {"previous shipped wbcs-default/2": previous.models.get(field),
+                  "peer: TF-IDF char 1-3 + LR, gold training part": peer,
+                  f"new shipped configuration ({chosen})": est}
+        texts = test["text"].tolist()
+        probas = {name: (m.predict_proba(texts), list(m.classes_)) for name, m in models.items() if m is not None}
+        fitted[field] = (est, train, test, probas[f"new shipped configuration ({chosen})"][0])
+        cols = ["field", "model", "train", "items", "accuracy", "macro_f1",
+                *[f"{lab} {m}" for lab in EXTRA[field] for m in ("recall", "F1")]]
+        rows = []
+        for name, (proba, classes) in probas.items():
+            rows += _row(field, name, "-" if name.startswith("previous") else len(train),
+                         _by_kind(test[unseen], proba[unseen], classes), EXTRA[field])
+        print(f"\n{field}: the {int(unseen.sum())} test items the previous model never saw", flush=True)
+        print(table(rows, cols), flush=True)
+        rows = []
+        for name, (proba, classes) in probas.items():
+            if not name.startswith("previous"):
+                rows += _row(field, name, len(train), _by_kind(test, proba, classes), EXTRA[field])
+        print(f"\n{field}: the whole test part ({len(test)} items)", flush=True)
+        print(table(rows, cols), flush=True)
+    return fitted
+
+
+def part_gemma(smoke: bool, seed: int, fitted: dict, epochs: int, fields: list[str]) -> None:
+    from wbcs.classify.strong import distill
+    from wbcs.classify.train import subsample
+    from wbcs.classify.transformer import TransformerClassifier
+    from wbcs.datasets import load_stc3
+    from wbcs.goldset import PARTS_FILE, customer_turns, part_of, read_parts
+
+    dialogues = load_stc3(telecom_only=False, split=None)
+    turns = customer_turns(dialogues)
+    turns["part"] = part_of(turns["item_id"], read_parts(PARTS_FILE)).to_numpy()
+    rows = []
+    for field in fields:
+        fast, train, test, fast_proba = fitted[field]
+        labelled = set(train["post_id"])
+        pool = turns[(turns["part"] == "train") & ~turns["item_id"].isin(labelled) & turns["text"].str.strip().ne("")]
+        if field == "topic":
+            pool = pool[pool["telecom"]]
+        pool = pool.sample(min(len(pool), 300 if smoke else 2000), random_state=seed)["text"].tolist()
+        tr = subsample(train, 200, seed) if smoke else train
+        gemma = TransformerClassifier("gemma3-270m", train_top_layers=4, learning_rate=5e-5, epochs=epochs,
+                                      batch_size=8, max_length=96, random_state=seed)
+        gemma.fit(tr["text"].tolist(), tr["label"].to_numpy())
+        texts = test["text"].tolist()
+        g = gemma.predict_proba(texts)
+        rows += _row(field, f"Gemma 3 270M top-4, {epochs} epoch(s)", len(tr), _by_kind(test, g, gemma.classes_),
+                     EXTRA[field])
+        cols = np.searchsorted(gemma.classes_, fast.classes_)
+        rows += _row(field, "mean of Gemma and the fast model", len(tr),
+                     _by_kind(test, (g[:, cols] + fast_proba) / 2, fast.classes_), EXTRA[field])
+        from sklearn.base import clone
+
+        student = distill(gemma, clone(fast), train["text"].tolist(), train["label"].to_numpy(), pool)
+        rows += _row(field, f"fast model distilled (+{student.n_pseudo_} turns Gemma labelled)", len(train),
+                     _by_kind(test, student.predict_proba(texts), student.classes_), EXTRA[field])
+        print(table([r for r in rows if r["field"] == field],
+                    ["field", "model", "train", "items", "accuracy", "macro_f1",
+                     *[f"{lab} {m}" for lab in EXTRA[field] for m in ("recall", "F1")]]), flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", nargs="+", choices=["trainer", "gold", "gemma"], default=["trainer", "gold"])
+    parser.add_argument("--budget", type=float, default=600, help="seconds of configuration search per task")
+    parser.add_argument("--gemma-fields", nargs="+", default=["intent", "topic"])
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--smoke", action="store_true")
+    args = parser.parse_args(argv)
+    if "trainer" in args.part:
+        part_trainer(args.smoke, args.budget, args.seed)
+    if "gold" in args.part or "gemma" in args.part:
+        fitted = part_gold(args.smoke, args.budget, args.seed)
+        if "gemma" in args.part:
+            part_gemma(args.smoke, args.seed, fitted, args.epochs, args.gemma_fields)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
