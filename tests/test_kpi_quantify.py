@@ -75,3 +75,28 @@ def test_bad_inputs_say_what_is_wrong():
         corrected_shares(["spam"], ["a", "b"], [[1, 0], [0, 1]])
     with pytest.raises(InputError, match="expected 2 x 2"):
         corrected_shares(["a"], ["a", "b"], [[1, 0, 0]])
+
+
+def test_posts_mix_given_labels_exactly_and_corrects_only_the_models():
+    import pandas as pd
+
+    from wbcs.kpi.quantify import corrected_summary, corrected_table
+
+    # 40 labelled by a person (20 negative, 20 positive); 60 by a model whose confusion says it calls
+    # every second positive post negative: its 45 negative / 15 positive are 30 / 30 in truth
+    posts = pd.DataFrame({
+        "sentiment": ["negative"] * 20 + ["positive"] * 20 + ["negative"] * 45 + ["positive"] * 15,
+        "sentiment_source": ["label"] * 40 + ["model"] * 60})
+    posts.attrs["classified"] = {"cv_confusion": {"sentiment": {
+        "labels": ["negative", "positive"], "matrix": [[100, 0], [50, 50]]}}}
+    t = corrected_table(posts, "sentiment", n_boot=50).set_index("label")
+    assert t.loc["negative", "raw_share"] == pytest.approx(65 / 100)
+    assert t.loc["negative", "corrected_share"] == pytest.approx((20 + 30) / 100)
+    assert t.attrs == {"by_model": 60, "given": 40}
+    s = corrected_summary(posts, n_boot=50)
+    assert s["net_favorability"]["raw"] == pytest.approx((35 - 65) / 100)
+    assert s["net_favorability"]["corrected"] == pytest.approx(0.0)
+    # no model rows, or no confusion: nothing to correct
+    assert corrected_table(posts.assign(sentiment_source="label"), "sentiment") is None
+    posts.attrs = {}
+    assert corrected_table(posts, "sentiment") is None and corrected_summary(posts) == {}

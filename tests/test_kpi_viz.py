@@ -224,3 +224,20 @@ def test_a_replaced_figure_widget_is_closed(synthetic):
     dash.filters["operator"].value = ("china_unicom",)
     new = dash.tabs.figure("volume")
     assert new is not old and old.comm is None and new.comm is not None  # closed: gone from the kernel
+
+
+def test_dashboard_shows_topic_shares_corrected_for_the_models_errors():
+    df = _stc3_like()
+    topics = sorted(df["topic"].dropna().unique())
+    k = len(topics)
+    # a model that is right 80 % of the time and spreads its errors evenly
+    matrix = (np.full((k, k), 20 / (k - 1)) + np.eye(k) * (80 - 20 / (k - 1))).round().astype(int).tolist()
+    df.attrs["classified"] = {"model": "wbcs-default/3", "cv_confusion": {"topic": {"labels": topics, "matrix": matrix}}}
+    dash = vk.KpiDashboard(df)
+    fig = dash.tabs.content("corrected")
+    assert fig.data[0].name.startswith("as counted") and fig.data[1].name.startswith("corrected")
+    assert len(fig.data[1].x) == k and fig.data[1].error_y.array is not None
+    assert abs(sum(fig.data[1].y) - 1) < 1e-6 and f"{len(df):,} model labels" in fig.layout.title.text
+    # labels given by people: nothing to correct, and the tab says so
+    plain = vk.KpiDashboard(df.drop(columns=["topic_source"]))
+    assert plain.tabs.content("corrected").startswith("No corrected shares")

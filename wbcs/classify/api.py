@@ -45,7 +45,10 @@ def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None
     # a conditional field (negative_subtype) is blanked where the final labels say it does not apply
     out = apply_conditions(out)
     uncovered = [f for f in LABEL_FIELDS if f not in model.fields and (f not in out.columns or out[f].isna().any())]
-    out.attrs = {**posts.attrs, "classified": {"model": model.name, "filled": filled, "not_covered": uncovered}}
+    # the fields' cross-validated confusion: what wbcs.kpi.quantify corrects the shares with
+    confusion = {f: model.card.get("fields", {}).get(f, {}).get("cv_confusion") for f in model.fields}
+    out.attrs = {**posts.attrs, "classified": {"model": model.name, "filled": filled, "not_covered": uncovered,
+                                               "cv_confusion": {f: c for f, c in confusion.items() if c}}}
     msg = (f"predict_posts: model {model.name} filled "
            + (", ".join(f"{f} ({n:,} rows)" for f, n in filled.items()) or "nothing")
            + (f"; not covered by this model: {', '.join(uncovered)}" if uncovered else ""))

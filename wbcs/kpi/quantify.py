@@ -97,3 +97,56 @@ def corrected_sentiment(predicted, labels, confusion, *, n_boot: int = 1000, lev
             nf = (pos - neg) / (pos + neg)
         out["net_favorability"]["interval"] = np.nanpercentile(nf, q).tolist()
     return out
+
+
+def _confusion_of(posts: pd.DataFrame, field: str) -> dict | None:
+    return ((posts.attrs.get("classified") or {}).get("cv_confusion") or {}).get(field)
+
+
+def corrected_table(posts: pd.DataFrame, field: str, *, n_boot: int = 1000, seed=0) -> pd.DataFrame | None:
+    """A field's shares over ``posts``, raw and corrected: label, n, raw_share, corrected_share, lo, hi.
+
+    Labels a person gave (``<field>_source`` == "label") are exact; only the model's
+    (``"model"``) are corrected, with the cross-validated confusion ``predict_posts`` keeps in
+    ``posts.attrs["classified"]["cv_confusion"]``. None when no row of the field came from a
+    model with a known confusion (nothing to correct)."""
+    conf = _confusion_of(posts, field)
+    source = posts.get(f"{field}_source")
+    if conf is None or source is None or field not in posts:
+        return None
+    values = posts[field].astype("string")
+    by_model = (source == "model").fillna(False).to_numpy() & values.notna().to_numpy()
+    given = (source == "label").fillna(False).to_numpy() & values.notna().to_numpy()
+    if not by_model.any():
+        return None
+    labels = list(conf["labels"])
+    model = corrected_shares(values[by_model], labels, conf["matrix"], n_boot=n_boot, seed=seed)
+    human = values[given].value_counts().reindex(labels, fill_value=0).to_numpy()
+    n_model, n_all = int(by_model.sum()), int(by_model.sum() + given.sum())
+    w = n_model / n_all
+    out = pd.DataFrame({"label": labels, "n": model["n"].to_numpy() + human,
+                        "raw_share": (model["n"].to_numpy() + human) / n_all})
+    for col in ("corrected_share", "lo", "hi"):
+        out[col] = w * model[col].to_numpy() + human / n_all
+    out.attrs.update(by_model=n_model, given=int(given.sum()))
+    return out
+
+
+def corrected_summary(posts: pd.DataFrame, *, n_boot: int = 1000, seed=0) -> dict:
+    """What ``wbcs kpi`` and the dashboard show next to the raw counts: per field with model labels,
+    the raw and corrected shares; and the negative share and net favorability, raw and corrected."""
+    out = {}
+    for field in ("topic", "sentiment", "intent"):
+        t = corrected_table(posts, field, n_boot=n_boot, seed=seed)
+        if t is not None:
+            out[field] = {"by_model": t.attrs["by_model"], "given": t.attrs["given"],
+                          "shares": t.round(4).to_dict("records")}
+    if "sentiment" in out:
+        t = pd.DataFrame(out["sentiment"]["shares"]).set_index("label")
+        neg = t.loc["negative"] if "negative" in t.index else None
+        out["negative_share"] = None if neg is None else {
+            "raw": float(neg["raw_share"]), "corrected": float(neg["corrected_share"]),
+            "interval": [float(neg["lo"]), float(neg["hi"])]}
+        out["net_favorability"] = {"raw": net_favorability(t.reset_index(), "raw_share"),
+                                   "corrected": net_favorability(t.reset_index())}
+    return out

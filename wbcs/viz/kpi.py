@@ -246,6 +246,31 @@ def topic_share_trend(table: pd.DataFrame, *, min_posts: int = MIN_SHARE_POSTS,
 
 
 @figure
+@figure
+def corrected_share_bar(table: pd.DataFrame, field: str = "topic", *, summary: dict | None = None) -> go.Figure:
+    """A field's shares as counted and corrected for the classifier's errors (``wbcs.kpi.quantify``):
+    paired bars, the corrected one with its 95 % bootstrap interval; n in the hover and the title."""
+    names = display_names(field)
+    t = table.sort_values("raw_share", ascending=False)
+    x = [names.get(v, v) for v in t["label"]]
+    fig = go.Figure()
+    fig.add_bar(x=x, y=t["raw_share"], name="as counted 原始计数", marker_color="#9ab",
+                customdata=t["n"], hovertemplate="%{x}: %{y:.1%} (%{customdata} posts)<extra>as counted</extra>")
+    fig.add_bar(x=x, y=t["corrected_share"], name="corrected 校正后", marker_color="#1f6fb2",
+                error_y={"type": "data", "symmetric": False, "array": (t["hi"] - t["corrected_share"]).clip(lower=0),
+                         "arrayminus": (t["corrected_share"] - t["lo"]).clip(lower=0)},
+                hovertemplate="%{x}: %{y:.1%} corrected<extra>95% interval shown</extra>")
+    n_model, n_given = table.attrs.get("by_model", 0), table.attrs.get("given", 0)
+    title = (f"{field} shares corrected for the model's errors 模型误差校正 — {n_model:,} model labels"
+             + (f", {n_given:,} given" if n_given else ""))
+    if summary and summary.get("net_favorability"):
+        nf = summary["net_favorability"]
+        title += f"<br><sup>net favorability {nf['raw']:+.2f} as counted, {nf['corrected']:+.2f} corrected</sup>"
+    fig.update_layout(template=TEMPLATE, title=title, barmode="group", yaxis={"tickformat": ".0%", "title": "share"},
+                      legend={"orientation": "h", "y": -0.25}, margin={"t": 80})
+    return fig
+
+
 def favorability_trend(table: pd.DataFrame, *, title: str = "Net favorability 净喜好度") -> go.Figure:
     """Both net favorability variants per period, on a −1 … 1 axis; n in the hover."""
     fig = go.Figure()
@@ -525,10 +550,10 @@ class KpiDashboard:
             "volume": KpiDashboard._volume, "topics": KpiDashboard._topics,
             "favorability": KpiDashboard._favorability, "rates": KpiDashboard._rates,
             "response": KpiDashboard._response, "rhythm": KpiDashboard._rhythm,
-            "provinces": KpiDashboard._provinces}
+            "provinces": KpiDashboard._provinces, "corrected": KpiDashboard._corrected}
         self.tabs = FigureTabs({"volume": "Volume 声量", "topics": "Topics 话题", "favorability": "Favorability 喜好",
                                 "rates": "Handling 处理", "response": "Response 响应", "rhythm": "Rhythm 时段",
-                                "provinces": "Provinces 省份"})
+                                "provinces": "Provinces 省份", "corrected": "Corrected 校正"})
         self.figures = self.tabs.slots
         self.drill_period = w.Dropdown(description="drill-down", layout={"width": "300px"})
         self.drill_topic = w.Dropdown(description="topic", layout={"width": "260px"})
@@ -593,6 +618,17 @@ class KpiDashboard:
         if "province" not in posts or not posts["province"].notna().any():
             return "No provinces in this data."
         return province_bar(posts)
+
+    def _corrected(self, posts):
+        from wbcs.kpi.quantify import corrected_summary, corrected_table
+
+        posts = posts.copy()
+        posts.attrs = self.posts.attrs  # the model's cross-validated confusion travels in attrs
+        table = corrected_table(posts, "topic", n_boot=300)
+        if table is None:
+            return ("No corrected shares: every label in this selection was given, not predicted, or the model "
+                    "has no cross-validated confusion in its card.")
+        return corrected_share_bar(table, "topic", summary=corrected_summary(posts, n_boot=300))
 
     def refresh(self) -> None:
         """Recompute every indicator for the current filters; redraw the tab on screen."""
