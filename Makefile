@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 OUT ?= out/demo
 PYTEST_ARGS ?=
 
-.PHONY: help install demo test test-fast lab lint benchmarks models clean
+.PHONY: help install system demo test test-fast lab lint benchmarks models clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -23,10 +23,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv and install wbcs with every extra
 
+# Chromium renders PNG/SVG charts (kaleido) and runs the browser checks; fonts-wqy-zenhei draws
+# Chinese. Best effort: installed from Debian when apt-get is there and we may use it.
+system:  ## install Chromium and a Chinese font from Debian if missing (for PNG export and browser tests)
+	@command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null) \
+	  || echo "make system: Chromium not installed (no apt-get or not root); PNG export and browser tests are skipped"; }
+
 demo: $(STAMP)  ## run the whole pipeline on the default data; prints where the outputs are
 	$(BIN)/python -m wbcs.demo --out $(OUT)
 
-test: $(STAMP)  ## the whole test suite, notebooks included (what CI runs)
+test: $(STAMP) system  ## the whole test suite, notebooks included (what CI runs)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 test-fast: $(STAMP)  ## the suite without slow tests and notebooks

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from tests.test_classify_baseline import LABELS, NEU, TEXTS
@@ -130,3 +131,26 @@ def test_distill_learns_the_teachers_labels():
                     [LABELS[i] for i in few],
                     pool, min_confidence=1.01)
     assert picky.n_pseudo_ == 0
+
+
+def test_worst_confusions_count_share_and_mask_examples():
+    from wbcs.classify.evaluate import worst_confusions
+
+    y_true = ["consultation"] * 4 + ["complaint"] * 6
+    y_pred = ["complaint"] * 3 + ["consultation"] + ["complaint"] * 5 + ["consultation"]
+    texts = [f"请问 13912345678 第{i}条" for i in range(10)]
+    w = worst_confusions(y_true, y_pred, texts, top=2, examples=2)
+    assert w[["true", "predicted", "count"]].values.tolist() == [["consultation", "complaint", 3],
+                                                                  ["complaint", "consultation", 1]]
+    assert w["share_of_true"].tolist() == [0.75, 1 / 6]
+    assert "13912345678" not in w["examples"].iloc[0] and "139****5678" in w["examples"].iloc[0]
+
+
+def test_the_learning_curve_verdict_reads_the_last_doubling():
+    from wbcs.classify.evaluate import more_labels_verdict
+
+    curve = pd.DataFrame({"n_labels": [100, 200, 400], "macro_f1": [0.40, 0.50, 0.56]})
+    assert more_labels_verdict(curve).startswith("more labels still help: macro_f1 0.500 → 0.560")
+    flat = curve.assign(macro_f1=[0.40, 0.50, 0.505])
+    assert more_labels_verdict(flat).startswith("more labels help little now") and "+0.005 per doubling" in \
+        more_labels_verdict(flat)

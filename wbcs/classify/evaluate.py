@@ -189,3 +189,36 @@ def learning_curve(estimator, texts, y, *, sizes=(100, 200, 500, 1000, 2000), gr
         rows.append({"n_labels": int(len(sub)), "accuracy": m["accuracy"], "macro_f1": m["macro_f1"],
                      "ece": m["ece"]})
     return pd.DataFrame(rows)
+
+
+def worst_confusions(y_true, y_pred, texts, *, top: int = 5, examples: int = 3, seed=0) -> pd.DataFrame:
+    """The most frequent confusions (true → predicted, off the diagonal), each with its count,
+    its share of the true class and a few PII-masked example texts (seeded choice)."""
+    from wbcs.text import mask_pii
+
+    y_true, y_pred = np.asarray(y_true).astype(str), np.asarray(y_pred).astype(str)
+    texts = np.asarray(list(texts), dtype=object)
+    wrong = pd.DataFrame({"true": y_true, "predicted": y_pred, "i": np.arange(len(y_true))})
+    wrong = wrong[wrong["true"] != wrong["predicted"]]
+    support = pd.Series(y_true).value_counts()
+    rng = np.random.default_rng(seed)
+    rows = []
+    for (t, p), grp in sorted(wrong.groupby(["true", "predicted"]), key=lambda kv: -len(kv[1]))[:top]:
+        pick = rng.choice(grp["i"].to_numpy(), size=min(examples, len(grp)), replace=False)
+        rows.append({"true": t, "predicted": p, "count": len(grp), "share_of_true": len(grp) / support[t],
+                     "examples": " ‖ ".join(mask_pii(str(x))[:80] for x in texts[pick])})
+    return pd.DataFrame(rows, columns=["true", "predicted", "count", "share_of_true", "examples"])
+
+
+def more_labels_verdict(curve: pd.DataFrame, metric: str = "macro_f1", *, threshold: float = 0.01) -> str:
+    """What a learning curve says: the gain of ``metric`` over its last doubling of labels (or the last
+    step), and whether more labels still pay (a gain above ``threshold`` per doubling)."""
+    c = curve.sort_values("n_labels")
+    if len(c) < 2:
+        return "too few points to tell"
+    last, prev = c.iloc[-1], c.iloc[-2]
+    doublings = np.log2(last["n_labels"] / prev["n_labels"]) or 1.0
+    gain = (last[metric] - prev[metric]) / doublings
+    verdict = "more labels still help" if gain > threshold else "more labels help little now"
+    return (f"{verdict}: {metric} {prev[metric]:.3f} → {last[metric]:.3f} from {int(prev['n_labels']):,} to "
+            f"{int(last['n_labels']):,} labels ({gain:+.3f} per doubling)")
