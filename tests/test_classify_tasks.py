@@ -59,7 +59,7 @@ def test_gold_set_adds_the_full_schema(mirror, tmp_path, monkeypatch):
     monkeypatch.setattr(tasks, "GOLD_FILE", path)
     assert tasks.default_tasks()["intent"] == "gold_intent"
     model = train_default(seed=0, max_train=300)
-    assert {"sentiment", "intent", "topic", "negative_subtype", "complaint"} == set(model.fields)
+    assert {"sentiment", "intent", "topic", "negative_subtype"} == set(model.fields)  # complaint = intent
     assert model.card["fields"]["intent"]["data"][0]["rows"] == 240
     out = model.predict(posts["text"].head(20))
     assert set(out["intent"].dropna()) <= {"complaint", "consultation"}

@@ -65,7 +65,7 @@ def test_dashboard_filters_drive_every_view(synthetic):
     # the range is written out beside the slider, not in its readout (which cut it off)
     assert not dash.dates.readout and "2025-01-01 – 2025-01-21" in dash.dates_label.value
     assert dash.table["volume"].sum() == len(synthetic)
-    assert set(dash.figures) == {"volume", "topics", "favorability", "rates", "response", "rhythm", "provinces"}
+    assert set(dash.figures) == {"volume", "topics", "favorability", "rates", "response", "rhythm", "provinces", "corrected"}
     # each tab holds a FigureWidget drawn from the current table
     bars = dash.tabs.figure("volume").data[0]
     assert int(sum(bars.y)) == len(synthetic)

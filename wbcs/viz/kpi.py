@@ -246,7 +246,6 @@ def topic_share_trend(table: pd.DataFrame, *, min_posts: int = MIN_SHARE_POSTS,
 
 
 @figure
-@figure
 def corrected_share_bar(table: pd.DataFrame, field: str = "topic", *, summary: dict | None = None) -> go.Figure:
     """A field's shares as counted and corrected for the classifier's errors (``wbcs.kpi.quantify``):
     paired bars, the corrected one with its 95 % bootstrap interval; n in the hover and the title."""
@@ -271,6 +270,7 @@ def corrected_share_bar(table: pd.DataFrame, field: str = "topic", *, summary: d
     return fig
 
 
+@figure
 def favorability_trend(table: pd.DataFrame, *, title: str = "Net favorability 净喜好度") -> go.Figure:
     """Both net favorability variants per period, on a −1 … 1 axis; n in the hover."""
     fig = go.Figure()
