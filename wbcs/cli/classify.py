@@ -216,10 +216,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     from wbcs.classify import load_model
-    from wbcs.datasets import export_frame
-    from wbcs.io import check_output, read_table, write_table
+    from wbcs.io import check_outputs, read_table, write_table
 
-    check_output(args.out)
+    check_outputs({"--out": args.out}, inputs=[args.input])
     model = load_model(args.model)
     df = read_table(args.input)
     if args.text_col not in df.columns:
@@ -234,8 +233,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
             renamed[field] = f"{field}_pred"
     out = df.join(pred.rename(columns=renamed))
     out = out.reset_index(drop=True)
-    # export_frame masks every text column but the ids (an old 11-digit mid looks like a phone number)
-    write_table(out if args.no_mask else export_frame(out), args.out, mask=False)
+    write_table(out, args.out, mask=not args.no_mask)
     note = f" (the input has {', '.join(renamed)}: predictions in {', '.join(renamed.values())})" if renamed else ""
     print(f"predict: {len(df)} rows labelled by {model.name} ({', '.join(model.fields)}){note}; written to {args.out}")
     return 0
@@ -308,8 +306,7 @@ def _seen(model, field: str, texts):
 
 
 def cmd_triage(args: argparse.Namespace) -> int:
-    from wbcs.datasets import export_frame
-    from wbcs.io import check_output, read_table, write_table
+    from wbcs.io import check_outputs, read_table, write_table
     from wbcs.policy import load_policy
     from wbcs.schema import validate_posts
     from wbcs.triage import (
@@ -320,9 +317,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
         route_posts,
     )
 
-    check_output(args.out)
-    if args.alerts:
-        check_output(args.alerts)
+    check_outputs({"--out": args.out, "--alerts": args.alerts}, inputs=[args.posts])
     policy = load_policy(args.policy)
     routes = load_routes(args.routes)
     posts = validate_posts(read_table(args.posts).reset_index(drop=True), source=str(args.posts))
@@ -340,7 +335,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
     extra = routed.drop(columns=[c for c in ("post_id", "created_at", "identifiable") if c in routed.columns])
     out = labelled.drop(columns=[c for c in extra.columns if c in labelled.columns]).join(extra)
     out["identifiable"] = routed["identifiable"]
-    write_table(export_frame(out), args.out, mask=False)
+    write_table(out, args.out)
     counts = routed["route"].value_counts().to_dict()
     summary = {"posts": int(len(routed)), "routes": {k: int(v) for k, v in counts.items()},
                "classified": info, "out": str(args.out)}
@@ -351,7 +346,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
         if alerts.attrs["intent_from_route"]:
             _say(args, f"triage: {alerts.attrs['intent_from_route']} post(s) without intent: the aggregation "
                        "rules use their route's kind (consultation/complaint)")
-        write_table(export_frame(lists_as_text(alerts)), args.alerts, mask=False)
+        write_table(lists_as_text(alerts), args.alerts)
         summary["alerts"] = int(len(alerts))
         _say(args, f"triage: {len(alerts)} aggregation alert(s) written to {args.alerts}")
     if args.json:

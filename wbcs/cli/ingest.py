@@ -50,21 +50,23 @@ def parse_mapping(items: list[str]) -> dict[str, str]:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from wbcs.io import check_output, ingest, write_table
+    from wbcs.io import check_outputs, ingest, write_table
 
-    for path in (args.out, args.rejects):  # fail before the work, not after it
-        if path is not None:
-            check_output(path)
+    rejects = args.rejects or args.out.with_name(args.out.stem + ".rejects.csv")
+    # fail before the work, not after it: no output may be an input or the other output
+    check_outputs({"--out": args.out, "--rejects": rejects}, inputs=args.inputs)
     result = ingest(args.inputs, mapping=parse_mapping(args.mapping), mask=not args.no_mask)
     out = write_table(result.posts, args.out, mask=False)  # already masked unless --no-mask
     s = result.summary
     line = (f"ingest: read {s['read']} rows from {len(s['files'])} file(s), kept {s['kept']}, "
             f"rejected {s['rejected']}")
     if s["rejected"]:
-        rejects = args.rejects or args.out.with_name(args.out.stem + ".rejects.csv")
         write_table(result.rejects, rejects, mask=False)
         reasons = ", ".join(f"{r} {n}" for r, n in sorted(s["reasons"].items(), key=lambda x: -x[1]))
         line += f" ({reasons}); rejects in {rejects}"
+    elif rejects.is_file():  # a previous run's rejects would describe rows this run kept
+        rejects.unlink()
+        line += f"; removed the previous run's {rejects}"
     line += f"; posts in {out}"
     print(line, file=sys.stderr if args.json else sys.stdout)
     if args.json:

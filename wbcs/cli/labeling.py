@@ -177,6 +177,14 @@ def _open(path: Path, *, must_exist: bool = True):
     return LabelStore(path)
 
 
+def _check_out(args) -> None:
+    """--out, checked before the work: a label file format, writable, not the store."""
+    from wbcs.io import check_outputs
+    from wbcs.labeling.store import FORMATS
+
+    check_outputs({"--out": args.out}, inputs=[args.store], formats=FORMATS)
+
+
 def _stc3(*, telecom_only: bool = True):
     import warnings
 
@@ -348,6 +356,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    _check_out(args)
     with _open(args.store) as store:
         path = store.export(args.out, annotator=args.annotator)
         n = len(store.current(args.annotator))
@@ -396,6 +405,7 @@ def cmd_disagreements(args: argparse.Namespace) -> int:
     from wbcs.labeling.agreement import disagreements, resolve
     from wbcs.labeling.store import write_records
 
+    _check_out(args)
     cur, fields_for = _current(args)
     resolved = resolve(cur, fields_for=fields_for)
     disputed = resolved.loc[resolved["status"] == "disputed", "item_id"].unique()
@@ -407,9 +417,11 @@ def cmd_disagreements(args: argparse.Namespace) -> int:
 
 
 def cmd_consensus(args: argparse.Namespace) -> int:
+    from wbcs.io import check_outputs, write_table
     from wbcs.labeling.agreement import consensus, resolve
     from wbcs.labeling.fields import label_fields
 
+    check_outputs({"--out": args.out}, inputs=[args.store])
     cur, fields_for = _current(args)
     kinds = set(fields_for.values())
     if len(kinds) > 1:
@@ -418,8 +430,7 @@ def cmd_consensus(args: argparse.Namespace) -> int:
     fields = kinds.pop()
     gold = consensus(resolve(cur, min_annotators=args.min_annotators, fields_for=fields_for), fields=fields,
                      id_col="post_id" if fields == tuple(label_fields()) else "item_id")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    gold.to_csv(args.out, index=False)
+    write_table(gold, args.out)
     left = ", ".join(f"{n} {k}" for k, n in gold.attrs["unresolved"].items()) or "none"
     print(f"wrote {len(gold)} gold items to {args.out}; unresolved items: {left}")
     return 0
@@ -432,6 +443,7 @@ def cmd_issues(args: argparse.Namespace) -> int:
 
     if args.field not in label_fields():
         raise InputError(f"--field {args.field!r}: not a taxonomy field ({', '.join(label_fields())})")
+    _check_out(args)
     with _open(args.store) as store:
         cur = store.current()
     if args.annotator:

@@ -155,27 +155,12 @@ def read_records(path: str | Path) -> list[dict]:
 
 
 def write_records(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write a table of ids and labels as .jsonl/.csv/.parquet (by the suffix)."""
-    p = Path(path)
-    kind = FORMATS.get(p.suffix.lower())
-    if kind is None:
-        raise InputError(f"{p}: unknown format {p.suffix!r}; use one of {', '.join(FORMATS)}")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    if kind == "parquet":
-        df.to_parquet(p, index=False)
-        return p
-    out = df.copy()
-    for col in out.columns:
-        if isinstance(out[col].dtype, pd.DatetimeTZDtype):
-            out[col] = out[col].map(lambda t: t.isoformat())
-    if kind == "csv":
-        out.to_csv(p, index=False, encoding="utf-8")
-    else:
-        with p.open("w", encoding="utf-8") as f:
-            for row in out.to_dict("records"):
-                row = {k: (None if pd.isna(v) else v) for k, v in row.items()}
-                f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    return p
+    """Write a table of ids and labels as .jsonl/.csv/.parquet (by the suffix), through
+    wbcs's safe writer (atomic, formula-safe, texts PII-masked)."""
+    from wbcs.io.write import output_format, write_table
+
+    output_format(path, FORMATS)
+    return write_table(df, path)
 
 
 class LabelStore:

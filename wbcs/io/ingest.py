@@ -299,47 +299,6 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
     return frame
 
 
-# --------------------------------------------------------------------------- writing
-
-
-WRITE_FORMATS = (".csv", ".jsonl", ".parquet", ".xlsx")
-
-
-def check_output(path: str | Path) -> str:
-    """The format ``write_table`` uses for ``path`` ('csv', ...); InputError if none."""
-    suffix = Path(path).suffix.lower()
-    if suffix not in WRITE_FORMATS:
-        raise InputError(f"{path}: unknown output format {suffix!r}; use {', '.join(WRITE_FORMATS)}")
-    return suffix[1:]
-
-
-def write_table(df: pd.DataFrame, path: str | Path, *, mask: bool = True) -> Path:
-    """Write ``df`` by extension: ``.csv`` (UTF-8 with BOM, so Excel reads the Chinese),
-    ``.jsonl``, ``.parquet`` or ``.xlsx`` (times as Beijing wall-clock time, since Excel
-    has no time zones). PII is masked unless ``mask=False``. Returns the path."""
-    path = Path(path)
-    kind = check_output(path)
-    out = mask_frame(df) if mask else df
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if kind == "csv":
-        out.to_csv(path, index=False, encoding="utf-8-sig")
-    elif kind == "jsonl":  # ISO times with their +08:00 offset (to_json would turn them to UTC)
-        out = out.copy()
-        for col in out.columns:
-            if isinstance(out[col].dtype, pd.DatetimeTZDtype):
-                out[col] = out[col].map(lambda t: None if pd.isna(t) else t.isoformat()).astype(object)
-        out.to_json(path, orient="records", lines=True, force_ascii=False)
-    elif kind == "parquet":
-        out.to_parquet(path, index=False)
-    else:
-        out = out.copy()
-        for col in out.columns:
-            if isinstance(out[col].dtype, pd.DatetimeTZDtype):
-                out[col] = out[col].dt.tz_convert(TIMEZONE).dt.tz_localize(None)
-        out.to_excel(path, index=False, engine="openpyxl")
-    return path
-
-
 # --------------------------------------------------------------------------- ingest
 
 
