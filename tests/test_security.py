@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import zipfile
+from datetime import date
 
 import pandas as pd
 import pytest
@@ -209,3 +210,140 @@ def test_a_rerun_without_rejects_removes_the_stale_rejects_file(tmp_path):
     r = run_cli("ingest", str(src), "--out", str(out))
     assert r.returncode == 0 and "removed the previous run's" in r.stdout
     assert not rejects.exists()
+
+
+# --------------------------------------------------------------------------- 2. PII never leaves
+
+_W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_REGIONS = ["110105", "310104", "440305", "510107", "650102"]
+
+
+@st.composite
+def pii_items(draw):
+    """(digits or address that must not survive, how it is written)."""
+    kind = draw(st.sampled_from(["mobile", "landline", "id18", "id15", "email"]))
+    if kind == "email":
+        local = draw(st.from_regex(r"[a-z][a-z0-9._]{1,8}[a-z0-9]", fullmatch=True))
+        domain = draw(st.sampled_from(["example.com", "qq.com", "163.com", "mail.example.cn"]))
+        secret = f"{local}@{domain}"
+        form = draw(st.sampled_from(["plain", "fullwidth", "ideographic dot", "zero-width"]))
+        if form == "fullwidth":
+            return secret, "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in secret)
+        if form == "ideographic dot":
+            return secret, f"{local}@{domain.replace('.', '。')}"
+        if form == "zero-width":
+            return secret, local[:1] + "\u200b" + secret[1:]
+        return secret, secret
+    if kind == "mobile":
+        digits = draw(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))
+        groups = [digits[:3], digits[3:7], digits[7:]]
+        prefix = draw(st.sampled_from(["", "+86 ", "0086-", "86", "+86 ("]))
+        if prefix.endswith("("):
+            groups[0] += ")"
+    elif kind == "landline":
+        area = draw(st.sampled_from(["010", "021", "0755", "0571"]))
+        number = draw(st.from_regex(r"[2-8][0-9]{7}", fullmatch=True))
+        digits = number  # the subscriber number is the secret; the area code is public
+        groups = [area, number[:4], number[4:]]
+        if draw(st.booleans()):
+            groups = ["+86", area[1:], number]
+        prefix = ""
+    else:
+        region = draw(st.sampled_from(_REGIONS))
+        born = draw(st.dates(min_value=date(1920, 1, 1), max_value=date(1999, 12, 31) if kind == "id15"
+                             else date(2010, 12, 31)))
+        seq = draw(st.from_regex(r"[0-9]{3}", fullmatch=True))
+        if kind == "id15":
+            digits = f"{region}{born:%y%m%d}{seq}"
+            groups = [region, digits[6:12], seq]
+        else:
+            body = f"{region}{born:%Y%m%d}{seq}"
+            digits = body + "10X98765432"[sum(int(d) * w for d, w in zip(body, _W, strict=True)) % 11]
+            groups = [region, digits[6:14], digits[14:]]
+        prefix = ""
+    form = draw(st.sampled_from(["plain", "groups", "one by one", "fullwidth", "zero-width"]))
+    sep = draw(st.sampled_from([" ", "-", ".", "–", " - ", "—", "·", "。", "\u00a0", "\u3000"]))
+    if form == "plain":
+        written = "".join(groups)
+    elif form == "groups":
+        written = sep.join(groups)
+    elif form == "one by one":
+        written = " ".join("".join(groups))
+    elif form == "fullwidth":
+        written = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in sep.join(groups))
+    else:
+        written = "\u200b".join("".join(groups))
+    return digits, prefix + written
+
+
+def _skeleton_digits(cell: str) -> str:
+    """The digits (and X) a reader would see in a cell, whatever their form."""
+    import unicodedata
+
+    norm = unicodedata.normalize("NFKC", cell).replace("。", ".")
+    return "".join(c for c in norm if c.isdigit() or c in "Xx@." or c.isalpha())
+
+
+def _leaks(secret: str, cell: str) -> bool:
+    seen = _skeleton_digits(cell)
+    if "@" in secret:
+        return secret in seen.lower()
+    return secret in "".join(c for c in seen if c.isdigit() or c in "Xx")
+
+
+AROUND = st.text(alphabet="投诉信号差客服电话号码身份证邮箱请联系我：，！ ", max_size=8)
+
+
+@given(item=pii_items(), before=AROUND, after=AROUND, column=st.integers(0, 3),
+       ext=st.sampled_from([".csv", ".jsonl", ".parquet", ".xlsx"]), as_number=st.booleans())
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_no_phone_id_or_email_leaves_unmasked(tmp_path, item, before, after, column, ext, as_number):
+    """Any phone number, ID number or e-mail, in any of issue 12's forms, in any column
+    (as a text or as a number), written in any format: the file never holds it."""
+    secret, written = item
+    cell = before + written + after
+    value = int(written) if as_number and written.isdigit() and len(written) < 19 else cell
+    df = pd.DataFrame({"post_id": ["1"], "text": ["好"], "author_id": ["u1"], "note": ["x"], "n": [1]})
+    name = ["text", "author_id", "note", "n"][column]
+    df[name] = pd.Series([value], dtype=object if not isinstance(value, int) else "int64")
+    path = write_table(df, tmp_path / f"out{ext}")
+    cells = [str(v) for v in read_back(path)]
+    assert not any(_leaks(secret, c) for c in cells), (written, cells)
+
+
+def read_back(path) -> list:
+    if path.suffix == ".csv":
+        return [c for row in _csv_cells(path) for c in row]
+    if path.suffix == ".xlsx":
+        return [c.value for c in _xlsx_cells(path) if c.value is not None]
+    df = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_json(path, lines=True, dtype=False)
+    return [v for v in df.astype(object).to_numpy().ravel().tolist() if v is not None]
+
+
+def test_numbers_in_number_columns_do_not_reach_the_rejects(tmp_path):
+    """An xlsx 手机 column typed as numbers, an int64 column in Parquet: masked in rejects too."""
+    frame = pd.DataFrame({"微博ID": ["3830401296796826", "3830401296796827"], "内容": ["好", None],
+                          "发布时间": ["2024-03-01 10:00"] * 2, "手机": [13912345678, 13912345679]})
+    frame.to_excel(tmp_path / "in.xlsx", index=False)
+    frame.to_parquet(tmp_path / "in.parquet")
+    for name in ("in.xlsx", "in.parquet"):
+        out, rej = tmp_path / f"{name}.out.csv", tmp_path / f"{name}.rejects.csv"
+        r = run_cli("ingest", str(tmp_path / name), "--out", str(out), "--rejects", str(rej))
+        assert r.returncode == 0, r.stderr
+        text = rej.read_text(encoding="utf-8-sig")
+        assert "1391234567" not in text and "139****5679" in text
+
+
+def test_predict_and_triage_mask_author_id_like_ingest(tmp_path):
+    src = tmp_path / "posts.csv"
+    src.write_text("post_id,created_at,text,author_id\n"
+                   "3830401296796826,2024-03-01 10:00,宽带断了 邮箱 ａｌｉｃｅ＠ｅｘａｍｐｌｅ．ｃｏｍ,13812345678\n"
+                   "3830401296796827,2024-03-01 11:00,信号差 138.1234.5678,alice@qq。com\n", encoding="utf-8")
+    r = run_cli("predict", "--input", str(src), "--out", str(tmp_path / "p.csv"))
+    assert r.returncode == 0, r.stderr
+    r = run_cli("triage", "--posts", str(src), "--out", str(tmp_path / "t.csv"), "--alerts", str(tmp_path / "a.csv"))
+    assert r.returncode == 0, r.stderr
+    for name in ("p.csv", "t.csv", "a.csv"):
+        text = (tmp_path / name).read_text(encoding="utf-8-sig")
+        assert "12345678" not in text.replace(".", "") and "alice" not in text, name
+    assert "138****5678" in (tmp_path / "p.csv").read_text(encoding="utf-8-sig")

@@ -45,7 +45,7 @@ import pandas as pd
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
 from wbcs.schema import COLUMNS, DATETIME_COLUMNS, LABEL_FIELDS, load_taxonomy, validate_posts
-from wbcs.text import has_phone, mask_frame, normalize
+from wbcs.text import has_phone, mask_frame, mask_pii, normalize
 from wbcs.weibo import mid_to_datetime
 
 # Schema column -> accepted headers, in priority order (the first one present wins).
@@ -454,7 +454,7 @@ def _label_maps() -> dict[str, dict[str, str]]:
     return maps
 
 
-def _check_file(raw: pd.DataFrame, cols: dict[str, str], source: str, seen: dict) -> tuple:
+def _check_file(raw: pd.DataFrame, cols: dict[str, str], source: str, seen: dict, mask: bool) -> tuple:
     """Build the posts of one file; returns (posts, rows) with the rejections in rows."""
     rows = _Rows(raw.index)
     df = pd.DataFrame({t: raw[c].astype(object) for t, c in cols.items()}, index=raw.index)
@@ -469,9 +469,12 @@ def _check_file(raw: pd.DataFrame, cols: dict[str, str], source: str, seen: dict
                                      else str(v).strip()) or None)
     time_raw = df["created_at"] if "created_at" in df else pd.Series(None, index=df.index, dtype=object)
     derived = pid.isna()
+    # derived from the text as it is written out: a hash of the unmasked text would let
+    # anyone holding the output try the 10^4 hidden digits of a masked number against it
+    shown = _by_unique(text[derived], mask_pii) if mask else text[derived]
     pid[derived] = [
         "h" + hashlib.blake2b(f"{t}\x1f{c}".encode(), digest_size=8).hexdigest()
-        for t, c in zip(text[derived], time_raw[derived], strict=True)]
+        for t, c in zip(shown, time_raw[derived], strict=True)]
     df["post_id"] = pid
 
     # created_at: parsed from the file, else decoded from the mid
@@ -560,7 +563,7 @@ def ingest(paths: str | Path | Iterable[str | Path], *, mapping: dict | None = N
             raise InputError(f"{source}: missing required column 'created_at' (no time column and no "
                              f"Weibo mid to decode it from); columns are: {', '.join(map(str, raw.columns))}; "
                              "map one with --map created_at=COLUMN")
-        df, rows, n_derived = _check_file(raw, cols, source, seen)
+        df, rows, n_derived = _check_file(raw, cols, source, seen, mask)
         posts = df[rows.ok].copy()
         posts.insert(0, "source_row", posts.index.astype("int64"))
         posts.insert(0, "source_file", source)
@@ -590,9 +593,8 @@ def ingest(paths: str | Path | Iterable[str | Path], *, mapping: dict | None = N
     rejects = pd.concat(rejected, ignore_index=True).astype(object)
     rejects = rejects.where(rejects.notna(), None)
     rejects["source_row"] = rejects["source_row"].astype("Int64")
-    if mask:  # ids and file names are not masked: derived ids are hex and must stay stable
-        posts = mask_frame(posts, columns=[c for c in posts.columns if c not in ("post_id", "source_file")
-                                           and posts[c].dtype in (object, "string")])
+    if mask:  # every column but the key (see wbcs.io.write.KEY_COLUMNS)
+        posts = mask_frame(posts, columns=[c for c in posts.columns if c != "post_id"])
         rejects = mask_frame(rejects)
     reasons = Counter()
     for f in files.values():
