@@ -8,12 +8,14 @@ traceback instead of one clear line and exit code 2.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import zipfile
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -347,3 +349,70 @@ def test_predict_and_triage_mask_author_id_like_ingest(tmp_path):
         text = (tmp_path / name).read_text(encoding="utf-8-sig")
         assert "12345678" not in text.replace(".", "") and "alice" not in text, name
     assert "138****5678" in (tmp_path / "p.csv").read_text(encoding="utf-8-sig")
+
+
+# --------------------------------------------------------------------------- 3. model integrity
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    from tests.test_classify_baseline import LABELS, TEXTS
+    from wbcs.classify import PostClassifier, TextClassifier
+
+    return PostClassifier({"sentiment": TextClassifier().fit(TEXTS, LABELS)}, card={"name": "tiny"})
+
+
+def _edit_manifest(path, fn):
+    manifest = json.loads((path / "manifest.json").read_text())
+    fn(manifest)
+    (path / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_every_file_the_loader_opens_is_inside_and_verified(tmp_path, tiny_model):
+    from wbcs.classify import load_model, save_model
+    from wbcs.classify.registry import sha256
+
+    outside = tmp_path / "outside.skops"
+    model = save_model(tiny_model, tmp_path / "m" / "1")
+    outside.write_bytes((model / "sentiment.skops").read_bytes())
+
+    def point_outside(listed: bool):
+        def fn(m):
+            m["fields"]["sentiment"]["path"] = "../../outside.skops"
+            if listed:
+                m["files"]["../../outside.skops"] = sha256(outside)
+        return fn
+
+    for listed in (False, True):  # '../../outside.skops', checksummed or not
+        path = save_model(tiny_model, tmp_path / f"out{listed}" / "1")
+        _edit_manifest(path, point_outside(listed))
+        with pytest.raises(InputError, match="points outside the model folder"):
+            load_model(path)
+
+    path = save_model(tiny_model, tmp_path / "link" / "1")  # a link inside that leads outside
+    (path / "sentiment.skops").unlink()
+    (path / "sentiment.skops").symlink_to(outside)
+    with pytest.raises(InputError, match="points outside the model folder"):
+        load_model(path)
+
+    path = save_model(tiny_model, tmp_path / "unlisted" / "1")  # a field file without a checksum
+    (path / "other.skops").write_bytes((path / "sentiment.skops").read_bytes())
+    _edit_manifest(path, lambda m: m["fields"]["sentiment"].update(path="other.skops"))
+    with pytest.raises(InputError, match="other.skops: not listed with a checksum"):
+        load_model(path)
+
+    path = save_model(tiny_model, tmp_path / "nofiles" / "1")
+    _edit_manifest(path, lambda m: m.pop("files"))
+    with pytest.raises(InputError, match="no 'files' with the SHA-256"):
+        load_model(path)
+
+
+def test_the_shipped_model_is_found_by_the_package_not_the_current_folder(tmp_path, tiny_model, monkeypatch):
+    from wbcs.classify import save_model
+    from wbcs.classify.registry import MODELS_DIR, model_dir
+
+    save_model(tiny_model, tmp_path / "wbcs-default")  # a look-alike in the current folder
+    monkeypatch.chdir(tmp_path)
+    shipped = model_dir(None)
+    assert shipped.is_relative_to(MODELS_DIR) and shipped.parent.name == "wbcs-default"
+    assert model_dir("./wbcs-default") == Path("wbcs-default")  # named as a path, it is used
