@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -24,7 +25,7 @@ from hypothesis import strategies as st
 
 from tests.helpers import run_cli
 from wbcs.errors import InputError
-from wbcs.io import write_table
+from wbcs.io import ingest, ingest_to, read_posts, read_table, write_table
 from wbcs.io.write import FORMULA_START
 from wbcs.yamlsafe import load_yaml
 
@@ -416,3 +417,187 @@ def test_the_shipped_model_is_found_by_the_package_not_the_current_folder(tmp_pa
     shipped = model_dir(None)
     assert shipped.is_relative_to(MODELS_DIR) and shipped.parent.name == "wbcs-default"
     assert model_dir("./wbcs-default") == Path("wbcs-default")  # named as a path, it is used
+
+
+# --------------------------------------------------------------------------- 4. bounded readers
+
+
+def _xlsx(path, rows=(("微博ID", "内容", "发布时间"), ("3830401296796826", "好", "2024-03-01 10:00"))):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for r in rows:
+        wb.active.append(list(r))
+    wb.save(path)
+    return path
+
+
+def _rezip(src, dst, replace: dict, drop=()):
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            if info.filename in drop:
+                continue
+            zout.writestr(info.filename, replace.get(info.filename, zin.read(info.filename)))
+    return dst
+
+
+def test_xlsx_zip_bomb_is_refused_before_unpacking(tmp_path, monkeypatch):
+    import wbcs.io.read as rd
+
+    good = _xlsx(tmp_path / "good.xlsx")
+    sheet = zipfile.ZipFile(good).read("xl/worksheets/sheet1.xml")
+    bomb = sheet.replace(b"</sheetData>", b"<!--" + b" " * (64 << 20) + b"--></sheetData>")
+    _rezip(good, tmp_path / "bomb.xlsx", {"xl/worksheets/sheet1.xml": bomb})
+    assert (tmp_path / "bomb.xlsx").stat().st_size < 200_000  # 64 MB of sheet in a small file
+    monkeypatch.setattr(rd, "XLSX_MAX_UNPACKED", 32 << 20)  # the real bound is 1 GiB
+    with pytest.raises(InputError, match=r"bomb.xlsx: unpacks to 0.1 GiB .*save the sheet as CSV"):
+        read_table(tmp_path / "bomb.xlsx")
+    assert read_table(good)["内容"].tolist() == ["好"]
+
+
+def test_a_lying_zip_size_cannot_unpack_more_than_declared(tmp_path):
+    """zipfile stops at the declared size (and the CRC fails): the bound on declared sizes holds."""
+    good = _xlsx(tmp_path / "good.xlsx")
+    raw = bytearray(good.read_bytes())
+    name = b"xl/worksheets/sheet1.xml"
+    cd = raw.rindex(b"PK\x01\x02", 0, raw.rindex(name))  # its central directory entry
+    raw[cd + 24:cd + 28] = (10).to_bytes(4, "little")  # declares 10 bytes unpacked
+    (tmp_path / "liar.xlsx").write_bytes(bytes(raw))
+    with pytest.raises(InputError, match="liar.xlsx: damaged"):
+        read_table(tmp_path / "liar.xlsx")
+
+
+@pytest.mark.parametrize("case", ["bad sheet xml", "no sheet", "broken workbook.xml", "dtd entities"])
+def test_broken_xlsx_is_one_line(tmp_path, case):
+    good = _xlsx(tmp_path / "good.xlsx")
+    z = zipfile.ZipFile(good)
+    sheet, book = "xl/worksheets/sheet1.xml", "xl/workbook.xml"
+    if case == "bad sheet xml":
+        bad = _rezip(good, tmp_path / "bad.xlsx", {sheet: z.read(sheet)[:200]})
+    elif case == "no sheet":
+        bad = _rezip(good, tmp_path / "bad.xlsx", {book: re.sub(rb"<sheets>.*</sheets>", b"<sheets/>", z.read(book))})
+    elif case == "broken workbook.xml":
+        bad = _rezip(good, tmp_path / "bad.xlsx", {book: b"<workbook xmlns="})
+    else:
+        entity = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>')
+        body = re.sub(rb"^<\?xml[^>]*\?>", b"", z.read(sheet)).replace(b"<sheetData>", b"<sheetData>&b;", 1)
+        bad = _rezip(good, tmp_path / "bad.xlsx", {sheet: entity + body})
+    with pytest.raises(InputError) as e:
+        read_table(bad)
+    assert str(bad) in str(e.value) and "\n" not in str(e.value)
+    if case == "dtd entities":
+        r = run_cli("ingest", str(bad), "--out", str(tmp_path / "o.parquet"))
+        assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_csv_is_read_in_chunks_with_the_same_result(tmp_path, monkeypatch):
+    import wbcs.io.read as rd
+
+    rows = "".join(f"38304012967968{i:02d},第{i}条 电话1381234{i:04d},2024-03-01 10:{i % 60:02d}\n"
+                   for i in range(95))
+    src = tmp_path / "a.csv"
+    src.write_text("微博ID,内容,发布时间\n" + rows + "3830401296796800,重复,2024-03-01\n", encoding="gbk")
+    whole = ingest([src])
+    monkeypatch.setattr(rd, "CHUNK_ROWS", 7)
+    assert sum(1 for _ in rd.open_table(src).chunks()) == 14
+    chunked = ingest([src])
+    pd.testing.assert_frame_equal(whole.posts, chunked.posts)
+    pd.testing.assert_frame_equal(whole.rejects, chunked.rejects)
+    assert chunked.rejects["reason"].tolist() == ["duplicate id"]  # across chunks
+    out = tmp_path / "o.parquet"
+    ingest_to([src], out, tmp_path / "o.rejects.csv")
+    pd.testing.assert_frame_equal(pd.read_parquet(out), whole.posts, check_dtype=False)
+
+
+def test_json_nested_100k_deep_is_a_rejected_record_not_a_traceback(tmp_path):
+    src = tmp_path / "a.jsonl"
+    src.write_text('{"mid": "3830401296796826", "内容": "好", "时间": "2024-03-01"}\n'
+                   '{"mid": "3830401296796827", "内容": ' + "[" * 100_000 + "]" * 100_000 + "}\n",
+                   encoding="utf-8")
+    result = ingest([src])
+    assert result.posts["text"].tolist() == ["好"]
+    assert result.rejects["detail"].tolist() == ["nested too deeply to read"]
+    (tmp_path / "b.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    with pytest.raises(InputError, match="b.json"):
+        ingest([tmp_path / "b.json"])
+
+
+@pytest.mark.parametrize("kind", ["binary", "list"])
+def test_parquet_binary_or_list_text_column_is_one_line(tmp_path, kind):
+    values = [b"\xe5\xa5\xbd", b"x"] if kind == "binary" else [["a", "b"], ["c"]]
+    pd.DataFrame({"post_id": ["1", "2"], "created_at": ["2024-03-01"] * 2, "text": values}).to_parquet(
+        tmp_path / "a.parquet")
+    r = run_cli("ingest", str(tmp_path / "a.parquet"), "--out", str(tmp_path / "o.csv"))
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "column 'text' (text) holds" in r.stderr and ("binary" in r.stderr or "list" in r.stderr)
+
+
+def test_csv_lone_cr_and_a_1_mb_cell(tmp_path):
+    big = "长" * 1_000_000
+    src = tmp_path / "a.csv"
+    src.write_text("post_id,created_at,text\n3830401296796826,2024-03-01,\"a\rb\"\n"
+                   f"3830401296796827,2024-03-01,{big}\n"
+                   f"3830401296796828,2024-03-01,\"{'x' * (17 << 20)}\"\n3830401296796829,2024-03-01,ok\n",
+                   encoding="utf-8")
+    result = ingest([src])
+    assert result.posts["text"].tolist() == ["a\rb", big, "ok"]
+    assert result.rejects["reason"].tolist() == ["malformed line"]  # only the 17 M-character cell
+    assert "longer than 16,777,216 characters" in result.rejects["detail"].iloc[0]
+
+
+# --------------------------------------------------------------------------- 8. times out of range
+
+
+def test_out_of_range_times_reject_their_row_only(tmp_path):
+    src = tmp_path / "a.csv"
+    src.write_text("微博ID,内容,发布时间,回复时间\n"
+                   "3830401296796801,a,9999-12-31,\n3830401296796802,b,0001-01-01,\n"
+                   "3830401296796803,c,1677-09-21,\n3830401296796804,d,2262-04-12,\n"
+                   "3830401296796805,e,9999999999999,\n3830401296796806,f,2024-03-01 10:00,9999-12-31\n"
+                   "3830401296796807,g,2024-03-01 10:00,2024-03-01 10:30\n", encoding="utf-8")
+    result = ingest([src])
+    assert result.posts["text"].tolist() == ["g"]
+    assert result.rejects["reason"].tolist() == ["time out of range"] * 6
+    assert result.rejects["detail"].iloc[5] == "reply_at '9999-12-31'"
+
+
+# --------------------------------------------------------------------------- 9. round trips
+
+
+@pytest.mark.parametrize("ext", [".csv", ".jsonl", ".parquet", ".xlsx"])
+def test_every_command_reads_what_ingest_writes(tmp_path, ext):
+    """has_phone written as "False" in a CSV is read back as False (triage's TypeError)."""
+    src = tmp_path / "a.csv"
+    src.write_text("微博ID,内容,发布时间,用户昵称,IP属地,来源,回复时间\n"
+                   "3830401296796826,信号差 电话13812345678,2024-03-01 10:00,小王,广东,iPhone客户端,2024-03-01 10:30\n"
+                   "3830401296796827,=1+1 宽带,2024-03-01 11:00,小李,海外,,\n", encoding="utf-8")
+    first = ingest([src])
+    out = write_table(first.posts, tmp_path / f"posts{ext}")
+    again, info = read_posts(out)
+    assert info["rejected"] == 0
+    cols = ["post_id", "text", "has_phone", "time_from_mid", "author_name", "ip_location", "client", "province"]
+    pd.testing.assert_frame_equal(again[cols], first.posts[cols], check_dtype=False)
+    assert again["has_phone"].tolist() == [True, False]  # the number is masked by now: read back, not found
+    assert (again["created_at"] == first.posts["created_at"]).all()
+    assert again["reply_at"].iloc[0] == first.posts["reply_at"].iloc[0]
+
+
+# --------------------------------------------------------------------------- 11. silent wrong results
+
+
+def test_a_gbk_row_in_a_utf8_file_is_rejected_not_kept_garbled(tmp_path):
+    src = tmp_path / "a.csv"
+    src.write_bytes("微博ID,内容,发布时间\n3830401296796826,信号很差,2024-03-01\n".encode()
+                    + "3830401296796827,宽带断了,2024-03-01\n".encode("gbk")
+                    + "3830401296796828,好的,2024-03-01\n".encode())
+    result = ingest([src])
+    assert result.posts["text"].tolist() == ["信号很差", "好的"]
+    assert result.rejects["reason"].tolist() == ["bad encoding"]
+    assert "宽带断了" in result.rejects["raw_line"].iloc[0]  # shown as GB18030 text
+
+
+def test_the_same_file_twice_is_refused(tmp_path):
+    src = _export(tmp_path)
+    for other in (src, tmp_path / "." / "export.csv"):
+        r = run_cli("ingest", str(src), str(other), "--out", str(tmp_path / "o.parquet"))
+        assert r.returncode == 2 and "given twice" in r.stderr, r.stderr

@@ -62,10 +62,10 @@ def output_format(path: str | Path, formats: Iterable[str] = WRITE_FORMATS) -> s
     return suffix[1:]
 
 
-def _identity(path: Path):
+def identity(path: str | Path):
     """What makes two paths the same file: (device, inode) when it exists (hard links), else
     the resolved path (symbolic links and '..' followed)."""
-    resolved = path.resolve()
+    resolved = Path(path).resolve()
     try:
         st = resolved.stat()
         return (st.st_dev, st.st_ino)
@@ -95,14 +95,14 @@ def check_outputs(outputs, *, inputs: Iterable = (), formats: Iterable[str] | No
     and must differ from every input and every other output."""
     named = outputs.items() if isinstance(outputs, dict) else ((None, p) for p in outputs)
     named = [(name, Path(p)) for name, p in named if p is not None]
-    seen_in = {_identity(Path(p)): Path(p) for p in inputs}
+    seen_in = {identity(Path(p)): Path(p) for p in inputs}
     seen_out: dict = {}
     for name, path in named:
         label = f"{name} {path}" if name else str(path)
         _writable_place(path)
         if formats is not None:
             output_format(path, formats)
-        key = _identity(path)
+        key = identity(path)
         if key in seen_in:
             raise InputError(f"{label}: is the input file {seen_in[key]}; writing it would destroy the input; "
                              "choose another output name")
@@ -120,11 +120,8 @@ def check_output(path: str | Path) -> str:
 # --------------------------------------------------------------------------- atomic files
 
 
-@contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """A temporary path beside ``path``; on success it is flushed and renamed onto ``path``
-    (``os.replace``: atomic on one file system), on error it is removed."""
-    path = Path(path)
+def _temp_beside(path: Path) -> Path:
+    """A new empty temporary file in ``path``'s folder (created if needed)."""
     _writable_place(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -132,22 +129,34 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         os.close(fd)
     except OSError as e:
         raise InputError(f"{path}: cannot write ({e.strerror})") from None
-    tmp = Path(tmp)
+    return Path(tmp)
+
+
+def _commit(tmp: Path, path: Path) -> None:
+    """Flush ``tmp`` to disk and rename it onto ``path`` (atomic on one file system)."""
     try:
-        yield tmp
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
-        if path.exists():  # keep the permissions of the file being replaced
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        else:
-            os.chmod(tmp, 0o666 & ~_umask())
+        # keep the permissions of the file being replaced; a new file gets the umask's
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
         os.replace(tmp, path)
     except OSError as e:
         tmp.unlink(missing_ok=True)
         raise InputError(f"{path}: cannot write ({e.strerror or e})") from None
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A temporary path beside ``path``; on success it is flushed and renamed onto ``path``,
+    on error it is removed and ``path`` is left as it was."""
+    path = Path(path)
+    tmp = _temp_beside(path)
+    try:
+        yield tmp
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    _commit(tmp, path)
 
 
 def _umask() -> int:
@@ -244,28 +253,28 @@ class TableWriter:
         self.mask = mask
         self.rows = 0
         self._columns: list[str] | None = None
-        self._ctx = None
         self._tmp: Path | None = None
         self._handle = None
+        self._discarded = False
+
+    def discard(self) -> None:
+        """Write nothing after all: the target is left as it was when the block ends."""
+        self._discarded = True
 
     def __enter__(self) -> TableWriter:
-        self._ctx = atomic_path(self.path)
-        self._tmp = self._ctx.__enter__()
+        self._tmp = _temp_beside(self.path)
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> None:
         try:
-            if exc_type is None:
+            if exc_type is None and not self._discarded:
                 if self._columns is None:  # no chunk at all: an empty table with no columns
                     self.write(pd.DataFrame())
                 self._finish()
-            else:
-                self._abort()
-        except BaseException as e:
+                _commit(self._tmp, self.path)
+        finally:
             self._abort()
-            self._ctx.__exit__(type(e), e, e.__traceback__)
-            raise
-        return bool(self._ctx.__exit__(exc_type, exc, tb))
+            self._tmp.unlink(missing_ok=True)
 
     def write(self, df: pd.DataFrame) -> None:
         out = prepare(df, mask=self.mask)
