@@ -165,6 +165,20 @@ def test_other_commands_refuse_to_overwrite_too(tmp_path, command):
     assert src.read_bytes() == before
 
 
+def test_label_sample_never_overwrites_a_committed_sample(tmp_path):
+    from wbcs.config import DATA_DIR
+
+    committed = DATA_DIR / "labels" / "gold_sample.csv"
+    before = committed.read_bytes()
+    r = run_cli("label", "sample", "--size", "10", "--out", str(committed))
+    assert r.returncode == 2 and "a committed sample" in r.stderr and "--force" in r.stderr, r.stderr
+    assert committed.read_bytes() == before
+    mine = tmp_path / "mine.csv"
+    mine.write_text("post_id\n1\n")
+    r = run_cli("label", "sample", "--size", "10", "--out", str(mine))
+    assert r.returncode == 2 and "exists" in r.stderr and mine.read_text() == "post_id\n1\n"
+
+
 def test_unwritable_or_folder_outputs_are_one_line(tmp_path):
     src = _export(tmp_path)
     locked = tmp_path / "locked"
