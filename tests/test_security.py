@@ -1,9 +1,30 @@
-"""What wbcs promises about the files a user feeds it (issue 12), one test per promise.
+"""What wbcs promises about the files a user feeds it (issue 12), one test (or more) per promise.
 
-Read this file as the list: nothing a user (careless or hostile) gives wbcs can run as a
-spreadsheet formula, leak a phone number, ID number or e-mail, load an unverified model,
-exhaust the machine, overwrite or half-write a file, leave a stale one behind, or end in a
-traceback instead of one clear line and exit code 2.
+Read this file as the list. Nothing a user, careless or hostile, gives wbcs can:
+
+1. run as a spreadsheet formula: CSV cells starting with = + - @ tab CR get OWASP's
+   leading quote, xlsx text cells are strings (one writer, ``wbcs.io.write``);
+2. leak a phone number, ID number or e-mail, in any form (zero-width, dotted, dashed,
+   spaced, bracketed, full-width, 15-digit IDs, 。 e-mails), in any column, numbers
+   included, in any output (one masker, ``wbcs.pii``; a property test);
+3. load a model file that is outside the model folder or not checksummed, or a look-alike
+   of the shipped model in the current folder;
+4. exhaust the machine: xlsx zip bombs and YAML anchor bombs are refused before they
+   expand, CSV is read in chunks (memory flat with file size: BENCHMARKS.md, ingest);
+5. overwrite its input or another output; 6. leave a half-written file; 7. leave a stale
+   rejects file; or overwrite a committed gold sample;
+8. fail a whole file for one out-of-range time (the row is rejected with its reason);
+9. write a file another wbcs command cannot read;
+10. end in a traceback: broken xlsx, Parquet binary/list columns, deep JSON, lone CR,
+    unwritable or folder outputs, damaged, empty or read-only label stores are one line
+    and exit code 2;
+11. give a silently wrong result: a GBK row in a UTF-8 file, the same file twice, a text
+    too long for xlsx, a 1 MB cell, concurrent imports of one label file.
+
+Elsewhere: label-store concurrency, zeroed pages and read-only stores in
+``test_labeling_store.py``; every masking form in ``test_text.py``; every ``--help``
+example in ``test_cli_examples.py``; scenario bounds in the simulator's tests; chart
+label escaping (12) in the viz tests.
 """
 
 from __future__ import annotations
@@ -28,42 +49,6 @@ from wbcs.errors import InputError
 from wbcs.io import ingest, ingest_to, read_posts, read_table, write_table
 from wbcs.io.write import FORMULA_START
 from wbcs.yamlsafe import load_yaml
-
-# --------------------------------------------------------------------------- 4. resource bombs
-
-
-def _anchor_bomb(levels: int = 9) -> str:
-    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
-    for i in range(1, levels):
-        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
-    return "\n".join(lines) + f"\nname: *a{levels - 1}\n"
-
-
-def test_yaml_anchor_bomb_is_refused_before_it_expands(tmp_path):
-    path = tmp_path / "scenario.yaml"
-    path.write_text(_anchor_bomb(), encoding="utf-8")
-    assert path.stat().st_size < 2000  # ~1 KB that would expand to 9^9 values
-    with pytest.raises(InputError, match=r"scenario.yaml: expands to [\d,]+ values"):
-        load_yaml(path)
-    # ordinary anchors and aliases still work
-    assert load_yaml("x.yaml", text="a: &x [1, 2]\nb: *x\n") == {"a": [1, 2], "b": [1, 2]}
-
-
-@pytest.mark.parametrize("content, message", [
-    (b"a: [\n", "not valid YAML"),
-    (b"[" * 100_000, "nested too deeply|not valid YAML"),
-    ("名字: 测试\n".encode("gbk"), "not UTF-8"),
-    (b"a: !!python/object/apply:os.system ['true']\n", "not valid YAML"),
-])
-def test_yaml_errors_are_one_line(tmp_path, content, message):
-    path = tmp_path / "bad.yaml"
-    path.write_bytes(content)
-    with pytest.raises(InputError, match=message) as e:
-        load_yaml(path)
-    assert str(path) in str(e.value) and "\n" not in str(e.value)
-    with pytest.raises(InputError, match="a folder"):
-        load_yaml(tmp_path)
-
 
 # --------------------------------------------------------------------------- 1. formula injection
 
@@ -120,113 +105,6 @@ def test_ingest_of_a_hyperlink_formula_writes_no_formula(tmp_path):
         sheet = z.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet and "HYPERLINK" in sheet
     assert all(not c.startswith(FORMULA_START) for row in _csv_cells(tmp_path / "r.csv") for c in row)
-
-
-# --------------------------------------------------------------------------- 5-7. the user's files
-
-
-def _export(tmp_path, name="export.csv", rows=2):
-    path = tmp_path / name
-    path.write_text("微博ID,内容,发布时间\n" + "".join(f"38304012967968{i:02d},第{i}条,2024-03-01 10:00\n"
-                                                    for i in range(rows)) + "3830401296796899,,2024-03-01\n",
-                    encoding="utf-8")
-    return path
-
-
-def test_no_output_may_overwrite_an_input_or_another_output(tmp_path):
-    src = _export(tmp_path)
-    before = src.read_bytes()
-    link = tmp_path / "link.csv"
-    link.symlink_to(src)
-    hard = tmp_path / "hard.csv"
-    os.link(src, hard)
-    cases = [["--out", str(tmp_path / "p.parquet"), "--rejects", str(src)],
-             ["--out", str(tmp_path / "same.csv"), "--rejects", str(tmp_path / "same.csv")],
-             ["--out", str(src)], ["--out", str(link)], ["--out", str(hard)],
-             ["--out", str(tmp_path / "sub" / ".." / "export.csv")]]
-    for args in cases:
-        r = run_cli("ingest", str(src), *args)
-        assert r.returncode == 2, (args, r.stdout, r.stderr)
-        assert len(r.stderr.strip().splitlines()) == 1 and ("is the input file" in r.stderr
-                                                            or "is also the" in r.stderr), r.stderr
-        assert src.read_bytes() == before
-    assert not (tmp_path / "p.parquet").exists() and not (tmp_path / "same.csv").exists()
-
-
-@pytest.mark.parametrize("command", [
-    ["predict", "--input", "{src}", "--out", "{src}"],
-    ["triage", "--posts", "{src}", "--out", "{tmp}/t.csv", "--alerts", "{tmp}/t.csv"],
-])
-def test_other_commands_refuse_to_overwrite_too(tmp_path, command):
-    src = _export(tmp_path)
-    before = src.read_bytes()
-    r = run_cli(*[a.format(src=src, tmp=tmp_path) for a in command])
-    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
-    assert src.read_bytes() == before
-
-
-def test_label_sample_never_overwrites_a_committed_sample(tmp_path):
-    from wbcs.config import DATA_DIR
-
-    committed = DATA_DIR / "labels" / "gold_sample.csv"
-    before = committed.read_bytes()
-    r = run_cli("label", "sample", "--size", "10", "--out", str(committed))
-    assert r.returncode == 2 and "a committed sample" in r.stderr and "--force" in r.stderr, r.stderr
-    assert committed.read_bytes() == before
-    mine = tmp_path / "mine.csv"
-    mine.write_text("post_id\n1\n")
-    r = run_cli("label", "sample", "--size", "10", "--out", str(mine))
-    assert r.returncode == 2 and "exists" in r.stderr and mine.read_text() == "post_id\n1\n"
-
-
-def test_unwritable_or_folder_outputs_are_one_line(tmp_path):
-    src = _export(tmp_path)
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
-    cases = [(tmp_path, "is a folder"), (src / "p.parquet", "is a file, not a folder")]
-    if os.geteuid() != 0:  # root writes anywhere
-        cases.append((locked / "p.parquet", "permission denied"))
-    try:
-        for out, message in cases:
-            r = run_cli("ingest", str(src), "--out", str(out))
-            assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
-    finally:
-        locked.chmod(0o700)
-
-
-def test_a_failed_write_leaves_the_previous_file(tmp_path):
-    path = tmp_path / "out.xlsx"
-    write_table(pd.DataFrame({"text": ["good"]}), path)
-    before = path.read_bytes()
-    with pytest.raises(InputError, match=r"row 2, column 'text': 40,000 characters"):
-        write_table(pd.DataFrame({"text": ["ok", "x" * 40_000]}), path)
-    assert path.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["out.xlsx"]  # no temporary file left
-
-
-def test_kill_9_mid_write_leaves_the_previous_file(tmp_path):
-    path = tmp_path / "posts.parquet"
-    write_table(pd.DataFrame({"text": ["previous"]}), path)
-    script = (f"import os, signal, pandas as pd\nfrom wbcs.io import TableWriter\n"
-              f"with TableWriter({str(path)!r}) as w:\n"
-              f"    w.write(pd.DataFrame({{'text': ['new'] * 1000}}))\n"
-              f"    os.kill(os.getpid(), signal.SIGKILL)\n")
-    r = subprocess.run([sys.executable, "-c", script], capture_output=True)
-    assert r.returncode == -signal.SIGKILL
-    assert pd.read_parquet(path)["text"].tolist() == ["previous"]
-
-
-def test_a_rerun_without_rejects_removes_the_stale_rejects_file(tmp_path):
-    src = _export(tmp_path)
-    out = tmp_path / "posts.parquet"
-    assert run_cli("ingest", str(src), "--out", str(out)).returncode == 0
-    rejects = tmp_path / "posts.rejects.csv"
-    assert rejects.is_file()
-    src.write_text("微博ID,内容,发布时间\n3830401296796826,好,2024-03-01 10:00\n", encoding="utf-8")
-    r = run_cli("ingest", str(src), "--out", str(out))
-    assert r.returncode == 0 and "removed the previous run's" in r.stdout
-    assert not rejects.exists()
 
 
 # --------------------------------------------------------------------------- 2. PII never leaves
@@ -433,7 +311,7 @@ def test_the_shipped_model_is_found_by_the_package_not_the_current_folder(tmp_pa
     assert model_dir("./wbcs-default") == Path("wbcs-default")  # named as a path, it is used
 
 
-# --------------------------------------------------------------------------- 4. bounded readers
+# --------------------------------------------------------------------------- 4. resource bombs: bounded readers
 
 
 def _xlsx(path, rows=(("微博ID", "内容", "发布时间"), ("3830401296796826", "好", "2024-03-01 10:00"))):
@@ -559,6 +437,148 @@ def test_csv_lone_cr_and_a_1_mb_cell(tmp_path):
     assert "longer than 16,777,216 characters" in result.rejects["detail"].iloc[0]
 
 
+
+
+def _anchor_bomb(levels: int = 9) -> str:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
+    return "\n".join(lines) + f"\nname: *a{levels - 1}\n"
+
+
+def test_yaml_anchor_bomb_is_refused_before_it_expands(tmp_path):
+    path = tmp_path / "scenario.yaml"
+    path.write_text(_anchor_bomb(), encoding="utf-8")
+    assert path.stat().st_size < 2000  # ~1 KB that would expand to 9^9 values
+    with pytest.raises(InputError, match=r"scenario.yaml: expands to [\d,]+ values"):
+        load_yaml(path)
+    # ordinary anchors and aliases still work
+    assert load_yaml("x.yaml", text="a: &x [1, 2]\nb: *x\n") == {"a": [1, 2], "b": [1, 2]}
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"a: [\n", "not valid YAML"),
+    (b"[" * 100_000, "nested too deeply|not valid YAML"),
+    ("名字: 测试\n".encode("gbk"), "not UTF-8"),
+    (b"a: !!python/object/apply:os.system ['true']\n", "not valid YAML"),
+])
+def test_yaml_errors_are_one_line(tmp_path, content, message):
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message) as e:
+        load_yaml(path)
+    assert str(path) in str(e.value) and "\n" not in str(e.value)
+    with pytest.raises(InputError, match="a folder"):
+        load_yaml(tmp_path)
+
+
+# --------------------------------------------------------------------------- 5-7. the user's files
+
+
+def _export(tmp_path, name="export.csv", rows=2):
+    path = tmp_path / name
+    path.write_text("微博ID,内容,发布时间\n" + "".join(f"38304012967968{i:02d},第{i}条,2024-03-01 10:00\n"
+                                                    for i in range(rows)) + "3830401296796899,,2024-03-01\n",
+                    encoding="utf-8")
+    return path
+
+
+def test_no_output_may_overwrite_an_input_or_another_output(tmp_path):
+    src = _export(tmp_path)
+    before = src.read_bytes()
+    link = tmp_path / "link.csv"
+    link.symlink_to(src)
+    hard = tmp_path / "hard.csv"
+    os.link(src, hard)
+    cases = [["--out", str(tmp_path / "p.parquet"), "--rejects", str(src)],
+             ["--out", str(tmp_path / "same.csv"), "--rejects", str(tmp_path / "same.csv")],
+             ["--out", str(src)], ["--out", str(link)], ["--out", str(hard)],
+             ["--out", str(tmp_path / "sub" / ".." / "export.csv")]]
+    for args in cases:
+        r = run_cli("ingest", str(src), *args)
+        assert r.returncode == 2, (args, r.stdout, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1 and ("is the input file" in r.stderr
+                                                            or "is also the" in r.stderr), r.stderr
+        assert src.read_bytes() == before
+    assert not (tmp_path / "p.parquet").exists() and not (tmp_path / "same.csv").exists()
+
+
+@pytest.mark.parametrize("command", [
+    ["predict", "--input", "{src}", "--out", "{src}"],
+    ["triage", "--posts", "{src}", "--out", "{tmp}/t.csv", "--alerts", "{tmp}/t.csv"],
+])
+def test_other_commands_refuse_to_overwrite_too(tmp_path, command):
+    src = _export(tmp_path)
+    before = src.read_bytes()
+    r = run_cli(*[a.format(src=src, tmp=tmp_path) for a in command])
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert src.read_bytes() == before
+
+
+def test_label_sample_never_overwrites_a_committed_sample(tmp_path):
+    from wbcs.config import DATA_DIR
+
+    committed = DATA_DIR / "labels" / "gold_sample.csv"
+    before = committed.read_bytes()
+    r = run_cli("label", "sample", "--size", "10", "--out", str(committed))
+    assert r.returncode == 2 and "a committed sample" in r.stderr and "--force" in r.stderr, r.stderr
+    assert committed.read_bytes() == before
+    mine = tmp_path / "mine.csv"
+    mine.write_text("post_id\n1\n")
+    r = run_cli("label", "sample", "--size", "10", "--out", str(mine))
+    assert r.returncode == 2 and "exists" in r.stderr and mine.read_text() == "post_id\n1\n"
+
+
+def test_unwritable_or_folder_outputs_are_one_line(tmp_path):
+    src = _export(tmp_path)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    cases = [(tmp_path, "is a folder"), (src / "p.parquet", "is a file, not a folder")]
+    if os.geteuid() != 0:  # root writes anywhere
+        cases.append((locked / "p.parquet", "permission denied"))
+    try:
+        for out, message in cases:
+            r = run_cli("ingest", str(src), "--out", str(out))
+            assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    finally:
+        locked.chmod(0o700)
+
+
+def test_a_failed_write_leaves_the_previous_file(tmp_path):
+    path = tmp_path / "out.xlsx"
+    write_table(pd.DataFrame({"text": ["good"]}), path)
+    before = path.read_bytes()
+    with pytest.raises(InputError, match=r"row 2, column 'text': 40,000 characters"):
+        write_table(pd.DataFrame({"text": ["ok", "x" * 40_000]}), path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out.xlsx"]  # no temporary file left
+
+
+def test_kill_9_mid_write_leaves_the_previous_file(tmp_path):
+    path = tmp_path / "posts.parquet"
+    write_table(pd.DataFrame({"text": ["previous"]}), path)
+    script = (f"import os, signal, pandas as pd\nfrom wbcs.io import TableWriter\n"
+              f"with TableWriter({str(path)!r}) as w:\n"
+              f"    w.write(pd.DataFrame({{'text': ['new'] * 1000}}))\n"
+              f"    os.kill(os.getpid(), signal.SIGKILL)\n")
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert r.returncode == -signal.SIGKILL
+    assert pd.read_parquet(path)["text"].tolist() == ["previous"]
+
+
+def test_a_rerun_without_rejects_removes_the_stale_rejects_file(tmp_path):
+    src = _export(tmp_path)
+    out = tmp_path / "posts.parquet"
+    assert run_cli("ingest", str(src), "--out", str(out)).returncode == 0
+    rejects = tmp_path / "posts.rejects.csv"
+    assert rejects.is_file()
+    src.write_text("微博ID,内容,发布时间\n3830401296796826,好,2024-03-01 10:00\n", encoding="utf-8")
+    r = run_cli("ingest", str(src), "--out", str(out))
+    assert r.returncode == 0 and "removed the previous run's" in r.stdout
+    assert not rejects.exists()
+
+
 # --------------------------------------------------------------------------- 8. times out of range
 
 
@@ -594,6 +614,44 @@ def test_every_command_reads_what_ingest_writes(tmp_path, ext):
     assert again["has_phone"].tolist() == [True, False]  # the number is masked by now: read back, not found
     assert (again["created_at"] == first.posts["created_at"]).all()
     assert again["reply_at"].iloc[0] == first.posts["reply_at"].iloc[0]
+
+
+def test_triage_reads_the_csv_ingest_wrote(tmp_path):
+    src = _export(tmp_path)
+    posts = tmp_path / "posts.csv"
+    assert run_cli("ingest", str(src), "--out", str(posts)).returncode == 0
+    assert "False" in posts.read_text(encoding="utf-8-sig")  # has_phone as CSV writes it
+    r = run_cli("triage", "--posts", str(posts), "--out", str(tmp_path / "t.csv"))
+    assert r.returncode == 0, r.stderr
+    assert "triage: 2 posts routed" in r.stdout
+
+
+# --------------------------------------------------------------------------- 10. clear errors
+
+
+def test_damaged_empty_or_read_only_label_stores_are_one_line(tmp_path):
+    from wbcs.labeling.store import LabelStore
+
+    empty = tmp_path / "empty.sqlite"
+    empty.write_bytes(b"")
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"SQLite format 3\x00" + bytes(4096))
+    for store, message in [(empty, "empty file (0 bytes), not a label store"), (junk, "not a wbcs label store")]:
+        r = run_cli("label", "status", "--store", str(store))
+        assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert empty.stat().st_size == 0  # not silently made a new store
+    with LabelStore(tmp_path / "ok.sqlite") as s:
+        s.record("i1", "sentiment", "negative", "ann1")
+    with LabelStore(tmp_path / "ok.sqlite", readonly=True) as s, pytest.raises(InputError, match="is read-only"):
+        s.record("i2", "sentiment", "negative", "ann1")
+    (tmp_path / "file.txt").write_text("x")  # a new store where no folder can be made
+    labels, sample = tmp_path / "l.csv", tmp_path / "sample.csv"
+    labels.write_text("item_id,sentiment\n1,negative\n")
+    sample.write_text("post_id\n1\n")
+    r = run_cli("label", "import", str(labels), "--annotator", "ann1", "--sample", str(sample),
+                "--store", str(tmp_path / "file.txt" / "s.sqlite"))
+    assert r.returncode == 2 and "cannot create a label store" in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
 
 
 # --------------------------------------------------------------------------- 11. silent wrong results

@@ -265,20 +265,27 @@ def find_pii(text: str) -> list[tuple[str, int, int]]:
     return [(kind, a, b) for a, b, kind, _ in _matches(text)]
 
 
-def mask_pii(text: str) -> str:
-    """``text`` with every item of ``find_pii`` masked (forms in the module docstring)."""
+def mask_and_find(text: str) -> tuple[str, set[str]]:
+    """``text`` masked, and the kinds of PII that were in it (one pass for both)."""
+    kinds: set[str] = set()
     if not isinstance(text, str):
-        return text
+        return text, kinds
     # Repeat until nothing is found: an item that lost an overlap to another (an e-mail
     # glued to a phone number) shows up once the winner is masked. Each pass removes
     # digits or letters, so this ends, and mask_pii(mask_pii(x)) == mask_pii(x).
     while found := _matches(text):
         parts, last = [], 0
-        for a, b, _, masked in found:
+        for a, b, kind, masked in found:
             parts += [text[last:a], masked]
+            kinds.add(kind)
             last = b
         text = "".join(parts) + text[last:]
-    return text
+    return text, kinds
+
+
+def mask_pii(text: str) -> str:
+    """``text`` with every item of ``find_pii`` masked (forms in the module docstring)."""
+    return mask_and_find(text)[0]
 
 
 def has_phone(text: str) -> bool:

@@ -235,14 +235,20 @@ def text_features(texts: pd.Series) -> pd.DataFrame:
 # --------------------------------------------------------------------------- PII
 
 
+def _shown(v):
+    """A number as a text column shows it (whole floats without '.0')."""
+    if v is None or pd.isna(v):
+        return None
+    return str(int(v)) if isinstance(v, float | np.floating) and float(v).is_integer() else str(v)
+
+
 def _pii_text(v):
     """The text a non-string cell shows, when it could hold PII (integers and whole floats:
     a phone or ID number kept as a number); None for every other value."""
     if isinstance(v, bool | np.bool_):
         return None
-    if isinstance(v, int | np.integer):
-        return str(int(v))
-    if isinstance(v, float | np.floating) and np.isfinite(v) and float(v).is_integer() and abs(v) < 1e19:
+    if isinstance(v, int | np.integer | float | np.floating) and np.isfinite(v) and float(v).is_integer() \
+            and 1e6 <= abs(v) < 1e19:  # every phone or ID number has at least seven digits
         return str(int(v))
     return None
 
@@ -272,8 +278,8 @@ def mask_frame(df: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.Dat
         if not changed.any():
             continue
         if numeric:  # the whole column as text: one type per column
-            shown = np.array([t if t is not None else (None if pd.isna(u) else str(u))
-                              for t, u in zip(texts, uniques, strict=True)], dtype=object)
+            shown = np.array([t if t is not None else _shown(u) for t, u in zip(texts, uniques, strict=True)],
+                             dtype=object)
             shown[changed] = masked[changed]
             values = np.append(shown, None)[codes]
             out[col] = pd.Series(values, index=s.index, dtype="string")

@@ -46,8 +46,9 @@ from wbcs.io.headers import EXTRA_COLUMNS, HEADER_ALIASES, resolve_columns
 from wbcs.io.read import Table, open_table
 from wbcs.io.times import read_times
 from wbcs.io.write import TableWriter, identity
+from wbcs.pii import mask_and_find
 from wbcs.schema import COLUMNS, DATETIME_COLUMNS, LABEL_FIELDS, load_taxonomy, validate_posts
-from wbcs.text import has_phone, mask_frame, mask_pii
+from wbcs.text import mask_frame
 from wbcs.weibo import ip_province, mid_to_datetime
 
 __all__ = ["HEADER_ALIASES", "IngestResult", "ingest", "ingest_to", "read_posts"]
@@ -189,7 +190,11 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tup
 
     text = _by_unique(df["text"], lambda v: v if isinstance(v, str) else str(v))
     rows.reject(text.isna() | (text.fillna("").str.strip() == ""), "empty text", "no text")
-    df["text"] = text
+    # each distinct text once: masked, and whether it held a phone number (before masking)
+    found = _by_unique(text, mask_and_find)
+    phone = found.map(lambda f: isinstance(f, tuple) and bool(f[1] & {"mobile", "landline"})).astype(bool)
+    shown = found.map(lambda f: f[0] if isinstance(f, tuple) else None) if mask else text
+    df["text"] = shown
 
     # post ids: as text ("123.0" from a spreadsheet number becomes "123"); derived when missing
     pid = df["post_id"] if "post_id" in df else pd.Series(None, index=df.index, dtype=object)
@@ -197,9 +202,8 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tup
                                      else str(v).strip()) or None)
     time_raw = df["created_at"] if "created_at" in df else pd.Series(None, index=df.index, dtype=object)
     derived = pid.isna()
-    shown = _by_unique(text[derived], mask_pii) if mask else text[derived]
     pid[derived] = ["h" + hashlib.blake2b(f"{t}\x1f{c}".encode(), digest_size=8).hexdigest()
-                    for t, c in zip(shown, time_raw[derived], strict=True)]
+                    for t, c in zip(shown[derived], time_raw[derived], strict=True)]
     df["post_id"] = pid
 
     # created_at: parsed from the file, else decoded from the mid
@@ -258,8 +262,7 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tup
     new = earlier.isna().to_numpy()
     seen.add(keys[new], f.no, ids.index.to_numpy()[new])
 
-    found = _by_unique(df["text"], has_phone).fillna(False).astype(bool)
-    df["has_phone"] = found | (df["has_phone"].fillna(False).astype(bool) if "has_phone" in df else False)
+    df["has_phone"] = phone | (df["has_phone"].fillna(False).astype(bool) if "has_phone" in df else False)
     df["time_from_mid"] = from_mid | (df["time_from_mid"].fillna(False).astype(bool) if "time_from_mid" in df
                                       else False)
     f.stats["ids_derived"] += int(derived[rows.ok].sum())
@@ -389,8 +392,8 @@ def _chunks(files: list[_File], mask: bool) -> Iterator[tuple[pd.DataFrame, pd.D
             f.stats["rejected"] += len(rej)
             f.stats["times_from_mid"] += int(posts["time_from_mid"].sum())
             f.reasons.update(rej["reason"])
-            if mask:  # every column but the key (see wbcs.io.write.KEY_COLUMNS)
-                posts = mask_frame(posts, columns=[c for c in posts.columns if c != "post_id"])
+            if mask:  # every column but the key (see wbcs.io.write.KEY_COLUMNS); texts are masked already
+                posts = mask_frame(posts, columns=[c for c in posts.columns if c not in ("post_id", "text")])
                 rej = mask_frame(rej)
             yield posts, rej
             now = min(f.table.tell(), size)

@@ -211,8 +211,7 @@ def _sniff_delimiter(sample: str, hint: str) -> str:
     return best
 
 
-def _has_surrogates(cells: list[str]) -> bool:
-    return any(re.search("[\udc80-\udcff]", c) for c in cells)
+_SURROGATE = re.compile("[\udc80-\udcff]")  # undecodable bytes, kept by surrogateescape
 
 
 def _show_bytes(cells: list[str], encoding: str) -> list[str]:
@@ -255,14 +254,15 @@ def _csv_chunks(path: Path, encoding: str, delimiter: str, chunk_rows: int, stat
                                  "re-save it as UTF-8") from None
             if not row or not any(c.strip() for c in row):
                 continue  # blank line: no record
+            joined = "".join(row)
             if names is None:
-                if _has_surrogates(row):
+                if _SURROGATE.search(joined):
                     raise InputError(f"{path}: the header row is not {encoding}; re-save the file as UTF-8")
                 names = _unique_names(row)
                 yield names
                 continue
             n += 1
-            if _has_surrogates(row):
+            if _SURROGATE.search(joined):
                 bad.append(BadLine(n, _show_bytes(row, encoding), "bad encoding",
                                    f"line {rows.line_num}: bytes that are not {encoding} like the rest "
                                    "of the file (shown as GB18030); fix the row or re-save the file"))
@@ -270,12 +270,11 @@ def _csv_chunks(path: Path, encoding: str, delimiter: str, chunk_rows: int, stat
             if len(row) > len(names):  # cells beyond the header would be lost
                 bad.append(BadLine(n, row, "malformed line", f"{len(row)} fields, the header has {len(names)}"))
                 continue
-            for j, c in enumerate(row):
-                if c[:1] == "'" and _NEUTRALISED.match(c):
-                    row[j] = c[1:]
+            if "'" in joined:
+                row = [c[1:] if c[:1] == "'" and _NEUTRALISED.match(c) else c for c in row]
             records.append(row + [""] * (len(names) - len(row)))
             index.append(n)
-            chars += sum(map(len, row))
+            chars += len(joined)
             if len(records) >= chunk_rows or chars >= CHUNK_CHARS:
                 yield _frame(records, names, index), bad
                 records, index, bad, chars = [], [], [], 0
@@ -329,7 +328,7 @@ def _json_records(path: Path, encoding: str, array: bool) -> Iterator[tuple[int,
         if line is None:
             yield lineno, BadLine(lineno, [], "malformed line", f"a line longer than {CELL_MAX * 4:,} characters")
             continue
-        if re.search("[\udc80-\udcff]", line):
+        if _SURROGATE.search(line):
             yield lineno, BadLine(lineno, _show_bytes([line.rstrip()], encoding), "bad encoding",
                                   f"bytes that are not {encoding} like the rest of the file (shown as GB18030)")
             continue
