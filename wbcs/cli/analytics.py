@@ -236,9 +236,11 @@ def cmd_norms(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from wbcs.io import read_table
+    from wbcs.io import check_outputs, read_table
     from wbcs.report import write_report
 
+    check_outputs({"--out": args.out}, inputs=[p for p in (args.posts, args.account_posts) if p],
+                  formats=None)  # write_report says which suffix it needs
     posts, info = read_labelled(args.posts, args.model)
     account = read_table(args.account_posts) if args.account_posts else None
     notes = [f"Source: {info['file']} ({info['read']:,} rows read, {info['rejected']:,} rejected)."]
