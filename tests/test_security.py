@@ -498,7 +498,7 @@ def test_no_output_may_overwrite_an_input_or_another_output(tmp_path):
         r = run_cli("ingest", str(src), *args)
         assert r.returncode == 2, (args, r.stdout, r.stderr)
         assert len(r.stderr.strip().splitlines()) == 1 and ("is the input file" in r.stderr
-                                                            or "is also the" in r.stderr), r.stderr
+                                                            or "is also the --out file" in r.stderr), r.stderr
         assert src.read_bytes() == before
     assert not (tmp_path / "p.parquet").exists() and not (tmp_path / "same.csv").exists()
 

@@ -239,7 +239,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from wbcs.io import check_outputs, read_table
     from wbcs.report import write_report
 
-    check_outputs({"--out": args.out}, inputs=[p for p in (args.posts, args.account_posts) if p],
+    check_outputs({"--out": args.out}, inputs={"--posts": args.posts, "--account-posts": args.account_posts},
                   formats=None)  # write_report says which suffix it needs
     posts, info = read_labelled(args.posts, args.model)
     account = read_table(args.account_posts) if args.account_posts else None

@@ -219,7 +219,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from wbcs.classify import load_model
     from wbcs.io import check_outputs, find_column, read_table, write_table
 
-    check_outputs({"--out": args.out}, inputs=[args.input])
+    check_outputs({"--out": args.out}, inputs={"--input": args.input})
     model = load_model(args.model)
     df = read_table(args.input)
     # the text column as ingest maps a user's export (内容, 正文, 微博内容, ...) unless --text-col names it
@@ -321,7 +321,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
         route_posts,
     )
 
-    check_outputs({"--out": args.out, "--alerts": args.alerts}, inputs=[args.posts])
+    check_outputs({"--out": args.out, "--alerts": args.alerts}, inputs={"--posts": args.posts})
     policy = load_policy(args.policy)
     routes = load_routes(args.routes)
     posts, _ = read_posts(args.posts)

@@ -187,7 +187,7 @@ def _check_out(args) -> None:
     from wbcs.io import check_outputs
     from wbcs.labeling.store import FORMATS
 
-    check_outputs({"--out": args.out}, inputs=[args.store], formats=FORMATS)
+    check_outputs({"--out": args.out}, inputs={"--store": args.store}, formats=FORMATS)
 
 
 def _stc3(*, telecom_only: bool = True):
@@ -433,7 +433,7 @@ def cmd_consensus(args: argparse.Namespace) -> int:
     from wbcs.labeling.agreement import consensus, resolve
     from wbcs.labeling.fields import label_fields
 
-    check_outputs({"--out": args.out}, inputs=[args.store])
+    check_outputs({"--out": args.out}, inputs={"--store": args.store})
     cur, fields_for = _current(args)
     kinds = set(fields_for.values())
     if len(kinds) > 1:

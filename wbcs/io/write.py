@@ -87,28 +87,31 @@ def _writable_place(path: Path) -> None:
         raise InputError(f"{path}: the file is read-only; choose another name or make it writable")
 
 
-def check_outputs(outputs, *, inputs: Iterable = (), formats: Iterable[str] | None = WRITE_FORMATS) -> None:
+def check_outputs(outputs, *, inputs=(), formats: Iterable[str] | None = WRITE_FORMATS) -> None:
     """Refuse, before any work, outputs that cannot be written or would destroy a file.
 
-    ``outputs`` is a list of paths or a dict {option name: path} (None entries are
-    skipped). Each needs a known format (unless ``formats`` is None), a writable place,
-    and must differ from every input and every other output."""
-    named = outputs.items() if isinstance(outputs, dict) else ((None, p) for p in outputs)
-    named = [(name, Path(p)) for name, p in named if p is not None]
-    seen_in = {identity(Path(p)): Path(p) for p in inputs}
+    ``outputs`` and ``inputs`` are lists of paths or dicts {option name: path} (None
+    entries are skipped). Each output needs a known format (unless ``formats`` is None),
+    a writable place, and must differ from every input and every other output."""
+    def named(paths):
+        items = paths.items() if isinstance(paths, dict) else ((None, p) for p in paths)
+        return [(name, Path(p)) for name, p in items if p is not None]
+
+    seen_in = {identity(path): (name, path) for name, path in named(inputs)}
     seen_out: dict = {}
-    for name, path in named:
-        label = f"{name} {path}" if name else str(path)
+    for name, path in named(outputs):
+        label = f"{path}: {name}" if name else f"{path}:"
         _writable_place(path)
         if formats is not None:
             output_format(path, formats)
         key = identity(path)
         if key in seen_in:
-            raise InputError(f"{label}: is the input file {seen_in[key]}; writing it would destroy the input; "
-                             "choose another output name")
+            iname, ipath = seen_in[key]
+            what = f"the {iname} file" if iname else f"the input file {ipath}"
+            raise InputError(f"{label} is {what}; writing it would destroy the input; choose another name")
         if key in seen_out:
-            raise InputError(f"{label}: is also the {seen_out[key]}; give each output its own file")
-        seen_out[key] = f"{name} {path}" if name else str(path)
+            raise InputError(f"{label} is also the {seen_out[key]} file; give each output its own file")
+        seen_out[key] = name or str(path)
 
 
 def check_output(path: str | Path) -> str:
