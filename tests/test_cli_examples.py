@@ -18,7 +18,7 @@ from wbcs.config import ROOT
 OFFLINE = ["ingest", "predict", "triage", "kpi", "hot", "norms", "report", "evaluate",
            "label", "label rebuild", "label status", "label export", "label agreement",
            "label disagreements", "label consensus", "label import",
-           "datasets list", "synth", "simulate", "staff"]
+           "datasets list", "synth", "simulate", "staff", "reply"]
 # Commands whose examples need the dataset mirror, the network or hours of training.
 ELSEWHERE = {"datasets", "datasets fetch", "datasets export", "train", "label sample", "label split",
              "label sample-turns", "label batch-export",

@@ -17,7 +17,9 @@
   leaves the previous file intact, never a truncated one.
 - **Nothing is silently cut.** An ``.xlsx`` cell holds at most 32,767 characters and a
   sheet 1,048,576 rows: a longer text or more rows is an ``InputError`` naming the row
-  and column (write CSV or Parquet instead), not a truncated cell.
+  and column (write CSV or Parquet instead), not a truncated cell. (The control
+  characters XML cannot hold, U+0000-U+001F but tab and line breaks, become U+FFFD in
+  ``.xlsx``; the other formats keep them.)
 
 ``check_outputs`` runs before the work: it refuses an unknown format, a folder, an
 unwritable place, and an output that is one of the inputs or another output (compared

@@ -272,6 +272,8 @@ class LabelStore:
         self._writable()
         try:
             return fn()
+        except (sqlite3.ProgrammingError, sqlite3.InterfaceError):
+            raise  # the caller's mistake (a closed store), not the file's
         except sqlite3.OperationalError as e:
             if "readonly" in str(e) or "read-only" in str(e):
                 self.readonly = True
