@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import zipfile
 
 import pandas as pd
 import pytest
 
+from tests.helpers import run_cli
 from wbcs.errors import InputError
 from wbcs.io import HEADER_ALIASES, ingest, parse_times, read_table, resolve_columns, write_table
 
@@ -52,11 +54,11 @@ def test_damaged_utf8_stays_utf8(tmp_path):
     cut = raw.index("信号".encode()) + 1  # inside the 3 bytes of 信: one stray byte
     path.write_bytes(raw[:cut] + b"\xff" + raw[cut:])
     df = read_table(path)
-    # 信 broken into its lead byte, 0xff and its two continuation bytes: each of the four
-    # is invalid on its own, so four replacement characters
-    assert df.attrs["encoding"] == "utf-8 (4 damaged characters replaced by U+FFFD)"
-    assert df["内容"].iloc[0] == "\ufffd" * 4 + "号太差了，电话13812345678"
-    assert df["内容"].iloc[1] == ROWS[1][1]
+    # the file stays UTF-8; the damaged record is not kept garbled but set aside
+    assert df.attrs["encoding"] == "utf-8"
+    assert df.index.tolist() == list(range(2, 16)) and df["内容"].iloc[0] == ROWS[1][1]
+    [bad] = df.attrs["bad_lines"]
+    assert (bad.row, bad.reason) == (1, "bad encoding") and "not utf-8" in bad.detail
 
 
 def test_gbk_file_named_txt(tmp_path):
@@ -146,7 +148,7 @@ def test_header_priority_and_spelling():
 
 def test_explicit_mapping(tmp_path):
     assert resolve_columns(["帖子正文", "内容"], {"text": "帖子正文"}, "x")["text"] == "帖子正文"
-    with pytest.raises(InputError, match="unknown schema column 'body'"):
+    with pytest.raises(InputError, match="unknown column 'body'"):
         resolve_columns(["a"], {"body": "a"}, "x")
     with pytest.raises(InputError, match=r"x.csv: mapping text=正文X: no column '正文X'; columns are: 内容"):
         resolve_columns(["内容"], {"text": "正文X"}, "x.csv")
@@ -211,7 +213,7 @@ def test_every_rejection_reason(tmp_path):
     assert rej["detail"].iloc[2] == f"post_id '3830401296796826' first seen in {path} row 1"
     # mid 123: (123 >> 22) + 515483463 s = 1986-05-03 05:51:03 UTC, before Weibo existed
     assert rej["detail"].iloc[3] == "post_id 123 decodes to 1986-05-03 13:51:03+08:00"
-    assert rej["detail"].iloc[5] == "author_followers '很多' is not a count"
+    assert rej["detail"].iloc[5] == "author_followers '很多' is not a count (0 to a billion)"
     assert rej["raw_line"].iloc[6] == "3830401296796830,多一列,2016-01-02 10:00,1,广东,x"
     assert rej["内容"].iloc[1] == "好" and rej["发布时间"].iloc[1] == "明天下午"  # raw values kept
     assert result.summary["read"] == 9 and result.summary["kept"] == 2
@@ -317,3 +319,53 @@ def test_real_stc3_export_in_gb18030_without_times(mirror, tmp_path):
     assert result.posts["time_from_mid"].all()
     assert result.posts["text"].str.contains(r"(?<!\d)1[3-9]\d{9}(?!\d)").sum() == 0
     assert result.posts["has_phone"].sum() > 10
+
+
+# --------------------------------------------------------------------------- real Weibo exports
+
+WEIBO_EXPORT = ("用户昵称,微博正文,发布时间,来源,IP属地,转发数\n"
+                "小王,信号太差,5月4日 21:17,iPhone客户端,IP属地：广东,1\n"
+                "小李,宽带断了,昨天 10:22,HUAWEI Mate 60,北京,2\n"
+                "小张,话费不对,5分钟前,微博 weibo.com,美国,3\n"
+                "小赵,好的,今天 08:30,,,\n"
+                "小钱,投诉,刚刚,,,\n"
+                "小孙,去年的,12月31日 08:00,,,\n")
+
+
+def test_weibo_relative_times_read_against_the_export_time(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text(WEIBO_EXPORT, encoding="utf-8")
+    result = ingest([path], export_time="2024-05-04 21:30")
+    got = result.posts["created_at"].dt.strftime("%Y-%m-%d %H:%M").tolist()
+    assert got == ["2024-05-04 21:17", "2024-05-03 10:22", "2024-05-04 21:25", "2024-05-04 08:30",
+                   "2024-05-04 21:30", "2023-12-31 08:00"]  # 12月31日 is last year's
+    info = result.summary["files"][str(path)]
+    assert info["relative_times"] == 6 and info["relative_to"]["from"] == "--export-time"
+    # without --export-time: the file's modification time, and the summary says so
+    stamp = pd.Timestamp("2024-05-04 21:30", tz="Asia/Shanghai").timestamp()
+    os.utime(path, (stamp, stamp))
+    result = ingest([path])
+    assert result.posts["created_at"].dt.strftime("%Y-%m-%d %H:%M").tolist() == got
+    assert result.summary["files"][str(path)]["relative_to"] == {
+        "time": "2024-05-04T21:30:00+08:00", "from": "the file's modification time"}
+
+
+def test_weibo_export_columns_are_kept_not_dropped(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text(WEIBO_EXPORT, encoding="utf-8")
+    p = ingest([path], export_time="2024-05-04 21:30").posts
+    assert p["author_name"].tolist()[:3] == ["小王", "小李", "小张"]
+    assert p["author_id"].tolist()[:3] == ["小王", "小李", "小张"]  # no user id: the nickname stands in
+    assert p["ip_location"].tolist()[:3] == ["IP属地：广东", "北京", "美国"]
+    assert p["province"].tolist()[:2] == ["广东", "北京"] and pd.isna(p["province"].iloc[2])  # abroad: none
+    assert p["client"].tolist()[:3] == ["iPhone客户端", "HUAWEI Mate 60", "微博 weibo.com"]
+    assert "platform" not in p  # 来源 is the app, not the platform
+    assert resolve_columns(["来源", "平台"], None, "x") == {"client": "来源", "platform": "平台"}
+
+
+def test_cli_ingest_says_what_relative_times_were_read_against(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text(WEIBO_EXPORT, encoding="utf-8")
+    r = run_cli("ingest", str(path), "--out", str(tmp_path / "p.parquet"), "--export-time", "2024-05-04 21:30")
+    assert r.returncode == 0, r.stderr
+    assert "6 relative time(s) (5分钟前, 昨天 10:22, ...) read against --export-time 2024-05-04 21:30" in r.stdout

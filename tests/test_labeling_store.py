@@ -256,3 +256,84 @@ def test_every_acknowledged_label_survives_kill_9(tmp_path):
         have = set(s.current()["item_id"])
     missing = [i for i in acked if f"item-{i}" not in have]
     assert len(acked) >= 300 and missing == []
+
+
+# --------------------------------------------------------------------------- damaged, read-only, concurrent
+
+
+def _filled(path, n=200):
+    with LabelStore(path) as s:
+        s.record_many([{"item_id": f"i{i}", "field": "sentiment", "value": "negative", "annotator": "a"}
+                       for i in range(n)])
+    return path
+
+
+def test_zeroed_pages_are_one_line(tmp_path):
+    path = _filled(tmp_path / "s.sqlite", 2000)
+    raw = bytearray(path.read_bytes())
+    page = 4096
+    raw[3 * page:5 * page] = bytes(2 * page)  # two pages in the middle zeroed
+    path.write_bytes(bytes(raw))
+    with pytest.raises(InputError, match=r"s.sqlite: .*damaged") as e:
+        with LabelStore(path) as s:
+            s.current()
+    assert "\n" not in str(e.value)
+
+
+def test_an_empty_file_is_not_silently_a_new_store(tmp_path):
+    path = tmp_path / "s.sqlite"
+    path.write_bytes(b"")
+    with pytest.raises(InputError, match=r"empty file \(0 bytes\), not a label store"):
+        LabelStore(path)
+    assert path.stat().st_size == 0
+
+
+def test_a_new_store_where_nothing_can_be_written(tmp_path):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    with pytest.raises(InputError, match="cannot create a label store in"):
+        LabelStore(blocker / "store.sqlite")
+    if os.geteuid() != 0:  # root writes anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        with pytest.raises(InputError, match="cannot create a label store in"):
+            LabelStore(locked / "store.sqlite")
+
+
+def test_a_read_only_store_reads_and_says_read_only_when_written(tmp_path):
+    path = _filled(tmp_path / "s.sqlite", 3)
+    with LabelStore(path, readonly=True) as s:
+        assert len(s.current()) == 3
+        with pytest.raises(InputError, match="s.sqlite: the label store is read-only"):
+            s.record("i9", "sentiment", "positive", "a")
+    if os.geteuid() != 0:  # a file the user cannot write opens read-only by itself
+        path.chmod(0o444)
+        with LabelStore(path) as s:
+            assert s.readonly and len(s.current()) == 3
+            with pytest.raises(InputError, match="read-only"):
+                s.import_labels(tmp_path / "none.csv")
+
+
+IMPORTER = """
+import sys
+from wbcs.labeling.store import LabelStore
+with LabelStore(sys.argv[1]) as s:
+    print(s.import_labels(sys.argv[2]).recorded)
+"""
+
+
+def test_concurrent_imports_of_the_same_file_record_it_once(tmp_path):
+    store = tmp_path / "s.sqlite"
+    export = tmp_path / "labels.csv"
+    _filled(tmp_path / "source.sqlite", 400)
+    with LabelStore(tmp_path / "source.sqlite") as s:
+        s.export(export)
+    LabelStore(store).close()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [subprocess.Popen([sys.executable, "-c", IMPORTER, str(store), str(export)], stdout=subprocess.PIPE,
+                              text=True, env=env) for _ in range(4)]
+    recorded = sorted(int(p.communicate()[0]) for p in procs)
+    assert recorded == [0, 0, 0, 400]
+    with LabelStore(store) as s:
+        h = s.history()
+    assert len(h) == 400 and h["source"].str.fullmatch(r"import:labels.csv sha256:[0-9a-f]{16}").all()

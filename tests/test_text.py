@@ -130,11 +130,28 @@ def test_text_features_columns():
     ("010-12345678", "landline", "010-****5678"),
     ("0755-1234567", "landline", "0755-****4567"),
     ("(021)12345678", "landline", "021-****5678"),
+    ("座机02112345678", "landline", "座机021-****5678"),
     ("（021）12345678", "landline", "021-****5678"),
     # 11010519491231002X: weights 7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2 give 167; 167 % 11 = 2 -> 'X'
     ("身份证11010519491231002X", "id_card", "身份证110***********002X"),
     ("邮箱alice@example.com", "email", "邮箱a***@example.com"),
     ("13812345678@qq.com", "email", "1***@qq.com"),            # the e-mail covers the digits
+    # the forms of issue 12: separators, invisible characters, brackets, full width
+    ("打138\u200b1234\u200b5678", "mobile", "打138****5678"),
+    ("138.1234.5678", "mobile", "138****5678"),
+    ("138–1234–5678", "mobile", "138****5678"),
+    ("138 - 1234 - 5678", "mobile", "138****5678"),
+    ("电话+86 (138) 1234 5678。", "mobile", "电话138****5678。"),
+    ("1 3 8 1 2 3 4 5 6 7 8", "mobile", "138****5678"),
+    ("①③⑧①②③④⑤⑥⑦⑧", "mobile", "138****5678"),
+    ("电话(13812345678)", "mobile", "电话138****5678"),
+    ("110105 19491231 002X", "id_card", "110***********002X"),
+    ("110105-1949-1231-002X", "id_card", "110***********002X"),
+    ("老身份证110105491231002", "id_card", "老身份证110********1002"),  # 15 digits, born 1949-12-31
+    ("ａｌｉｃｅ＠ｅｘａｍｐｌｅ．ｃｏｍ", "email", "a***@example.com"),
+    ("alice@qq。com。", "email", "a***@qq.com。"),
+    ("010-1234 5678", "landline", "010-****5678"),
+    ("+86 10 12345678", "landline", "010-****5678"),
 ])
 def test_pii_is_found_and_masked(text, kind, masked):
     assert [k for k, _, _ in find_pii(text)] == [kind]
@@ -178,6 +195,18 @@ def test_mask_frame_masks_string_columns_and_copies():
     assert mask_frame(df, columns=["note"])["text"].iloc[0] == "电话13812345678"
     with pytest.raises(InputError, match="no column 'missing'"):
         mask_frame(df, columns=["missing"])
+
+
+def test_mask_frame_masks_numbers_too():
+    """A phone or ID number typed as a number (an xlsx 手机 column, an int64 in Parquet)
+    is masked: that column becomes text; number columns without PII keep their type."""
+    df = pd.DataFrame({"手机": [13912345678, 1, None], "id": pd.array([110105198001010016, 5, None], "Int64"),
+                       "count": [1, 2, 3], "f": [13912345678.0, 0.5, float("nan")], "ok": [True, False, True]})
+    out = mask_frame(df)
+    assert out["手机"].tolist()[:2] == ["139****5678", "1"] and pd.isna(out["手机"].iloc[2])
+    assert out["id"].tolist()[:2] == ["110***********0016", "5"]
+    assert out["f"].tolist()[:2] == ["139****5678", "0.5"]
+    assert out["count"].dtype == df["count"].dtype and out["ok"].dtype == bool
 
 
 def test_mask_frame_masks_categorical_columns():

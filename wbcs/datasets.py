@@ -223,17 +223,15 @@ def fetch(name: str, *, url_base: str | None = None, dest: Path | None = None) -
 
 def export_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy fit to leave the package: PII masked (``wbcs.text.mask_frame``) in every
-    text column except the ids (an old 11-digit mid looks like a phone number),
-    categoricals as strings so masking sees every text, and no attrs (parquet would try
-    to store them as JSON; write rejects on their own)."""
+    column, numbers included, except the key ``post_id`` (an old 11-digit mid looks like
+    a phone number), categoricals as strings so masking sees every text, and no attrs
+    (parquet would try to store them as JSON; write rejects on their own)."""
     from wbcs.text import mask_frame
 
     cats = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)]
     out = df.astype(dict.fromkeys(cats, "string")) if cats else df.copy()
     out.attrs = {}
-    texts = [c for c in out.columns if c not in ("post_id", "author_id")
-             and (pd.api.types.is_string_dtype(out[c]) or out[c].dtype == object)]
-    return mask_frame(out, texts)
+    return mask_frame(out, [c for c in out.columns if c != "post_id"])
 
 
 def read_jsonl(path: Path) -> list[dict]:

@@ -298,6 +298,6 @@ def write_report(path: str | Path, posts: pd.DataFrame, **kwargs) -> Path:
     path = Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
         raise InputError(f"{path}: the report is HTML; give a path ending in .html")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(build_report(posts, **kwargs), encoding="utf-8")
-    return path
+    from wbcs.io import write_text
+
+    return write_text(path, build_report(posts, **kwargs))  # atomic: a failed report leaves the last one

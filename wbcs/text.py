@@ -21,34 +21,27 @@ substrings of the input:
 Full-width marks (``＃``, ``＠``, ``：``) are recognised too: extraction runs on a
 width-folded copy, which has the same length, so spans map back to the input.
 
-PII (``find_pii``/``mask_pii``): mainland mobiles (optionally ``+86``/``0086``/``86``,
-spaces or dashes in 3-4-4 groups), landlines with an area-code separator
-(``010-12345678``, ``0755-1234567``, ``(021)12345678``), 18-digit resident ID
-numbers (region, plausible birth date and ISO 7064 MOD 11-2 check digit verified)
-and e-mail addresses. Digits must not touch the match on either side, so order
-numbers, Weibo mids and dates are left alone. Masking keeps only what the
-industry's usual display keeps and is irreversible:
-
-- mobile ``+86 138-1234-5678`` → ``138****5678`` (prefix and separators dropped);
-- landline ``010-12345678`` → ``010-****5678``;
-- ID ``11010519491231002X`` → ``110***********002X``;
-- e-mail ``alice@example.com`` → ``a***@example.com``.
+PII: ``find_pii``, ``mask_pii`` and ``has_phone`` live in ``wbcs.pii`` (every form a
+person writes a phone number, ID number or e-mail in) and are imported here;
+``mask_frame`` masks them in every column of a table, numbers included.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from wbcs.errors import InputError
+from wbcs.pii import PII_KINDS, find_pii, has_phone, mask_pii
+
+__all__ = ["PII_KINDS", "REMOVABLE", "extract", "find_pii", "has_phone", "mask_frame", "mask_pii", "normalize",
+           "normalize_series", "text_features"]
 
 REMOVABLE = ("emoticons", "topics", "mentions", "urls", "retweets", "location")
-PII_KINDS = ("mobile", "landline", "id_card", "email")
 
 # --------------------------------------------------------------------------- character tables
 
@@ -241,139 +234,60 @@ def text_features(texts: pd.Series) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- PII
 
-# re.ASCII: \d is 0-9 only (full-width digits are folded first; other scripts' digits
-# are no phone numbers).
-_DASH = r"[ \-]?"
-_MOBILE = re.compile(rf"(?<![\d+])(?:(?:\+|00)?86{_DASH})?(1[3-9]\d){_DASH}(\d{{4}}){_DASH}(\d{{4}})(?!\d)",
-                     re.ASCII)
-_LANDLINE = re.compile(
-    r"(?<![\d+])(?:\((0\d{2,3})\)\s?|(0\d{2,3})[ \-])([1-9]\d{6,7})(?!\d)", re.ASCII)
-_ID_CARD = re.compile(r"(?<![\dXx])([1-8]\d{5})(\d{8})(\d{3})([\dXx])(?![\dXx])", re.ASCII)
-_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-@])([A-Za-z0-9._%+\-]+)@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})")
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-# First two digits of a resident ID: the province-level region (GB/T 2260).
-_ID_PROVINCES = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45,
-                 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83}
+
+def _shown(v):
+    """A number as a text column shows it (whole floats without '.0')."""
+    if v is None or pd.isna(v):
+        return None
+    return str(int(v)) if isinstance(v, float | np.floating) and float(v).is_integer() else str(v)
 
 
-def _valid_area_code(code: str) -> bool:
-    # 010 and 020-029 are the only 3-digit area codes; others are 0 + 3 digits, 03xx-09xx.
-    return code == "010" or (len(code) == 3 and code[1] == "2") or (len(code) == 4 and code[1] in "3456789")
-
-
-def _valid_id(region: str, birth: str, body17: str, check: str) -> bool:
-    if int(region[:2]) not in _ID_PROVINCES:
-        return False
-    try:
-        born = date(int(birth[:4]), int(birth[4:6]), int(birth[6:]))
-    except ValueError:
-        return False
-    if not date(1900, 1, 1) <= born <= date.today():
-        return False
-    total = sum(int(d) * w for d, w in zip(body17, _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11] == check.upper()
-
-
-# Quick tests that let most posts skip the patterns: every e-mail has an ASCII character
-# on both sides of its '@' (a mention has CJK after it); every phone or ID number has
-# seven digits in a row, separators allowed.
-_EMAIL_HINT = re.compile(r"[A-Za-z0-9._%+\-][@＠][A-Za-z0-9\-]")
-_DIGITS_HINT = re.compile(r"[０-９]|\d(?:[ \-－\u3000]?\d){6}", re.ASCII)
-
-
-def _candidates(folded: str, emails: bool, digits: bool):
-    if emails:
-        for m in _EMAIL.finditer(folded):
-            yield "email", m
-    if not digits:
-        return
-    for m in _ID_CARD.finditer(folded):
-        if _valid_id(m.group(1), m.group(2), "".join(m.group(1, 2, 3)), m.group(4)):
-            yield "id_card", m
-    for m in _MOBILE.finditer(folded):
-        yield "mobile", m
-    for m in _LANDLINE.finditer(folded):
-        if _valid_area_code(m.group(1) or m.group(2)):
-            yield "landline", m
-
-
-def _matches(text: str) -> list[tuple[str, re.Match]]:
-    if not isinstance(text, str):
-        return []
-    emails, digits = bool(_EMAIL_HINT.search(text)), bool(_DIGITS_HINT.search(text))
-    if not (emails or digits):
-        return []
-    folded = _fold(text)
-    found = sorted(_candidates(folded, emails, digits), key=lambda km: (km[1].start(), -km[1].end()))
-    kept, end = [], -1
-    for kind, m in found:  # earliest, then longest, match wins an overlap
-        if m.start() >= end:
-            kept.append((kind, m))
-            end = m.end()
-    return kept
-
-
-def find_pii(text: str) -> list[tuple[str, int, int]]:
-    """``(kind, start, end)`` of every phone number, ID number and e-mail in ``text``."""
-    return [(kind, m.start(), m.end()) for kind, m in _matches(text)]
-
-
-def _mask(kind: str, m: re.Match) -> str:
-    if kind == "mobile":
-        return f"{m.group(1)}****{m.group(3)}"
-    if kind == "landline":
-        area, number = m.group(1) or m.group(2), m.group(3)
-        return f"{area}-****{number[-4:]}"
-    if kind == "id_card":
-        return f"{m.group(0)[:3]}{'*' * 11}{m.group(0)[-4:]}"
-    return f"{m.group(1)[0]}***@{m.group(2)}"
-
-
-def mask_pii(text: str) -> str:
-    """``text`` with every PII item of ``find_pii`` masked (formats in the module docstring)."""
-    if not isinstance(text, str):
-        return text
-    # Repeat until nothing is found: an item that lost an overlap to another (an e-mail
-    # glued to a phone number) shows up once the winner is masked. Each pass removes
-    # digits or letters, so this ends, and mask_pii(mask_pii(x)) == mask_pii(x).
-    while found := _matches(text):
-        parts, pos = [], 0
-        for kind, m in found:
-            parts += [text[pos:m.start()], _mask(kind, m)]
-            pos = m.end()
-        text = "".join(parts) + text[pos:]
-    return text
-
-
-def has_phone(text: str) -> bool:
-    """True when ``text`` holds a mobile or landline number (it decides the complaint route)."""
-    return any(kind in ("mobile", "landline") for kind, _, _ in find_pii(text))
+def _pii_text(v):
+    """The text a non-string cell shows, when it could hold PII (integers and whole floats:
+    a phone or ID number kept as a number); None for every other value."""
+    if isinstance(v, bool | np.bool_):
+        return None
+    if isinstance(v, int | np.integer | float | np.floating) and np.isfinite(v) and float(v).is_integer() \
+            and 1e6 <= abs(v) < 1e19:  # every phone or ID number has at least seven digits
+        return str(int(v))
+    return None
 
 
 def mask_frame(df: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.DataFrame:
-    """A copy of ``df`` with PII masked in ``columns`` (default: every string column).
+    """A copy of ``df`` with PII masked in ``columns`` (default: every column).
 
-    Each distinct value is masked once; non-string cells are left as they are.
-    """
+    Text cells are masked in place. A number column (a phone or ID number typed as a
+    number in a spreadsheet, an int64 in Parquet) that holds PII becomes a text column
+    with those values masked. Each distinct value is examined once."""
     out = df.copy()
-    if columns is None:
-        columns = [c for c in out.columns
-                   if pd.api.types.is_string_dtype(out[c]) or out[c].dtype == object
-                   or isinstance(out[c].dtype, pd.CategoricalDtype)]
+    columns = list(out.columns) if columns is None else list(columns)
     for col in columns:
         if col not in out.columns:
             raise InputError(f"mask_frame: no column {col!r}; columns are {', '.join(map(str, out.columns))}")
         s = out[col]
+        if pd.api.types.is_bool_dtype(s) or pd.api.types.is_datetime64_any_dtype(s) \
+                or pd.api.types.is_timedelta64_dtype(s):
+            continue  # cannot hold a number or a text
+        numeric = pd.api.types.is_numeric_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype)
         codes, uniques = pd.factorize(s)
         uniques = np.asarray(uniques, dtype=object)
-        masked = np.array([mask_pii(u) if isinstance(u, str) else u for u in uniques], dtype=object)
-        changed = masked != uniques
-        if changed.any():
-            values = s.to_numpy(dtype=object, na_value=None).copy()
-            hit = (codes >= 0) & changed[np.maximum(codes, 0)]
-            values[hit] = masked[codes[hit]]
-            # a categorical gets new categories (two may mask to one); other dtypes are kept
-            categorical = isinstance(s.dtype, pd.CategoricalDtype)
-            out[col] = pd.Series(values, index=s.index).astype("category" if categorical else s.dtype)
+        texts = [u if isinstance(u, str) else _pii_text(u) for u in uniques]
+        masked = np.array([mask_pii(t) if t is not None else u for t, u in zip(texts, uniques, strict=True)],
+                          dtype=object)
+        changed = np.array([t is not None and m != t for t, m in zip(texts, masked, strict=True)], dtype=bool)
+        if not changed.any():
+            continue
+        if numeric:  # the whole column as text: one type per column
+            shown = np.array([t if t is not None else _shown(u) for t, u in zip(texts, uniques, strict=True)],
+                             dtype=object)
+            shown[changed] = masked[changed]
+            values = np.append(shown, None)[codes]
+            out[col] = pd.Series(values, index=s.index, dtype="string")
+            continue
+        values = s.to_numpy(dtype=object, na_value=None).copy()
+        hit = (codes >= 0) & changed[np.maximum(codes, 0)]
+        values[hit] = masked[codes[hit]]
+        # a categorical gets new categories (two may mask to one); other dtypes are kept
+        categorical = isinstance(s.dtype, pd.CategoricalDtype)
+        out[col] = pd.Series(values, index=s.index).astype("category" if categorical else s.dtype)
     return out

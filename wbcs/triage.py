@@ -78,16 +78,10 @@ def parse_routes(raw: dict, source: str = "routes") -> Rules:
 
 def load_routes(path: str | Path | None = None) -> Rules:
     """The routes file at ``path`` (default ``data/routes.yaml``), validated."""
-    import yaml
+    from wbcs.yamlsafe import load_yaml
 
     p = Path(path) if path else data_file("routes.yaml")
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{p}: routes file not found") from None
-    except yaml.YAMLError as e:
-        raise InputError(f"{p}: not valid YAML ({str(e).splitlines()[0]})") from None
-    return parse_routes(raw, source=str(p))
+    return parse_routes(load_yaml(p), source=str(p))  # bounded: a user's --routes may be an anchor bomb
 
 
 def add_duty_minutes(duty: Duty, start, minutes) -> pd.DatetimeIndex:

@@ -1,4 +1,5 @@
-"""Weibo post ids (mid): decode creation times, read base62 URL codes.
+"""Weibo's own forms: post ids (mid) and their times, base62 URL codes, the relative times
+Weibo shows (``5分钟前``, ``昨天 10:22``, ``5月4日 21:17``) and IP locations (``IP属地：广东``).
 
 A numeric Weibo mid carries its creation time in the high bits:
 ``unix_seconds = (mid >> 22) + 515483463`` (see ../shared/datasets/README.md).
@@ -9,10 +10,13 @@ from the future.
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
-from wbcs.config import TIMEZONE
+from wbcs.config import TIMEZONE, data_file
 
 MID_EPOCH_OFFSET = 515483463
 EARLIEST = pd.Timestamp("2009-08-01", tz=TIMEZONE)  # Sina Weibo's public beta
@@ -58,3 +62,70 @@ def mid_to_datetime(mids, *, now: pd.Timestamp | None = None) -> tuple[pd.Series
     upper = (now or pd.Timestamp.now(tz=TIMEZONE)).tz_convert(TIMEZONE)
     plausible = times.notna() & (times >= EARLIEST) & (times <= upper)
     return times, plausible.astype(bool)
+
+
+# --------------------------------------------------------------------------- relative times
+
+# What Weibo shows instead of a date (web and mobile): seconds/minutes/hours ago, today,
+# yesterday, the day before, a month and day of the current year ("05-04 21:17" on mobile).
+_AGO = re.compile(r"(\d{1,3})\s*(秒|分钟|小时)前")
+_DAY = re.compile(r"(今天|昨天|前天)\s*(\d{1,2}):(\d{2})")
+_MONTH_DAY = re.compile(r"(\d{1,2})(?:月|-)(\d{1,2})日?\s*(\d{1,2}):(\d{2})")
+
+
+def relative_time(text: str, now: pd.Timestamp) -> pd.Timestamp | None:
+    """The time a Weibo relative form stands for, read against ``now`` (the moment the
+    page was exported), or None when ``text`` is not one of them. A month and day
+    without a year is in ``now``'s year, or the year before when that would be after
+    ``now`` (a "12月31日" exported on 2 January)."""
+    v = str(text).strip()
+    now = now.tz_convert(TIMEZONE) if now.tzinfo else now.tz_localize(TIMEZONE)
+    if v == "刚刚":
+        return now
+    m = _AGO.fullmatch(v)
+    if m:
+        n, unit = int(m.group(1)), m.group(2)
+        return now - pd.Timedelta(**{{"秒": "seconds", "分钟": "minutes", "小时": "hours"}[unit]: n})
+    m = _DAY.fullmatch(v)
+    if m:
+        back = {"今天": 0, "昨天": 1, "前天": 2}[m.group(1)]
+        h, mi = int(m.group(2)), int(m.group(3))
+        if h > 23 or mi > 59:
+            return None
+        day = now.normalize() - pd.Timedelta(days=back)
+        return day + pd.Timedelta(hours=h, minutes=mi)
+    m = _MONTH_DAY.fullmatch(v)
+    if m:
+        mo, d, h, mi = (int(x) for x in m.groups())
+        for year in (now.year, now.year - 1):
+            try:
+                t = pd.Timestamp(year=year, month=mo, day=d, hour=h, minute=mi, tz=TIMEZONE)
+            except ValueError:
+                return None
+            if t <= now + pd.Timedelta(days=1):
+                return t
+    return None
+
+
+# --------------------------------------------------------------------------- IP locations
+
+
+@lru_cache(maxsize=1)
+def _province_names() -> dict[str, str]:
+    import yaml
+
+    raw = yaml.safe_load(data_file("provinces.yaml").read_text(encoding="utf-8"))["provinces"]
+    names = {}
+    for short, info in raw.items():
+        names[short] = short
+        names[info["full"]] = short
+    return names
+
+
+def ip_province(location: str | None) -> str | None:
+    """The mainland province of a Weibo IP location (``IP属地：广东``, ``广东``, ``广东省``);
+    None for places abroad, Hong Kong/Macau/Taiwan and anything else."""
+    if location is None or not isinstance(location, str):
+        return None
+    v = re.sub(r"^\s*(?:IP属地|ip属地|发布于)\s*[:：]?\s*", "", location).strip()
+    return _province_names().get(v)

@@ -52,25 +52,44 @@ def sha256(path: Path) -> str:
 
 
 def model_dir(name_or_path: str | Path | None = None) -> Path:
-    """The folder of a model: a path as given, or ``models/NAME`` → its latest version."""
+    """The folder of a model.
+
+    None → the shipped model, ``models/wbcs-default``'s latest version in the package's
+    own registry (never a folder of that name in the current directory). A bare name
+    (no ``/``) → ``models/NAME``'s latest version in the registry, else a model folder of
+    that name here; a path (``./NAME``, ``models/x/1``, absolute) → that folder."""
     if name_or_path is None:
-        name_or_path = DEFAULT_NAME
+        return _latest(MODELS_DIR / DEFAULT_NAME, DEFAULT_NAME)
+    text = str(name_or_path)
     p = Path(name_or_path)
+    bare = isinstance(name_or_path, str) and "/" not in text and "\\" not in text and text not in (".", "..")
+    if bare:
+        try:
+            return _latest(MODELS_DIR / text, text)
+        except InputError:
+            if not (p / "manifest.json").is_file():
+                raise
+            return p
     if (p / "manifest.json").is_file():
         return p
     if p.exists():
         raise InputError(f"{p}: not a model folder (no manifest.json); train one with 'wbcs train'")
-    if p.parts and len(p.parts) <= 2 and not p.is_absolute():
-        base = MODELS_DIR / p
-        if (base / "manifest.json").is_file():
-            return base
-        versions = sorted((d for d in base.glob("*") if (d / "manifest.json").is_file()),
-                          key=lambda d: (not d.name.isdigit(), int(d.name) if d.name.isdigit() else 0, d.name))
-        if versions:
-            return versions[-1]
+    if not p.is_absolute() and len(p.parts) <= 2:  # NAME/VERSION in the registry
+        return _latest(MODELS_DIR / p, text)
+    raise InputError(f"model {text!r} not found (looked in {p}); check the path or train it with 'wbcs train'")
+
+
+def _latest(base: Path, name: str) -> Path:
+    """``base`` when it is a model folder, else its highest version."""
+    if (base / "manifest.json").is_file():
+        return base
+    versions = sorted((d for d in base.glob("*") if (d / "manifest.json").is_file()),
+                      key=lambda d: (not d.name.isdigit(), int(d.name) if d.name.isdigit() else 0, d.name))
+    if versions:
+        return versions[-1]
     hint = ("run 'make models' (or 'wbcs train --task default --out models/wbcs-default/1')"
-            if str(name_or_path) == DEFAULT_NAME else "check the path or train it with 'wbcs train'")
-    raise InputError(f"model {str(name_or_path)!r} not found (looked in {p} and {MODELS_DIR / p}); {hint}")
+            if name == DEFAULT_NAME else "check the name or train it with 'wbcs train'")
+    raise InputError(f"model {name!r} not found in the registry {MODELS_DIR}; {hint}")
 
 
 def next_version(name: str) -> Path:
@@ -139,28 +158,67 @@ def save_model(model: PostClassifier, path: str | Path, *, overwrite: bool = Fal
 
 
 def read_manifest(path: Path) -> dict:
+    """The manifest of a model folder, checked for shape: format, version, fields, files."""
+    where = path / "manifest.json"
     try:
-        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise InputError(f"{path / 'manifest.json'}: not valid JSON ({e})") from None
-    if manifest.get("format") != FORMAT:
-        raise InputError(f"{path}: not a wbcs model folder (format {manifest.get('format')!r})")
+        manifest = json.loads(where.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+        raise InputError(f"{where}: not valid JSON ({e})") from None
+    except OSError as e:
+        raise InputError(f"{where}: cannot read ({e.strerror})") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        found = manifest.get("format") if isinstance(manifest, dict) else None
+        raise InputError(f"{path}: not a wbcs model folder (format {found!r})")
     if manifest.get("format_version") != FORMAT_VERSION:
         raise InputError(f"{path}: model format version {manifest.get('format_version')} (written by wbcs "
                          f"{manifest.get('wbcs_version')}); this wbcs {__version__} reads version "
                          f"{FORMAT_VERSION}: retrain it with 'wbcs train'")
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not files or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        raise InputError(f"{where}: no 'files' with the SHA-256 of every file of the model; "
+                         "nothing can be verified, so nothing is loaded: restore the folder or retrain")
+    fields = manifest.get("fields")
+    if not isinstance(fields, dict) or not fields:
+        raise InputError(f"{where}: no 'fields'; restore the folder or retrain")
+    for field, info in fields.items():
+        if not isinstance(info, dict) or info.get("kind") not in ("sklearn", "transformer") \
+                or not isinstance(info.get("path"), str):
+            raise InputError(f"{where}: fields.{field} needs a kind (sklearn or transformer) and a path")
     return manifest
 
 
+def _inside(path: Path, rel: str, what: str) -> Path:
+    """``path / rel`` when it stays inside the model folder once links are resolved."""
+    f = path / rel
+    root = path.resolve()
+    if Path(rel).is_absolute() or not f.resolve().is_relative_to(root):
+        raise InputError(f"{path / 'manifest.json'}: {what} {rel!r} points outside the model folder; "
+                         "refusing to load it")
+    return f
+
+
 def verify(path: Path, manifest: dict) -> None:
-    """Every file listed has its recorded SHA-256; else ``InputError`` naming the file."""
-    for rel, digest in manifest["files"].items():
-        f = path / rel
+    """Every file of the manifest is inside the folder and has its recorded SHA-256, and
+    every file the loader will open is among them; else ``InputError`` naming the file."""
+    files = manifest["files"]
+    for rel, digest in files.items():
+        f = _inside(path, rel, "file")
         if not f.is_file():
             raise InputError(f"{f}: file of the model is missing; restore the folder or retrain")
         if sha256(f) != digest:
             raise InputError(f"{f}: checksum mismatch (SHA-256 differs from manifest.json): the file was "
                              "changed after saving; restore it or retrain the model")
+    listed = {_inside(path, rel, "file").resolve() for rel in files}
+    opened = [path / "card.json"]
+    for field, info in manifest["fields"].items():
+        f = _inside(path, info["path"], f"fields.{field}.path")
+        # a transformer folder: every file in it will be read
+        opened += sorted(p for p in f.rglob("*") if not p.is_dir()) if info["kind"] == "transformer" else [f]
+    for f in opened:
+        if f.resolve() not in listed:
+            raise InputError(f"{f}: not listed with a checksum in manifest.json, so it cannot be verified; "
+                             "refusing to load it: restore the folder or retrain")
 
 
 def _load_skops(f: Path):
@@ -175,7 +233,8 @@ def _load_skops(f: Path):
 
 def load_model(path_or_name: str | Path | None = None) -> PostClassifier:
     """Load a model folder (or ``models/NAME``'s latest version; None → the shipped default),
-    after checking its format version and checksums."""
+    after checking its format version, that every file it opens is inside the folder and
+    listed in the manifest, and every checksum."""
     path = model_dir(path_or_name)
     manifest = read_manifest(path)
     verify(path, manifest)
@@ -187,5 +246,8 @@ def load_model(path_or_name: str | Path | None = None) -> PostClassifier:
             models[field] = TransformerClassifier.load(path / info["path"])
         else:
             models[field] = _load_skops(path / info["path"])
-    card = json.loads((path / "card.json").read_text(encoding="utf-8"))
+    try:
+        card = json.loads((path / "card.json").read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise InputError(f"{path / 'card.json'}: not valid JSON ({e})") from None
     return PostClassifier(models, card=card, name=f"{card.get('name', path.parent.name)}/{path.name}")

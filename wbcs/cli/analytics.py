@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 KPI_EXAMPLE = """Example:
-  wbcs kpi --posts posts.parquet --period week --by topic --json
+  wbcs kpi --posts out/posts.parquet --period week --by topic --json
 
 Prints the indicators of the whole file (volume, net favorability, handling, resolution and
 satisfaction rates, response minutes, topic shares, SLA attainment per post kind, lead over
@@ -16,7 +15,7 @@ competitors) and, with --period or --by, a table per period/group. Unlabelled po
 classified with the shipped model first, and the output says so."""
 
 HOT_EXAMPLE = """Example:
-  wbcs hot --posts posts.parquet --json
+  wbcs hot --posts out/posts.parquet --json
 
 Prints the aggregation-rule alerts (the same question from >=3 users a day or on >=2
 platforms; the same complaint from >=3 customers in a week or on >=3 platforms) and the
@@ -24,14 +23,14 @@ hourly spikes per topic and near-duplicate cluster, each with its posts, users a
 platforms (texts PII-masked)."""
 
 NORMS_EXAMPLE = """Example:
-  wbcs norms --posts account_posts.csv --json
+  wbcs norms --posts data/examples/account_posts.csv --json
 
 Checks an account's own posting log (post_id, created_at, text, is_repost, category,
 has_picture) against the posting norms of the policy file; lists every breach with its
 day and posts."""
 
 REPORT_EXAMPLE = """Example:
-  wbcs report --posts posts.parquet --out report.html --period week --end 2025-03-09
+  wbcs report --posts out/posts.parquet --out out/report.html --period week --end 2024-05-04
 
 Writes a self-contained HTML operations report (opens without network access) for the
 week or month containing --end (default: the last complete one), compared with the
@@ -105,24 +104,14 @@ def _policy(args):
 
 
 def read_labelled(path: Path, model=None):
-    """Ingest a posts file (rejects reported) and classify its unlabelled posts.
-
-    Returns (posts, info) where info says how many rows were read, rejected and why, and
-    what the classifier filled (printed on stderr as well)."""
-    from wbcs.io import ingest
+    """Read a posts file as every command does (``wbcs.io.read_posts``: rejects reported on
+    stderr) and classify its unlabelled posts. Returns (posts, info): rows read, rejected
+    and why, and what the classifier filled."""
+    from wbcs.io import read_posts
     from wbcs.kpi.labels import ensure_labels
 
-    result = ingest([path])
-    s = next(iter(result.summary["files"].values())) if "files" in result.summary else {}
-    info = {"file": str(path), "read": s.get("read", len(result.posts) + len(result.rejects)),
-            "kept": len(result.posts), "rejected": len(result.rejects),
-            "reject_reasons": s.get("reasons", {})}
-    if len(result.rejects):
-        print(f"{path}: {len(result.rejects):,} row(s) rejected "
-              f"({', '.join(f'{k}: {v}' for k, v in info['reject_reasons'].items())}); "
-              f"run 'wbcs ingest {path} --out OUT.parquet --rejects REJECTS.csv' to see them",
-              file=sys.stderr)
-    posts = ensure_labels(result.posts, model=model)
+    posts, info = read_posts(path)
+    posts = ensure_labels(posts, model=model)
     info["classified"] = posts.attrs.get("classified")
     return posts, info
 
@@ -247,9 +236,11 @@ def cmd_norms(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from wbcs.io import read_table
+    from wbcs.io import check_outputs, read_table
     from wbcs.report import write_report
 
+    check_outputs({"--out": args.out}, inputs={"--posts": args.posts, "--account-posts": args.account_posts},
+                  formats=None)  # write_report says which suffix it needs
     posts, info = read_labelled(args.posts, args.model)
     account = read_table(args.account_posts) if args.account_posts else None
     notes = [f"Source: {info['file']} ({info['read']:,} rows read, {info['rejected']:,} rejected)."]

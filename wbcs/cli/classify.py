@@ -10,10 +10,10 @@ from pathlib import Path
 from wbcs.errors import InputError
 
 TRAIN_EXAMPLE = """Example:
-  wbcs train --task sentiment --out models/sentiment/1
-  wbcs train --task intent --data labelled.csv --label-col intent --out models/intent/1
-  wbcs train --task default --out models/wbcs-default/1
-  wbcs train --task default --teacher models/wbcs-gemma-sentiment/1 --out models/wbcs-default/2
+  wbcs train --task sentiment --out out/models/sentiment/1
+  wbcs train --task intent --data data/examples/labelled.csv --label-col intent --out out/models/intent/1
+  wbcs train --task default --out out/models/wbcs-default/1
+  wbcs train --task default --teacher models/wbcs-gemma-sentiment/1 --out out/models/wbcs-default/2
 
   wbcs train --task sentiment --data reviews.csv --test reviews_test.csv --budget 300 --out models/reviews/1
 
@@ -32,14 +32,14 @@ fine-tunes --backbone (a local folder, a hub name, or gemma3-270m), all weights,
 --top-layers K, or LoRA adapters of rank --lora-r."""
 
 PREDICT_EXAMPLE = """Example:
-  wbcs predict --model models/wbcs-default/1 --input posts.csv --out posts_labelled.csv
+  wbcs predict --input data/examples/weibo_export.csv --out out/labelled.csv
 
 Adds, per field of the model, a prediction column and FIELD_proba (the probability of the
 predicted label); a field the input already has is written as FIELD_pred instead. CSV,
 JSON Lines, Parquet or .xlsx by extension; PII is masked unless --no-mask."""
 
 EVALUATE_EXAMPLE = """Example:
-  wbcs evaluate --model models/sentiment/1 --data test.csv --label-col sentiment --json
+  wbcs evaluate --model models/wbcs-default/2 --data data/examples/labelled.csv --field sentiment --json
 
 Prints {"accuracy", "macro_f1", "per_class", "n", "ece", "confusion", "seen_rows"}. Rows without
 a label are left out and counted on stderr; a label the model has never seen is an error.
@@ -102,7 +102,7 @@ def register(sub) -> None:
     p.add_argument("--model", default=None, help="model folder or registry name (default: the shipped model)")
     p.add_argument("--input", required=True, type=Path)
     p.add_argument("--out", required=True, type=Path)
-    p.add_argument("--text-col", default="text")
+    p.add_argument("--text-col", default=None, help="text column (default: text, or 内容/正文/... as ingest maps it)")
     p.add_argument("--no-mask", action="store_true", help="keep phone numbers etc. unmasked")
 
     p = _parser(sub, "evaluate", "measure a model on a labelled file",
@@ -110,7 +110,7 @@ def register(sub) -> None:
                 EVALUATE_EXAMPLE, cmd_evaluate)
     p.add_argument("--model", default=None, help="model folder or registry name (default: the shipped model)")
     p.add_argument("--data", required=True, type=Path)
-    p.add_argument("--text-col", default="text")
+    p.add_argument("--text-col", default=None, help="text column (default: text, or 内容/正文/... as ingest maps it)")
     p.add_argument("--label-col", help="column with the true labels (default: the field)")
     p.add_argument("--field", help="field of the model to evaluate (needed when it has several)")
     p.add_argument("--drop-seen", action="store_true",
@@ -169,13 +169,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.teacher and args.task != "default":
         raise InputError("--teacher works with --task default (it distils the shipped model's sentiment field)")
     if args.data is not None:
-        from wbcs.io import read_table
+        from wbcs.io import find_column, read_table
 
         if not args.task.isidentifier():
             raise InputError(f"--task {args.task!r}: with --data it names the field; use letters, digits and _")
         df = read_table(args.data)
+        text_col = find_column(df.columns, "text", args.text_col, str(args.data), "--text-col")
         test = read_table(args.test) if args.test is not None else None
-        task, rejects = task_from_table(df, args.task, text_col=args.text_col, label_col=args.label_col,
+        task, rejects = task_from_table(df, args.task, text_col=text_col, label_col=args.label_col,
                                         source=str(args.data), sha256=sha256(args.data), seed=args.seed,
                                         test=test, test_source=str(args.test),
                                         test_sha256=sha256(args.test) if args.test is not None else None)
@@ -216,26 +217,23 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     from wbcs.classify import load_model
-    from wbcs.datasets import export_frame
-    from wbcs.io import check_output, read_table, write_table
+    from wbcs.io import check_outputs, find_column, read_table, write_table
 
-    check_output(args.out)
+    check_outputs({"--out": args.out}, inputs={"--input": args.input})
     model = load_model(args.model)
     df = read_table(args.input)
-    if args.text_col not in df.columns:
-        raise InputError(f"{args.input}: no column {args.text_col!r} (--text-col); columns: "
-                         f"{', '.join(map(str, df.columns))}")
+    # the text column as ingest maps a user's export (内容, 正文, 微博内容, ...) unless --text-col names it
+    text_col = find_column(df.columns, "text", args.text_col, str(args.input), "--text-col")
     if df.empty:
         raise InputError(f"{args.input}: no rows")
-    pred = model.predict(df[args.text_col])
+    pred = model.predict(df[text_col].astype("string").fillna(""))
     renamed = {}
     for field in model.fields:
         if field in df.columns:
             renamed[field] = f"{field}_pred"
     out = df.join(pred.rename(columns=renamed))
     out = out.reset_index(drop=True)
-    # export_frame masks every text column but the ids (an old 11-digit mid looks like a phone number)
-    write_table(out if args.no_mask else export_frame(out), args.out, mask=False)
+    write_table(out, args.out, mask=not args.no_mask)
     note = f" (the input has {', '.join(renamed)}: predictions in {', '.join(renamed.values())})" if renamed else ""
     print(f"predict: {len(df)} rows labelled by {model.name} ({', '.join(model.fields)}){note}; written to {args.out}")
     return 0
@@ -246,18 +244,22 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     from wbcs.classify import load_model
     from wbcs.classify.evaluate import metrics
-    from wbcs.io import read_table
+    from wbcs.io import find_column, read_table
 
     model = load_model(args.model)
     field = args.field or (model.fields[0] if len(model.fields) == 1 else
                            args.label_col if args.label_col in model.fields else None)
     if field not in model.fields:
         raise InputError(f"model {model.name} has fields {', '.join(model.fields)}: choose one with --field")
-    label_col = args.label_col or field
     df = read_table(args.data)
-    for col, what in ((args.text_col, "--text-col"), (label_col, "--label-col")):
-        if col not in df.columns:
-            raise InputError(f"{args.data}: no column {col!r} ({what}); columns: {', '.join(map(str, df.columns))}")
+    text_col = find_column(df.columns, "text", args.text_col, str(args.data), "--text-col")
+    if args.label_col is None and field in ("sentiment", "intent", "topic", "negative_subtype"):
+        label_col = find_column(df.columns, field, None, str(args.data), "--label-col")
+    else:
+        label_col = args.label_col or field
+    if label_col not in df.columns:
+        raise InputError(f"{args.data}: no column {label_col!r} (--label-col); columns: "
+                         f"{', '.join(map(str, df.columns))}")
     labels = df[label_col].astype("string").str.strip()
     missing = labels.isna() | labels.eq("")
     if missing.all():
@@ -271,7 +273,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if missing.any():
         print(f"evaluate: {int(missing.sum())} row(s) without a label left out", file=sys.stderr)
     keep = ~missing.to_numpy()
-    seen = _seen(model, field, df[args.text_col]) & keep
+    texts = df[text_col].astype("string").fillna("")
+    seen = _seen(model, field, texts) & keep
     if seen.any():
         what = "left out (--drop-seen)" if args.drop_seen else "kept: the figures are optimistic; --drop-seen leaves them out"
         print(f"evaluate: warning: {int(seen.sum())} of {int(keep.sum())} labelled row(s) were in {model.name}'s "
@@ -280,7 +283,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             keep &= ~seen
             if not keep.any():
                 raise InputError(f"{args.data}: every labelled row was in the model's training data; nothing to evaluate")
-    proba = model.predict_proba(df.loc[keep, args.text_col])[field]
+    proba = model.predict_proba(texts[keep])[field]
     pred = np.asarray(proba.columns)[proba.to_numpy().argmax(axis=1)]
     report = metrics(labels[keep].to_numpy(), pred, proba=proba.to_numpy(), classes=known)
     report["seen_rows"] = int(seen.sum())
@@ -308,10 +311,8 @@ def _seen(model, field: str, texts):
 
 
 def cmd_triage(args: argparse.Namespace) -> int:
-    from wbcs.datasets import export_frame
-    from wbcs.io import check_output, read_table, write_table
+    from wbcs.io import check_outputs, read_posts, write_table
     from wbcs.policy import load_policy
-    from wbcs.schema import validate_posts
     from wbcs.triage import (
         aggregation_alerts_for,
         lists_as_text,
@@ -320,12 +321,10 @@ def cmd_triage(args: argparse.Namespace) -> int:
         route_posts,
     )
 
-    check_output(args.out)
-    if args.alerts:
-        check_output(args.alerts)
+    check_outputs({"--out": args.out, "--alerts": args.alerts}, inputs={"--posts": args.posts})
     policy = load_policy(args.policy)
     routes = load_routes(args.routes)
-    posts = validate_posts(read_table(args.posts).reset_index(drop=True), source=str(args.posts))
+    posts, _ = read_posts(args.posts)
     labelled = posts
     if needs_labels(posts):
         from wbcs.classify import predict_posts
@@ -340,7 +339,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
     extra = routed.drop(columns=[c for c in ("post_id", "created_at", "identifiable") if c in routed.columns])
     out = labelled.drop(columns=[c for c in extra.columns if c in labelled.columns]).join(extra)
     out["identifiable"] = routed["identifiable"]
-    write_table(export_frame(out), args.out, mask=False)
+    write_table(out, args.out)
     counts = routed["route"].value_counts().to_dict()
     summary = {"posts": int(len(routed)), "routes": {k: int(v) for k, v in counts.items()},
                "classified": info, "out": str(args.out)}
@@ -351,7 +350,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
         if alerts.attrs["intent_from_route"]:
             _say(args, f"triage: {alerts.attrs['intent_from_route']} post(s) without intent: the aggregation "
                        "rules use their route's kind (consultation/complaint)")
-        write_table(export_frame(lists_as_text(alerts)), args.alerts, mask=False)
+        write_table(lists_as_text(alerts), args.alerts)
         summary["alerts"] = int(len(alerts))
         _say(args, f"triage: {len(alerts)} aggregation alert(s) written to {args.alerts}")
     if args.json:

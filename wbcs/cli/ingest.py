@@ -10,13 +10,15 @@ from pathlib import Path
 from wbcs.errors import InputError
 
 EXAMPLE = """Example:
-  wbcs ingest exports/weibo_2016-01.csv exports/forum.xlsx --out out/posts.parquet --map text=帖子正文
+  wbcs ingest data/examples/weibo_export.csv --out out/posts.parquet --export-time "2024-05-04 21:30"
 
-Headers such as 内容/正文/微博内容, 发布时间/时间, 平台/来源, 省份/地区, 粉丝数 map to the posts
-schema by themselves; --map target=source names the others. Rows that cannot be used (empty
-text, unreadable time, duplicate id, implausible mid time, bad value, malformed line) go to
-the rejects file with their reason (default: OUT's name + .rejects.csv). PII is masked in
-both files unless --no-mask."""
+Headers such as 内容/正文/微博内容, 发布时间/时间, 用户昵称, IP属地, 来源 (the app), 省份/地区,
+粉丝数 map to the posts schema by themselves; --map target=source names the others (e.g.
+--map text=帖子正文). Weibo's relative times (5分钟前, 昨天 10:22, 5月4日 21:17) are read
+against --export-time, else the file's modification time. Rows that cannot be used (empty
+text, unreadable or out-of-range time, duplicate id, implausible mid time, bad value, bad
+encoding, malformed line) go to the rejects file with their reason (default: OUT's name +
+.rejects.csv). PII is masked in both files unless --no-mask. No output may be an input."""
 
 
 def register(sub) -> None:
@@ -33,6 +35,9 @@ def register(sub) -> None:
                    help="schema column TARGET comes from file column SOURCE (repeatable)")
     p.add_argument("--rejects", type=Path, default=None,
                    help="where rejected rows go (default: OUT with .rejects.csv)")
+    p.add_argument("--export-time", default=None, metavar="TIME",
+                   help="when the export was made: Weibo's relative times (5分钟前, 昨天 10:22, 5月4日 21:17) "
+                        "are read against it (default: each file's modification time)")
     p.add_argument("--no-mask", action="store_true",
                    help="keep phone numbers, ID numbers and e-mails unmasked (stay inside the team)")
     p.add_argument("--json", action="store_true", help="also print the full summary as JSON on stdout")
@@ -50,22 +55,28 @@ def parse_mapping(items: list[str]) -> dict[str, str]:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from wbcs.io import check_output, ingest, write_table
+    from wbcs.io import check_outputs, ingest_to
 
-    for path in (args.out, args.rejects):  # fail before the work, not after it
-        if path is not None:
-            check_output(path)
-    result = ingest(args.inputs, mapping=parse_mapping(args.mapping), mask=not args.no_mask)
-    out = write_table(result.posts, args.out, mask=False)  # already masked unless --no-mask
-    s = result.summary
+    rejects = args.rejects or args.out.with_name(args.out.stem + ".rejects.csv")
+    # fail before the work, not after it: no output may be an input or the other output
+    check_outputs({"--out": args.out, "--rejects": rejects}, inputs=args.inputs)
+    s = ingest_to(args.inputs, args.out, rejects, mapping=parse_mapping(args.mapping), mask=not args.no_mask,
+                  export_time=args.export_time)
     line = (f"ingest: read {s['read']} rows from {len(s['files'])} file(s), kept {s['kept']}, "
             f"rejected {s['rejected']}")
     if s["rejected"]:
-        rejects = args.rejects or args.out.with_name(args.out.stem + ".rejects.csv")
-        write_table(result.rejects, rejects, mask=False)
         reasons = ", ".join(f"{r} {n}" for r, n in sorted(s["reasons"].items(), key=lambda x: -x[1]))
         line += f" ({reasons}); rejects in {rejects}"
-    line += f"; posts in {out}"
+    elif rejects.is_file():  # a previous run's rejects would describe rows this run kept
+        rejects.unlink()
+        line += f"; removed the previous run's {rejects}"
+    line += f"; posts in {args.out}"
+    for name, f in s["files"].items():
+        if f.get("relative_to"):
+            at = f["relative_to"]
+            line += (f"; {name}: {f['relative_times']} relative time(s) (5分钟前, 昨天 10:22, ...) read against "
+                     f"{at['from']} {at['time'][:16].replace('T', ' ')}" +
+                     (" (set it with --export-time)" if at["from"] != "--export-time" else ""))
     print(line, file=sys.stderr if args.json else sys.stdout)
     if args.json:
         print(json.dumps(s, ensure_ascii=False, indent=2))

@@ -31,7 +31,9 @@ def register(sub) -> None:
         "label", help="labelling: gold sample, batches, import, agreement, consensus",
         description="Label posts offline in batches or in the notebook widget; measure agreement; "
                     "build the consensus gold set.",
-        epilog=_example("wbcs label status --store data/labels/store.sqlite"),
+        epilog=_example("wbcs label rebuild --store out/labels.sqlite\n  wbcs label status --store out/labels.sqlite",
+                        "rebuild makes a store from the committed passes (data/labels/passes); the\n"
+                        "default --store is data/labels/store.sqlite, kept out of git."),
         formatter_class=HelpFormatter)
     label.set_defaults(func=lambda _args: label.print_help() or 2)
     cmds = label.add_subparsers(dest="label_command", metavar="LABEL_COMMAND")
@@ -53,18 +55,21 @@ def register(sub) -> None:
             p.add_argument("--sample", type=Path, default=SAMPLE, help=f"sample of post ids (default {SAMPLE})")
 
     p = add("sample", cmd_sample, "draw the gold sample of STC-3 telecom posts (ids only)",
-            "wbcs label sample --out data/labels/gold_sample.csv --size 650 --seed 0",
+            "wbcs label sample --out out/gold_sample_3.csv --size 100 --seed 3 "
+            "--exclude data/labels/gold_sample.csv data/labels/gold_sample_2.csv",
             "Stratified by operator and is_complaint in proportion to the training dialogues.\n"
             "--exclude leaves out the posts of earlier samples (a size above what is left\n"
             "takes every remaining post, shuffled).")
     p.add_argument("--out", type=Path, default=SAMPLE, help=f"CSV to write (default {SAMPLE})")
+    p.add_argument("--force", action="store_true",
+                   help="replace --out if it exists (a committed sample is what the gold set's labels refer to)")
     p.add_argument("--size", type=int, default=650, help="posts to sample (default 650)")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     p.add_argument("--exclude", type=Path, nargs="+", default=[],
                    help="sample files whose posts are left out")
 
     p = add("split", cmd_split, "fix the test part: which STC-3 dialogues are never trained or selected on",
-            "wbcs label split --out data/labels/split.csv --test-frac 0.2 --seed 0",
+            "wbcs label split --out out/split.csv --test-frac 0.2 --seed 0",
             "Stratified by telecom x operator x first nugget; grouped by dialogue (every turn of a\n"
             "test dialogue is test). Fixed once: an existing file is never overwritten.")
     p.add_argument("--out", type=Path, default=PARTS, help=f"CSV to write (default {PARTS})")
@@ -72,7 +77,7 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
 
     p = add("sample-turns", cmd_sample_turns, "sample customer turns to label for sentiment, intent and negative subtype",
-            "wbcs label sample-turns --part test --out data/labels/turns_sample_test.csv",
+            "wbcs label sample-turns --part test --out out/turns_sample_test.csv",
             "--part test takes every customer turn of the test dialogues but the telecom first\n"
             "posts (the gold samples hold those); --part train draws --size turns of the training\n"
             "dialogues not sampled yet (--exclude), at random or by --strategy balanced (the\n"
@@ -99,7 +104,7 @@ def register(sub) -> None:
     p.add_argument("--size", type=int, default=50, help="items per batch (default 50)")
 
     p = add("import", cmd_import, "validate an annotation file and record it for an annotator",
-            "wbcs label import out/label_batches/ann1/batch_001.labels.csv --annotator ann1",
+            "wbcs label import data/labels/passes/ann1/batch_001.csv --annotator ann1 --store out/labels.sqlite",
             "Wide files: item_id, sentiment, intent, topic, negative_subtype, identifiable.\n"
             "Long files (adjudication): item_id, field, value. A bad row stops the import\n"
             "and nothing is recorded; re-importing a file records only what changed.")
@@ -109,26 +114,26 @@ def register(sub) -> None:
     sample_arg(p)
 
     p = add("rebuild", cmd_rebuild, "import every committed pass (passes/<annotator>/*.csv) into a store",
-            "wbcs label rebuild --passes data/labels/passes --store data/labels/store.sqlite")
+            "wbcs label rebuild --passes data/labels/passes --store out/labels.sqlite")
     p.add_argument("--passes", type=Path, default=LABELS_DIR / "passes",
                    help=f"folder of annotator folders (default {LABELS_DIR / 'passes'})")
     store_arg(p)
     sample_arg(p)
 
     p = add("status", cmd_status, "labelled and remaining items per annotator",
-            "wbcs label status --store data/labels/store.sqlite --json")
+            "wbcs label status --store out/labels.sqlite --json")
     store_arg(p)
     sample_arg(p)
     p.add_argument("--json", action="store_true", help="print JSON on stdout")
 
     p = add("export", cmd_export, "export the current labels (ids and labels only)",
-            "wbcs label export --store data/labels/store.sqlite --out out/labels.parquet")
+            "wbcs label export --store out/labels.sqlite --out out/labels.parquet")
     store_arg(p)
     p.add_argument("--out", type=Path, required=True, help=".jsonl, .csv or .parquet")
     p.add_argument("--annotator", default=None, help="only this annotator's labels")
 
     p = add("agreement", cmd_agreement, "agreement per field: Cohen's kappa and Krippendorff's alpha",
-            "wbcs label agreement --store data/labels/store.sqlite --json")
+            "wbcs label agreement --store out/labels.sqlite --json")
     store_arg(p)
     p.add_argument("--annotators", nargs="+", default=None,
                    help="annotators to compare (default: all but 'adjudicator')")
@@ -136,7 +141,7 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="print JSON on stdout")
 
     p = add("disagreements", cmd_disagreements, "write the adjudication queue (disputed item fields)",
-            "wbcs label disagreements --store data/labels/store.sqlite --out out/adjudication.csv",
+            "wbcs label disagreements --store out/labels.sqlite --out out/adjudication.csv",
             "Fill the 'value' column, then: wbcs label import out/adjudication.csv --annotator adjudicator")
     store_arg(p)
     sample_arg(p)
@@ -144,10 +149,10 @@ def register(sub) -> None:
     p.add_argument("--no-text", action="store_true", help="leave out the (masked) post texts")
 
     p = add("consensus", cmd_consensus, "write the consensus gold labels (adjudicator wins, else agreement)",
-            "wbcs label consensus --store data/labels/store.sqlite --out data/labels/gold.csv",
+            "wbcs label consensus --store out/labels.sqlite --out out/gold.csv",
             "The items of --sample (default: the telecom first posts, gold_sample*.csv): post_id +\n"
             "every field. For the customer turns: --sample data/labels/turns_sample*.csv --out\n"
-            "data/labels/gold_turns.csv (item_id, sentiment, intent, negative_subtype).")
+            "out/gold_turns.csv (item_id, sentiment, intent, negative_subtype).")
     store_arg(p)
     p.add_argument("--sample", type=Path, nargs="+", default=sorted(LABELS_DIR.glob("gold_sample*.csv")),
                    help="samples whose items to write (default: every gold_sample*.csv)")
@@ -156,7 +161,7 @@ def register(sub) -> None:
                    help="annotators an item needs before agreement counts (default 2)")
 
     p = add("issues", cmd_issues, "likely label errors (cleanlab, out-of-fold probabilities)",
-            "wbcs label issues --store data/labels/store.sqlite --field sentiment --out out/issues.csv",
+            "wbcs label issues --store out/labels.sqlite --field sentiment --out out/issues.csv",
             "Labels come from the consensus (or --annotator NAME); the baseline TextClassifier\n"
             "gives out-of-fold probabilities on the STC-3 texts.")
     store_arg(p)
@@ -174,7 +179,15 @@ def _open(path: Path, *, must_exist: bool = True):
     if must_exist and not Path(path).is_file():
         raise InputError(f"{path}: no label store there; import labels first "
                          f"('wbcs label import FILE --annotator NAME --store {path}')")
-    return LabelStore(path)
+    return LabelStore(path, readonly=must_exist)  # commands that only read work on a read-only store
+
+
+def _check_out(args) -> None:
+    """--out, checked before the work: a label file format, writable, not the store."""
+    from wbcs.io import check_outputs
+    from wbcs.labeling.store import FORMATS
+
+    check_outputs({"--out": args.out}, inputs={"--store": args.store}, formats=FORMATS)
 
 
 def _stc3(*, telecom_only: bool = True):
@@ -238,8 +251,15 @@ def cmd_sample_turns(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
+    from wbcs.io import check_outputs
     from wbcs.labeling.batch import gold_sample, read_sample, write_sample
 
+    check_outputs({"--out": args.out}, inputs=args.exclude, formats=[".csv"])
+    if args.out.exists() and not args.force:
+        committed = " (a committed sample: the gold set's labels refer to its posts)" \
+            if args.out.resolve() in {p.resolve() for p in label_samples()} else ""
+        raise InputError(f"--out {args.out}: exists{committed}; choose a new file, e.g. "
+                         f"{args.out.with_name(args.out.stem + '_new.csv')}, or pass --force to replace it")
     posts = _stc3()
     if args.exclude:
         taken = set(read_sample(args.exclude))
@@ -348,6 +368,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    _check_out(args)
     with _open(args.store) as store:
         path = store.export(args.out, annotator=args.annotator)
         n = len(store.current(args.annotator))
@@ -396,6 +417,7 @@ def cmd_disagreements(args: argparse.Namespace) -> int:
     from wbcs.labeling.agreement import disagreements, resolve
     from wbcs.labeling.store import write_records
 
+    _check_out(args)
     cur, fields_for = _current(args)
     resolved = resolve(cur, fields_for=fields_for)
     disputed = resolved.loc[resolved["status"] == "disputed", "item_id"].unique()
@@ -407,9 +429,11 @@ def cmd_disagreements(args: argparse.Namespace) -> int:
 
 
 def cmd_consensus(args: argparse.Namespace) -> int:
+    from wbcs.io import check_outputs, write_table
     from wbcs.labeling.agreement import consensus, resolve
     from wbcs.labeling.fields import label_fields
 
+    check_outputs({"--out": args.out}, inputs={"--store": args.store})
     cur, fields_for = _current(args)
     kinds = set(fields_for.values())
     if len(kinds) > 1:
@@ -418,8 +442,7 @@ def cmd_consensus(args: argparse.Namespace) -> int:
     fields = kinds.pop()
     gold = consensus(resolve(cur, min_annotators=args.min_annotators, fields_for=fields_for), fields=fields,
                      id_col="post_id" if fields == tuple(label_fields()) else "item_id")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    gold.to_csv(args.out, index=False)
+    write_table(gold, args.out)
     left = ", ".join(f"{n} {k}" for k, n in gold.attrs["unresolved"].items()) or "none"
     print(f"wrote {len(gold)} gold items to {args.out}; unresolved items: {left}")
     return 0
@@ -432,6 +455,7 @@ def cmd_issues(args: argparse.Namespace) -> int:
 
     if args.field not in label_fields():
         raise InputError(f"--field {args.field!r}: not a taxonomy field ({', '.join(label_fields())})")
+    _check_out(args)
     with _open(args.store) as store:
         cur = store.current()
     if args.annotator:

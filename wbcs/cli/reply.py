@@ -45,24 +45,20 @@ def _say(args, line: str) -> None:
 
 
 def cmd_reply(args: argparse.Namespace) -> int:
-    from wbcs.datasets import export_frame
     from wbcs.errors import InputError
-    from wbcs.io import check_output, read_table, write_table
+    from wbcs.io import check_outputs, read_posts, write_table
     from wbcs.policy import load_policy
     from wbcs.reply.drafts import draft_replies, make_drafter
     from wbcs.reply.templates import load_replies
-    from wbcs.schema import validate_posts
     from wbcs.triage import load_routes, needs_labels, route_posts
 
     if not 0 <= args.k <= 10:
         raise InputError(f"--k must be between 0 and 10, got {args.k}")
-    check_output(args.out)
-    if args.out.resolve() == args.posts.resolve():
-        raise InputError(f"{args.out}: --out is the --posts file; write the drafts elsewhere")
+    check_outputs({"--out": args.out}, inputs={"--posts": args.posts, "--store": args.store})
     routes = load_routes(args.routes)
     book = load_replies(args.replies, routes=routes)  # a bad wording file fails before the slow steps
     policy = load_policy(args.policy)
-    posts = validate_posts(read_table(args.posts).reset_index(drop=True), source=str(args.posts))
+    posts, _ = read_posts(args.posts)  # a user's export or any wbcs output, rejects reported
     if needs_labels(posts):
         from wbcs.classify import predict_posts
 
@@ -77,7 +73,7 @@ def cmd_reply(args: argparse.Namespace) -> int:
 
         if not args.store.is_file():  # reading only: do not leave an empty store behind
             raise InputError(f"{args.store}: label store not found; give the store the reply desk wrote to")
-        store = LabelStore(args.store)
+        store = LabelStore(args.store, readonly=True)
     try:
         drafter = make_drafter(replies=book, routes=routes, store=store, k=args.k,
                                stc3=not args.no_stc3)
@@ -87,7 +83,7 @@ def cmd_reply(args: argparse.Namespace) -> int:
     if drafter.note:
         _say(args, f"reply: {drafter.note}; drafts use the templates only")
     drafts = draft_replies(posts, routed, drafter).assign(text=posts["text"])
-    write_table(export_frame(drafts), args.out, mask=False)
+    write_table(drafts, args.out)
     failing = drafts[~drafts["passes"]]
     counts = drafts["route"].value_counts().to_dict()
     summary = {"posts": int(len(drafts)), "routes": {k: int(v) for k, v in counts.items()},

@@ -63,11 +63,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     summary = replicate(scenario, args.replications, args.seed, warmup_days=args.warmup_days,
                         keep_records=args.records is not None, progress=True)
     if args.records:
-        args.records.parent.mkdir(parents=True, exist_ok=True)
-        if args.records.suffix == ".csv":
-            summary.records.to_csv(args.records, index=False)
-        else:
-            summary.records.to_parquet(args.records, index=False)
+        from wbcs.io import write_table
+
+        write_table(summary.records, args.records)  # atomic, formula-safe
         print(f"wrote {len(summary.records)} records to {args.records}", file=sys.stderr)
     result = summary.to_dict()
     if args.json:
@@ -93,7 +91,9 @@ def cmd_staff(args: argparse.Namespace) -> int:
     plan = plan_staffing(scenario, args.target, replications=args.replications, seed=args.seed,
                          max_iterations=args.max_iterations, trim=args.trim, progress=True)
     if args.write_scenario:
-        args.write_scenario.write_text(plan.scenario.to_yaml(), encoding="utf-8")
+        from wbcs.io import write_text
+
+        write_text(args.write_scenario, plan.scenario.to_yaml())  # atomic
         print(f"wrote the planned scenario to {args.write_scenario}", file=sys.stderr)
     result = plan.to_dict()
     if args.json:

@@ -23,8 +23,11 @@ transaction.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
+import os
 import sqlite3
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -155,72 +158,130 @@ def read_records(path: str | Path) -> list[dict]:
 
 
 def write_records(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write a table of ids and labels as .jsonl/.csv/.parquet (by the suffix)."""
-    p = Path(path)
-    kind = FORMATS.get(p.suffix.lower())
-    if kind is None:
-        raise InputError(f"{p}: unknown format {p.suffix!r}; use one of {', '.join(FORMATS)}")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    if kind == "parquet":
-        df.to_parquet(p, index=False)
-        return p
-    out = df.copy()
-    for col in out.columns:
-        if isinstance(out[col].dtype, pd.DatetimeTZDtype):
-            out[col] = out[col].map(lambda t: t.isoformat())
-    if kind == "csv":
-        out.to_csv(p, index=False, encoding="utf-8")
-    else:
-        with p.open("w", encoding="utf-8") as f:
-            for row in out.to_dict("records"):
-                row = {k: (None if pd.isna(v) else v) for k, v in row.items()}
-                f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    return p
+    """Write a table of ids and labels as .jsonl/.csv/.parquet (by the suffix), through
+    wbcs's safe writer (atomic, formula-safe, texts PII-masked)."""
+    from wbcs.io.write import output_format, write_table
+
+    output_format(path, FORMATS)
+    return write_table(df, path)
 
 
 class LabelStore:
-    """Labels as an append-only event log in one SQLite file (created when missing)."""
+    """Labels as an append-only event log in one SQLite file (created when missing).
 
-    def __init__(self, path: str | Path):
+    A store is created whole or not at all (its schema is written to a temporary file
+    beside it and linked into place), so an existing 0-byte file is never a new store
+    but a damaged one. A store the user cannot write (file or folder read-only), or
+    ``readonly=True``, opens read-only: reading works, recording says it is read-only.
+    Opening checks the file (``PRAGMA quick_check``): zeroed or torn pages are one
+    clear line, not a traceback later."""
+
+    def __init__(self, path: str | Path, *, readonly: bool = False):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        if self.path.is_dir():
+            raise InputError(f"{self.path}: a folder; give the label store's file name, e.g. "
+                             f"{self.path / 'store.sqlite'}")
+        if not self.path.exists():
+            if readonly:
+                raise InputError(f"{self.path}: no label store there")
+            self._create_file()
+        elif self.path.stat().st_size == 0:
+            raise InputError(f"{self.path}: an empty file (0 bytes), not a label store; restore it from a "
+                             "backup, or delete it to start a new store there")
+        folder_ok = os.access(self.path.parent, os.W_OK | os.X_OK)
+        self.readonly = readonly or not (os.access(self.path, os.W_OK) and folder_ok)
+        try:
+            if self.readonly:  # WAL readers need the -shm file: immutable when the folder is locked
+                uri = f"{self.path.resolve().as_uri()}?{'mode=ro' if folder_ok else 'immutable=1'}"
+                self._db = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+            else:
+                self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        except sqlite3.Error as e:
+            raise InputError(f"{self.path}: cannot open the label store ({e})") from None
         try:
             self._db.execute("PRAGMA busy_timeout = 30000")
             tables = {r[0] for r in self._db.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if not tables:
-                self._create()
-            elif "meta" not in tables or "events" not in tables:
+            if "meta" not in tables or "events" not in tables:
                 raise InputError(f"{self.path}: an SQLite file but not a wbcs label store "
-                                 f"(tables: {', '.join(sorted(tables))}); choose another --store path")
+                                 f"(tables: {', '.join(sorted(tables)) or 'none'}); choose another --store path")
             found = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             if found is None or found[0] != str(SCHEMA_VERSION):
                 raise InputError(
                     f"{self.path}: label store schema version {found[0] if found else 'missing'}, "
                     f"this wbcs reads version {SCHEMA_VERSION}; export the labels with the wbcs "
                     f"that wrote it and import them into a new store")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = FULL")
+            check = [r[0] for r in self._db.execute("PRAGMA quick_check")]
+            if check != ["ok"]:
+                raise InputError(f"{self.path}: the label store is damaged ({check[0]}); restore it from a "
+                                 "backup or rebuild it ('wbcs label rebuild')")
+            if not self.readonly:
+                self._db.execute("PRAGMA journal_mode = WAL")
+                self._db.execute("PRAGMA synchronous = FULL")
         except sqlite3.DatabaseError as e:
             self._db.close()
-            raise InputError(f"{self.path}: not a wbcs label store ({e})") from None
+            raise InputError(f"{self.path}: not a wbcs label store, or a damaged one ({e})") from None
         except InputError:
             self._db.close()
             raise
 
-    def _create(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
+    def _create_file(self) -> None:
+        """Write the schema to a temporary file beside the store and link it into place:
+        two processes creating the same store both end with the one that landed first."""
+        folder = self.path.parent
         try:
-            if not self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone():
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+            os.close(fd)
+        except OSError as e:
+            raise InputError(f"{self.path}: cannot create a label store in {folder} ({e.strerror}); "
+                             "choose a --store path in a folder you can write") from None
+        tmp = Path(tmp)
+        try:
+            db = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                db.execute("BEGIN")
                 for statement in _SCHEMA:
-                    self._db.execute(statement)
-                self._db.execute("INSERT INTO meta VALUES ('schema_version', ?), ('created_at', ?)",
-                                 (str(SCHEMA_VERSION), _now()))
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
+                    db.execute(statement)
+                db.execute("INSERT INTO meta VALUES ('schema_version', ?), ('created_at', ?)",
+                           (str(SCHEMA_VERSION), _now()))
+                db.execute("COMMIT")
+                db.execute("PRAGMA journal_mode = WAL")  # kept in the file's header
+            finally:
+                db.close()
+            try:
+                os.link(tmp, self.path)  # fails if another process created the store first: fine
+            except FileExistsError:
+                pass
+            except OSError:  # a file system without hard links: rename unless it appeared meanwhile
+                if not self.path.exists():
+                    os.replace(tmp, self.path)
+        except OSError as e:
+            raise InputError(f"{self.path}: cannot create the label store ({e.strerror})") from None
+        finally:
+            for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+                leftover.unlink(missing_ok=True)
+
+    def _writable(self) -> None:
+        if self.readonly:
+            raise InputError(f"{self.path}: the label store is read-only (permission denied); nothing was "
+                             "recorded: copy it to a folder you can write, or ask its owner")
+
+    def _write(self, fn):
+        """Run a write, turning SQLite's own refusals into one clear line."""
+        self._writable()
+        try:
+            return fn()
+        except (sqlite3.ProgrammingError, sqlite3.InterfaceError):
+            raise  # the caller's mistake (a closed store), not the file's
+        except sqlite3.OperationalError as e:
+            if "readonly" in str(e) or "read-only" in str(e):
+                self.readonly = True
+                self._writable()
+            raise InputError(f"{self.path}: cannot write the label store ({e})") from None
+        except sqlite3.DatabaseError as e:
+            raise InputError(f"{self.path}: the label store is damaged ({e}); restore it from a backup "
+                             "or rebuild it ('wbcs label rebuild')") from None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -238,6 +299,19 @@ class LabelStore:
 
     # ------------------------------------------------------------------ writing
 
+    def _transaction(self, fn):
+        """``fn()`` inside one write transaction (other writers wait): all of it or nothing."""
+        def run():
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                out = fn()
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            return out
+        return self._write(run)
+
     def _insert(self, action, annotator, item_id=None, field=None, value=None, target=None,
                 labelled_at=None, source=None) -> int:
         now = _now()
@@ -247,37 +321,33 @@ class LabelStore:
             (action, annotator, item_id, field, value, target, labelled_at or now, now, source))
         return int(cur.lastrowid)
 
+    def _append(self, rows: Iterable[dict], source: str | None) -> list[int]:
+        ids = []
+        for r in rows:
+            when = r.get("labelled_at")
+            ids.append(self._insert(
+                "label", _text(r["annotator"], "annotator"), _text(r["item_id"], "item_id"),
+                _text(r["field"], "field"), _text(r["value"], "value"),
+                labelled_at=_iso(when, "labelled_at") if when is not None else None, source=source))
+        return ids
+
     def record(self, item_id: str, field: str, value: str, annotator: str, *,
                labelled_at=None, source: str | None = None) -> int:
         """Append a label; returns its event id once the transaction is committed."""
         when = _iso(labelled_at, "labelled_at") if labelled_at is not None else None
-        return self._insert("label", _text(annotator, "annotator"), _text(item_id, "item_id"),
-                            _text(field, "field"), _text(value, "value"), labelled_at=when,
-                            source=source)
+        args = (_text(annotator, "annotator"), _text(item_id, "item_id"), _text(field, "field"),
+                _text(value, "value"))
+        return self._write(lambda: self._insert("label", *args, labelled_at=when, source=source))
 
     def record_many(self, rows: Iterable[dict], *, source: str | None = None) -> list[int]:
         """Append many labels (dicts with item_id, field, value, annotator[, labelled_at])
         in one transaction: all are recorded or none."""
-        ids = []
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            for r in rows:
-                when = r.get("labelled_at")
-                ids.append(self._insert(
-                    "label", _text(r["annotator"], "annotator"), _text(r["item_id"], "item_id"),
-                    _text(r["field"], "field"), _text(r["value"], "value"),
-                    labelled_at=_iso(when, "labelled_at") if when is not None else None,
-                    source=source))
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        return ids
+        return self._transaction(lambda: self._append(rows, source))
 
     def skip(self, item_id: str, annotator: str, *, source: str | None = None) -> int:
         """Note that the annotator skipped an item (kept in the history, no label)."""
-        return self._insert("skip", _text(annotator, "annotator"), _text(item_id, "item_id"),
-                            source=source)
+        args = (_text(annotator, "annotator"), _text(item_id, "item_id"))
+        return self._write(lambda: self._insert("skip", *args, source=source))
 
     def _event(self, row) -> Event:
         return Event(int(row[0]), row[1], row[2], row[3], row[4],
@@ -285,23 +355,19 @@ class LabelStore:
 
     def undo(self, annotator: str) -> Event | None:
         """Undo the annotator's latest active label; returns it, or None if nothing is left."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
+        def run():
             row = self._db.execute(
                 f"SELECT id, item_id, field, value, annotator, labelled_at FROM ({_ACTIVE})"
                 " WHERE annotator = ? ORDER BY id DESC LIMIT 1", (annotator,)).fetchone()
             if row is not None:
                 self._insert("undo", annotator, row[1], row[2], row[3], target=row[0])
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
+            return row
+        row = self._transaction(run)
         return None if row is None else self._event(row)
 
     def redo(self, annotator: str) -> Event | None:
         """Redo the annotator's latest undo made since their last new label, if any."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
+        def run():
             last = self._db.execute(
                 "SELECT COALESCE(MAX(id), 0) FROM events WHERE annotator = ? AND action = 'label'",
                 (annotator,)).fetchone()[0]
@@ -313,10 +379,8 @@ class LabelStore:
                 ORDER BY u.id DESC LIMIT 1""", (annotator, last)).fetchone()
             if row is not None:
                 self._insert("redo", annotator, row[1], row[2], row[3], target=row[0])
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
+            return row
+        row = self._transaction(run)
         return None if row is None else self._event(row)
 
     # ------------------------------------------------------------------ reading
@@ -381,7 +445,7 @@ class LabelStore:
                     raise InputError(f"{p}: row {n}, column {col!r} is empty")
             row["labelled_at"] = pd.Timestamp(
                 _iso(row["labelled_at"], f"{p}: row {n}, column 'labelled_at'"))
-        return self.record_changes(rows, source=source or f"import:{p.name}")
+        return self.record_changes(rows, source=source or import_source(p))
 
     def record_changes(self, rows: Iterable[dict], *, source: str | None = None) -> ImportSummary:
         """Record the rows (item_id, field, value, annotator[, labelled_at]) that change
@@ -389,21 +453,37 @@ class LabelStore:
 
         A row equal to the current label is not recorded again (``unchanged``); a row
         older than a different current label is kept out (``stale``); the rest are
-        appended (``recorded``).
+        appended (``recorded``). The current labels are read inside the same write
+        transaction, so two processes importing the same file at once record it once:
+        the second finds every row unchanged.
         """
-        now = {(r.item_id, r.field, r.annotator): (r.value, r.labelled_at)
-               for r in self.current().itertuples()}
-        todo, unchanged, stale = [], 0, 0
-        for row in rows:
-            key = (row["item_id"], row["field"], row["annotator"])
-            when = row.get("labelled_at")
-            have = now.get(key)
-            if have is not None and have[0] == row["value"]:
-                unchanged += 1
-            elif have is not None and when is not None and have[1] > when:
-                stale += 1
-            else:
-                todo.append({c: row[c] for c in LABEL_COLUMNS[:-1]} | {"labelled_at": when})
-                now[key] = (row["value"], when if when is not None else pd.Timestamp.now(tz="UTC"))
-        self.record_many(todo, source=source)
-        return ImportSummary(len(todo), unchanged, stale)
+        rows = list(rows)
+
+        def run():
+            now = {(r.item_id, r.field, r.annotator): (r.value, r.labelled_at)
+                   for r in self.current().itertuples()}
+            todo, unchanged, stale = [], 0, 0
+            for row in rows:
+                key = (row["item_id"], row["field"], row["annotator"])
+                when = row.get("labelled_at")
+                have = now.get(key)
+                if have is not None and have[0] == row["value"]:
+                    unchanged += 1
+                elif have is not None and when is not None and have[1] > when:
+                    stale += 1
+                else:
+                    todo.append({c: row[c] for c in LABEL_COLUMNS[:-1]} | {"labelled_at": when})
+                    now[key] = (row["value"], when if when is not None else pd.Timestamp.now(tz="UTC"))
+            self._append(todo, source)
+            return ImportSummary(len(todo), unchanged, stale)
+
+        return self._transaction(run)
+
+
+def import_source(path: str | Path) -> str:
+    """How the history names an imported file: its name and the SHA-256 of its content
+    (the same content imported twice is recognisable as such)."""
+    p = Path(path)
+    with open(p, "rb") as f:
+        digest = hashlib.file_digest(f, "sha256").hexdigest()
+    return f"import:{p.name} sha256:{digest[:16]}"

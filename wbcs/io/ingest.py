@@ -1,0 +1,475 @@
+"""Ingest: real exports in, one validated posts table and a rejects table out.
+
+``ingest(paths)`` maps headers to the schema (``wbcs.io.headers``, or an explicit
+``mapping``), checks every row, and returns the valid posts plus a rejects table with a
+reason for every row it could not use; ``ingest_to(paths, out, rejects)`` does the same
+chunk by chunk straight into files (memory stays flat with file size: the CLI uses it).
+Decisions:
+
+- A row without ``post_id`` gets a derived id, ``"h"`` + 16 hex digits of a BLAKE2b
+  hash of its (masked) text and raw time: stable across files and re-exports, so the
+  same post exported twice is caught as a duplicate (a file+row id would not be). The
+  hash is of the text as written out, PII masked: a hash of the raw text would let
+  anyone holding the output try the hidden digits of a masked number against it.
+- A row without ``created_at`` gets the time decoded from its Weibo mid
+  (``time_from_mid`` is True); a mid that decodes to an implausible time is rejected.
+- Times: see ``wbcs.io.times``; a time out of range (before 1990, from 2100) rejects its
+  row, in ``created_at`` and every other time column. Weibo's relative forms (``5分钟前``,
+  ``昨天 10:22``, ``5月4日 21:17``) are read against the export time: ``export_time``
+  when given, else the file's modification time (the summary says which).
+- Counts accept ``1,234``, ``1.2万`` and ``3亿`` up to a billion (a larger count is a
+  phone or ID number in the wrong column); label columns accept the taxonomy's ids and
+  Chinese names.
+- ``has_phone`` is computed from the text before masking (or read back from an earlier
+  ingest's output); every column but ``post_id`` is then masked unless ``mask=False``.
+  Rejected rows are masked too.
+- ``source_row`` is the 1-based position of the record among the file's data records
+  (the header is not counted; for JSON Lines it is the line number).
+- Columns that map to nothing are not carried over; the summary lists them. The same
+  file given twice is refused (its rows would all be duplicates).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from wbcs.config import TIMEZONE
+from wbcs.errors import InputError
+from wbcs.io.headers import EXTRA_COLUMNS, HEADER_ALIASES, resolve_columns
+from wbcs.io.read import Table, open_table
+from wbcs.io.times import read_times
+from wbcs.io.write import TableWriter, identity
+from wbcs.pii import mask_and_find
+from wbcs.schema import COLUMNS, DATETIME_COLUMNS, LABEL_FIELDS, load_taxonomy, validate_posts
+from wbcs.text import mask_frame
+from wbcs.weibo import ip_province, mid_to_datetime
+
+__all__ = ["HEADER_ALIASES", "IngestResult", "ingest", "ingest_to", "read_posts"]
+
+MAX_COUNT = 1_000_000_000
+_COUNT_COLUMNS = [c.name for c in COLUMNS.values() if c.dtype == "Int64"]
+REJECT_COLUMNS = ["source_file", "source_row", "reason", "detail", "raw_line"]
+_BOOLS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False,
+          "是": True, "否": False, True: True, False: False}
+
+
+@dataclass
+class IngestResult:
+    posts: pd.DataFrame
+    rejects: pd.DataFrame
+    summary: dict = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def _parse_count(value):
+    """A whole count from 0 to a billion; accepts '1,234', '1.2万', '3亿', '10万+'. None if not."""
+    if isinstance(value, bool | np.bool_):
+        return None
+    if isinstance(value, int | np.integer):
+        number = float(value)
+    else:
+        v = str(value).strip().replace(",", "").rstrip("+")
+        scale = {"万": 10_000, "亿": 100_000_000}.get(v[-1:], 1)
+        try:
+            number = float(v[:-1] if scale > 1 else v) * scale
+        except ValueError:
+            return None
+    if not (0 <= number <= MAX_COUNT) or abs(number - round(number)) >= 1e-6:
+        return None
+    return int(round(number))
+
+
+def _by_unique(values: pd.Series, fn) -> pd.Series:
+    """``fn`` over the non-missing values of a Series, each distinct value once (object dtype)."""
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    results = np.empty(len(uniques) + 1, dtype=object)  # the last slot answers missing (-1)
+    results[:-1] = [fn(u) for u in uniques]
+    return pd.Series(results[codes], index=values.index, dtype=object)
+
+
+def _as_bool(v):
+    return _BOOLS.get(v.strip().lower() if isinstance(v, str) else v)
+
+
+class _Rows:
+    """The rows of one chunk, each rejected at most once, with the first reason found."""
+
+    def __init__(self, index: pd.Index):
+        self.reason = pd.Series(None, index=index, dtype=object)
+        self.detail = pd.Series(None, index=index, dtype=object)
+
+    def reject(self, mask: pd.Series, reason: str, template: str, *columns: pd.Series) -> None:
+        """Reject the rows of ``mask`` not rejected yet; their detail is ``template``
+        formatted with their values in ``columns``."""
+        new = mask.reindex(self.reason.index, fill_value=False).to_numpy(dtype=bool) & self.reason.isna().to_numpy()
+        if not new.any():
+            return
+        index = self.reason.index[new]
+        self.reason[index] = reason
+        values = zip(*(c.reindex(index).tolist() for c in columns), strict=True) if columns else [()] * len(index)
+        self.detail[index] = [template.format(*v) for v in values]
+
+    @property
+    def ok(self) -> pd.Series:
+        return self.reason.isna()
+
+
+def _label_maps() -> dict[str, dict[str, str]]:
+    tax = load_taxonomy()
+    maps = {}
+    for name in LABEL_FIELDS:
+        if name in tax.fields:
+            maps[name] = {}
+            for lab in tax[name].labels:
+                maps[name].update({lab.id: lab.id, lab.zh: lab.id, lab.en.lower(): lab.id})
+    return maps
+
+
+class _SeenIds:
+    """Post ids already kept, as 64-bit hashes in one sorted array with where each was
+    first seen: 16 bytes an id, where a dict of strings costs ~150 (the memory of a
+    10-million-row ingest stays small). Two distinct ids share a hash with probability
+    ~n²/2⁶⁵ (10⁻⁶ for 6 million ids): then the second is reported as a duplicate."""
+
+    def __init__(self, sources: list[str]):
+        self.sources = sources
+        self.keys = np.empty(0, dtype=np.uint64)
+        self.where = np.empty(0, dtype=np.int64)  # file number << 40 | row
+
+    @staticmethod
+    def hashes(ids: pd.Series) -> np.ndarray:
+        return np.array([int.from_bytes(hashlib.blake2b(i.encode(), digest_size=8).digest(), "little")
+                         for i in ids], dtype=np.uint64)
+
+    def earlier(self, keys: np.ndarray) -> list[str | None]:
+        """Where each key was first seen ('FILE row N'), None for new keys."""
+        pos = np.searchsorted(self.keys, keys).clip(max=max(len(self.keys) - 1, 0))
+        hit = (self.keys[pos] == keys) if len(self.keys) else np.zeros(len(keys), dtype=bool)
+        return [f"{self.sources[w >> 40]} row {w & (2**40 - 1)}" if h else None
+                for h, w in zip(hit, self.where[pos] if len(self.keys) else np.zeros(len(keys), dtype=np.int64),
+                                strict=True)]
+
+    def add(self, keys: np.ndarray, file_no: int, rows: np.ndarray) -> None:
+        keys = np.concatenate([self.keys, keys])
+        where = np.concatenate([self.where, (np.int64(file_no) << 40) | rows.astype(np.int64)])
+        order = np.argsort(keys, kind="stable")
+        self.keys, self.where = keys[order], where[order]
+
+
+# --------------------------------------------------------------------------- one chunk
+
+
+@dataclass
+class _File:
+    """What ingest knows about one input while it reads it."""
+
+    no: int
+    source: str
+    table: Table
+    cols: dict[str, str]
+    now: pd.Timestamp
+    now_from: str
+    stats: Counter = field(default_factory=Counter)
+    reasons: Counter = field(default_factory=Counter)
+
+
+def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tuple[pd.DataFrame, _Rows]:
+    """The posts of one chunk, with the rejections in the returned rows."""
+    cols, source = f.cols, f.source
+    rows = _Rows(raw.index)
+    df = pd.DataFrame({t: raw[c].astype(object) for t, c in cols.items()}, index=raw.index)
+
+    text = _by_unique(df["text"], lambda v: v if isinstance(v, str) else str(v))
+    rows.reject(text.isna() | (text.fillna("").str.strip() == ""), "empty text", "no text")
+    # each distinct text once: masked, and whether it held a phone number (before masking)
+    found = _by_unique(text, mask_and_find)
+    phone = found.map(lambda f: isinstance(f, tuple) and bool(f[1] & {"mobile", "landline"})).astype(bool)
+    shown = found.map(lambda f: f[0] if isinstance(f, tuple) else None) if mask else text
+    df["text"] = shown
+
+    # post ids: as text ("123.0" from a spreadsheet number becomes "123"); derived when missing
+    pid = df["post_id"] if "post_id" in df else pd.Series(None, index=df.index, dtype=object)
+    pid = _by_unique(pid, lambda v: (str(int(v)) if isinstance(v, float) and v.is_integer()
+                                     else str(v).strip()) or None)
+    time_raw = df["created_at"] if "created_at" in df else pd.Series(None, index=df.index, dtype=object)
+    derived = pid.isna()
+    pid[derived] = ["h" + hashlib.blake2b(f"{t}\x1f{c}".encode(), digest_size=8).hexdigest()
+                    for t, c in zip(shown[derived], time_raw[derived], strict=True)]
+    df["post_id"] = pid
+
+    # created_at: parsed from the file, else decoded from the mid
+    created, problem, relative = read_times(time_raw, now=f.now)
+    for why in ("time out of range", "unparseable time"):
+        rows.reject(problem == why, why, "created_at {!r}", time_raw)
+    from_mid = time_raw.isna()
+    if from_mid.any():
+        decoded, plausible = mid_to_datetime(pid[from_mid])
+        is_mid = pid[from_mid].str.fullmatch(r"\d{1,19}").fillna(False) & ~derived[from_mid]
+        rows.reject(from_mid & ~is_mid.reindex(df.index, fill_value=True), "no time",
+                    "created_at is empty and post_id is not a Weibo mid to decode it from")
+        bad_mid = is_mid & ~plausible
+        rows.reject(bad_mid.reindex(df.index, fill_value=False), "implausible mid time",
+                    "post_id {} decodes to {}", pid[from_mid], decoded)
+        created[from_mid] = decoded.where(plausible)
+    df["created_at"] = created.where(rows.ok)
+    f.stats["relative_times"] += int((relative & rows.ok).sum())
+
+    for col in [c for c in DATETIME_COLUMNS if c in df and c != "created_at"]:
+        parsed, problem, relative = read_times(df[col], now=f.now)
+        for why in ("time out of range", "unparseable time"):
+            rows.reject(problem == why, why, col + " {!r}", df[col])
+        df[col] = parsed.where(rows.ok)
+    for col in [c for c in _COUNT_COLUMNS if c in df]:
+        parsed = _by_unique(df[col], _parse_count)
+        rows.reject(df[col].notna() & parsed.isna(), "bad value",
+                    col + " {!r} is not a count (0 to a billion)", df[col])
+        df[col] = pd.array(parsed.where(rows.ok), dtype="Int64")
+    for col in [c for c in ("satisfied", "has_phone", "time_from_mid") if c in df]:
+        parsed = _by_unique(df[col], _as_bool if col != "satisfied" else _satisfied)
+        rows.reject(df[col].notna() & parsed.isna(), "bad value", col + " {!r} is not yes/no", df[col])
+        df[col] = pd.array(parsed.where(rows.ok), dtype="boolean")
+    for col, known in _label_maps().items():
+        if col in df:
+            parsed = _by_unique(df[col], lambda v, k=known: k.get(str(v).strip().lower(), k.get(str(v).strip())))
+            rows.reject(df[col].notna() & parsed.isna(), "bad value", col + " {!r} is not a label", df[col])
+            df[col] = parsed
+    for col in ("author_name", "ip_location", "client", "author_id", "platform", "province", "operator"):
+        if col in df:
+            df[col] = _by_unique(df[col], lambda v: v if isinstance(v, str) else str(v))
+    if "author_name" in df and "author_id" not in cols:  # the nickname identifies the author
+        df["author_id"] = df["author_name"]
+    if "ip_location" in df and "province" not in cols:
+        df["province"] = _by_unique(df["ip_location"], ip_province)
+
+    # duplicates last, so that only usable rows claim an id
+    ids = df.loc[rows.ok, "post_id"]
+    keys = seen.hashes(ids)
+    earlier = pd.Series(seen.earlier(keys), index=ids.index, dtype=object)
+    first_row = pd.Series(ids.index, index=ids.index).groupby(ids.to_numpy()).transform("first")
+    within = ids.duplicated(keep="first") & earlier.isna()
+    earlier[within] = [f"{source} row {r}" for r in first_row[within]]
+    rows.reject(earlier.notna().reindex(df.index, fill_value=False), "duplicate id",
+                "post_id {!r} first seen in {}", ids, earlier)
+    new = earlier.isna().to_numpy()
+    seen.add(keys[new], f.no, ids.index.to_numpy()[new])
+
+    df["has_phone"] = phone | (df["has_phone"].fillna(False).astype(bool) if "has_phone" in df else False)
+    df["time_from_mid"] = from_mid | (df["time_from_mid"].fillna(False).astype(bool) if "time_from_mid" in df
+                                      else False)
+    f.stats["ids_derived"] += int(derived[rows.ok].sum())
+    return df, rows
+
+
+def _satisfied(v):
+    try:
+        return validate_posts(pd.DataFrame({"satisfied": [v]}), required=(), check_labels=False)["satisfied"].iloc[0]
+    except InputError:
+        return None
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _open_files(paths: list[Path], mapping: dict | None, export_time) -> list[_File]:
+    if not paths:
+        raise InputError("ingest: no input files given")
+    files, seen = [], {}
+    for no, path in enumerate(paths):
+        key = identity(path)
+        if key in seen:
+            raise InputError(f"{path}: given twice (also as {seen[key]}); give each file once")
+        seen[key] = path
+        table = open_table(path)
+        source = str(path)
+        cols = resolve_columns(table.columns, mapping, source)
+        columns = ", ".join(map(str, table.columns))
+        if "text" not in cols:
+            raise InputError(f"{source}: missing required column 'text' (a header such as 内容/正文/"
+                             f"微博内容); columns are: {columns}; map one with --map text=COLUMN")
+        if "created_at" not in cols and "post_id" not in cols:
+            raise InputError(f"{source}: missing required column 'created_at' (no time column and no "
+                             f"Weibo mid to decode it from); columns are: {columns}; "
+                             "map one with --map created_at=COLUMN")
+        for target, col in cols.items():
+            if col in table.nested:
+                raise InputError(f"{source}: column {col!r} ({target}) holds {table.nested[col]}, not text; "
+                                 "write it as one string per post")
+        if export_time is not None:
+            now, how = _beijing(export_time), "--export-time"
+        else:
+            now = pd.Timestamp(path.stat().st_mtime, unit="s", tz="UTC").tz_convert(TIMEZONE)
+            how = "the file's modification time"
+        files.append(_File(no, source, table, cols, now, how))
+    return files
+
+
+def _beijing(t) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(t)
+    except (ValueError, TypeError):
+        raise InputError(f"export time {t!r}: not a time; write it as 2024-05-04 21:30") from None
+    return ts.tz_localize(TIMEZONE) if ts.tzinfo is None else ts.tz_convert(TIMEZONE)
+
+
+def _post_columns(files: list[_File]) -> list[str]:
+    mapped = {t for f in files for t in f.cols}
+    if any("ip_location" in f.cols for f in files):
+        mapped.add("province")
+    if any("author_name" in f.cols for f in files):
+        mapped.add("author_id")
+    schema = [c for c in COLUMNS if c in mapped or c in ("post_id", "created_at", "text")]
+    extra = [c for c in EXTRA_COLUMNS if c in mapped or c in ("time_from_mid", "has_phone")]
+    return ["source_file", "source_row", *schema, *extra]
+
+
+def _reject_columns(files: list[_File]) -> list[str]:
+    raw = {}
+    for f in files:
+        raw.update(dict.fromkeys(_raw_name(c) for c in f.table.columns))
+    return [*REJECT_COLUMNS, *raw]
+
+
+def _raw_name(column) -> str:
+    return f"raw_{column}" if column in REJECT_COLUMNS else str(column)
+
+
+def _typed(posts: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``posts`` with every output column, in order and with its type (missing ones empty)."""
+    for col in columns:
+        if col not in posts:
+            posts[col] = None
+    posts = validate_posts(posts[columns], source="ingest", check_labels=False)
+    for col, kind in EXTRA_COLUMNS.items():
+        if col in posts:
+            posts[col] = posts[col].astype(kind) if kind != "boolean" else posts[col].fillna(False).astype(bool)
+    return posts
+
+
+def _chunks(files: list[_File], mask: bool) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    """(posts, rejects) of every chunk of every file, checked and masked."""
+    from tqdm.auto import tqdm
+
+    seen = _SeenIds([f.source for f in files])
+    post_cols, reject_cols = _post_columns(files), _reject_columns(files)
+    sizes = [f.table.path.stat().st_size for f in files]
+    # Progress in bytes read, for several files or a large one (tqdm hides it off a terminal).
+    bar = tqdm(total=sum(sizes), desc="ingest", unit="B", unit_scale=True,
+               disable=(len(files) < 2 and sum(sizes) < 20_000_000) or None)
+    for f, size in zip(files, sizes, strict=True):
+        bar.set_postfix_str(f.table.path.name)
+        done = 0
+        for raw, bad in f.table.chunks():
+            df, rows = _check_chunk(raw, f, seen, mask)
+            posts = df[rows.ok].copy()
+            posts.insert(0, "source_row", posts.index.astype("int64"))
+            posts.insert(0, "source_file", f.source)
+            posts = _typed(posts.reset_index(drop=True), post_cols)
+            rej = raw[~rows.ok].astype(object).rename(columns=_raw_name)
+            rej.insert(0, "detail", rows.detail[~rows.ok])
+            rej.insert(0, "reason", rows.reason[~rows.ok])
+            rej = rej.reset_index()
+            if bad:
+                lines = pd.DataFrame([{"source_row": b.row, "reason": b.reason, "detail": b.detail,
+                                       "raw_line": (f.table.delimiter or " ").join(map(str, b.cells))}
+                                      for b in bad])
+                rej = pd.concat([rej, lines], ignore_index=True).sort_values("source_row", kind="stable",
+                                                                             ignore_index=True)
+            rej.insert(0, "source_file", f.source)
+            rej = rej.reindex(columns=reject_cols).astype(object)
+            rej = rej.where(rej.notna(), None)
+            rej["source_row"] = rej["source_row"].astype("Int64")
+            f.stats["read"] += len(raw) + len(bad)
+            f.stats["kept"] += len(posts)
+            f.stats["rejected"] += len(rej)
+            f.stats["times_from_mid"] += int(posts["time_from_mid"].sum())
+            f.reasons.update(rej["reason"])
+            if mask:  # every column but the key (see wbcs.io.write.KEY_COLUMNS); texts are masked already
+                posts = mask_frame(posts, columns=[c for c in posts.columns if c not in ("post_id", "text")])
+                rej = mask_frame(rej)
+            yield posts, rej
+            now = min(f.table.tell(), size)
+            bar.update(now - done)
+            done = now
+        bar.update(size - done)
+    bar.close()
+
+
+def _summary(files: list[_File]) -> dict:
+    out = {}
+    for f in files:
+        s = f.stats
+        out[f.source] = {
+            "format": f.table.format, "encoding": f.table.encoding, "delimiter": f.table.delimiter,
+            "read": s["read"], "kept": s["kept"], "rejected": s["rejected"], "reasons": dict(f.reasons),
+            "columns": f.cols, "ignored_columns": [str(c) for c in f.table.columns if c not in f.cols.values()],
+            "ids_derived": s["ids_derived"], "times_from_mid": s["times_from_mid"],
+            "relative_times": s["relative_times"],
+        }
+        if s["relative_times"]:
+            out[f.source]["relative_to"] = {"time": f.now.isoformat(), "from": f.now_from}
+    reasons = Counter()
+    for f in files:
+        reasons.update(f.reasons)
+    return {"read": sum(v["read"] for v in out.values()), "kept": sum(v["kept"] for v in out.values()),
+            "rejected": sum(v["rejected"] for v in out.values()), "reasons": dict(reasons), "files": out}
+
+
+def _paths(paths) -> list[Path]:
+    return [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
+
+
+def ingest(paths: str | Path | Iterable[str | Path], *, mapping: dict | None = None, mask: bool = True,
+           export_time=None) -> IngestResult:
+    """Read exports into one validated posts table, in memory (see the module docstring)."""
+    files = _open_files(_paths(paths), mapping, export_time)
+    posts, rejects = [], []
+    for p, r in _chunks(files, mask):
+        posts.append(p)
+        rejects.append(r)
+    posts = pd.concat(posts, ignore_index=True) if len(posts) > 1 else posts[0]
+    rejects = pd.concat(rejects, ignore_index=True) if len(rejects) > 1 else rejects[0]
+    return IngestResult(posts, rejects, _summary(files))
+
+
+def ingest_to(paths: str | Path | Iterable[str | Path], out: str | Path, rejects: str | Path, *,
+              mapping: dict | None = None, mask: bool = True, export_time=None) -> dict:
+    """``ingest`` chunk by chunk into files: the posts to ``out``, the rejects to ``rejects``
+    (written only when there are any). Returns the summary."""
+    files = _open_files(_paths(paths), mapping, export_time)
+    with TableWriter(out, mask=False) as posts_out, TableWriter(rejects, mask=False) as rejects_out:
+        for p, r in _chunks(files, mask):
+            posts_out.write(p)
+            if len(r) or not rejects_out.rows:
+                rejects_out.write(r)
+        if not rejects_out.rows:
+            rejects_out.discard()
+    return _summary(files)
+
+
+def read_posts(path: str | Path, *, export_time=None, quiet: bool = False) -> tuple[pd.DataFrame, dict]:
+    """The posts of one file as every command reads them: through ``ingest`` (header
+    mapping, Weibo's forms, row checks, masking), whatever wrote the file — a user's
+    export or the CSV, JSON Lines, .xlsx or Parquet output of another wbcs command.
+
+    Returns ``(posts, info)``; info says how many rows were read, rejected and why. Unless
+    ``quiet``, a line on stderr says how many rows were rejected and how to see them."""
+    import sys
+
+    result = ingest([path], export_time=export_time)
+    s = next(iter(result.summary["files"].values()))
+    info = {"file": str(path), "read": s["read"], "kept": s["kept"], "rejected": s["rejected"],
+            "reject_reasons": s["reasons"]}
+    if s["rejected"] and not quiet:
+        print(f"{path}: {s['rejected']:,} row(s) rejected "
+              f"({', '.join(f'{k}: {v}' for k, v in s['reasons'].items())}); "
+              f"run 'wbcs ingest {path} --out OUT.parquet --rejects REJECTS.csv' to see them", file=sys.stderr)
+    return result.posts, info

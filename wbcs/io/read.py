@@ -1,0 +1,594 @@
+"""Reading a user's export, bounded: the format from the content, the rows in chunks.
+
+``open_table(path)`` detects the format from the content — Parquet and xlsx by their
+magic bytes, JSON by its first record, anything else is delimited text whose encoding
+(UTF-8, UTF-8 with BOM, UTF-16 with BOM, GB18030/GBK) and delimiter (comma, tab,
+semicolon, pipe) are detected from the first megabyte; the extension only breaks
+ties — and reads the header. ``Table.chunks()`` then yields the records a chunk at a
+time (at most ``CHUNK_ROWS`` rows or about ``CHUNK_CHARS`` characters), so memory
+stays flat with file size. ``read_table(path)`` is the whole table at once. Cells are
+kept as read (text stays text: ids never become floats; empty cells are None); a
+chunk's index is each record's 1-based position among the data records
+(``source_row``; the line number for JSON Lines).
+
+Bounds, each a record rejected with its reason or one ``InputError`` line:
+
+- CSV: a cell may hold ``CELL_MAX`` characters (Python's csv allows 128 K); a longer
+  one rejects its row. A lone CR inside a quoted cell is text. A row with bytes that
+  are not in the file's encoding (a GBK row in a UTF-8 file) is rejected as "bad
+  encoding" and shown as GB18030 text, never kept garbled. A cell starting with ``'``
+  and a formula character is read without the quote (wbcs's writer added it).
+- JSON: a record nested too deeply for Python is rejected; a JSON array file (read
+  whole) may be ``JSON_ARRAY_MAX`` bytes; convert larger ones to JSON Lines.
+- xlsx: the archive may unpack to ``XLSX_MAX_UNPACKED`` bytes (a 4 MB zip bomb unpacks
+  to 4 GiB) and the shared strings to ``XLSX_MAX_STRINGS``; the sheet streams row by
+  row (openpyxl read-only, its XML through defusedxml), a damaged or hostile workbook
+  is one line.
+- Parquet: row groups stream; list, struct and binary columns are read as JSON or
+  UTF-8 text and named in ``attrs["nested"]`` (ingest refuses them as schema columns).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from wbcs.errors import InputError
+
+CHUNK_ROWS = 50_000
+CHUNK_CHARS = 64 << 20
+CELL_MAX = 16 << 20
+JSON_ARRAY_MAX = 256 << 20
+XLSX_MAX_UNPACKED = 1 << 30
+XLSX_MAX_STRINGS = 256 << 20
+XLSX_MAX_ROWS = 1_048_576
+SAMPLE_BYTES = 1 << 20
+_DELIMITERS = [",", "\t", ";", "|"]
+_NEUTRALISED = re.compile("^'[=+\\-@\t\r＝＋－＠]")
+
+
+@dataclass
+class BadLine:
+    """A record that could not be read into the header's columns."""
+
+    row: int
+    cells: list
+    reason: str
+    detail: str
+
+
+@dataclass
+class Table:
+    """An opened export: what was detected, the header, and its records in chunks."""
+
+    path: Path
+    format: str
+    columns: list[str]
+    encoding: str | None = None
+    delimiter: str | None = None
+    nested: dict[str, str] = field(default_factory=dict)
+    _chunks: Iterator | None = None
+    _state: dict = field(default_factory=dict)
+
+    def tell(self) -> int:
+        """Bytes of the file read so far (for progress), as far as the format tells."""
+        tell = self._state.get("tell")
+        try:
+            return int(tell()) if tell else 0
+        except (OSError, ValueError):
+            return 0
+
+    @property
+    def attrs(self) -> dict:
+        return {"format": self.format, "encoding": self.encoding, "delimiter": self.delimiter,
+                "nested": dict(self.nested)}
+
+    def chunks(self) -> Iterator[tuple[pd.DataFrame, list[BadLine]]]:
+        """``(records, bad lines)`` a chunk at a time; records have every header column."""
+        for frame, bad in self._chunks:
+            yield _blanks_to_none(frame), bad
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _unique_names(header: Sequence) -> list[str]:
+    names, seen = [], Counter()
+    for i, h in enumerate(header):
+        name = ("" if h is None else str(h)).strip().lstrip("\ufeff") or f"column_{i + 1}"
+        seen[name] += 1
+        names.append(name if seen[name] == 1 else f"{name}.{seen[name] - 1}")
+    return names
+
+
+def _frame(records: list[list], names: list[str], index: list[int]) -> pd.DataFrame:
+    frame = pd.DataFrame(records, columns=names, dtype=object) if records else \
+        pd.DataFrame({n: pd.Series([], dtype=object) for n in names})
+    frame.index = pd.Index(index, name="source_row", dtype="int64")
+    return frame
+
+
+def _blanks_to_none(frame: pd.DataFrame) -> pd.DataFrame:
+    """Blank text cells are missing values, whatever the format."""
+    for col in frame.columns:
+        s = frame[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s):
+            blank = s.astype("string").str.strip().eq("").fillna(False).to_numpy(dtype=bool)
+            if blank.any():
+                frame[col] = s.astype(object).where(~blank, None)
+    return frame
+
+
+# --------------------------------------------------------------------------- text files
+
+
+def _sample(path: Path) -> bytes:
+    """The first megabyte, extended (up to 64 MB) while it is plain ASCII: the encoding
+    shows only in non-ASCII bytes."""
+    with open(path, "rb") as f:
+        raw = f.read(SAMPLE_BYTES)
+        while raw.isascii() and len(raw) < 64 * SAMPLE_BYTES:
+            more = f.read(SAMPLE_BYTES)
+            if not more:
+                break
+            raw += more
+    return raw
+
+
+def _detect_encoding(raw: bytes, path: Path, complete: bool) -> str:
+    """Trial order: BOMs, strict UTF-8, GB18030 (a superset of GBK and GB2312), then
+    charset-normalizer. Trials come first because short Chinese samples are where
+    statistical detectors go wrong (GBK read as Big5 or cp1252), while a GBK file
+    practically never passes strict UTF-8 decoding. A UTF-8 file with a few damaged
+    lines (or a GBK row pasted in) stays UTF-8 when at least half its non-ASCII lines
+    are valid UTF-8 (the damaged rows are rejected), instead of turning wholesale into
+    GB18030 mojibake: a GBK line is practically never valid UTF-8."""
+    for bom, enc in [(codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                     (codecs.BOM_UTF16_BE, "utf-16")]:
+        if raw.startswith(bom):
+            return enc
+    if b"\x00" in raw[:8192]:
+        raise InputError(f"{path}: binary content, not a table; give a CSV, JSON Lines, .xlsx "
+                         "or Parquet file")
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(raw, final=complete)  # a sample may end inside a character
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    lines = [line for line in raw.split(b"\n")[:-1 if not complete else None] if not line.isascii()]
+    valid = 0
+    for line in lines:
+        try:
+            line.decode("utf-8")
+            valid += 1
+        except UnicodeDecodeError:
+            pass
+    if valid and valid >= len(lines) - valid:  # mostly UTF-8 lines: a GBK file has next to none
+        return "utf-8"
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(raw, final=complete)
+        return "gb18030"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw).best()
+    if best is None:
+        raise InputError(f"{path}: cannot tell the text encoding (not UTF-8 nor GB18030/GBK); "
+                         "re-save it as UTF-8")
+    return best.encoding
+
+
+def _sniff_delimiter(sample: str, hint: str) -> str:
+    """The candidate that splits the first rows into the most columns, consistently."""
+    best, best_score = ",", (0.0, 1, False)
+    for d in _DELIMITERS:
+        try:
+            rows = [r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=d)][:50]
+        except csv.Error:  # e.g. a field over the limit in the sample: not this delimiter's fault
+            continue
+        if len(rows) > 1:
+            rows = rows[:-1]  # possibly cut short
+        rows = [r for r in rows if r]
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        score = (sum(len(r) == width for r in rows) / len(rows), width, d == "\t" and hint == ".tsv")
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+_SURROGATE = re.compile("[\udc80-\udcff]")  # undecodable bytes, kept by surrogateescape
+
+
+def _show_bytes(cells: list[str], encoding: str) -> list[str]:
+    """Cells whose bytes were not ``encoding``, as GB18030 text when they read as such."""
+    out = []
+    for c in cells:
+        raw = c.encode(encoding if encoding.startswith("utf-8") else "gb18030", errors="surrogateescape")
+        out.append(raw.decode("gb18030", errors="replace"))
+    return out
+
+
+def _text_stream(path: Path, encoding: str):
+    errors = "strict" if encoding == "utf-16" else "surrogateescape"
+    return open(path, encoding=encoding, errors=errors, newline="")
+
+
+def _csv_chunks(path: Path, encoding: str, delimiter: str, chunk_rows: int, state: dict):
+    if csv.field_size_limit() < CELL_MAX:
+        csv.field_size_limit(CELL_MAX)  # process-wide: Python's csv keeps one limit
+    with _text_stream(path, encoding) as f:
+        state["tell"] = f.buffer.tell
+        rows = csv.reader(f, delimiter=delimiter)
+        names: list[str] | None = None
+        records, index, bad, chars, n = [], [], [], 0, 0
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                break
+            except csv.Error as e:
+                if names is None:
+                    raise InputError(f"{path}: cannot read the header row ({e})") from None
+                n += 1
+                why = (f"a cell longer than {CELL_MAX:,} characters" if "field limit" in str(e)
+                       else str(e))
+                bad.append(BadLine(n, [], "malformed line", f"line {rows.line_num}: {why}"))
+                continue
+            except UnicodeDecodeError as e:
+                raise InputError(f"{path}: line {rows.line_num + 1}: not {encoding} ({e.reason}); "
+                                 "re-save it as UTF-8") from None
+            if not row or not any(c.strip() for c in row):
+                continue  # blank line: no record
+            joined = "".join(row)
+            if names is None:
+                if _SURROGATE.search(joined):
+                    raise InputError(f"{path}: the header row is not {encoding}; re-save the file as UTF-8")
+                names = _unique_names(row)
+                yield names
+                continue
+            n += 1
+            if _SURROGATE.search(joined):
+                bad.append(BadLine(n, _show_bytes(row, encoding), "bad encoding",
+                                   f"line {rows.line_num}: bytes that are not {encoding} like the rest "
+                                   "of the file (shown as GB18030); fix the row or re-save the file"))
+                continue
+            if len(row) > len(names):  # cells beyond the header would be lost
+                bad.append(BadLine(n, row, "malformed line", f"{len(row)} fields, the header has {len(names)}"))
+                continue
+            if "'" in joined:
+                row = [c[1:] if c[:1] == "'" and _NEUTRALISED.match(c) else c for c in row]
+            records.append(row + [""] * (len(names) - len(row)))
+            index.append(n)
+            chars += len(joined)
+            if len(records) >= chunk_rows or chars >= CHUNK_CHARS:
+                yield _frame(records, names, index), bad
+                records, index, bad, chars = [], [], [], 0
+        if names is None:
+            raise InputError(f"{path}: empty file (no header row)")
+        yield _frame(records, names, index), bad
+
+
+def _json_lines(path: Path, encoding: str) -> Iterator[tuple[int, str | None]]:
+    """(line number, text) of the non-blank lines; text None for a line too long to read."""
+    with _text_stream(path, encoding) as f:
+        lineno = 0
+        while True:
+            line = f.readline(CELL_MAX * 4)
+            if not line:
+                return
+            lineno += 1
+            if len(line) >= CELL_MAX * 4 and not line.endswith("\n"):
+                while True:  # skip the rest of it
+                    more = f.readline(CELL_MAX)
+                    if not more or more.endswith("\n"):
+                        break
+                yield lineno, None
+            elif line.strip():
+                yield lineno, line
+
+
+def _json_records(path: Path, encoding: str, array: bool) -> Iterator[tuple[int, object]]:
+    """(record number, parsed value or BadLine) of a JSON array or JSON Lines file."""
+    if array:
+        if path.stat().st_size > JSON_ARRAY_MAX:
+            raise InputError(f"{path}: a JSON array of {path.stat().st_size:,} bytes (at most "
+                             f"{JSON_ARRAY_MAX:,} are read whole); write it as JSON Lines, one record a line")
+        with _text_stream(path, encoding) as f:
+            text = f.read()
+        decoder, pos, n = json.JSONDecoder(), text.index("[") + 1, 0
+        while True:
+            while pos < len(text) and text[pos] in " \t\r\n,":
+                pos += 1
+            if pos >= len(text) or text[pos] == "]":
+                return
+            n += 1
+            try:
+                item, pos = decoder.raw_decode(text, pos)
+            except json.JSONDecodeError as e:
+                raise InputError(f"{path}: not valid JSON ({e.msg} at line {e.lineno})") from None
+            except RecursionError:
+                raise InputError(f"{path}: record {n} is nested too deeply to read") from None
+            yield n, item
+    for lineno, line in _json_lines(path, encoding):
+        if line is None:
+            yield lineno, BadLine(lineno, [], "malformed line", f"a line longer than {CELL_MAX * 4:,} characters")
+            continue
+        if _SURROGATE.search(line):
+            yield lineno, BadLine(lineno, _show_bytes([line.rstrip()], encoding), "bad encoding",
+                                  f"bytes that are not {encoding} like the rest of the file (shown as GB18030)")
+            continue
+        try:
+            yield lineno, json.loads(line)
+        except json.JSONDecodeError as e:
+            yield lineno, BadLine(lineno, [line.rstrip("\r\n")], "malformed line", f"not valid JSON ({e.msg})")
+        except RecursionError:
+            yield lineno, BadLine(lineno, [line[:200]], "malformed line", "nested too deeply to read")
+
+
+def _flat(v):
+    """Nested values stay readable as JSON text."""
+    return json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
+
+
+def _json_chunks(path: Path, encoding: str, array: bool, keys: list[str], chunk_rows: int):
+    names = _unique_names(keys)
+    records, index, bad = [], [], []
+    for n, item in _json_records(path, encoding, array):
+        if isinstance(item, BadLine):
+            bad.append(item)
+            continue
+        if not isinstance(item, dict):
+            bad.append(BadLine(n, [json.dumps(item, ensure_ascii=False)[:1000]], "malformed line",
+                               "not a JSON object"))
+            continue
+        try:
+            records.append([_flat(item.get(k)) for k in keys])
+        except RecursionError:
+            bad.append(BadLine(n, [], "malformed line", "nested too deeply to read"))
+            continue
+        index.append(n)
+        if len(records) >= chunk_rows:
+            yield _frame(records, names, index), bad
+            records, index, bad = [], [], []
+    yield _frame(records, names, index), bad
+
+
+def _json_columns(path: Path, encoding: str, array: bool) -> list[str]:
+    """Every key of every record, in order of first appearance (a first pass: records
+    may differ in their keys, and the header must be known before the first chunk)."""
+    keys: dict[str, None] = {}
+    for _, item in _json_records(path, encoding, array):
+        if isinstance(item, dict):
+            keys.update(dict.fromkeys(map(str, item)))
+            if len(keys) > 10_000:
+                raise InputError(f"{path}: more than 10,000 different keys; not a table of records")
+    return list(keys)
+
+
+def _looks_like_json(text: str) -> bool | None:
+    """True for a JSON array of records, False for JSON Lines whose first line is an
+    object, None for neither."""
+    if re.match(r"\s*\[\s*[{\]]", text):
+        return True
+    if not text.lstrip().startswith("{"):
+        return None
+    line = text.lstrip().split("\n", 1)[0]
+    try:
+        return False if isinstance(json.loads(line), dict) else None
+    except (json.JSONDecodeError, RecursionError):
+        return None
+
+
+# --------------------------------------------------------------------------- xlsx
+
+
+def _check_xlsx(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+    except zipfile.BadZipFile:
+        raise InputError(f"{path}: damaged .xlsx file (bad zip archive)") from None
+    names = {i.filename for i in infos}
+    if "xl/workbook.xml" not in names:
+        raise InputError(f"{path}: a zip archive, not an .xlsx workbook")
+    # the declared sizes bound what unpacking yields: zipfile stops at them (CRC error beyond)
+    unpacked = sum(i.file_size for i in infos)
+    if unpacked > XLSX_MAX_UNPACKED:
+        raise InputError(f"{path}: unpacks to {unpacked / 2**30:.1f} GiB (at most {XLSX_MAX_UNPACKED / 2**30:.0f} "
+                         "GiB); save the sheet as CSV, which wbcs reads in chunks")
+    strings = sum(i.file_size for i in infos if i.filename.lower().endswith("sharedstrings.xml"))
+    if strings > XLSX_MAX_STRINGS:
+        raise InputError(f"{path}: its shared strings unpack to {strings / 2**20:,.0f} MiB (at most "
+                         f"{XLSX_MAX_STRINGS >> 20} MiB are held in memory); save the sheet as CSV")
+
+
+def _xlsx_fail(path: Path, e: Exception) -> InputError:
+    what = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
+    return InputError(f"{path}: damaged or unreadable .xlsx workbook ({type(e).__name__}: {what}); "
+                      "open it in Excel and save it again, or save the sheet as CSV")
+
+
+def _open_xlsx(path: Path):
+    from openpyxl import load_workbook
+
+    _check_xlsx(path)
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+        if not wb.worksheets:
+            raise InputError(f"{path}: the workbook has no worksheet")
+        ws = wb.worksheets[0]
+        ws.reset_dimensions()  # a <dimension> that lies must not make rows wider or longer
+        rows = ws.iter_rows(values_only=True)
+        header = None
+        for values in rows:
+            if any(v is not None and str(v).strip() for v in values):
+                header = _unique_names(list(values))
+                break
+    except InputError:
+        raise
+    except Exception as e:  # openpyxl and defusedxml raise many types for a damaged or hostile file
+        raise _xlsx_fail(path, e) from None
+    if header is None:
+        wb.close()
+        raise InputError(f"{path}: empty worksheet (no header row)")
+    while header and header[-1].startswith("column_"):  # trailing unnamed, empty header cells
+        header.pop()
+    return wb, rows, header
+
+
+def _xlsx_chunks(path: Path, wb, rows, names: list[str], chunk_rows: int):
+    records, index, bad, n = [], [], [], 0
+    try:
+        for values in rows:
+            if not any(v is not None and str(v).strip() for v in values):
+                continue
+            n += 1
+            if n > XLSX_MAX_ROWS:
+                raise InputError(f"{path}: more than {XLSX_MAX_ROWS:,} rows, more than an .xlsx sheet holds")
+            values = list(values)
+            extra = values[len(names):]
+            if any(v is not None and str(v).strip() for v in extra):
+                bad.append(BadLine(n, ["" if v is None else str(v) for v in values[:len(names) + 50]],
+                                   "malformed line", f"cells beyond the header's {len(names)} columns"))
+                continue
+            records.append(values[:len(names)] + [None] * (len(names) - len(values)))
+            index.append(n)
+            if len(records) >= chunk_rows:
+                yield _frame(records, names, index), bad
+                records, index, bad = [], [], []
+    except InputError:
+        raise
+    except Exception as e:
+        raise _xlsx_fail(path, e) from None
+    finally:
+        wb.close()
+    yield _frame(records, names, index), bad
+
+
+# --------------------------------------------------------------------------- Parquet
+
+
+def _parquet(path: Path, chunk_rows: int) -> Table:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+        schema = pf.schema_arrow
+    except Exception as e:  # pyarrow raises several types for a damaged file
+        raise InputError(f"{path}: damaged Parquet file ({type(e).__name__}: {str(e)[:200]})") from None
+    nested = {}
+    for f in schema:
+        t = f.type
+        if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
+            nested[f.name] = "binary values (bytes)"
+        elif pa.types.is_nested(t):
+            nested[f.name] = f"{t} values"
+
+    def chunks():
+        start = 0
+        try:
+            for batch in pf.iter_batches(batch_size=chunk_rows):
+                frame = batch.to_pandas()
+                for col in nested:
+                    if col in frame.columns:
+                        frame[col] = frame[col].map(_nested_text).astype(object)
+                frame.columns = _unique_names(frame.columns)
+                frame.index = pd.RangeIndex(start + 1, start + len(frame) + 1, name="source_row")
+                start += len(frame)
+                yield frame, []
+        except Exception as e:
+            raise InputError(f"{path}: damaged Parquet file ({type(e).__name__}: {str(e)[:200]})") from None
+        if start == 0:
+            yield _frame([], _unique_names(schema.names), []), []
+
+    return Table(path, "parquet", _unique_names(schema.names), nested=nested, _chunks=chunks())
+
+
+def _nested_text(v):
+    if v is None:
+        return None
+    if isinstance(v, bytes):
+        return v.decode("utf-8", errors="replace")
+    if isinstance(v, np.ndarray):
+        v = v.tolist()
+    return json.dumps(v, ensure_ascii=False, default=str)
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def open_table(path: str | Path, *, chunk_rows: int | None = None) -> Table:
+    """Open one export: detect its format, read its header (see the module docstring);
+    chunks hold ``chunk_rows`` records (default ``CHUNK_ROWS``)."""
+    path = Path(path)
+    chunk_rows = chunk_rows or CHUNK_ROWS
+    try:
+        if path.is_dir():
+            raise InputError(f"{path}: a folder, not a file")
+        with open(path, "rb") as f:
+            head = f.read(8)
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror})") from None
+    if head.startswith(b"PAR1"):
+        return _parquet(path, chunk_rows)
+    if head.startswith(b"PK\x03\x04"):
+        wb, rows, names = _open_xlsx(path)
+        return Table(path, "xlsx", names, _chunks=_xlsx_chunks(path, wb, rows, names, chunk_rows))
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError(f"{path}: old Excel .xls format; save it as .xlsx or CSV (UTF-8)")
+    raw = _sample(path)
+    if not raw.strip():
+        raise InputError(f"{path}: empty file")
+    complete = len(raw) >= size
+    encoding = _detect_encoding(raw, path, complete)
+    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(raw, final=complete)
+    text = text.lstrip("\ufeff")
+    array = _looks_like_json(text)
+    if array is not None:
+        keys = _json_columns(path, encoding, array)
+        return Table(path, "jsonl", _unique_names(keys), encoding=encoding,
+                     _chunks=_json_chunks(path, encoding, array, keys, chunk_rows))
+    if not complete:  # the sample may end inside a record
+        text = text[:max(text.rfind("\n"), 0)] or text
+    delimiter = _sniff_delimiter(text, path.suffix.lower())
+    state: dict = {}
+    chunks = _csv_chunks(path, encoding, delimiter, chunk_rows, state)
+    names = next(chunks)
+    return Table(path, "csv", names, encoding=encoding, delimiter=delimiter, _chunks=chunks, _state=state)
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read one export whole (see the module docstring); for files too large for memory,
+    ``open_table(path).chunks()``.
+
+    The index holds each record's 1-based position (``source_row``). ``df.attrs`` tells
+    what was detected: ``format``, ``encoding``, ``delimiter``, ``nested`` columns, and
+    ``bad_lines``, the ``BadLine`` records that could not be read (``ingest`` turns them
+    into rejects)."""
+    table = open_table(path)
+    frames, bad = [], []
+    for frame, b in table.chunks():
+        frames.append(frame)
+        bad += b
+    frame = pd.concat(frames) if len(frames) > 1 else frames[0]
+    frame.attrs.update(table.attrs, bad_lines=bad)
+    return frame

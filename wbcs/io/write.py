@@ -1,0 +1,388 @@
+"""The one writer every table wbcs writes goes through.
+
+``write_table(df, path)`` (or ``TableWriter`` for a table written chunk by chunk) writes
+``.csv`` (UTF-8 with BOM, so Excel reads the Chinese), ``.jsonl``, ``.parquet`` or
+``.xlsx`` by the extension, and guarantees:
+
+- **No formula.** A CSV cell (and header) that starts with ``= + - @``, a tab or a
+  carriage return gets a leading ``'`` (OWASP's rule for CSV injection; the full-width
+  ``＝ ＋ － ＠`` too), so no spreadsheet runs it; ``.xlsx`` text cells are typed as
+  strings, never formulas, whatever they start with.
+- **No PII.** Phone numbers, ID numbers and e-mails are masked (``wbcs.text.mask_frame``)
+  in every column, numbers included, unless ``mask=False`` (the user's ``--no-mask``).
+  The key column (``post_id``, ``item_id``) is left as it is: other files join on it,
+  and an old Weibo mid can have the shape of a mobile number (STC-3 has 14503511086).
+- **Atomic.** The table goes to a temporary file in the same folder, is flushed to
+  disk and then renamed over the target (``os.replace``): a killed or failed write
+  leaves the previous file intact, never a truncated one.
+- **Nothing is silently cut.** An ``.xlsx`` cell holds at most 32,767 characters and a
+  sheet 1,048,576 rows: a longer text or more rows is an ``InputError`` naming the row
+  and column (write CSV or Parquet instead), not a truncated cell. (The control
+  characters XML cannot hold, U+0000-U+001F but tab and line breaks, become U+FFFD in
+  ``.xlsx``; the other formats keep them.)
+
+``check_outputs`` runs before the work: it refuses an unknown format, a folder, an
+unwritable place, and an output that is one of the inputs or another output (compared
+after resolving links, hard links included).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from wbcs.config import TIMEZONE
+from wbcs.errors import InputError
+from wbcs.text import mask_frame
+
+WRITE_FORMATS = (".csv", ".jsonl", ".parquet", ".xlsx")
+KEY_COLUMNS = ("post_id", "item_id")
+FORMULA_START = tuple("=+-@\t\r＝＋－＠")
+XLSX_MAX_CHARS = 32_767
+XLSX_MAX_ROWS = 1_048_576
+# Characters an .xlsx (XML 1.0) cannot hold; openpyxl refuses them.
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+# --------------------------------------------------------------------------- checks before the work
+
+
+def output_format(path: str | Path, formats: Iterable[str] = WRITE_FORMATS) -> str:
+    """The format for ``path`` ('csv', ...) from its extension; InputError if unknown."""
+    formats = tuple(formats)
+    suffix = Path(path).suffix.lower()
+    if suffix not in formats:
+        raise InputError(f"{path}: unknown output format {suffix!r}; use {', '.join(formats)}")
+    return suffix[1:]
+
+
+def identity(path: str | Path):
+    """What makes two paths the same file: (device, inode) when it exists (hard links), else
+    the resolved path (symbolic links and '..' followed)."""
+    resolved = Path(path).resolve()
+    try:
+        st = resolved.stat()
+        return (st.st_dev, st.st_ino)
+    except OSError:
+        return str(resolved)
+
+
+def _writable_place(path: Path) -> None:
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; give a file name, e.g. {path / ('out' + (path.suffix or '.csv'))}")
+    parent = path.parent
+    while not parent.exists():  # created at write time: the nearest existing folder decides
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(f"{path}: {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"{path}: cannot write in {parent} (permission denied); choose another folder")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise InputError(f"{path}: the file is read-only; choose another name or make it writable")
+
+
+def check_outputs(outputs, *, inputs=(), formats: Iterable[str] | None = WRITE_FORMATS) -> None:
+    """Refuse, before any work, outputs that cannot be written or would destroy a file.
+
+    ``outputs`` and ``inputs`` are lists of paths or dicts {option name: path} (None
+    entries are skipped). Each output needs a known format (unless ``formats`` is None),
+    a writable place, and must differ from every input and every other output."""
+    def named(paths):
+        items = paths.items() if isinstance(paths, dict) else ((None, p) for p in paths)
+        return [(name, Path(p)) for name, p in items if p is not None]
+
+    seen_in = {identity(path): (name, path) for name, path in named(inputs)}
+    seen_out: dict = {}
+    for name, path in named(outputs):
+        label = f"{path}: {name}" if name else f"{path}:"
+        _writable_place(path)
+        if formats is not None:
+            output_format(path, formats)
+        key = identity(path)
+        if key in seen_in:
+            iname, ipath = seen_in[key]
+            what = f"the {iname} file" if iname else f"the input file {ipath}"
+            raise InputError(f"{label} is {what}; writing it would destroy the input; choose another name")
+        if key in seen_out:
+            raise InputError(f"{label} is also the {seen_out[key]} file; give each output its own file")
+        seen_out[key] = name or str(path)
+
+
+def check_output(path: str | Path) -> str:
+    """``check_outputs`` for one path; returns its format."""
+    check_outputs([path])
+    return output_format(path)
+
+
+# --------------------------------------------------------------------------- atomic files
+
+
+def _temp_beside(path: Path) -> Path:
+    """A new empty temporary file in ``path``'s folder (created if needed)."""
+    _writable_place(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+    except OSError as e:
+        raise InputError(f"{path}: cannot write ({e.strerror})") from None
+    return Path(tmp)
+
+
+def _commit(tmp: Path, path: Path) -> None:
+    """Flush ``tmp`` to disk and rename it onto ``path`` (atomic on one file system)."""
+    try:
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        # keep the permissions of the file being replaced; a new file gets the umask's
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"{path}: cannot write ({e.strerror or e})") from None
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A temporary path beside ``path``; on success it is flushed and renamed onto ``path``,
+    on error it is removed and ``path`` is left as it was."""
+    path = Path(path)
+    tmp = _temp_beside(path)
+    try:
+        yield tmp
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _commit(tmp, path)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write a text file (HTML, YAML, JSON) atomically, UTF-8."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def _as_text(v):
+    """One object cell as text: lists and dicts as JSON, bytes decoded, the rest str()."""
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bytes):
+        return v.decode("utf-8", errors="replace")
+    if isinstance(v, np.ndarray):
+        v = v.tolist()
+    if isinstance(v, list | tuple | dict | set):
+        return json.dumps(list(v) if isinstance(v, set) else v, ensure_ascii=False, default=str)
+    if isinstance(v, pd.Timestamp):
+        return v.isoformat()
+    return str(v)
+
+
+def prepare(df: pd.DataFrame, *, mask: bool = True) -> pd.DataFrame:
+    """A copy fit to leave the package: no attrs, object and categorical columns as text
+    (one type per column, so every format can hold it), PII masked unless ``mask=False``."""
+    out = df.copy()
+    out.attrs = {}
+    out.columns = [str(c) for c in out.columns]
+    for col in out.columns:
+        s = out[col]
+        if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object:
+            codes, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
+            texts = np.array([_as_text(u) for u in np.asarray(uniques, dtype=object)] + [None], dtype=object)
+            out[col] = pd.array(texts[codes], dtype="string")
+    if mask:
+        out = mask_frame(out, columns=[c for c in out.columns if c not in KEY_COLUMNS])
+    return out
+
+
+def neutralise(value):
+    """OWASP's rule: a text that a spreadsheet would read as a formula gets a leading '."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
+def _neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    out.columns = [neutralise(c) for c in out.columns]
+    for col in out.columns:
+        s = out[col]
+        if pd.api.types.is_string_dtype(s) or s.dtype == object:
+            starts = s.astype("string").str.startswith(FORMULA_START).fillna(False).to_numpy(dtype=bool)
+            if starts.any():
+                values = s.astype(object).to_numpy().copy()
+                values[starts] = ["'" + v for v in values[starts]]
+                out[col] = pd.array(values, dtype="string")
+    return out
+
+
+def _iso_times(df: pd.DataFrame) -> pd.DataFrame:
+    """Times as ISO text with their +08:00 offset (pandas' to_json would turn them to UTC)."""
+    out = df.copy()
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.DatetimeTZDtype):
+            out[col] = out[col].map(lambda t: None if pd.isna(t) else t.isoformat()).astype(object)
+    return out
+
+
+# --------------------------------------------------------------------------- the writer
+
+
+class TableWriter:
+    """Write a table chunk by chunk (``write`` for each), atomically: the target appears
+    only when the ``with`` block ends without an error.
+
+    Every chunk must have the same columns (the first chunk fixes them)."""
+
+    def __init__(self, path: str | Path, *, mask: bool = True):
+        self.path = Path(path)
+        self.kind = output_format(self.path)
+        self.mask = mask
+        self.rows = 0
+        self._columns: list[str] | None = None
+        self._tmp: Path | None = None
+        self._handle = None
+        self._discarded = False
+
+    def discard(self) -> None:
+        """Write nothing after all: the target is left as it was when the block ends."""
+        self._discarded = True
+
+    def __enter__(self) -> TableWriter:
+        self._tmp = _temp_beside(self.path)
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None and not self._discarded:
+                if self._columns is None:  # no chunk at all: an empty table with no columns
+                    self.write(pd.DataFrame())
+                self._finish()
+                _commit(self._tmp, self.path)
+        finally:
+            self._abort()
+            self._tmp.unlink(missing_ok=True)
+
+    def write(self, df: pd.DataFrame) -> None:
+        out = prepare(df, mask=self.mask)
+        if self._columns is None:
+            self._columns = list(out.columns)
+            self._open(out)
+        elif list(out.columns) != self._columns:
+            raise ValueError(f"{self.path}: chunk columns {list(out.columns)} differ from {self._columns}")
+        getattr(self, f"_write_{self.kind}")(out)
+        self.rows += len(out)
+
+    # ---------------------------------------------------------------- formats
+
+    def _open(self, first: pd.DataFrame) -> None:
+        self._csv_header = True
+        if self.kind in ("csv", "jsonl"):
+            self._handle = open(self._tmp, "w", encoding="utf-8-sig" if self.kind == "csv" else "utf-8",
+                                newline="")
+        elif self.kind == "xlsx":
+            from openpyxl import Workbook
+
+            self._handle = Workbook(write_only=True)
+            self._sheet = self._handle.create_sheet("posts" if "post_id" in first.columns else "table")
+            self._xlsx_row([str(c) for c in first.columns], header=True)
+        # parquet opens on the first chunk: pyarrow needs its schema
+
+    def _write_csv(self, out: pd.DataFrame) -> None:
+        # CRLF (RFC 4180): Python's csv quotes a cell holding any character of the line
+        # terminator, so a lone CR inside a text is quoted only with "\r\n"
+        _neutralise_frame(out).to_csv(self._handle, index=False, header=self._csv_header, lineterminator="\r\n")
+        self._csv_header = False
+
+    def _write_jsonl(self, out: pd.DataFrame) -> None:
+        if len(out):
+            _iso_times(out).to_json(self._handle, orient="records", lines=True, force_ascii=False)
+            self._handle.write("\n")
+
+    def _write_parquet(self, out: pd.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if self._handle is None:
+            table = pa.Table.from_pandas(out, preserve_index=False)
+            self._schema = table.schema
+            self._handle = pq.ParquetWriter(self._tmp, self._schema)
+        else:
+            table = pa.Table.from_pandas(out, schema=self._schema, preserve_index=False)
+        self._handle.write_table(table)
+
+    def _write_xlsx(self, out: pd.DataFrame) -> None:
+        if self.rows + len(out) + 1 > XLSX_MAX_ROWS:
+            raise InputError(f"{self.path}: {self.rows + len(out):,} rows, more than an .xlsx sheet holds "
+                             f"({XLSX_MAX_ROWS - 1:,}); write .csv or .parquet instead")
+        out = out.copy()
+        for col in out.columns:
+            if isinstance(out[col].dtype, pd.DatetimeTZDtype):  # Excel has no time zones: Beijing wall-clock
+                out[col] = out[col].dt.tz_convert(TIMEZONE).dt.tz_localize(None)
+        columns = list(out.columns)
+        for i, row in enumerate(out.astype(object).itertuples(index=False, name=None)):
+            for j, v in enumerate(row):
+                if isinstance(v, str) and len(v) > XLSX_MAX_CHARS:
+                    raise InputError(f"{self.path}: row {self.rows + i + 1}, column {columns[j]!r}: "
+                                     f"{len(v):,} characters, more than an .xlsx cell holds "
+                                     f"({XLSX_MAX_CHARS:,}); write .csv or .parquet to keep the whole text")
+            self._xlsx_row(row)
+
+    def _xlsx_row(self, values, header: bool = False) -> None:
+        from openpyxl.cell import WriteOnlyCell
+
+        cells = []
+        for v in values:
+            if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
+                cells.append(None)
+                continue
+            if isinstance(v, str):
+                cell = WriteOnlyCell(self._sheet, value=_XLSX_ILLEGAL.sub("\ufffd", v))
+                cell.data_type = "s"  # a text, never a formula, whatever it starts with
+            elif isinstance(v, np.generic):
+                cell = WriteOnlyCell(self._sheet, value=v.item())
+            else:
+                cell = WriteOnlyCell(self._sheet, value=v)
+            cells.append(cell)
+        self._sheet.append(cells)
+
+    def _finish(self) -> None:
+        if self.kind == "xlsx":
+            self._handle.save(self._tmp)
+        elif self._handle is not None:
+            self._handle.close()
+        self._handle = None
+
+    def _abort(self) -> None:
+        if self._handle is not None:
+            try:  # an unsaved sheet still holds openpyxl's own temporary file
+                (self._sheet if self.kind == "xlsx" else self._handle).close()
+            except Exception:  # the temporary file is removed anyway
+                pass
+        self._handle = None
+
+
+def write_table(df: pd.DataFrame, path: str | Path, *, mask: bool = True) -> Path:
+    """Write ``df`` by extension, safely (see the module docstring). Returns the path."""
+    path = Path(path)
+    with TableWriter(path, mask=mask) as w:
+        w.write(df)
+    return path

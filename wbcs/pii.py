@@ -1,0 +1,293 @@
+"""Phone numbers, ID numbers and e-mails: find them in any form a person can write, mask them.
+
+Detection runs on a *skeleton* of the text, never on the text as written: every
+character is NFKC-normalised (full-width ``１３８``, ``＠``, ``．``, circled ``①`` and
+mathematical digits become ASCII), digits of other scripts become 0-9, invisible
+characters (zero-width spaces and joiners, direction marks, soft hyphens, combining
+marks) are dropped, and ``。``/``｡`` read as a dot. Each skeleton character remembers the
+character it came from, so what is found is masked in the original text.
+
+A number is a run of digits in which up to four *separator* characters may sit between
+two digits: spaces of every kind, ``. , - – — ― − ( ) / _ · 。`` — so ``138.1234.5678``,
+``138–1234–5678``, ``138 - 1234 - 5678``, ``+86 (138) 1234 5678``, ``1 3 8 1 2 3 4 5 6 7 8``
+and ``110105-1949-1231-002X`` are all one run. Within a run, the digit groups (the
+blocks between separators) are the building blocks: an item is a whole number of
+consecutive groups (earliest, then longest, wins), so digits glued to other digits
+(order numbers, Weibo mids, dates) are never cut into a phone number:
+
+- ``mobile``: ``1[3-9]`` + 9 digits, optionally after ``86``/``0086``;
+- ``landline``: an area code (``010``, ``02x``, ``0[3-9]xx``; or without its 0 after
+  ``86``) and a 7-8 digit number starting 1-9 (``01012345678``, ``010-12345678``,
+  ``(021)12345678``, ``010-1234 5678``, ``+86 10 12345678``);
+- ``id_card``: an 18-character resident ID (province, birth date and ISO 7064 MOD 11-2
+  check character verified) or a 15-digit first-generation ID (province and 19YYMMDD
+  birth date verified);
+- ``email``: ``local@domain.tld`` in ASCII after normalisation
+  (``ａｌｉｃｅ＠ｅｘａｍｐｌｅ．ｃｏｍ``, ``alice@qq。com``).
+
+Masking keeps what the industry's usual display keeps and is irreversible; the whole
+span is replaced (prefix, separators and brackets included):
+
+- mobile → ``138****5678``; landline → ``010-****5678``;
+- ID → ``110***********002X`` (15-digit: ``110********0023``-style, first 3 and last 4);
+- e-mail → ``a***@example.com`` (the domain as normalised).
+
+Hand-written: the maintained PII tools (Presidio, scrubadub) detect with per-locale
+regular expressions on the text as written, which is what the forms above defeat.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from functools import lru_cache
+
+PII_KINDS = ("mobile", "landline", "id_card", "email")
+
+# Characters allowed between two digits of one number (after NFKC).
+_SEPARATORS = set(" \t\n\r\f\v\xa0.,-()/_·•。、~〜") | {chr(c) for c in range(0x2010, 0x2016)} | {
+    "\u2212", "\u2043", "\u30fc", "\u2e3a", "\u2e3b", "\u2027", "\u30fb"}
+_SCRIPT_BREAK = "\u2063"  # marks a digit of another script (Arabic-Indic, Devanagari, ...)
+_SEPARATORS.add(_SCRIPT_BREAK)
+_DROP_CATEGORIES = {"Cf", "Mn", "Me"}  # invisible format characters and combining marks
+_DOTS = {"。": ".", "｡": "."}
+# Quick tests that let most texts skip the skeleton: seven digit-like characters
+# (ASCII, full-width, other scripts' Nd, circled, super/subscript), or an at sign.
+_DIGITLIKE = r"\d\u00b2\u00b3\u00b9\u2070-\u2079\u2080-\u2089\u2460-\u249b\u24ea-\u24ff\u2776-\u2793"
+_DIGITS_HINT = re.compile(rf"(?:[^{_DIGITLIKE}]*[{_DIGITLIKE}]){{7}}", re.S)
+# an e-mail has a letter or digit (ASCII, full-width or mathematical, which NFKC makes
+# ASCII) right before and after its at sign, invisible characters aside; a Weibo mention
+# ("分享自@中国移动", "//@abc") has not
+_INVISIBLE = "\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff"
+_ALNUM = "A-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\U0001d400-\U0001d7ff"
+_AT_HINT = re.compile(rf"[{_ALNUM}._%+\-．＿－][{_INVISIBLE}]*[@＠﹫][{_INVISIBLE}]*[{_ALNUM}]")
+
+_SEP_CLASS = "[" + re.escape("".join(sorted(_SEPARATORS))) + "]"
+_RUN = re.compile(rf"[0-9](?:{_SEP_CLASS}{{0,4}}[0-9])*(?:{_SEP_CLASS}{{0,4}}[Xx](?![A-Za-z]))?")
+_GROUP = re.compile(r"[0-9]+|[Xx]")
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-@])([A-Za-z0-9._%+\-]+)@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})")
+_MOBILE = re.compile(r"(?:0086|86)?(1[3-9][0-9]{9})")
+_AREA = re.compile(r"(?:(?:0086|86)?(0[0-9]{2,3})|(?:0086|86)([1-9][0-9]{1,2}))")
+_NUMBER = re.compile(r"[1-9][0-9]{6,7}")
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+# First two digits of a resident ID: the province-level region (GB/T 2260).
+_ID_PROVINCES = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45,
+                 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83}
+_MAX_DIGITS = 20  # longer than any item, with its prefix
+
+
+# --------------------------------------------------------------------------- the skeleton
+
+
+def _skeleton_of(ch: str) -> str:
+    """What one character becomes in the skeleton ('' when dropped)."""
+    if unicodedata.category(ch) in _DROP_CATEGORIES:
+        return ""
+    out = []
+    for c in unicodedata.normalize("NFKC", ch):
+        if unicodedata.category(c) in _DROP_CATEGORIES:
+            continue
+        if c in _DOTS:
+            c = _DOTS[c]
+        elif not c.isascii() and unicodedata.category(c) == "Nd":
+            # another script's digit: a digit, but one that does not glue to ASCII digits
+            # (the invisible separator makes it its own group)
+            c = _SCRIPT_BREAK + str(unicodedata.decimal(c))
+        out.append(c)
+    return "".join(out)
+
+
+_skeleton_char = lru_cache(maxsize=65536)(_skeleton_of)
+
+
+# Large blocks the skeleton leaves alone (letters without compatibility forms), and the
+# surrogates: skipped when building _changing (in order).
+_UNCHANGED = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xA000, 0xA48F), (0xAC00, 0xD7A3), (0xD800, 0xDFFF))
+
+
+@lru_cache(maxsize=1)
+def _changing() -> re.Pattern:
+    """The characters the skeleton may change: those of the Basic Multilingual Plane it
+    does change (a character class compiled to a bitmap, built once in ~0.2 s) and every
+    character beyond it (mathematical and other scripts' digits, enclosed alphanumerics,
+    invisible tag characters, but also emoji: ``_skeleton_char`` decides, cached)."""
+    scan, start = [], 0x80
+    for a, b in _UNCHANGED:
+        scan.append(range(start, a))
+        start = b + 1
+    scan.append(range(start, 0x10000))
+    ranges: list[list[int]] = []
+    for span in scan:
+        for cp in span:
+            ch = chr(cp)
+            if _skeleton_of(ch) != ch:
+                if ranges and ranges[-1][1] == cp - 1:
+                    ranges[-1][1] = cp
+                else:
+                    ranges.append([cp, cp])
+    bmp = "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges)
+    return re.compile(f"[{bmp}]|[\U00010000-\U0010ffff]")
+
+
+def _skeleton(text: str) -> tuple[str, list[int] | None]:
+    """The skeleton of ``text`` and, per skeleton character, the index of its source
+    (None when every character became one character: positions are the text's own)."""
+    changing = _changing()
+    skel = changing.sub(lambda m: _skeleton_char(m.group()), text)
+    if len(skel) == len(text) and all(len(_skeleton_char(c)) == 1 for c in changing.findall(text)):
+        return skel, None
+    parts, pos, last = [], [], 0  # some character vanished or became several
+    for m in changing.finditer(text):
+        a = m.start()
+        s = _skeleton_char(m.group())
+        parts += [text[last:a], s]
+        pos += [*range(last, a), *([a] * len(s))]
+        last = a + 1
+    parts.append(text[last:])
+    pos += range(last, len(text))
+    return "".join(parts), pos
+
+
+# --------------------------------------------------------------------------- validity
+
+
+def _valid_area_code(code: str) -> bool:
+    # 010 and 020-029 are the only 3-digit area codes; others are 0 + 3 digits, 03xx-09xx.
+    return code == "010" or (len(code) == 3 and code[1] == "2") or (len(code) == 4 and code[1] in "3456789")
+
+
+def _valid_birth(y: int, m: int, d: int) -> bool:
+    try:
+        born = date(y, m, d)
+    except ValueError:
+        return False
+    return date(1900, 1, 1) <= born <= date.today()
+
+
+def _valid_id(digits: str) -> bool:
+    """An 18-character (check character verified) or 15-digit resident ID number."""
+    if int(digits[:2]) not in _ID_PROVINCES:
+        return False
+    if len(digits) == 15:
+        return digits.isdigit() and _valid_birth(1900 + int(digits[6:8]), int(digits[8:10]), int(digits[10:12]))
+    if len(digits) != 18 or not digits[:17].isdigit():
+        return False
+    if not _valid_birth(int(digits[6:10]), int(digits[10:12]), int(digits[12:14])):
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:17], _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11] == digits[17].upper()
+
+
+def _item(groups: list[str]) -> tuple[str, str] | None:
+    """(kind, masked form) when the concatenated groups are one PII item."""
+    digits = "".join(groups)
+    if len(digits) in (15, 18) and _valid_id(digits):
+        masked = digits[:3] + "*" * (len(digits) - 7) + digits[-4:].upper()
+        return "id_card", masked
+    if "X" in digits.upper():
+        return None
+    m = _MOBILE.fullmatch(digits)
+    if m:
+        return "mobile", f"{m.group(1)[:3]}****{m.group(1)[-4:]}"
+    for k in range(3, len(digits) - 6):  # valid area codes are prefix-free: one split fits
+        a = _AREA.fullmatch(digits[:k])
+        number = digits[k:]
+        if a and _NUMBER.fullmatch(number):
+            area = a.group(1) or "0" + a.group(2)
+            if _valid_area_code(area):
+                return "landline", f"{area}-****{number[-4:]}"
+    return None
+
+
+def _digit_items(skel: str):
+    """(start, end, kind, masked) of every number item in the skeleton."""
+    for run in _RUN.finditer(skel):
+        groups = [(m.start() + run.start(), m.end() + run.start(), m.group()) for m in _GROUP.finditer(run.group())]
+        i = 0
+        while i < len(groups):
+            found = None
+            if groups[i][2] not in "Xx":
+                n = 0
+                ends = []
+                for j in range(i, len(groups)):
+                    n += len(groups[j][2])
+                    if n > _MAX_DIGITS:
+                        break
+                    ends.append(j)
+                for j in reversed(ends):  # the longest item first
+                    got = _item([g[2] for g in groups[i:j + 1]])
+                    if got:
+                        found = (j, got)
+                        break
+            if found is None:
+                i += 1
+                continue
+            j, (kind, masked) = found
+            start = groups[i][0]
+            while start > 0 and skel[start - 1] in "+(":  # '+86', '(010)': the prefix goes too
+                start -= 1
+            end = groups[j][1]
+            if skel[end:end + 1] == ")" and "(" in skel[start:groups[i][1] + 1]:
+                end += 1
+            yield start, end, kind, masked
+            i = j + 1
+
+
+def _matches(text) -> list[tuple[int, int, str, str]]:
+    """(start, end, kind, masked) in ``text``'s own positions, earliest then longest first."""
+    if not isinstance(text, str):
+        return []
+    digits, at = bool(_DIGITS_HINT.match(text)), bool(_AT_HINT.search(text))
+    if not (digits or at):
+        return []
+    skel, pos = _skeleton(text)
+    found = []
+    if at:
+        found += [(m.start(), m.end(), "email", f"{m.group(1)[0]}***@{m.group(2)}") for m in _EMAIL.finditer(skel)]
+    if digits:
+        found += list(_digit_items(skel))
+    found.sort(key=lambda f: (f[0], -f[1]))
+    kept, end = [], -1
+    for f in found:
+        if f[0] >= end:
+            kept.append(f)
+            end = f[1]
+    if pos is None:
+        return kept
+    return [(pos[a], pos[b - 1] + 1, kind, masked) for a, b, kind, masked in kept]
+
+
+def find_pii(text: str) -> list[tuple[str, int, int]]:
+    """``(kind, start, end)`` of every phone number, ID number and e-mail in ``text``."""
+    return [(kind, a, b) for a, b, kind, _ in _matches(text)]
+
+
+def mask_and_find(text: str) -> tuple[str, set[str]]:
+    """``text`` masked, and the kinds of PII that were in it (one pass for both)."""
+    kinds: set[str] = set()
+    if not isinstance(text, str):
+        return text, kinds
+    # Repeat until nothing is found: an item that lost an overlap to another (an e-mail
+    # glued to a phone number) shows up once the winner is masked. Each pass removes
+    # digits or letters, so this ends, and mask_pii(mask_pii(x)) == mask_pii(x).
+    while found := _matches(text):
+        parts, last = [], 0
+        for a, b, kind, masked in found:
+            parts += [text[last:a], masked]
+            kinds.add(kind)
+            last = b
+        text = "".join(parts) + text[last:]
+    return text, kinds
+
+
+def mask_pii(text: str) -> str:
+    """``text`` with every item of ``find_pii`` masked (forms in the module docstring)."""
+    return mask_and_find(text)[0]
+
+
+def has_phone(text: str) -> bool:
+    """True when ``text`` holds a mobile or landline number (it decides the complaint route)."""
+    return any(kind in ("mobile", "landline") for kind, _, _ in find_pii(text))
