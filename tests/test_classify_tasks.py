@@ -36,6 +36,7 @@ def test_unknown_task():
 
 @pytest.mark.slow
 def test_gold_set_adds_the_full_schema(mirror, tmp_path, monkeypatch):
+    from wbcs import goldset
     from wbcs.classify.train import train_default
     from wbcs.datasets import load_stc3
 
@@ -57,6 +58,8 @@ def test_gold_set_adds_the_full_schema(mirror, tmp_path, monkeypatch):
     path = tmp_path / "gold.csv"
     gold.to_csv(path, index=False)
     monkeypatch.setattr(tasks, "GOLD_FILE", path)
+    monkeypatch.setattr(goldset, "GOLD_FILE", path)
+    monkeypatch.setattr(goldset, "GOLD_TURNS_FILE", tmp_path / "no_turns.csv")  # first posts only
     assert tasks.default_tasks()["intent"] == "gold_intent"
     model = train_default(seed=0, max_train=300)
     assert {"sentiment", "intent", "topic", "negative_subtype"} == set(model.fields)  # complaint = intent

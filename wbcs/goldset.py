@@ -107,6 +107,14 @@ def part_of(item_ids: Iterable[str], parts: pd.DataFrame) -> pd.Series:
 # --------------------------------------------------------------------------- what annotators read
 
 
+def _shown(path: Path) -> str:
+    """A label file as the card names it: relative to the repository when it is inside."""
+    try:
+        return Path(path).resolve().relative_to(DATA_DIR.parent.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def _read_labels(path: Path, id_col: str, fields: list[str]) -> pd.DataFrame:
     if not path.is_file():
         raise InputError(f"{path}: no gold labels there yet; build them with 'wbcs label consensus --out {path}'")
@@ -117,19 +125,23 @@ def _read_labels(path: Path, id_col: str, fields: list[str]) -> pd.DataFrame:
     return df.rename(columns={id_col: "item_id"})[["item_id", *fields]].replace("", pd.NA)
 
 
-def load_gold_items(*, turns: bool = True) -> pd.DataFrame:
+def load_gold_items(*, turns: bool = True, gold_file: Path | None = None,
+                    turns_file: Path | None = None) -> pd.DataFrame:
     """Every gold item with its text: item_id, dialogue_id, kind (``first_post`` — a telecom
     first post —, ``follow_up`` or ``other_first_post`` — a first post to a non-telecom
     account), part (train/test, from the fixed test part), text, and one column per
     field (missing where the item was not labelled for it). ``attrs["sha256"]`` holds
-    the label files' checksums."""
+    the label files' checksums, ``attrs["rows"]`` their rows. ``gold_file``/``turns_file``
+    default to the committed ``data/labels/gold.csv`` and ``gold_turns.csv``."""
     from wbcs.datasets import load_stc3, sha256
 
-    posts = _read_labels(GOLD_FILE, "post_id", GOLD_FIELDS)
-    frames, sums = [posts], {"data/labels/gold.csv": sha256(GOLD_FILE)}
-    if turns and GOLD_TURNS_FILE.is_file():
-        frames.append(_read_labels(GOLD_TURNS_FILE, "item_id", TURN_FIELDS))
-        sums["data/labels/gold_turns.csv"] = sha256(GOLD_TURNS_FILE)
+    gold_file, turns_file = Path(gold_file or GOLD_FILE), Path(turns_file or GOLD_TURNS_FILE)
+    files = {gold_file: _read_labels(gold_file, "post_id", GOLD_FIELDS)}
+    if turns and turns_file.is_file():
+        files[turns_file] = _read_labels(turns_file, "item_id", TURN_FIELDS)
+    frames = list(files.values())
+    sums = {_shown(f): sha256(f) for f in files}
+    rows = {_shown(f): len(df) for f, df in files.items()}
     gold = pd.concat(frames, ignore_index=True)
     if gold["item_id"].duplicated().any():
         raise InputError(f"item {gold.loc[gold['item_id'].duplicated(), 'item_id'].iloc[0]!r} is in both gold files")
@@ -140,9 +152,14 @@ def load_gold_items(*, turns: bool = True) -> pd.DataFrame:
     df = gold.merge(texts[["item_id", "dialogue_id", "kind", "telecom", "text"]], on="item_id", how="left")
     unknown = df["text"].isna()
     if unknown.any():
-        raise InputError(f"gold item {df.loc[unknown, 'item_id'].iloc[0]!r} is not a customer turn of STC-3")
+        item = df.loc[unknown, "item_id"].iloc[0]
+        path, labels = next((f, d) for f, d in files.items() if (d["item_id"] == item).any())
+        row = int(np.flatnonzero((labels["item_id"] == item).to_numpy())[0])
+        col = "post_id" if path == gold_file else "item_id"
+        raise InputError(f"{path}: row {row}, column '{col}': {item!r} is not an STC-3 customer turn "
+                         "(gold labels name STC-3 posts by their ids)")
     df["kind"] = np.where((df["kind"] == "first_post") & ~df["telecom"].astype(bool), "other_first_post", df["kind"])
     df["part"] = part_of(df["item_id"], read_parts(PARTS_FILE)).to_numpy()
     df = df.drop(columns="telecom")
-    df.attrs["sha256"] = sums
+    df.attrs["sha256"], df.attrs["rows"] = sums, rows
     return df[["item_id", "dialogue_id", "kind", "part", "text", *GOLD_FIELDS]]

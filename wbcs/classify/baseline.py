@@ -24,7 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from wbcs.classify.features import CharNgramVectorizer, jieba_words, pii_placeholders
+from wbcs.classify.features import CharNgramVectorizer, jieba_words, memo, pii_placeholders
 from wbcs.errors import InputError
 
 
@@ -141,6 +141,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         super().__setstate__(state)
 
     def _normalize(self, texts) -> list[str]:
+        return memo(("normalize", tuple(self.remove or ()), self.pii), texts, lambda: self._normalize_now(texts))
+
+    def _normalize_now(self, texts) -> list[str]:
         from wbcs.text import normalize_series
 
         out = normalize_series(pd.Series(as_texts(texts), dtype=object), remove=self.remove).tolist()

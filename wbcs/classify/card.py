@@ -38,7 +38,8 @@ def card_markdown(card: dict) -> str:
         lines += ["", f"## Field `{field}`", "", f"- task: {info.get('task')}", f"- kind: {info.get('kind')}",
                   f"- labels: {', '.join(map(str, info.get('classes', [])))}"]
         for d in info.get("data", []):
-            lines.append(f"- data: {d.get('source')} ({d.get('rows')} rows, sha256 {str(d.get('sha256'))[:16]}…)")
+            rows = f"{d['rows']:,} rows, " if d.get('rows') is not None else ""
+            lines.append(f"- data: {d.get('source')} ({rows}sha256 {str(d.get('sha256'))[:16]}…)")
         m = info.get("metrics") or {}
         if m:
             lines.append(f"- held-out ({m.get('split', 'test')}): n={m.get('n')}, accuracy={m.get('accuracy', 0):.3f}"

@@ -71,9 +71,12 @@ class PostClassifier:
 
     def predict_proba(self, texts) -> dict[str, pd.DataFrame]:
         """Per field, a table of probabilities: one column per label id, rows sum to 1."""
+        from wbcs.classify.features import shared_text
+
         texts, index = texts_of(texts)
-        return {f: pd.DataFrame(m.predict_proba(texts), index=index, columns=self.classes(f))
-                for f, m in self.models.items()}
+        with shared_text():  # the fields' models normalise and key the batch once
+            return {f: pd.DataFrame(m.predict_proba(texts), index=index, columns=self.classes(f))
+                    for f, m in self.models.items()}
 
     def predict(self, texts_or_posts) -> pd.DataFrame:
         """One column per field (the predicted label) and ``<field>_proba`` (its probability)."""

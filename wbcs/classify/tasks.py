@@ -130,7 +130,7 @@ def _cocc(label: str, seed: int) -> TaskData:
 
 def load_gold(path=None) -> pd.DataFrame:
     """The telecom first posts of the gold set with their texts: post_id, text and the GOLD_FIELDS."""
-    items = load_gold_items(turns=False)
+    items = load_gold_items(turns=False, gold_file=path)
     return items.rename(columns={"item_id": "post_id"})[["post_id", "text", *GOLD_FIELDS]]
 
 
@@ -148,10 +148,10 @@ def _gold(field_name: str, seed: int) -> TaskData:
     train, test = data[data["part"] == "train"], data[data["part"] == "test"]
     train, n_near = _drop_near_test(train, test, seed)
     kinds = ", ".join(f"{k} {n}" for k, n in test["kind"].value_counts().items())
-    sources = [{"source": f, "sha256": h, "rows": None} for f, h in items.attrs["sha256"].items()]
+    sources = [{"source": f, "sha256": h, "rows": items.attrs["rows"][f]} for f, h in items.attrs["sha256"].items()]
     return TaskData(f"gold_{field_name}", field_name, f"the project's gold set (STC-3 customer turns): {field_name}",
                     train.drop(columns="part").reset_index(drop=True), test.drop(columns="part").reset_index(drop=True),
-                    [*sources, _source("stc3")],
+                    [*sources, _source("stc3", rows=items["dialogue_id"].nunique())],
                     split=f"fixed test part ({PARTS_FILE.name}: {len(test)} items of the test dialogues: {kinds})",
                     notes=[f"{int(empty.sum())} labelled item(s) with an empty text left out (nothing to learn or judge)",
                            f"{n_near} training item(s) dropped as near duplicates of test items"])
