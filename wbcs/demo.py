@@ -222,7 +222,7 @@ def stage_simulate(out: Path, ctx: dict) -> list[Path]:
 
     scenario = Scenario.from_yaml(data_file("scenarios/default.yaml"))
     if smoke():
-        scenario = scenario.updated({"horizon_days": 7, "warmup_days": 0})
+        scenario = scenario.updated({"horizon_days": 7, "warmup_days": 0, "arrivals": {"bursts": []}})
     summary = replicate(scenario, 3 if smoke() else 20, seed=0, keep_records=True)
     plan = plan_staffing(scenario, 0.9, replications=2 if smoke() else 5, seed=0)
     result = summary.to_dict()
