@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
+import pandas as pd
 import pytest
 
 from tests.helpers import run_cli
@@ -117,3 +121,48 @@ def test_norms_json_lists_breaches_per_rule(tmp_path):
     df.to_csv(path, index=False)
     r = run_cli("norms", "--posts", str(path))
     assert r.returncode == 2 and "column 'is_repost': 'maybe' is not true/false" in r.stderr
+
+
+# --- labelled posts are read as labelled; the model's labels are reused (issue 13, item 9) -----------------
+
+@pytest.mark.slow  # loads the shipped model twice
+def test_only_posts_without_labels_go_through_the_model_and_their_labels_are_reused(tmp_path, monkeypatch, capsys):
+    from wbcs.io import ingest
+    from wbcs.kpi.labels import labels_for_file
+
+    monkeypatch.setenv("WBCS_CACHE", str(tmp_path / "cache"))
+    df = crafted()
+    df.loc[[1, 6], "intent"] = None  # p2 and p7 lost their intent; the other six are labelled
+    path = tmp_path / "posts.csv"
+    df.to_csv(path, index=False)
+    posts = ingest([path]).posts
+    first = labels_for_file(path, posts)
+    c = first.attrs["classified"]
+    assert (c["rows"], c["of"], c["filled"]["intent"]) == (2, 8, 2)
+    assert "classified 2 of 8 posts with model" in capsys.readouterr().err
+    assert first["intent_source"].tolist() == ["label", "model", *["label"] * 4, "model", "label"]
+    labelled = [0, 2, 3, 4, 5, 7]
+    assert first.loc[labelled, "intent"].tolist() == df.loc[labelled, "intent"].tolist()  # kept as they were
+    assert first["intent"].notna().all() and first["intent_proba"].notna().sum() == 2
+    # the next call on the same file reuses the labels instead of loading the model
+    again = labels_for_file(path, ingest([path]).posts)
+    assert "labels of 2 posts reused from model" in capsys.readouterr().err
+    assert again.attrs["classified"]["cached"].startswith(str(tmp_path / "cache"))
+    for col in ("sentiment", "intent", "topic", "intent_proba", "intent_source"):
+        pd.testing.assert_series_equal(again[col], first[col], check_dtype=False)
+    # a changed file is classified again
+    df.loc[0, "text"] += "！"
+    df.to_csv(path, index=False)
+    labels_for_file(path, ingest([path]).posts)
+    assert "classified 2 of 8 posts" in capsys.readouterr().err
+    assert len(list((tmp_path / "cache" / "labels").glob("*.parquet"))) == 2
+
+
+def test_a_labelled_file_never_loads_the_classifier(posts_csv, tmp_path):
+    code = ("import sys, json; from wbcs.cli import main; main(['kpi', '--posts', sys.argv[1], '--json']); "
+            "print(json.dumps(sorted(m for m in ('sklearn', 'torch', 'wbcs.classify') if m in sys.modules)), "
+            "file=sys.stderr)")
+    r = subprocess.run([sys.executable, "-c", code, str(posts_csv)], capture_output=True, text=True,
+                       env={**os.environ, "WBCS_CACHE": str(tmp_path)})
+    assert r.returncode == 0 and r.stderr.strip().splitlines()[-1] == "[]", r.stderr
+    assert json.loads(r.stdout)["input"]["classified"] is None

@@ -11,8 +11,9 @@ KPI_EXAMPLE = """Example:
 
 Prints the indicators of the whole file (volume, net favorability, handling, resolution and
 satisfaction rates, response minutes, topic shares, SLA attainment per post kind, lead over
-competitors) and, with --period or --by, a table per period/group. Unlabelled posts are
-classified with the shipped model first, and the output says so."""
+competitors) and, with --period or --by, a table per period/group. Posts with labels are read
+as labelled; only posts without them are classified with the shipped model, the output says
+so, and their labels are reused on the next call on the same file (--no-cache: classify again)."""
 
 HOT_EXAMPLE = """Example:
   wbcs hot --posts out/posts.parquet --json
@@ -48,6 +49,9 @@ def register(sub) -> None:
         if labelled:
             p.add_argument("--model", default=None,
                            help="model for unlabelled posts (default: the shipped model)")
+            p.add_argument("--no-cache", action="store_true",
+                           help="classify unlabelled posts again instead of reusing the labels the model "
+                                "gave this file before")
 
     k = sub.add_parser("kpi", help="KPI indicators of a posts file, whole and per period/group",
                        description="Compute every DOMAIN.md indicator of a posts file.",
@@ -103,15 +107,16 @@ def _policy(args):
     return load_policy(args.policy)
 
 
-def read_labelled(path: Path, model=None):
+def read_labelled(path: Path, model=None, *, cache: bool = True):
     """Read a posts file as every command does (``wbcs.io.read_posts``: rejects reported on
-    stderr) and classify its unlabelled posts. Returns (posts, info): rows read, rejected
-    and why, and what the classifier filled."""
+    stderr) and classify the posts that have no labels, reusing the labels the model gave the
+    same file before (``wbcs.kpi.labels.labels_for_file``). Returns (posts, info): rows read,
+    rejected and why, and what the classifier filled."""
     from wbcs.io import read_posts
-    from wbcs.kpi.labels import ensure_labels
+    from wbcs.kpi.labels import labels_for_file
 
     posts, info = read_posts(path)
-    posts = ensure_labels(posts, model=model)
+    posts = labels_for_file(path, posts, model=model, cache=cache)
     info["classified"] = posts.attrs.get("classified")
     return posts, info
 
@@ -167,7 +172,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
     else:
         from wbcs.kpi import indicators
 
-        posts, info = read_labelled(args.posts, args.model)
+        posts, info = read_labelled(args.posts, args.model, cache=not args.no_cache)
         summary = indicators(posts, policy=policy, as_of=args.as_of)
         table = indicators(posts, period=args.period, by=args.by, policy=policy, as_of=args.as_of) \
             if args.period or args.by else None
@@ -202,7 +207,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
 def cmd_hot(args: argparse.Namespace) -> int:
     from wbcs.kpi.hot import hot_issues
 
-    posts, info = read_labelled(args.posts, args.model)
+    posts, info = read_labelled(args.posts, args.model, cache=not args.no_cache)
     hot = hot_issues(posts, policy=_policy(args), threshold=args.threshold, freq=args.freq,
                      baseline_days=args.baseline_days, alpha=args.alpha, min_posts=args.min_posts)
     if args.json:
@@ -241,7 +246,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     check_outputs({"--out": args.out}, inputs={"--posts": args.posts, "--account-posts": args.account_posts},
                   formats=None)  # write_report says which suffix it needs
-    posts, info = read_labelled(args.posts, args.model)
+    posts, info = read_labelled(args.posts, args.model, cache=not args.no_cache)
     account = read_table(args.account_posts) if args.account_posts else None
     notes = [f"Source: {info['file']} ({info['read']:,} rows read, {info['rejected']:,} rejected)."]
     if info.get("classified"):
