@@ -106,6 +106,27 @@ def test_hot_json_lists_spikes_and_rules_with_evidence(tmp_path):
     assert "13812345678" not in r.stdout  # evidence texts are masked
 
 
+def test_hot_prints_the_top_incidents_first_and_json_has_their_evidence(tmp_path):
+    from tests.test_incidents import outage_timeline
+
+    path = tmp_path / "outage.csv"
+    outage_timeline().to_csv(path, index=False)
+    r = run_cli("hot", "--posts", str(path), "--top", "1")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == f"{path}: 3 incident(s) (1 surge(s)) from 5 aggregation alert(s); 2 hourly spike(s)"
+    assert lines[1].startswith("  1. [surge] 2025-03-10  网络/信号（中国移动）：")
+    assert lines[2].startswith("     22 posts vs 3.4 expected (x6.4), 1 alert(s) on 1 day(s) → publish an apology")
+    assert lines[-1] == "(2 more: --top 0 shows all; --json adds the evidence, alerts and spikes)"
+    out = json.loads(run_cli("hot", "--posts", str(path), "--top", "0", "--json").stdout)
+    assert out["n_incidents"] == len(out["incidents"]) == 3 and len(out["alerts"]) == 5
+    top = out["incidents"][0]
+    assert top["rank"] == 1 and len(top["post_ids"]) == 22 and top["start"] == "2025-03-10T00:00:00"
+    assert sorted(i for inc in out["incidents"] for i in inc["alert_index"]) == [0, 1, 2, 3, 4]
+    r = run_cli("hot", "--posts", str(path), "--top", "-1")
+    assert r.returncode == 2 and "--top must be ≥ 0" in r.stderr
+
+
 def test_norms_json_lists_breaches_per_rule(tmp_path):
     df = good_day()
     df.loc[3, "text"] = "长" * 150

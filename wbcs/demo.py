@@ -262,7 +262,8 @@ def stage_report(out: Path, ctx: dict) -> list[Path]:
     print(f"   {summary['volume']:,} posts: net favorability {summary['net_favorability']:.2f}, "
           f"topics: " + ", ".join(f"{t} {v:.0%}" for t, v in sorted(summary["topic_share"].items(),
                                                                    key=lambda kv: -(kv[1] or 0))[:4]))
-    print(f"   hot issues: {len(hot['alerts'])} aggregation alerts, {len(hot['spikes'])} spikes; "
+    print(f"   hot issues: {len(hot['incidents'])} incidents from {len(hot['alerts'])} aggregation alerts, "
+          f"{len(hot['spikes'])} spikes; "
           f"report for {busiest} ({int((months == busiest).sum())} posts)")
     return [kpi_path, report]
 

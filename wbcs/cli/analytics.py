@@ -16,12 +16,14 @@ as labelled; only posts without them are classified with the shipped model, the 
 so, and their labels are reused on the next call on the same file (--no-cache: classify again)."""
 
 HOT_EXAMPLE = """Example:
-  wbcs hot --posts out/posts.parquet --json
+  wbcs hot --posts out/posts.parquet --top 10
 
-Prints the aggregation-rule alerts (the same question from >=3 users a day or on >=2
-platforms; the same complaint from >=3 customers in a week or on >=3 platforms) and the
-hourly spikes per topic and near-duplicate cluster, each with its posts, users and
-platforms (texts PII-masked)."""
+Prints the incidents, best ranked first: the aggregation-rule alerts (the same question
+from >=3 users a day or on >=2 platforms; the same complaint from >=3 customers in a week
+or on >=3 platforms) merged per issue (operator and topic) and window, ranked by how far
+their posts exceed the issue's usual share of the traffic, each named by its topic and the
+phrases of its posts. --json adds every incident's evidence (post ids), every alert and the
+hourly spikes per topic and near-duplicate cluster (texts PII-masked)."""
 
 NORMS_EXAMPLE = """Example:
   wbcs norms --posts data/examples/account_posts.csv --json
@@ -65,11 +67,13 @@ def register(sub) -> None:
     k.add_argument("--json", action="store_true", help="print JSON on stdout")
     k.set_defaults(func=cmd_kpi)
 
-    h = sub.add_parser("hot", help="hot issues: aggregation rules and spikes, with evidence",
-                       description="Find hot issues: the aggregation rules of the seeds and an hourly "
-                                   "Poisson spike detector per topic and near-duplicate cluster.",
+    h = sub.add_parser("hot", help="hot issues: incidents ranked by excess, with their alerts and evidence",
+                       description="Find hot issues: the aggregation rules of the seeds merged into "
+                                   "incidents ranked by excess over expectation, and an hourly Poisson "
+                                   "spike detector per topic and near-duplicate cluster.",
                        epilog=HOT_EXAMPLE, formatter_class=HelpFormatter)
     common(h)
+    h.add_argument("--top", type=int, default=10, help="incidents to show, best first (default 10; 0: all)")
     h.add_argument("--freq", choices=["h", "D"], default="h", help="spike buckets: hourly (h) or daily (D)")
     h.add_argument("--baseline-days", type=int, default=7, help="rolling baseline length (default 7)")
     h.add_argument("--alpha", type=float, default=1e-3, help="Poisson test level (default 0.001)")
@@ -205,20 +209,35 @@ def cmd_kpi(args: argparse.Namespace) -> int:
 
 
 def cmd_hot(args: argparse.Namespace) -> int:
+    from wbcs.errors import InputError
     from wbcs.kpi.hot import hot_issues
 
+    if args.top < 0:
+        raise InputError(f"--top must be ≥ 0 (0: every incident), got {args.top}")
     posts, info = read_labelled(args.posts, args.model, cache=not args.no_cache)
     hot = hot_issues(posts, policy=_policy(args), threshold=args.threshold, freq=args.freq,
                      baseline_days=args.baseline_days, alpha=args.alpha, min_posts=args.min_posts)
+    inc = hot["incidents"]
+    shown = inc if args.top == 0 else inc.head(args.top)
     if args.json:
-        _dump({"alerts": records(hot["alerts"]), "spikes": records(hot["spikes"]), "input": info})
+        _dump({"incidents": records(shown), "n_incidents": len(inc), "alerts": records(hot["alerts"]),
+               "spikes": records(hot["spikes"]), "input": info})
         return 0
-    print(f"{info['file']}: {len(hot['alerts'])} aggregation alert(s), {len(hot['spikes'])} spike(s)")
-    for r in hot["spikes"].itertuples():
-        print(f"  spike  {r.start:%Y-%m-%d %H:%M} {r.key}: {r.observed} posts vs {r.expected:.1f} expected "
-              f"(p={r.p_value:.1e}) — {r.sample_text[:40]}")
-    for r in hot["alerts"].itertuples():
-        print(f"  rule   {r.triggered_at:%Y-%m-%d %H:%M} {r.rule} {r.cluster_key}: {r.reason} → {r.action}")
+    surges = int((inc["status"] == "surge").sum()) if len(inc) else 0
+    print(f"{info['file']}: {len(inc):,} incident(s) ({surges} surge(s)) from {len(hot['alerts']):,} "
+          f"aggregation alert(s); {len(hot['spikes']):,} hourly spike(s)")
+    for r in shown.itertuples():
+        days = (r.end - r.start).days
+        when = f"{r.start:%Y-%m-%d}" + (f" +{days - 1}d" if days > 1 else "")
+        ratio = "" if r.expected <= 0 else f" (x{r.observed / r.expected:.1f})"
+        print(f"{r.rank:>3}. [{r.status}] {when}  {r.name}\n"
+              f"     {r.observed:,} post{'' if r.observed == 1 else 's'} vs {r.expected:,.{3 if r.expected < 1 else 1}f}"
+              f" expected{ratio}, "
+              f"{r.n_alerts} alert(s) on "
+              f"{r.alert_days} day(s) → {'; '.join(r.actions)}\n"
+              f"     e.g. {r.sample_text[:60]}")
+    if len(shown) < len(inc):
+        print(f"({len(inc) - len(shown):,} more: --top 0 shows all; --json adds the evidence, alerts and spikes)")
     return 0
 
 
