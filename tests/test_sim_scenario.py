@@ -368,6 +368,8 @@ HUGE = [
     ("agents: {shifts: [{start: '08:00', end: '20:00', agents: 6000}, {start: '09:00', end: '10:00', agents: 6000}]}",
      r"agents.shifts put 12,000 agents on duty at once; at most 10,000"),
     ("on_call_agents: 100000", r"on_call_agents must be a whole number ≥ 0 and ≤ 10,000"),
+    ("agents: {pools: [" + ", ".join(["{agents: 1}"] * 21) + "]}",
+     r"agents.pools must be a non-empty list of \{name, kinds, agents\} \(at most 20\)"),
     ("start: 2262-04-12", r"start must be a date from 1970-01-01 to 2200-12-31, got 2262-04-12"),
     ("start: 2262-04-01", r"start must be a date from 1970-01-01 to 2200-12-31, got 2262-04-01"),
     ("start: 2262", r"start must be a date or 'YYYY-MM-DD HH:MM', got 2262"),

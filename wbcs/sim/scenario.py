@@ -72,7 +72,8 @@ MINUTES_PER_WEEK = 7 * 24 * 60
 # a year of the issue's M/M/c benchmark (200 posts an hour) is 1.75 M posts.
 MAX_POSTS = 3_000_000
 MAX_AGENTS = 10_000  # per hour and pool; the engine keeps a slot per agent
-MAX_LIST = 1_000  # bursts, shifts, pools
+MAX_LIST = 1_000  # bursts, shifts
+MAX_POOLS = 20  # each pool keeps its agents for every minute of the run (8 MB a pool for two years)
 FIRST_START, LAST_START = pd.Timestamp("1970-01-01"), pd.Timestamp("2200-12-31")
 PRIORITIES = ("fifo", "kind", "influence")
 PROFILES = ("stc3", "stc3_hour_of_day", "flat")
@@ -217,10 +218,10 @@ class _Reader:
             self.fail(key, f"must be a whole number ≥ {low} and ≤ {_big(high)}, got {value!r}")
         return int(value)
 
-    def items(self, value, key: str, what: str) -> list:
-        """A non-empty list of at most ``MAX_LIST`` items."""
-        if not isinstance(value, list) or not value or len(value) > MAX_LIST:
-            self.fail(key, f"must be a non-empty list of {what} (at most {MAX_LIST:,})")
+    def items(self, value, key: str, what: str, most: int = MAX_LIST) -> list:
+        """A non-empty list of at most ``most`` items."""
+        if not isinstance(value, list) or not value or len(value) > most:
+            self.fail(key, f"must be a non-empty list of {what} (at most {most:,})")
         return value
 
     def kind(self, value, key: str) -> str:
@@ -459,7 +460,7 @@ def _parse(raw, source: str) -> Scenario:
     if isinstance(agents, dict) and "pools" in agents:
         r.mapping(agents, "agents", ("pools",))
         pools = []
-        for i, p in enumerate(r.items(agents["pools"], "agents.pools", "{name, kinds, agents}")):
+        for i, p in enumerate(r.items(agents["pools"], "agents.pools", "{name, kinds, agents}", MAX_POOLS)):
             k = f"agents.pools[{i}]"
             r.mapping(p, k, ("name", "kinds", "agents"))
             if "agents" not in p:
