@@ -182,7 +182,10 @@ def parse_policy(raw: dict, source: str = "policy") -> Policy:
         holidays = tuple(dt.date.fromisoformat(str(h)) for h in d.get("holidays") or [])
     except ValueError as e:
         raise InputError(f"{source}: duty.holidays: {e}") from None
-    duty = Duty(days, start, end, holidays, bool(d.get("on_call", False)))
+    on_call = d.get("on_call", False)
+    if not isinstance(on_call, bool):  # bool("false") would be True
+        raise InputError(f"{source}: duty.on_call must be true or false, got {on_call!r}")
+    duty = Duty(days, start, end, holidays, on_call)
 
     patrol = {str(k): _number(v, f"patrol_minutes.{k}", source, maximum=1440)
               for k, v in section("patrol_minutes").items()}
