@@ -81,15 +81,16 @@ def _alert_issues(alerts: pd.DataFrame, issue_of: dict) -> list:
 
 def _poisson_score(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
     """−log10 P(X ≥ observed | Poisson(expected)): 0 for nothing unusual, large for a surge."""
-    from scipy.stats import poisson
+    from scipy.special import gammaln, pdtrc, xlogy  # scipy.stats (the same functions) costs a second to import
 
     k = np.asarray(observed, dtype=float)
     lam = np.maximum(np.asarray(expected, dtype=float), 1e-9)
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_p = np.asarray(poisson.logsf(k - 1, lam), dtype=float)
-        # far in the tail logsf underflows to -inf; there P(X ≥ k) lies between pmf(k) and
+        log_p = np.where(k > 0, np.log(pdtrc(k - 1, lam)), 0.0)  # P(X ≥ k) = P(X > k − 1)
+        # far in the tail it underflows to -inf; there P(X ≥ k) lies between pmf(k) and
         # pmf(k) / (1 − λ/(k+1)) (a geometric bound), so the log of the bound is exact to a few digits
-        log_p = np.where(np.isfinite(log_p), log_p, poisson.logpmf(k, lam) - np.log1p(-lam / (k + 1)))
+        log_pmf = xlogy(k, lam) - lam - gammaln(k + 1)
+        log_p = np.where(np.isfinite(log_p), log_p, log_pmf - np.log1p(-lam / (k + 1)))
     return -log_p / math.log(10)
 
 
