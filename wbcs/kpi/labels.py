@@ -20,6 +20,7 @@ import pandas as pd
 from wbcs import __version__
 from wbcs.config import MODELS_DIR
 from wbcs.errors import InputError
+from wbcs.io.write import atomic_path
 
 NEEDED = ("sentiment", "intent")  # every post has these; an empty topic may mean "no topic"
 KEEP = 20  # cached label files kept (the newest)
@@ -138,11 +139,11 @@ def labels_for_file(path: Path, posts: pd.DataFrame, *, model=None, cache: bool 
             folder.mkdir(parents=True, exist_ok=True)
             table = out[keep].reset_index(drop=True).astype({"post_id": "string"})
             table.attrs = {"wbcs_classified": json.dumps(out.attrs.get("classified", {}), ensure_ascii=False)}
-            tmp = saved.with_suffix(f".{os.getpid()}.tmp")
-            table.to_parquet(tmp, index=False)
-            os.replace(tmp, saved)  # atomic: a killed run never leaves half a file
+            with atomic_path(saved) as tmp:  # a killed run never leaves half a file
+                table.to_parquet(tmp, index=False)
             for old in sorted(folder.glob("*.parquet"), key=lambda p: p.stat().st_mtime)[:-KEEP]:
                 old.unlink(missing_ok=True)
-        except OSError as e:  # no cache (read-only home, full disk) is not an error
-            print(f"note: labels not cached ({e.strerror}): the next call classifies again", file=sys.stderr)
+        except (OSError, InputError) as e:  # no cache (read-only home, full disk) is not an error
+            print(f"note: labels not cached ({getattr(e, 'strerror', None) or e}): the next call classifies again",
+                  file=sys.stderr)
     return out
