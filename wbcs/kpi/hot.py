@@ -84,7 +84,8 @@ def spikes(posts: pd.DataFrame, *, freq: str = "h", baseline_days: int = 7, alph
     ``series`` may give other keys per post (name → Series aligned with ``posts``).
     Columns: ``SPIKE_COLUMNS``; times are Beijing wall-clock times.
     """
-    from scipy.special import pdtrc  # Poisson's survival function; scipy.stats costs a second to import
+    # Poisson's survival function; scipy.stats costs a second to import
+    from scipy.special import pdtrc
 
     if freq not in FREQS:
         raise InputError(f"freq must be 'h' (hourly) or 'D' (daily), got {freq!r}")

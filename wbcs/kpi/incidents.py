@@ -81,7 +81,8 @@ def _alert_issues(alerts: pd.DataFrame, issue_of: dict) -> list:
 
 def _poisson_score(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
     """−log10 P(X ≥ observed | Poisson(expected)): 0 for nothing unusual, large for a surge."""
-    from scipy.special import gammaln, pdtrc, xlogy  # scipy.stats (the same functions) costs a second to import
+    # scipy.stats (the same functions) costs a second to import
+    from scipy.special import gammaln, pdtrc, xlogy
 
     k = np.asarray(observed, dtype=float)
     lam = np.maximum(np.asarray(expected, dtype=float), 1e-9)
