@@ -57,6 +57,18 @@ def test_kpi_table_per_period_and_group(posts_csv, tmp_path):
     assert text.returncode == 0 and "net_favorability" in text.stdout and "2025-03-03" in text.stdout
 
 
+def test_kpi_text_says_why_an_indicator_is_null_and_counts_are_integers(posts_csv, tmp_path):
+    path = tmp_path / "no_replies.csv"
+    pd.read_csv(posts_csv).drop(columns=["reply_at"]).to_csv(path, index=False)
+    r = run_cli("kpi", "--posts", str(path), "--period", "day")
+    assert r.returncode == 0, r.stderr
+    lines = {line.split()[0]: line for line in r.stdout.splitlines() if line.startswith("  ")}
+    assert lines["reply_rate"].split(None, 1)[1] == "null (no reply times in this data)"
+    assert lines["net_favorability"].split()[1] == "-0.3333"  # a value has no reason next to it
+    rows = [line.split() for line in r.stdout.splitlines() if line.startswith("2025-03-0")]
+    assert [row[1] for row in rows] == ["3", "2", "2", "1"]  # volumes, not 3.0
+
+
 def test_kpi_duckdb_engine_gives_the_same_numbers(posts_csv, tmp_path):
     parquet = tmp_path / "posts.parquet"
     crafted().to_parquet(parquet)

@@ -172,7 +172,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
         summary = duck.indicators(source, policy=policy, as_of=args.as_of)
         table = duck.indicators(source, period=args.period, by=args.by, policy=policy, as_of=args.as_of) \
             if args.period or args.by else None
-        info = {"file": source, "engine": "duckdb"}
+        info, posts = {"file": source, "engine": "duckdb"}, None
     else:
         from wbcs.kpi import indicators
 
@@ -188,12 +188,18 @@ def cmd_kpi(args: argparse.Namespace) -> int:
         _dump(out)
         return 0
     print(f"{info['file']}: {summary['volume']:,} posts")
+    why = {}
+    if posts is not None and any(v is None for v in summary.values()):
+        # the reasons the dashboard and the report give, from one table
+        from wbcs.viz.kpi import missing_reasons
+
+        why = missing_reasons(posts, summary)
     for key in ("net_favorability", "net_favorability_incl_neutral", "negative_handling_rate",
                 "negative_resolution_rate", "negative_resolution_rate_as_written", "reply_satisfaction_rate",
                 "reply_rate", "median_response_minutes", "p90_response_minutes",
                 "sla_acknowledge_attainment", "sla_resolve_attainment"):
         v = summary[key]
-        print(f"  {key:<38} {'null' if v is None else f'{v:.4g}'}")
+        print(f"  {key:<38} {'null' + (f' ({why[key]})' if key in why else '') if v is None else f'{v:.4g}'}")
     shares = sorted(summary["topic_share"].items(), key=lambda kv: -(kv[1] or 0))
     if shares:
         print("  topic share: " + ", ".join(f"{t} {s:.1%}" for t, s in shares))
@@ -204,7 +210,8 @@ def cmd_kpi(args: argparse.Namespace) -> int:
             cols = [c for c in ("period", *(args.by or []), "volume", "volume_change_ratio", "share",
                                 "net_favorability", "negative_handling_rate", "median_response_minutes",
                                 "sla_acknowledge_attainment") if c in table]
-            print(table[cols].to_string(index=False))
+            counts = {c: "Int64" for c in ("volume",) if c in table}  # a count, not 2368.0
+            print(table[cols].astype(counts).to_string(index=False))
     return 0
 
 
