@@ -71,8 +71,8 @@ def ensure_labels(posts: pd.DataFrame, *, model=None, quiet: bool = False) -> pd
     c = {**pred.attrs.get("classified", {}), "rows": int(need.sum()), "of": len(posts)}
     out.attrs = {**posts.attrs, "classified": c}
     if not quiet:
-        print(f"classified {c['rows']:,} of {len(posts):,} posts with model {c.get('model')} "
-              + ("(the others carry their labels)" if c["rows"] < len(posts) else "") + f": posts had no {what}"
+        print(f"classified {c['rows']:,} of {len(posts):,} posts with model {c.get('model')}"
+              + (" (the others carry their labels)" if c["rows"] < len(posts) else "") + f": posts had no {what}"
               + (f"; the model does not cover {', '.join(c['not_covered'])}" if c.get("not_covered") else ""),
               file=sys.stderr)
     return out
