@@ -20,6 +20,14 @@ settings.register_profile("wbcs", derandomize=True, database=None, deadline=None
 settings.load_profile("wbcs")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _label_cache(tmp_path_factory):
+    """The commands' label cache (wbcs.kpi.labels) in a temporary folder, never the user's."""
+    import os
+
+    os.environ.setdefault("WBCS_CACHE", str(tmp_path_factory.mktemp("wbcs-cache")))
+
+
 @pytest.fixture(scope="session")
 def mirror() -> Path:
     m = data_mirror()

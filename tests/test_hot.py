@@ -103,7 +103,9 @@ def test_hot_issues_reports_rules_and_spikes_and_checks_its_input():
     df = timeline()
     df["intent"] = "complaint"
     out = hot_issues(df)
-    assert set(out) == {"alerts", "spikes"}
+    assert set(out) == {"alerts", "spikes", "incidents"}
+    top = out["incidents"].iloc[0]  # the outage hour: the incident behind the alerts
+    assert top["status"] == "surge" and top["topic"] == "network" and top["observed"] == 22
     a = out["alerts"]
     # the 20 outage posts: 20 customers within 7 days in one near-duplicate cluster
     assert ((a["cluster_kind"] == "near_duplicate") & (a["n_users"] >= 3)).any()

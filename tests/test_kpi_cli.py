@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
+import pandas as pd
 import pytest
 
 from tests.helpers import run_cli
@@ -51,6 +55,18 @@ def test_kpi_table_per_period_and_group(posts_csv, tmp_path):
     assert [(row["operator"], row["volume"]) for row in by] == [("china_mobile", 4), ("china_unicom", 4)]
     text = run_cli("kpi", "--posts", str(posts_csv), "--period", "week")
     assert text.returncode == 0 and "net_favorability" in text.stdout and "2025-03-03" in text.stdout
+
+
+def test_kpi_text_says_why_an_indicator_is_null_and_counts_are_integers(posts_csv, tmp_path):
+    path = tmp_path / "no_replies.csv"
+    pd.read_csv(posts_csv).drop(columns=["reply_at"]).to_csv(path, index=False)
+    r = run_cli("kpi", "--posts", str(path), "--period", "day")
+    assert r.returncode == 0, r.stderr
+    lines = {line.split()[0]: line for line in r.stdout.splitlines() if line.startswith("  ")}
+    assert lines["reply_rate"].split(None, 1)[1] == "null (no reply times in this data)"
+    assert lines["net_favorability"].split()[1] == "-0.3333"  # a value has no reason next to it
+    rows = [line.split() for line in r.stdout.splitlines() if line.startswith("2025-03-0")]
+    assert [row[1] for row in rows] == ["3", "2", "2", "1"]  # volumes, not 3.0
 
 
 def test_kpi_duckdb_engine_gives_the_same_numbers(posts_csv, tmp_path):
@@ -102,6 +118,27 @@ def test_hot_json_lists_spikes_and_rules_with_evidence(tmp_path):
     assert "13812345678" not in r.stdout  # evidence texts are masked
 
 
+def test_hot_prints_the_top_incidents_first_and_json_has_their_evidence(tmp_path):
+    from tests.test_incidents import outage_timeline
+
+    path = tmp_path / "outage.csv"
+    outage_timeline().to_csv(path, index=False)
+    r = run_cli("hot", "--posts", str(path), "--top", "1")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == f"{path}: 3 incident(s) (1 surge(s)) from 5 aggregation alert(s); 2 hourly spike(s)"
+    assert lines[1].startswith("  1. [surge] 2025-03-10  网络/信号（中国移动）：")
+    assert lines[2].startswith("     22 posts vs 3.4 expected (x6.4), 1 alert(s) on 1 day(s) → publish an apology")
+    assert lines[-1] == "(2 more: --top 0 shows all; --json adds the evidence, alerts and spikes)"
+    out = json.loads(run_cli("hot", "--posts", str(path), "--top", "0", "--json").stdout)
+    assert out["n_incidents"] == len(out["incidents"]) == 3 and len(out["alerts"]) == 5
+    top = out["incidents"][0]
+    assert top["rank"] == 1 and len(top["post_ids"]) == 22 and top["start"] == "2025-03-10T00:00:00"
+    assert sorted(i for inc in out["incidents"] for i in inc["alert_index"]) == [0, 1, 2, 3, 4]
+    r = run_cli("hot", "--posts", str(path), "--top", "-1")
+    assert r.returncode == 2 and "--top must be ≥ 0" in r.stderr
+
+
 def test_norms_json_lists_breaches_per_rule(tmp_path):
     df = good_day()
     df.loc[3, "text"] = "长" * 150
@@ -117,3 +154,48 @@ def test_norms_json_lists_breaches_per_rule(tmp_path):
     df.to_csv(path, index=False)
     r = run_cli("norms", "--posts", str(path))
     assert r.returncode == 2 and "column 'is_repost': 'maybe' is not true/false" in r.stderr
+
+
+# --- labelled posts are read as labelled; the model's labels are reused (issue 13, item 9) -----------------
+
+@pytest.mark.slow  # loads the shipped model twice
+def test_only_posts_without_labels_go_through_the_model_and_their_labels_are_reused(tmp_path, monkeypatch, capsys):
+    from wbcs.io import ingest
+    from wbcs.kpi.labels import labels_for_file
+
+    monkeypatch.setenv("WBCS_CACHE", str(tmp_path / "cache"))
+    df = crafted()
+    df.loc[[1, 6], "intent"] = None  # p2 and p7 lost their intent; the other six are labelled
+    path = tmp_path / "posts.csv"
+    df.to_csv(path, index=False)
+    posts = ingest([path]).posts
+    first = labels_for_file(path, posts)
+    c = first.attrs["classified"]
+    assert (c["rows"], c["of"], c["filled"]["intent"]) == (2, 8, 2)
+    assert "classified 2 of 8 posts with model" in capsys.readouterr().err
+    assert first["intent_source"].tolist() == ["label", "model", *["label"] * 4, "model", "label"]
+    labelled = [0, 2, 3, 4, 5, 7]
+    assert first.loc[labelled, "intent"].tolist() == df.loc[labelled, "intent"].tolist()  # kept as they were
+    assert first["intent"].notna().all() and first["intent_proba"].notna().sum() == 2
+    # the next call on the same file reuses the labels instead of loading the model
+    again = labels_for_file(path, ingest([path]).posts)
+    assert "labels of 2 posts reused from model" in capsys.readouterr().err
+    assert again.attrs["classified"]["cached"].startswith(str(tmp_path / "cache"))
+    for col in ("sentiment", "intent", "topic", "intent_proba", "intent_source"):
+        pd.testing.assert_series_equal(again[col], first[col], check_dtype=False)
+    # a changed file is classified again
+    df.loc[0, "text"] += "！"
+    df.to_csv(path, index=False)
+    labels_for_file(path, ingest([path]).posts)
+    assert "classified 2 of 8 posts" in capsys.readouterr().err
+    assert len(list((tmp_path / "cache" / "labels").glob("*.parquet"))) == 2
+
+
+def test_a_labelled_file_never_loads_the_classifier(posts_csv, tmp_path):
+    code = ("import sys, json; from wbcs.cli import main; main(['kpi', '--posts', sys.argv[1], '--json']); "
+            "print(json.dumps(sorted(m for m in ('sklearn', 'torch', 'wbcs.classify') if m in sys.modules)), "
+            "file=sys.stderr)")
+    r = subprocess.run([sys.executable, "-c", code, str(posts_csv)], capture_output=True, text=True,
+                       env={**os.environ, "WBCS_CACHE": str(tmp_path)})
+    assert r.returncode == 0 and r.stderr.strip().splitlines()[-1] == "[]", r.stderr
+    assert json.loads(r.stdout)["input"]["classified"] is None

@@ -63,6 +63,9 @@ def test_next_on_duty():
     ({"sla": {"rant": {}}}, "sla.rant is not a post kind"),
     ({"sla": {"complaint": {"acknowledge_minutes": "soon"}}}, "sla.complaint.acknowledge_minutes"),
     ({"sla": {"complaint": {"clock": "lunar"}}}, "sla.complaint.clock"),
+    ({"duty": {"on_call": "false"}}, "duty.on_call must be true or false, got 'false'"),
+    ({"patrol_minutes": {"default": float("inf")}}, r"patrol_minutes.default must be a number ≥ 0 and ≤ 1440, got inf"),
+    ({"sla": {"complaint": {"resolve_hours": 1e12}}}, "sla.complaint.resolve_hours must be a number ≥ 0 and ≤ 8784"),
 ])
 def test_policy_errors_name_the_key(change, key):
     import yaml

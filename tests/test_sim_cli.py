@@ -66,8 +66,10 @@ def test_staff_json_has_erlang_next_to_the_simulated_plan(scenario_file, tmp_pat
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--replications", "0"], "--replications must be ≥ 1"),
+    (["--replications", "0"], "--replications must be between 1 and 10,000, got 0"),
     (["--records", "x.txt"], "--records must end in .csv or .parquet"),
+    (["--records", "x.csv", "--replications", "10000"],
+     "--records: 10000 replications of ~2,160 posts would hold more than 20,000,000 records"),
 ])
 def test_bad_options_exit_2_with_one_line(scenario_file, args, message):
     r = run_cli("simulate", "--scenario", str(scenario_file), *args)

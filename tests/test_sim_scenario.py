@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -273,3 +274,174 @@ def test_a_policy_path_is_read_relative_to_the_scenario(tmp_path):
     (tmp_path / "strict.yaml").write_text(yaml.safe_dump(policy, allow_unicode=True), encoding="utf-8")
     (tmp_path / "s.yaml").write_text(yaml.safe_dump({**BASE, "policy": "strict.yaml"}))
     assert Scenario.from_yaml(tmp_path / "s.yaml").sla["complaint"].acknowledge_minutes == 15
+
+
+# --- clock times: YAML 1.1 reads an unquoted 20:00 as the integer 1200 (issue 13, item 2) ----------------------
+
+UNQUOTED = """\
+name: unquoted
+horizon_days: 7
+arrivals: {rate_per_hour: 10}
+duty: {weekdays: [mon, tue, wed, thu, fri], start: 08:00, end: 20:00}
+agents:
+  shifts:
+    - {days: [mon, tue, wed, thu, fri], start: 8:00, end: 14:00, agents: 2}
+    - {days: [mon, tue, wed, thu, fri], start: 14:00, end: 20:00, agents: 1}
+service_minutes: {distribution: exponential, mean: 3}
+"""
+
+
+def test_unquoted_times_are_read_as_the_times_they_look_like(tmp_path):
+    (tmp_path / "unquoted.yaml").write_text(UNQUOTED)
+    (tmp_path / "quoted.yaml").write_text(UNQUOTED.replace("08:00", "'08:00'").replace("20:00", "'20:00'")
+                                          .replace("8:00,", "'8:00',").replace("14:00", "'14:00'"))
+    unquoted, quoted = (Scenario.from_yaml(tmp_path / f"{n}.yaml") for n in ("unquoted", "quoted"))
+    assert (unquoted.duty.start.hour, unquoted.duty.end.hour) == (8, 20)  # not 12:00 from the integer 1200
+    assert unquoted.duty == quoted.duty and unquoted.pools[0].week == quoted.pools[0].week
+    week = np.asarray(unquoted.pools[0].week)
+    assert (week[9 * 60], week[15 * 60], week[19 * 60 + 59], week[20 * 60]) == (2, 1, 1, 0)
+
+
+def test_an_integer_time_is_refused_with_the_reason():
+    # a mapping read elsewhere with YAML 1.1 still carries 1200 for 20:00: refused, not read as 12:00
+    with pytest.raises(InputError, match=r"^scenario: duty.end must be a time like '08:00', got 1200 "
+                                         r"\(YAML 1.1 reads an unquoted 20:00 as the number 1200"):
+        Scenario.from_dict({**BASE, "duty": {"start": "08:00", "end": 1200}})
+    with pytest.raises(InputError, match=r"agents.shifts\[0\].start must be a time like '08:00', got 480"):
+        Scenario.from_dict({**BASE, "agents": {"shifts": [{"start": 480, "end": "12:00", "agents": 1}]}})
+    with pytest.raises(InputError, match="duty.start must be a time like '08:00', got '0800'"):
+        Scenario.from_dict({**BASE, "duty": {"start": "0800"}})
+
+
+def test_to_yaml_quotes_every_time_and_round_trips_under_yaml_1_1(tmp_path):
+    (tmp_path / "unquoted.yaml").write_text(UNQUOTED)
+    sc = Scenario.from_yaml(data_file("scenarios/default.yaml")).updated(
+        {"duty": {"start": "08:30", "end": "20:00"},
+         "agents": {"shifts": [{"start": "8:30", "end": "24:00", "agents": 3}]}})
+    for scenario in (sc, Scenario.from_yaml(tmp_path / "unquoted.yaml")):
+        text = scenario.to_yaml()
+        assert not re.search(r"(?<!')\b\d{1,2}:\d\d\b(?!')", text.replace("'2025-01-15 10:00'", "")), text
+        again = Scenario.from_dict(yaml.safe_load(text))  # plain PyYAML (YAML 1.1) reads it back the same
+        for f in dataclasses.fields(Scenario):
+            if f.name not in ("raw", "source"):
+                assert getattr(again, f.name) == getattr(scenario, f.name), f.name
+
+
+def test_policy_file_with_unquoted_times(tmp_path):
+    from wbcs.policy import load_policy
+
+    text = data_file("policy.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "policy.yaml"
+    path.write_text(text.replace('start: "08:00"', "start: 08:00").replace('end: "20:00"', "end: 20:00"),
+                    encoding="utf-8")
+    assert "end: 20:00\n" in path.read_text(encoding="utf-8")
+    assert load_policy(path).duty == load_policy().duty
+    assert load_policy(path).duty.minutes_per_day == 12 * 60
+
+
+# --- what a file can ask of the machine (issue 12, items 4 and 10) --------------------------------------------
+
+BOMB = """\
+a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+name: *h
+"""
+
+HUGE = [
+    ("arrivals: {posts_per_day: 1000000000}",
+     r"arrivals.posts_per_day must be a number ≥ 0 and ≤ 3,000,000, got 1000000000"),
+    ("arrivals: {posts_per_day: 1000000}",
+     r"arrivals.posts_per_day gives 7,000,000 posts in 7 days, more than the 3,000,000 posts a run"),
+    ("arrivals: {rate_per_hour: .inf}", r"arrivals.rate_per_hour must be a number ≥ 0 and ≤ 3,000,000, got inf"),
+    ("arrivals: {rate_per_hour: .nan}", r"arrivals.rate_per_hour must be a number ≥ 0 and ≤ 3,000,000, got nan"),
+    ("arrivals: {rate_per_hour: 10, bursts: [{start: 30, hours: 2, posts: 1000000000000}]}",
+     r"arrivals.bursts\[0\].posts must be a number ≥ 0 and ≤ 3,000,000"),
+    ("arrivals: {rate_per_hour: 10, bursts: [{start: 30, hours: 2, posts: 2000000}, {start: 40, hours: 2, posts: 2000000}]}",
+     r"arrivals.bursts\[1\].posts brings the run to 4,001,680 expected posts"),
+    ("agents: 1000000000000", r"agents must be a whole number ≥ 0 and ≤ 10,000, got 1000000000000"),
+    ("agents: {shifts: [{start: '08:00', end: '20:00', agents: 6000}, {start: '09:00', end: '10:00', agents: 6000}]}",
+     r"agents.shifts put 12,000 agents on duty at once; at most 10,000"),
+    ("on_call_agents: 100000", r"on_call_agents must be a whole number ≥ 0 and ≤ 10,000"),
+    ("agents: {pools: [" + ", ".join(["{agents: 1}"] * 21) + "]}",
+     r"agents.pools must be a non-empty list of \{name, kinds, agents\} \(at most 20\)"),
+    ("start: 2262-04-12", r"start must be a date from 1970-01-01 to 2200-12-31, got 2262-04-12"),
+    ("start: 2262-04-01", r"start must be a date from 1970-01-01 to 2200-12-31, got 2262-04-01"),
+    ("start: 2262", r"start must be a date or 'YYYY-MM-DD HH:MM', got 2262"),
+    ("service_minutes: {distribution: lognormal, mean: 3, sd: .inf}", r"service_minutes.sd must be a number > 0 and ≤ 1,000,000,000"),
+    ("service_minutes: {distribution: empirical, values: [1, .inf]}", r"service_minutes.values must be a non-empty list"),
+    ("satisfaction: {max_reopens: 1000000}", r"satisfaction.max_reopens must be a whole number ≥ 0 and ≤ 10"),
+    ("escalation: {reposts_per_hour: 1.0e+300}", r"escalation.reposts_per_hour must be a number ≥ 0 and ≤ 10,000"),
+    ("sla: {first_response_seconds: .inf}", r"sla.first_response_seconds must be a number ≥ 0"),
+    ("sla: {complaint: {acknowledge_minutes: .inf}}", r"sla.complaint.acknowledge_minutes must be a number ≥ 0 and ≤ 527040"),
+    ("name: [1, 2]", r"name must be a short text \(at most 200 characters\), got \[1, 2\]"),
+]
+
+
+@pytest.mark.parametrize("line, message", HUGE, ids=[m[:40] for _, m in HUGE])
+def test_what_the_machine_cannot_hold_is_refused_naming_the_key(tmp_path, line, message):
+    path = tmp_path / "s.yaml"
+    base = {k: v for k, v in BASE.items() if k not in yaml.safe_load(line)}
+    path.write_text(yaml.safe_dump(base) + line + "\n")
+    with pytest.raises(InputError, match=f"^{path}: {message}") as err:
+        Scenario.from_yaml(path)
+    assert "\n" not in str(err.value)
+
+
+def test_file_level_bombs_and_wrong_files(tmp_path):
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(yaml.safe_dump(BASE) + BOMB)  # 9^9 = 387 M strings once expanded
+    with pytest.raises(InputError, match=r"bomb.yaml: expands to [\d,]+ values through its anchors and aliases"):
+        Scenario.from_yaml(bomb)
+    gbk = tmp_path / "gbk.yaml"
+    gbk.write_bytes((yaml.safe_dump(BASE) + "name: 默认场景\n").encode("gbk"))
+    with pytest.raises(InputError, match="gbk.yaml: not UTF-8"):
+        Scenario.from_yaml(gbk)
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump({**BASE, "policy": "policies"}))
+    with pytest.raises(InputError, match=r"s.yaml: policy: .*policies: a folder, not a YAML file"):
+        Scenario.from_yaml(tmp_path / "s.yaml")
+    with pytest.raises(InputError, match="scenario file not found"):
+        Scenario.from_yaml(folder / "missing.yaml")
+
+
+def test_cli_refuses_a_bomb_and_a_huge_volume_with_one_line_and_exit_2(tmp_path):
+    from tests.helpers import run_cli
+
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(yaml.safe_dump(BASE) + BOMB)
+    r = run_cli("simulate", "--scenario", str(bomb), "--replications", "1")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "anchors and aliases" in r.stderr, r.stderr
+
+
+# --- bursts are counted: after the warm-up (issue 13, item 3) -------------------------------------------------
+
+def test_a_burst_inside_the_warm_up_is_refused():
+    burst = {"start": "2025-01-08 10:00", "hours": 2, "posts": 500, "kind": "complaint"}
+    sc = {**BASE, "horizon_days": 14, "warmup_days": 7, "arrivals": {"rate_per_hour": 10, "bursts": [burst]}}
+    with pytest.raises(InputError, match=r"^scenario: arrivals.bursts\[0\].start 2025-01-08 10:00 is inside the "
+                                         r"warm-up \(the first 7 days, until 2025-01-13 00:00\), where posts are "
+                                         r"not counted; move the burst later or shorten warmup_days$"):
+        Scenario.from_dict(sc)
+    assert Scenario.from_dict({**sc, "warmup_days": 2}).bursts[0].start_minute == (2 * 24 + 10) * 60
+
+
+def test_the_default_outage_lands_in_the_measured_week_and_is_counted():
+    from wbcs.sim import replicate
+
+    sc = Scenario.from_yaml(data_file("scenarios/default.yaml"))
+    (burst,) = sc.bursts
+    assert sc.warmup_days * 1440 <= burst.start_minute < sc.horizon_minutes
+    assert sc.burst_slot() == (burst.start_minute / 60, burst.hours)
+    quiet = sc.updated({"arrivals": {"bursts": []}})
+    # common random numbers: the same seeds draw the same background, so the difference is the burst
+    with_burst = replicate(sc, 3, seed=5).table.loc["posts", "mean"]
+    without = replicate(quiet, 3, seed=5).table.loc["posts", "mean"]
+    assert 250 < with_burst - without < 350
+    assert quiet.burst_slot() == (7 * 24 + 2 * 24 + 10, 2)  # the app's outage: Wednesday of the measured week

@@ -25,6 +25,7 @@ Posts without a platform do not count towards the platform condition.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,24 +115,32 @@ def _reason(rule: Rule, n_users: int, n_platforms: int) -> str:
     return "; ".join(met)
 
 
-def _alert(rule: Rule, kind: str, key: str, g: pd.DataFrame, rows: np.ndarray,
-           start, end, triggered) -> dict:
-    e = g.iloc[rows]
-    users = list(dict.fromkeys(e["user"]))
-    platforms = sorted({p for p in e["platform"] if p is not None})
-    topics = [t for t in e["topic"] if t is not None]
+def _alert(rule: Rule, kind: str, key: str, g: dict, rows: slice, start, end, triggered) -> dict:
+    """The alert of one cluster over ``rows`` of its posts (``g``: the cluster's columns as lists,
+    sorted by time; plain lists, because thousands of alerts made per-alert pandas the bottleneck)."""
+    users = list(dict.fromkeys(g["user"][rows]))
+    platforms = sorted({p for p in g["platform"][rows] if p is not None})
+    topics = Counter(t for t in g["topic"][rows] if t is not None)
     return {
         "rule": rule.name, "action": rule.action, "intent": rule.intent,
-        "cluster_kind": kind, "cluster_key": key, "operator": e["operator"].iloc[0],
-        "topic": max(set(topics), key=topics.count) if topics else None,
+        "cluster_kind": kind, "cluster_key": key, "operator": g["operator"][rows][0],
+        # the most common topic; a tie goes to the first in sorted order (was: set order, varying by run)
+        "topic": min(topics, key=lambda t: (-topics[t], t)) if topics else None,
         "window_start": start, "window_end": end, "triggered_at": triggered,
-        "n_posts": len(e), "n_users": len(users), "n_platforms": len(platforms),
+        "n_posts": len(g["post_id"][rows]), "n_users": len(users), "n_platforms": len(platforms),
         "reason": _reason(rule, len(users), len(platforms)),
-        "post_ids": e["post_id"].tolist(),
-        "author_ids": [a for a in e["author_id"] if a is not None],
+        "post_ids": g["post_id"][rows],
+        "author_ids": [a for a in g["author_id"][rows] if a is not None],
         "platforms": platforms,
-        "sample_text": mask_pii(str(e["text"].iloc[0])),
+        "sample_text": mask_pii(str(g["text"][rows][0])),
     }
+
+
+_LISTS = ("post_id", "text", "author_id", "platform", "topic", "operator", "user")
+
+
+def _lists(g: pd.DataFrame) -> dict:
+    return {c: g[c].tolist() for c in _LISTS}
 
 
 def _day_alerts(rule: Rule, kind: str, w: pd.DataFrame) -> list[dict]:
@@ -140,14 +149,25 @@ def _day_alerts(rule: Rule, kind: str, w: pd.DataFrame) -> list[dict]:
     group = ["key", "op", "day"]
     new_user = ~w.duplicated(group + ["user"])
     new_plat = ~w.duplicated(group + ["platform"]) & w["platform"].notna()
-    hit = ((new_user.groupby([w[c] for c in group]).cumsum() >= rule.min_users)
-           | (new_plat.groupby([w[c] for c in group]).cumsum() >= rule.min_platforms))
-    triggered = w["time"][hit].groupby([w.loc[hit, c] for c in group]).min()
-    out = []
-    for (key, op, day), g in w.groupby(group, sort=False):
-        if (key, op, day) in triggered.index:
-            out.append(_alert(rule, kind, key, g, np.arange(len(g)), day,
-                              day + pd.Timedelta(days=1), triggered.loc[(key, op, day)]))
+    by = [w[c] for c in group]
+    hit = ((new_user.groupby(by).cumsum() >= rule.min_users)
+           | (new_plat.groupby(by).cumsum() >= rule.min_platforms))
+    fired = hit.groupby(by).transform("any").to_numpy()  # only the groups that fire become alerts
+    trig = w["time"].where(hit).groupby(by).transform("min")[fired].tolist()
+    w = w[fired]
+    if w.empty:
+        return []
+    # groups in order of first appearance, each group's posts in time order (w is sorted by time)
+    gid = pd.MultiIndex.from_frame(w[group]).factorize()[0]
+    order = np.argsort(gid, kind="stable")
+    w = w.iloc[order]
+    cols = _lists(w)
+    keys, days, trig = w["key"].tolist(), w["day"].tolist(), [trig[i] for i in order]
+    out, lo = [], 0
+    for hi in [*np.flatnonzero(np.diff(gid[order])) + 1, len(order)]:
+        out.append(_alert(rule, kind, keys[lo], cols, slice(lo, hi), days[lo], days[lo] + pd.Timedelta(days=1),
+                          trig[lo]))
+        lo = hi
     return out
 
 
@@ -155,7 +175,9 @@ def _week_alerts(rule: Rule, kind: str, key: str, g: pd.DataFrame) -> list[dict]
     # A sliding window with distinct counts: hand-written because pandas' rolling windows
     # cannot count distinct strings; the loop is over one cluster's posts only.
     times = g["time"].to_numpy()
-    users, plats = g["user"].tolist(), g["platform"].tolist()
+    stamps = g["time"].tolist()
+    cols = _lists(g)
+    users, plats = cols["user"], cols["platform"]
     week = WEEK.to_timedelta64()
     out, left, quiet_until = [], 0, None
     user_n: dict = {}
@@ -174,8 +196,8 @@ def _week_alerts(rule: Rule, kind: str, key: str, g: pd.DataFrame) -> list[dict]
         if quiet_until is not None and t < quiet_until:
             continue
         if len(user_n) >= rule.min_users or len(plat_n) >= rule.min_platforms:
-            trig = g["time"].iloc[j]
-            out.append(_alert(rule, kind, key, g, np.arange(left, j + 1), trig - WEEK, trig, trig))
+            trig = stamps[j]
+            out.append(_alert(rule, kind, key, cols, slice(left, j + 1), trig - WEEK, trig, trig))
             quiet_until = t + week
     return out
 

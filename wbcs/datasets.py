@@ -562,21 +562,26 @@ def write_arrival_counts(path: Path | None = None) -> Path:
     return path
 
 
-def arrival_profile(resolution: str = "hour_of_week") -> np.ndarray:
+def arrival_profile(resolution: str = "hour_of_week", *, committed: bool = False) -> np.ndarray:
     """Relative arrival rates, mean 1.0: 168 (hour of week, Monday 00:00 = 0) or 24 (hour of day).
 
-    Fitted from the real STC-3 post times when the dataset is reachable, else from
-    the committed counts in ``data/stc3_arrival_profile.json`` (with a warning). The
+    Fitted from the real STC-3 post times when the dataset is reachable, else from the
+    committed counts in ``data/stc3_arrival_profile.json`` (with a warning); ``committed``
+    reads those counts at once (the same numbers, tests/test_datasets.py checks it, without
+    the seconds of reading the dataset: what the simulator's start-up needs). The
     hour-of-week counts (~22 a cell) are smoothed with a circular 1-2-1 kernel over
     neighbouring hours, which keeps the daily peaks and removes most Poisson noise.
     """
     if resolution not in ("hour_of_week", "hour_of_day"):
         raise InputError(f"resolution {resolution!r}: use 'hour_of_week' or 'hour_of_day'")
-    try:
-        counts = arrival_counts().astype(float)
-    except DatasetMissing:
-        warnings.warn(f"STC-3 not reachable: arrival profile from the committed counts in data/{PROFILE_FILE}",
-                      stacklevel=2)
+    counts = None
+    if not committed:
+        try:
+            counts = arrival_counts().astype(float)
+        except DatasetMissing:
+            warnings.warn(f"STC-3 not reachable: arrival profile from the committed counts in data/{PROFILE_FILE}",
+                          stacklevel=2)
+    if counts is None:
         counts = _committed_counts().astype(float)
     if resolution == "hour_of_day":
         rates = counts.reshape(7, 24).sum(axis=0)

@@ -222,7 +222,7 @@ def stage_simulate(out: Path, ctx: dict) -> list[Path]:
 
     scenario = Scenario.from_yaml(data_file("scenarios/default.yaml"))
     if smoke():
-        scenario = scenario.updated({"horizon_days": 7, "warmup_days": 0})
+        scenario = scenario.updated({"horizon_days": 7, "warmup_days": 0, "arrivals": {"bursts": []}})
     summary = replicate(scenario, 3 if smoke() else 20, seed=0, keep_records=True)
     plan = plan_staffing(scenario, 0.9, replications=2 if smoke() else 5, seed=0)
     result = summary.to_dict()
@@ -262,7 +262,8 @@ def stage_report(out: Path, ctx: dict) -> list[Path]:
     print(f"   {summary['volume']:,} posts: net favorability {summary['net_favorability']:.2f}, "
           f"topics: " + ", ".join(f"{t} {v:.0%}" for t, v in sorted(summary["topic_share"].items(),
                                                                    key=lambda kv: -(kv[1] or 0))[:4]))
-    print(f"   hot issues: {len(hot['alerts'])} aggregation alerts, {len(hot['spikes'])} spikes; "
+    print(f"   hot issues: {len(hot['incidents'])} incidents from {len(hot['alerts'])} aggregation alerts, "
+          f"{len(hot['spikes'])} spikes; "
           f"report for {busiest} ({int((months == busiest).sum())} posts)")
     return [kpi_path, report]
 

@@ -10,6 +10,7 @@ weekmasks and holiday lists.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,11 +25,28 @@ POST_KINDS = ["consultation", "complaint", "vague_negative", "abuse", "praise"]
 MINUTE = np.timedelta64(1, "m")
 
 
-def _time(value, key: str) -> dt.time:
-    try:
-        return dt.time.fromisoformat(str(value))
-    except ValueError:
-        raise InputError(f"policy: {key} must be a time like '08:00', got {value!r}") from None
+_CLOCK = re.compile(r"^([01]?[0-9]|2[0-4]):([0-5][0-9])(?::([0-5][0-9]))?$")
+
+
+def clock_minutes(value, key: str, source: str = "policy", *, allow_24: bool = False) -> int:
+    """Minutes after midnight of a clock time ``'08:00'`` (or ``datetime.time``); ``'24:00'`` → 1440
+    where ``allow_24``. An integer is refused: YAML 1.1 reads an unquoted ``20:00`` as 1200
+    (``wbcs.yamlsafe.Loader`` does not, but a mapping built elsewhere may still carry one)."""
+    if isinstance(value, dt.time):
+        return value.hour * 60 + value.minute
+    m = _CLOCK.match(value) if isinstance(value, str) else None
+    minutes = int(m[1]) * 60 + int(m[2]) if m else -1
+    if not m or minutes > 1440 or (minutes == 1440 and (not allow_24 or m[3] not in (None, "00"))):
+        sexagesimal = isinstance(value, int) and not isinstance(value, bool) and 60 <= value < 1440
+        hint = (f" (YAML 1.1 reads an unquoted {value // 60}:{value % 60:02d} as the number {value}; "
+                "write the time in quotes)" if sexagesimal else "")
+        raise InputError(f"{source}: {key} must be a time like '08:00', got {value!r}{hint}")
+    return minutes
+
+
+def _time(value, key: str, source: str) -> dt.time:
+    minutes = clock_minutes(value, key, source)
+    return dt.time(minutes // 60, minutes % 60)
 
 
 @dataclass(frozen=True)
@@ -127,12 +145,18 @@ class Policy:
         return float(self.patrol_minutes.get(kind, self.patrol_minutes["default"]))
 
 
-def _number(value, key: str, *, allow_none: bool = False, minimum: float = 0) -> float | None:
+def _number(value, key: str, source: str, *, allow_none: bool = False, maximum: float) -> float | None:
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-        raise InputError(f"policy: {key} must be a number ≥ {minimum:g}, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= maximum:
+        raise InputError(f"{source}: {key} must be a number ≥ 0 and ≤ {maximum:g}, got {value!r}")
     return float(value)
+
+
+# Upper bounds: clocks longer than a year (or patrols rarer than daily) are typing errors, and
+# infinite values would overflow the time arithmetic downstream.
+MAX_MINUTES = 366 * 1440
+MAX_HOURS = 366 * 24
 
 
 def parse_policy(raw: dict, source: str = "policy") -> Policy:
@@ -151,16 +175,20 @@ def parse_policy(raw: dict, source: str = "policy") -> Policy:
     unknown = [x for x in days if x not in WEEKDAYS]
     if unknown:
         raise InputError(f"{source}: duty.weekdays has {unknown[0]!r}; use mon..sun")
-    start, end = _time(d.get("start", "08:00"), "duty.start"), _time(d.get("end", "20:00"), "duty.end")
+    start, end = _time(d.get("start", "08:00"), "duty.start", source), _time(d.get("end", "20:00"), "duty.end", source)
     if end <= start:
         raise InputError(f"{source}: duty.end ({end}) must be after duty.start ({start})")
     try:
         holidays = tuple(dt.date.fromisoformat(str(h)) for h in d.get("holidays") or [])
     except ValueError as e:
         raise InputError(f"{source}: duty.holidays: {e}") from None
-    duty = Duty(days, start, end, holidays, bool(d.get("on_call", False)))
+    on_call = d.get("on_call", False)
+    if not isinstance(on_call, bool):  # bool("false") would be True
+        raise InputError(f"{source}: duty.on_call must be true or false, got {on_call!r}")
+    duty = Duty(days, start, end, holidays, on_call)
 
-    patrol = {str(k): _number(v, f"patrol_minutes.{k}") for k, v in section("patrol_minutes").items()}
+    patrol = {str(k): _number(v, f"patrol_minutes.{k}", source, maximum=1440)
+              for k, v in section("patrol_minutes").items()}
     if "default" not in patrol:
         raise InputError(f"{source}: patrol_minutes needs a 'default'")
 
@@ -174,26 +202,26 @@ def parse_policy(raw: dict, source: str = "policy") -> Policy:
         if clock not in ("calendar", "business"):
             raise InputError(f"{source}: sla.{kind}.clock must be 'calendar' or 'business'")
         sla[kind] = SlaClock(kind,
-                             _number(clocks.get("acknowledge_minutes"), f"sla.{kind}.acknowledge_minutes", allow_none=True),
-                             _number(clocks.get("resolve_hours"), f"sla.{kind}.resolve_hours", allow_none=True),
+                             _number(clocks.get("acknowledge_minutes"), f"sla.{kind}.acknowledge_minutes", source,
+                                     allow_none=True, maximum=MAX_MINUTES),
+                             _number(clocks.get("resolve_hours"), f"sla.{kind}.resolve_hours", source,
+                                     allow_none=True, maximum=MAX_HOURS),
                              clock)
     return Policy(duty=duty, patrol_minutes=patrol, sla=sla,
                   presets=dict(raw.get("presets") or {}),
-                  content_change_minutes=_number(raw.get("content_change_minutes", 10), "content_change_minutes"),
+                  content_change_minutes=_number(raw.get("content_change_minutes", 10), "content_change_minutes",
+                                                 source, maximum=1440),
                   aggregation=dict(raw.get("aggregation") or {}),
                   posting_norms=dict(raw.get("posting_norms") or {}),
                   source=source)
 
 
 def load_policy(path: str | Path | None = None) -> Policy:
-    """The policy at ``path`` (default ``data/policy.yaml``), validated."""
-    import yaml
+    """The policy at ``path`` (default ``data/policy.yaml``), validated (``wbcs.yamlsafe``: bounded,
+    unquoted clock times read as times)."""
+    from wbcs.yamlsafe import load_yaml
 
     p = Path(path) if path else data_file("policy.yaml")
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{p}: policy file not found") from None
-    except yaml.YAMLError as e:
-        raise InputError(f"{p}: not valid YAML ({str(e).splitlines()[0]})") from None
-    return parse_policy(raw, source=str(p))
+    if not p.exists():
+        raise InputError(f"{p}: policy file not found")
+    return parse_policy(load_yaml(p), source=str(p))

@@ -12,10 +12,17 @@ Also refused with one line naming the file: a missing or unreadable path, a fold
 file larger than ``max_bytes``, bytes that are not UTF-8, and YAML syntax errors (with
 the line). Hand-written (on PyYAML's composer) because no maintained library bounds
 alias expansion.
+
+Clock times. YAML 1.1 (PyYAML) reads an unquoted ``20:00`` as the base-60 integer 1200,
+so ``duty: {start: 08:00, end: 20:00}`` silently became 08:00–12:00. ``Loader`` reads such
+scalars as YAML 1.2 does, as the strings they look like; ``dump_yaml`` writes every string
+holding a clock time quoted, so a file it writes reads back the same under any YAML parser.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from pathlib import Path
 
 import yaml
@@ -24,6 +31,40 @@ from wbcs.errors import InputError
 
 MAX_BYTES = 1 << 20  # scenario, policy and route files are a few KB
 MAX_NODES = 100_000  # values after alias expansion
+STR = "tag:yaml.org,2002:str"
+# YAML 1.1's base-60 numbers (int ``20:00``, float ``1:30.5``); YAML 1.2 dropped them
+_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
+_HAS_CLOCK = re.compile(r"[0-9]:[0-9]")
+
+
+class Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, except that ``20:00`` is the string "20:00" (YAML 1.2), not 1200."""
+
+    def resolve(self, kind, value, implicit):
+        if kind is yaml.ScalarNode and implicit[0] and _SEXAGESIMAL.match(value):
+            return STR
+        return super().resolve(kind, value, implicit)
+
+
+class Dumper(yaml.SafeDumper):
+    """PyYAML's safe dumper; strings with a clock time are quoted, ``datetime.time`` written 'HH:MM'."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str):
+    return dumper.represent_scalar(STR, data, style="'" if _HAS_CLOCK.search(data) else None)
+
+
+def _represent_time(dumper: yaml.SafeDumper, data: dt.time):
+    return _represent_str(dumper, data.isoformat("minutes" if not data.second else "seconds"))
+
+
+Dumper.add_representer(str, _represent_str)
+Dumper.add_representer(dt.time, _represent_time)
+
+
+def dump_yaml(data) -> str:
+    """``data`` as YAML text that ``load_yaml`` (or any YAML 1.1/1.2 parser) reads back equal."""
+    return yaml.dump(data, Dumper=Dumper, allow_unicode=True, sort_keys=False)
 
 
 def _expanded_size(root) -> int:
@@ -75,7 +116,7 @@ def load_yaml(source: str | Path, *, text: str | None = None, max_nodes: int = M
             raise InputError(f"{where}: not UTF-8 (byte {e.start}); save the file as UTF-8") from None
     elif len(text.encode("utf-8", errors="replace")) > max_bytes:
         raise InputError(f"{where}: more than a YAML settings file may hold ({max_bytes:,} bytes)")
-    loader = yaml.SafeLoader(text)
+    loader = Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:

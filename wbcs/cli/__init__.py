@@ -9,6 +9,7 @@ the command exits with code 2 (argparse's own usage errors exit 2 as well).
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import sys
 
@@ -23,8 +24,20 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Keeps the examples in each command's epilog as written."""
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with a suggestion for a mistyped choice (``wbcs simulat`` → did you mean simulate?);
+    subcommand parsers inherit the class. Python 3.14's ``suggest_on_error`` does this; 3.11 cannot."""
+
+    def _check_value(self, action, value):
+        if action.choices is not None and value not in action.choices:
+            close = difflib.get_close_matches(str(value), [str(c) for c in action.choices], n=1, cutoff=0.6)
+            if close:
+                raise argparse.ArgumentError(action, f"invalid choice: {value!r}; did you mean {close[0]}?")
+        super()._check_value(action, value)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="wbcs",
         description="Workbench for telecom operators' Weibo customer service.",
         epilog="Run 'wbcs COMMAND --help' for a command's options and an example.",

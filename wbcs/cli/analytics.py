@@ -11,16 +11,19 @@ KPI_EXAMPLE = """Example:
 
 Prints the indicators of the whole file (volume, net favorability, handling, resolution and
 satisfaction rates, response minutes, topic shares, SLA attainment per post kind, lead over
-competitors) and, with --period or --by, a table per period/group. Unlabelled posts are
-classified with the shipped model first, and the output says so."""
+competitors) and, with --period or --by, a table per period/group. Posts with labels are read
+as labelled; only posts without them are classified with the shipped model, the output says
+so, and their labels are reused on the next call on the same file (--no-cache: classify again)."""
 
 HOT_EXAMPLE = """Example:
-  wbcs hot --posts out/posts.parquet --json
+  wbcs hot --posts out/posts.parquet --top 10
 
-Prints the aggregation-rule alerts (the same question from >=3 users a day or on >=2
-platforms; the same complaint from >=3 customers in a week or on >=3 platforms) and the
-hourly spikes per topic and near-duplicate cluster, each with its posts, users and
-platforms (texts PII-masked)."""
+Prints the incidents, best ranked first: the aggregation-rule alerts (the same question
+from >=3 users a day or on >=2 platforms; the same complaint from >=3 customers in a week
+or on >=3 platforms) merged per issue (operator and topic) and window, ranked by how far
+their posts exceed the issue's usual share of the traffic, each named by its topic and the
+phrases of its posts. --json adds every incident's evidence (post ids), every alert and the
+hourly spikes per topic and near-duplicate cluster (texts PII-masked)."""
 
 NORMS_EXAMPLE = """Example:
   wbcs norms --posts data/examples/account_posts.csv --json
@@ -48,6 +51,9 @@ def register(sub) -> None:
         if labelled:
             p.add_argument("--model", default=None,
                            help="model for unlabelled posts (default: the shipped model)")
+            p.add_argument("--no-cache", action="store_true",
+                           help="classify unlabelled posts again instead of reusing the labels the model "
+                                "gave this file before")
 
     k = sub.add_parser("kpi", help="KPI indicators of a posts file, whole and per period/group",
                        description="Compute every DOMAIN.md indicator of a posts file.",
@@ -61,11 +67,13 @@ def register(sub) -> None:
     k.add_argument("--json", action="store_true", help="print JSON on stdout")
     k.set_defaults(func=cmd_kpi)
 
-    h = sub.add_parser("hot", help="hot issues: aggregation rules and spikes, with evidence",
-                       description="Find hot issues: the aggregation rules of the seeds and an hourly "
-                                   "Poisson spike detector per topic and near-duplicate cluster.",
+    h = sub.add_parser("hot", help="hot issues: incidents ranked by excess, with their alerts and evidence",
+                       description="Find hot issues: the aggregation rules of the seeds merged into "
+                                   "incidents ranked by excess over expectation, and an hourly Poisson "
+                                   "spike detector per topic and near-duplicate cluster.",
                        epilog=HOT_EXAMPLE, formatter_class=HelpFormatter)
     common(h)
+    h.add_argument("--top", type=int, default=10, help="incidents to show, best first (default 10; 0: all)")
     h.add_argument("--freq", choices=["h", "D"], default="h", help="spike buckets: hourly (h) or daily (D)")
     h.add_argument("--baseline-days", type=int, default=7, help="rolling baseline length (default 7)")
     h.add_argument("--alpha", type=float, default=1e-3, help="Poisson test level (default 0.001)")
@@ -103,15 +111,16 @@ def _policy(args):
     return load_policy(args.policy)
 
 
-def read_labelled(path: Path, model=None):
+def read_labelled(path: Path, model=None, *, cache: bool = True):
     """Read a posts file as every command does (``wbcs.io.read_posts``: rejects reported on
-    stderr) and classify its unlabelled posts. Returns (posts, info): rows read, rejected
-    and why, and what the classifier filled."""
+    stderr) and classify the posts that have no labels, reusing the labels the model gave the
+    same file before (``wbcs.kpi.labels.labels_for_file``). Returns (posts, info): rows read,
+    rejected and why, and what the classifier filled."""
     from wbcs.io import read_posts
-    from wbcs.kpi.labels import ensure_labels
+    from wbcs.kpi.labels import labels_for_file
 
     posts, info = read_posts(path)
-    posts = ensure_labels(posts, model=model)
+    posts = labels_for_file(path, posts, model=model, cache=cache)
     info["classified"] = posts.attrs.get("classified")
     return posts, info
 
@@ -163,11 +172,11 @@ def cmd_kpi(args: argparse.Namespace) -> int:
         summary = duck.indicators(source, policy=policy, as_of=args.as_of)
         table = duck.indicators(source, period=args.period, by=args.by, policy=policy, as_of=args.as_of) \
             if args.period or args.by else None
-        info = {"file": source, "engine": "duckdb"}
+        info, posts = {"file": source, "engine": "duckdb"}, None
     else:
         from wbcs.kpi import indicators
 
-        posts, info = read_labelled(args.posts, args.model)
+        posts, info = read_labelled(args.posts, args.model, cache=not args.no_cache)
         summary = indicators(posts, policy=policy, as_of=args.as_of)
         table = indicators(posts, period=args.period, by=args.by, policy=policy, as_of=args.as_of) \
             if args.period or args.by else None
@@ -179,12 +188,18 @@ def cmd_kpi(args: argparse.Namespace) -> int:
         _dump(out)
         return 0
     print(f"{info['file']}: {summary['volume']:,} posts")
+    why = {}
+    if posts is not None and any(v is None for v in summary.values()):
+        # the reasons the dashboard and the report give, from one table
+        from wbcs.viz.kpi import missing_reasons
+
+        why = missing_reasons(posts, summary)
     for key in ("net_favorability", "net_favorability_incl_neutral", "negative_handling_rate",
                 "negative_resolution_rate", "negative_resolution_rate_as_written", "reply_satisfaction_rate",
                 "reply_rate", "median_response_minutes", "p90_response_minutes",
                 "sla_acknowledge_attainment", "sla_resolve_attainment"):
         v = summary[key]
-        print(f"  {key:<38} {'null' if v is None else f'{v:.4g}'}")
+        print(f"  {key:<38} {'null' + (f' ({why[key]})' if key in why else '') if v is None else f'{v:.4g}'}")
     shares = sorted(summary["topic_share"].items(), key=lambda kv: -(kv[1] or 0))
     if shares:
         print("  topic share: " + ", ".join(f"{t} {s:.1%}" for t, s in shares))
@@ -195,25 +210,41 @@ def cmd_kpi(args: argparse.Namespace) -> int:
             cols = [c for c in ("period", *(args.by or []), "volume", "volume_change_ratio", "share",
                                 "net_favorability", "negative_handling_rate", "median_response_minutes",
                                 "sla_acknowledge_attainment") if c in table]
-            print(table[cols].to_string(index=False))
+            counts = {c: "Int64" for c in ("volume",) if c in table}  # a count, not 2368.0
+            print(table[cols].astype(counts).to_string(index=False))
     return 0
 
 
 def cmd_hot(args: argparse.Namespace) -> int:
+    from wbcs.errors import InputError
     from wbcs.kpi.hot import hot_issues
 
-    posts, info = read_labelled(args.posts, args.model)
+    if args.top < 0:
+        raise InputError(f"--top must be ≥ 0 (0: every incident), got {args.top}")
+    posts, info = read_labelled(args.posts, args.model, cache=not args.no_cache)
     hot = hot_issues(posts, policy=_policy(args), threshold=args.threshold, freq=args.freq,
                      baseline_days=args.baseline_days, alpha=args.alpha, min_posts=args.min_posts)
+    inc = hot["incidents"]
+    shown = inc if args.top == 0 else inc.head(args.top)
     if args.json:
-        _dump({"alerts": records(hot["alerts"]), "spikes": records(hot["spikes"]), "input": info})
+        _dump({"incidents": records(shown), "n_incidents": len(inc), "alerts": records(hot["alerts"]),
+               "spikes": records(hot["spikes"]), "input": info})
         return 0
-    print(f"{info['file']}: {len(hot['alerts'])} aggregation alert(s), {len(hot['spikes'])} spike(s)")
-    for r in hot["spikes"].itertuples():
-        print(f"  spike  {r.start:%Y-%m-%d %H:%M} {r.key}: {r.observed} posts vs {r.expected:.1f} expected "
-              f"(p={r.p_value:.1e}) — {r.sample_text[:40]}")
-    for r in hot["alerts"].itertuples():
-        print(f"  rule   {r.triggered_at:%Y-%m-%d %H:%M} {r.rule} {r.cluster_key}: {r.reason} → {r.action}")
+    surges = int((inc["status"] == "surge").sum()) if len(inc) else 0
+    print(f"{info['file']}: {len(inc):,} incident(s) ({surges} surge(s)) from {len(hot['alerts']):,} "
+          f"aggregation alert(s); {len(hot['spikes']):,} hourly spike(s)")
+    for r in shown.itertuples():
+        days = (r.end - r.start).days
+        when = f"{r.start:%Y-%m-%d}" + (f" +{days - 1}d" if days > 1 else "")
+        ratio = "" if r.expected <= 0 else f" (x{r.observed / r.expected:.1f})"
+        print(f"{r.rank:>3}. [{r.status}] {when}  {r.name}\n"
+              f"     {r.observed:,} post{'' if r.observed == 1 else 's'} vs {r.expected:,.{3 if r.expected < 1 else 1}f}"
+              f" expected{ratio}, "
+              f"{r.n_alerts} alert(s) on "
+              f"{r.alert_days} day(s) → {'; '.join(r.actions)}\n"
+              f"     e.g. {r.sample_text[:60]}")
+    if len(shown) < len(inc):
+        print(f"({len(inc) - len(shown):,} more: --top 0 shows all; --json adds the evidence, alerts and spikes)")
     return 0
 
 
@@ -241,7 +272,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     check_outputs({"--out": args.out}, inputs={"--posts": args.posts, "--account-posts": args.account_posts},
                   formats=None)  # write_report says which suffix it needs
-    posts, info = read_labelled(args.posts, args.model)
+    posts, info = read_labelled(args.posts, args.model, cache=not args.no_cache)
     account = read_table(args.account_posts) if args.account_posts else None
     notes = [f"Source: {info['file']} ({info['read']:,} rows read, {info['rejected']:,} rejected)."]
     if info.get("classified"):

@@ -52,14 +52,20 @@ def register(sub) -> None:
     s.set_defaults(func=cmd_staff)
 
 
+MAX_RECORDS = 20_000_000  # rows --records may hold in memory (~200 bytes each)
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from wbcs.sim import Scenario, replicate
 
     scenario = Scenario.from_yaml(args.scenario)
-    if args.replications < 1:
-        raise InputError(f"--replications must be ≥ 1, got {args.replications}")
+    if not 1 <= args.replications <= 10_000:
+        raise InputError(f"--replications must be between 1 and 10,000, got {args.replications}")
     if args.records and args.records.suffix not in (".csv", ".parquet"):
         raise InputError(f"{args.records}: --records must end in .csv or .parquet")
+    if args.records and args.replications * scenario.expected_posts > MAX_RECORDS:
+        raise InputError(f"--records: {args.replications} replications of ~{scenario.expected_posts:,.0f} posts "
+                         f"would hold more than {MAX_RECORDS:,} records in memory; lower --replications")
     summary = replicate(scenario, args.replications, args.seed, warmup_days=args.warmup_days,
                         keep_records=args.records is not None, progress=True)
     if args.records:
@@ -86,8 +92,8 @@ def cmd_staff(args: argparse.Namespace) -> int:
     from wbcs.sim import Scenario, plan_staffing
 
     scenario = Scenario.from_yaml(args.scenario)
-    if args.replications < 1:
-        raise InputError(f"--replications must be ≥ 1, got {args.replications}")
+    if not 1 <= args.replications <= 10_000:
+        raise InputError(f"--replications must be between 1 and 10,000, got {args.replications}")
     plan = plan_staffing(scenario, args.target, replications=args.replications, seed=args.seed,
                          max_iterations=args.max_iterations, trim=args.trim, progress=True)
     if args.write_scenario:

@@ -1,14 +1,29 @@
-"""Labels the indicators need: classify unlabelled posts with the shipped model first."""
+"""Labels the indicators need: classify unlabelled posts with the shipped model first.
+
+Only posts without a needed label go through the model (``ensure_labels``); the labels the
+model gave a file are kept in a small cache (``labels_for_file``), keyed by the file's bytes
+and the model files, so ``wbcs kpi``, ``hot`` and ``report`` on the same export load and run
+the classifier once, not on every call. The cache holds post ids and labels only (no texts),
+in ``$WBCS_CACHE`` or ``~/.cache/wbcs`` (``$XDG_CACHE_HOME``), the newest ``KEEP`` files.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import sys
+from pathlib import Path
 
 import pandas as pd
 
+from wbcs import __version__
+from wbcs.config import MODELS_DIR
 from wbcs.errors import InputError
+from wbcs.io.write import atomic_path
 
 NEEDED = ("sentiment", "intent")  # every post has these; an empty topic may mean "no topic"
+KEEP = 20  # cached label files kept (the newest)
 
 
 def unlabelled(posts: pd.DataFrame) -> dict[str, int]:
@@ -19,24 +34,116 @@ def unlabelled(posts: pd.DataFrame) -> dict[str, int]:
     return out
 
 
+def _needs_model(posts: pd.DataFrame) -> pd.Series:
+    """True for the posts that lack a needed label (every post when the topic column is missing)."""
+    need = pd.Series("topic" not in posts, index=posts.index)
+    for f in NEEDED:
+        need |= posts[f].isna() if f in posts else True
+    return need
+
+
 def ensure_labels(posts: pd.DataFrame, *, model=None, quiet: bool = False) -> pd.DataFrame:
     """``posts`` itself when every post has its labels; otherwise a copy whose empty label
     cells are filled by ``wbcs.classify.predict_posts`` with ``model`` (None → the shipped
-    model). ``attrs["classified"]`` records what was filled, and a line on stderr says so.
+    model), run on the posts that lack a label only. ``attrs["classified"]`` records what was
+    filled (and ``rows``: how many posts went through the model), and a line on stderr says so.
     Without a usable model this is an ``InputError`` naming the unlabelled posts."""
     missing = {f: n for f, n in unlabelled(posts).items() if n}
     if not missing or posts.empty:
         return posts
     from wbcs.classify import predict_posts
 
+    need = _needs_model(posts)
     what = ", ".join(f"{f} ({n:,} posts)" for f, n in missing.items())
     try:
-        out = predict_posts(posts, model, verbose=False)
+        pred = predict_posts(posts.loc[need], model, verbose=False)
     except InputError as e:
         raise InputError(f"posts without labels: {what}; they need the classifier, but: {e}") from None
-    c = out.attrs.get("classified", {})
+    out = posts.copy()
+    for f in pred.attrs.get("classified", {}).get("filled", {}):  # the model's fields, as predict_posts writes them
+        label = out[f].astype("string") if f in out else pd.Series(pd.NA, index=out.index, dtype="string")
+        label.loc[need] = pred[f].astype("string")
+        source = pd.Series(pd.NA, index=out.index, dtype="string").mask(label.notna(), "label")
+        source.loc[need] = pred[f"{f}_source"].astype("string")
+        proba = pd.Series(float("nan"), index=out.index)
+        proba.loc[need] = pred[f"{f}_proba"]
+        out[f], out[f"{f}_proba"], out[f"{f}_source"] = label, proba, source
+    c = {**pred.attrs.get("classified", {}), "rows": int(need.sum()), "of": len(posts)}
+    out.attrs = {**posts.attrs, "classified": c}
     if not quiet:
-        print(f"classified with model {c.get('model')}: posts had no {what}"
+        print(f"classified {c['rows']:,} of {len(posts):,} posts with model {c.get('model')}"
+              + (" (the others carry their labels)" if c["rows"] < len(posts) else "") + f": posts had no {what}"
               + (f"; the model does not cover {', '.join(c['not_covered'])}" if c.get("not_covered") else ""),
               file=sys.stderr)
+    return out
+
+
+# --------------------------------------------------------------------------- the label cache
+
+
+def cache_dir() -> Path:
+    """``$WBCS_CACHE``, else ``$XDG_CACHE_HOME/wbcs`` (default ``~/.cache/wbcs``), ``labels`` below it."""
+    base = os.environ.get("WBCS_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "wbcs"
+    return Path(base) / "labels"
+
+
+def _digest(path: Path, h) -> None:
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+
+
+def _cache_key(path: Path, model) -> str:
+    """The file's bytes, the model asked for and every model manifest it could resolve to (a new or
+    retrained model changes a manifest, so its labels are never mistaken for the old one's)."""
+    h = hashlib.sha256(f"wbcs {__version__}\0{model or ''}\0".encode())
+    _digest(path, h)
+    candidates = [Path(model) / "manifest.json"] if model else []
+    candidates += sorted(MODELS_DIR.glob("*/manifest.json")) + sorted(MODELS_DIR.glob("*/*/manifest.json"))
+    for m in candidates:
+        if m.is_file():
+            h.update(str(m.resolve()).encode())
+            _digest(m, h)
+    return h.hexdigest()[:32]
+
+
+def labels_for_file(path: Path, posts: pd.DataFrame, *, model=None, cache: bool = True) -> pd.DataFrame:
+    """``ensure_labels(posts)`` for the posts read from ``path``, reusing the labels the same
+    model gave the same file on an earlier call (``cache``), and saving them for the next."""
+    if not _needs_model(posts).any() or posts.empty or not cache:
+        return ensure_labels(posts, model=model)
+    folder = cache_dir()
+    saved = folder / f"{_cache_key(Path(path), model)}.parquet"
+    if saved.is_file():
+        try:
+            labels = pd.read_parquet(saved)
+            info = json.loads(labels.attrs.get("wbcs_classified") or "{}")
+        except (OSError, ValueError):  # a damaged cache file: classify again
+            labels = None
+        ids = posts["post_id"].astype("string").reset_index(drop=True) if "post_id" in posts else None
+        if labels is not None and ids is not None and len(labels) == len(posts) \
+                and labels["post_id"].astype("string").equals(ids):
+            out = posts.copy()
+            for col in labels.columns.drop("post_id"):
+                out[col] = labels[col].to_numpy()
+            out.attrs = {**posts.attrs, "classified": {**info, "cached": str(saved)}}
+            print(f"{path}: labels of {info.get('rows', 0):,} posts reused from model {info.get('model')} "
+                  f"(cached in {saved}; --no-cache classifies again)", file=sys.stderr)
+            return out
+    out = ensure_labels(posts, model=model)
+    keep = ["post_id", *[c for c in out.columns
+                         if c in ("sentiment", "intent", "topic", "negative_subtype", "complaint")
+                         or c.endswith(("_proba", "_source"))]]
+    if "post_id" in out:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            table = out[keep].reset_index(drop=True).astype({"post_id": "string"})
+            table.attrs = {"wbcs_classified": json.dumps(out.attrs.get("classified", {}), ensure_ascii=False)}
+            with atomic_path(saved) as tmp:  # a killed run never leaves half a file
+                table.to_parquet(tmp, index=False)
+            for old in sorted(folder.glob("*.parquet"), key=lambda p: p.stat().st_mtime)[:-KEEP]:
+                old.unlink(missing_ok=True)
+        except (OSError, InputError) as e:  # no cache (read-only home, full disk) is not an error
+            print(f"note: labels not cached ({getattr(e, 'strerror', None) or e}): the next call classifies again",
+                  file=sys.stderr)
     return out

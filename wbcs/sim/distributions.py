@@ -14,6 +14,9 @@ import numpy as np
 from wbcs.errors import InputError
 
 SHAPES = ("exponential", "lognormal", "deterministic", "empirical")
+LARGE = 1e9  # bound of values with no natural one (means, spreads, followers, weights): finite, and far
+# below where a sample could overflow the arithmetic downstream (Poisson reposts, time sums)
+MAX_VALUES = 100_000
 
 
 @dataclass(frozen=True)
@@ -57,17 +60,22 @@ def parse_dist(raw, key: str, source: str) -> Dist:
     if shape not in SHAPES:
         raise InputError(f"{source}: {key}.distribution must be one of {', '.join(SHAPES)}, got {shape!r}")
 
+    def ok(v, positive: bool = False) -> bool:
+        return (not isinstance(v, bool) and isinstance(v, (int, float)) and 0 <= v <= LARGE
+                and not (positive and v == 0))
+
     def number(name: str, positive: bool) -> float:
         v = raw.get(name)
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 or (positive and v == 0):
-            raise InputError(f"{source}: {key}.{name} must be a number {'> 0' if positive else '≥ 0'}, got {v!r}")
+        if not ok(v, positive):
+            raise InputError(f"{source}: {key}.{name} must be a number {'> 0' if positive else '≥ 0'} "
+                             f"and ≤ {LARGE:,.0f}, got {v!r}")
         return float(v)
 
     if shape == "empirical":
         values = raw.get("values")
-        if (not isinstance(values, list) or not values
-                or any(isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 for v in values)):
-            raise InputError(f"{source}: {key}.values must be a non-empty list of numbers ≥ 0")
+        if not isinstance(values, list) or not values or len(values) > MAX_VALUES or not all(map(ok, values)):
+            raise InputError(f"{source}: {key}.values must be a non-empty list of numbers ≥ 0 and ≤ {LARGE:,.0f} "
+                             f"(at most {MAX_VALUES:,})")
         return Dist("empirical", float(np.mean(values)), float(np.std(values)), tuple(float(v) for v in values))
     mean = number("mean", positive=shape != "deterministic")
     sd = number("sd", positive=True) if shape == "lognormal" else 0.0

@@ -30,6 +30,14 @@ Dynamics default to the textbook queue (always on duty, continuous monitoring, n
 everyone satisfied), so the issue's M/M/c example means what it says; SLA clocks default to
 the policy file. Every error names the key path, e.g.
 ``scenario.yaml: arrivals.rate_per_hour must have 1, 24 or 168 values, got 7``.
+
+Every value is checked for its type and a range the machine can hold: files are read by
+``wbcs.yamlsafe`` (bounded size and alias expansion; ``08:00`` unquoted is a time), numbers
+must be finite, and a run may hold at most ``MAX_POSTS`` expected posts and ``MAX_AGENTS``
+agents. A burst must fall after the warm-up, where its posts are counted.
+
+To add a key: put it in ``TOP_KEYS``, read it in ``_parse`` with a ``_Reader`` method (which
+checks type and range and names the key) and give ``Scenario`` a field for it.
 """
 
 from __future__ import annotations
@@ -46,10 +54,27 @@ import pandas as pd
 
 from wbcs.config import data_file
 from wbcs.errors import InputError
-from wbcs.policy import POST_KINDS, WEEKDAYS, Duty, Policy, SlaClock, load_policy, parse_policy
-from wbcs.sim.distributions import Dist, parse_dist
+from wbcs.policy import (
+    MAX_MINUTES,
+    POST_KINDS,
+    WEEKDAYS,
+    Duty,
+    Policy,
+    SlaClock,
+    clock_minutes,
+    load_policy,
+    parse_policy,
+)
+from wbcs.sim.distributions import LARGE, Dist, parse_dist
 
 MINUTES_PER_WEEK = 7 * 24 * 60
+# What one run may hold: the engine keeps ~0.5 KB per post (1 M posts peak at ~0.9 GB), and
+# a year of the issue's M/M/c benchmark (200 posts an hour) is 1.75 M posts.
+MAX_POSTS = 3_000_000
+MAX_AGENTS = 10_000  # per hour and pool; the engine keeps a slot per agent
+MAX_LIST = 1_000  # bursts, shifts
+MAX_POOLS = 20  # each pool keeps its agents for every minute of the run (8 MB a pool for two years)
+FIRST_START, LAST_START = pd.Timestamp("1970-01-01"), pd.Timestamp("2200-12-31")
 PRIORITIES = ("fifo", "kind", "influence")
 PROFILES = ("stc3", "stc3_hour_of_day", "flat")
 TOP_KEYS = ("name", "start", "horizon_days", "warmup_days", "drain_days", "policy", "arrivals", "mix",
@@ -114,16 +139,12 @@ class Scenario:
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Scenario:
-        import yaml
+        from wbcs.yamlsafe import load_yaml
 
         p = Path(path)
-        try:
-            raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError(f"{p}: scenario file not found") from None
-        except yaml.YAMLError as e:
-            raise InputError(f"{p}: not valid YAML ({str(e).splitlines()[0]})") from None
-        return cls.from_dict(raw, source=str(p))
+        if not p.exists():
+            raise InputError(f"{p}: scenario file not found")
+        return cls.from_dict(load_yaml(p), source=str(p))
 
     @classmethod
     def from_dict(cls, raw: dict, source: str = "scenario") -> Scenario:
@@ -133,14 +154,28 @@ class Scenario:
     def horizon_minutes(self) -> float:
         return self.horizon_days * 1440
 
+    def burst_slot(self) -> tuple[float, float]:
+        """(hours from the start, length in hours) of the first burst, or where an outage is put by
+        default: 10:00 on the third day of the measured period (after the warm-up), for two hours."""
+        if self.bursts:
+            return self.bursts[0].start_minute / 60, self.bursts[0].hours
+        first = np.ceil(self.warmup_days) * 24
+        return max(self.warmup_days * 24, min(first + 2 * 24 + 10, self.horizon_days * 24 - 2)), 2.0
+
+    @property
+    def expected_posts(self) -> float:
+        """Mean posts a run: the hourly rates over the horizon plus the bursts."""
+        return _expected_posts(np.asarray(self.rate_week), self.horizon_days) + sum(b.posts for b in self.bursts)
+
     def updated(self, patch: dict) -> Scenario:
         """A new scenario: this one's mapping with ``patch`` merged in (nested mappings merge), validated."""
         return _parse(_merge(self.raw, patch), self.source)
 
     def to_yaml(self) -> str:
-        import yaml
+        """The scenario's mapping as YAML that reads back to the same scenario (clock times quoted)."""
+        from wbcs.yamlsafe import dump_yaml
 
-        return yaml.safe_dump(dict(self.raw), allow_unicode=True, sort_keys=False)
+        return dump_yaml(copy.deepcopy(dict(self.raw)))
 
 
 def _merge(base, patch: dict) -> dict:
@@ -170,19 +205,24 @@ class _Reader:
                 self.fail(f"{key}.{k}" if key else str(k), f"is not a known key (known: {', '.join(known)})")
         return value
 
-    def number(self, value, key: str, *, low: float = 0, high: float = np.inf, positive: bool = False) -> float:
+    def number(self, value, key: str, *, low: float = 0, high: float = LARGE, positive: bool = False) -> float:
+        """A finite number in [low, high] (> low if ``positive``)."""
         if (isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high
-                or (positive and value == 0)):
+                or (positive and value == low)):
             bound = f"> {low:g}" if positive else f"≥ {low:g}"
-            if high < np.inf:
-                bound += f" and ≤ {high:g}"
-            self.fail(key, f"must be a number {bound}, got {value!r}")
+            self.fail(key, f"must be a number {bound} and ≤ {_big(high)}, got {value!r}")
         return float(value)
 
-    def integer(self, value, key: str, *, low: int = 0) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            self.fail(key, f"must be a whole number ≥ {low}, got {value!r}")
+    def integer(self, value, key: str, *, low: int = 0, high: float = LARGE) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.fail(key, f"must be a whole number ≥ {low} and ≤ {_big(high)}, got {value!r}")
         return int(value)
+
+    def items(self, value, key: str, what: str, most: int = MAX_LIST) -> list:
+        """A non-empty list of at most ``most`` items."""
+        if not isinstance(value, list) or not value or len(value) > most:
+            self.fail(key, f"must be a non-empty list of {what} (at most {most:,})")
+        return value
 
     def kind(self, value, key: str) -> str:
         if value not in POST_KINDS:
@@ -203,23 +243,33 @@ class _Reader:
         return {k: v for k in POST_KINDS}
 
     def clock_minute(self, value, key: str, *, allow_24: bool = False) -> int:
-        text = str(value)
-        if allow_24 and text in ("24:00", "24:00:00"):
-            return 1440
-        try:
-            t = dt.time.fromisoformat(text)
-        except ValueError:
-            self.fail(key, f"must be a time like '08:00', got {value!r}")
-        return t.hour * 60 + t.minute
+        return clock_minutes(value, key, self.source, allow_24=allow_24)
 
     def timestamp(self, value, key: str) -> pd.Timestamp:
-        try:
-            ts = pd.Timestamp(value)
-        except (ValueError, TypeError):
-            ts = pd.NaT
+        """A date or 'YYYY-MM-DD HH:MM' (a number would be read as nanoseconds: refused)."""
+        ts = pd.NaT
+        if isinstance(value, (str, dt.date)):
+            try:
+                ts = pd.Timestamp(value)
+            except (ValueError, TypeError, OverflowError):  # OutOfBoundsDatetime is a ValueError
+                pass
         if ts is pd.NaT:
-            self.fail(key, f"must be a date or 'YYYY-MM-DD HH:MM', got {value!r}")
+            self.fail(key, f"must be a date or 'YYYY-MM-DD HH:MM', got {_shown(value)}")
         return ts.tz_localize(None) if ts.tz is not None else ts
+
+
+def _big(x: float) -> str:
+    return f"{x:g}" if x < 10_000 else f"{x:,.0f}"
+
+
+def _shown(value) -> str:
+    """A value as the user wrote it (dates as text), cut short."""
+    text = value.isoformat() if isinstance(value, (dt.date, dt.time)) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _expected_posts(rate_week: np.ndarray, horizon_days: float) -> float:
+    return float(rate_week.mean() * 24 * horizon_days)
 
 
 def _duty_mapping(duty: Duty) -> dict:
@@ -238,12 +288,10 @@ def _parse_agents(r: _Reader, value, key: str, duty: Duty | None) -> np.ndarray:
     if isinstance(value, list):
         if len(value) not in (24, 168):
             r.fail(key, f"must have 24 or 168 values (agents by hour), got {len(value)}")
-        return _week_from_hours([r.integer(v, f"{key}[{i}]") for i, v in enumerate(value)])
+        return _week_from_hours([r.integer(v, f"{key}[{i}]", high=MAX_AGENTS) for i, v in enumerate(value)])
     if isinstance(value, dict):
         r.mapping(value, key, ("shifts",))
-        shifts = value.get("shifts")
-        if not isinstance(shifts, list) or not shifts:
-            r.fail(f"{key}.shifts", "must be a non-empty list of {days, start, end, agents}")
+        shifts = r.items(value.get("shifts"), f"{key}.shifts", "{days, start, end, agents}")
         week = np.zeros(MINUTES_PER_WEEK, dtype=np.int64)
         for i, s in enumerate(shifts):
             k = f"{key}.shifts[{i}]"
@@ -259,14 +307,16 @@ def _parse_agents(r: _Reader, value, key: str, duty: Duty | None) -> np.ndarray:
                 idx.append(WEEKDAYS.index(name))
             a = r.clock_minute(s.get("start"), f"{k}.start")
             b = r.clock_minute(s.get("end"), f"{k}.end", allow_24=True)
-            n = r.integer(s.get("agents"), f"{k}.agents")
+            n = r.integer(s.get("agents"), f"{k}.agents", high=MAX_AGENTS)
             if a == b:
                 r.fail(f"{k}.end", "must differ from start")
             for d in idx:  # a shift ending before it starts runs past midnight
                 lo, hi = d * 1440 + a, d * 1440 + b + (1440 if b < a else 0)
                 week[np.arange(lo, hi) % MINUTES_PER_WEEK] += n
+        if week.max() > MAX_AGENTS:
+            r.fail(f"{key}.shifts", f"put {week.max():,} agents on duty at once; at most {MAX_AGENTS:,}")
         return week
-    n = r.integer(value, key)
+    n = r.integer(value, key, high=MAX_AGENTS)
     return np.full(MINUTES_PER_WEEK, n, dtype=np.int64) if duty is None else np.where(duty_week(duty), n, 0)
 
 
@@ -293,13 +343,27 @@ def _parse_rates(r: _Reader, arr: dict) -> np.ndarray:
         values = v if isinstance(v, list) else [v]
         if len(values) not in (1, 24, 168):
             r.fail("arrivals.rate_per_hour", f"must have 1, 24 or 168 values, got {len(values)}")
-        return np.resize(np.array([r.number(x, "arrivals.rate_per_hour") for x in values]), 168)
-    per_day = r.number(arr["posts_per_day"], "arrivals.posts_per_day")
+        return np.resize(np.array([r.number(x, "arrivals.rate_per_hour", high=MAX_POSTS) for x in values]), 168)
+    per_day = r.number(arr["posts_per_day"], "arrivals.posts_per_day", high=MAX_POSTS)
     profile = arr.get("profile", "stc3")
     if profile not in PROFILES:
         r.fail("arrivals.profile", f"must be one of {', '.join(PROFILES)}, got {profile!r}")
     shape = np.ones(168) if profile == "flat" else np.resize(_stc3_profile(profile), 168)
     return per_day / 24 * shape / shape.mean()
+
+
+def _check_volume(r: _Reader, arr: dict, rate_week: np.ndarray, horizon: float, bursts: list[Burst]) -> None:
+    """At most ``MAX_POSTS`` expected posts a run; the error names the key that brings them."""
+    background = _expected_posts(rate_week, horizon)
+    limit = f"more than the {MAX_POSTS:,} posts a run the simulator holds in memory"
+    if background > MAX_POSTS:
+        key = "arrivals.rate_per_hour" if "rate_per_hour" in arr else "arrivals.posts_per_day"
+        r.fail(key, f"gives {background:,.0f} posts in {horizon:g} days, {limit}; lower it or shorten horizon_days")
+    total = background
+    for i, b in enumerate(bursts):
+        total += b.posts
+        if total > MAX_POSTS:
+            r.fail(f"arrivals.bursts[{i}].posts", f"brings the run to {total:,.0f} expected posts, {limit}")
 
 
 @functools.lru_cache(maxsize=8)
@@ -313,7 +377,7 @@ def _stc3_profile(profile: str) -> tuple[float, ...]:
     """The STC-3 arrival profile, read once per process (sliders re-validate scenarios often)."""
     from wbcs.datasets import arrival_profile
 
-    return tuple(arrival_profile("hour_of_week" if profile == "stc3" else "hour_of_day"))
+    return tuple(arrival_profile("hour_of_week" if profile == "stc3" else "hour_of_day", committed=True))
 
 
 def _parse(raw, source: str) -> Scenario:
@@ -324,6 +388,10 @@ def _parse(raw, source: str) -> Scenario:
     for key in ("arrivals", "agents", "service_minutes"):
         if key not in raw:
             r.fail(key, "is missing (every scenario needs arrivals, agents and service_minutes)")
+
+    name = raw.get("name", Path(source).stem)
+    if not isinstance(name, (str, int, float)) or isinstance(name, bool) or len(str(name)) > 200:
+        r.fail("name", f"must be a short text (at most 200 characters), got {_shown(name)}")
 
     policy_ref = raw.get("policy", "default")
     if not isinstance(policy_ref, str):
@@ -337,9 +405,11 @@ def _parse(raw, source: str) -> Scenario:
 
     start = r.timestamp(raw.get("start", "2025-01-06"), "start")
     if start != start.normalize():
-        r.fail("start", f"must be a date (the simulation starts at midnight), got {raw.get('start')!r}")
+        r.fail("start", f"must be a date (the simulation starts at midnight), got {_shown(raw.get('start'))}")
+    if not FIRST_START <= start <= LAST_START:
+        r.fail("start", f"must be a date from {FIRST_START:%Y-%m-%d} to {LAST_START:%Y-%m-%d}, got {start:%Y-%m-%d}")
     horizon = r.number(raw.get("horizon_days", 7), "horizon_days", low=0, high=366, positive=True)
-    warmup = r.number(raw.get("warmup_days", 0), "warmup_days")
+    warmup = r.number(raw.get("warmup_days", 0), "warmup_days", high=366)
     if warmup >= horizon:
         r.fail("warmup_days", f"must be shorter than horizon_days ({horizon:g}), got {warmup:g}")
     drain = r.number(raw.get("drain_days", 14), "drain_days", high=366)
@@ -347,19 +417,26 @@ def _parse(raw, source: str) -> Scenario:
     arr = r.mapping(raw["arrivals"], "arrivals", ("rate_per_hour", "posts_per_day", "profile", "bursts"))
     rate_week = _parse_rates(r, arr)
     bursts = []
-    for i, b in enumerate(arr.get("bursts") or []):
+    for i, b in enumerate(r.items(arr["bursts"], "arrivals.bursts", "{start, hours, posts, kind}")
+                          if arr.get("bursts") else []):
         k = f"arrivals.bursts[{i}]"
         r.mapping(b, k, ("start", "hours", "posts", "kind"))
         at = b.get("start")
         if isinstance(at, (int, float)) and not isinstance(at, bool):
-            minute = r.number(at, f"{k}.start") * 60
+            minute = r.number(at, f"{k}.start", high=horizon * 24) * 60
         else:
             minute = (r.timestamp(at, f"{k}.start") - start) / pd.Timedelta(minutes=1)
         if not 0 <= minute < horizon * 1440:
-            r.fail(f"{k}.start", f"{at!r} is outside the horizon ({start:%Y-%m-%d} + {horizon:g} days)")
+            r.fail(f"{k}.start", f"{_shown(at)} is outside the horizon ({start:%Y-%m-%d} + {horizon:g} days)")
+        if minute < warmup * 1440:
+            when = start + pd.Timedelta(minutes=minute)
+            r.fail(f"{k}.start", f"{when:%Y-%m-%d %H:%M} is inside the warm-up (the first {warmup:g} days, until "
+                                 f"{start + pd.Timedelta(days=warmup):%Y-%m-%d %H:%M}), where posts are not counted; "
+                                 "move the burst later or shorten warmup_days")
         kind = r.kind(b["kind"], f"{k}.kind") if "kind" in b else None
-        bursts.append(Burst(minute, r.number(b.get("hours"), f"{k}.hours", positive=True),
-                            r.number(b.get("posts"), f"{k}.posts"), kind))
+        bursts.append(Burst(minute, r.number(b.get("hours"), f"{k}.hours", positive=True, high=horizon * 24),
+                            r.number(b.get("posts"), f"{k}.posts", high=MAX_POSTS), kind))
+    _check_volume(r, arr, rate_week, horizon, bursts)
 
     mix_raw = r.mapping(raw.get("mix", {"complaint": 1.0}), "mix", POST_KINDS)
     mix = {k: r.number(mix_raw.get(k, 0), f"mix.{k}") for k in POST_KINDS}
@@ -378,21 +455,19 @@ def _parse(raw, source: str) -> Scenario:
         merged = {**_duty_mapping(policy.duty), **duty_raw}
         duty = _via_policy({"duty": merged, "sla": {}}, source).duty
 
-    off = r.integer(raw.get("on_call_agents", 0), "on_call_agents")
+    off = r.integer(raw.get("on_call_agents", 0), "on_call_agents", high=MAX_AGENTS)
     agents = raw["agents"]
     if isinstance(agents, dict) and "pools" in agents:
         r.mapping(agents, "agents", ("pools",))
-        if not isinstance(agents["pools"], list) or not agents["pools"]:
-            r.fail("agents.pools", "must be a non-empty list of {name, kinds, agents}")
         pools = []
-        for i, p in enumerate(agents["pools"]):
+        for i, p in enumerate(r.items(agents["pools"], "agents.pools", "{name, kinds, agents}", MAX_POOLS)):
             k = f"agents.pools[{i}]"
             r.mapping(p, k, ("name", "kinds", "agents"))
             if "agents" not in p:
                 r.fail(f"{k}.agents", "is missing")
             kinds = tuple(r.kind(x, f"{k}.kinds") for x in p.get("kinds", POST_KINDS))
             week = _with_on_call(_parse_agents(r, p["agents"], f"{k}.agents", duty), duty, off)
-            pools.append(Pool(str(p.get("name", f"pool{i}")), kinds, tuple(week.tolist()), off))
+            pools.append(Pool(str(p.get("name", f"pool{i}"))[:100], kinds, tuple(week.tolist()), off))
         uncovered = [kd for kd in POST_KINDS if mix[kd] > 0 and not any(kd in p.kinds for p in pools)]
         if uncovered:
             r.fail("agents.pools", f"no pool handles {uncovered[0]!r}; add it to a pool's kinds")
@@ -431,7 +506,7 @@ def _parse(raw, source: str) -> Scenario:
     share = r.per_kind(t.get("share", 0), "tickets.share", lambda v, k: r.number(v, k, high=1))
     bo = r.mapping(t.get("back_office", {}), "tickets.back_office", ("capacity", "hours", "clock"))
     capacity = bo.get("capacity")
-    capacity = 0 if capacity is None else r.integer(capacity, "tickets.back_office.capacity", low=1)
+    capacity = 0 if capacity is None else r.integer(capacity, "tickets.back_office.capacity", low=1, high=MAX_AGENTS)
     bo_hours = parse_dist(bo.get("hours", {"distribution": "lognormal", "mean": 24, "sd": 12}),
                           "tickets.back_office.hours", source)
     bo_clock = bo.get("clock", "calendar")
@@ -444,7 +519,7 @@ def _parse(raw, source: str) -> Scenario:
                   ("probability", "reopen_probability", "max_reopens", "reopen_after_hours"))
     satisfied = r.per_kind(s.get("probability", 1.0), "satisfaction.probability", lambda v, k: r.number(v, k, high=1))
     reopen = r.number(s.get("reopen_probability", 0.5), "satisfaction.reopen_probability", high=1)
-    max_reopens = r.integer(s.get("max_reopens", 2), "satisfaction.max_reopens")
+    max_reopens = r.integer(s.get("max_reopens", 2), "satisfaction.max_reopens", high=10)  # arrays grow with it
     reopen_after = parse_dist(s.get("reopen_after_hours", {"distribution": "exponential", "mean": 2}),
                               "satisfaction.reopen_after_hours", source)
 
@@ -459,7 +534,7 @@ def _parse(raw, source: str) -> Scenario:
                            "influence.followers", source)
 
     return Scenario(
-        name=str(raw.get("name", Path(source).stem)), source=source, start=start,
+        name=str(name), source=source, start=start,
         horizon_days=horizon, warmup_days=warmup, drain_days=drain,
         rate_week=tuple(float(x) for x in rate_week), bursts=tuple(bursts), mix=_frozen(mix), duty=duty,
         pools=tuple(pools), patrol_minutes=_frozen(patrol), service=_frozen(service),
@@ -468,11 +543,11 @@ def _parse(raw, source: str) -> Scenario:
         back_office=bo_hours.scaled(60), back_office_clock=bo_clock, answer=answer,
         satisfaction=_frozen(satisfied), reopen_probability=reopen, max_reopens=max_reopens,
         reopen_after=reopen_after.scaled(60), escalation_kinds=esc_kinds,
-        reposts_per_hour=r.number(e.get("reposts_per_hour", 0), "escalation.reposts_per_hour"),
+        reposts_per_hour=r.number(e.get("reposts_per_hour", 0), "escalation.reposts_per_hour", high=10_000),
         escalation_threshold=r.integer(e.get("threshold", 10), "escalation.threshold", low=1),
         followers=followers,
         reposts_per_1000_followers=r.number(inf.get("reposts_per_1000_followers", 1.0),
-                                            "influence.reposts_per_1000_followers"),
+                                            "influence.reposts_per_1000_followers", high=1000),
         raw=_frozen(copy.deepcopy(raw)))
 
 
@@ -495,11 +570,14 @@ def _parse_sla(r: _Reader, value, policy: Policy, source: str) -> dict[str, SlaC
         if not isinstance(preset, dict):
             r.fail("sla.preset", f"{value['preset']!r} is not a preset of the policy ({', '.join(policy.presets)})")
         if "first_response_seconds" in preset:
-            overrides["acknowledge_minutes"] = preset["first_response_seconds"] / 60
+            overrides["acknowledge_minutes"] = r.number(preset["first_response_seconds"],
+                                                         f"policy presets.{value['preset']}.first_response_seconds",
+                                                         high=MAX_MINUTES * 60) / 60
     if "first_response_seconds" in value:
         if "acknowledge_minutes" in value:
             r.fail("sla.first_response_seconds", "and sla.acknowledge_minutes say the same thing; keep one")
-        overrides["acknowledge_minutes"] = r.number(value["first_response_seconds"], "sla.first_response_seconds") / 60
+        overrides["acknowledge_minutes"] = r.number(value["first_response_seconds"], "sla.first_response_seconds",
+                                                    high=MAX_MINUTES * 60) / 60
     for k in ("acknowledge_minutes", "resolve_hours", "clock"):
         if k in value:
             overrides[k] = value[k]

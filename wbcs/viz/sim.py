@@ -251,14 +251,15 @@ def controls_from(scenario: Scenario) -> dict:
 def policy_patch(values: dict, scenario: Scenario) -> dict:
     """The scenario patch the control ``values`` stand for: duty days and hours, two shifts that
     split the duty day, on-call agents and patrols at night, patrol interval, clocks, an outage
-    burst of complaints on the third day at 10:00 for two hours, and the priority rule."""
+    burst of complaints where the base scenario has one (else 10:00 on the third measured day,
+    two hours: ``Scenario.burst_slot``), and the priority rule."""
     start, end = values["duty_hours"]
     mid = (start + end) // 2
     days = WEEKDAYS if values["weekends"] else WEEKDAYS[:5]
     resolving = [k for k in POST_KINDS if scenario.sla[k].resolve_hours is not None]
     shifts = [{"days": days, "start": f"{start:02d}:00", "end": f"{mid:02d}:00", "agents": values["early_agents"]},
               {"days": days, "start": f"{mid:02d}:00", "end": f"{end:02d}:00", "agents": values["late_agents"]}]
-    burst_at = min(2 * 24 + 10, scenario.horizon_days * 24 - 2)
+    burst_at, burst_hours = scenario.burst_slot()  # after the warm-up, where its posts are counted
     sla = {k: {"resolve_hours": values["resolve_hours"]} for k in resolving}
     for kind in ("complaint", "consultation"):
         sla.setdefault(kind, {})["acknowledge_minutes"] = values[f"{kind}_ack"]
@@ -268,7 +269,8 @@ def policy_patch(values: dict, scenario: Scenario) -> dict:
         "on_call_agents": values["on_call_agents"],
         "patrol_minutes": values["patrol"],
         "sla": sla,
-        "arrivals": {"bursts": [{"start": burst_at, "hours": 2, "posts": values["burst_posts"], "kind": "complaint"}]
+        "arrivals": {"bursts": [{"start": burst_at, "hours": burst_hours, "posts": values["burst_posts"],
+                                 "kind": "complaint"}]
                      if values["burst_posts"] else []},
         "priority": values["priority"],
     }

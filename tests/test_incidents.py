@@ -1,0 +1,129 @@
+"""Incidents: aggregation alerts merged per issue and window, ranked by excess over expectation.
+
+The crafted timeline's numbers are worked out by hand in ``outage_timeline``'s docstring; the
+synthetic quarter checks the issue's known answer (one outage must be the top incident, not
+dozens of near-duplicates)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from scipy.stats import poisson
+
+from wbcs.aggregate import aggregation_alerts
+from wbcs.kpi.incidents import COLUMNS, incidents, issue_keys
+
+OUTAGE = "北京朝阳这边4G完全没信号了，打不了电话也上不了网，用户{}"
+
+
+def _noise(i: int) -> str:
+    """Eight characters that make each background post unlike every other (no near-duplicates)."""
+    return "".join(chr(0x4E00 + (i * 7919 + j * 104729) % 20000) for j in range(8))
+
+
+def outage_timeline() -> pd.DataFrame:
+    """14 days from Sat 2025-03-01, one operator, complaints only, every post its own author.
+
+    billing: 4 posts a day (09:00–12:00); network: 2 a day (10:00, 15:00); on Mon 03-10 an outage
+    adds 20 near-identical network complaints from 14:00. The complaint rule (≥ 3 customers in 7
+    days, then quiet for 7 days) fires for billing on 03-01 and 03-08, for network on 03-02 and
+    03-09, and for the outage's near-duplicate cluster on 03-10.
+
+    Shares: network 14·2 + 20 = 48 posts, billing 56, all 104. The traffic around a day is the
+    other issue's posts over the 7 days centred on it plus their mean day (one more day). Billing
+    is 4 every day, so network's traffic is 4 and it expects 4 · 48/56 = 24/7 a day: 22 observed
+    on 03-10 is a surge; 03-02..03-09 (one routine incident, 8 days) has 16 observed, 192/7
+    expected. Network is 2 a day but 22 on 03-10 (mean 24/7), so billing's traffic on 03-01..03-08
+    is (8 + 24/7)/5, (10 + 24/7)/6, (12 + 24/7)/7, three days of (14 + 24/7)/8, and two of
+    (34 + 24/7)/8 (their week holds 03-10), times 56/48: 32 observed.
+    """
+    rows = []
+    for day in pd.date_range("2025-03-01", periods=14, freq="D"):
+        for h in (9, 10, 11, 12):
+            rows.append((day + pd.Timedelta(hours=h), "billing", "话费扣错了" + _noise(len(rows))))
+        for h in (10, 15):
+            rows.append((day + pd.Timedelta(hours=h), "network", "信号不好" + _noise(len(rows))))
+    for i in range(20):
+        rows.append((pd.Timestamp("2025-03-10 14:00") + pd.Timedelta(minutes=2 * i), "network", OUTAGE.format(i)))
+    df = pd.DataFrame(rows, columns=["created_at", "topic", "text"]).sort_values("created_at", kind="stable")
+    df["created_at"] = df["created_at"].dt.tz_localize("Asia/Shanghai")
+    df["post_id"] = [f"p{i}" for i in range(len(df))]
+    df["author_id"] = [f"u{i}" for i in range(len(df))]
+    df["platform"] = "sina_weibo"
+    df["operator"] = "china_mobile"
+    df["intent"] = "complaint"
+    df["sentiment"] = "negative"
+    return df.reset_index(drop=True)
+
+
+def test_the_outage_is_the_top_incident_with_the_hand_computed_expectation():
+    df = outage_timeline()
+    alerts = aggregation_alerts(df)
+    days = alerts["triggered_at"].dt.strftime("%m-%d").tolist()
+    assert days == ["03-01", "03-02", "03-08", "03-09", "03-10"]  # as worked out in the docstring
+    inc = incidents(df, alerts)
+    assert list(inc.columns) == COLUMNS and inc["rank"].tolist() == [1, 2, 3]
+    top = inc.iloc[0]
+    assert (top["status"], top["issue"], top["topic"], top["operator"]) == ("surge", "china_mobile|network",
+                                                                            "network", "china_mobile")
+    assert top["start"] == pd.Timestamp("2025-03-10") and top["end"] == pd.Timestamp("2025-03-11")
+    assert top["observed"] == 22 and top["expected"] == pytest.approx(24 / 7)
+    assert top["score"] == pytest.approx(-poisson.logsf(21, 24 / 7) / math.log(10))
+    assert top["excess"] == pytest.approx(22 - 24 / 7) and top["n_alerts"] == 1
+    assert top["alert_index"] == [4] and alerts.loc[4, "cluster_kind"] == "near_duplicate"
+    outage_ids = df.loc[df["text"].str.startswith("北京朝阳"), "post_id"].tolist()
+    assert set(outage_ids) <= set(top["post_ids"]) and len(top["post_ids"]) == 22
+    assert top["name"].startswith("网络/信号（中国移动）：") and top["topic_zh"] == "网络/信号"
+    assert top["phrases"] and all(p in OUTAGE for p in top["phrases"])
+    assert top["sample_text"].startswith("北京朝阳这边4G完全没信号了")
+    billing, network = inc.iloc[1], inc.iloc[2]
+    assert (billing["issue"], billing["status"], billing["n_alerts"]) == ("china_mobile|billing", "routine", 2)
+    m = 24 / 7
+    traffic = (8 + m) / 5 + (10 + m) / 6 + (12 + m) / 7 + 3 * (14 + m) / 8 + 2 * (34 + m) / 8
+    assert billing["observed"] == 32 and billing["expected"] == pytest.approx(traffic * 56 / 48)
+    assert (network["issue"], network["status"], network["alert_days"]) == ("china_mobile|network", "routine", 2)
+    assert network["observed"] == 16 and network["expected"] == pytest.approx(192 / 7)
+    assert network["start"] == pd.Timestamp("2025-03-02") and network["end"] == pd.Timestamp("2025-03-10")
+    # every alert is in exactly one incident
+    assert sorted(i for ids in inc["alert_index"] for i in ids) == list(alerts.index)
+
+
+def test_without_the_outage_nothing_surges_and_quiet_data_gives_no_incident():
+    df = outage_timeline()
+    quiet = df[~df["text"].str.startswith("北京朝阳")]
+    inc = incidents(quiet)
+    assert set(inc["status"]) == {"routine"} and len(inc) == 2
+    assert incidents(quiet.iloc[:0]).empty
+    assert incidents(quiet[quiet["created_at"] < "2025-03-01 09:30+08:00"]).empty  # one post: no rule fires
+
+
+def test_posts_without_a_topic_are_an_issue_by_their_near_duplicate_cluster():
+    df = outage_timeline()
+    df.loc[df["text"].str.startswith("北京朝阳"), "topic"] = None
+    keys = issue_keys(df)
+    first = df.loc[df["text"].str.startswith("北京朝阳"), "post_id"].iloc[0]
+    assert set(keys[df["topic"].isna()]) == {f"china_mobile|~{first}"}
+    top = incidents(df).iloc[0]
+    assert top["issue"] == f"china_mobile|~{first}" and pd.isna(top["topic"])
+    assert top["observed"] == 20 and top["name"].startswith("相似帖子（中国移动）")
+
+
+@pytest.mark.slow  # a synthetic quarter: ~45,000 posts and their ~6,500 aggregation alerts
+def test_a_synthetic_quarter_with_one_outage_gives_that_outage_first_not_a_flood():
+    from wbcs.synth import generate_posts
+
+    df = generate_posts(days=90, posts_per_day=500, seed=0, bursts=[
+        {"start": "2025-02-12 19:00", "hours": 2, "posts": 500, "topic": "network", "operator": "china_unicom"}])
+    alerts = aggregation_alerts(df)
+    inc = incidents(df, alerts)
+    assert len(alerts) > 5000 and len(inc) < 100  # thousands of alerts, a few dozen incidents
+    top = inc.iloc[0]
+    assert (top["status"], top["issue"], top["start"]) == ("surge", "china_unicom|network",
+                                                          pd.Timestamp("2025-02-12"))
+    burst = set(df.loc[df["burst"].notna(), "post_id"].astype(str))
+    assert len(burst) > 450 and burst <= set(top["post_ids"])
+    assert top["n_alerts"] >= 20  # the near-duplicate and topic alerts of the outage, merged
+    assert (inc["status"] == "surge").sum() <= 3  # ~1 false surge expected in 4,000 issue-days at 1e-4
+    assert inc.iloc[1]["score"] < top["score"] / 10

@@ -1,0 +1,286 @@
+"""Incidents: the aggregation alerts of one issue merged, ranked by how far they exceed the usual.
+
+The aggregation rules (``wbcs.aggregate``, DOMAIN.md: ≥3 people or ≥2 platforms in a day → one
+answer post; ≥3 customers in a week or ≥3 platforms → an apology + solution post) are what
+fires. On real volumes they fire for every busy topic every day (90 synthetic days: ~6,500
+alerts), and one network outage shows as dozens of near-duplicate alerts. An analyst needs the
+incidents behind them:
+
+- **issue**: the operator and the topic of a post (posts without a topic: their near-duplicate
+  cluster). An alert belongs to the issue most of its evidence posts belong to, so the
+  near-duplicate and the topic alerts of one outage, questions and complaints alike, meet.
+- **expected**: an issue's posts on a day, had it kept its usual share of the traffic around
+  it: ``n_issue / (n_all − n_issue)`` × the mean daily posts of the *other* issues over the week
+  centred on that day (``SMOOTH_DAYS``; their mean over the whole file counts as one more day).
+  The issue's own posts are left out, so its surge does not raise its own expectation; the
+  traffic is averaged over a week because on sparse data (the STC-3 posts: ~1 a day) a single
+  day's other posts are mostly none.
+- **surge day**: a day the issue fired on whose count is improbable under that expectation,
+  ``P(X ≥ observed | Poisson(expected)) < alpha``; consecutive surge days form one **surge**
+  incident. The issue's other alerts form **routine** incidents (alerts at most ``gap_days``
+  apart), counted on their non-surge days only: a topic that fires every day is one routine
+  incident whose posts match its expectation.
+- **rank**: ``score = −log10 P(X ≥ observed | expected)`` of the incident's posts, then excess.
+
+Each incident has a readable name (the taxonomy's Chinese topic name, the operator, and the
+phrases that set its posts apart from all posts), its evidence (every post of the issue in
+its days, a PII-masked sample) and the indexes of its alerts in the alerts table.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+
+from wbcs.errors import InputError
+from wbcs.kpi.indicators import local_times, prepare
+from wbcs.text import mask_pii, normalize_series
+
+COLUMNS = ["rank", "name", "status", "issue", "operator", "topic", "topic_zh", "phrases", "start", "end",
+           "alert_days", "n_alerts", "rules", "actions", "observed", "expected", "excess", "ratio", "score",
+           "p_value", "peak_day", "peak_posts", "n_users", "platforms", "post_ids", "alert_index",
+           "sample_text"]
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+MAX_PHRASE = 8  # characters
+EDGE = frozenset("的了是就也都么吗呢啊吧呀和在我你他她它这那有一个们着过被把给让")
+MIN_LIFT = 5  # a phrase is at least this many times as common in the incident as in the other posts
+SMOOTH_DAYS = 7  # the traffic an issue's expectation follows: the week around the day
+
+
+def issue_keys(posts: pd.DataFrame, *, threshold: float = 0.8) -> pd.Series:
+    """The issue of each post: ``operator|topic``, or ``operator|~first post id`` of its
+    near-duplicate cluster where the post has no topic (operator empty when unknown)."""
+    op = posts["operator"].astype("string").fillna("") if "operator" in posts else pd.Series("", index=posts.index)
+    topic = posts["topic"].astype("string") if "topic" in posts else pd.Series(pd.NA, index=posts.index,
+                                                                               dtype="string")
+    key = (op + "|" + topic).astype(object)
+    loose = topic.isna().to_numpy()
+    if loose.any():
+        from wbcs.dedup import near_duplicate_groups
+
+        sub = posts.loc[loose]
+        groups = pd.Series(near_duplicate_groups(sub["text"].astype(str).tolist(), threshold=threshold),
+                           index=sub.index)
+        first = sub["post_id"].astype(str).groupby(groups).transform("first")
+        key[loose] = (op[loose] + "|~" + first).to_numpy()
+    return key
+
+
+def _alert_issues(alerts: pd.DataFrame, issue_of: dict) -> list:
+    """The issue most of each alert's evidence posts belong to."""
+    out = []
+    for ids in alerts["post_ids"]:
+        found = Counter(issue_of[str(i)] for i in ids if str(i) in issue_of)
+        out.append(found.most_common(1)[0][0] if found else None)
+    return out
+
+
+def _poisson_score(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """−log10 P(X ≥ observed | Poisson(expected)): 0 for nothing unusual, large for a surge."""
+    # scipy.stats (the same functions) costs a second to import
+    from scipy.special import gammaln, pdtrc, xlogy
+
+    k = np.asarray(observed, dtype=float)
+    lam = np.maximum(np.asarray(expected, dtype=float), 1e-9)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_p = np.where(k > 0, np.log(pdtrc(k - 1, lam)), 0.0)  # P(X ≥ k) = P(X > k − 1)
+        # far in the tail it underflows to -inf; there P(X ≥ k) lies between pmf(k) and
+        # pmf(k) / (1 − λ/(k+1)) (a geometric bound), so the log of the bound is exact to a few digits
+        log_pmf = xlogy(k, lam) - lam - gammaln(k + 1)
+        log_p = np.where(np.isfinite(log_p), log_p, log_pmf - np.log1p(-lam / (k + 1)))
+    return -log_p / math.log(10)
+
+
+def _weekly_mean(daily: np.ndarray) -> np.ndarray:
+    """Each row's mean over the ``SMOOTH_DAYS`` days centred on each day (fewer at the ends), with
+    the row's mean over all days counted as one more day: a week without posts then expects a
+    little, not nothing, while on busy data the week's own posts decide."""
+    half = SMOOTH_DAYS // 2
+    n = daily.shape[1]
+    cs = np.concatenate([np.zeros((daily.shape[0], 1)), np.cumsum(daily, axis=1)], axis=1)
+    lo, hi = np.maximum(np.arange(n) - half, 0), np.minimum(np.arange(n) + half + 1, n)
+    return (cs[:, hi] - cs[:, lo] + daily.mean(axis=1, keepdims=True)) / (hi - lo + 1)
+
+
+def _chains(days: list, gap: int) -> list[list]:
+    """Sorted days split where two neighbours are more than ``gap`` days apart."""
+    out: list[list] = []
+    for d in days:
+        if out and (d - out[-1][-1]).days <= gap:
+            out[-1].append(d)
+        else:
+            out.append([d])
+    return out
+
+
+def _phrases(counts: Counter, n: int, background: Counter, n_background: int, known: list[str],
+             k: int = 3) -> list[str]:
+    """The phrases (2–8 Chinese characters) that most set ``n`` posts apart from the other posts.
+
+    Hand-written on character n-grams: a word segmenter (jieba) takes seconds to load and to cut
+    thousands of posts, and complaints repeat phrases (没信号, 老是掉线) that n-gram counts find
+    as written. A phrase must be in ≥ 2 posts and ≥ 10 % of them, and *closed*: no phrase one
+    character longer is in ≥ 80 % as many posts (else it is a fragment of that one, and a window
+    of a longer fixed sentence is no phrase at all), and ``MIN_LIFT`` times as common here as in
+    the other posts (没有, 这样 are common everywhere); it may not start or end with a particle or
+    pronoun (``EDGE``: 的, 了, 这 ... cut phrases like 员的, 号了). Its score is its share here times the log
+    of that share over its share of the other posts (a sample: ``background``); a phrase inside ``known`` (the topic's and operator's
+    own names) or sharing two characters in a row with a chosen one is skipped."""
+    n = max(n, 1)
+    longest: Counter = Counter()  # posts of the most frequent one-character extension of each phrase
+    for g, c in counts.items():
+        for part in (g[:-1], g[1:]):
+            longest[part] = max(longest[part], c)
+    scored = []
+    for g, c in counts.items():
+        if (len(g) <= MAX_PHRASE and c >= 2 and c >= 0.1 * n and longest[g] < 0.8 * c
+                and g[0] not in EDGE and g[-1] not in EDGE and not any(g in name for name in known)):
+            here, there = c / n, (background.get(g, 0) + 1) / (n_background + 1)
+            if here >= MIN_LIFT * there:
+                scored.append((here * math.log(here / there), g))
+    chosen: list[str] = []
+    for _, g in sorted(scored, reverse=True):
+        if not any(_bigrams(g) & _bigrams(c) for c in chosen):
+            chosen.append(g)
+        if len(chosen) == k:
+            break
+    return chosen
+
+
+def _bigrams(g: str) -> set[str]:
+    return {g[i:i + 2] for i in range(len(g) - 1)}
+
+
+def _doc_ngrams(texts) -> Counter:
+    """In how many texts each run of 2 to ``MAX_PHRASE + 1`` Chinese characters occurs (the longest
+    only to tell whether a phrase is closed)."""
+    counts: Counter = Counter()
+    for t in texts:
+        grams = set()
+        for run in _CJK_RUN.findall(t):
+            for size in range(2, min(len(run), MAX_PHRASE + 1) + 1):
+                grams.update(run[i:i + size] for i in range(len(run) - size + 1))
+        counts.update(grams)
+    return counts
+
+
+def _sample(ev: pd.DataFrame, texts: pd.Series, phrases: list[str]) -> str:
+    """The PII-masked text of the first post that holds the most of the incident's phrases."""
+    if ev.empty:
+        return ""
+    hits = [sum(p in t for p in phrases) for t in texts.loc[ev.index]]
+    return mask_pii(str(ev["text"].iloc[int(np.argmax(hits))]))
+
+
+def _names() -> tuple[dict, dict, list[str]]:
+    """Chinese display names of topics (taxonomy) and operators (the synthetic templates' table),
+    and every name a phrase should not repeat (operators, their accounts, topics)."""
+    from wbcs.schema import load_taxonomy
+    from wbcs.synth import templates
+
+    topics = {lab.id: lab.zh for lab in load_taxonomy()["topic"].labels}
+    ops = templates().get("operators") or {}
+    operators = {k: v.get("zh", k) for k, v in ops.items()}
+    known = [*topics.values(), *operators.values(), *(a for v in ops.values() for a in v.get("accounts", []))]
+    return topics, operators, known
+
+
+def incidents(posts: pd.DataFrame, alerts: pd.DataFrame | None = None, *, policy=None, threshold: float = 0.8,
+              alpha: float = 1e-4, gap_days: int = 7, sample: int = 200, seed: int = 0) -> pd.DataFrame:
+    """One row per incident, best ranked first (see the module docstring). Columns ``COLUMNS``.
+
+    ``alerts`` are ``wbcs.aggregate.aggregation_alerts(posts)`` (computed when not given);
+    ``threshold`` the near-duplicate similarity; ``alpha`` the level of a surge day; ``gap_days``
+    the largest gap inside a routine incident; ``sample`` the posts per incident read for its
+    phrases (``seed`` picks them). ``alert_index`` points into ``alerts``; times are Beijing
+    wall-clock times; ``sample_text`` is PII-masked.
+    """
+    if not 0 < alpha < 1 or gap_days < 0 or sample < 1:
+        raise InputError("incidents: 0 < alpha < 1, gap_days ≥ 0 and sample ≥ 1 are needed")
+    if alerts is None:
+        from wbcs.aggregate import aggregation_alerts
+
+        alerts = aggregation_alerts(posts, policy=policy, threshold=threshold)
+    if posts.empty or alerts.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    posts = posts.reset_index(drop=True)
+    issue = issue_keys(posts, threshold=threshold)
+    day = prepare(posts)["created_at"].dt.floor("D")
+    issue_of = dict(zip(posts["post_id"].astype(str), issue, strict=True))
+    a = pd.DataFrame({"issue": _alert_issues(alerts, issue_of),
+                      "day": local_times(alerts["triggered_at"]).dt.floor("D"),
+                      "rule": alerts["rule"], "action": alerts["action"]}, index=alerts.index).dropna(subset=["issue"])
+
+    # counts per issue and day over the whole file, and each issue's expectation (its usual share)
+    codes, keys = pd.factorize(issue)
+    first = day.min()
+    d = ((day - first).dt.days).to_numpy()
+    n_days = int(d.max()) + 1
+    counts = np.zeros((len(keys), n_days))
+    np.add.at(counts, (codes, d), 1.0)
+    n_issue, total = counts.sum(axis=1, keepdims=True), counts.sum(axis=0, keepdims=True)
+    n_all = float(total.sum())
+    share = np.divide(n_issue, n_all - n_issue, out=np.full_like(n_issue, np.nan), where=n_all > n_issue)
+    expected = np.where(np.isnan(share), n_issue / n_days, _weekly_mean(total - counts) * np.nan_to_num(share))
+    surge = _poisson_score(counts, expected) > -math.log10(alpha)
+    row = {k: i for i, k in enumerate(keys)}
+
+    groups = []  # (status, issue row, days, alert indexes)
+    for key, g in a.groupby("issue", sort=False):
+        r = row[key]
+        fired = sorted(set(g["day"]))
+        hot = [x for x in fired if surge[r, (x - first).days]]
+        for status, days, gap in (("surge", hot, 1), ("routine", [x for x in fired if x not in hot], gap_days)):
+            for chain in _chains(days, gap):
+                span = set(chain)
+                groups.append((status, r, chain, g.index[g["day"].isin(span)].tolist()))
+
+    topic_zh, op_zh, known = _names()
+    rng = np.random.default_rng(seed)
+    texts = normalize_series(posts["text"].astype("string").fillna(""), remove=("mentions", "urls", "emoticons",
+                                                                                 "topics", "retweets"))
+    bg_rows = rng.choice(len(posts), size=min(len(posts), 5 * sample), replace=False)
+    background = _doc_ngrams(texts.iloc[bg_rows].tolist())
+    out = []
+    for status, r, chain, alert_index in groups:
+        lo, hi = (chain[0] - first).days, (chain[-1] - first).days + 1
+        cols = np.arange(lo, hi)
+        if status == "routine":  # a routine incident counts its routine days only
+            cols = cols[~surge[r, lo:hi]]
+        observed, exp = float(counts[r, cols].sum()), float(expected[r, cols].sum())
+        in_days = (codes == r) & np.isin(d, cols)
+        ev = posts.loc[in_days]
+        peak = cols[np.argmax(counts[r, cols])]
+        op, _, topic = keys[r].partition("|")
+        topic = None if topic.startswith("~") else topic
+        picked = ev.index if len(ev) <= sample else rng.choice(ev.index, size=sample, replace=False)
+        inside = np.flatnonzero(in_days[bg_rows])  # the background is the *other* posts of the sample
+        others = background - _doc_ngrams(texts.iloc[bg_rows[inside]])
+        phrases = _phrases(_doc_ngrams(texts.loc[picked]), len(picked), others, len(bg_rows) - len(inside), known)
+        label = topic_zh.get(topic, topic) if topic else "相似帖子"
+        name = f"{label}（{op_zh.get(op, op)}）" if op else label
+        a_sub = a.loc[alert_index]
+        users = ev["author_id"].dropna().nunique() if "author_id" in ev else len(ev)
+        out.append({
+            "name": name + ("：" + " / ".join(phrases) if phrases else ""), "status": status, "issue": keys[r],
+            "operator": op or None, "topic": topic, "topic_zh": topic_zh.get(topic) if topic else None,
+            "phrases": phrases, "start": first + pd.Timedelta(days=lo), "end": first + pd.Timedelta(days=hi),
+            "alert_days": len(chain), "n_alerts": len(alert_index), "rules": sorted(set(a_sub["rule"])),
+            "actions": sorted(set(a_sub["action"])), "observed": int(observed), "expected": exp,
+            "excess": observed - exp, "ratio": observed / exp if exp > 0 else math.inf,
+            "score": float(_poisson_score(observed, exp)), "p_value": None,
+            "peak_day": first + pd.Timedelta(days=int(peak)), "peak_posts": int(counts[r, peak]),
+            "n_users": int(users),
+            "platforms": sorted(ev["platform"].dropna().astype(str).unique()) if "platform" in ev else [],
+            "post_ids": ev["post_id"].astype(str).tolist(), "alert_index": alert_index,
+            "sample_text": _sample(ev, texts, phrases),
+        })
+    df = pd.DataFrame(out)
+    df["p_value"] = 10.0 ** -df["score"]
+    df = df.sort_values(["score", "excess"], ascending=False, kind="stable").reset_index(drop=True)
+    df.insert(0, "rank", np.arange(1, len(df) + 1))
+    return df[COLUMNS]
