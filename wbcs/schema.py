@@ -149,16 +149,12 @@ def parse_taxonomy(raw: dict, source: str = "taxonomy") -> Taxonomy:
 
 @lru_cache(maxsize=8)
 def _load_taxonomy_cached(path: str) -> Taxonomy:
-    import yaml
+    from wbcs.yamlsafe import load_yaml
 
     p = Path(path)
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{p}: taxonomy file not found") from None
-    except yaml.YAMLError as e:
-        raise InputError(f"{p}: not valid YAML ({str(e).splitlines()[0]})") from None
-    return parse_taxonomy(raw, source=str(p))
+    if not p.exists():
+        raise InputError(f"{p}: taxonomy file not found")
+    return parse_taxonomy(load_yaml(p), source=str(p))  # the bounded reader of every settings file
 
 
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:

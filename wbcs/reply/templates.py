@@ -198,12 +198,8 @@ def _default_book() -> ReplyBook:
 
 
 def _load(p: Path, routes) -> ReplyBook:
-    import yaml
+    from wbcs.yamlsafe import load_yaml
 
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{p}: replies file not found") from None
-    except yaml.YAMLError as e:
-        raise InputError(f"{p}: not valid YAML ({str(e).splitlines()[0]})") from None
-    return parse_replies(raw, source=str(p), routes=routes)
+    if not Path(p).exists():
+        raise InputError(f"{p}: replies file not found")
+    return parse_replies(load_yaml(p), source=str(p), routes=routes)  # the bounded reader of every settings file
