@@ -69,6 +69,24 @@ def test_evaluate_json(work):
     assert "1 row(s) without a label left out" in r.stderr
 
 
+def test_evaluate_warns_about_rows_the_model_was_trained_on(work):
+    # the model was refitted on every row of train.csv: scoring them again flatters it
+    train = pd.read_csv(work / "train.csv")
+    mixed = pd.concat([train.head(6), pd.DataFrame({"text": ["信号太差打不了电话", "谢谢很满意"],
+                                                    "sentiment": ["negative", "positive"]})])
+    mixed.to_csv(work / "mixed.csv", index=False)
+    r = run_cli("evaluate", "--model", str(work / "m" / "1"), "--data", str(work / "mixed.csv"), "--json")
+    assert r.returncode == 0, r.stderr
+    assert "warning: 6 of 8 labelled row(s) were in" in r.stderr and "--drop-seen" in r.stderr
+    assert json.loads(r.stdout)["seen_rows"] == 6 and json.loads(r.stdout)["n"] == 8
+    r = run_cli("evaluate", "--model", str(work / "m" / "1"), "--data", str(work / "mixed.csv"), "--json",
+                "--drop-seen")
+    assert r.returncode == 0 and json.loads(r.stdout)["n"] == 2
+    train.to_csv(work / "only_seen.csv", index=False)
+    r = run_cli("evaluate", "--model", str(work / "m" / "1"), "--data", str(work / "only_seen.csv"), "--drop-seen")
+    assert r.returncode == 2 and "every labelled row was in the model's training data" in r.stderr
+
+
 @pytest.mark.parametrize("case, message", [
     ("unknown_column", "no column 'label' (--label-col)"),
     ("empty_file", "empty file"),
