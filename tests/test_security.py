@@ -10,7 +10,8 @@ Read this file as the list. Nothing a user, careless or hostile, gives wbcs can:
 3. load a model file that is outside the model folder or not checksummed, or a look-alike
    of the shipped model in the current folder;
 4. exhaust the machine: xlsx zip bombs and YAML anchor bombs are refused before they
-   expand, CSV is read in chunks (memory flat with file size: BENCHMARKS.md, ingest);
+   expand, every scenario value is bounded by what a run can hold (posts a day, agents,
+   bursts, dates), CSV is read in chunks (memory flat with file size: BENCHMARKS.md, ingest);
 5. overwrite its input or another output; 6. leave a half-written file; 7. leave a stale
    rejects file; or overwrite a committed gold sample;
 8. fail a whole file for one out-of-range time (the row is rejected with its reason);
@@ -673,3 +674,45 @@ def test_the_same_file_twice_is_refused(tmp_path):
     for other in (src, tmp_path / "." / "export.csv"):
         r = run_cli("ingest", str(src), str(other), "--out", str(tmp_path / "o.parquet"))
         assert r.returncode == 2 and "given twice" in r.stderr, r.stderr
+
+
+# --------------------------------------------------------------------------- 4, 10. scenario files from the command line
+
+def _scenario(tmp_path, **changes) -> Path:
+    """data/scenarios/default.yaml with top-level keys replaced or, for 'a.b', one nested key."""
+    import yaml
+
+    data = load_yaml(Path(__file__).resolve().parents[1] / "data" / "scenarios" / "default.yaml")
+    for key, value in changes.items():
+        *parents, last = key.split(".")
+        node = data
+        for p in parents:
+            node = node[p]
+        node[last] = value
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"arrivals.posts_per_day": 1_000_000_000}, "arrivals.posts_per_day must be a number ≥ 0 and ≤ 3,000,000"),
+    ({"arrivals.posts_per_day": float("inf")}, "arrivals.posts_per_day must be a number"),
+    ({"agents": 10**12}, "agents"),
+    ({"arrivals.bursts": [{"start": "2025-01-15 10:00", "hours": 2, "posts": 10**12, "kind": "complaint"}]},
+     "posts"),
+    ({"start": date(2262, 4, 12)}, "start must be a date from 1970-01-01 to 2200-12-31"),
+    ({"policy": "."}, "policy"),
+])
+def test_a_scenario_beyond_what_a_run_can_hold_is_one_line(tmp_path, changes, message):
+    r = run_cli("simulate", "--scenario", str(_scenario(tmp_path, **changes)), "--replications", "1")
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1 and message in lines[0] and "Traceback" not in r.stderr, r.stderr
+
+
+def test_a_scenario_anchor_bomb_in_its_name_is_refused_from_the_command_line(tmp_path):
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+    path = tmp_path / "bomb.yaml"
+    path.write_text(bomb + "name: *i\n", encoding="utf-8")
+    r = run_cli("simulate", "--scenario", str(path), "--replications", "1")
+    assert r.returncode == 2 and "aliases" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
