@@ -98,9 +98,13 @@ def part_speed(smoke: bool) -> None:
         fit_s = time.perf_counter() - t0
         best = min(_time(model.predict_proba, texts) for _ in range(1 if smoke else 3))
         rows.append({"model": name, "fit_s (SMP2020, 7.7k posts)": fit_s, "posts/s": len(texts) / best})
-    shipped = load_model()
-    best = min(_time(shipped.predict, texts) for _ in range(1 if smoke else 3))
-    rows.append({"model": f"shipped {shipped.name} ({len(shipped.fields)} fields)", "posts/s": len(texts) / best})
+    from wbcs.config import MODELS_DIR
+
+    previous = MODELS_DIR / "wbcs-default" / "2"
+    for label, shipped in [("shipped", load_model()),
+                           *([("previous", load_model(previous))] if previous.is_dir() else [])]:
+        best = min(_time(shipped.predict, texts) for _ in range(1 if smoke else 3))
+        rows.append({"model": f"{label} {shipped.name} ({len(shipped.fields)} fields)", "posts/s": len(texts) / best})
     base = rows[0]["posts/s"]
     for r in rows:
         r["vs peer"] = f"{r['posts/s'] / base:.1f}x"

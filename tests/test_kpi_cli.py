@@ -199,3 +199,25 @@ def test_a_labelled_file_never_loads_the_classifier(posts_csv, tmp_path):
                        env={**os.environ, "WBCS_CACHE": str(tmp_path)})
     assert r.returncode == 0 and r.stderr.strip().splitlines()[-1] == "[]", r.stderr
     assert json.loads(r.stdout)["input"]["classified"] is None
+
+
+@pytest.mark.slow  # loads the shipped model
+def test_kpi_corrects_the_models_shares_and_counts_given_labels_as_they_are(tmp_path):
+    env = {"WBCS_CACHE": str(tmp_path / "cache")}
+    df = crafted()
+    df.loc[[1, 6], "intent"] = None  # two posts need the model; six carry their intent
+    path = tmp_path / "posts.csv"
+    df.to_csv(path, index=False)
+    runs = [run_cli("kpi", "--posts", str(path), "--json", env=env) for _ in range(2)]  # the second from the cache
+    assert all(r.returncode == 0 for r in runs), runs[0].stderr
+    first, again = (json.loads(r.stdout)["corrected"] for r in runs)
+    assert first == again  # the cached labels keep the confusion the correction needs
+    intent = first["intent"]
+    assert (intent["by_model"], intent["given"]) == (2, 6)
+    shares = {r["label"]: r for r in intent["shares"]}
+    given = df["intent"].dropna().value_counts()
+    for label, r in shares.items():
+        # a given label counts 1/8 exactly; the two model posts spread 2/8 by the corrected estimate
+        assert given.get(label, 0) / 8 <= r["corrected_share"] <= given.get(label, 0) / 8 + 2 / 8 + 1e-9
+        assert r["lo"] <= r["corrected_share"] + 1e-9 and r["corrected_share"] <= r["hi"] + 1e-9
+    assert abs(sum(r["corrected_share"] for r in shares.values()) - 1) < 1e-6

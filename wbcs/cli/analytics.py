@@ -182,6 +182,13 @@ def cmd_kpi(args: argparse.Namespace) -> int:
             if args.period or args.by else None
         info["engine"] = "pandas"
     out = {**summary, "input": info}
+    corrected = {}
+    if posts is not None:
+        from wbcs.kpi.quantify import corrected_summary
+
+        # shares of the model's labels corrected for its errors (its card's cross-validated confusion)
+        corrected = corrected_summary(posts, seed=0)
+        out["corrected"] = corrected or None
     if table is not None:
         out["table"] = records(table)
     if args.json:
@@ -203,6 +210,16 @@ def cmd_kpi(args: argparse.Namespace) -> int:
     shares = sorted(summary["topic_share"].items(), key=lambda kv: -(kv[1] or 0))
     if shares:
         print("  topic share: " + ", ".join(f"{t} {s:.1%}" for t, s in shares))
+    if corrected.get("topic"):
+        top = sorted(corrected["topic"]["shares"], key=lambda r: -r["corrected_share"])
+        print(f"  topic share corrected for the model's errors ({corrected['topic']['by_model']:,} model labels; "
+              "95% interval): " + ", ".join(f"{r['label']} {r['corrected_share']:.1%} "
+                                            f"[{r['lo']:.1%}, {r['hi']:.1%}]" for r in top))
+    if corrected.get("net_favorability"):
+        nf, neg = corrected["net_favorability"], corrected.get("negative_share") or {}
+        print(f"  net_favorability corrected               {nf['corrected']:+.4g} (as counted {nf['raw']:+.4g})"
+              + (f"; negative share {neg['corrected']:.1%} [{neg['interval'][0]:.1%}, {neg['interval'][1]:.1%}]"
+                 f" corrected, {neg['raw']:.1%} as counted" if neg else ""))
     if table is not None:
         import pandas as pd
 
