@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import copyreg
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -97,7 +98,7 @@ def connect(workers: int | None = None, scheduler: str | None = None, *, threads
             raise InputError(f"--workers must be ≥ 1, got {workers}")
         # dashboard on a free port: several clusters (tests, notebooks) may run on one machine
         local = LocalCluster(n_workers=int(workers), threads_per_worker=threads_per_worker, processes=True,
-                             dashboard_address=":0")
+                             dashboard_address=":0", silence_logs=logging.ERROR)
         client = Client(local)
     if not quiet:
         print(describe(client), file=sys.stderr)
