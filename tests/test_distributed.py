@@ -11,13 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.dataset as ds
 import pytest
 
 from tests.helpers import run_cli
 from wbcs.config import data_file
 from wbcs.errors import InputError
+from wbcs.kpi.partitioned import write_archive
 
 pytest.importorskip("dask.distributed")
 
@@ -30,21 +29,12 @@ def client():
         yield c
 
 
-def write_archive(posts: pd.DataFrame, folder: Path, by=("month", "operator")) -> Path:
-    """``posts`` as a hive-partitioned Parquet archive (the partition columns only in the paths)."""
-    posts = posts.assign(month=posts["created_at"].dt.strftime("%Y-%m"))
-    posts = posts.astype({c: "string" for c in posts.columns if isinstance(posts[c].dtype, pd.CategoricalDtype)})
-    ds.write_dataset(pa.Table.from_pandas(posts, preserve_index=False), folder, format="parquet",
-                     partitioning=list(by), partitioning_flavor="hive")
-    return folder
-
-
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory):
     from wbcs.synth import generate_posts
 
     posts = generate_posts(days=45, start="2025-01-20", posts_per_day=60, seed=3)
-    return write_archive(posts, tmp_path_factory.mktemp("archive") / "posts")
+    return write_archive(posts, tmp_path_factory.mktemp("archive") / "posts", ("month", "operator"))
 
 
 # --------------------------------------------------------------------------- the client
@@ -112,7 +102,7 @@ def test_kpis_of_a_hand_computed_archive(tmp_path, client):
         "intent": ["complaint", "praise", "complaint", "other", "complaint", "praise", "praise", "complaint"],
         "part": ["a", "a", "b", "b", "c", "c", "c", "c"],
     })
-    folder = write_archive(posts, tmp_path / "hand", by=("part",))
+    folder = write_archive(posts, tmp_path / "hand", ("part",))
     k = partitioned.indicators(folder, client=client)
     assert k["volume"] == 8
     # 7 answers: median = 40, p90 at rank 0.9·6 = 5.4 → 60 + 0.4·(70 − 60) = 64

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import run_cli
-from tests.test_distributed import write_archive
 from wbcs.config import data_file
+from wbcs.kpi.partitioned import write_archive
 
 pytest.importorskip("dask.distributed")
 

@@ -31,6 +31,7 @@ is read as null by DuckDB over the whole archive, but is missing per file here).
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -171,6 +172,28 @@ def _key(key) -> tuple:
     """A group key as a hashable tuple with every null as None."""
     key = key if isinstance(key, tuple) else (key,)
     return tuple(None if (v is None or (not isinstance(v, str) and pd.isna(v))) else v for v in key)
+
+
+def write_archive(posts: pd.DataFrame, folder, partition_by=("month",), *, mask: bool = True) -> Path:
+    """Write a posts table as a hive-partitioned Parquet archive (``month=2025-01/…``; the
+    partition columns live in the folder names only), the layout this engine, DuckDB and
+    ``wbcs predict`` read. ``month`` is derived from ``created_at`` when asked for; a null
+    partition value is written as ``unknown``. Texts are PII-masked unless ``mask=False``."""
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    from wbcs.datasets import export_frame
+
+    if "month" in partition_by and "month" not in posts:
+        posts = posts.assign(month=posts["created_at"].dt.strftime("%Y-%m"))
+    out = export_frame(posts) if mask else posts.astype(
+        {c: "string" for c in posts.columns if isinstance(posts[c].dtype, pd.CategoricalDtype)})
+    out = out.assign(**{c: out[c].astype("string").fillna("unknown") for c in partition_by})
+    out.attrs = {}
+    ds.write_dataset(pa.Table.from_pandas(out, preserve_index=False), folder, format="parquet",
+                     partitioning=list(partition_by), partitioning_flavor="hive",
+                     existing_data_behavior="delete_matching")  # a partition written again is replaced
+    return Path(folder)
 
 
 def indicators(source, *, period: str | None = None, by=None, policy: Policy | None = None, as_of=None,
