@@ -201,13 +201,16 @@ def run_tasks(fn: Callable, items: Iterable, *, client=None, desc: str | None = 
     out: list = [None] * len(items)
     bar = tqdm(total=len(items), desc=desc, unit=unit, disable=not progress)
     try:
-        for future in as_completed(futures):
-            out[where[future.key]] = future.result()
-            future.release()  # the result is here now: free the worker's copy
-            bar.update()
+        # results are fetched in batches of whatever has finished: one round trip per
+        # result would cost more than a small task itself
+        for batch in as_completed(futures, with_results=True, raise_errors=True).batches():
+            for future, result in batch:
+                out[where[future.key]] = result
+            bar.update(len(batch))
     except BaseException:
         client.cancel(futures)
         raise
     finally:
         bar.close()
+        client.cancel(futures)  # the results are here: free the workers' copies
     return out
