@@ -205,7 +205,7 @@ class KillOnce:
 
 @pytest.mark.slow
 def test_a_worker_killed_mid_job_loses_and_duplicates_no_partition(archive, client, tmp_path, model_dir):
-    from distributed.diagnostics.plugin import WorkerPlugin
+    from dask.distributed import WorkerPlugin
 
     from wbcs.distributed.predict import predict_archive
 
