@@ -5,9 +5,10 @@ every input file, the file with the model's prediction and probability columns, 
 same relative path under the output folder (``month=…/province=…/part-0.parquet`` stays
 so), and returns a summary (files, rows, model).
 
-- **The model is loaded once per worker**, not shipped with every task: a task carries
-  the model folder's path, and ``loaded_model`` keeps what it loaded for the life of the
-  process (a worker, or this process in the in-process path). A fine-tuned Gemma folder
+- **The model is loaded once per worker**, not shipped with every task (nor loaded by
+  the client when a cluster does the work): a task carries the model folder's path, and
+  ``loaded_model`` keeps what it loaded for the life of the process (a worker, or this
+  process in the in-process path). A fine-tuned Gemma folder
   is ~1 GB: sending it per task would cost more than labelling a partition.
 - **Retries**: a file's task writes one fixed output path, replacing what is there, so
   running it again after its worker died (the scheduler does that by itself) neither
@@ -55,16 +56,25 @@ def label_frame(model, df: pd.DataFrame, text_col: str | None, source: str) -> t
     return df.join(pred.rename(columns=renamed)).reset_index(drop=True), renamed
 
 
-def _label_file(job: tuple[str, str], *, model: str, text_col: str, mask: bool) -> dict:
-    """Label one input file into its output path; returns its summary row."""
-    from wbcs.io import write_table
+def _label_file(job: tuple[str, str], *, model: str, text_col: str | None, mask: bool) -> dict:
+    """Label one input file into its output path, chunk by chunk (memory bounded by a chunk,
+    not the partition), through the one safe writer: the partition appears whole or not at
+    all (a temporary file renamed over the target), masked unless ``mask`` is False."""
+    from wbcs.io import TableWriter, open_table
 
     src, dst = job
-    df = pd.read_parquet(src)
-    df.attrs = {}
-    out, _ = label_frame(loaded_model(model), df.reset_index(drop=True), text_col, src)
-    write_table(out, dst, mask=mask)
-    return {"file": src, "out": dst, "rows": len(out), "worker_pid": os.getpid()}
+    m = loaded_model(model)
+    rows = 0
+    with TableWriter(dst, mask=mask) as w:
+        for frame, _ in open_table(src).chunks():
+            if frame.empty:  # an empty partition stays an empty partition with the input's columns
+                w.write(frame.reset_index(drop=True))
+                continue
+            out, _ = label_frame(m, frame, text_col, src)
+            w.write(out)
+            rows += len(out)
+    return {"file": src, "out": dst, "rows": rows, "worker_pid": os.getpid(), "model": m.name,
+            "fields": list(m.fields)}
 
 
 def predict_archive(source, out_dir, *, model=None, client=None, text_col: str | None = None, mask: bool = True,
@@ -74,19 +84,22 @@ def predict_archive(source, out_dir, *, model=None, client=None, text_col: str |
     docstring). ``model`` is a model folder or registry name (None: the shipped model)."""
     from wbcs.classify.registry import model_dir
     from wbcs.distributed import parquet_files, run_tasks
+    from wbcs.io import check_outputs
 
     files, base = parquet_files(source)
     out_dir = Path(out_dir).resolve()
+    scanned = [str(s) for s in ([source] if isinstance(source, str | Path) else source) if not Path(s).is_file()]
+    if scanned and (out_dir == Path(base).resolve() or Path(base).resolve() in out_dir.parents):
+        raise InputError(f"{out_dir}: inside the archive {base}; give --out a folder outside it "
+                         f"(a re-run would read the labelled files as input)")
     jobs = [(f, str(out_dir / os.path.relpath(os.path.abspath(f), base))) for f in files]
-    inputs = {Path(f).resolve() for f in files}
-    clash = next((dst for _, dst in jobs if Path(dst).resolve() in inputs), None)
-    if clash or out_dir.is_file():
-        raise InputError(f"{out_dir}: writing there would replace the input file {clash or out_dir}; "
-                         f"give --out a new folder (no output may overwrite an input)")
+    check_outputs([dst for _, dst in jobs], inputs=files)  # none may be an input (hard links too)
     path = str(model_dir(model).resolve())  # resolved here: workers get a path, not a name
-    loaded_model(path)  # a broken model fails here, once, not in every task
+    if client is None:
+        loaded_model(path)  # a broken model fails here, once, not in every task
+    # on a cluster only the workers load it (a Gemma folder is ~1 GB): a broken model fails
+    # in the first task, and run_tasks cancels the others and raises its error here
     rows = run_tasks(_label_file, jobs, client=client, model=path, text_col=text_col, mask=mask,
                      desc="labelling partitions", unit="file", progress=progress)
-    name = loaded_model(path).name
-    return {"model": name, "fields": list(loaded_model(path).fields), "files": len(rows),
+    return {"model": rows[0]["model"], "fields": rows[0]["fields"], "files": len(rows),
             "rows": int(sum(r["rows"] for r in rows)), "out": str(out_dir), "partitions": rows}
