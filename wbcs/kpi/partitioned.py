@@ -175,25 +175,26 @@ def _key(key) -> tuple:
 
 
 def write_archive(posts: pd.DataFrame, folder, partition_by=("month",), *, mask: bool = True) -> Path:
-    """Write a posts table as a hive-partitioned Parquet archive (``month=2025-01/…``; the
-    partition columns live in the folder names only), the layout this engine, DuckDB and
-    ``wbcs predict`` read. ``month`` is derived from ``created_at`` when asked for; a null
-    partition value is written as ``unknown``. Texts are PII-masked unless ``mask=False``."""
-    import pyarrow as pa
-    import pyarrow.dataset as ds
+    """Write a posts table as a hive-partitioned Parquet archive (``month=2025-01/…/part-0.parquet``;
+    the partition columns live in the folder names only, percent-encoded as pyarrow writes
+    them), the layout this engine, DuckDB and ``wbcs predict`` read. ``month`` is derived
+    from ``created_at`` when asked for; a null partition value is written as ``unknown``.
+    Each partition goes through the one safe writer (``wbcs.io.write_table``): atomic (a
+    partition written again is replaced whole), PII-masked unless ``mask=False``."""
+    from urllib.parse import quote
 
-    from wbcs.datasets import export_frame
+    from wbcs.io import write_table
 
+    partition_by = list(partition_by)
     if "month" in partition_by and "month" not in posts:
         posts = posts.assign(month=posts["created_at"].dt.strftime("%Y-%m"))
-    out = export_frame(posts) if mask else posts.astype(
-        {c: "string" for c in posts.columns if isinstance(posts[c].dtype, pd.CategoricalDtype)})
-    out = out.assign(**{c: out[c].astype("string").fillna("unknown") for c in partition_by})
-    out.attrs = {}
-    ds.write_dataset(pa.Table.from_pandas(out, preserve_index=False), folder, format="parquet",
-                     partitioning=list(partition_by), partitioning_flavor="hive",
-                     existing_data_behavior="delete_matching")  # a partition written again is replaced
-    return Path(folder)
+    keys = posts[partition_by].astype("string").fillna("unknown")
+    folder = Path(folder)
+    for values, rows in posts.drop(columns=partition_by).groupby([keys[c] for c in partition_by], sort=True):
+        values = values if isinstance(values, tuple) else (values,)
+        where = folder.joinpath(*(f"{c}={quote(str(v), safe='')}" for c, v in zip(partition_by, values, strict=True)))
+        write_table(rows.reset_index(drop=True), where / "part-0.parquet", mask=mask)
+    return folder
 
 
 def indicators(source, *, period: str | None = None, by=None, policy: Policy | None = None, as_of=None,
