@@ -17,7 +17,7 @@ intervals over the replications, waits, utilisation and per-kind figures."""
 
 SWEEP_EXAMPLE = """Example:
   wbcs sweep --scenario data/scenarios/manager_example.yaml --vary patrol_minutes=10,30,60 \\
-    --vary agents=3,4,5 --replications 20 --seed 1 --out sweep.csv --workers 2
+    --vary agents=3,4,5 --replications 20 --seed 1 --out out/sweep.csv --workers 2
 
 One row per policy (every combination of the --vary values, or of a --grid YAML file's
 lists; a key is a path into the scenario file such as duty.end): its overrides, then the
@@ -146,21 +146,18 @@ def cmd_staff(args: argparse.Namespace) -> int:
 
 def _grid(args) -> dict:
     """The sweep grid of --grid FILE and --vary KEY=V1,V2 (values read as YAML scalars)."""
-    import yaml
+    from wbcs.yamlsafe import load_yaml
 
     grid: dict = {}
     if args.grid:
-        try:
-            grid = yaml.safe_load(args.grid.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as e:
-            raise InputError(f"{args.grid}: cannot read the grid ({' '.join(str(e).split())})") from None
+        grid = load_yaml(args.grid) or {}  # bounded: a user's file may be an anchor bomb
         if not isinstance(grid, dict):
             raise InputError(f"{args.grid}: a grid is a mapping of scenario keys to lists of values")
     for item in args.vary:
         key, sep, values = item.partition("=")
         if not sep or not key.strip() or not values.strip():
             raise InputError(f"--vary {item!r}: write KEY=V1,V2,... (e.g. patrol_minutes=10,30)")
-        grid[key.strip()] = [yaml.safe_load(v) for v in values.split(",")]
+        grid[key.strip()] = [load_yaml(f"--vary {key.strip()}", text=v) for v in values.split(",")]
     return grid
 
 
@@ -172,15 +169,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     scenario = Scenario.from_yaml(args.scenario)
     grid = _grid(args)
     if args.out is not None:
-        from wbcs.io import check_output
+        from wbcs.io import check_outputs
 
-        check_output(args.out)
+        check_outputs({"--out": args.out}, inputs={"--scenario": args.scenario, "--grid": args.grid})
     with from_args(args) as client:
         table = sweep(scenario, grid, args.replications, args.seed, progress=True, client=client)
     if args.out is not None:
         from wbcs.io import write_table
 
-        write_table(table, args.out, mask=False)
+        write_table(table, args.out)  # atomic, formula-safe, masked like every output
         print(f"wrote {len(table)} policies to {args.out}", file=sys.stderr)
     if args.json:
         rows = table.astype(object).where(table.notna(), None).to_dict(orient="records")
