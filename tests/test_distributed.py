@@ -53,6 +53,7 @@ def test_neither_flag_is_the_in_process_path_and_both_flags_are_an_error(monkeyp
         connect(workers=0)
 
 
+@pytest.mark.slow  # two CLI start-ups / worker imports: ~7-20 s on a shared 2-core machine
 def test_a_wrong_scheduler_address_is_one_clear_line_and_exit_2(archive):
     r = run_cli("kpi", "--posts", str(archive), "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9",
                 env={"WBCS_DASK_TIMEOUT": "1"})
@@ -154,6 +155,7 @@ def _read_all(folder: Path) -> dict[str, pd.DataFrame]:
     return {str(p.relative_to(folder)): pd.read_parquet(p) for p in sorted(folder.rglob("*.parquet"))}
 
 
+@pytest.mark.slow  # workers import the classifier stack: ~20 s on a shared 2-core machine
 def test_archive_predictions_on_the_cluster_equal_in_process(archive, client, tmp_path, model_dir):
     from wbcs.classify import load_model
     from wbcs.distributed.predict import predict_archive
@@ -173,13 +175,20 @@ def test_archive_predictions_on_the_cluster_equal_in_process(archive, client, tm
     assert cluster_run["rows"] == local_run["rows"] == sum(len(f) for f in inputs.values())
     # the worker processes, not this one, did the cluster run's work
     assert os.getpid() not in {p["worker_pid"] for p in cluster_run["partitions"]}
+    # a folder that is not a model fails on the workers, and the client gets that one error
+    (tmp_path / "not-a-model").mkdir()
+    with pytest.raises(InputError, match="not a model folder"):
+        predict_archive(archive, tmp_path / "nothing", model=tmp_path / "not-a-model", client=client, progress=False)
 
 
 def test_predict_refuses_to_write_over_its_input(archive, model_dir):
     from wbcs.distributed.predict import predict_archive
 
-    with pytest.raises(InputError, match="would replace the input file"):
-        predict_archive(archive, archive, model=model_dir, progress=False)
+    with pytest.raises(InputError, match="inside the archive"):  # a re-run would read its outputs
+        predict_archive(archive, archive / "labelled", model=model_dir, progress=False)
+    files = sorted(str(p) for p in Path(archive).rglob("*.parquet"))
+    with pytest.raises(InputError, match="writing it would destroy the input"):  # the same layout, same folder
+        predict_archive(files, archive, model=model_dir, progress=False)
 
 
 class KillOnce:
@@ -224,8 +233,10 @@ def test_a_worker_killed_mid_job_loses_and_duplicates_no_partition(archive, clie
     assert killed not in {p["worker_pid"] for p in result["partitions"]}
     expected = predict_archive(archive, tmp_path / "expected", model=model_dir, progress=False)
     assert expected["rows"] == result["rows"]
-    for name, frame in _read_all(tmp_path / "out").items():
-        pd.testing.assert_frame_equal(frame, _read_all(tmp_path / "expected")[name], check_exact=True)
+    got, want = _read_all(tmp_path / "out"), _read_all(tmp_path / "expected")
+    assert list(got) == list(want)  # every partition once, nothing half-written beside them
+    for name, frame in got.items():
+        pd.testing.assert_frame_equal(frame, want[name], check_exact=True)
     client.wait_for_workers(2, timeout=60)  # the nanny restarted it: the next tests have 2 workers
 
 

@@ -1,5 +1,6 @@
 """The CLI against an existing cluster: a `dask scheduler` and a `dask worker` that the test
-launches as separate processes and stops; the tables equal the in-process ones."""
+launches as separate processes and stops; the sweep table, the KPIs and the archive's
+predictions equal the in-process ones."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests.helpers import run_cli
@@ -65,12 +67,31 @@ def test_sweep_and_kpis_through_a_running_scheduler_equal_in_process(scheduler, 
 
     posts = generate_posts(days=20, start="2025-02-20", posts_per_day=40, seed=1)
     archive = write_archive(posts, tmp_path / "archive")
-    files = sorted(str(p) for p in archive.rglob("*.parquet"))
-    duck = run_cli("kpi", "--posts", files[0], "--engine", "duckdb", "--json")
+    glob = f"{archive}/**/*.parquet"
+    duck = run_cli("kpi", "--posts", glob, "--engine", "duckdb", "--period", "week", "--json")
     assert duck.returncode == 0, duck.stderr
     # env instead of the flag: the same cluster
-    one = run_cli("kpi", "--posts", files[0], "--engine", "dask", "--json", env={"WBCS_DASK_SCHEDULER": scheduler})
-    assert one.returncode == 0, one.stderr
-    a, b = json.loads(duck.stdout), json.loads(one.stdout)
+    there = run_cli("kpi", "--posts", glob, "--engine", "dask", "--period", "week", "--json",
+                    env={"WBCS_DASK_SCHEDULER": scheduler})
+    assert there.returncode == 0, there.stderr
+    a, b = json.loads(duck.stdout), json.loads(there.stdout)
     assert a.pop("input")["engine"] == "duckdb" and b.pop("input")["engine"] == "dask"
-    assert a == b
+    assert a == b and a["volume"] == len(posts) and len(a["table"]) >= 3
+
+    # predictions of the archive by the separate worker equal this process's, file by file
+    from tests.test_classify_baseline import LABELS, TEXTS
+    from wbcs.classify import PostClassifier, TextClassifier, save_model
+    from wbcs.distributed.predict import predict_archive
+
+    model = save_model(PostClassifier({"sentiment": TextClassifier().fit(TEXTS, LABELS)}), tmp_path / "tiny")
+    r = run_cli("predict", "--model", str(model), "--input", str(archive), "--out", str(tmp_path / "there"),
+                "--scheduler", scheduler)
+    assert r.returncode == 0, r.stderr
+    predict_archive(archive, tmp_path / "here", model=model, progress=False)
+    layout = sorted(p.relative_to(archive) for p in archive.rglob("*.parquet"))
+    for out in ("here", "there"):
+        assert sorted(p.relative_to(tmp_path / out) for p in (tmp_path / out).rglob("*.parquet")) == layout
+    for name in layout:
+        a, b = pd.read_parquet(tmp_path / "here" / name), pd.read_parquet(tmp_path / "there" / name)
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+        assert {"sentiment_pred", "sentiment_proba"} <= set(a.columns)
