@@ -16,8 +16,7 @@ Prints the posts, SLA attainment (first response and resolution) with 95% confid
 intervals over the replications, waits, utilisation and per-kind figures."""
 
 SWEEP_EXAMPLE = """Example:
-  wbcs sweep --scenario data/scenarios/manager_example.yaml --vary patrol_minutes=10,30,60 \\
-    --vary agents=3,4,5 --replications 20 --seed 1 --out out/sweep.csv --workers 2
+  wbcs sweep --scenario data/scenarios/manager_example.yaml --vary patrol_minutes=10,60 --vary agents=3,4 --replications 5 --seed 1 --out out/sweep.csv --workers 2
 
 One row per policy (every combination of the --vary values, or of a --grid YAML file's
 lists; a key is a path into the scenario file such as duty.end): its overrides, then the
