@@ -202,9 +202,15 @@ def run_tasks(fn: Callable, items: Iterable, *, client=None, desc: str | None = 
     bar = tqdm(total=len(items), desc=desc, unit=unit, disable=not progress)
     try:
         # results are fetched in batches of whatever has finished: one round trip per
-        # result would cost more than a small task itself
-        for batch in as_completed(futures, with_results=True, raise_errors=True).batches():
+        # result would cost more than a small task itself. Errors are checked here for
+        # every future: as_completed's batches() raises only for the first of a batch
+        # and hands the others' (type, exception, traceback) back as their result.
+        for batch in as_completed(futures, with_results=True, raise_errors=False).batches():
             for future, result in batch:
+                if future.status == "error":
+                    raise result[1].with_traceback(result[2])
+                if future.status == "cancelled":
+                    raise result if isinstance(result, BaseException) else RuntimeError(f"{desc}: task cancelled")
                 out[where[future.key]] = result
             bar.update(len(batch))
     except BaseException:
