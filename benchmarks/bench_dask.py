@@ -31,10 +31,21 @@ import time
 from pathlib import Path
 
 
+class Seconds(float):
+    """A measured time that remembers the machine's 1-minute load average when it ended
+    (the machine is shared: every figure is printed with the load it was measured at)."""
+
+    load: float
+
+
 def timed(fn):
+    import os
+
     t0 = time.perf_counter()
     out = fn()
-    return time.perf_counter() - t0, out
+    t = Seconds(time.perf_counter() - t0)
+    t.load = os.getloadavg()[0]
+    return t, out
 
 
 def noop(x):
@@ -92,25 +103,26 @@ def part_overhead(n_tasks: int) -> list[str]:
     with cluster(workers=2, quiet=True) as client:
         run_tasks(noop, range(20), client=client)  # warm
         t, _ = timed(lambda: run_tasks(noop, range(n_tasks), client=client))
-        rows.append(f"| no-op tasks on 2 workers | {n_tasks:,} | {t:.2f} | {1000 * t / n_tasks:.2f} ms |")
+        rows.append(f"| no-op tasks on 2 workers | {n_tasks:,} | {t:.2f} | {1000 * t / n_tasks:.2f} ms | {t.load:.1f} |")
     t, _ = timed(lambda: run_tasks(noop, range(n_tasks)))
-    rows.append(f"| no-op tasks in process (peer) | {n_tasks:,} | {t:.4f} | {1e6 * t / n_tasks:.1f} µs |")
-    return ["| what | tasks | seconds | per task |", "|---|---:|---:|---:|", *rows]
+    rows.append(f"| no-op tasks in process (peer) | {n_tasks:,} | {t:.4f} | {1e6 * t / n_tasks:.1f} µs | {t.load:.1f} |")
+    return ["| what | tasks | seconds | per task | load |", "|---|---:|---:|---:|---:|", *rows]
 
 
 def scaling_rows(label: str, unit: str, n: float, base: float, results: dict) -> list[str]:
-    """Rows: engine, seconds, throughput, ×DuckDB/in-process, speed-up vs 1 worker, efficiency."""
+    """Rows: engine, seconds, throughput, ×DuckDB/in-process, speed-up vs 1 worker, efficiency, load."""
     one = results.get("dask, 1 worker")
     out = []
     for engine, t in results.items():
         workers = int(engine.split(",")[1].split()[0]) if engine.startswith("dask") else None
         speed = f"{one / t:.2f}×" if workers else ""
         eff = f"{one / t / workers:.0%}" if workers else ""
-        out.append(f"| {label} | {engine} | {t:.1f} | {n / t:,.0f} {unit}/s | {base / t:.2f}× | {speed} | {eff} |")
+        out.append(f"| {label} | {engine} | {t:.1f} | {n / t:,.0f} {unit}/s | {base / t:.2f}× | {speed} | {eff} "
+                   f"| {t.load:.1f} |")
     return out
 
 
-def part_kpi(archive: Path, posts: int, months: int, copies: int) -> list[str]:
+def part_kpi(archive: Path, posts: int, months: int, copies: int, sets: list[str]) -> list[str]:
     import duckdb
 
     from wbcs.distributed import cluster, parquet_files
@@ -122,9 +134,10 @@ def part_kpi(archive: Path, posts: int, months: int, copies: int) -> list[str]:
     files, _ = parquet_files(archive)
     n = duckdb.sql(f"SELECT count(*) FROM read_parquet({files!r})").fetchall()[0][0]
     print(f"  archive: {n:,} posts in {len(files)} files", flush=True)
-    rows = ["| what | engine | seconds | throughput | vs DuckDB | speed-up vs 1 worker | efficiency |",
-            "|---|---|---:|---:|---:|---:|---:|"]
-    for label, kw in (("full set", {}), ("weekly × topic", {"period": "week", "by": "topic"})):
+    rows = ["| what | engine | seconds | throughput | vs DuckDB | speed-up vs 1 worker | efficiency | load |",
+            "|---|---|---:|---:|---:|---:|---:|---:|"]
+    requests = {"full": ("full set", {}), "weekly": ("weekly × topic", {"period": "week", "by": "topic"})}
+    for label, kw in (requests[k] for k in sets):
         results = {}
         results["DuckDB, 1 process"], expected = timed(lambda kw=kw: duck.indicators(files, **kw))
         print(f"  {label}: duckdb {results['DuckDB, 1 process']:.1f} s", flush=True)
@@ -150,6 +163,7 @@ def part_sweep(replications: int) -> list[str]:
             "duty": [{"end": e} for e in ("18:00", "20:00", "22:00", "23:00")]}
     runs = 200 * replications
     results = {}
+    sweep(base, {"agents": [4]}, 1)  # warm, as on the workers: numba's cache loaded
     results["in process"], expected = timed(lambda: sweep(base, grid, replications, seed=1))
     print(f"  sweep in process: {results['in process']:.1f} s", flush=True)
     for workers in (1, 2):
@@ -159,8 +173,8 @@ def part_sweep(replications: int) -> list[str]:
         assert got.equals(expected), "the sweep differs on the cluster"
         results[f"dask, {workers} worker{'s' if workers > 1 else ''}"] = t
         print(f"  sweep {workers} worker(s): {t:.1f} s", flush=True)
-    return ["| what | engine | seconds | throughput | vs in process | speed-up vs 1 worker | efficiency |",
-            "|---|---|---:|---:|---:|---:|---:|",
+    return ["| what | engine | seconds | throughput | vs in process | speed-up vs 1 worker | efficiency | load |",
+            "|---|---|---:|---:|---:|---:|---:|---:|",
             *scaling_rows(f"200 policies × {replications} runs", "runs", runs, results["in process"], results)]
 
 
@@ -207,8 +221,8 @@ def part_score(gemma: Path | None, n_posts: int, workdir: Path) -> list[str]:
         print(f"  score {workers} worker(s): {t:.1f} s (model load included)", flush=True)
         a, b = (pd.read_parquet(workdir / d / "part=0" / "posts.parquet") for d in ("out-local", f"out-{workers}"))
         assert a.equals(b), "cluster predictions differ"
-    return ["| what | engine | seconds | throughput | vs in process | speed-up vs 1 worker | efficiency |",
-            "|---|---|---:|---:|---:|---:|---:|",
+    return ["| what | engine | seconds | throughput | vs in process | speed-up vs 1 worker | efficiency | load |",
+            "|---|---|---:|---:|---:|---:|---:|---:|",
             *scaling_rows(f"Gemma 3 270M, {len(posts)} posts in 8 files", "posts", len(posts),
                           results["in process (1 process, all threads)"], results)]
 
@@ -222,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--months", type=int, default=12, help="months of the KPI archive to generate")
     parser.add_argument("--copies", type=int, default=1,
                         help="read the generated months as this many hard-linked copies (copy=K/)")
+    parser.add_argument("--kpi-sets", nargs="+", choices=["full", "weekly"], default=["full", "weekly"],
+                        help="KPI requests to time: the full summary set and/or the weekly table by topic")
     parser.add_argument("--archive", type=Path, default=Path(tempfile.gettempdir()) / "wbcs-bench-dask-archive",
                         help="where the KPI archive is built (kept for the next run)")
     parser.add_argument("--tasks", type=int, default=2000, help="no-op tasks of the overhead part")
@@ -238,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         if "score" in args.part:
             tables.append(part_score(args.gemma, args.score_posts, Path(tmp)))
         if "kpi" in args.part:
-            tables.append(part_kpi(args.archive, args.posts, args.months, args.copies))
+            tables.append(part_kpi(args.archive, args.posts, args.months, args.copies, args.kpi_sets))
     for table in tables:
         print("\n" + "\n".join(table))
     return 0
