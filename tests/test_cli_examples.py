@@ -15,7 +15,7 @@ from wbcs.config import ROOT
 
 # Commands whose examples run on a fresh clone, in the order a new user would run them
 # (later examples read what earlier ones wrote under out/).
-OFFLINE = ["ingest", "predict", "triage", "kpi", "hot", "norms", "report", "evaluate",
+OFFLINE = ["ingest", "predict", "triage", "kpi", "hot", "norms", "report", "evaluate", "sweep",
            "label", "label rebuild", "label status", "label export", "label agreement",
            "label disagreements", "label consensus", "label import",
            "datasets list", "synth", "simulate", "staff", "reply"]

@@ -13,7 +13,12 @@ Prints the indicators of the whole file (volume, net favorability, handling, res
 satisfaction rates, response minutes, topic shares, SLA attainment per post kind, lead over
 competitors) and, with --period or --by, a table per period/group. Posts with labels are read
 as labelled; only posts without them are classified with the shipped model, the output says
-so, and their labels are reused on the next call on the same file (--no-cache: classify again)."""
+so, and their labels are reused on the next call on the same file (--no-cache: classify again).
+
+A partitioned archive of labelled Parquet files (a folder or a glob such as
+'archive/**/*.parquet') is computed file by file with --engine dask, on a Dask cluster
+with --workers N or --scheduler ADDRESS (else in this process); the numbers equal
+--engine duckdb's on the same files."""
 
 HOT_EXAMPLE = """Example:
   wbcs hot --posts out/posts.parquet --top 10
@@ -62,9 +67,14 @@ def register(sub) -> None:
     k.add_argument("--period", choices=["day", "week", "month"], help="also a table per period")
     k.add_argument("--by", nargs="+", metavar="COL", help="also a table per value of these columns")
     k.add_argument("--as-of", default=None, help="time the SLA clocks are read at (default: latest in the data)")
-    k.add_argument("--engine", choices=["pandas", "duckdb"], default="pandas",
-                   help="duckdb reads labelled Parquet files (a path or a glob) without loading them")
+    k.add_argument("--engine", choices=["pandas", "duckdb", "dask"], default="pandas",
+                   help="duckdb reads labelled Parquet files (a path or a glob) without loading them; dask "
+                        "computes a partitioned archive (a folder or 'archive/**/*.parquet') file by file, "
+                        "on a cluster with --workers/--scheduler")
     k.add_argument("--json", action="store_true", help="print JSON on stdout")
+    from wbcs.distributed import add_arguments
+
+    add_arguments(k)
     k.set_defaults(func=cmd_kpi)
 
     h = sub.add_parser("hot", help="hot issues: incidents ranked by excess, with their alerts and evidence",
@@ -165,6 +175,10 @@ def _dump(obj) -> None:
 
 def cmd_kpi(args: argparse.Namespace) -> int:
     policy = _policy(args)
+    if (args.workers or args.scheduler) and args.engine != "dask":
+        from wbcs.errors import InputError
+
+        raise InputError("--workers/--scheduler run the dask engine: add --engine dask")
     if args.engine == "duckdb":
         from wbcs.kpi import duck
 
@@ -173,6 +187,19 @@ def cmd_kpi(args: argparse.Namespace) -> int:
         table = duck.indicators(source, period=args.period, by=args.by, policy=policy, as_of=args.as_of) \
             if args.period or args.by else None
         info, posts = {"file": source, "engine": "duckdb"}, None
+    elif args.engine == "dask":
+        from wbcs.distributed import from_args
+        from wbcs.kpi import partitioned
+
+        source = str(args.posts)
+        with from_args(args) as client:
+            def run(**kw):
+                return partitioned.indicators(source, policy=policy, as_of=args.as_of, client=client,
+                                              progress=True, **kw)
+
+            summary = run()
+            table = run(period=args.period, by=args.by) if args.period or args.by else None
+        info, posts = {"file": source, "engine": "dask"}, None
     else:
         from wbcs.kpi import indicators
 

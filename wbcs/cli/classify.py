@@ -34,6 +34,11 @@ fine-tunes --backbone (a local folder, a hub name, or gemma3-270m), all weights,
 PREDICT_EXAMPLE = """Example:
   wbcs predict --input data/examples/weibo_export.csv --out out/labelled.csv
 
+A folder or a glob of Parquet files (a partitioned archive, e.g. --input
+'archive/**/*.parquet' --out labelled/) is labelled file by file into --out in the same
+layout, on a Dask cluster with --workers N or --scheduler ADDRESS (the model is loaded
+once per worker), else in this process.
+
 Adds, per field of the model, a prediction column and FIELD_proba (the probability of the
 predicted label); a field the input already has is written as FIELD_pred instead. CSV,
 JSON Lines, Parquet or .xlsx by extension; PII is masked unless --no-mask."""
@@ -100,10 +105,13 @@ def register(sub) -> None:
     p = _parser(sub, "predict", "label a file of posts with a model",
                 "Add a prediction and a probability column per field of the model.", PREDICT_EXAMPLE, cmd_predict)
     p.add_argument("--model", default=None, help="model folder or registry name (default: the shipped model)")
-    p.add_argument("--input", required=True, type=Path)
-    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--input", required=True, type=Path, help="a file, or a folder/glob of Parquet files")
+    p.add_argument("--out", required=True, type=Path, help="the labelled file (a folder for an archive)")
     p.add_argument("--text-col", default=None, help="text column (default: text, or 内容/正文/... as ingest maps it)")
     p.add_argument("--no-mask", action="store_true", help="keep phone numbers etc. unmasked")
+    from wbcs.distributed import add_arguments
+
+    add_arguments(p)
 
     p = _parser(sub, "evaluate", "measure a model on a labelled file",
                 "Accuracy, macro-F1, per-class precision/recall/F1, ECE and the confusion matrix.",
@@ -215,24 +223,31 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _predict_archive(args: argparse.Namespace) -> int:
+    from wbcs.distributed import from_args
+    from wbcs.distributed.predict import predict_archive
+
+    with from_args(args) as client:
+        s = predict_archive(str(args.input), args.out, model=args.model, client=client, text_col=args.text_col,
+                            mask=not args.no_mask)
+    print(f"predict: {s['rows']:,} rows in {s['files']} file(s) labelled by {s['model']} "
+          f"({', '.join(s['fields'])}); written to {s['out']} in the same layout")
+    return 0
+
+
 def cmd_predict(args: argparse.Namespace) -> int:
+    if args.workers or args.scheduler or args.input.is_dir() or any(ch in str(args.input) for ch in "*?["):
+        return _predict_archive(args)
     from wbcs.classify import load_model
-    from wbcs.io import check_outputs, find_column, read_table, write_table
+    from wbcs.distributed.predict import label_frame
+    from wbcs.io import check_outputs, read_table, write_table
 
     check_outputs({"--out": args.out}, inputs={"--input": args.input})
     model = load_model(args.model)
     df = read_table(args.input)
-    # the text column as ingest maps a user's export (内容, 正文, 微博内容, ...) unless --text-col names it
-    text_col = find_column(df.columns, "text", args.text_col, str(args.input), "--text-col")
     if df.empty:
         raise InputError(f"{args.input}: no rows")
-    pred = model.predict(df[text_col].astype("string").fillna(""))
-    renamed = {}
-    for field in model.fields:
-        if field in df.columns:
-            renamed[field] = f"{field}_pred"
-    out = df.join(pred.rename(columns=renamed))
-    out = out.reset_index(drop=True)
+    out, renamed = label_frame(model, df, args.text_col, str(args.input))
     write_table(out, args.out, mask=not args.no_mask)
     note = f" (the input has {', '.join(renamed)}: predictions in {', '.join(renamed.values())})" if renamed else ""
     print(f"predict: {len(df)} rows labelled by {model.name} ({', '.join(model.fields)}){note}; written to {args.out}")

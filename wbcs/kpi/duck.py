@@ -161,10 +161,10 @@ class _Archive:
             out.append(f"{count_where(f'{done} IS NULL AND {waited} > {limit}')} AS late_{i}")
         return out, joins
 
-    def inner(self, keys: dict[str, str], as_of, extra: tuple[str, ...] = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """(inner table, quantiles per output group); ``keys`` are the output keys (name →
-        SQL over the raw columns and ``_c``), ``extra`` more raw columns to keep in the
-        inner table. Raises ``InputError`` naming file and row for impossible times."""
+    def inner(self, keys: dict[str, str], as_of, extra: tuple[str, ...] = ()) -> pd.DataFrame:
+        """The inner table; ``keys`` are the output keys (name → SQL over the raw columns
+        and ``_c``), ``extra`` more raw columns to keep in the inner table. Raises
+        ``InputError`` naming file and row for impossible times."""
         inner = {k: _q(k) for k in (*extra, *inner_keys(self.columns)) if k in self.types}
         inner.update({f: f"({US[c]} IS NOT NULL)" for f, c in FLAGS.items() if c in self.types})
         if "satisfied" in inner:
@@ -187,8 +187,7 @@ class _Archive:
         for c in ("created_at", "reply_at", "resolved_at"):
             if f"_bad_{c}" in rows and rows[f"_bad_{c}"].sum():
                 self._raise_bad(c)
-        rows = rows.drop(columns=[c for c in rows if c.startswith("_bad_")])
-        return rows, self.quantiles(keys)
+        return rows.drop(columns=[c for c in rows if c.startswith("_bad_")])
 
     def quantiles(self, keys: dict[str, str]) -> pd.DataFrame:
         """Response-time quantiles per output group, both from one sort, in a narrow scan
@@ -217,6 +216,33 @@ class _Archive:
         raise InputError(f"{bad[0]}: row {bad[1]}, {what}")
 
 
+def check_labelled(a: _Archive, period, by) -> list[str]:
+    """``by`` as a list, after checking the request and that the posts are labelled."""
+    by = check_request([*a.columns, "post_kind"], period, by, source=a.source)
+    for col in ("sentiment", "intent"):
+        if col not in a.types:
+            raise InputError(f"{a.source}: no {col!r} column: classify the posts first "
+                             f"(wbcs predict) or use the pandas engine, which can")
+    return by
+
+
+def local_as_of(as_of) -> pd.Timestamp:
+    """A user's ``as_of`` as Beijing wall-clock time (naive = already local)."""
+    t = pd.Timestamp(as_of)
+    return t.tz_convert(TIMEZONE).tz_localize(None) if t.tzinfo else t
+
+
+def output_keys(a: _Archive, period: str | None, by: list[str]) -> tuple[dict[str, str], tuple[str, ...]]:
+    """(output key name → SQL, extra raw columns the inner table keeps) of a request."""
+    keys = {}
+    if period is not None:
+        keys["period"] = f"date_trunc({_lit(period)}, make_timestamp(_c))"
+    for col in by:
+        keys[col] = a.kind_name() if col == "post_kind" else _q(col)
+    # the summary's roll-ups need operator and topic on each inner row
+    return keys, ("operator", "topic") if period is None and not by else ()
+
+
 def indicators(source, *, period: str | None = None, by=None, policy: Policy | None = None,
                as_of=None, con=None):
     """``wbcs.kpi.indicators`` computed by DuckDB over Parquet ``source`` (path, glob or list)."""
@@ -225,24 +251,10 @@ def indicators(source, *, period: str | None = None, by=None, policy: Policy | N
     policy = policy or load_policy()
     con = con or duckdb.connect()
     a = _Archive(con, _files(source), policy)
-    by = check_request([*a.columns, "post_kind"], period, by, source=a.source)
-    for col in ("sentiment", "intent"):
-        if col not in a.types:
-            raise InputError(f"{a.source}: no {col!r} column: classify the posts first "
-                             f"(wbcs predict) or use the pandas engine, which can")
-    if as_of is None:
-        as_of = a.latest()
-    else:
-        t = pd.Timestamp(as_of)
-        as_of = t.tz_convert(TIMEZONE).tz_localize(None) if t.tzinfo else t
-    keys = {}
-    if period is not None:
-        keys["period"] = f"date_trunc({_lit(period)}, make_timestamp(_c))"
-    for col in by:
-        keys[col] = a.kind_name() if col == "post_kind" else _q(col)
-    # the summary's roll-ups need operator and topic on each inner row
-    extra = ("operator", "topic") if period is None and not by else ()
-    inner, quantiles = a.inner(keys, as_of, extra)
+    by = check_labelled(a, period, by)
+    as_of = a.latest() if as_of is None else local_as_of(as_of)
+    keys, extra = output_keys(a, period, by)
+    inner, quantiles = a.inner(keys, as_of, extra), a.quantiles(keys)
     if "period" in inner:
         inner["period"] = pd.to_datetime(inner["period"])
         quantiles["period"] = pd.to_datetime(quantiles["period"])

@@ -74,10 +74,32 @@ class Summary:
         return out
 
 
+def replication(task: tuple, *, keep_records: bool = False) -> tuple[dict, pd.DataFrame, pd.DataFrame | None]:
+    """One run of ``task = (scenario, SeedSequence child, index)``: its figures, hourly series
+    and (if asked) observed records. A task of its own so a cluster can run it."""
+    scenario, child, i = task
+    r = run(scenario, np.random.default_rng(child))
+    records = r.records[r.records["observed"]].assign(replication=i) if keep_records else None
+    return run_metrics(r.records, r.hourly, scenario), r.hourly, records
+
+
+def summarise(scenario: Scenario, seed: int, runs: list) -> Summary:
+    """The ``Summary`` of ``replication`` results, in replication order."""
+    rows = [m for m, _, _ in runs]
+    mean_hourly = pd.concat([h.drop(columns=["time"]) for _, h, _ in runs]).groupby("hour").mean()
+    mean_hourly.insert(0, "time", runs[-1][1].set_index("hour")["time"])
+    records = [r for _, _, r in runs if r is not None]
+    return Summary(scenario=scenario, seed=seed, per_run=pd.DataFrame(rows), hourly=mean_hourly.reset_index(),
+                   records=pd.concat(records, ignore_index=True) if records else None)
+
+
 def replicate(scenario: Scenario, n: int = 10, seed: int = 0, *, warmup_days: float | None = None,
-              keep_records: bool = False, progress: bool = False) -> Summary:
-    """Run ``scenario`` ``n`` times and summarise; ``warmup_days`` overrides the scenario's."""
-    from tqdm.auto import tqdm
+              keep_records: bool = False, progress: bool = False, client=None) -> Summary:
+    """Run ``scenario`` ``n`` times and summarise; ``warmup_days`` overrides the scenario's.
+
+    ``client`` (a ``dask.distributed.Client``, see ``wbcs.distributed``) runs the
+    replications on a cluster; the seeds are the same, so is the summary."""
+    from wbcs.distributed import run_tasks
 
     if n < 1:
         from wbcs.errors import InputError
@@ -85,17 +107,7 @@ def replicate(scenario: Scenario, n: int = 10, seed: int = 0, *, warmup_days: fl
         raise InputError(f"replications must be ≥ 1, got {n}")
     if warmup_days is not None:
         scenario = scenario.updated({"warmup_days": warmup_days})
-    rows, hourly, records = [], [], []
     children = np.random.SeedSequence(seed).spawn(n)
-    for i, child in enumerate(tqdm(children, desc=f"simulating {scenario.name}", unit="run",
-                                   disable=not progress)):
-        r = run(scenario, np.random.default_rng(child))
-        rows.append(run_metrics(r.records, r.hourly, scenario))
-        hourly.append(r.hourly.drop(columns=["time"]))
-        if keep_records:
-            records.append(r.records[r.records["observed"]].assign(replication=i))
-    mean_hourly = pd.concat(hourly).groupby("hour").mean()
-    mean_hourly.insert(0, "time", r.hourly.set_index("hour")["time"])
-    return Summary(scenario=scenario, seed=seed, per_run=pd.DataFrame(rows), hourly=mean_hourly.reset_index(),
-                   records=pd.concat(records, ignore_index=True) if keep_records else None)
-
+    runs = run_tasks(replication, [(scenario, child, i) for i, child in enumerate(children)], client=client,
+                     desc=f"simulating {scenario.name}", unit="run", progress=progress, keep_records=keep_records)
+    return summarise(scenario, seed, runs)

@@ -111,28 +111,41 @@ class StaffingPlan:
                 "intervals": rows.to_dict(orient="records")}
 
 
-def _interval_attainment(scenario: Scenario, seeds, hour_of_week) -> tuple[np.ndarray, np.ndarray]:
-    """Met and attainable acknowledgement counts per hour of week (of detection), over the runs."""
+def _seed_attainment(child, *, scenario: Scenario, first: int) -> tuple[np.ndarray, np.ndarray]:
+    """Met and attainable acknowledgement counts per hour of week (of detection) of one run;
+    ``first`` is the scenario start's hour of the week."""
+    rec = run(scenario, np.random.default_rng(child)).records
+    rec = rec[rec["observed"] & rec["first_response_met"].notna()]
+    kinds = rec["kind"].cat.codes.to_numpy()
+    arrival = to_minutes(scenario, rec["arrival"])
+    detection = to_minutes(scenario, rec["detection"])
+    could, _ = sla_met(scenario, arrival, detection, detection, kinds)
+    could = could.to_numpy(dtype=bool, na_value=False)
+    h = ((first + np.floor(detection / 60).astype(np.int64)) % 168)[could]
+    return (np.bincount(h, weights=rec["first_response_met"].to_numpy(dtype=bool)[could], minlength=168),
+            np.bincount(h, minlength=168))
+
+
+def _interval_attainment(scenario: Scenario, seeds, first: int, client=None) -> tuple[np.ndarray, np.ndarray]:
+    """Met and attainable acknowledgement counts per hour of week, summed over the runs in
+    seed order (one task per run on a cluster)."""
+    from wbcs.distributed import run_tasks
+
     met = np.zeros(168)
     attainable = np.zeros(168)
-    for s in seeds:
-        rec = run(scenario, np.random.default_rng(s)).records
-        rec = rec[rec["observed"] & rec["first_response_met"].notna()]
-        kinds = rec["kind"].cat.codes.to_numpy()
-        arrival = to_minutes(scenario, rec["arrival"])
-        detection = to_minutes(scenario, rec["detection"])
-        could, _ = sla_met(scenario, arrival, detection, detection, kinds)
-        could = could.to_numpy(dtype=bool, na_value=False)
-        h = hour_of_week(detection)[could]
-        attainable += np.bincount(h, minlength=168)
-        met += np.bincount(h, weights=rec["first_response_met"].to_numpy(dtype=bool)[could], minlength=168)
+    for m, a in run_tasks(_seed_attainment, seeds, client=client, scenario=scenario, first=first):
+        met += m
+        attainable += a
     return met, attainable
 
 
 def plan_staffing(scenario: Scenario, target: float = 0.9, *, replications: int = 5, seed: int = 0,
                   max_iterations: int = 100, trim: bool = False,
-                  progress: bool = False) -> StaffingPlan:
-    """Agents per hour of the week: simulated plan (ISA) next to Erlang C, for one agent pool."""
+                  progress: bool = False, client=None) -> StaffingPlan:
+    """Agents per hour of the week: simulated plan (ISA) next to Erlang C, for one agent pool.
+
+    ``client`` (see ``wbcs.distributed``) runs each evaluation's replications on a cluster;
+    the plan is the same."""
     from tqdm.auto import tqdm
 
     if not 0 < target < 1:
@@ -147,15 +160,11 @@ def plan_staffing(scenario: Scenario, target: float = 0.9, *, replications: int 
                        for c, r, w in zip(erl, rates, watched, strict=True)])
 
     first = scenario.start.day_of_week * 24
-
-    def hour_of_week(minutes):
-        return ((first + np.floor(minutes / 60).astype(np.int64)) % 168)
-
     seeds = np.random.SeedSequence(seed).spawn(replications)
 
     def evaluate(agents):
         trial = scenario.updated({"agents": agents.tolist()})
-        met, attainable = _interval_attainment(trial, seeds, hour_of_week)
+        met, attainable = _interval_attainment(trial, seeds, first, client)
         share = np.divide(met, attainable, out=np.full(168, np.nan), where=attainable > 0)
         return trial, share, attainable, watched & (attainable > 0) & (share < target)
 

@@ -282,15 +282,17 @@ class WhatIfApp:
     ``WhatIfApp(base, b={"patrol": 10})`` starts both policies from ``base`` (B with its
     overrides); ``app.widget`` is what the notebook displays; ``app.update()`` re-simulates
     (the sliders call it when released); ``app.plan()`` adds the staffing plan of policy A.
+    ``client`` (``wbcs.distributed.connect``) runs the replications on a Dask cluster.
     """
 
     def __init__(self, base: Scenario, *, a: dict | None = None, b: dict | None = None,
-                 replications: int = 5, seed: int = 0, target: float = 0.9):
+                 replications: int = 5, seed: int = 0, target: float = 0.9, client=None):
         import ipywidgets as w
 
         from wbcs.viz.widgets import FigureTabs
 
         self.base, self.replications, self.seed, self.target = base, replications, seed, target
+        self.client = client
         start = controls_from(base)
         self.controls = {"A": self._controls({**start, **(a or {})}), "B": self._controls({**start, **(b or {})})}
         self.summaries: dict[str, Summary] = {}
@@ -351,7 +353,8 @@ class WhatIfApp:
         self.status.value = "simulating 仿真中…"
         try:
             self.summaries = {f"policy {label} 方案{label}": replicate(self.scenario(label), self.replications,
-                                                                      self.seed, keep_records=True)
+                                                                      self.seed, keep_records=True,
+                                                                      client=self.client)
                               for label in self.controls}
         except InputError as e:  # e.g. duty hours of zero length
             self.status.value = f"<span style='color:#c00'>{e}</span>"
@@ -365,7 +368,7 @@ class WhatIfApp:
         """The staffing plan of policy A (simulation next to Erlang C), drawn in its tab."""
         self.status.value = "planning staffing 排班计算中…"
         self.plan_result = plan_staffing(self.scenario("A"), self.target, replications=max(2, self.replications // 2),
-                                         seed=self.seed)
+                                         seed=self.seed, client=self.client)
         self.tabs.show({"staffing": staffing_figure(self.plan_result)})
         self.status.value = (f"staffing plan: {int(self.plan_result.table['sim_agents'].sum())} agent-hours a week "
                              f"(Erlang C {int(self.plan_result.table['erlang_agents'].sum())})")

@@ -1,0 +1,297 @@
+"""wbcs.distributed on a real LocalCluster of 2 worker processes (one cluster for the module):
+archive predictions, KPIs, replications, staffing and sweeps equal the in-process results; a
+worker killed mid-job neither loses nor duplicates a partition."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.helpers import run_cli
+from wbcs.config import data_file
+from wbcs.errors import InputError
+from wbcs.kpi.partitioned import write_archive
+
+pytest.importorskip("dask.distributed")
+
+
+@pytest.fixture(scope="module")
+def client():
+    from wbcs.distributed import cluster
+
+    with cluster(workers=2, quiet=True) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    from wbcs.synth import generate_posts
+
+    posts = generate_posts(days=45, start="2025-01-20", posts_per_day=60, seed=3)
+    return write_archive(posts, tmp_path_factory.mktemp("archive") / "posts", ("month", "operator"))
+
+
+# --------------------------------------------------------------------------- the client
+
+
+def test_neither_flag_is_the_in_process_path_and_both_flags_are_an_error(monkeypatch):
+    from wbcs.distributed import cluster, connect
+
+    monkeypatch.delenv("WBCS_DASK_SCHEDULER", raising=False)
+    assert connect() is None
+    with cluster() as c:
+        assert c is None
+    with pytest.raises(InputError, match="give one of them"):
+        connect(workers=2, scheduler="tcp://127.0.0.1:8786")
+    with pytest.raises(InputError, match="--workers must be ≥ 1"):
+        connect(workers=0)
+
+
+@pytest.mark.slow  # two CLI start-ups / worker imports: ~7-20 s on a shared 2-core machine
+def test_a_wrong_scheduler_address_is_one_clear_line_and_exit_2(archive):
+    r = run_cli("kpi", "--posts", str(archive), "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9",
+                env={"WBCS_DASK_TIMEOUT": "1"})
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert "dask scheduler 'tcp://127.0.0.1:9': cannot connect" in lines[0] and "dask scheduler" in lines[0]
+    # the environment variable is read the same way
+    r = run_cli("simulate", "--scenario", str(data_file("scenarios/manager_example.yaml")),
+                env={"WBCS_DASK_SCHEDULER": "tcp://127.0.0.1:9", "WBCS_DASK_TIMEOUT": "1"})
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_parquet_files_and_their_base(archive, tmp_path):
+    from wbcs.distributed import parquet_files
+
+    files, base = parquet_files(f"{archive}/**/*.parquet")
+    assert base == str(archive) and len(files) == 9  # 3 months × 3 operators
+    assert all(Path(f).relative_to(archive).parts[0].startswith("month=") for f in files)
+    assert parquet_files(archive) == (files, base)
+    with pytest.raises(InputError, match="no Parquet file there"):
+        parquet_files(tmp_path / "nothing" / "*.parquet")
+
+
+def test_run_tasks_keeps_the_order_and_raises_the_tasks_error(client):
+    from wbcs.distributed import run_tasks
+
+    assert run_tasks(float, ["3", "1", "2"], client=client) == [3.0, 1.0, 2.0]
+    # repeated: when both results arrive in one batch the failed one is second, and dask's
+    # batches() does not raise for it (it did not, once in ~20 runs, before run_tasks checked)
+    for _ in range(10):
+        with pytest.raises(ValueError, match="'x'"):
+            run_tasks(float, ["1", "x"], client=client)
+
+
+# --------------------------------------------------------------------------- KPIs
+
+
+def test_kpis_of_a_hand_computed_archive(tmp_path, client):
+    from wbcs.kpi import partitioned
+
+    t0 = pd.Timestamp("2025-03-03 09:00", tz="Asia/Shanghai")
+    # response minutes 10, 20 | 30, 40 | 50, 60, 70 (and one unanswered post) in three files
+    minutes = [10, 20, 30, 40, 50, 60, 70, None]
+    posts = pd.DataFrame({
+        "post_id": [str(i) for i in range(8)],
+        "created_at": [t0 + pd.Timedelta(hours=i) for i in range(8)],
+        "reply_at": [t0 + pd.Timedelta(hours=i, minutes=m) if m else pd.NaT for i, m in enumerate(minutes)],
+        "sentiment": ["negative", "positive", "negative", "neutral", "negative", "positive", "positive", "negative"],
+        "intent": ["complaint", "praise", "complaint", "other", "complaint", "praise", "praise", "complaint"],
+        "part": ["a", "a", "b", "b", "c", "c", "c", "c"],
+    })
+    folder = write_archive(posts, tmp_path / "hand", ("part",))
+    k = partitioned.indicators(folder, client=client)
+    assert k["volume"] == 8
+    # 7 answers: median = 40, p90 at rank 0.9·6 = 5.4 → 60 + 0.4·(70 − 60) = 64
+    assert k["median_response_minutes"] == 40
+    assert k["p90_response_minutes"] == pytest.approx(64)
+    # 3 positive, 4 negative → (3 − 4) / 7; 3 of the 4 negative posts answered
+    assert k["net_favorability"] == pytest.approx(-1 / 7)
+    assert k["negative_handling_rate"] == pytest.approx(3 / 4)
+    by_part = partitioned.indicators(folder, by="part", client=client)
+    assert by_part["volume"].tolist() == [2, 2, 4]
+    assert by_part["median_response_minutes"].tolist() == [15, 35, 60]
+
+
+@pytest.mark.parametrize("request_", [{}, {"period": "week", "by": ["topic"]}, {"by": ["month", "post_kind"]}],
+                         ids=["summary", "week-topic", "month-kind"])
+def test_kpis_on_the_cluster_equal_duckdb_on_the_same_files(archive, client, request_):
+    from wbcs.distributed import parquet_files
+    from wbcs.kpi import duck, partitioned
+
+    files, _ = parquet_files(archive)
+    expected = duck.indicators(files, **request_)
+    got = partitioned.indicators(f"{archive}/**/*.parquet", client=client, **request_)
+    if isinstance(expected, dict):
+        assert json.dumps(got, sort_keys=True, default=str) == json.dumps(expected, sort_keys=True, default=str)
+    else:
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    # and in process: the same tasks, the same numbers
+    again = partitioned.indicators(archive, **request_)
+    if isinstance(expected, dict):
+        assert again == got
+    else:
+        pd.testing.assert_frame_equal(again, got, check_exact=True)
+
+
+# --------------------------------------------------------------------------- predictions
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    """A small sentiment model (the shipped one takes seconds to load in every worker)."""
+    from tests.test_classify_baseline import LABELS, TEXTS
+    from wbcs.classify import PostClassifier, TextClassifier, save_model
+
+    return save_model(PostClassifier({"sentiment": TextClassifier().fit(TEXTS, LABELS)}),
+                      tmp_path_factory.mktemp("model") / "tiny")
+
+
+def _read_all(folder: Path) -> dict[str, pd.DataFrame]:
+    return {str(p.relative_to(folder)): pd.read_parquet(p) for p in sorted(folder.rglob("*.parquet"))}
+
+
+@pytest.mark.slow  # workers import the classifier stack: ~20 s on a shared 2-core machine
+def test_archive_predictions_on_the_cluster_equal_in_process(archive, client, tmp_path, model_dir):
+    from wbcs.classify import load_model
+    from wbcs.distributed.predict import predict_archive
+
+    cluster_run = predict_archive(f"{archive}/**/*.parquet", tmp_path / "cluster", model=model_dir,
+                                  client=client, progress=False)
+    local_run = predict_archive(archive, tmp_path / "local", model=model_dir, progress=False)
+    a, b = _read_all(tmp_path / "cluster"), _read_all(tmp_path / "local")
+    inputs = _read_all(archive)
+    assert list(a) == list(b) == list(inputs)  # the same layout: month=…/operator=…/part-0.parquet
+    model = load_model(model_dir)
+    for name, frame in a.items():
+        pd.testing.assert_frame_equal(frame, b[name], check_exact=True)
+        # the labels are the model's on the rows of that file
+        labels = model.predict(inputs[name]["text"])
+        assert (frame["sentiment_pred"].to_numpy() == labels["sentiment"].to_numpy()).all()
+    assert cluster_run["rows"] == local_run["rows"] == sum(len(f) for f in inputs.values())
+    # the worker processes, not this one, did the cluster run's work
+    assert os.getpid() not in {p["worker_pid"] for p in cluster_run["partitions"]}
+    # a folder that is not a model fails on the workers, and the client gets that one error
+    (tmp_path / "not-a-model").mkdir()
+    with pytest.raises(InputError, match="not a model folder"):
+        predict_archive(archive, tmp_path / "nothing", model=tmp_path / "not-a-model", client=client, progress=False)
+
+
+def test_predict_refuses_to_write_over_its_input(archive, model_dir):
+    from wbcs.distributed.predict import predict_archive
+
+    with pytest.raises(InputError, match="inside the archive"):  # a re-run would read its outputs
+        predict_archive(archive, archive / "labelled", model=model_dir, progress=False)
+    files = sorted(str(p) for p in Path(archive).rglob("*.parquet"))
+    with pytest.raises(InputError, match="writing it would destroy the input"):  # the same layout, same folder
+        predict_archive(files, archive, model=model_dir, progress=False)
+
+
+class KillOnce:
+    """A worker plugin: the first task that starts on a worker after it is added kills that
+    worker's process (SIGKILL, as an OOM killer would), once for the whole cluster."""
+
+    name = "wbcs-test-kill-once"
+
+    def __init__(self, marker: str):
+        self.marker = marker
+
+    def setup(self, worker):
+        pass
+
+    def teardown(self, worker):
+        pass
+
+    def transition(self, key, start, finish, **kwargs):
+        if finish == "executing" and not os.path.exists(self.marker):
+            Path(self.marker).write_text(str(os.getpid()))
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_job_loses_and_duplicates_no_partition(archive, client, tmp_path, model_dir):
+    from dask.distributed import WorkerPlugin
+
+    from wbcs.distributed.predict import predict_archive
+
+    plugin = type("Kill", (KillOnce, WorkerPlugin), {})(str(tmp_path / "killed"))
+    client.register_plugin(plugin, name=KillOnce.name)
+    try:
+        pids = set(client.run(os.getpid).values())
+        result = predict_archive(archive, tmp_path / "out", model=model_dir, client=client, progress=False)
+    finally:
+        client.unregister_worker_plugin(KillOnce.name)
+    killed = int((tmp_path / "killed").read_text())
+    assert killed in pids  # a worker of the cluster died while running a partition
+    done = [p["file"] for p in result["partitions"]]
+    inputs = _read_all(archive)
+    assert len(done) == len(set(done)) == len(inputs)
+    assert killed not in {p["worker_pid"] for p in result["partitions"]}
+    expected = predict_archive(archive, tmp_path / "expected", model=model_dir, progress=False)
+    assert expected["rows"] == result["rows"]
+    got, want = _read_all(tmp_path / "out"), _read_all(tmp_path / "expected")
+    assert list(got) == list(want)  # every partition once, nothing half-written beside them
+    for name, frame in got.items():
+        pd.testing.assert_frame_equal(frame, want[name], check_exact=True)
+    client.wait_for_workers(2, timeout=60)  # the nanny restarted it: the next tests have 2 workers
+
+
+# --------------------------------------------------------------------------- simulations
+
+
+@pytest.fixture(scope="module")
+def short():
+    from wbcs.sim import Scenario
+
+    return Scenario.from_yaml(data_file("scenarios/manager_example.yaml")).updated(
+        {"horizon_days": 2, "warmup_days": 0, "arrivals": {"bursts": []}})
+
+
+def test_replications_on_the_cluster_equal_in_process(short, client):
+    from wbcs.sim import replicate
+
+    a = replicate(short, 4, seed=5, keep_records=True, client=client)
+    b = replicate(short, 4, seed=5, keep_records=True)
+    pd.testing.assert_frame_equal(a.per_run, b.per_run, check_exact=True)
+    pd.testing.assert_frame_equal(a.records, b.records, check_exact=True)
+    pd.testing.assert_frame_equal(a.hourly, b.hourly, check_exact=True)
+    assert a.to_dict() == b.to_dict()
+
+
+def test_sweep_rows_are_the_replicate_summaries_and_equal_on_the_cluster(short, client):
+    from wbcs.sim import replicate
+    from wbcs.sim.sweep import patch, sweep
+
+    grid = {"patrol_minutes": [10, 60], "agents": [2, 4]}
+    table = sweep(short, grid, 3, seed=7, client=client)
+    pd.testing.assert_frame_equal(table, sweep(short, grid, 3, seed=7), check_exact=True)
+    assert table[["patrol_minutes", "agents"]].values.tolist() == [[10, 2], [10, 4], [60, 2], [60, 4]]
+    # a row is replicate()'s summary of that policy with the same seed (common random numbers)
+    one = replicate(short.updated({"patrol_minutes": 60, "agents": 4}), 3, seed=7).table
+    row = table.iloc[3]
+    for metric in ("first_response_attainment", "mean_wait_minutes", "posts"):
+        assert row[metric] == one.loc[metric, "mean"]
+        assert row[f"{metric}_ci_low"] == one.loc[metric, "ci_low"]
+    # more agents, shorter waits (same arrivals in every policy)
+    assert table.loc[1, "mean_wait_minutes"] < table.loc[0, "mean_wait_minutes"]
+    assert patch({"duty.end": "18:00", "agents": 3}) == {"duty": {"end": "18:00"}, "agents": 3}
+    with pytest.raises(InputError, match="sweep policy"):
+        sweep(short, {"patrol_minutes": [-5]}, 2)
+
+
+@pytest.mark.slow
+def test_staffing_plan_on_the_cluster_equals_in_process(short, client):
+    from wbcs.sim import plan_staffing
+
+    a = plan_staffing(short, 0.8, replications=2, seed=1, max_iterations=4, client=client)
+    b = plan_staffing(short, 0.8, replications=2, seed=1, max_iterations=4)
+    pd.testing.assert_frame_equal(a.table, b.table, check_exact=True)
+    assert (a.iterations, a.converged) == (b.iterations, b.converged)
+    assert np.array_equal(a.table["sim_agents"], b.table["sim_agents"])
