@@ -711,7 +711,7 @@ def test_a_scenario_beyond_what_a_run_can_hold_is_one_line(tmp_path, changes, me
 
 def test_a_scenario_anchor_bomb_in_its_name_is_refused_from_the_command_line(tmp_path):
     bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True))
     path = tmp_path / "bomb.yaml"
     path.write_text(bomb + "name: *i\n", encoding="utf-8")
     r = run_cli("simulate", "--scenario", str(path), "--replications", "1")
