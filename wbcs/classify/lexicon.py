@@ -21,8 +21,9 @@ from sklearn.base import BaseEstimator, TransformerMixin
 _MENTION = re.compile(r"@[^\s@:：,，。!！?？]+")
 
 
-def _patterns(lexicon: dict) -> list[tuple[str, re.Pattern]]:
-    return [(label, re.compile("|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))))
+def _patterns(lexicon: dict) -> list[tuple[str, str]]:
+    """(label, regular expression of its keywords, longest first), labels sorted, empty ones left out."""
+    return [(label, "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True)))
             for label, words in sorted(lexicon.items()) if words]
 
 
@@ -35,7 +36,7 @@ def keyword_hits(texts, lexicon: dict) -> tuple[list[str], np.ndarray]:
     s = s.str.replace(_MENTION.pattern, " ", regex=True).str.lower()
     hits = np.zeros((len(texts), len(pats)), dtype=bool)
     for j, (_, pat) in enumerate(pats):
-        hits[:, j] = s.str.contains(pat.pattern, regex=True).to_numpy(dtype=bool, na_value=False)
+        hits[:, j] = s.str.contains(pat, regex=True).to_numpy(dtype=bool, na_value=False)
     return [label for label, _ in pats], hits
 
 
