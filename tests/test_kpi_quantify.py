@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from wbcs.errors import InputError
-from wbcs.kpi.quantify import acc, corrected_sentiment, corrected_shares, misclassification
+from wbcs.kpi.quantify import acc, corrected_shares, misclassification, sentiment_indicators
 
 
 def test_acc_inverts_a_known_misclassification_by_hand():
@@ -52,7 +52,7 @@ def test_corrected_topic_shares_recover_a_known_mix():
     assert shares["n"].sum() == 20000
 
 
-def test_corrected_sentiment_gives_negative_share_and_net_favorability():
+def test_sentiment_indicators_give_negative_share_and_net_favorability():
     rng = np.random.default_rng(3)
     labels = ["negative", "neutral", "positive"]
     m_true = np.array([[0.9, 0.08, 0.02], [0.35, 0.6, 0.05], [0.1, 0.1, 0.8]])
@@ -61,7 +61,7 @@ def test_corrected_sentiment_gives_negative_share_and_net_favorability():
     np.add.at(confusion, (cv_truth, [rng.choice(3, p=m_true[t]) for t in cv_truth]), 1)
     p_true = np.array([0.6, 0.3, 0.1])
     _, pred = _simulate(rng, p_true, m_true, 10000)
-    out = corrected_sentiment(np.array(labels)[pred], labels, confusion, n_boot=200, seed=0)
+    out = sentiment_indicators(corrected_shares(np.array(labels)[pred], labels, confusion, n_boot=200, seed=0))
     assert out["negative_share"]["corrected"] == pytest.approx(0.6, abs=0.02)
     assert out["negative_share"]["raw"] > 0.62  # neutral posts read as negative inflate it
     nf_true = (0.1 - 0.6) / 0.7
@@ -92,10 +92,18 @@ def test_posts_mix_given_labels_exactly_and_corrects_only_the_models():
     t = corrected_table(posts, "sentiment", n_boot=50).set_index("label")
     assert t.loc["negative", "raw_share"] == pytest.approx(65 / 100)
     assert t.loc["negative", "corrected_share"] == pytest.approx((20 + 30) / 100)
-    assert t.attrs == {"by_model": 60, "given": 40}
+    assert (t.attrs["by_model"], t.attrs["given"]) == (60, 40)
     s = corrected_summary(posts, n_boot=50)
     assert s["net_favorability"]["raw"] == pytest.approx((35 - 65) / 100)
     assert s["net_favorability"]["corrected"] == pytest.approx(0.0)
+    # the interval comes from the mixed draws: the 40 given labels are exact, and with two labels
+    # NF = 1 - 2 * negative share is linear, so it is the model rows' interval scaled by their weight 60/100
+    lo, hi = s["net_favorability"]["interval"]
+    alone = sentiment_indicators(corrected_shares(posts["sentiment"][40:], ["negative", "positive"],
+                                                  [[100, 0], [50, 50]], n_boot=50))
+    a_lo, a_hi = alone["net_favorability"]["interval"]
+    assert lo <= 0.0 <= hi and hi - lo == pytest.approx(0.6 * (a_hi - a_lo))
+    assert s["negative_share"]["interval"] == pytest.approx([t.loc["negative", "lo"], t.loc["negative", "hi"]])
     # no model rows, or no confusion: nothing to correct
     assert corrected_table(posts.assign(sentiment_source="label"), "sentiment") is None
     posts.attrs = {}

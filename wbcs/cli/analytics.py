@@ -244,9 +244,11 @@ def cmd_kpi(args: argparse.Namespace) -> int:
                                             f"[{r['lo']:.1%}, {r['hi']:.1%}]" for r in top))
     if corrected.get("net_favorability"):
         nf, neg = corrected["net_favorability"], corrected.get("negative_share") or {}
-        print(f"  net_favorability corrected               {nf['corrected']:+.4g} (as counted {nf['raw']:+.4g})"
-              + (f"; negative share {neg['corrected']:.1%} [{neg['interval'][0]:.1%}, {neg['interval'][1]:.1%}]"
-                 f" corrected, {neg['raw']:.1%} as counted" if neg else ""))
+        span = (lambda x, f: f" [{x['interval'][0]:{f}}, {x['interval'][1]:{f}}]" if "interval" in x else "")
+        print(f"  net_favorability corrected               {nf['corrected']:+.4g}{span(nf, '+.3g')}"
+              f" (as counted {nf['raw']:+.4g})"
+              + (f"; negative share {neg['corrected']:.1%}{span(neg, '.1%')} corrected, {neg['raw']:.1%} as counted"
+                 if neg else ""))
     if table is not None:
         import pandas as pd
 

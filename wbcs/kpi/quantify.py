@@ -83,16 +83,18 @@ def net_favorability(shares: pd.DataFrame, column: str = "corrected_share") -> f
     return (pos - neg) / (pos + neg) if pos + neg > 0 else float("nan")
 
 
-def corrected_sentiment(predicted, labels, confusion, *, n_boot: int = 1000, level: float = 0.95,
-                        seed=0) -> dict:
-    """Negative share and net favorability, raw and corrected, with bootstrap intervals."""
-    shares = corrected_shares(predicted, labels, confusion, n_boot=n_boot, level=level, seed=seed)
-    lab = list(shares["label"])
-    boot = shares.attrs.get("boot")
-    out = {"negative_share": {"raw": float(shares.set_index("label")["raw_share"].get("negative", np.nan)),
-                              "corrected": float(shares.set_index("label")["corrected_share"].get("negative", np.nan))},
+def sentiment_indicators(shares: pd.DataFrame, level: float = 0.95) -> dict:
+    """Negative share and net favorability, raw and corrected, from a sentiment shares table
+    (``corrected_shares`` or ``corrected_table``), with percentile intervals from the table's
+    bootstrap draws (``attrs["boot"]``) when it has them: net favorability is a ratio of two
+    shares, so its interval comes from the draws, not from the shares' own intervals."""
+    t = shares.set_index("label")
+    lab = list(t.index)
+    out = {"negative_share": {"raw": float(t["raw_share"].get("negative", np.nan)),
+                              "corrected": float(t["corrected_share"].get("negative", np.nan))},
            "net_favorability": {"raw": net_favorability(shares, "raw_share"),
                                 "corrected": net_favorability(shares)}}
+    boot = shares.attrs.get("boot")
     if boot is not None and "negative" in lab and "positive" in lab:
         neg, pos = boot[:, lab.index("negative")], boot[:, lab.index("positive")]
         q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
@@ -132,7 +134,8 @@ def corrected_table(posts: pd.DataFrame, field: str, *, n_boot: int = 1000, seed
                         "raw_share": (model["n"].to_numpy() + human) / n_all})
     for col in ("corrected_share", "lo", "hi"):
         out[col] = w * model[col].to_numpy() + human / n_all
-    out.attrs.update(by_model=n_model, given=int(given.sum()))
+    # each bootstrap draw mixed the same way, so ratios of shares (net favorability) get intervals
+    out.attrs.update(by_model=n_model, given=int(given.sum()), boot=w * model.attrs["boot"] + human / n_all)
     return out
 
 
@@ -145,12 +148,6 @@ def corrected_summary(posts: pd.DataFrame, *, n_boot: int = 1000, seed=0) -> dic
         if t is not None:
             out[field] = {"by_model": t.attrs["by_model"], "given": t.attrs["given"],
                           "shares": t.round(4).to_dict("records")}
-    if "sentiment" in out:
-        t = pd.DataFrame(out["sentiment"]["shares"]).set_index("label")
-        neg = t.loc["negative"] if "negative" in t.index else None
-        out["negative_share"] = None if neg is None else {
-            "raw": float(neg["raw_share"]), "corrected": float(neg["corrected_share"]),
-            "interval": [float(neg["lo"]), float(neg["hi"])]}
-        out["net_favorability"] = {"raw": net_favorability(t.reset_index(), "raw_share"),
-                                   "corrected": net_favorability(t.reset_index())}
+            if field == "sentiment":
+                out.update(sentiment_indicators(t))
     return out

@@ -264,7 +264,8 @@ def corrected_share_bar(table: pd.DataFrame, field: str = "topic", *, summary: d
              + (f", {n_given:,} given" if n_given else ""))
     if summary and summary.get("net_favorability"):
         nf = summary["net_favorability"]
-        title += f"<br><sup>net favorability {nf['raw']:+.2f} as counted, {nf['corrected']:+.2f} corrected</sup>"
+        ci = f" [{nf['interval'][0]:+.2f}, {nf['interval'][1]:+.2f}]" if "interval" in nf else ""
+        title += f"<br><sup>net favorability {nf['raw']:+.2f} as counted, {nf['corrected']:+.2f}{ci} corrected</sup>"
     fig.update_layout(template=TEMPLATE, title=title, barmode="group", yaxis={"tickformat": ".0%", "title": "share"},
                       legend={"orientation": "h", "y": -0.25}, margin={"t": 80})
     return fig
