@@ -219,6 +219,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = self.pipeline_.classes_
         return self
 
+    def char_vectorizer(self) -> CharNgramVectorizer:
+        """The fitted character n-gram counter (``PostClassifier`` counts a batch's n-grams once
+        for all its fields' counters: ``features.NgramUnion``)."""
+        return self.pipeline_.named_steps["features"].named_transformers["char"].named_steps["count"]
+
     def predict_proba(self, texts) -> np.ndarray:
         """Probabilities, one column per class of ``classes_``; each row sums to 1."""
         return shift(self.pipeline_.predict_proba(self._normalize(texts)), self.classes_, self.class_bias)

@@ -74,9 +74,24 @@ class PostClassifier:
         from wbcs.classify.features import shared_text
 
         texts, index = texts_of(texts)
-        with shared_text():  # the fields' models normalise and key the batch once
+        # the fields' models normalise the batch once and count its n-grams once
+        with shared_text(self._ngram_union()):
             return {f: pd.DataFrame(m.predict_proba(texts), index=index, columns=self.classes(f))
                     for f, m in self.models.items()}
+
+    def _ngram_union(self):
+        """The fields' character n-gram counters as one ``NgramUnion`` (built on first use, and
+        again if ``models`` changed); None with fewer than two counters."""
+        from wbcs.classify.baseline import TextClassifier
+        from wbcs.classify.features import NgramUnion
+
+        counters = [m.char_vectorizer() for m in self.models.values() if isinstance(m, TextClassifier)]
+        if len(counters) < 2:
+            return None
+        union = getattr(self, "_union", None)
+        if union is None or [id(v) for v in union.vectorizers] != [id(v) for v in counters]:
+            self._union = union = NgramUnion(counters)
+        return union
 
     def predict(self, texts_or_posts) -> pd.DataFrame:
         """One column per field (the predicted label) and ``<field>_proba`` (its probability)."""
