@@ -182,11 +182,6 @@ def spikes(posts: pd.DataFrame, *, freq: str = "h", baseline_days: int = 7, alph
     return episodes(episode_spans(hits), posts, series, pos, first, step)
 
 
-def topic_alerts(alerts: pd.DataFrame) -> pd.DataFrame:
-    """The alerts of topic clusters only (the near-duplicate ones left out)."""
-    return alerts[alerts["cluster_kind"] == "topic"].reset_index(drop=True)
-
-
 def hot_issues(posts: pd.DataFrame, *, policy: Policy | None = None, threshold: float = 0.8,
                freq: str = "h", baseline_days: int = 7, alpha: float = 1e-3, min_posts: int = 5,
                near_duplicates: bool = True) -> dict[str, pd.DataFrame]:
@@ -199,9 +194,7 @@ def hot_issues(posts: pd.DataFrame, *, policy: Policy | None = None, threshold: 
     from wbcs.aggregate import aggregation_alerts
     from wbcs.kpi.incidents import incidents
 
-    alerts = aggregation_alerts(posts, policy=policy, threshold=threshold)
-    if not near_duplicates:
-        alerts = topic_alerts(alerts)
+    alerts = aggregation_alerts(posts, policy=policy, threshold=threshold, near_duplicates=near_duplicates)
     return {"incidents": incidents(posts, alerts, threshold=threshold, near_duplicates=near_duplicates),
             "alerts": alerts,
             "spikes": spikes(posts, freq=freq, baseline_days=baseline_days, alpha=alpha,

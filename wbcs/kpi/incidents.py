@@ -49,6 +49,7 @@ MAX_PHRASE = 8  # characters
 EDGE = frozenset("的了是就也都么吗呢啊吧呀和在我你他她它这那有一个们着过被把给让")
 MIN_LIFT = 5  # a phrase is at least this many times as common in the incident as in the other posts
 SMOOTH_DAYS = 7  # the traffic an issue's expectation follows: the week around the day
+ALPHA, GAP_DAYS, SAMPLE, SEED = 1e-4, 7, 200, 0  # incidents()'s defaults, which wbcs hot uses
 
 
 def issue_keys(posts: pd.DataFrame, *, threshold: float = 0.8, near_duplicates: bool = True) -> pd.Series:
@@ -295,7 +296,7 @@ def check_incident_request(alpha: float, gap_days: int, sample: int) -> None:
 
 
 def incidents(posts: pd.DataFrame, alerts: pd.DataFrame | None = None, *, policy=None, threshold: float = 0.8,
-              alpha: float = 1e-4, gap_days: int = 7, sample: int = 200, seed: int = 0,
+              alpha: float = ALPHA, gap_days: int = GAP_DAYS, sample: int = SAMPLE, seed: int = SEED,
               near_duplicates: bool = True) -> pd.DataFrame:
     """One row per incident, best ranked first (see the module docstring). Columns ``COLUMNS``.
 
