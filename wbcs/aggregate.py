@@ -94,10 +94,10 @@ def _frame(posts: pd.DataFrame, intent: str) -> pd.DataFrame:
 def _clusters(w: pd.DataFrame, threshold: float, near_duplicates: bool = True) -> list[tuple[str, pd.Series]]:
     """(cluster kind, key per post) for near-duplicate (unless ``near_duplicates`` is False)
     and, when labelled, topic clusters."""
-    from wbcs.dedup import near_duplicate_groups
-
     out = []
     if near_duplicates:
+        from wbcs.dedup import near_duplicate_groups  # numba: seconds to import, only when asked
+
         groups = pd.Series(near_duplicate_groups(w["text"].astype(str).tolist(), threshold=threshold))
         # key a cluster by its earliest post: stable across runs, and it names real evidence
         first = w["post_id"].groupby(groups).transform("first")
