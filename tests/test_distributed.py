@@ -79,9 +79,14 @@ def test_parquet_files_and_their_base(archive, tmp_path):
 
 
 def test_run_tasks_keeps_the_order_and_raises_the_tasks_error(client):
-    from wbcs.distributed import run_tasks
+    from wbcs.distributed import chunk_size, run_tasks
 
     assert run_tasks(float, ["3", "1", "2"], client=client) == [3.0, 1.0, 2.0]
+    items = [str(i) for i in range(11)]
+    for chunk in (2, 4, 11, None):  # batched tasks, a short last one: the same list in the same order
+        assert run_tasks(float, items, client=client, chunk=chunk) == [float(i) for i in range(11)]
+    # chunk=None: 4 tasks per worker thread (2 here), at least one item each
+    assert chunk_size(4000, client, None) == 500 and chunk_size(3, client, None) == 1
     # repeated: when both results arrive in one batch the failed one is second, and dask's
     # batches() does not raise for it (it did not, once in ~20 runs, before run_tasks checked)
     for _ in range(10):
@@ -360,8 +365,14 @@ def test_sweep_rows_are_the_replicate_summaries_and_equal_on_the_cluster(short, 
     from wbcs.sim.sweep import patch, sweep
 
     grid = {"patrol_minutes": [10, 60], "agents": [2, 4]}
-    table = sweep(short, grid, 3, seed=7, client=client)
+    table = sweep(short, grid, 3, seed=7, client=client)  # 12 runs: 2 per task on 2 workers
     pd.testing.assert_frame_equal(table, sweep(short, grid, 3, seed=7), check_exact=True)
+    # any batching of the runs into tasks (one per task, 5 with a short last one): the same table
+    for chunk in (1, 5):
+        pd.testing.assert_frame_equal(sweep(short, grid, 3, seed=7, client=client, chunk=chunk), table,
+                                      check_exact=True)
+    with pytest.raises(InputError, match="chunk must be a whole number"):
+        sweep(short, grid, 3, chunk=0)
     assert table[["patrol_minutes", "agents"]].values.tolist() == [[10, 2], [10, 4], [60, 2], [60, 4]]
     # a row is replicate()'s summary of that policy with the same seed (common random numbers)
     one = replicate(short.updated({"patrol_minutes": 60, "agents": 4}), 3, seed=7).table
