@@ -10,7 +10,8 @@ Parts (``--part``), each timed in one run with its in-process peer:
   files (``wbcs.kpi.duck``, all threads), then ``wbcs.kpi.partitioned`` on 1 and 2 workers.
 - ``sweep``: ``wbcs.sim.sweep`` over a 200-policy grid (10 patrol intervals × 5 agent
   counts × 4 duty ends) of the manager example, ``--replications`` each, in process and on
-  1 and 2 workers (the tables are checked equal).
+  1 and 2 workers with the default chunks, and on 2 workers one run per task (the tables
+  are checked equal); per-task overhead = (cluster − in process) ÷ tasks.
 - ``score``: ``wbcs.distributed.predict.predict_archive`` with a Gemma 3 270M model
   (``--gemma``: a model folder; by default one is made by fitting the transformer path's
   head and top layer on 16 posts, which costs the same per post to run as the fine-tuned
@@ -153,8 +154,11 @@ def part_kpi(archive: Path, posts: int, months: int, copies: int, sets: list[str
 
 
 def part_sweep(replications: int) -> list[str]:
+    """The sweep in process, on 1 and 2 workers with the default chunks (a few tasks per worker
+    thread), and on 2 workers one run per task (``chunk=1``, what ``sweep`` did before) as the
+    peer that shows the per-task overhead. Per-task overhead = (cluster − in process) ÷ tasks."""
     from wbcs.config import data_file
-    from wbcs.distributed import cluster
+    from wbcs.distributed import chunk_size, cluster
     from wbcs.sim import Scenario
     from wbcs.sim.sweep import sweep
 
@@ -162,20 +166,31 @@ def part_sweep(replications: int) -> list[str]:
     grid = {"patrol_minutes": [5, 10, 15, 20, 30, 40, 60, 90, 120, 180], "agents": [2, 3, 4, 5, 6],
             "duty": [{"end": e} for e in ("18:00", "20:00", "22:00", "23:00")]}
     runs = 200 * replications
-    results = {}
+    results, tasks = {}, {}
     sweep(base, {"agents": [4]}, 1)  # warm, as on the workers: numba's cache loaded
     results["in process"], expected = timed(lambda: sweep(base, grid, replications, seed=1))
+    tasks["in process"] = 0
     print(f"  sweep in process: {results['in process']:.1f} s", flush=True)
-    for workers in (1, 2):
+    for workers, chunk in ((1, None), (2, None), (2, 1)):
         with cluster(workers=workers, quiet=True) as client:
-            sweep(base, {"agents": [4]}, 1, client=client)  # warm: numba's cache loaded in each worker
-            t, got = timed(lambda c=client: sweep(base, grid, replications, seed=1, client=c))
+            sweep(base, {"agents": [4, 5]}, 1, client=client, chunk=1)  # warm: numba's cache loaded in each worker
+            t, got = timed(lambda c=client, k=chunk: sweep(base, grid, replications, seed=1, client=c, chunk=k))
+            size = chunk_size(runs, client, chunk)
         assert got.equals(expected), "the sweep differs on the cluster"
-        results[f"dask, {workers} worker{'s' if workers > 1 else ''}"] = t
-        print(f"  sweep {workers} worker(s): {t:.1f} s", flush=True)
-    return ["| what | engine | seconds | throughput | vs in process | speed-up vs 1 worker | efficiency | load |",
-            "|---|---|---:|---:|---:|---:|---:|---:|",
-            *scaling_rows(f"200 policies × {replications} runs", "runs", runs, results["in process"], results)]
+        name = f"dask, {workers} worker{'s' if workers > 1 else ''}" + (", one run per task" if chunk == 1 else "")
+        results[name], tasks[name] = t, math.ceil(runs / size)
+        print(f"  sweep {name} ({tasks[name]} tasks): {t:.1f} s", flush=True)
+    results["in process, again"], again = timed(lambda: sweep(base, grid, replications, seed=1))
+    tasks["in process, again"] = 0
+    assert again.equals(expected)
+    print(f"  sweep in process, again: {results['in process, again']:.1f} s (the load drifts)", flush=True)
+    rows = scaling_rows(f"200 policies × {replications} runs", "runs", runs, results["in process"], results)
+    inproc = results["in process"]
+    rows = [r + (f" {tasks[e]:,} | {1000 * (results[e] - inproc) / tasks[e]:.0f} ms |" if tasks[e] else " | |")
+            for r, e in zip(rows, results, strict=True)]
+    return ["| what | engine | seconds | throughput | vs in process | speed-up vs 1 worker | efficiency | load "
+            "| tasks | overhead per task |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|", *rows]
 
 
 def gemma_model(folder: Path) -> Path:

@@ -396,3 +396,14 @@ def test_staffing_plan_on_the_cluster_equals_in_process(short, client):
     pd.testing.assert_frame_equal(a.table, b.table, check_exact=True)
     assert (a.iterations, a.converged) == (b.iterations, b.converged)
     assert np.array_equal(a.table["sim_agents"], b.table["sim_agents"])
+
+
+def test_the_what_if_app_replicates_on_the_cluster_as_in_process(short, client):
+    from wbcs.viz import sim as vs
+
+    here = vs.WhatIfApp(short, b={"patrol": 10}, replications=2, seed=1)
+    there = vs.WhatIfApp(short, b={"patrol": 10}, replications=2, seed=1, client=client)
+    assert list(there.summaries) == list(here.summaries) and len(here.summaries) == 2
+    for label, summary in here.summaries.items():
+        pd.testing.assert_frame_equal(there.summaries[label].per_run, summary.per_run, check_exact=True)
+        pd.testing.assert_frame_equal(there.summaries[label].records, summary.records, check_exact=True)
