@@ -41,7 +41,7 @@ SPIKE_COLUMNS = ["series", "key", "start", "end", "detected_at", "buckets", "obs
                  "platforms", "post_ids", "sample_text"]
 
 
-def _series(posts: pd.DataFrame, threshold: float, near_duplicates: bool = True) -> dict[str, pd.Series]:
+def series_keys(posts: pd.DataFrame, threshold: float, near_duplicates: bool = True) -> dict[str, pd.Series]:
     """Series key per post: the topic and (unless ``near_duplicates`` is False) the
     near-duplicate cluster (earliest post id)."""
     from wbcs.dedup import near_duplicate_groups
@@ -172,7 +172,7 @@ def spikes(posts: pd.DataFrame, *, freq: str = "h", baseline_days: int = 7, alph
     pos = ((bucket - first) // step).to_numpy()
     total = np.bincount(pos, minlength=int(pos.max()) + 1).astype(float)
     series = {name: pd.Series(k, index=posts.index) for name, k in
-              (series if series is not None else _series(posts, threshold, near_duplicates)).items()}
+              (series if series is not None else series_keys(posts, threshold, near_duplicates)).items()}
     cells = {}
     for name, keys in series.items():
         ok = keys.notna().to_numpy()

@@ -176,7 +176,7 @@ def _rule_cells(merged: pd.DataFrame, policy: Policy, first_day: pd.Timestamp, n
         sub = merged[(merged["intent"] == rule.intent) & merged["topic"].notna()]
         if sub.empty:
             continue
-        sub = sub.assign(bucket=sub[HOUR].dt.floor("D"), cluster=list(zip(sub["operator"], sub["topic"])))
+        sub = sub.assign(bucket=sub[HOUR].dt.floor("D"), cluster=list(zip(sub["operator"], sub["topic"], strict=True)))
         clusters = list(dict.fromkeys(sub["cluster"]))
         c = _matrix(sub, "cluster", clusters, first_day, day, n_days)
         if rule.window == "day":
@@ -209,7 +209,15 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
     from wbcs.aggregate import aggregation_alerts
     from wbcs.distributed import parquet_files, run_tasks
     from wbcs.kpi import incidents as inc
-    from wbcs.kpi.hot import FREQS, SPIKE_COLUMNS, _series, check_spike_request, episode_spans, episodes, spike_hits
+    from wbcs.kpi.hot import (
+        FREQS,
+        SPIKE_COLUMNS,
+        check_spike_request,
+        episode_spans,
+        episodes,
+        series_keys,
+        spike_hits,
+    )
 
     check_spike_request(freq, baseline_days, alpha, min_posts)
     policy = policy or load_policy()
@@ -254,7 +262,7 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
     rows = _concat(run_tasks(_candidates, jobs, base=base,
                              cells=rule_cells, spans=span_table, desc="hot issues: candidates", **run))
     alerts = aggregation_alerts(rows, policy=policy, threshold=threshold, near_duplicates=False)
-    series = _series(rows, threshold, near_duplicates=False)
+    series = series_keys(rows, threshold, near_duplicates=False)
     pos = ((local_times(rows["created_at"]).dt.floor(freq) - first) // step).to_numpy()
     found = episodes(spans, rows, series, pos, first, step)
 
