@@ -32,8 +32,8 @@ hourly spikes per topic and near-duplicate cluster (texts PII-masked).
 
 A partitioned archive of labelled Parquet files (a folder or 'archive/**/*.parquet') is
 computed file by file with --engine dask, on a Dask cluster with --workers N or
---scheduler ADDRESS (else in this process), topic clusters and series only:
-  wbcs hot --posts archive/ --engine dask --workers 4"""
+--scheduler ADDRESS (else in this process), topic clusters and series only; windows that
+cross partitions count as in one file."""
 
 NORMS_EXAMPLE = """Example:
   wbcs norms --posts data/examples/account_posts.csv --json
