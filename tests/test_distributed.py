@@ -398,6 +398,7 @@ def test_staffing_plan_on_the_cluster_equals_in_process(short, client):
     assert np.array_equal(a.table["sim_agents"], b.table["sim_agents"])
 
 
+@pytest.mark.slow  # two what-if apps with their widgets: ~5-30 s on a shared 2-core machine
 def test_the_what_if_app_replicates_on_the_cluster_as_in_process(short, client):
     from wbcs.viz import sim as vs
 
