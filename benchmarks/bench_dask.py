@@ -10,7 +10,10 @@ Parts (``--part``), each timed in one run with its in-process peer:
   files (``wbcs.kpi.duck``, all threads), then ``wbcs.kpi.partitioned`` on 1 and 2 workers.
 - ``sweep``: ``wbcs.sim.sweep`` over a 200-policy grid (10 patrol intervals × 5 agent
   counts × 4 duty ends) of the manager example, ``--replications`` each, in process and on
-  1 and 2 workers (the tables are checked equal).
+  1 and 2 workers with the default chunks, and on 2 workers one run per task (the tables
+  are checked equal), timed in turn for ``--rounds`` rounds (the load of a shared machine
+  drifts; ratios are medians of per-round ratios); per-task overhead = (cluster − in
+  process) ÷ tasks.
 - ``score``: ``wbcs.distributed.predict.predict_archive`` with a Gemma 3 270M model
   (``--gemma``: a model folder; by default one is made by fitting the transformer path's
   head and top layer on 16 posts, which costs the same per post to run as the fine-tuned
@@ -152,9 +155,17 @@ def part_kpi(archive: Path, posts: int, months: int, copies: int, sets: list[str
     return rows
 
 
-def part_sweep(replications: int) -> list[str]:
+def part_sweep(replications: int, rounds: int) -> list[str]:
+    """The sweep in process, on 1 and 2 workers with the default chunks (a few tasks per worker
+    thread), and on 2 workers one run per task (``chunk=1``, what ``sweep`` did before) as the
+    peer that shows the per-task overhead. The machine is shared and its load drifts by
+    minutes, so the four are timed in turn, ``rounds`` times, with both clusters kept running,
+    and every ratio is the median of the rounds' ratios (each measured back to back).
+    Per-task overhead = (cluster − in process) ÷ tasks, from the same round."""
+    import statistics
+
     from wbcs.config import data_file
-    from wbcs.distributed import cluster
+    from wbcs.distributed import chunk_size, cluster
     from wbcs.sim import Scenario
     from wbcs.sim.sweep import sweep
 
@@ -162,20 +173,38 @@ def part_sweep(replications: int) -> list[str]:
     grid = {"patrol_minutes": [5, 10, 15, 20, 30, 40, 60, 90, 120, 180], "agents": [2, 3, 4, 5, 6],
             "duty": [{"end": e} for e in ("18:00", "20:00", "22:00", "23:00")]}
     runs = 200 * replications
-    results = {}
     sweep(base, {"agents": [4]}, 1)  # warm, as on the workers: numba's cache loaded
-    results["in process"], expected = timed(lambda: sweep(base, grid, replications, seed=1))
-    print(f"  sweep in process: {results['in process']:.1f} s", flush=True)
-    for workers in (1, 2):
-        with cluster(workers=workers, quiet=True) as client:
-            sweep(base, {"agents": [4]}, 1, client=client)  # warm: numba's cache loaded in each worker
-            t, got = timed(lambda c=client: sweep(base, grid, replications, seed=1, client=c))
-        assert got.equals(expected), "the sweep differs on the cluster"
-        results[f"dask, {workers} worker{'s' if workers > 1 else ''}"] = t
-        print(f"  sweep {workers} worker(s): {t:.1f} s", flush=True)
-    return ["| what | engine | seconds | throughput | vs in process | speed-up vs 1 worker | efficiency | load |",
-            "|---|---|---:|---:|---:|---:|---:|---:|",
-            *scaling_rows(f"200 policies × {replications} runs", "runs", runs, results["in process"], results)]
+    expected = sweep(base, grid, replications, seed=1)
+    names = ["in process", "dask, 1 worker", "dask, 2 workers", "dask, 2 workers, one run per task"]
+    times: dict[str, list] = {n: [] for n in names}
+    with cluster(workers=1, quiet=True) as one, cluster(workers=2, quiet=True) as two:
+        setups = {names[1]: (one, None), names[2]: (two, None), names[3]: (two, 1)}
+        for c in (one, two):
+            sweep(base, {"agents": [4, 5]}, 1, client=c, chunk=1)  # warm: numba's cache loaded in each worker
+        tasks = {names[0]: 0, **{n: math.ceil(runs / chunk_size(runs, c, k)) for n, (c, k) in setups.items()}}
+        for r in range(rounds):
+            for name in names:
+                c, k = setups.get(name, (None, None))
+                t, got = timed(lambda c=c, k=k: sweep(base, grid, replications, seed=1, client=c, chunk=k))
+                assert got.equals(expected), f"the sweep differs: {name}"
+                times[name].append(t)
+                print(f"  round {r + 1}: {name} ({tasks[name]} tasks): {t:.1f} s, load {t.load:.1f}", flush=True)
+    rows = []
+    for name in names:
+        ts = times[name]
+        vs_in = statistics.median(a / b for a, b in zip(times[names[0]], ts, strict=True))
+        speed = statistics.median(a / b for a, b in zip(times[names[1]], ts, strict=True))
+        workers = 2 if "2 workers" in name else 1
+        over = statistics.median((b - a) / tasks[name] for a, b in zip(times[names[0]], ts, strict=True)) \
+            if tasks[name] else None
+        rows.append(f"| 200 policies × {replications} runs | {name} | {statistics.median(ts):.1f} "
+                    f"({min(ts):.1f}–{max(ts):.1f}) | {vs_in:.2f}× | "
+                    + (f"{speed:.2f}× | {speed / workers:.0%} | {tasks[name]:,} | {1000 * over:.0f} ms" if tasks[name]
+                       else " | | | ")
+                    + f" | {min(t.load for t in ts):.1f}–{max(t.load for t in ts):.1f} |")
+    return [f"| what | engine | seconds, median ({rounds} rounds: min–max) | vs in process | speed-up vs 1 worker "
+            "| efficiency | tasks | overhead per task | load |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|", *rows]
 
 
 def gemma_model(folder: Path) -> Path:
@@ -242,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="where the KPI archive is built (kept for the next run)")
     parser.add_argument("--tasks", type=int, default=2000, help="no-op tasks of the overhead part")
     parser.add_argument("--replications", type=int, default=2, help="runs per policy of the sweep")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the sweep part (each times all four)")
     parser.add_argument("--gemma", type=Path, default=None, help="a Gemma model folder to score with")
     parser.add_argument("--score-posts", type=int, default=240, help="posts the Gemma part scores")
     args = parser.parse_args(argv)
@@ -250,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         if "overhead" in args.part:
             tables.append(part_overhead(args.tasks))
         if "sweep" in args.part:
-            tables.append(part_sweep(args.replications))
+            tables.append(part_sweep(args.replications, args.rounds))
         if "score" in args.part:
             tables.append(part_score(args.gemma, args.score_posts, Path(tmp)))
         if "kpi" in args.part:

@@ -79,9 +79,14 @@ def test_parquet_files_and_their_base(archive, tmp_path):
 
 
 def test_run_tasks_keeps_the_order_and_raises_the_tasks_error(client):
-    from wbcs.distributed import run_tasks
+    from wbcs.distributed import chunk_size, run_tasks
 
     assert run_tasks(float, ["3", "1", "2"], client=client) == [3.0, 1.0, 2.0]
+    items = [str(i) for i in range(11)]
+    for chunk in (2, 4, 11, None):  # batched tasks, a short last one: the same list in the same order
+        assert run_tasks(float, items, client=client, chunk=chunk) == [float(i) for i in range(11)]
+    # chunk=None: 4 tasks per worker thread (2 here), at least one item each
+    assert chunk_size(4000, client, None) == 500 and chunk_size(3, client, None) == 1
     # repeated: when both results arrive in one batch the failed one is second, and dask's
     # batches() does not raise for it (it did not, once in ~20 runs, before run_tasks checked)
     for _ in range(10):
@@ -139,6 +144,96 @@ def test_kpis_on_the_cluster_equal_duckdb_on_the_same_files(archive, client, req
         assert again == got
     else:
         pd.testing.assert_frame_equal(again, got, check_exact=True)
+
+
+# --------------------------------------------------------------------------- hot issues
+
+
+@pytest.fixture(scope="module")
+def outage_archive(tmp_path_factory):
+    """24 days across a month boundary, a China Unicom network outage 22:30 on 31 January to
+    01:30 on 1 February, partitioned by month and operator (6 files)."""
+    from wbcs.synth import generate_posts
+
+    posts = generate_posts(days=24, start="2025-01-15", posts_per_day=60, seed=4, bursts=[
+        {"start": "2025-01-31 22:30", "hours": 3, "posts": 120, "topic": "network", "operator": "china_unicom"}])
+    return write_archive(posts, tmp_path_factory.mktemp("outage") / "posts", ("month", "operator"))
+
+
+def _assert_same_hot(got: dict, want: dict) -> None:
+    assert list(got) == list(want) == ["incidents", "alerts", "spikes"]
+    for name in want:
+        pd.testing.assert_frame_equal(got[name], want[name], check_exact=True)
+
+
+@pytest.mark.slow  # the in-process reference and the cluster's run: ~10-30 s on a shared 2-core machine
+def test_hot_issues_of_an_archive_on_the_cluster_equal_in_process(outage_archive, client):
+    from wbcs.kpi.hot import hot_issues
+    from wbcs.kpi.partitioned_hot import hot_issues as archive_hot_issues
+    from wbcs.kpi.partitioned_hot import read_archive
+
+    posts = read_archive(outage_archive)
+    assert posts["post_id"].is_unique and len(posts) > 1_500
+    want = hot_issues(posts, near_duplicates=False)
+    got = archive_hot_issues(f"{outage_archive}/**/*.parquet", client=client)
+    _assert_same_hot(got, want)
+    _assert_same_hot(archive_hot_issues(outage_archive), want)  # and the same tasks in process
+
+    # the outage is one spike across the month boundary: its February hours are tested
+    # against a baseline that lies in the January files
+    spikes = got["spikes"]
+    assert spikes["key"].tolist() == ["topic:network"]
+    s = spikes.iloc[0]
+    assert s["start"] <= pd.Timestamp("2025-01-31 23:00") and s["end"] >= pd.Timestamp("2025-02-01 01:00")
+    assert s["n_posts"] >= 120 and set(s["post_ids"]) <= set(posts["post_id"])
+    # the February file alone has no baseline for its first week: no spike there
+    february = archive_hot_issues(f"{outage_archive}/month=2025-02/**/*.parquet")
+    assert not (february["spikes"]["key"] == "topic:network").any()
+    # and one surge incident spanning both days, not one per partition
+    top = got["incidents"].iloc[0]
+    assert (top["status"], top["issue"]) == ("surge", "china_unicom|network")
+    assert (top["start"], top["end"]) == (pd.Timestamp("2025-01-31"), pd.Timestamp("2025-02-02"))
+    assert top["observed"] >= 120 and top["observed"] > 5 * top["expected"]
+    assert (got["incidents"]["issue"] == "china_unicom|network").sum() >= 1
+    assert (got["alerts"]["cluster_kind"] == "topic").all()
+
+
+def test_hot_issues_of_an_archive_need_its_labels(tmp_path):
+    from wbcs.kpi.partitioned_hot import hot_issues
+
+    posts = pd.DataFrame({"post_id": ["1", "2"], "text": ["a", "b"], "intent": ["complaint", "other"],
+                          "created_at": pd.to_datetime(["2025-03-01 10:00", "2025-03-02 10:00"]).tz_localize(
+                              "Asia/Shanghai")})
+    folder = write_archive(posts, tmp_path / "a", ("month",))
+    with pytest.raises(InputError, match=r"month=2025-03.*no 'topic' column: label the archive first"):
+        hot_issues(folder)
+    with pytest.raises(InputError, match="no Parquet file there"):
+        hot_issues(tmp_path / "missing")
+
+
+@pytest.mark.slow  # a CLI start-up that starts a 2-worker cluster: ~10-30 s on a shared machine
+def test_hot_cli_on_a_cluster_equals_the_in_process_run(outage_archive):
+    from wbcs.cli.analytics import records, to_json
+    from wbcs.kpi.hot import hot_issues
+    from wbcs.kpi.partitioned_hot import read_archive
+
+    r = run_cli("hot", "--posts", str(outage_archive), "--engine", "dask", "--workers", "2", "--json")
+    assert r.returncode == 0, r.stderr
+    assert "dask: " in r.stderr and "with 2 worker(s)" in r.stderr
+    got = json.loads(r.stdout)
+    want = hot_issues(read_archive(outage_archive), near_duplicates=False)
+    assert got["input"] == {"file": str(outage_archive), "engine": "dask", "series": "topic"}
+    assert got["n_incidents"] == len(want["incidents"]) > 10
+    assert got["incidents"] == json.loads(to_json(records(want["incidents"].head(10))))
+    assert got["alerts"] == json.loads(to_json(records(want["alerts"])))
+    assert got["spikes"] == json.loads(to_json(records(want["spikes"])))
+
+
+def test_hot_cli_with_a_bad_archive_is_one_line_and_exit_2(tmp_path):
+    r = run_cli("hot", "--posts", str(tmp_path / "no-archive"), "--engine", "dask")
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no-archive: no Parquet file there" in lines[0], r.stderr
 
 
 # --------------------------------------------------------------------------- predictions
@@ -270,8 +365,14 @@ def test_sweep_rows_are_the_replicate_summaries_and_equal_on_the_cluster(short, 
     from wbcs.sim.sweep import patch, sweep
 
     grid = {"patrol_minutes": [10, 60], "agents": [2, 4]}
-    table = sweep(short, grid, 3, seed=7, client=client)
+    table = sweep(short, grid, 3, seed=7, client=client)  # 12 runs: 2 per task on 2 workers
     pd.testing.assert_frame_equal(table, sweep(short, grid, 3, seed=7), check_exact=True)
+    # any batching of the runs into tasks (one per task, 5 with a short last one): the same table
+    for chunk in (1, 5):
+        pd.testing.assert_frame_equal(sweep(short, grid, 3, seed=7, client=client, chunk=chunk), table,
+                                      check_exact=True)
+    with pytest.raises(InputError, match="chunk must be a whole number"):
+        sweep(short, grid, 3, chunk=0)
     assert table[["patrol_minutes", "agents"]].values.tolist() == [[10, 2], [10, 4], [60, 2], [60, 4]]
     # a row is replicate()'s summary of that policy with the same seed (common random numbers)
     one = replicate(short.updated({"patrol_minutes": 60, "agents": 4}), 3, seed=7).table
@@ -295,3 +396,15 @@ def test_staffing_plan_on_the_cluster_equals_in_process(short, client):
     pd.testing.assert_frame_equal(a.table, b.table, check_exact=True)
     assert (a.iterations, a.converged) == (b.iterations, b.converged)
     assert np.array_equal(a.table["sim_agents"], b.table["sim_agents"])
+
+
+@pytest.mark.slow  # two what-if apps with their widgets: ~5-30 s on a shared 2-core machine
+def test_the_what_if_app_replicates_on_the_cluster_as_in_process(short, client):
+    from wbcs.viz import sim as vs
+
+    here = vs.WhatIfApp(short, b={"patrol": 10}, replications=2, seed=1)
+    there = vs.WhatIfApp(short, b={"patrol": 10}, replications=2, seed=1, client=client)
+    assert list(there.summaries) == list(here.summaries) and len(here.summaries) == 2
+    for label, summary in here.summaries.items():
+        pd.testing.assert_frame_equal(there.summaries[label].per_run, summary.per_run, check_exact=True)
+        pd.testing.assert_frame_equal(there.summaries[label].records, summary.records, check_exact=True)

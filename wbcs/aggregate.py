@@ -91,14 +91,17 @@ def _frame(posts: pd.DataFrame, intent: str) -> pd.DataFrame:
     return w
 
 
-def _clusters(w: pd.DataFrame, threshold: float) -> list[tuple[str, pd.Series]]:
-    """(cluster kind, key per post) for near-duplicate and, when labelled, topic clusters."""
-    from wbcs.dedup import near_duplicate_groups
+def _clusters(w: pd.DataFrame, threshold: float, near_duplicates: bool = True) -> list[tuple[str, pd.Series]]:
+    """(cluster kind, key per post) for near-duplicate (unless ``near_duplicates`` is False)
+    and, when labelled, topic clusters."""
+    out = []
+    if near_duplicates:
+        from wbcs.dedup import near_duplicate_groups  # numba: seconds to import, only when asked
 
-    groups = pd.Series(near_duplicate_groups(w["text"].astype(str).tolist(), threshold=threshold))
-    # key a cluster by its earliest post: stable across runs, and it names real evidence
-    first = w["post_id"].groupby(groups).transform("first")
-    out = [("near_duplicate", "near_duplicate:" + first)]
+        groups = pd.Series(near_duplicate_groups(w["text"].astype(str).tolist(), threshold=threshold))
+        # key a cluster by its earliest post: stable across runs, and it names real evidence
+        first = w["post_id"].groupby(groups).transform("first")
+        out.append(("near_duplicate", "near_duplicate:" + first))
     if w["topic"].notna().any():
         out.append(("topic", ("topic:" + w["topic"]).where(w["topic"].notna(), None)))
     return out
@@ -203,12 +206,12 @@ def _week_alerts(rule: Rule, kind: str, key: str, g: pd.DataFrame) -> list[dict]
 
 
 def aggregation_alerts(posts: pd.DataFrame, *, policy: Policy | None = None,
-                       threshold: float = 0.8) -> pd.DataFrame:
+                       threshold: float = 0.8, near_duplicates: bool = True) -> pd.DataFrame:
     """One row per aggregation alert with its evidence (see the module docstring).
 
     ``posts`` is a posts table with ``intent`` labels (classify unlabelled posts first);
-    ``threshold`` is the near-duplicate Jaccard similarity. Columns: ``COLUMNS``; the
-    ``sample_text`` is PII-masked.
+    ``threshold`` is the near-duplicate Jaccard similarity; ``near_duplicates=False`` forms
+    topic clusters only. Columns: ``COLUMNS``; the ``sample_text`` is PII-masked.
     """
     for col in ("post_id", "created_at", "text", "intent"):
         if col not in posts.columns:
@@ -219,7 +222,7 @@ def aggregation_alerts(posts: pd.DataFrame, *, policy: Policy | None = None,
         w = _frame(posts, rule.intent)
         if w.empty:
             continue
-        for kind, keys in _clusters(w, threshold):
+        for kind, keys in _clusters(w, threshold, near_duplicates):
             c = w.assign(key=keys, op=w["operator"].fillna("")).dropna(subset=["key"])
             # a cluster smaller than both thresholds can never fire
             size = c.groupby(["key", "op"])["post_id"].transform("size")

@@ -28,7 +28,12 @@ from >=3 users a day or on >=2 platforms; the same complaint from >=3 customers 
 or on >=3 platforms) merged per issue (operator and topic) and window, ranked by how far
 their posts exceed the issue's usual share of the traffic, each named by its topic and the
 phrases of its posts. --json adds every incident's evidence (post ids), every alert and the
-hourly spikes per topic and near-duplicate cluster (texts PII-masked)."""
+hourly spikes per topic and near-duplicate cluster (texts PII-masked).
+
+A partitioned archive of labelled Parquet files (a folder or 'archive/**/*.parquet') is
+computed file by file with --engine dask, on a Dask cluster with --workers N or
+--scheduler ADDRESS (else in this process), topic clusters and series only; windows that
+cross partitions count as in one file."""
 
 NORMS_EXAMPLE = """Example:
   wbcs norms --posts data/examples/account_posts.csv --json
@@ -89,7 +94,11 @@ def register(sub) -> None:
     h.add_argument("--alpha", type=float, default=1e-3, help="Poisson test level (default 0.001)")
     h.add_argument("--min-posts", type=int, default=5, help="smallest count that can be a spike (default 5)")
     h.add_argument("--threshold", type=float, default=0.8, help="near-duplicate Jaccard threshold (default 0.8)")
+    h.add_argument("--engine", choices=["pandas", "dask"], default="pandas",
+                   help="dask reads a partitioned archive of labelled Parquet files file by file (topic "
+                        "clusters and series only), on a cluster with --workers/--scheduler")
     h.add_argument("--json", action="store_true", help="print JSON on stdout")
+    add_arguments(h)
     h.set_defaults(func=cmd_hot)
 
     n = sub.add_parser("norms", help="check an account's posting log against the posting norms",
@@ -267,9 +276,20 @@ def cmd_hot(args: argparse.Namespace) -> int:
 
     if args.top < 0:
         raise InputError(f"--top must be ≥ 0 (0: every incident), got {args.top}")
-    posts, info = read_labelled(args.posts, args.model, cache=not args.no_cache)
-    hot = hot_issues(posts, policy=_policy(args), threshold=args.threshold, freq=args.freq,
-                     baseline_days=args.baseline_days, alpha=args.alpha, min_posts=args.min_posts)
+    if (args.workers or args.scheduler) and args.engine != "dask":
+        raise InputError("--workers/--scheduler run the dask engine: add --engine dask")
+    request = {"policy": _policy(args), "threshold": args.threshold, "freq": args.freq,
+               "baseline_days": args.baseline_days, "alpha": args.alpha, "min_posts": args.min_posts}
+    if args.engine == "dask":
+        from wbcs.distributed import from_args
+        from wbcs.kpi import partitioned_hot
+
+        with from_args(args) as client:
+            hot = partitioned_hot.hot_issues(str(args.posts), client=client, progress=True, **request)
+        info = {"file": str(args.posts), "engine": "dask", "series": "topic"}
+    else:
+        posts, info = read_labelled(args.posts, args.model, cache=not args.no_cache)
+        hot = hot_issues(posts, **request)
     inc = hot["incidents"]
     shown = inc if args.top == 0 else inc.head(args.top)
     if args.json:
@@ -278,7 +298,8 @@ def cmd_hot(args: argparse.Namespace) -> int:
         return 0
     surges = int((inc["status"] == "surge").sum()) if len(inc) else 0
     print(f"{info['file']}: {len(inc):,} incident(s) ({surges} surge(s)) from {len(hot['alerts']):,} "
-          f"aggregation alert(s); {len(hot['spikes']):,} hourly spike(s)")
+          f"aggregation alert(s); {len(hot['spikes']):,} {'hourly' if args.freq == 'h' else 'daily'} spike(s)"
+          + (" (topic clusters and series only)" if args.engine == "dask" else ""))
     for r in shown.itertuples():
         days = (r.end - r.start).days
         when = f"{r.start:%Y-%m-%d}" + (f" +{days - 1}d" if days > 1 else "")

@@ -41,15 +41,16 @@ SPIKE_COLUMNS = ["series", "key", "start", "end", "detected_at", "buckets", "obs
                  "platforms", "post_ids", "sample_text"]
 
 
-def _series(posts: pd.DataFrame, threshold: float) -> dict[str, pd.Series]:
-    """Series key per post: the topic and the near-duplicate cluster (earliest post id)."""
+def series_keys(posts: pd.DataFrame, threshold: float, near_duplicates: bool = True) -> dict[str, pd.Series]:
+    """Series key per post: the topic and (unless ``near_duplicates`` is False) the
+    near-duplicate cluster (earliest post id)."""
     from wbcs.dedup import near_duplicate_groups
 
     out = {}
     if "topic" in posts and posts["topic"].notna().any():
         t = posts["topic"].astype("string")
         out["topic"] = ("topic:" + t).astype(object).where(t.notna(), None)
-    if len(posts):
+    if len(posts) and near_duplicates:
         groups = pd.Series(near_duplicate_groups(posts["text"].astype(str).tolist(), threshold=threshold),
                            index=posts.index)
         first = posts["post_id"].astype(str).groupby(groups).transform("first")
@@ -76,72 +77,63 @@ def _expected(counts: np.ndarray, total: np.ndarray, window: int, hourly: bool) 
     return level * share
 
 
-def spikes(posts: pd.DataFrame, *, freq: str = "h", baseline_days: int = 7, alpha: float = 1e-3,
-           min_posts: int = 5, threshold: float = 0.8, series: dict[str, pd.Series] | None = None
-           ) -> pd.DataFrame:
-    """Spike episodes per topic and near-duplicate cluster (see the module docstring).
-
-    ``series`` may give other keys per post (name → Series aligned with ``posts``).
-    Columns: ``SPIKE_COLUMNS``; times are Beijing wall-clock times.
-    """
-    # Poisson's survival function; scipy.stats costs a second to import
-    from scipy.special import pdtrc
-
+def check_spike_request(freq: str, baseline_days: int, alpha: float, min_posts: int) -> None:
     if freq not in FREQS:
         raise InputError(f"freq must be 'h' (hourly) or 'D' (daily), got {freq!r}")
     if baseline_days < 1 or not 0 < alpha < 1 or min_posts < 1:
         raise InputError("spikes: baseline_days ≥ 1, 0 < alpha < 1 and min_posts ≥ 1 are needed")
-    for col in ("post_id", "created_at", "text"):
-        if col not in posts:
-            raise InputError(f"posts: missing column {col!r} needed by the spike detector")
-    if posts.empty:
-        return pd.DataFrame(columns=SPIKE_COLUMNS)
-    posts = posts.reset_index(drop=True)
-    step = FREQS[freq]
-    bucket = prepare(posts)["created_at"].dt.floor(freq)
-    first = bucket.min()
-    pos = ((bucket - first) // step).to_numpy()
-    n_buckets = int(pos.max()) + 1
+
+
+def spike_hits(cells: dict[str, pd.DataFrame], total: np.ndarray, *, freq: str, baseline_days: int,
+               alpha: float, min_posts: int) -> pd.DataFrame:
+    """The spiking buckets: ``cells`` are, per series name, the posts per (``key``, bucket
+    ``t``) as columns ``key, t, n``; ``total`` the posts of all series per bucket. Columns
+    series, key, t, observed, expected, p, sorted. Counts are all the detector reads, so
+    counts merged from the partitions of an archive give the same hits."""
+    # Poisson's survival function; scipy.stats costs a second to import
+    from scipy.special import pdtrc
+
+    n_buckets = len(total)
     window = baseline_days * (24 if freq == "h" else 1)
-    total = np.bincount(pos, minlength=n_buckets).astype(float)
-    series = {name: pd.Series(k, index=posts.index) for name, k in
-              (series if series is not None else _series(posts, threshold)).items()}
     found = []
-    for name, keys in series.items():
-        ok = keys.notna().to_numpy()
-        codes, uniques = pd.factorize(keys[ok])
-        if not len(uniques):
-            continue
+    for name, cell in cells.items():
         # only series that ever reach min_posts in one bucket can spike: keeps the matrix small
-        cell = pd.Series(1, index=pd.MultiIndex.from_arrays([codes, pos[ok]])).groupby(level=[0, 1]).sum()
-        busy = np.unique(cell.index.get_level_values(0)[cell.to_numpy() >= min_posts])
+        busy = pd.unique(cell.loc[cell["n"] >= min_posts, "key"])
         if not len(busy):
             continue
-        row = np.full(len(uniques), -1)
-        row[busy] = np.arange(len(busy))
+        row = {k: i for i, k in enumerate(busy)}
+        sel = cell[cell["key"].isin(row)]
         counts = np.zeros((len(busy), n_buckets))
-        sel = row[codes] >= 0
-        np.add.at(counts, (row[codes][sel], pos[ok][sel]), 1.0)
+        np.add.at(counts, (sel["key"].map(row).to_numpy(), sel["t"].to_numpy()), sel["n"].to_numpy(dtype=float))
         expected = _expected(counts, total, window, freq == "h")
         with np.errstate(invalid="ignore"):
             p = pdtrc(counts - 1, expected)  # P(X ≥ count) = P(X > count − 1), as poisson.sf
         hit = (counts >= min_posts) & (p < alpha) & ~np.isnan(expected)
         for r, t0 in zip(*np.nonzero(hit), strict=True):
-            found.append((name, uniques[busy[r]], int(t0), counts[r, t0], expected[r, t0], p[r, t0]))
-    if not found:
-        return pd.DataFrame(columns=SPIKE_COLUMNS)
+            found.append((name, busy[r], int(t0), counts[r, t0], expected[r, t0], p[r, t0]))
     hits = pd.DataFrame(found, columns=["series", "key", "t", "observed", "expected", "p"])
-    hits = hits.sort_values(["series", "key", "t"]).reset_index(drop=True)
+    return hits.sort_values(["series", "key", "t"]).reset_index(drop=True)
+
+
+def episode_spans(hits: pd.DataFrame) -> list[pd.DataFrame]:
+    """The hits of each episode: consecutive spiking buckets of one series key."""
     new = (hits["series"] != hits["series"].shift()) | (hits["key"] != hits["key"].shift()) | \
         (hits["t"] != hits["t"].shift() + 1)
-    episodes = []
-    for _, e in hits.groupby(new.cumsum()):
+    return [e for _, e in hits.groupby(new.cumsum())]
+
+
+def episodes(spans: list[pd.DataFrame], posts: pd.DataFrame, series: dict[str, pd.Series], pos: np.ndarray,
+             first: pd.Timestamp, step: pd.Timedelta) -> pd.DataFrame:
+    """One row per episode with its evidence: ``posts`` (any index, in the file's order) hold
+    at least every post of every episode, ``series`` their keys and ``pos`` their buckets."""
+    out = []
+    for e in spans:
         name, key, t0, t1 = e["series"].iloc[0], e["key"].iloc[0], e["t"].min(), e["t"].max()
         mask = (series[name] == key).fillna(False).to_numpy(dtype=bool) & (pos >= t0) & (pos <= t1)
         ev = posts[mask]
         peak = e.loc[e["observed"].idxmax()]
         users = ev["author_id"].dropna().nunique() if "author_id" in ev else len(ev)
-        episodes.append({
+        out.append({
             "series": name, "key": key, "start": first + t0 * step, "end": first + (t1 + 1) * step,
             "detected_at": first + (t0 + 1) * step, "buckets": int(t1 - t0 + 1),
             "observed": int(e["observed"].sum()), "expected": float(e["expected"].sum()),
@@ -152,19 +144,58 @@ def spikes(posts: pd.DataFrame, *, freq: str = "h", baseline_days: int = 7, alph
             "post_ids": ev["post_id"].astype(str).tolist(),
             "sample_text": mask_pii(str(ev["text"].iloc[0])),
         })
-    return pd.DataFrame(episodes, columns=SPIKE_COLUMNS).sort_values(
+    if not out:
+        return pd.DataFrame(columns=SPIKE_COLUMNS)
+    return pd.DataFrame(out, columns=SPIKE_COLUMNS).sort_values(
         ["detected_at", "series", "key"], kind="stable").reset_index(drop=True)
 
 
+def spikes(posts: pd.DataFrame, *, freq: str = "h", baseline_days: int = 7, alpha: float = 1e-3,
+           min_posts: int = 5, threshold: float = 0.8, series: dict[str, pd.Series] | None = None,
+           near_duplicates: bool = True) -> pd.DataFrame:
+    """Spike episodes per topic and near-duplicate cluster (see the module docstring).
+
+    ``series`` may give other keys per post (name → Series aligned with ``posts``);
+    ``near_duplicates=False`` leaves the near-duplicate clusters out (topics only).
+    Columns: ``SPIKE_COLUMNS``; times are Beijing wall-clock times.
+    """
+    check_spike_request(freq, baseline_days, alpha, min_posts)
+    for col in ("post_id", "created_at", "text"):
+        if col not in posts:
+            raise InputError(f"posts: missing column {col!r} needed by the spike detector")
+    if posts.empty:
+        return pd.DataFrame(columns=SPIKE_COLUMNS)
+    posts = posts.reset_index(drop=True)
+    step = FREQS[freq]
+    bucket = prepare(posts)["created_at"].dt.floor(freq)
+    first = bucket.min()
+    pos = ((bucket - first) // step).to_numpy()
+    total = np.bincount(pos, minlength=int(pos.max()) + 1).astype(float)
+    series = {name: pd.Series(k, index=posts.index) for name, k in
+              (series if series is not None else series_keys(posts, threshold, near_duplicates)).items()}
+    cells = {}
+    for name, keys in series.items():
+        ok = keys.notna().to_numpy()
+        cells[name] = pd.DataFrame({"key": keys[ok].to_numpy(), "t": pos[ok]}).groupby(
+            ["key", "t"], sort=False).size().rename("n").reset_index()
+    hits = spike_hits(cells, total, freq=freq, baseline_days=baseline_days, alpha=alpha, min_posts=min_posts)
+    return episodes(episode_spans(hits), posts, series, pos, first, step)
+
+
 def hot_issues(posts: pd.DataFrame, *, policy: Policy | None = None, threshold: float = 0.8,
-               freq: str = "h", baseline_days: int = 7, alpha: float = 1e-3, min_posts: int = 5
-               ) -> dict[str, pd.DataFrame]:
+               freq: str = "h", baseline_days: int = 7, alpha: float = 1e-3, min_posts: int = 5,
+               near_duplicates: bool = True) -> dict[str, pd.DataFrame]:
     """``{"incidents": ranked incidents, "alerts": aggregation alerts, "spikes": spike episodes}``
-    of a labelled posts table (``incidents["alert_index"]`` points into ``alerts``)."""
+    of a labelled posts table (``incidents["alert_index"]`` points into ``alerts``).
+
+    ``near_duplicates=False`` keeps the topic clusters and series only: what
+    ``wbcs.kpi.partitioned_hot`` computes on an archive (a near-duplicate cluster links posts
+    across the whole archive, so it is no sum of per-partition counts)."""
     from wbcs.aggregate import aggregation_alerts
     from wbcs.kpi.incidents import incidents
 
-    alerts = aggregation_alerts(posts, policy=policy, threshold=threshold)
-    return {"incidents": incidents(posts, alerts, threshold=threshold), "alerts": alerts,
+    alerts = aggregation_alerts(posts, policy=policy, threshold=threshold, near_duplicates=near_duplicates)
+    return {"incidents": incidents(posts, alerts, threshold=threshold, near_duplicates=near_duplicates),
+            "alerts": alerts,
             "spikes": spikes(posts, freq=freq, baseline_days=baseline_days, alpha=alpha,
-                             min_posts=min_posts, threshold=threshold)}
+                             min_posts=min_posts, threshold=threshold, near_duplicates=near_duplicates)}

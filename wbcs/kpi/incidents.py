@@ -49,17 +49,22 @@ MAX_PHRASE = 8  # characters
 EDGE = frozenset("的了是就也都么吗呢啊吧呀和在我你他她它这那有一个们着过被把给让")
 MIN_LIFT = 5  # a phrase is at least this many times as common in the incident as in the other posts
 SMOOTH_DAYS = 7  # the traffic an issue's expectation follows: the week around the day
+ALPHA, GAP_DAYS, SAMPLE, SEED = 1e-4, 7, 200, 0  # incidents()'s defaults, which wbcs hot uses
 
 
-def issue_keys(posts: pd.DataFrame, *, threshold: float = 0.8) -> pd.Series:
+def issue_keys(posts: pd.DataFrame, *, threshold: float = 0.8, near_duplicates: bool = True) -> pd.Series:
     """The issue of each post: ``operator|topic``, or ``operator|~first post id`` of its
-    near-duplicate cluster where the post has no topic (operator empty when unknown)."""
+    near-duplicate cluster where the post has no topic (operator empty when unknown); with
+    ``near_duplicates=False`` the posts without a topic are one issue per operator,
+    ``operator|~`` (no topic alert belongs to it; its posts count in the traffic around)."""
     op = posts["operator"].astype("string").fillna("") if "operator" in posts else pd.Series("", index=posts.index)
     topic = posts["topic"].astype("string") if "topic" in posts else pd.Series(pd.NA, index=posts.index,
                                                                                dtype="string")
     key = (op + "|" + topic).astype(object)
     loose = topic.isna().to_numpy()
-    if loose.any():
+    if loose.any() and not near_duplicates:
+        key[loose] = (op[loose] + "|~").to_numpy()
+    elif loose.any():
         from wbcs.dedup import near_duplicate_groups
 
         sub = posts.loc[loose]
@@ -189,47 +194,30 @@ def _names() -> tuple[dict, dict, list[str]]:
     return topics, operators, known
 
 
-def incidents(posts: pd.DataFrame, alerts: pd.DataFrame | None = None, *, policy=None, threshold: float = 0.8,
-              alpha: float = 1e-4, gap_days: int = 7, sample: int = 200, seed: int = 0) -> pd.DataFrame:
-    """One row per incident, best ranked first (see the module docstring). Columns ``COLUMNS``.
-
-    ``alerts`` are ``wbcs.aggregate.aggregation_alerts(posts)`` (computed when not given);
-    ``threshold`` the near-duplicate similarity; ``alpha`` the level of a surge day; ``gap_days``
-    the largest gap inside a routine incident; ``sample`` the posts per incident read for its
-    phrases (``seed`` picks them). ``alert_index`` points into ``alerts``; times are Beijing
-    wall-clock times; ``sample_text`` is PII-masked.
-    """
-    if not 0 < alpha < 1 or gap_days < 0 or sample < 1:
-        raise InputError("incidents: 0 < alpha < 1, gap_days ≥ 0 and sample ≥ 1 are needed")
-    if alerts is None:
-        from wbcs.aggregate import aggregation_alerts
-
-        alerts = aggregation_alerts(posts, policy=policy, threshold=threshold)
-    if posts.empty or alerts.empty:
-        return pd.DataFrame(columns=COLUMNS)
-    posts = posts.reset_index(drop=True)
-    issue = issue_keys(posts, threshold=threshold)
-    day = prepare(posts)["created_at"].dt.floor("D")
-    issue_of = dict(zip(posts["post_id"].astype(str), issue, strict=True))
-    a = pd.DataFrame({"issue": _alert_issues(alerts, issue_of),
-                      "day": local_times(alerts["triggered_at"]).dt.floor("D"),
-                      "rule": alerts["rule"], "action": alerts["action"]}, index=alerts.index).dropna(subset=["issue"])
-
-    # counts per issue and day over the whole file, and each issue's expectation (its usual share)
-    codes, keys = pd.factorize(issue)
-    first = day.min()
-    d = ((day - first).dt.days).to_numpy()
-    n_days = int(d.max()) + 1
-    counts = np.zeros((len(keys), n_days))
-    np.add.at(counts, (codes, d), 1.0)
-    n_issue, total = counts.sum(axis=1, keepdims=True), counts.sum(axis=0, keepdims=True)
-    n_all = float(total.sum())
+def expectation(counts: np.ndarray, total: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """(expected posts, surge day?) per issue row of ``counts`` (posts per issue and day) given
+    ``total``, the posts of every issue per day (see the module docstring)."""
+    n_issue = counts.sum(axis=1, keepdims=True)
+    total = np.asarray(total, dtype=float).reshape(1, -1)
+    n_all, n_days = float(total.sum()), total.shape[1]
     share = np.divide(n_issue, n_all - n_issue, out=np.full_like(n_issue, np.nan), where=n_all > n_issue)
     expected = np.where(np.isnan(share), n_issue / n_days, _weekly_mean(total - counts) * np.nan_to_num(share))
-    surge = _poisson_score(counts, expected) > -math.log10(alpha)
-    row = {k: i for i, k in enumerate(keys)}
+    return expected, _poisson_score(counts, expected) > -math.log10(alpha)
 
-    groups = []  # (status, issue row, days, alert indexes)
+
+def alert_days(alerts: pd.DataFrame, issue_of: dict) -> pd.DataFrame:
+    """Each alert's issue (``_alert_issues``), Beijing day, rule and action; alerts of no issue dropped."""
+    return pd.DataFrame({"issue": _alert_issues(alerts, issue_of),
+                         "day": local_times(alerts["triggered_at"]).dt.floor("D"),
+                         "rule": alerts["rule"], "action": alerts["action"]},
+                        index=alerts.index).dropna(subset=["issue"])
+
+
+def incident_groups(a: pd.DataFrame, row: dict, surge: np.ndarray, first: pd.Timestamp,
+                    gap_days: int) -> list[tuple]:
+    """(status, issue row, days, alert indexes, day columns counted) per incident, in the order
+    of ``a``'s issues: surge days in runs, the other alert days in chains ``gap_days`` apart."""
+    groups = []
     for key, g in a.groupby("issue", sort=False):
         r = row[key]
         fired = sorted(set(g["day"]))
@@ -237,29 +225,44 @@ def incidents(posts: pd.DataFrame, alerts: pd.DataFrame | None = None, *, policy
         for status, days, gap in (("surge", hot, 1), ("routine", [x for x in fired if x not in hot], gap_days)):
             for chain in _chains(days, gap):
                 span = set(chain)
-                groups.append((status, r, chain, g.index[g["day"].isin(span)].tolist()))
+                lo, hi = (chain[0] - first).days, (chain[-1] - first).days + 1
+                cols = np.arange(lo, hi)
+                if status == "routine":  # a routine incident counts its routine days only
+                    cols = cols[~surge[r, lo:hi]]
+                groups.append((status, r, chain, g.index[g["day"].isin(span)].tolist(), cols))
+    return groups
 
+
+def background_rows(n_posts: int, sample: int, rng: np.random.Generator) -> np.ndarray:
+    """The rows whose phrases are the background every incident is compared with."""
+    return rng.choice(n_posts, size=min(n_posts, 5 * sample), replace=False)
+
+
+def describe(groups: list[tuple], a: pd.DataFrame, keys, counts: np.ndarray, expected: np.ndarray,
+             first: pd.Timestamp, posts: pd.DataFrame, issue: pd.Series, d: np.ndarray, bg_rows: np.ndarray,
+             rng: np.random.Generator, sample: int) -> pd.DataFrame:
+    """The incidents table (``COLUMNS``) of ``incident_groups``. ``posts`` are indexed by their
+    row in the whole file and hold at least every post of every incident and the background
+    rows ``bg_rows``; ``issue`` and ``d`` (day number) are theirs, ``keys`` name the rows of
+    ``counts``/``expected``. The phrases' sample is drawn from ``rng`` after ``bg_rows``."""
+    if not groups:
+        return pd.DataFrame(columns=COLUMNS)
     topic_zh, op_zh, known = _names()
-    rng = np.random.default_rng(seed)
     texts = normalize_series(posts["text"].astype("string").fillna(""), remove=("mentions", "urls", "emoticons",
                                                                                  "topics", "retweets"))
-    bg_rows = rng.choice(len(posts), size=min(len(posts), 5 * sample), replace=False)
-    background = _doc_ngrams(texts.iloc[bg_rows].tolist())
+    background = _doc_ngrams(texts.loc[bg_rows].tolist())
+    issue = issue.to_numpy()
     out = []
-    for status, r, chain, alert_index in groups:
-        lo, hi = (chain[0] - first).days, (chain[-1] - first).days + 1
-        cols = np.arange(lo, hi)
-        if status == "routine":  # a routine incident counts its routine days only
-            cols = cols[~surge[r, lo:hi]]
-        observed, exp = float(counts[r, cols].sum()), float(expected[r, cols].sum())
-        in_days = (codes == r) & np.isin(d, cols)
+    for status, r, chain, alert_index, cols in groups:
+        in_days = pd.Series((issue == keys[r]) & np.isin(d, cols), index=posts.index)
         ev = posts.loc[in_days]
+        observed, exp = float(counts[r, cols].sum()), float(expected[r, cols].sum())
         peak = cols[np.argmax(counts[r, cols])]
         op, _, topic = keys[r].partition("|")
         topic = None if topic.startswith("~") else topic
         picked = ev.index if len(ev) <= sample else rng.choice(ev.index, size=sample, replace=False)
-        inside = np.flatnonzero(in_days[bg_rows])  # the background is the *other* posts of the sample
-        others = background - _doc_ngrams(texts.iloc[bg_rows[inside]])
+        inside = np.flatnonzero(in_days.loc[bg_rows].to_numpy())  # the background is the *other* posts
+        others = background - _doc_ngrams(texts.loc[bg_rows[inside]])
         phrases = _phrases(_doc_ngrams(texts.loc[picked]), len(picked), others, len(bg_rows) - len(inside), known)
         label = topic_zh.get(topic, topic) if topic else "相似帖子"
         name = f"{label}（{op_zh.get(op, op)}）" if op else label
@@ -268,7 +271,8 @@ def incidents(posts: pd.DataFrame, alerts: pd.DataFrame | None = None, *, policy
         out.append({
             "name": name + ("：" + " / ".join(phrases) if phrases else ""), "status": status, "issue": keys[r],
             "operator": op or None, "topic": topic, "topic_zh": topic_zh.get(topic) if topic else None,
-            "phrases": phrases, "start": first + pd.Timedelta(days=lo), "end": first + pd.Timedelta(days=hi),
+            "phrases": phrases, "start": first + pd.Timedelta(days=(chain[0] - first).days),
+            "end": first + pd.Timedelta(days=(chain[-1] - first).days + 1),
             "alert_days": len(chain), "n_alerts": len(alert_index), "rules": sorted(set(a_sub["rule"])),
             "actions": sorted(set(a_sub["action"])), "observed": int(observed), "expected": exp,
             "excess": observed - exp, "ratio": observed / exp if exp > 0 else math.inf,
@@ -284,3 +288,44 @@ def incidents(posts: pd.DataFrame, alerts: pd.DataFrame | None = None, *, policy
     df = df.sort_values(["score", "excess"], ascending=False, kind="stable").reset_index(drop=True)
     df.insert(0, "rank", np.arange(1, len(df) + 1))
     return df[COLUMNS]
+
+
+def check_incident_request(alpha: float, gap_days: int, sample: int) -> None:
+    if not 0 < alpha < 1 or gap_days < 0 or sample < 1:
+        raise InputError("incidents: 0 < alpha < 1, gap_days ≥ 0 and sample ≥ 1 are needed")
+
+
+def incidents(posts: pd.DataFrame, alerts: pd.DataFrame | None = None, *, policy=None, threshold: float = 0.8,
+              alpha: float = ALPHA, gap_days: int = GAP_DAYS, sample: int = SAMPLE, seed: int = SEED,
+              near_duplicates: bool = True) -> pd.DataFrame:
+    """One row per incident, best ranked first (see the module docstring). Columns ``COLUMNS``.
+
+    ``alerts`` are ``wbcs.aggregate.aggregation_alerts(posts)`` (computed when not given);
+    ``threshold`` the near-duplicate similarity; ``alpha`` the level of a surge day; ``gap_days``
+    the largest gap inside a routine incident; ``sample`` the posts per incident read for its
+    phrases (``seed`` picks them); ``near_duplicates`` as ``issue_keys``. ``alert_index`` points
+    into ``alerts``; times are Beijing wall-clock times; ``sample_text`` is PII-masked.
+    """
+    check_incident_request(alpha, gap_days, sample)
+    if alerts is None:
+        from wbcs.aggregate import aggregation_alerts
+
+        alerts = aggregation_alerts(posts, policy=policy, threshold=threshold)
+    if posts.empty or alerts.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    posts = posts.reset_index(drop=True)
+    issue = issue_keys(posts, threshold=threshold, near_duplicates=near_duplicates)
+    day = prepare(posts)["created_at"].dt.floor("D")
+    a = alert_days(alerts, dict(zip(posts["post_id"].astype(str), issue, strict=True)))
+
+    # counts per issue and day over the whole file, and each issue's expectation (its usual share)
+    codes, keys = pd.factorize(issue)
+    first = day.min()
+    d = ((day - first).dt.days).to_numpy()
+    counts = np.zeros((len(keys), int(d.max()) + 1))
+    np.add.at(counts, (codes, d), 1.0)
+    expected, surge = expectation(counts, counts.sum(axis=0), alpha)
+    groups = incident_groups(a, {k: i for i, k in enumerate(keys)}, surge, first, gap_days)
+    rng = np.random.default_rng(seed)
+    bg_rows = background_rows(len(posts), sample, rng)
+    return describe(groups, a, keys, counts, expected, first, posts, issue, d, bg_rows, rng, sample)

@@ -109,5 +109,6 @@ def replicate(scenario: Scenario, n: int = 10, seed: int = 0, *, warmup_days: fl
         scenario = scenario.updated({"warmup_days": warmup_days})
     children = np.random.SeedSequence(seed).spawn(n)
     runs = run_tasks(replication, [(scenario, child, i) for i, child in enumerate(children)], client=client,
-                     desc=f"simulating {scenario.name}", unit="run", progress=progress, keep_records=keep_records)
+                     desc=f"simulating {scenario.name}", unit="run", progress=progress, keep_records=keep_records,
+                     chunk=None)  # a few tasks per worker thread: one short run per task would wait on the scheduler
     return summarise(scenario, seed, runs)
