@@ -94,6 +94,31 @@ def test_run_tasks_keeps_the_order_and_raises_the_tasks_error(client):
             run_tasks(float, ["1", "x"], client=client)
 
 
+def test_run_tasks_waits_on_its_own_clients_loop_when_another_client_is_newer(client):
+    """Dask's as_completed follows the *default* client's event loop (the newest one) unless
+    told: with a second cluster open (a notebook with two, or bench_dask's rounds) run_tasks
+    then awaited the first client's futures on the second's loop, across threads, and hung
+    once in a 200-policy sweep. Here the newer client's loop is held busy: run_tasks on the
+    older client must finish without it."""
+    import threading
+
+    from wbcs.distributed import cluster, run_tasks
+
+    with cluster(workers=1, quiet=True) as newer:
+        release, state = threading.Event(), {}
+
+        def hold():  # runs on the newer client's loop thread and blocks it
+            state["released"] = release.wait(timeout=60)
+
+        newer.loop.add_callback(hold)
+        try:
+            assert run_tasks(float, ["1", "2", "3"], client=client) == [1.0, 2.0, 3.0]
+        finally:
+            release.set()
+        newer.submit(int, "1").result(timeout=60)  # the newer loop has run hold() to its end
+        assert state["released"] is True  # run_tasks returned while the newer loop was held
+
+
 # --------------------------------------------------------------------------- KPIs
 
 

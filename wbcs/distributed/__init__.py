@@ -233,7 +233,10 @@ def run_tasks(fn: Callable, items: Iterable, *, client=None, desc: str | None = 
         # result would cost more than a small task itself. Errors are checked here for
         # every future: as_completed's batches() raises only for the first of a batch
         # and hands the others' (type, exception, traceback) back as their result.
-        for batch in as_completed(futures, with_results=True, raise_errors=False).batches():
+        # loop=client.loop: as_completed otherwise waits on the newest client's loop, which
+        # with two clusters open is another thread's (it hung once in a sweep).
+        done = as_completed(futures, loop=client.loop, with_results=True, raise_errors=False)
+        for batch in done.batches():
             for future, result in batch:
                 if future.status == "error":
                     raise result[1].with_traceback(result[2])
