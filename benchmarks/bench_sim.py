@@ -98,7 +98,8 @@ def best(fn, repeat: int, *args) -> tuple[float, int, float]:
 
 def first_call_seconds(cache_dir: str | None) -> float:
     """Seconds of the first simulate() in a fresh process (a new cache dir forces compilation)."""
-    code = ("import time; from wbcs.sim import Scenario, simulate; "
+    code = ("import time; from wbcs.sim import Scenario, engine, simulate; "
+            "engine.plan(engine.INTERPRETED_POSTS + 1); "  # the compiled engine, even for one day
             f"sc = Scenario.from_dict({{**{MMC!r}, 'horizon_days': 1}}); "
             "t = time.perf_counter(); simulate(sc, seed=0); a = time.perf_counter() - t; "
             "t = time.perf_counter(); simulate(sc, seed=1); b = time.perf_counter() - t; print(a - b)")
@@ -273,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
         print_startup(*startup_rows(args.repeat, args.baseline))
         return 0
 
+    from wbcs.sim import engine
+
+    engine.plan(engine.INTERPRETED_POSTS + 1)  # in this process, every run below is compiled
     wbcs_mmc(0.1, 0)  # load the compiled engine from numba's cache before timing
     minutes = args.days * 1440
     rows = [("wbcs.sim (numba engine, full records)", best(wbcs_mmc, args.repeat, args.days)),
