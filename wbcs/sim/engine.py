@@ -25,6 +25,7 @@ COMPLETE, BO_ARRIVE, BO_DONE = 0, 1, 2
 
 
 def _empty(sizes):
+    """Whether every queue is empty (``sizes``: one length per kind)."""
     for s in sizes:
         if s > 0:
             return False
@@ -124,9 +125,9 @@ def _bo_arrive(t, task, state, bo_queue, bo_delay, bo_capacity, bo_business, win
 
 
 def _loop(avail, kind, key1, svc0, ticket, resolves, p_sat, p_reopen, max_reopens,
-               bo_delay, ans_svc, sat_u, reopen_u, reopen_lag,
-               pool_can, pool_offset, pool_max, change_t, change_pool, change_n,
-               bo_capacity, bo_business, win_start, win_end, n_hours):
+          bo_delay, ans_svc, sat_u, reopen_u, reopen_lag,
+          pool_can, pool_offset, pool_max, change_t, change_pool, change_n,
+          bo_capacity, bo_business, win_start, win_end, n_hours):
     """Run every post through agents and back office.
 
     ``avail`` (detection minutes) must be sorted. Task id = post × S + stage; stage 0 is the
