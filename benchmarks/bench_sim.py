@@ -12,7 +12,13 @@ process for the one-week what-if (``manager_example.yaml``) and for five one-yea
 of the M/M/c queue, next to a fresh Python process running the same five years in SimPy; the
 ratio of the two is the speed-up a user sees, start-up included.
 
-Usage: python -m benchmarks.bench_sim [--days 30] [--repeat 3]
+Start-up of the one-week what-if (issue 13): the same command split into the interpreter, the
+imports, the rest of the start-up, the first replication and the output, next to floors (an empty
+Python, numpy + pandas, numba's import) and a peer (SimPy running the M/M/14 week), all fresh
+processes interleaved round by round; ``--baseline DIR`` adds the same command from an earlier
+checkout's ``wbcs`` (put first on PYTHONPATH) in the same rounds: before and after back to back.
+
+Usage: python -m benchmarks.bench_sim [--days 30] [--repeat 3] [--startup-only] [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -92,7 +98,8 @@ def best(fn, repeat: int, *args) -> tuple[float, int, float]:
 
 def first_call_seconds(cache_dir: str | None) -> float:
     """Seconds of the first simulate() in a fresh process (a new cache dir forces compilation)."""
-    code = ("import time; from wbcs.sim import Scenario, simulate; "
+    code = ("import time; from wbcs.sim import Scenario, engine, simulate; "
+            "engine.plan(engine.INTERPRETED_POSTS + 1); "  # the compiled engine, even for one day
             f"sc = Scenario.from_dict({{**{MMC!r}, 'horizon_days': 1}}); "
             "t = time.perf_counter(); simulate(sc, seed=0); a = time.perf_counter() - t; "
             "t = time.perf_counter(); simulate(sc, seed=1); b = time.perf_counter() - t; print(a - b)")
@@ -158,6 +165,95 @@ def cli_rows(repeat: int) -> list[tuple[str, tuple[float, float]]]:
         ]
 
 
+# Runs `wbcs ARGS` in this process with time stamps (seconds since the parent spawned it):
+# the interpreter is up, the CLI's and simulator's imports are done, the first replication
+# starts and ends, the command returns. Only names both old and new checkouts have are used.
+_PHASES = """
+import sys, time
+spawned = float(sys.argv[1])
+marks = {"interpreter": time.time() - spawned}
+import wbcs.cli, wbcs.sim.replicate
+rep = sys.modules["wbcs.sim.replicate"]  # the package exports a function of the same name
+marks["imports"] = time.time() - spawned
+run = rep.run
+def timed(*a, **k):
+    marks.setdefault("first_start", time.time() - spawned)
+    out = run(*a, **k)
+    marks.setdefault("first_end", time.time() - spawned)
+    return out
+rep.run = timed
+code = wbcs.cli.main(sys.argv[2:])
+marks["done"] = time.time() - spawned
+print(repr(marks), file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def _phases(args: list[str], pythonpath: str | None) -> dict:
+    """One fresh run of ``wbcs ARGS`` with its phases, wall and CPU seconds (see _PHASES); from
+    the checkout ``pythonpath`` if given (its own directory first on sys.path, as `-c` puts the cwd)."""
+    env = {**os.environ, **({"PYTHONPATH": pythonpath} if pythonpath else {})}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    r = subprocess.run([sys.executable, "-c", _PHASES, repr(time.time()), *args], capture_output=True, text=True,
+                       env=env, cwd=pythonpath, check=True)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    marks = eval(r.stderr.strip().splitlines()[-1])  # noqa: S307 (our own child's repr of a dict of floats)
+    return {**marks, "wall": wall, "cpu": after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime}
+
+
+def startup_rows(repeat: int, baseline: str | None) -> tuple[list[tuple[str, dict]], tuple[float, float]]:
+    """Best of ``repeat`` interleaved rounds of every start-up command; and the load average
+    (1 min) before and after."""
+    from wbcs.config import data_file
+
+    week = ["simulate", "--scenario", str(data_file("scenarios/manager_example.yaml")), "--replications", "1",
+            "--json"]
+    with tempfile.TemporaryDirectory() as tmp:
+        mmc_week = os.path.join(tmp, "mmc_week.yaml")
+        with open(mmc_week, "w", encoding="utf-8") as f:
+            import yaml
+
+            yaml.safe_dump({**MMC, "name": "mmc-week", "horizon_days": 7, "warmup_days": 0}, f)
+        phased = [("`wbcs simulate` one-week what-if (`manager_example.yaml`), 1 replication", week, None),
+                  ("`wbcs simulate` M/M/14, one week, 1 replication", ["simulate", "--scenario", mmc_week,
+                                                                       "--replications", "1", "--json"], None)]
+        if baseline:
+            phased.insert(0, (f"the same what-if, baseline `{baseline}`", week, baseline))
+        plain = [("`python -c pass` (the interpreter)", [sys.executable, "-c", "pass"]),
+                 ("`python -c 'import numpy, pandas'`", [sys.executable, "-c", "import numpy, pandas"]),
+                 ("`python -c 'import numba'`", [sys.executable, "-c", "import numba"]),
+                 ("SimPy 4, the M/M/14 week, fresh process", [sys.executable, "-c", "from benchmarks.bench_sim "
+                                                              "import simpy_mmc; simpy_mmc(7 * 1440, 0)"])]
+        load = os.getloadavg()[0]
+        best: dict[str, dict] = {}
+        for _ in range(repeat):
+            for name, args, tree in phased:
+                m = _phases(args, tree)
+                best[name] = min(best.get(name, m), m, key=lambda x: x["wall"])
+            for name, cmd in plain:
+                wall, cpu = _wall(cmd, 1)
+                best[name] = min(best.get(name, {"wall": wall, "cpu": cpu}), {"wall": wall, "cpu": cpu},
+                                 key=lambda x: x["wall"])
+        order = [name for name, _, _ in phased] + [name for name, _ in plain]
+        return [(name, best[name]) for name in order], (load, os.getloadavg()[0])
+
+
+def print_startup(rows, load) -> None:
+    print(f"\nfresh processes, best wall of interleaved rounds; load average {load[0]:.1f} before, "
+          f"{load[1]:.1f} after\n")
+    print("| command | wall s | CPU s | interpreter + imports | start-up before the first replication "
+          "| first replication | summary and output |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, m in rows:
+        if "imports" in m:
+            print(f"| {name} | {m['wall']:.2f} | {m['cpu']:.2f} | {m['imports']:.2f} | {m['first_start']:.2f} "
+                  f"| {m['first_end'] - m['first_start']:.2f} | {m['done'] - m['first_end']:.2f} |")
+        else:
+            print(f"| {name} | {m['wall']:.2f} | {m['cpu']:.2f} | | | | |")
+
+
 def _timed(fn) -> float:
     t = time.perf_counter()
     fn()
@@ -169,8 +265,18 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--days", type=float, default=30, help="simulated days of the M/M/c queue (default 30)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per simulator, best kept (default 3)")
+    parser.add_argument("--startup-only", action="store_true", help="only the command-line start-up table")
+    parser.add_argument("--baseline", default=None, metavar="DIR",
+                        help="a checkout (e.g. `git archive main wbcs data | tar -x -C DIR`) whose wbcs runs "
+                             "the what-if in the same rounds")
     args = parser.parse_args(argv)
+    if args.startup_only:
+        print_startup(*startup_rows(args.repeat, args.baseline))
+        return 0
 
+    from wbcs.sim import engine
+
+    engine.plan(engine.INTERPRETED_POSTS + 1)  # in this process, every run below is compiled
     wbcs_mmc(0.1, 0)  # load the compiled engine from numba's cache before timing
     minutes = args.days * 1440
     rows = [("wbcs.sim (numba engine, full records)", best(wbcs_mmc, args.repeat, args.days)),
@@ -204,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     (simpy_wall, simpy_cpu), (ours_wall, ours_cpu) = rows[-1][1], rows[-2][1]
     print(f"| end-to-end speed-up over SimPy, 5 one-year M/M/14 replications | {simpy_wall / ours_wall:.1f}× | "
           f"{simpy_cpu / ours_cpu:.1f}× |")
+    print_startup(*startup_rows(args.repeat, args.baseline))
     return 0
 
 

@@ -94,3 +94,17 @@ def test_bad_scenario_exits_2_naming_the_key(tmp_path):
 def test_help_has_a_runnable_example(command):
     r = run_cli(command, "--help")
     assert r.returncode == 0 and f"Example:\n  wbcs {command} --scenario data/scenarios/" in r.stdout
+
+
+def test_simulate_json_equals_the_in_process_summary(monkeypatch):
+    """The command line (a fresh process: the interpreted engine for one short week) prints the
+    same figures as replicate() in this process, where the compiled engine runs."""
+    from wbcs.config import data_file
+    from wbcs.sim import Scenario, engine, replicate
+
+    path = data_file("scenarios/manager_example.yaml")
+    r = run_cli("simulate", "--scenario", str(path), "--replications", "2", "--seed", "5", "--json")
+    assert r.returncode == 0, r.stderr
+    monkeypatch.setattr(engine, "_compiled", engine._compile())  # this process: the compiled loop
+    expected = replicate(Scenario.from_yaml(path), 2, 5).to_dict()
+    assert json.loads(r.stdout) == json.loads(json.dumps(expected))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from wbcs.config import data_file
 from wbcs.sim.engine import run_engine
 
 K = 5  # kinds: 0 consultation, 1 complaint, 2 vague_negative, 3 abuse, 4 praise
@@ -112,3 +114,38 @@ def test_business_clock_back_office_stops_outside_duty_windows():
     windows = (np.array([480.0, 1440 + 480.0]), np.array([1200.0, 1440 + 1200.0]))
     r = engine([19 * 60 - 10], [10], ticket=[True], S=2, bo_delay=120.0, ans=5.0, windows=windows)
     assert r["bo_first"][0] == 1440 + 9 * 60
+
+
+@pytest.mark.parametrize("patch", [
+    {},  # tickets on a business clock, reopening, a burst, weekday duty, patrols
+    {"priority": "influence", "tickets": {"back_office": {"clock": "calendar"}}},
+    {"priority": "kind", "duty": "always", "patrol_minutes": 0,  # skills: two pools, one for complaints
+     "agents": {"pools": [{"name": "complaints", "kinds": ["complaint"], "agents": 1},
+                          {"name": "all", "agents": [1] * 8 + [2] * 12 + [1] * 4}]}},
+])
+def test_interpreted_and_compiled_loops_give_the_same_records(monkeypatch, patch):
+    """Short work runs the loop in the interpreter, long work compiled: the same numbers to the bit."""
+    from wbcs.sim import Scenario, run
+    from wbcs.sim import engine as eng
+
+    scenario = Scenario.from_yaml(data_file("scenarios/manager_example.yaml")).updated(patch)
+    monkeypatch.setattr(eng, "_compiled", None)
+    monkeypatch.setattr(eng, "_interpreted", 0)
+    interpreted = run(scenario, 7)
+    assert eng._interpreted == len(interpreted.records) > 1000
+    monkeypatch.setattr(eng, "_compiled", eng._compile())
+    compiled = run(scenario, 7)
+    assert eng._interpreted == len(interpreted.records)  # this run did not go through the interpreter
+    pd.testing.assert_frame_equal(interpreted.records, compiled.records, check_exact=True)
+    pd.testing.assert_frame_equal(interpreted.hourly, compiled.hourly, check_exact=True)
+
+
+def test_the_engine_switches_to_the_compiled_loop_for_long_work(monkeypatch):
+    from wbcs.sim import engine as eng
+
+    monkeypatch.setattr(eng, "_compiled", None)
+    monkeypatch.setattr(eng, "_interpreted", eng.INTERPRETED_POSTS - 10)
+    eng.plan(5)
+    assert eng._compiled is None
+    eng.plan(11)
+    assert eng._compiled is eng._compile()

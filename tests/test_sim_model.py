@@ -167,3 +167,14 @@ def test_invariants(params, seed):
         assert np.isnan(m[key]) or 0 <= m[key] <= 1
     assert m["unserved"] <= m["posts"]
     assert (r.hourly["busy_agents"] >= 0).all()
+
+
+@pytest.mark.parametrize("df", [*range(1, 60), 99, 100, 499, 1000, 4999, 9999])
+def test_the_t_quantile_agrees_with_scipy(df):
+    """The intervals' hand-written t quantile (scipy.stats is not imported on the command line)."""
+    from scipy.stats import t as student
+
+    from wbcs.sim.replicate import t_quantile
+
+    for p in (0.8, 0.9, 0.95, 0.975, 0.995, 0.9995):
+        assert t_quantile(p, df) == pytest.approx(student.ppf(p, df), rel=1e-11, abs=0)

@@ -1,7 +1,8 @@
 """The ``wbcs`` command line: one subcommand per step of the workbench.
 
 Each area lives in its own module under ``wbcs.cli`` with a ``register(subparsers)``
-function; heavy imports happen inside the command functions so ``wbcs --help`` is quick.
+function; heavy imports happen inside the command functions so ``wbcs --help`` is quick, and
+a command imports only its own area's module.
 A user's bad input raises ``wbcs.errors.InputError``: it is printed as one line and
 the command exits with code 2 (argparse's own usage errors exit 2 as well).
 """
@@ -16,8 +17,18 @@ import sys
 from wbcs import __version__
 from wbcs.errors import InputError
 
-# Modules of wbcs.cli that add subcommands, in the order --help lists them.
-AREAS = ["ingest", "datasets", "classify", "simulate", "analytics", "labeling", "reply"]
+# Modules of wbcs.cli and the subcommands each adds, in the order --help lists them. A command
+# line naming a command imports only its module (``wbcs simulate`` need not import the other
+# six); ``wbcs --help`` and a mistyped command import them all. Tests check this table.
+AREAS = {
+    "ingest": ("ingest",),
+    "datasets": ("datasets", "synth"),
+    "classify": ("train", "predict", "evaluate", "triage"),
+    "simulate": ("simulate", "sweep", "staff"),
+    "analytics": ("kpi", "hot", "norms", "report"),
+    "labeling": ("label",),
+    "reply": ("reply",),
+}
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -36,7 +47,8 @@ class Parser(argparse.ArgumentParser):
         super()._check_value(action, value)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or (``command`` given) only the area that adds ``command``."""
     parser = Parser(
         prog="wbcs",
         description="Workbench for telecom operators' Weibo customer service.",
@@ -45,7 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"wbcs {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for area in AREAS:
+    for area, commands in AREAS.items():
+        if command is not None and command not in commands:
+            continue
         try:
             module = importlib.import_module(f"wbcs.cli.{area}")
         except ModuleNotFoundError as e:
@@ -57,7 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    command = argv[0] if argv and any(argv[0] in commands for commands in AREAS.values()) else None
+    parser = build_parser(command)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

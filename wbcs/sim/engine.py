@@ -1,4 +1,5 @@
-"""The one engine: a numba-compiled event loop for the agents' priority queue and the back office.
+"""The one engine: an event loop for the agents' priority queue and the back office, numba-compiled
+for long work and run by the interpreter for short work (see ``run_engine``).
 
 Everything random is drawn beforehand (vectorised, from the caller's Generator), so the loop is
 deterministic and fast. Agents work in pools (skills: the kinds a pool may take) whose size
@@ -14,13 +15,23 @@ reopening together at this speed (Ciw and SimPy run one Python object per custom
 
 from __future__ import annotations
 
+import functools
+import math
+import types
+
 import numpy as np
-from numba import njit
 
 COMPLETE, BO_ARRIVE, BO_DONE = 0, 1, 2
 
 
-@njit(cache=True)
+def _empty(sizes):
+    """Whether every queue is empty (``sizes``: one length per kind)."""
+    for s in sizes:
+        if s > 0:
+            return False
+    return True
+
+
 def _less(a1, a2, a3, b1, b2, b3):
     if a1 != b1:
         return a1 < b1
@@ -29,7 +40,6 @@ def _less(a1, a2, a3, b1, b2, b3):
     return a3 < b3
 
 
-@njit(cache=True)
 def _heap_push(k1, k2, ids, size, q, base, x1, x2, xid):
     """Push onto heap ``q``, stored in the flat arrays from index ``base[q]``."""
     o = base[q]
@@ -48,7 +58,6 @@ def _heap_push(k1, k2, ids, size, q, base, x1, x2, xid):
     ids[o + i] = xid
 
 
-@njit(cache=True)
 def _heap_pop(k1, k2, ids, size, q, base):
     o = base[q]
     top = ids[o]
@@ -75,12 +84,11 @@ def _heap_pop(k1, k2, ids, size, q, base):
     return top
 
 
-@njit(cache=True)
 def _add_business(t, d, win_start, win_end):
     """t plus d minutes counted only inside the windows (inf when they run out)."""
     i = np.searchsorted(win_end, t, side="right")
-    if i >= win_start.size:
-        return np.inf
+    if i >= len(win_start):
+        return math.inf
     cur = max(t, win_start[i])
     while True:
         room = win_end[i] - cur
@@ -88,12 +96,11 @@ def _add_business(t, d, win_start, win_end):
             return cur + d
         d -= room
         i += 1
-        if i >= win_start.size:
-            return np.inf
+        if i >= len(win_start):
+            return math.inf
         cur = win_start[i]
 
 
-@njit(cache=True)
 def _add_busy(busy, pool, t0, t1):
     """Add the service interval [t0, t1) to its pool's busy minutes per hour."""
     h = int(t0 // 60.0)
@@ -102,7 +109,6 @@ def _add_busy(busy, pool, t0, t1):
         h += 1
 
 
-@njit(cache=True)
 def _bo_arrive(t, task, state, bo_queue, bo_delay, bo_capacity, bo_business, win_start, win_end,
                et, es, ec, en, ebase, code_base):
     """A ticket reaches the back office: started if a handler is free, else queued (FIFO)."""
@@ -118,11 +124,10 @@ def _bo_arrive(t, task, state, bo_queue, bo_delay, bo_capacity, bo_business, win
     state[1] += 1
 
 
-@njit(cache=True)
-def run_engine(avail, kind, key1, svc0, ticket, resolves, p_sat, p_reopen, max_reopens,
-               bo_delay, ans_svc, sat_u, reopen_u, reopen_lag,
-               pool_can, pool_offset, pool_max, change_t, change_pool, change_n,
-               bo_capacity, bo_business, win_start, win_end, n_hours):
+def _loop(avail, kind, key1, svc0, ticket, resolves, p_sat, p_reopen, max_reopens,
+          bo_delay, ans_svc, sat_u, reopen_u, reopen_lag,
+          pool_can, pool_offset, pool_max, change_t, change_pool, change_n,
+          bo_capacity, bo_business, win_start, win_end, n_hours):
     """Run every post through agents and back office.
 
     ``avail`` (detection minutes) must be sorted. Task id = post × S + stage; stage 0 is the
@@ -132,7 +137,7 @@ def run_engine(avail, kind, key1, svc0, ticket, resolves, p_sat, p_reopen, max_r
     handling, its agent, the first back-office completion, first and final resolution,
     satisfaction (−1 none, 0, 1), reopen counts, and busy minutes per pool and hour.
     """
-    n = avail.shape[0]
+    n = len(avail)
     S = bo_delay.shape[1]
     P, K = pool_can.shape
     start0 = np.full(n, np.nan)
@@ -147,10 +152,13 @@ def run_engine(avail, kind, key1, svc0, ticket, resolves, p_sat, p_reopen, max_r
 
     # heaps in flat arrays, sized for the worst case (every task of a kind waiting at once):
     # growing them on demand would cost more in reference counting than the memory saved
-    n_agents = pool_max.sum()
+    n_agents = 0
+    for p in range(P):
+        n_agents += pool_max[p]
     qbase = np.zeros(K, np.int64)
-    for k in range(K - 1):
-        qbase[k + 1] = qbase[k] + (kind == k).sum() * S
+    for post in range(n):  # each kind's heap starts after the tasks of the kinds before it
+        for k in range(kind[post] + 1, K):
+            qbase[k] += S
     qk1, qk2, qid = np.empty(n * S + 1), np.empty(n * S + 1), np.empty(n * S + 1, np.int64)
     qn = np.zeros(K, np.int64)
     cap = n_agents + 1 if S == 1 else n_agents + n * (S + 1) + 1
@@ -173,12 +181,12 @@ def run_engine(avail, kind, key1, svc0, ticket, resolves, p_sat, p_reopen, max_r
 
     i_arr = 0
     i_chg = 0
-    n_chg = change_t.shape[0]
+    n_chg = len(change_t)
     while True:
-        t_arr = avail[i_arr] if i_arr < n else np.inf
-        t_ev = et[0] if en[0] > 0 else np.inf
-        t_chg = change_t[i_chg] if i_chg < n_chg else np.inf
-        if t_ev == np.inf and t_arr == np.inf and (qn.sum() == 0 or t_chg == np.inf):
+        t_arr = avail[i_arr] if i_arr < n else math.inf
+        t_ev = et[0] if en[0] > 0 else math.inf
+        t_chg = change_t[i_chg] if i_chg < n_chg else math.inf
+        if t_ev == math.inf and t_arr == math.inf and (_empty(qn) or t_chg == math.inf):
             break
         new_task = -1  # a task that becomes available to the agents now
         check_pool = -1  # a pool whose idle agents may take work now
@@ -208,7 +216,7 @@ def run_engine(avail, kind, key1, svc0, ticket, resolves, p_sat, p_reopen, max_r
                         answered = resolves[k]
                 if answered:
                     res_final[post] = t
-                    if np.isnan(res_first[post]):
+                    if math.isnan(res_first[post]):
                         res_first[post] = t
                     if sat_u[post, stage] < p_sat[k]:
                         satisfied[post] = 1
@@ -223,7 +231,7 @@ def run_engine(avail, kind, key1, svc0, ticket, resolves, p_sat, p_reopen, max_r
                 _bo_arrive(t, task, state, bo_queue, bo_delay, bo_capacity,
                            bo_business, win_start, win_end, et, es, ec, en, ebase, code_base)
             else:  # BO_DONE: the answer goes back to the agents
-                if np.isnan(bo_first[post]):
+                if math.isnan(bo_first[post]):
                     bo_first[post] = t
                 state[0] -= 1
                 if bo_head < state[1]:
@@ -274,3 +282,79 @@ def run_engine(avail, kind, key1, svc0, ticket, resolves, p_sat, p_reopen, max_r
                 _heap_push(et, es, ec, en, 0, ebase, t + d, state[2],
                            (task * code_base + agent + 1) * 4 + COMPLETE)
     return start0, end0, agent0, bo_first, res_first, res_final, satisfied, reopens, busy_minutes
+
+
+# ---------------------------------------------------------------------------------------------
+# Two ways to run the same loop. numba's own import and target initialisation cost ~1.5 s of CPU
+# per process (measured in BENCHMARKS.md, sim), more than the interpreter needs for a one-week
+# what-if, so the loop runs as plain Python until a process has simulated INTERPRETED_POSTS
+# posts (or is told more are coming, ``plan``), then as numba-compiled code (cache=True: loaded
+# from the cache after the first compilation on a machine). Both execute this file's source on
+# the same float64 values in the same order, so they return the same numbers (tests check it).
+
+_FUNCTIONS = ("_empty", "_less", "_heap_push", "_heap_pop", "_add_business", "_add_busy", "_bo_arrive", "_loop")
+INTERPRETED_POSTS = 50_000  # ~where the interpreter (20–35 µs a post more) passes numba (1.4–1.9 s start-up)
+
+
+class _Lists:
+    """The part of numpy the loop uses, with Python lists for its 1-D arrays: the interpreter
+    reads and writes a list element several times faster than a numpy array's."""
+
+    nan, int64, int8 = math.nan, int, int
+    searchsorted = staticmethod(np.searchsorted)
+
+    @staticmethod
+    def full(size, value, dtype=float):
+        return [dtype(value)] * size
+
+    @staticmethod
+    def zeros(shape, dtype=float):
+        return np.zeros(shape) if isinstance(shape, tuple) else [dtype(0)] * shape
+
+    @staticmethod
+    def empty(size, dtype=float):
+        return [dtype(0)] * size
+
+
+_PY = {**globals(), "np": _Lists}
+for _name in _FUNCTIONS:
+    _PY[_name] = types.FunctionType(globals()[_name].__code__, _PY, _name)
+
+_compiled = None  # the numba dispatcher of _loop once this process uses it
+_interpreted = 0  # posts this process has run through the interpreted loop
+
+_ARRAYS_1D = (0, 1, 2, 3, 4, 5, 6, 15, 16, 17, 18, 19)  # _loop's per-element 1-D arguments
+_OUT_TYPES = (float, float, np.int64, float, float, float, np.int8, np.int64)
+
+
+@functools.cache
+def _compile():
+    """The numba dispatcher of ``_loop`` (its helpers jitted in place, as callees must be)."""
+    import numba
+
+    module = globals()
+    for name in _FUNCTIONS:
+        module[name] = numba.njit(cache=True)(module[name])
+    return module["_loop"]
+
+
+def plan(posts: float) -> None:
+    """Say that about ``posts`` posts are about to be simulated in this process: if that is
+    more than the interpreter should run, the compiled loop is loaded now."""
+    global _compiled
+    if _compiled is None and _interpreted + posts > INTERPRETED_POSTS:
+        _compiled = _compile()
+
+
+def run_engine(*args):
+    """Run every post through agents and back office (see ``_loop`` for the arguments);
+    compiled or interpreted, the same numbers."""
+    global _interpreted
+    n = len(args[0])
+    plan(n)
+    if _compiled is not None:
+        return _compiled(*args)
+    _interpreted += n
+    args = [a.tolist() if i in _ARRAYS_1D else a for i, a in enumerate(args)]
+    *out, busy = _PY["_loop"](*args)
+    return (*(np.asarray(a, dtype) for a, dtype in zip(out, _OUT_TYPES, strict=True)), busy)

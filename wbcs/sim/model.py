@@ -1,8 +1,8 @@
 """``simulate(scenario, seed)``: draw everything, run the engine, return one record per post.
 
 Order of work: arrivals (vectorised NHPP) → detection (patrol/duty, vectorised) → every
-random duration and outcome drawn up front from one Generator → the numba engine → records
-with SLA flags. ``run`` also returns the hourly series (agents, busy agents, backlog) the
+random duration and outcome drawn up front from one Generator → the event loop of
+``wbcs.sim.engine`` → records with SLA flags. ``run`` also returns the hourly series (agents, busy agents, backlog) the
 charts and the utilisation figure need.
 """
 

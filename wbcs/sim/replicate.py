@@ -7,12 +7,15 @@ Student-t interval over the replications' values: mean ± t(0.975, n−1)·s/√
 
 from __future__ import annotations
 
+import functools
 import math
+import statistics
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from wbcs.sim.engine import plan
 from wbcs.sim.metrics import run_metrics
 from wbcs.sim.model import run
 from wbcs.sim.scenario import Scenario
@@ -20,15 +23,46 @@ from wbcs.sim.scenario import Scenario
 SHARES = ("attainment", "satisfaction", "_share")
 
 
+@functools.lru_cache
+def t_quantile(p: float, df: int) -> float:
+    """The ``p`` quantile (0.5 < p < 1) of Student's t with ``df`` (an integer) degrees of freedom.
+
+    Hand-written because importing scipy for it costs ~0.3 s of a ~1 s command: Newton's method
+    on the t distribution's closed form for integer df (Abramowitz & Stegun 26.7.3–4: a finite
+    series in θ = atan(t/√df)) from the normal quantile, which lies below t: the CDF is concave there,
+    so the iterates rise to t without overshooting; agrees with ``scipy.special.stdtrit``
+    to ~1e-12 relative (tests check df 1–10,000), far below the 6 digits a summary prints."""
+    target = 2 * p - 1  # P(|T| ≤ t)
+    log_c = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
+    t, last = statistics.NormalDist().inv_cdf(p), math.inf
+    for _ in range(200):
+        theta = math.atan(t / math.sqrt(df))
+        c2, term, total = math.cos(theta) ** 2, 1.0, 1.0
+        if df % 2 == 0:  # sinθ (1 + ½cos²θ + (1·3)/(2·4)cos⁴θ + … + (1·3⋯(df−3))/(2·4⋯(df−2))cos^(df−2)θ)
+            for j in range(1, df // 2):
+                term *= c2 * (2 * j - 1) / (2 * j)
+                total += term
+            central = math.sin(theta) * total
+        else:  # 2/π (θ + sinθ cosθ (1 + ⅔cos²θ + … + (2·4⋯(df−3))/(3·5⋯(df−2))cos^(df−3)θ)); θ alone for df 1
+            for j in range(1, (df - 1) // 2):
+                term *= c2 * (2 * j) / (2 * j + 1)
+                total += term
+            central = 2 / math.pi * (theta + (math.sin(theta) * math.cos(theta) * total if df > 1 else 0.0))
+        step = (central - target) / (2 * math.exp(log_c - (df + 1) / 2 * math.log1p(t * t / df)))
+        t -= step
+        if abs(step) <= 1e-15 * t or last <= abs(step) <= 1e-12 * t:  # converged, or at the sum's rounding
+            break
+        last = abs(step)
+    return t
+
+
 def confidence_interval(values, level: float = 0.95) -> tuple[float, float]:
     """Student-t interval of the mean of ``values`` (NaNs ignored; (nan, nan) below two values)."""
-    from scipy.special import stdtrit  # the t quantile itself: scipy.stats costs ~1 s of start-up
-
     v = np.asarray(values, dtype=float)
     v = v[~np.isnan(v)]
     if v.size < 2:
         return (math.nan, math.nan)
-    half = stdtrit(v.size - 1, 0.5 + level / 2) * v.std(ddof=1) / math.sqrt(v.size)
+    half = t_quantile(0.5 + level / 2, v.size - 1) * v.std(ddof=1) / math.sqrt(v.size)
     return (float(v.mean() - half), float(v.mean() + half))
 
 
@@ -107,6 +141,8 @@ def replicate(scenario: Scenario, n: int = 10, seed: int = 0, *, warmup_days: fl
         raise InputError(f"replications must be ≥ 1, got {n}")
     if warmup_days is not None:
         scenario = scenario.updated({"warmup_days": warmup_days})
+    if client is None:  # long work here runs the compiled engine from the start
+        plan(n * scenario.expected_posts)
     children = np.random.SeedSequence(seed).spawn(n)
     runs = run_tasks(replication, [(scenario, child, i) for i, child in enumerate(children)], client=client,
                      desc=f"simulating {scenario.name}", unit="run", progress=progress, keep_records=keep_records,
