@@ -248,8 +248,15 @@ def part_score(gemma: Path | None, n_posts: int, workdir: Path) -> list[str]:
                                                                      client=c, progress=False))
         results[f"dask, {workers} worker{'s' if workers > 1 else ''}"] = t
         print(f"  score {workers} worker(s): {t:.1f} s (model load included)", flush=True)
-        a, b = (pd.read_parquet(workdir / d / "part=0" / "posts.parquet") for d in ("out-local", f"out-{workers}"))
-        assert a.equals(b), "cluster predictions differ"
+        # torch sums in a different order on 1 thread (a worker) than on 2 (in process): the
+        # probabilities agree to float32 rounding, not to the bit; labels and ids must be equal
+        a, b = (pd.read_parquet(workdir / d).sort_values("post_id", ignore_index=True)
+                for d in ("out-local", f"out-{workers}"))
+        floats = a.select_dtypes("float").columns
+        pd.testing.assert_frame_equal(a.drop(columns=floats), b.drop(columns=floats))
+        gap = float((a[floats] - b[floats]).abs().max().max()) if len(floats) else 0.0
+        assert gap < 1e-4, f"cluster probabilities differ by {gap:.2g}"
+        print(f"  {workers} worker(s): labels equal; largest probability difference {gap:.1e}", flush=True)
     return ["| what | engine | seconds | throughput | vs in process | speed-up vs 1 worker | efficiency | load |",
             "|---|---|---:|---:|---:|---:|---:|---:|",
             *scaling_rows(f"Gemma 3 270M, {len(posts)} posts in 8 files", "posts", len(posts),
