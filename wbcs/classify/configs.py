@@ -13,10 +13,12 @@ best mean macro-F1 over grouped folds (near duplicates stay in one fold):
 | ``vote`` | the mean of ``lr`` (at the best C) and ``nb-lr`` on the same features |
 | ``lr+words`` / ``vote+words`` | + TF-IDF of jieba words (slower: ~4,000 posts/s) |
 
-then, when the field has a keyword lexicon (``lexicons``: e.g. the taxonomy's topic keywords, the
-intent's question and thanks cues), the winner **with each lexicon as features** (``lexicon.KeywordFeatures``
-at ``lexicon_weight``): kept when it gains macro-F1 beyond ``tol``; then **calibration** on or off for the winner (sigmoid, cross-validated): kept when it
-lowers the folds' expected calibration error without costing macro-F1; then a **class bias**
+then, when the field has keyword lexicons (``lexicons``: e.g. the taxonomy's topic names, the
+intents' question and thanks cues), the winner **with each lexicon as features**
+(``lexicon.KeywordFeatures`` at the base's ``lexicon_weight``): the best kept when it gains
+macro-F1 beyond ``tol``; then **calibration** on or off for the winner (sigmoid,
+cross-validated): kept when it lowers the folds' expected calibration error without costing
+macro-F1; then a **class bias**
 (``baseline.fit_class_bias``: per-class offsets of the log-probabilities that maximise
 macro-F1, fitted on the other folds' out-of-fold predictions and scored on each fold): kept
 when it gains macro-F1, which it does where rare classes are drowned by a common one.
