@@ -12,8 +12,10 @@ Parts:
 - ``gold``: the fixed telecom test part (``data/labels/split.csv``; nothing was selected or
   tuned on it), per field and per kind of item (telecom first posts, later messages, first
   posts to other accounts): the previous shipped model ``models/wbcs-default/2`` (on the
-  test items it never saw), the peer fitted on the gold training part, and the new shipped
-  model's configuration (fitted on the training part only, as its card's held-out estimate).
+  test items it never saw), the peer fitted on the gold training part, ``wbcs-default/3``'s
+  configuration (its card's parameters, fitted on the training part: v3 itself was refitted on
+  the test part too) and the new shipped model's configuration (chosen now by grouped CV on
+  the training part, fitted on it only, as its card's held-out estimate).
 - ``gemma``: Gemma 3 270M (top 4 layers) fine-tuned per field on the gold training part,
   on the same test rows; the mean of its and the fast model's probabilities; and the fast
   model distilled from it (gold + the training dialogues' unlabelled turns it labelled).
@@ -119,6 +121,7 @@ def part_gold(smoke: bool, budget: float, seed: int) -> dict:
     """Two tables per field: all three models on the test items the previous model never saw (it was
     fitted on 80 % of the first edition's 650 posts, some of which are in today's test part), then the
     peer and the new configuration on the whole test part."""
+    from wbcs.classify.baseline import TextClassifier
     from wbcs.classify.registry import load_model
     from wbcs.classify.tasks import load_task
     from wbcs.classify.train import subsample
@@ -126,6 +129,7 @@ def part_gold(smoke: bool, budget: float, seed: int) -> dict:
     from wbcs.labeling.batch import read_sample
 
     previous = load_model("models/wbcs-default/2")
+    v3 = load_model("models/wbcs-default/3").card["fields"]
     first_edition = set(read_sample(DATA_DIR / "labels" / "gold_sample.csv"))
     fitted = {}
     for field in FIELDS:
@@ -135,8 +139,12 @@ def part_gold(smoke: bool, budget: float, seed: int) -> dict:
         unseen = ~test["post_id"].isin(first_edition).to_numpy()
         peer = plain_peer(4.0).fit(train["text"].tolist(), train["label"].to_numpy())
         est, chosen = _shipped_estimator(field, train, seed, budget)
+        v3_config = TextClassifier(**{k: tuple(v) if isinstance(v, list) else v
+                                      for k, v in v3[field]["params"].items()})
         models = {"previous shipped wbcs-default/2": previous.models.get(field),
                   "peer: TF-IDF char 1-3 + LR, gold training part": peer,
+                  "wbcs-default/3 configuration, gold training part": v3_config.fit(train["text"].tolist(),
+                                                                                   train["label"].to_numpy()),
                   f"new shipped configuration ({chosen})": est}
         texts = test["text"].tolist()
         probas = {name: (m.predict_proba(texts), list(m.classes_)) for name, m in models.items() if m is not None}

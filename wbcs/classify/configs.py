@@ -13,8 +13,12 @@ best mean macro-F1 over grouped folds (near duplicates stay in one fold):
 | ``vote`` | the mean of ``lr`` (at the best C) and ``nb-lr`` on the same features |
 | ``lr+words`` / ``vote+words`` | + TF-IDF of jieba words (slower: ~4,000 posts/s) |
 
-then **calibration** on or off for the winner (sigmoid, cross-validated): kept when it
-lowers the folds' expected calibration error without costing macro-F1; then a **class bias**
+then, when the field has keyword lexicons (``lexicons``: e.g. the taxonomy's topic names, the
+intents' question and thanks cues), the winner **with each lexicon as features**
+(``lexicon.KeywordFeatures`` at the base's ``lexicon_weight``): the best kept when it gains
+macro-F1 beyond ``tol``; then **calibration** on or off for the winner (sigmoid,
+cross-validated): kept when it lowers the folds' expected calibration error without costing
+macro-F1; then a **class bias**
 (``baseline.fit_class_bias``: per-class offsets of the log-probabilities that maximise
 macro-F1, fitted on the other folds' out-of-fold predictions and scored on each fold): kept
 when it gains macro-F1, which it does where rare classes are drowned by a common one.
@@ -63,7 +67,8 @@ def _row(name: str, est, scores: list[dict], seconds: float) -> dict:
             "accuracy": float(np.mean([m["accuracy"] for m in scores])),
             "ece": float(np.mean([m["ece"] for m in scores])), "seconds": round(seconds, 1), "skipped": None,
             "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in est.get_params().items()
-                       if k in ("model", "C", "words", "calibration", "class_bias")}}
+                       if k in ("model", "C", "words", "calibration", "class_bias")}
+            | {"lexicon": sorted(est.lexicon) if est.lexicon else None}}
 
 
 class _Folds:
@@ -82,22 +87,37 @@ class _Folds:
         self.folds = group_folds(self.y, groups, n_splits=n_splits, seed=seed)
         self._char: dict[int, tuple] = {}
         self._words: dict[int, tuple] = {}
+        self._lexicon: dict[tuple, object] = {}
         self._scored: dict[str, tuple] = {}
 
     def _fit(self, k: int, words: bool):
         cache = self._words if words else self._char
         if k not in cache:
             tr, te = self.folds[k]
-            union = clone(self.base).set_params(words=False)._features()
+            union = clone(self.base).set_params(words=False, lexicon=None)._features()
             if words:
                 union = dict(clone(self.base).set_params(words=True)._features().transformer_list)["words"]
             x_tr = union.fit_transform(list(self.texts[tr]))
             cache[k] = (x_tr, union.transform(list(self.texts[te])))
         return cache[k]
 
-    def matrices(self, k: int, words: bool):
+    def _keywords(self, est: TextClassifier):
+        """The lexicon columns of every row (a keyword search needs no fitting), one per lexicon."""
+        from wbcs.classify.lexicon import KeywordFeatures
+
+        key = (repr(sorted((k, tuple(v)) for k, v in dict(est.lexicon).items())), est.lexicon_weight)
+        if key not in self._lexicon:
+            f = KeywordFeatures(dict(est.lexicon), weight=est.lexicon_weight).fit(self.texts)
+            self._lexicon[key] = f.transform(self.texts).tocsr()
+        return self._lexicon[key]
+
+    def matrices(self, k: int, est: TextClassifier):
         x_tr, x_te = self._fit(k, False)
-        if words:
+        if est.lexicon:
+            kw = self._keywords(est)
+            tr, te = self.folds[k]
+            x_tr, x_te = sp.hstack([x_tr, kw[tr]]).tocsr(), sp.hstack([x_te, kw[te]]).tocsr()
+        if est.words:
             w_tr, w_te = self._fit(k, True)
             x_tr, x_te = sp.hstack([x_tr, w_tr]).tocsr(), sp.hstack([x_te, w_te]).tocsr()
         return x_tr, x_te
@@ -115,7 +135,7 @@ class _Folds:
         self.oof = np.zeros((len(self.y), len(self.classes)))
         out = []
         for k, (tr, te) in enumerate(self.folds):
-            x_tr, x_te = self.matrices(k, est.words)
+            x_tr, x_te = self.matrices(k, est)
             head = est._head(self.y[tr]).fit(x_tr, self.y[tr])
             proba = head.predict_proba(x_te)
             self.oof[np.ix_(te, np.searchsorted(self.classes, head.classes_))] = proba
@@ -139,10 +159,13 @@ class _Folds:
 
 def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget: float = 600.0,
            n_splits: int = 5, words: bool = True, max_rows: int | None = 20_000, seed=0,
-           tol: float = TOL) -> tuple[TextClassifier, pd.DataFrame]:
+           tol: float = TOL, lexicons: dict | None = None) -> tuple[TextClassifier, pd.DataFrame]:
     """The chosen (unfitted) estimator and the table of every candidate: config, macro_f1
     (mean ± sd over folds), accuracy, ece, seconds, params, chosen, and ``skipped`` (why a
     candidate was not tried: the ``budget`` in seconds was spent, or ``words=False``).
+
+    ``lexicons``: {name: {label: [keyword, ...]}}, each tried as keyword features on the
+    winning configuration (row "<winner> + <name>").
 
     ``max_rows``: select on a stratified subsample of this many rows (the chosen
     configuration is then fitted on all of them)."""
@@ -171,7 +194,19 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
         if best is None or rows[-1]["macro_f1"] > rows[best]["macro_f1"] + tol:
             best, best_name = len(rows) - 1, name
     chosen = candidates(base, rows[best]["params"]["C"])[best_name]
-    cal_name = f"{best_name} + {base.calibration} calibration"
+    # keyword lexicons: each on the winner, the best kept when it gains beyond tol
+    head = chosen
+    for lex_name, lexicon in (lexicons or {}).items():
+        name = f"{best_name} + {lex_name}"
+        if time.perf_counter() - started > budget:
+            rows.append({"config": name, "skipped": f"time budget ({budget:.0f} s) spent"})
+            continue
+        est = clone(head).set_params(lexicon=dict(lexicon))
+        t0 = time.perf_counter()
+        rows.append(_row(name, est, folds.scores(est), time.perf_counter() - t0))
+        if rows[-1]["macro_f1"] > rows[best]["macro_f1"] + tol:
+            chosen, best = est, len(rows) - 1
+    cal_name = f"{rows[best]['config']} + {base.calibration} calibration"
     # calibration: kept when it lowers ECE without costing macro-F1 (beyond tol)
     if base.calibration and time.perf_counter() - started <= budget:
         cal = clone(chosen).set_params(calibration=base.calibration)

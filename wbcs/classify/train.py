@@ -55,13 +55,15 @@ def _fit(est, texts, y, teacher, unlabelled):
 
 def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = None,
              teacher=None, unlabelled=(), budget: float = 600.0, words: bool = True,
-             refit: bool = True, refit_test: bool = True, base: TextClassifier | None = None):
+             refit: bool = True, refit_test: bool = True, base: TextClassifier | None = None,
+             lexicons: dict | None = None):
     """Fit a field on its task and say how good it is. Returns (fitted estimator, card entry).
 
     1. **Configuration**: ``estimator`` when given; else the best of ``configs.candidates``
        by grouped cross-validation on the training part (``configs.select``, within
        ``budget`` seconds; ``words=False`` leaves out the slow jieba-word candidates; ``base``
-       sets what the candidates share, e.g. ``max_features``).
+       sets what the candidates share, e.g. ``max_features``; each of ``lexicons`` is tried as
+       keyword features on the winner).
     2. **Held-out estimate**: fitted on the training part, measured on the test part (the
        task's hold-out, or a user's own test file) with 95 % bootstrap intervals.
     3. **Refit**: the estimator that is returned is fitted again on every labelled row
@@ -82,7 +84,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
         estimator, table = select(train["text"].tolist(), train["label"].to_numpy(),
                                   groups=leakage_groups(train["text"], seed=seed),
                                   base=base if base is not None else TextClassifier(random_state=seed),
-                                  budget=budget, words=words, seed=seed)
+                                  budget=budget, words=words, seed=seed, lexicons=lexicons)
         selection = {k: v for k, v in table.attrs.items() if k != "cv_confusion"} | {"table": table.to_dict("records")}
         cv_confusion = table.attrs["cv_confusion"]
     est = _fit(clone(estimator), train["text"].tolist(), train["label"].to_numpy(), teacher, unlabelled)
@@ -217,18 +219,20 @@ def train_default(*, seed=0, max_train: int | None = None, estimator=None, teach
                        limits=limits, teachers=teachers, field_options=field_options)
 
 
-# the taxonomy's keywords as features: on the gold topic training part (grouped 5-fold CV) macro-F1 0.578
-# with them (at TextClassifier's lexicon_weight 0.15) against 0.545 without and 0.543 unscaled (weight 1)
-LEXICON_FIELDS = ("topic",)
+# the taxonomy's keywords as features (``configs.select`` tries them on each field's winner and keeps
+# them where grouped CV on the training part says they gain): on the gold topic training part macro-F1
+# 0.601 with them at TextClassifier's lexicon_weight 0.15 against 0.566 without, 0.558 at weight 0.3
+# and 0.505 at weight 1 (lr C=1 + sigmoid calibration, 5 grouped folds)
 
 
 def default_fit_options(field: str, seed=0) -> dict:
     """How the shipped model fits a field: the character-n-gram candidates only (jieba words predict at
-    ~4,000 posts/s; the shipped model must label ≥ 10,000), the 50,000 most frequent n-grams, and for
-    the topic the taxonomy's keyword lexicon as features."""
-    lexicon = None
-    if field in LEXICON_FIELDS:
-        from wbcs.schema import load_taxonomy
+    ~4,000 posts/s; the shipped model must label ≥ 10,000), the 50,000 most frequent n-grams, and the
+    field's keywords in the taxonomy (``data/taxonomy.yaml``: the topics' names, the intents' and
+    negative subtypes' cues) as a candidate lexicon."""
+    from wbcs.schema import load_taxonomy
 
-        lexicon = dict(load_taxonomy()[field].lexicon())
-    return {"words": False, "base": TextClassifier(max_features=50_000, lexicon=lexicon, random_state=seed)}
+    taxonomy = load_taxonomy()
+    lexicon = dict(taxonomy[field].lexicon()) if field in taxonomy.fields else {}
+    return {"words": False, "base": TextClassifier(max_features=50_000, random_state=seed),
+            "lexicons": {"taxonomy keywords": lexicon} if lexicon else None}

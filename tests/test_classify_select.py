@@ -1,0 +1,48 @@
+"""configs.select on crafted sets: a keyword lexicon is kept when (and only when) grouped CV
+says it helps, and the card's table shows the rows it was chosen on."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from wbcs.classify import TextClassifier
+from wbcs.classify.configs import select
+
+# Two classes named by 20 different words each: every word occurs in 3 posts, so a held-out
+# fold mostly holds words the character n-grams never saw with their label, while one
+# keyword column per class names them all.
+RNG = np.random.default_rng(0)
+CHARS = np.array(list("甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥金木水火土日月山川风云雷电"))
+WORDS = {"a": ["".join(RNG.choice(CHARS, 3)) for _ in range(20)], "b": ["".join(RNG.choice(CHARS, 3)) for _ in range(20)]}
+FILLER = ["今天去了营业厅", "昨天晚上", "说一下情况", "麻烦看看", "我家附近"]
+
+
+def crafted():
+    texts, y, groups = [], [], []
+    for label, words in WORDS.items():
+        for i, w in enumerate(words):
+            for k in range(3):
+                texts.append(f"{FILLER[(i + k) % len(FILLER)]}{w}{FILLER[(i + 2 * k + 1) % len(FILLER)]}")
+                y.append(label)
+                groups.append(f"{label}{i}")  # a word's posts stay in one fold
+    return texts, np.array(y), np.array(groups)
+
+
+def test_a_lexicon_that_names_the_classes_is_chosen_and_a_useless_one_is_not():
+    texts, y, groups = crafted()
+    base = TextClassifier(min_df=1, calibration=None, random_state=0)
+    useful = {"a": WORDS["a"], "b": WORDS["b"]}
+    useless = {"a": ["营业厅"], "b": ["附近"]}  # filler words, in both classes alike
+    chosen, table = select(texts, y, groups=groups, base=base, n_splits=3, words=False,
+                           lexicons={"useless keywords": useless, "class keywords": useful})
+    rows = table.set_index("config")
+    head = table.loc[table["config"].str.startswith(("lr", "nb-lr", "vote")) & ~table["config"].str.contains(r"\+"),
+                     "macro_f1"].max()
+    lex_rows = [c for c in rows.index if c.endswith("+ class keywords")]
+    assert len(lex_rows) == 1
+    assert rows.loc[lex_rows[0], "macro_f1"] > head + 0.2  # the keyword column generalises to unseen words
+    assert chosen.lexicon == useful
+    assert rows.loc[lex_rows[0], "params"]["lexicon"] == ["a", "b"]
+    assert any(c.endswith("+ useless keywords") and not rows.loc[c, "chosen"] for c in rows.index)
+    assert table["chosen"].sum() == 1
+
