@@ -100,9 +100,10 @@ def part_speed(smoke: bool) -> None:
         rows.append({"model": name, "fit_s (SMP2020, 7.7k posts)": fit_s, "posts/s": len(texts) / best})
     from wbcs.config import MODELS_DIR
 
-    previous = MODELS_DIR / "wbcs-default" / "2"
+    versions = sorted((int(p.name) for p in (MODELS_DIR / "wbcs-default").iterdir() if p.name.isdigit()))
+    previous = MODELS_DIR / "wbcs-default" / str(versions[-2]) if len(versions) > 1 else None
     for label, shipped in [("shipped", load_model()),
-                           *([("previous", load_model(previous))] if previous.is_dir() else [])]:
+                           *([("previous", load_model(previous))] if previous else [])]:
         best = min(_time(shipped.predict, texts) for _ in range(1 if smoke else 3))
         rows.append({"model": f"{label} {shipped.name} ({len(shipped.fields)} fields)", "posts/s": len(texts) / best})
     base = rows[0]["posts/s"]
