@@ -100,7 +100,7 @@ def part_speed(smoke: bool) -> None:
         rows.append({"model": name, "fit_s (SMP2020, 7.7k posts)": fit_s, "posts/s": len(texts) / best})
     from wbcs.config import MODELS_DIR
 
-    versions = sorted((int(p.name) for p in (MODELS_DIR / "wbcs-default").iterdir() if p.name.isdigit()))
+    versions = sorted(int(p.name) for p in (MODELS_DIR / "wbcs-default").iterdir() if p.name.isdigit())
     previous = MODELS_DIR / "wbcs-default" / str(versions[-2]) if len(versions) > 1 else None
     for label, shipped in [("shipped", load_model()),
                            *([("previous", load_model(previous))] if previous else [])]:

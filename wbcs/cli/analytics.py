@@ -253,7 +253,10 @@ def cmd_kpi(args: argparse.Namespace) -> int:
                                             f"[{r['lo']:.1%}, {r['hi']:.1%}]" for r in top))
     if corrected.get("net_favorability"):
         nf, neg = corrected["net_favorability"], corrected.get("negative_share") or {}
-        span = (lambda x, f: f" [{x['interval'][0]:{f}}, {x['interval'][1]:{f}}]" if "interval" in x else "")
+
+        def span(x: dict, f: str) -> str:
+            return f" [{x['interval'][0]:{f}}, {x['interval'][1]:{f}}]" if "interval" in x else ""
+
         print(f"  net_favorability corrected               {nf['corrected']:+.4g}{span(nf, '+.3g')}"
               f" (as counted {nf['raw']:+.4g})"
               + (f"; negative share {neg['corrected']:.1%}{span(neg, '.1%')} corrected, {neg['raw']:.1%} as counted"
