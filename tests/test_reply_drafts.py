@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import pandas as pd
@@ -102,14 +103,18 @@ def test_every_real_telecom_post_routed_to_a_reply_gets_a_passing_draft(mirror):
     assert d["alt1_quality"].dropna().between(-2, 2).all()
 
 
-def test_the_report_section_lists_a_draft_per_alert_of_the_period():
+def test_the_report_section_drafts_one_post_per_operator_rule_and_wording_of_the_period():
     from wbcs.report import _unified_section
 
-    alerts = pd.DataFrame({"rule": ["complaint_same_week", "question_same_day"],
-                           "cluster_key": ["topic:broadband", "topic:roaming"], "operator": [None, None],
-                           "topic": ["broadband", "roaming"],
-                           "triggered_at": [T0, T0 + pd.Timedelta(days=30)]})
+    alerts = pd.DataFrame({"rule": ["complaint_same_week", "question_same_day", "complaint_same_week"],
+                           "cluster_key": ["topic:broadband", "topic:roaming", "near_duplicate:7"],
+                           "operator": [None, None, None], "topic": ["broadband", "roaming", "broadband"],
+                           "triggered_at": [T0, T0 + pd.Timedelta(days=30), T0 + pd.Timedelta(days=1)]})
     html = _unified_section(alerts, pd.Timestamp("2025-01-06"), pd.Timestamp("2025-01-13"))
     assert "【致歉说明】近期部分用户反映宽带问题" in html and "漫游" not in html  # the second is outside the week
+    # the first and third alerts ask for the same post: one row, the first alert's cluster, 2 alerts
+    assert html.count("【致歉说明】近期部分用户反映宽带问题") == 1 and "topic:broadband" in html
+    assert "near_duplicate:7" not in html and "1 answer post(s) for the period's 2 alert(s)" in html
+    assert re.search(r"<td>2</td>", html)
     none = _unified_section(alerts.iloc[:0], pd.Timestamp("2025-01-06"), pd.Timestamp("2025-01-13"))
     assert "no unified answer to publish" in none

@@ -114,6 +114,24 @@ def test_hot_issues_show_the_outage_with_its_evidence(report):
     assert "complaint_same_week" in hot or "question_same_day" in hot
 
 
+def test_hot_issues_lead_with_incidents_and_the_outage_ranks_first(report):
+    """The week's aggregation alerts (dozens) are merged into a few incidents; the outage is the
+    first, a surge; the alerts stay as folded evidence."""
+    posts, html, _, _ = report
+    hot = html[html.index("<section id='hot'>"):html.index("</section>", html.index("<section id='hot'>"))]
+    incidents = hot[hot.index("Incidents 事件"):hot.index("Spikes 突增")]
+    n_incidents = int(re.search(r"Incidents 事件 \((\d+)", incidents).group(1))
+    n_alerts = int(re.search(r"Aggregation rules 统一答复 \((\d+)\)", hot).group(1))
+    assert 0 < n_incidents < n_alerts / 3
+    rows = re.findall(r"<tr>(.*?)</tr>", incidents, flags=re.S)[1:]  # the header row first
+    assert 1 <= len(rows) <= 10
+    first = re.sub(r"<[^>]+>", " ", rows[0])
+    assert "网络/信号（中国联通）" in first and "surge" in first and "02-26" in first
+    observed = int(re.search(r"(\d+) \(\d+\.\d\)", first).group(1))
+    assert observed >= 80  # the 80 outage posts at least
+    assert "<details><summary>" in hot[hot.index("Aggregation rules"):]
+
+
 def test_sla_and_norms_sections_have_their_tables(report):
     _, _, page, _ = report
     sla = " ".join(page.sections["sla"])

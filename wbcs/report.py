@@ -3,8 +3,8 @@
 ``build_report(posts, period="week", end=None)`` covers the calendar week (Monday to
 Sunday) or month that contains ``end`` (default: the day of the latest post) and
 compares it with the period before: headline KPIs with their change, trend charts over
-the last periods, top complaint topics and provinces, hot issues with evidence (spikes
-and aggregation rules), SLA attainment per post kind, and — when an account posting log
+the last periods, top complaint topics and provinces, hot issues (incidents ranked by the
+posts above expectation, then their evidence: spikes and aggregation-rule alerts), SLA attainment per post kind, and — when an account posting log
 is given — the posting-norm breaches. plotly.js is inlined once, so the file opens
 without network access; every text and table is PII-masked.
 """
@@ -114,6 +114,31 @@ def _change_table(cur: pd.DataFrame, prev: pd.DataFrame, column: str, top: int =
     return table
 
 
+INCIDENTS_SHOWN = 10  # incidents listed in the report, best ranked first
+
+
+def _incident_table(incidents: pd.DataFrame, start, stop) -> tuple[pd.DataFrame, int]:
+    """The incidents that overlap the period, best ranked first (at most ``INCIDENTS_SHOWN``), as
+    the report shows them, and how many overlap it. An incident is the aggregation-rule alerts of
+    one issue merged over its days (``wbcs.kpi.incidents``): dozens of alerts a day become a few."""
+    if incidents.empty:
+        return pd.DataFrame(), 0
+    inc = incidents[(incidents["start"] < stop) & (incidents["end"] > start)]
+    top = inc.head(INCIDENTS_SHOWN)
+    days = [f"{a:%m-%d}" + (f" – {b - pd.Timedelta(days=1):%m-%d}" if (b - a).days > 1 else "")
+            for a, b in zip(top["start"], top["end"], strict=True)]
+    return pd.DataFrame({
+        "rank": top["rank"].to_numpy(),
+        "incident": top["name"].to_numpy(),
+        "kind": top["status"].to_numpy(),
+        "days": days,
+        "posts (expected)": [f"{o:,} ({e:.1f})" for o, e in zip(top["observed"], top["expected"], strict=True)],
+        "alerts": top["n_alerts"].to_numpy(),
+        "action": ["; ".join(a) for a in top["actions"]],
+        "sample (masked)": top["sample_text"].to_numpy(),
+    }), len(inc)
+
+
 def _hot_tables(hot: dict, start, stop) -> tuple[pd.DataFrame, pd.DataFrame]:
     spikes, alerts = hot["spikes"], hot["alerts"]
     if len(spikes):
@@ -220,12 +245,23 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     body.append("<section id='complaints'><h2>Complaints 投诉分析</h2>"
                 + ("".join(parts) or "<p>No topic or province labels in these posts.</p>") + "</section>")
 
-    body.append("<section id='hot'><h2>Hot issues 热点 (spikes and aggregation rules)</h2>"
-                f"<h3>Spikes 突增 ({len(spikes_t)})</h3>"
+    incidents_t, n_incidents = _incident_table(hot["incidents"], start, stop)
+    shown = f", the {len(incidents_t)} best shown" if len(incidents_t) < n_incidents else ""
+    body.append("<section id='hot'><h2>Hot issues 热点 (incidents, spikes and aggregation rules)</h2>"
+                f"<h3>Incidents 事件 ({n_incidents}{shown})</h3>"
+                + ("<p class='note'>Each incident is the aggregation-rule alerts of one issue (a topic of one "
+                   "operator, or a group of near-duplicate posts) merged over its days, ranked by the posts above "
+                   "what the issue usually draws; a surge is a day far above it. The alerts themselves are listed "
+                   "below as the evidence.</p>"
+                   + vk.table_html(mask_frame(incidents_t, columns=["sample (masked)"]))
+                   if n_incidents else "<p>No incident this period.</p>")
+                + f"<h3>Spikes 突增 ({len(spikes_t)})</h3>"
                 + (vk.table_html(mask_frame(spikes_t, columns=["sample (masked)"]), max_rows=30)
                    if len(spikes_t) else "<p>No spike this period.</p>")
                 + f"<h3>Aggregation rules 统一答复 ({len(alerts_t)})</h3>"
-                + (vk.table_html(alerts_t, max_rows=30) if len(alerts_t) else "<p>No rule fired this period.</p>")
+                + (f"<details><summary>{len(alerts_t)} alert(s) this period: show them</summary>"
+                   f"{vk.table_html(alerts_t, max_rows=30)}</details>"
+                   if len(alerts_t) else "<p>No rule fired this period.</p>")
                 + "</section>")
 
     body.append(_unified_section(hot["alerts"], start, stop))
@@ -288,9 +324,16 @@ def _unified_section(alerts: pd.DataFrame, start, stop) -> str:
                           "rule": drafts["rule"], "operator": alerts["operator"].to_numpy(),
                           "cluster": drafts["cluster_key"],
                           "draft (standard wording)": drafts["draft"], "checks": drafts["checks"]})
-    return (head + "<p class='note'>One answer post per alert, in the standard wording of data/replies.yaml "
-            "(edit it there), checked like every reply draft.</p>" + table_html(mask_frame(table), max_rows=30)
-            + "</section>")
+    # alerts of one operator and rule with the same wording ask for one post, not one each
+    key = ["operator", "rule", "draft (standard wording)"]
+    posts = (table.assign(alerts=1).groupby(key, sort=False, dropna=False)
+             .agg(triggered=("triggered", "first"), cluster=("cluster", "first"), alerts=("alerts", "sum"),
+                  checks=("checks", "first")).reset_index()
+             [["triggered", "rule", "operator", "cluster", "alerts", "draft (standard wording)", "checks"]])
+    return (head + f"<p class='note'>{len(posts)} answer post(s) for the period's {len(table)} alert(s): one per "
+            "operator, rule and wording (the first alert's time and cluster shown), in the standard wording of "
+            "data/replies.yaml (edit it there), checked like every reply draft.</p>"
+            + table_html(mask_frame(posts), max_rows=30) + "</section>")
 
 
 def write_report(path: str | Path, posts: pd.DataFrame, **kwargs) -> Path:
