@@ -61,5 +61,7 @@ def test_model_comparison_starts_at_zero_with_intervals_and_a_labelled_reference
     np.testing.assert_allclose(sorted(bars.error_x.array), [0.04, 0.04])
     assert "bars: 95% intervals" in fig.layout.title.text and "(n = 500)" in bars.text[0]
     assert any(a.text == "peer 0.700" for a in fig.layout.annotations)
+    # the value sits at the bar's foot: outside the bar the whisker crossed it (seen in the browser)
+    assert bars.textposition == "inside" and bars.insidetextanchor == "start"
     bare = viz.model_comparison(cmp[["task", "model", "macro_f1"]])
-    assert "no intervals given" in bare.layout.title.text
+    assert "no intervals given" in bare.layout.title.text and bare.data[0].textposition == "outside"

@@ -105,7 +105,11 @@ def model_comparison(df: pd.DataFrame, *, metric: str = "macro_f1", baseline: st
                  error_x=(d[hi_col] - d[metric]) if has_ci else None,
                  error_x_minus=(d[metric] - d[lo_col]) if has_ci else None,
                  title=f"{title} ({'bars: 95% intervals' if has_ci else 'no intervals given'})")
-    fig.update_traces(textposition="outside", marker_color="#4c78a8", cliponaxis=False)
+    if has_ci:  # the value at the bar's foot, where no whisker crosses it
+        fig.update_traces(textposition="inside", insidetextanchor="start", textfont_color="white",
+                          marker_color="#4c78a8")
+    else:
+        fig.update_traces(textposition="outside", marker_color="#4c78a8", cliponaxis=False)
     fig.update_yaxes(matches=None, title="")  # each panel lists only its own models
     fig.for_each_annotation(lambda a: a.update(text=a.text.split("=", 1)[-1]))
     if baseline is not None:
