@@ -19,8 +19,14 @@ Parts:
 - ``gemma``: Gemma 3 270M (top 4 layers) fine-tuned per field on the gold training part,
   on the same test rows; the mean of its and the fast model's probabilities; and the fast
   model distilled from it (gold + the training dialogues' unlabelled turns it labelled).
+- ``quantify``: are the corrected shares (``wbcs.kpi.quantify``, adjusted classify-and-count)
+  closer to the truth than the raw counts on real posts? For intent and sentiment, the shipped
+  configuration fitted on the training part labels the test part; per kind of item, the total
+  variation distance of the raw shares, of the shares corrected with the pooled out-of-fold
+  confusion (what the card keeps and ``wbcs kpi`` uses) and with the confusion of the same kind
+  of item, and how many labels' 95 % intervals hold the true share.
 
-Usage: python -m benchmarks.bench_telecom [--part trainer gold gemma] [--budget S] [--smoke]
+Usage: python -m benchmarks.bench_telecom [--part trainer gold gemma quantify] [--budget S] [--smoke]
 """
 
 from __future__ import annotations
@@ -205,9 +211,53 @@ def part_gemma(smoke: bool, seed: int, fitted: dict, epochs: int, fields: list[s
                      *[f"{lab} {m}" for lab in EXTRA[field] for m in ("recall", "F1")]]), flush=True)
 
 
+def part_quantify(seed: int) -> None:
+    from sklearn.base import clone
+    from sklearn.metrics import confusion_matrix
+
+    from wbcs.classify import load_model
+    from wbcs.classify.baseline import shift
+    from wbcs.classify.configs import _Folds
+    from wbcs.classify.splits import leakage_groups
+    from wbcs.classify.tasks import load_task
+    from wbcs.kpi.quantify import corrected_shares
+
+    shipped = load_model()
+    rows = []
+    for field in ("intent", "sentiment"):
+        task = load_task(f"gold_{field}", seed=seed)
+        tr, te = task.train.reset_index(drop=True), task.test.reset_index(drop=True)
+        est = clone(shipped.models[field])
+        # the card's confusion: out-of-fold predictions of the chosen configuration, grouped folds
+        folds = _Folds(est, tr["text"].to_numpy(), tr["label"].to_numpy(), leakage_groups(tr["text"], seed=seed),
+                       5, seed)
+        folds.scores(est)
+        labels = list(folds.classes)
+        oof = folds.classes[shift(folds.oof, folds.classes, est.class_bias).argmax(axis=1)]
+        pooled = confusion_matrix(tr["label"], oof, labels=labels)
+        pred = clone(est).fit(tr["text"].tolist(), tr["label"].to_numpy()).predict(te["text"].tolist())
+        for kind in ("first_post", "follow_up", "other_first_post", "all"):
+            here = np.ones(len(te), bool) if kind == "all" else (te["kind"] == kind).to_numpy()
+            same = np.ones(len(tr), bool) if kind == "all" else (tr["kind"] == kind).to_numpy()
+            own = confusion_matrix(tr["label"][same], oof[same], labels=labels)
+            truth = te["label"][here].value_counts(normalize=True).reindex(labels, fill_value=0).to_numpy()
+            a = corrected_shares(pred[here], labels, pooled, n_boot=1000, seed=seed)
+            b = corrected_shares(pred[here], labels, own, n_boot=1000, seed=seed)
+            tv = {name: float(np.abs(np.asarray(x, dtype=float) - truth).sum() / 2)
+                  for name, x in (("raw", a["raw_share"]), ("pooled", a["corrected_share"]),
+                                  ("same", b["corrected_share"]))}
+            held = [f"{int(((t['lo'] <= truth) & (truth <= t['hi'])).sum())}/{len(labels)}" for t in (a, b)]
+            rows.append({"field": field, "kind": kind, "items": int(here.sum()), "TV raw": f"{tv['raw']:.3f}",
+                         "TV corrected (pooled confusion)": f"{tv['pooled']:.3f}",
+                         "TV corrected (same-kind confusion)": f"{tv['same']:.3f}",
+                         "intervals holding the truth (pooled / same kind)": " / ".join(held)})
+    print(table(rows, list(rows[0])), flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", nargs="+", choices=["trainer", "gold", "gemma"], default=["trainer", "gold"])
+    parser.add_argument("--part", nargs="+", choices=["trainer", "gold", "gemma", "quantify"],
+                        default=["trainer", "gold"])
     parser.add_argument("--budget", type=float, default=600, help="seconds of configuration search per task")
     parser.add_argument("--gemma-fields", nargs="+", default=["intent", "topic"])
     parser.add_argument("--epochs", type=int, default=2)
@@ -216,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if "trainer" in args.part:
         part_trainer(args.smoke, args.budget, args.seed)
+    if "quantify" in args.part:
+        part_quantify(args.seed)
     if "gold" in args.part or "gemma" in args.part:
         fitted = part_gold(args.smoke, args.budget, args.seed)
         if "gemma" in args.part:
