@@ -10,5 +10,5 @@ from tests.helpers import run_notebook
 @pytest.mark.notebook
 def test_notebook_03_runs(tmp_path, mirror):
     run_notebook("03-train-classifier.ipynb", tmp_path)
-    card = tmp_path / "models" / "wbcs-default" / "1" / "MODEL_CARD.md"
+    card = tmp_path / "03-train-classifier" / "models" / "wbcs-default" / "1" / "MODEL_CARD.md"  # OUT/<notebook>
     assert card.is_file() and "smoke build" in card.read_text(encoding="utf-8")
