@@ -61,6 +61,26 @@ def test_near_duplicate_cluster_of_the_outage_spikes_too():
     assert dup.iloc[0]["key"] == f"near_duplicate:{first}" and dup.iloc[0]["observed"] == 20
 
 
+def test_an_outage_in_many_wordings_shows_as_one_topic_spike_with_its_clusters_folded_in():
+    """Issue 13: one outage spiked once per near-duplicate cluster (21–24 rows ahead of its topic)."""
+    from wbcs.kpi.hot import fold_spikes
+
+    df = timeline(per_hour=24)
+    wordings = ["北京朝阳这边4G完全没信号了，打不了电话也上不了网，用户{}", "家里宽带从早上断到现在，光猫红灯一直闪，编号{}",
+                "小区基站是不是坏了？一格信号都没有，第{}次反映"]
+    burst = df["text"].str.startswith("北京朝阳这边4G")
+    df.loc[burst, "text"] = [wordings[i % 3].format(i) for i in range(int(burst.sum()))]
+    raw = spikes(df)
+    clusters = raw[raw["series"] == "near_duplicate"]
+    assert len(clusters) >= 2 and (raw["series"] == "topic").sum() == 1
+    shown = fold_spikes(raw)
+    assert list(shown["key"]) == ["topic:network"] and shown["clusters_inside"].tolist() == [len(clusters)]
+    # a cluster spike outside any topic spike stays, with nothing folded into it
+    alone = fold_spikes(clusters)
+    assert len(alone) == len(clusters) and (alone["clusters_inside"] == 0).all()
+    assert fold_spikes(raw.iloc[:0]).empty
+
+
 def test_steady_background_gives_no_spike():
     assert spikes(timeline(burst_hours=())).empty
 

@@ -126,7 +126,8 @@ def test_hot_prints_the_top_incidents_first_and_json_has_their_evidence(tmp_path
     r = run_cli("hot", "--posts", str(path), "--top", "1")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0] == f"{path}: 3 incident(s) (1 surge(s)) from 5 aggregation alert(s); 2 hourly spike(s)"
+    assert lines[0] == (f"{path}: 3 incident(s) (1 surge(s)) from 5 aggregation alert(s); 1 hourly spike(s) "
+                        "(and 1 near-duplicate cluster spike(s) inside them)")  # the outage's cluster folded in
     assert lines[1].startswith("  1. [surge] 2025-03-10  网络/信号（中国移动）：")
     assert lines[2].startswith("     22 posts vs 3.4 expected (x6.4), 1 alert(s) on 1 day(s) → publish an apology")
     assert lines[-1] == "(2 more: --top 0 shows all; --json adds the evidence, alerts and spikes)"

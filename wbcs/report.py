@@ -20,7 +20,7 @@ import pandas as pd
 
 from wbcs.errors import InputError
 from wbcs.kpi import indicators
-from wbcs.kpi.hot import hot_issues
+from wbcs.kpi.hot import fold_spikes, hot_issues
 from wbcs.kpi.indicators import local_times
 from wbcs.kpi.norms import check_norms
 from wbcs.policy import Policy, load_policy
@@ -140,7 +140,7 @@ def _incident_table(incidents: pd.DataFrame, start, stop) -> tuple[pd.DataFrame,
 
 
 def _hot_tables(hot: dict, start, stop) -> tuple[pd.DataFrame, pd.DataFrame]:
-    spikes, alerts = hot["spikes"], hot["alerts"]
+    spikes, alerts = fold_spikes(hot["spikes"]), hot["alerts"]
     if len(spikes):
         spikes = spikes[(spikes["detected_at"] >= start) & (spikes["detected_at"] < stop)]
     if len(alerts):
@@ -153,6 +153,7 @@ def _hot_tables(hot: dict, start, stop) -> tuple[pd.DataFrame, pd.DataFrame]:
                                                              strict=True)],
         "p-value": [f"{p:.1e}" for p in spikes.get("p_value", [])],
         "users": spikes.get("n_users", pd.Series(dtype=object)),
+        "near-duplicate clusters inside": spikes.get("clusters_inside", pd.Series(dtype=object)),
         "platforms": [", ".join(p) for p in spikes.get("platforms", [])],
         "sample (masked)": spikes.get("sample_text", pd.Series(dtype=object)),
         "post ids": [", ".join(ids[:5]) + (" …" if len(ids) > 5 else "") for ids in spikes.get("post_ids", [])],
@@ -208,7 +209,7 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     # a trend period is partial where the window or the data cut it
     trend = vk.period_coverage(trend, TREND_PERIOD[period], max(local_times(posts["created_at"]).min(), first),
                                min(latest, stop - pd.Timedelta(days=1)))
-    volume = vk.volume_trend(trend, spikes=hot["spikes"])
+    volume = vk.volume_trend(trend, spikes=fold_spikes(hot["spikes"]))
     volume.add_vrect(x0=start, x1=stop - pd.Timedelta(hours=12), fillcolor="#1f77b4", opacity=0.08,
                      line_width=0, annotation_text="this period", annotation_position="top left")
     k_hist = indicators(history, policy=policy)

@@ -275,7 +275,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
 
 def cmd_hot(args: argparse.Namespace) -> int:
     from wbcs.errors import InputError
-    from wbcs.kpi.hot import hot_issues
+    from wbcs.kpi.hot import fold_spikes, hot_issues
 
     if args.top < 0:
         raise InputError(f"--top must be ≥ 0 (0: every incident), got {args.top}")
@@ -300,8 +300,11 @@ def cmd_hot(args: argparse.Namespace) -> int:
                "spikes": records(hot["spikes"]), "input": info})
         return 0
     surges = int((inc["status"] == "surge").sum()) if len(inc) else 0
+    spikes = fold_spikes(hot["spikes"])
+    inside = int(spikes["clusters_inside"].sum()) if len(spikes) else 0
     print(f"{info['file']}: {len(inc):,} incident(s) ({surges} surge(s)) from {len(hot['alerts']):,} "
-          f"aggregation alert(s); {len(hot['spikes']):,} {'hourly' if args.freq == 'h' else 'daily'} spike(s)"
+          f"aggregation alert(s); {len(spikes):,} {'hourly' if args.freq == 'h' else 'daily'} spike(s)"
+          + (f" (and {inside:,} near-duplicate cluster spike(s) inside them)" if inside else "")
           + (" (topic clusters and series only)" if args.engine == "dask" else ""))
     for r in shown.itertuples():
         days = (r.end - r.start).days

@@ -23,6 +23,9 @@ Consecutive spiking buckets of a series form one episode; ``detected_at`` is the
 its first bucket, when the hourly count is complete. With hourly buckets an outage
 burst is found within the hour, while a daily count can only see it at midnight.
 Evidence (post ids, users, platforms, a PII-masked sample) comes with every episode.
+``fold_spikes`` is what to show: an outage written in many wordings spikes once per
+near-duplicate cluster as well as once for its topic; those cluster spikes are folded into
+the topic spike that holds their posts.
 """
 
 from __future__ import annotations
@@ -180,6 +183,28 @@ def spikes(posts: pd.DataFrame, *, freq: str = "h", baseline_days: int = 7, alph
             ["key", "t"], sort=False).size().rename("n").reset_index()
     hits = spike_hits(cells, total, freq=freq, baseline_days=baseline_days, alpha=alpha, min_posts=min_posts)
     return episodes(episode_spans(hits), posts, series, pos, first, step)
+
+
+def fold_spikes(table: pd.DataFrame) -> pd.DataFrame:
+    """The spikes to show: each near-duplicate cluster's spike that overlaps a topic spike in
+    time and has at least half of its posts in it is left out, and the topic spike counts it in
+    ``clusters_inside``; the rest keep their order (one outage: 22 spikes become 1 with 21
+    clusters inside)."""
+    out = table.assign(clusters_inside=0)
+    if table.empty:
+        return out
+    topics = out.index[out["series"] == "topic"]
+    ids = {i: set(out.at[i, "post_ids"]) for i in topics}
+    folded = []
+    for i in out.index[out["series"] == "near_duplicate"]:
+        mine = set(out.at[i, "post_ids"])
+        overlap = {t: len(mine & ids[t]) for t in topics
+                   if out.at[t, "start"] <= out.at[i, "end"] and out.at[i, "start"] <= out.at[t, "end"]}
+        best = max(overlap, key=overlap.get, default=None)
+        if best is not None and 2 * overlap[best] >= len(mine):
+            out.at[best, "clusters_inside"] += 1
+            folded.append(i)
+    return out.drop(index=folded).reset_index(drop=True)
 
 
 def hot_issues(posts: pd.DataFrame, *, policy: Policy | None = None, threshold: float = 0.8,
