@@ -4,8 +4,9 @@
 Sunday) or month that contains ``end`` (default: the day of the latest post) and
 compares it with the period before: headline KPIs with their change, trend charts over
 the last periods, top complaint topics and provinces, hot issues (incidents ranked by the
-posts above expectation, then their evidence: spikes and aggregation-rule alerts), SLA attainment per post kind, and — when an account posting log
-is given — the posting-norm breaches. plotly.js is inlined once, so the file opens
+posts above expectation, then their evidence: spikes and aggregation-rule alerts), SLA
+attainment per post kind, and — when an account posting log is given — the posting-norm
+breaches. plotly.js is inlined once, so the file opens
 without network access; every text and table is PII-masked.
 """
 
@@ -139,8 +140,8 @@ def _incident_table(incidents: pd.DataFrame, start, stop) -> tuple[pd.DataFrame,
     }), len(inc)
 
 
-def _hot_tables(hot: dict, start, stop) -> tuple[pd.DataFrame, pd.DataFrame]:
-    spikes, alerts = fold_spikes(hot["spikes"]), hot["alerts"]
+def _hot_tables(spikes: pd.DataFrame, alerts: pd.DataFrame, start, stop) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The period's spikes (as ``fold_spikes`` shows them) and aggregation alerts as report tables."""
     if len(spikes):
         spikes = spikes[(spikes["detected_at"] >= start) & (spikes["detected_at"] < stop)]
     if len(alerts):
@@ -196,7 +197,8 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     trend = indicators(history, period=TREND_PERIOD[period], policy=policy)
     # hot issues over the trend window, plus a week before it as the detector's baseline
     hot = hot_issues(_between(posts, first - pd.Timedelta(days=8), stop), policy=policy)
-    spikes_t, alerts_t = _hot_tables(hot, start, stop)
+    spikes = fold_spikes(hot["spikes"])  # one spike per outage, for the table and the volume chart
+    spikes_t, alerts_t = _hot_tables(spikes, hot["alerts"], start, stop)
     label = f"{start:%Y-%m-%d} – {stop - pd.Timedelta(days=1):%Y-%m-%d}"
     body = []
 
@@ -209,7 +211,7 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     # a trend period is partial where the window or the data cut it
     trend = vk.period_coverage(trend, TREND_PERIOD[period], max(local_times(posts["created_at"]).min(), first),
                                min(latest, stop - pd.Timedelta(days=1)))
-    volume = vk.volume_trend(trend, spikes=fold_spikes(hot["spikes"]))
+    volume = vk.volume_trend(trend, spikes=spikes)
     volume.add_vrect(x0=start, x1=stop - pd.Timedelta(hours=12), fillcolor="#1f77b4", opacity=0.08,
                      line_width=0, annotation_text="this period", annotation_position="top left")
     k_hist = indicators(history, policy=policy)

@@ -188,8 +188,8 @@ def spikes(posts: pd.DataFrame, *, freq: str = "h", baseline_days: int = 7, alph
 def fold_spikes(table: pd.DataFrame) -> pd.DataFrame:
     """The spikes to show: each near-duplicate cluster's spike that overlaps a topic spike in
     time and has at least half of its posts in it is left out, and the topic spike counts it in
-    ``clusters_inside``; the rest keep their order (one outage: 22 spikes become 1 with 21
-    clusters inside)."""
+    ``clusters_inside``; the rest keep their order (notebook 05's synthetic outage: 23 spikes
+    become 1 with 22 clusters inside)."""
     out = table.assign(clusters_inside=0)
     if table.empty:
         return out
