@@ -72,8 +72,9 @@ def rules(policy: Policy | None = None) -> list[Rule]:
     ]
 
 
-def _frame(posts: pd.DataFrame, intent: str) -> pd.DataFrame:
-    """The posts of one intent as plain columns, sorted by time (no categoricals, no attrs)."""
+def _frame(posts: pd.DataFrame, intent: str, near_duplicate_keys: pd.Series | None = None) -> pd.DataFrame:
+    """The posts of one intent as plain columns, sorted by time (no categoricals, no attrs), with
+    their given near-duplicate cluster keys as ``dup``."""
     sub = posts[posts["intent"].astype("string") == intent]
     n = len(sub)
 
@@ -85,6 +86,8 @@ def _frame(posts: pd.DataFrame, intent: str) -> pd.DataFrame:
     w = pd.DataFrame({"post_id": col("post_id"), "time": sub["created_at"], "text": col("text"),
                       "author_id": col("author_id"), "platform": col("platform"),
                       "topic": col("topic"), "operator": col("operator")})
+    if near_duplicate_keys is not None:
+        w["dup"] = near_duplicate_keys.loc[sub.index].astype(object)
     w.attrs = {}
     w = w.sort_values("time", kind="stable").reset_index(drop=True)
     w["user"] = w["author_id"].where(w["author_id"].notna(), "post:" + w["post_id"])
@@ -92,10 +95,12 @@ def _frame(posts: pd.DataFrame, intent: str) -> pd.DataFrame:
 
 
 def _clusters(w: pd.DataFrame, threshold: float, near_duplicates: bool = True) -> list[tuple[str, pd.Series]]:
-    """(cluster kind, key per post) for near-duplicate (unless ``near_duplicates`` is False)
-    and, when labelled, topic clusters."""
+    """(cluster kind, key per post) for near-duplicate (unless ``near_duplicates`` is False; the
+    given keys ``dup`` when there are) and, when labelled, topic clusters."""
     out = []
-    if near_duplicates:
+    if near_duplicates and "dup" in w:
+        out.append(("near_duplicate", w["dup"]))
+    elif near_duplicates:
         from wbcs.dedup import near_duplicate_groups  # numba: seconds to import, only when asked
 
         groups = pd.Series(near_duplicate_groups(w["text"].astype(str).tolist(), threshold=threshold))
@@ -206,12 +211,16 @@ def _week_alerts(rule: Rule, kind: str, key: str, g: pd.DataFrame) -> list[dict]
 
 
 def aggregation_alerts(posts: pd.DataFrame, *, policy: Policy | None = None,
-                       threshold: float = 0.8, near_duplicates: bool = True) -> pd.DataFrame:
+                       threshold: float = 0.8, near_duplicates: bool = True,
+                       near_duplicate_keys: pd.Series | None = None) -> pd.DataFrame:
     """One row per aggregation alert with its evidence (see the module docstring).
 
     ``posts`` is a posts table with ``intent`` labels (classify unlabelled posts first);
     ``threshold`` is the near-duplicate Jaccard similarity; ``near_duplicates=False`` forms
-    topic clusters only. Columns: ``COLUMNS``; the ``sample_text`` is PII-masked.
+    topic clusters only; ``near_duplicate_keys`` (aligned with ``posts``) gives each post's
+    near-duplicate cluster key as grouped elsewhere (over a whole archive:
+    ``wbcs.kpi.partitioned_hot``; None = a cluster that cannot fire) instead of grouping these
+    texts. Columns: ``COLUMNS``; the ``sample_text`` is PII-masked.
     """
     for col in ("post_id", "created_at", "text", "intent"):
         if col not in posts.columns:
@@ -219,7 +228,7 @@ def aggregation_alerts(posts: pd.DataFrame, *, policy: Policy | None = None,
             raise InputError(f"posts: missing column {col!r} needed by the aggregation rules{hint}")
     found: list[dict] = []
     for rule in rules(policy):
-        w = _frame(posts, rule.intent)
+        w = _frame(posts, rule.intent, near_duplicate_keys)
         if w.empty:
             continue
         for kind, keys in _clusters(w, threshold, near_duplicates):

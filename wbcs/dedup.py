@@ -45,9 +45,14 @@ def _first_seen_labels(labels: np.ndarray) -> np.ndarray:
     return rank[inverse]
 
 
+def normalized(texts: Sequence[str] | pd.Series) -> pd.Series:
+    """The texts as this module compares them: ``normalize``d, missing = empty."""
+    return normalize_series(_as_series(texts))
+
+
 def exact_duplicate_groups(texts: Sequence[str] | pd.Series) -> np.ndarray:
     """A group id per text; texts equal after ``normalize`` share one (missing = empty)."""
-    codes, _ = pd.factorize(normalize_series(_as_series(texts)))
+    codes, _ = pd.factorize(normalized(texts))
     return codes.astype(np.int64)  # factorize numbers values in order of first appearance
 
 
@@ -150,25 +155,28 @@ def _jaccard(sets, offsets, i, j):
 
 
 @numba.njit(cache=True)
-def _join_buckets(order, keys, sets, offsets, parent, threshold):
-    """Union every pair sharing a band bucket whose exact Jaccard reaches threshold.
-
-    ``order`` sorts ``keys`` (one band); pairs already in one component are skipped,
-    so a large bucket of near-identical texts costs few Jaccard computations.
-    """
-    m = len(order)
-    start = 0
-    while start < m:
-        end = start + 1
-        while end < m and keys[order[end]] == keys[order[start]]:
-            end += 1
-        for x in range(start, end):
-            for y in range(x + 1, end):
-                i, j = order[x], order[y]
+def _join_runs(members, starts, ends, sets, offsets, parent, threshold):
+    """Union every pair of texts inside one run ``members[starts[k]:ends[k]]`` (the texts of
+    one band bucket) whose exact Jaccard reaches threshold. Pairs already in one component
+    are skipped, so a large bucket of near-identical texts costs few Jaccard computations."""
+    for k in range(len(starts)):
+        for x in range(starts[k], ends[k]):
+            for y in range(x + 1, ends[k]):
+                i, j = members[x], members[y]
                 ri, rj = _find(parent, i), _find(parent, j)
                 if ri != rj and _jaccard(sets, offsets, i, j) >= threshold:
                     parent[max(ri, rj)] = min(ri, rj)
-        start = end
+
+
+def runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(order, starts, ends): ``order`` sorts ``keys`` stably; ``order[starts[k]:ends[k]]`` are the
+    runs of equal keys with at least two members (a bucket of one proposes no pair)."""
+    order = np.argsort(keys, kind="stable")
+    k = keys[order]
+    starts = np.flatnonzero(np.concatenate([[True], k[1:] != k[:-1]])) if len(k) else np.zeros(0, np.int64)
+    ends = np.append(starts[1:], len(k)).astype(np.int64)
+    big = ends - starts >= 2
+    return order, starts[big].astype(np.int64), ends[big]
 
 
 def _band_shape(num_perm: int, threshold: float) -> tuple[int, int]:
@@ -181,6 +189,46 @@ def _band_shape(num_perm: int, threshold: float) -> tuple[int, int]:
     return best, num_perm // best
 
 
+def check_request(threshold: float, ngram: int, num_perm: int) -> None:
+    if not 0 < threshold <= 1:
+        raise InputError(f"near_duplicate_groups: threshold must be in (0, 1], got {threshold!r}")
+    if int(ngram) < 1 or int(num_perm) < 1:
+        raise InputError(f"near_duplicate_groups: ngram and num_perm must be >= 1, got {ngram!r}, {num_perm!r}")
+
+
+def shingle_sets(uniques: list[str], ngram: int) -> tuple[np.ndarray, np.ndarray]:
+    """(sets, offsets): each normalised text's distinct n-gram hashes, sorted, for ``jaccard``."""
+    return _sorted_sets(*_shingle_hashes(uniques, int(ngram)))
+
+
+def band_keys(sets: np.ndarray, offsets: np.ndarray, *, threshold: float, seed, num_perm: int) -> np.ndarray:
+    """The LSH bucket of each text in each band, ``(texts, bands)``: texts sharing a bucket in
+    some band are the candidate pairs. The MinHash functions come from ``seed`` alone, so the
+    same text gets the same keys in any batch (what ``wbcs.kpi.partitioned_dedup`` relies on)."""
+    rng = np.random.default_rng(seed)
+    a = rng.integers(1, 2**63, size=num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(1)  # odd
+    b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
+    sig = _signatures(sets, offsets, a, b)
+    rows, bands = _band_shape(int(num_perm), float(threshold))
+    keys = np.zeros((len(sig), bands), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for band in range(bands):
+            for col in sig[:, band * rows:(band + 1) * rows].T:
+                keys[:, band] = keys[:, band] * _P + col
+    return keys
+
+
+def join_runs(members, starts, ends, sets, offsets, parent, threshold: float) -> None:
+    """``_join_runs`` (numba) on int64 arrays: unions in ``parent`` in place."""
+    _join_runs(np.asarray(members, np.int64), np.asarray(starts, np.int64), np.asarray(ends, np.int64),
+               sets, offsets, parent, float(threshold))
+
+
+def roots(parent: np.ndarray) -> np.ndarray:
+    """The component (smallest member) of every element of a union-find ``parent``."""
+    return _roots(parent)
+
+
 def near_duplicate_groups(texts: Sequence[str] | pd.Series, *, threshold: float = 0.8,
                           ngram: int = 3, seed: int | np.random.Generator = 0,
                           num_perm: int = 128) -> np.ndarray:
@@ -189,29 +237,13 @@ def near_duplicate_groups(texts: Sequence[str] | pd.Series, *, threshold: float 
     ``seed`` fixes the MinHash functions; with the exact verification it can only
     change which borderline pairs the banding proposes, never join dissimilar texts.
     """
-    if not 0 < threshold <= 1:
-        raise InputError(f"near_duplicate_groups: threshold must be in (0, 1], got {threshold!r}")
-    if int(ngram) < 1 or int(num_perm) < 1:
-        raise InputError(f"near_duplicate_groups: ngram and num_perm must be >= 1, got {ngram!r}, {num_perm!r}")
-    exact, uniques = pd.factorize(normalize_series(_as_series(texts)))
+    check_request(threshold, ngram, num_perm)
+    exact, uniques = pd.factorize(normalized(texts))
     if len(exact) == 0:
         return exact.astype(np.int64)
-    uniques = list(uniques)
-    hashes, offsets = _shingle_hashes(uniques, int(ngram))
-    sets, set_offsets = _sorted_sets(hashes, offsets)
-    rng = np.random.default_rng(seed)
-    a = rng.integers(1, 2**63, size=num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(1)  # odd
-    b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
-    sig = _signatures(sets, set_offsets, a, b)
-    rows, bands = _band_shape(int(num_perm), float(threshold))
+    sets, offsets = shingle_sets(list(uniques), ngram)
+    keys = band_keys(sets, offsets, threshold=threshold, seed=seed, num_perm=num_perm)
     parent = np.arange(len(uniques), dtype=np.int64)
-    with np.errstate(over="ignore"):
-        for band in range(bands):
-            block = sig[:, band * rows:(band + 1) * rows]
-            keys = np.zeros(len(uniques), dtype=np.uint64)
-            for col in block.T:
-                keys = keys * _P + col
-            order = np.argsort(keys, kind="stable")
-            _join_buckets(order, keys, sets, set_offsets, parent, float(threshold))
-    roots = _roots(parent)
-    return _first_seen_labels(roots[exact])
+    for band in range(keys.shape[1]):
+        join_runs(*runs(keys[:, band]), sets, offsets, parent, threshold)
+    return _first_seen_labels(_roots(parent)[exact])

@@ -32,8 +32,9 @@ hourly spikes per topic and near-duplicate cluster (texts PII-masked).
 
 A partitioned archive of labelled Parquet files (a folder or 'archive/**/*.parquet') is
 computed file by file with --engine dask, on a Dask cluster with --workers N or
---scheduler ADDRESS (else in this process), topic clusters and series only; windows that
-cross partitions count as in one file."""
+--scheduler ADDRESS (else in this process), with the same results as one table: windows
+that cross partitions count as in one file, and near-duplicate clusters link posts across
+files (--topics-only skips them: faster on a large archive)."""
 
 NORMS_EXAMPLE = """Example:
   wbcs norms --posts data/examples/account_posts.csv --json
@@ -94,9 +95,11 @@ def register(sub) -> None:
     h.add_argument("--alpha", type=float, default=1e-3, help="Poisson test level (default 0.001)")
     h.add_argument("--min-posts", type=int, default=5, help="smallest count that can be a spike (default 5)")
     h.add_argument("--threshold", type=float, default=0.8, help="near-duplicate Jaccard threshold (default 0.8)")
+    h.add_argument("--topics-only", action="store_true",
+                   help="topic clusters and series only: no near-duplicate grouping (faster on a large archive)")
     h.add_argument("--engine", choices=["pandas", "dask"], default="pandas",
-                   help="dask reads a partitioned archive of labelled Parquet files file by file (topic "
-                        "clusters and series only), on a cluster with --workers/--scheduler")
+                   help="dask reads a partitioned archive of labelled Parquet files file by file, on a "
+                        "cluster with --workers/--scheduler (the same results as one table)")
     h.add_argument("--json", action="store_true", help="print JSON on stdout")
     add_arguments(h)
     h.set_defaults(func=cmd_hot)
@@ -282,17 +285,20 @@ def cmd_hot(args: argparse.Namespace) -> int:
     if (args.workers or args.scheduler) and args.engine != "dask":
         raise InputError("--workers/--scheduler run the dask engine: add --engine dask")
     request = {"policy": _policy(args), "threshold": args.threshold, "freq": args.freq,
-               "baseline_days": args.baseline_days, "alpha": args.alpha, "min_posts": args.min_posts}
+               "baseline_days": args.baseline_days, "alpha": args.alpha, "min_posts": args.min_posts,
+               "near_duplicates": not args.topics_only}
+    series = "topic" if args.topics_only else "topic, near_duplicate"
     if args.engine == "dask":
         from wbcs.distributed import from_args
         from wbcs.kpi import partitioned_hot
 
         with from_args(args) as client:
             hot = partitioned_hot.hot_issues(str(args.posts), client=client, progress=True, **request)
-        info = {"file": str(args.posts), "engine": "dask", "series": "topic"}
+        info = {"file": str(args.posts), "engine": "dask", "series": series}
     else:
         posts, info = read_labelled(args.posts, args.model, cache=not args.no_cache)
         hot = hot_issues(posts, **request)
+        info["series"] = series
     inc = hot["incidents"]
     shown = inc if args.top == 0 else inc.head(args.top)
     if args.json:
@@ -305,7 +311,7 @@ def cmd_hot(args: argparse.Namespace) -> int:
     print(f"{info['file']}: {len(inc):,} incident(s) ({surges} surge(s)) from {len(hot['alerts']):,} "
           f"aggregation alert(s); {len(spikes):,} {'hourly' if args.freq == 'h' else 'daily'} spike(s)"
           + (f" (and {inside:,} near-duplicate cluster spike(s) inside them)" if inside else "")
-          + (" (topic clusters and series only)" if args.engine == "dask" else ""))
+          + (" (topic clusters and series only)" if args.topics_only else ""))
     for r in shown.itertuples():
         days = (r.end - r.start).days
         when = f"{r.start:%Y-%m-%d}" + (f" +{days - 1}d" if days > 1 else "")

@@ -213,9 +213,8 @@ def hot_issues(posts: pd.DataFrame, *, policy: Policy | None = None, threshold: 
     """``{"incidents": ranked incidents, "alerts": aggregation alerts, "spikes": spike episodes}``
     of a labelled posts table (``incidents["alert_index"]`` points into ``alerts``).
 
-    ``near_duplicates=False`` keeps the topic clusters and series only: what
-    ``wbcs.kpi.partitioned_hot`` computes on an archive (a near-duplicate cluster links posts
-    across the whole archive, so it is no sum of per-partition counts)."""
+    ``near_duplicates=False`` keeps the topic clusters and series only (``wbcs.kpi.partitioned_hot``
+    computes either over a partitioned archive)."""
     from wbcs.aggregate import aggregation_alerts
     from wbcs.kpi.incidents import incidents
 

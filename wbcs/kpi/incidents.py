@@ -52,11 +52,13 @@ SMOOTH_DAYS = 7  # the traffic an issue's expectation follows: the week around t
 ALPHA, GAP_DAYS, SAMPLE, SEED = 1e-4, 7, 200, 0  # incidents()'s defaults, which wbcs hot uses
 
 
-def issue_keys(posts: pd.DataFrame, *, threshold: float = 0.8, near_duplicates: bool = True) -> pd.Series:
+def issue_keys(posts: pd.DataFrame, *, threshold: float = 0.8, near_duplicates: bool = True,
+               loose_clusters: pd.Series | None = None) -> pd.Series:
     """The issue of each post: ``operator|topic``, or ``operator|~first post id`` of its
-    near-duplicate cluster where the post has no topic (operator empty when unknown); with
-    ``near_duplicates=False`` the posts without a topic are one issue per operator,
-    ``operator|~`` (no topic alert belongs to it; its posts count in the traffic around)."""
+    near-duplicate cluster where the post has no topic (operator empty when unknown; the
+    first post ids given in ``loose_clusters``, aligned with ``posts``, when they were found
+    elsewhere); with ``near_duplicates=False`` the posts without a topic are one issue per
+    operator, ``operator|~`` (no topic alert belongs to it; its posts count in the traffic around)."""
     op = posts["operator"].astype("string").fillna("") if "operator" in posts else pd.Series("", index=posts.index)
     topic = posts["topic"].astype("string") if "topic" in posts else pd.Series(pd.NA, index=posts.index,
                                                                                dtype="string")
@@ -64,6 +66,8 @@ def issue_keys(posts: pd.DataFrame, *, threshold: float = 0.8, near_duplicates: 
     loose = topic.isna().to_numpy()
     if loose.any() and not near_duplicates:
         key[loose] = (op[loose] + "|~").to_numpy()
+    elif loose.any() and loose_clusters is not None:
+        key[loose] = (op[loose] + "|~" + loose_clusters[loose].astype(str)).to_numpy()
     elif loose.any():
         from wbcs.dedup import near_duplicate_groups
 

@@ -1,17 +1,14 @@
 """Hot issues over a partitioned Parquet archive, one task per file, on a cluster or in process.
 
-``hot_issues(source, ..., client=None)`` returns what ``wbcs.kpi.hot.hot_issues(posts,
-near_duplicates=False)`` returns for the archive's posts read in file order
-(``read_archive(source)``), the same tables to the last bit. ``source`` is a folder, a glob
-(``archive/**/*.parquet``) or a list of files; hive partition folders (``month=2025-01/``)
-are columns. The posts carry their labels (``intent``, ``topic``), as for ``wbcs kpi
---engine dask``: label an archive with ``wbcs predict`` first.
+``hot_issues(source, ..., client=None)`` returns what ``wbcs.kpi.hot.hot_issues(posts)`` returns
+for the archive's posts read in file order (``read_archive(source)``), the same tables to the
+last bit (``near_duplicates=False``: topic clusters and series only, as there). ``source`` is a
+folder, a glob (``archive/**/*.parquet``) or a list of files; hive partition folders
+(``month=2025-01/``) are columns. The posts carry their labels (``intent``, ``topic``), as for
+``wbcs kpi --engine dask``: label an archive with ``wbcs predict`` first.
 
-Topic clusters and series only: a near-duplicate cluster links posts anywhere in the
-archive (its key is its earliest post), so it is no sum of per-partition counts.
-
-Three passes over the files; each file is one task, and what comes back is small or is
-the evidence the result lists anyway:
+Each file is one task per pass, and what comes back is small or is the evidence the result
+lists anyway:
 
 1. **Counts.** Each file: its rows, and its posts per (Beijing hour, intent, operator,
    topic). The client adds them up (integers: exact in any order) and runs the detectors
@@ -33,10 +30,21 @@ the evidence the result lists anyway:
    returns the posts of every incident's issue and days and the background sample's rows
    (drawn by row number in the archive, as the in-process run draws them), and the
    incidents are described by the same code.
+
+Near-duplicate clusters link posts anywhere in the archive (a cluster's key is its earliest
+post), so they are no sum of per-file counts. ``wbcs.kpi.partitioned_dedup`` finds them (a
+distributed MinHash-LSH join); then each file returns its posts per (cluster, bucket or day),
+shuffled by cluster between the workers so that only the clusters that can spike (``min_posts``
+in a bucket) or fire a rule (enough posts of one operator) reach the client, with their first
+posts (the keys). They join the detectors and the candidate cells of pass 2 as the topics do;
+for pass 3 the clusters of the alerts' posts without a topic (their issues) are counted and
+named in one more pass.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -47,6 +55,8 @@ from wbcs.errors import InputError
 from wbcs.kpi.indicators import local_times
 from wbcs.policy import Policy, load_policy
 
+ISSUE = "wbcs_issue"
+DUP = ["dup_all", "dup_intent", "dup_loose"]
 COLUMNS = ["post_id", "created_at", "text", "author_id", "platform", "topic", "operator", "intent"]
 LABELS = ("intent", "topic")
 HOUR = "wbcs_hour"
@@ -98,6 +108,11 @@ def _local(df: pd.DataFrame, file: str) -> pd.Series:
     return t
 
 
+def _operator(df: pd.DataFrame) -> pd.Series:
+    """The operator of each post, empty when unknown (clusters are formed per operator)."""
+    return df["operator"].fillna("") if "operator" in df else pd.Series("", index=df.index, dtype=object)
+
+
 def read_archive(source, columns=None) -> pd.DataFrame:
     """Every post of the archive in file order (files sorted by path), with the partition
     columns: the posts the in-process run reads, for archives that fit in memory."""
@@ -114,41 +129,147 @@ def read_archive(source, columns=None) -> pd.DataFrame:
 # --------------------------------------------------------------------------- the tasks
 
 
+@dataclass
+class _Dup:
+    """What the files' tasks need to place a post in its near-duplicate clusters: the clusters
+    (``wbcs.kpi.partitioned_dedup``) and the first post of the loose clusters the incidents name."""
+
+    clusters: object
+    loose_names: dict = field(default_factory=dict)
+
+
+
 def _counts(file: str, *, base: str) -> tuple[int, pd.DataFrame]:
     """Pass 1: (rows, posts per Beijing hour, intent, operator and topic) of one file."""
     df = _read(file, base, columns=["created_at", *LABELS, "operator", "post_id", "text"])
     _check(df, file)
-    keys = pd.DataFrame({HOUR: _local(df, file).dt.floor("h"), "intent": df["intent"],
-                         "operator": df["operator"].fillna("") if "operator" in df else "",
+    keys = pd.DataFrame({HOUR: _local(df, file).dt.floor("h"), "intent": df["intent"], "operator": _operator(df),
                          "topic": df["topic"]})
     return len(df), keys.groupby(KEYS, dropna=False, sort=False).size().rename("n").reset_index()
 
 
-def _candidates(job: tuple[str, int], *, base: str, cells: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
-    """Pass 2: the posts of file ``job = (file, its first row's number)`` in the (intent,
-    operator, topic, day) ``cells`` or in a spike episode's (topic, [lo, hi)) ``spans``."""
+def _dup_columns(df: pd.DataFrame, dup: _Dup) -> pd.DataFrame:
+    """Per post its near-duplicate cluster id among all posts, among the posts of its intent
+    (consultations, complaints) and, without a topic, among the posts without one."""
+    from wbcs.kpi.partitioned_dedup import cluster_ids, scope_masks, text_ids
+
+    ids, masks = text_ids(df), scope_masks(df)
+    out = pd.DataFrame({"dup_all": cluster_ids(ids, dup.clusters, "all"), "dup_intent": None, "dup_loose": None},
+                       index=df.index)[DUP]
+    for col, scopes in (("dup_intent", ("consultation", "complaint")), ("dup_loose", ("loose",))):
+        for scope in scopes:
+            if masks[scope].any():
+                out.loc[masks[scope], col] = cluster_ids(ids[masks[scope]], dup.clusters, scope)
+    return out
+
+
+def _dup_counts(job: tuple[str, int], *, base: str, dup: _Dup, first: pd.Timestamp, freq: str,
+                first_day: pd.Timestamp) -> pd.DataFrame:
+    """Pass 2a: posts per (scope, cluster, operator, bucket) of one file, with each cluster's
+    first post here: spike buckets and archive order for all posts, days and time order (as the
+    aggregation rules sort) for the consultations and the complaints."""
+    from wbcs.kpi.hot import FREQS
+
     file, offset = job
     df = _read(file, base, offset)
     local = _local(df, file)
-    op = df["operator"].fillna("") if "operator" in df else pd.Series("", index=df.index, dtype=object)
-    topic = df["topic"]
-    here = pd.MultiIndex.from_arrays([df["intent"], op, topic, local.dt.floor("D")])
-    keep = here.isin(pd.MultiIndex.from_frame(cells)) if len(cells) else np.zeros(len(df), bool)
-    for s in spans.itertuples():
-        keep |= ((topic == s.topic) & (local >= s.lo) & (local < s.hi)).to_numpy(dtype=bool)
-    return df[keep]
+    c = _dup_columns(df, dup)
+    base_cols = {"row": df.index.to_numpy(), "post_id": df["post_id"].astype(str).to_numpy()}
+    every = pd.DataFrame({"scope": "all", "cid": c["dup_all"].to_numpy(), "op": "",
+                          "t": ((local.dt.floor(freq) - first) // FREQS[freq]).to_numpy(),
+                          "time": pd.Timestamp(0), **base_cols})
+    intent = c["dup_intent"].notna().to_numpy()
+    rules = pd.DataFrame({"scope": df["intent"].to_numpy()[intent], "cid": c["dup_intent"].to_numpy()[intent],
+                          "op": _operator(df).to_numpy()[intent],
+                          "t": ((local.dt.floor("D") - first_day).dt.days).to_numpy()[intent],
+                          "time": local.to_numpy()[intent], **{k: v[intent] for k, v in base_cols.items()}})
+    x = pd.concat([every, rules], ignore_index=True)
+    n = x.groupby(["scope", "cid", "op", "t"], sort=False).size().rename("n").reset_index()
+    firsts = x.sort_values(["scope", "cid", "time", "row"]).drop_duplicates(["scope", "cid"])
+    return n.merge(firsts[["scope", "cid", "time", "row", "post_id"]], on=["scope", "cid"])
 
 
-def _evidence(job: tuple[str, int], *, base: str, cells: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
-    """Pass 3: the posts of file ``job`` of an (issue, day) in ``cells``, or whose archive row is in ``rows``."""
-    from wbcs.kpi.incidents import issue_keys
+def _busy(part: pd.DataFrame, min_posts: int, need: dict) -> pd.DataFrame:
+    """Pass 2b, per shuffled partition (every row of a cluster in it): the counts of the clusters
+    that can spike (≥ ``min_posts`` in a bucket) or fire a rule (≥ ``need[intent]`` posts of one
+    operator), each with its first post (the cluster's key)."""
+    n = part.groupby(["scope", "cid", "op", "t"], sort=False)["n"].sum().reset_index()
+    first = part.sort_values(["scope", "cid", "time", "row"]).drop_duplicates(["scope", "cid"])
+    every = n["scope"] == "all"
+    top = n.groupby(["scope", "cid"], sort=False)["n"].transform("max")
+    total = n.groupby(["scope", "cid", "op"], sort=False)["n"].transform("sum")
+    keep = (every & (top >= min_posts)) | (~every & (total >= n["scope"].map(need).fillna(np.inf)))
+    return n[keep.to_numpy()].merge(first[["scope", "cid", "post_id"]], on=["scope", "cid"])
 
+
+def _loose_counts(job: tuple[str, int], *, base: str, dup: _Dup, first_day: pd.Timestamp, wanted: set) -> pd.DataFrame:
+    """Pass 3b: posts per (loose cluster, operator, day) of the ``wanted`` clusters, and each
+    one's first post here (archive order)."""
     file, offset = job
     df = _read(file, base, offset)
-    here = pd.MultiIndex.from_arrays([issue_keys(df, near_duplicates=False), _local(df, file).dt.floor("D")])
-    keep = here.isin(pd.MultiIndex.from_frame(cells)) if len(cells) else np.zeros(len(df), bool)
+    c = _dup_columns(df, dup)["dup_loose"]
+    keep = c.isin(wanted).to_numpy()
+    x = pd.DataFrame({"cid": c[keep], "op": _operator(df)[keep],
+                      "t": ((_local(df, file).dt.floor("D") - first_day).dt.days)[keep],
+                      "row": df.index[keep], "post_id": df["post_id"].astype(str)[keep]})
+    n = x.groupby(["cid", "op", "t"], sort=False).size().rename("n").reset_index()
+    return n.merge(x.drop_duplicates("cid")[["cid", "row", "post_id"]], on="cid")
+
+
+def _candidates(job: tuple[str, int], *, base: str, cells: pd.DataFrame, spans: pd.DataFrame,
+                dup: _Dup | None = None, dup_cells: pd.DataFrame | None = None,
+                dup_spans: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Pass 2: the posts of file ``job = (file, its first row's number)`` in the (intent,
+    operator, topic, day) ``cells`` or in a spike episode's (topic, [lo, hi)) ``spans``; with
+    ``dup``, also those in the near-duplicate ``dup_cells`` (intent, operator, cluster, day) and
+    ``dup_spans`` (cluster, [lo, hi)), with their cluster ids (``_dup_columns``)."""
+    file, offset = job
+    df = _read(file, base, offset)
+    local = _local(df, file)
+    op = _operator(df)
+    day = local.dt.floor("D")
+    keep = _in_cells([df["intent"], op, df["topic"], day], cells)
+    keep |= _in_spans(df["topic"], local, spans, "topic")
+    if dup is not None:
+        df = df.join(_dup_columns(df, dup))
+        keep |= _in_cells([df["intent"], op, df["dup_intent"], day], dup_cells)
+        keep |= _in_spans(df["dup_all"], local, dup_spans, "cid")
+    return df[keep]
+
+
+def _in_cells(columns: list, cells: pd.DataFrame) -> np.ndarray:
+    here = pd.MultiIndex.from_arrays(columns)
+    return here.isin(pd.MultiIndex.from_frame(cells)) if len(cells) else np.zeros(len(here), bool)
+
+
+def _in_spans(key: pd.Series, local: pd.Series, spans: pd.DataFrame, name: str) -> np.ndarray:
+    keep = np.zeros(len(key), bool)
+    for s in spans.itertuples():
+        keep |= ((key == getattr(s, name)) & (local >= s.lo) & (local < s.hi)).to_numpy(dtype=bool)
+    return keep
+
+
+def _evidence(job: tuple[str, int], *, base: str, cells: pd.DataFrame, rows: np.ndarray,
+              dup: _Dup | None = None) -> pd.DataFrame:
+    """Pass 3: the posts of file ``job`` of an (issue, day) in ``cells``, or whose archive row is
+    in ``rows``, with their issue (``ISSUE``)."""
+    file, offset = job
+    df = _read(file, base, offset)
+    df[ISSUE] = _issues(df, dup)
+    keep = _in_cells([df[ISSUE], _local(df, file).dt.floor("D")], cells)
     keep |= np.isin(df.index.to_numpy(), rows)
     return df[keep]
+
+
+def _issues(df: pd.DataFrame, dup: _Dup | None) -> pd.Series:
+    """The issue of each post (``wbcs.kpi.incidents.issue_keys``): with ``dup``, a post without a
+    topic is its cluster's, named by its first post where the client found it."""
+    from wbcs.kpi.incidents import issue_keys
+
+    if dup is None:
+        return issue_keys(df, near_duplicates=False)
+    loose = _dup_columns(df, dup)["dup_loose"]
+    return issue_keys(df, loose_clusters=loose.map(lambda c: dup.loose_names.get(c, "#" + str(c))))
 
 
 # --------------------------------------------------------------------------- on the client
@@ -165,18 +286,20 @@ def _matrix(table: pd.DataFrame, key: str, keys: list, first: pd.Timestamp, step
     return out
 
 
-def _rule_cells(merged: pd.DataFrame, policy: Policy, first_day: pd.Timestamp, n_days: int) -> pd.DataFrame:
-    """The (intent, operator, topic, day) cells whose posts the aggregation rules may need."""
+def _rule_cells(daily: pd.DataFrame, policy: Policy, first_day: pd.Timestamp, n_days: int,
+                key: str) -> pd.DataFrame:
+    """The (intent, operator, ``key``, day) cells whose posts the aggregation rules may need, from
+    the posts per (intent, operator, ``key``, ``bucket`` day) in ``daily`` (column ``n``)."""
     from wbcs.aggregate import rules
 
     day = pd.Timedelta(days=1)
     out = []
     for rule in rules(policy):
         m = min(rule.min_users, rule.min_platforms)  # fewer posts can never fire
-        sub = merged[(merged["intent"] == rule.intent) & merged["topic"].notna()]
+        sub = daily[(daily["intent"] == rule.intent) & daily[key].notna()]
         if sub.empty:
             continue
-        sub = sub.assign(bucket=sub[HOUR].dt.floor("D"), cluster=list(zip(sub["operator"], sub["topic"], strict=True)))
+        sub = sub.assign(cluster=list(zip(sub["operator"], sub[key], strict=True)))
         clusters = list(dict.fromkeys(sub["cluster"]))
         c = _matrix(sub, "cluster", clusters, first_day, day, n_days)
         if rule.window == "day":
@@ -190,23 +313,54 @@ def _rule_cells(merged: pd.DataFrame, policy: Policy, first_day: pd.Timestamp, n
                 need[:, :n_days - back] |= fire[:, back:]
         r, t = np.nonzero(need & (c > 0))
         out.append(pd.DataFrame({"intent": rule.intent, "operator": [clusters[i][0] for i in r],
-                                 "topic": [clusters[i][1] for i in r], "day": first_day + t * day}))
-    cols = ["intent", "operator", "topic", "day"]
+                                 key: [clusters[i][1] for i in r], "day": first_day + t * day}))
+    cols = ["intent", "operator", key, "day"]
     return pd.concat(out, ignore_index=True)[cols] if out else pd.DataFrame(columns=cols)
 
 
-def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+def _concat(parts: list[pd.DataFrame], columns: list[str] = COLUMNS) -> pd.DataFrame:
     parts = [p for p in parts if len(p)]
-    return pd.concat(parts) if parts else pd.DataFrame(columns=COLUMNS)
+    return pd.concat(parts) if parts else pd.DataFrame(columns=columns)
+
+
+def _near_duplicates(jobs: list, base: str, *, threshold: float, min_posts: int, need: dict, first: pd.Timestamp,
+                     freq: str, first_day: pd.Timestamp, client) -> tuple[_Dup, object, pd.DataFrame]:
+    """The archive's near-duplicate clusters (``wbcs.kpi.partitioned_dedup``), the handle the
+    tasks get them by (scattered to every worker once), and the counts of the clusters that can
+    spike or fire (``_busy``): scope, cid, op, t, n, post_id (the cluster's first post)."""
+    import dask
+    import dask.dataframe as dd
+
+    from wbcs.kpi.partitioned_dedup import clusters, compute, shuffles
+
+    dup = _Dup(clusters(jobs, partial(_read_texts, base=base), threshold=threshold, client=client))
+    ref = client.scatter(dup, broadcast=True) if client is not None else dup
+    meta = pd.DataFrame({"scope": pd.Series(dtype=object), "cid": pd.Series(dtype=object),
+                         "op": pd.Series(dtype=object), "t": pd.Series(dtype=np.int64), "n": pd.Series(dtype=np.int64),
+                         "time": pd.Series(dtype="datetime64[ns]"), "row": pd.Series(dtype=np.int64),
+                         "post_id": pd.Series(dtype=object)})
+    parts = [dask.delayed(_dup_counts, pure=False)(job, base=base, dup=ref, first=first, freq=freq,
+                                                   first_day=first_day) for job in jobs]
+    with shuffles(client):
+        counts = dd.from_delayed(parts, meta=meta, verify_meta=False).shuffle(on=["scope", "cid"],
+                                                                               npartitions=len(jobs))
+        busy = counts.map_partitions(_busy, min_posts, need, meta=meta.drop(columns=["time", "row"]))
+        return dup, ref, compute(busy, client)
+
+
+def _read_texts(job: tuple[str, int], *, base: str) -> pd.DataFrame:
+    file, offset = job
+    return _read(file, base, offset, columns=["text", "intent", "topic"])
 
 
 def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, freq: str = "h",
-               baseline_days: int = 7, alpha: float = 1e-3, min_posts: int = 5, client=None,
-               progress: bool = False) -> dict[str, pd.DataFrame]:
-    """``wbcs.kpi.hot.hot_issues`` (topic clusters and series) over a partitioned archive (see
-    the module docstring); ``client`` runs the files' tasks on a Dask cluster."""
+               baseline_days: int = 7, alpha: float = 1e-3, min_posts: int = 5, near_duplicates: bool = True,
+               client=None, progress: bool = False) -> dict[str, pd.DataFrame]:
+    """``wbcs.kpi.hot.hot_issues`` over a partitioned archive (see the module docstring);
+    ``near_duplicates=False`` keeps the topic clusters and series only; ``client`` runs the
+    files' tasks on a Dask cluster."""
     from wbcs.aggregate import COLUMNS as ALERT_COLUMNS
-    from wbcs.aggregate import aggregation_alerts
+    from wbcs.aggregate import aggregation_alerts, rules
     from wbcs.distributed import parquet_files, run_tasks
     from wbcs.kpi import incidents as inc
     from wbcs.kpi.hot import (
@@ -237,56 +391,101 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
     merged = merged.groupby(KEYS, dropna=False, sort=False)["n"].sum().reset_index()
     for col in ("intent", "topic"):
         merged[col] = merged[col].astype(object).where(merged[col].notna(), None)
-
-    # spikes on the merged series per topic
+    jobs = list(zip(files, offsets.tolist(), strict=True))
     step = FREQS[freq]
     bucket = merged[HOUR].dt.floor(freq)
     first = bucket.min()
+    first_day = merged[HOUR].min().floor("D")
+    n_days = int((merged[HOUR].max().floor("D") - first_day).days) + 1
+    day = pd.Timedelta(days=1)
+
+    # 1b. near-duplicate clusters, and the counts of those that can spike or fire
+    dup = ref = None
+    if near_duplicates:
+        need = {r.intent: min(r.min_users, r.min_platforms) for r in rules(policy)}
+        dup, ref, busy = _near_duplicates(jobs, base, threshold=threshold, min_posts=min_posts, need=need,
+                                          first=first, freq=freq, first_day=first_day, client=client)
+        name = dict(zip(pd.MultiIndex.from_frame(busy[["scope", "cid"]]), "near_duplicate:" + busy["post_id"],
+                        strict=True))
+
+    # spikes on the merged series per topic (and near-duplicate cluster)
     t = ((bucket - first) // step).to_numpy()
     total = np.bincount(t, weights=merged["n"].to_numpy(dtype=float), minlength=int(t.max()) + 1)
     topics = merged["topic"].notna().to_numpy()
-    cells = pd.DataFrame({"key": ("topic:" + merged["topic"][topics]).to_numpy(), "t": t[topics],
-                          "n": merged["n"][topics].to_numpy()}).groupby(["key", "t"], sort=False)["n"].sum()
-    hits = spike_hits({"topic": cells.reset_index()}, total, freq=freq, baseline_days=baseline_days,
-                      alpha=alpha, min_posts=min_posts)
+    cells = {"topic": pd.DataFrame({"key": ("topic:" + merged["topic"][topics]).to_numpy(), "t": t[topics],
+                                    "n": merged["n"][topics].to_numpy()}).groupby(["key", "t"], sort=False)["n"]
+             .sum().reset_index()}
+    if near_duplicates:
+        every = busy[busy["scope"] == "all"]
+        cells["near_duplicate"] = pd.DataFrame({"key": "near_duplicate:" + every["post_id"], "t": every["t"],
+                                                "n": every["n"]})
+    hits = spike_hits(cells, total, freq=freq, baseline_days=baseline_days, alpha=alpha, min_posts=min_posts)
     spans = episode_spans(hits)
-    span_table = pd.DataFrame([{"topic": e["key"].iloc[0].removeprefix("topic:"),
-                                "lo": first + int(e["t"].min()) * step, "hi": first + (int(e["t"].max()) + 1) * step}
-                               for e in spans], columns=["topic", "lo", "hi"])
+    cid_of = {v: c for (scope, c), v in name.items() if scope == "all"} if near_duplicates else {}
+    span_rows = [{"series": e["series"].iloc[0], "key": e["key"].iloc[0], "lo": first + int(e["t"].min()) * step,
+                  "hi": first + (int(e["t"].max()) + 1) * step} for e in spans]
+    span_table = pd.DataFrame([{"topic": r["key"].removeprefix("topic:"), "lo": r["lo"], "hi": r["hi"]}
+                               for r in span_rows if r["series"] == "topic"], columns=["topic", "lo", "hi"])
 
     # 2. the candidate posts: alerts on them, spike evidence from them
-    first_day = merged[HOUR].min().floor("D")
-    n_days = int((merged[HOUR].max().floor("D") - first_day).days) + 1
-    rule_cells = _rule_cells(merged, policy, first_day, n_days)
-    jobs = list(zip(files, offsets.tolist(), strict=True))
-    rows = _concat(run_tasks(_candidates, jobs, base=base,
-                             cells=rule_cells, spans=span_table, desc="hot issues: candidates", **run))
-    alerts = aggregation_alerts(rows, policy=policy, threshold=threshold, near_duplicates=False)
+    daily = merged[merged["topic"].notna()].assign(bucket=merged[HOUR].dt.floor("D"))
+    rule_cells = _rule_cells(daily, policy, first_day, n_days, "topic")
+    extra = {}
+    if near_duplicates:
+        rule_daily = busy[busy["scope"] != "all"].rename(columns={"scope": "intent", "op": "operator"})
+        extra = {"dup": ref,
+                 "dup_cells": _rule_cells(rule_daily.assign(bucket=first_day + rule_daily["t"] * day), policy,
+                                          first_day, n_days, "cid"),
+                 "dup_spans": pd.DataFrame([{"cid": cid_of[r["key"]], "lo": r["lo"], "hi": r["hi"]} for r in span_rows
+                                            if r["series"] == "near_duplicate"], columns=["cid", "lo", "hi"])}
+    rows = _concat(run_tasks(_candidates, jobs, base=base, cells=rule_cells, spans=span_table,
+                             desc="hot issues: candidates", **extra, **run), [*COLUMNS, *DUP])
     series = series_keys(rows, threshold, near_duplicates=False)
+    keys_given = None
+    if near_duplicates:
+        keys_given = pd.Series([name.get((i, c)) for i, c in zip(rows["intent"], rows["dup_intent"], strict=True)],
+                               index=rows.index, dtype=object)
+        series["near_duplicate"] = pd.Series([name.get(("all", c)) for c in rows["dup_all"]], index=rows.index,
+                                             dtype=object)
+    alerts = aggregation_alerts(rows, policy=policy, threshold=threshold, near_duplicates=near_duplicates,
+                                near_duplicate_keys=keys_given)
     pos = ((local_times(rows["created_at"]).dt.floor(freq) - first) // step).to_numpy()
     found = episodes(spans, rows, series, pos, first, step)
 
     # 3. incidents: expectations from the merged counts, evidence from the files
     if alerts.empty:
         return {**empty, "alerts": alerts, "spikes": found}
-    issue_of = dict(zip(rows["post_id"].astype(str), inc.issue_keys(rows, near_duplicates=False), strict=True))
+    loose_daily = []
+    if near_duplicates:  # the loose clusters of the alerts' posts: their first posts and daily counts
+        evidence_ids = {str(i) for ids in alerts["post_ids"] for i in ids}
+        wanted = set(rows.loc[rows["topic"].isna() & rows["post_id"].astype(str).isin(evidence_ids), "dup_loose"])
+        lc = _concat(run_tasks(_loose_counts, jobs, base=base, dup=ref, first_day=first_day, wanted=wanted,
+                               desc="hot issues: loose clusters", **run))
+        if len(lc):
+            firsts = lc.sort_values("row").drop_duplicates("cid")
+            dup.loose_names = dict(zip(firsts["cid"], firsts["post_id"], strict=True))
+            lc = lc.groupby(["cid", "op", "t"], sort=False)["n"].sum().reset_index()
+            loose_daily = [pd.DataFrame({"issue": lc["op"] + "|~" + lc["cid"].map(dup.loose_names),
+                                         "bucket": first_day + lc["t"] * day, "n": lc["n"]})]
+        ref = client.scatter(dup, broadcast=True) if client is not None else dup
+    issue_of = dict(zip(rows["post_id"].astype(str), _issues(rows, dup), strict=True))
     a = inc.alert_days(alerts, issue_of)
     keys = list(dict.fromkeys(a["issue"]))
-    daily = merged.assign(bucket=merged[HOUR].dt.floor("D"),
-                          issue=inc.issue_keys(merged, near_duplicates=False))
-    counts = _matrix(daily, "issue", keys, first_day, pd.Timedelta(days=1), n_days)
-    day_total = np.bincount(((daily["bucket"] - first_day).dt.days).to_numpy(),
-                            weights=daily["n"].to_numpy(dtype=float), minlength=n_days)
+    daily = pd.concat([merged.assign(bucket=merged[HOUR].dt.floor("D"),
+                                     issue=inc.issue_keys(merged, near_duplicates=False))[["issue", "bucket", "n"]],
+                       *loose_daily], ignore_index=True)
+    counts = _matrix(daily, "issue", keys, first_day, day, n_days)
+    day_total = np.bincount(((merged[HOUR].dt.floor("D") - first_day).dt.days).to_numpy(),
+                            weights=merged["n"].to_numpy(dtype=float), minlength=n_days)
     expected, surge = inc.expectation(counts, day_total, inc.ALPHA)
     groups = inc.incident_groups(a, {k: i for i, k in enumerate(keys)}, surge, first_day, inc.GAP_DAYS)
     rng = np.random.default_rng(inc.SEED)
     bg_rows = inc.background_rows(n_posts, inc.SAMPLE, rng)
-    wanted = pd.DataFrame([(keys[r], first_day + pd.Timedelta(days=int(c))) for _, r, _, _, cols in groups
-                           for c in cols], columns=["issue", "day"]).drop_duplicates()
-    evidence = _concat(run_tasks(_evidence, jobs, base=base,
-                                 cells=wanted, rows=np.sort(bg_rows), desc="hot issues: evidence", **run))
-    issue = inc.issue_keys(evidence, near_duplicates=False)
+    wanted_days = pd.DataFrame([(keys[r], first_day + pd.Timedelta(days=int(c))) for _, r, _, _, cols in groups
+                                for c in cols], columns=["issue", "day"]).drop_duplicates()
+    evidence = _concat(run_tasks(_evidence, jobs, base=base, cells=wanted_days, rows=np.sort(bg_rows), dup=ref,
+                                 desc="hot issues: evidence", **run), [*COLUMNS, ISSUE])
     d = ((local_times(evidence["created_at"]).dt.floor("D") - first_day).dt.days).to_numpy()
-    table = inc.describe(groups, a, keys, counts, expected, first_day, evidence, issue, d, bg_rows, rng,
+    table = inc.describe(groups, a, keys, counts, expected, first_day, evidence, evidence[ISSUE], d, bg_rows, rng,
                          inc.SAMPLE)
     return {"incidents": table, "alerts": alerts, "spikes": found}
