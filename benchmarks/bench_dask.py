@@ -14,6 +14,11 @@ Parts (``--part``), each timed in one run with its in-process peer:
   are checked equal), timed in turn for ``--rounds`` rounds (the load of a shared machine
   drifts; ratios are medians of per-round ratios); per-task overhead = (cluster − in
   process) ÷ tasks.
+- ``hot``: ``wbcs.kpi.partitioned_hot.hot_issues`` (incidents, alerts and spikes, near-duplicate
+  clusters included) on a labelled synthetic archive (``--hot-posts`` a year, ``--hot-months``
+  months, month=…/province=… files, built once under ``--hot-archive``): the archive read as one
+  table and ``wbcs.kpi.hot.hot_issues`` in one process (the peer), the archive engine in process,
+  and on 1 and 2 workers; every table is checked equal to the peer's.
 - ``score``: ``wbcs.distributed.predict.predict_archive`` with a Gemma 3 270M model
   (``--gemma``: a model folder; by default one is made by fitting the transformer path's
   head and top layer on 16 posts, which costs the same per post to run as the fine-tuned
@@ -21,7 +26,7 @@ Parts (``--part``), each timed in one run with its in-process peer:
 
 Scaling efficiency = speed-up over 1 worker ÷ workers. Workers have one thread each (Dask
 sets OMP/MKL threads to 1 in its worker processes). Usage:
-python -m benchmarks.bench_dask --part overhead kpi sweep score [--posts 50000000]
+python -m benchmarks.bench_dask --part overhead kpi sweep score hot [--posts 50000000]
 """
 
 from __future__ import annotations
@@ -155,6 +160,42 @@ def part_kpi(archive: Path, posts: int, months: int, copies: int, sets: list[str
     return rows
 
 
+def part_hot(archive: Path, posts: int, months: int) -> list[str]:
+    import pandas as pd
+
+    from wbcs.distributed import cluster, parquet_files
+    from wbcs.kpi import hot, partitioned_hot
+
+    build_archive(archive, posts, months)
+    files, _ = parquet_files(archive)
+    results = {}
+
+    def peer():
+        return hot.hot_issues(partitioned_hot.read_archive(files))
+
+    results["one table, 1 process (read + wbcs.kpi.hot)"], want = timed(peer)
+    n = len(partitioned_hot.read_archive(files, columns=["post_id"]))
+    print(f"  {n:,} posts in {len(files)} files; peer {results['one table, 1 process (read + wbcs.kpi.hot)']:.1f} s: "
+          + ", ".join(f"{len(v):,} {k}" for k, v in want.items()), flush=True)
+
+    def same(got):
+        for k in want:
+            pd.testing.assert_frame_equal(got[k], want[k], check_exact=True)
+
+    results["archive engine, in process"], got = timed(lambda: partitioned_hot.hot_issues(files))
+    same(got)
+    for workers in (1, 2):
+        with cluster(workers=workers, quiet=True) as client:
+            t, got = timed(lambda c=client: partitioned_hot.hot_issues(files, client=c))
+        results[f"dask, {workers} worker{'s' if workers > 1 else ''}"] = t
+        print(f"  dask {workers} worker(s) {t:.1f} s, tables equal to the peer's", flush=True)
+        same(got)
+    return ["| what | engine | seconds | throughput | vs one table | speed-up vs 1 worker | efficiency | load |",
+            "|---|---|---:|---:|---:|---:|---:|---:|",
+            *scaling_rows(f"hot issues, {n:,} posts in {len(files)} files", "posts", n,
+                          results["one table, 1 process (read + wbcs.kpi.hot)"], results)]
+
+
 def part_sweep(replications: int, rounds: int) -> list[str]:
     """The sweep in process, on 1 and 2 workers with the default chunks (a few tasks per worker
     thread), and on 2 workers one run per task (``chunk=1``, what ``sweep`` did before) as the
@@ -266,7 +307,7 @@ def part_score(gemma: Path | None, n_posts: int, workdir: Path) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_dask", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--part", nargs="+", choices=["overhead", "kpi", "sweep", "score"],
+    parser.add_argument("--part", nargs="+", choices=["overhead", "kpi", "sweep", "score", "hot"],
                         default=["overhead", "kpi", "sweep", "score"])
     parser.add_argument("--posts", type=int, default=50_000_000, help="posts a year in the KPI archive")
     parser.add_argument("--months", type=int, default=12, help="months of the KPI archive to generate")
@@ -276,6 +317,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="KPI requests to time: the full summary set and/or the weekly table by topic")
     parser.add_argument("--archive", type=Path, default=Path(tempfile.gettempdir()) / "wbcs-bench-dask-archive",
                         help="where the KPI archive is built (kept for the next run)")
+    parser.add_argument("--hot-posts", type=int, default=2_000_000, help="posts a year in the hot-issue archive")
+    parser.add_argument("--hot-months", type=int, default=2, help="months of the hot-issue archive")
+    parser.add_argument("--hot-archive", type=Path, default=Path(tempfile.gettempdir()) / "wbcs-bench-dask-hot",
+                        help="where the hot-issue archive is built (kept for the next run)")
     parser.add_argument("--tasks", type=int, default=2000, help="no-op tasks of the overhead part")
     parser.add_argument("--replications", type=int, default=2, help="runs per policy of the sweep")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the sweep part (each times all four)")
@@ -290,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
             tables.append(part_sweep(args.replications, args.rounds))
         if "score" in args.part:
             tables.append(part_score(args.gemma, args.score_posts, Path(tmp)))
+        if "hot" in args.part:
+            tables.append(part_hot(args.hot_archive, args.hot_posts, args.hot_months))
         if "kpi" in args.part:
             tables.append(part_kpi(args.archive, args.posts, args.months, args.copies, args.kpi_sets))
     for table in tables:

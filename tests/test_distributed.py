@@ -94,6 +94,20 @@ def test_run_tasks_keeps_the_order_and_raises_the_tasks_error(client):
             run_tasks(float, ["1", "x"], client=client)
 
 
+def _dot(i: int, *, big: np.ndarray) -> float:
+    return float(big[i])
+
+
+def test_run_tasks_with_a_large_shared_argument_twice(client):
+    """Left in the call, a large keyword argument went into the graph under a fixed key 'kwargs'
+    and a second call collided with it (distributed's "assert ts.priority")."""
+    from wbcs.distributed import run_tasks
+
+    big = np.arange(2_000_000, dtype=float)  # 16 MB
+    for _ in range(2):
+        assert run_tasks(_dot, [3, 1, 4], client=client, big=big) == [3.0, 1.0, 4.0]
+
+
 def test_run_tasks_waits_on_its_own_clients_loop_when_another_client_is_newer(client):
     """Dask's as_completed follows the *default* client's event loop (the newest one) unless
     told: with a second cluster open (a notebook with two, or bench_dask's rounds) run_tasks
@@ -440,3 +454,4 @@ def test_the_what_if_app_replicates_on_the_cluster_as_in_process(short, client):
     for label, summary in here.summaries.items():
         pd.testing.assert_frame_equal(there.summaries[label].per_run, summary.per_run, check_exact=True)
         pd.testing.assert_frame_equal(there.summaries[label].records, summary.records, check_exact=True)
+

@@ -224,7 +224,12 @@ def run_tasks(fn: Callable, items: Iterable, *, client=None, desc: str | None = 
 
     size = chunk_size(len(items), client, chunk)
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
-    futures = client.map(_run_chunk, chunks, pure=False, fn=fn, kwargs=kwargs)
+    # the shared arguments travel once, as one value scattered to every worker: left in the
+    # call, large ones are put in the graph under a fixed key 'kwargs' that the next call
+    # collides with (distributed's "assert ts.priority", seen with hot issues' cells). Every
+    # worker holds a copy, so a killed worker does not take the only one with it.
+    [shared] = client.scatter([kwargs], hash=False, broadcast=True) if kwargs else [kwargs]
+    futures = client.map(_run_chunk, chunks, pure=False, fn=fn, kwargs=shared)
     where = {f.key: i for i, f in enumerate(futures)}
     out: list = [None] * len(chunks)
     bar = tqdm(total=len(items), desc=desc, unit=unit, disable=not progress)
@@ -250,4 +255,5 @@ def run_tasks(fn: Callable, items: Iterable, *, client=None, desc: str | None = 
     finally:
         bar.close()
         client.cancel(futures)  # the results are here: free the workers' copies
+        del shared
     return [r for part in out for r in part]

@@ -148,16 +148,17 @@ def _counts(file: str, *, base: str) -> tuple[int, pd.DataFrame]:
     return len(df), keys.groupby(KEYS, dropna=False, sort=False).size().rename("n").reset_index()
 
 
-def _dup_columns(df: pd.DataFrame, dup: _Dup) -> pd.DataFrame:
-    """Per post its near-duplicate cluster id among all posts, among the posts of its intent
-    (consultations, complaints) and, without a topic, among the posts without one."""
+def _dup_columns(df: pd.DataFrame, dup: _Dup, columns=tuple(DUP)) -> pd.DataFrame:
+    """Per post its near-duplicate cluster id among all posts (``dup_all``), among the posts of
+    its intent (``dup_intent``: consultations, complaints) and, without a topic, among the posts
+    without one (``dup_loose``); only the ``columns`` asked for are computed."""
     from wbcs.kpi.partitioned_dedup import cluster_ids, scope_masks, text_ids
 
     ids, masks = text_ids(df), scope_masks(df)
-    out = pd.DataFrame({"dup_all": cluster_ids(ids, dup.clusters, "all"), "dup_intent": None, "dup_loose": None},
-                       index=df.index)[DUP]
-    for col, scopes in (("dup_intent", ("consultation", "complaint")), ("dup_loose", ("loose",))):
-        for scope in scopes:
+    out = pd.DataFrame(dict.fromkeys(columns), index=df.index, dtype=object)
+    scopes = {"dup_all": ("all",), "dup_intent": ("consultation", "complaint"), "dup_loose": ("loose",)}
+    for col in columns:
+        for scope in scopes[col]:
             if masks[scope].any():
                 out.loc[masks[scope], col] = cluster_ids(ids[masks[scope]], dup.clusters, scope)
     return out
@@ -173,7 +174,7 @@ def _dup_counts(job: tuple[str, int], *, base: str, dup: _Dup, first: pd.Timesta
     file, offset = job
     df = _read(file, base, offset)
     local = _local(df, file)
-    c = _dup_columns(df, dup)
+    c = _dup_columns(df, dup, ["dup_all", "dup_intent"])
     base_cols = {"row": df.index.to_numpy(), "post_id": df["post_id"].astype(str).to_numpy()}
     every = pd.DataFrame({"scope": "all", "cid": c["dup_all"].to_numpy(), "op": "",
                           "t": ((local.dt.floor(freq) - first) // FREQS[freq]).to_numpy(),
@@ -207,7 +208,7 @@ def _loose_counts(job: tuple[str, int], *, base: str, dup: _Dup, first_day: pd.T
     one's first post here (archive order)."""
     file, offset = job
     df = _read(file, base, offset)
-    c = _dup_columns(df, dup)["dup_loose"]
+    c = _dup_columns(df, dup, ["dup_loose"])["dup_loose"]
     keep = c.isin(wanted).to_numpy()
     x = pd.DataFrame({"cid": c[keep], "op": _operator(df)[keep],
                       "t": ((_local(df, file).dt.floor("D") - first_day).dt.days)[keep],
@@ -268,8 +269,9 @@ def _issues(df: pd.DataFrame, dup: _Dup | None) -> pd.Series:
 
     if dup is None:
         return issue_keys(df, near_duplicates=False)
-    loose = _dup_columns(df, dup)["dup_loose"]
-    return issue_keys(df, loose_clusters=loose.map(lambda c: dup.loose_names.get(c, "#" + str(c))))
+    loose = _dup_columns(df, dup, ["dup_loose"])["dup_loose"]
+    # a cluster the client did not name is no alert's issue: any key unlike a post id will do
+    return issue_keys(df, loose_clusters=loose.map(lambda c: None if c is None else dup.loose_names.get(c, "#" + c.hex())))
 
 
 # --------------------------------------------------------------------------- on the client
@@ -324,10 +326,10 @@ def _concat(parts: list[pd.DataFrame], columns: list[str] = COLUMNS) -> pd.DataF
 
 
 def _near_duplicates(jobs: list, base: str, *, threshold: float, min_posts: int, need: dict, first: pd.Timestamp,
-                     freq: str, first_day: pd.Timestamp, client) -> tuple[_Dup, object, pd.DataFrame]:
-    """The archive's near-duplicate clusters (``wbcs.kpi.partitioned_dedup``), the handle the
-    tasks get them by (scattered to every worker once), and the counts of the clusters that can
-    spike or fire (``_busy``): scope, cid, op, t, n, post_id (the cluster's first post)."""
+                     freq: str, first_day: pd.Timestamp, client) -> tuple[_Dup, pd.DataFrame]:
+    """The archive's near-duplicate clusters (``wbcs.kpi.partitioned_dedup``) and the counts of
+    the clusters that can spike or fire (``_busy``): scope, cid, op, t, n, post_id (the
+    cluster's first post)."""
     import dask
     import dask.dataframe as dd
 
@@ -345,7 +347,7 @@ def _near_duplicates(jobs: list, base: str, *, threshold: float, min_posts: int,
         counts = dd.from_delayed(parts, meta=meta, verify_meta=False).shuffle(on=["scope", "cid"],
                                                                                npartitions=len(jobs))
         busy = counts.map_partitions(_busy, min_posts, need, meta=meta.drop(columns=["time", "row"]))
-        return dup, ref, compute(busy, client)
+        return dup, compute(busy, client)
 
 
 def _read_texts(job: tuple[str, int], *, base: str) -> pd.DataFrame:
@@ -400,10 +402,10 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
     day = pd.Timedelta(days=1)
 
     # 1b. near-duplicate clusters, and the counts of those that can spike or fire
-    dup = ref = None
+    dup = None
     if near_duplicates:
         need = {r.intent: min(r.min_users, r.min_platforms) for r in rules(policy)}
-        dup, ref, busy = _near_duplicates(jobs, base, threshold=threshold, min_posts=min_posts, need=need,
+        dup, busy = _near_duplicates(jobs, base, threshold=threshold, min_posts=min_posts, need=need,
                                           first=first, freq=freq, first_day=first_day, client=client)
         name = dict(zip(pd.MultiIndex.from_frame(busy[["scope", "cid"]]), "near_duplicate:" + busy["post_id"],
                         strict=True))
@@ -433,7 +435,7 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
     extra = {}
     if near_duplicates:
         rule_daily = busy[busy["scope"] != "all"].rename(columns={"scope": "intent", "op": "operator"})
-        extra = {"dup": ref,
+        extra = {"dup": dup,
                  "dup_cells": _rule_cells(rule_daily.assign(bucket=first_day + rule_daily["t"] * day), policy,
                                           first_day, n_days, "cid"),
                  "dup_spans": pd.DataFrame([{"cid": cid_of[r["key"]], "lo": r["lo"], "hi": r["hi"]} for r in span_rows
@@ -459,7 +461,7 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
     if near_duplicates:  # the loose clusters of the alerts' posts: their first posts and daily counts
         evidence_ids = {str(i) for ids in alerts["post_ids"] for i in ids}
         wanted = set(rows.loc[rows["topic"].isna() & rows["post_id"].astype(str).isin(evidence_ids), "dup_loose"])
-        lc = _concat(run_tasks(_loose_counts, jobs, base=base, dup=ref, first_day=first_day, wanted=wanted,
+        lc = _concat(run_tasks(_loose_counts, jobs, base=base, dup=dup, first_day=first_day, wanted=wanted,
                                desc="hot issues: loose clusters", **run))
         if len(lc):
             firsts = lc.sort_values("row").drop_duplicates("cid")
@@ -467,7 +469,6 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
             lc = lc.groupby(["cid", "op", "t"], sort=False)["n"].sum().reset_index()
             loose_daily = [pd.DataFrame({"issue": lc["op"] + "|~" + lc["cid"].map(dup.loose_names),
                                          "bucket": first_day + lc["t"] * day, "n": lc["n"]})]
-        ref = client.scatter(dup, broadcast=True) if client is not None else dup
     issue_of = dict(zip(rows["post_id"].astype(str), _issues(rows, dup), strict=True))
     a = inc.alert_days(alerts, issue_of)
     keys = list(dict.fromkeys(a["issue"]))
@@ -483,7 +484,7 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
     bg_rows = inc.background_rows(n_posts, inc.SAMPLE, rng)
     wanted_days = pd.DataFrame([(keys[r], first_day + pd.Timedelta(days=int(c))) for _, r, _, _, cols in groups
                                 for c in cols], columns=["issue", "day"]).drop_duplicates()
-    evidence = _concat(run_tasks(_evidence, jobs, base=base, cells=wanted_days, rows=np.sort(bg_rows), dup=ref,
+    evidence = _concat(run_tasks(_evidence, jobs, base=base, cells=wanted_days, rows=np.sort(bg_rows), dup=dup,
                                  desc="hot issues: evidence", **run), [*COLUMNS, ISSUE])
     d = ((local_times(evidence["created_at"]).dt.floor("D") - first_day).dt.days).to_numpy()
     table = inc.describe(groups, a, keys, counts, expected, first_day, evidence, evidence[ISSUE], d, bg_rows, rng,
