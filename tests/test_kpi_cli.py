@@ -136,6 +136,12 @@ def test_hot_prints_the_top_incidents_first_and_json_has_their_evidence(tmp_path
     top = out["incidents"][0]
     assert top["rank"] == 1 and len(top["post_ids"]) == 22 and top["start"] == "2025-03-10T00:00:00"
     assert sorted(i for inc in out["incidents"] for i in inc["alert_index"]) == [0, 1, 2, 3, 4]
+    assert out["input"]["series"] == "topic, near_duplicate"
+    # --topics-only: no near-duplicate cluster, so the summary has nothing folded in
+    r = run_cli("hot", "--posts", str(path), "--top", "1", "--topics-only", "--json")
+    only = json.loads(r.stdout)
+    assert only["input"]["series"] == "topic" and {s["series"] for s in only["spikes"]} == {"topic"}
+    assert all(a["cluster_kind"] == "topic" for a in only["alerts"]) and len(only["alerts"]) < 5
     r = run_cli("hot", "--posts", str(path), "--top", "-1")
     assert r.returncode == 2 and "--top must be ≥ 0" in r.stderr
 
