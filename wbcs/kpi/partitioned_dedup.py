@@ -195,17 +195,24 @@ def clusters(jobs: list, read: Callable, *, threshold: float = 0.8, ngram: int =
 
     check_request(threshold, ngram, num_perm)
     with shuffles(client):
-        return _components(compute(_edges(jobs, read, threshold, ngram, seed, num_perm), client))
+        edges = _edges(jobs, read, threshold, ngram, seed, num_perm, partitions(len(jobs), client))
+        return _components(compute(edges, client))
 
 
-def _edges(jobs: list, read: Callable, threshold: float, ngram: int, seed, num_perm: int):
+def partitions(n_jobs: int, client) -> int:
+    """Partitions of a shuffle's output: a few per worker thread (one in process) and never more
+    than the files: each partition costs a task per step, whatever rows it holds."""
+    threads = sum(client.nthreads().values()) if client is not None else 0
+    return max(1, min(n_jobs, 4 * threads)) if threads else 1
+
+
+def _edges(jobs: list, read: Callable, threshold: float, ngram: int, seed, num_perm: int, n: int):
     """Steps 1-3 as a dask collection (the module docstring)."""
     import dask.dataframe as dd
 
     texts_meta = pd.DataFrame({"hi": pd.Series(dtype=np.uint64), "lo": pd.Series(dtype=np.uint64),
                                "text": pd.Series(dtype=object), **{s: pd.Series(dtype=bool) for s in SCOPES}})
     texts = dd.from_map(_texts, jobs, read=read, meta=texts_meta, enforce_metadata=False)
-    n = max(1, len(jobs))
     bands = texts.map_partitions(_bands, threshold, int(ngram), seed, int(num_perm), meta=_band_meta())
     cand = bands.shuffle(on=["band", "key"], npartitions=n).map_partitions(_candidates, meta=_band_meta())
     unique_texts = texts[[*ID, "text"]].drop_duplicates(subset=ID, split_out=n)

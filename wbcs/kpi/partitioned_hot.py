@@ -333,7 +333,7 @@ def _near_duplicates(jobs: list, base: str, *, threshold: float, min_posts: int,
     import dask
     import dask.dataframe as dd
 
-    from wbcs.kpi.partitioned_dedup import clusters, compute, shuffles
+    from wbcs.kpi.partitioned_dedup import clusters, compute, partitions, shuffles
 
     dup = _Dup(clusters(jobs, partial(_read_texts, base=base), threshold=threshold, client=client))
     ref = client.scatter(dup, broadcast=True) if client is not None else dup
@@ -345,7 +345,7 @@ def _near_duplicates(jobs: list, base: str, *, threshold: float, min_posts: int,
                                                    first_day=first_day) for job in jobs]
     with shuffles(client):
         counts = dd.from_delayed(parts, meta=meta, verify_meta=False).shuffle(on=["scope", "cid"],
-                                                                               npartitions=len(jobs))
+                                                                               npartitions=partitions(len(jobs), client))
         busy = counts.map_partitions(_busy, min_posts, need, meta=meta.drop(columns=["time", "row"]))
         return dup, compute(busy, client)
 
