@@ -16,31 +16,17 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
 from tests.helpers import run_cli
+from tests.test_classify_select import WORDS, crafted
 from wbcs.classify import TextClassifier, load_model
 from wbcs.classify.configs import _Folds, select
 from wbcs.classify.strong import NBLogisticRegression
 from wbcs.classify.tasks import ExtraData
 from wbcs.classify.train import fit_weighted
 
-# Two classes named by 20 words each, every word in 3 of the field's own posts (a word's posts share a
-# group, so a validation fold holds words its training folds never saw); the out-of-domain posts name
-# every word again, in other wording, with its label (or, to hurt, with the other label).
-RNG = np.random.default_rng(1)
-CHARS = np.array(list("甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥金木水火土日月山川风云雷电"))
-WORDS = {"a": ["".join(RNG.choice(CHARS, 3)) for _ in range(20)], "b": ["".join(RNG.choice(CHARS, 3)) for _ in range(20)]}
-OWN_FILLER = ["今天去了营业厅", "昨天晚上", "说一下情况", "麻烦看看", "我家附近"]
+# The lexicon test's crafted set (two classes named by 20 words each, every word in 3 of the field's own
+# posts whose group keeps them in one fold, so a validation fold holds words its training folds never saw);
+# the out-of-domain posts name every word again, in other wording, with its label (or, to hurt, the other).
 EXTRA_FILLER = ["朋友圈里看到", "大家怎么看呢", "新闻说的是", "转发一下吧", "评论区里有人说", "真的假的啊"]
-
-
-def own_rows():
-    texts, y, groups = [], [], []
-    for label, words in WORDS.items():
-        for i, w in enumerate(words):
-            for k in range(3):
-                texts.append(f"{OWN_FILLER[(i + k) % 5]}{w}{OWN_FILLER[(i + 2 * k + 1) % 5]}")
-                y.append(label)
-                groups.append(f"{label}{i}")
-    return texts, np.array(y), np.array(groups)
 
 
 def extra_rows(flip: bool = False):
@@ -57,7 +43,7 @@ BASE = TextClassifier(min_df=1, calibration=None, random_state=0)
 
 
 def _select(flip: bool):
-    texts, y, groups = own_rows()
+    texts, y, groups = crafted()
     return select(texts, y, groups=groups, base=BASE, n_splits=3, words=False, extra=extra_rows(flip),
                   extra_name="public posts")
 
@@ -67,7 +53,7 @@ def test_out_of_domain_rows_that_name_the_unseen_words_are_chosen():
     rows = table.set_index("config")
     own_best = table.loc[~table["config"].str.contains("public posts") & table["macro_f1"].notna(), "macro_f1"].max()
     extra = [c for c in rows.index if "public posts" in c]
-    assert [c.split("(")[-1] for c in extra] == ["own rows ×1)", "own rows ×3)"]
+    assert ["(own rows ×1)" in extra[0], "(own rows ×3)" in extra[1]] == [True, True] and len(extra) == 2
     winner = table.loc[table["chosen"], "config"].item()
     assert winner in extra and rows.loc[winner, "macro_f1"] > own_best + 0.2
     assert table.attrs["extra"] == {"name": "public posts", "rows": 160, "weights": [1.0, 3.0],
@@ -81,11 +67,11 @@ def test_out_of_domain_rows_with_the_wrong_labels_are_not_chosen():
     assert table.attrs["extra"]["chosen_weight"] is None
     extra = table[table["config"].str.contains("public posts")]
     assert len(extra) == 2 and not extra["chosen"].any() and extra["macro_f1"].notna().all()
-    assert not table.loc[table["chosen"], "config"].item().endswith(")")
+    assert "public posts" not in table.loc[table["chosen"], "config"].item()
 
 
 def test_out_of_domain_rows_are_in_every_training_fold_and_no_validation_fold():
-    texts, y, groups = own_rows()
+    texts, y, groups = crafted()
     ex_texts, ex_y = extra_rows()
     folds = _Folds(BASE, texts, y, groups, 3, 0, extra=(ex_texts, ex_y))
     validated = np.concatenate([te for _, te in folds.folds])
@@ -101,7 +87,7 @@ def test_out_of_domain_rows_are_in_every_training_fold_and_no_validation_fold():
 
 
 def test_out_of_domain_copies_of_own_rows_are_dropped():
-    texts, y, _ = own_rows()
+    texts, y, _ = crafted()
     ex_texts, ex_y = extra_rows()
     own = pd.DataFrame({"text": texts, "label": y})
     extra = ExtraData("copies", pd.DataFrame({"text": [*texts[:10], *ex_texts], "label": [*y[:10], *ex_y]}))
@@ -121,7 +107,7 @@ def test_nb_lr_sample_weight_is_repetition():
 
 
 def test_an_estimator_without_sample_weight_gets_repeated_rows():
-    texts, y, _ = own_rows()
+    texts, y, _ = crafted()
     w = np.tile([1, 2, 3], 40)
     peer = fit_weighted(make_pipeline(TfidfVectorizer(analyzer="char"), LogisticRegression()), texts, y, w)
     idx = np.repeat(np.arange(len(texts)), w)
@@ -132,7 +118,7 @@ def test_an_estimator_without_sample_weight_gets_repeated_rows():
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     d = tmp_path_factory.mktemp("extra")
-    texts, y, _ = own_rows()
+    texts, y, _ = crafted()
     pd.DataFrame({"text": texts, "label": y}).to_csv(d / "own.csv", index=False)
     ex_texts, ex_y = extra_rows()
     pd.DataFrame({"内容": [*ex_texts, ""], "label": [*ex_y, "a"]}).to_csv(d / "public.csv", index=False)
