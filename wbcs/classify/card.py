@@ -20,8 +20,8 @@ def _extra_line(extra: dict | None) -> str:
         return ""
     weights = ", ".join(f"×{w:g}" for w in extra["weights"])
     chosen = f"own rows ×{extra['chosen_weight']:g} chosen" if extra.get("chosen_weight") else "not chosen"
-    return (f"; out-of-domain candidate {extra['name']} ({extra['rows']:,} rows, added to every training fold and "
-            f"to no validation fold; own rows weighted {weights}): {chosen}")
+    return (f"; out-of-domain candidate {extra['name']} ({extra['rows']:,} rows in every training fold and in no "
+            f"validation fold, own rows weighted {weights}: {chosen})")
 
 
 def _selection(sel: dict) -> list[str]:

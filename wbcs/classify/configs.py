@@ -167,14 +167,16 @@ class _Folds:
 
     def bias_scores(self) -> tuple[list[dict], dict]:
         """Cross-fitted class biases on the last estimator's out-of-fold probabilities: per fold,
-        the metrics with the bias fitted on the other folds' predictions; and the bias fitted on all."""
+        the metrics with the bias fitted on the other folds' predictions; and the bias fitted on all.
+        ``self.biased_oof`` keeps the cross-fitted shifted probabilities."""
         from wbcs.classify.evaluate import metrics
 
         out = []
+        self.biased_oof = np.zeros_like(self.oof)
         for _, te in self.folds:
             rest = np.setdiff1d(np.arange(len(self.y)), te)
             bias = fit_class_bias(self.oof[rest], self.y[rest], self.classes)
-            p = shift(self.oof[te], self.classes, bias)
+            p = self.biased_oof[te] = shift(self.oof[te], self.classes, bias)
             out.append(metrics(self.y[te], self.classes[p.argmax(axis=1)], proba=p, classes=self.classes))
         return out, fit_class_bias(self.oof, self.y, self.classes)
 
