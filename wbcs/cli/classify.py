@@ -99,12 +99,12 @@ def register(sub) -> None:
                                      "(e.g. models/wbcs-gemma-sentiment/1) on unlabelled Weibo posts")
     p.add_argument("--unlabelled", type=int, default=20000,
                    help="unlabelled posts the teacher labels (default: 20000)")
-    p.add_argument("--extra", type=Path, help="out-of-domain labelled rows the field may also learn from, "
+    p.add_argument("--extra", type=Path, metavar="FILE", help="out-of-domain labelled rows the field may also learn from, "
                                              "if cross-validation on its own rows says they help (see below)")
-    p.add_argument("--extra-weight", type=int, nargs="+", help="with --extra: the domain weights to try, each of "
+    p.add_argument("--extra-weight", type=int, nargs="+", metavar="K", help="with --extra: the domain weights to try, each of "
                                                               "your rows counting as K of FILE's (default: 1 3)")
-    p.add_argument("--extra-text-col", help="text column of --extra (default: text, or 内容/正文/...)")
-    p.add_argument("--extra-label-col", help="label column of --extra (default: the field: --label-col, TASK, "
+    p.add_argument("--extra-text-col", metavar="COL", help="text column of --extra (default: text, or 内容/正文/...)")
+    p.add_argument("--extra-label-col", metavar="COL", help="label column of --extra (default: the field: --label-col, TASK, "
                                              "sentiment with --task default)")
     p.add_argument("--max-train", type=int, help="at most this many training rows per field (stratified)")
     p.add_argument("--test", type=Path, help="with --data: measure on this labelled file instead of a 20 %% hold-out "
