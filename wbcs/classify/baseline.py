@@ -209,13 +209,16 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                           stacklevel=2)
         return model
 
-    def fit(self, texts, y):
+    def fit(self, texts, y, sample_weight=None):
+        """``sample_weight`` (one per text, e.g. a domain weight: ``train.fit_weighted``) weighs the
+        rows in the model on top of the features, its calibration and its balanced class weights;
+        the vocabulary and IDF are counted on the distinct rows, unweighted."""
         texts = self._normalize(texts)
         y = self._labels(texts, y)
         model = self._head(y)
         self.calibrated_ = isinstance(model, CalibratedClassifierCV)
         self.pipeline_ = Pipeline([("features", self._features()), ("model", model)])
-        self.pipeline_.fit(texts, y)
+        self.pipeline_.fit(texts, y, **({} if sample_weight is None else {"model__sample_weight": sample_weight}))
         self.classes_ = self.pipeline_.classes_
         return self
 

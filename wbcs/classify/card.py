@@ -1,6 +1,6 @@
 """``MODEL_CARD.md``: the model card in prose, from the ``card.json`` the trainer writes.
 
-Per field: the task and its data (with SHA-256), the held-out estimate with its 95 %
+Per field: the task and its data (with SHA-256; out-of-domain rows with their role), the held-out estimate with its 95 %
 bootstrap interval, how many rows the shipped model was refitted on, the configuration
 chosen by cross-validation with the table of every candidate, distillation, parameters.
 """
@@ -15,9 +15,19 @@ def _ci(m: dict, key: str) -> str:
     return f" [{lo_hi[0]:.3f}, {lo_hi[1]:.3f}]" if lo_hi else ""
 
 
+def _extra_line(extra: dict | None) -> str:
+    if not extra:
+        return ""
+    weights = ", ".join(f"×{w:g}" for w in extra["weights"])
+    chosen = f"own rows ×{extra['chosen_weight']:g} chosen" if extra.get("chosen_weight") else "not chosen"
+    return (f"; out-of-domain candidate {extra['name']} ({extra['rows']:,} rows in every training fold and in no "
+            f"validation fold, own rows weighted {weights}: {chosen})")
+
+
 def _selection(sel: dict) -> list[str]:
     lines = ["", f"Configuration chosen by {sel.get('folds')}-fold grouped cross-validation on "
-                 f"{sel.get('rows'):,} training rows (budget {sel.get('budget', 0):.0f} s):", "",
+                 f"{sel.get('rows'):,} training rows (budget {sel.get('budget', 0):.0f} s)"
+                 + _extra_line(sel.get("extra")) + ":", "",
              "| config | macro-F1 (mean ± sd) | accuracy | ECE | s | |", "|---|---:|---:|---:|---:|---|"]
     for r in sel.get("table", []):
         if r.get("skipped"):
@@ -39,7 +49,8 @@ def card_markdown(card: dict) -> str:
                   f"- labels: {', '.join(map(str, info.get('classes', [])))}"]
         for d in info.get("data", []):
             rows = f"{d['rows']:,} rows, " if d.get('rows') is not None else ""
-            lines.append(f"- data: {d.get('source')} ({rows}sha256 {str(d.get('sha256'))[:16]}…)")
+            role = f" — {d['role']}" if d.get("role") else ""
+            lines.append(f"- data: {d.get('source')} ({rows}sha256 {str(d.get('sha256'))[:16]}…){role}")
         m = info.get("metrics") or {}
         if m:
             lines.append(f"- held-out ({m.get('split', 'test')}): n={m.get('n')}, accuracy={m.get('accuracy', 0):.3f}"

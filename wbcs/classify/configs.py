@@ -21,7 +21,11 @@ cross-validated): kept when it lowers the folds' expected calibration error with
 macro-F1; then a **class bias**
 (``baseline.fit_class_bias``: per-class offsets of the log-probabilities that maximise
 macro-F1, fitted on the other folds' out-of-fold predictions and scored on each fold): kept
-when it gains macro-F1, which it does where rare classes are drowned by a common one.
+when it gains macro-F1, which it does where rare classes are drowned by a common one; last, when
+the field has **out-of-domain rows** (``extra``: e.g. SMP2020's sentiment labels next to the gold
+set's), the winner fitted with them added to every fold's training part — never to a validation
+fold, which holds only the field's own rows — at each domain weight (``EXTRA_WEIGHTS``: the own rows
+count 1 or 3 times an out-of-domain row), its class bias refitted: kept when it gains macro-F1.
 
 Candidates run in this order (cheap first) until the time budget is spent; the ones not
 tried are listed. A candidate must beat the best so far by more than ``tol`` macro-F1 to
@@ -39,8 +43,12 @@ from sklearn.base import clone
 from tqdm.auto import tqdm
 
 from wbcs.classify.baseline import TextClassifier, fit_class_bias, shift
+from wbcs.errors import InputError
 
 TOL = 0.002  # macro-F1: a more complex candidate must gain more than this to be chosen
+# domain weights tried for out-of-domain rows (``select(extra=...)``): the own rows counted as 1 or 3 out-of-domain
+# rows each; 3 is the weight bench_telecom --part sentiment_mix measured (gold ×3 + SMP2020), 1 the plain pool
+EXTRA_WEIGHTS = (1, 3)
 WORDS = ("lr+words", "vote+words")
 
 
@@ -79,55 +87,64 @@ class _Folds:
     each fold's character features (and, when a words candidate runs, its word features) are
     fitted once (measured on COCC: the 7-candidate search ~4x faster)."""
 
-    def __init__(self, base: TextClassifier, texts, y, groups, n_splits: int, seed):
+    def __init__(self, base: TextClassifier, texts, y, groups, n_splits: int, seed, extra=None):
         from wbcs.classify.splits import group_folds
 
         self.base, self.y = base, np.asarray(y).astype(str)
         self.texts = np.asarray(base._normalize(list(texts)), dtype=object)
         self.folds = group_folds(self.y, groups, n_splits=n_splits, seed=seed)
-        self._char: dict[int, tuple] = {}
-        self._words: dict[int, tuple] = {}
+        # out-of-domain rows (texts, labels): appended to every fold's training part, never part of
+        # the folds themselves, so no validation fold ever holds one
+        ex_texts, ex_y = extra if extra is not None else ([], [])
+        self.extra_texts = np.asarray(base._normalize(list(ex_texts)), dtype=object)
+        self.extra_y = np.asarray(ex_y).astype(str)
+        self._features: dict[tuple, tuple] = {}
         self._lexicon: dict[tuple, object] = {}
         self._scored: dict[str, tuple] = {}
 
-    def _fit(self, k: int, words: bool):
-        cache = self._words if words else self._char
-        if k not in cache:
+    def _fit(self, k: int, words: bool, extra: bool):
+        """Fold k's (training, validation) features; with ``extra`` the training rows are followed by
+        the out-of-domain rows, and the vocabulary is fitted on both."""
+        if (k, words, extra) not in self._features:
             tr, te = self.folds[k]
             union = clone(self.base).set_params(words=False, lexicon=None)._features()
             if words:
                 union = dict(clone(self.base).set_params(words=True)._features().transformer_list)["words"]
-            x_tr = union.fit_transform(list(self.texts[tr]))
-            cache[k] = (x_tr, union.transform(list(self.texts[te])))
-        return cache[k]
+            x_tr = union.fit_transform(list(self.texts[tr]) + (list(self.extra_texts) if extra else []))
+            self._features[k, words, extra] = (x_tr, union.transform(list(self.texts[te])))
+        return self._features[k, words, extra]
 
     def _keywords(self, est: TextClassifier):
-        """The lexicon columns of every row (a keyword search needs no fitting), one per lexicon."""
+        """The lexicon columns of every row and of every out-of-domain row (a keyword search needs
+        no fitting), one pair per lexicon."""
         from wbcs.classify.lexicon import KeywordFeatures
 
         key = (repr(sorted((k, tuple(v)) for k, v in dict(est.lexicon).items())), est.lexicon_weight)
         if key not in self._lexicon:
             f = KeywordFeatures(dict(est.lexicon), weight=est.lexicon_weight).fit(self.texts)
-            self._lexicon[key] = f.transform(self.texts).tocsr()
+            self._lexicon[key] = (f.transform(self.texts).tocsr(), f.transform(self.extra_texts).tocsr())
         return self._lexicon[key]
 
-    def matrices(self, k: int, est: TextClassifier):
-        x_tr, x_te = self._fit(k, False)
+    def matrices(self, k: int, est: TextClassifier, extra: bool = False):
+        x_tr, x_te = self._fit(k, False, extra)
         if est.lexicon:
-            kw = self._keywords(est)
+            kw, kw_extra = self._keywords(est)
             tr, te = self.folds[k]
-            x_tr, x_te = sp.hstack([x_tr, kw[tr]]).tocsr(), sp.hstack([x_te, kw[te]]).tocsr()
+            kw_tr = sp.vstack([kw[tr], kw_extra]) if extra else kw[tr]
+            x_tr, x_te = sp.hstack([x_tr, kw_tr]).tocsr(), sp.hstack([x_te, kw[te]]).tocsr()
         if est.words:
-            w_tr, w_te = self._fit(k, True)
+            w_tr, w_te = self._fit(k, True, extra)
             x_tr, x_te = sp.hstack([x_tr, w_tr]).tocsr(), sp.hstack([x_te, w_te]).tocsr()
         return x_tr, x_te
 
-    def scores(self, est: TextClassifier) -> list[dict]:
-        """Per fold, the metrics of ``est`` fitted on the other folds; ``self.oof`` keeps the
-        out-of-fold probabilities (columns ``self.classes``) of the last estimator scored."""
+    def scores(self, est: TextClassifier, weight: float | None = None) -> list[dict]:
+        """Per fold, the metrics of ``est`` fitted on the other folds (and, with a domain ``weight``,
+        on the out-of-domain rows too, each fold's own rows weighted ``weight`` against 1 for an
+        out-of-domain row); ``self.oof`` keeps the out-of-fold probabilities (columns
+        ``self.classes``) of the last estimator scored."""
         from wbcs.classify.evaluate import metrics
 
-        key = repr(sorted(est.get_params().items()))
+        key = repr((sorted(est.get_params().items()), weight))
         if key in self._scored:  # the chosen one is scored again for its bias and confusion
             out, self.oof = self._scored[key]
             return out
@@ -135,8 +152,13 @@ class _Folds:
         self.oof = np.zeros((len(self.y), len(self.classes)))
         out = []
         for k, (tr, te) in enumerate(self.folds):
-            x_tr, x_te = self.matrices(k, est)
-            head = est._head(self.y[tr]).fit(x_tr, self.y[tr])
+            x_tr, x_te = self.matrices(k, est, extra=weight is not None)
+            if weight is None:
+                head = est._head(self.y[tr]).fit(x_tr, self.y[tr])
+            else:
+                y_tr = np.concatenate([self.y[tr], self.extra_y])
+                w = np.concatenate([np.full(len(tr), float(weight)), np.ones(len(self.extra_y))])
+                head = est._head(y_tr).fit(x_tr, y_tr, sample_weight=w)
             proba = head.predict_proba(x_te)
             self.oof[np.ix_(te, np.searchsorted(self.classes, head.classes_))] = proba
             out.append(metrics(self.y[te], head.classes_[proba.argmax(axis=1)], proba=proba, classes=head.classes_))
@@ -145,21 +167,24 @@ class _Folds:
 
     def bias_scores(self) -> tuple[list[dict], dict]:
         """Cross-fitted class biases on the last estimator's out-of-fold probabilities: per fold,
-        the metrics with the bias fitted on the other folds' predictions; and the bias fitted on all."""
+        the metrics with the bias fitted on the other folds' predictions; and the bias fitted on all.
+        ``self.biased_oof`` keeps the cross-fitted shifted probabilities."""
         from wbcs.classify.evaluate import metrics
 
         out = []
+        self.biased_oof = np.zeros_like(self.oof)
         for _, te in self.folds:
             rest = np.setdiff1d(np.arange(len(self.y)), te)
             bias = fit_class_bias(self.oof[rest], self.y[rest], self.classes)
-            p = shift(self.oof[te], self.classes, bias)
+            p = self.biased_oof[te] = shift(self.oof[te], self.classes, bias)
             out.append(metrics(self.y[te], self.classes[p.argmax(axis=1)], proba=p, classes=self.classes))
         return out, fit_class_bias(self.oof, self.y, self.classes)
 
 
 def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget: float = 600.0,
            n_splits: int = 5, words: bool = True, max_rows: int | None = 20_000, seed=0,
-           tol: float = TOL, lexicons: dict | None = None) -> tuple[TextClassifier, pd.DataFrame]:
+           tol: float = TOL, lexicons: dict | None = None, extra: tuple | None = None,
+           extra_name: str = "extra data", extra_weights=EXTRA_WEIGHTS) -> tuple[TextClassifier, pd.DataFrame]:
     """The chosen (unfitted) estimator and the table of every candidate: config, macro_f1
     (mean ± sd over folds), accuracy, ece, seconds, params, chosen, and ``skipped`` (why a
     candidate was not tried: the ``budget`` in seconds was spent, or ``words=False``).
@@ -167,9 +192,20 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
     ``lexicons``: {name: {label: [keyword, ...]}}, each tried as keyword features on the
     winning configuration (row "<winner> + <name>").
 
+    ``extra``: (texts, labels) of out-of-domain rows, e.g. SMP2020's for the gold sentiment. Last, the
+    chosen configuration is scored with them added to every fold's training part (never to a
+    validation fold: the folds are made of the training rows alone), at each domain weight of
+    ``extra_weights`` (row "<chosen> + <extra_name> (own rows ×k)"), and kept when it gains beyond
+    ``tol``; ``table.attrs["extra"]["chosen_weight"]`` is the weight chosen (None: the rows alone).
+
     ``max_rows``: select on a stratified subsample of this many rows (the chosen
     configuration is then fitted on all of them)."""
     from wbcs.classify.train import subsample
+
+    if extra is not None and not set(map(str, extra[1])) <= set(map(str, y)):
+        unknown = sorted(set(map(str, extra[1])) - set(map(str, y)))
+        raise InputError(f"{extra_name}: label {unknown[0]!r} is not among the training rows' labels "
+                         f"({', '.join(sorted(set(map(str, y))))})")
 
     base = base if base is not None else TextClassifier(random_state=seed)
     data = pd.DataFrame({"text": list(texts), "label": np.asarray(y).astype(str),
@@ -177,7 +213,7 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
     data = subsample(data, max_rows, seed)
     n_splits = max(2, min(n_splits, int(data["label"].value_counts().min())))
     started = time.perf_counter()
-    folds = _Folds(base, data["text"], data["label"], data["group"].to_numpy(), n_splits, seed)
+    folds = _Folds(base, data["text"], data["label"], data["group"].to_numpy(), n_splits, seed, extra=extra)
     rows, best, best_name = [], None, None
     for name in tqdm(list(candidates(base)), desc="choosing a configuration", leave=False):
         best_c = next((r["params"]["C"] for r in sorted(rows, key=lambda r: -r.get("macro_f1", -1))
@@ -217,6 +253,7 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
     elif base.calibration:
         rows.append({"config": cal_name, "skipped": f"time budget ({budget:.0f} s) spent"})
     # class bias for macro-F1: kept when its cross-fitted gain is real (beyond tol)
+    base_row = best
     if time.perf_counter() - started <= budget:
         folds.scores(chosen)
         t0 = time.perf_counter()
@@ -227,8 +264,26 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
             chosen, best = biased, len(rows) - 1
     else:
         rows.append({"config": f"{rows[best]['config']} + class bias", "skipped": f"time budget ({budget:.0f} s) spent"})
+    weight, biased = None, bool(chosen.class_bias)
+    for w in extra_weights if extra is not None else ():
+        # out-of-domain rows on the chosen configuration, at each domain weight; its class bias (when it
+        # has one) refitted on the new out-of-fold predictions, since the extra rows shift the priors
+        name = f"{rows[base_row]['config']} + {extra_name} (own rows ×{w:g})" + (" + class bias" if biased else "")
+        if time.perf_counter() - started > budget:
+            rows.append({"config": name, "skipped": f"time budget ({budget:.0f} s) spent"})
+            continue
+        t0 = time.perf_counter()
+        est = clone(chosen).set_params(class_bias=None)
+        scores = folds.scores(est, weight=w)
+        if biased:
+            scores, bias = folds.bias_scores()
+            est = clone(est).set_params(class_bias=bias or None)
+        rows.append(_row(name, est, scores, time.perf_counter() - t0))
+        rows[-1]["params"]["extra_weight"] = w
+        if rows[-1]["macro_f1"] > rows[best]["macro_f1"] + tol:
+            chosen, best, weight = est, len(rows) - 1, w
     # the chosen model's out-of-fold confusion: what wbcs.kpi.quantify corrects shares with
-    folds.scores(chosen)
+    folds.scores(clone(chosen).set_params(class_bias=None), weight=weight)
     oof = shift(folds.oof, folds.classes, chosen.class_bias)
     from sklearn.metrics import confusion_matrix
 
@@ -238,4 +293,7 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
     table["chosen"] = np.arange(len(table)) == best
     table = table.astype(object).where(table.notna(), None)
     table.attrs.update(rows=int(len(data)), folds=n_splits, budget=budget, cv_confusion=cv_confusion)
+    if extra is not None:
+        table.attrs.update(extra={"name": extra_name, "rows": int(len(folds.extra_y)),
+                                  "weights": [float(w) for w in extra_weights], "chosen_weight": weight})
     return chosen, table

@@ -44,18 +44,21 @@ class NBLogisticRegression(ClassifierMixin, BaseEstimator):
         self.alpha = alpha
         self.class_weight = class_weight
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
+        """``sample_weight`` weighs each row's feature counts in the log-count ratios and its loss,
+        as if the row were repeated that many times."""
         y = np.asarray(y)
         self.classes_ = np.unique(y)
         binary = (X > 0).astype(np.float64)
+        w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         self.ratios_, self.models_ = [], []
         for c in self.classes_:
-            pos = np.asarray(binary[y == c].sum(axis=0)).ravel() + self.alpha
-            neg = np.asarray(binary[y != c].sum(axis=0)).ravel() + self.alpha
+            pos = np.asarray(binary.T @ (w * (y == c))).ravel() + self.alpha
+            neg = np.asarray(binary.T @ (w * (y != c))).ravel() + self.alpha
             r = np.log((pos / pos.sum()) / (neg / neg.sum()))
             model = LogisticRegression(C=self.C, class_weight=self.class_weight, solver="newton-cg",
                                        max_iter=1000)
-            model.fit(X.multiply(r).tocsr(), (y == c).astype(int))
+            model.fit(X.multiply(r).tocsr(), (y == c).astype(int), sample_weight=sample_weight)
             self.ratios_.append(r)
             self.models_.append(model)
         return self
@@ -78,10 +81,10 @@ class SoftVote(ClassifierMixin, BaseEstimator):
         self.nb_C = nb_C
         self.class_weight = class_weight
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         self.lr_ = LogisticRegression(C=self.C, class_weight=self.class_weight, solver="newton-cg",
-                                      max_iter=1000).fit(X, y)
-        self.nb_ = NBLogisticRegression(C=self.nb_C, class_weight=self.class_weight).fit(X, y)
+                                      max_iter=1000).fit(X, y, sample_weight=sample_weight)
+        self.nb_ = NBLogisticRegression(C=self.nb_C, class_weight=self.class_weight).fit(X, y, sample_weight)
         self.classes_ = self.lr_.classes_
         return self
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from wbcs.classify.configs import EXTRA_WEIGHTS
 from wbcs.classify.splits import group_train_test_split, leakage_groups
 from wbcs.errors import InputError
 from wbcs.goldset import GOLD_FIELDS, GOLD_FILE, load_gold_items
@@ -43,6 +44,54 @@ class TaskData:
     sources: list[dict] = field(default_factory=list)
     split: str = "hold-out"
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ExtraData:
+    """Out-of-domain labelled rows (columns text, label) a field may learn from next to its own:
+    ``configs.select`` decides by grouped CV on the field's training rows whether they help, and at
+    which of ``weights`` (how many out-of-domain rows one of the field's own rows counts as)."""
+
+    name: str
+    rows: pd.DataFrame
+    sources: list[dict] = field(default_factory=list)
+    weights: tuple = EXTRA_WEIGHTS
+    notes: list[str] = field(default_factory=list)
+
+    def unlike(self, own: pd.DataFrame, seed: int) -> ExtraData:
+        """Without the rows that are near duplicates (``wbcs.dedup``) of any of ``own``'s texts: such a
+        row would put a validation text, or a test text, into the training rows under another label."""
+        rows, n_near = _drop_near_test(self.rows, own, seed)
+        return ExtraData(self.name, rows, self.sources, self.weights,
+                         [*self.notes, f"{n_near} out-of-domain row(s) dropped as near duplicates of the field's own rows"])
+
+    def only(self, labels) -> ExtraData:
+        """Only the rows whose label is one of ``labels`` (a field cannot learn a class it does not have)."""
+        keep = self.rows["label"].isin(list(labels))
+        notes = [f"{int((~keep).sum())} out-of-domain row(s) of labels the field lacks left out"] if not keep.all() else []
+        return ExtraData(self.name, self.rows[keep].reset_index(drop=True), self.sources, self.weights,
+                         [*self.notes, *notes])
+
+
+def smp2020_sentiment() -> ExtraData:
+    """SMP2020-EWECT's 3-class sentiment, every file (its eval files are not the gold set's test part): the
+    out-of-domain candidate of the gold sentiment (BENCHMARKS.md, sentiment with out-of-domain Weibo labels)."""
+    from wbcs.datasets import load_smp2020
+
+    df = load_smp2020()
+    split = df.loc[df["sentiment"].notna(), "split"].to_numpy()
+    return ExtraData("SMP2020-EWECT 3-class sentiment", _frame(df, "sentiment")[["text", "label"]],
+                     [_source("smp2020", s, int((split == s).sum())) for s in ("virus_train", "virus_eval", "usual_eval")])
+
+
+def extra_from_table(df: pd.DataFrame, *, text_col: str, label_col: str, source: str, sha256: str | None,
+                     weights=EXTRA_WEIGHTS) -> tuple[ExtraData, pd.DataFrame]:
+    """A user's out-of-domain file as ``ExtraData``, and its rejects (source_row, reason): rows without
+    text or label."""
+    data, rejects = _labelled_rows(df, text_col, label_col, source)
+    rejects.insert(0, "source", source)
+    return ExtraData(source, data[["text", "label"]], [{"source": source, "sha256": sha256, "rows": int(len(df))}],
+                     tuple(weights)), rejects
 
 
 def _source(dataset: str, file: str | None = None, rows: int | None = None) -> dict:

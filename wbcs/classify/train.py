@@ -14,7 +14,8 @@ import pandas as pd
 
 from wbcs.classify.baseline import TextClassifier
 from wbcs.classify.multi import PostClassifier
-from wbcs.classify.tasks import TaskData, default_tasks, load_task
+from wbcs.classify.tasks import ExtraData, TaskData, default_tasks, load_task, smp2020_sentiment
+from wbcs.errors import InputError
 
 INTENDED_USE = ("Suggest labels for Chinese Weibo posts addressed to a telecom operator's customer-service "
                 "account (sentiment, complaint, topic, and with the gold set intent and negative subtype), "
@@ -45,18 +46,43 @@ def params_of(estimator) -> dict:
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in estimator.get_params().items()}
 
 
-def _fit(est, texts, y, teacher, unlabelled):
+def _fit(est, texts, y, teacher, unlabelled, extra: pd.DataFrame | None = None, weight=None):
     if teacher is not None:
         from wbcs.classify.strong import distill
 
         return distill(teacher, est, texts, y, unlabelled)
+    if weight is not None:
+        return fit_weighted(est, [*texts, *extra["text"]], np.concatenate([np.asarray(y).astype(str), extra["label"]]),
+                            np.concatenate([np.full(len(texts), weight), np.ones(len(extra))]))
     return est.fit(texts, y)
+
+
+def fit_weighted(est, texts, y, weights):
+    """``est`` fitted with a weight per row (e.g. a domain weight: the field's own rows ×3 against
+    out-of-domain rows ×1).
+
+    As ``sample_weight`` when its ``fit`` takes one (``TextClassifier``: the weight scales the rows'
+    loss, NB ratios, calibration and balanced class weights). Preferred to repeating rows because it
+    copies nothing (a gold ×3 fit would featurise 6,500 extra texts) and leaves the vocabulary, IDF and
+    ``min_df`` to the distinct texts (a copied n-gram seen once would pass ``min_df=2``), which is also
+    what the CV folds (``configs._Folds``) fit, so the shipped fit is the one that was scored. Else,
+    each row repeated ``weight`` times (the transformer's ``fit`` has no sample_weight; the weights
+    are whole numbers)."""
+    from sklearn.utils.validation import has_fit_parameter
+
+    weights = np.asarray(weights, dtype=float)
+    if has_fit_parameter(est, "sample_weight"):
+        return est.fit(texts, y, sample_weight=weights)
+    if not np.array_equal(weights, weights.round()):
+        raise InputError(f"{type(est).__name__} takes no sample_weight: domain weights must be whole numbers")
+    idx = np.repeat(np.arange(len(texts)), weights.astype(int))
+    return est.fit([texts[i] for i in idx], np.asarray(y)[idx])
 
 
 def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = None,
              teacher=None, unlabelled=(), budget: float = 600.0, words: bool = True,
              refit: bool = True, refit_test: bool = True, base: TextClassifier | None = None,
-             lexicons: dict | None = None):
+             lexicons: dict | None = None, extra: ExtraData | None = None):
     """Fit a field on its task and say how good it is. Returns (fitted estimator, card entry).
 
     1. **Configuration**: ``estimator`` when given; else the best of ``configs.candidates``
@@ -72,22 +98,43 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
        held-out estimate of step 2. ``refit=False`` returns the model of step 2.
 
     With a ``teacher`` (a fitted estimator of the same field), the estimator also learns the
-    teacher's labels on the ``unlabelled`` texts (``strong.distill``)."""
+    teacher's labels on the ``unlabelled`` texts (``strong.distill``).
+
+    ``extra``: out-of-domain rows (``tasks.ExtraData``, e.g. SMP2020 for the gold sentiment), less those
+    that are near duplicates of the task's rows and at most ``max_train`` of them. With the configuration
+    chosen by ``select``, CV also decides whether they are used and at which domain weight (they are
+    added to every CV training fold, never to a validation fold); with a given ``estimator``, they are
+    used at ``extra.weights``' only weight. When used, they join the training rows of steps 2 and 3."""
     from sklearn.base import clone
 
     from wbcs.classify.configs import select
     from wbcs.classify.splits import leakage_groups
 
+    if extra is not None and teacher is not None:
+        raise InputError("a teacher and out-of-domain rows both add rows to a field: use one of them")
     train = subsample(task.train, max_train, seed)
-    selection = cv_confusion = None
+    selection = cv_confusion = weight = None
+    if extra is not None:
+        extra = extra.unlike(pd.concat([task.train, task.test]), seed)
+        extra.rows = subsample(extra.rows, max_train, seed)
+        if estimator is not None:
+            if len(extra.weights) != 1:
+                raise InputError(f"{extra.name}: with a fixed configuration (nothing is selected) give one domain "
+                                 f"weight, not {len(extra.weights)}")
+            weight = extra.weights[0]
     if estimator is None:
         estimator, table = select(train["text"].tolist(), train["label"].to_numpy(),
                                   groups=leakage_groups(train["text"], seed=seed),
                                   base=base if base is not None else TextClassifier(random_state=seed),
-                                  budget=budget, words=words, seed=seed, lexicons=lexicons)
+                                  budget=budget, words=words, seed=seed, lexicons=lexicons,
+                                  **({} if extra is None else {"extra": (extra.rows["text"].tolist(), extra.rows["label"]),
+                                                               "extra_name": extra.name, "extra_weights": extra.weights}))
         selection = {k: v for k, v in table.attrs.items() if k != "cv_confusion"} | {"table": table.to_dict("records")}
         cv_confusion = table.attrs["cv_confusion"]
-    est = _fit(clone(estimator), train["text"].tolist(), train["label"].to_numpy(), teacher, unlabelled)
+        weight = (table.attrs.get("extra") or {}).get("chosen_weight")
+    extra_rows = extra.rows if weight is not None else None
+    est = _fit(clone(estimator), train["text"].tolist(), train["label"].to_numpy(), teacher, unlabelled,
+               extra_rows, weight)
     report = held_out_report(est, task.test, seed=seed)
     entry = {"task": task.name, "description": task.description,
              "kind": "transformer" if type(est).__name__ == "TransformerClassifier" else "sklearn",
@@ -95,16 +142,23 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
              "params": params_of(est), "data": task.sources, "notes": list(task.notes),
              "train_rows": int(len(train)), "test_rows": int(len(task.test)),
              "metrics": {"split": task.split, **report}}
+    if extra is not None:
+        role = (f"out-of-domain rows, used: {len(extra.rows):,} rows next to the field's own, each own row weighted "
+                f"×{weight:g}" if weight is not None else "out-of-domain rows, tried and not used")
+        entry["data"] = [*task.sources, *({**s, "role": role} for s in extra.sources)]
+        entry["notes"] = [*entry["notes"], *extra.notes]
+        entry["extra"] = {"name": extra.name, "rows": int(len(extra.rows)), "weight": weight}
     if selection is not None:
         entry["selection"] = selection
         entry["cv_confusion"] = cv_confusion  # rows: truth; out-of-fold on the training rows
     seen = train
     if refit:
         seen = pd.concat([train, task.test]) if refit_test else train
-        est = _fit(clone(estimator), seen["text"].tolist(), seen["label"].to_numpy(), teacher, unlabelled)
+        est = _fit(clone(estimator), seen["text"].tolist(), seen["label"].to_numpy(), teacher, unlabelled,
+                   extra_rows, weight)
         entry["refit_rows"] = int(len(seen))
         entry["classes"] = [str(c) for c in est.classes_]
-    est.seen_rows_ = rows_sha256(seen["text"])
+    est.seen_rows_ = rows_sha256([*seen["text"], *([] if extra_rows is None else extra_rows["text"])])
     return est, entry
 
 
@@ -175,7 +229,8 @@ def unlabelled_weibo(n: int, seed=0) -> list[str]:
 
 
 def train_default(*, seed=0, max_train: int | None = None, estimator=None, teacher=None,
-                  n_unlabelled: int = 20_000, **fit_options) -> PostClassifier:
+                  n_unlabelled: int = 20_000, extra: ExtraData | str | None = "smp2020",
+                  **fit_options) -> PostClassifier:
     """The shipped multi-field model (fields from ``tasks.default_tasks``).
 
     Each field's configuration is chosen by cross-validation (``configs.select``) with the
@@ -188,6 +243,12 @@ def train_default(*, seed=0, max_train: int | None = None, estimator=None, teach
     the fine-tuned Gemma ``wbcs-gemma-sentiment``), the sentiment field also learns the
     teacher's labels on ``n_unlabelled`` unlabelled Weibo posts: the teacher's quality
     gain, partly, at the baseline's speed.
+
+    ``extra``: the sentiment field's out-of-domain candidate, which grouped CV on the gold training part
+    keeps or not, and weighs (``configs.select``): ``"smp2020"`` (default) SMP2020-EWECT's 3-class labels
+    when sentiment is learnt from the gold set, no teacher is given and the configuration is chosen (on the
+    fixed test part gold ×3 + SMP2020 gained +0.090 macro-F1 on telecom first posts: BENCHMARKS.md); a
+    ``tasks.ExtraData`` (a user's file) instead; None for none.
     """
     mapping = default_tasks()
     tasks = {f: load_task(t, seed=seed) for f, t in mapping.items()}
@@ -215,6 +276,13 @@ def train_default(*, seed=0, max_train: int | None = None, estimator=None, teach
         teacher = teacher if isinstance(teacher, PostClassifier) else load_model(teacher)
         teachers = {"sentiment": (teacher, unlabelled_weibo(n_unlabelled, seed))}
     field_options = {f: {**default_fit_options(f, seed), **fit_options} for f in tasks}
+    if isinstance(extra, str) and extra == "smp2020":
+        extra = (smp2020_sentiment().only(set(tasks["sentiment"].train["label"]))
+                 if mapping.get("sentiment") == "gold_sentiment" and teacher is None and estimator is None else None)
+    elif isinstance(extra, str):
+        raise InputError(f"extra {extra!r}: use 'smp2020', a tasks.ExtraData or None")
+    if extra is not None and "sentiment" in tasks:
+        field_options["sentiment"]["extra"] = extra
     return train_model(tasks, estimator=estimator, seed=seed, name="wbcs-default", max_train=max_train,
                        limits=limits, teachers=teachers, field_options=field_options)
 

@@ -16,6 +16,7 @@ TRAIN_EXAMPLE = """Example:
   wbcs train --task default --teacher models/wbcs-gemma-sentiment/1 --out out/models/wbcs-default/2
 
   wbcs train --task sentiment --data reviews.csv --test reviews_test.csv --budget 300 --out models/reviews/1
+  wbcs train --task sentiment --data mine.csv --extra weibo_public.csv --extra-weight 1 3 --out models/mine/2
 
 TASK is a task on the real datasets (default = the shipped multi-field model, sentiment,
 emotion, weibo_senti, complaint, cocc, topic, gold_FIELD) or, with --data, the name of the
@@ -29,7 +30,15 @@ fitted on a grouped 80 % part (near duplicates stay together) and measured on th
 and that refit is saved (--no-refit keeps the model of step 2). The card records the
 choice, the cross-validation table and the held-out estimate. --model transformer
 fine-tunes --backbone (a local folder, a hub name, or gemma3-270m), all weights, the
---top-layers K, or LoRA adapters of rank --lora-r."""
+--top-layers K, or LoRA adapters of rank --lora-r.
+
+Out-of-domain labels (--extra FILE, e.g. public Weibo posts next to your own): the chosen
+configuration is also scored with FILE's rows added to every cross-validation training fold
+(never to a validation fold, which holds only your rows), each of your rows weighted as K of
+FILE's for each K of --extra-weight; they are used only where that beats your rows alone.
+Rows of FILE that are near duplicates of yours are left out. With --task default, FILE
+replaces SMP2020-EWECT, the sentiment field's built-in candidate; with --config or
+--model transformer give one K (nothing is selected)."""
 
 PREDICT_EXAMPLE = """Example:
   wbcs predict --input data/examples/weibo_export.csv --out out/labelled.csv
@@ -90,6 +99,13 @@ def register(sub) -> None:
                                      "(e.g. models/wbcs-gemma-sentiment/1) on unlabelled Weibo posts")
     p.add_argument("--unlabelled", type=int, default=20000,
                    help="unlabelled posts the teacher labels (default: 20000)")
+    p.add_argument("--extra", type=Path, metavar="FILE", help="out-of-domain labelled rows the field may also learn from, "
+                                             "if cross-validation on its own rows says they help (see below)")
+    p.add_argument("--extra-weight", type=int, nargs="+", metavar="K", help="with --extra: the domain weights to try, each of "
+                                                              "your rows counting as K of FILE's (default: 1 3)")
+    p.add_argument("--extra-text-col", metavar="COL", help="text column of --extra (default: text, or 内容/正文/...)")
+    p.add_argument("--extra-label-col", metavar="COL", help="label column of --extra (default: the field: --label-col, TASK, "
+                                             "sentiment with --task default)")
     p.add_argument("--max-train", type=int, help="at most this many training rows per field (stratified)")
     p.add_argument("--test", type=Path, help="with --data: measure on this labelled file instead of a 20 %% hold-out "
                                             "(the model is then fitted on every row of --data)")
@@ -165,6 +181,43 @@ def _fit_options(args) -> dict:
     return {"budget": args.budget, "refit": not args.no_refit, **({"words": False} if args.no_words else {})}
 
 
+def _say_rejects(args, rejects) -> None:
+    for src, grp in rejects.groupby("source", sort=False):
+        rows = ", ".join(map(str, grp["source_row"].head(10)))
+        _say(args, f"train: {len(grp)} row(s) of {src} left out ({grp['reason'].value_counts().to_dict()}); "
+                   f"rows {rows}{' ...' if len(grp) > 10 else ''}")
+
+
+def _extra(args, label_col: str):
+    """The --extra file as out-of-domain rows (``tasks.ExtraData``), or None without --extra."""
+    from wbcs.classify.configs import EXTRA_WEIGHTS
+    from wbcs.classify.registry import sha256
+    from wbcs.classify.tasks import extra_from_table
+    from wbcs.io import find_column, read_table
+
+    if args.extra is None:
+        if args.extra_weight:
+            raise InputError("--extra-weight works with --extra FILE")
+        return None
+    weights = tuple(args.extra_weight or EXTRA_WEIGHTS)
+    if min(weights) < 1:
+        raise InputError(f"--extra-weight {min(weights)}: a domain weight is a whole number ≥ 1")
+    if not args.extra.is_file():
+        raise InputError(f"{args.extra}: no such file (--extra)")
+    df = read_table(args.extra)
+    text_col = find_column(df.columns, "text", args.extra_text_col, str(args.extra), "--extra-text-col")
+    label_col = args.extra_label_col or label_col
+    if label_col not in df.columns:
+        raise InputError(f"{args.extra}: no column {label_col!r} (--extra-label-col); columns: "
+                         f"{', '.join(map(str, df.columns))}")
+    extra, rejects = extra_from_table(df, text_col=text_col, label_col=label_col, source=str(args.extra),
+                                      sha256=sha256(args.extra), weights=weights)
+    _say_rejects(args, rejects)
+    if extra.rows.empty:
+        raise InputError(f"{args.extra}: no row with both a text and a label in {text_col!r}, {label_col!r}")
+    return extra
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from wbcs.classify import save_model
     from wbcs.classify.registry import sha256
@@ -188,23 +241,22 @@ def cmd_train(args: argparse.Namespace) -> int:
                                         source=str(args.data), sha256=sha256(args.data), seed=args.seed,
                                         test=test, test_source=str(args.test),
                                         test_sha256=sha256(args.test) if args.test is not None else None)
-        for src, grp in rejects.groupby("source", sort=False):
-            rows = ", ".join(map(str, grp["source_row"].head(10)))
-            _say(args, f"train: {len(grp)} row(s) of {src} left out ({grp['reason'].value_counts().to_dict()}); "
-                       f"rows {rows}{' ...' if len(grp) > 10 else ''}")
+        _say_rejects(args, rejects)
         model = train_model({task.field: task}, estimator=estimator, seed=args.seed, name=args.out.parent.name
                             or args.task, max_train=args.max_train, **_fit_options(args),
-                            refit_test=args.test is None)
+                            refit_test=args.test is None, extra=_extra(args, args.label_col or args.task))
     elif args.task == "default":
         # the baseline of the shipped model has its own settings (see train_default)
+        extra = _extra(args, "sentiment")
         model = train_default(seed=args.seed, max_train=args.max_train, estimator=estimator,
-                              teacher=args.teacher, n_unlabelled=args.unlabelled, **_fit_options(args))
+                              teacher=args.teacher, n_unlabelled=args.unlabelled, **_fit_options(args),
+                              **({} if extra is None else {"extra": extra}))
     else:
         if args.test is not None:
             raise InputError("--test works with --data (a built-in task has its own test part)")
         task = load_task(args.task, seed=args.seed)
         model = train_model({task.field: task}, estimator=estimator, seed=args.seed, name=args.task,
-                            max_train=args.max_train, **_fit_options(args))
+                            max_train=args.max_train, **_fit_options(args), extra=_extra(args, task.field))
     path = save_model(model, args.out)
     for field, info in model.card["fields"].items():
         m, ci = info["metrics"], info["metrics"].get("ci95", {})
