@@ -4,6 +4,7 @@ label text that plotly shows as text, and the files figures are written to."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -118,3 +119,27 @@ def test_png_and_svg_export_through_kaleido(tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5_000
     svg, = figure.write_figures({"bars": fig}, tmp_path, format="svg")
     assert svg.read_text(encoding="utf-8").lstrip().startswith("<svg") and "广东" in svg.read_text(encoding="utf-8")
+
+
+def test_a_chart_the_browser_silently_did_not_draw_is_retried_then_an_error(tmp_path, monkeypatch):
+    """kaleido hands a chart's error (a browser timeout) back to plotly, which drops it: the
+    file is just not there. Stand in for that with a writer that draws only on its second call."""
+    import plotly.io as pio
+
+    calls = []
+
+    def flaky(figs, paths, format):
+        calls.append([Path(p).name for p in paths])
+        if len(calls) > 1:
+            for p in paths:
+                Path(p).write_text("<svg/>", encoding="utf-8")
+
+    monkeypatch.setattr(pio, "write_images", flaky)
+    fig = go.Figure(go.Bar(x=["a"], y=[1]))
+    (tmp_path / "bars.svg").write_text("old", encoding="utf-8")
+    out, = figure.write_figures({"bars": fig}, tmp_path, format="svg")
+    assert calls == [["bars.svg"], ["bars.svg"]] and out.read_text(encoding="utf-8") == "<svg/>"
+    monkeypatch.setattr(pio, "write_images", lambda figs, paths, format: None)
+    with pytest.raises(InputError, match=r"cannot write lines\.svg: the headless browser drew nothing"):
+        figure.write_figures({"lines": fig}, tmp_path, format="svg")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bars.svg"]  # nothing half-written left behind

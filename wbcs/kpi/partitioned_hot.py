@@ -406,7 +406,7 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
     if near_duplicates:
         need = {r.intent: min(r.min_users, r.min_platforms) for r in rules(policy)}
         dup, busy = _near_duplicates(jobs, base, threshold=threshold, min_posts=min_posts, need=need,
-                                          first=first, freq=freq, first_day=first_day, client=client)
+                                     first=first, freq=freq, first_day=first_day, client=client)
         name = dict(zip(pd.MultiIndex.from_frame(busy[["scope", "cid"]]), "near_duplicate:" + busy["post_id"],
                         strict=True))
 

@@ -116,12 +116,30 @@ def write_figures(figures: dict[str, go.Figure], folder: str | Path, *, format: 
         for fig, path in zip(figures.values(), paths, strict=True):
             fig.write_html(path, include_plotlyjs="directory", full_html=True)
         return paths
+    import os
+    import tempfile
+
     import plotly.io as pio
 
-    try:
-        pio.write_images(list(figures.values()), paths, format=format)
-    except (RuntimeError, ValueError) as e:  # kaleido missing, or no browser for it
-        raise InputError(f"cannot write {format.upper()} charts: {e}; install kaleido "
-                         "(pip install kaleido) and Chromium (apt-get install chromium), or use --format html") \
-            from None
+    # Drawn into a folder beside the outputs and renamed onto them once all exist. Checked
+    # file by file: kaleido hands a chart's error (its 90 s browser timeout on a busy machine)
+    # back to plotly, which drops it, so a chart can be missing without an exception. A
+    # missing one gets a second try before it is an error.
+    with tempfile.TemporaryDirectory(prefix=".wbcs-charts-", dir=folder) as tmp:
+        drawn = [Path(tmp) / p.name for p in paths]
+        for _ in range(2):
+            todo = [(fig, d) for fig, d in zip(figures.values(), drawn, strict=True) if not d.exists()]
+            if not todo:
+                break
+            try:
+                pio.write_images([fig for fig, _ in todo], [d for _, d in todo], format=format)
+            except (RuntimeError, ValueError) as e:  # kaleido missing, or no browser for it
+                raise InputError(f"cannot write {format.upper()} charts: {e}; install kaleido (pip install "
+                                 "kaleido) and Chromium (apt-get install chromium), or use --format html") from None
+        missing = [d.name for d in drawn if not d.exists()]
+        if missing:
+            raise InputError(f"cannot write {', '.join(missing)}: the headless browser drew nothing (twice; on a busy "
+                             "machine it can time out): try again, or use --format html")
+        for d, p in zip(drawn, paths, strict=True):
+            os.replace(d, p)
     return paths
