@@ -353,12 +353,12 @@ def part_kind_bias(smoke: bool, seed: int) -> None:
         folds = _Folds(est, tr["text"], tr["label"], leakage_groups(tr["text"], seed=seed), fold_count(tr["label"], 5),
                        seed)
         scores = folds.scores(est)
-        variants = {"(a) no bias": (folds.oof, scores, None)}
+        variants = {"(a) no bias": (folds.oof, scores)}
         scores, bias = folds.bias_scores()
-        variants["(b) one global bias"] = (folds.biased_oof, scores, bias)
+        variants["(b) one global bias"] = (folds.biased_oof, scores)
         scores, biases = folds.bias_scores(kinds=tr["kind"])
-        variants["(c) one bias per kind"] = (folds.biased_oof, scores, biases)
-        for name, (proba, scores, _) in variants.items():
+        variants["(c) one bias per kind"] = (folds.biased_oof, scores)
+        for name, (proba, scores) in variants.items():
             rows = _row(field, name, len(tr), _by_kind(tr, proba, folds.classes), EXTRA[field])
             rows[0]["fold mean macro_f1"] = float(np.mean([m["macro_f1"] for m in scores]))
             cv_rows += rows
