@@ -33,8 +33,15 @@ Parts:
 - ``sentiment_cv``: what ``wbcs train`` chooses on: the out-of-domain step's grouped CV on the gold
   training part (the shipped configuration alone, and with SMP2020 in every training fold at each
   domain weight, with and without the cross-fitted class bias), out-of-fold macro-F1 per kind of item.
+- ``kind_bias``: one class bias per kind of item (the kind is known when predicting: a post table holds
+  first posts, a dialogue's later turns are follow-ups) against v4's one global bias and no bias, for
+  intent, sentiment and negative subtype with v4's configuration (its card): each bias chosen on the
+  grouped out-of-fold probabilities of the training part only (cross-fitted, as ``configs.select`` does),
+  figures per kind; then the same three fitted on the whole training part, on the fixed test part
+  (measurement only: the choice is the CV table's, printed first).
 
-Usage: python -m benchmarks.bench_telecom [--part trainer gold gemma quantify sentiment_mix sentiment_cv]
+Usage: python -m benchmarks.bench_telecom [--part trainer gold gemma quantify sentiment_mix sentiment_cv
+       kind_bias]
        [--budget S] [--smoke]
 """
 
@@ -323,10 +330,57 @@ def part_sentiment_cv(smoke: bool, seed: int) -> None:
           flush=True)
 
 
+def part_kind_bias(smoke: bool, seed: int) -> None:
+    """(a) no bias, (b) one global class bias (v4's rule), (c) one class bias per kind of item, on v4's
+    configuration per field: grouped 5-fold CV on the training part (each bias fitted on the other folds'
+    out-of-fold probabilities, of that kind only for (c)), then fitted on the whole training part and
+    scored on the fixed test part. The fold-mean macro-F1 on all items is the trainer's choosing figure."""
+    from sklearn.base import clone
+
+    from wbcs.classify import load_model
+    from wbcs.classify.baseline import shift
+    from wbcs.classify.configs import _Folds, fold_count, shift_by_kind
+    from wbcs.classify.splits import leakage_groups
+    from wbcs.classify.tasks import load_task
+    from wbcs.classify.train import subsample
+
+    v4 = load_model("models/wbcs-default/4")
+    cv_rows, test_rows, fitted = [], [], []
+    for field in ("intent", "sentiment", "negative_subtype"):
+        task = load_task(f"gold_{field}", seed=seed)
+        tr = (subsample(task.train, 400, seed) if smoke else task.train).reset_index(drop=True)
+        est = clone(v4.models[field]).set_params(class_bias=None)
+        folds = _Folds(est, tr["text"], tr["label"], leakage_groups(tr["text"], seed=seed), fold_count(tr["label"], 5),
+                       seed)
+        scores = folds.scores(est)
+        variants = {"(a) no bias": (folds.oof, scores)}
+        scores, bias = folds.bias_scores()
+        variants["(b) one global bias"] = (folds.biased_oof, scores)
+        scores, biases = folds.bias_scores(kinds=tr["kind"])
+        variants["(c) one bias per kind"] = (folds.biased_oof, scores)
+        for name, (proba, scores) in variants.items():
+            rows = _row(field, name, len(tr), _by_kind(tr, proba, folds.classes), EXTRA[field])
+            rows[0]["fold mean macro_f1"] = float(np.mean([m["macro_f1"] for m in scores]))
+            cv_rows += rows
+        print(f"{field}: items {tr['kind'].value_counts().to_dict()}; v4's card bias {v4.models[field].class_bias}; "
+              f"(b) {bias}; (c) {biases}", flush=True)
+        fitted.append((field, clone(est).fit(tr["text"].tolist(), tr["label"].to_numpy()), task.test, bias, biases))
+    cols = ["field", "model", "items", "fold mean macro_f1", "accuracy", "macro_f1",
+            *[f"{lab} {m}" for lab in ("consultation", "neutral", "vague_negativity") for m in ("recall", "F1")]]
+    print("\nCV on the training part (out of fold, biases cross-fitted)\n" + table(cv_rows, cols), flush=True)
+    for field, model, test, bias, biases in fitted:
+        raw = model.predict_proba(test["text"].tolist())
+        for name, proba in (("(a) no bias", raw), ("(b) one global bias", shift(raw, model.classes_, bias)),
+                            ("(c) one bias per kind", shift_by_kind(raw, model.classes_, biases, test["kind"]))):
+            test_rows += _row(field, name, len(test), _by_kind(test, proba, model.classes_), EXTRA[field])
+    print("\nfixed test part (fitted on the whole training part; measurement only)\n" + table(test_rows, cols[:3] + cols[4:]),
+          flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", nargs="+",
-                        choices=["trainer", "gold", "gemma", "quantify", "sentiment_mix", "sentiment_cv"],
+                        choices=["trainer", "gold", "gemma", "quantify", "sentiment_mix", "sentiment_cv", "kind_bias"],
                         default=["trainer", "gold"])
     parser.add_argument("--budget", type=float, default=600, help="seconds of configuration search per task")
     parser.add_argument("--gemma-fields", nargs="+", default=["intent", "topic"])
@@ -340,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
         part_sentiment_mix(args.smoke, args.seed)
     if "sentiment_cv" in args.part:
         part_sentiment_cv(args.smoke, args.seed)
+    if "kind_bias" in args.part:
+        part_kind_bias(args.smoke, args.seed)
     if "quantify" in args.part:
         part_quantify(args.seed)
     if "gold" in args.part or "gemma" in args.part:

@@ -79,6 +79,11 @@ def _row(name: str, est, scores: list[dict], seconds: float) -> dict:
             | {"lexicon": sorted(est.lexicon) if est.lexicon else None}}
 
 
+def fold_count(y, n_splits: int) -> int:
+    """``n_splits`` grouped folds, fewer when the smallest class has fewer rows (never under 2)."""
+    return max(2, min(n_splits, int(pd.Series(y).value_counts().min())))
+
+
 class _Folds:
     """The folds' feature matrices, built once and shared by every candidate.
 
@@ -165,20 +170,42 @@ class _Folds:
         self._scored[key] = (out, self.oof)
         return out
 
-    def bias_scores(self) -> tuple[list[dict], dict]:
+    def bias_scores(self, kinds=None) -> tuple[list[dict], dict]:
         """Cross-fitted class biases on the last estimator's out-of-fold probabilities: per fold,
         the metrics with the bias fitted on the other folds' predictions; and the bias fitted on all.
-        ``self.biased_oof`` keeps the cross-fitted shifted probabilities."""
+        ``self.biased_oof`` keeps the cross-fitted shifted probabilities.
+
+        ``kinds``: the kind of item of every row (e.g. telecom first post, follow-up turn): one bias per
+        kind (``fit_kind_bias``), and the bias fitted on all is then {kind: bias}."""
         from wbcs.classify.evaluate import metrics
 
+        one = kinds is None
+        kinds = np.full(len(self.y), "") if one else np.asarray(kinds).astype(str)
         out = []
         self.biased_oof = np.zeros_like(self.oof)
         for _, te in self.folds:
             rest = np.setdiff1d(np.arange(len(self.y)), te)
-            bias = fit_class_bias(self.oof[rest], self.y[rest], self.classes)
-            p = self.biased_oof[te] = shift(self.oof[te], self.classes, bias)
+            biases = fit_kind_bias(self.oof[rest], self.y[rest], self.classes, kinds[rest])
+            p = self.biased_oof[te] = shift_by_kind(self.oof[te], self.classes, biases, kinds[te])
             out.append(metrics(self.y[te], self.classes[p.argmax(axis=1)], proba=p, classes=self.classes))
-        return out, fit_class_bias(self.oof, self.y, self.classes)
+        biases = fit_kind_bias(self.oof, self.y, self.classes, kinds)
+        return out, biases[""] if one else biases
+
+
+def fit_kind_bias(proba: np.ndarray, y, classes, kinds) -> dict[str, dict]:
+    """One class bias per kind of item ({kind: {label: offset}}), each fitted (``fit_class_bias``) on
+    that kind's rows only, so it maximises the macro-F1 of that kind alone."""
+    y, kinds = np.asarray(y).astype(str), np.asarray(kinds).astype(str)
+    return {str(k): fit_class_bias(proba[kinds == k], y[kinds == k], classes) for k in np.unique(kinds)}
+
+
+def shift_by_kind(proba: np.ndarray, classes, biases: dict[str, dict], kinds) -> np.ndarray:
+    """``shift`` with each row's own kind's bias (``fit_kind_bias``); a kind without one is left as it is."""
+    kinds, out = np.asarray(kinds).astype(str), proba.copy()
+    for kind, bias in biases.items():
+        here = kinds == kind
+        out[here] = shift(proba[here], classes, bias)
+    return out
 
 
 def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget: float = 600.0,
@@ -211,7 +238,7 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
     data = pd.DataFrame({"text": list(texts), "label": np.asarray(y).astype(str),
                          "group": np.arange(len(y)) if groups is None else np.asarray(groups)})
     data = subsample(data, max_rows, seed)
-    n_splits = max(2, min(n_splits, int(data["label"].value_counts().min())))
+    n_splits = fold_count(data["label"], n_splits)
     started = time.perf_counter()
     folds = _Folds(base, data["text"], data["label"], data["group"].to_numpy(), n_splits, seed, extra=extra)
     rows, best, best_name = [], None, None
