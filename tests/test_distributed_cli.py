@@ -1,6 +1,6 @@
 """The CLI against an existing cluster: a `dask scheduler` and a `dask worker` that the test
 launches as separate processes and stops; the sweep table, the KPIs and the archive's
-predictions equal the in-process ones."""
+predictions and hot issues equal the in-process ones."""
 
 from __future__ import annotations
 
@@ -95,3 +95,16 @@ def test_sweep_and_kpis_through_a_running_scheduler_equal_in_process(scheduler, 
         a, b = pd.read_parquet(tmp_path / "here" / name), pd.read_parquet(tmp_path / "there" / name)
         pd.testing.assert_frame_equal(a, b, check_exact=True)
         assert {"sentiment_pred", "sentiment_proba"} <= set(a.columns)
+
+    # hot issues of the archive through the running scheduler (near-duplicate join and its shuffles
+    # on the separate worker) equal the in-process tables of the archive as one table
+    from wbcs.cli.analytics import records, to_json
+    from wbcs.kpi.hot import hot_issues
+    from wbcs.kpi.partitioned_hot import read_archive
+
+    r = run_cli("hot", "--posts", glob, "--engine", "dask", "--scheduler", scheduler, "--top", "0", "--json")
+    assert r.returncode == 0, r.stderr
+    got, want = json.loads(r.stdout), hot_issues(read_archive(glob))
+    assert len(want["alerts"]) > 0 and (want["alerts"]["cluster_kind"] == "near_duplicate").any()
+    for name in ("incidents", "alerts", "spikes"):
+        assert got[name] == json.loads(to_json(records(want[name])))
