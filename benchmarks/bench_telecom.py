@@ -39,10 +39,16 @@ Parts:
   grouped out-of-fold probabilities of the training part only (cross-fitted, as ``configs.select`` does),
   figures per kind; then the same three fitted on the whole training part, on the fixed test part
   (measurement only: the choice is the CV table's, printed first).
+- ``gemma_cv``: is the mean of Gemma's and the fast model's topic probabilities chosen by the trainer's rule?
+  On the training part only, per grouped fold (``configs._Folds``, as the trainer builds them): v4's topic
+  configuration (its card) and the ``gemma`` recipe fitted on the fold's training rows, out-of-fold
+  probabilities of the fast model, Gemma, their mean and a weighted mean w·Gemma + (1−w)·fast (w from a grid,
+  cross-fitted: each fold's w chosen on the other folds' out-of-fold rows). The CV table and the decision are
+  printed first; then (measurement only) both fitted on the whole training part, on the fixed test part.
 
 Usage: python -m benchmarks.bench_telecom [--part trainer gold gemma quantify sentiment_mix sentiment_cv
-       kind_bias]
-       [--budget S] [--smoke]
+       kind_bias gemma_cv]
+       [--budget S] [--folds K] [--epochs E] [--smoke]
 """
 
 from __future__ import annotations
@@ -377,14 +383,123 @@ def part_kind_bias(smoke: bool, seed: int) -> None:
           flush=True)
 
 
+GRID = np.round(np.linspace(0, 1, 11), 2)  # w, the weight of Gemma in the weighted mean
+
+
+def _gemma(epochs: int, seed: int):
+    from wbcs.classify.transformer import TransformerClassifier
+
+    return TransformerClassifier("gemma3-270m", train_top_layers=4, learning_rate=5e-5, epochs=epochs,
+                                 batch_size=8, max_length=96, random_state=seed)
+
+
+def _columns(proba, classes, into) -> np.ndarray:
+    """``proba`` (columns ``classes``) spread over the columns ``into`` (a superset), zeros elsewhere."""
+    out = np.zeros((len(proba), len(into)))
+    out[:, np.searchsorted(into, classes)] = proba
+    return out
+
+
+def _macro_f1(y, proba, classes) -> float:
+    return _scores(y, proba, classes)["macro_f1"]
+
+
+def _best_w(y, gemma, fast, classes) -> float:
+    """The grid's w with the highest pooled macro-F1 of w·Gemma + (1−w)·fast (ties: the smaller w)."""
+    f1 = [_macro_f1(y, w * gemma + (1 - w) * fast, classes) for w in GRID]
+    return float(GRID[int(np.argmax(f1))])
+
+
+def part_gemma_cv(smoke: bool, seed: int, epochs: int, n_folds: int) -> None:
+    """Topic: the fast model (v4's configuration), Gemma and their means out of fold on the training part's
+    grouped folds (the trainer's ``_Folds``); the decision by the trainer's rule (``configs.TOL``) is printed
+    before the fixed test part is scored."""
+    import time
+
+    from sklearn.base import clone
+    from tqdm.auto import tqdm
+
+    from wbcs.classify import load_model
+    from wbcs.classify.configs import TOL, _Folds, fold_count
+    from wbcs.classify.splits import leakage_groups
+    from wbcs.classify.tasks import load_task
+    from wbcs.classify.train import subsample
+
+    start = time.time()
+    task = load_task("gold_topic", seed=seed)
+    tr = (subsample(task.train, 300, seed) if smoke else task.train).reset_index(drop=True)
+    test = (subsample(task.test, 100, seed) if smoke else task.test).reset_index(drop=True)
+    est = clone(load_model("models/wbcs-default/4").models["topic"])
+    folds = _Folds(est, tr["text"], tr["label"], leakage_groups(tr["text"], seed=seed),
+                   fold_count(tr["label"], n_folds), seed)
+    folds.scores(est)  # the fast model out of fold, exactly as the trainer scores a candidate
+    classes, y, fast = folds.classes, folds.y, folds.oof.copy()
+    gemma = np.zeros_like(fast)
+    texts = tr["text"].to_numpy(dtype=object)
+    for k, (fit_rows, val_rows) in enumerate(tqdm(folds.folds, desc="gemma_cv folds")):
+        t = time.time()
+        g = _gemma(epochs, seed).fit(list(texts[fit_rows]), y[fit_rows])
+        gemma[val_rows] = _columns(g.predict_proba(list(texts[val_rows])), g.classes_, classes)
+        print(f"fold {k + 1}/{len(folds.folds)}: Gemma fitted on {len(fit_rows)} rows, {len(val_rows)} predicted, "
+              f"{time.time() - t:.0f} s", flush=True)
+    # the weighted mean, cross-fitted: fold k's w is chosen on the other folds' out-of-fold rows
+    weighted, ws = np.zeros_like(fast), []
+    for _, val_rows in folds.folds:
+        rest = np.setdiff1d(np.arange(len(y)), val_rows)
+        ws.append(_best_w(y[rest], gemma[rest], fast[rest], classes))
+        weighted[val_rows] = ws[-1] * gemma[val_rows] + (1 - ws[-1]) * fast[val_rows]
+    w_all = _best_w(y, gemma, fast, classes)
+    variants = {"fast model (v4's topic configuration)": fast, f"Gemma 3 270M top-4, {epochs} epoch(s)": gemma,
+                "mean of Gemma and the fast model": (gemma + fast) / 2,
+                f"weighted mean, w cross-fitted (folds' w {ws})": weighted}
+    cv_rows = []
+    for name, proba in variants.items():
+        s = _scores(y, proba, classes)
+        fold_f1 = [_macro_f1(y[v], proba[v], classes) for _, v in folds.folds]
+        fold_acc = [_scores(y[v], proba[v], classes)["accuracy"] for _, v in folds.folds]
+        cv_rows.append({"model": name, "fold mean macro_f1": float(np.mean(fold_f1)),
+                        "fold sd": float(np.std(fold_f1)), "fold mean accuracy": float(np.mean(fold_acc)),
+                        "pooled macro_f1": s["macro_f1"], "pooled accuracy": s["accuracy"]})
+    print(f"\ntopic, grouped {len(folds.folds)}-fold CV on the training part ({len(tr)} posts; no test row used; "
+          f"{time.time() - start:.0f} s)\n" + table(cv_rows, list(cv_rows[0])), flush=True)
+    base, _, mean, weighted_row = cv_rows  # Gemma alone is shown, not a candidate
+    # the weight must earn its keep over the plain mean, by the same rule
+    best = weighted_row if weighted_row["fold mean macro_f1"] > mean["fold mean macro_f1"] + TOL else mean
+    selected = best if best["fold mean macro_f1"] > base["fold mean macro_f1"] + TOL else base
+    print(f"\nDecision rule (the trainer's, configs.TOL = {TOL}): an ensemble is selected only if its fold-mean "
+          f"macro-F1 beats the fast model's by more than {TOL}; the weighted mean only if it also beats the plain "
+          f"mean by more than {TOL}. Selected: {selected['model']} "
+          f"({selected['fold mean macro_f1']:.3f} against the fast model's {base['fold mean macro_f1']:.3f}). "
+          f"w for the test part (grid {GRID.min()}–{GRID.max()} step 0.1 on the pooled out-of-fold rows): {w_all}",
+          flush=True)
+    # measurement only: the choice above is made; both fitted on the whole training part
+    t = time.time()
+    fitted = clone(est).fit(tr["text"].tolist(), tr["label"].to_numpy())
+    g = _gemma(epochs, seed).fit(tr["text"].tolist(), tr["label"].to_numpy())
+    fast_t = _columns(fitted.predict_proba(test["text"].tolist()), fitted.classes_, classes)
+    gemma_t = _columns(g.predict_proba(test["text"].tolist()), g.classes_, classes)
+    test_probas = [(base, base["model"], fast_t), (cv_rows[1], cv_rows[1]["model"], gemma_t),
+                   (mean, mean["model"], (gemma_t + fast_t) / 2),
+                   (weighted_row, f"weighted mean, w = {w_all} (pooled out of fold)", w_all * gemma_t + (1 - w_all) * fast_t)]
+    rows = []
+    for row, name, proba in test_probas:
+        rows += _row("topic", name + (" (selected)" if row is selected else ""), len(tr), _by_kind(test, proba, classes))
+    print(f"\nfixed test part ({len(test)} posts; fitted on the whole training part; measurement only; "
+          f"{time.time() - t:.0f} s)\n" + table(rows, ["field", "model", "train", "items", "accuracy", "macro_f1"]),
+          flush=True)
+    print(f"gemma_cv: {time.time() - start:.0f} s in all", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", nargs="+",
-                        choices=["trainer", "gold", "gemma", "quantify", "sentiment_mix", "sentiment_cv", "kind_bias"],
+                        choices=["trainer", "gold", "gemma", "quantify", "sentiment_mix", "sentiment_cv", "kind_bias",
+                                 "gemma_cv"],
                         default=["trainer", "gold"])
     parser.add_argument("--budget", type=float, default=600, help="seconds of configuration search per task")
     parser.add_argument("--gemma-fields", nargs="+", default=["intent", "topic"])
     parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--folds", type=int, default=3, help="grouped folds of --part gemma_cv (the trainer: 5)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args(argv)
@@ -398,6 +513,8 @@ def main(argv: list[str] | None = None) -> int:
         part_kind_bias(args.smoke, args.seed)
     if "quantify" in args.part:
         part_quantify(args.seed)
+    if "gemma_cv" in args.part:
+        part_gemma_cv(args.smoke, args.seed, 1 if args.smoke else args.epochs, args.folds)
     if "gold" in args.part or "gemma" in args.part:
         fitted = part_gold(args.smoke, args.budget, args.seed)
         if "gemma" in args.part:
