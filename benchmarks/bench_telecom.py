@@ -469,7 +469,8 @@ def part_gemma_cv(smoke: bool, seed: int, epochs: int, n_folds: int) -> None:
     print(f"\nDecision rule (the trainer's, configs.TOL = {TOL}): an ensemble is selected only if its fold-mean "
           f"macro-F1 beats the fast model's by more than {TOL}; the weighted mean only if it also beats the plain "
           f"mean by more than {TOL}. Selected: {selected['model']} "
-          f"({selected['fold mean macro_f1']:.3f} against the fast model's {base['fold mean macro_f1']:.3f}). "
+          f"(fold-mean macro-F1: fast {base['fold mean macro_f1']:.4f}, mean {mean['fold mean macro_f1']:.4f}, "
+          f"weighted {weighted_row['fold mean macro_f1']:.4f}). "
           f"w for the test part (grid {GRID.min()}–{GRID.max()} step 0.1 on the pooled out-of-fold rows): {w_all}",
           flush=True)
     # measurement only: the choice above is made; both fitted on the whole training part
