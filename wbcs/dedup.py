@@ -131,7 +131,8 @@ def _find(parent, i):
 
 
 @numba.njit(cache=True)
-def _roots(parent):
+def roots(parent):
+    """The component (smallest member) of every element of a union-find ``parent``."""
     return np.array([_find(parent, i) for i in range(len(parent))])
 
 
@@ -224,11 +225,6 @@ def join_runs(members, starts, ends, sets, offsets, parent, threshold: float) ->
                sets, offsets, parent, float(threshold))
 
 
-def roots(parent: np.ndarray) -> np.ndarray:
-    """The component (smallest member) of every element of a union-find ``parent``."""
-    return _roots(parent)
-
-
 def near_duplicate_groups(texts: Sequence[str] | pd.Series, *, threshold: float = 0.8,
                           ngram: int = 3, seed: int | np.random.Generator = 0,
                           num_perm: int = 128) -> np.ndarray:
@@ -246,4 +242,4 @@ def near_duplicate_groups(texts: Sequence[str] | pd.Series, *, threshold: float 
     parent = np.arange(len(uniques), dtype=np.int64)
     for band in range(keys.shape[1]):
         join_runs(*runs(keys[:, band]), sets, offsets, parent, threshold)
-    return _first_seen_labels(_roots(parent)[exact])
+    return _first_seen_labels(roots(parent)[exact])

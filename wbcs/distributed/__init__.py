@@ -255,5 +255,4 @@ def run_tasks(fn: Callable, items: Iterable, *, client=None, desc: str | None = 
     finally:
         bar.close()
         client.cancel(futures)  # the results are here: free the workers' copies
-        del shared
     return [r for part in out for r in part]

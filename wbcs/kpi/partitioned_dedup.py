@@ -109,8 +109,7 @@ def _verify(part: pd.DataFrame, threshold: float, ngram: int) -> pd.DataFrame:
     edge from each text to the smallest text of its component here."""
     from wbcs.dedup import join_runs, roots, runs, shingle_sets
 
-    part = part.drop_duplicates(["band", "key", *ID])
-    if part.empty:
+    if part.empty:  # one row per (bucket, text): _candidates made them so, and the texts joined are distinct
         return _edges_meta()
     member, uniq = pd.MultiIndex.from_frame(part[ID]).factorize()
     text = part.groupby(member)["text"].first()  # the texts in member order 0, 1, ...

@@ -138,7 +138,6 @@ class _Dup:
     loose_names: dict = field(default_factory=dict)
 
 
-
 def _counts(file: str, *, base: str) -> tuple[int, pd.DataFrame]:
     """Pass 1: (rows, posts per Beijing hour, intent, operator and topic) of one file."""
     df = _read(file, base, columns=["created_at", *LABELS, "operator", "post_id", "text"])
@@ -264,12 +263,13 @@ def _evidence(job: tuple[str, int], *, base: str, cells: pd.DataFrame, rows: np.
 
 def _issues(df: pd.DataFrame, dup: _Dup | None) -> pd.Series:
     """The issue of each post (``wbcs.kpi.incidents.issue_keys``): with ``dup``, a post without a
-    topic is its cluster's, named by its first post where the client found it."""
+    topic is its cluster's (``dup_loose``, computed here unless ``df`` carries it), named by its
+    first post where the client found it."""
     from wbcs.kpi.incidents import issue_keys
 
     if dup is None:
         return issue_keys(df, near_duplicates=False)
-    loose = _dup_columns(df, dup, ["dup_loose"])["dup_loose"]
+    loose = (df if "dup_loose" in df else _dup_columns(df, dup, ["dup_loose"]))["dup_loose"]
     # a cluster the client did not name is no alert's issue: any key unlike a post id will do
     return issue_keys(df, loose_clusters=loose.map(lambda c: None if c is None else dup.loose_names.get(c, "#" + c.hex())))
 
