@@ -194,10 +194,17 @@ def part_gold(smoke: bool, budget: float, seed: int) -> dict:
     return fitted
 
 
+def _gemma(epochs: int, seed: int):
+    """The Gemma 3 270M recipe of ``gemma`` and ``gemma_cv``: top 4 layers fine-tuned."""
+    from wbcs.classify.transformer import TransformerClassifier
+
+    return TransformerClassifier("gemma3-270m", train_top_layers=4, learning_rate=5e-5, epochs=epochs,
+                                 batch_size=8, max_length=96, random_state=seed)
+
+
 def part_gemma(smoke: bool, seed: int, fitted: dict, epochs: int, fields: list[str]) -> None:
     from wbcs.classify.strong import distill
     from wbcs.classify.train import subsample
-    from wbcs.classify.transformer import TransformerClassifier
     from wbcs.datasets import load_stc3
     from wbcs.goldset import PARTS_FILE, customer_turns, part_of, read_parts
 
@@ -213,8 +220,7 @@ def part_gemma(smoke: bool, seed: int, fitted: dict, epochs: int, fields: list[s
             pool = pool[pool["telecom"]]
         pool = pool.sample(min(len(pool), 300 if smoke else 2000), random_state=seed)["text"].tolist()
         tr = subsample(train, 200, seed) if smoke else train
-        gemma = TransformerClassifier("gemma3-270m", train_top_layers=4, learning_rate=5e-5, epochs=epochs,
-                                      batch_size=8, max_length=96, random_state=seed)
+        gemma = _gemma(epochs, seed)
         gemma.fit(tr["text"].tolist(), tr["label"].to_numpy())
         texts = test["text"].tolist()
         g = gemma.predict_proba(texts)
@@ -384,13 +390,6 @@ def part_kind_bias(smoke: bool, seed: int) -> None:
 
 
 GRID = np.round(np.linspace(0, 1, 11), 2)  # w, the weight of Gemma in the weighted mean
-
-
-def _gemma(epochs: int, seed: int):
-    from wbcs.classify.transformer import TransformerClassifier
-
-    return TransformerClassifier("gemma3-270m", train_top_layers=4, learning_rate=5e-5, epochs=epochs,
-                                 batch_size=8, max_length=96, random_state=seed)
 
 
 def _columns(proba, classes, into) -> np.ndarray:
