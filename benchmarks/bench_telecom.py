@@ -39,6 +39,10 @@ Parts:
   grouped out-of-fold probabilities of the training part only (cross-fitted, as ``configs.select`` does),
   figures per kind; then the same three fitted on the whole training part, on the fixed test part
   (measurement only: the choice is the CV table's, printed first).
+- ``quality``: the quality model's step (``wbcs train --quality``, ``embedding.select_ensemble``) per field: v4's
+  configuration against its mean with a logistic regression on Gemma 3 270M's frozen hidden states, by the trainer's
+  grouped 5-fold CV on the training part (decision first); then the peer, v4's configuration and the chosen model
+  fitted on the training part, on the fixed test part (measurement only). ``--fields`` narrows the fields.
 - ``gemma_cv``: is the mean of Gemma's and the fast model's topic probabilities chosen by the trainer's rule?
   On the training part only, per grouped fold (``configs._Folds``, as the trainer builds them): v4's topic
   configuration (its card) and the ``gemma`` recipe fitted on the fold's training rows, out-of-fold
@@ -47,7 +51,7 @@ Parts:
   printed first; then (measurement only) both fitted on the whole training part, on the fixed test part.
 
 Usage: python -m benchmarks.bench_telecom [--part trainer gold gemma quantify sentiment_mix sentiment_cv
-       kind_bias gemma_cv]
+       kind_bias gemma_cv quality]
        [--budget S] [--folds K] [--epochs E] [--smoke]
 """
 
@@ -490,14 +494,60 @@ def part_gemma_cv(smoke: bool, seed: int, epochs: int, n_folds: int) -> None:
     print(f"gemma_cv: {time.time() - start:.0f} s in all", flush=True)
 
 
+def part_quality(smoke: bool, seed: int, fields: list[str]) -> None:
+    """The quality model's step per field: v4's configuration (its card, the shipped fast model) against its mean
+    with a regression on Gemma 3 270M's hidden states, by ``embedding.select_ensemble`` (the trainer's grouped
+    5-fold CV on the training part and its tolerance; the decision is printed first); then, measurement only,
+    the peer, v4's configuration and the chosen model fitted on the whole training part, on the fixed test part."""
+    import time
+
+    from sklearn.base import clone
+
+    from wbcs.classify import load_model
+    from wbcs.classify.embedding import select_ensemble
+    from wbcs.classify.splits import leakage_groups
+    from wbcs.classify.tasks import load_task
+    from wbcs.classify.train import subsample
+
+    v4 = load_model("models/wbcs-default/4")
+    for field in fields:
+        start = time.time()
+        task = load_task(f"gold_{field}", seed=seed)
+        tr = (subsample(task.train, 300, seed) if smoke else task.train).reset_index(drop=True)
+        test = (subsample(task.test, 150, seed) if smoke else task.test).reset_index(drop=True)
+        fast = clone(v4.models[field])
+        chosen, cv = select_ensemble(fast, tr["text"].tolist(), tr["label"].to_numpy(),
+                                     groups=leakage_groups(tr["text"], seed=seed), seed=seed)
+        cv["chosen"] = cv["chosen"].map({True: "**chosen**", False: ""})
+        print(f"\n{field}: grouped {cv.attrs['folds']}-fold CV on the training part ({len(tr)} items, no test row; "
+              f"{time.time() - start:.0f} s)\n" + table(cv.to_dict("records"),
+                                                        ["config", "macro_f1", "macro_f1_sd", "accuracy", "ece",
+                                                         "seconds", "chosen"]), flush=True)
+        texts, y = tr["text"].tolist(), tr["label"].to_numpy()
+        models = {"peer: TF-IDF char 1-3 + LR, gold training part": plain_peer(4.0),
+                  "wbcs-default/4 configuration (shipped fast model)": clone(fast)}
+        if chosen is not fast:
+            models[f"quality: {chosen.describe()} (chosen)"] = clone(chosen)
+        rows = []
+        for name, model in models.items():
+            model.fit(texts, y)
+            proba = model.predict_proba(test["text"].tolist())
+            rows += _row(field, name, len(tr), _by_kind(test, proba, model.classes_), EXTRA[field])
+        print(f"\n{field}: fixed test part ({len(test)} items; fitted on the whole training part; measurement only; "
+              f"{time.time() - start:.0f} s in all)\n"
+              + table(rows, ["field", "model", "train", "items", "accuracy", "macro_f1",
+                             *[f"{lab} {m}" for lab in EXTRA[field] for m in ("recall", "F1")]]), flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", nargs="+",
                         choices=["trainer", "gold", "gemma", "quantify", "sentiment_mix", "sentiment_cv", "kind_bias",
-                                 "gemma_cv"],
+                                 "gemma_cv", "quality"],
                         default=["trainer", "gold"])
     parser.add_argument("--budget", type=float, default=600, help="seconds of configuration search per task")
     parser.add_argument("--gemma-fields", nargs="+", default=["intent", "topic"])
+    parser.add_argument("--fields", nargs="+", choices=FIELDS, default=FIELDS, help="the fields of --part quality")
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--folds", type=int, default=3, help="grouped folds of --part gemma_cv (the trainer: 5)")
     parser.add_argument("--seed", type=int, default=0)
@@ -515,6 +565,8 @@ def main(argv: list[str] | None = None) -> int:
         part_quantify(args.seed)
     if "gemma_cv" in args.part:
         part_gemma_cv(args.smoke, args.seed, 1 if args.smoke else args.epochs, args.folds)
+    if "quality" in args.part:
+        part_quality(args.smoke, args.seed, args.fields)
     if "gold" in args.part or "gemma" in args.part:
         fitted = part_gold(args.smoke, args.budget, args.seed)
         if "gemma" in args.part:

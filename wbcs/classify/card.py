@@ -24,10 +24,13 @@ def _extra_line(extra: dict | None) -> str:
             f"validation fold, own rows weighted {weights}: {chosen})")
 
 
-def _selection(sel: dict) -> list[str]:
-    lines = ["", f"Configuration chosen by {sel.get('folds')}-fold grouped cross-validation on "
-                 f"{sel.get('rows'):,} training rows (budget {sel.get('budget', 0):.0f} s)"
-                 + _extra_line(sel.get("extra")) + ":", "",
+def _selection(sel: dict, quality: bool = False) -> list[str]:
+    heading = (f"Quality step: the chosen configuration against its mean with a regression on {sel.get('backbone')}'s "
+               f"hidden states, same {sel.get('folds')} grouped folds on {sel.get('rows'):,} training rows (an ensemble "
+               f"must gain more than {sel.get('tol')} macro-F1):" if quality else
+               f"Configuration chosen by {sel.get('folds')}-fold grouped cross-validation on "
+               f"{sel.get('rows'):,} training rows (budget {sel.get('budget', 0):.0f} s)" + _extra_line(sel.get("extra")) + ":")
+    lines = ["", heading, "",
              "| config | macro-F1 (mean ± sd) | accuracy | ECE | s | |", "|---|---:|---:|---:|---:|---|"]
     for r in sel.get("table", []):
         if r.get("skipped"):
@@ -68,4 +71,6 @@ def card_markdown(card: dict) -> str:
         lines.append(f"- parameters: `{json.dumps(info.get('params', {}), ensure_ascii=False)}`")
         if info.get("selection"):
             lines += _selection(info["selection"])
+        if info.get("quality"):
+            lines += _selection(info["quality"], quality=True)
     return "\n".join(lines) + "\n"

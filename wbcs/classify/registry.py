@@ -2,7 +2,8 @@
 
 A model folder holds, per field, either ``<field>.skops`` (scikit-learn estimators,
 saved with skops: no pickle, loading allows only the types listed in ``TRUSTED``) or
-``<field>/`` (the transformer path: safetensors weights + JSON configs), plus
+``<field>/`` (the transformer path: safetensors weights + JSON configs; the embedding
+ensemble: its fast model and head as .skops + JSON), plus
 ``card.json`` / ``MODEL_CARD.md`` and ``manifest.json`` with the SHA-256 of every
 file. Loading checks the format version and every checksum first: a changed file is
 refused with a clear error instead of being half-loaded.
@@ -99,10 +100,13 @@ def next_version(name: str) -> Path:
     return base / str(max(nums, default=0) + 1)
 
 
-def _is_transformer(est) -> bool:
+def _folder_kind(est) -> str | None:
+    """"transformer" or "embedding" for the estimators saved as a folder of their own, else None."""
+    from wbcs.classify.embedding import EmbeddingEnsemble
     from wbcs.classify.transformer import TransformerClassifier
 
-    return isinstance(est, TransformerClassifier)
+    return ("transformer" if isinstance(est, TransformerClassifier)
+            else "embedding" if isinstance(est, EmbeddingEnsemble) else None)
 
 
 def _jsonable(value):
@@ -137,9 +141,9 @@ def save_model(model: PostClassifier, path: str | Path, *, overwrite: bool = Fal
     for field, est in model.models.items():
         if not re.fullmatch(r"[A-Za-z_][\w]*", field):
             raise InputError(f"field name {field!r}: use letters, digits and _ only")
-        if _is_transformer(est):
+        if kind := _folder_kind(est):
             est.save(path / field)
-            fields[field] = {"kind": "transformer", "path": field}
+            fields[field] = {"kind": kind, "path": field}
         else:
             # deflated: the float weights and n-gram keys shrink by ~40 %
             sio.dump(est, path / f"{field}.skops", compression=zipfile.ZIP_DEFLATED, compresslevel=9)
@@ -182,9 +186,9 @@ def read_manifest(path: Path) -> dict:
     if not isinstance(fields, dict) or not fields:
         raise InputError(f"{where}: no 'fields'; restore the folder or retrain")
     for field, info in fields.items():
-        if not isinstance(info, dict) or info.get("kind") not in ("sklearn", "transformer") \
+        if not isinstance(info, dict) or info.get("kind") not in ("sklearn", "transformer", "embedding") \
                 or not isinstance(info.get("path"), str):
-            raise InputError(f"{where}: fields.{field} needs a kind (sklearn or transformer) and a path")
+            raise InputError(f"{where}: fields.{field} needs a kind (sklearn, transformer or embedding) and a path")
     return manifest
 
 
@@ -214,7 +218,7 @@ def verify(path: Path, manifest: dict) -> None:
     for field, info in manifest["fields"].items():
         f = _inside(path, info["path"], f"fields.{field}.path")
         # a transformer folder: every file in it will be read
-        opened += sorted(p for p in f.rglob("*") if not p.is_dir()) if info["kind"] == "transformer" else [f]
+        opened += sorted(p for p in f.rglob("*") if not p.is_dir()) if info["kind"] != "sklearn" else [f]
     for f in opened:
         if f.resolve() not in listed:
             raise InputError(f"{f}: not listed with a checksum in manifest.json, so it cannot be verified; "
@@ -244,6 +248,10 @@ def load_model(path_or_name: str | Path | None = None) -> PostClassifier:
             from wbcs.classify.transformer import TransformerClassifier
 
             models[field] = TransformerClassifier.load(path / info["path"])
+        elif info["kind"] == "embedding":
+            from wbcs.classify.embedding import EmbeddingEnsemble
+
+            models[field] = EmbeddingEnsemble.load(path / info["path"], _load_skops)
         else:
             models[field] = _load_skops(path / info["path"])
     try:

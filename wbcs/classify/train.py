@@ -43,7 +43,10 @@ def subsample(df: pd.DataFrame, n: int | None, seed) -> pd.DataFrame:
 
 
 def params_of(estimator) -> dict:
-    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in estimator.get_params().items()}
+    """The estimator's parameters, nested ones as ``outer__inner`` (an ensemble's fast model) rather than
+    the nested estimator itself."""
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in estimator.get_params().items()
+            if not hasattr(v, "get_params")}
 
 
 def _fit(est, texts, y, teacher, unlabelled, extra: pd.DataFrame | None = None, weight=None):
@@ -82,7 +85,7 @@ def fit_weighted(est, texts, y, weights):
 def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = None,
              teacher=None, unlabelled=(), budget: float = 600.0, words: bool = True,
              refit: bool = True, refit_test: bool = True, base: TextClassifier | None = None,
-             lexicons: dict | None = None, extra: ExtraData | None = None):
+             lexicons: dict | None = None, extra: ExtraData | None = None, quality: str | None = None):
     """Fit a field on its task and say how good it is. Returns (fitted estimator, card entry).
 
     1. **Configuration**: ``estimator`` when given; else the best of ``configs.candidates``
@@ -104,7 +107,12 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
     that are near duplicates of the task's rows and at most ``max_train`` of them. With the configuration
     chosen by ``select``, CV also decides whether they are used and at which domain weight (they are
     added to every CV training fold, never to a validation fold); with a given ``estimator``, they are
-    used at ``extra.weights``' only weight. When used, they join the training rows of steps 2 and 3."""
+    used at ``extra.weights``' only weight. When used, they join the training rows of steps 2 and 3.
+
+    ``quality``: a backbone (e.g. ``"gemma3-270m"``): after step 1, the configuration is also tried averaged
+    with a regression on the backbone's hidden states (``embedding.select_ensemble``, the same grouped CV),
+    and that ensemble is kept where it gains; the card's ``quality`` entry has the CV table. Not with a
+    teacher or a given estimator; skipped where out-of-domain rows are in use (the ensemble's CV has none)."""
     from sklearn.base import clone
 
     from wbcs.classify.configs import select
@@ -112,6 +120,9 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
 
     if extra is not None and teacher is not None:
         raise InputError("a teacher and out-of-domain rows both add rows to a field: use one of them")
+    if quality is not None and (teacher is not None or estimator is not None):
+        raise InputError(f"{task.name}: the quality step needs the configuration chosen by cross-validation: "
+                         "not with a teacher, --config or --model transformer")
     train = subsample(task.train, max_train, seed)
     selection = cv_confusion = weight = None
     if extra is not None:
@@ -132,12 +143,21 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
         selection = {k: v for k, v in table.attrs.items() if k != "cv_confusion"} | {"table": table.to_dict("records")}
         cv_confusion = table.attrs["cv_confusion"]
         weight = (table.attrs.get("extra") or {}).get("chosen_weight")
+    quality_table = None
+    if quality is not None and weight is None:  # out-of-domain rows in use are not in the ensemble's folds
+        from wbcs.classify.embedding import select_ensemble
+
+        estimator, quality_table = select_ensemble(estimator, train["text"].tolist(), train["label"].to_numpy(),
+                                                   groups=leakage_groups(train["text"], seed=seed), seed=seed,
+                                                   backbone=quality)
+        cv_confusion = quality_table.attrs["cv_confusion"]
     extra_rows = extra.rows if weight is not None else None
     est = _fit(clone(estimator), train["text"].tolist(), train["label"].to_numpy(), teacher, unlabelled,
                extra_rows, weight)
     report = held_out_report(est, task.test, seed=seed)
     entry = {"task": task.name, "description": task.description,
-             "kind": "transformer" if type(est).__name__ == "TransformerClassifier" else "sklearn",
+             "kind": {"TransformerClassifier": "transformer", "EmbeddingEnsemble": "embedding"}.get(type(est).__name__,
+                                                                                                   "sklearn"),
              "estimator": type(est).__name__, "classes": [str(c) for c in est.classes_],
              "params": params_of(est), "data": task.sources, "notes": list(task.notes),
              "train_rows": int(len(train)), "test_rows": int(len(task.test)),
@@ -151,6 +171,9 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
     if selection is not None:
         entry["selection"] = selection
         entry["cv_confusion"] = cv_confusion  # rows: truth; out-of-fold on the training rows
+    if quality_table is not None:
+        entry["quality"] = ({k: v for k, v in quality_table.attrs.items() if k != "cv_confusion"}
+                            | {"table": quality_table.to_dict("records")})
     seen = train
     if refit:
         seen = pd.concat([train, task.test]) if refit_test else train
@@ -284,7 +307,8 @@ def train_default(*, seed=0, max_train: int | None = None, estimator=None, teach
         raise InputError(f"extra {extra!r}: use 'smp2020', a tasks.ExtraData or None")
     if extra is not None and "sentiment" in tasks:
         field_options["sentiment"]["extra"] = extra
-    return train_model(tasks, estimator=estimator, seed=seed, name="wbcs-default", max_train=max_train,
+    return train_model(tasks, estimator=estimator, seed=seed, max_train=max_train,
+                       name="wbcs-quality" if fit_options.get("quality") else "wbcs-default",
                        limits=limits, teachers=teachers, field_options=field_options)
 
 

@@ -1,0 +1,125 @@
+"""The quality path's frozen-backbone ensemble (wbcs.classify.embedding) on a tiny BERT the test builds:
+pooling, the memo, the selection rule on crafted sets, saving and loading, and the trainer's quality step."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wbcs.classify.baseline import TextClassifier
+from wbcs.classify.embedding import _MEMO, EmbeddingEnsemble, embed, select_ensemble
+from wbcs.classify.transformer import tiny_backbone
+from wbcs.errors import InputError
+
+CHARS = list("宽带流量信号话费套餐漫游")
+
+
+def length_set(n=160, seed=0):
+    """Labels by length (6–9 against 30–40 characters) of texts drawn from the same characters: the
+    character n-grams hardly tell them apart, a mean over position-dependent hidden states does."""
+    rng = np.random.default_rng(seed)
+    texts, y = [], []
+    for i in range(n):
+        long = i % 2 == 0
+        texts.append("".join(rng.choice(CHARS, int(rng.integers(30, 41) if long else rng.integers(6, 10)))))
+        y.append("long" if long else "short")
+    return texts, y
+
+
+def keyword_set(n=160, seed=1):
+    """Labels by a keyword amid random characters: the n-grams find it; the random backbone adds noise."""
+    rng = np.random.default_rng(seed)
+    texts, y = [], []
+    for i in range(n):
+        lab = ["broadband", "data"][i % 2]
+        filler = "".join(rng.choice(CHARS, int(rng.integers(3, 10))))
+        texts.append(filler + ("宽带" if lab == "broadband" else "流量") + filler[::-1])
+        y.append(lab)
+    return texts, y
+
+
+@pytest.fixture(scope="module")
+def backbone(tmp_path_factory):
+    texts = length_set()[0] + keyword_set()[0]
+    return str(tiny_backbone(tmp_path_factory.mktemp("bb"), texts, layers=2, hidden=32, seed=0))
+
+
+def test_embed_is_the_mean_of_the_real_tokens(backbone):
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    texts = ["宽带", "流量信号话费套餐漫游宽带"]  # batched together: the short one is padded
+    got = embed(texts, backbone=backbone, layers=(-1, 1))
+    tok, model = AutoTokenizer.from_pretrained(backbone), AutoModel.from_pretrained(backbone).eval()
+    for i, t in enumerate(texts):  # one text alone: no padding at all
+        with torch.no_grad():
+            hidden = model(**tok([t], return_tensors="pt"), output_hidden_states=True).hidden_states
+        np.testing.assert_allclose(got[-1][i], hidden[-1][0].mean(0).numpy(), atol=1e-5)
+        np.testing.assert_allclose(got[1][i], hidden[1][0].mean(0).numpy(), atol=1e-5)
+    assert got[-1].shape == (2, 32)
+
+
+def test_embed_runs_a_text_once_and_names_a_bad_layer(backbone):
+    embed(["套餐"], backbone=backbone, layers=(-1,))
+    memo = _MEMO[(backbone, 128, 2)]
+    memo["套餐"] = np.full(32, 7.0, dtype=np.float32)  # a second call must read the memo, not the model
+    assert embed(["套餐"], backbone=backbone, layers=(-1,))[-1][0, 0] == 7.0
+    del memo["套餐"]
+    with pytest.raises(InputError, match="layer 5: .* has 2 layers"):
+        embed(["套餐"], backbone=backbone, layers=(5,))
+
+
+def test_selection_keeps_the_ensemble_only_where_it_gains(backbone):
+    fast = TextClassifier(model="logreg", C=1.0, random_state=0)
+    est, table = select_ensemble(fast, *length_set(), backbone=backbone, layers=(-1,), Cs=(0.1, 1.0))
+    assert isinstance(est, EmbeddingEnsemble) and est.fast.class_bias is None
+    chosen = table[table["chosen"].astype(bool)].iloc[0]
+    assert chosen["macro_f1"] > table.iloc[0]["macro_f1"] + table.attrs["tol"]
+    assert table.attrs["folds"] == 5 and sum(map(sum, table.attrs["cv_confusion"]["matrix"])) == 160
+    est, table = select_ensemble(fast, *keyword_set(), backbone=backbone, layers=(-1,), Cs=(0.1, 1.0))
+    assert est is fast and bool(table.iloc[0]["chosen"])
+
+
+def test_ensemble_averages_saves_and_loads(backbone, tmp_path):
+    from wbcs.classify.registry import load_model, save_model
+    from wbcs.classify.multi import PostClassifier
+
+    texts, y = length_set()
+    est = EmbeddingEnsemble(TextClassifier(C=1.0, random_state=0), backbone=backbone, layer=-1, C=1.0,
+                            weight=0.25).fit(texts, y)
+    fast = est.fast_.predict_proba(texts[:5])
+    head = est.head_.predict_proba(est._features(texts[:5]))
+    np.testing.assert_allclose(est.predict_proba(texts[:5]), 0.25 * head + 0.75 * fast)
+    path = save_model(PostClassifier({"length": est}, card={"name": "q"}), tmp_path / "q" / "1")
+    assert json.loads((path / "manifest.json").read_text())["fields"]["length"]["kind"] == "embedding"
+    again = load_model(path)
+    pd.testing.assert_frame_equal(again.predict_proba(texts[:20])["length"],
+                                  PostClassifier({"length": est}).predict_proba(texts[:20])["length"])
+    (path / "length" / "head.skops").write_bytes(b"changed")
+    with pytest.raises(InputError, match="checksum mismatch"):
+        load_model(path)
+
+
+def test_trainer_quality_step_on_a_users_file(backbone, tmp_path):
+    """wbcs train --quality BACKBONE through the CLI: the card has the quality table, and the saved model is
+    the ensemble the table chose."""
+    import subprocess
+    import sys
+
+    texts, y = length_set(200)
+    pd.DataFrame({"text": texts, "size": y}).to_csv(tmp_path / "lengths.csv", index=False)
+    out = tmp_path / "model"
+    r = subprocess.run([sys.executable, "-m", "wbcs", "train", "--task", "size", "--data", str(tmp_path / "lengths.csv"),
+                        "--quality", backbone, "--budget", "20", "--out", str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    card = json.loads((out / "card.json").read_text())["fields"]["size"]
+    chosen = [row for row in card["quality"]["table"] if row["chosen"]]
+    assert card["kind"] == "embedding" and chosen[0]["config"].startswith("mean of the fast model")
+    assert "Quality step" in (out / "MODEL_CARD.md").read_text()
+    r = subprocess.run([sys.executable, "-m", "wbcs", "train", "--task", "size", "--data", str(tmp_path / "lengths.csv"),
+                        "--quality", backbone, "--config", "lr C=1", "--out", str(tmp_path / "m2")],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "quality step needs the configuration chosen by cross-validation" in r.stderr
