@@ -84,8 +84,8 @@ def test_selection_keeps_the_ensemble_only_where_it_gains(backbone):
 
 
 def test_ensemble_averages_saves_and_loads(backbone, tmp_path):
-    from wbcs.classify.registry import load_model, save_model
     from wbcs.classify.multi import PostClassifier
+    from wbcs.classify.registry import load_model, save_model
 
     texts, y = length_set()
     est = EmbeddingEnsemble(TextClassifier(C=1.0, random_state=0), backbone=backbone, layer=-1, C=1.0,
