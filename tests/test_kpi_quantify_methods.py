@@ -1,0 +1,187 @@
+"""The quantifiers besides ACC (PCC, PACC, EMQ), the posteriors a posts table implies, the per-kind choice by
+grouped CV and the card's ``cv_quantify``: values worked out by hand, and synthetic mixes with known shares."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wbcs.kpi.quantify import (
+    card_entry,
+    choose_methods,
+    corrected_summary,
+    corrected_table,
+    emq,
+    estimate,
+    pacc,
+    pcc,
+    quantified_shares,
+    top1,
+    training_stats,
+    unshift,
+)
+
+
+def test_pcc_and_pacc_by_hand():
+    proba = np.array([[0.6, 0.4], [0.3, 0.7]])
+    assert pcc(proba) == pytest.approx([0.45, 0.55])
+    # training rows of true A average posteriors (0.7, 0.3), of true B (0.2, 0.8): with A's share p,
+    # 0.7 p + 0.2 (1 - p) = 0.45, so p = 0.5
+    assert pacc(proba, [[0.7, 0.3], [0.2, 0.8]]) == pytest.approx([0.5, 0.5])
+
+
+def test_emq_reaches_the_fixed_point_worked_out_by_hand():
+    # half the posts at posterior (0.9, 0.1), half at (0.3, 0.7), learnt under the prior (0.5, 0.5). EM's fixed
+    # point p = ½·0.9p / (0.9p + 0.1(1-p)) + ½·0.3p / (0.3p + 0.7(1-p)) gives 0.64p² - 1.16p + 0.52 = 0:
+    # p = (1.16 ± 0.12) / 1.28, i.e. 1 or 13/16; from 0.5 EM climbs to 13/16 (PCC says 0.6)
+    proba = np.array([[0.9, 0.1], [0.3, 0.7]] * 50)
+    assert pcc(proba) == pytest.approx([0.6, 0.4])
+    assert emq(proba, [0.5, 0.5]) == pytest.approx([13 / 16, 3 / 16], abs=1e-4)
+
+
+def test_emq_recovers_a_shifted_prior_from_calibrated_posteriors():
+    # x | A ~ N(1, 1), x | B ~ N(-1, 1): under the prior (0.5, 0.5) P(A | x) = sigmoid(2x) exactly
+    rng = np.random.default_rng(0)
+    y = rng.random(20000) < 0.8
+    x = np.where(y, rng.normal(1, 1, len(y)), rng.normal(-1, 1, len(y)))
+    a = 1 / (1 + np.exp(-2 * x))
+    proba = np.column_stack([a, 1 - a])
+    assert abs(pcc(proba)[0] - 0.8) > 0.08  # the mean posterior stays near the training prior
+    assert emq(proba, [0.5, 0.5])[0] == pytest.approx(0.8, abs=0.02)
+
+
+def test_top1_rebuilds_the_rest_as_the_training_rows_shared_it():
+    # rows predicted "a" gave, on the training rows, 3 to "b" for every 1 to "c"
+    split = [[5.0, 3.0, 1.0], [0.0, 4.0, 4.0], [0.0, 0.0, 2.0]]
+    got = top1([[0.6, 0.3, 0.1], [0.1, 0.5, 0.4], [0.2, 0.2, 0.6]], split)
+    assert got[0] == pytest.approx([0.6, 0.3, 0.1])
+    assert got[1] == pytest.approx([0.0, 0.5, 0.5])
+    assert got[2] == pytest.approx([0.2, 0.2, 0.6])  # nothing learnt for "c": the rest shared evenly
+
+
+def test_training_stats_and_the_class_bias_are_undone_by_hand():
+    labels = ["a", "b"]
+    bias = {"a": np.log(3)}  # the model triples a's odds
+    raw = np.array([[0.5, 0.5], [0.25, 0.75], [0.8, 0.2]])
+    model = np.array([[0.75, 0.25], [0.5, 0.5], [12 / 13, 1 / 13]])  # what the model gives: odds x3
+    assert unshift(model, labels, bias) == pytest.approx(raw)
+    st = training_stats(["a", "b", "a"], model, labels, bias)
+    assert st["confusion"] == [[2, 0], [1, 0]] and st["rows"] == [2, 1]
+    # every row is predicted "a", so with two labels top1 is exact and the sums are the raw posteriors'
+    np.testing.assert_allclose(st["posterior_sum"], [[1.3, 0.7], [0.25, 0.75]])
+    # CC counts the model's labels; PCC averages the probabilities without the bias
+    assert estimate("CC", model, st, bias=bias) == pytest.approx([1, 0])
+    assert estimate("PCC", model, st, bias=bias) == pytest.approx(raw.mean(axis=0))
+
+
+def _mix(rng, p, n, m_true):
+    """n posts of true shares p, with posteriors a noisy model gives: row t of m_true is the mean posterior
+    of a post of true label t (Dirichlet draws around it)."""
+    truth = rng.choice(len(p), n, p=p)
+    return truth, np.vstack([rng.dirichlet(m_true[t] * 4) for t in truth])
+
+
+def test_acc_and_pacc_recover_a_known_mix_within_two_points_where_counts_do_not():
+    rng = np.random.default_rng(5)
+    labels = ["broadband", "data", "roaming"]
+    m_true = np.array([[0.7, 0.2, 0.1], [0.2, 0.7, 0.1], [0.15, 0.25, 0.6]])
+    y_tr, p_tr = _mix(rng, [1 / 3] * 3, 3000, m_true)
+    st = training_stats(np.array(labels)[y_tr], p_tr, labels)
+    p_true = np.array([0.5, 0.2, 0.3])
+    _, proba = _mix(rng, p_true, 20000, m_true)
+    for method in ("CC", "PCC"):  # counting labels or posteriors is off by more than 5 points
+        assert np.abs(estimate(method, proba, st, full=True) - p_true).max() > 0.05, method
+    for method in ("ACC", "PACC"):
+        assert np.abs(estimate(method, proba, st, full=True) - p_true).max() < 0.02, method
+    point, lo, hi, draws = estimate("PACC", proba, st, n_boot=100, full=True)
+    assert draws.shape == (100, 3) and ((lo <= p_true + 0.005) & (p_true - 0.005 <= hi)).all()
+
+
+def _cv(tvs: dict) -> pd.DataFrame:
+    rows = []
+    for method, values in tvs.items():
+        for f, v in enumerate(values):
+            rows.append({"fold": f, "kind": "first_post", "method": method, "items": 100, "tv": v,
+                         "err": np.array([v, -v]), "held_wide": 2, "labels": 2})
+    return pd.DataFrame(rows)
+
+
+def test_a_correction_is_chosen_only_when_it_beats_the_counts_in_four_folds_of_five():
+    cc = [0.10] * 5
+    three = choose_methods(_cv({"CC": cc, "ACC (kind)": [0.01, 0.01, 0.01, 0.2, 0.2]}))["first_post"]
+    assert three["method"] == "CC" and three["wins"]["ACC (kind)"] == 3  # mean 0.086 < 0.1, but 3 of 5
+    # ACC (kind): closer in 4 folds, mean 0.08; PCC: closer in all 5, mean 0.09; EMQ: mean 0.02 but closer in
+    # 3 folds only (mean 0.048). Among those closer in 4 of 5, the lower mean is chosen
+    four = choose_methods(_cv({"CC": cc, "ACC (kind)": [0.05, 0.05, 0.05, 0.05, 0.2], "PCC": [0.09] * 5,
+                               "EMQ": [0.0, 0.0, 0.0, 0.12, 0.12]}))["first_post"]
+    assert four["wins"] == {"CC": 0, "ACC (kind)": 4, "PCC": 5, "EMQ": 3}
+    assert (four["method"], four["estimator"], four["scope"]) == ("ACC (kind)", "ACC", "kind")
+    assert four["rmse"] == pytest.approx([np.sqrt((4 * 0.05 ** 2 + 0.2 ** 2) / 5)] * 2)
+
+
+def _info():
+    """A card's cv_quantify by hand: first posts use ACC with their own confusion (the model calls every
+    second positive post negative); other kinds fall back to all rows, where the counts were kept."""
+    def stats(conf):
+        return {"labels": ["negative", "positive"], "confusion": conf, "split": [[1, 0], [0, 1]],
+                "posterior_sum": conf, "rows": [sum(r) for r in conf]}
+    chosen = {"first_post": {"method": "ACC (kind)", "estimator": "ACC", "scope": "kind", "rmse": [0.0, 0.0],
+                             "cv_tv": {"CC": 0.1, "ACC (kind)": 0.02}, "folds": 5},
+              "all": {"method": "CC", "estimator": "CC", "scope": "pooled", "rmse": [0.01, 0.01],
+                      "cv_tv": {"CC": 0.05, "ACC (pooled)": 0.08}, "folds": 5}}
+    return {"labels": ["negative", "positive"], "bias": None, "chosen": chosen,
+            "stats": {"first_post": stats([[100, 0], [50, 50]]), "all": stats([[90, 10], [10, 90]])}}
+
+
+def test_posts_use_the_kind_s_choice_and_say_when_the_counts_were_kept():
+    posts = pd.DataFrame({"sentiment": ["negative"] * 45 + ["positive"] * 15, "sentiment_source": "model",
+                          "sentiment_proba": 0.9})
+    posts.attrs["classified"] = {"quantify": {"sentiment": _info()},
+                                 "cv_confusion": {"sentiment": {"labels": ["negative", "positive"],
+                                                                "matrix": [[1, 0], [0, 1]]}}}
+    t = corrected_table(posts, "sentiment", n_boot=50)
+    assert t.set_index("label")["corrected_share"].to_numpy() == pytest.approx([0.5, 0.5])  # 45/15 → 30/30
+    assert (t.attrs["method"], t.attrs["corrected"], t.attrs["kind"]) == ("ACC (kind)", True, "first_post")
+    kept = corrected_table(posts, "sentiment", kind="follow_up", n_boot=200)
+    assert kept.attrs["kind"] == "all" and not kept.attrs["corrected"] and kept.attrs["method"] == "CC"
+    assert kept["corrected_share"].to_numpy() == pytest.approx(kept["raw_share"].to_numpy())
+    assert kept.attrs["note"].startswith("not corrected")
+    # the interval holds the counts' own error in CV (rmse 0.01): wider than the bootstrap's alone
+    alone = quantified_shares(posts["sentiment"], posts["sentiment_proba"],
+                              {**_info(), "chosen": {"all": {**_info()["chosen"]["all"], "rmse": [0, 0]}}},
+                              "follow_up", n_boot=200)
+    assert (kept["hi"] - kept["lo"]).to_numpy().min() > (alone["hi"] - alone["lo"]).to_numpy().max()
+    s = corrected_summary(posts, n_boot=50)["sentiment"]
+    assert (s["method"], s["corrected"]) == ("ACC (kind)", True) and "CV" in s["note"]
+
+
+def test_an_old_card_falls_back_to_the_pooled_confusion_and_says_so():
+    posts = pd.DataFrame({"sentiment": ["negative"] * 45 + ["positive"] * 15, "sentiment_source": "model"})
+    posts.attrs["classified"] = {"cv_confusion": {"sentiment": {"labels": ["negative", "positive"],
+                                                                "matrix": [[100, 0], [50, 50]]}}}
+    t = corrected_table(posts, "sentiment", n_boot=50)
+    assert t["corrected_share"].to_numpy() == pytest.approx([0.5, 0.5])
+    assert t.attrs["method"] == "ACC (pooled)" and "pooled confusion" in t.attrs["note"]
+
+
+def test_card_entry_chooses_per_kind_and_survives_json():
+    rng = np.random.default_rng(2)
+    labels = ["complaint", "consultation", "praise"]
+    m_true = np.array([[0.8, 0.15, 0.05], [0.3, 0.6, 0.1], [0.2, 0.1, 0.7]])
+    kinds = np.array(["first_post"] * 900 + ["follow_up"] * 600)
+    p = np.where(kinds[:, None] == "first_post", [0.8, 0.15, 0.05], [0.3, 0.3, 0.4])
+    y = np.array([rng.choice(3, p=r) for r in p])
+    proba = np.vstack([rng.dirichlet(m_true[t] * 20) for t in y])
+    entry = card_entry(np.array(labels)[y], proba, labels, np.arange(len(y)) % 5, kinds, n_boot=20)
+    assert set(entry["stats"]) == set(entry["chosen"]) == {"all", "first_post", "follow_up"}
+    back = json.loads(json.dumps(entry))
+    assert back == entry
+    new = np.vstack([rng.dirichlet(m_true[t] * 20) for t in rng.choice(3, 500, p=[0.8, 0.15, 0.05])])
+    pred = np.array(labels)[new.argmax(axis=1)]
+    a = quantified_shares(pred, new.max(axis=1), entry, "first_post", n_boot=30)
+    b = quantified_shares(pred, new.max(axis=1), back, "first_post", n_boot=30)
+    pd.testing.assert_frame_equal(a, b)
+    assert a.attrs["kind"] == "first_post"
