@@ -47,8 +47,11 @@ def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None
     uncovered = [f for f in LABEL_FIELDS if f not in model.fields and (f not in out.columns or out[f].isna().any())]
     # the fields' cross-validated confusion: what wbcs.kpi.quantify corrects the shares with
     confusion = {f: model.card.get("fields", {}).get(f, {}).get("cv_confusion") for f in model.fields}
+    # and, from cards since per-kind quantification, the quantifier CV chose per kind and its statistics
+    quantify = {f: model.card.get("fields", {}).get(f, {}).get("cv_quantify") for f in model.fields}
     out.attrs = {**posts.attrs, "classified": {"model": model.name, "filled": filled, "not_covered": uncovered,
-                                               "cv_confusion": {f: c for f, c in confusion.items() if c}}}
+                                               "cv_confusion": {f: c for f, c in confusion.items() if c},
+                                               "quantify": {f: q for f, q in quantify.items() if q}}}
     msg = (f"predict_posts: model {model.name} filled "
            + (", ".join(f"{f} ({n:,} rows)" for f, n in filled.items()) or "nothing")
            + (f"; not covered by this model: {', '.join(uncovered)}" if uncovered else ""))

@@ -316,10 +316,18 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
 
     cv_confusion = {"labels": [str(c) for c in folds.classes],
                     "matrix": confusion_matrix(folds.y, folds.classes[oof.argmax(axis=1)], labels=folds.classes).tolist()}
+    # and the out-of-fold probabilities themselves, with each row's fold: the trainer chooses a
+    # quantifier per kind of item on them (wbcs.kpi.quantify.card_entry); rows in the input's order
+    # unless select subsampled them (aligned False)
+    fold = np.zeros(len(folds.y), dtype=int)
+    for k, (_, te) in enumerate(folds.folds):
+        fold[te] = k
+    cv_oof = {"labels": [str(c) for c in folds.classes], "proba": oof.tolist(), "y": folds.y.tolist(),
+              "fold": fold.tolist(), "bias": chosen.class_bias, "aligned": len(data) == len(y)}
     table = pd.DataFrame(rows)
     table["chosen"] = np.arange(len(table)) == best
     table = table.astype(object).where(table.notna(), None)
-    table.attrs.update(rows=int(len(data)), folds=n_splits, budget=budget, cv_confusion=cv_confusion)
+    table.attrs.update(rows=int(len(data)), folds=n_splits, budget=budget, cv_confusion=cv_confusion, cv_oof=cv_oof)
     if extra is not None:
         table.attrs.update(extra={"name": extra_name, "rows": int(len(folds.extra_y)),
                                   "weights": [float(w) for w in extra_weights], "chosen_weight": weight})

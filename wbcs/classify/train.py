@@ -31,6 +31,17 @@ PUBLIC_LIMITS = [
 ]
 
 
+def _quantify_entry(cv_oof: dict, train: pd.DataFrame, seed) -> dict:
+    """The card's ``cv_quantify`` (``wbcs.kpi.quantify.card_entry``) from ``select``'s out-of-fold
+    probabilities, per kind of item when the training rows say theirs (column ``kind``) and ``select`` kept
+    them all in order."""
+    from wbcs.kpi.quantify import card_entry
+
+    kinds = train["kind"].astype(str).to_numpy() if "kind" in train and cv_oof["aligned"] else None
+    return card_entry(cv_oof["y"], cv_oof["proba"], cv_oof["labels"], cv_oof["fold"], kinds,
+                      bias=cv_oof["bias"], seed=seed)
+
+
 def subsample(df: pd.DataFrame, n: int | None, seed) -> pd.DataFrame:
     """At most n rows, stratified by label (for smoke runs and learning curves)."""
     if n is None or len(df) <= n:
@@ -124,7 +135,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
         raise InputError(f"{task.name}: the quality step needs the configuration chosen by cross-validation: "
                          "not with a teacher, --config or --model transformer")
     train = subsample(task.train, max_train, seed)
-    selection = cv_confusion = weight = None
+    selection = cv_confusion = cv_quantify = weight = None
     if extra is not None:
         extra = extra.unlike(pd.concat([task.train, task.test]), seed)
         extra.rows = subsample(extra.rows, max_train, seed)
@@ -140,8 +151,10 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
                                   budget=budget, words=words, seed=seed, lexicons=lexicons,
                                   **({} if extra is None else {"extra": (extra.rows["text"].tolist(), extra.rows["label"]),
                                                                "extra_name": extra.name, "extra_weights": extra.weights}))
-        selection = {k: v for k, v in table.attrs.items() if k != "cv_confusion"} | {"table": table.to_dict("records")}
+        selection = ({k: v for k, v in table.attrs.items() if k not in ("cv_confusion", "cv_oof")}
+                     | {"table": table.to_dict("records")})
         cv_confusion = table.attrs["cv_confusion"]
+        cv_quantify = _quantify_entry(table.attrs["cv_oof"], train, seed)
         weight = (table.attrs.get("extra") or {}).get("chosen_weight")
     quality_table = None
     if quality is not None and weight is None:  # out-of-domain rows in use are not in the ensemble's folds
@@ -151,6 +164,11 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
                                                    groups=leakage_groups(train["text"], seed=seed), seed=seed,
                                                    backbone=quality)
         cv_confusion = quality_table.attrs["cv_confusion"]
+        if not quality_table["chosen"].iloc[0]:
+            # an ensemble replaced select's configuration: its out-of-fold probabilities are not select's, so
+            # the per-kind choice made on those would not be its own (the pooled confusion still is)
+            cv_quantify = (_quantify_entry(quality_table.attrs["cv_oof"], train, seed)
+                           if "cv_oof" in quality_table.attrs else None)
     extra_rows = extra.rows if weight is not None else None
     est = _fit(clone(estimator), train["text"].tolist(), train["label"].to_numpy(), teacher, unlabelled,
                extra_rows, weight)
@@ -171,6 +189,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
     if selection is not None:
         entry["selection"] = selection
         entry["cv_confusion"] = cv_confusion  # rows: truth; out-of-fold on the training rows
+        entry["cv_quantify"] = cv_quantify  # per kind of item: the quantifier grouped CV chose, and its statistics
     if quality_table is not None:
         entry["quality"] = ({k: v for k, v in quality_table.attrs.items() if k != "cv_confusion"}
                             | {"table": quality_table.to_dict("records")})
@@ -288,8 +307,10 @@ def train_default(*, seed=0, max_train: int | None = None, estimator=None, teach
         "topic is learnt from first posts only (1,572 training posts, 19 to 327 per topic), with the taxonomy's "
         "keyword lexicon as features; the thin topics (roaming, payment, porting) are the least reliable.",
         "identifiable is not predicted: wbcs.triage decides it from a phone number in the text.",
-        "Shares of a field's labels are biased by its errors: wbcs.kpi.quantify corrects them with the card's "
-        "cv_confusion."]
+        "Shares of a field's labels are biased by its errors: wbcs.kpi.quantify estimates them with the method "
+        "the training part's grouped CV chose per kind of item (card: cv_quantify), or keeps the counts where no "
+        "correction beat them; the later messages and other accounts' first posts of the training part were "
+        "chosen by active learning, not sampled, so their per-kind choices are the least trustworthy."]
     limits = [*limits, *(f"{f} left out: one label only in its training data" for f in skipped)]
     if max_train is not None:
         limits = [*limits, f"smoke build: at most {max_train} training rows per field"]
