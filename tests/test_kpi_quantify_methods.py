@@ -185,3 +185,38 @@ def test_card_entry_chooses_per_kind_and_survives_json():
     b = quantified_shares(pred, new.max(axis=1), back, "first_post", n_boot=30)
     pd.testing.assert_frame_equal(a, b)
     assert a.attrs["kind"] == "first_post"
+
+
+def test_the_trainer_writes_cv_quantify_per_kind_and_posts_use_it():
+    """fit_task on a small crafted task whose rows say their kind: the card entry holds the per-kind
+    statistics and choice, survives JSON, and corrected_table on posts labelled by the model uses it."""
+    from wbcs.classify import TextClassifier
+    from wbcs.classify.tasks import TaskData
+    from wbcs.classify.train import fit_task
+
+    rng = np.random.default_rng(0)
+    words = {"neg": ["信号差", "扣费乱", "网速慢", "投诉你们"], "pos": ["谢谢", "很满意", "点赞", "速度快"]}
+    filler = ["今天", "营业厅", "我家", "昨天", "客服", "宽带", "流量", "手机"]
+    rows = []
+    for i in range(240):
+        label = "neg" if rng.random() < 0.6 else "pos"
+        w = words[label][i % 4] if rng.random() < 0.8 else words["pos" if label == "neg" else "neg"][i % 4]
+        rows.append({"post_id": str(i), "text": f"{rng.choice(filler)}{w}{rng.choice(filler)}{i}", "label": label,
+                     "kind": "first_post" if i % 3 else "follow_up"})
+    data = pd.DataFrame(rows)
+    task = TaskData("crafted", "sentiment", "crafted", data[:200].reset_index(drop=True),
+                    data[200:].reset_index(drop=True))
+    _, entry = fit_task(task, seed=0, budget=30, words=False, refit=False,
+                        base=TextClassifier(min_df=1, calibration=None, random_state=0))
+    q = json.loads(json.dumps(entry["cv_quantify"]))
+    assert set(q["chosen"]) == set(q["stats"]) == {"all", "first_post", "follow_up"}
+    assert sum(q["stats"]["first_post"]["rows"]) == int((task.train["kind"] == "first_post").sum())
+    assert "cv_oof" not in entry["selection"]
+    posts = pd.DataFrame({"sentiment": ["neg"] * 30 + ["pos"] * 10, "sentiment_source": "model",
+                          "sentiment_proba": 0.8})
+    posts.attrs["classified"] = {"quantify": {"sentiment": q}, "cv_confusion": {"sentiment": entry["cv_confusion"]}}
+    t = corrected_table(posts, "sentiment", n_boot=50)
+    chosen = q["chosen"]["first_post"]
+    assert (t.attrs["kind"], t.attrs["method"], t.attrs["corrected"]) == \
+        ("first_post", chosen["method"], chosen["method"] != "CC")
+    assert t["corrected_share"].sum() == pytest.approx(1) and (t["lo"] <= t["hi"]).all()
