@@ -19,12 +19,14 @@ Parts:
 - ``gemma``: Gemma 3 270M (top 4 layers) fine-tuned per field on the gold training part,
   on the same test rows; the mean of its and the fast model's probabilities; and the fast
   model distilled from it (gold + the training dialogues' unlabelled turns it labelled).
-- ``quantify``: are the corrected shares (``wbcs.kpi.quantify``, adjusted classify-and-count)
-  closer to the truth than the raw counts on real posts? For intent and sentiment, the shipped
-  configuration fitted on the training part labels the test part; per kind of item, the total
-  variation distance of the raw shares, of the shares corrected with the pooled out-of-fold
-  confusion (what the card keeps and ``wbcs kpi`` uses) and with the confusion of the same kind
-  of item, and how many labels' 95 % intervals hold the true share.
+- ``quantify``: which quantifier (``wbcs.kpi.quantify``: CC, PCC, ACC and PACC with the pooled or the
+  same-kind statistics, EMQ) gets the shares of each kind of item closest to the truth? For intent,
+  sentiment and topic, the shipped configuration's grouped 5-fold CV on the training part (out-of-fold
+  probabilities; each validation fold quantified with what the other folds learnt, as the trainer does,
+  ``card_entry``): mean total variation distance per kind and method, folds closer than the counts,
+  interval coverage (bootstrap, and widened by the method's CV error), and the method the trainer's rule
+  chooses. Then (measurement only) the configuration fitted on the training part on the fixed test part:
+  TV per kind and method, and the labels whose widened interval holds the true share.
 - ``sentiment_mix``: sentiment from the gold training part alone against the same configuration
   fitted on it together with out-of-domain Weibo labels (SMP2020's 3 classes; weibo_senti_100k's
   positive/negative), with the gold rows repeated to weight the domain, on the same test rows.
@@ -243,47 +245,78 @@ def part_gemma(smoke: bool, seed: int, fitted: dict, epochs: int, fields: list[s
                      *[f"{lab} {m}" for lab in EXTRA[field] for m in ("recall", "F1")]]), flush=True)
 
 
-def part_quantify(seed: int) -> None:
+def part_quantify(seed: int, n_boot: int = 500) -> None:
+    """Quantifiers per kind of item: chosen on the training part by grouped CV, then measured on the test part."""
+    import time
+
     from sklearn.base import clone
-    from sklearn.metrics import confusion_matrix
 
     from wbcs.classify import load_model
     from wbcs.classify.baseline import shift
     from wbcs.classify.configs import _Folds
     from wbcs.classify.splits import leakage_groups
     from wbcs.classify.tasks import load_task
-    from wbcs.kpi.quantify import corrected_shares
+    from wbcs.kpi.quantify import (
+        VARIANTS,
+        choose_methods,
+        cv_quantifiers,
+        estimate,
+        training_stats,
+        tv,
+        widen,
+    )
 
     shipped = load_model()
-    rows = []
-    for field in ("intent", "sentiment"):
+    cv_rows, test_rows, start = [], [], time.time()
+    for field in ("intent", "sentiment", "topic"):
         task = load_task(f"gold_{field}", seed=seed)
         tr, te = task.train.reset_index(drop=True), task.test.reset_index(drop=True)
         est = clone(shipped.models[field])
-        # the card's confusion: out-of-fold predictions of the chosen configuration, grouped folds
+        bias = est.class_bias
+        # out-of-fold probabilities of the shipped configuration on the training part, grouped folds as the
+        # trainer builds them; every fold's quantifiers learn from the other folds only
         folds = _Folds(est, tr["text"].to_numpy(), tr["label"].to_numpy(), leakage_groups(tr["text"], seed=seed),
                        5, seed)
         folds.scores(est)
-        labels = list(folds.classes)
-        oof = folds.classes[shift(folds.oof, folds.classes, est.class_bias).argmax(axis=1)]
-        pooled = confusion_matrix(tr["label"], oof, labels=labels)
-        pred = clone(est).fit(tr["text"].tolist(), tr["label"].to_numpy()).predict(te["text"].tolist())
-        for kind in ("first_post", "follow_up", "other_first_post", "all"):
+        labels = [str(c) for c in folds.classes]
+        oof = shift(folds.oof, folds.classes, bias)
+        kinds = tr["kind"].to_numpy()
+        cv = pd.concat([cv_quantifiers(tr["label"], oof, labels, k, folds.folds, bias=bias, n_boot=n_boot, seed=seed)
+                        for k in ([kinds, np.full(len(tr), "all")] if tr["kind"].nunique() > 1 else [kinds])])
+        chosen = choose_methods(cv)
+        for (kind, method), g in cv.groupby(["kind", "method"], sort=False):
+            cc = cv[(cv["kind"] == kind) & (cv["method"] == "CC")].set_index("fold")["tv"]
+            cv_rows.append({"field": field, "kind": kind, "items": int(g["items"].sum()), "method": method,
+                            "TV (mean of 5 folds)": f"{g['tv'].mean():.3f}",
+                            "folds closer than CC": f"{int((g.set_index('fold')['tv'] < cc - 1e-12).sum())}/5",
+                            "coverage (bootstrap)": f"{g['held'].sum() / g['labels'].sum():.2f}",
+                            "coverage (widened)": f"{g['held_wide'].sum() / g['labels'].sum():.2f}",
+                            "chosen": "<-" if chosen[kind]["method"] == method else ""})
+        print(f"{field}: training-part CV ({time.time() - start:.0f} s)\n"
+              + table([r for r in cv_rows if r["field"] == field], list(cv_rows[0])), flush=True)
+        # the fixed test part: the configuration fitted on the whole training part; statistics from all its
+        # out-of-fold rows (pooled) or its rows of the kind (measurement only: the choice is the CV's)
+        proba = clone(est).fit(tr["text"].tolist(), tr["label"].to_numpy()).predict_proba(te["text"].tolist())
+        pooled = training_stats(tr["label"], oof, labels, bias)
+        for kind in sorted(te["kind"].unique()) + (["all"] if te["kind"].nunique() > 1 else []):
             here = np.ones(len(te), bool) if kind == "all" else (te["kind"] == kind).to_numpy()
             same = np.ones(len(tr), bool) if kind == "all" else (tr["kind"] == kind).to_numpy()
-            own = confusion_matrix(tr["label"][same], oof[same], labels=labels)
+            st = {"pooled": pooled, "kind": training_stats(tr["label"][same], oof[same], labels, bias)}
             truth = te["label"][here].value_counts(normalize=True).reindex(labels, fill_value=0).to_numpy()
-            a = corrected_shares(pred[here], labels, pooled, n_boot=1000, seed=seed)
-            b = corrected_shares(pred[here], labels, own, n_boot=1000, seed=seed)
-            tv = {name: float(np.abs(np.asarray(x, dtype=float) - truth).sum() / 2)
-                  for name, x in (("raw", a["raw_share"]), ("pooled", a["corrected_share"]),
-                                  ("same", b["corrected_share"]))}
-            held = [f"{int(((t['lo'] <= truth) & (truth <= t['hi'])).sum())}/{len(labels)}" for t in (a, b)]
-            rows.append({"field": field, "kind": kind, "items": int(here.sum()), "TV raw": f"{tv['raw']:.3f}",
-                         "TV corrected (pooled confusion)": f"{tv['pooled']:.3f}",
-                         "TV corrected (same-kind confusion)": f"{tv['same']:.3f}",
-                         "intervals holding the truth (pooled / same kind)": " / ".join(held)})
-    print(table(rows, list(rows[0])), flush=True)
+            row = {"field": field, "kind": kind, "items": int(here.sum())}
+            for name, method, scope in VARIANTS:
+                point, _, _, draws = estimate(method, proba[here], st[scope], bias=bias, n_boot=n_boot, seed=seed)
+                g = cv[(cv["kind"] == kind) & (cv["method"] == name)]
+                lo, hi, _ = widen(draws, np.sqrt(np.mean(np.vstack(g["err"]) ** 2, axis=0)), seed=seed)
+                held = int(((lo <= truth + 1e-9) & (truth <= hi + 1e-9)).sum())
+                mark = "*" if chosen[kind]["method"] == name else ""
+                row[name] = f"{tv(point, truth):.3f} ({held}/{len(labels)}){mark}"
+            full = estimate("PCC", proba[here], pooled, bias=bias, full=True)
+            row["PCC on whole posteriors (reference)"] = f"{tv(full, truth):.3f}"
+            test_rows.append(row)
+        print(f"{field}: fixed test part, TV (labels whose widened 95 % interval holds the truth), * = CV's choice\n"
+              + table([r for r in test_rows if r["field"] == field], list(test_rows[-1])), flush=True)
+    print(f"quantify: {time.time() - start:.0f} s in all", flush=True)
 
 
 def part_sentiment_mix(smoke: bool, seed: int) -> None:
