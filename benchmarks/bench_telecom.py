@@ -310,12 +310,13 @@ def part_quantify(seed: int, n_boot: int = 500) -> None:
             st = {"pooled": pooled, "kind": training_stats(tr["label"][same], oof[same], labels, bias)}
             truth = te["label"][here].value_counts(normalize=True).reindex(labels, fill_value=0).to_numpy()
             row = {"field": field, "kind": kind, "items": int(here.sum())}
+            ck = kind if kind in chosen else "all"  # a field of one kind (topic: first posts) is chosen as "all"
             for name, method, scope in VARIANTS:
                 point, _, _, draws = estimate(method, proba[here], st[scope], bias=bias, n_boot=n_boot, seed=seed)
-                g = cv[(cv["kind"] == kind) & (cv["method"] == name)]
+                g = cv[(cv["kind"] == ck) & (cv["method"] == name)]
                 lo, hi, _ = widen(draws, np.sqrt(np.mean(np.vstack(g["err"]) ** 2, axis=0)), seed=seed)
                 held = int(((lo <= truth + 1e-9) & (truth <= hi + 1e-9)).sum())
-                mark = "*" if chosen[kind]["method"] == name else ""
+                mark = "*" if chosen[ck]["method"] == name else ""
                 row[name] = f"{tv(point, truth):.3f} ({held}/{len(labels)}){mark}"
             full = estimate("PCC", proba[here], pooled, bias=bias, full=True)
             row["PCC on whole posteriors (reference)"] = f"{tv(full, truth):.3f}"
