@@ -220,3 +220,12 @@ def test_the_trainer_writes_cv_quantify_per_kind_and_posts_use_it():
     assert (t.attrs["kind"], t.attrs["method"], t.attrs["corrected"]) == \
         ("first_post", chosen["method"], chosen["method"] != "CC")
     assert t["corrected_share"].sum() == pytest.approx(1) and (t["lo"] <= t["hi"]).all()
+
+
+def test_posts_without_probabilities_are_counted_and_say_why():
+    info = _info()
+    info["chosen"]["first_post"] = {**info["chosen"]["first_post"], "method": "PCC", "estimator": "PCC",
+                                    "scope": "pooled"}
+    t = quantified_shares(["negative"] * 3 + ["positive"], [np.nan] * 4, info, n_boot=20)
+    assert (t.attrs["method"], t.attrs["corrected"]) == ("CC", False) and "probability" in t.attrs["note"]
+    assert t["corrected_share"].to_numpy() == pytest.approx([0.75, 0.25])

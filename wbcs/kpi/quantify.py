@@ -170,7 +170,10 @@ def quantified_shares(predicted, top_proba, info: dict, kind: str = "first_post"
     rows["corrected_share"], rows["lo"], rows["hi"] = point, lo, hi
     corrected = method != "CC"
     cv = chosen.get("cv_tv", {})
-    if corrected:
+    if method != chosen["estimator"]:
+        note = (f"not corrected: the method grouped CV chose ({chosen['method']}) needs each post's probability, "
+                f"which these posts do not carry; the counts are the estimate")
+    elif corrected:
         note = (f"{chosen['method']}: chosen by grouped CV on the training rows ({key}): total variation to the true "
                 f"shares {cv.get(chosen['method'], float('nan')):.3f} against {cv.get('CC', float('nan')):.3f} "
                 f"for the counts")
