@@ -293,8 +293,9 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
             probas.append(mean)
             ests.append(est)
             biased, bias = _cross_fitted_bias(mean, y, classes, folds.folds)
+            name = est.describe() + " + class bias"  # cross-fitted per fold, even where the all-rows fit is none
             est = clone(est).set_params(class_bias=bias or None)
-            rows.append(row(est.describe(), est, biased, spent + time.perf_counter() - t0))
+            rows.append(row(name, est, biased, spent + time.perf_counter() - t0))
             probas.append(biased)
             ests.append(est)
             spent = 0.0  # the embedding's time is counted once, in the first row that used it
