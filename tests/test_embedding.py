@@ -118,6 +118,8 @@ def test_trainer_quality_step_on_a_users_file(backbone, tmp_path):
     card = json.loads((out / "card.json").read_text())["fields"]["size"]
     chosen = [row for row in card["quality"]["table"] if row["chosen"]]
     assert card["kind"] == "embedding" and chosen[0]["config"].startswith("mean of the fast model")
+    # the quantifier is chosen on the ensemble's own out-of-fold probabilities (160 training rows of 200)
+    assert card["cv_quantify"]["labels"] == ["long", "short"] and "cv_oof" not in card["quality"]
     assert "Quality step" in (out / "MODEL_CARD.md").read_text()
     r = subprocess.run([sys.executable, "-m", "wbcs", "train", "--task", "size", "--data", str(tmp_path / "lengths.csv"),
                         "--quality", backbone, "--config", "lr C=1", "--out", str(tmp_path / "m2")],

@@ -258,9 +258,8 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
     t0 = time.perf_counter()
     folds.scores(base)
     classes = folds.classes
-    fast_oof = folds.oof.copy()
-    if fast.class_bias:
-        fast_oof, _ = _cross_fitted_bias(fast_oof, y, classes, folds.folds)
+    unbiased = folds.oof.copy()
+    fast_oof = _cross_fitted_bias(unbiased, y, classes, folds.folds)[0] if fast.class_bias else unbiased
 
     def row(name, est, proba, seconds):
         scores = _fold_metrics(y, proba, classes, folds.folds)
@@ -271,14 +270,13 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
                 "params": {k: v for k, v in est.get_params().items() if k in ("layer", "C", "weight", "class_bias")}}
 
     rows = [row("fast model" + (" + class bias" if fast.class_bias else ""), fast, fast_oof, time.perf_counter() - t0)]
-    probas, ests = [fast_oof], [fast]
+    probas, raw, ests = [fast_oof], [unbiased], [fast]  # scored (bias cross-fitted), before any bias, estimator
     norm = normalize_series(pd.Series(as_texts(texts), dtype=object)).tolist()
     depth = n_layers(backbone) + 1  # a shallower backbone than Gemma's: the candidates it has, else its last
     layers = tuple(k for k in layers if -depth <= k < depth) or (-1,)
     t0 = time.perf_counter()
     feats = embed(norm, backbone=backbone, layers=tuple(layers), max_length=max_length)
     spent = time.perf_counter() - t0
-    unbiased = folds.oof
     for layer in layers:
         for C in Cs:
             t0 = time.perf_counter()
@@ -291,12 +289,14 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
                                     random_state=seed)
             rows.append(row(est.describe(), est, mean, spent + time.perf_counter() - t0))
             probas.append(mean)
+            raw.append(mean)
             ests.append(est)
             biased, bias = _cross_fitted_bias(mean, y, classes, folds.folds)
             name = est.describe() + " + class bias"  # cross-fitted per fold, even where the all-rows fit is none
             est = clone(est).set_params(class_bias=bias or None)
             rows.append(row(name, est, biased, spent + time.perf_counter() - t0))
             probas.append(biased)
+            raw.append(mean)
             ests.append(est)
             spent = 0.0  # the embedding's time is counted once, in the first row that used it
     best = int(np.argmax([r["macro_f1"] for r in rows]))
@@ -306,7 +306,15 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
     table["chosen"] = np.arange(len(table)) == best
     table = table.astype(object).where(table.notna(), None)
     predicted = classes[probas[best].argmax(axis=1)]
+    # the winner's out-of-fold probabilities with its class bias and each row's fold: what the trainer chooses a
+    # quantifier per kind of item on (as configs.select's cv_oof)
+    fold = np.zeros(len(y), dtype=int)
+    for k, (_, te) in enumerate(folds.folds):
+        fold[te] = k
     table.attrs.update(rows=int(len(y)), folds=len(folds.folds), backbone=backbone, tol=tol,
                        cv_confusion={"labels": [str(c) for c in classes],
-                                     "matrix": confusion_matrix(y, predicted, labels=classes).tolist()})
+                                     "matrix": confusion_matrix(y, predicted, labels=classes).tolist()},
+                       cv_oof={"labels": [str(c) for c in classes], "y": y.tolist(), "fold": fold.tolist(),
+                               "proba": shift(raw[best], classes, ests[best].class_bias).tolist(),
+                               "bias": ests[best].class_bias, "aligned": True})
     return ests[best], table

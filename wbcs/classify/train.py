@@ -165,10 +165,9 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
                                                    backbone=quality)
         cv_confusion = quality_table.attrs["cv_confusion"]
         if not quality_table["chosen"].iloc[0]:
-            # an ensemble replaced select's configuration: its out-of-fold probabilities are not select's, so
-            # the per-kind choice made on those would not be its own (the pooled confusion still is)
-            cv_quantify = (_quantify_entry(quality_table.attrs["cv_oof"], train, seed)
-                           if "cv_oof" in quality_table.attrs else None)
+            # an ensemble replaced select's configuration: the per-kind quantifier is chosen on its own
+            # out-of-fold probabilities, not select's
+            cv_quantify = _quantify_entry(quality_table.attrs["cv_oof"], train, seed)
     extra_rows = extra.rows if weight is not None else None
     est = _fit(clone(estimator), train["text"].tolist(), train["label"].to_numpy(), teacher, unlabelled,
                extra_rows, weight)
@@ -191,7 +190,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
         entry["cv_confusion"] = cv_confusion  # rows: truth; out-of-fold on the training rows
         entry["cv_quantify"] = cv_quantify  # per kind of item: the quantifier grouped CV chose, and its statistics
     if quality_table is not None:
-        entry["quality"] = ({k: v for k, v in quality_table.attrs.items() if k != "cv_confusion"}
+        entry["quality"] = ({k: v for k, v in quality_table.attrs.items() if k not in ("cv_confusion", "cv_oof")}
                             | {"table": quality_table.to_dict("records")})
     seen = train
     if refit:

@@ -132,7 +132,7 @@ def _quantify_of(posts: pd.DataFrame, field: str) -> dict | None:
 
 
 OLD_CARD_NOTE = ("adjusted with the card's one pooled confusion (the card has no per-kind quantification: a model "
-                 "trained before it, or a quality ensemble's field): "
+                 "trained before it): "
                  "on telecom first posts that was measured farther from the true shares than the counts "
                  "(BENCHMARKS.md); retrain for the method grouped CV chooses")
 
