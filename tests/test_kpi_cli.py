@@ -228,3 +228,6 @@ def test_kpi_corrects_the_models_shares_and_counts_given_labels_as_they_are(tmp_
         assert given.get(label, 0) / 8 <= r["corrected_share"] <= given.get(label, 0) / 8 + 2 / 8 + 1e-9
         assert r["lo"] <= r["corrected_share"] + 1e-9 and r["corrected_share"] <= r["hi"] + 1e-9
     assert abs(sum(r["corrected_share"] for r in shares.values()) - 1) < 1e-6
+    # the printed summary says which method each field's shares went through, or why they were kept as counted
+    r = run_cli("kpi", "--posts", str(path), env=env)
+    assert r.returncode == 0 and f"    intent: {intent['note']}" in r.stdout

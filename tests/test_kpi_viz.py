@@ -241,3 +241,18 @@ def test_dashboard_shows_topic_shares_corrected_for_the_models_errors():
     # labels given by people: nothing to correct, and the tab says so
     plain = vk.KpiDashboard(df.drop(columns=["topic_source"]))
     assert plain.tabs.content("corrected").startswith("No corrected shares")
+
+
+def test_shares_kept_as_counted_are_not_titled_corrected():
+    """When the card's grouped CV kept the counts (no correction came closer), the chart says so and why."""
+    t = pd.DataFrame({"label": ["network", "billing"], "n": [6, 4], "raw_share": [0.6, 0.4],
+                      "corrected_share": [0.6, 0.4], "lo": [0.3, 0.1], "hi": [0.9, 0.7]})
+    t.attrs.update(by_model=10, given=0, method="CC", corrected=False,
+                   note="not corrected: on the training rows (first_post) no correction came closer to the true "
+                        "shares than the counts in enough folds")
+    fig = vk.corrected_share_bar(t, "topic")
+    title = fig.layout.title.text
+    assert "as counted, not corrected" in title and "corrected for the model's errors" not in title
+    assert "no correction came closer" in title and fig.data[1].name.startswith("estimate")
+    t.attrs.update(method="PCC", corrected=True, note="PCC: chosen by grouped CV")
+    assert "corrected for the model's errors 模型误差校正 (PCC)" in vk.corrected_share_bar(t, "topic").layout.title.text

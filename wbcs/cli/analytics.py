@@ -250,10 +250,14 @@ def cmd_kpi(args: argparse.Namespace) -> int:
     if shares:
         print("  topic share: " + ", ".join(f"{t} {s:.1%}" for t, s in shares))
     if corrected.get("topic"):
-        top = sorted(corrected["topic"]["shares"], key=lambda r: -r["corrected_share"])
-        print(f"  topic share corrected for the model's errors ({corrected['topic']['by_model']:,} model labels; "
-              "95% interval): " + ", ".join(f"{r['label']} {r['corrected_share']:.1%} "
-                                            f"[{r['lo']:.1%}, {r['hi']:.1%}]" for r in top))
+        c = corrected["topic"]
+        top = sorted(c["shares"], key=lambda r: -r["corrected_share"])
+        how = f"corrected for the model's errors by {c['method']}" if c["corrected"] else "as counted, not corrected"
+        print(f"  topic share {how} ({c['by_model']:,} model labels; 95% interval): "
+              + ", ".join(f"{r['label']} {r['corrected_share']:.1%} [{r['lo']:.1%}, {r['hi']:.1%}]" for r in top))
+    for field in ("topic", "sentiment", "intent"):
+        if corrected.get(field, {}).get("note"):  # why this method, or why the counts were kept
+            print(f"    {field}: {corrected[field]['note']}")
     if corrected.get("net_favorability"):
         nf, neg = corrected["net_favorability"], corrected.get("negative_share") or {}
 

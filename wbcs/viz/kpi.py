@@ -252,22 +252,29 @@ def corrected_share_bar(table: pd.DataFrame, field: str = "topic", *, summary: d
     names = display_names(field)
     t = table.sort_values("raw_share", ascending=False)
     x = [names.get(v, v) for v in t["label"]]
+    corrected, method = table.attrs.get("corrected", True), table.attrs.get("method", "ACC")
     fig = go.Figure()
     fig.add_bar(x=x, y=t["raw_share"], name="as counted 原始计数", marker_color="#9ab",
                 customdata=t["n"], hovertemplate="%{x}: %{y:.1%} (%{customdata} posts)<extra>as counted</extra>")
-    fig.add_bar(x=x, y=t["corrected_share"], name="corrected 校正后", marker_color="#1f6fb2",
+    fig.add_bar(x=x, y=t["corrected_share"], name="corrected 校正后" if corrected else "estimate (= counts) 估计",
+                marker_color="#1f6fb2",
                 error_y={"type": "data", "symmetric": False, "array": (t["hi"] - t["corrected_share"]).clip(lower=0),
                          "arrayminus": (t["corrected_share"] - t["lo"]).clip(lower=0)},
                 hovertemplate="%{x}: %{y:.1%} corrected<extra>95% interval shown</extra>")
     n_model, n_given = table.attrs.get("by_model", 0), table.attrs.get("given", 0)
-    title = (f"{field} shares corrected for the model's errors 模型误差校正 — {n_model:,} model labels"
-             + (f", {n_given:,} given" if n_given else ""))
+    title = ((f"{field} shares corrected for the model's errors 模型误差校正 ({method})" if corrected else
+              f"{field} shares as counted, not corrected 未校正")
+             + f" — {n_model:,} model labels" + (f", {n_given:,} given" if n_given else ""))
+    if not corrected and table.attrs.get("note"):  # why: the reader must not take the counts for a correction
+        import textwrap
+
+        title += "".join(f"<br><sup>{line}</sup>" for line in textwrap.wrap(table.attrs["note"], 120))
     if summary and summary.get("net_favorability"):
         nf = summary["net_favorability"]
         ci = f" [{nf['interval'][0]:+.2f}, {nf['interval'][1]:+.2f}]" if "interval" in nf else ""
         title += f"<br><sup>net favorability {nf['raw']:+.2f} as counted, {nf['corrected']:+.2f}{ci} corrected</sup>"
     fig.update_layout(template=TEMPLATE, title=title, barmode="group", yaxis={"tickformat": ".0%", "title": "share"},
-                      legend={"orientation": "h", "y": -0.25}, margin={"t": 80})
+                      legend={"orientation": "h", "y": -0.25}, margin={"t": 80 + 14 * title.count("<br>")})
     return fig
 
 
