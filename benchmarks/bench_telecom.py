@@ -436,13 +436,6 @@ def part_kind_bias(smoke: bool, seed: int) -> None:
 GRID = np.round(np.linspace(0, 1, 11), 2)  # w, the weight of Gemma in the weighted mean
 
 
-def _columns(proba, classes, into) -> np.ndarray:
-    """``proba`` (columns ``classes``) spread over the columns ``into`` (a superset), zeros elsewhere."""
-    out = np.zeros((len(proba), len(into)))
-    out[:, np.searchsorted(into, classes)] = proba
-    return out
-
-
 def _macro_f1(y, proba, classes) -> float:
     return _scores(y, proba, classes)["macro_f1"]
 
@@ -464,6 +457,7 @@ def part_gemma_cv(smoke: bool, seed: int, epochs: int, n_folds: int) -> None:
 
     from wbcs.classify import load_model
     from wbcs.classify.configs import TOL, _Folds, fold_count
+    from wbcs.classify.embedding import spread_columns
     from wbcs.classify.splits import leakage_groups
     from wbcs.classify.tasks import load_task
     from wbcs.classify.train import subsample
@@ -482,7 +476,7 @@ def part_gemma_cv(smoke: bool, seed: int, epochs: int, n_folds: int) -> None:
     for k, (fit_rows, val_rows) in enumerate(tqdm(folds.folds, desc="gemma_cv folds")):
         t = time.time()
         g = _gemma(epochs, seed).fit(list(texts[fit_rows]), y[fit_rows])
-        gemma[val_rows] = _columns(g.predict_proba(list(texts[val_rows])), g.classes_, classes)
+        gemma[val_rows] = spread_columns(g.predict_proba(list(texts[val_rows])), g.classes_, classes)
         print(f"fold {k + 1}/{len(folds.folds)}: Gemma fitted on {len(fit_rows)} rows, {len(val_rows)} predicted, "
               f"{time.time() - t:.0f} s", flush=True)
     # the weighted mean, cross-fitted: fold k's w is chosen on the other folds' out-of-fold rows
@@ -520,8 +514,8 @@ def part_gemma_cv(smoke: bool, seed: int, epochs: int, n_folds: int) -> None:
     t = time.time()
     fitted = clone(est).fit(tr["text"].tolist(), tr["label"].to_numpy())
     g = _gemma(epochs, seed).fit(tr["text"].tolist(), tr["label"].to_numpy())
-    fast_t = _columns(fitted.predict_proba(test["text"].tolist()), fitted.classes_, classes)
-    gemma_t = _columns(g.predict_proba(test["text"].tolist()), g.classes_, classes)
+    fast_t = spread_columns(fitted.predict_proba(test["text"].tolist()), fitted.classes_, classes)
+    gemma_t = spread_columns(g.predict_proba(test["text"].tolist()), g.classes_, classes)
     test_probas = [(base, base["model"], fast_t), (cv_rows[1], cv_rows[1]["model"], gemma_t),
                    (mean, mean["model"], (gemma_t + fast_t) / 2),
                    (weighted_row, f"weighted mean, w = {w_all} (pooled out of fold)", w_all * gemma_t + (1 - w_all) * fast_t)]

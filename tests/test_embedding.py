@@ -125,3 +125,18 @@ def test_trainer_quality_step_on_a_users_file(backbone, tmp_path):
                         "--quality", backbone, "--config", "lr C=1", "--out", str(tmp_path / "m2")],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "quality step needs the configuration chosen by cross-validation" in r.stderr
+
+
+@pytest.mark.slow  # on a fresh machine this de-quantises Gemma 3 270M once (~2 min), then embeds with it
+def test_the_committed_quality_model_loads_and_labels_posts():
+    from wbcs.classify import load_model
+
+    model = load_model("wbcs-quality")
+    kinds = {f: info["kind"] for f, info in model.card["fields"].items()}
+    assert "embedding" in kinds.values(), kinds  # the trainer's CV kept the ensemble somewhere
+    for info in model.card["fields"].values():
+        chosen = [r for r in info["quality"]["table"] if r["chosen"]]
+        assert len(chosen) == 1 and (info["kind"] == "embedding") == chosen[0]["config"].startswith("mean of")
+    out = model.predict(["宽带又断了，打了三次客服电话都没人管", "请问怎么查询本月剩余流量？"])
+    assert out.loc[0, "sentiment"] == "negative" and out.loc[0, "topic"] == "broadband"
+    assert out.loc[1, "intent"] == "consultation" and out.loc[1, "topic"] == "data"

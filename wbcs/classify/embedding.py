@@ -117,7 +117,7 @@ def _head(C: float, seed):
                                                               random_state=seed))
 
 
-def _spread(proba, classes, into) -> np.ndarray:
+def spread_columns(proba, classes, into) -> np.ndarray:
     """``proba`` (columns ``classes``) on the columns ``into`` (a superset), zeros elsewhere."""
     out = np.zeros((len(proba), len(into)))
     out[:, np.searchsorted(into, np.asarray(classes).astype(str))] = proba
@@ -169,8 +169,8 @@ class EmbeddingEnsemble(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, texts) -> np.ndarray:
         texts = as_texts(texts)
-        fast = _spread(self.fast_.predict_proba(texts), self.fast_.classes_, self.classes_)
-        head = _spread(self.head_.predict_proba(self._features(texts)), self.head_.classes_, self.classes_)
+        fast = spread_columns(self.fast_.predict_proba(texts), self.fast_.classes_, self.classes_)
+        head = spread_columns(self.head_.predict_proba(self._features(texts)), self.head_.classes_, self.classes_)
         return shift(self.weight * head + (1 - self.weight) * fast, self.classes_, self.class_bias)
 
     def predict(self, texts) -> np.ndarray:
@@ -283,7 +283,7 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
             head = np.zeros_like(unbiased)
             for tr, te in folds.folds:
                 m = _head(C, seed).fit(feats[layer][tr], y[tr])
-                head[te] = _spread(m.predict_proba(feats[layer][te]), m.classes_, classes)
+                head[te] = spread_columns(m.predict_proba(feats[layer][te]), m.classes_, classes)
             mean = weight * head + (1 - weight) * unbiased
             est = EmbeddingEnsemble(base, backbone=backbone, layer=layer, C=C, weight=weight, max_length=max_length,
                                     random_state=seed)
