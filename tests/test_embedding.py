@@ -121,6 +121,7 @@ def test_trainer_quality_step_on_a_users_file(backbone, tmp_path):
     # the quantifier is chosen on the ensemble's own out-of-fold probabilities (160 training rows of 200)
     assert card["cv_quantify"]["labels"] == ["long", "short"] and "cv_oof" not in card["quality"]
     assert "Quality step" in (out / "MODEL_CARD.md").read_text()
+    assert f"quality step: {chosen[0]['config']!r} kept" in r.stdout
     r = subprocess.run([sys.executable, "-m", "wbcs", "train", "--task", "size", "--data", str(tmp_path / "lengths.csv"),
                         "--quality", backbone, "--config", "lr C=1", "--out", str(tmp_path / "m2")],
                        capture_output=True, text=True)

@@ -275,6 +275,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         chosen = next((r["config"] for r in info.get("selection", {}).get("table", []) if r.get("chosen")), None)
         _say(args, f"train: {field}: {info['train_rows']} training rows"
                    + (f"; configuration {chosen!r} chosen by cross-validation" if chosen else "")
+                   + (f"; quality step: {quality!r} kept" if (quality := next(
+                       (r["config"] for r in info.get("quality", {}).get("table", []) if r.get("chosen")), None)) else "")
                    + f"; held-out ({m['split']}, n={m['n']}): accuracy {m['accuracy']:.3f}"
                    + (f" [{ci['accuracy'][0]:.3f}, {ci['accuracy'][1]:.3f}]" if ci else "")
                    + f", macro-F1 {m['macro_f1']:.3f}"
