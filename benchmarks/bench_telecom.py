@@ -46,6 +46,7 @@ Parts:
   configuration against its mean with a logistic regression on Gemma 3 270M's frozen hidden states, by the trainer's
   grouped 5-fold CV on the training part (decision first); then the peer, v4's configuration and the chosen model
   fitted on the training part, on the fixed test part (measurement only). ``--fields`` narrows the fields.
+- ``quality_speed``: posts/s of the shipped model and ``models/wbcs-quality/1`` on the same 400 unseen Weibo posts.
 - ``gemma_cv``: is the mean of Gemma's and the fast model's topic probabilities chosen by the trainer's rule?
   On the training part only, per grouped fold (``configs._Folds``, as the trainer builds them): v4's topic
   configuration (its card) and the ``gemma`` recipe fitted on the fold's training rows, out-of-fold
@@ -54,7 +55,7 @@ Parts:
   printed first; then (measurement only) both fitted on the whole training part, on the fixed test part.
 
 Usage: python -m benchmarks.bench_telecom [--part trainer gold gemma quantify sentiment_mix sentiment_cv
-       kind_bias gemma_cv quality]
+       kind_bias gemma_cv quality quality_speed]
        [--budget S] [--folds K] [--epochs E] [--smoke]
 """
 
@@ -573,11 +574,31 @@ def part_quality(smoke: bool, seed: int, fields: list[str]) -> None:
                              *[f"{lab} {m}" for lab in EXTRA[field] for m in ("recall", "F1")]]), flush=True)
 
 
+def part_quality_speed(seed: int, n: int = 400) -> None:
+    """Posts/s of the shipped model and the quality model on the same n unseen weibo_senti_100k posts, in one
+    process, after one warm-up call each (the quality model's embedding memo starts empty for these posts)."""
+    import time
+
+    from wbcs.classify import load_model
+    from wbcs.datasets import load_weibo_senti
+
+    texts = load_weibo_senti()["text"].sample(n, random_state=seed + 1).tolist()
+    models = {"shipped wbcs-default/4": load_model("wbcs-default/4"), "quality wbcs-quality/1": load_model("wbcs-quality/1")}
+    seconds = {}
+    for name, model in models.items():
+        model.predict(["预热"])
+        t = time.perf_counter()
+        model.predict(texts)
+        seconds[name] = time.perf_counter() - t
+    rows = [{"model": k, "posts": n, "seconds": v, "posts/s": n / v} for k, v in seconds.items()]
+    print(table(rows, ["model", "posts", "seconds", "posts/s"]) + f"\nratio {max(seconds.values()) / min(seconds.values()):,.0f}x")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", nargs="+",
                         choices=["trainer", "gold", "gemma", "quantify", "sentiment_mix", "sentiment_cv", "kind_bias",
-                                 "gemma_cv", "quality"],
+                                 "gemma_cv", "quality", "quality_speed"],
                         default=["trainer", "gold"])
     parser.add_argument("--budget", type=float, default=600, help="seconds of configuration search per task")
     parser.add_argument("--gemma-fields", nargs="+", default=["intent", "topic"])
@@ -599,6 +620,8 @@ def main(argv: list[str] | None = None) -> int:
         part_quantify(args.seed)
     if "gemma_cv" in args.part:
         part_gemma_cv(args.smoke, args.seed, 1 if args.smoke else args.epochs, args.folds)
+    if "quality_speed" in args.part:
+        part_quality_speed(args.seed)
     if "quality" in args.part:
         part_quality(args.smoke, args.seed, args.fields)
     if "gold" in args.part or "gemma" in args.part:
