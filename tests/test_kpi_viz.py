@@ -254,5 +254,6 @@ def test_shares_kept_as_counted_are_not_titled_corrected():
     title = fig.layout.title.text
     assert "as counted, not corrected" in title and "corrected for the model's errors" not in title
     assert "no correction came closer" in title and fig.data[1].name.startswith("estimate")
+    assert "corrected" not in fig.data[1].hovertemplate
     t.attrs.update(method="PCC", corrected=True, note="PCC: chosen by grouped CV")
     assert "corrected for the model's errors 模型误差校正 (PCC)" in vk.corrected_share_bar(t, "topic").layout.title.text

@@ -260,7 +260,8 @@ def corrected_share_bar(table: pd.DataFrame, field: str = "topic", *, summary: d
                 marker_color="#1f6fb2",
                 error_y={"type": "data", "symmetric": False, "array": (t["hi"] - t["corrected_share"]).clip(lower=0),
                          "arrayminus": (t["corrected_share"] - t["lo"]).clip(lower=0)},
-                hovertemplate="%{x}: %{y:.1%} corrected<extra>95% interval shown</extra>")
+                hovertemplate="%{x}: %{y:.1%} " + ("corrected" if corrected else "as counted")
+                + "<extra>95% interval shown</extra>")
     n_model, n_given = table.attrs.get("by_model", 0), table.attrs.get("given", 0)
     title = ((f"{field} shares corrected for the model's errors 模型误差校正 ({method})" if corrected else
               f"{field} shares as counted, not corrected 未校正")
