@@ -37,7 +37,7 @@ folds, averaged with a logistic regression on a frozen backbone's mean-pooled hi
 (Gemma 3 270M by default; the backbone is not trained, so every text is embedded once). The
 ensemble is kept only where it beats the configuration alone; the card shows the table. It
 labels ~20 posts/s on two cores, so it is for offline labelling, not for the live queue:
-  wbcs train --task default --quality --out models/wbcs-quality/1
+  wbcs train --task default --quality --out out/models/wbcs-quality/1
 
 Out-of-domain labels (--extra FILE, e.g. public Weibo posts next to your own): the chosen
 configuration is also scored with FILE's rows added to every cross-validation training fold
