@@ -69,11 +69,16 @@ def candidates(base: TextClassifier, best_c: float = 4.0) -> dict[str, TextClass
     }
 
 
-def _row(name: str, est, scores: list[dict], seconds: float) -> dict:
+def summary(scores: list[dict]) -> dict:
+    """A CV table row's figures from per-fold metrics: macro_f1 (mean, sd over folds), accuracy, ece."""
     f1 = np.array([m["macro_f1"] for m in scores])
-    return {"config": name, "macro_f1": float(f1.mean()), "macro_f1_sd": float(f1.std(ddof=1)) if len(f1) > 1 else 0.0,
+    return {"macro_f1": float(f1.mean()), "macro_f1_sd": float(f1.std(ddof=1)) if len(f1) > 1 else 0.0,
             "accuracy": float(np.mean([m["accuracy"] for m in scores])),
-            "ece": float(np.mean([m["ece"] for m in scores])), "seconds": round(seconds, 1), "skipped": None,
+            "ece": float(np.mean([m["ece"] for m in scores]))}
+
+
+def _row(name: str, est, scores: list[dict], seconds: float) -> dict:
+    return {"config": name, **summary(scores), "seconds": round(seconds, 1), "skipped": None,
             "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in est.get_params().items()
                        if k in ("model", "C", "words", "calibration", "class_bias")}
             | {"lexicon": sorted(est.lexicon) if est.lexicon else None}}
@@ -170,26 +175,47 @@ class _Folds:
         self._scored[key] = (out, self.oof)
         return out
 
-    def bias_scores(self, kinds=None) -> tuple[list[dict], dict]:
-        """Cross-fitted class biases on the last estimator's out-of-fold probabilities: per fold,
-        the metrics with the bias fitted on the other folds' predictions; and the bias fitted on all.
-        ``self.biased_oof`` keeps the cross-fitted shifted probabilities.
+    def fold_scores(self, proba: np.ndarray) -> list[dict]:
+        """Per fold, the metrics of out-of-fold probabilities ``proba`` (columns ``self.classes``) on its rows."""
+        from wbcs.classify.evaluate import metrics
+
+        return [metrics(self.y[te], self.classes[proba[te].argmax(axis=1)], proba=proba[te], classes=self.classes)
+                for _, te in self.folds]
+
+    def bias_scores(self, kinds=None, proba: np.ndarray | None = None) -> tuple[list[dict], dict]:
+        """Cross-fitted class biases on out-of-fold probabilities (``proba``, by default the last estimator's
+        ``self.oof``): per fold, the metrics with the bias fitted on the other folds' predictions; and the bias
+        fitted on all. ``self.biased_oof`` keeps the cross-fitted shifted probabilities.
 
         ``kinds``: the kind of item of every row (e.g. telecom first post, follow-up turn): one bias per
         kind (``fit_kind_bias``), and the bias fitted on all is then {kind: bias}."""
-        from wbcs.classify.evaluate import metrics
-
+        proba = self.oof if proba is None else proba
         one = kinds is None
         kinds = np.full(len(self.y), "") if one else np.asarray(kinds).astype(str)
-        out = []
-        self.biased_oof = np.zeros_like(self.oof)
+        self.biased_oof = np.zeros_like(proba)
         for _, te in self.folds:
             rest = np.setdiff1d(np.arange(len(self.y)), te)
-            biases = fit_kind_bias(self.oof[rest], self.y[rest], self.classes, kinds[rest])
-            p = self.biased_oof[te] = shift_by_kind(self.oof[te], self.classes, biases, kinds[te])
-            out.append(metrics(self.y[te], self.classes[p.argmax(axis=1)], proba=p, classes=self.classes))
-        biases = fit_kind_bias(self.oof, self.y, self.classes, kinds)
-        return out, biases[""] if one else biases
+            biases = fit_kind_bias(proba[rest], self.y[rest], self.classes, kinds[rest])
+            self.biased_oof[te] = shift_by_kind(proba[te], self.classes, biases, kinds[te])
+        biases = fit_kind_bias(proba, self.y, self.classes, kinds)
+        return self.fold_scores(self.biased_oof), biases[""] if one else biases
+
+    def cv_record(self, proba: np.ndarray, bias: dict | None, aligned: bool = True) -> tuple[dict, dict]:
+        """The card's (``cv_confusion``, ``cv_oof``) of a chosen model: its out-of-fold probabilities before
+        any class bias (``proba``) shifted by its ``bias``. ``cv_oof`` keeps them with each row's fold: the
+        trainer chooses a quantifier per kind of item on them (``wbcs.kpi.quantify.card_entry``); ``aligned``
+        False says the rows are not the input's (a subsample)."""
+        from sklearn.metrics import confusion_matrix
+
+        proba = shift(proba, self.classes, bias)
+        labels = [str(c) for c in self.classes]
+        fold = np.zeros(len(self.y), dtype=int)
+        for k, (_, te) in enumerate(self.folds):
+            fold[te] = k
+        confusion = confusion_matrix(self.y, self.classes[proba.argmax(axis=1)], labels=self.classes).tolist()
+        return ({"labels": labels, "matrix": confusion},
+                {"labels": labels, "proba": proba.tolist(), "y": self.y.tolist(), "fold": fold.tolist(), "bias": bias,
+                 "aligned": aligned})
 
 
 def fit_kind_bias(proba: np.ndarray, y, classes, kinds) -> dict[str, dict]:
@@ -309,21 +335,9 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
         rows[-1]["params"]["extra_weight"] = w
         if rows[-1]["macro_f1"] > rows[best]["macro_f1"] + tol:
             chosen, best, weight = est, len(rows) - 1, w
-    # the chosen model's out-of-fold confusion: what wbcs.kpi.quantify corrects shares with
+    # the chosen model's out-of-fold confusion (what wbcs.kpi.quantify corrects shares with) and probabilities
     folds.scores(clone(chosen).set_params(class_bias=None), weight=weight)
-    oof = shift(folds.oof, folds.classes, chosen.class_bias)
-    from sklearn.metrics import confusion_matrix
-
-    cv_confusion = {"labels": [str(c) for c in folds.classes],
-                    "matrix": confusion_matrix(folds.y, folds.classes[oof.argmax(axis=1)], labels=folds.classes).tolist()}
-    # and the out-of-fold probabilities themselves, with each row's fold: the trainer chooses a
-    # quantifier per kind of item on them (wbcs.kpi.quantify.card_entry); rows in the input's order
-    # unless select subsampled them (aligned False)
-    fold = np.zeros(len(folds.y), dtype=int)
-    for k, (_, te) in enumerate(folds.folds):
-        fold[te] = k
-    cv_oof = {"labels": [str(c) for c in folds.classes], "proba": oof.tolist(), "y": folds.y.tolist(),
-              "fold": fold.tolist(), "bias": chosen.class_bias, "aligned": len(data) == len(y)}
+    cv_confusion, cv_oof = folds.cv_record(folds.oof, chosen.class_bias, aligned=len(data) == len(y))
     table = pd.DataFrame(rows)
     table["chosen"] = np.arange(len(table)) == best
     table = table.astype(object).where(table.notna(), None)

@@ -28,7 +28,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from tqdm.auto import tqdm
 
-from wbcs.classify.baseline import as_texts, fit_class_bias, shift
+from wbcs.classify.baseline import as_texts, shift
 from wbcs.errors import InputError
 
 META = "wbcs_embedding.json"
@@ -223,21 +223,6 @@ class EmbeddingEnsemble(ClassifierMixin, BaseEstimator):
         return est
 
 
-def _fold_metrics(y, proba, classes, folds) -> list[dict]:
-    from wbcs.classify.evaluate import metrics
-
-    return [metrics(y[te], classes[proba[te].argmax(axis=1)], proba=proba[te], classes=classes) for _, te in folds]
-
-
-def _cross_fitted_bias(proba, y, classes, folds) -> tuple[np.ndarray, dict]:
-    """Each fold's rows shifted by the class bias fitted on the other folds' rows; and the bias fitted on all."""
-    out = np.zeros_like(proba)
-    for _, te in folds:
-        rest = np.setdiff1d(np.arange(len(y)), te)
-        out[te] = shift(proba[te], classes, fit_class_bias(proba[rest], y[rest], classes))
-    return out, fit_class_bias(proba, y, classes)
-
-
 def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, backbone: str = "gemma3-270m",
                     layers=LAYERS, Cs=CS, weight: float = 0.5, max_length: int = 128,
                     tol: float | None = None) -> tuple[object, pd.DataFrame]:
@@ -249,9 +234,7 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
     Rows: the fast model (with its class bias, cross-fitted, when it has one); per layer × C, the mean, and the
     mean + a cross-fitted class bias. An ensemble is chosen only when its fold-mean macro-F1 beats the fast
     model's by more than ``tol`` (``configs.TOL``): a slower model must earn its place."""
-    from sklearn.metrics import confusion_matrix
-
-    from wbcs.classify.configs import TOL, _Folds, fold_count
+    from wbcs.classify.configs import TOL, _Folds, fold_count, summary
     from wbcs.text import normalize_series
 
     tol = TOL if tol is None else tol
@@ -263,18 +246,15 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
     folds.scores(base)
     classes = folds.classes
     unbiased = folds.oof.copy()
-    fast_oof = _cross_fitted_bias(unbiased, y, classes, folds.folds)[0] if fast.class_bias else unbiased
+    # the fast model scored as select scored it: with its class bias cross-fitted
+    fast_scores = folds.bias_scores(proba=unbiased)[0] if fast.class_bias else folds.fold_scores(unbiased)
 
-    def row(name, est, proba, seconds):
-        scores = _fold_metrics(y, proba, classes, folds.folds)
-        f1 = np.array([m["macro_f1"] for m in scores])
-        return {"config": name, "macro_f1": float(f1.mean()), "macro_f1_sd": float(f1.std(ddof=1)),
-                "accuracy": float(np.mean([m["accuracy"] for m in scores])),
-                "ece": float(np.mean([m["ece"] for m in scores])), "seconds": round(seconds, 1),
+    def row(name, est, scores, seconds):
+        return {"config": name, **summary(scores), "seconds": round(seconds, 1),
                 "params": {k: v for k, v in est.get_params().items() if k in ("layer", "C", "weight", "class_bias")}}
 
-    rows = [row("fast model" + (" + class bias" if fast.class_bias else ""), fast, fast_oof, time.perf_counter() - t0)]
-    probas, raw, ests = [fast_oof], [unbiased], [fast]  # scored (bias cross-fitted), before any bias, estimator
+    rows = [row("fast model" + (" + class bias" if fast.class_bias else ""), fast, fast_scores, time.perf_counter() - t0)]
+    raw, ests = [unbiased], [fast]  # each row's out-of-fold probabilities before any class bias, and estimator
     norm = normalize_series(pd.Series(as_texts(texts), dtype=object)).tolist()
     depth = n_layers(backbone) + 1  # a shallower backbone than Gemma's: the candidates it has, else its last
     layers = tuple(k for k in layers if -depth <= k < depth) or (-1,)
@@ -291,15 +271,13 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
             mean = weight * head + (1 - weight) * unbiased
             est = EmbeddingEnsemble(base, backbone=backbone, layer=layer, C=C, weight=weight, max_length=max_length,
                                     random_state=seed)
-            rows.append(row(est.describe(), est, mean, spent + time.perf_counter() - t0))
-            probas.append(mean)
+            rows.append(row(est.describe(), est, folds.fold_scores(mean), spent + time.perf_counter() - t0))
             raw.append(mean)
             ests.append(est)
-            biased, bias = _cross_fitted_bias(mean, y, classes, folds.folds)
+            scores, bias = folds.bias_scores(proba=mean)
             name = est.describe() + " + class bias"  # cross-fitted per fold, even where the all-rows fit is none
             est = clone(est).set_params(class_bias=bias or None)
-            rows.append(row(name, est, biased, spent + time.perf_counter() - t0))
-            probas.append(biased)
+            rows.append(row(name, est, scores, spent + time.perf_counter() - t0))
             raw.append(mean)
             ests.append(est)
             spent = 0.0  # the embedding's time is counted once, in the first row that used it
@@ -309,16 +287,8 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
     table = pd.DataFrame(rows)
     table["chosen"] = np.arange(len(table)) == best
     table = table.astype(object).where(table.notna(), None)
-    predicted = classes[probas[best].argmax(axis=1)]
-    # the winner's out-of-fold probabilities with its class bias and each row's fold: what the trainer chooses a
-    # quantifier per kind of item on (as configs.select's cv_oof)
-    fold = np.zeros(len(y), dtype=int)
-    for k, (_, te) in enumerate(folds.folds):
-        fold[te] = k
+    # the winner's out-of-fold confusion and probabilities with its class bias, as configs.select keeps them
+    cv_confusion, cv_oof = folds.cv_record(raw[best], ests[best].class_bias)
     table.attrs.update(rows=int(len(y)), folds=len(folds.folds), backbone=backbone, tol=tol,
-                       cv_confusion={"labels": [str(c) for c in classes],
-                                     "matrix": confusion_matrix(y, predicted, labels=classes).tolist()},
-                       cv_oof={"labels": [str(c) for c in classes], "y": y.tolist(), "fold": fold.tolist(),
-                               "proba": shift(raw[best], classes, ests[best].class_bias).tolist(),
-                               "bias": ests[best].class_bias, "aligned": True})
+                       cv_confusion=cv_confusion, cv_oof=cv_oof)
     return ests[best], table

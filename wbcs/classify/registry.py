@@ -100,7 +100,7 @@ def next_version(name: str) -> Path:
     return base / str(max(nums, default=0) + 1)
 
 
-def _folder_kind(est) -> str | None:
+def folder_kind(est) -> str | None:
     """"transformer" or "embedding" for the estimators saved as a folder of their own, else None."""
     from wbcs.classify.embedding import EmbeddingEnsemble
     from wbcs.classify.transformer import TransformerClassifier
@@ -141,7 +141,7 @@ def save_model(model: PostClassifier, path: str | Path, *, overwrite: bool = Fal
     for field, est in model.models.items():
         if not re.fullmatch(r"[A-Za-z_][\w]*", field):
             raise InputError(f"field name {field!r}: use letters, digits and _ only")
-        if kind := _folder_kind(est):
+        if kind := folder_kind(est):
             est.save(path / field)
             fields[field] = {"kind": kind, "path": field}
         else:

@@ -127,6 +127,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
     from sklearn.base import clone
 
     from wbcs.classify.configs import select
+    from wbcs.classify.registry import folder_kind
     from wbcs.classify.splits import leakage_groups
 
     if extra is not None and teacher is not None:
@@ -173,8 +174,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
                extra_rows, weight)
     report = held_out_report(est, task.test, seed=seed)
     entry = {"task": task.name, "description": task.description,
-             "kind": {"TransformerClassifier": "transformer", "EmbeddingEnsemble": "embedding"}.get(type(est).__name__,
-                                                                                                   "sklearn"),
+             "kind": folder_kind(est) or "sklearn",
              "estimator": type(est).__name__, "classes": [str(c) for c in est.classes_],
              "params": params_of(est), "data": task.sources, "notes": list(task.notes),
              "train_rows": int(len(train)), "test_rows": int(len(task.test)),
