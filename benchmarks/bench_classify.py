@@ -214,12 +214,12 @@ def part_transformer(smoke: bool, seed: int, n_train: int, n_test: int, minutes:
                                     overwrite=True)
                 print(f"  saved to {folder}")
             if n_distill and name == "sentiment":
-                from wbcs.classify.strong import distill
+                from wbcs.classify.distil import fit_student
                 from wbcs.classify.train import unlabelled_weibo
 
                 pool = unlabelled_weibo(n_distill, seed)
                 t0 = time.perf_counter()
-                student = distill(model, TextClassifier(), task.train["text"].tolist(), task.train["label"], pool)
+                student = fit_student(TextClassifier(), model, task.train["text"].tolist(), task.train["label"], pool, 1.0)
                 r = measure_fitted(student, test)
                 rows.append({"task": name, "model": f"baseline distilled from it: full training part + "
                              f"{student.n_pseudo_:,} Weibo posts it labelled", "train": len(task.train) + student.n_pseudo_,

@@ -211,7 +211,7 @@ def _gemma(epochs: int, seed: int):
 
 
 def part_gemma(smoke: bool, seed: int, fitted: dict, epochs: int, fields: list[str]) -> None:
-    from wbcs.classify.strong import distill
+    from wbcs.classify.distil import fit_student
     from wbcs.classify.train import subsample
     from wbcs.datasets import load_stc3
     from wbcs.goldset import PARTS_FILE, customer_turns, part_of, read_parts
@@ -239,7 +239,7 @@ def part_gemma(smoke: bool, seed: int, fitted: dict, epochs: int, fields: list[s
                      _by_kind(test, (g[:, cols] + fast_proba) / 2, fast.classes_), EXTRA[field])
         from sklearn.base import clone
 
-        student = distill(gemma, clone(fast), train["text"].tolist(), train["label"].to_numpy(), pool)
+        student = fit_student(clone(fast), gemma, train["text"].tolist(), train["label"].to_numpy(), pool, 1.0)
         rows += _row(field, f"fast model distilled (+{student.n_pseudo_} turns Gemma labelled)", len(train),
                      _by_kind(test, student.predict_proba(texts), student.classes_), EXTRA[field])
         print(table([r for r in rows if r["field"] == field],

@@ -18,7 +18,7 @@ from wbcs.classify.evaluate import (
     reliability_table,
 )
 from wbcs.classify.splits import group_train_test_split, leakage_groups, straddling_groups
-from wbcs.classify.strong import SelfTraining, distill
+from wbcs.classify.strong import SelfTraining
 from wbcs.errors import InputError
 
 
@@ -116,21 +116,6 @@ def test_real_tasks_do_not_leak(mirror):
         groups = leakage_groups(list(task.train["text"]) + list(task.test["text"]))
         n = len(task.train)
         assert not set(groups[:n]) & set(groups[n:]), name  # nor a near duplicate
-
-
-def test_distill_learns_the_teachers_labels():
-    teacher = TextClassifier(calibration=None).fit(TEXTS, LABELS)
-    few = [0, 8, 16]  # one labelled post per class
-    pool = [t for i, t in enumerate(TEXTS) if i not in few]
-    student = distill(teacher, TextClassifier(calibration=None), [TEXTS[i] for i in few],
-                      [LABELS[i] for i in few], pool)
-    assert student.n_pseudo_ == 21
-    # on the teacher's own training texts the student agrees with it
-    assert (student.predict(TEXTS) == teacher.predict(TEXTS)).mean() >= 0.9
-    picky = distill(teacher, TextClassifier(min_df=1, calibration=None), [TEXTS[i] for i in few],
-                    [LABELS[i] for i in few],
-                    pool, min_confidence=1.01)
-    assert picky.n_pseudo_ == 0
 
 
 def test_worst_confusions_count_share_and_mask_examples():

@@ -158,8 +158,32 @@ def load_gold_items(*, turns: bool = True, gold_file: Path | None = None,
         col = "post_id" if path == gold_file else "item_id"
         raise InputError(f"{path}: row {row}, column '{col}': {item!r} is not an STC-3 customer turn "
                          "(gold labels name STC-3 posts by their ids)")
-    df["kind"] = np.where((df["kind"] == "first_post") & ~df["telecom"].astype(bool), "other_first_post", df["kind"])
-    df["part"] = part_of(df["item_id"], read_parts(PARTS_FILE)).to_numpy()
-    df = df.drop(columns="telecom")
+    df = _with_part(df)
     df.attrs["sha256"], df.attrs["rows"] = sums, rows
     return df[["item_id", "dialogue_id", "kind", "part", "text", *GOLD_FIELDS]]
+
+
+def _with_part(turns: pd.DataFrame) -> pd.DataFrame:
+    """``customer_turns`` rows with the gold set's kinds (a first post to a non-telecom account is
+    ``other_first_post``) and each item's part, ``telecom`` dropped."""
+    df = turns.copy()
+    df["kind"] = np.where((df["kind"] == "first_post") & ~df["telecom"].astype(bool), "other_first_post", df["kind"])
+    df["part"] = part_of(df["item_id"], read_parts(PARTS_FILE)).to_numpy()
+    return df.drop(columns="telecom")
+
+
+def unlabelled_turns(part: str = "train") -> pd.DataFrame:
+    """The customer turns of one part's dialogues that no gold file labels, with a non-empty text
+    (item_id, dialogue_id, kind, text): the texts a quality model labels for the fast model to learn
+    (``wbcs train --task default --quality --distil``). Only the training part's serve that: a test
+    dialogue's turns must stay unseen by every model."""
+    from wbcs.datasets import load_stc3
+
+    if part not in PARTS:
+        raise InputError(f"part {part!r}: use train or test")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # dialogues without a plausible time are in no sample
+        turns = _with_part(customer_turns(load_stc3(telecom_only=False, split=None)))
+    labelled = set(load_gold_items(turns=True)["item_id"])
+    keep = (turns["part"] == part) & ~turns["item_id"].isin(labelled) & turns["text"].str.strip().ne("")
+    return turns.loc[keep, ["item_id", "dialogue_id", "kind", "text"]].reset_index(drop=True)

@@ -24,12 +24,18 @@ def _extra_line(extra: dict | None) -> str:
             f"validation fold, own rows weighted {weights}: {chosen})")
 
 
-def _selection(sel: dict, quality: bool = False) -> list[str]:
-    heading = (f"Quality step: the chosen configuration against its mean with a regression on {sel.get('backbone')}'s "
-               f"hidden states, same {sel.get('folds')} grouped folds on {sel.get('rows'):,} training rows (an ensemble "
-               f"must gain more than {sel.get('tol')} macro-F1):" if quality else
-               f"Configuration chosen by {sel.get('folds')}-fold grouped cross-validation on "
-               f"{sel.get('rows'):,} training rows (budget {sel.get('budget', 0):.0f} s)" + _extra_line(sel.get("extra")) + ":")
+def _selection(sel: dict, step: str = "select") -> list[str]:
+    heading = {
+        "select": f"Configuration chosen by {sel.get('folds')}-fold grouped cross-validation on {sel.get('rows'):,} "
+                  f"training rows (budget {sel.get('budget', 0):.0f} s)" + _extra_line(sel.get("extra")) + ":",
+        "quality": f"Quality step: the chosen configuration against its mean with a regression on "
+                   f"{sel.get('backbone')}'s hidden states, same {sel.get('folds')} grouped folds on "
+                   f"{sel.get('rows'):,} training rows (an ensemble must gain more than {sel.get('tol')} macro-F1):",
+        "distil": f"Distillation: the chosen configuration learning the quality ensemble's labels on "
+                  f"{sel.get('pool', 0):,} unlabelled texts, the ensemble refitted in each of the same "
+                  f"{sel.get('folds')} grouped folds on {sel.get('rows'):,} training rows (a student must gain more "
+                  f"than {sel.get('tol')} macro-F1; the ensemble's row is for reference, it is never chosen here):",
+    }[step]
     lines = ["", heading, "",
              "| config | macro-F1 (mean ± sd) | accuracy | ECE | s | |", "|---|---:|---:|---:|---:|---|"]
     for r in sel.get("table", []):
@@ -72,5 +78,7 @@ def card_markdown(card: dict) -> str:
         if info.get("selection"):
             lines += _selection(info["selection"])
         if info.get("quality"):
-            lines += _selection(info["quality"], quality=True)
+            lines += _selection(info["quality"], "quality")
+        if info.get("distil"):
+            lines += _selection(info["distil"], "distil")
     return "\n".join(lines) + "\n"

@@ -8,8 +8,6 @@
   refuses texts; this is the same loop (fit, pseudo-label what the model is sure of,
   refit) on lists of strings.
 - ``tfidf_logreg``: the plain scikit-learn peer every model is compared with.
-- ``distill``: a fast student (the baseline) learns a slow teacher's (a fine-tuned
-  transformer's) labels on unlabelled posts, next to the human labels.
 - ``SoftVote``: the mean of a logistic regression's and NB-LR's probabilities on the
   same features (``TextClassifier(model="vote")``): the ensemble's gain at the cost of
   one featurisation (``sklearn.ensemble.VotingClassifier`` over ``TextClassifier``
@@ -142,17 +140,3 @@ class SelfTraining(ClassifierMixin, BaseEstimator):
 
     def predict(self, texts):
         return self.model_.predict(texts)
-
-
-def distill(teacher, student, texts, y, unlabelled, *, min_confidence: float = 0.0):
-    """Fit ``student`` on the labelled texts plus the unlabelled ones labelled by ``teacher``
-    (its top label, where its probability ≥ ``min_confidence``). Returns the fitted student
-    with ``n_pseudo_`` (pseudo-labelled posts used)."""
-    pool = as_texts(unlabelled)
-    proba = teacher.predict_proba(pool)
-    keep = proba.max(axis=1) >= min_confidence
-    pseudo = np.asarray(teacher.classes_)[proba.argmax(axis=1)][keep]
-    student.fit(as_texts(texts) + [t for t, k in zip(pool, keep, strict=True) if k],
-                np.concatenate([np.asarray(y).astype(str), pseudo.astype(str)]))
-    student.n_pseudo_ = int(keep.sum())
-    return student

@@ -60,11 +60,11 @@ def params_of(estimator) -> dict:
             if not hasattr(v, "get_params")}
 
 
-def _fit(est, texts, y, teacher, unlabelled, extra: pd.DataFrame | None = None, weight=None):
+def _fit(est, texts, y, teacher, unlabelled, extra: pd.DataFrame | None = None, weight=None, pool_weight=1.0):
     if teacher is not None:
-        from wbcs.classify.strong import distill
+        from wbcs.classify.distil import fit_student
 
-        return distill(teacher, est, texts, y, unlabelled)
+        return fit_student(est, teacher, texts, y, unlabelled, pool_weight)
     if weight is not None:
         return fit_weighted(est, [*texts, *extra["text"]], np.concatenate([np.asarray(y).astype(str), extra["label"]]),
                             np.concatenate([np.full(len(texts), weight), np.ones(len(extra))]))
@@ -96,7 +96,8 @@ def fit_weighted(est, texts, y, weights):
 def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = None,
              teacher=None, unlabelled=(), budget: float = 600.0, words: bool = True,
              refit: bool = True, refit_test: bool = True, base: TextClassifier | None = None,
-             lexicons: dict | None = None, extra: ExtraData | None = None, quality: str | None = None):
+             lexicons: dict | None = None, extra: ExtraData | None = None, quality: str | None = None,
+             distil: list[str] | None = None):
     """Fit a field on its task and say how good it is. Returns (fitted estimator, card entry).
 
     1. **Configuration**: ``estimator`` when given; else the best of ``configs.candidates``
@@ -112,7 +113,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
        held-out estimate of step 2. ``refit=False`` returns the model of step 2.
 
     With a ``teacher`` (a fitted estimator of the same field), the estimator also learns the
-    teacher's labels on the ``unlabelled`` texts (``strong.distill``).
+    teacher's labels on the ``unlabelled`` texts (``distil.fit_student``).
 
     ``extra``: out-of-domain rows (``tasks.ExtraData``, e.g. SMP2020 for the gold sentiment), less those
     that are near duplicates of the task's rows and at most ``max_train`` of them. With the configuration
@@ -123,7 +124,14 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
     ``quality``: a backbone (e.g. ``"gemma3-270m"``): after step 1, the configuration is also tried averaged
     with a regression on the backbone's hidden states (``embedding.select_ensemble``, the same grouped CV),
     and that ensemble is kept where it gains; the card's ``quality`` entry has the CV table. Not with a
-    teacher or a given estimator; skipped where out-of-domain rows are in use (the ensemble's CV has none)."""
+    teacher or a given estimator; skipped where out-of-domain rows are in use (the ensemble's CV has none).
+
+    ``distil``: unlabelled in-domain texts; the field then stays a fast model. Where the quality step prefers
+    the ensemble, the configuration of step 1 is also scored learning the ensemble's labels on them
+    (``distil.select_student``, the same grouped CV, the ensemble refitted in every fold) and that student is
+    kept where it beats the configuration alone: the quality model's gain, as far as it survives, at the fast
+    model's speed. The card's ``distil`` entry has the CV table. In steps 2 and 3 the ensemble is fitted on the
+    same rows as the student before it labels the texts."""
     from sklearn.base import clone
 
     from wbcs.classify.configs import select
@@ -135,6 +143,8 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
     if quality is not None and (teacher is not None or estimator is not None):
         raise InputError(f"{task.name}: the quality step needs the configuration chosen by cross-validation: "
                          "not with a teacher, --config or --model transformer")
+    if distil is not None and quality is None:
+        raise InputError(f"{task.name}: distillation learns the quality ensemble's labels: give a backbone (--quality) too")
     train = subsample(task.train, max_train, seed)
     selection = cv_confusion = cv_quantify = weight = None
     if extra is not None:
@@ -157,21 +167,39 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
         cv_confusion = table.attrs["cv_confusion"]
         cv_quantify = _quantify_entry(table.attrs["cv_oof"], train, seed)
         weight = (table.attrs.get("extra") or {}).get("chosen_weight")
-    quality_table = None
+    quality_table = distil_table = teacher_config = pool_weight = None
     if quality is not None and weight is None:  # out-of-domain rows in use are not in the ensemble's folds
         from wbcs.classify.embedding import select_ensemble
 
-        estimator, quality_table = select_ensemble(estimator, train["text"].tolist(), train["label"].to_numpy(),
-                                                   groups=leakage_groups(train["text"], seed=seed), seed=seed,
-                                                   backbone=quality)
-        cv_confusion = quality_table.attrs["cv_confusion"]
-        if not quality_table["chosen"].iloc[0]:
-            # an ensemble replaced select's configuration: the per-kind quantifier is chosen on its own
+        ensemble, quality_table = select_ensemble(estimator, train["text"].tolist(), train["label"].to_numpy(),
+                                                  groups=leakage_groups(train["text"], seed=seed), seed=seed,
+                                                  backbone=quality)
+        if not quality_table["chosen"].iloc[0] and distil is None:
+            # the ensemble replaces select's configuration: the per-kind quantifier is chosen on its own
             # out-of-fold probabilities, not select's
+            estimator, cv_confusion = ensemble, quality_table.attrs["cv_confusion"]
             cv_quantify = _quantify_entry(quality_table.attrs["cv_oof"], train, seed)
+        elif not quality_table["chosen"].iloc[0]:
+            # distillation: the field stays a fast model, select's configuration or its student
+            from wbcs.classify.distil import select_student
+
+            student, pool_weight, distil_table = select_student(
+                estimator, ensemble, train["text"].tolist(), train["label"].to_numpy(), distil,
+                groups=leakage_groups(train["text"], seed=seed), seed=seed)
+            if student is not None:
+                teacher_config, estimator, unlabelled = ensemble, student, list(distil)
+                cv_confusion = distil_table.attrs["cv_confusion"]
+                cv_quantify = _quantify_entry(distil_table.attrs["cv_oof"], train, seed)
+
+    def teacher_on(rows: pd.DataFrame):
+        """The teacher of a fit on ``rows``: the ensemble fitted on the same rows, or the caller's."""
+        if teacher_config is None:
+            return teacher
+        return clone(teacher_config).fit(rows["text"].tolist(), rows["label"].to_numpy())
+
     extra_rows = extra.rows if weight is not None else None
-    est = _fit(clone(estimator), train["text"].tolist(), train["label"].to_numpy(), teacher, unlabelled,
-               extra_rows, weight)
+    est = _fit(clone(estimator), train["text"].tolist(), train["label"].to_numpy(), teacher_on(train), unlabelled,
+               extra_rows, weight, pool_weight or 1.0)
     report = held_out_report(est, task.test, seed=seed)
     entry = {"task": task.name, "description": task.description,
              "kind": folder_kind(est) or "sklearn",
@@ -192,11 +220,18 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
     if quality_table is not None:
         entry["quality"] = ({k: v for k, v in quality_table.attrs.items() if k not in ("cv_confusion", "cv_oof")}
                             | {"table": quality_table.to_dict("records")})
+    if distil_table is not None:
+        entry["distil"] = ({k: v for k, v in distil_table.attrs.items() if k not in ("cv_confusion", "cv_oof")}
+                           | {"table": distil_table.to_dict("records"), "weight": pool_weight})
+        if pool_weight is not None:
+            entry["notes"] = [*entry["notes"], f"distilled: + {len(distil):,} unlabelled texts labelled by the quality "
+                                                f"ensemble ({teacher_config.describe()}), each weighted {pool_weight:g} "
+                                                "× its confidence"]
     seen = train
     if refit:
         seen = pd.concat([train, task.test]) if refit_test else train
-        est = _fit(clone(estimator), seen["text"].tolist(), seen["label"].to_numpy(), teacher, unlabelled,
-                   extra_rows, weight)
+        est = _fit(clone(estimator), seen["text"].tolist(), seen["label"].to_numpy(), teacher_on(seen), unlabelled,
+                   extra_rows, weight, pool_weight or 1.0)
         entry["refit_rows"] = int(len(seen))
         entry["classes"] = [str(c) for c in est.classes_]
     est.seen_rows_ = rows_sha256([*seen["text"], *([] if extra_rows is None else extra_rows["text"])])
@@ -271,7 +306,7 @@ def unlabelled_weibo(n: int, seed=0) -> list[str]:
 
 def train_default(*, seed=0, max_train: int | None = None, estimator=None, teacher=None,
                   n_unlabelled: int = 20_000, extra: ExtraData | str | None = "smp2020",
-                  **fit_options) -> PostClassifier:
+                  distil: list[str] | bool = False, **fit_options) -> PostClassifier:
     """The shipped multi-field model (fields from ``tasks.default_tasks``).
 
     Each field's configuration is chosen by cross-validation (``configs.select``) with the
@@ -291,6 +326,12 @@ def train_default(*, seed=0, max_train: int | None = None, estimator=None, teach
     fixed test part gold ×3 + SMP2020 gained +0.090 macro-F1 on telecom first posts without the class bias,
     which is why it is offered; with the bias CV did not keep it: BENCHMARKS.md); a ``tasks.ExtraData`` (a
     user's file) instead; None for none.
+
+    ``distil`` (with ``quality``): the sentiment and intent fields also try learning their quality ensemble's
+    labels on unlabelled texts (``fit_task``): True for the customer turns of the gold set's training
+    dialogues that no gold file labels (``goldset.unlabelled_turns``), or a list of texts. Not the topic and
+    the subtype (an unlabelled turn is mostly not a telecom first post, nor a negative one): they keep their
+    fast configuration, so the model stays a fast ``wbcs-default``.
     """
     mapping = default_tasks()
     tasks = {f: load_task(t, seed=seed) for f, t in mapping.items()}
@@ -327,8 +368,14 @@ def train_default(*, seed=0, max_train: int | None = None, estimator=None, teach
         raise InputError(f"extra {extra!r}: use 'smp2020', a tasks.ExtraData or None")
     if extra is not None and "sentiment" in tasks:
         field_options["sentiment"]["extra"] = extra
+    if distil is not False:
+        from wbcs.goldset import unlabelled_turns
+
+        pool = unlabelled_turns()["text"].tolist() if distil is True else list(distil)
+        for f in tasks:  # every field stays fast: the others skip the quality step, which would only slow them
+            field_options[f].update({"distil": pool} if f in DISTIL_FIELDS else {"quality": None})
     return train_model(tasks, estimator=estimator, seed=seed, max_train=max_train,
-                       name="wbcs-quality" if fit_options.get("quality") else "wbcs-default",
+                       name="wbcs-quality" if fit_options.get("quality") and distil is False else "wbcs-default",
                        limits=limits, teachers=teachers, field_options=field_options)
 
 
@@ -336,6 +383,9 @@ def train_default(*, seed=0, max_train: int | None = None, estimator=None, teach
 # them where grouped CV on the training part says they gain): on the gold topic training part macro-F1
 # 0.601 with them at TextClassifier's lexicon_weight 0.15 against 0.566 without, 0.558 at weight 0.3
 # and 0.505 at weight 1 (lr C=1 + sigmoid calibration, 5 grouped folds)
+
+
+DISTIL_FIELDS = {"sentiment", "intent"}  # the shipped fields whose items are any customer turn (train_default)
 
 
 def default_fit_options(field: str, seed=0) -> dict:

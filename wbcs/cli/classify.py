@@ -39,6 +39,14 @@ ensemble is kept only where it beats the configuration alone; the card shows the
 labels ~20 posts/s on two cores, so it is for offline labelling, not for the live queue:
   wbcs train --task default --quality --out out/models/wbcs-quality/1
 
+Distillation (--distil [FILE], with --quality): where the ensemble is kept, the fast configuration
+is also scored learning the ensemble's labels on FILE's unlabelled texts (column --text-col),
+the ensemble refitted in every fold so no validation label leaks through it; the fast student
+is saved instead of the ensemble where it beats the configuration alone, at the fast model's
+speed. With --task default and no FILE: the gold set's unlabelled training-part customer turns,
+for the sentiment and intent fields:
+  wbcs train --task default --quality --distil --out out/models/wbcs-default/9
+
 Out-of-domain labels (--extra FILE, e.g. public Weibo posts next to your own): the chosen
 configuration is also scored with FILE's rows added to every cross-validation training fold
 (never to a validation fold, which holds only your rows), each of your rows weighted as K of
@@ -125,6 +133,10 @@ def register(sub) -> None:
                    help="also try each field's chosen configuration averaged with a regression on BACKBONE's hidden "
                         "states (default gemma3-270m), kept where the same cross-validation says it gains: the "
                         "offline quality model (~20 posts/s here), see below")
+    p.add_argument("--distil", nargs="?", const="", metavar="FILE",
+                   help="with --quality: let the fast model learn the ensemble's labels on FILE's unlabelled texts "
+                        "where cross-validation says it gains (--task default: FILE defaults to the gold set's "
+                        "unlabelled training turns), see below")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, type=Path, help="model folder to write (e.g. models/NAME/1)")
     p.add_argument("--json", action="store_true", help="print the model card as JSON on stdout")
@@ -193,6 +205,27 @@ def _fit_options(args) -> dict:
             **({"quality": args.quality} if args.quality else {})}
 
 
+def _distil_pool(args) -> list[str] | bool:
+    """--distil: False when absent; True for --task default's own pool; else FILE's non-empty texts."""
+    if args.distil is None:
+        return False
+    if not args.quality:
+        raise InputError("--distil learns the quality ensemble's labels: add --quality")
+    if args.distil == "":
+        if args.task == "default" and args.data is None:
+            return True
+        raise InputError("--distil: give a FILE of unlabelled texts (only --task default has a pool of its own)")
+    from wbcs.io import find_column, read_table
+
+    df = read_table(Path(args.distil))
+    col = find_column(df.columns, "text", args.text_col, str(args.distil), "--text-col")
+    texts = df[col].dropna().astype(str)
+    texts = texts[texts.str.strip().ne("")].tolist()
+    if not texts:
+        raise InputError(f"{args.distil}: column {col!r} holds no text to distil on")
+    return texts
+
+
 def _say_rejects(args, rejects) -> None:
     for src, grp in rejects.groupby("source", sort=False):
         rows = ", ".join(map(str, grp["source_row"].head(10)))
@@ -241,6 +274,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     estimator = _estimator(args)
     if args.teacher and args.task != "default":
         raise InputError("--teacher works with --task default (it distils the shipped model's sentiment field)")
+    pool = _distil_pool(args)
+    distil = {} if pool is False else {"distil": pool}
     if args.data is not None:
         from wbcs.io import find_column, read_table
 
@@ -256,19 +291,19 @@ def cmd_train(args: argparse.Namespace) -> int:
         _say_rejects(args, rejects)
         model = train_model({task.field: task}, estimator=estimator, seed=args.seed, name=args.out.parent.name
                             or args.task, max_train=args.max_train, **_fit_options(args),
-                            refit_test=args.test is None, extra=_extra(args, args.label_col or args.task))
+                            refit_test=args.test is None, extra=_extra(args, args.label_col or args.task), **distil)
     elif args.task == "default":
         # the baseline of the shipped model has its own settings (see train_default)
         extra = _extra(args, "sentiment")
         model = train_default(seed=args.seed, max_train=args.max_train, estimator=estimator,
                               teacher=args.teacher, n_unlabelled=args.unlabelled, **_fit_options(args),
-                              **({} if extra is None else {"extra": extra}))
+                              **({} if extra is None else {"extra": extra}), **distil)
     else:
         if args.test is not None:
             raise InputError("--test works with --data (a built-in task has its own test part)")
         task = load_task(args.task, seed=args.seed)
         model = train_model({task.field: task}, estimator=estimator, seed=args.seed, name=args.task,
-                            max_train=args.max_train, **_fit_options(args), extra=_extra(args, task.field))
+                            max_train=args.max_train, **_fit_options(args), extra=_extra(args, task.field), **distil)
     path = save_model(model, args.out)
     for field, info in model.card["fields"].items():
         m, ci = info["metrics"], info["metrics"].get("ci95", {})
@@ -277,6 +312,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                    + (f"; configuration {chosen!r} chosen by cross-validation" if chosen else "")
                    + (f"; quality step: {quality!r} kept" if (quality := next(
                        (r["config"] for r in info.get("quality", {}).get("table", []) if r.get("chosen")), None)) else "")
+                   + (f"; distillation: {student!r} kept" if (student := next(
+                       (r["config"] for r in info.get("distil", {}).get("table", []) if r.get("chosen")), None)) else "")
                    + f"; held-out ({m['split']}, n={m['n']}): accuracy {m['accuracy']:.3f}"
                    + (f" [{ci['accuracy'][0]:.3f}, {ci['accuracy'][1]:.3f}]" if ci else "")
                    + f", macro-F1 {m['macro_f1']:.3f}"
