@@ -131,3 +131,16 @@ def test_pcc_and_pacc_on_samples_whose_posteriors_are_their_classs():
     assert estimate("PCC", proba[idx], stats) == pytest.approx([0.31, 0.69])
     assert tv(estimate("PCC", proba[idx], stats), [0.3, 0.7]) == pytest.approx(0.01)
     assert estimate("PACC", proba[idx], stats) == pytest.approx([0.3, 0.7], abs=1e-9)
+
+
+def test_training_stats_full_keeps_the_whole_posteriors():
+    # two rows predicted a, of true labels a and b, their other mass split (0.3, 0.1) and (0.1, 0.3): a posts
+    # table keeps only 0.6, so both become (0.6, 0.2, 0.2) (the split of rows predicted a, on average); the
+    # whole vectors tell the two labels apart, which is what PACC's M is made of
+    labels = ["a", "b", "c"]
+    proba = np.array([[0.6, 0.3, 0.1], [0.6, 0.1, 0.3]])
+    top = training_stats(["a", "b"], proba, labels)
+    whole = training_stats(["a", "b"], proba, labels, full=True)
+    assert np.allclose(top["posterior_sum"], [[0.6, 0.2, 0.2], [0.6, 0.2, 0.2], [0, 0, 0]])
+    assert np.allclose(whole["posterior_sum"], [[0.6, 0.3, 0.1], [0.6, 0.1, 0.3], [0, 0, 0]])
+    assert whole["confusion"] == top["confusion"] == [[1, 0, 0], [1, 0, 0], [0, 0, 0]]

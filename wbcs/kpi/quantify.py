@@ -320,13 +320,15 @@ def top1(proba, split) -> np.ndarray:
     return out
 
 
-def training_stats(y, proba, labels, bias: dict | None = None) -> dict:
+def training_stats(y, proba, labels, bias: dict | None = None, *, full: bool = False) -> dict:
     """What the quantifiers learn from labelled rows' out-of-fold probabilities (``proba``: as the model
     gives them, class bias included; columns ``labels``): ``confusion``, the counts of its labels per
     true label (ACC); ``split``, per predicted label the sums of its probabilities (``top1``: the
     posteriors a posts table implies); ``posterior_sum``, per true label the sums of those posteriors
     before the class bias (PACC: their means are its ``M``; their column sums over ``rows`` are the prior
-    the posteriors assume, EMQ's); ``rows`` per true label."""
+    the posteriors assume, EMQ's); ``rows`` per true label. ``full``: those sums of the rows' whole probability
+    vectors, not of the posteriors a posts table implies (to go with ``estimate(..., full=True)``: a
+    comparison of what keeping only the top probability costs)."""
     labels = [str(x) for x in labels]
     y = pd.Categorical(np.asarray(y).astype(str), categories=labels).codes
     proba = np.asarray(proba, dtype=float)
@@ -336,7 +338,7 @@ def training_stats(y, proba, labels, bias: dict | None = None) -> dict:
     split = np.zeros((k, k))
     np.add.at(split, proba.argmax(axis=1), proba)
     sums = np.zeros((k, k))
-    np.add.at(sums, y, unshift(top1(proba, split), labels, bias))
+    np.add.at(sums, y, unshift(proba if full else top1(proba, split), labels, bias))
     return {"labels": labels, "confusion": confusion.tolist(), "split": split.round(6).tolist(),
             "posterior_sum": sums.round(6).tolist(), "rows": np.bincount(y, minlength=k).tolist()}
 
