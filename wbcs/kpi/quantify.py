@@ -320,13 +320,15 @@ def top1(proba, split) -> np.ndarray:
     return out
 
 
-def training_stats(y, proba, labels, bias: dict | None = None) -> dict:
+def training_stats(y, proba, labels, bias: dict | None = None, *, full: bool = False) -> dict:
     """What the quantifiers learn from labelled rows' out-of-fold probabilities (``proba``: as the model
     gives them, class bias included; columns ``labels``): ``confusion``, the counts of its labels per
     true label (ACC); ``split``, per predicted label the sums of its probabilities (``top1``: the
     posteriors a posts table implies); ``posterior_sum``, per true label the sums of those posteriors
     before the class bias (PACC: their means are its ``M``; their column sums over ``rows`` are the prior
-    the posteriors assume, EMQ's); ``rows`` per true label."""
+    the posteriors assume, EMQ's); ``rows`` per true label. ``full``: those sums of the rows' whole probability
+    vectors, not of the posteriors a posts table implies (to go with ``estimate(..., full=True)``: a
+    comparison of what keeping only the top probability costs)."""
     labels = [str(x) for x in labels]
     y = pd.Categorical(np.asarray(y).astype(str), categories=labels).codes
     proba = np.asarray(proba, dtype=float)
@@ -336,7 +338,7 @@ def training_stats(y, proba, labels, bias: dict | None = None) -> dict:
     split = np.zeros((k, k))
     np.add.at(split, proba.argmax(axis=1), proba)
     sums = np.zeros((k, k))
-    np.add.at(sums, y, unshift(top1(proba, split), labels, bias))
+    np.add.at(sums, y, unshift(proba if full else top1(proba, split), labels, bias))
     return {"labels": labels, "confusion": confusion.tolist(), "split": split.round(6).tolist(),
             "posterior_sum": sums.round(6).tolist(), "rows": np.bincount(y, minlength=k).tolist()}
 
@@ -558,3 +560,62 @@ def card_entry(y, proba, labels, fold, kinds=None, *, bias: dict | None = None, 
         stats.update({str(k): training_stats(y[kinds == k], proba[kinds == k], labels, bias) for k in np.unique(kinds)})
     return {"labels": labels, "bias": {str(k): float(v) for k, v in (bias or {}).items()} or None,
             "stats": stats, "chosen": choose_methods(cv)}
+
+
+# ---------------------------------------------------------------------------------------------
+# The artificial-prevalence protocol (APP; Forman 2008, as QuaPy runs it): a quantifier is meant for
+# prevalence shift, so it is measured on many samples of a labelled test set drawn at prevalences
+# spread over the simplex, not only at the test set's own one.
+
+def app_counts(prevalence, size: int) -> np.ndarray:
+    """Items per class of a sample of ``size`` at ``prevalence``: ⌊size·p⌋ each, the few left over given
+    to the largest remainders (Hamilton's rule), so a sample holds its prevalence as closely as whole
+    items allow (QuaPy rounds and deals the remainder at random; here the counts are a function)."""
+    p = np.asarray(prevalence, dtype=float)
+    if p.ndim != 1 or (p < 0).any() or not np.isclose(p.sum(), 1):
+        raise InputError(f"prevalence {p.tolist()} is not a vector of shares summing to 1")
+    exact = p / p.sum() * size
+    counts = np.floor(exact).astype(int)
+    left = size - counts.sum()
+    # stable sort: ties go to the first class, so the same call always gives the same counts
+    counts[np.argsort(-(exact - counts), kind="stable")[:left]] += 1
+    return counts
+
+
+def app_sample(y, prevalence, size: int, *, seed=0) -> np.ndarray:
+    """Indices into ``y`` (class codes 0..K-1, K = len(prevalence)) of a sample of ``size`` items whose
+    classes hold ``app_counts(prevalence, size)``: each class's items drawn with replacement from the
+    items of that class (QuaPy's ``sampling_index``), in a seeded random order. A class asked for but
+    without items is an error: the sample could not have that prevalence."""
+    y = np.asarray(y)
+    counts = app_counts(prevalence, size)
+    rng = np.random.default_rng(seed)
+    idx = []
+    for k, n in enumerate(counts):
+        pool = np.flatnonzero(y == k)
+        if n and not len(pool):
+            raise InputError(f"class {k} is asked for {n} items of the sample but has none to draw from")
+        idx.append(rng.choice(pool, size=n, replace=True) if n else np.empty(0, dtype=int))
+    return rng.permutation(np.concatenate(idx).astype(int))
+
+
+def app_prevalences(n_classes: int, n: int, *, seed=0) -> np.ndarray:
+    """``n`` prevalence vectors drawn uniformly over the simplex of ``n_classes`` (a flat Dirichlet: QuaPy's
+    ``uniform_prevalence_sampling``, with a seeded generator), rows summing to 1."""
+    return np.random.default_rng(seed).dirichlet(np.ones(n_classes), size=n)
+
+
+SHIFT_EDGES = (0.0, 0.1, 0.2, 0.3, 0.5, 1.0)  # total variation from the training prevalence (``shift_bucket``)
+
+
+def shift_bucket(sample_prevalence, train_prevalence, edges=SHIFT_EDGES) -> pd.Categorical:
+    """How far each sample's prevalence (rows) lies from the training one, as total variation, bucketed by
+    ``edges`` into intervals [a, b) (the last one closed): QuaPy reports a quantifier's error by this
+    "amount of shift", where CC's error grows and a sound correction's should not."""
+    p = np.atleast_2d(np.asarray(sample_prevalence, dtype=float))
+    # rounded: a TV that is an edge on paper (|0.6 − 0.5| + |0.4 − 0.5|) / 2 = 0.1 is 0.0999… in floats
+    d = np.round(np.abs(p - np.asarray(train_prevalence, dtype=float)).sum(axis=1) / 2, 12)
+    names = [f"{a:.1f}–{b:.1f}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    # the last edge (1.0) is the largest TV there is: it belongs to the last interval
+    d = np.minimum(d, np.nextafter(edges[-1], 0))
+    return pd.cut(d, list(edges), right=False, labels=names)

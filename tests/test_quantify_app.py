@@ -1,0 +1,146 @@
+"""The artificial-prevalence protocol (APP) of ``wbcs.kpi.quantify``: samples at a chosen prevalence, flat
+Dirichlet prevalences, error by amount of shift; and what the protocol shows on cases worked out by hand
+(a perfect classifier's ACC is exact on every sample; CC's error under a known confusion is (M − I)ᵀp)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from wbcs.errors import InputError
+from wbcs.kpi.quantify import (
+    app_counts,
+    app_prevalences,
+    app_sample,
+    estimate,
+    shift_bucket,
+    training_stats,
+    tv,
+)
+
+
+def test_app_counts_hold_the_prevalence_in_whole_items():
+    assert app_counts([0.3, 0.7], 100).tolist() == [30, 70]
+    # 33.33 each: the one item left goes to the first of the equal remainders, every time
+    assert app_counts([1 / 3, 1 / 3, 1 / 3], 100).tolist() == [34, 33, 33]
+    # 2.5 / 7.5 of 10: floors 2 and 7, the item left to the first tie
+    assert app_counts([0.25, 0.75], 10).tolist() == [3, 7]
+    # 0.35 · 20 = 7, 0.45 · 20 = 9, 0.2 · 20 = 4: exact, nothing to deal
+    assert app_counts([0.35, 0.45, 0.2], 20).tolist() == [7, 9, 4]
+    assert app_counts([0.0, 1.0], 7).tolist() == [0, 7]
+
+
+@pytest.mark.parametrize("bad", [[0.5, 0.6], [-0.1, 1.1], [[0.5, 0.5]]])
+def test_app_counts_refuse_what_is_not_a_prevalence(bad):
+    with pytest.raises(InputError):
+        app_counts(bad, 10)
+
+
+def test_app_sample_draws_each_class_from_its_own_items():
+    y = np.array([0] * 5 + [1] * 12 + [2] * 3)
+    idx = app_sample(y, [0.3, 0.7, 0.0], 100, seed=1)
+    assert len(idx) == 100
+    assert np.bincount(y[idx], minlength=3).tolist() == [30, 70, 0]
+    # with replacement: 30 draws from 5 items of class 0 repeat them, and only them
+    assert set(idx[y[idx] == 0]) <= set(range(5))
+    assert len(set(idx[y[idx] == 0])) <= 5
+    # seeded: the same seed gives the same sample, another seed another one
+    assert np.array_equal(idx, app_sample(y, [0.3, 0.7, 0.0], 100, seed=1))
+    assert not np.array_equal(idx, app_sample(y, [0.3, 0.7, 0.0], 100, seed=2))
+    # shuffled: the classes are not in blocks
+    assert (y[idx][:30] == 0).sum() < 30
+
+
+def test_app_sample_refuses_a_class_it_cannot_draw():
+    y = np.array([0, 0, 1, 1])
+    with pytest.raises(InputError, match="class 2"):
+        app_sample(y, [0.2, 0.3, 0.5], 10, seed=0)
+    # asked for none of it, an empty class is fine
+    assert np.bincount(y[app_sample(y, [0.5, 0.5, 0.0], 10, seed=0)]).tolist() == [5, 5]
+
+
+def test_app_prevalences_are_flat_over_the_simplex():
+    p = app_prevalences(3, 4000, seed=0)
+    assert p.shape == (4000, 3)
+    assert np.allclose(p.sum(axis=1), 1) and (p >= 0).all()
+    assert np.array_equal(p, app_prevalences(3, 4000, seed=0))
+    # flat Dirichlet(1, 1, 1): each share has mean 1/3 and P(share > ½) = (1 − ½)² = ¼
+    assert p.mean(axis=0) == pytest.approx([1 / 3] * 3, abs=0.02)
+    assert (p[:, 0] > 0.5).mean() == pytest.approx(0.25, abs=0.03)
+
+
+def test_shift_bucket_by_total_variation_from_the_training_prevalence():
+    got = shift_bucket([[0.5, 0.5], [0.6, 0.4], [0.75, 0.25], [0.95, 0.05], [1.0, 0.0], [0.0, 1.0]], [0.5, 0.5])
+    # TV: 0, 0.1 (an edge: the upper interval), 0.25, 0.45, 0.5, 0.5
+    assert list(got) == ["0.0–0.1", "0.1–0.2", "0.2–0.3", "0.3–0.5", "0.5–1.0", "0.5–1.0"]
+    # TV 1 (all mass moved) is in the last interval, not outside it
+    assert list(shift_bucket([1.0, 0.0], [0.0, 1.0])) == ["0.5–1.0"]
+    assert list(shift_bucket([[0.2, 0.8]], [0.5, 0.5], edges=(0, 0.5, 1))) == ["0.0–0.5"]
+
+
+def _onehot(codes, k):
+    return np.eye(k)[codes]
+
+
+def test_a_perfect_classifiers_acc_is_exact_on_every_app_sample():
+    # posteriors one-hot on the true label, in training and test: M = I, so ACC (and CC, EMQ) return the
+    # sample's true shares, at every prevalence however far from the training one
+    labels = ["a", "b", "c"]
+    y_tr = np.repeat([0, 1, 2], [60, 30, 10])
+    stats = training_stats(np.array(labels)[y_tr], _onehot(y_tr, 3), labels)
+    y_te = np.repeat([0, 1, 2], [20, 20, 20])
+    proba = _onehot(y_te, 3)
+    for i, prev in enumerate(app_prevalences(3, 50, seed=3)):
+        idx = app_sample(y_te, prev, 100, seed=i)
+        truth = np.bincount(y_te[idx], minlength=3) / 100
+        for method in ("CC", "ACC", "EMQ"):
+            assert tv(estimate(method, proba[idx], stats), truth) == pytest.approx(0, abs=1e-6), method
+
+
+def test_cc_error_under_a_known_confusion_is_hand_computed_and_grows_with_shift():
+    # class a: 8 of 10 items predicted a; class b: 1 of 10 predicted a. M = [[0.8, 0.2], [0.1, 0.9]], so at a
+    # share p of a, CC counts 0.8p + 0.1(1 − p) = 0.1 + 0.7p: its error 0.1 − 0.3p, zero at p = 1/3
+    labels = ["a", "b"]
+    y = np.repeat([0, 1], 10)
+    pred = np.array([0] * 8 + [1] * 2 + [0] * 1 + [1] * 9)
+    proba = np.where(_onehot(pred, 2) == 1, 0.9, 0.1)
+    stats = training_stats(np.array(labels)[y], proba, labels)
+    assert stats["confusion"] == [[8, 2], [1, 9]]
+    for p, err in ((0.3, 0.01), (0.9, 0.17), (0.1, 0.07)):
+        # the mean over many samples (1,000 items each): each sample's count of a is the sum of two binomials
+        # (sd ≈ 0.012); the mean of 400 is within ±0.002 of 0.1 + 0.7p
+        cc_a, acc_a = [], []
+        for s in range(400):
+            idx = app_sample(y, [p, 1 - p], 1000, seed=s)
+            cc_a.append(estimate("CC", proba[idx], stats)[0])
+            acc_a.append(estimate("ACC", proba[idx], stats)[0])
+        assert abs(np.mean(cc_a) - p) == pytest.approx(err, abs=0.002)
+        # ACC undoes the confusion: unbiased within the same noise
+        assert np.mean(acc_a) == pytest.approx(p, abs=0.003)
+
+
+def test_pcc_and_pacc_on_samples_whose_posteriors_are_their_classs():
+    # every item of a class has the same posterior, so a sample's mean posterior is fixed by its counts:
+    # at (0.3, 0.7) PCC says 0.3·(0.8, 0.2) + 0.7·(0.1, 0.9) = (0.31, 0.69), TV 0.01, and PACC, whose M holds
+    # those two rows, recovers (0.3, 0.7) exactly
+    labels = ["a", "b"]
+    y = np.repeat([0, 1], [5, 5])
+    proba = np.array([[0.8, 0.2]] * 5 + [[0.1, 0.9]] * 5)
+    stats = training_stats(np.array(labels)[y], proba, labels)
+    idx = app_sample(y, [0.3, 0.7], 100, seed=0)
+    assert estimate("PCC", proba[idx], stats) == pytest.approx([0.31, 0.69])
+    assert tv(estimate("PCC", proba[idx], stats), [0.3, 0.7]) == pytest.approx(0.01)
+    assert estimate("PACC", proba[idx], stats) == pytest.approx([0.3, 0.7], abs=1e-9)
+
+
+def test_training_stats_full_keeps_the_whole_posteriors():
+    # two rows predicted a, of true labels a and b, their other mass split (0.3, 0.1) and (0.1, 0.3): a posts
+    # table keeps only 0.6, so both become (0.6, 0.2, 0.2) (the split of rows predicted a, on average); the
+    # whole vectors tell the two labels apart, which is what PACC's M is made of
+    labels = ["a", "b", "c"]
+    proba = np.array([[0.6, 0.3, 0.1], [0.6, 0.1, 0.3]])
+    top = training_stats(["a", "b"], proba, labels)
+    whole = training_stats(["a", "b"], proba, labels, full=True)
+    assert np.allclose(top["posterior_sum"], [[0.6, 0.2, 0.2], [0.6, 0.2, 0.2], [0, 0, 0]])
+    assert np.allclose(whole["posterior_sum"], [[0.6, 0.3, 0.1], [0.6, 0.1, 0.3], [0, 0, 0]])
+    assert whole["confusion"] == top["confusion"] == [[1, 0, 0], [1, 0, 0], [0, 0, 0]]
