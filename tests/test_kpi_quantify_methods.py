@@ -122,6 +122,35 @@ def test_a_correction_is_chosen_only_when_it_beats_the_counts_in_four_folds_of_f
     assert four["rmse"] == pytest.approx([np.sqrt((4 * 0.05 ** 2 + 0.2 ** 2) / 5)] * 2)
 
 
+def _cv_samples(tvs: dict) -> pd.DataFrame:
+    """tvs[method][fold] = that fold's TV per sample (sample 0: the fold's own rows)."""
+    rows = []
+    for method, folds in tvs.items():
+        for f, samples in enumerate(folds):
+            for s, v in enumerate(samples):
+                rows.append({"fold": f, "kind": "first_post", "sample": s, "method": method, "items": 100, "tv": v,
+                             "err": np.array([v, -v]), "held_wide": np.nan, "labels": 2})
+    return pd.DataFrame(rows)
+
+
+def test_under_shift_a_fold_is_won_on_its_mean_over_its_samples():
+    # CC: exact at the fold's own mix, 0.3 off at each of its two shifted mixes (fold mean 0.2). ACC: 0.04 off at
+    # the own mix and 0.01 at the shifted ones in 4 folds (mean 0.02: won, though it loses sample 0 to the
+    # counts), 0.5 off in the fifth (lost): 4 of 5, mean TV (4·0.02 + 0.5) / 5 = 0.116 < 0.2: chosen; its cost at
+    # the training mix, (4·0.04 + 0.5) / 5 = 0.132, is kept, and its error there is what widens its intervals
+    cc = [[0.0, 0.3, 0.3]] * 5
+    acc = [[0.04, 0.01, 0.01]] * 4 + [[0.5] * 3]
+    got = choose_methods(_cv_samples({"CC": cc, "ACC (kind)": acc}))["first_post"]
+    assert got["wins"] == {"CC": 0, "ACC (kind)": 4} and (got["folds"], got["samples"]) == (5, 3)
+    assert got["method"] == "ACC (kind)" and got["cv_tv"]["ACC (kind)"] == pytest.approx(0.116)
+    assert got["natural_tv"] == pytest.approx({"CC": 0.0, "ACC (kind)": 0.132})
+    assert got["rmse"] == pytest.approx([np.sqrt((4 * 0.04 ** 2 + 0.5 ** 2) / 5)] * 2, abs=1e-4)
+    # won in 3 folds of 5 only, though its mean TV ((3·0.02 + 2·0.45) / 5 = 0.192) is lower: the counts are kept
+    three = choose_methods(_cv_samples({"CC": cc, "ACC (kind)": [[0.02] * 3] * 3 + [[0.45] * 3] * 2}))["first_post"]
+    assert three["cv_tv"]["ACC (kind)"] == pytest.approx(0.192) and three["cv_tv"]["CC"] == pytest.approx(0.2)
+    assert three["method"] == "CC" and three["wins"]["ACC (kind)"] == 3
+
+
 def _info():
     """A card's cv_quantify by hand: first posts use ACC with their own confusion (the model calls every
     second positive post negative); other kinds fall back to all rows, where the counts were kept."""

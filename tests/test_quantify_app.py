@@ -9,10 +9,14 @@ import pytest
 
 from wbcs.errors import InputError
 from wbcs.kpi.quantify import (
+    VARIANTS,
     app_counts,
     app_prevalences,
     app_sample,
+    choose_methods,
+    cv_quantifiers,
     estimate,
+    quantifier_cv,
     shift_bucket,
     training_stats,
     tv,
@@ -144,3 +148,94 @@ def test_training_stats_full_keeps_the_whole_posteriors():
     assert np.allclose(top["posterior_sum"], [[0.6, 0.2, 0.2], [0.6, 0.2, 0.2], [0, 0, 0]])
     assert np.allclose(whole["posterior_sum"], [[0.6, 0.3, 0.1], [0.6, 0.1, 0.3], [0, 0, 0]])
     assert whole["confusion"] == top["confusion"] == [[1, 0, 0], [1, 0, 0], [0, 0, 0]]
+
+
+# ---------------------------------------------------------------------------------------------
+# The trainer's choice under shift: each validation fold quantified at its own mix and at shifted ones
+
+
+def _biased(n_folds=5):
+    """Out-of-fold rows of a classifier with a strong, stable bias, every fold alike: per fold 72 a's predicted
+    a and 8 predicted b, 8 b's predicted a and 12 predicted b, so M = [[0.9, 0.1], [0.4, 0.6]] in every fold and
+    in the rest. At the training mix (0.8, 0.2) the counts are exact: 0.9·0.8 + 0.4·0.2 = 0.8 (a loses 0.08 and
+    gains 0.08); at a share p of a they say 0.4 + 0.5p, off by 0.5·|p − 0.8|, half the shift."""
+    block = [("a", "a")] * 72 + [("a", "b")] * 8 + [("b", "a")] * 8 + [("b", "b")] * 12
+    y = np.array([t for t, _ in block] * n_folds)
+    pred = np.array([p for _, p in block] * n_folds)
+    proba = np.where(pred[:, None] == np.array(["a", "b"]), 0.7, 0.3)
+    fold = np.repeat(np.arange(n_folds), len(block))
+    return y, proba, fold
+
+
+def test_shifted_samples_keep_the_folds_own_rows_as_sample_0_and_are_seeded():
+    y, proba, fold = _biased()
+    folds = [(np.flatnonzero(fold != k), np.flatnonzero(fold == k)) for k in range(5)]
+    cv = cv_quantifiers(y, proba, ["a", "b"], np.full(len(y), "all"), folds, n_boot=20, app=4, variants=VARIANTS[:3])
+    assert sorted(cv["sample"].unique()) == [0, 1, 2, 3, 4]
+    assert len(cv) == 5 * 5 * 3 and (cv["items"] == 100).all()  # 5 folds × 5 samples × 3 methods, 100 items each
+    own = cv[cv["sample"] == 0]
+    # the fold's own rows: the training mix, where the counts are exact and the shift is nil
+    assert np.allclose(np.vstack(own["truth"]), [0.8, 0.2]) and np.allclose(own["shift"], 0)
+    assert np.allclose(own[own["method"] == "CC"]["tv"], 0)
+    # the bootstrap on the fold's own rows only
+    assert own["held"].notna().all() and cv[cv["sample"] > 0]["held"].isna().all()
+    shifted = cv[cv["sample"] > 0]
+    assert shifted["shift"].max() > 0.3  # flat Dirichlet prevalences: far from (0.8, 0.2) for most
+    again = cv_quantifiers(y, proba, ["a", "b"], np.full(len(y), "all"), folds, n_boot=0, app=4, variants=VARIANTS[:3])
+    assert np.array_equal(again["tv"].to_numpy(), cv["tv"].to_numpy())
+    other = cv_quantifiers(y, proba, ["a", "b"], np.full(len(y), "all"), folds, n_boot=0, app=4, app_seed=1,
+                           variants=VARIANTS[:3])
+    assert not np.array_equal(other["tv"].to_numpy(), cv["tv"].to_numpy())
+
+
+def test_a_label_absent_from_the_fold_is_not_drawn():
+    y, proba, fold = _biased()
+    keep = ~((fold == 0) & (y == "b"))  # fold 0 has no b
+    folds = [(np.flatnonzero(fold[keep] != k), np.flatnonzero(fold[keep] == k)) for k in range(5)]
+    cv = cv_quantifiers(y[keep], proba[keep], ["a", "b"], np.full(keep.sum(), "all"), folds, n_boot=0, app=3,
+                        variants=VARIANTS[:1])
+    # one label: no prevalence to shift, so fold 0 keeps its own rows only
+    assert cv[cv["fold"] == 0]["sample"].tolist() == [0]
+    assert cv[cv["fold"] == 1]["sample"].tolist() == [0, 1, 2, 3]
+
+
+def test_under_shift_the_rule_corrects_a_stable_bias_the_training_mix_hides():
+    y, proba, fold = _biased()
+    labels = ["a", "b"]
+    # the grouped folds only (random re-partitions would not be alike): at the training mix alone (the old
+    # CV) the counts are exact in every fold, so no correction can win
+    old = choose_methods(quantifier_cv(y, proba, labels, fold, n_boot=0, repeats=1, app=0))["all"]
+    assert old["method"] == "CC" and old["cv_tv"]["CC"] == pytest.approx(0, abs=1e-12)
+    assert old["wins"]["ACC (pooled)"] == 0
+    cv = quantifier_cv(y, proba, labels, fold, n_boot=0, repeats=1, app=20)
+    new = choose_methods(cv)["all"]
+    assert (new["folds"], new["samples"]) == (5, 21)
+    # ACC undoes M: it wins every fold, by far; PACC's statistics are a linear image of the same counts here
+    # (each row's posterior is fixed by its predicted label), so it is ACC again
+    assert new["estimator"] in ("ACC", "PACC") and new["wins"]["ACC (pooled)"] == 5
+    assert new["cv_tv"]["ACC (pooled)"] < new["cv_tv"]["CC"] / 2
+    # at the training mix it costs nothing: its M, from 4 folds alike, is the fold's own, so it is exact too
+    assert new["natural_tv"]["CC"] == pytest.approx(0, abs=1e-12)
+    assert new["natural_tv"][new["method"]] == pytest.approx(0, abs=1e-9)
+    # the counts' error on a shifted sample is half its shift (0.5·|p − 0.8|), up to the sampling of each
+    # label's items (sd ≈ 0.03 per sample): on average over the 100 shifted samples within 0.01
+    counts = cv[(cv["method"] == "CC") & (cv["sample"] > 0)]
+    assert counts["tv"].mean() == pytest.approx(0.5 * counts["shift"].mean(), abs=0.01)
+
+
+def test_under_shift_a_perfect_classifier_keeps_the_counts():
+    # every row's top label is its true one (posterior 0.8 on it, 0.1 on each other): CC is exact at every
+    # mix, ACC (M = I) and PACC tie with it, PCC and EMQ say 0.8 where the truth is 1: the counts are kept
+    rng = np.random.default_rng(0)
+    labels = ["a", "b", "c"]
+    y = rng.choice(3, 600, p=[0.6, 0.3, 0.1])
+    proba = np.full((600, 3), 0.1)
+    proba[np.arange(600), y] = 0.8
+    kinds = np.where(np.arange(600) % 3, "first_post", "follow_up")
+    cv = quantifier_cv(np.array(labels)[y], proba, labels, np.arange(600) % 5, kinds, n_boot=0, repeats=2, app=5)
+    chosen = choose_methods(cv)
+    assert set(chosen) == {"all", "first_post", "follow_up"}
+    for c in chosen.values():
+        assert c["method"] == "CC" and c["cv_tv"]["CC"] == pytest.approx(0, abs=1e-12)
+        assert all(w == 0 for w in c["wins"].values())
+        assert c["cv_tv"]["PCC"] > 0.05
