@@ -11,12 +11,18 @@ For intent, sentiment and topic of the gold set:
   training part through the trainer's grouped folds (``configs._Folds``, as ``bench_telecom --part quantify``
   builds them): the quantifiers' statistics; and, fitted on the whole training part, the probabilities of the
   test items;
-- the trainer's rule (``quantifier_cv`` + ``choose_methods`` on those out-of-fold rows, point estimates only:
-  the choice rests on them) says which method it would use per kind of item;
+- the trainer's rule (``card_entry``: ``quantifier_cv`` + ``choose_methods`` on those out-of-fold rows, timed
+  with its bootstrap) says which method it would use per kind of item; three versions of it are compared: the
+  shipped one (validation folds shifted by up to ``MAX_SHIFT`` in TV, ``bounded_prevalences``), the
+  flat-Dirichlet one before it (``max_shift=None``) and the natural-mix one before that (``app=0``: the folds'
+  own rows only);
 - APP on the FIXED TEST PART ONLY, per population (telecom first posts, what posts tables hold; and, for the
   fields labelled on dialogues too, every kind of item together): ``--vectors`` prevalence vectors from a flat
   Dirichlet over the labels the population's test items have (``app_prevalences``), each drawn ``--repeats``
-  times at every ``--sizes`` (``app_sample``: each label's items drawn with replacement); for sentiment also a
+  times at every ``--sizes`` (``app_sample``: each label's items drawn with replacement); as many at a bounded
+  shift (``bounded_prevalences`` around the training rows' mix of the population, over the labels its test
+  items have, renormalised: TV from it spread evenly over [0, ``MAX_SHIFT``], the realistic band); the
+  population as it is (the natural mix, one sample of all its items); for sentiment also a
   grid of 21 negative shares (0.01, 0.05, …, 0.99; the other items neutral and positive in the test part's
   ratio), for the negative share the dashboard shows;
 - every variant of ours (``VARIANTS``: as ``corrected_table`` runs them, on each post's top probability with
@@ -30,7 +36,9 @@ For intent, sentiment and topic of the gold set:
 
 Errors per sample against the sample's true shares: total variation (TV, half the L1), mean absolute error
 over labels (QuaPy's AE) and, for sentiment, the absolute error of the negative share. Tables: mean and 95th
-percentile per method; mean TV by how far the sample's prevalence lies from the training part's (``shift_bucket``).
+percentile per method; mean TV by how far the sample's prevalence lies from the training part's (``shift_bucket``);
+and the three rules' choices side by side: error in the realistic band (bounded design; and the flat-Dirichlet
+samples within 0.3 of the training mix), over all flat-Dirichlet samples, and at the natural mix.
 
 Usage: python -m benchmarks.bench_quantify [--fields intent sentiment topic] [--vectors N] [--repeats R]
        [--sizes 100 300] [--seed S] [--no-quapy] [--smoke]
@@ -50,7 +58,8 @@ from benchmarks.bench_classify import table
 FIELDS = ["intent", "sentiment", "topic"]
 GRID = np.r_[0.01, np.arange(1, 20) / 20, 0.99]  # QuaPy's prevalence_linspace(21): limits smoothed by 0.01
 QUAPY = ("CC", "PCC", "ACC", "PACC", "EMQ")
-WHOLE = "(whole posteriors, ref.)"  # our methods on what a posts table does not keep: not a choice the product has
+WHOLE = "(whole posteriors, ref.)"
+BOUNDED = "bounded (TV ≤ 0.3)"  # the realistic band: ``bounded_prevalences`` with MAX_SHIFT  # our methods on what a posts table does not keep: not a choice the product has
 
 
 @dataclass
@@ -95,14 +104,25 @@ def fit_field(field: str, seed: int, smoke: bool) -> Fitted:
                   model.predict_proba(te["text"].tolist()))
 
 
-def cv_choice(fit: Fitted, seed: int) -> dict:
-    """The trainer's rule on the training part (``card_entry`` without the bootstrap: the choice rests on the
-    point estimates only)."""
-    from wbcs.kpi.quantify import choose_methods, quantifier_cv
+RULES = ("natural-mix rule", "flat-Dirichlet rule", "bounded rule")
 
-    cv = quantifier_cv(fit.train["label"], fit.oof, fit.labels, fit.fold, fit.train["kind"], bias=fit.bias,
-                       n_boot=0, seed=seed)
-    return choose_methods(cv)
+
+def cv_choice(fit: Fitted, seed: int) -> tuple[dict, dict]:
+    """The three rules' choices on the training part ({rule: chosen}) and the seconds each took: the bounded
+    (shipped) and the flat-Dirichlet ones as the trainer runs them (``card_entry``, bootstrap included), the
+    natural-mix one on the folds' own rows only (``app=0``, point estimates: its choice rests on them)."""
+    from wbcs.kpi.quantify import card_entry, choose_methods, quantifier_cv
+
+    args = (fit.train["label"], fit.oof, fit.labels, fit.fold, fit.train["kind"])
+    out, secs = {}, {}
+    for rule, kw in zip(RULES, ({"app": 0, "n_boot": 0}, {"max_shift": None}, {}), strict=True):
+        t0 = time.time()
+        if rule == "natural-mix rule":
+            out[rule] = choose_methods(quantifier_cv(*args, bias=fit.bias, seed=seed, **kw))
+        else:
+            out[rule] = card_entry(*args, bias=fit.bias, seed=seed, **kw)["chosen"]
+        secs[rule] = time.time() - t0
+    return out, secs
 
 
 def populations(fit: Fitted, chosen: dict) -> list[tuple]:
@@ -140,17 +160,20 @@ def _quapy_input(method: str, labels: list, proba):
     return np.asarray(labels)[proba.argmax(axis=1)] if method in ("CC", "ACC") else proba
 
 
-def designs(fit: Fitted, codes: np.ndarray, args, seed: int) -> list[tuple]:
+def designs(fit: Fitted, codes: np.ndarray, train_prev: np.ndarray, args, seed: int) -> list[tuple]:
     """(design, prevalence vectors, samples per vector and size) for a population whose test items have
-    label codes ``codes``: a flat
-    Dirichlet over the labels present (a label without test items cannot be drawn: it stays at 0); for
+    label codes ``codes``: a flat Dirichlet over the labels present (a label without test items cannot be
+    drawn: it stays at 0); mixes at a TV spread evenly over [0, MAX_SHIFT] from ``train_prev`` (the training
+    rows' mix) restricted to those labels and renormalised; for
     sentiment also the grid of negative shares, the rest neutral and positive as in the population."""
-    from wbcs.kpi.quantify import app_prevalences
+    from wbcs.kpi.quantify import MAX_SHIFT, app_prevalences, bounded_prevalences
 
     k = len(fit.labels)
     present = np.flatnonzero(np.bincount(codes, minlength=k))
     flat = np.zeros((args.vectors, k))
     flat[:, present] = app_prevalences(len(present), args.vectors, seed=seed)
+    base = np.zeros(k)
+    base[present] = train_prev[present] / train_prev[present].sum()
     out = [("Dirichlet", flat, args.repeats)]
     if fit.field == "sentiment":
         neg = fit.labels.index("negative")
@@ -159,6 +182,8 @@ def designs(fit: Fitted, codes: np.ndarray, args, seed: int) -> list[tuple]:
         grid = GRID if not args.smoke else GRID[::5]
         out.append(("negative grid", np.array([np.eye(k)[neg] * p + rest / rest.sum() * (1 - p) for p in grid]),
                     args.grid_repeats))
+    # after the others, so that their samples' seeds are those of the runs before this design
+    out.append((BOUNDED, bounded_prevalences(base, args.vectors, max_shift=MAX_SHIFT, seed=seed), args.repeats))
     return out
 
 
@@ -185,21 +210,23 @@ def run_population(fit: Fitted, name: str, te_rows, tr_rows, per_kind: bool, arg
     neg = labels.index("negative") if "negative" in labels else None
     rng = np.random.default_rng(seed)
     rows = []
-    for design, prevs, repeats in designs(fit, codes, args, seed):
-        for size in args.sizes:
-            for i, prev in enumerate(np.repeat(prevs, repeats, axis=0)):
-                idx = app_sample(codes, prev, size, seed=int(rng.integers(2**32)))
-                truth = np.bincount(codes[idx], minlength=k) / size
-                p = proba[idx]
-                est = {v: estimate(m, p, st[s], bias=fit.bias) for v, m, s in ours}
-                est.update({f"{m} {WHOLE}": estimate(m, p, whole, bias=fit.bias, full=True) for m in ("PACC", "EMQ")})
-                est.update({m: q.aggregate(_quapy_input(m.split()[1], labels, p)) for m, q in peers.items()})
-                base = {"field": fit.field, "population": name, "design": design, "size": size, "sample": i,
-                        "shift": str(shift_bucket(truth, train_prev)[0])}
-                for method, e in est.items():
-                    e = np.asarray(e, dtype=float)
-                    rows.append({**base, "method": method, "tv": tv(e, truth), "mae": float(np.abs(e - truth).mean()),
-                                 "neg_ae": abs(e[neg] - truth[neg]) if neg is not None else np.nan})
+    plan = [(d, size, i, prev) for d, prevs, repeats in designs(fit, codes, train_prev, args, seed)
+            for size in args.sizes for i, prev in enumerate(np.repeat(prevs, repeats, axis=0))]
+    plan.append(("natural mix", len(codes), 0, None))  # the population as it is: all its items, once
+    for design, size, i, prev in plan:
+        # the samples' seeds drawn in the order the flat-Dirichlet and grid ones always were: their figures stay
+        idx = np.arange(len(codes)) if prev is None else app_sample(codes, prev, size, seed=int(rng.integers(2**32)))
+        truth = np.bincount(codes[idx], minlength=k) / size
+        p = proba[idx]
+        est = {v: estimate(m, p, st[s], bias=fit.bias) for v, m, s in ours}
+        est.update({f"{m} {WHOLE}": estimate(m, p, whole, bias=fit.bias, full=True) for m in ("PACC", "EMQ")})
+        est.update({m: q.aggregate(_quapy_input(m.split()[1], labels, p)) for m, q in peers.items()})
+        base = {"field": fit.field, "population": name, "design": design, "size": size, "sample": i,
+                "shift": str(shift_bucket(truth, train_prev)[0]), "shift_tv": tv(truth, train_prev)}
+        for method, e in est.items():
+            e = np.asarray(e, dtype=float)
+            rows.append({**base, "method": method, "tv": tv(e, truth), "mae": float(np.abs(e - truth).mean()),
+                         "neg_ae": abs(e[neg] - truth[neg]) if neg is not None else np.nan})
     return pd.DataFrame(rows)
 
 
@@ -318,6 +345,36 @@ def report(field_df: pd.DataFrame, chosen_of: dict) -> list[dict]:
     return decisions
 
 
+def compare(field_df: pd.DataFrame, rules_of: dict) -> list[dict]:
+    """Per population and error: each rule's choice and its mean error at the largest APP size in the realistic
+    band (the bounded design; the flat-Dirichlet samples within 0.3 of the training mix), over all the
+    flat-Dirichlet samples, and at the natural mix (the population's items as they are); then our best
+    variant in each column."""
+    out = []
+    for pop, df in field_df.groupby("population", sort=False):
+        field = df["field"].iloc[0]
+        big = max(df[df["design"] == "Dirichlet"]["size"])
+        cols = {"realistic band (bounded)": (df["design"] == BOUNDED) & (df["size"] == big),
+                "flat APP, TV ≤ 0.3": (df["design"] == "Dirichlet") & (df["size"] == big) & (df["shift_tv"] <= 0.3),
+                "flat APP (all)": (df["design"] == "Dirichlet") & (df["size"] == big),
+                "natural mix": df["design"] == "natural mix"}
+        n_flat = int((cols["flat APP, TV ≤ 0.3"] & (df["method"] == "CC")).sum())
+        ours = ~df["method"].str.startswith("QuaPy") & ~df["method"].str.endswith(WHOLE)
+        for error in ("tv", "neg_ae") if df["neg_ae"].notna().any() else ("tv",):
+            means = {c: df[m].groupby("method")[error].mean() for c, m in cols.items()}
+            base = {"field": field, "population": pop, "error": f"{error}, n={big}"}
+            for rule, chosen in rules_of[pop].items():
+                row = {**base, "rule": rule, "choice": chosen["method"]}
+                for c, mean in means.items():
+                    row[c] = f"{mean[chosen['method']]:.3f}"
+                out.append(row)
+            best = {c: df[m & ours].groupby("method")[error].mean() for c, m in cols.items()}
+            out.append({**base, "rule": "best of ours", "choice": "",
+                        **{c: f"{b.idxmin()} {b.min():.3f}" for c, b in best.items()}})
+            out[-1]["flat APP, TV ≤ 0.3"] += f" ({n_flat} samples)"
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fields", nargs="+", choices=FIELDS, default=FIELDS)
@@ -332,26 +389,36 @@ def main(argv: list[str] | None = None) -> int:
     if args.smoke:
         args.vectors, args.repeats, args.sizes, args.grid_repeats = 10, 1, [100], 1
     start = time.time()
-    decisions, checks = [], []
+    decisions, checks, compared = [], [], []
     for field in args.fields:
         t0 = time.time()
         fit = fit_field(field, args.seed, args.smoke)
         t1 = time.time()
-        chosen = cv_choice(fit, args.seed)
-        print(f"\n### {field}: fitted ({t1 - t0:.0f} s), CV choice {({k: v['method'] for k, v in chosen.items()})} "
-              f"({time.time() - t1:.1f} s; {len(fit.train)} training rows)", flush=True)
+        rules, secs = cv_choice(fit, args.seed)
+        chosen = rules["bounded rule"]
+        print(f"\n### {field}: fitted ({t1 - t0:.0f} s), {len(fit.train)} training rows; the rules' choices and "
+              f"the seconds they took:", flush=True)
+        for rule, ch in rules.items():
+            print(f"  {rule} ({secs[rule]:.1f} s): {({k: v['method'] for k, v in ch.items()})}", flush=True)
         for kind, c in chosen.items():
-            print(f"  {kind}: mean TV over the folds' samples {c['cv_tv']}, at the training mix {c['natural_tv']}, "
-                  f"folds won against CC {c['wins']} of {c['folds']} ({c['samples']} samples each)", flush=True)
-        parts, chosen_of = [], {}
+            print(f"  bounded rule, {kind}: mean TV over the folds' samples {c['cv_tv']}, at the training mix "
+                  f"{c['natural_tv']}, folds won against CC {c['wins']} of {c['folds']} ({c['samples']} samples each)",
+                  flush=True)
+        parts, chosen_of, rules_of = [], {}, {}
         for name, te_rows, tr_rows, choice, per_kind in populations(fit, chosen):
             chosen_of[name] = choice
+            rules_of[name] = {rule: next(c for n, _, _, c, _ in populations(fit, ch) if n == name)
+                              for rule, ch in rules.items()}
             parts.append(run_population(fit, name, te_rows, tr_rows, per_kind, args, args.seed))
             if args.quapy:
                 checks += same_inputs_check(fit, name, te_rows, tr_rows, args, args.seed)
-        decisions += report(pd.concat(parts, ignore_index=True), chosen_of)
+        field_df = pd.concat(parts, ignore_index=True)
+        decisions += report(field_df, chosen_of)
+        compared += compare(field_df, rules_of)
         print(f"{field}: {time.time() - t0:.0f} s", flush=True)
     print("\nThe CV rule's choice under APP (mean error at the largest size)\n" + table(decisions, list(decisions[0])))
+    print("\nThe three rules' choices: mean error at the largest APP size in the realistic band, under flat APP, "
+          "and at the natural mix\n" + table(compared, list(compared[0])))
     if checks:
         print("\nOurs against QuaPy with identical inputs\n" + table(checks, list(checks[0])))
     print(f"\nquantify APP: {time.time() - start:.0f} s in all", flush=True)

@@ -214,6 +214,9 @@ def test_card_entry_chooses_per_kind_and_survives_json():
     b = quantified_shares(pred, new.max(axis=1), back, "first_post", n_boot=30)
     pd.testing.assert_frame_equal(a, b)
     assert a.attrs["kind"] == "first_post"
+    # the card says how far its CV shifted the folds, and the note tells the reader
+    assert all(c["max_shift"] == 0.3 and c["samples"] == 11 for c in entry["chosen"].values())
+    assert "10 mixes shifted by up to 0.3 in total variation" in a.attrs["note"]
 
 
 def test_the_trainer_writes_cv_quantify_per_kind_and_posts_use_it():

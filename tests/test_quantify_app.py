@@ -1,5 +1,5 @@
 """The artificial-prevalence protocol (APP) of ``wbcs.kpi.quantify``: samples at a chosen prevalence, flat
-Dirichlet prevalences, error by amount of shift; and what the protocol shows on cases worked out by hand
+Dirichlet prevalences, prevalences at a bounded shift (what the trainer's CV uses), error by amount of shift; and what the protocol shows on cases worked out by hand
 (a perfect classifier's ACC is exact on every sample; CC's error under a known confusion is (M − I)ᵀp)."""
 
 from __future__ import annotations
@@ -9,10 +9,12 @@ import pytest
 
 from wbcs.errors import InputError
 from wbcs.kpi.quantify import (
+    MAX_SHIFT,
     VARIANTS,
     app_counts,
     app_prevalences,
     app_sample,
+    bounded_prevalences,
     choose_methods,
     cv_quantifiers,
     estimate,
@@ -71,6 +73,33 @@ def test_app_prevalences_are_flat_over_the_simplex():
     # flat Dirichlet(1, 1, 1): each share has mean 1/3 and P(share > ½) = (1 − ½)² = ¼
     assert p.mean(axis=0) == pytest.approx([1 / 3] * 3, abs=0.02)
     assert (p[:, 0] > 0.5).mean() == pytest.approx(0.25, abs=0.03)
+
+
+def test_bounded_prevalences_spread_their_shift_evenly_up_to_the_bound():
+    # two labels: TV from (0.8, 0.2) is |p_a − 0.8|; 10 samples up to 0.3, the i-th in [0.03·i, 0.03·(i + 1))
+    p = bounded_prevalences([0.8, 0.2], 10, max_shift=0.3, seed=0)
+    assert p.shape == (10, 2) and np.allclose(p.sum(axis=1), 1) and (p >= 0).all()
+    shift = np.abs(p[:, 0] - 0.8)
+    assert (shift <= 0.3).all()
+    assert all(0.03 * i - 1e-12 <= s < 0.03 * (i + 1) for i, s in enumerate(shift))
+    assert np.array_equal(p, bounded_prevalences([0.8, 0.2], 10, max_shift=0.3, seed=0))
+    assert not np.array_equal(p, bounded_prevalences([0.8, 0.2], 10, max_shift=0.3, seed=1))
+    # many samples over four labels, one absent: the absent one stays at 0, the TV is uniform on [0, 0.3]
+    base = np.array([0.6, 0.25, 0.15, 0.0])
+    q = bounded_prevalences(base, 3000, seed=2)
+    assert (q[:, 3] == 0).all() and (q >= -1e-15).all() and np.allclose(q.sum(axis=1), 1)
+    d = np.abs(q - base).sum(axis=1) / 2
+    assert d.max() <= MAX_SHIFT + 1e-12 and d.min() < 0.001
+    assert np.histogram(d, bins=3, range=(0, 0.3))[0].tolist() == [1000, 1000, 1000]
+    # the flat Dirichlet, by contrast, lies beyond 0.3 for most vectors from that mix
+    flat = np.abs(app_prevalences(3, 3000, seed=2) - base[:3]).sum(axis=1) / 2
+    assert (flat > 0.3).mean() > 0.5
+
+
+@pytest.mark.parametrize("base, bound", [([1.0, 0.0], 0.1), ([0.5, 0.5], 0.5), ([0.5, 0.6], 0.1)])
+def test_bounded_prevalences_refuse_a_shift_the_simplex_cannot_hold(base, bound):
+    with pytest.raises(InputError):
+        bounded_prevalences(base, 3, max_shift=bound)
 
 
 def test_shift_bucket_by_total_variation_from_the_training_prevalence():
@@ -154,16 +183,16 @@ def test_training_stats_full_keeps_the_whole_posteriors():
 # The trainer's choice under shift: each validation fold quantified at its own mix and at shifted ones
 
 
-def _biased(n_folds=5):
-    """Out-of-fold rows of a classifier with a strong, stable bias, every fold alike: per fold 72 a's predicted
-    a and 8 predicted b, 8 b's predicted a and 12 predicted b, so M = [[0.9, 0.1], [0.4, 0.6]] in every fold and
-    in the rest. At the training mix (0.8, 0.2) the counts are exact: 0.9·0.8 + 0.4·0.2 = 0.8 (a loses 0.08 and
-    gains 0.08); at a share p of a they say 0.4 + 0.5p, off by 0.5·|p − 0.8|, half the shift."""
+def _biased(n_folds=5, copies=1):
+    """Out-of-fold rows of a classifier with a strong, stable bias, every fold alike: per fold (``copies`` times)
+    72 a's predicted a and 8 predicted b, 8 b's predicted a and 12 predicted b, so M = [[0.9, 0.1], [0.4, 0.6]] in
+    every fold and in the rest. At the training mix (0.8, 0.2) the counts are exact: 0.9·0.8 + 0.4·0.2 = 0.8 (a
+    loses 0.08 and gains 0.08); at a share p of a they say 0.4 + 0.5p, off by 0.5·|p − 0.8|, half the shift."""
     block = [("a", "a")] * 72 + [("a", "b")] * 8 + [("b", "a")] * 8 + [("b", "b")] * 12
-    y = np.array([t for t, _ in block] * n_folds)
-    pred = np.array([p for _, p in block] * n_folds)
+    y = np.array([t for t, _ in block] * n_folds * copies)
+    pred = np.array([p for _, p in block] * n_folds * copies)
     proba = np.where(pred[:, None] == np.array(["a", "b"]), 0.7, 0.3)
-    fold = np.repeat(np.arange(n_folds), len(block))
+    fold = np.repeat(np.arange(n_folds), len(block) * copies)
     return y, proba, fold
 
 
@@ -179,8 +208,17 @@ def test_shifted_samples_keep_the_folds_own_rows_as_sample_0_and_are_seeded():
     assert np.allclose(own[own["method"] == "CC"]["tv"], 0)
     # the bootstrap on the fold's own rows only
     assert own["held"].notna().all() and cv[cv["sample"] > 0]["held"].isna().all()
-    shifted = cv[cv["sample"] > 0]
-    assert shifted["shift"].max() > 0.3  # flat Dirichlet prevalences: far from (0.8, 0.2) for most
+    # the 4 shifted samples of each fold lie at a TV from its mix (0.8, 0.2) in [0, 0.075), [0.075, 0.15),
+    # [0.15, 0.225), [0.225, 0.3] (``bounded_prevalences``), up to whole items: 100 items, 2 labels, ≤ 0.005
+    shifted = cv[(cv["sample"] > 0) & (cv["method"] == "CC")]
+    assert np.allclose(shifted["max_shift"], 0.3) and shifted["fold_shift"].max() <= 0.3 + 0.005
+    for _, g in shifted.groupby("fold"):
+        assert all(0.075 * i - 0.005 <= s <= 0.075 * (i + 1) + 0.005 for i, s in enumerate(g["fold_shift"]))
+    assert np.allclose(own["fold_shift"], 0)
+    # the flat-Dirichlet samples (the earlier rule) go farther
+    flat = cv_quantifiers(y, proba, ["a", "b"], np.full(len(y), "all"), folds, n_boot=0, app=4, variants=VARIANTS[:1],
+                          max_shift=None)
+    assert flat["fold_shift"].max() > 0.3 and flat["max_shift"].isna().all()
     again = cv_quantifiers(y, proba, ["a", "b"], np.full(len(y), "all"), folds, n_boot=0, app=4, variants=VARIANTS[:3])
     assert np.array_equal(again["tv"].to_numpy(), cv["tv"].to_numpy())
     other = cv_quantifiers(y, proba, ["a", "b"], np.full(len(y), "all"), folds, n_boot=0, app=4, app_seed=1,
@@ -200,7 +238,10 @@ def test_a_label_absent_from_the_fold_is_not_drawn():
 
 
 def test_under_shift_the_rule_corrects_a_stable_bias_the_training_mix_hides():
-    y, proba, fold = _biased()
+    # 400 rows a fold: ACC divides the sample's noise in the predicted shares by det M = 0.5, and at 100 rows
+    # (sd ≈ 0.035 → ≈ 0.07) that noise nearly matches the counts' bias within a shift of 0.3 (mean 0.15 → 0.075):
+    # there ACC wins 4 or 5 folds of 5 by seed; at 400 it halves and ACC wins all 5
+    y, proba, fold = _biased(copies=4)
     labels = ["a", "b"]
     # the grouped folds only (random re-partitions would not be alike): at the training mix alone (the old
     # CV) the counts are exact in every fold, so no correction can win
@@ -209,7 +250,10 @@ def test_under_shift_the_rule_corrects_a_stable_bias_the_training_mix_hides():
     assert old["wins"]["ACC (pooled)"] == 0
     cv = quantifier_cv(y, proba, labels, fold, n_boot=0, repeats=1, app=20)
     new = choose_methods(cv)["all"]
-    assert (new["folds"], new["samples"]) == (5, 21)
+    assert (new["folds"], new["samples"], new["max_shift"]) == (5, 21, 0.3)
+    # within the bound: the counts' error, half the shift, is at most 0.15 + whole items; the mean shift is 0.15
+    assert cv["fold_shift"].max() <= 0.3 + 0.005
+    assert cv[cv["sample"] > 0]["fold_shift"].mean() == pytest.approx(0.15, abs=0.02)
     # ACC undoes M: it wins every fold, by far; PACC's statistics are a linear image of the same counts here
     # (each row's posterior is fixed by its predicted label), so it is ACC again
     assert new["estimator"] in ("ACC", "PACC") and new["wins"]["ACC (pooled)"] == 5
@@ -218,9 +262,14 @@ def test_under_shift_the_rule_corrects_a_stable_bias_the_training_mix_hides():
     assert new["natural_tv"]["CC"] == pytest.approx(0, abs=1e-12)
     assert new["natural_tv"][new["method"]] == pytest.approx(0, abs=1e-9)
     # the counts' error on a shifted sample is half its shift (0.5·|p − 0.8|), up to the sampling of each
-    # label's items (sd ≈ 0.03 per sample): on average over the 100 shifted samples within 0.01
+    # label's items (sd ≈ 0.03 per sample): on average over the 100 shifted samples within 0.01; it grows with
+    # the shift (samples past 0.2 against those within 0.1), and ACC's does not
     counts = cv[(cv["method"] == "CC") & (cv["sample"] > 0)]
     assert counts["tv"].mean() == pytest.approx(0.5 * counts["shift"].mean(), abs=0.01)
+    far, near = counts[counts["fold_shift"] > 0.2]["tv"].mean(), counts[counts["fold_shift"] < 0.1]["tv"].mean()
+    assert far > near + 0.05
+    corr = cv[(cv["method"] == "ACC (pooled)") & (cv["sample"] > 0)]
+    assert corr[corr["fold_shift"] > 0.2]["tv"].mean() < far / 2
 
 
 def test_under_shift_a_perfect_classifier_keeps_the_counts():
@@ -232,8 +281,13 @@ def test_under_shift_a_perfect_classifier_keeps_the_counts():
     proba = np.full((600, 3), 0.1)
     proba[np.arange(600), y] = 0.8
     kinds = np.where(np.arange(600) % 3, "first_post", "follow_up")
-    cv = quantifier_cv(np.array(labels)[y], proba, labels, np.arange(600) % 5, kinds, n_boot=0, repeats=2, app=5)
-    chosen = choose_methods(cv)
+    for max_shift in (MAX_SHIFT, None):  # bounded, and flat Dirichlet
+        cv = quantifier_cv(np.array(labels)[y], proba, labels, np.arange(600) % 5, kinds, n_boot=0, repeats=2, app=5,
+                           max_shift=max_shift)
+        _all_keep_the_counts(choose_methods(cv))
+
+
+def _all_keep_the_counts(chosen):
     assert set(chosen) == {"all", "first_post", "follow_up"}
     for c in chosen.values():
         assert c["method"] == "CC" and c["cv_tv"]["CC"] == pytest.approx(0, abs=1e-12)
