@@ -7,9 +7,10 @@ probability, so an unsure label counts less. ``select_student`` scores students 
 fast model alone by the trainer's grouped CV (``configs._Folds``) and its tolerance.
 
 In every fold the teacher is refitted on that fold's training rows only. A teacher fitted once on every
-labelled row (``strong.distill`` with a saved model) would pass the validation rows' labels to the student
-through its pseudo-labels and flatter it. Pseudo-labels are hard (the teacher's top label): ``TextClassifier``
-fits a logistic regression, which takes one label per row.
+labelled row (a saved model) would pass the validation rows' labels to the student through its pseudo-labels
+and flatter it. For the same reason the teacher labels without its class bias (``unbiased``): that bias was
+fitted on every training row, and cross-fitting one inside each fold would need a nested CV. Pseudo-labels are
+hard (the teacher's top label): ``TextClassifier`` fits a logistic regression, which takes one label per row.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ from wbcs.classify.baseline import TextClassifier, as_texts
 from wbcs.errors import InputError
 
 WEIGHTS = (0.25, 0.5, 1.0)  # a pseudo-labelled row's weight (× the teacher's confidence) against 1 for a labelled row
+
+
+def unbiased(teacher):
+    """An unfitted copy of ``teacher`` without a class bias (where it has one): how it labels a pool."""
+    t = clone(teacher)
+    return t.set_params(class_bias=None) if "class_bias" in t.get_params() else t
 
 
 def pseudo_labels(teacher, pool, classes) -> tuple[np.ndarray, np.ndarray]:
@@ -56,8 +63,9 @@ def select_student(fast: TextClassifier, teacher, texts, y, pool, *, groups=None
     accuracy, ece, seconds, weight, chosen; ``attrs["cv_confusion"]``/``["cv_oof"]`` the chosen student's, as
     ``configs.select`` keeps them, for the card and the quantifiers).
 
-    Rows: the fast model; the teacher (for reference, never chosen: it is the slow model); a student per
-    weight. Each is scored as the fast model is, with its class bias cross-fitted when ``fast`` has one. A
+    Rows: the fast model; the teacher without its class bias (``unbiased``; for reference, scored with a class
+    bias cross-fitted on its out-of-fold probabilities, never chosen: it is the slow model); a student per
+    weight. Each student is scored as the fast model is, with its class bias cross-fitted when ``fast`` has one. A
     student is chosen only when its fold-mean macro-F1 beats the fast model's by more than ``tol``
     (``configs.TOL``)."""
     from wbcs.classify.configs import TOL, _Folds, fold_count, summary
@@ -87,10 +95,10 @@ def select_student(fast: TextClassifier, teacher, texts, y, pool, *, groups=None
     t0 = time.perf_counter()
     teacher_oof, pseudo = np.zeros_like(folds.oof), []
     for tr, te in folds.folds:
-        t = clone(teacher).fit([texts[i] for i in tr], y[tr])
+        t = unbiased(teacher).fit([texts[i] for i in tr], y[tr])
         teacher_oof[te] = spread_columns(t.predict_proba([texts[i] for i in te]), t.classes_, classes)
         pseudo.append(pseudo_labels(t, pool, np.unique(y[tr])))
-    rows.append({"config": "teacher (reference)", **scored(teacher_oof),
+    rows.append({"config": "teacher (reference)", **summary(folds.bias_scores(proba=teacher_oof)[0]),
                  "seconds": round(time.perf_counter() - t0, 1), "weight": None})
     for w in weights:
         t0, oof = time.perf_counter(), np.zeros_like(folds.oof)

@@ -181,7 +181,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
             cv_quantify = _quantify_entry(quality_table.attrs["cv_oof"], train, seed)
         elif not quality_table["chosen"].iloc[0]:
             # distillation: the field stays a fast model, select's configuration or its student
-            from wbcs.classify.distil import select_student
+            from wbcs.classify.distil import select_student, unbiased
 
             student, pool_weight, distil_table = select_student(
                 estimator, ensemble, train["text"].tolist(), train["label"].to_numpy(), distil,
@@ -195,7 +195,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
         """The teacher of a fit on ``rows``: the ensemble fitted on the same rows, or the caller's."""
         if teacher_config is None:
             return teacher
-        return clone(teacher_config).fit(rows["text"].tolist(), rows["label"].to_numpy())
+        return unbiased(teacher_config).fit(rows["text"].tolist(), rows["label"].to_numpy())
 
     extra_rows = extra.rows if weight is not None else None
     est = _fit(clone(estimator), train["text"].tolist(), train["label"].to_numpy(), teacher_on(train), unlabelled,
