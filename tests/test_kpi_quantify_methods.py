@@ -158,7 +158,7 @@ def _info():
         return {"labels": ["negative", "positive"], "confusion": conf, "split": [[1, 0], [0, 1]],
                 "posterior_sum": conf, "rows": [sum(r) for r in conf]}
     chosen = {"first_post": {"method": "ACC (kind)", "estimator": "ACC", "scope": "kind", "rmse": [0.0, 0.0],
-                             "cv_tv": {"CC": 0.1, "ACC (kind)": 0.02}, "folds": 5},
+                             "cv_tv": {"CC": 0.1, "ACC (kind)": 0.02}, "folds": 5, "min_items": 40},
               "all": {"method": "CC", "estimator": "CC", "scope": "pooled", "rmse": [0.05, 0.05],
                       "cv_tv": {"CC": 0.05, "ACC (pooled)": 0.08}, "folds": 5}}
     return {"labels": ["negative", "positive"], "bias": None, "chosen": chosen,
@@ -261,3 +261,19 @@ def test_posts_without_probabilities_are_counted_and_say_why():
     t = quantified_shares(["negative"] * 3 + ["positive"], [np.nan] * 4, info, n_boot=20)
     assert (t.attrs["method"], t.attrs["corrected"]) == ("CC", False) and "probability" in t.attrs["note"]
     assert t["corrected_share"].to_numpy() == pytest.approx([0.75, 0.25])
+
+
+def test_fewer_posts_than_the_smallest_validation_fold_are_counted():
+    """A correction is applied to no fewer posts than its CV measured it on (the card's min_items; 100 for a card
+    without it): on 9 posts a PACC once turned 4 negative posts into a 0 % negative share."""
+    info = _info()
+    posts = ["negative"] * 30 + ["positive"] * 9  # 39 posts: one fewer than the smallest fold (40)
+    t = quantified_shares(posts, [0.9] * 39, info, n_boot=20)
+    assert (t.attrs["method"], t.attrs["corrected"]) == ("CC", False)
+    assert "39 posts, fewer than the 40" in t.attrs["note"]
+    assert t["corrected_share"].to_numpy() == pytest.approx([30 / 39, 9 / 39])
+    t = quantified_shares(posts + ["positive"], [0.9] * 40, info, n_boot=20)  # 40: corrected by ACC
+    assert t.attrs["corrected"] and t["corrected_share"].to_numpy() == pytest.approx([0.5, 0.5])
+    del info["chosen"]["first_post"]["min_items"]  # a card from before: at least 100 posts
+    t = quantified_shares(posts + ["positive"], [0.9] * 40, info, n_boot=20)
+    assert not t.attrs["corrected"] and "fewer than the 100" in t.attrs["note"]

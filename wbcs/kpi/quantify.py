@@ -133,6 +133,9 @@ def _quantify_of(posts: pd.DataFrame, field: str) -> dict | None:
     return ((posts.attrs.get("classified") or {}).get("quantify") or {}).get(field)
 
 
+# posts below which a card without "min_items" (from before it was recorded) keeps the counts: the smallest sample
+# size the APP benchmark measured the corrections at (BENCHMARKS.md); smaller folds were never validated either
+MIN_ITEMS = 100
 OLD_CARD_NOTE = ("adjusted with the card's one pooled confusion (the card has no per-kind quantification: a model "
                  "trained before it): "
                  "on telecom first posts that was measured farther from the true shares than the counts "
@@ -163,6 +166,10 @@ def quantified_shares(predicted, top_proba, info: dict, kind: str = "first_post"
     if method in ("PCC", "PACC", "EMQ") and not np.isfinite(top).all():
         method = "CC"  # the posts lost their probabilities: count
     n = np.bincount(codes, minlength=len(labels))
+    fewest = chosen.get("min_items", MIN_ITEMS)
+    few = method != "CC" and n.sum() < fewest
+    if few:
+        method = "CC"  # a correction's error on so few posts was never measured: count
     rows = pd.DataFrame({"label": labels, "n": n, "raw_share": n / max(1, n.sum())})
     if not n.sum():
         return rows.assign(corrected_share=np.nan, lo=np.nan, hi=np.nan)
@@ -173,7 +180,11 @@ def quantified_shares(predicted, top_proba, info: dict, kind: str = "first_post"
     rows["corrected_share"], rows["lo"], rows["hi"] = point, lo, hi
     corrected = method != "CC"
     cv = chosen.get("cv_tv", {})
-    if method != chosen["estimator"]:
+    if few:
+        note = (f"not corrected: {n.sum()} posts, fewer than the {fewest} of the smallest validation fold the method "
+                f"grouped CV chose ({chosen['method']}) was measured on; on so few posts its error is unknown (a "
+                f"correction's variance grows as the posts shrink), so the counts are the estimate")
+    elif method != chosen["estimator"]:
         note = (f"not corrected: the method grouped CV chose ({chosen['method']}) needs each post's probability, "
                 f"which these posts do not carry; the counts are the estimate")
     elif corrected:
@@ -592,7 +603,8 @@ def choose_methods(cv: pd.DataFrame, *, min_wins: float = 0.8) -> dict:
     rows: ``widen``), "cv_tv": {method: mean TV over all samples}, "natural_tv": {method: mean TV at the training
     mix}, "wins": {method: folds closer than CC}, "cv_coverage": {method: share of the widened intervals
     holding the truth}, "folds", "samples" (per fold: 1 + the shifted ones), "max_shift" (the bound on the
-    shifted samples' TV from the fold's mix; None: flat Dirichlet or no shifted sample)}}."""
+    shifted samples' TV from the fold's mix; None: flat Dirichlet or no shifted sample), "min_items" (the
+    smallest validation fold's items: ``quantified_shares`` corrects no fewer posts than that)}}."""
     out = {}
     if "sample" not in cv:
         cv = cv.assign(sample=0)
@@ -612,7 +624,9 @@ def choose_methods(cv: pd.DataFrame, *, min_wins: float = 0.8) -> dict:
         # (its coverage was measured so; with flat-Dirichlet mixes, mostly farther than a plausible week, the
         # error over all samples made every interval span most of [0, 1]; over bounded ones it is unmeasured)
         err = np.vstack(g[(g["method"] == best) & (g["sample"] == 0)]["err"])
+        own = g[(g["sample"] == 0) & (g["method"] == "CC")]
         out[str(kind)] = {"method": best, "estimator": estimator, "scope": scope.rstrip(")") or "pooled",
+                          "min_items": int(own["items"].min()),
                           "rmse": np.sqrt(np.mean(err ** 2, axis=0)).round(4).tolist(),
                           "cv_tv": {str(k): round(float(v), 4) for k, v in means.items()},
                           "natural_tv": {str(k): round(float(v), 4) for k, v in natural.items()}, "wins": wins,
