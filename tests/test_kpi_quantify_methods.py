@@ -277,3 +277,16 @@ def test_fewer_posts_than_the_smallest_validation_fold_are_counted():
     del info["chosen"]["first_post"]["min_items"]  # a card from before: at least 100 posts
     t = quantified_shares(posts + ["positive"], [0.9] * 40, info, n_boot=20)
     assert not t.attrs["corrected"] and "fewer than the 100" in t.attrs["note"]
+
+
+def test_an_undefined_net_favorability_reads_as_such():
+    """When a correction leaves no positive and no negative share, the title and the CLI say so, not '+nan'."""
+    from wbcs.kpi.quantify import signed
+    from wbcs.viz.kpi import corrected_share_bar
+
+    assert signed(-0.4371) == "-0.44" and signed(float("nan")).startswith("undefined")
+    t = pd.DataFrame({"label": ["negative", "neutral", "positive"], "n": [24, 66, 10], "raw_share": [0.24, 0.66, 0.1],
+                      "corrected_share": [0.0, 1.0, 0.0], "lo": [0.0, 0.7, 0.0], "hi": [0.06, 1.0, 0.25]})
+    nf = {"raw": -0.41, "corrected": float("nan"), "interval": [-1.0, 1.0]}
+    title = corrected_share_bar(t, "sentiment", summary={"net_favorability": nf}).layout.title.text
+    assert "-0.41 as counted, undefined (no positive or negative share) corrected" in title and "nan" not in title

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 
 KPI_EXAMPLE = """Example:
@@ -223,7 +224,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
     out = {**summary, "input": info}
     corrected = {}
     if posts is not None:
-        from wbcs.kpi.quantify import corrected_summary
+        from wbcs.kpi.quantify import corrected_summary, signed
 
         # shares of the model's labels corrected for its errors (its card's cross-validated confusion)
         corrected = corrected_summary(posts, seed=0)
@@ -264,8 +265,8 @@ def cmd_kpi(args: argparse.Namespace) -> int:
         def span(x: dict, f: str) -> str:
             return f" [{x['interval'][0]:{f}}, {x['interval'][1]:{f}}]" if "interval" in x else ""
 
-        print(f"  net_favorability corrected               {nf['corrected']:+.4g}{span(nf, '+.3g')}"
-              f" (as counted {nf['raw']:+.4g})"
+        print(f"  net_favorability corrected               {signed(nf['corrected'], '+.4g')}"
+              f"{span(nf, '+.3g') if math.isfinite(nf['corrected']) else ''} (as counted {signed(nf['raw'], '+.4g')})"
               + (f"; negative share {neg['corrected']:.1%}{span(neg, '.1%')} corrected, {neg['raw']:.1%} as counted"
                  if neg else ""))
     if table is not None:

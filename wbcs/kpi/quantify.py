@@ -103,6 +103,11 @@ def net_favorability(shares: pd.DataFrame, column: str = "corrected_share") -> f
     return (pos - neg) / (pos + neg) if pos + neg > 0 else float("nan")
 
 
+def signed(x: float, fmt: str = "+.2f") -> str:
+    """A net favorability for a reader: signed, or why there is none (no positive and no negative share)."""
+    return format(x, fmt) if np.isfinite(x) else "undefined (no positive or negative share)"
+
+
 def sentiment_indicators(shares: pd.DataFrame, level: float = 0.95) -> dict:
     """Negative share and net favorability, raw and corrected, from a sentiment shares table
     (``corrected_shares`` or ``corrected_table``), with percentile intervals from the table's
