@@ -83,16 +83,19 @@ def test_fit_student_weighs_the_pool_by_the_teachers_confidence():
 
 
 def test_distil_through_the_cli(tmp_path):
-    """wbcs train --data --quality --distil FILE: errors name what to add; the card holds the distillation table
-    whatever it chose, and the saved field is a fast model either way."""
+    """wbcs train --data --quality --distil FILE: errors name what to add; on texts labelled by length (the tiny
+    backbone's mean hidden state reads it, test_embedding) the ensemble is kept by the quality step, the fast
+    student learning its labels on the pool beats the configuration alone, and the saved field is that student."""
+    from tests.test_embedding import length_set
+    from wbcs.classify import load_model
     from wbcs.classify.transformer import tiny_backbone
 
-    texts, y = family_set(200, seed=1)
-    pool, _ = family_set(600, seed=2)
+    texts, y = length_set(200, seed=0)
+    pool, _ = length_set(1200, seed=5)
     backbone = str(tiny_backbone(tmp_path / "bb", texts + pool, layers=2, hidden=32, seed=0))
-    pd.DataFrame({"text": texts, "family": y}).to_csv(tmp_path / "labelled.csv", index=False)
+    pd.DataFrame({"text": texts, "size": y}).to_csv(tmp_path / "labelled.csv", index=False)
     pd.DataFrame({"text": pool + ["", None]}).to_csv(tmp_path / "pool.csv", index=False)
-    base = [sys.executable, "-m", "wbcs", "train", "--task", "family", "--data", str(tmp_path / "labelled.csv"),
+    base = [sys.executable, "-m", "wbcs", "train", "--task", "size", "--data", str(tmp_path / "labelled.csv"),
             "--budget", "20"]
 
     def run(*args):
@@ -104,19 +107,20 @@ def test_distil_through_the_cli(tmp_path):
     assert r.returncode == 2 and "give a FILE of unlabelled texts" in r.stderr
     r = run("--quality", backbone, "--distil", str(tmp_path / "pool.csv"), "--out", str(tmp_path / "m2"))
     assert r.returncode == 0, r.stderr
-    card = json.loads((tmp_path / "m2" / "card.json").read_text())["fields"]["family"]
-    assert card["kind"] == "sklearn"  # never the slow ensemble
-    if card["quality"]["table"][0]["chosen"]:  # the ensemble did not gain: nothing to distil
-        assert "distil" not in card
-    else:
-        table = card["distil"]["table"]
-        assert card["distil"]["pool"] == 600 and table[1]["config"] == "teacher (reference)"
-        kept = [row for row in table if row["chosen"]]
-        assert len(kept) == 1
-        if kept[0]["weight"] is not None:
-            assert f"distillation: {kept[0]['config']!r} kept" in r.stdout
-            assert any(n.startswith("distilled: + 600 unlabelled texts") for n in card["notes"])
-        assert "Distillation:" in (tmp_path / "m2" / "MODEL_CARD.md").read_text()
+    card = json.loads((tmp_path / "m2" / "card.json").read_text())["fields"]["size"]
+    assert not card["quality"]["table"][0]["chosen"]  # the quality step preferred the ensemble...
+    assert card["kind"] == "sklearn"  # ...and the field is still a fast model: the student
+    table = card["distil"]["table"]
+    assert card["distil"]["pool"] == 1200 and table[1]["config"] == "teacher (reference)"  # the empty rows left out
+    kept = [row for row in table if row["chosen"]]
+    assert len(kept) == 1 and kept[0]["weight"] == card["distil"]["weight"] is not None
+    assert kept[0]["macro_f1"] > table[0]["macro_f1"] + card["distil"]["tol"]
+    assert f"distillation: {kept[0]['config']!r} kept" in r.stdout
+    assert any(n.startswith("distilled: + 1,200 unlabelled texts") for n in card["notes"])
+    assert card["cv_quantify"]["labels"] == ["long", "short"]  # chosen on the student's out-of-fold rows
+    assert "Distillation:" in (tmp_path / "m2" / "MODEL_CARD.md").read_text()
+    new, truth = length_set(100, seed=9)
+    assert (load_model(tmp_path / "m2").predict(new)["size"] == truth).mean() >= 0.9
 
 
 def test_a_saved_teacher_distils_a_field_of_the_trainer():
