@@ -351,9 +351,17 @@ class KillOnce:
         pass
 
     def transition(self, key, start, finish, **kwargs):
-        if finish == "executing" and not os.path.exists(self.marker):
-            Path(self.marker).write_text(str(os.getpid()))
-            os.kill(os.getpid(), signal.SIGKILL)
+        if finish != "executing":
+            return
+        # claim the kill atomically: with a check-then-write, both workers starting a task at once both killed
+        # themselves (CI, 2026-12-05), the scattered arguments died with them and the job was cancelled
+        try:
+            fd = os.open(self.marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            return
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @pytest.mark.slow
