@@ -156,8 +156,9 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
                                  f"weight, not {len(extra.weights)}")
             weight = extra.weights[0]
     if estimator is None:
-        estimator, table = select(train["text"].tolist(), train["label"].to_numpy(),
-                                  groups=leakage_groups(train["text"], seed=seed),
+        # near duplicates stay in one fold: every CV below (select, the quality step, distillation) uses these
+        groups = leakage_groups(train["text"], seed=seed)
+        estimator, table = select(train["text"].tolist(), train["label"].to_numpy(), groups=groups,
                                   base=base if base is not None else TextClassifier(random_state=seed),
                                   budget=budget, words=words, seed=seed, lexicons=lexicons,
                                   **({} if extra is None else {"extra": (extra.rows["text"].tolist(), extra.rows["label"]),
@@ -172,8 +173,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
         from wbcs.classify.embedding import select_ensemble
 
         ensemble, quality_table = select_ensemble(estimator, train["text"].tolist(), train["label"].to_numpy(),
-                                                  groups=leakage_groups(train["text"], seed=seed), seed=seed,
-                                                  backbone=quality)
+                                                  groups=groups, seed=seed, backbone=quality)
         if not quality_table["chosen"].iloc[0] and distil is None:
             # the ensemble replaces select's configuration: the per-kind quantifier is chosen on its own
             # out-of-fold probabilities, not select's
@@ -181,11 +181,11 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
             cv_quantify = _quantify_entry(quality_table.attrs["cv_oof"], train, seed)
         elif not quality_table["chosen"].iloc[0]:
             # distillation: the field stays a fast model, select's configuration or its student
-            from wbcs.classify.distil import select_student, unbiased
+            from wbcs.classify.distil import select_student
 
             student, pool_weight, distil_table = select_student(
-                estimator, ensemble, train["text"].tolist(), train["label"].to_numpy(), distil,
-                groups=leakage_groups(train["text"], seed=seed), seed=seed)
+                estimator, ensemble, train["text"].tolist(), train["label"].to_numpy(), distil, groups=groups,
+                seed=seed)
             if student is not None:
                 teacher_config, estimator, unlabelled = ensemble, student, list(distil)
                 cv_confusion = distil_table.attrs["cv_confusion"]
@@ -195,6 +195,8 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
         """The teacher of a fit on ``rows``: the ensemble fitted on the same rows, or the caller's."""
         if teacher_config is None:
             return teacher
+        from wbcs.classify.distil import unbiased
+
         return unbiased(teacher_config).fit(rows["text"].tolist(), rows["label"].to_numpy())
 
     extra_rows = extra.rows if weight is not None else None
