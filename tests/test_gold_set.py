@@ -119,3 +119,16 @@ def test_triage_identifiable_rule_against_the_gold_labels(mirror):
     df = load_gold(LABELS / "gold.csv")
     rule = df["text"].map(has_phone).map({True: "yes", False: "no"})
     assert cohen_kappa_score(df["identifiable"], rule) > 0.55
+
+
+def test_the_distillation_pool_is_unlabelled_training_turns(mirror):
+    from wbcs.errors import InputError
+    from wbcs.goldset import PARTS_FILE, load_gold_items, part_of, read_parts, unlabelled_turns
+
+    pool = unlabelled_turns()
+    assert len(pool) == 3419 and set(pool["kind"]) == {"follow_up", "other_first_post"}  # telecom first posts: all gold
+    assert not set(pool["item_id"]) & set(load_gold_items()["item_id"])
+    assert (part_of(pool["item_id"], read_parts(PARTS_FILE)) == "train").all()  # no test dialogue's turn
+    assert pool["text"].str.strip().ne("").all()
+    with pytest.raises(InputError, match="part 'dev': use train or test"):
+        unlabelled_turns("dev")

@@ -184,6 +184,9 @@ def unlabelled_turns(part: str = "train") -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # dialogues without a plausible time are in no sample
         turns = _with_part(customer_turns(load_stc3(telecom_only=False, split=None)))
-    labelled = set(load_gold_items(turns=True)["item_id"])
+    # the ids the label files name (load_gold_items would parse STC-3 a second time to join their texts)
+    labelled = set(_read_labels(GOLD_FILE, "post_id", GOLD_FIELDS)["item_id"])
+    if GOLD_TURNS_FILE.is_file():
+        labelled |= set(_read_labels(GOLD_TURNS_FILE, "item_id", TURN_FIELDS)["item_id"])
     keep = (turns["part"] == part) & ~turns["item_id"].isin(labelled) & turns["text"].str.strip().ne("")
     return turns.loc[keep, ["item_id", "dialogue_id", "kind", "text"]].reset_index(drop=True)
