@@ -719,13 +719,19 @@ def card_entry(y, proba, labels, fold, kinds=None, *, bias: dict | None = None, 
 # prevalence shift, so it is measured on many samples of a labelled test set drawn at prevalences
 # spread over the simplex, not only at the test set's own one.
 
+def _prevalence(p) -> np.ndarray:
+    """``p`` as a float vector of shares, or the error that says it is not one."""
+    p = np.asarray(p, dtype=float)
+    if p.ndim != 1 or (p < 0).any() or not np.isclose(p.sum(), 1):
+        raise InputError(f"prevalence {p.tolist()} is not a vector of shares summing to 1")
+    return p
+
+
 def app_counts(prevalence, size: int) -> np.ndarray:
     """Items per class of a sample of ``size`` at ``prevalence``: ⌊size·p⌋ each, the few left over given
     to the largest remainders (Hamilton's rule), so a sample holds its prevalence as closely as whole
     items allow (QuaPy rounds and deals the remainder at random; here the counts are a function)."""
-    p = np.asarray(prevalence, dtype=float)
-    if p.ndim != 1 or (p < 0).any() or not np.isclose(p.sum(), 1):
-        raise InputError(f"prevalence {p.tolist()} is not a vector of shares summing to 1")
+    p = _prevalence(prevalence)
     exact = p / p.sum() * size
     counts = np.floor(exact).astype(int)
     left = size - counts.sum()
@@ -767,9 +773,7 @@ def bounded_prevalences(base, n: int, *, max_shift: float = MAX_SHIFT, seed=0) -
     and p in the simplex. Rows sum to 1. A ``max_shift`` the simplex cannot reach from ``base`` (≥ 1 − its
     smallest share) is an error. The directions lean, on average, toward the flat mix (d's mean): a large label
     shrinks more often than it swells; an outage's week (one label swelling) is one direction among them."""
-    base = np.asarray(base, dtype=float)
-    if base.ndim != 1 or (base < 0).any() or not np.isclose(base.sum(), 1):
-        raise InputError(f"prevalence {base.tolist()} is not a vector of shares summing to 1")
+    base = _prevalence(base)
     support = np.flatnonzero(base > 0)
     if len(support) < 2 or max_shift >= 1 - base[support].min():
         raise InputError(f"no prevalence lies at a TV of {max_shift} from {base.tolist()} over its labels")
