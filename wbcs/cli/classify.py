@@ -39,12 +39,12 @@ ensemble is kept only where it beats the configuration alone; the card shows the
 labels ~20 posts/s on two cores, so it is for offline labelling, not for the live queue:
   wbcs train --task default --quality --out out/models/wbcs-quality/1
 
-Distillation (--distil [FILE], with --quality): where the ensemble is kept, the fast configuration
-is also scored learning the ensemble's labels on FILE's unlabelled texts (column --text-col),
-the ensemble refitted in every fold so no validation label leaks through it; the fast student
-is saved instead of the ensemble where it beats the configuration alone, at the fast model's
-speed. With --task default and no FILE: the gold set's unlabelled training-part customer turns,
-for the sentiment and intent fields:
+Distillation (--distil [FILE], with --quality): every field is saved as a fast model. Where the
+quality step prefers the ensemble, the fast configuration is also scored learning the ensemble's
+labels on FILE's unlabelled texts (column --text-col), the ensemble refitted in every fold so no
+validation label leaks through it; that student is saved where it beats the configuration alone,
+else the configuration. With --task default and no FILE: the gold set's unlabelled training-part
+customer turns, for the sentiment and intent fields (the others keep their configuration):
   wbcs train --task default --quality --distil --out out/models/wbcs-default/9
 
 Out-of-domain labels (--extra FILE, e.g. public Weibo posts next to your own): the chosen
