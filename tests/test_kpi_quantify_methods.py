@@ -16,6 +16,7 @@ from wbcs.kpi.quantify import (
     corrected_table,
     emq,
     estimate,
+    misfit,
     pacc,
     pcc,
     quantified_shares,
@@ -217,6 +218,50 @@ def test_card_entry_chooses_per_kind_and_survives_json():
     # the card says how far its CV shifted the folds, and the note tells the reader
     assert all(c["max_shift"] == 0.3 and c["samples"] == 11 for c in entry["chosen"].values())
     assert "10 mixes shifted by up to 0.3 in total variation" in a.attrs["note"]
+
+
+def test_misfit_by_hand():
+    # two labels, confusion rows (0.8, 0.2) and (0.3, 0.7): every predicted share of the first label in
+    # [0.3, 0.8] is some mix of the two, so fits exactly; 0.9 is beyond them: the nearest mix is all of the
+    # first label, (0.8, 0.2), at total variation 0.1
+    stats = {"labels": ["a", "b"], "confusion": [[8, 2], [3, 7]], "rows": [10, 10],
+             "split": [[1.0, 0.0], [0.0, 1.0]], "posterior_sum": [[8.0, 2.0], [3.0, 7.0]]}
+    inside = np.array([[0.9, 0.1]] * 5 + [[0.2, 0.8]] * 5)  # predicted shares (0.5, 0.5)
+    beyond = np.array([[0.9, 0.1]] * 9 + [[0.2, 0.8]])
+    assert misfit("ACC", inside, stats) == pytest.approx(0)
+    assert misfit("ACC", beyond, stats) == pytest.approx(0.1)
+    # PACC sees the mean posterior: (0.9·9 + 0.2) / 10 = 0.83 for "a" against the rows' means 0.8 and 0.3
+    assert misfit("PACC", beyond, stats) == pytest.approx(0.03)
+    assert np.isnan(misfit("CC", beyond, stats))
+
+
+def test_posts_unlike_every_training_mix_are_counted_not_corrected():
+    """Posts no mix of the training labels explains (the misfit beyond every sample the CV measured the chosen
+    correction at: the card's max_misfit) are counted and the note says why; posts of the same kind at a shifted
+    mix are corrected. Here the model calls 30 % of real consultations complaints, so posts it is sure are all
+    consultations are no mix of the labels it was trained on."""
+    rng = np.random.default_rng(2)
+    labels = ["complaint", "consultation", "praise"]
+    m_true = np.array([[0.8, 0.15, 0.05], [0.3, 0.6, 0.1], [0.2, 0.1, 0.7]])
+    kinds = np.array(["first_post"] * 900 + ["follow_up"] * 600)
+    y = np.array([rng.choice(3, p=r) for r in np.where(kinds[:, None] == "first_post", [0.8, 0.15, 0.05], 1 / 3)])
+    proba = np.vstack([rng.dirichlet(m_true[t] * 20) for t in y])
+    entry = card_entry(np.array(labels)[y], proba, labels, np.arange(len(y)) % 5, kinds, n_boot=20)
+    chosen = entry["chosen"]["first_post"]
+    assert chosen["method"] != "CC" and 0 <= chosen["max_misfit"] < 0.01
+
+    def shares(p):
+        return quantified_shares(np.array(labels)[p.argmax(axis=1)], p.max(axis=1), entry, "first_post", n_boot=30)
+
+    same = shares(np.vstack([rng.dirichlet(m_true[t] * 20) for t in rng.choice(3, 500, p=[0.5, 0.35, 0.15])]))
+    assert same.attrs["corrected"] and same.attrs["misfit"] <= chosen["max_misfit"]
+    unlike = shares(np.vstack([rng.dirichlet(np.eye(3)[1] * 30 + 1) for _ in range(500)]))
+    assert not unlike.attrs["corrected"] and unlike.attrs["method"] == "CC"
+    assert unlike.attrs["misfit"] > 0.05 and "unlike the training rows" in unlike.attrs["note"]
+    assert unlike["corrected_share"].to_numpy() == pytest.approx(unlike["raw_share"].to_numpy())
+    # a card from before the misfit was recorded corrects as it did
+    del entry["chosen"]["first_post"]["max_misfit"]
+    assert shares(np.vstack([rng.dirichlet(np.eye(3)[1] * 30 + 1) for _ in range(500)])).attrs["corrected"]
 
 
 def test_the_trainer_writes_cv_quantify_per_kind_and_posts_use_it():

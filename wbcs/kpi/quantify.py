@@ -23,6 +23,12 @@ keeping the counts (CC) unless a correction is closer to the true shares in 4 fo
 (``attrs["note"]``; ``corrected`` False when the counts were kept). A card without it (older
 models) is corrected with the pooled confusion, as before, and says so.
 
+Every correction assumes prior shift: the posts counted are the training labels' posts in other
+proportions. Posts of another kind break it (general Weibo posts given to a model of telecom first posts:
+PACC put all of them in neutral, counting 24 % negative as 0 %), and then leave a residual no mix of the
+labels explains (``misfit``). The card keeps the largest misfit its CV validated the chosen correction at
+(``max_misfit``); posts beyond it are counted, with a note saying why.
+
 Posts tables keep only each post's predicted label and its probability, so the posterior
 methods rebuild the rest of each post's probabilities as the training rows predicted alike
 shared it (``top1``), and the CV measures them that way.
@@ -155,8 +161,13 @@ def quantified_shares(predicted, top_proba, info: dict, kind: str = "first_post"
     per-label error in that CV (``widen``). ``top_proba``: each post's probability of its predicted label
     (``<field>_proba``); the posterior methods rebuild the rest (``top1``).
 
+    Counted, not corrected, too: fewer posts than the CV's smallest validation fold (``min_items``), and posts
+    farther from every mix of the training labels than any sample the CV measured the method at
+    (``misfit`` > ``max_misfit``: posts of another kind, which no correction was validated on).
+
     attrs: method, kind (the one whose choice was used), corrected (False when the CV kept the counts:
-    the "corrected" shares are then the raw ones, with intervals), note (why, for the reader), boot."""
+    the "corrected" shares are then the raw ones, with intervals), note (why, for the reader), boot, misfit
+    (the posts', for the chosen correction; NaN for CC)."""
     labels = list(info["labels"])
     key = kind if kind in info["chosen"] else "all"
     chosen = info["chosen"][key]
@@ -180,6 +191,10 @@ def quantified_shares(predicted, top_proba, info: dict, kind: str = "first_post"
         return rows.assign(corrected_share=np.nan, lo=np.nan, hi=np.nan)
     proba = np.zeros((len(codes), len(labels)))
     proba[np.arange(len(codes)), codes] = np.where(np.isfinite(top), np.clip(top, 1e-6, 1), 1.0)
+    off = misfit(method, proba, stats, bias=info.get("bias")) if method != "CC" else float("nan")
+    unlike = chosen.get("max_misfit") is not None and off > chosen["max_misfit"]
+    if unlike:
+        method = "CC"  # no mix of the training labels explains these posts: the correction's premise fails
     point, _, _, draws = estimate(method, proba, stats, bias=info.get("bias"), n_boot=n_boot, level=level, seed=seed)
     lo, hi, draws = widen(draws, chosen["rmse"], seed=seed, level=level)
     rows["corrected_share"], rows["lo"], rows["hi"] = point, lo, hi
@@ -189,6 +204,12 @@ def quantified_shares(predicted, top_proba, info: dict, kind: str = "first_post"
         note = (f"not corrected: {n.sum()} posts, fewer than the {fewest} of the smallest validation fold the method "
                 f"grouped CV chose ({chosen['method']}) was measured on; on so few posts its error is unknown (a "
                 f"correction's variance grows as the posts shrink), so the counts are the estimate")
+    elif unlike:
+        note = (f"not corrected: these posts are unlike the training rows ({key}): their model probabilities lie "
+                f"{off:.3f} (total variation) from the nearest mix of the training labels, farther than any "
+                f"validation sample the method grouped CV chose ({chosen['method']}) was measured at "
+                f"({chosen['max_misfit']:.3f}); a correction assumes the same kinds of posts in other proportions, "
+                f"so the counts are the estimate (another platform or kind of message? label a sample of them)")
     elif method != chosen["estimator"]:
         note = (f"not corrected: the method grouped CV chose ({chosen['method']}) needs each post's probability, "
                 f"which these posts do not carry; the counts are the estimate")
@@ -204,7 +225,7 @@ def quantified_shares(predicted, top_proba, info: dict, kind: str = "first_post"
                 f"the counts in 4 of 5 of its {chosen.get('folds', 5)} validation folds{_shifted(chosen)}; the "
                 f"counts are the estimate, their interval widened by their own error in that CV")
     rows.attrs.update(method=chosen["method"] if corrected else "CC", kind=key, corrected=corrected, note=note,
-                      boot=draws)
+                      boot=draws, misfit=off)
     return rows
 
 
@@ -401,7 +422,7 @@ def estimate(method: str, proba, stats: dict, *, bias: dict | None = None, n_boo
     conf = np.asarray(stats["confusion"], dtype=float)
     rows = np.asarray(stats["rows"], dtype=float)
     sums = np.asarray(stats["posterior_sum"], dtype=float)
-    mp = np.where(rows[:, None] > 0, sums / np.where(rows > 0, rows, 1)[:, None], np.eye(len(labels)))
+    mp = mean_posteriors(stats)
     assumed = sums.sum(axis=0) + 1e-3
 
     def one(p_model, p_raw, m_acc, m_pacc, start=None):
@@ -449,6 +470,34 @@ def estimate(method: str, proba, stats: dict, *, bias: dict | None = None, n_boo
             draws[b] = d if few else np.clip(point + (d - point) * np.sqrt(BOOT_ROWS / n), 0, None)
     lo, hi = np.percentile(draws, [(1 - level) / 2 * 100, (1 + level) / 2 * 100], axis=0)
     return point, lo, hi, draws
+
+
+def mean_posteriors(stats: dict) -> np.ndarray:
+    """PACC's ``M``: per true label (rows) the mean of the training rows' posteriors before the class bias; a
+    label without rows is the identity row (no correction for it)."""
+    rows = np.asarray(stats["rows"], dtype=float)
+    sums = np.asarray(stats["posterior_sum"], dtype=float)
+    return np.where(rows[:, None] > 0, sums / np.where(rows > 0, rows, 1)[:, None], np.eye(len(rows)))
+
+
+def misfit(method: str, proba, stats: dict, *, bias: dict | None = None, raw=None) -> float:
+    """How far the posts are from any mix of the training rows' labels, as the correction ``method`` sees them:
+    the total variation between what it observes (ACC: the predicted labels' shares; PCC, PACC, EMQ: the mean
+    posterior before the class bias) and the nearest ``Mᵀp`` over shares p (``acc``'s fit; ``M`` the confusion
+    or the mean posteriors, ``mean_posteriors``). Every correction assumes prior shift — the posts are the
+    training labels' posts in other proportions — under which that distance is only sampling noise; posts of
+    another kind (another platform, another kind of message) leave a residual no mix explains, and the
+    correction then moves the shares anywhere (on general Weibo posts PACC put every post in neutral). NaN for
+    CC, which assumes nothing. ``proba``/``raw`` as in ``estimate``."""
+    if method == "CC":
+        return float("nan")
+    proba = np.asarray(proba, dtype=float)
+    if method == "ACC":
+        q, m = cc(proba), misclassification(np.asarray(stats["confusion"], dtype=float))
+    else:
+        raw = unshift(top1(proba, stats["split"]), stats["labels"], bias) if raw is None else raw
+        q, m = pcc(raw), mean_posteriors(stats)
+    return tv(m.T @ acc(q, m), q)
 
 
 BOOT_ROWS = 5000  # posts past which the bootstrap draws are not made of resampled rows (``estimate``)
@@ -506,7 +555,8 @@ def cv_quantifiers(y, proba, labels, kinds, folds, *, bias: dict | None = None, 
 
     One row per (fold, kind, sample, method): items, sample, shift (TV of the sample's true shares from the
     other folds' rows of that kind), fold_shift (from the fold's own rows' mix: what ``max_shift`` bounds, up
-    to whole items), max_shift (NaN: flat Dirichlet), tv (to the sample's true shares), err (estimate − truth per label), held
+    to whole items), max_shift (NaN: flat Dirichlet), tv (to the sample's true shares), err (estimate − truth per
+    label), misfit (``misfit``: the sample's distance from any mix of the statistics' labels), held
     (labels whose 95 % bootstrap interval holds the true share; sample 0 only) and held_wide (with the draws
     widened by the method's per-label RMSE on the other folds' own rows, ``widen``); draws: the bootstrap draws."""
     labels = [str(x) for x in labels]
@@ -553,6 +603,7 @@ def cv_quantifiers(y, proba, labels, kinds, folds, *, bias: dict | None = None, 
                                 "shift": tv(truth, trained), "fold_shift": tv(truth, mix),
                                 "max_shift": np.nan if max_shift is None else max_shift,
                                 "tv": tv(point, truth), "err": point - truth,
+                                "misfit": misfit(method, proba[rows], st[scope], bias=bias, raw=raw[scope]),
                                 "draws": draws, "truth": truth, "held": held, "labels": k})
     cv = pd.DataFrame(out)
     held = []
@@ -609,7 +660,9 @@ def choose_methods(cv: pd.DataFrame, *, min_wins: float = 0.8) -> dict:
     mix}, "wins": {method: folds closer than CC}, "cv_coverage": {method: share of the widened intervals
     holding the truth}, "folds", "samples" (per fold: 1 + the shifted ones), "max_shift" (the bound on the
     shifted samples' TV from the fold's mix; None: flat Dirichlet or no shifted sample), "min_items" (the
-    smallest validation fold's items: ``quantified_shares`` corrects no fewer posts than that)}}."""
+    smallest validation fold's items: ``quantified_shares`` corrects no fewer posts than that), "max_misfit"
+    (the chosen correction's largest ``misfit`` over every fold and sample, rounded up to 4 decimals:
+    ``quantified_shares`` corrects no posts farther from the training mixes than that; None for CC)}}."""
     out = {}
     if "sample" not in cv:
         cv = cv.assign(sample=0)
@@ -625,6 +678,9 @@ def choose_methods(cv: pd.DataFrame, *, min_wins: float = 0.8) -> dict:
         ok = [m for m in means.index if m != "CC" and wins[m] >= min_wins * folds and means[m] < means["CC"]]
         best = min(ok, key=lambda m: means[m]) if ok else "CC"
         estimator, _, scope = best.partition(" (")
+        # the largest misfit the chosen correction was validated at: posts farther from every mix of the
+        # training labels are not what the CV measured it on (``quantified_shares`` counts them instead)
+        fit = g.loc[g["method"] == best, "misfit"] if "misfit" in g else pd.Series(dtype=float)
         # the widening (``widen``) keeps measuring the error at the folds' own mix, as before the shifted samples
         # (its coverage was measured so; with flat-Dirichlet mixes, mostly farther than a plausible week, the
         # error over all samples made every interval span most of [0, 1]; over bounded ones it is unmeasured)
@@ -638,7 +694,8 @@ def choose_methods(cv: pd.DataFrame, *, min_wins: float = 0.8) -> dict:
                           "cv_coverage": {str(k): round(float(r["held_wide"] / r["labels"]), 3)
                                           for k, r in cover.iterrows()}, "folds": folds,
                           "samples": int(g.groupby("fold")["sample"].nunique().max()),
-                          "max_shift": _bound(g)}
+                          "max_shift": _bound(g),
+                          "max_misfit": float(np.ceil(fit.max() * 1e4) / 1e4) if fit.notna().any() else None}
     return out
 
 
