@@ -66,7 +66,7 @@ BOUNDED = "bounded (TV ≤ 0.3)"  # the realistic band: ``bounded_prevalences`` 
 class Fitted:
     """One field's shipped configuration on the gold split: the training part's grouped out-of-fold
     probabilities (``oof``, class bias included; ``fold``: each row's validation fold) and the test part's
-    probabilities from the configuration fitted on the whole training part (``proba``)."""
+    probabilities from the configuration fitted on the whole training part (``proba``; ``model``: that fit)."""
 
     field: str
     labels: list
@@ -76,6 +76,7 @@ class Fitted:
     oof: np.ndarray
     fold: np.ndarray
     proba: np.ndarray
+    model: object = None
 
 
 def fit_field(field: str, seed: int, smoke: bool) -> Fitted:
@@ -101,7 +102,7 @@ def fit_field(field: str, seed: int, smoke: bool) -> Fitted:
     model = clone(est).fit(tr["text"].tolist(), tr["label"].to_numpy())
     assert [str(c) for c in model.classes_] == labels, (model.classes_, labels)
     return Fitted(field, labels, est.class_bias, tr, te, shift(folds.oof, folds.classes, est.class_bias), fold,
-                  model.predict_proba(te["text"].tolist()))
+                  model.predict_proba(te["text"].tolist()), model)
 
 
 RULES = ("natural-mix rule", "flat-Dirichlet rule", "bounded rule")

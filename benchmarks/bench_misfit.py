@@ -1,0 +1,147 @@
+"""Corrected shares on posts unlike the training rows: what the misfit guard (``wbcs.kpi.quantify.misfit``) does.
+
+A correction (ACC, PACC, EMQ) assumes prior shift: the posts counted are the training labels' posts in other
+proportions. ``quantified_shares`` counts instead of correcting when the posts' misfit (their distance from any
+mix of the training labels) is beyond every sample the trainer's CV validated the chosen correction at (the
+card's ``max_misfit``). This measures, per field (sentiment, intent, topic), with the shipped configuration fitted
+on the gold training part and the trainer's rule run on its grouped out-of-fold rows (``card_entry``, as
+``bench_quantify`` does it):
+
+- **in domain** (false alarms): the fixed test part's telecom first posts, at their natural mix and at
+  ``--vectors`` mixes shifted by up to ``MAX_SHIFT`` in TV from the training mix (``bounded_prevalences``,
+  ``--size`` items each): how often the guard fires, and the mean TV to the true shares of the counts (CC), of
+  the chosen correction and of the guarded estimate;
+- **out of domain**: ``--repeats`` random samples of ``--size`` posts from SMP2020-EWECT (general Weibo posts;
+  true 3-class sentiment), COCC complaint orders (agent-written; true topic on the orders whose class maps onto a
+  taxonomy topic) and weibo_senti_100k (general Weibo posts; no truth in the schema's classes): the same figures,
+  TV only where the truth is known. All as the product does it: a posts table's predicted label and its
+  probability (``quantified_shares``, kind "first_post").
+
+Usage: python -m benchmarks.bench_misfit [--fields sentiment intent topic] [--vectors N] [--repeats R] [--size N]
+       [--seed S] [--smoke]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.bench_classify import table
+from benchmarks.bench_quantify import fit_field
+
+FIELDS = ["sentiment", "intent", "topic"]
+
+
+def outside_sets(field: str, n: int, repeats: int, seed: int) -> list[tuple]:
+    """(name, texts, true labels or None) per out-of-domain sample."""
+    from wbcs.datasets import load_cocc, load_smp2020, load_weibo_senti
+
+    smp = load_smp2020().dropna(subset=["sentiment"])
+    cocc = load_cocc()
+    senti = load_weibo_senti()
+    out = []
+    for r in range(repeats):
+        s = seed + r
+        a = smp.sample(min(n, len(smp)), random_state=s)
+        out.append(("SMP2020-EWECT", a["text"].tolist(), a["sentiment"].tolist() if field == "sentiment" else None))
+        c = cocc.dropna(subset=["topic"]) if field == "topic" else cocc
+        c = c.sample(min(n, len(c)), random_state=s)
+        out.append(("COCC orders" + (" (topic-mapped)" if field == "topic" else ""), c["text"].tolist(),
+                    c["topic"].tolist() if field == "topic" else None))
+        w = senti.sample(min(n, len(senti)), random_state=s)
+        out.append(("weibo_senti_100k", w["text"].tolist(), None))
+    return out
+
+
+def measure(proba, truth, info, labels) -> dict:
+    """CC, the chosen correction and the guarded estimate (``quantified_shares``) on one sample."""
+    from wbcs.kpi.quantify import estimate, quantified_shares, tv
+
+    chosen = info["chosen"]["first_post"] if "first_post" in info["chosen"] else info["chosen"]["all"]
+    stats = info["stats"]["first_post" if chosen["scope"] == "kind" and "first_post" in info["stats"] else "all"]
+    pred = np.asarray(labels)[proba.argmax(axis=1)]
+    top = proba.max(axis=1)
+    guarded = quantified_shares(pred, top, info, "first_post", n_boot=20)
+    # the chosen correction as the product would give it without the guard (on the posts' top probability)
+    posts = np.zeros_like(proba)
+    posts[np.arange(len(top)), proba.argmax(axis=1)] = top
+    unguarded = estimate(chosen["estimator"], posts, stats, bias=info.get("bias"))
+    cc = np.bincount(proba.argmax(axis=1), minlength=len(labels)) / len(proba)
+    row = {"method": chosen["method"], "fired": not guarded.attrs["corrected"] and chosen["method"] != "CC",
+           "misfit": guarded.attrs.get("misfit", np.nan), "max_misfit": chosen.get("max_misfit"),
+           "moved": tv(unguarded, cc)}
+    if truth is not None:
+        t = pd.Series(truth).astype(str).value_counts(normalize=True).reindex(labels, fill_value=0).to_numpy()
+        row.update(tv_cc=tv(cc, t), tv_correction=tv(unguarded, t), tv_guarded=tv(guarded["corrected_share"], t))
+    return row
+
+
+def run_field(field: str, args) -> list[dict]:
+    from wbcs.kpi.quantify import MAX_SHIFT, app_sample, bounded_prevalences, card_entry
+
+    t0 = time.time()
+    fit = fit_field(field, args.seed, args.smoke)
+    info = card_entry(fit.train["label"], fit.oof, fit.labels, fit.fold, fit.train["kind"], bias=fit.bias,
+                      seed=args.seed)
+    print(f"{field}: fitted and chose in {time.time() - t0:.0f} s: "
+          + ", ".join(f"{k} {v['method']} (max misfit {v.get('max_misfit')})" for k, v in info["chosen"].items()),
+          flush=True)
+    rows = []
+    first = (fit.test["kind"] == "first_post").to_numpy()
+    codes = pd.Categorical(fit.test["label"][first].astype(str), categories=fit.labels).codes
+    proba = fit.proba[first]
+    train_first = (fit.train["kind"] == "first_post").to_numpy()
+    train_prev = (pd.Series(fit.train["label"][train_first].astype(str)).value_counts(normalize=True)
+                  .reindex(fit.labels, fill_value=0).to_numpy())
+    present = np.flatnonzero(np.bincount(codes, minlength=len(fit.labels)))
+    base = np.zeros(len(fit.labels))
+    base[present] = train_prev[present] / train_prev[present].sum()
+    rng = np.random.default_rng(args.seed)
+    samples = [("test part, natural mix", np.arange(len(codes)))]
+    samples += [("test part, shifted ≤ 0.3", app_sample(codes, p, args.size, seed=int(rng.integers(2**32))))
+                for p in bounded_prevalences(base, args.vectors, max_shift=MAX_SHIFT, seed=args.seed)]
+    for name, idx in samples:
+        rows.append({"field": field, "posts": name, "size": len(idx),
+                     **measure(proba[idx], np.asarray(fit.labels)[codes[idx]], info, fit.labels)})
+    for name, texts, truth in outside_sets(field, args.size, args.repeats, args.seed):
+        p = fit.model.predict_proba(texts)
+        rows.append({"field": field, "posts": name, "size": len(texts), **measure(p, truth, info, fit.labels)})
+    return rows
+
+
+def summarise(df: pd.DataFrame) -> list[dict]:
+    out = []
+    for (field, posts), g in df.groupby(["field", "posts"], sort=False):
+        r = {"field": field, "posts": posts, "samples": len(g), "size": int(g["size"].median()),
+             "method chosen": g["method"].iloc[0], "max misfit (CV)": g["max_misfit"].iloc[0],
+             "misfit (median)": round(float(g["misfit"].median()), 4), "guard fired": f"{g['fired'].mean():.0%}",
+             "correction moved (TV)": round(float(g["moved"].mean()), 3)}
+        for col, name in (("tv_cc", "TV counts"), ("tv_correction", "TV correction"), ("tv_guarded", "TV guarded")):
+            r[name] = round(float(g[col].mean()), 3) if col in g and g[col].notna().any() else "–"
+        out.append(r)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fields", nargs="+", choices=FIELDS, default=FIELDS)
+    parser.add_argument("--vectors", type=int, default=50, help="shifted mixes of the test part's first posts")
+    parser.add_argument("--repeats", type=int, default=5, help="samples per out-of-domain set")
+    parser.add_argument("--size", type=int, default=300, help="posts per sample")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--smoke", action="store_true", help="600 training rows, 3 mixes, 1 repeat: checks the code")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.vectors, args.repeats = 3, 1
+    t0 = time.time()
+    rows = [r for f in args.fields for r in run_field(f, args)]
+    print(table(summarise(pd.DataFrame(rows))))
+    print(f"\n{time.time() - t0:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
