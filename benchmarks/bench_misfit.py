@@ -138,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         args.vectors, args.repeats = 3, 1
     t0 = time.time()
     rows = [r for f in args.fields for r in run_field(f, args)]
-    print(table(summarise(pd.DataFrame(rows))))
+    out = summarise(pd.DataFrame(rows))
+    print(table(out, list(out[0])))
     print(f"\n{time.time() - t0:.0f} s")
     return 0
 
