@@ -7,15 +7,16 @@ card's ``max_misfit``). This measures, per field (sentiment, intent, topic), wit
 on the gold training part and the trainer's rule run on its grouped out-of-fold rows (``card_entry``, as
 ``bench_quantify`` does it):
 
-- **in domain** (false alarms): the fixed test part's telecom first posts, at their natural mix and at
-  ``--vectors`` mixes shifted by up to ``MAX_SHIFT`` in TV from the training mix (``bounded_prevalences``,
-  ``--size`` items each): how often the guard fires, and the mean TV to the true shares of the counts (CC), of
-  the chosen correction and of the guarded estimate;
+- **in domain** (false alarms): the fixed test part's items of each kind (telecom first posts, later messages,
+  other helpdesks' first posts), at their natural mix and at ``--vectors`` mixes shifted by up to ``MAX_SHIFT``
+  in TV from the training rows' mix of that kind (``bounded_prevalences``, ``--size`` items each), each with its
+  kind's choice: how often the guard fires, and the mean TV to the true shares of the counts (CC), of the chosen
+  correction and of the guarded estimate;
 - **out of domain**: ``--repeats`` random samples of ``--size`` posts from SMP2020-EWECT (general Weibo posts;
   true 3-class sentiment), COCC complaint orders (agent-written; true topic on the orders whose class maps onto a
   taxonomy topic) and weibo_senti_100k (general Weibo posts; no truth in the schema's classes): the same figures,
-  TV only where the truth is known. All as the product does it: a posts table's predicted label and its
-  probability (``quantified_shares``, kind "first_post").
+  TV only where the truth is known, with the choice for telecom first posts (what a posts table holds).
+All as the product does it: a posts table's predicted label and its probability (``quantified_shares``).
 
 Usage: python -m benchmarks.bench_misfit [--fields sentiment intent topic] [--vectors N] [--repeats R] [--size N]
        [--seed S] [--smoke]
@@ -56,15 +57,16 @@ def outside_sets(field: str, n: int, repeats: int, seed: int) -> list[tuple]:
     return out
 
 
-def measure(proba, truth, info, labels) -> dict:
-    """CC, the chosen correction and the guarded estimate (``quantified_shares``) on one sample."""
+def measure(proba, truth, info, labels, kind: str = "first_post") -> dict:
+    """CC, the chosen correction and the guarded estimate (``quantified_shares``) on one sample of ``kind``."""
     from wbcs.kpi.quantify import estimate, quantified_shares, tv
 
-    chosen = info["chosen"]["first_post"] if "first_post" in info["chosen"] else info["chosen"]["all"]
-    stats = info["stats"]["first_post" if chosen["scope"] == "kind" and "first_post" in info["stats"] else "all"]
+    key = kind if kind in info["chosen"] else "all"
+    chosen = info["chosen"][key]
+    stats = info["stats"][key if chosen["scope"] == "kind" else "all"]
     pred = np.asarray(labels)[proba.argmax(axis=1)]
     top = proba.max(axis=1)
-    guarded = quantified_shares(pred, top, info, "first_post", n_boot=20)
+    guarded = quantified_shares(pred, top, info, kind, n_boot=20)
     # the chosen correction as the product would give it without the guard (on the posts' top probability)
     posts = np.zeros_like(proba)
     posts[np.arange(len(top)), proba.argmax(axis=1)] = top
@@ -90,22 +92,23 @@ def run_field(field: str, args) -> list[dict]:
           + ", ".join(f"{k} {v['method']} (max misfit {v.get('max_misfit')})" for k, v in info["chosen"].items()),
           flush=True)
     rows = []
-    first = (fit.test["kind"] == "first_post").to_numpy()
-    codes = pd.Categorical(fit.test["label"][first].astype(str), categories=fit.labels).codes
-    proba = fit.proba[first]
-    train_first = (fit.train["kind"] == "first_post").to_numpy()
-    train_prev = (pd.Series(fit.train["label"][train_first].astype(str)).value_counts(normalize=True)
-                  .reindex(fit.labels, fill_value=0).to_numpy())
-    present = np.flatnonzero(np.bincount(codes, minlength=len(fit.labels)))
-    base = np.zeros(len(fit.labels))
-    base[present] = train_prev[present] / train_prev[present].sum()
     rng = np.random.default_rng(args.seed)
-    samples = [("test part, natural mix", np.arange(len(codes)))]
-    samples += [("test part, shifted ≤ 0.3", app_sample(codes, p, args.size, seed=int(rng.integers(2**32))))
-                for p in bounded_prevalences(base, args.vectors, max_shift=MAX_SHIFT, seed=args.seed)]
-    for name, idx in samples:
-        rows.append({"field": field, "posts": name, "size": len(idx),
-                     **measure(proba[idx], np.asarray(fit.labels)[codes[idx]], info, fit.labels)})
+    for kind in fit.test["kind"].unique():
+        here = (fit.test["kind"] == kind).to_numpy()
+        codes = pd.Categorical(fit.test["label"][here].astype(str), categories=fit.labels).codes
+        proba = fit.proba[here]
+        mine = (fit.train["kind"] == kind).to_numpy()
+        train_prev = (pd.Series(fit.train["label"][mine].astype(str)).value_counts(normalize=True)
+                      .reindex(fit.labels, fill_value=0).to_numpy())
+        present = np.flatnonzero(np.bincount(codes, minlength=len(fit.labels)))
+        base = np.zeros(len(fit.labels))
+        base[present] = train_prev[present] / train_prev[present].sum()
+        samples = [(f"test part {kind}, natural mix", np.arange(len(codes)))]
+        samples += [(f"test part {kind}, shifted ≤ 0.3", app_sample(codes, p, args.size, seed=int(rng.integers(2**32))))
+                    for p in bounded_prevalences(base, args.vectors, max_shift=MAX_SHIFT, seed=args.seed)]
+        for name, idx in samples:
+            rows.append({"field": field, "posts": name, "size": len(idx),
+                         **measure(proba[idx], np.asarray(fit.labels)[codes[idx]], info, fit.labels, kind)})
     for name, texts, truth in outside_sets(field, args.size, args.repeats, args.seed):
         p = fit.model.predict_proba(texts)
         rows.append({"field": field, "posts": name, "size": len(texts), **measure(p, truth, info, fit.labels)})

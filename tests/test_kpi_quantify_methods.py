@@ -334,4 +334,19 @@ def test_an_undefined_net_favorability_reads_as_such():
                       "corrected_share": [0.0, 1.0, 0.0], "lo": [0.0, 0.7, 0.0], "hi": [0.06, 1.0, 0.25]})
     nf = {"raw": -0.41, "corrected": float("nan"), "interval": [-1.0, 1.0]}
     title = corrected_share_bar(t, "sentiment", summary={"net_favorability": nf}).layout.title.text
-    assert "-0.41 as counted, undefined (no positive or negative share) corrected" in title and "nan" not in title
+    assert "undefined (no positive or negative share) corrected (-0.41 as counted)" in title and "nan" not in title
+
+
+def test_favorability_text_says_when_the_counts_were_kept():
+    """Kept counts are not called corrected: one wording for wbcs kpi and the chart."""
+    from wbcs.kpi.quantify import favorability_text
+
+    summary = {"net_favorability": {"raw": -0.4371, "corrected": -0.4371, "interval": [-0.646, -0.172]},
+               "negative_share": {"raw": 0.24, "corrected": 0.24, "interval": [0.167, 0.304]},
+               "sentiment": {"corrected": False}}
+    assert favorability_text(summary) == ("net favorability -0.44 [-0.65, -0.17] as counted, not corrected; "
+                                          "negative share 24.0% [16.7%, 30.4%] as counted, not corrected")
+    summary["sentiment"]["corrected"] = True
+    summary["net_favorability"]["corrected"] = -0.2
+    assert favorability_text(summary, "+.4g", "+.3g").startswith(
+        "net favorability -0.2 [-0.646, -0.172] corrected (-0.4371 as counted); negative share 24.0%")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from pathlib import Path
 
 KPI_EXAMPLE = """Example:
@@ -224,7 +223,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
     out = {**summary, "input": info}
     corrected = {}
     if posts is not None:
-        from wbcs.kpi.quantify import corrected_summary, signed
+        from wbcs.kpi.quantify import corrected_summary, favorability_text
 
         # shares of the model's labels corrected for its errors (its card's cross-validated confusion)
         corrected = corrected_summary(posts, seed=0)
@@ -260,15 +259,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
         if corrected.get(field, {}).get("note"):  # why this method, or why the counts were kept
             print(f"    {field}: {corrected[field]['note']}")
     if corrected.get("net_favorability"):
-        nf, neg = corrected["net_favorability"], corrected.get("negative_share") or {}
-
-        def span(x: dict, f: str) -> str:
-            return f" [{x['interval'][0]:{f}}, {x['interval'][1]:{f}}]" if "interval" in x else ""
-
-        print(f"  net_favorability corrected               {signed(nf['corrected'], '+.4g')}"
-              f"{span(nf, '+.3g') if math.isfinite(nf['corrected']) else ''} (as counted {signed(nf['raw'], '+.4g')})"
-              + (f"; negative share {neg['corrected']:.1%}{span(neg, '.1%')} corrected, {neg['raw']:.1%} as counted"
-                 if neg else ""))
+        print(f"  {favorability_text(corrected, '+.4g', '+.3g')}")
     if table is not None:
         import pandas as pd
 

@@ -114,6 +114,26 @@ def signed(x: float, fmt: str = "+.2f") -> str:
     return format(x, fmt) if np.isfinite(x) else "undefined (no positive or negative share)"
 
 
+def favorability_text(summary: dict, fmt: str = "+.2f", interval_fmt: str | None = None) -> str:
+    """Net favorability and the negative share of a ``corrected_summary`` for a reader (``wbcs kpi``, the
+    Corrected chart): the estimate with its interval, and the counted value beside it; "as counted" when the
+    sentiment shares were not corrected (the counts kept: the interval is then the counts' own)."""
+    nf, neg = summary["net_favorability"], summary.get("negative_share") or {}
+    done = (summary.get("sentiment") or {}).get("corrected", True)
+
+    def span(x: dict, f: str) -> str:
+        return (f" [{x['interval'][0]:{f}}, {x['interval'][1]:{f}}]"
+                if "interval" in x and np.isfinite(x["corrected"]) else "")
+
+    how = "corrected" if done else "as counted, not corrected"
+    text = f"net favorability {signed(nf['corrected'], fmt)}{span(nf, interval_fmt or fmt)} {how}"
+    text += f" ({signed(nf['raw'], fmt)} as counted)" if done else ""
+    if neg:
+        text += (f"; negative share {neg['corrected']:.1%}{span(neg, '.1%')} {how}"
+                 + (f" ({neg['raw']:.1%} as counted)" if done else ""))
+    return text
+
+
 def sentiment_indicators(shares: pd.DataFrame, level: float = 0.95) -> dict:
     """Negative share and net favorability, raw and corrected, from a sentiment shares table
     (``corrected_shares`` or ``corrected_table``), with percentile intervals from the table's

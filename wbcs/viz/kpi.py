@@ -24,7 +24,7 @@ import plotly.graph_objects as go
 from wbcs.errors import InputError
 from wbcs.kpi import indicators
 from wbcs.kpi.indicators import RATES, local_times, period_start, post_kind
-from wbcs.kpi.quantify import signed
+from wbcs.kpi.quantify import favorability_text
 from wbcs.policy import Policy
 from wbcs.text import mask_frame
 from wbcs.viz.explore import hour_weekday_heatmap
@@ -272,10 +272,7 @@ def corrected_share_bar(table: pd.DataFrame, field: str = "topic", *, summary: d
 
         title += "".join(f"<br><sup>{line}</sup>" for line in textwrap.wrap(table.attrs["note"], 120))
     if summary and summary.get("net_favorability"):
-        nf = summary["net_favorability"]
-        ci = f" [{nf['interval'][0]:+.2f}, {nf['interval'][1]:+.2f}]" if "interval" in nf else ""
-        title += (f"<br><sup>net favorability {signed(nf['raw'])} as counted, {signed(nf['corrected'])}"
-                  f"{ci if np.isfinite(nf['corrected']) else ''} corrected</sup>")
+        title += f"<br><sup>{favorability_text(summary)}</sup>"
     fig.update_layout(template=TEMPLATE, title=title, barmode="group", yaxis={"tickformat": ".0%", "title": "share"},
                       legend={"orientation": "h", "y": -0.25}, margin={"t": 80 + 14 * title.count("<br>")})
     return fig
