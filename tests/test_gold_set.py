@@ -132,3 +132,17 @@ def test_the_distillation_pool_is_unlabelled_training_turns(mirror):
     assert pool["text"].str.strip().ne("").all()
     with pytest.raises(InputError, match="part 'dev': use train or test"):
         unlabelled_turns("dev")
+
+
+def test_only_the_training_turns_are_not_random_draws_of_their_kind(mirror):
+    """The telecom first posts are a census and the test part's turns all of its dialogues'; the training turns were
+    chosen by uncertainty sampling (turns_sample_train_*.csv), so their kinds' shares are counted, not corrected."""
+    from wbcs.classify.tasks import load_task
+
+    task = load_task("gold_intent")
+    train, test = task.train, task.test
+    assert test["sampled"].all()
+    assert train.loc[train["kind"] == "first_post", "sampled"].all()
+    assert not train.loc[train["kind"] != "first_post", "sampled"].any()
+    sample_ids = set(pd.concat([pd.read_csv(LABELS / f"turns_sample_train_{i}.csv") for i in (1, 2)])["item_id"].astype(str))
+    assert set(train.loc[~train["sampled"], "post_id"]) <= sample_ids

@@ -264,6 +264,42 @@ def test_posts_unlike_every_training_mix_are_counted_not_corrected():
     assert shares(np.vstack([rng.dirichlet(np.eye(3)[1] * 30 + 1) for _ in range(500)])).attrs["corrected"]
 
 
+def test_kinds_not_drawn_at_random_keep_the_counts():
+    """Rows chosen by uncertainty sampling do not teach the model's errors on their kind: that kind and "all" keep
+    the counts and say why; the other kinds may only use their own kind's statistics."""
+    rng = np.random.default_rng(2)
+    labels = ["complaint", "consultation", "praise"]
+    m_true = np.array([[0.8, 0.15, 0.05], [0.3, 0.6, 0.1], [0.2, 0.1, 0.7]])
+    kinds = np.array(["first_post"] * 900 + ["follow_up"] * 600)
+    y = np.array([rng.choice(3, p=r) for r in np.where(kinds[:, None] == "first_post", [0.8, 0.15, 0.05], 1 / 3)])
+    proba = np.vstack([rng.dirichlet(m_true[t] * 20) for t in y])
+    args = (np.array(labels)[y], proba, labels, np.arange(len(y)) % 5, kinds)
+    free = card_entry(*args, n_boot=20)["chosen"]
+    entry = card_entry(*args, n_boot=20, unsampled=["follow_up"])
+    chosen = entry["chosen"]
+    assert {k: (c["method"], c.get("unsampled", False)) for k, c in chosen.items() if k != "first_post"} == \
+        {"all": ("CC", True), "follow_up": ("CC", True)}
+    assert not chosen["first_post"].get("unsampled") and chosen["first_post"]["method"] in ("CC", "ACC (kind)",
+                                                                                            "PACC (kind)")
+    assert free["follow_up"]["cv_tv"] == chosen["follow_up"]["cv_tv"]  # measured all the same, for the record
+    t = quantified_shares(["complaint"] * 150 + ["praise"] * 150, [0.9] * 300, entry, "follow_up", n_boot=20)
+    assert not t.attrs["corrected"] and "not drawn at random" in t.attrs["note"]
+    assert t["corrected_share"].to_numpy() == pytest.approx([0.5, 0, 0.5])
+
+
+def test_with_unsampled_rows_a_kind_uses_only_its_own_statistics():
+    """A hand-made CV: on first posts ACC with the pooled statistics is best, PACC with the kind's next; with
+    unsampled later messages among the pooled rows the choice falls to PACC (kind)."""
+    rows = []
+    for fold in range(5):
+        for method, tv in (("CC", 0.10), ("ACC (pooled)", 0.04), ("PACC (kind)", 0.06), ("PCC", 0.08)):
+            rows.append({"kind": "first_post", "method": method, "fold": fold, "sample": 0, "tv": tv,
+                         "err": np.array([tv, -tv]), "items": 100, "held_wide": 2, "labels": 2})
+    cv = pd.DataFrame(rows)
+    assert choose_methods(cv)["first_post"]["method"] == "ACC (pooled)"
+    assert choose_methods(cv, unsampled=["follow_up"])["first_post"]["method"] == "PACC (kind)"
+
+
 def test_the_trainer_writes_cv_quantify_per_kind_and_posts_use_it():
     """fit_task on a small crafted task whose rows say their kind: the card entry holds the per-kind
     statistics and choice, survives JSON, and corrected_table on posts labelled by the model uses it."""
@@ -279,7 +315,7 @@ def test_the_trainer_writes_cv_quantify_per_kind_and_posts_use_it():
         label = "neg" if rng.random() < 0.6 else "pos"
         w = words[label][i % 4] if rng.random() < 0.8 else words["pos" if label == "neg" else "neg"][i % 4]
         rows.append({"post_id": str(i), "text": f"{rng.choice(filler)}{w}{rng.choice(filler)}{i}", "label": label,
-                     "kind": "first_post" if i % 3 else "follow_up"})
+                     "kind": "first_post" if i % 3 else "follow_up", "sampled": bool(i % 3)})
     data = pd.DataFrame(rows)
     task = TaskData("crafted", "sentiment", "crafted", data[:200].reset_index(drop=True),
                     data[200:].reset_index(drop=True))
@@ -288,6 +324,8 @@ def test_the_trainer_writes_cv_quantify_per_kind_and_posts_use_it():
     q = json.loads(json.dumps(entry["cv_quantify"]))
     assert set(q["chosen"]) == set(q["stats"]) == {"all", "first_post", "follow_up"}
     assert sum(q["stats"]["first_post"]["rows"]) == int((task.train["kind"] == "first_post").sum())
+    # the later messages were not drawn at random (column sampled): they and "all" keep the counts
+    assert [k for k, c in q["chosen"].items() if c.get("unsampled")] == ["all", "follow_up"]
     assert "cv_oof" not in entry["selection"]
     posts = pd.DataFrame({"sentiment": ["neg"] * 30 + ["pos"] * 10, "sentiment_source": "model",
                           "sentiment_proba": 0.8})

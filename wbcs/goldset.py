@@ -172,6 +172,15 @@ def _with_part(turns: pd.DataFrame) -> pd.DataFrame:
     return df.drop(columns="telecom")
 
 
+def drawn_at_random(items: pd.DataFrame) -> np.ndarray:
+    """Whether each gold item (a row of ``load_gold_items``) stands for its kind of item as a random draw
+    would: the telecom first posts are every one of STC-3's (a census) and the test part's turns every one of
+    its dialogues'; the training part's other turns were chosen by the workbench's uncertainty and
+    class-balance sampling (``turns_sample_train_*.csv``), the posts the model was least sure of, so its
+    errors on them are not its errors on their kind (a share correction learnt from them over-corrects)."""
+    return ((items["kind"] == "first_post") | (items["part"] == "test")).to_numpy()
+
+
 def unlabelled_turns(part: str = "train") -> pd.DataFrame:
     """The customer turns of one part's dialogues that no gold file labels, with a non-empty text
     (item_id, dialogue_id, kind, text): the texts a quality model labels for the fast model to learn

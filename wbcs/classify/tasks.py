@@ -186,14 +186,16 @@ def load_gold(path=None) -> pd.DataFrame:
 def _gold(field_name: str, seed: int) -> TaskData:
     """A gold field on the fixed test part: every labelled item of the training dialogues
     trains, every one of the test dialogues tests (first posts, and for sentiment, intent and
-    subtype the customer turns too); ``kind`` says which kind of item each row is."""
-    from wbcs.goldset import PARTS_FILE
+    subtype the customer turns too); ``kind`` says which kind of item each row is, ``sampled`` whether it
+    stands for its kind as a random draw would (``goldset.drawn_at_random``)."""
+    from wbcs.goldset import PARTS_FILE, drawn_at_random
 
     items = load_gold_items()
     rows = items[items[field_name].notna()]
     empty = rows["text"].str.strip().eq("")
     data = pd.DataFrame({"post_id": rows["item_id"], "text": rows["text"], "label": rows[field_name].astype(str),
-                         "kind": rows["kind"], "part": rows["part"]})[~empty.to_numpy()]
+                         "kind": rows["kind"], "part": rows["part"],
+                         "sampled": drawn_at_random(rows)})[~empty.to_numpy()]
     train, test = data[data["part"] == "train"], data[data["part"] == "test"]
     train, n_near = _drop_near_test(train, test, seed)
     kinds = ", ".join(f"{k} {n}" for k, n in test["kind"].value_counts().items())

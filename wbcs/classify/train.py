@@ -34,12 +34,15 @@ PUBLIC_LIMITS = [
 def _quantify_entry(cv_oof: dict, train: pd.DataFrame, seed) -> dict:
     """The card's ``cv_quantify`` (``wbcs.kpi.quantify.card_entry``) from ``select``'s out-of-fold
     probabilities, per kind of item when the training rows say theirs (column ``kind``) and ``select`` kept
-    them all in order."""
+    them all in order; kinds with rows that were not drawn at random (column ``sampled`` False) are counted,
+    not corrected (``choose_methods``)."""
     from wbcs.kpi.quantify import card_entry
 
     kinds = train["kind"].astype(str).to_numpy() if "kind" in train and cv_oof["aligned"] else None
+    unsampled = (sorted(set(kinds[~train["sampled"].astype(bool).to_numpy()]))
+                 if kinds is not None and "sampled" in train else [])
     return card_entry(cv_oof["y"], cv_oof["proba"], cv_oof["labels"], cv_oof["fold"], kinds,
-                      bias=cv_oof["bias"], seed=seed)
+                      bias=cv_oof["bias"], seed=seed, unsampled=unsampled)
 
 
 def subsample(df: pd.DataFrame, n: int | None, seed) -> pd.DataFrame:
