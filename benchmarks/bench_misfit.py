@@ -82,12 +82,13 @@ def measure(proba, truth, info, labels, kind: str = "first_post") -> dict:
 
 
 def run_field(field: str, args) -> list[dict]:
+    from wbcs.classify.tasks import unsampled_kinds
     from wbcs.kpi.quantify import MAX_SHIFT, app_sample, bounded_prevalences, card_entry
 
     t0 = time.time()
     fit = fit_field(field, args.seed, args.smoke)
     info = card_entry(fit.train["label"], fit.oof, fit.labels, fit.fold, fit.train["kind"], bias=fit.bias,
-                      seed=args.seed)
+                      seed=args.seed, unsampled=[] if args.as_before else unsampled_kinds(fit.train))
     print(f"{field}: fitted and chose in {time.time() - t0:.0f} s: "
           + ", ".join(f"{k} {v['method']} (max misfit {v.get('max_misfit')})" for k, v in info["chosen"].items()),
           flush=True)
@@ -135,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="samples per out-of-domain set")
     parser.add_argument("--size", type=int, default=300, help="posts per sample")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--as-before", action="store_true",
+                        help="choose as before the unsampled rule: every kind may be corrected (for comparison)")
     parser.add_argument("--smoke", action="store_true", help="600 training rows, 3 mixes, 1 repeat: checks the code")
     args = parser.parse_args(argv)
     if args.smoke:

@@ -177,6 +177,14 @@ def _cocc(label: str, seed: int) -> TaskData:
                     [_source("cocc", None, len(data))])
 
 
+def unsampled_kinds(rows: pd.DataFrame) -> list[str]:
+    """The kinds of item (column ``kind``) some of whose rows were not drawn at random (column ``sampled``
+    False: ``goldset.drawn_at_random``); none when the rows do not say."""
+    if "kind" not in rows or "sampled" not in rows:
+        return []
+    return sorted(set(rows.loc[~rows["sampled"].astype(bool), "kind"].astype(str)))
+
+
 def load_gold(path=None) -> pd.DataFrame:
     """The telecom first posts of the gold set with their texts: post_id, text and the GOLD_FIELDS."""
     items = load_gold_items(turns=False, gold_file=path)

@@ -14,7 +14,14 @@ import pandas as pd
 
 from wbcs.classify.baseline import TextClassifier
 from wbcs.classify.multi import PostClassifier
-from wbcs.classify.tasks import ExtraData, TaskData, default_tasks, load_task, smp2020_sentiment
+from wbcs.classify.tasks import (
+    ExtraData,
+    TaskData,
+    default_tasks,
+    load_task,
+    smp2020_sentiment,
+    unsampled_kinds,
+)
 from wbcs.errors import InputError
 
 INTENDED_USE = ("Suggest labels for Chinese Weibo posts addressed to a telecom operator's customer-service "
@@ -39,10 +46,8 @@ def _quantify_entry(cv_oof: dict, train: pd.DataFrame, seed) -> dict:
     from wbcs.kpi.quantify import card_entry
 
     kinds = train["kind"].astype(str).to_numpy() if "kind" in train and cv_oof["aligned"] else None
-    unsampled = (sorted(set(kinds[~train["sampled"].astype(bool).to_numpy()]))
-                 if kinds is not None and "sampled" in train else [])
     return card_entry(cv_oof["y"], cv_oof["proba"], cv_oof["labels"], cv_oof["fold"], kinds,
-                      bias=cv_oof["bias"], seed=seed, unsampled=unsampled)
+                      bias=cv_oof["bias"], seed=seed, unsampled=unsampled_kinds(train) if kinds is not None else [])
 
 
 def subsample(df: pd.DataFrame, n: int | None, seed) -> pd.DataFrame:
