@@ -18,8 +18,12 @@ on the gold training part and the trainer's rule run on its grouped out-of-fold 
   TV only where the truth is known, with the choice for telecom first posts (what a posts table holds).
 All as the product does it: a posts table's predicted label and its probability (``quantified_shares``).
 
+The trainer's rule also keeps the counts for kinds whose training rows were not drawn at random (the gold set's
+training turns, chosen by uncertainty sampling: ``tasks.unsampled_kinds``); ``--as-before`` chooses without that
+rule, for comparison on the same samples.
+
 Usage: python -m benchmarks.bench_misfit [--fields sentiment intent topic] [--vectors N] [--repeats R] [--size N]
-       [--seed S] [--smoke]
+       [--seed S] [--as-before] [--smoke]
 """
 
 from __future__ import annotations
