@@ -274,7 +274,7 @@ def corrected_share_bar(table: pd.DataFrame, field: str = "topic", *, summary: d
     if summary and summary.get("net_favorability"):
         title += f"<br><sup>{favorability_text(summary)}</sup>"
     fig.update_layout(template=TEMPLATE, title=title, barmode="group", yaxis={"tickformat": ".0%", "title": "share"},
-                      legend={"orientation": "h", "y": -0.25}, margin={"t": 80 + 14 * title.count("<br>")})
+                      legend={"orientation": "h", "y": -0.25}, margin={"t": 90 + 24 * title.count("<br>")})
     return fig
 
 
