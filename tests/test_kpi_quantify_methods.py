@@ -324,8 +324,14 @@ def test_the_trainer_writes_cv_quantify_per_kind_and_posts_use_it():
     q = json.loads(json.dumps(entry["cv_quantify"]))
     assert set(q["chosen"]) == set(q["stats"]) == {"all", "first_post", "follow_up"}
     assert sum(q["stats"]["first_post"]["rows"]) == int((task.train["kind"] == "first_post").sum())
-    # the later messages were not drawn at random (column sampled): they and "all" keep the counts
+    # the later messages were not drawn at random (column sampled): they and "all" keep the counts, and the
+    # Markdown card says how each kind's shares are estimated
     assert [k for k, c in q["chosen"].items() if c.get("unsampled")] == ["all", "follow_up"]
+    from wbcs.classify.card import card_markdown
+
+    md = card_markdown({"fields": {"sentiment": {"cv_quantify": q}}})
+    assert "follow_up: the counts (training rows of it not drawn at random)" in md
+    assert f"first_post: {q['chosen']['first_post']['method']}" in md
     assert "cv_oof" not in entry["selection"]
     posts = pd.DataFrame({"sentiment": ["neg"] * 30 + ["pos"] * 10, "sentiment_source": "model",
                           "sentiment_proba": 0.8})

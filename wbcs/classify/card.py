@@ -47,6 +47,23 @@ def _selection(sel: dict, step: str = "select") -> list[str]:
     return lines
 
 
+def _shares(q: dict | None) -> list[str]:
+    """How ``wbcs.kpi.quantify`` estimates the field's shares per kind of item (the card's ``cv_quantify``)."""
+    if not q:
+        return []
+    out = []
+    for kind, c in q.get("chosen", {}).items():
+        if c.get("unsampled"):
+            how = "the counts (training rows of it not drawn at random)"
+        elif c["method"] == "CC":
+            how = "the counts (no correction beat them in 4 of 5 folds)"
+        else:
+            how = (f"{c['method']}, for {c.get('min_items', '?')} posts or more whose misfit is at most "
+                   f"{c.get('max_misfit', '?')}")
+        out.append(f"{kind}: {how}")
+    return [f"- shares per kind of item (grouped CV on the training part): {'; '.join(out)}"]
+
+
 def card_markdown(card: dict) -> str:
     lines = [f"# Model card: {card.get('name', 'model')}", "",
              f"- created: {card.get('created')}", f"- wbcs: {card.get('wbcs_version')}",
@@ -74,6 +91,7 @@ def card_markdown(card: dict) -> str:
                          f"{d.get('teacher_metrics', {}).get('macro_f1', float('nan')):.3f}) on "
                          f"{d['pseudo_labelled']:,} unlabelled posts it labelled")
         lines += [f"- note: {n}" for n in info.get("notes", [])]
+        lines += _shares(info.get("cv_quantify"))
         lines.append(f"- parameters: `{json.dumps(info.get('params', {}), ensure_ascii=False)}`")
         if info.get("selection"):
             lines += _selection(info["selection"])

@@ -359,8 +359,9 @@ def train_default(*, seed=0, max_train: int | None = None, estimator=None, teach
         "identifiable is not predicted: wbcs.triage decides it from a phone number in the text.",
         "Shares of a field's labels are biased by its errors: wbcs.kpi.quantify estimates them with the method "
         "the training part's grouped CV chose per kind of item (card: cv_quantify), or keeps the counts where no "
-        "correction beat them; the later messages and other accounts' first posts of the training part were "
-        "chosen by active learning, not sampled, so their per-kind choices are the least trustworthy."]
+        "correction beat them, or where the posts are farther from every mix of the training labels than the CV "
+        "validated (max_misfit); the later messages and other accounts' first posts of the training part were "
+        "chosen by active learning, not drawn at random, so their kinds' shares are counted, not corrected."]
     limits = [*limits, *(f"{f} left out: one label only in its training data" for f in skipped)]
     if max_train is not None:
         limits = [*limits, f"smoke build: at most {max_train} training rows per field"]
