@@ -220,6 +220,19 @@ def test_card_entry_chooses_per_kind_and_survives_json():
     assert "10 mixes shifted by up to 0.3 in total variation" in a.attrs["note"]
 
 
+LABELS3 = ["complaint", "consultation", "praise"]
+M_TRUE = np.array([[0.8, 0.15, 0.05], [0.3, 0.6, 0.1], [0.2, 0.1, 0.7]])  # P(the model's top label | true label)
+
+
+def _two_kinds():
+    """900 first posts (80 % complaints) and 600 later messages (a third of each label), whose posteriors are drawn
+    around M_TRUE's rows: (rng, labels, M_TRUE, kinds, y codes, probabilities)."""
+    rng = np.random.default_rng(2)
+    kinds = np.array(["first_post"] * 900 + ["follow_up"] * 600)
+    y = np.array([rng.choice(3, p=r) for r in np.where(kinds[:, None] == "first_post", [0.8, 0.15, 0.05], 1 / 3)])
+    return rng, LABELS3, M_TRUE, kinds, y, np.vstack([rng.dirichlet(M_TRUE[t] * 20) for t in y])
+
+
 def test_misfit_by_hand():
     # two labels, confusion rows (0.8, 0.2) and (0.3, 0.7): every predicted share of the first label in
     # [0.3, 0.8] is some mix of the two, so fits exactly; 0.9 is beyond them: the nearest mix is all of the
@@ -240,12 +253,7 @@ def test_posts_unlike_every_training_mix_are_counted_not_corrected():
     correction at: the card's max_misfit) are counted and the note says why; posts of the same kind at a shifted
     mix are corrected. Here the model calls 30 % of real consultations complaints, so posts it is sure are all
     consultations are no mix of the labels it was trained on."""
-    rng = np.random.default_rng(2)
-    labels = ["complaint", "consultation", "praise"]
-    m_true = np.array([[0.8, 0.15, 0.05], [0.3, 0.6, 0.1], [0.2, 0.1, 0.7]])
-    kinds = np.array(["first_post"] * 900 + ["follow_up"] * 600)
-    y = np.array([rng.choice(3, p=r) for r in np.where(kinds[:, None] == "first_post", [0.8, 0.15, 0.05], 1 / 3)])
-    proba = np.vstack([rng.dirichlet(m_true[t] * 20) for t in y])
+    rng, labels, m_true, kinds, y, proba = _two_kinds()
     entry = card_entry(np.array(labels)[y], proba, labels, np.arange(len(y)) % 5, kinds, n_boot=20)
     chosen = entry["chosen"]["first_post"]
     assert chosen["method"] != "CC" and 0 <= chosen["max_misfit"] < 0.01
@@ -267,12 +275,7 @@ def test_posts_unlike_every_training_mix_are_counted_not_corrected():
 def test_kinds_not_drawn_at_random_keep_the_counts():
     """Rows chosen by uncertainty sampling do not teach the model's errors on their kind: that kind and "all" keep
     the counts and say why; the other kinds may only use their own kind's statistics."""
-    rng = np.random.default_rng(2)
-    labels = ["complaint", "consultation", "praise"]
-    m_true = np.array([[0.8, 0.15, 0.05], [0.3, 0.6, 0.1], [0.2, 0.1, 0.7]])
-    kinds = np.array(["first_post"] * 900 + ["follow_up"] * 600)
-    y = np.array([rng.choice(3, p=r) for r in np.where(kinds[:, None] == "first_post", [0.8, 0.15, 0.05], 1 / 3)])
-    proba = np.vstack([rng.dirichlet(m_true[t] * 20) for t in y])
+    rng, labels, m_true, kinds, y, proba = _two_kinds()
     args = (np.array(labels)[y], proba, labels, np.arange(len(y)) % 5, kinds)
     free = card_entry(*args, n_boot=20)["chosen"]
     entry = card_entry(*args, n_boot=20, unsampled=["follow_up"])
