@@ -484,6 +484,17 @@ def part_gemma_cv(smoke: bool, seed: int, epochs: int, n_folds: int) -> None:
         gemma[val_rows] = spread_columns(g.predict_proba(list(texts[val_rows])), g.classes_, classes)
         print(f"fold {k + 1}/{len(folds.folds)}: Gemma fitted on {len(fit_rows)} rows, {len(val_rows)} predicted, "
               f"{time.time() - t:.0f} s", flush=True)
+    # the shipped quality model's topic member: a regression on Gemma's frozen hidden states (its layer and C),
+    # out of fold on the same folds; the quality model is its mean with the fast model
+    from wbcs.classify.embedding import _head
+
+    quality = clone(load_model("models/wbcs-quality/2").models["topic"])
+    assert not quality.class_bias, "the three-way mean below assumes the quality ensemble has no class bias"
+    features = quality._features(list(texts))
+    frozen = np.zeros_like(fast)
+    for fit_rows, val_rows in folds.folds:
+        head = _head(quality.C, seed).fit(features[fit_rows], y[fit_rows])
+        frozen[val_rows] = spread_columns(head.predict_proba(features[val_rows]), head.classes_, classes)
     # the weighted mean, cross-fitted: fold k's w is chosen on the other folds' out-of-fold rows
     weighted, ws = np.zeros_like(fast), []
     for _, val_rows in folds.folds:
@@ -493,7 +504,10 @@ def part_gemma_cv(smoke: bool, seed: int, epochs: int, n_folds: int) -> None:
     w_all = _best_w(y, gemma, fast, classes)
     variants = {"fast model (v4's topic configuration)": fast, f"Gemma 3 270M top-4, {epochs} epoch(s)": gemma,
                 "mean of Gemma and the fast model": (gemma + fast) / 2,
-                f"weighted mean, w cross-fitted (folds' w {ws})": weighted}
+                f"weighted mean, w cross-fitted (folds' w {ws})": weighted,
+                f"quality model (fast + frozen-Gemma regression, layer {quality.layer}, C={quality.C})":
+                    quality.weight * frozen + (1 - quality.weight) * fast,
+                "three-way mean: fast, frozen-Gemma regression, fine-tuned Gemma": (fast + frozen + gemma) / 3}
     cv_rows = []
     for name, proba in variants.items():
         s = _scores(y, proba, classes)
@@ -504,7 +518,7 @@ def part_gemma_cv(smoke: bool, seed: int, epochs: int, n_folds: int) -> None:
                         "pooled macro_f1": s["macro_f1"], "pooled accuracy": s["accuracy"]})
     print(f"\ntopic, grouped {len(folds.folds)}-fold CV on the training part ({len(tr)} posts; no test row used; "
           f"{time.time() - start:.0f} s)\n" + table(cv_rows, list(cv_rows[0])), flush=True)
-    base, _, mean, weighted_row = cv_rows  # Gemma alone is shown, not a candidate
+    base, _, mean, weighted_row, quality_row, three_row = cv_rows  # Gemma alone is shown, not a candidate
     # the weight must earn its keep over the plain mean, by the same rule
     best = weighted_row if weighted_row["fold mean macro_f1"] > mean["fold mean macro_f1"] + TOL else mean
     selected = best if best["fold mean macro_f1"] > base["fold mean macro_f1"] + TOL else base
@@ -513,7 +527,10 @@ def part_gemma_cv(smoke: bool, seed: int, epochs: int, n_folds: int) -> None:
           f"mean by more than {TOL}. Selected: {selected['model']} "
           f"(fold-mean macro-F1: fast {base['fold mean macro_f1']:.4f}, mean {mean['fold mean macro_f1']:.4f}, "
           f"weighted {weighted_row['fold mean macro_f1']:.4f}). "
-          f"w for the test part (grid {GRID.min()}–{GRID.max()} step 0.1 on the pooled out-of-fold rows): {w_all}",
+          f"w for the test part (grid {GRID.min()}–{GRID.max()} step 0.1 on the pooled out-of-fold rows): {w_all}. "
+          f"Against the quality model ({quality_row['fold mean macro_f1']:.4f}), the three-way mean "
+          f"({three_row['fold mean macro_f1']:.4f}) is "
+          + ("selected" if three_row["fold mean macro_f1"] > quality_row["fold mean macro_f1"] + TOL else "not selected"),
           flush=True)
     # measurement only: the choice above is made; both fitted on the whole training part
     t = time.time()
@@ -521,9 +538,13 @@ def part_gemma_cv(smoke: bool, seed: int, epochs: int, n_folds: int) -> None:
     g = _gemma(epochs, seed).fit(tr["text"].tolist(), tr["label"].to_numpy())
     fast_t = spread_columns(fitted.predict_proba(test["text"].tolist()), fitted.classes_, classes)
     gemma_t = spread_columns(g.predict_proba(test["text"].tolist()), g.classes_, classes)
+    head = _head(quality.C, seed).fit(features, y)
+    frozen_t = spread_columns(head.predict_proba(quality._features(test["text"].tolist())), head.classes_, classes)
     test_probas = [(base, base["model"], fast_t), (cv_rows[1], cv_rows[1]["model"], gemma_t),
                    (mean, mean["model"], (gemma_t + fast_t) / 2),
-                   (weighted_row, f"weighted mean, w = {w_all} (pooled out of fold)", w_all * gemma_t + (1 - w_all) * fast_t)]
+                   (weighted_row, f"weighted mean, w = {w_all} (pooled out of fold)", w_all * gemma_t + (1 - w_all) * fast_t),
+                   (quality_row, quality_row["model"], quality.weight * frozen_t + (1 - quality.weight) * fast_t),
+                   (three_row, three_row["model"], (fast_t + frozen_t + gemma_t) / 3)]
     rows = []
     for row, name, proba in test_probas:
         rows += _row("topic", name + (" (selected)" if row is selected else ""), len(tr), _by_kind(test, proba, classes))
