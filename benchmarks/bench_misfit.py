@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.bench_classify import table
-from benchmarks.bench_quantify import fit_field
+from benchmarks.bench_quantify import fit_field, restricted
 
 FIELDS = ["sentiment", "intent", "topic"]
 
@@ -63,19 +63,15 @@ def outside_sets(field: str, n: int, repeats: int, seed: int) -> list[tuple]:
 
 def measure(proba, truth, info, labels, kind: str = "first_post") -> dict:
     """CC, the chosen correction and the guarded estimate (``quantified_shares``) on one sample of ``kind``."""
-    from wbcs.kpi.quantify import estimate, quantified_shares, tv
+    from wbcs.kpi.quantify import quantified_shares, tv
 
-    key = kind if kind in info["chosen"] else "all"
-    chosen = info["chosen"][key]
-    stats = info["stats"][key if chosen["scope"] == "kind" else "all"]
-    pred = np.asarray(labels)[proba.argmax(axis=1)]
-    top = proba.max(axis=1)
+    pred, top = np.asarray(labels)[proba.argmax(axis=1)], proba.max(axis=1)
     guarded = quantified_shares(pred, top, info, kind, n_boot=20)
-    # the chosen correction as the product would give it without the guard (on the posts' top probability)
-    posts = np.zeros_like(proba)
-    posts[np.arange(len(top)), proba.argmax(axis=1)] = top
-    unguarded = estimate(chosen["estimator"], posts, stats, bias=info.get("bias"))
-    cc = np.bincount(proba.argmax(axis=1), minlength=len(labels)) / len(proba)
+    chosen = info["chosen"][guarded.attrs["kind"]]
+    # the chosen correction as the product would give it without the guard: the same card with no misfit bound
+    loose = {**info, "chosen": {k: {**c, "max_misfit": None} for k, c in info["chosen"].items()}}
+    unguarded = quantified_shares(pred, top, loose, kind, n_boot=20)["corrected_share"].to_numpy()
+    cc = guarded["raw_share"].to_numpy()
     row = {"method": chosen["method"], "fired": not guarded.attrs["corrected"] and chosen["method"] != "CC",
            "misfit": guarded.attrs.get("misfit", np.nan), "max_misfit": chosen.get("max_misfit"),
            "moved": tv(unguarded, cc)}
@@ -105,12 +101,10 @@ def run_field(field: str, args) -> list[dict]:
         mine = (fit.train["kind"] == kind).to_numpy()
         train_prev = (pd.Series(fit.train["label"][mine].astype(str)).value_counts(normalize=True)
                       .reindex(fit.labels, fill_value=0).to_numpy())
-        present = np.flatnonzero(np.bincount(codes, minlength=len(fit.labels)))
-        base = np.zeros(len(fit.labels))
-        base[present] = train_prev[present] / train_prev[present].sum()
         samples = [(f"test part {kind}, natural mix", np.arange(len(codes)))]
         samples += [(f"test part {kind}, shifted ≤ 0.3", app_sample(codes, p, args.size, seed=int(rng.integers(2**32))))
-                    for p in bounded_prevalences(base, args.vectors, max_shift=MAX_SHIFT, seed=args.seed)]
+                    for p in bounded_prevalences(restricted(train_prev, codes), args.vectors, max_shift=MAX_SHIFT,
+                                                 seed=args.seed)]
         for name, idx in samples:
             rows.append({"field": field, "posts": name, "size": len(idx),
                          **measure(proba[idx], np.asarray(fit.labels)[codes[idx]], info, fit.labels, kind)})

@@ -161,6 +161,15 @@ def _quapy_input(method: str, labels: list, proba):
     return np.asarray(labels)[proba.argmax(axis=1)] if method in ("CC", "ACC") else proba
 
 
+def restricted(train_prev: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """The training mix over the labels the test items (label codes ``codes``) have, renormalised: the centre of
+    the bounded shifts (a label without test items cannot be drawn)."""
+    present = np.flatnonzero(np.bincount(codes, minlength=len(train_prev)))
+    base = np.zeros(len(train_prev))
+    base[present] = train_prev[present] / train_prev[present].sum()
+    return base
+
+
 def designs(fit: Fitted, codes: np.ndarray, train_prev: np.ndarray, args, seed: int) -> list[tuple]:
     """(design, prevalence vectors, samples per vector and size) for a population whose test items have
     label codes ``codes``: a flat Dirichlet over the labels present (a label without test items cannot be
@@ -173,8 +182,6 @@ def designs(fit: Fitted, codes: np.ndarray, train_prev: np.ndarray, args, seed: 
     present = np.flatnonzero(np.bincount(codes, minlength=k))
     flat = np.zeros((args.vectors, k))
     flat[:, present] = app_prevalences(len(present), args.vectors, seed=seed)
-    base = np.zeros(k)
-    base[present] = train_prev[present] / train_prev[present].sum()
     out = [("Dirichlet", flat, args.repeats)]
     if fit.field == "sentiment":
         neg = fit.labels.index("negative")
@@ -184,7 +191,8 @@ def designs(fit: Fitted, codes: np.ndarray, train_prev: np.ndarray, args, seed: 
         out.append(("negative grid", np.array([np.eye(k)[neg] * p + rest / rest.sum() * (1 - p) for p in grid]),
                     args.grid_repeats))
     # after the others, so that their samples' seeds are those of the runs before this design
-    out.append((BOUNDED, bounded_prevalences(base, args.vectors, max_shift=MAX_SHIFT, seed=seed), args.repeats))
+    out.append((BOUNDED, bounded_prevalences(restricted(train_prev, codes), args.vectors, max_shift=MAX_SHIFT,
+                                             seed=seed), args.repeats))
     return out
 
 
