@@ -374,12 +374,12 @@ def compare(field_df: pd.DataFrame, rules_of: dict) -> list[dict]:
             base = {"field": field, "population": pop, "error": f"{error}, n={big}"}
             for rule, chosen in rules_of[pop].items():
                 row = {**base, "rule": rule, "choice": chosen["method"]}
-                for c, mean in means.items():
-                    row[c] = f"{mean[chosen['method']]:.3f}"
+                for c, mean in means.items():  # a column can be empty (smoke: no flat sample within 0.3)
+                    row[c] = f"{mean[chosen['method']]:.3f}" if chosen["method"] in mean else "–"
                 out.append(row)
             best = {c: df[m & ours].groupby("method")[error].mean() for c, m in cols.items()}
             out.append({**base, "rule": "best of ours", "choice": "",
-                        **{c: f"{b.idxmin()} {b.min():.3f}" for c, b in best.items()}})
+                        **{c: f"{b.idxmin()} {b.min():.3f}" if len(b) else "–" for c, b in best.items()}})
             out[-1]["flat APP, TV ≤ 0.3"] += f" ({n_flat} samples)"
     return out
 
