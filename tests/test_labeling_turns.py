@@ -145,6 +145,37 @@ def test_cli_turns_from_sample_to_consensus(tmp_path, mirror):
     assert list(pd.read_csv(gold).columns) == ["item_id", "sentiment", "intent", "negative_subtype"] and len(pd.read_csv(gold)) == 5
 
 
+def test_cli_sample_turns_of_one_kind_takes_what_is_left(tmp_path, mirror):
+    """--kind other_first_post with a size above the pool: every training first post to a non-telecom account
+    not sampled yet (a census of the kind, with what earlier samples hold); its batches are strict JSON."""
+    from wbcs.datasets import load_stc3
+
+    parts = tmp_path / "split.csv"
+    assert run_cli("label", "split", "--out", str(parts), "--test-frac", "0.02", "--seed", "1").returncode == 0
+    some = tmp_path / "some.csv"
+    assert run_cli("label", "sample-turns", "--part", "train", "--kind", "other_first_post", "--size", "7",
+                   "--parts", str(parts), "--out", str(some)).returncode == 0
+    rest = tmp_path / "rest.csv"
+    r = run_cli("label", "sample-turns", "--part", "train", "--kind", "other_first_post", "--size", "100000",
+                "--parts", str(parts), "--exclude", str(some), "--out", str(rest), "--seed", "3")
+    assert r.returncode == 0, r.stderr
+    with pytest.warns(UserWarning, match="left out"):  # 3 undated dialogues: in no sample
+        turns = customer_turns(load_stc3(telecom_only=False, split=None))
+    turns = turns[(turns["kind"] == "first_post") & ~turns["telecom"].astype(bool) & turns["text"].str.strip().ne("")]
+    train = turns[part_of(turns["item_id"], read_parts(parts)).to_numpy() == "train"]
+    drawn = [*pd.read_csv(some, dtype=str)["item_id"], *pd.read_csv(rest, dtype=str)["item_id"]]
+    assert len(drawn) == len(set(drawn)) == len(train) > 900 and set(drawn) == set(train["item_id"])
+    assert "first_post" in r.stdout and "follow_up" not in r.stdout
+    out = tmp_path / "batches"
+    assert run_cli("label", "batch-export", "--sample", str(some), "--out", str(out)).returncode == 0
+
+    def no_nan(name):
+        raise AssertionError(f"{name} in a batch file")
+
+    items = [json.loads(line, parse_constant=no_nan) for line in (out / "batch_001.jsonl").read_text("utf-8").splitlines()]
+    assert len(items) == 7 and all(i["operator"] is None and i["kind"] == "first_post" for i in items)
+
+
 def test_balanced_selection_finds_the_rare_class_first():
     from wbcs.labeling.select import balanced_turns
 

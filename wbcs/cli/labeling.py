@@ -77,11 +77,14 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
 
     p = add("sample-turns", cmd_sample_turns, "sample customer turns to label for sentiment, intent and negative subtype",
-            "wbcs label sample-turns --part test --out out/turns_sample_test.csv",
+            "wbcs label sample-turns --part test --out out/turns_sample_test.csv\n"
+            "  wbcs label sample-turns --part train --kind other_first_post --size 100000 \\\n"
+            "      --exclude data/labels/turns_sample_*.csv --out out/turns_rest.csv",
             "--part test takes every customer turn of the test dialogues but the telecom first\n"
             "posts (the gold samples hold those); --part train draws --size turns of the training\n"
             "dialogues not sampled yet (--exclude), at random or by --strategy balanced (the\n"
-            "model's rare classes and uncertain items first).")
+            "model's rare classes and uncertain items first); a --size above what is left takes\n"
+            "all of it.")
     p.add_argument("--part", choices=["train", "test"], required=True)
     p.add_argument("--out", type=Path, required=True, help="CSV to write (item ids only)")
     p.add_argument("--parts", type=Path, default=PARTS, help=f"test-part file (default {PARTS})")
@@ -89,6 +92,9 @@ def register(sub) -> None:
     p.add_argument("--strategy", choices=["random", "balanced"], default="random",
                    help="--part train: how to choose (default random)")
     p.add_argument("--exclude", type=Path, nargs="+", default=[], help="samples whose items are left out")
+    p.add_argument("--kind", choices=["follow_up", "other_first_post"],
+                   help="draw only this kind of turn: later messages, or first posts to non-telecom accounts "
+                        "(default both)")
     p.add_argument("--rare", nargs="+", metavar="FIELD=LABEL,LABEL",
                    help="--strategy balanced: the classes to look for (default: the rare intents, sentiments "
                         "and subtypes, wbcs.labeling.select.RARE)")
@@ -223,7 +229,10 @@ def cmd_sample_turns(args: argparse.Namespace) -> int:
     dialogues = _stc3(telecom_only=False)
     turns = customer_turns(dialogues)
     turns["part"] = part_of(turns["item_id"], read_parts(args.parts)).to_numpy()
+    other_first = (turns["kind"] == "first_post") & ~turns["telecom"]
     pool = turns[(turns["part"] == args.part) & ~((turns["kind"] == "first_post") & turns["telecom"])]
+    if args.kind:
+        pool = pool[other_first[pool.index] if args.kind == "other_first_post" else pool["kind"] == "follow_up"]
     taken = set(read_sample(args.exclude)) if args.exclude else set()
     # an empty message (an image or sticker only) has nothing to label: never drawn
     pool = pool[~pool["item_id"].isin(taken) & pool["text"].str.strip().ne("")]

@@ -144,7 +144,9 @@ def export_batches(items: pd.DataFrame, out_dir: str | Path, *, size: int = 50,
         path = out / f"batch_{k:03d}.jsonl"
         with path.open("w", encoding="utf-8") as f:
             for row in chunk.to_dict("records"):
-                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+                # a missing value (a non-telecom account's operator) is JSON null, not NaN (not JSON)
+                row = {k: None if isinstance(v, float) and v != v else v for k, v in row.items()}
+                f.write(json.dumps(row, ensure_ascii=False, allow_nan=False) + "\n")
         template = pd.DataFrame({"item_id": chunk["item_id"], **{f: "" for f in fields}})
         template.to_csv(out / f"batch_{k:03d}.labels.csv", index=False)
         written.append(path)
