@@ -73,3 +73,29 @@ def test_gold_set_adds_the_full_schema(mirror, tmp_path, monkeypatch):
     bad.to_csv(path, index=False)
     with pytest.raises(InputError, match="row 0, column 'post_id': '123' is not an STC-3"):
         tasks.load_gold(path)
+
+
+def test_a_gold_models_limits_count_its_own_data():
+    """The card's limits name what the model was given (rows per label file, rare-class and topic counts, the kinds
+    not drawn at random), not the figures of an earlier gold set."""
+    from wbcs.classify.train import _gold_limits
+
+    def task(field, labels, kinds=None, sampled=None):
+        train = pd.DataFrame({"post_id": [str(i) for i in range(len(labels))], "text": ["x"] * len(labels),
+                              "label": labels})
+        if kinds:
+            train = train.assign(kind=kinds, sampled=sampled)
+        return tasks.TaskData(f"gold_{field}", field, "", train, train.head(1),
+                              [{"source": "data/labels/gold.csv", "sha256": "0", "rows": 12},
+                               {"source": "data/labels/gold_turns.csv", "sha256": "0", "rows": 4321}])
+
+    intent = task("intent", ["complaint"] * 5 + ["suggestion"] * 3, ["first_post"] * 4 + ["follow_up"] * 4,
+                  [True] * 4 + [False, True, True, True])
+    topic = task("topic", ["data"] * 7 + ["roaming"] * 2)
+    subtype = task("negative_subtype", ["concrete_complaint"] * 4 + ["abuse"])
+    text = " ".join(_gold_limits({"intent": intent, "topic": topic, "negative_subtype": subtype}))
+    assert "12 STC-3 telecom first posts" in text and "4,321 customers' later messages" in text
+    assert "Suggestions (3 training examples) and abuse (1)" in text and "(9 training posts, 2 to 7 per topic)" in text
+    assert "the training part's later messages were chosen by active learning" in text
+    intent.train["sampled"] = True
+    assert "active learning" not in " ".join(_gold_limits({"intent": intent}))

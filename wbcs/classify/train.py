@@ -8,6 +8,7 @@ part only, and the card's metrics come from the test part it never saw.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -314,6 +315,34 @@ def unlabelled_weibo(n: int, seed=0) -> list[str]:
     return texts.sample(min(n, len(texts)), random_state=int(np.random.default_rng(seed).integers(2**31 - 1))).tolist()
 
 
+def _gold_limits(tasks: dict) -> list[str]:
+    """The card's limits of a model learnt from the gold set, with the counts of the data it was given."""
+    rows = {Path(s["source"]).name: s["rows"] for s in tasks["intent"].sources if "rows" in s}
+    intent, topic = tasks["intent"].train, tasks["topic"].train if "topic" in tasks else None
+    counts = intent["label"].value_counts()
+    subtype = tasks["negative_subtype"].train["label"].value_counts() if "negative_subtype" in tasks else pd.Series()
+    names = {"follow_up": "later messages", "other_first_post": "first posts to other accounts"}
+    unsampled = [names.get(k, k) for k in unsampled_kinds(intent)]
+    out = [f"Learnt from the project's gold set: {rows.get('gold.csv', 0):,} STC-3 telecom first posts (2012–2016 Weibo, "
+           f"85 % complaints) and {rows.get('gold_turns.csv', 0):,} customers' later messages and first posts to other "
+           "helpdesks; measured on its fixed test part (739 dialogues nothing was tuned on). Suggestions "
+           f"({counts.get('suggestion', 0)} training examples) and abuse ({subtype.get('abuse', 0)}) stay rare: "
+           "expect low recall on them (see per-class metrics)."]
+    if topic is not None:
+        per = topic["label"].value_counts()
+        out.append(f"topic is learnt from first posts only ({len(topic):,} training posts, {per.min()} to {per.max()} "
+                   "per topic), with the taxonomy's keyword lexicon as features; the thin topics (roaming, payment, "
+                   "porting) are the least reliable.")
+    out += ["identifiable is not predicted: wbcs.triage decides it from a phone number in the text.",
+            "Shares of a field's labels are biased by its errors: wbcs.kpi.quantify estimates them with the method "
+            "the training part's grouped CV chose per kind of item (card: cv_quantify), or keeps the counts where no "
+            "correction beat them, or where the posts are farther from every mix of the training labels than the CV "
+            "validated (max_misfit)"
+            + (f"; the training part's {' and '.join(unsampled)} were chosen by active learning, not drawn at random, "
+               "so their shares are counted, not corrected." if unsampled else ".")]
+    return out
+
+
 def train_default(*, seed=0, max_train: int | None = None, estimator=None, teacher=None,
                   n_unlabelled: int = 20_000, extra: ExtraData | str | None = "smp2020",
                   distil: list[str] | bool = False, **fit_options) -> PostClassifier:
@@ -349,19 +378,7 @@ def train_default(*, seed=0, max_train: int | None = None, estimator=None, teach
     for f in skipped:  # e.g. a gold set whose negative posts all got the same subtype
         print(f"train_default: field {f} left out: its training part has only the label "
               f"{tasks.pop(f).train['label'].iloc[0]!r}")
-    limits = PUBLIC_LIMITS if "intent" not in mapping else [
-        "Learnt from the project's gold set: 1,964 STC-3 telecom first posts (2012–2016 Weibo, 85 % complaints) "
-        "and 3,112 customers' later messages and first posts to other helpdesks; measured on its fixed test part "
-        "(739 dialogues nothing was tuned on). Suggestions (36 training examples) and abuse (13) stay rare: "
-        "expect low recall on them (see per-class metrics).",
-        "topic is learnt from first posts only (1,572 training posts, 19 to 327 per topic), with the taxonomy's "
-        "keyword lexicon as features; the thin topics (roaming, payment, porting) are the least reliable.",
-        "identifiable is not predicted: wbcs.triage decides it from a phone number in the text.",
-        "Shares of a field's labels are biased by its errors: wbcs.kpi.quantify estimates them with the method "
-        "the training part's grouped CV chose per kind of item (card: cv_quantify), or keeps the counts where no "
-        "correction beat them, or where the posts are farther from every mix of the training labels than the CV "
-        "validated (max_misfit); the later messages and other accounts' first posts of the training part were "
-        "chosen by active learning, not drawn at random, so their kinds' shares are counted, not corrected."]
+    limits = PUBLIC_LIMITS if "intent" not in mapping else _gold_limits(tasks)
     limits = [*limits, *(f"{f} left out: one label only in its training data" for f in skipped)]
     if max_train is not None:
         limits = [*limits, f"smoke build: at most {max_train} training rows per field"]
