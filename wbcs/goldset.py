@@ -174,11 +174,15 @@ def _with_part(turns: pd.DataFrame) -> pd.DataFrame:
 
 def drawn_at_random(items: pd.DataFrame) -> np.ndarray:
     """Whether each gold item (a row of ``load_gold_items``) stands for its kind of item as a random draw
-    would: the telecom first posts are every one of STC-3's (a census) and the test part's turns every one of
-    its dialogues'; the training part's other turns were chosen by the workbench's uncertainty and
-    class-balance sampling (``turns_sample_train_*.csv``), the posts the model was least sure of, so its
-    errors on them are not its errors on their kind (a share correction learnt from them over-corrects)."""
-    return ((items["kind"] == "first_post") | (items["part"] == "test")).to_numpy()
+    would: the telecom first posts are every one of STC-3's (a census), the test part's turns every one of
+    its dialogues', and a kind of turn of the training part is a census too once no turn of it is left
+    unlabelled (the first posts to other accounts: the third round took every one the first two left). The
+    other training turns were chosen by the workbench's uncertainty and class-balance sampling
+    (``turns_sample_train_1/2.csv``), the posts the model was least sure of, so its errors on them are not its
+    errors on their kind (a share correction learnt from them over-corrects)."""
+    left = set(unlabelled_turns("train")["kind"])
+    whole = {"first_post", *({"follow_up", "other_first_post"} - left)}
+    return (items["kind"].isin(whole) | (items["part"] == "test")).to_numpy()
 
 
 def unlabelled_turns(part: str = "train") -> pd.DataFrame:
