@@ -78,8 +78,7 @@ def register(sub) -> None:
 
     p = add("sample-turns", cmd_sample_turns, "sample customer turns to label for sentiment, intent and negative subtype",
             "wbcs label sample-turns --part test --out out/turns_sample_test.csv\n"
-            "  wbcs label sample-turns --part train --kind other_first_post --size 100000 \\\n"
-            "      --exclude data/labels/turns_sample_*.csv --out out/turns_rest.csv",
+            "  wbcs label sample-turns --part train --kind other_first_post --size 100000 --out out/rest.csv",
             "--part test takes every customer turn of the test dialogues but the telecom first\n"
             "posts (the gold samples hold those); --part train draws --size turns of the training\n"
             "dialogues not sampled yet (--exclude), at random or by --strategy balanced (the\n"
