@@ -42,10 +42,11 @@ Parts:
   grouped out-of-fold probabilities of the training part only (cross-fitted, as ``configs.select`` does),
   figures per kind; then the same three fitted on the whole training part, on the fixed test part
   (measurement only: the choice is the CV table's, printed first).
-- ``quality``: the quality model's step (``wbcs train --quality``, ``embedding.select_ensemble``) per field: v4's
-  configuration against its mean with a logistic regression on Gemma 3 270M's frozen hidden states, by the trainer's
-  grouped 5-fold CV on the training part (decision first); then the peer, v4's configuration and the chosen model
-  fitted on the training part, on the fixed test part (measurement only). ``--fields`` narrows the fields.
+- ``quality``: the quality model's step (``wbcs train --quality``, ``embedding.select_ensemble``) per field: the
+  shipped fast model's configuration (``--fast``) against its mean with a logistic regression on Gemma 3 270M's
+  frozen hidden states, by the trainer's grouped 5-fold CV on the training part (decision first); then the peer, the
+  fast configuration and the chosen model fitted on the training part, on the fixed test part (measurement only).
+  ``--fields`` narrows the fields.
 - ``quality_speed``: posts/s of the shipped model and ``models/wbcs-quality/1`` on the same 400 unseen Weibo posts.
 - ``third_round``: what the third round of labels adds (every training first post to a non-telecom account),
   configurations held fixed: the peer and the previous shipped model's configuration fitted without and with the
@@ -601,11 +602,12 @@ def part_gemma_cv(smoke: bool, seed: int, epochs: int, n_folds: int) -> None:
     print(f"gemma_cv: {time.time() - start:.0f} s in all", flush=True)
 
 
-def part_quality(smoke: bool, seed: int, fields: list[str]) -> None:
-    """The quality model's step per field: v4's configuration (its card, the shipped fast model) against its mean
+def part_quality(smoke: bool, seed: int, fields: list[str], fast_model: str = "wbcs-default") -> None:
+    """The quality model's step per field: the fast model's configuration (``fast_model``: the shipped one by
+    default; 2026-12-05 morning: v4) against its mean
     with a regression on Gemma 3 270M's hidden states, by ``embedding.select_ensemble`` (the trainer's grouped
     5-fold CV on the training part and its tolerance; the decision is printed first); then, measurement only,
-    the peer, v4's configuration and the chosen model fitted on the whole training part, on the fixed test part."""
+    the peer, the fast configuration and the chosen model fitted on the whole training part, on the fixed test part."""
     import time
 
     from sklearn.base import clone
@@ -616,13 +618,13 @@ def part_quality(smoke: bool, seed: int, fields: list[str]) -> None:
     from wbcs.classify.tasks import load_task
     from wbcs.classify.train import subsample
 
-    v4 = load_model("models/wbcs-default/4")
+    shipped = load_model(fast_model)
     for field in fields:
         start = time.time()
         task = load_task(f"gold_{field}", seed=seed)
         tr = (subsample(task.train, 300, seed) if smoke else task.train).reset_index(drop=True)
         test = (subsample(task.test, 150, seed) if smoke else task.test).reset_index(drop=True)
-        fast = clone(v4.models[field])
+        fast = clone(shipped.models[field])
         chosen, cv = select_ensemble(fast, tr["text"].tolist(), tr["label"].to_numpy(),
                                      groups=leakage_groups(tr["text"], seed=seed), seed=seed)
         cv["chosen"] = cv["chosen"].map({True: "**chosen**", False: ""})
@@ -632,7 +634,7 @@ def part_quality(smoke: bool, seed: int, fields: list[str]) -> None:
                                                          "seconds", "chosen"]), flush=True)
         texts, y = tr["text"].tolist(), tr["label"].to_numpy()
         models = {"peer: TF-IDF char 1-3 + LR, gold training part": plain_peer(4.0),
-                  "wbcs-default/4 configuration (shipped fast model)": clone(fast)}
+                  f"{fast_model} configuration (fast model)": clone(fast)}
         if chosen is not fast:
             models[f"quality: {chosen.describe()} (chosen)"] = clone(chosen)
         rows = []
@@ -675,6 +677,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=600, help="seconds of configuration search per task")
     parser.add_argument("--gemma-fields", nargs="+", default=["intent", "topic"])
     parser.add_argument("--fields", nargs="+", choices=FIELDS, default=FIELDS, help="the fields of --part quality")
+    parser.add_argument("--fast", default="wbcs-default",
+                        help="--part quality: the fast model whose configuration the ensemble joins (default the shipped)")
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--folds", type=int, default=3, help="grouped folds of --part gemma_cv (the trainer: 5)")
     parser.add_argument("--previous", default="models/wbcs-default/6", help="--part third_round: the previous model")
@@ -699,7 +703,7 @@ def main(argv: list[str] | None = None) -> int:
     if "quality_speed" in args.part:
         part_quality_speed(args.seed)
     if "quality" in args.part:
-        part_quality(args.smoke, args.seed, args.fields)
+        part_quality(args.smoke, args.seed, args.fields, args.fast)
     if "gold" in args.part or "gemma" in args.part:
         fitted = part_gold(args.smoke, args.budget, args.seed)
         if "gemma" in args.part:
