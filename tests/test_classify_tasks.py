@@ -90,12 +90,15 @@ def test_a_gold_models_limits_count_its_own_data():
                                {"source": "data/labels/gold_turns.csv", "sha256": "0", "rows": 4321}])
 
     intent = task("intent", ["complaint"] * 5 + ["suggestion"] * 3, ["first_post"] * 4 + ["follow_up"] * 4,
-                  [True] * 4 + [False, True, True, True])
+                  [True] * 4 + [False] * 4)
     topic = task("topic", ["data"] * 7 + ["roaming"] * 2)
     subtype = task("negative_subtype", ["concrete_complaint"] * 4 + ["abuse"])
     text = " ".join(_gold_limits({"intent": intent, "topic": topic, "negative_subtype": subtype}))
     assert "12 STC-3 telecom first posts" in text and "4,321 customers' later messages" in text
     assert "Suggestions (3 training examples) and abuse (1)" in text and "(9 training posts, 2 to 7 per topic)" in text
     assert "the training part's later messages were chosen by active learning" in text
+    intent.train["sampled"] = [True] * 4 + [False, True, True, True]
+    assert "some of the training part's later messages were chosen by active learning: their corrections learn " \
+           "from the rows drawn at random only" in " ".join(_gold_limits({"intent": intent}))
     intent.train["sampled"] = True
     assert "active learning" not in " ".join(_gold_limits({"intent": intent}))

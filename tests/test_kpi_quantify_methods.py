@@ -303,9 +303,9 @@ def test_with_unsampled_rows_a_kind_uses_only_its_own_statistics():
     assert choose_methods(cv, unsampled=["follow_up"])["first_post"]["method"] == "PACC (kind)"
 
 
-def test_the_trainer_writes_cv_quantify_per_kind_and_posts_use_it():
-    """fit_task on a small crafted task whose rows say their kind: the card entry holds the per-kind
-    statistics and choice, survives JSON, and corrected_table on posts labelled by the model uses it."""
+def _crafted_kinds(sampled) -> tuple:
+    """fit_task on a small crafted sentiment task with two kinds (a third of the rows ``follow_up``); row i is
+    drawn at random when ``sampled(i)``: (task, card entry)."""
     from wbcs.classify import TextClassifier
     from wbcs.classify.tasks import TaskData
     from wbcs.classify.train import fit_task
@@ -318,12 +318,38 @@ def test_the_trainer_writes_cv_quantify_per_kind_and_posts_use_it():
         label = "neg" if rng.random() < 0.6 else "pos"
         w = words[label][i % 4] if rng.random() < 0.8 else words["pos" if label == "neg" else "neg"][i % 4]
         rows.append({"post_id": str(i), "text": f"{rng.choice(filler)}{w}{rng.choice(filler)}{i}", "label": label,
-                     "kind": "first_post" if i % 3 else "follow_up", "sampled": bool(i % 3)})
+                     "kind": "first_post" if i % 3 else "follow_up", "sampled": sampled(i)})
     data = pd.DataFrame(rows)
     task = TaskData("crafted", "sentiment", "crafted", data[:200].reset_index(drop=True),
                     data[200:].reset_index(drop=True))
     _, entry = fit_task(task, seed=0, budget=30, words=False, refit=False,
                         base=TextClassifier(min_df=1, calibration=None, random_state=0))
+    return task, entry
+
+
+def test_a_kind_with_some_random_rows_learns_its_correction_from_them_only():
+    """Half the later messages drawn at random, half chosen by uncertainty sampling: the kind's statistics and CV
+    come from its random rows only, so it may be corrected; all kinds pooled keep the counts (their mix was not
+    drawn at random), and the card says so."""
+    from wbcs.classify.card import card_markdown
+
+    task, entry = _crafted_kinds(lambda i: bool(i % 3) or i % 2 == 0)
+    q = json.loads(json.dumps(entry["cv_quantify"]))
+    train = task.train
+    random_follow_ups = int(((train["kind"] == "follow_up") & train["sampled"]).sum())
+    assert 0 < random_follow_ups < int((train["kind"] == "follow_up").sum())
+    assert sum(q["stats"]["follow_up"]["rows"]) == random_follow_ups
+    assert sum(q["stats"]["all"]["rows"]) == int(train["sampled"].sum())
+    assert [k for k, c in q["chosen"].items() if c.get("unsampled")] == ["all"]
+    assert all(c["method"] == "CC" or c["scope"] == "kind" for c in q["chosen"].values())
+    md = card_markdown({"fields": {"sentiment": {"cv_quantify": q}}})
+    assert "all: the counts (not every training row was drawn at random)" in md
+
+
+def test_the_trainer_writes_cv_quantify_per_kind_and_posts_use_it():
+    """fit_task on a small crafted task whose rows say their kind: the card entry holds the per-kind
+    statistics and choice, survives JSON, and corrected_table on posts labelled by the model uses it."""
+    task, entry = _crafted_kinds(lambda i: bool(i % 3))
     q = json.loads(json.dumps(entry["cv_quantify"]))
     assert set(q["chosen"]) == set(q["stats"]) == {"all", "first_post", "follow_up"}
     assert sum(q["stats"]["first_post"]["rows"]) == int((task.train["kind"] == "first_post").sum())

@@ -175,14 +175,20 @@ def _with_part(turns: pd.DataFrame) -> pd.DataFrame:
 def drawn_at_random(items: pd.DataFrame) -> np.ndarray:
     """Whether each gold item (a row of ``load_gold_items``) stands for its kind of item as a random draw
     would: the telecom first posts are every one of STC-3's (a census), the test part's turns every one of
-    its dialogues', and a kind of turn of the training part is a census too once no turn of it is left
-    unlabelled (the first posts to other accounts: the third round took every one the first two left). The
+    its dialogues', a kind of turn of the training part is a census too once no turn of it is left
+    unlabelled (the first posts to other accounts: the third round took every one the first two left), and an
+    item a turn sample says was drawn at random (column ``drawn``: the fourth round's later messages). The
     other training turns were chosen by the workbench's uncertainty and class-balance sampling
     (``turns_sample_train_1/2.csv``), the posts the model was least sure of, so its errors on them are not its
     errors on their kind (a share correction learnt from them over-corrects)."""
+    from wbcs.config import label_samples
+
     left = set(unlabelled_turns("train")["kind"])
     whole = {"first_post", *({"follow_up", "other_first_post"} - left)}
-    return (items["kind"].isin(whole) | (items["part"] == "test")).to_numpy()
+    drawn = [pd.read_csv(f, dtype=str) for f in label_samples()]
+    random_ids = set().union(*(set(d.loc[d["drawn"].isin(["random", "all"]), "item_id"]) for d in drawn
+                               if "drawn" in d and "item_id" in d))
+    return (items["kind"].isin(whole) | (items["part"] == "test") | items["item_id"].isin(random_ids)).to_numpy()
 
 
 def unlabelled_turns(part: str = "train") -> pd.DataFrame:

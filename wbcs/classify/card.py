@@ -54,7 +54,8 @@ def _shares(q: dict | None) -> list[str]:
     out = []
     for kind, c in q.get("chosen", {}).items():
         if c.get("unsampled"):
-            how = "the counts (training rows of it not drawn at random)"
+            how = ("the counts (not every training row was drawn at random)" if kind == "all"
+                   else "the counts (training rows of it not drawn at random)")
         elif c["method"] == "CC":
             how = "the counts (no correction beat them in 4 of 5 folds)"
         else:

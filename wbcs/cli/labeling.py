@@ -250,7 +250,11 @@ def cmd_sample_turns(args: argparse.Namespace) -> int:
     if "reason" in chosen:
         # printed, not written: the annotators read the sample's items and must not see what a model expects
         print("chosen for: " + ", ".join(f"{k} {v}" for k, v in chosen["reason"].value_counts().items()))
-    out = chosen.assign(fields="sentiment intent negative_subtype")[["item_id", "dialogue_id", "kind", "part", "fields"]]
+    # how the items were drawn: a share correction may learn only from items that stand for their kind
+    # (goldset.drawn_at_random)
+    drawn = "all" if args.part == "test" else args.strategy
+    out = chosen.assign(fields="sentiment intent negative_subtype", drawn=drawn)[
+        ["item_id", "dialogue_id", "kind", "part", "fields", "drawn"]]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     out.to_csv(args.out, index=False)
     kinds = out["kind"].value_counts().to_dict()
