@@ -4,7 +4,7 @@ A correction (ACC, PACC, EMQ) assumes prior shift: the posts counted are the tra
 proportions. ``quantified_shares`` counts instead of correcting when the posts' misfit (their distance from any
 mix of the training labels) is beyond every sample the trainer's CV validated the chosen correction at (the
 card's ``max_misfit``). This measures, per field (sentiment, intent, topic), with the shipped configuration fitted
-on the gold training part and the trainer's rule run on its grouped out-of-fold rows (``card_entry``, as
+on the gold training part and the trainer's rule run on its grouped out-of-fold rows (``train.quantify_entry``, as
 ``bench_quantify`` does it):
 
 - **in domain** (false alarms): the fixed test part's items of each kind (telecom first posts, later messages,
@@ -18,9 +18,10 @@ on the gold training part and the trainer's rule run on its grouped out-of-fold 
   TV only where the truth is known, with the choice for telecom first posts (what a posts table holds).
 All as the product does it: a posts table's predicted label and its probability (``quantified_shares``).
 
-The trainer's rule also keeps the counts for kinds whose training rows were not drawn at random (the gold set's
-training turns, chosen by uncertainty sampling: ``tasks.unsampled_kinds``); ``--as-before`` chooses without that
-rule, for comparison on the same samples.
+The trainer's rule (``train.quantify_entry``) also learns no correction from training rows not drawn at random
+(the gold set's first two rounds of training turns, chosen by uncertainty sampling): a kind with some random rows
+learns from those only, a kind with none keeps the counts; ``--as-before`` chooses as if every row were drawn at
+random, for comparison on the same samples.
 
 Usage: python -m benchmarks.bench_misfit [--fields sentiment intent topic] [--vectors N] [--repeats R] [--size N]
        [--seed S] [--as-before] [--smoke]
@@ -82,13 +83,15 @@ def measure(proba, truth, info, labels, kind: str = "first_post") -> dict:
 
 
 def run_field(field: str, args) -> list[dict]:
-    from wbcs.classify.tasks import unsampled_kinds
-    from wbcs.kpi.quantify import MAX_SHIFT, app_sample, bounded_prevalences, card_entry
+    from wbcs.classify.train import quantify_entry
+    from wbcs.kpi.quantify import MAX_SHIFT, app_sample, bounded_prevalences
 
     t0 = time.time()
     fit = fit_field(field, args.seed, args.smoke)
-    info = card_entry(fit.train["label"], fit.oof, fit.labels, fit.fold, fit.train["kind"], bias=fit.bias,
-                      seed=args.seed, unsampled=[] if args.as_before else unsampled_kinds(fit.train))
+    # the trainer's rule (its card's cv_quantify); --as-before: as if every training row were drawn at random
+    train = fit.train.assign(sampled=True) if args.as_before else fit.train
+    info = quantify_entry({"y": fit.train["label"], "proba": fit.oof, "labels": fit.labels, "fold": fit.fold,
+                           "bias": fit.bias, "aligned": True}, train, args.seed)
     print(f"{field}: fitted and chose in {time.time() - t0:.0f} s: "
           + ", ".join(f"{k} {v['method']} (max misfit {v.get('max_misfit')})" for k, v in info["chosen"].items()),
           flush=True)

@@ -39,7 +39,7 @@ PUBLIC_LIMITS = [
 ]
 
 
-def _quantify_entry(cv_oof: dict, train: pd.DataFrame, seed) -> dict:
+def quantify_entry(cv_oof: dict, train: pd.DataFrame, seed) -> dict:
     """The card's ``cv_quantify`` (``wbcs.kpi.quantify.card_entry``) from ``select``'s out-of-fold
     probabilities, per kind of item when the training rows say theirs (column ``kind``) and ``select`` kept
     them all in order. Rows not drawn at random (column ``sampled`` False) teach no correction: a kind with some
@@ -185,7 +185,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
         selection = ({k: v for k, v in table.attrs.items() if k not in ("cv_confusion", "cv_oof")}
                      | {"table": table.to_dict("records")})
         cv_confusion = table.attrs["cv_confusion"]
-        cv_quantify = _quantify_entry(table.attrs["cv_oof"], train, seed)
+        cv_quantify = quantify_entry(table.attrs["cv_oof"], train, seed)
         weight = (table.attrs.get("extra") or {}).get("chosen_weight")
     quality_table = distil_table = teacher_config = pool_weight = None
     if quality is not None and weight is None:  # out-of-domain rows in use are not in the ensemble's folds
@@ -197,7 +197,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
             # the ensemble replaces select's configuration: the per-kind quantifier is chosen on its own
             # out-of-fold probabilities, not select's
             estimator, cv_confusion = ensemble, quality_table.attrs["cv_confusion"]
-            cv_quantify = _quantify_entry(quality_table.attrs["cv_oof"], train, seed)
+            cv_quantify = quantify_entry(quality_table.attrs["cv_oof"], train, seed)
         elif not quality_table["chosen"].iloc[0]:
             # distillation: the field stays a fast model, select's configuration or its student
             from wbcs.classify.distil import select_student
@@ -208,7 +208,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
             if student is not None:
                 teacher_config, estimator, unlabelled = ensemble, student, list(distil)
                 cv_confusion = distil_table.attrs["cv_confusion"]
-                cv_quantify = _quantify_entry(distil_table.attrs["cv_oof"], train, seed)
+                cv_quantify = quantify_entry(distil_table.attrs["cv_oof"], train, seed)
 
     def teacher_on(rows: pd.DataFrame):
         """The teacher of a fit on ``rows``: the ensemble fitted on the same rows, or the caller's."""
