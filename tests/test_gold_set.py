@@ -52,7 +52,7 @@ def test_gold_turns_are_consistent_and_cover_their_samples():
     turns = pd.read_csv(LABELS / "gold_turns.csv", dtype=str, keep_default_na=False)
     samples = pd.concat([pd.read_csv(f, dtype=str) for f in sorted(LABELS.glob("turns_sample*.csv"))])
     assert list(turns.columns) == ["item_id", "sentiment", "intent", "negative_subtype"]
-    assert set(turns["item_id"]) == set(samples["item_id"]) and len(turns) == 4042
+    assert set(turns["item_id"]) == set(samples["item_id"]) and len(turns) == 4642
     negative = turns["sentiment"] == "negative"
     assert (turns.loc[negative, "negative_subtype"] != "").all() and (turns.loc[~negative, "negative_subtype"] == "").all()
     # guidelines v1.3 §1: complaint <=> negative, praise => positive
@@ -89,7 +89,7 @@ def test_passes_rebuild_into_the_same_gold_sets_and_the_readme_figures(tmp_path,
              for m in re.findall(r"^\| (\w+) \| (\w+) \| (\d+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|$",
                                  readme, flags=re.M)}
     for sample in ["gold_sample", "gold_sample_2", "turns_sample_test", "turns_sample_train_1", "turns_sample_train_2",
-                   "turns_sample_train_3"]:
+                   "turns_sample_train_3", "turns_sample_train_4"]:
         r = run_cli("label", "agreement", "--store", str(store), "--sample", str(LABELS / f"{sample}.csv"), "--json")
         assert r.returncode == 0, r.stderr
         for field, a in json.loads(r.stdout).items():
@@ -128,7 +128,7 @@ def test_the_distillation_pool_is_unlabelled_training_turns(mirror):
 
     pool = unlabelled_turns()
     # telecom first posts and first posts to other accounts: all gold
-    assert len(pool) == 2489 and set(pool["kind"]) == {"follow_up"}
+    assert len(pool) == 1889 and set(pool["kind"]) == {"follow_up"}
     assert not set(pool["item_id"]) & set(load_gold_items()["item_id"])
     assert (part_of(pool["item_id"], read_parts(PARTS_FILE)) == "train").all()  # no test dialogue's turn
     assert pool["text"].str.strip().ne("").all()
@@ -138,9 +138,9 @@ def test_the_distillation_pool_is_unlabelled_training_turns(mirror):
 
 def test_only_the_training_turns_chosen_by_sampling_are_not_random_draws_of_their_kind(mirror):
     """The telecom first posts are a census, the test part's turns all of its dialogues', the training part's first
-    posts to other accounts all of them (the third round took every one the first two left); the training part's
-    later messages were chosen by uncertainty sampling (turns_sample_train_1/2.csv), so their shares are counted,
-    not corrected."""
+    posts to other accounts all of them (the third round took every one the first two left), and the fourth round's
+    later messages a random draw (its sample says so: column drawn); the first two rounds' later messages were
+    chosen by uncertainty sampling (turns_sample_train_1/2.csv), so they teach no share correction."""
     from wbcs.classify.tasks import load_task, unsampled_kinds
     from wbcs.goldset import unlabelled_turns
 
@@ -148,7 +148,11 @@ def test_only_the_training_turns_chosen_by_sampling_are_not_random_draws_of_thei
     train, test = task.train, task.test
     assert test["sampled"].all()
     assert train.loc[train["kind"].isin(["first_post", "other_first_post"]), "sampled"].all()
-    assert not train.loc[train["kind"] == "follow_up", "sampled"].any()
+    fourth = pd.read_csv(LABELS / "turns_sample_train_4.csv", dtype=str)
+    assert (fourth["drawn"] == "random").all() and (fourth["kind"] == "follow_up").all()
+    follow = train[train["kind"] == "follow_up"]
+    assert (follow["sampled"] == follow["post_id"].isin(set(fourth["item_id"]))).all()
+    assert 500 < follow["sampled"].sum() <= 600
     assert unsampled_kinds(train) == ["follow_up"]
     assert set(unlabelled_turns()["kind"]) == {"follow_up"}  # what makes other_first_post a census
     sample_ids = set(pd.concat([pd.read_csv(LABELS / f"turns_sample_train_{i}.csv") for i in (1, 2)])["item_id"].astype(str))
