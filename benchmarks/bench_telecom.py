@@ -48,9 +48,10 @@ Parts:
   fast configuration and the chosen model fitted on the training part, on the fixed test part (measurement only).
   ``--fields`` narrows the fields.
 - ``quality_speed``: posts/s of the shipped model and ``models/wbcs-quality/1`` on the same 400 unseen Weibo posts.
-- ``third_round``: what the third round of labels adds (every training first post to a non-telecom account),
-  configurations held fixed: the peer and the previous shipped model's configuration fitted without and with the
-  round's items, and the new model's configuration (``--new``), on the same test rows.
+- ``rounds``: what labelling rounds of training turns add (``--rounds``: the third, every training first post to a
+  non-telecom account; the fourth, 600 random later messages), configurations held fixed: the peer and the previous
+  shipped model's configuration fitted without and with the rounds' items, and the new model's configuration
+  (``--new``), on the same test rows.
 - ``gemma_cv``: is the mean of Gemma's and the fast model's topic probabilities chosen by the trainer's rule?
   On the training part only, per grouped fold (``configs._Folds``, as the trainer builds them): v4's topic
   configuration (its card) and the ``gemma`` recipe fitted on the fold's training rows, out-of-fold
@@ -59,7 +60,7 @@ Parts:
   printed first; then (measurement only) both fitted on the whole training part, on the fixed test part.
 
 Usage: python -m benchmarks.bench_telecom [--part trainer gold gemma quantify sentiment_mix sentiment_cv
-       kind_bias gemma_cv quality quality_speed third_round]
+       kind_bias gemma_cv quality quality_speed rounds]
        [--budget S] [--folds K] [--epochs E] [--smoke]
 """
 
@@ -214,30 +215,32 @@ def _card_estimator(card_fields: dict, field: str):
                              for k, v in card_fields[field]["params"].items()})
 
 
-def part_third_round(smoke: bool, seed: int, previous: str, new: str | None) -> None:
-    """What the third round of labels (``turns_sample_train_3.csv``: every training first post to a non-telecom
-    account the earlier rounds left) adds, with the configuration held fixed: the peer and the previous shipped
-    model's configuration (its card), each fitted on the training part without the round's items and with them;
-    and, when ``new`` is given, the new model's configuration (its card: chosen by ``wbcs train`` on the training
-    part with them). The same test rows for all."""
+def part_rounds(smoke: bool, seed: int, previous: str, new: str | None, rounds: list[int]) -> None:
+    """What labelling rounds of training turns add (``turns_sample_train_<k>.csv`` for k in ``rounds``: the third,
+    every training first post to a non-telecom account the earlier rounds left; the fourth, 600 later messages
+    drawn at random), with the configuration held fixed: the peer and the previous shipped model's configuration
+    (its card), each fitted on the training part without the rounds' items and with them; and, when ``new`` is
+    given, the new model's configuration (its card: chosen by ``wbcs train`` on the training part with them). The
+    same test rows for all."""
     from wbcs.classify.registry import load_model
     from wbcs.classify.tasks import load_task
     from wbcs.classify.train import subsample
     from wbcs.config import DATA_DIR
     from wbcs.labeling.batch import read_sample
 
-    round3 = set(read_sample(DATA_DIR / "labels" / "turns_sample_train_3.csv"))
+    added = set(read_sample([DATA_DIR / "labels" / f"turns_sample_train_{k}.csv" for k in rounds]))
+    tag = "round" + ("s " if len(rounds) > 1 else " ") + "+".join(map(str, rounds))
     cards = {previous: load_model(previous).card["fields"], **({new: load_model(new).card["fields"]} if new else {})}
     for field in ("sentiment", "intent", "negative_subtype"):
         task = load_task(f"gold_{field}", seed=seed)
         train = subsample(task.train, 400, seed) if smoke else task.train
-        without = train[~train["post_id"].isin(round3)]
+        without = train[~train["post_id"].isin(added)]
         test = task.test
-        fits = {"peer, without round 3": (plain_peer(4.0), without), "peer, with round 3": (plain_peer(4.0), train),
-                f"{previous} configuration, without round 3": (_card_estimator(cards[previous], field), without),
-                f"{previous} configuration, with round 3": (_card_estimator(cards[previous], field), train)}
+        fits = {f"peer, without {tag}": (plain_peer(4.0), without), f"peer, with {tag}": (plain_peer(4.0), train),
+                f"{previous} configuration, without {tag}": (_card_estimator(cards[previous], field), without),
+                f"{previous} configuration, with {tag}": (_card_estimator(cards[previous], field), train)}
         if new:
-            fits[f"{new} configuration, with round 3"] = (_card_estimator(cards[new], field), train)
+            fits[f"{new} configuration, with {tag}"] = (_card_estimator(cards[new], field), train)
         rows = []
         for name, (est, rows_) in fits.items():
             est.fit(rows_["text"].tolist(), rows_["label"].to_numpy())
@@ -245,7 +248,7 @@ def part_third_round(smoke: bool, seed: int, previous: str, new: str | None) -> 
                          EXTRA[field])
         cols = ["field", "model", "train", "items", "accuracy", "macro_f1",
                 *[f"{lab} {m}" for lab in EXTRA[field] for m in ("recall", "F1")]]
-        print(f"\n{field}: {len(train) - len(without)} training items from round 3; the whole test part "
+        print(f"\n{field}: {len(train) - len(without)} training items from {tag}; the whole test part "
               f"({len(test)} items)", flush=True)
         print(table(rows, cols), flush=True)
 
@@ -672,7 +675,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", nargs="+",
                         choices=["trainer", "gold", "gemma", "quantify", "sentiment_mix", "sentiment_cv", "kind_bias",
-                                 "gemma_cv", "quality", "quality_speed", "third_round"],
+                                 "gemma_cv", "quality", "quality_speed", "rounds"],
                         default=["trainer", "gold"])
     parser.add_argument("--budget", type=float, default=600, help="seconds of configuration search per task")
     parser.add_argument("--gemma-fields", nargs="+", default=["intent", "topic"])
@@ -681,13 +684,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="--part quality: the fast model whose configuration the ensemble joins (default the shipped)")
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--folds", type=int, default=3, help="grouped folds of --part gemma_cv (the trainer: 5)")
-    parser.add_argument("--previous", default="models/wbcs-default/6", help="--part third_round: the previous model")
-    parser.add_argument("--new", help="--part third_round: the model built with the third round (its card)")
+    parser.add_argument("--previous", default="models/wbcs-default/6", help="--part rounds: the previous model")
+    parser.add_argument("--new", help="--part rounds: the model built with the rounds (its card)")
+    parser.add_argument("--rounds", nargs="+", type=int, default=[3, 4],
+                        help="--part rounds: the labelling rounds of training turns to leave out (default 3 4)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args(argv)
-    if "third_round" in args.part:
-        part_third_round(args.smoke, args.seed, args.previous, args.new)
+    if "rounds" in args.part:
+        part_rounds(args.smoke, args.seed, args.previous, args.new, args.rounds)
     if "trainer" in args.part:
         part_trainer(args.smoke, args.budget, args.seed)
     if "sentiment_mix" in args.part:
