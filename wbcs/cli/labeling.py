@@ -228,10 +228,9 @@ def cmd_sample_turns(args: argparse.Namespace) -> int:
     dialogues = _stc3(telecom_only=False)
     turns = customer_turns(dialogues)
     turns["part"] = part_of(turns["item_id"], read_parts(args.parts)).to_numpy()
-    other_first = (turns["kind"] == "first_post") & ~turns["telecom"]
     pool = turns[(turns["part"] == args.part) & ~((turns["kind"] == "first_post") & turns["telecom"])]
-    if args.kind:
-        pool = pool[other_first[pool.index] if args.kind == "other_first_post" else pool["kind"] == "follow_up"]
+    if args.kind:  # the pool's first posts are the ones to other accounts
+        pool = pool[pool["kind"] == ("first_post" if args.kind == "other_first_post" else "follow_up")]
     taken = set(read_sample(args.exclude)) if args.exclude else set()
     # an empty message (an image or sticker only) has nothing to label: never drawn
     pool = pool[~pool["item_id"].isin(taken) & pool["text"].str.strip().ne("")]
