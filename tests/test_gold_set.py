@@ -52,7 +52,7 @@ def test_gold_turns_are_consistent_and_cover_their_samples():
     turns = pd.read_csv(LABELS / "gold_turns.csv", dtype=str, keep_default_na=False)
     samples = pd.concat([pd.read_csv(f, dtype=str) for f in sorted(LABELS.glob("turns_sample*.csv"))])
     assert list(turns.columns) == ["item_id", "sentiment", "intent", "negative_subtype"]
-    assert set(turns["item_id"]) == set(samples["item_id"]) and len(turns) == 4642
+    assert set(turns["item_id"]) == set(samples["item_id"]) and len(turns) == 6531
     negative = turns["sentiment"] == "negative"
     assert (turns.loc[negative, "negative_subtype"] != "").all() and (turns.loc[~negative, "negative_subtype"] == "").all()
     # guidelines v1.3 §1: complaint <=> negative, praise => positive
@@ -89,7 +89,8 @@ def test_passes_rebuild_into_the_same_gold_sets_and_the_readme_figures(tmp_path,
              for m in re.findall(r"^\| (\w+) \| (\w+) \| (\d+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|$",
                                  readme, flags=re.M)}
     for sample in ["gold_sample", "gold_sample_2", "turns_sample_test", "turns_sample_train_1", "turns_sample_train_2",
-                   "turns_sample_train_3", "turns_sample_train_4"]:
+                   "turns_sample_train_3", "turns_sample_train_4",
+                   "turns_sample_train_5"]:
         r = run_cli("label", "agreement", "--store", str(store), "--sample", str(LABELS / f"{sample}.csv"), "--json")
         assert r.returncode == 0, r.stderr
         for field, a in json.loads(r.stdout).items():
@@ -122,38 +123,39 @@ def test_triage_identifiable_rule_against_the_gold_labels(mirror):
     assert cohen_kappa_score(df["identifiable"], rule) > 0.55
 
 
-def test_the_distillation_pool_is_unlabelled_training_turns(mirror):
+def test_the_distillation_pool_is_the_training_turns_no_gold_file_labels(mirror, tmp_path, monkeypatch):
+    """Every customer turn of the training dialogues is labelled now (the fifth round took the last later
+    messages), so the pool is empty and `--distil` without a FILE says what to do; with half the turns' labels
+    taken away, the pool is exactly those turns of the training part that have a text."""
+    import wbcs.goldset as gs
+    from wbcs.classify.train import train_default
     from wbcs.errors import InputError
-    from wbcs.goldset import PARTS_FILE, load_gold_items, part_of, read_parts, unlabelled_turns
 
-    pool = unlabelled_turns()
-    # telecom first posts and first posts to other accounts: all gold
-    assert len(pool) == 1889 and set(pool["kind"]) == {"follow_up"}
-    assert not set(pool["item_id"]) & set(load_gold_items()["item_id"])
-    assert (part_of(pool["item_id"], read_parts(PARTS_FILE)) == "train").all()  # no test dialogue's turn
-    assert pool["text"].str.strip().ne("").all()
+    assert gs.unlabelled_turns().empty
+    with pytest.raises(InputError, match="every customer turn of the gold set's training dialogues is labelled"):
+        train_default(distil=True, quality="gemma3-270m")
+    items = gs.load_gold_items()
+    turns = pd.read_csv(gs.GOLD_TURNS_FILE, dtype=str, keep_default_na=False)
+    kept = turns.iloc[::2]
+    kept.to_csv(tmp_path / "gold_turns.csv", index=False)
+    monkeypatch.setattr(gs, "GOLD_TURNS_FILE", tmp_path / "gold_turns.csv")
+    pool = gs.unlabelled_turns()
+    dropped = items[~items["item_id"].isin(kept["item_id"]) & items["item_id"].isin(turns["item_id"])]
+    expected = dropped[(dropped["part"] == "train") & dropped["text"].str.strip().ne("")]
+    assert len(pool) > 1000 and set(pool["item_id"]) == set(expected["item_id"])
+    assert (gs.part_of(pool["item_id"], gs.read_parts(gs.PARTS_FILE)) == "train").all()  # no test dialogue's turn
     with pytest.raises(InputError, match="part 'dev': use train or test"):
-        unlabelled_turns("dev")
+        gs.unlabelled_turns("dev")
 
 
-def test_only_the_training_turns_chosen_by_sampling_are_not_random_draws_of_their_kind(mirror):
-    """The telecom first posts are a census, the test part's turns all of its dialogues', the training part's first
-    posts to other accounts all of them (the third round took every one the first two left), and the fourth round's
-    later messages a random draw (its sample says so: column drawn); the first two rounds' later messages were
-    chosen by uncertainty sampling (turns_sample_train_1/2.csv), so they teach no share correction."""
+def test_every_training_turn_stands_for_its_kind_once_its_kind_is_labelled_whole(mirror):
+    """The telecom first posts are a census, the test part's turns all of its dialogues', and since the third and
+    fifth rounds every customer turn of the training dialogues is labelled: the rows the first two rounds chose by
+    uncertainty sampling are part of a census now, so no kind is left out of the share corrections. The fourth
+    round's sample says it was drawn at random (column drawn)."""
     from wbcs.classify.tasks import load_task, unsampled_kinds
-    from wbcs.goldset import unlabelled_turns
 
     task = load_task("gold_intent")
-    train, test = task.train, task.test
-    assert test["sampled"].all()
-    assert train.loc[train["kind"].isin(["first_post", "other_first_post"]), "sampled"].all()
+    assert task.test["sampled"].all() and task.train["sampled"].all() and unsampled_kinds(task.train) == []
     fourth = pd.read_csv(LABELS / "turns_sample_train_4.csv", dtype=str)
     assert (fourth["drawn"] == "random").all() and (fourth["kind"] == "follow_up").all()
-    follow = train[train["kind"] == "follow_up"]
-    assert (follow["sampled"] == follow["post_id"].isin(set(fourth["item_id"]))).all()
-    assert 500 < follow["sampled"].sum() <= 600
-    assert unsampled_kinds(train) == ["follow_up"]
-    assert set(unlabelled_turns()["kind"]) == {"follow_up"}  # what makes other_first_post a census
-    sample_ids = set(pd.concat([pd.read_csv(LABELS / f"turns_sample_train_{i}.csv") for i in (1, 2)])["item_id"].astype(str))
-    assert set(train.loc[~train["sampled"], "post_id"]) <= sample_ids

@@ -416,6 +416,10 @@ def train_default(*, seed=0, max_train: int | None = None, estimator=None, teach
         from wbcs.goldset import unlabelled_turns
 
         pool = unlabelled_turns()["text"].tolist() if distil is True else list(distil)
+        if not pool:
+            raise InputError("--distil: no unlabelled text to learn from" + (
+                ": every customer turn of the gold set's training dialogues is labelled; give --distil FILE "
+                "(a table of unlabelled posts, column text)" if distil is True else ""))
         for f in tasks:  # every field stays fast: the others skip the quality step, which would only slow them
             field_options[f].update({"distil": pool} if f in DISTIL_FIELDS else {"quality": None})
     return train_model(tasks, estimator=estimator, seed=seed, max_train=max_train,

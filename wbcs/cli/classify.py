@@ -43,9 +43,10 @@ Distillation (--distil [FILE], with --quality): every field is saved as a fast m
 quality step prefers the ensemble, the fast configuration is also scored learning the ensemble's
 labels on FILE's unlabelled texts (column --text-col), the ensemble refitted in every fold so no
 validation label leaks through it; that student is saved where it beats the configuration alone,
-else the configuration. With --task default and no FILE: the gold set's unlabelled training-part
-customer turns, for the sentiment and intent fields (the others keep their configuration):
-  wbcs train --task default --quality --distil --out out/models/wbcs-default/9
+else the configuration; with --task default, for the sentiment and intent fields (the others keep
+their configuration). Without FILE, --task default takes the gold set's unlabelled training-part
+customer turns: none are left now that every one is labelled, so give FILE:
+  wbcs train --task default --quality --distil data/examples/weibo_export.csv --text-col 微博正文 --out out/models/d
 
 Out-of-domain labels (--extra FILE, e.g. public Weibo posts next to your own): the chosen
 configuration is also scored with FILE's rows added to every cross-validation training fold
