@@ -162,7 +162,8 @@ def part_gold(smoke: bool, budget: float, seed: int) -> dict:
     """Two tables per field: all three models on the test items the previous model never saw (it was
     fitted on 80 % of the first edition's 650 posts, some of which are in today's test part), then the
     peer and the new configuration on the whole test part."""
-    from wbcs.classify.baseline import TextClassifier
+    from sklearn.base import clone
+
     from wbcs.classify.registry import load_model
     from wbcs.classify.tasks import load_task
     from wbcs.classify.train import subsample
@@ -170,7 +171,7 @@ def part_gold(smoke: bool, budget: float, seed: int) -> dict:
     from wbcs.labeling.batch import read_sample
 
     previous = load_model("models/wbcs-default/2")
-    v3 = load_model("models/wbcs-default/3").card["fields"]
+    v3 = load_model("models/wbcs-default/3")
     first_edition = set(read_sample(DATA_DIR / "labels" / "gold_sample.csv"))
     fitted = {}
     for field in FIELDS:
@@ -180,8 +181,7 @@ def part_gold(smoke: bool, budget: float, seed: int) -> dict:
         unseen = ~test["post_id"].isin(first_edition).to_numpy()
         peer = plain_peer(4.0).fit(train["text"].tolist(), train["label"].to_numpy())
         est, chosen = _shipped_estimator(field, train, seed, budget)
-        v3_config = TextClassifier(**{k: tuple(v) if isinstance(v, list) else v
-                                      for k, v in v3[field]["params"].items()})
+        v3_config = clone(v3.models[field])  # its configuration, unfitted
         models = {"previous shipped wbcs-default/2": previous.models.get(field),
                   "peer: TF-IDF char 1-3 + LR, gold training part": peer,
                   "wbcs-default/3 configuration, gold training part": v3_config.fit(train["text"].tolist(),
@@ -207,21 +207,15 @@ def part_gold(smoke: bool, budget: float, seed: int) -> dict:
     return fitted
 
 
-def _card_estimator(card_fields: dict, field: str):
-    """An unfitted ``TextClassifier`` with the parameters a model card records for ``field``."""
-    from wbcs.classify.baseline import TextClassifier
-
-    return TextClassifier(**{k: tuple(v) if isinstance(v, list) else v
-                             for k, v in card_fields[field]["params"].items()})
-
-
 def part_rounds(smoke: bool, seed: int, previous: str, new: str | None, rounds: list[int]) -> None:
     """What labelling rounds of training turns add (``turns_sample_train_<k>.csv`` for k in ``rounds``: the third,
     every training first post to a non-telecom account the earlier rounds left; the fourth, 600 later messages
     drawn at random), with the configuration held fixed: the peer and the previous shipped model's configuration
-    (its card), each fitted on the training part without the rounds' items and with them; and, when ``new`` is
-    given, the new model's configuration (its card: chosen by ``wbcs train`` on the training part with them). The
+    (its saved estimator, unfitted), each fitted on the training part without the rounds' items and with them; and, when ``new`` is
+    given, the new model's configuration (chosen by ``wbcs train`` on the training part with them). The
     same test rows for all."""
+    from sklearn.base import clone
+
     from wbcs.classify.registry import load_model
     from wbcs.classify.tasks import load_task
     from wbcs.classify.train import subsample
@@ -230,17 +224,17 @@ def part_rounds(smoke: bool, seed: int, previous: str, new: str | None, rounds: 
 
     added = set(read_sample([DATA_DIR / "labels" / f"turns_sample_train_{k}.csv" for k in rounds]))
     tag = "round" + ("s " if len(rounds) > 1 else " ") + "+".join(map(str, rounds))
-    cards = {previous: load_model(previous).card["fields"], **({new: load_model(new).card["fields"]} if new else {})}
+    models = {previous: load_model(previous), **({new: load_model(new)} if new else {})}
     for field in ("sentiment", "intent", "negative_subtype"):
         task = load_task(f"gold_{field}", seed=seed)
         train = subsample(task.train, 400, seed) if smoke else task.train
         without = train[~train["post_id"].isin(added)]
         test = task.test
         fits = {f"peer, without {tag}": (plain_peer(4.0), without), f"peer, with {tag}": (plain_peer(4.0), train),
-                f"{previous} configuration, without {tag}": (_card_estimator(cards[previous], field), without),
-                f"{previous} configuration, with {tag}": (_card_estimator(cards[previous], field), train)}
+                f"{previous} configuration, without {tag}": (clone(models[previous].models[field]), without),
+                f"{previous} configuration, with {tag}": (clone(models[previous].models[field]), train)}
         if new:
-            fits[f"{new} configuration, with {tag}"] = (_card_estimator(cards[new], field), train)
+            fits[f"{new} configuration, with {tag}"] = (clone(models[new].models[field]), train)
         rows = []
         for name, (est, rows_) in fits.items():
             est.fit(rows_["text"].tolist(), rows_["label"].to_numpy())
