@@ -46,3 +46,34 @@ def test_a_lexicon_that_names_the_classes_is_chosen_and_a_useless_one_is_not():
     assert any(c.endswith("+ useless keywords") and not rows.loc[c, "chosen"] for c in rows.index)
     assert table["chosen"].sum() == 1
 
+
+
+def test_with_kinds_of_item_every_candidate_is_ranked_by_the_kinds_mean_and_the_card_says_so():
+    from wbcs.classify.card import _selection
+    from wbcs.classify.evaluate import kind_mean_macro_f1
+
+    texts, y, groups = crafted()
+    # a quarter of each class's words are "first posts", the rest "follow-ups": kinds of unequal size
+    kinds = np.array(["first_post" if int(g[1:]) % 4 == 0 else "follow_up" for g in groups])
+    base = TextClassifier(min_df=1, calibration=None, random_state=0)
+    _, plain = select(texts, y, groups=groups, base=base, n_splits=3, words=False)
+    _, one_kind = select(texts, y, groups=groups, base=base, n_splits=3, words=False, kinds=np.full(len(y), "post"))
+    _, table = select(texts, y, groups=groups, base=base, n_splits=3, words=False, kinds=kinds)
+    assert plain.attrs["score"] == one_kind.attrs["score"] == "macro-F1"
+    assert "pooled_macro_f1" not in plain.columns and "pooled_macro_f1" not in one_kind.columns
+    np.testing.assert_allclose(one_kind["macro_f1"].astype(float), plain["macro_f1"].astype(float))
+    assert table.attrs["score"] == "mean over kinds of item of each kind's macro-F1 (first_post, follow_up)"
+    tried = table[table["skipped"].isna()]
+    # the pooled figure is the one a run without kinds reports; the ranking figure is the kinds' mean
+    np.testing.assert_allclose(tried["pooled_macro_f1"].astype(float).iloc[:4], plain["macro_f1"].astype(float).iloc[:4])
+    assert (tried["macro_f1"] != tried["pooled_macro_f1"]).any()
+    # row "lr C=1" recomputed by hand from its out-of-fold probabilities, fold by fold
+    from wbcs.classify.configs import _Folds, candidates
+
+    folds = _Folds(base, texts, y, groups, 3, 0)
+    folds.scores(candidates(base)["lr C=1"])
+    pred = folds.classes[folds.oof.argmax(axis=1)]
+    by_hand = np.mean([kind_mean_macro_f1(y[te], pred[te], kinds[te]) for _, te in folds.folds])
+    assert np.isclose(by_hand, table.set_index("config").loc["lr C=1", "macro_f1"])
+    text = "\n".join(_selection({**table.attrs, "table": table.to_dict("records")}))
+    assert "ranked by the mean over kinds of item" in text and "| pooled macro-F1 |" in text

@@ -27,7 +27,8 @@ def _extra_line(extra: dict | None) -> str:
 def _selection(sel: dict, step: str = "select") -> list[str]:
     heading = {
         "select": f"Configuration chosen by {sel.get('folds')}-fold grouped cross-validation on {sel.get('rows'):,} "
-                  f"training rows (budget {sel.get('budget', 0):.0f} s)" + _extra_line(sel.get("extra")) + ":",
+                  f"training rows (budget {sel.get('budget', 0):.0f} s)" + _extra_line(sel.get("extra"))
+                  + (f"; ranked by the {sel['score']}" if sel.get("score", "macro-F1") != "macro-F1" else "") + ":",
         "quality": f"Quality step: the chosen configuration against its mean with a regression on "
                    f"{sel.get('backbone')}'s hidden states, same {sel.get('folds')} grouped folds on "
                    f"{sel.get('rows'):,} training rows (an ensemble must gain more than {sel.get('tol')} macro-F1):",
@@ -36,14 +37,18 @@ def _selection(sel: dict, step: str = "select") -> list[str]:
                   f"{sel.get('folds')} grouped folds on {sel.get('rows'):,} training rows (a student must gain more "
                   f"than {sel.get('tol')} macro-F1; the ensemble's row is for reference, it is never chosen here):",
     }[step]
+    # with kinds of item, macro-F1 is the kinds' mean and the pooled figure gets a column of its own
+    pooled = any(r.get("pooled_macro_f1") is not None for r in sel.get("table", []))
     lines = ["", heading, "",
-             "| config | macro-F1 (mean ± sd) | accuracy | ECE | s | |", "|---|---:|---:|---:|---:|---|"]
+             "| config | macro-F1 (mean ± sd) |" + (" pooled macro-F1 |" if pooled else "") + " accuracy | ECE | s | |",
+             "|---|---:|" + ("---:|" if pooled else "") + "---:|---:|---:|---|"]
     for r in sel.get("table", []):
         if r.get("skipped"):
-            lines.append(f"| {r['config']} | – | – | – | – | not tried: {r['skipped']} |")
+            lines.append(f"| {r['config']} | – |" + (" – |" if pooled else "") + f" – | – | – | not tried: {r['skipped']} |")
             continue
-        lines.append(f"| {r['config']} | {r['macro_f1']:.3f} ± {r['macro_f1_sd']:.3f} | {r['accuracy']:.3f} | "
-                     f"{r['ece']:.3f} | {r['seconds']:.0f} | {'**chosen**' if r.get('chosen') else ''} |")
+        lines.append(f"| {r['config']} | {r['macro_f1']:.3f} ± {r['macro_f1_sd']:.3f} |"
+                     + (f" {r['pooled_macro_f1']:.3f} |" if pooled else "")
+                     + f" {r['accuracy']:.3f} | {r['ece']:.3f} | {r['seconds']:.0f} | {'**chosen**' if r.get('chosen') else ''} |")
     return lines
 
 

@@ -4,7 +4,9 @@ No single setting wins everywhere (BENCHMARKS.md): stronger regularisation suits
 hundred gold posts, a large C suits 10,000 reviews, NB-LR and a soft vote gain on Weibo
 sentiment and complaint orders, jieba words help formal agent wording and hurt Weibo
 posts. So the trainer tries a small, documented set on the training rows and keeps the
-best mean macro-F1 over grouped folds (near duplicates stay in one fold):
+best mean macro-F1 over grouped folds (near duplicates stay in one fold; when the rows carry kinds of
+item, the mean over the kinds of each kind's macro-F1, so that a kind with few rows counts as much as one
+with many):
 
 | name | what |
 |---|---|
@@ -72,9 +74,12 @@ def candidates(base: TextClassifier, best_c: float = 4.0) -> dict[str, TextClass
 def summary(scores: list[dict]) -> dict:
     """A CV table row's figures from per-fold metrics: macro_f1 (mean, sd over folds), accuracy, ece."""
     f1 = np.array([m["macro_f1"] for m in scores])
-    return {"macro_f1": float(f1.mean()), "macro_f1_sd": float(f1.std(ddof=1)) if len(f1) > 1 else 0.0,
-            "accuracy": float(np.mean([m["accuracy"] for m in scores])),
-            "ece": float(np.mean([m["ece"] for m in scores]))}
+    out = {"macro_f1": float(f1.mean()), "macro_f1_sd": float(f1.std(ddof=1)) if len(f1) > 1 else 0.0,
+           "accuracy": float(np.mean([m["accuracy"] for m in scores])),
+           "ece": float(np.mean([m["ece"] for m in scores]))}
+    if "pooled_macro_f1" in scores[0]:  # macro_f1 is then the kinds' mean (``_Folds``)
+        out["pooled_macro_f1"] = float(np.mean([m["pooled_macro_f1"] for m in scores]))
+    return out
 
 
 def _row(name: str, est, scores: list[dict], seconds: float) -> dict:
@@ -97,10 +102,13 @@ class _Folds:
     each fold's character features (and, when a words candidate runs, its word features) are
     fitted once (measured on COCC: the 7-candidate search ~4x faster)."""
 
-    def __init__(self, base: TextClassifier, texts, y, groups, n_splits: int, seed, extra=None):
+    def __init__(self, base: TextClassifier, texts, y, groups, n_splits: int, seed, extra=None, kinds=None):
         from wbcs.classify.splits import group_folds
 
         self.base, self.y = base, np.asarray(y).astype(str)
+        # the kind of item of every row: when given, a fold's macro_f1 is the kinds' mean (``kind_mean_macro_f1``)
+        # and the pooled figure is kept as pooled_macro_f1; the class bias maximises the same mean
+        self.kinds = None if kinds is None else np.asarray(kinds).astype(str)
         self.texts = np.asarray(base._normalize(list(texts)), dtype=object)
         self.folds = group_folds(self.y, groups, n_splits=n_splits, seed=seed)
         # out-of-domain rows (texts, labels): appended to every fold's training part, never part of
@@ -147,13 +155,23 @@ class _Folds:
             x_tr, x_te = sp.hstack([x_tr, w_tr]).tocsr(), sp.hstack([x_te, w_te]).tocsr()
         return x_tr, x_te
 
+    def _metrics(self, te: np.ndarray, proba: np.ndarray, classes) -> dict:
+        """The metrics of probabilities ``proba`` (columns ``classes``) on the rows ``te``."""
+        from wbcs.classify.evaluate import kind_mean_macro_f1, metrics
+
+        classes = np.asarray(classes)
+        pred = classes[proba.argmax(axis=1)]
+        out = metrics(self.y[te], pred, proba=proba, classes=classes)
+        if self.kinds is not None:
+            out["pooled_macro_f1"] = out["macro_f1"]
+            out["macro_f1"] = kind_mean_macro_f1(self.y[te], pred, self.kinds[te])
+        return out
+
     def scores(self, est: TextClassifier, weight: float | None = None) -> list[dict]:
         """Per fold, the metrics of ``est`` fitted on the other folds (and, with a domain ``weight``,
         on the out-of-domain rows too, each fold's own rows weighted ``weight`` against 1 for an
         out-of-domain row); ``self.oof`` keeps the out-of-fold probabilities (columns
         ``self.classes``) of the last estimator scored."""
-        from wbcs.classify.evaluate import metrics
-
         key = repr((sorted(est.get_params().items()), weight))
         if key in self._scored:  # the chosen one is scored again for its bias and confusion
             out, self.oof = self._scored[key]
@@ -171,16 +189,13 @@ class _Folds:
                 head = est._head(y_tr).fit(x_tr, y_tr, sample_weight=w)
             proba = head.predict_proba(x_te)
             self.oof[np.ix_(te, np.searchsorted(self.classes, head.classes_))] = proba
-            out.append(metrics(self.y[te], head.classes_[proba.argmax(axis=1)], proba=proba, classes=head.classes_))
+            out.append(self._metrics(te, proba, head.classes_))
         self._scored[key] = (out, self.oof)
         return out
 
     def fold_scores(self, proba: np.ndarray) -> list[dict]:
         """Per fold, the metrics of out-of-fold probabilities ``proba`` (columns ``self.classes``) on its rows."""
-        from wbcs.classify.evaluate import metrics
-
-        return [metrics(self.y[te], self.classes[proba[te].argmax(axis=1)], proba=proba[te], classes=self.classes)
-                for _, te in self.folds]
+        return [self._metrics(te, proba[te], self.classes) for _, te in self.folds]
 
     def bias_scores(self, kinds=None, proba: np.ndarray | None = None) -> tuple[list[dict], dict]:
         """Cross-fitted class biases on out-of-fold probabilities (``proba``, by default the last estimator's
@@ -188,16 +203,24 @@ class _Folds:
         fitted on all. ``self.biased_oof`` keeps the cross-fitted shifted probabilities.
 
         ``kinds``: the kind of item of every row (e.g. telecom first post, follow-up turn): one bias per
-        kind (``fit_kind_bias``), and the bias fitted on all is then {kind: bias}."""
+        kind (``fit_kind_bias``), and the bias fitted on all is then {kind: bias}. Without it, one bias for
+        every row, fitted for the folds' own score (with ``self.kinds``, the kinds' mean macro-F1)."""
         proba = self.oof if proba is None else proba
         one = kinds is None
         kinds = np.full(len(self.y), "") if one else np.asarray(kinds).astype(str)
+        score_kinds = self.kinds if one else None
+
+        def fit(rows):
+            if one:
+                return {"": fit_class_bias(proba[rows], self.y[rows], self.classes,
+                                           kinds=None if score_kinds is None else score_kinds[rows])}
+            return fit_kind_bias(proba[rows], self.y[rows], self.classes, kinds[rows])
+
         self.biased_oof = np.zeros_like(proba)
         for _, te in self.folds:
-            rest = np.setdiff1d(np.arange(len(self.y)), te)
-            biases = fit_kind_bias(proba[rest], self.y[rest], self.classes, kinds[rest])
-            self.biased_oof[te] = shift_by_kind(proba[te], self.classes, biases, kinds[te])
-        biases = fit_kind_bias(proba, self.y, self.classes, kinds)
+            self.biased_oof[te] = shift_by_kind(proba[te], self.classes, fit(np.setdiff1d(np.arange(len(self.y)), te)),
+                                                kinds[te])
+        biases = fit(np.arange(len(self.y)))
         return self.fold_scores(self.biased_oof), biases[""] if one else biases
 
     def cv_record(self, proba: np.ndarray, bias: dict | None, aligned: bool = True) -> tuple[dict, dict]:
@@ -237,7 +260,7 @@ def shift_by_kind(proba: np.ndarray, classes, biases: dict[str, dict], kinds) ->
 def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget: float = 600.0,
            n_splits: int = 5, words: bool = True, max_rows: int | None = 20_000, seed=0,
            tol: float = TOL, lexicons: dict | None = None, extra: tuple | None = None,
-           extra_name: str = "extra data", extra_weights=EXTRA_WEIGHTS) -> tuple[TextClassifier, pd.DataFrame]:
+           extra_name: str = "extra data", extra_weights=EXTRA_WEIGHTS, kinds=None) -> tuple[TextClassifier, pd.DataFrame]:
     """The chosen (unfitted) estimator and the table of every candidate: config, macro_f1
     (mean ± sd over folds), accuracy, ece, seconds, params, chosen, and ``skipped`` (why a
     candidate was not tried: the ``budget`` in seconds was spent, or ``words=False``).
@@ -251,6 +274,11 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
     ``extra_weights`` (row "<chosen> + <extra_name> (own rows ×k)"), and kept when it gains beyond
     ``tol``; ``table.attrs["extra"]["chosen_weight"]`` is the weight chosen (None: the rows alone).
 
+    ``kinds``: the kind of item of every row (e.g. telecom first post, later message). With two kinds or more,
+    every figure above is the **mean over the kinds of each kind's macro-F1** (the pooled one is kept as
+    ``pooled_macro_f1``), and the class bias maximises the same mean: a kind that is a small part of the
+    training rows counts as much as a large one (``table.attrs["score"]`` says which score ranked).
+
     ``max_rows``: select on a stratified subsample of this many rows (the chosen
     configuration is then fitted on all of them)."""
     from wbcs.classify.train import subsample
@@ -262,11 +290,14 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
 
     base = base if base is not None else TextClassifier(random_state=seed)
     data = pd.DataFrame({"text": list(texts), "label": np.asarray(y).astype(str),
-                         "group": np.arange(len(y)) if groups is None else np.asarray(groups)})
+                         "group": np.arange(len(y)) if groups is None else np.asarray(groups),
+                         "kind": "" if kinds is None else np.asarray(kinds).astype(str)})
     data = subsample(data, max_rows, seed)
     n_splits = fold_count(data["label"], n_splits)
     started = time.perf_counter()
-    folds = _Folds(base, data["text"], data["label"], data["group"].to_numpy(), n_splits, seed, extra=extra)
+    mixed = data["kind"].nunique() > 1
+    folds = _Folds(base, data["text"], data["label"], data["group"].to_numpy(), n_splits, seed, extra=extra,
+                   kinds=data["kind"].to_numpy() if mixed else None)
     rows, best, best_name = [], None, None
     for name in tqdm(list(candidates(base)), desc="choosing a configuration", leave=False):
         best_c = next((r["params"]["C"] for r in sorted(rows, key=lambda r: -r.get("macro_f1", -1))
@@ -341,7 +372,10 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
     table = pd.DataFrame(rows)
     table["chosen"] = np.arange(len(table)) == best
     table = table.astype(object).where(table.notna(), None)
-    table.attrs.update(rows=int(len(data)), folds=n_splits, budget=budget, cv_confusion=cv_confusion, cv_oof=cv_oof)
+    score = (f"mean over kinds of item of each kind's macro-F1 ({', '.join(sorted(data['kind'].unique()))})" if mixed
+             else "macro-F1")
+    table.attrs.update(rows=int(len(data)), folds=n_splits, budget=budget, score=score, cv_confusion=cv_confusion,
+                       cv_oof=cv_oof)
     if extra is not None:
         table.attrs.update(extra={"name": extra_name, "rows": int(len(folds.extra_y)),
                                   "weights": [float(w) for w in extra_weights], "chosen_weight": weight})

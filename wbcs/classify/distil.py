@@ -56,7 +56,8 @@ def fit_student(student, teacher, texts, y, pool, weight: float):
 
 
 def select_student(fast: TextClassifier, teacher, texts, y, pool, *, groups=None, n_splits: int = 5, seed=0,
-                   weights=WEIGHTS, tol: float | None = None) -> tuple[TextClassifier | None, float | None, pd.DataFrame]:
+                   weights=WEIGHTS, tol: float | None = None,
+                   kinds=None) -> tuple[TextClassifier | None, float | None, pd.DataFrame]:
     """Whether ``fast`` (unfitted) gains from learning the unfitted ``teacher``'s labels on ``pool``, by grouped
     ``n_splits``-fold CV on (texts, y): returns the student (``fast`` with the student's class bias, unfitted;
     None when the fast model alone is kept), the chosen pool weight, and the CV table (config, macro_f1 ± sd,
@@ -67,7 +68,8 @@ def select_student(fast: TextClassifier, teacher, texts, y, pool, *, groups=None
     bias cross-fitted on its out-of-fold probabilities, never chosen: it is the slow model); a student per
     weight. Each student is scored as the fast model is, with its class bias cross-fitted when ``fast`` has one. A
     student is chosen only when its fold-mean macro-F1 beats the fast model's by more than ``tol``
-    (``configs.TOL``)."""
+    (``configs.TOL``). ``kinds``: as ``configs.select`` (every row's kind of item: the kinds' mean macro-F1
+    ranks)."""
     from wbcs.classify.configs import TOL, _Folds, fold_count, summary
     from wbcs.classify.embedding import spread_columns
 
@@ -80,7 +82,8 @@ def select_student(fast: TextClassifier, teacher, texts, y, pool, *, groups=None
     base = clone(fast).set_params(class_bias=None)
     # the pool rides along as out-of-domain rows: every fold's vocabulary is fitted on its rows and the pool,
     # as the student's own fit will be; the pool's labels are replaced per fold below
-    folds = _Folds(base, texts, y, groups, fold_count(y, n_splits), seed, extra=(pool, np.full(len(pool), y[0])))
+    folds = _Folds(base, texts, y, groups, fold_count(y, n_splits), seed, extra=(pool, np.full(len(pool), y[0])),
+                   kinds=kinds)
     classes = np.unique(y)
 
     def scored(proba):

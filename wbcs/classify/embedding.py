@@ -225,7 +225,7 @@ class EmbeddingEnsemble(ClassifierMixin, BaseEstimator):
 
 def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, backbone: str = "gemma3-270m",
                     layers=LAYERS, Cs=CS, weight: float = 0.5, max_length: int = 128,
-                    tol: float | None = None) -> tuple[object, pd.DataFrame]:
+                    tol: float | None = None, kinds=None) -> tuple[object, pd.DataFrame]:
     """The fast model's chosen configuration (``fast``, unfitted) against its mean with a regression on the
     backbone's hidden states, by grouped ``n_splits``-fold CV on (texts, y) (``configs._Folds``, the trainer's
     folds): returns the winner (``fast`` itself, or an unfitted ``EmbeddingEnsemble``) and the CV table
@@ -233,7 +233,8 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
 
     Rows: the fast model (with its class bias, cross-fitted, when it has one); per layer × C, the mean, and the
     mean + a cross-fitted class bias. An ensemble is chosen only when its fold-mean macro-F1 beats the fast
-    model's by more than ``tol`` (``configs.TOL``): a slower model must earn its place."""
+    model's by more than ``tol`` (``configs.TOL``): a slower model must earn its place. ``kinds``: as
+    ``configs.select`` (every row's kind of item: the kinds' mean macro-F1 ranks)."""
     from wbcs.classify.configs import TOL, _Folds, fold_count, summary
     from wbcs.text import normalize_series
 
@@ -241,7 +242,7 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
     y = np.asarray(y).astype(str)
     groups = np.arange(len(y)) if groups is None else np.asarray(groups)
     base = clone(fast).set_params(class_bias=None)
-    folds = _Folds(base, texts, y, groups, fold_count(y, n_splits), seed)
+    folds = _Folds(base, texts, y, groups, fold_count(y, n_splits), seed, kinds=kinds)
     t0 = time.perf_counter()
     folds.scores(base)
     classes = folds.classes

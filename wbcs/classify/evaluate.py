@@ -75,6 +75,19 @@ def metrics(y_true, y_pred, *, proba=None, classes=None) -> dict:
     return out
 
 
+def kind_mean_macro_f1(y_true, y_pred, kinds) -> float:
+    """The mean over kinds of item (``kinds``, one per row) of each kind's macro-F1 over the classes present in
+    that kind's truth: every kind counts once, whatever its share of the rows. The trainer selects on it when
+    the training rows mix kinds that users read apart (a post table's first posts, a dialogue's later turns)."""
+    y_true, y_pred, kinds = (np.asarray(a).astype(str) for a in (y_true, y_pred, kinds))
+    scores = []
+    for kind in np.unique(kinds):
+        m = kinds == kind
+        present = np.unique(y_true[m])
+        scores.append(f1_score(y_true[m], y_pred[m], labels=present, average="macro", zero_division=0))
+    return float(np.mean(scores))
+
+
 def bootstrap_ci(y_true, y_pred, *, n_boot: int = 1000, level: float = 0.95, seed=0) -> dict:
     """Percentile bootstrap intervals of accuracy and macro-F1 (rows resampled with
     replacement, ``n_boot`` times, seeded): ``{"accuracy": [lo, hi], "macro_f1": [lo, hi]}``.

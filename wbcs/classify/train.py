@@ -174,12 +174,15 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
                 raise InputError(f"{extra.name}: with a fixed configuration (nothing is selected) give one domain "
                                  f"weight, not {len(extra.weights)}")
             weight = extra.weights[0]
+    # the kind of item of every row, where the task has them (the gold tasks): every CV below ranks by the kinds'
+    # mean macro-F1, so the later messages (most of the rows) do not decide for the telecom first posts
+    kinds = train["kind"].astype(str).to_numpy() if "kind" in train.columns else None
     if estimator is None:
         # near duplicates stay in one fold: every CV below (select, the quality step, distillation) uses these
         groups = leakage_groups(train["text"], seed=seed)
         estimator, table = select(train["text"].tolist(), train["label"].to_numpy(), groups=groups,
                                   base=base if base is not None else TextClassifier(random_state=seed),
-                                  budget=budget, words=words, seed=seed, lexicons=lexicons,
+                                  budget=budget, words=words, seed=seed, lexicons=lexicons, kinds=kinds,
                                   **({} if extra is None else {"extra": (extra.rows["text"].tolist(), extra.rows["label"]),
                                                                "extra_name": extra.name, "extra_weights": extra.weights}))
         selection = ({k: v for k, v in table.attrs.items() if k not in ("cv_confusion", "cv_oof")}
@@ -192,7 +195,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
         from wbcs.classify.embedding import select_ensemble
 
         ensemble, quality_table = select_ensemble(estimator, train["text"].tolist(), train["label"].to_numpy(),
-                                                  groups=groups, seed=seed, backbone=quality)
+                                                  groups=groups, seed=seed, backbone=quality, kinds=kinds)
         if not quality_table["chosen"].iloc[0] and distil is None:
             # the ensemble replaces select's configuration: the per-kind quantifier is chosen on its own
             # out-of-fold probabilities, not select's
@@ -204,7 +207,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
 
             student, pool_weight, distil_table = select_student(
                 estimator, ensemble, train["text"].tolist(), train["label"].to_numpy(), distil, groups=groups,
-                seed=seed)
+                seed=seed, kinds=kinds)
             if student is not None:
                 teacher_config, estimator, unlabelled = ensemble, student, list(distil)
                 cv_confusion = distil_table.attrs["cv_confusion"]
