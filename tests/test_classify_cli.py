@@ -130,6 +130,10 @@ def test_train_errors(work, tmp_path):
     assert r.returncode == 2 and "no column 'mood' (--label-col)" in r.stderr
     r = run_cli("train", "--task", "nonsense", "--out", str(tmp_path / "y"))
     assert r.returncode == 2 and "unknown task 'nonsense'" in r.stderr
+    r = run_cli("train", "--task", "sentiment", "--data", str(work / "train.csv"), "--weigh-kinds", "--out",
+                str(tmp_path / "z"))
+    assert r.returncode == 2 and "--weigh-kinds needs a kind of item per row" in r.stderr
+    assert not (tmp_path / "z").exists()
 
 
 def test_transformer_through_the_cli(work, tmp_path):

@@ -77,3 +77,25 @@ def test_with_kinds_of_item_every_candidate_is_ranked_by_the_kinds_mean_and_the_
     assert np.isclose(by_hand, table.set_index("config").loc["lr C=1", "macro_f1"])
     text = "\n".join(_selection({**table.attrs, "table": table.to_dict("records")}))
     assert "ranked by the mean over kinds of item" in text and "| pooled macro-F1 |" in text
+
+
+def test_the_trainer_weighs_the_kinds_only_when_asked_and_only_where_rows_have_kinds():
+    import pandas as pd
+    import pytest
+
+    from wbcs.classify.tasks import TaskData
+    from wbcs.classify.train import fit_task
+    from wbcs.errors import InputError
+
+    texts, y, groups = crafted()
+    kinds = ["first_post" if int(g[1:]) % 4 == 0 else "follow_up" for g in groups]
+    train = pd.DataFrame({"post_id": [f"p{i}" for i in range(len(y))], "text": texts, "label": y, "kind": kinds})
+    task = TaskData("crafted", "intent", "crafted", train, train.head(20))
+    base = TextClassifier(min_df=1, calibration=None, random_state=0)
+    scores = {w: fit_task(task, seed=0, budget=30, words=False, refit=False, base=base,
+                          weigh_kinds=w)[1]["selection"]["score"] for w in (False, True)}
+    assert scores == {False: "macro-F1",
+                      True: "mean over kinds of item of each kind's macro-F1 (first_post, follow_up)"}
+    own = TaskData("mine", "intent", "a user's file", train.drop(columns="kind"), train.head(20).drop(columns="kind"))
+    with pytest.raises(InputError, match="--weigh-kinds needs a kind of item per row"):
+        fit_task(own, seed=0, budget=30, words=False, refit=False, base=base, weigh_kinds=True)
