@@ -153,9 +153,9 @@ def test_every_training_turn_stands_for_its_kind_once_its_kind_is_labelled_whole
     fifth rounds every customer turn of the training dialogues is labelled: the rows the first two rounds chose by
     uncertainty sampling are part of a census now, so no kind is left out of the share corrections. The fourth
     round's sample says it was drawn at random (column drawn)."""
-    from wbcs.classify.tasks import load_task, unsampled_kinds
+    from wbcs.classify.tasks import load_task, sampling_status
 
     task = load_task("gold_intent")
-    assert task.test["sampled"].all() and task.train["sampled"].all() and unsampled_kinds(task.train) == []
+    assert task.test["sampled"].all() and task.train["sampled"].all() and sampling_status(task.train) == ([], [])
     fourth = pd.read_csv(LABELS / "turns_sample_train_4.csv", dtype=str)
     assert (fourth["drawn"] == "random").all() and (fourth["kind"] == "follow_up").all()

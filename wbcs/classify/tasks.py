@@ -177,12 +177,14 @@ def _cocc(label: str, seed: int) -> TaskData:
                     [_source("cocc", None, len(data))])
 
 
-def unsampled_kinds(rows: pd.DataFrame) -> list[str]:
-    """The kinds of item (column ``kind``) some of whose rows were not drawn at random (column ``sampled``
-    False: ``goldset.drawn_at_random``); none when the rows do not say."""
+def sampling_status(rows: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """(kinds of item none of whose rows were drawn at random, kinds only some of whose rows were), from the
+    columns ``kind`` and ``sampled`` (``goldset.drawn_at_random``); both empty when the rows do not say."""
     if "kind" not in rows or "sampled" not in rows:
-        return []
-    return sorted(set(rows.loc[~rows["sampled"].astype(bool), "kind"].astype(str)))
+        return [], []
+    sampled, kinds = rows["sampled"].astype(bool), rows["kind"].astype(str)
+    mixed, drawn = set(kinds[~sampled]), set(kinds[sampled])
+    return sorted(mixed - drawn), sorted(mixed & drawn)
 
 
 def load_gold(path=None) -> pd.DataFrame:

@@ -20,8 +20,8 @@ from wbcs.classify.tasks import (
     TaskData,
     default_tasks,
     load_task,
+    sampling_status,
     smp2020_sentiment,
-    unsampled_kinds,
 )
 from wbcs.errors import InputError
 
@@ -54,8 +54,9 @@ def quantify_entry(cv_oof: dict, train: pd.DataFrame, seed) -> dict:
     sampled = train["sampled"].astype(bool).to_numpy() if "sampled" in train else np.ones(len(kinds), dtype=bool)
     # uncertainty sampling chose the posts the model was least sure of: its errors there are not its errors on the
     # kind, so the kind's random rows alone measure them (the gold set's later messages: a random fourth round)
-    keep = sampled | ~np.isin(kinds, kinds[sampled])
-    unsampled = unsampled_kinds(train[keep]) or ([] if keep.all() else ["all"])
+    none_drawn, partly = sampling_status(train)
+    keep = sampled | ~np.isin(kinds, partly)
+    unsampled = none_drawn or (["all"] if partly else [])
     return card_entry(np.asarray(cv_oof["y"])[keep], np.asarray(cv_oof["proba"])[keep], cv_oof["labels"],
                       np.asarray(cv_oof["fold"])[keep], kinds[keep], bias=cv_oof["bias"], seed=seed,
                       unsampled=unsampled)
@@ -342,10 +343,9 @@ def _gold_limits(tasks: dict) -> list[str]:
     counts = intent["label"].value_counts()
     subtype = tasks["negative_subtype"].train["label"].value_counts() if "negative_subtype" in tasks else pd.Series()
     names = {"follow_up": "later messages", "other_first_post": "first posts to other accounts"}
-    mixed = set(unsampled_kinds(intent))
-    drawn = set(intent.loc[intent["sampled"].astype(bool), "kind"]) if "sampled" in intent else set()
-    unsampled = [names.get(k, k) for k in sorted(mixed - drawn)]
-    partly = [names.get(k, k) for k in sorted(mixed & drawn)]
+    none_drawn, some_drawn = sampling_status(intent)
+    unsampled = [names.get(k, k) for k in none_drawn]
+    partly = [names.get(k, k) for k in some_drawn]
     out = [f"Learnt from the project's gold set: {rows.get('gold.csv', 0):,} STC-3 telecom first posts (2012–2016 Weibo, "
            f"85 % complaints) and {rows.get('gold_turns.csv', 0):,} customers' later messages and first posts to other "
            "helpdesks; measured on its fixed test part (739 dialogues nothing was tuned on). Suggestions "
