@@ -47,7 +47,7 @@ Parts:
   frozen hidden states, by the trainer's grouped 5-fold CV on the training part (decision first); then the peer, the
   fast configuration and the chosen model fitted on the training part, on the fixed test part (measurement only).
   ``--fields`` narrows the fields.
-- ``quality_speed``: posts/s of the shipped model and ``models/wbcs-quality/1`` on the same 400 unseen Weibo posts.
+- ``quality_speed``: posts/s of the shipped model and the latest quality model on the same 400 unseen Weibo posts.
 - ``rounds``: what labelling rounds of training turns add (``--rounds``: the third, every training first post to a
   non-telecom account; the fourth, 600 random later messages), configurations held fixed: the peer and the previous
   shipped model's configuration fitted without and with the rounds' items, and the new model's configuration
@@ -646,15 +646,17 @@ def part_quality(smoke: bool, seed: int, fields: list[str], fast_model: str = "w
 
 
 def part_quality_speed(seed: int, n: int = 400) -> None:
-    """Posts/s of the shipped model and the quality model on the same n unseen weibo_senti_100k posts, in one
-    process, after one warm-up call each (the quality model's embedding memo starts empty for these posts)."""
+    """Posts/s of the shipped model and the latest quality model (the registry's latest versions) on the same n
+    unseen weibo_senti_100k posts, in one process, after one warm-up call each (the quality model's embedding memo
+    starts empty for these posts)."""
     import time
 
     from wbcs.classify import load_model
     from wbcs.datasets import load_weibo_senti
 
     texts = load_weibo_senti()["text"].sample(n, random_state=seed + 1).tolist()
-    models = {"shipped wbcs-default/4": load_model("wbcs-default/4"), "quality wbcs-quality/1": load_model("wbcs-quality/1")}
+    models = {f"{role} {model.name}": model
+              for role, model in (("shipped", load_model("wbcs-default")), ("quality", load_model("wbcs-quality")))}
     seconds = {}
     for name, model in models.items():
         model.predict(["预热"])
