@@ -175,3 +175,20 @@ def test_triage_with_alerts(work, tmp_path):
     assert alerts["rule"].str.contains("question").item() and alerts["post_ids"].item() == "q1; q2; q3"
     r = run_cli("triage", "--posts", str(tmp_path / "posts.csv"), "--out", str(tmp_path / "tri.txt"))
     assert r.returncode == 2 and "unknown output format" in r.stderr
+
+
+@pytest.mark.slow
+def test_training_on_a_gold_task_reports_each_kind_of_item(tmp_path):
+    """The gold tasks' test part mixes telecom first posts, later messages and other helpdesks' first posts: the
+    pooled figure alone hid a kind the model serves badly, so the output and the card give each kind's."""
+    out = tmp_path / "m" / "1"
+    r = run_cli("train", "--task", "gold_intent", "--max-train", "200", "--budget", "10", "--no-words", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    line = next(x for x in r.stdout.splitlines() if x.startswith("train: intent:"))
+    per_kind = dict(p.rsplit(" ", 1) for p in line.split("macro-F1 per kind of item: ")[1].split(";")[0].split(", "))
+    assert set(per_kind) == {"first_post", "follow_up", "other_first_post"}
+    card = json.loads((out / "card.json").read_text(encoding="utf-8"))
+    by_kind = card["fields"]["intent"]["metrics"]["by_kind"]
+    assert {k: f"{v['macro_f1']:.3f}" for k, v in by_kind.items()} == per_kind
+    md = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert f"| first_post | {by_kind['first_post']['n']} |" in md

@@ -99,3 +99,23 @@ def test_the_trainer_weighs_the_kinds_only_when_asked_and_only_where_rows_have_k
     own = TaskData("mine", "intent", "a user's file", train.drop(columns="kind"), train.head(20).drop(columns="kind"))
     with pytest.raises(InputError, match="--weigh-kinds needs a kind of item per row"):
         fit_task(own, seed=0, budget=30, words=False, refit=False, base=base, weigh_kinds=True)
+
+
+def test_the_card_shows_the_held_out_figures_per_kind_of_item():
+    from wbcs.classify.card import card_markdown
+
+    def kind(n, acc, f1, recalls):
+        return {"n": n, "accuracy": acc, "macro_f1": f1,
+                "per_class": {lab: {"recall": r, "support": s} for lab, (r, s) in recalls.items()}}
+
+    metrics = {"n": 30, "accuracy": 0.8, "macro_f1": 0.7, "split": "test", "ece": 0.05,
+               "by_kind": {"first_post": kind(10, 0.9, 0.45, {"complaint": (1.0, 9), "consultation": (0.0, 1),
+                                                              "praise": (0.0, 0)}),
+                           "follow_up": kind(20, 0.75, 0.7, {"complaint": (0.8, 10), "consultation": (0.6, 5),
+                                                             "praise": (0.5, 5)})}}
+    md = card_markdown({"fields": {"intent": {"metrics": metrics}}})
+    assert "| kind | n | accuracy | macro-F1 | complaint | consultation | praise |" in md
+    assert "| first_post | 10 | 0.900 | 0.450 | 1.000 | 0.000 | – |" in md  # no praise among its rows
+    assert "| follow_up | 20 | 0.750 | 0.700 | 0.800 | 0.600 | 0.500 |" in md
+    one = {**metrics, "by_kind": {"first_post": metrics["by_kind"]["first_post"]}}
+    assert "per kind of item" not in card_markdown({"fields": {"topic": {"metrics": one}}})

@@ -52,6 +52,24 @@ def _selection(sel: dict, step: str = "select") -> list[str]:
     return lines
 
 
+def _by_kind(m: dict) -> list[str]:
+    """The held-out figures per kind of item (``train.held_out_report``'s ``by_kind``) as a table with each class's
+    recall: a pooled figure can hide a kind the model serves badly (telecom first posts among later messages)."""
+    kinds = m.get("by_kind") or {}
+    if len(kinds) < 2:
+        return []
+    labels = sorted({lab for k in kinds.values() for lab, c in k.get("per_class", {}).items() if c.get("support")})
+    lines = ["", "Held-out per kind of item (recall per class; – where the kind has none of it):", "",
+             "| kind | n | accuracy | macro-F1 | " + " | ".join(labels) + " |",
+             "|---|---:|---:|---:|" + "---:|" * len(labels)]
+    for kind, k in kinds.items():
+        pc = k.get("per_class", {})
+        recall = [f"{pc[lab]['recall']:.3f}" if pc.get(lab, {}).get("support") else "–" for lab in labels]
+        lines.append(f"| {kind} | {k.get('n')} | {k.get('accuracy', 0):.3f} | {k.get('macro_f1', 0):.3f} | "
+                     + " | ".join(recall) + " |")
+    return lines + [""]
+
+
 def _shares(q: dict | None) -> list[str]:
     """How ``wbcs.kpi.quantify`` estimates the field's shares per kind of item (the card's ``cv_quantify``)."""
     if not q:
@@ -88,6 +106,7 @@ def card_markdown(card: dict) -> str:
             lines.append(f"- held-out ({m.get('split', 'test')}): n={m.get('n')}, accuracy={m.get('accuracy', 0):.3f}"
                          f"{_ci(m, 'accuracy')}, macro-F1={m.get('macro_f1', 0):.3f}{_ci(m, 'macro_f1')}, "
                          f"ECE={m.get('ece', float('nan')):.3f}" + (" (95% bootstrap intervals)" if m.get("ci95") else ""))
+        lines += _by_kind(m)
         if info.get("refit_rows"):
             lines.append(f"- shipped model: refitted on all {info['refit_rows']:,} labelled rows after the held-out "
                          f"estimate (its {info.get('train_rows', 0):,} training rows + the held-out part)")

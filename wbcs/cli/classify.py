@@ -331,6 +331,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                    + f", macro-F1 {m['macro_f1']:.3f}"
                    + (f" [{ci['macro_f1'][0]:.3f}, {ci['macro_f1'][1]:.3f}]" if ci else "")
                    + f", ECE {m['ece']:.3f}"
+                   + ("; macro-F1 per kind of item: " + ", ".join(f"{k} {v['macro_f1']:.3f}" for k, v in by_kind.items())
+                      if len(by_kind := m.get("by_kind") or {}) > 1 else "")
                    + (f"; saved model refitted on all {info['refit_rows']:,} rows" if info.get("refit_rows") else ""))
     _say(args, f"train: model saved in {path} (card: {path / 'MODEL_CARD.md'})")
     if args.json:
