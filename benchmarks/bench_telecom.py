@@ -42,6 +42,13 @@ Parts:
   grouped out-of-fold probabilities of the training part only (cross-fitted, as ``configs.select`` does),
   figures per kind; then the same three fitted on the whole training part, on the fixed test part
   (measurement only: the choice is the CV table's, printed first).
+- ``kind_models``: one model per kind of item against the shipped single model, **on the training part only**
+  (grouped 5-fold CV; nothing is read from the test part): the shipped model's configuration (``--previous``'s card,
+  bias left out) fitted (a) on every training row, (b) the same with its global class bias cross-fitted (the shipped
+  rule), (c) on the fold's rows of the predicted row's own kind only, each kind's class bias cross-fitted on that
+  kind, (d) for telecom first posts, on every first post (telecom and other helpdesks'), its bias cross-fitted on
+  telecom first posts. Out-of-fold figures per kind: would a kind-aware model be worth the product change
+  (predicting would need each post's kind)?
 - ``quality``: the quality model's step (``wbcs train --quality``, ``embedding.select_ensemble``) per field: the
   shipped fast model's configuration (``--fast``) against its mean with a logistic regression on Gemma 3 270M's
   frozen hidden states, by the trainer's grouped 5-fold CV on the training part (decision first); then the peer, the
@@ -60,7 +67,7 @@ Parts:
   printed first; then (measurement only) both fitted on the whole training part, on the fixed test part.
 
 Usage: python -m benchmarks.bench_telecom [--part trainer gold gemma quantify sentiment_mix sentiment_cv
-       kind_bias gemma_cv quality quality_speed rounds]
+       kind_bias kind_models gemma_cv quality quality_speed rounds]
        [--budget S] [--folds K] [--epochs E] [--smoke]
 """
 
@@ -483,6 +490,62 @@ def part_kind_bias(smoke: bool, seed: int) -> None:
           flush=True)
 
 
+def _oof_by_kind(est, folds, texts, kinds, train_kinds_of) -> np.ndarray:
+    """Out-of-fold probabilities (columns ``folds.classes``) where each row is predicted by ``est`` fitted on the
+    fold's training rows whose kind is in ``train_kinds_of(the row's kind)``."""
+    from sklearn.base import clone
+
+    from wbcs.classify.embedding import spread_columns
+
+    out = np.zeros((len(kinds), len(folds.classes)))
+    for tr_idx, te_idx in folds.folds:
+        for kind in np.unique(kinds[te_idx]):
+            fit_rows = tr_idx[np.isin(kinds[tr_idx], train_kinds_of(kind))]
+            here = te_idx[kinds[te_idx] == kind]
+            m = clone(est).fit([texts[i] for i in fit_rows], folds.y[fit_rows])
+            out[here] = spread_columns(m.predict_proba([texts[i] for i in here]), m.classes_, folds.classes)
+    return out
+
+
+def part_kind_models(smoke: bool, seed: int, previous: str) -> None:
+    """One model per kind of item against one for all, out of fold on the training part (see the module doc)."""
+    from sklearn.base import clone
+
+    from wbcs.classify import load_model
+    from wbcs.classify.configs import _Folds, fold_count
+    from wbcs.classify.splits import leakage_groups
+    from wbcs.classify.tasks import load_task
+    from wbcs.classify.train import subsample
+
+    shipped = load_model(previous)
+    rows = []
+    for field in ("intent", "sentiment", "negative_subtype"):
+        task = load_task(f"gold_{field}", seed=seed)
+        tr = (subsample(task.train, 600, seed) if smoke else task.train).reset_index(drop=True)
+        est = clone(shipped.models[field]).set_params(class_bias=None)
+        folds = _Folds(est, tr["text"], tr["label"], leakage_groups(tr["text"], seed=seed), fold_count(tr["label"], 5),
+                       seed)
+        folds.scores(est)
+        kinds, texts, classes = tr["kind"].astype(str).to_numpy(), tr["text"].tolist(), folds.classes
+        variants = {"(a) one model, no bias": folds.oof.copy()}
+        folds.bias_scores()
+        variants["(b) one model, global bias (shipped rule)"] = folds.biased_oof.copy()
+
+        own = _oof_by_kind(est, folds, texts, kinds, lambda k: [k])
+        folds.bias_scores(kinds=kinds, proba=own)
+        variants["(c) one model per kind, a bias per kind"] = folds.biased_oof.copy()
+        first = _oof_by_kind(est, folds, texts, kinds, lambda k: ["first_post", "other_first_post"] if k == "first_post" else [k])
+        folds.bias_scores(kinds=kinds, proba=first)
+        variants["(d) as (c), telecom first posts learnt from every first post"] = folds.biased_oof.copy()
+        for name, proba in variants.items():
+            rows += _row(field, name, len(tr), _by_kind(tr, proba, classes), EXTRA[field])
+        print(f"{field}: {len(tr)} training items {tr['kind'].value_counts().to_dict()}", flush=True)
+    cols = ["field", "model", "items", "accuracy", "macro_f1",
+            *[f"{lab} {m}" for lab in ("consultation", "neutral", "vague_negativity") for m in ("recall", "F1")]]
+    print("\nCV on the training part (out of fold, pooled over the folds; biases cross-fitted)\n" + table(rows, cols),
+          flush=True)
+
+
 GRID = np.round(np.linspace(0, 1, 11), 2)  # w, the weight of Gemma in the weighted mean
 
 
@@ -671,7 +734,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", nargs="+",
                         choices=["trainer", "gold", "gemma", "quantify", "sentiment_mix", "sentiment_cv", "kind_bias",
-                                 "gemma_cv", "quality", "quality_speed", "rounds"],
+                                 "kind_models", "gemma_cv", "quality", "quality_speed", "rounds"],
                         default=["trainer", "gold"])
     parser.add_argument("--budget", type=float, default=600, help="seconds of configuration search per task")
     parser.add_argument("--gemma-fields", nargs="+", default=["intent", "topic"])
@@ -697,6 +760,8 @@ def main(argv: list[str] | None = None) -> int:
         part_sentiment_cv(args.smoke, args.seed)
     if "kind_bias" in args.part:
         part_kind_bias(args.smoke, args.seed)
+    if "kind_models" in args.part:
+        part_kind_models(args.smoke, args.seed, args.previous)
     if "quantify" in args.part:
         part_quantify(args.seed)
     if "gemma_cv" in args.part:
