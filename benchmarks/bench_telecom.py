@@ -47,7 +47,8 @@ Parts:
   bias left out) fitted (a) on every training row, (b) the same with its global class bias cross-fitted (the shipped
   rule), (c) on the fold's rows of the predicted row's own kind only, each kind's class bias cross-fitted on that
   kind, (d) for telecom first posts, on every first post (telecom and other helpdesks'), its bias cross-fitted on
-  telecom first posts. Out-of-fold figures per kind: would a kind-aware model be worth the product change
+  telecom first posts, (e) (added after the first run's (c) and (d)) one model with a class bias per kind
+  (``--part kind_bias``'s (c), on this configuration). Out-of-fold figures per kind: would a kind-aware model be worth the product change
   (predicting would need each post's kind)?
 - ``quality``: the quality model's step (``wbcs train --quality``, ``embedding.select_ensemble``) per field: the
   shipped fast model's configuration (``--fast``) against its mean with a logistic regression on Gemma 3 270M's
@@ -530,6 +531,8 @@ def part_kind_models(smoke: bool, seed: int, previous: str) -> None:
         variants = {"(a) one model, no bias": folds.oof.copy()}
         folds.bias_scores()
         variants["(b) one model, global bias (shipped rule)"] = folds.biased_oof.copy()
+        folds.bias_scores(kinds=kinds)
+        variants["(e) one model, a bias per kind"] = folds.biased_oof.copy()
 
         own = _oof_by_kind(est, folds, texts, kinds, lambda k: [k])
         folds.bias_scores(kinds=kinds, proba=own)
