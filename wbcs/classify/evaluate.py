@@ -78,7 +78,8 @@ def metrics(y_true, y_pred, *, proba=None, classes=None) -> dict:
 def kind_mean_macro_f1(y_true, y_pred, kinds) -> float:
     """The mean over kinds of item (``kinds``, one per row) of each kind's macro-F1 over the classes present in
     that kind's truth: every kind counts once, whatever its share of the rows. The trainer selects on it when
-    the training rows mix kinds that users read apart (a post table's first posts, a dialogue's later turns)."""
+    asked (``fit_task(weigh_kinds=True)``, ``wbcs train --weigh-kinds``) for rows that mix kinds users read apart
+    (a post table's first posts, a dialogue's later turns)."""
     y_true, y_pred, kinds = (np.asarray(a).astype(str) for a in (y_true, y_pred, kinds))
     scores = []
     for kind in np.unique(kinds):
