@@ -444,6 +444,23 @@ def part_sentiment_cv(smoke: bool, seed: int) -> None:
           flush=True)
 
 
+def _unbiased_folds(model, field: str, rows: int | None, seed: int):
+    """A gold field's task, its training part (at most ``rows``), ``model``'s configuration for it without its class
+    bias, and the trainer's grouped 5-fold CV on that part (``configs._Folds``)."""
+    from sklearn.base import clone
+
+    from wbcs.classify.configs import _Folds, fold_count
+    from wbcs.classify.splits import leakage_groups
+    from wbcs.classify.tasks import load_task
+    from wbcs.classify.train import subsample
+
+    task = load_task(f"gold_{field}", seed=seed)
+    tr = subsample(task.train, rows, seed).reset_index(drop=True)
+    est = clone(model.models[field]).set_params(class_bias=None)
+    folds = _Folds(est, tr["text"], tr["label"], leakage_groups(tr["text"], seed=seed), fold_count(tr["label"], 5), seed)
+    return task, tr, est, folds
+
+
 def part_kind_bias(smoke: bool, seed: int) -> None:
     """(a) no bias, (b) one global class bias (v4's rule), (c) one class bias per kind of item, on v4's
     configuration per field: grouped 5-fold CV on the training part (each bias fitted on the other folds'
@@ -453,19 +470,12 @@ def part_kind_bias(smoke: bool, seed: int) -> None:
 
     from wbcs.classify import load_model
     from wbcs.classify.baseline import shift
-    from wbcs.classify.configs import _Folds, fold_count, shift_by_kind
-    from wbcs.classify.splits import leakage_groups
-    from wbcs.classify.tasks import load_task
-    from wbcs.classify.train import subsample
+    from wbcs.classify.configs import shift_by_kind
 
     v4 = load_model("models/wbcs-default/4")
     cv_rows, test_rows, fitted = [], [], []
     for field in ("intent", "sentiment", "negative_subtype"):
-        task = load_task(f"gold_{field}", seed=seed)
-        tr = (subsample(task.train, 400, seed) if smoke else task.train).reset_index(drop=True)
-        est = clone(v4.models[field]).set_params(class_bias=None)
-        folds = _Folds(est, tr["text"], tr["label"], leakage_groups(tr["text"], seed=seed), fold_count(tr["label"], 5),
-                       seed)
+        task, tr, est, folds = _unbiased_folds(v4, field, 400 if smoke else None, seed)
         scores = folds.scores(est)
         variants = {"(a) no bias": (folds.oof, scores)}
         scores, bias = folds.bias_scores()
@@ -510,22 +520,12 @@ def _oof_by_kind(est, folds, texts, kinds, train_kinds_of) -> np.ndarray:
 
 def part_kind_models(smoke: bool, seed: int, previous: str) -> None:
     """One model per kind of item against one for all, out of fold on the training part (see the module doc)."""
-    from sklearn.base import clone
-
     from wbcs.classify import load_model
-    from wbcs.classify.configs import _Folds, fold_count
-    from wbcs.classify.splits import leakage_groups
-    from wbcs.classify.tasks import load_task
-    from wbcs.classify.train import subsample
 
     shipped = load_model(previous)
     rows = []
     for field in ("intent", "sentiment", "negative_subtype"):
-        task = load_task(f"gold_{field}", seed=seed)
-        tr = (subsample(task.train, 600, seed) if smoke else task.train).reset_index(drop=True)
-        est = clone(shipped.models[field]).set_params(class_bias=None)
-        folds = _Folds(est, tr["text"], tr["label"], leakage_groups(tr["text"], seed=seed), fold_count(tr["label"], 5),
-                       seed)
+        _, tr, est, folds = _unbiased_folds(shipped, field, 600 if smoke else None, seed)
         folds.scores(est)
         kinds, texts, classes = tr["kind"].astype(str).to_numpy(), tr["text"].tolist(), folds.classes
         variants = {"(a) one model, no bias": folds.oof.copy()}
