@@ -48,7 +48,8 @@ Parts:
   rule), (c) on the fold's rows of the predicted row's own kind only, each kind's class bias cross-fitted on that
   kind, (d) for telecom first posts, on every first post (telecom and other helpdesks'), its bias cross-fitted on
   telecom first posts, (e) (added after the first run's (c) and (d)) one model with a class bias per kind
-  (``--part kind_bias``'s (c), on this configuration). Out-of-fold figures per kind: would a kind-aware model be worth the product change
+  (``--part kind_bias``'s (c), on this configuration), (f) (added after (e)) the global bias for every kind but
+  telecom first posts, which get their own. Out-of-fold figures per kind: would a kind-aware model be worth the product change
   (predicting would need each post's kind)?
 - ``quality``: the quality model's step (``wbcs train --quality``, ``embedding.select_ensemble``) per field: the
   shipped fast model's configuration (``--fast``) against its mean with a logistic regression on Gemma 3 270M's
@@ -533,6 +534,10 @@ def part_kind_models(smoke: bool, seed: int, previous: str) -> None:
         variants["(b) one model, global bias (shipped rule)"] = folds.biased_oof.copy()
         folds.bias_scores(kinds=kinds)
         variants["(e) one model, a bias per kind"] = folds.biased_oof.copy()
+        # (f): (e)'s telecom first posts (their bias fitted on their own rows only), (b)'s other kinds
+        variants["(f) one model, global bias, telecom first posts their own"] = np.where(
+            (kinds == "first_post")[:, None], variants["(e) one model, a bias per kind"],
+            variants["(b) one model, global bias (shipped rule)"])
 
         own = _oof_by_kind(est, folds, texts, kinds, lambda k: [k])
         folds.bias_scores(kinds=kinds, proba=own)
