@@ -139,3 +139,16 @@ def test_a_saved_teacher_distils_a_field_of_the_trainer():
     assert entry["distilled_from"]["pseudo_labelled"] == 500 and entry["refit_rows"] == 100
     new, _ = family_set(300, seed=3)
     assert (model.models["family"].predict(new) == teacher.models["family"].predict(new)).mean() >= 0.9
+
+
+def test_with_kinds_distillation_ranks_by_the_kinds_mean_and_keeps_the_pooled_figure():
+    texts, y = family_set(60, seed=1)
+    pool, _ = family_set(300, seed=2)
+    kinds = ["first_post" if i % 3 == 0 else "follow_up" for i in range(len(y))]
+    _, _, plain = select_student(_fast(), _teacher(), texts, y, pool, seed=0)
+    _, _, weighed = select_student(_fast(), _teacher(), texts, y, pool, seed=0, kinds=kinds)
+    assert "pooled_macro_f1" not in plain.columns
+    # the fast model and the students carry no class bias here: their pooled figures are the plain run's
+    own = weighed["config"] != "teacher (reference)"
+    np.testing.assert_allclose(weighed.loc[own, "pooled_macro_f1"].astype(float), plain.loc[own, "macro_f1"].astype(float))
+    assert (weighed["macro_f1"] != weighed["pooled_macro_f1"]).any()

@@ -141,3 +141,18 @@ def test_the_committed_quality_model_loads_and_labels_posts():
     out = model.predict(["宽带又断了，打了三次客服电话都没人管", "请问怎么查询本月剩余流量？"])
     assert out.loc[0, "sentiment"] == "negative" and out.loc[0, "topic"] == "broadband"
     assert out.loc[1, "intent"] == "consultation" and out.loc[1, "topic"] == "data"
+
+
+def test_with_kinds_the_quality_step_ranks_by_the_kinds_mean_and_keeps_the_pooled_figure(backbone):
+    """--weigh-kinds reaches the quality step: the same folds, so every row without a class bias reports as its
+    pooled figure exactly what the run without kinds reports as its macro-F1."""
+    texts, y = length_set()
+    kinds = ["first_post" if i % 3 == 0 else "follow_up" for i in range(len(y))]
+    fast = TextClassifier(model="logreg", C=1.0, random_state=0)
+    _, plain = select_ensemble(fast, texts, y, backbone=backbone, layers=(-1,), Cs=(0.1,))
+    _, weighed = select_ensemble(fast, texts, y, backbone=backbone, layers=(-1,), Cs=(0.1,), kinds=kinds)
+    assert "pooled_macro_f1" not in plain.columns
+    unbiased = ~weighed["config"].str.contains("class bias")
+    np.testing.assert_allclose(weighed.loc[unbiased, "pooled_macro_f1"].astype(float),
+                               plain.loc[unbiased, "macro_f1"].astype(float))
+    assert (weighed["macro_f1"] != weighed["pooled_macro_f1"]).any()
