@@ -106,9 +106,11 @@ class _Folds:
         from wbcs.classify.splits import group_folds
 
         self.base, self.y = base, np.asarray(y).astype(str)
-        # the kind of item of every row: when given, a fold's macro_f1 is the kinds' mean (``kind_mean_macro_f1``)
-        # and the pooled figure is kept as pooled_macro_f1; the class bias maximises the same mean
-        self.kinds = None if kinds is None else np.asarray(kinds).astype(str)
+        # the kind of item of every row: with two kinds or more, a fold's macro_f1 is the kinds' mean
+        # (``kind_mean_macro_f1``) and the pooled figure is kept as pooled_macro_f1; the class bias maximises the
+        # same mean. One kind is the pooled case, so it is dropped here for select, the quality step and distillation
+        kinds = None if kinds is None else np.asarray(kinds).astype(str)
+        self.kinds = kinds if kinds is not None and len(np.unique(kinds)) > 1 else None
         self.texts = np.asarray(base._normalize(list(texts)), dtype=object)
         self.folds = group_folds(self.y, groups, n_splits=n_splits, seed=seed)
         # out-of-domain rows (texts, labels): appended to every fold's training part, never part of
@@ -208,12 +210,10 @@ class _Folds:
         proba = self.oof if proba is None else proba
         one = kinds is None
         kinds = np.full(len(self.y), "") if one else np.asarray(kinds).astype(str)
-        score_kinds = self.kinds if one else None
-
         def fit(rows):
             if one:
                 return {"": fit_class_bias(proba[rows], self.y[rows], self.classes,
-                                           kinds=None if score_kinds is None else score_kinds[rows])}
+                                           kinds=None if self.kinds is None else self.kinds[rows])}
             return fit_kind_bias(proba[rows], self.y[rows], self.classes, kinds[rows])
 
         self.biased_oof = np.zeros_like(proba)
@@ -295,9 +295,8 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
     data = subsample(data, max_rows, seed)
     n_splits = fold_count(data["label"], n_splits)
     started = time.perf_counter()
-    mixed = data["kind"].nunique() > 1
     folds = _Folds(base, data["text"], data["label"], data["group"].to_numpy(), n_splits, seed, extra=extra,
-                   kinds=data["kind"].to_numpy() if mixed else None)
+                   kinds=data["kind"].to_numpy())
     rows, best, best_name = [], None, None
     for name in tqdm(list(candidates(base)), desc="choosing a configuration", leave=False):
         best_c = next((r["params"]["C"] for r in sorted(rows, key=lambda r: -r.get("macro_f1", -1))
@@ -372,8 +371,8 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
     table = pd.DataFrame(rows)
     table["chosen"] = np.arange(len(table)) == best
     table = table.astype(object).where(table.notna(), None)
-    score = (f"mean over kinds of item of each kind's macro-F1 ({', '.join(sorted(data['kind'].unique()))})" if mixed
-             else "macro-F1")
+    score = (f"mean over kinds of item of each kind's macro-F1 ({', '.join(np.unique(folds.kinds))})"
+             if folds.kinds is not None else "macro-F1")
     table.attrs.update(rows=int(len(data)), folds=n_splits, budget=budget, score=score, cv_confusion=cv_confusion,
                        cv_oof=cv_oof)
     if extra is not None:
