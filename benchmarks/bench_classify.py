@@ -84,6 +84,7 @@ def part_speed(smoke: bool) -> None:
     from wbcs.classify import TextClassifier, load_model
     from wbcs.classify.tasks import load_task
     from wbcs.datasets import load_weibo_senti
+    from wbcs.schema import POST_KIND
 
     task = load_task("sentiment")
     texts = load_weibo_senti()["text"].tolist()
@@ -104,7 +105,8 @@ def part_speed(smoke: bool) -> None:
     previous = MODELS_DIR / "wbcs-default" / str(versions[-2]) if len(versions) > 1 else None
     for label, shipped in [("shipped", load_model()),
                            *([("previous", load_model(previous))] if previous else [])]:
-        best = min(_time(shipped.predict, texts) for _ in range(1 if smoke else 3))
+        # as predict_posts runs it: the posts told they are first posts (a field with their own bias uses it)
+        best = min(_time(lambda t, m=shipped: m.predict(t, kind=POST_KIND), texts) for _ in range(1 if smoke else 3))
         rows.append({"model": f"{label} {shipped.name} ({len(shipped.fields)} fields)", "posts/s": len(texts) / best})
     base = rows[0]["posts/s"]
     for r in rows:

@@ -82,6 +82,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.bench_classify import table
+from wbcs.classify.baseline import predict_kinds
 
 warnings.filterwarnings("ignore")
 
@@ -197,7 +198,8 @@ def part_gold(smoke: bool, budget: float, seed: int) -> dict:
                                                                                    train["label"].to_numpy()),
                   f"new shipped configuration ({chosen})": est}
         texts = test["text"].tolist()
-        probas = {name: (m.predict_proba(texts), list(m.classes_)) for name, m in models.items() if m is not None}
+        probas = {name: (predict_kinds(m, texts, test["kind"]), list(m.classes_)) for name, m in models.items()
+                  if m is not None}
         fitted[field] = (est, train, test, probas[f"new shipped configuration ({chosen})"][0])
         cols = ["field", "model", "train", "items", "accuracy", "macro_f1",
                 *[f"{lab} {m}" for lab in EXTRA[field] for m in ("recall", "F1")]]
@@ -247,8 +249,8 @@ def part_rounds(smoke: bool, seed: int, previous: str, new: str | None, rounds: 
         rows = []
         for name, (est, rows_) in fits.items():
             est.fit(rows_["text"].tolist(), rows_["label"].to_numpy())
-            rows += _row(field, name, len(rows_), _by_kind(test, est.predict_proba(test["text"].tolist()), est.classes_),
-                         EXTRA[field])
+            proba = predict_kinds(est, test["text"].tolist(), test["kind"])  # each item as its kind
+            rows += _row(field, name, len(rows_), _by_kind(test, proba, est.classes_), EXTRA[field])
         cols = ["field", "model", "train", "items", "accuracy", "macro_f1",
                 *[f"{lab} {m}" for lab in EXTRA[field] for m in ("recall", "F1")]]
         print(f"\n{field}: {len(train) - len(without)} training items from {tag}; the whole test part "
@@ -470,8 +472,7 @@ def part_kind_bias(smoke: bool, seed: int) -> None:
     from sklearn.base import clone
 
     from wbcs.classify import load_model
-    from wbcs.classify.baseline import shift
-    from wbcs.classify.configs import shift_by_kind
+    from wbcs.classify.baseline import shift, shift_by_kind
 
     v4 = load_model("models/wbcs-default/4")
     cv_rows, test_rows, fitted = [], [], []
@@ -708,7 +709,7 @@ def part_quality(smoke: bool, seed: int, fields: list[str], fast_model: str = "w
         rows = []
         for name, model in models.items():
             model.fit(texts, y)
-            proba = model.predict_proba(test["text"].tolist())
+            proba = predict_kinds(model, test["text"].tolist(), test["kind"])
             rows += _row(field, name, len(tr), _by_kind(test, proba, model.classes_), EXTRA[field])
         print(f"\n{field}: fixed test part ({len(test)} items; fitted on the whole training part; measurement only; "
               f"{time.time() - start:.0f} s in all)\n"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import f1_score
 
-from wbcs.classify.baseline import fit_class_bias, shift
-from wbcs.classify.configs import fit_kind_bias, shift_by_kind
+from wbcs.classify.baseline import fit_class_bias, shift, shift_by_kind
+from wbcs.classify.configs import fit_kind_bias
 
 CLASSES = np.array(["a", "b"])
 
@@ -90,3 +90,44 @@ def test_a_global_bias_fitted_for_the_kinds_mean_serves_a_small_kind_the_pooled_
     assert (kind_mean_macro_f1(y, CLASSES[by_kinds.argmax(axis=1)], kinds)
             > kind_mean_macro_f1(y, CLASSES[pooled.argmax(axis=1)], kinds) + 0.05)
     assert macro_f1(pooled, y) > macro_f1(by_kinds, y)  # what the pooled rule maximises, it keeps
+
+
+def test_shift_by_kind_gives_a_kind_without_its_own_bias_the_default():
+    p, _, kinds = crafted(2)
+    own = {"first_post": {"b": 1.0}}
+    out = shift_by_kind(p, CLASSES, own, kinds, default={"a": 0.5})
+    np.testing.assert_allclose(out[kinds == "first_post"], shift(p[kinds == "first_post"], CLASSES, {"b": 1.0}))
+    np.testing.assert_allclose(out[kinds == "follow_up"], shift(p[kinds == "follow_up"], CLASSES, {"a": 0.5}))
+    # by hand: P = (0.8, 0.2) shifted by b +1 → (0.8, 0.2e) / (0.8 + 0.2e)
+    e = np.exp(1.0)
+    np.testing.assert_allclose(shift(np.array([[0.8, 0.2]]), CLASSES, {"b": 1.0}),
+                               [[0.8 / (0.8 + 0.2 * e), 0.2 * e / (0.8 + 0.2 * e)]])
+    # an array of offsets per row is the same shift
+    np.testing.assert_allclose(shift(p, CLASSES, np.where((kinds == "first_post")[:, None], [0.0, 1.0], [0.5, 0.0])),
+                               out)
+
+
+def test_a_text_classifier_uses_its_kinds_own_bias_only_when_told_the_kind():
+    import pytest
+
+    from wbcs.classify.baseline import TextClassifier, predict_kinds
+    from wbcs.errors import InputError
+
+    texts = ["流量不够用了吗", "宽带坏了投诉", "话费怎么扣的", "信号太差了", "套餐能改吗", "网速慢死了"] * 5
+    y = ["consultation", "complaint", "consultation", "complaint", "consultation", "complaint"] * 5
+    plain = TextClassifier(min_df=1, calibration=None).fit(texts, y)
+    own = {"first_post": {"consultation": 2.0}}
+    m = TextClassifier(min_df=1, calibration=None, class_bias={"complaint": 0.5}, kind_bias=own).fit(texts, y)
+    raw = plain.predict_proba(texts[:6])
+    np.testing.assert_allclose(m.predict_proba(texts[:6]), shift(raw, m.classes_, {"complaint": 0.5}))
+    np.testing.assert_allclose(m.predict_proba(texts[:6], kind="first_post"), shift(raw, m.classes_, own["first_post"]))
+    np.testing.assert_allclose(m.predict_proba(texts[:6], kind="follow_up"), m.predict_proba(texts[:6]))
+    per_row = ["first_post", "follow_up"] * 3
+    mixed = m.predict_proba(texts[:6], kind=per_row)
+    np.testing.assert_allclose(mixed[::2], shift(raw, m.classes_, own["first_post"])[::2])
+    np.testing.assert_allclose(mixed[1::2], m.predict_proba(texts[:6])[1::2])
+    with pytest.raises(InputError, match="2 kinds of item for 6 texts"):
+        m.predict_proba(texts[:6], kind=["first_post", "follow_up"])
+    # an estimator without kinds' biases is never told a kind (a quality ensemble, a transformer)
+    np.testing.assert_allclose(predict_kinds(plain, texts[:6], "first_post"), raw)
+    np.testing.assert_allclose(predict_kinds(m, texts[:6], "first_post"), m.predict_proba(texts[:6], kind="first_post"))

@@ -119,3 +119,73 @@ def test_the_card_shows_the_held_out_figures_per_kind_of_item():
     assert "| follow_up | 20 | 0.750 | 0.700 | 0.800 | 0.600 | 0.500 |" in md
     one = {**metrics, "by_kind": {"first_post": metrics["by_kind"]["first_post"]}}
     assert "per kind of item" not in card_markdown({"fields": {"topic": {"metrics": one}}})
+
+
+def two_kinds(first_consult: float, seed: int = 0):
+    """Intent-like rows of two kinds: a cue (问 for a consultation, 坏 for a complaint) right 65 % of the time,
+    between random fillers. Follow-up turns: 1,200, a tenth consultations; first posts: 300, ``first_consult`` of
+    them consultations. One bias for all rows follows the follow-up turns' prior; first posts with many more
+    consultations need their own."""
+    rng = np.random.default_rng(seed)
+    texts, y, kinds = [], [], []
+    for kind, n, share in (("first_post", 300, first_consult), ("follow_up", 1200, 0.1)):
+        for i in range(n):
+            label = "consultation" if rng.random() < share else "complaint"
+            right = rng.random() < 0.65
+            cue = {"consultation": "问坏", "complaint": "坏问"}[label][0 if right else 1]
+            filler = "".join(rng.choice(CHARS[:20], 6))
+            texts.append(f"{filler}{cue}{filler[::-1]}{i}")
+            y.append(label)
+            kinds.append(kind)
+    return texts, np.array(y), np.array(kinds)
+
+
+def test_a_kinds_own_bias_is_kept_where_that_kind_needs_one_and_not_where_it_does_not():
+    base = TextClassifier(calibration=None, random_state=0)
+    texts, y, kinds = two_kinds(0.5)
+    est, table = select(texts, y, kinds=kinds, weigh_kinds=False, own_bias_kinds=("first_post",), words=False,
+                        base=base, seed=0)
+    row = table[table["config"].str.endswith("own class bias of first_post")].iloc[0]
+    assert row["chosen"] and row["kind_gain"] > 0.002 and row["macro_f1"] >= table["macro_f1"].dropna().max() - 0.002
+    own = est.kind_bias["first_post"]
+    assert set(est.kind_bias) == {"first_post"} and own.get("consultation", 0) - own.get("complaint", 0) > 0
+    assert table.attrs["score"] == "macro-F1"  # the kinds served the own bias only, not the ranking
+    oof = table.attrs["cv_oof"]
+    assert oof["kind_bias"] == est.kind_bias and oof["kind"] == list(kinds)
+    # the same rows where first posts have the follow-up turns' prior: nothing for their own bias to mend
+    est, table = select(*two_kinds(0.1)[:2], kinds=two_kinds(0.1)[2], weigh_kinds=False,
+                        own_bias_kinds=("first_post",), words=False, base=base, seed=0)
+    row = table[table["config"].str.endswith("own class bias of first_post")].iloc[0]
+    assert not row["chosen"] and row["kind_gain"] <= 0.002 and est.kind_bias is None
+    assert "kind_bias" not in table.attrs["cv_oof"]
+
+
+def test_the_trainer_keeps_first_posts_own_bias_and_predict_posts_uses_it():
+    import pandas as pd
+
+    from wbcs.classify import PostClassifier, predict_posts
+    from wbcs.classify.card import card_markdown
+    from wbcs.classify.tasks import TaskData
+    from wbcs.classify.train import fit_task
+
+    texts, y, kinds = two_kinds(0.5)
+    rows = pd.DataFrame({"post_id": [f"p{i}" for i in range(len(y))], "text": texts, "label": y, "kind": kinds})
+    task = TaskData("crafted", "intent", "crafted", rows.iloc[::2], rows.iloc[1::2])
+    est, entry = fit_task(task, seed=0, budget=60, words=False, refit=False,
+                          base=TextClassifier(calibration=None, random_state=0))
+    assert set(est.kind_bias) == {"first_post"}
+    assert entry["params"]["kind_bias"] == est.kind_bias
+    assert entry["cv_quantify"]["kind_bias"] == est.kind_bias
+    # the held-out figures predict each row as its kind: first posts with their own bias
+    test = task.test
+    first = (test["kind"] == "first_post").to_numpy()
+    pred = est.predict(test["text"].tolist(), kind=test["kind"].to_numpy())
+    assert entry["metrics"]["by_kind"]["first_post"]["accuracy"] == np.mean(pred[first] == test["label"].to_numpy()[first])
+    assert "that kind alone:" in card_markdown({"fields": {"intent": entry}})
+    # a posts table is first posts: predict_posts tells the model so
+    model = PostClassifier({"intent": est}, name="crafted")
+    posts = pd.DataFrame({"post_id": test["post_id"], "text": test["text"]}).reset_index(drop=True)
+    filled = predict_posts(posts, model, verbose=False)
+    as_first = model.predict(posts, kind="first_post")
+    assert (filled["intent"] == as_first["intent"]).all()
+    assert (as_first["intent"] != model.predict(posts)["intent"]).any()  # the bias changes some labels

@@ -424,3 +424,35 @@ def test_favorability_text_says_when_the_counts_were_kept():
     summary["net_favorability"]["corrected"] = -0.2
     assert favorability_text(summary, "+.4g", "+.3g").startswith(
         "net favorability -0.2 [-0.646, -0.172] corrected (-0.4371 as counted); negative share 24.0%")
+
+
+def test_rows_of_a_kind_with_its_own_bias_are_unshifted_by_their_own():
+    """A model with first posts' own class bias (``TextClassifier.kind_bias``) shifts each row by its kind's bias:
+    the statistics un-shift each by the same, so their posteriors before the bias are those of a model without
+    one, and a card records the kinds' biases for the posts it will correct."""
+    from wbcs.classify.baseline import shift_by_kind
+    from wbcs.kpi.quantify import row_bias
+
+    rng, labels, _, kinds, y, raw = _two_kinds()
+    bias, own = {"consultation": 0.7}, {"first_post": {"consultation": 1.5, "praise": -0.5}}
+    shifted = shift_by_kind(raw, labels, own, kinds, default=bias)
+    rb = row_bias(labels, bias, own, kinds)
+    assert rb.shape == (len(kinds), 3)
+    np.testing.assert_allclose(rb[kinds == "first_post"][0], [0.0, 1.5, -0.5])
+    np.testing.assert_allclose(rb[kinds == "follow_up"][0], [0.0, 0.7, 0.0])
+    np.testing.assert_allclose(unshift(shifted, labels, rb), raw, atol=1e-9)
+    assert row_bias(labels, bias, None, kinds) is bias  # no kind of its own: the one bias
+    # pooled statistics sum each kind's own, each un-shifted by its bias
+    truth = np.array(labels)[y]
+    pooled = training_stats(truth, shifted, labels, rb, full=True)
+    first, rest = kinds == "first_post", kinds != "first_post"
+    parts = (training_stats(truth[first], shifted[first], labels, own["first_post"], full=True),
+             training_stats(truth[rest], shifted[rest], labels, bias, full=True))
+    np.testing.assert_allclose(pooled["posterior_sum"], np.add(parts[0]["posterior_sum"], parts[1]["posterior_sum"]),
+                               atol=1e-5)
+    entry = card_entry(truth, shifted, labels, np.arange(len(y)) % 5, kinds, bias=bias, kind_bias=own,
+                       bias_kinds=kinds, n_boot=20, repeats=2)
+    assert entry["bias"] == bias and entry["kind_bias"] == own
+    # the kind's statistics are those of a model without bias on the same rows: the bias is undone exactly
+    plain = training_stats(truth[first], raw[first], labels, None, full=True)
+    np.testing.assert_allclose(parts[0]["posterior_sum"], plain["posterior_sum"], atol=1e-5)

@@ -23,6 +23,7 @@ import pandas as pd
 
 from wbcs.config import DATA_DIR
 from wbcs.errors import InputError
+from wbcs.schema import POST_KIND
 
 LABELS_DIR = DATA_DIR / "labels"
 GOLD_FILE = LABELS_DIR / "gold.csv"
@@ -33,7 +34,7 @@ TURN_FIELDS = ["sentiment", "intent", "negative_subtype"]
 PARTS = ("train", "test")
 PART_COLUMNS = ["dialogue_id", "part"]
 TURN_ID = re.compile(r"^(?P<dialogue>\d+)_t(?P<turn>\d+)$")
-KINDS = ("first_post", "follow_up", "other_first_post")
+KINDS = (POST_KIND, "follow_up", "other_first_post")
 
 
 def turn_item_id(dialogue_id: str, turn: int) -> str:

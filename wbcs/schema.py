@@ -55,6 +55,9 @@ COLUMNS: dict[str, Column] = {
 }
 REQUIRED = [c.name for c in COLUMNS.values() if c.required]
 LABEL_FIELDS = ["sentiment", "intent", "topic", "negative_subtype"]
+# the kind of item a posts table's rows are (the gold set's telecom first posts, beside customers' follow-up turns
+# and other helpdesks' first posts): the kind the shipped model predicts and the share corrections assume for them
+POST_KIND = "first_post"
 DATETIME_COLUMNS = [c.name for c in COLUMNS.values() if c.dtype == "datetime"]
 
 

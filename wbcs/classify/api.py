@@ -8,7 +8,7 @@ import pandas as pd
 
 from wbcs.classify.multi import PostClassifier, apply_conditions
 from wbcs.classify.registry import load_model
-from wbcs.schema import LABEL_FIELDS
+from wbcs.schema import LABEL_FIELDS, POST_KIND
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +17,8 @@ def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None
                   verbose: bool = True) -> pd.DataFrame:
     """A copy of ``posts`` whose empty label cells are filled by ``model`` (None → the shipped default).
 
-    Labels already present (e.g. a human's) are kept; for every cell filled, the
+    The rows are predicted as first posts (``POST_KIND``: a field's model with a bias of that kind's own uses
+    it). Labels already present (e.g. a human's) are kept; for every cell filled, the
     column ``<field>_proba`` holds the model's probability and ``<field>_source`` says
     "model" (kept labels say "label"). ``df.attrs["classified"]`` records the model, the
     rows filled per field and the label fields the model does not cover; the same
@@ -29,7 +30,8 @@ def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None
     todo = {f: (out[f].isna() if f in out.columns else pd.Series(True, index=out.index))
             for f in model.fields}
     need = pd.concat(todo.values(), axis=1).any(axis=1) if todo else pd.Series(False, index=out.index)
-    pred = model.predict(out.loc[need]) if need.any() else None
+    # a posts table's rows are first posts: fields with a bias of that kind's own use it
+    pred = model.predict(out.loc[need], kind=POST_KIND) if need.any() else None
     filled = {}
     for field, missing in todo.items():
         kept = out[field].astype("string") if field in out.columns else pd.Series(pd.NA, index=out.index, dtype="string")

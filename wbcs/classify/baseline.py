@@ -37,15 +37,61 @@ def as_texts(texts) -> list[str]:
     return ["" if t is None or (isinstance(t, float) and np.isnan(t)) else str(t) for t in texts]
 
 
-def shift(proba: np.ndarray, classes, bias: dict | None) -> np.ndarray:
-    """Probabilities with ``bias[label]`` added to each class's log-probability, renormalised."""
-    if not bias:
+def shift(proba: np.ndarray, classes, bias) -> np.ndarray:
+    """Probabilities with ``bias[label]`` added to each class's log-probability, renormalised. ``bias``: None,
+    {label: offset}, or an array of offsets (one per class, or one row of them per row of ``proba``)."""
+    if isinstance(bias, np.ndarray):
+        b = bias
+    elif not bias:
         return proba
-    b = np.array([float(bias.get(str(c), 0.0)) for c in classes])
+    else:
+        b = np.array([float(bias.get(str(c), 0.0)) for c in classes])
     logits = np.log(np.clip(proba, 1e-12, None)) + b
     logits -= logits.max(axis=1, keepdims=True)
     out = np.exp(logits)
     return out / out.sum(axis=1, keepdims=True)
+
+
+def shift_by_kind(proba: np.ndarray, classes, biases: dict[str, dict], kinds, default: dict | None = None) -> np.ndarray:
+    """``shift`` with each row's own kind's bias ({kind: {label: offset}}, e.g. ``configs.fit_kind_bias``); a row
+    of a kind without one takes ``default`` (None: left as it is)."""
+    kinds = np.asarray(kinds).astype(str)
+    out = shift(proba, classes, default).copy()
+    for kind, bias in biases.items():
+        here = kinds == kind
+        if here.any():
+            out[here] = shift(proba[here], classes, bias)
+    return out
+
+
+def predict_kinds(estimator, texts, kind=None) -> np.ndarray:
+    """``estimator.predict_proba(texts)``, told the texts' kind of item (one, or one per text) where the estimator
+    has kinds' own biases (``TextClassifier.kind_bias``); other estimators (the quality ensemble, a transformer)
+    take no kind."""
+    if kind is not None and getattr(estimator, "kind_bias", None):
+        return estimator.predict_proba(texts, kind=kind)
+    return estimator.predict_proba(texts)
+
+
+def unbiased(estimator):
+    """An unfitted copy of ``estimator`` without its class bias and its kinds' biases (where it has them): its
+    probabilities as the model learnt them, on which a bias is (re)fitted, or with which a teacher labels a pool."""
+    from sklearn.base import clone
+
+    params = clone(estimator).get_params()
+    return clone(estimator).set_params(**{p: None for p in ("class_bias", "kind_bias") if p in params})
+
+
+def kinds_of(kind, n: int):
+    """``predict_proba``'s ``kind`` as one kind per row: None, one kind for every row, or one per row."""
+    if kind is None:
+        return None
+    if isinstance(kind, str):
+        return np.full(n, kind)
+    kinds = np.asarray(kind).astype(str)
+    if len(kinds) != n:
+        raise InputError(f"kind: {len(kinds)} kinds of item for {n} texts; give one kind, or one per text")
+    return kinds
 
 
 BIAS_GRID = tuple(np.linspace(-3, 3, 25))
@@ -113,6 +159,10 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     class_bias : None, or {label: b}: added to the log-probabilities before they are normalised
         again, a prior shift that trades precision of the common classes for recall of the rare
         ones; ``configs.select`` fits it on out-of-fold predictions to maximise macro-F1.
+    kind_bias : None, or {kind: {label: b}}: for the texts ``predict_proba`` is told are of that kind of item
+        (``kind="first_post"``: a telecom customer's first post), that kind's own bias instead of ``class_bias``;
+        ``configs.select`` keeps one where the kind's own macro-F1 gains without costing the others (a
+        first post asks differently from a follow-up turn: BENCHMARKS.md, "A bias of telecom first posts' own").
     pii : "placeholder" (default) replaces every phone number, ID number and e-mail, masked
         or not, by one placeholder character before featurising, so a model predicts the
         same for a post and its masked copy and never learns digits of a number; None keeps them.
@@ -121,7 +171,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, *, ngram_range=(1, 3), min_df=2, max_features=None, words=False, C=4.0,
                  model="logreg", class_weight="balanced", calibration="sigmoid", cv=3, remove=(),
-                 pii="placeholder", lexicon=None, lexicon_weight=0.15, class_bias=None, random_state=0):
+                 pii="placeholder", lexicon=None, lexicon_weight=0.15, class_bias=None, kind_bias=None,
+                 random_state=0):
         self.ngram_range = ngram_range
         self.min_df = min_df
         self.max_features = max_features
@@ -136,12 +187,14 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.lexicon = lexicon
         self.lexicon_weight = lexicon_weight
         self.class_bias = class_bias
+        self.kind_bias = kind_bias
         self.random_state = random_state
 
     def __setstate__(self, state):
         # a model saved before the PII placeholder existed was fitted on raw numbers: keep it so
         state.setdefault("pii", None)
         state.setdefault("class_bias", None)
+        state.setdefault("kind_bias", None)
         state.setdefault("lexicon", None)
         state.setdefault("lexicon_weight", 0.15)
         super().__setstate__(state)
@@ -233,9 +286,15 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         for all its fields' counters: ``features.NgramUnion``)."""
         return self.pipeline_.named_steps["features"].named_transformers["char"].named_steps["count"]
 
-    def predict_proba(self, texts) -> np.ndarray:
-        """Probabilities, one column per class of ``classes_``; each row sums to 1."""
-        return shift(self.pipeline_.predict_proba(self._normalize(texts)), self.classes_, self.class_bias)
+    def predict_proba(self, texts, kind=None) -> np.ndarray:
+        """Probabilities, one column per class of ``classes_``; each row sums to 1. ``kind``: the kind of item of
+        every text (one str) or of each: a kind with a bias of its own in ``kind_bias`` takes it instead of
+        ``class_bias``."""
+        proba = self.pipeline_.predict_proba(self._normalize(texts))
+        kinds = kinds_of(kind, len(proba))
+        if kinds is None or not self.kind_bias:
+            return shift(proba, self.classes_, self.class_bias)
+        return shift_by_kind(proba, self.classes_, self.kind_bias, kinds, default=self.class_bias)
 
-    def predict(self, texts) -> np.ndarray:
-        return self.classes_[self.predict_proba(texts).argmax(axis=1)]
+    def predict(self, texts, kind=None) -> np.ndarray:
+        return self.classes_[self.predict_proba(texts, kind=kind).argmax(axis=1)]

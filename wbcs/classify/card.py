@@ -48,8 +48,16 @@ def _selection(sel: dict, step: str = "select") -> list[str]:
             continue
         lines.append(f"| {r['config']} | {r['macro_f1']:.3f} ± {r['macro_f1_sd']:.3f} |"
                      + (f" {r['pooled_macro_f1']:.3f} |" if pooled else "")
-                     + f" {r['accuracy']:.3f} | {r['ece']:.3f} | {r['seconds']:.0f} | {'**chosen**' if r.get('chosen') else ''} |")
+                     + f" {r['accuracy']:.3f} | {r['ece']:.3f} | {r['seconds']:.0f} | {'**chosen**' if r.get('chosen') else ''}"
+                     + _kind_gain(r) + " |")
     return lines
+
+
+def _kind_gain(row: dict) -> str:
+    """A row of a kind's own class bias (``configs.select``'s ``own_bias_kinds``): that kind's macro-F1 and gain."""
+    if row.get("kind_macro_f1") is None:
+        return ""
+    return f" that kind alone: {row['kind_macro_f1']:.3f} ({row['kind_gain']:+.3f})"
 
 
 def _by_kind(m: dict) -> list[str]:

@@ -21,16 +21,10 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from wbcs.classify.baseline import TextClassifier, as_texts
+from wbcs.classify.baseline import TextClassifier, as_texts, unbiased
 from wbcs.errors import InputError
 
 WEIGHTS = (0.25, 0.5, 1.0)  # a pseudo-labelled row's weight (× the teacher's confidence) against 1 for a labelled row
-
-
-def unbiased(teacher):
-    """An unfitted copy of ``teacher`` without a class bias (where it has one): how it labels a pool."""
-    t = clone(teacher)
-    return t.set_params(class_bias=None) if "class_bias" in t.get_params() else t
 
 
 def pseudo_labels(teacher, pool, classes) -> tuple[np.ndarray, np.ndarray]:
@@ -79,7 +73,7 @@ def select_student(fast: TextClassifier, teacher, texts, y, pool, *, groups=None
         raise InputError("distillation: the pool of unlabelled texts is empty")
     texts, y = as_texts(texts), np.asarray(y).astype(str)
     groups = np.arange(len(y)) if groups is None else np.asarray(groups)
-    base = clone(fast).set_params(class_bias=None)
+    base = unbiased(fast)
     # the pool rides along as out-of-domain rows: every fold's vocabulary is fitted on its rows and the pool,
     # as the student's own fit will be; the pool's labels are replaced per fold below
     folds = _Folds(base, texts, y, groups, fold_count(y, n_splits), seed, extra=(pool, np.full(len(pool), y[0])),

@@ -28,7 +28,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from tqdm.auto import tqdm
 
-from wbcs.classify.baseline import as_texts, shift
+from wbcs.classify.baseline import as_texts, shift, unbiased
 from wbcs.errors import InputError
 
 META = "wbcs_embedding.json"
@@ -241,21 +241,21 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
     tol = TOL if tol is None else tol
     y = np.asarray(y).astype(str)
     groups = np.arange(len(y)) if groups is None else np.asarray(groups)
-    base = clone(fast).set_params(class_bias=None)
+    base = unbiased(fast)
     folds = _Folds(base, texts, y, groups, fold_count(y, n_splits), seed, kinds=kinds)
     t0 = time.perf_counter()
     folds.scores(base)
     classes = folds.classes
-    unbiased = folds.oof.copy()
+    fast_oof = folds.oof.copy()
     # the fast model scored as select scored it: with its class bias cross-fitted
-    fast_scores = folds.bias_scores(proba=unbiased)[0] if fast.class_bias else folds.fold_scores(unbiased)
+    fast_scores = folds.bias_scores(proba=fast_oof)[0] if fast.class_bias else folds.fold_scores(fast_oof)
 
     def row(name, est, scores, seconds):
         return {"config": name, **summary(scores), "seconds": round(seconds, 1),
                 "params": {k: v for k, v in est.get_params().items() if k in ("layer", "C", "weight", "class_bias")}}
 
     rows = [row("fast model" + (" + class bias" if fast.class_bias else ""), fast, fast_scores, time.perf_counter() - t0)]
-    raw, ests = [unbiased], [fast]  # each row's out-of-fold probabilities before any class bias, and estimator
+    raw, ests = [fast_oof], [fast]  # each row's out-of-fold probabilities before any class bias, and estimator
     norm = normalize_series(pd.Series(as_texts(texts), dtype=object)).tolist()
     depth = n_layers(backbone) + 1  # a shallower backbone than Gemma's: the candidates it has, else its last
     layers = tuple(k for k in layers if -depth <= k < depth) or (-1,)
@@ -265,11 +265,11 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
     for layer in layers:
         for C in Cs:
             t0 = time.perf_counter()
-            head = np.zeros_like(unbiased)
+            head = np.zeros_like(fast_oof)
             for tr, te in folds.folds:
                 m = _head(C, seed).fit(feats[layer][tr], y[tr])
                 head[te] = spread_columns(m.predict_proba(feats[layer][te]), m.classes_, classes)
-            mean = weight * head + (1 - weight) * unbiased
+            mean = weight * head + (1 - weight) * fast_oof
             est = EmbeddingEnsemble(base, backbone=backbone, layer=layer, C=C, weight=weight, max_length=max_length,
                                     random_state=seed)
             rows.append(row(est.describe(), est, folds.fold_scores(mean), spent + time.perf_counter() - t0))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from wbcs.classify.baseline import as_texts
+from wbcs.classify.baseline import as_texts, predict_kinds
 from wbcs.errors import InputError
 
 
@@ -69,14 +69,16 @@ class PostClassifier:
     def classes(self, field: str) -> list[str]:
         return [str(c) for c in self.models[field].classes_]
 
-    def predict_proba(self, texts) -> dict[str, pd.DataFrame]:
-        """Per field, a table of probabilities: one column per label id, rows sum to 1."""
+    def predict_proba(self, texts, kind=None) -> dict[str, pd.DataFrame]:
+        """Per field, a table of probabilities: one column per label id, rows sum to 1. ``kind``: the texts' kind
+        of item (one, e.g. ``"first_post"`` for a posts table, or one per text; None: not said), for a field
+        whose model has a bias of that kind's own (``TextClassifier.kind_bias``)."""
         from wbcs.classify.features import shared_text
 
         texts, index = texts_of(texts)
         # the fields' models normalise the batch once and count its n-grams once
         with shared_text(self._ngram_union()):
-            return {f: pd.DataFrame(m.predict_proba(texts), index=index, columns=self.classes(f))
+            return {f: pd.DataFrame(predict_kinds(m, texts, kind), index=index, columns=self.classes(f))
                     for f, m in self.models.items()}
 
     def _ngram_union(self):
@@ -93,9 +95,10 @@ class PostClassifier:
             self._union = union = NgramUnion(counters)
         return union
 
-    def predict(self, texts_or_posts) -> pd.DataFrame:
-        """One column per field (the predicted label) and ``<field>_proba`` (its probability)."""
-        probas = self.predict_proba(texts_or_posts)
+    def predict(self, texts_or_posts, kind=None) -> pd.DataFrame:
+        """One column per field (the predicted label) and ``<field>_proba`` (its probability); ``kind`` as in
+        ``predict_proba``."""
+        probas = self.predict_proba(texts_or_posts, kind=kind)
         cols = {}
         for field, p in probas.items():
             values = p.to_numpy()

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wbcs.classify.baseline import TextClassifier
+from wbcs.classify.baseline import TextClassifier, predict_kinds
 from wbcs.classify.multi import PostClassifier
 from wbcs.classify.tasks import (
     ExtraData,
@@ -24,6 +24,7 @@ from wbcs.classify.tasks import (
     smp2020_sentiment,
 )
 from wbcs.errors import InputError
+from wbcs.schema import POST_KIND
 
 INTENDED_USE = ("Suggest labels for Chinese Weibo posts addressed to a telecom operator's customer-service "
                 "account (sentiment, complaint, topic, and with the gold set intent and negative subtype), "
@@ -49,7 +50,8 @@ def quantify_entry(cv_oof: dict, train: pd.DataFrame, seed) -> dict:
 
     if "kind" not in train or not cv_oof["aligned"]:
         return card_entry(cv_oof["y"], cv_oof["proba"], cv_oof["labels"], cv_oof["fold"], None,
-                          bias=cv_oof["bias"], seed=seed)
+                          bias=cv_oof["bias"], kind_bias=cv_oof.get("kind_bias"), bias_kinds=cv_oof.get("kind"),
+                          seed=seed)
     kinds = train["kind"].astype(str).to_numpy()
     sampled = train["sampled"].astype(bool).to_numpy() if "sampled" in train else np.ones(len(kinds), dtype=bool)
     # uncertainty sampling chose the posts the model was least sure of: its errors there are not its errors on the
@@ -58,8 +60,8 @@ def quantify_entry(cv_oof: dict, train: pd.DataFrame, seed) -> dict:
     keep = sampled | ~np.isin(kinds, partly)
     unsampled = none_drawn or (["all"] if partly else [])
     return card_entry(np.asarray(cv_oof["y"])[keep], np.asarray(cv_oof["proba"])[keep], cv_oof["labels"],
-                      np.asarray(cv_oof["fold"])[keep], kinds[keep], bias=cv_oof["bias"], seed=seed,
-                      unsampled=unsampled)
+                      np.asarray(cv_oof["fold"])[keep], kinds[keep], bias=cv_oof["bias"],
+                      kind_bias=cv_oof.get("kind_bias"), bias_kinds=kinds[keep], seed=seed, unsampled=unsampled)
 
 
 def subsample(df: pd.DataFrame, n: int | None, seed) -> pd.DataFrame:
@@ -117,7 +119,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
              teacher=None, unlabelled=(), budget: float = 600.0, words: bool = True,
              refit: bool = True, refit_test: bool = True, base: TextClassifier | None = None,
              lexicons: dict | None = None, extra: ExtraData | None = None, quality: str | None = None,
-             distil: list[str] | None = None, weigh_kinds: bool = False):
+             distil: list[str] | None = None, weigh_kinds: bool = False, own_bias_kinds=(POST_KIND,)):
     """Fit a field on its task and say how good it is. Returns (fitted estimator, card entry).
 
     1. **Configuration**: ``estimator`` when given; else the best of ``configs.candidates``
@@ -146,6 +148,10 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
     macro-F1, so that the later messages (58 % of the gold training rows) do not decide for the first posts. Not
     the default: measured on the fixed test part, it traded later messages' intent for first posts' (BENCHMARKS.md,
     "A selection that weighs the kinds of item").
+
+    ``own_bias_kinds``: kinds of item (the task's ``kind`` column) that ``select`` tries with a class bias of their
+    own (``configs.select``); by default telecom first posts, the kind a posts table is (``POST_KIND``: what
+    ``predict_posts`` tells the model its rows are).
 
     ``quality``: a backbone (e.g. ``"gemma3-270m"``): after step 1, the configuration is also tried averaged
     with a regression on the backbone's hidden states (``embedding.select_ensemble``, the same grouped CV),
@@ -184,13 +190,15 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
     if weigh_kinds and "kind" not in train.columns:
         raise InputError(f"{task.name}: --weigh-kinds needs a kind of item per row, which the gold tasks have "
                          "(--task default, gold_intent, ...); a file of your own has none")
-    kinds = train["kind"].astype(str).to_numpy() if weigh_kinds else None
+    kinds = train["kind"].astype(str).to_numpy() if "kind" in train.columns else None
+    weighed = kinds if weigh_kinds else None  # the kinds the quality step and distillation rank by
     if estimator is None:
         # near duplicates stay in one fold: every CV below (select, the quality step, distillation) uses these
         groups = leakage_groups(train["text"], seed=seed)
         estimator, table = select(train["text"].tolist(), train["label"].to_numpy(), groups=groups,
                                   base=base if base is not None else TextClassifier(random_state=seed),
                                   budget=budget, words=words, seed=seed, lexicons=lexicons, kinds=kinds,
+                                  weigh_kinds=weigh_kinds, own_bias_kinds=own_bias_kinds,
                                   **({} if extra is None else {"extra": (extra.rows["text"].tolist(), extra.rows["label"]),
                                                                "extra_name": extra.name, "extra_weights": extra.weights}))
         selection = ({k: v for k, v in table.attrs.items() if k not in ("cv_confusion", "cv_oof")}
@@ -203,7 +211,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
         from wbcs.classify.embedding import select_ensemble
 
         ensemble, quality_table = select_ensemble(estimator, train["text"].tolist(), train["label"].to_numpy(),
-                                                  groups=groups, seed=seed, backbone=quality, kinds=kinds)
+                                                  groups=groups, seed=seed, backbone=quality, kinds=weighed)
         if not quality_table["chosen"].iloc[0] and distil is None:
             # the ensemble replaces select's configuration: the per-kind quantifier is chosen on its own
             # out-of-fold probabilities, not select's
@@ -215,7 +223,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
 
             student, pool_weight, distil_table = select_student(
                 estimator, ensemble, train["text"].tolist(), train["label"].to_numpy(), distil, groups=groups,
-                seed=seed, kinds=kinds)
+                seed=seed, kinds=weighed)
             if student is not None:
                 teacher_config, estimator, unlabelled = ensemble, student, list(distil)
                 cv_confusion = distil_table.attrs["cv_confusion"]
@@ -225,7 +233,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
         """The teacher of a fit on ``rows``: the ensemble fitted on the same rows, or the caller's."""
         if teacher_config is None:
             return teacher
-        from wbcs.classify.distil import unbiased
+        from wbcs.classify.baseline import unbiased
 
         return unbiased(teacher_config).fit(rows["text"].tolist(), rows["label"].to_numpy())
 
@@ -272,12 +280,12 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
 
 def held_out_report(est, test: pd.DataFrame, *, seed=0) -> dict:
     """Metrics of a fitted estimator on a test table (text, label[, kind]) with 95 % bootstrap
-    intervals; with a ``kind`` column, also ``by_kind``: the metrics of each kind of item
+    intervals; with a ``kind`` column, each row predicted as its kind (``predict_kinds``), and ``by_kind``: the metrics of each kind of item
     (telecom first posts, later messages, first posts to other companies)."""
     from wbcs.classify.evaluate import bootstrap_ci, metrics
 
     y = test["label"].to_numpy().astype(str)
-    proba = est.predict_proba(test["text"].tolist())
+    proba = predict_kinds(est, test["text"].tolist(), test["kind"] if "kind" in test.columns else None)
     pred = np.asarray(est.classes_)[proba.argmax(axis=1)].astype(str)
     report = {**metrics(y, pred, proba=proba, classes=est.classes_), "ci95": bootstrap_ci(y, pred, seed=seed)}
     if "kind" in test.columns:

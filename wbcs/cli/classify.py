@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from wbcs.errors import InputError
+from wbcs.schema import POST_KIND
 
 TRAIN_EXAMPLE = """Example:
   wbcs train --task sentiment --out out/models/sentiment/1
@@ -174,6 +175,9 @@ def register(sub) -> None:
     p.add_argument("--field", help="field of the model to evaluate (needed when it has several)")
     p.add_argument("--drop-seen", action="store_true",
                    help="leave out rows the model was trained on (their texts' hashes are in the model)")
+    p.add_argument("--kind", default=POST_KIND,
+                   help=f"kind of item of every row (default: {POST_KIND}, as wbcs predict reads posts; 'none' says "
+                        "nothing, e.g. for follow-up turns): a field with a bias of that kind's own uses it")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON on stdout")
 
     p = _parser(sub, "triage", "route posts and set their SLA deadlines",
@@ -415,7 +419,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             keep &= ~seen
             if not keep.any():
                 raise InputError(f"{args.data}: every labelled row was in the model's training data; nothing to evaluate")
-    proba = model.predict_proba(texts[keep])[field]
+    proba = model.predict_proba(texts[keep], kind=None if args.kind == "none" else args.kind)[field]
     pred = np.asarray(proba.columns)[proba.to_numpy().argmax(axis=1)]
     report = metrics(labels[keep].to_numpy(), pred, proba=proba.to_numpy(), classes=known)
     report["seen_rows"] = int(seen.sum())

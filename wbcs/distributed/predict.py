@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from wbcs.errors import InputError
+from wbcs.schema import POST_KIND
 
 _lock = threading.Lock()
 _models: dict[str, object] = {}
@@ -51,7 +52,7 @@ def label_frame(model, df: pd.DataFrame, text_col: str | None, source: str) -> t
     from wbcs.io import find_column
 
     col = find_column(df.columns, "text", text_col, source, "--text-col")
-    pred = model.predict(df[col].astype("string").fillna(""))
+    pred = model.predict(df[col].astype("string").fillna(""), kind=POST_KIND)  # posts, as predict_posts reads them
     renamed = {f: f"{f}_pred" for f in model.fields if f in df.columns}
     return df.join(pred.rename(columns=renamed)).reset_index(drop=True), renamed
 

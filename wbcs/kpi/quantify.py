@@ -53,6 +53,7 @@ import pandas as pd
 from scipy.optimize import nnls
 
 from wbcs.errors import InputError
+from wbcs.schema import POST_KIND
 
 
 def misclassification(counts) -> np.ndarray:
@@ -175,7 +176,7 @@ OLD_CARD_NOTE = ("adjusted with the card's one pooled confusion (the card has no
                  "(BENCHMARKS.md); retrain for the method grouped CV chooses")
 
 
-def quantified_shares(predicted, top_proba, info: dict, kind: str = "first_post", *, n_boot: int = 1000,
+def quantified_shares(predicted, top_proba, info: dict, kind: str = POST_KIND, *, n_boot: int = 1000,
                       level: float = 0.95, seed=0) -> pd.DataFrame:
     """Per label: n (posts predicted so), raw share, the share by the method the training part's grouped CV
     chose for this kind of item (the card's ``cv_quantify``: ``card_entry``; a kind it does not know takes
@@ -213,11 +214,12 @@ def quantified_shares(predicted, top_proba, info: dict, kind: str = "first_post"
         return rows.assign(corrected_share=np.nan, lo=np.nan, hi=np.nan)
     proba = np.zeros((len(codes), len(labels)))
     proba[np.arange(len(codes)), codes] = np.where(np.isfinite(top), np.clip(top, 1e-6, 1), 1.0)
-    off = misfit(method, proba, stats, bias=info.get("bias")) if method != "CC" else float("nan")
+    bias = (info.get("kind_bias") or {}).get(kind, info.get("bias"))  # the bias the model shifted these posts by
+    off = misfit(method, proba, stats, bias=bias) if method != "CC" else float("nan")
     unlike = chosen.get("max_misfit") is not None and off > chosen["max_misfit"]
     if unlike:
         method = "CC"  # no mix of the training labels explains these posts: the correction's premise fails
-    point, _, _, draws = estimate(method, proba, stats, bias=info.get("bias"), n_boot=n_boot, level=level, seed=seed)
+    point, _, _, draws = estimate(method, proba, stats, bias=bias, n_boot=n_boot, level=level, seed=seed)
     lo, hi, draws = widen(draws, chosen["rmse"], seed=seed, level=level)
     rows["corrected_share"], rows["lo"], rows["hi"] = point, lo, hi
     corrected = method != "CC"
@@ -266,7 +268,7 @@ def _shifted(chosen: dict) -> str:
     return f" (each fold at its own mix and at {n - 1} mixes shifted by up to {bound:g} in total variation)"
 
 
-def corrected_table(posts: pd.DataFrame, field: str, *, kind: str = "first_post", n_boot: int = 1000,
+def corrected_table(posts: pd.DataFrame, field: str, *, kind: str = POST_KIND, n_boot: int = 1000,
                     seed=0) -> pd.DataFrame | None:
     """A field's shares over ``posts``, raw and corrected: label, n, raw_share, corrected_share, lo, hi.
 
@@ -374,12 +376,32 @@ def tv(a, b) -> float:
     return float(np.abs(np.asarray(a, dtype=float) - np.asarray(b, dtype=float)).sum() / 2)
 
 
-def unshift(proba, labels, bias: dict | None) -> np.ndarray:
+def unshift(proba, labels, bias) -> np.ndarray:
     """The model's probabilities before its class bias (``baseline.shift`` adds ``bias[label]`` to the
-    log-probabilities and renormalises, so subtracting it undoes it exactly)."""
+    log-probabilities and renormalises, so subtracting it undoes it exactly). ``bias``: {label: offset}, or each
+    row's offsets (``row_bias``: rows of kinds with a bias of their own)."""
     from wbcs.classify.baseline import shift
 
+    if isinstance(bias, np.ndarray):
+        return shift(np.asarray(proba, dtype=float), labels, -bias)
     return shift(np.asarray(proba, dtype=float), labels, {k: -float(v) for k, v in (bias or {}).items()} or None)
+
+
+def row_bias(labels, bias: dict | None, kind_bias: dict | None, kinds) -> np.ndarray | dict | None:
+    """Each row's class-bias offsets (rows × ``labels``): its kind's own (``kind_bias``: {kind: {label: offset}},
+    ``TextClassifier.kind_bias``) or else ``bias``; just ``bias`` when no kind has its own."""
+    if not kind_bias:
+        return bias
+    kinds = np.asarray(kinds).astype(str)
+    out = np.tile([float((bias or {}).get(str(c), 0.0)) for c in labels], (len(kinds), 1))
+    for kind, own in kind_bias.items():
+        out[kinds == kind] = [float(own.get(str(c), 0.0)) for c in labels]
+    return out
+
+
+def _at(bias, rows):
+    """``bias`` (``row_bias``) of the rows ``rows``."""
+    return bias[rows] if isinstance(bias, np.ndarray) else bias
 
 
 def top1(proba, split) -> np.ndarray:
@@ -399,7 +421,7 @@ def top1(proba, split) -> np.ndarray:
     return out
 
 
-def training_stats(y, proba, labels, bias: dict | None = None, *, full: bool = False) -> dict:
+def training_stats(y, proba, labels, bias: dict | np.ndarray | None = None, *, full: bool = False) -> dict:
     """What the quantifiers learn from labelled rows' out-of-fold probabilities (``proba``: as the model
     gives them, class bias included; columns ``labels``): ``confusion``, the counts of its labels per
     true label (ACC); ``split``, per predicted label the sums of its probabilities (``top1``: the
@@ -425,7 +447,7 @@ def training_stats(y, proba, labels, bias: dict | None = None, *, full: bool = F
 METHODS = ("CC", "PCC", "ACC", "PACC", "EMQ")
 
 
-def estimate(method: str, proba, stats: dict, *, bias: dict | None = None, n_boot: int = 0, seed=0,
+def estimate(method: str, proba, stats: dict, *, bias: dict | np.ndarray | None = None, n_boot: int = 0, seed=0,
              level: float = 0.95, full: bool = False, raw=None):
     """Shares of ``proba``'s rows (the model's probabilities, class bias included, columns
     ``stats["labels"]``; only each row's largest is used, as a posts table keeps it: ``top1``) by
@@ -507,7 +529,7 @@ def mean_posteriors(stats: dict) -> np.ndarray:
     return np.where(rows[:, None] > 0, sums / np.where(rows > 0, rows, 1)[:, None], np.eye(len(rows)))
 
 
-def misfit(method: str, proba, stats: dict, *, bias: dict | None = None, raw=None) -> float:
+def misfit(method: str, proba, stats: dict, *, bias: dict | np.ndarray | None = None, raw=None) -> float:
     """How far the posts are from any mix of the training rows' labels, as the correction ``method`` sees them:
     the total variation between what it observes (ACC: the predicted labels' shares; PCC, PACC, EMQ: the mean
     posterior before the class bias) and the nearest ``Mᵀp`` over shares p (``acc``'s fit; ``M`` the confusion
@@ -562,7 +584,7 @@ def widen(draws, rmse, seed=0, level: float = 0.95):
     return lo, hi, wide
 
 
-def cv_quantifiers(y, proba, labels, kinds, folds, *, bias: dict | None = None, n_boot: int = 500,
+def cv_quantifiers(y, proba, labels, kinds, folds, *, bias: dict | np.ndarray | None = None, n_boot: int = 500,
                    seed=0, variants=VARIANTS, app: int = 0, app_seed=None,
                    max_shift: float | None = MAX_SHIFT) -> pd.DataFrame:
     """Grouped cross-validation of the quantifiers on the training rows' out-of-fold probabilities:
@@ -595,11 +617,11 @@ def cv_quantifiers(y, proba, labels, kinds, folds, *, bias: dict | None = None, 
     out = []
     for f, (_, te) in enumerate(folds):
         rest = np.setdiff1d(np.arange(len(y)), te)
-        pooled = training_stats(y[rest], proba[rest], labels, bias)
+        pooled = training_stats(y[rest], proba[rest], labels, _at(bias, rest))
         for kind in np.unique(kinds[te]):
             here = te[kinds[te] == kind]
             same = rest[kinds[rest] == kind]
-            st = {"pooled": pooled, "kind": training_stats(y[same], proba[same], labels, bias)}
+            st = {"pooled": pooled, "kind": training_stats(y[same], proba[same], labels, _at(bias, same))}
             codes = codes_all[here]
             trained = np.bincount(codes_all[same], minlength=k) / max(1, len(same))
             samples = [np.arange(len(here))]
@@ -617,20 +639,20 @@ def cv_quantifiers(y, proba, labels, kinds, folds, *, bias: dict | None = None, 
                 truth = np.bincount(codes[idx], minlength=k) / len(idx)
                 boot = n_boot if s == 0 else 0
                 # the posteriors each scope's statistics rebuild, once for all the variants (a third of the time)
-                raw = {sc: unshift(top1(proba[rows], v["split"]), labels, bias) for sc, v in st.items()}
+                raw = {sc: unshift(top1(proba[rows], v["split"]), labels, _at(bias, rows)) for sc, v in st.items()}
                 for name, method, scope in variants:
                     if boot:
-                        point, lo, hi, draws = estimate(method, proba[rows], st[scope], bias=bias, n_boot=boot,
+                        point, lo, hi, draws = estimate(method, proba[rows], st[scope], bias=_at(bias, rows), n_boot=boot,
                                                        seed=seed, raw=raw[scope])
                         held = int(((lo <= truth + 1e-9) & (truth <= hi + 1e-9)).sum())
                     else:
-                        point, draws, held = (estimate(method, proba[rows], st[scope], bias=bias, raw=raw[scope]),
+                        point, draws, held = (estimate(method, proba[rows], st[scope], bias=_at(bias, rows), raw=raw[scope]),
                                               None, np.nan)
                     out.append({"fold": f, "kind": kind, "sample": s, "method": name, "items": len(rows),
                                 "shift": tv(truth, trained), "fold_shift": tv(truth, mix),
                                 "max_shift": np.nan if max_shift is None else max_shift,
                                 "tv": tv(point, truth), "err": point - truth,
-                                "misfit": misfit(method, proba[rows], st[scope], bias=bias, raw=raw[scope]),
+                                "misfit": misfit(method, proba[rows], st[scope], bias=_at(bias, rows), raw=raw[scope]),
                                 "draws": draws, "truth": truth, "held": held, "labels": k})
     cv = pd.DataFrame(out)
     held = []
@@ -757,7 +779,7 @@ REPEATS = 10
 APP_SAMPLES = 10
 
 
-def quantifier_cv(y, proba, labels, fold, kinds=None, *, bias: dict | None = None, n_boot: int = 200, seed=0,
+def quantifier_cv(y, proba, labels, fold, kinds=None, *, bias: dict | np.ndarray | None = None, n_boot: int = 200, seed=0,
                   repeats: int = REPEATS, app: int = APP_SAMPLES, max_shift: float | None = MAX_SHIFT) -> pd.DataFrame:
     """``cv_quantifiers`` for every kind of item (``kinds``; the rows of all kinds together as "all"),
     repeated: the first repeat uses the trainer's grouped folds (``fold``: each row's validation fold), with
@@ -790,24 +812,28 @@ def quantifier_cv(y, proba, labels, fold, kinds=None, *, bias: dict | None = Non
     return pd.concat(out, ignore_index=True)
 
 
-def card_entry(y, proba, labels, fold, kinds=None, *, bias: dict | None = None, n_boot: int = 200,
-               seed=0, repeats: int = REPEATS, app: int = APP_SAMPLES, max_shift: float | None = MAX_SHIFT,
-               unsampled=()) -> dict:
+def card_entry(y, proba, labels, fold, kinds=None, *, bias: dict | None = None, kind_bias: dict | None = None,
+               bias_kinds=None, n_boot: int = 200, seed=0, repeats: int = REPEATS, app: int = APP_SAMPLES,
+               max_shift: float | None = MAX_SHIFT, unsampled=()) -> dict:
     """The card's ``cv_quantify`` for a field, from the chosen configuration's out-of-fold probabilities
     on the training rows (``proba``: class bias included; ``fold``: each row's validation fold; ``kinds``:
     each row's kind of item, or None): the statistics of all rows ("all") and of each kind
     (``training_stats``), and per kind the method the repeated CV chooses (``quantifier_cv``,
-    ``choose_methods``), what ``corrected_table`` uses."""
+    ``choose_methods``), what ``corrected_table`` uses. ``kind_bias``: the kinds with a class bias of their own
+    (the model's ``kind_bias``), ``bias_kinds`` every row's kind for it: each row is un-shifted by its own."""
     labels = [str(x) for x in labels]
     y = np.asarray(y).astype(str)
     proba = np.asarray(proba, dtype=float)
-    cv = quantifier_cv(y, proba, labels, fold, kinds, bias=bias, n_boot=n_boot, seed=seed, repeats=repeats, app=app,
+    rb = row_bias(labels, bias, kind_bias, bias_kinds)
+    cv = quantifier_cv(y, proba, labels, fold, kinds, bias=rb, n_boot=n_boot, seed=seed, repeats=repeats, app=app,
                        max_shift=max_shift)
-    stats = {"all": training_stats(y, proba, labels, bias)}
+    stats = {"all": training_stats(y, proba, labels, rb)}
     if set(cv["kind"]) != {"all"}:
         kinds = np.asarray(kinds).astype(str)
-        stats.update({str(k): training_stats(y[kinds == k], proba[kinds == k], labels, bias) for k in np.unique(kinds)})
+        stats.update({str(k): training_stats(y[kinds == k], proba[kinds == k], labels, _at(rb, kinds == k))
+                      for k in np.unique(kinds)})
     return {"labels": labels, "bias": {str(k): float(v) for k, v in (bias or {}).items()} or None,
+            **({"kind_bias": kind_bias} if kind_bias else {}),
             "stats": stats, "chosen": choose_methods(cv, unsampled=unsampled)}
 
 
