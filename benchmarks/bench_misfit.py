@@ -24,7 +24,7 @@ learns from those only, a kind with none keeps the counts; ``--as-before`` choos
 random, for comparison on the same samples.
 
 Usage: python -m benchmarks.bench_misfit [--fields sentiment intent topic] [--vectors N] [--repeats R] [--size N]
-       [--seed S] [--as-before] [--smoke]
+       [--seed S] [--model DIR] [--as-before] [--smoke]
 """
 
 from __future__ import annotations
@@ -83,15 +83,17 @@ def measure(proba, truth, info, labels, kind: str = "first_post") -> dict:
 
 
 def run_field(field: str, args) -> list[dict]:
+    from wbcs.classify.baseline import predict_kinds
     from wbcs.classify.train import quantify_entry
     from wbcs.kpi.quantify import MAX_SHIFT, app_sample, bounded_prevalences
+    from wbcs.schema import POST_KIND
 
     t0 = time.time()
-    fit = fit_field(field, args.seed, args.smoke)
+    fit = fit_field(field, args.seed, args.smoke, args.model)
     # the trainer's rule (its card's cv_quantify); --as-before: as if every training row were drawn at random
     train = fit.train.assign(sampled=True) if args.as_before else fit.train
     info = quantify_entry({"y": fit.train["label"], "proba": fit.oof, "labels": fit.labels, "fold": fit.fold,
-                           "bias": fit.bias, "aligned": True}, train, args.seed)
+                           "bias": fit.bias, "kind_bias": fit.kind_bias, "aligned": True}, train, args.seed)
     print(f"{field}: fitted and chose in {time.time() - t0:.0f} s: "
           + ", ".join(f"{k} {v['method']} (max misfit {v.get('max_misfit')})" for k, v in info["chosen"].items()),
           flush=True)
@@ -112,7 +114,7 @@ def run_field(field: str, args) -> list[dict]:
             rows.append({"field": field, "posts": name, "size": len(idx),
                          **measure(proba[idx], np.asarray(fit.labels)[codes[idx]], info, fit.labels, kind)})
     for name, texts, truth in outside_sets(field, args.size, args.repeats, args.seed):
-        p = fit.model.predict_proba(texts)
+        p = predict_kinds(fit.model, texts, POST_KIND)  # posts, as predict_posts reads them
         rows.append({"field": field, "posts": name, "size": len(texts), **measure(p, truth, info, fit.labels)})
     return rows
 
@@ -137,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="samples per out-of-domain set")
     parser.add_argument("--size", type=int, default=300, help="posts per sample")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--model", default=None, help="model folder whose configuration is measured (default: shipped)")
     parser.add_argument("--as-before", action="store_true",
                         help="choose as before the unsampled rule: every kind may be corrected (for comparison)")
     parser.add_argument("--smoke", action="store_true", help="600 training rows, 3 mixes, 1 repeat: checks the code")

@@ -77,13 +77,23 @@ class Fitted:
     fold: np.ndarray
     proba: np.ndarray
     model: object = None
+    kind_bias: dict | None = None  # first posts' own class bias, where the configuration has one
+
+    def rows_bias(self, part: str, rows=None):
+        """The class bias of the training ("train") or test ("test") rows ``rows`` (None: all), each row's kind's
+        own where it has one (``quantify.row_bias``: then an array of offsets, one row per row)."""
+        from wbcs.kpi.quantify import row_bias
+
+        b = row_bias(self.labels, self.bias, self.kind_bias, (self.train if part == "train" else self.test)["kind"])
+        return b[rows] if rows is not None and isinstance(b, np.ndarray) else b
 
 
-def fit_field(field: str, seed: int, smoke: bool) -> Fitted:
+def fit_field(field: str, seed: int, smoke: bool, model: str | None = None) -> Fitted:
+    """``model``'s configuration (None: the shipped model's) for ``field`` on the gold split (``Fitted``)."""
     from sklearn.base import clone
 
     from wbcs.classify import load_model
-    from wbcs.classify.baseline import shift
+    from wbcs.classify.baseline import predict_kinds, shift_by_kind
     from wbcs.classify.configs import _Folds
     from wbcs.classify.splits import leakage_groups
     from wbcs.classify.tasks import load_task
@@ -92,7 +102,7 @@ def fit_field(field: str, seed: int, smoke: bool) -> Fitted:
     task = load_task(f"gold_{field}", seed=seed)
     tr = (subsample(task.train, 600, seed) if smoke else task.train).reset_index(drop=True)
     te = task.test.reset_index(drop=True)
-    est = clone(load_model().models[field])
+    est = clone(load_model(model).models[field])
     folds = _Folds(est, tr["text"].to_numpy(), tr["label"].to_numpy(), leakage_groups(tr["text"], seed=seed), 5, seed)
     folds.scores(est)
     labels = [str(c) for c in folds.classes]
@@ -101,8 +111,10 @@ def fit_field(field: str, seed: int, smoke: bool) -> Fitted:
         fold[va] = k
     model = clone(est).fit(tr["text"].tolist(), tr["label"].to_numpy())
     assert [str(c) for c in model.classes_] == labels, (model.classes_, labels)
-    return Fitted(field, labels, est.class_bias, tr, te, shift(folds.oof, folds.classes, est.class_bias), fold,
-                  model.predict_proba(te["text"].tolist()), model)
+    kind_bias = getattr(est, "kind_bias", None)
+    oof = shift_by_kind(folds.oof, folds.classes, kind_bias or {}, tr["kind"], default=est.class_bias)
+    return Fitted(field, labels, est.class_bias, tr, te, oof, fold,
+                  predict_kinds(model, te["text"].tolist(), te["kind"]), model, kind_bias)
 
 
 RULES = ("natural-mix rule", "flat-Dirichlet rule", "bounded rule")
@@ -119,9 +131,10 @@ def cv_choice(fit: Fitted, seed: int) -> tuple[dict, dict]:
     for rule, kw in zip(RULES, ({"app": 0, "n_boot": 0}, {"max_shift": None}, {}), strict=True):
         t0 = time.time()
         if rule == "natural-mix rule":
-            out[rule] = choose_methods(quantifier_cv(*args, bias=fit.bias, seed=seed, **kw))
+            out[rule] = choose_methods(quantifier_cv(*args, bias=fit.rows_bias("train"), seed=seed, **kw))
         else:
-            out[rule] = card_entry(*args, bias=fit.bias, seed=seed, **kw)["chosen"]
+            out[rule] = card_entry(*args, bias=fit.bias, kind_bias=fit.kind_bias, bias_kinds=fit.train["kind"],
+                                   seed=seed, **kw)["chosen"]
         secs[rule] = time.time() - t0
     return out, secs
 
@@ -204,12 +217,13 @@ def run_population(fit: Fitted, name: str, te_rows, tr_rows, per_kind: bool, arg
     y_tr = fit.train["label"].to_numpy().astype(str)
     codes = pd.Categorical(fit.test["label"][te_rows].astype(str), categories=labels).codes
     proba = fit.proba[te_rows]
-    st = {"pooled": training_stats(y_tr, fit.oof, labels, fit.bias),
-          "kind": training_stats(y_tr[tr_rows], fit.oof[tr_rows], labels, fit.bias)}
+    st = {"pooled": training_stats(y_tr, fit.oof, labels, fit.rows_bias("train")),
+          "kind": training_stats(y_tr[tr_rows], fit.oof[tr_rows], labels, fit.rows_bias("train", tr_rows))}
+    test_bias = fit.rows_bias("test", te_rows)
     ours = [(v, m, s) for v, m, s in VARIANTS if per_kind or s == "pooled"]
     # reference: PACC and EMQ on the whole probability vectors, which a posts table does not keep, learnt on the
     # rows QuaPy learns on: what separates ours from QuaPy's besides the class bias (undone by ours)
-    whole = training_stats(y_tr[tr_rows], fit.oof[tr_rows], labels, fit.bias, full=True)
+    whole = training_stats(y_tr[tr_rows], fit.oof[tr_rows], labels, fit.rows_bias("train", tr_rows), full=True)
     peers = {f"QuaPy {m}": _quapy(m, labels, _quapy_input(m, labels, fit.oof[tr_rows]), y_tr[tr_rows])
              for m in QUAPY} if args.quapy else {}
     if args.quapy:  # QuaPy's recommended EMQ (Alexandari et al. 2020): posteriors recalibrated, prior estimated
@@ -227,8 +241,9 @@ def run_population(fit: Fitted, name: str, te_rows, tr_rows, per_kind: bool, arg
         idx = np.arange(len(codes)) if prev is None else app_sample(codes, prev, size, seed=int(rng.integers(2**32)))
         truth = np.bincount(codes[idx], minlength=k) / size
         p = proba[idx]
-        est = {v: estimate(m, p, st[s], bias=fit.bias) for v, m, s in ours}
-        est.update({f"{m} {WHOLE}": estimate(m, p, whole, bias=fit.bias, full=True) for m in ("PACC", "EMQ")})
+        b = test_bias[idx] if isinstance(test_bias, np.ndarray) else test_bias
+        est = {v: estimate(m, p, st[s], bias=b) for v, m, s in ours}
+        est.update({f"{m} {WHOLE}": estimate(m, p, whole, bias=b, full=True) for m in ("PACC", "EMQ")})
         est.update({m: q.aggregate(_quapy_input(m.split()[1], labels, p)) for m, q in peers.items()})
         base = {"field": fit.field, "population": name, "design": design, "size": size, "sample": i,
                 "shift": str(shift_bucket(truth, train_prev)[0]), "shift_tv": tv(truth, train_prev)}

@@ -192,3 +192,23 @@ def test_training_on_a_gold_task_reports_each_kind_of_item(tmp_path):
     assert {k: f"{v['macro_f1']:.3f}" for k, v in by_kind.items()} == per_kind
     md = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert f"| first_post | {by_kind['first_post']['n']} |" in md
+
+
+def test_predict_and_evaluate_read_posts_as_first_posts_unless_told(tmp_path):
+    """A model with first posts' own class bias (here one that calls every first post neutral): ``wbcs predict``
+    and ``wbcs evaluate`` use it for a posts file, ``evaluate --kind none`` does not; the bias survives saving."""
+    from wbcs.classify import PostClassifier, TextClassifier, save_model
+
+    est = TextClassifier(min_df=1, calibration=None, kind_bias={"first_post": {"neutral": 20.0}}).fit(TEXTS, LABELS)
+    save_model(PostClassifier({"sentiment": est}, name="kinds"), tmp_path / "m")
+    pd.DataFrame({"text": ["信号太差打不了电话", "谢谢很满意", "扣费太坑了"],
+                  "sentiment": ["negative", "positive", "negative"]}).to_csv(tmp_path / "t.csv", index=False)
+    as_posts = json.loads(run_cli("evaluate", "--model", str(tmp_path / "m"), "--data", str(tmp_path / "t.csv"),
+                                  "--json").stdout)
+    told_none = json.loads(run_cli("evaluate", "--model", str(tmp_path / "m"), "--data", str(tmp_path / "t.csv"),
+                                   "--json", "--kind", "none").stdout)
+    assert as_posts["accuracy"] == 0.0 and told_none["accuracy"] == 1.0
+    r = run_cli("predict", "--model", str(tmp_path / "m"), "--input", str(tmp_path / "t.csv"),
+                "--out", str(tmp_path / "p.csv"))
+    assert r.returncode == 0, r.stderr
+    assert (pd.read_csv(tmp_path / "p.csv")["sentiment_pred"] == "neutral").all()

@@ -158,6 +158,11 @@ def test_a_kinds_own_bias_is_kept_where_that_kind_needs_one_and_not_where_it_doe
     row = table[table["config"].str.endswith("own class bias of first_post")].iloc[0]
     assert not row["chosen"] and row["kind_gain"] <= 0.002 and est.kind_bias is None
     assert "kind_bias" not in table.attrs["cv_oof"]
+    # rows all of the kind (topic: first posts only): the class bias step is already theirs, nothing more is tried
+    texts, y, kinds = two_kinds(0.5)
+    _, table = select(texts[:300], y[:300], kinds=kinds[:300], weigh_kinds=False, own_bias_kinds=("first_post",),
+                      words=False, base=base, seed=0)
+    assert not table["config"].str.contains("own class bias").any()
 
 
 def test_the_trainer_keeps_first_posts_own_bias_and_predict_posts_uses_it():

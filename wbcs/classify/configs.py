@@ -380,7 +380,8 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
         if rows[-1]["macro_f1"] > rows[best]["macro_f1"] + tol:
             chosen, best, weight = est, len(rows) - 1, w
     row_kinds, current = data["kind"].to_numpy(), None
-    for kind in [k for k in own_bias_kinds if kinds is not None and (row_kinds == k).any()]:
+    # a kind that is every row (topic: first posts only) has the class bias above for its own
+    for kind in [k for k in own_bias_kinds if kinds is not None and 0 < (row_kinds == k).sum() < len(row_kinds)]:
         name = f"{rows[best]['config']} + own class bias of {kind}"
         if time.perf_counter() - started > budget:
             rows.append({"config": name, "skipped": f"time budget ({budget:.0f} s) spent"})
