@@ -267,14 +267,18 @@ def corrected_share_bar(table: pd.DataFrame, field: str = "topic", *, summary: d
     title = ((f"{field} shares corrected for the model's errors 模型误差校正 ({method})" if corrected else
               f"{field} shares as counted, not corrected 未校正")
              + f" — {n_model:,} model labels" + (f", {n_given:,} given" if n_given else ""))
-    if not corrected and table.attrs.get("note"):  # why: the reader must not take the counts for a correction
-        import textwrap
+    import textwrap
 
-        title += "".join(f"<br><sup>{line}</sup>" for line in textwrap.wrap(table.attrs["note"], 120))
+    # subtitle lines wrapped: plotly does not wrap a title, and a line wider than the chart is cut off in the browser
+    if not corrected and table.attrs.get("note"):  # why: the reader must not take the counts for a correction
+        title += "".join(f"<br><sup>{line}</sup>" for line in textwrap.wrap(table.attrs["note"], 110))
     if summary and summary.get("net_favorability"):
-        title += f"<br><sup>{favorability_text(summary)}</sup>"
+        title += "".join(f"<br><sup>{line}</sup>" for line in textwrap.wrap(favorability_text(summary), 110))
+    # the plot keeps its height whatever the subtitle lines take; the legend sits below the slanted labels
+    lines = title.count("<br>")
     fig.update_layout(template=TEMPLATE, title=title, barmode="group", yaxis={"tickformat": ".0%", "title": "share"},
-                      legend={"orientation": "h", "y": -0.25}, margin={"t": 90 + 24 * title.count("<br>")})
+                      legend={"orientation": "h", "y": -0.45}, margin={"t": 90 + 24 * lines, "b": 130},
+                      height=480 + 24 * lines)
     return fig
 
 
