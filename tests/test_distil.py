@@ -152,3 +152,19 @@ def test_with_kinds_distillation_ranks_by_the_kinds_mean_and_keeps_the_pooled_fi
     own = weighed["config"] != "teacher (reference)"
     np.testing.assert_allclose(weighed.loc[own, "pooled_macro_f1"].astype(float), plain.loc[own, "macro_f1"].astype(float))
     assert (weighed["macro_f1"] != weighed["pooled_macro_f1"]).any()
+
+
+def test_a_student_learns_its_own_biases_not_the_fast_models():
+    """The fast model's first posts' bias was fitted on its own predictions: its row is scored with it, and the
+    student drops it, trying a bias of first posts' own on its own out-of-fold predictions instead."""
+    texts, y = family_set(60, seed=1)
+    pool, _ = family_set(1200, seed=2)
+    kinds = np.array(["first_post" if i % 3 == 0 else "follow_up" for i in range(len(y))])
+    fast = _fast().set_params(kind_bias={"first_post": {"a": 3.0}})
+    student, _, table = select_student(fast, _teacher(), texts, y, pool, seed=0, row_kinds=kinds,
+                                       own_bias_kinds=("first_post",))
+    assert table.iloc[0]["config"] == "fast model + own class bias of first_post"
+    assert student is not None and student.kind_bias != fast.kind_bias
+    tried = table[table["config"].str.endswith("own class bias of first_post") & table["weight"].notna()]
+    assert len(tried) == 1 and bool(tried.iloc[0]["chosen"]) == (student.kind_bias is not None)
+    assert table.attrs["cv_oof"].get("kind_bias") == student.kind_bias

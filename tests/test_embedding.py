@@ -156,3 +156,32 @@ def test_with_kinds_the_quality_step_ranks_by_the_kinds_mean_and_keeps_the_poole
     np.testing.assert_allclose(weighed.loc[unbiased, "pooled_macro_f1"].astype(float),
                                plain.loc[unbiased, "macro_f1"].astype(float))
     assert (weighed["macro_f1"] != weighed["pooled_macro_f1"]).any()
+
+
+def test_the_ensemble_takes_a_kinds_own_bias_and_the_quality_step_tries_one(backbone, tmp_path):
+    from wbcs.classify.baseline import shift
+    from wbcs.classify.multi import PostClassifier
+    from wbcs.classify.registry import load_model, save_model
+
+    texts, y = length_set()
+    own = {"first_post": {"short": 1.5}}
+    est = EmbeddingEnsemble(TextClassifier(C=1.0, random_state=0), backbone=backbone, layer=-1, C=1.0,
+                            class_bias={"long": 0.5}, kind_bias=own).fit(texts, y)
+    plain = EmbeddingEnsemble(TextClassifier(C=1.0, random_state=0), backbone=backbone, layer=-1, C=1.0).fit(texts, y)
+    raw = plain.predict_proba(texts[:8])
+    np.testing.assert_allclose(est.predict_proba(texts[:8]), shift(raw, est.classes_, {"long": 0.5}))
+    np.testing.assert_allclose(est.predict_proba(texts[:8], kind="first_post"), shift(raw, est.classes_, own["first_post"]))
+    again = load_model(save_model(PostClassifier({"length": est}, card={"name": "q"}), tmp_path / "q" / "1"))
+    assert again.models["length"].kind_bias == own
+    pd.testing.assert_frame_equal(again.predict_proba(texts[:8], kind="first_post")["length"],
+                                  pd.DataFrame(est.predict_proba(texts[:8], kind="first_post"),
+                                               columns=["long", "short"]))
+    # the quality step: a chosen ensemble tries first posts' own bias last, and its record says what it kept
+    kinds = np.array(["first_post" if i % 4 == 0 else "follow_up" for i in range(len(y))])
+    fast = TextClassifier(model="logreg", C=1.0, random_state=0)
+    chosen, table = select_ensemble(fast, texts, y, backbone=backbone, layers=(-1,), Cs=(0.1,), row_kinds=kinds,
+                                    own_bias_kinds=("first_post",))
+    assert isinstance(chosen, EmbeddingEnsemble)
+    row = table[table["config"].str.endswith("own class bias of first_post")].iloc[0]
+    assert row["kind_macro_f1"] is not None and bool(row["chosen"]) == (chosen.kind_bias is not None)
+    assert table.attrs["cv_oof"].get("kind_bias") == chosen.kind_bias

@@ -82,6 +82,15 @@ def unbiased(estimator):
     return clone(estimator).set_params(**{p: None for p in ("class_bias", "kind_bias") if p in params})
 
 
+def with_biases(proba: np.ndarray, classes, class_bias, kind_bias, kind=None) -> np.ndarray:
+    """A model's probabilities after its biases: ``class_bias`` on every row, or on the rows of a kind (``kind``:
+    one for all rows, or one per row; ``kinds_of``) with one of its own in ``kind_bias``, that one."""
+    kinds = kinds_of(kind, len(proba))
+    if kinds is None or not kind_bias:
+        return shift(proba, classes, class_bias)
+    return shift_by_kind(proba, classes, kind_bias, kinds, default=class_bias)
+
+
 def kinds_of(kind, n: int):
     """``predict_proba``'s ``kind`` as one kind per row: None, one kind for every row, or one per row."""
     if kind is None:
@@ -291,10 +300,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         every text (one str) or of each: a kind with a bias of its own in ``kind_bias`` takes it instead of
         ``class_bias``."""
         proba = self.pipeline_.predict_proba(self._normalize(texts))
-        kinds = kinds_of(kind, len(proba))
-        if kinds is None or not self.kind_bias:
-            return shift(proba, self.classes_, self.class_bias)
-        return shift_by_kind(proba, self.classes_, self.kind_bias, kinds, default=self.class_bias)
+        return with_biases(proba, self.classes_, self.class_bias, self.kind_bias, kind)
 
     def predict(self, texts, kind=None) -> np.ndarray:
         return self.classes_[self.predict_proba(texts, kind=kind).argmax(axis=1)]

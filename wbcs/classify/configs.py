@@ -232,6 +232,29 @@ class _Folds:
         return [kind_mean_macro_f1(self.y[te][kinds[te] == kind], self.classes[proba[te].argmax(axis=1)][kinds[te] == kind],
                                    kinds[te][kinds[te] == kind]) for _, te in self.folds if (kinds[te] == kind).any()]
 
+    def own_bias(self, plain: np.ndarray, current: np.ndarray, row_kinds, kind: str) -> tuple[dict, np.ndarray, float, float]:
+        """A class bias of kind ``kind``'s own on out-of-fold probabilities ``plain`` (before any bias), cross-fitted
+        on that kind's rows of the other folds; its rows replace theirs in ``current`` (the same probabilities after
+        the model's other biases). Returns (the bias fitted on all that kind's rows, the result, that kind's
+        fold-mean macro-F1 with it, its gain over ``current``)."""
+        row_kinds = np.asarray(row_kinds).astype(str)
+        _, biases = self.bias_scores(kinds=np.where(row_kinds == kind, kind, ""), proba=plain)
+        after = np.where((row_kinds == kind)[:, None], self.biased_oof, current)
+        f1 = float(np.mean(self.kind_scores(after, row_kinds, kind)))
+        return biases[kind], after, f1, f1 - float(np.mean(self.kind_scores(current, row_kinds, kind)))
+
+    def biased(self, plain: np.ndarray, est, row_kinds=None) -> tuple[list[dict], np.ndarray]:
+        """Per fold, the metrics of ``est``'s biases on its out-of-fold probabilities ``plain`` (before any bias),
+        each cross-fitted as the step that chose it fitted it: its class bias on every row, then each kind of its
+        ``kind_bias`` (with ``row_kinds``, every row's kind) its own; and those probabilities."""
+        current = plain
+        if getattr(est, "class_bias", None):
+            self.bias_scores(proba=plain)
+            current = self.biased_oof.copy()
+        for kind in (getattr(est, "kind_bias", None) or {}) if row_kinds is not None else ():
+            current = self.own_bias(plain, current, row_kinds, kind)[1]
+        return self.fold_scores(current), current
+
     def cv_record(self, proba: np.ndarray, bias: dict | None, aligned: bool = True, kind_bias: dict | None = None,
                   kinds=None) -> tuple[dict, dict]:
         """The card's (``cv_confusion``, ``cv_oof``) of a chosen model: its out-of-fold probabilities before
@@ -252,6 +275,33 @@ class _Folds:
                 {"labels": labels, "proba": proba.tolist(), "y": self.y.tolist(), "fold": fold.tolist(), "bias": bias,
                  "aligned": aligned, **({"kind_bias": kind_bias, "kind": np.asarray(kinds).astype(str).tolist()}
                                         if kind_bias else {})})
+
+
+def own_bias_step(folds: _Folds, chosen, plain: np.ndarray, row_kinds, own_bias_kinds, score: float, tol: float,
+                  name: str, row) -> tuple[object, list[tuple[dict, bool, object]]]:
+    """The trainer's last step on a chosen estimator with a ``kind_bias`` parameter (``select``, the quality
+    ensemble, a distilled student): ``chosen`` (out-of-fold probabilities ``plain`` before any bias; ``score`` its
+    fold-mean ranking score; ``name`` its row's name) tried with a class bias of each kind's own, for every kind
+    of ``own_bias_kinds`` that is some but not all of ``row_kinds`` (a kind that is every row has the class bias
+    for its own). Kept when that kind's fold-mean macro-F1 gains beyond ``tol`` and the ranking score falls by no
+    more than ``tol``. Returns (the chosen estimator, [(its row: ``row(name, est, fold metrics)`` with
+    kind_macro_f1 and kind_gain, kept, estimator) per kind tried])."""
+    tried = []
+    if row_kinds is None:
+        return chosen, tried
+    row_kinds = np.asarray(row_kinds).astype(str)
+    current = folds.biased(plain, chosen, row_kinds)[1]
+    for kind in [k for k in own_bias_kinds if 0 < (row_kinds == k).sum() < len(row_kinds)]:
+        bias, after, f1, gain = folds.own_bias(plain, current, row_kinds, kind)
+        est = clone(chosen).set_params(kind_bias={**(chosen.kind_bias or {}), kind: bias})
+        name = f"{name} + own class bias of {kind}"
+        r = {**row(name, est, folds.fold_scores(after)), "kind_macro_f1": f1, "kind_gain": gain}
+        r["params"]["kind_bias"] = est.kind_bias
+        kept = gain > tol and r["macro_f1"] >= score - tol
+        tried.append((r, kept, est))
+        if kept:
+            chosen, current, score = est, after, r["macro_f1"]
+    return chosen, tried
 
 
 def fit_kind_bias(proba: np.ndarray, y, classes, kinds) -> dict[str, dict]:
@@ -379,31 +429,17 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
         rows[-1]["params"]["extra_weight"] = w
         if rows[-1]["macro_f1"] > rows[best]["macro_f1"] + tol:
             chosen, best, weight = est, len(rows) - 1, w
-    row_kinds, current = data["kind"].to_numpy(), None
-    # a kind that is every row (topic: first posts only) has the class bias above for its own
-    for kind in [k for k in own_bias_kinds if kinds is not None and 0 < (row_kinds == k).sum() < len(row_kinds)]:
-        name = f"{rows[best]['config']} + own class bias of {kind}"
-        if time.perf_counter() - started > budget:
-            rows.append({"config": name, "skipped": f"time budget ({budget:.0f} s) spent"})
-            continue
+    row_kinds = data["kind"].to_numpy()
+    if own_bias_kinds and kinds is not None and time.perf_counter() - started <= budget:
         t0 = time.perf_counter()
         folds.scores(unbiased(chosen), weight=weight)
-        plain = folds.oof.copy()
-        if current is None:  # the chosen model's out-of-fold probabilities, its (cross-fitted) bias on every row
-            current = plain
-            if chosen.class_bias:
-                folds.bias_scores(proba=plain)
-                current = folds.biased_oof.copy()
-        _, biases = folds.bias_scores(kinds=np.where(row_kinds == kind, kind, ""), proba=plain)
-        after = np.where((row_kinds == kind)[:, None], folds.biased_oof, current)
-        est = clone(chosen).set_params(kind_bias={**(chosen.kind_bias or {}), kind: biases[kind]})
-        rows.append(_row(name, est, folds.fold_scores(after), time.perf_counter() - t0))
-        kind_f1 = float(np.mean(folds.kind_scores(after, row_kinds, kind)))
-        gain = kind_f1 - float(np.mean(folds.kind_scores(current, row_kinds, kind)))
-        rows[-1].update(kind_macro_f1=kind_f1, kind_gain=gain)
-        rows[-1]["params"]["kind_bias"] = est.kind_bias
-        if gain > tol and rows[-1]["macro_f1"] >= rows[best]["macro_f1"] - tol:
-            chosen, best, current = est, len(rows) - 1, after
+        chosen, tried = own_bias_step(folds, chosen, folds.oof.copy(), row_kinds, own_bias_kinds, rows[best]["macro_f1"],
+                                      tol, rows[best]["config"], lambda n, e, s: _row(n, e, s, time.perf_counter() - t0))
+        for r, kept, _ in tried:
+            rows.append(r)
+            best = len(rows) - 1 if kept else best
+    elif own_bias_kinds and kinds is not None:
+        rows.append({"config": f"{rows[best]['config']} + own class bias", "skipped": f"time budget ({budget:.0f} s) spent"})
     # the chosen model's out-of-fold confusion (what wbcs.kpi.quantify corrects shares with) and probabilities
     folds.scores(unbiased(chosen), weight=weight)
     cv_confusion, cv_oof = folds.cv_record(folds.oof, chosen.class_bias, aligned=len(data) == len(y),

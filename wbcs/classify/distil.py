@@ -50,8 +50,8 @@ def fit_student(student, teacher, texts, y, pool, weight: float):
 
 
 def select_student(fast: TextClassifier, teacher, texts, y, pool, *, groups=None, n_splits: int = 5, seed=0,
-                   weights=WEIGHTS, tol: float | None = None,
-                   kinds=None) -> tuple[TextClassifier | None, float | None, pd.DataFrame]:
+                   weights=WEIGHTS, tol: float | None = None, kinds=None, row_kinds=None,
+                   own_bias_kinds=()) -> tuple[TextClassifier | None, float | None, pd.DataFrame]:
     """Whether ``fast`` (unfitted) gains from learning the unfitted ``teacher``'s labels on ``pool``, by grouped
     ``n_splits``-fold CV on (texts, y): returns the student (``fast`` with the student's class bias, unfitted;
     None when the fast model alone is kept), the chosen pool weight, and the CV table (config, macro_f1 ± sd,
@@ -63,8 +63,9 @@ def select_student(fast: TextClassifier, teacher, texts, y, pool, *, groups=None
     weight. Each student is scored as the fast model is, with its class bias cross-fitted when ``fast`` has one. A
     student is chosen only when its fold-mean macro-F1 beats the fast model's by more than ``tol``
     (``configs.TOL``). ``kinds``: as ``configs.select`` (every row's kind of item: the kinds' mean macro-F1
-    ranks)."""
-    from wbcs.classify.configs import TOL, _Folds, fold_count, summary
+    ranks). ``row_kinds`` and ``own_bias_kinds``: as in ``embedding.select_ensemble``: the fast model is scored
+    with its kinds' own biases, and the chosen student learns its own (``configs.own_bias_step``)."""
+    from wbcs.classify.configs import TOL, _Folds, fold_count, own_bias_step, summary
     from wbcs.classify.embedding import spread_columns
 
     tol = TOL if tol is None else tol
@@ -87,8 +88,10 @@ def select_student(fast: TextClassifier, teacher, texts, y, pool, *, groups=None
 
     rows, t0 = [], time.perf_counter()
     folds.scores(base)
-    rows.append({"config": "fast model" + (" + class bias" if fast.class_bias else ""), **scored(folds.oof),
-                 "seconds": round(time.perf_counter() - t0, 1), "weight": None})
+    rows.append({"config": "fast model" + (" + class bias" if fast.class_bias else "")
+                 + "".join(f" + own class bias of {k}" for k in (fast.kind_bias or {})),
+                 **summary(folds.biased(folds.oof, fast, row_kinds)[0]), "seconds": round(time.perf_counter() - t0, 1),
+                 "weight": None})
     t0 = time.perf_counter()
     teacher_oof, pseudo = np.zeros_like(folds.oof), []
     for tr, te in folds.folds:
@@ -108,17 +111,29 @@ def select_student(fast: TextClassifier, teacher, texts, y, pool, *, groups=None
         raw[w] = oof
         rows.append({"config": f"student: pool × {w:g} × teacher's confidence", **scored(oof),
                      "seconds": round(time.perf_counter() - t0, 1), "weight": w})
+    students = [i for i, r in enumerate(rows) if r["weight"] is not None]
+    best = students[int(np.argmax([rows[i]["macro_f1"] for i in students]))]
+    chosen = best if rows[best]["macro_f1"] > rows[0]["macro_f1"] + tol else 0
+    student = None
+    if chosen:
+        w = float(rows[chosen]["weight"])
+        bias = (folds.bias_scores(proba=raw[w])[1] or None) if fast.class_bias else None
+        # the student's biases are its own: the fast model's kinds' biases were fitted on the fast model's predictions
+        student = clone(fast).set_params(class_bias=bias, kind_bias=None)
+        t0 = time.perf_counter()
+        student, tried = own_bias_step(
+            folds, student, raw[w], row_kinds, own_bias_kinds, rows[chosen]["macro_f1"], tol, rows[chosen]["config"],
+            lambda n, e, sc: {"config": n, **summary(sc), "seconds": round(time.perf_counter() - t0, 1), "weight": w,
+                              "params": {}})
+        for r, kept, _ in tried:
+            rows.append(r)
+            chosen = len(rows) - 1 if kept else chosen
     table = pd.DataFrame(rows)
-    students = table.index[table["weight"].notna()]
-    best = students[int(np.argmax(table.loc[students, "macro_f1"]))]
-    chosen = best if table.loc[best, "macro_f1"] > table.loc[0, "macro_f1"] + tol else 0
     table["chosen"] = table.index == chosen
     table = table.astype(object).where(table.notna(), None)
     table.attrs.update(rows=int(len(y)), pool=len(pool), folds=len(folds.folds), tol=tol)
-    if chosen == 0:
+    if student is None:
         return None, None, table
-    w = float(table.loc[chosen, "weight"])
-    bias = (folds.bias_scores(proba=raw[w])[1] or None) if fast.class_bias else None
-    cv_confusion, cv_oof = folds.cv_record(raw[w], bias)
+    cv_confusion, cv_oof = folds.cv_record(raw[w], student.class_bias, kind_bias=student.kind_bias, kinds=row_kinds)
     table.attrs.update(cv_confusion=cv_confusion, cv_oof=cv_oof)
-    return clone(fast).set_params(class_bias=bias), w, table
+    return student, w, table

@@ -28,7 +28,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from tqdm.auto import tqdm
 
-from wbcs.classify.baseline import as_texts, shift, unbiased
+from wbcs.classify.baseline import as_texts, unbiased, with_biases
 from wbcs.errors import InputError
 
 META = "wbcs_embedding.json"
@@ -135,16 +135,18 @@ class EmbeddingEnsemble(ClassifierMixin, BaseEstimator):
     C : the logistic regression's inverse regularisation (standardised features, balanced classes).
     weight : the regression's share of the mean.
     class_bias : {label: offset} or None.
+    kind_bias : {kind: {label: offset}} or None: a kind of item's own bias, as ``TextClassifier``'s.
     """
 
     def __init__(self, fast=None, *, backbone="gemma3-270m", layer=-4, C=0.01, weight=0.5, class_bias=None,
-                 max_length=128, threads=None, random_state=0):
+                 kind_bias=None, max_length=128, threads=None, random_state=0):
         self.fast = fast
         self.backbone = backbone
         self.layer = layer
         self.C = C
         self.weight = weight
         self.class_bias = class_bias
+        self.kind_bias = kind_bias
         self.max_length = max_length
         self.threads = threads
         self.random_state = random_state
@@ -171,18 +173,21 @@ class EmbeddingEnsemble(ClassifierMixin, BaseEstimator):
         self.classes_ = np.asarray(self.fast_.classes_).astype(str)
         return self
 
-    def predict_proba(self, texts) -> np.ndarray:
+    def predict_proba(self, texts, kind=None) -> np.ndarray:
+        """The mean's probabilities after the class bias (``kind``: as ``TextClassifier.predict_proba``)."""
         texts = as_texts(texts)
         fast = spread_columns(self.fast_.predict_proba(texts), self.fast_.classes_, self.classes_)
         head = spread_columns(self.head_.predict_proba(self._features(texts)), self.head_.classes_, self.classes_)
-        return shift(self.weight * head + (1 - self.weight) * fast, self.classes_, self.class_bias)
+        return with_biases(self.weight * head + (1 - self.weight) * fast, self.classes_, self.class_bias,
+                           self.kind_bias, kind)
 
-    def predict(self, texts) -> np.ndarray:
-        return self.classes_[self.predict_proba(texts).argmax(axis=1)]
+    def predict(self, texts, kind=None) -> np.ndarray:
+        return self.classes_[self.predict_proba(texts, kind=kind).argmax(axis=1)]
 
     def describe(self) -> str:
         return (f"mean of the fast model and {self.backbone} layer {self.layer} + LR C={self.C:g}"
-                + (" + class bias" if self.class_bias else ""))
+                + (" + class bias" if self.class_bias else "")
+                + "".join(f" + own class bias of {k}" for k in (self.kind_bias or {})))
 
     # ------------------------------------------------------------------ saving
 
@@ -225,7 +230,7 @@ class EmbeddingEnsemble(ClassifierMixin, BaseEstimator):
 
 def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, backbone: str = "gemma3-270m",
                     layers=LAYERS, Cs=CS, weight: float = 0.5, max_length: int = 128,
-                    tol: float | None = None, kinds=None) -> tuple[object, pd.DataFrame]:
+                    tol: float | None = None, kinds=None, row_kinds=None, own_bias_kinds=()) -> tuple[object, pd.DataFrame]:
     """The fast model's chosen configuration (``fast``, unfitted) against its mean with a regression on the
     backbone's hidden states, by grouped ``n_splits``-fold CV on (texts, y) (``configs._Folds``, the trainer's
     folds): returns the winner (``fast`` itself, or an unfitted ``EmbeddingEnsemble``) and the CV table
@@ -234,8 +239,11 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
     Rows: the fast model (with its class bias, cross-fitted, when it has one); per layer × C, the mean, and the
     mean + a cross-fitted class bias. An ensemble is chosen only when its fold-mean macro-F1 beats the fast
     model's by more than ``tol`` (``configs.TOL``): a slower model must earn its place. ``kinds``: as
-    ``configs.select`` (every row's kind of item: the kinds' mean macro-F1 ranks)."""
-    from wbcs.classify.configs import TOL, _Folds, fold_count, summary
+    ``configs.select`` (every row's kind of item: the kinds' mean macro-F1 ranks). ``row_kinds`` and
+    ``own_bias_kinds``: as ``configs.select``'s ``kinds`` and ``own_bias_kinds`` when the kinds rank nothing: the
+    fast model is scored with its kinds' own biases, and a chosen ensemble tries them last
+    (``configs.own_bias_step``)."""
+    from wbcs.classify.configs import TOL, _Folds, fold_count, own_bias_step, summary
     from wbcs.text import normalize_series
 
     tol = TOL if tol is None else tol
@@ -247,14 +255,16 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
     folds.scores(base)
     classes = folds.classes
     fast_oof = folds.oof.copy()
-    # the fast model scored as select scored it: with its class bias cross-fitted
-    fast_scores = folds.bias_scores(proba=fast_oof)[0] if fast.class_bias else folds.fold_scores(fast_oof)
+    # the fast model scored as select scored it: with its class bias (and its kinds' own) cross-fitted
+    fast_scores = folds.biased(fast_oof, fast, row_kinds)[0]
 
     def row(name, est, scores, seconds):
         return {"config": name, **summary(scores), "seconds": round(seconds, 1),
                 "params": {k: v for k, v in est.get_params().items() if k in ("layer", "C", "weight", "class_bias")}}
 
-    rows = [row("fast model" + (" + class bias" if fast.class_bias else ""), fast, fast_scores, time.perf_counter() - t0)]
+    rows = [row("fast model" + (" + class bias" if fast.class_bias else "")
+                + "".join(f" + own class bias of {k}" for k in (fast.kind_bias or {})), fast, fast_scores,
+                time.perf_counter() - t0)]
     raw, ests = [fast_oof], [fast]  # each row's out-of-fold probabilities before any class bias, and estimator
     norm = normalize_series(pd.Series(as_texts(texts), dtype=object)).tolist()
     depth = n_layers(backbone) + 1  # a shallower backbone than Gemma's: the candidates it has, else its last
@@ -285,11 +295,22 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
     best = int(np.argmax([r["macro_f1"] for r in rows]))
     if rows[best]["macro_f1"] <= rows[0]["macro_f1"] + tol:
         best = 0
+    if best:  # an ensemble: its kinds' own biases tried last, as select tries the fast model's
+        t0 = time.perf_counter()
+        _, tried = own_bias_step(folds, ests[best], raw[best], row_kinds, own_bias_kinds, rows[best]["macro_f1"], tol,
+                                 rows[best]["config"], lambda n, e, sc: row(n, e, sc, time.perf_counter() - t0))
+        plain = raw[best]
+        for r, kept, est in tried:
+            rows.append(r)
+            raw.append(plain)
+            ests.append(est)
+            best = len(rows) - 1 if kept else best
     table = pd.DataFrame(rows)
     table["chosen"] = np.arange(len(table)) == best
     table = table.astype(object).where(table.notna(), None)
-    # the winner's out-of-fold confusion and probabilities with its class bias, as configs.select keeps them
-    cv_confusion, cv_oof = folds.cv_record(raw[best], ests[best].class_bias)
+    # the winner's out-of-fold confusion and probabilities with its biases, as configs.select keeps them
+    cv_confusion, cv_oof = folds.cv_record(raw[best], ests[best].class_bias, aligned=True,
+                                           kind_bias=ests[best].kind_bias, kinds=row_kinds)
     table.attrs.update(rows=int(len(y)), folds=len(folds.folds), backbone=backbone, tol=tol,
                        cv_confusion=cv_confusion, cv_oof=cv_oof)
     return ests[best], table

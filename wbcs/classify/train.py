@@ -211,7 +211,8 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
         from wbcs.classify.embedding import select_ensemble
 
         ensemble, quality_table = select_ensemble(estimator, train["text"].tolist(), train["label"].to_numpy(),
-                                                  groups=groups, seed=seed, backbone=quality, kinds=weighed)
+                                                  groups=groups, seed=seed, backbone=quality, kinds=weighed,
+                                                  row_kinds=kinds, own_bias_kinds=own_bias_kinds)
         if not quality_table["chosen"].iloc[0] and distil is None:
             # the ensemble replaces select's configuration: the per-kind quantifier is chosen on its own
             # out-of-fold probabilities, not select's
@@ -223,7 +224,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
 
             student, pool_weight, distil_table = select_student(
                 estimator, ensemble, train["text"].tolist(), train["label"].to_numpy(), distil, groups=groups,
-                seed=seed, kinds=weighed)
+                seed=seed, kinds=weighed, row_kinds=kinds, own_bias_kinds=own_bias_kinds)
             if student is not None:
                 teacher_config, estimator, unlabelled = ensemble, student, list(distil)
                 cv_confusion = distil_table.attrs["cv_confusion"]
