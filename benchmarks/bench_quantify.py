@@ -82,10 +82,10 @@ class Fitted:
     def rows_bias(self, part: str, rows=None):
         """The class bias of the training ("train") or test ("test") rows ``rows`` (None: all), each row's kind's
         own where it has one (``quantify.row_bias``: then an array of offsets, one row per row)."""
-        from wbcs.kpi.quantify import row_bias
+        from wbcs.kpi.quantify import bias_at, row_bias
 
         b = row_bias(self.labels, self.bias, self.kind_bias, (self.train if part == "train" else self.test)["kind"])
-        return b[rows] if rows is not None and isinstance(b, np.ndarray) else b
+        return b if rows is None else bias_at(b, rows)
 
 
 def fit_field(field: str, seed: int, smoke: bool, model: str | None = None) -> Fitted:
@@ -93,7 +93,7 @@ def fit_field(field: str, seed: int, smoke: bool, model: str | None = None) -> F
     from sklearn.base import clone
 
     from wbcs.classify import load_model
-    from wbcs.classify.baseline import predict_kinds, shift_by_kind
+    from wbcs.classify.baseline import predict_kinds, with_biases
     from wbcs.classify.configs import _Folds
     from wbcs.classify.splits import leakage_groups
     from wbcs.classify.tasks import load_task
@@ -112,7 +112,7 @@ def fit_field(field: str, seed: int, smoke: bool, model: str | None = None) -> F
     model = clone(est).fit(tr["text"].tolist(), tr["label"].to_numpy())
     assert [str(c) for c in model.classes_] == labels, (model.classes_, labels)
     kind_bias = getattr(est, "kind_bias", None)
-    oof = shift_by_kind(folds.oof, folds.classes, kind_bias or {}, tr["kind"], default=est.class_bias)
+    oof = with_biases(folds.oof, folds.classes, est.class_bias, kind_bias, tr["kind"])
     return Fitted(field, labels, est.class_bias, tr, te, oof, fold,
                   predict_kinds(model, te["text"].tolist(), te["kind"]), model, kind_bias)
 
@@ -211,7 +211,15 @@ def designs(fit: Fitted, codes: np.ndarray, train_prev: np.ndarray, args, seed: 
 
 def run_population(fit: Fitted, name: str, te_rows, tr_rows, per_kind: bool, args, seed: int) -> pd.DataFrame:
     """Every method's errors on every APP sample of one population. One row per (sample, method)."""
-    from wbcs.kpi.quantify import VARIANTS, app_sample, estimate, shift_bucket, training_stats, tv
+    from wbcs.kpi.quantify import (
+        VARIANTS,
+        app_sample,
+        bias_at,
+        estimate,
+        shift_bucket,
+        training_stats,
+        tv,
+    )
 
     labels, k = fit.labels, len(fit.labels)
     y_tr = fit.train["label"].to_numpy().astype(str)
@@ -241,7 +249,7 @@ def run_population(fit: Fitted, name: str, te_rows, tr_rows, per_kind: bool, arg
         idx = np.arange(len(codes)) if prev is None else app_sample(codes, prev, size, seed=int(rng.integers(2**32)))
         truth = np.bincount(codes[idx], minlength=k) / size
         p = proba[idx]
-        b = test_bias[idx] if isinstance(test_bias, np.ndarray) else test_bias
+        b = bias_at(test_bias, idx)
         est = {v: estimate(m, p, st[s], bias=b) for v, m, s in ours}
         est.update({f"{m} {WHOLE}": estimate(m, p, whole, bias=b, full=True) for m in ("PACC", "EMQ")})
         est.update({m: q.aggregate(_quapy_input(m.split()[1], labels, p)) for m, q in peers.items()})

@@ -78,8 +78,15 @@ def unbiased(estimator):
     probabilities as the model learnt them, on which a bias is (re)fitted, or with which a teacher labels a pool."""
     from sklearn.base import clone
 
-    params = clone(estimator).get_params()
-    return clone(estimator).set_params(**{p: None for p in ("class_bias", "kind_bias") if p in params})
+    est = clone(estimator)
+    return est.set_params(**{p: None for p in ("class_bias", "kind_bias") if p in est.get_params()})
+
+
+def bias_names(estimator) -> str:
+    """What biases ``estimator`` applies, for a CV table's row name: " + class bias" and " + own class bias of
+    <kind>" per kind of its ``kind_bias``."""
+    return ((" + class bias" if getattr(estimator, "class_bias", None) else "")
+            + "".join(f" + own class bias of {k}" for k in (getattr(estimator, "kind_bias", None) or {})))
 
 
 def with_biases(proba: np.ndarray, classes, class_bias, kind_bias, kind=None) -> np.ndarray:

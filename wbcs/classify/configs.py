@@ -44,7 +44,13 @@ import scipy.sparse as sp
 from sklearn.base import clone
 from tqdm.auto import tqdm
 
-from wbcs.classify.baseline import TextClassifier, fit_class_bias, shift, shift_by_kind, unbiased
+from wbcs.classify.baseline import (
+    TextClassifier,
+    fit_class_bias,
+    shift_by_kind,
+    unbiased,
+    with_biases,
+)
 from wbcs.errors import InputError
 
 TOL = 0.002  # macro-F1: a more complex candidate must gain more than this to be chosen
@@ -264,8 +270,7 @@ class _Folds:
         False says the rows are not the input's (a subsample)."""
         from sklearn.metrics import confusion_matrix
 
-        proba = shift_by_kind(proba, self.classes, kind_bias, kinds, default=bias) if kind_bias else shift(
-            proba, self.classes, bias)
+        proba = with_biases(proba, self.classes, bias, kind_bias, kinds)
         labels = [str(c) for c in self.classes]
         fold = np.zeros(len(self.y), dtype=int)
         for k, (_, te) in enumerate(self.folds):
@@ -430,7 +435,9 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
         if rows[-1]["macro_f1"] > rows[best]["macro_f1"] + tol:
             chosen, best, weight = est, len(rows) - 1, w
     row_kinds = data["kind"].to_numpy()
-    if own_bias_kinds and kinds is not None and time.perf_counter() - started <= budget:
+    if own_bias_kinds and kinds is not None and time.perf_counter() - started > budget:
+        rows.append({"config": f"{rows[best]['config']} + own class bias", "skipped": f"time budget ({budget:.0f} s) spent"})
+    elif own_bias_kinds and kinds is not None:
         t0 = time.perf_counter()
         folds.scores(unbiased(chosen), weight=weight)
         chosen, tried = own_bias_step(folds, chosen, folds.oof.copy(), row_kinds, own_bias_kinds, rows[best]["macro_f1"],
@@ -438,8 +445,6 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
         for r, kept, _ in tried:
             rows.append(r)
             best = len(rows) - 1 if kept else best
-    elif own_bias_kinds and kinds is not None:
-        rows.append({"config": f"{rows[best]['config']} + own class bias", "skipped": f"time budget ({budget:.0f} s) spent"})
     # the chosen model's out-of-fold confusion (what wbcs.kpi.quantify corrects shares with) and probabilities
     folds.scores(unbiased(chosen), weight=weight)
     cv_confusion, cv_oof = folds.cv_record(folds.oof, chosen.class_bias, aligned=len(data) == len(y),

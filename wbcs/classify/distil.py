@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from wbcs.classify.baseline import TextClassifier, as_texts, unbiased
+from wbcs.classify.baseline import TextClassifier, as_texts, bias_names, unbiased
 from wbcs.errors import InputError
 
 WEIGHTS = (0.25, 0.5, 1.0)  # a pseudo-labelled row's weight (× the teacher's confidence) against 1 for a labelled row
@@ -88,10 +88,8 @@ def select_student(fast: TextClassifier, teacher, texts, y, pool, *, groups=None
 
     rows, t0 = [], time.perf_counter()
     folds.scores(base)
-    rows.append({"config": "fast model" + (" + class bias" if fast.class_bias else "")
-                 + "".join(f" + own class bias of {k}" for k in (fast.kind_bias or {})),
-                 **summary(folds.biased(folds.oof, fast, row_kinds)[0]), "seconds": round(time.perf_counter() - t0, 1),
-                 "weight": None})
+    rows.append({"config": "fast model" + bias_names(fast), **summary(folds.biased(folds.oof, fast, row_kinds)[0]),
+                 "seconds": round(time.perf_counter() - t0, 1), "weight": None})
     t0 = time.perf_counter()
     teacher_oof, pseudo = np.zeros_like(folds.oof), []
     for tr, te in folds.folds:

@@ -28,7 +28,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from tqdm.auto import tqdm
 
-from wbcs.classify.baseline import as_texts, unbiased, with_biases
+from wbcs.classify.baseline import as_texts, bias_names, unbiased, with_biases
 from wbcs.errors import InputError
 
 META = "wbcs_embedding.json"
@@ -185,9 +185,7 @@ class EmbeddingEnsemble(ClassifierMixin, BaseEstimator):
         return self.classes_[self.predict_proba(texts, kind=kind).argmax(axis=1)]
 
     def describe(self) -> str:
-        return (f"mean of the fast model and {self.backbone} layer {self.layer} + LR C={self.C:g}"
-                + (" + class bias" if self.class_bias else "")
-                + "".join(f" + own class bias of {k}" for k in (self.kind_bias or {})))
+        return f"mean of the fast model and {self.backbone} layer {self.layer} + LR C={self.C:g}" + bias_names(self)
 
     # ------------------------------------------------------------------ saving
 
@@ -262,9 +260,7 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
         return {"config": name, **summary(scores), "seconds": round(seconds, 1),
                 "params": {k: v for k, v in est.get_params().items() if k in ("layer", "C", "weight", "class_bias")}}
 
-    rows = [row("fast model" + (" + class bias" if fast.class_bias else "")
-                + "".join(f" + own class bias of {k}" for k in (fast.kind_bias or {})), fast, fast_scores,
-                time.perf_counter() - t0)]
+    rows = [row("fast model" + bias_names(fast), fast, fast_scores, time.perf_counter() - t0)]
     raw, ests = [fast_oof], [fast]  # each row's out-of-fold probabilities before any class bias, and estimator
     norm = normalize_series(pd.Series(as_texts(texts), dtype=object)).tolist()
     depth = n_layers(backbone) + 1  # a shallower backbone than Gemma's: the candidates it has, else its last
@@ -309,8 +305,8 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
     table["chosen"] = np.arange(len(table)) == best
     table = table.astype(object).where(table.notna(), None)
     # the winner's out-of-fold confusion and probabilities with its biases, as configs.select keeps them
-    cv_confusion, cv_oof = folds.cv_record(raw[best], ests[best].class_bias, aligned=True,
-                                           kind_bias=ests[best].kind_bias, kinds=row_kinds)
+    cv_confusion, cv_oof = folds.cv_record(raw[best], ests[best].class_bias, kind_bias=ests[best].kind_bias,
+                                           kinds=row_kinds)
     table.attrs.update(rows=int(len(y)), folds=len(folds.folds), backbone=backbone, tol=tol,
                        cv_confusion=cv_confusion, cv_oof=cv_oof)
     return ests[best], table

@@ -399,8 +399,8 @@ def row_bias(labels, bias: dict | None, kind_bias: dict | None, kinds) -> np.nda
     return out
 
 
-def _at(bias, rows):
-    """``bias`` (``row_bias``) of the rows ``rows``."""
+def bias_at(bias, rows):
+    """``bias`` (``row_bias``: a dict, or an array of offsets per row) of the rows ``rows``."""
     return bias[rows] if isinstance(bias, np.ndarray) else bias
 
 
@@ -617,11 +617,11 @@ def cv_quantifiers(y, proba, labels, kinds, folds, *, bias: dict | np.ndarray | 
     out = []
     for f, (_, te) in enumerate(folds):
         rest = np.setdiff1d(np.arange(len(y)), te)
-        pooled = training_stats(y[rest], proba[rest], labels, _at(bias, rest))
+        pooled = training_stats(y[rest], proba[rest], labels, bias_at(bias, rest))
         for kind in np.unique(kinds[te]):
             here = te[kinds[te] == kind]
             same = rest[kinds[rest] == kind]
-            st = {"pooled": pooled, "kind": training_stats(y[same], proba[same], labels, _at(bias, same))}
+            st = {"pooled": pooled, "kind": training_stats(y[same], proba[same], labels, bias_at(bias, same))}
             codes = codes_all[here]
             trained = np.bincount(codes_all[same], minlength=k) / max(1, len(same))
             samples = [np.arange(len(here))]
@@ -639,20 +639,20 @@ def cv_quantifiers(y, proba, labels, kinds, folds, *, bias: dict | np.ndarray | 
                 truth = np.bincount(codes[idx], minlength=k) / len(idx)
                 boot = n_boot if s == 0 else 0
                 # the posteriors each scope's statistics rebuild, once for all the variants (a third of the time)
-                raw = {sc: unshift(top1(proba[rows], v["split"]), labels, _at(bias, rows)) for sc, v in st.items()}
+                raw = {sc: unshift(top1(proba[rows], v["split"]), labels, bias_at(bias, rows)) for sc, v in st.items()}
                 for name, method, scope in variants:
                     if boot:
-                        point, lo, hi, draws = estimate(method, proba[rows], st[scope], bias=_at(bias, rows), n_boot=boot,
+                        point, lo, hi, draws = estimate(method, proba[rows], st[scope], bias=bias_at(bias, rows), n_boot=boot,
                                                        seed=seed, raw=raw[scope])
                         held = int(((lo <= truth + 1e-9) & (truth <= hi + 1e-9)).sum())
                     else:
-                        point, draws, held = (estimate(method, proba[rows], st[scope], bias=_at(bias, rows), raw=raw[scope]),
+                        point, draws, held = (estimate(method, proba[rows], st[scope], bias=bias_at(bias, rows), raw=raw[scope]),
                                               None, np.nan)
                     out.append({"fold": f, "kind": kind, "sample": s, "method": name, "items": len(rows),
                                 "shift": tv(truth, trained), "fold_shift": tv(truth, mix),
                                 "max_shift": np.nan if max_shift is None else max_shift,
                                 "tv": tv(point, truth), "err": point - truth,
-                                "misfit": misfit(method, proba[rows], st[scope], bias=_at(bias, rows), raw=raw[scope]),
+                                "misfit": misfit(method, proba[rows], st[scope], bias=bias_at(bias, rows), raw=raw[scope]),
                                 "draws": draws, "truth": truth, "held": held, "labels": k})
     cv = pd.DataFrame(out)
     held = []
@@ -830,7 +830,7 @@ def card_entry(y, proba, labels, fold, kinds=None, *, bias: dict | None = None, 
     stats = {"all": training_stats(y, proba, labels, rb)}
     if set(cv["kind"]) != {"all"}:
         kinds = np.asarray(kinds).astype(str)
-        stats.update({str(k): training_stats(y[kinds == k], proba[kinds == k], labels, _at(rb, kinds == k))
+        stats.update({str(k): training_stats(y[kinds == k], proba[kinds == k], labels, bias_at(rb, kinds == k))
                       for k in np.unique(kinds)})
     return {"labels": labels, "bias": {str(k): float(v) for k, v in (bias or {}).items()} or None,
             **({"kind_bias": kind_bias} if kind_bias else {}),
