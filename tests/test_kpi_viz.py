@@ -133,10 +133,10 @@ def test_only_the_tab_on_screen_is_drawn_and_a_tab_can_be_added(synthetic):
     dash = vk.KpiDashboard(synthetic)
     drawn = [n for n, slot in dash.figures.items() if slot.children]
     assert drawn == ["volume"]
-    dash.tabs.widget.selected_index = 3  # opening a tab draws it
+    dash.tabs.tab.selected_index = 3  # opening a tab draws it
     assert dash.figures["rates"].children and dash.tabs.figure("rates").data
     dash.add_tab("corrected", "Corrected 校正", lambda d, posts: f"{len(posts):,} posts")
-    assert dash.tabs.widget.titles[-1] == "Corrected 校正"
+    assert dash.tabs.tab.titles[-1] == "Corrected 校正"
     assert dash.tabs.content("corrected") == f"{len(synthetic):,} posts"
 
 
@@ -257,3 +257,24 @@ def test_shares_kept_as_counted_are_not_titled_corrected():
     assert "corrected" not in fig.data[1].hovertemplate
     t.attrs.update(method="PCC", corrected=True, note="PCC: chosen by grouped CV")
     assert "corrected for the model's errors 模型误差校正 (PCC)" in vk.corrected_share_bar(t, "topic").layout.title.text
+
+
+def test_figures_take_the_width_the_browser_reports_for_the_tabs(synthetic):
+    import plotly.graph_objects as go
+
+    from wbcs.viz.widgets import PANEL_INSET, FigureTabs
+
+    dash = vk.KpiDashboard(synthetic)
+    volume = dash.tabs.figure("volume")
+    assert volume.layout.width is None  # no browser yet: plotly's own sizing
+    dash.tabs.probe.width = 1240  # what WidthProbe's script sends when the page lays the tabs out
+    assert volume.layout.width == 1240 - PANEL_INSET
+    dash.tabs.tab.selected_index = 1  # a tab opened later is drawn at the width already known
+    assert dash.tabs.figure("topics").layout.width == 1240 - PANEL_INSET
+    dash.tabs.probe.width = 900  # the window narrowed: every drawn figure follows
+    assert volume.layout.width == dash.tabs.figure("topics").layout.width == 900 - PANEL_INSET
+
+    tabs = FigureTabs({"fixed": "Fixed"})
+    tabs.probe.width = 1240
+    tabs.show({"fixed": go.Figure(layout={"width": 520})})
+    assert tabs.figure("fixed").layout.width == 520  # a figure with a width of its own keeps it

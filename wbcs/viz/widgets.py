@@ -5,10 +5,43 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
+import anywidget
 import ipywidgets as w
 import plotly.graph_objects as go
+import traitlets
 
 Content = go.Figure | str | Callable[[], go.Figure | str]
+
+# what a tab panel takes from the Tab's width: its border and padding (ipywidgets 8: 1 + 15 px a side), and a
+# margin so that no scroll bar appears
+PANEL_INSET = 40
+
+
+class WidthProbe(anywidget.AnyWidget):
+    """A zero-height widget that reports its width on screen in pixels (``width``, 0 until a browser shows it).
+
+    Written here because plotly's FigureWidget (an anywidget since plotly 6) sizes itself once, when it is
+    drawn, and never again: one drawn while the browser has not yet placed it (a figure replaced or opened
+    after the page is up — every figure of a dashboard but the first) takes plotly's default 700 px, however
+    wide its tab is (plotly.py issues #4027, #5208). Knowing the width, ``FigureTabs`` gives each figure it.
+    """
+
+    _esm = """
+    function render({ model, el }) {
+      el.style.width = "100%";
+      el.style.height = "0px";
+      let timer = null;
+      const report = () => {
+        const width = Math.round(el.getBoundingClientRect().width);
+        if (width > 0 && width !== model.get("width")) { model.set("width", width); model.save_changes(); }
+      };
+      const observer = new ResizeObserver(() => { clearTimeout(timer); timer = setTimeout(report, 150); });
+      observer.observe(el);
+      return () => { clearTimeout(timer); observer.disconnect(); };
+    }
+    export default { render };
+    """
+    width = traitlets.Int(0).tag(sync=True)
 
 
 class FigureTabs:
@@ -23,22 +56,28 @@ class FigureTabs:
     figure) or functions that make either, and a tab's content is made and sent to the
     browser when the tab is opened. The first chart of a dashboard then costs one figure,
     not seven (and plotly cannot size a chart inside a hidden tab anyway).
+
+    A figure without a width of its own takes the tabs' width on screen (``WidthProbe``), and
+    follows it when the window is resized. ``widget`` is what to display; ``tab`` the Tab.
     """
 
     def __init__(self, titles: dict[str, str]):
-        self.slots = {name: w.Box() for name in titles}
-        self.widget = w.Tab(children=list(self.slots.values()), titles=tuple(titles.values()))
-        self.widget.selected_index = 0
+        self.slots = {name: w.VBox() for name in titles}
+        self.tab = w.Tab(children=list(self.slots.values()), titles=tuple(titles.values()))
+        self.tab.selected_index = 0
+        self.probe = WidthProbe()
+        self.widget = w.VBox([self.probe, self.tab])
         self._pending: dict[str, Content] = {}
         self._made: dict[str, go.Figure | str] = {}
-        self.widget.observe(lambda change: self._draw(self._name(change["new"])), names="selected_index")
+        self.tab.observe(lambda change: self._draw(self._name(change["new"])), names="selected_index")
+        self.probe.observe(lambda _: self._fit_all(), names="width")
 
     def add(self, name: str, title: str) -> None:
         """A new, empty tab at the end."""
-        titles = tuple(self.widget.titles)
-        self.slots[name] = w.Box()
-        self.widget.children = list(self.slots.values())
-        self.widget.titles = (*titles, title)
+        titles = tuple(self.tab.titles)
+        self.slots[name] = w.VBox()
+        self.tab.children = list(self.slots.values())
+        self.tab.titles = (*titles, title)
 
     def _name(self, index) -> str | None:
         return list(self.slots)[index] if index is not None and 0 <= index < len(self.slots) else None
@@ -49,7 +88,7 @@ class FigureTabs:
             self._pending[name] = content
             self._made.pop(name, None)
             self._empty(name)
-        self._draw(self._name(self.widget.selected_index))
+        self._draw(self._name(self.tab.selected_index))
 
     def _empty(self, name: str) -> None:
         """Take a tab's widget off and close it: a replaced FigureWidget left open stays in the
@@ -73,7 +112,20 @@ class FigureTabs:
             self.note(name, made)
         else:
             self._empty(name)
-            self.slots[name].children = [go.FigureWidget(made)]
+            shown = go.FigureWidget(made)
+            self._fit(shown, made)
+            self.slots[name].children = [shown]
+
+    def _fit(self, shown: go.FigureWidget, made: go.Figure) -> None:
+        """``shown`` as wide as the tabs on screen, unless its figure has a width of its own."""
+        if made.layout.width is None and self.probe.width > PANEL_INSET:
+            shown.layout.width = self.probe.width - PANEL_INSET
+
+    def _fit_all(self) -> None:
+        for name, made in self._made.items():
+            kids = self.slots[name].children
+            if kids and isinstance(kids[0], go.FigureWidget) and not isinstance(made, str):
+                self._fit(kids[0], made)
 
     def note(self, name: str, text: str) -> None:
         """A line of text in place of a figure (e.g. why there is none)."""
