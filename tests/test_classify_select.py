@@ -194,3 +194,31 @@ def test_the_trainer_keeps_first_posts_own_bias_and_predict_posts_uses_it():
     as_first = model.predict(posts, kind="first_post")
     assert (filled["intent"] == as_first["intent"]).all()
     assert (as_first["intent"] != model.predict(posts)["intent"]).any()  # the bias changes some labels
+
+
+def test_shorter_ngrams_are_tried_on_the_winner_with_their_own_features_and_kept_only_when_they_gain():
+    from wbcs.classify.configs import TOL, _Folds
+
+    texts, y, groups = crafted()
+    base = TextClassifier(min_df=1, calibration=None, random_state=0)
+    chosen, table = select(texts, y, groups=groups, base=base, n_splits=3, words=False)
+    rows = table.set_index("config")
+    short = [c for c in rows.index if c.endswith("+ character 1–2-grams")]
+    assert len(short) == 1 and rows.loc[short[0], "params"]["ngram_range"] == [1, 2]
+    pos = int(np.flatnonzero(table["config"] == short[0])[0])
+    rivals, f1 = table["macro_f1"].iloc[:pos].astype(float), float(rows.loc[short[0], "macro_f1"])
+    if tuple(chosen.ngram_range) == (1, 2):  # kept: it beat the winner so far by more than TOL
+        assert f1 > rivals.max() - TOL
+    else:
+        assert tuple(chosen.ngram_range) == (1, 3) and f1 <= rivals.max() + TOL
+
+    # each n-gram order is scored on its own features: 1–2-grams are a strict subset of 1–3-grams' columns
+    folds = _Folds(base, texts, y, groups, 3, 0)
+    wide = folds.matrices(0, base)[0].shape[1]
+    narrow = folds.matrices(0, base.set_params(ngram_range=(1, 2)))[0].shape[1]
+    assert 0 < narrow < wide
+
+    # a base that already counts 1–2-grams (or fewer) is not offered them again
+    _, table = select(texts, y, groups=groups, base=TextClassifier(min_df=1, calibration=None, ngram_range=(1, 2)),
+                      n_splits=3, words=False)
+    assert not table["config"].str.contains("1–2-grams").any()
