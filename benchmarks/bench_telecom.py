@@ -67,9 +67,14 @@ Parts:
   probabilities of the fast model, Gemma, their mean and a weighted mean w·Gemma + (1−w)·fast (w from a grid,
   cross-fitted: each fold's w chosen on the other folds' out-of-fold rows). The CV table and the decision are
   printed first; then (measurement only) both fitted on the whole training part, on the fixed test part.
+- ``compare``: two models' configurations (``--previous``, ``--new``; their cards' estimators, unfitted), each fitted
+  on the gold training part and scored on the fixed test part, every item predicted as its kind: per field (topic
+  too) and kind of item, macro-F1 and accuracy of both and the difference with its 95 % paired bootstrap interval,
+  whole dialogues resampled (``evaluate.paired_bootstrap_delta``): is a shipping rule's difference more than the
+  test items' luck of the draw?
 
 Usage: python -m benchmarks.bench_telecom [--part trainer gold gemma quantify sentiment_mix sentiment_cv
-       kind_bias kind_models gemma_cv quality quality_speed rounds]
+       kind_bias kind_models gemma_cv quality quality_speed rounds compare]
        [--budget S] [--folds K] [--epochs E] [--smoke]
 """
 
@@ -256,6 +261,48 @@ def part_rounds(smoke: bool, seed: int, previous: str, new: str | None, rounds: 
         print(f"\n{field}: {len(train) - len(without)} training items from {tag}; the whole test part "
               f"({len(test)} items)", flush=True)
         print(table(rows, cols), flush=True)
+
+
+def part_compare(smoke: bool, seed: int, previous: str, new: str, n_boot: int) -> None:
+    from sklearn.base import clone
+
+    from wbcs.classify.evaluate import metrics, paired_bootstrap_delta
+    from wbcs.classify.registry import load_model
+    from wbcs.classify.tasks import load_task
+    from wbcs.classify.train import subsample
+    from wbcs.goldset import dialogue_of
+
+    models = {previous: load_model(previous), new: load_model(new)}
+    rows = []
+    for field in FIELDS:
+        if not all(field in m.models for m in models.values()):
+            continue
+        task = load_task(f"gold_{field}", seed=seed)
+        train = subsample(task.train, 400, seed) if smoke else task.train
+        test = task.test
+        preds = {}
+        for name, model in models.items():
+            est = clone(model.models[field]).fit(train["text"].tolist(), train["label"].to_numpy())
+            proba = predict_kinds(est, test["text"].tolist(), test["kind"])  # each item as its kind
+            preds[name] = np.asarray(est.classes_)[proba.argmax(axis=1)]
+        dialogues = test["post_id"].map(dialogue_of).to_numpy()
+        kinds = sorted(test["kind"].unique())
+        field_rows = []
+        for kind in ["all", *kinds] if len(kinds) > 1 else ["all"]:
+            m = np.ones(len(test), bool) if kind == "all" else (test["kind"] == kind).to_numpy()
+            y = test["label"].to_numpy()[m]
+            d = paired_bootstrap_delta(y, preds[previous][m], preds[new][m], groups=dialogues[m], n_boot=n_boot,
+                                       seed=seed)
+            f1 = {n: metrics(y, p[m])["macro_f1"] for n, p in preds.items()}
+            field_rows.append({"field": field, "items": kind, "n": int(m.sum()), "previous macro_f1": f1[previous],
+                         "new macro_f1": f1[new], "Δ macro_f1": d["macro_f1"]["delta"],
+                         "95 % CI": "[{:+.3f}, {:+.3f}]".format(*d["macro_f1"]["ci"]),
+                         "Δ accuracy": d["accuracy"]["delta"],
+                         "acc. 95 % CI": "[{:+.3f}, {:+.3f}]".format(*d["accuracy"]["ci"])})
+        rows += field_rows
+        print(table(field_rows, list(rows[0])), flush=True)
+    print(f"\nprevious {previous}, new {new}; paired bootstrap over dialogues, {n_boot} resamples, seed {seed}")
+    print(table(rows, list(rows[0])))
 
 
 def _gemma(epochs: int, seed: int):
@@ -743,7 +790,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", nargs="+",
                         choices=["trainer", "gold", "gemma", "quantify", "sentiment_mix", "sentiment_cv", "kind_bias",
-                                 "kind_models", "gemma_cv", "quality", "quality_speed", "rounds"],
+                                 "kind_models", "gemma_cv", "quality", "quality_speed", "rounds", "compare"],
                         default=["trainer", "gold"])
     parser.add_argument("--budget", type=float, default=600, help="seconds of configuration search per task")
     parser.add_argument("--gemma-fields", nargs="+", default=["intent", "topic"])
@@ -752,8 +799,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="--part quality: the fast model whose configuration the ensemble joins (default the shipped)")
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--folds", type=int, default=3, help="grouped folds of --part gemma_cv (the trainer: 5)")
-    parser.add_argument("--previous", default="models/wbcs-default/6", help="--part rounds: the previous model")
-    parser.add_argument("--new", help="--part rounds: the model built with the rounds (its card)")
+    parser.add_argument("--previous", default="models/wbcs-default/6", help="--part rounds, compare: the previous model")
+    parser.add_argument("--new", help="--part rounds: the model built with the rounds (its card); compare: the other")
+    parser.add_argument("--boot", type=int, default=2000, help="--part compare: bootstrap resamples")
     parser.add_argument("--rounds", nargs="+", type=int, default=[3, 4],
                         help="--part rounds: the labelling rounds of training turns to leave out (default 3 4)")
     parser.add_argument("--seed", type=int, default=0)
@@ -761,6 +809,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if "rounds" in args.part:
         part_rounds(args.smoke, args.seed, args.previous, args.new, args.rounds)
+    if "compare" in args.part:
+        if not args.new:
+            parser.error("--part compare needs --new MODEL (and --previous MODEL)")
+        part_compare(args.smoke, args.seed, args.previous, args.new, args.boot)
     if "trainer" in args.part:
         part_trainer(args.smoke, args.budget, args.seed)
     if "sentiment_mix" in args.part:

@@ -139,3 +139,36 @@ def test_the_learning_curve_verdict_reads_the_last_doubling():
     flat = curve.assign(macro_f1=[0.40, 0.50, 0.505])
     assert more_labels_verdict(flat).startswith("more labels help little now") and "+0.005 per doubling" in \
         more_labels_verdict(flat)
+
+
+def test_paired_bootstrap_delta_on_hand_computed_items():
+    from wbcs.classify.evaluate import bootstrap_ci, paired_bootstrap_delta
+
+    y = ["a", "a", "b", "b"]
+    # all "a": F1(a) = 2·2/(2 + 4) = 2/3, F1(b) = 0, macro 1/3, accuracy 1/2; the truth: 1 and 1
+    d = paired_bootstrap_delta(y, ["a"] * 4, y, n_boot=200, seed=0)
+    assert abs(d["macro_f1"]["delta"] - 2 / 3) < 1e-12 and abs(d["accuracy"]["delta"] - 0.5) < 1e-12
+    same = paired_bootstrap_delta(y, y, y, n_boot=200, seed=0)
+    assert same["macro_f1"] == {"delta": 0.0, "ci": [0.0, 0.0]}  # paired: identical predictions never differ
+
+    # 200 items, B right on all, A wrong on 20: a real gain, the interval above 0
+    rng = np.random.default_rng(0)
+    truth = rng.choice(["x", "y"], 200)
+    a = truth.copy()
+    a[:20] = np.where(truth[:20] == "x", "y", "x")
+    gain = paired_bootstrap_delta(truth, a, truth, n_boot=500, seed=1)
+    assert gain["accuracy"]["delta"] == pytest.approx(0.1) and 0 < gain["accuracy"]["ci"][0] < 0.1 < gain["accuracy"]["ci"][1]
+
+    # items of one dialogue share their fate: resampling dialogues widens the interval; one dialogue, no spread
+    groups = np.repeat(np.arange(20), 10)
+    a_grouped = truth.copy()
+    a_grouped[groups < 2] = np.where(truth[groups < 2] == "x", "y", "x")  # A wrong on two whole dialogues
+    rows = paired_bootstrap_delta(truth, a_grouped, truth, n_boot=500, seed=1)["accuracy"]["ci"]
+    dialogues = paired_bootstrap_delta(truth, a_grouped, truth, groups=groups, n_boot=500, seed=1)["accuracy"]["ci"]
+    assert dialogues[1] - dialogues[0] > 1.5 * (rows[1] - rows[0])
+    one = paired_bootstrap_delta(truth, a_grouped, truth, groups=np.zeros(200), n_boot=50, seed=1)["accuracy"]
+    assert one["ci"] == pytest.approx([one["delta"]] * 2) and one["delta"] == pytest.approx(0.1)
+
+    # the unpaired interval of one model is unchanged by the shared counting (same draws as before)
+    ci = bootstrap_ci(truth, a, n_boot=300, seed=2)
+    assert ci["accuracy"][0] < 0.9 < ci["accuracy"][1]

@@ -89,29 +89,66 @@ def kind_mean_macro_f1(y_true, y_pred, kinds) -> float:
     return float(np.mean(scores))
 
 
+def _codes(*labels) -> tuple[list[np.ndarray], int]:
+    """Each label array as integer codes over the labels of all of them, and how many labels there are."""
+    arrays = [np.asarray(a).astype(str) for a in labels]
+    names, codes = np.unique(np.concatenate(arrays), return_inverse=True)
+    return np.split(codes, np.cumsum([len(a) for a in arrays])[:-1]), len(names)
+
+
+def _counts(t: np.ndarray, p: np.ndarray, group: np.ndarray, n_groups: int, k: int) -> np.ndarray:
+    """Per group, each class's true positives, support and predictions: an array (3, n_groups, k)."""
+    out = np.zeros((3, n_groups, k))
+    hit = t == p
+    np.add.at(out[0], (group[hit], t[hit]), 1)
+    np.add.at(out[1], (group, t), 1)
+    np.add.at(out[2], (group, p), 1)
+    return out
+
+
+def _resampled(counts: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Accuracy and macro-F1 of each resample (``weights``: how often each group is drawn, one row per resample;
+    per-class counts summed with a matrix product: ~50x faster than f1_score on 1,000 resamples). Macro-F1
+    averages over the classes present in the resample's truth, as ``metrics``."""
+    tp, support, predicted = (weights @ c for c in counts)
+    denom = support + predicted
+    f1 = np.divide(2 * tp, denom, out=np.zeros_like(tp), where=denom > 0)
+    present = support > 0
+    return tp.sum(axis=1) / support.sum(axis=1), (f1 * present).sum(axis=1) / present.sum(axis=1)
+
+
+def _draws(n_groups: int, n_boot: int, seed) -> np.ndarray:
+    """``n_boot`` resamples of ``n_groups`` groups with replacement, as draw counts per group (n_boot, n_groups)."""
+    rng = np.random.default_rng(seed)
+    return np.stack([np.bincount(rng.integers(0, n_groups, n_groups), minlength=n_groups) for _ in range(n_boot)])
+
+
 def bootstrap_ci(y_true, y_pred, *, n_boot: int = 1000, level: float = 0.95, seed=0) -> dict:
     """Percentile bootstrap intervals of accuracy and macro-F1 (rows resampled with
     replacement, ``n_boot`` times, seeded): ``{"accuracy": [lo, hi], "macro_f1": [lo, hi]}``.
     Macro-F1 of a resample averages over the classes present in its truth, as ``metrics``."""
-    y_true = np.asarray(y_true).astype(str)
-    y_pred = np.asarray(y_pred).astype(str)
-    labels, codes = np.unique(np.concatenate([y_true, y_pred]), return_inverse=True)
-    t, p = codes[: len(y_true)], codes[len(y_true):]
-    k = len(labels)
-    rng = np.random.default_rng(seed)
-    acc, f1 = np.empty(n_boot), np.empty(n_boot)
-    for b in range(n_boot):
-        i = rng.integers(0, len(t), len(t))
-        tb, pb = t[i], p[i]
-        # per-class counts with bincount: ~50x faster than f1_score on 1,000 resamples
-        tp = np.bincount(tb[tb == pb], minlength=k)
-        support, predicted = np.bincount(tb, minlength=k), np.bincount(pb, minlength=k)
-        denom = support + predicted
-        f1s = np.divide(2 * tp, denom, out=np.zeros(k), where=denom > 0)
-        acc[b] = tp.sum() / len(tb)
-        f1[b] = f1s[support > 0].mean()
+    (t, p), k = _codes(y_true, y_pred)
+    acc, f1 = _resampled(_counts(t, p, np.arange(len(t)), len(t), k), _draws(len(t), n_boot, seed))
     q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
     return {"accuracy": np.percentile(acc, q).tolist(), "macro_f1": np.percentile(f1, q).tolist()}
+
+
+def paired_bootstrap_delta(y_true, pred_a, pred_b, *, groups=None, n_boot: int = 1000, level: float = 0.95,
+                           seed=0) -> dict:
+    """How much better predictions ``pred_b`` are than ``pred_a`` on the same items, with a paired percentile
+    bootstrap interval: both scored on the same resamples, so what the items share cancels out. With ``groups``
+    (e.g. each item's dialogue), whole groups are resampled, as items of one dialogue are not independent.
+    Returns {"macro_f1": {"delta", "ci"}, "accuracy": {"delta", "ci"}}; a ``ci`` that excludes 0 says the
+    difference is more than the test items' luck of the draw."""
+    (t, a, b), k = _codes(y_true, pred_a, pred_b)
+    group = np.arange(len(t)) if groups is None else np.unique(np.asarray(groups).astype(str), return_inverse=True)[1]
+    n_groups = int(group.max()) + 1 if len(group) else 0
+    draws = np.vstack([np.ones(n_groups), _draws(n_groups, n_boot, seed)])  # row 0: the items as they are
+    acc_a, f1_a = _resampled(_counts(t, a, group, n_groups, k), draws)
+    acc_b, f1_b = _resampled(_counts(t, b, group, n_groups, k), draws)
+    q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
+    return {name: {"delta": float(d[0]), "ci": np.percentile(d[1:], q).tolist()}
+            for name, d in (("macro_f1", f1_b - f1_a), ("accuracy", acc_b - acc_a))}
 
 
 def evaluate(model, texts, y, *, ci: bool = False, seed=0) -> dict:
