@@ -212,3 +212,34 @@ def test_predict_and_evaluate_read_posts_as_first_posts_unless_told(tmp_path):
                 "--out", str(tmp_path / "p.csv"))
     assert r.returncode == 0, r.stderr
     assert (pd.read_csv(tmp_path / "p.csv")["sentiment_pred"] == "neutral").all()
+
+
+def test_evaluate_against_a_second_model_gives_the_paired_difference(work, tmp_path):
+    # a weaker second model: trained on 6 rows of each class; 4 of each are too few to hold any out
+    train = pd.read_csv(work / "train.csv")
+    train.groupby("sentiment").head(4).to_csv(tmp_path / "tiny.csv", index=False)
+    r = run_cli("train", "--task", "sentiment", "--data", str(tmp_path / "tiny.csv"), "--out", str(tmp_path / "tiny"))
+    assert r.returncode == 2 and "every class has fewer than 5 examples (the largest 4)" in r.stderr, r.stderr
+    train.groupby("sentiment").head(6).to_csv(tmp_path / "half.csv", index=False)
+    r = run_cli("train", "--task", "sentiment", "--data", str(tmp_path / "half.csv"), "--out", str(tmp_path / "half"))
+    assert r.returncode == 0, r.stderr
+    texts = ["信号太差打不了电话", "谢谢很满意", "请问怎么办理套餐", "扣费太坑了", "服务很好点赞", "网络一直断"]
+    pd.DataFrame({"text": texts, "sentiment": ["negative", "positive", "neutral", "negative", "positive", "negative"],
+                  "dialogue": ["d1", "d1", "d2", "d2", "d3", "d3"]}).to_csv(tmp_path / "t.csv", index=False)
+    args = ["evaluate", "--model", str(work / "m" / "1"), "--against", str(tmp_path / "half"),
+            "--data", str(tmp_path / "t.csv")]
+    r = run_cli(*args, "--group-col", "dialogue", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert set(out) == {"model", "against", "difference"} and out["model"]["n"] == out["against"]["n"] == 6
+    d = out["difference"]
+    assert d["macro_f1"]["delta"] == pytest.approx(out["model"]["macro_f1"] - out["against"]["macro_f1"])
+    assert d["accuracy"]["delta"] == pytest.approx(out["model"]["accuracy"] - out["against"]["accuracy"])
+    assert d["accuracy"]["ci"][0] <= d["accuracy"]["delta"] <= d["accuracy"]["ci"][1]
+    text = run_cli(*args)
+    assert text.returncode == 0 and "minus" in text.stdout and "paired bootstrap over rows" in text.stdout
+    for bad, message in ((["--group-col", "nope"], "has no such column"),):
+        r = run_cli(*args, *bad)
+        assert r.returncode == 2 and message in r.stderr and r.stderr.count("\n") == 1
+    r = run_cli("evaluate", "--model", str(work / "m" / "1"), "--data", str(tmp_path / "t.csv"), "--group-col", "dialogue")
+    assert r.returncode == 2 and "it needs --against MODEL" in r.stderr
