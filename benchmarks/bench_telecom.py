@@ -650,14 +650,14 @@ def part_gemma_cv(smoke: bool, seed: int, epochs: int, n_folds: int) -> None:
               f"{time.time() - t:.0f} s", flush=True)
     # the shipped quality model's topic member: a regression on Gemma's frozen hidden states (its layer and C),
     # out of fold on the same folds; the quality model is its mean with the fast model
-    from wbcs.classify.embedding import _head
+    from wbcs.classify.embedding import frozen_head
 
     quality = clone(load_model("models/wbcs-quality/2").models["topic"])
     assert not quality.class_bias, "the three-way mean below assumes the quality ensemble has no class bias"
-    features = quality._features(list(texts))
+    features = quality.hidden_states(list(texts))
     frozen = np.zeros_like(fast)
     for fit_rows, val_rows in folds.folds:
-        head = _head(quality.C, seed).fit(features[fit_rows], y[fit_rows])
+        head = frozen_head(quality.C, seed).fit(features[fit_rows], y[fit_rows])
         frozen[val_rows] = spread_columns(head.predict_proba(features[val_rows]), head.classes_, classes)
     # the weighted mean, cross-fitted: fold k's w is chosen on the other folds' out-of-fold rows
     weighted, ws = np.zeros_like(fast), []
@@ -702,8 +702,8 @@ def part_gemma_cv(smoke: bool, seed: int, epochs: int, n_folds: int) -> None:
     g = _gemma(epochs, seed).fit(tr["text"].tolist(), tr["label"].to_numpy())
     fast_t = spread_columns(fitted.predict_proba(test["text"].tolist()), fitted.classes_, classes)
     gemma_t = spread_columns(g.predict_proba(test["text"].tolist()), g.classes_, classes)
-    head = _head(quality.C, seed).fit(features, y)
-    frozen_t = spread_columns(head.predict_proba(quality._features(test["text"].tolist())), head.classes_, classes)
+    head = frozen_head(quality.C, seed).fit(features, y)
+    frozen_t = spread_columns(head.predict_proba(quality.hidden_states(test["text"].tolist())), head.classes_, classes)
     test_probas = [(base, base["model"], fast_t), (cv_rows[1], cv_rows[1]["model"], gemma_t),
                    (mean, mean["model"], (gemma_t + fast_t) / 2),
                    (weighted_row, f"weighted mean, w = {w_all} (pooled out of fold)", w_all * gemma_t + (1 - w_all) * fast_t),

@@ -91,7 +91,7 @@ def test_ensemble_averages_saves_and_loads(backbone, tmp_path):
     est = EmbeddingEnsemble(TextClassifier(C=1.0, random_state=0), backbone=backbone, layer=-1, C=1.0,
                             weight=0.25).fit(texts, y)
     fast = est.fast_.predict_proba(texts[:5])
-    head = est.head_.predict_proba(est._features(texts[:5]))
+    head = est.head_.predict_proba(est.hidden_states(texts[:5]))
     np.testing.assert_allclose(est.predict_proba(texts[:5]), 0.25 * head + 0.75 * fast)
     path = save_model(PostClassifier({"length": est}, card={"name": "q"}), tmp_path / "q" / "1")
     assert json.loads((path / "manifest.json").read_text())["fields"]["length"]["kind"] == "embedding"

@@ -108,7 +108,9 @@ def embed(texts, *, backbone: str = "gemma3-270m", layers=(-1,), max_length: int
     return out
 
 
-def _head(C: float, seed):
+def frozen_head(C: float, seed):
+    """The regression on frozen hidden states (an ``EmbeddingEnsemble``'s member): standardised features,
+    logistic regression with balanced classes."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -151,7 +153,8 @@ class EmbeddingEnsemble(ClassifierMixin, BaseEstimator):
         self.threads = threads
         self.random_state = random_state
 
-    def _features(self, texts) -> np.ndarray:
+    def hidden_states(self, texts) -> np.ndarray:
+        """The backbone's hidden states at ``layer`` for ``texts`` (normalised first): what the regression reads."""
         from wbcs.text import normalize_series
 
         norm = normalize_series(pd.Series(as_texts(texts), dtype=object)).tolist()
@@ -168,8 +171,8 @@ class EmbeddingEnsemble(ClassifierMixin, BaseEstimator):
             raise InputError("EmbeddingEnsemble needs its fast model (fast=TextClassifier(...))")
         kw = {} if sample_weight is None else {"sample_weight": np.asarray(sample_weight, dtype=float)}
         self.fast_ = clone(self.fast).fit(texts, y, **kw)
-        self.head_ = _head(self.C, self.random_state)
-        self.head_.fit(self._features(texts), y, **({} if not kw else {"logisticregression__sample_weight": kw["sample_weight"]}))
+        self.head_ = frozen_head(self.C, self.random_state)
+        self.head_.fit(self.hidden_states(texts), y, **({} if not kw else {"logisticregression__sample_weight": kw["sample_weight"]}))
         self.classes_ = np.asarray(self.fast_.classes_).astype(str)
         return self
 
@@ -177,7 +180,7 @@ class EmbeddingEnsemble(ClassifierMixin, BaseEstimator):
         """The mean's probabilities after the class bias (``kind``: as ``TextClassifier.predict_proba``)."""
         texts = as_texts(texts)
         fast = spread_columns(self.fast_.predict_proba(texts), self.fast_.classes_, self.classes_)
-        head = spread_columns(self.head_.predict_proba(self._features(texts)), self.head_.classes_, self.classes_)
+        head = spread_columns(self.head_.predict_proba(self.hidden_states(texts)), self.head_.classes_, self.classes_)
         return with_biases(self.weight * head + (1 - self.weight) * fast, self.classes_, self.class_bias,
                            self.kind_bias, kind)
 
@@ -273,7 +276,7 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
             t0 = time.perf_counter()
             head = np.zeros_like(fast_oof)
             for tr, te in folds.folds:
-                m = _head(C, seed).fit(feats[layer][tr], y[tr])
+                m = frozen_head(C, seed).fit(feats[layer][tr], y[tr])
                 head[te] = spread_columns(m.predict_proba(feats[layer][te]), m.classes_, classes)
             mean = weight * head + (1 - weight) * fast_oof
             est = EmbeddingEnsemble(base, backbone=backbone, layer=layer, C=C, weight=weight, max_length=max_length,
