@@ -39,12 +39,12 @@ def group_folds(y, groups, *, n_splits: int = 5, seed=0,
     if len(np.unique(groups)) < n_splits:
         raise InputError(f"only {len(np.unique(groups))} distinct text groups for {n_splits} folds; "
                          "use fewer folds or more data")
-    if counts.max() < n_splits:  # scikit-learn's StratifiedGroupKFold refuses it with a ValueError
-        raise InputError(f"every class has fewer than {n_splits} examples (the largest {counts.max()}), too few to "
-                         f"split {n_splits} ways; label more (or use fewer folds)")
     if strict and counts.min() < n_splits:
         raise InputError(f"the smallest class has {counts.min()} example(s), fewer than the "
                          f"{n_splits} folds; use fewer folds or label more")
+    if counts.max() < n_splits:  # scikit-learn's StratifiedGroupKFold refuses it with a ValueError
+        raise InputError(f"every class has fewer than {n_splits} examples (the largest {counts.max()}), too few to "
+                         f"split {n_splits} ways; label more (or use fewer folds)")
     cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=_seed(seed))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The least populated class")  # checked above
