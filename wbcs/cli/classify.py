@@ -429,24 +429,25 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"evaluate: {int(missing.sum())} row(s) without a label left out", file=sys.stderr)
     keep = ~missing.to_numpy()
     texts = df[text_col].astype("string").fillna("")
-    seen = {m.name: _seen(m, field, texts) & keep for m in models}
-    for name, rows in seen.items():
+    names = [args.model or model.name] + ([args.against] if against is not None else [])  # as the user named them
+    seen = [_seen(m, field, texts) & keep for m in models]
+    for name, rows in zip(names, seen, strict=True):
         if rows.any():
             what = ("left out (--drop-seen)" if args.drop_seen
                     else "kept: the figures are optimistic; --drop-seen leaves them out")
             print(f"evaluate: warning: {int(rows.sum())} of {int(keep.sum())} labelled row(s) were in {name}'s "
                   f"training data; {what}", file=sys.stderr)
     if args.drop_seen:
-        keep &= ~np.logical_or.reduce(list(seen.values()))
+        keep &= ~np.logical_or.reduce(seen)
         if not keep.any():
             raise InputError(f"{args.data}: every labelled row was in {'the' if against is None else 'either'} "
                              "model's training data; nothing to evaluate")
     reports, preds = [], []
-    for m in models:
+    for m, rows in zip(models, seen, strict=True):
         proba = m.predict_proba(texts[keep], kind=None if args.kind == "none" else args.kind)[field]
         preds.append(np.asarray(proba.columns)[proba.to_numpy().argmax(axis=1)])
         reports.append({**metrics(labels[keep].to_numpy(), preds[-1], proba=proba.to_numpy(), classes=m.classes(field)),
-                        "seen_rows": int(seen[m.name].sum())})
+                        "seen_rows": int(rows.sum())})
     difference = None
     if against is not None:
         groups = df[args.group_col].astype("string").fillna("").to_numpy()[keep] if args.group_col else None
@@ -455,8 +456,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         out = reports[0] if against is None else {"model": reports[0], "against": reports[1], "difference": difference}
         print(json.dumps(out, ensure_ascii=False, indent=1))
         return 0
-    for m, report in zip(models, reports, strict=True):
-        print(f"evaluate: {m.name} field {field} on {args.data}: n={report['n']}, accuracy "
+    for name, report in zip(names, reports, strict=True):
+        print(f"evaluate: {name} field {field} on {args.data}: n={report['n']}, accuracy "
               f"{report['accuracy']:.3f}, macro-F1 {report['macro_f1']:.3f}, ECE {report['ece']:.3f}")
         for lab, pc in report["per_class"].items():
             print(f"  {lab:<20} precision {pc['precision']:.3f}  recall {pc['recall']:.3f}  f1 {pc['f1']:.3f}  "
@@ -466,7 +467,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         for metric in ("macro_f1", "accuracy"):
             d = difference[metric]
             verdict = ("more than luck" if d["ci"][0] > 0 or d["ci"][1] < 0 else "within the rows' luck of the draw")
-            print(f"evaluate: {model.name} minus {against.name}, {metric.replace('_', '-')}: {d['delta']:+.3f} "
+            print(f"evaluate: {names[0]} minus {names[1]}, {metric.replace('_', '-')}: {d['delta']:+.3f} "
                   f"[95 % {d['ci'][0]:+.3f}, {d['ci'][1]:+.3f}] ({verdict}; paired bootstrap over {unit})")
     return 0
 
