@@ -79,7 +79,7 @@ JSON Lines, Parquet or .xlsx by extension; PII is masked unless --no-mask."""
 EVALUATE_EXAMPLE = """Example:
   wbcs evaluate --model models/wbcs-default/2 --data data/examples/labelled.csv --field sentiment --json
 
-  wbcs evaluate --model models/mine/2 --against wbcs-default --data gold_test.csv --field intent --group-col dialogue_id
+  wbcs evaluate --model models/wbcs-default/10 --against models/wbcs-default/2 --data data/examples/labelled.csv --field sentiment
 
 Prints {"accuracy", "macro_f1", "per_class", "n", "ece", "confusion", "seen_rows"}. Rows without
 a label are left out and counted on stderr; a label the model has never seen is an error.
