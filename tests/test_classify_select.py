@@ -222,3 +222,31 @@ def test_shorter_ngrams_are_tried_on_the_winner_with_their_own_features_and_kept
     _, table = select(texts, y, groups=groups, base=TextClassifier(min_df=1, calibration=None, ngram_range=(1, 2)),
                       n_splits=3, words=False)
     assert not table["config"].str.contains("1–2-grams").any()
+
+
+def test_the_card_measures_the_trainer_against_the_plain_peer_on_the_same_rows():
+    import pandas as pd
+    from sklearn.metrics import f1_score
+
+    from wbcs.classify.card import card_markdown
+    from wbcs.classify.strong import tfidf_logreg
+    from wbcs.classify.tasks import TaskData
+    from wbcs.classify.train import fit_task
+
+    texts, y, groups = crafted()
+    df = pd.DataFrame({"post_id": [f"{g}-{i}" for i, g in enumerate(groups)], "text": texts, "label": y,
+                       "group": groups})
+    test_words = {f"{label}{i}" for label in WORDS for i in range(15, 20)}  # 5 words of each class never trained on
+    held = df["group"].isin(test_words)
+    task = TaskData("crafted", "label", "crafted", df[~held].reset_index(drop=True), df[held].reset_index(drop=True))
+    useful = {"a": WORDS["a"], "b": WORDS["b"]}
+    _, entry = fit_task(task, seed=0, refit=False, words=False, lexicons={"class keywords": useful},
+                        base=TextClassifier(min_df=1, calibration=None, random_state=0))
+    v = entry["metrics"]["vs_peer"]
+    peer = tfidf_logreg().fit(task.train["text"].tolist(), task.train["label"])
+    assert v["peer_macro_f1"] == f1_score(task.test["label"], peer.predict(task.test["text"].tolist()), average="macro")
+    assert v["macro_f1_delta"] == entry["metrics"]["macro_f1"] - v["peer_macro_f1"]
+    assert v["macro_f1_delta"] > 0.1  # the keywords name words the peer never saw
+    assert v["macro_f1_ci"][0] < v["macro_f1_delta"] < v["macro_f1_ci"][1]
+    card = card_markdown({"name": "crafted", "fields": {"label": entry}})
+    assert "against the plain peer" in card and f"{v['macro_f1_delta']:+.3f}" in card

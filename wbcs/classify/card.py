@@ -114,6 +114,12 @@ def card_markdown(card: dict) -> str:
             lines.append(f"- held-out ({m.get('split', 'test')}): n={m.get('n')}, accuracy={m.get('accuracy', 0):.3f}"
                          f"{_ci(m, 'accuracy')}, macro-F1={m.get('macro_f1', 0):.3f}{_ci(m, 'macro_f1')}, "
                          f"ECE={m.get('ece', float('nan')):.3f}" + (" (95% bootstrap intervals)" if m.get("ci95") else ""))
+        v = m.get("vs_peer")
+        if v:
+            lines.append(f"- against the plain peer ({v['peer']}): its macro-F1 {v['peer_macro_f1']:.3f}, this model's "
+                         f"{v['macro_f1_delta']:+.3f} [{v['macro_f1_ci'][0]:+.3f}, {v['macro_f1_ci'][1]:+.3f}] "
+                         f"(accuracy {v['accuracy_delta']:+.3f} [{v['accuracy_ci'][0]:+.3f}, {v['accuracy_ci'][1]:+.3f}]; "
+                         "95 % paired bootstrap on the same held-out rows)")
         lines += _by_kind(m)
         if info.get("refit_rows"):
             lines.append(f"- shipped model: refitted on all {info['refit_rows']:,} labelled rows after the held-out "
