@@ -388,28 +388,26 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
         if best is None or rows[-1]["macro_f1"] > rows[best]["macro_f1"] + tol:
             best, best_name = len(rows) - 1, name
     chosen = candidates(base, rows[best]["params"]["C"])[best_name]
+    def gains(name: str, est) -> bool:
+        """Row ``name`` scores ``est`` (or says it was skipped once the budget is spent); True when it beats the
+        best row so far by more than ``tol``."""
+        if time.perf_counter() - started > budget:
+            rows.append({"config": name, "skipped": f"time budget ({budget:.0f} s) spent"})
+            return False
+        t0 = time.perf_counter()
+        rows.append(_row(name, est, folds.scores(est), time.perf_counter() - t0))
+        return rows[-1]["macro_f1"] > rows[best]["macro_f1"] + tol
+
     # keyword lexicons: each on the winner, the best kept when it gains beyond tol
     head = chosen
     for lex_name, lexicon in (lexicons or {}).items():
-        name = f"{best_name} + {lex_name}"
-        if time.perf_counter() - started > budget:
-            rows.append({"config": name, "skipped": f"time budget ({budget:.0f} s) spent"})
-            continue
         est = clone(head).set_params(lexicon=dict(lexicon))
-        t0 = time.perf_counter()
-        rows.append(_row(name, est, folds.scores(est), time.perf_counter() - t0))
-        if rows[-1]["macro_f1"] > rows[best]["macro_f1"] + tol:
+        if gains(f"{best_name} + {lex_name}", est):
             chosen, best = est, len(rows) - 1
     # shorter character n-grams on the winner: fewer, denser features, which a few hundred rows per class fill
     for ngrams in [g for g in SHORTER_NGRAMS if g[1] < base.ngram_range[1] and not chosen.words]:
-        name = f"{rows[best]['config']} + character {ngrams[0]}–{ngrams[1]}-grams"
-        if time.perf_counter() - started > budget:
-            rows.append({"config": name, "skipped": f"time budget ({budget:.0f} s) spent"})
-            continue
         est = clone(chosen).set_params(ngram_range=ngrams)
-        t0 = time.perf_counter()
-        rows.append(_row(name, est, folds.scores(est), time.perf_counter() - t0))
-        if rows[-1]["macro_f1"] > rows[best]["macro_f1"] + tol:
+        if gains(f"{rows[best]['config']} + character {ngrams[0]}–{ngrams[1]}-grams", est):
             chosen, best = est, len(rows) - 1
     cal_name = f"{rows[best]['config']} + {base.calibration} calibration"
     # calibration: kept when it lowers ECE without costing macro-F1 (beyond tol)
