@@ -123,9 +123,12 @@ class FigureTabs:
 
     def _fit_all(self) -> None:
         for name, made in self._made.items():
-            kids = self.slots[name].children
-            if kids and isinstance(kids[0], go.FigureWidget) and not isinstance(made, str):
-                self._fit(kids[0], made)
+            if (shown := self._shown(name)) is not None:
+                self._fit(shown, made)
+
+    def _shown(self, name: str) -> go.FigureWidget | None:
+        kids = self.slots[name].children
+        return kids[0] if kids and isinstance(kids[0], go.FigureWidget) else None
 
     def note(self, name: str, text: str) -> None:
         """A line of text in place of a figure (e.g. why there is none)."""
@@ -141,5 +144,4 @@ class FigureTabs:
     def figure(self, name: str) -> go.FigureWidget | None:
         """The figure shown in tab ``name`` (None when it shows none), drawn if it was not yet."""
         self._draw(name)
-        kids = self.slots[name].children
-        return kids[0] if kids and isinstance(kids[0], go.FigureWidget) else None
+        return self._shown(name)
