@@ -284,8 +284,8 @@ def held_out_report(est, test: pd.DataFrame, *, seed=0, peer_train: pd.DataFrame
     intervals; with a ``kind`` column, each row predicted as its kind (``predict_kinds``), and ``by_kind``: the metrics of each kind of item
     (telecom first posts, later messages, first posts to other companies).
 
-    With ``peer_train`` (the rows ``est`` was fitted on), also ``vs_peer``: the plain peer (``strong.tfidf_logreg``,
-    the datasets README's bar) fitted on the same rows, its macro-F1 and accuracy on the same test rows, and how
+    With ``peer_train`` (the field's own training rows ``est`` was fitted on; out-of-domain rows are not given to the
+    peer), also ``vs_peer``: the plain peer (``strong.tfidf_logreg``, the datasets README's bar) fitted on them, its macro-F1 and accuracy on the same test rows, and how
     much better ``est`` is with a 95 % paired bootstrap interval (``evaluate.paired_bootstrap_delta``; test rows of
     one dialogue resampled together when their ids say so): the evidence that the trainer does not lose to it."""
     from wbcs.classify.evaluate import bootstrap_ci, metrics, paired_bootstrap_delta
