@@ -731,7 +731,7 @@ def part_quality(smoke: bool, seed: int, fields: list[str], fast_model: str = "w
     from wbcs.classify.embedding import select_ensemble
     from wbcs.classify.splits import leakage_groups
     from wbcs.classify.tasks import load_task
-    from wbcs.classify.train import subsample
+    from wbcs.classify.train import default_fit_options, subsample
 
     shipped = load_model(fast_model)
     for field in fields:
@@ -741,7 +741,8 @@ def part_quality(smoke: bool, seed: int, fields: list[str], fast_model: str = "w
         test = (subsample(task.test, 150, seed) if smoke else task.test).reset_index(drop=True)
         fast = clone(shipped.models[field])
         chosen, cv = select_ensemble(fast, tr["text"].tolist(), tr["label"].to_numpy(),
-                                     groups=leakage_groups(tr["text"], seed=seed), seed=seed)
+                                     groups=leakage_groups(tr["text"], seed=seed), seed=seed,
+                                     prompts=(None, default_fit_options(field, seed)["prompt"]))
         cv["chosen"] = cv["chosen"].map({True: "**chosen**", False: ""})
         print(f"\n{field}: grouped {cv.attrs['folds']}-fold CV on the training part ({len(tr)} items, no test row; "
               f"{time.time() - start:.0f} s)\n" + table(cv.to_dict("records"),

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from wbcs.classify.baseline import TextClassifier
-from wbcs.classify.embedding import _MEMO, EmbeddingEnsemble, embed, select_ensemble
+from wbcs.classify.embedding import _MEMO, EmbeddingEnsemble, embed, field_prompt, select_ensemble
 from wbcs.classify.transformer import tiny_backbone
 from wbcs.errors import InputError
 
@@ -64,12 +64,55 @@ def test_embed_is_the_mean_of_the_real_tokens(backbone):
 
 def test_embed_runs_a_text_once_and_names_a_bad_layer(backbone):
     embed(["套餐"], backbone=backbone, layers=(-1,))
-    memo = _MEMO[(backbone, 128, 2)]
+    memo = _MEMO[(backbone, 128, 2, None)]
     memo["套餐"] = np.full(32, 7.0, dtype=np.float32)  # a second call must read the memo, not the model
     assert embed(["套餐"], backbone=backbone, layers=(-1,))[-1][0, 0] == 7.0
     del memo["套餐"]
     with pytest.raises(InputError, match="layer 5: .* has 2 layers"):
         embed(["套餐"], backbone=backbone, layers=(5,))
+
+
+def test_a_post_read_in_a_question_is_cut_inside_it_and_the_question_is_read_whole(backbone):
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    long = "宽带流量信号话费" * 25  # 200 characters: longer than max_length
+    ask, other = "套餐{text}话费漫游", "套餐{text}信号漫游"  # the same question but its last words
+    got = embed([long, "流量"], backbone=backbone, layers=(-1,), max_length=16, prompt=ask)[-1]
+    tok, model = AutoTokenizer.from_pretrained(backbone), AutoModel.from_pretrained(backbone).eval()
+    with torch.no_grad():  # by hand: the post cut to 16 characters inside the question, the mean over every token
+        hidden = model(**tok(["套餐" + long[:16] + "话费漫游"], return_tensors="pt"), output_hidden_states=True)
+    np.testing.assert_allclose(got[0], hidden.hidden_states[-1][0].mean(0).numpy(), atol=1e-5)
+    # the question's last words change the features of the long post, so they were read; plain and asked apart
+    assert not np.allclose(got[0], embed([long], backbone=backbone, layers=(-1,), max_length=16, prompt=other)[-1][0])
+    assert not np.allclose(got[1], embed(["流量"], backbone=backbone, layers=(-1,), max_length=16)[-1][0])
+    with pytest.raises(InputError, match="needs {text}"):
+        embed(["流量"], backbone=backbone, prompt="这条消息的业务类别是：")
+    assert field_prompt("业务类别", ["宽带", "流量"]).endswith("\n这条消息的业务类别（宽带、流量）是：")
+    assert field_prompt("业务类别", ["宽带"]).count("{text}") == 1
+
+
+def test_selection_tries_each_view_of_the_post_and_the_chosen_one_keeps_its_question(backbone, tmp_path):
+    from wbcs.classify.multi import PostClassifier
+    from wbcs.classify.registry import load_model, save_model
+
+    texts, y = length_set()
+    ask = field_prompt("长短", ["long", "short"])
+    est, table = select_ensemble(TextClassifier(C=1.0, random_state=0), texts, y, backbone=backbone, layers=(-1,),
+                                 Cs=(0.1, 1.0), prompts=(None, ask))
+    asked = table["config"].str.contains("the post in a question")
+    assert len(table) == 1 + 2 * 2 * 2 and asked.sum() == 4  # the fast model; per view × C: the mean ± a bias
+    assert [p["prompt"] for p in table["params"][asked]] == [ask] * 4
+    chosen = table[table["chosen"].astype(bool)].iloc[0]
+    assert est.prompt == chosen["params"]["prompt"] and est.describe() == chosen["config"]
+    ensemble = EmbeddingEnsemble(TextClassifier(C=1.0, random_state=0), backbone=backbone, layer=-1, C=1.0,
+                                 prompt=ask).fit(texts, y)
+    np.testing.assert_allclose(ensemble.hidden_states(texts[:3]),
+                               embed(texts[:3], backbone=backbone, layers=(-1,), prompt=ask)[-1])
+    again = load_model(save_model(PostClassifier({"length": ensemble}, card={"name": "q"}), tmp_path / "q" / "1"))
+    assert again.models["length"].prompt == ask
+    pd.testing.assert_frame_equal(again.predict_proba(texts[:20])["length"],
+                                  PostClassifier({"length": ensemble}).predict_proba(texts[:20])["length"])
 
 
 def test_selection_keeps_the_ensemble_only_where_it_gains(backbone):
@@ -118,6 +161,9 @@ def test_trainer_quality_step_on_a_users_file(backbone, tmp_path):
     card = json.loads((out / "card.json").read_text())["fields"]["size"]
     chosen = [row for row in card["quality"]["table"] if row["chosen"]]
     assert card["kind"] == "embedding" and chosen[0]["config"].startswith("mean of the fast model")
+    # a user's labels: the backbone also read each post in a question naming them
+    asked = [row["params"]["prompt"] for row in card["quality"]["table"] if "in a question" in row["config"]]
+    assert asked and all(p.endswith("这条消息的类别（long、short）是：") for p in asked)
     # the quantifier is chosen on the ensemble's own out-of-fold probabilities (160 training rows of 200)
     assert card["cv_quantify"]["labels"] == ["long", "short"] and "cv_oof" not in card["quality"]
     assert "Quality step" in (out / "MODEL_CARD.md").read_text()

@@ -119,7 +119,8 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
              teacher=None, unlabelled=(), budget: float = 600.0, words: bool = True,
              refit: bool = True, refit_test: bool = True, base: TextClassifier | None = None,
              lexicons: dict | None = None, extra: ExtraData | None = None, quality: str | None = None,
-             distil: list[str] | None = None, weigh_kinds: bool = False, own_bias_kinds=(POST_KIND,)):
+             distil: list[str] | None = None, weigh_kinds: bool = False, own_bias_kinds=(POST_KIND,),
+             prompt: str | None = None):
     """Fit a field on its task and say how good it is. Returns (fitted estimator, card entry).
 
     1. **Configuration**: ``estimator`` when given; else the best of ``configs.candidates``
@@ -157,6 +158,8 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
     with a regression on the backbone's hidden states (``embedding.select_ensemble``, the same grouped CV),
     and that ensemble is kept where it gains; the card's ``quality`` entry has the CV table. Not with a
     teacher or a given estimator; skipped where out-of-domain rows are in use (the ensemble's CV has none).
+    The backbone reads each post as it is and wrapped in ``prompt`` (a question with ``{text}``; by default
+    ``embedding.field_prompt`` with the task's label names), and CV chooses between the two views.
 
     ``distil``: unlabelled in-domain texts; the field then stays a fast model. Where the quality step prefers
     the ensemble, the configuration of step 1 is also scored learning the ensemble's labels on them
@@ -208,11 +211,13 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
         weight = (table.attrs.get("extra") or {}).get("chosen_weight")
     quality_table = distil_table = teacher_config = pool_weight = None
     if quality is not None and weight is None:  # out-of-domain rows in use are not in the ensemble's folds
-        from wbcs.classify.embedding import select_ensemble
+        from wbcs.classify.embedding import field_prompt, select_ensemble
 
+        prompt = prompt or field_prompt("类别", sorted(set(train["label"].astype(str))))
         ensemble, quality_table = select_ensemble(estimator, train["text"].tolist(), train["label"].to_numpy(),
                                                   groups=groups, seed=seed, backbone=quality, kinds=weighed,
-                                                  row_kinds=kinds, own_bias_kinds=own_bias_kinds)
+                                                  row_kinds=kinds, own_bias_kinds=own_bias_kinds,
+                                                  prompts=(None, prompt))
         if not quality_table["chosen"].iloc[0] and distil is None:
             # the ensemble replaces select's configuration: the per-kind quantifier is chosen on its own
             # out-of-fold probabilities, not select's
@@ -477,10 +482,14 @@ def default_fit_options(field: str, seed=0) -> dict:
     """How the shipped model fits a field: the character-n-gram candidates only (jieba words predict at
     ~4,000 posts/s; the shipped model must label ≥ 10,000), the 50,000 most frequent n-grams, and the
     field's keywords in the taxonomy (``data/taxonomy.yaml``: the topics' names, the intents' and
-    negative subtypes' cues) as a candidate lexicon."""
+    negative subtypes' cues) as a candidate lexicon; for the quality step, the question a post is also read in
+    names the field and its labels as the taxonomy does in Chinese (``embedding.field_prompt``)."""
+    from wbcs.classify.embedding import field_prompt
     from wbcs.schema import load_taxonomy
 
     taxonomy = load_taxonomy()
-    lexicon = dict(taxonomy[field].lexicon()) if field in taxonomy.fields else {}
+    known = field in taxonomy.fields
+    lexicon = dict(taxonomy[field].lexicon()) if known else {}
     return {"words": False, "base": TextClassifier(max_features=50_000, random_state=seed),
-            "lexicons": {"taxonomy keywords": lexicon} if lexicon else None}
+            "lexicons": {"taxonomy keywords": lexicon} if lexicon else None,
+            "prompt": field_prompt(taxonomy[field].zh, [lab.zh for lab in taxonomy[field].labels]) if known else None}
