@@ -35,8 +35,9 @@ fine-tunes --backbone (a local folder, a hub name, or gemma3-270m), all weights,
 
 The quality model (--quality): each field's chosen configuration is also scored, on the same
 folds, averaged with a logistic regression on a frozen backbone's mean-pooled hidden states
-(Gemma 3 270M by default; the backbone is not trained, so every text is embedded once). The
-ensemble is kept only where it beats the configuration alone; the card shows the table. It
+(Gemma 3 270M by default; the backbone is not trained, so every text is embedded once), with
+each post read as it is and wrapped in a question naming the field's labels. The ensemble is
+kept only where it beats the configuration alone; the card shows the table. It
 labels ~20 posts/s on two cores, so it is for offline labelling, not for the live queue:
   wbcs train --task default --quality --out out/models/wbcs-quality/1
 
