@@ -302,29 +302,29 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
     norm = normalize_series(pd.Series(as_texts(texts), dtype=object)).tolist()
     depth = n_layers(backbone) + 1  # a shallower backbone than Gemma's: the candidates it has, else its last
     layers = tuple(k for k in layers if -depth <= k < depth) or (-1,)
-    for prompt, layer, C in itertools.product(prompts, layers, Cs):
-        if layer == layers[0] and C == Cs[0]:  # a new view: its embedding's time is counted in its first row
-            t0 = time.perf_counter()
-            feats = embed(norm, backbone=backbone, layers=tuple(layers), max_length=max_length, prompt=prompt)
-            spent = time.perf_counter() - t0
+    for prompt in prompts:
         t0 = time.perf_counter()
-        head = np.zeros_like(fast_oof)
-        for tr, te in folds.folds:
-            m = frozen_head(C, seed).fit(feats[layer][tr], y[tr])
-            head[te] = spread_columns(m.predict_proba(feats[layer][te]), m.classes_, classes)
-        mean = weight * head + (1 - weight) * fast_oof
-        est = EmbeddingEnsemble(base, backbone=backbone, layer=layer, C=C, weight=weight, max_length=max_length,
-                                random_state=seed, prompt=prompt)
-        rows.append(row(est.describe(), est, folds.fold_scores(mean), spent + time.perf_counter() - t0))
-        raw.append(mean)
-        ests.append(est)
-        scores, bias = folds.bias_scores(proba=mean)
-        name = est.describe() + " + class bias"  # cross-fitted per fold, even where the all-rows fit is none
-        est = clone(est).set_params(class_bias=bias or None)
-        rows.append(row(name, est, scores, spent + time.perf_counter() - t0))
-        raw.append(mean)
-        ests.append(est)
-        spent = 0.0  # the embedding's time is counted once, in the first row that used it
+        feats = embed(norm, backbone=backbone, layers=tuple(layers), max_length=max_length, prompt=prompt)
+        spent = time.perf_counter() - t0
+        for layer, C in itertools.product(layers, Cs):
+            t0 = time.perf_counter()
+            head = np.zeros_like(fast_oof)
+            for tr, te in folds.folds:
+                m = frozen_head(C, seed).fit(feats[layer][tr], y[tr])
+                head[te] = spread_columns(m.predict_proba(feats[layer][te]), m.classes_, classes)
+            mean = weight * head + (1 - weight) * fast_oof
+            est = EmbeddingEnsemble(base, backbone=backbone, layer=layer, C=C, weight=weight, max_length=max_length,
+                                    random_state=seed, prompt=prompt)
+            rows.append(row(est.describe(), est, folds.fold_scores(mean), spent + time.perf_counter() - t0))
+            raw.append(mean)
+            ests.append(est)
+            scores, bias = folds.bias_scores(proba=mean)
+            name = est.describe() + " + class bias"  # cross-fitted per fold, even where the all-rows fit is none
+            est = clone(est).set_params(class_bias=bias or None)
+            rows.append(row(name, est, scores, spent + time.perf_counter() - t0))
+            raw.append(mean)
+            ests.append(est)
+            spent = 0.0  # the embedding's time is counted once, in the first row that used it
     best = int(np.argmax([r["macro_f1"] for r in rows]))
     if rows[best]["macro_f1"] <= rows[0]["macro_f1"] + tol:
         best = 0
