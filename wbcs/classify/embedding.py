@@ -94,8 +94,6 @@ def _wrapped(texts: list[str], prompt: str | None, max_length: int) -> list[str]
     question after the post is not cut), or as they are."""
     if prompt is None:
         return texts
-    if "{text}" not in prompt:
-        raise InputError(f"prompt {prompt[:40]!r}…: it needs {{text}} where the post goes")
     return [prompt.replace("{text}", t[:max_length]) for t in texts]
 
 
@@ -114,6 +112,8 @@ def embed(texts, *, backbone: str = "gemma3-270m", layers=(-1,), max_length: int
     bad = [k for k in layers if not -depth <= k < depth]
     if bad:
         raise InputError(f"layer {bad[0]}: backbone {backbone!r} has {depth - 1} layers (use -{depth}..{depth - 1})")
+    if prompt is not None and "{text}" not in prompt:
+        raise InputError(f"prompt {prompt[:40]!r}…: it needs {{text}} where the post goes")
     memos = [_MEMO.setdefault((backbone, max_length, int(k) % depth, prompt), {}) for k in layers]
     # the prompt's own tokens on top of the text's: truncation is for the post, not the question after it
     limit = max_length + (len(tok(prompt, add_special_tokens=False)["input_ids"]) if prompt else 0)
