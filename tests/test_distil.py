@@ -168,3 +168,9 @@ def test_a_student_learns_its_own_biases_not_the_fast_models():
     tried = table[table["config"].str.endswith("own class bias of first_post") & table["weight"].notna()]
     assert len(tried) == 1 and bool(tried.iloc[0]["chosen"]) == (student.kind_bias is not None)
     assert table.attrs["cv_oof"].get("kind_bias") == student.kind_bias
+    # a recall floor: the chosen student meets it last
+    floored, _, table = select_student(fast, _teacher(), texts, y, pool, seed=0, row_kinds=kinds,
+                                       own_bias_kinds=("first_post",), min_recall={"a": 1.0})
+    last = table.iloc[-1]
+    assert floored is not None and last["chosen"] and last["config"].endswith("recall floor a ≥ 1")
+    assert table.attrs["cv_oof"]["bias"] == floored.class_bias

@@ -231,3 +231,10 @@ def test_the_ensemble_takes_a_kinds_own_bias_and_the_quality_step_tries_one(back
     row = table[table["config"].str.endswith("own class bias of first_post")].iloc[0]
     assert row["kind_macro_f1"] is not None and bool(row["chosen"]) == (chosen.kind_bias is not None)
     assert table.attrs["cv_oof"].get("kind_bias") == chosen.kind_bias
+    # a recall floor: the chosen ensemble meets it last, and its record carries the floored biases
+    floored, table = select_ensemble(fast, texts, y, backbone=backbone, layers=(-1,), Cs=(0.1,), row_kinds=kinds,
+                                     own_bias_kinds=("first_post",), min_recall={"short": 1.0})
+    last = table.iloc[-1]
+    assert isinstance(floored, EmbeddingEnsemble) and last["chosen"] and last["config"].endswith("floor short ≥ 1")
+    assert set(last["floor_recall"]["short"]) == {k for k, lab in zip(kinds, y, strict=True) if lab == "short"}
+    assert table.attrs["cv_oof"]["bias"] == floored.class_bias

@@ -71,6 +71,7 @@ class Label:
     en: str
     definition: str
     keywords: tuple[str, ...] = ()  # the words that name it (a lexicon: features and weak labels)
+    min_recall: float | None = None  # the recall the trainer must give it (``configs.recall_floor_step``)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,10 @@ class Field:
     def lexicon(self) -> dict[str, tuple[str, ...]]:
         """Label id → its keywords, for the labels that have some."""
         return {lab.id: lab.keywords for lab in self.labels if lab.keywords}
+
+    def floors(self) -> dict[str, float]:
+        """Label id → its ``min_recall``, for the labels that have one."""
+        return {lab.id: lab.min_recall for lab in self.labels if lab.min_recall is not None}
 
     def zh_name(self, label_id: str) -> str:
         for lab in self.labels:
@@ -138,8 +143,12 @@ def parse_taxonomy(raw: dict, source: str = "taxonomy") -> Taxonomy:
             words = lab.get("keywords") or []
             if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
                 raise InputError(f"{where}.labels[{i}].keywords must be a list of non-empty strings")
+            floor = lab.get("min_recall")
+            if floor is not None and (isinstance(floor, bool) or not isinstance(floor, int | float) or not 0 < floor <= 1):
+                raise InputError(f"{where}.labels[{i}].min_recall must be a recall in (0, 1], e.g. 0.6, not {floor!r}")
             labels.append(Label(lid, str(lab.get("zh", lid)), str(lab.get("en", lid)),
-                                str(lab.get("definition", "")), tuple(w.strip() for w in words)))
+                                str(lab.get("definition", "")), tuple(w.strip() for w in words),
+                                None if floor is None else float(floor)))
         when = tuple((str(k), str(v)) for k, v in (f.get("applies_when") or {}).items())
         fields[name] = Field(name, str(f.get("zh", name)), str(f.get("en", name)),
                              str(f.get("definition", "")), tuple(labels), when)

@@ -49,7 +49,7 @@ def _selection(sel: dict, step: str = "select") -> list[str]:
         lines.append(f"| {r['config']} | {r['macro_f1']:.3f} ± {r['macro_f1_sd']:.3f} |"
                      + (f" {r['pooled_macro_f1']:.3f} |" if pooled else "")
                      + f" {r['accuracy']:.3f} | {r['ece']:.3f} | {r['seconds']:.0f} | {'**chosen**' if r.get('chosen') else ''}"
-                     + _kind_gain(r) + " |")
+                     + _kind_gain(r) + _floor(r) + " |")
     return lines
 
 
@@ -58,6 +58,16 @@ def _kind_gain(row: dict) -> str:
     if row.get("kind_macro_f1") is None:
         return ""
     return f" that kind alone: {row['kind_macro_f1']:.3f} ({row['kind_gain']:+.3f})"
+
+
+def _floor(row: dict) -> str:
+    """A recall floor's row (``configs.recall_floor_step``): each floored label's out-of-fold recall per kind of
+    item, before → with the floor."""
+    out = []
+    for label, kinds in (row.get("floor_recall") or {}).items():
+        each = ", ".join(f"{k + ' ' if k else ''}{r['before']:.3f} → {r['after']:.3f}" for k, r in kinds.items())
+        out.append(f" recall of {label}: {each}")
+    return ";".join(out)
 
 
 def _by_kind(m: dict) -> list[str]:

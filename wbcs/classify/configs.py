@@ -48,6 +48,7 @@ from tqdm.auto import tqdm
 from wbcs.classify.baseline import (
     TextClassifier,
     fit_class_bias,
+    shift,
     shift_by_kind,
     unbiased,
     with_biases,
@@ -315,6 +316,96 @@ def own_bias_step(folds: _Folds, chosen, plain: np.ndarray, row_kinds, own_bias_
     return chosen, tried
 
 
+# offsets tried for a recall floor (``recall_floor_step``), smallest first: a quarter of the class bias's step
+# spacing, up to a shift that makes almost any row the floored class
+FLOOR_GRID = tuple(np.arange(0.0, 6.01, 0.25))
+FLOOR_MIN_SUPPORT = 10  # a kind of item is held to a floor on its own when it has at least this many rows of the class
+
+
+def floor_offset(proba: np.ndarray, y, classes, label: str, floor: float, kinds=None) -> float:
+    """The smallest offset of ``FLOOR_GRID`` that, added to ``label``'s log-probability, gives ``label`` a recall of
+    at least ``floor`` on the rows (``proba``, ``y``), and on each kind of item of ``kinds`` (one per row) that has
+    at least ``FLOOR_MIN_SUPPORT`` rows of it; the largest offset when none does. Raising one class's
+    log-probability only adds rows predicted as it, so recall grows with the offset and the smallest offset that
+    meets the floor costs the other classes the least."""
+    classes = np.asarray(classes).astype(str)
+    j = int(np.flatnonzero(classes == label)[0])
+    truth = np.asarray(y).astype(str) == label
+    kinds = np.full(len(truth), "") if kinds is None else np.asarray(kinds).astype(str)
+    parts = [truth, *(truth & (kinds == k) for k in np.unique(kinds) if (truth & (kinds == k)).sum() >= FLOOR_MIN_SUPPORT)]
+    if not truth.any():
+        return 0.0
+    logp = np.log(np.clip(proba, 1e-12, None))
+    for d in FLOOR_GRID:
+        logp_d = logp.copy()
+        logp_d[:, j] += d
+        hit = logp_d.argmax(axis=1) == j
+        if all(hit[p].mean() >= floor for p in parts):
+            return float(d)
+    return float(FLOOR_GRID[-1])
+
+
+def check_floors(floors: dict | None, labels) -> dict[str, float]:
+    """``min_recall`` as {label: floor}: every label one of ``labels`` (the training rows'), every floor in (0, 1]."""
+    labels = sorted(set(map(str, labels)))
+    out = {}
+    for label, floor in (floors or {}).items():
+        if str(label) not in labels:
+            raise InputError(f"min_recall: label {label!r} is not among the training rows' labels ({', '.join(labels)})")
+        if not 0 < float(floor) <= 1:
+            raise InputError(f"min_recall: the floor of {label!r} is {floor}; give a recall in (0, 1], e.g. 0.6")
+        out[str(label)] = float(floor)
+    return out
+
+
+def recall_floor_step(folds: _Folds, chosen, plain: np.ndarray, row_kinds, floors: dict | None, name: str,
+                      row) -> tuple[object, dict | None]:
+    """The trainer's very last step when the user sets a **recall floor** (``min_recall``: {label: recall}), e.g.
+    consultations, where a missed question is a customer left unanswered: to each set of rows that share one bias
+    of ``chosen`` (each kind of its ``kind_bias``, and the rest, which take its class bias) the smallest extra
+    offset of the label's log-probability that gives it that recall on the set's out-of-fold rows and on each of
+    its kinds of item (``row_kinds``; ``floor_offset``). Cross-fitted as the class bias is (each fold shifted by the
+    offset fitted on the other folds), so the row's figures are what the floor costs and gains on rows it was not
+    fitted on; the estimator's offsets are fitted on all rows. Always kept: a floor is a requirement, not a
+    candidate. Floors are met in the order given (raising one class can lower another's recall).
+
+    Returns (the estimator with the offsets added to its biases, its row: ``row(name, est, fold metrics)`` with
+    ``floor_recall``: {label: {kind: {"before": out-of-fold recall, "after": the same with the floor}}}; kind "" when
+    the rows have no kinds), or (``chosen``, None) without floors."""
+    floors = check_floors(floors, folds.y)
+    if not floors:
+        return chosen, None
+    y, classes = folds.y, np.asarray(folds.classes).astype(str)
+    kinds = np.full(len(y), "") if row_kinds is None else np.asarray(row_kinds).astype(str)
+    current = folds.biased(plain, chosen, None if row_kinds is None else kinds)[1]
+    kind_bias = {k: dict(v) for k, v in (getattr(chosen, "kind_bias", None) or {}).items()}
+    class_bias = dict(getattr(chosen, "class_bias", None) or {})
+    before = classes[current.argmax(axis=1)]
+    own = [k for k in kind_bias if (kinds == k).any()]
+    sets = [(kind_bias[k], kinds == k) for k in own] + [(class_bias, ~np.isin(kinds, own))]
+    for label, floor in floors.items():
+        shifted = current.copy()
+        for bias, rows in [(b, r) for b, r in sets if r.any()]:
+            for _, te in folds.folds:
+                fit_rows = rows.copy()
+                fit_rows[te] = False
+                d = floor_offset(current[fit_rows], y[fit_rows], classes, label, floor, kinds[fit_rows])
+                part = te[rows[te]]
+                shifted[part] = shift(current[part], classes, {label: d})
+            d = floor_offset(current[rows], y[rows], classes, label, floor, kinds[rows])
+            if d:
+                bias[label] = round(bias.get(label, 0.0) + d, 4)
+        current = shifted
+    est = clone(chosen).set_params(class_bias=class_bias or None, **({"kind_bias": kind_bias} if kind_bias else {}))
+    after = classes[current.argmax(axis=1)]
+    recall = {label: {str(k): {"before": float((before[m] == label).mean()), "after": float((after[m] == label).mean())}
+                      for k in np.unique(kinds) if (m := (y == label) & (kinds == k)).any()} for label in floors}
+    floors_name = ", ".join(f"{label} ≥ {floor:g}" for label, floor in floors.items())
+    r = {**row(f"{name} + recall floor {floors_name}", est, folds.fold_scores(current)), "floor_recall": recall}
+    r["params"] = {**r.get("params", {}), "class_bias": est.class_bias, "kind_bias": getattr(est, "kind_bias", None)}
+    return est, r
+
+
 def fit_kind_bias(proba: np.ndarray, y, classes, kinds) -> dict[str, dict]:
     """One class bias per kind of item ({kind: {label: offset}}), each fitted (``fit_class_bias``) on
     that kind's rows only, so it maximises the macro-F1 of that kind alone."""
@@ -326,7 +417,7 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
            n_splits: int = 5, words: bool = True, max_rows: int | None = 20_000, seed=0,
            tol: float = TOL, lexicons: dict | None = None, extra: tuple | None = None,
            extra_name: str = "extra data", extra_weights=EXTRA_WEIGHTS, kinds=None, weigh_kinds: bool = True,
-           own_bias_kinds=()) -> tuple[TextClassifier, pd.DataFrame]:
+           own_bias_kinds=(), min_recall: dict | None = None) -> tuple[TextClassifier, pd.DataFrame]:
     """The chosen (unfitted) estimator and the table of every candidate: config, macro_f1
     (mean ± sd over folds), accuracy, ece, seconds, params, chosen, and ``skipped`` (why a
     candidate was not tried: the ``budget`` in seconds was spent, or ``words=False``).
@@ -354,6 +445,11 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
     fitted on all rows, mostly follow-up turns, under-calls its consultations (BENCHMARKS.md, "A bias of telecom
     first posts' own"). The row's ``kind_macro_f1`` is that kind's figure, ``kind_gain`` its gain.
 
+    ``min_recall``: {label: recall}, a **recall floor** for each label given, met last (``recall_floor_step``: the
+    smallest extra offset of the label that reaches the floor out of fold, on every set of rows that shares a bias
+    and on each kind of item): row "<chosen> + recall floor <label> ≥ <recall>", always kept, its ``floor_recall``
+    the out-of-fold recall per kind of item.
+
     ``max_rows``: select on a stratified subsample of this many rows (the chosen
     configuration is then fitted on all of them)."""
     from wbcs.classify.train import subsample
@@ -363,6 +459,7 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
         raise InputError(f"{extra_name}: label {unknown[0]!r} is not among the training rows' labels "
                          f"({', '.join(sorted(set(map(str, y))))})")
 
+    floors = check_floors(min_recall, y)
     base = base if base is not None else TextClassifier(random_state=seed)
     data = pd.DataFrame({"text": list(texts), "label": np.asarray(y).astype(str),
                          "group": np.arange(len(y)) if groups is None else np.asarray(groups),
@@ -460,6 +557,13 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
         for r, kept, _ in tried:
             rows.append(r)
             best = len(rows) - 1 if kept else best
+    if floors:  # a requirement, so never skipped for the budget (it fits no model)
+        t0 = time.perf_counter()
+        folds.scores(unbiased(chosen), weight=weight)
+        chosen, r = recall_floor_step(folds, chosen, folds.oof.copy(), row_kinds if kinds is not None else None, floors,
+                                      rows[best]["config"], lambda n, e, s: _row(n, e, s, time.perf_counter() - t0))
+        rows.append(r)
+        best = len(rows) - 1
     # the chosen model's out-of-fold confusion (what wbcs.kpi.quantify corrects shares with) and probabilities
     folds.scores(unbiased(chosen), weight=weight)
     cv_confusion, cv_oof = folds.cv_record(folds.oof, chosen.class_bias, aligned=len(data) == len(y),

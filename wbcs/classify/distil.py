@@ -51,7 +51,7 @@ def fit_student(student, teacher, texts, y, pool, weight: float):
 
 def select_student(fast: TextClassifier, teacher, texts, y, pool, *, groups=None, n_splits: int = 5, seed=0,
                    weights=WEIGHTS, tol: float | None = None, kinds=None, row_kinds=None,
-                   own_bias_kinds=()) -> tuple[TextClassifier | None, float | None, pd.DataFrame]:
+                   own_bias_kinds=(), min_recall: dict | None = None) -> tuple[TextClassifier | None, float | None, pd.DataFrame]:
     """Whether ``fast`` (unfitted) gains from learning the unfitted ``teacher``'s labels on ``pool``, by grouped
     ``n_splits``-fold CV on (texts, y): returns the student (``fast`` with the student's class bias, unfitted;
     None when the fast model alone is kept), the chosen pool weight, and the CV table (config, macro_f1 ± sd,
@@ -64,8 +64,16 @@ def select_student(fast: TextClassifier, teacher, texts, y, pool, *, groups=None
     student is chosen only when its fold-mean macro-F1 beats the fast model's by more than ``tol``
     (``configs.TOL``). ``kinds``: as ``configs.select`` (every row's kind of item: the kinds' mean macro-F1
     ranks). ``row_kinds`` and ``own_bias_kinds``: as in ``embedding.select_ensemble``: the fast model is scored
-    with its kinds' own biases, and the chosen student learns its own (``configs.own_bias_step``)."""
-    from wbcs.classify.configs import TOL, _Folds, fold_count, own_bias_step, summary
+    with its kinds' own biases, and the chosen student learns its own (``configs.own_bias_step``). ``min_recall``:
+    as ``configs.select``'s, met last by the chosen student (the fast model has its own already)."""
+    from wbcs.classify.configs import (
+        TOL,
+        _Folds,
+        fold_count,
+        own_bias_step,
+        recall_floor_step,
+        summary,
+    )
     from wbcs.classify.embedding import spread_columns
 
     tol = TOL if tol is None else tol
@@ -119,13 +127,21 @@ def select_student(fast: TextClassifier, teacher, texts, y, pool, *, groups=None
         # the student's biases are its own: the fast model's kinds' biases were fitted on the fast model's predictions
         student = clone(fast).set_params(class_bias=bias, kind_bias=None)
         t0 = time.perf_counter()
-        student, tried = own_bias_step(
-            folds, student, raw[w], row_kinds, own_bias_kinds, rows[chosen]["macro_f1"], tol, rows[chosen]["config"],
-            lambda n, e, sc: {"config": n, **summary(sc), "seconds": round(time.perf_counter() - t0, 1), "weight": w,
-                              "params": {}})
+
+        def row(name, est, scores):
+            return {"config": name, **summary(scores), "seconds": round(time.perf_counter() - t0, 1), "weight": w,
+                    "params": {}}
+
+        student, tried = own_bias_step(folds, student, raw[w], row_kinds, own_bias_kinds, rows[chosen]["macro_f1"], tol,
+                                       rows[chosen]["config"], row)
         for r, kept, _ in tried:
             rows.append(r)
             chosen = len(rows) - 1 if kept else chosen
+        student, r = recall_floor_step(folds, student, raw[w], row_kinds, min_recall,
+                                       rows[chosen]["config"], row)
+        if r is not None:
+            rows.append(r)
+            chosen = len(rows) - 1
     table = pd.DataFrame(rows)
     table["chosen"] = table.index == chosen
     table = table.astype(object).where(table.notna(), None)

@@ -264,7 +264,8 @@ class EmbeddingEnsemble(ClassifierMixin, BaseEstimator):
 
 def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, backbone: str = "gemma3-270m",
                     layers=LAYERS, Cs=CS, weight: float = 0.5, max_length: int = 128, prompts=(None,),
-                    tol: float | None = None, kinds=None, row_kinds=None, own_bias_kinds=()) -> tuple[object, pd.DataFrame]:
+                    tol: float | None = None, kinds=None, row_kinds=None, own_bias_kinds=(),
+                    min_recall: dict | None = None) -> tuple[object, pd.DataFrame]:
     """The fast model's chosen configuration (``fast``, unfitted) against its mean with a regression on the
     backbone's hidden states, by grouped ``n_splits``-fold CV on (texts, y) (``configs._Folds``, the trainer's
     folds): returns the winner (``fast`` itself, or an unfitted ``EmbeddingEnsemble``) and the CV table
@@ -277,8 +278,16 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
     ``configs.select`` (every row's kind of item: the kinds' mean macro-F1 ranks). ``row_kinds`` and
     ``own_bias_kinds``: as ``configs.select``'s ``kinds`` and ``own_bias_kinds`` when the kinds rank nothing: the
     fast model is scored with its kinds' own biases, and a chosen ensemble tries them last
-    (``configs.own_bias_step``)."""
-    from wbcs.classify.configs import TOL, _Folds, fold_count, own_bias_step, summary
+    (``configs.own_bias_step``). ``min_recall``: as ``configs.select``'s: the fast model and the ensembles are
+    compared before any floor (``fast`` has its own already), and a chosen ensemble meets it last."""
+    from wbcs.classify.configs import (
+        TOL,
+        _Folds,
+        fold_count,
+        own_bias_step,
+        recall_floor_step,
+        summary,
+    )
     from wbcs.text import normalize_series
 
     tol = TOL if tol is None else tol
@@ -338,6 +347,13 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
             raw.append(plain)
             ests.append(est)
             best = len(rows) - 1 if kept else best
+        est, r = recall_floor_step(folds, ests[best], plain, row_kinds, min_recall, rows[best]["config"],
+                                   lambda n, e, sc: row(n, e, sc, time.perf_counter() - t0))
+        if r is not None:
+            rows.append(r)
+            raw.append(plain)
+            ests.append(est)
+            best = len(rows) - 1
     table = pd.DataFrame(rows)
     table["chosen"] = np.arange(len(table)) == best
     table = table.astype(object).where(table.notna(), None)

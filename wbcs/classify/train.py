@@ -120,7 +120,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
              refit: bool = True, refit_test: bool = True, base: TextClassifier | None = None,
              lexicons: dict | None = None, extra: ExtraData | None = None, quality: str | None = None,
              distil: list[str] | None = None, weigh_kinds: bool = False, own_bias_kinds=(POST_KIND,),
-             prompt: str | None = None):
+             prompt: str | None = None, min_recall: dict | None = None):
     """Fit a field on its task and say how good it is. Returns (fitted estimator, card entry).
 
     1. **Configuration**: ``estimator`` when given; else the best of ``configs.candidates``
@@ -161,6 +161,10 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
     The backbone reads each post as it is and wrapped in ``prompt`` (a question with ``{text}``; by default
     ``embedding.field_prompt`` with the task's label names), and CV chooses between the two views.
 
+    ``min_recall``: {label: recall}, a recall floor per label that CV meets last, on the chosen model, whether fast,
+    ensemble or student (``configs.recall_floor_step``): e.g. consultations, a question missed being a customer
+    left unanswered. Needs the configuration chosen by cross-validation.
+
     ``distil``: unlabelled in-domain texts; the field then stays a fast model. Where the quality step prefers
     the ensemble, the configuration of step 1 is also scored learning the ensemble's labels on them
     (``distil.select_student``, the same grouped CV, the ensemble refitted in every fold) and that student is
@@ -178,6 +182,9 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
     if quality is not None and (teacher is not None or estimator is not None):
         raise InputError(f"{task.name}: the quality step needs the configuration chosen by cross-validation: "
                          "not with a teacher, --config or --model transformer")
+    if min_recall and estimator is not None:
+        raise InputError(f"{task.name}: a recall floor is fitted on the cross-validation that chooses the "
+                         "configuration: not with --config or --model transformer")
     if distil is not None and quality is None:
         raise InputError(f"{task.name}: distillation learns the quality ensemble's labels: give a backbone (--quality) too")
     train = subsample(task.train, max_train, seed)
@@ -201,7 +208,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
         estimator, table = select(train["text"].tolist(), train["label"].to_numpy(), groups=groups,
                                   base=base if base is not None else TextClassifier(random_state=seed),
                                   budget=budget, words=words, seed=seed, lexicons=lexicons, kinds=kinds,
-                                  weigh_kinds=weigh_kinds, own_bias_kinds=own_bias_kinds,
+                                  weigh_kinds=weigh_kinds, own_bias_kinds=own_bias_kinds, min_recall=min_recall,
                                   **({} if extra is None else {"extra": (extra.rows["text"].tolist(), extra.rows["label"]),
                                                                "extra_name": extra.name, "extra_weights": extra.weights}))
         selection = ({k: v for k, v in table.attrs.items() if k not in ("cv_confusion", "cv_oof")}
@@ -217,7 +224,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
         ensemble, quality_table = select_ensemble(estimator, train["text"].tolist(), train["label"].to_numpy(),
                                                   groups=groups, seed=seed, backbone=quality, kinds=weighed,
                                                   row_kinds=kinds, own_bias_kinds=own_bias_kinds,
-                                                  prompts=(None, prompt))
+                                                  prompts=(None, prompt), min_recall=min_recall)
         if not quality_table["chosen"].iloc[0] and distil is None:
             # the ensemble replaces select's configuration: the per-kind quantifier is chosen on its own
             # out-of-fold probabilities, not select's
@@ -229,7 +236,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
 
             student, pool_weight, distil_table = select_student(
                 estimator, ensemble, train["text"].tolist(), train["label"].to_numpy(), distil, groups=groups,
-                seed=seed, kinds=weighed, row_kinds=kinds, own_bias_kinds=own_bias_kinds)
+                seed=seed, kinds=weighed, row_kinds=kinds, own_bias_kinds=own_bias_kinds, min_recall=min_recall)
             if student is not None:
                 teacher_config, estimator, unlabelled = ensemble, student, list(distil)
                 cv_confusion = distil_table.attrs["cv_confusion"]
@@ -403,7 +410,7 @@ def _gold_limits(tasks: dict) -> list[str]:
 
 def train_default(*, seed=0, max_train: int | None = None, estimator=None, teacher=None,
                   n_unlabelled: int = 20_000, extra: ExtraData | str | None = "smp2020",
-                  distil: list[str] | bool = False, **fit_options) -> PostClassifier:
+                  distil: list[str] | bool = False, min_recall: dict | None = None, **fit_options) -> PostClassifier:
     """The shipped multi-field model (fields from ``tasks.default_tasks``).
 
     Each field's configuration is chosen by cross-validation (``configs.select``) with the
@@ -429,6 +436,10 @@ def train_default(*, seed=0, max_train: int | None = None, estimator=None, teach
     dialogues that no gold file labels (``goldset.unlabelled_turns``), or a list of texts. Not the topic and
     the subtype (an unlabelled turn is mostly not a telecom first post, nor a negative one): they keep their
     fast configuration, so the model stays a fast ``wbcs-default``.
+
+    ``min_recall``: {"[FIELD:]LABEL": recall} (``field_floors``), recall floors on top of the taxonomy's
+    (``min_recall`` of a label in ``data/taxonomy.yaml``); with a given ``estimator`` nothing is cross-validated, so
+    the taxonomy's are not fitted (the card says so) and a given one is an error.
     """
     mapping = default_tasks()
     tasks = {f: load_task(t, seed=seed) for f, t in mapping.items()}
@@ -447,6 +458,12 @@ def train_default(*, seed=0, max_train: int | None = None, estimator=None, teach
         teacher = teacher if isinstance(teacher, PostClassifier) else load_model(teacher)
         teachers = {"sentiment": (teacher, unlabelled_weibo(n_unlabelled, seed))}
     field_options = {f: {**default_fit_options(f, seed), **fit_options} for f in tasks}
+    given = field_floors(min_recall, {f: set(t.train["label"].astype(str)) for f, t in tasks.items()})
+    for f, options in field_options.items():
+        options["min_recall"] = {**(options["min_recall"] or {}), **given[f]} if estimator is None else given[f]
+    if estimator is not None and any(default_fit_options(f, seed)["min_recall"] for f in tasks):
+        limits = [*limits, "the taxonomy's recall floors (min_recall) are not met: a given configuration is not "
+                           "cross-validated"]
     if isinstance(extra, str) and extra == "smp2020":
         extra = (smp2020_sentiment().only(set(tasks["sentiment"].train["label"]))
                  if mapping.get("sentiment") == "gold_sentiment" and teacher is None and estimator is None else None)
@@ -475,6 +492,24 @@ def train_default(*, seed=0, max_train: int | None = None, estimator=None, teach
 # and 0.505 at weight 1 (lr C=1 + sigmoid calibration, 5 grouped folds)
 
 
+def field_floors(given: dict | None, labels_of: dict[str, set]) -> dict[str, dict[str, float]]:
+    """Recall floors as the user gives them, {"[FIELD:]LABEL": recall} (``wbcs train --min-recall``), per field of
+    ``labels_of`` ({field: its training labels}): a bare label is floored in every field that has it."""
+    out: dict[str, dict[str, float]] = {f: {} for f in labels_of}
+    for key, recall in (given or {}).items():
+        field, _, label = str(key).rpartition(":")
+        if field and field not in labels_of:
+            raise InputError(f"--min-recall {key}: no field {field!r} is trained here ({', '.join(labels_of)})")
+        targets = [field] if field else [f for f, labels in labels_of.items() if label in labels]
+        if not targets or label not in labels_of[targets[0]]:
+            known = sorted({lab for f in (targets or labels_of) for lab in labels_of[f]})
+            raise InputError(f"--min-recall {key}: no label {label!r} in the training rows"
+                             f"{' of ' + field if field else ''} (labels: {', '.join(known)})")
+        for f in targets:
+            out[f][label] = float(recall)
+    return out
+
+
 DISTIL_FIELDS = {"sentiment", "intent"}  # the shipped fields whose items are any customer turn (train_default)
 
 
@@ -483,7 +518,8 @@ def default_fit_options(field: str, seed=0) -> dict:
     ~4,000 posts/s; the shipped model must label ≥ 10,000), the 50,000 most frequent n-grams, and the
     field's keywords in the taxonomy (``data/taxonomy.yaml``: the topics' names, the intents' and
     negative subtypes' cues) as a candidate lexicon; for the quality step, the question a post is also read in
-    names the field and its labels as the taxonomy does in Chinese (``embedding.field_prompt``)."""
+    names the field and its labels as the taxonomy does in Chinese (``embedding.field_prompt``); the recall floors
+    its labels set (``min_recall`` in the taxonomy: e.g. consultations ≥ 0.6)."""
     from wbcs.classify.embedding import field_prompt
     from wbcs.schema import load_taxonomy
 
@@ -492,4 +528,5 @@ def default_fit_options(field: str, seed=0) -> dict:
     lexicon = dict(taxonomy[field].lexicon()) if known else {}
     return {"words": False, "base": TextClassifier(max_features=50_000, random_state=seed),
             "lexicons": {"taxonomy keywords": lexicon} if lexicon else None,
-            "prompt": field_prompt(taxonomy[field].zh, [lab.zh for lab in taxonomy[field].labels]) if known else None}
+            "prompt": field_prompt(taxonomy[field].zh, [lab.zh for lab in taxonomy[field].labels]) if known else None,
+            "min_recall": taxonomy[field].floors() if known else None}

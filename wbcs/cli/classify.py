@@ -57,6 +57,13 @@ it lifted telecom first posts' intent macro-F1 from 0.419 to 0.509 and cost late
 0.035 and the pooled figure 0.020, so it is not the default (BENCHMARKS.md):
   wbcs train --task default --weigh-kinds --out out/models/first-posts/1
 
+Recall floors (--min-recall [FIELD:]LABEL=R ...): after everything above, the chosen model's
+LABEL gets the smallest extra weight that gives it recall R on the cross-validation (on each kind
+of item of the gold tasks), paid for with the other labels' precision; the card shows the recall
+before and after and what it cost macro-F1. --task default meets the taxonomy's floors too
+(min_recall in data/taxonomy.yaml: consultations 0.6):
+  wbcs train --task intent --data data/examples/labelled.csv --min-recall consultation=0.7 --out out/models/intent/2
+
 Out-of-domain labels (--extra FILE, e.g. public Weibo posts next to your own): the chosen
 configuration is also scored with FILE's rows added to every cross-validation training fold
 (never to a validation fold, which holds only your rows), each of your rows weighted as K of
@@ -158,6 +165,9 @@ def register(sub) -> None:
                    help="with --quality: let the fast model learn the ensemble's labels on FILE's unlabelled texts "
                         "where cross-validation says it gains (--task default: FILE defaults to the gold set's "
                         "unlabelled training turns), see below")
+    p.add_argument("--min-recall", nargs="+", metavar="[FIELD:]LABEL=R", type=_floor,
+                   help="a recall floor the model must meet on the cross-validation (e.g. consultation=0.6), "
+                        "bought with the other labels' precision; FIELD: for a label several fields have")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, type=Path, help="model folder to write (e.g. models/NAME/1)")
     p.add_argument("--json", action="store_true", help="print the model card as JSON on stdout")
@@ -226,9 +236,29 @@ def _estimator(args):
     return None
 
 
+def _floor(text: str) -> tuple[str, float]:
+    """One ``--min-recall`` value, ``[FIELD:]LABEL=R``, as (key, R)."""
+    key, sep, value = text.rpartition("=")
+    try:
+        recall = float(value)
+    except ValueError:
+        recall = None
+    if not sep or not key or recall is None or not 0 < recall <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: write LABEL=R with R a recall in (0, 1], e.g. consultation=0.6")
+    return key, recall
+
+
 def _fit_options(args) -> dict:
     return {"budget": args.budget, "refit": not args.no_refit, **({"words": False} if args.no_words else {}),
             **({"quality": args.quality} if args.quality else {}), **({"weigh_kinds": True} if args.weigh_kinds else {})}
+
+
+def _floors(args, task) -> dict:
+    """``train_model``'s field_options for ``--min-recall`` on one field's task."""
+    from wbcs.classify.train import field_floors
+
+    floors = field_floors(dict(args.min_recall or ()), {task.field: set(task.train["label"].astype(str))})
+    return {task.field: {"min_recall": floors[task.field]}}
 
 
 def _distil_pool(args) -> list[str] | bool:
@@ -317,19 +347,22 @@ def cmd_train(args: argparse.Namespace) -> int:
         _say_rejects(args, rejects)
         model = train_model({task.field: task}, estimator=estimator, seed=args.seed, name=args.out.parent.name
                             or args.task, max_train=args.max_train, **_fit_options(args),
-                            refit_test=args.test is None, extra=_extra(args, args.label_col or args.task), **distil)
+                            refit_test=args.test is None, extra=_extra(args, args.label_col or args.task),
+                            field_options=_floors(args, task), **distil)
     elif args.task == "default":
         # the baseline of the shipped model has its own settings (see train_default)
         extra = _extra(args, "sentiment")
         model = train_default(seed=args.seed, max_train=args.max_train, estimator=estimator,
                               teacher=args.teacher, n_unlabelled=args.unlabelled, **_fit_options(args),
+                              min_recall=dict(args.min_recall or ()),
                               **({} if extra is None else {"extra": extra}), **distil)
     else:
         if args.test is not None:
             raise InputError("--test works with --data (a built-in task has its own test part)")
         task = load_task(args.task, seed=args.seed)
         model = train_model({task.field: task}, estimator=estimator, seed=args.seed, name=args.task,
-                            max_train=args.max_train, **_fit_options(args), extra=_extra(args, task.field), **distil)
+                            max_train=args.max_train, **_fit_options(args), extra=_extra(args, task.field),
+                            field_options=_floors(args, task), **distil)
     path = save_model(model, args.out)
     for field, info in model.card["fields"].items():
         m, ci = info["metrics"], info["metrics"].get("ci95", {})
