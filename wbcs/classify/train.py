@@ -410,7 +410,8 @@ def _gold_limits(tasks: dict) -> list[str]:
 
 def train_default(*, seed=0, max_train: int | None = None, estimator=None, teacher=None,
                   n_unlabelled: int = 20_000, extra: ExtraData | str | None = "smp2020",
-                  distil: list[str] | bool = False, min_recall: dict | None = None, **fit_options) -> PostClassifier:
+                  distil: list[str] | bool = False, min_recall: dict | None = None, fields: list[str] | None = None,
+                  keep: PostClassifier | str | None = None, **fit_options) -> PostClassifier:
     """The shipped multi-field model (fields from ``tasks.default_tasks``).
 
     Each field's configuration is chosen by cross-validation (``configs.select``) with the
@@ -440,6 +441,10 @@ def train_default(*, seed=0, max_train: int | None = None, estimator=None, teach
     ``min_recall``: {"[FIELD:]LABEL": recall} (``field_floors``), recall floors on top of the taxonomy's
     (``min_recall`` of a label in ``data/taxonomy.yaml``); with a given ``estimator`` nothing is cross-validated, so
     the taxonomy's are not fitted (the card says so) and a given one is an error.
+
+    ``fields``: train only these fields; ``keep`` (a model folder/name or PostClassifier, e.g. the shipped model):
+    its other fields are carried over unchanged, estimator and card entry, so one field is retrained without
+    touching the labels the others give (``carry_over``).
     """
     mapping = default_tasks()
     tasks = {f: load_task(t, seed=seed) for f, t in mapping.items()}
@@ -449,6 +454,12 @@ def train_default(*, seed=0, max_train: int | None = None, estimator=None, teach
               f"{tasks.pop(f).train['label'].iloc[0]!r}")
     limits = PUBLIC_LIMITS if "intent" not in mapping else _gold_limits(tasks)
     limits = [*limits, *(f"{f} left out: one label only in its training data" for f in skipped)]
+    if keep is not None and fields is None:
+        raise InputError("--keep carries a model's other fields over: say which fields to train with --fields")
+    if fields is not None:
+        if unknown := [f for f in fields if f not in tasks]:
+            raise InputError(f"--fields: no field {unknown[0]!r} to train (fields: {', '.join(tasks)})")
+        tasks = {f: t for f, t in tasks.items() if f in fields}
     if max_train is not None:
         limits = [*limits, f"smoke build: at most {max_train} training rows per field"]
     teachers = None
@@ -481,9 +492,30 @@ def train_default(*, seed=0, max_train: int | None = None, estimator=None, teach
                 "(a table of unlabelled posts, column text)" if distil is True else ""))
         for f in tasks:  # every field stays fast: the others skip the quality step, which would only slow them
             field_options[f].update({"distil": pool} if f in DISTIL_FIELDS else {"quality": None})
-    return train_model(tasks, estimator=estimator, seed=seed, max_train=max_train,
-                       name="wbcs-quality" if fit_options.get("quality") and distil is False else "wbcs-default",
-                       limits=limits, teachers=teachers, field_options=field_options)
+    model = train_model(tasks, estimator=estimator, seed=seed, max_train=max_train,
+                        name="wbcs-quality" if fit_options.get("quality") and distil is False else "wbcs-default",
+                        limits=limits, teachers=teachers, field_options=field_options)
+    return model if keep is None else carry_over(model, keep)
+
+
+def carry_over(model: PostClassifier, keep: PostClassifier | str) -> PostClassifier:
+    """``model`` with every field of ``keep`` (a PostClassifier, or a model folder/name) that it does not have,
+    estimator and card entry unchanged, in ``keep``'s order of fields; each carried entry says where it came from."""
+    from wbcs.classify.registry import load_model
+
+    keep = keep if isinstance(keep, PostClassifier) else load_model(keep)
+    source = f"{keep.name}/{keep.card.get('version')}" if keep.card.get("version") else keep.name
+    models, entries = {}, {}
+    for field in [*keep.models, *(f for f in model.models if f not in keep.models)]:
+        if field in model.models:
+            models[field], entries[field] = model.models[field], model.card["fields"][field]
+            continue
+        entry = dict(keep.card.get("fields", {}).get(field, {}))
+        models[field] = keep.models[field]
+        entries[field] = {**entry, "carried_from": source,
+                          "notes": [*entry.get("notes", []), f"carried over unchanged from {source} (its estimator and "
+                                                             "the figures of its card); not retrained here"]}
+    return PostClassifier(models, card={**model.card, "fields": entries}, name=model.name)
 
 
 # the taxonomy's keywords as features (``configs.select`` tries them on each field's winner and keeps

@@ -57,6 +57,10 @@ it lifted telecom first posts' intent macro-F1 from 0.419 to 0.509 and cost late
 0.035 and the pooled figure 0.020, so it is not the default (BENCHMARKS.md):
   wbcs train --task default --weigh-kinds --out out/models/first-posts/1
 
+One field retrained (--fields FIELD ... --keep MODEL, --task default): only those fields are trained;
+MODEL's other fields are carried over unchanged, estimator and card entry, and the card says so:
+  wbcs train --task default --fields intent --keep models/wbcs-default/10 --out out/models/wbcs-default/11
+
 Recall floors (--min-recall [FIELD:]LABEL=R ...): after everything above, the chosen model's
 LABEL gets the smallest extra weight that gives it recall R on the cross-validation (on each kind
 of item of the gold tasks), paid for with the other labels' precision; the card shows the recall
@@ -165,6 +169,9 @@ def register(sub) -> None:
                    help="with --quality: let the fast model learn the ensemble's labels on FILE's unlabelled texts "
                         "where cross-validation says it gains (--task default: FILE defaults to the gold set's "
                         "unlabelled training turns), see below")
+    p.add_argument("--fields", nargs="+", metavar="FIELD", help="--task default: train only these fields")
+    p.add_argument("--keep", metavar="MODEL", help="with --fields: carry this model's other fields over unchanged "
+                                                     "(e.g. models/wbcs-default/10)")
     p.add_argument("--min-recall", nargs="+", metavar="[FIELD:]LABEL=R", type=_floor,
                    help="a recall floor the model must meet on the cross-validation (e.g. consultation=0.6), "
                         "bought with the other labels' precision; FIELD: for a label several fields have")
@@ -328,6 +335,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if (args.out / "manifest.json").exists():
         raise InputError(f"{args.out}: a model is already saved there; choose a new folder (e.g. a new version)")
     estimator = _estimator(args)
+    if (args.fields or args.keep) and args.task != "default":
+        raise InputError("--fields and --keep work with --task default (a single task trains one field already)")
     if args.teacher and args.task != "default":
         raise InputError("--teacher works with --task default (it distils the shipped model's sentiment field)")
     pool = _distil_pool(args)
@@ -354,7 +363,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         extra = _extra(args, "sentiment")
         model = train_default(seed=args.seed, max_train=args.max_train, estimator=estimator,
                               teacher=args.teacher, n_unlabelled=args.unlabelled, **_fit_options(args),
-                              min_recall=dict(args.min_recall or ()),
+                              min_recall=dict(args.min_recall or ()), fields=args.fields, keep=args.keep,
                               **({} if extra is None else {"extra": extra}), **distil)
     else:
         if args.test is not None:
