@@ -144,3 +144,41 @@ def test_the_cli_trains_with_a_floor_and_refuses_a_bad_one_in_one_line(tmp_path)
     table = card["fields"]["intent"]["selection"]["table"]
     assert table[-1]["chosen"] and table[-1]["config"].endswith("recall floor consultation ≥ 0.9")
     assert "recall of consultation:" in (tmp_path / "m" / "1" / "MODEL_CARD.md").read_text(encoding="utf-8")
+
+
+def test_one_field_retrained_carries_the_others_over_unchanged(tmp_path):
+    from wbcs.classify import PostClassifier
+    from wbcs.classify.card import card_markdown
+    from wbcs.classify.registry import load_model, save_model
+    from wbcs.classify.train import carry_over
+
+    texts, y, kinds = two_kinds(2)
+    tone = np.where(np.char.find(texts.astype(str) if isinstance(texts, np.ndarray) else np.array(texts), "问") >= 0,
+                    "neutral", "negative")
+    def fit(labels):
+        return TextClassifier(calibration=None, random_state=0).fit(texts, labels)
+    shipped = PostClassifier({"sentiment": fit(tone), "intent": fit(y)},
+                             card={"name": "m", "fields": {"sentiment": {"task": "s", "notes": ["n"]},
+                                                           "intent": {"task": "old intent"}}})
+    folder = save_model(shipped, tmp_path / "m" / "1")
+    retrained = PostClassifier({"intent": fit(y[::-1])}, card={"name": "m", "fields": {"intent": {"task": "new"}}})
+    merged = carry_over(retrained, folder)
+    assert merged.fields == ["sentiment", "intent"]  # the kept model's order
+    assert merged.models["intent"] is retrained.models["intent"]
+    assert merged.card["fields"]["intent"] == {"task": "new"}
+    carried = merged.card["fields"]["sentiment"]
+    assert carried["carried_from"] == "m/1" and carried["task"] == "s"
+    assert carried["notes"][0] == "n" and "carried over unchanged from m/1" in carried["notes"][1]
+    again = load_model(save_model(merged, tmp_path / "m" / "2"))
+    pd.testing.assert_frame_equal(again.predict(texts[:50])[["sentiment"]], shipped.predict(texts[:50])[["sentiment"]])
+    assert "carried over unchanged from m/1" in card_markdown(again.card)
+
+
+def test_fields_and_keep_are_refused_in_one_line_where_they_mean_nothing(tmp_path):
+    run = [sys.executable, "-m", "wbcs", "train", "--out", str(tmp_path / "x" / "1")]
+    for args, message in ((["--task", "sentiment", "--fields", "intent"], "work with --task default"),
+                          (["--task", "default", "--keep", "models/wbcs-default/10"], "say which fields to train"),
+                          (["--task", "default", "--fields", "mood"], "no field 'mood' to train")):
+        out = subprocess.run([*run, *args], capture_output=True, text=True)
+        assert out.returncode == 2 and message in out.stderr, out.stderr
+        assert len(out.stderr.strip().splitlines()) == 1

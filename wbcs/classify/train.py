@@ -477,7 +477,8 @@ def train_default(*, seed=0, max_train: int | None = None, estimator=None, teach
                            "cross-validated"]
     if isinstance(extra, str) and extra == "smp2020":
         extra = (smp2020_sentiment().only(set(tasks["sentiment"].train["label"]))
-                 if mapping.get("sentiment") == "gold_sentiment" and teacher is None and estimator is None else None)
+                 if "sentiment" in tasks and mapping.get("sentiment") == "gold_sentiment" and teacher is None
+                 and estimator is None else None)
     elif isinstance(extra, str):
         raise InputError(f"extra {extra!r}: use 'smp2020', a tasks.ExtraData or None")
     if extra is not None and "sentiment" in tasks:
@@ -504,7 +505,7 @@ def carry_over(model: PostClassifier, keep: PostClassifier | str) -> PostClassif
     from wbcs.classify.registry import load_model
 
     keep = keep if isinstance(keep, PostClassifier) else load_model(keep)
-    source = f"{keep.name}/{keep.card.get('version')}" if keep.card.get("version") else keep.name
+    source = keep.name  # a loaded model's is NAME/VERSION
     models, entries = {}, {}
     for field in [*keep.models, *(f for f in model.models if f not in keep.models)]:
         if field in model.models:
