@@ -297,11 +297,14 @@ def part_compare(smoke: bool, seed: int, previous: str, new: str, n_boot: int) -
                          "new macro_f1": f1[new], "Δ macro_f1": d["macro_f1"]["delta"],
                          "95 % CI": "[{:+.3f}, {:+.3f}]".format(*d["macro_f1"]["ci"]),
                          "Δ accuracy": d["accuracy"]["delta"],
-                         "acc. 95 % CI": "[{:+.3f}, {:+.3f}]".format(*d["accuracy"]["ci"])})
+                         "acc. 95 % CI": "[{:+.3f}, {:+.3f}]".format(*d["accuracy"]["ci"]),
+                         # the key classes' recall (EXTRA: the rare classes a field is judged by), previous → new
+                         **{f"{c} recall": " → ".join(f"{np.mean(p[m][y == c] == c):.3f}" for p in preds.values())
+                            for c in EXTRA[field] if (y == c).any()}})
         rows += field_rows
-        print(table(field_rows, list(rows[0])), flush=True)
+        print(table(field_rows, list(dict.fromkeys(k for r in field_rows for k in r))), flush=True)
     print(f"\nprevious {previous}, new {new}; paired bootstrap over dialogues, {n_boot} resamples, seed {seed}")
-    print(table(rows, list(rows[0])))
+    print(table(rows, list(dict.fromkeys(k for r in rows for k in r))))
 
 
 def _gemma(epochs: int, seed: int):
