@@ -27,7 +27,9 @@ def _extra_line(extra: dict | None) -> str:
 def _selection(sel: dict, step: str = "select") -> list[str]:
     heading = {
         "select": f"Configuration chosen by {sel.get('folds')}-fold grouped cross-validation on {sel.get('rows'):,} "
-                  f"training rows (budget {sel.get('budget', 0):.0f} s)" + _extra_line(sel.get("extra"))
+                  f"training rows (budget {sel.get('budget', 0):.0f} s"
+                  + (f"; each fold keeps {sel['grouped_by']} whole: {sel['groups']:,} groups" if sel.get("groups") else "")
+                  + ")" + _extra_line(sel.get("extra"))
                   + (f"; ranked by the {sel['score']}" if sel.get("score", "macro-F1") != "macro-F1" else "") + ":",
         "quality": f"Quality step: the chosen configuration against its mean with a regression on "
                    f"{sel.get('backbone')}'s hidden states, same {sel.get('folds')} grouped folds on "

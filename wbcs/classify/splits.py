@@ -1,8 +1,10 @@
-"""Leakage-guarded splits: exact and near-duplicate texts never straddle train and test.
+"""Leakage-guarded splits: exact and near-duplicate texts never straddle train and test, nor do rows of one group
+(a dialogue, a thread, a customer) when the rows say which.
 
 Groups come from ``wbcs.dedup.near_duplicate_groups`` (normalised character n-gram
-Jaccard ≥ threshold, exact duplicates always together); scikit-learn's
-``StratifiedGroupKFold`` then keeps each group on one side while balancing classes.
+Jaccard ≥ threshold, exact duplicates always together), merged with the rows' own ``group`` column where they have
+one (``training_groups``); scikit-learn's ``StratifiedGroupKFold`` then keeps each group on one side while balancing
+classes.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold
 
 from wbcs.errors import InputError
@@ -20,6 +23,37 @@ def leakage_groups(texts, *, threshold: float = 0.8, seed: int = 0) -> np.ndarra
     from wbcs.dedup import near_duplicate_groups
 
     return np.asarray(near_duplicate_groups(list(texts), threshold=threshold, seed=seed))
+
+
+def merge_groups(*groupings) -> np.ndarray:
+    """One group id per row such that rows sharing a group in any of ``groupings`` (each one id per row) share one:
+    the connected components (scipy's) of a graph linking each row to a node per group of each grouping."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    n, rows, nodes, offset = len(groupings[0]), [], [], len(groupings[0])
+    for g in groupings:
+        _, ids = np.unique(np.asarray(g).astype(str), return_inverse=True)
+        rows.append(np.arange(n))
+        nodes.append(offset + ids)
+        offset += int(ids.max()) + 1 if n else 0
+    r, c = np.concatenate(rows), np.concatenate(nodes)
+    graph = sp.coo_matrix((np.ones(len(r)), (r, c)), shape=(offset, offset))
+    return connected_components(graph, directed=False)[1][:n]
+
+
+def training_groups(rows, *, seed: int = 0) -> np.ndarray:
+    """The groups every split and fold of ``rows`` (a table with ``text``, and maybe ``group``) keeps whole: near
+    duplicates (``leakage_groups``), and rows of one ``group`` (e.g. the turns of one dialogue: a customer's follow-up
+    repeats their first post's words and problem, so a fold that holds one and trains on the other scores memory);
+    a row without a group is a group of its own."""
+    near = leakage_groups(rows["text"], seed=seed)
+    if "group" not in rows.columns:
+        return near
+    own = rows["group"].astype("string")
+    own = own.where(own.notna() & own.str.strip().ne(""), pd.Series([f"\0row{i}" for i in range(len(rows))],
+                                                                     index=rows.index, dtype="string"))
+    return merge_groups(near, own.to_numpy())
 
 
 def _seed(seed) -> int:

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from wbcs.classify.configs import EXTRA_WEIGHTS
-from wbcs.classify.splits import group_train_test_split, leakage_groups
+from wbcs.classify.splits import group_train_test_split, leakage_groups, training_groups
 from wbcs.errors import InputError
 from wbcs.goldset import GOLD_FIELDS, GOLD_FILE, load_gold_items
 
@@ -108,7 +108,7 @@ def _frame(df: pd.DataFrame, label: str) -> pd.DataFrame:
 
 
 def holdout(df: pd.DataFrame, seed: int, test_size: float = 0.2) -> tuple[pd.DataFrame, pd.DataFrame]:
-    groups = leakage_groups(df["text"], seed=seed)
+    groups = training_groups(df, seed=seed)
     tr, te = group_train_test_split(df["label"], groups, test_size=test_size, seed=seed)
     return df.iloc[tr].reset_index(drop=True), df.iloc[te].reset_index(drop=True)
 
@@ -197,14 +197,15 @@ def _gold(field_name: str, seed: int) -> TaskData:
     """A gold field on the fixed test part: every labelled item of the training dialogues
     trains, every one of the test dialogues tests (first posts, and for sentiment, intent and
     subtype the customer turns too); ``kind`` says which kind of item each row is, ``sampled`` whether it
-    stands for its kind as a random draw would (``goldset.drawn_at_random``)."""
+    stands for its kind as a random draw would (``goldset.drawn_at_random``), ``group`` its dialogue (every CV fold
+    keeps a dialogue whole, as the test part does: ``splits.training_groups``)."""
     from wbcs.goldset import PARTS_FILE, drawn_at_random
 
     items = load_gold_items()
     rows = items[items[field_name].notna()]
     empty = rows["text"].str.strip().eq("")
     data = pd.DataFrame({"post_id": rows["item_id"], "text": rows["text"], "label": rows[field_name].astype(str),
-                         "kind": rows["kind"], "part": rows["part"],
+                         "kind": rows["kind"], "part": rows["part"], "group": rows["dialogue_id"].astype(str),
                          "sampled": drawn_at_random(rows)})[~empty.to_numpy()]
     train, test = data[data["part"] == "train"], data[data["part"] == "test"]
     train, n_near = _drop_near_test(train, test, seed)
@@ -252,9 +253,12 @@ def default_tasks() -> dict[str, str]:
     return {"sentiment": "sentiment", "complaint": "complaint", "topic": "topic"}
 
 
-def _labelled_rows(df: pd.DataFrame, text_col: str, label_col: str, source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(post_id, text, label) of the usable rows, and the rejects (source_row, reason)."""
-    for col, what in ((text_col, "--text-col"), (label_col, "--label-col")):
+def _labelled_rows(df: pd.DataFrame, text_col: str, label_col: str, source: str,
+                   group_col: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(post_id, text, label[, group]) of the usable rows, and the rejects (source_row, reason)."""
+    for col, what in ((text_col, "--text-col"), (label_col, "--label-col"), (group_col, "--group-col")):
+        if col is None:
+            continue
         if col not in df.columns:
             raise InputError(f"{source}: no column {col!r} ({what}); columns: {', '.join(map(str, df.columns))}")
     if df.empty:
@@ -267,21 +271,27 @@ def _labelled_rows(df: pd.DataFrame, text_col: str, label_col: str, source: str)
     ids = df["post_id"].astype(str) if "post_id" in df.columns else pd.Series(df.index.astype(str), index=df.index)
     data = pd.DataFrame({"post_id": ids[~bad].to_numpy(), "text": df.loc[~bad.to_numpy(), text_col].astype(str).to_numpy(),
                          "label": label[~bad].to_numpy().astype(str)})
+    if group_col is not None:
+        data["group"] = df.loc[~bad.to_numpy(), group_col].astype("string").to_numpy()
     return data, rejects
 
 
 def task_from_table(df: pd.DataFrame, name: str, *, text_col: str = "text", label_col: str | None = None,
                     source: str = "data", sha256: str | None = None, seed: int = 0,
                     test_size: float = 0.2, test: pd.DataFrame | None = None, test_source: str = "test",
-                    test_sha256: str | None = None) -> tuple[TaskData, pd.DataFrame]:
+                    test_sha256: str | None = None, group_col: str | None = None) -> tuple[TaskData, pd.DataFrame]:
     """A task from a user's table: (TaskData, rejects). The test part is a grouped hold-out
     of ``test_size``, or the user's own ``test`` table (then every row of ``df`` trains).
+
+    ``group_col``: rows with the same value (a thread, a dialogue, a customer) stay on one side of the hold-out and of
+    every CV fold, as near duplicates do (``splits.training_groups``); a user's ``test`` table needs it too, so that
+    the held-out figures' intervals resample whole groups.
 
     Rows without text or label cannot be used: they are returned as rejects
     (source, source_row, reason), never dropped silently.
     """
     label_col = label_col or name
-    data, rejects = _labelled_rows(df, text_col, label_col, source)
+    data, rejects = _labelled_rows(df, text_col, label_col, source, group_col)
     rejects.insert(0, "source", source)
     counts = data["label"].value_counts()
     if len(counts) < 2:
@@ -295,7 +305,7 @@ def task_from_table(df: pd.DataFrame, name: str, *, text_col: str = "text", labe
     if test is None:
         train, held, split = *holdout(data, seed, test_size), "hold-out"
     else:
-        held, test_rejects = _labelled_rows(test, text_col, label_col, test_source)
+        held, test_rejects = _labelled_rows(test, text_col, label_col, test_source, group_col)
         rejects = pd.concat([rejects, test_rejects.assign(source=test_source)], ignore_index=True)
         unknown = sorted(set(held["label"]) - set(counts.index))
         if unknown:

@@ -175,7 +175,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
 
     from wbcs.classify.configs import select
     from wbcs.classify.registry import folder_kind
-    from wbcs.classify.splits import leakage_groups
+    from wbcs.classify.splits import training_groups
 
     if extra is not None and teacher is not None:
         raise InputError("a teacher and out-of-domain rows both add rows to a field: use one of them")
@@ -203,8 +203,9 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
     kinds = train["kind"].astype(str).to_numpy() if "kind" in train.columns else None
     weighed = kinds if weigh_kinds else None  # the kinds the quality step and distillation rank by
     if estimator is None:
-        # near duplicates stay in one fold: every CV below (select, the quality step, distillation) uses these
-        groups = leakage_groups(train["text"], seed=seed)
+        # near duplicates and the rows of one group (a dialogue) stay in one fold: every CV below (select, the quality
+        # step, distillation) uses these
+        groups = training_groups(train, seed=seed)
         estimator, table = select(train["text"].tolist(), train["label"].to_numpy(), groups=groups,
                                   base=base if base is not None else TextClassifier(random_state=seed),
                                   budget=budget, words=words, seed=seed, lexicons=lexicons, kinds=kinds,
@@ -212,7 +213,9 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
                                   **({} if extra is None else {"extra": (extra.rows["text"].tolist(), extra.rows["label"]),
                                                                "extra_name": extra.name, "extra_weights": extra.weights}))
         selection = ({k: v for k, v in table.attrs.items() if k not in ("cv_confusion", "cv_oof")}
-                     | {"table": table.to_dict("records")})
+                     | {"table": table.to_dict("records"), "groups": int(len(np.unique(groups))),
+                        "grouped_by": "near-duplicate texts" + (" and the rows' groups (dialogues)"
+                                                                if "group" in train.columns else "")})
         cv_confusion = table.attrs["cv_confusion"]
         cv_quantify = quantify_entry(table.attrs["cv_oof"], train, seed)
         weight = (table.attrs.get("extra") or {}).get("chosen_weight")
@@ -318,7 +321,8 @@ def held_out_report(est, test: pd.DataFrame, *, seed=0, peer_train: pd.DataFrame
 
         peer = tfidf_logreg().fit(peer_train["text"].tolist(), peer_train["label"].to_numpy().astype(str))
         peer_pred = np.asarray(peer.predict(test["text"].tolist())).astype(str)
-        groups = test["post_id"].astype(str).map(dialogue_of).to_numpy() if "post_id" in test.columns else None
+        groups = (test["group"].astype(str).to_numpy() if "group" in test.columns
+                  else test["post_id"].astype(str).map(dialogue_of).to_numpy() if "post_id" in test.columns else None)
         d = paired_bootstrap_delta(y, peer_pred, pred, groups=groups, seed=seed)
         scored = metrics(y, peer_pred)
         report["vs_peer"] = {"peer": "TF-IDF char 1-3 + LogisticRegression(C=4), fitted on the same rows",

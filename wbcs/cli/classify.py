@@ -130,6 +130,8 @@ def register(sub) -> None:
     p.add_argument("--data", type=Path, help="a labelled file (CSV, JSONL, Parquet, .xlsx) instead of a built-in task")
     p.add_argument("--text-col", default="text", help="text column of --data (default: text)")
     p.add_argument("--label-col", help="label column of --data (default: TASK)")
+    p.add_argument("--group-col", help="with --data: rows with the same value (a thread, a dialogue, a customer) "
+                                       "stay on one side of the hold-out and of every cross-validation fold")
     p.add_argument("--model", choices=["baseline", "transformer"], default="baseline")
     p.add_argument("--backbone", default="gemma3-270m", help="transformer backbone (default: gemma3-270m)")
     p.add_argument("--epochs", type=int, default=2, help="transformer epochs (default: 2)")
@@ -335,6 +337,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if (args.out / "manifest.json").exists():
         raise InputError(f"{args.out}: a model is already saved there; choose a new folder (e.g. a new version)")
     estimator = _estimator(args)
+    if args.group_col and args.data is None:
+        raise InputError("--group-col names a column of --data (the built-in gold tasks group by dialogue already)")
     if (args.fields or args.keep) and args.task != "default":
         raise InputError("--fields and --keep work with --task default (a single task trains one field already)")
     if args.teacher and args.task != "default":
@@ -352,7 +356,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         task, rejects = task_from_table(df, args.task, text_col=text_col, label_col=args.label_col,
                                         source=str(args.data), sha256=sha256(args.data), seed=args.seed,
                                         test=test, test_source=str(args.test),
-                                        test_sha256=sha256(args.test) if args.test is not None else None)
+                                        test_sha256=sha256(args.test) if args.test is not None else None,
+                                        group_col=args.group_col)
         _say_rejects(args, rejects)
         model = train_model({task.field: task}, estimator=estimator, seed=args.seed, name=args.out.parent.name
                             or args.task, max_train=args.max_train, **_fit_options(args),
