@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import pandas as pd
+
 from wbcs.classify.splits import group_folds, merge_groups, training_groups
 
 
