@@ -406,6 +406,18 @@ def recall_floor_step(folds: _Folds, chosen, plain: np.ndarray, row_kinds, floor
     return est, r
 
 
+def last_steps(folds: _Folds, chosen, plain: np.ndarray, row_kinds, own_bias_kinds, min_recall: dict | None,
+               score: float, tol: float, name: str, row) -> tuple[object, list[tuple[dict, bool, object]]]:
+    """The trainer's last steps on a chosen estimator (``select``, the quality ensemble, a distilled student): its
+    kinds' own class biases (``own_bias_step``), then the recall floors of ``min_recall`` on what that kept
+    (``recall_floor_step``). Returns (the chosen estimator, [(row, kept, estimator)] per row tried; the floor's row
+    is always kept)."""
+    chosen, tried = own_bias_step(folds, chosen, plain, row_kinds, own_bias_kinds, score, tol, name, row)
+    name = next((r["config"] for r, kept, _ in reversed(tried) if kept), name)
+    chosen, r = recall_floor_step(folds, chosen, plain, row_kinds, min_recall, name, row)
+    return chosen, tried + ([(r, True, chosen)] if r is not None else [])
+
+
 def fit_kind_bias(proba: np.ndarray, y, classes, kinds) -> dict[str, dict]:
     """One class bias per kind of item ({kind: {label: offset}}), each fitted (``fit_class_bias``) on
     that kind's rows only, so it maximises the macro-F1 of that kind alone."""
@@ -546,24 +558,19 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
         rows[-1]["params"]["extra_weight"] = w
         if rows[-1]["macro_f1"] > rows[best]["macro_f1"] + tol:
             chosen, best, weight = est, len(rows) - 1, w
-    row_kinds = data["kind"].to_numpy()
-    if own_bias_kinds and kinds is not None and time.perf_counter() - started > budget:
+    row_kinds = data["kind"].to_numpy() if kinds is not None else None
+    own_kinds = own_bias_kinds if kinds is not None else ()
+    if own_kinds and time.perf_counter() - started > budget:
         rows.append({"config": f"{rows[best]['config']} + own class bias", "skipped": f"time budget ({budget:.0f} s) spent"})
-    elif own_bias_kinds and kinds is not None:
+        own_kinds = ()
+    if own_kinds or floors:  # a floor is a requirement, so never skipped for the budget (it fits no model)
         t0 = time.perf_counter()
         folds.scores(unbiased(chosen), weight=weight)
-        chosen, tried = own_bias_step(folds, chosen, folds.oof.copy(), row_kinds, own_bias_kinds, rows[best]["macro_f1"],
-                                      tol, rows[best]["config"], lambda n, e, s: _row(n, e, s, time.perf_counter() - t0))
+        chosen, tried = last_steps(folds, chosen, folds.oof.copy(), row_kinds, own_kinds, floors, rows[best]["macro_f1"],
+                                   tol, rows[best]["config"], lambda n, e, s: _row(n, e, s, time.perf_counter() - t0))
         for r, kept, _ in tried:
             rows.append(r)
             best = len(rows) - 1 if kept else best
-    if floors:  # a requirement, so never skipped for the budget (it fits no model)
-        t0 = time.perf_counter()
-        folds.scores(unbiased(chosen), weight=weight)
-        chosen, r = recall_floor_step(folds, chosen, folds.oof.copy(), row_kinds if kinds is not None else None, floors,
-                                      rows[best]["config"], lambda n, e, s: _row(n, e, s, time.perf_counter() - t0))
-        rows.append(r)
-        best = len(rows) - 1
     # the chosen model's out-of-fold confusion (what wbcs.kpi.quantify corrects shares with) and probabilities
     folds.scores(unbiased(chosen), weight=weight)
     cv_confusion, cv_oof = folds.cv_record(folds.oof, chosen.class_bias, aligned=len(data) == len(y),

@@ -64,16 +64,9 @@ def select_student(fast: TextClassifier, teacher, texts, y, pool, *, groups=None
     student is chosen only when its fold-mean macro-F1 beats the fast model's by more than ``tol``
     (``configs.TOL``). ``kinds``: as ``configs.select`` (every row's kind of item: the kinds' mean macro-F1
     ranks). ``row_kinds`` and ``own_bias_kinds``: as in ``embedding.select_ensemble``: the fast model is scored
-    with its kinds' own biases, and the chosen student learns its own (``configs.own_bias_step``). ``min_recall``:
+    with its kinds' own biases, and the chosen student learns its own (``configs.last_steps``). ``min_recall``:
     as ``configs.select``'s, met last by the chosen student (the fast model has its own already)."""
-    from wbcs.classify.configs import (
-        TOL,
-        _Folds,
-        fold_count,
-        own_bias_step,
-        recall_floor_step,
-        summary,
-    )
+    from wbcs.classify.configs import TOL, _Folds, fold_count, last_steps, summary
     from wbcs.classify.embedding import spread_columns
 
     tol = TOL if tol is None else tol
@@ -132,16 +125,11 @@ def select_student(fast: TextClassifier, teacher, texts, y, pool, *, groups=None
             return {"config": name, **summary(scores), "seconds": round(time.perf_counter() - t0, 1), "weight": w,
                     "params": {}}
 
-        student, tried = own_bias_step(folds, student, raw[w], row_kinds, own_bias_kinds, rows[chosen]["macro_f1"], tol,
-                                       rows[chosen]["config"], row)
+        student, tried = last_steps(folds, student, raw[w], row_kinds, own_bias_kinds, min_recall,
+                                    rows[chosen]["macro_f1"], tol, rows[chosen]["config"], row)
         for r, kept, _ in tried:
             rows.append(r)
             chosen = len(rows) - 1 if kept else chosen
-        student, r = recall_floor_step(folds, student, raw[w], row_kinds, min_recall,
-                                       rows[chosen]["config"], row)
-        if r is not None:
-            rows.append(r)
-            chosen = len(rows) - 1
     table = pd.DataFrame(rows)
     table["chosen"] = table.index == chosen
     table = table.astype(object).where(table.notna(), None)

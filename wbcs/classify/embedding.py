@@ -278,16 +278,9 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
     ``configs.select`` (every row's kind of item: the kinds' mean macro-F1 ranks). ``row_kinds`` and
     ``own_bias_kinds``: as ``configs.select``'s ``kinds`` and ``own_bias_kinds`` when the kinds rank nothing: the
     fast model is scored with its kinds' own biases, and a chosen ensemble tries them last
-    (``configs.own_bias_step``). ``min_recall``: as ``configs.select``'s: the fast model and the ensembles are
+    (``configs.last_steps``). ``min_recall``: as ``configs.select``'s: the fast model and the ensembles are
     compared before any floor (``fast`` has its own already), and a chosen ensemble meets it last."""
-    from wbcs.classify.configs import (
-        TOL,
-        _Folds,
-        fold_count,
-        own_bias_step,
-        recall_floor_step,
-        summary,
-    )
+    from wbcs.classify.configs import TOL, _Folds, fold_count, last_steps, summary
     from wbcs.text import normalize_series
 
     tol = TOL if tol is None else tol
@@ -339,21 +332,14 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
         best = 0
     if best:  # an ensemble: its kinds' own biases tried last, as select tries the fast model's
         t0 = time.perf_counter()
-        _, tried = own_bias_step(folds, ests[best], raw[best], row_kinds, own_bias_kinds, rows[best]["macro_f1"], tol,
-                                 rows[best]["config"], lambda n, e, sc: row(n, e, sc, time.perf_counter() - t0))
+        _, tried = last_steps(folds, ests[best], raw[best], row_kinds, own_bias_kinds, min_recall, rows[best]["macro_f1"],
+                              tol, rows[best]["config"], lambda n, e, sc: row(n, e, sc, time.perf_counter() - t0))
         plain = raw[best]
         for r, kept, est in tried:
             rows.append(r)
             raw.append(plain)
             ests.append(est)
             best = len(rows) - 1 if kept else best
-        est, r = recall_floor_step(folds, ests[best], plain, row_kinds, min_recall, rows[best]["config"],
-                                   lambda n, e, sc: row(n, e, sc, time.perf_counter() - t0))
-        if r is not None:
-            rows.append(r)
-            raw.append(plain)
-            ests.append(est)
-            best = len(rows) - 1
     table = pd.DataFrame(rows)
     table["chosen"] = np.arange(len(table)) == best
     table = table.astype(object).where(table.notna(), None)
