@@ -316,8 +316,8 @@ def own_bias_step(folds: _Folds, chosen, plain: np.ndarray, row_kinds, own_bias_
     return chosen, tried
 
 
-# offsets tried for a recall floor (``recall_floor_step``), smallest first: a quarter of the class bias's step
-# spacing, up to a shift that makes almost any row the floored class
+# offsets tried for a recall floor (``recall_floor_step``), smallest first: the class bias's step (0.25, ``BIAS_GRID``),
+# up to a shift that makes almost any row the floored class
 FLOOR_GRID = tuple(np.arange(0.0, 6.01, 0.25))
 FLOOR_MIN_SUPPORT = 10  # a kind of item is held to a floor on its own when it has at least this many rows of the class
 
@@ -331,10 +331,10 @@ def floor_offset(proba: np.ndarray, y, classes, label: str, floor: float, kinds=
     classes = np.asarray(classes).astype(str)
     j = int(np.flatnonzero(classes == label)[0])
     truth = np.asarray(y).astype(str) == label
-    kinds = np.full(len(truth), "") if kinds is None else np.asarray(kinds).astype(str)
-    parts = [truth, *(truth & (kinds == k) for k in np.unique(kinds) if (truth & (kinds == k)).sum() >= FLOOR_MIN_SUPPORT)]
     if not truth.any():
         return 0.0
+    kinds = np.full(len(truth), "") if kinds is None else np.asarray(kinds).astype(str)
+    parts = [truth, *(truth & (kinds == k) for k in np.unique(kinds) if (truth & (kinds == k)).sum() >= FLOOR_MIN_SUPPORT)]
     logp = np.log(np.clip(proba, 1e-12, None))
     for d in FLOOR_GRID:
         logp_d = logp.copy()
