@@ -95,7 +95,7 @@ def fit_field(field: str, seed: int, smoke: bool, model: str | None = None) -> F
     from wbcs.classify import load_model
     from wbcs.classify.baseline import predict_kinds, with_biases
     from wbcs.classify.configs import _Folds
-    from wbcs.classify.splits import leakage_groups
+    from wbcs.classify.splits import training_groups
     from wbcs.classify.tasks import load_task
     from wbcs.classify.train import subsample
 
@@ -103,7 +103,7 @@ def fit_field(field: str, seed: int, smoke: bool, model: str | None = None) -> F
     tr = (subsample(task.train, 600, seed) if smoke else task.train).reset_index(drop=True)
     te = task.test.reset_index(drop=True)
     est = clone(load_model(model).models[field])
-    folds = _Folds(est, tr["text"].to_numpy(), tr["label"].to_numpy(), leakage_groups(tr["text"], seed=seed), 5, seed)
+    folds = _Folds(est, tr["text"].to_numpy(), tr["label"].to_numpy(), training_groups(tr, seed=seed), 5, seed)
     folds.scores(est)
     labels = [str(c) for c in folds.classes]
     fold = np.zeros(len(tr), dtype=int)

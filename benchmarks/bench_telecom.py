@@ -361,7 +361,7 @@ def part_quantify(seed: int, n_boot: int = 500) -> None:
     from wbcs.classify import load_model
     from wbcs.classify.baseline import shift
     from wbcs.classify.configs import _Folds
-    from wbcs.classify.splits import leakage_groups
+    from wbcs.classify.splits import training_groups
     from wbcs.classify.tasks import load_task
     from wbcs.kpi.quantify import (
         VARIANTS,
@@ -382,7 +382,7 @@ def part_quantify(seed: int, n_boot: int = 500) -> None:
         bias = est.class_bias
         # out-of-fold probabilities of the shipped configuration on the training part, grouped folds as the
         # trainer builds them; every fold's quantifiers learn from the other folds only
-        folds = _Folds(est, tr["text"].to_numpy(), tr["label"].to_numpy(), leakage_groups(tr["text"], seed=seed),
+        folds = _Folds(est, tr["text"].to_numpy(), tr["label"].to_numpy(), training_groups(tr, seed=seed),
                        5, seed)
         folds.scores(est)
         labels = [str(c) for c in folds.classes]
@@ -472,7 +472,7 @@ def part_sentiment_cv(smoke: bool, seed: int) -> None:
 
     from wbcs.classify import load_model
     from wbcs.classify.configs import EXTRA_WEIGHTS, _Folds
-    from wbcs.classify.splits import leakage_groups
+    from wbcs.classify.splits import training_groups
     from wbcs.classify.tasks import load_task, smp2020_sentiment
     from wbcs.classify.train import subsample
 
@@ -481,7 +481,7 @@ def part_sentiment_cv(smoke: bool, seed: int) -> None:
     extra = smp2020_sentiment().only(set(tr["label"])).unlike(pd.concat([gold.train, gold.test]), seed)
     extra.rows = subsample(extra.rows, 2_000 if smoke else None, seed)
     est = clone(load_model().models["sentiment"]).set_params(class_bias=None)
-    folds = _Folds(est, tr["text"], tr["label"], leakage_groups(tr["text"], seed=seed), 5, seed,
+    folds = _Folds(est, tr["text"], tr["label"], training_groups(tr, seed=seed), 5, seed,
                    extra=(extra.rows["text"].tolist(), extra.rows["label"]))
     rows = []
     for weight in (None, *EXTRA_WEIGHTS):
@@ -502,14 +502,14 @@ def _unbiased_folds(model, field: str, rows: int | None, seed: int):
     from sklearn.base import clone
 
     from wbcs.classify.configs import _Folds, fold_count
-    from wbcs.classify.splits import leakage_groups
+    from wbcs.classify.splits import training_groups
     from wbcs.classify.tasks import load_task
     from wbcs.classify.train import subsample
 
     task = load_task(f"gold_{field}", seed=seed)
     tr = subsample(task.train, rows, seed).reset_index(drop=True)
     est = clone(model.models[field]).set_params(class_bias=None)
-    folds = _Folds(est, tr["text"], tr["label"], leakage_groups(tr["text"], seed=seed), fold_count(tr["label"], 5), seed)
+    folds = _Folds(est, tr["text"], tr["label"], training_groups(tr, seed=seed), fold_count(tr["label"], 5), seed)
     return task, tr, est, folds
 
 
@@ -629,7 +629,7 @@ def part_gemma_cv(smoke: bool, seed: int, epochs: int, n_folds: int) -> None:
     from wbcs.classify import load_model
     from wbcs.classify.configs import TOL, _Folds, fold_count
     from wbcs.classify.embedding import spread_columns
-    from wbcs.classify.splits import leakage_groups
+    from wbcs.classify.splits import training_groups
     from wbcs.classify.tasks import load_task
     from wbcs.classify.train import subsample
 
@@ -638,7 +638,7 @@ def part_gemma_cv(smoke: bool, seed: int, epochs: int, n_folds: int) -> None:
     tr = (subsample(task.train, 300, seed) if smoke else task.train).reset_index(drop=True)
     test = (subsample(task.test, 100, seed) if smoke else task.test).reset_index(drop=True)
     est = clone(load_model("models/wbcs-default/4").models["topic"])
-    folds = _Folds(est, tr["text"], tr["label"], leakage_groups(tr["text"], seed=seed),
+    folds = _Folds(est, tr["text"], tr["label"], training_groups(tr, seed=seed),
                    fold_count(tr["label"], n_folds), seed)
     folds.scores(est)  # the fast model out of fold, exactly as the trainer scores a candidate
     classes, y, fast = folds.classes, folds.y, folds.oof.copy()
@@ -732,7 +732,7 @@ def part_quality(smoke: bool, seed: int, fields: list[str], fast_model: str = "w
 
     from wbcs.classify import load_model
     from wbcs.classify.embedding import select_ensemble
-    from wbcs.classify.splits import leakage_groups
+    from wbcs.classify.splits import training_groups
     from wbcs.classify.tasks import load_task
     from wbcs.classify.train import default_fit_options, subsample
 
@@ -744,7 +744,7 @@ def part_quality(smoke: bool, seed: int, fields: list[str], fast_model: str = "w
         test = (subsample(task.test, 150, seed) if smoke else task.test).reset_index(drop=True)
         fast = clone(shipped.models[field])
         chosen, cv = select_ensemble(fast, tr["text"].tolist(), tr["label"].to_numpy(),
-                                     groups=leakage_groups(tr["text"], seed=seed), seed=seed,
+                                     groups=training_groups(tr, seed=seed), seed=seed,
                                      prompts=(None, default_fit_options(field, seed)["prompt"]))
         cv["chosen"] = cv["chosen"].map({True: "**chosen**", False: ""})
         print(f"\n{field}: grouped {cv.attrs['folds']}-fold CV on the training part ({len(tr)} items, no test row; "
