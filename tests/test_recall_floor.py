@@ -117,6 +117,7 @@ def test_field_floors_and_the_taxonomys_own():
     with pytest.raises(InputError, match="no label 'tariff' in the training rows of intent"):
         field_floors({"intent:tariff": 0.5}, labels)
     assert default_fit_options("intent")["min_recall"] == {"consultation": 0.6}
+    assert default_fit_options("intent", cross_validated=False)["min_recall"] is None  # a given configuration
     assert default_fit_options("topic")["min_recall"] == {}
     raw = {"fields": {"intent": {"labels": [{"id": "consultation", "min_recall": 2}]}}}
     with pytest.raises(InputError, match=r"fields.intent.labels\[0\].min_recall must be a recall in \(0, 1\]"):

@@ -472,10 +472,11 @@ def train_default(*, seed=0, max_train: int | None = None, estimator=None, teach
 
         teacher = teacher if isinstance(teacher, PostClassifier) else load_model(teacher)
         teachers = {"sentiment": (teacher, unlabelled_weibo(n_unlabelled, seed))}
-    field_options = {f: {**default_fit_options(f, seed), **fit_options} for f in tasks}
+    field_options = {f: {**default_fit_options(f, seed, cross_validated=estimator is None), **fit_options}
+                     for f in tasks}
     given = field_floors(min_recall, {f: set(t.train["label"].astype(str)) for f, t in tasks.items()})
     for f, options in field_options.items():
-        options["min_recall"] = {**(options["min_recall"] or {}), **given[f]} if estimator is None else given[f]
+        options["min_recall"] = {**(options["min_recall"] or {}), **given[f]}
     if estimator is not None and any(default_fit_options(f, seed)["min_recall"] for f in tasks):
         limits = [*limits, "the taxonomy's recall floors (min_recall) are not met: a given configuration is not "
                            "cross-validated"]
@@ -550,13 +551,14 @@ def field_floors(given: dict | None, labels_of: dict[str, set]) -> dict[str, dic
 DISTIL_FIELDS = {"sentiment", "intent"}  # the shipped fields whose items are any customer turn (train_default)
 
 
-def default_fit_options(field: str, seed=0) -> dict:
+def default_fit_options(field: str, seed=0, *, cross_validated: bool = True) -> dict:
     """How the shipped model fits a field: the character-n-gram candidates only (jieba words predict at
     ~4,000 posts/s; the shipped model must label ≥ 10,000), the 50,000 most frequent n-grams, and the
     field's keywords in the taxonomy (``data/taxonomy.yaml``: the topics' names, the intents' and
     negative subtypes' cues) as a candidate lexicon; for the quality step, the question a post is also read in
     names the field and its labels as the taxonomy does in Chinese (``embedding.field_prompt``); the recall floors
-    its labels set (``min_recall`` in the taxonomy: e.g. consultations ≥ 0.6)."""
+    its labels set (``min_recall`` in the taxonomy: e.g. consultations ≥ 0.6), unless ``cross_validated`` is False:
+    a configuration given to ``fit_task`` has no cross-validation to fit a floor on."""
     from wbcs.classify.embedding import field_prompt
     from wbcs.schema import load_taxonomy
 
@@ -566,4 +568,4 @@ def default_fit_options(field: str, seed=0) -> dict:
     return {"words": False, "base": TextClassifier(max_features=50_000, random_state=seed),
             "lexicons": {"taxonomy keywords": lexicon} if lexicon else None,
             "prompt": field_prompt(taxonomy[field].zh, [lab.zh for lab in taxonomy[field].labels]) if known else None,
-            "min_recall": taxonomy[field].floors() if known else None}
+            "min_recall": taxonomy[field].floors() if known and cross_validated else None}
