@@ -72,9 +72,13 @@ Parts:
   too) and kind of item, macro-F1 and accuracy of both and the difference with its 95 % paired bootstrap interval,
   whole dialogues resampled (``evaluate.paired_bootstrap_delta``): is a shipping rule's difference more than the
   test items' luck of the draw?
+- ``curve``: would more labels reach the issue's targets? Per gold field, the shipped configuration (``--new``, default
+  the registry's latest ``wbcs-default``; its card's estimator, unfitted) fitted on stratified subsets of the training
+  part (3 draws per size) and scored on the fixed test part (``evaluate.learning_curve``), and at the trend of the last
+  three sizes the labels the target needs (``evaluate.labels_to_reach``: a lower bound, curves flatten).
 
 Usage: python -m benchmarks.bench_telecom [--part trainer gold gemma quantify sentiment_mix sentiment_cv
-       kind_bias kind_models gemma_cv quality quality_speed rounds compare]
+       kind_bias kind_models gemma_cv quality quality_speed rounds compare curve]
        [--budget S] [--folds K] [--epochs E] [--smoke]
 """
 
@@ -789,11 +793,42 @@ def part_quality_speed(seed: int, n: int = 400) -> None:
     print(table(rows, ["model", "posts", "seconds", "posts/s"]) + f"\nratio {max(seconds.values()) / min(seconds.values()):,.0f}x")
 
 
+# the issue's macro-F1 targets on the fixed test part
+TARGETS = {"sentiment": 0.70, "intent": 0.65, "topic": 0.65, "negative_subtype": 0.5}
+
+
+def part_curve(smoke: bool, seed: int, model: str) -> None:
+    from sklearn.base import clone
+
+    from wbcs.classify import load_model
+    from wbcs.classify.evaluate import labels_to_reach, learning_curve
+    from wbcs.classify.tasks import load_task
+
+    shipped = load_model(model)
+    rows = []
+    for field in FIELDS:
+        task = load_task(f"gold_{field}", seed=seed)
+        n = len(task.train)
+        sizes = (100, 200) if smoke else (n // 8, n // 4, n // 2, n)
+        curve = learning_curve(clone(shipped.models[field]), task.train["text"], task.train["label"], sizes=sizes,
+                               test=(task.test["text"], task.test["label"]), repeats=1 if smoke else 3, seed=seed)
+        need = labels_to_reach(curve, TARGETS[field])
+        for r in curve.itertuples():
+            rows.append({"field": field, "labels": f"{r.n_labels:,}", "draws": r.draws, "macro-F1": f"{r.macro_f1:.3f}",
+                         "sd": f"{r.macro_f1_sd:.3f}", "accuracy": f"{r.accuracy:.3f}"})
+        reach = ("met" if need["met"] else "not on this trend" if need["n_labels"] is None
+                 else f"≥ {need['n_labels']:,} ({need['n_labels'] / need['now']:.1f}×)")
+        rows.append({"field": field, "labels": f"target {TARGETS[field]:g}: {reach}", "draws": "",
+                     "macro-F1": f"{need['per_doubling']:+.3f}/doubling", "sd": "", "accuracy": ""})
+    print(f"Learning curves of {shipped.name}'s configuration on the fixed test part (seed {seed})")
+    print(table(rows, ["field", "labels", "draws", "macro-F1", "sd", "accuracy"]))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", nargs="+",
                         choices=["trainer", "gold", "gemma", "quantify", "sentiment_mix", "sentiment_cv", "kind_bias",
-                                 "kind_models", "gemma_cv", "quality", "quality_speed", "rounds", "compare"],
+                                 "kind_models", "gemma_cv", "quality", "quality_speed", "rounds", "compare", "curve"],
                         default=["trainer", "gold"])
     parser.add_argument("--budget", type=float, default=600, help="seconds of configuration search per task")
     parser.add_argument("--gemma-fields", nargs="+", default=["intent", "topic"])
@@ -803,7 +838,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--folds", type=int, default=3, help="grouped folds of --part gemma_cv (the trainer: 5)")
     parser.add_argument("--previous", default="models/wbcs-default/6", help="--part rounds, compare: the previous model")
-    parser.add_argument("--new", help="--part rounds: the model built with the rounds (its card); compare: the other")
+    parser.add_argument("--new", help="--part rounds: the model built with the rounds (its card); compare: the other; curve: the "
+                        "model whose configuration is drawn (default the latest wbcs-default)")
     parser.add_argument("--boot", type=int, default=2000, help="--part compare: bootstrap resamples")
     parser.add_argument("--rounds", nargs="+", type=int, default=[3, 4],
                         help="--part rounds: the labelling rounds of training turns to leave out (default 3 4)")
@@ -816,6 +852,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.new:
             parser.error("--part compare needs --new MODEL (and --previous MODEL)")
         part_compare(args.smoke, args.seed, args.previous, args.new, args.boot)
+    if "curve" in args.part:
+        part_curve(args.smoke, args.seed, args.new or "wbcs-default")
     if "trainer" in args.part:
         part_trainer(args.smoke, args.budget, args.seed)
     if "sentiment_mix" in args.part:

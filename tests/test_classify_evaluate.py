@@ -172,3 +172,38 @@ def test_paired_bootstrap_delta_on_hand_computed_items():
     # the unpaired interval of one model is unchanged by the shared counting (same draws as before)
     ci = bootstrap_ci(truth, a, n_boot=300, seed=2)
     assert ci["accuracy"][0] < 0.9 < ci["accuracy"][1]
+
+
+def test_learning_curve_on_a_fixed_test_part_repeats_each_size():
+    from wbcs.classify.evaluate import learning_curve
+
+    lc = learning_curve(TextClassifier(calibration=None), TEXTS[:18], LABELS[:18], sizes=(6, 12, 100),
+                        test=(TEXTS[18:], LABELS[18:]), repeats=3, seed=0)
+    assert lc["n_labels"].tolist() == [6, 12, 18] and lc["draws"].tolist() == [3, 3, 1]  # the whole set once
+    draws = lc.attrs["draws"]
+    assert len(draws) == 7 and (draws.groupby("n_labels")["macro_f1"].mean().to_numpy() == lc["macro_f1"]).all()
+    assert lc.loc[2, "macro_f1_sd"] == 0 and (lc["macro_f1_sd"] >= 0).all()
+    again = learning_curve(TextClassifier(calibration=None), TEXTS[:18], LABELS[:18], sizes=(6, 12, 100),
+                           test=(TEXTS[18:], LABELS[18:]), repeats=3, seed=0)
+    pd.testing.assert_frame_equal(lc, again)  # seeded draws
+    with pytest.raises(InputError, match="repeats must be at least 1"):
+        learning_curve(TextClassifier(), TEXTS, LABELS, repeats=0)
+
+
+def test_labels_to_reach_extends_the_log_linear_trend_by_hand():
+    from wbcs.classify.evaluate import labels_to_reach, more_labels_verdict
+
+    curve = pd.DataFrame({"n_labels": [50, 100, 200, 400], "macro_f1": [0.1, 0.40, 0.50, 0.56]})
+    # the last 3 points against log2(n): slope (0.56 − 0.40) / 2 = 0.08 per doubling through their mean (0.48667 at
+    # 200 labels); 0.65 is 0.16333 / 0.08 = 2.0417 doublings past 200: 200 × 2^2.0417 = 823.6 → 824 labels
+    need = labels_to_reach(curve, 0.65)
+    assert need["n_labels"] == 824 and need["per_doubling"] == pytest.approx(0.08) and not need["met"]
+    assert need["now"] == 400 and need["points"] == 3
+    assert "0.65 needs at least ~824 labels (2.1× today's)" in more_labels_verdict(curve, target=0.65)
+    assert labels_to_reach(curve, 0.5)["met"] and "target 0.5 is met" in more_labels_verdict(curve, target=0.5)
+    falling = curve.assign(macro_f1=[0.1, 0.50, 0.49, 0.48])
+    assert labels_to_reach(falling, 0.65)["n_labels"] is None
+    assert "does not rise: more labels alone will not reach 0.65" in more_labels_verdict(falling, target=0.65)
+    # a trend line above a last point that misses the target: never fewer labels than today's
+    assert labels_to_reach(pd.DataFrame({"n_labels": [100, 200, 400], "macro_f1": [0.40, 0.70, 0.64]}), 0.65)[
+        "n_labels"] == 400

@@ -50,6 +50,9 @@ def test_learning_curve_ticks_are_the_sizes_measured():
     axis = viz.learning_curve(lc).layout.xaxis
     assert axis.type == "log" and list(axis.tickvals) == [50, 100, 200, 400, 1600]
     assert list(axis.ticktext) == ["50", "100", "200", "400", "1,600"]
+    assert "sd" not in viz.learning_curve(lc).layout.title.text and viz.learning_curve(lc).data[0].error_y.array is None
+    bars = viz.learning_curve(lc.assign(macro_f1_sd=[0.02, 0.03, 0.01, 0.01, 0.0]))
+    assert list(bars.data[0].error_y.array) == [0.02, 0.03, 0.01, 0.01, 0.0] and "±1 sd" in bars.layout.title.text
 
 
 def test_model_comparison_starts_at_zero_with_intervals_and_a_labelled_reference():

@@ -212,22 +212,34 @@ def cross_validate(estimator, texts, y, *, groups=None, n_splits: int = 5, seed=
     return df
 
 
-def learning_curve(estimator, texts, y, *, sizes=(100, 200, 500, 1000, 2000), groups=None,
-                   test_size: float = 0.2, seed=0) -> pd.DataFrame:
-    """Quality against the number of training labels, on one fixed group-respecting test set.
+def learning_curve(estimator, texts, y, *, sizes=(100, 200, 500, 1000, 2000), groups=None, test=None,
+                   repeats: int = 1, test_size: float = 0.2, seed=0) -> pd.DataFrame:
+    """Quality against the number of training labels, on one fixed test set.
 
-    Each size takes a stratified random subset of the training part (seeded); sizes
-    larger than the training part are capped. Returns n_labels, accuracy, macro_f1, ece.
+    ``test``: (texts, labels) of a fixed test part to score every fit on (the gold set's: its dialogues are not among
+    the training rows); without it, a hold-out of ``test_size`` that keeps ``groups`` whole. Each size takes
+    ``repeats`` stratified random subsets of the training rows (seeded); sizes larger than the training rows are
+    capped, and the whole set is drawn once. Returns one row per size: n_labels, accuracy, macro_f1, ece (means over
+    the draws), macro_f1_sd and accuracy_sd (their spread: how much of a step is the luck of the subset) and draws;
+    ``attrs["draws"]`` keeps every draw.
     """
     from sklearn.model_selection import train_test_split
 
+    if repeats < 1:
+        raise InputError(f"repeats must be at least 1, got {repeats}")
     texts = np.asarray(list(texts), dtype=object)
     y = np.asarray(y).astype(str)
-    groups = np.arange(len(y)) if groups is None else np.asarray(groups)
-    tr, te = group_train_test_split(y, groups, test_size=test_size, seed=seed)
+    if test is None:
+        groups = np.arange(len(y)) if groups is None else np.asarray(groups)
+        tr, te = group_train_test_split(y, groups, test_size=test_size, seed=seed)
+        test_texts, test_y = list(texts[te]), y[te]
+    else:
+        tr = np.arange(len(y))
+        test_texts, test_y = list(test[0]), np.asarray(test[1]).astype(str)
     rng = np.random.default_rng(seed)
-    rows = []
-    for n in tqdm(sorted({min(int(s), len(tr)) for s in sizes}), desc="learning curve", leave=False):
+    draws = []
+    steps = [(n, d) for n in sorted({min(int(s), len(tr)) for s in sizes}) for d in range(repeats if n < len(tr) else 1)]
+    for n, d in tqdm(steps, desc="learning curve", leave=False):
         if n < len(tr):
             sub, _ = train_test_split(tr, train_size=n, stratify=y[tr] if n >= len(np.unique(y[tr])) else None,
                                       random_state=int(rng.integers(2**31 - 1)))
@@ -236,10 +248,38 @@ def learning_curve(estimator, texts, y, *, sizes=(100, 200, 500, 1000, 2000), gr
         if len(np.unique(y[sub])) < 2:
             continue
         model = clone(estimator).fit(list(texts[sub]), y[sub])
-        m = evaluate(model, list(texts[te]), y[te])
-        rows.append({"n_labels": int(len(sub)), "accuracy": m["accuracy"], "macro_f1": m["macro_f1"],
-                     "ece": m["ece"]})
-    return pd.DataFrame(rows)
+        m = evaluate(model, test_texts, test_y)
+        draws.append({"n_labels": int(len(sub)), "draw": d, "accuracy": m["accuracy"], "macro_f1": m["macro_f1"],
+                      "ece": m["ece"]})
+    draws = pd.DataFrame(draws, columns=["n_labels", "draw", "accuracy", "macro_f1", "ece"])
+    by = draws.groupby("n_labels")
+    curve = by[["accuracy", "macro_f1", "ece"]].mean().join(
+        by[["macro_f1", "accuracy"]].std(ddof=1).fillna(0.0).add_suffix("_sd")).assign(draws=by.size()).reset_index()
+    curve.attrs["draws"] = draws
+    return curve
+
+
+def labels_to_reach(curve: pd.DataFrame, target: float, metric: str = "macro_f1", *, last: int = 3) -> dict:
+    """How many training labels the curve's recent trend needs to reach ``target``: ``metric`` fitted as a straight
+    line in log2(labels) through its ``last`` points (least squares), solved for ``target``. Returns n_labels (None
+    when the trend does not rise), met (the last point reaches it), per_doubling (the slope), points and now (the
+    last point's labels).
+
+    A straight line in log(labels) is what a learning curve looks like over a few doublings; farther out curves flatten,
+    so the count is a lower bound: the labels needed are at least this many."""
+    c = curve.sort_values("n_labels").tail(last)
+    n_now = int(c["n_labels"].iloc[-1])
+    if len(c) < 2:
+        raise InputError(f"labels_to_reach needs at least 2 points of the curve, got {len(c)}")
+    slope, intercept = np.polyfit(np.log2(c["n_labels"].to_numpy(float)), c[metric].to_numpy(float), 1)
+    met = bool(c[metric].iloc[-1] >= target)
+    if met:
+        n = n_now
+    elif slope <= 0:
+        n = None
+    else:  # a line above the last point may cross the target before it: never fewer labels than today's
+        n = max(n_now, int(np.ceil(2 ** ((target - intercept) / slope))))
+    return {"n_labels": n, "met": met, "per_doubling": float(slope), "points": int(len(c)), "now": n_now}
 
 
 def worst_confusions(y_true, y_pred, texts, *, top: int = 5, examples: int = 3, seed=0) -> pd.DataFrame:
@@ -261,9 +301,11 @@ def worst_confusions(y_true, y_pred, texts, *, top: int = 5, examples: int = 3, 
     return pd.DataFrame(rows, columns=["true", "predicted", "count", "share_of_true", "examples"])
 
 
-def more_labels_verdict(curve: pd.DataFrame, metric: str = "macro_f1", *, threshold: float = 0.01) -> str:
+def more_labels_verdict(curve: pd.DataFrame, metric: str = "macro_f1", *, threshold: float = 0.01,
+                        target: float | None = None) -> str:
     """What a learning curve says: the gain of ``metric`` over its last doubling of labels (or the last
-    step), and whether more labels still pay (a gain above ``threshold`` per doubling)."""
+    step), and whether more labels still pay (a gain above ``threshold`` per doubling). With ``target``, also how many
+    labels the recent trend needs to reach it (``labels_to_reach``: a lower bound)."""
     c = curve.sort_values("n_labels")
     if len(c) < 2:
         return "too few points to tell"
@@ -271,5 +313,16 @@ def more_labels_verdict(curve: pd.DataFrame, metric: str = "macro_f1", *, thresh
     doublings = np.log2(last["n_labels"] / prev["n_labels"]) or 1.0
     gain = (last[metric] - prev[metric]) / doublings
     verdict = "more labels still help" if gain > threshold else "more labels help little now"
-    return (f"{verdict}: {metric} {prev[metric]:.3f} → {last[metric]:.3f} from {int(prev['n_labels']):,} to "
-            f"{int(last['n_labels']):,} labels ({gain:+.3f} per doubling)")
+    out = (f"{verdict}: {metric} {prev[metric]:.3f} → {last[metric]:.3f} from {int(prev['n_labels']):,} to "
+           f"{int(last['n_labels']):,} labels ({gain:+.3f} per doubling)")
+    if target is None:
+        return out
+    need = labels_to_reach(c, target, metric)
+    if need["met"]:
+        return f"{out}; the target {target:g} is met"
+    if need["n_labels"] is None:
+        return f"{out}; the trend of the last {need['points']} points does not rise: more labels alone will not reach {target:g}"
+    return (f"{out}; at the trend of the last {need['points']} points ({need['per_doubling']:+.3f} per doubling) "
+            f"{metric} {target:g} needs at least ~{need['n_labels']:,} labels ({need['n_labels'] / need['now']:.1f}× today's)")
+
+

@@ -69,12 +69,15 @@ def reliability_diagram(table: pd.DataFrame, *, ece: float | None = None,
 def learning_curve(df: pd.DataFrame, *, metric: str = "macro_f1",
                    title: str = "Learning curve 学习曲线") -> go.Figure:
     """``metric`` against the number of training labels (``evaluate.learning_curve``); one
-    line per ``model`` when the table has that column."""
+    line per ``model`` when the table has that column, with error bars of ± one standard deviation over the draws
+    when it has ``{metric}_sd`` (and the title says so)."""
     for col in ("n_labels", metric):
         if col not in df.columns:
             raise InputError(f"learning-curve table: missing column {col!r}")
+    spread = f"{metric}_sd" if f"{metric}_sd" in df.columns and df[f"{metric}_sd"].gt(0).any() else None
     fig = px.line(df, x="n_labels", y=metric, color="model" if "model" in df.columns else None, markers=True,
-                  template=TEMPLATE, title=title, log_x=True)
+                  error_y=spread, template=TEMPLATE, title=title + (" (bars: ±1 sd over draws)" if spread else ""),
+                  log_x=True)
     # ticks at the sizes measured: plotly's own log ticks read "5 6 7 8 9 100 2 3"
     sizes = sorted(int(v) for v in df["n_labels"].unique())
     fig.update_xaxes(tickvals=sizes, ticktext=[f"{v:,}" for v in sizes], minor={"showgrid": False})
