@@ -108,6 +108,19 @@ def _shares(q: dict | None) -> list[str]:
     return [f"- shares per kind of item (grouped CV on the training part): {'; '.join(out)}"]
 
 
+def _curve(c: dict | None) -> list[str]:
+    """The chosen configuration's learning curve on the held-out rows (``train.curve_entry``) and what it says."""
+    if not c:
+        return []
+    if c.get("skipped"):
+        return [f"- learning curve: {c['skipped']}"]
+    rows = [f"| {int(r['n_labels']):,} | {int(r['draws'])} | {r['macro_f1']:.3f} | {r['macro_f1_sd']:.3f} | "
+            f"{r['accuracy']:.3f} |" for r in c["table"]]
+    return ["", "Learning curve of the chosen configuration on the held-out rows (fitted on random subsets of the "
+                "training rows; sd over the draws):", "", "| training labels | draws | macro-F1 | sd | accuracy |",
+            "|---:|---:|---:|---:|---:|", *rows, "", f"- more labels? {c['verdict']}"]
+
+
 def card_markdown(card: dict) -> str:
     lines = [f"# Model card: {card.get('name', 'model')}", "",
              f"- created: {card.get('created')}", f"- wbcs: {card.get('wbcs_version')}",
@@ -133,6 +146,7 @@ def card_markdown(card: dict) -> str:
                          f"(accuracy {v['accuracy_delta']:+.3f} [{v['accuracy_ci'][0]:+.3f}, {v['accuracy_ci'][1]:+.3f}]; "
                          "95 % paired bootstrap on the same held-out rows)")
         lines += _by_kind(m)
+        lines += _curve(info.get("curve"))
         if info.get("refit_rows"):
             lines.append(f"- shipped model: refitted on all {info['refit_rows']:,} labelled rows after the held-out "
                          f"estimate (its {info.get('train_rows', 0):,} training rows + the held-out part)")

@@ -20,6 +20,7 @@ from sklearn.metrics import (
 )
 from tqdm.auto import tqdm
 
+from wbcs.classify.baseline import predict_kinds
 from wbcs.classify.splits import group_folds, group_train_test_split
 from wbcs.errors import InputError
 
@@ -151,10 +152,11 @@ def paired_bootstrap_delta(y_true, pred_a, pred_b, *, groups=None, n_boot: int =
             for name, d in (("macro_f1", f1_b - f1_a), ("accuracy", acc_b - acc_a))}
 
 
-def evaluate(model, texts, y, *, ci: bool = False, seed=0) -> dict:
+def evaluate(model, texts, y, *, ci: bool = False, seed=0, kind=None) -> dict:
     """``metrics`` of a fitted model on texts with true labels (probabilities included);
-    with ``ci``, also ``ci95``: bootstrap intervals of accuracy and macro-F1."""
-    proba = model.predict_proba(texts)
+    with ``ci``, also ``ci95``: bootstrap intervals of accuracy and macro-F1. ``kind``: the texts' kind of item (one,
+    or one per text), for a model with a class bias of a kind's own (``baseline.predict_kinds``)."""
+    proba = predict_kinds(model, texts, kind)
     pred = np.asarray(model.classes_)[proba.argmax(axis=1)]
     out = metrics(y, pred, proba=proba, classes=model.classes_)
     if ci:
@@ -217,7 +219,8 @@ def learning_curve(estimator, texts, y, *, sizes=(100, 200, 500, 1000, 2000), gr
     """Quality against the number of training labels, on one fixed test set.
 
     ``test``: (texts, labels) of a fixed test part to score every fit on (the gold set's: its dialogues are not among
-    the training rows); without it, a hold-out of ``test_size`` that keeps ``groups`` whole. Each size takes
+    the training rows), or (texts, labels, kinds) to predict each as its kind of item as the held-out estimate does;
+    without it, a hold-out of ``test_size`` that keeps ``groups`` whole. Each size takes
     ``repeats`` stratified random subsets of the training rows (seeded); sizes larger than the training rows are
     capped, and the whole set is drawn once. Returns one row per size: n_labels, accuracy, macro_f1, ece (means over
     the draws), macro_f1_sd and accuracy_sd (their spread: how much of a step is the luck of the subset) and draws;
@@ -232,10 +235,11 @@ def learning_curve(estimator, texts, y, *, sizes=(100, 200, 500, 1000, 2000), gr
     if test is None:
         groups = np.arange(len(y)) if groups is None else np.asarray(groups)
         tr, te = group_train_test_split(y, groups, test_size=test_size, seed=seed)
-        test_texts, test_y = list(texts[te]), y[te]
+        test_texts, test_y, test_kinds = list(texts[te]), y[te], None
     else:
         tr = np.arange(len(y))
         test_texts, test_y = list(test[0]), np.asarray(test[1]).astype(str)
+        test_kinds = None if len(test) < 3 or test[2] is None else np.asarray(test[2]).astype(str)
     rng = np.random.default_rng(seed)
     draws = []
     steps = [(n, d) for n in sorted({min(int(s), len(tr)) for s in sizes}) for d in range(repeats if n < len(tr) else 1)]
@@ -248,7 +252,7 @@ def learning_curve(estimator, texts, y, *, sizes=(100, 200, 500, 1000, 2000), gr
         if len(np.unique(y[sub])) < 2:
             continue
         model = clone(estimator).fit(list(texts[sub]), y[sub])
-        m = evaluate(model, test_texts, test_y)
+        m = evaluate(model, test_texts, test_y, kind=test_kinds)
         draws.append({"n_labels": int(len(sub)), "draw": d, "accuracy": m["accuracy"], "macro_f1": m["macro_f1"],
                       "ece": m["ece"]})
     draws = pd.DataFrame(draws, columns=["n_labels", "draw", "accuracy", "macro_f1", "ece"])

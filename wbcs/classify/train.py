@@ -120,7 +120,8 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
              refit: bool = True, refit_test: bool = True, base: TextClassifier | None = None,
              lexicons: dict | None = None, extra: ExtraData | None = None, quality: str | None = None,
              distil: list[str] | None = None, weigh_kinds: bool = False, own_bias_kinds=(POST_KIND,),
-             prompt: str | None = None, min_recall: dict | None = None):
+             prompt: str | None = None, min_recall: dict | None = None, curve: bool = False,
+             target: float | None = None):
     """Fit a field on its task and say how good it is. Returns (fitted estimator, card entry).
 
     1. **Configuration**: ``estimator`` when given; else the best of ``configs.candidates``
@@ -170,7 +171,10 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
     (``distil.select_student``, the same grouped CV, the ensemble refitted in every fold) and that student is
     kept where it beats the configuration alone: the quality model's gain, as far as it survives, at the fast
     model's speed. The card's ``distil`` entry has the CV table. In steps 2 and 3 the ensemble is fitted on the
-    same rows as the student before it labels the texts."""
+    same rows as the student before it labels the texts.
+
+    ``curve``: after step 2, the chosen configuration's learning curve on the same held-out rows (``curve_entry``):
+    do more labels still help, and with ``target`` (a macro-F1) how many the trend needs to reach it."""
     from sklearn.base import clone
 
     from wbcs.classify.configs import select
@@ -185,6 +189,10 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
     if min_recall and estimator is not None:
         raise InputError(f"{task.name}: a recall floor is fitted on the cross-validation that chooses the "
                          "configuration: not with --config or --model transformer")
+    if target is not None and not curve:
+        raise InputError(f"{task.name}: a target is read against the learning curve: add --curve")
+    if target is not None and not 0 < target <= 1:
+        raise InputError(f"{task.name}: the target is a macro-F1 between 0 and 1, got {target}")
     if distil is not None and quality is None:
         raise InputError(f"{task.name}: distillation learns the quality ensemble's labels: give a backbone (--quality) too")
     train = subsample(task.train, max_train, seed)
@@ -269,6 +277,12 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
         entry["data"] = [*task.sources, *({**s, "role": role} for s in extra.sources)]
         entry["notes"] = [*entry["notes"], *extra.notes]
         entry["extra"] = {"name": extra.name, "rows": int(len(extra.rows)), "weight": weight}
+    if curve:
+        added = [what for what, used in (("a teacher's labels", teacher is not None or teacher_config is not None),
+                                         ("out-of-domain rows", extra_rows is not None)) if used]
+        entry["curve"] = ({"skipped": f"not drawn: the field also learns {' and '.join(added)}, which a curve over "
+                                      "its own rows would leave out"} if added
+                          else curve_entry(estimator, train, task.test, seed=seed, target=target))
     if selection is not None:
         entry["selection"] = selection
         entry["cv_confusion"] = cv_confusion  # rows: truth; out-of-fold on the training rows
@@ -292,6 +306,28 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
         entry["classes"] = [str(c) for c in est.classes_]
     est.seen_rows_ = rows_sha256([*seen["text"], *([] if extra_rows is None else extra_rows["text"])])
     return est, entry
+
+
+# a learning curve's smallest subset: this many training rows per label at least (a calibrated configuration splits its
+# rows 3 ways per label; fewer rows give a point that says more about the split than about the labels)
+CURVE_MIN_PER_LABEL = 10
+
+
+def curve_entry(estimator, train: pd.DataFrame, test: pd.DataFrame, *, seed=0, target: float | None = None) -> dict:
+    """The card's ``curve``: ``estimator``'s configuration (unfitted) fitted on stratified subsets of ``train`` (an
+    eighth, a quarter, a half: 3 draws each; all of it once) and scored on ``test`` as the held-out estimate is (each
+    row as its kind), with what the curve says (``evaluate.more_labels_verdict``; with ``target``, the labels the
+    trend of its last three points needs: a lower bound, curves flatten)."""
+    from sklearn.base import clone
+
+    from wbcs.classify.evaluate import learning_curve, more_labels_verdict
+
+    n, k = len(train), train["label"].nunique()
+    sizes = [m for m in (n // 8, n // 4, n // 2) if m >= CURVE_MIN_PER_LABEL * k] + [n]
+    curve = learning_curve(clone(estimator), train["text"], train["label"], sizes=sizes, repeats=3, seed=seed,
+                           test=(test["text"], test["label"], test["kind"] if "kind" in test.columns else None))
+    return {"table": curve.round(4).to_dict("records"), "verdict": more_labels_verdict(curve, target=target),
+            "target": target}
 
 
 def held_out_report(est, test: pd.DataFrame, *, seed=0, peer_train: pd.DataFrame | None = None) -> dict:

@@ -68,6 +68,13 @@ before and after and what it cost macro-F1. --task default meets the taxonomy's 
 (min_recall in data/taxonomy.yaml: consultations 0.6):
   wbcs train --task intent --data data/examples/labelled.csv --min-recall consultation=0.7 --out out/models/intent/2
 
+Do more labels still help? (--curve [--target F]): the chosen configuration is also fitted on an
+eighth, a quarter and a half of the training rows (3 random draws each) and scored on the same
+held-out rows; the card shows the curve and what its last doubling gained, and with --target (a
+macro-F1) how many labels the trend of its last three points needs to reach it (a lower bound:
+curves flatten):
+  wbcs train --task gold_topic --curve --target 0.65 --out out/models/topic/1
+
 Out-of-domain labels (--extra FILE, e.g. public Weibo posts next to your own): the chosen
 configuration is also scored with FILE's rows added to every cross-validation training fold
 (never to a validation fold, which holds only your rows), each of your rows weighted as K of
@@ -177,6 +184,10 @@ def register(sub) -> None:
     p.add_argument("--min-recall", nargs="+", metavar="[FIELD:]LABEL=R", type=_floor,
                    help="a recall floor the model must meet on the cross-validation (e.g. consultation=0.6), "
                         "bought with the other labels' precision; FIELD: for a label several fields have")
+    p.add_argument("--curve", action="store_true", help="also draw the chosen configuration's learning curve on the "
+                                                         "held-out rows: do more labels still help?")
+    p.add_argument("--target", type=float, metavar="F", help="with --curve: the macro-F1 to reach; the card says how "
+                                                            "many labels the curve's trend needs for it")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, type=Path, help="model folder to write (e.g. models/NAME/1)")
     p.add_argument("--json", action="store_true", help="print the model card as JSON on stdout")
@@ -259,7 +270,8 @@ def _floor(text: str) -> tuple[str, float]:
 
 def _fit_options(args) -> dict:
     return {"budget": args.budget, "refit": not args.no_refit, **({"words": False} if args.no_words else {}),
-            **({"quality": args.quality} if args.quality else {}), **({"weigh_kinds": True} if args.weigh_kinds else {})}
+            **({"quality": args.quality} if args.quality else {}), **({"weigh_kinds": True} if args.weigh_kinds else {}),
+            **({"curve": True} if args.curve else {}), **({} if args.target is None else {"target": args.target})}
 
 
 def _floors(args, task) -> dict:
@@ -396,6 +408,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                       if len(by_kind := m.get("by_kind") or {}) > 1 else "")
                    + (f"; against the plain TF-IDF + LR peer on the same rows: macro-F1 {v['macro_f1_delta']:+.3f} "
                       f"[{v['macro_f1_ci'][0]:+.3f}, {v['macro_f1_ci'][1]:+.3f}]" if (v := m.get("vs_peer")) else "")
+                   + (f"; learning curve: {c.get('verdict') or c.get('skipped')}" if (c := info.get("curve")) else "")
                    + (f"; saved model refitted on all {info['refit_rows']:,} rows" if info.get("refit_rows") else ""))
     _say(args, f"train: model saved in {path} (card: {path / 'MODEL_CARD.md'})")
     if args.json:
