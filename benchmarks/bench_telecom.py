@@ -77,8 +77,17 @@ Parts:
   part (3 draws per size) and scored on the fixed test part (``evaluate.learning_curve``), and at the trend of the last
   three sizes the labels the target needs (``evaluate.labels_to_reach``: a lower bound, curves flatten).
 
+- ``static_topic``: topic with static Gemma token vectors (the input embeddings, or each token's state alone at a
+  layer, as Model2Vec distils a model), mean-pooled (plain or SIF-weighted) per post: a regression on them alone and
+  its mean with the shipped configuration (``--new``) at a few weights, out of fold on the trainer's grouped folds of
+  the training part only. A fast way to give the linear model what Gemma knows of words it has not seen labelled.
+- ``weak_abuse``: the negative subtype with weak abuse labels: weibo_senti_100k's negative posts that hold a strong
+  insult (a labelling function, ``WEAK_ABUSE``) added to every CV training fold as abuse rows at a few weights, the
+  shipped configuration, the trainer's grouped folds (two fold seeds), training part only: macro-F1, and how many
+  posts are called abuse (abuse is set aside, so its precision matters).
+
 Usage: python -m benchmarks.bench_telecom [--part trainer gold gemma quantify sentiment_mix sentiment_cv
-       kind_bias kind_models gemma_cv quality quality_speed rounds compare curve]
+       kind_bias kind_models gemma_cv quality quality_speed rounds compare curve static_topic weak_abuse]
        [--budget S] [--folds K] [--epochs E] [--smoke]
 """
 
@@ -824,11 +833,133 @@ def part_curve(smoke: bool, seed: int, model: str) -> None:
     print(table(rows, ["field", "labels", "draws", "macro-F1", "sd", "accuracy"]))
 
 
+def _oof_fast(est, task, seed: int, extra: tuple | None = None):
+    """Out-of-fold probabilities of ``est``'s configuration on the trainer's grouped folds of ``task``'s training part
+    (``configs._Folds``: near duplicates and dialogues whole), optionally with ``extra`` = (texts, labels, weight of
+    each extra row) added to every training fold: (probabilities, classes, y, folds)."""
+    from sklearn.base import clone
+
+    from wbcs.classify.configs import _Folds, fold_count
+    from wbcs.classify.splits import training_groups
+
+    tr = task.train.reset_index(drop=True)
+    folds = _Folds(est, tr["text"], tr["label"], training_groups(tr, seed=seed), fold_count(tr["label"], 5), seed)
+    y = folds.y
+    classes = np.unique(y)
+    oof = np.zeros((len(y), len(classes)))
+    texts = tr["text"].to_numpy(dtype=object)
+    for fit_rows, val_rows in folds.folds:
+        x, t, w = list(texts[fit_rows]), y[fit_rows], np.ones(len(fit_rows))
+        if extra is not None:
+            x, t, w = x + list(extra[0]), np.concatenate([t, extra[1]]), np.concatenate([w, np.full(len(extra[0]), extra[2])])
+        m = clone(est).fit(x, t, sample_weight=w)
+        oof[np.ix_(val_rows, np.searchsorted(classes, m.classes_))] = m.predict_proba(list(texts[val_rows]))
+    return oof, classes, y, folds.folds
+
+
+def _fold_mean_f1(y, pred, folds) -> float:
+    from sklearn.metrics import f1_score
+
+    return float(np.mean([f1_score(y[v], pred[v], average="macro") for _, v in folds]))
+
+
+def part_static_topic(seed: int, model: str) -> None:
+    import torch
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from transformers import AutoModel, AutoTokenizer
+
+    from wbcs.classify import load_model
+    from wbcs.classify.gemma import resolve
+    from wbcs.classify.tasks import load_task
+
+    task = load_task("gold_topic", seed=seed)
+    shipped = load_model(model)
+    fast, classes, y, folds = _oof_fast(shipped.models["topic"], task, seed)
+    path = resolve("gemma3-270m")
+    tok, gemma = AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path, dtype=torch.float32).eval()
+    ids = tok(task.train["text"].tolist(), add_special_tokens=False)["input_ids"]
+    vocab = sorted({i for s in ids for i in s})
+    counts = pd.Series([i for s in ids for i in s]).value_counts()
+    freq = (counts / counts.sum()).to_dict()
+    tables = {"input embeddings": gemma.embed_tokens.weight.detach().numpy()[vocab]}
+    with torch.no_grad():  # each token alone after <bos>: its state at layers 9 and 18 (the last)
+        states = {9: [], 18: []}
+        for start in range(0, len(vocab), 512):
+            b = torch.tensor(vocab[start:start + 512])
+            h = gemma(input_ids=torch.stack([torch.full_like(b, tok.bos_token_id), b], 1), output_hidden_states=True)
+            for layer in states:
+                states[layer].append(h.hidden_states[layer][:, 1].numpy())
+    tables |= {f"layer {layer} state": np.concatenate(v) for layer, v in states.items()}
+    row = {v: i for i, v in enumerate(vocab)}
+    pred = classes[fast.argmax(axis=1)]
+    rows = [{"features": f"{shipped.name}'s topic configuration", "alone": f"{_fold_mean_f1(y, pred, folds):.4f}"}]
+    for name, table_ in tables.items():
+        for sif in (False, True):
+            x = np.zeros((len(ids), table_.shape[1]), dtype=np.float32)
+            for r, s in enumerate(ids):
+                if s:
+                    w = np.array([1e-3 / (1e-3 + freq[i]) if sif else 1.0 for i in s], dtype=np.float32)
+                    x[r] = (table_[[row[i] for i in s]] * w[:, None]).sum(axis=0) / w.sum()
+            emb = np.zeros_like(fast)
+            for fit_rows, val_rows in folds:
+                head = make_pipeline(StandardScaler(), LogisticRegression(C=0.01, class_weight="balanced", max_iter=2000))
+                head.fit(x[fit_rows], y[fit_rows])
+                emb[val_rows] = head.predict_proba(x[val_rows])
+            out = {"features": f"{name}, {'SIF-weighted' if sif else 'plain'} mean",
+                   "alone": f"{_fold_mean_f1(y, classes[emb.argmax(axis=1)], folds):.4f}"}
+            for w in (0.2, 0.3, 0.5):
+                out[f"mean w={w}"] = f"{_fold_mean_f1(y, classes[((1 - w) * fast + w * emb).argmax(axis=1)], folds):.4f}"
+            rows.append(out)
+    print(f"Topic, {len(y):,} training posts, fold-mean macro-F1 on the trainer's 5 grouped folds (seed {seed}); "
+          f"{len(vocab):,} distinct Gemma tokens")
+    print(table(rows, ["features", "alone", "mean w=0.2", "mean w=0.3", "mean w=0.5"]))
+
+
+# weak abuse labels: insults that are abuse in any context (not 狗, 滚 or 操, which a post about dogs, leaving or
+# 操作 holds); a labelling function for out-of-domain posts, not a gold label
+WEAK_ABUSE = ("傻逼", "他妈", "妈的", "tmd", "TMD", "尼玛", "操你", "日你", "混蛋", "王八蛋", "畜生", "智障", "脑残",
+              "贱人", "去死")
+
+
+def part_weak_abuse(seed: int, model: str) -> None:
+    import re
+
+    from sklearn.metrics import f1_score
+
+    from wbcs.classify import load_model
+    from wbcs.classify.tasks import load_task
+    from wbcs.datasets import load_weibo_senti
+
+    task = load_task("gold_negative_subtype", seed=seed)
+    est = load_model(model).models["negative_subtype"]
+    posts = load_weibo_senti()
+    negative = posts[posts["sentiment"] == "negative"]
+    weak = negative.loc[negative["text"].str.contains("|".join(map(re.escape, WEAK_ABUSE))), "text"]
+    weak = weak.sample(frac=1.0, random_state=seed).tolist()
+    print(f"weibo_senti_100k: {len(negative):,} negative posts, {len(weak):,} hold a strong insult (weak abuse labels)")
+    rows = []
+    for fold_seed in (seed, seed + 1):
+        for n, w in ((0, 1.0), (300, 1.0), (300, 0.1), (len(weak), 1.0), (len(weak), 0.1)):
+            extra = (weak[:n], np.array(["abuse"] * n), w) if n else None
+            proba, classes, y, folds = _oof_fast(est, task, fold_seed, extra)
+            pred = classes[proba.argmax(axis=1)]
+            called, right = int((pred == "abuse").sum()), int(((pred == "abuse") & (y == "abuse")).sum())
+            rows.append({"fold seed": fold_seed, "weak rows": n, "weight": w if n else "–",
+                         "fold-mean macro-F1": f"{_fold_mean_f1(y, pred, folds):.4f}",
+                         "pooled macro-F1": f"{f1_score(y, pred, average='macro'):.4f}",
+                         "abuse called / right / true": f"{called} / {right} / {int((y == 'abuse').sum())}"})
+    print(table(rows, ["fold seed", "weak rows", "weight", "fold-mean macro-F1", "pooled macro-F1",
+                       "abuse called / right / true"]))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", nargs="+",
                         choices=["trainer", "gold", "gemma", "quantify", "sentiment_mix", "sentiment_cv", "kind_bias",
-                                 "kind_models", "gemma_cv", "quality", "quality_speed", "rounds", "compare", "curve"],
+                                 "kind_models", "gemma_cv", "quality", "quality_speed", "rounds", "compare", "curve",
+                                 "static_topic", "weak_abuse"],
                         default=["trainer", "gold"])
     parser.add_argument("--budget", type=float, default=600, help="seconds of configuration search per task")
     parser.add_argument("--gemma-fields", nargs="+", default=["intent", "topic"])
@@ -838,8 +969,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--folds", type=int, default=3, help="grouped folds of --part gemma_cv (the trainer: 5)")
     parser.add_argument("--previous", default="models/wbcs-default/6", help="--part rounds, compare: the previous model")
-    parser.add_argument("--new", help="--part rounds: the model built with the rounds (its card); compare: the other; curve: the "
-                        "model whose configuration is drawn (default the latest wbcs-default)")
+    parser.add_argument("--new", help="--part rounds: the model built with the rounds (its card); compare: the other; curve, static_topic, "
+                        "weak_abuse: the model whose configuration is used (default the latest wbcs-default)")
     parser.add_argument("--boot", type=int, default=2000, help="--part compare: bootstrap resamples")
     parser.add_argument("--rounds", nargs="+", type=int, default=[3, 4],
                         help="--part rounds: the labelling rounds of training turns to leave out (default 3 4)")
@@ -854,6 +985,10 @@ def main(argv: list[str] | None = None) -> int:
         part_compare(args.smoke, args.seed, args.previous, args.new, args.boot)
     if "curve" in args.part:
         part_curve(args.smoke, args.seed, args.new or "wbcs-default")
+    if "static_topic" in args.part:
+        part_static_topic(args.seed, args.new or "wbcs-default")
+    if "weak_abuse" in args.part:
+        part_weak_abuse(args.seed, args.new or "wbcs-default")
     if "trainer" in args.part:
         part_trainer(args.smoke, args.budget, args.seed)
     if "sentiment_mix" in args.part:
