@@ -180,12 +180,13 @@ def test_learning_curve_on_a_fixed_test_part_repeats_each_size():
     lc = learning_curve(TextClassifier(calibration=None), TEXTS[:18], LABELS[:18], sizes=(6, 12, 100),
                         test=(TEXTS[18:], LABELS[18:]), repeats=3, seed=0)
     assert lc["n_labels"].tolist() == [6, 12, 18] and lc["draws"].tolist() == [3, 3, 1]  # the whole set once
-    draws = lc.attrs["draws"]
+    draws = pd.DataFrame(lc.attrs["draws"])
     assert len(draws) == 7 and (draws.groupby("n_labels")["macro_f1"].mean().to_numpy() == lc["macro_f1"]).all()
     assert lc.loc[2, "macro_f1_sd"] == 0 and (lc["macro_f1_sd"] >= 0).all()
     again = learning_curve(TextClassifier(calibration=None), TEXTS[:18], LABELS[:18], sizes=(6, 12, 100),
                            test=(TEXTS[18:], LABELS[18:]), repeats=3, seed=0)
     pd.testing.assert_frame_equal(lc, again)  # seeded draws
+    assert len(pd.concat([lc.assign(model="a"), again.assign(model="b")])) == 6  # curves of two models concatenate
     with pytest.raises(InputError, match="repeats must be at least 1"):
         learning_curve(TextClassifier(), TEXTS, LABELS, repeats=0)
 

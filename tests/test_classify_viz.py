@@ -51,6 +51,9 @@ def test_learning_curve_ticks_are_the_sizes_measured():
     assert axis.type == "log" and list(axis.tickvals) == [50, 100, 200, 400, 1600]
     assert list(axis.ticktext) == ["50", "100", "200", "400", "1,600"]
     assert "sd" not in viz.learning_curve(lc).layout.title.text and viz.learning_curve(lc).data[0].error_y.array is None
+    two = pd.concat([lc.assign(model="topic"), lc.assign(model="intent", n_labels=[60, 110, 800, 1658, 6634])])
+    assert list(viz.learning_curve(two).layout.xaxis.tickvals) == [50, 100, 200, 400, 800, 1600, 6634]  # 60, 110, 1,658: too close
+    assert viz.learning_curve(two).layout.yaxis.title.text == "macro-F1"
     bars = viz.learning_curve(lc.assign(macro_f1_sd=[0.02, 0.03, 0.01, 0.01, 0.0]))
     assert list(bars.data[0].error_y.array) == [0.02, 0.03, 0.01, 0.01, 0.0] and "±1 sd" in bars.layout.title.text
 

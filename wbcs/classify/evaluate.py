@@ -224,7 +224,7 @@ def learning_curve(estimator, texts, y, *, sizes=(100, 200, 500, 1000, 2000), gr
     ``repeats`` stratified random subsets of the training rows (seeded); sizes larger than the training rows are
     capped, and the whole set is drawn once. Returns one row per size: n_labels, accuracy, macro_f1, ece (means over
     the draws), macro_f1_sd and accuracy_sd (their spread: how much of a step is the luck of the subset) and draws;
-    ``attrs["draws"]`` keeps every draw.
+    ``attrs["draws"]`` keeps every draw (a list of records).
     """
     from sklearn.model_selection import train_test_split
 
@@ -259,7 +259,7 @@ def learning_curve(estimator, texts, y, *, sizes=(100, 200, 500, 1000, 2000), gr
     by = draws.groupby("n_labels")
     curve = by[["accuracy", "macro_f1", "ece"]].mean().join(
         by[["macro_f1", "accuracy"]].std(ddof=1).fillna(0.0).add_suffix("_sd")).assign(draws=by.size()).reset_index()
-    curve.attrs["draws"] = draws
+    curve.attrs["draws"] = draws.to_dict("records")  # records, not a frame: pandas compares attrs when concatenating
     return curve
 
 

@@ -78,10 +78,15 @@ def learning_curve(df: pd.DataFrame, *, metric: str = "macro_f1",
     fig = px.line(df, x="n_labels", y=metric, color="model" if "model" in df.columns else None, markers=True,
                   error_y=spread, template=TEMPLATE, title=title + (" (bars: ±1 sd over draws)" if spread else ""),
                   log_x=True)
-    # ticks at the sizes measured: plotly's own log ticks read "5 6 7 8 9 100 2 3"
-    sizes = sorted(int(v) for v in df["n_labels"].unique())
+    # ticks at the sizes measured: plotly's own log ticks read "5 6 7 8 9 100 2 3"; of sizes closer than ×1.25 (two
+    # curves' 786 and 800) only the first gets a tick, or their labels print over each other
+    sizes = []
+    for v in sorted(int(v) for v in df["n_labels"].unique()):
+        if not sizes or v >= 1.25 * sizes[-1]:
+            sizes.append(v)
     fig.update_xaxes(tickvals=sizes, ticktext=[f"{v:,}" for v in sizes], minor={"showgrid": False})
-    fig.update_layout(xaxis_title="training labels (log scale)", yaxis_title=metric.replace("_", "-"))
+    fig.update_layout(xaxis_title="training labels (log scale)",
+                      yaxis_title={"macro_f1": "macro-F1"}.get(metric, metric.replace("_", " ")))
     return fig
 
 
