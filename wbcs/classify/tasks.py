@@ -73,6 +73,66 @@ class ExtraData:
                          [*self.notes, *notes])
 
 
+@dataclass
+class OwnPosts:
+    """A team's own labelled first posts (``rows``: post_id, text and the gold fields each row has, as ``wbcs label
+    consensus --posts`` writes them) that ``train_default`` adds to every gold field's training part: more in-domain
+    labels, never part of the fixed test part, so the card's held-out figures stay comparable."""
+
+    rows: pd.DataFrame
+    source: str
+    sha256: str | None = None
+
+    @classmethod
+    def from_table(cls, df: pd.DataFrame, *, source: str, sha256: str | None = None) -> tuple[OwnPosts, pd.DataFrame]:
+        """The usable rows of a labelled table, and its rejects (source, source_row, reason: rows without text or
+        without any label); a column per gold field it has, a label the taxonomy lacks an error naming its row."""
+        from wbcs.labeling.fields import taxonomy
+
+        tax = taxonomy()
+        fields = [f for f in GOLD_FIELDS if f in df.columns]
+        if "text" not in df.columns or not fields:
+            raise InputError(f"{source}: needs a 'text' column and at least one of {', '.join(GOLD_FIELDS)} (wbcs label "
+                             "consensus --posts POSTS writes such a file); columns: " + ", ".join(map(str, df.columns)))
+        labels = df[fields].astype("string").apply(lambda c: c.str.strip()).replace("", pd.NA)
+        for f in fields:
+            bad = labels[f].notna() & ~labels[f].isin(tax.ids(f))
+            if bad.any():
+                i = int(bad.to_numpy().nonzero()[0][0])
+                raise InputError(f"{source}: row {i + 1}, column {f!r}: {labels[f].iloc[i]!r} is not a {f} label "
+                                 f"({', '.join(tax.ids(f))})")
+        text = df["text"].astype("string").str.strip()
+        no_text, no_label = (text.isna() | text.eq("")).fillna(True), labels.isna().all(axis=1)
+        bad = no_text | no_label
+        rejects = pd.DataFrame({"source": source, "source_row": df.index[bad.to_numpy()] + 1,
+                                "reason": np.where(no_text[bad], "empty text", "no label")})
+        ids = (df["post_id"].astype(str) if "post_id" in df.columns
+               else pd.Series([f"row{i + 1}" for i in range(len(df))], index=df.index))
+        rows = pd.concat([pd.DataFrame({"post_id": ids, "text": text}), labels], axis=1)[~bad.to_numpy()]
+        if rows.empty:
+            raise InputError(f"{source}: no row with a text and a label")
+        return cls(rows.reset_index(drop=True), source, sha256), rejects
+
+    def into(self, task: TaskData, seed: int = 0) -> TaskData:
+        """``task`` with these posts' labels of its field added to its training part: each a telecom first post
+        (``POST_KIND``) and a group of its own, not drawn at random (no share correction learns from them); posts that
+        are near duplicates of a test item are left out (they would put a test text into training)."""
+        from wbcs.schema import POST_KIND
+
+        have = self.rows[self.rows[task.field].notna()] if task.field in self.rows else self.rows.iloc[:0]
+        own = "own:" + have["post_id"].astype(str)
+        add = pd.DataFrame({"post_id": own, "text": have["text"].astype(str),
+                            "label": have.get(task.field, pd.Series(dtype=str)).astype(str), "kind": POST_KIND,
+                            "group": own, "sampled": False})
+        add, n_near = _drop_near_test(add, task.test, seed)
+        return TaskData(task.name, task.field, task.description,
+                        pd.concat([task.train, add], ignore_index=True), task.test,
+                        [*task.sources, {"source": self.source, "sha256": self.sha256, "rows": int(len(self.rows)),
+                                         "role": f"a team's own labelled posts: {len(add):,} added to the training part"}],
+                        task.split, [*task.notes, f"{len(add):,} own labelled post(s) of {self.source} added to the "
+                                                  f"training part ({n_near} left out as near duplicates of test items)"])
+
+
 def smp2020_sentiment() -> ExtraData:
     """SMP2020-EWECT's 3-class sentiment, every file (its eval files are not the gold set's test part): the
     out-of-domain candidate of the gold sentiment (BENCHMARKS.md, sentiment with out-of-domain Weibo labels)."""

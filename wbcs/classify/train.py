@@ -17,6 +17,7 @@ from wbcs.classify.baseline import TextClassifier, predict_kinds
 from wbcs.classify.multi import PostClassifier
 from wbcs.classify.tasks import (
     ExtraData,
+    OwnPosts,
     TaskData,
     default_tasks,
     load_task,
@@ -451,7 +452,8 @@ def _gold_limits(tasks: dict) -> list[str]:
 def train_default(*, seed=0, max_train: int | None = None, estimator=None, teacher=None,
                   n_unlabelled: int = 20_000, extra: ExtraData | str | None = "smp2020",
                   distil: list[str] | bool = False, min_recall: dict | None = None, fields: list[str] | None = None,
-                  keep: PostClassifier | str | None = None, **fit_options) -> PostClassifier:
+                  keep: PostClassifier | str | None = None, add: OwnPosts | None = None,
+                  **fit_options) -> PostClassifier:
     """The shipped multi-field model (fields from ``tasks.default_tasks``).
 
     Each field's configuration is chosen by cross-validation (``configs.select``) with the
@@ -485,9 +487,17 @@ def train_default(*, seed=0, max_train: int | None = None, estimator=None, teach
     ``fields``: train only these fields; ``keep`` (a model folder/name or PostClassifier, e.g. the shipped model):
     its other fields are carried over unchanged, estimator and card entry, so one field is retrained without
     touching the labels the others give (``carry_over``).
+
+    ``add``: a team's own labelled first posts (``tasks.OwnPosts``, e.g. ``wbcs label consensus --posts``'s file), added
+    to each field's training part where they have its label; the fixed test part, and so the card's held-out figures,
+    stay the gold set's.
     """
     mapping = default_tasks()
     tasks = {f: load_task(t, seed=seed) for f, t in mapping.items()}
+    if add is not None:
+        if "intent" not in mapping:
+            raise InputError("--add joins the gold set's fields, and the gold set is not available here")
+        tasks = {f: add.into(t, seed) for f, t in tasks.items()}
     skipped = [f for f, t in tasks.items() if t.train["label"].nunique() < 2]
     for f in skipped:  # e.g. a gold set whose negative posts all got the same subtype
         print(f"train_default: field {f} left out: its training part has only the label "

@@ -75,6 +75,12 @@ macro-F1) how many labels the trend of its last three points needs to reach it (
 curves flatten):
   wbcs train --task gold_topic --curve --target 0.65 --out out/models/topic/1
 
+Your own posts (--add FILE, --task default): label posts of your team's in the full schema
+(wbcs label sample-posts, batch-export --posts, import, consensus --posts: see wbcs label
+sample-posts --help) and add them to the gold training part of every field they label; the
+fixed test part, and so the card's held-out figures, stay the gold set's:
+  wbcs train --task default --add out/my_gold.csv --curve --out out/models/wbcs-default/1
+
 Out-of-domain labels (--extra FILE, e.g. public Weibo posts next to your own): the chosen
 configuration is also scored with FILE's rows added to every cross-validation training fold
 (never to a validation fold, which holds only your rows), each of your rows weighted as K of
@@ -184,6 +190,10 @@ def register(sub) -> None:
     p.add_argument("--min-recall", nargs="+", metavar="[FIELD:]LABEL=R", type=_floor,
                    help="a recall floor the model must meet on the cross-validation (e.g. consultation=0.6), "
                         "bought with the other labels' precision; FIELD: for a label several fields have")
+    p.add_argument("--add", type=Path, metavar="FILE",
+                   help="--task default: your own labelled posts (text + any of sentiment, intent, topic, "
+                        "negative_subtype; wbcs label consensus --posts writes one) added to every field's training "
+                        "part; the held-out figures stay on the gold set's fixed test part")
     p.add_argument("--curve", action="store_true", help="also draw the chosen configuration's learning curve on the "
                                                          "held-out rows: do more labels still help?")
     p.add_argument("--target", type=float, metavar="F", help="with --curve: the macro-F1 to reach; the card says how "
@@ -310,6 +320,22 @@ def _say_rejects(args, rejects) -> None:
                    f"rows {rows}{' ...' if len(grp) > 10 else ''}")
 
 
+def _own_posts(args):
+    """The --add file as ``tasks.OwnPosts`` (its rejects said), or None without --add."""
+    if args.add is None:
+        return None
+    from wbcs.classify.registry import sha256
+    from wbcs.classify.tasks import OwnPosts
+    from wbcs.io import read_table
+
+    if not args.add.is_file():
+        raise InputError(f"--add {args.add}: no such file")
+    own, rejects = OwnPosts.from_table(read_table(args.add), source=str(args.add), sha256=sha256(args.add))
+    _say_rejects(args, rejects)
+    _say(args, f"train: {len(own.rows):,} labelled post(s) of {args.add} join the gold training part")
+    return own
+
+
 def _extra(args, label_col: str):
     """The --extra file as out-of-domain rows (``tasks.ExtraData``), or None without --extra."""
     from wbcs.classify.configs import EXTRA_WEIGHTS
@@ -353,6 +379,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise InputError("--group-col names a column of --data (the built-in gold tasks group by dialogue already)")
     if (args.fields or args.keep) and args.task != "default":
         raise InputError("--fields and --keep work with --task default (a single task trains one field already)")
+    if args.add and (args.task != "default" or args.data is not None):
+        raise InputError("--add joins your labelled posts to the gold set's fields: use it with --task default "
+                         "(with --data FILE your own file is the training data already)")
     if args.teacher and args.task != "default":
         raise InputError("--teacher works with --task default (it distils the shipped model's sentiment field)")
     pool = _distil_pool(args)
@@ -378,7 +407,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     elif args.task == "default":
         # the baseline of the shipped model has its own settings (see train_default)
         extra = _extra(args, "sentiment")
-        model = train_default(seed=args.seed, max_train=args.max_train, estimator=estimator,
+        model = train_default(seed=args.seed, max_train=args.max_train, estimator=estimator, add=_own_posts(args),
                               teacher=args.teacher, n_unlabelled=args.unlabelled, **_fit_options(args),
                               min_recall=dict(args.min_recall or ()), fields=args.fields, keep=args.keep,
                               **({} if extra is None else {"extra": extra}), **distil)

@@ -47,6 +47,10 @@ def register(sub) -> None:
     def store_arg(p):
         p.add_argument("--store", type=Path, default=STORE, help=f"label store (default {STORE})")
 
+    def posts_arg(p, what="the texts"):
+        p.add_argument("--posts", type=Path, help=f"a posts table of your own (post_id, text; wbcs ingest --out) for "
+                                                  f"{what}, instead of STC-3's (a sample from wbcs label sample-posts)")
+
     def sample_arg(p, many=True):
         if many:
             p.add_argument("--sample", type=Path, nargs="+", default=label_samples(),
@@ -100,11 +104,34 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     store_arg(p)
 
+    p = add("sample-posts", cmd_sample_posts, "choose posts of your own to label in the full schema (ids only)",
+            "wbcs label sample-posts --posts out/posts.parquet --size 200 --out out/my_sample.csv",
+            "POSTS is a posts table (wbcs ingest writes one: post_id, text). --strategy balanced (the\n"
+            "default) spends half of --size on the posts a model fitted on the gold set's training part\n"
+            "thinks most likely to be a rare class (--rare; by default every label with fewer than 100\n"
+            "training examples: the thin topics, suggestions, abuse ...), a quarter on the posts its models\n"
+            "are least sure of and a quarter at random; --strategy random draws uniformly. Then label them:\n"
+            "  wbcs label batch-export --sample out/my_sample.csv --posts out/posts.parquet --out out/batches\n"
+            "  wbcs label import FILE --annotator ann1 --sample out/my_sample.csv --store out/mine.sqlite\n"
+            "  wbcs label agreement / disagreements --posts ... / consensus --posts out/posts.parquet ...\n"
+            "  wbcs train --task default --add out/my_gold.csv --out out/models/wbcs-default/1")
+    p.add_argument("--posts", type=Path, required=True, help="posts table with post_id and text (wbcs ingest --out)")
+    p.add_argument("--out", type=Path, required=True, help="CSV to write (post ids only)")
+    p.add_argument("--size", type=int, default=200, help="posts to choose (default 200)")
+    p.add_argument("--strategy", choices=["random", "balanced"], default="balanced",
+                   help="how to choose (default balanced)")
+    p.add_argument("--rare", nargs="+", metavar="FIELD=LABEL,LABEL",
+                   help="--strategy balanced: the classes to look for (default: every label with fewer than 100 "
+                        "examples in the gold training part)")
+    p.add_argument("--exclude", type=Path, nargs="+", default=[], help="samples whose posts are left out")
+    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+
     p = add("batch-export", cmd_batch_export, "write annotation batches (masked texts) for a sample",
             "wbcs label batch-export --sample data/labels/gold_sample.csv --out out/label_batches --size 50",
             "Writes batch_NNN.jsonl (item_id, operator, text, reply, context) and an empty\n"
             "batch_NNN.labels.csv template per batch. Keep them out of git (out/ is ignored).")
     sample_arg(p, many=False)
+    posts_arg(p)
     p.add_argument("--out", type=Path, required=True, help="folder for the batch files")
     p.add_argument("--size", type=int, default=50, help="items per batch (default 50)")
 
@@ -152,6 +179,7 @@ def register(sub) -> None:
     sample_arg(p)
     p.add_argument("--out", type=Path, required=True, help=".csv, .jsonl or .parquet")
     p.add_argument("--no-text", action="store_true", help="leave out the (masked) post texts")
+    posts_arg(p)
 
     p = add("consensus", cmd_consensus, "write the consensus gold labels (adjudicator wins, else agreement)",
             "wbcs label consensus --store out/labels.sqlite --out out/gold.csv",
@@ -164,6 +192,7 @@ def register(sub) -> None:
     p.add_argument("--out", type=Path, required=True, help="CSV: the item id + one column per field")
     p.add_argument("--min-annotators", type=int, default=2,
                    help="annotators an item needs before agreement counts (default 2)")
+    posts_arg(p, "a text column (masked) next to the labels, so that wbcs train --add or --data can read the file")
 
     p = add("issues", cmd_issues, "likely label errors (cleanlab, out-of-fold probabilities)",
             "wbcs label issues --store out/labels.sqlite --field sentiment --out out/issues.csv",
@@ -284,6 +313,70 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _posts(path: Path):
+    """A user's posts table (``wbcs ingest``'s: post_id, text) for the labelling commands."""
+    from wbcs.io import read_table
+
+    if not path.is_file():
+        raise InputError(f"--posts {path}: no such file; write a posts table with 'wbcs ingest EXPORT --out {path}'")
+    posts = read_table(path)
+    missing = [c for c in ("post_id", "text") if c not in posts.columns]
+    if missing:
+        raise InputError(f"--posts {path}: no column {missing[0]!r}; a posts table from 'wbcs ingest' has post_id "
+                         "and text")
+    posts["post_id"] = posts["post_id"].astype("string")
+    empty = posts["post_id"].isna() | posts["post_id"].str.strip().eq("")
+    if empty.any():
+        raise InputError(f"--posts {path}: row {int(empty.to_numpy().nonzero()[0][0]) + 1}, column 'post_id' is empty")
+    dup = posts["post_id"].duplicated()
+    if dup.any():
+        raise InputError(f"--posts {path}: row {int(dup.to_numpy().nonzero()[0][0]) + 1}, column 'post_id': duplicate "
+                         f"id {posts.loc[dup, 'post_id'].iloc[0]!r}")
+    return posts
+
+
+def cmd_sample_posts(args: argparse.Namespace) -> int:
+    from wbcs.goldset import load_gold_items
+    from wbcs.io import check_outputs, write_table
+    from wbcs.labeling.batch import read_sample
+    from wbcs.labeling.fields import label_fields
+
+    check_outputs({"--out": args.out}, inputs=[args.posts, *args.exclude], formats=[".csv"])
+    if args.out.exists():
+        raise InputError(f"--out {args.out}: a sample is already there (labels may refer to it); choose a new file")
+    if args.size < 1:
+        raise InputError(f"--size must be at least 1, got {args.size}")
+    posts = _posts(args.posts)
+    taken = set(read_sample(args.exclude)) if args.exclude else set()
+    blank = posts["text"].fillna("").astype(str).str.strip().eq("")
+    pool = posts[~blank & ~posts["post_id"].isin(taken)].rename(columns={"post_id": "item_id"})
+    print(f"{args.posts}: {len(posts)} posts; {int(blank.sum())} without text and "
+          f"{int(posts['post_id'].isin(taken).sum())} in --exclude left out; {len(pool)} to choose from")
+    if pool.empty:
+        raise InputError(f"--posts {args.posts}: no post left to choose from")
+    if args.strategy == "random":
+        from wbcs.labeling.sampling import random_sample
+
+        chosen = pool.set_index("item_id", drop=False).loc[random_sample(pool["item_id"].tolist(), args.size,
+                                                                         seed=args.seed)]
+    else:
+        from wbcs.labeling.select import balanced_turns, rare_labels
+
+        gold = load_gold_items(turns=False)
+        gold = gold[gold["part"] == "train"]  # the fixed test part is never a source of labels
+        fields = ["sentiment", "intent", "topic", "negative_subtype"]
+        rare = _rare(args.rare) or rare_labels(gold, fields)
+        print(f"selection models learn from the gold set's {len(gold):,} training first posts; looking for "
+              + "; ".join(f"{f} {', '.join(labels)}" for f, labels in rare.items()))
+        chosen = balanced_turns(pool[["item_id", "text"]], args.size, labelled=gold, seed=args.seed, rare=rare)
+        # printed, not written: the annotators read the sample's items and must not see what a model expects
+        print("chosen for: " + ", ".join(f"{k} {v}" for k, v in chosen["reason"].value_counts().items()))
+    out = chosen[["item_id"]].assign(fields=" ".join(label_fields()), drawn=args.strategy, source=args.posts.name)
+    write_table(out, args.out, mask=False)  # ids only: a post id is not a phone number to mask
+    print(f"wrote {len(out)} post ids to {args.out}")
+    return 0
+
+
 def _rare(specs) -> dict | None:
     from wbcs.labeling.fields import taxonomy
 
@@ -327,7 +420,9 @@ def cmd_batch_export(args: argparse.Namespace) -> int:
     if len(kinds) > 1:
         raise InputError(f"{args.sample}: items are labelled for different fields; export each kind apart")
     fields = kinds.pop()
-    if fields == tuple(label_fields()):  # telecom first posts in the full schema
+    if args.posts is not None:  # a team's own posts (wbcs label sample-posts)
+        items = items_for(_posts(args.posts), list(fields_for), source=str(args.sample))
+    elif fields == tuple(label_fields()):  # telecom first posts in the full schema
         items = items_for(_stc3(), list(fields_for), source=str(args.sample))
     else:  # customer turns: what came before, the turn, what came after
         from wbcs.labeling.turns import turn_items
@@ -418,7 +513,11 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     return 0
 
 
-def _items(ids):
+def _items(ids, posts: Path | None = None):
+    if posts is not None:
+        from wbcs.labeling.batch import items_for
+
+        return items_for(_posts(posts), ids, source=f"--posts {posts}")
     from wbcs.labeling.turns import turn_items
 
     return turn_items(_stc3(telecom_only=False), ids, source="label store")
@@ -432,7 +531,7 @@ def cmd_disagreements(args: argparse.Namespace) -> int:
     cur, fields_for = _current(args)
     resolved = resolve(cur, fields_for=fields_for)
     disputed = resolved.loc[resolved["status"] == "disputed", "item_id"].unique()
-    items = None if args.no_text or len(disputed) == 0 else _items(disputed)
+    items = None if args.no_text or len(disputed) == 0 else _items(disputed, args.posts)
     queue = disagreements(resolved, items)
     write_records(queue, args.out)
     print(f"wrote {len(queue)} disputed fields of {queue['item_id'].nunique()} items to {args.out}")
@@ -444,15 +543,19 @@ def cmd_consensus(args: argparse.Namespace) -> int:
     from wbcs.labeling.agreement import consensus, resolve
     from wbcs.labeling.fields import label_fields
 
-    check_outputs({"--out": args.out}, inputs={"--store": args.store})
+    check_outputs({"--out": args.out}, inputs={"--store": args.store, "--posts": args.posts})
     cur, fields_for = _current(args)
     kinds = set(fields_for.values())
     if len(kinds) > 1:
         raise InputError(f"{', '.join(map(str, args.sample))}: these samples mix items labelled for different "
                          "fields (first posts and turns); write each kind with its own --sample")
     fields = kinds.pop()
+    id_col = "post_id" if fields == tuple(label_fields()) else "item_id"
     gold = consensus(resolve(cur, min_annotators=args.min_annotators, fields_for=fields_for), fields=fields,
-                     id_col="post_id" if fields == tuple(label_fields()) else "item_id")
+                     id_col=id_col)
+    if args.posts is not None and len(gold):  # the masked text the labels were given to
+        texts = _items(gold[id_col].tolist(), args.posts).set_index("item_id")["text"]
+        gold.insert(1, "text", gold[id_col].map(texts).to_numpy())
     write_table(gold, args.out)
     left = ", ".join(f"{n} {k}" for k, n in gold.attrs["unresolved"].items()) or "none"
     print(f"wrote {len(gold)} gold items to {args.out}; unresolved items: {left}")

@@ -29,6 +29,21 @@ RARE = {"intent": ("consultation", "suggestion", "praise", "other"),
         "sentiment": ("positive", "neutral"),
         "negative_subtype": ("vague_negativity", "abuse")}
 SHARES = {"rare": 0.5, "uncertain": 0.25, "random": 0.25}
+# a label with fewer labelled examples than this is rare (the issue's bar for a class a model can learn)
+RARE_BELOW = 100
+
+
+def rare_labels(labelled: pd.DataFrame, fields, *, below: int = RARE_BELOW) -> dict[str, tuple[str, ...]]:
+    """Per field of ``fields``, the labels with fewer than ``below`` labelled examples in ``labelled`` (one column per
+    field), rarest first: what a class-balance selection looks for when nobody says (``balanced_turns``' ``rare``).
+    A label of the taxonomy that ``labelled`` never holds is not a class its selection model can rank for."""
+    out = {}
+    for field in fields:
+        counts = labelled[field].dropna().astype(str).value_counts()
+        thin = counts[counts < below].sort_values(kind="stable")
+        if len(thin):
+            out[field] = tuple(thin.index)
+    return out
 
 
 def _proba(labelled: pd.DataFrame, pool_texts: list[str], field: str, seed) -> pd.DataFrame:

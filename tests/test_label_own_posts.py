@@ -1,0 +1,121 @@
+"""A team labels its own posts and retrains with them: ``wbcs label sample-posts`` (the gold set's models choose the
+rare classes' likeliest posts), ``batch-export --posts``, import, ``disagreements --posts``, ``consensus --posts``
+(texts next to the labels) and ``wbcs train --task default --add FILE`` (``tasks.OwnPosts``). Real files, a real
+SQLite store, real subprocesses."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from wbcs.classify.tasks import OwnPosts, TaskData
+from wbcs.errors import InputError
+from wbcs.labeling.select import rare_labels
+
+WBCS = [sys.executable, "-m", "wbcs"]
+
+
+def run(*args, cwd):
+    return subprocess.run([*WBCS, *map(str, args)], capture_output=True, text=True, cwd=cwd)
+
+
+def test_rare_labels_are_those_under_the_bar_rarest_first():
+    labelled = pd.DataFrame({"topic": ["data"] * 5 + ["roaming"] * 1 + ["payment"] * 2 + [None],
+                             "intent": ["complaint"] * 9})
+    assert rare_labels(labelled, ["topic", "intent"], below=3) == {"topic": ("roaming", "payment")}
+    assert rare_labels(labelled, ["topic"], below=100) == {"topic": ("roaming", "payment", "data")}
+
+
+def test_own_posts_are_checked_row_by_row_and_their_rejects_reported():
+    df = pd.DataFrame({"post_id": ["a", "b", "c", "d"], "text": ["宽带断了", "", "漫游费太贵", "流量没了"],
+                       "topic": ["broadband", "data", "roaming", None], "sentiment": ["negative", None, None, None]})
+    own, rejects = OwnPosts.from_table(df, source="mine.csv")
+    assert own.rows["post_id"].tolist() == ["a", "c"]
+    assert rejects[["source_row", "reason"]].values.tolist() == [[2, "empty text"], [4, "no label"]]
+    with pytest.raises(InputError, match=r"mine.csv: row 3, column 'topic': 'roam' is not a topic label"):
+        OwnPosts.from_table(df.assign(topic=["broadband", "data", "roam", None]), source="mine.csv")
+    with pytest.raises(InputError, match="needs a 'text' column and at least one of"):
+        OwnPosts.from_table(df.drop(columns="text"), source="mine.csv")
+
+
+def test_own_posts_join_the_training_part_only_and_never_beside_a_test_text():
+    test = pd.DataFrame({"post_id": ["t1"], "text": ["国际漫游开通了还是不能用，在日本打不了电话"], "label": ["roaming"],
+                         "kind": ["first_post"], "group": ["d1"], "sampled": [True]})
+    train = test.assign(post_id="g1", text="宽带又断了三天没人修", label="broadband", group="d2")
+    task = TaskData("gold_topic", "topic", "topics", train, test)
+    own, _ = OwnPosts.from_table(pd.DataFrame({
+        "post_id": ["x", "y", "z"], "text": ["话费多扣了三十元", "国际漫游开通了还是不能用，在日本打不了电话！", "短信"],
+        "topic": ["billing", "roaming", None], "sentiment": [None, None, "neutral"]}), source="mine.csv")
+    added = own.into(task)
+    assert len(added.test) == 1 and added.test.equals(task.test)
+    new = added.train.iloc[1:]
+    assert new[["post_id", "label", "kind", "group", "sampled"]].values.tolist() == [
+        ["own:x", "billing", "first_post", "own:x", False]]  # y is a near duplicate of the test post; z has no topic
+    assert "1 own labelled post(s) of mine.csv added to the training part (1 left out as near duplicates" in added.notes[-1]
+    assert added.sources[-1]["role"] == "a team's own labelled posts: 1 added to the training part"
+
+
+def test_a_team_labels_its_own_posts_and_trains_with_them(tmp_path, mirror):
+    ok = run("ingest", "data/examples/weibo_export.csv", "--out", tmp_path / "posts.parquet", "--export-time",
+             "2024-05-04 21:30", cwd=".")
+    assert ok.returncode == 0, ok.stderr
+    posts = tmp_path / "posts.parquet"
+    sample = tmp_path / "sample.csv"
+    ok = run("label", "sample-posts", "--posts", posts, "--size", 6, "--out", sample, cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert "looking for" in ok.stdout and "topic roaming" in ok.stdout and "chosen for:" in ok.stdout
+    chosen = pd.read_csv(sample, encoding="utf-8-sig")
+    assert len(chosen) == 6 and set(chosen["item_id"]) <= set(pd.read_parquet(posts)["post_id"])
+    assert (chosen["drawn"] == "balanced").all()
+    again = run("label", "sample-posts", "--posts", posts, "--size", 6, "--out", sample, cwd=tmp_path)
+    assert again.returncode == 2 and "a sample is already there" in again.stderr
+
+    ok = run("label", "batch-export", "--sample", sample, "--posts", posts, "--out", tmp_path / "batches", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    items = [json.loads(line) for line in (tmp_path / "batches" / "batch_001.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [i["item_id"] for i in items] == chosen["item_id"].tolist()
+    assert not any("13800000000" in i["text"] for i in items)  # annotators read masked texts
+    store = tmp_path / "mine.sqlite"
+    for annotator in ("ann1", "ann2"):
+        with open(tmp_path / f"{annotator}.csv", "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["item_id", "sentiment", "intent", "topic", "negative_subtype", "identifiable"])
+            for k, item in enumerate(items):
+                topic = "billing" if annotator == "ann2" and k == 0 else "service"
+                w.writerow([item["item_id"], "negative", "complaint", topic, "concrete_complaint", "no"])
+        ok = run("label", "import", tmp_path / f"{annotator}.csv", "--annotator", annotator, "--sample", sample,
+                 "--store", store, cwd=tmp_path)
+        assert ok.returncode == 0, ok.stderr
+    ok = run("label", "disagreements", "--sample", sample, "--store", store, "--posts", posts, "--out",
+             tmp_path / "adj.csv", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    queue = pd.read_csv(tmp_path / "adj.csv", encoding="utf-8-sig")
+    assert queue[["item_id", "field", "label_ann1", "label_ann2"]].values.tolist() == [
+        [items[0]["item_id"], "topic", "service", "billing"]]
+    assert queue["text"].iloc[0].lstrip("'") == items[0]["text"]
+    queue.assign(value="broadband")[["item_id", "field", "value"]].to_csv(tmp_path / "ruled.csv", index=False)
+    ok = run("label", "import", tmp_path / "ruled.csv", "--annotator", "adjudicator", "--sample", sample, "--store",
+             store, cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    gold = tmp_path / "my_gold.parquet"
+    ok = run("label", "consensus", "--sample", sample, "--store", store, "--posts", posts, "--out", gold, cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    labels = pd.read_parquet(gold).set_index("post_id")
+    assert labels.loc[items[0]["item_id"], "topic"] == "broadband" and (labels["topic"] == "service").sum() == 5
+    assert labels.loc[items[0]["item_id"], "text"] == items[0]["text"]
+
+    ok = run("train", "--task", "default", "--add", gold, "--config", "lr C=4", "--max-train", 5000, "--budget", 5,
+             "--fields", "topic", "--keep", "models/wbcs-default/11", "--out", tmp_path / "m" / "1", cwd=".")
+    assert ok.returncode == 0, ok.stderr
+    assert "6 labelled post(s) of" in ok.stdout + ok.stderr
+    card = json.loads((tmp_path / "m" / "1" / "card.json").read_text(encoding="utf-8"))
+    topic = card["fields"]["topic"]
+    assert topic["train_rows"] == 1572 + 6 and topic["test_rows"] == 392  # the fixed test part is unchanged
+    assert any(d.get("role", "").startswith("a team's own labelled posts: 6 added") for d in topic["data"])
+    bad = run("train", "--task", "topic", "--add", gold, "--out", tmp_path / "m" / "2", cwd=".")
+    assert bad.returncode == 2 and "use it with --task default" in bad.stderr
