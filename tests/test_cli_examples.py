@@ -21,7 +21,7 @@ OFFLINE = ["ingest", "predict", "triage", "kpi", "hot", "norms", "report", "eval
            "datasets list", "synth", "simulate", "staff", "reply"]
 # Commands whose examples need the dataset mirror, the network or hours of training.
 ELSEWHERE = {"datasets", "datasets fetch", "datasets export", "train", "label sample", "label split",
-             "label sample-turns", "label batch-export",
+             "label sample-turns", "label sample-posts", "label batch-export",
              "label issues"}
 INPUTS = ("inputs", "input", "posts", "data", "scenario", "sample", "passes", "account_posts", "files", "exclude",
           "teacher")

@@ -60,6 +60,28 @@ def test_own_posts_join_the_training_part_only_and_never_beside_a_test_text():
     assert added.sources[-1]["role"] == "a team's own labelled posts: 1 added to the training part"
 
 
+def test_random_choice_is_seeded_and_a_bad_posts_file_is_one_line(tmp_path):
+    from wbcs.labeling.select import choose_posts
+
+    pool = pd.DataFrame({"item_id": [f"p{i}" for i in range(20)], "text": [f"第{i}条" for i in range(20)]})
+    a, b = (choose_posts(pool, 5, strategy="random", seed=3) for _ in range(2))
+    assert a["item_id"].tolist() == b["item_id"].tolist() and len(set(a["item_id"])) == 5
+    assert (a["reason"] == "random").all() and a.attrs["rare"] == {}
+    with pytest.raises(InputError, match="strategy 'smart'"):
+        choose_posts(pool, 5, strategy="smart")
+    missing = run("label", "sample-posts", "--posts", tmp_path / "none.csv", "--out", tmp_path / "s.csv", cwd=tmp_path)
+    assert missing.returncode == 2 and len(missing.stderr.strip().splitlines()) == 1 and "no such file" in missing.stderr
+    export = tmp_path / "export.csv"
+    # a raw export: 内容 and 发布时间 map to text and created_at; the row without text is rejected, and said
+    export.write_text("内容,发布时间\n宽带又断了,2024-05-01 10:00\n,2024-05-01 11:00\n漫游费太贵了,2024-05-02 09:00\n",
+                      encoding="utf-8")
+    ok = run("label", "sample-posts", "--posts", export, "--strategy", "random", "--size", 5, "--out",
+             tmp_path / "s.csv", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert "1 row(s) rejected" in ok.stderr
+    assert len(pd.read_csv(tmp_path / "s.csv", encoding="utf-8-sig")) == 2  # every post with a text
+
+
 def test_a_team_labels_its_own_posts_and_trains_with_them(tmp_path, mirror):
     ok = run("ingest", "data/examples/weibo_export.csv", "--out", tmp_path / "posts.parquet", "--export-time",
              "2024-05-04 21:30", cwd=".")
@@ -68,7 +90,7 @@ def test_a_team_labels_its_own_posts_and_trains_with_them(tmp_path, mirror):
     sample = tmp_path / "sample.csv"
     ok = run("label", "sample-posts", "--posts", posts, "--size", 6, "--out", sample, cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr
-    assert "looking for" in ok.stdout and "topic roaming" in ok.stdout and "chosen for:" in ok.stdout
+    assert "looked for" in ok.stdout and "topic roaming" in ok.stdout and "chosen for:" in ok.stdout
     chosen = pd.read_csv(sample, encoding="utf-8-sig")
     assert len(chosen) == 6 and set(chosen["item_id"]) <= set(pd.read_parquet(posts)["post_id"])
     assert (chosen["drawn"] == "balanced").all()

@@ -272,9 +272,9 @@ def labels_to_reach(curve: pd.DataFrame, target: float, metric: str = "macro_f1"
     A straight line in log(labels) is what a learning curve looks like over a few doublings; farther out curves flatten,
     so the count is a lower bound: the labels needed are at least this many."""
     c = curve.sort_values("n_labels").tail(last)
-    n_now = int(c["n_labels"].iloc[-1])
     if len(c) < 2:
         raise InputError(f"labels_to_reach needs at least 2 points of the curve, got {len(c)}")
+    n_now = int(c["n_labels"].iloc[-1])
     slope, intercept = np.polyfit(np.log2(c["n_labels"].to_numpy(float)), c[metric].to_numpy(float), 1)
     met = bool(c[metric].iloc[-1] >= target)
     if met:
@@ -328,5 +328,3 @@ def more_labels_verdict(curve: pd.DataFrame, metric: str = "macro_f1", *, thresh
         return f"{out}; the trend of the last {need['points']} points does not rise: more labels alone will not reach {target:g}"
     return (f"{out}; at the trend of the last {need['points']} points ({need['per_doubling']:+.3f} per doubling) "
             f"{metric} {target:g} needs at least ~{need['n_labels']:,} labels ({need['n_labels'] / need['now']:.1f}× today's)")
-
-

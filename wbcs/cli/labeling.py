@@ -110,11 +110,14 @@ def register(sub) -> None:
             "default) spends half of --size on the posts a model fitted on the gold set's training part\n"
             "thinks most likely to be a rare class (--rare; by default every label with fewer than 100\n"
             "training examples: the thin topics, suggestions, abuse ...), a quarter on the posts its models\n"
-            "are least sure of and a quarter at random; --strategy random draws uniformly. Then label them:\n"
+            "are least sure of and a quarter at random; --strategy random draws uniformly. Then label them\n"
+            "(agreement and disagreements --posts as for the gold set) and train with them:\n"
             "  wbcs label batch-export --sample out/my_sample.csv --posts out/posts.parquet --out out/batches\n"
-            "  wbcs label import FILE --annotator ann1 --sample out/my_sample.csv --store out/mine.sqlite\n"
-            "  wbcs label agreement / disagreements --posts ... / consensus --posts out/posts.parquet ...\n"
-            "  wbcs train --task default --add out/my_gold.csv --out out/models/wbcs-default/1")
+            "  wbcs label import ann1/batch_001.labels.csv --annotator ann1 --sample out/my_sample.csv --store "
+            "out/mine.sqlite\n"
+            "  wbcs label consensus --sample out/my_sample.csv --store out/mine.sqlite --posts out/posts.parquet "
+            "--out out/my_gold.parquet\n"
+            "  wbcs train --task default --add out/my_gold.parquet --out out/models/wbcs-default/1")
     p.add_argument("--posts", type=Path, required=True, help="posts table with post_id and text (wbcs ingest --out)")
     p.add_argument("--out", type=Path, required=True, help="CSV to write (post ids only)")
     p.add_argument("--size", type=int, default=200, help="posts to choose (default 200)")
@@ -314,32 +317,22 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _posts(path: Path):
-    """A user's posts table (``wbcs ingest``'s: post_id, text) for the labelling commands."""
-    from wbcs.io import read_table
+    """A team's posts for the labelling commands, read as every command reads posts (``io.read_posts``: an export
+    or a wbcs table; headers mapped, PII masked, unusable rows rejected and said): post_id, text, ..."""
+    from wbcs.io import read_posts
 
     if not path.is_file():
-        raise InputError(f"--posts {path}: no such file; write a posts table with 'wbcs ingest EXPORT --out {path}'")
-    posts = read_table(path)
-    missing = [c for c in ("post_id", "text") if c not in posts.columns]
-    if missing:
-        raise InputError(f"--posts {path}: no column {missing[0]!r}; a posts table from 'wbcs ingest' has post_id "
-                         "and text")
-    posts["post_id"] = posts["post_id"].astype("string")
-    empty = posts["post_id"].isna() | posts["post_id"].str.strip().eq("")
-    if empty.any():
-        raise InputError(f"--posts {path}: row {int(empty.to_numpy().nonzero()[0][0]) + 1}, column 'post_id' is empty")
-    dup = posts["post_id"].duplicated()
-    if dup.any():
-        raise InputError(f"--posts {path}: row {int(dup.to_numpy().nonzero()[0][0]) + 1}, column 'post_id': duplicate "
-                         f"id {posts.loc[dup, 'post_id'].iloc[0]!r}")
+        raise InputError(f"--posts {path}: no such file; give an export or 'wbcs ingest EXPORT --out {path}'")
+    posts, _ = read_posts(path)
+    posts["post_id"] = posts["post_id"].astype(str)
     return posts
 
 
 def cmd_sample_posts(args: argparse.Namespace) -> int:
-    from wbcs.goldset import load_gold_items
     from wbcs.io import check_outputs, write_table
     from wbcs.labeling.batch import read_sample
     from wbcs.labeling.fields import label_fields
+    from wbcs.labeling.select import choose_posts
 
     check_outputs({"--out": args.out}, inputs=[args.posts, *args.exclude], formats=[".csv"])
     if args.out.exists():
@@ -354,21 +347,10 @@ def cmd_sample_posts(args: argparse.Namespace) -> int:
           f"{int(posts['post_id'].isin(taken).sum())} in --exclude left out; {len(pool)} to choose from")
     if pool.empty:
         raise InputError(f"--posts {args.posts}: no post left to choose from")
-    if args.strategy == "random":
-        from wbcs.labeling.sampling import random_sample
-
-        chosen = pool.set_index("item_id", drop=False).loc[random_sample(pool["item_id"].tolist(), args.size,
-                                                                         seed=args.seed)]
-    else:
-        from wbcs.labeling.select import balanced_turns, rare_labels
-
-        gold = load_gold_items(turns=False)
-        gold = gold[gold["part"] == "train"]  # the fixed test part is never a source of labels
-        fields = ["sentiment", "intent", "topic", "negative_subtype"]
-        rare = _rare(args.rare) or rare_labels(gold, fields)
-        print(f"selection models learn from the gold set's {len(gold):,} training first posts; looking for "
-              + "; ".join(f"{f} {', '.join(labels)}" for f, labels in rare.items()))
-        chosen = balanced_turns(pool[["item_id", "text"]], args.size, labelled=gold, seed=args.seed, rare=rare)
+    chosen = choose_posts(pool, args.size, strategy=args.strategy, rare=_rare(args.rare), seed=args.seed)
+    if chosen.attrs["rare"]:
+        print("selection models learnt from the gold set's training first posts; looked for "
+              + "; ".join(f"{f} {', '.join(labels)}" for f, labels in chosen.attrs["rare"].items()))
         # printed, not written: the annotators read the sample's items and must not see what a model expects
         print("chosen for: " + ", ".join(f"{k} {v}" for k, v in chosen["reason"].value_counts().items()))
     out = chosen[["item_id"]].assign(fields=" ".join(label_fields()), drawn=args.strategy, source=args.posts.name)

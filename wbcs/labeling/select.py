@@ -99,3 +99,26 @@ def balanced_turns(pool: pd.DataFrame, n: int, *, labelled: pd.DataFrame, seed=0
     reason.iloc[random_sample(free, left, seed=rng)] = "random"
     out = pool.assign(reason=reason)
     return out[out["reason"].notna()].reset_index(drop=True)
+
+
+def choose_posts(pool: pd.DataFrame, n: int, *, strategy: str = "balanced", rare: dict | None = None,
+                 seed=0) -> pd.DataFrame:
+    """``n`` posts of a team's own ``pool`` (item_id, text) to label in the full schema, with a ``reason`` column:
+    ``strategy`` "random" (uniform) or "balanced" (``balanced_turns``, its models fitted on the gold set's training
+    first posts — never the fixed test part —, looking for ``rare``: by default ``rare_labels`` of those posts, every
+    label with fewer than ``RARE_BELOW`` examples). ``attrs["rare"]`` holds the classes looked for."""
+    from wbcs.goldset import load_gold_items
+
+    if strategy not in ("random", "balanced"):
+        raise InputError(f"strategy {strategy!r}: use 'random' or 'balanced'")
+    if strategy == "random":
+        keep = random_sample(pool["item_id"].tolist(), n, seed=seed)
+        out = pool.set_index("item_id", drop=False).loc[keep].reset_index(drop=True).assign(reason="random")
+        out.attrs["rare"] = {}
+        return out
+    gold = load_gold_items(turns=False)
+    gold = gold[gold["part"] == "train"]
+    rare = rare or rare_labels(gold, ["sentiment", "intent", "topic", "negative_subtype"])
+    out = balanced_turns(pool[["item_id", "text"]], n, labelled=gold, seed=seed, rare=rare)
+    out.attrs["rare"] = rare
+    return out
