@@ -48,8 +48,8 @@ def register(sub) -> None:
         p.add_argument("--store", type=Path, default=STORE, help=f"label store (default {STORE})")
 
     def posts_arg(p, what="the texts"):
-        p.add_argument("--posts", type=Path, help=f"a posts table of your own (post_id, text; wbcs ingest --out) for "
-                                                  f"{what}, instead of STC-3's (a sample from wbcs label sample-posts)")
+        p.add_argument("--posts", type=Path, help=f"your own posts (an export, or a wbcs ingest table) for {what}, "
+                                                  "instead of STC-3's (a sample from wbcs label sample-posts)")
 
     def sample_arg(p, many=True):
         if many:
@@ -106,7 +106,7 @@ def register(sub) -> None:
 
     p = add("sample-posts", cmd_sample_posts, "choose posts of your own to label in the full schema (ids only)",
             "wbcs label sample-posts --posts out/posts.parquet --size 200 --out out/my_sample.csv",
-            "POSTS is a posts table (wbcs ingest writes one: post_id, text). --strategy balanced (the\n"
+            "POSTS is an export or a wbcs ingest table, read as wbcs ingest reads it. --strategy balanced (the\n"
             "default) spends half of --size on the posts a model fitted on the gold set's training part\n"
             "thinks most likely to be a rare class (--rare; by default every label with fewer than 100\n"
             "training examples: the thin topics, suggestions, abuse ...), a quarter on the posts its models\n"
@@ -118,7 +118,8 @@ def register(sub) -> None:
             "  wbcs label consensus --sample out/my_sample.csv --store out/mine.sqlite --posts out/posts.parquet "
             "--out out/my_gold.parquet\n"
             "  wbcs train --task default --add out/my_gold.parquet --out out/models/wbcs-default/1")
-    p.add_argument("--posts", type=Path, required=True, help="posts table with post_id and text (wbcs ingest --out)")
+    p.add_argument("--posts", type=Path, required=True,
+                   help="your posts: an export (read as wbcs ingest reads it) or a wbcs ingest table")
     p.add_argument("--out", type=Path, required=True, help="CSV to write (post ids only)")
     p.add_argument("--size", type=int, default=200, help="posts to choose (default 200)")
     p.add_argument("--strategy", choices=["random", "balanced"], default="balanced",
@@ -339,12 +340,10 @@ def cmd_sample_posts(args: argparse.Namespace) -> int:
         raise InputError(f"--out {args.out}: a sample is already there (labels may refer to it); choose a new file")
     if args.size < 1:
         raise InputError(f"--size must be at least 1, got {args.size}")
-    posts = _posts(args.posts)
-    taken = set(read_sample(args.exclude)) if args.exclude else set()
-    blank = posts["text"].fillna("").astype(str).str.strip().eq("")
-    pool = posts[~blank & ~posts["post_id"].isin(taken)].rename(columns={"post_id": "item_id"})
-    print(f"{args.posts}: {len(posts)} posts; {int(blank.sum())} without text and "
-          f"{int(posts['post_id'].isin(taken).sum())} in --exclude left out; {len(pool)} to choose from")
+    posts = _posts(args.posts)  # rows without text are rejects already, and said
+    taken = posts["post_id"].isin(set(read_sample(args.exclude)) if args.exclude else set())
+    pool = posts[~taken].rename(columns={"post_id": "item_id"})
+    print(f"{args.posts}: {len(posts)} posts; {int(taken.sum())} in --exclude left out; {len(pool)} to choose from")
     if pool.empty:
         raise InputError(f"--posts {args.posts}: no post left to choose from")
     chosen = choose_posts(pool, args.size, strategy=args.strategy, rare=_rare(args.rare), seed=args.seed)
