@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from wbcs.classify.tasks import OwnPosts, TaskData
+from wbcs.config import ROOT
 from wbcs.errors import InputError
 from wbcs.labeling.select import rare_labels
 
@@ -84,7 +85,7 @@ def test_random_choice_is_seeded_and_a_bad_posts_file_is_one_line(tmp_path):
 
 def test_a_team_labels_its_own_posts_and_trains_with_them(tmp_path, mirror):
     ok = run("ingest", "data/examples/weibo_export.csv", "--out", tmp_path / "posts.parquet", "--export-time",
-             "2024-05-04 21:30", cwd=".")
+             "2024-05-04 21:30", cwd=ROOT)
     assert ok.returncode == 0, ok.stderr
     posts = tmp_path / "posts.parquet"
     sample = tmp_path / "sample.csv"
@@ -132,12 +133,12 @@ def test_a_team_labels_its_own_posts_and_trains_with_them(tmp_path, mirror):
     assert labels.loc[items[0]["item_id"], "text"] == items[0]["text"]
 
     ok = run("train", "--task", "default", "--add", gold, "--config", "lr C=4", "--max-train", 5000, "--budget", 5,
-             "--fields", "topic", "--keep", "models/wbcs-default/11", "--out", tmp_path / "m" / "1", cwd=".")
+             "--fields", "topic", "--keep", "models/wbcs-default/11", "--out", tmp_path / "m" / "1", cwd=ROOT)
     assert ok.returncode == 0, ok.stderr
     assert "6 labelled post(s) of" in ok.stdout + ok.stderr
     card = json.loads((tmp_path / "m" / "1" / "card.json").read_text(encoding="utf-8"))
     topic = card["fields"]["topic"]
     assert topic["train_rows"] == 1572 + 6 and topic["test_rows"] == 392  # the fixed test part is unchanged
     assert any(d.get("role", "").startswith("a team's own labelled posts: 6 added") for d in topic["data"])
-    bad = run("train", "--task", "topic", "--add", gold, "--out", tmp_path / "m" / "2", cwd=".")
+    bad = run("train", "--task", "topic", "--add", gold, "--out", tmp_path / "m" / "2", cwd=ROOT)
     assert bad.returncode == 2 and "use it with --task default" in bad.stderr
