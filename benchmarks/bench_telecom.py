@@ -74,9 +74,9 @@ Parts:
   test items' luck of the draw?
 - ``curve``: would more labels reach the issue's targets? Per gold field, the shipped configuration (``--new``, default
   the registry's latest ``wbcs-default``; its card's estimator, unfitted) fitted on stratified subsets of the training
-  part (3 draws per size) and scored on the fixed test part (``evaluate.learning_curve``), and at the trend of the last
-  three sizes the labels the target needs (``evaluate.labels_to_reach``: a lower bound, curves flatten).
-
+  part (3 draws per size) and scored on the fixed test part, each item as its kind (``evaluate.learning_curve``), and
+  at the trend of the last three sizes the labels the target needs (``evaluate.labels_to_reach``: a lower bound,
+  curves flatten).
 - ``static_topic``: topic with static Gemma token vectors (the input embeddings, or each token's state alone at a
   layer, as Model2Vec distils a model), mean-pooled (plain or SIF-weighted) per post: a regression on them alone and
   its mean with the shipped configuration (``--new``) at a few weights, out of fold on the trainer's grouped folds of
@@ -820,7 +820,8 @@ def part_curve(smoke: bool, seed: int, model: str) -> None:
         n = len(task.train)
         sizes = (100, 200) if smoke else (n // 8, n // 4, n // 2, n)
         curve = learning_curve(clone(shipped.models[field]), task.train["text"], task.train["label"], sizes=sizes,
-                               test=(task.test["text"], task.test["label"]), repeats=1 if smoke else 3, seed=seed)
+                               test=(task.test["text"], task.test["label"], task.test["kind"]),
+                               repeats=1 if smoke else 3, seed=seed)
         need = labels_to_reach(curve, TARGETS[field])
         for r in curve.itertuples():
             rows.append({"field": field, "labels": f"{r.n_labels:,}", "draws": r.draws, "macro-F1": f"{r.macro_f1:.3f}",
