@@ -17,6 +17,7 @@ from wbcs.classify.tasks import OwnPosts, TaskData
 from wbcs.config import ROOT
 from wbcs.errors import InputError
 from wbcs.labeling.select import rare_labels
+from wbcs.labeling.turns import clean
 
 WBCS = [sys.executable, "-m", "wbcs"]
 
@@ -142,3 +143,33 @@ def test_a_team_labels_its_own_posts_and_trains_with_them(tmp_path, mirror):
     assert any(d.get("role", "").startswith("a team's own labelled posts: 6 added") for d in topic["data"])
     bad = run("train", "--task", "topic", "--add", gold, "--out", tmp_path / "m" / "2", cwd=ROOT)
     assert bad.returncode == 2 and "use it with --task default" in bad.stderr
+
+
+def test_likely_label_errors_of_a_teams_own_labels_read_its_texts(tmp_path):
+    # distinct texts: near duplicates share a fold group, and one group per class leaves a fold with one class
+    complaints = ["宽带又断了，报修三天没人来", "信号太差，地下室打不了电话", "话费莫名多扣了三十块", "流量刚充就没了，乱扣费",
+                  "营业厅排队两小时没人管", "携号转网被拖了一个月", "垃圾短信天天收，投诉没用", "套餐被偷偷改了，太坑"]
+    thanks = ["谢谢客服耐心解答，点赞", "问题解决了，感谢小姐姐", "师傅上门很快，服务好", "客服回复及时，满意",
+              "网速提上来了，谢谢你们", "感谢帮忙退了多扣的钱", "处理得很快，给你们点赞", "态度很好，非常感谢"]
+    rows = "".join(f"{t},2024-05-0{1 + i % 9} 10:00\n" for i, t in enumerate(complaints + thanks))
+    export = tmp_path / "export.csv"
+    export.write_text("内容,发布时间\n" + rows, encoding="utf-8")
+    ok = run("ingest", export, "--out", tmp_path / "posts.parquet", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    posts = pd.read_parquet(tmp_path / "posts.parquet")
+    ids = dict(zip(posts["text"], posts["post_id"], strict=True))
+    pd.DataFrame({"item_id": posts["post_id"], "fields": "sentiment"}).to_csv(tmp_path / "sample.csv", index=False)
+    labels = pd.DataFrame({"item_id": [ids[t] for t in complaints + thanks],
+                           "sentiment": ["negative"] * 8 + ["positive"] * 7 + ["negative"]})  # the last one is wrong
+    labels.to_csv(tmp_path / "ann1.csv", index=False)
+    store = tmp_path / "mine.sqlite"
+    ok = run("label", "import", tmp_path / "ann1.csv", "--annotator", "ann1", "--sample", tmp_path / "sample.csv",
+             "--store", store, cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    ok = run("label", "issues", "--store", store, "--annotator", "ann1", "--field", "sentiment", "--folds", 3,
+             "--posts", tmp_path / "posts.parquet", "--text", "--out", tmp_path / "issues.csv", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    found = pd.read_csv(tmp_path / "issues.csv", encoding="utf-8-sig")
+    top = found.iloc[0]
+    assert top["item_id"] == ids[thanks[-1]] and top["given"] == "negative" and top["suggested"] == "positive"
+    assert top["text"] == clean(thanks[-1]) and len(found) == 16  # the text annotators read: normalised, masked

@@ -201,7 +201,7 @@ def register(sub) -> None:
     p = add("issues", cmd_issues, "likely label errors (cleanlab, out-of-fold probabilities)",
             "wbcs label issues --store out/labels.sqlite --field sentiment --out out/issues.csv",
             "Labels come from the consensus (or --annotator NAME); the baseline TextClassifier\n"
-            "gives out-of-fold probabilities on the STC-3 texts.")
+            "gives out-of-fold probabilities on the STC-3 texts, or on your own with --posts.")
     store_arg(p)
     p.add_argument("--field", default="sentiment", help="taxonomy field (default sentiment)")
     p.add_argument("--annotator", default=None, help="check this annotator's labels instead of the consensus")
@@ -209,6 +209,7 @@ def register(sub) -> None:
     p.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     p.add_argument("--text", action="store_true", help="add the masked post texts")
+    posts_arg(p, "the texts the model reads")
 
 
 def _open(path: Path, *, must_exist: bool = True):
@@ -565,7 +566,7 @@ def cmd_issues(args: argparse.Namespace) -> int:
     if not labels:
         raise InputError(f"{args.store}: no consensus {args.field} labels yet; adjudicate first "
                          "or pass --annotator NAME")
-    items = _items(list(labels))
+    items = _items(list(labels), args.posts)
     found = label_issues(items["text"], [labels[i] for i in items["item_id"]],
                          item_ids=items["item_id"], n_splits=args.folds, seed=args.seed)
     excluded = found.attrs.pop("excluded")
