@@ -128,6 +128,7 @@ class OwnPosts:
         return TaskData(task.name, task.field, task.description,
                         pd.concat([task.train, add], ignore_index=True), task.test,
                         [*task.sources, {"source": self.source, "sha256": self.sha256, "rows": int(len(self.rows)),
+                                         "own": True,
                                          "role": f"a team's own labelled posts: {len(add):,} added to the training part"}],
                         task.split, [*task.notes, f"{len(add):,} own labelled post(s) of {self.source} added to the "
                                                   f"training part ({n_near} left out as near duplicates of test items)"])

@@ -418,9 +418,10 @@ def unlabelled_weibo(n: int, seed=0) -> list[str]:
 
 def _gold_limits(tasks: dict) -> list[str]:
     """The card's limits of a model learnt from the gold set, with the counts of the data it was given."""
-    # the gold files' rows by name; a team's own file (``OwnPosts``: it has a role) is said apart, whatever its name
-    rows = {Path(s["source"]).name: s["rows"] for s in tasks["intent"].sources if "rows" in s and "role" not in s}
-    own = [s for s in tasks["intent"].sources if str(s.get("role", "")).startswith("a team's own")]
+    # the gold files' rows by name; a team's own file (``OwnPosts.into`` marks it ``own``) is said apart, whatever its
+    # name
+    rows = {Path(s["source"]).name: s["rows"] for s in tasks["intent"].sources if "rows" in s and not s.get("own")}
+    own = [s for s in tasks["intent"].sources if s.get("own")]
     intent, topic = tasks["intent"].train, tasks["topic"].train if "topic" in tasks else None
     counts = intent["label"].value_counts()
     subtype = tasks["negative_subtype"].train["label"].value_counts() if "negative_subtype" in tasks else pd.Series()
