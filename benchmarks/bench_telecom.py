@@ -72,11 +72,11 @@ Parts:
   too) and kind of item, macro-F1 and accuracy of both and the difference with its 95 % paired bootstrap interval,
   whole dialogues resampled (``evaluate.paired_bootstrap_delta``): is a shipping rule's difference more than the
   test items' luck of the draw?
-- ``curve``: would more labels reach the issue's targets? Per gold field, the shipped configuration (``--new``, default
-  the registry's latest ``wbcs-default``; its card's estimator, unfitted) fitted on stratified subsets of the training
-  part (3 draws per size) and scored on the fixed test part, each item as its kind (``evaluate.learning_curve``), and
-  at the trend of the last three sizes the labels the target needs (``evaluate.labels_to_reach``: a lower bound,
-  curves flatten).
+- ``curve``: would more labels reach the issue's targets? Per gold field, the shipped configuration's (``--new``,
+  default the registry's latest ``wbcs-default``) learning curve as ``wbcs train --curve`` draws it
+  (``train.curve_entry``: stratified subsets of the training part, 3 draws per size, scored on the fixed test part,
+  each item as its kind), and at the trend of the last three sizes the labels the target needs
+  (``evaluate.labels_to_reach``: a lower bound, curves flatten).
 - ``static_topic``: topic with static Gemma token vectors (the input embeddings, or each token's state alone at a
   layer, as Model2Vec distils a model), mean-pooled (plain or SIF-weighted) per post: a regression on them alone and
   its mean with the shipped configuration (``--new``) at a few weights, out of fold on the trainer's grouped folds of
@@ -807,25 +807,23 @@ TARGETS = {"sentiment": 0.70, "intent": 0.65, "topic": 0.65, "negative_subtype":
 
 
 def part_curve(smoke: bool, seed: int, model: str) -> None:
-    from sklearn.base import clone
-
     from wbcs.classify import load_model
-    from wbcs.classify.evaluate import labels_to_reach, learning_curve
     from wbcs.classify.tasks import load_task
+    from wbcs.classify.train import curve_entry, subsample
 
     shipped = load_model(model)
     rows = []
     for field in FIELDS:
         task = load_task(f"gold_{field}", seed=seed)
-        n = len(task.train)
-        sizes = (100, 200) if smoke else (n // 8, n // 4, n // 2, n)
-        curve = learning_curve(clone(shipped.models[field]), task.train["text"], task.train["label"], sizes=sizes,
-                               test=(task.test["text"], task.test["label"], task.test["kind"]),
-                               repeats=1 if smoke else 3, seed=seed)
-        need = labels_to_reach(curve, TARGETS[field])
-        for r in curve.itertuples():
-            rows.append({"field": field, "labels": f"{r.n_labels:,}", "draws": r.draws, "macro-F1": f"{r.macro_f1:.3f}",
-                         "sd": f"{r.macro_f1_sd:.3f}", "accuracy": f"{r.accuracy:.3f}"})
+        # the card's curve (wbcs train --curve): an eighth, a quarter, a half (3 draws each) and all, each test item
+        # predicted as its kind
+        entry = curve_entry(shipped.models[field], subsample(task.train, 400 if smoke else None, seed), task.test,
+                            seed=seed, target=TARGETS[field])
+        for r in entry["table"]:
+            rows.append({"field": field, "labels": f"{int(r['n_labels']):,}", "draws": int(r["draws"]),
+                         "macro-F1": f"{r['macro_f1']:.3f}", "sd": f"{r['macro_f1_sd']:.3f}",
+                         "accuracy": f"{r['accuracy']:.3f}"})
+        need = entry["labels_to_reach"]
         reach = ("met" if need["met"] else "not on this trend" if need["n_labels"] is None
                  else f"≥ {need['n_labels']:,} ({need['n_labels'] / need['now']:.1f}×)")
         rows.append({"field": field, "labels": f"target {TARGETS[field]:g}: {reach}", "draws": "",

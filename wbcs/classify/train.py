@@ -318,17 +318,17 @@ def curve_entry(estimator, train: pd.DataFrame, test: pd.DataFrame, *, seed=0, t
     """The card's ``curve``: ``estimator``'s configuration (unfitted) fitted on stratified subsets of ``train`` (an
     eighth, a quarter, a half: 3 draws each; all of it once) and scored on ``test`` as the held-out estimate is (each
     row as its kind), with what the curve says (``evaluate.more_labels_verdict``; with ``target``, the labels the
-    trend of its last three points needs: a lower bound, curves flatten)."""
+    trend of its last three points needs: a lower bound, curves flatten, and ``evaluate.labels_to_reach``'s figures)."""
     from sklearn.base import clone
 
-    from wbcs.classify.evaluate import learning_curve, more_labels_verdict
+    from wbcs.classify.evaluate import labels_to_reach, learning_curve, more_labels_verdict
 
     n, k = len(train), train["label"].nunique()
     sizes = [m for m in (n // 8, n // 4, n // 2) if m >= CURVE_MIN_PER_LABEL * k] + [n]
     curve = learning_curve(clone(estimator), train["text"], train["label"], sizes=sizes, repeats=3, seed=seed,
                            test=(test["text"], test["label"], test["kind"] if "kind" in test.columns else None))
-    return {"table": curve.round(4).to_dict("records"), "verdict": more_labels_verdict(curve, target=target),
-            "target": target}
+    return {"table": curve.to_dict("records"), "verdict": more_labels_verdict(curve, target=target),
+            "target": target, **({} if target is None else {"labels_to_reach": labels_to_reach(curve, target)})}
 
 
 def held_out_report(est, test: pd.DataFrame, *, seed=0, peer_train: pd.DataFrame | None = None) -> dict:
