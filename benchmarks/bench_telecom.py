@@ -85,9 +85,15 @@ Parts:
   insult (a labelling function, ``WEAK_ABUSE``) added to every CV training fold as abuse rows at a few weights, the
   shipped configuration, the trainer's grouped folds (two fold seeds), training part only: macro-F1, and how many
   posts are called abuse (abuse is set aside, so its precision matters).
+- ``synthetic``: LLM-written posts for the thin classes (``data/synthetic/``: topics, abuse, vague negativity,
+  suggestions; written by helper sessions from the guidelines, never from the datasets) added to every CV training
+  fold of their field at a few weights, the shipped configuration, the trainer's grouped folds (two fold seeds),
+  training part only: fold-mean macro-F1 and recall of the classes the rows are for. Real posts are the only
+  validation rows.
 
 Usage: python -m benchmarks.bench_telecom [--part trainer gold gemma quantify sentiment_mix sentiment_cv
-       kind_bias kind_models gemma_cv quality quality_speed rounds compare curve static_topic weak_abuse]
+       kind_bias kind_models gemma_cv quality quality_speed rounds compare curve static_topic weak_abuse
+       synthetic]
        [--budget S] [--folds K] [--epochs E] [--smoke]
 """
 
@@ -953,16 +959,52 @@ def part_weak_abuse(seed: int, model: str) -> None:
                        "abuse called / right / true"]))
 
 
+def part_synthetic(seed: int, model: str, fields: list[str]) -> None:
+    from sklearn.metrics import f1_score, precision_score, recall_score
+
+    from wbcs.classify import load_model
+    from wbcs.classify.tasks import load_task, synthetic_rows
+
+    shipped = load_model(model)
+    rows = []
+    for field in fields:
+        extra = synthetic_rows(field)
+        if extra is None:
+            continue
+        task = load_task(f"gold_{field}", seed=seed)
+        for_labels = sorted(extra.rows["label"].unique())
+        texts, labels = extra.rows["text"].tolist(), extra.rows["label"].to_numpy()
+        for fold_seed in (seed, seed + 1):
+            for w in (0.0, 0.25, 0.5, 1.0):
+                proba, classes, y, folds = _oof_fast(shipped.models[field], task, fold_seed,
+                                                     (texts, labels, w) if w else None)
+                pred = classes[proba.argmax(axis=1)]
+                recall = recall_score(y, pred, labels=for_labels, average=None, zero_division=0)
+                precision = precision_score(y, pred, labels=for_labels, average=None, zero_division=0)
+                rows.append({"field": field, "fold seed": fold_seed, "synthetic rows": len(texts) if w else 0,
+                             "weight": w if w else "–", "fold-mean macro-F1": f"{_fold_mean_f1(y, pred, folds):.4f}",
+                             "pooled macro-F1": f"{f1_score(y, pred, average='macro'):.4f}",
+                             "their classes: recall / precision": " ".join(
+                                 f"{c} {r:.2f}/{p:.2f}" for c, r, p in zip(for_labels, recall, precision, strict=True)),
+                             # abuse is set aside: what the posts called abuse really are
+                             "called abuse, by truth": (pd.Series(y[pred == "abuse"]).value_counts().to_dict()
+                                                        if "abuse" in for_labels else "")})
+    print(f"{shipped.name}'s configurations, the trainer's grouped 5-fold CV of the training part; synthetic rows in "
+          "every training fold, real posts only in the validation folds")
+    print(table(rows, ["field", "fold seed", "synthetic rows", "weight", "fold-mean macro-F1", "pooled macro-F1",
+                       "their classes: recall / precision", "called abuse, by truth"]))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", nargs="+",
                         choices=["trainer", "gold", "gemma", "quantify", "sentiment_mix", "sentiment_cv", "kind_bias",
                                  "kind_models", "gemma_cv", "quality", "quality_speed", "rounds", "compare", "curve",
-                                 "static_topic", "weak_abuse"],
+                                 "static_topic", "weak_abuse", "synthetic"],
                         default=["trainer", "gold"])
     parser.add_argument("--budget", type=float, default=600, help="seconds of configuration search per task")
     parser.add_argument("--gemma-fields", nargs="+", default=["intent", "topic"])
-    parser.add_argument("--fields", nargs="+", choices=FIELDS, default=FIELDS, help="the fields of --part quality")
+    parser.add_argument("--fields", nargs="+", choices=FIELDS, default=FIELDS, help="the fields of --part quality, synthetic")
     parser.add_argument("--fast", default="wbcs-default",
                         help="--part quality: the fast model whose configuration the ensemble joins (default the shipped)")
     parser.add_argument("--epochs", type=int, default=2)
@@ -988,6 +1030,8 @@ def main(argv: list[str] | None = None) -> int:
         part_static_topic(args.seed, args.new or "wbcs-default")
     if "weak_abuse" in args.part:
         part_weak_abuse(args.seed, args.new or "wbcs-default")
+    if "synthetic" in args.part:
+        part_synthetic(args.seed, args.new or "wbcs-default", [f for f in args.fields if f != "sentiment"])
     if "trainer" in args.part:
         part_trainer(args.smoke, args.budget, args.seed)
     if "sentiment_mix" in args.part:

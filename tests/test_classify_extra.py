@@ -162,3 +162,35 @@ def test_extra_errors_exit_2(files, tmp_path, args, message):
                 *[a.format(d=files) for a in args], "--out", str(tmp_path / "m"))
     assert r.returncode == 2, r.stderr
     assert message in r.stderr and r.stderr.strip().count("\n") == 0 and "Traceback" not in r.stderr
+
+
+def test_synthetic_posts_are_a_fields_out_of_domain_rows(tmp_path):
+    """``tasks.synthetic_rows``: a field's written posts (its rows only), with the file's hash and the weights the
+    benchmark measured; None for a field the file has no row for."""
+    from wbcs.classify.tasks import synthetic_rows
+
+    path = tmp_path / "posts.csv"
+    pd.DataFrame({"field": ["topic", "topic", "intent"], "label": ["roaming", "payment", "suggestion"],
+                  "text": ["在香港漫游扣了三百多", "充了话费没到账", "建议营业厅周末多开窗口"]}).to_csv(path, index=False)
+    rows = synthetic_rows("topic", path)
+    assert rows.rows.to_dict("list") == {"text": ["在香港漫游扣了三百多", "充了话费没到账"], "label": ["roaming", "payment"]}
+    assert rows.weights == (1, 2, 4) and rows.sources[0]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert synthetic_rows("negative_subtype", path) is None
+
+
+def test_the_shipped_synthetic_posts_carry_labels_of_their_fields():
+    """Every written post of ``data/synthetic/posts.csv`` has text and a label its field has in the taxonomy."""
+    from wbcs.classify.tasks import synthetic_rows
+    from wbcs.schema import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    for field in ("topic", "negative_subtype", "intent"):
+        rows = synthetic_rows(field).rows
+        assert rows["text"].str.strip().str.len().gt(0).all()
+        assert set(rows["label"]) <= set(taxonomy.ids(field)), field
+
+
+def test_no_synthetic_outside_the_default_task_is_one_line(tmp_path):
+    r = run_cli("train", "--task", "sentiment", "--no-synthetic", "--out", str(tmp_path / "m" / "1"))
+    assert r.returncode == 2 and r.stderr.strip().count("\n") == 0
+    assert "--no-synthetic works with --task default" in r.stderr
