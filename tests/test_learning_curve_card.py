@@ -60,12 +60,18 @@ def test_small_training_parts_keep_only_subsets_with_enough_rows_per_label():
     assert "needs at least" not in entry["curve"]["verdict"]  # no target given
 
 
-def test_a_field_that_learns_other_rows_too_says_why_it_has_no_curve():
-    extra = ExtraData("public posts", cued_rows(60, 2)[["text", "label"]], weights=(1,))
+def test_a_field_that_learns_other_rows_too_draws_them_into_every_point():
+    """Out-of-domain rows (here written posts whose cue is always right) join every draw: the curve counts the field's
+    own labels, and its last point is the held-out fit with them, not the fit without."""
+    written = pd.DataFrame({"text": [f"我想问问{cue}的事情" for cue in CUES.values()] * 20, "label": list(CUES) * 20})
+    extra = ExtraData("written posts", written, weights=(1,))
     _, entry = fit_task(task(), TextClassifier(calibration=None), seed=0, refit=False, curve=True, extra=extra)
-    assert entry["curve"] == {"skipped": "not drawn: the field also learns out-of-domain rows, which a curve over its "
-                                         "own rows would leave out"}
-    assert "- learning curve: not drawn" in card_markdown({"fields": {"topic": entry}})
+    _, plain = fit_task(task(), TextClassifier(calibration=None), seed=0, refit=False)
+    last = entry["curve"]["table"][-1]
+    assert last["n_labels"] == 480  # the own rows only
+    assert last["ece"] == pytest.approx(entry["metrics"]["ece"], abs=1e-9)
+    assert abs(last["ece"] - plain["metrics"]["ece"]) > 1e-4
+    assert "- learning curve: not drawn" not in card_markdown({"fields": {"topic": entry}})
 
 
 def test_a_target_needs_the_curve_and_a_macro_f1():

@@ -215,7 +215,7 @@ def cross_validate(estimator, texts, y, *, groups=None, n_splits: int = 5, seed=
 
 
 def learning_curve(estimator, texts, y, *, sizes=(100, 200, 500, 1000, 2000), groups=None, test=None,
-                   repeats: int = 1, test_size: float = 0.2, seed=0) -> pd.DataFrame:
+                   repeats: int = 1, test_size: float = 0.2, seed=0, fit=None) -> pd.DataFrame:
     """Quality against the number of training labels, on one fixed test set.
 
     ``test``: (texts, labels) of a fixed test part to score every fit on (the gold set's: its dialogues are not among
@@ -224,7 +224,8 @@ def learning_curve(estimator, texts, y, *, sizes=(100, 200, 500, 1000, 2000), gr
     ``repeats`` stratified random subsets of the training rows (seeded); sizes larger than the training rows are
     capped, and the whole set is drawn once. Returns one row per size: n_labels, accuracy, macro_f1, ece (means over
     the draws), macro_f1_sd and accuracy_sd (their spread: how much of a step is the luck of the subset) and draws;
-    ``attrs["draws"]`` keeps every draw (a list of records).
+    ``attrs["draws"]`` keeps every draw (a list of records). ``fit(estimator, texts, y)``: how a draw is fitted (default
+    ``estimator.fit``), e.g. with a field's out-of-domain rows next to every subset.
     """
     from sklearn.model_selection import train_test_split
 
@@ -251,7 +252,7 @@ def learning_curve(estimator, texts, y, *, sizes=(100, 200, 500, 1000, 2000), gr
             sub = tr
         if len(np.unique(y[sub])) < 2:
             continue
-        model = clone(estimator).fit(list(texts[sub]), y[sub])
+        model = (fit or _plain_fit)(clone(estimator), list(texts[sub]), y[sub])
         m = evaluate(model, test_texts, test_y, kind=test_kinds)
         draws.append({"n_labels": int(len(sub)), "draw": d, "accuracy": m["accuracy"], "macro_f1": m["macro_f1"],
                       "ece": m["ece"]})
@@ -261,6 +262,10 @@ def learning_curve(estimator, texts, y, *, sizes=(100, 200, 500, 1000, 2000), gr
         by[["macro_f1", "accuracy"]].std(ddof=1).fillna(0.0).add_suffix("_sd")).assign(draws=by.size()).reset_index()
     curve.attrs["draws"] = draws.to_dict("records")  # records, not a frame: pandas compares attrs when concatenating
     return curve
+
+
+def _plain_fit(estimator, texts, y):
+    return estimator.fit(texts, y)
 
 
 def labels_to_reach(curve: pd.DataFrame, target: float, metric: str = "macro_f1", *, last: int = 3) -> dict:

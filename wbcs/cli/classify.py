@@ -194,6 +194,9 @@ def register(sub) -> None:
                    help="--task default: your own labelled posts (text + any of sentiment, intent, topic, "
                         "negative_subtype; wbcs label consensus --posts writes one) added to every field's training "
                         "part; the held-out figures stay on the gold set's fixed test part")
+    p.add_argument("--no-synthetic", dest="synthetic", action="store_false",
+                   help="--task default: do not try the LLM-written posts of data/synthetic/ for the topic and the "
+                        "negative subtype (by default their grouped CV keeps them or not)")
     p.add_argument("--curve", action="store_true", help="also draw the chosen configuration's learning curve on the "
                                                          "held-out rows: do more labels still help?")
     p.add_argument("--target", type=float, metavar="F", help="with --curve: the macro-F1 to reach; the card says how "
@@ -382,6 +385,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.add and (args.task != "default" or args.data is not None):
         raise InputError("--add joins your labelled posts to the gold set's fields: use it with --task default "
                          "(with --data FILE your own file is the training data already)")
+    if not args.synthetic and args.task != "default":
+        raise InputError("--no-synthetic works with --task default (only the gold set's topic and subtype try "
+                         "data/synthetic/'s posts)")
     if args.teacher and args.task != "default":
         raise InputError("--teacher works with --task default (it distils the shipped model's sentiment field)")
     pool = _distil_pool(args)
@@ -410,7 +416,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         model = train_default(seed=args.seed, max_train=args.max_train, estimator=estimator, add=_own_posts(args),
                               teacher=args.teacher, n_unlabelled=args.unlabelled, **_fit_options(args),
                               min_recall=dict(args.min_recall or ()), fields=args.fields, keep=args.keep,
-                              **({} if extra is None else {"extra": extra}), **distil)
+                              synthetic=args.synthetic, **({} if extra is None else {"extra": extra}), **distil)
     else:
         if args.test is not None:
             raise InputError("--test works with --data (a built-in task has its own test part)")
