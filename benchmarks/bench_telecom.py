@@ -101,6 +101,7 @@ from __future__ import annotations
 
 import argparse
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -178,7 +179,7 @@ def _row(field, model, n_train, scores, extra=()) -> list[dict]:
     return rows
 
 
-EXTRA = {"intent": ["consultation"], "sentiment": ["neutral"], "topic": [], "negative_subtype": ["vague_negativity"]}
+EXTRA = {"intent": ["consultation"], "sentiment": ["neutral"], "topic": [], "negative_subtype": ["vague_negativity", "abuse"]}
 
 
 def _shipped_estimator(field: str, train: pd.DataFrame, seed: int, budget: float):
@@ -281,9 +282,18 @@ def part_rounds(smoke: bool, seed: int, previous: str, new: str | None, rounds: 
         print(table(rows, cols), flush=True)
 
 
-def part_compare(smoke: bool, seed: int, previous: str, new: str, n_boot: int) -> None:
+def _fit_as_card(model, field: str, task, train: pd.DataFrame, seed: int):
+    """``model``'s configuration of ``field`` (its card's estimator, unfitted) fitted on ``train`` as the trainer
+    fitted it: with the out-of-domain rows its card used (``train.card_extra``)."""
     from sklearn.base import clone
 
+    from wbcs.classify.train import _fit, card_extra
+
+    rows, weight = card_extra(model, field, task, seed)
+    return _fit(clone(model.models[field]), train["text"].tolist(), train["label"].to_numpy(), None, None, rows, weight)
+
+
+def part_compare(smoke: bool, seed: int, previous: str, new: str, n_boot: int) -> None:
     from wbcs.classify.evaluate import metrics, paired_bootstrap_delta
     from wbcs.classify.registry import load_model
     from wbcs.classify.tasks import load_task
@@ -300,7 +310,7 @@ def part_compare(smoke: bool, seed: int, previous: str, new: str, n_boot: int) -
         test = task.test
         preds = {}
         for name, model in models.items():
-            est = clone(model.models[field]).fit(train["text"].tolist(), train["label"].to_numpy())
+            est = _fit_as_card(model, field, task, train, seed)
             proba = predict_kinds(est, test["text"].tolist(), test["kind"])  # each item as its kind
             preds[name] = np.asarray(est.classes_)[proba.argmax(axis=1)]
         dialogues = test["post_id"].map(dialogue_of).to_numpy()
@@ -815,7 +825,7 @@ TARGETS = {"sentiment": 0.70, "intent": 0.65, "topic": 0.65, "negative_subtype":
 def part_curve(smoke: bool, seed: int, model: str) -> None:
     from wbcs.classify import load_model
     from wbcs.classify.tasks import load_task
-    from wbcs.classify.train import curve_entry, subsample
+    from wbcs.classify.train import card_extra, curve_entry, subsample
 
     shipped = load_model(model)
     rows = []
@@ -823,8 +833,9 @@ def part_curve(smoke: bool, seed: int, model: str) -> None:
         task = load_task(f"gold_{field}", seed=seed)
         # the card's curve (wbcs train --curve): an eighth, a quarter, a half (3 draws each) and all, each test item
         # predicted as its kind
+        rows, weight = card_extra(shipped, field, task, seed)
         entry = curve_entry(shipped.models[field], subsample(task.train, 400 if smoke else None, seed), task.test,
-                            seed=seed, target=TARGETS[field])
+                            seed=seed, target=TARGETS[field], extra=rows, weight=weight)
         for r in entry["table"]:
             rows.append({"field": field, "labels": f"{int(r['n_labels']):,}", "draws": int(r["draws"]),
                          "macro-F1": f"{r['macro_f1']:.3f}", "sd": f"{r['macro_f1_sd']:.3f}",
@@ -959,7 +970,7 @@ def part_weak_abuse(seed: int, model: str) -> None:
                        "abuse called / right / true"]))
 
 
-def part_synthetic(seed: int, model: str, fields: list[str]) -> None:
+def part_synthetic(seed: int, model: str, fields: list[str], paths=None) -> None:
     from sklearn.metrics import f1_score, precision_score, recall_score
 
     from wbcs.classify import load_model
@@ -968,7 +979,7 @@ def part_synthetic(seed: int, model: str, fields: list[str]) -> None:
     shipped = load_model(model)
     rows = []
     for field in fields:
-        extra = synthetic_rows(field)
+        extra = synthetic_rows(field, paths)
         if extra is None:
             continue
         task = load_task(f"gold_{field}", seed=seed)
@@ -1015,6 +1026,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--boot", type=int, default=2000, help="--part compare: bootstrap resamples")
     parser.add_argument("--rounds", nargs="+", type=int, default=[3, 4],
                         help="--part rounds: the labelling rounds of training turns to leave out (default 3 4)")
+    parser.add_argument("--synthetic", type=Path, nargs="+", metavar="FILE",
+                        help="--part synthetic: the written posts (default data/synthetic/posts*.csv)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args(argv)
@@ -1031,7 +1044,8 @@ def main(argv: list[str] | None = None) -> int:
     if "weak_abuse" in args.part:
         part_weak_abuse(args.seed, args.new or "wbcs-default")
     if "synthetic" in args.part:
-        part_synthetic(args.seed, args.new or "wbcs-default", [f for f in args.fields if f != "sentiment"])
+        part_synthetic(args.seed, args.new or "wbcs-default", [f for f in args.fields if f != "sentiment"],
+                       args.synthetic)
     if "trainer" in args.part:
         part_trainer(args.smoke, args.budget, args.seed)
     if "sentiment_mix" in args.part:

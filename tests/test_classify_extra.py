@@ -22,6 +22,7 @@ from wbcs.classify.configs import _Folds, select
 from wbcs.classify.strong import NBLogisticRegression
 from wbcs.classify.tasks import ExtraData
 from wbcs.classify.train import fit_weighted
+from wbcs.errors import InputError
 
 # The lexicon test's crafted set (two classes named by 20 words each, every word in 3 of the field's own
 # posts whose group keeps them in one fold, so a validation fold holds words its training folds never saw);
@@ -172,10 +173,14 @@ def test_synthetic_posts_are_a_fields_out_of_domain_rows(tmp_path):
     path = tmp_path / "posts.csv"
     pd.DataFrame({"field": ["topic", "topic", "intent"], "label": ["roaming", "payment", "suggestion"],
                   "text": ["在香港漫游扣了三百多", "充了话费没到账", "建议营业厅周末多开窗口"]}).to_csv(path, index=False)
-    rows = synthetic_rows("topic", path)
-    assert rows.rows.to_dict("list") == {"text": ["在香港漫游扣了三百多", "充了话费没到账"], "label": ["roaming", "payment"]}
-    assert rows.weights == (1, 2, 4) and rows.sources[0]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
-    assert synthetic_rows("negative_subtype", path) is None
+    second = tmp_path / "posts_2.csv"
+    pd.DataFrame({"field": ["topic"], "label": ["tariff"], "text": ["套餐改不了"]}).to_csv(second, index=False)
+    rows = synthetic_rows("topic", [path, second])
+    assert rows.rows.to_dict("list") == {"text": ["在香港漫游扣了三百多", "充了话费没到账", "套餐改不了"],
+                                         "label": ["roaming", "payment", "tariff"]}
+    assert rows.weights == (1, 2, 4) and [s["rows"] for s in rows.sources] == [2, 1]
+    assert rows.sources[0]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert synthetic_rows("negative_subtype", [path, second]) is None
 
 
 def test_the_shipped_synthetic_posts_carry_labels_of_their_fields():
@@ -194,3 +199,31 @@ def test_no_synthetic_outside_the_default_task_is_one_line(tmp_path):
     r = run_cli("train", "--task", "sentiment", "--no-synthetic", "--out", str(tmp_path / "m" / "1"))
     assert r.returncode == 2 and r.stderr.strip().count("\n") == 0
     assert "--no-synthetic works with --task default" in r.stderr
+
+
+def test_a_cards_written_posts_are_found_again_for_a_refit():
+    """``train.card_extra``: the rows of the very files a card names for a field, as the trainer took them (the
+    field's labels only), with the card's weight; a file changed since the build is one clear error."""
+    from types import SimpleNamespace
+
+    from wbcs.classify.tasks import TaskData, synthetic_rows
+    from wbcs.classify.train import card_extra
+    from wbcs.config import ROOT
+
+    train = pd.DataFrame({"post_id": ["1", "2"], "text": ["香港漫游费太贵了", "充值卡充不进去"], "label": ["roaming", "payment"]})
+    task = TaskData("gold_topic", "topic", "", train, train.head(1).assign(post_id="3", text="广州漫游没信号"))
+    first = ROOT / "data" / "synthetic" / "posts.csv"
+    written = synthetic_rows("topic", [first]).rows
+    n = int(written["label"].isin(["roaming", "payment"]).sum())
+    source = {"source": "data/synthetic/posts.csv", "sha256": hashlib.sha256(first.read_bytes()).hexdigest(),
+              "rows": len(written), "role": "out-of-domain rows, used"}
+    card = {"fields": {"topic": {"data": [{"source": "data/labels/gold.csv"}, source],
+                                 "extra": {"name": "LLM-written topic posts", "rows": n, "weight": 2.0}},
+                       "intent": {"extra": {"name": "SMP2020-EWECT 3-class sentiment", "rows": 9, "weight": None}}}}
+    model = SimpleNamespace(card=card, name="wbcs-default/99")
+    rows, weight = card_extra(model, "topic", task)
+    assert weight == 2.0 and len(rows) == n and set(rows["label"]) == {"roaming", "payment"}
+    assert card_extra(model, "intent", task) == (None, None)  # tried, not used
+    source["sha256"] = "0" * 64
+    with pytest.raises(InputError, match="data/synthetic/posts.csv: missing or changed since wbcs-default/99 was built"):
+        card_extra(model, "topic", task)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -145,23 +146,28 @@ def smp2020_sentiment() -> ExtraData:
                      [_source("smp2020", s, int((split == s).sum())) for s in ("virus_train", "virus_eval", "usual_eval")])
 
 
-def synthetic_rows(field: str, path=None) -> ExtraData | None:
-    """The LLM-written posts of ``data/synthetic/posts.csv`` (columns field, label, text; written by helper
-    sessions from the labelling guidelines for classes with few real examples, never from a dataset:
-    ``data/synthetic/README.md``) for ``field``, as out-of-domain rows: grouped CV on the real training
-    rows decides whether they help and at which weight, and they are never validation or test rows. None
-    when the file has no row for ``field``."""
-    from wbcs.config import DATA_DIR
+def synthetic_rows(field: str, paths=None) -> ExtraData | None:
+    """The LLM-written posts of ``data/synthetic/posts*.csv`` (columns field, label, text; one file per writing round,
+    by helper sessions from the labelling guidelines for classes with few real examples, never from a dataset:
+    ``data/synthetic/README.md``), or of ``paths``, for ``field``, as out-of-domain rows: grouped CV on the real
+    training rows decides whether they help and at which weight, and they are never validation or test rows. None
+    when no file has a row for ``field``."""
+    from wbcs.config import DATA_DIR, ROOT
     from wbcs.datasets import sha256
 
-    path = DATA_DIR / "synthetic" / "posts.csv" if path is None else path
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    rows = df.loc[df["field"] == field, ["text", "label"]].reset_index(drop=True)
-    if rows.empty:
+    paths = sorted((DATA_DIR / "synthetic").glob("posts*.csv")) if paths is None else [Path(p) for p in paths]
+    rows, sources = [], []
+    for path in paths:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        own = df.loc[df["field"] == field, ["text", "label"]]
+        if len(own):
+            rows.append(own)
+            name = path.resolve().relative_to(ROOT).as_posix() if path.resolve().is_relative_to(ROOT) else str(path)
+            sources.append({"source": name, "sha256": sha256(path), "rows": int(len(own))})
+    if not rows:
         return None
     # own rows ×1, ×2 or ×4 against a written one: the written posts at weight 1, 0.5 or 0.25 (BENCHMARKS.md)
-    return ExtraData(f"LLM-written {field} posts", rows, [{"source": f"data/synthetic/{path.name}", "sha256": sha256(path),
-                                                           "rows": int(len(rows))}], weights=(1, 2, 4))
+    return ExtraData(f"LLM-written {field} posts", pd.concat(rows, ignore_index=True), sources, weights=(1, 2, 4))
 
 
 def extra_from_table(df: pd.DataFrame, *, text_col: str, label_col: str, source: str, sha256: str | None,

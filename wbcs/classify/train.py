@@ -314,6 +314,34 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
 CURVE_MIN_PER_LABEL = 10
 
 
+def card_extra(model: PostClassifier, field: str, task: TaskData, seed=0) -> tuple[pd.DataFrame | None, float | None]:
+    """The out-of-domain rows (text, label) ``model``'s card says ``field`` learnt from (the LLM-written posts of
+    ``tasks.synthetic_rows`` or SMP2020's sentiment), as the trainer took them for ``task`` (its labels only, near
+    duplicates of its rows dropped), and the weight of each own row; (None, None) when it learnt from none. To refit or
+    redraw a shipped configuration as it was fitted (``curve_entry``, the benchmarks)."""
+    entry = model.card.get("fields", {}).get(field, {})
+    used = entry.get("extra") or {}
+    if used.get("weight") is None:
+        return None, None
+    if used["name"].startswith("LLM-written"):  # the very files the card names, as they were
+        from wbcs.config import ROOT
+        from wbcs.datasets import sha256
+
+        files = [s for s in entry.get("data", []) if str(s.get("role", "")).startswith("out-of-domain")]
+        for s in files:
+            if not (ROOT / s["source"]).exists() or sha256(ROOT / s["source"]) != s["sha256"]:
+                raise InputError(f"{s['source']}: missing or changed since {model.name} was built from it "
+                                 f"(sha256 {s['sha256'][:16]}…); restore it from git to refit or redraw the model")
+        extra = synthetic_rows(field, [ROOT / s["source"] for s in files])
+    else:
+        extra = smp2020_sentiment()
+    extra = extra.only(set(task.train["label"])).unlike(pd.concat([task.train, task.test]), seed)
+    if len(extra.rows) != used["rows"]:
+        raise InputError(f"{field}: {len(extra.rows)} out-of-domain rows ({extra.name}) where {model.name}'s card used "
+                         f"{used['rows']}: the file changed since the model was built")
+    return extra.rows, used["weight"]
+
+
 def curve_entry(estimator, train: pd.DataFrame, test: pd.DataFrame, *, seed=0, target: float | None = None,
                 extra: pd.DataFrame | None = None, weight=None) -> dict:
     """The card's ``curve``: ``estimator``'s configuration (unfitted) fitted on stratified subsets of ``train`` (an
@@ -444,8 +472,9 @@ def _gold_limits(tasks: dict) -> list[str]:
     if topic is not None:
         per = topic["label"].value_counts()
         out.append(f"topic is learnt from first posts only ({len(topic):,} training posts, {per.min()} to {per.max()} "
-                   "per topic), with the taxonomy's keyword lexicon as features; the thin topics (roaming, payment, "
-                   "porting) are the least reliable.")
+                   "per topic; where its cross-validation keeps them, also from posts a language model wrote for the "
+                   "thin topics: the field's data sources say), with the taxonomy's keyword lexicon as features; the "
+                   "thin topics (roaming, payment, porting) are the least reliable.")
     out += ["identifiable is not predicted: wbcs.triage decides it from a phone number in the text.",
             "Shares of a field's labels are biased by its errors: wbcs.kpi.quantify estimates them with the method "
             "the training part's grouped CV chose per kind of item (card: cv_quantify), or keeps the counts where no "
