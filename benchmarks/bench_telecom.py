@@ -833,9 +833,9 @@ def part_curve(smoke: bool, seed: int, model: str) -> None:
         task = load_task(f"gold_{field}", seed=seed)
         # the card's curve (wbcs train --curve): an eighth, a quarter, a half (3 draws each) and all, each test item
         # predicted as its kind
-        rows, weight = card_extra(shipped, field, task, seed)
+        extra, weight = card_extra(shipped, field, task, seed)
         entry = curve_entry(shipped.models[field], subsample(task.train, 400 if smoke else None, seed), task.test,
-                            seed=seed, target=TARGETS[field], extra=rows, weight=weight)
+                            seed=seed, target=TARGETS[field], extra=extra, weight=weight)
         for r in entry["table"]:
             rows.append({"field": field, "labels": f"{int(r['n_labels']):,}", "draws": int(r["draws"]),
                          "macro-F1": f"{r['macro_f1']:.3f}", "sd": f"{r['macro_f1_sd']:.3f}",
