@@ -181,6 +181,9 @@ def test_synthetic_posts_are_a_fields_out_of_domain_rows(tmp_path):
     assert rows.weights == (1, 2, 4) and [s["rows"] for s in rows.sources] == [2, 1]
     assert rows.sources[0]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert synthetic_rows("negative_subtype", [path, second]) is None
+    pd.DataFrame({"field": ["topic"], "text": ["套餐改不了"]}).to_csv(second, index=False)
+    with pytest.raises(InputError, match="posts_2.csv: no column 'label': a file of written posts has the columns"):
+        synthetic_rows("topic", [path, second])
 
 
 def test_the_shipped_synthetic_posts_carry_labels_of_their_fields():

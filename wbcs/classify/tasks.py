@@ -159,6 +159,9 @@ def synthetic_rows(field: str, paths=None) -> ExtraData | None:
     rows, sources = [], []
     for path in paths:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        if missing := [c for c in ("field", "label", "text") if c not in df.columns]:
+            raise InputError(f"{path}: no column {missing[0]!r}: a file of written posts has the columns field, label, "
+                             "text")
         own = df.loc[df["field"] == field, ["text", "label"]]
         if len(own):
             rows.append(own)

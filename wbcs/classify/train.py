@@ -532,7 +532,7 @@ def train_default(*, seed=0, max_train: int | None = None, estimator=None, teach
     stay the gold set's.
 
     ``synthetic``: the fields of ``SYNTHETIC_FIELDS`` (topic, negative subtype) also try the LLM-written posts of
-    ``data/synthetic/posts.csv`` as out-of-domain rows (``tasks.synthetic_rows``), which grouped CV on the gold
+    ``data/synthetic/posts*.csv`` as out-of-domain rows (``tasks.synthetic_rows``), which grouped CV on the gold
     training part keeps or not, and weighs, as it does SMP2020 for the sentiment; only where the configuration is
     chosen (no ``estimator``). False leaves them out.
     """
