@@ -90,10 +90,14 @@ Parts:
   fold of their field at a few weights, the shipped configuration, the trainer's grouped folds (two fold seeds),
   training part only: fold-mean macro-F1 and recall of the classes the rows are for. Real posts are the only
   validation rows.
+- ``quality_synthetic``: would the quality ensemble's topic gain from the written posts too? On the trainer's grouped
+  folds of the training part (two fold seeds): the fast configuration (``--new``) without and with round 1's written
+  posts (weight 0.5) in every training fold, each averaged (0.5/0.5) with a regression on Gemma 3 270M's frozen states
+  (the plain view; layers −4 and −1, C as the quality step tries them; the head learns from the real rows only).
 
 Usage: python -m benchmarks.bench_telecom [--part trainer gold gemma quantify sentiment_mix sentiment_cv
        kind_bias kind_models gemma_cv quality quality_speed rounds compare curve static_topic weak_abuse
-       synthetic]
+       synthetic quality_synthetic]
        [--budget S] [--folds K] [--epochs E] [--smoke]
 """
 
@@ -1006,12 +1010,45 @@ def part_synthetic(seed: int, model: str, fields: list[str], paths=None) -> None
                        "their classes: recall / precision", "called abuse, by truth"]))
 
 
+def part_quality_synthetic(seed: int, model: str) -> None:
+    from wbcs.classify import load_model
+    from wbcs.classify.embedding import CS, LAYERS, embed, frozen_head, spread_columns
+    from wbcs.classify.tasks import load_task, synthetic_rows
+    from wbcs.config import DATA_DIR
+    from wbcs.text import normalize_series
+
+    task = load_task("gold_topic", seed=seed)
+    est = load_model(model).models["topic"]
+    written = synthetic_rows("topic", [DATA_DIR / "synthetic" / "posts.csv"]).rows
+    texts = normalize_series(pd.Series(task.train.reset_index(drop=True)["text"].tolist(), dtype=object)).tolist()
+    feats = embed(texts, backbone="gemma3-270m", layers=LAYERS, max_length=128)
+    rows = []
+    for fold_seed in (seed, seed + 1):
+        fast, classes, y, folds = _oof_fast(est, task, fold_seed)
+        with_written = _oof_fast(est, task, fold_seed, (written["text"].tolist(), written["label"].to_numpy(), 0.5))[0]
+        row = {"fold seed": fold_seed, "fast": _fold_mean_f1(y, classes[fast.argmax(1)], folds),
+               "fast + written": _fold_mean_f1(y, classes[with_written.argmax(1)], folds)}
+        for layer in LAYERS:
+            for c in CS:
+                head = np.zeros_like(fast)
+                for fit_rows, val_rows in folds:
+                    m = frozen_head(c, seed).fit(feats[layer][fit_rows], y[fit_rows])
+                    head[val_rows] = spread_columns(m.predict_proba(feats[layer][val_rows]), m.classes_, classes)
+                for name, member in (("quality", fast), ("quality + written", with_written)):
+                    row[f"{name}, layer {layer}, C {c}"] = _fold_mean_f1(y, classes[(0.5 * head + 0.5 * member).argmax(1)],
+                                                                          folds)
+        rows.append({k: v if k == "fold seed" else f"{v:.4f}" for k, v in row.items()})
+    print(f"Topic, {model}'s configuration, fold-mean macro-F1 on the trainer's 5 grouped folds of the training part")
+    print(table([{"row": k, **{f"seed {r['fold seed']}": r[k] for r in rows}} for k in rows[0] if k != "fold seed"],
+                ["row", *(f"seed {r['fold seed']}" for r in rows)]))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", nargs="+",
                         choices=["trainer", "gold", "gemma", "quantify", "sentiment_mix", "sentiment_cv", "kind_bias",
                                  "kind_models", "gemma_cv", "quality", "quality_speed", "rounds", "compare", "curve",
-                                 "static_topic", "weak_abuse", "synthetic"],
+                                 "static_topic", "weak_abuse", "synthetic", "quality_synthetic"],
                         default=["trainer", "gold"])
     parser.add_argument("--budget", type=float, default=600, help="seconds of configuration search per task")
     parser.add_argument("--gemma-fields", nargs="+", default=["intent", "topic"])
@@ -1043,6 +1080,8 @@ def main(argv: list[str] | None = None) -> int:
         part_static_topic(args.seed, args.new or "wbcs-default")
     if "weak_abuse" in args.part:
         part_weak_abuse(args.seed, args.new or "wbcs-default")
+    if "quality_synthetic" in args.part:
+        part_quality_synthetic(args.seed, args.new or "models/wbcs-default/11")
     if "synthetic" in args.part:
         part_synthetic(args.seed, args.new or "wbcs-default", [f for f in args.fields if f != "sentiment"],
                        args.synthetic)

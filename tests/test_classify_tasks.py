@@ -103,7 +103,7 @@ def test_a_gold_models_limits_count_its_own_data():
     subtype = task("negative_subtype", ["concrete_complaint"] * 4 + ["abuse"])
     text = " ".join(_gold_limits({"intent": intent, "topic": topic, "negative_subtype": subtype}))
     assert "12 STC-3 telecom first posts" in text and "4,321 customers' later messages" in text
-    assert "Suggestions (3 training examples) and abuse (1)" in text and "(9 training posts, 2 to 7 per topic)" in text
+    assert "Suggestions (3 training examples) and abuse (1)" in text and "(9 training posts, 2 to 7 per topic; where its cross-validation keeps them, also from posts a language model wrote" in text
     assert "the training part's later messages were chosen by active learning" in text
     intent.train["sampled"] = [True] * 4 + [False, True, True, True]
     assert "some of the training part's later messages were chosen by active learning: their corrections learn " \
