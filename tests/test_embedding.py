@@ -238,3 +238,20 @@ def test_the_ensemble_takes_a_kinds_own_bias_and_the_quality_step_tries_one(back
     assert isinstance(floored, EmbeddingEnsemble) and last["chosen"] and last["config"].endswith("floor short ≥ 1")
     assert set(last["floor_recall"]["short"]) == {k for k, lab in zip(kinds, y, strict=True) if lab == "short"}
     assert table.attrs["cv_oof"]["bias"] == floored.class_bias
+
+
+def test_out_of_domain_rows_join_every_fold_of_the_quality_step(backbone):
+    """Rows the field learns from besides its own (e.g. written posts) join every fold's fast model and regression:
+    rows that contradict the field's labels lower its out-of-fold figures, and no validation fold holds one."""
+    fast = TextClassifier(model="logreg", C=1.0, random_state=0)
+    texts, y = length_set()
+    ex_texts, ex_y = length_set(200, seed=5)
+    flipped = ["short" if lab == "long" else "long" for lab in ex_y]
+    _, plain = select_ensemble(fast, texts, y, backbone=backbone, layers=(-1,), Cs=(1.0,))
+    _, hurt = select_ensemble(fast, texts, y, backbone=backbone, layers=(-1,), Cs=(1.0,), extra=(ex_texts, flipped),
+                              extra_weight=1)
+    means = [i for i, c in enumerate(plain["config"]) if c.startswith("mean of") and "bias" not in c]
+    assert all(hurt["macro_f1"].iloc[i] < plain["macro_f1"].iloc[i] - 0.1 for i in [0, *means])
+    assert hurt.attrs["extra_rows"] == 200 and sum(map(sum, hurt.attrs["cv_confusion"]["matrix"])) == 160
+    with pytest.raises(InputError, match="out-of-domain rows and their weight come together"):
+        select_ensemble(fast, texts, y, backbone=backbone, layers=(-1,), Cs=(1.0,), extra=(ex_texts, flipped))

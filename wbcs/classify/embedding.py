@@ -265,7 +265,8 @@ class EmbeddingEnsemble(ClassifierMixin, BaseEstimator):
 def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, backbone: str = "gemma3-270m",
                     layers=LAYERS, Cs=CS, weight: float = 0.5, max_length: int = 128, prompts=(None,),
                     tol: float | None = None, kinds=None, row_kinds=None, own_bias_kinds=(),
-                    min_recall: dict | None = None) -> tuple[object, pd.DataFrame]:
+                    min_recall: dict | None = None, extra: tuple | None = None,
+                    extra_weight: float | None = None) -> tuple[object, pd.DataFrame]:
     """The fast model's chosen configuration (``fast``, unfitted) against its mean with a regression on the
     backbone's hidden states, by grouped ``n_splits``-fold CV on (texts, y) (``configs._Folds``, the trainer's
     folds): returns the winner (``fast`` itself, or an unfitted ``EmbeddingEnsemble``) and the CV table
@@ -279,7 +280,10 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
     ``own_bias_kinds``: as ``configs.select``'s ``kinds`` and ``own_bias_kinds`` when the kinds rank nothing: the
     fast model is scored with its kinds' own biases, and a chosen ensemble tries them last
     (``configs.last_steps``). ``min_recall``: as ``configs.select``'s: the fast model and the ensembles are
-    compared before any floor (``fast`` has its own already), and a chosen ensemble meets it last."""
+    compared before any floor (``fast`` has its own already), and a chosen ensemble meets it last. ``extra``:
+    (texts, labels) of out-of-domain rows the field learns from (``configs.select`` chose them), each own row
+    weighted ``extra_weight``: every fold's fast model and regression learn from them too, weighted as
+    ``EmbeddingEnsemble.fit`` weighs them when the trainer fits the winner; no validation fold holds one."""
     from wbcs.classify.configs import TOL, _Folds, fold_count, last_steps, summary
     from wbcs.text import normalize_series
 
@@ -287,9 +291,11 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
     y = np.asarray(y).astype(str)
     groups = np.arange(len(y)) if groups is None else np.asarray(groups)
     base = unbiased(fast)
-    folds = _Folds(base, texts, y, groups, fold_count(y, n_splits), seed, kinds=kinds)
+    if (extra is None) != (extra_weight is None):
+        raise InputError("out-of-domain rows and their weight come together (extra, extra_weight)")
+    folds = _Folds(base, texts, y, groups, fold_count(y, n_splits), seed, kinds=kinds, extra=extra)
     t0 = time.perf_counter()
-    folds.scores(base)
+    folds.scores(base, weight=extra_weight)
     classes = folds.classes
     fast_oof = folds.oof.copy()
     # the fast model scored as select scored it: with its class bias (and its kinds' own) cross-fitted
@@ -302,6 +308,17 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
     rows = [row("fast model" + bias_names(fast), fast, fast_scores, time.perf_counter() - t0)]
     raw, ests = [fast_oof], [fast]  # each row's out-of-fold probabilities before any class bias, and estimator
     norm = normalize_series(pd.Series(as_texts(texts), dtype=object)).tolist()
+    n_extra = 0 if extra is None else len(extra[0])
+    if n_extra:  # the regression's rows of a fold: its own training rows, then every out-of-domain row
+        norm += normalize_series(pd.Series(as_texts(extra[0]), dtype=object)).tolist()
+        y_extra = np.asarray(extra[1]).astype(str)
+        w_extra = np.ones(n_extra)
+
+    def head_rows(tr, x):
+        if not n_extra:
+            return x[tr], y[tr], {}
+        return (np.vstack([x[tr], x[len(y):]]), np.concatenate([y[tr], y_extra]),
+                {"logisticregression__sample_weight": np.concatenate([np.full(len(tr), float(extra_weight)), w_extra])})
     depth = n_layers(backbone) + 1  # a shallower backbone than Gemma's: the candidates it has, else its last
     layers = tuple(k for k in layers if -depth <= k < depth) or (-1,)
     for prompt in prompts:
@@ -312,7 +329,8 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
             t0 = time.perf_counter()
             head = np.zeros_like(fast_oof)
             for tr, te in folds.folds:
-                m = frozen_head(C, seed).fit(feats[layer][tr], y[tr])
+                x_tr, y_tr, fit_kw = head_rows(tr, feats[layer])
+                m = frozen_head(C, seed).fit(x_tr, y_tr, **fit_kw)
                 head[te] = spread_columns(m.predict_proba(feats[layer][te]), m.classes_, classes)
             mean = weight * head + (1 - weight) * fast_oof
             est = EmbeddingEnsemble(base, backbone=backbone, layer=layer, C=C, weight=weight, max_length=max_length,
@@ -347,5 +365,6 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
     cv_confusion, cv_oof = folds.cv_record(raw[best], ests[best].class_bias, kind_bias=ests[best].kind_bias,
                                            kinds=row_kinds)
     table.attrs.update(rows=int(len(y)), folds=len(folds.folds), backbone=backbone, tol=tol,
-                       cv_confusion=cv_confusion, cv_oof=cv_oof)
+                       cv_confusion=cv_confusion, cv_oof=cv_oof,
+                       **({"extra_rows": n_extra, "extra_weight": extra_weight} if n_extra else {}))
     return ests[best], table

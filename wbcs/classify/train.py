@@ -160,7 +160,8 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
     ``quality``: a backbone (e.g. ``"gemma3-270m"``): after step 1, the configuration is also tried averaged
     with a regression on the backbone's hidden states (``embedding.select_ensemble``, the same grouped CV),
     and that ensemble is kept where it gains; the card's ``quality`` entry has the CV table. Not with a
-    teacher or a given estimator; skipped where out-of-domain rows are in use (the ensemble's CV has none).
+    teacher or a given estimator; out-of-domain rows in use (``extra``) join every fold's fast model and
+    regression, at the weight chosen (skipped with ``distil`` then: the student's CV has none).
     The backbone reads each post as it is and wrapped in ``prompt`` (a question with ``{text}``; by default
     ``embedding.field_prompt`` with the task's label names), and CV chooses between the two views.
 
@@ -230,14 +231,17 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
         cv_quantify = quantify_entry(table.attrs["cv_oof"], train, seed)
         weight = (table.attrs.get("extra") or {}).get("chosen_weight")
     quality_table = distil_table = teacher_config = pool_weight = None
-    if quality is not None and weight is None:  # out-of-domain rows in use are not in the ensemble's folds
+    # out-of-domain rows in use join every fold of the ensemble's CV too; distillation's folds have none
+    if quality is not None and (weight is None or distil is None):
         from wbcs.classify.embedding import field_prompt, select_ensemble
 
         prompt = prompt or field_prompt("类别", sorted(set(train["label"].astype(str))))
+        used = {} if weight is None else {"extra": (extra.rows["text"].tolist(), extra.rows["label"]),
+                                          "extra_weight": weight}
         ensemble, quality_table = select_ensemble(estimator, train["text"].tolist(), train["label"].to_numpy(),
                                                   groups=groups, seed=seed, backbone=quality, kinds=weighed,
                                                   row_kinds=kinds, own_bias_kinds=own_bias_kinds,
-                                                  prompts=(None, prompt), min_recall=min_recall)
+                                                  prompts=(None, prompt), min_recall=min_recall, **used)
         if not quality_table["chosen"].iloc[0] and distil is None:
             # the ensemble replaces select's configuration: the per-kind quantifier is chosen on its own
             # out-of-fold probabilities, not select's
