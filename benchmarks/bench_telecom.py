@@ -253,8 +253,6 @@ def part_rounds(smoke: bool, seed: int, previous: str, new: str | None, rounds: 
     (its saved estimator, unfitted), each fitted on the training part without the rounds' items and with them; and, when ``new`` is
     given, the new model's configuration (chosen by ``wbcs train`` on the training part with them). The
     same test rows for all."""
-    from sklearn.base import clone
-
     from wbcs.classify.registry import load_model
     from wbcs.classify.tasks import load_task
     from wbcs.classify.train import subsample
@@ -269,14 +267,16 @@ def part_rounds(smoke: bool, seed: int, previous: str, new: str | None, rounds: 
         train = subsample(task.train, 400, seed) if smoke else task.train
         without = train[~train["post_id"].isin(added)]
         test = task.test
-        fits = {f"peer, without {tag}": (plain_peer(4.0), without), f"peer, with {tag}": (plain_peer(4.0), train),
-                f"{previous} configuration, without {tag}": (clone(models[previous].models[field]), without),
-                f"{previous} configuration, with {tag}": (clone(models[previous].models[field]), train)}
+        # None: the peer; a model: its configuration fitted as its card says (with the written posts it used)
+        fits = {f"peer, without {tag}": (None, without), f"peer, with {tag}": (None, train),
+                f"{previous} configuration, without {tag}": (models[previous], without),
+                f"{previous} configuration, with {tag}": (models[previous], train)}
         if new:
-            fits[f"{new} configuration, with {tag}"] = (clone(models[new].models[field]), train)
+            fits[f"{new} configuration, with {tag}"] = (models[new], train)
         rows = []
-        for name, (est, rows_) in fits.items():
-            est.fit(rows_["text"].tolist(), rows_["label"].to_numpy())
+        for name, (model, rows_) in fits.items():
+            est = (plain_peer(4.0).fit(rows_["text"].tolist(), rows_["label"].to_numpy()) if model is None
+                   else _fit_as_card(model, field, task, rows_, seed))
             proba = predict_kinds(est, test["text"].tolist(), test["kind"])  # each item as its kind
             rows += _row(field, name, len(rows_), _by_kind(test, proba, est.classes_), EXTRA[field])
         cols = ["field", "model", "train", "items", "accuracy", "macro_f1",
