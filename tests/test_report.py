@@ -199,3 +199,57 @@ def test_complaint_tables_show_counts_with_changes_and_chinese_topic_names(repor
     complaints = " ".join(page.sections["complaints"])
     assert re.search(r"[+-]\d+% \(\d+ → \d+\)", complaints)
     assert "网络/信号" in complaints and " network " not in f" {complaints} "
+
+
+def test_shares_of_the_models_labels_are_shown_corrected_by_hand():
+    """A week whose 200 topic labels came from a model right 80 % of the time on two topics (errors symmetric):
+    70 % counted as network is (0.70 − 0.20) / (0.80 − 0.20) = 83.3 % once corrected (ACC), shown next to the count."""
+    from wbcs.report import build_report
+    from wbcs.synth import generate_posts
+
+    posts = generate_posts(days=7, start="2025-03-03", posts_per_day=40, seed=3).head(200).copy()
+    posts["topic"] = ["network"] * 140 + ["billing"] * 60
+    posts["topic_source"] = "model"
+    posts.attrs["classified"] = {"model": "wbcs-default/12", "cv_confusion": {
+        "topic": {"labels": ["billing", "network"], "matrix": [[80, 20], [20, 80]]}}}
+    html, page = build_report(posts, period="week", end="2025-03-05"), Page()
+    page.feed(html)
+    text = " ".join(" ".join(page.sections["corrected"]).split())
+    assert "140 70.0% 83.3% [" in text and "60 30.0% 16.7% [" in text and "ACC (pooled)" in text
+    section = html[html.index("<section id='corrected'>"):html.index("<section id='trends'>")]
+    assert "Plotly.newPlot" in section and "topic shares corrected for the model's errors" in section  # the chart
+    assert "net favorability" not in text  # no sentiment label came from the model: nothing to say of it
+    # labels given in the data: nothing to correct, and the section says why
+    page = Page()
+    page.feed(build_report(posts.drop(columns=["topic_source"]), period="week", end="2025-03-05"))
+    assert "Nothing to correct: every label here was given" in " ".join(page.sections["corrected"])
+
+
+@pytest.mark.slow  # loads the shipped model
+def test_report_corrects_the_shipped_models_shares_as_wbcs_kpi_does(tmp_path):
+    """Real STC-3 posts without labels: the shipped model labels them, and the report's corrected shares and net
+    favorability are the very figures `wbcs kpi --json` gives for the same posts."""
+    import json
+
+    from wbcs.datasets import load_stc3
+    from wbcs.kpi.quantify import favorability_text
+
+    posts = load_stc3(split="train").head(240)[["post_id", "text", "operator"]].copy()
+    posts["created_at"] = pd.date_range("2025-03-03 08:00", periods=len(posts), freq="40min", tz="Asia/Shanghai")
+    path = tmp_path / "posts.csv"
+    posts.to_csv(path, index=False)
+    env = {"WBCS_CACHE": str(tmp_path / "cache")}
+    r = run_cli("report", "--posts", str(path), "--out", str(tmp_path / "r.html"), "--end", "2025-03-05", env=env)
+    assert r.returncode == 0, r.stderr
+    page = Page()
+    page.feed((tmp_path / "r.html").read_text(encoding="utf-8"))
+    k = run_cli("kpi", "--posts", str(path), "--json", env=env)
+    assert k.returncode == 0, k.stderr
+    corrected = json.loads(k.stdout)["corrected"]
+    text = " ".join(" ".join(page.sections["corrected"]).split())
+    assert favorability_text(corrected) in text
+    names = __import__("wbcs.viz.kpi", fromlist=["display_names"]).display_names("topic")
+    for row in corrected["topic"]["shares"]:
+        assert (f"{names.get(row['label'], row['label'])} {row['n']} {row['raw_share']:.1%} "
+                f"{row['corrected_share']:.1%} [{row['lo']:.1%}, {row['hi']:.1%}]") in text
+    assert corrected["topic"]["by_model"] == len(posts)

@@ -2,7 +2,8 @@
 
 ``build_report(posts, period="week", end=None)`` covers the calendar week (Monday to
 Sunday) or month that contains ``end`` (default: the day of the latest post) and
-compares it with the period before: headline KPIs with their change, trend charts over
+compares it with the period before: headline KPIs with their change, the shares of the model's labels
+corrected for its errors (``wbcs.kpi.quantify``: topic, sentiment, intent, net favorability), trend charts over
 the last periods, top complaint topics and provinces, hot issues (incidents ranked by the
 posts above expectation, then their evidence: spikes and aggregation-rule alerts), SLA
 attainment per post kind, and — when an account posting log is given — the posting-norm
@@ -27,7 +28,7 @@ from wbcs.kpi.norms import check_norms
 from wbcs.policy import Policy, load_policy
 from wbcs.text import mask_frame, mask_pii
 
-SECTIONS = ["headline", "trends", "complaints", "hot", "unified", "sla", "norms", "notes"]
+SECTIONS = ["headline", "corrected", "trends", "complaints", "hot", "unified", "sla", "norms", "notes"]
 HISTORY = {"week": 8, "month": 6}  # periods shown in the trend charts
 TREND_PERIOD = {"week": "day", "month": "week"}
 
@@ -208,6 +209,8 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
                 f"{'' if k_prev else ' (no posts then)'}.</p>{vk.kpi_cards_html(k_cur, k_prev, missing=reasons)}"
                 f"{vk.label_note_html(cur, (posts.attrs.get('classified') or {}).get('model'))}</section>")
 
+    body.append(_corrected_section(cur, posts.attrs))
+
     # a trend period is partial where the window or the data cut it
     trend = vk.period_coverage(trend, TREND_PERIOD[period], max(local_times(posts["created_at"]).min(), first),
                                min(latest, stop - pd.Timedelta(days=1)))
@@ -309,6 +312,34 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     return PAGE.substitute(title=html.escape(title), plotlyjs=get_plotlyjs(),
                            subtitle=html.escape(f"Generated {date.today():%Y-%m-%d} by wbcs · period {label}"),
                            body="\n".join(body))
+
+
+def _corrected_section(cur: pd.DataFrame, attrs: dict) -> str:
+    """The period's shares of the model's labels corrected for its errors (``wbcs.kpi.quantify``, as ``wbcs kpi`` and
+    the dashboard's Corrected tab give them), next to the counts the other sections show."""
+    from wbcs.kpi.quantify import corrected_summary, favorability_text
+    from wbcs.viz import kpi as vk
+
+    cur = cur.copy()
+    cur.attrs = attrs  # the model's cross-validated confusion and quantifiers travel in attrs
+    summary = corrected_summary(cur, seed=0)
+    head = "<section id='corrected'><h2>Shares corrected for the model's errors 模型误差校正</h2>"
+    if not summary:
+        return head + f"<p>Nothing to correct: {html.escape(vk.NO_CORRECTION)}.</p></section>"
+    parts = [("<p class='note'>The other sections count the labels as they are. Where a model put them on the "
+              "posts, its errors bias those counts; here each field's shares are estimated with the method its "
+              "card's grouped cross-validation chose (or kept as counted where no correction came closer), with "
+              "95% bootstrap intervals.</p>")]
+    if summary.get("net_favorability"):
+        parts.append(f"<p><b>{html.escape(favorability_text(summary))}</b>.</p>")
+    topic = vk.corrected_frame(summary, "topic")
+    if topic is not None:
+        parts.append(_fig(vk.corrected_share_bar(topic, "topic")))  # net favorability is in the line above
+    parts.append(vk.table_html(vk.corrected_shares_table(summary), max_rows=60))
+    notes = [f"{field}: {summary[field]['note']}" for field in ("topic", "sentiment", "intent")
+             if (summary.get(field) or {}).get("note")]
+    parts += [f"<p class='note'>{html.escape(n)}</p>" for n in notes]
+    return head + "".join(parts) + "</section>"
 
 
 def _unified_section(alerts: pd.DataFrame, start, stop) -> str:

@@ -48,7 +48,8 @@ REPORT_EXAMPLE = """Example:
 
 Writes a self-contained HTML operations report (opens without network access) for the
 week or month containing --end (default: the last complete one), compared with the
-period before."""
+period before. Where the shipped model labelled the posts, their shares and net favorability
+are also shown corrected for its errors, with 95% intervals."""
 
 
 def register(sub) -> None:

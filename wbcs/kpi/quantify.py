@@ -320,7 +320,7 @@ def corrected_summary(posts: pd.DataFrame, *, n_boot: int = 1000, seed=0) -> dic
         if t is not None:
             out[field] = {"by_model": t.attrs["by_model"], "given": t.attrs["given"],
                           "method": t.attrs["method"], "corrected": t.attrs["corrected"], "note": t.attrs["note"],
-                          "shares": t.round(4).to_dict("records")}
+                          "shares": t.to_dict("records")}
             if field == "sentiment":
                 out.update(sentiment_indicators(t))
     return out

@@ -282,6 +282,40 @@ def corrected_share_bar(table: pd.DataFrame, field: str = "topic", *, summary: d
     return fig
 
 
+NO_CORRECTION = ("every label here was given, not predicted, or the model has no cross-validated confusion in its "
+                 "card")
+
+
+def corrected_frame(summary: dict, field: str) -> pd.DataFrame | None:
+    """``field``'s shares of a ``corrected_summary`` as the table ``corrected_share_bar`` draws (label, n, raw_share,
+    corrected_share, lo, hi; attrs: how they were estimated), or None when the field had no model labels: the chart
+    and the tables are drawn from the one summary, so they show the same figures."""
+    s = summary.get(field)
+    if s is None:
+        return None
+    table = pd.DataFrame(s["shares"])
+    table.attrs.update({k: s[k] for k in ("by_model", "given", "method", "corrected", "note")})
+    return table
+
+
+def corrected_shares_table(summary: dict) -> pd.DataFrame:
+    """Every field's shares of a ``corrected_summary`` for a reader: the counted and the corrected share with its
+    95 % interval, side by side, labels in the taxonomy's names, largest corrected share first."""
+    rows = []
+    for field in ("topic", "sentiment", "intent"):
+        table = corrected_frame(summary, field)
+        if table is None:
+            continue
+        names, done = display_names(field), table.attrs["corrected"]
+        for r in table.sort_values("corrected_share", ascending=False).itertuples():
+            rows.append({"field": field, "label": names.get(r.label, r.label), "posts as counted": int(r.n),
+                         "share as counted": f"{r.raw_share:.1%}",
+                         "estimated share (95% interval)": f"{r.corrected_share:.1%} [{r.lo:.1%}, {r.hi:.1%}]",
+                         "how": table.attrs["method"] if done else "as counted, not corrected"})
+    return pd.DataFrame(rows, columns=["field", "label", "posts as counted", "share as counted",
+                                       "estimated share (95% interval)", "how"])
+
+
 @figure
 def favorability_trend(table: pd.DataFrame, *, title: str = "Net favorability 净喜好度") -> go.Figure:
     """Both net favorability variants per period, on a −1 … 1 axis; n in the hover."""
@@ -632,15 +666,15 @@ class KpiDashboard:
         return province_bar(posts)
 
     def _corrected(self, posts):
-        from wbcs.kpi.quantify import corrected_summary, corrected_table
+        from wbcs.kpi.quantify import corrected_summary
 
         posts = posts.copy()
         posts.attrs = self.posts.attrs  # the model's cross-validated confusion travels in attrs
-        table = corrected_table(posts, "topic", n_boot=300)
+        summary = corrected_summary(posts, n_boot=300)
+        table = corrected_frame(summary, "topic")
         if table is None:
-            return ("No corrected shares: every label in this selection was given, not predicted, or the model "
-                    "has no cross-validated confusion in its card.")
-        return corrected_share_bar(table, "topic", summary=corrected_summary(posts, n_boot=300))
+            return f"No corrected shares: {NO_CORRECTION}."
+        return corrected_share_bar(table, "topic", summary=summary)
 
     def refresh(self) -> None:
         """Recompute every indicator for the current filters; redraw the tab on screen."""
