@@ -72,6 +72,10 @@ Parts:
   too) and kind of item, macro-F1 and accuracy of both and the difference with its 95 % paired bootstrap interval,
   whole dialogues resampled (``evaluate.paired_bootstrap_delta``): is a shipping rule's difference more than the
   test items' luck of the draw?
+- ``status``: every target of issue 9 on the fixed test part, in one run and on the same rows: the plain peer (fitted
+  on the gold training part), the previous (``--previous``) and the new (``--new``) shipped model's configurations
+  (fitted as their cards say), each item predicted as its kind; the new model's difference from the peer with its
+  95 % paired bootstrap interval over dialogues, and whether it meets the target.
 - ``curve``: would more labels reach the issue's targets? Per gold field, the shipped configuration's (``--new``,
   default the registry's latest ``wbcs-default``) learning curve as ``wbcs train --curve`` draws it
   (``train.curve_entry``: stratified subsets of the training part, 3 draws per size, scored on the fixed test part,
@@ -90,6 +94,9 @@ Parts:
   fold of their field at a few weights, the shipped configuration, the trainer's grouped folds (two fold seeds),
   training part only: fold-mean macro-F1 and recall of the classes the rows are for. Real posts are the only
   validation rows.
+- ``context``: more context for the fast model, training part only (two fold seeds, ``--new``'s configurations): topic
+  learning a training dialogue's later turns (follow-ups, helpdesk replies) labelled with its first post's topic, only
+  in the folds that train on that post; and every field without @mentions, URLs, #topics# or emoticons.
 - ``quality_synthetic``: would the quality ensemble's topic gain from the written posts too? On the trainer's grouped
   folds of the training part (two fold seeds): the fast configuration (``--new``) without and with round 1's written
   posts (weight 0.5) in every training fold, each averaged (0.5/0.5) with a regression on Gemma 3 270M's frozen states
@@ -97,7 +104,7 @@ Parts:
 
 Usage: python -m benchmarks.bench_telecom [--part trainer gold gemma quantify sentiment_mix sentiment_cv
        kind_bias kind_models gemma_cv quality quality_speed rounds compare curve static_topic weak_abuse
-       synthetic quality_synthetic]
+       synthetic quality_synthetic status context]
        [--budget S] [--folds K] [--epochs E] [--smoke]
 """
 
@@ -338,6 +345,71 @@ def part_compare(smoke: bool, seed: int, previous: str, new: str, n_boot: int) -
         print(table(field_rows, list(dict.fromkeys(k for r in field_rows for k in r))), flush=True)
     print(f"\nprevious {previous}, new {new}; paired bootstrap over dialogues, {n_boot} resamples, seed {seed}")
     print(table(rows, list(dict.fromkeys(k for r in rows for k in r))))
+
+
+# Issue 9's targets on the fixed test part: (field, kind of item, metric, threshold); a metric is "macro_f1",
+# "accuracy", "recall:LABEL" or "f1:LABEL". Pooled intent is not a target; it is shown for reference (None).
+STATUS_TARGETS = [("sentiment", "all", "macro_f1", 0.70), ("sentiment", "all", "f1:neutral", 0.5),
+           ("intent", "all", "macro_f1", None), ("intent", "first_post", "macro_f1", 0.65),
+           ("intent", "follow_up", "macro_f1", 0.65), ("intent", "first_post", "recall:consultation", 0.6),
+           ("intent", "follow_up", "recall:consultation", 0.6), ("topic", "first_post", "macro_f1", 0.65),
+           ("topic", "first_post", "accuracy", 0.70), ("negative_subtype", "all", "macro_f1", 0.5)]
+
+
+def _metric(y, pred, metric: str) -> float:
+    from sklearn.metrics import f1_score, recall_score
+
+    from wbcs.classify.evaluate import metrics
+
+    if ":" not in metric:
+        return metrics(y, pred)[metric]
+    kind, label = metric.split(":")
+    score = recall_score if kind == "recall" else f1_score
+    return float(score(y, pred, labels=[label], average="macro", zero_division=0))
+
+
+def part_status(smoke: bool, seed: int, previous: str, new: str, n_boot: int) -> None:
+    """Where the shipped model stands against issue 9's targets: every target's figure for the plain peer (TF-IDF
+    char 1-3 + LR C=4), the previous and the new shipped model's configurations, each fitted on the gold training part
+    (the models' as their cards say, ``_fit_as_card``) and scored on the same rows of the fixed test part in one run,
+    every item predicted as its kind; macro-F1 and accuracy with the new model's difference from the peer and its
+    95 % paired bootstrap interval over dialogues."""
+    from wbcs.classify.evaluate import paired_bootstrap_delta
+    from wbcs.classify.registry import load_model
+    from wbcs.classify.tasks import load_task
+    from wbcs.classify.train import subsample
+    from wbcs.goldset import dialogue_of
+
+    models = {"previous": load_model(previous), "new": load_model(new)}
+    rows = []
+    for field in FIELDS:
+        task = load_task(f"gold_{field}", seed=seed)
+        train = subsample(task.train, 400, seed) if smoke else task.train
+        test = task.test
+        texts = test["text"].tolist()
+        preds = {"peer": plain_peer(4.0).fit(train["text"].tolist(), train["label"].to_numpy()).predict(texts)}
+        for name, model in models.items():
+            est = _fit_as_card(model, field, task, train, seed)
+            preds[name] = np.asarray(est.classes_)[predict_kinds(est, texts, test["kind"]).argmax(axis=1)]
+        y, dialogues = test["label"].to_numpy(), test["post_id"].map(dialogue_of).to_numpy()
+        for f, kind, metric, target in STATUS_TARGETS:
+            if f != field:
+                continue
+            m = np.ones(len(test), bool) if kind == "all" else (test["kind"] == kind).to_numpy()
+            scores = {name: _metric(y[m], p[m], metric) for name, p in preds.items()}
+            row = {"field": field, "items": kind, "n": int(m.sum()), "metric": metric,
+                   "target": "–" if target is None else f"≥ {target:.2f}", **{k: f"{v:.3f}" for k, v in scores.items()}}
+            if metric in ("macro_f1", "accuracy"):
+                d = paired_bootstrap_delta(y[m], preds["peer"][m], preds["new"][m], groups=dialogues[m],
+                                           n_boot=n_boot, seed=seed)[metric]
+                row["new − peer [95 % CI]"] = "{:+.3f} [{:+.3f}, {:+.3f}]".format(d["delta"], *d["ci"])
+            row["met by new"] = "–" if target is None else ("yes" if scores["new"] >= target else "no")
+            rows.append(row)
+    print(f"previous {models['previous'].name}, new {models['new'].name}; each fitted on the gold training part "
+          f"({'smoke: 400 rows' if smoke else 'all rows'}), fixed test part, paired bootstrap over dialogues "
+          f"({n_boot} resamples), seed {seed}")
+    print(table(rows, ["field", "items", "n", "metric", "target", "peer", "previous", "new", "new − peer [95 % CI]",
+                       "met by new"]))
 
 
 def _gemma(epochs: int, seed: int):
@@ -856,7 +928,9 @@ def part_curve(smoke: bool, seed: int, model: str) -> None:
 def _oof_fast(est, task, seed: int, extra: tuple | None = None):
     """Out-of-fold probabilities of ``est``'s configuration on the trainer's grouped folds of ``task``'s training part
     (``configs._Folds``: near duplicates and dialogues whole), optionally with ``extra`` = (texts, labels, weight of
-    each extra row) added to every training fold: (probabilities, classes, y, folds)."""
+    the extra rows — one, or one per row —[, owners]) added to every training fold; with ``owners`` (each extra row's
+    training row, by position in ``task.train``; −1: none), a row with an owner joins only the folds that train on
+    it: (probabilities, classes, y, folds)."""
     from sklearn.base import clone
 
     from wbcs.classify.configs import _Folds, fold_count
@@ -871,7 +945,11 @@ def _oof_fast(est, task, seed: int, extra: tuple | None = None):
     for fit_rows, val_rows in folds.folds:
         x, t, w = list(texts[fit_rows]), y[fit_rows], np.ones(len(fit_rows))
         if extra is not None:
-            x, t, w = x + list(extra[0]), np.concatenate([t, extra[1]]), np.concatenate([w, np.full(len(extra[0]), extra[2])])
+            owners = np.asarray(extra[3]) if len(extra) > 3 else np.full(len(extra[0]), -1)
+            keep = (owners < 0) | np.isin(owners, fit_rows)
+            x = x + [e for e, k in zip(extra[0], keep, strict=True) if k]
+            t = np.concatenate([t, np.asarray(extra[1])[keep]])
+            w = np.concatenate([w, np.broadcast_to(np.asarray(extra[2], dtype=float), keep.shape)[keep]])
         m = clone(est).fit(x, t, sample_weight=w)
         oof[np.ix_(val_rows, np.searchsorted(classes, m.classes_))] = m.predict_proba(list(texts[val_rows]))
     return oof, classes, y, folds.folds
@@ -1010,6 +1088,65 @@ def part_synthetic(seed: int, model: str, fields: list[str], paths=None) -> None
                        "their classes: recall / precision", "called abuse, by truth"]))
 
 
+def part_context(seed: int, model: str) -> None:
+    """Two ways to give the fast model more context, on the training part only (the trainer's grouped folds, two fold
+    seeds; ``model``'s configurations, their class biases left out, with the written posts their cards used):
+    (a) topic learning a training dialogue's later turns — the customer's follow-ups, the helpdesk's replies —
+    labelled with its first post's topic, each only in the folds that train on that first post (a dialogue's turns
+    must not teach the fold that validates it); (b) each field's features without the @mentions, URLs, #topics# or
+    emoticons ``wbcs.text.normalize`` can remove."""
+    from sklearn.base import clone
+
+    from wbcs.classify import load_model
+    from wbcs.classify.baseline import unbiased
+    from wbcs.classify.tasks import load_task
+    from wbcs.classify.train import card_extra
+    from wbcs.datasets import dataset_path, read_jsonl
+    from wbcs.goldset import dialogue_of
+
+    shipped = load_model(model)
+    turns = {r["id"]: r["turns"][1:] for r in read_jsonl(dataset_path("stc3"))}
+    rows = []
+    for field in ("topic", "intent", "sentiment"):
+        task = load_task(f"gold_{field}", seed=seed)
+        written, weight = card_extra(shipped, field, task, seed)
+        # own rows ×1 and a written row 1/k: the card's own rows ×k against a written row ×1
+        texts, labels = ([], []) if written is None else (written["text"].tolist(), list(written["label"]))
+        weights, owners = [1 / weight] * len(texts) if written is not None else [], [-1] * len(texts)
+        tr = task.train.reset_index(drop=True)
+        kinds = tr["kind"].to_numpy() if "kind" in tr else np.full(len(tr), "first_post")
+        est = unbiased(shipped.models[field])
+        variants = {"as shipped": (est, None)}
+        if field == "topic":
+            dialogues = tr["post_id"].map(dialogue_of)
+            for sender in ("customer", "helpdesk"):
+                owned = [(i, t["text"]) for i, d in enumerate(dialogues) for t in turns.get(d, [])
+                         if t["sender"] == sender and t["text"].strip()]
+                for w in (0.25, 0.5):  # as a share of an own row's weight
+                    variants[f"+ {len(owned):,} {sender} turns ×{w}"] = (est, (
+                        [t for _, t in owned], [tr["label"].iloc[i] for i, _ in owned], [w] * len(owned),
+                        [i for i, _ in owned]))
+        for remove in (("mentions",), ("mentions", "urls", "topics"), ("emoticons",)):
+            variants["without " + ", ".join(remove)] = (clone(est).set_params(remove=remove), None)
+        for fold_seed in (seed, seed + 1):
+            for what, (e, more) in variants.items():
+                more = more or ([], [], [], [])
+                extra = (texts + more[0], np.asarray(labels + more[1], dtype=object), weights + more[2],
+                         owners + more[3]) if texts or more[0] else None
+                proba, classes, y, folds = _oof_fast(e, task, fold_seed, extra)
+                pred = classes[proba.argmax(axis=1)]
+                per_kind = {k: _macro_f1(y[kinds == k], proba[kinds == k], classes) for k in sorted(set(kinds))}
+                rows.append({"field": field, "fold seed": fold_seed, "variant": what,
+                             "fold-mean macro-F1": f"{_fold_mean_f1(y, pred, folds):.4f}",
+                             "accuracy": f"{np.mean(pred == y):.4f}",
+                             "per kind": " ".join(f"{k} {v:.4f}" for k, v in per_kind.items())
+                             if len(per_kind) > 1 else ""})
+                print(rows[-1], flush=True)
+    print(f"{shipped.name}'s configurations (class biases left out), the trainer's grouped 5-fold CV of the training "
+          "part, two fold seeds")
+    print(table(rows, ["field", "fold seed", "variant", "fold-mean macro-F1", "accuracy", "per kind"]))
+
+
 def part_quality_synthetic(seed: int, model: str) -> None:
     from wbcs.classify import load_model
     from wbcs.classify.embedding import CS, LAYERS, embed, frozen_head, spread_columns
@@ -1048,7 +1185,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--part", nargs="+",
                         choices=["trainer", "gold", "gemma", "quantify", "sentiment_mix", "sentiment_cv", "kind_bias",
                                  "kind_models", "gemma_cv", "quality", "quality_speed", "rounds", "compare", "curve",
-                                 "static_topic", "weak_abuse", "synthetic", "quality_synthetic"],
+                                 "static_topic", "weak_abuse", "synthetic", "quality_synthetic", "status", "context"],
                         default=["trainer", "gold"])
     parser.add_argument("--budget", type=float, default=600, help="seconds of configuration search per task")
     parser.add_argument("--gemma-fields", nargs="+", default=["intent", "topic"])
@@ -1074,12 +1211,18 @@ def main(argv: list[str] | None = None) -> int:
         if not args.new:
             parser.error("--part compare needs --new MODEL (and --previous MODEL)")
         part_compare(args.smoke, args.seed, args.previous, args.new, args.boot)
+    if "status" in args.part:
+        if not args.new:
+            parser.error("--part status needs --new MODEL (and --previous MODEL)")
+        part_status(args.smoke, args.seed, args.previous, args.new, args.boot)
     if "curve" in args.part:
         part_curve(args.smoke, args.seed, args.new or "wbcs-default")
     if "static_topic" in args.part:
         part_static_topic(args.seed, args.new or "wbcs-default")
     if "weak_abuse" in args.part:
         part_weak_abuse(args.seed, args.new or "wbcs-default")
+    if "context" in args.part:
+        part_context(args.seed, args.new or "wbcs-default")
     if "quality_synthetic" in args.part:
         part_quality_synthetic(args.seed, args.new or "models/wbcs-default/11")
     if "synthetic" in args.part:
