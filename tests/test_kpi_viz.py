@@ -238,6 +238,8 @@ def test_dashboard_shows_topic_shares_corrected_for_the_models_errors():
     assert fig.data[0].name.startswith("as counted") and fig.data[1].name.startswith("corrected")
     assert len(fig.data[1].x) == k and fig.data[1].error_y.array is not None
     assert abs(sum(fig.data[1].y) - 1) < 1e-6 and f"{len(df):,} model labels" in fig.layout.title.text
+    below = dash.tabs.slots["corrected"].children[1].value  # every field's shares, in a table under the chart
+    assert "estimated share (95% interval)" in below and "ACC (pooled)" in below
     # labels given by people: nothing to correct, and the tab says so
     plain = vk.KpiDashboard(df.drop(columns=["topic_source"]))
     assert plain.tabs.content("corrected").startswith("No corrected shares")

@@ -335,10 +335,7 @@ def _corrected_section(cur: pd.DataFrame, attrs: dict) -> str:
     topic = vk.corrected_frame(summary, "topic")
     if topic is not None:
         parts.append(_fig(vk.corrected_share_bar(topic, "topic")))  # net favorability is in the line above
-    parts.append(vk.table_html(vk.corrected_shares_table(summary), max_rows=60))
-    notes = [f"{field}: {summary[field]['note']}" for field in ("topic", "sentiment", "intent")
-             if (summary.get(field) or {}).get("note")]
-    parts += [f"<p class='note'>{html.escape(n)}</p>" for n in notes]
+    parts.append(vk.corrected_shares_html(summary))
     return head + "".join(parts) + "</section>"
 
 

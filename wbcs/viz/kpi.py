@@ -316,6 +316,15 @@ def corrected_shares_table(summary: dict) -> pd.DataFrame:
                                        "estimated share (95% interval)", "how"])
 
 
+def corrected_shares_html(summary: dict) -> str:
+    """``corrected_shares_table`` as an HTML table, then each field's note: how its shares were estimated, or why they
+    were kept as counted (the dashboard's Corrected tab and the report)."""
+    notes = [f"{field}: {summary[field]['note']}" for field in ("topic", "sentiment", "intent")
+             if (summary.get(field) or {}).get("note")]
+    return table_html(corrected_shares_table(summary), max_rows=60) + "".join(
+        f"<p class='note'>{html.escape(n)}</p>" for n in notes)
+
+
 @figure
 def favorability_trend(table: pd.DataFrame, *, title: str = "Net favorability 净喜好度") -> go.Figure:
     """Both net favorability variants per period, on a −1 … 1 axis; n in the hover."""
@@ -674,7 +683,8 @@ class KpiDashboard:
         table = corrected_frame(summary, "topic")
         if table is None:
             return f"No corrected shares: {NO_CORRECTION}."
-        return corrected_share_bar(table, "topic", summary=summary)
+        # below the topic chart, every field's shares (sentiment and intent too), as the report shows them
+        return corrected_share_bar(table, "topic", summary=summary), corrected_shares_html(summary)
 
     def refresh(self) -> None:
         """Recompute every indicator for the current filters; redraw the tab on screen."""

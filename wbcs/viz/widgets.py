@@ -10,7 +10,9 @@ import ipywidgets as w
 import plotly.graph_objects as go
 import traitlets
 
-Content = go.Figure | str | Callable[[], go.Figure | str]
+# a figure, a reason (why a tab has none), or a figure with HTML shown below it (a table of its figures)
+Made = go.Figure | str | tuple[go.Figure, str]
+Content = Made | Callable[[], Made]
 
 # what a tab panel takes from the Tab's width: its border and padding (ipywidgets 8: 1 + 15 px a side), and a
 # margin so that no scroll bar appears
@@ -53,7 +55,7 @@ class FigureTabs:
     (Voilà hung in 2 of 5 runs of seven captured charts; with FigureWidgets in 0 of 4).
 
     Only the tab on screen is drawn: ``show`` takes figures, reasons (a str: why a tab has no
-    figure) or functions that make either, and a tab's content is made and sent to the
+    figure), (figure, HTML shown below it) pairs or functions that make any of them, and a tab's content is made and sent to the
     browser when the tab is opened. The first chart of a dashboard then costs one figure,
     not seven (and plotly cannot size a chart inside a hidden tab anyway).
 
@@ -107,6 +109,7 @@ class FigureTabs:
             return
         content = self._pending.pop(name)
         made = content() if callable(content) else content
+        made, below = made if isinstance(made, tuple) else (made, None)
         self._made[name] = made
         if isinstance(made, str):
             self.note(name, made)
@@ -114,7 +117,7 @@ class FigureTabs:
             self._empty(name)
             shown = go.FigureWidget(made)
             self._fit(shown, made)
-            self.slots[name].children = [shown]
+            self.slots[name].children = [shown, *([w.HTML(below)] if below else [])]
 
     def _fit(self, shown: go.FigureWidget, made: go.Figure) -> None:
         """``shown`` as wide as the tabs on screen, unless its figure has a width of its own."""
