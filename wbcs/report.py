@@ -25,6 +25,7 @@ from wbcs.kpi import indicators
 from wbcs.kpi.hot import fold_spikes, hot_issues
 from wbcs.kpi.indicators import local_times
 from wbcs.kpi.norms import check_norms
+from wbcs.kpi.quantify import label_reliability
 from wbcs.policy import Policy, load_policy
 from wbcs.text import mask_frame, mask_pii
 
@@ -119,17 +120,20 @@ def _change_table(cur: pd.DataFrame, prev: pd.DataFrame, column: str, top: int =
 INCIDENTS_SHOWN = 10  # incidents listed in the report, best ranked first
 
 
-def _incident_table(incidents: pd.DataFrame, start, stop) -> tuple[pd.DataFrame, int]:
+def _incident_table(incidents: pd.DataFrame, start, stop, reliability: pd.DataFrame | None = None
+                    ) -> tuple[pd.DataFrame, int]:
     """The incidents that overlap the period, best ranked first (at most ``INCIDENTS_SHOWN``), as
     the report shows them, and how many overlap it. An incident is the aggregation-rule alerts of
-    one issue merged over its days (``wbcs.kpi.incidents``): dozens of alerts a day become a few."""
+    one issue merged over its days (``wbcs.kpi.incidents``): dozens of alerts a day become a few.
+    ``reliability`` (``quantify.label_reliability`` of the topic, when a model gave the topics) adds how far the
+    model's label of each topic incident can be trusted."""
     if incidents.empty:
         return pd.DataFrame(), 0
     inc = incidents[(incidents["start"] < stop) & (incidents["end"] > start)]
     top = inc.head(INCIDENTS_SHOWN)
     days = [f"{a:%m-%d}" + (f" – {b - pd.Timedelta(days=1):%m-%d}" if (b - a).days > 1 else "")
             for a, b in zip(top["start"], top["end"], strict=True)]
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "rank": top["rank"].to_numpy(),
         "incident": top["name"].to_numpy(),
         "kind": top["status"].to_numpy(),
@@ -138,7 +142,13 @@ def _incident_table(incidents: pd.DataFrame, start, stop) -> tuple[pd.DataFrame,
         "alerts": top["n_alerts"].to_numpy(),
         "action": ["; ".join(a) for a in top["actions"]],
         "sample (masked)": top["sample_text"].to_numpy(),
-    }), len(inc)
+    })
+    if reliability is not None:
+        from wbcs.kpi.quantify import reliability_text
+
+        table.insert(5, "model's topic label (CV)",
+                     [reliability_text(reliability, issue.partition("|")[2]) for issue in top["issue"]])
+    return table, len(inc)
 
 
 def _hot_tables(spikes: pd.DataFrame, alerts: pd.DataFrame, start, stop) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -251,14 +261,18 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     body.append("<section id='complaints'><h2>Complaints 投诉分析</h2>"
                 + ("".join(parts) or "<p>No topic or province labels in these posts.</p>") + "</section>")
 
-    incidents_t, n_incidents = _incident_table(hot["incidents"], start, stop)
+    reliability = label_reliability(posts, "topic")
+    incidents_t, n_incidents = _incident_table(hot["incidents"], start, stop, reliability)
     shown = f", the {len(incidents_t)} best shown" if len(incidents_t) < n_incidents else ""
     body.append("<section id='hot'><h2>Hot issues 热点 (incidents, spikes and aggregation rules)</h2>"
                 f"<h3>Incidents 事件 ({n_incidents}{shown})</h3>"
                 + ("<p class='note'>Each incident is the aggregation-rule alerts of one issue (a topic of one "
                    "operator, or a group of near-duplicate posts) merged over its days, ranked by the posts above "
                    "what the issue usually draws; a surge is a day far above it. The alerts themselves are listed "
-                   "below as the evidence.</p>"
+                   "below as the evidence."
+                   + (" Where the model gave the topics, its cross-validated precision and recall for the topic say "
+                      "how far the count can be trusted: of the posts it calls that topic, the share that are; of "
+                      "the topic's posts, the share it finds." if reliability is not None else "") + "</p>"
                    + vk.table_html(mask_frame(incidents_t, columns=["sample (masked)"]))
                    if n_incidents else "<p>No incident this period.</p>")
                 + f"<h3>Spikes 突增 ({len(spikes_t)})</h3>"

@@ -28,7 +28,9 @@ from >=3 users a day or on >=2 platforms; the same complaint from >=3 customers 
 or on >=3 platforms) merged per issue (operator and topic) and window, ranked by how far
 their posts exceed the issue's usual share of the traffic, each named by its topic and the
 phrases of its posts. --json adds every incident's evidence (post ids), every alert and the
-hourly spikes per topic and near-duplicate cluster (texts PII-masked).
+hourly spikes per topic and near-duplicate cluster (texts PII-masked). Where the shipped model
+gave the topics, each topic incident also says the model's cross-validated precision and
+recall for that topic: how far its count can be trusted.
 
 A partitioned archive of labelled Parquet files (a folder or 'archive/**/*.parquet') is
 computed file by file with --engine dask, on a Dask cluster with --workers N or
@@ -298,9 +300,20 @@ def cmd_hot(args: argparse.Namespace) -> int:
         info["series"] = series
     inc = hot["incidents"]
     shown = inc if args.top == 0 else inc.head(args.top)
+    # where the model gave the topics: how far its label of each topic can be taken at its word (CV)
+    reliability = None
+    if args.engine != "dask":
+        import numpy as np
+
+        from wbcs.kpi.quantify import label_reliability, reliability_text
+
+        reliability = label_reliability(posts, "topic")
     if args.json:
         _dump({"incidents": records(shown), "n_incidents": len(inc), "alerts": records(hot["alerts"]),
-               "spikes": records(hot["spikes"]), "input": info})
+               "spikes": records(hot["spikes"]), "input": info,
+               "topic_label_reliability": None if reliability is None else
+               {k: {m: (None if np.isnan(v) else float(v)) for m, v in r.items()}
+                for k, r in reliability.to_dict("index").items()}})
         return 0
     surges = int((inc["status"] == "surge").sum()) if len(inc) else 0
     spikes = fold_spikes(hot["spikes"])
@@ -319,6 +332,8 @@ def cmd_hot(args: argparse.Namespace) -> int:
               f"{r.n_alerts} alert(s) on "
               f"{r.alert_days} day(s) → {'; '.join(r.actions)}\n"
               f"     e.g. {r.sample_text[:60]}")
+        if reliability is not None and (said := reliability_text(reliability, r.issue.partition("|")[2])):
+            print(f"     the model's label of this topic in CV: {said}")
     if len(shown) < len(inc):
         print(f"({len(inc) - len(shown):,} more: --top 0 shows all; --json adds the evidence, alerts and spikes)")
     return 0

@@ -163,6 +163,33 @@ def _confusion_of(posts: pd.DataFrame, field: str) -> dict | None:
     return ((posts.attrs.get("classified") or {}).get("cv_confusion") or {}).get(field)
 
 
+def label_reliability(posts: pd.DataFrame, field: str) -> pd.DataFrame | None:
+    """How far a model's label of ``field`` can be taken at its word, where some of the posts' labels of the field came
+    from a model: per label, its precision (of the posts it calls X, the share that are X) and recall (of the posts
+    that are X, the share it calls X) on its card's pooled out-of-fold confusion; null where CV never saw the label
+    predicted (precision) or true (recall). None when no label came from a model with a confusion in its card.
+
+    An alert or incident on a label counts the model's labels: a low precision means some of its posts are not X, a
+    low recall that X's true volume is larger than counted."""
+    conf, source = _confusion_of(posts, field), posts.get(f"{field}_source")
+    if conf is None or source is None or not (source == "model").fillna(False).any():
+        return None
+    m = np.asarray(conf["matrix"], dtype=float)
+    hits, called, true = np.diag(m), m.sum(axis=0), m.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return pd.DataFrame({"precision": np.where(called > 0, hits / called, np.nan),
+                             "recall": np.where(true > 0, hits / true, np.nan)},
+                            index=pd.Index(conf["labels"], name="label"))
+
+
+def reliability_text(reliability: pd.DataFrame | None, label) -> str:
+    """``label``'s precision and recall from ``label_reliability`` for a reader ("" when there is none)."""
+    if reliability is None or label not in reliability.index:
+        return ""
+    p, r = reliability.loc[label, ["precision", "recall"]]
+    return "precision " + ("–" if np.isnan(p) else f"{p:.0%}") + ", recall " + ("–" if np.isnan(r) else f"{r:.0%}")
+
+
 def _quantify_of(posts: pd.DataFrame, field: str) -> dict | None:
     return ((posts.attrs.get("classified") or {}).get("quantify") or {}).get(field)
 
