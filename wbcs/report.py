@@ -25,7 +25,7 @@ from wbcs.kpi import indicators
 from wbcs.kpi.hot import fold_spikes, hot_issues
 from wbcs.kpi.indicators import local_times
 from wbcs.kpi.norms import check_norms
-from wbcs.kpi.quantify import label_reliability
+from wbcs.kpi.quantify import label_reliability, reliability_text
 from wbcs.policy import Policy, load_policy
 from wbcs.text import mask_frame, mask_pii
 
@@ -144,8 +144,6 @@ def _incident_table(incidents: pd.DataFrame, start, stop, reliability: pd.DataFr
         "sample (masked)": top["sample_text"].to_numpy(),
     })
     if reliability is not None:
-        from wbcs.kpi.quantify import reliability_text
-
         table.insert(5, "model's topic label (CV)",
                      [reliability_text(reliability, issue.partition("|")[2]) for issue in top["issue"]])
     return table, len(inc)
