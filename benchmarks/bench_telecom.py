@@ -97,6 +97,8 @@ Parts:
 - ``context``: more context for the fast model, training part only (two fold seeds, ``--new``'s configurations): topic
   learning a training dialogue's later turns (follow-ups, helpdesk replies) labelled with its first post's topic, only
   in the folds that train on that post; and every field without @mentions, URLs, #topics# or emoticons.
+- ``prune``: the topic without the training rows cleanlab flags as likely label errors (inner grouped out-of-fold
+  probabilities in each training fold; all or a fraction of the estimated issues), training part only.
 - ``quality_synthetic``: would the quality ensemble's topic gain from the written posts too? On the trainer's grouped
   folds of the training part (two fold seeds): the fast configuration (``--new``) without and with round 1's written
   posts (weight 0.5) in every training fold, each averaged (0.5/0.5) with a regression on Gemma 3 270M's frozen states
@@ -104,7 +106,7 @@ Parts:
 
 Usage: python -m benchmarks.bench_telecom [--part trainer gold gemma quantify sentiment_mix sentiment_cv
        kind_bias kind_models gemma_cv quality quality_speed rounds compare curve static_topic weak_abuse
-       synthetic quality_synthetic status context]
+       synthetic quality_synthetic status context prune]
        [--budget S] [--folds K] [--epochs E] [--smoke]
 """
 
@@ -1147,6 +1149,62 @@ def part_context(seed: int, model: str) -> None:
     print(table(rows, ["field", "fold seed", "variant", "fold-mean macro-F1", "accuracy", "per kind"]))
 
 
+def part_prune(seed: int, model: str) -> None:
+    """Would the topic gain from leaving out the training rows cleanlab flags as likely label errors (as cleanlab's
+    CleanLearning does)? Training part only, the trainer's grouped folds (two fold seeds), ``model``'s topic
+    configuration (class bias left out, the written posts its card used): in each outer training fold, 3 inner grouped
+    folds give out-of-fold probabilities, ``find_label_issues`` (prune by noise rate, all or a fraction of the
+    estimated issues) flags rows, and the configuration refitted without them is scored on the outer validation fold."""
+    from cleanlab.filter import find_label_issues
+    from sklearn.base import clone
+    from sklearn.model_selection import GroupKFold
+
+    from wbcs.classify import load_model
+    from wbcs.classify.baseline import unbiased
+    from wbcs.classify.configs import _Folds, fold_count
+    from wbcs.classify.splits import training_groups
+    from wbcs.classify.tasks import load_task
+    from wbcs.classify.train import card_extra, fit_weighted
+
+    shipped = load_model(model)
+    task = load_task("gold_topic", seed=seed)
+    written, weight = card_extra(shipped, "topic", task, seed)
+    tr = task.train.reset_index(drop=True)
+    texts = tr["text"].to_numpy(dtype=object)
+    est = unbiased(shipped.models["topic"])
+
+    def fit(rows, y):
+        x, t, w = list(texts[rows]), list(y[rows]), [weight or 1.0] * len(rows)
+        if written is not None:
+            x, t, w = x + list(written["text"]), t + list(written["label"]), w + [1.0] * len(written)
+        return fit_weighted(clone(est), x, np.asarray(t), np.asarray(w))
+
+    rows = []
+    for fold_seed in (seed, seed + 1):
+        groups = np.asarray(training_groups(tr, seed=fold_seed))
+        folds = _Folds(est, tr["text"], tr["label"], groups, fold_count(tr["label"], 5), fold_seed)
+        y, classes = folds.y, np.unique(folds.y)
+        preds = {f: np.empty(len(y), dtype=object) for f in (0.0, 0.2, 0.5, 1.0)}
+        dropped = dict.fromkeys(preds, 0)
+        for fit_rows, val_rows in folds.folds:
+            oof = np.zeros((len(fit_rows), len(classes)))
+            for a, b in GroupKFold(3).split(fit_rows, groups=groups[fit_rows]):
+                inner = fit(fit_rows[a], y)
+                oof[np.ix_(b, np.searchsorted(classes, inner.classes_))] = inner.predict_proba(list(texts[fit_rows[b]]))
+            for frac in preds:
+                issues = (np.zeros(len(fit_rows), bool) if frac == 0 else find_label_issues(
+                    np.searchsorted(classes, y[fit_rows]), oof, filter_by="prune_by_noise_rate", frac_noise=frac))
+                dropped[frac] += int(issues.sum())
+                preds[frac][val_rows] = fit(fit_rows[~issues], y).predict(list(texts[val_rows]))
+        for frac, pred in preds.items():
+            rows.append({"fold seed": fold_seed, "left out": "none" if frac == 0 else f"{frac:g} of the issues",
+                         "rows left out per fold": f"{dropped[frac] / len(folds.folds):.0f}",
+                         "fold-mean macro-F1": f"{_fold_mean_f1(y, pred, folds.folds):.4f}",
+                         "accuracy": f"{np.mean(pred == y):.4f}"})
+    print(f"{shipped.name}'s topic configuration, the trainer's grouped 5-fold CV of the training part")
+    print(table(rows, ["fold seed", "left out", "rows left out per fold", "fold-mean macro-F1", "accuracy"]))
+
+
 def part_quality_synthetic(seed: int, model: str) -> None:
     from wbcs.classify import load_model
     from wbcs.classify.embedding import CS, LAYERS, embed, frozen_head, spread_columns
@@ -1185,7 +1243,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--part", nargs="+",
                         choices=["trainer", "gold", "gemma", "quantify", "sentiment_mix", "sentiment_cv", "kind_bias",
                                  "kind_models", "gemma_cv", "quality", "quality_speed", "rounds", "compare", "curve",
-                                 "static_topic", "weak_abuse", "synthetic", "quality_synthetic", "status", "context"],
+                                 "static_topic", "weak_abuse", "synthetic", "quality_synthetic", "status", "context", "prune"],
                         default=["trainer", "gold"])
     parser.add_argument("--budget", type=float, default=600, help="seconds of configuration search per task")
     parser.add_argument("--gemma-fields", nargs="+", default=["intent", "topic"])
@@ -1221,6 +1279,8 @@ def main(argv: list[str] | None = None) -> int:
         part_static_topic(args.seed, args.new or "wbcs-default")
     if "weak_abuse" in args.part:
         part_weak_abuse(args.seed, args.new or "wbcs-default")
+    if "prune" in args.part:
+        part_prune(args.seed, args.new or "wbcs-default")
     if "context" in args.part:
         part_context(args.seed, args.new or "wbcs-default")
     if "quality_synthetic" in args.part:
