@@ -259,6 +259,11 @@ def test_report_corrects_the_shipped_models_shares_as_wbcs_kpi_does(tmp_path):
 
     conf = load_model("wbcs-default").card["fields"]["topic"]["cv_confusion"]
     m = np.asarray(conf["matrix"], dtype=float)
+    s = np.asarray(load_model("wbcs-default").card["fields"]["sentiment"]["cv_confusion"]["matrix"], dtype=float)
+    neg = load_model("wbcs-default").card["fields"]["sentiment"]["cv_confusion"]["labels"].index("negative")
+    head = " ".join(" ".join(page.sections["headline"]).split())
+    assert (f"Its “negative” in cross-validation: precision {s[neg, neg] / s[:, neg].sum():.0%}, "
+            f"recall {s[neg, neg] / s[neg].sum():.0%}") in head
     h = run_cli("hot", "--posts", str(path), "--json", "--top", "0", env=env)
     assert h.returncode == 0, h.stderr
     hot = json.loads(h.stdout)

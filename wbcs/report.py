@@ -212,10 +212,12 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     body = []
 
     reasons = vk.missing_reasons(cur, k_cur)
+    labels_note = vk.label_note_html(cur, (posts.attrs.get("classified") or {}).get("model"),
+                                     label_reliability(posts, "sentiment"))
     body.append(f"<section id='headline'><h2>Headline 核心指标</h2><p class='note'>{html.escape(label)} "
                 f"({period}); changes against {prev_start:%Y-%m-%d} – {start - pd.Timedelta(days=1):%Y-%m-%d}"
                 f"{'' if k_prev else ' (no posts then)'}.</p>{vk.kpi_cards_html(k_cur, k_prev, missing=reasons)}"
-                f"{vk.label_note_html(cur, (posts.attrs.get('classified') or {}).get('model'))}</section>")
+                f"{labels_note}</section>")
 
     body.append(_corrected_section(cur, posts.attrs))
 

@@ -24,7 +24,7 @@ import plotly.graph_objects as go
 from wbcs.errors import InputError
 from wbcs.kpi import indicators
 from wbcs.kpi.indicators import RATES, local_times, period_start, post_kind
-from wbcs.kpi.quantify import favorability_text
+from wbcs.kpi.quantify import favorability_text, label_reliability, reliability_text
 from wbcs.policy import Policy
 from wbcs.text import mask_frame
 from wbcs.viz.explore import hour_weekday_heatmap
@@ -117,8 +117,9 @@ def label_sources(posts: pd.DataFrame) -> dict[str, dict[str, int]]:
     return out
 
 
-def label_note_html(posts: pd.DataFrame, model: str | None = None) -> str:
-    """One line saying which labels are the model's and which were given."""
+def label_note_html(posts: pd.DataFrame, model: str | None = None, reliability: pd.DataFrame | None = None) -> str:
+    """One line saying which labels are the model's and which were given; with ``reliability`` (the sentiment's
+    ``quantify.label_reliability``), how far its "negative" holds: the negative rates count the posts it calls so."""
     src = label_sources(posts)
     by_model = {f: c for f, c in src.items() if c["model"]}
     if not by_model:
@@ -128,9 +129,12 @@ def label_note_html(posts: pd.DataFrame, model: str | None = None) -> str:
     given_only = [f for f, c in src.items() if not c["model"] and c["given"]]
     tail = f"; given in the data: {', '.join(given_only)}" if given_only else ""
     name = f" {html.escape(model)}" if model else ""
+    said = reliability_text(reliability, "negative")
+    negative = (f" Its “negative” in cross-validation: {said} — the negative handling and resolution rates count "
+                "the posts it calls negative." if said else "")
     return ("<p class='wbcs-note wbcs-model'><b>Labels from the model" + name + "</b> (predictions, not "
             "human labels; rates built on them can differ from true ones): "
-            + html.escape("; ".join(parts) + tail) + ".</p>")
+            + html.escape("; ".join(parts) + tail + "." + negative) + "</p>")
 
 
 def period_coverage(table: pd.DataFrame, period: str, first, last) -> pd.DataFrame:
@@ -708,7 +712,7 @@ class KpiDashboard:
         self.by_topic = indicators(posts, period=period, by="topic", policy=self.policy) \
             if "topic" in posts and posts["topic"].notna().any() else None
         self.cards.value = kpi_cards_html(self.summary, missing=self.reasons)
-        self.labels_note.value = label_note_html(posts, self.model)
+        self.labels_note.value = label_note_html(posts, self.model, label_reliability(self.posts, "sentiment"))
         self.tabs.show({name: (lambda b=build: b(self, posts)) for name, build in self.builders.items()})
         starts = self.table.loc[self.table["volume"] > 0, "period"]
         self.drill_period.options = [(f"{p:%Y-%m-%d} ({period})", p) for p in starts[::-1]]
