@@ -99,6 +99,9 @@ Parts:
   in the folds that train on that post; and every field without @mentions, URLs, #topics# or emoticons.
 - ``prune``: the topic without the training rows cleanlab flags as likely label errors (inner grouped out-of-fold
   probabilities in each training fold; all or a fraction of the estimated issues), training part only.
+- ``drift``: does the model hold on later posts? Training part only: each field's shipped configuration fitted on the
+  earliest 75 % of the dialogues (times from the Weibo ids, 2012–2016) and scored on the latest 25 %, against random
+  dialogue splits of the same sizes.
 - ``quality_synthetic``: would the quality ensemble's topic gain from the written posts too? On the trainer's grouped
   folds of the training part (two fold seeds): the fast configuration (``--new``) without and with round 1's written
   posts (weight 0.5) in every training fold, each averaged (0.5/0.5) with a regression on Gemma 3 270M's frozen states
@@ -106,7 +109,7 @@ Parts:
 
 Usage: python -m benchmarks.bench_telecom [--part trainer gold gemma quantify sentiment_mix sentiment_cv
        kind_bias kind_models gemma_cv quality quality_speed rounds compare curve static_topic weak_abuse
-       synthetic quality_synthetic status context prune]
+       synthetic quality_synthetic status context prune drift]
        [--budget S] [--folds K] [--epochs E] [--smoke]
 """
 
@@ -1205,6 +1208,50 @@ def part_prune(seed: int, model: str) -> None:
     print(table(rows, ["fold seed", "left out", "rows left out per fold", "fold-mean macro-F1", "accuracy"]))
 
 
+def part_drift(seed: int, model: str, frac: float = 0.25, draws: int = 5) -> None:
+    """Does the model hold on later posts? The gold posts span 2012–2016 (times from the Weibo ids). On the training
+    part only: ``model``'s configurations (as their cards fitted them) fitted on the earliest (1 − ``frac``) of the
+    dialogues and scored on the latest ``frac``, against the same sizes drawn at random by dialogue (``draws``
+    draws): the gap is what a year or so of drift costs, the reason to retrain on fresh labels."""
+    from wbcs.classify import load_model
+    from wbcs.classify.evaluate import metrics
+    from wbcs.classify.tasks import load_task
+    from wbcs.goldset import dialogue_of
+    from wbcs.weibo import mid_to_datetime
+
+    shipped = load_model(model)
+    rows = []
+    for field in FIELDS:
+        task = load_task(f"gold_{field}", seed=seed)
+        tr = task.train.reset_index(drop=True)
+        dialogue = tr["post_id"].map(dialogue_of)
+        when = mid_to_datetime(dialogue)[0]
+        order = when.groupby(dialogue).min().sort_values()
+        late = set(order.index[int(len(order) * (1 - frac)):])
+        splits = {"latest dialogues": dialogue.isin(late).to_numpy()}
+        rng = np.random.default_rng(seed)
+        for d in range(draws):
+            splits[f"random {d}"] = dialogue.isin(set(rng.choice(order.index, size=len(late), replace=False))).to_numpy()
+        scores = {}
+        for name, held in splits.items():
+            est = _fit_as_card(shipped, field, task, tr[~held], seed)
+            test = tr[held]
+            pred = np.asarray(est.classes_)[predict_kinds(est, test["text"].tolist(), test["kind"]).argmax(axis=1)]
+            scores[name] = metrics(test["label"].to_numpy(), pred)
+        rand = [v for k, v in scores.items() if k.startswith("random")]
+        for metric in ("macro_f1", "accuracy"):
+            r = np.array([v[metric] for v in rand])
+            rows.append({"field": field, "metric": metric, "held out": int(splits["latest dialogues"].sum()),
+                         "since": f"{order[sorted(late, key=order.get)[0]]:%Y-%m-%d}",
+                         "latest": f"{scores['latest dialogues'][metric]:.3f}",
+                         f"random (mean ± sd of {draws})": f"{r.mean():.3f} ± {r.std(ddof=1):.3f}",
+                         "latest − random": f"{scores['latest dialogues'][metric] - r.mean():+.3f}"})
+        print(table(rows[-2:], list(rows[-1])), flush=True)
+    print(f"{shipped.name}'s configurations, training part only: fitted on the earliest {1 - frac:.0%} of the dialogues "
+          f"or on a random {1 - frac:.0%}, scored on the rest")
+    print(table(rows, list(rows[-1])))
+
+
 def part_quality_synthetic(seed: int, model: str) -> None:
     from wbcs.classify import load_model
     from wbcs.classify.embedding import CS, LAYERS, embed, frozen_head, spread_columns
@@ -1243,7 +1290,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--part", nargs="+",
                         choices=["trainer", "gold", "gemma", "quantify", "sentiment_mix", "sentiment_cv", "kind_bias",
                                  "kind_models", "gemma_cv", "quality", "quality_speed", "rounds", "compare", "curve",
-                                 "static_topic", "weak_abuse", "synthetic", "quality_synthetic", "status", "context", "prune"],
+                                 "static_topic", "weak_abuse", "synthetic", "quality_synthetic", "status", "context", "prune", "drift"],
                         default=["trainer", "gold"])
     parser.add_argument("--budget", type=float, default=600, help="seconds of configuration search per task")
     parser.add_argument("--gemma-fields", nargs="+", default=["intent", "topic"])
@@ -1279,6 +1326,8 @@ def main(argv: list[str] | None = None) -> int:
         part_static_topic(args.seed, args.new or "wbcs-default")
     if "weak_abuse" in args.part:
         part_weak_abuse(args.seed, args.new or "wbcs-default")
+    if "drift" in args.part:
+        part_drift(args.seed, args.new or "wbcs-default")
     if "prune" in args.part:
         part_prune(args.seed, args.new or "wbcs-default")
     if "context" in args.part:
