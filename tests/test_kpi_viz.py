@@ -297,3 +297,5 @@ def test_the_label_note_says_how_far_the_models_negative_holds():
                                                                           "sentiment"))
     dash = vk.KpiDashboard(df)
     assert "precision 78%, recall 90%" in dash.labels_note.value
+    given = df.assign(sentiment_source="label")  # the topic still the model's, the sentiment given: nothing to say
+    assert "cross-validation" not in vk.label_note_html(given, "wbcs-default/12", label_reliability(df, "sentiment"))

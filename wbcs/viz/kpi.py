@@ -129,7 +129,8 @@ def label_note_html(posts: pd.DataFrame, model: str | None = None, reliability: 
     given_only = [f for f, c in src.items() if not c["model"] and c["given"]]
     tail = f"; given in the data: {', '.join(given_only)}" if given_only else ""
     name = f" {html.escape(model)}" if model else ""
-    said = reliability_text(reliability, "negative")
+    # only where these posts' sentiment came from the model
+    said = reliability_text(reliability, "negative") if src.get("sentiment", {}).get("model") else ""
     negative = (f" Its “negative” in cross-validation: {said} — the negative handling and resolution rates count "
                 "the posts it calls negative." if said else "")
     return ("<p class='wbcs-note wbcs-model'><b>Labels from the model" + name + "</b> (predictions, not "
