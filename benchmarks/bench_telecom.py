@@ -1167,7 +1167,7 @@ def part_prune(seed: int, model: str) -> None:
     from wbcs.classify.configs import _Folds, fold_count
     from wbcs.classify.splits import training_groups
     from wbcs.classify.tasks import load_task
-    from wbcs.classify.train import card_extra, fit_weighted
+    from wbcs.classify.train import _fit, card_extra
 
     shipped = load_model(model)
     task = load_task("gold_topic", seed=seed)
@@ -1176,11 +1176,8 @@ def part_prune(seed: int, model: str) -> None:
     texts = tr["text"].to_numpy(dtype=object)
     est = unbiased(shipped.models["topic"])
 
-    def fit(rows, y):
-        x, t, w = list(texts[rows]), list(y[rows]), [weight or 1.0] * len(rows)
-        if written is not None:
-            x, t, w = x + list(written["text"]), t + list(written["label"]), w + [1.0] * len(written)
-        return fit_weighted(clone(est), x, np.asarray(t), np.asarray(w))
+    def fit(rows, y):  # as the trainer fits it: own rows ×weight against the written posts ×1
+        return _fit(clone(est), list(texts[rows]), y[rows], None, None, written, weight)
 
     rows = []
     for fold_seed in (seed, seed + 1):
@@ -1322,16 +1319,11 @@ def main(argv: list[str] | None = None) -> int:
         part_status(args.smoke, args.seed, args.previous, args.new, args.boot)
     if "curve" in args.part:
         part_curve(args.smoke, args.seed, args.new or "wbcs-default")
-    if "static_topic" in args.part:
-        part_static_topic(args.seed, args.new or "wbcs-default")
-    if "weak_abuse" in args.part:
-        part_weak_abuse(args.seed, args.new or "wbcs-default")
-    if "drift" in args.part:
-        part_drift(args.seed, args.new or "wbcs-default")
-    if "prune" in args.part:
-        part_prune(args.seed, args.new or "wbcs-default")
-    if "context" in args.part:
-        part_context(args.seed, args.new or "wbcs-default")
+    # the training-part experiments on one model's configurations (default: the shipped one)
+    for name, part in {"static_topic": part_static_topic, "weak_abuse": part_weak_abuse, "drift": part_drift,
+                       "prune": part_prune, "context": part_context}.items():
+        if name in args.part:
+            part(args.seed, args.new or "wbcs-default")
     if "quality_synthetic" in args.part:
         part_quality_synthetic(args.seed, args.new or "models/wbcs-default/11")
     if "synthetic" in args.part:

@@ -303,8 +303,6 @@ def cmd_hot(args: argparse.Namespace) -> int:
     # where the model gave the topics: how far its label of each topic can be taken at its word (CV)
     reliability = None
     if args.engine != "dask":
-        import numpy as np
-
         from wbcs.kpi.quantify import label_reliability, reliability_text
 
         reliability = label_reliability(posts, "topic")
@@ -312,8 +310,7 @@ def cmd_hot(args: argparse.Namespace) -> int:
         _dump({"incidents": records(shown), "n_incidents": len(inc), "alerts": records(hot["alerts"]),
                "spikes": records(hot["spikes"]), "input": info,
                "topic_label_reliability": None if reliability is None else
-               {k: {m: (None if np.isnan(v) else float(v)) for m, v in r.items()}
-                for k, r in reliability.to_dict("index").items()}})
+               dict(zip(reliability.index, records(reliability), strict=True))})
         return 0
     surges = int((inc["status"] == "surge").sum()) if len(inc) else 0
     spikes = fold_spikes(hot["spikes"])
