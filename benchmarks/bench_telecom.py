@@ -298,14 +298,15 @@ def part_rounds(smoke: bool, seed: int, previous: str, new: str | None, rounds: 
         print(table(rows, cols), flush=True)
 
 
-def _fit_as_card(model, field: str, task, train: pd.DataFrame, seed: int):
+def _fit_as_card(model, field: str, task, train: pd.DataFrame, seed: int, extra: tuple | None = None):
     """``model``'s configuration of ``field`` (its card's estimator, unfitted) fitted on ``train`` as the trainer
-    fitted it: with the out-of-domain rows its card used (``train.card_extra``)."""
+    fitted it: with the out-of-domain rows its card used (``train.card_extra``; ``extra``: its answer, when a caller
+    fits the same field many times)."""
     from sklearn.base import clone
 
     from wbcs.classify.train import _fit, card_extra
 
-    rows, weight = card_extra(model, field, task, seed)
+    rows, weight = extra or card_extra(model, field, task, seed)
     return _fit(clone(model.models[field]), train["text"].tolist(), train["label"].to_numpy(), None, None, rows, weight)
 
 
@@ -1213,6 +1214,7 @@ def part_drift(seed: int, model: str, frac: float = 0.25, draws: int = 5) -> Non
     from wbcs.classify import load_model
     from wbcs.classify.evaluate import metrics
     from wbcs.classify.tasks import load_task
+    from wbcs.classify.train import card_extra
     from wbcs.goldset import dialogue_of
     from wbcs.weibo import mid_to_datetime
 
@@ -1229,9 +1231,9 @@ def part_drift(seed: int, model: str, frac: float = 0.25, draws: int = 5) -> Non
         rng = np.random.default_rng(seed)
         for d in range(draws):
             splits[f"random {d}"] = dialogue.isin(set(rng.choice(order.index, size=len(late), replace=False))).to_numpy()
-        scores = {}
+        scores, extra = {}, card_extra(shipped, field, task, seed)
         for name, held in splits.items():
-            est = _fit_as_card(shipped, field, task, tr[~held], seed)
+            est = _fit_as_card(shipped, field, task, tr[~held], seed, extra)
             test = tr[held]
             pred = np.asarray(est.classes_)[predict_kinds(est, test["text"].tolist(), test["kind"]).argmax(axis=1)]
             scores[name] = metrics(test["label"].to_numpy(), pred)
