@@ -76,3 +76,18 @@ def test_bad_input_exits_2_with_one_line(tmp_path):
     binary.write_bytes(bytes(range(256)) * 8)
     r = run_cli("ingest", str(binary), "--out", str(tmp_path / "o.parquet"))
     assert r.returncode == 2 and f"{binary}: binary content" in r.stderr
+
+
+def test_operator_comes_from_the_account_a_post_mentions(tmp_path):
+    # no operator column: each post's operator is the one whose service account it @mentions, else the one its
+    # text names (reply drafts sign as it; the competitor indicators group by it); a given column is kept as given
+    a = tmp_path / "a.csv"
+    a.write_text(HEADER + "1,@广东移动 宽带又断了 电信都比你们强,2016-01-02 10:00,0\n"
+                 "2,中国联通的信号太差,2016-01-02 10:05,0\n3,话费多扣了30元,2016-01-02 10:06,0\n", encoding="utf-8")
+    out = tmp_path / "posts.parquet"
+    assert run_cli("ingest", str(a), "--out", str(out)).returncode == 0
+    assert pd.read_parquet(out)["operator"].fillna("?").tolist() == ["china_mobile", "china_unicom", "?"]
+    b = tmp_path / "b.csv"
+    b.write_text("微博ID,正文,发布时间,运营商\n1,@广东移动 宽带又断了,2016-01-02 10:00,china_telecom\n", encoding="utf-8")
+    assert run_cli("ingest", str(b), "--out", str(tmp_path / "b.parquet")).returncode == 0
+    assert pd.read_parquet(tmp_path / "b.parquet")["operator"].tolist() == ["china_telecom"]

@@ -17,6 +17,7 @@ import wbcs.datasets as ds
 from wbcs.config import data_file
 from wbcs.errors import InputError
 from wbcs.schema import validate_posts
+from wbcs.weibo import operator_of
 
 
 def _stc3(**kw) -> pd.DataFrame:
@@ -199,9 +200,14 @@ def test_province_and_operator_rules():
     assert ds._province(["中国联通客服"], "信号太差了 @中国联通客服 深圳·龙岗...") == "广东"
     assert ds._province([], "宽带太慢 @厦门电信10000号客服") == "福建"
     assert ds._province(["中国联通客服"], "没有地点") is None
-    assert ds._operator(["中国电信客服", "中国移动"], "移动的信号比中国电信好? 中国移动...") == "china_telecom"
-    assert ds._operator([], "4G网络确实超快 @赣州联通客服") == "china_unicom"
-    assert ds._operator([], "今天天气好") is None
+    assert operator_of("移动的信号比中国电信好? 中国移动...", ["中国电信客服", "中国移动"]) == "china_telecom"
+    assert operator_of("4G网络确实超快 @赣州联通客服", []) == "china_unicom"
+    assert operator_of("今天天气好", []) is None
+    # by default the accounts a post @mentions: 移动 alone in an account's name is China Mobile
+    assert operator_of("@广东移动 家里宽带又断了，电信都比你们强") == "china_mobile"
+    assert operator_of("@中国移动客服 携号转网去联通要多久") == "china_mobile"
+    assert operator_of("中国电信的宽带太慢了") == "china_telecom"
+    assert operator_of("移动硬盘坏了 @某某数码") is None
 
 
 # --------------------------------------------------------------------------- arrival profile

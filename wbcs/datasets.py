@@ -32,7 +32,7 @@ import pandas as pd
 from wbcs.config import RAW_DIR, data_file, data_mirror
 from wbcs.errors import InputError
 from wbcs.schema import validate_posts
-from wbcs.weibo import mid_to_datetime
+from wbcs.weibo import mid_to_datetime, operator_of
 
 RAW_ENV = "WBCS_RAW_DIR"
 URL_ENV = "WBCS_DATA_URL"
@@ -285,30 +285,10 @@ def province_of(name: str | None) -> str | None:
 
 # --------------------------------------------------------------------------- STC-3
 
-OPERATORS = {"china_telecom": r"电信|天翼|10000号", "china_unicom": r"联通|10010",
-             "china_mobile": r"中国移动|移动公司|10086|移动\w{0,4}客服"}
-_OPERATOR_RE = {op: re.compile(p) for op, p in OPERATORS.items()}
 _ACCOUNT_PREFIX = re.compile(r"^(中国)?(电信|联通|移动)")
 _MENTION = re.compile(r"@([^\s@:：,，。!！?？]+)")
 # Weibo's location tag at the end of a post: "广州·天河..." or "我在这里:榆林·钟楼".
 _LOCATION_TAG = re.compile(r"(?:^|[\s:：])([\u4e00-\u9fff]{2,5})·[^\s·]{1,12}")
-
-
-def _operator(accounts: list[str], text: str) -> str | None:
-    """The operator a dialogue is about: from the accounts it addresses, else its text.
-
-    Several operators: the one the text names first (a customer writes about their own).
-    """
-    joined = " ".join(accounts)
-    found = [op for op, rx in _OPERATOR_RE.items() if rx.search(joined)] or \
-            [op for op, rx in _OPERATOR_RE.items() if rx.search(text)]
-    if len(found) <= 1:
-        return found[0] if found else None
-
-    def first(op):
-        m = _OPERATOR_RE[op].search(text)
-        return m.start() if m else len(text)
-    return min(found, key=first)
 
 
 def _province(accounts: list[str], text: str) -> str | None:
@@ -351,7 +331,7 @@ def load_stc3(*, telecom_only: bool = True, split: str | None = "train") -> pd.D
         accounts = list(r["operator_accounts"])
         rows.append({
             "post_id": str(r["id"]), "platform": "sina_weibo", "text": first,
-            "operator": _operator(accounts, first), "province": _province(accounts, first),
+            "operator": operator_of(first, accounts), "province": _province(accounts, first),
             "reply_text": reply, "thread": "\n".join(f"{t['sender']}: {t['text']}" for t in turns),
             "n_turns": len(turns), "first_nugget": nug,
             "is_complaint": True if nug == "CNUG0" else (False if nug == "CNaN" else None),

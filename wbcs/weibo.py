@@ -107,6 +107,34 @@ def relative_time(text: str, now: pd.Timestamp) -> pd.Timestamp | None:
     return None
 
 
+# --------------------------------------------------------------------------- operators
+
+_OPERATOR_RE = {"china_telecom": re.compile(r"电信|天翼|10000号"), "china_unicom": re.compile(r"联通|10010"),
+                "china_mobile": re.compile(r"中国移动|移动公司|10086|移动\w{0,4}客服")}
+# in an account's name 移动 alone is China Mobile (@广东移动); in a post's text it is too common a word
+_ACCOUNT_RE = _OPERATOR_RE | {"china_mobile": re.compile(r"移动|10086")}
+_MENTION = re.compile(r"@([^\s@:：,，。!！?？]+)")
+
+
+def operator_of(text: str, accounts=None) -> str | None:
+    """The operator a post is about: from the service accounts it addresses (``accounts``; by default the
+    operators' accounts it @mentions), else from its text; None when it names none. Several operators: the one
+    the text names first (a customer writes about their own)."""
+    text = text if isinstance(text, str) else ""
+    if accounts is None:
+        accounts = [m for m in _MENTION.findall(text) if any(rx.search(m) for rx in _ACCOUNT_RE.values())]
+    joined = " ".join(accounts)
+    found = [op for op, rx in _ACCOUNT_RE.items() if rx.search(joined)] or \
+            [op for op, rx in _OPERATOR_RE.items() if rx.search(text)]
+    if len(found) <= 1:
+        return found[0] if found else None
+
+    def first(op):
+        m = _OPERATOR_RE[op].search(text)
+        return m.start() if m else len(text)
+    return min(found, key=first)
+
+
 # --------------------------------------------------------------------------- IP locations
 
 

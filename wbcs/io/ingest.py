@@ -49,7 +49,7 @@ from wbcs.io.write import TableWriter, identity
 from wbcs.pii import mask_and_find
 from wbcs.schema import COLUMNS, DATETIME_COLUMNS, LABEL_FIELDS, load_taxonomy, validate_posts
 from wbcs.text import mask_frame
-from wbcs.weibo import ip_province, mid_to_datetime
+from wbcs.weibo import ip_province, mid_to_datetime, operator_of
 
 __all__ = ["HEADER_ALIASES", "IngestResult", "ingest", "ingest_to", "read_posts"]
 
@@ -249,6 +249,8 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tup
         df["author_id"] = df["author_name"]
     if "ip_location" in df and "province" not in cols:
         df["province"] = _by_unique(df["ip_location"], ip_province)
+    if "operator" not in cols:  # the operator's account the post @mentions (reply drafts sign as it, KPIs group by it)
+        df["operator"] = _by_unique(text, operator_of)
 
     # duplicates last, so that only usable rows claim an id
     ids = df.loc[rows.ok, "post_id"]
@@ -321,7 +323,7 @@ def _beijing(t) -> pd.Timestamp:
 
 
 def _post_columns(files: list[_File]) -> list[str]:
-    mapped = {t for f in files for t in f.cols}
+    mapped = {t for f in files for t in f.cols} | {"operator"}  # from the text when no column gives it
     if any("ip_location" in f.cols for f in files):
         mapped.add("province")
     if any("author_name" in f.cols for f in files):
