@@ -79,6 +79,16 @@ def test_a_glob_of_files_is_one_archive(tmp_path):
     same(indicators(df), duck.indicators(str(tmp_path / "part-*.parquet")))
 
 
+def test_a_partitioned_archive_is_read_through_a_recursive_glob_or_its_folder(tmp_path):
+    df = crafted()
+    for part, rows in (("month=2025-03/province=广东", df.iloc[:4]), ("month=2025-03/province=北京", df.iloc[4:])):
+        (tmp_path / part).mkdir(parents=True)
+        rows.to_parquet(tmp_path / part / "part-0.parquet")
+    want = indicators(df)
+    same(want, duck.indicators(str(tmp_path / "**" / "*.parquet")))
+    same(want, duck.indicators(tmp_path))
+
+
 def test_engines_agree_on_synthetic_posts(tmp_path):
     from wbcs.synth import generate_posts
 
@@ -99,6 +109,9 @@ def test_bad_archives_are_input_errors(tmp_path):
     with pytest.raises(InputError, match=r"bad\.parquet: row 5, column 'reply_at' is before"):
         duck.indicators(tmp_path / "bad.parquet")
     crafted().drop(columns=["sentiment"]).to_parquet(tmp_path / "unlabelled.parquet")
+    (tmp_path / "export.csv").write_text("text,created_at\n信号差,2025-03-05 10:00\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"export\.csv: not a Parquet file; convert an export first \(wbcs ingest"):
+        duck.indicators(tmp_path / "export.csv")
     with pytest.raises(InputError, match="no 'sentiment' column: classify"):
         duck.indicators(tmp_path / "unlabelled.parquet")
     crafted().astype({"created_at": str}).to_parquet(tmp_path / "text-times.parquet")

@@ -182,6 +182,11 @@ def parquet_files(source) -> tuple[list[str], str]:
         if not found:
             raise InputError(f"{text}: no Parquet file there; give a file, a folder, or a glob such as "
                              f"'archive/**/*.parquet'")
+        for f in found:  # a CSV or export given to a Parquet engine, or a damaged part of an archive
+            with open(f, "rb") as fh:
+                if fh.read(4) != b"PAR1":
+                    raise InputError(f"{f}: not a Parquet file; convert an export first (wbcs ingest {f} --out "
+                                     f"posts.parquet) or use the pandas engine, which reads CSV, JSON Lines and XLSX")
         files += found
     files = sorted(dict.fromkeys(files))
     return files, os.path.commonpath([os.path.abspath(b) for b in bases])

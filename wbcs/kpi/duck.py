@@ -12,9 +12,6 @@ SLA clocks join a small table of duty minutes per calendar day built with
 
 from __future__ import annotations
 
-import glob as globmod
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
@@ -44,14 +41,11 @@ US = {"created_at": "_c", "reply_at": "_r", "resolved_at": "_s"}  # local µs co
 
 
 def _files(source) -> list[str]:
-    items = [source] if isinstance(source, (str, Path)) else list(source)
-    files = []
-    for item in items:
-        found = sorted(globmod.glob(str(item))) if any(ch in str(item) for ch in "*?[") else [str(item)]
-        if not found or not all(Path(f).is_file() for f in found):
-            raise InputError(f"{item}: no Parquet file there; give a file, a glob or a list of them")
-        files += found
-    return files
+    """The Parquet files of ``source``: a file, a folder, a glob (``archive/**/*.parquet``) or a list, as every
+    engine reads them (``distributed.parquet_files``)."""
+    from wbcs.distributed import parquet_files
+
+    return parquet_files(source)[0]
 
 
 def count_where(cond: str) -> str:
@@ -222,7 +216,7 @@ def check_labelled(a: _Archive, period, by) -> list[str]:
     for col in ("sentiment", "intent"):
         if col not in a.types:
             raise InputError(f"{a.source}: no {col!r} column: classify the posts first "
-                             f"(wbcs predict) or use the pandas engine, which can")
+                             f"(wbcs predict) or use the pandas engine, which labels them with the shipped model")
     return by
 
 
