@@ -67,13 +67,37 @@ def test_staff_json_has_erlang_next_to_the_simulated_plan(scenario_file, tmp_pat
 
 @pytest.mark.parametrize("args, message", [
     (["--replications", "0"], "--replications must be between 1 and 10,000, got 0"),
-    (["--records", "x.txt"], "--records must end in .csv or .parquet"),
+    (["--records", "x.txt"], "x.txt: unknown output format '.txt'; use .csv, .parquet"),
     (["--records", "x.csv", "--replications", "10000"],
      "--records: 10000 replications of ~2,160 posts would hold more than 20,000,000 records"),
 ])
 def test_bad_options_exit_2_with_one_line(scenario_file, args, message):
     r = run_cli("simulate", "--scenario", str(scenario_file), *args)
     assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_outputs_are_checked_before_the_run(scenario_file, tmp_path):
+    """--write-scenario over the --scenario file (its comments lost), a non-YAML name, or an output
+    that cannot be written are refused in one line before any simulation (no progress bar)."""
+    scenario_file.write_text("# the team's notes\n" + scenario_file.read_text())
+    before = scenario_file.read_text()
+    (tmp_path / "afile").write_text("")
+    staff = ["staff", "--scenario", str(scenario_file), "--replications", "1", "--max-iterations", "1"]
+    for args, message in [
+        ([*staff, "--write-scenario", str(scenario_file)], "--write-scenario is the --scenario file"),
+        ([*staff, "--write-scenario", str(tmp_path / "new.csv")], "unknown output format '.csv'; use .yaml, .yml"),
+        ([*staff, "--write-scenario", str(tmp_path / "afile" / "x.yaml")], "afile is a file, not a folder"),
+        (["simulate", "--scenario", str(scenario_file), "--records", str(tmp_path / "afile" / "x.csv")],
+         "afile is a file, not a folder"),
+        (["simulate", "--scenario", str(scenario_file), "--records", str(tmp_path / "small.parquet")], None),
+    ]:
+        r = run_cli(*args)
+        if message is None:  # a good name still works
+            assert r.returncode == 0, r.stderr
+            continue
+        assert r.returncode == 2 and message in r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert scenario_file.read_text() == before
 
 
 def test_bad_scenario_exits_2_naming_the_key(tmp_path):

@@ -87,8 +87,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     scenario = Scenario.from_yaml(args.scenario)
     if not 1 <= args.replications <= 10_000:
         raise InputError(f"--replications must be between 1 and 10,000, got {args.replications}")
-    if args.records and args.records.suffix not in (".csv", ".parquet"):
-        raise InputError(f"{args.records}: --records must end in .csv or .parquet")
+    from wbcs.io import check_outputs
+
+    # before the run: an unwritable place or the scenario itself is refused now, not after minutes of work
+    check_outputs({"--records": args.records}, inputs={"--scenario": args.scenario}, formats=(".csv", ".parquet"))
     if args.records and args.replications * scenario.expected_posts > MAX_RECORDS:
         raise InputError(f"--records: {args.replications} replications of ~{scenario.expected_posts:,.0f} posts "
                          f"would hold more than {MAX_RECORDS:,} records in memory; lower --replications")
@@ -122,6 +124,11 @@ def cmd_staff(args: argparse.Namespace) -> int:
     scenario = Scenario.from_yaml(args.scenario)
     if not 1 <= args.replications <= 10_000:
         raise InputError(f"--replications must be between 1 and 10,000, got {args.replications}")
+    from wbcs.io import check_outputs
+
+    # before the run: never over the scenario read (its comments would be lost), always a YAML name
+    check_outputs({"--write-scenario": args.write_scenario}, inputs={"--scenario": args.scenario},
+                  formats=(".yaml", ".yml"))
     with from_args(args) as client:
         plan = plan_staffing(scenario, args.target, replications=args.replications, seed=args.seed,
                              max_iterations=args.max_iterations, trim=args.trim, progress=True, client=client)
