@@ -369,3 +369,20 @@ def test_cli_ingest_says_what_relative_times_were_read_against(tmp_path):
     r = run_cli("ingest", str(path), "--out", str(tmp_path / "p.parquet"), "--export-time", "2024-05-04 21:30")
     assert r.returncode == 0, r.stderr
     assert "6 relative time(s) (5分钟前, 昨天 10:22, ...) read against --export-time 2024-05-04 21:30" in r.stdout
+
+
+def test_commands_reading_an_export_say_what_its_relative_times_were_read_against(tmp_path):
+    # kpi/report/hot/triage/predict read an export as ingest does; without --export-time the file's modification
+    # time stands in for the moment of the export, and a user must be told (stderr and the report's notes)
+    path = tmp_path / "export.csv"
+    path.write_text(WEIBO_EXPORT, encoding="utf-8")
+    stamp = pd.Timestamp("2024-05-04 21:30", tz="Asia/Shanghai").timestamp()
+    os.utime(path, (stamp, stamp))
+    out = tmp_path / "r.html"
+    r = run_cli("report", "--posts", str(path), "--out", str(out), "--end", "2024-05-04")
+    assert r.returncode == 0, r.stderr
+    assert (f"{path}: 6 relative time(s) (5分钟前, 昨天 10:22, ...) read against the file's modification time "
+            f"2024-05-04 21:30; if the export was made at another time, run 'wbcs ingest {path} --out OUT.parquet "
+            f"--export-time \"YYYY-MM-DD HH:MM\"'") in r.stderr
+    assert ("6 relative time(s) (5分钟前, 昨天 10:22) read against the file&#x27;s modification time, 2024-05-04 21:30"
+            in out.read_text(encoding="utf-8"))  # the report's notes (HTML-escaped)

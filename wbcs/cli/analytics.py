@@ -363,6 +363,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     posts, info = read_labelled(args.posts, args.model, cache=not args.no_cache)
     account = read_table(args.account_posts) if args.account_posts else None
     notes = [f"Source: {info['file']} ({info['read']:,} rows read, {info['rejected']:,} rejected)."]
+    if info["relative_times"]:
+        rel = info["relative_to"]
+        notes.append(f"{info['relative_times']:,} relative time(s) (5分钟前, 昨天 10:22) read against "
+                     + ("the export time given" if rel["from"] == "--export-time" else "the file's modification time")
+                     + f", {rel['time'][:16].replace('T', ' ')}.")
     if info.get("classified"):
         c = info["classified"]
         notes.append(f"Labels filled by the model {c['model']}: "

@@ -469,9 +469,16 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False) -> tu
     result = ingest([path], export_time=export_time)
     s = next(iter(result.summary["files"].values()))
     info = {"file": str(path), "read": s["read"], "kept": s["kept"], "rejected": s["rejected"],
-            "reject_reasons": s["reasons"]}
+            "reject_reasons": s["reasons"], "relative_times": s["relative_times"],
+            "relative_to": s.get("relative_to")}
     if s["rejected"] and not quiet:
         print(f"{path}: {s['rejected']:,} row(s) rejected "
               f"({', '.join(f'{k}: {v}' for k, v in s['reasons'].items())}); "
               f"run 'wbcs ingest {path} --out OUT.parquet --rejects REJECTS.csv' to see them", file=sys.stderr)
+    if s["relative_times"] and s["relative_to"]["from"] != "--export-time" and not quiet:
+        # 5分钟前 or 昨天 10:22 mean nothing without the moment of the export: a guess must not pass unsaid
+        print(f"{path}: {s['relative_times']:,} relative time(s) (5分钟前, 昨天 10:22, ...) read against the file's "
+              f"modification time {s['relative_to']['time'][:16].replace('T', ' ')}; if the export was made at "
+              f"another time, run 'wbcs ingest {path} --out OUT.parquet --export-time \"YYYY-MM-DD HH:MM\"' and "
+              f"use OUT.parquet", file=sys.stderr)
     return result.posts, info
