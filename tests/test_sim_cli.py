@@ -132,3 +132,30 @@ def test_simulate_json_equals_the_in_process_summary(monkeypatch):
     monkeypatch.setattr(engine, "_compiled", engine._compile())  # this process: the compiled loop
     expected = replicate(Scenario.from_yaml(path), 2, 5).to_dict()
     assert json.loads(r.stdout) == json.loads(json.dumps(expected))
+
+
+def test_an_impossible_date_anywhere_is_one_line_naming_file_line_and_value(scenario_file, tmp_path):
+    """An unquoted 2025-02-30 (YAML types it a date) crashed with 'ValueError: day is out of range for month'."""
+    from wbcs.config import data_file
+
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(data_file("policy.yaml").read_text(encoding="utf-8")
+                      .replace("holidays: []", "holidays: [2024-02-30]"), encoding="utf-8")
+    bad_policy = tmp_path / "with_policy.yaml"
+    bad_policy.write_text(scenario_file.read_text() + f"policy: {policy}\nduty: policy\n")
+    bad_start = tmp_path / "bad_start.yaml"
+    bad_start.write_text(scenario_file.read_text() + "start: 2025-02-30\n")
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("start: [2025-02-30]\n")
+    sweep = ["sweep", "--scenario", str(scenario_file), "--replications", "1"]
+    for args, message in [
+        (["simulate", "--scenario", str(bad_policy)], f"policy: {policy}: line 12, column 14: 2024-02-30 is not a "
+                                                      "real date or time (day is out of range for month)"),
+        (["simulate", "--scenario", str(bad_start)],
+         f"{bad_start}: line {bad_start.read_text().count(chr(10))}, column 8: 2025-02-30 is not a real date"),
+        ([*sweep, "--vary", "start=2025-02-30"], "--vary start: line 1, column 1: 2025-02-30 is not a real date"),
+        ([*sweep, "--grid", str(grid)], f"{grid}: line 1, column 9: 2025-02-30 is not a real date"),
+    ]:
+        r = run_cli(*args)
+        assert r.returncode == 2 and message in r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr

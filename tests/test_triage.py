@@ -133,6 +133,10 @@ def test_route_file_validation(tmp_path):
     bad.write_text("routes: [unclosed", encoding="utf-8")
     with pytest.raises(InputError, match="not valid YAML"):
         load_routes(bad)
+    bad.write_text("routes: {a: {kind: null, action: x}}\nrules:\n  - {route: a, when: {x: 2024-02-30}}\n",
+                   encoding="utf-8")  # was ValueError: day is out of range for month
+    with pytest.raises(InputError, match=r"routes.yaml: line 3, column 26: 2024-02-30 is not a real date"):
+        load_routes(bad)
 
 
 def test_missing_columns():

@@ -46,6 +46,22 @@ class Loader(yaml.SafeLoader):
         return super().resolve(kind, value, implicit)
 
 
+class BadValue(yaml.constructor.ConstructorError):
+    """A scalar YAML types but whose value cannot exist (``2025-02-30``): the file is valid YAML."""
+
+
+def _construct_timestamp(loader: Loader, node):
+    """PyYAML's date/time, or ``BadValue`` at the scalar's line for one that does not exist (``2025-02-30``
+    raised a bare ``ValueError: day is out of range for month`` naming neither file nor value)."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError) as e:
+        raise BadValue(None, None, f"{node.value} is not a real date or time ({e})", node.start_mark) from None
+
+
+Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
 class Dumper(yaml.SafeDumper):
     """PyYAML's safe dumper; strings with a clock time are quoted, ``datetime.time`` written 'HH:MM'."""
 
@@ -126,6 +142,10 @@ def load_yaml(source: str | Path, *, text: str | None = None, max_nodes: int = M
             raise InputError(f"{where}: expands to {size:,} values through its anchors and aliases "
                              f"(at most {max_nodes:,}); write the values out instead of nesting aliases")
         return loader.construct_document(node)
+    except BadValue as e:
+        mark = e.problem_mark
+        raise InputError(f"{where}: line {mark.line + 1}, column {mark.column + 1}: {e.problem}; "
+                         "correct it (YYYY-MM-DD, or YYYY-MM-DD HH:MM for a time)") from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
