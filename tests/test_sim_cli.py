@@ -159,3 +159,16 @@ def test_an_impossible_date_anywhere_is_one_line_naming_file_line_and_value(scen
         r = run_cli(*args)
         assert r.returncode == 2 and message in r.stderr, r.stderr
         assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["simulate", "--seed", "-1"], "seed must be a whole number ≥ 0 (--seed), got -1"),
+    (["sweep", "--vary", "agents=3", "--seed", "-1"], "seed must be a whole number ≥ 0 (--seed), got -1"),
+    (["staff", "--seed", "-1"], "seed must be a whole number ≥ 0 (--seed), got -1"),
+    (["staff", "--max-iterations", "0"], "max_iterations must be a whole number ≥ 1 (--max-iterations), got 0"),
+    (["staff", "--max-iterations", "-1"], "max_iterations must be a whole number ≥ 1 (--max-iterations), got -1"),
+])
+def test_a_negative_seed_or_no_iterations_is_refused(scenario_file, args, message):
+    """Were ValueError from SeedSequence and UnboundLocalError 'share' in plan_staffing."""
+    r = run_cli(args[0], "--scenario", str(scenario_file), *args[1:])
+    assert r.returncode == 2 and r.stderr.strip() == f"wbcs {args[0]}: error: {message}", r.stderr

@@ -137,10 +137,20 @@ def test_authors_engagement_and_text_features(posts):
     ({"bursts": [{"start": "2025-01-01", "hours": 1, "posts": 5, "topic": "weather"}]},
      r"bursts\[0\]: unknown topic 'weather'"),
     ({"days": 0}, "days must be >= 1"),
+    ({"seed": -1}, r"seed must be a whole number ≥ 0 \(--seed\), got -1"),
 ])
 def test_bad_parameters(kwargs, message):
     with pytest.raises(InputError, match=message):
         generate_posts(**{"profile": FLAT, **kwargs})
+
+
+def test_cli_refuses_a_negative_seed_in_one_line(tmp_path):
+    from tests.helpers import run_cli
+
+    for extra in ([], ["--account"]):  # was ValueError: expected non-negative integer
+        r = run_cli("synth", "--days", "1", "--seed", "-1", "--out", str(tmp_path / "s.csv"), *extra)
+        assert r.returncode == 2 and r.stderr.strip() == "wbcs synth: error: seed must be a whole number ≥ 0 (--seed), got -1"
+    assert not (tmp_path / "s.csv").exists()
 
 
 def test_operator_and_platform_shares():

@@ -81,7 +81,11 @@ def templates() -> dict:
 
 
 def _rng(seed) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is not None and not isinstance(seed, np.random.SeedSequence) and (isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0):
+        raise InputError(f"seed must be a whole number ≥ 0 (--seed), got {seed!r}")  # numpy: a bare ValueError
+    return np.random.default_rng(seed)
 
 
 def _weights(value, default: Mapping[str, float], what: str, known=None) -> tuple[list[str], np.ndarray]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from wbcs.errors import InputError
 from wbcs.sim.engine import plan
 from wbcs.sim.metrics import run_metrics
 from wbcs.sim.model import run
@@ -108,6 +109,16 @@ class Summary:
         return out
 
 
+def spawn_seeds(seed: int, n: int) -> list[np.random.SeedSequence]:
+    """The seeds of ``n`` replications: the children of ``SeedSequence(seed)`` (every caller's, so runs
+    with the same seed are the same runs). A negative seed raised SeedSequence's bare ValueError."""
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise InputError(f"seed must be a whole number ≥ 0 (--seed), got {seed!r}")
+    if n < 1:
+        raise InputError(f"replications must be ≥ 1, got {n}")
+    return np.random.SeedSequence(seed).spawn(n)
+
+
 def replication(task: tuple, *, keep_records: bool = False) -> tuple[dict, pd.DataFrame, pd.DataFrame | None]:
     """One run of ``task = (scenario, SeedSequence child, index)``: its figures, hourly series
     and (if asked) observed records. A task of its own so a cluster can run it."""
@@ -135,15 +146,11 @@ def replicate(scenario: Scenario, n: int = 10, seed: int = 0, *, warmup_days: fl
     replications on a cluster; the seeds are the same, so is the summary."""
     from wbcs.distributed import run_tasks
 
-    if n < 1:
-        from wbcs.errors import InputError
-
-        raise InputError(f"replications must be ≥ 1, got {n}")
+    children = spawn_seeds(seed, n)
     if warmup_days is not None:
         scenario = scenario.updated({"warmup_days": warmup_days})
     if client is None:  # long work here runs the compiled engine from the start
         plan(n * scenario.expected_posts)
-    children = np.random.SeedSequence(seed).spawn(n)
     runs = run_tasks(replication, [(scenario, child, i) for i, child in enumerate(children)], client=client,
                      desc=f"simulating {scenario.name}", unit="run", progress=progress, keep_records=keep_records,
                      chunk=None)  # a few tasks per worker thread: one short run per task would wait on the scheduler

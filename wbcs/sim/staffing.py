@@ -29,6 +29,7 @@ from wbcs.policy import POST_KINDS, WEEKDAYS
 from wbcs.sim import erlang
 from wbcs.sim.metrics import sla_met
 from wbcs.sim.model import run
+from wbcs.sim.replicate import spawn_seeds
 from wbcs.sim.scenario import Scenario, duty_week
 from wbcs.sim.schedule import to_minutes
 
@@ -150,6 +151,10 @@ def plan_staffing(scenario: Scenario, target: float = 0.9, *, replications: int 
 
     if not 0 < target < 1:
         raise InputError(f"staffing target must be between 0 and 1 (e.g. 0.9), got {target}")
+    seeds = spawn_seeds(seed, replications)
+    if isinstance(max_iterations, bool) or not isinstance(max_iterations, int) or max_iterations < 1:
+        # none would leave no plan to report
+        raise InputError(f"max_iterations must be a whole number ≥ 1 (--max-iterations), got {max_iterations!r}")
     if len(scenario.pools) != 1:
         raise InputError(f"{scenario.source}: agents.pools: staffing plans one pool; merge the pools first")
     watched = watched_hours(scenario)
@@ -160,7 +165,6 @@ def plan_staffing(scenario: Scenario, target: float = 0.9, *, replications: int 
                        for c, r, w in zip(erl, rates, watched, strict=True)])
 
     first = scenario.start.day_of_week * 24
-    seeds = np.random.SeedSequence(seed).spawn(replications)
 
     def evaluate(agents):
         trial = scenario.updated({"agents": agents.tolist()})

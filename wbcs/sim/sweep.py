@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from wbcs.errors import InputError
-from wbcs.sim.replicate import replication, summarise
+from wbcs.sim.replicate import replication, spawn_seeds, summarise
 from wbcs.sim.scenario import Scenario
 
 MAX_POLICIES = 10_000
@@ -68,8 +68,7 @@ def sweep(base: Scenario, grid: Mapping[str, list], n: int = 10, seed: int = 0, 
     ``<figure>``, ``<figure>_ci_low`` and ``<figure>_ci_high`` for every figure of ``replicate``."""
     from wbcs.distributed import run_tasks
 
-    if n < 1:
-        raise InputError(f"replications must be ≥ 1, got {n}")
+    children = spawn_seeds(seed, n)
     if warmup_days is not None:
         base = base.updated({"warmup_days": warmup_days})
     combos = policies(grid)
@@ -79,7 +78,6 @@ def sweep(base: Scenario, grid: Mapping[str, list], n: int = 10, seed: int = 0, 
             scenarios.append(base.updated(patch(combo)))
         except InputError as e:
             raise InputError(f"sweep policy {combo}: {e}") from None
-    children = np.random.SeedSequence(seed).spawn(n)
     tasks = [(sc, child, i) for sc in scenarios for i, child in enumerate(children)]
     runs = run_tasks(replication, tasks, client=client, desc=f"sweeping {len(combos)} policies", unit="run",
                      progress=progress, chunk=chunk)
