@@ -136,7 +136,19 @@ def test_authors_engagement_and_text_features(posts):
     ({"bursts": [{"start": "2025-01-01", "hours": 1}]}, r"bursts\[0\]: needs start, hours and posts"),
     ({"bursts": [{"start": "2025-01-01", "hours": 1, "posts": 5, "topic": "weather"}]},
      r"bursts\[0\]: unknown topic 'weather'"),
-    ({"days": 0}, "days must be >= 1"),
+    ({"days": 0}, "days must be a whole number ≥ 1, got 0"),
+    ({"days": 100_000}, "days: 100,000 days from 2025-01-01 end after 2262-04-11"),  # was OutOfBoundsDatetime
+    ({"start": "2262-04-01", "days": 30}, "days: 30 days from 2262-04-01 end after 2262-04-11"),
+    ({"posts_per_day": float("nan")}, "posts_per_day must be a number ≥ 0, got nan"),  # was a bare ValueError
+    ({"posts_per_day": 1e12}, "is 30,000,000,000,000 posts, more than the 10,000,000 one table may hold"),
+    ({"bursts": [{"start": "2025-01-02", "hours": 1, "posts": 20_000_000}]},
+     r"\+ 20,000,000 burst posts is 20,015,000 posts, more than the 10,000,000"),
+    ({"bursts": [{"start": "2025-01-01 10:00", "hours": float("nan"), "posts": 50}]},
+     r"bursts\[0\]: hours must be a number > 0, got nan"),  # its posts were dated 1732
+    ({"bursts": [{"start": "2025-01-02", "hours": 1, "posts": 2.5}]}, r"bursts\[0\]: posts must be a whole number"),
+    ({"bursts": [{"start": "2025-03-01 10:00", "hours": 2, "posts": 50}]},
+     r"bursts\[0\]: 2025-03-01 10:00 for 2 hours is not within the generated days \(2025-01-01 00:00 to 2025-01-31"),
+    ({"bursts": [{"start": "2025-01-30 23:00", "hours": 2, "posts": 50}]}, "is not within the generated days"),
     ({"seed": -1}, r"seed must be a whole number ≥ 0 \(--seed\), got -1"),
 ])
 def test_bad_parameters(kwargs, message):
@@ -151,6 +163,28 @@ def test_cli_refuses_a_negative_seed_in_one_line(tmp_path):
         r = run_cli("synth", "--days", "1", "--seed", "-1", "--out", str(tmp_path / "s.csv"), *extra)
         assert r.returncode == 2 and r.stderr.strip() == "wbcs synth: error: seed must be a whole number ≥ 0 (--seed), got -1"
     assert not (tmp_path / "s.csv").exists()
+
+
+def test_account_log_refuses_days_past_the_last_date():
+    with pytest.raises(InputError, match="days: 100,000 days from 2025-01-01 end after 2262-04-11"):
+        generate_account_posts(days=100_000)
+
+
+def test_cli_bounds_days_volume_and_bursts_in_one_line(tmp_path):
+    from tests.helpers import run_cli
+
+    out = tmp_path / "s.csv"
+    for args, message in [
+        (["--days", "100000"], "days: 100,000 days from 2025-01-01 end after 2262-04-11"),
+        (["--posts-per-day", "1e12"], "more than the 10,000,000 one table may hold in memory"),  # was 7.9 TiB
+        (["--posts-per-day", "nan"], "posts_per_day must be a number ≥ 0, got nan"),
+        (["--burst", "2025-01-01 10:00,nan,50,network"], "bursts[0]: hours must be a number > 0, got nan"),
+        (["--burst", "2025-03-01 10:00,2,50,network"], "is not within the generated days"),
+    ]:
+        r = run_cli("synth", *args, "--out", str(out))
+        assert r.returncode == 2 and r.stderr.startswith("wbcs synth: error: ") and message in r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1
+    assert not out.exists()
 
 
 def test_operator_and_platform_shares():

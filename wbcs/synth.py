@@ -70,6 +70,9 @@ REPLY_SIGMA = 0.9
 RESOLVED_SHARE = {"complaint": 0.88, "consultation": 0.92, "vague_negative": 0.40}
 FEEDBACK_SHARE = 0.6  # replied posts whose author says whether they are satisfied
 POOL_VARIANTS = 24
+# Posts one table may hold: generating takes ~0.4 KB a post at its peak (1 M posts ~0.5 GB), so 10 M
+# posts ~4 GB; more is made in several runs (a month at a time, as benchmarks/bench_dask.py does).
+MAX_POSTS = 10_000_000
 
 
 @lru_cache(maxsize=1)
@@ -145,6 +148,41 @@ def _timestamp(value, what: str) -> pd.Timestamp:
     return t.tz_localize(TIMEZONE) if t.tz is None else t.tz_convert(TIMEZONE)
 
 
+def _period(start, days) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first instant and the end (exclusive) of ``days`` whole days from ``start``."""
+    if isinstance(days, bool) or not isinstance(days, int | np.integer) or days < 1:
+        raise InputError(f"days must be a whole number ≥ 1, got {days!r}")
+    t0 = _timestamp(start, "start")
+    try:
+        end = t0 + pd.Timedelta(days=int(days))
+    except (ValueError, OverflowError):  # OutOfBoundsDatetime / OutOfBoundsTimedelta are ValueErrors
+        end = None
+    if end is None or end.tz_localize(None) > pd.Timestamp.max.floor("D"):
+        raise InputError(f"days: {int(days):,} days from {t0:%Y-%m-%d} end after {pd.Timestamp.max:%Y-%m-%d}, "
+                         "the last date a table can hold; give fewer days")
+    return t0, end
+
+
+def _count(value, what: str, *, whole: bool = False, positive: bool = False) -> float:
+    """A finite number ≥ 0 (> 0 if ``positive``, whole if ``whole``): NaN and infinity give no usable time."""
+    ok = not isinstance(value, bool) and isinstance(value, int | float | np.integer | np.floating)
+    if (not ok or not np.isfinite(value) or value < 0 or (positive and value == 0)
+            or (whole and value != int(value))):
+        raise InputError(f"{what} must be a {'whole ' if whole else ''}number {'> 0' if positive else '≥ 0'}, "
+                         f"got {value!r}")
+    return float(value)
+
+
+def _check_volume(days: int, per_day: float, burst_posts: list[float]) -> None:
+    """At most ``MAX_POSTS`` posts (expected): the table is built in memory."""
+    total = days * per_day + sum(burst_posts)
+    if total > MAX_POSTS:
+        raise InputError(f"{days:,} days × {per_day:,.6g} posts a day"
+                         + (f" + {sum(burst_posts):,.0f} burst posts" if burst_posts else "")
+                         + f" is {total:,.0f} posts, more than the {MAX_POSTS:,} one table may hold in memory "
+                         "(~0.4 KB each while generated); lower them or generate the days in several runs")
+
+
 def _arrivals(rng, start: pd.Timestamp, days: int, per_day: float, profile: np.ndarray) -> np.ndarray:
     """Arrival times (ns since epoch) of a Poisson process with piecewise-constant hourly rates.
 
@@ -158,23 +196,35 @@ def _arrivals(rng, start: pd.Timestamp, days: int, per_day: float, profile: np.n
     return base + (rng.random(base.size) * 3_600e9).astype(np.int64)
 
 
-def _bursts(rng, bursts, topics: list[str], ops: list[str], provs: list[str],
-            prov_p: np.ndarray) -> list[dict]:
+def _burst_specs(bursts, t0: pd.Timestamp, end: pd.Timestamp) -> list[tuple[Mapping, int, float, int]]:
+    """(burst, start ns, hours, posts) of each burst, checked: it lies within the generated days
+    (one outside added posts before or after them; NaN hours dated its posts 1732)."""
     out = []
     for i, b in enumerate(bursts or []):
         where = f"bursts[{i}]"
         if not isinstance(b, Mapping) or not {"start", "hours", "posts"} <= set(b):
             raise InputError(f"{where}: needs start, hours and posts (and optionally topic, operator, province)")
-        hours, posts = float(b["hours"]), int(b["posts"])
-        if hours <= 0 or posts < 0:
-            raise InputError(f"{where}: hours must be > 0 and posts >= 0, got {hours}, {posts}")
+        hours = _count(b["hours"], f"{where}: hours", positive=True)
+        posts = int(_count(b["posts"], f"{where}: posts", whole=True))
+        at = _timestamp(b["start"], f"{where}.start")
+        if not t0 <= at < end or at + pd.Timedelta(hours=hours) > end:
+            raise InputError(f"{where}: {at:%Y-%m-%d %H:%M} for {hours:g} hours is not within the generated days "
+                             f"({t0:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}); move the burst or change start/days")
+        out.append((b, at.value, hours, posts))
+    return out
+
+
+def _bursts(rng, specs: list[tuple[Mapping, int, float, int]], topics: list[str], ops: list[str], provs: list[str],
+            prov_p: np.ndarray) -> list[dict]:
+    out = []
+    for i, (b, t0, hours, posts) in enumerate(specs):
+        where = f"bursts[{i}]"
         topic = b.get("topic", "network")
         op = b.get("operator") or ops[int(rng.integers(len(ops)))]
         prov = b.get("province") or provs[int(_draw(rng, prov_p, 1)[0])]
         for key, value, known in (("topic", topic, topics), ("operator", op, ops), ("province", prov, provs)):
             if value not in known:
                 raise InputError(f"{where}: unknown {key} {value!r} (known: {', '.join(known)})")
-        t0 = _timestamp(b["start"], f"{where}.start").value
         times = t0 + (rng.random(posts) * hours * 3_600e9).astype(np.int64)
         out.append({"name": str(b.get("name", f"burst-{i}")), "times": times, "topic": topic,
                     "operator": op, "province": prov})
@@ -288,20 +338,21 @@ def generate_posts(*, days: int = 30, start="2025-01-01", posts_per_day: float =
     from wbcs.datasets import provinces
 
     rng = _rng(seed)
-    if days < 1 or posts_per_day < 0:
-        raise InputError(f"days must be >= 1 and posts_per_day >= 0, got {days}, {posts_per_day}")
+    t0, end = _period(start, days)
+    per_day = _count(posts_per_day, "posts_per_day")
+    specs = _burst_specs(bursts, t0, end)
+    _check_volume(days, per_day, [posts for *_, posts in specs])
     policy = policy or load_policy()
     tax = load_taxonomy()
     ops, op_p = _weights(operators, OPERATOR_SHARES, "operators", known=list(templates()["operators"]))
     plats, plat_p = _weights(platforms, PLATFORM_SHARES, "platforms")
     prov_table = provinces()
     provs = list(prov_table.index)
-    t0 = _timestamp(start, "start")
 
     # arrivals: background + bursts, sorted; burst_id -1 for the background
-    times = [_arrivals(rng, t0, days, float(posts_per_day), _profile(profile))]
+    times = [_arrivals(rng, t0, days, per_day, _profile(profile))]
     prov_p = prov_table["population_m"].to_numpy() / prov_table["population_m"].sum()
-    burst_list = _bursts(rng, bursts, tax.ids("topic"), ops, provs, prov_p)
+    burst_list = _bursts(rng, specs, tax.ids("topic"), ops, provs, prov_p)
     times += [b["times"] for b in burst_list]
     burst_id = np.concatenate([np.full(len(t), i - 1, dtype=np.int16) for i, t in enumerate(times)])
     seconds = np.concatenate(times) // 1_000_000_000
@@ -449,8 +500,9 @@ def generate_account_posts(*, days: int = 30, start="2025-01-01", seed=0, breach
     Columns: post_id, created_at, text, is_repost, category, has_picture, source.
     """
     rng = _rng(seed)
-    if days < 1 or not 0 <= breach_rate <= 1:
-        raise InputError(f"days must be >= 1 and 0 <= breach_rate <= 1, got {days}, {breach_rate}")
+    t0, _ = _period(start, days)
+    if not 0 <= breach_rate <= 1:
+        raise InputError(f"breach_rate must be between 0 and 1, got {breach_rate!r}")
     norms = (policy or load_policy()).posting_norms
     lo, hi = norms["posts_per_day"]
     smin, smax = norms["spacing_minutes"]
@@ -460,7 +512,7 @@ def generate_account_posts(*, days: int = 30, start="2025-01-01", seed=0, breach
     mix_keys, mix_p = list(mix), np.asarray(list(mix.values()), float) / sum(mix.values())
     max_charity = int(norms["max_charity_news_culture_reposts_per_day"])
     texts = templates()["account_posts"]
-    day0 = _timestamp(start, "start").normalize()
+    day0 = t0.normalize()
     rows, breaches = [], []
     for d in range(int(days)):
         breach = BREACHES[int(rng.integers(len(BREACHES)))] if rng.random() < breach_rate else None
