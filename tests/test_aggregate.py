@@ -204,3 +204,26 @@ def test_every_alert_on_synthetic_posts_meets_its_rule_and_its_evidence_is_in_th
         else:
             assert (times > r.window_start).all() and (times <= r.triggered_at).all()
         assert set(by_id.loc[r.post_ids, "intent"]) == {"consultation" if day else "complaint"}
+
+
+RANT = "中国移动就是一群骗子，垃圾公司！"
+
+
+def test_an_alerts_topic_is_what_most_of_its_posts_are_about_and_a_rant_is_about_none():
+    """A user saw "中国移动就是一群骗子，垃圾公司！" answered with 【致歉说明】…网络信号问题: the rants' topic labels
+    (network twice, billing once) made the cluster a network complaint. A rant names no concrete issue, so its
+    answer post takes the general wording; concrete complaints keep their topic only where most of them carry it."""
+    from wbcs.reply.drafts import unified_drafts
+
+    rants = posts([(f"2025-03-03 0{h}:00", f"u{h}", "sina_weibo", RANT, "complaint", t)
+                   for h, t in ((1, "network"), (2, "network"), (3, "billing"))], operator="china_mobile")
+    rants["negative_subtype"] = "abuse"
+    a = only(aggregation_alerts(rants), "near_duplicate")
+    assert len(a) == 1 and a.loc[0, "topic"] is None
+    draft = unified_drafts(a).loc[0, "draft"]
+    assert draft.startswith("【致歉说明】近期部分用户反映相关问题") and "网络" not in draft and "10086" in draft
+
+    concrete = rants.assign(negative_subtype="concrete_complaint")
+    assert only(aggregation_alerts(concrete), "near_duplicate").loc[0, "topic"] == "network"  # 2 of 3
+    concrete["topic"] = ["network", "billing", "data"]  # no topic most of them carry
+    assert only(aggregation_alerts(concrete), "near_duplicate").loc[0, "topic"] is None

@@ -21,6 +21,11 @@ been published) before it can fire again.
 
 Users are ``author_id``; where the author is unknown each post counts as its own user.
 Posts without a platform do not count towards the platform condition.
+
+An alert's ``topic`` is what its posts are about: the topic more than half of them carry, else none
+(its answer post then uses the general wording). A post labelled vague negativity or abuse
+(``negative_subtype``) names no concrete issue, so its topic label does not count: a cluster of
+"中国移动就是一群骗子" rants has no topic, whatever topics they were given.
 """
 
 from __future__ import annotations
@@ -36,6 +41,9 @@ from wbcs.policy import Policy, load_policy
 from wbcs.text import mask_pii
 
 WEEK = pd.Timedelta(days=7)
+RULE_NAMES = {"question_same_day": "同日同类咨询 same question in one day",
+              "complaint_same_week": "一周同类投诉 same complaint within 7 days"}
+NO_ISSUE = frozenset({"vague_negativity", "abuse"})  # negative subtypes that name no concrete issue
 COLUMNS = ["rule", "action", "intent", "cluster_kind", "cluster_key", "operator", "topic",
            "window_start", "window_end", "triggered_at", "n_posts", "n_users", "n_platforms",
            "reason", "post_ids", "author_ids", "platforms", "sample_text"]
@@ -86,6 +94,8 @@ def _frame(posts: pd.DataFrame, intent: str, near_duplicate_keys: pd.Series | No
     w = pd.DataFrame({"post_id": col("post_id"), "time": sub["created_at"], "text": col("text"),
                       "author_id": col("author_id"), "platform": col("platform"),
                       "topic": col("topic"), "operator": col("operator")})
+    # the topic a post is about, for its alert's topic: a rant is about none (it still counts in its topic's cluster)
+    w["about"] = w["topic"].where(~col("negative_subtype").isin(NO_ISSUE), None)
     if near_duplicate_keys is not None:
         w["dup"] = near_duplicate_keys.loc[sub.index].astype(object)
     w.attrs = {}
@@ -128,14 +138,15 @@ def _alert(rule: Rule, kind: str, key: str, g: dict, rows: slice, start, end, tr
     sorted by time; plain lists, because thousands of alerts made per-alert pandas the bottleneck)."""
     users = list(dict.fromkeys(g["user"][rows]))
     platforms = sorted({p for p in g["platform"][rows] if p is not None})
-    topics = Counter(t for t in g["topic"][rows] if t is not None)
+    n = len(g["post_id"][rows])
+    topics = Counter(t for t in g["about"][rows] if t is not None)
     return {
         "rule": rule.name, "action": rule.action, "intent": rule.intent,
         "cluster_kind": kind, "cluster_key": key, "operator": g["operator"][rows][0],
-        # the most common topic; a tie goes to the first in sorted order (was: set order, varying by run)
-        "topic": min(topics, key=lambda t: (-topics[t], t)) if topics else None,
+        # what most of its posts are about, or none (the module docstring)
+        "topic": next((t for t, c in topics.items() if c > n / 2), None),
         "window_start": start, "window_end": end, "triggered_at": triggered,
-        "n_posts": len(g["post_id"][rows]), "n_users": len(users), "n_platforms": len(platforms),
+        "n_posts": n, "n_users": len(users), "n_platforms": len(platforms),
         "reason": _reason(rule, len(users), len(platforms)),
         "post_ids": g["post_id"][rows],
         "author_ids": [a for a in g["author_id"][rows] if a is not None],
@@ -144,7 +155,7 @@ def _alert(rule: Rule, kind: str, key: str, g: dict, rows: slice, start, end, tr
     }
 
 
-_LISTS = ("post_id", "text", "author_id", "platform", "topic", "operator", "user")
+_LISTS = ("post_id", "text", "author_id", "platform", "about", "operator", "user")
 
 
 def _lists(g: pd.DataFrame) -> dict:
