@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
@@ -55,7 +56,14 @@ def test_next_on_duty():
 
 @pytest.mark.parametrize("change, key", [
     ({"duty": None}, "missing section 'duty'"),
-    ({"duty": {"weekdays": ["mon", "funday"]}}, "duty.weekdays has 'fun'"),
+    ({"duty": {"weekdays": ["mon", "funday"]}}, "duty.weekdays has 'funday'; use mon..sun"),
+    ({"duty": {"weekdays": ["monkey"]}}, "duty.weekdays has 'monkey'"),  # was read as mon
+    ({"duty": {"weekdays": "mon"}}, "duty.weekdays must be a list"),
+    ({"bogus_key": 1}, "bogus_key is not a known key (known: version, duty, patrol_minutes, sla, presets"),
+    ({"version": 99}, "version 99 is not a policy format this wbcs reads"),
+    ({"duty": {"weekdays": ["mon"], "hollidays": ["2024-10-01"]}}, "duty.hollidays is not a known key (known: "
+                                                                    "weekdays, start, end, holidays, on_call"),
+    ({"sla": {"complaint": {"acknowledge_minuets": 5}}}, "sla.complaint.acknowledge_minuets is not a known key"),
     ({"duty": {"start": "20:00", "end": "08:00"}}, "duty.end"),
     ({"duty": {"start": "8 o'clock"}}, "duty.start"),
     ({"patrol_minutes": {"default": -5}}, "patrol_minutes.default"),
@@ -76,3 +84,16 @@ def test_policy_errors_name_the_key(change, key):
     raw.update(change)
     with pytest.raises(InputError, match=key.replace("(", r"\(")):
         parse_policy(raw)
+
+
+def test_full_weekday_names_are_read(tmp_path):
+    from wbcs.config import data_file
+
+    path = tmp_path / "policy.yaml"
+    path.write_text(data_file("policy.yaml").read_text(encoding="utf-8")
+                    .replace("weekdays: [mon, tue, wed, thu, fri]", "weekdays: [Monday, TUE, wed, Thursday, fri]"),
+                    encoding="utf-8")
+    assert load_policy(path).duty.weekdays == ("mon", "tue", "wed", "thu", "fri")
+    path.write_text(path.read_text(encoding="utf-8") + "bogus_key: 1\n", encoding="utf-8")
+    with pytest.raises(InputError, match=f"^{re.escape(str(path))}: bogus_key is not a known key"):
+        load_policy(path)

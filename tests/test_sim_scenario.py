@@ -179,7 +179,7 @@ ERRORS = [
     ({"duty": {"hours": 12}}, "duty.hours is not a known key"),
     ({"duty": {"start": "8 o'clock"}}, "duty.start must be a time"),
     ({"duty": {"start": "20:00", "end": "08:00"}}, r"duty.end \(08:00:00\) must be after duty.start"),
-    ({"duty": {"weekdays": ["mon", "funday"]}}, "duty.weekdays has 'fun'"),
+    ({"duty": {"weekdays": ["mon", "funday"]}}, "duty.weekdays has 'funday'; use mon..sun"),
     ({"agents": [1] * 10}, r"agents must have 24 or 168 values \(agents by hour\), got 10"),
     ({"agents": [1] * 23 + [-1]}, r"agents\[23\] must be a whole number ≥ 0"),
     ({"agents": 2.5}, "agents must be a whole number ≥ 0"),

@@ -21,6 +21,12 @@ from wbcs.config import TIMEZONE, data_file
 from wbcs.errors import InputError
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAY_NAMES = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+VERSION = 1  # the policy file format this wbcs reads
+TOP_KEYS = ("version", "duty", "patrol_minutes", "sla", "presets", "content_change_minutes", "aggregation",
+            "posting_norms")
+DUTY_KEYS = ("weekdays", "start", "end", "holidays", "on_call")
+SLA_KEYS = ("acknowledge_minutes", "resolve_hours", "clock")
 POST_KINDS = ["consultation", "complaint", "vague_negative", "abuse", "praise"]
 MINUTE = np.timedelta64(1, "m")
 
@@ -42,6 +48,24 @@ def clock_minutes(value, key: str, source: str = "policy", *, allow_24: bool = F
                 "write the time in quotes)" if sexagesimal else "")
         raise InputError(f"{source}: {key} must be a time like '08:00', got {value!r}{hint}")
     return minutes
+
+
+def weekday(value, key: str, source: str = "policy") -> str:
+    """``mon``..``sun`` of ``'mon'`` or ``'Monday'``; anything else is refused as written (``funday``, not ``fun``)."""
+    name = value.lower() if isinstance(value, str) else None
+    if name in DAY_NAMES:
+        return WEEKDAYS[DAY_NAMES.index(name)]
+    if name not in WEEKDAYS:
+        raise InputError(f"{source}: {key} has {value!r}; use mon..sun")
+    return name
+
+
+def known_keys(mapping: dict, key: str, known: tuple[str, ...], source: str) -> None:
+    """Refuse a key outside ``known``: a misspelt one would be ignored and its default used unseen."""
+    for k in mapping:
+        if k not in known:
+            where = f"{key}.{k}" if key else str(k)
+            raise InputError(f"{source}: {where} is not a known key (known: {', '.join(known)})")
 
 
 def _time(value, key: str, source: str) -> dt.time:
@@ -164,6 +188,11 @@ def parse_policy(raw: dict, source: str = "policy") -> Policy:
     if not isinstance(raw, dict):
         raise InputError(f"{source}: a policy must be a mapping of sections")
 
+    known_keys(raw, "", TOP_KEYS, source)
+    version = raw.get("version", VERSION)
+    if isinstance(version, bool) or version != VERSION:
+        raise InputError(f"{source}: version {version!r} is not a policy format this wbcs reads (version: {VERSION})")
+
     def section(name: str) -> dict:
         value = raw.get(name)
         if not isinstance(value, dict):
@@ -171,10 +200,11 @@ def parse_policy(raw: dict, source: str = "policy") -> Policy:
         return value
 
     d = section("duty")
-    days = tuple(str(x).lower()[:3] for x in d.get("weekdays", WEEKDAYS[:5]))
-    unknown = [x for x in days if x not in WEEKDAYS]
-    if unknown:
-        raise InputError(f"{source}: duty.weekdays has {unknown[0]!r}; use mon..sun")
+    known_keys(d, "duty", DUTY_KEYS, source)
+    weekdays = d.get("weekdays", WEEKDAYS[:5])
+    if not isinstance(weekdays, list | tuple):
+        raise InputError(f"{source}: duty.weekdays must be a list of weekdays (mon..sun), got {weekdays!r}")
+    days = tuple(weekday(x, "duty.weekdays", source) for x in weekdays)
     start, end = _time(d.get("start", "08:00"), "duty.start", source), _time(d.get("end", "20:00"), "duty.end", source)
     if end <= start:
         raise InputError(f"{source}: duty.end ({end}) must be after duty.start ({start})")
@@ -198,6 +228,7 @@ def parse_policy(raw: dict, source: str = "policy") -> Policy:
             raise InputError(f"{source}: sla.{kind} is not a post kind ({', '.join(POST_KINDS)})")
         if not isinstance(clocks, dict):
             raise InputError(f"{source}: sla.{kind} must be a mapping")
+        known_keys(clocks, f"sla.{kind}", SLA_KEYS, source)
         clock = clocks.get("clock", "calendar")
         if clock not in ("calendar", "business"):
             raise InputError(f"{source}: sla.{kind}.clock must be 'calendar' or 'business'")

@@ -62,8 +62,10 @@ from wbcs.policy import (
     Policy,
     SlaClock,
     clock_minutes,
+    known_keys,
     load_policy,
     parse_policy,
+    weekday,
 )
 from wbcs.sim.distributions import LARGE, Dist, parse_dist
 
@@ -200,9 +202,7 @@ class _Reader:
     def mapping(self, value, key: str, known: tuple[str, ...] | list[str]) -> dict:
         if not isinstance(value, dict):
             self.fail(key, f"must be a mapping, got {value!r}")
-        for k in value:
-            if k not in known:
-                self.fail(f"{key}.{k}" if key else str(k), f"is not a known key (known: {', '.join(known)})")
+        known_keys(value, key, tuple(known), self.source)
         return value
 
     def number(self, value, key: str, *, low: float = 0, high: float = LARGE, positive: bool = False) -> float:
@@ -299,12 +299,7 @@ def _parse_agents(r: _Reader, value, key: str, duty: Duty | None) -> np.ndarray:
             days = s.get("days", WEEKDAYS)
             if not isinstance(days, list) or not days:
                 r.fail(f"{k}.days", "must be a list of weekdays (mon..sun)")
-            idx = []
-            for d in days:
-                name = str(d).lower()[:3]
-                if name not in WEEKDAYS:
-                    r.fail(f"{k}.days", f"has {d!r}; use mon..sun")
-                idx.append(WEEKDAYS.index(name))
+            idx = [WEEKDAYS.index(weekday(d, f"{k}.days", r.source)) for d in days]
             a = r.clock_minute(s.get("start"), f"{k}.start")
             b = r.clock_minute(s.get("end"), f"{k}.end", allow_24=True)
             n = r.integer(s.get("agents"), f"{k}.agents", high=MAX_AGENTS)
