@@ -119,12 +119,29 @@ def test_route_file_validation(tmp_path):
     assert "ticket" in load_routes().routes
     good = {"routes": {"a": {"kind": "praise", "action": "thank"}}, "rules": [{"route": "a", "when": {}}]}
     assert parse_routes(good).rules == (("a", ()),)
+    free = {**good, "rules": [{"route": "a", "when": {"operator": "china_mobile", "complaint": "yes"}}, good["rules"][0]]}
+    assert parse_routes(free).rules[0] == ("a", (("operator", ("china_mobile",)), ("complaint", ("yes",))))
     cases = [
         ({"routes": {}}, "non-empty 'routes'"),
         ({"routes": {"a": {"kind": "praise"}}, "rules": []}, "routes.a needs 'kind' and 'action'"),
         ({"routes": {"a": {"kind": "party", "action": "x"}}, "rules": []}, "routes.a.kind 'party'"),
         ({**good, "rules": [{"route": "b", "when": {}}]}, r"rules\[0\].route 'b'"),
         ({**good, "rules": [{"route": "a", "when": {"intent": "praise"}}]}, "last rule must have an empty"),
+        # a rule that could never match was accepted: a misspelt column, an unknown label, an unquoted yes
+        ({**good, "rules": [{"route": "a", "when": {"intnet": "praise"}}, {"route": "a"}]},
+         r"rules\[0\] \(route a\): when.intnet is not a column a rule can test \(known: sentiment, intent, topic, "
+         r"negative_subtype, identifiable, complaint, platform, province, operator\)"),
+        ({**good, "rules": [{"route": "a", "when": {"intent": ["praise", "prase"]}}, {"route": "a"}]},
+         r"rules\[0\] \(route a\): when.intent has 'prase', not one of consultation, complaint, suggestion, "
+         r"praise, other"),
+        ({**good, "rules": [{"route": "a", "when": {"identifiable": True}}, {"route": "a"}]},
+         "when.identifiable has True, not one of yes, no; YAML reads an unquoted yes as true: write it in quotes"),
+        ({**good, "rules": [{"route": "a", "when": {"intent": []}}, {"route": "a"}]}, "needs at least one value"),
+        ({**good, "rules": [{"route": "a", "wehn": {"intent": "praise"}}, {"route": "a"}]},
+         r"rules\[0\].wehn is not a known key \(known: route, when\)"),  # would have matched every post
+        ({**good, "routes": {"a": {"kind": "praise", "action": "x", "acton": "y"}}}, "routes.a.acton is not a known"),
+        ({**good, "bogus_key": 1}, "bogus_key is not a known key"),
+        ({**good, "version": 99}, "version 99 is not a routes format"),
     ]
     for raw, message in cases:
         with pytest.raises(InputError, match=message):

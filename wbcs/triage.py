@@ -20,8 +20,15 @@ import pandas as pd
 
 from wbcs.config import TIMEZONE, data_file
 from wbcs.errors import InputError
-from wbcs.policy import POST_KINDS, Duty, Policy, load_policy
+from wbcs.policy import POST_KINDS, Duty, Policy, known_keys, load_policy
 
+VERSION = 1  # the routes file format this wbcs reads
+TOP_KEYS, ROUTE_KEYS, RULE_KEYS = ("version", "routes", "rules"), ("kind", "action", "zh"), ("route", "when")
+# Columns a rule may test besides the taxonomy's fields (whose values are its label ids): the public-data
+# model's own field (wbcs.classify.tasks 'complaint': the post states a problem), and posts-table
+# columns whose values are the team's own (any value).
+MODEL_FIELDS = {"complaint": ("yes", "no")}
+FREE_COLUMNS = ("platform", "province", "operator")
 OUTPUT_COLUMNS = ["post_id", "route", "kind", "action", "identifiable", "identifiable_source",
                   "created_at", "acknowledge_by", "resolve_by", "clock", "rule"]
 
@@ -49,10 +56,15 @@ def parse_routes(raw: dict, source: str = "routes") -> Rules:
     """Validate a routes mapping (as read from YAML); errors name the key."""
     if not isinstance(raw, dict) or not isinstance(raw.get("routes"), dict) or not raw["routes"]:
         raise InputError(f"{source}: needs a non-empty 'routes' mapping")
+    known_keys(raw, "", TOP_KEYS, source)
+    version = raw.get("version", VERSION)
+    if isinstance(version, bool) or version != VERSION:
+        raise InputError(f"{source}: version {version!r} is not a routes format this wbcs reads (version: {VERSION})")
     routes = {}
     for rid, r in raw["routes"].items():
         if not isinstance(r, dict) or "action" not in r or "kind" not in r:
             raise InputError(f"{source}: routes.{rid} needs 'kind' and 'action'")
+        known_keys(r, f"routes.{rid}", ROUTE_KEYS, source)
         if r["kind"] is not None and r["kind"] not in POST_KINDS:
             raise InputError(f"{source}: routes.{rid}.kind {r['kind']!r} is not a post kind "
                              f"({', '.join(POST_KINDS)}, or null)")
@@ -65,15 +77,38 @@ def parse_routes(raw: dict, source: str = "routes") -> Rules:
         if not isinstance(rule, dict) or rule.get("route") not in routes:
             got = rule.get("route") if isinstance(rule, dict) else rule
             raise InputError(f"{source}: rules[{i}].route {got!r} is not one of the routes ({', '.join(routes)})")
+        known_keys(rule, f"rules[{i}]", RULE_KEYS, source)  # a misspelt 'when' would match every post
         when = rule.get("when") or {}
         if not isinstance(when, dict):
             raise InputError(f"{source}: rules[{i}].when must be a mapping column → value(s)")
-        conds = tuple((str(col), tuple(str(v) for v in (vals if isinstance(vals, list) else [vals])))
-                      for col, vals in when.items())
-        rules.append((rule["route"], conds))
+        rules.append((rule["route"], _conditions(when, f"rules[{i}] (route {rule['route']})", source)))
     if rules[-1][1]:
         raise InputError(f"{source}: the last rule must have an empty 'when' (the route of every other post)")
     return Rules(routes, tuple(rules), source)
+
+
+def _conditions(when: dict, where: str, source: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """A rule's (column, values) pairs; a column or label no post can have is refused (the rule would never match)."""
+    from wbcs.schema import load_taxonomy
+
+    tax = load_taxonomy()
+    allowed = {**{f: tuple(tax.ids(f)) for f in tax.fields}, **MODEL_FIELDS, **dict.fromkeys(FREE_COLUMNS)}
+    conds = []
+    for col, vals in when.items():
+        if col not in allowed:
+            raise InputError(f"{source}: {where}: when.{col} is not a column a rule can test "
+                             f"(known: {', '.join(allowed)})")
+        values = vals if isinstance(vals, list) else [vals]
+        if not values:
+            raise InputError(f"{source}: {where}: when.{col} needs at least one value")
+        ids = allowed[col]
+        for v in values:
+            if ids is not None and v not in ids:
+                hint = (f"; YAML reads an unquoted {'yes' if v else 'no'} as {str(v).lower()}: write it in quotes"
+                        if isinstance(v, bool) else "")
+                raise InputError(f"{source}: {where}: when.{col} has {v!r}, not one of {', '.join(ids)}{hint}")
+        conds.append((str(col), tuple(str(v) for v in values)))
+    return tuple(conds)
 
 
 def load_routes(path: str | Path | None = None) -> Rules:
