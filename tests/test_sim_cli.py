@@ -172,3 +172,18 @@ def test_a_negative_seed_or_no_iterations_is_refused(scenario_file, args, messag
     """Were ValueError from SeedSequence and UnboundLocalError 'share' in plan_staffing."""
     r = run_cli(args[0], "--scenario", str(scenario_file), *args[1:])
     assert r.returncode == 2 and r.stderr.strip() == f"wbcs {args[0]}: error: {message}", r.stderr
+
+
+def test_sweep_refuses_a_key_given_twice(scenario_file, tmp_path):
+    """--vary agents=3 --vary agents=4 kept only the last values, silently."""
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("agents: [3]\n")
+    sweep = ["sweep", "--scenario", str(scenario_file), "--replications", "1"]
+    for args, where in [(["--vary", "agents=3", "--vary", "agents=4"], "another --vary"),
+                        (["--grid", str(grid), "--vary", "agents=4"], f"--grid {grid}")]:
+        r = run_cli(*sweep, *args)
+        assert r.returncode == 2 and r.stderr.strip() == (
+            f"wbcs sweep: error: --vary 'agents=4': agents is also given by {where}; give each key once, with all "
+            "its values: --vary agents=V1,V2,..."), r.stderr
+    r = run_cli(*sweep, "--vary", "agents=3,4", "--json")
+    assert r.returncode == 0 and [row["agents"] for row in json.loads(r.stdout)] == [3, 4], r.stderr

@@ -52,7 +52,7 @@ def register(sub) -> None:
                        epilog=SWEEP_EXAMPLE, formatter_class=HelpFormatter)
     w.add_argument("--scenario", required=True, type=Path, help="the base scenario YAML")
     w.add_argument("--vary", action="append", default=[], metavar="KEY=V1,V2,...",
-                   help="a scenario key and its values (repeat for more keys)")
+                   help="a scenario key and all its values (repeat for more keys; each key once)")
     w.add_argument("--grid", type=Path, default=None, help="a YAML file: key → list of values")
     w.add_argument("--replications", type=int, default=10, help="runs per policy (default 10)")
     w.add_argument("--seed", type=int, default=0, help="seed of the replications' SeedSequence (default 0)")
@@ -159,11 +159,17 @@ def _grid(args) -> dict:
         grid = load_yaml(args.grid) or {}  # bounded: a user's file may be an anchor bomb
         if not isinstance(grid, dict):
             raise InputError(f"{args.grid}: a grid is a mapping of scenario keys to lists of values")
+    given = set(grid)
     for item in args.vary:
         key, sep, values = item.partition("=")
         if not sep or not key.strip() or not values.strip():
             raise InputError(f"--vary {item!r}: write KEY=V1,V2,... (e.g. patrol_minutes=10,30)")
-        grid[key.strip()] = [load_yaml(f"--vary {key.strip()}", text=v) for v in values.split(",")]
+        key = key.strip()
+        if key in grid:  # the later values silently replaced the earlier ones
+            where = "another --vary" if key not in given else f"--grid {args.grid}"
+            raise InputError(f"--vary {item!r}: {key} is also given by {where}; give each key once, with all its "
+                             f"values: --vary {key}=V1,V2,...")
+        grid[key] = [load_yaml(f"--vary {key}", text=v) for v in values.split(",")]
     return grid
 
 
