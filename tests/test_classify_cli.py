@@ -58,6 +58,20 @@ def test_predict_adds_columns(work):
     assert pd.read_parquet(work / "pred.parquet")["sentiment_pred"].tolist() == ["negative", "positive"]
 
 
+def test_predict_leaves_rows_without_text_unlabelled_and_refuses_a_missing_text_col(work):
+    pd.DataFrame({"id": [1, 2, 3], "正文": ["信号太差了打不了电话", "", "谢谢很满意"]}).to_csv(work / "gap.csv", index=False)
+    r = run_cli("predict", "--model", str(work / "m" / "1"), "--input", str(work / "gap.csv"),
+                "--out", str(work / "gap_pred.csv"))
+    assert r.returncode == 0, r.stderr
+    assert "predict: 2 rows labelled by " in r.stdout and "(1 without text left unlabelled)" in r.stdout
+    got = pd.read_csv(work / "gap_pred.csv")
+    assert got["sentiment"].isna().tolist() == [False, True, False] and got["sentiment_proba"].isna().iloc[1]
+    r = run_cli("predict", "--model", str(work / "m" / "1"), "--input", str(work / "gap.csv"),
+                "--out", str(work / "x.csv"), "--text-col", "内容")
+    assert r.returncode == 2 and not (work / "x.csv").exists()
+    assert r.stderr.strip().endswith("gap.csv: no column '内容' (--text-col); columns: id, 正文")
+
+
 def test_evaluate_json(work):
     pd.DataFrame({"text": ["信号太差打不了电话", "谢谢很满意", "请问怎么办理套餐", "扣费太坑了", "随便"],
                   "sentiment": ["negative", "positive", "neutral", "negative", None]}).to_csv(work / "test.csv", index=False)

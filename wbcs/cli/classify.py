@@ -141,7 +141,8 @@ def register(sub) -> None:
                 TRAIN_EXAMPLE, cmd_train)
     p.add_argument("--task", required=True, help="task name (see below) or the field the --data file labels")
     p.add_argument("--data", type=Path, help="a labelled file (CSV, JSONL, Parquet, .xlsx) instead of a built-in task")
-    p.add_argument("--text-col", default="text", help="text column of --data (default: text)")
+    p.add_argument("--text-col", default=None, help="text column of --data (default: text, or 内容/正文/... as ingest "
+                   "maps it)")
     p.add_argument("--label-col", help="label column of --data (default: TASK)")
     p.add_argument("--group-col", help="with --data: rows with the same value (a thread, a dialogue, a customer) "
                                        "stay on one side of the hold-out and of every cross-validation fold")
@@ -458,8 +459,9 @@ def _predict_archive(args: argparse.Namespace) -> int:
     with from_args(args) as client:
         s = predict_archive(str(args.input), args.out, model=args.model, client=client, text_col=args.text_col,
                             mask=not args.no_mask)
+    skipped = f" ({s['no_text']:,} without text left unlabelled)" if s["no_text"] else ""
     print(f"predict: {s['rows']:,} rows in {s['files']} file(s) labelled by {s['model']} "
-          f"({', '.join(s['fields'])}); written to {s['out']} in the same layout")
+          f"({', '.join(s['fields'])}){skipped}; written to {s['out']} in the same layout")
     return 0
 
 
@@ -467,7 +469,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if args.workers or args.scheduler or args.input.is_dir() or any(ch in str(args.input) for ch in "*?["):
         return _predict_archive(args)
     from wbcs.classify import load_model
-    from wbcs.distributed.predict import label_frame
+    from wbcs.distributed.predict import label_frame, unlabelled
     from wbcs.io import check_outputs, read_table, write_table
 
     check_outputs({"--out": args.out}, inputs={"--input": args.input})
@@ -478,7 +480,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
     out, renamed = label_frame(model, df, args.text_col, str(args.input))
     write_table(out, args.out, mask=not args.no_mask)
     note = f" (the input has {', '.join(renamed)}: predictions in {', '.join(renamed.values())})" if renamed else ""
-    print(f"predict: {len(df)} rows labelled by {model.name} ({', '.join(model.fields)}){note}; written to {args.out}")
+    empty = unlabelled(out, model, renamed)
+    skipped = f" ({empty} without text left unlabelled)" if empty else ""
+    print(f"predict: {len(df) - empty} rows labelled by {model.name} ({', '.join(model.fields)}){skipped}{note}; "
+          f"written to {args.out}")
     return 0
 
 

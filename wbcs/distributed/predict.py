@@ -52,9 +52,19 @@ def label_frame(model, df: pd.DataFrame, text_col: str | None, source: str) -> t
     from wbcs.io import find_column
 
     col = find_column(df.columns, "text", text_col, source, "--text-col")
-    pred = model.predict(df[col].astype("string").fillna(""), kind=POST_KIND)  # posts, as predict_posts reads them
+    text = df[col].astype("string").fillna("")
+    # a row without text has nothing to label: its labels stay empty (ingest rejects such a row); a model's guess
+    # at "" would be counted in every share built on the file
+    has = (text.str.strip() != "").to_numpy(dtype=bool)
+    pred = model.predict(text[has], kind=POST_KIND).reindex(df.index)  # posts, as predict_posts reads them
     renamed = {f: f"{f}_pred" for f in model.fields if f in df.columns}
     return df.join(pred.rename(columns=renamed)).reset_index(drop=True), renamed
+
+
+def unlabelled(table: pd.DataFrame, model, renamed: dict) -> int:
+    """Rows of ``label_frame``'s table the model gave no label (no text)."""
+    field = next(iter(model.fields))
+    return int(table[renamed.get(field, field)].isna().sum())
 
 
 def _label_file(job: tuple[str, str], *, model: str, text_col: str | None, mask: bool) -> dict:
@@ -65,16 +75,17 @@ def _label_file(job: tuple[str, str], *, model: str, text_col: str | None, mask:
 
     src, dst = job
     m = loaded_model(model)
-    rows = 0
+    rows = empty = 0
     with TableWriter(dst, mask=mask) as w:
         for frame, _ in open_table(src).chunks():
             if frame.empty:  # an empty partition stays an empty partition with the input's columns
                 w.write(frame.reset_index(drop=True))
                 continue
-            out, _ = label_frame(m, frame, text_col, src)
+            out, renamed = label_frame(m, frame, text_col, src)
             w.write(out)
             rows += len(out)
-    return {"file": src, "out": dst, "rows": rows, "worker_pid": os.getpid(), "model": m.name,
+            empty += unlabelled(out, m, renamed)
+    return {"file": src, "out": dst, "rows": rows, "no_text": empty, "worker_pid": os.getpid(), "model": m.name,
             "fields": list(m.fields)}
 
 
@@ -103,4 +114,5 @@ def predict_archive(source, out_dir, *, model=None, client=None, text_col: str |
     rows = run_tasks(_label_file, jobs, client=client, model=path, text_col=text_col, mask=mask,
                      desc="labelling partitions", unit="file", progress=progress)
     return {"model": rows[0]["model"], "fields": rows[0]["fields"], "files": len(rows),
-            "rows": int(sum(r["rows"] for r in rows)), "out": str(out_dir), "partitions": rows}
+            "rows": int(sum(r["rows"] for r in rows)), "no_text": int(sum(r["no_text"] for r in rows)),
+            "out": str(out_dir), "partitions": rows}

@@ -96,11 +96,13 @@ def resolve_columns(columns: Iterable, mapping: dict | None, source: str) -> dic
 
 
 def find_column(columns: Iterable, target: str, given: str | None, source: str, option: str) -> str:
-    """The file column holding ``target``: ``given`` (a command's ``--text-col``) when the
-    file has it, else the header mapping's choice; ``InputError`` naming both if none."""
+    """The file column holding ``target``: ``given`` (a command's ``--text-col``; ``InputError`` when the file
+    lacks it), else the header mapping's choice (``InputError`` when none)."""
     columns = [str(c) for c in columns]
-    if given is not None and given in columns:
-        return given
+    if given is not None:  # a column the user named must be there: another one standing in would go unnoticed
+        if given in columns:
+            return given
+        raise InputError(f"{source}: no column {given!r} ({option}); columns: {', '.join(columns)}")
     found = resolve_columns(columns, None, source).get(target)
     if found is None:
         raise InputError(f"{source}: no column {given or target!r} ({option}) and no header that means "
