@@ -47,7 +47,7 @@ class Loader(yaml.SafeLoader):
 
 
 class BadValue(yaml.constructor.ConstructorError):
-    """A scalar YAML types but whose value cannot exist (``2025-02-30``): the file is valid YAML."""
+    """Valid YAML whose data cannot be meant: a date that does not exist, a key given twice."""
 
 
 def _construct_timestamp(loader: Loader, node):
@@ -56,10 +56,25 @@ def _construct_timestamp(loader: Loader, node):
     try:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
     except (ValueError, OverflowError) as e:
-        raise BadValue(None, None, f"{node.value} is not a real date or time ({e})", node.start_mark) from None
+        raise BadValue(None, None, f"{node.value} is not a real date or time ({e}); correct it (YYYY-MM-DD, "
+                       "or YYYY-MM-DD HH:MM for a time)", node.start_mark) from None
+
+
+def _construct_map(loader: Loader, node):
+    """PyYAML's mapping, or ``BadValue`` for a key written twice in it: PyYAML keeps the last one silently
+    (a second ``duty:`` section replaced the first). Keys brought in by a ``<<`` merge may be overridden."""
+    first: dict = {}
+    for key, _ in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+            seen = first.setdefault((key.tag, key.value), key)
+            if seen is not key:
+                raise BadValue(None, None, f"{key.value!r} is given twice in one mapping (first at line "
+                               f"{seen.start_mark.line + 1}); keep one", key.start_mark)
+    return (yield from yaml.SafeLoader.construct_yaml_map(loader, node))
 
 
 Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 
 
 class Dumper(yaml.SafeDumper):
@@ -144,8 +159,7 @@ def load_yaml(source: str | Path, *, text: str | None = None, max_nodes: int = M
         return loader.construct_document(node)
     except BadValue as e:
         mark = e.problem_mark
-        raise InputError(f"{where}: line {mark.line + 1}, column {mark.column + 1}: {e.problem}; "
-                         "correct it (YYYY-MM-DD, or YYYY-MM-DD HH:MM for a time)") from None
+        raise InputError(f"{where}: line {mark.line + 1}, column {mark.column + 1}: {e.problem}") from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
