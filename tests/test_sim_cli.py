@@ -164,6 +164,8 @@ def test_an_impossible_date_anywhere_is_one_line_naming_file_line_and_value(scen
 @pytest.mark.parametrize("args, message", [
     (["simulate", "--seed", "-1"], "seed must be a whole number ≥ 0 (--seed), got -1"),
     (["sweep", "--vary", "agents=3", "--seed", "-1"], "seed must be a whole number ≥ 0 (--seed), got -1"),
+    (["sweep", "--vary", "agents=3", "--replications", "100000000"],
+     "--replications must be between 1 and 10,000, got 100000000"),
     (["staff", "--seed", "-1"], "seed must be a whole number ≥ 0 (--seed), got -1"),
     (["staff", "--max-iterations", "0"], "max_iterations must be a whole number ≥ 1 (--max-iterations), got 0"),
     (["staff", "--max-iterations", "-1"], "max_iterations must be a whole number ≥ 1 (--max-iterations), got -1"),

@@ -78,6 +78,12 @@ def register(sub) -> None:
 
 
 MAX_RECORDS = 20_000_000  # rows --records may hold in memory (~200 bytes each)
+MAX_REPLICATIONS = 10_000
+
+
+def _check_replications(args: argparse.Namespace) -> None:
+    if not 1 <= args.replications <= MAX_REPLICATIONS:
+        raise InputError(f"--replications must be between 1 and {MAX_REPLICATIONS:,}, got {args.replications}")
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -85,8 +91,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from wbcs.sim import Scenario, replicate
 
     scenario = Scenario.from_yaml(args.scenario)
-    if not 1 <= args.replications <= 10_000:
-        raise InputError(f"--replications must be between 1 and 10,000, got {args.replications}")
+    _check_replications(args)
     from wbcs.io import check_outputs
 
     # before the run: an unwritable place or the scenario itself is refused now, not after minutes of work
@@ -122,8 +127,7 @@ def cmd_staff(args: argparse.Namespace) -> int:
     from wbcs.sim import Scenario, plan_staffing
 
     scenario = Scenario.from_yaml(args.scenario)
-    if not 1 <= args.replications <= 10_000:
-        raise InputError(f"--replications must be between 1 and 10,000, got {args.replications}")
+    _check_replications(args)
     from wbcs.io import check_outputs
 
     # before the run: never over the scenario read (its comments would be lost), always a YAML name
@@ -179,6 +183,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from wbcs.sim.sweep import sweep
 
     scenario = Scenario.from_yaml(args.scenario)
+    _check_replications(args)  # 10^8 of them would spawn 10^8 seeds before the first run
     grid = _grid(args)
     if args.out is not None:
         from wbcs.io import check_outputs
