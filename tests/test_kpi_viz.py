@@ -32,8 +32,9 @@ def test_figures_carry_the_indicator_values():
     assert len(hist.data[0].x) == 5  # five replied posts
     bar = vk.province_bar(crafted().assign(province=["广东", "广东", "北京", None, None, None, None, "北京"]))
     assert dict(zip(bar.data[0].y, bar.data[0].x, strict=True)) == {"广东": 2, "北京": 2}  # negatives only
-    sla = vk.sla_bar(indicators(crafted()))
-    assert list(sla.data[0].x) == ["consultation", "complaint", "vague_negative", "abuse", "praise"]
+    sla = vk.sla_bar(indicators(crafted()))  # post kinds by the taxonomy's names of the labels that make them
+    assert list(sla.data[0].x) == ["咨询 consultation", "投诉 complaint", "笼统负面 vague negativity",
+                                   "恶意抹黑/粗俗 abuse", "表扬 praise"]
     with pytest.raises(InputError, match="period"):
         vk.volume_trend(indicators(crafted(), by="topic"))
 
@@ -195,6 +196,24 @@ def test_changes_show_their_counts_and_volumes_are_integers():
     assert all("." not in p for p in sla["posts"])
     big = vk.indicator_table({**k, "volume": 183837})
     assert big.loc["volume", "value"] == "183,837"
+
+
+def test_a_median_response_and_its_change_are_in_one_unit():
+    """The headline read "Median response 2.5 h, -412 min vs previous"."""
+    cards = vk.kpi_cards_html({"median_response_minutes": 150}, {"median_response_minutes": 562})
+    assert ">2.5 h<" in cards and "-6.9 h vs previous" in cards and "min" not in cards
+    cards = vk.kpi_cards_html({"median_response_minutes": 25}, {"median_response_minutes": 40})
+    assert ">25 min<" in cards and "-15 min vs previous" in cards
+
+
+def test_ids_are_shown_by_their_names():
+    ids = pd.Series(["china_unicom", None, "x"])
+    assert vk.shown(ids, "operator").tolist()[::2] == ["中国联通 China Unicom", "x"]
+    assert vk.shown(pd.Series(["vague_negative", "consultation"]), "kind").tolist() == [
+        "笼统负面 vague negativity", "咨询 consultation"]
+    assert vk.shown(pd.Series(["complaint_same_week"]), "rule").tolist() == ["一周同类投诉 same complaint within 7 days"]
+    assert vk.shown(pd.Series(["topic:broadband", "near_duplicate:5118438255100112"]), "cluster").tolist() == [
+        "宽带 (topic)", "相似帖子 near-duplicates of post 5118438255100112"]
 
 
 def test_the_chooser_builds_a_dashboard_when_its_table_is_chosen():

@@ -113,8 +113,9 @@ def test_the_report_section_drafts_one_post_per_operator_rule_and_wording_of_the
     html = _unified_section(alerts, pd.Timestamp("2025-01-06"), pd.Timestamp("2025-01-13"))
     assert "【致歉说明】近期部分用户反映宽带问题" in html and "漫游" not in html  # the second is outside the week
     # the first and third alerts ask for the same post: one row, the first alert's cluster, 2 alerts
-    assert html.count("【致歉说明】近期部分用户反映宽带问题") == 1 and "topic:broadband" in html
-    assert "near_duplicate:7" not in html and "1 answer post(s) for the period's 2 alert(s)" in html
+    assert html.count("【致歉说明】近期部分用户反映宽带问题") == 1 and "宽带 (topic)" in html  # clusters by name
+    assert "near-duplicates of post 7" not in html and "1 answer post(s) for the period's 2 alert(s)" in html
+    assert "一周同类投诉 same complaint within 7 days" in html and "complaint_same_week" not in html
     assert re.search(r"<td>2</td>", html)
     none = _unified_section(alerts.iloc[:0], pd.Timestamp("2025-01-06"), pd.Timestamp("2025-01-13"))
     assert "no unified answer to publish" in none

@@ -14,10 +14,12 @@ without network access; every text and table is PII-masked.
 from __future__ import annotations
 
 import html
+import re
 from datetime import date
 from pathlib import Path
 from string import Template
 
+import numpy as np
 import pandas as pd
 
 from wbcs.errors import InputError
@@ -118,15 +120,18 @@ def _change_table(cur: pd.DataFrame, prev: pd.DataFrame, column: str, top: int =
 
 
 INCIDENTS_SHOWN = 10  # incidents listed in the report, best ranked first
+SPIKE_BASELINE_DAYS = 7  # the spike detector's baseline (wbcs hot's default)
 
 
-def _incident_table(incidents: pd.DataFrame, start, stop, reliability: pd.DataFrame | None = None
-                    ) -> tuple[pd.DataFrame, int]:
+def _incident_table(incidents: pd.DataFrame, start, stop, reliability: pd.DataFrame | None = None,
+                    expected: str = "expected") -> tuple[pd.DataFrame, int]:
     """The incidents that overlap the period, best ranked first (at most ``INCIDENTS_SHOWN``), as
     the report shows them, and how many overlap it. An incident is the aggregation-rule alerts of
     one issue merged over its days (``wbcs.kpi.incidents``): dozens of alerts a day become a few.
-    ``reliability`` (``quantify.label_reliability`` of the topic, when a model gave the topics) adds how far the
-    model's label of each topic incident can be trusted."""
+    Ranks count the period's incidents only (1, 2, 3 … in ``incidents``' order): the ranks of the incidents
+    of other dates, which the hot issues were found among, would leave gaps. ``expected`` heads the
+    expected posts (what they were expected from). ``reliability`` (``quantify.label_reliability`` of the
+    topic, when a model gave the topics) adds how far the model's label of each topic incident can be trusted."""
     if incidents.empty:
         return pd.DataFrame(), 0
     inc = incidents[(incidents["start"] < stop) & (incidents["end"] > start)]
@@ -134,11 +139,11 @@ def _incident_table(incidents: pd.DataFrame, start, stop, reliability: pd.DataFr
     days = [f"{a:%m-%d}" + (f" – {b - pd.Timedelta(days=1):%m-%d}" if (b - a).days > 1 else "")
             for a, b in zip(top["start"], top["end"], strict=True)]
     table = pd.DataFrame({
-        "rank": top["rank"].to_numpy(),
+        "rank": np.arange(1, len(top) + 1),
         "incident": top["name"].to_numpy(),
         "kind": top["status"].to_numpy(),
         "days": days,
-        "posts (expected)": [f"{o:,} ({e:.1f})" for o, e in zip(top["observed"], top["expected"], strict=True)],
+        f"posts ({expected})": [f"{o:,} ({e:.1f})" for o, e in zip(top["observed"], top["expected"], strict=True)],
         "alerts": top["n_alerts"].to_numpy(),
         "action": ["; ".join(a) for a in top["actions"]],
         "sample (masked)": top["sample_text"].to_numpy(),
@@ -149,8 +154,12 @@ def _incident_table(incidents: pd.DataFrame, start, stop, reliability: pd.DataFr
     return table, len(inc)
 
 
-def _hot_tables(spikes: pd.DataFrame, alerts: pd.DataFrame, start, stop) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The period's spikes (as ``fold_spikes`` shows them) and aggregation alerts as report tables."""
+def _hot_tables(spikes: pd.DataFrame, alerts: pd.DataFrame, start, stop, baseline_days: int
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The period's spikes (as ``fold_spikes`` shows them, expected from the ``baseline_days`` before them) and
+    aggregation alerts as report tables, rules and clusters in words."""
+    from wbcs.viz.kpi import shown
+
     if len(spikes):
         spikes = spikes[(spikes["detected_at"] >= start) & (spikes["detected_at"] < stop)]
     if len(alerts):
@@ -158,8 +167,8 @@ def _hot_tables(spikes: pd.DataFrame, alerts: pd.DataFrame, start, stop) -> tupl
         alerts = alerts[((t >= start) & (t < stop)).to_numpy()]
     s = pd.DataFrame({
         "detected": spikes.get("detected_at", pd.Series(dtype=object)),
-        "series": spikes.get("key", pd.Series(dtype=object)),
-        "posts (expected)": [f"{o} ({e:.1f})" for o, e in zip(spikes.get("observed", []), spikes.get("expected", []),
+        "series": shown(spikes.get("key", pd.Series(dtype=object)), "cluster"),
+        f"posts (expected from the {baseline_days} days before)": [f"{o} ({e:.1f})" for o, e in zip(spikes.get("observed", []), spikes.get("expected", []),
                                                              strict=True)],
         "p-value": [f"{p:.1e}" for p in spikes.get("p_value", [])],
         "users": spikes.get("n_users", pd.Series(dtype=object)),
@@ -170,9 +179,9 @@ def _hot_tables(spikes: pd.DataFrame, alerts: pd.DataFrame, start, stop) -> tupl
     })
     a = pd.DataFrame({
         "triggered": local_times(pd.to_datetime(alerts["triggered_at"])) if len(alerts) else [],
-        "rule": alerts.get("rule", pd.Series(dtype=object)),
+        "rule": shown(alerts.get("rule", pd.Series(dtype=object)), "rule"),
         "action": alerts.get("action", pd.Series(dtype=object)),
-        "cluster": alerts.get("cluster_key", pd.Series(dtype=object)),
+        "cluster": shown(alerts.get("cluster_key", pd.Series(dtype=object)), "cluster"),
         "users / platforms": [f"{u} / {p}" for u, p in zip(alerts.get("n_users", []), alerts.get("n_platforms", []),
                                                            strict=True)],
         "sample (masked)": alerts.get("sample_text", pd.Series(dtype=object)),
@@ -205,9 +214,10 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     history = _between(posts, first, stop)
     trend = indicators(history, period=TREND_PERIOD[period], policy=policy)
     # hot issues over the trend window, plus a week before it as the detector's baseline
-    hot = hot_issues(_between(posts, first - pd.Timedelta(days=8), stop), policy=policy)
+    hot_from = max(first - pd.Timedelta(days=8), local_times(posts["created_at"]).min().normalize())
+    hot = hot_issues(_between(posts, hot_from, stop), policy=policy, baseline_days=SPIKE_BASELINE_DAYS)
     spikes = fold_spikes(hot["spikes"])  # one spike per outage, for the table and the volume chart
-    spikes_t, alerts_t = _hot_tables(spikes, hot["alerts"], start, stop)
+    spikes_t, alerts_t = _hot_tables(spikes, hot["alerts"], start, stop, SPIKE_BASELINE_DAYS)
     label = f"{start:%Y-%m-%d} – {stop - pd.Timedelta(days=1):%Y-%m-%d}"
     body = []
 
@@ -262,14 +272,20 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
                 + ("".join(parts) or "<p>No topic or province labels in these posts.</p>") + "</section>")
 
     reliability = label_reliability(posts, "topic")
-    incidents_t, n_incidents = _incident_table(hot["incidents"], start, stop, reliability)
-    shown = f", the {len(incidents_t)} best shown" if len(incidents_t) < n_incidents else ""
+    hot_dates = f"{hot_from:%Y-%m-%d} – {stop - pd.Timedelta(days=1):%Y-%m-%d}"
+    incidents_t, n_incidents = _incident_table(hot["incidents"], start, stop, reliability,
+                                               f"expected from {hot_from:%m-%d} – {stop - pd.Timedelta(days=1):%m-%d}")
+    shown = f", the {len(incidents_t)} highest ranked shown" if len(incidents_t) < n_incidents else ""
     body.append("<section id='hot'><h2>Hot issues 热点 (incidents, spikes and aggregation rules)</h2>"
-                f"<h3>Incidents 事件 ({n_incidents}{shown})</h3>"
+                f"<h3>Incidents 事件 ({n_incidents} this period{shown})</h3>"
                 + ("<p class='note'>Each incident is the aggregation-rule alerts of one issue (a topic of one "
                    "operator, or a group of near-duplicate posts) merged over its days, ranked by the posts above "
                    "what the issue usually draws; a surge is a day far above it. The alerts themselves are listed "
-                   "below as the evidence."
+                   "below as the evidence. Ranks count this period's incidents. What an issue usually draws is "
+                   f"its share of the posts of {hot_dates} (the trend window and the 8 days before it), the "
+                   "posts this report reads: <code>wbcs hot</code> reads every post of its file, so on a file "
+                   "of more dates its expected posts differ; on these dates' posts it gives the same expected "
+                   "posts and order."
                    + (" Where the model gave the topics, its cross-validated precision and recall for the topic say "
                       "how far the count can be trusted: of the posts it calls that topic, the share that are; of "
                       "the topic's posts, the share it finds." if reliability is not None else "") + "</p>"
@@ -278,7 +294,7 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
                 + f"<h3>Spikes 突增 ({len(spikes_t)})</h3>"
                 + (vk.table_html(mask_frame(spikes_t, columns=["sample (masked)"]), max_rows=30)
                    if len(spikes_t) else "<p>No spike this period.</p>")
-                + f"<h3>Aggregation rules 统一答复 ({len(alerts_t)})</h3>"
+                + f"<h3>Aggregation-rule alerts 聚合规则触发 ({len(alerts_t)})</h3>"
                 + (f"<details><summary>{len(alerts_t)} alert(s) this period: show them</summary>"
                    f"{vk.table_html(alerts_t, max_rows=30)}</details>"
                    if len(alerts_t) else "<p>No rule fired this period.</p>")
@@ -322,8 +338,8 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     items += [html.escape(mask_pii(n)) for n in notes or []]
     body.append("<section id='notes'><h2>Notes 说明</h2><ul>" + "".join(f"<li>{i}</li>" for i in items)
                 + "</ul></section>")
-    title = title or f"Weibo customer-service operations report 微博运营分析报告 · {label}"
-    return PAGE.substitute(title=html.escape(title), plotlyjs=get_plotlyjs(),
+    title = mask_pii(title) if title else f"Weibo customer-service operations report 微博运营分析报告 · {label}"
+    return PAGE.substitute(title=html.escape(title), plotlyjs=_plotlyjs(get_plotlyjs()),
                            subtitle=html.escape(f"Generated {date.today():%Y-%m-%d} by wbcs · period {label}"),
                            body="\n".join(body))
 
@@ -356,12 +372,12 @@ def _corrected_section(cur: pd.DataFrame, attrs: dict) -> str:
 def _unified_section(alerts: pd.DataFrame, start, stop) -> str:
     """The one-answer post drafted for each aggregation alert of the period (wbcs.reply)."""
     from wbcs.reply.drafts import unified_drafts
-    from wbcs.viz.kpi import table_html
+    from wbcs.viz.kpi import shown, table_html
 
     if len(alerts):
         t = local_times(pd.to_datetime(alerts["triggered_at"]))
         alerts = alerts[((t >= start) & (t < stop)).to_numpy()]
-    head = "<section id='unified'><h2>Unified answers 统一答复草稿</h2>"
+    head = "<section id='unified'><h2>Unified answer drafts 统一答复草稿</h2>"
     if not len(alerts):
         return head + "<p>No aggregation rule fired this period: no unified answer to publish.</p></section>"
     drafts = unified_drafts(alerts)
@@ -375,10 +391,19 @@ def _unified_section(alerts: pd.DataFrame, start, stop) -> str:
              .agg(triggered=("triggered", "first"), cluster=("cluster", "first"), alerts=("alerts", "sum"),
                   checks=("checks", "first")).reset_index()
              [["triggered", "rule", "operator", "cluster", "alerts", "draft (standard wording)", "checks"]])
+    for col, field in (("rule", "rule"), ("operator", "operator"), ("cluster", "cluster")):
+        posts[col] = shown(posts[col], field)
     return (head + f"<p class='note'>{len(posts)} answer post(s) for the period's {len(table)} alert(s): one per "
             "operator, rule and wording (the first alert's time and cluster shown), in the standard wording of "
             "data/replies.yaml (edit it there), checked like every reply draft.</p>"
             + table_html(mask_frame(posts), max_rows=30) + "</section>")
+
+
+def _plotlyjs(library: str) -> str:
+    """plotly.js with the e-mail addresses of its bundled licence notices written ``name at host``: the notices
+    (authors, licences) stay whole, and a check of the report for e-mail addresses finds the posts' only."""
+    head, mark, notices = library.rpartition("/*! Bundled license information:")
+    return head + mark + re.sub(r"([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)", r"\1 at \2", notices) if mark else library
 
 
 def write_report(path: str | Path, posts: pd.DataFrame, **kwargs) -> Path:

@@ -75,18 +75,52 @@ EMPTY = {  # when the columns are there but the denominator is zero
 
 
 def display_names(field: str) -> dict[str, str]:
-    """Label id → the taxonomy's Chinese name (``data/taxonomy.yaml``) for one field."""
+    """Id → the name a reader is shown, for one field: a label's Chinese name in the taxonomy
+    (``data/taxonomy.yaml``); an ``operator`` by name (中国联通 China Unicom); a policy post ``kind`` (the SLA
+    rows) by the taxonomy's names of the label that makes a post that kind (咨询 consultation, 笼统负面 vague
+    negativity); an aggregation ``rule`` by what it counts."""
     from wbcs.schema import load_taxonomy
 
     tax = load_taxonomy()
+    if field == "operator":
+        from wbcs.viz.explore import OPERATOR_NAMES
+
+        return dict(OPERATOR_NAMES)
+    if field == "kind":
+        from wbcs.kpi.indicators import KIND_RULES
+
+        names = {}
+        for conditions, kind in KIND_RULES:
+            (label_field, label), = conditions.items()
+            lab = next(x for x in tax[label_field].labels if x.id == label)
+            names[kind] = f"{lab.zh} {lab.en}"
+        return names
+    if field == "rule":
+        from wbcs.aggregate import RULE_NAMES
+
+        return dict(RULE_NAMES)
     return {lab.id: lab.zh for lab in tax[field].labels} if field in tax.fields else {}
 
 
 def shown(values: pd.Series, field: str) -> pd.Series:
-    """``values`` as shown on charts: taxonomy ids as their Chinese names, others as they are."""
-    names = display_names(field)
+    """``values`` as shown on charts and tables: ids as ``display_names`` gives them, others as they are;
+    ``field="cluster"``: an aggregation or spike cluster key (``topic:network`` → 网络/信号 (topic),
+    ``near_duplicate:ID`` → near-duplicates of post ID)."""
+    if field == "cluster":
+        topics = display_names("topic")
+
+        def name(key: str) -> str:
+            kind, _, rest = key.partition(":")
+            if kind == "topic":
+                return f"{topics.get(rest, rest)} (topic)"
+            return f"相似帖子 near-duplicates of post {rest}" if kind == "near_duplicate" else key
+    else:
+        names = display_names(field)
+
+        def name(v: str) -> str:
+            return names.get(v, v)
     text = values.astype("string")
-    return text.map(lambda v: names.get(v, v) if isinstance(v, str) else v).astype("string")
+    return text.map(lambda v: name(v) if isinstance(v, str) else v).astype("string")
 
 
 def missing_reasons(posts: pd.DataFrame, summary: dict) -> dict[str, str]:
@@ -175,10 +209,13 @@ def _x(table: pd.DataFrame) -> pd.Series:
     return table["period"]
 
 
-def _minutes(m: float) -> str:
-    if m < 60:
-        return f"{m:.0f} min"
-    return f"{m / 60:.1f} h" if m < 1440 else f"{m / 1440:.1f} d"
+def _minutes(m: float, change: float | None = None) -> str:
+    """A duration in minutes as a reader reads it (45 min, 2.5 h, 3.1 d); with ``change``, that change in the
+    same unit ('-6.9 h'), so a value and its change compare at a glance."""
+    size, unit, digits = (1, "min", 0) if m < 60 else (60, "h", 1) if m < 1440 else (1440, "d", 1)
+    if change is not None:
+        return f"{change / size:+.{digits}f} {unit}"
+    return f"{m / size:.{digits}f} {unit}"
 
 
 # --------------------------------------------------------------------------- figures
@@ -419,13 +456,14 @@ def sla_bar(summary: dict, *, title: str = "SLA attainment by post kind 各类�
     """Acknowledge and resolve attainment per policy post kind (from the summary dict), with
     95% intervals and the posts each is out of."""
     kinds = list(summary["sla"])
+    names = display_names("kind")
     fig = go.Figure()
     for stage, color in (("acknowledge", "#1f77b4"), ("resolve", "#2ca02c")):
         vals = np.array([summary["sla"][k][f"{stage}_attainment"] for k in kinds], dtype=float)
         due = np.array([summary["sla"][k][f"{stage}_due"] or 0 for k in kinds], dtype=float)
         met = np.array([summary["sla"][k][f"{stage}_met"] or 0 for k in kinds], dtype=float)
         lo, hi = rate_interval(met, due)
-        fig.add_trace(go.Bar(x=kinds, y=vals, name=stage, marker_color=color,
+        fig.add_trace(go.Bar(x=[names.get(k, k) for k in kinds], y=vals, name=stage, marker_color=color,
                              text=["" if np.isnan(v) else f"{v:.0%} of {d:,.0f}" for v, d in zip(vals, due, strict=True)],
                              textposition="outside", customdata=due.astype(int),
                              error_y={"type": "data", "array": hi - vals, "arrayminus": vals - lo, "thickness": 1},
@@ -504,7 +542,7 @@ def kpi_cards_html(summary: dict, previous: dict | None = None, *,
             if key == "volume":
                 delta = f"{change_text(v, p)} vs previous"
             elif key == "median_response_minutes":
-                delta = f"{v - p:+.0f} min vs previous"
+                delta = f"{_minutes(v, v - p)} vs previous"
             elif key == "net_favorability":
                 delta = f"{v - p:+.2f} vs previous"
             else:
@@ -544,8 +582,9 @@ def sla_table(summary: dict) -> pd.DataFrame:
     def pct(rate, due) -> str:
         return "–" if rate is None else f"{rate:.1%} of {int(due):,}"
 
+    names = display_names("kind")
     return pd.DataFrame([{
-        "kind": k, "posts": f"{int(v['posts']):,}", "clock": v["clock"],
+        "kind": names.get(k, k), "posts": f"{int(v['posts']):,}", "clock": v["clock"],
         "acknowledge within": f"{v['acknowledge_minutes']:g} min" if v["acknowledge_minutes"] else "–",
         "acknowledged in time": pct(v["acknowledge_attainment"], v["acknowledge_due"]),
         "resolve within": f"{v['resolve_hours']:g} h" if v["resolve_hours"] else "–",
