@@ -180,8 +180,9 @@ def test_cli_bounds_days_volume_and_bursts_in_one_line(tmp_path):
         (["--posts-per-day", "nan"], "posts_per_day must be a number ≥ 0, got nan"),
         (["--burst", "2025-01-01 10:00,nan,50,network"], "bursts[0]: hours must be a number > 0, got nan"),
         (["--burst", "2025-03-01 10:00,2,50,network"], "is not within the generated days"),
+        (["--days", "9", "--out", str(tmp_path / "s.txt")], "unknown output format '.txt'; use .csv"),
     ]:
-        r = run_cli("synth", *args, "--out", str(out))
+        r = run_cli("synth", "--out", str(out), *args)
         assert r.returncode == 2 and r.stderr.startswith("wbcs synth: error: ") and message in r.stderr, r.stderr
         assert len(r.stderr.strip().splitlines()) == 1
     assert not out.exists()

@@ -141,9 +141,10 @@ def _parse_burst(text: str) -> dict:
 
 def cmd_synth(args: argparse.Namespace) -> int:
     from wbcs.datasets import export_frame
-    from wbcs.io import write_table
+    from wbcs.io import check_outputs, write_table
     from wbcs.synth import generate_account_posts, generate_posts
 
+    check_outputs({"--out": args.out})  # before generating: millions of posts were made, then the name refused
     if args.account:
         df = generate_account_posts(days=args.days, start=args.start, seed=args.seed)
     else:
