@@ -180,13 +180,13 @@ def test_incident_ranks_count_the_periods_incidents_in_the_order_and_expectation
                      for r in re.findall(r"<tr>(.*?)</tr>", hot, flags=re.S)]
     assert shown == len(rows) == 10 < n
     assert [int(r[0]) for r in rows] == list(range(1, 11))
-    assert "posts (expected from 02-03 – 03-02)" in header and "Ranks count this period's incidents" in hot
+    assert "posts (expected from 2025-02-03 – 2025-03-02)" in header and "Ranks count this period's incidents" in hot
     r = run_cli("hot", "--posts", str(d / "posts.parquet"), "--top", "0", "--json")
     assert r.returncode == 0, r.stderr
     week = [i for i in json.loads(r.stdout)["incidents"]
             if pd.Timestamp(i["start"]) < pd.Timestamp("2025-03-03") and pd.Timestamp(i["end"]) > pd.Timestamp("2025-02-24")]
     assert len(week) == n
-    posts_col = header.index("posts (expected from 02-03 – 03-02)")
+    posts_col = header.index("posts (expected from 2025-02-03 – 2025-03-02)")
     assert [(r[1], r[posts_col]) for r in rows] == [(i["name"], f"{i['observed']:,} ({i['expected']:.1f})")
                                                     for i in week[:10]]
 

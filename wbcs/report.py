@@ -273,8 +273,7 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
 
     reliability = label_reliability(posts, "topic")
     hot_dates = f"{hot_from:%Y-%m-%d} – {stop - pd.Timedelta(days=1):%Y-%m-%d}"
-    incidents_t, n_incidents = _incident_table(hot["incidents"], start, stop, reliability,
-                                               f"expected from {hot_from:%m-%d} – {stop - pd.Timedelta(days=1):%m-%d}")
+    incidents_t, n_incidents = _incident_table(hot["incidents"], start, stop, reliability, f"expected from {hot_dates}")
     shown = f", the {len(incidents_t)} highest ranked shown" if len(incidents_t) < n_incidents else ""
     body.append("<section id='hot'><h2>Hot issues 热点 (incidents, spikes and aggregation rules)</h2>"
                 f"<h3>Incidents 事件 ({n_incidents} this period{shown})</h3>"
