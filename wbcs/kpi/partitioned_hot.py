@@ -57,7 +57,9 @@ from wbcs.policy import Policy, load_policy
 
 ISSUE = "wbcs_issue"
 DUP = ["dup_all", "dup_intent", "dup_loose"]
-COLUMNS = ["post_id", "created_at", "text", "author_id", "platform", "topic", "operator", "intent"]
+# negative_subtype: a rant's or abuse's posts give an alert no topic (aggregate), as in process
+COLUMNS = ["post_id", "created_at", "text", "author_id", "platform", "topic", "operator", "intent",
+           "negative_subtype"]
 LABELS = ("intent", "topic")
 HOUR = "wbcs_hour"
 KEYS = [HOUR, "intent", "operator", "topic"]
@@ -83,7 +85,7 @@ def _read(file: str, base: str, offset: int = 0, columns=COLUMNS) -> pd.DataFram
         if key not in df and (columns is None or key in columns):
             df[key] = value
     for col in df.columns:
-        if isinstance(df[col].dtype, pd.CategoricalDtype) or col in ("topic", "operator", "intent"):
+        if isinstance(df[col].dtype, pd.CategoricalDtype) or col in ("topic", "operator", "intent", "negative_subtype"):
             df[col] = df[col].astype("string").astype(object).where(df[col].notna(), None)
     df.index = pd.RangeIndex(offset, offset + len(df))
     return df
