@@ -22,7 +22,6 @@ transaction.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os
@@ -125,9 +124,12 @@ def _text(value, name: str) -> str:
 def read_records(path: str | Path) -> list[dict]:
     """Rows of a .jsonl/.csv/.parquet file as dicts of strings (empty cells → '').
 
-    Hand-written rather than ``pandas.read_*``: ids like 3830401296796826 and labels
-    like "no" must come back exactly as written (no type guessing), and errors must
-    name the row.
+    Not ``pandas.read_*``: ids like 3830401296796826 and labels like "no" must come back
+    exactly as written (no type guessing), and errors must name the row. A CSV is read as
+    ingest reads an export (``wbcs.io.read``): its encoding (UTF-8, GBK/GB18030, UTF-16)
+    and delimiter detected (an annotator's Excel may save GBK), and a cell wbcs's writer
+    guarded against spreadsheets (``'@x``) read back as it was (``@x``), so that the ids of
+    a sample or a batch template we wrote match the posts'.
     """
     p = Path(path)
     kind = FORMATS.get(p.suffix.lower())
@@ -136,22 +138,32 @@ def read_records(path: str | Path) -> list[dict]:
     if not p.is_file():
         raise InputError(f"{p}: file not found")
     if kind == "jsonl":
-        rows = []
+        rows, n = [], 0
         with p.open(encoding="utf-8-sig") as f:
-            for n, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise InputError(f"{p}: row {n}: not valid JSON ({e.msg})") from None
-                if not isinstance(row, dict):
-                    raise InputError(f"{p}: row {n}: expected a JSON object, got {type(row).__name__}")
-                rows.append({k: "" if v is None else str(v) for k, v in row.items()})
+            try:
+                for n, line in enumerate(f, 1):
+                    if not line.strip():
+                        continue
+                    try:
+                        row = json.loads(line)
+                    except json.JSONDecodeError as e:
+                        raise InputError(f"{p}: row {n}: not valid JSON ({e.msg})") from None
+                    if not isinstance(row, dict):
+                        raise InputError(f"{p}: row {n}: expected a JSON object, got {type(row).__name__}")
+                    rows.append({k: "" if v is None else str(v) for k, v in row.items()})
+            except UnicodeDecodeError:
+                raise InputError(f"{p}: line {n + 1}: not UTF-8 text (JSON Lines are UTF-8); "
+                                 "save the file as UTF-8") from None
         return rows
     if kind == "csv":
-        with p.open(encoding="utf-8-sig", newline="") as f:
-            return [{k: v or "" for k, v in row.items()} for row in csv.DictReader(f)]
+        from wbcs.io.read import open_table
+
+        rows = []
+        for frame, bad in open_table(p).chunks():
+            if bad:  # a row that cannot be read stops the file: a label is never dropped silently
+                raise InputError(f"{p}: row {bad[0].row}: {bad[0].reason} ({bad[0].detail})")
+            rows += [{k: "" if v is None else str(v) for k, v in r.items()} for r in frame.to_dict("records")]
+        return rows
     df = pd.read_parquet(p)
     return [{k: "" if pd.isna(v) else (v.isoformat() if isinstance(v, pd.Timestamp) else str(v))
              for k, v in row.items()} for row in df.to_dict("records")]
