@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 
 import pandas as pd
 import pytest
@@ -90,7 +91,8 @@ def test_export_writes_batches_and_empty_templates(tmp_path):
     lines = [json.loads(x) for x in files[0].read_text(encoding="utf-8").splitlines()]
     assert [x["item_id"] for x in lines] == ["101", "102"]
     assert "13812345678" not in files[0].read_text(encoding="utf-8")
-    template = (tmp_path / "batch_002.labels.csv").read_text().splitlines()
+    # through wbcs's writer: UTF-8 with a BOM, so that Excel reads it as UTF-8
+    template = (tmp_path / "batch_002.labels.csv").read_text(encoding="utf-8-sig").splitlines()
     assert template == [HEADER.strip(), "103,,,,,"]
 
 
@@ -131,9 +133,16 @@ BAD_CASES = [
     (GOOD.replace("concrete_complaint", ""), r"column 'negative_subtype' is empty but sentiment is 'negative'"),
     (GOOD.replace("billing,,no", "billing,abuse,no"), r"row 2 \(item 102\), column 'negative_subtype': given but sentiment is 'neutral'; leave it blank"),
     (GOOD + "101,neutral,other,other,,no\n", r"row 3, column 'item_id': item '101' given twice"),
-    (GOOD.replace(",identifiable", ""), r"missing column 'identifiable'"),
+    ("\n".join(line.rsplit(",", 1)[0] for line in GOOD.splitlines()) + "\n", r"missing column 'identifiable'"),
+    # a row with more cells than the header: refused, not cut to the header's columns
+    (GOOD.replace(",identifiable", ""), r"bad.csv: row 1: malformed line \(6 fields, the header has 5\)"),
     (HEADER.strip() + ",note\n101,neutral,other,other,,no,hi\n", r"unknown column 'note'"),
     (GOOD.replace(",yes", ",True"), r"column 'identifiable': unknown label 'True' \(known: yes, no\)"),
+    # a phone number typed into a label cell is echoed masked, as everything that leaves the package
+    (GOOD.replace("neutral", "13812345678"), r"row 2 \(item 102\), column 'sentiment': unknown label '138\*\*\*\*5678'"),
+    # the blank template: the message lists what the cell may hold
+    (HEADER + "101,,,,,\n", r"row 1 \(item 101\), column 'sentiment' is empty; every row needs it "
+                           r"\(one of: positive, neutral, negative\)"),
 ]
 
 
@@ -144,6 +153,75 @@ def test_a_bad_file_names_the_row_and_records_nothing(tmp_path, body, message):
         with pytest.raises(InputError, match=message):
             import_annotations(store, path, "ann1", known_ids=["101", "102", "103"])
         assert store.history().empty
+
+
+def test_export_never_resets_a_labels_file_that_holds_labels(tmp_path):
+    """Re-exporting into a folder whose template an annotator has filled would reset it to an empty template:
+    the labels would be lost. Refused, nothing written; a template still empty is re-exported."""
+    export_batches(items_for(_posts()), tmp_path, size=2)
+    export_batches(items_for(_posts()), tmp_path, size=2)  # untouched templates: fine
+    labels = tmp_path / "batch_002.labels.csv"
+    labels.write_text(HEADER + "103,neutral,other,other,,no\n", encoding="utf-8")
+    before = {f.name: f.read_bytes() for f in tmp_path.iterdir()}
+    with pytest.raises(InputError, match=r"batch_002.labels.csv: holds labels \(row 1\).*export into a new folder"):
+        export_batches(items_for(_posts()), tmp_path, size=2)
+    assert {f.name: f.read_bytes() for f in tmp_path.iterdir()} == before  # not even batch_001 rewritten
+    # a folder that is a file: one line
+    with pytest.raises(InputError, match="a file, not a folder"):
+        export_batches(items_for(_posts()), labels, size=2)
+
+
+def test_batch_files_are_written_atomically(tmp_path):
+    export_batches(items_for(_posts()), tmp_path, size=5)
+    before = (tmp_path / "batch_001.jsonl").read_bytes()
+    bad = items_for(_posts()).assign(operator=["x", float("inf"), "y"])  # not JSON: the write fails on row 2
+    with pytest.raises(ValueError, match="JSON"):
+        export_batches(bad, tmp_path, size=5)
+    assert (tmp_path / "batch_001.jsonl").read_bytes() == before  # the previous file, never half a new one
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["batch_001.jsonl", "batch_001.labels.csv"]  # no temp file
+
+
+def test_annotation_files_saved_as_gbk_are_read(tmp_path):
+    """Excel on a Chinese Windows saves CSV as GBK: read as ingest reads an export, not a UnicodeDecodeError."""
+    adj = tmp_path / "adj.csv"
+    adj.write_bytes("item_id,field,value,text\n101,topic,broadband,宽带又断了\n".encode("gbk"))
+    assert read_annotations(adj, known_ids=["101"]) == [{"item_id": "101", "field": "topic", "value": "broadband"}]
+    wide = tmp_path / "wide.csv"
+    wide.write_bytes((HEADER + "101,中性,other,other,,no\n").encode("gbk"))
+    with pytest.raises(InputError, match="unknown label '中性'"):  # decoded, not mojibake
+        read_annotations(wide, known_ids=["101"])
+    jsonl = tmp_path / "a.jsonl"
+    jsonl.write_bytes('{"item_id": "101", "sentiment": "中性"}\n'.encode("gbk"))
+    with pytest.raises(InputError, match="a.jsonl: line 1: not UTF-8 text"):
+        read_annotations(jsonl)
+
+
+def test_ids_a_spreadsheet_would_run_read_back_as_they_were(tmp_path):
+    """wbcs's writer puts a ' before a cell starting with = + - @; the ids of a sample and a template it wrote must
+    read back as the posts' ids."""
+    ids = ['=HYPERLINK("x")', "+SUM(1)", "@x", "-1"]
+    posts = pd.DataFrame({"post_id": ids, "text": ["宽带断了", "话费不对", "谢谢", "信号差"]})
+    export_batches(items_for(posts), tmp_path, size=10)
+    raw = (tmp_path / "batch_001.labels.csv").read_text(encoding="utf-8-sig")
+    assert "'@x" in raw and "\n@x" not in raw  # no cell runs as a formula
+    template = pd.read_csv(tmp_path / "batch_001.labels.csv", dtype=str, keep_default_na=False)
+    filled = template.assign(sentiment="neutral", intent="other", topic="other", identifiable="no")
+    filled.to_csv(tmp_path / "ann1.csv", index=False)  # as an annotator's spreadsheet saves it: the ' kept
+    rows = read_annotations(tmp_path / "ann1.csv", known_ids=ids)
+    assert sorted({r["item_id"] for r in rows}) == sorted(ids)
+    from wbcs.io import write_table
+
+    write_table(pd.DataFrame({"item_id": ids}), tmp_path / "sample.csv", mask=False)
+    assert read_sample(tmp_path / "sample.csv") == ids
+
+
+def test_progress_counts_what_the_adjudicator_adjudicated_without_a_remainder(tmp_path):
+    with LabelStore(tmp_path / "s.sqlite") as store:
+        store.record("101", "topic", "network", "adjudicator")
+        store.record("101", "sentiment", "neutral", "ann1")
+        table = progress(store, ["101", "102", "103"])
+    assert table.to_dict("records") == [{"annotator": "adjudicator", "complete": 1, "remaining": None},
+                                        {"annotator": "ann1", "complete": 0, "remaining": 3}]
 
 
 def test_long_files_for_the_adjudicator(tmp_path):
@@ -169,7 +247,7 @@ def test_cli_sample_batches_import_status_and_export(tmp_path, mirror):
     assert sorted(p.name for p in out.iterdir()) == [
         "batch_001.jsonl", "batch_001.labels.csv", "batch_002.jsonl", "batch_002.labels.csv"]
     # fill the first template: every post neutral/other/other/no
-    with open(out / "batch_001.labels.csv", newline="") as f:
+    with open(out / "batch_001.labels.csv", newline="", encoding="utf-8-sig") as f:  # wbcs's CSV: a BOM
         rows = list(csv.DictReader(f))
     for row in rows:
         row.update(sentiment="neutral", intent="other", topic="other", identifiable="no")
@@ -196,6 +274,65 @@ def test_cli_sample_batches_import_status_and_export(tmp_path, mirror):
     r = run_cli("label", "import", str(filled), "--annotator", "bad name!", "--store", str(store),
                 "--sample", str(sample))
     assert r.returncode == 2 and "annotator name" in r.stderr
+    # an annotator the store does not know: refused, as agreement refuses one, not "0 labels"
+    r = run_cli("label", "export", "--store", str(store), "--out", str(tmp_path / "bogus.csv"), "--annotator", "bogus")
+    assert r.returncode == 2 and "--annotator 'bogus': no labels of theirs" in r.stderr and "test-cli" in r.stderr
+    assert not (tmp_path / "bogus.csv").exists()
+    # re-exporting into the folder whose first template is filled: refused, the labels kept
+    (out / "batch_001.labels.csv").write_bytes(filled.read_bytes())
+    r = run_cli("label", "batch-export", "--sample", str(sample), "--out", str(out), "--size", "25")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "batch_001.labels.csv: holds labels" in r.stderr and "new folder" in r.stderr
+    assert (out / "batch_001.labels.csv").read_bytes() == filled.read_bytes()
+
+
+def test_cli_import_of_a_bad_file_creates_no_store_and_batch_export_needs_a_folder(tmp_path):
+    sample = _write(tmp_path / "sample.csv", "post_id\n101\n102\n103\n")
+    store = tmp_path / "mine.sqlite"
+    blank = _write(tmp_path / "batch_001.labels.csv", HEADER + "101,,,,,\n")
+    r = run_cli("label", "import", str(blank), "--annotator", "ann1", "--sample", str(sample), "--store", str(store))
+    assert r.returncode == 2 and "(one of: positive, neutral, negative)" in r.stderr, r.stderr
+    assert not store.exists()  # a failed import leaves no new store behind
+    # a good file then a bad one: nothing recorded, still no store
+    good = _write(tmp_path / "good.csv", GOOD)
+    r = run_cli("label", "import", str(good), str(blank), "--annotator", "ann1", "--sample", str(sample),
+                "--store", str(store))
+    assert r.returncode == 2 and not store.exists()
+    passes = tmp_path / "passes"
+    (passes / "ann1").mkdir(parents=True)
+    _write(passes / "ann1" / "a.csv", GOOD)
+    _write(passes / "ann1" / "b.csv", HEADER + "101,,,,,\n")
+    r = run_cli("label", "rebuild", "--passes", str(passes), "--store", str(store), "--sample", str(sample))
+    assert r.returncode == 2 and "b.csv: row 1" in r.stderr and not store.exists()
+    # an adjudicator's status is what they adjudicated, not a remainder of the whole sample
+    assert run_cli("label", "import", str(good), "--annotator", "ann1", "--sample", str(sample),
+                   "--store", str(store)).returncode == 0
+    adj = _write(tmp_path / "adj.csv", "item_id,field,value\n101,topic,network\n")
+    assert run_cli("label", "import", str(adj), "--annotator", "adjudicator", "--sample", str(sample),
+                   "--store", str(store)).returncode == 0
+    r = run_cli("label", "status", "--store", str(store), "--sample", str(sample))
+    assert "adjudicator      adjudicated     1 items" in r.stdout and "ann1             complete     2  remaining     1" \
+        in r.stdout, r.stdout
+    line = next(x for x in r.stdout.splitlines() if "adjudicator" in x)
+    assert "remaining" not in line
+    # --out an existing file, not a folder: one line, exit 2, no traceback
+    r = run_cli("label", "batch-export", "--sample", str(sample), "--posts", str(tmp_path / "posts.csv"),
+                "--out", str(good))
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "a file, not a folder" in r.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
+def test_cli_batch_export_into_a_read_only_folder_is_one_line(tmp_path):
+    sample = _write(tmp_path / "sample.csv", "post_id\n101\n")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        r = run_cli("label", "batch-export", "--sample", str(sample), "--posts", str(tmp_path / "posts.csv"),
+                    "--out", str(locked / "batches"))
+    finally:
+        locked.chmod(0o700)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "permission denied" in r.stderr
 
 
 def test_every_label_command_has_an_example():
@@ -252,6 +389,12 @@ def test_a_second_sample_excludes_the_first_and_both_count_as_known_items(tmp_pa
     r = run_cli("label", "import", str(filled), "--annotator", "t", "--store", str(store),
                 "--sample", str(first), str(second))
     assert r.returncode == 0, r.stderr
+    # nothing left to sample: said, exit 2, no header-only file
+    third = tmp_path / "gold_sample_3.csv"
+    r = run_cli("label", "sample", "--out", str(third), "--size", "100", "--seed", "3", "--exclude", str(first),
+                str(second))
+    assert r.returncode == 2 and f"every one of the {len(telecom)} candidate posts" in r.stderr, r.stderr
+    assert "nothing was written" in r.stderr and not third.exists()
 
 
 def mirror_telecom_ids() -> set[str]:

@@ -18,16 +18,20 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 from tqdm.auto import tqdm
 
 from wbcs.errors import InputError
+from wbcs.io.write import atomic_path, check_outputs, write_table
+from wbcs.labeling.agreement import ADJUDICATOR
 from wbcs.labeling.fields import applies, label_fields, taxonomy
 from wbcs.labeling.sampling import stratified_sample
 from wbcs.labeling.store import ImportSummary, LabelStore, read_records
 from wbcs.labeling.turns import clean, split_thread
+from wbcs.pii import mask_pii
 from wbcs.schema import Taxonomy
 
 SAMPLE_COLUMNS = ["post_id", "operator", "is_complaint"]
@@ -44,10 +48,7 @@ def gold_sample(posts: pd.DataFrame, n: int = 650, *, seed=0) -> pd.DataFrame:
 
 
 def write_sample(sample: pd.DataFrame, path: str | Path) -> Path:
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    sample[SAMPLE_COLUMNS].to_csv(p, index=False)
-    return p
+    return write_table(sample[SAMPLE_COLUMNS], path, mask=False)  # ids only: nothing to mask
 
 
 def read_sample(path: str | Path | Sequence[str | Path]) -> list[str]:
@@ -127,30 +128,58 @@ def items_for(posts: pd.DataFrame, ids: Iterable[str] | None = None, *,
     return pd.DataFrame(rows, columns=["item_id", "operator", "text", "reply", "context"])
 
 
+def _batch_files(out_dir: str | Path, batches: int) -> list[tuple[Path, Path]]:
+    out = Path(out_dir)
+    return [(out / f"batch_{k:03d}.jsonl", out / f"batch_{k:03d}.labels.csv") for k in range(1, batches + 1)]
+
+
+def check_batch_folder(out_dir: str | Path, batches: int) -> None:
+    """Refuse, before any work, a batch folder that cannot take ``batches`` batches: a file
+    rather than a folder, a place that cannot be written, or a ``batch_NNN.labels.csv``
+    that would be replaced while it holds labels (an annotator's work: never reset)."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: a file, not a folder; give a folder for the batch files, "
+                         f"e.g. {out.with_suffix('')}_batches")
+    files = _batch_files(out, batches)
+    check_outputs([f for pair in files for f in pair], formats=None)
+    for _, labels in files:
+        if not labels.is_file():
+            continue
+        try:
+            rows = read_records(labels)
+        except InputError as e:
+            raise InputError(f"{e}; it may hold labels, so it is not replaced: export into a new folder "
+                             "(--out)") from None
+        filled = next((n for n, row in enumerate(rows, 1)
+                       if any(v.strip() for k, v in row.items() if k != "item_id")), None)
+        if filled is not None:
+            raise InputError(f"{labels}: holds labels (row {filled}); re-exporting would reset it to an empty "
+                             "template, so nothing was written: export into a new folder (--out), and import "
+                             f"this file ('wbcs label import {labels} --annotator NAME')")
+
+
 def export_batches(items: pd.DataFrame, out_dir: str | Path, *, size: int = 50,
                    tax: Taxonomy | None = None, fields: Sequence[str] | None = None) -> list[Path]:
     """Write ``batch_NNN.jsonl`` (what to read) and ``batch_NNN.labels.csv`` (an empty
     template to fill, one column per field of ``fields``, default all) per ``size`` items;
-    returns the batch files."""
+    returns the batch files. Nothing is written if a labels file it would replace holds
+    labels (``check_batch_folder``); each file is written atomically."""
     if size < 1:
         raise InputError(f"--size must be at least 1, got {size}")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    starts = range(0, len(items), size)
+    files = _batch_files(out_dir, len(starts))
+    check_batch_folder(out_dir, len(starts))
     fields = list(fields or label_fields(tax))
-    written = []
-    chunks = range(0, len(items), size)
-    for k, start in enumerate(tqdm(chunks, desc="batches", unit="batch"), 1):
+    for start, (path, labels) in zip(tqdm(starts, desc="batches", unit="batch"), files, strict=True):
         chunk = items.iloc[start:start + size]
-        path = out / f"batch_{k:03d}.jsonl"
-        with path.open("w", encoding="utf-8") as f:
+        with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as f:
             for row in chunk.to_dict("records"):
                 # a missing value (a non-telecom account's operator) is JSON null, not NaN (not JSON)
                 row = {k: None if isinstance(v, float) and v != v else v for k, v in row.items()}
                 f.write(json.dumps(row, ensure_ascii=False, allow_nan=False) + "\n")
-        template = pd.DataFrame({"item_id": chunk["item_id"], **{f: "" for f in fields}})
-        template.to_csv(out / f"batch_{k:03d}.labels.csv", index=False)
-        written.append(path)
-    return written
+        write_table(pd.DataFrame({"item_id": chunk["item_id"], **{f: "" for f in fields}}), labels, mask=False)
+    return [path for path, _ in files]
 
 
 # --------------------------------------------------------------------------- validated import
@@ -165,8 +194,8 @@ def check_annotator(name: str) -> str:
 
 def _value(p, n, item, field, value, tax) -> str:
     known = tax.ids(field)
-    if value not in known:
-        raise InputError(f"{p}: row {n} (item {item}), column {field!r}: unknown label {value!r} "
+    if value not in known:  # what a cell holds is echoed masked: an annotator may paste a phone number
+        raise InputError(f"{p}: row {n} (item {item}), column {field!r}: unknown label {mask_pii(value)!r} "
                          f"(known: {', '.join(known)})")
     return value
 
@@ -220,7 +249,7 @@ def read_annotations(path: str | Path, *, known_ids: Iterable[str] | Mapping[str
             field = row["field"]
             if field not in fields:
                 raise InputError(f"{p}: row {n} (item {item}), column 'field': unknown field "
-                                 f"{field!r} (known: {', '.join(fields)})")
+                                 f"{mask_pii(field)!r} (known: {', '.join(fields)})")
             if (item, field) in seen:
                 raise InputError(f"{p}: row {n} (item {item}): field {field!r} given twice")
             seen.add((item, field))
@@ -242,7 +271,8 @@ def read_annotations(path: str | Path, *, known_ids: Iterable[str] | Mapping[str
             if needed and not value:
                 cond = " and ".join(f"{k} is {v!r}" for k, v in tax[field].applies_when)
                 raise InputError(f"{p}: row {n} (item {item}), column {field!r} is empty"
-                                 + (f" but {cond}" if cond else "") + "; every row needs it")
+                                 + (f" but {cond}" if cond else "")
+                                 + f"; every row needs it (one of: {', '.join(tax.ids(field))})")
             if needed is False and value:
                 cond = ", ".join(f"{k} is {row[k]!r}" for k, _ in tax[field].applies_when)
                 raise InputError(f"{p}: row {n} (item {item}), column {field!r}: given but {cond}; "
@@ -255,20 +285,43 @@ def read_annotations(path: str | Path, *, known_ids: Iterable[str] | Mapping[str
     return out
 
 
+@dataclass(frozen=True)
+class Annotations:
+    """A validated annotation file and whose labels it holds: what an import records."""
+
+    path: Path
+    annotator: str
+    rows: list[dict]
+
+    def record(self, store: LabelStore) -> ImportSummary:
+        """Record the file for its annotator (all of it, or nothing)."""
+        return store.record_changes([r | {"annotator": self.annotator} for r in self.rows],
+                                    source=f"batch:{self.path.name}")
+
+
+def read_annotation_file(path: str | Path, annotator: str, *,
+                         known_ids: Iterable[str] | Mapping[str, Sequence[str]] | None = None,
+                         tax: Taxonomy | None = None) -> Annotations:
+    """Validate ``path`` for ``annotator`` (``read_annotations``), without touching a store: the
+    command line validates every file before it opens (or creates) one."""
+    check_annotator(annotator)
+    return Annotations(Path(path), annotator, read_annotations(path, known_ids=known_ids, tax=tax))
+
+
 def import_annotations(store: LabelStore, path: str | Path, annotator: str, *,
                        known_ids: Iterable[str] | Mapping[str, Sequence[str]] | None = None,
                        tax: Taxonomy | None = None) -> ImportSummary:
     """Validate ``path`` and record it for ``annotator`` (all of it, or nothing)."""
-    check_annotator(annotator)
-    rows = read_annotations(path, known_ids=known_ids, tax=tax)
-    return store.record_changes([r | {"annotator": annotator} for r in rows],
-                                source=f"batch:{Path(path).name}")
+    return read_annotation_file(path, annotator, known_ids=known_ids, tax=tax).record(store)
 
 
 def progress(store: LabelStore, ids: Iterable[str] | Mapping[str, Sequence[str]],
              tax: Taxonomy | None = None) -> pd.DataFrame:
     """Per annotator: items of ``ids`` with every needed field labelled, and how many remain
-    (``ids`` may map items to their fields, as ``sample_fields`` does)."""
+    (``ids`` may map items to their fields, as ``sample_fields`` does). The adjudicator labels
+    only the fields the annotators disagreed on: their ``complete`` is the items they
+    adjudicated (any field) and ``remaining`` is None (what is left to adjudicate is what
+    ``wbcs label disagreements`` writes, not the rest of the sample)."""
     every = label_fields(tax)
     fields_for = ids if isinstance(ids, Mapping) else None
     ids = list(ids)
@@ -276,6 +329,9 @@ def progress(store: LabelStore, ids: Iterable[str] | Mapping[str, Sequence[str]]
     cur = cur[cur["item_id"].isin(set(ids))]
     rows = []
     for annotator, grp in cur.groupby("annotator"):
+        if annotator == ADJUDICATOR:
+            rows.append({"annotator": annotator, "complete": grp["item_id"].nunique(), "remaining": None})
+            continue
         wide = grp.pivot(index="item_id", columns="field", values="value")
         done = 0
         for item, labels in wide.iterrows():
@@ -284,20 +340,26 @@ def progress(store: LabelStore, ids: Iterable[str] | Mapping[str, Sequence[str]]
             if all(f in labels or applies(f, labels, tax) is False for f in fields):
                 done += 1
         rows.append({"annotator": annotator, "complete": done, "remaining": len(ids) - done})
-    return pd.DataFrame(rows, columns=["annotator", "complete", "remaining"])
+    # object: the adjudicator's remaining stays None (JSON null), the counts stay ints
+    return pd.DataFrame(rows, columns=["annotator", "complete", "remaining"], dtype=object)
+
+
+def read_passes(folder: str | Path, *,
+                known_ids: Iterable[str] | Mapping[str, Sequence[str]] | None = None,
+                tax: Taxonomy | None = None) -> dict[str, Annotations]:
+    """Every annotator's committed files, validated: ``folder/<annotator>/*.csv|*.jsonl``
+    (sorted), each for the folder's name, by ``annotator/file``. A bad file stops them all."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise InputError(f"{root}: no such folder of annotation passes")
+    return {f"{sub.name}/{f.name}": read_annotation_file(f, sub.name, known_ids=known_ids, tax=tax)
+            for sub in sorted(p for p in root.iterdir() if p.is_dir())
+            for f in sorted(f for f in sub.iterdir() if f.suffix in (".csv", ".jsonl"))}
 
 
 def import_passes(store: LabelStore, folder: str | Path, *,
                   known_ids: Iterable[str] | Mapping[str, Sequence[str]] | None = None,
                   tax: Taxonomy | None = None) -> dict[str, ImportSummary]:
-    """Import every annotator's committed files: ``folder/<annotator>/*.csv|*.jsonl``
-    (sorted), each recorded for the folder's name. Returns a summary per file."""
-    root = Path(folder)
-    if not root.is_dir():
-        raise InputError(f"{root}: no such folder of annotation passes")
-    done = {}
-    for sub in sorted(p for p in root.iterdir() if p.is_dir()):
-        for f in sorted(f for f in sub.iterdir() if f.suffix in (".csv", ".jsonl")):
-            done[f"{sub.name}/{f.name}"] = import_annotations(store, f, sub.name,
-                                                              known_ids=known_ids, tax=tax)
-    return done
+    """Import every annotator's committed files (``read_passes``: all are validated before
+    any is recorded), each recorded for the folder's name. Returns a summary per file."""
+    return {name: a.record(store) for name, a in read_passes(folder, known_ids=known_ids, tax=tax).items()}
