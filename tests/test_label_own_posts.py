@@ -137,6 +137,8 @@ def test_a_team_labels_its_own_posts_and_trains_with_them(tmp_path, mirror):
              "--fields", "topic", "--keep", "models/wbcs-default/11", "--out", tmp_path / "m" / "1", cwd=ROOT)
     assert ok.returncode == 0, ok.stderr
     assert "6 labelled post(s) of" in ok.stdout + ok.stderr
+    # the fields kept from --keep are said to be kept, not printed as if chosen and refitted here
+    assert "train: sentiment: carried over unchanged from wbcs-default/11 (not retrained" in ok.stdout
     card = json.loads((tmp_path / "m" / "1" / "card.json").read_text(encoding="utf-8"))
     topic = card["fields"]["topic"]
     assert topic["train_rows"] == 1572 + 6 and topic["test_rows"] == 392  # the fixed test part is unchanged
@@ -175,3 +177,58 @@ def test_likely_label_errors_of_a_teams_own_labels_read_its_texts(tmp_path):
     top = found.iloc[0]
     assert top["item_id"] == ids[thanks[-1]] and top["given"] == "negative" and top["suggested"] == "positive"
     assert top["text"] == clean(thanks[-1]) and len(found) == 16  # the text annotators read: normalised, masked
+
+
+def test_no_label_command_writes_over_an_input_and_formula_shaped_ids_survive(tmp_path):
+    """Post ids a spreadsheet would run (=, +, -, @) are written with a leading ' and read back without it, from
+    sample-posts to batch-export, import and consensus; --out is never an input (the sample, the posts, the
+    store); consensus says what to do with the disputed items."""
+    export = tmp_path / "export.csv"
+    texts = ["宽带又断了", "漫游费太贵了", "话费多扣了", "信号太差", "谢谢客服", "流量没了"]
+    export.write_text("内容,发布时间\n" + "".join(f"{t},2024-05-0{i + 1} 10:00\n" for i, t in enumerate(texts)),
+                      encoding="utf-8")
+    assert run("ingest", export, "--out", tmp_path / "in.parquet", cwd=tmp_path).returncode == 0
+    ids = ['=HYPERLINK("x")', "+SUM(1)", "@x", "-1", "p5", "p6"]
+    pd.read_parquet(tmp_path / "in.parquet").assign(post_id=ids).to_parquet(tmp_path / "posts.parquet")
+    posts, sample, store = tmp_path / "posts.parquet", tmp_path / "sample.csv", tmp_path / "mine.sqlite"
+    ok = run("label", "sample-posts", "--posts", posts, "--strategy", "random", "--size", 6, "--out", sample,
+             cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert "'@x" in sample.read_text(encoding="utf-8-sig")  # no cell we write runs as a formula
+    ok = run("label", "batch-export", "--sample", sample, "--posts", posts, "--out", tmp_path / "b", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr  # was: post id "'@x" is not among the posts
+    with open(tmp_path / "b" / "batch_001.labels.csv", newline="", encoding="utf-8-sig") as f:
+        template = list(csv.DictReader(f))
+    for annotator in ("ann1", "ann2"):
+        with open(tmp_path / f"{annotator}.csv", "w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=list(template[0]))
+            w.writeheader()
+            for k, row in enumerate(template):
+                sentiment = "positive" if annotator == "ann2" and k == 0 else "neutral"
+                w.writerow(row | {"sentiment": sentiment, "intent": "other", "topic": "other", "identifiable": "no"})
+        ok = run("label", "import", tmp_path / f"{annotator}.csv", "--annotator", annotator, "--sample", sample,
+                 "--store", store, cwd=tmp_path)
+        assert ok.returncode == 0 and "recorded 24 labels" in ok.stdout, ok.stdout + ok.stderr
+    before = {p: p.read_bytes() for p in (sample, posts)}
+    refused = [
+        ("consensus", "--sample", sample, "--store", store, "--out", sample),
+        ("consensus", "--sample", sample, "--store", store, "--posts", posts, "--out", posts),
+        ("disagreements", "--sample", sample, "--store", store, "--posts", posts, "--out", posts),
+        ("disagreements", "--sample", sample, "--store", store, "--out", sample),
+        ("issues", "--store", store, "--annotator", "ann1", "--posts", posts, "--out", posts),
+    ]
+    for args in refused:
+        r = run("label", *args, cwd=tmp_path)
+        assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
+        assert "writing it would destroy the input" in r.stderr, r.stderr
+    assert {p: p.read_bytes() for p in (sample, posts)} == before
+    gold = tmp_path / "gold.csv"
+    ok = run("label", "consensus", "--sample", sample, "--store", store, "--posts", posts, "--out", gold, cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert "unresolved items: 1 disputed" in ok.stdout and "wbcs label disagreements" in ok.stdout
+    assert "--annotator adjudicator" in ok.stdout  # what to do next
+    from wbcs.labeling.store import read_records
+
+    disputed = read_records(tmp_path / "b" / "batch_001.labels.csv")[0]["item_id"]  # the template's first, as it was
+    assert disputed in ids and template[0]["item_id"] in (disputed, "'" + disputed)
+    assert sorted(r["post_id"] for r in read_records(gold)) == sorted(set(ids) - {disputed})

@@ -130,3 +130,26 @@ def test_stopping_signal_fires_when_predictions_settle():
     assert s.update(["neg", "pos", "pos", "pos"]) is True
     with pytest.raises(InputError, match="unknown label 'meh'"):
         s.update(["meh", "pos", "pos", "pos"])
+
+
+@pytest.mark.parametrize("args,message", [
+    (["sample", "--out", "{t}/s.csv", "--size", "-3"], "--size must be at least 1, got -3"),
+    (["sample", "--out", "{t}/s.csv", "--size", "0"], "--size must be at least 1, got 0"),
+    (["sample-turns", "--part", "test", "--out", "{t}/s.csv", "--size", "0"], "--size must be at least 1, got 0"),
+    (["sample-posts", "--posts", "{t}/p.csv", "--out", "{t}/s.csv", "--size", "-1"], "--size must be at least 1"),
+    (["issues", "--store", "{t}/x.sqlite", "--out", "{t}/i.csv", "--folds", "0"], "--folds must be at least 2, got 0"),
+    (["issues", "--store", "{t}/x.sqlite", "--out", "{t}/i.csv", "--folds", "-1"], "--folds must be at least 2"),
+    (["consensus", "--store", "{t}/x.sqlite", "--out", "{t}/g.csv", "--min-annotators", "0"],
+     "--min-annotators must be at least 1, got 0"),
+    (["sample", "--out", "{t}/s.csv", "--seed", "-1"], "--seed must be between 0 and 4294967295, got -1"),
+    (["split", "--out", "{t}/s.csv", "--seed", "-1"], "--seed must be between 0 and 4294967295"),
+    (["sample-turns", "--part", "train", "--out", "{t}/s.csv", "--seed", "-5"], "--seed must be between 0"),
+    (["sample-posts", "--posts", "{t}/p.csv", "--out", "{t}/s.csv", "--seed", "-2"], "--seed must be between 0"),
+    (["issues", "--store", "{t}/x.sqlite", "--out", "{t}/i.csv", "--seed", str(2**32)], "--seed must be between 0"),
+])
+def test_cli_numbers_out_of_range_are_one_line_before_any_work(tmp_path, args, message):
+    from tests.helpers import run_cli
+
+    r = run_cli("label", *(a.format(t=tmp_path) for a in args))
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and message in r.stderr, r.stderr
+    assert not list(tmp_path.iterdir())  # nothing written

@@ -165,7 +165,15 @@ def test_cli_sample_turns_of_one_kind_takes_what_is_left(tmp_path, mirror):
     train = turns[part_of(turns["item_id"], read_parts(parts)).to_numpy() == "train"]
     drawn = [*pd.read_csv(some, dtype=str)["item_id"], *pd.read_csv(rest, dtype=str)["item_id"]]
     assert len(drawn) == len(set(drawn)) == len(train) > 900 and set(drawn) == set(train["item_id"])
-    assert "first_post" in r.stdout and "follow_up" not in r.stdout
+    # named as --kind, wbcs train and the gold set name them: these are first posts to other accounts
+    assert f"(other_first_post {len(drawn) - 7})" in r.stdout and "follow_up" not in r.stdout
+    assert set(pd.read_csv(rest, dtype=str)["kind"]) == {"other_first_post"}
+    # nothing left: said, exit 2, no file
+    empty = tmp_path / "empty.csv"
+    r = run_cli("label", "sample-turns", "--part", "train", "--kind", "other_first_post", "--parts", str(parts),
+                "--exclude", str(some), str(rest), "--out", str(empty))
+    assert r.returncode == 2 and "no customer turn left to sample" in r.stderr and "nothing was written" in r.stderr
+    assert not empty.exists()
     out = tmp_path / "batches"
     assert run_cli("label", "batch-export", "--sample", str(some), "--out", str(out)).returncode == 0
 

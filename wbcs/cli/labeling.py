@@ -16,12 +16,24 @@ SAMPLE = LABELS_DIR / "gold_sample.csv"
 
 
 PARTS = LABELS_DIR / "split.csv"
+# The integer options' ranges (inclusive; None: no upper bound), checked before any work: a seed must be
+# what NumPy's SeedSequence and scikit-learn's random_state take.
+RANGES = {"size": (1, None), "seed": (0, 2**32 - 1), "folds": (2, None), "min_annotators": (1, None)}
 
 
 
 
 def _example(line: str, what: str = "") -> str:
     return f"Example:\n  {line}" + (f"\n\n{what}" if what else "")
+
+
+def _check_ranges(args: argparse.Namespace) -> None:
+    """One line for an integer option out of its range (``RANGES``), before the command runs."""
+    for name, (low, high) in RANGES.items():
+        value = getattr(args, name, None)
+        if value is not None and (value < low or (high is not None and value > high)):
+            want = f"at least {low}" if high is None else f"between {low} and {high}"
+            raise InputError(f"--{name.replace('_', '-')} must be {want}, got {value}")
 
 
 def register(sub) -> None:
@@ -41,7 +53,7 @@ def register(sub) -> None:
     def add(name, func, help, example, what=""):
         p = cmds.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".",
                             epilog=_example(example, what), formatter_class=HelpFormatter)
-        p.set_defaults(func=func)
+        p.set_defaults(func=lambda args: _check_ranges(args) or func(args))
         return p
 
     def store_arg(p):
@@ -60,10 +72,12 @@ def register(sub) -> None:
 
     p = add("sample", cmd_sample, "draw the gold sample of STC-3 telecom posts (ids only)",
             "wbcs label sample --out out/gold_sample_3.csv --size 100 --seed 3 "
-            "--exclude data/labels/gold_sample.csv data/labels/gold_sample_2.csv",
+            "--exclude data/labels/gold_sample.csv",
             "Stratified by operator and is_complaint in proportion to the training dialogues.\n"
             "--exclude leaves out the posts of earlier samples (a size above what is left\n"
-            "takes every remaining post, shuffled).")
+            "takes every remaining post, shuffled). The committed gold_sample.csv and\n"
+            "gold_sample_2.csv hold every STC-3 telecom first post: with both excluded nothing\n"
+            "is left; to label more, choose your own posts with wbcs label sample-posts.")
     p.add_argument("--out", type=Path, default=SAMPLE, help=f"CSV to write (default {SAMPLE})")
     p.add_argument("--force", action="store_true",
                    help="replace --out if it exists (a committed sample is what the gold set's labels refer to)")
@@ -221,12 +235,31 @@ def _open(path: Path, *, must_exist: bool = True):
     return LabelStore(path, readonly=must_exist)  # commands that only read work on a read-only store
 
 
-def _check_out(args) -> None:
-    """--out, checked before the work: a label file format, writable, not the store."""
+def _check_new_store(path: Path) -> None:
+    """Before an import validates its files (it creates no store unless they are all good): a store that could
+    not be created at ``path`` is said first."""
+    from wbcs.io import check_outputs
+
+    if not path.exists():
+        try:
+            check_outputs([path], formats=None)
+        except InputError as e:
+            raise InputError(f"--store {path}: cannot create a label store there ({e}); choose a --store path "
+                             "in a folder you can write") from None
+
+
+def _check_out(args, formats=None) -> None:
+    """--out, checked before the work: a label file format (``formats``, default the label store's),
+    writable, and none of the command's inputs (--store, --posts, --parts, every --sample and --exclude)."""
     from wbcs.io import check_outputs
     from wbcs.labeling.store import FORMATS
 
-    check_outputs({"--out": args.out}, inputs={"--store": args.store}, formats=FORMATS)
+    named = {opt: getattr(args, opt[2:], None) for opt in ("--store", "--posts", "--parts")}
+    check_outputs({"--out": args.out}, inputs=named, formats=formats or FORMATS)
+    for opt in ("--sample", "--exclude"):
+        paths = getattr(args, opt[2:], None)
+        paths = [paths] if isinstance(paths, Path) else paths or []
+        check_outputs({"--out": args.out}, inputs={f"{opt} {p}": p for p in paths}, formats=None)
 
 
 def _stc3(*, telecom_only: bool = True):
@@ -240,14 +273,15 @@ def _stc3(*, telecom_only: bool = True):
 
 
 def cmd_split(args: argparse.Namespace) -> int:
+    from wbcs.io import write_table
     from wbcs.labeling.turns import fix_test_part
 
     if args.out.exists():
         raise InputError(f"{args.out}: a test part is already fixed there; it is never redrawn "
                          "(choose another --out to try a different one)")
+    _check_out(args, formats=[".csv"])
     parts = fix_test_part(_stc3(telecom_only=False), frac=args.test_frac, seed=args.seed)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    parts.to_csv(args.out, index=False)
+    write_table(parts, args.out, mask=False)  # ids only
     n = parts["part"].value_counts()
     print(f"wrote {len(parts)} dialogues to {args.out}: test {n.get('test', 0)}, train {n.get('train', 0)}")
     return 0
@@ -255,19 +289,27 @@ def cmd_split(args: argparse.Namespace) -> int:
 
 def cmd_sample_turns(args: argparse.Namespace) -> int:
     from wbcs.goldset import customer_turns, part_of, read_parts
+    from wbcs.io import write_table
     from wbcs.labeling.batch import read_sample
 
     if args.out.exists():
         raise InputError(f"{args.out}: a sample is already there; choose a new file")
+    _check_out(args, formats=[".csv"])
     dialogues = _stc3(telecom_only=False)
     turns = customer_turns(dialogues)
     turns["part"] = part_of(turns["item_id"], read_parts(args.parts)).to_numpy()
     pool = turns[(turns["part"] == args.part) & ~((turns["kind"] == "first_post") & turns["telecom"])]
-    if args.kind:  # the pool's first posts are the ones to other accounts
-        pool = pool[pool["kind"] == ("first_post" if args.kind == "other_first_post" else "follow_up")]
+    # the pool's first posts are the ones to other accounts: named as wbcs train and the gold set name them
+    pool = pool.assign(kind=pool["kind"].replace({"first_post": "other_first_post"}))
+    if args.kind:
+        pool = pool[pool["kind"] == args.kind]
     taken = set(read_sample(args.exclude)) if args.exclude else set()
     # an empty message (an image or sticker only) has nothing to label: never drawn
+    candidates = len(pool)
     pool = pool[~pool["item_id"].isin(taken) & pool["text"].str.strip().ne("")]
+    if pool.empty:
+        raise InputError(f"no customer turn left to sample: the {args.part} part has {candidates} "
+                         f"{args.kind or 'candidate'} turns, all in --exclude or without text; nothing was written")
     if args.part == "test":
         chosen = pool
     elif args.strategy == "random":
@@ -288,18 +330,16 @@ def cmd_sample_turns(args: argparse.Namespace) -> int:
     drawn = "all" if args.part == "test" else args.strategy
     out = chosen.assign(fields="sentiment intent negative_subtype", drawn=drawn)[
         ["item_id", "dialogue_id", "kind", "part", "fields", "drawn"]]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(args.out, index=False)
+    write_table(out, args.out, mask=False)  # ids only
     kinds = out["kind"].value_counts().to_dict()
     print(f"wrote {len(out)} turns ({', '.join(f'{k} {v}' for k, v in kinds.items())}) to {args.out}")
     return 0
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from wbcs.io import check_outputs
     from wbcs.labeling.batch import gold_sample, read_sample, write_sample
 
-    check_outputs({"--out": args.out}, inputs=args.exclude, formats=[".csv"])
+    _check_out(args, formats=[".csv"])
     if args.out.exists() and not args.force:
         committed = " (a committed sample: the gold set's labels refer to its posts)" \
             if args.out.resolve() in {p.resolve() for p in label_samples()} else ""
@@ -308,7 +348,13 @@ def cmd_sample(args: argparse.Namespace) -> int:
     posts = _stc3()
     if args.exclude:
         taken = set(read_sample(args.exclude))
+        candidates = len(posts)
         posts = posts[~posts["post_id"].isin(taken)]
+        if posts.empty:
+            raise InputError(f"--exclude: every one of the {candidates} candidate posts (STC-3's telecom first "
+                             "posts) is in the excluded samples, labelled or being labelled; nothing is left to "
+                             "sample and nothing was written (to label more, choose your own posts with "
+                             "'wbcs label sample-posts')")
     sample = gold_sample(posts, args.size, seed=args.seed)
     write_sample(sample, args.out)
     counts = sample.groupby(["operator", "is_complaint"], dropna=False).size()
@@ -331,16 +377,14 @@ def _posts(path: Path):
 
 
 def cmd_sample_posts(args: argparse.Namespace) -> int:
-    from wbcs.io import check_outputs, write_table
+    from wbcs.io import write_table
     from wbcs.labeling.batch import read_sample
     from wbcs.labeling.fields import label_fields
     from wbcs.labeling.select import choose_posts
 
-    check_outputs({"--out": args.out}, inputs=[args.posts, *args.exclude], formats=[".csv"])
+    _check_out(args, formats=[".csv"])
     if args.out.exists():
         raise InputError(f"--out {args.out}: a sample is already there (labels may refer to it); choose a new file")
-    if args.size < 1:
-        raise InputError(f"--size must be at least 1, got {args.size}")
     posts = _posts(args.posts)  # rows without text are rejects already, and said
     taken = posts["post_id"].isin(set(read_sample(args.exclude)) if args.exclude else set())
     pool = posts[~taken].rename(columns={"post_id": "item_id"})
@@ -394,7 +438,7 @@ def _train_labels(args, turns):
 
 
 def cmd_batch_export(args: argparse.Namespace) -> int:
-    from wbcs.labeling.batch import export_batches, items_for, sample_fields
+    from wbcs.labeling.batch import check_batch_folder, export_batches, items_for, sample_fields
     from wbcs.labeling.fields import label_fields
 
     fields_for = sample_fields(args.sample)
@@ -402,6 +446,7 @@ def cmd_batch_export(args: argparse.Namespace) -> int:
     if len(kinds) > 1:
         raise InputError(f"{args.sample}: items are labelled for different fields; export each kind apart")
     fields = kinds.pop()
+    check_batch_folder(args.out, -(-len(fields_for) // args.size))
     if args.posts is not None:  # a team's own posts (wbcs label sample-posts)
         items = items_for(_posts(args.posts), list(fields_for), source=str(args.sample))
     elif fields == tuple(label_fields()):  # telecom first posts in the full schema
@@ -416,24 +461,29 @@ def cmd_batch_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from wbcs.labeling.batch import check_annotator, import_annotations, sample_fields
+    from wbcs.labeling.batch import check_annotator, read_annotation_file, sample_fields
 
     check_annotator(args.annotator)
+    _check_new_store(args.store)
     ids = sample_fields(args.sample)
+    # every file validated before the store is opened: a bad file records nothing and creates no store
+    files = [read_annotation_file(f, args.annotator, known_ids=ids) for f in args.files]
     with _open(args.store, must_exist=False) as store:
-        for f in args.files:
-            s = import_annotations(store, f, args.annotator, known_ids=ids)
-            print(f"{f}: recorded {s.recorded} labels for {args.annotator}, "
+        for a in files:
+            s = a.record(store)
+            print(f"{a.path}: recorded {s.recorded} labels for {args.annotator}, "
                   f"{s.unchanged} already there")
     return 0
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
-    from wbcs.labeling.batch import import_passes, sample_fields
+    from wbcs.labeling.batch import read_passes, sample_fields
 
+    _check_new_store(args.store)
     ids = sample_fields(args.sample)
+    passes = read_passes(args.passes, known_ids=ids)  # all validated first: a bad file creates no store
     with _open(args.store, must_exist=False) as store:
-        done = import_passes(store, args.passes, known_ids=ids)
+        done = {name: a.record(store) for name, a in passes.items()}
     recorded = sum(s.recorded for s in done.values())
     print(f"{len(done)} files from {args.passes}: recorded {recorded} labels, "
           f"{sum(s.unchanged for s in done.values())} already there")
@@ -441,6 +491,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from wbcs.labeling.agreement import ADJUDICATOR
     from wbcs.labeling.batch import progress, sample_fields
 
     ids = sample_fields(args.sample)
@@ -451,13 +502,20 @@ def cmd_status(args: argparse.Namespace) -> int:
         return 0
     print(f"{args.store}: {len(ids)} items in {', '.join(map(str, args.sample))}")
     for r in table.itertuples():
-        print(f"  {r.annotator:<16} complete {r.complete:>5}  remaining {r.remaining:>5}")
+        if r.annotator == ADJUDICATOR:  # labels only what the annotators disagreed on
+            print(f"  {r.annotator:<16} adjudicated {r.complete:>5} items (only the disputed ones; "
+                  "'wbcs label disagreements' writes those still disputed)")
+        else:
+            print(f"  {r.annotator:<16} complete {r.complete:>5}  remaining {r.remaining:>5}")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     _check_out(args)
     with _open(args.store) as store:
+        if args.annotator is not None and args.annotator not in store.annotators():
+            raise InputError(f"--annotator {args.annotator!r}: no labels of theirs in {args.store} "
+                             f"(annotators: {', '.join(store.annotators()) or 'none'})")
         path = store.export(args.out, annotator=args.annotator)
         n = len(store.current(args.annotator))
     print(f"wrote {n} labels to {path}", file=sys.stderr)
@@ -521,11 +579,11 @@ def cmd_disagreements(args: argparse.Namespace) -> int:
 
 
 def cmd_consensus(args: argparse.Namespace) -> int:
-    from wbcs.io import check_outputs, write_table
+    from wbcs.io import WRITE_FORMATS, write_table
     from wbcs.labeling.agreement import consensus, resolve
     from wbcs.labeling.fields import label_fields
 
-    check_outputs({"--out": args.out}, inputs={"--store": args.store, "--posts": args.posts})
+    _check_out(args, formats=WRITE_FORMATS)
     cur, fields_for = _current(args)
     kinds = set(fields_for.values())
     if len(kinds) > 1:
@@ -539,8 +597,18 @@ def cmd_consensus(args: argparse.Namespace) -> int:
         texts = _items(gold[id_col].tolist(), args.posts).set_index("item_id")["text"]
         gold.insert(1, "text", gold[id_col].map(texts).to_numpy())
     write_table(gold, args.out)
-    left = ", ".join(f"{n} {k}" for k, n in gold.attrs["unresolved"].items()) or "none"
+    unresolved = gold.attrs["unresolved"]
+    left = ", ".join(f"{n} {k}" for k, n in unresolved.items()) or "none"
     print(f"wrote {len(gold)} gold items to {args.out}; unresolved items: {left}")
+    samples = " ".join(map(str, args.sample))
+    if unresolved.get("disputed"):
+        print(f"  disputed: write them for adjudication with 'wbcs label disagreements --store {args.store} "
+              f"--sample {samples} --out adjudication.csv', fill its 'value' column, import it with "
+              f"'wbcs label import adjudication.csv --annotator adjudicator --store {args.store} --sample "
+              f"{samples}' and run this command again")
+    if unresolved.get("incomplete"):
+        print(f"  incomplete: fewer than {args.min_annotators} annotators labelled every field; see "
+              f"'wbcs label status --store {args.store} --sample {samples}'")
     return 0
 
 
