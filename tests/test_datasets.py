@@ -138,6 +138,9 @@ def test_fetch_from_a_file_url_and_errors(mirror, no_data):
         ds.fetch("cocc", url_base=(no_data / "nowhere").as_uri())
     with pytest.raises(InputError, match="no download source; pass --url-base"):
         ds.fetch("cocc")
+    (no_data / "a-file").write_text("x")  # --dest a file: one line, not NotADirectoryError
+    with pytest.raises(InputError, match=r"a-file.*: cannot write the download there .*give --dest a folder"):
+        ds.fetch("cocc", url_base=mirror.as_uri(), dest=no_data / "a-file")
 
 
 # --------------------------------------------------------------------------- STC-3

@@ -216,6 +216,16 @@ def read_back(path) -> list:
     return [v for v in df.astype(object).to_numpy().ravel().tolist() if v is not None]
 
 
+def test_a_header_that_is_a_phone_number_leaves_masked(tmp_path):
+    # predict copies a user's columns to its output: a header cell is a cell too
+    df = pd.DataFrame({"text": ["好"], "13812345678": ["x"], "a@example.com": [1]})
+    readers = {".csv": lambda p: pd.read_csv(p, encoding="utf-8-sig"), ".jsonl": lambda p: pd.read_json(p, lines=True),
+               ".parquet": pd.read_parquet, ".xlsx": pd.read_excel}
+    for ext, read in readers.items():
+        header = read(write_table(df, tmp_path / f"out{ext}")).columns.tolist()
+        assert header[:2] == ["text", "138****5678"] and "a@example.com" not in str(header), (ext, header)
+
+
 def test_numbers_in_number_columns_do_not_reach_the_rejects(tmp_path):
     """An xlsx 手机 column typed as numbers, an int64 column in Parquet: masked in rejects too."""
     frame = pd.DataFrame({"微博ID": ["3830401296796826", "3830401296796827"], "内容": ["好", None],

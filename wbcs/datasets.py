@@ -196,8 +196,12 @@ def fetch(name: str, *, url_base: str | None = None, dest: Path | None = None) -
             written.append(target)
             continue
         url = f"{base.rstrip('/')}/{f['path']}"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkstemp(dir=target.parent, prefix=".part-")[1])
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkstemp(dir=target.parent, prefix=".part-")[1])
+        except OSError as e:  # a file where a folder must be, no permission, a full disk
+            raise InputError(f"{target.parent}: cannot write the download there ({e.strerror or e}); "
+                             f"give --dest a folder you can write to") from None
         try:
             h = hashlib.sha256()
             try:

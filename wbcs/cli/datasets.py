@@ -16,7 +16,7 @@ Shows every registered file: rows, source repository and commit, terms, SHA-256 
 where it is available (the mirror $WBCS_DATA_MIRROR, data/raw, or missing)."""
 
 FETCH_EXAMPLE = """Example:
-  wbcs datasets fetch stc3 --url-base https://files.example.org/wbcs-datasets
+  wbcs datasets fetch stc3 --url-base "file://$PWD/../shared/datasets"
 
 Downloads the dataset's files from a folder laid out like the mirror into data/raw
 ($WBCS_RAW_DIR), checking each SHA-256 against the registry (default --url-base:

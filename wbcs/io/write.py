@@ -41,6 +41,7 @@ import pandas as pd
 
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
+from wbcs.pii import mask_pii
 from wbcs.text import mask_frame
 
 WRITE_FORMATS = (".csv", ".jsonl", ".parquet", ".xlsx")
@@ -212,6 +213,7 @@ def prepare(df: pd.DataFrame, *, mask: bool = True) -> pd.DataFrame:
             out[col] = pd.array(texts[codes], dtype="string")
     if mask:
         out = mask_frame(out, columns=[c for c in out.columns if c not in KEY_COLUMNS])
+        out.columns = [mask_pii(c) for c in out.columns]  # a header can be a phone number too
     return out
 
 
