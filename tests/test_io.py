@@ -386,3 +386,15 @@ def test_commands_reading_an_export_say_what_its_relative_times_were_read_agains
             f"--export-time \"YYYY-MM-DD HH:MM\"'") in r.stderr
     assert ("6 relative time(s) (5分钟前, 昨天 10:22) read against the file&#x27;s modification time, 2024-05-04 21:30"
             in out.read_text(encoding="utf-8"))  # the report's notes (HTML-escaped)
+
+
+def test_a_wbcs_output_read_again_keeps_the_rows_of_the_first_export(tmp_path):
+    # triage/kpi/report read ingest's output through ingest: its rows must still trace to the user's export
+    path = tmp_path / "export.csv"
+    path.write_text(WEIBO_EXPORT, encoding="utf-8")
+    first = ingest([path], export_time="2024-05-04 21:30").posts
+    out = tmp_path / "posts.csv"
+    first.to_csv(out, index=False)
+    again = ingest([out]).posts
+    assert again["source_file"].tolist() == [str(path)] * len(first)
+    assert again["source_row"].tolist() == first["source_row"].tolist() == list(range(1, len(first) + 1))

@@ -374,6 +374,12 @@ def _chunks(files: list[_File], mask: bool) -> Iterator[tuple[pd.DataFrame, pd.D
             posts = df[rows.ok].copy()
             posts.insert(0, "source_row", posts.index.astype("int64"))
             posts.insert(0, "source_file", f.source)
+            if {"source_file", "source_row"} <= set(raw.columns):  # a wbcs output: its rows trace to the first export
+                orig = raw.loc[posts.index]
+                row = pd.to_numeric(orig["source_row"], errors="coerce")
+                known = orig["source_file"].notna().to_numpy() & row.notna().to_numpy()
+                posts.loc[known, "source_file"] = orig.loc[known, "source_file"].astype(str)
+                posts.loc[known, "source_row"] = row[known].astype("int64")
             posts = _typed(posts.reset_index(drop=True), post_cols)
             rej = raw[~rows.ok].astype(object).rename(columns=_raw_name)
             rej.insert(0, "detail", rows.detail[~rows.ok])
