@@ -128,7 +128,7 @@ def labels_for_file(path: Path, posts: pd.DataFrame, *, model=None, cache: bool 
                 out[col] = labels[col].to_numpy()
             out.attrs = {**posts.attrs, "classified": {**info, "cached": str(saved)}}
             print(f"{path}: labels of {info.get('rows', 0):,} posts reused from model {info.get('model')} "
-                  f"(cached in {saved}; --no-cache classifies again)", file=sys.stderr)
+                  f"(cached in {saved}; --no-cache, or cache=False in Python, classifies again)", file=sys.stderr)
             return out
     out = ensure_labels(posts, model=model)
     keep = ["post_id", *[c for c in out.columns
