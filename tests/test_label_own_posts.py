@@ -226,7 +226,7 @@ def test_no_label_command_writes_over_an_input_and_formula_shaped_ids_survive(tm
     ok = run("label", "consensus", "--sample", sample, "--store", store, "--posts", posts, "--out", gold, cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr
     assert "unresolved items: 1 disputed" in ok.stdout and "wbcs label disagreements" in ok.stdout
-    assert "--annotator adjudicator" in ok.stdout  # what to do next
+    assert "--annotator adjudicator" in ok.stdout and f"--posts {posts}" in ok.stdout  # what to do next
     from wbcs.labeling.store import read_records
 
     disputed = read_records(tmp_path / "b" / "batch_001.labels.csv")[0]["item_id"]  # the template's first, as it was

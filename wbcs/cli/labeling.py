@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -446,7 +447,7 @@ def cmd_batch_export(args: argparse.Namespace) -> int:
     if len(kinds) > 1:
         raise InputError(f"{args.sample}: items are labelled for different fields; export each kind apart")
     fields = kinds.pop()
-    check_batch_folder(args.out, -(-len(fields_for) // args.size))
+    check_batch_folder(args.out, math.ceil(len(fields_for) / args.size))
     if args.posts is not None:  # a team's own posts (wbcs label sample-posts)
         items = items_for(_posts(args.posts), list(fields_for), source=str(args.sample))
     elif fields == tuple(label_fields()):  # telecom first posts in the full schema
@@ -602,8 +603,9 @@ def cmd_consensus(args: argparse.Namespace) -> int:
     print(f"wrote {len(gold)} gold items to {args.out}; unresolved items: {left}")
     samples = " ".join(map(str, args.sample))
     if unresolved.get("disputed"):
+        posts = f" --posts {args.posts}" if args.posts is not None else ""
         print(f"  disputed: write them for adjudication with 'wbcs label disagreements --store {args.store} "
-              f"--sample {samples} --out adjudication.csv', fill its 'value' column, import it with "
+              f"--sample {samples}{posts} --out adjudication.csv', fill its 'value' column, import it with "
               f"'wbcs label import adjudication.csv --annotator adjudicator --store {args.store} --sample "
               f"{samples}' and run this command again")
     if unresolved.get("incomplete"):

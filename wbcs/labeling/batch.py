@@ -133,10 +133,11 @@ def _batch_files(out_dir: str | Path, batches: int) -> list[tuple[Path, Path]]:
     return [(out / f"batch_{k:03d}.jsonl", out / f"batch_{k:03d}.labels.csv") for k in range(1, batches + 1)]
 
 
-def check_batch_folder(out_dir: str | Path, batches: int) -> None:
+def check_batch_folder(out_dir: str | Path, batches: int) -> list[tuple[Path, Path]]:
     """Refuse, before any work, a batch folder that cannot take ``batches`` batches: a file
     rather than a folder, a place that cannot be written, or a ``batch_NNN.labels.csv``
-    that would be replaced while it holds labels (an annotator's work: never reset)."""
+    that would be replaced while it holds labels (an annotator's work: never reset).
+    Returns the (``.jsonl``, ``.labels.csv``) files to write."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: a file, not a folder; give a folder for the batch files, "
@@ -156,7 +157,8 @@ def check_batch_folder(out_dir: str | Path, batches: int) -> None:
         if filled is not None:
             raise InputError(f"{labels}: holds labels (row {filled}); re-exporting would reset it to an empty "
                              "template, so nothing was written: export into a new folder (--out), and import "
-                             f"this file ('wbcs label import {labels} --annotator NAME')")
+                             f"this file if not done yet ('wbcs label import {labels} --annotator NAME')")
+    return files
 
 
 def export_batches(items: pd.DataFrame, out_dir: str | Path, *, size: int = 50,
@@ -168,8 +170,7 @@ def export_batches(items: pd.DataFrame, out_dir: str | Path, *, size: int = 50,
     if size < 1:
         raise InputError(f"--size must be at least 1, got {size}")
     starts = range(0, len(items), size)
-    files = _batch_files(out_dir, len(starts))
-    check_batch_folder(out_dir, len(starts))
+    files = check_batch_folder(out_dir, len(starts))
     fields = list(fields or label_fields(tax))
     for start, (path, labels) in zip(tqdm(starts, desc="batches", unit="batch"), files, strict=True):
         chunk = items.iloc[start:start + size]
