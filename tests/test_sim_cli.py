@@ -65,6 +65,18 @@ def test_staff_json_has_erlang_next_to_the_simulated_plan(scenario_file, tmp_pat
     assert len(yaml.safe_load(planned.read_text())["agents"]) == 168
 
 
+def test_staff_says_why_the_first_hour_on_duty_needs_more_than_erlang_c():
+    # the shipped scenario's team is off duty at night and at the weekend: 08:00 meets the queue of the night
+    from wbcs.config import ROOT
+
+    r = run_cli("staff", "--scenario", str(ROOT / "data" / "scenarios" / "default.yaml"), "--replications", "1")
+    assert r.returncode == 0, r.stderr
+    note = r.stdout.strip().splitlines()[-1]
+    assert note.startswith("note: mon 08:00 (") and note.endswith(
+        "the first hour on duty also answers the posts that arrived while nobody was on duty (the night, a weekend); "
+        "Erlang C counts only the hour's own arrivals")
+
+
 @pytest.mark.parametrize("args, message", [
     (["--replications", "0"], "--replications must be between 1 and 10,000, got 0"),
     (["--records", "x.txt"], "x.txt: unknown output format '.txt'; use .csv, .parquet"),

@@ -151,6 +151,15 @@ def cmd_staff(args: argparse.Namespace) -> int:
     shown = plan.table[plan.table["watched"]]
     print(shown[["weekday", "hour", "arrivals_per_hour", "erlang_agents", "sim_agents", "sim_attainment"]]
           .to_string(index=False))
+    # an hour right after time off duty: the simulation meets the posts that queued meanwhile, Erlang C sees only
+    # the hour's own arrivals — a manager seeing 53 against 2 needs the reason
+    t = plan.table.reset_index(drop=True)
+    after_off = t["watched"] & ~t["watched"].shift(1, fill_value=bool(t["watched"].iloc[-1]))
+    big = t[after_off & (t["sim_agents"] >= 2 * t["erlang_agents"] + 3)]
+    if len(big):
+        hours = ", ".join(f"{r.weekday} {r.hour:02d}:00 ({r.sim_agents} vs {r.erlang_agents})" for r in big.itertuples())
+        print(f"note: {hours}: the first hour on duty also answers the posts that arrived while nobody was on duty "
+              "(the night, a weekend); Erlang C counts only the hour's own arrivals")
     return 0
 
 
