@@ -8,7 +8,7 @@ import pytest
 from scipy.stats import poisson
 
 from wbcs.errors import InputError
-from wbcs.kpi.hot import SPIKE_COLUMNS, hot_issues, spikes
+from wbcs.kpi.hot import SPIKE_COLUMNS, check_spike_request, hot_issues, spikes
 
 OUTAGE = "北京朝阳这边4G完全没信号了，打不了电话也上不了网，用户{}"
 
@@ -135,3 +135,20 @@ def test_hot_issues_reports_rules_and_spikes_and_checks_its_input():
     with pytest.raises(InputError, match="missing column 'text'"):
         spikes(df.drop(columns=["text"]))
     assert spikes(df.iloc[:0]).empty
+
+
+@pytest.mark.parametrize("change, named", [
+    ({"baseline_days": 0}, "baseline_days must be at least 1"), ({"alpha": 1.5}, "alpha must be between 0 and 1"),
+    ({"alpha": float("nan")}, "alpha must be between 0 and 1"), ({"min_posts": 0}, "min_posts must be at least 1"),
+    ({"threshold": 0.0}, "threshold must be above 0 and at most 1")])
+def test_each_bad_detector_parameter_is_named_with_its_value(change, named):
+    """One message for all four ("baseline_days ≥ 1, 0 < alpha < 1 and min_posts ≥ 1 are needed") left the user
+    to guess which was wrong; the command line names its option."""
+    request = {"freq": "h", "baseline_days": 7, "alpha": 1e-3, "min_posts": 5, "threshold": 0.8, **change}
+    with pytest.raises(InputError, match=f"^{named}.*got {next(iter(change.values()))!r}$"):
+        check_spike_request(**request)
+    with pytest.raises(InputError, match=f"^--{named.replace('_', '-')}"):
+        check_spike_request(**request, flags=True)
+    if "threshold" not in change:
+        with pytest.raises(InputError, match=f"^{named}"):
+            spikes(timeline(), **{k: v for k, v in request.items() if k != "threshold"})

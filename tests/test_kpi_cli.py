@@ -1,4 +1,4 @@
-"""`wbcs kpi`, `wbcs hot` and `wbcs norms` in real subprocesses on files written here."""
+"""`wbcs kpi`, `wbcs hot`, `wbcs norms` and `wbcs report` in real subprocesses on files written here."""
 
 from __future__ import annotations
 
@@ -161,6 +161,77 @@ def test_norms_json_lists_breaches_per_rule(tmp_path):
     df.to_csv(path, index=False)
     r = run_cli("norms", "--posts", str(path))
     assert r.returncode == 2 and "column 'is_repost': 'maybe' is not true/false" in r.stderr
+
+
+def _one_error(r, command: str) -> str:
+    """The one error line of a refused command (exit 2, nothing on stdout)."""
+    assert r.returncode == 2 and r.stdout == "", (r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"wbcs {command}: error: "), r.stderr
+    return lines[0]
+
+
+@pytest.fixture
+def unlabelled_csv(tmp_path):
+    """Posts without labels: a command reading them must classify first. With a --model that does not exist,
+    a check made after classifying would be preceded by the model's error."""
+    path = tmp_path / "unlabelled.csv"
+    crafted().drop(columns=["sentiment", "intent", "topic", "negative_subtype"]).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("as_of", ["notadate", "2024-02-30"])
+def test_a_bad_as_of_is_refused_before_any_work_not_printed_as_null(unlabelled_csv, tmp_path, as_of):
+    r = run_cli("kpi", "--posts", str(unlabelled_csv), "--model", str(tmp_path / "no-model"), "--as-of", as_of,
+                "--json")
+    assert f"--as-of {as_of!r} is not a date or time" in _one_error(r, "kpi")
+
+
+def test_bad_options_of_hot_and_report_are_refused_before_the_posts_are_classified(unlabelled_csv, tmp_path):
+    no_model = str(tmp_path / "no-model")
+    for flag, value, got in (("--alpha", "2", "2.0"), ("--baseline-days", "0", "0"), ("--min-posts", "0", "0"),
+                             ("--threshold", "1.5", "1.5")):
+        line = _one_error(run_cli("hot", "--posts", str(unlabelled_csv), "--model", no_model, flag, value), "hot")
+        assert f"{flag} must be" in line and line.endswith(f"got {got}")
+    line = _one_error(run_cli("report", "--posts", str(unlabelled_csv), "--model", no_model,
+                              "--out", str(tmp_path / "report.csv")), "report")
+    assert "report.csv: unknown output format '.csv'; use .html" in line
+    line = _one_error(run_cli("report", "--posts", str(unlabelled_csv), "--model", no_model,
+                              "--out", str(tmp_path / "report.html"), "--end", "2025-02-30"), "report")
+    assert "--end must be a date like 2025-03-31, got '2025-02-30'" in line
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_files_without_posts_are_refused_in_one_line(tmp_path):
+    header = tmp_path / "header.csv"
+    header.write_text("用户昵称,微博正文,发布时间\n", encoding="utf-8")
+    for command in ("kpi", "hot"):
+        # hot once said to run wbcs.classify.predict_posts, a Python function, on a header-only export
+        line = _one_error(run_cli(command, "--posts", str(header), "--json"), command)
+        assert line.endswith(f"{header}: no posts (only a header); give a file with posts")
+    rejected = tmp_path / "rejected.csv"
+    rejected.write_text("用户昵称,微博正文,发布时间\na,,2025-03-03 10:00\nb,,2025-03-03 11:00\n", encoding="utf-8")
+    r = run_cli("kpi", "--posts", str(rejected))
+    assert r.returncode == 2 and f"{rejected}: no posts (all 2 rows were rejected)" in r.stderr
+    account = tmp_path / "account.csv"
+    good_day().iloc[:0].to_csv(account, index=False)
+    assert "account.csv: no posts (only a header)" in _one_error(run_cli("norms", "--posts", str(account)), "norms")
+
+
+def test_row_errors_name_the_file_and_its_data_row_as_the_file_numbers_it(tmp_path):
+    df = crafted()
+    df.loc[0, "text"] = ""  # rejected by ingest: the rows after it moved up one place
+    df.loc[4, "reply_at"] = df.loc[4, "created_at"] - pd.Timedelta(hours=1)
+    path = tmp_path / "posts.csv"
+    df.to_csv(path, index=False)
+    r = run_cli("kpi", "--posts", str(path))
+    assert r.returncode == 2
+    assert f"error: {path}: row 5, column 'reply_at': " in r.stderr.splitlines()[-1]  # data row 5, not 4 (nor 3)
+    log = good_day().astype({"is_repost": object})
+    log.loc[0, "is_repost"] = "maybe"
+    log.to_csv(tmp_path / "account.csv", index=False)
+    line = _one_error(run_cli("norms", "--posts", str(tmp_path / "account.csv")), "norms")
+    assert f"{tmp_path / 'account.csv'}: row 1, column 'is_repost': 'maybe' is not true/false" in line
 
 
 # --- labelled posts are read as labelled; the model's labels are reused (issue 13, item 9) -----------------

@@ -106,8 +106,10 @@ def test_bad_archives_are_input_errors(tmp_path):
     df = crafted()
     df.loc[5, "reply_at"] = ts("2025-03-05 09:00")  # before the post (10:00)
     df.to_parquet(tmp_path / "bad.parquet")
-    with pytest.raises(InputError, match=r"bad\.parquet: row 5, column 'reply_at' is before"):
+    with pytest.raises(InputError, match=r"bad\.parquet: row 6, column 'reply_at' is before"):  # 1-based
         duck.indicators(tmp_path / "bad.parquet")
+    with pytest.raises(InputError, match=r"^--as-of '2024-02-30' is not a date or time"):
+        duck.indicators(tmp_path / "bad.parquet", as_of="2024-02-30")
     crafted().drop(columns=["sentiment"]).to_parquet(tmp_path / "unlabelled.parquet")
     (tmp_path / "export.csv").write_text("text,created_at\n信号差,2025-03-05 10:00\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"export\.csv: not a Parquet file; convert an export first \(wbcs ingest"):

@@ -195,5 +195,20 @@ def test_bad_requests_and_impossible_times_are_input_errors():
         indicators(crafted(), by="city")
     df = crafted()
     df.loc[3, "reply_at"] = ts("2025-03-04 07:00")
-    with pytest.raises(InputError, match=r"row 3, column 'reply_at'.*before"):
-        indicators(df)
+    with pytest.raises(InputError, match=r"posts: index 3, column 'reply_at'.*before"):
+        indicators(df)  # a table without a file: its index label
+    # read from a file (read_posts' columns): the file and its 1-based data row, not the position among the
+    # rows ingest kept (two rows of export.csv rejected before it: position 3 is its data row 6)
+    filed = df.assign(source_file="export.csv", source_row=[1, 2, 4, 6, 7, 8, 9, 10])
+    with pytest.raises(InputError, match=r"^export\.csv: row 6, column 'reply_at'.*before"):
+        indicators(filed)
+    df.loc[3, "reply_at"], df.loc[5, "created_at"] = pd.NaT, pd.NaT
+    with pytest.raises(InputError, match=r"^export\.csv: row 8, column 'created_at' is empty"):
+        indicators(df.assign(source_file="export.csv", source_row=[1, 2, 4, 6, 7, 8, 9, 10]))
+
+
+@pytest.mark.parametrize("as_of", ["notadate", "2024-02-30", "", "NaT"])
+def test_an_as_of_that_is_no_time_is_refused_not_read_as_null(as_of):
+    with pytest.raises(InputError, match=r"^--as-of '.*' is not a date or time; give one like 2024-05-04"):
+        indicators(crafted(), as_of=as_of)
+    assert indicators(crafted(), as_of="2025-03-06 12:00")["as_of"] == "2025-03-06T12:00:00"

@@ -147,3 +147,47 @@ def test_every_breach_planted_in_a_synthetic_log_is_found():
     assert len(planted) > 5
     for day, kind in zip(planted["date"].astype(str), planted["breach"], strict=True):
         assert (day, rule_of[kind]) in found, (day, kind)
+
+
+def _log_file(tmp_path, df) -> pd.DataFrame:
+    """``df`` as `wbcs norms` reads it: written to account.csv and read back (the index: each data row's number)."""
+    from wbcs.io import read_table
+
+    df.to_csv(tmp_path / "account.csv", index=False)
+    return read_table(tmp_path / "account.csv")
+
+
+def test_errors_name_the_file_and_its_1_based_data_row(tmp_path):
+    df = good_day()
+    df["is_repost"] = df["is_repost"].astype(object)
+    df.loc[0, "is_repost"] = "maybe"
+    with pytest.raises(InputError, match=r"^account\.csv: row 1, column 'is_repost': 'maybe' is not true/false"):
+        check_norms(_log_file(tmp_path, df), source="account.csv")
+    late = good_day()
+    late.loc[4, "created_at"] = pd.NaT
+    with pytest.raises(InputError, match=r"^account\.csv: row 5, column 'created_at' is empty"):
+        check_norms(_log_file(tmp_path, late), source="account.csv")
+
+
+def test_a_repeated_post_id_is_refused_naming_both_rows(tmp_path):
+    df = pd.concat([good_day(), good_day().iloc[[3]]], ignore_index=True)  # post 0303-3 again as row 13
+    with pytest.raises(InputError, match=r"^account\.csv: row 13, column 'post_id': '0303-3' is also the post_id "
+                                         r"of row 4; .*remove the repeated row"):
+        check_norms(_log_file(tmp_path, df), source="account.csv")
+
+
+@pytest.mark.parametrize("value, said", [("Service", "'Service' is not a category of the posting norms"),
+                                         (None, "empty")])
+def test_a_category_outside_the_norms_is_refused_not_left_out_of_the_mix(tmp_path, value, said):
+    df = good_day()
+    df.loc[[2, 5], "category"] = value  # left out of the mix silently, the day's mix looked compliant
+    with pytest.raises(InputError, match=rf"^account\.csv: row 3, column 'category': {said} \(use one of service, "
+                                         r"industry, life, charity_news_culture\); 2 row\(s\) in all"):
+        check_norms(_log_file(tmp_path, df), source="account.csv")
+    df.loc[[2, 5], "category"] = " service "  # spaces around a known category are no error
+    assert check_norms(df).breaches.empty
+
+
+def test_a_log_without_posts_is_an_error_not_a_clean_bill(tmp_path):
+    with pytest.raises(InputError, match=r"^account\.csv: no posts \(only a header\)"):
+        check_norms(_log_file(tmp_path, good_day().iloc[:0]), source="account.csv")

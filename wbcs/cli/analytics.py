@@ -140,11 +140,16 @@ def read_labelled(path: Path, model=None, *, cache: bool = True):
     """Read a posts file as every command does (``wbcs.io.read_posts``: rejects reported on
     stderr) and classify the posts that have no labels, reusing the labels the model gave the
     same file before (``wbcs.kpi.labels.labels_for_file``). Returns (posts, info): rows read,
-    rejected and why, and what the classifier filled."""
+    rejected and why, and what the classifier filled. A file without posts is an InputError."""
+    from wbcs.errors import InputError
     from wbcs.io import read_posts
     from wbcs.kpi.labels import labels_for_file
 
     posts, info = read_posts(path)
+    if posts.empty:  # every indicator would be null and every table empty: say why instead
+        n = info["read"]
+        why = "only a header" if not n else "its one row was rejected" if n == 1 else f"all {n:,} rows were rejected"
+        raise InputError(f"{path}: no posts ({why}); give a file with posts")
     posts = labels_for_file(path, posts, model=model, cache=cache)
     info["classified"] = posts.attrs.get("classified")
     return posts, info
@@ -189,11 +194,14 @@ def _dump(obj) -> None:
 
 
 def cmd_kpi(args: argparse.Namespace) -> int:
+    from wbcs.errors import InputError
+    from wbcs.kpi.indicators import local_as_of
+
     policy = _policy(args)
     if (args.workers or args.scheduler) and args.engine != "dask":
-        from wbcs.errors import InputError
-
         raise InputError("--workers/--scheduler run the dask engine: add --engine dask")
+    if args.as_of is not None:
+        local_as_of(args.as_of)  # a bad --as-of is refused before the posts are read or classified
     if args.engine == "duckdb":
         from wbcs.kpi import duck
 
@@ -223,6 +231,8 @@ def cmd_kpi(args: argparse.Namespace) -> int:
         table = indicators(posts, period=args.period, by=args.by, policy=policy, as_of=args.as_of) \
             if args.period or args.by else None
         info["engine"] = "pandas"
+    if not summary["volume"]:  # (the pandas engine refused an empty file before classifying)
+        raise InputError(f"{info['file']}: no posts; give a file (or files) with posts")
     out = {**summary, "input": info}
     corrected = {}
     if posts is not None:
@@ -277,10 +287,11 @@ def cmd_kpi(args: argparse.Namespace) -> int:
 
 def cmd_hot(args: argparse.Namespace) -> int:
     from wbcs.errors import InputError
-    from wbcs.kpi.hot import fold_spikes, hot_issues
+    from wbcs.kpi.hot import check_spike_request, fold_spikes, hot_issues
 
     if args.top < 0:
         raise InputError(f"--top must be ≥ 0 (0: every incident), got {args.top}")
+    check_spike_request(args.freq, args.baseline_days, args.alpha, args.min_posts, args.threshold, flags=True)
     if (args.workers or args.scheduler) and args.engine != "dask":
         raise InputError("--workers/--scheduler run the dask engine: add --engine dask")
     request = {"policy": _policy(args), "threshold": args.threshold, "freq": args.freq,
@@ -341,7 +352,7 @@ def cmd_norms(args: argparse.Namespace) -> int:
     from wbcs.kpi.norms import check_norms
 
     log = read_table(args.posts)
-    report = check_norms(log, policy=_policy(args))
+    report = check_norms(log, policy=_policy(args), source=str(args.posts))
     if args.json:
         _dump(report.to_dict())
         return 0
@@ -356,10 +367,13 @@ def cmd_norms(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from wbcs.io import check_outputs, read_table
-    from wbcs.report import write_report
+    from wbcs.report import report_window, write_report
 
+    # before the posts are read and classified: the output's place and suffix, and a bad --end
     check_outputs({"--out": args.out}, inputs={"--posts": args.posts, "--account-posts": args.account_posts},
-                  formats=None)  # write_report says which suffix it needs
+                  formats=(".html", ".htm"))
+    if args.end is not None:
+        report_window(None, args.period, args.end)  # with --end given, the posts are not looked at
     posts, info = read_labelled(args.posts, args.model, cache=not args.no_cache)
     account = read_table(args.account_posts) if args.account_posts else None
     notes = [f"Source: {info['file']} ({info['read']:,} rows read, {info['rejected']:,} rejected)."]

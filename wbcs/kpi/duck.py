@@ -27,6 +27,7 @@ from wbcs.kpi.indicators import (
     assemble,
     check_request,
     inner_keys,
+    local_as_of,
     thresholds,
 )
 from wbcs.policy import Policy, load_policy
@@ -207,7 +208,7 @@ class _Archive:
         bad = self.con.execute(f"SELECT filename, file_row_number FROM {scan} WHERE {cond} LIMIT 1").fetchall()[0]
         what = "column 'created_at' is empty or not a time" if col == "created_at" else \
             f"column {col!r} is before the post's created_at; fix or remove the row"
-        raise InputError(f"{bad[0]}: row {bad[1]}, {what}")
+        raise InputError(f"{bad[0]}: row {bad[1] + 1}, {what}")  # 1-based, as read_posts numbers it
 
 
 def check_labelled(a: _Archive, period, by) -> list[str]:
@@ -218,12 +219,6 @@ def check_labelled(a: _Archive, period, by) -> list[str]:
             raise InputError(f"{a.source}: no {col!r} column: classify the posts first "
                              f"(wbcs predict) or use the pandas engine, which labels them with the shipped model")
     return by
-
-
-def local_as_of(as_of) -> pd.Timestamp:
-    """A user's ``as_of`` as Beijing wall-clock time (naive = already local)."""
-    t = pd.Timestamp(as_of)
-    return t.tz_convert(TIMEZONE).tz_localize(None) if t.tzinfo else t
 
 
 def output_keys(a: _Archive, period: str | None, by: list[str]) -> tuple[dict[str, str], tuple[str, ...]]:

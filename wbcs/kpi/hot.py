@@ -80,11 +80,21 @@ def _expected(counts: np.ndarray, total: np.ndarray, window: int, hourly: bool) 
     return level * share
 
 
-def check_spike_request(freq: str, baseline_days: int, alpha: float, min_posts: int) -> None:
-    if freq not in FREQS:
-        raise InputError(f"freq must be 'h' (hourly) or 'D' (daily), got {freq!r}")
-    if baseline_days < 1 or not 0 < alpha < 1 or min_posts < 1:
-        raise InputError("spikes: baseline_days ≥ 1, 0 < alpha < 1 and min_posts ≥ 1 are needed")
+def check_spike_request(freq: str, baseline_days: int, alpha: float, min_posts: int,
+                        threshold: float | None = None, *, flags: bool = False) -> None:
+    """Refuse a bad parameter of the spike detector (and the near-duplicate ``threshold``, when given), naming
+    it and its value; ``flags``: as the command line's option (``--baseline-days``), checked before any work."""
+    def need(key, value, ok, what):
+        if not ok:
+            name = f"--{key.replace('_', '-')}" if flags else key
+            raise InputError(f"{name} must be {what}, got {value!r}")
+
+    need("freq", freq, freq in FREQS, "'h' (hourly) or 'D' (daily)")
+    need("baseline_days", baseline_days, baseline_days >= 1, "at least 1 (days of baseline)")
+    need("alpha", alpha, 0 < alpha < 1, "between 0 and 1 (the Poisson test level, e.g. 0.001)")
+    need("min_posts", min_posts, min_posts >= 1, "at least 1 (the smallest count that can be a spike)")
+    if threshold is not None:
+        need("threshold", threshold, 0 < threshold <= 1, "above 0 and at most 1 (a Jaccard similarity, e.g. 0.8)")
 
 
 def spike_hits(cells: dict[str, pd.DataFrame], total: np.ndarray, *, freq: str, baseline_days: int,

@@ -326,6 +326,19 @@ def local_times(s: pd.Series) -> pd.Series:
     return s.dt.tz_convert(TIMEZONE).dt.tz_localize(None) if s.dt.tz is not None else s
 
 
+def local_as_of(as_of) -> pd.Timestamp:
+    """A user's ``as_of`` (``--as-of``) as Beijing wall-clock time (naive = already local); InputError
+    when it is not a date or time (notadate, 2024-02-30): the SLA clocks would be read at no time."""
+    try:
+        t = pd.Timestamp(as_of)
+    except (ValueError, TypeError):
+        t = pd.NaT
+    if pd.isna(t):
+        raise InputError(f"--as-of {as_of!r} is not a date or time; give one like 2024-05-04 or "
+                         f"'2024-05-04 21:30' (Beijing time unless it names its zone)")
+    return t.tz_convert(TIMEZONE).tz_localize(None) if t.tzinfo else t
+
+
 def period_start(local: pd.Series, period: str) -> pd.Series:
     """The start of each time's day, week (Monday) or month."""
     days = local.dt.floor("D")
@@ -352,8 +365,21 @@ def post_kind(posts: pd.DataFrame) -> pd.Series:
     return pd.Series(np.select(conds, kinds, default=None), index=posts.index, dtype="string")
 
 
+def row_name(table: pd.DataFrame, i: int, source: str = "posts") -> str:
+    """Where the ``i``-th row (position) of ``table`` is, for an error message: as its file numbers it
+    ("FILE: row N", the 1-based data row) from the ``source_file``/``source_row`` columns ``read_posts``
+    adds or the ``source_row`` index ``read_table`` gives; else ``source`` and the row's index label.
+    (The position itself is no row of the file: the rows ingest rejected are gone before it.)"""
+    if "source_row" in table:
+        where = table["source_file"].iloc[i] if "source_file" in table else source
+        return f"{where}: row {table['source_row'].iloc[i]}"
+    if table.index.name == "source_row":
+        return f"{source}: row {table.index[i]}"
+    return f"{source}: index {table.index[i]}"
+
+
 def prepare(posts: pd.DataFrame, source: str = "posts") -> pd.DataFrame:
-    """Local wall-clock datetimes; a reply or resolution before the post is an error."""
+    """Local wall-clock datetimes; a reply or resolution before the post is an error (``row_name``)."""
     out = pd.DataFrame(index=posts.index)
     for col in DATETIMES:
         if col in posts:
@@ -363,12 +389,12 @@ def prepare(posts: pd.DataFrame, source: str = "posts") -> pd.DataFrame:
             bad = out[col] < out["created_at"]
             if bad.any():
                 i = int(np.flatnonzero(bad.to_numpy())[0])
-                raise InputError(f"{source}: row {i}, column {col!r}: {out[col].iloc[i]} is before the "
-                                 f"post's created_at {out['created_at'].iloc[i]}; fix or remove the row")
+                raise InputError(f"{row_name(posts, i, source)}, column {col!r}: {out[col].iloc[i]} is before "
+                                 f"the post's created_at {out['created_at'].iloc[i]}; fix or remove the row")
     bad = out["created_at"].isna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"{source}: row {i}, column 'created_at' is empty or not a time")
+        raise InputError(f"{row_name(posts, i, source)}, column 'created_at' is empty or not a time")
     return out
 
 
@@ -445,7 +471,7 @@ def indicators(posts: pd.DataFrame, *, period: str | None = None, by=None,
     policy = policy or load_policy()
     by = check_request([*posts.columns, "post_kind"], period, by)
     times = prepare(posts)
-    as_of = local_times(pd.Series([as_of])).iloc[0] if as_of is not None else default_as_of(times)
+    as_of = local_as_of(as_of) if as_of is not None else default_as_of(times)
     keys = pd.DataFrame(index=posts.index)
     if period is not None:
         keys["period"] = period_start(times["created_at"], period)

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from wbcs.errors import InputError
-from wbcs.kpi.indicators import prepare
+from wbcs.kpi.indicators import prepare, row_name
 from wbcs.policy import Policy, load_policy
 
 RULES = ["posts_per_day", "spacing", "morning_post", "evening_post", "content_mix", "post_length",
@@ -101,29 +101,62 @@ TRUE = {"true", "1", "yes", "y", "是", "有", "t"}
 FALSE = {"false", "0", "no", "n", "否", "无", "f", ""}
 
 
-def _flags(s: pd.Series, name: str) -> pd.Series:
+def _flags(log: pd.DataFrame, name: str, source: str) -> np.ndarray:
     """True/false flags from booleans or their usual spellings in exports (empty = false)."""
+    s = log[name]
     if pd.api.types.is_bool_dtype(s):
-        return s.fillna(False).astype(bool)
+        return s.fillna(False).to_numpy(dtype=bool)
     text = s.astype("string").str.strip().str.lower().fillna("")
     bad = ~text.isin(TRUE | FALSE)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"account posts: row {i}, column {name!r}: {s.iloc[i]!r} is not true/false")
-    return text.isin(TRUE).astype(bool)
+        raise InputError(f"{row_name(log, i, source)}, column {name!r}: {s.iloc[i]!r} is not true/false "
+                         f"(write true/false, yes/no, 1/0 or 是/否)")
+    return text.isin(TRUE).to_numpy(dtype=bool)
 
 
-def check_norms(account_posts: pd.DataFrame, *, policy: Policy | None = None) -> NormsReport:
+def _check_rows(log: pd.DataFrame, categories: list[str], source: str) -> None:
+    """A post counted twice (the same ``post_id``) or a category the norms do not know (left out of the
+    content mix unseen) is an error naming its row."""
+    ids = log["post_id"].astype("string")
+    twice = ids.duplicated(keep=False) & ids.notna()
+    if twice.any():
+        rows = np.flatnonzero((ids == ids[twice].iloc[0]).fillna(False).to_numpy())
+        raise InputError(f"{row_name(log, rows[1], source)}, column 'post_id': {ids.iloc[rows[0]]!r} is also the "
+                         f"post_id of {row_name(log, rows[0], source).rpartition(': ')[2]}; a post counted twice "
+                         f"breaks the posts-per-day and spacing checks: remove the repeated row")
+    if "category" in log:
+        unknown = ~log["category"].astype("string").str.strip().isin(categories).fillna(False)
+        if unknown.any():
+            i = int(np.flatnonzero(unknown.to_numpy())[0])
+            value = log["category"].iloc[i]
+            raise InputError(f"{row_name(log, i, source)}, column 'category': "
+                             f"{'empty' if pd.isna(value) else f'{value!r} is not a category of the posting norms'}"
+                             f" (use one of {', '.join(map(str, categories))}); {int(unknown.sum()):,} row(s) "
+                             f"in all have no such category")
+
+
+def check_norms(account_posts: pd.DataFrame, *, policy: Policy | None = None,
+                source: str = "account posts") -> NormsReport:
     """Check an account's posting log (post_id, created_at, text, and optionally
-    is_repost, category, has_picture) against the posting norms of ``policy``."""
+    is_repost, category, has_picture) against the posting norms of ``policy``.
+    ``source`` names the log in errors (its rows as ``row_name`` says them)."""
     policy = policy or load_policy()
     nm = _norms(policy)
     for col in ("post_id", "created_at", "text"):
         if col not in account_posts:
-            raise InputError(f"account posts: missing column {col!r} (columns: "
+            raise InputError(f"{source}: missing column {col!r} (columns: "
                              f"{', '.join(map(str, account_posts.columns))})")
+    if account_posts.empty:
+        raise InputError(f"{source}: no posts (only a header): nothing to check against the posting norms")
+    local = prepare(account_posts, source=source)["created_at"].reset_index(drop=True)
+    _check_rows(account_posts, [*nm["mix"], CHARITY], source)
     df = account_posts.reset_index(drop=True)
-    local = prepare(df, source="account posts")["created_at"]
+    for col in ("is_repost", "has_picture"):  # read before the sort: errors name the file's rows
+        if col in df:
+            df[col] = _flags(account_posts, col, source)
+    if "category" in df:
+        df["category"] = df["category"].astype("string").str.strip()
     df = df.assign(_t=local, _day=local.dt.floor("D"),
                    _min=(local - local.dt.floor("D")) / pd.Timedelta(minutes=1),
                    post_id=df["post_id"].astype(str)).sort_values("_t", kind="stable")
@@ -131,11 +164,6 @@ def check_norms(account_posts: pd.DataFrame, *, policy: Policy | None = None) ->
     for rule, col in NEEDS.items():
         if col not in df:
             checked[rule] = f"not checked: no column {col!r}"
-    for col in ("is_repost", "has_picture"):
-        if col in df:
-            df[col] = _flags(df[col], col)
-    if df.empty:
-        return NormsReport(pd.DataFrame(columns=BREACH_COLUMNS), checked)
     days = pd.date_range(df["_day"].min(), df["_day"].max(), freq="D")
     by_day = dict(list(df.groupby("_day")))
     out: list[dict] = []

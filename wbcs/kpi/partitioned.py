@@ -36,8 +36,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wbcs.kpi.duck import _Archive, check_labelled, local_as_of, output_keys
-from wbcs.kpi.indicators import QUANTILES, SUMS, assemble
+from wbcs.kpi.duck import _Archive, check_labelled, output_keys
+from wbcs.kpi.indicators import QUANTILES, SUMS, assemble, local_as_of
 from wbcs.policy import Policy, load_policy
 
 EDGES = np.concatenate([[0.0], np.exp2(np.arange(-27 * 32, 27 * 32 + 1) / 32)])
