@@ -34,6 +34,8 @@ def test_train_writes_card_and_reports_unusable_rows(work):
     assert info["classes"] == ["negative", "neutral", "positive"]
     assert info["data"][0]["rows"] == 24 and len(info["data"][0]["sha256"]) == 64
     assert info["train_rows"] + info["metrics"]["n"] == 24
+    md = (work / "m" / "1" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "## Known limits\n\n- none recorded: the figures below hold for texts like the held-out rows" in md
     df = pd.DataFrame({"text": TEXTS + ["", "有文本"], "sentiment": LABELS + ["positive", None]})
     df.to_csv(work / "gappy.csv", index=False)
     r = run_cli("train", "--task", "sentiment", "--data", str(work / "gappy.csv"), "--out", str(work / "g"), "--json")
@@ -70,6 +72,17 @@ def test_predict_leaves_rows_without_text_unlabelled_and_refuses_a_missing_text_
                 "--out", str(work / "x.csv"), "--text-col", "内容")
     assert r.returncode == 2 and not (work / "x.csv").exists()
     assert r.stderr.strip().endswith("gap.csv: no column '内容' (--text-col); columns: id, 正文")
+
+
+def test_a_bad_kind_or_worker_count_is_refused_before_any_work(work):
+    r = run_cli("evaluate", "--model", str(work / "m" / "1"), "--data", str(work / "train.csv"), "--kind", "bogus")
+    assert r.returncode == 2
+    assert r.stderr.strip().endswith("--kind 'bogus': not a kind of item; use one of first_post, follow_up, "
+                                     "other_first_post, or none")
+    r = run_cli("predict", "--model", str(work / "m" / "1"), "--input", str(work / "train.csv"),
+                "--out", str(work / "w0.csv"), "--workers", "0")  # 0 ran in this process, unsaid
+    assert r.returncode == 2 and r.stderr.strip().endswith("--workers must be ≥ 1, got 0")
+    assert not (work / "w0.csv").exists()
 
 
 def test_evaluate_json(work):
@@ -201,7 +214,9 @@ def test_training_on_a_gold_task_reports_each_kind_of_item(tmp_path):
     line = next(x for x in r.stdout.splitlines() if x.startswith("train: intent:"))
     per_kind = dict(p.rsplit(" ", 1) for p in line.split("macro-F1 per kind of item: ")[1].split(";")[0].split(", "))
     assert set(per_kind) == {"first_post", "follow_up", "other_first_post"}
+    assert line.endswith("; saved model refitted on 200 rows (--max-train)")  # the cap holds for the refit too
     card = json.loads((out / "card.json").read_text(encoding="utf-8"))
+    assert card["fields"]["intent"]["refit_rows"] == 200
     by_kind = card["fields"]["intent"]["metrics"]["by_kind"]
     assert {k: f"{v['macro_f1']:.3f}" for k, v in by_kind.items()} == per_kind
     md = (out / "MODEL_CARD.md").read_text(encoding="utf-8")

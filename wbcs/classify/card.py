@@ -126,7 +126,9 @@ def card_markdown(card: dict) -> str:
              f"- created: {card.get('created')}", f"- wbcs: {card.get('wbcs_version')}",
              f"- seed: {card.get('seed')}", "", "## Intended use", "", card.get("intended_use", ""), "",
              "## Known limits", ""]
-    lines += [f"- {x}" for x in card.get("limits", [])]
+    lines += [f"- {x}" for x in card.get("limits", [])] or [
+        "- none recorded: the figures below hold for texts like the held-out rows of the training data; measure the "
+        "model on your own posts (wbcs evaluate) before trusting it on other kinds of text"]
     for field, info in card.get("fields", {}).items():
         lines += ["", f"## Field `{field}`", "", f"- task: {info.get('task')}", f"- kind: {info.get('kind')}",
                   f"- labels: {', '.join(map(str, info.get('classes', [])))}"]

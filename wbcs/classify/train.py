@@ -304,7 +304,8 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
                                                 "× its confidence"]
     seen = train
     if refit:
-        seen = pd.concat([train, task.test]) if refit_test else train
+        # a smoke build's cap holds for the refit too: training part and test part together, at most max_train rows
+        seen = subsample(pd.concat([train, task.test]), max_train, seed) if refit_test else train
         est = _fit(clone(estimator), seen["text"].tolist(), seen["label"].to_numpy(), teacher_on(seen), unlabelled,
                    extra_rows, weight, pool_weight or 1.0)
         entry["refit_rows"] = int(len(seen))

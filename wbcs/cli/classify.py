@@ -427,6 +427,10 @@ def cmd_train(args: argparse.Namespace) -> int:
                             field_options=_floors(args, task), **distil)
     path = save_model(model, args.out)
     for field, info in model.card["fields"].items():
+        if info.get("carried_from"):
+            _say(args, f"train: {field}: carried over unchanged from {info['carried_from']} (not retrained; its card's "
+                       "figures kept)")
+            continue
         m, ci = info["metrics"], info["metrics"].get("ci95", {})
         chosen = next((r["config"] for r in info.get("selection", {}).get("table", []) if r.get("chosen")), None)
         _say(args, f"train: {field}: {info['train_rows']} training rows"
@@ -445,7 +449,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                    + (f"; against the plain TF-IDF + LR peer on the same rows: macro-F1 {v['macro_f1_delta']:+.3f} "
                       f"[{v['macro_f1_ci'][0]:+.3f}, {v['macro_f1_ci'][1]:+.3f}]" if (v := m.get("vs_peer")) else "")
                    + (f"; learning curve: {c.get('verdict') or c.get('skipped')}" if (c := info.get("curve")) else "")
-                   + (f"; saved model refitted on all {info['refit_rows']:,} rows" if info.get("refit_rows") else ""))
+                   + (f"; saved model refitted on {'all ' if args.max_train is None else ''}{info['refit_rows']:,} "
+                      f"rows{' (--max-train)' if args.max_train is not None else ''}" if info.get("refit_rows") else ""))
     _say(args, f"train: model saved in {path} (card: {path / 'MODEL_CARD.md'})")
     if args.json:
         print(json.dumps(json.loads((path / "card.json").read_text(encoding="utf-8")), ensure_ascii=False, indent=1))
@@ -466,7 +471,7 @@ def _predict_archive(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    if args.workers or args.scheduler or args.input.is_dir() or any(ch in str(args.input) for ch in "*?["):
+    if args.workers is not None or args.scheduler or args.input.is_dir() or any(ch in str(args.input) for ch in "*?["):
         return _predict_archive(args)
     from wbcs.classify import load_model
     from wbcs.distributed.predict import label_frame, unlabelled
@@ -492,8 +497,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     from wbcs.classify import load_model
     from wbcs.classify.evaluate import metrics, paired_bootstrap_delta
+    from wbcs.goldset import KINDS
     from wbcs.io import find_column, read_table
 
+    if args.kind not in (*KINDS, "none"):
+        raise InputError(f"--kind {args.kind!r}: not a kind of item; use one of {', '.join(KINDS)}, or none")
     model = load_model(args.model)
     field = args.field or (model.fields[0] if len(model.fields) == 1 else
                            args.label_col if args.label_col in model.fields else None)
