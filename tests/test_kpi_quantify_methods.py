@@ -19,6 +19,7 @@ from wbcs.kpi.quantify import (
     misfit,
     pacc,
     pcc,
+    percentile_interval,
     quantified_shares,
     top1,
     training_stats,
@@ -462,3 +463,24 @@ def test_rows_of_a_kind_with_its_own_bias_are_unshifted_by_their_own():
     # the kind's statistics are those of a model without bias on the same rows: the bias is undone exactly
     plain = training_stats(truth[first], raw[first], labels, None, full=True)
     np.testing.assert_allclose(parts[0]["posterior_sum"], plain["posterior_sum"], atol=1e-5)
+
+
+def test_an_interval_always_holds_its_own_estimate():
+    """A week of one topic post read 100.0% [88.6%, 98.6%] in the report: the counts' draws widened by their CV
+    error (noise clipped at 0, renormalised) put every draw below 100 %, so the percentile interval missed the
+    estimate. By hand: 8 topics, 1 post, the counts kept with an error of 0.02 per topic."""
+    labels = [f"t{i}" for i in range(8)]
+    conf = (np.eye(8) * 90 + 10 / 7 * (1 - np.eye(8))).tolist()
+    stats = {"labels": labels, "confusion": conf, "split": np.eye(8).tolist(), "posterior_sum": conf,
+             "rows": [100] * 8}
+    info = {"labels": labels, "bias": None, "stats": {"all": stats},
+            "chosen": {"all": {"method": "CC", "estimator": "CC", "scope": "pooled", "rmse": [0.02] * 8,
+                               "cv_tv": {"CC": 0.05}, "folds": 5}}}
+    t = quantified_shares(["t1"], [0.9], info, n_boot=500)
+    assert t["corrected_share"].to_numpy() == pytest.approx(np.eye(8)[1])
+    assert t.loc[1, "hi"] == 1.0 and 0.8 < t.loc[1, "lo"] < 0.99  # [lo, 100 %]: the draws' spread below it kept
+    assert (t["lo"] <= t["corrected_share"]).all() and (t["corrected_share"] <= t["hi"]).all()
+    assert (t.loc[t.index != 1, "lo"] == 0).all() and (t.loc[t.index != 1, "hi"] > 0).all()
+    # the rule itself: draws all on one side of the estimate (as a ratio's at −1), and an undefined estimate
+    lo, hi = percentile_interval(np.array([[-0.9, 0.2], [-0.5, 0.4], [-0.7, np.nan]]), 0.95, np.array([-1.0, np.nan]))
+    assert lo[0] == -1 and hi[0] == pytest.approx(-0.51) and (lo[1], hi[1]) == pytest.approx((0.205, 0.395))
