@@ -1,11 +1,18 @@
-"""The ``wbcs`` entry point itself: a mistyped command or choice gets the closest one suggested."""
+"""The ``wbcs`` entry point itself: a mistyped command or choice gets the closest one suggested; a closed pipe
+ends quietly; an error line starts a line of its own after a progress bar."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
+import pandas as pd
 import pytest
 
 from tests.helpers import run_cli
 from wbcs.cli import build_parser, main
+from wbcs.config import ROOT
 
 
 def test_a_mistyped_command_suggests_the_closest_and_exits_2():
@@ -57,3 +64,35 @@ def test_help_lists_every_command_with_its_help():
     assert list(listed) == commands
     assert all(len(line.split()) > 2 for line in listed.values())  # a help text after each name
     assert "simulate  simulate a scenario: SLA attainment with confidence intervals" in r.stdout
+
+
+@pytest.mark.parametrize("argv", [("datasets", "list", "--json"),
+                                  ("norms", "--posts", "data/examples/account_posts.csv", "--json")])
+def test_a_reader_that_stops_reading_ends_the_command_quietly(argv):
+    """`wbcs datasets list --json | head -1` ended in a BrokenPipeError traceback. Here the reading end is closed
+    before the command writes a byte: every write fails as it does once head has exited."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        r = subprocess.run([sys.executable, "-m", "wbcs", *argv], cwd=ROOT, stdout=write, stderr=subprocess.PIPE,
+                           text=True, timeout=600)
+    finally:
+        os.close(write)
+    assert r.returncode == 1 and r.stderr == ""
+
+
+def test_an_error_after_a_progress_bar_starts_a_line_of_its_own(tmp_path):
+    """The error followed the bar's '\\r…1/2 [00:00<00:00]' on the same line, and the bar was drawn again after
+    it when collected (kpi and hot --engine dask, predict's archive mode, simulate and staff)."""
+    times = pd.to_datetime(["2025-03-03 10:00", "2025-03-03 11:00"]).tz_localize("Asia/Shanghai")
+    posts = pd.DataFrame({"post_id": ["p1", "p2"], "created_at": times, "text": ["信号差", "宽带断了"],
+                          "reply_at": times - pd.Timedelta(hours=1), "sentiment": "negative",
+                          "intent": "complaint", "topic": "network"})
+    (tmp_path / "archive").mkdir()
+    posts.iloc[:1].to_parquet(tmp_path / "archive" / "a.parquet")
+    posts.iloc[1:].to_parquet(tmp_path / "archive" / "b.parquet")
+    r = run_cli("kpi", "--engine", "dask", "--posts", str(tmp_path / "archive"))
+    assert r.returncode == 2 and "/2 [" in r.stderr  # a bar was drawn before the error
+    error = [line for line in r.stderr.split("\n") if "error:" in line]
+    assert len(error) == 1 and error[0].startswith("wbcs kpi: error: ") and "row 1, column 'reply_at'" in error[0]
+    assert r.stderr.endswith(error[0] + "\n")  # the last line: no bar drawn after it

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import importlib
+import os
 import sys
 
 from wbcs import __version__
@@ -79,13 +80,31 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a reader gone (| head) shows here, not at exit
+        return code
+    except BrokenPipeError:
+        # the reader of stdout stopped reading (wbcs ... --json | head -1): leave quietly, as Python's
+        # documentation recommends; stdout goes to devnull so the flush at exit cannot fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except InputError as e:
+        _close_progress_bars()
         print(f"wbcs {args.command}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        _close_progress_bars()
         print(f"wbcs {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _close_progress_bars() -> None:
+    """Close the progress bars an error interrupted, so that its line starts a line of its own: an open tqdm
+    bar ends in '\\r' with no newline (the message was glued to '50%|███ | 1/2 [00:00<00:00]'), and was redrawn
+    after it when the bar was collected."""
+    std = sys.modules.get("tqdm.std")
+    for bar in list(getattr(getattr(std, "tqdm", None), "_instances", ())):
+        bar.close()
 
 
 if __name__ == "__main__":  # pragma: no cover
