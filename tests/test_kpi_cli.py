@@ -49,6 +49,8 @@ def test_kpi_table_per_period_and_group(posts_csv, tmp_path):
     r = run_cli("kpi", "--posts", str(posts_csv), "--period", "day", "--json")
     table = json.loads(r.stdout)["table"]
     assert [row["volume"] for row in table] == [3, 2, 2, 1]
+    for count in ("volume", "n_negative", "n_replied", "sla_acknowledge_due", "likes"):  # counts, not 3.0
+        assert all(type(row[count]) is int for row in table), (count, [row[count] for row in table])
     assert table[0]["period"] == "2025-03-03T00:00:00" and table[0]["volume_change_ratio"] is None
     assert table[2]["negative_handling_rate"] is None  # no negative posts that day: null, not 0
     by = json.loads(run_cli("kpi", "--posts", str(posts_csv), "--by", "operator", "--json").stdout)["table"]
@@ -67,6 +69,9 @@ def test_kpi_text_says_why_an_indicator_is_null_and_counts_are_integers(posts_cs
     assert lines["net_favorability"].split()[1] == "-0.3333"  # a value has no reason next to it
     rows = [line.split() for line in r.stdout.splitlines() if line.startswith("2025-03-0")]
     assert [row[1] for row in rows] == ["3", "2", "2", "1"]  # volumes, not 3.0
+    # the table's missing values read as the summary's (null), not NaN: no replies, no response minutes
+    header = r.stdout.splitlines()[[row.split()[:1] for row in r.stdout.splitlines()].index(["period"])].split()
+    assert "NaN" not in r.stdout and {row[header.index("median_response_minutes")] for row in rows} == {"null"}
 
 
 def test_kpi_duckdb_engine_gives_the_same_numbers(posts_csv, tmp_path):

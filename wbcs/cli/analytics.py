@@ -242,6 +242,11 @@ def cmd_kpi(args: argparse.Namespace) -> int:
         corrected = corrected_summary(posts, seed=0)
         out["corrected"] = corrected or None
     if table is not None:
+        from wbcs.kpi.indicators import COUNTERS
+
+        # counts as counts (2368, not 2368.0), as the summary gives them; a column of another table stays
+        whole = [c for c in COUNTERS if c in table and (table[c].dropna() % 1 == 0).all()]
+        table = table.astype(dict.fromkeys(whole, "Int64"))
         out["table"] = records(table)
     if args.json:
         _dump(out)
@@ -280,8 +285,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
             cols = [c for c in ("period", *(args.by or []), "volume", "volume_change_ratio", "share",
                                 "net_favorability", "negative_handling_rate", "median_response_minutes",
                                 "sla_acknowledge_attainment") if c in table]
-            counts = {c: "Int64" for c in ("volume",) if c in table}  # a count, not 2368.0
-            print(table[cols].astype(counts).to_string(index=False))
+            print(table[cols].to_string(index=False, na_rep="null"))  # missing as the summary says it
     return 0
 
 

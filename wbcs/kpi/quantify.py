@@ -262,9 +262,10 @@ def quantified_shares(predicted, top_proba, info: dict, kind: str = POST_KIND, *
     corrected = method != "CC"
     cv = chosen.get("cv_tv", {})
     if few:
-        note = (f"not corrected: {n.sum()} posts, fewer than the {fewest} of the smallest validation fold the method "
-                f"grouped CV chose ({chosen['method']}) was measured on; on so few posts its error is unknown (a "
-                f"correction's variance grows as the posts shrink), so the counts are the estimate")
+        few_posts = f"{n.sum()} post is" if n.sum() == 1 else f"{n.sum()} posts are"
+        note = (f"not corrected: {few_posts} too few to correct; the correction chosen for this field "
+                f"({chosen['method']}) was tested on at least {fewest} posts at a time, and on fewer its error is "
+                f"unknown (a correction varies more the fewer the posts), so the counts are the estimate")
     elif unlike:
         note = (f"not corrected: these posts are unlike the training rows ({key}): their model probabilities lie "
                 f"{off:.3f} (total variation) from the nearest mix of the training labels, farther than any "
@@ -287,9 +288,11 @@ def quantified_shares(predicted, top_proba, info: dict, kind: str = POST_KIND, *
                 + (f" ({nat[chosen['method']]:.3f} against {nat['CC']:.3f} at the training mix)"
                    if chosen["method"] in nat and "CC" in nat else ""))
     else:
-        note = (f"not corrected: on the training rows ({key}) no correction came closer to the true shares than "
-                f"the counts in 4 of 5 of its {chosen.get('folds', 5)} validation folds{_shifted(chosen)}; the "
-                f"counts are the estimate, their interval widened by their own error in that CV")
+        note = (f"not corrected: when the model was tested on its training posts "
+                f"({'all kinds' if key == 'all' else key}), in {chosen.get('folds', 5)} validation "
+                f"folds{_shifted(chosen)}, no correction came closer to the true shares than the plain counts in at "
+                f"least 4 of every 5 folds; so the counts are the estimate, and their interval includes the counts' "
+                f"own error in that test")
     rows.attrs.update(method=chosen["method"] if corrected else "CC", kind=key, corrected=corrected, note=note,
                       boot=draws, misfit=off)
     return rows
