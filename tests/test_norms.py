@@ -131,6 +131,11 @@ def test_thresholds_come_from_the_policy():
     broken = dataclasses.replace(pol, posting_norms={**pol.posting_norms, "spacing_minutes": [60, 30]})
     with pytest.raises(InputError, match=r"posting_norms\.spacing_minutes"):
         check_norms(good_day(), policy=broken)
+    # a misspelt key (max_char) was ignored: its norm then came from nowhere, or failed as missing
+    misspelt = dataclasses.replace(pol, posting_norms={**pol.posting_norms, "max_char": 100})
+    with pytest.raises(InputError, match=r"policy\.yaml: posting_norms\.max_char is not a known key \(known: "
+                                         r"posts_per_day, .*max_chars, "):
+        check_norms(good_day(), policy=misspelt)
 
 
 def test_every_breach_planted_in_a_synthetic_log_is_found():

@@ -34,7 +34,7 @@ import pandas as pd
 
 from wbcs.errors import InputError
 from wbcs.kpi.indicators import prepare, row_name
-from wbcs.policy import Policy, load_policy
+from wbcs.policy import Policy, known_keys, load_policy
 
 RULES = ["posts_per_day", "spacing", "morning_post", "evening_post", "content_mix", "post_length",
          "pictures", "repost_ratio", "charity_reposts"]
@@ -60,9 +60,15 @@ class NormsReport:
                 "breaches_per_rule": {r: int(counts.get(r, 0)) for r in RULES}, "breaches": rows}
 
 
+NORM_KEYS = ("posts_per_day", "spacing_minutes", "morning_post", "evening_post", "anchor_tolerance_minutes",
+             "content_mix", "content_mix_tolerance", "max_chars", "min_pictures_per_day", "repost_to_original",
+             "repost_ratio_tolerance", "max_charity_news_culture_reposts_per_day")
+
+
 def _norms(policy: Policy) -> dict:
     n = policy.posting_norms
-    where = "policy: posting_norms"
+    known_keys(n, "posting_norms", NORM_KEYS, policy.source)  # a misspelt key would leave its norm unchecked
+    where = f"{policy.source}: posting_norms"
 
     def pair(key):
         v = n.get(key)
