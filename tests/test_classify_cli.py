@@ -85,6 +85,15 @@ def test_a_bad_kind_or_worker_count_is_refused_before_any_work(work):
     assert not (work / "w0.csv").exists()
 
 
+def test_triage_and_reply_refuse_a_file_without_posts(tmp_path):
+    (tmp_path / "header.csv").write_text("微博ID,正文,发布时间\n", encoding="utf-8")
+    for command in (["triage", "--posts", str(tmp_path / "header.csv"), "--out", str(tmp_path / "t.csv")],
+                    ["reply", "--posts", str(tmp_path / "header.csv"), "--out", str(tmp_path / "d.csv")]):
+        r = run_cli(*command)
+        assert r.returncode == 2 and not (tmp_path / "t.csv").exists(), r.stderr
+        assert r.stderr.strip().endswith("header.csv: no posts (only a header); give a file with posts")
+
+
 def test_evaluate_json(work):
     pd.DataFrame({"text": ["信号太差打不了电话", "谢谢很满意", "请问怎么办理套餐", "扣费太坑了", "随便"],
                   "sentiment": ["negative", "positive", "neutral", "negative", None]}).to_csv(work / "test.csv", index=False)

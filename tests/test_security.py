@@ -226,6 +226,15 @@ def test_a_header_that_is_a_phone_number_leaves_masked(tmp_path):
         assert header[:2] == ["text", "138****5678"] and "a@example.com" not in str(header), (ext, header)
 
 
+def test_an_error_quoting_a_users_cell_or_header_is_masked(tmp_path):
+    # evaluate on a file whose label cell is a phone number, and a --text-col naming a header that is an e-mail
+    (tmp_path / "m.csv").write_text("text,sentiment,a@example.com\n信号差,13812345678,x\n", encoding="utf-8")
+    r = run_cli("evaluate", "--data", str(tmp_path / "m.csv"), "--field", "sentiment")
+    assert r.returncode == 2 and "138****5678" in r.stderr and "13812345678" not in r.stderr, r.stderr
+    r = run_cli("predict", "--input", str(tmp_path / "m.csv"), "--out", str(tmp_path / "o.csv"), "--text-col", "x")
+    assert r.returncode == 2 and "a@example.com" not in r.stderr and "***@example.com" in r.stderr, r.stderr
+
+
 def test_numbers_in_number_columns_do_not_reach_the_rejects(tmp_path):
     """An xlsx 手机 column typed as numbers, an int64 column in Parquet: masked in rejects too."""
     frame = pd.DataFrame({"微博ID": ["3830401296796826", "3830401296796827"], "内容": ["好", None],

@@ -89,8 +89,11 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except InputError as e:
+        from wbcs.pii import mask_pii
+
         _close_progress_bars()
-        print(f"wbcs {args.command}: error: {e}", file=sys.stderr)
+        # an error may quote a user's cell or header (an unknown label '13812345678'): masked like every output
+        print(f"wbcs {args.command}: error: {mask_pii(str(e))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         _close_progress_bars()

@@ -141,15 +141,10 @@ def read_labelled(path: Path, model=None, *, cache: bool = True):
     stderr) and classify the posts that have no labels, reusing the labels the model gave the
     same file before (``wbcs.kpi.labels.labels_for_file``). Returns (posts, info): rows read,
     rejected and why, and what the classifier filled. A file without posts is an InputError."""
-    from wbcs.errors import InputError
     from wbcs.io import read_posts
     from wbcs.kpi.labels import labels_for_file
 
     posts, info = read_posts(path)
-    if posts.empty:  # every indicator would be null and every table empty: say why instead
-        n = info["read"]
-        why = "only a header" if not n else "its one row was rejected" if n == 1 else f"all {n:,} rows were rejected"
-        raise InputError(f"{path}: no posts ({why}); give a file with posts")
     posts = labels_for_file(path, posts, model=model, cache=cache)
     info["classified"] = posts.attrs.get("classified")
     return posts, info

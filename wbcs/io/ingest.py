@@ -468,7 +468,8 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False) -> tu
     mapping, Weibo's forms, row checks, masking), whatever wrote the file — a user's
     export or the CSV, JSON Lines, .xlsx or Parquet output of another wbcs command.
 
-    Returns ``(posts, info)``; info says how many rows were read, rejected and why. Unless
+    Returns ``(posts, info)``; info says how many rows were read, rejected and why; a file without a usable post
+    is an ``InputError``. Unless
     ``quiet``, a line on stderr says how many rows were rejected and how to see them."""
     import sys
 
@@ -487,4 +488,8 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False) -> tu
               f"modification time {s['relative_to']['time'][:16].replace('T', ' ')}; if the export was made at "
               f"another time, run 'wbcs ingest {path} --out OUT.parquet --export-time \"YYYY-MM-DD HH:MM\"' and "
               f"use OUT.parquet", file=sys.stderr)
+    if not s["kept"]:  # every command would answer with empty tables and null figures: say why instead
+        n = s["read"]
+        why = "only a header" if not n else "its one row was rejected" if n == 1 else f"all {n:,} rows were rejected"
+        raise InputError(f"{path}: no posts ({why}); give a file with posts")
     return result.posts, info
