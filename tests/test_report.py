@@ -209,6 +209,9 @@ def test_report_window_by_hand():
     assert report_window(df, "week") == (pd.Timestamp("2025-03-03"), pd.Timestamp("2025-03-10"))
     with pytest.raises(InputError, match="week or month"):
         report_window(df, "year")
+    for bad in ("", "2025-02-30", "soon"):  # '' read as NaT and gave no window at all
+        with pytest.raises(InputError, match="--end must be a date like 2025-03-31"):
+            report_window(df, "week", bad)
 
 
 def test_a_period_without_posts_is_a_one_line_error(report):

@@ -235,7 +235,8 @@ def aggregation_alerts(posts: pd.DataFrame, *, policy: Policy | None = None,
     """
     for col in ("post_id", "created_at", "text", "intent"):
         if col not in posts.columns:
-            hint = "; classify the posts first (wbcs.classify.predict_posts)" if col == "intent" else ""
+            hint = ("; classify the posts first (wbcs predict --input FILE --out LABELLED, or "
+                    "wbcs.classify.predict_posts in Python)") if col == "intent" else ""
             raise InputError(f"posts: missing column {col!r} needed by the aggregation rules{hint}")
     found: list[dict] = []
     for rule in rules(policy):

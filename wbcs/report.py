@@ -77,7 +77,9 @@ def report_window(posts: pd.DataFrame, period: str, end=None) -> tuple[pd.Timest
     try:
         day = pd.Timestamp(str(end)).normalize()
     except ValueError:
-        raise InputError(f"--end must be a date like 2025-03-31, got {end!r}") from None
+        day = pd.NaT
+    if pd.isna(day):  # '' reads as NaT, not as an error
+        raise InputError(f"--end must be a date like 2025-03-31, got {end!r}")
     if period == "week":
         start = day - pd.Timedelta(days=day.day_of_week)
         return start, start + pd.Timedelta(days=7)
