@@ -75,11 +75,12 @@ def report_window(posts: pd.DataFrame, period: str, end=None) -> tuple[pd.Timest
         return (start, stop) if stop - pd.Timedelta(days=1) == last else \
             (_shift(start, period, -1), start)
     try:
-        day = pd.Timestamp(str(end)).normalize()
+        day = pd.Timestamp(str(end))
     except ValueError:
         day = pd.NaT
     if pd.isna(day):  # '' reads as NaT, not as an error
         raise InputError(f"--end must be a date like 2025-03-31, got {end!r}")
+    day = day.normalize()
     if period == "week":
         start = day - pd.Timedelta(days=day.day_of_week)
         return start, start + pd.Timedelta(days=7)
