@@ -23,6 +23,9 @@ from wbcs.errors import InputError
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DAY_NAMES = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 VERSION = 1  # the policy file format this wbcs reads
+AGGREGATION_KEYS = {"question": ("min_users_per_day", "min_platforms_per_day"),
+                    "complaint": ("min_customers_per_week", "min_platforms_per_week")}
+PRESET_KEYS = ("first_response_seconds", "reply_rate")
 TOP_KEYS = ("version", "duty", "patrol_minutes", "sla", "presets", "content_change_minutes", "aggregation",
             "posting_norms")
 DUTY_KEYS = ("weekdays", "start", "end", "holidays", "on_call")
@@ -238,6 +241,14 @@ def parse_policy(raw: dict, source: str = "policy") -> Policy:
                              _number(clocks.get("resolve_hours"), f"sla.{kind}.resolve_hours", source,
                                      allow_none=True, maximum=MAX_HOURS),
                              clock)
+    # the sections other modules read (wbcs.aggregate, the simulator's sla.preset): a misspelt key there would
+    # leave a threshold at its default unseen, so they are checked here, where the file is read
+    agg = raw.get("aggregation") or {}
+    known_keys(agg, "aggregation", tuple(AGGREGATION_KEYS), source)
+    for section, keys in AGGREGATION_KEYS.items():
+        known_keys(agg.get(section) or {}, f"aggregation.{section}", keys, source)
+    for name, preset in (raw.get("presets") or {}).items():
+        known_keys(preset if isinstance(preset, dict) else {}, f"presets.{name}", PRESET_KEYS, source)
     return Policy(duty=duty, patrol_minutes=patrol, sla=sla,
                   presets=dict(raw.get("presets") or {}),
                   content_change_minutes=_number(raw.get("content_change_minutes", 10), "content_change_minutes",
