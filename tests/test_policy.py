@@ -64,7 +64,7 @@ def test_next_on_duty():
     ({"duty": {"weekdays": ["mon"], "hollidays": ["2024-10-01"]}}, "duty.hollidays is not a known key (known: "
                                                                     "weekdays, start, end, holidays, on_call"),
     ({"sla": {"complaint": {"acknowledge_minuets": 5}}}, "sla.complaint.acknowledge_minuets is not a known key"),
-    ({"aggregation": {"questions": {}}}, "aggregation.questions is not a known key (known: question, complaint)"),
+    ({"aggregation": {"questions": {}}}, "aggregation.questions is not a known key (known: question, complaint"),
     ({"aggregation": {"complaint": {"min_customer_per_week": 3}}},
      "aggregation.complaint.min_customer_per_week is not a known key (known: min_customers_per_week, "),
     ({"presets": {"p": {"first_reply_seconds": 20}}}, "presets.p.first_reply_seconds is not a known key"),
