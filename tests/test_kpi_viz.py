@@ -209,6 +209,7 @@ def test_a_median_response_and_its_change_are_in_one_unit():
 def test_ids_are_shown_by_their_names():
     ids = pd.Series(["china_unicom", None, "x"])
     assert vk.shown(ids, "operator").tolist()[::2] == ["中国联通 China Unicom", "x"]
+    assert vk.shown(pd.Series(["sina_weibo", "forum"]), "platform").tolist() == ["新浪微博 Sina Weibo", "论坛 forum"]
     assert vk.shown(pd.Series(["vague_negative", "consultation"]), "kind").tolist() == [
         "笼统负面 vague negativity", "咨询 consultation"]
     assert vk.shown(pd.Series(["complaint_same_week"]), "rule").tolist() == ["一周同类投诉 same complaint within 7 days"]

@@ -176,7 +176,7 @@ def _hot_tables(spikes: pd.DataFrame, alerts: pd.DataFrame, start, stop, baselin
         "p-value": [f"{p:.1e}" for p in spikes.get("p_value", [])],
         "users": spikes.get("n_users", pd.Series(dtype=object)),
         "near-duplicate clusters inside": spikes.get("clusters_inside", pd.Series(dtype=object)),
-        "platforms": [", ".join(p) for p in spikes.get("platforms", [])],
+        "platforms": [", ".join(shown(pd.Series(list(p), dtype=object), "platform")) for p in spikes.get("platforms", [])],
         "sample (masked)": spikes.get("sample_text", pd.Series(dtype=object)),
         "post ids": [", ".join(ids[:5]) + (" …" if len(ids) > 5 else "") for ids in spikes.get("post_ids", [])],
     })

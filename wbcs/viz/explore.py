@@ -19,6 +19,9 @@ from wbcs.viz.figure import TEMPLATE, figure
 WEEKDAYS_ZH = ["周一 Mon", "周二 Tue", "周三 Wed", "周四 Thu", "周五 Fri", "周六 Sat", "周日 Sun"]
 OPERATOR_NAMES = {"china_mobile": "中国移动 China Mobile", "china_telecom": "中国电信 China Telecom",
                   "china_unicom": "中国联通 China Unicom"}
+# the platforms DOMAIN.md names (schema's platform column), as a reader knows them
+PLATFORM_NAMES = {"sina_weibo": "新浪微博 Sina Weibo", "tencent_weibo": "腾讯微博 Tencent Weibo",
+                  "sohu_weibo": "搜狐微博 Sohu Weibo", "netease_weibo": "网易微博 NetEase Weibo", "forum": "论坛 forum"}
 OPERATOR_COLORS = {"中国移动 China Mobile": "#1f77b4", "中国电信 China Telecom": "#2ca02c",
                    "中国联通 China Unicom": "#d62728", "unknown": "#999999"}
 

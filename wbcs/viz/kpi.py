@@ -76,16 +76,16 @@ EMPTY = {  # when the columns are there but the denominator is zero
 
 def display_names(field: str) -> dict[str, str]:
     """Id → the name a reader is shown, for one field: a label's Chinese name in the taxonomy
-    (``data/taxonomy.yaml``); an ``operator`` by name (中国联通 China Unicom); a policy post ``kind`` (the SLA
+    (``data/taxonomy.yaml``); an ``operator`` or ``platform`` by name (中国联通 China Unicom, 新浪微博 Sina Weibo); a policy post ``kind`` (the SLA
     rows) by the taxonomy's names of the label that makes a post that kind (咨询 consultation, 笼统负面 vague
     negativity); an aggregation ``rule`` by what it counts."""
     from wbcs.schema import load_taxonomy
 
     tax = load_taxonomy()
-    if field == "operator":
-        from wbcs.viz.explore import OPERATOR_NAMES
+    if field in ("operator", "platform"):
+        from wbcs.viz.explore import OPERATOR_NAMES, PLATFORM_NAMES
 
-        return dict(OPERATOR_NAMES)
+        return dict(OPERATOR_NAMES if field == "operator" else PLATFORM_NAMES)
     if field == "kind":
         from wbcs.kpi.indicators import KIND_RULES
 
