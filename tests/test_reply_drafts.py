@@ -119,3 +119,29 @@ def test_the_report_section_drafts_one_post_per_operator_rule_and_wording_of_the
     assert re.search(r"<td>2</td>", html)
     none = _unified_section(alerts.iloc[:0], pd.Timestamp("2025-01-06"), pd.Timestamp("2025-01-13"))
     assert "no unified answer to publish" in none
+
+
+def test_routed_rows_are_matched_to_their_posts_whatever_their_order():
+    posts = _posts()
+    routed = route_posts(posts, classify=False)
+    drafter = make_drafter(stc3=False)
+    want = draft_replies(posts, routed, drafter)
+    shuffled = draft_replies(posts, routed.sample(frac=1, random_state=0), drafter)
+    pd.testing.assert_frame_equal(shuffled, want)
+    assert shuffled["post_id"].tolist() == posts["post_id"].tolist()
+    # without post_id the index matches them
+    by_index = draft_replies(posts.drop(columns="post_id"), routed.drop(columns="post_id").iloc[::-1], drafter)
+    assert by_index["route"].tolist() == want["route"].tolist()
+
+
+@pytest.mark.parametrize("routed, says", [
+    (lambda r: r.iloc[:5], r"3 posts have no row in routed \(by post_id: p5, p6, p7\)"),
+    (lambda r: pd.concat([r, r.iloc[[0]].assign(post_id="zz")]), r"1 routed rows have no post \(by post_id: zz\)"),
+    (lambda r: pd.concat([r.iloc[[1]], r]), "routed repeat post_id p1"),
+])
+def test_routed_that_is_not_the_posts_is_refused(routed, says):
+    from wbcs.errors import InputError
+
+    posts = _posts()
+    with pytest.raises(InputError, match=says):
+        draft_replies(posts, routed(route_posts(posts, classify=False)), make_drafter(stc3=False))

@@ -27,6 +27,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from wbcs.errors import InputError
+from wbcs.pii import mask_pii
 from wbcs.reply.checks import check_draft
 from wbcs.reply.index import ReplyIndex, clean_posts
 from wbcs.reply.templates import ReplyBook, fill, load_replies
@@ -91,10 +93,37 @@ def _checked(public: str, private: str | None, needs_dm: bool) -> tuple[str, ...
     return tuple(check_draft(public, private, needs_dm=needs_dm))
 
 
+def _keys(df: pd.DataFrame, by_id: bool) -> pd.Series:
+    return (df["post_id"] if by_id else df.index.to_series()).astype(str).reset_index(drop=True)
+
+
+def _align(posts: pd.DataFrame, routed: pd.DataFrame) -> pd.DataFrame:
+    """``routed``'s rows in ``posts``' order: matched on ``post_id`` when both have one, else on
+    the index. A post without its route, or a route without its post, is an InputError."""
+    by_id = "post_id" in posts.columns and "post_id" in routed.columns
+    what = "post_id" if by_id else "index"
+    want, have = _keys(posts, by_id), _keys(routed, by_id)
+    if want.equals(have):
+        return routed
+    missing, extra = want[~want.isin(have)], have[~have.isin(want)]
+    for keys, msg in ((missing, "posts have no row in routed"), (extra, "routed rows have no post")):
+        if len(keys):
+            shown = ", ".join(mask_pii(k) for k in keys.head(3))
+            raise InputError(f"draft_replies: {len(keys)} {msg} (by {what}: {shown}); route exactly these "
+                             f"posts with wbcs.triage.route_posts(posts)")
+    for name, keys in (("posts", want), ("routed", have)):
+        if keys.duplicated().any():
+            raise InputError(f"draft_replies: {name} repeat {what} {mask_pii(keys[keys.duplicated()].iloc[0])} "
+                             f"and routed is not in the posts' order; give routed as route_posts(posts) returned it")
+    return routed.iloc[pd.Index(have).get_indexer(want)]
+
+
 def draft_replies(posts: pd.DataFrame, routed: pd.DataFrame, drafter: Drafter) -> pd.DataFrame:
-    """One row per post (``routed`` from ``wbcs.triage.route_posts``, same index); see the
-    module docstring for the columns."""
+    """One row per post (``routed`` from ``wbcs.triage.route_posts``: its rows are matched to the
+    posts on ``post_id``, or on the index when the posts have none, whatever their order); see
+    the module docstring for the columns."""
     book, k = drafter.book, drafter.k
+    routed = _align(posts, routed)
     routes = routed["route"].astype(str).tolist()
     kinds = _column(routed, "kind")
     topics, ops, provs = _column(posts, "topic"), _column(posts, "operator"), _column(posts, "province")
