@@ -1,8 +1,9 @@
 """Labels the indicators need: classify unlabelled posts with the shipped model first.
 
 Only posts without a needed label go through the model (``ensure_labels``); the labels the
-model gave a file are kept in a small cache (``labels_for_file``), keyed by the file's bytes
-and the model files, so ``wbcs kpi``, ``hot`` and ``report`` on the same export load and run
+model gave a file are kept in a small cache (``labels_for_file``), keyed by the file's bytes,
+the model files and the texts and labels the posts carry (a label set or corrected in the table since
+must win over the cached one), so ``wbcs kpi``, ``hot`` and ``report`` on the same export load and run
 the classifier once, not on every call. The cache holds post ids and labels only (no texts),
 in ``$WBCS_CACHE`` or ``~/.cache/wbcs`` (``$XDG_CACHE_HOME``), the newest ``KEEP`` files.
 """
@@ -21,6 +22,7 @@ from wbcs import __version__
 from wbcs.config import MODELS_DIR
 from wbcs.errors import InputError
 from wbcs.io.write import atomic_path
+from wbcs.schema import LABEL_FIELDS
 
 NEEDED = ("sentiment", "intent")  # every post has these; an empty topic may mean "no topic"
 KEEP = 20  # cached label files kept (the newest)
@@ -93,11 +95,20 @@ def _digest(path: Path, h) -> None:
             h.update(block)
 
 
-def _cache_key(path: Path, model) -> str:
-    """The file's bytes, the model asked for and every model manifest it could resolve to (a new or
-    retrained model changes a manifest, so its labels are never mistaken for the old one's)."""
+# what the model reads and keeps of a post: a text or label changed in the table after reading the file
+# (a user's correction) must not take the labels cached for the file as it was
+MODEL_INPUTS = ("text", *LABEL_FIELDS, "complaint")
+
+
+def _cache_key(path: Path, model, posts: pd.DataFrame) -> str:
+    """The file's bytes, the texts and labels ``posts`` carry (``MODEL_INPUTS``), the model asked for and
+    every model manifest it could resolve to (a new or retrained model changes a manifest, so its labels
+    are never mistaken for the old one's)."""
     h = hashlib.sha256(f"wbcs {__version__}\0{model or ''}\0".encode())
     _digest(path, h)
+    for col in (c for c in MODEL_INPUTS if c in posts):
+        h.update(f"\0{col}\0".encode())
+        h.update(pd.util.hash_pandas_object(posts[col].astype("string"), index=False).to_numpy().tobytes())
     candidates = [Path(model) / "manifest.json"] if model else []
     candidates += sorted(MODELS_DIR.glob("*/manifest.json")) + sorted(MODELS_DIR.glob("*/*/manifest.json"))
     for m in candidates:
@@ -109,11 +120,12 @@ def _cache_key(path: Path, model) -> str:
 
 def labels_for_file(path: Path, posts: pd.DataFrame, *, model=None, cache: bool = True) -> pd.DataFrame:
     """``ensure_labels(posts)`` for the posts read from ``path``, reusing the labels the same
-    model gave the same file on an earlier call (``cache``), and saving them for the next."""
+    model gave the same file on an earlier call (``cache``), and saving them for the next. The labels
+    ``posts`` carry always win: a label set or corrected since the file was read misses the cache."""
     if not _needs_model(posts).any() or posts.empty or not cache:
         return ensure_labels(posts, model=model)
     folder = cache_dir()
-    saved = folder / f"{_cache_key(Path(path), model)}.parquet"
+    saved = folder / f"{_cache_key(Path(path), model, posts)}.parquet"
     if saved.is_file():
         try:
             labels = pd.read_parquet(saved)
