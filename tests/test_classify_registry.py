@@ -134,6 +134,34 @@ def test_predict_posts_fills_only_missing(model, capsys):
     assert "sentiment_source" not in posts.columns  # the input is not changed
 
 
+def test_predict_posts_keeps_labels_whatever_the_index(model):
+    """Two rows share each index label (pd.concat without ignore_index): the human's label stays its row's."""
+    posts = pd.DataFrame({"text": ["信号太差了打不了电话", "谢谢很满意"] * 2,
+                          "sentiment": ["positive", "positive", None, None]}, index=[0, 1, 0, 1])
+    out = predict_posts(posts, model, verbose=False)
+    assert out.index.tolist() == [0, 1, 0, 1]
+    assert out["sentiment"].tolist() == ["positive", "positive", "negative", "positive"]
+    assert out["sentiment_source"].tolist() == ["label", "label", "model", "model"]
+    assert out["complaint"].tolist() == ["yes", "no", "yes", "no"]
+
+
+def test_predict_posts_leaves_rows_without_text_unlabelled_and_says_so(model, capsys):
+    posts = pd.DataFrame({"text": [None, "  ", np.nan, "谢谢很满意", "", "x"],
+                          "sentiment": [None, None, None, None, "neutral", None]})
+    posts["complaint"] = [None, None, None, None, "no", None]
+    out = predict_posts(posts, model)
+    assert out["sentiment"].isna().tolist() == [True, True, True, False, False, False]
+    assert out["sentiment_source"].tolist()[:5] == [pd.NA, pd.NA, pd.NA, "model", "label"]
+    assert out.attrs["classified"]["filled"] == {"sentiment": 2, "complaint": 2}
+    assert out.attrs["classified"]["no_text"] == 3  # the labelled row without text is not counted
+    assert "3 rows without text left unlabelled" in capsys.readouterr().out
+
+
+def test_predict_posts_needs_a_table(model):
+    with pytest.raises(InputError, match="posts must be a table"):
+        predict_posts([{"text": "x"}], model)
+
+
 def test_predict_needs_text_column(model):
     with pytest.raises(InputError, match="no 'text' column"):
         model.predict(pd.DataFrame({"body": ["x"]}))

@@ -8,7 +8,8 @@ import pandas as pd
 
 from wbcs.classify.multi import PostClassifier, apply_conditions
 from wbcs.classify.registry import load_model
-from wbcs.schema import LABEL_FIELDS, POST_KIND
+from wbcs.errors import InputError
+from wbcs.schema import LABEL_FIELDS, POST_KIND, load_taxonomy
 
 log = logging.getLogger(__name__)
 
@@ -20,15 +21,27 @@ def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None
     The rows are predicted as first posts (``POST_KIND``: a field's model with a bias of that kind's own uses
     it). Labels already present (e.g. a human's) are kept; for every cell filled, the
     column ``<field>_proba`` holds the model's probability and ``<field>_source`` says
-    "model" (kept labels say "label"). ``df.attrs["classified"]`` records the model, the
-    rows filled per field and the label fields the model does not cover; the same
-    summary is printed (``verbose``) and logged.
+    "model" (kept labels say "label"). Rows are matched by position, whatever the index.
+    A row whose ``text`` is missing or blank gets no label (as ``wbcs predict``).
+    ``df.attrs["classified"]`` records the model, the rows filled per field, ``no_text`` (the
+    rows left unlabelled for want of text) and the label fields the model does not cover; the
+    same summary is printed (``verbose``) and logged.
     """
+    if not isinstance(posts, pd.DataFrame):
+        raise InputError(f"predict_posts: posts must be a table (pandas DataFrame), not {type(posts).__name__}")
     if not isinstance(model, PostClassifier):
         model = load_model(model)
-    out = posts.copy()
-    todo = {f: (out[f].isna() if f in out.columns else pd.Series(True, index=out.index))
-            for f in model.fields}
+    # by position: a repeated index label must not carry one row's prediction over another row's label
+    out = posts.reset_index(drop=True)
+    # a row without text has nothing to label (as `wbcs predict`): its labels stay empty, counted in no_text
+    no_text = (out["text"].astype("string").fillna("").str.strip() == "" if "text" in out.columns
+               else pd.Series(False, index=out.index))
+    empty = {f: (out[f].isna() if f in out.columns else pd.Series(True, index=out.index)) for f in model.fields}
+    todo = {f: e & ~no_text for f, e in empty.items()}
+    # rows without text left without a label a field always has (not negative_subtype: it may not apply)
+    tax = load_taxonomy().fields
+    always = [e for f, e in empty.items() if not (f in tax and tax[f].applies_when)]
+    unlabelled = int((no_text & pd.concat(always, axis=1).any(axis=1)).sum()) if always else 0
     need = pd.concat(todo.values(), axis=1).any(axis=1) if todo else pd.Series(False, index=out.index)
     # a posts table's rows are first posts: fields with a bias of that kind's own use it
     pred = model.predict(out.loc[need], kind=POST_KIND) if need.any() else None
@@ -51,11 +64,14 @@ def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None
     confusion = {f: model.card.get("fields", {}).get(f, {}).get("cv_confusion") for f in model.fields}
     # and, from cards since per-kind quantification, the quantifier CV chose per kind and its statistics
     quantify = {f: model.card.get("fields", {}).get(f, {}).get("cv_quantify") for f in model.fields}
-    out.attrs = {**posts.attrs, "classified": {"model": model.name, "filled": filled, "not_covered": uncovered,
+    out.index = posts.index
+    out.attrs = {**posts.attrs, "classified": {"model": model.name, "filled": filled, "no_text": unlabelled,
+                                               "not_covered": uncovered,
                                                "cv_confusion": {f: c for f, c in confusion.items() if c},
                                                "quantify": {f: q for f, q in quantify.items() if q}}}
     msg = (f"predict_posts: model {model.name} filled "
            + (", ".join(f"{f} ({n:,} rows)" for f, n in filled.items()) or "nothing")
+           + (f"; {unlabelled:,} rows without text left unlabelled" if unlabelled else "")
            + (f"; not covered by this model: {', '.join(uncovered)}" if uncovered else ""))
     log.info(msg)
     if verbose:
