@@ -152,3 +152,12 @@ def test_each_bad_detector_parameter_is_named_with_its_value(change, named):
     if "threshold" not in change:
         with pytest.raises(InputError, match=f"^{named}"):
             spikes(timeline(), **{k: v for k, v in request.items() if k != "threshold"})
+
+
+def test_a_post_given_twice_is_refused_naming_both_rows_not_counted_as_a_spike():
+    df = timeline()
+    df["intent"] = "complaint"
+    twice = pd.concat([df, df[df["created_at"].dt.hour == 9].head(20)])  # 20 rows pasted again
+    with pytest.raises(InputError, match=r"^posts: row \d+ \(index \d+\), column 'post_id': '.+' is also the "
+                                         r"post_id of row \d+ \(index \d+\); .*remove the repeated row"):
+        hot_issues(twice)

@@ -212,3 +212,43 @@ def test_an_as_of_that_is_no_time_is_refused_not_read_as_null(as_of):
     with pytest.raises(InputError, match=r"^--as-of '.*' is not a date or time; give one like 2024-05-04"):
         indicators(crafted(), as_of=as_of)
     assert indicators(crafted(), as_of="2025-03-06 12:00")["as_of"] == "2025-03-06T12:00:00"
+
+
+@pytest.mark.parametrize("column, value, said", [
+    ("sentiment", "NEGATIVE", "unknown label 'NEGATIVE'"),  # upper case: no sentiment counted at all
+    ("sentiment", "angry", "unknown label 'angry'"),  # a label outside the taxonomy dilutes the denominators
+    ("intent", "Complaint", "unknown label 'Complaint'"),
+])
+def test_an_unknown_label_is_refused_naming_its_row(column, value, said):
+    df = crafted()
+    df[column] = df[column].astype(object)
+    df.loc[4, column] = value
+    with pytest.raises(InputError, match=rf"^posts: index 4, column '{column}': {said} \(1 row\(s\) in all; known: "):
+        indicators(df)
+
+
+@pytest.mark.parametrize("column", ["reply_at", "resolved_at", "created_at"])
+def test_a_time_that_cannot_be_read_is_refused_not_read_as_no_reply(column):
+    df = crafted()
+    df[column] = df[column].astype(object)
+    df.loc[2, column] = "garbage"
+    with pytest.raises(InputError, match=rf"^posts: index 2, column '{column}': cannot read 'garbage' as a time"):
+        indicators(df)
+    df.loc[2, column] = "" if column != "created_at" else ts("2025-03-03 12:00")  # an empty cell is no reply
+    assert indicators(df)["volume"] == 8
+
+
+def test_a_post_given_twice_is_refused_naming_both_rows():
+    df = pd.concat([crafted(), crafted().iloc[[2]]])  # p3 pasted again
+    with pytest.raises(InputError, match=r"^posts: row 9 \(index 2\), column 'post_id': 'p3' is also the post_id "
+                                         r"of row 3 \(index 2\); a post counted twice"):
+        indicators(df)
+
+
+def test_satisfaction_written_as_yes_no_counts_as_booleans():
+    df = crafted()
+    as_words = df.assign(satisfied=df["satisfied"].astype(object).map({True: "yes", False: "否"}))
+    assert indicators(as_words) == indicators(df)
+    as_words.loc[1, "satisfied"] = "maybe"
+    with pytest.raises(InputError, match=r"^posts: index 1, column 'satisfied': 'maybe' is not true/false"):
+        indicators(as_words)

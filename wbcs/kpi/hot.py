@@ -178,9 +178,10 @@ def spikes(posts: pd.DataFrame, *, freq: str = "h", baseline_days: int = 7, alph
             raise InputError(f"posts: missing column {col!r} needed by the spike detector")
     if posts.empty:
         return pd.DataFrame(columns=SPIKE_COLUMNS)
+    # checked before the index is reset: an error names the row as the caller's table has it
+    bucket = prepare(posts)["created_at"].dt.floor(freq).reset_index(drop=True)
     posts = posts.reset_index(drop=True)
     step = FREQS[freq]
-    bucket = prepare(posts)["created_at"].dt.floor(freq)
     first = bucket.min()
     pos = ((bucket - first) // step).to_numpy()
     total = np.bincount(pos, minlength=int(pos.max()) + 1).astype(float)
@@ -228,8 +229,10 @@ def hot_issues(posts: pd.DataFrame, *, policy: Policy | None = None, threshold: 
     from wbcs.aggregate import aggregation_alerts
     from wbcs.kpi.incidents import incidents
 
+    # the spikes first: they refuse a post given twice, an unknown label or a time that is none (``prepare``)
+    # before the rules count that post twice
+    found = spikes(posts, freq=freq, baseline_days=baseline_days, alpha=alpha, min_posts=min_posts,
+                   threshold=threshold, near_duplicates=near_duplicates)
     alerts = aggregation_alerts(posts, policy=policy, threshold=threshold, near_duplicates=near_duplicates)
     return {"incidents": incidents(posts, alerts, threshold=threshold, near_duplicates=near_duplicates),
-            "alerts": alerts,
-            "spikes": spikes(posts, freq=freq, baseline_days=baseline_days, alpha=alpha,
-                             min_posts=min_posts, threshold=threshold, near_duplicates=near_duplicates)}
+            "alerts": alerts, "spikes": found}

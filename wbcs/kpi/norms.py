@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from wbcs.errors import InputError
-from wbcs.kpi.indicators import prepare, row_name
+from wbcs.kpi.indicators import read_flags, read_times, refuse_repeated_ids, row_name
 from wbcs.policy import Policy, known_keys, load_policy
 
 RULES = ["posts_per_day", "spacing", "morning_post", "evening_post", "content_mix", "post_length",
@@ -103,34 +103,10 @@ def _norms(policy: Policy) -> dict:
             "charity": number("max_charity_news_culture_reposts_per_day")}
 
 
-TRUE = {"true", "1", "yes", "y", "是", "有", "t"}
-FALSE = {"false", "0", "no", "n", "否", "无", "f", ""}
-
-
-def _flags(log: pd.DataFrame, name: str, source: str) -> np.ndarray:
-    """True/false flags from booleans or their usual spellings in exports (empty = false)."""
-    s = log[name]
-    if pd.api.types.is_bool_dtype(s):
-        return s.fillna(False).to_numpy(dtype=bool)
-    text = s.astype("string").str.strip().str.lower().fillna("")
-    bad = ~text.isin(TRUE | FALSE)
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"{row_name(log, i, source)}, column {name!r}: {s.iloc[i]!r} is not true/false "
-                         f"(write true/false, yes/no, 1/0 or 是/否)")
-    return text.isin(TRUE).to_numpy(dtype=bool)
-
-
 def _check_rows(log: pd.DataFrame, categories: list[str], source: str) -> None:
     """A post counted twice (the same ``post_id``) or a category the norms do not know (left out of the
     content mix unseen) is an error naming its row."""
-    ids = log["post_id"].astype("string")
-    twice = ids.duplicated(keep=False) & ids.notna()
-    if twice.any():
-        rows = np.flatnonzero((ids == ids[twice].iloc[0]).fillna(False).to_numpy())
-        raise InputError(f"{row_name(log, rows[1], source)}, column 'post_id': {ids.iloc[rows[0]]!r} is also the "
-                         f"post_id of {row_name(log, rows[0], source).rpartition(': ')[2]}; a post counted twice "
-                         f"breaks the posts-per-day and spacing checks: remove the repeated row")
+    refuse_repeated_ids(log, source, "a post counted twice breaks the posts-per-day and spacing checks")
     if "category" in log:
         unknown = ~log["category"].astype("string").str.strip().isin(categories).fillna(False)
         if unknown.any():
@@ -155,12 +131,12 @@ def check_norms(account_posts: pd.DataFrame, *, policy: Policy | None = None,
                              f"{', '.join(map(str, account_posts.columns))})")
     if account_posts.empty:
         raise InputError(f"{source}: no posts (only a header): nothing to check against the posting norms")
-    local = prepare(account_posts, source=source)["created_at"].reset_index(drop=True)
+    local = read_times(account_posts, source=source)["created_at"].reset_index(drop=True)
     _check_rows(account_posts, [*nm["mix"], CHARITY], source)
     df = account_posts.reset_index(drop=True)
     for col in ("is_repost", "has_picture"):  # read before the sort: errors name the file's rows
         if col in df:
-            df[col] = _flags(account_posts, col, source)
+            df[col] = read_flags(account_posts, col, source, empty=False).to_numpy(dtype=bool)
     if "category" in df:
         df["category"] = df["category"].astype("string").str.strip()
     df = df.assign(_t=local, _day=local.dt.floor("D"),
