@@ -119,3 +119,16 @@ def test_bad_archives_are_input_errors(tmp_path):
     crafted().astype({"created_at": str}).to_parquet(tmp_path / "text-times.parquet")
     with pytest.raises(InputError, match="'created_at' is VARCHAR, not a timestamp"):
         duck.indicators(tmp_path / "text-times.parquet")
+
+
+@pytest.mark.parametrize("column, value", [("sentiment", "NEGATIVE"), ("topic", "angry")])
+def test_an_unknown_label_is_refused_by_duckdb_as_by_pandas(tmp_path, column, value):
+    df = crafted()
+    df.iloc[:4].to_parquet(tmp_path / "part-1.parquet")
+    rest = df.iloc[4:].reset_index(drop=True)
+    rest.loc[2, column] = value
+    rest.to_parquet(tmp_path / "part-2.parquet")
+    with pytest.raises(InputError, match=rf"part-2\.parquet: row 3, column '{column}': unknown label '{value}'"):
+        duck.indicators(str(tmp_path / "part-*.parquet"))
+    with pytest.raises(InputError, match=rf"column '{column}': unknown label '{value}'"):
+        indicators(pd.concat([df.iloc[:4], rest]))

@@ -202,6 +202,30 @@ class _Archive:
             out[name] = [v[j] if isinstance(v, (list, np.ndarray)) else np.nan for v in values]
         return out
 
+    def check_labels(self) -> None:
+        """Refuse a label that is not in the taxonomy (``NEGATIVE``, ``angry``) as the pandas engine does
+        (``refuse_unknown_labels``): one scan of the label columns' distinct values, then the first row
+        that has an unknown one (file and 1-based row)."""
+        from wbcs.schema import LABEL_FIELDS, load_taxonomy
+
+        tax = load_taxonomy()
+        fields = [f for f in LABEL_FIELDS if f in self.types and f in tax.fields]
+        if not fields:
+            return
+        seen = self.con.execute("SELECT " + ", ".join(f"list(DISTINCT CAST({_q(f)} AS VARCHAR))" for f in fields)
+                                + f" FROM {self.scan}").fetchall()[0]
+        for field, values in zip(fields, seen, strict=True):
+            unknown = sorted(set(v for v in values or [] if v is not None) - set(tax.ids(field)))
+            if unknown:
+                scan = self.scan.replace("union_by_name=true",
+                                         "union_by_name=true, filename=true, file_row_number=true")
+                where = f"CAST({_q(field)} AS VARCHAR) IN ({', '.join(_lit(v) for v in unknown)})"
+                file, row, value = self.con.execute(f"SELECT filename, file_row_number, CAST({_q(field)} AS VARCHAR) "
+                                                    f"FROM {scan} WHERE {where} LIMIT 1").fetchall()[0]
+                raise InputError(f"{file}: row {row + 1}, column {field!r}: unknown label {value!r} "
+                                 f"(unknown: {', '.join(map(repr, unknown[:5]))}; known: {', '.join(tax.ids(field))}): "
+                                 f"correct the labels, or classify the posts again (wbcs predict)")
+
     def _raise_bad(self, col: str):
         scan = self.scan.replace("union_by_name=true", "union_by_name=true, filename=true, file_row_number=true")
         cond = "created_at IS NULL" if col == "created_at" else f"{self.us(col)} < {self.us('created_at')}"
@@ -241,6 +265,7 @@ def indicators(source, *, period: str | None = None, by=None, policy: Policy | N
     con = con or duckdb.connect()
     a = _Archive(con, _files(source), policy)
     by = check_labelled(a, period, by)
+    a.check_labels()
     as_of = a.latest() if as_of is None else local_as_of(as_of)
     keys, extra = output_keys(a, period, by)
     inner, quantiles = a.inner(keys, as_of, extra), a.quantiles(keys)
