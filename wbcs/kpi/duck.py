@@ -236,12 +236,13 @@ class _Archive:
 
 
 def check_labelled(a: _Archive, period, by) -> list[str]:
-    """``by`` as a list, after checking the request and that the posts are labelled."""
+    """``by`` as a list, after checking the request and that the posts are labelled with the taxonomy's labels."""
     by = check_request([*a.columns, "post_kind"], period, by, source=a.source)
     for col in ("sentiment", "intent"):
         if col not in a.types:
             raise InputError(f"{a.source}: no {col!r} column: classify the posts first "
                              f"(wbcs predict) or use the pandas engine, which labels them with the shipped model")
+    a.check_labels()
     return by
 
 
@@ -265,7 +266,6 @@ def indicators(source, *, period: str | None = None, by=None, policy: Policy | N
     con = con or duckdb.connect()
     a = _Archive(con, _files(source), policy)
     by = check_labelled(a, period, by)
-    a.check_labels()
     as_of = a.latest() if as_of is None else local_as_of(as_of)
     keys, extra = output_keys(a, period, by)
     inner, quantiles = a.inner(keys, as_of, extra), a.quantiles(keys)
