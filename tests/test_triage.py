@@ -175,3 +175,18 @@ def test_unlabelled_posts_are_classified_first(tmp_path, capsys):
     assert out.attrs["classified"]["filled"] == {"sentiment": 2, "complaint": 2}
     assert "predict_posts: model" in capsys.readouterr().out
     assert np.all(out.index == df.index)
+
+
+def test_an_upper_case_intent_is_refused_not_routed_to_monitor():
+    df = posts(sentiment=["negative", "negative"], intent=["complaint", "Complaint"])
+    with pytest.raises(InputError, match=r"^posts: index 1, column 'intent': unknown label 'Complaint'"):
+        route_posts(df, classify=False)
+
+
+@pytest.mark.parametrize("when, said", [(pd.NaT, "column 'created_at' is empty or not a time"),
+                                        ("garbage", "column 'created_at': cannot read 'garbage' as a time")])
+def test_a_post_without_a_time_is_refused_not_given_no_deadline(when, said):
+    df = posts(sentiment=["negative", "negative"], intent=["complaint", "complaint"])
+    df["created_at"] = pd.Series([T, when], dtype=object)
+    with pytest.raises(InputError, match=rf"^posts: index 1, {said}"):
+        route_posts(df, classify=False)

@@ -437,12 +437,12 @@ def read_flags(table: pd.DataFrame, name: str, source: str = "posts", *, empty=N
     return out if empty is None else out.fillna(empty)
 
 
-def read_times(posts: pd.DataFrame, source: str = "posts") -> pd.DataFrame:
-    """Local wall-clock datetimes (``local_times``) of the ``DATETIMES`` columns; a value that is no time
-    (``garbage``) or a reply or resolution before the post is an error naming its row (``row_name``): read as
-    empty, a reply would count as none."""
+def read_times(posts: pd.DataFrame, source: str = "posts", columns=DATETIMES) -> pd.DataFrame:
+    """Local wall-clock datetimes (``local_times``) of the ``columns`` (``created_at`` among them); a value that
+    is no time (``garbage``), an empty ``created_at`` or a reply or resolution before the post is an error naming
+    its row (``row_name``): read as empty, a reply would count as none."""
     out = pd.DataFrame(index=posts.index)
-    for col in DATETIMES:
+    for col in columns:
         if col in posts:
             out[col] = local_times(posts[col])
             if pd.api.types.is_datetime64_any_dtype(posts[col]):
