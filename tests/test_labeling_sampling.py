@@ -109,6 +109,34 @@ def test_query_skips_labelled_items_and_batches_by_strategy():
         query(texts, 2, strategy="best")
 
 
+@pytest.mark.parametrize("kw, says", [
+    (dict(labelled=[True, False]), "labelled has 2 flags for 9 texts"),
+    (dict(labelled=[False] * 10), "labelled has 10 flags for 9 texts"),
+    (dict(proba=np.tile([0.5, 0.5], (3, 1))), "proba has 3 rows for 9 texts"),
+    (dict(n=2.5), r"query: n must be a whole number ≥ 0, got 2.5"),
+    (dict(n="3"), "query: n must be a whole number"),
+    (dict(n=-1), "query: n must be a whole number"),
+    (dict(seed=-1, strategy="random"), "seed must be a whole number ≥ 0, got -1"),
+    (dict(seed=1.5), "seed must be a whole number"),
+    (dict(pool_factor=0, strategy="entropy_diversity", proba=np.tile([0.5, 0.5], (9, 1))),
+     "pool_factor must be a whole number ≥ 1"),
+])
+def test_query_refuses_what_it_cannot_use(kw, says):
+    """A labelled list of another length gave fewer positions silently; bad numbers were numpy's errors."""
+    with pytest.raises(InputError, match=says):
+        query(_texts(), **{"n": 2, **kw})
+
+
+def test_stratified_sample_takes_one_column_by_name_and_refuses_negative_n():
+    frame = pd.DataFrame({"post_id": list("abcdef"), "intent": list("xxyyzz")})
+    picked = stratified_sample(frame, 3, by="intent", seed=0)
+    assert sorted(picked["intent"]) == ["x", "y", "z"]
+    with pytest.raises(InputError, match="n must be a whole number ≥ 0, got -5"):
+        stratified_sample(frame, -5, by="intent")
+    with pytest.raises(InputError, match="seed must be a whole number"):
+        random_sample(list("abc"), 2, seed="a")
+
+
 @given(st.integers(0, 9), st.sampled_from(["random", "entropy", "margin", "cold_start"]),
        st.lists(st.booleans(), min_size=9, max_size=9))
 def test_query_returns_distinct_unlabelled_positions(n, strategy, labelled):

@@ -20,15 +20,26 @@ import pandas as pd
 from wbcs.errors import InputError
 
 
+def _whole(value, name: str, minimum: int = 0) -> int:
+    """``value`` as an int when it is a whole number ≥ ``minimum``; else an InputError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise InputError(f"{name} must be a whole number ≥ {minimum}, got {value!r}")
+    return int(value)
+
+
 def _rng(seed) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    """A generator from ``seed``: a whole number ≥ 0, a Generator, or None (fresh entropy: not reproducible)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(None if seed is None else _whole(seed, "seed"))
 
 
 def random_sample(ids: Sequence[str], n: int, *, seed=0) -> list[str]:
     """``n`` ids drawn without replacement (all of them, shuffled, when ``n`` ≥ their count)."""
     ids = list(ids)
+    n = _whole(n, "n")
     rng = _rng(seed)
-    return [ids[i] for i in rng.permutation(len(ids))[: max(0, n)]]
+    return [ids[i] for i in rng.permutation(len(ids))[:n]]
 
 
 def allocate(sizes: pd.Series, n: int) -> pd.Series:
@@ -43,10 +54,12 @@ def allocate(sizes: pd.Series, n: int) -> pd.Series:
     return take.clip(upper=sizes)
 
 
-def stratified_sample(frame: pd.DataFrame, n: int, *, by: Sequence[str], id_col: str = "post_id",
+def stratified_sample(frame: pd.DataFrame, n: int, *, by: str | Sequence[str], id_col: str = "post_id",
                       seed=0) -> pd.DataFrame:
-    """``n`` rows of ``frame`` with each stratum (the values of ``by``, missing values a
-    stratum of their own) in proportion to its size; rows come back shuffled."""
+    """``n`` rows of ``frame`` with each stratum (the values of ``by``: a column or a list of
+    them, missing values a stratum of their own) in proportion to its size; rows come back shuffled."""
+    by = [by] if isinstance(by, str) else list(by)
+    n = _whole(n, "stratified_sample: n")
     missing = [c for c in [id_col, *by] if c not in frame.columns]
     if missing:
         raise InputError(f"stratified_sample: no column {missing[0]!r}; columns are "
@@ -169,7 +182,12 @@ def query(texts: Sequence[str], n: int, *, strategy: str = "entropy", proba=None
     if strategy not in STRATEGIES:
         raise InputError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
     texts = list(texts)
+    n, pool_factor = _whole(n, "query: n"), _whole(pool_factor, "query: pool_factor", 1)
     mask = np.zeros(len(texts), bool) if labelled is None else np.asarray(labelled, bool)
+    if mask.shape != (len(texts),):
+        raise InputError(f"query: labelled has {mask.size} flags for {len(texts)} texts; give one True/False per text")
+    if proba is not None and len(proba) != len(texts):
+        raise InputError(f"query: proba has {len(proba)} rows for {len(texts)} texts; give one row per text")
     pool = np.flatnonzero(~mask)
     n = min(n, len(pool))
     if n <= 0:

@@ -95,7 +95,7 @@ def balanced_turns(pool: pd.DataFrame, n: int, *, labelled: pd.DataFrame, seed=0
 
     # and a uniform share of the rest, up to n
     free = list(np.flatnonzero(reason.isna().to_numpy()))
-    left = n - int(reason.notna().sum())
+    left = max(0, n - int(reason.notna().sum()))
     reason.iloc[random_sample(free, left, seed=rng)] = "random"
     out = pool.assign(reason=reason)
     return out[out["reason"].notna()].reset_index(drop=True)
