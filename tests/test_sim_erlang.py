@@ -71,3 +71,30 @@ def test_erlang_a_with_patience_equal_to_handling_time_is_poisson():
 def test_bad_arguments_raise_input_error(call):
     with pytest.raises(InputError):
         call()
+
+
+@pytest.mark.parametrize("call, says", [
+    (lambda: erlang.service_level(14, 200, 0.05, -5), "target must be a finite number ≥ 0, got -5"),  # was -9e172
+    (lambda: erlang.service_level(14, math.nan, 0.05, 0.1), "rate must be a finite number ≥ 0, got nan"),
+    (lambda: erlang.mean_wait(14, 200, math.nan), "aht must be a finite number > 0"),
+    (lambda: erlang.probability_of_wait(14, math.inf, 0.05), "rate must be a finite number"),
+    (lambda: erlang.service_level(2.5, 20, 0.1, 0.1), "agents must be a whole number ≥ 0, got 2.5"),
+    (lambda: erlang.probability_of_wait(2.5, 20, 0.1), "agents must be a whole number ≥ 0, got 2.5"),
+    (lambda: erlang.erlang_b(2.5, 1), "agents must be a whole number"),
+    (lambda: erlang.erlang_b(-1, 5), "agents must be a whole number ≥ 0, got -1"),  # was 1.0
+    (lambda: erlang.erlang_b(3, -1), "load must be a finite number ≥ 0"),
+    (lambda: erlang.erlang_a(2.5, 1, 1, 1), "agents must be a whole number ≥ 1"),
+    (lambda: erlang.erlang_a(2, 1, 1, math.nan), "patience must be a finite number > 0"),
+    (lambda: erlang.erlang_a(2, 1, 1, 1, -1), "target must be a finite number ≥ 0"),
+    (lambda: erlang.agents_for_service_level(10, 1, 1, 0.8, max_occupancy=0), "max_occupancy must be in"),
+    (lambda: erlang.agents_for_service_level(10, 1, -1, 0.8), "target must be a finite number ≥ 0"),
+    (lambda: erlang.agents_for_service_level(10, 1, 1, math.nan), r"level\) must be in \[0, 1\)"),
+])
+def test_each_bad_argument_is_named(call, says):
+    with pytest.raises(InputError, match=says):
+        call()
+
+
+def test_a_whole_float_number_of_agents_is_that_number():
+    assert erlang.service_level(14.0, 200, 0.05, 0.1) == erlang.service_level(14, 200, 0.05, 0.1)
+    assert erlang.erlang_b(3.0, 2) == erlang.erlang_b(3, 2)

@@ -1,9 +1,10 @@
 """Erlang C (M/M/c) and Erlang A (M/M/c+M, with abandonment): the analytic answers.
 
 Rates and times in any one unit (e.g. per hour and hours, or per minute and minutes).
-``agents`` is the number of servers c, ``rate`` λ, ``aht`` the mean handling time 1/μ,
+``agents`` is the number of servers c (a whole number), ``rate`` λ, ``aht`` the mean handling time 1/μ,
 ``target`` the answer-time target, ``patience`` the mean time before a customer gives up
-(1/θ). Hand-written (a few lines each) so the simulator's validation does not depend on
+(1/θ). Rates and times are finite and ≥ 0 (``aht`` and ``patience`` > 0); anything else is an
+``InputError`` naming the argument. Hand-written (a few lines each) so the simulator's validation does not depend on
 a third-party formula; the golden case of pyworkforce's documentation is a test.
 """
 
@@ -17,23 +18,39 @@ import numpy as np
 from wbcs.errors import InputError
 
 
-def _check(agents: int, rate: float, aht: float) -> float:
-    if agents < 0 or rate < 0 or aht <= 0:
-        raise InputError(f"erlang: need agents ≥ 0, rate ≥ 0, aht > 0; got {agents}, {rate}, {aht}")
-    return rate * aht  # offered load A in Erlangs
+def _agents(agents, least: int = 0) -> int:
+    """``agents`` as an int: a whole number (3 or 3.0) ≥ ``least``; a fraction of an agent has no Erlang answer."""
+    if isinstance(agents, bool) or not isinstance(agents, int | float | np.integer | np.floating) \
+            or not math.isfinite(agents) or agents != int(agents) or agents < least:
+        raise InputError(f"erlang: agents must be a whole number ≥ {least}, got {agents!r}")
+    return int(agents)
+
+
+def _number(value, name: str, *, positive: bool = False) -> float:
+    """``value`` as a float: finite and ≥ 0 (> 0 when ``positive``)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating) \
+            or not math.isfinite(value) or value < 0 or (positive and value == 0):
+        raise InputError(f"erlang: {name} must be a finite number {'> 0' if positive else '≥ 0'}, got {value!r}")
+    return float(value)
+
+
+def _check(agents: int, rate: float, aht: float, least: int = 0) -> tuple[int, float]:
+    """The agents as an int and the offered load A = rate · aht in Erlangs; every argument checked."""
+    return _agents(agents, least), _number(rate, "rate") * _number(aht, "aht", positive=True)
 
 
 def erlang_b(agents: int, load: float) -> float:
     """Blocking probability of M/M/c/c by the stable recursion B(k) = A·B(k−1) / (k + A·B(k−1))."""
+    agents, load = _agents(agents), _number(load, "load")
     b = 1.0
-    for k in range(1, int(agents) + 1):
+    for k in range(1, agents + 1):
         b = load * b / (k + load * b)
     return b
 
 
 def probability_of_wait(agents: int, rate: float, aht: float) -> float:
     """Erlang C: the chance that a contact has to wait (1 when the queue is unstable)."""
-    a = _check(agents, rate, aht)
+    agents, a = _check(agents, rate, aht)
     if agents <= a:
         return 1.0
     b = erlang_b(agents, a)
@@ -42,7 +59,8 @@ def probability_of_wait(agents: int, rate: float, aht: float) -> float:
 
 def service_level(agents: int, rate: float, aht: float, target: float) -> float:
     """P(wait ≤ target) = 1 − C·exp(−(c − A)·target / aht)."""
-    a = _check(agents, rate, aht)
+    agents, a = _check(agents, rate, aht)
+    target = _number(target, "target")
     if agents <= a:
         return 0.0
     return 1.0 - probability_of_wait(agents, rate, aht) * math.exp(-(agents - a) * target / aht)
@@ -50,7 +68,7 @@ def service_level(agents: int, rate: float, aht: float, target: float) -> float:
 
 def mean_wait(agents: int, rate: float, aht: float) -> float:
     """Average speed of answer over all contacts: C·aht / (c − A)."""
-    a = _check(agents, rate, aht)
+    agents, a = _check(agents, rate, aht)
     if agents <= a:
         return math.inf
     return probability_of_wait(agents, rate, aht) * aht / (agents - a)
@@ -58,16 +76,20 @@ def mean_wait(agents: int, rate: float, aht: float) -> float:
 
 def occupancy(agents: int, rate: float, aht: float) -> float:
     """Share of agent time spent handling: A / c (capped at 1)."""
-    a = _check(agents, rate, aht)
+    agents, a = _check(agents, rate, aht)
     return min(a / agents, 1.0) if agents else 1.0
 
 
 def agents_for_service_level(rate: float, aht: float, target: float, level: float,
                              *, max_occupancy: float = 1.0) -> int:
     """The fewest agents whose Erlang C service level reaches ``level`` (0 when there is no work)."""
-    if not 0 <= level < 1:
-        raise InputError(f"erlang: service level target must be in [0, 1), got {level}")
-    a = _check(0, rate, aht)
+    if isinstance(level, bool) or not isinstance(level, int | float | np.integer | np.floating) or not 0 <= level < 1:
+        raise InputError(f"erlang: service level target (level) must be in [0, 1), got {level!r}")
+    if isinstance(max_occupancy, bool) or not isinstance(max_occupancy, int | float | np.integer | np.floating) \
+            or not 0 < max_occupancy <= 1:  # 0 would search for ever
+        raise InputError(f"erlang: max_occupancy must be in (0, 1], got {max_occupancy!r}")
+    _, a = _check(0, rate, aht)
+    _number(target, "target")
     if a == 0:
         return 0
     c = max(1, math.floor(a) + 1)
@@ -96,9 +118,8 @@ def erlang_a(agents: int, rate: float, aht: float, patience: float, target: floa
     """
     from scipy.linalg import expm
 
-    _check(agents, rate, aht)
-    if agents < 1 or patience <= 0:
-        raise InputError(f"erlang: Erlang A needs agents ≥ 1 and patience > 0; got {agents}, {patience}")
+    agents, _ = _check(agents, rate, aht, least=1)
+    patience, target = _number(patience, "patience", positive=True), _number(target, "target")
     mu, theta = 1.0 / aht, 1.0 / patience
     if rate == 0:
         return ErlangA(0.0, 0.0, 0.0, 1.0, 0.0)
