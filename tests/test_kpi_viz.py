@@ -319,3 +319,42 @@ def test_the_label_note_says_how_far_the_models_negative_holds():
     assert "precision 78%, recall 90%" in dash.labels_note.value
     given = df.assign(sentiment_source="label")  # the topic still the model's, the sentiment given: nothing to say
     assert "cross-validation" not in vk.label_note_html(given, "wbcs-default/12", label_reliability(df, "sentiment"))
+
+
+def test_the_dashboard_refuses_a_post_without_a_time_as_indicators_does():
+    df = crafted()
+    df.loc[5, "created_at"] = pd.NaT
+    with pytest.raises(InputError, match=r"^posts: index 5, column 'created_at' is empty or not a time"):
+        indicators(df)
+    with pytest.raises(InputError, match=r"^posts: index 5, column 'created_at' is empty or not a time"):
+        vk.KpiDashboard(df)  # it used to show the 7 others, the 8th dropped without a word
+
+
+def test_posts_behind_takes_a_tz_aware_start_and_refuses_an_unknown_period():
+    df = crafted()
+    naive = vk.posts_behind(df, period="day", start="2025-03-03")
+    assert len(naive) == 3
+    for start in (pd.Timestamp("2025-03-03", tz="Asia/Shanghai"), pd.Timestamp("2025-03-02 16:00", tz="UTC"),
+                  df["created_at"].iloc[0].normalize()):
+        pd.testing.assert_frame_equal(vk.posts_behind(df, period="day", start=start), naive)
+    with pytest.raises(InputError, match="period must be one of day, week, month, got 'year'"):
+        vk.posts_behind(df, period="year", start="2025-03-01")
+    with pytest.raises(InputError, match=r"^start 'notadate' is not a date or time"):
+        vk.posts_behind(df, period="day", start="notadate")
+
+
+def test_response_times_read_aware_and_naive_columns_as_indicators_do():
+    df = crafted()
+    mixed = df.assign(reply_at=df["reply_at"].dt.tz_localize(None))  # naive: Beijing wall time
+    assert indicators(mixed)["median_response_minutes"] == indicators(df)["median_response_minutes"]
+    assert list(vk.response_time_histogram(mixed).data[0].x) == list(vk.response_time_histogram(df).data[0].x)
+    dash = vk.KpiDashboard(mixed)
+    assert not isinstance(dash.current["response"], str)
+
+
+def test_filter_options_show_values_masked_and_filter_by_the_values():
+    df = crafted().assign(province=["广东", "13812345678", "北京", None, None, None, None, "北京"])
+    dash = vk.KpiDashboard(df)
+    options = dash.filters["province"].options
+    assert not any("13812345678" in label for label, _ in options)
+    assert ("13812345678" in [value for _, value in options])

@@ -326,15 +326,16 @@ def local_times(s: pd.Series) -> pd.Series:
     return s.dt.tz_convert(TIMEZONE).dt.tz_localize(None) if s.dt.tz is not None else s
 
 
-def local_as_of(as_of) -> pd.Timestamp:
-    """A user's ``as_of`` (``--as-of``) as Beijing wall-clock time (naive = already local); InputError
-    when it is not a date or time (notadate, 2024-02-30): the SLA clocks would be read at no time."""
+def local_as_of(as_of, name: str = "--as-of") -> pd.Timestamp:
+    """A user's ``as_of`` (``--as-of``; or another time, ``name`` in the error) as Beijing wall-clock time
+    (naive = already local); InputError when it is not a date or time (notadate, 2024-02-30): the SLA
+    clocks would be read at no time."""
     try:
         t = pd.Timestamp(as_of)
     except (ValueError, TypeError):
         t = pd.NaT
     if pd.isna(t):
-        raise InputError(f"--as-of {as_of!r} is not a date or time; give one like 2024-05-04 or "
+        raise InputError(f"{name} {as_of!r} is not a date or time; give one like 2024-05-04 or "
                          f"'2024-05-04 21:30' (Beijing time unless it names its zone)")
     return t.tz_convert(TIMEZONE).tz_localize(None) if t.tzinfo else t
 

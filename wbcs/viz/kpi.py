@@ -23,10 +23,19 @@ import plotly.graph_objects as go
 
 from wbcs.errors import InputError
 from wbcs.kpi import indicators
-from wbcs.kpi.indicators import RATES, local_times, period_start, post_kind
+from wbcs.kpi.indicators import (
+    RATES,
+    check_request,
+    local_as_of,
+    local_times,
+    period_start,
+    post_kind,
+    prepare,
+    read_times,
+)
 from wbcs.kpi.quantify import favorability_text, label_reliability, reliability_text
 from wbcs.policy import Policy
-from wbcs.text import mask_frame
+from wbcs.text import mask_frame, mask_pii
 from wbcs.viz.explore import hour_weekday_heatmap
 from wbcs.viz.figure import TEMPLATE, figure
 
@@ -410,7 +419,8 @@ def response_time_histogram(posts: pd.DataFrame, *, title: str = "Response time 
     """Minutes from post to first reply (log scale), with the median and p90 marked."""
     if "reply_at" not in posts:
         raise InputError("response_time_histogram needs a 'reply_at' column")
-    minutes = ((posts["reply_at"] - posts["created_at"]) / pd.Timedelta(minutes=1)).dropna()
+    times = read_times(posts, columns=("created_at", "reply_at"))  # Beijing time both, however each is written
+    minutes = ((times["reply_at"] - times["created_at"]) / pd.Timedelta(minutes=1)).dropna()
     fig = go.Figure()
     if len(minutes):
         fig.add_trace(go.Histogram(x=np.log10(minutes.clip(lower=0.1)), nbinsx=60, name="replies",
@@ -478,9 +488,11 @@ def sla_bar(summary: dict, *, title: str = "SLA attainment by post kind 各类�
 
 def posts_behind(posts: pd.DataFrame, *, period: str, start, **filters) -> pd.DataFrame:
     """The drill-down: posts of the period starting at ``start`` (and matching ``filters``,
-    column → value or list of values), newest first, PII-masked."""
+    column → value or list of values), newest first, PII-masked. ``start`` may be naive (Beijing wall time)
+    or tz-aware, as the data's own times are; a ``period`` other than day, week or month is refused."""
+    check_request(posts.columns, period, None)
     local = local_times(posts["created_at"])
-    keep = np.array(period_start(local, period) == pd.Timestamp(start), dtype=bool)
+    keep = np.array(period_start(local, period) == local_as_of(start, "start"), dtype=bool)
     for col, value in filters.items():
         if value is None or value == [] or col not in posts:
             continue
@@ -621,10 +633,11 @@ class KpiDashboard:
 
         if posts.empty:
             raise InputError("KpiDashboard: the posts table is empty")
+        # refused as indicators refuses them (a post without a time, given twice, an unknown label), not dropped
+        local = prepare(posts)["created_at"].reset_index(drop=True)
         self.posts = posts.assign(post_kind=post_kind(posts)).reset_index(drop=True)
         self.model = (posts.attrs.get("classified") or {}).get("model")
         self.policy = policy
-        local = local_times(self.posts["created_at"])
         days = pd.date_range(local.min().normalize(), local.max().normalize(), freq="D")
         self.local = local
         self.dates = w.SelectionRangeSlider(options=[(f"{d:%Y-%m-%d}", d) for d in days],
@@ -640,7 +653,8 @@ class KpiDashboard:
             if col in self.posts and self.posts[col].notna().any():
                 values = sorted(self.posts[col].dropna().astype(str).unique())
                 names = display_names(col)
-                self.filters[col] = w.SelectMultiple(options=[(names.get(v, v), v) for v in values],
+                # the values stay as they are (they filter); what is shown is masked (a phone number as a province)
+                self.filters[col] = w.SelectMultiple(options=[(mask_pii(names.get(v, v)), v) for v in values],
                                                      description=col, rows=min(6, len(values)),
                                                      layout={"width": "230px"})
         self.cards = w.HTML()
