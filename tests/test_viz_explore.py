@@ -70,3 +70,17 @@ def test_text_feature_counts_by_hand():
 def test_explore_figures_are_the_standard_set():
     assert list(explore.explore_figures(_posts())) == ["volume_by_operator", "volume_by_year", "volume_by_month",
                                                        "hour_weekday", "text_features"]
+
+
+def test_topics_and_mentions_are_shown_with_their_pii_masked():
+    texts = pd.Series(["#我的号码13812345678#求助 @a@b.com 身份证#11010519491231002X#", "#投诉a@b.com# [怒]",
+                       "@13812345678 你好", "#我的号码13912345678#求助"])
+    counts = explore.text_feature_counts(texts)
+    shown = " ".join(map(str, [*counts["topics"].index, *counts["mentions"].index]))
+    for pii in ("13812345678", "a@b.com", "11010519491231002X", "13912345678"):
+        assert pii not in shown
+    assert counts["topics"].sum() == 4  # two phone numbers that mask alike count together, none lost
+    posts = _posts().assign(text=list(texts))
+    for fig in (explore.text_features_figure(texts), explore.explore_figures(posts)["text_features"]):
+        js = fig.to_json()
+        assert not any(pii in js for pii in ("13812345678", "a@b.com", "11010519491231002X"))

@@ -108,13 +108,16 @@ def hour_weekday_heatmap(times, title: str = "Posts by hour and weekday 发帖�
 
 def text_feature_counts(texts: pd.Series, *, top: int = 12) -> dict:
     """Top emoticons, #topics# and @mentions (with counts), and the share of texts with
-    each feature, from ``wbcs.text.text_features``."""
-    from wbcs.text import text_features
+    each feature, from ``wbcs.text.text_features``. A phone number, e-mail or ID number in a
+    topic or mention is masked (``wbcs.text.mask_pii``), and counted with what masks the same."""
+    from wbcs.text import mask_pii, text_features
 
     feats = text_features(pd.Series(texts).reset_index(drop=True))
     out = {}
     for kind in ("emoticons", "topics", "mentions"):
-        out[kind] = feats[kind].explode().dropna().value_counts().head(top)
+        counts = feats[kind].explode().dropna().value_counts()
+        counts.index = counts.index.map(mask_pii)
+        out[kind] = counts.groupby(level=0, sort=False).sum().sort_values(ascending=False, kind="stable").head(top)
     shares = {kind: feats[kind].map(len).gt(0).mean() for kind in ("emoticons", "topics", "mentions", "urls",
                                                                    "retweets")}
     shares["phone number"] = feats["has_phone"].mean()
@@ -126,11 +129,8 @@ def text_feature_counts(texts: pd.Series, *, top: int = 12) -> dict:
 @figure
 def text_features_figure(texts: pd.Series, *, top: int = 12,
                          title: str = "Text features 文本特征") -> go.Figure:
-    """Four panels: share of posts with each feature, top emoticons, top #topics#, top @mentions.
-
-    Mentions and topics are shown as written: mask them (``wbcs.text.mask_pii``) first
-    if the figure leaves the team.
-    """
+    """Four panels: share of posts with each feature, top emoticons, top #topics#, top @mentions
+    (PII masked, as ``text_feature_counts`` gives them)."""
     c = text_feature_counts(texts, top=top)
     fig = make_subplots(rows=2, cols=2, horizontal_spacing=0.25, vertical_spacing=0.12,
                         subplot_titles=["share of posts with …", "top emoticons 表情",
