@@ -306,3 +306,27 @@ def test_real_stc3_texts(mirror):
     # Masked texts keep no mobile number
     masked = mask_frame(texts.to_frame("text"))["text"]
     assert not masked.str.contains(MOBILE_RE).any()
+
+
+def test_mask_frame_masks_inside_list_and_dict_cells_and_takes_one_column_name():
+    df = pd.DataFrame({"post_ids": [["p1", "p2"], []], "sample_text": [["电话13812345678", "无"], None],
+                       "extra": [{"mail": "a@b.cn", "n": 13900001111}, {"ok": ("x", 1)}],
+                       "text": ["电话13812345678", "无"]})
+    out = mask_frame(df)
+    assert out["post_ids"].tolist() == [["p1", "p2"], []]
+    assert out["sample_text"].iloc[0] == ["电话138****5678", "无"] and out["sample_text"].iloc[1] is None
+    assert out["extra"].tolist() == [{"mail": "a***@b.cn", "n": "139****1111"}, {"ok": ("x", 1)}]
+    assert df["sample_text"].iloc[0] == ["电话13812345678", "无"]  # the input is untouched
+    one = mask_frame(df, "text")  # one column by its name, not its characters
+    assert one["text"].iloc[0] == "电话138****5678" and one["sample_text"].iloc[0][0] == "电话13812345678"
+
+
+def test_mask_frame_masks_the_incidents_of_hot_issues():
+    from wbcs.kpi.hot import hot_issues
+    from wbcs.synth import generate_posts
+
+    incidents = hot_issues(generate_posts(days=3, posts_per_day=50, seed=1))["incidents"]
+    listy = [c for c in incidents if incidents[c].map(lambda v: isinstance(v, list)).any()]
+    assert listy  # the case this is about: list cells
+    masked = mask_frame(incidents)
+    assert len(masked) == len(incidents)

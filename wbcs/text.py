@@ -253,14 +253,32 @@ def _pii_text(v):
     return None
 
 
-def mask_frame(df: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.DataFrame:
-    """A copy of ``df`` with PII masked in ``columns`` (default: every column).
+CONTAINERS = (list, tuple, set, dict, np.ndarray)
+
+
+def _mask_within(v):
+    """A cell that holds values (an incident's post ids and sample texts, a dict): the same container with
+    each text, and each number that could be a phone or ID number, masked."""
+    if isinstance(v, dict):
+        return {k: _mask_within(x) for k, x in v.items()}
+    if isinstance(v, CONTAINERS):
+        items = [_mask_within(x) for x in v]
+        return items if isinstance(v, list | np.ndarray) else type(v)(items)
+    if isinstance(v, str):
+        return mask_pii(v)
+    t = _pii_text(v)
+    return v if t is None or mask_pii(t) == t else mask_pii(t)
+
+
+def mask_frame(df: pd.DataFrame, columns: Iterable[str] | str | None = None) -> pd.DataFrame:
+    """A copy of ``df`` with PII masked in ``columns`` (a column name, a list of them, default: every column).
 
     Text cells are masked in place. A number column (a phone or ID number typed as a
     number in a spreadsheet, an int64 in Parquet) that holds PII becomes a text column
-    with those values masked. Each distinct value is examined once."""
+    with those values masked. Each distinct value is examined once. A cell holding a list,
+    tuple, set or dict has the texts (and numbers) inside it masked."""
     out = df.copy()
-    columns = list(out.columns) if columns is None else list(columns)
+    columns = list(out.columns) if columns is None else [columns] if isinstance(columns, str) else list(columns)
     for col in columns:
         if col not in out.columns:
             raise InputError(f"mask_frame: no column {col!r}; columns are {', '.join(map(str, out.columns))}")
@@ -268,6 +286,9 @@ def mask_frame(df: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.Dat
         if pd.api.types.is_bool_dtype(s) or pd.api.types.is_datetime64_any_dtype(s) \
                 or pd.api.types.is_timedelta64_dtype(s):
             continue  # cannot hold a number or a text
+        if s.dtype == object and s.map(lambda v: isinstance(v, CONTAINERS)).any():  # unhashable: cell by cell
+            out[col] = s.map(_mask_within)
+            continue
         numeric = pd.api.types.is_numeric_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype)
         codes, uniques = pd.factorize(s)
         uniques = np.asarray(uniques, dtype=object)
