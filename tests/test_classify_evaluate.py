@@ -9,12 +9,14 @@ import pytest
 from tests.test_classify_baseline import LABELS, NEU, TEXTS
 from wbcs.classify import TextClassifier
 from wbcs.classify.evaluate import (
+    bootstrap_ci,
     cross_validate,
     evaluate,
     expected_calibration_error,
     held_out,
     learning_curve,
     metrics,
+    paired_bootstrap_delta,
     reliability_table,
 )
 from wbcs.classify.splits import group_train_test_split, leakage_groups, straddling_groups
@@ -44,6 +46,33 @@ def test_metrics_hand_computed():
     assert m["confusion"] == {"labels": ["a", "b", "c"], "matrix": [[1, 1, 0], [0, 1, 0], [0, 1, 0]]}
     with pytest.raises(InputError, match="no rows"):
         metrics([], [])
+
+
+def test_rows_without_a_true_label_are_left_out_and_counted():
+    """They were scored as classes "nan" and "None"; wbcs evaluate leaves them out, so does the API."""
+    m = metrics([np.nan, "a", None, " ", "b"], ["a", "a", "a", "b", "a"],
+                proba=[[0.9, 0.1], [0.8, 0.2], [0.7, 0.3], [0.1, 0.9], [0.6, 0.4]], classes=["a", "b"])
+    assert m["n"] == 2 and m["left_out"] == 3 and m["accuracy"] == 0.5
+    assert m["confusion"]["labels"] == ["a", "b"]
+    assert m["ece"] == pytest.approx(metrics(["a", "b"], ["a", "a"], proba=[[0.8, 0.2], [0.6, 0.4]],
+                                             classes=["a", "b"])["ece"])
+    assert metrics(["a"], ["a"])["left_out"] == 0
+    assert bootstrap_ci([None, "a", "b"], ["b", "a", "b"], n_boot=20) == {"accuracy": [1.0, 1.0], "macro_f1": [1.0, 1.0]}
+    d = paired_bootstrap_delta([None, "a", "b"], ["a", "a", "a"], ["b", "a", "b"], n_boot=20)
+    assert d["accuracy"]["delta"] == pytest.approx(0.5)
+    with pytest.raises(InputError, match="no rows to evaluate: all 2 true labels are missing"):
+        metrics([None, np.nan], ["a", "a"])
+
+
+@pytest.mark.parametrize("call, says", [
+    (lambda: metrics(["a", "b"], ["a"]), "y_pred has 1 rows for 2 true labels"),
+    (lambda: metrics(["a"], ["a"], proba=[[1, 0], [0, 1]], classes=["a", "b"]), "proba has 2 rows for 1 true labels"),
+    (lambda: bootstrap_ci(["a", "b", "c"], ["a", "b"]), "y_pred has 2 rows for 3"),
+    (lambda: paired_bootstrap_delta(["a", "b"], ["a", "b"], ["a", "b"], groups=[1]), "groups has 1 rows for 2"),
+])
+def test_lengths_that_differ_are_refused(call, says):
+    with pytest.raises(InputError, match=says):
+        call()
 
 
 def test_near_duplicates_never_straddle():

@@ -50,18 +50,33 @@ def reliability_table(y_true, proba, classes, *, n_bins: int = 15) -> pd.DataFra
     return out[["bin", "lower", "upper", "count", "confidence", "accuracy"]]
 
 
+def _labelled(y_true, **paired) -> np.ndarray:
+    """True where ``y_true`` holds a label: a missing (None, NaN) or blank one is left out, as ``wbcs evaluate``
+    does, rather than scored as a class "nan". ``paired`` (name=array) must have one row per true label."""
+    t = pd.Series(np.asarray(y_true, dtype=object).ravel())
+    for name, a in paired.items():
+        if a is not None and len(a) != len(t):
+            raise InputError(f"{name} has {len(a)} rows for {len(t)} true labels (y_true); give one per row")
+    return (t.notna() & t.astype(str).str.strip().ne("")).to_numpy()
+
+
 def metrics(y_true, y_pred, *, proba=None, classes=None) -> dict:
     """accuracy, macro_f1, per_class {label: precision, recall, f1, support}, confusion
-    (labels and matrix, rows = truth), n, and ece when probabilities are given."""
-    y_true = np.asarray(y_true).astype(str)
-    y_pred = np.asarray(y_pred).astype(str)
+    (labels and matrix, rows = truth), n, and ece when probabilities are given. Rows whose true label is
+    missing or blank are left out (as ``wbcs evaluate`` does): ``left_out`` counts them, ``n`` the rest."""
+    keep = _labelled(y_true, y_pred=y_pred, proba=proba)
+    y_true = np.asarray(y_true, dtype=object)[keep].astype(str)
+    y_pred = np.asarray(y_pred, dtype=object)[keep].astype(str)
     if len(y_true) == 0:
-        raise InputError("no rows to evaluate")
+        raise InputError("no rows to evaluate" + (f": all {len(keep)} true labels are missing" if len(keep) else ""))
+    if proba is not None:
+        proba = np.asarray(proba, dtype=float)[keep]
     labels = sorted(set(y_true) | set(y_pred) | set(map(str, classes if classes is not None else [])))
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
     present = [lab for lab in labels if lab in set(y_true)]
     out = {
         "n": int(len(y_true)),
+        "left_out": int((~keep).sum()),
         "accuracy": float(accuracy_score(y_true, y_pred)),
         # macro over the classes present in the truth (a class the model knows but the
         # test set lacks would add a meaningless 0)
@@ -127,8 +142,10 @@ def _draws(n_groups: int, n_boot: int, seed) -> np.ndarray:
 def bootstrap_ci(y_true, y_pred, *, n_boot: int = 1000, level: float = 0.95, seed=0) -> dict:
     """Percentile bootstrap intervals of accuracy and macro-F1 (rows resampled with
     replacement, ``n_boot`` times, seeded): ``{"accuracy": [lo, hi], "macro_f1": [lo, hi]}``.
-    Macro-F1 of a resample averages over the classes present in its truth, as ``metrics``."""
-    (t, p), k = _codes(y_true, y_pred)
+    Macro-F1 of a resample averages over the classes present in its truth, as ``metrics``, and rows without a
+    true label are left out as there."""
+    keep = _labelled(y_true, y_pred=y_pred)
+    (t, p), k = _codes(np.asarray(y_true, dtype=object)[keep], np.asarray(y_pred, dtype=object)[keep])
     acc, f1 = _resampled(_counts(t, p, np.arange(len(t)), len(t), k), _draws(len(t), n_boot, seed))
     q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
     return {"accuracy": np.percentile(acc, q).tolist(), "macro_f1": np.percentile(f1, q).tolist()}
@@ -140,9 +157,12 @@ def paired_bootstrap_delta(y_true, pred_a, pred_b, *, groups=None, n_boot: int =
     bootstrap interval: both scored on the same resamples, so what the items share cancels out. With ``groups``
     (e.g. each item's dialogue), whole groups are resampled, as items of one dialogue are not independent.
     Returns {"macro_f1": {"delta", "ci"}, "accuracy": {"delta", "ci"}}; a ``ci`` that excludes 0 says the
-    difference is more than the test items' luck of the draw."""
-    (t, a, b), k = _codes(y_true, pred_a, pred_b)
-    group = np.arange(len(t)) if groups is None else np.unique(np.asarray(groups).astype(str), return_inverse=True)[1]
+    difference is more than the test items' luck of the draw. Rows without a true label are left out, as in
+    ``metrics``."""
+    keep = _labelled(y_true, pred_a=pred_a, pred_b=pred_b, groups=groups)
+    (t, a, b), k = _codes(*(np.asarray(x, dtype=object)[keep] for x in (y_true, pred_a, pred_b)))
+    group = (np.arange(len(t)) if groups is None
+             else np.unique(np.asarray(groups).astype(str)[keep], return_inverse=True)[1])
     n_groups = int(group.max()) + 1 if len(group) else 0
     draws = np.vstack([np.ones(n_groups), _draws(n_groups, n_boot, seed)])  # row 0: the items as they are
     acc_a, f1_a = _resampled(_counts(t, a, group, n_groups, k), draws)
