@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from wbcs.errors import InputError
 from wbcs.reply.quality import QualityModel, flag_weak, metrics
 
 
@@ -41,3 +42,10 @@ def test_the_model_learns_which_replies_annotators_liked():
                                       "reply": ["知道了", "非常抱歉给您带来不便请私信号码我们马上处理"]}), model)
     assert flagged["weak"].tolist() == [True, False]
     assert flagged["quality_mean"].iloc[0] < 0 < flagged["quality_mean"].iloc[1]
+    # a missing reply was scored as the empty text (+0.07, not weak): it is weak, with no quality
+    none = flag_weak(pd.DataFrame({"post": ["宽带坏了怎么办"] * 3,
+                                   "reply": [None, "  ", "非常抱歉给您带来不便请私信号码我们马上处理"]}), model)
+    assert none["weak"].tolist() == [True, True, False]
+    assert none["quality_mean"].isna().tolist() == [True, True, False] and none["quality_A"].isna().sum() == 2
+    with pytest.raises(InputError, match="no column 'reply'"):
+        flag_weak(pd.DataFrame({"post": ["x"]}), model)

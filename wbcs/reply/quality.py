@@ -145,16 +145,21 @@ def stc3_quality_model() -> QualityModel:
 
 def flag_weak(log: pd.DataFrame, model: QualityModel | None = None, *, threshold: float = 0.0) -> pd.DataFrame:
     """A team's reply log (``post``, ``reply``) with predicted ``quality_A/S/E``, their mean
-    ``quality_mean`` and ``weak`` (mean below ``threshold`` on the −2..2 scale)."""
+    ``quality_mean`` and ``weak`` (mean below ``threshold`` on the −2..2 scale). A missing or
+    blank reply is weak, with no predicted quality (NaN): no reply is not a reply of some quality."""
     from wbcs.reply.index import clean_posts, to_slots
 
+    missing = [c for c in ("post", "reply") if c not in log.columns]
+    if missing:
+        raise InputError(f"flag_weak: the reply log has no column {missing[0]!r} (needs post, reply)")
     model = model or stc3_quality_model()
-    X = pd.DataFrame({"post": clean_posts(log["post"]).to_numpy(),
-                      "reply": log["reply"].astype("string").fillna("").map(to_slots).to_numpy()})
+    reply = log["reply"].astype("string").fillna("")
+    X = pd.DataFrame({"post": clean_posts(log["post"]).to_numpy(), "reply": reply.map(to_slots).to_numpy()})
     pred = model.predict(X)
+    pred[(reply.str.strip() == "").to_numpy()] = np.nan
     out = log.copy()
     for j, s in enumerate(SCALES):
         out[f"quality_{s}"] = pred[:, j]
     out["quality_mean"] = pred.mean(axis=1)
-    out["weak"] = out["quality_mean"] < threshold
+    out["weak"] = ~(out["quality_mean"] >= threshold)  # NaN (no reply) is weak
     return out
