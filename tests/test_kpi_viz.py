@@ -328,6 +328,8 @@ def test_the_dashboard_refuses_a_post_without_a_time_as_indicators_does():
         indicators(df)
     with pytest.raises(InputError, match=r"^posts: index 5, column 'created_at' is empty or not a time"):
         vk.KpiDashboard(df)  # it used to show the 7 others, the 8th dropped without a word
+    with pytest.raises(InputError, match=r"^posts: no column 'created_at'; columns are post_id, "):
+        vk.KpiDashboard(df.drop(columns=["created_at"]))
 
 
 def test_posts_behind_takes_a_tz_aware_start_and_refuses_an_unknown_period():

@@ -442,6 +442,8 @@ def read_times(posts: pd.DataFrame, source: str = "posts", columns=DATETIMES) ->
     """Local wall-clock datetimes (``local_times``) of the ``columns`` (``created_at`` among them); a value that
     is no time (``garbage``), an empty ``created_at`` or a reply or resolution before the post is an error naming
     its row (``row_name``): read as empty, a reply would count as none."""
+    if "created_at" not in posts:
+        raise InputError(f"{source}: no column 'created_at'; columns are {', '.join(map(str, posts.columns))}")
     out = pd.DataFrame(index=posts.index)
     for col in columns:
         if col in posts:
