@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from wbcs.errors import InputError
 from wbcs.policy import POST_KINDS
-from wbcs.sim import Scenario, replicate, run, simulate
+from wbcs.sim import Scenario, confidence_interval, replicate, run, simulate
 from wbcs.sim.metrics import sla_met
 from wbcs.sim.schedule import to_minutes
 
@@ -57,6 +58,44 @@ def test_same_seed_same_records_other_seed_other_records():
     pd.testing.assert_frame_equal(a.per_run, b.per_run)
     # a Generator is accepted as well and gives the same as its seed
     pd.testing.assert_frame_equal(simulate(sc, seed=np.random.default_rng(7)), simulate(sc, seed=7))
+
+
+def test_seed_none_is_fresh_entropy_everywhere_and_replications_record_it():
+    """simulate(seed=None) ran while replicate/plan_staffing refused None; now None is fresh draws in every one,
+    and a summary keeps the entropy drawn, so the runs can be repeated."""
+    sc = Scenario.from_dict(MMC).updated({"horizon_days": 2, "warmup_days": 0})
+    assert len(simulate(sc, seed=None))
+    fresh = replicate(sc, 2, seed=None)
+    assert isinstance(fresh.seed, int) and fresh.seed > 2**32
+    pd.testing.assert_frame_equal(replicate(sc, 2, seed=fresh.seed).per_run, fresh.per_run)
+    assert replicate(sc, 2, seed=5).seed == 5
+
+
+@pytest.mark.parametrize("call, says", [
+    (lambda sc: simulate(sc, seed=-1), "seed must be a whole number ≥ 0 .*got -1"),
+    (lambda sc: simulate(sc, seed="a"), "seed must be a whole number ≥ 0 .*got 'a'"),
+    (lambda sc: simulate(sc, seed=1.5), "seed must be a whole number ≥ 0 .*got 1.5"),
+    (lambda sc: replicate(sc, 2.5), "replications must be a whole number ≥ 1, got 2.5"),
+    (lambda sc: replicate(sc, 2, seed=np.random.default_rng(1)), "or None for replications, not a Generator"),
+    (lambda sc: simulate(5), "scenario must be a Scenario .*got int"),
+    (lambda sc: replicate([sc], 2), "scenario must be a Scenario .*got list"),
+    (lambda sc: confidence_interval([1, 2, 3], level=2), "confidence level must be between 0 and 1"),
+])
+def test_bad_seeds_counts_and_scenarios_are_one_line(call, says):
+    with pytest.raises(InputError, match=says):
+        call(Scenario.from_dict(MMC))
+
+
+def test_a_scenario_file_or_mapping_is_read_for_the_user(tmp_path):
+    path = tmp_path / "s.yaml"
+    sc = Scenario.from_dict(MMC).updated({"horizon_days": 2, "warmup_days": 0})
+    path.write_text(sc.to_yaml(), encoding="utf-8")
+    want = simulate(sc, seed=3)
+    pd.testing.assert_frame_equal(simulate(path, seed=3), want)
+    pd.testing.assert_frame_equal(simulate(str(path), seed=3), want)
+    pd.testing.assert_frame_equal(simulate(dict(sc.raw), seed=3), want)
+    with pytest.raises(InputError, match="scenario file not found"):
+        simulate(tmp_path / "none.yaml")
 
 
 def test_sla_flags_by_hand():

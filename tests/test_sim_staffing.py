@@ -126,4 +126,6 @@ def test_staffing_refuses_what_it_cannot_plan():
         plan_staffing(sc.updated({"agents": 1}), max_iterations=0)
     with pytest.raises(InputError, match="seed must be a whole number ≥ 0"):
         plan_staffing(sc.updated({"agents": 1}), seed=-3)
+    with pytest.raises(InputError, match="replications must be a whole number ≥ 1, got 2.5"):
+        plan_staffing(sc.updated({"agents": 1}), replications=2.5)
     assert np.isclose(workload_minutes(sc), 3)

@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 
 from wbcs.config import TIMEZONE
+from wbcs.errors import InputError
 from wbcs.policy import POST_KINDS
 from wbcs.sim.arrivals import draw_arrivals
 from wbcs.sim.engine import run_engine
-from wbcs.sim.scenario import Scenario
+from wbcs.sim.scenario import Scenario, as_scenario
 from wbcs.sim.schedule import agents_by_minute, detect, duty_windows, staffing_changes, to_datetimes
 
 K = len(POST_KINDS)
@@ -32,7 +33,19 @@ class SimRun:
     hourly: pd.DataFrame
 
 
+def check_seed(seed):
+    """``seed`` if a simulation can start from it: a whole number ≥ 0, None (fresh entropy: runs differ
+    every time), a ``numpy.random.SeedSequence`` or a ``Generator``; else an InputError (numpy's errors
+    were bare: a negative seed a ValueError, "a" or 1.5 a TypeError)."""
+    if seed is None or isinstance(seed, np.random.Generator | np.random.SeedSequence):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise InputError(f"seed must be a whole number ≥ 0 (--seed), got {seed!r}")
+    return int(seed)
+
+
 def _rng(seed) -> np.random.Generator:
+    seed = check_seed(seed)
     return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
@@ -53,9 +66,11 @@ def _local(scenario: Scenario, minutes: np.ndarray) -> pd.DatetimeIndex:
 
 
 def run(scenario: Scenario, seed=0) -> SimRun:
-    """Simulate ``scenario`` once; ``seed`` is an int or a ``numpy.random.Generator``."""
+    """Simulate ``scenario`` (a ``Scenario``, or a scenario file or mapping: ``as_scenario``) once; ``seed`` is
+    a whole number ≥ 0, a ``numpy.random.Generator``, or None for fresh entropy (a run that cannot be repeated)."""
     from wbcs.sim.metrics import sla_met
 
+    scenario = as_scenario(scenario)
     rng = _rng(seed)
     arrival, kinds = draw_arrivals(scenario, rng)
     n = arrival.size
@@ -156,5 +171,5 @@ def run(scenario: Scenario, seed=0) -> SimRun:
 
 
 def simulate(scenario: Scenario, seed=0) -> pd.DataFrame:
-    """One record per post (see ``run`` for the hourly series as well)."""
+    """One record per post (see ``run`` for the hourly series as well, ``scenario`` and ``seed``)."""
     return run(scenario, seed).records

@@ -18,8 +18,8 @@ import pandas as pd
 from wbcs.errors import InputError
 from wbcs.sim.engine import plan
 from wbcs.sim.metrics import run_metrics
-from wbcs.sim.model import run
-from wbcs.sim.scenario import Scenario
+from wbcs.sim.model import check_seed, run
+from wbcs.sim.scenario import Scenario, as_scenario
 
 SHARES = ("attainment", "satisfaction", "_share")
 
@@ -59,6 +59,8 @@ def t_quantile(p: float, df: int) -> float:
 
 def confidence_interval(values, level: float = 0.95) -> tuple[float, float]:
     """Student-t interval of the mean of ``values`` (NaNs ignored; (nan, nan) below two values)."""
+    if isinstance(level, bool) or not isinstance(level, int | float | np.integer | np.floating) or not 0 < level < 1:
+        raise InputError(f"confidence level must be between 0 and 1 (e.g. 0.95), got {level!r}")
     v = np.asarray(values, dtype=float)
     v = v[~np.isnan(v)]
     if v.size < 2:
@@ -109,14 +111,16 @@ class Summary:
         return out
 
 
-def spawn_seeds(seed: int, n: int) -> list[np.random.SeedSequence]:
+def spawn_seeds(seed: int | None, n: int) -> list[np.random.SeedSequence]:
     """The seeds of ``n`` replications: the children of ``SeedSequence(seed)`` (every caller's, so runs
-    with the same seed are the same runs). A negative seed raised SeedSequence's bare ValueError."""
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise InputError(f"seed must be a whole number ≥ 0 (--seed), got {seed!r}")
-    if n < 1:
-        raise InputError(f"replications must be ≥ 1, got {n}")
-    return np.random.SeedSequence(seed).spawn(n)
+    with the same seed are the same runs). ``seed`` None draws fresh entropy; the children's ``entropy``
+    is then the seed that repeats them (``replicate`` and ``sweep`` record it)."""
+    if isinstance(seed, np.random.Generator | np.random.SeedSequence):
+        raise InputError(f"seed must be a whole number ≥ 0 or None for replications, not a {type(seed).__name__}")
+    seed = check_seed(seed)
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise InputError(f"replications must be a whole number ≥ 1, got {n!r}")
+    return np.random.SeedSequence(seed).spawn(int(n))
 
 
 def replication(task: tuple, *, keep_records: bool = False) -> tuple[dict, pd.DataFrame, pd.DataFrame | None]:
@@ -140,13 +144,16 @@ def summarise(scenario: Scenario, seed: int, runs: list) -> Summary:
 
 def replicate(scenario: Scenario, n: int = 10, seed: int = 0, *, warmup_days: float | None = None,
               keep_records: bool = False, progress: bool = False, client=None) -> Summary:
-    """Run ``scenario`` ``n`` times and summarise; ``warmup_days`` overrides the scenario's.
+    """Run ``scenario`` (as ``simulate`` takes it) ``n`` times and summarise; ``warmup_days`` overrides the
+    scenario's. ``seed`` None draws fresh entropy, recorded in the summary's ``seed`` to repeat the runs.
 
     ``client`` (a ``dask.distributed.Client``, see ``wbcs.distributed``) runs the
     replications on a cluster; the seeds are the same, so is the summary."""
     from wbcs.distributed import run_tasks
 
+    scenario = as_scenario(scenario)
     children = spawn_seeds(seed, n)
+    seed = children[0].entropy  # the seed given, or the fresh entropy drawn for None
     if warmup_days is not None:
         scenario = scenario.updated({"warmup_days": warmup_days})
     if client is None:  # long work here runs the compiled engine from the start

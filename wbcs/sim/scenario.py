@@ -45,6 +45,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -178,6 +179,19 @@ class Scenario:
         from wbcs.yamlsafe import dump_yaml
 
         return dump_yaml(copy.deepcopy(dict(self.raw)))
+
+
+def as_scenario(scenario) -> Scenario:
+    """``scenario`` itself, or the ``Scenario`` of a scenario file (a path) or of a mapping; anything else
+    is an InputError (it was an AttributeError deep in the simulator)."""
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, str | Path):
+        return Scenario.from_yaml(scenario)
+    if isinstance(scenario, Mapping):
+        return Scenario.from_dict(dict(scenario))
+    raise InputError(f"scenario must be a Scenario (wbcs.sim.Scenario.from_yaml(path)), a scenario file or a "
+                     f"mapping, got {type(scenario).__name__}")
 
 
 def _merge(base, patch: dict) -> dict:

@@ -30,7 +30,7 @@ from wbcs.sim import erlang
 from wbcs.sim.metrics import sla_met
 from wbcs.sim.model import run
 from wbcs.sim.replicate import spawn_seeds
-from wbcs.sim.scenario import Scenario, duty_week
+from wbcs.sim.scenario import Scenario, as_scenario, duty_week
 from wbcs.sim.schedule import to_minutes
 
 
@@ -144,6 +144,7 @@ def plan_staffing(scenario: Scenario, target: float = 0.9, *, replications: int 
                   max_iterations: int = 100, trim: bool = False,
                   progress: bool = False, client=None) -> StaffingPlan:
     """Agents per hour of the week: simulated plan (ISA) next to Erlang C, for one agent pool.
+    ``scenario`` as ``simulate`` takes it; ``seed`` None draws fresh entropy (a plan that cannot be repeated).
 
     ``client`` (see ``wbcs.distributed``) runs each evaluation's replications on a cluster;
     the plan is the same."""
@@ -151,6 +152,7 @@ def plan_staffing(scenario: Scenario, target: float = 0.9, *, replications: int 
 
     if not 0 < target < 1:
         raise InputError(f"staffing target must be between 0 and 1 (e.g. 0.9), got {target}")
+    scenario = as_scenario(scenario)
     seeds = spawn_seeds(seed, replications)
     if isinstance(max_iterations, bool) or not isinstance(max_iterations, int) or max_iterations < 1:
         # none would leave no plan to report

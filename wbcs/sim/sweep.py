@@ -28,7 +28,7 @@ import pandas as pd
 
 from wbcs.errors import InputError
 from wbcs.sim.replicate import replication, spawn_seeds, summarise
-from wbcs.sim.scenario import Scenario
+from wbcs.sim.scenario import Scenario, as_scenario
 
 MAX_POLICIES = 10_000
 
@@ -64,10 +64,12 @@ def policies(grid: Mapping[str, list]) -> list[dict]:
 def sweep(base: Scenario, grid: Mapping[str, list], n: int = 10, seed: int = 0, *,
           warmup_days: float | None = None, progress: bool = False, client=None,
           chunk: int | None = None) -> pd.DataFrame:
-    """One row per policy of ``grid`` (see the module docstring): the override columns, then
+    """One row per policy of ``grid`` (see the module docstring; ``base`` as ``simulate`` takes it, ``seed``
+    None: fresh entropy, policies still compared on the same runs): the override columns, then
     ``<figure>``, ``<figure>_ci_low`` and ``<figure>_ci_high`` for every figure of ``replicate``."""
     from wbcs.distributed import run_tasks
 
+    base = as_scenario(base)
     children = spawn_seeds(seed, n)
     if warmup_days is not None:
         base = base.updated({"warmup_days": warmup_days})
