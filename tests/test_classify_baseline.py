@@ -129,6 +129,27 @@ def test_bad_input(texts, labels, message):
         TextClassifier().fit(texts, labels)
 
 
+@pytest.mark.parametrize("params, message", [
+    ({"C": -1}, "C must be a finite number > 0, got -1"),  # was sklearn's InvalidParameterError
+    ({"C": float("nan")}, "C must be a finite number > 0"),
+    ({"ngram_range": (3, 1)}, r"ngram_range must be \(lo, hi\) with 1 ≤ lo ≤ hi ≤ 3, got \(3, 1\)"),  # a ValueError
+    ({"ngram_range": (1, 4)}, "ngram_range must be"),
+    ({"ngram_range": 3}, "ngram_range must be"),
+    ({"min_df": 0}, "min_df must be a whole number ≥ 1"),
+    ({"cv": 1.5}, "cv must be a whole number ≥ 2"),
+])
+def test_bad_parameters_are_named_at_fit(params, message):
+    with pytest.raises(InputError, match=f"TextClassifier: {message}"):
+        TextClassifier(**params).fit(TEXTS, LABELS)
+
+
+def test_no_texts_give_no_rows():
+    clf = TextClassifier().fit(TEXTS, LABELS)
+    assert clf.predict([]).tolist() == []
+    assert clf.predict_proba([]).shape == (0, len(clf.classes_))
+    assert clf.predict_proba([], kind="first_post").shape == (0, len(clf.classes_))
+
+
 @pytest.mark.slow
 def test_real_cocc_held_out(mirror):
     # COCC 8-class complaint orders: the dataset README measures ~0.87 macro-F1 with

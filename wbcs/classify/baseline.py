@@ -284,10 +284,31 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                           stacklevel=2)
         return model
 
+    def _check_params(self) -> None:
+        """The numeric parameters, each named in an InputError (sklearn's and the counter's errors were
+        raised deep in the fit, without saying which argument of TextClassifier)."""
+        def number(x) -> bool:
+            return not isinstance(x, bool) and isinstance(x, int | float | np.integer | np.floating)
+
+        def whole(x, least: int) -> bool:
+            return number(x) and float(x).is_integer() and x >= least
+
+        ngram = self.ngram_range
+        if not (isinstance(ngram, tuple | list) and len(ngram) == 2 and all(whole(n, 1) for n in ngram)
+                and ngram[0] <= ngram[1] <= 3):
+            raise InputError(f"TextClassifier: ngram_range must be (lo, hi) with 1 ≤ lo ≤ hi ≤ 3, got {ngram!r}")
+        if not (number(self.C) and np.isfinite(self.C) and self.C > 0):
+            raise InputError(f"TextClassifier: C must be a finite number > 0, got {self.C!r}")
+        if not whole(self.min_df, 1):
+            raise InputError(f"TextClassifier: min_df must be a whole number ≥ 1, got {self.min_df!r}")
+        if not whole(self.cv, 2):
+            raise InputError(f"TextClassifier: cv must be a whole number ≥ 2, got {self.cv!r}")
+
     def fit(self, texts, y, sample_weight=None):
         """``sample_weight`` (one per text, e.g. a domain weight: ``train.fit_weighted``) weighs the
         rows in the model on top of the features, its calibration and its balanced class weights;
         the vocabulary and IDF are counted on the distinct rows, unweighted."""
+        self._check_params()
         texts = self._normalize(texts)
         y = self._labels(texts, y)
         model = self._head(y)
@@ -305,8 +326,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, texts, kind=None) -> np.ndarray:
         """Probabilities, one column per class of ``classes_``; each row sums to 1. ``kind``: the kind of item of
         every text (one str) or of each: a kind with a bias of its own in ``kind_bias`` takes it instead of
-        ``class_bias``."""
-        proba = self.pipeline_.predict_proba(self._normalize(texts))
+        ``class_bias``; no texts give no rows."""
+        texts = self._normalize(texts)
+        if not texts:
+            return np.zeros((0, len(self.classes_)))
+        proba = self.pipeline_.predict_proba(texts)
         return with_biases(proba, self.classes_, self.class_bias, self.kind_bias, kind)
 
     def predict(self, texts, kind=None) -> np.ndarray:
