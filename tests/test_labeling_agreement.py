@@ -196,6 +196,44 @@ def test_label_issues_find_flipped_labels_on_real_posts(mirror):
         label_issues(["a"] * 6, ["x"] * 6, item_ids=[str(i) for i in range(6)])
 
 
+@pytest.mark.parametrize("current, says", [
+    (lambda c: pd.concat([c, c.iloc[[0]].assign(value="positive")]),
+     "item i0, field 'sentiment': annotator 'a' has 2 labels; keep one per annotator"),  # the later one won
+    (lambda c: c.assign(value=c["value"].where(c.index != 0, "NEG")),
+     "item i0, field 'sentiment': annotator 'a' gave 'NEG', not a label of the taxonomy"),  # became gold
+    (lambda c: c.drop(columns="annotator"), "need a table with columns item_id, field, value, annotator"),
+    (lambda c: [], "got list"),
+])
+def test_a_labels_table_that_cannot_be_read_is_refused(current, says):
+    cur = current(_current({"a": {"sentiment": ["negative", "positive"]}, "b": {"sentiment": ["negative", "neutral"]}}))
+    for call in (agreement, resolve):
+        with pytest.raises(InputError, match=says):
+            call(cur)
+
+
+def test_the_queue_needs_items_with_text():
+    resolved = resolve(_current({"a": {"sentiment": ["negative"]}, "b": {"sentiment": ["positive"]}}))
+    with pytest.raises(InputError, match="items must be a table with columns item_id and text"):
+        disagreements(resolved, pd.DataFrame({"item_id": ["i0"]}))
+
+
+def test_label_issues_report_items_without_a_label_and_refuse_what_does_not_fit():
+    """A missing label was a TypeError deep in the sort; other lengths and n_splits < 2 numpy/sklearn errors."""
+    from tests.test_classify_baseline import LABELS, TEXTS
+
+    given = [None, " "] + LABELS[2:]
+    ids = [f"i{i}" for i in range(len(TEXTS))]
+    found = label_issues(TEXTS, given, item_ids=ids, n_splits=3, seed=0)
+    assert len(found) == len(TEXTS) - 2 and not {"i0", "i1"} & set(found["item_id"])
+    excluded = found.attrs["excluded"]
+    assert excluded["item_id"].tolist() == ["i0", "i1"] and set(excluded["reason"]) == {"no label"}
+    with pytest.raises(InputError, match="24 item_id, 24 text, 10 given"):
+        label_issues(TEXTS, LABELS[:10], item_ids=ids, n_splits=3)
+    for bad in (1, 0, 2.5):
+        with pytest.raises(InputError, match=f"n_splits must be a whole number ≥ 2 .*got {bad}"):
+            label_issues(TEXTS, LABELS, item_ids=ids, n_splits=bad)
+
+
 def test_cli_agreement_disagreements_adjudication_consensus(tmp_path, mirror):
     from wbcs.labeling.batch import read_sample
 

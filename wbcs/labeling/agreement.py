@@ -28,10 +28,36 @@ import pandas as pd
 
 from wbcs.errors import InputError
 from wbcs.labeling.fields import applies, label_fields, taxonomy
+from wbcs.pii import mask_pii
 from wbcs.schema import Taxonomy
 
 ADJUDICATOR = "adjudicator"
 STATUSES = ("adjudicated", "agreed", "not_applicable", "disputed", "incomplete")
+
+
+def _checked(current: pd.DataFrame, tax: Taxonomy) -> pd.DataFrame:
+    """``current`` if it is a labels table these functions can read: the columns of ``LabelStore.current()``,
+    one label per (item, field, annotator) and every label of a taxonomy field one of its ids. A second
+    label of an annotator silently replaced the first, an unknown one became a gold label."""
+    need = ("item_id", "field", "value", "annotator")
+    if not isinstance(current, pd.DataFrame) or any(c not in current.columns for c in need):
+        raise InputError(f"labels: need a table with columns {', '.join(need)} (LabelStore.current()), got "
+                         + (f"columns {', '.join(map(str, current.columns))}" if isinstance(current, pd.DataFrame)
+                            else type(current).__name__))
+    twice = current.duplicated(["item_id", "field", "annotator"], keep=False)
+    if twice.any():
+        r = current[twice].iloc[0]
+        raise InputError(f"labels: item {mask_pii(str(r['item_id']))}, field {r['field']!r}: annotator "
+                         f"{r['annotator']!r} has {int(twice.sum())} labels; keep one per annotator (the latest)")
+    for field in label_fields(tax):
+        rows = current[current["field"] == field]
+        bad = rows[rows["value"].notna() & ~rows["value"].isin(tax.ids(field))]
+        if len(bad):
+            r = bad.iloc[0]
+            raise InputError(f"labels: item {mask_pii(str(r['item_id']))}, field {field!r}: annotator "
+                             f"{r['annotator']!r} gave {r['value']!r}, not a label of the taxonomy "
+                             f"(known: {', '.join(tax.ids(field))})")
+    return current
 
 
 def _annotators(current: pd.DataFrame, annotators: Sequence[str] | None) -> list[str]:
@@ -73,6 +99,7 @@ def agreement(current: pd.DataFrame, *, annotators: Sequence[str] | None = None,
     from sklearn.metrics import cohen_kappa_score
 
     tax = taxonomy(tax)
+    current = _checked(current, tax)
     names = _annotators(current, annotators)
     out = {}
     for field in label_fields(tax):
@@ -111,6 +138,7 @@ def resolve(current: pd.DataFrame, *, annotators: Sequence[str] | None = None,
     item to the fields labelled for it (the customer turns: sentiment, intent and negative subtype);
     items it does not list get every field."""
     tax = taxonomy(tax)
+    current = _checked(current, tax)
     names = _annotators(current, annotators)
     fields = label_fields(tax)
     sub = current[current["annotator"].isin([*names, adjudicator])]
@@ -157,6 +185,8 @@ def disagreements(resolved: pd.DataFrame, items: pd.DataFrame | None = None) -> 
     queue = resolved[resolved["status"] == "disputed"].drop(columns=["status"]).copy()
     queue["value"] = ""
     if items is not None:
+        if not isinstance(items, pd.DataFrame) or not {"item_id", "text"} <= set(items.columns):
+            raise InputError("disagreements: items must be a table with columns item_id and text")
         queue = queue.merge(items[["item_id", "text"]], on="item_id", how="left")
     return queue.reset_index(drop=True)
 
@@ -208,19 +238,28 @@ def label_issues(texts: Sequence[str], labels: Sequence[str], *, item_ids: Seque
 
     Returns one row per item: ``item_id``, ``given``, ``suggested`` (the out-of-fold
     prediction), ``quality`` (cleanlab's label quality, 0–1, low = suspicious) and
-    ``is_issue``; sorted most suspicious first. Labels with fewer than ``n_splits``
-    examples cannot be cross-validated: those items are left out and listed in
+    ``is_issue``; sorted most suspicious first. Items without a label, and labels with fewer
+    than ``n_splits`` examples (they cannot be cross-validated), are left out and listed in
     ``attrs["excluded"]`` (item_id, given, reason).
     """
     from cleanlab.filter import find_label_issues
     from cleanlab.rank import get_label_quality_scores
 
-    frame = pd.DataFrame({"item_id": list(item_ids), "text": list(texts), "given": list(labels)})
-    counts = frame["given"].value_counts()
-    rare = frame["given"].map(counts) < n_splits
-    excluded = frame.loc[rare, ["item_id", "given"]].assign(
-        reason=f"label has fewer than {n_splits} examples; cannot be cross-validated")
-    frame = frame[~rare].reset_index(drop=True)
+    if isinstance(n_splits, bool) or not isinstance(n_splits, int | np.integer) or n_splits < 2:
+        raise InputError(f"label issues: n_splits must be a whole number ≥ 2 (folds), got {n_splits!r}")
+    columns = {"item_id": list(item_ids), "text": list(texts), "given": list(labels)}
+    if len({len(v) for v in columns.values()}) > 1:
+        raise InputError("label issues: " + ", ".join(f"{len(v)} {k}" for k, v in columns.items())
+                         + "; give one text and one label per item")
+    frame = pd.DataFrame(columns)
+    unlabelled = frame["given"].isna() | frame["given"].astype(str).str.strip().eq("")
+    counts = frame.loc[~unlabelled, "given"].value_counts()
+    rare = ~unlabelled & (frame["given"].map(counts) < n_splits)
+    excluded = pd.concat([
+        frame.loc[unlabelled, ["item_id", "given"]].assign(reason="no label"),
+        frame.loc[rare, ["item_id", "given"]].assign(
+            reason=f"label has fewer than {n_splits} examples; cannot be cross-validated")])
+    frame = frame[~unlabelled & ~rare].reset_index(drop=True)
     if frame["given"].nunique() < 2:
         raise InputError(f"label issues need ≥ 2 labels with ≥ {n_splits} examples each; "
                          f"have {counts.to_dict()}")
