@@ -85,6 +85,28 @@ def test_items_are_normalised_masked_and_split_into_reply_and_context():
         items_for(_posts(), ["101", "999"], source="s.csv")
 
 
+def test_items_are_found_by_id_whatever_its_type_and_ambiguous_posts_are_refused():
+    assert items_for(_posts(), [102, 101])["item_id"].tolist() == ["102", "101"]  # was "not among the posts"
+    twice = pd.concat([_posts(), _posts().iloc[[0]].assign(text="别的")])
+    with pytest.raises(InputError, match="post id '101' is on 2 rows; keep one row per post"):  # was a pandas error
+        items_for(twice, ["101"])
+    assert items_for(twice, ["102"])["item_id"].tolist() == ["102"]
+    with pytest.raises(InputError, match="no column 'post_id'"):
+        items_for(_posts().drop(columns="post_id"))
+
+
+def test_a_pool_with_a_repeated_item_or_no_item_id_is_refused():
+    from wbcs.labeling.select import choose_posts
+
+    pool = pd.DataFrame({"item_id": [f"p{i}" for i in range(6)], "text": [f"第{i}条" for i in range(6)]})
+    picked = choose_posts(pool, 6, strategy="random", seed=0)
+    assert sorted(picked["item_id"]) == pool["item_id"].tolist()  # once each
+    with pytest.raises(InputError, match="item_id 'p0' is on 2 rows"):  # p0 came back twice
+        choose_posts(pd.concat([pool, pool.iloc[[0]]]), 6, strategy="random")
+    with pytest.raises(InputError, match="no column 'item_id'"):
+        choose_posts(pool.rename(columns={"item_id": "post_id"}), 2, strategy="random")
+
+
 def test_export_writes_batches_and_empty_templates(tmp_path):
     files = export_batches(items_for(_posts()), tmp_path, size=2)
     assert [f.name for f in files] == ["batch_001.jsonl", "batch_002.jsonl"]

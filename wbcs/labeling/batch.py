@@ -105,12 +105,19 @@ def items_for(posts: pd.DataFrame, ids: Iterable[str] | None = None, *,
     (first helpdesk reply) and ``context`` (the rest of the thread: every later turn
     but that reply, as ``{sender, text}``), all normalised and masked, in the order of
     ``ids``."""
+    if "post_id" not in posts.columns:
+        raise InputError(f"posts: no column 'post_id' to find the {source}'s posts by; columns: "
+                         f"{', '.join(map(str, posts.columns))}")
     by_id = posts.set_index(posts["post_id"].astype(str), drop=False)
-    ids = list(by_id.index) if ids is None else list(ids)
+    ids = list(by_id.index) if ids is None else [str(i) for i in ids]  # an id read as a number is the same post
     unknown = [i for i in ids if i not in by_id.index]
     if unknown:
         raise InputError(f"{source}: post id {unknown[0]!r} is not among the posts "
                          f"({len(unknown)} unknown); was the sample drawn from another split?")
+    twice = by_id.index[by_id.index.duplicated() & by_id.index.isin(ids)]
+    if len(twice):
+        raise InputError(f"posts: post id {twice[0]!r} is on {int((by_id.index == twice[0]).sum())} rows; "
+                         "keep one row per post")
     rows = []
     for pid in ids:
         post = by_id.loc[pid]

@@ -111,9 +111,17 @@ def choose_posts(pool: pd.DataFrame, n: int, *, strategy: str = "balanced", rare
 
     if strategy not in ("random", "balanced"):
         raise InputError(f"strategy {strategy!r}: use 'random' or 'balanced'")
+    missing = [c for c in ("item_id", "text") if c not in pool.columns]
+    if missing:
+        raise InputError(f"pool: no column {missing[0]!r} (needs item_id, text); columns: "
+                         f"{', '.join(map(str, pool.columns))}")
+    twice = pool["item_id"][pool["item_id"].duplicated()]
+    if len(twice):  # its labels could not be told apart (a drawn id came back once per row)
+        raise InputError(f"pool: item_id {twice.iloc[0]!r} is on {int((pool['item_id'] == twice.iloc[0]).sum())} "
+                         "rows; keep one row per post")
     if strategy == "random":
-        keep = random_sample(pool["item_id"].tolist(), n, seed=seed)
-        out = pool.set_index("item_id", drop=False).loc[keep].reset_index(drop=True).assign(reason="random")
+        keep = random_sample(range(len(pool)), n, seed=seed)
+        out = pool.iloc[keep].reset_index(drop=True).assign(reason="random")
         out.attrs["rare"] = {}
         return out
     gold = load_gold_items(turns=False)
