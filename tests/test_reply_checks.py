@@ -40,3 +40,15 @@ def test_140_characters_exactly_passes_and_several_reasons_come_together():
     assert check_draft("好" * 140) == []
     reasons = check_draft("好" * 150 + "直播处理过程，补偿100元，电话13812345678", None, needs_dm=True)
     assert reason_codes(reasons) == ["too_long", "pii_public", "live_broadcast", "compensation", "missing_dm"]
+
+
+def test_a_missing_draft_is_empty_and_a_non_text_one_is_refused():
+    import math
+
+    from wbcs.errors import InputError
+
+    assert reason_codes(check_draft(math.nan)) == reason_codes(check_draft(None)) == ["empty"]
+    with pytest.raises(InputError, match="the public draft must be text, got int"):  # was an AttributeError
+        check_draft(123)
+    with pytest.raises(InputError, match="the private draft must be text, got list"):
+        check_draft("您好", ["x"])

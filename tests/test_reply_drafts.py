@@ -145,3 +145,19 @@ def test_routed_that_is_not_the_posts_is_refused(routed, says):
     posts = _posts()
     with pytest.raises(InputError, match=says):
         draft_replies(posts, routed(route_posts(posts, classify=False)), make_drafter(stc3=False))
+
+
+@pytest.mark.parametrize("call, says", [
+    (lambda p, r: draft_replies(p.drop(columns="text"), r, make_drafter(stc3=False)),
+     "posts must be a table with a 'text' column"),  # a KeyError
+    (lambda p, r: draft_replies([], r, make_drafter(stc3=False)), "posts must be a table"),  # an AttributeError
+    (lambda p, r: draft_replies(p, r.drop(columns="route"), make_drafter(stc3=False)), "routed must be a table"),
+    (lambda p, r: make_drafter(k=-1, stc3=False), r"k \(alternatives per post\) must be a whole number ≥ 0"),
+    (lambda p, r: make_drafter(weight=float("nan"), stc3=False), "weight must be between 0 and 1"),  # unchecked
+])
+def test_what_drafting_cannot_use_is_one_line(call, says):
+    from wbcs.errors import InputError
+
+    posts = _posts()
+    with pytest.raises(InputError, match=says):
+        call(posts, route_posts(posts, classify=False))

@@ -70,3 +70,11 @@ def test_scores_equal_bm25s_own_retrieval(corpus):
     mine = idx.scores(queries).toarray()
     for q, row in zip(tokens(queries), mine, strict=True):
         assert np.allclose(row, idx.bm25.get_scores(q), atol=1e-5)
+
+
+@pytest.mark.parametrize("weight", [float("nan"), 1.5, "0.5"])
+def test_a_weight_outside_0_1_is_an_input_error(corpus, weight):
+    from wbcs.errors import InputError
+
+    with pytest.raises(InputError, match="weight must be between 0 and 1"):  # NaN was a bare ValueError
+        ReplyIndex(corpus, weight=weight)

@@ -49,3 +49,5 @@ def test_the_model_learns_which_replies_annotators_liked():
     assert none["quality_mean"].isna().tolist() == [True, True, False] and none["quality_A"].isna().sum() == 2
     with pytest.raises(InputError, match="no column 'reply'"):
         flag_weak(pd.DataFrame({"post": ["x"]}), model)
+    with pytest.raises(InputError, match="threshold must be a number on the quality scale"):  # a TypeError
+        flag_weak(pd.DataFrame({"post": ["x"], "reply": ["y"]}), model, threshold="0")

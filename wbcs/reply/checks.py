@@ -25,6 +25,9 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
+
+from wbcs.errors import InputError
 from wbcs.text import find_pii
 
 MAX_PUBLIC_CHARS = 140
@@ -59,9 +62,13 @@ def _pii(text: str) -> list[str]:
 
 
 def check_draft(public: str | None, private: str | None = None, *, needs_dm: bool = False) -> list[str]:
-    """Reasons the draft fails the standard (``code: words``), in a fixed order; [] when it passes."""
-    public = public or ""
-    private = private or ""
+    """Reasons the draft fails the standard (``code: words``), in a fixed order; [] when it passes.
+    A missing draft (None, NaN) is an empty one."""
+    for name, text in (("public", public), ("private", private)):
+        if not isinstance(text, str) and not (pd.api.types.is_scalar(text) and pd.isna(text)):
+            raise InputError(f"check_draft: the {name} draft must be text, got {type(text).__name__}")
+    public = public if isinstance(public, str) else ""
+    private = private if isinstance(private, str) else ""
     out = []
     if not public.strip():
         out.append(_reason("empty"))

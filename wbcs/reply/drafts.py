@@ -54,6 +54,11 @@ def make_drafter(*, replies=None, routes=None, store=None, k: int = 3, weight: f
     from wbcs.reply.index import CORPUS_COLUMNS, stc3_corpus, team_corpus
     from wbcs.reply.quality import stc3_quality_model
 
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 0:
+        raise InputError(f"make_drafter: k (alternatives per post) must be a whole number ≥ 0, got {k!r}")
+    if isinstance(weight, bool) or not isinstance(weight, int | float | np.integer | np.floating) \
+            or not 0 <= weight <= 1:  # checked before the index is built, which may not be
+        raise InputError(f"make_drafter: weight must be between 0 and 1 (the share of text similarity), got {weight!r}")
     book = replies if isinstance(replies, ReplyBook) else load_replies(replies, routes=routes)
     parts, model, note = [], None, ""
     if stc3:
@@ -122,6 +127,10 @@ def draft_replies(posts: pd.DataFrame, routed: pd.DataFrame, drafter: Drafter) -
     """One row per post (``routed`` from ``wbcs.triage.route_posts``: its rows are matched to the
     posts on ``post_id``, or on the index when the posts have none, whatever their order); see
     the module docstring for the columns."""
+    for name, table, need in (("posts", posts, "text"), ("routed", routed, "route")):
+        if not isinstance(table, pd.DataFrame) or need not in table.columns:
+            raise InputError(f"draft_replies: {name} must be a table with a {need!r} column"
+                             + (" (wbcs.triage.route_posts(posts))" if name == "routed" else ""))
     book, k = drafter.book, drafter.k
     routed = _align(posts, routed)
     routes = routed["route"].astype(str).tolist()

@@ -28,6 +28,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from wbcs.errors import InputError
 from wbcs.text import REMOVABLE, extract, mask_pii, normalize_series
 
 CORPUS_COLUMNS = ["source_id", "source", "post", "reply", "route", "kind", "operator",
@@ -151,8 +152,10 @@ class ReplyIndex:
         import bm25s
         import scipy.sparse as sp
 
-        if not 0 <= weight <= 1:
-            raise ValueError(f"weight must be between 0 and 1, got {weight}")
+        if isinstance(weight, bool) or not isinstance(weight, int | float | np.integer | np.floating) \
+                or not 0 <= weight <= 1:
+            raise InputError(f"reply index: weight must be between 0 and 1 (the share of text similarity), "
+                             f"got {weight!r}")
         self.corpus = corpus.reset_index(drop=True)
         self.weight, self.chunk = weight, chunk
         self.quality = self.corpus["quality"].fillna(0.5).to_numpy(np.float32)
