@@ -18,6 +18,7 @@ from wbcs.classify.evaluate import (
     metrics,
     paired_bootstrap_delta,
     reliability_table,
+    worst_confusions,
 )
 from wbcs.classify.splits import group_train_test_split, leakage_groups, straddling_groups
 from wbcs.classify.strong import SelfTraining
@@ -73,6 +74,25 @@ def test_rows_without_a_true_label_are_left_out_and_counted():
 def test_lengths_that_differ_are_refused(call, says):
     with pytest.raises(InputError, match=says):
         call()
+
+
+@pytest.mark.parametrize("call, says", [
+    (lambda: bootstrap_ci(["a", "b"], ["a", "b"], n_boot=0), "n_boot must be a whole number ≥ 1, got 0"),
+    (lambda: bootstrap_ci(["a", "b"], ["a", "b"], level=2), r"level must be between 0 and 1 \(e.g. 0.95\), got 2"),
+    (lambda: paired_bootstrap_delta(["a"], ["a"], ["a"], level=0), "level must be between 0 and 1"),
+    (lambda: cross_validate(TextClassifier(), TEXTS, LABELS, n_splits=1), r"n_splits \(folds\) must be a whole number ≥ 2"),
+    (lambda: worst_confusions(["a", "a", "b"], ["b", "b", "a"], ["x"]), "texts has 1 rows for 3 true labels"),
+    (lambda: worst_confusions(["a", "b"], ["b", "a"], ["x", "y"], top=-1), "top must be a whole number ≥ 0, got -1"),
+])
+def test_counts_and_levels_that_mean_nothing_are_refused(call, says):
+    """numpy/sklearn errors before; worst_confusions(top=-1) silently dropped the last confusion (head(-1))."""
+    with pytest.raises(InputError, match=says):
+        call()
+
+
+def test_worst_confusions_leave_out_rows_without_a_true_label():
+    w = worst_confusions([None, "a", "b"], ["b", "b", "a"], ["x", "y", "z"])
+    assert w[["true", "predicted", "count"]].values.tolist() == [["a", "b", 1], ["b", "a", 1]]
 
 
 def test_near_duplicates_never_straddle():

@@ -50,6 +50,19 @@ def reliability_table(y_true, proba, classes, *, n_bins: int = 15) -> pd.DataFra
     return out[["bin", "lower", "upper", "count", "confidence", "accuracy"]]
 
 
+def _whole(value, name: str, least: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least:
+        raise InputError(f"{name} must be a whole number ≥ {least}, got {value!r}")
+    return int(value)
+
+
+def _percentiles(level) -> list[float]:
+    """The two percentiles of a central ``level`` interval (0 < level < 1)."""
+    if isinstance(level, bool) or not isinstance(level, int | float | np.integer | np.floating) or not 0 < level < 1:
+        raise InputError(f"level must be between 0 and 1 (e.g. 0.95), got {level!r}")
+    return [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
+
+
 def _labelled(y_true, **paired) -> np.ndarray:
     """True where ``y_true`` holds a label: a missing (None, NaN) or blank one is left out, as ``wbcs evaluate``
     does, rather than scored as a class "nan". ``paired`` (name=array) must have one row per true label."""
@@ -135,6 +148,7 @@ def _resampled(counts: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.
 
 def _draws(n_groups: int, n_boot: int, seed) -> np.ndarray:
     """``n_boot`` resamples of ``n_groups`` groups with replacement, as draw counts per group (n_boot, n_groups)."""
+    n_boot = _whole(n_boot, "n_boot", 1)
     rng = np.random.default_rng(seed)
     return np.stack([np.bincount(rng.integers(0, n_groups, n_groups), minlength=n_groups) for _ in range(n_boot)])
 
@@ -145,9 +159,9 @@ def bootstrap_ci(y_true, y_pred, *, n_boot: int = 1000, level: float = 0.95, see
     Macro-F1 of a resample averages over the classes present in its truth, as ``metrics``, and rows without a
     true label are left out as there."""
     keep = _labelled(y_true, y_pred=y_pred)
+    q = _percentiles(level)
     (t, p), k = _codes(np.asarray(y_true, dtype=object)[keep], np.asarray(y_pred, dtype=object)[keep])
     acc, f1 = _resampled(_counts(t, p, np.arange(len(t)), len(t), k), _draws(len(t), n_boot, seed))
-    q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
     return {"accuracy": np.percentile(acc, q).tolist(), "macro_f1": np.percentile(f1, q).tolist()}
 
 
@@ -160,6 +174,7 @@ def paired_bootstrap_delta(y_true, pred_a, pred_b, *, groups=None, n_boot: int =
     difference is more than the test items' luck of the draw. Rows without a true label are left out, as in
     ``metrics``."""
     keep = _labelled(y_true, pred_a=pred_a, pred_b=pred_b, groups=groups)
+    q = _percentiles(level)
     (t, a, b), k = _codes(*(np.asarray(x, dtype=object)[keep] for x in (y_true, pred_a, pred_b)))
     group = (np.arange(len(t)) if groups is None
              else np.unique(np.asarray(groups).astype(str)[keep], return_inverse=True)[1])
@@ -167,7 +182,6 @@ def paired_bootstrap_delta(y_true, pred_a, pred_b, *, groups=None, n_boot: int =
     draws = np.vstack([np.ones(n_groups), _draws(n_groups, n_boot, seed)])  # row 0: the items as they are
     acc_a, f1_a = _resampled(_counts(t, a, group, n_groups, k), draws)
     acc_b, f1_b = _resampled(_counts(t, b, group, n_groups, k), draws)
-    q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
     return {name: {"delta": float(d[0]), "ci": np.percentile(d[1:], q).tolist()}
             for name, d in (("macro_f1", f1_b - f1_a), ("accuracy", acc_b - acc_a))}
 
@@ -212,6 +226,7 @@ def held_out(estimator, texts, y, *, groups=None, test_size: float = 0.2, seed=0
 def cross_validate(estimator, texts, y, *, groups=None, n_splits: int = 5, seed=0) -> pd.DataFrame:
     """Stratified (group) k-fold: one row per fold with accuracy, macro_f1, ece, n_train, n_test;
     ``df.attrs["oof_proba"]``/``["classes"]`` hold the out-of-fold probabilities."""
+    _whole(n_splits, "n_splits (folds)", 2)
     texts = np.asarray(list(texts), dtype=object)
     y = np.asarray(y).astype(str)
     groups = np.arange(len(y)) if groups is None else np.asarray(groups)
@@ -313,11 +328,16 @@ def labels_to_reach(curve: pd.DataFrame, target: float, metric: str = "macro_f1"
 
 def worst_confusions(y_true, y_pred, texts, *, top: int = 5, examples: int = 3, seed=0) -> pd.DataFrame:
     """The most frequent confusions (true → predicted, off the diagonal), each with its count,
-    its share of the true class and a few PII-masked example texts (seeded choice)."""
+    its share of the true class and a few PII-masked example texts (seeded choice). Rows without a true
+    label are left out, as in ``metrics``."""
     from wbcs.text import mask_pii
 
-    y_true, y_pred = np.asarray(y_true).astype(str), np.asarray(y_pred).astype(str)
-    texts = np.asarray(list(texts), dtype=object)
+    top, examples = _whole(top, "top", 0), _whole(examples, "examples", 0)
+    texts = list(texts)
+    keep = _labelled(y_true, y_pred=y_pred, texts=texts)
+    y_true = np.asarray(y_true, dtype=object)[keep].astype(str)
+    y_pred = np.asarray(y_pred, dtype=object)[keep].astype(str)
+    texts = np.asarray(texts, dtype=object)[keep]
     wrong = pd.DataFrame({"true": y_true, "predicted": y_pred, "i": np.arange(len(y_true))})
     wrong = wrong[wrong["true"] != wrong["predicted"]]
     support = pd.Series(y_true).value_counts()
