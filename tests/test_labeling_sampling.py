@@ -120,11 +120,13 @@ def test_query_skips_labelled_items_and_batches_by_strategy():
     (dict(seed=1.5), "seed must be a whole number"),
     (dict(pool_factor=0, strategy="entropy_diversity", proba=np.tile([0.5, 0.5], (9, 1))),
      "pool_factor must be a whole number ≥ 1"),
+    (dict(proba=np.full((9, 2), np.nan)), "probabilities: row 0 is not a number"),  # ranked silently
+    (dict(texts="abcdefghi"), "texts must be a list of texts, not one string"),  # each character a text
 ])
 def test_query_refuses_what_it_cannot_use(kw, says):
     """A labelled list of another length gave fewer positions silently; bad numbers were numpy's errors."""
     with pytest.raises(InputError, match=says):
-        query(_texts(), **{"n": 2, **kw})
+        query(**{"texts": _texts(), "n": 2, **kw})
 
 
 def test_stratified_sample_takes_one_column_by_name_and_refuses_negative_n():

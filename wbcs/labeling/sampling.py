@@ -99,6 +99,9 @@ def uncertainty(proba, method: str = "entropy") -> np.ndarray:
     p = np.asarray(proba, dtype=float)
     if p.ndim != 2 or p.shape[1] < 2:
         raise InputError(f"probabilities must be a table with ≥ 2 label columns, got shape {p.shape}")
+    if not np.isfinite(p).all():  # NaN sorted as "most certain" and ranked rows silently
+        row = int(np.flatnonzero(~np.isfinite(p).all(axis=1))[0])
+        raise InputError(f"probabilities: row {row} is not a number (NaN or inf); give a model's probabilities")
     if method == "entropy":
         return -(p * np.log(np.where(p > 0, p, 1.0))).sum(axis=1)
     top2 = -np.partition(-p, 1, axis=1)[:, :2]  # the two largest per row, largest first
@@ -181,6 +184,8 @@ def query(texts: Sequence[str], n: int, *, strategy: str = "entropy", proba=None
     """
     if strategy not in STRATEGIES:
         raise InputError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
+    if isinstance(texts, str):  # its characters would be the texts
+        raise InputError("query: texts must be a list of texts, not one string")
     texts = list(texts)
     n, pool_factor = _whole(n, "query: n"), _whole(pool_factor, "query: pool_factor", 1)
     mask = np.zeros(len(texts), bool) if labelled is None else np.asarray(labelled, bool)
