@@ -57,6 +57,9 @@ def test_posts_behind_a_point_are_the_posts_of_that_period_masked():
     assert "138****5678" in rows["text"].iloc[-1] and "13812345678" not in rows.to_string()
     only_network = vk.posts_behind(df, period="week", start="2025-03-03", topic="network")
     assert len(only_network) == 4
+    for col in ("operator", "platform"):  # by the names the filters show, not ids
+        if col in df:
+            assert set(only_network[col].dropna()) <= set(vk.display_names(col).values()), only_network[col]
     assert "&lt;b&gt;" in vk.table_html(pd.DataFrame({"text": ["<b>x</b>"]}))
 
 
@@ -168,6 +171,10 @@ def test_topic_shares_leave_out_tiny_periods_and_use_chinese_names():
     assert all(tr.type == "bar" for tr in fig.data)  # bars, not areas that draw between periods
     first = fig.data[0]
     assert "of %{customdata[1]:,} posts" in first.hovertemplate and first.customdata[0][1] == 3
+    # every period too small (a narrow filter, STC-3 by day): the chart says so instead of empty axes
+    empty = vk.topic_share_trend(by, min_posts=100)
+    assert not empty.data and empty.layout.annotations[0].text.startswith(
+        "Every period has fewer than 100 posts: choose a longer period")
 
 
 def test_rates_carry_their_counts_and_95_percent_intervals():

@@ -291,9 +291,15 @@ def topic_share_trend(table: pd.DataFrame, *, min_posts: int = MIN_SHARE_POSTS,
                     hovertemplate=f"{topic}<br>%{{x|%Y-%m-%d}}: %{{y:.0%}} (%{{customdata[0]:,}} of "
                                   "%{customdata[1]:,} posts)<extra></extra>")
     note = f" · {dropped} periods under {min_posts} posts not shown" if dropped else ""
-    fig.update_layout(barmode="stack", bargap=0.05, template=TEMPLATE, height=400, title=f"{title}{note}",
-                      yaxis={"tickformat": ".0%", "range": [0, 1], "title": "share of posts"}, xaxis_title=None,
-                      legend_title=None)
+    if kept.empty and dropped:  # an empty frame with axes from -1 to 6 said nothing: say why and what to do
+        fig.add_annotation(text=f"Every period has fewer than {min_posts} posts: choose a longer period (week, month) "
+                                "or fewer filters 每个周期帖子太少", showarrow=False, xref="paper", yref="paper",
+                           x=0.5, y=0.5, font={"size": 14})
+        fig.update_xaxes(visible=False)
+    # every topic's legend entry fits: 13 topics and "(none)" overflowed the 400 px the bars need
+    fig.update_layout(barmode="stack", bargap=0.05, template=TEMPLATE, height=max(400, 120 + 22 * len(order)),
+                      title=f"{title}{note}", yaxis={"tickformat": ".0%", "range": [0, 1], "title": "share of posts"},
+                      xaxis_title=None, legend_title=None)
     return fig
 
 
@@ -500,7 +506,7 @@ def posts_behind(posts: pd.DataFrame, *, period: str, start, **filters) -> pd.Da
         keep &= posts[col].astype("string").isin([str(v) for v in values]).fillna(False).to_numpy()
     cols = [c for c in DRILL_COLUMNS if c in posts]
     out = posts.loc[keep, cols].sort_values("created_at", ascending=False)
-    for col in ("topic", "sentiment", "intent"):
+    for col in ("topic", "sentiment", "intent", "operator", "platform"):  # named as the filters name them
         if col in out:
             out[col] = shown(out[col], col)
     masked = [c for c in cols if c in ("text", "province")]
@@ -656,7 +662,7 @@ class KpiDashboard:
                 # the values stay as they are (they filter); what is shown is masked (a phone number as a province)
                 self.filters[col] = w.SelectMultiple(options=[(mask_pii(names.get(v, v)), v) for v in values],
                                                      description=col, rows=min(6, len(values)),
-                                                     layout={"width": "230px"})
+                                                     layout={"width": "300px"})  # 中国电信 China Telecom whole
         self.cards = w.HTML()
         self.labels_note = w.HTML()
         self.builders: dict[str, Callable] = {
