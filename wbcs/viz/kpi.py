@@ -332,9 +332,11 @@ def corrected_share_bar(table: pd.DataFrame, field: str = "topic", *, summary: d
     if summary and summary.get("net_favorability"):
         title += "".join(f"<br><sup>{line}</sup>" for line in textwrap.wrap(favorability_text(summary), 110))
     # the plot keeps its height whatever the subtitle lines take; the legend sits below the slanted labels
+    # the title block hangs from the top (plotly centres it in the margin, and 6 lines reached into the plot)
     lines = title.count("<br>")
-    fig.update_layout(template=TEMPLATE, title=title, barmode="group", yaxis={"tickformat": ".0%", "title": "share"},
-                      legend={"orientation": "h", "y": -0.45}, margin={"t": 90 + 24 * lines, "b": 130},
+    fig.update_layout(template=TEMPLATE, barmode="group", yaxis={"tickformat": ".0%", "title": "share"},
+                      title={"text": title, "yref": "container", "y": 1 - 30 / (480 + 24 * lines), "yanchor": "top"},
+                      legend={"orientation": "h", "y": -0.45}, margin={"t": 60 + 24 * lines, "b": 130},
                       height=480 + 24 * lines)
     return fig
 
