@@ -22,13 +22,17 @@ def test_label_posts_notebook_runs_and_the_widget_works_after_run_all(tmp_path, 
     nb.cells.append(nbformat.v4.new_code_cell(AFTER_RUN_ALL))
     copy = tmp_path / "02-label-posts.ipynb"
     nbformat.write(nb, copy)
-    run_notebook(copy, tmp_path)
-    out = tmp_path / "02-label-posts"
-    for ext in ("jsonl", "csv", "parquet"):
-        assert (out / f"labels_test-notebook.{ext}").stat().st_size > 0
     from wbcs.labeling.store import LabelStore
 
-    with LabelStore(out / "labels.sqlite") as store:
+    out = tmp_path / "02-label-posts"
+    out.mkdir()
+    with LabelStore(out / "labels-smoke.sqlite") as stale:  # an earlier smoke run's presses: not carried into this one
+        stale.skip("an-earlier-item", "smoke-test")
+    run_notebook(copy, tmp_path)
+    for ext in ("jsonl", "csv", "parquet"):
+        assert (out / f"labels_smoke-test.{ext}").stat().st_size > 0
+    assert not (out / "labels.sqlite").exists()  # a user's own store is never touched by the smoke presses
+    with LabelStore(out / "labels-smoke.sqlite") as store:
         hist = store.history()
     # the headless key presses: 5 labels, 2 undos, 2 redos, 1 skip; then one more after Run All
     assert hist["action"].value_counts().to_dict() == {"label": 6, "undo": 2, "redo": 2, "skip": 1}
