@@ -199,6 +199,9 @@ def test_changes_show_their_counts_and_volumes_are_integers():
     k = indicators(crafted())
     table = vk.indicator_table(k)
     assert table.loc["volume", "value"] == "8" and "." not in table.loc["n_negative", "value"]
+    # each key with its name beside it; a time's name carries no unit its value contradicts ("…_minutes 2.5 h")
+    assert table.loc["median_response_minutes", "name"] == "median response 响应时间中位数"
+    assert table["name"].notna().all() and not table["name"].str.contains("_").any()
     sla = vk.sla_table(k)
     assert all("." not in p for p in sla["posts"])
     big = vk.indicator_table({**k, "volume": 183837})

@@ -575,13 +575,18 @@ def kpi_cards_html(summary: dict, previous: dict | None = None, *,
     return "<div class='wbcs-cards'>" + "".join(out) + "</div>" + why
 
 
+INDICATOR_NAMES = {"volume": "posts 声量", "n_negative": "negative posts 负面帖子", "n_replied": "replied posts 已回复",
+                   "net_favorability": "net favorability 净喜好度",
+                   "net_favorability_incl_neutral": "net favorability, neutral counted 净喜好度(含中性)",
+                   **RATE_NAMES, "median_response_minutes": "median response 响应时间中位数",
+                   "p90_response_minutes": "90th percentile response 响应时间P90"}
+
+
 def indicator_table(summary: dict) -> pd.DataFrame:
-    """The headline indicators as display strings: counts as integers, rates as percentages."""
+    """The headline indicators as display strings: counts as integers, rates as percentages, times in the unit
+    that reads best; indexed by the indicator's key (as ``wbcs kpi --json`` names it), with its name beside it."""
     rows = []
-    for key in ("volume", "n_negative", "n_replied", "net_favorability", "net_favorability_incl_neutral",
-                "negative_handling_rate", "negative_resolution_rate", "reply_satisfaction_rate", "reply_rate",
-                "median_response_minutes", "p90_response_minutes", "sla_acknowledge_attainment",
-                "sla_resolve_attainment"):
+    for key in INDICATOR_NAMES:
         v = summary.get(key)
         if v is None:
             text = "–"
@@ -593,8 +598,8 @@ def indicator_table(summary: dict) -> pd.DataFrame:
             text = _minutes(v)
         else:
             text = f"{v:.1%}"
-        rows.append((key, text))
-    return pd.DataFrame(rows, columns=["indicator", "value"]).set_index("indicator")
+        rows.append((key, INDICATOR_NAMES[key], text))
+    return pd.DataFrame(rows, columns=["indicator", "name", "value"]).set_index("indicator")
 
 
 def sla_table(summary: dict) -> pd.DataFrame:
