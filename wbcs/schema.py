@@ -192,6 +192,11 @@ def to_shanghai(values: pd.Series) -> pd.Series:
     return s.dt.tz_convert(TIMEZONE)
 
 
+# how exports and people write yes/no (lower-cased): one list for every reader of a flag column
+BOOLEAN_WORDS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False, "y": True, "n": False,
+                 "t": True, "f": False, "是": True, "否": False, "有": True, "无": False, "满意": True, "不满意": False}
+
+
 def _coerce(df: pd.DataFrame, col: Column, source: str) -> pd.Series:
     s = df[col.name]
     if col.dtype == "string":
@@ -212,9 +217,7 @@ def _coerce(df: pd.DataFrame, col: Column, source: str) -> pd.Series:
             raise InputError(f"{source}: row {i}, column {col.name!r}: {s.iloc[i]!r} is not a whole number")
         return num.astype("Int64")
     if col.dtype == "boolean":
-        mapping = {True: True, False: False, "true": True, "false": False,
-                   "1": True, "0": False, "yes": True, "no": False, "是": True, "否": False,
-                   "满意": True, "不满意": False}
+        mapping = {True: True, False: False, **BOOLEAN_WORDS}
         def conv(v):
             if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
                 return pd.NA

@@ -47,7 +47,14 @@ from wbcs.io.read import Table, open_table
 from wbcs.io.times import read_times
 from wbcs.io.write import TableWriter, identity
 from wbcs.pii import mask_and_find
-from wbcs.schema import COLUMNS, DATETIME_COLUMNS, LABEL_FIELDS, load_taxonomy, validate_posts
+from wbcs.schema import (
+    BOOLEAN_WORDS,
+    COLUMNS,
+    DATETIME_COLUMNS,
+    LABEL_FIELDS,
+    load_taxonomy,
+    validate_posts,
+)
 from wbcs.text import mask_frame
 from wbcs.weibo import ip_province, mid_to_datetime, operator_of
 
@@ -56,8 +63,7 @@ __all__ = ["HEADER_ALIASES", "IngestResult", "ingest", "ingest_to", "read_posts"
 MAX_COUNT = 1_000_000_000
 _COUNT_COLUMNS = [c.name for c in COLUMNS.values() if c.dtype == "Int64"]
 REJECT_COLUMNS = ["source_file", "source_row", "reason", "detail", "raw_line"]
-_BOOLS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False,
-          "是": True, "否": False, True: True, False: False}
+_BOOLS = {**BOOLEAN_WORDS, True: True, False: False}
 
 
 @dataclass

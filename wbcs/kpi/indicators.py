@@ -52,6 +52,7 @@ import pandas as pd
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
 from wbcs.policy import Policy, load_policy
+from wbcs.schema import BOOLEAN_WORDS
 
 PERIODS = ("day", "week", "month")
 # The policy's post kind of a post: the first rule whose conditions all hold wins
@@ -413,8 +414,8 @@ def refuse_unknown_labels(posts: pd.DataFrame, source: str = "posts") -> None:
                              f"correct the labels, or remove the column to have the model label the posts")
 
 
-TRUE = {"true", "1", "yes", "y", "是", "有", "t", "满意"}
-FALSE = {"false", "0", "no", "n", "否", "无", "f", "不满意"}
+TRUE = {w for w, v in BOOLEAN_WORDS.items() if v}
+FALSE = {w for w, v in BOOLEAN_WORDS.items() if not v}
 
 
 def read_flags(table: pd.DataFrame, name: str, source: str = "posts", *, empty=None) -> pd.Series:
