@@ -262,14 +262,21 @@ def validate_posts(df: pd.DataFrame, *, source: str = "posts", taxonomy: Taxonom
         if empty.any():
             i = int(empty.to_numpy().nonzero()[0][0])
             raise InputError(f"{source}: row {i}, column {col!r} is empty")
-    if check_labels:
-        tax = taxonomy or load_taxonomy()
-        for field in LABEL_FIELDS:
-            if field in out.columns and field in tax.fields:
-                known = set(tax.ids(field))
-                bad = out[field].notna() & ~out[field].isin(known)
-                if bad.any():
-                    i = int(bad.to_numpy().nonzero()[0][0])
-                    raise InputError(f"{source}: row {i}, column {field!r}: unknown label "
-                                     f"{out[field].iloc[i]!r} (known: {', '.join(sorted(known))})")
+    if check_labels and (found := unknown_label(out, taxonomy)):
+        field, i, value, _, known = found
+        raise InputError(f"{source}: row {i}, column {field!r}: unknown label {value!r} (known: {', '.join(sorted(known))})")
     return out
+
+
+def unknown_label(posts: pd.DataFrame, taxonomy: Taxonomy | None = None):
+    """The first label outside the taxonomy (``angry``, ``NEGATIVE``) as (field, position, value, how many rows
+    have one in that field, the field's labels), or None: callers name the row their own way."""
+    tax = taxonomy or load_taxonomy()
+    for field in (f for f in LABEL_FIELDS if f in posts.columns and f in tax.fields):
+        s = posts[field]
+        values = (s.astype(s.cat.categories.dtype) if isinstance(s.dtype, pd.CategoricalDtype) else s).astype("string")
+        bad = (values.notna() & ~values.isin(tax.ids(field))).fillna(False).to_numpy(dtype=bool)
+        if bad.any():
+            i = int(bad.nonzero()[0][0])
+            return field, i, values.iloc[i], int(bad.sum()), tax.ids(field)
+    return None

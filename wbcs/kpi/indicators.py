@@ -401,17 +401,13 @@ def refuse_unknown_labels(posts: pd.DataFrame, source: str = "posts") -> None:
     """A label that is not in the taxonomy (``angry``, ``NEGATIVE``) is an error naming its row: counted, it
     would be no sentiment and no intent while it dilutes every share (``validate_posts``' check, here with the
     file's row numbers)."""
-    from wbcs.schema import LABEL_FIELDS, load_taxonomy
+    from wbcs.schema import unknown_label
 
-    tax = load_taxonomy()
-    for field in (f for f in LABEL_FIELDS if f in posts and f in tax.fields):
-        values = _plain(posts[field]).astype("string")
-        bad = (values.notna() & ~values.isin(tax.ids(field))).fillna(False).to_numpy(dtype=bool)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise InputError(f"{row_name(posts, i, source)}, column {field!r}: unknown label {values.iloc[i]!r} "
-                             f"({int(bad.sum()):,} row(s) in all; known: {', '.join(tax.ids(field))}): "
-                             f"correct the labels, or remove the column to have the model label the posts")
+    if found := unknown_label(posts):
+        field, i, value, n, known = found
+        raise InputError(f"{row_name(posts, i, source)}, column {field!r}: unknown label {value!r} "
+                         f"({n:,} row(s) in all; known: {', '.join(known)}): "
+                         f"correct the labels, or remove the column to have the model label the posts")
 
 
 TRUE = {w for w, v in BOOLEAN_WORDS.items() if v}
