@@ -116,7 +116,7 @@ def test_query_skips_labelled_items_and_batches_by_strategy():
     (dict(n=2.5), r"query: n must be a whole number ≥ 0, got 2.5"),
     (dict(n="3"), "query: n must be a whole number"),
     (dict(n=-1), "query: n must be a whole number"),
-    (dict(seed=-1, strategy="random"), "seed must be a whole number ≥ 0, got -1"),
+    (dict(seed=-1, strategy="random"), "seed must be a whole number ≥ 0 \\(--seed\\), got -1"),
     (dict(seed=1.5), "seed must be a whole number"),
     (dict(pool_factor=0, strategy="entropy_diversity", proba=np.tile([0.5, 0.5], (9, 1))),
      "pool_factor must be a whole number ≥ 1"),

@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 
+from wbcs.checks import rng as rng_from
 from wbcs.config import TIMEZONE, data_file
 from wbcs.errors import InputError
 from wbcs.policy import Policy, load_policy
@@ -81,14 +82,6 @@ def templates() -> dict:
     import yaml
 
     return yaml.safe_load(data_file("synth_templates.yaml").read_text(encoding="utf-8"))
-
-
-def _rng(seed) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is not None and not isinstance(seed, np.random.SeedSequence) and (isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0):
-        raise InputError(f"seed must be a whole number ≥ 0 (--seed), got {seed!r}")  # numpy: a bare ValueError
-    return np.random.default_rng(seed)
 
 
 def _weights(value, default: Mapping[str, float], what: str, known=None) -> tuple[list[str], np.ndarray]:
@@ -337,7 +330,7 @@ def generate_posts(*, days: int = 30, start="2025-01-01", posts_per_day: float =
     """
     from wbcs.datasets import provinces
 
-    rng = _rng(seed)
+    rng = rng_from(seed)
     t0, end = _period(start, days)
     per_day = _count(posts_per_day, "posts_per_day")
     specs = _burst_specs(bursts, t0, end)
@@ -499,7 +492,7 @@ def generate_account_posts(*, days: int = 30, start="2025-01-01", seed=0, breach
     lists them (date, breach) so a norms checker can be tested against it.
     Columns: post_id, created_at, text, is_repost, category, has_picture, source.
     """
-    rng = _rng(seed)
+    rng = rng_from(seed)
     t0, _ = _period(start, days)
     if not 0 <= breach_rate <= 1:
         raise InputError(f"breach_rate must be between 0 and 1, got {breach_rate!r}")

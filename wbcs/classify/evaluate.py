@@ -20,6 +20,7 @@ from sklearn.metrics import (
 )
 from tqdm.auto import tqdm
 
+from wbcs.checks import whole
 from wbcs.classify.baseline import predict_kinds
 from wbcs.classify.splits import group_folds, group_train_test_split
 from wbcs.errors import InputError
@@ -48,12 +49,6 @@ def reliability_table(y_true, proba, classes, *, n_bins: int = 15) -> pd.DataFra
     out["lower"] = edges[out["bin"]]
     out["upper"] = edges[out["bin"] + 1]
     return out[["bin", "lower", "upper", "count", "confidence", "accuracy"]]
-
-
-def _whole(value, name: str, least: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least:
-        raise InputError(f"{name} must be a whole number ≥ {least}, got {value!r}")
-    return int(value)
 
 
 def _percentiles(level) -> list[float]:
@@ -148,7 +143,7 @@ def _resampled(counts: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.
 
 def _draws(n_groups: int, n_boot: int, seed) -> np.ndarray:
     """``n_boot`` resamples of ``n_groups`` groups with replacement, as draw counts per group (n_boot, n_groups)."""
-    n_boot = _whole(n_boot, "n_boot", 1)
+    n_boot = whole(n_boot, "n_boot", 1)
     rng = np.random.default_rng(seed)
     return np.stack([np.bincount(rng.integers(0, n_groups, n_groups), minlength=n_groups) for _ in range(n_boot)])
 
@@ -226,7 +221,7 @@ def held_out(estimator, texts, y, *, groups=None, test_size: float = 0.2, seed=0
 def cross_validate(estimator, texts, y, *, groups=None, n_splits: int = 5, seed=0) -> pd.DataFrame:
     """Stratified (group) k-fold: one row per fold with accuracy, macro_f1, ece, n_train, n_test;
     ``df.attrs["oof_proba"]``/``["classes"]`` hold the out-of-fold probabilities."""
-    _whole(n_splits, "n_splits (folds)", 2)
+    whole(n_splits, "n_splits (folds)", 2)
     texts = np.asarray(list(texts), dtype=object)
     y = np.asarray(y).astype(str)
     groups = np.arange(len(y)) if groups is None else np.asarray(groups)
@@ -332,7 +327,7 @@ def worst_confusions(y_true, y_pred, texts, *, top: int = 5, examples: int = 3, 
     label are left out, as in ``metrics``."""
     from wbcs.text import mask_pii
 
-    top, examples = _whole(top, "top", 0), _whole(examples, "examples", 0)
+    top, examples = whole(top, "top", 0), whole(examples, "examples", 0)
     texts = list(texts)
     keep = _labelled(y_true, y_pred=y_pred, texts=texts)
     y_true = np.asarray(y_true, dtype=object)[keep].astype(str)

@@ -17,28 +17,16 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from wbcs.checks import rng as rng_from
+from wbcs.checks import whole
 from wbcs.errors import InputError
-
-
-def _whole(value, name: str, minimum: int = 0) -> int:
-    """``value`` as an int when it is a whole number ≥ ``minimum``; else an InputError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise InputError(f"{name} must be a whole number ≥ {minimum}, got {value!r}")
-    return int(value)
-
-
-def _rng(seed) -> np.random.Generator:
-    """A generator from ``seed``: a whole number ≥ 0, a Generator, or None (fresh entropy: not reproducible)."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    return np.random.default_rng(None if seed is None else _whole(seed, "seed"))
 
 
 def random_sample(ids: Sequence[str], n: int, *, seed=0) -> list[str]:
     """``n`` ids drawn without replacement (all of them, shuffled, when ``n`` ≥ their count)."""
     ids = list(ids)
-    n = _whole(n, "n")
-    rng = _rng(seed)
+    n = whole(n, "n")
+    rng = rng_from(seed)
     return [ids[i] for i in rng.permutation(len(ids))[:n]]
 
 
@@ -59,12 +47,12 @@ def stratified_sample(frame: pd.DataFrame, n: int, *, by: str | Sequence[str], i
     """``n`` rows of ``frame`` with each stratum (the values of ``by``: a column or a list of
     them, missing values a stratum of their own) in proportion to its size; rows come back shuffled."""
     by = [by] if isinstance(by, str) else list(by)
-    n = _whole(n, "stratified_sample: n")
+    n = whole(n, "stratified_sample: n")
     missing = [c for c in [id_col, *by] if c not in frame.columns]
     if missing:
         raise InputError(f"stratified_sample: no column {missing[0]!r}; columns are "
                          f"{', '.join(map(str, frame.columns))}")
-    rng = _rng(seed)
+    rng = rng_from(seed)
     # column by column: DataFrame-wide ops would compare frame.attrs (which may hold frames)
     keys = pd.Series("", index=frame.index)
     for col in by:
@@ -129,7 +117,7 @@ def embed(texts: Sequence[str], *, dim: int = 64, seed=0) -> np.ndarray:
     tfidf = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=1, sublinear_tf=True)
     x = tfidf.fit_transform(cleaned)
     k = max(1, min(dim, x.shape[1] - 1, x.shape[0] - 1))
-    state = int(_rng(seed).integers(2**31 - 1))
+    state = int(rng_from(seed).integers(2**31 - 1))
     z = TruncatedSVD(n_components=k, random_state=state).fit_transform(x) if k > 1 else x.toarray()
     return l2(z)
 
@@ -148,7 +136,7 @@ def diversity(embeddings: np.ndarray, n: int, *, seed=0) -> np.ndarray:
     n = min(max(0, n), len(x))
     if n == 0:
         return np.array([], dtype=int)
-    state = int(_rng(seed).integers(2**31 - 1))
+    state = int(rng_from(seed).integers(2**31 - 1))
     with warnings.catch_warnings():
         # Fewer distinct points than n (duplicate texts): some clusters come out empty;
         # the loop below still returns n distinct rows.
@@ -187,7 +175,7 @@ def query(texts: Sequence[str], n: int, *, strategy: str = "entropy", proba=None
     if isinstance(texts, str):  # its characters would be the texts
         raise InputError("query: texts must be a list of texts, not one string")
     texts = list(texts)
-    n, pool_factor = _whole(n, "query: n"), _whole(pool_factor, "query: pool_factor", 1)
+    n, pool_factor = whole(n, "query: n"), whole(pool_factor, "query: pool_factor", 1)
     mask = np.zeros(len(texts), bool) if labelled is None else np.asarray(labelled, bool)
     if mask.shape != (len(texts),):
         raise InputError(f"query: labelled has {mask.size} flags for {len(texts)} texts; give one True/False per text")

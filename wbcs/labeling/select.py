@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from wbcs.checks import rng as rng_from
 from wbcs.errors import InputError
-from wbcs.labeling.sampling import _rng, random_sample, uncertainty
+from wbcs.labeling.sampling import random_sample, uncertainty
 
 RARE = {"intent": ("consultation", "suggestion", "praise", "other"),
         "sentiment": ("positive", "neutral"),
@@ -52,7 +53,7 @@ def _proba(labelled: pd.DataFrame, pool_texts: list[str], field: str, seed) -> p
     rows = labelled[labelled[field].notna() & (labelled[field].astype(str) != "")]
     if rows[field].nunique() < 2:
         raise InputError(f"select: the labelled items have fewer than 2 {field} labels; label more first")
-    model = TextClassifier(model="nb-logreg", random_state=int(_rng(seed).integers(2**31 - 1)))
+    model = TextClassifier(model="nb-logreg", random_state=int(rng_from(seed).integers(2**31 - 1)))
     model.fit(rows["text"].tolist(), rows[field].astype(str).to_numpy())
     return pd.DataFrame(model.predict_proba(pool_texts), columns=model.classes_)
 
@@ -65,7 +66,7 @@ def balanced_turns(pool: pd.DataFrame, n: int, *, labelled: pd.DataFrame, seed=0
     training labels (text + one column per field of ``rare``)."""
     rare = rare or RARE
     shares = shares or SHARES
-    rng = _rng(seed)
+    rng = rng_from(seed)
     pool = pool.reset_index(drop=True)
     n = min(int(n), len(pool))
     texts = pool["text"].astype(str).tolist()

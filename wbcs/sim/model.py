@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from wbcs.checks import rng as rng_from
 from wbcs.config import TIMEZONE
-from wbcs.errors import InputError
 from wbcs.policy import POST_KINDS
 from wbcs.sim.arrivals import draw_arrivals
 from wbcs.sim.engine import run_engine
@@ -31,22 +31,6 @@ class SimRun:
     scenario: Scenario
     records: pd.DataFrame
     hourly: pd.DataFrame
-
-
-def check_seed(seed):
-    """``seed`` if a simulation can start from it: a whole number ≥ 0, None (fresh entropy: runs differ
-    every time), a ``numpy.random.SeedSequence`` or a ``Generator``; else an InputError (numpy's errors
-    were bare: a negative seed a ValueError, "a" or 1.5 a TypeError)."""
-    if seed is None or isinstance(seed, np.random.Generator | np.random.SeedSequence):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise InputError(f"seed must be a whole number ≥ 0 (--seed), got {seed!r}")
-    return int(seed)
-
-
-def _rng(seed) -> np.random.Generator:
-    seed = check_seed(seed)
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
 def _per_kind(scenario: Scenario, attr: str) -> np.ndarray:
@@ -71,7 +55,7 @@ def run(scenario: Scenario, seed=0) -> SimRun:
     from wbcs.sim.metrics import sla_met
 
     scenario = as_scenario(scenario)
-    rng = _rng(seed)
+    rng = rng_from(seed)
     arrival, kinds = draw_arrivals(scenario, rng)
     n = arrival.size
     followers = np.round(scenario.followers.sample(rng, n))

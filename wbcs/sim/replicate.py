@@ -15,10 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from wbcs.checks import seed as check_seed
 from wbcs.errors import InputError
 from wbcs.sim.engine import plan
 from wbcs.sim.metrics import run_metrics
-from wbcs.sim.model import check_seed, run
+from wbcs.sim.model import run
 from wbcs.sim.scenario import Scenario, as_scenario
 
 SHARES = ("attainment", "satisfaction", "_share")
