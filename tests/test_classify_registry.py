@@ -165,3 +165,8 @@ def test_predict_posts_needs_a_table(model):
 def test_predict_needs_text_column(model):
     with pytest.raises(InputError, match="no 'text' column"):
         model.predict(pd.DataFrame({"body": ["x"]}))
+
+
+def test_a_model_given_as_something_else_is_named():
+    with pytest.raises(InputError, match="model 5: give a model name"):
+        load_model(5)

@@ -190,3 +190,8 @@ def test_a_post_without_a_time_is_refused_not_given_no_deadline(when, said):
     df["created_at"] = pd.Series([T, when], dtype=object)
     with pytest.raises(InputError, match=rf"^posts: index 1, {said}"):
         route_posts(df, classify=False)
+
+
+def test_route_posts_names_what_it_needs_when_given_no_table():
+    with pytest.raises(InputError, match="route_posts: posts must be a DataFrame .*got list"):
+        route_posts([{"text": "信号差"}], classify=False)

@@ -194,6 +194,8 @@ def route_posts(posts: pd.DataFrame, *, policy: Policy | None = None, routes: Ru
     ``classify=False`` or ``posts.attrs["classified"]`` says a model already ran. ``rule``
     is the index of the rule that matched.
     """
+    if not isinstance(posts, pd.DataFrame):
+        raise InputError(f"route_posts: posts must be a DataFrame (e.g. wbcs.io.read_posts), got {type(posts).__name__}")
     policy = policy or load_policy()
     routes = routes or load_routes()
     for col in ("text", "created_at"):

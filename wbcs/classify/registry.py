@@ -239,6 +239,9 @@ def load_model(path_or_name: str | Path | None = None) -> PostClassifier:
     """Load a model folder (or ``models/NAME``'s latest version; None → the shipped default),
     after checking its format version, that every file it opens is inside the folder and
     listed in the manifest, and every checksum."""
+    if path_or_name is not None and not isinstance(path_or_name, str | Path):
+        raise InputError(f"model {path_or_name!r}: give a model name (wbcs-default), a model folder or None for the "
+                         "shipped model")
     path = model_dir(path_or_name)
     manifest = read_manifest(path)
     verify(path, manifest)

@@ -75,7 +75,8 @@ def ensure_labels(posts: pd.DataFrame, *, model=None, quiet: bool = False) -> pd
     if not quiet:
         print(f"classified {c['rows']:,} of {len(posts):,} posts with model {c.get('model')}"
               + (" (the others carry their labels)" if c["rows"] < len(posts) else "") + f": posts had no {what}"
-              + (f"; the model does not cover {', '.join(c['not_covered'])}" if c.get("not_covered") else ""),
+              + (f"; the model does not cover {', '.join(c['not_covered'])}" if c.get("not_covered") else "")
+              + (f"; {c['no_text']:,} without text left unlabelled" if c.get("no_text") else ""),
               file=sys.stderr)
     return out
 
