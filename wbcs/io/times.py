@@ -75,16 +75,18 @@ def read_times(values: pd.Series, *, now: pd.Timestamp | None = None) -> tuple[p
     cells = values[values.notna().to_numpy(dtype=bool)].astype(object)
     is_text = cells.map(lambda c: isinstance(c, str)).to_numpy(dtype=bool)
     texts = cells[is_text].astype(str).str.strip()
-    others = {}
+    others, stamps = {}, {}
     for i, c in cells[~is_text].items():  # numbers and datetime cells (xlsx, Parquet)
         if isinstance(c, bool | np.bool_):
             problem[i] = UNREADABLE
         elif isinstance(c, int | np.integer) or (isinstance(c, float | np.floating) and float(c).is_integer()):
             others[i] = str(int(c))  # epoch seconds or milliseconds kept as a number
         elif hasattr(c, "year"):
-            put(pd.Series([_shanghai(c)], index=[i], dtype=f"datetime64[us, {TIMEZONE}]"))
+            stamps[i] = _shanghai(c)
         else:
             problem[i] = UNREADABLE
+    if stamps:  # one put for them all: a put per cell made reading a wbcs Parquet output ~3 ms a post
+        put(pd.Series(list(stamps.values()), index=list(stamps), dtype=f"datetime64[us, {TIMEZONE}]"))
     if others:
         texts = pd.concat([texts, pd.Series(others, dtype=object)])
     if not len(texts):
