@@ -32,7 +32,7 @@ import pandas as pd
 from wbcs.config import RAW_DIR, data_file, data_mirror
 from wbcs.errors import InputError
 from wbcs.schema import validate_posts
-from wbcs.weibo import mid_to_datetime, operator_of
+from wbcs.weibo import MENTION, mid_to_datetime, operator_of
 
 RAW_ENV = "WBCS_RAW_DIR"
 URL_ENV = "WBCS_DATA_URL"
@@ -290,14 +290,13 @@ def province_of(name: str | None) -> str | None:
 # --------------------------------------------------------------------------- STC-3
 
 _ACCOUNT_PREFIX = re.compile(r"^(中国)?(电信|联通|移动)")
-_MENTION = re.compile(r"@([^\s@:：,，。!！?？]+)")
 # Weibo's location tag at the end of a post: "广州·天河..." or "我在这里:榆林·钟楼".
 _LOCATION_TAG = re.compile(r"(?:^|[\s:：])([\u4e00-\u9fff]{2,5})·[^\s·]{1,12}")
 
 
 def _province(accounts: list[str], text: str) -> str | None:
     """From a regional service account (中国电信广东客服, @赣州联通客服), else a location tag."""
-    for acc in accounts + [m for m in _MENTION.findall(text) if re.search("电信|联通|移动", m)]:
+    for acc in accounts + [m for m in MENTION.findall(text) if re.search("电信|联通|移动", m)]:
         rest = _ACCOUNT_PREFIX.sub("", acc)
         prov = province_of(rest) or province_of(acc)
         if prov:

@@ -113,7 +113,7 @@ _OPERATOR_RE = {"china_telecom": re.compile(r"电信|天翼|10000号"), "china_u
                 "china_mobile": re.compile(r"中国移动|移动公司|10086|移动\w{0,4}客服")}
 # in an account's name 移动 alone is China Mobile (@广东移动); in a post's text it is too common a word
 _ACCOUNT_RE = _OPERATOR_RE | {"china_mobile": re.compile(r"移动|10086")}
-_MENTION = re.compile(r"@([^\s@:：,，。!！?？]+)")
+MENTION = re.compile(r"@([^\s@:：,，。!！?？]+)")  # the account name a post @mentions
 
 
 def operator_of(text: str, accounts=None) -> str | None:
@@ -122,7 +122,7 @@ def operator_of(text: str, accounts=None) -> str | None:
     the text names first (a customer writes about their own)."""
     text = text if isinstance(text, str) else ""
     if accounts is None:
-        accounts = [m for m in _MENTION.findall(text) if any(rx.search(m) for rx in _ACCOUNT_RE.values())]
+        accounts = [m for m in MENTION.findall(text) if any(rx.search(m) for rx in _ACCOUNT_RE.values())]
     joined = " ".join(accounts)
     found = [op for op, rx in _ACCOUNT_RE.items() if rx.search(joined)] or \
             [op for op, rx in _OPERATOR_RE.items() if rx.search(text)]
