@@ -139,12 +139,18 @@ def test_authors_engagement_and_text_features(posts):
     ({"days": 0}, "days must be a whole number ≥ 1, got 0"),
     ({"days": 100_000}, "days: 100,000 days from 2025-01-01 end after 2262-04-11"),  # was OutOfBoundsDatetime
     ({"start": "2262-04-01", "days": 30}, "days: 30 days from 2262-04-01 end after 2262-04-11"),
-    ({"posts_per_day": float("nan")}, "posts_per_day must be a number ≥ 0, got nan"),  # was a bare ValueError
+    ({"posts_per_day": float("nan")}, "posts_per_day must be a finite number ≥ 0, got nan"),  # was a bare ValueError
+    ({"posts_per_day": "500"}, "posts_per_day must be a finite number ≥ 0, got '500'"),  # was a TypeError
+    ({"days": 3.5}, "days must be a whole number ≥ 1, got 3.5"),
+    ({"operators": {"china_mobile": float("nan"), "china_unicom": 1}}, "operators: shares must be finite numbers"),
+    ({"platforms": {"sina_weibo": "most"}}, "platforms: shares must be finite numbers"),  # was a bare ValueError
+    ({"profile": [float("nan")] * 24}, "profile: give 168"),  # was NaN rates: a ValueError from numpy's poisson
+    ({"profile": "flat"}, "profile: give 168"),
     ({"posts_per_day": 1e12}, "is 30,000,000,000,000 posts, more than the 10,000,000 one table may hold"),
     ({"bursts": [{"start": "2025-01-02", "hours": 1, "posts": 20_000_000}]},
      r"\+ 20,000,000 burst posts is 20,015,000 posts, more than the 10,000,000"),
     ({"bursts": [{"start": "2025-01-01 10:00", "hours": float("nan"), "posts": 50}]},
-     r"bursts\[0\]: hours must be a number > 0, got nan"),  # its posts were dated 1732
+     r"bursts\[0\]: hours must be a finite number > 0, got nan"),  # its posts were dated 1732
     ({"bursts": [{"start": "2025-01-02", "hours": 1, "posts": 2.5}]}, r"bursts\[0\]: posts must be a whole number"),
     ({"bursts": [{"start": "2025-03-01 10:00", "hours": 2, "posts": 50}]},
      r"bursts\[0\]: 2025-03-01 10:00 for 2 hours is not within the generated days \(2025-01-01 00:00 to 2025-01-31"),
@@ -165,6 +171,20 @@ def test_cli_refuses_a_negative_seed_in_one_line(tmp_path):
     assert not (tmp_path / "s.csv").exists()
 
 
+def test_a_burst_of_a_whole_float_number_of_posts_is_that_number():
+    """The one whole-number check (wbcs.checks.whole, floats=True) that erlang's agents use too: 50.0 posts are 50."""
+    burst = {"start": "2025-01-02 10:00", "hours": 1}
+    a = generate_posts(days=3, posts_per_day=10, profile=FLAT, bursts=[{**burst, "posts": 50.0}])
+    b = generate_posts(days=3, posts_per_day=10, profile=FLAT, bursts=[{**burst, "posts": 50}])
+    assert a["burst"].notna().sum() == b["burst"].notna().sum() == 50
+
+
+@pytest.mark.parametrize("rate", ["0.1", float("nan")])
+def test_account_log_refuses_a_breach_rate_that_is_no_number(rate):
+    with pytest.raises(InputError, match="breach_rate must be between 0 and 1"):  # "0.1" was a TypeError
+        generate_account_posts(days=2, breach_rate=rate)
+
+
 def test_account_log_refuses_days_past_the_last_date():
     with pytest.raises(InputError, match="days: 100,000 days from 2025-01-01 end after 2262-04-11"):
         generate_account_posts(days=100_000)
@@ -177,8 +197,8 @@ def test_cli_bounds_days_volume_and_bursts_in_one_line(tmp_path):
     for args, message in [
         (["--days", "100000"], "days: 100,000 days from 2025-01-01 end after 2262-04-11"),
         (["--posts-per-day", "1e12"], "more than the 10,000,000 one table may hold in memory"),  # was 7.9 TiB
-        (["--posts-per-day", "nan"], "posts_per_day must be a number ≥ 0, got nan"),
-        (["--burst", "2025-01-01 10:00,nan,50,network"], "bursts[0]: hours must be a number > 0, got nan"),
+        (["--posts-per-day", "nan"], "posts_per_day must be a finite number ≥ 0, got nan"),
+        (["--burst", "2025-01-01 10:00,nan,50,network"], "bursts[0]: hours must be a finite number > 0, got nan"),
         (["--burst", "2025-03-01 10:00,2,50,network"], "is not within the generated days"),
         (["--days", "9", "--out", str(tmp_path / "s.txt")], "unknown output format '.txt'; use .csv"),
     ]:

@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 
+from wbcs.checks import is_number, number, whole
 from wbcs.checks import rng as rng_from
 from wbcs.config import TIMEZONE, data_file
 from wbcs.errors import InputError
@@ -92,7 +93,9 @@ def _weights(value, default: Mapping[str, float], what: str, known=None) -> tupl
     if not isinstance(value, Mapping):
         value = dict.fromkeys(value, 1.0)
     keys = [str(k) for k in value]
-    w = np.asarray([float(v) for v in value.values()])
+    if not all(is_number(v) for v in value.values()):  # "a" was a bare ValueError, NaN a table of NaN shares
+        raise InputError(f"{what}: shares must be finite numbers, got {dict(value)!r}")
+    w = np.asarray(list(value.values()), dtype=float)
     if not keys or (w < 0).any() or w.sum() <= 0:
         raise InputError(f"{what}: shares must be non-negative and not all zero, got {dict(value)!r}")
     bad = [k for k in keys if known is not None and k not in known]
@@ -126,9 +129,12 @@ def _profile(profile) -> np.ndarray:
         from wbcs.datasets import arrival_profile
 
         return arrival_profile()
-    p = np.asarray(profile, dtype=float)
-    if p.shape not in ((168,), (24,)) or (p < 0).any() or p.sum() <= 0:
-        raise InputError("profile: give 168 (hour of week, Monday 00:00 first) or 24 non-negative rates")
+    try:
+        p = np.asarray(profile, dtype=float)
+    except (TypeError, ValueError):  # words, or rows of unequal length
+        p = np.full(0, np.nan)
+    if p.shape not in ((168,), (24,)) or not np.isfinite(p).all() or (p < 0).any() or p.sum() <= 0:
+        raise InputError("profile: give 168 (hour of week, Monday 00:00 first) or 24 finite non-negative rates")
     p = np.tile(p, 7) if p.shape == (24,) else p
     return p / p.mean()
 
@@ -143,8 +149,7 @@ def _timestamp(value, what: str) -> pd.Timestamp:
 
 def _period(start, days) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The first instant and the end (exclusive) of ``days`` whole days from ``start``."""
-    if isinstance(days, bool) or not isinstance(days, int | np.integer) or days < 1:
-        raise InputError(f"days must be a whole number ≥ 1, got {days!r}")
+    days = whole(days, "days", 1)
     t0 = _timestamp(start, "start")
     try:
         end = t0 + pd.Timedelta(days=int(days))
@@ -154,16 +159,6 @@ def _period(start, days) -> tuple[pd.Timestamp, pd.Timestamp]:
         raise InputError(f"days: {int(days):,} days from {t0:%Y-%m-%d} end after {pd.Timestamp.max:%Y-%m-%d}, "
                          "the last date a table can hold; give fewer days")
     return t0, end
-
-
-def _count(value, what: str, *, whole: bool = False, positive: bool = False) -> float:
-    """A finite number ≥ 0 (> 0 if ``positive``, whole if ``whole``): NaN and infinity give no usable time."""
-    ok = not isinstance(value, bool) and isinstance(value, int | float | np.integer | np.floating)
-    if (not ok or not np.isfinite(value) or value < 0 or (positive and value == 0)
-            or (whole and value != int(value))):
-        raise InputError(f"{what} must be a {'whole ' if whole else ''}number {'> 0' if positive else '≥ 0'}, "
-                         f"got {value!r}")
-    return float(value)
 
 
 def _check_volume(days: int, per_day: float, burst_posts: list[float]) -> None:
@@ -197,8 +192,8 @@ def _burst_specs(bursts, t0: pd.Timestamp, end: pd.Timestamp) -> list[tuple[Mapp
         where = f"bursts[{i}]"
         if not isinstance(b, Mapping) or not {"start", "hours", "posts"} <= set(b):
             raise InputError(f"{where}: needs start, hours and posts (and optionally topic, operator, province)")
-        hours = _count(b["hours"], f"{where}: hours", positive=True)
-        posts = int(_count(b["posts"], f"{where}: posts", whole=True))
+        hours = number(b["hours"], f"{where}: hours", positive=True)
+        posts = whole(b["posts"], f"{where}: posts", floats=True)
         at = _timestamp(b["start"], f"{where}.start")
         if not t0 <= at < end or at + pd.Timedelta(hours=hours) > end:
             raise InputError(f"{where}: {at:%Y-%m-%d %H:%M} for {hours:g} hours is not within the generated days "
@@ -332,7 +327,7 @@ def generate_posts(*, days: int = 30, start="2025-01-01", posts_per_day: float =
 
     rng = rng_from(seed)
     t0, end = _period(start, days)
-    per_day = _count(posts_per_day, "posts_per_day")
+    per_day = number(posts_per_day, "posts_per_day")
     specs = _burst_specs(bursts, t0, end)
     _check_volume(days, per_day, [posts for *_, posts in specs])
     policy = policy or load_policy()
@@ -494,7 +489,7 @@ def generate_account_posts(*, days: int = 30, start="2025-01-01", seed=0, breach
     """
     rng = rng_from(seed)
     t0, _ = _period(start, days)
-    if not 0 <= breach_rate <= 1:
+    if not is_number(breach_rate) or not 0 <= breach_rate <= 1:
         raise InputError(f"breach_rate must be between 0 and 1, got {breach_rate!r}")
     norms = (policy or load_policy()).posting_norms
     lo, hi = norms["posts_per_day"]

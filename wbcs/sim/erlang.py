@@ -15,23 +15,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from wbcs.checks import is_number, number, whole
 from wbcs.errors import InputError
 
 
 def _agents(agents, least: int = 0) -> int:
     """``agents`` as an int: a whole number (3 or 3.0) ≥ ``least``; a fraction of an agent has no Erlang answer."""
-    if isinstance(agents, bool) or not isinstance(agents, int | float | np.integer | np.floating) \
-            or not math.isfinite(agents) or agents != int(agents) or agents < least:
-        raise InputError(f"erlang: agents must be a whole number ≥ {least}, got {agents!r}")
-    return int(agents)
+    return whole(agents, "erlang: agents", least, floats=True)
 
 
 def _number(value, name: str, *, positive: bool = False) -> float:
     """``value`` as a float: finite and ≥ 0 (> 0 when ``positive``)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating) \
-            or not math.isfinite(value) or value < 0 or (positive and value == 0):
-        raise InputError(f"erlang: {name} must be a finite number {'> 0' if positive else '≥ 0'}, got {value!r}")
-    return float(value)
+    return number(value, f"erlang: {name}", positive=positive)
 
 
 def _check(agents: int, rate: float, aht: float, least: int = 0) -> tuple[int, float]:
@@ -83,10 +78,9 @@ def occupancy(agents: int, rate: float, aht: float) -> float:
 def agents_for_service_level(rate: float, aht: float, target: float, level: float,
                              *, max_occupancy: float = 1.0) -> int:
     """The fewest agents whose Erlang C service level reaches ``level`` (0 when there is no work)."""
-    if isinstance(level, bool) or not isinstance(level, int | float | np.integer | np.floating) or not 0 <= level < 1:
+    if not is_number(level) or not 0 <= level < 1:
         raise InputError(f"erlang: service level target (level) must be in [0, 1), got {level!r}")
-    if isinstance(max_occupancy, bool) or not isinstance(max_occupancy, int | float | np.integer | np.floating) \
-            or not 0 < max_occupancy <= 1:  # 0 would search for ever
+    if not is_number(max_occupancy) or not 0 < max_occupancy <= 1:  # 0 would search for ever
         raise InputError(f"erlang: max_occupancy must be in (0, 1], got {max_occupancy!r}")
     _, a = _check(0, rate, aht)
     _number(target, "target")
