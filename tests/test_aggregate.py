@@ -180,6 +180,16 @@ def test_thresholds_come_from_the_policy():
         aggregation_alerts(df, policy=broken)
 
 
+def test_a_wrong_argument_is_named_not_an_attribute_error():
+    df = posts([("2025-03-03 09:00", "u1", "sina_weibo", Q, "consultation")])
+    with pytest.raises(InputError, match=r"aggregation_alerts: posts must be a pandas DataFrame, got list .*DataFrame\(rows\)"):
+        aggregation_alerts(df.to_dict("records"))
+    with pytest.raises(InputError, match="near_duplicate_keys must be a pandas Series aligned with the posts .*got list"):
+        aggregation_alerts(df, near_duplicate_keys=["k"])
+    with pytest.raises(InputError, match=r"policy must be a wbcs.policy.Policy .*got str"):
+        aggregation_alerts(df, policy="policy.yaml")
+
+
 def test_missing_intent_is_a_clear_error_and_empty_input_gives_no_alerts():
     df = posts([("2025-03-03 09:00", "u1", "sina_weibo", Q, "consultation")])
     with pytest.raises(InputError, match="missing column 'intent'.*classify"):

@@ -3,12 +3,14 @@ aggregation rules reported next to it."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 from scipy.stats import poisson
 
 from wbcs.errors import InputError
-from wbcs.kpi.hot import SPIKE_COLUMNS, check_spike_request, hot_issues, spikes
+from wbcs.kpi.hot import SPIKE_COLUMNS, check_spike_request, fold_spikes, hot_issues, spikes
 
 OUTAGE = "北京朝阳这边4G完全没信号了，打不了电话也上不了网，用户{}"
 
@@ -138,20 +140,37 @@ def test_hot_issues_reports_rules_and_spikes_and_checks_its_input():
 
 
 @pytest.mark.parametrize("change, named", [
-    ({"baseline_days": 0}, "baseline_days must be at least 1"), ({"alpha": 1.5}, "alpha must be between 0 and 1"),
-    ({"alpha": float("nan")}, "alpha must be between 0 and 1"), ({"min_posts": 0}, "min_posts must be at least 1"),
-    ({"threshold": 0.0}, "threshold must be above 0 and at most 1")])
+    ({"baseline_days": 0}, "baseline_days must be a whole number ≥ 1"), ({"alpha": 1.5}, "alpha must be between 0 and 1"),
+    ({"alpha": float("nan")}, "alpha must be between 0 and 1"), ({"min_posts": 0}, "min_posts must be a whole number ≥ 1"),
+    ({"threshold": 0.0}, "threshold must be above 0 and at most 1"),
+    # no TypeError from a comparison, no 36-hour window from 1.5 days
+    ({"min_posts": "5"}, "min_posts must be a whole number ≥ 1"), ({"alpha": "0.01"}, "alpha must be between 0 and 1"),
+    ({"baseline_days": 1.5}, "baseline_days must be a whole number ≥ 1"), ({"freq": ["h"]}, "freq must be"),
+    ({"threshold": "0.8"}, "threshold must be above 0 and at most 1")])
 def test_each_bad_detector_parameter_is_named_with_its_value(change, named):
     """One message for all four ("baseline_days ≥ 1, 0 < alpha < 1 and min_posts ≥ 1 are needed") left the user
     to guess which was wrong; the command line names its option."""
     request = {"freq": "h", "baseline_days": 7, "alpha": 1e-3, "min_posts": 5, "threshold": 0.8, **change}
-    with pytest.raises(InputError, match=f"^{named}.*got {next(iter(change.values()))!r}$"):
+    with pytest.raises(InputError, match=f"^{named}.*got {re.escape(repr(next(iter(change.values()))))}$"):
         check_spike_request(**request)
     with pytest.raises(InputError, match=f"^--{named.replace('_', '-')}"):
         check_spike_request(**request, flags=True)
     if "threshold" not in change:
         with pytest.raises(InputError, match=f"^{named}"):
             spikes(timeline(), **{k: v for k, v in request.items() if k != "threshold"})
+
+
+def test_a_table_that_is_no_dataframe_or_no_spikes_table_is_named():
+    """A list of rows was refused as a table without 'post_id' (it has one, per row), the posts given to fold_spikes a
+    KeyError 'series'."""
+    rows = timeline().head(3).to_dict("records")
+    for call in (lambda: spikes(rows), lambda: hot_issues(rows)):
+        with pytest.raises(InputError, match=r"posts must be a pandas DataFrame, got list .*pd.DataFrame\(rows\)"):
+            call()
+    with pytest.raises(InputError, match="fold_spikes: table must be the spikes of hot_issues.*no column 'series'"):
+        fold_spikes(timeline())
+    with pytest.raises(InputError, match="fold_spikes: table must be a pandas DataFrame, got list"):
+        fold_spikes([])
 
 
 def test_a_post_given_twice_is_refused_naming_both_rows_not_counted_as_a_spike():

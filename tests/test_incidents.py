@@ -127,3 +127,30 @@ def test_a_synthetic_quarter_with_one_outage_gives_that_outage_first_not_a_flood
     assert top["n_alerts"] >= 20  # the near-duplicate and topic alerts of the outage, merged
     assert (inc["status"] == "surge").sum() <= 3  # ~1 false surge expected in 4,000 issue-days at 1e-4
     assert inc.iloc[1]["score"] < top["score"] / 10
+
+
+@pytest.mark.parametrize("change, says", [
+    ({"alpha": float("nan")}, "incidents: alpha must be between 0 and 1 .*got nan"),
+    ({"alpha": "0.01"}, "incidents: alpha must be between 0 and 1 .*got '0.01'"),  # was a TypeError
+    ({"gap_days": 1.5}, "incidents: gap_days must be a whole number ≥ 0, got 1.5"),  # was read as 1
+    ({"gap_days": -1}, "incidents: gap_days must be a whole number ≥ 0, got -1"),
+    ({"sample": "5"}, "incidents: sample must be a whole number ≥ 1, got '5'"),  # was a TypeError
+    ({"seed": -1}, r"seed must be a whole number ≥ 0 \(--seed\), got -1"),  # was numpy's bare ValueError
+    ({"alerts": []}, "incidents: alerts must be a pandas DataFrame, got list"),
+    ({"alerts": pd.DataFrame({"rule": []})}, "incidents: alerts must be the table .*aggregation_alerts"),
+])
+def test_each_bad_parameter_is_named_with_its_value(change, says):
+    from wbcs.errors import InputError
+
+    with pytest.raises(InputError, match=says):
+        incidents(outage_timeline(), **change)
+
+
+def test_a_list_of_rows_is_refused_saying_what_to_pass():
+    from wbcs.errors import InputError
+
+    rows = outage_timeline().head(3).to_dict("records")  # was AttributeError: 'list' object has no attribute 'columns'
+    with pytest.raises(InputError, match=r"incidents: posts must be a pandas DataFrame, got list .*pd.DataFrame\(rows\)"):
+        incidents(rows)
+    with pytest.raises(InputError, match=r"aggregation_alerts: posts must be a pandas DataFrame, got list"):
+        aggregation_alerts(rows)

@@ -19,6 +19,26 @@ def ts(s):
     return pd.Timestamp(s, tz="Asia/Shanghai") if s else pd.NaT
 
 
+def test_a_table_that_is_no_dataframe_is_refused_saying_what_to_pass():
+    """A list of dicts (or one column) was an AttributeError from inside pandas; by=5 'int' object is not
+    iterable; a path for the policy an AttributeError."""
+    rows = crafted().to_dict("records")
+    with pytest.raises(InputError, match=r"indicators: posts must be a pandas DataFrame, got list .*pd.DataFrame\(rows\)"):
+        indicators(rows)
+    with pytest.raises(InputError, match="indicators: posts must be a pandas DataFrame, got Series"):
+        indicators(crafted()["text"])
+    with pytest.raises(InputError, match="post_kind: posts must be a pandas DataFrame, got list"):
+        post_kind(rows)
+    with pytest.raises(InputError, match=r"by must be a column name or a list of them \(e.g. by='topic'"):
+        indicators(crafted(), period="day", by=5)
+    with pytest.raises(InputError, match="by must be a column name or a list of them"):
+        indicators(crafted(), period="day", by=[["operator"]])
+    with pytest.raises(InputError, match=r"policy must be a wbcs.policy.Policy .*got str"):
+        indicators(crafted(), policy="policy.yaml")
+    # a tuple or an Index of names is a list of them
+    assert indicators(crafted(), by=("operator",)).equals(indicators(crafted(), by=pd.Index(["operator"])))
+
+
 def crafted() -> pd.DataFrame:
     """8 posts, 2025-03-03 (Mon) .. 03-06, two operators.
 

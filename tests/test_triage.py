@@ -193,5 +193,22 @@ def test_a_post_without_a_time_is_refused_not_given_no_deadline(when, said):
 
 
 def test_route_posts_names_what_it_needs_when_given_no_table():
-    with pytest.raises(InputError, match="route_posts: posts must be a DataFrame .*got list"):
+    with pytest.raises(InputError, match=r"route_posts: posts must be a pandas DataFrame, got list .*pd.DataFrame\(rows\)"):
         route_posts([{"text": "信号差"}], classify=False)
+
+
+def test_the_other_entry_points_name_a_wrong_argument():
+    """A path for the policy or the routes and a list for the routed table were AttributeErrors / TypeErrors."""
+    from wbcs.triage import aggregation_alerts_for, lists_as_text
+
+    p = posts(intent=["complaint"], sentiment=["negative"])
+    with pytest.raises(InputError, match=r"policy must be a wbcs.policy.Policy \(wbcs.policy.load_policy"):
+        route_posts(p, policy="policy.yaml", classify=False)
+    with pytest.raises(InputError, match=r"routes must be wbcs.triage.load_routes\('routes.yaml'\) .*got str"):
+        route_posts(p, routes="routes.yaml", classify=False)
+    with pytest.raises(InputError, match="aggregation_alerts_for: routed must be a pandas DataFrame, got list"):
+        aggregation_alerts_for(p, [{"kind": "complaint"}])
+    with pytest.raises(InputError, match="routed must be the table route_posts.*no 'kind' column"):
+        aggregation_alerts_for(p, p)
+    with pytest.raises(InputError, match="lists_as_text: df must be a pandas DataFrame, got list"):
+        lists_as_text([{"post_ids": ["a"]}])

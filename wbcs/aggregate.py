@@ -36,8 +36,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from wbcs.checks import frame
+from wbcs.checks import policy as check_policy
 from wbcs.errors import InputError
-from wbcs.policy import Policy, load_policy
+from wbcs.policy import Policy
 from wbcs.text import mask_pii
 
 WEEK = pd.Timedelta(days=7)
@@ -61,7 +63,7 @@ class Rule:
 
 def rules(policy: Policy | None = None) -> list[Rule]:
     """The two aggregation rules with the policy's thresholds (errors name the key)."""
-    agg = (policy or load_policy()).aggregation
+    agg = check_policy(policy).aggregation
 
     def number(section: str, key: str) -> int:
         value = (agg.get(section) or {}).get(key)
@@ -233,6 +235,10 @@ def aggregation_alerts(posts: pd.DataFrame, *, policy: Policy | None = None,
     ``wbcs.kpi.partitioned_hot``; None = a cluster that cannot fire) instead of grouping these
     texts. Columns: ``COLUMNS``; the ``sample_text`` is PII-masked.
     """
+    frame(posts, "aggregation_alerts: posts")
+    if near_duplicate_keys is not None and not isinstance(near_duplicate_keys, pd.Series):
+        raise InputError("aggregation_alerts: near_duplicate_keys must be a pandas Series aligned with the posts "
+                         f"(same index), got {type(near_duplicate_keys).__name__}")
     for col in ("post_id", "created_at", "text", "intent"):
         if col not in posts.columns:
             hint = ("; classify the posts first (wbcs predict --input FILE --out LABELLED, or "

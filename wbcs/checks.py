@@ -57,6 +57,19 @@ def frame(value, name: str = "posts") -> pd.DataFrame:
     raise InputError(f"{name} must be a pandas DataFrame, got {type(value).__name__} ({hint})")
 
 
+def policy(value):
+    """``value`` when it is a ``wbcs.policy.Policy``, the default policy (``data/policy.yaml``) when it is None;
+    else an InputError saying how to load one (a path was an AttributeError from deep inside)."""
+    from wbcs.policy import Policy, load_policy
+
+    if value is None:
+        return load_policy()
+    if not isinstance(value, Policy):
+        raise InputError(f"policy must be a wbcs.policy.Policy (wbcs.policy.load_policy('policy.yaml')) or None "
+                         f"(the default policy), got {type(value).__name__}")
+    return value
+
+
 def seed(value):
     """``value`` if a random stream can start from it: a whole number ≥ 0, None (fresh entropy: runs differ every
     time), a ``numpy.random.SeedSequence`` or a ``Generator``; else an InputError."""

@@ -28,10 +28,11 @@ import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 
 from wbcs.checks import is_number, number, whole
+from wbcs.checks import policy as check_policy
 from wbcs.checks import rng as rng_from
 from wbcs.config import TIMEZONE, data_file
 from wbcs.errors import InputError
-from wbcs.policy import Policy, load_policy
+from wbcs.policy import Policy
 from wbcs.schema import load_taxonomy
 from wbcs.weibo import MID_EPOCH_OFFSET
 
@@ -330,7 +331,7 @@ def generate_posts(*, days: int = 30, start="2025-01-01", posts_per_day: float =
     per_day = number(posts_per_day, "posts_per_day")
     specs = _burst_specs(bursts, t0, end)
     _check_volume(days, per_day, [posts for *_, posts in specs])
-    policy = policy or load_policy()
+    policy = check_policy(policy)
     tax = load_taxonomy()
     ops, op_p = _weights(operators, OPERATOR_SHARES, "operators", known=list(templates()["operators"]))
     plats, plat_p = _weights(platforms, PLATFORM_SHARES, "platforms")
@@ -491,7 +492,7 @@ def generate_account_posts(*, days: int = 30, start="2025-01-01", seed=0, breach
     t0, _ = _period(start, days)
     if not is_number(breach_rate) or not 0 <= breach_rate <= 1:
         raise InputError(f"breach_rate must be between 0 and 1, got {breach_rate!r}")
-    norms = (policy or load_policy()).posting_norms
+    norms = check_policy(policy).posting_norms
     lo, hi = norms["posts_per_day"]
     smin, smax = norms["spacing_minutes"]
     morning = _minutes(norms["morning_post"])

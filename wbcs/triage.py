@@ -18,9 +18,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from wbcs.checks import frame as check_frame
+from wbcs.checks import policy as check_policy
 from wbcs.config import TIMEZONE, data_file
 from wbcs.errors import InputError
-from wbcs.policy import POST_KINDS, Duty, Policy, known_keys, load_policy
+from wbcs.policy import POST_KINDS, Duty, Policy, known_keys
 
 VERSION = 1  # the routes file format this wbcs reads
 TOP_KEYS, ROUTE_KEYS, RULE_KEYS = ("version", "routes", "rules"), ("kind", "action", "zh"), ("route", "when")
@@ -194,9 +196,11 @@ def route_posts(posts: pd.DataFrame, *, policy: Policy | None = None, routes: Ru
     ``classify=False`` or ``posts.attrs["classified"]`` says a model already ran. ``rule``
     is the index of the rule that matched.
     """
-    if not isinstance(posts, pd.DataFrame):
-        raise InputError(f"route_posts: posts must be a DataFrame (e.g. wbcs.io.read_posts), got {type(posts).__name__}")
-    policy = policy or load_policy()
+    check_frame(posts, "route_posts: posts")
+    policy = check_policy(policy)
+    if routes is not None and not isinstance(routes, Rules):
+        raise InputError(f"route_posts: routes must be wbcs.triage.load_routes('routes.yaml') or None (the default "
+                         f"routes), got {type(routes).__name__}")
     routes = routes or load_routes()
     for col in ("text", "created_at"):
         if col not in posts.columns:
@@ -251,6 +255,10 @@ def aggregation_alerts_for(posts: pd.DataFrame, routed: pd.DataFrame, *, policy:
     """
     from wbcs.aggregate import aggregation_alerts
 
+    check_frame(posts, "aggregation_alerts_for: posts")
+    if "kind" not in check_frame(routed, "aggregation_alerts_for: routed").columns:
+        raise InputError("aggregation_alerts_for: routed must be the table route_posts(posts) returns (it has no "
+                         "'kind' column)")
     kind_intent = routed["kind"].map({"consultation": "consultation", "complaint": "complaint"})
     given = posts["intent"] if "intent" in posts.columns else pd.Series(pd.NA, index=posts.index, dtype="string")
     stand_in = given.isna() & kind_intent.notna()
@@ -262,6 +270,7 @@ def aggregation_alerts_for(posts: pd.DataFrame, routed: pd.DataFrame, *, policy:
 
 def lists_as_text(df: pd.DataFrame, sep: str = "; ") -> pd.DataFrame:
     """List cells (an alert's post ids, authors, platforms) as "a; b; c" text, for files."""
+    check_frame(df, "lists_as_text: df")
     listy = [c for c in df.columns if df[c].map(lambda v: isinstance(v, list | tuple)).any()]
     return df.assign(**{c: df[c].map(lambda v: sep.join(map(str, v)) if isinstance(v, list | tuple) else v)
                         for c in listy})

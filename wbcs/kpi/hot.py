@@ -33,6 +33,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from wbcs.checks import frame, is_number, is_whole
 from wbcs.errors import InputError
 from wbcs.kpi.indicators import prepare
 from wbcs.policy import Policy
@@ -89,12 +90,16 @@ def check_spike_request(freq: str, baseline_days: int, alpha: float, min_posts: 
             name = f"--{key.replace('_', '-')}" if flags else key
             raise InputError(f"{name} must be {what}, got {value!r}")
 
-    need("freq", freq, freq in FREQS, "'h' (hourly) or 'D' (daily)")
-    need("baseline_days", baseline_days, baseline_days >= 1, "at least 1 (days of baseline)")
-    need("alpha", alpha, 0 < alpha < 1, "between 0 and 1 (the Poisson test level, e.g. 0.001)")
-    need("min_posts", min_posts, min_posts >= 1, "at least 1 (the smallest count that can be a spike)")
+    # the type first: "5" was a TypeError, 1.5 baseline days a window of 36 hours
+    need("freq", freq, isinstance(freq, str) and freq in FREQS, "'h' (hourly) or 'D' (daily)")
+    need("baseline_days", baseline_days, is_whole(baseline_days) and baseline_days >= 1,
+         "a whole number ≥ 1 (days of baseline)")
+    need("alpha", alpha, is_number(alpha) and 0 < alpha < 1, "between 0 and 1 (the Poisson test level, e.g. 0.001)")
+    need("min_posts", min_posts, is_whole(min_posts) and min_posts >= 1,
+         "a whole number ≥ 1 (the smallest count that can be a spike)")
     if threshold is not None:
-        need("threshold", threshold, 0 < threshold <= 1, "above 0 and at most 1 (a Jaccard similarity, e.g. 0.8)")
+        need("threshold", threshold, is_number(threshold) and 0 < threshold <= 1,
+             "above 0 and at most 1 (a Jaccard similarity, e.g. 0.8)")
 
 
 def spike_hits(cells: dict[str, pd.DataFrame], total: np.ndarray, *, freq: str, baseline_days: int,
@@ -172,6 +177,7 @@ def spikes(posts: pd.DataFrame, *, freq: str = "h", baseline_days: int = 7, alph
     ``near_duplicates=False`` leaves the near-duplicate clusters out (topics only).
     Columns: ``SPIKE_COLUMNS``; times are Beijing wall-clock times.
     """
+    frame(posts, "spikes: posts")
     check_spike_request(freq, baseline_days, alpha, min_posts)
     for col in ("post_id", "created_at", "text"):
         if col not in posts:
@@ -201,6 +207,10 @@ def fold_spikes(table: pd.DataFrame) -> pd.DataFrame:
     time and has at least half of its posts in it is left out, and the topic spike counts it in
     ``clusters_inside``; the rest keep their order (notebook 05's synthetic outage: 23 spikes
     become 1 with 22 clusters inside)."""
+    missing = [c for c in ("series", "start", "end", "post_ids") if c not in frame(table, "fold_spikes: table")]
+    if missing:
+        raise InputError(f"fold_spikes: table must be the spikes of hot_issues(posts)['spikes'] (it has no column "
+                         f"{missing[0]!r})")
     out = table.assign(clusters_inside=0)
     if table.empty:
         return out

@@ -36,6 +36,8 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
+from wbcs.checks import frame, is_number, whole
+from wbcs.checks import seed as check_seed
 from wbcs.errors import InputError
 from wbcs.kpi.indicators import local_times, prepare
 from wbcs.text import mask_pii, normalize_series
@@ -294,9 +296,14 @@ def describe(groups: list[tuple], a: pd.DataFrame, keys, counts: np.ndarray, exp
     return df[COLUMNS]
 
 
-def check_incident_request(alpha: float, gap_days: int, sample: int) -> None:
-    if not 0 < alpha < 1 or gap_days < 0 or sample < 1:
-        raise InputError("incidents: 0 < alpha < 1, gap_days ≥ 0 and sample ≥ 1 are needed")
+def check_incident_request(alpha: float, gap_days: int, sample: int, seed: int = SEED) -> None:
+    """Refuse a bad parameter of ``incidents``, naming it and its value ("5" was a TypeError, 1.5 gap days were 1,
+    seed -1 a bare ValueError from numpy)."""
+    if not is_number(alpha) or not 0 < alpha < 1:
+        raise InputError(f"incidents: alpha must be between 0 and 1 (the level of a surge day, e.g. 1e-4), got {alpha!r}")
+    whole(gap_days, "incidents: gap_days", 0)
+    whole(sample, "incidents: sample", 1)
+    check_seed(seed)
 
 
 def incidents(posts: pd.DataFrame, alerts: pd.DataFrame | None = None, *, policy=None, threshold: float = 0.8,
@@ -310,11 +317,15 @@ def incidents(posts: pd.DataFrame, alerts: pd.DataFrame | None = None, *, policy
     phrases (``seed`` picks them); ``near_duplicates`` as ``issue_keys``. ``alert_index`` points
     into ``alerts``; times are Beijing wall-clock times; ``sample_text`` is PII-masked.
     """
-    check_incident_request(alpha, gap_days, sample)
+    frame(posts, "incidents: posts")
+    check_incident_request(alpha, gap_days, sample, seed)
     if alerts is None:
         from wbcs.aggregate import aggregation_alerts
 
         alerts = aggregation_alerts(posts, policy=policy, threshold=threshold)
+    elif "post_ids" not in frame(alerts, "incidents: alerts").columns:
+        raise InputError("incidents: alerts must be the table wbcs.aggregate.aggregation_alerts(posts) returns "
+                         "(it has no 'post_ids' column)")
     if posts.empty or alerts.empty:
         return pd.DataFrame(columns=COLUMNS)
     posts = posts.reset_index(drop=True)

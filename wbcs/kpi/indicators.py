@@ -49,9 +49,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from wbcs.checks import frame
+from wbcs.checks import policy as check_policy
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
-from wbcs.policy import Policy, load_policy
+from wbcs.policy import Policy
 from wbcs.schema import BOOLEAN_WORDS
 
 PERIODS = ("day", "week", "month")
@@ -105,7 +107,15 @@ def check_request(columns, period: str | None, by, source: str = "posts") -> lis
     """Validate ``period`` and ``by`` against the columns; returns ``by`` as a list."""
     if period is not None and period not in PERIODS:
         raise InputError(f"period must be one of {', '.join(PERIODS)}, got {period!r}")
-    by = [by] if isinstance(by, str) else list(by or [])
+    if isinstance(by, str) or by is None:
+        by = [] if by is None else [by]
+    else:
+        try:
+            by = list(by)
+        except TypeError:
+            by = None
+    if by is None or not all(isinstance(col, str) for col in by):  # 5 was "'int' object is not iterable"
+        raise InputError("by must be a column name or a list of them (e.g. by='topic' or by=['operator', 'topic'])")
     for col in ["created_at", *by]:
         if col not in columns:
             raise InputError(f"{source}: no column {col!r}; columns are {', '.join(map(str, columns))}")
@@ -357,6 +367,7 @@ def _plain(s: pd.Series) -> pd.Series:
 
 def post_kind(posts: pd.DataFrame) -> pd.Series:
     """The policy post kind of each post (``KIND_RULES``), null where none applies."""
+    frame(posts, "post_kind: posts")
     conds, kinds = [], []
     for rule, kind in KIND_RULES:
         ok = pd.Series(True, index=posts.index)
@@ -546,7 +557,8 @@ def indicators(posts: pd.DataFrame, *, period: str | None = None, by=None,
     start on Monday; empty periods included) and breakdown group (``by``: column name
     or list; ``post_kind`` is available as a column too).
     """
-    policy = policy or load_policy()
+    frame(posts, "indicators: posts")
+    policy = check_policy(policy)
     by = check_request([*posts.columns, "post_kind"], period, by)
     times = prepare(posts)
     as_of = local_as_of(as_of) if as_of is not None else default_as_of(times)
