@@ -370,3 +370,45 @@ def test_filter_options_show_values_masked_and_filter_by_the_values():
     options = dash.filters["province"].options
     assert not any("13812345678" in label for label, _ in options)
     assert ("13812345678" in [value for _, value in options])
+
+
+@pytest.mark.parametrize("call, says", [
+    # the audit's cases: AttributeError / KeyError / ValueError from inside pandas or dict()
+    (lambda rows, posts: vk.KpiDashboard(rows), r"^KpiDashboard: posts must be a pandas DataFrame, got list "
+                                                r"\(a list of dicts is not accepted: pass pd.DataFrame\(rows\)\)$"),
+    (lambda rows, posts: vk.DashboardChooser([posts]), r"^DashboardChooser: sources must be a dict name → posts "
+                                                       r"table .*e.g. \{'March': posts\}; got list$"),
+    (lambda rows, posts: vk.sla_table({}), r"^sla_table: summary must be the dict indicators\(posts\) returns "
+                                           r"\(no period, no by\), got a dict without 'sla'$"),
+    (lambda rows, posts: vk.sla_bar(posts), "^sla_bar: summary must be the dict indicators.*got DataFrame$"),
+    (lambda rows, posts: vk.indicator_table([]), "^indicator_table: summary must be the dict .*got list$"),
+    (lambda rows, posts: vk.kpi_cards_html(indicators(posts), previous=[]), "^kpi_cards_html \\(previous\\): summary"),
+    # a posts table where a period table belongs: favorability_trend was KeyError 'n_positive', rates_trend drew an
+    # empty chart
+    (lambda rows, posts: vk.favorability_trend(posts), r"^favorability_trend needs a table of indicators\(posts, "
+                                                       r"period=...\) \(it has no column 'period'\)$"),
+    (lambda rows, posts: vk.rates_trend(posts), "^rates_trend needs a table of indicators"),
+    (lambda rows, posts: vk.volume_trend(rows), "^volume_trend: table must be a pandas DataFrame, got list"),
+    (lambda rows, posts: vk.period_coverage(rows, "day", "2025-03-03", "2025-03-06"), "^period_coverage: table must be"),
+    (lambda rows, posts: vk.response_time_histogram(rows), "^response_time_histogram: posts must be a pandas DataFrame"),
+    (lambda rows, posts: vk.province_bar(posts["province"]), "^complaint_bar: posts must be a pandas DataFrame, got Series"),
+    (lambda rows, posts: vk.complaint_bar(posts, ["topic"]), r"^complaint_bar: column must be one column name .*\['topic'\]$"),
+    (lambda rows, posts: vk.complaint_bar(posts, "topic", top=-1), "^complaint_bar: top must be a whole number ≥ 1, got -1$"),
+    (lambda rows, posts: vk.posts_behind(rows, period="day", start="2025-03-03"), "^posts_behind: posts must be a"),
+    # None passed the period check and gave the posts of a month
+    (lambda rows, posts: vk.posts_behind(posts, period=None, start="2025-03-03"), "^posts_behind: period must be one of"),
+    (lambda rows, posts: vk.label_note_html(rows), "^label_sources: posts must be a pandas DataFrame, got list"),
+    (lambda rows, posts: vk.missing_reasons(rows, {}), "^missing_reasons: posts must be a pandas DataFrame"),
+    (lambda rows, posts: vk.table_html(rows), "^table_html: df must be a pandas DataFrame, got list"),
+    (lambda rows, posts: vk.shown(["network"], "topic"), r"^shown: values must be a pandas Series \(e.g. table\['topic'\]\)"),
+])
+def test_a_wrong_argument_is_one_line_naming_it(call, says):
+    posts = crafted().assign(province="广东")
+    with pytest.raises(InputError, match=says):
+        call(posts.to_dict("records"), posts)
+
+
+def test_a_chooser_table_given_as_rows_says_so_in_its_status():
+    chooser = vk.DashboardChooser({"rows": crafted().to_dict("records"), "posts": crafted()})
+    assert "rows: KpiDashboard: posts must be a pandas DataFrame, got list" in chooser.status.value
+    assert chooser.show("posts") is not None

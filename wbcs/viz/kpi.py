@@ -15,12 +15,14 @@ reason (``missing_reasons``), never drawn as an empty axis or a bare "–".
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from wbcs.checks import frame as check_frame
+from wbcs.checks import whole
 from wbcs.errors import InputError
 from wbcs.kpi import indicators
 from wbcs.kpi.indicators import (
@@ -128,12 +130,16 @@ def shown(values: pd.Series, field: str) -> pd.Series:
 
         def name(v: str) -> str:
             return names.get(v, v)
+    if not isinstance(values, pd.Series):
+        raise InputError(f"shown: values must be a pandas Series (e.g. table['topic']), got {type(values).__name__}")
     text = values.astype("string")
     return text.map(lambda v: name(v) if isinstance(v, str) else v).astype("string")
 
 
 def missing_reasons(posts: pd.DataFrame, summary: dict) -> dict[str, str]:
     """Indicator → why it has no value in ``summary`` (for the indicators that have none)."""
+    check_frame(posts, "missing_reasons: posts")
+    _summary(summary, "missing_reasons")
     out = {}
     for key, needs in NEEDS.items():
         if summary.get(key) is not None:
@@ -147,6 +153,7 @@ def label_sources(posts: pd.DataFrame) -> dict[str, dict[str, int]]:
     """Per label field: posts whose label came from the model and posts whose label was given
     (the ``<field>_source`` columns ``wbcs.classify.predict_posts`` writes; without them every
     label present was given)."""
+    check_frame(posts, "label_sources: posts")
     out = {}
     for field in LABEL_FIELDS:
         if field not in posts:
@@ -184,8 +191,8 @@ def label_note_html(posts: pd.DataFrame, model: str | None = None, reliability: 
 def period_coverage(table: pd.DataFrame, period: str, first, last) -> pd.DataFrame:
     """``table`` with ``days_in_period`` and ``days_covered``: the calendar days of each period
     that lie between ``first`` and ``last`` (the data's first and last post, Beijing time)."""
+    starts = pd.to_datetime(_x(table, "period_coverage"))
     first, last = (pd.Timestamp(t).normalize() for t in (first, last))
-    starts = pd.to_datetime(table["period"])
     ends = starts + (pd.Timedelta(days=1) if period == "day" else pd.Timedelta(days=7) if period == "week"
                      else pd.DateOffset(months=1))
     inside = (ends.clip(upper=last + pd.Timedelta(days=1)) - starts.clip(lower=first)).dt.days.clip(lower=0)
@@ -212,10 +219,22 @@ def change_text(now: float, before: float) -> str:
     return f"{now / before - 1:+.0%} ({before:,.0f} → {now:,.0f})"
 
 
-def _x(table: pd.DataFrame) -> pd.Series:
-    if "period" not in table:
-        raise InputError("this figure needs a table with a 'period' column (indicators(period=...))")
+def _x(table: pd.DataFrame, who: str, *columns: str) -> pd.Series:
+    """The ``period`` column of a table of ``indicators(posts, period=...)``, which ``who`` draws; a table without it
+    or without one of ``columns`` (a posts table, a list of rows) is an InputError saying what to pass."""
+    missing = [c for c in ("period", *columns) if c not in check_frame(table, f"{who}: table").columns]
+    if missing:
+        raise InputError(f"{who} needs a table of indicators(posts, period=...) (it has no column {missing[0]!r})")
     return table["period"]
+
+
+def _summary(summary, who: str, *keys: str) -> Mapping:
+    """``summary`` when it is the dict ``indicators(posts)`` returns (no ``period``, no ``by``) with ``keys``."""
+    if not isinstance(summary, Mapping) or any(k not in summary for k in keys):
+        got = type(summary).__name__ if not isinstance(summary, Mapping) else "a dict without " + repr(
+            next(k for k in keys if k not in summary))
+        raise InputError(f"{who}: summary must be the dict indicators(posts) returns (no period, no by), got {got}")
+    return summary
 
 
 def _minutes(m: float, change: float | None = None) -> str:
@@ -235,7 +254,7 @@ def volume_trend(table: pd.DataFrame, *, spikes: pd.DataFrame | None = None,
                  alerts: pd.DataFrame | None = None, title: str = "Volume 声量") -> go.Figure:
     """Posts per period, with spike episodes and aggregation alerts marked where they start.
     Periods the data cover only in part (``period_coverage`` columns) are hollow and say so."""
-    x, y = _x(table), table["volume"].astype(int)
+    x, y = _x(table, "volume_trend", "volume"), table["volume"].astype(int)
     fig = go.Figure(go.Scatter(x=x, y=y, mode="lines+markers", name="posts", line={"color": "#1f77b4"},
                                hovertemplate="%{x|%Y-%m-%d}: %{y:,} posts<extra></extra>"))
     if "days_covered" in table:
@@ -274,6 +293,7 @@ def topic_share_trend(table: pd.DataFrame, *, min_posts: int = MIN_SHARE_POSTS,
     """Stacked bars: each topic's share of the period's posts (a table ``by="topic"``), topics
     by their Chinese names. Periods with fewer than ``min_posts`` posts are left out (one post
     would be a 100 % share) and the title says how many."""
+    _x(table, "topic_share_trend")
     if "topic" not in table or "share" not in table:
         raise InputError("topic_share_trend needs indicators(period=..., by='topic')")
     t = table.assign(topic=shown(table["topic"], "topic").fillna("(none 无)"))
@@ -308,6 +328,9 @@ def corrected_share_bar(table: pd.DataFrame, field: str = "topic", *, summary: d
     """A field's shares as counted and corrected for the classifier's errors (``wbcs.kpi.quantify``):
     paired bars, the corrected one with its 95 % bootstrap interval; n in the hover and the title."""
     names = display_names(field)
+    if "raw_share" not in check_frame(table, "corrected_share_bar: table"):
+        raise InputError("corrected_share_bar: table must be corrected_frame(corrected_summary(posts), field) "
+                         "(it has no column 'raw_share')")
     t = table.sort_values("raw_share", ascending=False)
     x = [names.get(v, v) for v in t["label"]]
     corrected, method = table.attrs.get("corrected", True), table.attrs.get("method", "ACC")
@@ -387,10 +410,12 @@ def corrected_shares_html(summary: dict) -> str:
 @figure
 def favorability_trend(table: pd.DataFrame, *, title: str = "Net favorability 净喜好度") -> go.Figure:
     """Both net favorability variants per period, on a −1 … 1 axis; n in the hover."""
+    x = _x(table, "favorability_trend", "n_positive", "n_negative", "n_sentiment", "net_favorability",
+           "net_favorability_incl_neutral")
     fig = go.Figure()
     for col, name, n in (("net_favorability", "(pos − neg) / (pos + neg)", table["n_positive"] + table["n_negative"]),
                          ("net_favorability_incl_neutral", "(pos − neg) / all", table["n_sentiment"])):
-        fig.add_trace(go.Scatter(x=_x(table), y=table[col], mode="lines+markers", name=name, connectgaps=False,
+        fig.add_trace(go.Scatter(x=x, y=table[col], mode="lines+markers", name=name, connectgaps=False,
                                  customdata=n.fillna(0).astype(int),
                                  hovertemplate="%{x|%Y-%m-%d}: %{y:+.2f} (n = %{customdata:,})<extra></extra>"))
     fig.add_hline(y=0, line={"color": "#999", "width": 1})
@@ -403,6 +428,7 @@ def favorability_trend(table: pd.DataFrame, *, title: str = "Net favorability �
 def rates_trend(table: pd.DataFrame, *, title: str = "Handling, resolution, satisfaction 负面处理") -> go.Figure:
     """Negative handling / resolution, reply satisfaction, reply rate and SLA attainment, each
     with its 95% interval (Clopper–Pearson) and k of n in the hover."""
+    x = _x(table, "rates_trend")  # a posts table drew an empty chart
     fig = go.Figure()
     for col, name in RATE_NAMES.items():
         if col not in table or not table[col].notna().any():
@@ -410,7 +436,7 @@ def rates_trend(table: pd.DataFrame, *, title: str = "Handling, resolution, sati
         num, den = (table[c] for c in RATES[col])
         lo, hi = rate_interval(num, den)
         fig.add_trace(go.Scatter(
-            x=_x(table), y=table[col], mode="lines+markers", name=name,
+            x=x, y=table[col], mode="lines+markers", name=name,
             error_y={"type": "data", "array": hi - table[col], "arrayminus": table[col] - lo,
                      "thickness": 1, "width": 3},
             customdata=np.stack([num.fillna(0).astype(int), den.fillna(0).astype(int)], axis=1),
@@ -425,7 +451,7 @@ def rates_trend(table: pd.DataFrame, *, title: str = "Handling, resolution, sati
 @figure
 def response_time_histogram(posts: pd.DataFrame, *, title: str = "Response time 响应速度") -> go.Figure:
     """Minutes from post to first reply (log scale), with the median and p90 marked."""
-    if "reply_at" not in posts:
+    if "reply_at" not in check_frame(posts, "response_time_histogram: posts"):
         raise InputError("response_time_histogram needs a 'reply_at' column")
     times = read_times(posts, columns=("created_at", "reply_at"))  # Beijing time both, however each is written
     minutes = ((times["reply_at"] - times["created_at"]) / pd.Timedelta(minutes=1)).dropna()
@@ -449,6 +475,10 @@ def response_time_histogram(posts: pd.DataFrame, *, title: str = "Response time 
 def complaint_bar(posts: pd.DataFrame, column: str, *, top: int = 15, title: str | None = None) -> go.Figure:
     """Negative posts per value of ``column`` (topic, province, ...), most first; taxonomy
     fields by their Chinese names."""
+    check_frame(posts, "complaint_bar: posts")
+    top = whole(top, "complaint_bar: top", 1)  # -1 was every value but the last
+    if not isinstance(column, str):  # ['topic'] was "unhashable type: 'list'"
+        raise InputError(f"complaint_bar: column must be one column name (e.g. 'topic'), got {column!r}")
     if column not in posts:
         raise InputError(f"complaint_bar: no column {column!r}")
     neg = posts[posts["sentiment"].astype("string") == "negative"] if "sentiment" in posts else posts
@@ -473,7 +503,7 @@ def province_bar(posts: pd.DataFrame, *, top: int = 15) -> go.Figure:
 def sla_bar(summary: dict, *, title: str = "SLA attainment by post kind 各类时限达标") -> go.Figure:
     """Acknowledge and resolve attainment per policy post kind (from the summary dict), with
     95% intervals and the posts each is out of."""
-    kinds = list(summary["sla"])
+    kinds = list(_summary(summary, "sla_bar", "sla")["sla"])
     names = display_names("kind")
     fig = go.Figure()
     for stage, color in (("acknowledge", "#1f77b4"), ("resolve", "#2ca02c")):
@@ -498,7 +528,9 @@ def posts_behind(posts: pd.DataFrame, *, period: str, start, **filters) -> pd.Da
     """The drill-down: posts of the period starting at ``start`` (and matching ``filters``,
     column → value or list of values), newest first, PII-masked. ``start`` may be naive (Beijing wall time)
     or tz-aware, as the data's own times are; a ``period`` other than day, week or month is refused."""
-    check_request(posts.columns, period, None)
+    if period is None:  # None passed check_request (no period is an indicators request) and gave months
+        raise InputError("posts_behind: period must be one of day, week, month, got None")
+    check_request(check_frame(posts, "posts_behind: posts").columns, period, None)
     local = local_times(posts["created_at"])
     keep = np.array(period_start(local, period) == local_as_of(start, "start"), dtype=bool)
     for col, value in filters.items():
@@ -517,7 +549,7 @@ def posts_behind(posts: pd.DataFrame, *, period: str, start, **filters) -> pd.Da
 
 def table_html(df: pd.DataFrame, *, max_rows: int = 50) -> str:
     """A small escaped HTML table (PII must already be masked)."""
-    shown_rows = df.head(max_rows)
+    shown_rows = check_frame(df, "table_html: df").head(whole(max_rows, "table_html: max_rows"))
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown_rows.columns)
     rows = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in r) + "</tr>"
                    for r in shown_rows.itertuples(index=False))
@@ -549,6 +581,9 @@ def kpi_cards_html(summary: dict, previous: dict | None = None, *,
                    missing: dict[str, str] | None = None) -> str:
     """Headline KPIs as cards, each with its change against ``previous`` when given. A KPI
     without a value is left out; ``missing`` (``missing_reasons``) says why, in one line."""
+    _summary(summary, "kpi_cards_html")
+    if previous is not None:
+        _summary(previous, "kpi_cards_html (previous)")
     out, left_out = [], {}
     for label, key, fmt in CARDS:
         v = summary.get(key)
@@ -585,6 +620,7 @@ INDICATOR_NAMES = {"volume": "posts 声量", "n_negative": "negative posts 负�
 def indicator_table(summary: dict) -> pd.DataFrame:
     """The headline indicators as display strings: counts as integers, rates as percentages, times in the unit
     that reads best; indexed by the indicator's key (as ``wbcs kpi --json`` names it), with its name beside it."""
+    _summary(summary, "indicator_table")
     rows = []
     for key in INDICATOR_NAMES:
         v = summary.get(key)
@@ -608,6 +644,7 @@ def sla_table(summary: dict) -> pd.DataFrame:
         return "–" if rate is None else f"{rate:.1%} of {int(due):,}"
 
     names = display_names("kind")
+    _summary(summary, "sla_table", "sla")  # {} was KeyError 'sla'
     return pd.DataFrame([{
         "kind": names.get(k, k), "posts": f"{int(v['posts']):,}", "clock": v["clock"],
         "acknowledge within": f"{v['acknowledge_minutes']:g} min" if v["acknowledge_minutes"] else "–",
@@ -644,7 +681,7 @@ class KpiDashboard:
 
         from wbcs.viz.widgets import FigureTabs
 
-        if posts.empty:
+        if check_frame(posts, "KpiDashboard: posts").empty:
             raise InputError("KpiDashboard: the posts table is empty")
         # refused as indicators refuses them (a post without a time, given twice, an unknown label), not dropped
         local = prepare(posts)["created_at"].reset_index(drop=True)
@@ -821,6 +858,9 @@ class DashboardChooser:
     def __init__(self, sources: dict[str, pd.DataFrame | Callable[[], pd.DataFrame]], **dashboard_options):
         import ipywidgets as w
 
+        if not isinstance(sources, Mapping):  # a list was "dictionary update sequence element #0 has length 20"
+            raise InputError("DashboardChooser: sources must be a dict name → posts table (or a function that makes "
+                             f"one), e.g. {{'March': posts}}; got {type(sources).__name__}")
         if not sources:
             raise InputError("DashboardChooser: no posts tables given")
         self.sources, self.options = dict(sources), dashboard_options
