@@ -84,3 +84,19 @@ def test_topics_and_mentions_are_shown_with_their_pii_masked():
     for fig in (explore.text_features_figure(texts), explore.explore_figures(posts)["text_features"]):
         js = fig.to_json()
         assert not any(pii in js for pii in ("13812345678", "a@b.com", "11010519491231002X"))
+
+
+@pytest.mark.parametrize("call, says", [
+    (lambda df: explore.volume_by_month(df.to_dict("records")),
+     r"^posts table must be a pandas DataFrame, got list \(a list of dicts is not accepted: pass pd.DataFrame\(rows\)\)$"),
+    (lambda df: explore.volume_by_year(df["operator"]), "^posts table must be a pandas DataFrame, got Series"),
+    (lambda df: explore.volume_by_operator(df.iloc[:0]), "^volume_by_operator: the posts table has no rows"),
+    (lambda df: explore.explore_figures(df.drop(columns="text")), "missing column 'text'"),  # was KeyError 'text'
+    (lambda df: explore.hour_weekday_heatmap(df), r"^times: give one column of datetimes \(e.g. posts\['created_at'\]\)"),
+    (lambda df: explore.text_features_figure(df), r"^texts: give a column of texts .*not the whole table$"),
+    (lambda df: explore.text_feature_counts("我的手机没信号"), "^texts: .*not one string$"),  # was counted as one post
+    (lambda df: explore.text_feature_counts(df["text"], top=-1), "^top must be a whole number ≥ 1, got -1$"),
+])
+def test_a_wrong_argument_is_named_in_one_line(call, says):
+    with pytest.raises(InputError, match=says):
+        call(_posts())

@@ -12,6 +12,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from wbcs.checks import frame, whole
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
 from wbcs.viz.figure import TEMPLATE, figure
@@ -27,12 +28,14 @@ OPERATOR_COLORS = {"中国移动 China Mobile": "#1f77b4", "中国电信 China T
 
 
 def _need(df: pd.DataFrame, *columns: str) -> None:
-    missing = [c for c in columns if c not in df.columns]
+    missing = [c for c in columns if c not in frame(df, "posts table").columns]
     if missing:
         raise InputError(f"posts table: missing column {missing[0]!r} for this figure")
 
 
 def _local(times) -> pd.Series:
+    if isinstance(times, pd.DataFrame):  # was pandas' "Cannot construct a Series from a DataFrame"
+        raise InputError("times: give one column of datetimes (e.g. posts['created_at']), not the whole table")
     t = pd.Series(times)
     if not pd.api.types.is_datetime64_any_dtype(t):
         raise InputError("times: expected datetimes (e.g. the posts table's created_at column)")
@@ -47,6 +50,8 @@ def _operator_names(df: pd.DataFrame) -> pd.Series:
 def volume_by_operator(df: pd.DataFrame, *, title: str = "Posts by operator 各运营商声量") -> go.Figure:
     """Bar chart: posts per operator, with each bar's share of the total."""
     _need(df, "operator")
+    if df.empty:  # plotly's "Cannot accept list of column references" otherwise
+        raise InputError("volume_by_operator: the posts table has no rows; nothing to draw")
     counts = _operator_names(df).value_counts()
     fig = px.bar(x=counts.index, y=counts.to_numpy(), color=counts.index,
                  color_discrete_map=OPERATOR_COLORS, template=TEMPLATE, title=title,
@@ -112,6 +117,10 @@ def text_feature_counts(texts: pd.Series, *, top: int = 12) -> dict:
     topic or mention is masked (``wbcs.text.mask_pii``), and counted with what masks the same."""
     from wbcs.text import mask_pii, text_features
 
+    if isinstance(texts, str | pd.DataFrame):  # a str was one post's text, a table pandas' ValueError
+        raise InputError("texts: give a column of texts (e.g. posts['text']), not "
+                         + ("one string" if isinstance(texts, str) else "the whole table"))
+    top = whole(top, "top", 1)  # -1 was every one but the last
     feats = text_features(pd.Series(texts).reset_index(drop=True))
     out = {}
     for kind in ("emoticons", "topics", "mentions"):
@@ -148,6 +157,7 @@ def text_features_figure(texts: pd.Series, *, top: int = 12,
 
 def explore_figures(df: pd.DataFrame) -> dict[str, go.Figure]:
     """The standard set of exploration figures for a posts table (name -> figure)."""
+    _need(df, "created_at", "operator", "text")  # a table without text was KeyError 'text' after four figures
     return {
         "volume_by_operator": volume_by_operator(df),
         "volume_by_year": volume_by_year(df),
