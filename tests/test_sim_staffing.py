@@ -122,6 +122,8 @@ def test_staffing_refuses_what_it_cannot_plan():
         plan_staffing(sc)
     with pytest.raises(InputError, match="between 0 and 1"):
         plan_staffing(sc.updated({"agents": 1}), target=90)
+    with pytest.raises(InputError, match=r"between 0 and 1 \(e.g. 0.9\), got '0.9'"):  # was a TypeError
+        plan_staffing(sc.updated({"agents": 1}), target="0.9")
     with pytest.raises(InputError, match="max_iterations must be a whole number ≥ 1"):
         plan_staffing(sc.updated({"agents": 1}), max_iterations=0)
     with pytest.raises(InputError, match="seed must be a whole number ≥ 0"):

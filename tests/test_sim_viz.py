@@ -65,6 +65,25 @@ def test_figures_show_both_policies(base):
     assert list(table.columns) == ["A", "B"] and "%" in table.iloc[1, 0]
     with pytest.raises(InputError, match="keep_records=True"):
         vs.wait_figure({"A": replicate(base, 1, seed=1)})
+    # one Summary instead of a dict of them was AttributeError: 'Summary' object has no attribute 'items'
+    for make in (vs.attainment_figure, vs.wait_figure, vs.backlog_figure, vs.utilization_figure, vs.summary_table):
+        with pytest.raises(InputError, match=r"give the summaries as a dict label → Summary, e.g. \{'policy A': "
+                                             r"summary\}, not one Summary$"):
+            make(summaries["A"])
+    with pytest.raises(InputError, match="summaries must be a dict label → Summary .*got a list"):
+        vs.figures([summaries["A"]])
+    with pytest.raises(InputError, match="summaries must be a dict label → Summary .*got a value that is no Summary"):
+        vs.summary_table({"A": summaries["A"].table})
+    with pytest.raises(InputError, match="staffing_figure: plan must be the StaffingPlan plan_staffing.*got DataFrame"):
+        vs.staffing_figure(summaries["A"].table)
+
+
+def test_the_app_takes_a_scenario_file_or_mapping_as_simulate_does():
+    """A mapping was an AttributeError ('dict' object has no attribute 'updated'); anything else is named."""
+    app = vs.WhatIfApp(WEEK, replications=1, seed=3)
+    assert isinstance(app.base, Scenario) and set(app.summaries) == {"policy A 方案A", "policy B 方案B"}
+    with pytest.raises(InputError, match="scenario must be a Scenario .*got list"):
+        vs.WhatIfApp([WEEK])
 
 
 def test_app_follows_its_sliders(base, tmp_path):

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from wbcs.checks import is_number, is_whole
 from wbcs.errors import InputError
 from wbcs.policy import POST_KINDS, WEEKDAYS
 from wbcs.sim import erlang
@@ -150,11 +151,11 @@ def plan_staffing(scenario: Scenario, target: float = 0.9, *, replications: int 
     the plan is the same."""
     from tqdm.auto import tqdm
 
-    if not 0 < target < 1:
-        raise InputError(f"staffing target must be between 0 and 1 (e.g. 0.9), got {target}")
+    if not is_number(target) or not 0 < target < 1:  # "0.9" was a TypeError
+        raise InputError(f"staffing target must be between 0 and 1 (e.g. 0.9), got {target!r}")
     scenario = as_scenario(scenario)
     seeds = spawn_seeds(seed, replications)
-    if isinstance(max_iterations, bool) or not isinstance(max_iterations, int) or max_iterations < 1:
+    if not is_whole(max_iterations) or max_iterations < 1:
         # none would leave no plan to report
         raise InputError(f"max_iterations must be a whole number ≥ 1 (--max-iterations), got {max_iterations!r}")
     if len(scenario.pools) != 1:

@@ -12,14 +12,17 @@ a scenario patch (pure, tested), the app only wires sliders to ``replicate`` and
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from wbcs.errors import InputError
 from wbcs.policy import POST_KINDS, WEEKDAYS
 from wbcs.sim import Scenario, StaffingPlan, Summary, plan_staffing, replicate
+from wbcs.sim.scenario import as_scenario
 from wbcs.viz.figure import TEMPLATE, figure, write_figures
 
 KIND_LABELS = {"consultation": "咨询<br>consultation", "complaint": "投诉<br>complaint",
@@ -33,6 +36,19 @@ HEADLINE = {"posts": "posts 帖子数", "first_response_attainment": "first resp
             "reopen_share": "reopened 重开率", "escalated": "escalated posts 升级"}
 
 
+def _summaries(summaries, who: str) -> Mapping:
+    """``summaries`` when it is a mapping policy label → ``Summary``; one Summary (the usual slip) or anything else
+    is an InputError saying what to pass (it was an AttributeError: 'Summary' object has no attribute 'items')."""
+    if isinstance(summaries, Summary):
+        raise InputError(f"{who}: give the summaries as a dict label → Summary, e.g. {{'policy A': summary}}, "
+                         "not one Summary")
+    if not isinstance(summaries, Mapping) or not all(isinstance(s, Summary) for s in summaries.values()):
+        raise InputError(f"{who}: summaries must be a dict label → Summary (wbcs.sim.replicate(...)), got "
+                         + (f"a {type(summaries).__name__}" if not isinstance(summaries, Mapping) else
+                            "a value that is no Summary"))
+    return summaries
+
+
 def _ci(table: pd.DataFrame, metric: str) -> tuple[float, float, float]:
     row = table.loc[metric]
     return float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
@@ -44,7 +60,7 @@ def attainment_figure(summaries: dict[str, Summary], *, target: float | None = N
     # the first panel has up to six groups, the second four: widths in proportion, so no label needs turning
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04, column_widths=[0.6, 0.4],
                         subplot_titles=("first response in time 首次响应达标", "resolved in time 解决达标"))
-    for i, (label, s) in enumerate(summaries.items()):
+    for i, (label, s) in enumerate(_summaries(summaries, "attainment_figure").items()):
         t = s.table
         for col, name in enumerate(("first_response_attainment", "resolution_attainment"), start=1):
             keys = [name] + [f"{k}.{name}" for k in POST_KINDS]
@@ -85,7 +101,7 @@ def wait_figure(summaries: dict[str, Summary]) -> go.Figure:
     """Cumulative distribution of the first-response wait (log scale), with the SLA clocks."""
     fig = go.Figure()
     clocks: set[float] = set()
-    for i, (label, s) in enumerate(summaries.items()):
+    for i, (label, s) in enumerate(_summaries(summaries, "wait_figure").items()):
         rec = _records(s)
         wait = rec["wait_minutes"].to_numpy(dtype=float)
         x, y = _ecdf(np.maximum(wait, 1 / 60), len(wait))  # waits under a second drawn at one second
@@ -108,8 +124,6 @@ def wait_figure(summaries: dict[str, Summary]) -> go.Figure:
 
 def _records(s: Summary) -> pd.DataFrame:
     if s.records is None:
-        from wbcs.errors import InputError
-
         raise InputError("wait_figure needs the posts: run replicate(..., keep_records=True)")
     return s.records
 
@@ -118,7 +132,7 @@ def _records(s: Summary) -> pd.DataFrame:
 def backlog_figure(summaries: dict[str, Summary]) -> go.Figure:
     """Posts waiting for a first response, hour by hour over the horizon, and agents on shift."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    for i, (label, s) in enumerate(summaries.items()):
+    for i, (label, s) in enumerate(_summaries(summaries, "backlog_figure").items()):
         h = s.hourly.iloc[: int(math.ceil(s.scenario.horizon_days * 24))]
         color = COLORS[i % len(COLORS)]
         fig.add_scatter(x=h["time"], y=h["backlog"], name=f"{label}: waiting 待响应", mode="lines",
@@ -147,7 +161,7 @@ def utilization_figure(summaries: dict[str, Summary]) -> go.Figure:
     """Agents on shift and their utilisation (busy / on shift) by hour of the week."""
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.4, 0.6],
                         subplot_titles=("agents on shift 在岗坐席", "utilisation 坐席利用率"))
-    for i, (label, s) in enumerate(summaries.items()):
+    for i, (label, s) in enumerate(_summaries(summaries, "utilization_figure").items()):
         g = _by_hour_of_week(s)
         color = COLORS[i % len(COLORS)]
         fig.add_scatter(x=HOUR_LABELS, y=g["agents"], name=label, legendgroup=label, line={"color": color, "shape": "hv"},
@@ -166,6 +180,9 @@ def utilization_figure(summaries: dict[str, Summary]) -> go.Figure:
 @figure
 def staffing_figure(plan: StaffingPlan) -> go.Figure:
     """Agents per hour of the week: the simulated plan (bars) against Erlang C (line)."""
+    if not isinstance(plan, StaffingPlan):
+        raise InputError(f"staffing_figure: plan must be the StaffingPlan plan_staffing(...) returns, got "
+                         f"{type(plan).__name__}")
     t = plan.table
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     fig.add_bar(x=HOUR_LABELS, y=t["sim_agents"], name="simulation 仿真排班", marker_color=COLORS[0],
@@ -209,7 +226,8 @@ def summary_table(summaries: dict[str, Summary]) -> pd.DataFrame:
         f = (lambda v: f"{v:.1%}") if pct else (lambda v: f"{v:,.1f}")
         return f(mean) if math.isnan(lo) else f"{f(mean)} [{f(lo)}, {f(hi)}]"
 
-    cols = {label: [fmt(m, *_ci(s.table, m)) for m in HEADLINE] for label, s in summaries.items()}
+    cols = {label: [fmt(m, *_ci(s.table, m)) for m in HEADLINE]
+            for label, s in _summaries(summaries, "summary_table").items()}
     return pd.DataFrame(cols, index=list(HEADLINE.values()))
 
 
@@ -293,9 +311,10 @@ class WhatIfApp:
 
         from wbcs.viz.widgets import FigureTabs
 
-        self.base, self.replications, self.seed, self.target = base, replications, seed, target
+        # a scenario file or mapping as simulate takes it (a path was an AttributeError: no 'updated')
+        self.base, self.replications, self.seed, self.target = as_scenario(base), replications, seed, target
         self.client = client
-        start = controls_from(base)
+        start = controls_from(self.base)
         self.controls = {"A": self._controls({**start, **(a or {})}), "B": self._controls({**start, **(b or {})})}
         self.summaries: dict[str, Summary] = {}
         self.plan_result: StaffingPlan | None = None
@@ -350,8 +369,6 @@ class WhatIfApp:
 
     def update(self) -> None:
         """Re-simulate both policies with the same seeds and redraw every chart."""
-        from wbcs.errors import InputError
-
         self.status.value = "simulating 仿真中…"
         try:
             self.summaries = {f"policy {label} 方案{label}": replicate(self.scenario(label), self.replications,
