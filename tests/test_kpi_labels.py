@@ -37,3 +37,16 @@ def test_a_label_set_after_the_file_was_read_wins_over_the_cached_model_label(tm
     pd.testing.assert_frame_equal(again, uncached)
     # the file as read still takes its cached labels
     assert "cached" in kl.labels_for_file(path, posts).attrs["classified"]
+
+
+def test_rows_that_are_no_table_are_named_not_blamed_on_the_model(tmp_path):
+    """A list of rows counted as a table without labels, and the error said the classifier could not label it."""
+    import pytest
+
+    from wbcs.errors import InputError
+
+    rows = [{"post_id": "1", "text": "信号差", "sentiment": "negative", "intent": "complaint", "topic": "network"}]
+    with pytest.raises(InputError, match=r"^ensure_labels: posts must be a pandas DataFrame, got list .*DataFrame\(rows\)"):
+        kl.ensure_labels(rows)
+    with pytest.raises(InputError, match=r"^labels_for_file: posts must be a pandas DataFrame, got list"):
+        kl.labels_for_file(tmp_path / "posts.csv", rows)

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from wbcs import __version__
+from wbcs.checks import frame
 from wbcs.config import MODELS_DIR
 from wbcs.errors import InputError
 from wbcs.io.write import atomic_path
@@ -50,6 +51,8 @@ def ensure_labels(posts: pd.DataFrame, *, model=None, quiet: bool = False) -> pd
     model), run on the posts that lack a label only. ``attrs["classified"]`` records what was
     filled (and ``rows``: how many posts went through the model), and a line on stderr says so.
     Without a usable model this is an ``InputError`` naming the unlabelled posts."""
+    # a list of rows counted as a table without label columns, and the error blamed the model
+    frame(posts, "ensure_labels: posts")
     missing = {f: n for f, n in unlabelled(posts).items() if n}
     if not missing or posts.empty:
         return posts
@@ -123,6 +126,7 @@ def labels_for_file(path: Path, posts: pd.DataFrame, *, model=None, cache: bool 
     """``ensure_labels(posts)`` for the posts read from ``path``, reusing the labels the same
     model gave the same file on an earlier call (``cache``), and saving them for the next. The labels
     ``posts`` carry always win: a label set or corrected since the file was read misses the cache."""
+    frame(posts, "labels_for_file: posts")
     if not _needs_model(posts).any() or posts.empty or not cache:
         return ensure_labels(posts, model=model)
     folder = cache_dir()
