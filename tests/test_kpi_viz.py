@@ -389,6 +389,8 @@ def test_filter_options_show_values_masked_and_filter_by_the_values():
                                                        r"period=...\) \(it has no column 'period'\)$"),
     (lambda rows, posts: vk.rates_trend(posts), "^rates_trend needs a table of indicators"),
     (lambda rows, posts: vk.volume_trend(rows), "^volume_trend: table must be a pandas DataFrame, got list"),
+    (lambda rows, posts: vk.volume_trend(indicators(posts, period="day"), spikes=[]),
+     "^volume_trend: spikes must be a pandas DataFrame, got list"),
     (lambda rows, posts: vk.period_coverage(rows, "day", "2025-03-03", "2025-03-06"), "^period_coverage: table must be"),
     (lambda rows, posts: vk.response_time_histogram(rows), "^response_time_histogram: posts must be a pandas DataFrame"),
     (lambda rows, posts: vk.province_bar(posts["province"]), "^complaint_bar: posts must be a pandas DataFrame, got Series"),

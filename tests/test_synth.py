@@ -146,6 +146,8 @@ def test_authors_engagement_and_text_features(posts):
     ({"platforms": {"sina_weibo": "most"}}, "platforms: shares must be finite numbers"),  # was a bare ValueError
     ({"profile": [float("nan")] * 24}, "profile: give 168"),  # was NaN rates: a ValueError from numpy's poisson
     ({"profile": "flat"}, "profile: give 168"),
+    # one burst instead of a list of them: its keys were read as bursts ("bursts[0]: needs start, hours and posts")
+    ({"bursts": {"start": "2025-01-02", "hours": 1, "posts": 5}}, r"bursts must be a list of bursts, e.g. \[\{'start'"),
     ({"posts_per_day": 1e12}, "is 30,000,000,000,000 posts, more than the 10,000,000 one table may hold"),
     ({"bursts": [{"start": "2025-01-02", "hours": 1, "posts": 20_000_000}]},
      r"\+ 20,000,000 burst posts is 20,015,000 posts, more than the 10,000,000"),

@@ -115,6 +115,14 @@ def test_add_duty_minutes_inverts_business_minutes(start, minutes):
     assert duty.on_duty(t1 - pd.Timedelta(seconds=1))[0]  # the deadline falls at the end of a duty minute
 
 
+@pytest.mark.parametrize("minutes", [-5, float("nan"), [10, -1]])
+def test_add_duty_minutes_refuses_minutes_that_are_no_duration(minutes):
+    """-5 gave 07:55, before the duty day the deadline is counted in; NaN no deadline at all."""
+    t0 = pd.DatetimeIndex(["2024-03-04 00:30", "2024-03-04 09:00"]).tz_localize("Asia/Shanghai")
+    with pytest.raises(InputError, match="add_duty_minutes: minutes must be finite numbers ≥ 0, got (-5.0|nan|-1.0)$"):
+        add_duty_minutes(load_policy().duty, t0, minutes)
+
+
 def test_route_file_validation(tmp_path):
     assert "ticket" in load_routes().routes
     good = {"routes": {"a": {"kind": "praise", "action": "thank"}}, "rules": [{"route": "a", "when": {}}]}

@@ -188,6 +188,9 @@ def _arrivals(rng, start: pd.Timestamp, days: int, per_day: float, profile: np.n
 def _burst_specs(bursts, t0: pd.Timestamp, end: pd.Timestamp) -> list[tuple[Mapping, int, float, int]]:
     """(burst, start ns, hours, posts) of each burst, checked: it lies within the generated days
     (one outside added posts before or after them; NaN hours dated its posts 1732)."""
+    if bursts is not None and not isinstance(bursts, list | tuple):  # one burst's keys were read as bursts
+        raise InputError(f"bursts must be a list of bursts, e.g. [{{'start': '2025-01-10 19:00', 'hours': 2, "
+                         f"'posts': 500}}], got {type(bursts).__name__}")
     out = []
     for i, b in enumerate(bursts or []):
         where = f"bursts[{i}]"

@@ -130,6 +130,9 @@ def add_duty_minutes(duty: Duty, start, minutes) -> pd.DatetimeIndex:
     """
     starts = pd.DatetimeIndex(pd.to_datetime(start))
     need = np.broadcast_to(np.asarray(minutes, dtype=float), (len(starts),)).copy()
+    if not (np.isfinite(need) & (need >= 0)).all():  # -5 gave a deadline before the duty day began, NaN none
+        bad = float(need[~(np.isfinite(need) & (need >= 0))][0])
+        raise InputError(f"add_duty_minutes: minutes must be finite numbers ≥ 0, got {bad!r}")
     s = dataclasses.replace(duty, on_call=False).next_on_duty(starts)
     local = s.tz_localize(None).to_numpy()
     day = local.astype("datetime64[D]")

@@ -255,6 +255,9 @@ def volume_trend(table: pd.DataFrame, *, spikes: pd.DataFrame | None = None,
     """Posts per period, with spike episodes and aggregation alerts marked where they start.
     Periods the data cover only in part (``period_coverage`` columns) are hollow and say so."""
     x, y = _x(table, "volume_trend", "volume"), table["volume"].astype(int)
+    for name, given in (("spikes", spikes), ("alerts", alerts)):  # a list was "no attribute 'empty'"
+        if given is not None:
+            check_frame(given, f"volume_trend: {name}")
     fig = go.Figure(go.Scatter(x=x, y=y, mode="lines+markers", name="posts", line={"color": "#1f77b4"},
                                hovertemplate="%{x|%Y-%m-%d}: %{y:,} posts<extra></extra>"))
     if "days_covered" in table:
