@@ -35,6 +35,12 @@ def test_a_table_that_is_no_dataframe_is_refused_saying_what_to_pass():
         indicators(crafted(), period="day", by=[["operator"]])
     with pytest.raises(InputError, match=r"policy must be a wbcs.policy.Policy .*got str"):
         indicators(crafted(), policy="policy.yaml")
+    # one column name is that column, not its letters (which matched no column: KeyError 'created_at')
+    from wbcs.kpi.indicators import read_times
+
+    assert list(read_times(crafted(), columns="created_at").columns) == ["created_at"]
+    with pytest.raises(InputError, match="read_times: posts must be a pandas DataFrame, got list"):
+        read_times(rows)
     # a tuple or an Index of names is a list of them
     assert indicators(crafted(), by=("operator",)).equals(indicators(crafted(), by=pd.Index(["operator"])))
 

@@ -450,8 +450,9 @@ def read_times(posts: pd.DataFrame, source: str = "posts", columns=DATETIMES) ->
     """Local wall-clock datetimes (``local_times``) of the ``columns`` (``created_at`` among them); a value that
     is no time (``garbage``), an empty ``created_at`` or a reply or resolution before the post is an error naming
     its row (``row_name``): read as empty, a reply would count as none."""
-    if "created_at" not in posts:
+    if "created_at" not in frame(posts, f"read_times: {source}"):
         raise InputError(f"{source}: no column 'created_at'; columns are {', '.join(map(str, posts.columns))}")
+    columns = [columns] if isinstance(columns, str) else columns  # "created_at" was read letter by letter: KeyError
     out = pd.DataFrame(index=posts.index)
     for col in columns:
         if col in posts:
