@@ -30,13 +30,50 @@ For every hour of the week: the fewest agents the simulation needs to meet the t
 posts that can still make their clock, next to the per-interval Erlang C answer."""
 
 
+POSTS_EPILOG = """
+With --posts: the scenario's arrivals (posts per hour of week) and mix of post kinds come from a
+posts file (your own last weeks), the rest from the scenario; the mix corrects the classifier's
+intent shares as 'wbcs kpi' does (--mix counted: the labels as they are)."""
+
+
+def _posts_arguments(p) -> None:
+    g = p.add_argument_group("your own posts (arrivals and mix; default: the scenario's)")
+    g.add_argument("--posts", type=Path, default=None,
+                   help="posts file (CSV, JSON Lines, XLSX or Parquet) of at least a week: its posts per hour of "
+                        "week and its mix of post kinds replace the scenario's arrivals and mix (bursts stay)")
+    g.add_argument("--model", default=None, help="model for unlabelled posts (default: the shipped model)")
+    g.add_argument("--mix", choices=("corrected", "counted"), default="corrected",
+                   help="the post kinds' shares: intent corrected for the model's errors as its card's CV chose "
+                        "(default), or counted")
+
+
+def _scenario(args: argparse.Namespace):
+    """The scenario file, with the arrivals and mix of --posts when given; (scenario, workload or None). The
+    workload's two lines go to stderr, so a manager sees what the simulated week rests on."""
+    from wbcs.sim import Scenario
+
+    scenario = Scenario.from_yaml(args.scenario)
+    if args.posts is None:
+        if args.model is not None:
+            raise InputError("--model labels the posts of --posts: add --posts FILE (or leave --model out)")
+        return scenario, None
+    from wbcs.cli.analytics import read_labelled
+    from wbcs.kpi.workload import workload
+
+    posts, _ = read_labelled(args.posts, args.model)
+    work = workload(posts, correct=args.mix == "corrected")
+    print(f"arrivals and mix from {args.posts}: {work.summary()}", file=sys.stderr)
+    source = f"{args.scenario} with the arrivals and mix of {args.posts}"
+    return Scenario.from_dict(work.patch(dict(scenario.raw)), source=source), work
+
+
 def register(sub) -> None:
     from wbcs.cli import HelpFormatter
     from wbcs.distributed import add_arguments
 
     p = sub.add_parser("simulate", help="simulate a scenario: SLA attainment with confidence intervals",
                        description="Simulate the queue and SLA clocks of a scenario file, with replications.",
-                       epilog=SIMULATE_EXAMPLE, formatter_class=HelpFormatter)
+                       epilog=SIMULATE_EXAMPLE + POSTS_EPILOG, formatter_class=HelpFormatter)
     p.add_argument("--scenario", required=True, type=Path, help="scenario YAML (see data/scenarios/)")
     p.add_argument("--replications", type=int, default=10, help="independent runs (default 10)")
     p.add_argument("--seed", type=int, default=0, help="seed of the replications' SeedSequence (default 0)")
@@ -44,12 +81,13 @@ def register(sub) -> None:
     p.add_argument("--records", type=Path, default=None,
                    help="also write every replication's post records (.csv or .parquet)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+    _posts_arguments(p)
     add_arguments(p)
     p.set_defaults(func=cmd_simulate)
 
     w = sub.add_parser("sweep", help="simulate a grid of policies: one row of SLA figures per policy",
                        description="Replicate every combination of scenario overrides with the same seeds.",
-                       epilog=SWEEP_EXAMPLE, formatter_class=HelpFormatter)
+                       epilog=SWEEP_EXAMPLE + POSTS_EPILOG, formatter_class=HelpFormatter)
     w.add_argument("--scenario", required=True, type=Path, help="the base scenario YAML")
     w.add_argument("--vary", action="append", default=[], metavar="KEY=V1,V2,...",
                    help="a scenario key and all its values (repeat for more keys; each key once)")
@@ -58,12 +96,13 @@ def register(sub) -> None:
     w.add_argument("--seed", type=int, default=0, help="seed of the replications' SeedSequence (default 0)")
     w.add_argument("--out", type=Path, default=None, help="write the table (.csv, .parquet, .xlsx, .jsonl)")
     w.add_argument("--json", action="store_true", help="print the table as JSON records on stdout")
+    _posts_arguments(w)
     add_arguments(w)
     w.set_defaults(func=cmd_sweep)
 
     s = sub.add_parser("staff", help="agents per hour of the week that meet an SLA target",
                        description="Plan staffing by simulation (iterative staffing algorithm) next to Erlang C.",
-                       epilog=STAFF_EXAMPLE, formatter_class=HelpFormatter)
+                       epilog=STAFF_EXAMPLE + POSTS_EPILOG, formatter_class=HelpFormatter)
     s.add_argument("--scenario", required=True, type=Path, help="scenario YAML with one agent pool")
     s.add_argument("--target", type=float, default=0.9, help="share of posts acknowledged in time (default 0.9)")
     s.add_argument("--replications", type=int, default=5, help="runs per evaluation, common random numbers (default 5)")
@@ -73,6 +112,7 @@ def register(sub) -> None:
     s.add_argument("--write-scenario", type=Path, default=None,
                    help="write the scenario with the simulated plan as its agents to this YAML")
     s.add_argument("--json", action="store_true", help="print the plan as JSON on stdout")
+    _posts_arguments(s)
     add_arguments(s)
     s.set_defaults(func=cmd_staff)
 
@@ -88,14 +128,15 @@ def _check_replications(args: argparse.Namespace) -> None:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     from wbcs.distributed import from_args
-    from wbcs.sim import Scenario, replicate
+    from wbcs.sim import replicate
 
-    scenario = Scenario.from_yaml(args.scenario)
     _check_replications(args)
     from wbcs.io import check_outputs
 
     # before the run: an unwritable place or the scenario itself is refused now, not after minutes of work
-    check_outputs({"--records": args.records}, inputs={"--scenario": args.scenario}, formats=(".csv", ".parquet"))
+    check_outputs({"--records": args.records}, inputs={"--scenario": args.scenario, "--posts": args.posts},
+                  formats=(".csv", ".parquet"))
+    scenario, work = _scenario(args)
     if args.records and args.replications * scenario.expected_posts > MAX_RECORDS:
         raise InputError(f"--records: {args.replications} replications of ~{scenario.expected_posts:,.0f} posts "
                          f"would hold more than {MAX_RECORDS:,} records in memory; lower --replications")
@@ -108,6 +149,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         write_table(summary.records, args.records)  # atomic, formula-safe
         print(f"wrote {len(summary.records)} records to {args.records}", file=sys.stderr)
     result = summary.to_dict()
+    if work is not None:
+        result["workload"] = work.to_dict()
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
@@ -124,15 +167,15 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def cmd_staff(args: argparse.Namespace) -> int:
     from wbcs.distributed import from_args
-    from wbcs.sim import Scenario, plan_staffing
+    from wbcs.sim import plan_staffing
 
-    scenario = Scenario.from_yaml(args.scenario)
     _check_replications(args)
     from wbcs.io import check_outputs
 
     # before the run: never over the scenario read (its comments would be lost), always a YAML name
-    check_outputs({"--write-scenario": args.write_scenario}, inputs={"--scenario": args.scenario},
+    check_outputs({"--write-scenario": args.write_scenario}, inputs={"--scenario": args.scenario, "--posts": args.posts},
                   formats=(".yaml", ".yml"))
+    scenario, work = _scenario(args)
     with from_args(args) as client:
         plan = plan_staffing(scenario, args.target, replications=args.replications, seed=args.seed,
                              max_iterations=args.max_iterations, trim=args.trim, progress=True, client=client)
@@ -142,6 +185,8 @@ def cmd_staff(args: argparse.Namespace) -> int:
         write_text(args.write_scenario, plan.scenario.to_yaml())  # atomic
         print(f"wrote the planned scenario to {args.write_scenario}", file=sys.stderr)
     result = plan.to_dict()
+    if work is not None:
+        result["workload"] = work.to_dict()
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
@@ -188,16 +233,16 @@ def _grid(args) -> dict:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from wbcs.distributed import from_args
-    from wbcs.sim import Scenario
     from wbcs.sim.sweep import sweep
 
-    scenario = Scenario.from_yaml(args.scenario)
     _check_replications(args)  # 10^8 of them would spawn 10^8 seeds before the first run
     grid = _grid(args)
     if args.out is not None:
         from wbcs.io import check_outputs
 
-        check_outputs({"--out": args.out}, inputs={"--scenario": args.scenario, "--grid": args.grid})
+        check_outputs({"--out": args.out}, inputs={"--scenario": args.scenario, "--grid": args.grid,
+                                                   "--posts": args.posts})
+    scenario, _ = _scenario(args)
     with from_args(args) as client:
         table = sweep(scenario, grid, args.replications, args.seed, progress=True, client=client)
     if args.out is not None:
