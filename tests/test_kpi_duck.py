@@ -132,3 +132,14 @@ def test_an_unknown_label_is_refused_by_duckdb_as_by_pandas(tmp_path, column, va
         duck.indicators(str(tmp_path / "part-*.parquet"))
     with pytest.raises(InputError, match=rf"column '{column}': unknown label '{value}'"):
         indicators(pd.concat([df.iloc[:4], rest]))
+
+
+def test_a_policy_file_path_is_named_not_an_attribute_error(tmp_path):
+    from wbcs.kpi.norms import check_norms
+
+    path = tmp_path / "posts.parquet"
+    crafted().to_parquet(path)
+    with pytest.raises(InputError, match="policy must be a wbcs.policy.Policy"):
+        duck.indicators(str(path), policy="data/policy.yaml")
+    with pytest.raises(InputError, match="policy must be a wbcs.policy.Policy"):
+        check_norms(pd.DataFrame({"created_at": [ts("2024-05-01 10:00")]}), policy="data/policy.yaml")

@@ -6,9 +6,9 @@ import logging
 
 import pandas as pd
 
+from wbcs.checks import frame
 from wbcs.classify.multi import PostClassifier, apply_conditions
 from wbcs.classify.registry import load_model
-from wbcs.errors import InputError
 from wbcs.schema import LABEL_FIELDS, POST_KIND, load_taxonomy
 
 log = logging.getLogger(__name__)
@@ -27,8 +27,7 @@ def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None
     rows left unlabelled for want of text) and the label fields the model does not cover; the
     same summary is printed (``verbose``) and logged.
     """
-    if not isinstance(posts, pd.DataFrame):
-        raise InputError(f"predict_posts: posts must be a table (pandas DataFrame), not {type(posts).__name__}")
+    frame(posts)
     if not isinstance(model, PostClassifier):
         model = load_model(model)
     # by position: a repeated index label must not carry one row's prediction over another row's label

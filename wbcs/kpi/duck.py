@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from wbcs import checks
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
 from wbcs.kpi.indicators import (
@@ -30,7 +31,7 @@ from wbcs.kpi.indicators import (
     local_as_of,
     thresholds,
 )
-from wbcs.policy import Policy, load_policy
+from wbcs.policy import Policy
 
 # Beijing wall-clock time as integer microseconds: UTC + 8 h. Asia/Shanghai has kept this
 # fixed offset (no daylight saving) since 1991, long before Weibo, and integer arithmetic
@@ -262,7 +263,7 @@ def indicators(source, *, period: str | None = None, by=None, policy: Policy | N
     """``wbcs.kpi.indicators`` computed by DuckDB over Parquet ``source`` (path, glob or list)."""
     import duckdb
 
-    policy = policy or load_policy()
+    policy = checks.policy(policy)
     con = con or duckdb.connect()
     a = _Archive(con, _files(source), policy)
     by = check_labelled(a, period, by)

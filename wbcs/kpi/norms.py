@@ -32,9 +32,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from wbcs import checks
 from wbcs.errors import InputError
 from wbcs.kpi.indicators import read_flags, read_times, refuse_repeated_ids, row_name
-from wbcs.policy import Policy, known_keys, load_policy
+from wbcs.policy import Policy, known_keys
 
 RULES = ["posts_per_day", "spacing", "morning_post", "evening_post", "content_mix", "post_length",
          "pictures", "repost_ratio", "charity_reposts"]
@@ -123,7 +124,7 @@ def check_norms(account_posts: pd.DataFrame, *, policy: Policy | None = None,
     """Check an account's posting log (post_id, created_at, text, and optionally
     is_repost, category, has_picture) against the posting norms of ``policy``.
     ``source`` names the log in errors (its rows as ``row_name`` says them)."""
-    policy = policy or load_policy()
+    policy = checks.policy(policy)
     nm = _norms(policy)
     for col in ("post_id", "created_at", "text"):
         if col not in account_posts:

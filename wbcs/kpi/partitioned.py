@@ -36,9 +36,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from wbcs import checks
 from wbcs.kpi.duck import _Archive, check_labelled, output_keys
 from wbcs.kpi.indicators import QUANTILES, SUMS, assemble, local_as_of
-from wbcs.policy import Policy, load_policy
+from wbcs.policy import Policy
 
 EDGES = np.concatenate([[0.0], np.exp2(np.arange(-27 * 32, 27 * 32 + 1) / 32)])
 BUCKET = "wbcs_bucket"
@@ -202,7 +203,7 @@ def indicators(source, *, period: str | None = None, by=None, policy: Policy | N
     """``wbcs.kpi.indicators`` over a partitioned Parquet archive (see the module docstring)."""
     from wbcs.distributed import parquet_files, run_tasks
 
-    policy = policy or load_policy()
+    policy = checks.policy(policy)
     files, _ = parquet_files(source)
     threads = 1 if client is not None else None  # on a cluster the workers are the parallelism
     by = [by] if isinstance(by, str) else list(by or [])

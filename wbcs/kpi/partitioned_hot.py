@@ -51,9 +51,10 @@ from urllib.parse import unquote
 import numpy as np
 import pandas as pd
 
+from wbcs import checks
 from wbcs.errors import InputError
 from wbcs.kpi.indicators import local_times
-from wbcs.policy import Policy, load_policy
+from wbcs.policy import Policy
 
 ISSUE = "wbcs_issue"
 DUP = ["dup_all", "dup_intent", "dup_loose"]
@@ -378,7 +379,7 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
     )
 
     check_spike_request(freq, baseline_days, alpha, min_posts)
-    policy = policy or load_policy()
+    policy = checks.policy(policy)
     files, base = parquet_files(source)
     run = {"client": client, "unit": "file", "progress": progress}
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from wbcs.checks import seed as check_seed
+from wbcs.checks import whole
 from wbcs.errors import InputError
 from wbcs.sim.engine import plan
 from wbcs.sim.metrics import run_metrics
@@ -119,9 +120,7 @@ def spawn_seeds(seed: int | None, n: int) -> list[np.random.SeedSequence]:
     if isinstance(seed, np.random.Generator | np.random.SeedSequence):
         raise InputError(f"seed must be a whole number ≥ 0 or None for replications, not a {type(seed).__name__}")
     seed = check_seed(seed)
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise InputError(f"replications must be a whole number ≥ 1, got {n!r}")
-    return np.random.SeedSequence(seed).spawn(int(n))
+    return np.random.SeedSequence(seed).spawn(whole(n, "replications", 1))
 
 
 def replication(task: tuple, *, keep_records: bool = False) -> tuple[dict, pd.DataFrame, pd.DataFrame | None]:
