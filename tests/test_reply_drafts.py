@@ -134,6 +134,25 @@ def test_routed_rows_are_matched_to_their_posts_whatever_their_order():
     assert by_index["route"].tolist() == want["route"].tolist()
 
 
+def test_the_alternatives_answer_posts_of_the_same_topic():
+    """Notebook 06 offered a broadband answer to a billing complaint (shared words, a better-rated dialogue)."""
+    from wbcs.reply.drafts import Drafter
+    from wbcs.reply.index import CORPUS_COLUMNS, ReplyIndex
+
+    corpus = pd.DataFrame([dict.fromkeys(CORPUS_COLUMNS) | r for r in [
+        {"source_id": "stc3:1", "post": "乱扣我宽带费", "reply": "宽带报障请私信账号", "kind": "complaint",
+         "topic": "broadband", "quality": 1.0},
+        {"source_id": "stc3:2", "post": "话费乱扣", "reply": "扣费明细请私信号码", "kind": "complaint",
+         "topic": "billing", "quality": 0.3}]], columns=CORPUS_COLUMNS)
+    posts = _posts().iloc[[1]]  # 乱扣我话费！ (billing)
+    drafter = make_drafter(stc3=False)
+    drafter = Drafter(drafter.book, ReplyIndex(corpus, weight=0.5), None, k=2)
+    d = draft_replies(posts, route_posts(posts, classify=False), drafter).iloc[0]
+    assert (d["alt1_source"], d["alt2_source"]) == ("stc3:2", "stc3:1")
+    without = draft_replies(posts.assign(topic=None), route_posts(posts, classify=False), drafter).iloc[0]
+    assert without["alt1_source"] == "stc3:1"  # what it offered before the topic counted
+
+
 @pytest.mark.parametrize("routed, says", [
     (lambda r: r.iloc[:5], r"3 posts have no row in routed \(by post_id: p5, p6, p7\)"),
     (lambda r: pd.concat([r, r.iloc[[0]].assign(post_id="zz")]), r"1 routed rows have no post \(by post_id: zz\)"),

@@ -78,3 +78,24 @@ def test_a_weight_outside_0_1_is_an_input_error(corpus, weight):
 
     with pytest.raises(InputError, match="weight must be between 0 and 1"):  # NaN was a bare ValueError
         ReplyIndex(corpus, weight=weight)
+
+
+def test_replies_of_the_posts_topic_come_first_and_the_others_only_fill_up():
+    """Notebook 06 offered a broadband reply for a tariff complaint: it shared words and its dialogue scored higher."""
+    corpus = _corpus([
+        {"source_id": "off", "post": "套餐宽带断网了", "reply": "宽带报障请私信账号", "kind": "complaint",
+         "topic": "broadband", "quality": 1.0},
+        {"source_id": "on", "post": "套餐扣费不对", "reply": "套餐变更次月生效", "kind": "complaint",
+         "topic": "tariff", "quality": 0.2},
+        {"source_id": "team", "post": "套餐", "reply": "我们的话术", "kind": "complaint", "topic": None,
+         "quality": 0.1},
+    ])
+    idx = ReplyIndex(corpus, weight=0.5)
+    q = ["套餐宽带断网扣费"]
+    plain = idx.search(q, ["complaint"], k=3)
+    assert list(plain.rows[0]).index(0) < list(plain.rows[0]).index(1)  # without the topic, the off-topic reply wins
+    on_topic = list(corpus["source_id"][idx.search(q, ["complaint"], ["tariff"], k=3).rows[0]])
+    # the team's own replies carry no topic: they are candidates for any post's; the off-topic one fills up
+    assert sorted(on_topic[:2]) == ["on", "team"] and on_topic[2] == "off"
+    assert sorted(idx.search(q, ["complaint"], ["tariff"], k=3).score[0]) == sorted(plain.score[0])  # not shifted
+    assert list(idx.search(q, ["complaint"], [None], k=3).rows[0]) == list(plain.rows[0])  # no topic: as before

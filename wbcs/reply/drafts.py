@@ -9,8 +9,8 @@ drafter)`` gives one row per post (``DRAFT_COLUMNS`` + ``alt{i}``, ``alt{i}_sour
   standard wording is the draft, so every routed post gets a compliant one;
 - ``checks``: ``ok`` or the reasons it fails (``wbcs.reply.checks``); a template that is too
   long only because of a long @name is retried without it;
-- the alternatives: the top-k retrieved replies of similar posts of the same route kind,
-  filled with this post's slots, with the source dialogue (``stc3:ID`` or ``team:POST``) as
+- the alternatives: the top-k retrieved replies of similar posts of the same route kind (of the
+  post's topic first, when the post has one), filled with this post's slots, with the source dialogue (``stc3:ID`` or ``team:POST``) as
   evidence, the predicted quality of that reply for this post (A/S/E mean, −2..2) and their
   own check result. An agent picks one in the widget or the CSV.
 
@@ -145,7 +145,8 @@ def draft_replies(posts: pd.DataFrame, routed: pd.DataFrame, drafter: Drafter) -
     if drafter.index is not None and replies.any():
         idx = np.flatnonzero(replies)
         # one spare: a post that is itself in the index must not be its own evidence
-        hits = drafter.index.search([cleaned[i] for i in idx], [kinds[i] for i in idx], k=k + 1)
+        hits = drafter.index.search([cleaned[i] for i in idx], [kinds[i] for i in idx], [topics[i] for i in idx],
+                                    k=k + 1)
         where = {p: j for j, p in enumerate(idx)}
         corpus = drafter.index.corpus
         c_reply, c_source = corpus["reply"].tolist(), corpus["source_id"].tolist()

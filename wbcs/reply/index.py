@@ -5,12 +5,16 @@ first post (normalised, PII-masked) and the helpdesk's first reply with the cust
 specifics reduced to slots (``to_slots``: the operator's own accounts → ``{account}``, the
 operator's name → ``{operator}``, hotlines → ``{hotline}``, other @names → ``{customer}``,
 phone/ID/e-mail masked, emoticons dropped), the dialogue id as evidence, the annotators'
-A/S/E means and the route the post takes. ``team_corpus`` adds a team's own accepted replies
-(``wbcs.reply.drafts.team_replies``), so their wording is retrievable too.
+A/S/E means, the route the post takes and its topic (both from the shipped model).
+``team_corpus`` adds a team's own accepted replies (``wbcs.reply.drafts.team_replies``), so
+their wording is retrievable too (their topic is not recorded: they count as on-topic for any post).
 
 ``ReplyIndex`` ranks candidates for new posts by ``weight`` × BM25 similarity (scaled to the
 best hit of the query) + (1 − ``weight``) × quality (the dialogue's mean of A, S, E mapped
-from −2..2 to 0..1; predicted for the team's own replies), within the post's route kind.
+from −2..2 to 0..1; predicted for the team's own replies), within the post's route kind; when
+the post's topic is given, replies to posts of that topic come first and the others only fill
+the places left (a reply to a broadband outage that shares words with a tariff complaint is
+no alternative for it, however good the dialogue was).
 
 Why bm25s: a maintained BM25 that precomputes the weight of every (document, token) as a scipy
 sparse matrix, so all queries are scored with one sparse product (``benchmarks/bench_reply.py``
@@ -31,7 +35,7 @@ import pandas as pd
 from wbcs.errors import InputError
 from wbcs.text import REMOVABLE, extract, mask_pii, normalize_series
 
-CORPUS_COLUMNS = ["source_id", "source", "post", "reply", "route", "kind", "operator",
+CORPUS_COLUMNS = ["source_id", "source", "post", "reply", "route", "kind", "topic", "operator",
                   "quality_A", "quality_S", "quality_E", "quality", "solved"]
 _UNITS = re.compile(r"[\u3400-\u9fff]|[a-z0-9]+")
 _ACCOUNT = re.compile(r"@?(?:中国)?(?:电信|联通|移动)[\u4e00-\u9fff]{0,6}?(?:客服|网厅|营业厅)(?:小[\w@]?)?")
@@ -109,7 +113,7 @@ def stc3_corpus(telecom_only: bool = False) -> pd.DataFrame:
         "source_id": "stc3:" + df["post_id"].astype(str), "source": "stc3",
         "post": clean_posts(df["text"]).to_numpy(), "reply": df["reply"].to_numpy(),
         "route": routed["route"].to_numpy(), "kind": routed["kind"].to_numpy(),
-        "operator": df["operator"].to_numpy(),
+        "topic": labelled["topic"].to_numpy(), "operator": df["operator"].to_numpy(),
         "quality_A": df["quality_A"].to_numpy(float), "quality_S": df["quality_S"].to_numpy(float),
         "quality_E": df["quality_E"].to_numpy(float),
         "quality": quality_score(df["quality_A"], df["quality_S"], df["quality_E"]),
@@ -128,7 +132,7 @@ def team_corpus(team: pd.DataFrame, routes=None) -> pd.DataFrame:
         "source_id": "team:" + team["post_id"].astype(str), "source": "team",
         "post": clean_posts(team["post"]).to_numpy(), "reply": team["reply"].map(to_slots).to_numpy(),
         "route": team["route"].to_numpy(), "kind": team["route"].map(kinds).to_numpy(),
-        "operator": None, "quality_A": np.nan, "quality_S": np.nan, "quality_E": np.nan,
+        "topic": None, "operator": None, "quality_A": np.nan, "quality_S": np.nan, "quality_E": np.nan,
         "quality": team["quality"].to_numpy(dtype=float), "solved": None}, columns=CORPUS_COLUMNS)
 
 
@@ -192,9 +196,10 @@ class ReplyIndex:
         q = sp.csr_matrix((np.ones(int(keep.sum()), np.float32), (row[keep], ids[keep])), shape=(len(posts), n_tok))
         return q @ self._weights  # duplicates summed: a token counts as often as it occurs
 
-    def search(self, posts, kinds=None, *, k: int = 3) -> Hits:
+    def search(self, posts, kinds=None, topics=None, *, k: int = 3) -> Hits:
         """The ``k`` best candidates for each post (cleaned like the corpus), among corpus rows
-        of the same route kind when ``kinds`` is given (a kind with no rows: all rows)."""
+        of the same route kind when ``kinds`` is given (a kind with no rows: all rows); with
+        ``topics``, the rows of the post's topic (or of no known topic) rank before the others."""
         posts = list(posts)
         n = len(posts)
         rows = np.full((n, k), -1, np.int64)
@@ -202,14 +207,19 @@ class ReplyIndex:
         score = np.zeros((n, k))
         if not len(self.corpus) or not n or k <= 0:
             return Hits(rows, sim, score)
-        kinds = pd.Series([None] * n if kinds is None else list(kinds), dtype=object)
+        groups = pd.DataFrame({"kind": [None] * n if kinds is None else list(kinds),
+                               "topic": [None] * n if topics is None else list(topics)}, dtype=object)
         corpus_kind = self.corpus["kind"].astype(object).to_numpy()
+        corpus_topic = self.corpus["topic"].astype(object)
         m = min(k, len(self.corpus))
-        for kind, idx in kinds.groupby(kinds.fillna("\0"), sort=False).groups.items():
+        for (kind, topic), idx in groups.fillna("\0").groupby(["kind", "topic"], sort=False).groups.items():
             idx = np.asarray(idx)
             mask = (corpus_kind == kind) if kind != "\0" else np.ones(len(self.corpus), bool)
             if not mask.any():
                 mask = np.ones(len(self.corpus), bool)
+            # off-topic rows only after every candidate of the topic (unknown topics count as the post's)
+            off_topic = (corpus_topic.notna() & (corpus_topic != topic)).to_numpy() if topic != "\0" else \
+                np.zeros(len(self.corpus), bool)
             for lo in range(0, len(idx), self.chunk):
                 part = idx[lo:lo + self.chunk]
                 s = self.scores([posts[i] for i in part]).toarray()
@@ -217,8 +227,9 @@ class ReplyIndex:
                 best = np.maximum(s.max(axis=1, keepdims=True), 1e-9)
                 rank = self.weight * s / best + (1 - self.weight) * self.quality
                 rank[s <= 0] = -np.inf  # no shared token: not a candidate
-                top = np.argpartition(-rank, m - 1, axis=1)[:, :m]
-                order = np.take_along_axis(top, np.argsort(-np.take_along_axis(rank, top, 1), axis=1,
+                key = rank - 2 * off_topic  # rank is in 0..1: any candidate of the topic comes first
+                top = np.argpartition(-key, m - 1, axis=1)[:, :m]
+                order = np.take_along_axis(top, np.argsort(-np.take_along_axis(key, top, 1), axis=1,
                                                            kind="stable"), 1)
                 r = np.take_along_axis(rank, order, 1)
                 ok = np.isfinite(r)
