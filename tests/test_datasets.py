@@ -216,12 +216,16 @@ def test_province_and_operator_rules():
 # --------------------------------------------------------------------------- arrival profile
 
 
-def test_committed_profile_equals_the_mirror(mirror):
+def test_committed_profile_equals_the_mirror(mirror, tmp_path):
     committed = json.loads(data_file(ds.PROFILE_FILE).read_text(encoding="utf-8"))
     counts = ds.arrival_counts()
     assert np.array_equal(np.asarray(committed["counts"]).ravel(), counts)
     assert committed["total"] == counts.sum() == 3697  # 3,700 minus the 3 rejects
     assert committed["source"]["sha256"] == ds.registry()["stc3"]["files"][0]["sha256"]
+    # rewritten through the atomic writer: a new folder is made, the bytes are the committed file's
+    again = ds.write_arrival_counts(tmp_path / "new" / ds.PROFILE_FILE)
+    assert again.read_bytes() == data_file(ds.PROFILE_FILE).read_bytes()
+    assert [p.name for p in again.parent.iterdir()] == [ds.PROFILE_FILE]  # no temporary file left
 
 
 def test_profile_shape_and_rhythm(mirror):
@@ -410,3 +414,30 @@ def test_tables_with_rejects_still_concat(mirror):
     assert len(both) == len(df)
     assert both.attrs["rejects"] == df.attrs["rejects"]  # one bool: the tables are equal
     assert list(df.attrs["rejects"]["reason"].str.contains("1986")) == [True] * 3
+
+
+def test_cli_export_never_writes_over_the_dataset_it_reads(mirror, tmp_path):
+    """--out (or its .rejects.csv) equal to the dataset's own file, in the mirror or in data/raw, hard link
+    included, is refused before loading: it was replaced and every later load failed its checksum."""
+    import os
+
+    from tests.helpers import run_cli
+
+    own = tmp_path / "mirror" / "cocc_complaints" / "complaints.jsonl"
+    own.parent.mkdir(parents=True)
+    shutil.copy(mirror / "cocc_complaints" / "complaints.jsonl", own)
+    raw = tmp_path / "raw" / "cocc_complaints" / "complaints.jsonl"
+    raw.parent.mkdir(parents=True)
+    shutil.copy(own, raw)
+    os.link(own, tmp_path / "alias.jsonl")
+    before = own.read_bytes()
+    env = {"WBCS_DATA_MIRROR": str(tmp_path / "mirror"), "WBCS_RAW_DIR": str(tmp_path / "raw")}
+    for out in (own, raw, tmp_path / "alias.jsonl", tmp_path / "raw" / "stc3_weibo_helpdesk" / "dialogues.jsonl"):
+        name = "stc3" if "stc3" in str(out) else "cocc"
+        r = run_cli("datasets", "export", name, "--out", str(out), env=env)
+        assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+        assert f"{out}: --out is the dataset's own file; writing it would destroy the input" in r.stderr
+    assert own.read_bytes() == raw.read_bytes() == before
+    assert not (tmp_path / "raw" / "stc3_weibo_helpdesk").exists()
+    r = run_cli("datasets", "export", "cocc", "--out", str(tmp_path / "c.csv"), env=env)
+    assert r.returncode == 0, r.stderr  # the dataset still loads: its checksum holds

@@ -152,6 +152,12 @@ def dataset_path(name: str, file: str | None = None) -> Path:
         f"`wbcs datasets fetch {name} --url-base URL`")
 
 
+def dataset_files(name: str) -> list[Path]:
+    """Every place a file of dataset ``name`` is read from, present or not (the mirror's, then
+    data/raw's): what no output may be, since a changed file fails its checksum from then on."""
+    return [path for f in _entry(name)["files"] for _where, path in _locations(f["path"])]
+
+
 def list_datasets() -> pd.DataFrame:
     """One row per registered file: what it is, where it came from, where it is available."""
     rows = []
@@ -528,6 +534,8 @@ def _committed_counts() -> np.ndarray:
 
 def write_arrival_counts(path: Path | None = None) -> Path:
     """Write the derived hour-of-week counts (no texts) that ``arrival_profile`` falls back to."""
+    from wbcs.io.write import write_text
+
     path = Path(path or data_file(PROFILE_FILE))
     counts = arrival_counts()
     meta = {
@@ -541,8 +549,7 @@ def write_arrival_counts(path: Path | None = None) -> Path:
     }
     days = ",\n  ".join(json.dumps([int(c) for c in row]) for row in counts.reshape(7, 24))
     head = json.dumps(meta, ensure_ascii=False, indent=1)[:-2]  # without the closing "\n}"
-    path.write_text(f'{head},\n "counts": [\n  {days}\n ]\n}}\n', encoding="utf-8")
-    return path
+    return write_text(path, f'{head},\n "counts": [\n  {days}\n ]\n}}\n')
 
 
 def arrival_profile(resolution: str = "hour_of_week", *, committed: bool = False) -> np.ndarray:

@@ -107,12 +107,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     import warnings
 
     import wbcs.datasets as ds
-    from wbcs.datasets import export_frame
-    from wbcs.io import write_table
+    from wbcs.datasets import dataset_files, export_frame
+    from wbcs.io import check_outputs, write_table
 
     kwargs = {"telecom_only": not args.all} if args.name == "stc3" else {}
     if args.all and args.name != "stc3":
         raise InputError("--all only applies to stc3")
+    # before loading: --out equal to the dataset's own file replaced it, and every later load failed its checksum
+    rejects_path = args.out.with_name(args.out.stem + ".rejects.csv")
+    outputs = {"--out": args.out, "its rejects file": rejects_path}
+    check_outputs(outputs)
+    for path in dataset_files(args.name):
+        check_outputs(outputs, inputs={"dataset's own": path}, formats=None)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         df = getattr(ds, LOADERS[args.name])(**kwargs)
@@ -122,8 +128,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     rejects = df.attrs.get("rejects")
     line = f"datasets export: {len(df)} rows of {args.name} to {out} (PII masked)"
     if rejects is not None and len(rejects):
-        rej_path = write_table(export_frame(rejects), args.out.with_name(args.out.stem + ".rejects.csv"),
-                               mask=False)
+        rej_path = write_table(export_frame(rejects), rejects_path, mask=False)
         line += f"; {len(rejects)} rows left out, listed in {rej_path}"
     print(line)
     return 0
