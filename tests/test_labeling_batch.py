@@ -423,3 +423,35 @@ def mirror_telecom_ids() -> set[str]:
     from wbcs.datasets import load_stc3
 
     return set(load_stc3(split="train")["post_id"])
+
+
+def test_batch_export_never_writes_over_its_posts_or_sample(tmp_path):
+    """--posts or --sample that is a batch file of --out is refused before anything is written: the 1,323 posts of
+    an ingest table named batch_001.jsonl were replaced by a 10-line batch."""
+    out = tmp_path / "o9"
+    out.mkdir()
+    posts = out / "batch_001.jsonl"
+    posts.write_text("".join(json.dumps({"post_id": f"p{i}", "text": f"宽带第{i}次断了", "created_at":
+                                         "2025-01-01T10:00:00+08:00"}, ensure_ascii=False) + "\n"
+                             for i in range(12)), encoding="utf-8")
+    sample = _write(tmp_path / "s.csv", "post_id\n" + "".join(f"p{i}\n" for i in range(12)))
+    before = posts.read_bytes()
+    r = run_cli("label", "batch-export", "--sample", str(sample), "--posts", str(posts), "--out", str(out),
+                "--size", "10")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert f"{posts}: is the --posts file; writing it would destroy the input" in r.stderr
+    assert posts.read_bytes() == before and sorted(p.name for p in out.iterdir()) == ["batch_001.jsonl"]
+    # the sample where a batch's labels template goes
+    own, elsewhere = out / "batch_002.labels.csv", tmp_path / "posts.jsonl"
+    own.write_bytes(sample.read_bytes())
+    elsewhere.write_bytes(before)
+    r = run_cli("label", "batch-export", "--sample", str(own), "--posts", str(elsewhere), "--out", str(out),
+                "--size", "10")
+    assert r.returncode == 2 and f"{own}: is the --sample file" in r.stderr, r.stderr
+    assert own.read_bytes() == sample.read_bytes() and posts.read_bytes() == before
+    with pytest.raises(InputError, match="is the input file"):
+        export_batches(items_for(_posts()), out, size=2, inputs=[posts])
+    assert posts.read_bytes() == before
+    r = run_cli("label", "batch-export", "--sample", str(sample), "--posts", str(posts), "--out",
+                str(tmp_path / "b"), "--size", "10")
+    assert r.returncode == 0 and (tmp_path / "b" / "batch_002.jsonl").is_file(), r.stderr

@@ -447,7 +447,9 @@ def cmd_batch_export(args: argparse.Namespace) -> int:
     if len(kinds) > 1:
         raise InputError(f"{args.sample}: items are labelled for different fields; export each kind apart")
     fields = kinds.pop()
-    check_batch_folder(args.out, math.ceil(len(fields_for) / args.size))
+    # before reading the posts: --posts batch_001.jsonl in --out was replaced by a 10-line batch
+    inputs = {"--posts": args.posts, "--sample": args.sample}
+    check_batch_folder(args.out, math.ceil(len(fields_for) / args.size), inputs=inputs)
     if args.posts is not None:  # a team's own posts (wbcs label sample-posts)
         items = items_for(_posts(args.posts), list(fields_for), source=str(args.sample))
     elif fields == tuple(label_fields()):  # telecom first posts in the full schema
@@ -456,7 +458,7 @@ def cmd_batch_export(args: argparse.Namespace) -> int:
         from wbcs.labeling.turns import turn_items
 
         items = turn_items(_stc3(telecom_only=False), list(fields_for), source=str(args.sample))
-    files = export_batches(items, args.out, size=args.size, fields=fields)
+    files = export_batches(items, args.out, size=args.size, fields=fields, inputs=inputs)
     print(f"wrote {len(files)} batches of up to {args.size} items ({len(items)} items) to {args.out}")
     return 0
 

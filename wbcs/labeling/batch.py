@@ -140,17 +140,18 @@ def _batch_files(out_dir: str | Path, batches: int) -> list[tuple[Path, Path]]:
     return [(out / f"batch_{k:03d}.jsonl", out / f"batch_{k:03d}.labels.csv") for k in range(1, batches + 1)]
 
 
-def check_batch_folder(out_dir: str | Path, batches: int) -> list[tuple[Path, Path]]:
+def check_batch_folder(out_dir: str | Path, batches: int, *, inputs=()) -> list[tuple[Path, Path]]:
     """Refuse, before any work, a batch folder that cannot take ``batches`` batches: a file
-    rather than a folder, a place that cannot be written, or a ``batch_NNN.labels.csv``
-    that would be replaced while it holds labels (an annotator's work: never reset).
-    Returns the (``.jsonl``, ``.labels.csv``) files to write."""
+    rather than a folder, a place that cannot be written, a batch file that is one of the
+    ``inputs`` (paths, or {option: path} as ``check_outputs`` takes them: the posts, the
+    sample), or a ``batch_NNN.labels.csv`` that would be replaced while it holds labels
+    (an annotator's work: never reset). Returns the (``.jsonl``, ``.labels.csv``) files to write."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: a file, not a folder; give a folder for the batch files, "
                          f"e.g. {out.with_suffix('')}_batches")
     files = _batch_files(out, batches)
-    check_outputs([f for pair in files for f in pair], formats=None)
+    check_outputs([f for pair in files for f in pair], inputs=inputs, formats=None)
     for _, labels in files:
         if not labels.is_file():
             continue
@@ -169,15 +170,16 @@ def check_batch_folder(out_dir: str | Path, batches: int) -> list[tuple[Path, Pa
 
 
 def export_batches(items: pd.DataFrame, out_dir: str | Path, *, size: int = 50,
-                   tax: Taxonomy | None = None, fields: Sequence[str] | None = None) -> list[Path]:
+                   tax: Taxonomy | None = None, fields: Sequence[str] | None = None, inputs=()) -> list[Path]:
     """Write ``batch_NNN.jsonl`` (what to read) and ``batch_NNN.labels.csv`` (an empty
     template to fill, one column per field of ``fields``, default all) per ``size`` items;
-    returns the batch files. Nothing is written if a labels file it would replace holds
-    labels (``check_batch_folder``); each file is written atomically."""
+    returns the batch files. Nothing is written if a batch file would be one of the
+    ``inputs`` the items were read from or a labels file it would replace holds labels
+    (``check_batch_folder``); each file is written atomically."""
     if size < 1:
         raise InputError(f"--size must be at least 1, got {size}")
     starts = range(0, len(items), size)
-    files = check_batch_folder(out_dir, len(starts))
+    files = check_batch_folder(out_dir, len(starts), inputs=inputs)
     fields = list(fields or label_fields(tax))
     for start, (path, labels) in zip(tqdm(starts, desc="batches", unit="batch"), files, strict=True):
         chunk = items.iloc[start:start + size]
