@@ -110,6 +110,27 @@ def test_html_export_writes_plotly_js_once_per_folder(tmp_path):
         figure.write_figures(figs, tmp_path, format="gif")
 
 
+
+def test_html_export_is_atomic_and_mends_a_cut_short_plotly_js(tmp_path):
+    """Pages and plotly.min.js go through wbcs.io's atomic writer: a plotly.min.js cut short by a killed run
+    is written whole again (plotly kept any file of that name), and a page that cannot be written is one
+    InputError before any page is replaced, with no temporary file left."""
+    from plotly.offline import get_plotlyjs
+
+    fig = go.Figure(go.Bar(x=["a"], y=[1]))
+    (tmp_path / "plotly.min.js").write_text(get_plotlyjs()[:1000], encoding="utf-8")
+    page, = figure.write_figures({"bars": fig}, tmp_path)
+    assert (tmp_path / "plotly.min.js").read_text(encoding="utf-8") == get_plotlyjs()
+    before = page.read_bytes()
+    (tmp_path / "lines.html").mkdir()
+    with pytest.raises(InputError, match=r"lines.html: is a folder"):
+        figure.write_figures({"bars": go.Figure(go.Bar(x=["b"], y=[2])), "lines": fig}, tmp_path)
+    assert sorted(q.name for q in tmp_path.iterdir()) == ["bars.html", "lines.html", "plotly.min.js"]
+    assert page.read_bytes() == before
+    with pytest.raises(InputError, match=r"bars.html: .*bars.html is a file, not a folder"):
+        figure.write_figures({"bars": fig}, page)  # a file given as the folder
+
+
 @pytest.mark.slow
 def test_png_and_svg_export_through_kaleido(tmp_path):
     pytest.importorskip("kaleido")

@@ -109,12 +109,20 @@ def write_figures(figures: dict[str, go.Figure], folder: str | Path, *, format: 
     Chromium (``/usr/bin/chromium`` or Chrome; ``apt-get install chromium`` if none)."""
     if format not in FORMATS:
         raise InputError(f"--format must be one of {', '.join(FORMATS)}, got {format!r}")
+    from wbcs.io.write import check_outputs, write_text
+
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / f"{name}.{format}" for name in figures]
-    if format == "html":
+    check_outputs(paths, formats=None)  # every page writable before the first is replaced
+    folder.mkdir(parents=True, exist_ok=True)
+    if format == "html":  # written atomically: a killed run left a page or plotly.min.js cut short
+        from plotly.offline import get_plotlyjs
+
+        bundle, js = folder / "plotly.min.js", get_plotlyjs()
+        if not bundle.is_file() or bundle.read_text(encoding="utf-8") != js:
+            write_text(bundle, js)
         for fig, path in zip(figures.values(), paths, strict=True):
-            fig.write_html(path, include_plotlyjs="directory", full_html=True)
+            write_text(path, fig.to_html(include_plotlyjs="directory", full_html=True))
         return paths
     import os
     import tempfile
