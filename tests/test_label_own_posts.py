@@ -232,3 +232,24 @@ def test_no_label_command_writes_over_an_input_and_formula_shaped_ids_survive(tm
     disputed = read_records(tmp_path / "b" / "batch_001.labels.csv")[0]["item_id"]  # the template's first, as it was
     assert disputed in ids and template[0]["item_id"] in (disputed, "'" + disputed)
     assert sorted(r["post_id"] for r in read_records(gold)) == sorted(set(ids) - {disputed})
+
+
+def test_sample_posts_masks_a_phone_number_in_the_posts_file_name(tmp_path):
+    """The sample's source column names the posts file: a phone number in that name is masked like every cell we
+    write, the post ids stay as they are (an old Weibo mid has a mobile number's shape) and the next step reads
+    the sample as before."""
+    export = tmp_path / "客户13812345678.csv"
+    export.write_text("post_id,内容,发布时间\n13900001111,宽带又断了,2024-05-01 10:00\n"
+                      "p2,漫游费太贵了,2024-05-02 09:00\n", encoding="utf-8")
+    sample = tmp_path / "s.csv"
+    ok = run("label", "sample-posts", "--posts", export, "--strategy", "random", "--size", 2, "--out", sample,
+             cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    text = sample.read_text(encoding="utf-8-sig")
+    assert "13812345678" not in text and "138****5678" in text
+    chosen = pd.read_csv(sample, encoding="utf-8-sig", dtype=str)
+    assert sorted(chosen["item_id"]) == ["13900001111", "p2"] and (chosen["source"] == "客户138****5678.csv").all()
+    ok = run("label", "batch-export", "--sample", sample, "--posts", export, "--out", tmp_path / "b", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    items = [json.loads(x) for x in (tmp_path / "b" / "batch_001.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert sorted(i["item_id"] for i in items) == ["13900001111", "p2"]

@@ -399,7 +399,8 @@ def cmd_sample_posts(args: argparse.Namespace) -> int:
         # printed, not written: the annotators read the sample's items and must not see what a model expects
         print("chosen for: " + ", ".join(f"{k} {v}" for k, v in chosen["reason"].value_counts().items()))
     out = chosen[["item_id"]].assign(fields=" ".join(label_fields()), drawn=args.strategy, source=args.posts.name)
-    write_table(out, args.out, mask=False)  # ids only: a post id is not a phone number to mask
+    # the key item_id is written as it is; the file name in source is masked (客户13812345678.csv left unmasked)
+    write_table(out, args.out)
     print(f"wrote {len(out)} post ids to {args.out}")
     return 0
 
