@@ -463,3 +463,22 @@ def test_the_what_if_app_replicates_on_the_cluster_as_in_process(short, client):
         pd.testing.assert_frame_equal(there.summaries[label].per_run, summary.per_run, check_exact=True)
         pd.testing.assert_frame_equal(there.summaries[label].records, summary.records, check_exact=True)
 
+
+
+def test_an_archive_partitioned_by_a_column_holding_pii_has_masked_folder_names(tmp_path):
+    """A folder name leaves the package like a cell: a partition value is masked before it names a folder
+    (unless mask=False), and the archive reads back with the masked values as its column."""
+    from tests.test_kpi_indicators import crafted
+    from wbcs.kpi import duck
+    from wbcs.kpi.partitioned_hot import read_archive
+
+    posts = crafted().assign(province=["广东 13812345678", "广东 13812345678", "北京", "a.b@example.com"] * 2)
+    folder = write_archive(posts, tmp_path / "arch", ("province",))
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["province=%E5%8C%97%E4%BA%AC", "province=%E5%B9%BF%E4%B8%9C%20138%2A%2A%2A%2A5678",
+                     "province=a%2A%2A%2A%40example.com"]
+    back = read_archive(folder, columns=["post_id", "province"]).sort_values("post_id")
+    assert back["province"].tolist() == ["广东 138****5678", "广东 138****5678", "北京", "a***@example.com"] * 2
+    assert set(duck.indicators(folder, by="province")["province"]) == {"广东 138****5678", "北京", "a***@example.com"}
+    raw = write_archive(posts, tmp_path / "raw", ("province",), mask=False)  # asked for: as written
+    assert (raw / "province=a.b%40example.com").is_dir()

@@ -143,3 +143,24 @@ def test_a_policy_file_path_is_named_not_an_attribute_error(tmp_path):
         duck.indicators(str(path), policy="data/policy.yaml")
     with pytest.raises(InputError, match="policy must be a wbcs.policy.Policy"):
         check_norms(pd.DataFrame({"created_at": [ts("2024-05-01 10:00")]}), policy="data/policy.yaml")
+
+
+def test_duckdb_and_dask_mask_what_they_give_of_an_unmasked_file(tmp_path):
+    """A file written unmasked (ingest --no-mask) is read as it is written, with no read_posts to mask it: the
+    groups and operators a result names come out masked, as the pandas engine gives them from read_posts."""
+    from wbcs.io import read_posts
+    from wbcs.kpi import partitioned
+
+    df = crafted().assign(province=["广东 13812345678"] * 4 + ["北京"] * 4)
+    df.loc[df["operator"] == "china_unicom", "operator"] = "=op a.b@example.com"
+    (tmp_path / "arch").mkdir()
+    df.to_parquet(tmp_path / "arch" / "raw.parquet")
+    df.to_csv(tmp_path / "raw.csv", index=False)
+    posts, _ = read_posts(tmp_path / "raw.csv")
+    for engine in (duck.indicators, partitioned.indicators):
+        table = engine(tmp_path / "arch", period="day", by=["province", "operator"])
+        assert set(table["province"].dropna()) == {"广东 138****5678", "北京"}
+        assert set(table["operator"].dropna()) == {"china_mobile", "=op a***@example.com"}
+        lead = engine(tmp_path / "arch")["competitor_lead"]
+        assert lead == indicators(posts)["competitor_lead"] and set(lead["network"]) == {
+            "china_mobile", "=op a***@example.com"}

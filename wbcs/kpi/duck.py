@@ -32,6 +32,7 @@ from wbcs.kpi.indicators import (
     thresholds,
 )
 from wbcs.policy import Policy
+from wbcs.text import mask_frame, mask_pii
 
 # Beijing wall-clock time as integer microseconds: UTC + 8 h. Asia/Shanghai has kept this
 # fixed offset (no daylight saving) since 1991, long before Weibo, and integer arithmetic
@@ -273,4 +274,17 @@ def indicators(source, *, period: str | None = None, by=None, policy: Policy | N
     if "period" in inner:
         inner["period"] = pd.to_datetime(inner["period"])
         quantiles["period"] = pd.to_datetime(quantiles["period"])
-    return assemble(inner, quantiles, period=period, by=by, policy=policy, as_of=as_of)
+    return masked(assemble(inner, quantiles, period=period, by=by, policy=policy, as_of=as_of), by)
+
+
+def masked(result, by: list[str]):
+    """``result`` (``assemble``'s) fit to leave the package. The engines read Parquet files as written, and
+    a file written unmasked (``--no-mask``) holds phone numbers where the pandas engine's ``read_posts``
+    would have masked them: the values a result names — the ``by`` columns of a table, the operators of a
+    summary (its topics are the taxonomy's, checked) — are masked here (``wbcs.text``), on the result's few
+    rows, not on the archive's."""
+    if isinstance(result, pd.DataFrame):
+        return mask_frame(result, columns=by)
+    result["competitor_lead"] = {topic: {mask_pii(op): v for op, v in lead.items()}
+                                 for topic, lead in result["competitor_lead"].items()}
+    return result

@@ -37,9 +37,10 @@ import numpy as np
 import pandas as pd
 
 from wbcs import checks
-from wbcs.kpi.duck import _Archive, check_labelled, output_keys
+from wbcs.kpi.duck import _Archive, check_labelled, masked, output_keys
 from wbcs.kpi.indicators import QUANTILES, SUMS, assemble, local_as_of
 from wbcs.policy import Policy
+from wbcs.text import mask_frame
 
 EDGES = np.concatenate([[0.0], np.exp2(np.arange(-27 * 32, 27 * 32 + 1) / 32)])
 BUCKET = "wbcs_bucket"
@@ -181,7 +182,8 @@ def write_archive(posts: pd.DataFrame, folder, partition_by=("month",), *, mask:
     them), the layout this engine, DuckDB and ``wbcs predict`` read. ``month`` is derived
     from ``created_at`` when asked for; a null partition value is written as ``unknown``.
     Each partition goes through the one safe writer (``wbcs.io.write_table``): atomic (a
-    partition written again is replaced whole), PII-masked unless ``mask=False``."""
+    partition written again is replaced whole), PII-masked unless ``mask=False`` — the folder
+    names too (``province=广东 138****5678``: values that mask alike share a folder)."""
     from urllib.parse import quote
 
     from wbcs.io import write_table
@@ -190,6 +192,8 @@ def write_archive(posts: pd.DataFrame, folder, partition_by=("month",), *, mask:
     if "month" in partition_by and "month" not in posts:
         posts = posts.assign(month=posts["created_at"].dt.strftime("%Y-%m"))
     keys = posts[partition_by].astype("string").fillna("unknown")
+    if mask:
+        keys = mask_frame(keys)
     folder = Path(folder)
     for values, rows in posts.drop(columns=partition_by).groupby([keys[c] for c in partition_by], sort=True):
         values = values if isinstance(values, tuple) else (values,)
@@ -231,4 +235,4 @@ def indicators(source, *, period: str | None = None, by=None, policy: Policy | N
     if "period" in inner:
         inner["period"] = pd.to_datetime(inner["period"])
         quantiles["period"] = pd.to_datetime(quantiles["period"])
-    return assemble(inner, quantiles, period=period, by=by, policy=policy, as_of=as_of)
+    return masked(assemble(inner, quantiles, period=period, by=by, policy=policy, as_of=as_of), by)

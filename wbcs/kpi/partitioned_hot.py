@@ -55,6 +55,7 @@ from wbcs import checks
 from wbcs.errors import InputError
 from wbcs.kpi.indicators import local_times
 from wbcs.policy import Policy
+from wbcs.text import mask_frame
 
 ISSUE = "wbcs_issue"
 DUP = ["dup_all", "dup_intent", "dup_loose"]
@@ -459,7 +460,7 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
 
     # 3. incidents: expectations from the merged counts, evidence from the files
     if alerts.empty:
-        return {**empty, "alerts": alerts, "spikes": found}
+        return _masked({**empty, "alerts": alerts, "spikes": found})
     loose_daily = []
     if near_duplicates:  # the loose clusters of the alerts' posts: their first posts and daily counts
         evidence_ids = {str(i) for ids in alerts["post_ids"] for i in ids}
@@ -492,4 +493,12 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
     d = ((local_times(evidence["created_at"]).dt.floor("D") - first_day).dt.days).to_numpy()
     table = inc.describe(groups, a, keys, counts, expected, first_day, evidence, evidence[ISSUE], d, bg_rows, rng,
                          inc.SAMPLE)
-    return {"incidents": table, "alerts": alerts, "spikes": found}
+    return _masked({"incidents": table, "alerts": alerts, "spikes": found})
+
+
+def _masked(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The result fit to leave the package. The files are read as written, and a file written unmasked
+    (``--no-mask``) holds phone numbers where ``read_posts`` masks them for the in-process run: what the
+    tables quote of the posts (author ids, operators, platforms, texts) is masked here (``wbcs.text``), on
+    the result's rows, not on the archive's. Post ids stay as they are, as everywhere (``KEY_COLUMNS``)."""
+    return {name: mask_frame(t, columns=[c for c in t.columns if c != "post_ids"]) for name, t in tables.items()}
