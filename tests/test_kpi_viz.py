@@ -414,3 +414,17 @@ def test_a_chooser_table_given_as_rows_says_so_in_its_status():
     chooser = vk.DashboardChooser({"rows": crafted().to_dict("records"), "posts": crafted()})
     assert "rows: KpiDashboard: posts must be a pandas DataFrame, got list" in chooser.status.value
     assert chooser.show("posts") is not None
+
+
+def test_the_chooser_shows_a_tables_error_and_name_masked():
+    """An error may quote a cell (an unknown label '13812345678'): the widget masks it as the CLI masks its line;
+    a table named by a phone number is shown masked, and chosen by its name as given."""
+    bad = crafted()
+    bad.loc[2, "sentiment"] = "13812345678"
+    app = vk.DashboardChooser({"客户13812345678": bad, "good": crafted()})
+    assert "unknown label &#x27;138****5678&#x27;" in app.status.value and "13812345678" not in app.status.value
+    assert app.choice._options_labels == ("客户138****5678", "good") and app.choice.value == "客户13812345678"
+    app.choice.value = "good"
+    assert app.holder.children == (app.dashboards["good"].widget,)
+    named = vk.KpiDashboard(crafted(), title="KPI dashboard · 客户13812345678")
+    assert "客户138****5678" in named.widget.children[0].value and "13812345678" not in named.widget.children[0].value

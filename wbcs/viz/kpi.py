@@ -730,7 +730,7 @@ class KpiDashboard:
         for widget in (self.drill_period, self.drill_topic):
             widget.observe(lambda _change: self.show_drill(), names="value")
         self.widget = w.VBox([
-            w.HTML(f"<h3>{html.escape(title)}</h3>{CARD_CSS}"), w.HBox([self.dates, self.dates_label]), self.period,
+            w.HTML(f"<h3>{html.escape(mask_pii(title))}</h3>{CARD_CSS}"), w.HBox([self.dates, self.dates_label]), self.period,
             w.HBox(list(self.filters.values())), self.status, self.cards, self.labels_note, self.tabs.widget,
             w.HBox([self.drill_period, self.drill_topic]), self.drill])
         self.refresh()
@@ -868,7 +868,8 @@ class DashboardChooser:
             raise InputError("DashboardChooser: no posts tables given")
         self.sources, self.options = dict(sources), dashboard_options
         self.dashboards: dict[str, KpiDashboard] = {}
-        self.choice = w.ToggleButtons(options=list(self.sources), description="data 数据",
+        # a table's name is the chooser's key; what is shown of it is masked (a file named by a phone number)
+        self.choice = w.ToggleButtons(options=[(mask_pii(str(n)), n) for n in self.sources], description="data 数据",
                                       style={"description_width": "initial", "button_width": "auto"})
         self.status = w.HTML()
         self.holder = w.VBox()
@@ -879,13 +880,13 @@ class DashboardChooser:
     def show(self, name: str) -> KpiDashboard | None:
         """The dashboard of table ``name`` (made on first use); a table that cannot be had says why."""
         if name not in self.dashboards:
-            self.status.value = f"<i>loading {html.escape(name)}…</i>"
+            self.status.value = f"<i>loading {html.escape(mask_pii(str(name)))}…</i>"
             source = self.sources[name]
             try:
                 posts = source() if callable(source) else source
                 self.dashboards[name] = KpiDashboard(posts, title=f"KPI dashboard · {name}", **self.options)
-            except InputError as e:
-                self.status.value = f"<span style='color:#c00'>{html.escape(name)}: {html.escape(str(e))}</span>"
+            except InputError as e:  # it may quote a cell (an unknown label '13812345678'): masked as the CLI's
+                self.status.value = f"<span style='color:#c00'>{html.escape(mask_pii(f'{name}: {e}'))}</span>"
                 self.holder.children = []
                 return None
         self.status.value = ""
