@@ -107,6 +107,7 @@ def stage_label(out: Path, ctx: dict) -> list[Path]:
     import json
 
     from wbcs.config import DATA_DIR, label_samples, smoke
+    from wbcs.io import write_table, write_text
     from wbcs.labeling.agreement import agreement, consensus, resolve
     from wbcs.labeling.batch import (
         export_batches,
@@ -139,10 +140,10 @@ def stage_label(out: Path, ctx: dict) -> list[Path]:
     result = agreement(current)
     for field, r in result.items():
         print(f"   {field:<17} n {r['n']:>4}  kappa {r['kappa']:.3f}  alpha {r['alpha']:.3f}")
-    (out / "label_agreement.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    write_text(out / "label_agreement.json", json.dumps(result, indent=2))
     first_posts = {i: f for i, f in known.items() if "topic" in f}
     gold = consensus(resolve(current[current["item_id"].isin(set(first_posts))], fields_for=first_posts))
-    gold.to_csv(out / "gold.csv", index=False)
+    write_table(gold, out / "gold.csv")
     print(f"   consensus: {len(gold)} gold posts; unresolved: {gold.attrs['unresolved'] or 'none'}")
     return files + [store_path, out / "label_agreement.json", out / "gold.csv"]
 
@@ -152,14 +153,12 @@ def stage_classify(out: Path, ctx: dict) -> list[Path]:
     """Load the shipped model (training it into the output folder when the registry has
     none), classify the posts' missing labels, write them PII-masked with the model card
     and the held-out confusion matrices."""
-    import shutil
-
     from wbcs.classify import load_model, predict_posts, save_model
     from wbcs.classify.registry import model_dir
     from wbcs.config import smoke
     from wbcs.datasets import export_frame
     from wbcs.errors import InputError
-    from wbcs.io import write_table
+    from wbcs.io import write_table, write_text
     from wbcs.viz.classify import confusion_matrix
     from wbcs.viz.figure import write_figures
 
@@ -184,8 +183,8 @@ def stage_classify(out: Path, ctx: dict) -> list[Path]:
                for f, info in model.card["fields"].items() if "confusion" in info.get("metrics", {})}
     files = [write_table(export_frame(posts), out / "classified.parquet", mask=False),
              *write_figures(figures, out / "classify", format=ctx["format"])]
-    shutil.copy(path / "MODEL_CARD.md", out / "classify" / "MODEL_CARD.md")
-    return [*files, out / "classify" / "MODEL_CARD.md"]
+    card = write_text(out / "classify" / "MODEL_CARD.md", (path / "MODEL_CARD.md").read_text(encoding="utf-8"))
+    return [*files, card]
 
 
 @stage
@@ -216,6 +215,7 @@ def stage_simulate(out: Path, ctx: dict) -> list[Path]:
     import json
 
     from wbcs.config import data_file, smoke
+    from wbcs.io import write_text
     from wbcs.sim import Scenario, plan_staffing, replicate
     from wbcs.viz.figure import write_figures
     from wbcs.viz.sim import figures
@@ -228,14 +228,14 @@ def stage_simulate(out: Path, ctx: dict) -> list[Path]:
     result = summary.to_dict()
     folder = out / "simulate"
     paths = write_figures(figures({"default": summary}, plan), folder, format=ctx["format"])
-    (folder / "summary.json").write_text(json.dumps({**result, "staffing": plan.to_dict()}, ensure_ascii=False,
-                                                    indent=2), encoding="utf-8")
+    summary_path = write_text(folder / "summary.json", json.dumps({**result, "staffing": plan.to_dict()},
+                                                                  ensure_ascii=False, indent=2))
     for key in ("first_response_attainment", "resolution_attainment"):
         lo, hi = result[f"{key}_ci"]
         print(f"   {key}: {result[key]:.1%} [{lo:.1%}, {hi:.1%}] over {result['replications']} replications")
     print(f"   staffing for 90%: {int(plan.table['sim_agents'].sum())} agent-hours a week simulated, "
           f"{int(plan.table['erlang_agents'].sum())} by Erlang C")
-    return [*paths, folder / "summary.json"]
+    return [*paths, summary_path]
 
 
 @stage
@@ -243,6 +243,7 @@ def stage_report(out: Path, ctx: dict) -> list[Path]:
     """KPIs by month, hot issues and the HTML operations report over the classified posts,
     for their busiest month (STC-3 has a few dozen posts in most months)."""
     from wbcs.cli.analytics import records, to_json
+    from wbcs.io import write_text
     from wbcs.kpi import indicators
     from wbcs.kpi.hot import hot_issues
     from wbcs.kpi.indicators import local_times
@@ -254,8 +255,7 @@ def stage_report(out: Path, ctx: dict) -> list[Path]:
     summary = indicators(posts)
     table = indicators(posts, period="month")
     hot = hot_issues(posts)
-    kpi_path = out / "kpi.json"
-    kpi_path.write_text(to_json({**summary, "table": records(table)}), encoding="utf-8")
+    kpi_path = write_text(out / "kpi.json", to_json({**summary, "table": records(table)}))
     source = ctx.get("source", "the posts of the ingest stage")
     report = write_report(out / "report.html", posts, period="month", end=busiest.end_time.date(),
                           notes=[f"data: {source}; labels from the shipped classifier where missing"])
