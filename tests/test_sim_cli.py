@@ -201,3 +201,28 @@ def test_sweep_refuses_a_key_given_twice(scenario_file, tmp_path):
             "its values: --vary agents=V1,V2,..."), r.stderr
     r = run_cli(*sweep, "--vary", "agents=3,4", "--json")
     assert r.returncode == 0 and [row["agents"] for row in json.loads(r.stdout)] == [3, 4], r.stderr
+
+
+def test_a_scenario_name_holding_a_phone_number_leaves_masked(tmp_path):
+    """A scenario's name is shown in the progress bar, the summary, the sweep table and the YAML staff writes:
+    masked in each, and a name given as an override is masked like it (formula-guarded in the CSV)."""
+    path = tmp_path / "named.yaml"
+    path.write_text(yaml.safe_dump({**SMALL, "name": "=cmd 13812345678"}), encoding="utf-8")
+    args = ["--scenario", str(path), "--replications", "1"]
+    text = run_cli("simulate", *args)
+    assert text.returncode == 0, text.stderr
+    assert "simulating =cmd 138****5678" in text.stderr and text.stdout.startswith("=cmd 138****5678: 1 replications")
+    assert json.loads(run_cli("simulate", *args, "--json").stdout)["scenario"] == "=cmd 138****5678"
+    out = tmp_path / "sweep.csv"
+    sweep = run_cli("sweep", *args, "--vary", "name==b 13900001111,c", "--out", str(out))
+    assert sweep.returncode == 0, sweep.stderr
+    assert sweep.stdout.startswith("=cmd 138****5678: 2 policies") and "=b 139****1111" in sweep.stdout
+    assert pd.read_csv(out)["name"].tolist() == ["'=b 139****1111", "c"]
+    rows = json.loads(run_cli("sweep", *args, "--vary", "name==b 13900001111,c", "--json").stdout)
+    assert [r["name"] for r in rows] == ["=b 139****1111", "c"]
+    planned = tmp_path / "planned.yaml"
+    staff = run_cli("staff", *args, "--target", "0.8", "--write-scenario", str(planned))
+    assert staff.returncode == 0, staff.stderr
+    assert yaml.safe_load(planned.read_text(encoding="utf-8"))["name"] == "=cmd 138****5678"
+    for r in (text, sweep, staff):
+        assert "13812345678" not in r.stdout + r.stderr and "13900001111" not in r.stdout + r.stderr

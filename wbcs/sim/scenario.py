@@ -55,6 +55,7 @@ import pandas as pd
 
 from wbcs.config import data_file
 from wbcs.errors import InputError
+from wbcs.pii import mask_pii
 from wbcs.policy import (
     MAX_MINUTES,
     POST_KINDS,
@@ -401,6 +402,10 @@ def _parse(raw, source: str) -> Scenario:
     name = raw.get("name", Path(source).stem)
     if not isinstance(name, (str, int, float)) or isinstance(name, bool) or len(str(name)) > 200:
         r.fail("name", f"must be a short text (at most 200 characters), got {_shown(name)}")
+    # shown in progress bars, JSON, tables and the YAML written back (to_yaml): masked, as all that leaves
+    name = mask_pii(str(name))
+    if "name" in raw and name != str(raw["name"]):
+        raw = {**raw, "name": name}
 
     policy_ref = raw.get("policy", "default")
     if not isinstance(policy_ref, str):
@@ -543,7 +548,7 @@ def _parse(raw, source: str) -> Scenario:
                            "influence.followers", source)
 
     return Scenario(
-        name=str(name), source=source, start=start,
+        name=name, source=source, start=start,
         horizon_days=horizon, warmup_days=warmup, drain_days=drain,
         rate_week=tuple(float(x) for x in rate_week), bursts=tuple(bursts), mix=_frozen(mix), duty=duty,
         pools=tuple(pools), patrol_minutes=_frozen(patrol), service=_frozen(service),

@@ -29,6 +29,7 @@ import pandas as pd
 from wbcs.errors import InputError
 from wbcs.sim.replicate import replication, spawn_seeds, summarise
 from wbcs.sim.scenario import Scenario, as_scenario
+from wbcs.text import mask_frame
 
 MAX_POLICIES = 10_000
 
@@ -90,4 +91,5 @@ def sweep(base: Scenario, grid: Mapping[str, list], n: int = 10, seed: int = 0, 
         for metric, r in table.iterrows():
             row[metric], row[f"{metric}_ci_low"], row[f"{metric}_ci_high"] = r["mean"], r["ci_low"], r["ci_high"]
         rows.append(row)
-    return pd.DataFrame(rows)
+    # the overrides as given (a scenario's name among them): masked as the scenario's own name is
+    return mask_frame(pd.DataFrame(rows), columns=list(grid))
