@@ -575,6 +575,43 @@ def test_a_failed_write_leaves_the_previous_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out.xlsx"]  # no temporary file left
 
 
+_FILE_SIZE_LIMIT = """import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write beyond the limit then fails (EFBIG) as on a full disk
+resource.setrlimit(resource.RLIMIT_FSIZE, (16_000, 16_000))
+"""
+
+
+@pytest.mark.parametrize("ext", [".csv", ".jsonl", ".xlsx", ".parquet", ".html"])
+def test_a_write_the_system_refuses_is_one_line_and_leaves_the_previous_file(tmp_path, ext):
+    # a full disk gave a traceback from every writer: only the temporary file and the rename were guarded
+    src = _export(tmp_path, rows=3000)
+    out = tmp_path / f"out{ext}"
+    out.write_bytes(b"previous")
+    if ext == ".html":  # what report --out writes with
+        body = (f"from wbcs.errors import InputError\nfrom wbcs.io import write_text\ntry:\n"
+                f"    write_text({str(out)!r}, '<p>x</p>' * 10_000)\n"
+                f"except InputError as e:\n    sys.exit(f'wbcs report: error: {{e}}')\n")
+    else:
+        body = f"from wbcs.cli import main\nsys.exit(main(['ingest', {str(src)!r}, '--out', {str(out)!r}]))\n"
+    r = subprocess.run([sys.executable, "-c", _FILE_SIZE_LIMIT + body], capture_output=True, text=True, timeout=600)
+    assert r.returncode in (1, 2) and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert f"{out}: cannot write (File too large); choose another place" in r.stderr, r.stderr
+    assert out.read_bytes() == b"previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["export.csv", out.name])  # no temporary file
+
+
+def test_a_full_disk_says_to_free_space(tmp_path, monkeypatch):
+    import errno
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+    with pytest.raises(InputError, match=r"o.csv: cannot write \(No space left on device\); free space"):
+        write_table(pd.DataFrame({"text": ["x"]}), tmp_path / "o.csv")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_kill_9_mid_write_leaves_the_previous_file(tmp_path):
     path = tmp_path / "posts.parquet"
     write_table(pd.DataFrame({"text": ["previous"]}), path)

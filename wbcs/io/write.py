@@ -14,7 +14,8 @@
   and an old Weibo mid can have the shape of a mobile number (STC-3 has 14503511086).
 - **Atomic.** The table goes to a temporary file in the same folder, is flushed to
   disk and then renamed over the target (``os.replace``): a killed or failed write
-  leaves the previous file intact, never a truncated one.
+  leaves the previous file intact, never a truncated one. A write the system refuses
+  (a full disk, a file size limit) is one ``InputError`` line naming the target.
 - **Nothing is silently cut.** An ``.xlsx`` cell holds at most 32,767 characters and a
   sheet 1,048,576 rows: a longer text or more rows is an ``InputError`` naming the row
   and column (write CSV or Parquet instead), not a truncated cell. (The control
@@ -28,6 +29,7 @@ after resolving links, hard links included).
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -49,6 +51,8 @@ KEY_COLUMNS = ("post_id", "item_id")
 FORMULA_START = tuple("=+-@\t\r＝＋－＠")
 XLSX_MAX_CHARS = 32_767
 XLSX_MAX_ROWS = 1_048_576
+# A write refused for want of room: whatever the block was doing, it was writing.
+_NO_ROOM = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 # Characters an .xlsx (XML 1.0) cannot hold; openpyxl refuses them.
 _XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -126,15 +130,42 @@ def check_output(path: str | Path) -> str:
 # --------------------------------------------------------------------------- atomic files
 
 
+def _errno(e: OSError) -> int | None:
+    """The error number, also from pyarrow's text ('Error writing bytes to file. Detail: [errno 28] ...')."""
+    found = re.search(r"\[errno (\d+)\]", str(e), re.IGNORECASE)
+    return e.errno if e.errno is not None or not found else int(found.group(1))
+
+
+def _cannot_write(path: Path, e: OSError) -> InputError:
+    """The one line for a write the system refused."""
+    code = _errno(e)
+    why = os.strerror(code) if code is not None else e.strerror or str(e)
+    full = code in (errno.ENOSPC, errno.EDQUOT)
+    return InputError(f"{path}: cannot write ({why}); "
+                      + ("free space on that disk or write to another one" if full else "choose another place"))
+
+
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Writing ``path``'s temporary file: a write the system refuses is one ``InputError`` line."""
+    try:
+        yield
+    except OSError as e:
+        raise _cannot_write(path, e) from None
+    except Exception as e:  # lxml (openpyxl's sheets) says SerialisationError('IO_ENOSPC')
+        code = getattr(errno, str(e)[3:], None) if type(e).__name__ == "SerialisationError" else None
+        if not isinstance(code, int):
+            raise
+        raise _cannot_write(path, OSError(code, os.strerror(code))) from None
+
+
 def _temp_beside(path: Path) -> Path:
     """A new empty temporary file in ``path``'s folder (created if needed)."""
     _writable_place(path)
-    try:
+    with _writing(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.close(fd)
-    except OSError as e:
-        raise InputError(f"{path}: cannot write ({e.strerror})") from None
     return Path(tmp)
 
 
@@ -148,19 +179,22 @@ def _commit(tmp: Path, path: Path) -> None:
         os.replace(tmp, path)
     except OSError as e:
         tmp.unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot write ({e.strerror or e})") from None
+        raise _cannot_write(path, e) from None
 
 
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """A temporary path beside ``path``; on success it is flushed and renamed onto ``path``,
-    on error it is removed and ``path`` is left as it was."""
+    on error it is removed and ``path`` is left as it was (a full disk or a file size limit
+    is one ``InputError`` line)."""
     path = Path(path)
     tmp = _temp_beside(path)
     try:
         yield tmp
-    except BaseException:
+    except BaseException as e:
         tmp.unlink(missing_ok=True)
+        if isinstance(e, OSError) and _errno(e) in _NO_ROOM:
+            raise _cannot_write(path, e) from None
         raise
     _commit(tmp, path)
 
@@ -174,7 +208,7 @@ def _umask() -> int:
 def write_text(path: str | Path, text: str) -> Path:
     """Write a text file (HTML, YAML, JSON) atomically, UTF-8."""
     path = Path(path)
-    with atomic_path(path) as tmp:
+    with atomic_path(path) as tmp, _writing(path):
         tmp.write_text(text, encoding="utf-8")
     return path
 
@@ -215,6 +249,7 @@ def prepare(df: pd.DataFrame, *, mask: bool = True) -> pd.DataFrame:
         out = mask_frame(out, columns=[c for c in out.columns if c not in KEY_COLUMNS])
         out.columns = [mask_pii(c) for c in out.columns]  # a header can be a phone number too
     return out
+
 
 
 def neutralise(value):
@@ -277,7 +312,8 @@ class TableWriter:
             if exc_type is None and not self._discarded:
                 if self._columns is None:  # no chunk at all: an empty table with no columns
                     self.write(pd.DataFrame())
-                self._finish()
+                with _writing(self.path):
+                    self._finish()
                 _commit(self._tmp, self.path)
         finally:
             self._abort()
@@ -285,12 +321,13 @@ class TableWriter:
 
     def write(self, df: pd.DataFrame) -> None:
         out = prepare(df, mask=self.mask)
-        if self._columns is None:
-            self._columns = list(out.columns)
-            self._open(out)
-        elif list(out.columns) != self._columns:
-            raise ValueError(f"{self.path}: chunk columns {list(out.columns)} differ from {self._columns}")
-        getattr(self, f"_write_{self.kind}")(out)
+        with _writing(self.path):
+            if self._columns is None:
+                self._columns = list(out.columns)
+                self._open(out)
+            elif list(out.columns) != self._columns:
+                raise ValueError(f"{self.path}: chunk columns {list(out.columns)} differ from {self._columns}")
+            getattr(self, f"_write_{self.kind}")(out)
         self.rows += len(out)
 
     # ---------------------------------------------------------------- formats
