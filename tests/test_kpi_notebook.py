@@ -50,9 +50,16 @@ def test_voila_serves_it_as_an_app(tmp_path):
                     pytest.fail("voila did not start:\n" + proc.communicate(timeout=30)[0].decode(errors="replace"))
                 time.sleep(1)
         # the page executes the notebook; every cell's output is rendered into it
+        started = time.monotonic()
         page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=600).read().decode()
         assert "application/vnd.jupyter.widget-view+json" in page
         assert "Traceback" not in page and "Error" not in page.split("</script>")[-1]
+        # a manager sees the dashboard alone: the notebook's own cells neither run (no report, no cluster, no
+        # tables) nor show (their markdown is hidden) in the app
+        assert page.count("application/vnd.jupyter.widget-view+json") == 1  # the dashboard
+        assert "<table" not in page and "report:" not in page and not (tmp_path / "kpi-report.html").exists()
+        assert ".celltag_notebook-only { display: none; }" in page and "celltag_notebook-only" in page
+        assert time.monotonic() - started < 120, "the app took minutes: a notebook-only cell ran in it"
     finally:
         proc.terminate()
         proc.wait(timeout=30)
