@@ -12,7 +12,15 @@ import pytest
 
 from tests.helpers import run_cli
 from wbcs.errors import InputError
-from wbcs.io import HEADER_ALIASES, ingest, parse_times, read_table, resolve_columns, write_table
+from wbcs.io import (
+    HEADER_ALIASES,
+    ingest,
+    parse_times,
+    read_posts,
+    read_table,
+    resolve_columns,
+    write_table,
+)
 
 HEADER = ["微博ID", "内容", "发布时间", "粉丝数", "省份"]
 ROWS = [
@@ -154,6 +162,32 @@ def test_explicit_mapping(tmp_path):
         resolve_columns(["内容"], {"text": "正文X"}, "x.csv")
 
 
+@pytest.mark.parametrize("name", ["mid.jsonl", "mid.txt"])
+def test_json_lines_whose_first_record_is_longer_than_the_sample(tmp_path, name):
+    # detection samples the first megabyte: a 1.5 MB first record was read as a CSV header, the whole
+    # record one column name, and the error line quoting it was 1.5 MB long
+    path = tmp_path / name
+    path.write_text(json.dumps({"mid": "3830401296796826", "text": "好" * 500_000, "created_at": "2024-03-01"},
+                               ensure_ascii=False) + '\n{"mid": "3830401296796827", "text": "差", '
+                    '"created_at": "2024-03-01"}\n', encoding="utf-8")
+    df = read_table(path)
+    assert df.attrs["format"] == "jsonl" and df["text"].str.len().tolist() == [500_000, 1]
+    assert ingest([path]).summary["kept"] == 2
+
+
+def test_an_error_naming_the_columns_stays_one_short_line(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(f"col{i}_" + "x" * 200 for i in range(5000)) + "\n" + "," * 4999 + "\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError, match="missing required column 'text'") as e:
+        ingest([path])
+    message = str(e.value)
+    assert len(message) < 3000 and "and 4,970 more" in message and "col0_" + "x" * 40 in message, message[:500]
+    with pytest.raises(InputError) as e:
+        ingest([path], mapping={"text": "正文"})
+    assert len(str(e.value)) < 3000 and "no column '正文'" in str(e.value)
+
+
 def test_missing_required_columns_name_file_and_columns(tmp_path):
     path = write_csv(tmp_path / "a.csv", header=["编号", "帖子", "日子", "粉丝数", "省份"])
     with pytest.raises(InputError, match=r"a.csv: missing required column 'text'.*"
@@ -168,6 +202,53 @@ def test_missing_required_columns_name_file_and_columns(tmp_path):
 
 
 # --------------------------------------------------------------------------- ingest
+
+
+def test_rows_of_only_empty_cells_are_skipped_and_counted(tmp_path, capsys):
+    # one post and 1,000 rows of "," said "read 1 rows, rejected 0": the rows vanished without a word
+    path = tmp_path / "a.csv"
+    path.write_text("微博ID,内容,发布时间\n3830401296796826,好,2024-03-01 10:00\n" + ",,\n" * 1000 + "\n \n"
+                    "3830401296796827,差,2024-03-01 10:00\n", encoding="utf-8")
+    df = read_table(path)
+    assert df.attrs["empty_rows"] == 1002 and df.index.tolist() == [1, 2]
+    summary = ingest([path]).summary
+    assert (summary["read"], summary["kept"], summary["rejected"], summary["empty_rows"]) == (2, 2, 0, 1002)
+    assert summary["files"][str(path)]["empty_rows"] == 1002
+    _, info = read_posts(path)
+    assert info["empty_rows"] == 1002 and "1,002 row(s) of only empty cells skipped" in capsys.readouterr().err
+    only = tmp_path / "only.csv"
+    only.write_text("微博ID,内容,发布时间\n,,\n,,\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"no posts \(only a header, 2 empty row\(s\) skipped\)"):
+        read_posts(only)
+    book = tmp_path / "a.xlsx"
+    pd.DataFrame({"内容": ["好", None, None, "差"], "发布时间": ["2024-03-01 10:00", None, None, "2024-03-02"]}).to_excel(
+        book, index=False)
+    assert ingest([book]).summary["empty_rows"] == 2
+
+
+def test_a_line_longer_than_the_bound_is_skipped_unread_and_rejected(tmp_path, monkeypatch):
+    # a 300 MB line was read whole (508 MB of memory) before its row was rejected; lines are now read
+    # at most LINE_MAX characters long: the row is rejected, numbered, and the rows after it stay right
+    import wbcs.io.read as rd
+
+    monkeypatch.setattr(rd, "LINE_MAX", 1000)
+    path = tmp_path / "a.csv"
+    path.write_text("微博ID,内容,发布时间\n"
+                    '3830401296796826,"two\nlines",2024-03-01 10:00\n'
+                    f"3830401296796827,{'长' * 5000},2024-03-01 10:00\n"
+                    f"3830401296796828,{'x' * 999}\n"  # exactly the bound, without its line break: too long
+                    '3830401296796829,"a ""quoted""\r\nthree\nlines",2024-03-01 10:00\n'
+                    "3830401296796830,last,2024-03-01 10:00", encoding="utf-8")
+    result = ingest([path])
+    assert result.posts["text"].tolist() == ["two\nlines", 'a "quoted"\r\nthree\nlines', "last"]
+    assert result.posts["source_row"].tolist() == [1, 4, 5]
+    assert result.rejects["source_row"].tolist() == [2, 3]
+    assert result.rejects["detail"].tolist() == ["line 4: longer than 1,000 characters",
+                                                 "line 5: longer than 1,000 characters"]
+    assert result.summary["read"] == 5
+    (tmp_path / "h.csv").write_text("a" * 5000 + "\n1\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"h.csv: cannot read the header row \(line 1: longer than 1,000"):
+        read_table(tmp_path / "h.csv")
 
 
 def test_ingest_a_clean_file(tmp_path):

@@ -61,6 +61,16 @@ HEADER_ALIASES: dict[str, str] = {a: col for col, names in _ALIASES.items() for 
 TARGETS = [*COLUMNS, *EXTRA_COLUMNS]
 
 
+def shown_columns(columns: Iterable, *, most: int = 30, width: int = 60) -> str:
+    """Column names for a message, one line a person can read: each cut to ``width``
+    characters, at most ``most`` of them (a JSON record read as a header, or a file of
+    10,000 columns, made a message megabytes long)."""
+    columns = [str(c) for c in columns]
+    names = [c if len(c) <= width else c[:width - 1] + "…" for c in columns[:most]]
+    more = f" and {len(columns) - most:,} more" if len(columns) > most else ""
+    return ", ".join(names) + more
+
+
 def header_key(header) -> str:
     return re.sub(r"[\s_]", "", normalize(str(header)).lower())
 
@@ -90,7 +100,7 @@ def resolve_columns(columns: Iterable, mapping: dict | None, source: str) -> dic
         match = [c for c in columns if c == src] or [c for c in columns if header_key(c) == header_key(src)]
         if not match:
             raise InputError(f"{source}: mapping {target}={src}: no column {src!r}; "
-                             f"columns are: {', '.join(columns)}")
+                             f"columns are: {shown_columns(columns)}")
         resolved[target] = match[0]
     return resolved
 
@@ -102,9 +112,9 @@ def find_column(columns: Iterable, target: str, given: str | None, source: str, 
     if given is not None:  # a column the user named must be there: another one standing in would go unnoticed
         if given in columns:
             return given
-        raise InputError(f"{source}: no column {given!r} ({option}); columns: {', '.join(columns)}")
+        raise InputError(f"{source}: no column {given!r} ({option}); columns: {shown_columns(columns)}")
     found = resolve_columns(columns, None, source).get(target)
     if found is None:
         raise InputError(f"{source}: no column {given or target!r} ({option}) and no header that means "
-                         f"{target} (such as {', '.join(_ALIASES[target][:3])}); columns: {', '.join(columns)}")
+                         f"{target} (such as {', '.join(_ALIASES[target][:3])}); columns: {shown_columns(columns)}")
     return found

@@ -27,6 +27,8 @@ Decisions:
   (the header is not counted; for JSON Lines it is the line number).
 - Columns that map to nothing are not carried over; the summary lists them. The same
   file given twice is refused (its rows would all be duplicates).
+- Rows of only empty cells are no posts: skipped, and counted in the summary
+  (``empty_rows``).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ import pandas as pd
 
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
-from wbcs.io.headers import EXTRA_COLUMNS, HEADER_ALIASES, resolve_columns
+from wbcs.io.headers import EXTRA_COLUMNS, HEADER_ALIASES, resolve_columns, shown_columns
 from wbcs.io.read import Table, open_table
 from wbcs.io.times import read_times
 from wbcs.io.write import TableWriter, identity
@@ -299,7 +301,7 @@ def _open_files(paths: list[Path], mapping: dict | None, export_time) -> list[_F
         table = open_table(path)
         source = str(path)
         cols = resolve_columns(table.columns, mapping, source)
-        columns = ", ".join(map(str, table.columns))
+        columns = shown_columns(table.columns)
         if "text" not in cols:
             raise InputError(f"{source}: missing required column 'text' (a header such as 内容/正文/"
                              f"微博内容); columns are: {columns}; map one with --map text=COLUMN")
@@ -424,6 +426,7 @@ def _summary(files: list[_File]) -> dict:
         out[f.source] = {
             "format": f.table.format, "encoding": f.table.encoding, "delimiter": f.table.delimiter,
             "read": s["read"], "kept": s["kept"], "rejected": s["rejected"], "reasons": dict(f.reasons),
+            "empty_rows": f.table.empty_rows,
             "columns": f.cols, "ignored_columns": [str(c) for c in f.table.columns if c not in f.cols.values()],
             "ids_derived": s["ids_derived"], "times_from_mid": s["times_from_mid"],
             "relative_times": s["relative_times"],
@@ -433,8 +436,8 @@ def _summary(files: list[_File]) -> dict:
     reasons = Counter()
     for f in files:
         reasons.update(f.reasons)
-    return {"read": sum(v["read"] for v in out.values()), "kept": sum(v["kept"] for v in out.values()),
-            "rejected": sum(v["rejected"] for v in out.values()), "reasons": dict(reasons), "files": out}
+    return {**{k: sum(v[k] for v in out.values()) for k in ("read", "kept", "rejected", "empty_rows")},
+            "reasons": dict(reasons), "files": out}
 
 
 def _paths(paths) -> list[Path]:
@@ -474,20 +477,22 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False) -> tu
     mapping, Weibo's forms, row checks, masking), whatever wrote the file — a user's
     export or the CSV, JSON Lines, .xlsx or Parquet output of another wbcs command.
 
-    Returns ``(posts, info)``; info says how many rows were read, rejected and why; a file without a usable post
-    is an ``InputError``. Unless
-    ``quiet``, a line on stderr says how many rows were rejected and how to see them."""
+    Returns ``(posts, info)``; info says how many rows were read, rejected and why, and how many were empty;
+    a file without a usable post is an ``InputError``. Unless ``quiet``, a line on stderr says how many rows
+    were rejected and how to see them, and one how many empty rows were skipped."""
     import sys
 
     result = ingest([path], export_time=export_time)
     s = next(iter(result.summary["files"].values()))
     info = {"file": str(path), "read": s["read"], "kept": s["kept"], "rejected": s["rejected"],
-            "reject_reasons": s["reasons"], "relative_times": s["relative_times"],
+            "reject_reasons": s["reasons"], "empty_rows": s["empty_rows"], "relative_times": s["relative_times"],
             "relative_to": s.get("relative_to")}
     if s["rejected"] and not quiet:
         print(f"{path}: {s['rejected']:,} row(s) rejected "
               f"({', '.join(f'{k}: {v}' for k, v in s['reasons'].items())}); "
               f"run 'wbcs ingest {path} --out OUT.parquet --rejects REJECTS.csv' to see them", file=sys.stderr)
+    if s["empty_rows"] and not quiet:
+        print(f"{path}: {s['empty_rows']:,} row(s) of only empty cells skipped (no posts)", file=sys.stderr)
     if s["relative_times"] and s["relative_to"]["from"] != "--export-time" and not quiet:
         # 5分钟前 or 昨天 10:22 mean nothing without the moment of the export: a guess must not pass unsaid
         print(f"{path}: {s['relative_times']:,} relative time(s) (5分钟前, 昨天 10:22, ...) read against the file's "
@@ -497,5 +502,7 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False) -> tu
     if not s["kept"]:  # every command would answer with empty tables and null figures: say why instead
         n = s["read"]
         why = "only a header" if not n else "its one row was rejected" if n == 1 else f"all {n:,} rows were rejected"
+        if s["empty_rows"]:
+            why += f", {s['empty_rows']:,} empty row(s) skipped"
         raise InputError(f"{path}: no posts ({why}); give a file with posts")
     return result.posts, info

@@ -14,11 +14,15 @@ chunk's index is each record's 1-based position among the data records
 Bounds, each a record rejected with its reason or one ``InputError`` line:
 
 - CSV: a cell may hold ``CELL_MAX`` characters (Python's csv allows 128 K); a longer
-  one rejects its row. A lone CR inside a quoted cell is text. A row with bytes that
+  one rejects its row. A line may hold ``LINE_MAX`` characters: a longer one is skipped
+  unread (memory stays bounded) and rejects its row. A row of only empty cells is no
+  post: it is skipped and counted (``Table.empty_rows``, also in .xlsx). A lone CR inside a quoted cell is text. A row with bytes that
   are not in the file's encoding (a GBK row in a UTF-8 file) is rejected as "bad
   encoding" and shown as GB18030 text, never kept garbled. A cell starting with ``'``
   and a formula character is read without the quote (wbcs's writer added it).
-- JSON: a record nested too deeply for Python is rejected; a JSON array file (read
+- JSON: a line may hold ``LINE_MAX`` characters (a longer one is rejected unread); a
+  file named .jsonl, .ndjson or .json whose first record starts with ``{`` is JSON even
+  when that record is longer than the sample. A record nested too deeply for Python is rejected; a JSON array file (read
   whole) may be ``JSON_ARRAY_MAX`` bytes; convert larger ones to JSON Lines.
 - xlsx: the archive may unpack to ``XLSX_MAX_UNPACKED`` bytes (a 4 MB zip bomb unpacks
   to 4 GiB) and the shared strings to ``XLSX_MAX_STRINGS``; the sheet streams row by
@@ -49,12 +53,14 @@ from wbcs.errors import InputError
 CHUNK_ROWS = 50_000
 CHUNK_CHARS = 64 << 20
 CELL_MAX = 16 << 20
+LINE_MAX = CELL_MAX * 4
 JSON_ARRAY_MAX = 256 << 20
 XLSX_MAX_UNPACKED = 1 << 30
 XLSX_MAX_STRINGS = 256 << 20
 XLSX_MAX_ROWS = 1_048_576
 SAMPLE_BYTES = 1 << 20
 _DELIMITERS = [",", "\t", ";", "|"]
+_JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
 _NEUTRALISED = re.compile("^'[=+\\-@\t\r＝＋－＠]")
 
 
@@ -90,9 +96,14 @@ class Table:
             return 0
 
     @property
+    def empty_rows(self) -> int:
+        """Rows of only empty cells skipped so far: no posts, but never dropped uncounted."""
+        return self._state.get("empty_rows", 0)
+
+    @property
     def attrs(self) -> dict:
         return {"format": self.format, "encoding": self.encoding, "delimiter": self.delimiter,
-                "nested": dict(self.nested)}
+                "nested": dict(self.nested), "empty_rows": self.empty_rows}
 
     def chunks(self) -> Iterator[tuple[pd.DataFrame, list[BadLine]]]:
         """``(records, bad lines)`` a chunk at a time; records have every header column."""
@@ -228,12 +239,42 @@ def _text_stream(path: Path, encoding: str):
     return open(path, encoding=encoding, errors=errors, newline="")
 
 
+class _LongLine(Exception):
+    """A line longer than ``LINE_MAX`` characters, skipped unread."""
+
+
+class _Lines:
+    """The lines of a text file, each read at most ``LINE_MAX`` characters long: a longer
+    line is skipped a piece at a time (never held whole) and ``_LongLine`` raised in its
+    place; reading goes on at the next line (csv.reader starts a new record on each call).
+    ``number`` counts the lines read, skipped ones included."""
+
+    def __init__(self, f):
+        self.readline = f.readline
+        self.number = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = self.readline(LINE_MAX)
+        if not line:
+            raise StopIteration
+        self.number += 1
+        if len(line) >= LINE_MAX and line[-1] not in "\r\n":
+            while (more := self.readline(CELL_MAX)) and more[-1] not in "\r\n":
+                pass
+            raise _LongLine
+        return line
+
+
 def _csv_chunks(path: Path, encoding: str, delimiter: str, chunk_rows: int, state: dict):
     if csv.field_size_limit() < CELL_MAX:
         csv.field_size_limit(CELL_MAX)  # process-wide: Python's csv keeps one limit
     with _text_stream(path, encoding) as f:
         state["tell"] = f.buffer.tell
-        rows = csv.reader(f, delimiter=delimiter)
+        lines = _Lines(f)
+        rows = csv.reader(lines, delimiter=delimiter)
         names: list[str] | None = None
         records, index, bad, chars, n = [], [], [], 0, 0
         while True:
@@ -241,19 +282,21 @@ def _csv_chunks(path: Path, encoding: str, delimiter: str, chunk_rows: int, stat
                 row = next(rows)
             except StopIteration:
                 break
-            except csv.Error as e:
+            except (csv.Error, _LongLine) as e:
+                why = (f"longer than {LINE_MAX:,} characters" if isinstance(e, _LongLine)
+                       else f"a cell longer than {CELL_MAX:,} characters" if "field limit" in str(e) else str(e))
                 if names is None:
-                    raise InputError(f"{path}: cannot read the header row ({e})") from None
+                    raise InputError(f"{path}: cannot read the header row (line {lines.number}: {why})") from None
                 n += 1
-                why = (f"a cell longer than {CELL_MAX:,} characters" if "field limit" in str(e)
-                       else str(e))
-                bad.append(BadLine(n, [], "malformed line", f"line {rows.line_num}: {why}"))
+                bad.append(BadLine(n, [], "malformed line", f"line {lines.number}: {why}"))
                 continue
             except UnicodeDecodeError as e:
-                raise InputError(f"{path}: line {rows.line_num + 1}: not {encoding} ({e.reason}); "
+                raise InputError(f"{path}: line {lines.number + 1}: not {encoding} ({e.reason}); "
                                  "re-save it as UTF-8") from None
             if not row or not any(c.strip() for c in row):
-                continue  # blank line: no record
+                if names is not None:  # no record, but not dropped uncounted
+                    state["empty_rows"] = state.get("empty_rows", 0) + 1
+                continue
             joined = "".join(row)
             if names is None:
                 if _SURROGATE.search(joined):
@@ -264,7 +307,7 @@ def _csv_chunks(path: Path, encoding: str, delimiter: str, chunk_rows: int, stat
             n += 1
             if _SURROGATE.search(joined):
                 bad.append(BadLine(n, _show_bytes(row, encoding), "bad encoding",
-                                   f"line {rows.line_num}: bytes that are not {encoding} like the rest "
+                                   f"line {lines.number}: bytes that are not {encoding} like the rest "
                                    "of the file (shown as GB18030); fix the row or re-save the file"))
                 continue
             if len(row) > len(names):  # cells beyond the header would be lost
@@ -286,20 +329,17 @@ def _csv_chunks(path: Path, encoding: str, delimiter: str, chunk_rows: int, stat
 def _json_lines(path: Path, encoding: str) -> Iterator[tuple[int, str | None]]:
     """(line number, text) of the non-blank lines; text None for a line too long to read."""
     with _text_stream(path, encoding) as f:
-        lineno = 0
+        lines = _Lines(f)
         while True:
-            line = f.readline(CELL_MAX * 4)
-            if not line:
+            try:
+                line = next(lines)
+            except StopIteration:
                 return
-            lineno += 1
-            if len(line) >= CELL_MAX * 4 and not line.endswith("\n"):
-                while True:  # skip the rest of it
-                    more = f.readline(CELL_MAX)
-                    if not more or more.endswith("\n"):
-                        break
-                yield lineno, None
-            elif line.strip():
-                yield lineno, line
+            except _LongLine:
+                yield lines.number, None
+                continue
+            if line.strip():
+                yield lines.number, line
 
 
 def _json_records(path: Path, encoding: str, array: bool) -> Iterator[tuple[int, object]]:
@@ -326,7 +366,7 @@ def _json_records(path: Path, encoding: str, array: bool) -> Iterator[tuple[int,
             yield n, item
     for lineno, line in _json_lines(path, encoding):
         if line is None:
-            yield lineno, BadLine(lineno, [], "malformed line", f"a line longer than {CELL_MAX * 4:,} characters")
+            yield lineno, BadLine(lineno, [], "malformed line", f"a line longer than {LINE_MAX:,} characters")
             continue
         if _SURROGATE.search(line):
             yield lineno, BadLine(lineno, _show_bytes([line.rstrip()], encoding), "bad encoding",
@@ -380,18 +420,24 @@ def _json_columns(path: Path, encoding: str, array: bool) -> list[str]:
     return list(keys)
 
 
-def _looks_like_json(text: str) -> bool | None:
+def _looks_like_json(text: str, complete: bool, suffix: str) -> bool | None:
     """True for a JSON array of records, False for JSON Lines whose first line is an
-    object, None for neither."""
+    object, None for neither. A first line that goes on beyond the sample (a record
+    over a megabyte) is JSON Lines when it starts like an object (``{"``) or the file is
+    named so (read as CSV, the whole record became one header name); so is a first line
+    that does not parse in a file named so."""
     if re.match(r"\s*\[\s*[{\]]", text):
         return True
     if not text.lstrip().startswith("{"):
         return None
-    line = text.lstrip().split("\n", 1)[0]
+    line, newline, _ = text.lstrip().partition("\n")
+    named = False if suffix in _JSON_SUFFIXES else None
+    if not newline and not complete:
+        return False if re.match(r'\{\s*"', line) else named
     try:
-        return False if isinstance(json.loads(line), dict) else None
+        return False if isinstance(json.loads(line), dict) else named
     except (json.JSONDecodeError, RecursionError):
-        return None
+        return named
 
 
 # --------------------------------------------------------------------------- xlsx
@@ -451,11 +497,12 @@ def _open_xlsx(path: Path):
     return wb, rows, header
 
 
-def _xlsx_chunks(path: Path, wb, rows, names: list[str], chunk_rows: int):
+def _xlsx_chunks(path: Path, wb, rows, names: list[str], chunk_rows: int, state: dict):
     records, index, bad, n = [], [], [], 0
     try:
         for values in rows:
             if not any(v is not None and str(v).strip() for v in values):
+                state["empty_rows"] = state.get("empty_rows", 0) + 1
                 continue
             n += 1
             if n > XLSX_MAX_ROWS:
@@ -552,7 +599,9 @@ def open_table(path: str | Path, *, chunk_rows: int | None = None) -> Table:
         return _parquet(path, chunk_rows)
     if head.startswith(b"PK\x03\x04"):
         wb, rows, names = _open_xlsx(path)
-        return Table(path, "xlsx", names, _chunks=_xlsx_chunks(path, wb, rows, names, chunk_rows))
+        state: dict = {}
+        return Table(path, "xlsx", names, _chunks=_xlsx_chunks(path, wb, rows, names, chunk_rows, state),
+                     _state=state)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError(f"{path}: old Excel .xls format; save it as .xlsx or CSV (UTF-8)")
     raw = _sample(path)
@@ -562,7 +611,7 @@ def open_table(path: str | Path, *, chunk_rows: int | None = None) -> Table:
     encoding = _detect_encoding(raw, path, complete)
     text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(raw, final=complete)
     text = text.lstrip("\ufeff")
-    array = _looks_like_json(text)
+    array = _looks_like_json(text, complete, path.suffix.lower())
     if array is not None:
         keys = _json_columns(path, encoding, array)
         return Table(path, "jsonl", _unique_names(keys), encoding=encoding,
