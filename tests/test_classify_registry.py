@@ -158,7 +158,7 @@ def test_predict_posts_leaves_rows_without_text_unlabelled_and_says_so(model, ca
 
 
 def test_predict_posts_needs_a_table(model):
-    with pytest.raises(InputError, match="posts must be a table"):
+    with pytest.raises(InputError, match="posts must be a pandas DataFrame"):
         predict_posts([{"text": "x"}], model)
 
 
@@ -170,3 +170,62 @@ def test_predict_needs_text_column(model):
 def test_a_model_given_as_something_else_is_named():
     with pytest.raises(InputError, match="model 5: give a model name"):
         load_model(5)
+
+
+def test_save_refuses_a_folder_holding_other_files_and_lists_only_its_own(model, tmp_path):
+    """A user's folder is never filled with (or its files checksummed into) a model; a file is no model folder."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "card.json").write_text('{"mine": 1}')
+    with pytest.raises(InputError, match="a folder holding other files, not a wbcs model"):
+        save_model(model, mine)
+    assert (mine / "card.json").read_text() == '{"mine": 1}' and len(list(mine.iterdir())) == 1
+    with pytest.raises(InputError, match="a file, not a folder"):
+        save_model(model, mine / "card.json")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    path = save_model(model, empty)  # an empty folder is fine
+    files = set(json.loads((path / "manifest.json").read_text())["files"])
+    assert files == {p.name for p in path.iterdir()} - {"manifest.json"}
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary folder left
+
+
+def test_a_failed_save_leaves_no_half_model_and_the_old_one_whole(model, tmp_path, monkeypatch):
+    import wbcs.classify.registry as reg
+
+    old = save_model(PostClassifier({"complaint": model.models["complaint"]}, card={"name": "old"}), tmp_path / "m")
+    before = {p.name: p.read_bytes() for p in old.iterdir()}
+
+    def broken(card):
+        raise RuntimeError("disk full")
+
+    with monkeypatch.context() as m:
+        m.setattr(reg, "card_markdown", broken)  # fails after the weights are written
+        with pytest.raises(RuntimeError):
+            save_model(model, tmp_path / "new")
+        with pytest.raises(RuntimeError):
+            save_model(model, old, overwrite=True)
+    assert not (tmp_path / "new").exists()
+    assert {p.name: p.read_bytes() for p in old.iterdir()} == before  # no new file beside the old manifest
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # no temporary folder left
+    path = save_model(model, old, overwrite=True)  # replaced whole: nothing of the old model stays
+    assert load_model(path).fields == ["sentiment", "complaint"] and load_model(path).card["name"] == "tiny"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
+
+
+def test_the_card_masks_pii_but_keeps_the_hashes(tmp_path):
+    digest = "0" * 30 + "13812345678" + "1" * 23  # a hash that happens to hold a mobile number's digits
+    labels = ["13812345678" if lab == "negative" else lab for lab in LABELS]
+    m = PostClassifier({"sentiment": TextClassifier().fit(TEXTS, labels)},
+                       card={"name": "t", "notes": ["ask alice@example.com"],
+                             "fields": {"sentiment": {"data": [{"source": "train_13812345678.csv", "rows": 24,
+                                                                "sha256": digest}],
+                                                      "metrics": {"per_class": {"13812345678": {"recall": 1.0}}}}}})
+    path = save_model(m, tmp_path / "m")
+    for name in ("card.json", "MODEL_CARD.md"):
+        text = (path / name).read_text(encoding="utf-8")
+        assert "13812345678" not in text.replace(digest, "") and "alice@" not in text, name
+        assert "train_138****5678.csv" in text and "138****5678" in text
+    card = json.loads((path / "card.json").read_text(encoding="utf-8"))["fields"]["sentiment"]
+    assert card["data"][0]["sha256"] == digest and card["classes"] == ["138****5678", "neutral", "positive"]
+    assert load_model(path).predict(["信号太差了打不了电话"])["sentiment"].tolist() == ["13812345678"]

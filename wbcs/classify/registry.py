@@ -4,9 +4,11 @@ A model folder holds, per field, either ``<field>.skops`` (scikit-learn estimato
 saved with skops: no pickle, loading allows only the types listed in ``TRUSTED``) or
 ``<field>/`` (the transformer path: safetensors weights + JSON configs; the embedding
 ensemble: its fast model and head as .skops + JSON), plus
-``card.json`` / ``MODEL_CARD.md`` and ``manifest.json`` with the SHA-256 of every
-file. Loading checks the format version and every checksum first: a changed file is
-refused with a clear error instead of being half-loaded.
+``card.json`` / ``MODEL_CARD.md`` (PII masked) and ``manifest.json`` with the SHA-256 of
+every file the model wrote. A model is written whole into a temporary folder beside its
+place and renamed into it, so a failed save leaves no half model (and an old model is
+replaced only once the new one is complete). Loading checks the format version and every
+checksum first: a changed file is refused with a clear error instead of being half-loaded.
 """
 
 from __future__ import annotations
@@ -14,12 +16,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
+import secrets
+import shutil
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from wbcs import __version__
-from wbcs.classify.card import card_markdown
+from wbcs.classify.card import card_markdown, masked
 from wbcs.classify.multi import PostClassifier
 from wbcs.config import MODELS_DIR
 from wbcs.errors import InputError
@@ -84,7 +91,7 @@ def _latest(base: Path, name: str) -> Path:
     """``base`` when it is a model folder, else its highest version."""
     if (base / "manifest.json").is_file():
         return base
-    versions = sorted((d for d in base.glob("*") if (d / "manifest.json").is_file()),
+    versions = sorted((d for d in base.glob("*") if not d.name.startswith(".") and (d / "manifest.json").is_file()),
                       key=lambda d: (not d.name.isdigit(), int(d.name) if d.name.isdigit() else 0, d.name))
     if versions:
         return versions[-1]
@@ -121,43 +128,104 @@ def _jsonable(value):
     return repr(value)
 
 
-def save_model(model: PostClassifier, path: str | Path, *, overwrite: bool = False) -> Path:
-    """Write a model folder (weights, card, manifest with checksums); returns the path.
-
-    ``path`` is a folder, or a bare NAME → ``models/NAME/<next version>``.
-    """
-    import skops.io as sio
+def check_model_out(path: str | Path, *, inputs=(), option: str | None = None, overwrite: bool = False) -> Path:
+    """The folder ``save_model`` writes for ``path`` (a bare NAME: ``models/NAME/<next version>``), refused
+    before any work when it is one of ``inputs`` (as ``wbcs.io.check_outputs`` takes them; ``option`` names
+    ``path`` in the message), a file, a folder holding anything but a model, or a model (unless ``overwrite``)."""
+    from wbcs.io import check_outputs
 
     path = Path(path)
     if len(path.parts) == 1 and not path.is_absolute() and not path.exists() and re.fullmatch(r"[\w.-]+", str(path)):
         path = next_version(str(path))
-    if (path / "manifest.json").exists() and not overwrite:
-        raise InputError(f"{path}: a model is already saved there; choose a new folder or pass overwrite")
-    path.mkdir(parents=True, exist_ok=True)
+    if not path.is_dir():
+        check_outputs({option: path} if option else [path], inputs=inputs, formats=None)
+        if path.exists():
+            raise InputError(f"{path}: a file, not a folder; give a new folder for the model (e.g. models/NAME/1)")
+        return path
+    if (path / "manifest.json").exists():
+        if not overwrite:
+            raise InputError(f"{path}: a model is already saved there; choose a new folder (e.g. a new version)")
+    elif any(path.iterdir()):
+        raise InputError(f"{path}: a folder holding other files, not a wbcs model; the model replaces the folder "
+                         "whole, so give a new or empty folder (e.g. models/NAME/1)")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise InputError(f"{path}: cannot write in {path.parent} (permission denied); choose another folder")
+    return path
+
+
+@contextmanager
+def _model_folder(path: Path) -> Iterator[Path]:
+    """A new folder beside ``path`` to write the model in; on success its files are flushed to disk and it is
+    renamed onto ``path`` (what was there is set aside until then, and removed after), on error it is removed
+    and ``path`` is left as it was: never half a model, never an old manifest beside new files."""
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.mkdir()
+    except OSError as e:
+        raise InputError(f"{path}: cannot write ({e.strerror or e})") from None
+    old = tmp.with_suffix(".old") if path.exists() else None
+    try:
+        yield tmp
+        for f in tmp.rglob("*"):
+            if f.is_file():
+                with open(f, "rb+") as h:
+                    os.fsync(h.fileno())
+        if old is not None:
+            os.replace(path, old)
+        try:
+            os.replace(tmp, path)
+        except OSError:
+            if old is not None:
+                os.replace(old, path)
+            raise
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError as e:
+        raise InputError(f"{path}: cannot write ({e.strerror or e})") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def save_model(model: PostClassifier, path: str | Path, *, overwrite: bool = False) -> Path:
+    """Write a model folder (weights, card, manifest with checksums); returns the path.
+
+    ``path`` is a new or empty folder (a model folder with ``overwrite``), or a bare NAME →
+    ``models/NAME/<next version>`` (see ``check_model_out``). The folder is written whole
+    beside it and renamed into place.
+    """
+    import skops.io as sio
+
+    path = check_model_out(path, overwrite=overwrite)
     card = _jsonable({**model.card, "name": model.card.get("name") or path.parent.name or path.name,
                       "version": path.name, "wbcs_version": __version__,
                       "created": model.card.get("created") or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
     fields = {}
-    for field, est in model.models.items():
+    for field in model.models:
         if not re.fullmatch(r"[A-Za-z_][\w]*", field):
             raise InputError(f"field name {field!r}: use letters, digits and _ only")
-        if kind := folder_kind(est):
-            est.save(path / field)
-            fields[field] = {"kind": kind, "path": field}
-        else:
-            # deflated: the float weights and n-gram keys shrink by ~40 %
-            sio.dump(est, path / f"{field}.skops", compression=zipfile.ZIP_DEFLATED, compresslevel=9)
-            fields[field] = {"kind": "sklearn", "path": f"{field}.skops"}
-        fields[field]["classes"] = [str(c) for c in est.classes_]
-        # every field appears in the card, with what the manifest knows when the card had nothing
-        card.setdefault("fields", {})[field] = {"kind": fields[field]["kind"], "classes": fields[field]["classes"],
-                                                **card.get("fields", {}).get(field, {})}
-    (path / "card.json").write_text(json.dumps(card, ensure_ascii=False, indent=1), encoding="utf-8")
-    (path / "MODEL_CARD.md").write_text(card_markdown(card), encoding="utf-8")
-    files = sorted(p for p in path.rglob("*") if p.is_file() and p.name != "manifest.json")
-    manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "wbcs_version": __version__,
-                "fields": fields, "files": {p.relative_to(path).as_posix(): sha256(p) for p in files}}
-    (path / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    with _model_folder(path) as tmp:
+        written = ["card.json", "MODEL_CARD.md"]
+        for field, est in model.models.items():
+            if kind := folder_kind(est):
+                est.save(tmp / field)
+                fields[field] = {"kind": kind, "path": field}
+                written += [p.relative_to(tmp).as_posix() for p in (tmp / field).rglob("*") if p.is_file()]
+            else:
+                # deflated: the float weights and n-gram keys shrink by ~40 %
+                sio.dump(est, tmp / f"{field}.skops", compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+                fields[field] = {"kind": "sklearn", "path": f"{field}.skops"}
+                written.append(f"{field}.skops")
+            fields[field]["classes"] = [str(c) for c in est.classes_]
+            # every field appears in the card, with what the manifest knows when the card had nothing
+            card.setdefault("fields", {})[field] = {"kind": fields[field]["kind"], "classes": fields[field]["classes"],
+                                                    **card.get("fields", {}).get(field, {})}
+        card = masked(card)
+        (tmp / "card.json").write_text(json.dumps(card, ensure_ascii=False, indent=1), encoding="utf-8")
+        (tmp / "MODEL_CARD.md").write_text(card_markdown(card), encoding="utf-8")
+        manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "wbcs_version": __version__,
+                    "fields": fields, "files": {rel: sha256(tmp / rel) for rel in sorted(written)}}
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return path
 
 
