@@ -226,6 +226,66 @@ def test_a_header_that_is_a_phone_number_leaves_masked(tmp_path):
         assert header[:2] == ["text", "138****5678"] and "a@example.com" not in str(header), (ext, header)
 
 
+def _pii_named_export(tmp_path):
+    src = tmp_path / "客户13812345678.csv"
+    src.write_text("微博ID,内容,发布时间,备注13812345678\n3830401296796826,好,2024-03-01 10:00,x\n"
+                   "3830401296796827,,2024-03-01 10:00,y\n", encoding="utf-8")
+    return src
+
+
+def test_file_and_column_names_leave_masked_too(tmp_path, capsys):
+    # the rejects' header, ingest --json (file keys, ignored columns) and read_posts' lines showed them whole
+    src = _pii_named_export(tmp_path)
+    r = run_cli("ingest", str(src), "--out", str(tmp_path / "o.csv"), "--json")
+    assert r.returncode == 0, r.stderr
+    rejects = (tmp_path / "o.rejects.csv").read_text(encoding="utf-8-sig")
+    summary = json.loads(r.stdout)
+    [(name, info)] = summary["files"].items()
+    assert name == str(tmp_path / "客户138****5678.csv") and info["ignored_columns"] == ["备注138****5678"]
+    assert rejects.splitlines()[0].endswith(",备注138****5678")
+    read_posts(src)
+    err = capsys.readouterr().err
+    assert "客户138****5678.csv: 1 row(s) rejected" in err
+    everything = r.stdout + r.stderr + rejects + (tmp_path / "o.csv").read_text(encoding="utf-8-sig") + err
+    assert "13812345678" not in everything
+    # two names that mask alike stay two columns (a Parquet file cannot hold one name twice)
+    twin = tmp_path / "twin.csv"
+    twin.write_text("内容,发布时间,a13812345678,a13800005678\n,2024-03-01,x,y\n好,2024-03-01,x,y\n", encoding="utf-8")
+    rejects = ingest_to([twin], tmp_path / "t.parquet", tmp_path / "t.rejects.parquet")
+    assert pd.read_parquet(tmp_path / "t.rejects.parquet").columns[-2:].tolist() == ["a138****5678",
+                                                                                 "a138****5678.1"]
+    assert rejects["files"][str(twin)]["ignored_columns"] == ["a138****5678", "a138****5678.1"]
+
+
+def test_the_progress_bar_shows_file_names_masked(tmp_path):
+    # with two or more files on a terminal ingest shows a progress bar whose label is the file's name
+    import fcntl
+    import struct
+    import termios
+
+    master, terminal = os.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 200, 0, 0))  # 0 columns: tqdm shows nothing
+    try:
+        r = subprocess.run([sys.executable, "-m", "wbcs", "ingest", str(_pii_named_export(tmp_path)),
+                            str(_export(tmp_path)), "--out", str(tmp_path / "o.parquet")],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=terminal, timeout=600)
+    finally:
+        os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 1 << 16)
+        except OSError:  # the terminal's other end is closed: all read
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    shown = shown.decode("utf-8", errors="replace")
+    assert r.returncode == 0 and "ingest" in shown and "客户138****5678.csv" in shown, shown
+    assert "13812345678" not in shown
+
+
 def test_an_error_quoting_a_users_cell_or_header_is_masked(tmp_path):
     # evaluate on a file whose label cell is a phone number, and a --text-col naming a header that is an e-mail
     (tmp_path / "m.csv").write_text("text,sentiment,a@example.com\n信号差,13812345678,x\n", encoding="utf-8")

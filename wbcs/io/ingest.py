@@ -29,6 +29,8 @@ Decisions:
   file given twice is refused (its rows would all be duplicates).
 - Rows of only empty cells are no posts: skipped, and counted in the summary
   (``empty_rows``).
+- Unless ``mask=False``, file and column names are masked too, wherever they leave:
+  the summary, the rejects' header, the progress bar, ``read_posts``' lines.
 """
 
 from __future__ import annotations
@@ -47,8 +49,8 @@ from wbcs.errors import InputError
 from wbcs.io.headers import EXTRA_COLUMNS, HEADER_ALIASES, resolve_columns, shown_columns
 from wbcs.io.read import Table, open_table
 from wbcs.io.times import read_times
-from wbcs.io.write import TableWriter, identity
-from wbcs.pii import mask_and_find
+from wbcs.io.write import TableWriter, identity, mask_names
+from wbcs.pii import mask_and_find, mask_pii
 from wbcs.schema import (
     BOOLEAN_WORDS,
     COLUMNS,
@@ -181,11 +183,12 @@ class _File:
     """What ingest knows about one input while it reads it."""
 
     no: int
-    source: str
+    source: str  # the path, masked unless mask=False
     table: Table
     cols: dict[str, str]
     now: pd.Timestamp
     now_from: str
+    mask: bool
     stats: Counter = field(default_factory=Counter)
     reasons: Counter = field(default_factory=Counter)
 
@@ -289,7 +292,7 @@ def _satisfied(v):
 # --------------------------------------------------------------------------- files
 
 
-def _open_files(paths: list[Path], mapping: dict | None, export_time) -> list[_File]:
+def _open_files(paths: list[Path], mapping: dict | None, export_time, mask: bool) -> list[_File]:
     if not paths:
         raise InputError("ingest: no input files given")
     files, seen = [], {}
@@ -299,7 +302,7 @@ def _open_files(paths: list[Path], mapping: dict | None, export_time) -> list[_F
             raise InputError(f"{path}: given twice (also as {seen[key]}); give each file once")
         seen[key] = path
         table = open_table(path)
-        source = str(path)
+        source = mask_pii(str(path)) if mask else str(path)
         cols = resolve_columns(table.columns, mapping, source)
         columns = shown_columns(table.columns)
         if "text" not in cols:
@@ -318,7 +321,7 @@ def _open_files(paths: list[Path], mapping: dict | None, export_time) -> list[_F
         else:
             now = pd.Timestamp(path.stat().st_mtime, unit="s", tz="UTC").tz_convert(TIMEZONE)
             how = "the file's modification time"
-        files.append(_File(no, source, table, cols, now, how))
+        files.append(_File(no, source, table, cols, now, how, mask))
     return files
 
 
@@ -370,12 +373,13 @@ def _chunks(files: list[_File], mask: bool) -> Iterator[tuple[pd.DataFrame, pd.D
 
     seen = _SeenIds([f.source for f in files])
     post_cols, reject_cols = _post_columns(files), _reject_columns(files)
+    reject_names = mask_names(reject_cols) if mask else reject_cols  # a header can be a phone number too
     sizes = [f.table.path.stat().st_size for f in files]
     # Progress in bytes read, for several files or a large one (tqdm hides it off a terminal).
     bar = tqdm(total=sum(sizes), desc="ingest", unit="B", unit_scale=True,
                disable=(len(files) < 2 and sum(sizes) < 20_000_000) or None)
     for f, size in zip(files, sizes, strict=True):
-        bar.set_postfix_str(f.table.path.name)
+        bar.set_postfix_str(Path(f.source).name)
         done = 0
         for raw, bad in f.table.chunks():
             df, rows = _check_chunk(raw, f, seen, mask)
@@ -401,6 +405,7 @@ def _chunks(files: list[_File], mask: bool) -> Iterator[tuple[pd.DataFrame, pd.D
                                                                              ignore_index=True)
             rej.insert(0, "source_file", f.source)
             rej = rej.reindex(columns=reject_cols).astype(object)
+            rej.columns = reject_names
             rej = rej.where(rej.notna(), None)
             rej["source_row"] = rej["source_row"].astype("Int64")
             f.stats["read"] += len(raw) + len(bad)
@@ -423,16 +428,20 @@ def _summary(files: list[_File]) -> dict:
     out = {}
     for f in files:
         s = f.stats
-        out[f.source] = {
+        columns = [str(c) for c in f.table.columns]
+        names = dict(zip(columns, mask_names(columns) if f.mask else columns, strict=True))
+        key = f.source if f.source not in out else f"{f.source} (file {f.no + 1})"  # two names masked alike
+        out[key] = {
             "format": f.table.format, "encoding": f.table.encoding, "delimiter": f.table.delimiter,
             "read": s["read"], "kept": s["kept"], "rejected": s["rejected"], "reasons": dict(f.reasons),
             "empty_rows": f.table.empty_rows,
-            "columns": f.cols, "ignored_columns": [str(c) for c in f.table.columns if c not in f.cols.values()],
+            "columns": {t: names[c] for t, c in f.cols.items()},
+            "ignored_columns": [names[c] for c in columns if c not in f.cols.values()],
             "ids_derived": s["ids_derived"], "times_from_mid": s["times_from_mid"],
             "relative_times": s["relative_times"],
         }
         if s["relative_times"]:
-            out[f.source]["relative_to"] = {"time": f.now.isoformat(), "from": f.now_from}
+            out[key]["relative_to"] = {"time": f.now.isoformat(), "from": f.now_from}
     reasons = Counter()
     for f in files:
         reasons.update(f.reasons)
@@ -447,7 +456,7 @@ def _paths(paths) -> list[Path]:
 def ingest(paths: str | Path | Iterable[str | Path], *, mapping: dict | None = None, mask: bool = True,
            export_time=None) -> IngestResult:
     """Read exports into one validated posts table, in memory (see the module docstring)."""
-    files = _open_files(_paths(paths), mapping, export_time)
+    files = _open_files(_paths(paths), mapping, export_time, mask)
     posts, rejects = [], []
     for p, r in _chunks(files, mask):
         posts.append(p)
@@ -461,7 +470,7 @@ def ingest_to(paths: str | Path | Iterable[str | Path], out: str | Path, rejects
               mapping: dict | None = None, mask: bool = True, export_time=None) -> dict:
     """``ingest`` chunk by chunk into files: the posts to ``out``, the rejects to ``rejects``
     (written only when there are any). Returns the summary."""
-    files = _open_files(_paths(paths), mapping, export_time)
+    files = _open_files(_paths(paths), mapping, export_time, mask)
     with TableWriter(out, mask=False) as posts_out, TableWriter(rejects, mask=False) as rejects_out:
         for p, r in _chunks(files, mask):
             posts_out.write(p)
@@ -479,30 +488,31 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False) -> tu
 
     Returns ``(posts, info)``; info says how many rows were read, rejected and why, and how many were empty;
     a file without a usable post is an ``InputError``. Unless ``quiet``, a line on stderr says how many rows
-    were rejected and how to see them, and one how many empty rows were skipped."""
+    were rejected and how to see them, and one how many empty rows were skipped. The file's name is masked
+    in them as in the summary."""
     import sys
 
     result = ingest([path], export_time=export_time)
-    s = next(iter(result.summary["files"].values()))
-    info = {"file": str(path), "read": s["read"], "kept": s["kept"], "rejected": s["rejected"],
+    name, s = next(iter(result.summary["files"].items()))
+    info = {"file": name, "read": s["read"], "kept": s["kept"], "rejected": s["rejected"],
             "reject_reasons": s["reasons"], "empty_rows": s["empty_rows"], "relative_times": s["relative_times"],
             "relative_to": s.get("relative_to")}
     if s["rejected"] and not quiet:
-        print(f"{path}: {s['rejected']:,} row(s) rejected "
+        print(f"{name}: {s['rejected']:,} row(s) rejected "
               f"({', '.join(f'{k}: {v}' for k, v in s['reasons'].items())}); "
-              f"run 'wbcs ingest {path} --out OUT.parquet --rejects REJECTS.csv' to see them", file=sys.stderr)
+              f"run 'wbcs ingest {name} --out OUT.parquet --rejects REJECTS.csv' to see them", file=sys.stderr)
     if s["empty_rows"] and not quiet:
-        print(f"{path}: {s['empty_rows']:,} row(s) of only empty cells skipped (no posts)", file=sys.stderr)
+        print(f"{name}: {s['empty_rows']:,} row(s) of only empty cells skipped (no posts)", file=sys.stderr)
     if s["relative_times"] and s["relative_to"]["from"] != "--export-time" and not quiet:
         # 5分钟前 or 昨天 10:22 mean nothing without the moment of the export: a guess must not pass unsaid
-        print(f"{path}: {s['relative_times']:,} relative time(s) (5分钟前, 昨天 10:22, ...) read against the file's "
+        print(f"{name}: {s['relative_times']:,} relative time(s) (5分钟前, 昨天 10:22, ...) read against the file's "
               f"modification time {s['relative_to']['time'][:16].replace('T', ' ')}; if the export was made at "
-              f"another time, run 'wbcs ingest {path} --out OUT.parquet --export-time \"YYYY-MM-DD HH:MM\"' and "
+              f"another time, run 'wbcs ingest {name} --out OUT.parquet --export-time \"YYYY-MM-DD HH:MM\"' and "
               f"use OUT.parquet", file=sys.stderr)
     if not s["kept"]:  # every command would answer with empty tables and null figures: say why instead
         n = s["read"]
         why = "only a header" if not n else "its one row was rejected" if n == 1 else f"all {n:,} rows were rejected"
         if s["empty_rows"]:
             why += f", {s['empty_rows']:,} empty row(s) skipped"
-        raise InputError(f"{path}: no posts ({why}); give a file with posts")
+        raise InputError(f"{name}: no posts ({why}); give a file with posts")
     return result.posts, info

@@ -247,9 +247,24 @@ def prepare(df: pd.DataFrame, *, mask: bool = True) -> pd.DataFrame:
             out[col] = pd.array(texts[codes], dtype="string")
     if mask:
         out = mask_frame(out, columns=[c for c in out.columns if c not in KEY_COLUMNS])
-        out.columns = [mask_pii(c) for c in out.columns]  # a header can be a phone number too
+        out.columns = mask_names(out.columns)
     return out
 
+
+def mask_names(names: Iterable) -> list[str]:
+    """Column names with PII masked (a header can be a phone number too), kept apart: a name
+    that masks like an earlier one gets .1, .2, ... (备注13812345678 and 备注13800005678)."""
+    out: list[str] = []
+    taken: set[str] = set()
+    for name in map(str, names):
+        shown = base = mask_pii(name)
+        i = 0
+        while shown != name and shown in taken:
+            i += 1
+            shown = f"{base}.{i}"
+        taken.add(shown)
+        out.append(shown)
+    return out
 
 
 def neutralise(value):
