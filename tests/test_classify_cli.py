@@ -283,3 +283,96 @@ def test_evaluate_against_a_second_model_gives_the_paired_difference(work, tmp_p
         assert r.returncode == 2 and message in r.stderr and r.stderr.count("\n") == 1
     r = run_cli("evaluate", "--model", str(work / "m" / "1"), "--data", str(tmp_path / "t.csv"), "--group-col", "dialogue")
     assert r.returncode == 2 and "it needs --against MODEL" in r.stderr
+
+
+def test_train_refuses_an_out_that_would_destroy_files_before_training(work, tmp_path):
+    """--out was never checked: a user's folder got its card.json replaced and every file in it (the training data
+    too) checksummed into the manifest; --out equal to --data trained for nothing and ended in a traceback."""
+    import shutil
+
+    data = tmp_path / "train_13812345678.csv"
+    shutil.copy(work / "train.csv", data)
+    shutil.copy(work / "train.csv", tmp_path / "test.csv")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    shutil.copy(data, mine / "noisy.csv")
+    (mine / "card.json").write_text('{"mine": 1}')
+    train = ("train", "--task", "sentiment", "--config", "lr C=4", "--data")
+    for args, message in [
+        ((str(mine / "noisy.csv"), "--out", str(mine)), "mine: a folder holding other files, not a wbcs model"),
+        ((str(data), "--out", "."), ".: a folder holding other files"),  # the working folder
+        ((str(data), "--out", str(data)), "--out is the --data file; writing it would destroy the input"),
+        ((str(data), "--test", str(tmp_path / "test.csv"), "--out", str(tmp_path / "test.csv")),
+         "--out is the --test file"),
+        ((str(data), "--out", str(mine / "card.json")), "card.json: a file, not a folder"),
+        ((str(data), "--out", str(work / "m" / "1")), "a model is already saved there"),
+    ]:
+        r = run_cli(*train, *args, cwd=tmp_path)
+        assert r.returncode == 2 and message in r.stderr, (args, r.stderr)
+        assert r.stderr.count("\n") == 1 and r.stdout == ""  # refused before any training
+    assert (mine / "card.json").read_text() == '{"mine": 1}' and len(list(mine.iterdir())) == 2
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = run_cli(*train, str(data), "--out", str(empty))
+    assert r.returncode == 0, r.stderr
+    manifest = json.loads((empty / "manifest.json").read_text())
+    assert set(manifest["files"]) == {"card.json", "MODEL_CARD.md", "sentiment.skops"}
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # the temporary folder is gone
+    # the card names the training file masked, as every output of wbcs; its hash stays
+    for name in ("card.json", "MODEL_CARD.md"):
+        text = (empty / name).read_text(encoding="utf-8")
+        assert "13812345678" not in text and "train_138****5678.csv" in text, name
+    r = run_cli("predict", "--model", str(empty), "--input", str(data), "--out", str(tmp_path / "p.csv"))
+    assert r.returncode == 0, r.stderr
+
+
+def test_predict_reads_and_writes_a_file_chunk_by_chunk_with_the_same_output(work, tmp_path, monkeypatch, capsys):
+    """A 217 MB CSV took 2.35 GB when predict read it whole: it is labelled a chunk at a time now, into the same
+    file the whole-table path wrote; a row that cannot be read is reported, not dropped silently."""
+    import wbcs.distributed.predict as dp
+    import wbcs.io.read as read
+    from wbcs.classify import load_model
+    from wbcs.cli import main
+    from wbcs.io import read_table, write_table
+
+    texts = TEXTS[:12]
+    texts[4:8] = [""] * 4  # a whole chunk without text
+    lines = ["post_id,text,sentiment"] + [f"{i},{t + ' 13812345678' if t else ''},{'' if i % 3 else 'negative'}"
+                                          for i, t in enumerate(texts)]
+    lines.insert(6, "99,too,many,cells")  # data row 6: more cells than the header
+    src = tmp_path / "in.csv"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    model = work / "m" / "1"
+    old = read_table(src)  # what predict did: the whole table, labelled at once
+    old, _ = dp.label_frame(load_model(model), old, None, str(src))
+    sizes = []
+
+    def label_frame(m, df, *a):
+        sizes.append(len(df))
+        return dp.label_frame.__wrapped__(m, df, *a)
+
+    label_frame.__wrapped__ = dp.label_frame
+    monkeypatch.setattr(dp, "label_frame", label_frame)
+    monkeypatch.setattr(read, "CHUNK_ROWS", 4)  # 12 readable rows: chunks of 4, 4, 4 and an empty last one
+    for ext in ("csv", "parquet", "jsonl"):
+        write_table(old, tmp_path / f"old.{ext}")
+        assert main(["predict", "--model", str(model), "--input", str(src), "--out", str(tmp_path / f"new.{ext}")]) == 0
+    assert (tmp_path / "new.csv").read_bytes() == (tmp_path / "old.csv").read_bytes()
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "new.parquet"), pd.read_parquet(tmp_path / "old.parquet"))
+    # the writer ends each JSON Lines chunk with a blank line (wbcs.io.write): the records are the same
+    records = [[x for x in (tmp_path / f"{v}.jsonl").read_text(encoding="utf-8").splitlines() if x] for v in ("old", "new")]
+    assert records[0] == records[1]
+    assert sizes == [4, 4, 4] * 3
+    out = capsys.readouterr()
+    assert "predict: 8 rows labelled by" in out.out and "(4 without text left unlabelled)" in out.out
+    assert "predict: 1 row(s) of" in out.err and "(1 malformed line); rows 6" in out.err
+
+
+def test_predict_writes_nothing_for_a_file_without_rows(work, tmp_path):
+    (tmp_path / "header.csv").write_text("text,sentiment\n", encoding="utf-8")
+    (tmp_path / "p.csv").write_text("mine\n")
+    r = run_cli("predict", "--model", str(work / "m" / "1"), "--input", str(tmp_path / "header.csv"),
+                "--out", str(tmp_path / "p.csv"))
+    assert r.returncode == 2 and r.stderr.strip().endswith("header.csv: no rows") and r.stderr.count("\n") == 1
+    assert (tmp_path / "p.csv").read_text() == "mine\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["header.csv", "p.csv"]  # no temporary file left

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 from wbcs.errors import InputError
@@ -372,12 +373,13 @@ def _extra(args, label_col: str):
 
 def cmd_train(args: argparse.Namespace) -> int:
     from wbcs.classify import save_model
-    from wbcs.classify.registry import sha256
+    from wbcs.classify.registry import check_model_out, sha256
     from wbcs.classify.tasks import load_task, task_from_table
     from wbcs.classify.train import train_default, train_model
 
-    if (args.out / "manifest.json").exists():
-        raise InputError(f"{args.out}: a model is already saved there; choose a new folder (e.g. a new version)")
+    # before the training: no input overwritten, no user's folder replaced by a model
+    out = check_model_out(args.out, option="--out", inputs={"--data": args.data, "--test": args.test, "--add": args.add,
+                                                            "--extra": args.extra, "--distil": args.distil or None})
     estimator = _estimator(args)
     if args.group_col and args.data is None:
         raise InputError("--group-col names a column of --data (the built-in gold tasks group by dialogue already)")
@@ -425,7 +427,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         model = train_model({task.field: task}, estimator=estimator, seed=args.seed, name=args.task,
                             max_train=args.max_train, **_fit_options(args), extra=_extra(args, task.field),
                             field_options=_floors(args, task), **distil)
-    path = save_model(model, args.out)
+    path = save_model(model, out)
     for field, info in model.card["fields"].items():
         if info.get("carried_from"):
             _say(args, f"train: {field}: carried over unchanged from {info['carried_from']} (not retrained; its card's "
@@ -475,20 +477,34 @@ def cmd_predict(args: argparse.Namespace) -> int:
         return _predict_archive(args)
     from wbcs.classify import load_model
     from wbcs.distributed.predict import label_frame, unlabelled
-    from wbcs.io import check_outputs, read_table, write_table
+    from wbcs.io import TableWriter, check_outputs, open_table
+    from wbcs.pii import mask_pii
 
     check_outputs({"--out": args.out}, inputs={"--input": args.input})
     model = load_model(args.model)
-    df = read_table(args.input)
-    if df.empty:
-        raise InputError(f"{args.input}: no rows")
-    out, renamed = label_frame(model, df, args.text_col, str(args.input))
-    write_table(out, args.out, mask=not args.no_mask)
+    rows = empty = 0
+    bad, first_bad = Counter(), []  # unreadable rows: their reasons, and the first ones' numbers
+    # chunk by chunk, as an archive's files are (wbcs.distributed.predict): memory bounded by a chunk, not the file
+    with TableWriter(args.out, mask=not args.no_mask) as writer:
+        for frame, lost in open_table(args.input).chunks():
+            bad.update(b.reason for b in lost)
+            first_bad += [b.row for b in lost[:10 - len(first_bad)]]
+            if frame.empty:
+                continue
+            out, renamed = label_frame(model, frame, args.text_col, str(args.input))
+            writer.write(out)
+            rows += len(out)
+            empty += unlabelled(out, model, renamed)
+        if not rows:  # nothing is written
+            raise InputError(f"{args.input}: no rows" + (f" that could be read ({bad.total()} could not)" if bad else ""))
+    if bad:
+        print(mask_pii(f"predict: {bad.total()} row(s) of {args.input} could not be read and are not in {args.out} ("
+                       + ", ".join(f"{n} {why}" for why, n in bad.items()) + f"); rows {', '.join(map(str, first_bad))}"
+                       + (" ..." if bad.total() > len(first_bad) else "")), file=sys.stderr)
     note = f" (the input has {', '.join(renamed)}: predictions in {', '.join(renamed.values())})" if renamed else ""
-    empty = unlabelled(out, model, renamed)
     skipped = f" ({empty} without text left unlabelled)" if empty else ""
-    print(f"predict: {len(df) - empty} rows labelled by {model.name} ({', '.join(model.fields)}){skipped}{note}; "
-          f"written to {args.out}")
+    print(mask_pii(f"predict: {rows - empty} rows labelled by {model.name} ({', '.join(model.fields)}){skipped}{note}; "
+                   f"written to {args.out}"))
     return 0
 
 
