@@ -364,3 +364,28 @@ def test_topic_incidents_say_how_far_the_models_topic_label_holds():
     assert "precision 75%, recall 60%" in outage
     posts.attrs = {}  # topics given in the data: no such column
     assert "topic label (CV)" not in build_report(posts, period="week", end="2025-02-26")
+
+
+def test_a_table_given_unmasked_to_build_report_is_masked_in_every_table_and_chart():
+    """The CLI's read_posts masks a file; build_report is also called on a caller's own table: a province, an
+    operator or an author id holding a phone number or e-mail shows masked in the tables and the charts' data."""
+    from wbcs.report import build_report
+    from wbcs.synth import generate_posts
+
+    posts = generate_posts(days=21, start="2025-02-03", posts_per_day=60, seed=9, bursts=[
+        {"start": "2025-02-19 10:00", "hours": 2, "posts": 60, "topic": "network", "operator": "china_unicom"}])
+    burst = posts["burst"].notna()
+    posts = posts.astype({"province": object, "operator": object, "author_id": object})
+    posts.loc[burst, "province"] = "广东 13812345678"
+    posts.loc[burst, "operator"] = "联通 a.b@example.com"
+    posts.loc[burst, "author_id"] = [f"=user 1370000{i:04d}" for i in range(int(burst.sum()))]
+    html = build_report(posts, period="week", end="2025-02-19")
+    page = Page()
+    page.feed(html)
+    rest = html.replace(max(page.scripts, key=len), "")  # plotly.js: numbers in its code are not posts
+    assert not re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", rest) and "a.b@example.com" not in rest
+    complaints = " ".join(page.sections["complaints"])
+    assert "广东 138****5678" in complaints and "广东 13812345678" not in html
+    assert r"\u5e7f\u4e1c 138****5678" in rest  # the province chart's data
+    assert "a***@example.com" in " ".join(page.sections["hot"])  # the incident's operator
+    assert posts.loc[burst, "province"].eq("广东 13812345678").all()  # the caller's table is left as it was

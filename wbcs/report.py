@@ -22,6 +22,7 @@ from string import Template
 import numpy as np
 import pandas as pd
 
+from wbcs import checks
 from wbcs.errors import InputError
 from wbcs.kpi import indicators
 from wbcs.kpi.hot import fold_spikes, hot_issues
@@ -203,6 +204,10 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     from wbcs.viz.explore import hour_weekday_heatmap
 
     policy = policy or load_policy()
+    # masked as read_posts masks a file for the CLI (a caller's table may not be): every value a table or chart
+    # names (province, operator, platform, ...); texts are shown as samples only, masked where they are drawn
+    posts = checks.frame(posts, "build_report: posts")
+    posts = mask_frame(posts, columns=[c for c in posts.columns if c not in ("post_id", "text")])
     start, stop = report_window(posts, period, end)
     prev_start = _shift(start, period, -1)
     cur, prev = _between(posts, start, stop), _between(posts, prev_start, start)
