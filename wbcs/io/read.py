@@ -16,14 +16,16 @@ Bounds, each a record rejected with its reason or one ``InputError`` line:
 - CSV: a cell may hold ``CELL_MAX`` characters (Python's csv allows 128 K); a longer
   one rejects its row. A line may hold ``LINE_MAX`` characters: a longer one is skipped
   unread (memory stays bounded) and rejects its row. A row of only empty cells is no
-  post: it is skipped and counted (``Table.empty_rows``, also in .xlsx). A lone CR inside a quoted cell is text. A row with bytes that
-  are not in the file's encoding (a GBK row in a UTF-8 file) is rejected as "bad
-  encoding" and shown as GB18030 text, never kept garbled. A cell starting with ``'``
-  and a formula character is read without the quote (wbcs's writer added it).
+  post: it is skipped and counted (``Table.empty_rows``; .xlsx too). A lone CR inside a
+  quoted cell is text. A row with bytes that are not in the file's encoding (a GBK row
+  in a UTF-8 file) is rejected as "bad encoding" and shown as GB18030 text, never kept
+  garbled. A cell starting with ``'`` and a formula character is read without the quote
+  (wbcs's writer added it).
 - JSON: a line may hold ``LINE_MAX`` characters (a longer one is rejected unread); a
-  file named .jsonl, .ndjson or .json whose first record starts with ``{`` is JSON even
-  when that record is longer than the sample. A record nested too deeply for Python is rejected; a JSON array file (read
-  whole) may be ``JSON_ARRAY_MAX`` bytes; convert larger ones to JSON Lines.
+  first record longer than the sample is JSON when it starts with ``{"`` or the file is
+  named .jsonl, .ndjson or .json. A record nested too deeply for Python is rejected; a
+  JSON array file (read whole) may be ``JSON_ARRAY_MAX`` bytes; convert larger ones to
+  JSON Lines.
 - xlsx: the archive may unpack to ``XLSX_MAX_UNPACKED`` bytes (a 4 MB zip bomb unpacks
   to 4 GiB) and the shared strings to ``XLSX_MAX_STRINGS``; the sheet streams row by
   row (openpyxl read-only, its XML through defusedxml), a damaged or hostile workbook
