@@ -91,3 +91,11 @@ def test_operator_comes_from_the_account_a_post_mentions(tmp_path):
     b.write_text("微博ID,正文,发布时间,运营商\n1,@广东移动 宽带又断了,2016-01-02 10:00,china_telecom\n", encoding="utf-8")
     assert run_cli("ingest", str(b), "--out", str(tmp_path / "b.parquet")).returncode == 0
     assert pd.read_parquet(tmp_path / "b.parquet")["operator"].tolist() == ["china_telecom"]
+
+
+def test_rows_of_only_empty_cells_are_counted_in_the_summary_line(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("post_id,text,created_at\n1,宽带断网了,2024-05-01 10:00\n" + ",,\n" * 5, encoding="utf-8")
+    r = run_cli("ingest", str(path), "--out", str(tmp_path / "posts.parquet"))
+    assert r.returncode == 0, r.stderr
+    assert "kept 1, rejected 0; skipped 5 rows of only empty cells" in r.stdout

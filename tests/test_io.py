@@ -56,6 +56,16 @@ def test_every_encoding_reads_the_same_table(tmp_path, encoding, detected):
     assert df.index.tolist() == [1, 2, 3]
 
 
+def test_a_big5_export_is_read_as_big5_not_as_gb18030_mojibake(tmp_path):
+    # nearly any byte string decodes as GB18030: this one did, into private-use characters, and was kept
+    rows = [["1", "聯通信號很差，客服態度也不好，我要投訴", "2024-05-01 10:00"],
+            ["2", "中華電信的網路很慢，打客服一直沒有人回覆，請儘快處理", "2024-05-01 11:00"]]
+    path = write_csv(tmp_path / "big5.csv", header=["post_id", "text", "created_at"], rows=rows, encoding="big5")
+    df = read_table(path)
+    assert df.attrs["encoding"] == "big5hkscs"
+    assert df["text"].tolist() == [r[1] for r in rows]
+
+
 def test_damaged_utf8_stays_utf8(tmp_path):
     path = write_csv(tmp_path / "x.csv", rows=ROWS * 5)
     raw = path.read_bytes()

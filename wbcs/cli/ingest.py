@@ -70,6 +70,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     elif rejects.is_file():  # a previous run's rejects would describe rows this run kept
         rejects.unlink()
         line += f"; removed the previous run's {rejects}"
+    if s.get("empty_rows"):  # not posts, but never silently away
+        line += f"; skipped {s['empty_rows']:,} rows of only empty cells"
     line += f"; posts in {args.out}"
     for name, f in s["files"].items():
         if f.get("relative_to"):

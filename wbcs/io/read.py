@@ -159,9 +159,16 @@ def _sample(path: Path) -> bytes:
     return raw
 
 
+def _private_use(text: str) -> bool:
+    """More than 1 in 200 of the non-ASCII characters in Unicode's private-use area (U+E000–U+F8FF): no
+    Chinese text has them, bytes decoded with the wrong Chinese codec do."""
+    wide = [c for c in text if ord(c) > 127]
+    return sum("\ue000" <= c <= "\uf8ff" for c in wide) * 200 > len(wide)
+
+
 def _detect_encoding(raw: bytes, path: Path, complete: bool) -> str:
-    """Trial order: BOMs, strict UTF-8, GB18030 (a superset of GBK and GB2312), then
-    charset-normalizer. Trials come first because short Chinese samples are where
+    """Trial order: BOMs, strict UTF-8, GB18030 (a superset of GBK and GB2312) unless it
+    gives private-use characters, Big5-HKSCS (traditional Chinese), then charset-normalizer. Trials come first because short Chinese samples are where
     statistical detectors go wrong (GBK read as Big5 or cp1252), while a GBK file
     practically never passes strict UTF-8 decoding. A UTF-8 file with a few damaged
     lines (or a GBK row pasted in) stays UTF-8 when at least half its non-ASCII lines
@@ -191,8 +198,14 @@ def _detect_encoding(raw: bytes, path: Path, complete: bool) -> str:
     if valid and valid >= len(lines) - valid:  # mostly UTF-8 lines: a GBK file has next to none
         return "utf-8"
     try:
-        codecs.getincrementaldecoder("gb18030")().decode(raw, final=complete)
-        return "gb18030"
+        text = codecs.getincrementaldecoder("gb18030")().decode(raw, final=complete)
+        if not _private_use(text):
+            return "gb18030"
+        # nearly any byte string decodes as GB18030: a Big5 (traditional Chinese) export did, into
+        # private-use characters and rare ones, and was kept as mojibake; Big5 gives none of those
+        text = codecs.getincrementaldecoder("big5hkscs")().decode(raw, final=complete)
+        if not _private_use(text):
+            return "big5hkscs"
     except UnicodeDecodeError:
         pass
     from charset_normalizer import from_bytes
