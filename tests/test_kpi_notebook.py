@@ -30,12 +30,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.notebook
-def test_voila_serves_it_as_an_app(tmp_path):
+def voila_page(notebook: str, tmp_path) -> tuple[str, float]:
+    """The page Voilà serves for notebooks/NOTEBOOK in smoke mode, and the seconds it took (the page is sent once
+    every cell ran: what a user waits for before the app appears)."""
     port = _free_port()
     env = {**os.environ, "WBCS_SMOKE": "1", "WBCS_OUT": str(tmp_path)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "voila", str(ROOT / "notebooks" / NOTEBOOK), "--no-browser",
+        [sys.executable, "-m", "voila", str(ROOT / "notebooks" / notebook), "--no-browser",
          f"--port={port}", "--Voila.ip=127.0.0.1", "--show_tracebacks=True"],
         cwd=ROOT / "notebooks", env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
@@ -52,14 +53,20 @@ def test_voila_serves_it_as_an_app(tmp_path):
         # the page executes the notebook; every cell's output is rendered into it
         started = time.monotonic()
         page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=600).read().decode()
-        assert "application/vnd.jupyter.widget-view+json" in page
-        assert "Traceback" not in page and "Error" not in page.split("</script>")[-1]
-        # a manager sees the dashboard alone: the notebook's own cells neither run (no report, no cluster, no
-        # tables) nor show (their markdown is hidden) in the app
-        assert page.count("application/vnd.jupyter.widget-view+json") == 1  # the dashboard
-        assert "<table" not in page and "report:" not in page and not (tmp_path / "kpi-report.html").exists()
-        assert ".celltag_notebook-only { display: none; }" in page and "celltag_notebook-only" in page
-        assert time.monotonic() - started < 120, "the app took minutes: a notebook-only cell ran in it"
+        return page, time.monotonic() - started
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@pytest.mark.notebook
+def test_voila_serves_it_as_an_app(tmp_path):
+    page, seconds = voila_page(NOTEBOOK, tmp_path)
+    assert "application/vnd.jupyter.widget-view+json" in page
+    assert "Traceback" not in page and "Error" not in page.split("</script>")[-1]
+    # a manager sees the dashboard alone: the notebook's own cells neither run (no report, no cluster, no
+    # tables) nor show (their markdown is hidden) in the app
+    assert page.count("application/vnd.jupyter.widget-view+json") == 1  # the dashboard
+    assert "<table" not in page and "report:" not in page and not (tmp_path / "kpi-report.html").exists()
+    assert ".celltag_notebook-only { display: none; }" in page and "celltag_notebook-only" in page
+    assert seconds < 120, "the app took minutes: a notebook-only cell ran in it"

@@ -7,6 +7,7 @@ import pytest
 
 from tests.helpers import run_notebook
 from wbcs.config import ROOT
+from wbcs.labeling.store import LabelStore
 
 AFTER_RUN_ALL = """
 # pressed after every cell ran, as a user does after Run All
@@ -22,8 +23,6 @@ def test_label_posts_notebook_runs_and_the_widget_works_after_run_all(tmp_path, 
     nb.cells.append(nbformat.v4.new_code_cell(AFTER_RUN_ALL))
     copy = tmp_path / "02-label-posts.ipynb"
     nbformat.write(nb, copy)
-    from wbcs.labeling.store import LabelStore
-
     out = tmp_path / "02-label-posts"
     out.mkdir()
     with LabelStore(out / "labels-smoke.sqlite") as stale:  # an earlier smoke run's presses: not carried into this one
@@ -39,3 +38,30 @@ def test_label_posts_notebook_runs_and_the_widget_works_after_run_all(tmp_path, 
     executed = nbformat.read(copy, as_version=4)
     text = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
     assert "after run all: sentiment = positive" in text
+    # the gold-set check rebuilds the notebook's own sample from the passes (all of them took minutes), whole
+    from wbcs.config import DATA_DIR
+    from wbcs.labeling.batch import read_sample
+
+    sample = set(read_sample(DATA_DIR / "labels" / "gold_sample.csv"))
+    with LabelStore(out / "gold_rebuilt.sqlite") as gold:
+        rebuilt = gold.current()
+    assert set(rebuilt["item_id"]) == sample and set(rebuilt["annotator"]) == {"ann1", "ann2", "adjudicator"}
+    gold_cell = next(c for c in executed.cells if "read_passes" in c.source)
+    assert "kappa" in gold_cell.outputs[0]["data"]["text/html"]
+
+
+@pytest.mark.notebook
+def test_voila_serves_the_annotator_alone_and_at_once(tmp_path, mirror):
+    """Voilà sends the page once every cell ran: the gold-set rebuild made annotators wait ~5 minutes for it."""
+    from tests.test_kpi_notebook import voila_page
+
+    page, seconds = voila_page("02-label-posts.ipynb", tmp_path)
+    assert "Traceback" not in page and "Error" not in page.split("</script>")[-1]
+    assert page.count("application/vnd.jupyter.widget-view+json") == 1  # the annotator
+    assert "The posts to label" in page and ".celltag_notebook-only { display: none; }" in page  # hidden
+    out = tmp_path / "02-label-posts"
+    assert not (out / "gold_rebuilt.sqlite").exists() and not list(out.glob("labels_*"))  # neither ran
+    assert "looked for:" not in page
+    with LabelStore(out / "labels-smoke.sqlite") as store:
+        assert store.history().empty  # in the app nothing presses keys for the annotator
+    assert seconds < 120, f"the annotator took {seconds:.0f} s to appear"
