@@ -33,3 +33,40 @@ def run_notebook(name: str | Path, tmp_path: Path, timeout: int = 900) -> None:
          "--output-dir", str(tmp_path), str(ROOT / "notebooks" / name)],  # an absolute name stays as it is
         cwd=ROOT / "notebooks", env=env, capture_output=True, text=True, timeout=timeout + 120)
     assert r.returncode == 0, f"{name} failed:\n{r.stderr[-6000:]}"
+
+
+def run_cli_on_terminal(*args: str, cwd: Path | None = None, env: dict | None = None,
+                        timeout: float = 600) -> tuple[subprocess.CompletedProcess, str]:
+    """Run `python -m wbcs ARGS` with stderr on a terminal (a pseudo-terminal 200 columns wide: with 0 columns
+    tqdm shows nothing), as a user sees its progress bars; returns the process (stdout captured) and what the
+    terminal showed ('\\n' as a terminal sends it, '\\r\\n')."""
+    import fcntl
+    import struct
+    import termios
+    import threading
+
+    master, terminal = os.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 200, 0, 0))
+    shown: list[bytes] = []
+
+    def read() -> None:  # as it comes: a full terminal would block the command
+        while True:
+            try:
+                chunk = os.read(master, 1 << 16)
+            except OSError:  # the terminal's other end is closed: all read
+                return
+            if not chunk:
+                return
+            shown.append(chunk)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        r = subprocess.run([sys.executable, "-m", "wbcs", *args], cwd=cwd or ROOT, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=terminal, text=True, timeout=timeout,
+                           env={**os.environ, **(env or {})})
+    finally:
+        os.close(terminal)
+        reader.join(timeout=30)
+        os.close(master)
+    return r, b"".join(shown).decode("utf-8", errors="replace")

@@ -10,7 +10,7 @@ import sys
 import pandas as pd
 import pytest
 
-from tests.helpers import run_cli
+from tests.helpers import run_cli, run_cli_on_terminal
 from wbcs.cli import build_parser, main
 from wbcs.config import ROOT
 
@@ -91,8 +91,9 @@ def test_an_error_after_a_progress_bar_starts_a_line_of_its_own(tmp_path):
     (tmp_path / "archive").mkdir()
     posts.iloc[:1].to_parquet(tmp_path / "archive" / "a.parquet")
     posts.iloc[1:].to_parquet(tmp_path / "archive" / "b.parquet")
-    r = run_cli("kpi", "--engine", "dask", "--posts", str(tmp_path / "archive"))
-    assert r.returncode == 2 and "/2 [" in r.stderr  # a bar was drawn before the error
-    error = [line for line in r.stderr.split("\n") if "error:" in line]
+    r, shown = run_cli_on_terminal("kpi", "--engine", "dask", "--posts", str(tmp_path / "archive"))
+    shown = shown.replace("\r\n", "\n")  # a terminal's new line; a bar's frames start with '\r'
+    assert r.returncode == 2 and "/2 [" in shown  # a bar was drawn before the error
+    error = [line for line in shown.split("\n") if "error:" in line]
     assert len(error) == 1 and error[0].startswith("wbcs kpi: error: ") and "row 1, column 'reply_at'" in error[0]
-    assert r.stderr.endswith(error[0] + "\n")  # the last line: no bar drawn after it
+    assert shown.endswith(error[0] + "\n")  # the last line: no bar drawn after it

@@ -31,6 +31,7 @@ import pandas as pd
 
 from wbcs.config import RAW_DIR, data_file, data_mirror
 from wbcs.errors import InputError
+from wbcs.progress import bar
 from wbcs.schema import validate_posts
 from wbcs.weibo import MENTION, mid_to_datetime, operator_of
 
@@ -186,8 +187,6 @@ def fetch(name: str, *, url_base: str | None = None, dest: Path | None = None) -
     formats the mirror's JSON Lines were converted from, so they are not fetched
     directly. A file already present with the right checksum is kept.
     """
-    from tqdm.auto import tqdm
-
     entry = _entry(name)
     base = url_base or os.environ.get(URL_ENV)
     if not base:
@@ -213,11 +212,11 @@ def fetch(name: str, *, url_base: str | None = None, dest: Path | None = None) -
             try:
                 with urllib.request.urlopen(url, timeout=60) as resp, open(tmp, "wb") as out:
                     total = int(resp.headers.get("Content-Length") or 0) or None
-                    with tqdm(total=total, unit="B", unit_scale=True, desc=f["path"], leave=False) as bar:
+                    with bar(total=total, unit="B", unit_scale=True, desc=f["path"], leave=False) as meter:
                         for block in iter(lambda: resp.read(1 << 16), b""):
                             out.write(block)
                             h.update(block)
-                            bar.update(len(block))
+                            meter.update(len(block))
             except (urllib.error.URLError, OSError, ValueError) as e:
                 raise InputError(f"{url}: download failed ({getattr(e, 'reason', e)}); "
                                  f"check --url-base or the network") from None

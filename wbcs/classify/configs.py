@@ -43,7 +43,6 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import clone
-from tqdm.auto import tqdm
 
 from wbcs.classify.baseline import (
     TextClassifier,
@@ -54,6 +53,7 @@ from wbcs.classify.baseline import (
     with_biases,
 )
 from wbcs.errors import InputError
+from wbcs.progress import bar
 
 TOL = 0.002  # macro-F1: a more complex candidate must gain more than this to be chosen
 # domain weights tried for out-of-domain rows (``select(extra=...)``): the own rows counted as 1 or 3 out-of-domain
@@ -482,7 +482,7 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
     folds = _Folds(base, data["text"], data["label"], data["group"].to_numpy(), n_splits, seed, extra=extra,
                    kinds=data["kind"].to_numpy() if weigh_kinds else None)
     rows, best, best_name = [], None, None
-    for name in tqdm(list(candidates(base)), desc="choosing a configuration", leave=False):
+    for name in bar(list(candidates(base)), desc="choosing a configuration", leave=False):
         best_c = next((r["params"]["C"] for r in sorted(rows, key=lambda r: -r.get("macro_f1", -1))
                        if r["config"].startswith("lr C=")), 4.0)
         est = candidates(base, best_c)[name]

@@ -33,10 +33,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from tqdm.auto import tqdm
 
 from wbcs.classify.baseline import as_texts, bias_names, unbiased, with_biases
 from wbcs.errors import InputError
+from wbcs.progress import bar
 
 META = "wbcs_embedding.json"
 # candidate layers, counted from the top (-1: the last hidden state; Gemma 3 270M has 18 layers, so -4 is
@@ -119,8 +119,8 @@ def embed(texts, *, backbone: str = "gemma3-270m", layers=(-1,), max_length: int
     limit = max_length + (len(tok(prompt, add_special_tokens=False)["input_ids"]) if prompt else 0)
     todo = sorted({t for t in texts if any(t not in m for m in memos)}, key=len)  # similar lengths: little padding
     with torch.inference_mode():
-        for start in tqdm(range(0, len(todo), batch_size), desc=f"embedding ({backbone})", leave=False,
-                          disable=len(todo) <= 4 * batch_size):
+        for start in bar(range(0, len(todo), batch_size), desc=f"embedding ({backbone})", leave=False,
+                         progress=len(todo) > 4 * batch_size):
             batch = todo[start:start + batch_size]
             enc = tok(_wrapped(batch, prompt, max_length), padding=True, truncation=True, max_length=limit,
                       return_tensors="pt")

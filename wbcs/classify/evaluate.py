@@ -18,12 +18,12 @@ from sklearn.metrics import (
     f1_score,
     precision_recall_fscore_support,
 )
-from tqdm.auto import tqdm
 
 from wbcs.checks import whole
 from wbcs.classify.baseline import predict_kinds
 from wbcs.classify.splits import group_folds, group_train_test_split
 from wbcs.errors import InputError
+from wbcs.progress import bar
 
 
 def expected_calibration_error(y_true, proba, classes, *, n_bins: int = 15) -> float:
@@ -229,7 +229,7 @@ def cross_validate(estimator, texts, y, *, groups=None, n_splits: int = 5, seed=
     oof = np.zeros((len(y), len(classes)))
     rows = []
     folds = group_folds(y, groups, n_splits=n_splits, seed=seed)
-    for k, (tr, te) in enumerate(tqdm(folds, desc="cross-validation", leave=False)):
+    for k, (tr, te) in enumerate(bar(folds, desc="cross-validation", leave=False)):
         model = clone(estimator).fit(list(texts[tr]), y[tr])
         proba = model.predict_proba(list(texts[te]))
         cols = np.searchsorted(classes, model.classes_)
@@ -274,7 +274,7 @@ def learning_curve(estimator, texts, y, *, sizes=(100, 200, 500, 1000, 2000), gr
     rng = np.random.default_rng(seed)
     draws = []
     steps = [(n, d) for n in sorted({min(int(s), len(tr)) for s in sizes}) for d in range(repeats if n < len(tr) else 1)]
-    for n, d in tqdm(steps, desc="learning curve", leave=False):
+    for n, d in bar(steps, desc="learning curve", leave=False):
         if n < len(tr):
             sub, _ = train_test_split(tr, train_size=n, stratify=y[tr] if n >= len(np.unique(y[tr])) else None,
                                       random_state=int(rng.integers(2**31 - 1)))

@@ -19,9 +19,9 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
-from tqdm.auto import tqdm
 
 from wbcs.classify.baseline import as_texts
+from wbcs.progress import bar, finish
 
 
 def tfidf_logreg(C: float = 4.0, solver: str = "newton-cg"):
@@ -119,8 +119,10 @@ class SelfTraining(ClassifierMixin, BaseEstimator):
         pseudo = np.empty(len(pool), dtype=object)
         self.added_ = []
         base = self.estimator if self.estimator is not None else TextClassifier()
-        for _ in tqdm(range(self.max_rounds + 1), desc="self-training", leave=False):
+        rounds = bar(total=self.max_rounds + 1, desc="self-training", leave=False)
+        for _ in range(self.max_rounds + 1):
             model = clone(base).fit(texts + list(pool[taken]), np.concatenate([y, pseudo[taken].astype(str)]))
+            rounds.update()
             free = np.flatnonzero(~taken)
             if len(self.added_) == self.max_rounds or not len(free):
                 break
@@ -133,6 +135,7 @@ class SelfTraining(ClassifierMixin, BaseEstimator):
             pseudo[free[sure]] = np.asarray(model.classes_)[proba[sure].argmax(axis=1)]
             taken[free[sure]] = True
             self.added_.append(int(len(sure)))
+        finish(rounds)  # nothing left to add ends it early: done, not a bar left short (red in a notebook)
         self.model_ = model
         self.classes_ = model.classes_
         return self

@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
-from tqdm.auto import tqdm
 
 from wbcs.classify.baseline import as_texts
 from wbcs.errors import InputError
+from wbcs.progress import bar
 
 META = "wbcs_transformer.json"
 
@@ -182,7 +182,7 @@ class TransformerClassifier(ClassifierMixin, BaseEstimator):
             sched = get_linear_schedule_with_warmup(opt, int(self.warmup_ratio * steps), steps)
             model.train()
             self.losses_ = []
-            bar = tqdm(total=steps, desc=f"fine-tune {self.backbone}", leave=False)
+            meter = bar(total=steps, desc=f"fine-tune {self.backbone}", leave=False)
             for _ in range(self.epochs):
                 for idx in self._batches(ids, rng):
                     input_ids, mask = self._batch([ids[i] for i in idx])
@@ -194,9 +194,9 @@ class TransformerClassifier(ClassifierMixin, BaseEstimator):
                     sched.step()
                     opt.zero_grad()
                     self.losses_.append(loss.item())
-                    bar.update(1)
-                    bar.set_postfix(loss=f"{self.losses_[-1]:.3f}")
-            bar.close()
+                    meter.update(1)
+                    meter.set_postfix(loss=f"{self.losses_[-1]:.3f}")
+            meter.close()
         model.eval()
         self.model_ = model
         return self
@@ -211,8 +211,8 @@ class TransformerClassifier(ClassifierMixin, BaseEstimator):
         order = np.argsort([len(x) for x in ids], kind="stable")  # similar lengths → little padding
         self.model_.eval()
         with torch.inference_mode():
-            for start in tqdm(range(0, len(order), batch_size), desc="predict", leave=False,
-                              disable=len(order) <= 4 * batch_size):
+            for start in bar(range(0, len(order), batch_size), desc="predict", leave=False,
+                             progress=len(order) > 4 * batch_size):
                 idx = order[start:start + batch_size]
                 input_ids, mask = self._batch([ids[i] for i in idx])
                 logits = self.model_(input_ids=input_ids, attention_mask=mask).logits

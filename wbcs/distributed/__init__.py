@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterable, Iterator
 from types import MappingProxyType
 
 from wbcs.errors import InputError
+from wbcs.progress import bar
 
 ENV_SCHEDULER = "WBCS_DASK_SCHEDULER"
 ENV_TIMEOUT = "WBCS_DASK_TIMEOUT"  # seconds to wait for a scheduler (default 10)
@@ -219,12 +220,10 @@ def run_tasks(fn: Callable, items: Iterable, *, client=None, desc: str | None = 
     ``allowed-failures``), so ``fn`` must be safe to run twice (write outputs atomically
     to a fixed path).
     """
-    from tqdm.auto import tqdm
-
     items = list(items)
     if client is None:
         chunk_size(len(items), None, chunk)  # the same check as on a cluster
-        return [fn(item, **kwargs) for item in tqdm(items, desc=desc, unit=unit, disable=not progress)]
+        return [fn(item, **kwargs) for item in bar(items, desc=desc, unit=unit, progress=progress)]
     from dask.distributed import as_completed
 
     size = chunk_size(len(items), client, chunk)
@@ -237,7 +236,7 @@ def run_tasks(fn: Callable, items: Iterable, *, client=None, desc: str | None = 
     futures = client.map(_run_chunk, chunks, pure=False, fn=fn, kwargs=shared)
     where = {f.key: i for i, f in enumerate(futures)}
     out: list = [None] * len(chunks)
-    bar = tqdm(total=len(items), desc=desc, unit=unit, disable=not progress)
+    meter = bar(total=len(items), desc=desc, unit=unit, progress=progress)
     try:
         # results are fetched in batches of whatever has finished: one round trip per
         # result would cost more than a small task itself. Errors are checked here for
@@ -253,11 +252,11 @@ def run_tasks(fn: Callable, items: Iterable, *, client=None, desc: str | None = 
                 if future.status == "cancelled":
                     raise result if isinstance(result, BaseException) else RuntimeError(f"{desc}: task cancelled")
                 out[where[future.key]] = result
-                bar.update(len(result))
+                meter.update(len(result))
     except BaseException:
         client.cancel(futures)
         raise
     finally:
-        bar.close()
+        meter.close()
         client.cancel(futures)  # the results are here: free the workers' copies
     return [r for part in out for r in part]

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from tqdm.auto import tqdm
 
 from wbcs.errors import InputError
 from wbcs.io.write import atomic_path, check_outputs, write_table
@@ -32,6 +31,7 @@ from wbcs.labeling.sampling import stratified_sample
 from wbcs.labeling.store import ImportSummary, LabelStore, read_records
 from wbcs.labeling.turns import clean, split_thread
 from wbcs.pii import mask_pii
+from wbcs.progress import bar
 from wbcs.schema import Taxonomy
 
 SAMPLE_COLUMNS = ["post_id", "operator", "is_complaint"]
@@ -181,7 +181,7 @@ def export_batches(items: pd.DataFrame, out_dir: str | Path, *, size: int = 50,
     starts = range(0, len(items), size)
     files = check_batch_folder(out_dir, len(starts), inputs=inputs)
     fields = list(fields or label_fields(tax))
-    for start, (path, labels) in zip(tqdm(starts, desc="batches", unit="batch"), files, strict=True):
+    for start, (path, labels) in zip(bar(starts, desc="batches", unit="batch"), files, strict=True):
         chunk = items.iloc[start:start + size]
         with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as f:
             for row in chunk.to_dict("records"):

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from wbcs.checks import rng as rng_from
 from wbcs.errors import InputError
 from wbcs.labeling.sampling import random_sample, uncertainty
+from wbcs.progress import bar
 
 RARE = {"intent": ("consultation", "suggestion", "praise", "other"),
         "sentiment": ("positive", "neutral"),
@@ -70,7 +70,7 @@ def balanced_turns(pool: pd.DataFrame, n: int, *, labelled: pd.DataFrame, seed=0
     pool = pool.reset_index(drop=True)
     n = min(int(n), len(pool))
     texts = pool["text"].astype(str).tolist()
-    probas = {f: _proba(labelled, texts, f, rng) for f in tqdm(list(rare), desc="selection models", leave=False)}
+    probas = {f: _proba(labelled, texts, f, rng) for f in bar(list(rare), desc="selection models", leave=False)}
     reason = pd.Series(pd.NA, index=pool.index, dtype="string")
 
     # rare classes, round-robin: each (field, class) in turn takes its most probable free item

@@ -27,6 +27,7 @@ import pandas as pd
 from wbcs.checks import is_number, is_whole
 from wbcs.errors import InputError
 from wbcs.policy import POST_KINDS, WEEKDAYS
+from wbcs.progress import bar, finish
 from wbcs.sim import erlang
 from wbcs.sim.metrics import sla_met
 from wbcs.sim.model import run
@@ -149,8 +150,6 @@ def plan_staffing(scenario: Scenario, target: float = 0.9, *, replications: int 
 
     ``client`` (see ``wbcs.distributed``) runs each evaluation's replications on a cluster;
     the plan is the same."""
-    from tqdm.auto import tqdm
-
     if not is_number(target) or not 0 < target < 1:  # "0.9" was a TypeError
         raise InputError(f"staffing target must be between 0 and 1 (e.g. 0.9), got {target!r}")
     scenario = as_scenario(scenario)
@@ -179,16 +178,16 @@ def plan_staffing(scenario: Scenario, target: float = 0.9, *, replications: int 
     agents = start.copy()
     converged = False
     iterations = 0
-    bar = tqdm(total=max_iterations, desc="staffing", unit="iteration", disable=not progress)
+    meter = bar(total=max_iterations, desc="staffing", unit="iteration", progress=progress)
     while iterations < max_iterations:
         iterations += 1
         trial, share, attainable, failing = evaluate(agents)
-        bar.update()
+        meter.update()
         if not failing.any():
             converged = True
             break
         agents = agents + failing
-    bar.close()
+    finish(meter)  # converged before max_iterations: done, not '80% 16/20'
     if converged and trim:  # adding to neighbouring hours at once may overshoot: take agents back
         for h in np.argsort(-np.nan_to_num(share - target, nan=np.inf)):
             if agents[h] <= start[h]:
