@@ -131,8 +131,9 @@ def stage_label(out: Path, ctx: dict) -> list[Path]:
         return files
     store_path = out / "labels.sqlite"
     store_path.unlink(missing_ok=True)
+    print(f"   importing the annotators' passes under {passes}", flush=True)
     with LabelStore(store_path) as store:
-        import_passes(store, passes, known_ids=known)
+        import_passes(store, passes, known_ids=known)  # a bar over the files, on a terminal
         current = store.current()
     if current["annotator"].nunique() < 2:
         print("   fewer than two annotator passes: no agreement yet")

@@ -481,13 +481,13 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
-    from wbcs.labeling.batch import read_passes, sample_fields
+    from wbcs.labeling.batch import read_passes, record_passes, sample_fields
 
     _check_new_store(args.store)
     ids = sample_fields(args.sample)
     passes = read_passes(args.passes, known_ids=ids)  # all validated first: a bad file creates no store
     with _open(args.store, must_exist=False) as store:
-        done = {name: a.record(store) for name, a in passes.items()}
+        done = record_passes(store, passes)
     recorded = sum(s.recorded for s in done.values())
     print(f"{len(done)} files from {args.passes}: recorded {recorded} labels, "
           f"{sum(s.unchanged for s in done.values())} already there")

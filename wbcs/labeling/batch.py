@@ -367,9 +367,16 @@ def read_passes(folder: str | Path, *,
             for f in sorted(f for f in sub.iterdir() if f.suffix in (".csv", ".jsonl"))}
 
 
+def record_passes(store: LabelStore, passes: Mapping[str, Annotations], *,
+                  progress: bool = True) -> dict[str, ImportSummary]:
+    """Record validated files (``read_passes``) in their order, with a bar over them (the committed
+    passes, a few hundred files, take minutes). Returns a summary per file."""
+    return {name: a.record(store) for name, a in bar(passes.items(), desc="importing", unit="file", progress=progress)}
+
+
 def import_passes(store: LabelStore, folder: str | Path, *,
                   known_ids: Iterable[str] | Mapping[str, Sequence[str]] | None = None,
-                  tax: Taxonomy | None = None) -> dict[str, ImportSummary]:
+                  tax: Taxonomy | None = None, progress: bool = True) -> dict[str, ImportSummary]:
     """Import every annotator's committed files (``read_passes``: all are validated before
     any is recorded), each recorded for the folder's name. Returns a summary per file."""
-    return {name: a.record(store) for name, a in read_passes(folder, known_ids=known_ids, tax=tax).items()}
+    return record_passes(store, read_passes(folder, known_ids=known_ids, tax=tax), progress=progress)
