@@ -110,6 +110,10 @@ def test_model_dir_resolution(tmp_path, model, monkeypatch):
     save_model(model, "demo")          # bare name → models/demo/1
     save_model(model, "demo")          # → models/demo/2
     assert model_dir("demo") == tmp_path / "demo" / "2"
+    import shutil  # a save killed just before its rename leaves a hidden folder: never a version
+
+    shutil.copytree(tmp_path / "demo" / "2", tmp_path / "demo" / ".3.0a1b2c.tmp")
+    assert model_dir("demo") == tmp_path / "demo" / "2"
     assert model_dir("demo/1") == tmp_path / "demo" / "1"
     with pytest.raises(InputError, match="make models"):
         model_dir(None)  # no shipped default in this registry

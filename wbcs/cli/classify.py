@@ -204,7 +204,7 @@ def register(sub) -> None:
     p.add_argument("--target", type=float, metavar="F", help="with --curve: the macro-F1 to reach; the card says how "
                                                             "many labels the curve's trend needs for it")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", required=True, type=Path, help="model folder to write (e.g. models/NAME/1)")
+    p.add_argument("--out", required=True, type=Path, help="a new or empty folder for the model (e.g. models/NAME/1)")
     p.add_argument("--json", action="store_true", help="print the model card as JSON on stdout")
 
     p = _parser(sub, "predict", "label a file of posts with a model",
