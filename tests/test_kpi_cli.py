@@ -311,23 +311,32 @@ def test_kpi_corrects_the_models_shares_and_counts_given_labels_as_they_are(tmp_
 
 def test_duckdb_and_dask_print_an_unmasked_parquet_masked(tmp_path):
     """A Parquet file written with ingest --no-mask goes to duckdb and dask as written (they never call read_posts):
-    what they print of it — groups in the table and JSON, the alerts' author ids — is masked, as the pandas engine's."""
+    what they print of it — groups in the table and JSON, the alerts' author ids, the folder's name — is masked, as
+    the pandas engine's."""
     import re
 
     df = timeline().assign(sentiment="negative", intent="complaint", operator="china_mobile")
     df["province"] = ["广东 13812345678" if i % 2 else "北京" for i in range(len(df))]
     df["author_id"] = [f"=user 1381234{i:04d}" for i in range(len(df))]
-    (tmp_path / "arch").mkdir()
-    df.to_parquet(tmp_path / "arch" / "raw.parquet")
-    raw = re.compile(r"1381234\d{4}")
-    duck = run_cli("kpi", "--posts", str(tmp_path / "arch" / "raw.parquet"), "--engine", "duckdb", "--by", "province")
+    folder = tmp_path / "客户13900001111"
+    folder.mkdir()
+    df.to_parquet(folder / "raw.parquet")
+    raw = re.compile(r"1381234\d{4}|13900001111")
+    duck = run_cli("kpi", "--posts", str(folder / "raw.parquet"), "--engine", "duckdb", "--by", "province")
     assert duck.returncode == 0, duck.stderr
     assert "广东 138****5678" in duck.stdout and not raw.search(duck.stdout)
-    dask = run_cli("kpi", "--posts", str(tmp_path / "arch"), "--engine", "dask", "--by", "province", "--json")
+    assert duck.stdout.startswith(f"{tmp_path}/客户139****1111/raw.parquet: 440 posts")
+    dask = run_cli("kpi", "--posts", str(folder), "--engine", "dask", "--by", "province", "--json")
     assert dask.returncode == 0, dask.stderr
-    assert {r["province"] for r in json.loads(dask.stdout)["table"]} == {"广东 138****5678", "北京"}
-    hot = run_cli("hot", "--posts", str(tmp_path / "arch"), "--engine", "dask", "--json")
+    out = json.loads(dask.stdout)
+    assert {r["province"] for r in out["table"]} == {"广东 138****5678", "北京"}
+    assert out["input"]["file"] == f"{tmp_path}/客户139****1111"
+    hot = run_cli("hot", "--posts", str(folder), "--engine", "dask", "--json")
     assert hot.returncode == 0, hot.stderr
     authors = {a for alert in json.loads(hot.stdout)["alerts"] for a in alert["author_ids"]}
     assert authors and all(re.fullmatch(r"=user 138\*\*\*\*\d{4}", a) for a in authors), authors
     assert not raw.search(hot.stdout)
+    log = tmp_path / "账号13900001111.csv"
+    good_day().to_csv(log, index=False)
+    norms = run_cli("norms", "--posts", str(log))
+    assert norms.returncode == 0 and norms.stdout.startswith(f"{tmp_path}/账号139****1111.csv: "), norms.stderr

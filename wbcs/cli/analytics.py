@@ -191,6 +191,7 @@ def _dump(obj) -> None:
 def cmd_kpi(args: argparse.Namespace) -> int:
     from wbcs.errors import InputError
     from wbcs.kpi.indicators import local_as_of
+    from wbcs.pii import mask_pii
 
     policy = _policy(args)
     if (args.workers or args.scheduler) and args.engine != "dask":
@@ -204,7 +205,8 @@ def cmd_kpi(args: argparse.Namespace) -> int:
         summary = duck.indicators(source, policy=policy, as_of=args.as_of)
         table = duck.indicators(source, period=args.period, by=args.by, policy=policy, as_of=args.as_of) \
             if args.period or args.by else None
-        info, posts = {"file": source, "engine": "duckdb"}, None
+        # the file's name as read_posts gives it to the pandas engine (info['file']): masked
+        info, posts = {"file": mask_pii(source), "engine": "duckdb"}, None
     elif args.engine == "dask":
         from wbcs.distributed import from_args
         from wbcs.kpi import partitioned
@@ -217,7 +219,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
 
             summary = run()
             table = run(period=args.period, by=args.by) if args.period or args.by else None
-        info, posts = {"file": source, "engine": "dask"}, None
+        info, posts = {"file": mask_pii(source), "engine": "dask"}, None
     else:
         from wbcs.kpi import indicators
 
@@ -287,6 +289,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
 def cmd_hot(args: argparse.Namespace) -> int:
     from wbcs.errors import InputError
     from wbcs.kpi.hot import check_spike_request, fold_spikes, hot_issues
+    from wbcs.pii import mask_pii
 
     if args.top < 0:
         raise InputError(f"--top must be ≥ 0 (0: every incident), got {args.top}")
@@ -303,7 +306,7 @@ def cmd_hot(args: argparse.Namespace) -> int:
 
         with from_args(args) as client:
             hot = partitioned_hot.hot_issues(str(args.posts), client=client, progress=True, **request)
-        info = {"file": str(args.posts), "engine": "dask", "series": series}
+        info = {"file": mask_pii(str(args.posts)), "engine": "dask", "series": series}
     else:
         posts, info = read_labelled(args.posts, args.model, cache=not args.no_cache)
         hot = hot_issues(posts, **request)
@@ -349,6 +352,7 @@ def cmd_hot(args: argparse.Namespace) -> int:
 def cmd_norms(args: argparse.Namespace) -> int:
     from wbcs.io import read_table
     from wbcs.kpi.norms import check_norms
+    from wbcs.pii import mask_pii
 
     log = read_table(args.posts)
     report = check_norms(log, policy=_policy(args), source=str(args.posts))
@@ -356,7 +360,7 @@ def cmd_norms(args: argparse.Namespace) -> int:
         _dump(report.to_dict())
         return 0
     counts = report.to_dict()["breaches_per_rule"]
-    print(f"{args.posts}: {report.posts} posts on {report.days} days, {len(report.breaches)} breach(es)")
+    print(f"{mask_pii(str(args.posts))}: {report.posts} posts on {report.days} days, {len(report.breaches)} breach(es)")
     for rule, state in report.checked.items():
         print(f"  {rule:<16} {counts[rule]:>4} breach(es)" + ("" if state == "checked" else f"  ({state})"))
     for r in report.breaches.itertuples():
