@@ -30,9 +30,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def voila_page(notebook: str, tmp_path) -> tuple[str, float]:
-    """The page Voilà serves for notebooks/NOTEBOOK in smoke mode, and the seconds it took (the page is sent once
-    every cell ran: what a user waits for before the app appears)."""
+def voila_page(notebook: str, tmp_path) -> str:
+    """The page Voilà serves for notebooks/NOTEBOOK in smoke mode (sent once every cell ran: what a user waits
+    for before the app appears; how long is a benchmark's question, not a test's)."""
     port = _free_port()
     env = {**os.environ, "WBCS_SMOKE": "1", "WBCS_OUT": str(tmp_path)}
     proc = subprocess.Popen(
@@ -51,9 +51,7 @@ def voila_page(notebook: str, tmp_path) -> tuple[str, float]:
                     pytest.fail("voila did not start:\n" + proc.communicate(timeout=30)[0].decode(errors="replace"))
                 time.sleep(1)
         # the page executes the notebook; every cell's output is rendered into it
-        started = time.monotonic()
-        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=600).read().decode()
-        return page, time.monotonic() - started
+        return urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=600).read().decode()
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -61,7 +59,7 @@ def voila_page(notebook: str, tmp_path) -> tuple[str, float]:
 
 @pytest.mark.notebook
 def test_voila_serves_it_as_an_app(tmp_path):
-    page, seconds = voila_page(NOTEBOOK, tmp_path)
+    page = voila_page(NOTEBOOK, tmp_path)
     assert "application/vnd.jupyter.widget-view+json" in page
     assert "Traceback" not in page and "Error" not in page.split("</script>")[-1]
     # a manager sees the dashboard alone: the notebook's own cells neither run (no report, no cluster, no
@@ -69,4 +67,3 @@ def test_voila_serves_it_as_an_app(tmp_path):
     assert page.count("application/vnd.jupyter.widget-view+json") == 1  # the dashboard
     assert "<table" not in page and "report:" not in page and not (tmp_path / "kpi-report.html").exists()
     assert ".celltag_notebook-only { display: none; }" in page and "celltag_notebook-only" in page
-    assert seconds < 120, "the app took minutes: a notebook-only cell ran in it"

@@ -44,6 +44,12 @@ def smoke() -> bool:
     return os.environ.get(SMOKE_ENV, "").strip().lower() not in ("", "0", "false", "no")
 
 
+def app_mode() -> bool:
+    """True in a kernel Voilà serves an app from (it sets ``SERVER_SOFTWARE=voila/…``): a notebook's walk-through
+    cells then neither run nor show (``wbcs.viz.widgets.hide_notebook_cells``)."""
+    return os.environ.get("SERVER_SOFTWARE", "").startswith("voila/")
+
+
 def label_samples() -> list[Path]:
     """Every committed sample of the gold set: ``data/labels/gold_sample*.csv`` (telecom first
     posts, one per edition) and ``turns_sample*.csv`` (customer turns)."""

@@ -14,6 +14,14 @@ import traitlets
 Made = go.Figure | str | tuple[go.Figure, str]
 Content = Made | Callable[[], Made]
 
+def hide_notebook_cells() -> None:
+    """In a Voilà app, hide the cells tagged ``notebook-only`` (Voilà shows every cell's output; the tag's CSS class
+    is on each of them); call it when ``wbcs.config.app_mode()``."""
+    from IPython.display import HTML, display
+
+    display(HTML("<style>.celltag_notebook-only { display: none; }</style>"))
+
+
 # what a tab panel takes from the Tab's width: its border and padding (ipywidgets 8: 1 + 15 px a side), and a
 # margin so that no scroll bar appears
 PANEL_INSET = 40
