@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 import pandas as pd
@@ -256,18 +256,18 @@ def _pii_text(v):
 CONTAINERS = (list, tuple, set, dict, np.ndarray)
 
 
-def _mask_within(v):
+def _mask_within(v, mask=mask_pii):
     """A cell that holds values (an incident's post ids and sample texts, a dict): the same container with
-    each text, and each number that could be a phone or ID number, masked."""
+    each text, and each number that could be a phone or ID number, masked (by ``mask``, a text → text)."""
     if isinstance(v, dict):
-        return {k: _mask_within(x) for k, x in v.items()}
+        return {k: _mask_within(x, mask) for k, x in v.items()}
     if isinstance(v, CONTAINERS):
-        items = [_mask_within(x) for x in v]
+        items = [_mask_within(x, mask) for x in v]
         return items if isinstance(v, list | np.ndarray) else type(v)(items)
     if isinstance(v, str):
-        return mask_pii(v)
+        return mask(v)
     t = _pii_text(v)
-    return v if t is None or mask_pii(t) == t else mask_pii(t)
+    return v if t is None or mask(t) == t else mask(t)
 
 
 def mask_frame(df: pd.DataFrame, columns: Iterable[str] | str | None = None) -> pd.DataFrame:
@@ -287,7 +287,9 @@ def mask_frame(df: pd.DataFrame, columns: Iterable[str] | str | None = None) -> 
                 or pd.api.types.is_timedelta64_dtype(s):
             continue  # cannot hold a number or a text
         if s.dtype == object and s.map(lambda v: isinstance(v, CONTAINERS)).any():  # unhashable: cell by cell
-            out[col] = s.map(_mask_within)
+            # each distinct text once: the same author ids recur across an archive's alerts (736k ids, 201k
+            # distinct: masking dask hot's alerts 4–6 s → about half)
+            out[col] = s.map(partial(_mask_within, mask=lru_cache(maxsize=None)(mask_pii)))
             continue
         numeric = pd.api.types.is_numeric_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype)
         codes, uniques = pd.factorize(s)
