@@ -370,7 +370,7 @@ def read_passes(folder: str | Path, *,
 def record_passes(store: LabelStore, passes: Mapping[str, Annotations], *,
                   progress: bool = True) -> dict[str, ImportSummary]:
     """Record validated files (``read_passes``) in their order, with a bar over them (the committed
-    passes, a few hundred files, take minutes). Returns a summary per file."""
+    passes: a few hundred files, seconds). Returns a summary per file."""
     return {name: a.record(store) for name, a in bar(passes.items(), desc="importing", unit="file", progress=progress)}
 
 
