@@ -489,3 +489,14 @@ def test_a_wbcs_output_read_again_keeps_the_rows_of_the_first_export(tmp_path):
     again = ingest([out]).posts
     assert again["source_file"].tolist() == [str(path)] * len(first)
     assert again["source_row"].tolist() == first["source_row"].tolist() == list(range(1, len(first) + 1))
+
+
+def test_a_jsonl_written_in_chunks_has_one_line_per_row(tmp_path):
+    from wbcs.io import TableWriter
+
+    path = tmp_path / "out.jsonl"
+    with TableWriter(path) as w:
+        w.write(pd.DataFrame({"text": ["一", "二"]}))
+        w.write(pd.DataFrame({"text": ["三"]}))
+    lines = path.read_text(encoding="utf-8").split("\n")
+    assert lines == ['{"text":"一"}', '{"text":"二"}', '{"text":"三"}', ""]  # no blank line between chunks

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import Counter
 from pathlib import Path
 
 from wbcs.errors import InputError
@@ -476,31 +475,24 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if args.workers is not None or args.scheduler or args.input.is_dir() or any(ch in str(args.input) for ch in "*?["):
         return _predict_archive(args)
     from wbcs.classify import load_model
-    from wbcs.distributed.predict import label_frame, unlabelled
-    from wbcs.io import TableWriter, check_outputs, open_table
+    from wbcs.distributed.predict import label_table
+    from wbcs.io import TableWriter, check_outputs
     from wbcs.pii import mask_pii
 
     check_outputs({"--out": args.out}, inputs={"--input": args.input})
     model = load_model(args.model)
-    rows = empty = 0
-    bad, first_bad = Counter(), []  # unreadable rows: their reasons, and the first ones' numbers
-    # chunk by chunk, as an archive's files are (wbcs.distributed.predict): memory bounded by a chunk, not the file
+    # chunk by chunk, as an archive's files are: memory bounded by a chunk, not the file
     with TableWriter(args.out, mask=not args.no_mask) as writer:
-        for frame, lost in open_table(args.input).chunks():
-            bad.update(b.reason for b in lost)
-            first_bad += [b.row for b in lost[:10 - len(first_bad)]]
-            if frame.empty:
-                continue
-            out, renamed = label_frame(model, frame, args.text_col, str(args.input))
-            writer.write(out)
-            rows += len(out)
-            empty += unlabelled(out, model, renamed)
-        if not rows:  # nothing is written
+        done = label_table(model, args.input, writer, args.text_col)
+        bad = done["bad"]
+        if not done["rows"]:  # nothing is written
             raise InputError(f"{args.input}: no rows" + (f" that could be read ({bad.total()} could not)" if bad else ""))
     if bad:
         print(mask_pii(f"predict: {bad.total()} row(s) of {args.input} could not be read and are not in {args.out} ("
-                       + ", ".join(f"{n} {why}" for why, n in bad.items()) + f"); rows {', '.join(map(str, first_bad))}"
-                       + (" ..." if bad.total() > len(first_bad) else "")), file=sys.stderr)
+                       + ", ".join(f"{n} {why}" for why, n in bad.items()) + "); rows "
+                       + ", ".join(map(str, done["first_bad"])) + (" ..." if bad.total() > len(done["first_bad"]) else "")),
+              file=sys.stderr)
+    rows, empty, renamed = done["rows"], done["no_text"], done["renamed"]
     note = f" (the input has {', '.join(renamed)}: predictions in {', '.join(renamed.values())})" if renamed else ""
     skipped = f" ({empty} without text left unlabelled)" if empty else ""
     print(mask_pii(f"predict: {rows - empty} rows labelled by {model.name} ({', '.join(model.fields)}){skipped}{note}; "

@@ -67,26 +67,47 @@ def unlabelled(table: pd.DataFrame, model, renamed: dict) -> int:
     return int(table[renamed.get(field, field)].isna().sum())
 
 
+def label_table(model, src, writer, text_col: str | None) -> dict:
+    """Label the file ``src`` chunk by chunk into ``writer`` (a ``wbcs.io.TableWriter``; memory bounded by a chunk,
+    not the file): what ``wbcs predict`` does for one file and for each file of an archive. Returns rows, no_text
+    (rows without text, left unlabelled), renamed (``label_frame``'s), bad (a Counter of the reasons rows could not
+    be read), first_bad (the first ten of their row numbers) and empty (the input's columns as an empty table when
+    the file has no rows, else None; a trailing empty chunk is skipped: its columns lack the predictions)."""
+    from collections import Counter
+
+    from wbcs.io import open_table
+
+    out = {"rows": 0, "no_text": 0, "renamed": {}, "bad": Counter(), "first_bad": [], "empty": None}
+    for frame, lost in open_table(src).chunks():
+        out["bad"].update(b.reason for b in lost)
+        out["first_bad"] += [b.row for b in lost[:10 - len(out["first_bad"])]]
+        if frame.empty:
+            if not out["rows"]:
+                out["empty"] = frame.reset_index(drop=True)
+            continue
+        table, out["renamed"] = label_frame(model, frame, text_col, str(src))
+        writer.write(table)
+        out["rows"] += len(table)
+        out["no_text"] += unlabelled(table, model, out["renamed"])
+    if out["rows"]:
+        out["empty"] = None
+    return out
+
+
 def _label_file(job: tuple[str, str], *, model: str, text_col: str | None, mask: bool) -> dict:
     """Label one input file into its output path, chunk by chunk (memory bounded by a chunk,
     not the partition), through the one safe writer: the partition appears whole or not at
     all (a temporary file renamed over the target), masked unless ``mask`` is False."""
-    from wbcs.io import TableWriter, open_table
+    from wbcs.io import TableWriter
 
     src, dst = job
     m = loaded_model(model)
-    rows = empty = 0
     with TableWriter(dst, mask=mask) as w:
-        for frame, _ in open_table(src).chunks():
-            if frame.empty:  # an empty partition stays an empty partition with the input's columns
-                w.write(frame.reset_index(drop=True))
-                continue
-            out, renamed = label_frame(m, frame, text_col, src)
-            w.write(out)
-            rows += len(out)
-            empty += unlabelled(out, m, renamed)
-    return {"file": src, "out": dst, "rows": rows, "no_text": empty, "worker_pid": os.getpid(), "model": m.name,
-            "fields": list(m.fields)}
+        done = label_table(m, src, w, text_col)
+        if done["empty"] is not None:  # an empty partition stays an empty partition with the input's columns
+            w.write(done["empty"])
+    return {"file": src, "out": dst, "rows": done["rows"], "no_text": done["no_text"], "worker_pid": os.getpid(),
+            "model": m.name, "fields": list(m.fields)}
 
 
 def predict_archive(source, out_dir, *, model=None, client=None, text_col: str | None = None, mask: bool = True,

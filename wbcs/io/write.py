@@ -368,8 +368,8 @@ class TableWriter:
 
     def _write_jsonl(self, out: pd.DataFrame) -> None:
         if len(out):
+            # pandas ends the lines with a newline of its own (another one left a blank line after every chunk)
             _iso_times(out).to_json(self._handle, orient="records", lines=True, force_ascii=False)
-            self._handle.write("\n")
 
     def _write_parquet(self, out: pd.DataFrame) -> None:
         import pyarrow as pa
