@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 
-from tests.helpers import run_cli
+from tests.helpers import run_cli, run_cli_on_terminal
 
 HEADER = "微博ID,正文,发布时间,转发\n"
 GOOD = "3830401296796826,信号差 电话13812345678,2016-01-02 10:00,3\n"
@@ -39,6 +39,17 @@ def test_ingest_writes_posts_and_rejects(tmp_path):
     rej = pd.read_csv(rejects, encoding="utf-8-sig", dtype=str)
     assert rej["reason"].tolist() == ["empty text", "duplicate id"]
     assert rej["source_file"].tolist() == [str(a), str(b)]
+
+
+def test_on_a_terminal_the_bar_shows_for_several_files_not_for_one_small_one(tmp_path):
+    """ingest's bar is wbcs.progress.bar's: in bytes, named by the file being read, only where it is worth it."""
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text(HEADER + GOOD, encoding="utf-8")
+    b.write_text(HEADER + EMPTY, encoding="utf-8")
+    r, shown = run_cli_on_terminal("ingest", str(a), str(b), "--out", str(tmp_path / "two.parquet"))
+    assert r.returncode == 0 and "ingest: 100%" in shown and "b.csv" in shown and "B/s" in shown, shown
+    r, shown = run_cli_on_terminal("ingest", str(a), "--out", str(tmp_path / "one.parquet"))
+    assert r.returncode == 0 and "%|" not in shown, shown
 
 
 def test_map_rejects_path_no_mask_and_json(tmp_path):

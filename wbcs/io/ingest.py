@@ -51,6 +51,7 @@ from wbcs.io.read import Table, open_table
 from wbcs.io.times import read_times
 from wbcs.io.write import TableWriter, identity, mask_names
 from wbcs.pii import mask_and_find, mask_pii
+from wbcs.progress import bar
 from wbcs.schema import (
     BOOLEAN_WORDS,
     COLUMNS,
@@ -369,17 +370,15 @@ def _typed(posts: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 def _chunks(files: list[_File], mask: bool) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     """(posts, rejects) of every chunk of every file, checked and masked."""
-    from tqdm.auto import tqdm
-
     seen = _SeenIds([f.source for f in files])
     post_cols, reject_cols = _post_columns(files), _reject_columns(files)
     reject_names = mask_names(reject_cols) if mask else reject_cols  # a header can be a phone number too
     sizes = [f.table.path.stat().st_size for f in files]
-    # Progress in bytes read, for several files or a large one (tqdm hides it off a terminal).
-    bar = tqdm(total=sum(sizes), desc="ingest", unit="B", unit_scale=True,
-               disable=(len(files) < 2 and sum(sizes) < 20_000_000) or None)
+    # Progress in bytes read, for several files or a large one
+    meter = bar(total=sum(sizes), desc="ingest", unit="B", unit_scale=True,
+                progress=len(files) > 1 or sum(sizes) >= 20_000_000)
     for f, size in zip(files, sizes, strict=True):
-        bar.set_postfix_str(Path(f.source).name)
+        meter.set_postfix_str(Path(f.source).name)
         done = 0
         for raw, bad in f.table.chunks():
             df, rows = _check_chunk(raw, f, seen, mask)
@@ -418,10 +417,10 @@ def _chunks(files: list[_File], mask: bool) -> Iterator[tuple[pd.DataFrame, pd.D
                 rej = mask_frame(rej)
             yield posts, rej
             now = min(f.table.tell(), size)
-            bar.update(now - done)
+            meter.update(now - done)
             done = now
-        bar.update(size - done)
-    bar.close()
+        meter.update(size - done)
+    meter.close()
 
 
 def _summary(files: list[_File]) -> dict:
