@@ -200,6 +200,18 @@ def test_sla_and_norms_sections_have_their_tables(report):
     assert "posts_per_day" in norms and "account posts on 7 days" in norms
 
 
+def test_the_same_posts_give_the_same_report_byte_for_byte(report):
+    # plotly named each chart by a random uuid4: two identical runs differed, so reports could not be diffed or cached
+    _, html, _, d = report
+    again = d / "again.html"
+    r = run_cli("report", "--posts", str(d / "posts.parquet"), "--out", str(again), "--period", "week",
+                "--end", "2025-02-26", "--account-posts", str(d / "account.csv"), "--title", TITLE)
+    assert r.returncode == 0, r.stderr
+    assert again.read_text(encoding="utf-8") == html
+    ids = re.findall(r'<div id="(chart-[0-9a-f]{16})"', html)
+    assert len(ids) >= 5 and len(set(ids)) == len(ids)
+
+
 def test_report_window_by_hand():
     df = pd.DataFrame({"created_at": pd.to_datetime(["2025-03-01 10:00", "2025-03-12 09:00"]).tz_localize(
         "Asia/Shanghai")})

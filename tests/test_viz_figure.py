@@ -106,6 +106,8 @@ def test_html_export_writes_plotly_js_once_per_folder(tmp_path):
         html = p.read_text(encoding="utf-8")
         assert p.stat().st_size < 200_000 and 'src="plotly.min.js"' in html
     assert sorted(q.name for q in tmp_path.iterdir()) == sorted([*(p.name for p in paths), "plotly.min.js"])
+    first = [p.read_bytes() for p in paths]  # the same figures give the same pages (no random chart id)
+    assert [p.read_bytes() for p in figure.write_figures(figs, tmp_path)] == first
     with pytest.raises(InputError, match="--format must be one of html, png, svg"):
         figure.write_figures(figs, tmp_path, format="gif")
 

@@ -13,6 +13,7 @@ without network access; every text and table is PII-masked.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from datetime import date
@@ -99,7 +100,9 @@ def _between(posts: pd.DataFrame, lo, hi) -> pd.DataFrame:
 
 
 def _fig(fig) -> str:
-    return fig.to_html(full_html=False, include_plotlyjs=False,
+    # the chart's id from its content, not plotly's random uuid4: the same posts give the same report, byte for byte
+    key = hashlib.sha256(fig.to_json().encode()).hexdigest()[:16]
+    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{key}",
                        config={"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]})
 
 

@@ -121,8 +121,8 @@ def write_figures(figures: dict[str, go.Figure], folder: str | Path, *, format: 
         bundle, js = folder / "plotly.min.js", get_plotlyjs()
         if not bundle.is_file() or bundle.read_text(encoding="utf-8") != js:
             write_text(bundle, js)
-        for fig, path in zip(figures.values(), paths, strict=True):
-            write_text(path, fig.to_html(include_plotlyjs="directory", full_html=True))
+        for (name, fig), path in zip(figures.items(), paths, strict=True):  # the page's id, not a random uuid4
+            write_text(path, fig.to_html(include_plotlyjs="directory", full_html=True, div_id=f"chart-{name}"))
         return paths
     import os
     import tempfile
