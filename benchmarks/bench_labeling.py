@@ -11,6 +11,9 @@ and uncertainty scores — each next to a baseline measured in the same run.
    to the bare ``record`` it contains.
 4. ``sampling.uncertainty`` (numpy) next to small-text's PredictionEntropy, which it
    replaced (small-text scores row by row).
+5. Importing every committed annotation pass into a new store (``record_passes``, what
+   ``wbcs label rebuild`` does), next to the same import reading the whole store's current
+   labels on every file (what ``record_changes`` did before it read only the file's items).
 
 Usage: python -m benchmarks.bench_labeling   (or python -m benchmarks.run labeling)
 """
@@ -163,6 +166,31 @@ def bench_uncertainty(n: int, repeat: int) -> list[str]:
             _row("small-text PredictionEntropy (peer)", t_st, base)]
 
 
+def bench_import(tmp: Path) -> list[str]:
+    from wbcs.config import DATA_DIR, label_samples
+    from wbcs.labeling.batch import read_passes, record_passes, sample_fields
+    from wbcs.labeling.store import LabelStore
+
+    class WholeStore(LabelStore):  # the baseline: every file's import reads every current label
+        def current(self, annotator=None, *, items=None):
+            return super().current(annotator)
+
+    passes = read_passes(DATA_DIR / "labels" / "passes", known_ids=sample_fields(label_samples()))
+    out, seconds = [], {}
+    for name, cls in (("whole", WholeStore), ("items", LabelStore)):
+        with cls(tmp / f"import-{name}.sqlite") as store:
+            t0 = time.perf_counter()
+            record_passes(store, passes, progress=False)
+            seconds[name] = time.perf_counter() - t0
+            n = len(store.current())
+        out.append((name, n))
+    assert out[0][1] == out[1][1], "the two imports recorded different labels"
+    base = seconds["whole"] * 1000
+    what = f"{len(passes)} pass files, {out[1][1]:,} current labels"
+    return [_row(f"record_passes, only the file's items ({what}) — wbcs", np.array([seconds["items"]]), base),
+            _row("record_passes, whole store read per file (before)", np.array([seconds["whole"]]), base)]
+
+
 def main(argv=None) -> int:
     from wbcs.config import DATA_DIR
     from wbcs.labeling.batch import read_sample
@@ -173,7 +201,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         for line in (bench_record(tmp, 500) + bench_current(tmp, ids, 20)
-                     + bench_keypress(tmp, ids, 200) + bench_uncertainty(20_000, 3)):
+                     + bench_keypress(tmp, ids, 200) + bench_uncertainty(20_000, 3) + bench_import(tmp)):
             print(line, flush=True)
     return 0
 
