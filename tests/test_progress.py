@@ -10,7 +10,7 @@ import sys
 import pytest
 import yaml
 
-from tests.helpers import run_cli_on_terminal
+from tests.helpers import run_cli_on_terminal, run_notebook
 from wbcs.config import ROOT
 from wbcs.progress import bar, finish
 
@@ -88,6 +88,39 @@ def test_self_training_that_stops_early_leaves_no_red_bar_in_a_notebook(notebook
         texts, ["neg", "neg", "neu", "neu"] * 3, unlabelled=["信号好", "宽带"])
     [shown] = notebook  # done: hidden as a bar with leave=False is, not left red as failed
     assert shown.container.children[1].bar_style != "danger" and shown.container.layout.visibility == "hidden"
+
+
+BARS = {  # cell: what it leaves in the executed notebook
+    "done": "for _ in bar(range(7), desc='done', leave=False): pass\nprint('after done')",
+    "cut short": "meter = bar(total=20, desc='cut short', leave=False)\nmeter.update(16)\nfinish(meter)",
+    "failed": "try:\n    for i in bar(range(5), desc='failed', leave=False):\n        if i == 2:\n"
+              "            raise RuntimeError('stop')\nexcept RuntimeError:\n    print('after failed')",
+    "kept": "for _ in bar(range(3), desc='kept'): pass",
+}
+
+
+@pytest.mark.notebook
+def test_a_notebook_keeps_no_trace_of_a_finished_bar_and_shows_a_failed_one(tmp_path):
+    """A leave=False bar left its closed widget in the cell: "Error displaying widget: model not found" in Voilà,
+    'choosing a configuration: 0%| 0/7' in a saved notebook (notebook 03 had 11 of them)."""
+    import nbformat
+
+    source = [nbformat.v4.new_code_cell("from wbcs.progress import bar, finish")]
+    source += [nbformat.v4.new_code_cell(code) for code in BARS.values()]
+    (tmp_path / "src").mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=source), tmp_path / "src" / "bars.ipynb")
+    run_notebook(tmp_path / "src" / "bars.ipynb", tmp_path, timeout=300)
+    cells = dict(zip(BARS, nbformat.read(tmp_path / "bars.ipynb", as_version=4).cells[1:], strict=True))
+    shown = {name: [o for o in cell.outputs if o.output_type == "display_data"] for name, cell in cells.items()}
+
+    for name in ("done", "cut short"):  # one output each, emptied
+        assert [o.data for o in shown[name]] == [{}], (name, cells[name].outputs)
+    assert [o.text for o in cells["done"].outputs if o.output_type == "stream"] == ["after done\n"]
+    [failed] = shown["failed"]  # visible, with how far it got (red in a live notebook)
+    assert "application/vnd.jupyter.widget-view+json" in failed.data
+    assert failed.data["text/plain"].startswith("failed:  40%") and "2/5" in failed.data["text/plain"]
+    [kept] = shown["kept"]  # saved as it ended, not as it started
+    assert kept.data["text/plain"].startswith("kept: 100%") and "3/3" in kept.data["text/plain"]
 
 
 def _passes(tmp_path):
