@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -9,6 +12,7 @@ from sklearn.base import clone
 from tests.test_classify_baseline import LABELS, TEXTS
 from wbcs.classify import PostClassifier, load_model, save_model
 from wbcs.classify.transformer import TransformerClassifier, tiny_backbone
+from wbcs.config import ROOT
 from wbcs.errors import InputError
 
 pytest.importorskip("torch")
@@ -59,6 +63,31 @@ def test_save_load_through_the_registry(fitted, tmp_path):
     (path / "sentiment" / "model" / "config.json").write_text("{}")
     with pytest.raises(InputError, match="config.json: checksum mismatch"):
         load_model(path)
+
+
+QUIET = """
+import sys
+from transformers.utils import logging
+from tests.test_classify_baseline import LABELS, TEXTS
+from wbcs.classify.transformer import TransformerClassifier, tiny_backbone
+
+logging.set_verbosity_info()  # a user's own setting: in force again afterwards
+bb = tiny_backbone(sys.argv[1] + "/bb", TEXTS)
+est = TransformerClassifier(str(bb), epochs=1, batch_size=8, lora_r=int(sys.argv[2])).fit(TEXTS, LABELS)
+TransformerClassifier.load(est.save(sys.argv[1] + "/m"))
+print(logging.get_verbosity() == logging.INFO, logging.is_progress_bar_enabled())
+"""
+
+
+@pytest.mark.parametrize("lora_r", [0, 2])
+def test_loading_and_saving_keep_transformers_own_output_off_stderr(tmp_path, lora_r):
+    """Notebook 03 and the terminal showed transformers' 'Loading weights' and 'Writing model shards' bars and a
+    LOAD REPORT (the new head's weights, missing by design) for every fit, save and load."""
+    r = subprocess.run([sys.executable, "-c", QUIET, str(tmp_path), str(lora_r)], cwd=ROOT, capture_output=True,
+                       text=True, timeout=600)
+    assert r.returncode == 0 and r.stdout.split() == ["True", "True"], r.stderr
+    for shown in ("LOAD REPORT", "Loading weights", "Writing model shards", "%|"):
+        assert shown not in r.stderr, r.stderr
 
 
 def test_lora_and_top_layers(backbone, tmp_path):

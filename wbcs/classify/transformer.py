@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,24 @@ from wbcs.errors import InputError
 from wbcs.progress import bar
 
 META = "wbcs_transformer.json"
+
+
+@contextmanager
+def quiet_transformers():
+    """transformers' own bars ('Loading weights', 'Writing model shards') and its LOAD REPORT on stderr (a new
+    head's weights are missing by design) kept out of a notebook's cells and the terminal while a model is
+    loaded or saved; the caller's own transformers settings come back afterwards, errors still show."""
+    from transformers.utils import logging
+
+    bars, level = logging.is_progress_bar_enabled(), logging.get_verbosity()
+    logging.disable_progress_bar()
+    logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        logging.set_verbosity(level)
+        if bars:
+            logging.enable_progress_bar()
 
 
 def _layer_index(name: str) -> int | None:
@@ -88,11 +107,12 @@ class TransformerClassifier(ClassifierMixin, BaseEstimator):
 
         path = resolve(self.backbone)
         try:
-            tok = AutoTokenizer.from_pretrained(path)
-            model = AutoModelForSequenceClassification.from_pretrained(
-                path, num_labels=n_labels, dtype=torch.float32, ignore_mismatched_sizes=True,
-                id2label=dict(enumerate(map(str, self.classes_))),
-                label2id={str(c): i for i, c in enumerate(self.classes_)})
+            with quiet_transformers():
+                tok = AutoTokenizer.from_pretrained(path)
+                model = AutoModelForSequenceClassification.from_pretrained(
+                    path, num_labels=n_labels, dtype=torch.float32, ignore_mismatched_sizes=True,
+                    id2label=dict(enumerate(map(str, self.classes_))),
+                    label2id={str(c): i for i, c in enumerate(self.classes_)})
         except OSError as e:
             raise InputError(f"backbone {self.backbone!r}: cannot load it ({str(e).splitlines()[0]}); give a "
                              "local model folder, a hub name reachable from here, or 'gemma3-270m'") from None
@@ -240,10 +260,12 @@ class TransformerClassifier(ClassifierMixin, BaseEstimator):
         path.mkdir(parents=True, exist_ok=True)
         mode = self._mode()
         if mode == "full":
-            self.tokenizer_.save_pretrained(path / "tokenizer")
-            self.model_.save_pretrained(path / "model", safe_serialization=True)
+            with quiet_transformers():
+                self.tokenizer_.save_pretrained(path / "tokenizer")
+                self.model_.save_pretrained(path / "model", safe_serialization=True)
         elif mode == "lora":
-            self.model_.save_pretrained(path / "adapter", safe_serialization=True)
+            with quiet_transformers():
+                self.model_.save_pretrained(path / "adapter", safe_serialization=True)
         else:
             trained = {n: p.detach().contiguous() for n, p in self.model_.named_parameters() if p.requires_grad}
             save_file(trained, str(path / "trained.safetensors"))
@@ -265,8 +287,9 @@ class TransformerClassifier(ClassifierMixin, BaseEstimator):
         est = cls(**params)
         est.classes_ = np.asarray(meta["classes"], dtype=object)
         if meta["mode"] == "full":
-            est.tokenizer_ = AutoTokenizer.from_pretrained(path / "tokenizer")
-            est.model_ = AutoModelForSequenceClassification.from_pretrained(path / "model", dtype=torch.float32)
+            with quiet_transformers():
+                est.tokenizer_ = AutoTokenizer.from_pretrained(path / "tokenizer")
+                est.model_ = AutoModelForSequenceClassification.from_pretrained(path / "model", dtype=torch.float32)
         else:
             digest = backbone_digest(est.backbone)
             if digest != meta["backbone_sha256"]:
@@ -277,7 +300,8 @@ class TransformerClassifier(ClassifierMixin, BaseEstimator):
             if meta["mode"] == "lora":
                 from peft import PeftModel
 
-                est.model_ = PeftModel.from_pretrained(base, path / "adapter")
+                with quiet_transformers():
+                    est.model_ = PeftModel.from_pretrained(base, path / "adapter")
             else:
                 from safetensors.torch import load_file
 
@@ -330,6 +354,7 @@ def tiny_backbone(path: str | Path, texts, *, layers: int = 2, hidden: int = 32,
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = BertModel(config)
-    model.save_pretrained(path)
-    tok.save_pretrained(path)
+    with quiet_transformers():
+        model.save_pretrained(path)
+        tok.save_pretrained(path)
     return path
