@@ -82,6 +82,9 @@ def test_the_patch_keeps_the_scenario_but_its_arrivals_and_mix(tmp_path):
     assert dict(fitted.mix) == {"complaint": 1.0, **{k: 0.0 for k in fitted.mix if k != "complaint"}}
     assert fitted.bursts == base.bursts and fitted.raw["agents"] == base.raw["agents"]
     assert fitted.expected_posts == pytest.approx(9 / 2 / 7 * fitted.horizon_days + 50)
+    # the mix alone (a manager's own volume kept), and the whole mix replaced: no kind left from the scenario's
+    mixed = Scenario.from_dict(w.patch(dict(base.raw), arrivals=False, counted=True))
+    assert mixed.rate_week == base.rate_week and mixed.mix["consultation"] == 0 and mixed.mix["complaint"] == 1
 
 
 def test_bad_posts_say_what_is_missing():
@@ -116,7 +119,7 @@ def test_simulate_and_staff_take_a_teams_posts(tmp_path):
     n = len(posts)
     assert out["workload"]["posts"] == n and out["workload"]["mix_method"] == "counted"
     assert out["posts"] == pytest.approx(n / 2, rel=0.5)  # a week of two weeks' posts, not 2,000 a day
-    assert "arrivals and mix from" in r.stderr and "busiest mon 10:00 (40.0)" in r.stderr
+    assert "arrivals and mix from" in r.stderr and "busiest mon 10:00 (40)" in r.stderr
     mix = {m["kind"]: m["share"] for m in out["workload"]["mix"]}
     assert mix["consultation"] == pytest.approx((posts["intent"] == "consultation").mean())
     planned = tmp_path / "planned.yaml"

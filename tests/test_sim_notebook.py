@@ -13,3 +13,11 @@ def test_notebook_04_runs(tmp_path):
     charts = tmp_path / "04-simulate-sla"
     assert {p.name for p in charts.glob("*.html")} == {"attainment.html", "waits.html", "backlog.html",
                                                          "utilization.html", "staffing.html"}
+    # section 8: the real STC-3 posts' mix, counted and corrected, simulated next to the example's
+    import nbformat
+
+    cells = nbformat.read(tmp_path / "04-simulate-sla.ipynb", as_version=4).cells
+    shown = "".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/html", ""))
+                    for c in cells if c.cell_type == "code" for o in c.outputs)
+    assert "posts, 20" in shown and "mix (intent corrected by" in shown
+    assert all(name in shown for name in ("example mix", "counted mix", "corrected mix"))

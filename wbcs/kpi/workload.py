@@ -56,13 +56,18 @@ class Workload:
     def weeks(self) -> float:
         return ((self.end - self.start) / pd.Timedelta(hours=1) + 1) / HOURS_OF_WEEK
 
-    def patch(self, scenario_raw: dict) -> dict:
-        """``scenario_raw`` (a scenario's mapping) with these arrivals and this mix; its bursts are kept."""
+    def patch(self, scenario_raw: dict, *, arrivals: bool = True, counted: bool = False) -> dict:
+        """``scenario_raw`` (a scenario's mapping, e.g. ``dict(scenario.raw)``; read it back with
+        ``Scenario.from_dict``) with this mix — the estimated one, or the ``counted`` one — and, when ``arrivals``,
+        these arrivals; its bursts are kept. The mix replaces the scenario's whole (a kind this one lacks is not
+        kept from it)."""
         raw = dict(scenario_raw)
-        arrivals = {k: v for k, v in dict(raw.get("arrivals") or {}).items()
+        if arrivals:
+            kept = {k: v for k, v in dict(raw.get("arrivals") or {}).items()
                     if k not in ("rate_per_hour", "posts_per_day", "profile")}
-        raw["arrivals"] = {"rate_per_hour": [round(float(r), 4) for r in self.rate_per_hour], **arrivals}
-        raw["mix"] = {r.kind: round(float(r.share), 4) for r in self.mix.itertuples() if r.share > 0}
+            raw["arrivals"] = {"rate_per_hour": [round(float(r), 4) for r in self.rate_per_hour], **kept}
+        shares = self.mix["counted_share" if counted else "share"]
+        raw["mix"] = {kind: round(float(v), 4) for kind, v in zip(self.mix["kind"], shares, strict=True) if v > 0}
         return raw
 
     def to_dict(self) -> dict:
@@ -80,8 +85,8 @@ class Workload:
         d = self.to_dict()
         b = d["busiest_hour"]
         first = (f"{self.posts:,} posts, {self.start:%Y-%m-%d %H:00} – {self.end:%Y-%m-%d %H:00} "
-                 f"({self.weeks:.1f} weeks): {d['mean_per_hour']:.1f} posts an hour on average, busiest "
-                 f"{b['weekday']} {b['hour']:02d}:00 ({b['per_hour']:.1f})")
+                 f"({self.weeks:.1f} weeks): {d['mean_per_hour']:.3g} posts an hour on average, busiest "
+                 f"{b['weekday']} {b['hour']:02d}:00 ({b['per_hour']:.3g})")
         shares = " · ".join(f"{r.kind} {r.share:.2f}" + (f" [{r.lo:.2f}, {r.hi:.2f}], counted {r.counted_share:.2f}"
                                                           if self.method != "counted" else "")
                             for r in self.mix.itertuples())
