@@ -230,6 +230,14 @@ def test_training_on_a_gold_task_reports_each_kind_of_item(tmp_path):
     assert {k: f"{v['macro_f1']:.3f}" for k, v in by_kind.items()} == per_kind
     md = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert f"| first_post | {by_kind['first_post']['n']} |" in md
+    # the file that decides the test part behind those figures is named with its hash, as the data files are
+    from wbcs.classify.registry import sha256
+    from wbcs.goldset import PARTS_FILE
+
+    split = [d for d in card["fields"]["intent"]["data"] if d["source"] == "data/labels/split.csv"]
+    assert split == [{"source": "data/labels/split.csv", "sha256": sha256(PARTS_FILE),
+                      "role": "decides which dialogues are the held-out test part"}]
+    assert f"- data: data/labels/split.csv (sha256 {split[0]['sha256'][:16]}…) — decides which dialogues" in md
 
 
 def test_predict_and_evaluate_read_posts_as_first_posts_unless_told(tmp_path):

@@ -233,3 +233,51 @@ def test_the_card_masks_pii_but_keeps_the_hashes(tmp_path):
     card = json.loads((path / "card.json").read_text(encoding="utf-8"))["fields"]["sentiment"]
     assert card["data"][0]["sha256"] == digest and card["classes"] == ["138****5678", "neutral", "positive"]
     assert load_model(path).predict(["信号太差了打不了电话"])["sentiment"].tolist() == ["13812345678"]
+
+
+def test_the_card_records_the_versions_and_the_code_revision(model, tmp_path, monkeypatch):
+    """A card said only wbcs 0.1.0, a constant across many commits: it now names Python, the libraries and the git
+    commit the model was built with, and nothing (not an error) for the commit outside a git checkout."""
+    import platform
+    import shutil
+
+    import sklearn
+
+    import wbcs.classify.registry as registry
+
+    card = json.loads((save_model(model, tmp_path / "a") / "card.json").read_text(encoding="utf-8"))
+    env = card["environment"]
+    assert env["python"] == platform.python_version()
+    assert env["libraries"]["scikit-learn"] == sklearn.__version__ and env["libraries"]["numpy"] == np.__version__
+    assert set(env["libraries"]) == {"scikit-learn", "numpy", "scipy", "pandas", "skops", "jieba"}  # no torch here
+    if (registry.ROOT / ".git").exists() and shutil.which("git"):
+        assert len(env["code"]["commit"]) == 40 and isinstance(env["code"]["dirty"], bool)
+    md = (tmp_path / "a" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert f"- built with: Python {platform.python_version()}, scikit-learn {sklearn.__version__}," in md
+    assert "- reproduction: the same data" in md
+    monkeypatch.setattr(registry, "ROOT", tmp_path)  # as from a wheel: no repository around the package
+    card = json.loads((save_model(model, tmp_path / "b") / "card.json").read_text(encoding="utf-8"))
+    assert "code" not in card["environment"] and card["environment"]["libraries"] == env["libraries"]
+    assert "- code: not run from a git checkout" in (tmp_path / "b" / "MODEL_CARD.md").read_text(encoding="utf-8")
+
+
+def test_two_identical_fits_save_byte_identical_field_files(tmp_path):
+    """skops named each array after its Python id() and stamped write times, so two identical trainings wrote
+    different files and the manifest's hashes could not confirm a reproduction."""
+    import zipfile
+
+    def fitted():  # a fresh object each time: other arrays, other ids
+        return PostClassifier({"sentiment": TextClassifier(model="vote", calibration="sigmoid").fit(TEXTS, LABELS),
+                               "complaint": TextClassifier(class_bias={"yes": 0.3}).fit(TEXTS, COMPLAINT)},
+                              card={"name": "tiny", "created": "2026-01-01T00:00:00+00:00"})
+
+    a, b = save_model(fitted(), tmp_path / "a" / "1"), save_model(fitted(), tmp_path / "b" / "1")
+    for name in ("sentiment.skops", "complaint.skops", "card.json", "manifest.json"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    with zipfile.ZipFile(a / "sentiment.skops") as z:
+        assert z.namelist()[:3] == ["1.npy", "2.npy", "3.npy"] and z.namelist()[-1] == "schema.json"
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    texts = ["信号太差", "请问怎么办理", "很满意"]
+    back, original = load_model(a), fitted()
+    for field in ("sentiment", "complaint"):
+        np.testing.assert_array_equal(back.predict_proba(texts)[field], original.predict_proba(texts)[field])

@@ -2,7 +2,9 @@
 
 Per field: the task and its data (with SHA-256; out-of-domain rows with their role), the held-out estimate with its 95 %
 bootstrap interval, how many rows the shipped model was refitted on, the configuration
-chosen by cross-validation with the table of every candidate, distillation, parameters.
+chosen by cross-validation with the table of every candidate, distillation,
+parameters. At the top: what the model was built with (Python, the libraries, the git commit) and which hashes
+confirm a reproduction.
 
 ``masked(card)`` is the card as it is written: a file name, a label or a note can hold a
 phone number, an ID number or an e-mail (``train --data train_13812345678.csv``).
@@ -14,9 +16,10 @@ import json
 
 from wbcs.pii import mask_pii
 
-# Kept as they are: the data files' hashes, and the cross-validated records wbcs.kpi reads back against the labels
-# the model predicts (the .skops file holds those labels as they are; masking them here would only break the match).
-UNMASKED = ("sha256", "cv_confusion", "cv_quantify")
+# Kept as they are: the data files' hashes, the cross-validated records wbcs.kpi reads back against the labels
+# the model predicts (the .skops file holds those labels as they are; masking them here would only break the match),
+# and the versions and git commit the model was built with (a commit's hex digits can look like a phone number).
+UNMASKED = ("sha256", "cv_confusion", "cv_quantify", "environment")
 
 
 def masked(value, key: str | None = None):
@@ -142,10 +145,29 @@ def _curve(c: dict | None) -> list[str]:
             "|---:|---:|---:|---:|---:|", *rows, "", f"- more labels? {c['verdict']}"]
 
 
+def _environment(card: dict) -> list[str]:
+    """What the model was built with (``registry.environment``), and which hashes confirm a reproduction."""
+    env = card.get("environment")
+    if not env:
+        return []
+    code, fields = env.get("code"), card.get("fields", {}).values()
+    built = ", ".join([f"Python {env.get('python')}",
+                       *(f"{k} {v}" for k, v in (env.get("libraries") or {}).items() if v)])
+    lines = [f"- built with: {built}",
+             "- code: " + (f"git commit {code['commit']}" + (" with uncommitted changes" if code.get("dirty") else "")
+                           if code else "not run from a git checkout (an installed package)")]
+    if any(f.get("kind") == "sklearn" for f in fields):
+        lines.append("- reproduction: the same data (the SHA-256 below), seed, command and versions write the same "
+                     ".skops field files: compare their SHA-256 in manifest.json (card.json differs by its creation "
+                     "time)")
+    return lines
+
+
 def card_markdown(card: dict) -> str:
     lines = [f"# Model card: {card.get('name', 'model')}", "",
              f"- created: {card.get('created')}", f"- wbcs: {card.get('wbcs_version')}",
-             f"- seed: {card.get('seed')}", "", "## Intended use", "", card.get("intended_use", ""), "",
+             f"- seed: {card.get('seed')}", *_environment(card), "", "## Intended use", "",
+             card.get("intended_use", ""), "",
              "## Known limits", ""]
     lines += [f"- {x}" for x in card.get("limits", [])] or [
         "- none recorded: the figures below hold for texts like the held-out rows of the training data; measure the "

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import os
+import platform
 import re
 import secrets
 import shutil
+import subprocess
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,7 +31,7 @@ from pathlib import Path
 from wbcs import __version__
 from wbcs.classify.card import card_markdown, masked
 from wbcs.classify.multi import PostClassifier
-from wbcs.config import MODELS_DIR
+from wbcs.config import MODELS_DIR, ROOT
 from wbcs.errors import InputError
 
 FORMAT = "wbcs.classify"
@@ -187,6 +190,110 @@ def _model_folder(path: Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# the libraries a card records the versions of (``environment``); the second set only for a model that uses them
+LIBRARIES = ("scikit-learn", "numpy", "scipy", "pandas", "skops", "jieba")
+TORCH_LIBRARIES = ("torch", "transformers")
+
+
+def _code_revision() -> dict | None:
+    """The git commit the package runs from and whether tracked files differ from it (``dirty``); None when it does
+    not run from a git checkout (an installed wheel) or git is absent. Untracked files are not counted: a model
+    written inside the repository is one."""
+    if not (ROOT / ".git").exists():
+        return None
+    try:
+        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True,
+                                timeout=30, check=True).stdout.strip()
+        status = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+                                capture_output=True, text=True, timeout=60, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": commit, "dirty": bool(status.strip())}
+
+
+def environment(*, torch: bool = False) -> dict:
+    """What a model was built with, for its card: Python's and the libraries' versions (``LIBRARIES``, and
+    ``TORCH_LIBRARIES`` when ``torch``; read from the installed packages' metadata, nothing imported) and the code's
+    git revision (``_code_revision``; absent outside a git checkout)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    libraries = {}
+    for name in LIBRARIES + (TORCH_LIBRARIES if torch else ()):
+        try:
+            libraries[name] = version(name)
+        except PackageNotFoundError:
+            libraries[name] = None
+    code = _code_revision()
+    return {"python": platform.python_version(), "libraries": libraries, **({"code": code} if code else {})}
+
+
+# a fixed time for every member of a model's zip archives (zip cannot say 1970; 1980-01-01 is its first day)
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def _zip_member(name: str, data: bytes) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, ZIP_TIME)
+    info.compress_type, info.create_system, info.external_attr = zipfile.ZIP_DEFLATED, 3, 0o644 << 16
+    return info
+
+
+def _fixed_times(data: bytes) -> bytes:
+    """A zip archive (a scipy sparse matrix's ``.npz`` inside a .skops file) rewritten with ``ZIP_TIME``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for name in src.namelist():
+            dst.writestr(_zip_member(name, src.read(name)), src.read(name), compresslevel=9)
+    return out.getvalue()
+
+
+def canonical_skops(data: bytes) -> bytes:
+    """A .skops archive (``skops.io.dumps``) made the same bytes for the same fitted estimator: skops names each
+    array's member after the Python ``id()`` of the array (``139762403770768.npy``), numbers the schema's objects by
+    ``id()`` too (``__id__``) and stamps every member with its write time, so two identical fits gave two different
+    files and the manifest's hashes could never confirm a reproduction. Here the ids and the members are renumbered
+    1, 2, ... in the order the schema first names them (every reference in ``schema.json`` renamed with them: a
+    member is named by its node's ``file``, a repeated object by its ``__id__``), every member gets ``ZIP_TIME``, and
+    they are written in that order. The same libraries (the card's ``environment``) then write the same bytes."""
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        members = set(src.namelist()) - {"schema.json"}
+        schema = json.loads(src.read("schema.json"))
+        ids: dict[int, int] = {}
+        files: dict[str, str] = {}
+
+        def renumber(node):
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    if key == "__id__" and isinstance(value, int):
+                        node[key] = ids.setdefault(value, len(ids) + 1)  # skops ignores an __id__ of 0
+                    elif key == "file" and isinstance(value, str) and value in members:
+                        node[key] = files.setdefault(value, f"{len(files) + 1}{Path(value).suffix}")
+                    else:
+                        renumber(value)
+            elif isinstance(node, list):
+                for value in node:
+                    renumber(value)
+
+        renumber(schema)
+        if set(files) != members:  # a member the schema does not name: a format this cannot rewrite safely
+            return data
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as dst:
+            for old, new in files.items():
+                body = src.read(old)
+                dst.writestr(_zip_member(new, body), _fixed_times(body) if new.endswith(".npz") else body,
+                             compresslevel=9)
+            dst.writestr(_zip_member("schema.json", b""), json.dumps(schema, indent=2), compresslevel=9)
+    return out.getvalue()
+
+
+def dump_skops(est, path: Path) -> None:
+    """``est`` saved as a .skops file at ``path`` (deflated: the float weights and n-gram keys shrink by ~40 %), the
+    same bytes for the same fitted estimator (``canonical_skops``)."""
+    import skops.io as sio
+
+    path.write_bytes(canonical_skops(sio.dumps(est, compression=zipfile.ZIP_DEFLATED, compresslevel=9)))
+
+
 def save_model(model: PostClassifier, path: str | Path, *, overwrite: bool = False) -> Path:
     """Write a model folder (weights, card, manifest with checksums); returns the path.
 
@@ -194,11 +301,10 @@ def save_model(model: PostClassifier, path: str | Path, *, overwrite: bool = Fal
     ``models/NAME/<next version>`` (see ``check_model_out``). The folder is written whole
     beside it and renamed into place.
     """
-    import skops.io as sio
-
     path = check_model_out(path, overwrite=overwrite)
+    torch = any(folder_kind(est) for est in model.models.values())  # the transformer and the embedding ensemble
     card = _jsonable({**model.card, "name": model.card.get("name") or path.parent.name or path.name,
-                      "version": path.name, "wbcs_version": __version__,
+                      "version": path.name, "wbcs_version": __version__, "environment": environment(torch=torch),
                       "created": model.card.get("created") or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
     fields = {}
     for field in model.models:
@@ -212,8 +318,7 @@ def save_model(model: PostClassifier, path: str | Path, *, overwrite: bool = Fal
                 fields[field] = {"kind": kind, "path": field}
                 written += [p.relative_to(tmp).as_posix() for p in (tmp / field).rglob("*") if p.is_file()]
             else:
-                # deflated: the float weights and n-gram keys shrink by ~40 %
-                sio.dump(est, tmp / f"{field}.skops", compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+                dump_skops(est, tmp / f"{field}.skops")
                 fields[field] = {"kind": "sklearn", "path": f"{field}.skops"}
                 written.append(f"{field}.skops")
             fields[field]["classes"] = [str(c) for c in est.classes_]
