@@ -58,12 +58,14 @@ def _backbone(backbone: str, threads: int | None):
     from transformers import AutoModel, AutoTokenizer
 
     from wbcs.classify.gemma import resolve
+    from wbcs.classify.transformer import quiet_transformers
 
     path = resolve(backbone)
     if path not in _LOADED:
         try:
-            tok = AutoTokenizer.from_pretrained(path)
-            model = AutoModel.from_pretrained(path, dtype=torch.float32).eval()
+            with quiet_transformers():  # its bars and LOAD REPORT in every notebook cell that embeds
+                tok = AutoTokenizer.from_pretrained(path)
+                model = AutoModel.from_pretrained(path, dtype=torch.float32).eval()
         except OSError as e:
             raise InputError(f"backbone {backbone!r}: cannot load it ({str(e).splitlines()[0]}); give a local "
                              "model folder, a hub name reachable from here, or 'gemma3-270m'") from None
