@@ -172,6 +172,33 @@ def test_train_errors(work, tmp_path):
     assert not (tmp_path / "z").exists()
 
 
+def test_a_budget_that_cuts_the_selection_warns_and_config_from_repeats_the_choice_byte_for_byte(work, tmp_path):
+    """The same data and seed chose vote on a quiet machine and lr C=4 under load (--budget 6): a cut selection is
+    said on stderr and in the card, and --config-from repeats the card's choice: the same .skops bytes."""
+    train = ["train", "--task", "sentiment", "--data", str(work / "train.csv"), "--seed", "3"]
+    r = run_cli(*train, "--budget", "0.001", "--out", str(tmp_path / "cut"))
+    assert r.returncode == 0, r.stderr
+    card = json.loads((tmp_path / "cut" / "card.json").read_text(encoding="utf-8"))
+    cut = card["fields"]["sentiment"]["selection"]["budget_cut"]
+    assert cut["tried"] == 1 and cut["of"] > 1
+    assert (f"train: warning: sentiment: the --budget of 0.001 s stopped the selection after 1 of {cut['of']} "
+            "configurations: the choice depends on this machine's speed; --budget 0 (no limit) makes it the same "
+            f"anywhere, --config-from {tmp_path / 'cut'} repeats this one\n") in r.stderr
+    assert "stopped this selection after 1 of" in (tmp_path / "cut" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    r = run_cli(*train, "--config-from", str(tmp_path / "cut"), "--out", str(tmp_path / "again"))
+    assert r.returncode == 0, r.stderr
+    assert "warning" not in r.stderr
+    assert (tmp_path / "again" / "sentiment.skops").read_bytes() == (tmp_path / "cut" / "sentiment.skops").read_bytes()
+    card = json.loads((tmp_path / "again" / "card.json").read_text(encoding="utf-8"))
+    assert "configuration repeated from" in card["fields"]["sentiment"]["notes"][-1]
+    model = ["--config-from", str(work / "m" / "1")]
+    for args, message in [([*train, *model, "--config", "vote"], "not with --config or --model transformer"),
+                          (["train", "--task", "default", *model], "--config-from repeats one field's configuration"),
+                          ([*train, "--budget", "-1"], "--budget -1: give the seconds")]:
+        r = run_cli(*args, "--out", str(tmp_path / "x"))
+        assert r.returncode == 2 and message in r.stderr and r.stderr.count("\n") == 1, r.stderr
+
+
 def test_transformer_through_the_cli(work, tmp_path):
     from wbcs.classify.transformer import tiny_backbone
 

@@ -250,3 +250,29 @@ def test_the_card_measures_the_trainer_against_the_plain_peer_on_the_same_rows()
     assert v["macro_f1_ci"][0] < v["macro_f1_delta"] < v["macro_f1_ci"][1]
     card = card_markdown({"name": "crafted", "fields": {"label": entry}})
     assert "against the plain peer" in card and f"{v['macro_f1_delta']:+.3f}" in card
+
+
+def test_a_budget_that_cuts_the_selection_says_what_it_left_out_and_0_sets_no_limit():
+    """``wbcs train --budget 6`` chose vote on a quiet machine and lr C=4 under load: the table says which rows the
+    budget left out; the first candidate is always scored (a budget spent before it crashed the selection), and a
+    budget of 0 scores every row."""
+    import pytest
+
+    from wbcs.classify.card import _selection
+    from wbcs.errors import InputError
+
+    texts, y, groups = crafted()
+    base = TextClassifier(min_df=1, random_state=0)
+    chosen, table = select(texts, y, groups=groups, base=base, n_splits=3, words=False, budget=1e-9)
+    cut = table.attrs["budget_cut"]
+    scored = table[table["skipped"].isna()]
+    assert scored["config"].tolist() == ["lr C=1"] and table.loc[table["chosen"], "config"].tolist() == ["lr C=1"]
+    assert cut["tried"] == 1 and cut["of"] == 1 + len(cut["skipped"]) and "nb-lr" in cut["skipped"]
+    assert cut["skipped"] == table.loc[table["skipped"].fillna("").str.startswith("time budget"), "config"].tolist()
+    text = "\n".join(_selection({**table.attrs, "table": table.to_dict("records")}))
+    assert f"stopped this selection after 1 of {cut['of']} configurations" in text
+    _, full = select(texts, y, groups=groups, base=base, n_splits=3, words=False, budget=0)
+    assert "budget_cut" not in full.attrs and not full["skipped"].fillna("").str.startswith("time budget").any()
+    assert "(no time budget" in "\n".join(_selection({**full.attrs, "table": full.to_dict("records")}))
+    with pytest.raises(InputError, match="budget -1"):
+        select(texts, y, groups=groups, base=base, n_splits=3, words=False, budget=-1)

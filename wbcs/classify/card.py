@@ -2,7 +2,7 @@
 
 Per field: the task and its data (with SHA-256; out-of-domain rows with their role), the held-out estimate with its 95 %
 bootstrap interval, how many rows the shipped model was refitted on, the configuration
-chosen by cross-validation with the table of every candidate, distillation,
+chosen by cross-validation with the table of every candidate (and what a time budget left out), distillation,
 parameters. At the top: what the model was built with (Python, the libraries, the git commit) and which hashes
 confirm a reproduction.
 
@@ -51,7 +51,7 @@ def _extra_line(extra: dict | None) -> str:
 def _selection(sel: dict, step: str = "select") -> list[str]:
     heading = {
         "select": f"Configuration chosen by {sel.get('folds')}-fold grouped cross-validation on {sel.get('rows'):,} "
-                  f"training rows (budget {sel.get('budget', 0):.0f} s"
+                  f"training rows ({_budget(sel.get('budget'))}"
                   + (f"; each fold keeps {sel['grouped_by']} whole: {sel['groups']:,} groups" if sel.get("groups") else "")
                   + ")" + _extra_line(sel.get("extra"))
                   + (f"; ranked by the {sel['score']}" if sel.get("score", "macro-F1") != "macro-F1" else "") + ":",
@@ -76,7 +76,16 @@ def _selection(sel: dict, step: str = "select") -> list[str]:
                      + (f" {r['pooled_macro_f1']:.3f} |" if pooled else "")
                      + f" {r['accuracy']:.3f} | {r['ece']:.3f} | {r['seconds']:.0f} | {'**chosen**' if r.get('chosen') else ''}"
                      + _kind_gain(r) + _floor(r) + " |")
+    if cut := sel.get("budget_cut"):
+        lines += ["", f"The time budget of {sel['budget']:g} s stopped this selection after {cut['tried']} of "
+                      f"{cut['of']} configurations: the choice depended on the speed of the machine that trained it. "
+                      "A larger budget (--budget 0: no limit) may choose otherwise; on the same data, `wbcs train "
+                      "--config-from` this model repeats this choice exactly."]
     return lines
+
+
+def _budget(seconds) -> str:
+    return "no time budget" if not seconds else f"budget {seconds:g} s"
 
 
 def _kind_gain(row: dict) -> str:
@@ -159,7 +168,9 @@ def _environment(card: dict) -> list[str]:
     if any(f.get("kind") == "sklearn" for f in fields):
         lines.append("- reproduction: the same data (the SHA-256 below), seed, command and versions write the same "
                      ".skops field files: compare their SHA-256 in manifest.json (card.json differs by its creation "
-                     "time)")
+                     "time)" + ("; but a time budget cut a selection here (below): the same command may choose "
+                                "otherwise on another machine" if any((f.get("selection") or {}).get("budget_cut")
+                                                                       for f in fields) else ""))
     return lines
 
 

@@ -30,8 +30,9 @@ set's), the winner fitted with them added to every fold's training part — neve
 fold, which holds only the field's own rows — at each domain weight (``EXTRA_WEIGHTS``: the own rows
 count 1 or 3 times an out-of-domain row), its class bias refitted: kept when it gains macro-F1.
 
-Candidates run in this order (cheap first) until the time budget is spent; the ones not
-tried are listed. A candidate must beat the best so far by more than ``tol`` macro-F1 to
+Candidates run in this order (cheap first) until the time budget is spent (a budget of 0: no limit); the ones
+not tried are listed, and ``table.attrs["budget_cut"]`` says how many were tried: a choice the budget cut depends on
+the machine's speed, so the card and ``wbcs train`` say so. A candidate must beat the best so far by more than ``tol`` macro-F1 to
 replace it, so the simpler model wins ties. The whole table goes into the model card.
 """
 
@@ -432,7 +433,10 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
            own_bias_kinds=(), min_recall: dict | None = None) -> tuple[TextClassifier, pd.DataFrame]:
     """The chosen (unfitted) estimator and the table of every candidate: config, macro_f1
     (mean ± sd over folds), accuracy, ece, seconds, params, chosen, and ``skipped`` (why a
-    candidate was not tried: the ``budget`` in seconds was spent, or ``words=False``).
+    candidate was not tried: the ``budget`` in seconds was spent, or ``words=False``). The first candidate is always
+    tried; a ``budget`` of 0 sets no limit. When the budget left some out, ``table.attrs["budget_cut"]`` is {"tried":
+    the rows scored, "of": those and the rows the budget left out, "skipped": their names}: the choice then depends
+    on the machine's speed (the same data and seed choose the same anywhere only with a budget none reaches).
 
     ``lexicons``: {name: {label: [keyword, ...]}}, each tried as keyword features on the
     winning configuration (row "<winner> + <name>").
@@ -472,6 +476,8 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
                          f"({', '.join(sorted(set(map(str, y))))})")
 
     floors = check_floors(min_recall, y)
+    if budget < 0:
+        raise InputError(f"budget {budget:g}: give the seconds for choosing the configuration (0: no limit)")
     base = base if base is not None else TextClassifier(random_state=seed)
     data = pd.DataFrame({"text": list(texts), "label": np.asarray(y).astype(str),
                          "group": np.arange(len(y)) if groups is None else np.asarray(groups),
@@ -482,6 +488,12 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
     folds = _Folds(base, data["text"], data["label"], data["group"].to_numpy(), n_splits, seed, extra=extra,
                    kinds=data["kind"].to_numpy() if weigh_kinds else None)
     rows, best, best_name = [], None, None
+
+    def spent() -> bool:
+        """The time budget is spent (never with a budget of 0, never before a first candidate is scored)."""
+        return 0 < budget < time.perf_counter() - started and best is not None
+
+    cut = f"time budget ({budget:g} s) spent"
     for name in bar(list(candidates(base)), desc="choosing a configuration", leave=False):
         best_c = next((r["params"]["C"] for r in sorted(rows, key=lambda r: -r.get("macro_f1", -1))
                        if r["config"].startswith("lr C=")), 4.0)
@@ -489,8 +501,8 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
         if name in WORDS and not words:
             rows.append({"config": name, "skipped": "words off (prediction speed)"})
             continue
-        if time.perf_counter() - started > budget:
-            rows.append({"config": name, "skipped": f"time budget ({budget:.0f} s) spent"})
+        if spent():
+            rows.append({"config": name, "skipped": cut})
             continue
         t0 = time.perf_counter()
         rows.append(_row(name, est, folds.scores(est), time.perf_counter() - t0))
@@ -500,8 +512,8 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
     def gains(name: str, est) -> bool:
         """Row ``name`` scores ``est`` (or says it was skipped once the budget is spent); True when it beats the
         best row so far by more than ``tol``."""
-        if time.perf_counter() - started > budget:
-            rows.append({"config": name, "skipped": f"time budget ({budget:.0f} s) spent"})
+        if spent():
+            rows.append({"config": name, "skipped": cut})
             return False
         t0 = time.perf_counter()
         rows.append(_row(name, est, folds.scores(est), time.perf_counter() - t0))
@@ -520,17 +532,17 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
             chosen, best = est, len(rows) - 1
     cal_name = f"{rows[best]['config']} + {base.calibration} calibration"
     # calibration: kept when it lowers ECE without costing macro-F1 (beyond tol)
-    if base.calibration and time.perf_counter() - started <= budget:
+    if base.calibration and not spent():
         cal = clone(chosen).set_params(calibration=base.calibration)
         t0 = time.perf_counter()
         rows.append(_row(cal_name, cal, folds.scores(cal), time.perf_counter() - t0))
         if rows[-1]["ece"] < rows[best]["ece"] and rows[-1]["macro_f1"] >= rows[best]["macro_f1"] - tol:
             chosen, best = cal, len(rows) - 1
     elif base.calibration:
-        rows.append({"config": cal_name, "skipped": f"time budget ({budget:.0f} s) spent"})
+        rows.append({"config": cal_name, "skipped": cut})
     # class bias for macro-F1: kept when its cross-fitted gain is real (beyond tol)
     base_row = best
-    if time.perf_counter() - started <= budget:
+    if not spent():
         folds.scores(chosen)
         t0 = time.perf_counter()
         scores, bias = folds.bias_scores()
@@ -539,14 +551,14 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
         if rows[-1]["macro_f1"] > rows[best]["macro_f1"] + tol:
             chosen, best = biased, len(rows) - 1
     else:
-        rows.append({"config": f"{rows[best]['config']} + class bias", "skipped": f"time budget ({budget:.0f} s) spent"})
+        rows.append({"config": f"{rows[best]['config']} + class bias", "skipped": cut})
     weight, biased = None, bool(chosen.class_bias)
     for w in extra_weights if extra is not None else ():
         # out-of-domain rows on the chosen configuration, at each domain weight; its class bias (when it
         # has one) refitted on the new out-of-fold predictions, since the extra rows shift the priors
         name = f"{rows[base_row]['config']} + {extra_name} (own rows ×{w:g})" + (" + class bias" if biased else "")
-        if time.perf_counter() - started > budget:
-            rows.append({"config": name, "skipped": f"time budget ({budget:.0f} s) spent"})
+        if spent():
+            rows.append({"config": name, "skipped": cut})
             continue
         t0 = time.perf_counter()
         est = unbiased(chosen)
@@ -560,8 +572,8 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
             chosen, best, weight = est, len(rows) - 1, w
     row_kinds = data["kind"].to_numpy() if kinds is not None else None
     own_kinds = own_bias_kinds if kinds is not None else ()
-    if own_kinds and time.perf_counter() - started > budget:
-        rows.append({"config": f"{rows[best]['config']} + own class bias", "skipped": f"time budget ({budget:.0f} s) spent"})
+    if own_kinds and spent():
+        rows.append({"config": f"{rows[best]['config']} + own class bias", "skipped": cut})
         own_kinds = ()
     if own_kinds or floors:  # a floor is a requirement, so never skipped for the budget (it fits no model)
         t0 = time.perf_counter()
@@ -582,6 +594,9 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
              if folds.kinds is not None else "macro-F1")
     table.attrs.update(rows=int(len(data)), folds=n_splits, budget=budget, score=score, cv_confusion=cv_confusion,
                        cv_oof=cv_oof)
+    if left_out := [r["config"] for r in rows if r.get("skipped") == cut]:
+        tried = sum(not r.get("skipped") for r in rows)
+        table.attrs.update(budget_cut={"tried": tried, "of": tried + len(left_out), "skipped": left_out})
     if extra is not None:
         table.attrs.update(extra={"name": extra_name, "rows": int(len(folds.extra_y)),
                                   "weights": [float(w) for w in extra_weights], "chosen_weight": weight})

@@ -25,12 +25,15 @@ field a user's file labels (column --label-col, default TASK).
 
 How a model is made: (1) the configuration (regularisation, LR / NB-LR / soft vote,
 characters +/- jieba words, calibration on/off) is chosen by grouped 5-fold cross-validation
-on the training rows, within --budget seconds (--config NAME skips the search); (2) it is
+on the training rows, within --budget seconds (--budget 0: no limit; --config NAME skips the search); (2) it is
 fitted on a grouped 80 % part (near duplicates stay together) and measured on the other 20 %
 (or on --test FILE) with 95 % bootstrap intervals; (3) it is refitted on every labelled row
 and that refit is saved (--no-refit keeps the model of step 2). The card records the
-choice, the cross-validation table and the held-out estimate. --model transformer
-fine-tunes --backbone (a local folder, a hub name, or gemma3-270m), all weights, the
+choice, the cross-validation table and the held-out estimate. A --budget that stops the search
+early makes the choice depend on the machine's speed: train says so, the card lists what was left
+out, and --config-from MODEL repeats the configuration MODEL's card chose, exactly:
+  wbcs train --task topic --data mine.csv --config-from models/mine/1 --out models/mine/2
+--model transformer fine-tunes --backbone (a local folder, a hub name, or gemma3-270m), all weights, the
 --top-layers K, or LoRA adapters of rank --lora-r.
 
 The quality model (--quality): each field's chosen configuration is also scored, on the same
@@ -168,8 +171,12 @@ def register(sub) -> None:
     p.add_argument("--max-train", type=int, help="at most this many training rows per field (stratified)")
     p.add_argument("--test", type=Path, help="with --data: measure on this labelled file instead of a 20 %% hold-out "
                                             "(the model is then fitted on every row of --data)")
-    p.add_argument("--budget", type=float, default=600, help="seconds for choosing the configuration (default 600)")
+    p.add_argument("--budget", type=float, default=600, help="seconds for choosing the configuration (default 600; "
+                                                             "0: no limit, the same choice on any machine)")
     p.add_argument("--config", help="skip the search and use this configuration (e.g. 'vote', 'lr C=16')")
+    p.add_argument("--config-from", metavar="MODEL", help="skip the search and use the configuration MODEL's card "
+                                                          "chose for the field (its class bias, lexicon, calibration "
+                                                          "...): repeats that model's choice exactly")
     p.add_argument("--no-words", action="store_true", help="leave out the jieba-word configurations "
                                                            "(faster prediction: ~4,000 posts/s with words)")
     p.add_argument("--no-refit", action="store_true", help="save the model measured on the hold-out, not the refit")
@@ -259,6 +266,8 @@ def _estimator(args):
                                      train_top_layers=args.top_layers, learning_rate=args.lr,
                                      max_length=args.max_length, batch_size=args.batch_size,
                                      random_state=args.seed)
+    if args.config_from:
+        return _configuration_of(args)
     if args.config:
         from wbcs.classify import TextClassifier
         from wbcs.classify.configs import candidates
@@ -268,6 +277,31 @@ def _estimator(args):
             raise InputError(f"--config {args.config!r}: choose one of {', '.join(repr(k) for k in known)}")
         return known[args.config]
     return None
+
+
+def _configuration_of(args):
+    """The unfitted configuration that --config-from MODEL chose for the field trained (``--task`` with --data, the
+    built-in task's field, or MODEL's only field): its fitted estimator's parameters, fitted attributes dropped."""
+    from sklearn.base import clone
+
+    from wbcs.classify.registry import folder_kind, load_model
+
+    if args.config or args.model == "transformer":
+        raise InputError("--config-from gives the configuration: not with --config or --model transformer")
+    if args.task == "default" and args.data is None:
+        raise InputError("--config-from repeats one field's configuration: train that field alone (--task gold_FIELD, "
+                         "or --data FILE --task FIELD)")
+    model = load_model(args.config_from)
+    field = args.task if args.data is not None else args.task.removeprefix("gold_")
+    if field not in model.models and len(model.models) == 1:
+        field = next(iter(model.models))
+    if field not in model.models:
+        raise InputError(f"--config-from {args.config_from}: no field {field!r} in {model.name} (fields: "
+                         f"{', '.join(model.models)}); train one of them")
+    if kind := folder_kind(model.models[field]):
+        raise InputError(f"--config-from {args.config_from}: field {field} is a {kind} model; only a fast "
+                         "configuration (a .skops field) is repeated")
+    return clone(model.models[field])
 
 
 def _floor(text: str) -> tuple[str, float]:
@@ -379,6 +413,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     # before the training: no input overwritten, no user's folder replaced by a model
     out = check_model_out(args.out, option="--out", inputs={"--data": args.data, "--test": args.test, "--add": args.add,
                                                             "--extra": args.extra, "--distil": args.distil or None})
+    if args.budget < 0:
+        raise InputError(f"--budget {args.budget:g}: give the seconds for choosing the configuration (0: no limit)")
     estimator = _estimator(args)
     if args.group_col and args.data is None:
         raise InputError("--group-col names a column of --data (the built-in gold tasks group by dialogue already)")
@@ -426,6 +462,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         model = train_model({task.field: task}, estimator=estimator, seed=args.seed, name=args.task,
                             max_train=args.max_train, **_fit_options(args), extra=_extra(args, task.field),
                             field_options=_floors(args, task), **distil)
+    if args.config_from:
+        for info in model.card["fields"].values():
+            info["notes"] = [*info.get("notes", []), f"configuration repeated from {args.config_from} "
+                                                     "(--config-from: the one its card chose), not selected here"]
     path = save_model(model, out)
     for field, info in model.card["fields"].items():
         if info.get("carried_from"):
@@ -453,6 +493,12 @@ def cmd_train(args: argparse.Namespace) -> int:
                    + (f"; saved model refitted on {'all ' if args.max_train is None else ''}{info['refit_rows']:,} "
                       f"rows{' (--max-train)' if args.max_train is not None else ''}" if info.get("refit_rows") else ""))
     _say(args, f"train: model saved in {path} (card: {path / 'MODEL_CARD.md'})")
+    for field, info in model.card["fields"].items():
+        if not info.get("carried_from") and (cut := info.get("selection", {}).get("budget_cut")):
+            print(f"train: warning: {field}: the --budget of {args.budget:g} s stopped the selection after "
+                  f"{cut['tried']} of {cut['of']} configurations: the choice depends on this machine's speed; "
+                  f"--budget 0 (no limit) makes it the same anywhere, --config-from {path} repeats this one",
+                  file=sys.stderr)
     if args.json:
         print(json.dumps(json.loads((path / "card.json").read_text(encoding="utf-8")), ensure_ascii=False, indent=1))
     return 0
