@@ -110,3 +110,14 @@ def test_a_gold_models_limits_count_its_own_data():
            "from the rows drawn at random only" in " ".join(_gold_limits({"intent": intent}))
     intent.train["sampled"] = True
     assert "active learning" not in " ".join(_gold_limits({"intent": intent}))
+
+
+def test_a_gold_task_lists_the_file_that_fixes_its_test_part(mirror):
+    # the held-out figures of a gold model's card rest on data/labels/split.csv: its hash is one of the task's sources
+    from wbcs.datasets import sha256
+    from wbcs.goldset import PARTS_FILE
+
+    task = tasks.TASKS["gold_intent"](0)
+    split = [s for s in task.sources if s["source"] == "data/labels/split.csv"]
+    assert split == [{"source": "data/labels/split.csv", "sha256": sha256(PARTS_FILE),
+                      "role": "decides which dialogues are the held-out test part"}]

@@ -230,16 +230,13 @@ class EmbeddingEnsemble(ClassifierMixin, BaseEstimator):
     def save(self, path: str | Path) -> Path:
         """Into the folder ``path``: ``fast.skops``, ``head.skops`` (no pickle) and the parameters with the
         backbone's weights' SHA-256, which ``load`` checks."""
-        import zipfile
-
-        import skops.io as sio
-
+        from wbcs.classify.registry import dump_skops
         from wbcs.classify.transformer import backbone_digest
 
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        sio.dump(self.fast_, path / "fast.skops", compression=zipfile.ZIP_DEFLATED, compresslevel=9)
-        sio.dump(self.head_, path / "head.skops", compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+        dump_skops(self.fast_, path / "fast.skops")  # the same bytes for the same fitted model, as every field file
+        dump_skops(self.head_, path / "head.skops")
         params = {k: v for k, v in self.get_params(deep=False).items() if k != "fast"}
         meta = {"params": params, "classes": self.classes_.tolist(), "backbone_sha256": backbone_digest(self.backbone)}
         (path / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -288,6 +288,8 @@ def _gold(field_name: str, seed: int) -> TaskData:
     subtype the customer turns too); ``kind`` says which kind of item each row is, ``sampled`` whether it
     stands for its kind as a random draw would (``goldset.drawn_at_random``), ``group`` its dialogue (every CV fold
     keeps a dialogue whole, as the test part does: ``splits.training_groups``)."""
+    from wbcs.config import ROOT
+    from wbcs.datasets import sha256
     from wbcs.goldset import PARTS_FILE, drawn_at_random
 
     items = load_gold_items()
@@ -302,7 +304,9 @@ def _gold(field_name: str, seed: int) -> TaskData:
     sources = [{"source": f, "sha256": h, "rows": items.attrs["rows"][f]} for f, h in items.attrs["sha256"].items()]
     return TaskData(f"gold_{field_name}", field_name, f"the project's gold set (STC-3 customer turns): {field_name}",
                     train.drop(columns="part").reset_index(drop=True), test.drop(columns="part").reset_index(drop=True),
-                    [*sources, _source("stc3", rows=items["dialogue_id"].nunique())],
+                    [*sources, _source("stc3", rows=items["dialogue_id"].nunique()),
+                     {"source": PARTS_FILE.relative_to(ROOT).as_posix(), "sha256": sha256(PARTS_FILE),
+                      "role": "decides which dialogues are the held-out test part"}],
                     split=f"fixed test part ({PARTS_FILE.name}: {len(test)} items of the test dialogues: {kinds})",
                     notes=[f"{int(empty.sum())} labelled item(s) with an empty text left out (nothing to learn or judge)",
                            f"{n_near} training item(s) dropped as near duplicates of test items"])

@@ -274,7 +274,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
     entry = {"task": task.name, "description": task.description,
              "kind": folder_kind(est) or "sklearn",
              "estimator": type(est).__name__, "classes": [str(c) for c in est.classes_],
-             "params": params_of(est), "data": [*task.sources, *split_sources(task)], "notes": list(task.notes),
+             "params": params_of(est), "data": list(task.sources), "notes": list(task.notes),
              "train_rows": int(len(train)), "test_rows": int(len(task.test)),
              "metrics": {"split": task.split, **report}}
     if extra is not None:
@@ -312,20 +312,6 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
         entry["classes"] = [str(c) for c in est.classes_]
     est.seen_rows_ = rows_sha256([*seen["text"], *([] if extra_rows is None else extra_rows["text"])])
     return est, entry
-
-
-def split_sources(task: TaskData) -> list[dict]:
-    """The file that decides which rows of ``task`` are its held-out part, with its SHA-256, when that is not one of
-    its data files: a gold task's fixed test part (``goldset.PARTS_FILE``, ``data/labels/split.csv``), behind every
-    held-out figure of the card. None for the other tasks (their hold-out is drawn from the seed, or a user's file)."""
-    if not task.name.startswith("gold_"):
-        return []
-    from wbcs.config import ROOT
-    from wbcs.datasets import sha256
-    from wbcs.goldset import PARTS_FILE
-
-    return [{"source": PARTS_FILE.relative_to(ROOT).as_posix(), "sha256": sha256(PARTS_FILE),
-             "role": "decides which dialogues are the held-out test part"}]
 
 
 # a learning curve's smallest subset: this many training rows per label at least (a calibrated configuration splits its
