@@ -45,7 +45,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import run_cli
+from tests.helpers import run_cli, run_cli_on_terminal
 from wbcs.errors import InputError
 from wbcs.io import ingest, ingest_to, read_posts, read_table, write_table
 from wbcs.io.write import FORMULA_START
@@ -259,29 +259,8 @@ def test_file_and_column_names_leave_masked_too(tmp_path, capsys):
 
 def test_the_progress_bar_shows_file_names_masked(tmp_path):
     # with two or more files on a terminal ingest shows a progress bar whose label is the file's name
-    import fcntl
-    import struct
-    import termios
-
-    master, terminal = os.openpty()
-    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 200, 0, 0))  # 0 columns: tqdm shows nothing
-    try:
-        r = subprocess.run([sys.executable, "-m", "wbcs", "ingest", str(_pii_named_export(tmp_path)),
-                            str(_export(tmp_path)), "--out", str(tmp_path / "o.parquet")],
-                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=terminal, timeout=600)
-    finally:
-        os.close(terminal)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(master, 1 << 16)
-        except OSError:  # the terminal's other end is closed: all read
-            break
-        if not chunk:
-            break
-        shown += chunk
-    os.close(master)
-    shown = shown.decode("utf-8", errors="replace")
+    r, shown = run_cli_on_terminal("ingest", str(_pii_named_export(tmp_path)), str(_export(tmp_path)),
+                                   "--out", str(tmp_path / "o.parquet"))
     assert r.returncode == 0 and "ingest" in shown and "客户138****5678.csv" in shown, shown
     assert "13812345678" not in shown
 
