@@ -500,3 +500,16 @@ def test_a_jsonl_written_in_chunks_has_one_line_per_row(tmp_path):
         w.write(pd.DataFrame({"text": ["三"]}))
     lines = path.read_text(encoding="utf-8").split("\n")
     assert lines == ['{"text":"一"}', '{"text":"二"}', '{"text":"三"}', ""]  # no blank line between chunks
+
+
+def test_a_value_repeated_across_chunks_is_masked_once_per_writer(tmp_path):
+    from wbcs.io import TableWriter
+
+    path = tmp_path / "out.csv"
+    chunk = pd.DataFrame({"note": ["call 13812345678", "call 13812345678", "ok"]})
+    with TableWriter(path) as w:
+        for _ in range(3):
+            w.write(chunk)
+        seen = w._masker.cache_info()
+    assert pd.read_csv(path)["note"].tolist() == ["call 138****5678", "call 138****5678", "ok"] * 3
+    assert (seen.misses, seen.hits) == (2, 4)  # two distinct values, masked in the first chunk only

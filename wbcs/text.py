@@ -270,13 +270,14 @@ def _mask_within(v, mask=mask_pii):
     return v if t is None or mask(t) == t else mask(t)
 
 
-def mask_frame(df: pd.DataFrame, columns: Iterable[str] | str | None = None) -> pd.DataFrame:
+def mask_frame(df: pd.DataFrame, columns: Iterable[str] | str | None = None, *, mask=mask_pii) -> pd.DataFrame:
     """A copy of ``df`` with PII masked in ``columns`` (a column name, a list of them, default: every column).
 
     Text cells are masked in place. A number column (a phone or ID number typed as a
     number in a spreadsheet, an int64 in Parquet) that holds PII becomes a text column
     with those values masked. Each distinct value is examined once. A cell holding a list,
-    tuple, set or dict has the texts (and numbers) inside it masked."""
+    tuple, set or dict has the texts (and numbers) inside it masked. ``mask`` (a text → text, ``mask_pii`` by default)
+    may be a cached one a caller keeps across chunks of one file."""
     out = df.copy()
     columns = list(out.columns) if columns is None else [columns] if isinstance(columns, str) else list(columns)
     for col in columns:
@@ -289,13 +290,13 @@ def mask_frame(df: pd.DataFrame, columns: Iterable[str] | str | None = None) -> 
         if s.dtype == object and s.map(lambda v: isinstance(v, CONTAINERS)).any():  # unhashable: cell by cell
             # each distinct text once: the same author ids recur across an archive's alerts (736k ids, 201k
             # distinct: masking dask hot's alerts 4–6 s → about half)
-            out[col] = s.map(partial(_mask_within, mask=lru_cache(maxsize=None)(mask_pii)))
+            out[col] = s.map(partial(_mask_within, mask=lru_cache(maxsize=None)(mask)))
             continue
         numeric = pd.api.types.is_numeric_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype)
         codes, uniques = pd.factorize(s)
         uniques = np.asarray(uniques, dtype=object)
         texts = [u if isinstance(u, str) else _pii_text(u) for u in uniques]
-        masked = np.array([mask_pii(t) if t is not None else u for t, u in zip(texts, uniques, strict=True)],
+        masked = np.array([mask(t) if t is not None else u for t, u in zip(texts, uniques, strict=True)],
                           dtype=object)
         changed = np.array([t is not None and m != t for t, m in zip(texts, masked, strict=True)], dtype=bool)
         if not changed.any():

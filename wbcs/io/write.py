@@ -36,6 +36,7 @@ import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -233,9 +234,9 @@ def _as_text(v):
     return str(v)
 
 
-def prepare(df: pd.DataFrame, *, mask: bool = True) -> pd.DataFrame:
+def prepare(df: pd.DataFrame, *, mask: bool = True, masker=mask_pii) -> pd.DataFrame:
     """A copy fit to leave the package: no attrs, object and categorical columns as text
-    (one type per column, so every format can hold it), PII masked unless ``mask=False``."""
+    (one type per column, so every format can hold it), PII masked (by ``masker``) unless ``mask=False``."""
     out = df.copy()
     out.attrs = {}
     out.columns = [str(c) for c in out.columns]
@@ -246,7 +247,7 @@ def prepare(df: pd.DataFrame, *, mask: bool = True) -> pd.DataFrame:
             texts = np.array([_as_text(u) for u in np.asarray(uniques, dtype=object)] + [None], dtype=object)
             out[col] = pd.array(texts[codes], dtype="string")
     if mask:
-        out = mask_frame(out, columns=[c for c in out.columns if c not in KEY_COLUMNS])
+        out = mask_frame(out, columns=[c for c in out.columns if c not in KEY_COLUMNS], mask=masker)
         out.columns = mask_names(out.columns)
     return out
 
@@ -308,6 +309,8 @@ class TableWriter:
         self.path = Path(path)
         self.kind = output_format(self.path)
         self.mask = mask
+        # values repeated across chunks (a note, a source, a province) are masked once; bounded, whatever the file
+        self._masker = lru_cache(maxsize=100_000)(mask_pii)
         self.rows = 0
         self._columns: list[str] | None = None
         self._tmp: Path | None = None
@@ -335,7 +338,7 @@ class TableWriter:
             self._tmp.unlink(missing_ok=True)
 
     def write(self, df: pd.DataFrame) -> None:
-        out = prepare(df, mask=self.mask)
+        out = prepare(df, mask=self.mask, masker=self._masker)
         with _writing(self.path):
             if self._columns is None:
                 self._columns = list(out.columns)
