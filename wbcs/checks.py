@@ -44,6 +44,14 @@ def number(value, name: str, *, positive: bool = False) -> float:
     return float(value)
 
 
+def level(value, name: str = "level") -> float:
+    """``value`` as a float when it is a number strictly between 0 and 1 (an interval's level, e.g. 0.95); else an
+    InputError naming ``name``."""
+    if not is_number(value) or not 0 < value < 1:
+        raise InputError(f"{name} must be between 0 and 1 (e.g. 0.95), got {value!r}")
+    return float(value)
+
+
 def frame(value, name: str = "posts") -> pd.DataFrame:
     """``value`` when it is a pandas DataFrame; else an InputError naming ``name`` and what to pass instead."""
     if isinstance(value, pd.DataFrame):

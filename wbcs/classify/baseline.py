@@ -24,6 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from wbcs.checks import is_number, is_whole
 from wbcs.classify.features import CharNgramVectorizer, jieba_words, memo, pii_placeholders
 from wbcs.errors import InputError
 
@@ -287,17 +288,14 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     def _check_params(self) -> None:
         """The numeric parameters, each named in an InputError (sklearn's and the counter's errors were
         raised deep in the fit, without saying which argument of TextClassifier)."""
-        def number(x) -> bool:
-            return not isinstance(x, bool) and isinstance(x, int | float | np.integer | np.floating)
-
         def whole(x, least: int) -> bool:
-            return number(x) and float(x).is_integer() and x >= least
+            return is_whole(x, floats=True) and x >= least
 
         ngram = self.ngram_range
         if not (isinstance(ngram, tuple | list) and len(ngram) == 2 and all(whole(n, 1) for n in ngram)
                 and ngram[0] <= ngram[1] <= 3):
             raise InputError(f"TextClassifier: ngram_range must be (lo, hi) with 1 ≤ lo ≤ hi ≤ 3, got {ngram!r}")
-        if not (number(self.C) and np.isfinite(self.C) and self.C > 0):
+        if not (is_number(self.C) and self.C > 0):
             raise InputError(f"TextClassifier: C must be a finite number > 0, got {self.C!r}")
         if not whole(self.min_df, 1):
             raise InputError(f"TextClassifier: min_df must be a whole number ≥ 1, got {self.min_df!r}")

@@ -19,6 +19,7 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
+from wbcs.checks import level as check_level
 from wbcs.checks import whole
 from wbcs.classify.baseline import predict_kinds
 from wbcs.classify.splits import group_folds, group_train_test_split
@@ -53,8 +54,7 @@ def reliability_table(y_true, proba, classes, *, n_bins: int = 15) -> pd.DataFra
 
 def _percentiles(level) -> list[float]:
     """The two percentiles of a central ``level`` interval (0 < level < 1)."""
-    if isinstance(level, bool) or not isinstance(level, int | float | np.integer | np.floating) or not 0 < level < 1:
-        raise InputError(f"level must be between 0 and 1 (e.g. 0.95), got {level!r}")
+    level = check_level(level)
     return [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
 
 

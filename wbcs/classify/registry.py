@@ -231,7 +231,7 @@ def environment(*, torch: bool = False) -> dict:
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-def _zip_member(name: str, data: bytes) -> zipfile.ZipInfo:
+def _zip_member(name: str) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, ZIP_TIME)
     info.compress_type, info.create_system, info.external_attr = zipfile.ZIP_DEFLATED, 3, 0o644 << 16
     return info
@@ -242,7 +242,7 @@ def _fixed_times(data: bytes) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
         for name in src.namelist():
-            dst.writestr(_zip_member(name, src.read(name)), src.read(name), compresslevel=9)
+            dst.writestr(_zip_member(name), src.read(name), compresslevel=9)
     return out.getvalue()
 
 
@@ -280,9 +280,9 @@ def canonical_skops(data: bytes) -> bytes:
         with zipfile.ZipFile(out, "w") as dst:
             for old, new in files.items():
                 body = src.read(old)
-                dst.writestr(_zip_member(new, body), _fixed_times(body) if new.endswith(".npz") else body,
+                dst.writestr(_zip_member(new), _fixed_times(body) if new.endswith(".npz") else body,
                              compresslevel=9)
-            dst.writestr(_zip_member("schema.json", b""), json.dumps(schema, indent=2), compresslevel=9)
+            dst.writestr(_zip_member("schema.json"), json.dumps(schema, indent=2), compresslevel=9)
     return out.getvalue()
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from wbcs.checks import level as check_level
 from wbcs.checks import seed as check_seed
 from wbcs.checks import whole
 from wbcs.errors import InputError
@@ -61,8 +62,7 @@ def t_quantile(p: float, df: int) -> float:
 
 def confidence_interval(values, level: float = 0.95) -> tuple[float, float]:
     """Student-t interval of the mean of ``values`` (NaNs ignored; (nan, nan) below two values)."""
-    if isinstance(level, bool) or not isinstance(level, int | float | np.integer | np.floating) or not 0 < level < 1:
-        raise InputError(f"confidence level must be between 0 and 1 (e.g. 0.95), got {level!r}")
+    level = check_level(level, "confidence level")
     v = np.asarray(values, dtype=float)
     v = v[~np.isnan(v)]
     if v.size < 2:
