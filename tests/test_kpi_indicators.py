@@ -36,7 +36,7 @@ def test_a_table_that_is_no_dataframe_is_refused_saying_what_to_pass():
     with pytest.raises(InputError, match=r"policy must be a wbcs.policy.Policy .*got str"):
         indicators(crafted(), policy="policy.yaml")
     # one column name is that column, not its letters (which matched no column: KeyError 'created_at')
-    from wbcs.kpi.indicators import read_times
+    from wbcs.columns import read_times
 
     assert list(read_times(crafted(), columns="created_at").columns) == ["created_at"]
     with pytest.raises(InputError, match="read_times: posts must be a pandas DataFrame, got list"):

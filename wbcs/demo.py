@@ -244,10 +244,10 @@ def stage_report(out: Path, ctx: dict) -> list[Path]:
     """KPIs by month, hot issues and the HTML operations report over the classified posts,
     for their busiest month (STC-3 has a few dozen posts in most months)."""
     from wbcs.cli.analytics import records, to_json
+    from wbcs.columns import local_times
     from wbcs.io import write_text
     from wbcs.kpi import indicators
     from wbcs.kpi.hot import hot_issues
-    from wbcs.kpi.indicators import local_times
     from wbcs.report import write_report
 
     posts = ctx["posts"]

@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 
 from wbcs import checks
+from wbcs.columns import local_times
 from wbcs.errors import InputError
 from wbcs.kpi import indicators
 from wbcs.kpi.hot import fold_spikes, hot_issues
-from wbcs.kpi.indicators import local_times
 from wbcs.kpi.norms import check_norms
 from wbcs.kpi.quantify import label_reliability, reliability_text
 from wbcs.policy import Policy, load_policy

@@ -208,7 +208,7 @@ def route_posts(posts: pd.DataFrame, *, policy: Policy | None = None, routes: Ru
     for col in ("text", "created_at"):
         if col not in posts.columns:
             raise InputError(f"posts: missing column {col!r} needed for triage")
-    from wbcs.kpi.indicators import read_times, refuse_unknown_labels
+    from wbcs.columns import read_times, refuse_unknown_labels
     from wbcs.schema import to_shanghai
 
     # a created_at that is no time would give no deadline, a label outside the taxonomy (Complaint) the

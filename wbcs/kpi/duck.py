@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 
 from wbcs import checks
+from wbcs.columns import DATETIMES
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
 from wbcs.kpi.indicators import (
-    DATETIMES,
     FLAGS,
     KIND_RULES,
     QUANTILES,

@@ -38,8 +38,9 @@ import pandas as pd
 
 from wbcs.checks import frame, is_number, whole
 from wbcs.checks import seed as check_seed
+from wbcs.columns import local_times
 from wbcs.errors import InputError
-from wbcs.kpi.indicators import local_times, prepare
+from wbcs.kpi.indicators import prepare
 from wbcs.text import mask_pii, normalize_series
 
 COLUMNS = ["rank", "name", "status", "issue", "operator", "topic", "topic_zh", "phrases", "start", "end",

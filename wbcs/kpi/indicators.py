@@ -51,10 +51,15 @@ import pandas as pd
 
 from wbcs.checks import frame
 from wbcs.checks import policy as check_policy
+from wbcs.columns import (
+    read_flags,
+    read_times,
+    refuse_repeated_ids,
+    refuse_unknown_labels,
+)
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
 from wbcs.policy import Policy
-from wbcs.schema import BOOLEAN_WORDS
 
 PERIODS = ("day", "week", "month")
 # The policy's post kind of a post: the first rule whose conditions all hold wins
@@ -92,7 +97,6 @@ RATES: dict[str, tuple[str, str]] = {
 }
 QUANTILES = {"median_response_minutes": 0.5, "p90_response_minutes": 0.9}
 STAGES = {"acknowledge": "reply_at", "resolve": "resolved_at"}
-DATETIMES = ("created_at", "reply_at", "resolved_at")
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -330,13 +334,6 @@ def assemble(inner: pd.DataFrame, quantiles: pd.DataFrame, *, period: str | None
 # --------------------------------------------------------------------------- pandas engine
 
 
-def local_times(s: pd.Series) -> pd.Series:
-    """Beijing wall-clock times, tz-naive (naive input is read as Beijing time)."""
-    if not pd.api.types.is_datetime64_any_dtype(s):
-        s = pd.to_datetime(s, errors="coerce", format="mixed")
-    return s.dt.tz_convert(TIMEZONE).dt.tz_localize(None) if s.dt.tz is not None else s
-
-
 def local_as_of(as_of, name: str = "--as-of") -> pd.Timestamp:
     """A user's ``as_of`` (``--as-of``; or another time, ``name`` in the error) as Beijing wall-clock time
     (naive = already local); InputError when it is not a date or time (notadate, 2024-02-30): the SLA
@@ -376,108 +373,6 @@ def post_kind(posts: pd.DataFrame) -> pd.Series:
         conds.append(ok.to_numpy(dtype=bool))
         kinds.append(kind)
     return pd.Series(np.select(conds, kinds, default=None), index=posts.index, dtype="string")
-
-
-def row_name(table: pd.DataFrame, i: int, source: str = "posts") -> str:
-    """Where the ``i``-th row (position) of ``table`` is, for an error message: as its file numbers it
-    ("FILE: row N", the 1-based data row) from the ``source_file``/``source_row`` columns ``read_posts``
-    adds or the ``source_row`` index ``read_table`` gives; else ``source`` and the row's index label (and its
-    1-based position in the table when labels repeat).
-    (The position itself is no row of the file: the rows ingest rejected are gone before it.)"""
-    if "source_row" in table:
-        where = table["source_file"].iloc[i] if "source_file" in table else source
-        return f"{where}: row {table['source_row'].iloc[i]}"
-    if table.index.name == "source_row":
-        return f"{source}: row {table.index[i]}"
-    if not table.index.is_unique:  # a concatenation: the label alone would not say which row
-        return f"{source}: row {i + 1} (index {table.index[i]})"
-    return f"{source}: index {table.index[i]}"
-
-
-def refuse_repeated_ids(table: pd.DataFrame, source: str = "posts",
-                        why: str = "a post counted twice inflates every count") -> None:
-    """A ``post_id`` given twice (a file concatenated with part of itself) is an error naming both rows."""
-    if "post_id" not in table:
-        return
-    ids = table["post_id"].astype("string")
-    twice = (ids.duplicated(keep=False) & ids.notna()).to_numpy(dtype=bool)
-    if twice.any():
-        rows = np.flatnonzero((ids == ids[twice].iloc[0]).fillna(False).to_numpy(dtype=bool))
-        raise InputError(f"{row_name(table, rows[1], source)}, column 'post_id': {ids.iloc[rows[0]]!r} is also the "
-                         f"post_id of {row_name(table, rows[0], source).rpartition(': ')[2]}; {why}: "
-                         f"remove the repeated row")
-
-
-def refuse_unknown_labels(posts: pd.DataFrame, source: str = "posts") -> None:
-    """A label that is not in the taxonomy (``angry``, ``NEGATIVE``) is an error naming its row: counted, it
-    would be no sentiment and no intent while it dilutes every share (``validate_posts``' check, here with the
-    file's row numbers)."""
-    from wbcs.schema import unknown_label
-
-    if found := unknown_label(posts):
-        field, i, value, n, known = found
-        raise InputError(f"{row_name(posts, i, source)}, column {field!r}: unknown label {value!r} "
-                         f"({n:,} row(s) in all; known: {', '.join(known)}): "
-                         f"correct the labels, or remove the column to have the model label the posts")
-
-
-TRUE = {w for w, v in BOOLEAN_WORDS.items() if v}
-FALSE = {w for w, v in BOOLEAN_WORDS.items() if not v}
-
-
-def read_flags(table: pd.DataFrame, name: str, source: str = "posts", *, empty=None) -> pd.Series:
-    """Column ``name`` as nullable booleans, from booleans, 1/0 or their usual spellings in exports
-    (true/false, yes/no, 是/否, 满意/不满意); an empty cell is ``empty`` (None: unknown). Any other value is
-    an error naming its row (``row_name``)."""
-    s = table[name]
-    if pd.api.types.is_bool_dtype(s):
-        out = s.astype("boolean")
-    else:
-        number = pd.api.types.is_numeric_dtype(s)
-        text = s.astype("Float64").astype("string") if number else s.astype("string").str.strip().str.lower()
-        text = text.replace({"1.0": "1", "0.0": "0"}) if number else text
-        text = text.mask(text == "")
-        bad = (text.notna() & ~text.isin(TRUE | FALSE)).fillna(False).to_numpy(dtype=bool)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise InputError(f"{row_name(table, i, source)}, column {name!r}: {s.iloc[i]!r} is not true/false "
-                             f"(write true/false, yes/no, 1/0 or 是/否)")
-        out = text.isin(TRUE).astype("boolean").mask(text.isna())
-    return out if empty is None else out.fillna(empty)
-
-
-def read_times(posts: pd.DataFrame, source: str = "posts", columns=DATETIMES) -> pd.DataFrame:
-    """Local wall-clock datetimes (``local_times``) of the ``columns`` (``created_at`` among them); a value that
-    is no time (``garbage``), an empty ``created_at`` or a reply or resolution before the post is an error naming
-    its row (``row_name``): read as empty, a reply would count as none."""
-    if "created_at" not in frame(posts, f"read_times: {source}"):
-        raise InputError(f"{source}: no column 'created_at'; columns are {', '.join(map(str, posts.columns))}")
-    columns = [columns] if isinstance(columns, str) else columns  # "created_at" was read letter by letter: KeyError
-    out = pd.DataFrame(index=posts.index)
-    for col in columns:
-        if col in posts:
-            out[col] = local_times(posts[col])
-            if pd.api.types.is_datetime64_any_dtype(posts[col]):
-                continue
-            given = posts[col].notna() & ~posts[col].astype("string").str.strip().isin(["", "NaT"]).fillna(False)
-            bad = (out[col].isna() & given).to_numpy(dtype=bool)
-            if bad.any():
-                i = int(np.flatnonzero(bad)[0])
-                raise InputError(f"{row_name(posts, i, source)}, column {col!r}: cannot read {posts[col].iloc[i]!r} "
-                                 f"as a time ({int(bad.sum()):,} row(s) in all); write it like 2024-05-04 21:30 "
-                                 f"or leave the cell empty")
-    for col in ("reply_at", "resolved_at"):
-        if col in out:
-            bad = out[col] < out["created_at"]
-            if bad.any():
-                i = int(np.flatnonzero(bad.to_numpy())[0])
-                raise InputError(f"{row_name(posts, i, source)}, column {col!r}: {out[col].iloc[i]} is before "
-                                 f"the post's created_at {out['created_at'].iloc[i]}; fix or remove the row")
-    bad = out["created_at"].isna()
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"{row_name(posts, i, source)}, column 'created_at' is empty or not a time")
-    return out
 
 
 def prepare(posts: pd.DataFrame, source: str = "posts") -> pd.DataFrame:

@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 
 from wbcs import checks
+from wbcs.columns import read_flags, read_times, refuse_repeated_ids, row_name
 from wbcs.errors import InputError
-from wbcs.kpi.indicators import read_flags, read_times, refuse_repeated_ids, row_name
 from wbcs.policy import Policy, known_keys
 
 RULES = ["posts_per_day", "spacing", "morning_post", "evening_post", "content_mix", "post_length",

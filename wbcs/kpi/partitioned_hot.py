@@ -52,8 +52,8 @@ import numpy as np
 import pandas as pd
 
 from wbcs import checks
+from wbcs.columns import local_times
 from wbcs.errors import InputError
-from wbcs.kpi.indicators import local_times
 from wbcs.policy import Policy
 from wbcs.text import mask_frame
 

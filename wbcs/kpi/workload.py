@@ -30,8 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from wbcs.columns import local_times
 from wbcs.errors import InputError
-from wbcs.kpi.indicators import KIND_RULES, local_times, post_kind
+from wbcs.kpi.indicators import KIND_RULES, post_kind
 from wbcs.kpi.quantify import corrected_table, percentile_interval
 from wbcs.policy import POST_KINDS, WEEKDAYS
 

@@ -23,17 +23,16 @@ import plotly.graph_objects as go
 
 from wbcs.checks import frame as check_frame
 from wbcs.checks import whole
+from wbcs.columns import local_times, read_times
 from wbcs.errors import InputError
 from wbcs.kpi import indicators
 from wbcs.kpi.indicators import (
     RATES,
     check_request,
     local_as_of,
-    local_times,
     period_start,
     post_kind,
     prepare,
-    read_times,
 )
 from wbcs.kpi.quantify import favorability_text, label_reliability, reliability_text
 from wbcs.policy import Policy
