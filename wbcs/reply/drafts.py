@@ -27,10 +27,11 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from wbcs.checks import whole
 from wbcs.errors import InputError
 from wbcs.pii import mask_pii
 from wbcs.reply.checks import check_draft
-from wbcs.reply.index import ReplyIndex, clean_posts
+from wbcs.reply.index import ReplyIndex, check_weight, clean_posts
 from wbcs.reply.templates import ReplyBook, fill, load_replies
 
 DRAFT_COLUMNS = ["post_id", "route", "kind", "topic", "draft", "private", "checks", "passes"]
@@ -54,11 +55,8 @@ def make_drafter(*, replies=None, routes=None, store=None, k: int = 3, weight: f
     from wbcs.reply.index import CORPUS_COLUMNS, stc3_corpus, team_corpus
     from wbcs.reply.quality import stc3_quality_model
 
-    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 0:
-        raise InputError(f"make_drafter: k (alternatives per post) must be a whole number ≥ 0, got {k!r}")
-    if isinstance(weight, bool) or not isinstance(weight, int | float | np.integer | np.floating) \
-            or not 0 <= weight <= 1:  # checked before the index is built, which may not be
-        raise InputError(f"make_drafter: weight must be between 0 and 1 (the share of text similarity), got {weight!r}")
+    whole(k, "make_drafter: k (alternatives per post)")
+    check_weight(weight, "make_drafter")  # before the index is built, which may not be
     book = replies if isinstance(replies, ReplyBook) else load_replies(replies, routes=routes)
     parts, model, note = [], None, ""
     if stc3:

@@ -32,6 +32,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from wbcs.checks import is_number
 from wbcs.errors import InputError
 from wbcs.text import REMOVABLE, extract, mask_pii, normalize_series
 
@@ -145,6 +146,14 @@ class Hits:
     score: np.ndarray
 
 
+def check_weight(weight, who: str) -> float:
+    """``weight`` (the share of text similarity in a candidate's score) when it is a number in [0, 1]; else an
+    InputError naming ``who``."""
+    if not is_number(weight) or not 0 <= weight <= 1:
+        raise InputError(f"{who}: weight must be between 0 and 1 (the share of text similarity), got {weight!r}")
+    return float(weight)
+
+
 class ReplyIndex:
     """BM25 over the posts of a corpus (``CORPUS_COLUMNS``); ``search`` returns ranked replies.
 
@@ -156,10 +165,7 @@ class ReplyIndex:
         import bm25s
         import scipy.sparse as sp
 
-        if isinstance(weight, bool) or not isinstance(weight, int | float | np.integer | np.floating) \
-                or not 0 <= weight <= 1:
-            raise InputError(f"reply index: weight must be between 0 and 1 (the share of text similarity), "
-                             f"got {weight!r}")
+        check_weight(weight, "reply index")
         self.corpus = corpus.reset_index(drop=True)
         self.weight, self.chunk = weight, chunk
         self.quality = self.corpus["quality"].fillna(0.5).to_numpy(np.float32)
