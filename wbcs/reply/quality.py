@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from wbcs.checks import is_number
 from wbcs.errors import InputError
 
 SCALES = ("A", "S", "E")
@@ -149,8 +150,7 @@ def flag_weak(log: pd.DataFrame, model: QualityModel | None = None, *, threshold
     blank reply is weak, with no predicted quality (NaN): no reply is not a reply of some quality."""
     from wbcs.reply.index import clean_posts, to_slots
 
-    if isinstance(threshold, bool) or not isinstance(threshold, int | float | np.integer | np.floating) \
-            or not -2 <= threshold <= 2:
+    if not is_number(threshold) or not -2 <= threshold <= 2:
         raise InputError(f"flag_weak: threshold must be a number on the quality scale −2..2, got {threshold!r}")
     missing = [c for c in ("post", "reply") if c not in log.columns]
     if missing:
