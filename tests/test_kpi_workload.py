@@ -71,6 +71,22 @@ def test_the_mix_corrects_the_intent_margin_and_keeps_the_kinds_within_an_intent
     assert human.method == "counted" and "no intent came from a model" in human.note
 
 
+def test_an_intent_the_model_never_gave_goes_to_its_rules_kind():
+    # the card knows praise and suggestion, the posts hold none of either (the model gave neither): their rows of
+    # P(kind | intent) come from the kind rules (praise → praise, suggestion → no kind); it raised on a read-only view
+    posts = _two_weeks().iloc[[0, 1]]
+    posts = posts.loc[posts.index.repeat(30)].reset_index(drop=True)
+    posts["post_id"] = [str(i) for i in range(60)]
+    posts["intent"] = ["complaint"] * 45 + ["consultation"] * 15
+    posts["intent_source"] = "model"
+    posts.attrs["classified"] = {"cv_confusion": {"intent": {
+        "labels": ["complaint", "consultation", "praise", "suggestion"],
+        "matrix": [[100, 0, 0, 0], [50, 50, 0, 0], [0, 0, 100, 0], [0, 0, 0, 100]]}}}
+    mix = workload(posts, n_boot=50).mix.set_index("kind")
+    assert mix["share"].to_dict() == pytest.approx(
+        {"consultation": 0.5, "complaint": 0.5, "vague_negative": 0.0, "abuse": 0.0, "praise": 0.0})
+
+
 def test_the_patch_keeps_the_scenario_but_its_arrivals_and_mix(tmp_path):
     base = Scenario.from_dict({"arrivals": {"posts_per_day": 400, "profile": "stc3",
                                             "bursts": [{"start": "2025-01-08 10:00", "hours": 2, "posts": 50}]},

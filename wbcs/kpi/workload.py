@@ -110,8 +110,9 @@ def _rates(times: pd.Series) -> tuple[np.ndarray, pd.Timestamp, pd.Timestamp]:
 def _kind_given_intent(posts: pd.DataFrame, kinds: pd.Series, labels: list[str]) -> np.ndarray:
     """P(kind | intent) counted on the posts (rows: intent labels, columns: POST_KINDS and a last "no kind");
     an intent no post has goes to the kind its rule names (``KIND_RULES``), or to no kind."""
+    # a copy: pandas' copy-on-write hands out a read-only view, and an unseen intent's row is written below
     table = pd.crosstab(posts["intent"].astype("string"), kinds.fillna("none")).reindex(
-        index=labels, columns=[*POST_KINDS, "none"], fill_value=0).to_numpy(dtype=float)
+        index=labels, columns=[*POST_KINDS, "none"], fill_value=0).to_numpy(dtype=float, copy=True)
     by_rule = {rule["intent"]: kind for rule, kind in KIND_RULES if set(rule) == {"intent"}}
     for i, label in enumerate(labels):
         if not table[i].sum():
