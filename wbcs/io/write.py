@@ -15,7 +15,9 @@
 - **Atomic.** The table goes to a temporary file in the same folder, is flushed to
   disk and then renamed over the target (``os.replace``): a killed or failed write
   leaves the previous file intact, never a truncated one. A write the system refuses
-  (a full disk, a file size limit) is one ``InputError`` line naming the target.
+  (a full disk, a file size limit) is one ``InputError`` line naming the target. The
+  temporary name records its writer (``new_temp``): the next write of the same target
+  removes what a killed writer left.
 - **Nothing is silently cut.** An ``.xlsx`` cell holds at most 32,767 characters and a
   sheet 1,048,576 rows: a longer text or more rows is an ``InputError`` naming the row
   and column (write CSV or Parquet instead), not a truncated cell. (The control
@@ -30,10 +32,13 @@ after resolving links, hard links included).
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import re
-import tempfile
+import secrets
+import shutil
+import socket
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -137,7 +142,7 @@ def _errno(e: OSError) -> int | None:
     return e.errno if e.errno is not None or not found else int(found.group(1))
 
 
-def _cannot_write(path: Path, e: OSError) -> InputError:
+def cannot_write(path: Path, e: OSError) -> InputError:
     """The one line for a write the system refused."""
     code = _errno(e)
     why = os.strerror(code) if code is not None else e.strerror or str(e)
@@ -152,12 +157,88 @@ def _writing(path: Path) -> Iterator[None]:
     try:
         yield
     except OSError as e:
-        raise _cannot_write(path, e) from None
+        raise cannot_write(path, e) from None
     except Exception as e:  # lxml (openpyxl's sheets) says SerialisationError('IO_ENOSPC')
         code = getattr(errno, str(e)[3:], None) if type(e).__name__ == "SerialisationError" else None
         if not isinstance(code, int):
             raise
-        raise _cannot_write(path, OSError(code, os.strerror(code))) from None
+        raise cannot_write(path, OSError(code, os.strerror(code))) from None
+
+
+# A write killed before its ``finally`` ran (SIGKILL, the OOM killer, a kernel restart) leaves its temporary file or
+# folder (a predict output, a model: gigabytes) hidden beside the target, one more per retry. No library cleans up
+# after a dead writer (tempfile and the atomic-write packages only clean up in the process itself), so the name
+# records the writer, ``.NAME.<host>-<pid>-<start>.<random>.tmp``, and the next write of NAME removes the temporary
+# files and folders of writers that are gone. A writer counts as gone only when that is certain: it ran on this
+# machine (a shared folder may hold another machine's) and its pid is free, or is held by a process started at
+# another time (the pid reused; without /proc that cannot be told, so a pid in use is taken as the writer). A live
+# writer's temporary (two writers of one target: the later rename wins), a name that does not match exactly, a
+# link, another machine's, and anything on Windows (where os.kill(pid, 0) would end the process) are left alone.
+_TEMP_PART = r"\.([0-9a-f]{8})-([1-9][0-9]{0,9})-([0-9a-f]{8}|0)\.[0-9a-f]{8}\.(tmp|old)(?:-wal|-shm|-journal)?"
+
+
+@lru_cache(maxsize=1)
+def _host() -> str:
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+def _started(pid: int) -> str:
+    """What tells process ``pid`` from a later one given the same number: its start time (clock ticks since boot,
+    proc(5)) and the boot, hashed to 8 hex digits; '0' where the system does not say (no /proc)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+        boot = Path("/proc/sys/kernel/random/boot_id").read_bytes()
+    except OSError:
+        return "0"
+    ticks = stat[stat.rindex(b")") + 2:].split()[19]  # field 22; the command name before ')' may hold spaces
+    return hashlib.sha256(boot.strip() + b"/" + ticks).hexdigest()[:8]
+
+
+def _writer_gone(host: str, pid: int, started: str) -> bool:
+    if host != _host() or os.name != "posix":
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, OverflowError):  # alive, another user's
+        return False
+    return started != "0" and _started(pid) not in (started, "0")
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Remove the temporary files and folders that writes of ``path`` by processes now gone left beside it (a set
+    aside ``.old`` model only when ``path`` exists again: else it is the only copy)."""
+    pattern = re.compile(r"\." + re.escape(path.name) + _TEMP_PART)
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return
+    for entry in entries:
+        found = pattern.fullmatch(entry.name)
+        if found is None or (found[4] == "old" and not path.exists()) \
+                or not _writer_gone(found[1], int(found[2]), found[3]):
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            elif entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+        except OSError:  # not ours to remove (another user's): the write goes on
+            pass
+
+
+def new_temp(path: Path, *, folder: bool = False) -> Path:
+    """A new empty temporary file (or ``folder``) beside ``path``, for a write of ``path``, named after its writer;
+    the leftovers of earlier writes of ``path`` whose writer is gone are removed first. ``path``'s folder exists."""
+    _remove_leftovers(path)
+    pid = os.getpid()
+    tmp = path.parent / f".{path.name}.{_host()}-{pid}-{_started(pid)}.{secrets.token_hex(4)}.tmp"
+    if folder:
+        tmp.mkdir()
+    else:
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    return tmp
 
 
 def _temp_beside(path: Path) -> Path:
@@ -165,9 +246,7 @@ def _temp_beside(path: Path) -> Path:
     _writable_place(path)
     with _writing(path):
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-    return Path(tmp)
+        return new_temp(path)
 
 
 def _commit(tmp: Path, path: Path) -> None:
@@ -180,7 +259,7 @@ def _commit(tmp: Path, path: Path) -> None:
         os.replace(tmp, path)
     except OSError as e:
         tmp.unlink(missing_ok=True)
-        raise _cannot_write(path, e) from None
+        raise cannot_write(path, e) from None
 
 
 @contextmanager
@@ -195,7 +274,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     except BaseException as e:
         tmp.unlink(missing_ok=True)
         if isinstance(e, OSError) and _errno(e) in _NO_ROOM:
-            raise _cannot_write(path, e) from None
+            raise cannot_write(path, e) from None
         raise
     _commit(tmp, path)
 
