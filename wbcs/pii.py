@@ -64,7 +64,12 @@ _ALNUM = "A-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\U0001d400-\U0001d7ff"
 _AT_HINT = re.compile(rf"[{_ALNUM}._%+\-．＿－][{_INVISIBLE}]*[@＠﹫][{_INVISIBLE}]*[{_ALNUM}]")
 
 _SEP_CLASS = "[" + re.escape("".join(sorted(_SEPARATORS))) + "]"
-_RUN = re.compile(rf"[0-9](?:{_SEP_CLASS}{{0,4}}[0-9])*(?:{_SEP_CLASS}{{0,4}}[Xx](?![A-Za-z]))?")
+# a comma before a space or line break lists numbers (``[1, 5, 2]``, JSON's ``1,\n 5``): it ends a run
+_NOT_A_LIST = rf"(?!{_SEP_CLASS}{{0,2}},\s)"
+_RUN = re.compile(rf"[0-9](?:{_NOT_A_LIST}{_SEP_CLASS}{{0,4}}[0-9])*(?:{_NOT_A_LIST}{_SEP_CLASS}{{0,4}}[Xx](?![A-Za-z]))?")
+# a decimal number (``5.828059131936``, ``0.1381234567891``, ``1.3812345678e+10``): one point between two digit
+# groups, no other point-and-digits glued to it (``138.1234.5678`` is a phone number written with points)
+_DECIMAL = re.compile(r"(?<![0-9]\.)(?<![0-9])([0-9]+)\.[0-9]+(?![0-9])(?!\.[0-9])")
 _GROUP = re.compile(r"[0-9]+|[Xx]")
 _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-@])([A-Za-z0-9._%+\-]+)@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})")
 _MOBILE = re.compile(r"(?:0086|86)?(1[3-9][0-9]{9})")
@@ -202,21 +207,43 @@ def _item(groups: list[str]) -> tuple[str, str] | None:
     return None
 
 
-def _digit_items(skel: str):
-    """(start, end, kind, masked) of every number item in the skeleton."""
+def _decimals(skel: str, text: str, pos: list[int] | None) -> tuple[set[int], set[int]]:
+    """Skeleton positions where the integer parts and the fraction parts of decimal numbers start.
+    The point must be written as a point (``.``, ``．``): ``。`` ends a sentence, and 电话13812345678。3点 has
+    no decimal in it."""
+    whole, fraction = set(), set()
+    if "." in skel:
+        for m in _DECIMAL.finditer(skel):
+            point = m.end(1)
+            if text[point if pos is None else pos[point]] not in _DOTS:
+                whole.add(m.start())
+                fraction.add(point + 1)
+    return whole, fraction
+
+
+def _digit_items(skel: str, text: str, pos: list[int] | None):
+    """(start, end, kind, masked) of every number item in the skeleton (positions ``pos`` map to ``text``).
+
+    A decimal number's digits are a value, not a phone or ID number written with a point: its fraction
+    part is never in an item and its integer part only alone (``13812345678.5`` is masked as a mobile),
+    so no float is masked (``5.828059131936``, ``0.1381234567891``, ``1.3812345678e+10``, a table's
+    ``0.614679`` glued to the next row's ``2025-02-04``)."""
+    whole, fraction = _decimals(skel, text, pos)
     for run in _RUN.finditer(skel):
         groups = [(m.start() + run.start(), m.end() + run.start(), m.group()) for m in _GROUP.finditer(run.group())]
         i = 0
         while i < len(groups):
             found = None
-            if groups[i][2] not in "Xx":
+            if groups[i][2] not in "Xx" and groups[i][0] not in fraction:
                 n = 0
                 ends = []
                 for j in range(i, len(groups)):
                     n += len(groups[j][2])
-                    if n > _MAX_DIGITS:
+                    if n > _MAX_DIGITS or (j > i and (groups[j][0] in whole or groups[j][0] in fraction)):
                         break
                     ends.append(j)
+                    if groups[i][0] in whole:
+                        break
                 for j in reversed(ends):  # the longest item first
                     got = _item([g[2] for g in groups[i:j + 1]])
                     if got:
@@ -248,7 +275,7 @@ def _matches(text) -> list[tuple[int, int, str, str]]:
     if at:
         found += [(m.start(), m.end(), "email", f"{m.group(1)[0]}***@{m.group(2)}") for m in _EMAIL.finditer(skel)]
     if digits:
-        found += list(_digit_items(skel))
+        found += list(_digit_items(skel, text, pos))
     found.sort(key=lambda f: (f[0], -f[1]))
     kept, end = [], -1
     for f in found:

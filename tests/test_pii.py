@@ -1,0 +1,58 @@
+"""wbcs.pii on numbers that are values, not phone or ID numbers: the CLI masks all it prints, JSON and tables
+included, so a float's digits or a list of counts must come out as they went in, while a phone number next to
+a point, a comma or in a path is still masked."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wbcs.pii import find_pii, mask_pii
+
+
+@pytest.mark.parametrize("text", [
+    "5.828059131936",                        # the float the first stdout mask turned into 5.828****3605-like text
+    '{"x": 0.1381234567891}', "0.13812345678", "-0.13812345678", "[13, -8.12345678]",
+    "1.3812345678e+10", "1.3812345678E-05", "-1.3812345678e+10",
+    "0.614679\n2025-02-04    48.116667",     # a table's last column glued to the next row's date
+    '  "p90_response_minutes": 697.8633333333333,\n   "volume": 3',
+    "[1, 5, 2, 0, 3, 1, 4, 0, 2, 1, 1]",     # a list of counts, as Python and json.dumps write it
+    "[\n 1,\n 5,\n 2,\n 0,\n 3,\n 1,\n 4,\n 0,\n 2,\n 1,\n 1\n]",  # and json.dumps(indent=1)
+    "余额5.13812345678",                      # a decimal is one value
+])
+def test_numbers_that_are_values_are_not_masked(text):
+    assert mask_pii(text) == text and find_pii(text) == []
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("电话13812345678。", "电话138****5678。"),
+    ("tel:13812345678", "tel:138****5678"),
+    ("/data/13812345678/x.csv", "/data/138****5678/x.csv"),
+    ("客户13812345678.csv", "客户138****5678.csv"),            # '.csv' after digits is no decimal
+    ("手机13812345678.谢谢", "手机138****5678.谢谢"),
+    ("电话13812345678。3点联系", "电话138****5678。3点联系"),    # '。' ends a sentence, it is no decimal point
+    ("电话13812345678，3点联系", "电话138****5678，3点联系"),
+    ("13812345678.5", "138****5678.5"),                       # a decimal's integer part alone is still read
+    ("138.1234.5678", "138****5678"), ("１３８．１２３４．５６７８", "138****5678"), ("+86.10.12345678", "010-****5678"),
+    ("138,1234,5678", "138****5678"), ("13812345678, 5", "138****5678, 5"),
+    ("wrote /tmp/a@example.com/r.html", "wrote /tmp/a***@example.com/r.html"),
+    ("0.5 13812345678", "0.5 138****5678"),
+])
+def test_phone_numbers_next_to_points_commas_and_in_paths_are_masked(text, masked):
+    assert mask_pii(text) == masked
+
+
+FLOATS = st.floats(allow_nan=False, allow_infinity=False)
+JSONS = st.recursive(st.none() | st.booleans() | st.integers(-10**9, 10**9) | FLOATS,
+                     lambda inner: st.lists(inner, max_size=12) | st.dictionaries(st.sampled_from("abc"), inner),
+                     max_leaves=40)
+
+
+@given(JSONS, st.sampled_from([None, 1, 2]))
+def test_json_numbers_come_out_byte_for_byte(data, indent):
+    # an 11-digit integer that looks like a mobile would rightly be masked, hence the bounds
+    text = json.dumps(data, indent=indent)
+    assert mask_pii(text) == text
