@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 
 import numpy as np
 import pandas as pd
@@ -216,6 +218,50 @@ def test_a_failed_save_leaves_no_half_model_and_the_old_one_whole(model, tmp_pat
     assert load_model(path).fields == ["sentiment", "complaint"] and load_model(path).card["name"] == "tiny"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
 
+
+
+@pytest.mark.parametrize("code, advice", [(errno.ENOSPC, "free space on that disk or write to another one"),
+                                          (errno.EROFS, "choose another place")])
+def test_a_save_the_system_refuses_is_the_writers_one_line(model, tmp_path, monkeypatch, code, advice):
+    # the model folder said "cannot write (No space left on device)" in words of its own, with nothing to do next
+    import wbcs.classify.registry as reg
+
+    def refused(est, path):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(reg, "dump_skops", refused)
+    with pytest.raises(InputError) as e:
+        save_model(model, tmp_path / "m")
+    assert str(e.value) == f"{tmp_path / 'm'}: cannot write ({os.strerror(code)}); {advice}"
+    assert list(tmp_path.iterdir()) == []
+
+
+KILLED_SAVE = """import sys
+from pathlib import Path
+from wbcs.classify.registry import _model_folder
+with _model_folder(Path(sys.argv[1])) as tmp:
+    (tmp / "weights.skops").write_bytes(bytes(100_000))
+    print(tmp, flush=True)
+    sys.stdin.readline()
+"""
+
+
+def test_the_next_save_removes_what_a_killed_save_left(model, tmp_path):
+    # a save killed mid-way (OOM killer, kernel restart) left its hidden model folder beside the target forever
+    from tests.test_io_write_leftovers import hidden, killed, start
+
+    path = tmp_path / "m"
+    child, tmp = start(KILLED_SAVE, str(path))
+    killed(child)
+    assert hidden(tmp_path) == [tmp.name] and (tmp / "weights.skops").is_file() and not path.exists()
+    save_model(model, path)
+    assert hidden(tmp_path) == [] and load_model(path).fields == ["sentiment", "complaint"]
+    live, other = start(KILLED_SAVE, str(path))  # another save of the same model, still writing
+    try:
+        save_model(model, path, overwrite=True)
+        assert hidden(tmp_path) == [other.name]  # a live save's folder is left to it
+    finally:
+        killed(live)
 
 def test_the_card_masks_pii_but_keeps_the_hashes(tmp_path):
     digest = "0" * 30 + "13812345678" + "1" * 23  # a hash that happens to hold a mobile number's digits

@@ -20,7 +20,6 @@ import json
 import os
 import platform
 import re
-import secrets
 import shutil
 import subprocess
 import zipfile
@@ -33,6 +32,7 @@ from wbcs.classify.card import card_markdown, masked
 from wbcs.classify.multi import PostClassifier
 from wbcs.config import MODELS_DIR, ROOT
 from wbcs.errors import InputError
+from wbcs.io.write import cannot_write, new_temp
 
 FORMAT = "wbcs.classify"
 FORMAT_VERSION = 1
@@ -161,12 +161,11 @@ def _model_folder(path: Path) -> Iterator[Path]:
     """A new folder beside ``path`` to write the model in; on success its files are flushed to disk and it is
     renamed onto ``path`` (what was there is set aside until then, and removed after), on error it is removed
     and ``path`` is left as it was: never half a model, never an old manifest beside new files."""
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.mkdir()
+        tmp = new_temp(path, folder=True)  # a killed save's leftovers are removed here
     except OSError as e:
-        raise InputError(f"{path}: cannot write ({e.strerror or e})") from None
+        raise cannot_write(path, e) from None
     old = tmp.with_suffix(".old") if path.exists() else None
     try:
         yield tmp
@@ -185,7 +184,7 @@ def _model_folder(path: Path) -> Iterator[Path]:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     except OSError as e:
-        raise InputError(f"{path}: cannot write ({e.strerror or e})") from None
+        raise cannot_write(path, e) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
