@@ -300,6 +300,31 @@ def test_a_new_store_where_nothing_can_be_written(tmp_path):
             LabelStore(locked / "store.sqlite")
 
 
+
+KILLED_CREATION = """import sqlite3, sys
+from wbcs.labeling.store import LabelStore
+connect = sqlite3.connect
+def stalled(path, **kwargs):  # the schema's temporary file is made: stop there
+    db = connect(path, **kwargs)
+    db.execute("BEGIN IMMEDIATE")  # its journal beside it too
+    print(path, flush=True)
+    sys.stdin.readline()
+sqlite3.connect = stalled
+LabelStore(sys.argv[1])
+"""
+
+
+def test_creating_a_store_removes_what_a_killed_creation_left(tmp_path):
+    from tests.test_io_write_leftovers import hidden, killed, start
+
+    path = tmp_path / "store.sqlite"
+    child, tmp = start(KILLED_CREATION, str(path))
+    killed(child)
+    assert hidden(tmp_path) == [tmp.name, f"{tmp.name}-journal"] and not path.exists()
+    with LabelStore(path) as s:
+        s.record("i1", "sentiment", "positive", "a")
+    assert hidden(tmp_path) == []
+
 def test_a_read_only_store_reads_and_says_read_only_when_written(tmp_path):
     path = _filled(tmp_path / "s.sqlite", 3)
     with LabelStore(path, readonly=True) as s:

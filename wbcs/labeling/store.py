@@ -26,7 +26,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -240,15 +239,15 @@ class LabelStore:
     def _create_file(self) -> None:
         """Write the schema to a temporary file beside the store and link it into place:
         two processes creating the same store both end with the one that landed first."""
+        from wbcs.io.write import new_temp
+
         folder = self.path.parent
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
-            os.close(fd)
+            tmp = new_temp(self.path)  # a killed creation's leftovers are removed here
         except OSError as e:
             raise InputError(f"{self.path}: cannot create a label store in {folder} ({e.strerror}); "
                              "choose a --store path in a folder you can write") from None
-        tmp = Path(tmp)
         try:
             db = sqlite3.connect(tmp, isolation_level=None)
             try:
