@@ -13,7 +13,11 @@ two digits: spaces of every kind, ``. , - – — ― − ( ) / _ · 。`` — s
 and ``110105-1949-1231-002X`` are all one run. Within a run, the digit groups (the
 blocks between separators) are the building blocks: an item is a whole number of
 consecutive groups (earliest, then longest, wins), so digits glued to other digits
-(order numbers, Weibo mids, dates) are never cut into a phone number:
+(order numbers, Weibo mids, dates) are never cut into a phone number. Numbers that are values are
+left whole, so that masking a JSON or a table changes none of its numbers: a decimal number (``5.828059131936``,
+``0.1381234567891``, ``1.3812345678e+10``; one point written ``.``, no other point glued to it) is one value,
+its fraction never part of an item and its integer part only alone; and a comma before a space or a line break
+(``[1, 5, 2, ...]``, JSON's ``1,\n 5``) separates numbers of a list. Items:
 
 - ``mobile``: ``1[3-9]`` + 9 digits, optionally after ``86``/``0086``;
 - ``landline``: an area code (``010``, ``02x``, ``0[3-9]xx``; or without its 0 after
@@ -82,6 +86,7 @@ _ID_CHECK = "10X98765432"
 _ID_PROVINCES = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45,
                  46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83}
 _MAX_DIGITS = 20  # longer than any item, with its prefix
+_MIN_DIGITS = 10  # as short as an item can be (a 3-digit area code and a 7-digit number)
 
 
 # --------------------------------------------------------------------------- the skeleton
@@ -230,6 +235,8 @@ def _digit_items(skel: str, text: str, pos: list[int] | None):
     ``0.614679`` glued to the next row's ``2025-02-04``)."""
     whole, fraction = _decimals(skel, text, pos)
     for run in _RUN.finditer(skel):
+        if run.end() - run.start() < _MIN_DIGITS:  # most numbers in a table or JSON: too short to be an item
+            continue
         groups = [(m.start() + run.start(), m.end() + run.start(), m.group()) for m in _GROUP.finditer(run.group())]
         i = 0
         while i < len(groups):
@@ -241,7 +248,8 @@ def _digit_items(skel: str, text: str, pos: list[int] | None):
                     n += len(groups[j][2])
                     if n > _MAX_DIGITS or (j > i and (groups[j][0] in whole or groups[j][0] in fraction)):
                         break
-                    ends.append(j)
+                    if n >= _MIN_DIGITS:
+                        ends.append(j)
                     if groups[i][0] in whole:
                         break
                 for j in reversed(ends):  # the longest item first
