@@ -8,6 +8,7 @@ import pytest
 
 from tests.helpers import run_cli
 from wbcs.errors import InputError
+from wbcs.kpi.quantify import corrected_table
 from wbcs.kpi.workload import workload
 from wbcs.sim import Scenario
 
@@ -62,6 +63,11 @@ def test_the_mix_corrects_the_intent_margin_and_keeps_the_kinds_within_an_intent
     assert mix["share"].to_dict() == pytest.approx(
         {"consultation": 0.5, "complaint": 0.4, "vague_negative": 0.1, "abuse": 0.0, "praise": 0.0})
     assert (mix["lo"] <= mix["share"] + 1e-12).all() and (mix["share"] <= mix["hi"] + 1e-12).all()
+    # vague negativity's interval holds the complaint share's uncertainty and that of the 9-in-45 split: wider than
+    # 9/45 of the complaint intent's interval (all it was when the split was taken as exact)
+    intent = corrected_table(posts, "intent", n_boot=200, seed=0).set_index("label")
+    assert mix.loc["vague_negative", "hi"] - mix.loc["vague_negative", "lo"] > 1.2 * 9 / 45 * (
+        intent.loc["complaint", "hi"] - intent.loc["complaint", "lo"])
     assert w.method.startswith("intent corrected by ACC")
     counted = workload(posts, correct=False).mix.set_index("kind")
     assert counted["share"].to_dict() == pytest.approx(counted["counted_share"].to_dict())

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from wbcs.checks import rng
 from wbcs.columns import local_times
 from wbcs.errors import InputError
 from wbcs.kpi.indicators import KIND_RULES, post_kind
@@ -107,17 +108,15 @@ def _rates(times: pd.Series) -> tuple[np.ndarray, pd.Timestamp, pd.Timestamp]:
     return counts / seen, start, end
 
 
-def _kind_given_intent(posts: pd.DataFrame, kinds: pd.Series, labels: list[str]) -> np.ndarray:
-    """P(kind | intent) counted on the posts (rows: intent labels, columns: POST_KINDS and a last "no kind");
-    an intent no post has goes to the kind its rule names (``KIND_RULES``), or to no kind."""
-    # a copy: pandas' copy-on-write hands out a read-only view, and an unseen intent's row is written below
-    table = pd.crosstab(posts["intent"].astype("string"), kinds.fillna("none")).reindex(
-        index=labels, columns=[*POST_KINDS, "none"], fill_value=0).to_numpy(dtype=float, copy=True)
+def _kind_given_intent(counts: np.ndarray, labels: list[str]) -> np.ndarray:
+    """P(kind | intent) from ``counts`` (…, intents × [*POST_KINDS, "none"]: posts of each intent and kind, any
+    leading axes); an intent no post has goes to the kind its rule names (``KIND_RULES``), or to no kind."""
     by_rule = {rule["intent"]: kind for rule, kind in KIND_RULES if set(rule) == {"intent"}}
+    fallback = np.zeros(counts.shape[-2:])
     for i, label in enumerate(labels):
-        if not table[i].sum():
-            table[i, POST_KINDS.index(by_rule[label]) if label in by_rule else -1] = 1
-    return table / table.sum(axis=1, keepdims=True)
+        fallback[i, POST_KINDS.index(by_rule[label]) if label in by_rule else -1] = 1
+    total = counts.sum(axis=-1, keepdims=True)
+    return np.where(total > 0, counts / np.maximum(total, 1), fallback)
 
 
 def workload(posts: pd.DataFrame, *, correct: bool = True, n_boot: int = 1000, level: float = 0.95,
@@ -144,7 +143,8 @@ def workload(posts: pd.DataFrame, *, correct: bool = True, n_boot: int = 1000, l
     counted = kinds[has_kind].value_counts().reindex(POST_KINDS, fill_value=0)
     mix = pd.DataFrame({"kind": POST_KINDS, "n": counted.to_numpy(),
                         "counted_share": counted.to_numpy() / counted.sum()})
-    table = corrected_table(posts, "intent", n_boot=n_boot, seed=seed) if correct else None
+    gen = rng(seed)  # one stream: the intent shares' bootstrap, then the kinds' redraws
+    table = corrected_table(posts, "intent", n_boot=n_boot, seed=gen) if correct else None
     notes = []
     if table is None or not table.attrs["corrected"]:
         method = "counted"
@@ -154,9 +154,16 @@ def workload(posts: pd.DataFrame, *, correct: bool = True, n_boot: int = 1000, l
         mix["share"], mix["lo"], mix["hi"] = mix["counted_share"], np.nan, np.nan
     else:
         method = f"intent corrected by {table.attrs['method']}"
-        to_kind = _kind_given_intent(posts, kinds, list(table["label"]))
-        point = table["corrected_share"].to_numpy() @ to_kind
-        draws = table.attrs["boot"] @ to_kind
+        labels = list(table["label"])
+        counts = pd.crosstab(posts["intent"].astype("string"), kinds.fillna("none")).reindex(
+            index=labels, columns=[*POST_KINDS, "none"], fill_value=0).to_numpy(dtype=float)
+        point = table["corrected_share"].to_numpy() @ _kind_given_intent(counts, labels)
+        # each draw also redraws the posts' kinds within an intent (the counted split of complaints into abuse,
+        # vague negativity and the rest is a sample too): a multinomial draw of the intent × kind table
+        boot = table.attrs["boot"]
+        n = int(counts.sum())
+        redrawn = gen.multinomial(n, counts.ravel() / n, size=len(boot)).reshape(len(boot), *counts.shape)
+        draws = np.einsum("bi,bik->bk", boot, _kind_given_intent(redrawn.astype(float), labels))
         point, draws = point[:-1] / point[:-1].sum(), draws[:, :-1] / draws[:, :-1].sum(axis=1, keepdims=True)
         mix["share"] = point
         mix["lo"], mix["hi"] = percentile_interval(draws, level, point)
