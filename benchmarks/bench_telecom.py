@@ -1284,12 +1284,90 @@ def part_quality_synthetic(seed: int, model: str) -> None:
                 ["row", *(f"seed {r['fold seed']}" for r in rows)]))
 
 
+def part_kind_mix(seed: int, model: str, n_boot: int = 1000, draws: int = 200) -> None:
+    """Is the simulator's corrected kind mix (``wbcs.kpi.workload``, ``--mix corrected``, the default) closer to the
+    truth than the counted one (``--mix counted``) on real telecom posts? Measurement only, nothing chosen: ``model``'s
+    intent and negative-subtype configurations (its card's) fitted on the gold training part, with its card (the
+    correction's statistics are the training part's grouped CV), label the fixed test part's telecom first posts as
+    a posts table; each mix against the adjudicated labels' kind mix, at the test part's own mix and on ``draws``
+    resamples whose consultation share is shifted (a team's mix is not STC-3's): total variation distance, and the
+    kinds whose 95 % interval holds the true share."""
+    from wbcs.classify import PostClassifier, load_model
+    from wbcs.classify.tasks import load_task
+    from wbcs.datasets import load_stc3
+    from wbcs.goldset import load_gold_items
+    from wbcs.kpi.indicators import post_kind
+    from wbcs.kpi.labels import ensure_labels
+    from wbcs.kpi.quantify import tv
+    from wbcs.kpi.workload import workload
+    from wbcs.policy import POST_KINDS
+
+    shipped = load_model(model)
+    fields = ("intent", "negative_subtype")
+    fitted = {f: _fit_as_card(shipped, f, task, task.train, seed) for f in fields
+              for task in [load_task(f"gold_{f}", seed=seed)]}
+    card = {**shipped.card, "fields": {f: shipped.card["fields"][f] for f in fields}}
+    clf = PostClassifier(fitted, card=card, name=f"{shipped.name} (fitted on the training part)")
+    gold = load_gold_items()
+    gold = gold[(gold["part"] == "test") & (gold["kind"] == "first_post")].set_index("item_id")
+    posts = load_stc3(split=None)
+    posts = posts[posts["post_id"].astype(str).isin(gold.index)].reset_index(drop=True)
+    truth_kind = post_kind(gold.loc[posts["post_id"].astype(str), ["intent", "negative_subtype"]]
+                           .reset_index(drop=True))
+    labelled = ensure_labels(posts[["post_id", "created_at", "text"]], model=clf, quiet=True)
+    print(f"{len(posts)} telecom first posts of the fixed test part ({int(truth_kind.notna().sum())} of a policy "
+          f"kind by the adjudicated labels), {clf.name}", flush=True)
+
+    def truth_of(rows) -> np.ndarray:
+        k = truth_kind.iloc[rows]
+        return k.value_counts(normalize=True).reindex(POST_KINDS, fill_value=0).to_numpy()
+
+    def mixes(rows, boot: int) -> tuple:
+        here = labelled.iloc[rows].reset_index(drop=True)
+        here.attrs = labelled.attrs
+        return workload(here, correct=False, seed=seed).mix, workload(here, n_boot=boot, seed=seed)
+
+    every = np.arange(len(posts))
+    counted, work = mixes(every, n_boot)
+    corrected = work.mix
+    truth = truth_of(every)
+    held = (corrected["lo"] <= truth + 1e-9) & (truth <= corrected["hi"] + 1e-9)
+    rows = [{"kind": k, "true share": f"{t:.3f}", "counted": f"{c:.3f}",
+             "corrected [95 % interval]": f"{s:.3f} [{lo:.3f}, {hi:.3f}]", "holds the truth": "yes" if h else "no"}
+            for k, t, c, s, lo, hi, h in zip(POST_KINDS, truth, counted["counted_share"], corrected["share"],
+                                             corrected["lo"], corrected["hi"], held, strict=True)]
+    rows.append({"kind": "TV from the truth", "true share": "", "counted": f"{tv(counted['counted_share'], truth):.3f}",
+                 "corrected [95 % interval]": f"{tv(corrected['share'], truth):.3f}", "holds the truth": ""})
+    print(f"the test part's own mix (mix: {work.method})")
+    print(table(rows, list(rows[0])), flush=True)
+
+    # shifted mixes: posts drawn with replacement, a consultation (true kind) drawn w times as often as another post
+    rng = np.random.default_rng(seed)
+    is_consult = (truth_kind == "consultation").fillna(False).to_numpy()
+    shifted = []
+    for w in (0.5, 2.0, 4.0):
+        p = np.where(is_consult, w, 1.0)
+        tvs = []
+        for _ in range(draws):
+            rows_ = rng.choice(every, size=len(every), replace=True, p=p / p.sum())
+            c, s = mixes(rows_, 20)  # the intervals are not read here
+            t = truth_of(rows_)
+            tvs.append((tv(c["counted_share"], t), tv(s.mix["share"], t), t[POST_KINDS.index("consultation")]))
+        a = np.array(tvs)
+        shifted.append({"consultations drawn ×": f"{w:g}", "true consultation share (mean)": f"{a[:, 2].mean():.3f}",
+                        "TV counted (mean)": f"{a[:, 0].mean():.3f}", "TV corrected (mean)": f"{a[:, 1].mean():.3f}",
+                        "draws corrected closer": f"{int((a[:, 1] < a[:, 0]).sum())}/{draws}"})
+        print(table(shifted[-1:], list(shifted[-1])), flush=True)
+    print(f"shifted mixes: {draws} draws each of {len(every)} posts with replacement (seed {seed}); TV over the policy kinds")
+    print(table(shifted, list(shifted[0])))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", nargs="+",
                         choices=["trainer", "gold", "gemma", "quantify", "sentiment_mix", "sentiment_cv", "kind_bias",
                                  "kind_models", "gemma_cv", "quality", "quality_speed", "rounds", "compare", "curve",
-                                 "static_topic", "weak_abuse", "synthetic", "quality_synthetic", "status", "context", "prune", "drift"],
+                                 "static_topic", "weak_abuse", "synthetic", "quality_synthetic", "status", "context", "prune", "drift", "kind_mix"],
                         default=["trainer", "gold"])
     parser.add_argument("--budget", type=float, default=600, help="seconds of configuration search per task")
     parser.add_argument("--gemma-fields", nargs="+", default=["intent", "topic"])
@@ -1326,6 +1404,8 @@ def main(argv: list[str] | None = None) -> int:
                        "prune": part_prune, "context": part_context}.items():
         if name in args.part:
             part(args.seed, args.new or "wbcs-default")
+    if "kind_mix" in args.part:
+        part_kind_mix(args.seed, args.new or "wbcs-default", min(args.boot, 1000))
     if "quality_synthetic" in args.part:
         part_quality_synthetic(args.seed, args.new or "models/wbcs-default/11")
     if "synthetic" in args.part:
