@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import os
 import shutil
 import threading
 import warnings
@@ -129,6 +130,20 @@ def test_fetch_mismatch_saves_nothing(mirror, no_data, served):
         ds.fetch("cocc", url_base=url)
     folder = no_data / "raw" / "cocc_complaints"
     assert list(folder.iterdir()) == []  # no partial file left behind
+
+
+def test_fetch_removes_a_killed_downloads_part(mirror, no_data, served):
+    from wbcs.io.write import _host
+
+    site, url = served
+    shutil.copytree(mirror / "cocc_complaints", site / "cocc_complaints")
+    folder = no_data / "raw" / "cocc_complaints"
+    folder.mkdir(parents=True)
+    # what a download killed mid-way left (its writer gone: this pid with another start time); every retry left one
+    part = folder / f".complaints.jsonl.{_host()}-{os.getpid()}-00000000.0123abcd.tmp"
+    part.write_bytes(b"half a file")
+    assert ds.fetch("cocc", url_base=url) == [folder / "complaints.jsonl"]
+    assert sorted(p.name for p in folder.iterdir()) == ["complaints.jsonl"]
 
 
 def test_fetch_from_a_file_url_and_errors(mirror, no_data):

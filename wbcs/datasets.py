@@ -18,8 +18,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
-import tempfile
 import urllib.error
 import urllib.request
 import warnings
@@ -193,6 +191,8 @@ def fetch(name: str, *, url_base: str | None = None, dest: Path | None = None) -
         raise InputError(f"dataset {name!r}: no download source; pass --url-base URL of a folder laid out "
                          f"like the mirror (or set {URL_ENV}), or set WBCS_DATA_MIRROR to a local copy. "
                          f"Upstream: {entry['source_repo']} @ {entry['commit']}")
+    from wbcs.io.write import new_temp
+
     dest = Path(dest) if dest else raw_dir()
     written = []
     for f in entry["files"]:
@@ -203,7 +203,7 @@ def fetch(name: str, *, url_base: str | None = None, dest: Path | None = None) -
         url = f"{base.rstrip('/')}/{f['path']}"
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkstemp(dir=target.parent, prefix=".part-")[1])
+            tmp = new_temp(target)  # named after this process: a killed download's part is removed by the next
         except OSError as e:  # a file where a folder must be, no permission, a full disk
             raise InputError(f"{target.parent}: cannot write the download there ({e.strerror or e}); "
                              f"give --dest a folder you can write to") from None
@@ -223,7 +223,7 @@ def fetch(name: str, *, url_base: str | None = None, dest: Path | None = None) -
             if h.hexdigest() != f["sha256"]:
                 raise InputError(f"{url}: SHA-256 {h.hexdigest()[:12]}… does not match the registry's "
                                  f"{f['sha256'][:12]}…; the server's copy differs, nothing was saved")
-            shutil.move(tmp, target)
+            os.replace(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)
         written.append(target)
