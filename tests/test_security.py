@@ -257,6 +257,54 @@ def test_file_and_column_names_leave_masked_too(tmp_path, capsys):
     assert rejects["files"][str(twin)]["ignored_columns"] == ["a138****5678", "a138****5678.1"]
 
 
+def _posts_in_a_pii_named_folder(tmp_path):
+    from wbcs.synth import generate_posts
+
+    folder, out = tmp_path / "客户13812345678", tmp_path / "a@example.com"
+    folder.mkdir()
+    out.mkdir()
+    posts = folder / "posts13912345678.csv"
+    generate_posts(days=14, start="2025-02-03", posts_per_day=30, seed=3).to_csv(posts, index=False)
+    return posts, out
+
+
+def test_status_lines_name_the_users_files_masked(tmp_path):
+    # 'wrote PATH' and 'PATH: N posts; ...' printed a folder or file named after a phone number or an e-mail whole
+    posts, out = _posts_in_a_pii_named_folder(tmp_path)
+    report = run_cli("report", "--posts", str(posts), "--out", str(out / "r13812345678.html"))
+    sample = run_cli("label", "sample-posts", "--posts", str(posts), "--size", "5", "--out", str(out / "s.csv"))
+    usage = run_cli("kpi", "--posts", str(posts), "--period", "13812345678")  # argparse echoes the value
+    for r in (report, sample):
+        assert r.returncode == 0, r.stderr
+    assert "wrote " + str(tmp_path / "a***@example.com" / "r138****5678.html") in report.stdout
+    assert sample.stdout.startswith(str(tmp_path / "客户138****5678" / "posts139****5678.csv") + ": ")
+    assert usage.returncode == 2 and "'138****5678'" in usage.stderr, usage.stderr
+    shown = "".join(r.stdout + r.stderr for r in (report, sample, usage))
+    assert not re.search("13812345678|13912345678|a@example", shown), shown
+
+
+def test_json_on_stdout_keeps_every_number(tmp_path):
+    # masking stdout whole once turned floats into phone numbers (5.828059131936, 697.8633333333333 read as
+    # a landline): the JSON that comes out is json.dumps of what it holds, byte for byte
+    posts, _ = _posts_in_a_pii_named_folder(tmp_path)
+    r = run_cli("kpi", "--posts", str(posts), "--period", "day", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.dumps(json.loads(r.stdout), ensure_ascii=False, indent=1) + "\n" == r.stdout
+    assert "138****5678" in r.stdout and "13812345678" not in r.stdout
+
+
+def test_the_cli_masks_in_process_and_gives_the_streams_back(capsys):
+    # main() is called in-process by tests and notebooks: the masking streams are its own, for one command
+    from wbcs.cli import main
+
+    before = sys.stdout, sys.stderr
+    with pytest.raises(SystemExit):
+        main(["kpi", "--period", "a@example.com"])
+    assert (sys.stdout, sys.stderr) == before
+    err = capsys.readouterr().err
+    assert "a***@example.com" in err and "a@example.com" not in err, err
+
+
 def test_the_progress_bar_shows_file_names_masked(tmp_path):
     # with two or more files on a terminal ingest shows a progress bar whose label is the file's name
     r, shown = run_cli_on_terminal("ingest", str(_pii_named_export(tmp_path)), str(_export(tmp_path)),

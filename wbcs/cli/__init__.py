@@ -5,6 +5,8 @@ function; heavy imports happen inside the command functions so ``wbcs --help`` i
 a command imports only its own area's module.
 A user's bad input raises ``wbcs.errors.InputError``: it is printed as one line and
 the command exits with code 2 (argparse's own usage errors exit 2 as well).
+Everything a command writes to stdout and stderr is masked (``wbcs.pii``): a status line names the user's own
+files, whose names or folders may hold a phone number or an e-mail.
 """
 
 from __future__ import annotations
@@ -71,8 +73,52 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+class MaskedStream:
+    """``stream`` with every phone number, ID number and e-mail masked: text is held until a line ends or the
+    stream is flushed (a number printed in two writes is masked whole; tqdm flushes its '\\r' frames), the
+    rest (``isatty``, ``fileno``, ``encoding``) is the stream's own."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self._held = ""
+
+    def write(self, text: str) -> int:
+        from wbcs.pii import mask_pii
+
+        lines = self._held + text
+        end = lines.rfind("\n") + 1
+        self._held = lines[end:]
+        if end:
+            self.stream.write(mask_pii(lines[:end]))
+        return len(text)
+
+    def flush(self) -> None:
+        from wbcs.pii import mask_pii
+
+        held, self._held = self._held, ""
+        if held:
+            self.stream.write(mask_pii(held))
+        self.stream.flush()
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    out, err = sys.stdout, sys.stderr  # restored after: tests call main in their own process
+    sys.stdout, sys.stderr = MaskedStream(out), MaskedStream(err)
+    try:
+        return _run(sys.argv[1:] if argv is None else argv)
+    finally:
+        for masked in (sys.stdout, sys.stderr):
+            try:
+                masked.flush()
+            except (BrokenPipeError, ValueError):  # the reader is gone, or the stream closed: nothing to show
+                pass
+        sys.stdout, sys.stderr = out, err
+
+
+def _run(argv: list[str]) -> int:
     command = argv[0] if argv and any(argv[0] in commands for commands in AREAS.values()) else None
     parser = build_parser(command)
     args = parser.parse_args(argv)
@@ -89,11 +135,9 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except InputError as e:
-        from wbcs.pii import mask_pii
-
         _close_progress_bars()
-        # an error may quote a user's cell or header (an unknown label '13812345678'): masked like every output
-        print(f"wbcs {args.command}: error: {mask_pii(str(e))}", file=sys.stderr)
+        # an error may quote a user's cell or header (an unknown label '13812345678'): stderr masks it
+        print(f"wbcs {args.command}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         _close_progress_bars()
