@@ -3,6 +3,7 @@ label text that plotly shows as text, and the files figures are written to."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -163,6 +164,11 @@ def test_a_chart_the_browser_silently_did_not_draw_is_retried_then_an_error(tmp_
     monkeypatch.setattr(pio, "write_images", flaky)
     fig = go.Figure(go.Bar(x=["a"], y=[1]))
     (tmp_path / "bars.svg").write_text("old", encoding="utf-8")
+    # a killed run's drawing folder (its writer gone: this pid, another start time) is removed by the next run
+    from wbcs.io.write import _host
+
+    (killed := tmp_path / f".charts.{_host()}-{os.getpid()}-00000000.0123abcd.tmp").mkdir()
+    (killed / "bars.svg").write_text("<svg/>", encoding="utf-8")
     out, = figure.write_figures({"bars": fig}, tmp_path, format="svg")
     assert calls == [["bars.svg"], ["bars.svg"]] and out.read_text(encoding="utf-8") == "<svg/>"
     monkeypatch.setattr(pio, "write_images", lambda figs, paths, format: None)

@@ -109,7 +109,7 @@ def write_figures(figures: dict[str, go.Figure], folder: str | Path, *, format: 
     Chromium (``/usr/bin/chromium`` or Chrome; ``apt-get install chromium`` if none)."""
     if format not in FORMATS:
         raise InputError(f"--format must be one of {', '.join(FORMATS)}, got {format!r}")
-    from wbcs.io.write import check_outputs, write_text
+    from wbcs.io.write import check_outputs, new_temp, write_text
 
     folder = Path(folder)
     paths = [folder / f"{name}.{format}" for name in figures]
@@ -125,7 +125,7 @@ def write_figures(figures: dict[str, go.Figure], folder: str | Path, *, format: 
             write_text(path, fig.to_html(include_plotlyjs="directory", full_html=True, div_id=f"chart-{name}"))
         return paths
     import os
-    import tempfile
+    import shutil
 
     import plotly.io as pio
 
@@ -133,8 +133,10 @@ def write_figures(figures: dict[str, go.Figure], folder: str | Path, *, format: 
     # file by file: kaleido hands a chart's error (its 90 s browser timeout on a busy machine)
     # back to plotly, which drops it, so a chart can be missing without an exception. A
     # missing one gets a second try before it is an error.
-    with tempfile.TemporaryDirectory(prefix=".wbcs-charts-", dir=folder) as tmp:
-        drawn = [Path(tmp) / p.name for p in paths]
+    # (named after this process, so a killed run's folder is removed by the next: new_temp)
+    tmp = new_temp(folder / "charts", folder=True)
+    try:
+        drawn = [tmp / p.name for p in paths]
         for _ in range(2):
             todo = [(fig, d) for fig, d in zip(figures.values(), drawn, strict=True) if not d.exists()]
             if not todo:
@@ -150,4 +152,6 @@ def write_figures(figures: dict[str, go.Figure], folder: str | Path, *, format: 
                              "machine it can time out): try again, or use --format html")
         for d, p in zip(drawn, paths, strict=True):
             os.replace(d, p)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return paths
