@@ -12,7 +12,7 @@
 from wbcs.io.headers import EXTRA_COLUMNS, HEADER_ALIASES, find_column, resolve_columns
 from wbcs.io.ingest import IngestResult, ingest, ingest_to, read_posts
 from wbcs.io.read import open_table, read_table
-from wbcs.io.times import parse_times, read_times
+from wbcs.io.times import parse_times, read_time_cells
 from wbcs.io.write import (
     WRITE_FORMATS,
     TableWriter,
@@ -26,4 +26,4 @@ from wbcs.io.write import (
 
 __all__ = ["EXTRA_COLUMNS", "HEADER_ALIASES", "WRITE_FORMATS", "IngestResult", "TableWriter", "atomic_path",
            "check_output", "check_outputs", "find_column", "ingest", "ingest_to", "open_table", "output_format",
-           "parse_times", "read_posts", "read_table", "read_times", "resolve_columns", "write_table", "write_text"]
+           "parse_times", "read_posts", "read_table", "read_time_cells", "resolve_columns", "write_table", "write_text"]

@@ -48,7 +48,7 @@ from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
 from wbcs.io.headers import EXTRA_COLUMNS, HEADER_ALIASES, resolve_columns, shown_columns
 from wbcs.io.read import Table, open_table
-from wbcs.io.times import read_times
+from wbcs.io.times import read_time_cells
 from wbcs.io.write import TableWriter, identity, mask_names
 from wbcs.pii import mask_and_find, mask_pii
 from wbcs.progress import bar
@@ -219,7 +219,7 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tup
     df["post_id"] = pid
 
     # created_at: parsed from the file, else decoded from the mid
-    created, problem, relative = read_times(time_raw, now=f.now)
+    created, problem, relative = read_time_cells(time_raw, now=f.now)
     for why in ("time out of range", "unparseable time"):
         rows.reject(problem == why, why, "created_at {!r}", time_raw)
     from_mid = time_raw.isna()
@@ -236,7 +236,7 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tup
     f.stats["relative_times"] += int((relative & rows.ok).sum())
 
     for col in [c for c in DATETIME_COLUMNS if c in df and c != "created_at"]:
-        parsed, problem, relative = read_times(df[col], now=f.now)
+        parsed, problem, relative = read_time_cells(df[col], now=f.now)
         for why in ("time out of range", "unparseable time"):
             rows.reject(problem == why, why, col + " {!r}", df[col])
         df[col] = parsed.where(rows.ok)

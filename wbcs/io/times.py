@@ -1,7 +1,7 @@
 """Reading the time cells of a user's export: every common form, Weibo's relative forms,
 and a plausible range.
 
-``read_times(values, now=...)`` returns the times (tz-aware Beijing time; naive times
+``read_time_cells(values, now=...)`` returns the times (tz-aware Beijing time; naive times
 are Beijing time) with, per cell, what went wrong: ``"unparseable time"`` or ``"time
 out of range"`` (before 1990 or from 2100 on: no post or reply is from then, and
 pandas' nanosecond times end in 2262, so ``9999-12-31`` or epoch milliseconds
@@ -47,7 +47,7 @@ def _one(v: str) -> pd.Timestamp | None:
         return None
 
 
-def read_times(values: pd.Series, *, now: pd.Timestamp | None = None) -> tuple[pd.Series, pd.Series, pd.Series]:
+def read_time_cells(values: pd.Series, *, now: pd.Timestamp | None = None) -> tuple[pd.Series, pd.Series, pd.Series]:
     """``(times, problem, relative)`` for the cells of ``values``.
 
     Accepts ISO and common date formats, the Weibo API's 'Tue May 31 17:46:55 +0800 2011',
@@ -123,5 +123,5 @@ def read_times(values: pd.Series, *, now: pd.Timestamp | None = None) -> tuple[p
 
 
 def parse_times(values: pd.Series, *, now: pd.Timestamp | None = None) -> pd.Series:
-    """The times of ``read_times``, NaT where missing, unreadable or out of range."""
-    return read_times(values, now=now)[0]
+    """The times of ``read_time_cells``, NaT where missing, unreadable or out of range."""
+    return read_time_cells(values, now=now)[0]
