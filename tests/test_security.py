@@ -305,6 +305,24 @@ def test_the_cli_masks_in_process_and_gives_the_streams_back(capsys):
     assert "a***@example.com" in err and "a@example.com" not in err, err
 
 
+def test_the_masked_stream_masks_a_number_written_in_pieces():
+    import io
+
+    from wbcs.cli import MaskedStream
+
+    out = io.StringIO()
+    stream = MaskedStream(out)
+    stream.write("wrote /data/138")
+    stream.write("12345678/x.csv")  # held: no line has ended
+    assert out.getvalue() == ""
+    stream.write("\nok 0.1381234567891\n")
+    stream.writelines(["tel:139", "12345678\n"])
+    stream.write("\r 50%|█ | 1/2 a@example.com")
+    stream.flush()  # tqdm flushes each frame: shown at once
+    assert out.getvalue() == ("wrote /data/138****5678/x.csv\nok 0.1381234567891\ntel:139****5678\n"
+                              "\r 50%|█ | 1/2 a***@example.com")
+
+
 def test_the_progress_bar_shows_file_names_masked(tmp_path):
     # with two or more files on a terminal ingest shows a progress bar whose label is the file's name
     r, shown = run_cli_on_terminal("ingest", str(_pii_named_export(tmp_path)), str(_export(tmp_path)),

@@ -92,6 +92,10 @@ class MaskedStream:
             self.stream.write(mask_pii(lines[:end]))
         return len(text)
 
+    def writelines(self, lines) -> None:  # the stream's own would write them unmasked
+        for line in lines:
+            self.write(line)
+
     def flush(self) -> None:
         from wbcs.pii import mask_pii
 
