@@ -19,6 +19,7 @@ import sys
 
 from wbcs import __version__
 from wbcs.errors import InputError
+from wbcs.pii import mask_pii  # light (re, unicodedata), and every command's output goes through it
 
 # Modules of wbcs.cli and the subcommands each adds, in the order --help lists them. A command
 # line naming a command imports only its module (``wbcs simulate`` need not import the other
@@ -83,8 +84,6 @@ class MaskedStream:
         self._held = ""
 
     def write(self, text: str) -> int:
-        from wbcs.pii import mask_pii
-
         lines = self._held + text
         end = lines.rfind("\n") + 1
         self._held = lines[end:]
@@ -97,8 +96,6 @@ class MaskedStream:
             self.write(line)
 
     def flush(self) -> None:
-        from wbcs.pii import mask_pii
-
         held, self._held = self._held, ""
         if held:
             self.stream.write(mask_pii(held))
