@@ -1362,12 +1362,87 @@ def part_kind_mix(seed: int, model: str, n_boot: int = 1000, draws: int = 200) -
     print(table(shifted, list(shifted[0])))
 
 
+def part_directed_shift(seed: int, model: str, field: str = "intent", draws: int = 20) -> None:
+    """Training part only: the quantifiers of telecom first posts' ``field`` shares when one label swells or shrinks
+    (each label's rows drawn ×0.5, ×2, ×4 as often as the others), where the trainer's rule samples shifts in
+    random directions that lean toward the flat mix (``bounded_prevalences``). ``model``'s configuration, the
+    trainer's grouped folds (out-of-fold probabilities, class bias included); each validation fold's first posts
+    resampled ``draws`` times per shift, quantified with the other folds' statistics: mean TV per method, and
+    the folds in which each method is closer than the counts."""
+    from sklearn.base import clone
+
+    from wbcs.classify import load_model
+    from wbcs.classify.baseline import shift
+    from wbcs.classify.configs import _Folds
+    from wbcs.classify.splits import training_groups
+    from wbcs.classify.tasks import load_task
+    from wbcs.kpi.quantify import VARIANTS, estimate, training_stats, tv
+
+    est = clone(load_model(model).models[field])
+    task = load_task(f"gold_{field}", seed=seed)
+    tr = task.train.reset_index(drop=True)
+    folds = _Folds(est, tr["text"].to_numpy(), tr["label"].to_numpy(), training_groups(tr, seed=seed), 5, seed)
+    folds.scores(est)
+    labels, bias = [str(c) for c in folds.classes], est.class_bias
+    oof = shift(folds.oof, folds.classes, bias)
+    y, first = tr["label"].astype(str).to_numpy(), (tr["kind"] == "first_post").to_numpy()
+    rng, rows = np.random.default_rng(seed), []
+    for k, (trn, va) in enumerate(folds.folds):
+        fp = va[first[va]]
+        stats = {"pooled": training_stats(y[trn], oof[trn], labels, bias),
+                 "kind": training_stats(y[trn][first[trn]], oof[trn][first[trn]], labels, bias)}
+        for target, w in [("none", 1.0)] + [(lab, w) for lab in labels for w in (0.5, 2.0, 4.0)]:
+            p = np.where(y[fp] == target, w, 1.0)
+            for _ in range(draws):
+                s = rng.choice(fp, size=len(fp), replace=True, p=p / p.sum())
+                truth = np.array([(y[s] == lab).mean() for lab in labels])
+                rows.append({"label": target, "drawn ×": w, "fold": k,
+                             **{name: tv(estimate(method, oof[s], stats[scope], bias=bias), truth)
+                                for name, method, scope in VARIANTS}})
+    # the shifts real weeks made: each calendar month's telecom first posts (≥ 30; times from the Weibo ids) at
+    # their own mix, quantified with the statistics of the other months' out-of-fold rows
+    from wbcs.weibo import mid_to_datetime
+
+    when, plausible = mid_to_datetime(tr["post_id"].where(first).fillna("x"))
+    month = when.dt.strftime("%Y-%m").where(plausible & pd.Series(first)).to_numpy()
+    base = np.array([(y[first] == lab).mean() for lab in labels])
+    monthly = []
+    for m in sorted({m for m in month if isinstance(m, str)}):
+        here = month == m
+        if here.sum() < 30:
+            continue
+        rest = first & ~here
+        stats = {"pooled": training_stats(y[~here], oof[~here], labels, bias),
+                 "kind": training_stats(y[rest], oof[rest], labels, bias)}
+        truth = np.array([(y[here] == lab).mean() for lab in labels])
+        monthly.append({"month": m, "items": int(here.sum()), "shift (TV from all)": tv(truth, base),
+                        **{name: tv(estimate(method, oof[here], stats[scope], bias=bias), truth)
+                           for name, method, scope in VARIANTS}})
+    mon = pd.DataFrame(monthly)
+    df = pd.DataFrame(rows)
+    names = [v[0] for v in VARIANTS]
+    closer = {n: int((mon[n] < mon["CC"] - 1e-12).sum()) for n in names}
+    print(f"{field}, {len(mon)} months of the training part's telecom first posts (≥ 30 each, {mon['items'].sum()} "
+          f"items; their shift from the whole mix: median {mon['shift (TV from all)'].median():.3f}, max "
+          f"{mon['shift (TV from all)'].max():.3f}): mean TV (months closer than CC)")
+    print(table([{n: f"{mon[n].mean():.3f} ({closer[n]})" for n in names}], names), flush=True)
+    per_fold = df.groupby(["label", "drawn ×", "fold"], sort=False)[names].mean()
+    mean = per_fold.groupby(level=[0, 1], sort=False).mean()
+    wins = per_fold[names].lt(per_fold["CC"], axis=0).groupby(level=[0, 1], sort=False).sum()
+    out = [{"label drawn": lab, "×": f"{w:g}", **{n: f"{mean.loc[(lab, w), n]:.3f} ({int(wins.loc[(lab, w), n])})"
+                                                  for n in names}} for lab, w in mean.index]
+    print(f"{field}, telecom first posts of the training part, {model}'s configuration, 5 grouped folds, {draws} draws "
+          "per fold and shift: mean TV (folds closer than CC)")
+    print(table(out, list(out[0])))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", nargs="+",
                         choices=["trainer", "gold", "gemma", "quantify", "sentiment_mix", "sentiment_cv", "kind_bias",
                                  "kind_models", "gemma_cv", "quality", "quality_speed", "rounds", "compare", "curve",
-                                 "static_topic", "weak_abuse", "synthetic", "quality_synthetic", "status", "context", "prune", "drift", "kind_mix"],
+                                 "static_topic", "weak_abuse", "synthetic", "quality_synthetic", "status", "context", "prune", "drift", "kind_mix",
+                                 "directed_shift"],
                         default=["trainer", "gold"])
     parser.add_argument("--budget", type=float, default=600, help="seconds of configuration search per task")
     parser.add_argument("--gemma-fields", nargs="+", default=["intent", "topic"])
@@ -1404,6 +1479,9 @@ def main(argv: list[str] | None = None) -> int:
                        "prune": part_prune, "context": part_context}.items():
         if name in args.part:
             part(args.seed, args.new or "wbcs-default")
+    if "directed_shift" in args.part:
+        for field in [f for f in args.fields if f != "negative_subtype"]:
+            part_directed_shift(args.seed, args.new or "wbcs-default", field)
     if "kind_mix" in args.part:
         part_kind_mix(args.seed, args.new or "wbcs-default", min(args.boot, 1000))
     if "quality_synthetic" in args.part:
