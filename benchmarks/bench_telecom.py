@@ -106,10 +106,16 @@ Parts:
   folds of the training part (two fold seeds): the fast configuration (``--new``) without and with round 1's written
   posts (weight 0.5) in every training fold, each averaged (0.5/0.5) with a regression on Gemma 3 270M's frozen states
   (the plain view; layers −4 and −1, C as the quality step tries them; the head learns from the real rows only).
+- ``kind_mix``: the simulator's kind mix (``wbcs.kpi.workload``) of the fixed test part's telecom first posts, corrected
+  and counted, against the adjudicated labels', at the part's own mix and under shifted consultation shares
+  (measurement only).
+- ``directed_shift``: training part only, per field (``--fields``): the quantifiers of telecom first posts on the real
+  calendar months (times from the Weibo ids) and when one label swells or shrinks, where the trainer's rule samples
+  shifts leaning toward the flat mix.
 
 Usage: python -m benchmarks.bench_telecom [--part trainer gold gemma quantify sentiment_mix sentiment_cv
        kind_bias kind_models gemma_cv quality quality_speed rounds compare curve static_topic weak_abuse
-       synthetic quality_synthetic status context prune drift]
+       synthetic quality_synthetic status context prune drift kind_mix directed_shift]
        [--budget S] [--folds K] [--epochs E] [--smoke]
 """
 
@@ -1446,7 +1452,7 @@ def main(argv: list[str] | None = None) -> int:
                         default=["trainer", "gold"])
     parser.add_argument("--budget", type=float, default=600, help="seconds of configuration search per task")
     parser.add_argument("--gemma-fields", nargs="+", default=["intent", "topic"])
-    parser.add_argument("--fields", nargs="+", choices=FIELDS, default=FIELDS, help="the fields of --part quality, synthetic")
+    parser.add_argument("--fields", nargs="+", choices=FIELDS, default=FIELDS, help="the fields of --part quality, synthetic, directed_shift")
     parser.add_argument("--fast", default="wbcs-default",
                         help="--part quality: the fast model whose configuration the ensemble joins (default the shipped)")
     parser.add_argument("--epochs", type=int, default=2)
