@@ -46,6 +46,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.helpers import run_cli, run_cli_on_terminal
+from wbcs.config import ROOT
 from wbcs.errors import InputError
 from wbcs.io import ingest, ingest_to, read_posts, read_table, write_table
 from wbcs.io.write import FORMULA_START
@@ -877,3 +878,27 @@ def test_a_scenario_anchor_bomb_in_its_name_is_refused_from_the_command_line(tmp
     path.write_text(bomb + "name: *i\n", encoding="utf-8")
     r = run_cli("simulate", "--scenario", str(path), "--replications", "1")
     assert r.returncode == 2 and "aliases" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_or_sighup_mid_write_leaves_no_temporary_file(tmp_path, sig):
+    """Python's default SIGTERM/SIGHUP ends the process without running ``finally``: the half-written temporary
+    file stayed beside the output. The CLI turns them into a clean stop (exit 128 + signal, one line)."""
+    import time
+
+    src = tmp_path / "export.csv"
+    src.write_text("微博ID,内容,发布时间\n" + "".join(f"{3830401296796826 + i},第{i}条,2024-03-01 10:00\n"
+                                                for i in range(300_000)), encoding="utf-8")
+    out = tmp_path / "posts.csv"
+    out.write_bytes(b"previous")
+    child = subprocess.Popen([sys.executable, "-m", "wbcs", "ingest", str(src), "--out", str(out)], cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not any(p.name.startswith(".posts.csv.") for p in tmp_path.iterdir()):
+        assert child.poll() is None and time.monotonic() < deadline, "the write ended before it was stopped"
+        time.sleep(0.01)
+    child.send_signal(sig)
+    err = child.communicate(timeout=60)[1]
+    assert child.returncode == 128 + sig and err.strip().endswith(f"stopped by {signal.Signals(sig).name}"), err
+    assert out.read_bytes() == b"previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export.csv", "posts.csv"]

@@ -12,9 +12,11 @@ files, whose names or folders may hold a phone number or an e-mail.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import importlib
 import os
+import signal
 import sys
 
 from wbcs import __version__
@@ -105,12 +107,35 @@ class MaskedStream:
         return getattr(self.stream, name)
 
 
+class _Stopped(BaseException):
+    """SIGTERM (kill) or SIGHUP (the terminal closed), raised where the command was: Python's default action ends
+    the process without running ``finally``, so a write's temporary file (a whole predict output, a model) was
+    left beside its target."""
+
+
+def _stop(signum, frame):
+    signal.signal(signum, signal.SIG_DFL)  # a second one ends the process at once, as before
+    raise _Stopped(signum)
+
+
+_STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
 def main(argv: list[str] | None = None) -> int:
     out, err = sys.stdout, sys.stderr  # restored after: tests call main in their own process
     sys.stdout, sys.stderr = MaskedStream(out), MaskedStream(err)
+    handlers = {}
+    for sig in _STOP_SIGNALS:
+        if signal.getsignal(sig) is signal.SIG_DFL:  # nohup's SIG_IGN and an embedding program's handlers stay
+            with contextlib.suppress(ValueError):  # main() called outside the main thread
+                handlers[sig] = signal.signal(sig, _stop)
     try:
         return _run(sys.argv[1:] if argv is None else argv)
+    except _Stopped as e:  # before the command started: nothing to say
+        return 128 + e.args[0]
     finally:
+        for sig, handler in handlers.items():  # main() may run inside another program (tests)
+            signal.signal(sig, handler)
         for masked in (sys.stdout, sys.stderr):
             try:
                 masked.flush()
@@ -144,6 +169,11 @@ def _run(argv: list[str]) -> int:
         _close_progress_bars()
         print(f"wbcs {args.command}: interrupted", file=sys.stderr)
         return 130
+    except _Stopped as e:
+        _close_progress_bars()
+        with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
+            print(f"wbcs {args.command}: stopped by {signal.Signals(e.args[0]).name}", file=sys.stderr)
+        return 128 + e.args[0]
 
 
 def _close_progress_bars() -> None:
