@@ -306,6 +306,13 @@ def test_cli_sample_batches_import_status_and_export(tmp_path, mirror):
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert "batch_001.labels.csv: holds labels" in r.stderr and "new folder" in r.stderr
     assert (out / "batch_001.labels.csv").read_bytes() == filled.read_bytes()
+    # an annotator named with a phone number: the JSON keeps Chinese as it is (a \\uXXXX escape's hex digits ran
+    # into the number, which then went out unmasked), so the number is masked like everything the CLI prints
+    r = run_cli("label", "import", str(filled), "--annotator", "客户13812345678", "--store", str(store),
+                "--sample", str(sample))
+    assert r.returncode == 0, r.stderr
+    r = run_cli("label", "status", "--store", str(store), "--sample", str(sample), "--json")
+    assert "13812345678" not in r.stdout and "客户138" in r.stdout, r.stdout
 
 
 def test_cli_import_of_a_bad_file_creates_no_store_and_batch_export_needs_a_folder(tmp_path):

@@ -502,7 +502,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     with _open(args.store) as store:
         table = progress(store, ids)
     if args.json:
-        print(json.dumps({"items": len(ids), "annotators": table.to_dict("records")}, indent=2))
+        print(json.dumps({"items": len(ids), "annotators": table.to_dict("records")}, ensure_ascii=False, indent=2))
         return 0
     print(f"{args.store}: {len(ids)} items in {', '.join(map(str, args.sample))}")
     for r in table.itertuples():
@@ -549,7 +549,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         clean = {f: {k: (_num(v) if isinstance(v, float) else v) for k, v in r.items() if k != "pairs"}
                  | {"pairs": [{k: (_num(v) if isinstance(v, float) else v) for k, v in p.items()}
                               for p in r["pairs"]]} for f, r in result.items()}
-        print(json.dumps(clean, indent=2))
+        print(json.dumps(clean, ensure_ascii=False, indent=2))
         return 0
     print(f"{'field':<18}{'n':>6}{'agree':>8}{'kappa':>8}{'alpha':>8}")
     for field, r in result.items():
