@@ -31,7 +31,7 @@ TOP_KEYS = ("version", "duty", "patrol_minutes", "sla", "presets", "content_chan
 DUTY_KEYS = ("weekdays", "start", "end", "holidays", "on_call")
 SLA_KEYS = ("acknowledge_minutes", "resolve_hours", "clock")
 POST_KINDS = ["consultation", "complaint", "vague_negative", "abuse", "praise"]
-MINUTE = np.timedelta64(1, "m")
+MINUTE_NS = 60 * 10**9
 
 
 _CLOCK = re.compile(r"^([01]?[0-9]|2[0-4]):([0-5][0-9])(?::([0-5][0-9]))?$")
@@ -94,13 +94,21 @@ class Duty:
     def minutes_per_day(self) -> float:
         return (self.end.hour * 60 + self.end.minute) - (self.start.hour * 60 + self.start.minute)
 
-    def _split(self, times) -> tuple[np.ndarray, np.ndarray]:
-        """Local calendar day (datetime64[D]) and minute of day (float) of each time."""
+    def _split(self, times) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Local calendar day (datetime64[D]) and nanoseconds after midnight (int64) of each time, and
+        its duty nanoseconds that day (0 to ``minutes_per_day``: 0 before duty, all after, 0 on days off)."""
         t = pd.DatetimeIndex(pd.to_datetime(times))
         t = t.tz_localize(TIMEZONE) if t.tz is None else t.tz_convert(TIMEZONE)
         local = t.tz_localize(None).to_numpy()
         day = local.astype("datetime64[D]")
-        return day, (local - day) / MINUTE
+        into_day = (local - day).astype("timedelta64[ns]").astype(np.int64)  # < 1 day: no overflow
+        start, per_day = self._hours_ns
+        return day, into_day, np.clip(into_day - start, 0, per_day) * np.is_busday(day, **self._busday_kwargs())
+
+    @property
+    def _hours_ns(self) -> tuple[int, int]:
+        """Duty start after midnight and duty length of a day, in nanoseconds."""
+        return (self.start.hour * 60 + self.start.minute) * MINUTE_NS, round(self.minutes_per_day * MINUTE_NS)
 
     def _busday_kwargs(self) -> dict:
         return {"weekmask": self.weekmask,
@@ -108,26 +116,21 @@ class Duty:
 
     def on_duty(self, times) -> np.ndarray:
         """True where a time falls inside duty hours on a duty day."""
-        day, minute = self._split(times)
-        s = self.start.hour * 60 + self.start.minute
-        return np.is_busday(day, **self._busday_kwargs()) & (minute >= s) & (minute < s + self.minutes_per_day)
+        day, into_day, _ = self._split(times)
+        start, per_day = self._hours_ns
+        return np.is_busday(day, **self._busday_kwargs()) & (into_day >= start) & (into_day < start + per_day)
 
     def business_minutes(self, start, end) -> np.ndarray:
         """Duty minutes elapsed between ``start`` and ``end`` (element-wise; 0 if end < start).
 
         F(t) = duty days before t's day × minutes per day + duty minutes of t's day up to t;
-        the answer is F(end) − F(start).
+        the answer is F(end) − F(start), counted in integer nanoseconds and divided once, so a
+        reply exactly at a deadline (``wbcs.triage.add_duty_minutes``) of 20 seconds or 233.54
+        minutes is at the limit, not a float rounding above it.
         """
-        def cumulative(times):
-            day, minute = self._split(times)
-            origin = np.datetime64("2000-01-03")
-            kw = self._busday_kwargs()
-            days = np.busday_count(origin, day, **kw).astype(float)
-            s = self.start.hour * 60 + self.start.minute
-            today = np.clip(minute - s, 0, self.minutes_per_day) * np.is_busday(day, **kw)
-            return days * self.minutes_per_day + today
-
-        return np.maximum(cumulative(end) - cumulative(start), 0.0)
+        (d0, _, t0), (d1, _, t1) = self._split(start), self._split(end)
+        days = np.busday_count(d0, d1, **self._busday_kwargs()).astype(np.int64)
+        return np.maximum(days * self._hours_ns[1] + t1 - t0, 0) / MINUTE_NS
 
     def next_on_duty(self, times) -> pd.DatetimeIndex:
         """Each time itself when on duty (or on call), else the start of the next duty period."""
@@ -135,13 +138,13 @@ class Duty:
         t = t.tz_localize(TIMEZONE) if t.tz is None else t.tz_convert(TIMEZONE)
         if self.on_call:
             return t
-        day, minute = self._split(t)
+        day, into_day, _ = self._split(t)
         kw = self._busday_kwargs()
-        s = self.start.hour * 60 + self.start.minute
-        before_end = minute < s + self.minutes_per_day
+        start, per_day = self._hours_ns
+        before_end = into_day < start + per_day
         # the first duty day on or after today (if today's hours are not over), else after today
         first = np.busday_offset(np.where(before_end, day, day + 1), 0, roll="forward", **kw)
-        start_of_duty = (first + np.timedelta64(s, "m")).astype("datetime64[ns]")
+        start_of_duty = first.astype("datetime64[ns]") + np.timedelta64(start, "ns")
         out = np.where(self.on_duty(t), t.tz_localize(None).to_numpy(),
                        np.maximum(start_of_duty, t.tz_localize(None).to_numpy()))
         return pd.DatetimeIndex(out).tz_localize(TIMEZONE)
