@@ -88,13 +88,18 @@ def business_policy(holidays=()):
     # Fri 19:00: 60 min left on Friday, 60 on Monday → Mon 09:00; 48 h = 2,880 duty minutes:
     # Fri 60 + Mon/Tue/Wed 3×720 = 2,220, 660 more on Thu from 08:00 → Thu 19:00
     ("2024-01-05 19:00", "2024-01-08 09:00", "2024-01-11 19:00", ()),
-    # Saturday night: the clock starts Monday 08:00; 2,880 = 4 whole duty days → Thu 20:00
-    ("2024-01-06 03:00", "2024-01-08 10:00", "2024-01-11 20:00", ()),
-    # ... or Tuesday when Monday is a holiday
-    ("2024-01-06 03:00", "2024-01-09 10:00", "2024-01-12 20:00", (dt.date(2024, 1, 8),)),
-    # exactly fits the rest of the day: 18:00 + 120 → 20:00 the same day; resolve: Fri 120 +
-    # Mon–Wed 2,160 = 2,280, 600 more on Thu → 18:00
-    ("2024-01-05 18:00", "2024-01-05 20:00", "2024-01-11 18:00", ()),
+    # Saturday night: the clock starts Monday 08:00; 2,880 = 4 whole duty days, used up at Thu 20:00;
+    # it stands still until Fri 08:00, and a reply until then is met → Fri 08:00
+    ("2024-01-06 03:00", "2024-01-08 10:00", "2024-01-12 08:00", ()),
+    # ... or Tuesday when Monday is a holiday; used up Fri 20:00 → Mon 08:00
+    ("2024-01-06 03:00", "2024-01-09 10:00", "2024-01-15 08:00", (dt.date(2024, 1, 8),)),
+    # exactly fits the rest of the day: Fri 18:00 + 120 is used up at 20:00 and stands still over
+    # the weekend → Mon 08:00; resolve: Fri 120 + Mon–Wed 2,160 = 2,280, 600 more on Thu → 18:00
+    ("2024-01-05 18:00", "2024-01-08 08:00", "2024-01-11 18:00", ()),
+    # the auditor's case: Mon 18:00 + 120 → Tue 08:00 (replies at Mon 23:00, Tue 07:59 are met)
+    ("2024-05-06 18:00", "2024-05-07 08:00", "2024-05-10 18:00", ()),
+    # Tue 17:00 + 2,880 = 180 on Tue, Wed, Thu (holiday), Fri, Mon, Tue 3×720 + 540 → Tue 17:00
+    ("2024-04-30 17:00", "2024-04-30 19:00", "2024-05-07 17:00", (dt.date(2024, 5, 2),)),
 ])
 def test_business_clock(created, ack, resolve, holidays):
     df = posts(created_at=[pd.Timestamp(created, tz="Asia/Shanghai")], sentiment=["negative"],
@@ -105,21 +110,50 @@ def test_business_clock(created, ack, resolve, holidays):
     assert out["resolve_by"] == pd.Timestamp(resolve, tz="Asia/Shanghai")
 
 
-@given(st.datetimes(min_value=dt.datetime(2024, 1, 1), max_value=dt.datetime(2024, 12, 31)),
-       st.integers(min_value=1, max_value=20_000))
-def test_add_duty_minutes_inverts_business_minutes(start, minutes):
-    duty = load_policy().duty
-    t0 = pd.DatetimeIndex([pd.Timestamp(start).floor("min")]).tz_localize("Asia/Shanghai")
+HOLIDAYS = (dt.date(2024, 1, 1), dt.date(2024, 5, 1), dt.date(2024, 5, 2), dt.date(2024, 5, 3), dt.date(2024, 10, 1))
+
+
+@given(st.lists(st.datetimes(min_value=dt.datetime(2024, 1, 1), max_value=dt.datetime(2024, 12, 31)),
+                min_size=1, max_size=20),
+       st.one_of(st.integers(min_value=0, max_value=20_000), st.sampled_from([120, 720, 1440, 2880, 1 / 3]),
+                 st.floats(min_value=0, max_value=20_000)))
+def test_duty_deadline_is_the_last_instant_the_kpi_counts_met(starts, minutes):
+    """The deadline triage shows is where the KPIs' and the simulator's rule (business_minutes ≤ limit)
+    turns from met to missed: the reply at it is met, one a second (a nanosecond) later is not."""
+    duty = dataclasses.replace(load_policy().duty, holidays=HOLIDAYS)
+    t0 = pd.DatetimeIndex(starts).tz_localize("Asia/Shanghai")
     t1 = add_duty_minutes(duty, t0, minutes)
-    assert duty.business_minutes(t0, t1)[0] == pytest.approx(minutes)
-    assert duty.on_duty(t1 - pd.Timedelta(seconds=1))[0]  # the deadline falls at the end of a duty minute
+    assert (duty.business_minutes(t0, t1) <= minutes).all()
+    assert (duty.business_minutes(t0, t1 + pd.Timedelta(seconds=1)) > minutes).all()
+    assert (duty.business_minutes(t0, t1 + pd.Timedelta(nanoseconds=1)) > minutes).all()
+    assert duty.on_duty(t1).all()  # a reply is never due in off-duty time: then it is due at the next start
 
 
-@pytest.mark.parametrize("minutes", [-5, float("nan"), [10, -1]])
+@pytest.mark.parametrize("created, minutes, deadline", [
+    ("2024-05-06 18:00", 120, "2024-05-07 08:00"),  # Mon evening → Tue duty start
+    ("2024-05-06 18:00", 119, "2024-05-06 19:59"),  # a minute less: the same evening
+    ("2024-05-10 19:00", 60, "2024-05-13 08:00"),  # Fri evening → Mon, past the weekend
+    ("2024-04-30 19:30", 30, "2024-05-06 08:00"),  # Tue before the May-day holidays (Wed–Fri) → next Mon
+    ("2024-05-11 10:00", 720, "2024-05-14 08:00"),  # created on a Saturday, off duty: all of Monday → Tue
+    ("2024-05-06 22:00", 0, "2024-05-07 08:00"),  # a 0 clock off duty: the reply is met until duty starts
+    ("2024-05-06 10:00", 0, "2024-05-06 10:00"),  # ... and on duty at once
+    ("2024-05-06 18:00", 1 / 3, "2024-05-06 18:00:20"),  # 20 seconds
+])
+def test_duty_deadline_hand_computed(created, minutes, deadline):
+    duty = dataclasses.replace(load_policy().duty, holidays=HOLIDAYS)
+    t0 = pd.DatetimeIndex([created]).tz_localize("Asia/Shanghai")
+    t1 = add_duty_minutes(duty, t0, minutes)
+    assert t1[0] == pd.Timestamp(deadline, tz="Asia/Shanghai")
+    met = duty.business_minutes(t0.repeat(2), [t1[0], t1[0] + pd.Timedelta(seconds=1)]) <= minutes
+    assert met.tolist() == [True, False]
+
+
+@pytest.mark.parametrize("minutes", [-5, float("nan"), [10, -1], 1e15])
 def test_add_duty_minutes_refuses_minutes_that_are_no_duration(minutes):
     """-5 gave 07:55, before the duty day the deadline is counted in; NaN no deadline at all."""
     t0 = pd.DatetimeIndex(["2024-03-04 00:30", "2024-03-04 09:00"]).tz_localize("Asia/Shanghai")
-    with pytest.raises(InputError, match="add_duty_minutes: minutes must be finite numbers ≥ 0, got (-5.0|nan|-1.0)$"):
+    with pytest.raises(InputError, match=r"add_duty_minutes: minutes must be finite numbers ≥ 0 and ≤ 527040 "
+                                         r"\(a year\), got (-5.0|nan|-1.0|1000000000000000.0)$"):
         add_duty_minutes(load_policy().duty, t0, minutes)
 
 
