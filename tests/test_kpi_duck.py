@@ -164,3 +164,81 @@ def test_duckdb_and_dask_mask_what_they_give_of_an_unmasked_file(tmp_path):
         lead = engine(tmp_path / "arch")["competitor_lead"]
         assert lead == indicators(posts)["competitor_lead"] and set(lead["network"]) == {
             "china_mobile", "=op a***@example.com"}
+
+
+def test_a_repeated_post_id_is_left_out_and_said_by_duckdb_and_dask_as_by_pandas(tmp_path, capsys):
+    """A post given twice (here p2, its repeat replied later, in the same file and in another file) counts once,
+    at its first row, and a line says so: what read_posts does for the pandas engine. Counted twice it inflated
+    every count, silently."""
+    from wbcs.io import read_posts
+    from wbcs.kpi import partitioned
+
+    df = crafted()
+    again = df.iloc[[1]].assign(reply_at=ts("2025-03-03 15:00"), satisfied=True)
+    pd.concat([df, again], ignore_index=True).to_parquet(tmp_path / "one.parquet")
+    posts, _ = read_posts(tmp_path / "one.parquet")
+    want = indicators(posts)
+    assert want == indicators(df) and capsys.readouterr().err.count("rejected (duplicate id: 1)") == 1
+    for engine in (duck.indicators, partitioned.indicators):
+        same(want, engine(tmp_path / "one.parquet"))
+        assert "one.parquet: row 9, column 'post_id': 'p2' is also the post_id of row 2; 1 row(s) rejected " \
+               "(duplicate id: 1)" in capsys.readouterr().err
+    (tmp_path / "arch" / "month=2025-03").mkdir(parents=True)
+    df.iloc[:4].to_parquet(tmp_path / "arch" / "a.parquet")
+    pd.concat([df.iloc[4:], again, again], ignore_index=True).to_parquet(tmp_path / "arch" / "month=2025-03" / "b.parquet")
+    for engine in (duck.indicators, partitioned.indicators):
+        same(want, engine(tmp_path / "arch"))
+        assert "b.parquet: row 5, column 'post_id': 'p2' is also the post_id of row 2 of " in capsys.readouterr().err
+        same_table(indicators(df, period="day", by="topic"),
+                   engine(tmp_path / "arch", period="day", by="topic", quiet=True))
+        assert not capsys.readouterr().err
+
+
+@pytest.mark.parametrize("as_of", ["2025-03-03 10:30", "2025-03-01", "2025-03-31"])
+def test_business_clocks_with_replies_after_as_of_or_as_of_before_the_first_post(tmp_path, as_of):
+    """The duty-day table ran from the first post to as_of: a reply after as_of had no day, NULL duty minutes,
+    and was counted within its limit (p4's 90-minute reply, 08:00 → 09:30, is late on a 60-minute clock);
+    as_of before the first post was an IndexError."""
+    from wbcs.kpi import partitioned
+
+    pol = load_policy()
+    business = dataclasses.replace(pol, sla={k: dataclasses.replace(c, clock="business", acknowledge_minutes=60)
+                                             for k, c in pol.sla.items()})
+    crafted().to_parquet(tmp_path / "p.parquet")
+    want = indicators(crafted(), policy=business, as_of=as_of)
+    for engine in (duck.indicators, partitioned.indicators):
+        same(want, engine(tmp_path / "p.parquet", policy=business, as_of=as_of))
+        same_table(indicators(crafted(), policy=business, as_of=as_of, by="post_kind"),
+                   engine(tmp_path / "p.parquet", policy=business, as_of=as_of, by="post_kind"))
+
+
+@pytest.mark.parametrize("values", [["是", "否", None, "是"], [" Yes", "no", "", "满意"], [1, 0, None, 1],
+                                    [1.0, 0.0, None, 1.0]])
+def test_satisfied_is_read_in_every_spelling_pandas_reads(tmp_path, values):
+    """A satisfied column written 是/否 (or yes/no, 1/0) was a ConversionException traceback from DuckDB."""
+    from wbcs.kpi import partitioned
+
+    df = crafted()
+    df["satisfied"] = pd.Series(values * 2, dtype=object if isinstance(values[0], str) else None)
+    df.to_parquet(tmp_path / "p.parquet")
+    want = indicators(df)
+    assert want["n_negative_replied_satisfied"] == 2
+    for engine in (duck.indicators, partitioned.indicators):
+        same(want, engine(tmp_path / "p.parquet"))
+
+
+def test_a_satisfied_value_in_neither_list_is_the_pandas_engines_error_naming_the_row(tmp_path):
+    from tests.helpers import run_cli
+
+    df = crafted()
+    df["satisfied"] = df["satisfied"].map({True: "yes", False: "no"}).astype(object)
+    df.loc[5, "satisfied"] = "maybe"
+    df.to_parquet(tmp_path / "p.parquet")
+    with pytest.raises(InputError) as pandas_error:
+        indicators(df.assign(source_file=str(tmp_path / "p.parquet"), source_row=range(1, 9)))
+    with pytest.raises(InputError) as duck_error:
+        duck.indicators(tmp_path / "p.parquet")
+    assert str(duck_error.value) == str(pandas_error.value) and "p.parquet: row 6, column 'satisfied': 'maybe'" \
+        in str(duck_error.value)
+    r = run_cli("kpi", "--posts", str(tmp_path / "p.parquet"), "--engine", "duckdb")
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "'maybe' is not true/false" in r.stderr

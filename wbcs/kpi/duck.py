@@ -7,16 +7,21 @@ few label columns, with the SLA threshold counts; see ``wbcs.kpi.indicators``) a
 the same ``GROUPING SETS`` query, the response-time quantiles per output group; the
 indicators are then derived by the same pandas code as the pandas engine. Business-hour
 SLA clocks join a small table of duty minutes per calendar day built with
-``wbcs.policy.Duty``, so the calendar logic is not written twice.
+``wbcs.policy.Duty``, so the calendar logic is not written twice. As ``read_posts`` does for the
+pandas engine, a row whose ``post_id`` an earlier row has is left out and said (``_Archive.repeats``),
+and a yes/no column is read with ``read_flags``' words (``_Archive.flag``).
 """
 
 from __future__ import annotations
+
+import itertools
+import sys
 
 import numpy as np
 import pandas as pd
 
 from wbcs import checks
-from wbcs.columns import DATETIMES
+from wbcs.columns import DATETIMES, read_flags
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
 from wbcs.kpi.indicators import (
@@ -41,6 +46,8 @@ OFFSET_US = int(pd.Timestamp("2020-01-01", tz=TIMEZONE).utcoffset() / pd.Timedel
 DAY_US = 86_400_000_000
 MINUTE_US = 60_000_000
 US = {"created_at": "_c", "reply_at": "_r", "resolved_at": "_s"}  # local µs columns in the SQL
+REPEATS = ["filename", "file_row_number", "post_id", "first_file", "first_row"]  # Archive.repeats' columns
+_TABLES = itertools.count()  # names of the tables registered per archive
 
 
 def _files(source) -> list[str]:
@@ -69,7 +76,11 @@ class _Archive:
 
     def __init__(self, con, files: list[str], policy: Policy):
         self.con, self.policy, self.files = con, policy, files
-        self.scan = f"read_parquet([{', '.join(_lit(f) for f in files)}], union_by_name=true)"
+        listed = f"[{', '.join(_lit(f) for f in files)}]"
+        self.scan = f"read_parquet({listed}, union_by_name=true)"
+        # the same rows with their file and 0-based row number in it, for messages that name a row
+        self.numbered = f"read_parquet({listed}, union_by_name=true, filename=true, file_row_number=true)"
+        self.order = f"list_position({listed}, filename), file_row_number"  # the rows in the files' order
         rows = con.execute(f"DESCRIBE SELECT * FROM {self.scan}").fetchall()
         self.types = {row[0]: row[1] for row in rows}
         self.columns = list(self.types)
@@ -80,6 +91,36 @@ class _Archive:
                                  f"write the file with wbcs ingest or pandas datetimes")
         self.times = {c: US[c] for c in DATETIMES if c in self.types}
 
+    def leave_out(self, rows: pd.DataFrame) -> _Archive:
+        """The archive without ``rows`` (their ``filename`` and ``file_row_number``, as ``repeats`` gives them)
+        in every later query."""
+        if len(rows):
+            table = f"wbcs_left_out_{next(_TABLES)}"
+            self.con.register(table, rows[["filename", "file_row_number"]])
+            self.numbered = f"(SELECT * FROM {self.numbered} ANTI JOIN {table} USING (filename, file_row_number))"
+            self.scan = f"(SELECT * EXCLUDE (filename, file_row_number) FROM {self.numbered})"
+        return self
+
+    def repeats(self) -> pd.DataFrame:
+        """The rows whose ``post_id`` an earlier row (in the files' order) already has, with that first row
+        (``REPEATS``), as ``read_posts`` rejects them for the pandas engine: counted twice, a post inflates
+        every count. A check of the archive's ids (count against count distinct: one hash of the ids),
+        then, only when some repeat, a scan of the repeated ids' rows."""
+        if "post_id" not in self.types:
+            return pd.DataFrame(columns=REPEATS)
+        n, distinct = self.con.execute(f"SELECT count(post_id), count(DISTINCT post_id) FROM {self.scan}"
+                                       ).fetchall()[0]
+        if n == distinct:
+            return pd.DataFrame(columns=REPEATS)
+        return self.con.execute(
+            f"WITH r AS (SELECT filename, file_row_number, post_id FROM {self.numbered} WHERE post_id IN "
+            f"(SELECT post_id FROM {self.scan} GROUP BY post_id HAVING count(*) > 1)), "
+            f"o AS (SELECT *, row_number() OVER w AS k, first_value(filename) OVER w AS first_file, "
+            f"first_value(file_row_number) OVER w AS first_row FROM r "
+            f"WINDOW w AS (PARTITION BY post_id ORDER BY {self.order})) "
+            f"SELECT filename, file_row_number, CAST(post_id AS VARCHAR) AS post_id, first_file, first_row "
+            f"FROM o WHERE k > 1 ORDER BY {self.order}").df()
+
     def us(self, col: str, value: str | None = None) -> str:
         """Local wall-clock microseconds of a datetime column (naive = already local)."""
         value = value or _q(col)
@@ -87,13 +128,18 @@ class _Archive:
             return f"(epoch_us(CAST({value} AS TIMESTAMPTZ)) + {OFFSET_US})"
         return f"epoch_us(CAST({value} AS TIMESTAMP))"
 
+    def span(self):
+        """(the first post's created_at, the latest time in any time column), local; (None, None) without posts
+        (min and max per column, which DuckDB reads from the Parquet statistics)."""
+        row = self.con.execute("SELECT " + ", ".join([self.us("created_at", "min(created_at)"), *(
+            self.us(c, f"max({_q(c)})") for c in self.times)]) + f" FROM {self.scan}").fetchall()[0]
+        values = [v for v in row[1:] if v is not None]
+        return (None, None) if row[0] is None else (pd.Timestamp(row[0], unit="us"),
+                                                    pd.Timestamp(max(values), unit="us"))
+
     def latest(self):
-        """The latest time in the archive (max per column, which DuckDB reads from the
-        Parquet statistics)."""
-        row = self.con.execute("SELECT " + ", ".join(self.us(c, f"max({_q(c)})") for c in self.times)
-                               + f" FROM {self.scan}").fetchall()[0]
-        values = [v for v in row if v is not None]
-        return pd.Timestamp(max(values), unit="us") if values else None
+        """The latest time in the archive."""
+        return self.span()[1]
 
     def kind_name(self) -> str:
         whens = []
@@ -105,10 +151,11 @@ class _Archive:
 
     # -- SLA clocks: calendar minutes, or duty minutes through a table of days
     def _days(self, as_of: pd.Timestamp) -> str:
-        """Register a table (day number → duty minutes before that day, duty day or not)."""
-        first = self.con.execute(f"SELECT {self.us('created_at', 'min(created_at)')} FROM {self.scan}"
-                                 ).fetchall()[0][0]
-        days = pd.date_range(pd.Timestamp(first, unit="us").normalize(), as_of.normalize(), freq="D")
+        """Register a table (day number → duty minutes before that day, duty day or not) of every day a time
+        of the archive or ``as_of`` falls on: a reply after ``as_of`` without its day would be NULL minutes."""
+        first, last = self.span()
+        days = pd.date_range(min(first or as_of, as_of).normalize(), max(last or as_of, as_of).normalize(),
+                             freq="D")
         duty = self.policy.duty
         start = days.tz_localize(TIMEZONE)
         self.con.register("wbcs_duty_days", pd.DataFrame({
@@ -151,7 +198,7 @@ class _Archive:
                 if alias not in joins:
                     joins += f" LEFT JOIN {days} {alias} ON {alias}.day = {done} // {DAY_US}"
                 limit = f"CAST({float(minutes)!r} AS DOUBLE)"
-                # greatest() skips NULLs; the IS NULL / IS NOT NULL tests below keep that harmless
+                # every time has its day in the table (_days): no NULL reaches greatest(), which would skip it
                 to_done = f"greatest({self._f(alias, done)} - {self._f('d_c', '_c')}, 0)"
                 waited = f"greatest({self.now_business} - {self._f('d_c', '_c')}, 0)"
             out.append(f"{count_where(f'{done} IS NOT NULL AND {to_done} <= {limit}')} AS met_{i}")
@@ -165,7 +212,7 @@ class _Archive:
         inner = {k: _q(k) for k in (*extra, *inner_keys(self.columns)) if k in self.types}
         inner.update({f: f"({US[c]} IS NOT NULL)" for f, c in FLAGS.items() if c in self.types})
         if "satisfied" in inner:
-            inner["satisfied"] = "CAST(satisfied AS BOOLEAN)"
+            inner["satisfied"] = self.flag("satisfied")
         inner = {k: v for k, v in inner.items() if k not in keys}
         sums = [f"sum(CAST({_q(col)} AS DOUBLE)) AS {_q(name)}" for name, col in SUMS.items() if col in self.types]
         counts, joins = self.threshold_counts(as_of)
@@ -219,22 +266,53 @@ class _Archive:
         for field, values in zip(fields, seen, strict=True):
             unknown = sorted(set(v for v in values or [] if v is not None) - set(tax.ids(field)))
             if unknown:
-                scan = self.scan.replace("union_by_name=true",
-                                         "union_by_name=true, filename=true, file_row_number=true")
                 where = f"CAST({_q(field)} AS VARCHAR) IN ({', '.join(_lit(v) for v in unknown)})"
                 file, row, value = self.con.execute(f"SELECT filename, file_row_number, CAST({_q(field)} AS VARCHAR) "
-                                                    f"FROM {scan} WHERE {where} LIMIT 1").fetchall()[0]
+                                                    f"FROM {self.numbered} WHERE {where} LIMIT 1").fetchall()[0]
                 raise InputError(f"{file}: row {row + 1}, column {field!r}: unknown label {value!r} "
                                  f"(unknown: {', '.join(map(repr, unknown[:5]))}; known: {', '.join(tax.ids(field))}): "
                                  f"correct the labels, or classify the posts again (wbcs predict)")
 
+    def flag(self, col: str) -> str:
+        """SQL reading yes/no column ``col`` as the pandas engine reads it (``read_flags``: booleans, 1/0,
+        true/false, 是/否, ...): ``read_flags`` itself reads the column's distinct values, and the first row
+        holding a value it refuses gets its error (file and 1-based row)."""
+        if self.types[col] == "BOOLEAN":
+            return _q(col)
+        values = [v for v in self.con.execute(f"SELECT list(DISTINCT {_q(col)}) FROM {self.scan}").fetchall()[0][0]
+                  or [] if v is not None]
+        read = {}
+        for v in values:
+            try:
+                read[v] = read_flags(pd.DataFrame({col: [v]}), col).iloc[0]
+            except InputError:
+                file, row, value = self.con.execute(
+                    f"SELECT filename, file_row_number, {_q(col)} FROM {self.numbered} WHERE {_q(col)} = {_lit(v)} "
+                    f"ORDER BY {self.order} LIMIT 1").fetchall()[0]
+                read_flags(pd.DataFrame({col: [value], "source_file": [file], "source_row": [row + 1]}), col)
+                raise  # (read_flags raised above, naming the row)
+        whens = [f"WHEN {_lit(v)} THEN {str(bool(b)).lower()}" for v, b in read.items() if not pd.isna(b)]
+        return f"CASE {_q(col)} {' '.join(whens)} END" if whens else "CAST(NULL AS BOOLEAN)"
+
     def _raise_bad(self, col: str):
-        scan = self.scan.replace("union_by_name=true", "union_by_name=true, filename=true, file_row_number=true")
         cond = "created_at IS NULL" if col == "created_at" else f"{self.us(col)} < {self.us('created_at')}"
-        bad = self.con.execute(f"SELECT filename, file_row_number FROM {scan} WHERE {cond} LIMIT 1").fetchall()[0]
+        bad = self.con.execute(f"SELECT filename, file_row_number FROM {self.numbered} WHERE {cond} "
+                               f"ORDER BY {self.order} LIMIT 1").fetchall()[0]
         what = "column 'created_at' is empty or not a time" if col == "created_at" else \
             f"column {col!r} is before the post's created_at; fix or remove the row"
         raise InputError(f"{bad[0]}: row {bad[1] + 1}, {what}")  # 1-based, as read_posts numbers it
+
+
+def report_repeats(repeats: pd.DataFrame) -> None:
+    """One line on stderr for the rows ``_Archive.repeats`` found (left out of every count), naming the first,
+    as ``read_posts`` says what it rejects for the pandas engine; masked (``wbcs.pii``)."""
+    if len(repeats):
+        r = repeats.iloc[0]
+        first = f"row {r.first_row + 1}" + ("" if r.first_file == r.filename else f" of {r.first_file}")
+        print(mask_pii(f"{r.filename}: row {r.file_row_number + 1}, column 'post_id': {r.post_id!r} is also the "
+                       f"post_id of {first}; {len(repeats):,} row(s) rejected (duplicate id: {len(repeats):,}), "
+                       f"each post counted once, at its first row; remove the repeated rows "
+                       f"(wbcs ingest rejects them)"), file=sys.stderr)
 
 
 def check_labelled(a: _Archive, period, by) -> list[str]:
@@ -260,13 +338,18 @@ def output_keys(a: _Archive, period: str | None, by: list[str]) -> tuple[dict[st
 
 
 def indicators(source, *, period: str | None = None, by=None, policy: Policy | None = None,
-               as_of=None, con=None):
-    """``wbcs.kpi.indicators`` computed by DuckDB over Parquet ``source`` (path, glob or list)."""
+               as_of=None, con=None, quiet: bool = False):
+    """``wbcs.kpi.indicators`` computed by DuckDB over Parquet ``source`` (path, glob or list). A row whose
+    ``post_id`` an earlier row has is left out, and said on stderr unless ``quiet`` (``report_repeats``)."""
     import duckdb
 
     policy = checks.policy(policy)
     con = con or duckdb.connect()
     a = _Archive(con, _files(source), policy)
+    repeats = a.repeats()
+    if not quiet:
+        report_repeats(repeats)
+    a.leave_out(repeats)
     by = check_labelled(a, period, by)
     as_of = a.latest() if as_of is None else local_as_of(as_of)
     keys, extra = output_keys(a, period, by)

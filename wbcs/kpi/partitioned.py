@@ -7,6 +7,9 @@ for the same files, and the same numbers. ``source`` is a folder, a glob
 with a ``client`` (``wbcs.distributed``) the tasks run on the cluster's workers, each
 reading its own file, and only small tables come back:
 
+0. **Repeated ids**: a ``post_id`` given twice is seen only over every file, so the client runs one
+   DuckDB query over the archive's ``post_id`` column (``wbcs.kpi.duck``'s ``_Archive.repeats``);
+   each task leaves out its file's repeated rows, as DuckDB does over the whole archive.
 1. **as_of** (unless given): each file's latest time, from the Parquet statistics; the
    maximum is the time the SLA clocks are read at, as for the whole archive.
 2. **Mergeable statistics**: each file's inner table (``wbcs.kpi.indicators``: posts,
@@ -37,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from wbcs import checks
-from wbcs.kpi.duck import _Archive, check_labelled, masked, output_keys
+from wbcs.kpi.duck import _Archive, check_labelled, masked, output_keys, report_repeats
 from wbcs.kpi.indicators import QUANTILES, SUMS, assemble, local_as_of
 from wbcs.policy import Policy
 from wbcs.text import mask_frame
@@ -60,12 +63,13 @@ def _connection(threads: int | None):
     return cons[threads]
 
 
-def _archive(file: str, policy: Policy, threads: int | None) -> _Archive:
-    return _Archive(_connection(threads), [file], policy)
+def _archive(file: str, policy: Policy, threads: int | None, left_out: pd.DataFrame) -> _Archive:
+    """One file of the archive, without its rows in ``left_out`` (the archive's repeated ids)."""
+    return _Archive(_connection(threads), [file], policy).leave_out(left_out[left_out["filename"] == file])
 
 
-def _latest(file: str, *, policy: Policy, threads: int | None):
-    return _archive(file, policy, threads).latest()
+def _latest(file: str, *, policy: Policy, threads: int | None, left_out: pd.DataFrame):
+    return _archive(file, policy, threads, left_out).latest()
 
 
 def _responses(a: _Archive, keys: dict[str, str]) -> pd.DataFrame | None:
@@ -80,15 +84,16 @@ def _responses(a: _Archive, keys: dict[str, str]) -> pd.DataFrame | None:
     return out
 
 
-def _request(file: str, policy: Policy, period, by, threads) -> tuple[_Archive, dict, tuple]:
-    a = _archive(file, policy, threads)
+def _request(file: str, policy: Policy, period, by, threads, left_out) -> tuple[_Archive, dict, tuple]:
+    a = _archive(file, policy, threads, left_out)
     keys, extra = output_keys(a, period, check_labelled(a, period, by))
     return a, keys, extra
 
 
-def _partial(file: str, *, policy: Policy, period, by, as_of, threads) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+def _partial(file: str, *, policy: Policy, period, by, as_of, threads, left_out
+             ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """(inner table, response-minute histogram per output group and bucket) of one file."""
-    a, keys, extra = _request(file, policy, period, by, threads)
+    a, keys, extra = _request(file, policy, period, by, threads, left_out)
     inner = a.inner(keys, as_of, extra)
     r = _responses(a, keys)
     hist = None if r is None else \
@@ -96,9 +101,9 @@ def _partial(file: str, *, policy: Policy, period, by, as_of, threads) -> tuple[
     return inner, hist
 
 
-def _selected(file: str, *, policy: Policy, period, by, targets: pd.DataFrame, threads) -> pd.DataFrame:
+def _selected(file: str, *, policy: Policy, period, by, targets: pd.DataFrame, threads, left_out) -> pd.DataFrame:
     """The response minutes of one file that fall in the target (group, bucket) cells."""
-    a, keys, _ = _request(file, policy, period, by, threads)
+    a, keys, _ = _request(file, policy, period, by, threads, left_out)
     r = _responses(a, keys)
     return r.merge(targets, on=[*keys, BUCKET], how="inner")[[*keys, BUCKET, MINUTES]]
 
@@ -203,24 +208,32 @@ def write_archive(posts: pd.DataFrame, folder, partition_by=("month",), *, mask:
 
 
 def indicators(source, *, period: str | None = None, by=None, policy: Policy | None = None, as_of=None,
-               client=None, progress: bool = False):
-    """``wbcs.kpi.indicators`` over a partitioned Parquet archive (see the module docstring)."""
+               client=None, progress: bool = False, quiet: bool = False):
+    """``wbcs.kpi.indicators`` over a partitioned Parquet archive (see the module docstring). A row whose
+    ``post_id`` an earlier row has (in this file or an earlier one) is left out, as by ``wbcs.kpi.duck``, and
+    said on stderr unless ``quiet``."""
     from wbcs.distributed import parquet_files, run_tasks
 
     policy = checks.policy(policy)
     files, _ = parquet_files(source)
     threads = 1 if client is not None else None  # on a cluster the workers are the parallelism
     by = [by] if isinstance(by, str) else list(by or [])
+    # a post repeated across files is seen only over all of them: DuckDB here reads their post_id column
+    repeats = _Archive(_connection(None), files, policy).repeats()
+    if not quiet:
+        report_repeats(repeats)
+    left_out = repeats[["filename", "file_row_number"]]
     if as_of is None:
         latest = [t for t in run_tasks(_latest, files, client=client, policy=policy, threads=threads,
-                                       desc="as_of", unit="file", progress=progress) if t is not None]
+                                       left_out=left_out, desc="as_of", unit="file", progress=progress)
+                  if t is not None]
         as_of = max(latest) if latest else None
     else:
         as_of = local_as_of(as_of)
-    request = {"policy": policy, "period": period, "by": by, "threads": threads}
+    request = {"policy": policy, "period": period, "by": by, "threads": threads, "left_out": left_out}
     parts = run_tasks(_partial, files, client=client, as_of=as_of, desc="KPI statistics", unit="file",
                       progress=progress, **request)
-    first, _, _ = _request(files[0], policy, period, by, threads)
+    first, _, _ = _request(files[0], policy, period, by, threads, left_out)
     keys = list(output_keys(first, period, by)[0])
     inner = _merge([p[0] for p in parts], ["n", *SUMS, *[c for c in parts[0][0] if c.startswith(("met_", "late_"))]])
     hists = [p[1] for p in parts if p[1] is not None and len(p[1])]
