@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from wbcs.aggregate import COLUMNS, aggregation_alerts
+from wbcs.columns import local_times
 from wbcs.errors import InputError
 from wbcs.policy import load_policy
 
@@ -48,9 +49,9 @@ def test_question_from_three_users_in_one_day_gives_one_answer_post():
     assert r["cluster_key"] == "near_duplicate:p0"  # keyed by the earliest post
     assert "answer" in r["action"]
     # the third distinct user (u3) arrives at 15:00: that is when the rule fires
-    assert r["triggered_at"] == pd.Timestamp("2025-03-03 15:00", tz="Asia/Shanghai")
-    assert r["window_start"] == pd.Timestamp("2025-03-03", tz="Asia/Shanghai")
-    assert r["window_end"] == pd.Timestamp("2025-03-04", tz="Asia/Shanghai")
+    assert r["triggered_at"] == pd.Timestamp("2025-03-03 15:00")
+    assert r["window_start"] == pd.Timestamp("2025-03-03")
+    assert r["window_end"] == pd.Timestamp("2025-03-04")
     # evidence: the whole day of the cluster, 5 posts from 4 users on 1 platform
     assert (r["n_posts"], r["n_users"], r["n_platforms"]) == (5, 4, 1)
     assert r["post_ids"] == ["p0", "p1", "p2", "p3", "p4"]
@@ -67,7 +68,7 @@ def test_question_two_users_fire_only_when_on_two_platforms_the_same_day():
                            ("2025-03-03 10:00", "u1", "forum", Q, "consultation")])
     a = aggregation_alerts(two_platforms)
     assert len(a) == 1 and a.loc[0, "reason"] == "2 platforms (≥ 2) in one day"
-    assert a.loc[0, "triggered_at"] == pd.Timestamp("2025-03-03 10:00", tz="Asia/Shanghai")
+    assert a.loc[0, "triggered_at"] == pd.Timestamp("2025-03-03 10:00")
     assert a.loc[0, "platforms"] == ["forum", "sina_weibo"]
 
 
@@ -77,6 +78,39 @@ def test_question_day_is_the_calendar_day_in_beijing_time():
                 ("2025-03-03 23:50", "u2", "sina_weibo", Q, "consultation"),
                 ("2025-03-04 00:30", "u3", "sina_weibo", Q, "consultation")])
     assert aggregation_alerts(df).empty
+
+
+def test_days_and_weeks_are_beijing_whatever_zone_the_times_are_given_in():
+    """UTC-aware times counted UTC days: three questions at 23:00, 23:30 and 01:00 Beijing time gave an
+    alert for the UTC day 2024-05-06 (the docstring promises Beijing days); Shanghai-aware or naive, none."""
+    beijing = posts([("2024-05-06 23:00", "u1", "sina_weibo", Q, "consultation"),
+                     ("2024-05-06 23:30", "u2", "sina_weibo", Q, "consultation"),
+                     ("2024-05-07 01:00", "u3", "sina_weibo", Q, "consultation"),
+                     ("2024-05-07 09:00", "u4", "sina_weibo", Q, "consultation"),
+                     ("2024-05-07 10:00", "u5", "sina_weibo", Q, "consultation"),  # 3rd user of the 7th
+                     ("2024-05-08 10:00", "c1", "sina_weibo", C, "complaint"),
+                     ("2024-05-09 10:00", "c2", "sina_weibo", C, "complaint"),
+                     ("2024-05-10 07:00", "c3", "sina_weibo", C, "complaint")])
+    utc = beijing["created_at"].dt.tz_convert("UTC")
+    given = {"Shanghai-aware": beijing, "UTC-aware": beijing.assign(created_at=utc),
+             "naive Beijing": beijing.assign(created_at=beijing["created_at"].dt.tz_localize(None)),
+             "UTC text": beijing.assign(created_at=utc.astype(str))}
+    a = aggregation_alerts(given["UTC-aware"])
+    assert a[["rule", "window_start", "window_end", "triggered_at"]].values.tolist() == [
+        ["question_same_day", pd.Timestamp("2024-05-07"), pd.Timestamp("2024-05-08"),
+         pd.Timestamp("2024-05-07 10:00")],
+        ["complaint_same_week", pd.Timestamp("2024-05-03 07:00"), pd.Timestamp("2024-05-10 07:00"),
+         pd.Timestamp("2024-05-10 07:00")]]
+    assert a["post_ids"].tolist() == [["p2", "p3", "p4"], ["p5", "p6", "p7"]]
+    for zone, df in given.items():
+        pd.testing.assert_frame_equal(aggregation_alerts(df), a, obj=zone)
+
+
+def test_a_created_at_that_is_no_time_is_named_not_dropped():
+    df = posts([("2025-03-03 09:00", "u1", "sina_weibo", Q, "consultation")] * 3).astype({"created_at": str})
+    df.loc[2, "created_at"] = "yesterday"
+    with pytest.raises(InputError, match=r"posts: index 2, column 'created_at': cannot read 'yesterday' as a time"):
+        aggregation_alerts(df)
 
 
 def test_complaint_week_is_rolling_and_then_quiet_for_seven_days():
@@ -90,12 +124,12 @@ def test_complaint_week_is_rolling_and_then_quiet_for_seven_days():
     a = aggregation_alerts(df)
     assert list(a["rule"]) == ["complaint_same_week", "complaint_same_week"]
     first, second = a.iloc[0], a.iloc[1]
-    assert first["triggered_at"] == pd.Timestamp("2025-03-04 10:00", tz="Asia/Shanghai")
-    assert first["window_start"] == pd.Timestamp("2025-02-25 10:00", tz="Asia/Shanghai")
+    assert first["triggered_at"] == pd.Timestamp("2025-03-04 10:00")
+    assert first["window_start"] == pd.Timestamp("2025-02-25 10:00")
     assert first["post_ids"] == ["p0", "p1", "p2"] and first["n_users"] == 3
     assert "apology" in first["action"]
     # the quiet period ends 2025-03-11 10:00; on 03-13 09:00 the 7-day window holds c4, c5, c6
-    assert second["triggered_at"] == pd.Timestamp("2025-03-13 09:00", tz="Asia/Shanghai")
+    assert second["triggered_at"] == pd.Timestamp("2025-03-13 09:00")
     assert second["post_ids"] == ["p3", "p4", "p5"]
     assert second["reason"] == "3 customers (≥ 3) within 7 days"
 
@@ -208,7 +242,7 @@ def test_every_alert_on_synthetic_posts_meets_its_rule_and_its_evidence_is_in_th
     for r in a.itertuples():
         day = r.rule == "question_same_day"
         assert r.n_users >= 3 or r.n_platforms >= (2 if day else 3)
-        times = by_id.loc[r.post_ids, "created_at"]
+        times = local_times(by_id.loc[r.post_ids, "created_at"])  # the alerts' times are Beijing wall-clock times
         if day:
             assert (times >= r.window_start).all() and (times < r.window_end).all()
         else:

@@ -12,7 +12,8 @@ intent, keyed by the cluster's earliest post id) or a same-topic cluster (the ``
 label). Clusters are formed within one operator when the posts name operators: each
 operator's team answers its own customers.
 
-Windows. The question rule counts per calendar day (Beijing time): the window is that day
+Windows, in Beijing wall-clock time whatever zone the posts' times are given in
+(``wbcs.columns.read_times``). The question rule counts per calendar day: the window is that day
 and the evidence is every post of the cluster that day. The complaint rule uses a rolling
 window of 7 days, so three complaints on Sunday, Monday and Tuesday count together: it
 fires at the post that brings the cluster to the threshold, the window is the 7 days
@@ -82,10 +83,12 @@ def rules(policy: Policy | None = None) -> list[Rule]:
     ]
 
 
-def _frame(posts: pd.DataFrame, intent: str, near_duplicate_keys: pd.Series | None = None) -> pd.DataFrame:
-    """The posts of one intent as plain columns, sorted by time (no categoricals, no attrs), with
-    their given near-duplicate cluster keys as ``dup``."""
-    sub = posts[posts["intent"].astype("string") == intent]
+def _frame(posts: pd.DataFrame, times: pd.Series, intent: str,
+           near_duplicate_keys: pd.Series | None = None) -> pd.DataFrame:
+    """The posts of one intent as plain columns, sorted by ``times`` (their Beijing wall-clock
+    ``created_at``; no categoricals, no attrs), with their given near-duplicate cluster keys as ``dup``."""
+    of_intent = (posts["intent"].astype("string") == intent).fillna(False).to_numpy(dtype=bool)
+    sub = posts[of_intent]
     n = len(sub)
 
     def col(name: str) -> pd.Series:
@@ -93,7 +96,7 @@ def _frame(posts: pd.DataFrame, intent: str, near_duplicate_keys: pd.Series | No
             return pd.Series([None] * n, index=sub.index, dtype=object)
         return sub[name].astype("string").astype(object).where(sub[name].notna(), None)
 
-    w = pd.DataFrame({"post_id": col("post_id"), "time": sub["created_at"], "text": col("text"),
+    w = pd.DataFrame({"post_id": col("post_id"), "time": times[of_intent], "text": col("text"),
                       "author_id": col("author_id"), "platform": col("platform"),
                       "topic": col("topic"), "operator": col("operator")})
     # the topic a post is about, for its alert's topic: a rant is about none (it still counts in its topic's cluster)
@@ -233,8 +236,12 @@ def aggregation_alerts(posts: pd.DataFrame, *, policy: Policy | None = None,
     topic clusters only; ``near_duplicate_keys`` (aligned with ``posts``) gives each post's
     near-duplicate cluster key as grouped elsewhere (over a whole archive:
     ``wbcs.kpi.partitioned_hot``; None = a cluster that cannot fire) instead of grouping these
-    texts. Columns: ``COLUMNS``; the ``sample_text`` is PII-masked.
+    texts. Columns: ``COLUMNS``; the ``sample_text`` is PII-masked; the times (``window_start``,
+    ``window_end``, ``triggered_at``) are Beijing wall-clock times, tz-naive, whatever zone
+    ``created_at`` is given in (``wbcs.columns.read_times``; naive times are read as Beijing time).
     """
+    from wbcs.columns import read_times
+
     frame(posts, "aggregation_alerts: posts")
     if near_duplicate_keys is not None and not isinstance(near_duplicate_keys, pd.Series):
         raise InputError("aggregation_alerts: near_duplicate_keys must be a pandas Series aligned with the posts "
@@ -244,9 +251,12 @@ def aggregation_alerts(posts: pd.DataFrame, *, policy: Policy | None = None,
             hint = ("; classify the posts first (wbcs predict --input FILE --out LABELLED, or "
                     "wbcs.classify.predict_posts in Python)") if col == "intent" else ""
             raise InputError(f"posts: missing column {col!r} needed by the aggregation rules{hint}")
+    # Beijing days and weeks whatever zone the times are given in (UTC-aware times counted UTC days);
+    # a created_at that is no time is an error naming its row
+    times = read_times(posts, columns=("created_at",))["created_at"]
     found: list[dict] = []
     for rule in rules(policy):
-        w = _frame(posts, rule.intent, near_duplicate_keys)
+        w = _frame(posts, times, rule.intent, near_duplicate_keys)
         if w.empty:
             continue
         for kind, keys in _clusters(w, threshold, near_duplicates):
