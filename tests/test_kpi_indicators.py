@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -89,6 +90,60 @@ def crafted() -> pd.DataFrame:
 def test_post_kinds_follow_the_policy_kinds():
     assert post_kind(crafted()).tolist() == ["complaint", "complaint", "vague_negative", "consultation",
                                              "praise", "praise", pd.NA, "abuse"]
+
+
+def every_label_combination() -> pd.DataFrame:
+    """A post for each combination of sentiment × intent × negative_subtype × complaint (the public-data
+    model's yes/no) × identifiable, each with an empty cell too."""
+    from wbcs.schema import load_taxonomy
+
+    tax = load_taxonomy()
+    values = {"sentiment": tax.ids("sentiment"), "intent": tax.ids("intent"),
+              "negative_subtype": tax.ids("negative_subtype"), "complaint": ["yes", "no"],
+              "identifiable": ["yes", "no"]}
+    rows = list(itertools.product(*[[*v, None] if c != "identifiable" else v for c, v in values.items()]))
+    df = pd.DataFrame(rows, columns=list(values), dtype="string")
+    return df.assign(post_id=[f"c{i}" for i in range(len(df))], text="帖子", created_at=ts("2025-03-03 09:00"))
+
+
+def test_a_posts_kind_is_the_kind_of_the_route_triage_gives_it():
+    """The KPIs' hand-written kind rules left out posts triage gives a clock (a suggestion, a negative post of
+    intent other) and ordered vague negativity before the intent complaint; now every label combination, with
+    the default routes, is of the kind of its route, whether its author can be identified or not."""
+    from wbcs.triage import route_posts
+
+    posts = every_label_combination()
+    routed = route_posts(posts, classify=False)
+    assert post_kind(posts).tolist() == routed["kind"].tolist()
+    assert set(routed["route"]) >= {"ticket", "complaint_reply_dm", "suggestion", "ask_reason", "monitor"}
+    # without the complaint column (a model with intent) and with categorical labels, as a Parquet file has them
+    plain = posts[posts["complaint"].isna()].drop(columns="complaint").astype({"intent": "category"})
+    assert post_kind(plain).tolist() == route_posts(plain, classify=False)["kind"].tolist()
+
+
+def test_kind_rules_come_from_the_routes_and_refuse_a_kind_that_depends_on_identifiable(tmp_path):
+    from wbcs.kpi.indicators import KIND_RULES, kind_rules
+    from wbcs.triage import load_routes, parse_routes
+
+    assert kind_rules(load_routes()) == KIND_RULES
+    assert ({"intent": "suggestion"}, "consultation") in KIND_RULES
+    assert KIND_RULES.index(({"intent": "complaint"}, "complaint")) < KIND_RULES.index(
+        ({"negative_subtype": "vague_negativity"}, "vague_negative"))
+    routes = {"routes": {"ticket": {"kind": "complaint", "action": "a"}, "ask": {"kind": "vague_negative", "action": "b"},
+                         "none": {"kind": None, "action": "c"}},
+              "rules": [{"route": "ticket", "when": {"intent": ["complaint", "suggestion"], "identifiable": "yes"}},
+                        {"route": "ask", "when": {"sentiment": "negative"}}, {"route": "none", "when": {}}]}
+    with pytest.raises(InputError, match=r"^my\.yaml: a post with \{'intent': 'complaint', 'sentiment': 'negative'\} "
+                                         r"is of kind complaint when identifiable and vague_negative when not; the "
+                                         r"KPIs count kinds from the labels alone"):
+        kind_rules(parse_routes(routes, "my.yaml"))
+    routes["rules"][0]["when"].pop("identifiable")  # a list of values: one rule per value; the no-kind rule goes
+    assert kind_rules(parse_routes(routes)) == [({"intent": "complaint"}, "complaint"),
+                                                ({"intent": "suggestion"}, "complaint"),
+                                                ({"sentiment": "negative"}, "vague_negative")]
+    routes["rules"][1]["when"] = {"operator": "china_mobile"}
+    with pytest.raises(InputError, match=r"the rules test 'operator': the KPIs count a post's kind from sentiment"):
+        kind_rules(parse_routes(routes, "my.yaml"))
 
 
 def test_whole_table_indicators_match_hand_computed_values():

@@ -222,6 +222,10 @@ def test_ids_are_shown_by_their_names():
     assert vk.shown(pd.Series(["sina_weibo", "forum"]), "platform").tolist() == ["新浪微博 Sina Weibo", "论坛 forum"]
     assert vk.shown(pd.Series(["vague_negative", "consultation"]), "kind").tolist() == [
         "笼统负面 vague negativity", "咨询 consultation"]
+    # every kind is named by its label, now that the kind rules (triage's routes) also test two columns at once
+    assert vk.display_names("kind") == {"abuse": "恶意抹黑/粗俗 abuse", "complaint": "投诉 complaint",
+                                        "vague_negative": "笼统负面 vague negativity", "praise": "表扬 praise",
+                                        "consultation": "咨询 consultation"}
     assert vk.shown(pd.Series(["complaint_same_week"]), "rule").tolist() == ["一周同类投诉 same complaint within 7 days"]
     assert vk.shown(pd.Series(["topic:broadband", "near_duplicate:5118438255100112"]), "cluster").tolist() == [
         "宽带 (topic)", "相似帖子 near-duplicates of post 5118438255100112"]

@@ -9,7 +9,8 @@ import pytest
 from tests.helpers import run_cli
 from wbcs.errors import InputError
 from wbcs.kpi.quantify import corrected_table
-from wbcs.kpi.workload import workload
+from wbcs.kpi.workload import _kind_given_intent, workload
+from wbcs.policy import POST_KINDS
 from wbcs.sim import Scenario
 
 MONDAY = pd.Timestamp("2025-01-06 00:00")  # two whole weeks: Monday 00:00 to Sunday 23:59 a week later
@@ -45,28 +46,29 @@ def test_arrivals_are_posts_per_hour_of_week_over_the_times_each_hour_was_seen()
 
 def test_the_mix_corrects_the_intent_margin_and_keeps_the_kinds_within_an_intent():
     # 60 posts labelled by a model whose confusion says it calls every second consultation a complaint: its
-    # 45 complaints / 15 consultations are 30 / 30 in truth; 9 of its complaints are vague negativity
+    # 45 complaints / 15 consultations are 30 / 30 in truth; 9 of its complaints are abuse (triage sets abuse aside; a
+    # complaint of vague negativity is still a complaint)
     posts = _two_weeks().iloc[[0, 1]]
     posts = posts.loc[posts.index.repeat(30)].reset_index(drop=True)
     posts["post_id"] = [str(i) for i in range(60)]
     posts["intent"] = ["complaint"] * 45 + ["consultation"] * 15
     posts["intent_source"] = "model"
-    posts["negative_subtype"] = ["vague_negativity"] * 9 + ["concrete_complaint"] * 36 + [None] * 15
+    posts["negative_subtype"] = ["abuse"] * 9 + ["concrete_complaint"] * 36 + [None] * 15
     posts.attrs["classified"] = {"cv_confusion": {"intent": {
         "labels": ["complaint", "consultation"], "matrix": [[100, 0], [50, 50]]}}}
     w = workload(posts, n_boot=200)
     mix = w.mix.set_index("kind")
-    # counted: 36 complaint, 9 vague, 15 consultation of 60
+    # counted: 36 complaint, 9 abuse, 15 consultation of 60
     assert mix["counted_share"].to_dict() == pytest.approx(
-        {"consultation": 0.25, "complaint": 0.6, "vague_negative": 0.15, "abuse": 0.0, "praise": 0.0})
-    # corrected: complaints 0.5 (of which 36/45 complaint, 9/45 vague), consultations 0.5
+        {"consultation": 0.25, "complaint": 0.6, "vague_negative": 0.0, "abuse": 0.15, "praise": 0.0})
+    # corrected: complaints 0.5 (of which 36/45 complaint, 9/45 abuse), consultations 0.5
     assert mix["share"].to_dict() == pytest.approx(
-        {"consultation": 0.5, "complaint": 0.4, "vague_negative": 0.1, "abuse": 0.0, "praise": 0.0})
+        {"consultation": 0.5, "complaint": 0.4, "vague_negative": 0.0, "abuse": 0.1, "praise": 0.0})
     assert (mix["lo"] <= mix["share"] + 1e-12).all() and (mix["share"] <= mix["hi"] + 1e-12).all()
-    # vague negativity's interval holds the complaint share's uncertainty and that of the 9-in-45 split: wider than
+    # abuse's interval holds the complaint share's uncertainty and that of the 9-in-45 split: wider than
     # 9/45 of the complaint intent's interval (all it was when the split was taken as exact)
     intent = corrected_table(posts, "intent", n_boot=200, seed=0).set_index("label")
-    assert mix.loc["vague_negative", "hi"] - mix.loc["vague_negative", "lo"] > 1.2 * 9 / 45 * (
+    assert mix.loc["abuse", "hi"] - mix.loc["abuse", "lo"] > 1.2 * 9 / 45 * (
         intent.loc["complaint", "hi"] - intent.loc["complaint", "lo"])
     assert w.method.startswith("intent corrected by ACC")
     counted = workload(posts, correct=False).mix.set_index("kind")
@@ -79,7 +81,8 @@ def test_the_mix_corrects_the_intent_margin_and_keeps_the_kinds_within_an_intent
 
 def test_an_intent_the_model_never_gave_goes_to_its_rules_kind():
     # the card knows praise and suggestion, the posts hold none of either (the model gave neither): their rows of
-    # P(kind | intent) come from the kind rules (praise → praise, suggestion → no kind); it raised on a read-only view
+    # P(kind | intent) come from the kind rules (praise → praise, suggestion → consultation); it raised on a read-only
+    # view
     posts = _two_weeks().iloc[[0, 1]]
     posts = posts.loc[posts.index.repeat(30)].reset_index(drop=True)
     posts["post_id"] = [str(i) for i in range(60)]
@@ -91,6 +94,17 @@ def test_an_intent_the_model_never_gave_goes_to_its_rules_kind():
     mix = workload(posts, n_boot=50).mix.set_index("kind")
     assert mix["share"].to_dict() == pytest.approx(
         {"consultation": 0.5, "complaint": 0.5, "vague_negative": 0.0, "abuse": 0.0, "praise": 0.0})
+
+
+def test_suggestions_and_negative_other_posts_take_the_kind_triage_gives_them():
+    """Triage answers suggestions on the consultation clock and asks the reason of a negative post of intent
+    other; the mix left them out as posts of no kind (and an intent no post has went to no kind)."""
+    posts = _two_weeks().assign(intent=["suggestion"] * 5 + ["other"] * 4, sentiment=["neutral"] * 5 + ["negative"] * 4)
+    mix = workload(posts).mix.set_index("kind")
+    assert mix["counted_share"].to_dict() == pytest.approx(
+        {"consultation": 5 / 9, "complaint": 0.0, "vague_negative": 4 / 9, "abuse": 0.0, "praise": 0.0})
+    given = _kind_given_intent(np.zeros((3, len(POST_KINDS) + 1)), ["suggestion", "other", "praise"])
+    assert given[0, POST_KINDS.index("consultation")] == given[1, -1] == given[2, POST_KINDS.index("praise")] == 1
 
 
 def test_the_patch_keeps_the_scenario_but_its_arrivals_and_mix(tmp_path):
@@ -114,8 +128,8 @@ def test_bad_posts_say_what_is_missing():
         workload(_two_weeks().iloc[[0, 2, 3]])
     with pytest.raises(InputError, match="no created_at"):
         workload(_two_weeks().drop(columns="created_at"))
-    with pytest.raises(InputError, match="no post has a policy kind"):
-        workload(_two_weeks().assign(intent="suggestion"))
+    with pytest.raises(InputError, match="no post has a policy kind"):  # chit-chat: triage gives it no clock
+        workload(_two_weeks().assign(intent="other", sentiment="neutral"))
     with pytest.raises(InputError, match="must be a DataFrame"):
         workload(_two_weeks().to_dict("records"))
     posts = _two_weeks()

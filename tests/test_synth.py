@@ -114,6 +114,21 @@ def test_reply_times_follow_policy_and_duty(posts):
     assert r[posts["intent"] == "other"].isna().mean() == pytest.approx(0.7555, abs=0.02)
 
 
+def test_reply_times_follow_the_kinds_the_kpis_count(posts):
+    """The generator drew replies by its own copy of the kind rules: a complaint of vague negativity got the
+    vague-negative clock, while triage and the KPIs hold it to the complaint clock."""
+    from wbcs.kpi.indicators import post_kind
+    from wbcs.synth import REPLY, _kinds
+
+    labels = {c: (list(posts[c].cat.categories), posts[c].cat.codes.to_numpy())
+              for c in ("intent", "sentiment", "negative_subtype")}
+    drawn = pd.Series(np.array(list(REPLY))[_kinds(labels, list(REPLY))], dtype="string").replace("none", pd.NA)
+    assert drawn.tolist() == post_kind(posts).tolist()
+    # complaints of vague negativity are never replied with the complaint kind's P 0.03, not vague's 0.10
+    vague = (posts["intent"] == "complaint") & (posts["negative_subtype"] == "vague_negativity")
+    assert vague.sum() > 1000 and posts.loc[vague, "reply_at"].isna().mean() == pytest.approx(0.03, abs=0.015)
+
+
 def test_authors_engagement_and_text_features(posts):
     f = posts["author_followers"].astype(float)
     assert f.max() > 100 * f.median()  # heavy tail

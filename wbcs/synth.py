@@ -32,6 +32,7 @@ from wbcs.checks import policy as check_policy
 from wbcs.checks import rng as rng_from
 from wbcs.config import TIMEZONE, data_file
 from wbcs.errors import InputError
+from wbcs.kpi.indicators import KIND_RULES
 from wbcs.policy import Policy
 from wbcs.schema import load_taxonomy
 from wbcs.weibo import MID_EPOCH_OFFSET
@@ -384,7 +385,8 @@ def generate_posts(*, days: int = 30, start="2025-01-01", posts_per_day: float =
     lam = rng.gamma(0.6, buzz / 0.6)  # gamma-Poisson: heavy-tailed engagement
 
     created_ns = seconds * 1_000_000_000
-    reply_ns, resolved_ns, satisfied = _service(rng, created_ns, intents, intent, subtypes, subtype, policy)
+    labels = {"intent": (intents, intent), "sentiment": (sentiments, sentiment), "negative_subtype": (subtypes, subtype)}
+    reply_ns, resolved_ns, satisfied = _service(rng, created_ns, labels, policy)
 
     keys = np.stack([operator, intent, sentiment, subtype, topic], axis=1)
     text = _text_column(rng, keys, [ops, intents, sentiments, [*subtypes], topics])
@@ -433,18 +435,30 @@ def _author_codes(author: np.ndarray) -> tuple[np.ndarray, pd.Index]:
     return lookup[author], pd.Index(pd.arrays.ArrowStringArray(ids))
 
 
-def _service(rng, created_ns: np.ndarray, intents: list[str], intent: np.ndarray, subtypes: list[str],
-             subtype: np.ndarray, policy: Policy) -> tuple[np.ndarray, np.ndarray, pd.arrays.BooleanArray]:
-    """Reply, resolution and satisfaction per post, by its SLA kind (NaT / NA where none)."""
+def _kinds(labels: Mapping[str, tuple[list[str], np.ndarray]], names: list[str]) -> np.ndarray:
+    """Each post's SLA kind as an index of ``names`` ("none": no kind) from its label codes (column → (ids,
+    codes)): the rules the KPIs count by (``KIND_RULES``, triage's routes), on codes rather than strings."""
+    n = len(next(iter(labels.values()))[1])
+    kind = np.full(n, names.index("none"), dtype=np.int8)
+    open_ = np.ones(n, dtype=bool)  # no rule matched yet
+    for rule, name in KIND_RULES:
+        hit = open_.copy()
+        for col, value in rule.items():
+            ids, codes = labels.get(col, ([], None))
+            hit &= codes == ids.index(value) if value in ids else False
+        kind[hit] = names.index(name or "none")
+        open_ &= ~hit
+    return kind
+
+
+def _service(rng, created_ns: np.ndarray, labels: Mapping[str, tuple[list[str], np.ndarray]],
+             policy: Policy) -> tuple[np.ndarray, np.ndarray, pd.arrays.BooleanArray]:
+    """Reply, resolution and satisfaction per post, by its SLA kind (NaT / NA where none); ``labels``: column
+    → (label ids, each post's code)."""
     n = len(created_ns)
     nat = np.iinfo(np.int64).min  # NaT as int64
     kinds = list(REPLY)
-    kind = np.full(n, kinds.index("none"), dtype=np.int8)
-    for name, code in (("consultation", "consultation"), ("suggestion", "consultation"),
-                       ("praise", "praise"), ("complaint", "complaint")):
-        kind[intent == intents.index(name)] = kinds.index(code)
-    kind[subtype == subtypes.index("vague_negativity")] = kinds.index("vague_negative")
-    kind[subtype == subtypes.index("abuse")] = kinds.index("abuse")
+    kind = _kinds(labels, kinds)
 
     start = policy.duty.next_on_duty(_when(created_ns)).as_unit("ns").asi8
     median_k, never_k, resolve_k = [], [], []

@@ -21,7 +21,8 @@ are fractions, 0.25 = 25 %):
   replied posts (linear interpolation between order statistics).
 - ``reposts``, ``comments``, ``likes``, ``followers`` (sum of ``author_followers``:
   the reach, 曝光度): sums.
-- SLA attainment of the triage policy: each post's kind (``KIND_RULES``) picks its
+- SLA attainment of the triage policy: each post's kind (``KIND_RULES``: the kind of the
+  route ``wbcs triage`` gives it with the default routes, data/routes.yaml) picks its
   clocks in ``wbcs.policy``; acknowledge is met when ``reply_at − created_at ≤
   acknowledge_minutes`` (calendar minutes, or duty minutes by ``Duty.business_minutes``
   for a business clock), resolve likewise with ``resolved_at`` and ``resolve_hours``.
@@ -36,7 +37,7 @@ it is not reported as 0).
 
 How both engines (this one and ``wbcs.kpi.duck``) work: one pass over the posts groups them
 by the requested keys and a few low-cardinality label columns (``INNER``: sentiment, intent,
-subtype, satisfied, replied, resolved) and counts, per group, the posts and, for each
+subtype, complaint, satisfied, replied, resolved) and counts, per group, the posts and, for each
 distinct SLA limit of the policy, the posts answered within it and the posts still
 unanswered past it (``thresholds``). Everything else — post kinds, every counter, the SLA
 attainment, the rates — is derived from that small table by the same code (``derive``,
@@ -45,6 +46,8 @@ the rows themselves.
 """
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -60,17 +63,54 @@ from wbcs.columns import (
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
 from wbcs.policy import Policy
+from wbcs.triage import Rules, load_routes
 
 PERIODS = ("day", "week", "month")
-# The policy's post kind of a post: the first rule whose conditions all hold wins
-# (the same mapping the synthetic generator uses for its reply times).
-KIND_RULES: list[tuple[dict[str, str], str]] = [
-    ({"negative_subtype": "abuse"}, "abuse"),
-    ({"negative_subtype": "vague_negativity"}, "vague_negative"),
-    ({"intent": "complaint"}, "complaint"),
-    ({"intent": "consultation"}, "consultation"),
-    ({"intent": "praise"}, "praise"),
-]
+# The label columns of the inner table (see the module docstring): the post kind is derived from them.
+LABELS = ("sentiment", "intent", "negative_subtype", "complaint")
+
+
+def kind_rules(routes: Rules) -> list[tuple[dict[str, str], str | None]]:
+    """The post kind rules of a routes file (``wbcs.triage.load_routes``): a post's kind is the kind of the
+    route triage gives it. Its rules in order, each as (column → value, the route's kind; None: no kind), a
+    condition with several values as one rule per value, up to the last rule that gives a kind.
+
+    ``identifiable`` is left out: triage decides it per post (a column, or a phone number in the text),
+    and in the routes it only chooses between two routes of one kind (a ticket or a public reply + DM, both
+    complaints). A routes file in which it changes a post's kind, or whose rules test a column the KPIs
+    do not count by (``LABELS``), is refused: the indicators could not say which clock such a post has.
+    """
+    expanded = [(dict(zip([c for c, _ in conds], values, strict=True)), routes.routes[route].kind)
+                for route, conds in routes.rules for values in itertools.product(*[v for _, v in conds])]
+    columns = sorted({c for when, _ in expanded for c in when} - {"identifiable"})
+    if other := [c for c in columns if c not in LABELS]:
+        raise InputError(f"{routes.source}: the rules test {', '.join(map(repr, other))}: the KPIs count a post's "
+                         f"kind from {', '.join(LABELS)} only; give the SLA kinds by those columns")
+    domain = [sorted({when[c] for when, _ in expanded if c in when}) + [None] for c in columns]
+
+    def kind(post: dict):
+        return next((k for when, k in expanded if all(post.get(c) == v for c, v in when.items())), None)
+
+    for values in itertools.product(*domain):
+        post = {c: v for c, v in zip(columns, values, strict=True) if v is not None}
+        yes, no = kind({**post, "identifiable": "yes"}), kind({**post, "identifiable": "no"})
+        if yes != no:
+            raise InputError(f"{routes.source}: a post with {post or 'no labels'} is of kind {yes or 'none'} when "
+                             f"identifiable and {no or 'none'} when not; the KPIs count kinds from the labels "
+                             "alone: give the routes a post takes either way the same kind")
+    rules: list[tuple[dict[str, str], str | None]] = []
+    for when, k in expanded:
+        when = {c: v for c, v in when.items() if c != "identifiable"}
+        if when not in [w for w, _ in rules]:  # a rule after one with the same conditions never matches
+            rules.append((when, k))
+    while rules and rules[-1][1] is None:
+        rules.pop()
+    return rules
+
+
+# The policy's post kind of a post: the first rule whose conditions all hold wins; built from the default
+# routes (data/routes.yaml) so that the KPIs count each post with the clock ``wbcs triage`` gives it.
+KIND_RULES: list[tuple[dict[str, str], str | None]] = kind_rules(load_routes())
 # Per-post counters and the columns each needs.
 COUNTERS: dict[str, tuple[str, ...]] = {
     "volume": (),
@@ -227,7 +267,7 @@ def _json(v):
 
 # --------------------------------------------------------------------------- derived counters
 
-INNER = ("sentiment", "intent", "negative_subtype", "satisfied", "replied", "resolved")
+INNER = (*LABELS, "satisfied", "replied", "resolved")
 SUMS = {"reposts": "reposts", "comments": "comments", "likes": "likes", "followers": "author_followers"}
 FLAGS = {"replied": "reply_at", "resolved": "resolved_at"}
 
@@ -391,7 +431,7 @@ def _inner(posts: pd.DataFrame, times: pd.DataFrame, keys: pd.DataFrame, policy:
            as_of) -> pd.DataFrame:
     """The inner table (see the module docstring) with pandas: one groupby."""
     k = keys.copy()
-    for col in ("sentiment", "intent", "negative_subtype"):
+    for col in LABELS:
         if col in posts:
             k[col] = _plain(posts[col]).astype("string").astype(object)
     if "satisfied" in posts:

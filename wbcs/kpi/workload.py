@@ -6,17 +6,19 @@ scenario (``wbcs.sim.Scenario``) from a posts table.
 
 - Arrivals: the posts of each hour of the week divided by how many times that hour occurs between the first
   post's hour and the last's, so a file from a Monday to the next Wednesday does not count Thursday's hours as
-  one week and Monday's as two. Every post counts, whatever its kind: suggestions take an agent's time too (they
-  are simulated in the mix of the others, which the note says). At least a week of posts is needed, else some
-  hours of the week were never seen.
-- Mix: the shares of the policy's post kinds (``post_kind``). They are built on the classifier's labels, and the
-  intent is where it errs most (consultations read as complaints: BENCHMARKS.md); so when the model's card
-  allows a correction of the intent shares (``corrected_table``: the method its grouped CV chose for a posts
-  table), the mix is ``Σ_intent corrected_share(intent) × P(kind | intent)``, the second factor counted on the
-  posts (abuse and vague negativity among complaints keep their counted split): post-stratification on the
-  corrected intent margin. The interval of each kind's share maps every bootstrap draw of the intent shares the
-  same way. Without a correction (human labels, an old card, or a card whose CV kept the counts) the mix is the
-  counted one, and ``note`` says why.
+  one week and Monday's as two. Every post counts, whatever its kind: posts of no policy kind (chit-chat, ads)
+  take an agent's time too (they are simulated in the mix of the others, which the note says). At least a week
+  of posts is needed, else some hours of the week were never seen.
+- Mix: the shares of the policy's post kinds (``post_kind``: the kind of the route ``wbcs triage`` gives a
+  post, so suggestions count as consultations and negative posts of intent other as complaints or vague
+  negativity). They are built on the classifier's labels, and the intent is where it errs most (consultations
+  read as complaints: BENCHMARKS.md); so when the model's card allows a correction of the intent shares
+  (``corrected_table``: the method its grouped CV chose for a posts table), the mix is
+  ``Σ_intent corrected_share(intent) × P(kind | intent)``, the second factor counted on the posts (abuse among
+  complaints, or the kinds of negative posts of intent other, keep their counted split): post-stratification on
+  the corrected intent margin. The interval of each kind's share maps every bootstrap draw of the intent shares
+  the same way. Without a correction (human labels, an old card, or a card whose CV kept the counts) the mix is
+  the counted one, and ``note`` says why.
 
 Hand-written (not a forecasting library): the simulator takes a mean rate per hour of week, which is a count
 and a division; forecasting next month's volume (trend, holidays) is a different question left to the manager's
@@ -48,7 +50,7 @@ class Workload:
     mix: pd.DataFrame  # kind, n (posts of that kind), counted_share, share, lo, hi
     posts: int  # posts with a time (all counted in the arrivals)
     without_time: int  # posts without a readable created_at (not in the arrivals)
-    without_kind: int  # posts of no policy kind (suggestions, other): in the arrivals, not in the mix
+    without_kind: int  # posts of no policy kind (triage's routes give them no clock): in the arrivals, not the mix
     start: pd.Timestamp  # the first and last post's hour, local time
     end: pd.Timestamp
     method: str  # how the mix was estimated ("counted", or the intent correction's method)
@@ -110,20 +112,25 @@ def _rates(times: pd.Series) -> tuple[np.ndarray, pd.Timestamp, pd.Timestamp]:
 
 def _kind_given_intent(counts: np.ndarray, labels: list[str]) -> np.ndarray:
     """P(kind | intent) from ``counts`` (…, intents × [*POST_KINDS, "none"]: posts of each intent and kind, any
-    leading axes); an intent no post has goes to the kind its rule names (``KIND_RULES``), or to no kind."""
-    by_rule = {rule["intent"]: kind for rule, kind in KIND_RULES if set(rule) == {"intent"}}
+    leading axes); an intent no post has goes to the kind the first rule on that intent alone names
+    (``KIND_RULES``: suggestion → consultation), or to no kind."""
+    by_rule: dict[str, str | None] = {}
+    for rule, kind in KIND_RULES:
+        if set(rule) == {"intent"}:
+            by_rule.setdefault(rule["intent"], kind)
     fallback = np.zeros(counts.shape[-2:])
     for i, label in enumerate(labels):
-        fallback[i, POST_KINDS.index(by_rule[label]) if label in by_rule else -1] = 1
+        fallback[i, POST_KINDS.index(by_rule[label]) if by_rule.get(label) is not None else -1] = 1
     total = counts.sum(axis=-1, keepdims=True)
     return np.where(total > 0, counts / np.maximum(total, 1), fallback)
 
 
 def workload(posts: pd.DataFrame, *, correct: bool = True, n_boot: int = 1000, level: float = 0.95,
              seed=0) -> Workload:
-    """The arrivals and kind mix of ``posts`` (a posts table with ``created_at``, ``intent`` and, for abuse and
-    vague negativity, ``negative_subtype``; labels from a person or from ``predict_posts``); see the module.
-    ``correct=False``: the counted mix even where the model's card allows a correction."""
+    """The arrivals and kind mix of ``posts`` (a posts table with ``created_at``, ``intent`` and, for abuse,
+    vague negativity and negative posts of intent other, ``negative_subtype`` and ``sentiment``; labels from a
+    person or from ``predict_posts``); see the module. ``correct=False``: the counted mix even where the model's
+    card allows a correction."""
     if not isinstance(posts, pd.DataFrame):
         raise InputError(f"posts must be a DataFrame (a posts table), got {type(posts).__name__}")
     missing = [c for c in ("created_at", "intent") if c not in posts]
@@ -139,7 +146,7 @@ def workload(posts: pd.DataFrame, *, correct: bool = True, n_boot: int = 1000, l
     has_kind = kinds.notna().to_numpy()
     if not has_kind.any():
         raise InputError("no post has a policy kind (complaint, consultation, praise, vague negativity or abuse): "
-                         "the mix needs labelled posts (intent, negative_subtype)")
+                         "the mix needs labelled posts (intent, sentiment, negative_subtype)")
     counted = kinds[has_kind].value_counts().reindex(POST_KINDS, fill_value=0)
     mix = pd.DataFrame({"kind": POST_KINDS, "n": counted.to_numpy(),
                         "counted_share": counted.to_numpy() / counted.sum()})
@@ -169,8 +176,8 @@ def workload(posts: pd.DataFrame, *, correct: bool = True, n_boot: int = 1000, l
         mix["lo"], mix["hi"] = percentile_interval(draws, level, point)
     without_kind = int((~has_kind & timed).sum())
     if without_kind:
-        notes.append(f"{without_kind:,} posts of no policy kind (suggestions, other, no intent) are in the arrivals and "
-                     "simulated in the mix of the others")
+        notes.append(f"{without_kind:,} posts of no policy kind (no clock in triage's routes: chit-chat, ads, no "
+                     "labels) are in the arrivals and simulated in the mix of the others")
     without_time = int((~timed).sum())
     if without_time:
         notes.append(f"{without_time:,} posts without a readable created_at are left out of the arrivals")

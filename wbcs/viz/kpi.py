@@ -100,7 +100,9 @@ def display_names(field: str) -> dict[str, str]:
         from wbcs.kpi.indicators import KIND_RULES
 
         names = {}
-        for conditions, kind in KIND_RULES:
+        for conditions, kind in KIND_RULES:  # the first rule of a kind that is one taxonomy label names it
+            if kind in names or kind is None or len(conditions) != 1 or next(iter(conditions)) not in tax.fields:
+                continue
             (label_field, label), = conditions.items()
             lab = next(x for x in tax[label_field].labels if x.id == label)
             names[kind] = f"{lab.zh} {lab.en}"
