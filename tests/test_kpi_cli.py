@@ -109,6 +109,24 @@ def test_kpi_counts_every_post_triage_gives_a_deadline(tmp_path):
             if v["posts"]} == {"consultation": (2, 2, 1), "complaint": (1, 1, 0), "vague_negative": (1, 1, 0)}
 
 
+def test_kpi_reply_satisfaction_is_out_of_every_replied_negative_post(tmp_path):
+    """DOMAIN.md's 回复满意率: replied topics with positive feedback / replied topics. Replied negative posts p3
+    (satisfied), p4 (not) and p9 (no feedback): 1/3, where kpi read 1/2 (of those with feedback), now the
+    second, named indicator."""
+    posts = tmp_path / "t1.csv"
+    posts.write_text("post_id,created_at,reply_at,satisfied,sentiment,intent,negative_subtype,text\n"
+                     "p3,2024-05-06 10:00,2024-05-06 10:30,True,negative,complaint,concrete_complaint,测试\n"
+                     "p4,2024-05-06 10:00,2024-05-06 10:31,False,negative,complaint,concrete_complaint,测试\n"
+                     "p5,2024-05-06 10:00,,,negative,complaint,concrete_complaint,测试\n"
+                     "p8,2024-05-06 10:00,2024-05-06 11:00,True,positive,praise,,测试\n"
+                     "p9,2024-05-07 10:00,2024-05-07 10:05,,negative,other,abuse,测试\n", encoding="utf-8")
+    r = run_cli("kpi", "--posts", str(posts), "--json")
+    assert r.returncode == 0, r.stderr
+    k = json.loads(r.stdout)
+    assert k["reply_satisfaction_rate"] == pytest.approx(1 / 3)
+    assert k["reply_satisfaction_rate_of_known"] == 0.5
+
+
 def test_engines_agree_on_the_kind_of_every_label_combination(tmp_path):
     """The kind rules now test the public-data model's complaint yes/no and the sentiment: both engines count
     them alike (the DuckDB engine writes its post_kind key as SQL from the same rules)."""
@@ -134,7 +152,8 @@ def test_engines_agree_on_the_kind_of_every_label_combination(tmp_path):
     a = json.loads(run_cli("kpi", "--posts", str(labelled), "--json").stdout)
     b = json.loads(run_cli("kpi", "--posts", str(labelled), "--engine", "duckdb", "--json").stdout)
     assert a["input"]["classified"] is None and a["sla_acknowledge_due"] > 0
-    for key in ("sla_acknowledge_due", "sla_acknowledge_met", "reply_satisfaction_rate", "sla"):
+    for key in ("sla_acknowledge_due", "sla_acknowledge_met", "reply_satisfaction_rate",
+                "reply_satisfaction_rate_of_known", "sla"):
         same(a[key], b[key], key)
 
 

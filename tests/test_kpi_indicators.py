@@ -156,6 +156,7 @@ def test_whole_table_indicators_match_hand_computed_values():
     assert k["negative_resolution_rate"] == pytest.approx(1 / 4)  # p1 resolved
     assert k["negative_resolution_rate_as_written"] == pytest.approx(3 / 4)
     assert k["reply_satisfaction_rate"] == pytest.approx(2 / 3)   # p1, p8 of p1 p2 p8
+    assert k["reply_satisfaction_rate_of_known"] == pytest.approx(2 / 3)  # all three gave feedback
     assert k["reply_rate"] == pytest.approx(5 / 8)
     # response minutes of replied posts: 20, 60, 90, 240, 60 → sorted 20 60 60 90 240
     assert k["median_response_minutes"] == pytest.approx(60)
@@ -163,6 +164,24 @@ def test_whole_table_indicators_match_hand_computed_values():
     assert (k["reposts"], k["comments"], k["likes"], k["followers"]) == (9, 8, 16, 1250)
     # topic share over all 8 posts; p7 has no topic and is not a key
     assert k["topic_share"] == pytest.approx({"network": 4 / 8, "billing": 2 / 8, "service": 1 / 8})
+
+
+def test_reply_satisfaction_is_out_of_every_replied_negative_post():
+    """DOMAIN.md: replied topics with positive feedback / replied topics. It was out of the replied negative
+    posts whose feedback is known, which reads high when most give none."""
+    df = crafted()
+    df.loc[1, "satisfied"] = pd.NA  # p2: replied, no feedback; p1 and p8 satisfied
+    k = indicators(df)
+    assert (k["n_negative_replied"], k["n_negative_replied_satisfied"], k["n_negative_replied_satisfaction_known"]
+            ) == (3, 2, 2)
+    assert k["reply_satisfaction_rate"] == pytest.approx(2 / 3)
+    assert k["reply_satisfaction_rate_of_known"] == 1.0
+    by_day = indicators(df, period="day").set_index("period")
+    assert by_day.loc["2025-03-03", "reply_satisfaction_rate"] == 0.5  # p1 of p1 p2
+    assert by_day.loc["2025-03-03", "reply_satisfaction_rate_of_known"] == 1.0
+    assert indicators(df.drop(columns="satisfied"))["reply_satisfaction_rate"] is None  # not measurable, not 0
+    assert indicators(df.assign(satisfied=pd.NA))["reply_satisfaction_rate"] == 0.0  # replies, nobody satisfied
+    assert indicators(df.assign(satisfied=pd.NA))["reply_satisfaction_rate_of_known"] is None
 
 
 def test_sla_attainment_per_post_kind_by_hand():

@@ -216,6 +216,19 @@ def test_a_median_response_and_its_change_are_in_one_unit():
     assert ">25 min<" in cards and "-15 min vs previous" in cards
 
 
+def test_the_two_satisfaction_rates_say_why_each_is_missing():
+    """Reply satisfaction is out of the replied negative posts (DOMAIN.md); the rate among those who gave
+    feedback is a second, named indicator: each null says its own reason."""
+    posts = crafted().assign(satisfied=pd.NA)  # replied negative posts, none with feedback
+    k = indicators(posts)
+    assert k["reply_satisfaction_rate"] == 0.0 and k["reply_satisfaction_rate_of_known"] is None
+    assert vk.missing_reasons(posts, k)["reply_satisfaction_rate_of_known"] == "no satisfaction feedback in this data"
+    praise = crafted().iloc[[4, 5]].assign(satisfied=True)  # no negative posts
+    why = vk.missing_reasons(praise, indicators(praise))
+    assert why["reply_satisfaction_rate"] == "no replied negative posts"
+    assert why["reply_satisfaction_rate_of_known"] == "no feedback on replied negative posts"
+
+
 def test_ids_are_shown_by_their_names():
     ids = pd.Series(["china_unicom", None, "x"])
     assert vk.shown(ids, "operator").tolist()[::2] == ["中国联通 China Unicom", "x"]

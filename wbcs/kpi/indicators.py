@@ -14,8 +14,10 @@ are fractions, 0.25 = 25 %):
   ``negative_resolution_rate_as_written`` = replied negative posts / negative posts, the
   formula the source document writes for the resolution rate (kept, and named, as
   DOMAIN.md asks).
-- ``reply_satisfaction_rate`` = replied negative posts with ``satisfied`` true / replied
-  negative posts whose ``satisfied`` is known.
+- ``reply_satisfaction_rate`` (回复满意率) = replied negative posts with ``satisfied`` true /
+  replied negative posts, DOMAIN.md's formula (a reply without feedback is not a satisfied
+  one); ``reply_satisfaction_rate_of_known`` = the same over the replied negative posts whose
+  ``satisfied`` is known (the satisfaction of those who answered).
 - ``reply_rate`` = replied posts / posts (the 10086 team's 100 % reply rule).
 - ``median_response_minutes`` / ``p90_response_minutes``: ``reply_at − created_at`` over
   replied posts (linear interpolation between order statistics).
@@ -130,7 +132,8 @@ RATES: dict[str, tuple[str, str]] = {
     "negative_handling_rate": ("n_negative_replied", "n_negative"),
     "negative_resolution_rate": ("n_negative_resolved", "n_negative"),
     "negative_resolution_rate_as_written": ("n_negative_replied", "n_negative"),
-    "reply_satisfaction_rate": ("n_negative_replied_satisfied", "n_negative_replied_satisfaction_known"),
+    "reply_satisfaction_rate": ("n_negative_replied_satisfied", "n_negative_replied"),
+    "reply_satisfaction_rate_of_known": ("n_negative_replied_satisfied", "n_negative_replied_satisfaction_known"),
     "reply_rate": ("n_replied", "volume"),
     "sla_acknowledge_attainment": ("sla_acknowledge_met", "sla_acknowledge_due"),
     "sla_resolve_attainment": ("sla_resolve_met", "sla_resolve_due"),
