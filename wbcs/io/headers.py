@@ -12,7 +12,10 @@ Weibo export with 内容/发布时间/用户昵称/IP属地/来源 reads the sam
 - ``client``: 来源, the app a post was sent from ("iPhone客户端"), which is not the
   platform (the platform of a Weibo export is Weibo itself);
 - ``has_phone`` and ``time_from_mid``: what an earlier ``wbcs ingest`` found, read back
-  (the phone number is masked in its text by then, so it cannot be found again).
+  (the phone number is masked in its text by then, so it cannot be found again);
+- ``identifiable`` and ``complaint``: "yes"/"no" (是/否, true/false… as written), what the triage routes
+  (``data/routes.yaml``) and the KPIs' post kinds read: a person's own judgement that the customer is
+  identified, and the public-data model's "states a problem".
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from wbcs.schema import COLUMNS
 from wbcs.text import normalize
 
 EXTRA_COLUMNS = {"author_name": "string", "ip_location": "string", "client": "string",
-                 "time_from_mid": "boolean", "has_phone": "boolean"}
+                 "time_from_mid": "boolean", "has_phone": "boolean", "identifiable": "string", "complaint": "string"}
 
 # Column -> accepted headers, in priority order (the first one present wins).
 # Headers are compared after normalize(), lower-casing and dropping spaces/underscores.
@@ -55,6 +58,8 @@ _ALIASES: dict[str, list[str]] = {
     "client": ["来源", "客户端", "发布设备", "设备", "source"],
     "time_from_mid": [],
     "has_phone": [],
+    "identifiable": ["信息完整", "可识别", "是否可识别"],
+    "complaint": ["是否投诉"],
 }
 # Alias header -> column; every column is also its own alias.
 HEADER_ALIASES: dict[str, str] = {a: col for col, names in _ALIASES.items() for a in [col, *names]}

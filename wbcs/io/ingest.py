@@ -249,6 +249,10 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tup
         parsed = _by_unique(df[col], _as_bool if col != "satisfied" else _satisfied)
         rows.reject(df[col].notna() & parsed.isna(), "bad value", col + " {!r} is not yes/no", df[col])
         df[col] = pd.array(parsed.where(rows.ok), dtype="boolean")
+    for col in [c for c in ("identifiable", "complaint") if c in df]:  # yes/no labels, as the routes compare them
+        parsed = _by_unique(df[col], _as_bool).map({True: "yes", False: "no"})
+        rows.reject(df[col].notna() & parsed.isna(), "bad value", col + " {!r} is not yes/no", df[col])
+        df[col] = pd.array(parsed.where(rows.ok), dtype="string")
     for col, known in _label_maps().items():
         if col in df:
             parsed = _by_unique(df[col], lambda v, k=known: k.get(str(v).strip().lower(), k.get(str(v).strip())))
