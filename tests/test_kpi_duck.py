@@ -242,3 +242,29 @@ def test_a_satisfied_value_in_neither_list_is_the_pandas_engines_error_naming_th
         in str(duck_error.value)
     r = run_cli("kpi", "--posts", str(tmp_path / "p.parquet"), "--engine", "duckdb")
     assert r.returncode == 2 and "Traceback" not in r.stderr and "'maybe' is not true/false" in r.stderr
+
+
+def test_a_reply_exactly_at_a_twenty_second_business_clock_is_met_by_both_engines(tmp_path):
+    """DuckDB counted duty time in float minutes: a reply exactly 20 s after the post came out ~1e-9 minutes over
+    the limit (late), where the pandas engine and triage count it met; it counts whole microseconds now."""
+    pol = load_policy()
+    twenty = dataclasses.replace(pol, sla={k: dataclasses.replace(c, clock="business", acknowledge_minutes=1 / 3)
+                                           for k, c in pol.sla.items()})
+    at = [ts("2025-03-18 10:00:07"), ts("2025-03-18 11:13:41"), ts("2025-03-18 19:59:50")]
+    df = pd.DataFrame({"post_id": ["a", "b", "c"], "created_at": at, "text": "套餐怎么改",
+                       "reply_at": [t + pd.Timedelta(seconds=20) for t in at[:2]] + [ts("2025-03-19 08:00:10")],
+                       "sentiment": "neutral", "intent": "consultation"})
+    df.to_parquet(tmp_path / "t.parquet")
+    want = indicators(df, policy=twenty)
+    assert (want["sla_acknowledge_due"], want["sla_acknowledge_met"]) == (3, 3)  # c: 10 s + 10 s of duty
+    same(want, duck.indicators(tmp_path / "t.parquet", policy=twenty))
+
+
+def test_a_boolean_complaint_column_gives_the_kinds_pandas_gives(tmp_path):
+    """The KPI kinds compare cells as text (``KIND_RULES``, from the routes' "yes"/"no"): DuckDB read 'yes' as
+    true against a BOOLEAN column and gave those posts a kind pandas does not give them."""
+    df = pd.DataFrame({"post_id": ["a", "b", "c"], "created_at": ts("2025-03-18 10:00"), "text": "宽带",
+                       "reply_at": ts("2025-03-18 10:30"), "sentiment": ["negative", "neutral", "positive"],
+                       "intent": [None, None, None], "complaint": [True, True, False]})
+    df.to_parquet(tmp_path / "b.parquet")
+    same_table(indicators(df, by="post_kind"), duck.indicators(tmp_path / "b.parquet", by="post_kind"))

@@ -45,6 +45,11 @@ from wbcs.text import mask_frame, mask_pii
 OFFSET_US = int(pd.Timestamp("2020-01-01", tz=TIMEZONE).utcoffset() / pd.Timedelta(microseconds=1))
 DAY_US = 86_400_000_000
 MINUTE_US = 60_000_000
+
+
+def _us(minutes):
+    """Minutes (a number or an array) as whole microseconds."""
+    return np.rint(np.asarray(minutes, dtype=float) * MINUTE_US).astype(np.int64)
 US = {"created_at": "_c", "reply_at": "_r", "resolved_at": "_s"}  # local µs columns in the SQL
 REPEATS = ["filename", "file_row_number", "post_id", "first_file", "first_row"]  # Archive.repeats' columns
 _TABLES = itertools.count()  # names of the tables registered per archive
@@ -143,12 +148,14 @@ class _Archive:
         return self.span()[1]
 
     def kind_name(self) -> str:
+        """The post kind (``KIND_RULES``) as SQL. Cells compare as text, as the pandas engine and triage compare
+        them: DuckDB reads 'yes' as true against a BOOLEAN column, which pandas' "yes" never equals."""
         whens = []
         for rule, kind in KIND_RULES:
             if all(c in self.types for c in rule):
-                cond = " AND ".join(f"{_q(c)} = {_lit(v)}" for c, v in rule.items())
-                whens.append(f"WHEN {cond} THEN {_lit(kind)}")
-        return f"CASE {' '.join(whens)} END" if whens else "CAST(NULL AS VARCHAR)"
+                cond = " AND ".join(f"CAST({_q(c)} AS VARCHAR) = {_lit(v)}" for c, v in rule.items()) or "TRUE"
+                whens.append(f"WHEN {cond} THEN {'NULL' if kind is None else _lit(kind)}")
+        return f"CAST(CASE {' '.join(whens)} END AS VARCHAR)" if whens else "CAST(NULL AS VARCHAR)"
 
     # -- SLA clocks: calendar minutes, or duty minutes through a table of days
     def _days(self, as_of: pd.Timestamp) -> str:
@@ -159,22 +166,23 @@ class _Archive:
                              freq="D")
         duty = self.policy.duty
         start = days.tz_localize(TIMEZONE)
+        # whole microseconds, as the calendar clock counts: float minutes put a reply exactly at a 20-second
+        # limit ~1e-9 minutes over it, where the pandas engine and triage count it met
         self.con.register("wbcs_duty_days", pd.DataFrame({
             "day": days.to_numpy().astype("datetime64[D]").astype(np.int64),
-            "cum": duty.business_minutes(start[:1].repeat(len(days)), start),
+            "cum": _us(duty.business_minutes(start[:1].repeat(len(days)), start)),
             "bus": duty.on_duty(start + pd.Timedelta(hours=duty.start.hour, minutes=duty.start.minute)
-                                ).astype(float),
+                                ).astype(np.int64),
         }))
-        self.now_business = float(duty.business_minutes(
-            start[:1], pd.DatetimeIndex([as_of]).tz_localize(TIMEZONE))[0])
+        self.now_business = int(_us(duty.business_minutes(start[:1], pd.DatetimeIndex([as_of]).tz_localize(TIMEZONE)))[0])
         return "wbcs_duty_days"
 
     def _f(self, alias: str, us: str) -> str:
-        """Duty minutes from the first day to the time ``us`` (Duty.business_minutes' F)."""
+        """Duty microseconds from the first day to the time ``us`` (Duty.business_minutes' F)."""
         duty = self.policy.duty
-        minute = f"(({us} % {DAY_US}) / 60e6)"
-        return (f"({alias}.cum + {alias}.bus * least(greatest({minute} - "
-                f"{duty.start.hour * 60 + duty.start.minute}, 0), {duty.minutes_per_day}))")
+        start = (duty.start.hour * 60 + duty.start.minute) * MINUTE_US
+        return (f"({alias}.cum + {alias}.bus * least(greatest(({us} % {DAY_US}) - {start}, 0), "
+                f"{int(_us(duty.minutes_per_day))}))")
 
     def threshold_counts(self, as_of: pd.Timestamp) -> tuple[list[str], str]:
         """``met_i`` / ``late_i`` aggregates for each distinct SLA limit, and the joins the
@@ -191,14 +199,14 @@ class _Archive:
             if col not in self.types:
                 continue
             done = US[col]
-            if clock == "calendar":  # integer µs: no float rounding at the limit
-                limit = int(round(minutes * MINUTE_US))
+            if clock == "calendar":  # integer µs, as the business clock: no float rounding at the limit
+                limit = int(_us(minutes))
                 to_done, waited = f"{done} - _c", f"{now_us} - _c"
             else:
                 alias = f"d{done}"
                 if alias not in joins:
                     joins += f" LEFT JOIN {days} {alias} ON {alias}.day = {done} // {DAY_US}"
-                limit = f"CAST({float(minutes)!r} AS DOUBLE)"
+                limit = int(_us(minutes))
                 # every time has its day in the table (_days): no NULL reaches greatest(), which would skip it
                 to_done = f"greatest({self._f(alias, done)} - {self._f('d_c', '_c')}, 0)"
                 waited = f"greatest({self.now_business} - {self._f('d_c', '_c')}, 0)"
