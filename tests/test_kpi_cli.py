@@ -413,3 +413,14 @@ def test_duckdb_and_dask_print_an_unmasked_parquet_masked(tmp_path):
     good_day().to_csv(log, index=False)
     norms = run_cli("norms", "--posts", str(log))
     assert norms.returncode == 0 and norms.stdout.startswith(f"{tmp_path}/账号139****1111.csv: "), norms.stderr
+
+
+def test_duckdb_says_a_repeated_post_id_once_with_a_breakdown(tmp_path):
+    """The summary and the --by table are two passes over the file: the repeated id was said twice."""
+    from tests.test_kpi_indicators import crafted
+
+    df = crafted()
+    pd.concat([df, df.iloc[[1]]], ignore_index=True).to_parquet(tmp_path / "dup.parquet")
+    r = run_cli("kpi", "--posts", str(tmp_path / "dup.parquet"), "--engine", "duckdb", "--by", "topic")
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.count("rejected (duplicate id: 1)") == 1, r.stderr

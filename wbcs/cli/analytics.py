@@ -203,7 +203,8 @@ def cmd_kpi(args: argparse.Namespace) -> int:
 
         source = str(args.posts)
         summary = duck.indicators(source, policy=policy, as_of=args.as_of)
-        table = duck.indicators(source, period=args.period, by=args.by, policy=policy, as_of=args.as_of) \
+        table = duck.indicators(source, period=args.period, by=args.by, policy=policy, as_of=args.as_of,
+                                quiet=True) \
             if args.period or args.by else None
         # the file's name as read_posts gives it to the pandas engine (info['file']): masked
         info, posts = {"file": mask_pii(source), "engine": "duckdb"}, None
@@ -218,7 +219,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
                                               progress=True, **kw)
 
             summary = run()
-            table = run(period=args.period, by=args.by) if args.period or args.by else None
+            table = run(period=args.period, by=args.by, quiet=True) if args.period or args.by else None
         info, posts = {"file": mask_pii(source), "engine": "dask"}, None
     else:
         from wbcs.kpi import indicators
@@ -257,6 +258,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
         why = missing_reasons(posts, summary)
     for key in ("net_favorability", "net_favorability_incl_neutral", "negative_handling_rate",
                 "negative_resolution_rate", "negative_resolution_rate_as_written", "reply_satisfaction_rate",
+                "reply_satisfaction_rate_of_known",
                 "reply_rate", "median_response_minutes", "p90_response_minutes",
                 "sla_acknowledge_attainment", "sla_resolve_attainment"):
         v = summary[key]
