@@ -44,6 +44,11 @@ def test_full_schema_routes():
     assert out["identifiable"].tolist()[:2] == ["yes", "no"]
     assert (out["identifiable_source"] == "phone number in text").all()
     assert out.attrs["classified"] is None  # labels were all there: no model ran
+    # the gold schema: every negative post's intent is complaint, a vague grumble's too; it is asked its reason
+    # (DOMAIN.md: vague negativity → ask the reason), not sent down the complaint routes
+    vague = route_posts(posts(text=["烦死了", "烦死了 13812345678"], sentiment=["negative"] * 2,
+                              intent=["complaint"] * 2, negative_subtype=["vague_negativity"] * 2))
+    assert vague["route"].tolist() == ["ask_reason"] * 2 and vague["kind"].tolist() == ["vague_negative"] * 2
 
 
 def test_identifiable_column_wins_over_phone_and_has_phone_column():
