@@ -353,3 +353,16 @@ def test_satisfaction_written_as_yes_no_counts_as_booleans():
     as_words.loc[1, "satisfied"] = "maybe"
     with pytest.raises(InputError, match=r"^posts: index 1, column 'satisfied': 'maybe' is not true/false"):
         indicators(as_words)
+
+
+def test_a_breakdown_grid_past_its_bound_is_refused_before_it_is_built(monkeypatch):
+    """Every group gets every period: 1,964 real posts by author per day were 3 million rows, 3.8 GB, and a JSON
+    past 2 GiB came out cut. crafted(): 4 topic groups (network, billing, service, none) × 4 days = 16 rows."""
+    import sys
+
+    assert len(indicators(crafted(), period="day", by="topic")) == 16
+    monkeypatch.setattr(sys.modules["wbcs.kpi.indicators"], "MAX_GRID_ROWS", 15)
+    with pytest.raises(InputError, match=r"^a table by topic per day would have 16 rows \(4 groups × 4 days\), "
+                                         r"more than 15: choose a longer period or fewer breakdown columns"):
+        indicators(crafted(), period="day", by="topic")
+    assert len(indicators(crafted(), period="week", by="topic")) == 4
