@@ -82,7 +82,9 @@ class Workload:
                 "busiest_hour": {"weekday": WEEKDAYS[busiest // 24], "hour": busiest % 24,
                                  "per_hour": float(self.rate_per_hour[busiest])},
                 "rate_per_hour": [float(r) for r in self.rate_per_hour],
-                "mix_method": self.method, "mix": self.mix.to_dict("records"), "note": self.note}
+                "mix_method": self.method, "note": self.note,
+                # a counted mix has no interval: null, not NaN (which strict JSON readers refuse)
+                "mix": self.mix.astype(object).where(self.mix.notna(), None).to_dict("records")}
 
     def summary(self) -> str:
         """Two lines for a terminal: the arrivals, then the mix (corrected against counted)."""
