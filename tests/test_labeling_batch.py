@@ -313,6 +313,11 @@ def test_cli_sample_batches_import_status_and_export(tmp_path, mirror):
     assert r.returncode == 0, r.stderr
     r = run_cli("label", "status", "--store", str(store), "--sample", str(sample), "--json")
     assert "13812345678" not in r.stdout and "客户138" in r.stdout, r.stdout
+    # both annotators gave one label throughout: κ and α are 0/0, shown as undefined with the reason, not 'nan'
+    r = run_cli("label", "agreement", "--store", str(store), "--sample", str(sample))
+    assert r.returncode == 0, r.stderr
+    assert "nan" not in r.stdout and "sentiment             25   1.000       –       –" in r.stdout, r.stdout
+    assert "– : undefined (every label of the field is one class" in r.stdout
 
 
 def test_cli_import_of_a_bad_file_creates_no_store_and_batch_export_needs_a_folder(tmp_path):

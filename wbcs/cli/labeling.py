@@ -552,8 +552,13 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         print(json.dumps(clean, ensure_ascii=False, indent=2))
         return 0
     print(f"{'field':<18}{'n':>6}{'agree':>8}{'kappa':>8}{'alpha':>8}")
+    undefined = False
     for field, r in result.items():
-        print(f"{field:<18}{r['n']:>6}{r['agreement']:>8.3f}{r['kappa']:>8.3f}{r['alpha']:>8.3f}")
+        cells = [f"{v:>8.3f}" if v == v else f"{'–':>8}" for v in (r["agreement"], r["kappa"], r["alpha"])]
+        undefined |= any(v != v for v in (r["kappa"], r["alpha"]))
+        print(f"{field:<18}{r['n']:>6}{''.join(cells)}")
+    if undefined:  # chance agreement is 1 when every label is one class: κ and α divide by 0
+        print("– : undefined (every label of the field is one class, or no item has two labels)")
     return 0
 
 
