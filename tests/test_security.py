@@ -891,8 +891,11 @@ def test_sigterm_or_sighup_mid_write_leaves_no_temporary_file(tmp_path, sig):
                                                 for i in range(300_000)), encoding="utf-8")
     out = tmp_path / "posts.csv"
     out.write_bytes(b"previous")
+    # the signal's default action in the child, as in a terminal (a test run under nohup ignores SIGHUP, and the
+    # CLI leaves an ignored signal ignored)
     child = subprocess.Popen([sys.executable, "-m", "wbcs", "ingest", str(src), "--out", str(out)], cwd=ROOT,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=lambda: signal.signal(sig, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not any(p.name.startswith(".posts.csv.") for p in tmp_path.iterdir()):
         assert child.poll() is None and time.monotonic() < deadline, "the write ended before it was stopped"
