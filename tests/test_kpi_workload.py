@@ -44,18 +44,23 @@ def test_arrivals_are_posts_per_hour_of_week_over_the_times_each_hour_was_seen()
     assert w.rate_per_hour[24 * 4 + 10] == 0  # a Friday, seen once, no post
 
 
-def test_the_mix_corrects_the_intent_margin_and_keeps_the_kinds_within_an_intent():
-    # 60 posts labelled by a model whose confusion says it calls every second consultation a complaint: its
-    # 45 complaints / 15 consultations are 30 / 30 in truth; 9 of its complaints are abuse (triage sets abuse aside; a
-    # complaint of vague negativity is still a complaint)
+def _model_labelled(labels: list[str], matrix: list[list[int]]) -> pd.DataFrame:
+    """60 posts over the two weeks, 45 complaints and 15 consultations by a model whose cross-validated
+    confusion over ``labels`` is ``matrix``."""
     posts = _two_weeks().iloc[[0, 1]]
     posts = posts.loc[posts.index.repeat(30)].reset_index(drop=True)
     posts["post_id"] = [str(i) for i in range(60)]
     posts["intent"] = ["complaint"] * 45 + ["consultation"] * 15
     posts["intent_source"] = "model"
+    posts.attrs["classified"] = {"cv_confusion": {"intent": {"labels": labels, "matrix": matrix}}}
+    return posts
+
+
+def test_the_mix_corrects_the_intent_margin_and_keeps_the_kinds_within_an_intent():
+    # a model whose confusion says it calls every second consultation a complaint: its 45 complaints / 15
+    # consultations are 30 / 30 in truth; 9 of its complaints are abuse (triage sets abuse aside)
+    posts = _model_labelled(["complaint", "consultation"], [[100, 0], [50, 50]])
     posts["negative_subtype"] = ["abuse"] * 9 + ["concrete_complaint"] * 36 + [None] * 15
-    posts.attrs["classified"] = {"cv_confusion": {"intent": {
-        "labels": ["complaint", "consultation"], "matrix": [[100, 0], [50, 50]]}}}
     w = workload(posts, n_boot=200)
     mix = w.mix.set_index("kind")
     # counted: 36 complaint, 9 abuse, 15 consultation of 60
@@ -86,14 +91,8 @@ def test_an_intent_the_model_never_gave_goes_to_its_rules_kind():
     # the card knows praise and suggestion, the posts hold none of either (the model gave neither): their rows of
     # P(kind | intent) come from the kind rules (praise → praise, suggestion → consultation); it raised on a read-only
     # view
-    posts = _two_weeks().iloc[[0, 1]]
-    posts = posts.loc[posts.index.repeat(30)].reset_index(drop=True)
-    posts["post_id"] = [str(i) for i in range(60)]
-    posts["intent"] = ["complaint"] * 45 + ["consultation"] * 15
-    posts["intent_source"] = "model"
-    posts.attrs["classified"] = {"cv_confusion": {"intent": {
-        "labels": ["complaint", "consultation", "praise", "suggestion"],
-        "matrix": [[100, 0, 0, 0], [50, 50, 0, 0], [0, 0, 100, 0], [0, 0, 0, 100]]}}}
+    posts = _model_labelled(["complaint", "consultation", "praise", "suggestion"],
+                            [[100, 0, 0, 0], [50, 50, 0, 0], [0, 0, 100, 0], [0, 0, 0, 100]])
     mix = workload(posts, n_boot=50).mix.set_index("kind")
     assert mix["share"].to_dict() == pytest.approx(
         {"consultation": 0.5, "complaint": 0.5, "vague_negative": 0.0, "abuse": 0.0, "praise": 0.0})
