@@ -1293,7 +1293,7 @@ def part_quality_synthetic(seed: int, model: str) -> None:
 def part_kind_mix(seed: int, model: str, n_boot: int = 1000, draws: int = 200) -> None:
     """Is the simulator's corrected kind mix (``wbcs.kpi.workload``, ``--mix corrected``, the default) closer to the
     truth than the counted one (``--mix counted``) on real telecom posts? Measurement only, nothing chosen: ``model``'s
-    intent and negative-subtype configurations (its card's) fitted on the gold training part, with its card (the
+    sentiment, intent and negative-subtype configurations (its card's) fitted on the gold training part, with its card (the
     correction's statistics are the training part's grouped CV), label the fixed test part's telecom first posts as
     a posts table; each mix against the adjudicated labels' kind mix, at the test part's own mix and on ``draws``
     resamples whose consultation share is shifted (a team's mix is not STC-3's): total variation distance, and the
@@ -1309,7 +1309,7 @@ def part_kind_mix(seed: int, model: str, n_boot: int = 1000, draws: int = 200) -
     from wbcs.policy import POST_KINDS
 
     shipped = load_model(model)
-    fields = ("intent", "negative_subtype")
+    fields = ("sentiment", "intent", "negative_subtype")  # the kind rules read all three
     fitted = {f: _fit_as_card(shipped, f, task, task.train, seed) for f in fields
               for task in [load_task(f"gold_{f}", seed=seed)]}
     card = {**shipped.card, "fields": {f: shipped.card["fields"][f] for f in fields}}
@@ -1318,7 +1318,7 @@ def part_kind_mix(seed: int, model: str, n_boot: int = 1000, draws: int = 200) -
     gold = gold[(gold["part"] == "test") & (gold["kind"] == "first_post")].set_index("item_id")
     posts = load_stc3(split=None)
     posts = posts[posts["post_id"].astype(str).isin(gold.index)].reset_index(drop=True)
-    truth_kind = post_kind(gold.loc[posts["post_id"].astype(str), ["intent", "negative_subtype"]]
+    truth_kind = post_kind(gold.loc[posts["post_id"].astype(str), ["sentiment", "intent", "negative_subtype"]]
                            .reset_index(drop=True))
     labelled = ensure_labels(posts[["post_id", "created_at", "text"]], model=clf, quiet=True)
     print(f"{len(posts)} telecom first posts of the fixed test part ({int(truth_kind.notna().sum())} of a policy "
