@@ -905,3 +905,14 @@ def test_sigterm_or_sighup_mid_write_leaves_no_temporary_file(tmp_path, sig):
     assert child.returncode == 128 + sig and err.strip().endswith(f"stopped by {signal.Signals(sig).name}"), err
     assert out.read_bytes() == b"previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["export.csv", "posts.csv"]
+
+
+def test_a_forked_child_gets_the_default_stop_signals_back():
+    """cleanlab's multiprocessing pool forks workers from a CLI command: with the CLI's SIGTERM handler inherited,
+    the pool terminating them made each print a traceback of the handler's exception."""
+    code = ("import os, signal, sys\nimport wbcs.cli as c\nsignal.signal(signal.SIGTERM, c._stop)\npid = os.fork()\n"
+            "if pid == 0:\n    os._exit(0 if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL else 3)\n"
+            "sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) or "
+            "(4 if signal.getsignal(signal.SIGTERM) is not c._stop else 0))\n")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, (r.returncode, r.stderr)

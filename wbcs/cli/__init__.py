@@ -121,6 +121,18 @@ def _stop(signum, frame):
 _STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
 
 
+def _default_in_child() -> None:
+    """A forked child (a multiprocessing pool's worker: cleanlab's, joblib's) gets the signals' default action
+    back: with ``_stop`` inherited, a pool terminating its workers made each print a ``_Stopped`` traceback."""
+    for sig in _STOP_SIGNALS:
+        if signal.getsignal(sig) is _stop:
+            signal.signal(sig, signal.SIG_DFL)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_default_in_child)
+
+
 def main(argv: list[str] | None = None) -> int:
     out, err = sys.stdout, sys.stderr  # restored after: tests call main in their own process
     sys.stdout, sys.stderr = MaskedStream(out), MaskedStream(err)
