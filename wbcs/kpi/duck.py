@@ -36,6 +36,7 @@ from wbcs.kpi.indicators import (
     local_as_of,
     thresholds,
 )
+from wbcs.kpi.labels import NEEDED
 from wbcs.policy import Policy
 from wbcs.text import mask_frame, mask_pii
 
@@ -262,16 +263,29 @@ class _Archive:
 
     def check_labels(self) -> None:
         """Refuse a label that is not in the taxonomy (``NEGATIVE``, ``angry``) as the pandas engine does
-        (``refuse_unknown_labels``): one scan of the label columns' distinct values, then the first row
-        that has an unknown one (file and 1-based row)."""
+        (``refuse_unknown_labels``), and a post without a sentiment or an intent: one scan of the label columns'
+        distinct values and empty cells, then the first row that has an unknown or empty one (file and 1-based
+        row)."""
         from wbcs.schema import LABEL_FIELDS, load_taxonomy
 
         tax = load_taxonomy()
         fields = [f for f in LABEL_FIELDS if f in self.types and f in tax.fields]
-        if not fields:
+        needed = [f for f in NEEDED if f in self.types]
+        if not fields and not needed:
             return
-        seen = self.con.execute("SELECT " + ", ".join(f"list(DISTINCT CAST({_q(f)} AS VARCHAR))" for f in fields)
-                                + f" FROM {self.scan}").fetchall()[0]
+        row = self.con.execute("SELECT " + ", ".join(
+            [*(f"list(DISTINCT CAST({_q(f)} AS VARCHAR))" for f in fields),
+             *(f"count(*) - count({_q(f)})" for f in needed)]) + f" FROM {self.scan}").fetchall()[0]
+        seen, empty = row[:len(fields)], dict(zip(needed, row[len(fields):], strict=True))
+        # the pandas engine labels such posts with the shipped model (ensure_labels); counted here they were posts
+        # without a sentiment, silently, and the engines gave different figures
+        for field, n in empty.items():
+            if n:
+                file, at = self.con.execute(f"SELECT filename, file_row_number FROM {self.numbered} WHERE "
+                                            f"{_q(field)} IS NULL ORDER BY {self.order} LIMIT 1").fetchall()[0]
+                raise InputError(f"{file}: row {at + 1}, column {field!r}: no label ({n:,} post(s) in all without "
+                                 f"one): classify the posts first (wbcs predict), or use the pandas engine, which "
+                                 f"labels them with the shipped model")
         for field, values in zip(fields, seen, strict=True):
             unknown = sorted(set(v for v in values or [] if v is not None) - set(tax.ids(field)))
             if unknown:

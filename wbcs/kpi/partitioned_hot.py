@@ -101,6 +101,11 @@ def _check(df: pd.DataFrame, file: str) -> None:
         if col not in df:
             raise InputError(f"{file}: no {col!r} column: label the archive first (wbcs predict --input "
                              f"ARCHIVE --out LABELLED) or run wbcs hot on one file (it classifies)")
+    # a post without an intent is classified by the in-process run; here it went uncounted, silently
+    if (empty := df["intent"].isna().to_numpy()).any():
+        raise InputError(f"{file}: row {int(np.flatnonzero(empty)[0]) + 1}, column 'intent': no label "
+                         f"({int(empty.sum()):,} post(s) in the file without one): label the archive first (wbcs "
+                         f"predict --input ARCHIVE --out LABELLED) or run wbcs hot on one file (it classifies)")
 
 
 def _local(df: pd.DataFrame, file: str) -> pd.Series:
