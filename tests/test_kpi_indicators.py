@@ -366,3 +366,18 @@ def test_a_breakdown_grid_past_its_bound_is_refused_before_it_is_built(monkeypat
                                          r"more than 15: choose a longer period or fewer breakdown columns"):
         indicators(crafted(), period="day", by="topic")
     assert len(indicators(crafted(), period="week", by="topic")) == 4
+
+
+def test_a_bad_or_empty_created_at_is_told_what_to_write_not_to_leave_it_empty():
+    """The garbage time's message said "or leave the cell empty", and the empty cell was then refused."""
+    from wbcs.columns import read_times
+
+    bad = crafted().astype({"created_at": object})
+    bad.loc[2, "created_at"] = "not a time"
+    with pytest.raises(InputError) as e:
+        read_times(bad)
+    assert "cannot read 'not a time' as a time" in str(e.value) and "leave the cell empty" not in str(e.value)
+    bad.loc[2, "created_at"] = None
+    with pytest.raises(InputError, match=r"column 'created_at' is empty or not a time \(1 row\(s\) in all\): every "
+                                         r"post needs its time, like 2024-05-04 21:30; fill it or remove the row"):
+        read_times(bad)

@@ -108,8 +108,8 @@ def read_times(posts: pd.DataFrame, source: str = "posts", columns=DATETIMES) ->
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
                 raise InputError(f"{row_name(posts, i, source)}, column {col!r}: cannot read {posts[col].iloc[i]!r} "
-                                 f"as a time ({int(bad.sum()):,} row(s) in all); write it like 2024-05-04 21:30 "
-                                 f"or leave the cell empty")
+                                 f"as a time ({int(bad.sum()):,} row(s) in all); write it like 2024-05-04 21:30"
+                                 + ("" if col == "created_at" else " or leave the cell empty"))
     for col in ("reply_at", "resolved_at"):
         if col in out:
             bad = out[col] < out["created_at"]
@@ -120,5 +120,7 @@ def read_times(posts: pd.DataFrame, source: str = "posts", columns=DATETIMES) ->
     bad = out["created_at"].isna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"{row_name(posts, i, source)}, column 'created_at' is empty or not a time")
+        raise InputError(f"{row_name(posts, i, source)}, column 'created_at' is empty or not a time "
+                         f"({int(bad.sum()):,} row(s) in all): every post needs its time, like 2024-05-04 21:30; "
+                         f"fill it or remove the row")
     return out
