@@ -262,7 +262,8 @@ def label_issues(texts: Sequence[str], labels: Sequence[str], *, item_ids: Seque
     frame = frame[~unlabelled & ~rare].reset_index(drop=True)
     if frame["given"].nunique() < 2:
         raise InputError(f"label issues need ≥ 2 labels with ≥ {n_splits} examples each; "
-                         f"have {counts.to_dict()}")
+                         f"have {counts.to_dict()}: label more items of the rarer labels, use fewer --folds, "
+                         f"or look at another field")
     proba, classes = out_of_fold_proba(frame["text"], frame["given"], n_splits=n_splits,
                                        seed=seed, estimator=estimator)
     y = frame["given"].map({c: i for i, c in enumerate(classes)}).to_numpy()
