@@ -124,9 +124,12 @@ TRIAGE_EXAMPLE = """Example:
 
 Routes every post (ticket, public reply + DM, ask the reason, set aside, thank, answer, ...)
 by the rules of data/routes.yaml and sets its acknowledge/resolve deadlines from the policy
-(data/policy.yaml). Unlabelled posts are classified with the model first (default: the
-shipped one), and the output says so. --alerts also writes the aggregation alerts (the
-same question from >=3 users a day, the same complaint from >=3 customers a week, ...)."""
+(data/policy.yaml): a deadline is the last moment a reply still counts as in time (a business
+clock that runs out at the end of duty hours is due at the next duty start). A column
+identifiable (信息完整) or complaint (是否投诉), yes/no, is read by the routes. Unlabelled posts
+are classified with the model first (default: the shipped one), and the output says so.
+--alerts also writes the aggregation alerts (the same question from >=3 users a day, the same
+complaint from >=3 customers a week, ...; their times are Beijing wall-clock times)."""
 
 
 def _parser(sub, name, help_, description, example, func):
