@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -50,6 +51,7 @@ def test_simulate_prints_a_readable_table(scenario_file):
     r = run_cli("simulate", "--scenario", str(scenario_file), "--replications", "2")
     assert r.returncode == 0, r.stderr
     assert "first_response_attainment" in r.stdout and "small: 2 replications" in r.stdout
+    assert re.search(r"^  unserved +\d", r.stdout, re.M)  # posts never answered: only --json said them
 
 
 def test_staff_json_has_erlang_next_to_the_simulated_plan(scenario_file, tmp_path):

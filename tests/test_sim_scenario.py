@@ -6,6 +6,7 @@ import dataclasses
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -175,6 +176,7 @@ ERRORS = [
     ({"mix": {"rant": 1}}, "mix.rant is not a known key"),
     ({"mix": {"complaint": -1}}, "mix.complaint must be a number ≥ 0"),
     ({"mix": {"complaint": 0}}, "mix needs at least one post kind with a share > 0"),
+    ({"agents": 0}, "agents is 0 at every hour of the week: no post would be answered; give at least 1 agent"),
     ({"duty": "weekdays"}, "duty must be a mapping"),
     ({"duty": {"hours": 12}}, "duty.hours is not a known key"),
     ({"duty": {"start": "8 o'clock"}}, "duty.start must be a time"),
@@ -445,3 +447,12 @@ def test_the_default_outage_lands_in_the_measured_week_and_is_counted():
     without = replicate(quiet, 3, seed=5).table.loc["posts", "mean"]
     assert 250 < with_burst - without < 350
     assert quiet.burst_slot() == (7 * 24 + 2 * 24 + 10, 2)  # the app's outage: Wednesday of the measured week
+
+
+def test_a_utilisation_interval_stays_within_one():
+    """An overloaded agent is busy 99.95 % of the time; the interval's upper end said 1.003."""
+    from wbcs.sim.replicate import Summary
+
+    runs = pd.DataFrame({"utilization": [0.9990, 1.0], "first_response_attainment": [0.1, 0.2], "posts": [960, 980]})
+    t = Summary(scenario=None, seed=0, per_run=runs, hourly=pd.DataFrame()).table
+    assert t.loc["utilization", "ci_high"] == 1.0 and t.loc["posts", "ci_high"] > 980

@@ -156,7 +156,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         return 0
     print(f"{scenario.name}: {result['replications']} replications, seed {args.seed}, "
           f"{scenario.horizon_days:g} days (warm-up {summary.scenario.warmup_days:g})")
-    for key in ("posts", "first_response_attainment", "resolution_attainment", "mean_wait_minutes",
+    for key in ("posts", "unserved", "first_response_attainment", "resolution_attainment", "mean_wait_minutes",
                 "p90_wait_minutes", "mean_detection_minutes", "utilization", "satisfaction", "escalated"):
         lo, hi = result[f"{key}_ci"]
         ci = f"  [{lo:.4g}, {hi:.4g}]" if lo is not None else ""

@@ -24,7 +24,7 @@ from wbcs.sim.metrics import run_metrics
 from wbcs.sim.model import run
 from wbcs.sim.scenario import Scenario, as_scenario
 
-SHARES = ("attainment", "satisfaction", "_share")
+SHARES = ("attainment", "satisfaction", "_share", "utilization")  # fractions: their intervals stay in [0, 1]
 
 
 @functools.lru_cache
