@@ -11,7 +11,8 @@ The format (every key but ``arrivals``, ``agents`` and ``service_minutes`` optio
       rate_per_hour: 200         # 1, 24 (hour of day) or 168 (hour of week, Monday 00:00 first)
       # or: posts_per_day: 400, profile: stc3 | stc3_hour_of_day | flat
       bursts: [{start: "2025-01-08 10:00", hours: 2, posts: 500, kind: complaint}]
-    mix: {complaint: 0.5, consultation: 0.5}
+    mix: {complaint: 0.5, consultation: 0.5}   # relative weights of the post kinds, scaled to sum to 1 ({complaint: 5,
+                                               # consultation: 3} is 0.625 / 0.375: list every kind you mean)
     duty: always                 # or 'policy', or {weekdays, start, end, holidays, on_call}
     agents: 14                   # on duty; or 24/168 numbers; or {shifts: [...]}; or {pools: [...]}
     on_call_agents: 0            # agents at least, outside duty hours and on holidays
