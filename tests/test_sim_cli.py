@@ -65,6 +65,12 @@ def test_staff_json_has_erlang_next_to_the_simulated_plan(scenario_file, tmp_pat
     assert {"weekday", "hour", "erlang_agents", "sim_agents", "sim_attainment", "arrivals_per_hour"} <= set(row)
     assert out["erlang_agent_hours_per_week"] == sum(i["erlang_agents"] for i in out["intervals"])
     assert len(yaml.safe_load(planned.read_text())["agents"]) == 168
+    # the runs the plan is verified on: a user's number, and one line for a number too small to verify on
+    r = run_cli("staff", "--scenario", str(scenario_file), "--target", "0.8", "--replications", "2",
+                "--verify-replications", "3", "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["converged"], r.stderr
+    r = run_cli("staff", "--scenario", str(scenario_file), "--verify-replications", "1")
+    assert r.returncode == 2 and "--verify-replications) must be a whole number ≥ 2, got 1" in r.stderr, r.stderr
 
 
 def test_staff_says_why_the_first_hour_on_duty_needs_more_than_erlang_c():

@@ -152,6 +152,6 @@ def test_staffing_refuses_what_it_cannot_plan():
         plan_staffing(sc.updated({"agents": 1}), seed=-3)
     with pytest.raises(InputError, match="replications must be a whole number ≥ 1, got 2.5"):
         plan_staffing(sc.updated({"agents": 1}), replications=2.5)
-    with pytest.raises(InputError, match="verify_replications must be a whole number ≥ 2, got 1"):
+    with pytest.raises(InputError, match=r"verify_replications \(--verify-replications\) must be a whole number ≥ 2, got 1"):
         plan_staffing(sc.updated({"agents": 1}), verify_replications=1)
     assert np.isclose(workload_minutes(sc), 3)

@@ -106,6 +106,9 @@ def register(sub) -> None:
     s.add_argument("--scenario", required=True, type=Path, help="scenario YAML with one agent pool")
     s.add_argument("--target", type=float, default=0.9, help="share of posts acknowledged in time (default 0.9)")
     s.add_argument("--replications", type=int, default=5, help="runs per evaluation, common random numbers (default 5)")
+    s.add_argument("--verify-replications", type=int, default=None,
+                   help="independent runs the plan is checked on, and sim_attainment measured on (default: "
+                        "max(20, 4 x --replications)); an hour that misses the target there gets one more agent")
     s.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     s.add_argument("--max-iterations", type=int, default=100, help="staffing iterations before giving up (default 100)")
     s.add_argument("--trim", action="store_true", help="then try taking back one agent per hour (slower)")
@@ -178,7 +181,9 @@ def cmd_staff(args: argparse.Namespace) -> int:
     scenario, work = _scenario(args)
     with from_args(args) as client:
         plan = plan_staffing(scenario, args.target, replications=args.replications, seed=args.seed,
-                             max_iterations=args.max_iterations, trim=args.trim, progress=True, client=client)
+                             max_iterations=args.max_iterations, trim=args.trim, progress=True, client=client,
+                             **({} if args.verify_replications is None else
+                                {"verify_replications": args.verify_replications}))
     if args.write_scenario:
         from wbcs.io import write_text
 

@@ -169,7 +169,7 @@ def plan_staffing(scenario: Scenario, target: float = 0.9, *, replications: int 
     scenario = as_scenario(scenario)
     seeds = spawn_seeds(seed, replications)
     verify_replications = whole(max(20, 4 * len(seeds)) if verify_replications is None else verify_replications,
-                                "verify_replications", 2)
+                                "verify_replications (--verify-replications)", 2)
     verify_seeds = np.random.SeedSequence(seeds[0].entropy, spawn_key=(_VERIFY_STREAM,)).spawn(verify_replications)
     if not is_whole(max_iterations) or max_iterations < 1:
         # none would leave no plan to report
