@@ -47,11 +47,16 @@ def test_simulate_json_has_the_issue_keys_with_intervals(scenario_file, tmp_path
     assert json.loads(again.stdout) == out
 
 
-def test_simulate_prints_a_readable_table(scenario_file):
+def test_simulate_prints_a_readable_table(scenario_file, tmp_path):
     r = run_cli("simulate", "--scenario", str(scenario_file), "--replications", "2")
     assert r.returncode == 0, r.stderr
     assert "first_response_attainment" in r.stdout and "small: 2 replications" in r.stdout
     assert re.search(r"^  unserved +\d", r.stdout, re.M)  # posts never answered: only --json said them
+    nobody = tmp_path / "nobody.yaml"
+    nobody.write_text(yaml.safe_dump({"horizon_days": 1, "arrivals": {"rate_per_hour": 20}, "agents": 0,
+                                      "service_minutes": {"distribution": "exponential", "mean": 6}}))
+    r = run_cli("simulate", "--scenario", str(nobody), "--replications", "2")
+    assert r.returncode == 0 and float(re.search(r"^  unserved +([\d.]+)", r.stdout, re.M)[1]) > 400, r.stdout
 
 
 def test_staff_json_has_erlang_next_to_the_simulated_plan(scenario_file, tmp_path):

@@ -176,7 +176,6 @@ ERRORS = [
     ({"mix": {"rant": 1}}, "mix.rant is not a known key"),
     ({"mix": {"complaint": -1}}, "mix.complaint must be a number ≥ 0"),
     ({"mix": {"complaint": 0}}, "mix needs at least one post kind with a share > 0"),
-    ({"agents": 0}, "agents is 0 at every hour of the week: no post would be answered; give at least 1 agent"),
     ({"duty": "weekdays"}, "duty must be a mapping"),
     ({"duty": {"hours": 12}}, "duty.hours is not a known key"),
     ({"duty": {"start": "8 o'clock"}}, "duty.start must be a time"),
