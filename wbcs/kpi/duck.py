@@ -128,6 +128,12 @@ class _Archive:
             f"SELECT filename, file_row_number, CAST(post_id AS VARCHAR) AS post_id, first_file, first_row "
             f"FROM o WHERE k > 1 ORDER BY {self.order}").df()
 
+    def first_row(self, where: str, *columns: str) -> tuple:
+        """(file, 0-based row, *``columns``) of the first row, in the files' order, where ``where`` holds: what a
+        message names (``read_posts`` numbers rows 1-based in their file)."""
+        return self.con.execute(f"SELECT {', '.join(['filename', 'file_row_number', *columns])} FROM {self.numbered} "
+                                f"WHERE {where} ORDER BY {self.order} LIMIT 1").fetchall()[0]
+
     def us(self, col: str, value: str | None = None) -> str:
         """Local wall-clock microseconds of a datetime column (naive = already local)."""
         value = value or _q(col)
@@ -281,8 +287,7 @@ class _Archive:
         # without a sentiment, silently, and the engines gave different figures
         for field, n in empty.items():
             if n:
-                file, at = self.con.execute(f"SELECT filename, file_row_number FROM {self.numbered} WHERE "
-                                            f"{_q(field)} IS NULL ORDER BY {self.order} LIMIT 1").fetchall()[0]
+                file, at = self.first_row(f"{_q(field)} IS NULL")
                 raise InputError(f"{file}: row {at + 1}, column {field!r}: no label ({n:,} post(s) in all without "
                                  f"one): classify the posts first (wbcs predict), or use the pandas engine, which "
                                  f"labels them with the shipped model")
@@ -290,8 +295,7 @@ class _Archive:
             unknown = sorted(set(v for v in values or [] if v is not None) - set(tax.ids(field)))
             if unknown:
                 where = f"CAST({_q(field)} AS VARCHAR) IN ({', '.join(_lit(v) for v in unknown)})"
-                file, row, value = self.con.execute(f"SELECT filename, file_row_number, CAST({_q(field)} AS VARCHAR) "
-                                                    f"FROM {self.numbered} WHERE {where} LIMIT 1").fetchall()[0]
+                file, row, value = self.first_row(where, f"CAST({_q(field)} AS VARCHAR)")
                 raise InputError(f"{file}: row {row + 1}, column {field!r}: unknown label {value!r} "
                                  f"(unknown: {', '.join(map(repr, unknown[:5]))}; known: {', '.join(tax.ids(field))}): "
                                  f"correct the labels, or classify the posts again (wbcs predict)")
@@ -309,9 +313,7 @@ class _Archive:
             try:
                 read[v] = read_flags(pd.DataFrame({col: [v]}), col).iloc[0]
             except InputError:
-                file, row, value = self.con.execute(
-                    f"SELECT filename, file_row_number, {_q(col)} FROM {self.numbered} WHERE {_q(col)} = {_lit(v)} "
-                    f"ORDER BY {self.order} LIMIT 1").fetchall()[0]
+                file, row, value = self.first_row(f"{_q(col)} = {_lit(v)}", _q(col))
                 read_flags(pd.DataFrame({col: [value], "source_file": [file], "source_row": [row + 1]}), col)
                 raise  # (read_flags raised above, naming the row)
         whens = [f"WHEN {_lit(v)} THEN {str(bool(b)).lower()}" for v, b in read.items() if not pd.isna(b)]
@@ -319,8 +321,7 @@ class _Archive:
 
     def _raise_bad(self, col: str):
         cond = "created_at IS NULL" if col == "created_at" else f"{self.us(col)} < {self.us('created_at')}"
-        bad = self.con.execute(f"SELECT filename, file_row_number FROM {self.numbered} WHERE {cond} "
-                               f"ORDER BY {self.order} LIMIT 1").fetchall()[0]
+        bad = self.first_row(cond)
         what = "column 'created_at' is empty or not a time" if col == "created_at" else \
             f"column {col!r} is before the post's created_at; fix or remove the row"
         raise InputError(f"{bad[0]}: row {bad[1] + 1}, {what}")  # 1-based, as read_posts numbers it
