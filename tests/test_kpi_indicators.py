@@ -122,8 +122,7 @@ def test_a_posts_kind_is_the_kind_of_the_route_triage_gives_it():
 
 
 def test_kind_rules_come_from_the_routes_and_refuse_a_kind_that_depends_on_identifiable(tmp_path):
-    from wbcs.kpi.indicators import KIND_RULES, kind_rules
-    from wbcs.triage import load_routes, parse_routes
+    from wbcs.triage import KIND_RULES, kind_rules, load_routes, parse_routes
 
     assert kind_rules(load_routes()) == KIND_RULES
     assert ({"intent": "suggestion"}, "consultation") in KIND_RULES

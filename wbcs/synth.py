@@ -32,9 +32,9 @@ from wbcs.checks import policy as check_policy
 from wbcs.checks import rng as rng_from
 from wbcs.config import TIMEZONE, data_file
 from wbcs.errors import InputError
-from wbcs.kpi.indicators import KIND_RULES
 from wbcs.policy import Policy
 from wbcs.schema import load_taxonomy
+from wbcs.triage import KIND_RULES
 from wbcs.weibo import MID_EPOCH_OFFSET
 
 log = logging.getLogger(__name__)

@@ -15,6 +15,7 @@ Posts without labels are classified first with the shipped model
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -283,3 +284,52 @@ def lists_as_text(df: pd.DataFrame, sep: str = "; ") -> pd.DataFrame:
     listy = [c for c in df.columns if df[c].map(lambda v: isinstance(v, list | tuple)).any()]
     return df.assign(**{c: df[c].map(lambda v: sep.join(map(str, v)) if isinstance(v, list | tuple) else v)
                         for c in listy})
+
+
+# The label columns a post's SLA kind may be read from: those the KPIs count posts by (``wbcs.kpi.indicators``'
+# inner table), so that they count each post with the clock its route has.
+KIND_COLUMNS = ("sentiment", "intent", "negative_subtype", "complaint")
+
+
+def kind_rules(routes: Rules) -> list[tuple[dict[str, str], str | None]]:
+    """The post kind rules of a routes file (``wbcs.triage.load_routes``): a post's kind is the kind of the
+    route triage gives it. Its rules in order, each as (column → value, the route's kind; None: no kind), a
+    condition with several values as one rule per value, up to the last rule that gives a kind.
+
+    ``identifiable`` is left out: triage decides it per post (a column, or a phone number in the text),
+    and in the routes it only chooses between two routes of one kind (a ticket or a public reply + DM, both
+    complaints). A routes file in which it changes a post's kind, or whose rules test a column the KPIs
+    do not count by (``KIND_COLUMNS``), is refused: the indicators could not say which clock such a post has.
+    """
+    expanded = [(dict(zip([c for c, _ in conds], values, strict=True)), routes.routes[route].kind)
+                for route, conds in routes.rules for values in itertools.product(*[v for _, v in conds])]
+    columns = sorted({c for when, _ in expanded for c in when} - {"identifiable"})
+    if other := [c for c in columns if c not in KIND_COLUMNS]:
+        raise InputError(f"{routes.source}: the rules test {', '.join(map(repr, other))}: the KPIs count a post's "
+                         f"kind from {', '.join(KIND_COLUMNS)} only; give the SLA kinds by those columns")
+    domain = [sorted({when[c] for when, _ in expanded if c in when}) + [None] for c in columns]
+
+    def kind(post: dict):
+        return next((k for when, k in expanded if all(post.get(c) == v for c, v in when.items())), None)
+
+    for values in itertools.product(*domain):
+        post = {c: v for c, v in zip(columns, values, strict=True) if v is not None}
+        yes, no = kind({**post, "identifiable": "yes"}), kind({**post, "identifiable": "no"})
+        if yes != no:
+            raise InputError(f"{routes.source}: a post with {post or 'no labels'} is of kind {yes or 'none'} when "
+                             f"identifiable and {no or 'none'} when not; the KPIs count kinds from the labels "
+                             "alone: give the routes a post takes either way the same kind")
+    rules: list[tuple[dict[str, str], str | None]] = []
+    for when, k in expanded:
+        when = {c: v for c, v in when.items() if c != "identifiable"}
+        if when not in [w for w, _ in rules]:  # a rule after one with the same conditions never matches
+            rules.append((when, k))
+    while rules and rules[-1][1] is None:
+        rules.pop()
+    return rules
+
+
+# The policy's post kind of a post: the first rule whose conditions all hold wins; built from the default
+# routes (data/routes.yaml), what the KPIs, the simulator's --posts mix and the synthetic posts' reply times
+# count each post's clock by.
+KIND_RULES: list[tuple[dict[str, str], str | None]] = kind_rules(load_routes())

@@ -26,7 +26,6 @@ from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
 from wbcs.kpi.indicators import (
     FLAGS,
-    KIND_RULES,
     QUANTILES,
     STAGES,
     SUMS,
@@ -39,6 +38,7 @@ from wbcs.kpi.indicators import (
 from wbcs.kpi.labels import NEEDED
 from wbcs.policy import Policy
 from wbcs.text import mask_frame, mask_pii
+from wbcs.triage import KIND_RULES
 
 # Beijing wall-clock time as integer microseconds: UTC + 8 h. Asia/Shanghai has kept this
 # fixed offset (no daylight saving) since 1991, long before Weibo, and integer arithmetic

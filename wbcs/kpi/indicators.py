@@ -49,8 +49,6 @@ the rows themselves.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pandas as pd
 
@@ -65,54 +63,12 @@ from wbcs.columns import (
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
 from wbcs.policy import Policy
-from wbcs.triage import Rules, load_routes
+from wbcs.triage import KIND_COLUMNS, KIND_RULES
 
 PERIODS = ("day", "week", "month")
-# The label columns of the inner table (see the module docstring): the post kind is derived from them.
-LABELS = ("sentiment", "intent", "negative_subtype", "complaint")
-
-
-def kind_rules(routes: Rules) -> list[tuple[dict[str, str], str | None]]:
-    """The post kind rules of a routes file (``wbcs.triage.load_routes``): a post's kind is the kind of the
-    route triage gives it. Its rules in order, each as (column → value, the route's kind; None: no kind), a
-    condition with several values as one rule per value, up to the last rule that gives a kind.
-
-    ``identifiable`` is left out: triage decides it per post (a column, or a phone number in the text),
-    and in the routes it only chooses between two routes of one kind (a ticket or a public reply + DM, both
-    complaints). A routes file in which it changes a post's kind, or whose rules test a column the KPIs
-    do not count by (``LABELS``), is refused: the indicators could not say which clock such a post has.
-    """
-    expanded = [(dict(zip([c for c, _ in conds], values, strict=True)), routes.routes[route].kind)
-                for route, conds in routes.rules for values in itertools.product(*[v for _, v in conds])]
-    columns = sorted({c for when, _ in expanded for c in when} - {"identifiable"})
-    if other := [c for c in columns if c not in LABELS]:
-        raise InputError(f"{routes.source}: the rules test {', '.join(map(repr, other))}: the KPIs count a post's "
-                         f"kind from {', '.join(LABELS)} only; give the SLA kinds by those columns")
-    domain = [sorted({when[c] for when, _ in expanded if c in when}) + [None] for c in columns]
-
-    def kind(post: dict):
-        return next((k for when, k in expanded if all(post.get(c) == v for c, v in when.items())), None)
-
-    for values in itertools.product(*domain):
-        post = {c: v for c, v in zip(columns, values, strict=True) if v is not None}
-        yes, no = kind({**post, "identifiable": "yes"}), kind({**post, "identifiable": "no"})
-        if yes != no:
-            raise InputError(f"{routes.source}: a post with {post or 'no labels'} is of kind {yes or 'none'} when "
-                             f"identifiable and {no or 'none'} when not; the KPIs count kinds from the labels "
-                             "alone: give the routes a post takes either way the same kind")
-    rules: list[tuple[dict[str, str], str | None]] = []
-    for when, k in expanded:
-        when = {c: v for c, v in when.items() if c != "identifiable"}
-        if when not in [w for w, _ in rules]:  # a rule after one with the same conditions never matches
-            rules.append((when, k))
-    while rules and rules[-1][1] is None:
-        rules.pop()
-    return rules
-
-
-# The policy's post kind of a post: the first rule whose conditions all hold wins; built from the default
-# routes (data/routes.yaml) so that the KPIs count each post with the clock ``wbcs triage`` gives it.
-KIND_RULES: list[tuple[dict[str, str], str | None]] = kind_rules(load_routes())
+# The label columns of the inner table (see the module docstring): the post kind is derived from them
+# (``KIND_RULES``: the kind of the route ``wbcs triage`` gives a post, so the KPIs count it with that clock).
+LABELS = KIND_COLUMNS
 # Per-post counters and the columns each needs.
 COUNTERS: dict[str, tuple[str, ...]] = {
     "volume": (),

@@ -35,9 +35,10 @@ import pandas as pd
 from wbcs.checks import rng
 from wbcs.columns import local_times
 from wbcs.errors import InputError
-from wbcs.kpi.indicators import KIND_RULES, post_kind
+from wbcs.kpi.indicators import post_kind
 from wbcs.kpi.quantify import corrected_table, percentile_interval
 from wbcs.policy import POST_KINDS, WEEKDAYS
+from wbcs.triage import KIND_RULES
 
 HOURS_OF_WEEK = 168
 

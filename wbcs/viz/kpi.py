@@ -101,7 +101,7 @@ def display_names(field: str) -> dict[str, str]:
 
         return dict(OPERATOR_NAMES if field == "operator" else PLATFORM_NAMES)
     if field == "kind":
-        from wbcs.kpi.indicators import KIND_RULES
+        from wbcs.triage import KIND_RULES
 
         names = {}
         for conditions, kind in KIND_RULES:  # the first rule of a kind that is one taxonomy label names it
