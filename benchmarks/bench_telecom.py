@@ -112,10 +112,13 @@ Parts:
 - ``directed_shift``: training part only, per field (``--fields``): the quantifiers of telecom first posts on the real
   calendar months (times from the Weibo ids) and when one label swells or shrinks, where the trainer's rule samples
   shifts leaning toward the flat mix.
+- ``shift_rule``: training part only, per field (``--fields``): the quantifier the trainer's rule chooses per kind of
+  item with shifted samples leaning toward the flat mix (2026-12-05) and centred on the fold's mix, and each
+  method's error on the real months of the telecom first posts.
 
 Usage: python -m benchmarks.bench_telecom [--part trainer gold gemma quantify sentiment_mix sentiment_cv
        kind_bias kind_models gemma_cv quality quality_speed rounds compare curve static_topic weak_abuse
-       synthetic quality_synthetic status context prune drift kind_mix directed_shift]
+       synthetic quality_synthetic status context prune drift kind_mix directed_shift shift_rule]
        [--budget S] [--folds K] [--epochs E] [--smoke]
 """
 
@@ -1368,6 +1371,78 @@ def part_kind_mix(seed: int, model: str, n_boot: int = 1000, draws: int = 200) -
     print(table(shifted, list(shifted[0])))
 
 
+def _real_months(tr: pd.DataFrame, y, proba, labels, bias, first) -> pd.DataFrame:
+    """The shifts real months made: each calendar month's telecom first posts (``first``; ≥ 30 of them, times from
+    the Weibo ids) at their own mix, quantified by every variant with the statistics of the other months'
+    out-of-fold rows (``proba``, class bias ``bias`` included): a row per month, each variant's TV from the truth."""
+    from wbcs.kpi.quantify import VARIANTS, bias_at, estimate, training_stats, tv
+    from wbcs.weibo import mid_to_datetime
+
+    when, plausible = mid_to_datetime(tr["post_id"].where(first).fillna("x"))
+    month = when.dt.strftime("%Y-%m").where(plausible & pd.Series(first)).to_numpy()
+    base = np.array([(y[first] == lab).mean() for lab in labels])
+    monthly = []
+    for m in sorted({m for m in month if isinstance(m, str)}):
+        here = month == m
+        if here.sum() < 30:
+            continue
+        rest = first & ~here
+        stats = {"pooled": training_stats(y[~here], proba[~here], labels, bias_at(bias, ~here)),
+                 "kind": training_stats(y[rest], proba[rest], labels, bias_at(bias, rest))}
+        truth = np.array([(y[here] == lab).mean() for lab in labels])
+        monthly.append({"month": m, "items": int(here.sum()), "shift (TV from all)": tv(truth, base),
+                        **{name: tv(estimate(method, proba[here], stats[scope], bias=bias_at(bias, here)), truth)
+                           for name, method, scope in VARIANTS}})
+    return pd.DataFrame(monthly)
+
+
+def part_shift_rule(seed: int, model: str, field: str) -> None:
+    """Training part only: the quantifier the trainer's rule chooses per kind of item (``quantify.card_entry``) with
+    shifted samples whose directions lean toward the flat mix (the rule of 2026-12-05) and centred on the fold's
+    mix (``bounded_prevalences(centred=True)``), on ``model``'s configuration's out-of-fold probabilities as the
+    card builds them (its out-of-domain rows, class bias and kind bias; the trainer's grouped folds), and how close
+    each method comes on the real months of the training part's telecom first posts (``_real_months``)."""
+    from sklearn.base import clone
+
+    from wbcs.classify import load_model
+    from wbcs.classify.configs import _Folds, fold_count, unbiased
+    from wbcs.classify.splits import training_groups
+    from wbcs.classify.tasks import load_task
+    from wbcs.classify.train import card_extra, quantify_entry
+    from wbcs.kpi.quantify import VARIANTS, row_bias
+
+    shipped = load_model(model)
+    task = load_task(f"gold_{field}", seed=seed)
+    tr = task.train.reset_index(drop=True)
+    est = clone(shipped.models[field])
+    rows, weight = card_extra(shipped, field, task, seed)
+    kinds = tr["kind"].astype(str).to_numpy()
+    folds = _Folds(est, tr["text"], tr["label"], training_groups(tr, seed=seed), fold_count(tr["label"], 5), seed,
+                   extra=None if rows is None else (rows["text"], rows["label"]), kinds=kinds)
+    folds.scores(unbiased(est), weight=weight)
+    _, cv_oof = folds.cv_record(folds.oof, est.class_bias, kind_bias=est.kind_bias, kinds=kinds)
+    labels, y, proba = cv_oof["labels"], np.asarray(cv_oof["y"]), np.asarray(cv_oof["proba"])
+    mon = _real_months(tr, y, proba, labels, row_bias(labels, est.class_bias, est.kind_bias, kinds),
+                       kinds == "first_post")
+    names = [v[0] for v in VARIANTS]
+    card = shipped.card["fields"][field]["cv_quantify"]["chosen"]
+    out = []
+    for rule, centred in (("flat (2026-12-05)", False), ("centred", True)):
+        chosen = quantify_entry(cv_oof, tr, seed, centred=centred)["chosen"]
+        for kind, c in chosen.items():
+            out.append({"directions": rule, "kind": kind, "chosen": c["method"], "card's": card.get(kind, {}).get("method"),
+                        "CV TV (chosen / CC)": f"{c['cv_tv'][c['method']]:.3f} / {c['cv_tv']['CC']:.3f}",
+                        "at own mix (chosen / CC)": f"{c['natural_tv'][c['method']]:.3f} / {c['natural_tv']['CC']:.3f}",
+                        "real months: chosen / CC": (f"{mon[c['method']].mean():.3f} / {mon['CC'].mean():.3f}"
+                                                     if kind == "first_post" else "")})
+    print(f"{field}: the quantifier each rule chooses on the training part ({model}'s configuration, {len(tr)} rows), "
+          f"and on {len(mon)} real months of its telecom first posts ({mon['items'].sum()} items)")
+    print(table(out, list(out[0])))
+    print(f"{field}, real months: mean TV of every method (months closer than CC)")
+    print(table([{n: f"{mon[n].mean():.3f} ({int((mon[n] < mon['CC'] - 1e-12).sum())})" for n in names}], names),
+          flush=True)
+
+
 def part_directed_shift(seed: int, model: str, field: str = "intent", draws: int = 20) -> None:
     """Training part only: the quantifiers of telecom first posts' ``field`` shares when one label swells or shrinks
     (each label's rows drawn ×0.5, ×2, ×4 as often as the others), where the trainer's rule samples shifts in
@@ -1405,26 +1480,7 @@ def part_directed_shift(seed: int, model: str, field: str = "intent", draws: int
                 rows.append({"label": target, "drawn ×": w, "fold": k,
                              **{name: tv(estimate(method, oof[s], stats[scope], bias=bias), truth)
                                 for name, method, scope in VARIANTS}})
-    # the shifts real weeks made: each calendar month's telecom first posts (≥ 30; times from the Weibo ids) at
-    # their own mix, quantified with the statistics of the other months' out-of-fold rows
-    from wbcs.weibo import mid_to_datetime
-
-    when, plausible = mid_to_datetime(tr["post_id"].where(first).fillna("x"))
-    month = when.dt.strftime("%Y-%m").where(plausible & pd.Series(first)).to_numpy()
-    base = np.array([(y[first] == lab).mean() for lab in labels])
-    monthly = []
-    for m in sorted({m for m in month if isinstance(m, str)}):
-        here = month == m
-        if here.sum() < 30:
-            continue
-        rest = first & ~here
-        stats = {"pooled": training_stats(y[~here], oof[~here], labels, bias),
-                 "kind": training_stats(y[rest], oof[rest], labels, bias)}
-        truth = np.array([(y[here] == lab).mean() for lab in labels])
-        monthly.append({"month": m, "items": int(here.sum()), "shift (TV from all)": tv(truth, base),
-                        **{name: tv(estimate(method, oof[here], stats[scope], bias=bias), truth)
-                           for name, method, scope in VARIANTS}})
-    mon = pd.DataFrame(monthly)
+    mon = _real_months(tr, y, oof, labels, bias, first)
     df = pd.DataFrame(rows)
     names = [v[0] for v in VARIANTS]
     closer = {n: int((mon[n] < mon["CC"] - 1e-12).sum()) for n in names}
@@ -1448,7 +1504,7 @@ def main(argv: list[str] | None = None) -> int:
                         choices=["trainer", "gold", "gemma", "quantify", "sentiment_mix", "sentiment_cv", "kind_bias",
                                  "kind_models", "gemma_cv", "quality", "quality_speed", "rounds", "compare", "curve",
                                  "static_topic", "weak_abuse", "synthetic", "quality_synthetic", "status", "context", "prune", "drift", "kind_mix",
-                                 "directed_shift"],
+                                 "directed_shift", "shift_rule"],
                         default=["trainer", "gold"])
     parser.add_argument("--budget", type=float, default=600, help="seconds of configuration search per task")
     parser.add_argument("--gemma-fields", nargs="+", default=["intent", "topic"])
@@ -1485,6 +1541,9 @@ def main(argv: list[str] | None = None) -> int:
                        "prune": part_prune, "context": part_context}.items():
         if name in args.part:
             part(args.seed, args.new or "wbcs-default")
+    if "shift_rule" in args.part:
+        for field in [f for f in args.fields if f != "negative_subtype"]:
+            part_shift_rule(args.seed, args.new or "wbcs-default", field)
     if "directed_shift" in args.part:
         for field in [f for f in args.fields if f != "negative_subtype"]:
             part_directed_shift(args.seed, args.new or "wbcs-default", field)

@@ -96,6 +96,27 @@ def test_bounded_prevalences_spread_their_shift_evenly_up_to_the_bound():
     assert (flat > 0.3).mean() > 0.5
 
 
+def test_bounded_prevalences_move_around_the_mix_not_toward_the_flat_one():
+    # telecom first posts' intent mix: complaints 84 %. Leaning toward the flat mix (the rule of 2026-12-05), every
+    # sample shrinks them; centred (Dirichlet(k·base) directions, mean = base), within a TV of 0.1 about as many
+    # samples swell them as shrink them; past 0.16 (the most they can swell: 1 − 0.84) every sample shrinks them
+    base = np.array([0.84, 0.08, 0.06, 0.013, 0.007])
+    flat = bounded_prevalences(base, 3000, seed=0, centred=False)
+    centred = bounded_prevalences(base, 3000, seed=0)
+    near = np.abs(centred - base).sum(axis=1) / 2 < 0.1
+    assert (flat[:, 0] < base[0]).all()
+    assert 0.3 < (centred[near, 0] < base[0]).mean() < 0.6
+    far = np.abs(centred - base).sum(axis=1) / 2 > 0.16
+    assert far.any() and (centred[far, 0] < base[0]).all()
+    # the same TVs either way: only the directions differ
+    tvs = [np.abs(p - base).sum(axis=1) / 2 for p in (flat, centred)]
+    assert np.histogram(tvs[0], bins=3, range=(0, 0.3))[0].tolist() == [1000] * 3
+    assert np.histogram(tvs[1], bins=3, range=(0, 0.3))[0].tolist() == [1000] * 3
+    # from a flat mix, Dirichlet(k·base) is the flat Dirichlet: the same draws, the same vectors
+    assert np.array_equal(bounded_prevalences([0.25] * 4, 50, seed=3),
+                          bounded_prevalences([0.25] * 4, 50, seed=3, centred=False))
+
+
 @pytest.mark.parametrize("base, bound", [([1.0, 0.0], 0.1), ([0.5, 0.5], 0.5), ([0.5, 0.6], 0.1)])
 def test_bounded_prevalences_refuse_a_shift_the_simplex_cannot_hold(base, bound):
     with pytest.raises(InputError):

@@ -42,18 +42,19 @@ PUBLIC_LIMITS = [
 ]
 
 
-def quantify_entry(cv_oof: dict, train: pd.DataFrame, seed) -> dict:
+def quantify_entry(cv_oof: dict, train: pd.DataFrame, seed, **options) -> dict:
     """The card's ``cv_quantify`` (``wbcs.kpi.quantify.card_entry``) from ``select``'s out-of-fold
     probabilities, per kind of item when the training rows say theirs (column ``kind``) and ``select`` kept
     them all in order. Rows not drawn at random (column ``sampled`` False) teach no correction: a kind with some
     rows drawn at random learns its own from those rows only, a kind with none is counted, not corrected, and so
-    are all kinds pooled once any row was left out (``choose_methods``)."""
+    are all kinds pooled once any row was left out (``choose_methods``). ``options``: ``card_entry``'s (the
+    benchmarks' earlier rules)."""
     from wbcs.kpi.quantify import card_entry
 
     if "kind" not in train or not cv_oof["aligned"]:
         return card_entry(cv_oof["y"], cv_oof["proba"], cv_oof["labels"], cv_oof["fold"], None,
                           bias=cv_oof["bias"], kind_bias=cv_oof.get("kind_bias"), bias_kinds=cv_oof.get("kind"),
-                          seed=seed)
+                          seed=seed, **options)
     kinds = train["kind"].astype(str).to_numpy()
     sampled = train["sampled"].astype(bool).to_numpy() if "sampled" in train else np.ones(len(kinds), dtype=bool)
     # uncertainty sampling chose the posts the model was least sure of: its errors there are not its errors on the
@@ -63,7 +64,7 @@ def quantify_entry(cv_oof: dict, train: pd.DataFrame, seed) -> dict:
     unsampled = none_drawn or (["all"] if partly else [])
     return card_entry(np.asarray(cv_oof["y"])[keep], np.asarray(cv_oof["proba"])[keep], cv_oof["labels"],
                       np.asarray(cv_oof["fold"])[keep], kinds[keep], bias=cv_oof["bias"],
-                      kind_bias=cv_oof.get("kind_bias"), bias_kinds=kinds[keep], seed=seed, unsampled=unsampled)
+                      kind_bias=cv_oof.get("kind_bias"), bias_kinds=kinds[keep], seed=seed, unsampled=unsampled, **options)
 
 
 def subsample(df: pd.DataFrame, n: int | None, seed) -> pd.DataFrame:
