@@ -73,6 +73,17 @@ def test_shifts_start_and_end_without_interrupting_work():
     assert r["start"][0] == 10 and np.isnan(r["start"][1])
 
 
+def test_a_post_seen_at_a_shift_end_goes_to_the_leaving_shift():
+    # one agent until 60, none until 120: the closing patrol at 60 finds two posts; the leaving agent takes the
+    # first at 60 (and finishes it, 60–65), the second waits for 120. Shift changes went first: both waited.
+    r = engine([60, 60], [5, 5], changes=((0.0, 0, 1), (60.0, 0, 0), (120.0, 0, 1)))
+    np.testing.assert_allclose(r["start"], [60, 120])
+    np.testing.assert_allclose(r["end"], [65, 125])
+    # at a shift start the posts found at once queue, and the arriving agent takes the most urgent first
+    r = engine([120, 120], [5, 5], kind=[0, 1], key=[1, 0], changes=((0.0, 0, 0), (120.0, 0, 1)))
+    np.testing.assert_allclose(r["start"], [125, 120])
+
+
 def test_skills_route_kinds_to_their_pool():
     # pool 0 takes complaints only, pool 1 everything; one agent each
     pools = [[False, True, False, False, False], [True] * K]

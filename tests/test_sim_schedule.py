@@ -31,8 +31,11 @@ def T(s):
 
 def test_friday_evening_post_without_on_call_waits_for_monday():
     sc = Scenario.from_dict({**BASE, "duty": "policy", "patrol_minutes": 30})
-    # the last patrol on Friday 2025-01-10 is at 19:30; 19:55 waits for Monday 08:00
-    assert seen(sc, "2025-01-10 19:55") == [T("2025-01-13 08:00")]
+    # duty ends on Friday 2025-01-10 at 20:00: after the 19:30 patrol, the closing check at 20:00 sees 19:55
+    # (it waited for Monday 08:00, though someone was on duty for five more minutes); 20:00 itself and later
+    # arrive off duty and wait for Monday 08:00
+    assert seen(sc, "2025-01-10 19:55", "2025-01-10 19:31") == [T("2025-01-10 20:00")] * 2
+    assert seen(sc, "2025-01-10 20:00", "2025-01-10 20:01") == [T("2025-01-13 08:00")] * 2
     assert seen(sc, "2025-01-10 19:30") == [T("2025-01-10 19:30")]
     assert seen(sc, "2025-01-10 19:29") == [T("2025-01-10 19:30")]
     # Saturday night and Monday before duty: the first patrol at 08:00
@@ -44,9 +47,10 @@ def test_friday_evening_post_without_on_call_waits_for_monday():
 
 def test_patrol_grid_starts_at_the_duty_start_and_on_call_patrols_through_the_night():
     sc = Scenario.from_dict({**BASE, "duty": {"start": "08:15", "end": "20:00"}, "patrol_minutes": 30})
-    # checks at 08:15, 08:45, ..., 19:45
-    assert seen(sc, "2025-01-07 08:10", "2025-01-07 08:20", "2025-01-07 08:45", "2025-01-07 19:50") == [
-        T("2025-01-07 08:15"), T("2025-01-07 08:45"), T("2025-01-07 08:45"), T("2025-01-08 08:15")]
+    # checks at 08:15, 08:45, ..., 19:45, and the closing check at 20:00 (15 minutes after the last on the grid)
+    assert seen(sc, "2025-01-07 08:10", "2025-01-07 08:20", "2025-01-07 08:45", "2025-01-07 19:50",
+                "2025-01-07 20:10") == [T("2025-01-07 08:15"), T("2025-01-07 08:45"), T("2025-01-07 08:45"),
+                                        T("2025-01-07 20:00"), T("2025-01-08 08:15")]
     night = Scenario.from_dict({**BASE, "duty": {"on_call": True}, "patrol_minutes": 30})
     # on call: the 08:00 grid continues through the night and the weekend
     assert seen(night, "2025-01-10 20:05", "2025-01-11 03:10", "2025-01-12 23:50") == [
@@ -56,7 +60,8 @@ def test_patrol_grid_starts_at_the_duty_start_and_on_call_patrols_through_the_ni
 def test_holidays_and_per_kind_patrols():
     sc = Scenario.from_dict({**BASE, "duty": {"holidays": ["2025-01-13"]},
                              "patrol_minutes": {"default": 30, "complaint": 10}})
-    assert seen(sc, "2025-01-10 19:55") == [T("2025-01-14 08:00")]  # Monday is a holiday
+    assert seen(sc, "2025-01-10 20:05") == [T("2025-01-14 08:00")]  # Monday is a holiday
+    assert seen(sc, "2025-01-10 19:55") == [T("2025-01-10 20:00")]  # the closing check, every kind
     assert seen(sc, "2025-01-07 09:01") == [T("2025-01-07 09:10")]
     assert seen(sc, "2025-01-07 09:01", kind=POST_KINDS.index("praise")) == [T("2025-01-07 09:30")]
 
@@ -75,6 +80,21 @@ def test_continuous_arrivals_under_patrol_wait_half_the_interval():
         se = k / np.sqrt(12) / np.sqrt(len(rec))  # uniform(0, k) delays
         assert abs(mean - k / 2) < 4 * se
         assert (rec["queue_minutes"] == 0).all()
+
+
+def test_posts_of_the_last_patrol_interval_are_answered_by_the_leaving_shift():
+    """Duty 08:00–20:00, patrols every 30 minutes, ample agents, 5-minute handling: a post arriving
+    19:30–20:00 on a weekday is seen at the closing check at 20:00 and picked up then by the shift that
+    leaves at 20:00 (it finishes at 20:05). Before, it was first seen and answered at 08:00 the next duty day."""
+    sc = Scenario.from_dict({**BASE, "horizon_days": 7, "duty": "policy", "patrol_minutes": 30, "agents": 50,
+                             "service_minutes": {"distribution": "deterministic", "mean": 5}})
+    rec = simulate(sc, seed=2)
+    a = rec["arrival"].dt
+    last = rec[(a.day_of_week < 5) & (a.hour == 19) & (a.minute >= 30)]
+    assert len(last) > 10
+    closing = last["arrival"].dt.normalize() + pd.Timedelta(hours=20)
+    assert (last["detection"] == closing).all() and (last["first_response"] == closing).all()
+    assert (last["handled"] == closing + pd.Timedelta(minutes=5)).all()
 
 
 def test_agents_by_minute_follow_shifts_holidays_and_on_call():

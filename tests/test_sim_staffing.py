@@ -99,6 +99,9 @@ def test_patrol_and_duty_hours_need_more_agents_than_erlang_says():
     t = plan.table
     assert plan.converged
     assert (t.loc[~t["watched"], "sim_agents"] == 0).all() and (t.loc[~t["watched"], "erlang_agents"] == 0).all()
+    # the posts the closing check finds at 20:00 count for 19:00, whose leaving shift answers them: no post
+    # counts in an hour off duty, where no agent could be added
+    assert (t.loc[~t["watched"], "attainable_posts"] == 0).all()
     # 08:00 on Monday: the night's posts arrive in one batch at the first patrol
     monday_8 = t[(t["weekday"] == "mon") & (t["hour"] == 8)].iloc[0]
     assert monday_8["sim_agents"] > monday_8["erlang_agents"]

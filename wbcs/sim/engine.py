@@ -240,7 +240,9 @@ def _loop(avail, kind, key1, svc0, ticket, resolves, p_sat, p_reopen, max_reopen
                     _bo_arrive(t, nxt, state, bo_queue, bo_delay, bo_capacity,
                                bo_business, win_start, win_end, et, es, ec, en, ebase, code_base)
                 new_task = task
-        elif t_chg <= t_arr:
+        elif t_chg < t_arr:  # a post seen at a shift change goes to the shift on duty until then: it takes the
+            # closing patrol's finds at the duty end (wbcs.sim.schedule); at a shift start the posts queue and
+            # the arriving agents take them in priority order
             t = t_chg
             check_pool = change_pool[i_chg]
             target[check_pool] = change_n[i_chg]

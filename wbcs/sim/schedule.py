@@ -3,8 +3,14 @@
 Simulation time is minutes (float) from the scenario's start, local midnight. Which days are
 duty days is asked of ``wbcs.policy.Duty.on_duty`` once per day (weekmask and holidays live
 there); the patrol tick, which Duty does not know, is added here: during duty hours the account is checked every k minutes on a grid that
-starts at the duty start, a post waits for the next check, and outside duty hours it waits
+starts at the duty start, and once more at the duty end; a post waits for the next check, and outside duty hours it waits
 for the next duty period (or, on call, patrols continue through the night on the same grid).
+
+Why a check at the duty end: the standard staffs 08:00–20:00 and patrols at least every 30 minutes
+(DOMAIN.md, "Service levels"), so nothing that arrives while someone is on duty waits more than one
+interval to be seen. With the grid alone (08:00, ..., 19:30) a post at 19:31 was first seen at 08:00 the
+next duty day; the closing check at 20:00 is the leaving shift's, and the engine lets that shift take
+what it finds (``wbcs.sim.engine``: detections before staffing changes at the same minute).
 """
 
 from __future__ import annotations
@@ -49,9 +55,9 @@ def detect(scenario: Scenario, arrival: np.ndarray, kinds: np.ndarray, windows=N
     starts, ends = np.append(starts, np.inf), np.append(ends, np.inf)
     i = np.searchsorted(ends, arrival, side="right")  # the duty period ending after the arrival
     seen = np.maximum(arrival, starts[i])
-    tick = starts[i] + np.ceil((seen - starts[i]) / step) * step
-    late = tick >= ends[i]  # no check left in this period: the first check of the next one
-    tick[late] = starts[np.minimum(i[late] + 1, starts.size - 1)]
+    # the next check on the grid, or the closing check at the duty end (see the module docstring); fmin:
+    # with no duty period left the grid is NaN (inf − inf) and the post is never seen (inf)
+    tick = np.fmin(starts[i] + np.ceil((seen - starts[i]) / step) * step, ends[i])
     return np.where(k > 0, tick, seen)
 
 

@@ -20,7 +20,9 @@ Two answers per interval (hour of week):
   meeting it with 95% confidence (a point estimate just above the target would, tried on 168 hours,
   let a dozen under-staffed hours through). Attainment of an hour counts the posts *detected* in it whose
   clock could still be met at detection (a post found Monday 08:00 after a weekend has already
-  missed a 2-hour clock; no agent can change that, so it does not drive the plan).
+  missed a 2-hour clock; no agent can change that, so it does not drive the plan); a post found by the
+  closing check at a duty end (20:00) counts in the hour before, whose leaving shift takes it
+  (``wbcs.sim.schedule``): the hour after is off duty and has no agent to add.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from wbcs.sim.metrics import sla_met
 from wbcs.sim.model import run
 from wbcs.sim.replicate import spawn_seeds, t_quantile
 from wbcs.sim.scenario import Scenario, as_scenario, duty_week
-from wbcs.sim.schedule import to_minutes
+from wbcs.sim.schedule import duty_windows, to_minutes
 
 
 def workload_minutes(scenario: Scenario) -> float:
@@ -131,7 +133,8 @@ def _seed_attainment(child, *, scenario: Scenario, first: int) -> tuple[np.ndarr
     detection = to_minutes(scenario, rec["detection"])
     could, _ = sla_met(scenario, arrival, detection, detection, kinds)
     could = could.to_numpy(dtype=bool, na_value=False)
-    h = ((first + np.floor(detection / 60).astype(np.int64)) % 168)[could]
+    closing = np.isin(detection, duty_windows(scenario, int(np.ceil(scenario.horizon_days)))[1])
+    h = ((first + np.floor(detection / 60).astype(np.int64) - closing) % 168)[could]
     return (np.bincount(h, weights=rec["first_response_met"].to_numpy(dtype=bool)[could], minlength=168),
             np.bincount(h, minlength=168))
 
