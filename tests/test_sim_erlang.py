@@ -37,6 +37,29 @@ def test_erlang_c_small_cases_by_hand():
     assert erlang.agents_for_service_level(0, 0.05, 0.01, 0.8) == 0
 
 
+def test_response_level_is_the_wait_plus_the_handling_by_hand():
+    """The share answered within t when the answer goes out at the end of the handling (a Weibo reply)."""
+    # M/M/1: the time in system is exponential at rate μ − λ = 0.5: P(T ≤ 2) = 1 − e^{−1}
+    assert erlang.response_level(1, 0.5, 1.0, 2.0) == pytest.approx(1 - math.exp(-1))
+    # c = 2, A = 1: C = 1/3, θ = (2 − 1)/1 = μ: the waited part is Erlang-2, P(> t) = e^{−t}(1 + t); t = 1:
+    # (2/3)(1 − e^{−1}) + (1/3)(1 − 2/e) = 0.509494
+    assert erlang.response_level(2, 1.0, 1.0, 1.0) == pytest.approx(2 / 3 * (1 - math.exp(-1)) + (1 - 2 / math.e) / 3)
+    # the golden case's 20-second clock on the reply: 0.82587·(1 − e^{−1/9}) + 0.17413·(1 − (4/3·e^{−1/9} −
+    # 1/3·e^{−4/9})) = 0.0904 (the pick-up within 20 s is 0.888)
+    c = erlang.probability_of_wait(14, 200, 3 / 60)
+    by_hand = (1 - c) * (1 - math.exp(-1 / 9)) + c * (1 - (4 / 3 * math.exp(-1 / 9) - 1 / 3 * math.exp(-4 / 9)))
+    assert erlang.response_level(14, 200, 3 / 60, 20 / 3600) == pytest.approx(by_hand) == pytest.approx(0.0904, abs=5e-5)
+    # a handling of its own mean (one kind's first handling inside a longer workload); none: the pick-up
+    assert erlang.response_level(14, 200, 3 / 60, 1 / 60, handling=0) == erlang.service_level(14, 200, 3 / 60, 1 / 60)
+    assert (erlang.response_level(14, 200, 3 / 60, 2 / 60, handling=1 / 60)
+            > erlang.response_level(14, 200, 3 / 60, 2 / 60) > 0)
+    # never above the pick-up's level, 0 when unstable, and near equal rates without cancellation
+    assert erlang.response_level(14, 200, 3 / 60, 0.5) < erlang.service_level(14, 200, 3 / 60, 0.5)
+    assert erlang.response_level(10, 200, 3 / 60, 1.0) == 0.0
+    assert erlang.response_level(2, 1.0, 1.0, 1.0, handling=1 + 1e-12) == pytest.approx(
+        erlang.response_level(2, 1.0, 1.0, 1.0), rel=1e-9)
+
+
 def test_erlang_a_tends_to_erlang_c_as_patience_grows():
     rate, aht, target = 200, 3 / 60, 20 / 3600
     a = erlang.erlang_a(14, rate, aht, patience=1e5, target=target)
@@ -85,6 +108,7 @@ def test_bad_arguments_raise_input_error(call):
     (lambda: erlang.erlang_b(3, -1), "load must be a finite number ≥ 0"),
     (lambda: erlang.erlang_a(2.5, 1, 1, 1), "agents must be a whole number ≥ 1"),
     (lambda: erlang.erlang_a(2, 1, 1, math.nan), "patience must be a finite number > 0"),
+    (lambda: erlang.response_level(14, 200, 0.05, 0.1, handling=-1), "handling must be a finite number ≥ 0, got -1"),
     (lambda: erlang.erlang_a(2, 1, 1, 1, -1), "target must be a finite number ≥ 0"),
     (lambda: erlang.agents_for_service_level(10, 1, 1, 0.8, max_occupancy=0), "max_occupancy must be in"),
     (lambda: erlang.agents_for_service_level(10, 1, -1, 0.8), "target must be a finite number ≥ 0"),

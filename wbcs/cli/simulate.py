@@ -13,7 +13,9 @@ SIMULATE_EXAMPLE = """Example:
   wbcs simulate --scenario data/scenarios/manager_example.yaml --replications 20 --seed 1 --json
 
 Prints the posts, SLA attainment (first response and resolution) with 95% confidence
-intervals over the replications, waits, utilisation and per-kind figures."""
+intervals over the replications, waits, utilisation and per-kind figures. The first response
+is the public reply, posted when an agent's first handling of the post ends (the instant
+'wbcs kpi' reads as reply_at); a wait ends when an agent picks the post up."""
 
 SWEEP_EXAMPLE = """Example:
   wbcs sweep --scenario data/scenarios/manager_example.yaml --vary patrol_minutes=10,60 --vary agents=3,4 --replications 5 --seed 1 --out out/sweep.csv --workers 2
@@ -27,7 +29,9 @@ STAFF_EXAMPLE = """Example:
   wbcs staff --scenario data/scenarios/manager_example.yaml --target 0.9 --json
 
 For every hour of the week: the fewest agents the simulation needs to meet the target on the
-posts that can still make their clock, next to the per-interval Erlang C answer."""
+posts that can still make their clock (not one found after it ran out, or whose own first
+handling outlasts what is left of it: the clock ends at the reply), next to the per-interval
+Erlang C answer."""
 
 
 POSTS_EPILOG = """

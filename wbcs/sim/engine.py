@@ -4,8 +4,8 @@ for long work and run by the interpreter for short work (see ``run_engine``).
 Everything random is drawn beforehand (vectorised, from the caller's Generator), so the loop is
 deterministic and fast. Agents work in pools (skills: the kinds a pool may take) whose size
 changes at shift boundaries; a shrinking pool lets its busy agents finish (non-preemptive).
-Each post is a chain of agent tasks: the first handling (its pick-up is the first response)
-and, per back-office round, the delivery of the answer. Queues are one binary heap per kind,
+Each post is a chain of agent tasks: the first handling (its end is the public reply, the
+acknowledgement) and, per back-office round, the delivery of the answer. Queues are one binary heap per kind,
 ordered by (priority key, time the task became available, task id); a free agent takes the
 best head among the kinds its pool may handle.
 

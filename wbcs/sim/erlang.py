@@ -61,6 +61,31 @@ def service_level(agents: int, rate: float, aht: float, target: float) -> float:
     return 1.0 - probability_of_wait(agents, rate, aht) * math.exp(-(agents - a) * target / aht)
 
 
+def response_level(agents: int, rate: float, aht: float, target: float, handling: float | None = None) -> float:
+    """P(wait + handling ≤ target): the share answered within ``target`` when the answer goes out at the end
+    of the handling, as a Weibo reply does (posted once written), rather than at its start (``service_level``,
+    a call answered when picked up). The wait is Erlang C's; ``handling``, the mean time from pick-up to the
+    answer, is exponential (M/M/c), by default ``aht`` (then this is the M/M/c response time; with one agent
+    it is exponential at rate μ − λ).
+
+    The wait is 0 with probability 1 − C, else exponential at rate θ = (c − A)/aht; with H at rate μ, the sum
+    of two exponentials at rates a ≤ b exceeds t with probability e^{−at}·(1 + a·(1 − e^{−(b−a)t})/(b − a)),
+    written so that it neither overflows nor cancels when a ≈ b (its limit there is e^{−at}·(1 + at))."""
+    agents, a = _check(agents, rate, aht)
+    target = _number(target, "target")
+    handling = aht if handling is None else _number(handling, "handling")
+    if agents <= a:
+        return 0.0
+    if handling == 0:  # the answer at the pick-up
+        return service_level(agents, rate, aht, target)
+    wait = probability_of_wait(agents, rate, aht)
+    mu, theta = 1.0 / handling, (agents - a) / aht
+    low, gap = min(mu, theta), abs(mu - theta)
+    spread = target if gap == 0 else -math.expm1(-gap * target) / gap  # ∫₀ᵗ e^{−(b−a)s} ds
+    both_exceed = math.exp(-low * target) * (1 + low * spread)
+    return (1 - wait) * -math.expm1(-mu * target) + wait * (1 - both_exceed)
+
+
 def mean_wait(agents: int, rate: float, aht: float) -> float:
     """Average speed of answer over all contacts: C·aht / (c − A)."""
     agents, a = _check(agents, rate, aht)

@@ -1,7 +1,8 @@
 """SLA flags per post and the figures of one run (posts observed after the warm-up).
 
-Clocks come from the scenario's ``sla`` (the policy's by default): the first response must come
-within ``acknowledge_minutes`` of the arrival, the first answer within ``resolve_hours``; a
+Clocks come from the scenario's ``sla`` (the policy's by default): the first public reply (the end of
+the first handling, ``wbcs.sim.model``) must come within ``acknowledge_minutes`` of the arrival, the
+first answer within ``resolve_hours``; a
 ``business`` clock counts only duty minutes (``Duty.business_minutes``; always on duty = calendar).
 A post never picked up misses its clocks; a kind without a clock has no flag (NA).
 """
@@ -26,10 +27,11 @@ def _elapsed(scenario: Scenario, start: np.ndarray, end: np.ndarray, business: n
     return out
 
 
-def sla_met(scenario: Scenario, arrival, first_response, resolution, kinds) -> tuple[pd.arrays.BooleanArray, ...]:
-    """Whether each post met its acknowledgement and resolution clocks (NA: no clock)."""
+def sla_met(scenario: Scenario, arrival, reply, resolution, kinds) -> tuple[pd.arrays.BooleanArray, ...]:
+    """Whether each post met its acknowledgement (``reply``: minute of the first public reply) and resolution
+    clocks (NA: no clock)."""
     flags = []
-    for attr, scale, end in (("acknowledge_minutes", 1, first_response), ("resolve_hours", 60, resolution)):
+    for attr, scale, end in (("acknowledge_minutes", 1, reply), ("resolve_hours", 60, resolution)):
         limit = np.array([np.nan if getattr(scenario.sla[k], attr) is None else getattr(scenario.sla[k], attr) * scale
                           for k in POST_KINDS])[kinds]
         business = np.array([scenario.sla[k].clock == "business" for k in POST_KINDS])[kinds]

@@ -2,7 +2,12 @@
 
 Order of work: arrivals (vectorised NHPP) → detection (patrol/duty, vectorised) → every
 random duration and outcome drawn up front from one Generator → the event loop of
-``wbcs.sim.engine`` → records with SLA flags. ``run`` also returns the hourly series (agents, busy agents, backlog) the
+``wbcs.sim.engine`` → records with SLA flags.
+
+A record's ``first_response`` is when an agent picks the post up (``wait_minutes`` ends there: the
+queue's figure, Erlang C's wait); ``handled`` is when that first handling ends and its public reply goes
+out, the acknowledgement: ``first_response_met`` is measured there, at the instant the KPIs read as
+``reply_at``. ``run`` also returns the hourly series (agents, busy agents, backlog) the
 charts and the utilisation figure need.
 """
 
@@ -104,7 +109,10 @@ def run(scenario: Scenario, seed=0) -> SimRun:
     waited = np.where(np.isnan(start0), end_of_run, start0) - arrival
     escalating = np.isin(kinds, [POST_KINDS.index(k) for k in scenario.escalation_kinds])
     esc_reposts = np.where(escalating, rng.poisson(scenario.reposts_per_hour * waited / 60), 0)
-    ack_met, res_met = sla_met(scenario, arrival, start0, res_first, kinds)
+    # the acknowledgement is the public reply, which goes out when the first handling ends (end0), not when an
+    # agent picks the post up (start0): the policy's "acknowledge = first public reply or DM", the instant the KPIs
+    # read as reply_at (wbcs.kpi.indicators); start0 is the queue's answer time, Erlang C's wait
+    ack_met, res_met = sla_met(scenario, arrival, end0, res_first, kinds)
     seen = np.where(np.isfinite(detection), detection, np.nan)  # inf: no duty period left in the run
 
     pool_of = np.where(agent0 >= 0, np.searchsorted(np.cumsum(pool_max), agent0, side="right"), -1)

@@ -4,8 +4,11 @@ Two answers per interval (hour of week):
 
 - **Erlang C**, the planner's formula: the interval's expected arrival rate (bursts included),
   the mean agent work per post (first handling plus expected answers after the back office),
-  and the mix-weighted FIFO service level Σ mix_k · P(wait ≤ acknowledge_k) — blind to patrol
-  batches, the backlog that piles up outside duty hours and the queue a burst leaves behind.
+  and the mix-weighted FIFO share of replies in time P(wait + first handling ≤ acknowledge clock)
+  (``erlang.response_level``: the acknowledgement is the public reply at the end of the first handling,
+  as the simulation and the KPIs count it), among the posts whose first handling fits their clock, as
+  the simulation's attainment below — blind to patrol batches, the backlog that piles up outside
+  duty hours and the queue a burst leaves behind.
 - **Simulation**, the iterative staffing algorithm (Feldman, Mandelbaum, Massey & Whitt,
   *Management Science* 2008): start every watched hour at its offered load (a lower bound),
   simulate with common random numbers, add one agent to every hour whose attainment misses the
@@ -19,8 +22,9 @@ Two answers per interval (hour of week):
   removal only if the verification runs still meet the target everywhere and show the hour itself
   meeting it with 95% confidence (a point estimate just above the target would, tried on 168 hours,
   let a dozen under-staffed hours through). Attainment of an hour counts the posts *detected* in it whose
-  clock could still be met at detection (a post found Monday 08:00 after a weekend has already
-  missed a 2-hour clock; no agent can change that, so it does not drive the plan); a post found by the
+  clock could still be met by a reply begun at detection, its own first handling included (a post found
+  Monday 08:00 after a weekend has already missed a 2-hour clock, and a 3-minute reply cannot meet a
+  20-second one; no agent can change that, so it does not drive the plan); a post found by the
   closing check at a duty end (20:00) counts in the hour before, whose leaving shift takes it
   (``wbcs.sim.schedule``): the hour after is off duty and has no agent to add.
 """
@@ -82,14 +86,29 @@ def interval_rates(scenario: Scenario) -> np.ndarray:
     return rates
 
 
+def _first_handling(scenario: Scenario, kind: str) -> float:
+    """Mean minutes from pick-up to the reply of a post of ``kind`` (reply drafts shorten them)."""
+    return scenario.service[kind].mean * scenario.draft_factor[kind]
+
+
 def erlang_service_level(agents: int, rate_per_hour: float, scenario: Scenario) -> float:
-    """Mix-weighted FIFO Erlang C service level against each kind's acknowledgement clock."""
+    """Erlang C's share of replies in time among the posts whose first handling fits their clock, FIFO, over
+    the mix: Σ w_k·P(wait + H_k ≤ t_k) / Σ w_k·P(H_k ≤ t_k), the wait for the whole workload and H_k the kind's
+    first handling, exponential with its mean as M/M/c has it. The simulation counts the same posts (a post whose
+    own handling outlasts its clock is not one agents can answer in time), so both tend to 1 with more agents."""
     aht = workload_minutes(scenario) / 60
-    weights = {k: scenario.mix[k] for k in POST_KINDS
-               if scenario.mix[k] > 0 and scenario.sla[k].acknowledge_minutes is not None}
-    total = sum(weights.values())
-    return sum(w * erlang.service_level(agents, rate_per_hour, aht, scenario.sla[k].acknowledge_minutes / 60)
-               for k, w in weights.items()) / total
+    met = fits = 0.0
+    for k in POST_KINDS:
+        clock = scenario.sla[k].acknowledge_minutes
+        if scenario.mix[k] == 0 or clock is None:
+            continue
+        handling = _first_handling(scenario, k)
+        met += scenario.mix[k] * erlang.response_level(agents, rate_per_hour, aht, clock / 60, handling / 60)
+        fits += scenario.mix[k] * (-math.expm1(-clock / handling) if handling > 0 else 1.0)
+    if fits == 0:  # was a ZeroDivisionError
+        raise InputError(f"{scenario.source}: staffing meets the acknowledgement clocks, and no post kind of the mix "
+                         "has one above 0 minutes (sla: acknowledge_minutes)")
+    return met / fits
 
 
 def erlang_agents(rate_per_hour: float, scenario: Scenario, target: float) -> int:
@@ -131,7 +150,10 @@ def _seed_attainment(child, *, scenario: Scenario, first: int) -> tuple[np.ndarr
     kinds = rec["kind"].cat.codes.to_numpy()
     arrival = to_minutes(scenario, rec["arrival"])
     detection = to_minutes(scenario, rec["detection"])
-    could, _ = sla_met(scenario, arrival, detection, detection, kinds)
+    # could a reply be in time if an agent picked the post up when it is found? Its own first handling counts
+    # (handled − first_response; none for a post never picked up, which counts as one that could)
+    handling = np.nan_to_num(to_minutes(scenario, rec["handled"]) - to_minutes(scenario, rec["first_response"]))
+    could, _ = sla_met(scenario, arrival, detection + handling, detection, kinds)
     could = could.to_numpy(dtype=bool, na_value=False)
     closing = np.isin(detection, duty_windows(scenario, int(np.ceil(scenario.horizon_days)))[1])
     h = ((first + np.floor(detection / 60).astype(np.int64) - closing) % 168)[could]
