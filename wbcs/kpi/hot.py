@@ -23,6 +23,8 @@ Consecutive spiking buckets of a series form one episode; ``detected_at`` is the
 its first bucket, when the hourly count is complete. With hourly buckets an outage
 burst is found within the hour, while a daily count can only see it at midnight.
 Evidence (post ids, users, platforms, a PII-masked sample) comes with every episode.
+The detectors read the posts in order of (time, post id) (``chronological``), not in the file's:
+a cluster's key, an episode's evidence and sample are the same however the export is sorted.
 ``fold_spikes`` is what to show: an outage written in many wordings spikes once per
 near-duplicate cluster as well as once for its topic; those cluster spikes are folded into
 the topic spike that holds their posts.
@@ -34,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from wbcs.checks import frame, is_number, is_whole
+from wbcs.columns import local_times
 from wbcs.errors import InputError
 from wbcs.kpi.indicators import prepare
 from wbcs.policy import Policy
@@ -45,9 +48,29 @@ SPIKE_COLUMNS = ["series", "key", "start", "end", "detected_at", "buckets", "obs
                  "platforms", "post_ids", "sample_text"]
 
 
+def chronological(times, post_ids: pd.Series) -> np.ndarray:
+    """The positions of the posts in order of (time, post id). The hot-issue detectors read posts in this
+    order: what goes by a post's place (the first post of a cluster names it, a tie in time, which post is
+    an example) is then the same however the file is sorted, and the partitions of an archive, which know
+    no global row order, can find the same first posts by comparing (time, post id)."""
+    return np.lexsort((post_ids.astype(str).to_numpy(dtype=object), np.asarray(times)))
+
+
+def in_time_order(posts: pd.DataFrame, what: str) -> tuple[np.ndarray, pd.Series]:
+    """(the ``chronological`` order of ``posts``, their Beijing times in that order, index reset), after the
+    checks every count needs (``prepare``: a post given twice, an unknown label, a time that is none; the
+    errors name the rows as the caller's table has them); ``what`` needs the posts (a missing column's error)."""
+    for col in ("post_id", "created_at", "text"):
+        if col not in posts:
+            raise InputError(f"posts: missing column {col!r} needed by the {what}")
+    times = prepare(posts)["created_at"]
+    order = chronological(times, posts["post_id"])
+    return order, times.iloc[order].reset_index(drop=True)
+
+
 def series_keys(posts: pd.DataFrame, threshold: float, near_duplicates: bool = True) -> dict[str, pd.Series]:
     """Series key per post: the topic and (unless ``near_duplicates`` is False) the
-    near-duplicate cluster (earliest post id)."""
+    near-duplicate cluster (its first post's id; the posts in ``chronological`` order)."""
     from wbcs.dedup import near_duplicate_groups
 
     out = {}
@@ -142,7 +165,7 @@ def episode_spans(hits: pd.DataFrame) -> list[pd.DataFrame]:
 
 def episodes(spans: list[pd.DataFrame], posts: pd.DataFrame, series: dict[str, pd.Series], pos: np.ndarray,
              first: pd.Timestamp, step: pd.Timedelta) -> pd.DataFrame:
-    """One row per episode with its evidence: ``posts`` (any index, in the file's order) hold
+    """One row per episode with its evidence: ``posts`` (any index, in ``chronological`` order) hold
     at least every post of every episode, ``series`` their keys and ``pos`` their buckets."""
     out = []
     for e in spans:
@@ -173,26 +196,23 @@ def spikes(posts: pd.DataFrame, *, freq: str = "h", baseline_days: int = 7, alph
            near_duplicates: bool = True) -> pd.DataFrame:
     """Spike episodes per topic and near-duplicate cluster (see the module docstring).
 
-    ``series`` may give other keys per post (name → Series aligned with ``posts``);
+    ``series`` may give other keys per post (name → Series aligned with ``posts`` by position);
     ``near_duplicates=False`` leaves the near-duplicate clusters out (topics only).
     Columns: ``SPIKE_COLUMNS``; times are Beijing wall-clock times.
     """
     frame(posts, "spikes: posts")
     check_spike_request(freq, baseline_days, alpha, min_posts)
-    for col in ("post_id", "created_at", "text"):
-        if col not in posts:
-            raise InputError(f"posts: missing column {col!r} needed by the spike detector")
+    order, times = in_time_order(posts, "spike detector")
     if posts.empty:
         return pd.DataFrame(columns=SPIKE_COLUMNS)
-    # checked before the index is reset: an error names the row as the caller's table has it
-    bucket = prepare(posts)["created_at"].dt.floor(freq).reset_index(drop=True)
-    posts = posts.reset_index(drop=True)
+    posts = posts.iloc[order].reset_index(drop=True)
+    bucket = times.dt.floor(freq)
     step = FREQS[freq]
     first = bucket.min()
     pos = ((bucket - first) // step).to_numpy()
     total = np.bincount(pos, minlength=int(pos.max()) + 1).astype(float)
-    series = {name: pd.Series(k, index=posts.index) for name, k in
-              (series if series is not None else series_keys(posts, threshold, near_duplicates)).items()}
+    series = series_keys(posts, threshold, near_duplicates) if series is None else {
+        name: pd.Series(np.asarray(k, dtype=object)[order], index=posts.index) for name, k in series.items()}
     cells = {}
     for name, keys in series.items():
         ok = keys.notna().to_numpy()
@@ -243,6 +263,9 @@ def hot_issues(posts: pd.DataFrame, *, policy: Policy | None = None, threshold: 
     # before the rules count that post twice
     found = spikes(posts, freq=freq, baseline_days=baseline_days, alpha=alpha, min_posts=min_posts,
                    threshold=threshold, near_duplicates=near_duplicates)
+    # the rules keep the order of posts at the same time, and name a cluster by its first post: in the
+    # detectors' order, the alerts (their evidence, keys, order) are the same however the file is sorted
+    posts = posts.iloc[chronological(local_times(posts["created_at"]), posts["post_id"])]
     alerts = aggregation_alerts(posts, policy=policy, threshold=threshold, near_duplicates=near_duplicates)
     return {"incidents": incidents(posts, alerts, threshold=threshold, near_duplicates=near_duplicates),
             "alerts": alerts, "spikes": found}

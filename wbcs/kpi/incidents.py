@@ -25,6 +25,11 @@ incidents behind them:
 Each incident has a readable name (the taxonomy's Chinese topic name, the operator, and the
 phrases that set its posts apart from all posts), its evidence (every post of the issue in
 its days, a PII-masked sample) and the indexes of its alerts in the alerts table.
+
+Nothing goes by the file's row order: the posts are read in order of (time, post id)
+(``wbcs.kpi.hot.chronological``: a cluster's first post, the evidence's order, the example), and
+the posts whose phrases are read are drawn by a seeded hash of their ids (``draw``), so the same
+posts sorted otherwise, or split into an archive's partitions, give the same table.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from wbcs.checks import frame, is_number, whole
 from wbcs.checks import seed as check_seed
 from wbcs.columns import local_times
 from wbcs.errors import InputError
-from wbcs.kpi.indicators import prepare
+from wbcs.kpi.hot import in_time_order
 from wbcs.text import mask_pii, normalize_series
 
 COLUMNS = ["rank", "name", "status", "issue", "operator", "topic", "topic_zh", "phrases", "start", "end",
@@ -58,9 +63,9 @@ ALPHA, GAP_DAYS, SAMPLE, SEED = 1e-4, 7, 200, 0  # incidents()'s defaults, which
 def issue_keys(posts: pd.DataFrame, *, threshold: float = 0.8, near_duplicates: bool = True,
                loose_clusters: pd.Series | None = None) -> pd.Series:
     """The issue of each post: ``operator|topic``, or ``operator|~first post id`` of its
-    near-duplicate cluster where the post has no topic (operator empty when unknown; the
-    first post ids given in ``loose_clusters``, aligned with ``posts``, when they were found
-    elsewhere); with ``near_duplicates=False`` the posts without a topic are one issue per
+    near-duplicate cluster where the post has no topic (the posts in ``chronological`` order;
+    operator empty when unknown; the first post ids given in ``loose_clusters``, aligned with
+    ``posts``, when they were found elsewhere); with ``near_duplicates=False`` the posts without a topic are one issue per
     operator, ``operator|~`` (no topic alert belongs to it; its posts count in the traffic around)."""
     op = posts["operator"].astype("string").fillna("") if "operator" in posts else pd.Series("", index=posts.index)
     topic = posts["topic"].astype("string") if "topic" in posts else pd.Series(pd.NA, index=posts.index,
@@ -240,24 +245,38 @@ def incident_groups(a: pd.DataFrame, row: dict, surge: np.ndarray, first: pd.Tim
     return groups
 
 
-def background_rows(n_posts: int, sample: int, rng: np.random.Generator) -> np.ndarray:
-    """The rows whose phrases are the background every incident is compared with."""
-    return rng.choice(n_posts, size=min(n_posts, 5 * sample), replace=False)
+def draw(post_ids: pd.Series, n: int, seed: int) -> np.ndarray:
+    """The positions of ``n`` posts drawn at random (all when fewer): those whose ids have the smallest
+    seeded hashes (ids break a tie). A post is drawn or not whatever the order of the file, and the draw
+    from the posts drawn from each part of a file is the draw from the whole file."""
+    ids = post_ids.astype(str)
+    h = pd.util.hash_array((f"{seed}:" + ids).to_numpy(dtype=object), categorize=False)
+    # only the hashes up to the n-th smallest can be drawn: sort those alone
+    cand = np.flatnonzero(h <= np.partition(h, n - 1)[n - 1]) if n < len(h) else np.arange(len(h))
+    return cand[np.lexsort((ids.to_numpy(dtype=object)[cand], h[cand]))[:n]]
+
+
+def background(post_ids: pd.Series, sample: int, seed: int) -> pd.Series:
+    """The ids of the posts whose phrases are the background every incident is compared with: ``5 × sample``
+    drawn (``draw``); from the ids each part of a file gives, the whole file's."""
+    ids = post_ids.astype(str)
+    return ids.iloc[draw(ids, 5 * sample, seed)]
 
 
 def describe(groups: list[tuple], a: pd.DataFrame, keys, counts: np.ndarray, expected: np.ndarray,
-             first: pd.Timestamp, posts: pd.DataFrame, issue: pd.Series, d: np.ndarray, bg_rows: np.ndarray,
-             rng: np.random.Generator, sample: int) -> pd.DataFrame:
-    """The incidents table (``COLUMNS``) of ``incident_groups``. ``posts`` are indexed by their
-    row in the whole file and hold at least every post of every incident and the background
-    rows ``bg_rows``; ``issue`` and ``d`` (day number) are theirs, ``keys`` name the rows of
-    ``counts``/``expected``. The phrases' sample is drawn from ``rng`` after ``bg_rows``."""
+             first: pd.Timestamp, posts: pd.DataFrame, issue: pd.Series, d: np.ndarray, bg_ids: pd.Series,
+             seed: int, sample: int) -> pd.DataFrame:
+    """The incidents table (``COLUMNS``) of ``incident_groups``. ``posts`` (in ``chronological`` order,
+    index unique) hold at least every post of every incident and the posts of ``background``'s ids
+    ``bg_ids``; ``issue`` and ``d`` (day number) are theirs, ``keys`` name the rows of
+    ``counts``/``expected``. Each incident's ``sample`` posts whose phrases are read are drawn with ``seed``."""
     if not groups:
         return pd.DataFrame(columns=COLUMNS)
     topic_zh, op_zh, known = _names()
     texts = normalize_series(posts["text"].astype("string").fillna(""), remove=("mentions", "urls", "emoticons",
                                                                                  "topics", "retweets"))
-    background = _doc_ngrams(texts.loc[bg_rows].tolist())
+    in_bg = posts["post_id"].astype(str).isin(bg_ids).to_numpy()
+    background = _doc_ngrams(texts[in_bg].tolist())
     issue = issue.to_numpy()
     out = []
     for status, r, chain, alert_index, cols in groups:
@@ -267,10 +286,10 @@ def describe(groups: list[tuple], a: pd.DataFrame, keys, counts: np.ndarray, exp
         peak = cols[np.argmax(counts[r, cols])]
         op, _, topic = keys[r].partition("|")
         topic = None if topic.startswith("~") else topic
-        picked = ev.index if len(ev) <= sample else rng.choice(ev.index, size=sample, replace=False)
-        inside = np.flatnonzero(in_days.loc[bg_rows].to_numpy())  # the background is the *other* posts
-        others = background - _doc_ngrams(texts.loc[bg_rows[inside]])
-        phrases = _phrases(_doc_ngrams(texts.loc[picked]), len(picked), others, len(bg_rows) - len(inside), known)
+        picked = ev.index[draw(ev["post_id"], sample, seed)]
+        inside = in_days.to_numpy() & in_bg  # the background is the *other* posts
+        others = background - _doc_ngrams(texts[inside])
+        phrases = _phrases(_doc_ngrams(texts.loc[picked]), len(picked), others, int(in_bg.sum() - inside.sum()), known)
         label = topic_zh.get(topic, topic) if topic else "相似帖子"
         name = f"{label}（{op_zh.get(op, op)}）" if op else label
         a_sub = a.loc[alert_index]
@@ -320,18 +339,19 @@ def incidents(posts: pd.DataFrame, alerts: pd.DataFrame | None = None, *, policy
     """
     frame(posts, "incidents: posts")
     check_incident_request(alpha, gap_days, sample, seed)
+    if alerts is not None and "post_ids" not in frame(alerts, "incidents: alerts").columns:
+        raise InputError("incidents: alerts must be the table wbcs.aggregate.aggregation_alerts(posts) returns "
+                         "(it has no 'post_ids' column)")
+    order, times = in_time_order(posts, "incidents")
+    posts = posts.iloc[order].reset_index(drop=True)
     if alerts is None:
         from wbcs.aggregate import aggregation_alerts
 
         alerts = aggregation_alerts(posts, policy=policy, threshold=threshold)
-    elif "post_ids" not in frame(alerts, "incidents: alerts").columns:
-        raise InputError("incidents: alerts must be the table wbcs.aggregate.aggregation_alerts(posts) returns "
-                         "(it has no 'post_ids' column)")
     if posts.empty or alerts.empty:
         return pd.DataFrame(columns=COLUMNS)
-    posts = posts.reset_index(drop=True)
     issue = issue_keys(posts, threshold=threshold, near_duplicates=near_duplicates)
-    day = prepare(posts)["created_at"].dt.floor("D")
+    day = times.dt.floor("D")
     a = alert_days(alerts, dict(zip(posts["post_id"].astype(str), issue, strict=True)))
 
     # counts per issue and day over the whole file, and each issue's expectation (its usual share)
@@ -342,6 +362,5 @@ def incidents(posts: pd.DataFrame, alerts: pd.DataFrame | None = None, *, policy
     np.add.at(counts, (codes, d), 1.0)
     expected, surge = expectation(counts, counts.sum(axis=0), alpha)
     groups = incident_groups(a, {k: i for i, k in enumerate(keys)}, surge, first, gap_days)
-    rng = np.random.default_rng(seed)
-    bg_rows = background_rows(len(posts), sample, rng)
-    return describe(groups, a, keys, counts, expected, first, posts, issue, d, bg_rows, rng, sample)
+    bg_ids = background(posts["post_id"], sample, seed)
+    return describe(groups, a, keys, counts, expected, first, posts, issue, d, bg_ids, seed, sample)

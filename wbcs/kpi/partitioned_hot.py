@@ -1,10 +1,11 @@
 """Hot issues over a partitioned Parquet archive, one task per file, on a cluster or in process.
 
 ``hot_issues(source, ..., client=None)`` returns what ``wbcs.kpi.hot.hot_issues(posts)`` returns
-for the archive's posts read in file order (``read_archive(source)``), the same tables to the
-last bit (``near_duplicates=False``: topic clusters and series only, as there). ``source`` is a
-folder, a glob (``archive/**/*.parquet``) or a list of files; hive partition folders
-(``month=2025-01/``) are columns. The posts carry their labels (``intent``, ``topic``), as for
+for the archive's posts (``read_archive(source)``, in any order: both read the posts in order of
+time and post id, ``wbcs.kpi.hot.chronological``), the same tables to the last bit
+(``near_duplicates=False``: topic clusters and series only, as there). ``source`` is a folder,
+a glob (``archive/**/*.parquet``) or a list of files; hive partition folders (``month=2025-01/``)
+are columns. The posts carry their labels (``intent``, ``topic``), as for
 ``wbcs kpi --engine dask``: label an archive with ``wbcs predict`` first.
 
 Each file is one task per pass, and what comes back is small or is the evidence the result
@@ -27,13 +28,13 @@ lists anyway:
    archive fires here with the same posts (its window is complete), and no other can.
 3. **Incidents.** From the alerts and the merged posts per issue and day, the client
    computes the expectations, surge days and incidents (``wbcs.kpi.incidents``); each file
-   returns the posts of every incident's issue and days and the background sample's rows
-   (drawn by row number in the archive, as the in-process run draws them), and the
-   incidents are described by the same code.
+   returns the posts of every incident's issue and days and those of the background sample
+   (drawn by a hash of the post ids, ``wbcs.kpi.incidents.background``: each file's draw in
+   pass 1, their draw on the client), and the incidents are described by the same code.
 
-Near-duplicate clusters link posts anywhere in the archive (a cluster's key is its earliest
-post), so they are no sum of per-file counts. ``wbcs.kpi.partitioned_dedup`` finds them (a
-distributed MinHash-LSH join); then each file returns its posts per (cluster, bucket or day),
+Near-duplicate clusters link posts anywhere in the archive (a cluster's key is its first post by
+time and post id), so they are no sum of per-file counts. ``wbcs.kpi.partitioned_dedup`` finds
+them (a distributed MinHash-LSH join); then each file returns its posts per (cluster, bucket or day),
 shuffled by cluster between the workers so that only the clusters that can spike (``min_posts``
 in a bucket) or fire a rule (enough posts of one operator) reach the client, with their first
 posts (the keys). They join the detectors and the candidate cells of pass 2 as the topics do;
@@ -147,13 +148,17 @@ class _Dup:
     loose_names: dict = field(default_factory=dict)
 
 
-def _counts(file: str, *, base: str) -> tuple[int, pd.DataFrame]:
-    """Pass 1: (rows, posts per Beijing hour, intent, operator and topic) of one file."""
+def _counts(file: str, *, base: str) -> tuple[int, pd.DataFrame, pd.Series]:
+    """Pass 1: (rows, posts per Beijing hour, intent, operator and topic, the ids of its background
+    sample) of one file."""
+    from wbcs.kpi import incidents as inc
+
     df = _read(file, base, columns=["created_at", *LABELS, "operator", "post_id", "text"])
     _check(df, file)
     keys = pd.DataFrame({HOUR: _local(df, file).dt.floor("h"), "intent": df["intent"], "operator": _operator(df),
                          "topic": df["topic"]})
-    return len(df), keys.groupby(KEYS, dropna=False, sort=False).size().rename("n").reset_index()
+    return (len(df), keys.groupby(KEYS, dropna=False, sort=False).size().rename("n").reset_index(),
+            inc.background(df["post_id"], inc.SAMPLE, inc.SEED))
 
 
 def _dup_columns(df: pd.DataFrame, dup: _Dup, columns=tuple(DUP)) -> pd.DataFrame:
@@ -175,27 +180,33 @@ def _dup_columns(df: pd.DataFrame, dup: _Dup, columns=tuple(DUP)) -> pd.DataFram
 def _dup_counts(job: tuple[str, int], *, base: str, dup: _Dup, first: pd.Timestamp, freq: str,
                 first_day: pd.Timestamp) -> pd.DataFrame:
     """Pass 2a: posts per (scope, cluster, operator, bucket) of one file, with each cluster's
-    first post here: spike buckets and archive order for all posts, days and time order (as the
-    aggregation rules sort) for the consultations and the complaints."""
+    first post here by (time, post id) (``chronological``): spike buckets for all posts, days for
+    the consultations and the complaints."""
     from wbcs.kpi.hot import FREQS
 
     file, offset = job
     df = _read(file, base, offset)
     local = _local(df, file)
     c = _dup_columns(df, dup, ["dup_all", "dup_intent"])
-    base_cols = {"row": df.index.to_numpy(), "post_id": df["post_id"].astype(str).to_numpy()}
+    base_cols = {"time": local.to_numpy(), "post_id": df["post_id"].astype(str).to_numpy()}
     every = pd.DataFrame({"scope": "all", "cid": c["dup_all"].to_numpy(), "op": "",
-                          "t": ((local.dt.floor(freq) - first) // FREQS[freq]).to_numpy(),
-                          "time": pd.Timestamp(0), **base_cols})
+                          "t": ((local.dt.floor(freq) - first) // FREQS[freq]).to_numpy(), **base_cols})
     intent = c["dup_intent"].notna().to_numpy()
     rules = pd.DataFrame({"scope": df["intent"].to_numpy()[intent], "cid": c["dup_intent"].to_numpy()[intent],
                           "op": _operator(df).to_numpy()[intent],
                           "t": ((local.dt.floor("D") - first_day).dt.days).to_numpy()[intent],
-                          "time": local.to_numpy()[intent], **{k: v[intent] for k, v in base_cols.items()}})
+                          **{k: v[intent] for k, v in base_cols.items()}})
     x = pd.concat([every, rules], ignore_index=True)
     n = x.groupby(["scope", "cid", "op", "t"], sort=False).size().rename("n").reset_index()
-    firsts = x.sort_values(["scope", "cid", "time", "row"]).drop_duplicates(["scope", "cid"])
-    return n.merge(firsts[["scope", "cid", "time", "row", "post_id"]], on=["scope", "cid"])
+    return n.merge(_firsts(x, ["scope", "cid"])[["scope", "cid", "time", "post_id"]], on=["scope", "cid"])
+
+
+def _firsts(x: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """The first row of each ``by`` group of ``x`` by (``time``, ``post_id``): the post the in-process run
+    reads first (``chronological``)."""
+    from wbcs.kpi.hot import chronological
+
+    return x.iloc[chronological(x["time"], x["post_id"])].drop_duplicates(by)
 
 
 def _busy(part: pd.DataFrame, min_posts: int, need: dict) -> pd.DataFrame:
@@ -203,7 +214,7 @@ def _busy(part: pd.DataFrame, min_posts: int, need: dict) -> pd.DataFrame:
     that can spike (≥ ``min_posts`` in a bucket) or fire a rule (≥ ``need[intent]`` posts of one
     operator), each with its first post (the cluster's key)."""
     n = part.groupby(["scope", "cid", "op", "t"], sort=False)["n"].sum().reset_index()
-    first = part.sort_values(["scope", "cid", "time", "row"]).drop_duplicates(["scope", "cid"])
+    first = _firsts(part, ["scope", "cid"])
     every = n["scope"] == "all"
     top = n.groupby(["scope", "cid"], sort=False)["n"].transform("max")
     total = n.groupby(["scope", "cid", "op"], sort=False)["n"].transform("sum")
@@ -213,16 +224,16 @@ def _busy(part: pd.DataFrame, min_posts: int, need: dict) -> pd.DataFrame:
 
 def _loose_counts(job: tuple[str, int], *, base: str, dup: _Dup, first_day: pd.Timestamp, wanted: set) -> pd.DataFrame:
     """Pass 3b: posts per (loose cluster, operator, day) of the ``wanted`` clusters, and each
-    one's first post here (archive order)."""
+    one's first post here (``_firsts``)."""
     file, offset = job
     df = _read(file, base, offset)
     c = _dup_columns(df, dup, ["dup_loose"])["dup_loose"]
     keep = c.isin(wanted).to_numpy()
-    x = pd.DataFrame({"cid": c[keep], "op": _operator(df)[keep],
-                      "t": ((_local(df, file).dt.floor("D") - first_day).dt.days)[keep],
-                      "row": df.index[keep], "post_id": df["post_id"].astype(str)[keep]})
+    local = _local(df, file)
+    x = pd.DataFrame({"cid": c[keep], "op": _operator(df)[keep], "t": ((local.dt.floor("D") - first_day).dt.days)[keep],
+                      "time": local[keep], "post_id": df["post_id"].astype(str)[keep]})
     n = x.groupby(["cid", "op", "t"], sort=False).size().rename("n").reset_index()
-    return n.merge(x.drop_duplicates("cid")[["cid", "row", "post_id"]], on="cid")
+    return n.merge(_firsts(x, ["cid"])[["cid", "time", "post_id"]], on="cid")
 
 
 def _candidates(job: tuple[str, int], *, base: str, cells: pd.DataFrame, spans: pd.DataFrame,
@@ -258,15 +269,15 @@ def _in_spans(key: pd.Series, local: pd.Series, spans: pd.DataFrame, name: str) 
     return keep
 
 
-def _evidence(job: tuple[str, int], *, base: str, cells: pd.DataFrame, rows: np.ndarray,
+def _evidence(job: tuple[str, int], *, base: str, cells: pd.DataFrame, ids: pd.Series,
               dup: _Dup | None = None) -> pd.DataFrame:
-    """Pass 3: the posts of file ``job`` of an (issue, day) in ``cells``, or whose archive row is
-    in ``rows``, with their issue (``ISSUE``)."""
+    """Pass 3: the posts of file ``job`` of an (issue, day) in ``cells``, or whose post id is in
+    ``ids``, with their issue (``ISSUE``)."""
     file, offset = job
     df = _read(file, base, offset)
     df[ISSUE] = _issues(df, dup)
     keep = _in_cells([df[ISSUE], _local(df, file).dt.floor("D")], cells)
-    keep |= np.isin(df.index.to_numpy(), rows)
+    keep |= df["post_id"].astype(str).isin(ids).to_numpy()
     return df[keep]
 
 
@@ -348,14 +359,13 @@ def _near_duplicates(jobs: list, base: str, *, threshold: float, min_posts: int,
     ref = client.scatter(dup, broadcast=True) if client is not None else dup
     meta = pd.DataFrame({"scope": pd.Series(dtype=object), "cid": pd.Series(dtype=object),
                          "op": pd.Series(dtype=object), "t": pd.Series(dtype=np.int64), "n": pd.Series(dtype=np.int64),
-                         "time": pd.Series(dtype="datetime64[ns]"), "row": pd.Series(dtype=np.int64),
-                         "post_id": pd.Series(dtype=object)})
+                         "time": pd.Series(dtype="datetime64[ns]"), "post_id": pd.Series(dtype=object)})
     parts = [dask.delayed(_dup_counts, pure=False)(job, base=base, dup=ref, first=first, freq=freq,
                                                    first_day=first_day) for job in jobs]
     with shuffles(client):
         counts = dd.from_delayed(parts, meta=meta, verify_meta=False).shuffle(on=["scope", "cid"],
                                                                                npartitions=partitions(len(jobs), client))
-        busy = counts.map_partitions(_busy, min_posts, need, meta=meta.drop(columns=["time", "row"]))
+        busy = counts.map_partitions(_busy, min_posts, need, meta=meta.drop(columns=["time"]))
         return dup, compute(busy, client)
 
 
@@ -378,6 +388,7 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
         FREQS,
         SPIKE_COLUMNS,
         check_spike_request,
+        chronological,
         episode_spans,
         episodes,
         series_keys,
@@ -391,14 +402,14 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
 
     # 1. counts, merged
     parts = run_tasks(_counts, files, base=base, desc="hot issues: counts", **run)
-    sizes = np.array([n for n, _ in parts], dtype=np.int64)
+    sizes = np.array([n for n, _, _ in parts], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     n_posts = int(sizes.sum())
     empty = {"incidents": pd.DataFrame(columns=inc.COLUMNS), "alerts": pd.DataFrame(columns=ALERT_COLUMNS),
              "spikes": pd.DataFrame(columns=SPIKE_COLUMNS)}
     if not n_posts:
         return empty
-    merged = pd.concat([t for _, t in parts], ignore_index=True)
+    merged = pd.concat([t for _, t, _ in parts], ignore_index=True)
     merged = merged.groupby(KEYS, dropna=False, sort=False)["n"].sum().reset_index()
     for col in ("intent", "topic"):
         merged[col] = merged[col].astype(object).where(merged[col].notna(), None)
@@ -451,6 +462,7 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
                                             if r["series"] == "near_duplicate"], columns=["cid", "lo", "hi"])}
     rows = _concat(run_tasks(_candidates, jobs, base=base, cells=rule_cells, spans=span_table,
                              desc="hot issues: candidates", **extra, **run), [*COLUMNS, *DUP])
+    rows = rows.iloc[chronological(local_times(rows["created_at"]), rows["post_id"])]  # as the in-process run reads them
     series = series_keys(rows, threshold, near_duplicates=False)
     keys_given = None
     if near_duplicates:
@@ -473,7 +485,7 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
         lc = _concat(run_tasks(_loose_counts, jobs, base=base, dup=dup, first_day=first_day, wanted=wanted,
                                desc="hot issues: loose clusters", **run))
         if len(lc):
-            firsts = lc.sort_values("row").drop_duplicates("cid")
+            firsts = _firsts(lc, ["cid"])
             dup.loose_names = dict(zip(firsts["cid"], firsts["post_id"], strict=True))
             lc = lc.groupby(["cid", "op", "t"], sort=False)["n"].sum().reset_index()
             loose_daily = [pd.DataFrame({"issue": lc["op"] + "|~" + lc["cid"].map(dup.loose_names),
@@ -489,14 +501,16 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
                             weights=merged["n"].to_numpy(dtype=float), minlength=n_days)
     expected, surge = inc.expectation(counts, day_total, inc.ALPHA)
     groups = inc.incident_groups(a, {k: i for i, k in enumerate(keys)}, surge, first_day, inc.GAP_DAYS)
-    rng = np.random.default_rng(inc.SEED)
-    bg_rows = inc.background_rows(n_posts, inc.SAMPLE, rng)
+    bg_ids = inc.background(pd.concat([ids for _, _, ids in parts], ignore_index=True), inc.SAMPLE, inc.SEED)
     wanted_days = pd.DataFrame([(keys[r], first_day + pd.Timedelta(days=int(c))) for _, r, _, _, cols in groups
                                 for c in cols], columns=["issue", "day"]).drop_duplicates()
-    evidence = _concat(run_tasks(_evidence, jobs, base=base, cells=wanted_days, rows=np.sort(bg_rows), dup=dup,
+    evidence = _concat(run_tasks(_evidence, jobs, base=base, cells=wanted_days, ids=bg_ids, dup=dup,
                                  desc="hot issues: evidence", **run), [*COLUMNS, ISSUE])
-    d = ((local_times(evidence["created_at"]).dt.floor("D") - first_day).dt.days).to_numpy()
-    table = inc.describe(groups, a, keys, counts, expected, first_day, evidence, evidence[ISSUE], d, bg_rows, rng,
+    local = local_times(evidence["created_at"])
+    order = chronological(local, evidence["post_id"])
+    evidence = evidence.iloc[order]
+    d = ((local.iloc[order].dt.floor("D") - first_day).dt.days).to_numpy()
+    table = inc.describe(groups, a, keys, counts, expected, first_day, evidence, evidence[ISSUE], d, bg_ids, inc.SEED,
                          inc.SAMPLE)
     return _masked({"incidents": table, "alerts": alerts, "spikes": found})
 
