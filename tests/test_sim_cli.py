@@ -240,3 +240,24 @@ def test_a_scenario_name_holding_a_phone_number_leaves_masked(tmp_path):
     assert yaml.safe_load(planned.read_text(encoding="utf-8"))["name"] == "=cmd 138****5678"
     for r in (text, sweep, staff):  # (the terminal run's stderr is `shown`, checked above)
         assert "13812345678" not in r.stdout + (r.stderr or "") and "13900001111" not in r.stdout + (r.stderr or "")
+
+
+def test_a_mix_that_does_not_sum_to_1_is_said_with_the_shares_simulated(tmp_path):
+    """{complaint: 0.5, consultation: 0.3} was scaled to 0.625 / 0.375 silently (an auditor read it as leaving
+    0.2 to the other kinds); a mix is relative weights, as --help says, and one line on stderr gives the shares."""
+    small = {**SMALL, "horizon_days": 1, "warmup_days": 0}
+    weights = tmp_path / "weights.yaml"
+    weights.write_text(yaml.safe_dump({**small, "mix": {"complaint": 0.5, "consultation": 0.3}}))
+    r = run_cli("simulate", "--scenario", str(weights), "--replications", "1", "--json")
+    assert r.returncode == 0, r.stderr
+    note = f"{weights}: mix weights sum to 0.8, not 1: simulated as relative weights, complaint 0.625, consultation 0.375"
+    assert r.stderr.count(note) == 1, r.stderr
+    assert json.loads(r.stdout)["by_kind"]["praise"]["posts"] == 0  # stdout stays JSON; nothing went elsewhere
+    shares = tmp_path / "shares.yaml"  # shares that sum to 1: nothing to say
+    shares.write_text(yaml.safe_dump({**small, "mix": {"complaint": 0.4, "consultation": 0.35, "vague_negative": 0.15,
+                                                       "abuse": 0.04, "praise": 0.06}}))
+    r = run_cli("simulate", "--scenario", str(shares), "--replications", "1")
+    assert r.returncode == 0 and "mix weights" not in r.stderr, r.stderr
+    for command in ("simulate", "sweep", "staff"):
+        assert "A scenario's mix is relative weights of the post kinds, scaled to sum to 1" in run_cli(
+            command, "--help").stdout

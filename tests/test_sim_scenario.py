@@ -39,6 +39,15 @@ def test_issue_example_means_an_always_open_mmc_queue():
 def test_committed_scenarios_load(name):
     sc = Scenario.from_yaml(data_file(f"scenarios/{name}.yaml"))
     assert sc.horizon_days > 0 and sum(sc.mix.values()) == pytest.approx(1.0)
+    assert sc.mix_note() is None  # their shares sum to 1: no line about scaling
+
+
+def test_a_mix_is_relative_weights_and_says_so_when_they_do_not_sum_to_1():
+    sc = Scenario.from_dict({**BASE, "mix": {"consultation": 3, "complaint": 5}}, source="s.yaml")
+    assert sc.mix["complaint"] == 0.625 and sc.mix["consultation"] == 0.375
+    assert sc.mix_note() == "s.yaml: mix weights sum to 8, not 1: simulated as relative weights, consultation 0.375, complaint 0.625"
+    assert Scenario.from_dict(BASE).mix_note() is None  # no mix: every post a complaint
+    assert Scenario.from_dict({**BASE, "mix": {"complaint": 0.7, "consultation": 0.2, "praise": 0.1}}).mix_note() is None
 
 
 def test_manager_example_has_the_issue_numbers():

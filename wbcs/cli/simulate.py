@@ -34,6 +34,11 @@ handling outlasts what is left of it: the clock ends at the reply), next to the 
 Erlang C answer."""
 
 
+MIX_EPILOG = """
+A scenario's mix is relative weights of the post kinds, scaled to sum to 1 ({complaint: 5,
+consultation: 3} is 0.625 / 0.375; a kind left out gets none); when they do not sum to 1, a
+line on stderr gives the shares simulated."""
+
 POSTS_EPILOG = """
 With --posts: the scenario's arrivals (posts per hour of week) and mix of post kinds come from a
 posts file (your own last weeks), the rest from the scenario; the mix corrects the classifier's
@@ -60,6 +65,8 @@ def _scenario(args: argparse.Namespace):
     if args.posts is None:
         if args.model is not None:
             raise InputError("--model labels the posts of --posts: add --posts FILE (or leave --model out)")
+        if note := scenario.mix_note():  # weights scaled to sum to 1: said, not done silently
+            print(note, file=sys.stderr)
         return scenario, None
     from wbcs.cli.analytics import read_labelled
     from wbcs.kpi.workload import workload
@@ -77,7 +84,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("simulate", help="simulate a scenario: SLA attainment with confidence intervals",
                        description="Simulate the queue and SLA clocks of a scenario file, with replications.",
-                       epilog=SIMULATE_EXAMPLE + POSTS_EPILOG, formatter_class=HelpFormatter)
+                       epilog=SIMULATE_EXAMPLE + MIX_EPILOG + POSTS_EPILOG, formatter_class=HelpFormatter)
     p.add_argument("--scenario", required=True, type=Path, help="scenario YAML (see data/scenarios/)")
     p.add_argument("--replications", type=int, default=10, help="independent runs (default 10)")
     p.add_argument("--seed", type=int, default=0, help="seed of the replications' SeedSequence (default 0)")
@@ -91,7 +98,7 @@ def register(sub) -> None:
 
     w = sub.add_parser("sweep", help="simulate a grid of policies: one row of SLA figures per policy",
                        description="Replicate every combination of scenario overrides with the same seeds.",
-                       epilog=SWEEP_EXAMPLE + POSTS_EPILOG, formatter_class=HelpFormatter)
+                       epilog=SWEEP_EXAMPLE + MIX_EPILOG + POSTS_EPILOG, formatter_class=HelpFormatter)
     w.add_argument("--scenario", required=True, type=Path, help="the base scenario YAML")
     w.add_argument("--vary", action="append", default=[], metavar="KEY=V1,V2,...",
                    help="a scenario key and all its values (repeat for more keys; each key once)")
@@ -106,7 +113,7 @@ def register(sub) -> None:
 
     s = sub.add_parser("staff", help="agents per hour of the week that meet an SLA target",
                        description="Plan staffing by simulation (iterative staffing algorithm) next to Erlang C.",
-                       epilog=STAFF_EXAMPLE + POSTS_EPILOG, formatter_class=HelpFormatter)
+                       epilog=STAFF_EXAMPLE + MIX_EPILOG + POSTS_EPILOG, formatter_class=HelpFormatter)
     s.add_argument("--scenario", required=True, type=Path, help="scenario YAML with one agent pool")
     s.add_argument("--target", type=float, default=0.9, help="share of posts acknowledged in time (default 0.9)")
     s.add_argument("--replications", type=int, default=5, help="runs per evaluation, common random numbers (default 5)")

@@ -46,6 +46,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,6 +155,17 @@ class Scenario:
     @classmethod
     def from_dict(cls, raw: dict, source: str = "scenario") -> Scenario:
         return _parse(raw, source)
+
+    def mix_note(self) -> str | None:
+        """One line when the scenario file's mix does not sum to 1: the shares it is simulated with (a mix is
+        relative weights, scaled to sum to 1; {complaint: 0.5, consultation: 0.3} was read as leaving 0.2 to
+        the other kinds). None when it sums to 1 or is not given."""
+        given = self.raw.get("mix")
+        total = sum(given.values()) if isinstance(given, Mapping) else 1.0
+        if math.isclose(total, 1.0, rel_tol=1e-9):
+            return None
+        shares = ", ".join(f"{k} {self.mix[k]:.4g}" for k in given if self.mix[k] > 0)  # in the file's order
+        return f"{self.source}: mix weights sum to {total:g}, not 1: simulated as relative weights, {shares}"
 
     @property
     def horizon_minutes(self) -> float:
