@@ -271,3 +271,23 @@ def test_an_alerts_topic_is_what_most_of_its_posts_are_about_and_a_rant_is_about
     assert only(aggregation_alerts(concrete), "near_duplicate").loc[0, "topic"] == "network"  # 2 of 3
     concrete["topic"] = ["network", "billing", "data"]  # no topic most of them carry
     assert only(aggregation_alerts(concrete), "near_duplicate").loc[0, "topic"] is None
+
+
+def test_posts_at_the_same_time_give_the_same_alerts_in_any_row_order():
+    # exports give many posts the same minute: the earliest post names the cluster and opens the evidence,
+    # so ties must be broken by post id, not by where the rows happen to sit in the file
+    question = "请问流量包怎么退订？营业厅说不清楚，app里也找不到入口"
+    rows = [("2025-03-03 09:00", f"u{i}", "sina_weibo", f"{question} 第{i}次", "consultation", "traffic_pack")
+            for i in range(4)]
+    rows += [("2025-03-03 09:00", f"c{i}", "sina_weibo", f"{C} 编号{i}", "complaint", "broadband")
+             for i in range(4)]
+    df = posts(rows)
+    want = aggregation_alerts(df)
+    assert len(want) == 4  # a question and a complaint alert, each from its near-duplicates and its topic
+    assert set(want["cluster_key"]) == {"near_duplicate:p0", "topic:traffic_pack",
+                                        "near_duplicate:p4", "topic:broadband"}
+    assert want.loc[want["cluster_key"] == "topic:broadband", "post_ids"].item() == ["p4", "p5", "p6"]
+    for seed in range(5):
+        shuffled = df.sample(frac=1, random_state=seed)
+        pd.testing.assert_frame_equal(aggregation_alerts(shuffled), want)
+    pd.testing.assert_frame_equal(aggregation_alerts(df.iloc[::-1]), want)

@@ -20,6 +20,9 @@ fires at the post that brings the cluster to the threshold, the window is the 7 
 ending at that post, and the cluster then stays quiet for 7 days (the apology post has
 been published) before it can fire again.
 
+Posts are read in order of (time, post id) (``chronological``), not in the file's: a cluster's key,
+an alert's evidence and its sample are the same however the table is sorted, posts at the same time included.
+
 Users are ``author_id``; where the author is unknown each post counts as its own user.
 Posts without a platform do not count towards the platform condition.
 
@@ -83,10 +86,19 @@ def rules(policy: Policy | None = None) -> list[Rule]:
     ]
 
 
+def chronological(times, post_ids: pd.Series) -> np.ndarray:
+    """The positions of the posts in order of (time, post id). The aggregation rules and the hot-issue
+    detectors read posts in this order: what goes by a post's place (the first post of a cluster names it,
+    which posts are an alert's evidence and sample when several share a time) is then the same however the
+    file is sorted, and the partitions of an archive, which know no global row order, can find the same first
+    posts by comparing (time, post id)."""
+    return np.lexsort((post_ids.astype(str).to_numpy(dtype=object), np.asarray(times)))
+
+
 def _frame(posts: pd.DataFrame, times: pd.Series, intent: str,
            near_duplicate_keys: pd.Series | None = None) -> pd.DataFrame:
-    """The posts of one intent as plain columns, sorted by ``times`` (their Beijing wall-clock
-    ``created_at``; no categoricals, no attrs), with their given near-duplicate cluster keys as ``dup``."""
+    """The posts of one intent as plain columns in ``chronological`` order of ``times`` (their Beijing
+    wall-clock ``created_at``; no categoricals, no attrs), with their given near-duplicate cluster keys as ``dup``."""
     of_intent = (posts["intent"].astype("string") == intent).fillna(False).to_numpy(dtype=bool)
     sub = posts[of_intent]
     n = len(sub)
@@ -104,7 +116,7 @@ def _frame(posts: pd.DataFrame, times: pd.Series, intent: str,
     if near_duplicate_keys is not None:
         w["dup"] = near_duplicate_keys.loc[sub.index].astype(object)
     w.attrs = {}
-    w = w.sort_values("time", kind="stable").reset_index(drop=True)
+    w = w.iloc[chronological(w["time"], sub["post_id"])].reset_index(drop=True)
     w["user"] = w["author_id"].where(w["author_id"].notna(), "post:" + w["post_id"])
     return w
 
@@ -181,7 +193,7 @@ def _day_alerts(rule: Rule, kind: str, w: pd.DataFrame) -> list[dict]:
     w = w[fired]
     if w.empty:
         return []
-    # groups in order of first appearance, each group's posts in time order (w is sorted by time)
+    # groups in order of first appearance, each group's posts in time order (w is chronological)
     gid = pd.MultiIndex.from_frame(w[group]).factorize()[0]
     order = np.argsort(gid, kind="stable")
     w = w.iloc[order]
