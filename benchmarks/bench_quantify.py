@@ -54,12 +54,13 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.bench_classify import table
+from wbcs.kpi.quantify import MAX_SHIFT
 
 FIELDS = ["intent", "sentiment", "topic"]
 GRID = np.r_[0.01, np.arange(1, 20) / 20, 0.99]  # QuaPy's prevalence_linspace(21): limits smoothed by 0.01
 QUAPY = ("CC", "PCC", "ACC", "PACC", "EMQ")
-WHOLE = "(whole posteriors, ref.)"
-BOUNDED = "bounded (TV ≤ 0.3)"  # the realistic band: ``bounded_prevalences`` with MAX_SHIFT  # our methods on what a posts table does not keep: not a choice the product has
+WHOLE = "(whole posteriors, ref.)"  # our methods on what a posts table does not keep: not a choice the product has
+BOUNDED = f"bounded (TV ≤ {MAX_SHIFT:g})"  # the realistic band: ``bounded_prevalences`` with MAX_SHIFT
 
 
 @dataclass

@@ -113,8 +113,9 @@ Parts:
   calendar months (times from the Weibo ids) and when one label swells or shrinks, where the trainer's rule samples
   shifts leaning toward the flat mix.
 - ``shift_rule``: training part only, per field (``--fields``): the quantifier the trainer's rule chooses per kind of
-  item with shifted samples leaning toward the flat mix (2026-12-05) and centred on the fold's mix, and each
-  method's error on the real months of the telecom first posts.
+  item with shifted samples leaning toward the flat mix up to a TV of 0.3 (2026-12-05), centred on the fold's mix up
+  to 0.3, and centred up to ``MAX_SHIFT`` (the rule), and each method's error on the real months of the telecom first
+  posts.
 
 Usage: python -m benchmarks.bench_telecom [--part trainer gold gemma quantify sentiment_mix sentiment_cv
        kind_bias kind_models gemma_cv quality quality_speed rounds compare curve static_topic weak_abuse
@@ -1398,8 +1399,8 @@ def _real_months(tr: pd.DataFrame, y, proba, labels, bias, first) -> pd.DataFram
 
 def part_shift_rule(seed: int, model: str, field: str) -> None:
     """Training part only: the quantifier the trainer's rule chooses per kind of item (``quantify.card_entry``) with
-    shifted samples whose directions lean toward the flat mix (the rule of 2026-12-05) and centred on the fold's
-    mix (``bounded_prevalences(centred=True)``), on ``model``'s configuration's out-of-fold probabilities as the
+    shifted samples whose directions lean toward the flat mix, TV up to 0.3 (the rule of 2026-12-05), centred on the
+    fold's mix (``bounded_prevalences(centred=True)``) up to 0.3, and centred up to ``MAX_SHIFT`` (the rule), on ``model``'s configuration's out-of-fold probabilities as the
     card builds them (its out-of-domain rows, class bias and kind bias; the trainer's grouped folds), and how close
     each method comes on the real months of the training part's telecom first posts (``_real_months``)."""
     from sklearn.base import clone
@@ -1409,7 +1410,7 @@ def part_shift_rule(seed: int, model: str, field: str) -> None:
     from wbcs.classify.splits import training_groups
     from wbcs.classify.tasks import load_task
     from wbcs.classify.train import card_extra, quantify_entry
-    from wbcs.kpi.quantify import VARIANTS, row_bias
+    from wbcs.kpi.quantify import MAX_SHIFT, VARIANTS, row_bias
 
     shipped = load_model(model)
     task = load_task(f"gold_{field}", seed=seed)
@@ -1427,8 +1428,9 @@ def part_shift_rule(seed: int, model: str, field: str) -> None:
     names = [v[0] for v in VARIANTS]
     card = shipped.card["fields"][field]["cv_quantify"]["chosen"]
     out = []
-    for rule, centred in (("flat (2026-12-05)", False), ("centred", True)):
-        chosen = quantify_entry(cv_oof, tr, seed, centred=centred)["chosen"]
+    for rule, options in (("flat, ≤ 0.3 (2026-12-05)", {"centred": False, "max_shift": 0.3}),
+                          ("centred, ≤ 0.3", {"max_shift": 0.3}), (f"centred, ≤ {MAX_SHIFT:g} (the rule)", {})):
+        chosen = quantify_entry(cv_oof, tr, seed, **options)["chosen"]
         for kind, c in chosen.items():
             out.append({"directions": rule, "kind": kind, "chosen": c["method"], "card's": card.get(kind, {}).get("method"),
                         "CV TV (chosen / CC)": f"{c['cv_tv'][c['method']]:.3f} / {c['cv_tv']['CC']:.3f}",
@@ -1542,10 +1544,10 @@ def main(argv: list[str] | None = None) -> int:
         if name in args.part:
             part(args.seed, args.new or "wbcs-default")
     if "shift_rule" in args.part:
-        for field in [f for f in args.fields if f != "negative_subtype"]:
+        for field in args.fields:
             part_shift_rule(args.seed, args.new or "wbcs-default", field)
     if "directed_shift" in args.part:
-        for field in [f for f in args.fields if f != "negative_subtype"]:
+        for field in args.fields:
             part_directed_shift(args.seed, args.new or "wbcs-default", field)
     if "kind_mix" in args.part:
         part_kind_mix(args.seed, args.new or "wbcs-default", min(args.boot, 1000))

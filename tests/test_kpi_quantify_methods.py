@@ -220,9 +220,9 @@ def test_card_entry_chooses_per_kind_and_survives_json():
     pd.testing.assert_frame_equal(a, b)
     assert a.attrs["kind"] == "first_post"
     # the card says how far its CV shifted the folds, and the note tells the reader
-    assert all(c["max_shift"] == 0.3 and c["samples"] == 11 and c["directions"] == "centred"
+    assert all(c["max_shift"] == 0.15 and c["samples"] == 11 and c["directions"] == "centred"
                for c in entry["chosen"].values())
-    assert ("10 mixes shifted by up to 0.3 in total variation, each label as likely to swell as to shrink"
+    assert ("10 mixes shifted by up to 0.15 in total variation, each label as likely to swell as to shrink"
             in a.attrs["note"])
 
 
