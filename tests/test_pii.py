@@ -1,10 +1,11 @@
 """wbcs.pii on numbers that are values, not phone or ID numbers: the CLI masks all it prints, JSON and tables
 included, so a float's digits or a list of counts must come out as they went in, while a phone number next to
-a point, a comma or in a path is still masked."""
+a point, a comma or in a path is still masked, and so is an ID number whatever its check character."""
 
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from hypothesis import given
@@ -56,3 +57,40 @@ def test_json_numbers_come_out_byte_for_byte(data, indent):
     # an 11-digit integer that looks like a mobile would rightly be masked, hence the bounds
     text = json.dumps(data, indent=indent)
     assert mask_pii(text) == text
+
+
+# 110101199003071234: the weights 7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2 give 174; 174 % 11 = 9 -> it should end in 3
+@pytest.mark.parametrize("text, masked", [
+    ("身份证110101199003071234，宽带", "身份证110***********1234，宽带"),
+    ("110105194912310021", "110***********0021"),               # the check character should be 'X'
+    ("11010519900307123x", "110***********123X"),
+    ("１１０１０１１９９００３０７１２３４", "110***********1234"),  # full width
+    ("110101 19900307 1234", "110***********1234"),             # split after the region and the birth date
+    ("110101-1990-0307-1234", "110***********1234"),
+])
+def test_an_id_number_with_a_wrong_check_character_is_masked(text, masked):
+    # one mistyped digit leaves the region and the birth date readable
+    assert mask_pii(text) == masked
+    assert [k for k, _, _ in find_pii(text)] == ["id_card"]
+
+
+@given(st.sampled_from(["110105", "310104", "440305", "510112", "650102", "820000"]),
+       st.dates(min_value=date(1900, 1, 1), max_value=date.today()),
+       st.from_regex(r"[0-9]{3}[0-9Xx]", fullmatch=True))
+def test_any_region_birth_date_and_last_four_make_a_masked_id(region, born, last):
+    number = f"{region}{born:%Y%m%d}{last}"
+    assert mask_pii(f"证件号{number}。") == f"证件号{number[:3]}{'*' * 11}{last.upper()}。"
+
+
+@pytest.mark.parametrize("text", [
+    "110105194913310028",            # month 13
+    "990105199003071234",            # no province 99
+    "110105209901011234",            # born in the future
+    "110105189912311234",            # born before 1900
+    "订单号201603071234561234",       # an 18-digit order number stamped YYYYMMDDhhmmss: no province 20
+    # a count, a date and a number in a row line up as 510112|2016-03-07|1234, which no one writes an ID as:
+    # without its check character (it should be 0) it is no ID
+    "510112  2016-03-07  1234", "510112,2016-03-07,1234",
+])
+def test_numbers_that_only_look_like_an_id_stay(text):
+    assert find_pii(text) == [] and mask_pii(text) == text

@@ -23,9 +23,14 @@ its fraction never part of an item and its integer part only alone; and a comma 
 - ``landline``: an area code (``010``, ``02x``, ``0[3-9]xx``; or without its 0 after
   ``86``) and a 7-8 digit number starting 1-9 (``01012345678``, ``010-12345678``,
   ``(021)12345678``, ``010-1234 5678``, ``+86 10 12345678``);
-- ``id_card``: an 18-character resident ID (province, birth date and ISO 7064 MOD 11-2
-  check character verified) or a 15-digit first-generation ID (province and 19YYMMDD
-  birth date verified);
+- ``id_card``: an 18-character resident ID (17 digits and a digit or ``X``; province and
+  birth date verified) or a 15-digit first-generation ID (province and 19YYMMDD birth
+  date verified). An 18-character one is masked whatever its ISO 7064 MOD 11-2 check
+  character when it is written as IDs are: in one piece (``110101199003071234``) or
+  split after the region and the birth year or date (``110105 19491231 0021``,
+  ``110105-1949-1231-0021``); a mistyped ID still gives away its holder's region and
+  birth date. Numbers that merely line up (a count, a date written ``2016-03-07`` and
+  a number: a table row) need the check character;
 - ``email``: ``local@domain.tld`` in ASCII after normalisation
   (``ａｌｉｃｅ＠ｅｘａｍｐｌｅ．ｃｏｍ``, ``alice@qq。com``).
 
@@ -82,6 +87,10 @@ _NUMBER = re.compile(r"[1-9][0-9]{6,7}")
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
+# How an 18-character ID is written (group sizes): in one piece, or split after the region and the birth
+# date (6-8-4) or the birth year and month-day (6-4-4-4). A date written 2016-03-07 splits 4-2-2: a count,
+# such a date and a number in a row make 6-4-2-2-4, which is masked only with its check character
+_ID_LAYOUTS = {(18,), (6, 8, 4), (6, 4, 4, 4)}
 # First two digits of a resident ID: the province-level region (GB/T 2260).
 _ID_PROVINCES = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45,
                  46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83}
@@ -177,8 +186,9 @@ def _valid_birth(y: int, m: int, d: int) -> bool:
     return date(1900, 1, 1) <= born <= date.today()
 
 
-def _valid_id(digits: str) -> bool:
-    """An 18-character (check character verified) or 15-digit resident ID number."""
+def _valid_id(groups: list[str]) -> bool:
+    """The groups are an 18-character or a 15-digit resident ID number (the module docstring)."""
+    digits = "".join(groups)
     if int(digits[:2]) not in _ID_PROVINCES:
         return False
     if len(digits) == 15:
@@ -187,6 +197,11 @@ def _valid_id(digits: str) -> bool:
         return False
     if not _valid_birth(int(digits[6:10]), int(digits[10:12]), int(digits[12:14])):
         return False
+    sizes = [len(g) for g in groups]
+    if groups[-1] in "Xx":  # the check character X is a group of its own (_GROUP)
+        sizes[-2:] = [sizes[-2] + 1]
+    if tuple(sizes) in _ID_LAYOUTS:  # mistyped or not, it is written as an ID
+        return True
     total = sum(int(d) * w for d, w in zip(digits[:17], _ID_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11] == digits[17].upper()
 
@@ -194,7 +209,7 @@ def _valid_id(digits: str) -> bool:
 def _item(groups: list[str]) -> tuple[str, str] | None:
     """(kind, masked form) when the concatenated groups are one PII item."""
     digits = "".join(groups)
-    if len(digits) in (15, 18) and _valid_id(digits):
+    if len(digits) in (15, 18) and _valid_id(groups):
         masked = digits[:3] + "*" * (len(digits) - 7) + digits[-4:].upper()
         return "id_card", masked
     if "X" in digits.upper():
