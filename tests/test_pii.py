@@ -88,9 +88,19 @@ def test_any_region_birth_date_and_last_four_make_a_masked_id(region, born, last
     "110105209901011234",            # born in the future
     "110105189912311234",            # born before 1900
     "订单号201603071234561234",       # an 18-digit order number stamped YYYYMMDDhhmmss: no province 20
+    "150628080521123",               # a 15-digit one stamped YYMMDDhhmmss: the hour 08 is no birth year
+    "220907120131456",               # 2022-09-07 12:01:31
     # a count, a date and a number in a row line up as 510112|2016-03-07|1234, which no one writes an ID as:
     # without its check character (it should be 0) it is no ID
     "510112  2016-03-07  1234", "510112,2016-03-07,1234",
 ])
 def test_numbers_that_only_look_like_an_id_stay(text):
     assert find_pii(text) == [] and mask_pii(text) == text
+
+
+def test_a_first_generation_id_is_read_from_1924_on():
+    # 15 digits: region, YYMMDD, sequence. An order number stamped YYMMDDhhmmss puts the hour (00-23) where
+    # the birth year is, so the years 1900-1923 (IDs void since 2013, holders over 100) are left to it
+    assert mask_pii("老身份证510112860628423") == "老身份证510********8423"
+    assert mask_pii("110105240101002") == "110********1002"
+    assert mask_pii("110105230101002") == "110105230101002"
