@@ -351,8 +351,10 @@ class WhatIfApp:
             "on_call_agents": slider(w.IntSlider, "on call 值班坐席", v["on_call_agents"], 0, 10, 1),
             "duty_hours": w.IntRangeSlider(value=v["duty_hours"], min=0, max=23, step=1, description="duty hours 值班时段",
                                            style=style, layout=layout, continuous_update=False),
-            "weekends": w.Checkbox(value=v["weekends"], description="weekend duty 周末值班", style=style),
-            "on_call": w.Checkbox(value=v["on_call"], description="patrol at night 夜间巡查", style=style),
+            # the checkbox indents by the description width; at its own 300 px its label kept ~60 px ("week…")
+            "weekends": w.Checkbox(value=v["weekends"], description="weekend duty 周末值班", style=style, layout=layout),
+            "on_call": w.Checkbox(value=v["on_call"], description="patrol at night 夜间巡查", style=style,
+                                  layout=layout),
             "patrol": slider(w.IntSlider, "patrol every (min) 巡查间隔", v["patrol"], 0, 120, 5),
             "complaint_ack": slider(w.FloatSlider, "complaint ack (min) 投诉响应", v["complaint_ack"], 0, 240, 5),
             "consultation_ack": slider(w.FloatSlider, "question ack (min) 咨询响应", v["consultation_ack"], 0, 480, 10),
