@@ -100,3 +100,12 @@ def test_topics_and_mentions_are_shown_with_their_pii_masked():
 def test_a_wrong_argument_is_named_in_one_line(call, says):
     with pytest.raises(InputError, match=says):
         call(_posts())
+
+
+def test_heatmap_colour_bar_counts_in_whole_posts():
+    """With at most a few posts a cell, plotly stepped the colour bar by 0.5 and ',d' wrote '0 1 1 2 2'."""
+    bar = explore.hour_weekday_heatmap(_posts()["created_at"]).data[0].colorbar
+    assert (bar.tick0, bar.dtick, bar.tickformat) == (0, 1, ",d")
+    many = pd.Series(pd.to_datetime(["2025-01-06 10:30"] * 12).tz_localize("Asia/Shanghai"))
+    assert explore.hour_weekday_heatmap(many).data[0].colorbar.dtick is None  # plotly's steps are whole from 10 on
+    assert explore.hour_weekday_heatmap(_posts()["created_at"], normalize=True).data[0].colorbar.dtick is None
