@@ -31,7 +31,8 @@ def test_figures_carry_the_indicator_values():
     hist = vk.response_time_histogram(crafted())
     assert len(hist.data[0].x) == 5  # five replied posts
     bar = vk.province_bar(crafted().assign(province=["广东", "广东", "北京", None, None, None, None, "北京"]))
-    assert dict(zip(bar.data[0].y, bar.data[0].x, strict=True)) == {"广东": 2, "北京": 2}  # negatives only
+    # complaints only: p1 p2 (广东); p3 (北京, vague negativity) is asked its reason and p8 (北京, abuse) set aside
+    assert dict(zip(bar.data[0].y, bar.data[0].x, strict=True)) == {"广东": 2}
     sla = vk.sla_bar(indicators(crafted()))  # post kinds by the taxonomy's names of the labels that make them
     assert list(sla.data[0].x) == ["咨询 consultation", "投诉 complaint", "笼统负面 vague negativity",
                                    "恶意抹黑/粗俗 abuse", "表扬 praise"]
@@ -445,3 +446,60 @@ def test_the_chooser_shows_a_tables_error_and_name_masked():
     assert app.holder.children == (app.dashboards["good"].widget,)
     named = vk.KpiDashboard(crafted(), title="KPI dashboard · 客户13812345678")
     assert "客户138****5678" in named.widget.children[0].value and "13812345678" not in named.widget.children[0].value
+
+
+def test_a_trend_of_one_period_has_a_date_axis_that_spans_the_period():
+    """A month of posts by month: plotly spanned the lone date by a millisecond (23:59:59.999 … 00:00:00.001)."""
+    t = vk.period_coverage(indicators(crafted(), period="month"), "month", "2025-03-03", "2025-03-06")
+    by_topic = vk.period_coverage(indicators(crafted(), period="month", by="topic"), "month", "2025-03-03",
+                                  "2025-03-06")
+    for fig in (vk.volume_trend(t), vk.favorability_trend(t), vk.rates_trend(t),
+                vk.topic_share_trend(by_topic, min_posts=1)):
+        axis = fig.layout.xaxis
+        assert axis.type == "date" and list(axis.range) == ["2025-02-13 12:00:00", "2025-03-16 12:00:00"]  # ± 15.5 days
+        assert list(axis.ticktext) == ["2025-03"] and list(axis.tickvals) == ["2025-03-01 00:00:00"]
+    assert vk.topic_share_trend(by_topic, min_posts=1).data[0].width == pytest.approx(0.6 * 31 * 86_400_000)
+    week = vk.volume_trend(vk.period_coverage(indicators(crafted(), period="week"), "week", "2025-03-03",
+                                              "2025-03-06"))
+    assert list(week.layout.xaxis.ticktext) == ["week of 2025-03-03"]
+    day = vk.volume_trend(indicators(crafted().iloc[:3], period="day"))  # no coverage columns: a day
+    assert list(day.layout.xaxis.range) == ["2025-03-02 12:00:00", "2025-03-03 12:00:00"]
+    assert vk.volume_trend(indicators(crafted(), period="day")).layout.xaxis.range is None  # plotly's own
+
+
+def test_every_topic_legend_entry_fits_beside_the_plot():
+    """A legend beside the plot scrolls past the plot's height: 13 topics need 257 px in Chromium (19 px an entry,
+    10 px padding), and the largest topics, listed last, were hidden under the scroll bar."""
+    for n in (3, 13, 14, 30):
+        table = pd.DataFrame({"period": pd.Timestamp("2025-03-03"), "topic": [f"topic {k}" for k in range(n)],
+                              "volume": 10, "share": 1 / n})
+        fig = vk.topic_share_trend(table)
+        margin = fig.layout.margin
+        plot = fig.layout.height - (100 if margin.t is None else margin.t) - (80 if margin.b is None else margin.b)
+        assert len(fig.data) == n and plot >= 19 * n + 10, (n, plot)
+
+
+def test_complaints_are_the_posts_of_the_complaint_flow_and_say_so():
+    """'Complaints by province' counted negative posts (vague grumbles and abuse too) while the SLA table's
+    投诉 complaint row and the intent shares count complaints: now the complaint flow's posts, as triage routes them."""
+    df = crafted().assign(province=["广东", "广东", "北京", None, None, None, None, "北京"])
+    assert list(vk.complaints(df)["post_id"]) == ["p1", "p2"] and vk.no_complaints_reason(df) is None
+    assert int(indicators(df)["sla"]["complaint"]["posts"]) == 2  # the SLA table's complaint row counts the same
+    bar = vk.province_bar(df)
+    assert bar.layout.title.text == "Complaints by province 各省投诉 · n = 2"
+    assert "complaints" in bar.data[0].hovertemplate
+    # the public-data model's labels: complaint (states a problem) with a negative sentiment
+    public = df.drop(columns=["intent", "negative_subtype"]).assign(complaint=["yes", "no", "yes", "yes", "no", "no",
+                                                                               "no", "no"])
+    assert list(vk.complaints(public)["post_id"]) == ["p1", "p3"]  # p2 states no problem, p4 is not negative
+    only_sentiment = df.drop(columns=["intent", "negative_subtype"])
+    why = vk.no_complaints_reason(only_sentiment)
+    assert why == ("no labels that make a post a complaint in this data (it needs intent or negative_subtype or "
+                   "complaint with sentiment)")
+    assert vk.province_bar(only_sentiment).layout.annotations[0].text == why
+    assert vk.no_complaints_reason(df[df["intent"] != "complaint"]) == "no complaints among these posts"
+    dash = vk.KpiDashboard(df)
+    assert dash.tabs.figure("provinces") is not None
+    assert "complaint flow" in dash.figures["provinces"].children[1].value
+    dash = vk.KpiDashboard(only_sentiment)
+    assert dash.tabs.content("provinces") == f"No complaints by province: {why}."

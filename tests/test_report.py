@@ -401,3 +401,62 @@ def test_a_table_given_unmasked_to_build_report_is_masked_in_every_table_and_cha
     assert r"\u5e7f\u4e1c 138****5678" in rest  # the province chart's data
     assert "a***@example.com" in " ".join(page.sections["hot"])  # the incident's operator
     assert posts.loc[burst, "province"].eq("广东 13812345678").all()  # the caller's table is left as it was
+
+
+@pytest.fixture(scope="module")
+def partial_month():
+    """A February report on posts that end on 02-09: 9 of its 28 days."""
+    from wbcs.report import build_report
+    from wbcs.synth import generate_posts
+
+    posts = generate_posts(days=40, start="2025-01-01", posts_per_day=30, seed=3)
+    page = Page()
+    page.feed(build_report(posts, period="month", end="2025-02-05"))
+    return posts, page
+
+
+def test_a_partly_covered_period_is_compared_with_the_same_days_of_the_previous_one(partial_month):
+    """'Posts 45, −42% (78 → 45) vs previous' set 22 days of September against all of August, unsaid."""
+    posts, page = partial_month
+    local = posts["created_at"].dt.tz_localize(None)
+    now = int((local >= "2025-02-01").sum())
+    before = int(((local >= "2025-01-01") & (local < "2025-01-10")).sum())  # January 1–9, not all of January
+    assert before < int((local < "2025-02-01").sum())
+    head = " ".join(page.sections["headline"])
+    assert ("2025-02-01 – 2025-02-28 (month): the data cover 9 of its 28 days, 2025-02-01 – 2025-02-09, so changes "
+            "are against the same days of the previous month, 2025-01-01 – 2025-01-09.") in head
+    assert f"{now / before - 1:+.0%} ({before:,} → {now:,}) vs previous" in head
+    assert f"{now:,} in this period, {before:,} in the previous one (on the same days)." in " ".join(
+        page.sections["notes"])
+
+
+def test_compared_days_by_hand():
+    from wbcs.report import compared_days
+
+    posts = pd.DataFrame({"created_at": pd.to_datetime(["2025-02-10 08:00", "2025-03-30 23:59"])})
+    march, april = pd.Timestamp("2025-03-01"), pd.Timestamp("2025-04-01")
+    # March 1–30 against February 1–28 (its 30 first days cut at its end)
+    assert compared_days(posts, "month", march, april) == (march, pd.Timestamp("2025-03-31"),
+                                                           pd.Timestamp("2025-02-01"), march)
+    week = pd.Timestamp("2025-02-10"), pd.Timestamp("2025-02-17")  # whole: the previous week whole
+    assert compared_days(posts, "week", *week) == (*week, pd.Timestamp("2025-02-03"), week[0])
+    posts = pd.DataFrame({"created_at": pd.to_datetime(["2025-02-12 08:00", "2025-02-14 09:00"])})
+    assert compared_days(posts, "week", *week) == (pd.Timestamp("2025-02-12"), pd.Timestamp("2025-02-15"),
+                                                   pd.Timestamp("2025-02-05"), pd.Timestamp("2025-02-08"))
+
+
+def test_complaints_count_the_complaint_flow_and_say_so(partial_month):
+    """The section named Complaints 投诉 counted negative posts; it counts complaints now, as the SLA table does."""
+    from wbcs.kpi.indicators import post_kind
+
+    posts, page = partial_month
+    local = posts["created_at"].dt.tz_localize(None)
+    feb = posts[(local >= "2025-02-01").to_numpy()]
+    kinds = post_kind(feb)
+    network = int(((kinds == "complaint") & (feb["topic"] == "network")).sum())
+    negative = int(((feb["sentiment"] == "negative") & (feb["topic"] == "network")).sum())
+    assert network != negative
+    text = " ".join(page.sections["complaints"])
+    assert "the posts triage sends to the complaint flow" in text
+    row = re.search(r"网络/信号\s+(\d+)", text)
+    assert row and int(row.group(1)) == network

@@ -2,13 +2,15 @@
 
 ``build_report(posts, period="week", end=None)`` covers the calendar week (Monday to
 Sunday) or month that contains ``end`` (default: the day of the latest post) and
-compares it with the period before: headline KPIs with their change, the shares of the model's labels
-corrected for its errors (``wbcs.kpi.quantify``: topic, sentiment, intent, net favorability), trend charts over
-the last periods, top complaint topics and provinces, hot issues (incidents ranked by the
-posts above expectation, then their evidence: spikes and aggregation-rule alerts), SLA
-attainment per post kind, and — when an account posting log is given — the posting-norm
-breaches. plotly.js is inlined once, so the file opens
-without network access; every text and table is PII-masked.
+compares it with the period before (its same days where the data cover the period in
+part, ``compared_days``): headline KPIs with their change, the shares of the model's
+labels corrected for its errors (``wbcs.kpi.quantify``: topic, sentiment, intent, net
+favorability), trend charts over the last periods, top complaint topics and provinces
+(the complaint flow's posts, ``wbcs.viz.kpi.complaints``), hot issues (incidents ranked
+by the posts above expectation, then their evidence: spikes and aggregation-rule alerts),
+SLA attainment per post kind, and — when an account posting log is given — the
+posting-norm breaches. plotly.js is inlined once, so the file opens without network
+access; every text and table is PII-masked.
 """
 
 from __future__ import annotations
@@ -94,6 +96,22 @@ def _shift(start: pd.Timestamp, period: str, n: int) -> pd.Timestamp:
     return start + (pd.Timedelta(days=7 * n) if period == "week" else pd.DateOffset(months=n))
 
 
+def compared_days(posts: pd.DataFrame, period: str, start, stop) -> tuple[pd.Timestamp, ...]:
+    """(first, stop) of the days of the period [start, stop) the posts cover, and (first, stop) of the days of the
+    previous period the report compares them with: all of it when the posts cover the whole period, else the same
+    days of it (the same day offsets from its start, cut at its end).
+
+    Like for like, as social-care suites compare a period to date with the same days of the period before: set
+    against a whole month, the 22 days of September the data hold read as a 42 % fall in posts that is mostly the
+    8 days missing, and rates drift with the days of the month too (bills, weekends)."""
+    t = local_times(posts["created_at"])
+    lo, hi = max(start, t.min().normalize()), min(stop, t.max().normalize() + pd.Timedelta(days=1))
+    prev_start = _shift(start, period, -1)
+    if (lo, hi) == (start, stop):
+        return lo, hi, prev_start, start
+    return lo, hi, min(prev_start + (lo - start), start), min(prev_start + (hi - start), start)
+
+
 def _between(posts: pd.DataFrame, lo, hi) -> pd.DataFrame:
     t = local_times(posts["created_at"])
     return posts[((t >= lo) & (t < hi)).to_numpy()]
@@ -107,15 +125,15 @@ def _fig(fig) -> str:
 
 
 def _change_table(cur: pd.DataFrame, prev: pd.DataFrame, column: str, top: int = 10) -> pd.DataFrame:
-    """Negative posts per value of ``column`` this period and last, most first."""
+    """Complaints (``wbcs.viz.kpi.complaints``) per value of ``column`` this period and last, most first."""
+    from wbcs.viz.kpi import change_text, complaints, shown
+
     def counts(df):
         if column not in df or df.empty:
             return pd.Series(dtype="int64")
-        neg = df[df["sentiment"].astype("string") == "negative"] if "sentiment" in df else df
-        return neg[column].astype("string").fillna("(unknown)").value_counts()
+        return complaints(df)[column].astype("string").fillna("(unknown 未知)").value_counts()  # as the chart
 
     now, before = counts(cur), counts(prev)
-    from wbcs.viz.kpi import change_text, shown
 
     table = pd.DataFrame({"this period": now, "previous": before}).fillna(0).astype(int)
     table["change"] = [change_text(a, b) for a, b in zip(table["this period"], table["previous"], strict=True)]
@@ -212,12 +230,13 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     posts = checks.frame(posts, "build_report: posts")
     posts = mask_frame(posts, columns=[c for c in posts.columns if c not in ("post_id", "text")])
     start, stop = report_window(posts, period, end)
-    prev_start = _shift(start, period, -1)
-    cur, prev = _between(posts, start, stop), _between(posts, prev_start, start)
+    cur = _between(posts, start, stop)
     if cur.empty:
         raise InputError(f"report: no posts between {start:%Y-%m-%d} and {stop - pd.Timedelta(days=1):%Y-%m-%d}; "
                          f"choose another --end (posts run from {local_times(posts['created_at']).min():%Y-%m-%d} "
                          f"to {local_times(posts['created_at']).max():%Y-%m-%d})")
+    lo, hi, prev_lo, prev_hi = compared_days(posts, period, start, stop)
+    prev = _between(posts, prev_lo, prev_hi)
     latest = local_times(posts["created_at"]).max()
     k_cur = indicators(cur, policy=policy, as_of=min(stop, latest))
     k_prev = indicators(prev, policy=policy, as_of=start) if len(prev) else None
@@ -235,16 +254,28 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     reasons = vk.missing_reasons(cur, k_cur)
     labels_note = vk.label_note_html(cur, (posts.attrs.get("classified") or {}).get("model"),
                                      label_reliability(posts, "sentiment"))
-    body.append(f"<section id='headline'><h2>Headline 核心指标</h2><p class='note'>{html.escape(label)} "
-                f"({period}); changes against {prev_start:%Y-%m-%d} – {start - pd.Timedelta(days=1):%Y-%m-%d}"
+    day = pd.Timedelta(days=1)
+
+    def days(a, b):  # the days [a, b) as a reader reads them
+        return f"{a:%Y-%m-%d}" + (f" – {b - day:%Y-%m-%d}" if b - a > day else "")
+
+    partial = (lo, hi) != (start, stop)
+    against = days(prev_lo, prev_hi) if prev_hi > prev_lo else f"nothing: the previous {period} has no such days"
+    scope = (f"{label} ({period}): the data cover {(hi - lo).days} of its {(stop - start).days} days, "
+             f"{days(lo, hi)}, so changes are against the same days of the previous {period}, {against}"
+             if partial else f"{label} ({period}); changes against {against}")
+    body.append(f"<section id='headline'><h2>Headline 核心指标</h2><p class='note'>{html.escape(scope)}"
                 f"{'' if k_prev else ' (no posts then)'}.</p>{vk.kpi_cards_html(k_cur, k_prev, missing=reasons)}"
                 f"{labels_note}</section>")
 
     body.append(_corrected_section(cur, posts.attrs))
 
-    # a trend period is partial where the window or the data cut it
-    trend = vk.period_coverage(trend, TREND_PERIOD[period], max(local_times(posts["created_at"]).min(), first),
-                               min(latest, stop - pd.Timedelta(days=1)))
+    # a trend period is partial where the window or the data cut it (and a lone period's axis spans its days)
+    def covered(table):
+        return vk.period_coverage(table, TREND_PERIOD[period], max(local_times(posts["created_at"]).min(), first),
+                                  min(latest, stop - day))
+
+    trend = covered(trend)
     volume = vk.volume_trend(trend, spikes=spikes)
     volume.add_vrect(x0=start, x1=stop - pd.Timedelta(hours=12), fillcolor="#1f77b4", opacity=0.08,
                      line_width=0, annotation_text="this period", annotation_position="top left")
@@ -261,8 +292,8 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
         left_out.append("handling, resolution and SLA rates: "
                         + "; ".join(sorted({why_not[k] for k in vk.RATE_NAMES if k in why_not})))
     if "topic" in history and history["topic"].notna().any():
-        charts.append(_fig(vk.topic_share_trend(indicators(history, period=TREND_PERIOD[period], by="topic",
-                                                           policy=policy))))
+        charts.append(_fig(vk.topic_share_trend(covered(indicators(history, period=TREND_PERIOD[period], by="topic",
+                                                                   policy=policy)))))
     else:
         left_out.append("topic shares: no topic labels in this data")
     if "reply_at" in cur and cur["reply_at"].notna().any():
@@ -279,7 +310,11 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
         if col in cur and cur[col].notna().any():
             parts.append(f"<h3>{name}</h3>{vk.table_html(_change_table(cur, prev, col))}")
             parts.append(_fig(vk.complaint_bar(cur, col, top=12, title=name)))
+    why = vk.no_complaints_reason(cur)
+    if why:
+        parts = [f"<p>No complaint tables: {html.escape(why)}.</p>"]
     body.append("<section id='complaints'><h2>Complaints 投诉分析</h2>"
+                f"<p class='note'>{html.escape(vk.COMPLAINTS_MEANING[0].upper() + vk.COMPLAINTS_MEANING[1:])}.</p>"
                 + ("".join(parts) or "<p>No topic or province labels in these posts.</p>") + "</section>")
 
     reliability = label_reliability(posts, "topic")
@@ -341,7 +376,8 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
         body.append("<section id='norms'><h2>Posting norms 发帖规范</h2><p>No account posting log was "
                     "given (wbcs report --account-posts FILE).</p></section>")
 
-    items = [f"{len(posts):,} posts read; {len(cur):,} in this period, {len(prev):,} in the previous one.",
+    items = [f"{len(posts):,} posts read; {len(cur):,} in this period, {len(prev):,} in the previous one"
+             + (" (on the same days)." if partial else "."),
              "Phone numbers, ID numbers and e-mail addresses are masked in every text and table.",
              f"SLA clocks from the policy {html.escape(str(policy.source))}; "
              f"posts still inside their deadline at {min(stop, latest):%Y-%m-%d %H:%M} are not counted."]

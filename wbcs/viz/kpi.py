@@ -37,6 +37,7 @@ from wbcs.kpi.indicators import (
 from wbcs.kpi.quantify import favorability_text, label_reliability, reliability_text
 from wbcs.policy import Policy
 from wbcs.text import mask_frame, mask_pii
+from wbcs.triage import KIND_RULES
 from wbcs.viz.explore import hour_weekday_heatmap
 from wbcs.viz.figure import TEMPLATE, figure
 
@@ -53,6 +54,9 @@ LABEL_FIELDS = ["sentiment", "intent", "topic", "negative_subtype"]
 DRILL_COLUMNS = ["created_at", "platform", "operator", "province", "topic", "sentiment", "intent",
                  "text", "reply_at"]
 MIN_SHARE_POSTS = 20  # a period with fewer posts gets no topic shares (1 post = "100 %")
+# A legend entry's height at plotly's 12 px font and the legend's padding, as Chromium draws them (13 topics: a
+# 257 px legend), plus slack; the topic chart's margins (title above, dates below)
+LEGEND_ENTRY, LEGEND_PAD, MARGIN_TOP, MARGIN_BOTTOM = 20, 20, 90, 60
 # What each indicator needs, in the order a reason is looked for: (column, why it is missing).
 NEEDS = {
     "volume": [],
@@ -251,6 +255,22 @@ def _minutes(m: float, change: float | None = None) -> str:
     return f"{m / size:.{digits}f} {unit}"
 
 
+def _one_period_axis(fig: go.Figure, table: pd.DataFrame) -> go.Figure:
+    """``fig`` (a trend over ``table``'s periods) with a date axis when ``table`` holds one period: plotly spans a
+    lone date by a millisecond ("23:59:59.999 Dec 31, 2024 … 00:00:00.001"). The axis spans the period (its
+    ``days_in_period`` from ``period_coverage``, else a day) centred on its start, with one tick naming it; a bar
+    takes most of the period (plotly's own width for a lone bar is a millisecond)."""
+    starts = pd.to_datetime(table["period"]).dropna().unique()
+    if len(starts) != 1:
+        return fig
+    start = pd.Timestamp(starts[0])
+    days = int(table["days_in_period"].iloc[0]) if "days_in_period" in table else 1
+    tick = f"{start:%Y-%m}" if days >= 28 else f"week of {start:%Y-%m-%d}" if days == 7 else f"{start:%Y-%m-%d}"
+    half = pd.Timedelta(days=days) / 2
+    fig.update_xaxes(type="date", range=[start - half, start + half], tickvals=[start], ticktext=[tick])
+    return fig.update_traces(width=0.6 * days * 86_400_000, selector={"type": "bar"})  # a date axis counts in ms
+
+
 # --------------------------------------------------------------------------- figures
 
 
@@ -292,7 +312,7 @@ def volume_trend(table: pd.DataFrame, *, spikes: pd.DataFrame | None = None,
     fig.update_layout(title=f"{title} · n = {int(y.sum()):,} posts", template=TEMPLATE, yaxis_title="posts",
                       xaxis_title=None, legend={"orientation": "h", "y": -0.15}, height=380,
                       yaxis={"rangemode": "tozero", "tickformat": ",d"})
-    return fig
+    return _one_period_axis(fig, table)
 
 
 @figure
@@ -324,11 +344,14 @@ def topic_share_trend(table: pd.DataFrame, *, min_posts: int = MIN_SHARE_POSTS,
                                 "or fewer filters 每个周期帖子太少", showarrow=False, xref="paper", yref="paper",
                            x=0.5, y=0.5, font={"size": 14})
         fig.update_xaxes(visible=False)
-    # every topic's legend entry fits: 13 topics and "(none)" overflowed the 400 px the bars need
-    fig.update_layout(barmode="stack", bargap=0.05, template=TEMPLATE, height=max(400, 120 + 22 * len(order)),
-                      title=f"{title}{note}", yaxis={"tickformat": ".0%", "range": [0, 1], "title": "share of posts"},
+    # every topic's legend entry fits: a legend beside the plot scrolls past the plot's height (not the figure's),
+    # and the largest topics, listed last, were hidden under the scroll bar
+    fig.update_layout(barmode="stack", bargap=0.05, template=TEMPLATE, title=f"{title}{note}",
+                      height=max(400, MARGIN_TOP + MARGIN_BOTTOM + LEGEND_PAD + LEGEND_ENTRY * len(order)),
+                      margin={"t": MARGIN_TOP, "b": MARGIN_BOTTOM},
+                      yaxis={"tickformat": ".0%", "range": [0, 1], "title": "share of posts"},
                       xaxis_title=None, legend_title=None)
-    return fig
+    return _one_period_axis(fig, kept)
 
 
 @figure
@@ -429,7 +452,7 @@ def favorability_trend(table: pd.DataFrame, *, title: str = "Net favorability �
     fig.add_hline(y=0, line={"color": "#999", "width": 1})
     fig.update_layout(title=title, template=TEMPLATE, yaxis={"range": [-1.05, 1.05]}, xaxis_title=None,
                       legend={"orientation": "h", "y": -0.15}, height=380)
-    return fig
+    return _one_period_axis(fig, table)
 
 
 @figure
@@ -453,7 +476,7 @@ def rates_trend(table: pd.DataFrame, *, title: str = "Handling, resolution, sati
     fig.update_layout(title=f"{title} (95% intervals)", template=TEMPLATE,
                       yaxis={"tickformat": ".0%", "range": [0, 1.05]},
                       xaxis_title=None, legend={"orientation": "h", "y": -0.15}, height=400)
-    return fig
+    return _one_period_axis(fig, table)
 
 
 @figure
@@ -479,32 +502,59 @@ def response_time_histogram(posts: pd.DataFrame, *, title: str = "Response time 
     return fig
 
 
+# What the report and the dashboard count as complaints (投诉), said where they are counted: the posts triage
+# sends to the complaint flow, as the SLA table's 投诉 complaint row counts them. Not every negative post: the
+# standard asks vague negativity its reason and sets abuse aside (DOMAIN.md, "which businesses and which
+# provinces draw most complaints" is about the handled complaints)
+COMPLAINTS_MEANING = ("complaints 投诉: the posts triage sends to the complaint flow (post kind 投诉 complaint, the one "
+                      "the complaint SLA clocks time: intent complaint, or a concrete complaint); vague negativity and "
+                      "abuse are handled otherwise and not counted")
+_COMPLAINT_RULES = [rule for rule, kind in KIND_RULES if kind == "complaint"]
+
+
+def complaints(posts: pd.DataFrame) -> pd.DataFrame:
+    """The posts of ``posts`` whose policy post kind is ``complaint`` (``COMPLAINTS_MEANING``)."""
+    return posts[(post_kind(check_frame(posts, "complaints: posts")) == "complaint").fillna(False).to_numpy()]
+
+
+def no_complaints_reason(posts: pd.DataFrame) -> str | None:
+    """Why ``posts`` hold no complaint (no labels that make one, or none among them); None when they hold some."""
+    if len(complaints(posts)):
+        return None
+    has = {c for c in posts.columns if posts[c].notna().any()}
+    if not any(set(rule) <= has for rule in _COMPLAINT_RULES):
+        needs = " or ".join(dict.fromkeys(" with ".join(rule) for rule in _COMPLAINT_RULES))
+        return f"no labels that make a post a complaint in this data (it needs {needs})"
+    return "no complaints among these posts"
+
+
 @figure
 def complaint_bar(posts: pd.DataFrame, column: str, *, top: int = 15, title: str | None = None) -> go.Figure:
-    """Negative posts per value of ``column`` (topic, province, ...), most first; taxonomy
-    fields by their Chinese names."""
+    """Complaints (``complaints``) per value of ``column`` (topic, province, ...), most first; taxonomy
+    fields by their Chinese names. Posts without a complaint say why in the middle of the chart."""
     check_frame(posts, "complaint_bar: posts")
     top = whole(top, "complaint_bar: top", 1)  # -1 was every value but the last
     if not isinstance(column, str):  # ['topic'] was "unhashable type: 'list'"
         raise InputError(f"complaint_bar: column must be one column name (e.g. 'topic'), got {column!r}")
     if column not in posts:
         raise InputError(f"complaint_bar: no column {column!r}")
-    neg = posts[posts["sentiment"].astype("string") == "negative"] if "sentiment" in posts else posts
-    counts = shown(neg[column], column).fillna("(unknown 未知)").value_counts()
+    counts = shown(complaints(posts)[column], column).fillna("(unknown 未知)").value_counts()
     head = counts.head(top)[::-1]
     rest = f", top {top} of {len(counts)} shown" if len(counts) > top else ""
     fig = go.Figure(go.Bar(x=head.to_numpy(), y=head.index, orientation="h", marker_color="#d62728",
                            text=[f"{v:,}" for v in head], textposition="outside", cliponaxis=False,
-                           hovertemplate="%{y}: %{x:,} negative posts<extra></extra>"))
-    fig.update_layout(title=f"{title or f'Negative posts by {column}'} · n = {int(counts.sum()):,}{rest}",
-                      template=TEMPLATE, xaxis={"title": "negative posts", "tickformat": ",d"},
+                           hovertemplate="%{y}: %{x:,} complaints<extra></extra>"))
+    if why := no_complaints_reason(posts):
+        fig.add_annotation(text=why, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5, font={"size": 14})
+    fig.update_layout(title=f"{title or f'Complaints by {column} 投诉'} · n = {int(counts.sum()):,}{rest}",
+                      template=TEMPLATE, xaxis={"title": "complaints 投诉", "tickformat": ",d"},
                       height=max(260, 26 * len(head) + 120))
     return fig
 
 
 def province_bar(posts: pd.DataFrame, *, top: int = 15) -> go.Figure:
-    """Negative posts per province (a bar chart: no map file is needed offline)."""
-    return complaint_bar(posts, "province", top=top, title="Complaints by province 各省负面")
+    """Complaints per province (a bar chart: no map file is needed offline)."""
+    return complaint_bar(posts, "province", top=top, title="Complaints by province 各省投诉")
 
 
 @figure
@@ -788,7 +838,9 @@ class KpiDashboard:
     def _provinces(self, posts):
         if "province" not in posts or not posts["province"].notna().any():
             return "No provinces in this data."
-        return province_bar(posts)
+        if why := no_complaints_reason(posts):
+            return f"No complaints by province: {why}."
+        return province_bar(posts), f"<p class='wbcs-note'>{html.escape(COMPLAINTS_MEANING)}.</p>"
 
     def _corrected(self, posts):
         from wbcs.kpi.quantify import corrected_summary
@@ -820,9 +872,11 @@ class KpiDashboard:
         self.reasons = missing_reasons(posts, self.summary)
         table = indicators(posts, period=period, policy=self.policy)
         t = local_times(posts["created_at"])
-        self.table = period_coverage(table, period, max(t.min(), lo), min(t.max(), hi))
-        self.by_topic = indicators(posts, period=period, by="topic", policy=self.policy) \
-            if "topic" in posts and posts["topic"].notna().any() else None
+        first, last = max(t.min(), lo), min(t.max(), hi)
+        self.table = period_coverage(table, period, first, last)
+        # the coverage tells the charts each period's length too (a lone period's axis spans it)
+        self.by_topic = period_coverage(indicators(posts, period=period, by="topic", policy=self.policy), period,
+                                        first, last) if "topic" in posts and posts["topic"].notna().any() else None
         self.cards.value = kpi_cards_html(self.summary, missing=self.reasons)
         self.labels_note.value = label_note_html(posts, self.model, label_reliability(self.posts, "sentiment"))
         self.tabs.show({name: (lambda b=build: b(self, posts)) for name, build in self.builders.items()})
