@@ -35,6 +35,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from wbcs.aggregate import chronological
 from wbcs.checks import frame, is_number, is_whole
 from wbcs.columns import local_times
 from wbcs.errors import InputError
@@ -46,14 +47,6 @@ FREQS = {"h": pd.Timedelta(hours=1), "D": pd.Timedelta(days=1)}
 SPIKE_COLUMNS = ["series", "key", "start", "end", "detected_at", "buckets", "observed", "expected",
                  "ratio", "p_value", "peak_observed", "peak_expected", "n_posts", "n_users",
                  "platforms", "post_ids", "sample_text"]
-
-
-def chronological(times, post_ids: pd.Series) -> np.ndarray:
-    """The positions of the posts in order of (time, post id). The hot-issue detectors read posts in this
-    order: what goes by a post's place (the first post of a cluster names it, a tie in time, which post is
-    an example) is then the same however the file is sorted, and the partitions of an archive, which know
-    no global row order, can find the same first posts by comparing (time, post id)."""
-    return np.lexsort((post_ids.astype(str).to_numpy(dtype=object), np.asarray(times)))
 
 
 def in_time_order(posts: pd.DataFrame, what: str) -> tuple[np.ndarray, pd.Series]:

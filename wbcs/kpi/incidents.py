@@ -27,7 +27,7 @@ phrases that set its posts apart from all posts), its evidence (every post of th
 its days, a PII-masked sample) and the indexes of its alerts in the alerts table.
 
 Nothing goes by the file's row order: the posts are read in order of (time, post id)
-(``wbcs.kpi.hot.chronological``: a cluster's first post, the evidence's order, the example), and
+(``wbcs.aggregate.chronological``: a cluster's first post, the evidence's order, the example), and
 the posts whose phrases are read are drawn by a seeded hash of their ids (``draw``), so the same
 posts sorted otherwise, or split into an archive's partitions, give the same table.
 """

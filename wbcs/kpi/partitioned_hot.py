@@ -2,7 +2,7 @@
 
 ``hot_issues(source, ..., client=None)`` returns what ``wbcs.kpi.hot.hot_issues(posts)`` returns
 for the archive's posts (``read_archive(source)``, in any order: both read the posts in order of
-time and post id, ``wbcs.kpi.hot.chronological``), the same tables to the last bit
+time and post id, ``wbcs.aggregate.chronological``), the same tables to the last bit
 (``near_duplicates=False``: topic clusters and series only, as there). ``source`` is a folder,
 a glob (``archive/**/*.parquet``) or a list of files; hive partition folders (``month=2025-01/``)
 are columns. The posts carry their labels (``intent``, ``topic``), as for
@@ -204,7 +204,7 @@ def _dup_counts(job: tuple[str, int], *, base: str, dup: _Dup, first: pd.Timesta
 def _firsts(x: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """The first row of each ``by`` group of ``x`` by (``time``, ``post_id``): the post the in-process run
     reads first (``chronological``)."""
-    from wbcs.kpi.hot import chronological
+    from wbcs.aggregate import chronological
 
     return x.iloc[chronological(x["time"], x["post_id"])].drop_duplicates(by)
 
@@ -381,14 +381,13 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
     ``near_duplicates=False`` keeps the topic clusters and series only; ``client`` runs the
     files' tasks on a Dask cluster."""
     from wbcs.aggregate import COLUMNS as ALERT_COLUMNS
-    from wbcs.aggregate import aggregation_alerts, rules
+    from wbcs.aggregate import aggregation_alerts, chronological, rules
     from wbcs.distributed import parquet_files, run_tasks
     from wbcs.kpi import incidents as inc
     from wbcs.kpi.hot import (
         FREQS,
         SPIKE_COLUMNS,
         check_spike_request,
-        chronological,
         episode_spans,
         episodes,
         series_keys,
