@@ -189,15 +189,37 @@ def test_influence_priority_serves_big_accounts_first():
     assert rec.loc[big, "wait_minutes"].mean() < 0.5 * rec.loc[small, "wait_minutes"].mean()
 
 
-def test_escalation_grows_with_the_wait():
+def _unanswered_hours(rec: pd.DataFrame) -> pd.Series:
+    """Hours from the post to its public reply (the end of the first handling)."""
+    return (rec["handled"] - rec["arrival"]).dt.total_seconds() / 3600
+
+
+def test_escalation_grows_with_the_wait_for_the_reply():
     sc = Scenario.from_dict({**MMC, "agents": 4, "escalation": {"reposts_per_hour": 6, "threshold": 3}})
     rec = simulate(sc, seed=1)
-    # reposts ~ Poisson(6 an hour × hours unanswered): the total matches 6 × total waiting hours
-    expected = 6 * rec["wait_minutes"].sum() / 60
+    assert rec["handled"].notna().all()
+    # reposts ~ Poisson(6 an hour × hours unanswered): the total matches 6 × total hours to the reply
+    expected = 6 * _unanswered_hours(rec).sum()
     assert rec["escalation_reposts"].sum() == pytest.approx(expected, rel=4 / np.sqrt(expected))
     slow = rec["wait_minutes"] > 60
     assert rec.loc[slow, "escalation_reposts"].mean() > 2 * rec.loc[~slow, "escalation_reposts"].mean()
     assert (rec["escalated"] == (rec["escalation_reposts"] >= 3)).all()
+
+
+def test_escalation_stops_at_the_public_reply_not_at_the_pick_up():
+    """A customer reposts while nobody has answered in public; an agent picking the post up is invisible to
+    them. Ample agents (20 Erlangs offered to 50) and a 20-minute handling: no post waits, every reply comes
+    20 minutes after the post, so at 6 reposts an hour each post draws Poisson(2) reposts (counted until the
+    pick-up, none)."""
+    sc = Scenario.from_dict({**MMC, "agents": 50, "service_minutes": {"distribution": "deterministic", "mean": 20},
+                             "escalation": {"reposts_per_hour": 6, "threshold": 3}})
+    rec = simulate(sc, seed=2)
+    assert (rec["wait_minutes"] == 0).all()
+    assert _unanswered_hours(rec).to_numpy() == pytest.approx(1 / 3)
+    n = len(rec)
+    assert rec["escalation_reposts"].mean() == pytest.approx(2, abs=4 * np.sqrt(2 / n))
+    # P(Poisson(2) ≥ 3) = 1 − e^{−2}(1 + 2 + 2) = 0.3233
+    assert rec["escalated"].mean() == pytest.approx(1 - 5 * np.exp(-2), abs=4 * np.sqrt(0.25 / n))
 
 
 scenarios = st.fixed_dictionaries({

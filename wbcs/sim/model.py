@@ -7,8 +7,8 @@ random duration and outcome drawn up front from one Generator → the event loop
 A record's ``first_response`` is when an agent picks the post up (``wait_minutes`` ends there: the
 queue's figure, Erlang C's wait); ``handled`` is when that first handling ends and its public reply goes
 out, the acknowledgement: ``first_response_met`` is measured there, at the instant the KPIs read as
-``reply_at``. ``run`` also returns the hourly series (agents, busy agents, backlog) the
-charts and the utilisation figure need.
+``reply_at``, and a waiting customer's escalation reposts stop there. ``run`` also returns the hourly
+series (agents, busy agents, backlog) the charts and the utilisation figure need.
 """
 
 from __future__ import annotations
@@ -106,9 +106,11 @@ def run(scenario: Scenario, seed=0) -> SimRun:
     busy = out[8]
 
     end_of_run = days * 1440.0
-    waited = np.where(np.isnan(start0), end_of_run, start0) - arrival
+    # a customer reposts while nobody has answered in public: until the reply at the end of the first handling
+    # (end0), which is all they can see; an agent's pick-up (start0) is invisible to them
+    unanswered = np.where(np.isnan(end0), end_of_run, end0) - arrival
     escalating = np.isin(kinds, [POST_KINDS.index(k) for k in scenario.escalation_kinds])
-    esc_reposts = np.where(escalating, rng.poisson(scenario.reposts_per_hour * waited / 60), 0)
+    esc_reposts = np.where(escalating, rng.poisson(scenario.reposts_per_hour * unanswered / 60), 0)
     # the acknowledgement is the public reply, which goes out when the first handling ends (end0), not when an
     # agent picks the post up (start0): the policy's "acknowledge = first public reply or DM", the instant the KPIs
     # read as reply_at (wbcs.kpi.indicators); start0 is the queue's answer time, Erlang C's wait

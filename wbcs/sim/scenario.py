@@ -24,7 +24,7 @@ The format (every key but ``arrivals``, ``agents`` and ``service_minutes`` optio
     tickets: {share: {complaint: 0.6}, back_office: {capacity: 4, hours: {...}, clock: business},
               answer_minutes: {...}}
     satisfaction: {probability: 0.8, reopen_probability: 0.5, max_reopens: 2, reopen_after_hours: {...}}
-    escalation: {kinds: [complaint], reposts_per_hour: 2, threshold: 10}
+    escalation: {kinds: [complaint], reposts_per_hour: 2, threshold: 10}   # reposts until the public reply
     influence: {followers: {distribution: lognormal, mean: 2000, sd: 20000}, reposts_per_1000_followers: 1}
 
 Dynamics default to the textbook queue (always on duty, continuous monitoring, no tickets,
