@@ -11,7 +11,7 @@ Ciw-style API::
 Modules: ``scenario`` (the validated YAML), ``distributions``, ``arrivals`` (NHPP, bursts, mix),
 ``schedule`` (patrol ticks, shifts, duty windows), ``engine`` (the numba event loop),
 ``model`` (``simulate``/``run``), ``metrics`` (SLA flags, run figures), ``replicate``,
-``erlang`` (Erlang C and A), ``staffing``.
+``erlang`` (Erlang C and A; the M/M/c time to the reply), ``staffing``.
 """
 
 from wbcs.sim.model import SimRun, run, simulate

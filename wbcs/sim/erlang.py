@@ -2,8 +2,9 @@
 
 Rates and times in any one unit (e.g. per hour and hours, or per minute and minutes).
 ``agents`` is the number of servers c (a whole number), ``rate`` λ, ``aht`` the mean handling time 1/μ,
-``target`` the answer-time target, ``patience`` the mean time before a customer gives up
-(1/θ). Rates and times are finite and ≥ 0 (``aht`` and ``patience`` > 0); anything else is an
+``target`` the time target (of the wait until an agent picks the contact up in ``service_level`` and
+Erlang A, of the wait plus the handling in ``response_level``), ``patience`` the mean time before a customer
+gives up (1/θ). Rates and times are finite and ≥ 0 (``aht`` and ``patience`` > 0); anything else is an
 ``InputError`` naming the argument. Hand-written (a few lines each) so the simulator's validation does not depend on
 a third-party formula; the golden case of pyworkforce's documentation is a test.
 """
@@ -53,7 +54,8 @@ def probability_of_wait(agents: int, rate: float, aht: float) -> float:
 
 
 def service_level(agents: int, rate: float, aht: float, target: float) -> float:
-    """P(wait ≤ target) = 1 − C·exp(−(c − A)·target / aht)."""
+    """P(wait ≤ target) = 1 − C·exp(−(c − A)·target / aht): the share picked up within ``target`` (a Weibo
+    post's reply goes out later, when the handling ends: ``response_level``)."""
     agents, a = _check(agents, rate, aht)
     target = _number(target, "target")
     if agents <= a:
@@ -124,7 +126,7 @@ class ErlangA:
     probability_of_wait: float
     probability_of_abandon: float
     mean_wait: float          # over all arrivals, time in queue (served or not)
-    service_level: float      # share of arrivals answered within the target
+    service_level: float      # share of arrivals picked up (served) within the target
     occupancy: float
 
 
