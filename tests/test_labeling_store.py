@@ -190,32 +190,65 @@ def test_a_bad_import_file_records_nothing(tmp_path, store):
         store.import_labels(naive)
 
 
+VALUES = {"topic": ["data", "billing"], "sentiment": ["negative", "neutral"],
+          "negative_subtype": ["abuse", "vague_negativity"]}
+
+
 @given(st.lists(st.one_of(
-    st.tuples(st.just("label"), st.sampled_from(["p1", "p2"]), st.sampled_from(["topic", "intent"]),
-              st.sampled_from(["a", "b", "c"])),
+    st.tuples(st.just("label"), st.sampled_from(["p1", "p2"]), st.sampled_from(list(VALUES)), st.sampled_from([0, 1])),
     st.tuples(st.just("undo")), st.tuples(st.just("redo"))), max_size=25))
 def test_store_matches_a_plain_undo_redo_stack(tmp_path_factory, actions):
-    """Invariant: current() equals a reference model, an undo stack plus a redo stack."""
+    """Invariant: current() equals a reference model, an undo stack plus a redo stack, where a sentiment other
+    than negative retracts the item's subtype (undoing that sentiment brings it back, redoing it retracts it
+    again) and a subtype is refused while the item's sentiment is not negative."""
     path = tmp_path_factory.mktemp("h") / "s.sqlite"
-    done, undone = [], []  # reference model: label tuples
+    done, undone = [], []  # reference model: [item, field, value, retracted by (a label entry) or None]
+
+    def active():
+        return [e for e in done if e[3] is None]
+
+    def current(item, field):
+        return next((e[2] for e in reversed(active()) if e[:2] == [item, field]), None)
+
+    def rule_out(entry):  # a sentiment other than negative retracts the item's active subtypes
+        if entry[1] == "sentiment" and current(entry[0], "sentiment") != "negative":
+            for e in active():
+                if e[:2] == [entry[0], "negative_subtype"]:
+                    e[3] = id(entry)
+
     with LabelStore(path) as s:
         for act in actions:
             if act[0] == "label":
-                s.record(act[1], act[2], act[3], "ann")
-                done.append(act[1:])
+                item, field, value = act[1], act[2], VALUES[act[2]][act[3]]
+                if field == "negative_subtype" and current(item, "sentiment") not in (None, "negative"):
+                    with pytest.raises(InputError, match="given but ann's sentiment is 'neutral'"):
+                        s.record(item, field, value, "ann")
+                    continue
+                s.record(item, field, value, "ann")
+                entry = [item, field, value, None]
+                done.append(entry)
                 undone.clear()
+                rule_out(entry)
             elif act[0] == "undo":
                 ev = s.undo("ann")
-                assert (ev is None) == (not done)
-                if done:
-                    undone.append(done.pop())
+                assert (ev is None) == (not active())
+                if ev is not None:
+                    entry = active()[-1]
+                    del done[next(i for i, e in enumerate(done) if e is entry)]
+                    undone.append(entry)
+                    if current(entry[0], "sentiment") in (None, "negative"):  # what it retracted comes back
+                        for e in done:
+                            if e[3] == id(entry):
+                                e[3] = None
             else:
                 ev = s.redo("ann")
                 assert (ev is None) == (not undone)
                 if undone:
-                    done.append(undone.pop())
+                    entry = undone.pop()
+                    done.append(entry)  # every label after it was undone before it: still the order of the ids
+                    rule_out(entry)
         expected = {}
-        for item, field, value in done:
+        for item, field, value, _ in active():
             expected[(item, field, "ann")] = value
         assert _labels(s) == expected
 

@@ -8,6 +8,15 @@ the current labels are derived from it:
   target it;
 - an annotator's current label for (item, field) is their latest active label event.
 
+Every write checks its labels against the taxonomy: a field the taxonomy knows holds one of its
+labels (a cell's surrounding spaces stripped, as ``read_annotations`` reads a file); the only
+other fields are the ones the reply team keeps beside labels (``wbcs.reply.team.FIELDS``). A
+conditional field (negative_subtype, only when sentiment is negative) is refused while its
+condition fails on the annotator's labels of the item, and *retracted* when a later label makes
+it fail (sentiment changed to neutral): an undo event of the store's own (source
+``retracted: ...``), which the annotator's redo never replays and which undoing the label that
+caused it takes back.
+
 Durability: the connection runs in autocommit mode, so ``record`` returns only after
 SQLite has committed its transaction, and ``synchronous=FULL`` makes that commit
 fsync the WAL. NORMAL would already survive a killed process (``kill -9``: the WAL is
@@ -35,6 +44,9 @@ import pandas as pd
 
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
+from wbcs.labeling.fields import applies, conditional_fields, taxonomy
+from wbcs.pii import mask_pii
+from wbcs.schema import Taxonomy
 
 SCHEMA_VERSION = 1
 LABEL_COLUMNS = ["item_id", "field", "value", "annotator", "labelled_at"]
@@ -64,14 +76,17 @@ _SCHEMA = [
        BEGIN SELECT RAISE(ABORT, 'label events are append-only'); END""",
 ]
 
-# Label events that are active: as many redos as undos target them (one index probe
-# per label event; most have no undo at all).
-_ACTIVE = """
-SELECT e.* FROM events e
-WHERE e.action = 'label' AND COALESCE((
+# A label event ``e`` is active when as many redos as undos target it (one index probe per
+# label event; most have no undo at all).
+_IS_ACTIVE = """COALESCE((
     SELECT SUM(CASE u.action WHEN 'undo' THEN 1 ELSE -1 END)
-    FROM events u WHERE u.target = e.id), 0) = 0
-"""
+    FROM events u WHERE u.target = e.id), 0) = 0"""
+_ACTIVE = f"SELECT e.* FROM events e WHERE e.action = 'label' AND {_IS_ACTIVE}"
+# The events of one annotator's items: without statistics SQLite picks events_by_annotator for "annotator = ? AND
+# item_id = ? AND action = 'label'" and scans every label of the annotator (26,000 in the gold set) per key press.
+_BY_KEY = "events e INDEXED BY events_by_key"
+# The source of the undo events the store writes itself when a conditional field stops applying.
+RETRACTED = "retracted"
 
 
 @dataclass(frozen=True)
@@ -91,6 +106,7 @@ class ImportSummary:
     recorded: int  # new labels appended
     unchanged: int  # the store already had this value
     stale: int  # the store holds a newer, different label: kept
+    retracted: int = 0  # labels of a field whose condition the recorded labels made fail
 
 
 def _now() -> str:
@@ -112,6 +128,11 @@ def _iso(value, where: str) -> str:
 
 def _times(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, format="ISO8601", utc=True).dt.tz_convert(TIMEZONE)
+
+
+def _at(where: str | None, item: str) -> str:
+    """Where a label came from, for a message: the file and row (when it came from one) and the item."""
+    return f"{where} (item {mask_pii(item)})" if where else f"item {mask_pii(item)}"
 
 
 def _text(value, name: str) -> str:
@@ -185,10 +206,19 @@ class LabelStore:
     but a damaged one. A store the user cannot write (file or folder read-only), or
     ``readonly=True``, opens read-only: reading works, recording says it is read-only.
     Opening checks the file (``PRAGMA quick_check``): zeroed or torn pages are one
-    clear line, not a traceback later."""
+    clear line, not a traceback later. Labels are checked against ``tax`` (default the
+    project's taxonomy)."""
 
-    def __init__(self, path: str | Path, *, readonly: bool = False):
+    def __init__(self, path: str | Path, *, readonly: bool = False, tax: Taxonomy | None = None):
         self.path = Path(path)
+        from wbcs.reply.team import FIELDS as REPLY_FIELDS
+
+        self.tax = taxonomy(tax)
+        self._labels = {f: frozenset(self.tax.ids(f)) for f in self.tax.fields}
+        self._others = frozenset(REPLY_FIELDS)  # the only fields kept beside labels: the reply team's, free text
+        self._conditional = conditional_fields(self.tax)
+        # the fields whose labels decide whether a conditional field applies (sentiment)
+        self._conditions = {k for f in self._conditional for k, _ in self.tax[f].applies_when}
         if self.path.is_dir():
             raise InputError(f"{self.path}: a folder; give the label store's file name, e.g. "
                              f"{self.path / 'store.sqlite'}")
@@ -332,28 +362,113 @@ class LabelStore:
             (action, annotator, item_id, field, value, target, labelled_at or now, now, source))
         return int(cur.lastrowid)
 
+    def _valid(self, row: dict, where: str | None = None) -> dict:
+        """A label row as the store keeps it (``where``: the file and row it came from, for the message).
+
+        Names and ids are stripped, and so is a taxonomy field's value (as ``read_annotations`` reads a
+        cell), which must then be one of the field's labels: ' negative ' is negative, 'Negatve' or
+        'negative\u200b' a refusal, not a label that stops ``agreement`` until it is undone. The only
+        other fields are the reply team's (free text, kept as given)."""
+        item, field, annotator = (_text(row.get(c), c).strip() for c in ("item_id", "field", "annotator"))
+        value = _text(row.get("value"), "value")
+        if field in self._labels:
+            value = value.strip()
+            if value not in self._labels[field]:
+                raise InputError(f"{_at(where, item)}, field {field!r}: unknown label {mask_pii(value)!r} "
+                                 f"(known: {', '.join(self.tax.ids(field))})")
+        elif field not in self._others:
+            raise InputError(f"{_at(where, item)}: unknown field {mask_pii(field)!r} "
+                             f"(label fields: {', '.join(self.tax.fields)})")
+        return {**row, "item_id": item, "field": field, "value": value, "annotator": annotator, "where": where}
+
     def _append(self, rows: Iterable[dict], source: str | None) -> list[int]:
         ids = []
         for r in rows:
             when = r.get("labelled_at")
             ids.append(self._insert(
-                "label", _text(r["annotator"], "annotator"), _text(r["item_id"], "item_id"),
-                _text(r["field"], "field"), _text(r["value"], "value"),
+                "label", r["annotator"], r["item_id"], r["field"], r["value"],
                 labelled_at=_iso(when, "labelled_at") if when is not None else None, source=source))
         return ids
 
+    def _settle(self, given: list[dict]) -> int:
+        """Inside a write transaction, after ``given`` (valid rows) was applied: keep each annotator's
+        labels of each item they touch consistent with the taxonomy's conditions.
+
+        A given conditional label whose condition fails on the annotator's labels of the item is refused
+        (the transaction rolls back); a conditional label a given one made fail (sentiment now neutral)
+        is retracted. Returns the labels retracted."""
+        touched = sorted({(r["annotator"], r["item_id"]) for r in given
+                          if r["field"] in self._conditions or r["field"] in self._conditional})
+        retracted = 0
+        for annotator, item in touched:
+            labels = self.labels_of(annotator, item)
+            for r in given:
+                if (r["annotator"], r["item_id"]) == (annotator, item) and r["field"] in self._conditional \
+                        and applies(r["field"], labels, self.tax) is False:
+                    raise self._ruled_out(r, labels)
+            retracted += self._retract(annotator, item, labels)
+        return retracted
+
+    def _ruled_out(self, row: dict, labels: dict[str, str]) -> InputError:
+        """The refusal of a conditional label whose condition fails on the annotator's ``labels`` of the item."""
+        because = ", ".join(f"{row['annotator']}'s {k} is {labels.get(k)!r}" for k, _ in self.tax[row["field"]].applies_when)
+        return InputError(f"{_at(row['where'], row['item_id'])}, field {row['field']!r}: {mask_pii(row['value'])!r} "
+                          f"given but {because}; leave it out")
+
+    def _retract(self, annotator: str, item: str, labels: dict[str, str]) -> int:
+        """Undo (the store's own undo events) every active label of the conditional fields that no longer
+        apply to these ``labels`` of the annotator's; returns how many fields were retracted."""
+        gone = 0
+        for field in self._conditional:
+            if field not in labels or applies(field, labels, self.tax) is not False:
+                continue
+            why = f"{RETRACTED}: " + ", ".join(f"{k} is {labels.get(k)}" for k, _ in self.tax[field].applies_when)
+            # a relabelled field has several active label events: all go, or undoing the latest would show an older
+            for eid, value in self._db.execute(
+                    f"SELECT e.id, e.value FROM {_BY_KEY} WHERE e.annotator = ? AND e.item_id = ? AND e.field = ?"
+                    f" AND e.action = 'label' AND {_IS_ACTIVE} ORDER BY e.id", (annotator, item, field)).fetchall():
+                self._insert("undo", annotator, item, field, value, target=eid, source=why)
+            gone += 1
+        return gone
+
+    def _restore(self, annotator: str, item: str, after: int) -> None:
+        """After an undo of event ``after``: take back the retractions made since then of the item's conditional
+        fields that apply again (undoing "sentiment neutral" brings back the subtype it retracted), unless
+        the annotator has undone the label meanwhile (the retraction is no longer the last word on it)."""
+        labels = self.labels_of(annotator, item)
+        for field in self._conditional:
+            if field in labels or applies(field, labels, self.tax) is False:
+                continue
+            for target, value in self._db.execute(
+                    "SELECT u.target, u.value FROM events u WHERE u.annotator = ? AND u.item_id = ? AND u.field = ?"
+                    " AND u.action = 'undo' AND u.id > ? AND u.source LIKE ? AND u.id = "
+                    "(SELECT MAX(x.id) FROM events x WHERE x.target = u.target) ORDER BY u.id",
+                    (annotator, item, field, after, f"{RETRACTED}:%")).fetchall():
+                self._insert("redo", annotator, item, field, value, target=target, source=f"{RETRACTED}: undone")
+
     def record(self, item_id: str, field: str, value: str, annotator: str, *,
                labelled_at=None, source: str | None = None) -> int:
-        """Append a label; returns its event id once the transaction is committed."""
-        when = _iso(labelled_at, "labelled_at") if labelled_at is not None else None
-        args = (_text(annotator, "annotator"), _text(item_id, "item_id"), _text(field, "field"),
-                _text(value, "value"))
-        return self._write(lambda: self._insert("label", *args, labelled_at=when, source=source))
+        """Append a label; returns its event id once the transaction is committed. A conditional label
+        its own sentiment no longer allows is retracted in the same transaction (module docstring)."""
+        row = self._valid({"item_id": item_id, "field": field, "value": value, "annotator": annotator,
+                           "labelled_at": labelled_at})
+
+        def run():
+            [event] = self._append([row], source)
+            self._settle([row])
+            return event
+        return self._transaction(run)
 
     def record_many(self, rows: Iterable[dict], *, source: str | None = None) -> list[int]:
         """Append many labels (dicts with item_id, field, value, annotator[, labelled_at])
         in one transaction: all are recorded or none."""
-        return self._transaction(lambda: self._append(rows, source))
+        rows = [self._valid(r) for r in rows]
+
+        def run():
+            events = self._append(rows, source)
+            self._settle(rows)
+            return events
+        return self._transaction(run)
 
     def skip(self, item_id: str, annotator: str, *, source: str | None = None) -> int:
         """Note that the annotator skipped an item (kept in the history, no label)."""
@@ -365,19 +480,24 @@ class LabelStore:
                      pd.Timestamp(row[5]).tz_convert(TIMEZONE))
 
     def undo(self, annotator: str) -> Event | None:
-        """Undo the annotator's latest active label; returns it, or None if nothing is left."""
+        """Undo the annotator's latest active label; returns it, or None if nothing is left. What the undone
+        label retracted comes back; what the label it uncovers (an older sentiment) rules out is retracted."""
         def run():
             row = self._db.execute(
                 f"SELECT id, item_id, field, value, annotator, labelled_at FROM ({_ACTIVE})"
                 " WHERE annotator = ? ORDER BY id DESC LIMIT 1", (annotator,)).fetchone()
             if row is not None:
                 self._insert("undo", annotator, row[1], row[2], row[3], target=row[0])
+                if row[2] in self._conditions:
+                    self._restore(annotator, row[1], row[0])
+                    self._retract(annotator, row[1], self.labels_of(annotator, row[1]))
             return row
         row = self._transaction(run)
         return None if row is None else self._event(row)
 
     def redo(self, annotator: str) -> Event | None:
-        """Redo the annotator's latest undo made since their last new label, if any."""
+        """Redo the annotator's latest undo made since their last new label, if any (never the store's own
+        retractions: redoing "sentiment neutral" retracts the subtype again)."""
         def run():
             last = self._db.execute(
                 "SELECT COALESCE(MAX(id), 0) FROM events WHERE annotator = ? AND action = 'label'",
@@ -386,10 +506,13 @@ class LabelStore:
                 f"""SELECT e.id, e.item_id, e.field, e.value, e.annotator, e.labelled_at
                 FROM events u JOIN events e ON e.id = u.target
                 WHERE u.annotator = ? AND u.action = 'undo' AND u.id > ?
+                  AND COALESCE(u.source, '') NOT LIKE ?
                   AND e.id NOT IN (SELECT id FROM ({_ACTIVE}))
-                ORDER BY u.id DESC LIMIT 1""", (annotator, last)).fetchone()
+                ORDER BY u.id DESC LIMIT 1""", (annotator, last, f"{RETRACTED}:%")).fetchone()
             if row is not None:
                 self._insert("redo", annotator, row[1], row[2], row[3], target=row[0])
+                if row[2] in self._conditions or row[2] in self._conditional:
+                    self._retract(annotator, row[1], self.labels_of(annotator, row[1]))
             return row
         row = self._transaction(run)
         return None if row is None else self._event(row)
@@ -436,7 +559,16 @@ class LabelStore:
     def skipped(self, annotator: str) -> set[str]:
         """Items the annotator skipped (and has not labelled since)."""
         return {r[0] for r in self._db.execute(
-            "SELECT item_id FROM events WHERE annotator = ? AND action = 'skip'", (annotator,))}
+            f"""SELECT s.item_id FROM events s WHERE s.annotator = ? AND s.action = 'skip'
+               AND NOT EXISTS (SELECT 1 FROM {_BY_KEY} WHERE e.annotator = s.annotator AND e.item_id = s.item_id
+                               AND e.action = 'label' AND e.id > s.id)""", (annotator,))}
+
+    def labels_of(self, annotator: str, item_id: str) -> dict[str, str]:
+        """An annotator's current labels of one item, field → value (an index probe: cheap per key press)."""
+        rows = self._db.execute(
+            f"SELECT e.field, e.value FROM {_BY_KEY} WHERE e.annotator = ? AND e.item_id = ? AND e.action = 'label'"
+            f" AND {_IS_ACTIVE} ORDER BY e.id", (annotator, item_id))
+        return dict(rows.fetchall())  # the latest active label of each field wins
 
     # ------------------------------------------------------------------ files
 
@@ -463,39 +595,56 @@ class LabelStore:
                     raise InputError(f"{p}: row {n}, column {col!r} is empty")
             row["labelled_at"] = pd.Timestamp(
                 _iso(row["labelled_at"], f"{p}: row {n}, column 'labelled_at'"))
+            row["where"] = f"{p}: row {n}"
         return self.record_changes(rows, source=source or import_source(p))
 
     def record_changes(self, rows: Iterable[dict], *, source: str | None = None) -> ImportSummary:
-        """Record the rows (item_id, field, value, annotator[, labelled_at]) that change
-        the current labels, in one transaction.
+        """Record the rows (item_id, field, value, annotator[, labelled_at][, where: the file and
+        row, for messages]) that change the current labels, in one transaction.
 
         A row equal to the current label is not recorded again (``unchanged``); a row
-        older than a different current label is kept out (``stale``); the rest are
-        appended (``recorded``). The current labels are read inside the same write
-        transaction, so two processes importing the same file at once record it once:
-        the second finds every row unchanged.
+        older than a different current label is kept out (``stale``), and so is a conditional
+        label older than the label that rules it out (an old subtype of a post now neutral); the
+        rest are appended (``recorded``), and the conditional labels they rule out are retracted
+        (``retracted``). A newer conditional label that its item's labels rule out is refused.
+        The current labels are read inside the same write transaction, so two processes
+        importing the same file at once record it once: the second finds every row unchanged.
         """
-        rows = list(rows)
+        rows = [self._valid(r, r.get("where")) for r in rows]
 
         def run():
             # only the rows' items: reading the whole store on every call made importing every pass quadratic
             # (352 files: 163 s, most of it here)
-            now = {(r.item_id, r.field, r.annotator): (r.value, r.labelled_at)
-                   for r in self.current(items={row["item_id"] for row in rows}).itertuples()}
+            now: dict[tuple[str, str], dict[str, tuple[str, pd.Timestamp]]] = {}
+            for r in self.current(items={row["item_id"] for row in rows}).itertuples():
+                now.setdefault((r.item_id, r.annotator), {})[r.field] = (r.value, r.labelled_at)
             todo, unchanged, stale = [], 0, 0
-            for row in rows:
-                key = (row["item_id"], row["field"], row["annotator"])
+            # the conditional fields last: whether they apply is decided on the item's labels after the others
+            for row in sorted(rows, key=lambda r: r["field"] in self._conditional):
+                labels = now.setdefault((row["item_id"], row["annotator"]), {})
                 when = row.get("labelled_at")
-                have = now.get(key)
+                have = labels.get(row["field"])
                 if have is not None and have[0] == row["value"]:
                     unchanged += 1
-                elif have is not None and when is not None and have[1] > when:
+                    continue
+                if have is not None and when is not None and have[1] > when:
                     stale += 1
-                else:
-                    todo.append({c: row[c] for c in LABEL_COLUMNS[:-1]} | {"labelled_at": when})
-                    now[key] = (row["value"], when if when is not None else pd.Timestamp.now(tz="UTC"))
+                    continue
+                if row["field"] in self._conditional:
+                    values = {f: v for f, (v, _) in labels.items()}
+                    if applies(row["field"], values, self.tax) is False:
+                        ruling = [labels[k][1] for k, _ in self.tax[row["field"]].applies_when if k in labels]
+                        if when is not None and all(t > when for t in ruling):
+                            stale += 1
+                            continue
+                        raise self._ruled_out(row, values)
+                todo.append({c: row[c] for c in LABEL_COLUMNS[:-1]} | {"labelled_at": when})
+                labels[row["field"]] = (row["value"], when if when is not None else pd.Timestamp.now(tz="UTC"))
             self._append(todo, source)
-            return ImportSummary(len(todo), unchanged, stale)
+            touched = {(r["item_id"], r["annotator"]) for r in todo if r["field"] in self._conditions}
+            retracted = sum(self._retract(annotator, item, {f: v for f, (v, _) in now[(item, annotator)].items()})
+                            for item, annotator in sorted(touched))
+            return ImportSummary(len(todo), unchanged, stale, retracted)
 
         return self._transaction(run)
 

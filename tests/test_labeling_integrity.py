@@ -1,0 +1,129 @@
+"""Labels once recorded are never lost, and none the taxonomy does not allow becomes gold: the adjudication queue is
+never written over rulings not imported, a file imported again does not revert later corrections, a subtype goes
+when its post is no longer negative (undo brings it back), labels are checked against the taxonomy, a file of
+another annotator's labels is refused, ``label issues`` checks every item of its samples and says what it leaves
+out, a skipped item comes round again once labelled, and an unknown first item is named as such. Real files, a real
+SQLite store, the CLI through real subprocesses."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tests.helpers import run_cli
+from wbcs.errors import InputError
+from wbcs.labeling.agreement import resolve
+from wbcs.labeling.batch import import_annotations
+from wbcs.labeling.controller import LabelingController
+from wbcs.labeling.store import LabelStore
+
+HEADER = "item_id,sentiment,intent,topic,negative_subtype,identifiable\n"
+ANN1 = HEADER + ("101,negative,complaint,broadband,concrete_complaint,yes\n"
+                 "102,neutral,consultation,billing,,no\n")
+ANN2 = ANN1.replace("broadband", "network")  # a topic dispute on 101
+
+
+def _write(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _mine(store, annotator="ann1"):
+    return {(r.item_id, r.field): r.value for r in store.current(annotator).itertuples()}
+
+
+@pytest.fixture
+def two_passes(tmp_path):
+    """A sample of three posts, and ann1 and ann2's passes imported (they dispute 101's topic)."""
+    sample = _write(tmp_path / "sample.csv", "post_id\n101\n102\n103\n")
+    store = tmp_path / "store.sqlite"
+    for name, body in (("ann1", ANN1), ("ann2", ANN2)):
+        r = run_cli("label", "import", str(_write(tmp_path / f"{name}.csv", body)), "--annotator", name,
+                    "--store", str(store), "--sample", str(sample))
+        assert r.returncode == 0, r.stderr
+    return sample, store
+
+
+# --------------------------------------------------------------------------- 3. a subtype whose condition fails (files)
+
+
+def test_a_corrected_file_retracts_the_subtype_and_an_old_export_does_not_bring_it_back(tmp_path):
+    path = _write(tmp_path / "ann1.csv", ANN1)
+    with LabelStore(tmp_path / "s.sqlite") as store:
+        import_annotations(store, path, "ann1", known_ids=["101", "102"])
+        old = store.export(tmp_path / "old.csv")
+        _write(path, ANN1.replace("101,negative,complaint,broadband,concrete_complaint",
+                                  "101,neutral,complaint,broadband,"))
+        s = import_annotations(store, path, "ann1", known_ids=["101", "102"])
+        assert ("101", "negative_subtype") not in _mine(store)
+        assert (s.recorded, s.unchanged, s.retracted) == (1, 7, 1)
+        store.export(tmp_path / "now.csv")
+        assert "negative_subtype" not in (tmp_path / "now.csv").read_text(encoding="utf-8-sig")
+        # the export made before: its subtype is older than the neutral that ruled it out, so it is kept out
+        # (its sentiment too: older than the store's)
+        s = store.import_labels(old)
+        assert (s.recorded, s.unchanged, s.stale) == (0, 7, 2)
+        assert ("101", "negative_subtype") not in _mine(store)
+        assert "negative_subtype" not in set(resolve(store.current(), min_annotators=1).query(
+            "status != 'not_applicable'")["field"])
+
+
+# --------------------------------------------------------------------------- 6. labels against the taxonomy
+
+
+@pytest.mark.parametrize("field, value, says", [
+    ("sentiment", "Negatve", r"item p1, field 'sentiment': unknown label 'Negatve' \(known: positive, neutral, "
+                             r"negative\)"),
+    ("sentiment", "negative\u200b", r"unknown label 'negative\\u200b'"),
+    ("colour", "red", r"item p1: unknown field 'colour' \(label fields: sentiment, intent, topic"),
+    ("topic", "13812345678", r"unknown label '138\*\*\*\*5678'"),  # echoed masked
+])
+def test_the_store_refuses_a_label_the_taxonomy_does_not_have(tmp_path, field, value, says):
+    with LabelStore(tmp_path / "s.sqlite") as store:
+        with pytest.raises(InputError, match=says):
+            store.record("p1", field, value, "ann1")
+        with pytest.raises(InputError, match=says):
+            store.record_many([{"item_id": "p1", "field": field, "value": value, "annotator": "ann1"}])
+        assert store.history().empty
+
+
+def test_labels_are_stripped_as_files_are_read_and_a_bad_export_row_is_named(tmp_path):
+    with LabelStore(tmp_path / "s.sqlite") as store:
+        store.record(" p1", "sentiment", " negative ", "ann1 ")
+        assert _mine(store) == {("p1", "sentiment"): "negative"}
+        store.record_many([{"item_id": "p1", "field": "reply", "value": "您好,请私信", "annotator": "desk"}])  # the reply team's
+        bad = _write(tmp_path / "bad.csv", "item_id,field,value,annotator,labelled_at\n"
+                                           "p2,sentiment, neutral ,ann1,2024-01-01T00:00:00+08:00\n"
+                                           "p3,sentiment,Negatve,ann1,2024-01-01T00:00:00+08:00\n")
+        with pytest.raises(InputError, match=r"bad.csv: row 2 \(item p3\), field 'sentiment': unknown label 'Negatve'"):
+            store.import_labels(bad)
+        assert len(store.history()) == 2  # nothing of the file
+    sample = _write(tmp_path / "sample.csv", "post_id\np1\np2\n")
+    store = tmp_path / "s.sqlite"
+    good = _write(tmp_path / "ann2.csv", HEADER + "p1, negative ,complaint,data,concrete_complaint,no\n")
+    assert run_cli("label", "import", str(good), "--annotator", "ann2", "--store", str(store),
+                   "--sample", str(sample)).returncode == 0
+    r = run_cli("label", "agreement", "--store", str(store), "--sample", str(sample), "--annotators", "ann1", "ann2")
+    assert r.returncode == 0 and "sentiment              1   1.000" in r.stdout, r.stdout + r.stderr
+
+
+# --------------------------------------------------------------------------- 9. skipped, then labelled
+
+
+def test_a_skipped_item_labelled_since_comes_round_again(tmp_path):
+    with LabelStore(tmp_path / "s.sqlite") as store:
+        items = pd.DataFrame({"item_id": ["a", "b", "c"], "text": ["宽带又断了", "谢谢", "请问怎么办理"]})
+        c = LabelingController(items, store, "ann1")
+        c.skip()
+        assert c.item_id == "b" and store.skipped("ann1") == {"a"}
+        c.goto("a")
+        c.label("sentiment", "neutral")  # part of it: the item is open again, no longer skipped
+        assert store.skipped("ann1") == set() and c.progress()["skipped"] == 0
+        for item in ("b", "c"):
+            c.goto(item)
+            for field, value in (("sentiment", "neutral"), ("intent", "other"), ("topic", "other"),
+                                 ("identifiable", "no")):
+                c.label(field, value)
+        assert c.item_id == "a" and "all 3 items" not in c.message  # it comes round, as the docstring promised
+        c.skip()
+        assert store.skipped("ann1") == {"a"} and c.message == "all 3 items labelled or skipped"
