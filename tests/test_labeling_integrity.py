@@ -12,7 +12,7 @@ import pytest
 
 from tests.helpers import run_cli
 from wbcs.errors import InputError
-from wbcs.labeling.agreement import resolve
+from wbcs.labeling.agreement import consensus, resolve
 from wbcs.labeling.batch import import_annotations
 from wbcs.labeling.controller import LabelingController
 from wbcs.labeling.store import LabelStore
@@ -44,7 +44,37 @@ def two_passes(tmp_path):
     return sample, store
 
 
-# --------------------------------------------------------------------------- 3. a subtype whose condition fails (files)
+# --------------------------------------------------------------------------- 3. a subtype whose condition fails
+
+
+ITEMS = pd.DataFrame({"item_id": ["a", "b"], "text": ["宽带又断了", "谢谢"]})
+
+
+def test_a_sentiment_no_longer_negative_retracts_the_subtype_and_undo_brings_it_back(tmp_path):
+    with LabelStore(tmp_path / "s.sqlite") as store:
+        c = LabelingController(ITEMS, store, "ann1", auto_advance=False)
+        c.label("sentiment", "negative")
+        c.label("negative_subtype", "abuse")
+        c.label("sentiment", "neutral")
+        assert _mine(store) == {("a", "sentiment"): "neutral"}  # the subtype is not ann1's label any more
+        assert c.labels() == {"sentiment": "neutral"} and "abuse withdrawn" in c.message
+        hist = store.history()
+        last = hist.iloc[-1]  # an undo event of the store's own, the label kept in the history
+        assert (last["action"], last["field"], last["value"]) == ("undo", "negative_subtype", "abuse")
+        assert last["source"] == "retracted: sentiment is neutral"
+        c.undo()  # undoing the neutral brings the subtype back
+        assert _mine(store) == {("a", "sentiment"): "negative", ("a", "negative_subtype"): "abuse"}
+        c.redo()  # and redoing it retracts it again; a redo never replays the retraction itself
+        assert _mine(store) == {("a", "sentiment"): "neutral"}
+        assert store.redo("ann1") is None
+        c.label("intent", "other")
+        assert store.undo("ann1").field == "intent" and store.undo("ann1").field == "sentiment"
+        assert _mine(store) == {("a", "sentiment"): "negative", ("a", "negative_subtype"): "abuse"}
+        # a subtype while the post is neutral: refused by the store too, not only by the widget
+        store.record("b", "sentiment", "positive", "ann1")
+        with pytest.raises(InputError, match="item b, field 'negative_subtype': 'abuse' given but ann1's sentiment "
+                                             "is 'positive'; leave it out"):
+            store.record("b", "negative_subtype", "abuse", "ann1")
 
 
 def test_a_corrected_file_retracts_the_subtype_and_an_old_export_does_not_bring_it_back(tmp_path):
@@ -66,6 +96,29 @@ def test_a_corrected_file_retracts_the_subtype_and_an_old_export_does_not_bring_
         assert ("101", "negative_subtype") not in _mine(store)
         assert "negative_subtype" not in set(resolve(store.current(), min_annotators=1).query(
             "status != 'not_applicable'")["field"])
+
+
+# --------------------------------------------------------------------------- 4. the adjudicator's subtype
+
+
+def test_an_adjudication_cannot_give_a_subtype_to_a_post_it_calls_neutral(tmp_path, two_passes):
+    sample, store = two_passes
+    adj = _write(tmp_path / "adj.csv", "item_id,field,value\n101,sentiment,neutral\n101,intent,other\n"
+                                       "101,negative_subtype,concrete_complaint\n")
+    r = run_cli("label", "import", str(adj), "--annotator", "adjudicator", "--store", str(store),
+                "--sample", str(sample))
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert ("adj.csv: row 3 (item 101), column 'value': negative_subtype given but sentiment is 'neutral' (row 1); "
+            "leave it blank") in r.stderr
+    with LabelStore(store) as s:
+        assert "adjudicator" not in s.annotators()
+    # given in a file of its own, against a sentiment the annotators agreed on: no gold label either
+    cur = pd.DataFrame([{"item_id": "102", "field": "negative_subtype", "value": "abuse", "annotator": "adjudicator"}])
+    with LabelStore(store) as s:
+        both = pd.concat([s.current(), cur.assign(labelled_at=pd.Timestamp.now(tz="UTC"))])
+    resolved = resolve(both).set_index(["item_id", "field"])
+    assert resolved.loc[("102", "negative_subtype"), "status"] == "not_applicable"
+    assert pd.isna(consensus(resolve(both)).set_index("post_id").loc["102", "negative_subtype"])
 
 
 # --------------------------------------------------------------------------- 6. labels against the taxonomy

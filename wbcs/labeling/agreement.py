@@ -159,10 +159,10 @@ def resolve(current: pd.DataFrame, *, annotators: Sequence[str] | None = None,
                                               else None) for a, v in given.items()]
             values = [v for v in votes if v not in (None, "n/a")]
             need = applies(field, resolved, tax)
-            if field in adj:
-                status, value = "adjudicated", adj[field]
-            elif need is False:
+            if need is False:  # before the adjudicator's label: a subtype of a post resolved neutral is no gold label
                 status, value = "not_applicable", None
+            elif field in adj:
+                status, value = "adjudicated", adj[field]
             elif need is None and not values:
                 status, value = "not_applicable", None  # nobody thought it applies
             elif len(who) < min_annotators or None in votes:

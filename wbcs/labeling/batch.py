@@ -217,9 +217,10 @@ def read_annotations(path: str | Path, *, known_ids: Iterable[str] | Mapping[str
     Wide files (``item_id`` + one column per field) must give every field of every
     row, and the subtype exactly when it applies (blank otherwise). Long files
     (``item_id, field, value``, the adjudicator's) may leave a value blank: that row
-    is not recorded. ``known_ids`` may map each item to the fields labelled for it
-    (``sample_fields``): a wide file then has the columns of its items' fields (the
-    customer turns' batches: ``item_id, sentiment, intent``).
+    is not recorded; a subtype they give must apply to the sentiment they give the item.
+    ``known_ids`` may map each item to the fields labelled for it (``sample_fields``): a wide
+    file then has the columns of its items' fields (the customer turns' batches:
+    ``item_id, sentiment, intent``).
     """
     p, tax = Path(path), taxonomy(tax)
     rows = read_records(p)
@@ -246,6 +247,7 @@ def read_annotations(path: str | Path, *, known_ids: Iterable[str] | Mapping[str
                          f"{', '.join(expected)}); remove it")
     known = None if known_ids is None else set(known_ids)
     out, seen = [], set()
+    given: dict[str, dict[str, tuple[int, str]]] = {}  # long files: item → field → (row, value)
     for n, raw in enumerate(rows, 1):
         row = {k: (v or "").strip() for k, v in raw.items()}
         item = row["item_id"]
@@ -264,8 +266,7 @@ def read_annotations(path: str | Path, *, known_ids: Iterable[str] | Mapping[str
                 raise InputError(f"{p}: row {n} (item {item}): field {field!r} given twice")
             seen.add((item, field))
             if row["value"]:
-                out.append({"item_id": item, "field": field,
-                            "value": _value(p, n, item, field, row["value"], tax)})
+                given.setdefault(item, {})[field] = (n, _value(p, n, item, field, row["value"], tax))
             continue
         if expected[1:] != fields:
             raise InputError(f"{p}: row {n} (item {item}): this item is labelled for "
@@ -291,6 +292,15 @@ def read_annotations(path: str | Path, *, known_ids: Iterable[str] | Mapping[str
                 continue  # its condition's field is blank: that field's own error comes first
             if value:
                 labels[field] = _value(p, n, item, field, value, tax)
+        out += [{"item_id": item, "field": f, "value": v} for f, v in labels.items()]
+    for item, by_field in given.items():
+        labels = {f: v for f, (_, v) in by_field.items()}
+        for field, (n, _) in by_field.items():
+            # a subtype of a post the same file calls neutral reached the gold set (resolve takes the adjudicator's)
+            if applies(field, labels, tax) is False:
+                cond = ", ".join(f"{k} is {labels[k]!r} (row {by_field[k][0]})" for k, _ in tax[field].applies_when)
+                raise InputError(f"{p}: row {n} (item {item}), column 'value': {field} given but {cond}; "
+                                 "leave it blank")
         out += [{"item_id": item, "field": f, "value": v} for f, v in labels.items()]
     return out
 

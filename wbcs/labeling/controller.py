@@ -169,9 +169,13 @@ class LabelingController:
         else:
             self.position = nxt
 
-    def _record(self, field: str, value: str) -> None:
+    def _record(self, field: str, value: str) -> list[str]:
+        """Record a label; returns the fields the store retracted with it (the subtype of a post no longer
+        negative), read back from the store rather than guessed here."""
+        before = self.labels()
         self.store.record(self.item_id, field, value, self.annotator, source=self.source)
-        self._mine.setdefault(self.item_id, {})[field] = value
+        self._mine[self.item_id] = self.store.labels_of(self.annotator, self.item_id)
+        return [f for f in before if f not in self._mine[self.item_id]]
 
     def label(self, field: str, value: str) -> None:
         """Record one label of the current item; moves on when the item is complete."""
@@ -184,8 +188,10 @@ class LabelingController:
             cond = ", ".join(f"{k} is {v}" for k, v in self.tax[field].applies_when)
             self.message = f"{field} applies only when {cond}"
             return
-        self._record(field, value)
-        self.message = f"{field} = {value}"
+        gone = self._record(field, value)
+        self.message = f"{field} = {value}" + "".join(
+            f"; {f} {labels[f]} withdrawn (it applies only when "
+            + ", ".join(f"{k} is {v}" for k, v in self.tax[f].applies_when) + ")" for f in gone)
         if self.auto_advance and self.is_complete(self.item_id):
             self._advance()
 
