@@ -107,7 +107,7 @@ def run_field(field: str, args) -> list[dict]:
         train_prev = (pd.Series(fit.train["label"][mine].astype(str)).value_counts(normalize=True)
                       .reindex(fit.labels, fill_value=0).to_numpy())
         samples = [(f"test part {kind}, natural mix", np.arange(len(codes)))]
-        samples += [(f"test part {kind}, shifted ≤ 0.3", app_sample(codes, p, args.size, seed=int(rng.integers(2**32))))
+        samples += [(f"test part {kind}, shifted ≤ {MAX_SHIFT:g}", app_sample(codes, p, args.size, seed=int(rng.integers(2**32))))
                     for p in bounded_prevalences(restricted(train_prev, codes), args.vectors, max_shift=MAX_SHIFT,
                                                  seed=args.seed)]
         for name, idx in samples:
