@@ -44,6 +44,34 @@ def two_passes(tmp_path):
     return sample, store
 
 
+# --------------------------------------------------------------------------- 2. importing a file again
+
+
+def test_importing_a_file_again_keeps_the_corrections_made_since(tmp_path, two_passes):
+    sample, store = two_passes
+    with LabelStore(store) as s:  # a correction in the widget, after the import
+        s.record("101", "topic", "service", "ann1", source="widget")
+    args = ["--annotator", "ann1", "--store", str(store), "--sample", str(sample)]
+    r = run_cli("label", "import", str(tmp_path / "ann1.csv"), *args)
+    assert r.returncode == 0, r.stderr
+    assert "already imported for ann1 (import:ann1.csv sha256:" in r.stdout, r.stdout
+    assert "nothing recorded: 8 labels as in the file, 1 changed since (kept; --again would replace" in r.stdout
+    copy = _write(tmp_path / "ann1_copy.csv", ANN1)  # the same content under another name is the same labels
+    r = run_cli("label", "import", str(copy), *args)
+    assert "already imported for ann1 (import:ann1.csv" in r.stdout, r.stdout
+    with LabelStore(store) as s:
+        assert _mine(s)[("101", "topic")] == "service"
+    r = run_cli("label", "import", str(tmp_path / "ann1.csv"), "--again", *args)
+    assert r.returncode == 0 and "recorded 1 labels for ann1, 8 already there" in r.stdout, r.stdout
+    with LabelStore(store) as s:
+        assert _mine(s)[("101", "topic")] == "broadband"
+        assert len(s.history()) == 9 + 9 + 2  # two passes, the correction and the file's label again: nothing lost
+    # an edited file is new content: its changes are recorded
+    _write(tmp_path / "ann1.csv", ANN1.replace("billing", "tariff"))
+    r = run_cli("label", "import", str(tmp_path / "ann1.csv"), *args)
+    assert "recorded 1 labels for ann1, 8 already there" in r.stdout, r.stdout
+
+
 # --------------------------------------------------------------------------- 3. a subtype whose condition fails
 
 
@@ -119,6 +147,23 @@ def test_an_adjudication_cannot_give_a_subtype_to_a_post_it_calls_neutral(tmp_pa
     resolved = resolve(both).set_index(["item_id", "field"])
     assert resolved.loc[("102", "negative_subtype"), "status"] == "not_applicable"
     assert pd.isna(consensus(resolve(both)).set_index("post_id").loc["102", "negative_subtype"])
+
+
+# --------------------------------------------------------------------------- 5. whose labels a file holds
+
+
+def test_a_file_of_another_annotators_labels_is_refused(tmp_path, two_passes):
+    sample, store = two_passes
+    theirs = tmp_path / "ann2_labels.csv"
+    assert run_cli("label", "export", "--store", str(store), "--annotator", "ann2", "--out", str(theirs)).returncode == 0
+    r = run_cli("label", "import", str(theirs), "--annotator", "ann1", "--store", str(store), "--sample", str(sample))
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "ann2_labels.csv: row 1 (item 101), column 'annotator' says 'ann2', not 'ann1'; nothing was recorded" \
+        in r.stderr and "--annotator ann2" in r.stderr
+    with LabelStore(store) as s:
+        assert _mine(s)[("101", "topic")] == "broadband" and len(s.history()) == 18
+    r = run_cli("label", "import", str(theirs), "--annotator", "ann2", "--store", str(store), "--sample", str(sample))
+    assert r.returncode == 0 and "recorded 0 labels for ann2, 9 already there" in r.stdout, r.stdout + r.stderr
 
 
 # --------------------------------------------------------------------------- 6. labels against the taxonomy

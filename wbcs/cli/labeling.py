@@ -158,9 +158,13 @@ def register(sub) -> None:
             "wbcs label import data/labels/passes/ann1/batch_001.csv --annotator ann1 --store out/labels.sqlite",
             "Wide files: item_id, sentiment, intent, topic, negative_subtype, identifiable.\n"
             "Long files (adjudication): item_id, field, value. A bad row stops the import\n"
-            "and nothing is recorded; re-importing a file records only what changed.")
+            "and nothing is recorded; an edited file records only what changed. A file imported\n"
+            "before (the same content) records nothing: it says how many of its labels were\n"
+            "changed since (a correction in the widget), which --again would revert.")
     p.add_argument("files", nargs="+", type=Path, help=".csv, .jsonl or .parquet files")
     p.add_argument("--annotator", required=True, help="annotator name (e.g. ann1, adjudicator)")
+    p.add_argument("--again", action="store_true",
+                   help="record a file imported before once more: its labels replace the ones changed since")
     store_arg(p)
     sample_arg(p)
 
@@ -464,6 +468,20 @@ def cmd_batch_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _summary(s, annotator: str) -> str:
+    """What an import did, said: what a summary holds beyond recorded/unchanged only when it happened."""
+    if s.already:
+        return (f"already imported for {annotator} ({s.already}), nothing recorded: {s.unchanged} labels as in the "
+                f"file, {s.stale} changed since (kept; --again would replace them with the file's)")
+    out = f"recorded {s.recorded} labels for {annotator}, {s.unchanged} already there"
+    if s.stale:
+        out += f", {s.stale} older than the store's (kept out)"
+    if s.retracted:
+        out += f"; {s.retracted} labels retracted (their condition no longer holds, e.g. a subtype of a post now " \
+               "not negative)"
+    return out
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from wbcs.labeling.batch import check_annotator, read_annotation_file, sample_fields
 
@@ -474,9 +492,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     files = [read_annotation_file(f, args.annotator, known_ids=ids) for f in args.files]
     with _open(args.store, must_exist=False) as store:
         for a in files:
-            s = a.record(store)
-            print(f"{a.path}: recorded {s.recorded} labels for {args.annotator}, "
-                  f"{s.unchanged} already there")
+            s = a.record(store, again=args.again)
+            print(f"{a.path}: {_summary(s, args.annotator)}")
     return 0
 
 
@@ -491,6 +508,9 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     recorded = sum(s.recorded for s in done.values())
     print(f"{len(done)} files from {args.passes}: recorded {recorded} labels, "
           f"{sum(s.unchanged for s in done.values())} already there")
+    for name, s in done.items():  # a file imported before whose labels were changed since, or a retraction: said
+        if s.stale or s.retracted:
+            print(f"  {name}: {_summary(s, passes[name].annotator)}")
     return 0
 
 

@@ -10,7 +10,8 @@
    sample: wide (one column per field) from annotators, or long (``item_id, field,
    value``) from the adjudicator. The first bad row stops the import with one line
    naming the file, row, item and column; ``import_annotations`` records a good file
-   in one transaction (only what changes, so re-importing duplicates nothing).
+   in one transaction (only what changes, so re-importing duplicates nothing; a file whose
+   content was imported before records nothing, so it never reverts a later correction).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from wbcs.io.write import atomic_path, check_outputs, write_table
 from wbcs.labeling.agreement import ADJUDICATOR
 from wbcs.labeling.fields import applies, label_fields, taxonomy
 from wbcs.labeling.sampling import stratified_sample
-from wbcs.labeling.store import ImportSummary, LabelStore, read_records
+from wbcs.labeling.store import ImportSummary, LabelStore, import_source, read_records
 from wbcs.labeling.turns import clean, split_thread
 from wbcs.pii import mask_pii
 from wbcs.progress import bar
@@ -211,7 +212,7 @@ def _value(p, n, item, field, value, tax) -> str:
 
 
 def read_annotations(path: str | Path, *, known_ids: Iterable[str] | Mapping[str, Sequence[str]] | None = None,
-                     tax: Taxonomy | None = None) -> list[dict]:
+                     tax: Taxonomy | None = None, annotator: str | None = None) -> list[dict]:
     """Validate an annotation file; returns rows ``{item_id, field, value}``.
 
     Wide files (``item_id`` + one column per field) must give every field of every
@@ -220,7 +221,9 @@ def read_annotations(path: str | Path, *, known_ids: Iterable[str] | Mapping[str
     is not recorded; a subtype they give must apply to the sentiment they give the item.
     ``known_ids`` may map each item to the fields labelled for it (``sample_fields``): a wide
     file then has the columns of its items' fields (the customer turns' batches:
-    ``item_id, sentiment, intent``).
+    ``item_id, sentiment, intent``). An ``annotator`` column (a label export has one) must
+    name ``annotator`` on every row: a file of someone else's labels is never recorded as
+    this annotator's.
     """
     p, tax = Path(path), taxonomy(tax)
     rows = read_records(p)
@@ -241,7 +244,7 @@ def read_annotations(path: str | Path, *, known_ids: Iterable[str] | Mapping[str
         if col not in columns:
             raise InputError(f"{p}: missing column {col!r} (an annotation file has "
                              f"{', '.join(expected)})")
-    extra = [c for c in columns if c not in expected]
+    extra = [c for c in columns if c not in expected and c != "annotator"]
     if extra and not long:
         raise InputError(f"{p}: unknown column {extra[0]!r} (an annotation file has only "
                          f"{', '.join(expected)}); remove it")
@@ -256,6 +259,10 @@ def read_annotations(path: str | Path, *, known_ids: Iterable[str] | Mapping[str
         if known is not None and item not in known:
             raise InputError(f"{p}: row {n}, column 'item_id': unknown item id {item!r} "
                              f"(not in the sample)")
+        if annotator is not None and row.get("annotator") and row["annotator"] != annotator:
+            raise InputError(f"{p}: row {n} (item {item}), column 'annotator' says {mask_pii(row['annotator'])!r}, "
+                             f"not {mask_pii(annotator)!r}; nothing was recorded: these are their labels, import "
+                             f"the file with --annotator {mask_pii(row['annotator'])}")
         fields = list(fields_for[item]) if fields_for is not None else every
         if long:
             field = row["field"]
@@ -307,16 +314,22 @@ def read_annotations(path: str | Path, *, known_ids: Iterable[str] | Mapping[str
 
 @dataclass(frozen=True)
 class Annotations:
-    """A validated annotation file and whose labels it holds: what an import records."""
+    """A validated annotation file and whose labels it holds: what an import records. ``source``
+    names the file and its content as the history keeps it (``import_source``, taken when the file
+    was read: the content validated is the content named)."""
 
     path: Path
     annotator: str
     rows: list[dict]
+    source: str | None = None
 
-    def record(self, store: LabelStore) -> ImportSummary:
-        """Record the file for its annotator (all of it, or nothing)."""
-        return store.record_changes([r | {"annotator": self.annotator} for r in self.rows],
-                                    source=f"batch:{self.path.name}")
+    def record(self, store: LabelStore, *, again: bool = False) -> ImportSummary:
+        """Record the file for its annotator (all of it, or nothing). A file whose content the store
+        already holds for the annotator records nothing unless ``again``: its rows have no time, so
+        recording them again would revert every correction made since (``ImportSummary.already``)."""
+        return store.record_changes([r | {"annotator": self.annotator, "where": str(self.path)}
+                                     for r in self.rows],
+                                    source=self.source or import_source(self.path), again=again)
 
 
 def read_annotation_file(path: str | Path, annotator: str, *,
@@ -325,14 +338,16 @@ def read_annotation_file(path: str | Path, annotator: str, *,
     """Validate ``path`` for ``annotator`` (``read_annotations``), without touching a store: the
     command line validates every file before it opens (or creates) one."""
     check_annotator(annotator)
-    return Annotations(Path(path), annotator, read_annotations(path, known_ids=known_ids, tax=tax))
+    rows = read_annotations(path, known_ids=known_ids, tax=tax, annotator=annotator)
+    return Annotations(Path(path), annotator, rows, import_source(path))
 
 
 def import_annotations(store: LabelStore, path: str | Path, annotator: str, *,
                        known_ids: Iterable[str] | Mapping[str, Sequence[str]] | None = None,
-                       tax: Taxonomy | None = None) -> ImportSummary:
-    """Validate ``path`` and record it for ``annotator`` (all of it, or nothing)."""
-    return read_annotation_file(path, annotator, known_ids=known_ids, tax=tax).record(store)
+                       tax: Taxonomy | None = None, again: bool = False) -> ImportSummary:
+    """Validate ``path`` and record it for ``annotator`` (all of it, or nothing; a file already
+    imported records nothing unless ``again``)."""
+    return read_annotation_file(path, annotator, known_ids=known_ids, tax=tax).record(store, again=again)
 
 
 def progress(store: LabelStore, ids: Iterable[str] | Mapping[str, Sequence[str]],
