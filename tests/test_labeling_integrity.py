@@ -7,13 +7,15 @@ SQLite store, the CLI through real subprocesses."""
 
 from __future__ import annotations
 
+import csv
+
 import pandas as pd
 import pytest
 
 from tests.helpers import run_cli
 from wbcs.errors import InputError
 from wbcs.labeling.agreement import consensus, resolve
-from wbcs.labeling.batch import import_annotations
+from wbcs.labeling.batch import import_annotations, read_annotations
 from wbcs.labeling.controller import LabelingController
 from wbcs.labeling.store import LabelStore
 
@@ -42,6 +44,30 @@ def two_passes(tmp_path):
                     "--store", str(store), "--sample", str(sample))
         assert r.returncode == 0, r.stderr
     return sample, store
+
+
+# --------------------------------------------------------------------------- 1. the adjudication queue
+
+
+def test_the_queue_is_never_written_over_rulings_not_imported(tmp_path, two_passes):
+    sample, store = two_passes
+    queue = tmp_path / "queue.csv"
+    args = ["label", "disagreements", "--store", str(store), "--sample", str(sample), "--no-text", "--out", str(queue)]
+    r = run_cli(*args)
+    assert r.returncode == 0 and "wrote 1 disputed fields of 1 items" in r.stdout, r.stderr
+    ruled = pd.read_csv(queue, dtype=str, keep_default_na=False, encoding="utf-8-sig").assign(value="broadband")
+    ruled.to_csv(queue, index=False)
+    before = queue.read_bytes()
+    r = run_cli(*args)  # the adjudicator's ruling is not imported yet: an empty queue would lose it
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert f"{queue}: holds rulings not imported yet (row 1: item 101, topic = 'broadband')" in r.stderr
+    assert "nothing was written: import it first ('wbcs label import" in r.stderr and "choose another --out" in r.stderr
+    assert queue.read_bytes() == before
+    r = run_cli("label", "import", str(queue), "--annotator", "adjudicator", "--store", str(store),
+                "--sample", str(sample))
+    assert r.returncode == 0 and "recorded 1 labels for adjudicator" in r.stdout, r.stderr
+    r = run_cli(*args)  # imported: nothing to lose, the queue (now empty) is written
+    assert r.returncode == 0 and "wrote 0 disputed fields" in r.stdout, r.stderr
 
 
 # --------------------------------------------------------------------------- 2. importing a file again
@@ -205,6 +231,50 @@ def test_labels_are_stripped_as_files_are_read_and_a_bad_export_row_is_named(tmp
     assert r.returncode == 0 and "sentiment              1   1.000" in r.stdout, r.stdout + r.stderr
 
 
+# --------------------------------------------------------------------------- 7. label issues on every sample
+
+
+def test_issues_resolves_each_item_on_its_own_fields_and_says_what_it_leaves_out(tmp_path):
+    complaints = ["宽带又断了，报修三天没人来", "信号太差，地下室打不了电话", "话费莫名多扣了三十块", "流量刚充就没了，乱扣费",
+                  "营业厅排队两小时没人管", "携号转网被拖了一个月", "垃圾短信天天收，投诉没用", "套餐被偷偷改了，太坑"]
+    thanks = ["谢谢客服耐心解答，点赞", "问题解决了，感谢小姐姐", "师傅上门很快，服务好", "客服回复及时，满意",
+              "网速提上来了，谢谢你们", "感谢帮忙退了多扣的钱", "处理得很快，给你们点赞", "态度很好，非常感谢"]
+    rows = "".join(f"{t},2024-05-0{1 + i % 9} 10:00\n" for i, t in enumerate(complaints + thanks))
+    export = _write(tmp_path / "export.csv", "内容,发布时间\n" + rows)
+    posts = tmp_path / "posts.parquet"
+    r = run_cli("ingest", str(export), "--out", str(posts), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    table = pd.read_parquet(posts)
+    ids = dict(zip(table["text"], table["post_id"], strict=True))
+    order = complaints + thanks
+    # customer-turn-like items: labelled for sentiment, intent and subtype only (no topic, no identifiable)
+    sample = tmp_path / "sample.csv"
+    pd.DataFrame({"item_id": [ids[t] for t in order[:-1]], "fields": "sentiment intent negative_subtype"}).to_csv(
+        sample, index=False)
+    store = tmp_path / "store.sqlite"
+    for ann in ("ann1", "ann2"):
+        with open(tmp_path / f"{ann}.csv", "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["item_id", "sentiment", "intent", "negative_subtype"])
+            for k, t in enumerate(order[:-1]):
+                intent = "other" if ann == "ann2" and k == 14 else "complaint" if k < 8 else "praise"
+                w.writerow([ids[t], *(["negative", intent, "concrete_complaint"] if k < 8 else
+                                      ["positive", intent, ""])])
+        r = run_cli("label", "import", str(tmp_path / f"{ann}.csv"), "--annotator", ann, "--store", str(store),
+                    "--sample", str(sample))
+        assert r.returncode == 0, r.stderr
+    with LabelStore(store) as s:  # an item of no sample given
+        s.record(ids[order[-1]], "sentiment", "positive", "ann1")
+    out = tmp_path / "issues.csv"
+    r = run_cli("label", "issues", "--store", str(store), "--sample", str(sample), "--posts", str(posts),
+                "--field", "sentiment", "--folds", "3", "--out", str(out), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "left out: 1 disputed items" in r.stdout and f"left out: 1 items of {store} in no --sample" in r.stdout
+    found = pd.read_csv(out, encoding="utf-8-sig", dtype=str)
+    assert len(found) == 14 and ids[order[14]] not in set(found["item_id"])  # 15 items, the disputed one left out
+    assert "among 14 sentiment labels" in r.stdout
+
+
 # --------------------------------------------------------------------------- 9. skipped, then labelled
 
 
@@ -225,3 +295,17 @@ def test_a_skipped_item_labelled_since_comes_round_again(tmp_path):
         assert c.item_id == "a" and "all 3 items" not in c.message  # it comes round, as the docstring promised
         c.skip()
         assert store.skipped("ann1") == {"a"} and c.message == "all 3 items labelled or skipped"
+
+
+# --------------------------------------------------------------------------- 10. an unknown first item
+
+
+def test_an_unknown_first_item_is_named_not_a_missing_column(tmp_path):
+    known = {"100_t2": ("sentiment", "intent", "negative_subtype"), "100_t4": ("sentiment", "intent", "negative_subtype")}
+    turns = _write(tmp_path / "turns.csv", "item_id,sentiment,intent,negative_subtype\nk99,neutral,other,\n")
+    with pytest.raises(InputError, match=r"turns.csv: row 1, column 'item_id': unknown item id 'k99' "
+                                         r"\(not in the sample\)"):
+        read_annotations(turns, known_ids=known)
+    blank = _write(tmp_path / "blank.csv", "item_id,sentiment,intent,negative_subtype\n,neutral,other,\n")
+    with pytest.raises(InputError, match=r"row 1, column 'item_id' is empty"):
+        read_annotations(blank, known_ids=known)

@@ -197,7 +197,8 @@ def register(sub) -> None:
 
     p = add("disagreements", cmd_disagreements, "write the adjudication queue (disputed item fields)",
             "wbcs label disagreements --store out/labels.sqlite --out out/adjudication.csv",
-            "Fill the 'value' column, then: wbcs label import out/adjudication.csv --annotator adjudicator")
+            "Fill the 'value' column, then: wbcs label import out/adjudication.csv --annotator adjudicator\n"
+            "A queue whose filled-in rulings are not imported yet is never written over.")
     store_arg(p)
     sample_arg(p)
     p.add_argument("--out", type=Path, required=True, help=".csv, .jsonl or .parquet")
@@ -219,9 +220,11 @@ def register(sub) -> None:
 
     p = add("issues", cmd_issues, "likely label errors (cleanlab, out-of-fold probabilities)",
             "wbcs label issues --store out/labels.sqlite --field sentiment --out out/issues.csv",
-            "Labels come from the consensus (or --annotator NAME); the baseline TextClassifier\n"
-            "gives out-of-fold probabilities on the STC-3 texts, or on your own with --posts.")
+            "Labels come from the consensus of the items of --sample (or --annotator NAME); the\n"
+            "baseline TextClassifier gives out-of-fold probabilities on the STC-3 texts, or on\n"
+            "your own with --posts (give their --sample).")
     store_arg(p)
+    sample_arg(p)
     p.add_argument("--field", default="sentiment", help="taxonomy field (default sentiment)")
     p.add_argument("--annotator", default=None, help="check this annotator's labels instead of the consensus")
     p.add_argument("--out", type=Path, required=True, help=".csv, .jsonl or .parquet")
@@ -551,19 +554,21 @@ def _num(x):
 
 
 def _current(args):
-    """The store's current labels of the items of ``--sample``, and item → fields."""
+    """The store's current labels of the items of ``--sample``, item → fields, and how many items of the store are
+    in no ``--sample``."""
     from wbcs.labeling.batch import sample_fields
 
     fields_for = sample_fields(args.sample)
     with _open(args.store) as store:
         cur = store.current()
-    return cur[cur["item_id"].isin(set(fields_for))], fields_for
+    ours = cur["item_id"].isin(set(fields_for))
+    return cur[ours], fields_for, cur.loc[~ours, "item_id"].nunique()
 
 
 def cmd_agreement(args: argparse.Namespace) -> int:
     from wbcs.labeling.agreement import agreement
 
-    cur, _ = _current(args)
+    cur, _, _ = _current(args)
     result = agreement(cur, annotators=args.annotators)
     if args.json:
         clean = {f: {k: (_num(v) if isinstance(v, float) else v) for k, v in r.items() if k != "pairs"}
@@ -594,10 +599,14 @@ def _items(ids, posts: Path | None = None):
 
 def cmd_disagreements(args: argparse.Namespace) -> int:
     from wbcs.labeling.agreement import disagreements, resolve
+    from wbcs.labeling.batch import check_queue_file
     from wbcs.labeling.store import write_records
 
     _check_out(args)
-    cur, fields_for = _current(args)
+    cur, fields_for, _ = _current(args)
+    samples = " ".join(map(str, args.sample))
+    check_queue_file(args.out, cur, how_to_import=f"'wbcs label import {args.out} --annotator adjudicator --store "
+                                                  f"{args.store} --sample {samples}'")
     resolved = resolve(cur, fields_for=fields_for)
     disputed = resolved.loc[resolved["status"] == "disputed", "item_id"].unique()
     items = None if args.no_text or len(disputed) == 0 else _items(disputed, args.posts)
@@ -613,7 +622,7 @@ def cmd_consensus(args: argparse.Namespace) -> int:
     from wbcs.labeling.fields import label_fields
 
     _check_out(args, formats=WRITE_FORMATS)
-    cur, fields_for = _current(args)
+    cur, fields_for, _ = _current(args)
     kinds = set(fields_for.values())
     if len(kinds) > 1:
         raise InputError(f"{', '.join(map(str, args.sample))}: these samples mix items labelled for different "
@@ -642,25 +651,40 @@ def cmd_consensus(args: argparse.Namespace) -> int:
     return 0
 
 
+def _consensus_labels(args) -> dict[str, str]:
+    """item → consensus label of ``--field``, each item resolved on the fields its sample labels it for (a customer
+    turn has no topic: without them every turn was incomplete and left out, unsaid); what is left out is said."""
+    from wbcs.labeling.agreement import consensus, resolve
+
+    cur, fields_for, elsewhere = _current(args)
+    gold = consensus(resolve(cur, fields_for=fields_for))
+    left = ", ".join(f"{n} {k}" for k, n in gold.attrs["unresolved"].items())
+    if left:
+        print(f"left out: {left} items (no consensus yet: 'wbcs label consensus' and 'wbcs label disagreements' "
+              "with the same --store and --sample say which)")
+    if elsewhere:
+        print(f"left out: {elsewhere} items of {args.store} in no --sample (give their sample with --sample)")
+    gold = gold[gold[args.field].notna()]
+    return dict(zip(gold["post_id"], gold[args.field], strict=True))
+
+
 def cmd_issues(args: argparse.Namespace) -> int:
-    from wbcs.labeling.agreement import consensus, label_issues, resolve
+    from wbcs.labeling.agreement import label_issues
     from wbcs.labeling.fields import label_fields
     from wbcs.labeling.store import write_records
 
     if args.field not in label_fields():
         raise InputError(f"--field {args.field!r}: not a taxonomy field ({', '.join(label_fields())})")
     _check_out(args)
-    with _open(args.store) as store:
-        cur = store.current()
     if args.annotator:
+        with _open(args.store) as store:
+            cur = store.current()
         mine = cur[(cur["annotator"] == args.annotator) & (cur["field"] == args.field)]
         if mine.empty:
             raise InputError(f"{args.store}: annotator {args.annotator!r} has no {args.field} labels")
         labels = dict(zip(mine["item_id"], mine["value"], strict=True))
     else:
-        gold = consensus(resolve(cur))
-        gold = gold[gold[args.field].notna()]
-        labels = dict(zip(gold["post_id"], gold[args.field], strict=True))
+        labels = _consensus_labels(args)
     if not labels:
         raise InputError(f"{args.store}: no consensus {args.field} labels yet; adjudicate first "
                          "or pass --annotator NAME")

@@ -170,6 +170,30 @@ def check_batch_folder(out_dir: str | Path, batches: int, *, inputs=()) -> list[
     return files
 
 
+def check_queue_file(path: str | Path, current: pd.DataFrame, *, how_to_import: str,
+                     adjudicator: str = ADJUDICATOR) -> None:
+    """Refuse, before any work, to write the adjudication queue over a file whose filled-in ``value``
+    cells are not all the adjudicator's current labels in ``current`` (``LabelStore.current()``):
+    rulings not imported yet, which a new queue (every ``value`` empty) would lose. A queue whose
+    rulings are all imported may be written again. ``how_to_import`` is the command that imports it."""
+    p = Path(path)
+    if not p.is_file():
+        return
+    try:
+        rows = read_records(p)
+    except InputError as e:
+        raise InputError(f"{e}; it may hold rulings, so it is not replaced: choose another --out") from None
+    mine = current[current["annotator"] == adjudicator]
+    ruled = dict(zip(zip(mine["item_id"], mine["field"], strict=True), mine["value"], strict=True))
+    for n, row in enumerate(rows, 1):
+        value = (row.get("value") or "").strip()
+        key = ((row.get("item_id") or "").strip(), (row.get("field") or "").strip())
+        if value and ruled.get(key) != value:
+            raise InputError(f"{p}: holds rulings not imported yet (row {n}: item {mask_pii(key[0])}, {mask_pii(key[1])} "
+                             f"= {mask_pii(value)!r}); a new queue would empty its 'value' column, so nothing was "
+                             f"written: import it first ({how_to_import}) or choose another --out")
+
+
 def export_batches(items: pd.DataFrame, out_dir: str | Path, *, size: int = 50,
                    tax: Taxonomy | None = None, fields: Sequence[str] | None = None, inputs=()) -> list[Path]:
     """Write ``batch_NNN.jsonl`` (what to read) and ``batch_NNN.labels.csv`` (an empty
@@ -211,6 +235,17 @@ def _value(p, n, item, field, value, tax) -> str:
     return value
 
 
+def _item(p, n, row, known) -> str:
+    """Row ``n``'s item id: given, and one of the sample's (``known``) when there is one."""
+    item = row["item_id"]
+    if not item:
+        raise InputError(f"{p}: row {n}, column 'item_id' is empty")
+    if known is not None and item not in known:
+        raise InputError(f"{p}: row {n}, column 'item_id': unknown item id {item!r} "
+                         f"(not in the sample)")
+    return item
+
+
 def read_annotations(path: str | Path, *, known_ids: Iterable[str] | Mapping[str, Sequence[str]] | None = None,
                      tax: Taxonomy | None = None, annotator: str | None = None) -> list[dict]:
     """Validate an annotation file; returns rows ``{item_id, field, value}``.
@@ -231,13 +266,15 @@ def read_annotations(path: str | Path, *, known_ids: Iterable[str] | Mapping[str
         raise InputError(f"{p}: no rows")
     every = label_fields(tax)
     fields_for = known_ids if isinstance(known_ids, Mapping) else None
+    known = None if known_ids is None else set(known_ids)
     columns = list(rows[0])
     long = "field" in columns and "value" in columns
     if long:
         expected = ["item_id", "field", "value"]
     elif fields_for is not None and "item_id" in columns:
-        first = (rows[0].get("item_id") or "").strip()
-        expected = ["item_id", *fields_for.get(first, every)]
+        # the first row's item says which fields the file has: an unknown one is that row's error, not a column's
+        first = _item(p, 1, {"item_id": (rows[0].get("item_id") or "").strip()}, known)
+        expected = ["item_id", *fields_for[first]]
     else:
         expected = ["item_id", *every]
     for col in expected:
@@ -248,17 +285,11 @@ def read_annotations(path: str | Path, *, known_ids: Iterable[str] | Mapping[str
     if extra and not long:
         raise InputError(f"{p}: unknown column {extra[0]!r} (an annotation file has only "
                          f"{', '.join(expected)}); remove it")
-    known = None if known_ids is None else set(known_ids)
     out, seen = [], set()
     given: dict[str, dict[str, tuple[int, str]]] = {}  # long files: item → field → (row, value)
     for n, raw in enumerate(rows, 1):
         row = {k: (v or "").strip() for k, v in raw.items()}
-        item = row["item_id"]
-        if not item:
-            raise InputError(f"{p}: row {n}, column 'item_id' is empty")
-        if known is not None and item not in known:
-            raise InputError(f"{p}: row {n}, column 'item_id': unknown item id {item!r} "
-                             f"(not in the sample)")
+        item = _item(p, n, row, known)
         if annotator is not None and row.get("annotator") and row["annotator"] != annotator:
             raise InputError(f"{p}: row {n} (item {item}), column 'annotator' says {mask_pii(row['annotator'])!r}, "
                              f"not {mask_pii(annotator)!r}; nothing was recorded: these are their labels, import "
