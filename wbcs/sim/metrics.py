@@ -46,13 +46,26 @@ def _share(flags: pd.Series) -> float:
     return float(valid.mean()) if len(valid) else np.nan
 
 
+def overtime_agents(hourly: pd.DataFrame) -> pd.Series:
+    """Agents working past their shift's end, per hour: the hour's busy agent-hours beyond its agents on shift.
+
+    A shrinking pool lets its busy agents finish their post (``wbcs.sim.engine``), so the leaving shift's last
+    work, the closing patrol's finds at the duty end above all (``wbcs.sim.schedule``), is done in an hour whose
+    ``agents`` no longer count them: busy / on shift went above 1 (1.11 at 20:00 with one agent on call), and an
+    hour with nobody on shift hid its work. Utilisation counts these agents as present, busy / (on shift +
+    overtime), as a workforce plan pays them. The hourly series holds no more than the hour's totals, so this is
+    the least overtime they allow: a leaving agent's minutes while the on-call agent idles in the same hour are
+    counted as the on-call agent's."""
+    return (hourly["busy_agents"] - hourly["agents"]).clip(lower=0)
+
+
 def run_metrics(records: pd.DataFrame, hourly: pd.DataFrame, scenario: Scenario) -> dict[str, float]:
     """The headline figures of one run, over posts arriving in [warm-up, horizon)."""
     obs = records[records["observed"]]
     wait = obs["wait_minutes"].dropna()
     h0, h1 = int(scenario.warmup_days * 24), int(np.ceil(scenario.horizon_days * 24))
     window = hourly.iloc[h0:h1]
-    scheduled = window["agents"].sum()
+    present = window["agents"].sum() + overtime_agents(window).sum()
     resolvable = obs["resolution_met"].notna()
     out = {
         "posts": float(len(obs)),
@@ -62,7 +75,7 @@ def run_metrics(records: pd.DataFrame, hourly: pd.DataFrame, scenario: Scenario)
         "p90_wait_minutes": float(wait.quantile(0.9)) if len(wait) else np.nan,
         "queued_share": float((obs["queue_minutes"].dropna() > 0).mean()) if len(wait) else np.nan,
         "mean_detection_minutes": float(obs["detection_minutes"].mean()) if len(obs) else np.nan,
-        "utilization": float(window["busy_agents"].sum() / scheduled) if scheduled > 0 else np.nan,
+        "utilization": float(window["busy_agents"].sum() / present) if present > 0 else np.nan,
         "unserved": float(obs["first_response"].isna().sum()),
         "ticket_share": float(obs.loc[resolvable, "ticket"].mean()) if resolvable.any() else np.nan,
         "mean_resolution_hours": float(obs["resolution_hours"].mean()) if resolvable.any() else np.nan,

@@ -1,9 +1,9 @@
 """Simulated SLAs as plotly figures, and the what-if app (ipywidgets) of notebook 04.
 
 Figures take ``{policy label: wbcs.sim.Summary}`` (from ``replicate(..., keep_records=True)``)
-so two policies sit side by side: SLA attainment per kind with 95% intervals, the first-response
-wait distribution, the backlog through the week, agents and utilisation by hour of the week,
-and a staffing plan against Erlang C.
+so two policies sit side by side: SLA attainment per kind with 95% intervals, the distribution of
+the time to the first public reply (and of the pick-up wait), the backlog through the week, agents
+and utilisation by hour of the week, and a staffing plan against Erlang C.
 
 ``WhatIfApp`` follows the labelling widgets' split: ``policy_patch`` turns control values into
 a scenario patch (pure, tested), the app only wires sliders to ``replicate`` and redraws.
@@ -22,6 +22,7 @@ from plotly.subplots import make_subplots
 from wbcs.errors import InputError
 from wbcs.policy import POST_KINDS, WEEKDAYS
 from wbcs.sim import Scenario, StaffingPlan, Summary, plan_staffing, replicate
+from wbcs.sim.metrics import overtime_agents
 from wbcs.sim.scenario import as_scenario
 from wbcs.viz.figure import TEMPLATE, figure, write_figures
 
@@ -30,8 +31,8 @@ KIND_LABELS = {"consultation": "咨询<br>consultation", "complaint": "投诉<br
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"]
 HOUR_LABELS = [f"{d.capitalize()} {h:02d}" for d in WEEKDAYS for h in range(24)]
 HEADLINE = {"posts": "posts 帖子数", "first_response_attainment": "first response in time 首次响应达标",
-            "resolution_attainment": "resolved in time 解决达标", "mean_wait_minutes": "mean wait (min) 平均等待",
-            "p90_wait_minutes": "90% wait (min) 90%等待", "mean_detection_minutes": "detection delay (min) 发现延迟",
+            "resolution_attainment": "resolved in time 解决达标", "mean_wait_minutes": "mean wait to pick-up (min) 平均等待接单",
+            "p90_wait_minutes": "90% wait to pick-up (min) 90%等待接单", "mean_detection_minutes": "detection delay (min) 发现延迟",
             "utilization": "utilisation 坐席利用率", "satisfaction": "satisfied 满意率",
             "reopen_share": "reopened 重开率", "escalated": "escalated posts 升级"}
 
@@ -88,7 +89,7 @@ def attainment_figure(summaries: dict[str, Summary], *, target: float | None = N
 
 
 def _ecdf(values: np.ndarray, total: int, points: int = 400) -> tuple[np.ndarray, np.ndarray]:
-    """Share of ``total`` posts answered within each wait (unanswered posts never reach it)."""
+    """Share of ``total`` posts done within each time (posts never picked up never reach it)."""
     v = np.sort(values[~np.isnan(values)])
     if v.size == 0:
         return np.array([]), np.array([])
@@ -96,29 +97,45 @@ def _ecdf(values: np.ndarray, total: int, points: int = 400) -> tuple[np.ndarray
     return v[idx], (idx + 1) / total
 
 
+def reply_minutes(records: pd.DataFrame) -> np.ndarray:
+    """Minutes from each post to its first public reply, the end of its first handling (``handled``), where the
+    acknowledgement clock stops (``wbcs.sim.model``); NaN for a post never picked up."""
+    return ((records["handled"] - records["arrival"]).dt.total_seconds() / 60).to_numpy(dtype=float)
+
+
 @figure
 def wait_figure(summaries: dict[str, Summary]) -> go.Figure:
-    """Cumulative distribution of the first-response wait (log scale), with the SLA clocks."""
+    """Cumulative distribution of the time to the first public reply (log scale) against the acknowledgement
+    clocks, which stop at that reply; the wait until an agent picks the post up (the queue's figure, Erlang C's
+    wait) dotted beside it, the gap between the two being the first handling."""
     fig = go.Figure()
-    clocks: set[float] = set()
+    clocks: set[tuple[float, bool]] = set()
     for i, (label, s) in enumerate(_summaries(summaries, "wait_figure").items()):
         rec = _records(s)
-        wait = rec["wait_minutes"].to_numpy(dtype=float)
-        x, y = _ecdf(np.maximum(wait, 1 / 60), len(wait))  # waits under a second drawn at one second
-        fig.add_scatter(x=x, y=y, mode="lines", name=label, line={"color": COLORS[i % len(COLORS)], "width": 2.5},
-                        hovertemplate="within %{x:.1f} min: %{y:.1%}<extra>" + label + "</extra>")
-        clocks |= {c.acknowledge_minutes for k, c in s.scenario.sla.items()
+        color = COLORS[i % len(COLORS)]
+        for name, minutes, line, what in (
+                (label, reply_minutes(rec), {"width": 2.5}, "replied"),
+                (f"{label}: picked up 接单", rec["wait_minutes"].to_numpy(dtype=float), {"width": 1.2, "dash": "dot"},
+                 "picked up")):
+            x, y = _ecdf(np.maximum(minutes, 1 / 60), len(minutes))  # times under a second drawn at one second
+            fig.add_scatter(x=x, y=y, mode="lines", name=name, legendgroup=label, line={"color": color, **line},
+                            hovertemplate=f"{what} within %{{x:.1f}} min: %{{y:.1%}}<extra>{label}</extra>")
+        clocks |= {(c.acknowledge_minutes, c.clock == "business") for k, c in s.scenario.sla.items()
                    if c.acknowledge_minutes and s.scenario.mix[k] > 0}
-    for c in sorted(clocks):  # on a log axis shapes take data values, annotations log10 ones
+    for c, business in sorted(clocks):  # on a log axis shapes take data values, annotations log10 ones
         fig.add_vline(x=c, line_dash="dot", line_color="#888")
+        text = f"clock {c:g} min" if c < 60 else f"clock {c / 60:g} h"
+        # a business clock counts duty minutes only: the calendar time on the axis may pass it and still be in time
         fig.add_annotation(x=np.log10(c), y=1.0, yref="paper", yanchor="bottom", showarrow=False,
-                           text=f"clock {c:g} min" if c < 60 else f"clock {c / 60:g} h", font={"color": "#555"})
+                           text=text + (" of duty 值班时间" if business else ""), font={"color": "#555"})
     ticks = [1 / 60, 1, 10, 30, 60, 120, 480, 1440, 2880, 10080]
     labels = ["1 s", "1 min", "10 min", "30 min", "1 h", "2 h", "8 h", "1 day", "2 days", "1 week"]
-    fig.update_xaxes(type="log", tickvals=ticks, ticktext=labels, title="wait for the first response 首次响应等待")
-    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title="posts answered within 累计占比")
-    fig.update_layout(template=TEMPLATE, height=420, title="First-response waits 首次响应等待分布",
-                      legend={"orientation": "h", "y": -0.2})
+    fig.update_xaxes(type="log", tickvals=ticks, ticktext=labels,
+                     title="time from the post to the first public reply 至首次公开回复用时")
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title="posts replied to within 累计占比")
+    fig.update_layout(template=TEMPLATE, height=420, legend={"orientation": "h", "y": -0.2},
+                      title="First public reply 首次回复用时 (solid: reply, where the clock stops; dotted: picked up by an "
+                            "agent)")
     return fig
 
 
@@ -130,17 +147,17 @@ def _records(s: Summary) -> pd.DataFrame:
 
 @figure
 def backlog_figure(summaries: dict[str, Summary]) -> go.Figure:
-    """Posts waiting for a first response, hour by hour over the horizon, and agents on shift."""
+    """Posts no agent has picked up yet, hour by hour over the horizon, and agents on shift."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     for i, (label, s) in enumerate(_summaries(summaries, "backlog_figure").items()):
         h = s.hourly.iloc[: int(math.ceil(s.scenario.horizon_days * 24))]
         color = COLORS[i % len(COLORS)]
-        fig.add_scatter(x=h["time"], y=h["backlog"], name=f"{label}: waiting 待响应", mode="lines",
+        fig.add_scatter(x=h["time"], y=h["backlog"], name=f"{label}: waiting for an agent 待接单", mode="lines",
                         line={"color": color, "width": 2.5}, hovertemplate="%{x}<br>%{y:.0f} posts<extra></extra>")
         fig.add_scatter(x=h["time"], y=h["agents"], name=f"{label}: agents 在岗", mode="lines",
                         line={"color": color, "width": 1, "dash": "dot", "shape": "hv"}, secondary_y=True,
                         hovertemplate="%{x}<br>%{y:.1f} agents<extra></extra>")
-    fig.update_yaxes(title="posts waiting 待响应帖子", rangemode="tozero", secondary_y=False)
+    fig.update_yaxes(title="posts waiting for an agent 待接单帖子", rangemode="tozero", secondary_y=False)
     fig.update_yaxes(title="agents on shift 在岗坐席", rangemode="tozero", showgrid=False, tickmode="auto", dtick=1, secondary_y=True)
     fig.update_layout(template=TEMPLATE, height=420, title="Backlog through the week 一周积压 (mean of replications)",
                       legend={"orientation": "h", "y": -0.2})
@@ -148,24 +165,37 @@ def backlog_figure(summaries: dict[str, Summary]) -> go.Figure:
 
 
 def _by_hour_of_week(s: Summary) -> pd.DataFrame:
+    """Agents on shift, agents working past their shift's end (``wbcs.sim.metrics.overtime_agents``, per hour of
+    the run before the weeks are averaged) and busy agents by hour of the week; utilisation is busy over both,
+    the agents present, as the summary's utilisation counts them, so it never exceeds 1."""
     sc = s.scenario
     h = s.hourly.iloc[int(sc.warmup_days * 24): int(math.ceil(sc.horizon_days * 24))].copy()
     h["how"] = (sc.start.day_of_week * 24 + h["hour"]) % 168
-    g = h.groupby("how")[["agents", "busy_agents"]].mean().reindex(range(168))
-    g["utilization"] = g["busy_agents"] / g["agents"].where(g["agents"] > 0)
+    h["overtime_agents"] = overtime_agents(h)
+    g = h.groupby("how")[["agents", "overtime_agents", "busy_agents"]].mean().reindex(range(168))
+    present = g["agents"] + g["overtime_agents"]
+    g["utilization"] = g["busy_agents"] / present.where(present > 0)
     return g
 
 
 @figure
 def utilization_figure(summaries: dict[str, Summary]) -> go.Figure:
-    """Agents on shift and their utilisation (busy / on shift) by hour of the week."""
+    """Agents on shift (and past its end) and their utilisation (busy / present) by hour of the week."""
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.4, 0.6],
-                        subplot_titles=("agents on shift 在岗坐席", "utilisation 坐席利用率"))
+                        subplot_titles=("agents on shift 在岗坐席 (▲ and those finishing a post after their shift 含超时)",
+                                        "utilisation 坐席利用率 (busy / agents present, ▲ included 忙碌/在岗含超时)"))
     for i, (label, s) in enumerate(_summaries(summaries, "utilization_figure").items()):
         g = _by_hour_of_week(s)
         color = COLORS[i % len(COLORS)]
         fig.add_scatter(x=HOUR_LABELS, y=g["agents"], name=label, legendgroup=label, line={"color": color, "shape": "hv"},
                         row=1, col=1, hovertemplate="%{x}: %{y:.1f} agents<extra>" + label + "</extra>")
+        late = (g["overtime_agents"] > 0).to_numpy()
+        if late.any():  # the leaving shift finishing its last posts (the closing patrol's): a mark where it happens
+            fig.add_scatter(x=np.array(HOUR_LABELS)[late], y=(g["agents"] + g["overtime_agents"])[late],
+                            customdata=g["overtime_agents"][late], name=f"{label}: past shift end 超时",
+                            legendgroup=label, mode="markers", marker={"color": color, "symbol": "triangle-up", "size": 8},
+                            row=1, col=1, hovertemplate="%{x}: %{y:.2f} agents, %{customdata:.2f} of them past their "
+                                                        "shift's end<extra>" + label + "</extra>")
         fig.add_scatter(x=HOUR_LABELS, y=g["utilization"], name=label, legendgroup=label, showlegend=False,
                         line={"color": color}, row=2, col=1, connectgaps=False,
                         hovertemplate="%{x}: %{y:.0%}<extra>" + label + "</extra>")
