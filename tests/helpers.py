@@ -70,3 +70,17 @@ def run_cli_on_terminal(*args: str, cwd: Path | None = None, env: dict | None = 
         reader.join(timeout=30)
         os.close(master)
     return r, b"".join(shown).decode("utf-8", errors="replace")
+
+
+# a team's own small export: eight distinct complaints and eight thanks (distinct texts: near duplicates share a
+# fold group, and one group per class leaves a fold with one class), as `wbcs ingest` reads a Chinese export
+TEAM_COMPLAINTS = ["宽带又断了，报修三天没人来", "信号太差，地下室打不了电话", "话费莫名多扣了三十块", "流量刚充就没了，乱扣费",
+                   "营业厅排队两小时没人管", "携号转网被拖了一个月", "垃圾短信天天收，投诉没用", "套餐被偷偷改了，太坑"]
+TEAM_THANKS = ["谢谢客服耐心解答，点赞", "问题解决了，感谢小姐姐", "师傅上门很快，服务好", "客服回复及时，满意",
+               "网速提上来了，谢谢你们", "感谢帮忙退了多扣的钱", "处理得很快，给你们点赞", "态度很好，非常感谢"]
+
+
+def team_export() -> str:
+    """The CSV text of that export (内容, 发布时间), complaints first."""
+    return "内容,发布时间\n" + "".join(f"{t},2024-05-0{1 + i % 9} 10:00\n"
+                                    for i, t in enumerate(TEAM_COMPLAINTS + TEAM_THANKS))

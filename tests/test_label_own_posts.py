@@ -13,6 +13,7 @@ import sys
 import pandas as pd
 import pytest
 
+from tests.helpers import TEAM_COMPLAINTS, TEAM_THANKS, team_export
 from wbcs.classify.tasks import OwnPosts, TaskData
 from wbcs.config import ROOT
 from wbcs.errors import InputError
@@ -150,14 +151,9 @@ def test_a_team_labels_its_own_posts_and_trains_with_them(tmp_path, mirror):
 
 
 def test_likely_label_errors_of_a_teams_own_labels_read_its_texts(tmp_path):
-    # distinct texts: near duplicates share a fold group, and one group per class leaves a fold with one class
-    complaints = ["宽带又断了，报修三天没人来", "信号太差，地下室打不了电话", "话费莫名多扣了三十块", "流量刚充就没了，乱扣费",
-                  "营业厅排队两小时没人管", "携号转网被拖了一个月", "垃圾短信天天收，投诉没用", "套餐被偷偷改了，太坑"]
-    thanks = ["谢谢客服耐心解答，点赞", "问题解决了，感谢小姐姐", "师傅上门很快，服务好", "客服回复及时，满意",
-              "网速提上来了，谢谢你们", "感谢帮忙退了多扣的钱", "处理得很快，给你们点赞", "态度很好，非常感谢"]
-    rows = "".join(f"{t},2024-05-0{1 + i % 9} 10:00\n" for i, t in enumerate(complaints + thanks))
+    complaints, thanks = TEAM_COMPLAINTS, TEAM_THANKS
     export = tmp_path / "export.csv"
-    export.write_text("内容,发布时间\n" + rows, encoding="utf-8")
+    export.write_text(team_export(), encoding="utf-8")
     ok = run("ingest", export, "--out", tmp_path / "posts.parquet", cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr
     posts = pd.read_parquet(tmp_path / "posts.parquet")

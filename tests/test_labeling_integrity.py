@@ -12,7 +12,7 @@ import csv
 import pandas as pd
 import pytest
 
-from tests.helpers import run_cli
+from tests.helpers import TEAM_COMPLAINTS, TEAM_THANKS, run_cli, team_export
 from wbcs.errors import InputError
 from wbcs.labeling.agreement import consensus, resolve
 from wbcs.labeling.batch import import_annotations, read_annotations
@@ -235,12 +235,8 @@ def test_labels_are_stripped_as_files_are_read_and_a_bad_export_row_is_named(tmp
 
 
 def test_issues_resolves_each_item_on_its_own_fields_and_says_what_it_leaves_out(tmp_path):
-    complaints = ["宽带又断了，报修三天没人来", "信号太差，地下室打不了电话", "话费莫名多扣了三十块", "流量刚充就没了，乱扣费",
-                  "营业厅排队两小时没人管", "携号转网被拖了一个月", "垃圾短信天天收，投诉没用", "套餐被偷偷改了，太坑"]
-    thanks = ["谢谢客服耐心解答，点赞", "问题解决了，感谢小姐姐", "师傅上门很快，服务好", "客服回复及时，满意",
-              "网速提上来了，谢谢你们", "感谢帮忙退了多扣的钱", "处理得很快，给你们点赞", "态度很好，非常感谢"]
-    rows = "".join(f"{t},2024-05-0{1 + i % 9} 10:00\n" for i, t in enumerate(complaints + thanks))
-    export = _write(tmp_path / "export.csv", "内容,发布时间\n" + rows)
+    complaints, thanks = TEAM_COMPLAINTS, TEAM_THANKS
+    export = _write(tmp_path / "export.csv", team_export())
     posts = tmp_path / "posts.parquet"
     r = run_cli("ingest", str(export), "--out", str(posts), cwd=tmp_path)
     assert r.returncode == 0, r.stderr
