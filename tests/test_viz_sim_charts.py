@@ -9,6 +9,7 @@ import pytest
 from tests.test_sim_viz import WEEK
 from wbcs.sim import Scenario, replicate, simulate
 from wbcs.sim.metrics import run_metrics
+from wbcs.sim.model import run
 from wbcs.sim.replicate import Summary
 from wbcs.viz import sim as vs
 
@@ -70,6 +71,11 @@ def test_simulated_utilisation_stays_within_the_agents_present(week):
     assert (g["utilization"].dropna() <= 1 + 1e-12).all()
     assert g.loc[20, "agents"] == 0 and g.loc[20, "overtime_agents"] > 0  # Monday 20:00
     assert 0 < s.table.loc["utilization", "mean"] <= 1
+    # the run's own hourly series says the same: never above 1, and the hour after the shift's end is all overtime
+    hourly = run(week, seed=1).hourly
+    assert (hourly["utilization"].dropna() <= 1 + 1e-12).all()
+    late = hourly[(hourly["agents"] == 0) & (hourly["busy_agents"] > 0)]
+    assert len(late) and (late["utilization"] == 1).all()
 
 
 def test_the_waits_chart_reads_the_reply_against_the_clocks(week):
