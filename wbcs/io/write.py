@@ -86,9 +86,14 @@ def identity(path: str | Path):
         return str(resolved)
 
 
-def _writable_place(path: Path) -> None:
+def _writable_place(path: Path, name: str | None = None, formats: tuple[str, ...] | None = None) -> None:
     if path.is_dir():
-        raise InputError(f"{path}: is a folder; give a file name, e.g. {path / ('out' + (path.suffix or '.csv'))}")
+        # the example must be a name this command accepts: its first format (report: .html, not .csv)
+        suffix = formats[0] if formats else path.suffix
+        if not suffix:
+            raise InputError(f"{path}: is a folder; give a file name in it")
+        example = path / ((name or "--out").lstrip("-") + suffix)
+        raise InputError(f"{path}: is a folder; give a file name, e.g. {example}")
     parent = path.parent
     while not parent.exists():  # created at write time: the nearest existing folder decides
         parent = parent.parent
@@ -110,11 +115,12 @@ def check_outputs(outputs, *, inputs=(), formats: Iterable[str] | None = WRITE_F
         items = paths.items() if isinstance(paths, dict) else ((None, p) for p in paths)
         return [(name, Path(p)) for name, p in items if p is not None]
 
+    formats = None if formats is None else tuple(formats)
     seen_in = {identity(path): (name, path) for name, path in named(inputs)}
     seen_out: dict = {}
     for name, path in named(outputs):
         label = f"{path}: {name}" if name else f"{path}:"
-        _writable_place(path)
+        _writable_place(path, name, formats)
         if formats is not None:
             output_format(path, formats)
         key = identity(path)
