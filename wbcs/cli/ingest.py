@@ -37,7 +37,8 @@ def register(sub) -> None:
                    help="where rejected rows go (default: OUT with .rejects.csv)")
     p.add_argument("--export-time", default=None, metavar="TIME",
                    help="when the export was made: Weibo's relative times (5分钟前, 昨天 10:22, 5月4日 21:17) "
-                        "are read against it (default: each file's modification time)")
+                        "are read against it, written year first: 2024-05-04 21:30, 2024/05/04, ISO with a zone "
+                        "or 2024年5月4日 21:30 (default: each file's modification time)")
     p.add_argument("--no-mask", action="store_true",
                    help="keep phone numbers, ID numbers and e-mails unmasked (stay inside the team)")
     p.add_argument("--json", action="store_true", help="also print the full summary as JSON on stdout")

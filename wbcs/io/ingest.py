@@ -48,6 +48,7 @@ from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
 from wbcs.io.headers import EXTRA_COLUMNS, HEADER_ALIASES, resolve_columns, shown_columns
 from wbcs.io.read import Table, open_table
+from wbcs.io.times import export_time as export_time_of
 from wbcs.io.times import read_time_cells
 from wbcs.io.write import TableWriter, identity, mask_names
 from wbcs.pii import mask_and_find, mask_pii
@@ -322,20 +323,12 @@ def _open_files(paths: list[Path], mapping: dict | None, export_time, mask: bool
                 raise InputError(f"{source}: column {col!r} ({target}) holds {table.nested[col]}, not text; "
                                  "write it as one string per post")
         if export_time is not None:
-            now, how = _beijing(export_time), "--export-time"
+            now, how = export_time_of(export_time), "--export-time"
         else:
             now = pd.Timestamp(path.stat().st_mtime, unit="s", tz="UTC").tz_convert(TIMEZONE)
             how = "the file's modification time"
         files.append(_File(no, source, table, cols, now, how, mask))
     return files
-
-
-def _beijing(t) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(t)
-    except (ValueError, TypeError):
-        raise InputError(f"export time {t!r}: not a time; write it as 2024-05-04 21:30") from None
-    return ts.tz_localize(TIMEZONE) if ts.tzinfo is None else ts.tz_convert(TIMEZONE)
 
 
 def _post_columns(files: list[_File]) -> list[str]:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from wbcs.config import TIMEZONE
+from wbcs.errors import InputError
 from wbcs.weibo import relative_time
 
 DTYPE = f"datetime64[ns, {TIMEZONE}]"
@@ -33,6 +34,32 @@ def _shanghai(ts) -> pd.Timestamp | None:
     if pd.isna(ts):
         return None
     return ts.tz_localize(TIMEZONE) if ts.tzinfo is None else ts.tz_convert(TIMEZONE)
+
+
+# The export time is one value the user types: only forms with the year first, which no
+# reader takes month-first ('04/05/2024' is 4 May to a Chinese user, 5 April to pandas).
+_UNAMBIGUOUS = re.compile(
+    r"\d{4}[-/]\d{1,2}[-/]\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+
+
+def export_time(t) -> pd.Timestamp:
+    """The export time (``--export-time``) in Beijing time; naive is Beijing time. Text must be
+    year first (2024-05-04 21:30, 2024/05/04, ISO with a zone, 2024年5月4日 21:30): a day/month
+    order is refused, never guessed."""
+    if isinstance(t, str):
+        v = t.strip()
+        if not (_CHINESE_TIME.fullmatch(v) or _UNAMBIGUOUS.fullmatch(v)):
+            raise InputError(f"--export-time {t!r}: not an unambiguous time; write it year first as "
+                             "YYYY-MM-DD HH:MM, e.g. 2024-05-04 21:30")
+        ts = _one(v)
+    else:
+        try:
+            ts = _shanghai(t)
+        except (ValueError, TypeError):
+            ts = None
+    if ts is None:
+        raise InputError(f"--export-time {t!r}: not a time; write it as YYYY-MM-DD HH:MM, e.g. 2024-05-04 21:30")
+    return ts
 
 
 def _one(v: str) -> pd.Timestamp | None:
