@@ -562,6 +562,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     field = args.field or (model.fields[0] if len(model.fields) == 1 else
                            args.label_col if args.label_col in model.fields else None)
+    if args.field is not None and field not in model.fields:  # a typo, not a missing choice
+        raise InputError(f"--field: unknown field {args.field!r}; model {model.name} has fields "
+                         f"{', '.join(model.fields)}")
     if field not in model.fields:
         raise InputError(f"model {model.name} has fields {', '.join(model.fields)}: choose one with --field")
     against = load_model(args.against) if args.against else None
