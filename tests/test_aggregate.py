@@ -191,6 +191,13 @@ def test_other_intents_are_ignored_and_unknown_authors_count_as_distinct_users()
     a = aggregation_alerts(df.drop(columns=["author_id", "platform"]))
     assert len(a) == 1 and a.loc[0, "n_users"] == 3 and a.loc[0, "n_platforms"] == 0
     assert a.loc[0, "author_ids"] == [] and a.loc[0, "platforms"] == []
+    # the reason says the "users" are unsigned posts, which may be one person's
+    assert a.loc[0, "reason"] == ("3 users (≥ 3) in one day (all of them posts without an author id, each counted "
+                                  "as one)")
+    df.loc[0, "author_id"] = "u1"
+    b = aggregation_alerts(df)
+    assert b.loc[0, "reason"] == ("3 users (≥ 3) in one day (2 of them posts without an author id, each counted as "
+                                  "one)")
 
 
 def test_sample_text_is_pii_masked():

@@ -147,8 +147,10 @@ def pii_items(draw):
         prefix = ""
     else:
         region = draw(st.sampled_from(_REGIONS))
-        born = draw(st.dates(min_value=date(1920, 1, 1), max_value=date(1999, 12, 31) if kind == "id15"
-                             else date(2010, 12, 31)))
+        # a 15-digit ID is read from a birth year of 1924 (wbcs.pii: earlier ones would make order numbers of the
+        # form yymmddHHMMSS... IDs; 15-digit IDs are void since 2013)
+        born = draw(st.dates(min_value=date(1924 if kind == "id15" else 1920, 1, 1),
+                             max_value=date(1999, 12, 31) if kind == "id15" else date(2010, 12, 31)))
         seq = draw(st.from_regex(r"[0-9]{3}", fullmatch=True))
         if kind == "id15":
             digits = f"{region}{born:%y%m%d}{seq}"

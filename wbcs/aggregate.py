@@ -139,12 +139,16 @@ def _clusters(w: pd.DataFrame, threshold: float, near_duplicates: bool = True) -
     return out
 
 
-def _reason(rule: Rule, n_users: int, n_platforms: int) -> str:
+def _reason(rule: Rule, n_users: int, n_platforms: int, anonymous: int = 0) -> str:
+    """Why the rule fired; ``anonymous``: how many of the users are posts without an author id, each counted as its
+    own user (the module docstring), which the reason says: "3 customers" of three unsigned posts may be one."""
     unit = "users" if rule.window == "day" else "customers"
     when = "in one day" if rule.window == "day" else "within 7 days"
     met = []
     if n_users >= rule.min_users:
-        met.append(f"{n_users} {unit} (≥ {rule.min_users}) {when}")
+        unknown = (f" ({'all' if anonymous == n_users else anonymous} of them posts without an author id, each counted"
+                   f" as one)") if anonymous else ""
+        met.append(f"{n_users} {unit} (≥ {rule.min_users}) {when}{unknown}")
     if n_platforms >= rule.min_platforms:
         met.append(f"{n_platforms} platforms (≥ {rule.min_platforms}) {when}")
     return "; ".join(met)
@@ -164,7 +168,8 @@ def _alert(rule: Rule, kind: str, key: str, g: dict, rows: slice, start, end, tr
         "topic": next((t for t, c in topics.items() if c > n / 2), None),
         "window_start": start, "window_end": end, "triggered_at": triggered,
         "n_posts": n, "n_users": len(users), "n_platforms": len(platforms),
-        "reason": _reason(rule, len(users), len(platforms)),
+        "reason": _reason(rule, len(users), len(platforms),
+                          len({p for p, a in zip(g["post_id"][rows], g["author_id"][rows], strict=True) if a is None})),
         "post_ids": g["post_id"][rows],
         "author_ids": [a for a in g["author_id"][rows] if a is not None],
         "platforms": platforms,
