@@ -8,6 +8,7 @@ SQLite store, the CLI through real subprocesses."""
 from __future__ import annotations
 
 import csv
+import json
 
 import pandas as pd
 import pytest
@@ -190,6 +191,40 @@ def test_a_file_of_another_annotators_labels_is_refused(tmp_path, two_passes):
         assert _mine(s)[("101", "topic")] == "broadband" and len(s.history()) == 18
     r = run_cli("label", "import", str(theirs), "--annotator", "ann2", "--store", str(store), "--sample", str(sample))
     assert r.returncode == 0 and "recorded 0 labels for ann2, 9 already there" in r.stdout, r.stdout + r.stderr
+
+
+def test_another_annotators_batch_file_under_the_wrong_name_is_refused(tmp_path, two_passes):
+    """A batch file has no annotator column: ann1's file imported as ann2's replaced ann2's labels (κ 1.000)."""
+    sample, store = two_passes
+    args = ["--annotator", "ann2", "--store", str(store), "--sample", str(sample)]
+    for wrong in (tmp_path / "ann1.csv", _write(tmp_path / "renamed.csv", ANN1)):  # any name: the same bytes
+        r = run_cli("label", "import", str(wrong), *args)
+        assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stdout + r.stderr
+        assert f"{wrong}: the same content, byte for byte, was imported for 'ann1' (import:ann1.csv sha256:" \
+            in r.stderr and "nothing was recorded for ann2" in r.stderr and "--identical" in r.stderr, r.stderr
+    with LabelStore(store) as s:
+        assert _mine(s, "ann2")[("101", "topic")] == "network" and len(s.history()) == 18
+    r = run_cli("label", "agreement", "--store", str(store), "--sample", str(sample), "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["topic"]["agreement"] == 0.5, r.stdout + r.stderr
+    # their labels really are the same: said so, recorded
+    r = run_cli("label", "import", str(tmp_path / "ann1.csv"), "--identical", *args)
+    assert r.returncode == 0 and "recorded 1 labels for ann2, 8 already there" in r.stdout, r.stdout + r.stderr
+    # the committed passes: the folder names whose a file is, and identical small batches are real (rebuild)
+    for name in ("ann1", "ann2"):
+        _write((tmp_path / "passes" / name).mkdir(parents=True) or tmp_path / "passes" / name / "b1.csv", ANN1)
+    r = run_cli("label", "rebuild", "--passes", str(tmp_path / "passes"), "--store", str(tmp_path / "re.sqlite"),
+                "--sample", str(sample))
+    assert r.returncode == 0 and "2 files" in r.stdout and "recorded 18 labels" in r.stdout, r.stdout + r.stderr
+
+
+def test_consensus_counts_the_sampled_items_nobody_labelled(tmp_path, two_passes):
+    """150 of 200 sampled items unlabelled printed 'unresolved items: none'."""
+    sample, store = two_passes  # 101 disputed, 102 agreed, 103 labelled by nobody
+    r = run_cli("label", "consensus", "--store", str(store), "--sample", str(sample), "--out", str(tmp_path / "g.csv"))
+    assert r.returncode == 0, r.stderr
+    assert "wrote 1 gold items of the 3 sampled to" in r.stdout, r.stdout
+    assert "unresolved items: 1 disputed, 1 not labelled yet" in r.stdout, r.stdout
+    assert "not labelled yet: sampled items no annotator has labelled" in r.stdout, r.stdout
 
 
 # --------------------------------------------------------------------------- 6. labels against the taxonomy

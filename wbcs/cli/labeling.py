@@ -160,11 +160,16 @@ def register(sub) -> None:
             "Long files (adjudication): item_id, field, value. A bad row stops the import\n"
             "and nothing is recorded; an edited file records only what changed. A file imported\n"
             "before (the same content) records nothing: it says how many of its labels were\n"
-            "changed since (a correction in the widget), which --again would revert.")
+            "changed since (a correction in the widget), which --again would revert. A file\n"
+            "imported for another annotator (the same content) is refused: a batch file does\n"
+            "not say whose it is; --identical if their labels really are the same.")
     p.add_argument("files", nargs="+", type=Path, help=".csv, .jsonl or .parquet files")
     p.add_argument("--annotator", required=True, help="annotator name (e.g. ann1, adjudicator)")
     p.add_argument("--again", action="store_true",
                    help="record a file imported before once more: its labels replace the ones changed since")
+    p.add_argument("--identical", action="store_true",
+                   help="record a file whose content was imported for another annotator (their labels really "
+                        "are the same)")
     store_arg(p)
     sample_arg(p)
 
@@ -495,7 +500,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     files = [read_annotation_file(f, args.annotator, known_ids=ids) for f in args.files]
     with _open(args.store, must_exist=False) as store:
         for a in files:
-            s = a.record(store, again=args.again)
+            s = a.record(store, again=args.again, identical=args.identical)
             print(f"{a.path}: {_summary(s, args.annotator)}")
     return 0
 
@@ -563,6 +568,16 @@ def _current(args):
         cur = store.current()
     ours = cur["item_id"].isin(set(fields_for))
     return cur[ours], fields_for, cur.loc[~ours, "item_id"].nunique()
+
+
+def _unresolved(gold, cur, fields_for) -> dict[str, int]:
+    """The sampled items without gold labels, by why: ``consensus`` counts the items it resolved (disputed,
+    incomplete), and the sample's items nobody labelled yet are counted here, never as resolved."""
+    unresolved = dict(gold.attrs["unresolved"])
+    unlabelled = len(set(fields_for) - set(cur["item_id"]))
+    if unlabelled:
+        unresolved["not labelled yet"] = unlabelled
+    return unresolved
 
 
 def cmd_agreement(args: argparse.Namespace) -> int:
@@ -635,9 +650,9 @@ def cmd_consensus(args: argparse.Namespace) -> int:
         texts = _items(gold[id_col].tolist(), args.posts).set_index("item_id")["text"]
         gold.insert(1, "text", gold[id_col].map(texts).to_numpy())
     write_table(gold, args.out)
-    unresolved = gold.attrs["unresolved"]
+    unresolved = _unresolved(gold, cur, fields_for)
     left = ", ".join(f"{n} {k}" for k, n in unresolved.items()) or "none"
-    print(f"wrote {len(gold)} gold items to {args.out}; unresolved items: {left}")
+    print(f"wrote {len(gold)} gold items of the {len(fields_for)} sampled to {args.out}; unresolved items: {left}")
     samples = " ".join(map(str, args.sample))
     if unresolved.get("disputed"):
         posts = f" --posts {args.posts}" if args.posts is not None else ""
@@ -648,6 +663,9 @@ def cmd_consensus(args: argparse.Namespace) -> int:
     if unresolved.get("incomplete"):
         print(f"  incomplete: fewer than {args.min_annotators} annotators labelled every field; see "
               f"'wbcs label status --store {args.store} --sample {samples}'")
+    if unresolved.get("not labelled yet"):
+        print("  not labelled yet: sampled items no annotator has labelled; label and import them ('wbcs label "
+              f"status --store {args.store} --sample {samples}' counts what each annotator has left)")
     return 0
 
 
@@ -658,7 +676,7 @@ def _consensus_labels(args) -> dict[str, str]:
 
     cur, fields_for, elsewhere = _current(args)
     gold = consensus(resolve(cur, fields_for=fields_for))
-    left = ", ".join(f"{n} {k}" for k, n in gold.attrs["unresolved"].items())
+    left = ", ".join(f"{n} {k}" for k, n in _unresolved(gold, cur, fields_for).items())
     if left:
         print(f"left out: {left} items (no consensus yet: 'wbcs label consensus' and 'wbcs label disagreements' "
               "with the same --store and --sample say which)")

@@ -354,13 +354,16 @@ class Annotations:
     rows: list[dict]
     source: str | None = None
 
-    def record(self, store: LabelStore, *, again: bool = False) -> ImportSummary:
+    def record(self, store: LabelStore, *, again: bool = False, identical: bool = False) -> ImportSummary:
         """Record the file for its annotator (all of it, or nothing). A file whose content the store
         already holds for the annotator records nothing unless ``again``: its rows have no time, so
-        recording them again would revert every correction made since (``ImportSummary.already``)."""
+        recording them again would revert every correction made since (``ImportSummary.already``).
+        One the store holds for another annotator is refused unless ``identical`` (a batch file does
+        not say whose it is: the same bytes are almost surely the other annotator's file)."""
         return store.record_changes([r | {"annotator": self.annotator, "where": str(self.path)}
                                      for r in self.rows],
-                                    source=self.source or import_source(self.path), again=again)
+                                    source=self.source or import_source(self.path), again=again,
+                                    identical=identical)
 
 
 def read_annotation_file(path: str | Path, annotator: str, *,
@@ -375,10 +378,13 @@ def read_annotation_file(path: str | Path, annotator: str, *,
 
 def import_annotations(store: LabelStore, path: str | Path, annotator: str, *,
                        known_ids: Iterable[str] | Mapping[str, Sequence[str]] | None = None,
-                       tax: Taxonomy | None = None, again: bool = False) -> ImportSummary:
+                       tax: Taxonomy | None = None, again: bool = False,
+                       identical: bool = False) -> ImportSummary:
     """Validate ``path`` and record it for ``annotator`` (all of it, or nothing; a file already
-    imported records nothing unless ``again``)."""
-    return read_annotation_file(path, annotator, known_ids=known_ids, tax=tax).record(store, again=again)
+    imported records nothing unless ``again``, one imported for another annotator is refused
+    unless ``identical``)."""
+    return read_annotation_file(path, annotator, known_ids=known_ids, tax=tax).record(
+        store, again=again, identical=identical)
 
 
 def progress(store: LabelStore, ids: Iterable[str] | Mapping[str, Sequence[str]],
@@ -426,8 +432,11 @@ def read_passes(folder: str | Path, *,
 def record_passes(store: LabelStore, passes: Mapping[str, Annotations], *,
                   progress: bool = True) -> dict[str, ImportSummary]:
     """Record validated files (``read_passes``) in their order, with a bar over them (the committed
-    passes: a few hundred files, seconds). Returns a summary per file."""
-    return {name: a.record(store) for name, a in bar(passes.items(), desc="importing", unit="file", progress=progress)}
+    passes: a few hundred files, seconds). Returns a summary per file. A file identical to another
+    annotator's is recorded: its folder names whose it is (ann1 and ann2 gave some small turn
+    batches the very same labels)."""
+    return {name: a.record(store, identical=True)
+            for name, a in bar(passes.items(), desc="importing", unit="file", progress=progress)}
 
 
 def import_passes(store: LabelStore, folder: str | Path, *,

@@ -583,12 +583,14 @@ class LabelStore:
         """Write the current labels (ids and labels only) as .jsonl, .csv or .parquet."""
         return write_records(self.current(annotator), path)
 
-    def import_labels(self, path: str | Path, *, source: str | None = None, again: bool = False) -> ImportSummary:
+    def import_labels(self, path: str | Path, *, source: str | None = None, again: bool = False,
+                      identical: bool = False) -> ImportSummary:
         """Read labels exported by ``export`` (any format) back, in one transaction.
 
         Rows go through ``record_changes``: re-importing a file duplicates nothing, labels
-        keep their original ``labelled_at``, and the same content imported again records
-        nothing unless ``again``.
+        keep their original ``labelled_at``, the same content imported again records
+        nothing unless ``again``, and content imported for another annotator is refused
+        unless ``identical``.
         """
         p = Path(path)
         rows = read_records(p)
@@ -604,10 +606,10 @@ class LabelStore:
             row["labelled_at"] = pd.Timestamp(
                 _iso(row["labelled_at"], f"{p}: row {n}, column 'labelled_at'"))
             row["where"] = f"{p}: row {n}"
-        return self.record_changes(rows, source=source or import_source(p), again=again)
+        return self.record_changes(rows, source=source or import_source(p), again=again, identical=identical)
 
     def record_changes(self, rows: Iterable[dict], *, source: str | None = None,
-                       again: bool = False) -> ImportSummary:
+                       again: bool = False, identical: bool = False) -> ImportSummary:
         """Record the rows (item_id, field, value, annotator[, labelled_at][, where: the file and
         row, for messages]) that change the current labels, in one transaction.
 
@@ -620,9 +622,12 @@ class LabelStore:
         A ``source`` naming a file's content (``import_source``) that the store already holds
         for an annotator of the rows is not recorded again unless ``again``: the summary says
         so (``already``) and counts as ``stale`` the rows that differ from the current labels,
-        the corrections made since, which re-recording the file would revert. The current labels
-        are read inside the same write transaction, so two processes importing the same file at
-        once record it once.
+        the corrections made since, which re-recording the file would revert. A content the store
+        holds only for other annotators is refused unless ``identical``: a batch file has no
+        annotator column, and one byte for byte like another annotator's is almost surely theirs,
+        imported under the wrong name (it replaced this annotator's labels and made κ perfect). The
+        current labels are read inside the same write transaction, so two processes importing the
+        same file at once record it once.
         """
         rows = [self._valid(r, r.get("where")) for r in rows]
         content = _CONTENT.search(source or "")
@@ -633,13 +638,21 @@ class LabelStore:
             now: dict[tuple[str, str], dict[str, tuple[str, pd.Timestamp]]] = {}
             for r in self.current(items={row["item_id"] for row in rows}).itertuples():
                 now.setdefault((r.item_id, r.annotator), {})[r.field] = (r.value, r.labelled_at)
-            if content and not again:
-                earlier = self._imported(content.group(1), {row["annotator"] for row in rows},
-                                         {row["item_id"] for row in rows})
-                if earlier is not None:
+            if content:
+                mine, items = {row["annotator"] for row in rows}, {row["item_id"] for row in rows}
+                earlier = self._imported(content.group(1), mine, items)
+                if earlier is not None and not again:
                     same = sum(now.get((r["item_id"], r["annotator"]), {}).get(r["field"], (None,))[0] == r["value"]
                                for r in rows)
                     return ImportSummary(0, same, len(rows) - same, already=earlier)
+                if earlier is None and not identical:  # (a file accepted for them before was theirs)
+                    for other in sorted(set(self.annotators()) - mine):
+                        theirs = self._imported(content.group(1), {other}, items)
+                        if theirs is not None:
+                            raise InputError(
+                                f"{rows[0].get('where') or source}: the same content, byte for byte, was imported for {mask_pii(other)!r} "
+                                f"({theirs}); nothing was recorded for {', '.join(map(mask_pii, sorted(mine)))}: "
+                                f"import their own file, or add --identical if their labels really are identical")
             todo, unchanged, stale = [], 0, 0
             # the conditional fields last: whether they apply is decided on the item's labels after the others
             for row in sorted(rows, key=lambda r: r["field"] in self._conditional):
