@@ -37,7 +37,6 @@ import pandas as pd
 
 from wbcs.aggregate import chronological
 from wbcs.checks import frame, is_number, is_whole
-from wbcs.columns import local_times
 from wbcs.errors import InputError
 from wbcs.kpi.indicators import prepare
 from wbcs.policy import Policy
@@ -256,9 +255,6 @@ def hot_issues(posts: pd.DataFrame, *, policy: Policy | None = None, threshold: 
     # before the rules count that post twice
     found = spikes(posts, freq=freq, baseline_days=baseline_days, alpha=alpha, min_posts=min_posts,
                    threshold=threshold, near_duplicates=near_duplicates)
-    # the rules keep the order of posts at the same time, and name a cluster by its first post: in the
-    # detectors' order, the alerts (their evidence, keys, order) are the same however the file is sorted
-    posts = posts.iloc[chronological(local_times(posts["created_at"]), posts["post_id"])]
     alerts = aggregation_alerts(posts, policy=policy, threshold=threshold, near_duplicates=near_duplicates)
     return {"incidents": incidents(posts, alerts, threshold=threshold, near_duplicates=near_duplicates),
             "alerts": alerts, "spikes": found}
