@@ -59,13 +59,19 @@ def overtime_agents(hourly: pd.DataFrame) -> pd.Series:
     return (hourly["busy_agents"] - hourly["agents"]).clip(lower=0)
 
 
+def agents_present(hourly: pd.DataFrame) -> pd.Series:
+    """Agents present per hour: on shift, and those finishing their last post past its end (``overtime_agents``);
+    utilisation is busy over these, so it never exceeds 1."""
+    return hourly["agents"] + overtime_agents(hourly)
+
+
 def run_metrics(records: pd.DataFrame, hourly: pd.DataFrame, scenario: Scenario) -> dict[str, float]:
     """The headline figures of one run, over posts arriving in [warm-up, horizon)."""
     obs = records[records["observed"]]
     wait = obs["wait_minutes"].dropna()
     h0, h1 = int(scenario.warmup_days * 24), int(np.ceil(scenario.horizon_days * 24))
     window = hourly.iloc[h0:h1]
-    present = window["agents"].sum() + overtime_agents(window).sum()
+    present = agents_present(window).sum()
     resolvable = obs["resolution_met"].notna()
     out = {
         "posts": float(len(obs)),

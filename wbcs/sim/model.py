@@ -23,7 +23,7 @@ from wbcs.config import TIMEZONE
 from wbcs.policy import POST_KINDS
 from wbcs.sim.arrivals import draw_arrivals
 from wbcs.sim.engine import run_engine
-from wbcs.sim.metrics import overtime_agents
+from wbcs.sim.metrics import agents_present
 from wbcs.sim.scenario import Scenario, as_scenario
 from wbcs.sim.schedule import agents_by_minute, detect, duty_windows, staffing_changes, to_datetimes
 
@@ -161,9 +161,8 @@ def run(scenario: Scenario, seed=0) -> SimRun:
         # posts arrived by the end of the hour and not yet picked up by an agent
         "backlog": np.searchsorted(arrival, edges, side="right") - np.searchsorted(responded, edges, side="right"),
     })
-    # busy over the agents present: on shift, and the leaving shift's agents finishing their posts past its end
-    # (``overtime_agents``); busy / on shift went above 1 in the hour after a shift's end
-    present = hourly["agents"] + overtime_agents(hourly)
+    # busy over the agents present (``agents_present``); busy / on shift went above 1 in the hour after a shift's end
+    present = agents_present(hourly)
     hourly.insert(hourly.columns.get_loc("busy_agents") + 1, "utilization", hourly["busy_agents"] / present.where(present > 0))
     return SimRun(scenario, records, hourly)
 

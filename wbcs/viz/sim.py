@@ -22,7 +22,7 @@ from plotly.subplots import make_subplots
 from wbcs.errors import InputError
 from wbcs.policy import POST_KINDS, WEEKDAYS
 from wbcs.sim import Scenario, StaffingPlan, Summary, plan_staffing, replicate
-from wbcs.sim.metrics import overtime_agents
+from wbcs.sim.metrics import agents_present
 from wbcs.sim.scenario import as_scenario
 from wbcs.viz.figure import TEMPLATE, figure, write_figures
 
@@ -165,16 +165,16 @@ def backlog_figure(summaries: dict[str, Summary]) -> go.Figure:
 
 
 def _by_hour_of_week(s: Summary) -> pd.DataFrame:
-    """Agents on shift, agents working past their shift's end (``wbcs.sim.metrics.overtime_agents``, per hour of
-    the run before the weeks are averaged) and busy agents by hour of the week; utilisation is busy over both,
+    """Agents on shift, agents present (``wbcs.sim.metrics.agents_present``: with those working past their shift's
+    end, per hour of the run before the weeks are averaged) and busy agents by hour of the week; utilisation is busy over both,
     the agents present, as the summary's utilisation counts them, so it never exceeds 1."""
     sc = s.scenario
     h = s.hourly.iloc[int(sc.warmup_days * 24): int(math.ceil(sc.horizon_days * 24))].copy()
     h["how"] = (sc.start.day_of_week * 24 + h["hour"]) % 168
-    h["overtime_agents"] = overtime_agents(h)
-    g = h.groupby("how")[["agents", "overtime_agents", "busy_agents"]].mean().reindex(range(168))
-    present = g["agents"] + g["overtime_agents"]
-    g["utilization"] = g["busy_agents"] / present.where(present > 0)
+    h["present"] = agents_present(h)
+    g = h.groupby("how")[["agents", "present", "busy_agents"]].mean().reindex(range(168))
+    g["overtime_agents"] = g["present"] - g["agents"]
+    g["utilization"] = g["busy_agents"] / g["present"].where(g["present"] > 0)
     return g
 
 
@@ -191,7 +191,7 @@ def utilization_figure(summaries: dict[str, Summary]) -> go.Figure:
                         row=1, col=1, hovertemplate="%{x}: %{y:.1f} agents<extra>" + label + "</extra>")
         late = (g["overtime_agents"] > 0).to_numpy()
         if late.any():  # the leaving shift finishing its last posts (the closing patrol's): a mark where it happens
-            fig.add_scatter(x=np.array(HOUR_LABELS)[late], y=(g["agents"] + g["overtime_agents"])[late],
+            fig.add_scatter(x=np.array(HOUR_LABELS)[late], y=g["present"][late],
                             customdata=g["overtime_agents"][late], name=f"{label}: past shift end 超时",
                             legendgroup=label, mode="markers", marker={"color": color, "symbol": "triangle-up", "size": 8},
                             row=1, col=1, hovertemplate="%{x}: %{y:.2f} agents, %{customdata:.2f} of them past their "
