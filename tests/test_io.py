@@ -513,3 +513,19 @@ def test_a_value_repeated_across_chunks_is_masked_once_per_writer(tmp_path):
         seen = w._masker.cache_info()
     assert pd.read_csv(path)["note"].tolist() == ["call 138****5678", "call 138****5678", "ok"] * 3
     assert (seen.misses, seen.hits) == (2, 4)  # two distinct values, masked in the first chunk only
+
+
+def test_a_relative_time_after_the_export_is_rejected_not_read(tmp_path):
+    # 今天 23:00 in a file exported at 21:30 cannot be: the export time given (or the file's modification time
+    # standing in for it) is wrong; reading it would put a post in the future of every SLA clock
+    path = tmp_path / "export.csv"
+    path.write_text(WEIBO_EXPORT + "小周,晚上的,今天 23:00,,,\n", encoding="utf-8")
+    result = ingest([path], export_time="2024-05-04 21:30")
+    assert len(result.posts) == 6
+    rejects = result.rejects
+    assert rejects["reason"].tolist() == ["time after the export"]
+    assert "created_at '今天 23:00' would be after the export time 2024-05-04 21:30 (--export-time)" \
+        in rejects["detail"].iloc[0]
+    r = run_cli("ingest", str(path), "--out", str(tmp_path / "p.parquet"), "--export-time", "2024-05-04 23:30")
+    assert r.returncode == 0 and "time after the export" not in r.stdout + r.stderr  # a later export: all 7 kept
+    assert len(pd.read_parquet(tmp_path / "p.parquet")) == 7

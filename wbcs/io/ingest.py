@@ -48,8 +48,8 @@ from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
 from wbcs.io.headers import EXTRA_COLUMNS, HEADER_ALIASES, resolve_columns, shown_columns
 from wbcs.io.read import Table, open_table
+from wbcs.io.times import AFTER_EXPORT, OUT_OF_RANGE, UNREADABLE, read_time_cells
 from wbcs.io.times import export_time as export_time_of
-from wbcs.io.times import read_time_cells
 from wbcs.io.write import TableWriter, identity, mask_names
 from wbcs.pii import mask_and_find, mask_pii
 from wbcs.progress import bar
@@ -195,6 +195,14 @@ class _File:
     reasons: Counter = field(default_factory=Counter)
 
 
+def _reject_times(rows: _Rows, problem: pd.Series, raw: pd.Series, col: str, f: _File) -> None:
+    """Reject the time cells ``read_time_cells`` could not use, saying why."""
+    for why in (OUT_OF_RANGE, UNREADABLE):
+        rows.reject(problem == why, why, col + " {!r}", raw)
+    rows.reject(problem == AFTER_EXPORT, AFTER_EXPORT, col + " {!r} would be after the export time "
+                + f"{f.now:%Y-%m-%d %H:%M} ({f.now_from}): give the moment of the export with --export-time", raw)
+
+
 def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tuple[pd.DataFrame, _Rows]:
     """The posts of one chunk, with the rejections in the returned rows."""
     cols, source = f.cols, f.source
@@ -221,8 +229,7 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tup
 
     # created_at: parsed from the file, else decoded from the mid
     created, problem, relative = read_time_cells(time_raw, now=f.now)
-    for why in ("time out of range", "unparseable time"):
-        rows.reject(problem == why, why, "created_at {!r}", time_raw)
+    _reject_times(rows, problem, time_raw, "created_at", f)
     from_mid = time_raw.isna()
     if from_mid.any():
         decoded, plausible = mid_to_datetime(pid[from_mid])
@@ -238,8 +245,7 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tup
 
     for col in [c for c in DATETIME_COLUMNS if c in df and c != "created_at"]:
         parsed, problem, relative = read_time_cells(df[col], now=f.now)
-        for why in ("time out of range", "unparseable time"):
-            rows.reject(problem == why, why, col + " {!r}", df[col])
+        _reject_times(rows, problem, df[col], col, f)
         df[col] = parsed.where(rows.ok)
     for col in [c for c in _COUNT_COLUMNS if c in df]:
         parsed = _by_unique(df[col], _parse_count)

@@ -6,7 +6,8 @@ are Beijing time) with, per cell, what went wrong: ``"unparseable time"`` or ``"
 out of range"`` (before 1990 or from 2100 on: no post or reply is from then, and
 pandas' nanosecond times end in 2262, so ``9999-12-31`` or epoch milliseconds
 ``9999999999999`` would otherwise crash the whole read), and which cells were relative
-(``5分钟前``, ``昨天 10:22``, ``5月4日 21:17``: read against ``now``, the export time).
+(``5分钟前``, ``昨天 10:22``, ``5月4日 21:17``: read against ``now``, the export time); a relative
+form that would fall after ``now`` is ``"time after the export"``: the export time given is wrong.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ DTYPE = f"datetime64[ns, {TIMEZONE}]"
 EARLIEST = pd.Timestamp("1990-01-01", tz=TIMEZONE)
 LATEST = pd.Timestamp("2100-01-01", tz=TIMEZONE)  # exclusive
 UNREADABLE, OUT_OF_RANGE = "unparseable time", "time out of range"
+AFTER_EXPORT = "time after the export"  # 今天 23:00 in a file exported at 21:30: the export time is wrong
 
 _CHINESE_TIME = re.compile(
     r"(\d{4})年(\d{1,2})月(\d{1,2})日\s*(?:(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2}))?秒?)?")
@@ -145,7 +147,9 @@ def read_time_cells(values: pd.Series, *, now: pd.Timestamp | None = None) -> tu
     if len(bare):
         found = [relative_time(v, now) if now is not None else None for v in bare]
         relative[bare.index] = [t is not None for t in found]
-        put(pd.Series(found, index=bare.index, dtype=f"datetime64[us, {TIMEZONE}]"))
+        late = np.array([t is not None and t > now for t in found], dtype=bool)
+        problem[bare.index[late]] = AFTER_EXPORT
+        put(pd.Series(found, index=bare.index, dtype=f"datetime64[us, {TIMEZONE}]")[~late])
     return out, problem, relative
 
 
