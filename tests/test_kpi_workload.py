@@ -176,3 +176,15 @@ def test_simulate_and_staff_take_a_teams_posts(tmp_path):
     posts.iloc[[0, 2, 3]].to_csv(short, index=False)
     r = run_cli("sweep", "--scenario", str(scenario), "--posts", str(short), "--vary", "agents=2,3")
     assert r.returncode == 2 and "at least a week" in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_a_profile_with_most_hours_never_seen_says_so():
+    # 9 posts over two weeks (a raw export whose 5月4日 forms spread over a year does the same): most hours of
+    # the week get no arrival at all in the simulation, which must not pass unsaid
+    w = workload(_two_weeks(n_mon10=3))
+    assert (w.rate_per_hour == 0).sum() == 164
+    assert "164 of the 168 hours of the week saw no post in 2.0 weeks" in w.note
+    times = pd.date_range(MONDAY, periods=2 * 168, freq="h") + pd.Timedelta(minutes=7)  # a post every hour
+    busy = pd.DataFrame({"post_id": [str(i) for i in range(len(times))], "created_at": times,
+                         "text": "@中国移动 宽带又断了", "intent": "complaint"})
+    assert "saw no post" not in workload(busy).note

@@ -59,7 +59,7 @@ class Workload:
 
     @property
     def weeks(self) -> float:
-        return ((self.end - self.start) / pd.Timedelta(hours=1) + 1) / HOURS_OF_WEEK
+        return _weeks(self.start, self.end)
 
     def patch(self, scenario_raw: dict, *, arrivals: bool = True, counted: bool = False) -> dict:
         """``scenario_raw`` (a scenario's mapping, e.g. ``dict(scenario.raw)``; read it back with
@@ -98,6 +98,11 @@ class Workload:
                                                           if self.method != "counted" else "")
                             for r in self.mix.itertuples())
         return f"{first}\nmix ({self.method}): {shares}" + (f"\nnote: {self.note}" if self.note else "")
+
+
+def _weeks(start: pd.Timestamp, end: pd.Timestamp) -> float:
+    """Weeks from the first post's hour to the last's, both counted."""
+    return ((end - start) / pd.Timedelta(hours=1) + 1) / HOURS_OF_WEEK
 
 
 def _rates(times: pd.Series) -> tuple[np.ndarray, pd.Timestamp, pd.Timestamp]:
@@ -181,6 +186,12 @@ def workload(posts: pd.DataFrame, *, correct: bool = True, n_boot: int = 1000, l
     if without_kind:
         notes.append(f"{without_kind:,} posts of no policy kind (no clock in triage's routes: chit-chat, ads, no "
                      "labels) are in the arrivals and simulated in the mix of the others")
+    empty = int((rates == 0).sum())
+    if empty > HOURS_OF_WEEK // 2:  # too few posts for a profile (a raw export whose 5月4日 forms span a year)
+        notes.append(f"{empty} of the {HOURS_OF_WEEK} hours of the week saw no post in "
+                     f"{_weeks(start, end):.1f} weeks, so no post arrives "
+                     "in them in the simulation: check the posts' times, give a file with more posts, or set the "
+                     "scenario's arrivals yourself")
     without_time = int((~timed).sum())
     if without_time:
         notes.append(f"{without_time:,} posts without a readable created_at are left out of the arrivals")
