@@ -10,7 +10,7 @@ the current labels are derived from it:
 
 Every write checks its labels against the taxonomy: a field the taxonomy knows holds one of its
 labels (a cell's surrounding spaces stripped, as ``read_annotations`` reads a file); the only
-other fields are the ones the reply team keeps beside labels (``wbcs.reply.team.FIELDS``). A
+other fields are the ones the reply team keeps beside labels (``REPLY_FIELDS``, ``wbcs.reply.team``). A
 conditional field (negative_subtype, only when sentiment is negative) is refused while its
 condition fails on the annotator's labels of the item, and *retracted* when a later label makes
 it fail (sentiment changed to neutral): an undo event of the store's own (source
@@ -54,6 +54,9 @@ LABEL_COLUMNS = ["item_id", "field", "value", "annotator", "labelled_at"]
 HISTORY_COLUMNS = ["id", "action", "annotator", "item_id", "field", "value", "target",
                    "labelled_at", "recorded_at", "source"]
 FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+# The fields kept beside labels, free text: the reply team's accepted replies (``wbcs.reply.team``, which
+# depends on the store, not the other way round): the public reply, the DM, the route and the post's text.
+REPLY_FIELDS = ("reply", "reply_private", "reply_route", "reply_post")
 
 _SCHEMA = [
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -214,8 +217,6 @@ class LabelStore:
 
     def __init__(self, path: str | Path, *, readonly: bool = False, tax: Taxonomy | None = None):
         self.path = Path(path)
-        from wbcs.reply.team import FIELDS as REPLY_FIELDS
-
         self.tax = taxonomy(tax)
         self._labels = {f: frozenset(self.tax.ids(f)) for f in self.tax.fields}
         self._others = frozenset(REPLY_FIELDS)  # the only fields kept beside labels: the reply team's, free text

@@ -17,9 +17,10 @@ from __future__ import annotations
 import pandas as pd
 
 from wbcs.errors import InputError
+from wbcs.labeling.store import REPLY_FIELDS
 from wbcs.text import mask_pii
 
-FIELDS = {"reply": "reply", "reply_private": "private", "reply_route": "route", "reply_post": "post"}
+FIELDS = dict(zip(REPLY_FIELDS, ("reply", "private", "route", "post"), strict=True))  # store field → column
 SOURCES = ("reply:accepted", "reply:edited")
 COLUMNS = ["post_id", "post", "reply", "private", "route", "annotator", "labelled_at", "edited"]
 
