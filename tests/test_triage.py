@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from wbcs.errors import InputError
 from wbcs.policy import SlaClock, load_policy
-from wbcs.triage import add_duty_minutes, load_routes, parse_routes, route_posts
+from wbcs.triage import load_routes, parse_routes, route_posts
 
 T = pd.Timestamp("2024-01-03 10:00", tz="Asia/Shanghai")  # a Wednesday, on duty
 
@@ -127,7 +127,7 @@ def test_duty_deadline_is_the_last_instant_the_kpi_counts_met(starts, minutes):
     turns from met to missed: the reply at it is met, one a second (a nanosecond) later is not."""
     duty = dataclasses.replace(load_policy().duty, holidays=HOLIDAYS)
     t0 = pd.DatetimeIndex(starts).tz_localize("Asia/Shanghai")
-    t1 = add_duty_minutes(duty, t0, minutes)
+    t1 = duty.add_minutes(t0, minutes)
     assert (duty.business_minutes(t0, t1) <= minutes).all()
     assert (duty.business_minutes(t0, t1 + pd.Timedelta(seconds=1)) > minutes).all()
     assert (duty.business_minutes(t0, t1 + pd.Timedelta(nanoseconds=1)) > minutes).all()
@@ -147,19 +147,19 @@ def test_duty_deadline_is_the_last_instant_the_kpi_counts_met(starts, minutes):
 def test_duty_deadline_hand_computed(created, minutes, deadline):
     duty = dataclasses.replace(load_policy().duty, holidays=HOLIDAYS)
     t0 = pd.DatetimeIndex([created]).tz_localize("Asia/Shanghai")
-    t1 = add_duty_minutes(duty, t0, minutes)
+    t1 = duty.add_minutes(t0, minutes)
     assert t1[0] == pd.Timestamp(deadline, tz="Asia/Shanghai")
     met = duty.business_minutes(t0.repeat(2), [t1[0], t1[0] + pd.Timedelta(seconds=1)]) <= minutes
     assert met.tolist() == [True, False]
 
 
 @pytest.mark.parametrize("minutes", [-5, float("nan"), [10, -1], 1e15])
-def test_add_duty_minutes_refuses_minutes_that_are_no_duration(minutes):
+def test_add_minutes_refuses_minutes_that_are_no_duration(minutes):
     """-5 gave 07:55, before the duty day the deadline is counted in; NaN no deadline at all."""
     t0 = pd.DatetimeIndex(["2024-03-04 00:30", "2024-03-04 09:00"]).tz_localize("Asia/Shanghai")
-    with pytest.raises(InputError, match=r"add_duty_minutes: minutes must be finite numbers ≥ 0 and ≤ 527040 "
+    with pytest.raises(InputError, match=r"Duty.add_minutes: minutes must be finite numbers ≥ 0 and ≤ 527040 "
                                          r"\(a year\), got (-5.0|nan|-1.0|1000000000000000.0)$"):
-        add_duty_minutes(load_policy().duty, t0, minutes)
+        load_policy().duty.add_minutes(t0, minutes)
 
 
 def test_route_file_validation(tmp_path):

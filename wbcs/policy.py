@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -125,7 +125,7 @@ class Duty:
 
         F(t) = duty days before t's day × minutes per day + duty minutes of t's day up to t;
         the answer is F(end) − F(start), counted in integer nanoseconds and divided once, so a
-        reply exactly at a deadline (``wbcs.triage.add_duty_minutes``) of 20 seconds or 233.54
+        reply exactly at a deadline (``add_minutes``) of 20 seconds or 233.54
         minutes is at the limit, not a float rounding above it.
         """
         (d0, _, t0), (d1, _, t1) = self._split(start), self._split(end)
@@ -147,6 +147,37 @@ class Duty:
         start_of_duty = first.astype("datetime64[ns]") + np.timedelta64(start, "ns")
         out = np.where(self.on_duty(t), t.tz_localize(None).to_numpy(),
                        np.maximum(start_of_duty, t.tz_localize(None).to_numpy()))
+        return pd.DatetimeIndex(out).tz_localize(TIMEZONE)
+
+    def add_minutes(self, start, minutes) -> pd.DatetimeIndex:
+        """The deadline of a duty-time clock of ``minutes`` started at each ``start``: the last
+        instant a reply still meets it, i.e. the latest ``t`` with ``business_minutes(start, t)
+        <= minutes`` (the met rule of the KPIs and the simulator).
+
+        From the next on-duty moment, the minutes left in that day are used first, then whole duty
+        days (numpy's business-day offsets, so weekmask and holidays apply), then the rest on the
+        last day. A clock that runs out exactly at the end of a duty period stands still until the
+        next one starts (a reply at Mon 23:00 or Tue 07:59 is as much in time as one at Mon 20:00),
+        so its deadline is the start of the next duty period, weekends and holidays skipped. Counted
+        in integer nanoseconds: a reply at the deadline is met, one a nanosecond later is not.
+        """
+        starts = pd.DatetimeIndex(pd.to_datetime(start))
+        need = np.broadcast_to(np.asarray(minutes, dtype=float), (len(starts),)).copy()
+        usable = np.isfinite(need) & (need >= 0) & (need <= MAX_MINUTES)
+        if not usable.all():  # -5 gave a deadline before the duty day began, NaN none, 1e15 an overflow
+            raise InputError(f"Duty.add_minutes: minutes must be finite numbers ≥ 0 and ≤ {MAX_MINUTES} "
+                             f"(a year), got {float(need[~usable][0])!r}")
+        need_ns = np.round(need * MINUTE_NS).astype(np.int64)
+        need_ns -= need_ns / MINUTE_NS > need  # rounded up: business_minutes would say a hair late
+        day, into_day, _ = self._split(replace(self, on_call=False).next_on_duty(starts))
+        d0, per_day = self._hours_ns
+        rest = need_ns - (d0 + per_day - into_day)  # what is left after the first day's duty ends
+        today = rest < 0  # = 0 runs out at the day's end, so the deadline is the next duty start
+        later = np.maximum(rest, 0)
+        last_day = np.busday_offset(day, np.where(today, 0, later // per_day + 1), roll="forward",
+                                    **self._busday_kwargs())
+        at = np.where(today, into_day + need_ns, d0 + later % per_day)
+        out = last_day.astype("datetime64[ns]") + at.astype("timedelta64[ns]")
         return pd.DatetimeIndex(out).tz_localize(TIMEZONE)
 
 

@@ -6,7 +6,7 @@ on the post's labels. The route's post kind picks the SLA clocks of the policy
 (``wbcs.policy``, DOMAIN.md defaults): ``acknowledge_by`` and ``resolve_by`` are the last
 instants a reply still meets the clock by the KPIs' and the simulator's rule: ``created_at``
 + the limit for a ``calendar`` clock; for a ``business`` clock the limit counted in duty time
-(``add_duty_minutes``), and where it runs out at the end of a duty period, the start of the
+(``Duty.add_minutes``), and where it runs out at the end of a duty period, the start of the
 next one (the clock stands still off duty: a reply then is still in time).
 Posts without labels are classified first with the shipped model
 (``wbcs.classify.predict_posts``, which says so).
@@ -14,7 +14,6 @@ Posts without labels are classified first with the shipped model
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from wbcs.checks import frame as check_frame
 from wbcs.checks import policy as check_policy
 from wbcs.config import TIMEZONE, data_file
 from wbcs.errors import InputError
-from wbcs.policy import MAX_MINUTES, MINUTE_NS, POST_KINDS, Duty, Policy, known_keys
+from wbcs.policy import POST_KINDS, Policy, known_keys
 
 VERSION = 1  # the routes file format this wbcs reads
 TOP_KEYS, ROUTE_KEYS, RULE_KEYS = ("version", "routes", "rules"), ("kind", "action", "zh"), ("route", "when")
@@ -125,38 +124,6 @@ def load_routes(path: str | Path | None = None) -> Rules:
     return parse_routes(load_yaml(p), source=str(p))  # bounded: a user's --routes may be an anchor bomb
 
 
-def add_duty_minutes(duty: Duty, start, minutes) -> pd.DatetimeIndex:
-    """The deadline of a duty-time clock of ``minutes`` started at each ``start``: the last
-    instant a reply still meets it, i.e. the latest ``t`` with ``Duty.business_minutes(start, t)
-    <= minutes`` (the met rule of the KPIs and the simulator).
-
-    From the next on-duty moment, the minutes left in that day are used first, then whole duty
-    days (numpy's business-day offsets, so weekmask and holidays apply), then the rest on the
-    last day. A clock that runs out exactly at the end of a duty period stands still until the
-    next one starts (a reply at Mon 23:00 or Tue 07:59 is as much in time as one at Mon 20:00),
-    so its deadline is the start of the next duty period, weekends and holidays skipped. Counted
-    in integer nanoseconds: a reply at the deadline is met, one a nanosecond later is not.
-    """
-    starts = pd.DatetimeIndex(pd.to_datetime(start))
-    need = np.broadcast_to(np.asarray(minutes, dtype=float), (len(starts),)).copy()
-    usable = np.isfinite(need) & (need >= 0) & (need <= MAX_MINUTES)
-    if not usable.all():  # -5 gave a deadline before the duty day began, NaN none, 1e15 an overflow
-        raise InputError(f"add_duty_minutes: minutes must be finite numbers ≥ 0 and ≤ {MAX_MINUTES} "
-                         f"(a year), got {float(need[~usable][0])!r}")
-    need_ns = np.round(need * MINUTE_NS).astype(np.int64)
-    need_ns -= need_ns / MINUTE_NS > need  # rounded up: business_minutes would say a hair late
-    day, into_day, _ = duty._split(dataclasses.replace(duty, on_call=False).next_on_duty(starts))
-    d0, per_day = duty._hours_ns
-    rest = need_ns - (d0 + per_day - into_day)  # what is left after the first day's duty ends
-    today = rest < 0  # = 0 runs out at the day's end, so the deadline is the next duty start
-    later = np.maximum(rest, 0)
-    last_day = np.busday_offset(day, np.where(today, 0, later // per_day + 1), roll="forward",
-                                **duty._busday_kwargs())
-    at = np.where(today, into_day + need_ns, d0 + later % per_day)
-    out = last_day.astype("datetime64[ns]") + at.astype("timedelta64[ns]")
-    return pd.DatetimeIndex(out).tz_localize(TIMEZONE)
-
-
 def _deadline(policy: Policy, created: pd.Series, kinds: pd.Series, what: str) -> pd.Series:
     out = pd.Series(pd.NaT, index=created.index, dtype=f"datetime64[ns, {TIMEZONE}]")
     for kind in kinds.dropna().unique():
@@ -167,7 +134,7 @@ def _deadline(policy: Policy, created: pd.Series, kinds: pd.Series, what: str) -
             continue
         rows = (kinds == kind).to_numpy() & created.notna().to_numpy()
         if clock.clock == "business":
-            out[rows] = add_duty_minutes(policy.duty, created[rows], amount)
+            out[rows] = policy.duty.add_minutes(created[rows], amount)
         else:
             out[rows] = created[rows] + pd.Timedelta(minutes=amount)
     return out
