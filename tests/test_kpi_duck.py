@@ -194,6 +194,22 @@ def test_a_repeated_post_id_is_left_out_and_said_by_duckdb_and_dask_as_by_pandas
         assert not capsys.readouterr().err
 
 
+def test_the_repeated_ids_found_once_are_not_served_for_a_file_written_since(tmp_path, capsys):
+    # the check of the ids is kept per file state (path, size, modification time): asked again it is not
+    # scanned again, and a file rewritten without the repeat must not keep its old repeats
+    df = crafted()
+    path = tmp_path / "p.parquet"
+    pd.concat([df, df.iloc[[1]]], ignore_index=True).to_parquet(path)
+    first = duck.indicators(path)
+    assert duck.indicators(path) == first and capsys.readouterr().err.count("duplicate id: 1") == 2
+    pd.concat([df, df.iloc[[1, 2]]], ignore_index=True).to_parquet(path)  # now two repeats
+    duck.indicators(path)
+    assert "2 row(s) rejected (duplicate id: 2)" in capsys.readouterr().err
+    df.to_parquet(path)  # none
+    same(indicators(df), duck.indicators(path))
+    assert "duplicate" not in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("as_of", ["2025-03-03 10:30", "2025-03-01", "2025-03-31"])
 def test_business_clocks_with_replies_after_as_of_or_as_of_before_the_first_post(tmp_path, as_of):
     """The duty-day table ran from the first post to as_of: a reply after as_of had no day, NULL duty minutes,
