@@ -10,7 +10,9 @@ Parquet (row groups of 500k rows, as an archive would be), then timed, best of
   ``wbcs.kpi.indicators`` — the plain pandas path an analyst would take (pandas runs are
   long, so they are measured once; DuckDB takes the best of ``--repeat``);
 - ``pandas (in memory)``: ``wbcs.kpi.indicators`` on the table already loaded;
-- the weekly table by topic (``period="week", by="topic"``) on both engines, the same three ways.
+- the weekly table by topic (``period="week", by="topic"``) on both engines, the same three ways, and DuckDB
+  asked again for the same archive (as ``wbcs kpi`` asks for the summary, then the table): its check of
+  repeated ids is kept per file state, so the second ask skips that scan.
 
 The table gives seconds, posts per second and the speed-up over ``pandas (read + compute)``
 (the plain pandas path) measured in the same run.
@@ -62,7 +64,11 @@ def run(n: int, repeat: int, folder: Path) -> list[tuple]:
     posts = posts[COLUMNS]
     rows = []
     # pandas runs take long enough that one run is a fair measure; DuckDB gets the best of `repeat`
-    t_duck, k_duck = best_of(lambda: duck.indicators(path), repeat)
+    def cold(**kw):  # each DuckDB run checks the ids again, as a first ask of a command does
+        duck._REPEATS_SEEN.clear()
+        return duck.indicators(path, **kw)
+
+    t_duck, k_duck = best_of(cold, repeat)
     t_read, k_read = best_of(lambda: indicators(pd.read_parquet(path, columns=COLUMNS)), 1)
     t_mem, k_mem = best_of(lambda: indicators(posts), 1)
     check_same(k_duck, k_read)
@@ -71,10 +77,12 @@ def run(n: int, repeat: int, folder: Path) -> list[tuple]:
              (len(posts), "full set", "pandas (read + compute)", t_read, t_read),
              (len(posts), "full set", "pandas (in memory)", t_mem, t_read)]
     weekly = {"period": "week", "by": "topic"}
-    t_dw, _ = best_of(lambda: duck.indicators(path, **weekly), repeat)
+    t_dw, _ = best_of(lambda: cold(**weekly), repeat)
+    t_dw2, _ = best_of(lambda: duck.indicators(path, **weekly), repeat)  # the ids' check kept from the last ask
     t_rw, _ = best_of(lambda: indicators(pd.read_parquet(path, columns=COLUMNS), **weekly), 1)
     t_pw, _ = best_of(lambda: indicators(posts, **weekly), 1)
     rows += [(len(posts), "weekly × topic", "duckdb (from Parquet)", t_dw, t_rw),
+             (len(posts), "weekly × topic", "duckdb, the same archive asked again", t_dw2, t_rw),
              (len(posts), "weekly × topic", "pandas (read + compute)", t_rw, t_rw),
              (len(posts), "weekly × topic", "pandas (in memory)", t_pw, t_rw)]
     return rows
