@@ -119,6 +119,32 @@ def test_xlsx_parquet_and_json_array(tmp_path):
     assert read_table(tmp_path / "b.csv").attrs["format"] == "parquet"
 
 
+def test_a_file_named_for_a_format_it_does_not_hold_is_refused(tmp_path):
+    # a text file named .parquet was read as CSV: "missing required column 'text'; columns are: not a parquet"
+    for name in ("fake.parquet", "fake.xlsx"):
+        (tmp_path / name).write_text("not a parquet\n1\n", encoding="utf-8")
+        with pytest.raises(InputError, match=rf"{name}: named \.\w+ but not (a Parquet file|an \.xlsx workbook)"):
+            read_table(tmp_path / name)
+
+
+def test_json_lines_say_what_could_not_be_read_and_which_keys_are_not_text(tmp_path):
+    # one truncated record: "missing required column 'text'; columns are: " (nothing) named no cause
+    (tmp_path / "broken.jsonl").write_text('{"post_id": 1, "text": "宽带投诉"\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"broken.jsonl: no JSON record could be read \(line 1: not valid JSON"):
+        read_table(tmp_path / "broken.jsonl")
+    # a list or an object where a post's text belongs was flattened to '["宽带坏了"]' and ingested as the text
+    lines = [{"post_id": "1", "text": "信号差", "created_at": "2024-05-04 10:00", "pics": ["a.jpg"]},
+             {"post_id": "2", "text": ["宽带坏了"], "created_at": "2024-05-04 10:01"}]
+    path = tmp_path / "nested.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in lines), encoding="utf-8")
+    assert read_table(path).attrs["nested"] == {"pics": "JSON arrays (record 1)", "text": "JSON arrays (record 2)"}
+    with pytest.raises(InputError, match=r"column 'text' \(text\) holds JSON arrays \(record 2\), not text"):
+        ingest([path])
+    lines[1]["text"] = "宽带坏了"  # an unmapped key holding lists (picture URLs) is no reason to refuse
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in lines), encoding="utf-8")
+    assert ingest([path]).posts["text"].tolist() == ["信号差", "宽带坏了"]
+
+
 @pytest.mark.parametrize("content, message", [
     (b"", "empty file"),
     (b"  \n\n", "empty file"),

@@ -31,7 +31,9 @@ Bounds, each a record rejected with its reason or one ``InputError`` line:
   row (openpyxl read-only, its XML through defusedxml), a damaged or hostile workbook
   is one line.
 - Parquet: row groups stream; list, struct and binary columns are read as JSON or
-  UTF-8 text and named in ``attrs["nested"]`` (ingest refuses them as schema columns).
+  UTF-8 text and named in ``attrs["nested"]`` (ingest refuses them as schema columns);
+  so are JSON keys with an array or object value in some record. A file named .parquet
+  or .xlsx without that format's magic bytes is refused, not read as text.
 """
 
 from __future__ import annotations
@@ -423,16 +425,29 @@ def _json_chunks(path: Path, encoding: str, array: bool, keys: list[str], chunk_
     yield _frame(records, names, index), bad
 
 
-def _json_columns(path: Path, encoding: str, array: bool) -> list[str]:
+def _json_columns(path: Path, encoding: str, array: bool) -> tuple[list[str], dict[str, str]]:
     """Every key of every record, in order of first appearance (a first pass: records
-    may differ in their keys, and the header must be known before the first chunk)."""
+    may differ in their keys, and the header must be known before the first chunk), and
+    the keys with an array or object value somewhere, as Parquet's ``nested`` columns (a
+    ``"text": ["宽带坏了"]`` is not a post's text; ingest refuses such a schema column). A
+    file of which no record could be read is one line saying why."""
     keys: dict[str, None] = {}
-    for _, item in _json_records(path, encoding, array):
+    nested: dict[str, str] = {}
+    first_bad = None
+    for n, item in _json_records(path, encoding, array):
         if isinstance(item, dict):
             keys.update(dict.fromkeys(map(str, item)))
+            for k, v in item.items():
+                if isinstance(v, dict | list) and str(k) not in nested:
+                    nested[str(k)] = f"JSON {'arrays' if isinstance(v, list) else 'objects'} (record {n})"
             if len(keys) > 10_000:
                 raise InputError(f"{path}: more than 10,000 different keys; not a table of records")
-    return list(keys)
+        elif first_bad is None:
+            first_bad = item if isinstance(item, BadLine) else BadLine(n, [], "malformed line", "not a JSON object")
+    if not keys and first_bad is not None:
+        raise InputError(f"{path}: no JSON record could be read (line {first_bad.row}: {first_bad.detail}); "
+                         "write one JSON object per line")
+    return list(keys), nested
 
 
 def _looks_like_json(text: str, complete: bool, suffix: str) -> bool | None:
@@ -619,6 +634,11 @@ def open_table(path: str | Path, *, chunk_rows: int | None = None) -> Table:
                      _state=state)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError(f"{path}: old Excel .xls format; save it as .xlsx or CSV (UTF-8)")
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".xlsx") and size:  # read as CSV, its first line became the header
+        kind = "a Parquet file (no PAR1 at its start)" if suffix == ".parquet" else "an .xlsx workbook (not a zip)"
+        raise InputError(f"{path}: named {suffix} but not {kind}: a damaged or renamed file; give the file "
+                         f"itself, or rename it to what it holds (.csv, .jsonl)")
     raw = _sample(path)
     if not raw.strip():
         raise InputError(f"{path}: empty file")
@@ -628,8 +648,8 @@ def open_table(path: str | Path, *, chunk_rows: int | None = None) -> Table:
     text = text.lstrip("\ufeff")
     array = _looks_like_json(text, complete, path.suffix.lower())
     if array is not None:
-        keys = _json_columns(path, encoding, array)
-        return Table(path, "jsonl", _unique_names(keys), encoding=encoding,
+        keys, nested = _json_columns(path, encoding, array)
+        return Table(path, "jsonl", _unique_names(keys), encoding=encoding, nested=nested,
                      _chunks=_json_chunks(path, encoding, array, keys, chunk_rows))
     if not complete:  # the sample may end inside a record
         text = text[:max(text.rfind("\n"), 0)] or text
