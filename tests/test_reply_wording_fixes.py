@@ -1,0 +1,75 @@
+"""What the reply wording may promise: no refund and no live broadcast, the policy's time limit,
+a DM only where the route sends one, known aggregation rules; and the desk on drafts read back."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from wbcs.labeling.store import LabelStore
+from wbcs.reply.checks import check_draft, reason_codes
+from wbcs.reply.desk import ReplyDesk
+from wbcs.reply.drafts import draft_replies, make_drafter
+from wbcs.reply.team import team_replies
+from wbcs.triage import route_posts
+
+T0 = pd.Timestamp("2025-01-06 09:00", tz="Asia/Shanghai")  # a Monday, inside duty hours
+
+
+# --------------------------------------------------------------------------- forbidden promises
+
+@pytest.mark.parametrize("text, code", [
+    ("核实后会把多扣的钱退给您", "compensation"),
+    ("多收的费用会全额退回", "compensation"),
+    ("我们会退您50元", "compensation"),
+    ("本月给您免单", "compensation"),
+    ("会给您返50元话费", "compensation"),
+    # STC-3, a real helpdesk reply retrieved as an alternative
+    ("您好,由于国际漫游费用牵涉到国家运营商之间费用结算问题,故结算周期较长.需要关闭国际漫游/国际长途功能后的"
+     "2个账期进行退还.给您带来不便十分抱歉,请您谅解.", "compensation"),
+    ("处理进度我们会在这条微博下面持续更新", "live_broadcast"),
+    ("我们会实时跟进并在评论里更新进度", "live_broadcast"),
+    ("后续进展会同步在本微博", "live_broadcast"),
+])
+def test_refund_and_live_update_promises_are_flagged(text, code):
+    assert reason_codes(check_draft("您好，给您带来不便深表歉意！" + text + "。")) == [code]
+    if code == "compensation":  # in the private message too
+        assert reason_codes(check_draft("您好，已登记。", text)) == [code]
+
+
+@pytest.mark.parametrize("text", [
+    # ordinary STC-3 helpdesk replies the old phrase lists flagged (all of them promise nothing)
+    "您好,赠送流量都是在套餐流量使用完后才开始使用的哦.",
+    "您好,4g套餐暂时无法参加赠送流量哦",
+    "您好,您指的没有这笔钱,是通过哪一个渠道得知呢？如没有缴费成功,银行卡是否有收到相应退款？",
+    "您好！由于流量为动态信息,流量数据是实时更新,不同时间段查询的流量可能会不一样哦.",
+    "您好  乐视体育会员主要是针对一些付费体育直播进行观看的权益 比如中超付费的场次等",
+    "您是参加的\"存100得340\"活动吗？合约期内,对处于有效期和充值期的客户进行返费、赠费,返费和赠费时间是每月3-5号.",
+    "很抱歉会员无法补偿的.非常感谢您对乐视的支持.",
+    "亲爱的顾客,您是可以选择原渠道退款的,如果您未选择原渠道退款,将默认存至您的虚拟账户中.谢谢！",
+    "查看订单是在航司旗舰店直接预订的哦,您是否有联系航司进行咨询退款进度呢？",
+    "您好,“在网有礼”活动的预存款返还之后,是可以做为余额累计使用的,此费用属于不可退预存款,销号时是无法退出的.",
+    "您是参与活动交纳的预存款吗？一般合约预存款是分月返还的,并不是一次性到账.",
+    "常抱歉如果使用优酷视频客户端浏览图片等非视频类内容,产生的流量不减免,谢谢！",
+    # ordinary wording of the team that must keep passing
+    "您好，关于您反映的问题，我司工作人员正在积极跟进处理中，请您留意电话回复，谢谢！",
+    "您好，处理结果会在本微博公布，感谢您的关注。",  # the final result may be published where the post was
+    "您好，处理进度会通过私信更新给您，请留意。",  # a private channel is no broadcast
+    "您好，您退回的货物已经收到并且入库。",
+    "您好，我们已将解决方法通过私信发送给您，请您注意查收。",
+])
+def test_ordinary_wording_is_not_flagged(text):
+    assert check_draft(text) == [], text
+
+
+def test_the_desk_refuses_a_refund_promise_so_it_never_becomes_team_wording(tmp_path):
+    posts = pd.DataFrame({"post_id": ["a"], "text": ["乱扣我话费！"], "created_at": T0, "intent": ["complaint"],
+                          "sentiment": ["negative"], "topic": ["billing"]})
+    with LabelStore(tmp_path / "s.sqlite") as store:
+        drafts = draft_replies(posts, route_posts(posts, classify=False), make_drafter(stc3=False))
+        desk = ReplyDesk(drafts.assign(text=posts["text"]), store, "agent1")
+        desk.edit(public="您好，核实后会把多扣的钱退给您。")
+        assert not desk.accept() and "compensation" in desk.message
+        desk.edit(public="您好，处理进度我们会在这条微博下面持续更新。")
+        assert not desk.accept() and "live_broadcast" in desk.message
+        assert team_replies(store).empty
