@@ -73,3 +73,21 @@ def test_the_desk_refuses_a_refund_promise_so_it_never_becomes_team_wording(tmp_
         desk.edit(public="您好，处理进度我们会在这条微博下面持续更新。")
         assert not desk.accept() and "live_broadcast" in desk.message
         assert team_replies(store).empty
+
+
+# --------------------------------------------------------------------------- drafts read back
+
+def test_an_untouched_draft_read_back_from_csv_is_accepted_not_edited(tmp_path):
+    posts = pd.DataFrame({"post_id": ["c"], "text": ["客服真好"], "created_at": T0, "intent": ["praise"],
+                          "sentiment": ["positive"]})
+    drafts = draft_replies(posts, route_posts(posts, classify=False), make_drafter(stc3=False))
+    drafts.assign(text=posts["text"]).to_csv(tmp_path / "drafts.csv", index=False)
+    read = pd.read_csv(tmp_path / "drafts.csv")
+    assert pd.isna(read.loc[0, "private"])  # the praise route sends no DM: an empty cell, read as NaN
+    with LabelStore(tmp_path / "s.sqlite") as store:
+        desk = ReplyDesk(read, store, "agent1")
+        assert desk.state()["private_draft"] == "" and desk.current_edit()["private"] == ""
+        assert desk.accept()
+        assert desk.done == {0: "accepted"}
+        team = team_replies(store)
+    assert not team.loc[0, "edited"] and team.loc[0, "reply"] == drafts.loc[0, "draft"]

@@ -18,6 +18,12 @@ from wbcs.reply.team import record_reply
 from wbcs.text import mask_pii
 
 
+def _text(value) -> str:
+    """A draft cell as text: drafts read back with pandas hold NaN (or None) where they are empty,
+    and an empty draft is "" whichever it is (NaN != NaN would mark an untouched draft edited)."""
+    return value if isinstance(value, str) else ""
+
+
 class ReplyDesk:
     """One agent's session over ``drafts`` (``draft_replies`` output with the post ``text``)."""
 
@@ -50,7 +56,7 @@ class ReplyDesk:
 
     def current_edit(self) -> dict[str, str]:
         row = self._row()
-        return self.edits.get(self.position, {"public": row["draft"] or "", "private": row["private"] or ""})
+        return self.edits.get(self.position, {"public": _text(row["draft"]), "private": _text(row["private"])})
 
     def alternatives(self) -> list[dict]:
         row, out = self._row(), []
@@ -72,7 +78,7 @@ class ReplyDesk:
         return {"position": self.position, "total": len(self.items), "post_id": row["post_id"],
                 "text": mask_pii(str(row["text"])), "route": row["route"],
                 "route_zh": route.zh if route else "", "action": route.action if route else "",
-                "topic": row.get("topic"), "draft": row["draft"], "private_draft": row["private"],
+                "topic": row.get("topic"), "draft": _text(row["draft"]), "private_draft": _text(row["private"]),
                 "edit": self.current_edit(), "alternatives": self.alternatives(), "checks": self.checks(),
                 "needs_dm": self.book.needs_dm(row["route"]), "done": dict(self.done),
                 "accepted": sum(v != "skipped" for v in self.done.values()), "message": self.message}
@@ -100,7 +106,7 @@ class ReplyDesk:
             self.message = "not accepted: " + "; ".join(reasons)
             return False
         row, e = self._row(), self.current_edit()
-        edited = e["public"] != (row["draft"] or "") or e["private"] != (row["private"] or "")
+        edited = e["public"] != _text(row["draft"]) or e["private"] != _text(row["private"])
         record_reply(self.store, post_id=str(row["post_id"]), post=str(row["text"]), route=row["route"],
                      reply=e["public"], private=e["private"] or None, annotator=self.annotator, edited=edited)
         self.done[self.position] = "edited" if edited else "accepted"
