@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+import yaml
 
+from wbcs.config import data_file
+from wbcs.errors import InputError
 from wbcs.labeling.store import LabelStore
 from wbcs.reply.checks import check_draft, reason_codes
 from wbcs.reply.desk import ReplyDesk
 from wbcs.reply.drafts import draft_replies, make_drafter
 from wbcs.reply.team import team_replies
+from wbcs.reply.templates import parse_replies
 from wbcs.triage import route_posts
 
 T0 = pd.Timestamp("2025-01-06 09:00", tz="Asia/Shanghai")  # a Monday, inside duty hours
@@ -73,6 +77,27 @@ def test_the_desk_refuses_a_refund_promise_so_it_never_becomes_team_wording(tmp_
         desk.edit(public="您好，处理进度我们会在这条微博下面持续更新。")
         assert not desk.accept() and "live_broadcast" in desk.message
         assert team_replies(store).empty
+
+
+# --------------------------------------------------------------------------- the wording file
+
+@pytest.fixture()
+def raw() -> dict:
+    return yaml.safe_load(data_file("replies.yaml").read_text(encoding="utf-8"))
+
+
+def _error(raw, source="team.yaml") -> str:
+    with pytest.raises(InputError) as e:
+        parse_replies(raw, source=source)
+    assert "\n" not in str(e.value)
+    return str(e.value)
+
+
+def test_a_misspelt_aggregation_rule_is_refused(raw):
+    raw["aggregation"]["question_same_dya"] = raw["aggregation"].pop("question_same_day")
+    m = _error(raw)
+    assert m == ("team.yaml: aggregation.question_same_dya is not an aggregation rule "
+                 "(question_same_day, complaint_same_week)")
 
 
 # --------------------------------------------------------------------------- drafts read back

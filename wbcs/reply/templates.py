@@ -2,8 +2,9 @@
 
 ``load_replies`` reads the file and checks it against the routes (``wbcs.triage.load_routes``)
 and the taxonomy's topics: every route of the routes file has an entry, every entry names a
-route, every ``{slot}`` is one of ``SLOTS``, a route with ``dm: true`` has a private message
-in every template; a mistake is one ``InputError`` line naming the file and the key.
+route, every aggregation entry names a rule of ``wbcs.aggregate``, every ``{slot}`` is one of
+``SLOTS``, a route with ``dm: true`` has a private message in every template; a mistake is
+one ``InputError`` line naming the file and the key.
 
 ``ReplyBook.template(route, topic)`` picks the topic's wording where the route has one, else
 the route's; ``slots_for(post)`` reads the slot values from a post (operator, province, author);
@@ -179,8 +180,13 @@ def parse_replies(raw, source: str = "replies", *, routes=None, topics: list[str
             per_topic[t] = _template(tt, f"{where}.topics.{t}", dm)
         book[rid] = {"dm": dm, "reply": True, "default": default_t, "topics": per_topic}
 
+    from wbcs.aggregate import rules
+
+    rule_names = [r.name for r in rules()]
     agg = {}
     for name, tt in (raw.get("aggregation") or {}).items():
+        if name not in rule_names:  # a misspelt rule would load and leave its unified answer without wording
+            raise InputError(f"{source}: aggregation.{name} is not an aggregation rule ({', '.join(rule_names)})")
         agg[str(name)] = _template(tt, f"{source}: aggregation.{name}", False)
     return ReplyBook(book, agg, operators, default, words, source)
 
