@@ -3,6 +3,8 @@ a DM only where the route sends one, known aggregation rules; and the desk on dr
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
 import yaml
@@ -10,11 +12,12 @@ import yaml
 from wbcs.config import data_file
 from wbcs.errors import InputError
 from wbcs.labeling.store import LabelStore
+from wbcs.policy import load_policy
 from wbcs.reply.checks import check_draft, reason_codes
 from wbcs.reply.desk import ReplyDesk
-from wbcs.reply.drafts import draft_replies, make_drafter
+from wbcs.reply.drafts import draft_replies, make_drafter, unified_drafts
 from wbcs.reply.team import team_replies
-from wbcs.reply.templates import parse_replies
+from wbcs.reply.templates import parse_replies, resolve_within
 from wbcs.triage import route_posts
 
 T0 = pd.Timestamp("2025-01-06 09:00", tz="Asia/Shanghai")  # a Monday, inside duty hours
@@ -79,6 +82,55 @@ def test_the_desk_refuses_a_refund_promise_so_it_never_becomes_team_wording(tmp_
         assert team_replies(store).empty
 
 
+# --------------------------------------------------------------------------- the policy's time limit
+
+def _policy(**clocks):
+    """The shipped policy with the resolve clocks of some kinds replaced: kind=(hours, clock)."""
+    pol = load_policy()
+    sla = dict(pol.sla)
+    for kind, (hours, clock) in clocks.items():
+        sla[kind] = dataclasses.replace(sla[kind], resolve_hours=hours, clock=clock)
+    return dataclasses.replace(pol, sla=sla)
+
+
+def test_resolve_within_words_the_clock():
+    assert resolve_within(load_policy(), "complaint") == "48小时内"  # DOMAIN.md: answer within 48 hours
+    pol = _policy(complaint=(1.5, "calendar"), consultation=(48, "business"), vague_negative=(30, "business"),
+                  praise=(None, "calendar"))
+    assert resolve_within(pol, "complaint") == "90分钟内"
+    assert resolve_within(pol, "consultation") == "4个工作日内"  # 48 duty hours of 08:00-20:00 = 4 duty days
+    assert resolve_within(pol, "vague_negative") == "30个工作小时内"  # 2.5 duty days: said in hours
+    assert resolve_within(pol, "praise") == resolve_within(pol, None) == "尽快"  # no clock
+
+
+def _routed_posts() -> pd.DataFrame:
+    return pd.DataFrame({
+        "post_id": ["t", "q"], "text": ["宽带断网了，我的号码13812345678", "出国漫游怎么收费？"],
+        "created_at": T0, "intent": ["complaint", "consultation"], "sentiment": ["negative", "neutral"],
+        "topic": ["broadband", None], "operator": "china_telecom"})
+
+
+def test_drafts_promise_the_policys_time_not_48_hours():
+    posts, pol = _routed_posts(), _policy(complaint=(24, "calendar"), consultation=(24, "calendar"))
+    routed = route_posts(posts, policy=pol, classify=False)
+    assert routed["route"].tolist() == ["ticket", "answer"]
+    assert ((routed["resolve_by"] - routed["created_at"]) == pd.Timedelta(hours=24)).all()
+    d = draft_replies(posts, routed, make_drafter(stc3=False, policy=pol))
+    for text in d["draft"]:
+        assert "24小时内" in text and "48" not in text, text
+    assert d["passes"].all()
+    default = draft_replies(posts, route_posts(posts, classify=False), make_drafter(stc3=False))
+    assert all("48小时内" in text for text in default["draft"])
+
+
+def test_unified_answer_promises_the_policys_time():
+    alerts = pd.DataFrame({"rule": ["question_same_day"], "cluster_key": ["topic:roaming"],
+                           "operator": ["china_telecom"], "topic": ["roaming"]})
+    u = unified_drafts(alerts, policy=_policy(consultation=(24, "calendar")))
+    assert "详细解答将24小时内发布" in u.loc[0, "draft"] and u.loc[0, "checks"] == "ok"
+    assert "详细解答将48小时内发布" in unified_drafts(alerts).loc[0, "draft"]
+
+
 # --------------------------------------------------------------------------- the wording file
 
 @pytest.fixture()
@@ -91,6 +143,13 @@ def _error(raw, source="team.yaml") -> str:
         parse_replies(raw, source=source)
     assert "\n" not in str(e.value)
     return str(e.value)
+
+
+def test_a_time_limit_written_as_a_number_is_refused(raw):
+    raw["routes"]["ticket"]["topics"]["billing"]["public"] = "您好，扣费问题已为您登记核查，48小时内给您答复。"
+    m = _error(raw)
+    assert m.startswith("team.yaml: routes.ticket.topics.billing.public: the time limit '48小时内'")
+    assert "{resolve_within}" in m
 
 
 def test_a_misspelt_aggregation_rule_is_refused(raw):

@@ -5,8 +5,10 @@ replies plus a team's accepted ones) and the quality model. ``draft_replies(post
 drafter)`` gives one row per post (``DRAFT_COLUMNS`` + ``alt{i}``, ``alt{i}_source``,
 ``alt{i}_quality``, ``alt{i}_checks`` for i = 1..k):
 
-- ``draft`` / ``private``: the route's (or the topic's) template filled from the post; the
-  standard wording is the draft, so every routed post gets a compliant one;
+- ``draft`` / ``private``: the route's (or the topic's) template filled from the post and, for
+  ``{resolve_within}``, from the drafter's policy: the resolve clock of the route's post kind (the
+  ``kind`` column of ``routed``), the same clock that set ``resolve_by``; the standard wording is
+  the draft, so every routed post gets a compliant one;
 - ``checks``: ``ok`` or the reasons it fails (``wbcs.reply.checks``); a template that is too
   long only because of a long @name is retried without it;
 - the alternatives: the top-k retrieved replies of similar posts of the same route kind (of the
@@ -15,8 +17,8 @@ drafter)`` gives one row per post (``DRAFT_COLUMNS`` + ``alt{i}``, ``alt{i}_sour
   own check result. An agent picks one in the widget or the CSV.
 
 Posts whose route gets no reply (``monitor``) get an empty draft and ``checks`` = ``no reply
-(route monitor)``. ``unified_drafts(alerts, book)`` drafts the one answer post of each
-aggregation alert (统一答复) the same way.
+(route monitor)``. ``unified_drafts(alerts, book, policy=...)`` drafts the one answer post of
+each aggregation alert (统一答复) the same way (the rule's post kind picks the clock).
 """
 
 from __future__ import annotations
@@ -27,12 +29,14 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from wbcs.checks import policy as check_policy
 from wbcs.checks import whole
 from wbcs.errors import InputError
 from wbcs.pii import mask_pii
+from wbcs.policy import Policy
 from wbcs.reply.checks import check_draft
 from wbcs.reply.index import ReplyIndex, check_weight, clean_posts
-from wbcs.reply.templates import ReplyBook, fill, load_replies
+from wbcs.reply.templates import ReplyBook, fill, load_replies, resolve_within
 
 DRAFT_COLUMNS = ["post_id", "route", "kind", "topic", "draft", "private", "checks", "passes"]
 
@@ -44,19 +48,22 @@ class Drafter:
     quality: object | None = None  # a wbcs.reply.quality.QualityModel
     k: int = 3
     note: str = ""  # what the drafter could not use (e.g. no dataset mirror)
+    policy: Policy | None = None  # the SLA clocks the drafts promise (None: data/policy.yaml)
 
 
 def make_drafter(*, replies=None, routes=None, store=None, k: int = 3, weight: float = 0.7,
-                 stc3: bool = True) -> Drafter:
+                 stc3: bool = True, policy: Policy | None = None) -> Drafter:
     """The book (``replies``: a ``ReplyBook`` or a file, default data/replies.yaml), an index of
     the STC-3 telecom replies (when the dataset mirror is reachable) and of the team's accepted
-    replies in ``store`` (a ``LabelStore``), and the quality model."""
+    replies in ``store`` (a ``LabelStore``), the quality model, and the ``policy`` whose SLA clocks
+    the drafts promise (pass the one the posts were routed with; default data/policy.yaml)."""
     from wbcs.datasets import DatasetMissing
     from wbcs.reply.index import CORPUS_COLUMNS, stc3_corpus, team_corpus
     from wbcs.reply.quality import stc3_quality_model
 
     whole(k, "make_drafter: k (alternatives per post)")
     check_weight(weight, "make_drafter")  # before the index is built, which may not be
+    policy = check_policy(policy)
     book = replies if isinstance(replies, ReplyBook) else load_replies(replies, routes=routes)
     parts, model, note = [], None, ""
     if stc3:
@@ -77,7 +84,7 @@ def make_drafter(*, replies=None, routes=None, store=None, k: int = 3, weight: f
                 team = team.assign(quality=0.5)
             parts.append(team_corpus(team, routes))
     corpus = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=CORPUS_COLUMNS)
-    return Drafter(book, ReplyIndex(corpus, weight=weight) if len(corpus) else None, model, k, note)
+    return Drafter(book, ReplyIndex(corpus, weight=weight) if len(corpus) else None, model, k, note, policy)
 
 
 def _column(df: pd.DataFrame, name: str) -> list:
@@ -124,12 +131,14 @@ def _align(posts: pd.DataFrame, routed: pd.DataFrame) -> pd.DataFrame:
 def draft_replies(posts: pd.DataFrame, routed: pd.DataFrame, drafter: Drafter) -> pd.DataFrame:
     """One row per post (``routed`` from ``wbcs.triage.route_posts``: its rows are matched to the
     posts on ``post_id``, or on the index when the posts have none, whatever their order); see
-    the module docstring for the columns."""
-    for name, table, need in (("posts", posts, "text"), ("routed", routed, "route")):
+    the module docstring for the columns. ``routed`` needs ``kind`` too: its SLA clock is the
+    time limit a draft promises."""
+    for name, table, need in (("posts", posts, "text"), ("routed", routed, "route"), ("routed", routed, "kind")):
         if not isinstance(table, pd.DataFrame) or need not in table.columns:
             raise InputError(f"draft_replies: {name} must be a table with a {need!r} column"
                              + (" (wbcs.triage.route_posts(posts))" if name == "routed" else ""))
     book, k = drafter.book, drafter.k
+    policy = check_policy(drafter.policy)
     routed = _align(posts, routed)
     routes = routed["route"].astype(str).tolist()
     kinds = _column(routed, "kind")
@@ -156,7 +165,8 @@ def draft_replies(posts: pd.DataFrame, routed: pd.DataFrame, drafter: Drafter) -
         if not replies[i]:
             rows.append(row | {"draft": "", "private": "", "checks": f"no reply (route {route})", "passes": True})
             continue
-        slots = book.slots_for(operator=ops[i], province=provs[i], author=authors[i], topic=topic)
+        slots = book.slots_for(operator=ops[i], province=provs[i], author=authors[i], topic=topic) | {
+            "resolve_within": resolve_within(policy, kinds[i])}
         t = book.template(route, topic)
         needs_dm = book.needs_dm(route)
         public, private = fill(t.public, slots), fill(t.private, slots)
@@ -193,10 +203,16 @@ def draft_replies(posts: pd.DataFrame, routed: pd.DataFrame, drafter: Drafter) -
     return out
 
 
-def unified_drafts(alerts: pd.DataFrame, book: ReplyBook | None = None) -> pd.DataFrame:
+def unified_drafts(alerts: pd.DataFrame, book: ReplyBook | None = None, *,
+                   policy: Policy | None = None) -> pd.DataFrame:
     """The one answer post (统一答复) of each aggregation alert (``wbcs.aggregate`` columns):
-    ``rule``, ``cluster_key``, ``draft``, ``checks``; the alert's operator and topic fill the slots."""
+    ``rule``, ``cluster_key``, ``draft``, ``checks``; the alert's operator and topic fill the slots,
+    the resolve clock in ``policy`` of its rule's post kind (consultation, complaint) the time limit."""
+    from wbcs.aggregate import rules
+
     book = book or load_replies()
+    policy = check_policy(policy)
+    kind_of = {r.name: r.intent for r in rules(policy)}
     rows = []
     for a in alerts.to_dict("records"):
         t = book.aggregation.get(a.get("rule"))
@@ -204,7 +220,8 @@ def unified_drafts(alerts: pd.DataFrame, book: ReplyBook | None = None) -> pd.Da
             rows.append({"rule": a.get("rule"), "cluster_key": a.get("cluster_key"), "draft": "",
                          "checks": f"no wording for {a.get('rule')!r} under 'aggregation' in {book.source}"})
             continue
-        slots = book.slots_for(operator=a.get("operator"), topic=a.get("topic"))
+        slots = book.slots_for(operator=a.get("operator"), topic=a.get("topic")) | {
+            "resolve_within": resolve_within(policy, kind_of[a["rule"]])}
         text = fill(t.public, slots)
         rows.append({"rule": a.get("rule"), "cluster_key": a.get("cluster_key"), "draft": text,
                      "checks": _checks(check_draft(text))})

@@ -3,13 +3,15 @@
 ``load_replies`` reads the file and checks it against the routes (``wbcs.triage.load_routes``)
 and the taxonomy's topics: every route of the routes file has an entry, every entry names a
 route, every aggregation entry names a rule of ``wbcs.aggregate``, every ``{slot}`` is one of
-``SLOTS``, a route with ``dm: true`` has a private message in every template; a mistake is
-one ``InputError`` line naming the file and the key.
+``SLOTS``, a route with ``dm: true`` has a private message in every template, no template
+writes a time limit as a number (48小时内: ``{resolve_within}`` says it, from the policy); a
+mistake is one ``InputError`` line naming the file and the key.
 
 ``ReplyBook.template(route, topic)`` picks the topic's wording where the route has one, else
 the route's; ``slots_for(post)`` reads the slot values from a post (operator, province, author);
-``fill`` puts them in. Templates are written folded in YAML for readability: whitespace inside
-a template is dropped on load (Chinese text has none), so line breaks never reach a reply.
+``resolve_within(policy, kind)`` words the resolve clock of a post kind; ``fill`` puts them in.
+Templates are written folded in YAML for readability: whitespace inside a template is dropped
+on load (Chinese text has none), so line breaks never reach a reply.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 from wbcs.config import data_file
 from wbcs.errors import InputError
 
-SLOTS = ("customer", "operator", "account", "hotline", "topic")
+SLOTS = ("customer", "operator", "account", "hotline", "topic", "resolve_within")
 OPERATOR_KEYS = ("name", "account", "hotline")
 
 
@@ -78,8 +80,32 @@ _SLOT = re.compile(r"\{(" + "|".join(SLOTS) + r")\}")
 
 def fill(text: str | None, slots: dict[str, str]) -> str | None:
     """``text`` with its ``{slot}``s replaced. A regex, not ``str.format``: retrieved real
-    replies may hold other braces, which stay as they are."""
-    return None if text is None else _SLOT.sub(lambda m: slots[m.group(1)], text)
+    replies may hold other braces, which stay as they are. A slot without a value stays too,
+    and ``check_draft`` reports it (``unfilled_slot``)."""
+    return None if text is None else _SLOT.sub(lambda m: slots.get(m.group(1), m.group(0)), text)
+
+
+def resolve_within(policy, kind: str | None) -> str:
+    """The resolve clock of post kind ``kind`` in ``policy`` as the words of a reply: "48小时内",
+    "90分钟内", "4个工作日内" (a business clock of whole duty days: 48 h of 12-hour duty days),
+    "30个工作小时内"; "尽快" when the kind has no resolve clock. DOMAIN.md: every SLA number is a
+    parameter, so no reply may say 48 when the policy says 24."""
+    clock = policy.sla.get(kind) if isinstance(kind, str) else None
+    if clock is None or clock.resolve_hours is None:
+        return "尽快"
+    hours = clock.resolve_hours
+    if clock.clock == "business":
+        days = hours * 60 / policy.duty.minutes_per_day
+        if days >= 1 and days == int(days):
+            return f"{int(days)}个工作日内"
+        return f"{_amount(hours)}个工作小时内"
+    if hours != int(hours):
+        return f"{_amount(hours * 60)}分钟内"
+    return f"{int(hours)}小时内"
+
+
+def _amount(x: float) -> str:
+    return str(int(x)) if x == int(x) else f"{x:.4g}"
 
 
 def slots_of(text: str) -> list[str]:
@@ -104,6 +130,10 @@ def _text(raw, where: str) -> str:
     return text
 
 
+# a time limit written as a number (48小时内) would not follow the policy: {resolve_within} says it
+_TIME_LIMIT = re.compile(r"\d+(?:\.\d+)?个?(?:工作)?(?:小时|分钟|天|日|工作日)[内之]")
+
+
 def _template(raw, where: str, dm: bool) -> Template:
     if not isinstance(raw, dict):
         raise InputError(f"{where} must be a mapping with 'public' (and 'private')")
@@ -115,7 +145,13 @@ def _template(raw, where: str, dm: bool) -> Template:
     if dm and "private" not in raw:
         raise InputError(f"{where}.private is missing: the route has dm: true, so it needs a private message")
     private = _text(raw["private"], f"{where}.private") if "private" in raw else None
-    return Template(_text(raw["public"], f"{where}.public"), private)
+    public = _text(raw["public"], f"{where}.public")
+    for part, text in (("public", public), ("private", private or "")):
+        m = _TIME_LIMIT.search(text)
+        if m:
+            raise InputError(f"{where}.{part}: the time limit {m.group(0)!r} is written as a number; write "
+                             f"{{resolve_within}}, which the drafts fill from the policy's SLA clock of the route")
+    return Template(public, private)
 
 
 def parse_replies(raw, source: str = "replies", *, routes=None, topics: list[str] | None = None) -> ReplyBook:
