@@ -3,6 +3,7 @@ a DM only where the route sends one, known aggregation rules; and the desk on dr
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 
 import pandas as pd
@@ -17,7 +18,7 @@ from wbcs.reply.checks import check_draft, reason_codes
 from wbcs.reply.desk import ReplyDesk
 from wbcs.reply.drafts import draft_replies, make_drafter, unified_drafts
 from wbcs.reply.team import team_replies
-from wbcs.reply.templates import parse_replies, resolve_within
+from wbcs.reply.templates import load_replies, parse_replies, resolve_within
 from wbcs.triage import route_posts
 
 T0 = pd.Timestamp("2025-01-06 09:00", tz="Asia/Shanghai")  # a Monday, inside duty hours
@@ -131,8 +132,6 @@ def test_unified_answer_promises_the_policys_time():
     assert "详细解答将48小时内发布" in unified_drafts(alerts).loc[0, "draft"]
 
 
-# --------------------------------------------------------------------------- the wording file
-
 @pytest.fixture()
 def raw() -> dict:
     return yaml.safe_load(data_file("replies.yaml").read_text(encoding="utf-8"))
@@ -150,6 +149,25 @@ def test_a_time_limit_written_as_a_number_is_refused(raw):
     m = _error(raw)
     assert m.startswith("team.yaml: routes.ticket.topics.billing.public: the time limit '48小时内'")
     assert "{resolve_within}" in m
+
+
+# --------------------------------------------------------------------------- the DM and the route agree
+
+def test_the_answer_route_promises_no_dm_it_does_not_send(raw):
+    book = load_replies()
+    assert not book.needs_dm("answer")
+    for t in [book.routes["answer"]["default"], *book.routes["answer"]["topics"].values()]:
+        assert "私信" not in t.public and t.private is None
+    bad = copy.deepcopy(raw)
+    bad["routes"]["answer"]["public"] = "{customer}您好，您咨询的{topic}问题{resolve_within}给予详细答复，请留意私信。"
+    m = _error(bad)
+    assert m.startswith("team.yaml: routes.answer.public promises a private message (留意私信)")
+    assert "dm: false" in m
+    bad["routes"]["answer"]["dm"] = True  # a route that sends the DM may promise it
+    bad["routes"]["answer"]["private"] = "您好，关于您咨询的问题，核实后私信答复您。"
+    for t in bad["routes"]["answer"]["topics"].values():
+        t["private"] = "您好，核实后私信答复您。"
+    assert parse_replies(bad, source="team.yaml").needs_dm("answer")
 
 
 def test_a_misspelt_aggregation_rule_is_refused(raw):

@@ -3,9 +3,10 @@
 ``load_replies`` reads the file and checks it against the routes (``wbcs.triage.load_routes``)
 and the taxonomy's topics: every route of the routes file has an entry, every entry names a
 route, every aggregation entry names a rule of ``wbcs.aggregate``, every ``{slot}`` is one of
-``SLOTS``, a route with ``dm: true`` has a private message in every template, no template
-writes a time limit as a number (48小时内: ``{resolve_within}`` says it, from the policy); a
-mistake is one ``InputError`` line naming the file and the key.
+``SLOTS``, a route with ``dm: true`` has a private message in every template and a route
+without one promises none (请留意私信), no template writes a time limit as a number (48小时内:
+``{resolve_within}`` says it, from the policy); a mistake is one ``InputError`` line naming
+the file and the key.
 
 ``ReplyBook.template(route, topic)`` picks the topic's wording where the route has one, else
 the route's; ``slots_for(post)`` reads the slot values from a post (operator, province, author);
@@ -132,6 +133,8 @@ def _text(raw, where: str) -> str:
 
 # a time limit written as a number (48小时内) would not follow the policy: {resolve_within} says it
 _TIME_LIMIT = re.compile(r"\d+(?:\.\d+)?个?(?:工作)?(?:小时|分钟|天|日|工作日)[内之]")
+# a promise that a private message will come, which only a route with dm: true keeps
+_DM_PROMISE = re.compile(r"留意私信|私信(?:告知|通知|回复|联系|答复|发送)|会私信|稍后私信|通过私信(?:告知|通知|回复|答复)")
 
 
 def _template(raw, where: str, dm: bool) -> Template:
@@ -151,6 +154,10 @@ def _template(raw, where: str, dm: bool) -> Template:
         if m:
             raise InputError(f"{where}.{part}: the time limit {m.group(0)!r} is written as a number; write "
                              f"{{resolve_within}}, which the drafts fill from the policy's SLA clock of the route")
+    m = _DM_PROMISE.search(public)
+    if m and not dm:
+        raise InputError(f"{where}.public promises a private message ({m.group(0)}) but the route has dm: false; "
+                         f"set dm: true and write the private message, or reword the public reply")
     return Template(public, private)
 
 
