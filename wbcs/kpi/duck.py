@@ -90,7 +90,9 @@ def _lit(value: str) -> str:
 class _Archive:
     """One set of Parquet files: its columns, local-time SQL, the inner-table query."""
 
-    def __init__(self, con, files: list[str], policy: Policy):
+    def __init__(self, con, files: list[str], policy: Policy, schema: dict[str, str] | None = None):
+        """``schema``: the columns (name → type) of the whole archive these files are part of; one it has and
+        these files lack is read as null, as DuckDB reads it over the whole archive (``union_by_name``)."""
         self.con, self.policy, self.files = con, policy, files
         listed = f"[{', '.join(_lit(f) for f in files)}]"
         self.scan = f"read_parquet({listed}, union_by_name=true)"
@@ -99,6 +101,12 @@ class _Archive:
         self.order = f"list_position({listed}, filename), file_row_number"  # the rows in the files' order
         rows = con.execute(f"DESCRIBE SELECT * FROM {self.scan}").fetchall()
         self.types = {row[0]: row[1] for row in rows}
+        missing = {c: t for c, t in (schema or {}).items() if c not in self.types}
+        if missing:  # a file without resolved_at had no resolve clock: its late posts were no posts (Dask)
+            nulls = ", ".join(f"CAST(NULL AS {t}) AS {_q(c)}" for c, t in missing.items())
+            self.scan, self.numbered = (f"(SELECT *, {nulls} FROM {self.scan})",
+                                        f"(SELECT *, {nulls} FROM {self.numbered})")
+            self.types.update(missing)
         self.columns = list(self.types)
         self.source = files[0] if len(files) == 1 else f"{files[0]} (+{len(files) - 1} files)"
         for col in DATETIMES:
@@ -133,8 +141,10 @@ class _Archive:
         return _REPEATS_SEEN[key].copy()
 
     def _repeats(self) -> pd.DataFrame:
-        n, distinct = self.con.execute(f"SELECT count(post_id), count(DISTINCT hash(post_id)) FROM {self.scan}"
-                                       ).fetchall()[0]
+        # hash(NULL) is a value of its own: counted among the distinct hashes, an empty post_id made up for a
+        # repeated one and the repeat went unseen (read_posts derives an id for an empty one, never equal to a post's)
+        n, distinct = self.con.execute(f"SELECT count(post_id), count(DISTINCT hash(post_id)) FILTER "
+                                       f"(WHERE post_id IS NOT NULL) FROM {self.scan}").fetchall()[0]
         if n == distinct:
             return pd.DataFrame(columns=REPEATS)
         return self.con.execute(
@@ -368,6 +378,14 @@ def check_labelled(a: _Archive, period, by) -> list[str]:
     return by
 
 
+def some_posts(inner: pd.DataFrame, source: str) -> pd.DataFrame:
+    """``inner`` (the inner table of all the files), refused when it counts no post, as ``read_posts`` refuses
+    a file without posts for the pandas engine: an empty Parquet file was a KeyError ('met_0')."""
+    if not inner["n"].sum():
+        raise InputError(f"{source}: no posts; give a file (or files) with posts")
+    return inner
+
+
 def output_keys(a: _Archive, period: str | None, by: list[str]) -> tuple[dict[str, str], tuple[str, ...]]:
     """(output key name → SQL, extra raw columns the inner table keeps) of a request."""
     keys = {}
@@ -395,7 +413,8 @@ def indicators(source, *, period: str | None = None, by=None, policy: Policy | N
     by = check_labelled(a, period, by)
     as_of = a.latest() if as_of is None else local_as_of(as_of)
     keys, extra = output_keys(a, period, by)
-    inner, quantiles = a.inner(keys, as_of, extra), a.quantiles(keys)
+    inner = some_posts(a.inner(keys, as_of, extra), a.source)
+    quantiles = a.quantiles(keys)
     if "period" in inner:
         inner["period"] = pd.to_datetime(inner["period"])
         quantiles["period"] = pd.to_datetime(quantiles["period"])

@@ -27,8 +27,8 @@ reading its own file, and only small tables come back:
    DuckDB's. The extra pass reads two time columns; what crosses the network is about a
    bucket's share of the values (≤ 2.2 % of a group's range per bucket).
 
-Files of one archive are expected to share one schema (a column missing from some files
-is read as null by DuckDB over the whole archive, but is missing per file here).
+A column some files lack is read as null in them (each task is given the archive's columns), as DuckDB reads
+it over the whole archive.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ import numpy as np
 import pandas as pd
 
 from wbcs import checks
-from wbcs.kpi.duck import _Archive, check_labelled, masked, output_keys, report_repeats
-from wbcs.kpi.indicators import QUANTILES, SUMS, assemble, local_as_of
+from wbcs.kpi.duck import _Archive, check_labelled, masked, output_keys, report_repeats, some_posts
+from wbcs.kpi.indicators import QUANTILES, SUMS, assemble, check_request, local_as_of
 from wbcs.policy import Policy
 from wbcs.text import mask_frame
 
@@ -63,13 +63,14 @@ def _connection(threads: int | None):
     return cons[threads]
 
 
-def _archive(file: str, policy: Policy, threads: int | None, left_out: pd.DataFrame) -> _Archive:
-    """One file of the archive, without its rows in ``left_out`` (the archive's repeated ids)."""
-    return _Archive(_connection(threads), [file], policy).leave_out(left_out[left_out["filename"] == file])
+def _archive(file: str, policy: Policy, threads: int | None, left_out: pd.DataFrame, schema: dict) -> _Archive:
+    """One file of the archive with the archive's columns ``schema``, without its rows in ``left_out`` (the
+    archive's repeated ids)."""
+    return _Archive(_connection(threads), [file], policy, schema).leave_out(left_out[left_out["filename"] == file])
 
 
-def _latest(file: str, *, policy: Policy, threads: int | None, left_out: pd.DataFrame):
-    return _archive(file, policy, threads, left_out).latest()
+def _latest(file: str, *, policy: Policy, threads: int | None, left_out: pd.DataFrame, schema: dict):
+    return _archive(file, policy, threads, left_out, schema).latest()
 
 
 def _responses(a: _Archive, keys: dict[str, str]) -> pd.DataFrame | None:
@@ -84,16 +85,16 @@ def _responses(a: _Archive, keys: dict[str, str]) -> pd.DataFrame | None:
     return out
 
 
-def _request(file: str, policy: Policy, period, by, threads, left_out) -> tuple[_Archive, dict, tuple]:
-    a = _archive(file, policy, threads, left_out)
+def _request(file: str, policy: Policy, period, by, threads, left_out, schema) -> tuple[_Archive, dict, tuple]:
+    a = _archive(file, policy, threads, left_out, schema)
     keys, extra = output_keys(a, period, check_labelled(a, period, by))
     return a, keys, extra
 
 
-def _partial(file: str, *, policy: Policy, period, by, as_of, threads, left_out
+def _partial(file: str, *, policy: Policy, period, by, as_of, threads, left_out, schema
              ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """(inner table, response-minute histogram per output group and bucket) of one file."""
-    a, keys, extra = _request(file, policy, period, by, threads, left_out)
+    a, keys, extra = _request(file, policy, period, by, threads, left_out, schema)
     inner = a.inner(keys, as_of, extra)
     r = _responses(a, keys)
     hist = None if r is None else \
@@ -101,9 +102,10 @@ def _partial(file: str, *, policy: Policy, period, by, as_of, threads, left_out
     return inner, hist
 
 
-def _selected(file: str, *, policy: Policy, period, by, targets: pd.DataFrame, threads, left_out) -> pd.DataFrame:
+def _selected(file: str, *, policy: Policy, period, by, targets: pd.DataFrame, threads, left_out, schema
+              ) -> pd.DataFrame:
     """The response minutes of one file that fall in the target (group, bucket) cells."""
-    a, keys, _ = _request(file, policy, period, by, threads, left_out)
+    a, keys, _ = _request(file, policy, period, by, threads, left_out, schema)
     r = _responses(a, keys)
     return r.merge(targets, on=[*keys, BUCKET], how="inner")[[*keys, BUCKET, MINUTES]]
 
@@ -219,23 +221,28 @@ def indicators(source, *, period: str | None = None, by=None, policy: Policy | N
     threads = 1 if client is not None else None  # on a cluster the workers are the parallelism
     by = [by] if isinstance(by, str) else list(by or [])
     # a post repeated across files is seen only over all of them: DuckDB here reads their post_id column
-    repeats = _Archive(_connection(None), files, policy).repeats()
+    whole = _Archive(_connection(None), files, policy)
+    # the request against the archive's columns (a file may lack one, read as null) before any task reads a time
+    check_request([*whole.columns, "post_kind"], period, by, source=whole.source)
+    repeats = whole.repeats()
     if not quiet:
         report_repeats(repeats)
-    left_out = repeats[["filename", "file_row_number"]]
+    left_out, schema = repeats[["filename", "file_row_number"]], whole.types
     if as_of is None:
         latest = [t for t in run_tasks(_latest, files, client=client, policy=policy, threads=threads,
-                                       left_out=left_out, desc="as_of", unit="file", progress=progress)
-                  if t is not None]
+                                       left_out=left_out, schema=schema, desc="as_of", unit="file",
+                                       progress=progress) if t is not None]
         as_of = max(latest) if latest else None
     else:
         as_of = local_as_of(as_of)
-    request = {"policy": policy, "period": period, "by": by, "threads": threads, "left_out": left_out}
+    request = {"policy": policy, "period": period, "by": by, "threads": threads, "left_out": left_out,
+               "schema": schema}
     parts = run_tasks(_partial, files, client=client, as_of=as_of, desc="KPI statistics", unit="file",
                       progress=progress, **request)
-    first, _, _ = _request(files[0], policy, period, by, threads, left_out)
+    first, _, _ = _request(files[0], policy, period, by, threads, left_out, schema)
     keys = list(output_keys(first, period, by)[0])
-    inner = _merge([p[0] for p in parts], ["n", *SUMS, *[c for c in parts[0][0] if c.startswith(("met_", "late_"))]])
+    inner = some_posts(_merge([p[0] for p in parts], ["n", *SUMS, *[c for c in parts[0][0]
+                                                                   if c.startswith(("met_", "late_"))]]), whole.source)
     hists = [p[1] for p in parts if p[1] is not None and len(p[1])]
     if hists:
         ranks = _ranks(_merge(hists, ["count"]), keys)
