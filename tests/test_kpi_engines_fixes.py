@@ -66,3 +66,23 @@ def test_dask_refuses_an_archive_without_created_at_in_one_line(tmp_path):
     crafted().drop(columns=["created_at"]).to_parquet(tmp_path / "n.parquet")
     r = run_cli("kpi", "--posts", str(tmp_path / "n.parquet"), "--engine", "dask")
     assert r.returncode == 2 and "Traceback" not in r.stderr and "n.parquet: no column 'created_at'" in r.stderr
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York"])
+def test_naive_times_beside_tz_aware_files_are_beijing_time_whatever_the_machines_zone(tmp_path, zone):
+    """union_by_name read the naive file's times as TIMESTAMPTZ in DuckDB's session zone (the machine's): on a
+    UTC server every naive time was 8 h late, posts moved to the next day and the response clocks moved."""
+    import duckdb
+
+    df = crafted()
+    (tmp_path / "arch").mkdir()
+    df.iloc[:4].to_parquet(tmp_path / "arch" / "a.parquet")
+    naive = df.iloc[4:].copy()
+    for c in ("created_at", "reply_at", "resolved_at"):
+        naive[c] = naive[c].dt.tz_localize(None)
+    naive.to_parquet(tmp_path / "arch" / "b.parquet")
+    con = duckdb.connect()
+    con.execute(f"SET TimeZone = '{zone}'")
+    got = duck.indicators(tmp_path / "arch", period="day", con=con)
+    same_table(indicators(df, period="day"), got)
+    same(indicators(df), duck.indicators(tmp_path / "arch", con=con))

@@ -94,6 +94,10 @@ class _Archive:
         """``schema``: the columns (name → type) of the whole archive these files are part of; one it has and
         these files lack is read as null, as DuckDB reads it over the whole archive (``union_by_name``)."""
         self.con, self.policy, self.files = con, policy, files
+        # union_by_name reads a naive created_at of one file as TIMESTAMPTZ when another file's is tz-aware, in
+        # the session's zone: that of the machine (8 h off on a UTC server). Naive times are Beijing time to
+        # every wbcs reader (read_posts); the session's zone is used for nothing else (us() works in epoch µs)
+        con.execute(f"SET TimeZone = {_lit(TIMEZONE)}")
         listed = f"[{', '.join(_lit(f) for f in files)}]"
         self.scan = f"read_parquet({listed}, union_by_name=true)"
         # the same rows with their file and 0-based row number in it, for messages that name a row
