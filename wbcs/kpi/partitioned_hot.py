@@ -77,21 +77,59 @@ def _hive(file: str, base: str) -> dict[str, str]:
     return {k: unquote(v) for k, _, v in (p.partition("=") for p in parts if "=" in p)}
 
 
-def _read(file: str, base: str, offset: int = 0, columns=COLUMNS) -> pd.DataFrame:
-    """A file's posts with its partition columns, indexed by row number in the archive; labels
-    as plain strings (None for missing), whatever dtype wrote them."""
+@dataclass(frozen=True)
+class _Source:
+    """Where the archive's files are (their partition columns are folders under ``base``) and, per file,
+    the 0-based rows every pass leaves out: those whose ``post_id`` an earlier row has
+    (``wbcs.kpi.duck._Archive.repeats``), as ``read_posts`` rejects them for the pandas engine."""
+
+    base: str
+    left_out: dict = field(default_factory=dict)
+
+
+def _read(file: str, src: _Source, offset: int = 0, columns=COLUMNS) -> pd.DataFrame:
+    """A file's posts with its partition columns, indexed by row number in the archive (``offset`` + the
+    row in the file), without its rows ``src.left_out``; labels as ``read_posts`` reads them (the
+    taxonomy's ids, whatever case or language wrote them; None for missing) and ``created_at`` as Beijing
+    wall-clock time, whatever zone each file wrote it in. A label outside the taxonomy or a post without a
+    time is an error naming its file and row (1-based, as ``read_posts`` and ``wbcs kpi`` number them)."""
     import pyarrow.parquet as pq
 
     names = set(pq.read_schema(file).names)
     df = pd.read_parquet(file, columns=None if columns is None else [c for c in columns if c in names])
-    for key, value in _hive(file, base).items():
+    for key, value in _hive(file, src.base).items():
         if key not in df and (columns is None or key in columns):
             df[key] = value
     for col in df.columns:
         if isinstance(df[col].dtype, pd.CategoricalDtype) or col in ("topic", "operator", "intent", "negative_subtype"):
             df[col] = df[col].astype("string").astype(object).where(df[col].notna(), None)
     df.index = pd.RangeIndex(offset, offset + len(df))
+    if (skip := src.left_out.get(file)) is not None:
+        df = df.drop(index=offset + skip)
+    where = pd.Index(df.index - offset + 1, name="source_row")  # the rows as the file numbers them, for messages
+    _labels(df, where, file)
+    if "created_at" in df:
+        # one zone for every file: concatenated, a UTC file and a Beijing one made an object column of both
+        df["created_at"] = local_times(df["created_at"])
+        if (empty := df["created_at"].isna().to_numpy()).any():
+            raise InputError(f"{file}: row {where[np.flatnonzero(empty)[0]]}, column 'created_at' is empty or not a "
+                             f"time ({int(empty.sum()):,} row(s) in all)")
     return df
+
+
+def _labels(df: pd.DataFrame, where: pd.Index, file: str) -> None:
+    """The labels of ``df`` as the taxonomy's ids, in place, read as ``read_posts`` reads them (``COMPLAINT``,
+    ``投诉`` → complaint): an upper-cased label selected no rule and no topic here, silently. One that is no
+    label is an error naming its row (``refuse_unknown_labels``)."""
+    from wbcs.columns import refuse_unknown_labels
+    from wbcs.io.ingest import _by_unique, _label_maps
+
+    maps = {col: known for col, known in _label_maps().items() if col in df}
+    for col, known in maps.items():
+        ids = _by_unique(df[col], lambda v, k=known: k.get(str(v).strip().lower(), k.get(str(v).strip())))
+        df[col] = ids.where(ids.notna(), df[col])  # what is no label stays as written, to be named below
+    if maps:
+        refuse_unknown_labels(df[list(maps)].set_axis(where), file)
 
 
 def _check(df: pd.DataFrame, file: str) -> None:
@@ -104,18 +142,10 @@ def _check(df: pd.DataFrame, file: str) -> None:
                              f"ARCHIVE --out LABELLED) or run wbcs hot on one file (it classifies)")
     # a post without an intent is classified by the in-process run; here it went uncounted, silently
     if (empty := df["intent"].isna().to_numpy()).any():
-        raise InputError(f"{file}: row {int(np.flatnonzero(empty)[0]) + 1}, column 'intent': no label "
+        # pass 1 reads each file from offset 0: the index is the row in the file
+        raise InputError(f"{file}: row {int(df.index[empty][0]) + 1}, column 'intent': no label "
                          f"({int(empty.sum()):,} post(s) in the file without one): label the archive first (wbcs "
                          f"predict --input ARCHIVE --out LABELLED) or run wbcs hot on one file (it classifies)")
-
-
-def _local(df: pd.DataFrame, file: str) -> pd.Series:
-    """Beijing wall-clock times of the posts; an empty one is an error naming file and row."""
-    t = local_times(df["created_at"])
-    if t.isna().any():
-        i = int(np.flatnonzero(t.isna().to_numpy())[0])
-        raise InputError(f"{file}: row {i}, column 'created_at' is empty or not a time")
-    return t
 
 
 def _operator(df: pd.DataFrame) -> pd.Series:
@@ -131,7 +161,7 @@ def read_archive(source, columns=None) -> pd.DataFrame:
     files, base = parquet_files(source)
     frames, offset = [], 0
     for f in files:
-        frames.append(_read(f, base, offset, columns))
+        frames.append(_read(f, _Source(base), offset, columns))
         offset += len(frames[-1])
     return pd.concat(frames) if frames else pd.DataFrame(columns=COLUMNS)
 
@@ -148,17 +178,17 @@ class _Dup:
     loose_names: dict = field(default_factory=dict)
 
 
-def _counts(file: str, *, base: str) -> tuple[int, pd.DataFrame, pd.Series]:
-    """Pass 1: (rows, posts per Beijing hour, intent, operator and topic, the ids of its background
-    sample) of one file."""
+def _counts(file: str, *, src: _Source) -> tuple[int, pd.DataFrame, pd.Series]:
+    """Pass 1: (its rows, the left-out ones too: they number the next file's, posts per Beijing hour,
+    intent, operator and topic, the ids of its background sample) of one file."""
     from wbcs.kpi import incidents as inc
 
-    df = _read(file, base, columns=["created_at", *LABELS, "operator", "post_id", "text"])
+    df = _read(file, src, columns=["created_at", *LABELS, "operator", "post_id", "text"])
     _check(df, file)
-    keys = pd.DataFrame({HOUR: _local(df, file).dt.floor("h"), "intent": df["intent"], "operator": _operator(df),
+    keys = pd.DataFrame({HOUR: df["created_at"].dt.floor("h"), "intent": df["intent"], "operator": _operator(df),
                          "topic": df["topic"]})
-    return (len(df), keys.groupby(KEYS, dropna=False, sort=False).size().rename("n").reset_index(),
-            inc.background(df["post_id"], inc.SAMPLE, inc.SEED))
+    n = keys.groupby(KEYS, dropna=False, sort=False).size().rename("n").reset_index()
+    return len(df) + len(src.left_out.get(file, ())), n, inc.background(df["post_id"], inc.SAMPLE, inc.SEED)
 
 
 def _dup_columns(df: pd.DataFrame, dup: _Dup, columns=tuple(DUP)) -> pd.DataFrame:
@@ -177,7 +207,7 @@ def _dup_columns(df: pd.DataFrame, dup: _Dup, columns=tuple(DUP)) -> pd.DataFram
     return out
 
 
-def _dup_counts(job: tuple[str, int], *, base: str, dup: _Dup, first: pd.Timestamp, freq: str,
+def _dup_counts(job: tuple[str, int], *, src: _Source, dup: _Dup, first: pd.Timestamp, freq: str,
                 first_day: pd.Timestamp) -> pd.DataFrame:
     """Pass 2a: posts per (scope, cluster, operator, bucket) of one file, with each cluster's
     first post here by (time, post id) (``chronological``): spike buckets for all posts, days for
@@ -185,8 +215,8 @@ def _dup_counts(job: tuple[str, int], *, base: str, dup: _Dup, first: pd.Timesta
     from wbcs.kpi.hot import FREQS
 
     file, offset = job
-    df = _read(file, base, offset)
-    local = _local(df, file)
+    df = _read(file, src, offset)
+    local = df["created_at"]
     c = _dup_columns(df, dup, ["dup_all", "dup_intent"])
     base_cols = {"time": local.to_numpy(), "post_id": df["post_id"].astype(str).to_numpy()}
     every = pd.DataFrame({"scope": "all", "cid": c["dup_all"].to_numpy(), "op": "",
@@ -222,21 +252,21 @@ def _busy(part: pd.DataFrame, min_posts: int, need: dict) -> pd.DataFrame:
     return n[keep.to_numpy()].merge(first[["scope", "cid", "post_id"]], on=["scope", "cid"])
 
 
-def _loose_counts(job: tuple[str, int], *, base: str, dup: _Dup, first_day: pd.Timestamp, wanted: set) -> pd.DataFrame:
+def _loose_counts(job: tuple[str, int], *, src: _Source, dup: _Dup, first_day: pd.Timestamp, wanted: set) -> pd.DataFrame:
     """Pass 3b: posts per (loose cluster, operator, day) of the ``wanted`` clusters, and each
     one's first post here (``_firsts``)."""
     file, offset = job
-    df = _read(file, base, offset)
+    df = _read(file, src, offset)
     c = _dup_columns(df, dup, ["dup_loose"])["dup_loose"]
     keep = c.isin(wanted).to_numpy()
-    local = _local(df, file)
+    local = df["created_at"]
     x = pd.DataFrame({"cid": c[keep], "op": _operator(df)[keep], "t": ((local.dt.floor("D") - first_day).dt.days)[keep],
                       "time": local[keep], "post_id": df["post_id"].astype(str)[keep]})
     n = x.groupby(["cid", "op", "t"], sort=False).size().rename("n").reset_index()
     return n.merge(_firsts(x, ["cid"])[["cid", "time", "post_id"]], on="cid")
 
 
-def _candidates(job: tuple[str, int], *, base: str, cells: pd.DataFrame, spans: pd.DataFrame,
+def _candidates(job: tuple[str, int], *, src: _Source, cells: pd.DataFrame, spans: pd.DataFrame,
                 dup: _Dup | None = None, dup_cells: pd.DataFrame | None = None,
                 dup_spans: pd.DataFrame | None = None) -> pd.DataFrame:
     """Pass 2: the posts of file ``job = (file, its first row's number)`` in the (intent,
@@ -244,8 +274,8 @@ def _candidates(job: tuple[str, int], *, base: str, cells: pd.DataFrame, spans: 
     ``dup``, also those in the near-duplicate ``dup_cells`` (intent, operator, cluster, day) and
     ``dup_spans`` (cluster, [lo, hi)), with their cluster ids (``_dup_columns``)."""
     file, offset = job
-    df = _read(file, base, offset)
-    local = _local(df, file)
+    df = _read(file, src, offset)
+    local = df["created_at"]
     op = _operator(df)
     day = local.dt.floor("D")
     keep = _in_cells([df["intent"], op, df["topic"], day], cells)
@@ -269,14 +299,14 @@ def _in_spans(key: pd.Series, local: pd.Series, spans: pd.DataFrame, name: str) 
     return keep
 
 
-def _evidence(job: tuple[str, int], *, base: str, cells: pd.DataFrame, ids: pd.Series,
+def _evidence(job: tuple[str, int], *, src: _Source, cells: pd.DataFrame, ids: pd.Series,
               dup: _Dup | None = None) -> pd.DataFrame:
     """Pass 3: the posts of file ``job`` of an (issue, day) in ``cells``, or whose post id is in
     ``ids``, with their issue (``ISSUE``)."""
     file, offset = job
-    df = _read(file, base, offset)
+    df = _read(file, src, offset)
     df[ISSUE] = _issues(df, dup)
-    keep = _in_cells([df[ISSUE], _local(df, file).dt.floor("D")], cells)
+    keep = _in_cells([df[ISSUE], df["created_at"].dt.floor("D")], cells)
     keep |= df["post_id"].astype(str).isin(ids).to_numpy()
     return df[keep]
 
@@ -331,7 +361,7 @@ def _rule_cells(daily: pd.DataFrame, policy: Policy, first_day: pd.Timestamp, n_
             lo = np.maximum(np.arange(n_days) - 7, 0)
             fire = (cs[:, 1:] - cs[:, lo]) >= m
             need = np.zeros_like(fire)
-            for back in range(8):
+            for back in range(min(8, n_days)):  # a later start than the last day is no day: 2 days crashed
                 need[:, :n_days - back] |= fire[:, back:]
         r, t = np.nonzero(need & (c > 0))
         out.append(pd.DataFrame({"intent": rule.intent, "operator": [clusters[i][0] for i in r],
@@ -345,7 +375,7 @@ def _concat(parts: list[pd.DataFrame], columns: list[str] = COLUMNS) -> pd.DataF
     return pd.concat(parts) if parts else pd.DataFrame(columns=columns)
 
 
-def _near_duplicates(jobs: list, base: str, *, threshold: float, min_posts: int, need: dict, first: pd.Timestamp,
+def _near_duplicates(jobs: list, src: _Source, *, threshold: float, min_posts: int, need: dict, first: pd.Timestamp,
                      freq: str, first_day: pd.Timestamp, client) -> tuple[_Dup, pd.DataFrame]:
     """The archive's near-duplicate clusters (``wbcs.kpi.partitioned_dedup``) and the counts of
     the clusters that can spike or fire (``_busy``): scope, cid, op, t, n, post_id (the
@@ -355,12 +385,12 @@ def _near_duplicates(jobs: list, base: str, *, threshold: float, min_posts: int,
 
     from wbcs.kpi.partitioned_dedup import clusters, compute, partitions, shuffles
 
-    dup = _Dup(clusters(jobs, partial(_read_texts, base=base), threshold=threshold, client=client))
+    dup = _Dup(clusters(jobs, partial(_read_texts, src=src), threshold=threshold, client=client))
     ref = client.scatter(dup, broadcast=True) if client is not None else dup
     meta = pd.DataFrame({"scope": pd.Series(dtype=object), "cid": pd.Series(dtype=object),
                          "op": pd.Series(dtype=object), "t": pd.Series(dtype=np.int64), "n": pd.Series(dtype=np.int64),
                          "time": pd.Series(dtype="datetime64[ns]"), "post_id": pd.Series(dtype=object)})
-    parts = [dask.delayed(_dup_counts, pure=False)(job, base=base, dup=ref, first=first, freq=freq,
+    parts = [dask.delayed(_dup_counts, pure=False)(job, src=src, dup=ref, first=first, freq=freq,
                                                    first_day=first_day) for job in jobs]
     with shuffles(client):
         counts = dd.from_delayed(parts, meta=meta, verify_meta=False).shuffle(on=["scope", "cid"],
@@ -369,17 +399,19 @@ def _near_duplicates(jobs: list, base: str, *, threshold: float, min_posts: int,
         return dup, compute(busy, client)
 
 
-def _read_texts(job: tuple[str, int], *, base: str) -> pd.DataFrame:
+def _read_texts(job: tuple[str, int], *, src: _Source) -> pd.DataFrame:
     file, offset = job
-    return _read(file, base, offset, columns=["text", "intent", "topic"])
+    return _read(file, src, offset, columns=["text", "intent", "topic"])
 
 
 def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, freq: str = "h",
                baseline_days: int = 7, alpha: float = 1e-3, min_posts: int = 5, near_duplicates: bool = True,
-               client=None, progress: bool = False) -> dict[str, pd.DataFrame]:
+               client=None, progress: bool = False, quiet: bool = False) -> dict[str, pd.DataFrame]:
     """``wbcs.kpi.hot.hot_issues`` over a partitioned archive (see the module docstring);
     ``near_duplicates=False`` keeps the topic clusters and series only; ``client`` runs the
-    files' tasks on a Dask cluster."""
+    files' tasks on a Dask cluster. A row whose ``post_id`` an earlier row has (in this file or an
+    earlier one) is left out, as ``read_posts`` and ``wbcs kpi --engine dask`` leave it out, and said
+    on stderr unless ``quiet``; an archive without posts is an error, as a file without posts is."""
     from wbcs.aggregate import COLUMNS as ALERT_COLUMNS
     from wbcs.aggregate import aggregation_alerts, chronological, rules
     from wbcs.distributed import parquet_files, run_tasks
@@ -397,18 +429,19 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
     check_spike_request(freq, baseline_days, alpha, min_posts)
     policy = checks.policy(policy)
     files, base = parquet_files(source)
+    src = _Source(base, _left_out(files, policy, quiet))
     run = {"client": client, "unit": "file", "progress": progress}
 
     # 1. counts, merged
-    parts = run_tasks(_counts, files, base=base, desc="hot issues: counts", **run)
+    parts = run_tasks(_counts, files, src=src, desc="hot issues: counts", **run)
     sizes = np.array([n for n, _, _ in parts], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    n_posts = int(sizes.sum())
     empty = {"incidents": pd.DataFrame(columns=inc.COLUMNS), "alerts": pd.DataFrame(columns=ALERT_COLUMNS),
              "spikes": pd.DataFrame(columns=SPIKE_COLUMNS)}
-    if not n_posts:
-        return empty
     merged = pd.concat([t for _, t, _ in parts], ignore_index=True)
+    if not merged["n"].sum():  # every table empty and exit 0 said nothing of why: read_posts refuses such a file
+        raise InputError(f"{source}: no posts in its {len(files):,} file(s) ({int(sizes.sum()):,} row(s)); "
+                         f"give an archive with posts")
     merged = merged.groupby(KEYS, dropna=False, sort=False)["n"].sum().reset_index()
     for col in ("intent", "topic"):
         merged[col] = merged[col].astype(object).where(merged[col].notna(), None)
@@ -424,7 +457,7 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
     dup = None
     if near_duplicates:
         need = {r.intent: min(r.min_users, r.min_platforms) for r in rules(policy)}
-        dup, busy = _near_duplicates(jobs, base, threshold=threshold, min_posts=min_posts, need=need,
+        dup, busy = _near_duplicates(jobs, src, threshold=threshold, min_posts=min_posts, need=need,
                                      first=first, freq=freq, first_day=first_day, client=client)
         name = dict(zip(pd.MultiIndex.from_frame(busy[["scope", "cid"]]), "near_duplicate:" + busy["post_id"],
                         strict=True))
@@ -459,7 +492,7 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
                                           first_day, n_days, "cid"),
                  "dup_spans": pd.DataFrame([{"cid": cid_of[r["key"]], "lo": r["lo"], "hi": r["hi"]} for r in span_rows
                                             if r["series"] == "near_duplicate"], columns=["cid", "lo", "hi"])}
-    rows = _concat(run_tasks(_candidates, jobs, base=base, cells=rule_cells, spans=span_table,
+    rows = _concat(run_tasks(_candidates, jobs, src=src, cells=rule_cells, spans=span_table,
                              desc="hot issues: candidates", **extra, **run), [*COLUMNS, *DUP])
     rows = rows.iloc[chronological(local_times(rows["created_at"]), rows["post_id"])]  # as the in-process run reads them
     series = series_keys(rows, threshold, near_duplicates=False)
@@ -481,7 +514,7 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
     if near_duplicates:  # the loose clusters of the alerts' posts: their first posts and daily counts
         evidence_ids = {str(i) for ids in alerts["post_ids"] for i in ids}
         wanted = set(rows.loc[rows["topic"].isna() & rows["post_id"].astype(str).isin(evidence_ids), "dup_loose"])
-        lc = _concat(run_tasks(_loose_counts, jobs, base=base, dup=dup, first_day=first_day, wanted=wanted,
+        lc = _concat(run_tasks(_loose_counts, jobs, src=src, dup=dup, first_day=first_day, wanted=wanted,
                                desc="hot issues: loose clusters", **run))
         if len(lc):
             firsts = _firsts(lc, ["cid"])
@@ -503,7 +536,7 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
     bg_ids = inc.background(pd.concat([ids for _, _, ids in parts], ignore_index=True), inc.SAMPLE, inc.SEED)
     wanted_days = pd.DataFrame([(keys[r], first_day + pd.Timedelta(days=int(c))) for _, r, _, _, cols in groups
                                 for c in cols], columns=["issue", "day"]).drop_duplicates()
-    evidence = _concat(run_tasks(_evidence, jobs, base=base, cells=wanted_days, ids=bg_ids, dup=dup,
+    evidence = _concat(run_tasks(_evidence, jobs, src=src, cells=wanted_days, ids=bg_ids, dup=dup,
                                  desc="hot issues: evidence", **run), [*COLUMNS, ISSUE])
     local = local_times(evidence["created_at"])
     order = chronological(local, evidence["post_id"])
@@ -512,6 +545,30 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
     table = inc.describe(groups, a, keys, counts, expected, first_day, evidence, evidence[ISSUE], d, bg_ids, inc.SEED,
                          inc.SAMPLE)
     return _masked({"incidents": table, "alerts": alerts, "spikes": found})
+
+
+def _left_out(files: list[str], policy: Policy, quiet: bool) -> dict[str, np.ndarray]:
+    """Per file, its 0-based rows whose ``post_id`` an earlier row of the archive has, said on stderr unless
+    ``quiet`` (``wbcs.kpi.duck``'s ``_Archive.repeats`` and ``report_repeats``, as ``wbcs kpi --engine dask``
+    leaves them out): counted twice, a copied part file made spikes, alerts and incidents out of nothing.
+    A time column that is no timestamp is refused first, naming its file (DuckDB reads the files as one)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from wbcs.columns import DATETIMES
+    from wbcs.kpi.duck import _Archive, report_repeats
+    from wbcs.kpi.partitioned import _connection
+
+    for f in files:
+        schema = pq.read_schema(f)
+        for col in (c for c in DATETIMES if c in schema.names):
+            if not pa.types.is_timestamp(schema.field(col).type):
+                raise InputError(f"{f}: column {col!r} is {schema.field(col).type}, not a timestamp; write the "
+                                 f"file with wbcs ingest or pandas datetimes")
+    repeats = _Archive(_connection(None), files, policy).repeats()
+    if not quiet:
+        report_repeats(repeats)
+    return {f: rows["file_row_number"].to_numpy(dtype=np.int64) for f, rows in repeats.groupby("filename")}
 
 
 def _masked(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
