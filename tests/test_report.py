@@ -460,3 +460,20 @@ def test_complaints_count_the_complaint_flow_and_say_so(partial_month):
     assert "the posts triage sends to the complaint flow" in text
     row = re.search(r"网络/信号\s+(\d+)", text)
     assert row and int(row.group(1)) == network
+
+
+def test_the_reports_unified_answers_promise_the_reports_policy_time():
+    # the report drafted its unified answers with the default policy's 48 hours whatever --policy said
+    import dataclasses
+
+    from wbcs.policy import load_policy
+    from wbcs.report import _unified_section
+
+    alerts = pd.DataFrame({"rule": ["question_same_day"], "cluster_key": ["topic:roaming"],
+                           "operator": ["china_telecom"], "topic": ["roaming"],
+                           "triggered_at": [pd.Timestamp("2025-02-25 10:00", tz="Asia/Shanghai")]})
+    pol = load_policy()
+    day = dataclasses.replace(pol, sla={k: dataclasses.replace(c, resolve_hours=24) for k, c in pol.sla.items()})
+    start, stop = pd.Timestamp("2025-02-24"), pd.Timestamp("2025-03-03")  # local time, as the report gives them
+    assert "24小时内" in _unified_section(alerts, start, stop, day)
+    assert "48小时内" in _unified_section(alerts, start, stop, pol)

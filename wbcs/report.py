@@ -345,7 +345,7 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
                    if len(alerts_t) else "<p>No rule fired this period.</p>")
                 + "</section>")
 
-    body.append(_unified_section(hot["alerts"], start, stop))
+    body.append(_unified_section(hot["alerts"], start, stop, policy))
 
     if k_cur["sla_acknowledge_attainment"] is None and k_cur["sla_resolve_attainment"] is None:
         sla = (f"<p>SLA attainment cannot be measured: {html.escape(reasons['sla_acknowledge_attainment'])}.</p>"
@@ -415,7 +415,7 @@ def _corrected_section(cur: pd.DataFrame, attrs: dict) -> str:
     return head + "".join(parts) + "</section>"
 
 
-def _unified_section(alerts: pd.DataFrame, start, stop) -> str:
+def _unified_section(alerts: pd.DataFrame, start, stop, policy: Policy) -> str:
     """The one-answer post drafted for each aggregation alert of the period (wbcs.reply)."""
     from wbcs.reply.drafts import unified_drafts
     from wbcs.viz.kpi import shown, table_html
@@ -426,7 +426,7 @@ def _unified_section(alerts: pd.DataFrame, start, stop) -> str:
     head = "<section id='unified'><h2>Unified answer drafts 统一答复草稿</h2>"
     if not len(alerts):
         return head + "<p>No aggregation rule fired this period: no unified answer to publish.</p></section>"
-    drafts = unified_drafts(alerts)
+    drafts = unified_drafts(alerts, policy=policy)  # the time it promises is the policy's resolve clock
     table = pd.DataFrame({"triggered": local_times(pd.to_datetime(alerts["triggered_at"])).to_numpy(),
                           "rule": drafts["rule"], "operator": alerts["operator"].to_numpy(),
                           "cluster": drafts["cluster_key"],
