@@ -86,3 +86,26 @@ def test_naive_times_beside_tz_aware_files_are_beijing_time_whatever_the_machine
     got = duck.indicators(tmp_path / "arch", period="day", con=con)
     same_table(indicators(df, period="day"), got)
     same(indicators(df), duck.indicators(tmp_path / "arch", con=con))
+
+
+def test_every_engine_refuses_a_table_of_too_many_groups_before_building_it(tmp_path, monkeypatch):
+    """MAX_GRID_ROWS held only for a table per period: --by post_id on 501,024 posts took 4.4 GB and 164 s."""
+    import sys
+
+    monkeypatch.setattr(sys.modules["wbcs.kpi.indicators"], "MAX_GRID_ROWS", 7)
+    df = crafted()
+    df.to_parquet(tmp_path / "p.parquet")
+    built = []
+    quantiles = duck._Archive.quantiles
+    monkeypatch.setattr(duck._Archive, "quantiles", lambda self, keys: built.append(keys) or quantiles(self, keys))
+    for engine in (indicators, *ENGINES):
+        source = df if engine is indicators else tmp_path / "p.parquet"
+        with pytest.raises(InputError, match=r"^a table by post_id would have 8 rows \(one per group\), more than 7: "
+                                             r"break the posts down by fewer or coarser columns \(--by"):
+            engine(source, by="post_id")
+        with pytest.raises(InputError, match=r"^a table by operator per day would have 8 rows \(2 groups × 4 days\)"):
+            engine(source, by="operator", period="day")
+        assert len(engine(source, by="operator")) == 2
+    assert len(built) == 1  # DuckDB refused before its queries: only the allowed table got to its quantiles
+    r = run_cli("kpi", "--posts", str(tmp_path / "p.parquet"), "--engine", "duckdb", "--by", "post_id", "--json")
+    assert r.returncode == 0  # 8 rows are allowed by default

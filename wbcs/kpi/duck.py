@@ -34,6 +34,7 @@ from wbcs.kpi.indicators import (
     check_request,
     inner_keys,
     local_as_of,
+    table_periods,
     thresholds,
 )
 from wbcs.kpi.labels import NEEDED
@@ -299,6 +300,17 @@ class _Archive:
             out[name] = [v[j] if isinstance(v, (list, np.ndarray)) else np.nan for v in values]
         return out
 
+    def check_size(self, keys: dict[str, str], period: str | None, by: list[str]) -> None:
+        """Refuse a table too big to build (``table_periods``) before it is computed: one scan of the ``by``
+        columns for their distinct groups and of created_at for its first and last time."""
+        select = ", ".join(f"{keys[k]} AS {_q(k)}" for k in by)
+        groups, first, last = self.con.execute(
+            f"WITH src AS (SELECT {select}, {self.us('created_at')} AS _c FROM {self.scan}) "
+            f"SELECT (SELECT count(*) FROM (SELECT DISTINCT {', '.join(map(_q, by))} FROM src)), min(_c), max(_c) "
+            f"FROM src").fetchall()[0]
+        if groups:
+            table_periods(groups, pd.Series(pd.to_datetime([first, last], unit="us")), period, by)
+
     def check_labels(self) -> None:
         """Refuse a label that is not in the taxonomy (``NEGATIVE``, ``angry``) as the pandas engine does
         (``refuse_unknown_labels``), and a post without a sentiment or an intent: one scan of the label columns'
@@ -417,6 +429,8 @@ def indicators(source, *, period: str | None = None, by=None, policy: Policy | N
     by = check_labelled(a, period, by)
     as_of = a.latest() if as_of is None else local_as_of(as_of)
     keys, extra = output_keys(a, period, by)
+    if by:
+        a.check_size(keys, period, by)
     inner = some_posts(a.inner(keys, as_of, extra), a.source)
     quantiles = a.quantiles(keys)
     if "period" in inner:

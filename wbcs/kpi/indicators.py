@@ -151,21 +151,37 @@ def finish(sums: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def table_periods(groups: int, times: pd.Series | None, period: str | None, by: list[str]):
+    """The periods of a table by ``by`` (``groups`` distinct groups) per ``period``: every one from the earliest
+    of ``times`` (local times or period starts) to the latest (None without a period). An ``InputError`` when
+    the table would have more than ``MAX_GRID_ROWS`` rows, which every engine checks before it builds the table:
+    501,024 posts by post_id took 4.4 GB and 164 s to print."""
+    periods = None
+    if period is not None:
+        starts = period_start(pd.Series([times.min(), times.max()]), period)
+        periods = pd.date_range(starts.iloc[0], starts.iloc[1], freq={"day": "D", "week": "W-MON", "month": "MS"}[period])
+        if groups * len(periods) > MAX_GRID_ROWS:  # nearly all empty rows, and memory beyond any file's size
+            raise InputError(f"a table by {', '.join(by)} per {period} would have {groups * len(periods):,} "
+                             f"rows ({groups:,} groups × {len(periods):,} {period}s), more than "
+                             f"{MAX_GRID_ROWS:,}: choose a longer period or fewer breakdown columns (--period, --by)")
+    elif groups > MAX_GRID_ROWS:
+        raise InputError(f"a table by {', '.join(by)} would have {groups:,} rows (one per group), more than "
+                         f"{MAX_GRID_ROWS:,}: break the posts down by fewer or coarser columns (--by topic, not "
+                         f"--by post_id)")
+    return periods
+
+
 def period_grid(sums: pd.DataFrame, period: str | None, keys: list[str]) -> pd.DataFrame:
     """Complete the table: every period from the first to the last (empty ones with zero
     counts) for every observed breakdown group, sorted; adds ``volume_change_ratio``
     (per group) and ``share`` (of the period's volume) when they apply."""
     counters = [c for c in COUNTERS if c in sums]
     groups = [k for k in keys if k != "period"]
-    if period is not None and len(sums):
-        starts = pd.to_datetime(sums["period"])
-        freq = {"day": "D", "week": "W-MON", "month": "MS"}[period]
-        periods = pd.date_range(starts.min(), starts.max(), freq=freq)
+    if len(sums):
         combos = sums[groups].drop_duplicates() if groups else pd.DataFrame(index=[0])
-        if len(combos) * len(periods) > MAX_GRID_ROWS:  # nearly all empty rows, and memory beyond any file's size
-            raise InputError(f"a table by {', '.join(groups)} per {period} would have {len(combos) * len(periods):,} "
-                             f"rows ({len(combos):,} groups × {len(periods):,} {period}s), more than "
-                             f"{MAX_GRID_ROWS:,}: choose a longer period or fewer breakdown columns (--period, --by)")
+        starts = pd.to_datetime(sums["period"]) if period is not None else None
+        periods = table_periods(len(combos), starts, period, groups)
+    if period is not None and len(sums):
         grid = combos.merge(pd.DataFrame({"period": periods}), how="cross")
         sums = grid.merge(sums.assign(period=starts), on=["period", *groups], how="left")
         sums[counters] = sums[counters].fillna(0)
@@ -469,6 +485,8 @@ def indicators(posts: pd.DataFrame, *, period: str | None = None, by=None,
         keys["period"] = period_start(times["created_at"], period)
     for col in by:  # categoricals as plain values: groups sort as DuckDB sorts them
         keys[col] = post_kind(posts) if col == "post_kind" else _plain(posts[col])
+    if by:  # a table too big to build is refused before it is computed
+        table_periods(len(keys[by].drop_duplicates()), times["created_at"], period, by)
     inner_by = keys.copy()
     if period is None and not by:
         for col in ("operator", "topic"):

@@ -41,7 +41,7 @@ import pandas as pd
 
 from wbcs import checks
 from wbcs.kpi.duck import _Archive, check_labelled, masked, output_keys, report_repeats, some_posts
-from wbcs.kpi.indicators import QUANTILES, SUMS, assemble, check_request, local_as_of
+from wbcs.kpi.indicators import QUANTILES, SUMS, assemble, check_request, local_as_of, table_periods
 from wbcs.policy import Policy
 from wbcs.text import mask_frame
 
@@ -243,6 +243,10 @@ def indicators(source, *, period: str | None = None, by=None, policy: Policy | N
     keys = list(output_keys(first, period, by)[0])
     inner = some_posts(_merge([p[0] for p in parts], ["n", *SUMS, *[c for c in parts[0][0]
                                                                    if c.startswith(("met_", "late_"))]]), whole.source)
+    if "period" in inner:
+        inner["period"] = pd.to_datetime(inner["period"])
+    if by:  # a table too big to build is refused before the quantiles' pass (each file's inner table is its size)
+        table_periods(len(inner[by].drop_duplicates()), inner.get("period"), period, by)
     hists = [p[1] for p in parts if p[1] is not None and len(p[1])]
     if hists:
         ranks = _ranks(_merge(hists, ["count"]), keys)
@@ -252,7 +256,6 @@ def indicators(source, *, period: str | None = None, by=None, policy: Policy | N
         quantiles = _quantiles(ranks, pd.concat(chosen, ignore_index=True), keys)
     else:
         quantiles = pd.DataFrame(columns=keys)
-    if "period" in inner:
-        inner["period"] = pd.to_datetime(inner["period"])
+    if "period" in quantiles:
         quantiles["period"] = pd.to_datetime(quantiles["period"])
     return masked(assemble(inner, quantiles, period=period, by=by, policy=policy, as_of=as_of), by)
