@@ -2,19 +2,28 @@
 
 ``stc3_corpus()`` turns the STC-3 Weibo helpdesk dialogues into index rows: the customer's
 first post (normalised, PII-masked) and the helpdesk's first reply with the customer's
-specifics reduced to slots (``to_slots``: the operator's own accounts → ``{account}``, the
-operator's name → ``{operator}``, hotlines → ``{hotline}``, other @names → ``{customer}``,
-phone/ID/e-mail masked, emoticons dropped), the dialogue id as evidence, the annotators'
-A/S/E means, the route the post takes and its topic (both from the shipped model).
+specifics reduced to slots (``to_slots``: the operator's own accounts and the personas its
+helpdesk speaks as (小沃, 沃妹 of China Unicom, 小翼 of China Telecom, 小移 of China Mobile) →
+``{account}``, the operator's name in every form that names one (中国电信, 电信, 联通, 天翼, …; not
+移动 alone, a common word: 移动网络) → ``{operator}``, hotlines → ``{hotline}``, other @names →
+``{customer}``, phone/ID/e-mail masked, emoticons dropped), the dialogue id as evidence, the
+annotators' A/S/E means, the route the post takes, its topic (from the shipped model) and its
+operator. A reply filled with another post's slots then speaks for that post's operator.
 ``team_corpus`` adds a team's own accepted replies (``wbcs.reply.drafts.team_replies``), so
 their wording is retrievable too (their topic is not recorded: they count as on-topic for any post).
 
 ``ReplyIndex`` ranks candidates for new posts by ``weight`` × BM25 similarity (scaled to the
 best hit of the query) + (1 − ``weight``) × quality (the dialogue's mean of A, S, E mapped
 from −2..2 to 0..1; predicted for the team's own replies), within the post's route kind; when
-the post's topic is given, replies to posts of that topic come first and the others only fill
-the places left (a reply to a broadband outage that shares words with a tariff complaint is
-no alternative for it, however good the dialogue was).
+the post's operator is given, its own replies come first and the other operators' only fill the places
+left (what slots cannot reach — a brand, a QQ service number, a persona nobody listed — still
+speaks for the operator that wrote it); within those, when the post's topic is given, replies to posts
+of that topic come first and the others only fill the places left (a reply to a broadband outage
+that shares words with a tariff complaint is no alternative for it, however good the dialogue was).
+
+Texts are cut to ``MAX_CHARS`` characters before they are tokenised (here and in the quality
+model): a pasted document of millions of characters otherwise costs gigabytes of tokens for one
+post.
 
 Why bm25s: a maintained BM25 that precomputes the weight of every (document, token) as a scipy
 sparse matrix, so all queries are scored with one sparse product (``benchmarks/bench_reply.py``
@@ -40,19 +49,28 @@ CORPUS_COLUMNS = ["source_id", "source", "post", "reply", "route", "kind", "topi
                   "quality_A", "quality_S", "quality_E", "quality", "solved"]
 _UNITS = re.compile(r"[\u3400-\u9fff]|[a-z0-9]+")
 _ACCOUNT = re.compile(r"@?(?:中国)?(?:电信|联通|移动)[\u4e00-\u9fff]{0,6}?(?:客服|网厅|营业厅)(?:小[\w@]?)?")
-_OPERATOR = re.compile(r"中国电信|中国联通|中国移动")
+# the helpdesks' personas (STC-3: 小沃 298 replies, 沃妹 19, 小翼 1; 小移 is China Mobile's): they speak as the account
+_PERSONA = re.compile(r"小沃|沃妹|小翼|小移")
+# an operator's name, bare or not; not where 电信 is the trade (电信诈骗, 电信条例, 电信运营商, 电信服务规范, 电信用户申诉)
+# or no word at all (来电信息), nor 联通 as "connected" (联通性); 移动 alone is too common a word (移动网络, 移动通信网)
+_OPERATOR = re.compile(r"(?:中国)?电信(?<!来电信)(?!诈骗|网络诈骗|条例|运营商|服务规范|用户申诉|业务经营)"
+                       r"|(?:中国)?联通(?!性)|天翼|中国移动|移动公司")
 _HOTLINE = re.compile(r"(?<!\d)(?:10000|10010|10086)(?!\d)")
 _MENTION = re.compile(r"@[\w\-\u4e00-\u9fff]{1,30}")
+# Sina's limit for one post is 2,000 characters (STC-3's longest first post has 286): no post needs more to be
+# matched or judged, and a pasted document of millions of characters cost 0.84 GB in search and as much again in
+# the quality model (tokens and n-grams are Python objects, dozens of bytes per character)
+MAX_CHARS = 2000
 
 
 def tokens(texts) -> list[list[str]]:
     """Character unigrams and bigrams of each text's CJK characters and ASCII words (lowercase).
 
     Hand-written (two lines): bm25s's own tokenizer splits on word boundaries, which a
-    Chinese sentence does not have."""
+    Chinese sentence does not have. Only the first ``MAX_CHARS`` characters count."""
     out = []
     for t in texts:
-        units = _UNITS.findall(str(t).lower())
+        units = _UNITS.findall(str(t)[:MAX_CHARS].lower())
         out.append(units + [a + b for a, b in zip(units, units[1:], strict=False)])
     return out
 
@@ -71,6 +89,7 @@ def to_slots(reply: str) -> str:
     for item in found["emoticons"] + found["location"]:
         text = text.replace(item, "")
     text = _ACCOUNT.sub("{account}", text)
+    text = _PERSONA.sub("{account}", text)
     text = _MENTION.sub("{customer}", text)
     text = _OPERATOR.sub("{operator}", text)
     text = _HOTLINE.sub("{hotline}", text)
@@ -183,6 +202,14 @@ class ReplyIndex:
             self._token_index = pd.Index(list(vocab), dtype=object)  # a hash table of Python strings
             self._token_col = np.fromiter(vocab.values(), np.int64, count=len(vocab))
 
+    @staticmethod
+    def _other(column: pd.Series, value) -> np.ndarray:
+        """Rows whose ``column`` is known and not ``value`` (none when ``value`` is unknown)."""
+        if pd.isna(value):
+            return np.zeros(len(column), bool)
+        column = column.astype(object)
+        return (column.notna() & (column != value)).to_numpy()
+
     def __len__(self) -> int:
         return len(self.corpus)
 
@@ -202,10 +229,12 @@ class ReplyIndex:
         q = sp.csr_matrix((np.ones(int(keep.sum()), np.float32), (row[keep], ids[keep])), shape=(len(posts), n_tok))
         return q @ self._weights  # duplicates summed: a token counts as often as it occurs
 
-    def search(self, posts, kinds=None, topics=None, *, k: int = 3) -> Hits:
+    def search(self, posts, kinds=None, topics=None, operators=None, *, k: int = 3) -> Hits:
         """The ``k`` best candidates for each post (cleaned like the corpus), among corpus rows
         of the same route kind when ``kinds`` is given (a kind with no rows: all rows); with
-        ``topics``, the rows of the post's topic (or of no known topic) rank before the others."""
+        ``operators``, the rows of the post's operator (or of none: a team's own) rank before the
+        others', and within each, with ``topics``, the rows of the post's topic (or of no known
+        topic) rank before the others."""
         posts = list(posts)
         n = len(posts)
         rows = np.full((n, k), -1, np.int64)
@@ -213,19 +242,20 @@ class ReplyIndex:
         score = np.zeros((n, k))
         if not len(self.corpus) or not n or k <= 0:
             return Hits(rows, sim, score)
-        groups = pd.DataFrame({"kind": [None] * n if kinds is None else list(kinds),
-                               "topic": [None] * n if topics is None else list(topics)}, dtype=object)
+        given = {"kind": kinds, "topic": topics, "operator": operators}
+        groups = pd.DataFrame({c: [None] * n if v is None else list(v) for c, v in given.items()}, dtype=object)
         corpus_kind = self.corpus["kind"].astype(object).to_numpy()
-        corpus_topic = self.corpus["topic"].astype(object)
         m = min(k, len(self.corpus))
-        for (kind, topic), idx in groups.fillna("\0").groupby(["kind", "topic"], sort=False).groups.items():
+        # dropna=False: a post without a kind, topic or operator is a group of its own, its key NaN (a string
+        # stand-in such as "\0" came back from pandas 3's groupby as "", which every known topic differs from)
+        for (kind, topic, operator), idx in groups.groupby(list(given), sort=False, dropna=False).groups.items():
             idx = np.asarray(idx)
-            mask = (corpus_kind == kind) if kind != "\0" else np.ones(len(self.corpus), bool)
+            mask = (corpus_kind == kind) if not pd.isna(kind) else np.ones(len(self.corpus), bool)
             if not mask.any():
                 mask = np.ones(len(self.corpus), bool)
-            # off-topic rows only after every candidate of the topic (unknown topics count as the post's)
-            off_topic = (corpus_topic.notna() & (corpus_topic != topic)).to_numpy() if topic != "\0" else \
-                np.zeros(len(self.corpus), bool)
+            # another operator's rows only after every row of the post's, off-topic rows only after every row of the
+            # topic (an unknown topic or operator counts as the post's); rank is in 0..1, so the steps keep the order
+            penalty = 4 * self._other(self.corpus["operator"], operator) + 2 * self._other(self.corpus["topic"], topic)
             for lo in range(0, len(idx), self.chunk):
                 part = idx[lo:lo + self.chunk]
                 s = self.scores([posts[i] for i in part]).toarray()
@@ -233,7 +263,7 @@ class ReplyIndex:
                 best = np.maximum(s.max(axis=1, keepdims=True), 1e-9)
                 rank = self.weight * s / best + (1 - self.weight) * self.quality
                 rank[s <= 0] = -np.inf  # no shared token: not a candidate
-                key = rank - 2 * off_topic  # rank is in 0..1: any candidate of the topic comes first
+                key = rank - penalty
                 top = np.argpartition(-key, m - 1, axis=1)[:, :m]
                 order = np.take_along_axis(top, np.argsort(-np.take_along_axis(key, top, 1), axis=1,
                                                            kind="stable"), 1)

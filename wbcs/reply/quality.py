@@ -3,8 +3,8 @@
 STC-3 judges each customer–helpdesk dialogue on three scales from −2 to 2: A (task
 accomplished), S (customer satisfaction) and E (dialogue effectiveness), by 19 annotators.
 ``QualityModel`` predicts the annotators' mean of each from the customer's text and the
-helpdesk's text: character 1–3-gram TF-IDF of each side (the project's
-``CharNgramVectorizer``) and a ridge regression per scale. It ranks candidate replies
+helpdesk's text (their first ``MAX_CHARS`` characters, as the index's): character 1–3-gram
+TF-IDF of each side (the project's ``CharNgramVectorizer``) and a ridge regression per scale. It ranks candidate replies
 (``wbcs.reply.index``) and flags weak replies in a team's own log (``flag_weak``).
 
 ``evaluate_quality`` measures it on a grouped hold-out of the dialogues (near-duplicate
@@ -25,6 +25,7 @@ import pandas as pd
 
 from wbcs.checks import is_number
 from wbcs.errors import InputError
+from wbcs.reply.index import MAX_CHARS
 
 SCALES = ("A", "S", "E")
 TARGETS = [f"quality_{s}" for s in SCALES]
@@ -54,7 +55,8 @@ class QualityModel:
         missing = [c for c in self.columns if c not in X.columns]
         if missing:
             raise InputError(f"quality model: missing column {missing[0]!r} (needs {', '.join(self.columns)})")
-        return X[list(self.columns)].astype("string").fillna("").astype(object)
+        # cut like the index's texts (MAX_CHARS says why): a document-sized text costs gigabytes of n-grams
+        return X[list(self.columns)].astype("string").fillna("").apply(lambda c: c.str.slice(0, MAX_CHARS)).astype(object)
 
     def fit(self, X: pd.DataFrame, y) -> QualityModel:
         y = np.asarray(y, dtype=float)

@@ -1,0 +1,80 @@
+"""Retrieval fixes: alternatives speak for the post's operator, long texts are cut."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wbcs.reply.index import CORPUS_COLUMNS, MAX_CHARS, ReplyIndex, to_slots, tokens
+from wbcs.reply.quality import QualityModel
+
+
+@pytest.mark.parametrize(("reply", "slotted"), [
+    # STC-3 China Unicom and China Telecom replies that were offered, unslotted, to the other operator's customers
+    ("请您私信提供下电信号码、联系电话及联系人", "请您私信提供下{operator}号码、联系电话及联系人"),
+    ("好的,小沃已记录转派相关部门处理.", "好的,{account}已记录转派相关部门处理."),
+    ("沃妹会将您的问题反映给工作人员", "{account}会将您的问题反映给工作人员"),
+    ("翼支付账户,小翼帮您反馈处理", "翼支付账户,{account}帮您反馈处理"),
+    ("感谢您对陕西联通的支持", "感谢您对陕西{operator}的支持"),
+    ("天翼3G俱乐部有活动", "{operator}3G俱乐部有活动"),
+    ("请联系中国移动或移动公司", "请联系{operator}或{operator}"),
+    # the trade, the network and no word at all are no operator
+    ("谨防电信诈骗,按电信条例,作为电信运营商", "谨防电信诈骗,按电信条例,作为电信运营商"),
+    ("请您留意来电信息", "请您留意来电信息"),
+    ("移动网络与移动通信网的联通性", "移动网络与移动通信网的联通性"),
+])
+def test_every_form_that_names_an_operator_becomes_a_slot(reply, slotted):
+    assert to_slots(reply) == slotted
+
+
+def _corpus(rows) -> pd.DataFrame:
+    base = dict.fromkeys(CORPUS_COLUMNS)
+    return pd.DataFrame([base | r for r in rows], columns=CORPUS_COLUMNS)
+
+
+def test_the_posts_operator_comes_first_and_the_others_only_fill_up():
+    """A China Telecom complaint was offered China Unicom's replies (小沃, 800010000…): they shared more words."""
+    corpus = _corpus([
+        {"source_id": "unicom", "post": "宽带断网了好几天", "reply": "小沃已记录", "kind": "complaint",
+         "topic": "broadband", "operator": "china_unicom", "quality": 1.0},
+        {"source_id": "telecom_off", "post": "断网", "reply": "扣费请私信", "kind": "complaint",
+         "topic": "billing", "operator": "china_telecom", "quality": 0.1},
+        {"source_id": "telecom", "post": "宽带", "reply": "宽带请私信", "kind": "complaint",
+         "topic": "broadband", "operator": "china_telecom", "quality": 0.1},
+        {"source_id": "team", "post": "断网了", "reply": "我们的话术", "kind": "complaint",
+         "topic": None, "operator": None, "quality": 0.1},
+    ])
+    idx = ReplyIndex(corpus, weight=0.5)
+    q = ["宽带断网了好几天"]
+    plain = idx.search(q, ["complaint"], ["broadband"], k=4)
+    assert corpus["source_id"][plain.rows[0][0]] == "unicom"  # without the operator, the other operator's wins
+    # no topic, no operator: nothing is preferred (pandas 3 made the missing topic "" and lifted the team's reply)
+    assert list(idx.search(q, ["complaint"], k=4).rows[0]) == list(plain.rows[0])
+    ranked = list(corpus["source_id"][idx.search(q, ["complaint"], ["broadband"], ["china_telecom"], k=4).rows[0]])
+    # the operator's own first (on topic, then off), the team's (no operator) among them; the other operator's last
+    assert sorted(ranked[:2]) == ["team", "telecom"] and ranked[2:] == ["telecom_off", "unicom"]
+    assert list(idx.search(q, ["complaint"], ["broadband"], [None], k=4).rows[0]) == list(plain.rows[0])
+    # none of its own but the team's: then the others, as without the operator
+    none_of_its_own = list(corpus["source_id"][idx.search(q, ["complaint"], ["broadband"], ["china_mobile"], k=4).rows[0]])
+    assert none_of_its_own == ["team", "unicom", "telecom", "telecom_off"]
+
+
+def test_retrieval_reads_only_the_first_max_chars_characters():
+    """One pasted document of 2.7 million characters made `wbcs reply` peak at 2.3 GB."""
+    long = "宽带" * MAX_CHARS
+    assert tokens([long + "话费扣错了"]) == tokens([long[:MAX_CHARS]])
+    corpus = _corpus([{"source_id": "d1", "post": "话费扣错了", "reply": "扣费请私信", "kind": "complaint",
+                       "quality": 0.9},
+                      {"source_id": "d2", "post": "宽带", "reply": "宽带请私信", "kind": "complaint", "quality": 0.1}])
+    hits = ReplyIndex(corpus).search([long + "话费扣错了"], k=2)
+    assert list(hits.rows[0]) == [1, -1]  # the words past the cut do not count
+
+
+def test_the_quality_model_reads_only_the_first_max_chars_characters():
+    X = pd.DataFrame({"post": ["宽带坏了"] * 4, "reply": ["非常抱歉请私信号码", "知道了", "非常抱歉请私信", "知道"]})
+    model = QualityModel(min_df=1).fit(X, np.array([[1.5] * 3, [-1.5] * 3, [1.5] * 3, [-1.5] * 3]))
+    head = "知道了" * MAX_CHARS
+    long = pd.DataFrame({"post": ["宽带坏了"], "reply": [head + "非常抱歉请私信号码"]})
+    cut = pd.DataFrame({"post": ["宽带坏了"], "reply": [head[:MAX_CHARS]]})
+    np.testing.assert_allclose(model.predict(long), model.predict(cut))
