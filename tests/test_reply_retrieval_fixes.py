@@ -1,11 +1,16 @@
-"""Retrieval fixes: alternatives speak for the post's operator, long texts are cut."""
+"""Retrieval fixes: alternatives speak for the post's operator, long texts are cut, the command checks the store
+first, drafts in chunks and shows its progress."""
 
 from __future__ import annotations
+
+import argparse
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from tests.helpers import run_cli_on_terminal
+from wbcs.errors import InputError
 from wbcs.reply.index import CORPUS_COLUMNS, MAX_CHARS, ReplyIndex, to_slots, tokens
 from wbcs.reply.quality import QualityModel
 
@@ -78,3 +83,64 @@ def test_the_quality_model_reads_only_the_first_max_chars_characters():
     long = pd.DataFrame({"post": ["宽带坏了"], "reply": [head + "非常抱歉请私信号码"]})
     cut = pd.DataFrame({"post": ["宽带坏了"], "reply": [head[:MAX_CHARS]]})
     np.testing.assert_allclose(model.predict(long), model.predict(cut))
+
+
+def _args(tmp_path, posts, **kw) -> argparse.Namespace:
+    base = {"posts": posts, "out": tmp_path / "d.csv", "k": 2, "replies": None, "routes": None, "policy": None,
+            "model": None, "store": None, "no_stc3": True, "json": False}
+    return argparse.Namespace(**(base | kw))
+
+
+def _posts(n: int) -> pd.DataFrame:
+    texts = ["宽带断网了一整天", "乱扣我话费！", "客服小姐姐真好", "出国漫游怎么收费？", "建议开通夜间客服"]
+    return pd.DataFrame({"post_id": [f"p{i}" for i in range(n)], "text": [texts[i % len(texts)] for i in range(n)],
+                         "created_at": pd.Timestamp("2025-01-06 09:00", tz="Asia/Shanghai"),
+                         "operator": "china_telecom"})
+
+
+@pytest.mark.parametrize("content", [None, b"", b"hello!"])
+def test_a_missing_empty_or_damaged_store_stops_the_command_before_it_classifies(tmp_path, monkeypatch, content):
+    """`--store nostore.sqlite` classified every post first and only then exited 2."""
+    import wbcs.classify
+    from wbcs.cli.reply import cmd_reply
+
+    def slow(*a, **k):
+        raise AssertionError("classified before the store was checked")
+
+    monkeypatch.setattr(wbcs.classify, "predict_posts", slow)
+    posts = tmp_path / "posts.csv"
+    _posts(3).to_csv(posts, index=False)
+    store = tmp_path / "store.sqlite"
+    if content is not None:
+        store.write_bytes(content)
+    with pytest.raises(InputError, match="store.sqlite"):
+        cmd_reply(_args(tmp_path, posts, store=store))
+
+
+def test_the_command_classifies_and_drafts_in_chunks_with_a_bar_each(tmp_path, monkeypatch):
+    """60,000 posts: 3.5 GB and 80 s without a word; a chunk at a time, each a step of a bar on stderr."""
+    import wbcs.cli.reply as cli
+    import wbcs.progress
+
+    posts = tmp_path / "posts.csv"
+    _posts(7).to_csv(posts, index=False)
+    assert cli.cmd_reply(_args(tmp_path, posts, out=tmp_path / "whole.csv")) == 0
+    steps = []
+
+    def bar(iterable=None, **kw):
+        steps.append((kw["desc"], len(iterable)))
+        return iterable
+
+    monkeypatch.setattr(wbcs.progress, "bar", bar)
+    monkeypatch.setattr(cli, "CHUNK", 3)
+    assert cli.cmd_reply(_args(tmp_path, posts, out=tmp_path / "chunks.csv")) == 0
+    assert steps == [("classifying", 3), ("drafting", 3)]
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "chunks.csv"), pd.read_csv(tmp_path / "whole.csv"))
+
+
+def test_on_a_terminal_the_bars_show(tmp_path):
+    posts = tmp_path / "posts.csv"
+    _posts(3).to_csv(posts, index=False)
+    r, shown = run_cli_on_terminal("reply", "--posts", str(posts), "--out", str(tmp_path / "d.csv"), "--no-stc3")
+    assert r.returncode == 0, shown
+    assert "classifying:" in shown and "drafting:" in shown and "chunk" in shown, shown

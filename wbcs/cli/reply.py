@@ -20,6 +20,10 @@ Columns: post_id, route, kind, topic, draft, private, checks, passes, alt1..k (+
 _quality, _checks), text. Exit code 1 when a draft fails its checks."""
 
 
+# posts classified, then drafted, at a time: memory bounded by a chunk's scores and features, a progress step each
+CHUNK = 2000
+
+
 def register(sub) -> None:
     from wbcs.cli import HelpFormatter
 
@@ -44,10 +48,31 @@ def _say(args, line: str) -> None:
     print(line, file=sys.stderr if args.json else sys.stdout)
 
 
+def _open_store(path):
+    """The label store at ``path``, read-only (None without ``--store``): a missing, empty or damaged store
+    is an InputError before any slow step."""
+    from wbcs.errors import InputError
+    from wbcs.labeling.store import LabelStore
+
+    if path is None:
+        return None
+    if not path.is_file():  # reading only: do not leave an empty store behind
+        raise InputError(f"{path}: label store not found; give the store the reply desk wrote to")
+    return LabelStore(path, readonly=True)
+
+
+def _chunks(n: int) -> list[slice]:
+    """Slices of ``CHUNK`` rows covering ``n`` rows; one (empty) for none, so an empty table goes through."""
+    return [slice(lo, lo + CHUNK) for lo in range(0, max(n, 1), CHUNK)]
+
+
 def cmd_reply(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from wbcs.errors import InputError
     from wbcs.io import check_outputs, read_posts, write_table
     from wbcs.policy import load_policy
+    from wbcs.progress import bar
     from wbcs.reply.drafts import draft_replies, make_drafter
     from wbcs.reply.templates import load_replies
     from wbcs.triage import load_routes, needs_labels, route_posts
@@ -58,31 +83,30 @@ def cmd_reply(args: argparse.Namespace) -> int:
     routes = load_routes(args.routes)
     book = load_replies(args.replies, routes=routes)  # a bad wording file fails before the slow steps
     policy = load_policy(args.policy)
-    posts, _ = read_posts(args.posts)  # a user's export or any wbcs output, rejects reported
-    if needs_labels(posts):
-        from wbcs.classify import predict_posts
-
-        posts = predict_posts(posts, args.model, verbose=False)
-        c = posts.attrs["classified"]
-        _say(args, f"reply: unlabelled posts classified with {c['model']}: "
-                   + ", ".join(f"{f} {n}" for f, n in c["filled"].items()))
-    routed = route_posts(posts, policy=policy, routes=routes, classify=False)
-    store = None
-    if args.store:
-        from wbcs.labeling.store import LabelStore
-
-        if not args.store.is_file():  # reading only: do not leave an empty store behind
-            raise InputError(f"{args.store}: label store not found; give the store the reply desk wrote to")
-        store = LabelStore(args.store, readonly=True)
+    store = _open_store(args.store)  # as does a missing or damaged store
     try:
-        drafter = make_drafter(replies=book, routes=routes, store=store, k=args.k,
-                               stc3=not args.no_stc3)
+        posts, _ = read_posts(args.posts)  # a user's export or any wbcs output, rejects reported
+        drafter = make_drafter(replies=book, routes=routes, store=store, k=args.k, stc3=not args.no_stc3)
     finally:
         if store is not None:
             store.close()
+    if needs_labels(posts):
+        from wbcs.classify import load_model, predict_posts
+
+        model = load_model(args.model)
+        parts = [predict_posts(posts.iloc[c], model, verbose=False)
+                 for c in bar(_chunks(len(posts)), desc="classifying", unit="chunk", leave=False)]
+        filled = {f: sum(p.attrs["classified"]["filled"][f] for p in parts) for f in model.fields}
+        posts = pd.concat(parts)
+        _say(args, f"reply: unlabelled posts classified with {model.name}: "
+                   + ", ".join(f"{f} {n}" for f, n in filled.items()))
+    routed = route_posts(posts, policy=policy, routes=routes, classify=False)
     if drafter.note:
         _say(args, f"reply: {drafter.note}; drafts use the templates only")
-    drafts = draft_replies(posts, routed, drafter).assign(text=posts["text"])
+    # chunk by chunk: the index's scores and the quality model's features of a chunk, not of every post at once
+    drafts = pd.concat([draft_replies(posts.iloc[c], routed.iloc[c], drafter)
+                        for c in bar(_chunks(len(posts)), desc="drafting", unit="chunk", leave=False)])
+    drafts = drafts.assign(text=posts["text"])
     write_table(drafts, args.out)
     failing = drafts[~drafts["passes"]]
     counts = drafts["route"].value_counts().to_dict()
