@@ -1,5 +1,5 @@
 """Retrieval fixes: alternatives speak for the post's operator, long texts are cut, the command checks the store
-first, drafts in chunks and shows its progress."""
+first, drafts in chunks and shows its progress, and promises its --policy's time."""
 
 from __future__ import annotations
 
@@ -144,3 +144,22 @@ def test_on_a_terminal_the_bars_show(tmp_path):
     r, shown = run_cli_on_terminal("reply", "--posts", str(posts), "--out", str(tmp_path / "d.csv"), "--no-stc3")
     assert r.returncode == 0, shown
     assert "classifying:" in shown and "drafting:" in shown and "chunk" in shown, shown
+
+
+def test_the_command_promises_the_resolve_time_of_its_policy(tmp_path):
+    """`wbcs reply --policy` routed with the given policy but drafted with the default's 48 hours."""
+    import yaml
+
+    from wbcs.cli.reply import cmd_reply
+    from wbcs.config import data_file
+
+    raw = yaml.safe_load(data_file("policy.yaml").read_text(encoding="utf-8"))
+    raw["sla"]["complaint"]["resolve_hours"] = 24
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    posts = tmp_path / "posts.csv"
+    _posts(1).assign(text="宽带断网了，我的号码13812345678", intent="complaint", sentiment="negative",  # a ticket
+                     negative_subtype="concrete_complaint", topic="broadband").to_csv(posts, index=False)
+    assert cmd_reply(_args(tmp_path, posts, policy=policy)) == 0
+    draft = pd.read_csv(tmp_path / "d.csv")["draft"][0]
+    assert "24小时内" in draft and "48" not in draft, draft

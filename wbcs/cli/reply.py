@@ -86,7 +86,9 @@ def cmd_reply(args: argparse.Namespace) -> int:
     store = _open_store(args.store)  # as does a missing or damaged store
     try:
         posts, _ = read_posts(args.posts)  # a user's export or any wbcs output, rejects reported
-        drafter = make_drafter(replies=book, routes=routes, store=store, k=args.k, stc3=not args.no_stc3)
+        # the drafts promise the resolve time of the policy the posts are routed with, not the default's
+        drafter = make_drafter(replies=book, routes=routes, store=store, k=args.k, stc3=not args.no_stc3,
+                               policy=policy)
     finally:
         if store is not None:
             store.close()
