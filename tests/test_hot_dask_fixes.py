@@ -192,3 +192,31 @@ def test_the_cli_refuses_an_integer_time_with_one_line_and_exit_2(archive, tmp_p
     assert lines == [f"wbcs hot: error: {_files(copy)[0]}: column 'created_at' is int64, not a timestamp; "
                      f"write the file with wbcs ingest or pandas datetimes"], r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_a_post_read_posts_rejects_for_its_text_or_sentiment_is_refused_naming_its_row(archive, tmp_path):
+    """read_posts rejects a post without a text or with a sentiment outside the taxonomy: the pandas engine
+    never counts it. The archive engine counted it in silence (it does not read the sentiment)."""
+    def blank(df, i):
+        if i == 1:
+            df["text"] = df["text"].astype(object)
+            df.loc[6, "text"] = "  "
+        return df
+
+    copy = _rewrite(archive, tmp_path, blank)
+    name = str(_files(copy)[1])
+    with pytest.raises(InputError, match=rf"^{name}: row 7, column 'text' is empty \(1 row\(s\) in the file\)"):
+        archive_hot_issues(copy, near_duplicates=False)
+
+    def moody(df, i):
+        if i == 1:
+            df["sentiment"] = df["sentiment"].astype(object)
+            df.loc[2, "sentiment"] = "angry"
+        elif i == 2:
+            df["sentiment"] = df["sentiment"].astype(object).str.upper()  # read as read_posts reads it: no error
+        return df
+
+    shutil.rmtree(copy)
+    copy = _rewrite(archive, tmp_path, moody)
+    with pytest.raises(InputError, match=rf"^{name}: row 3, column 'sentiment': unknown label 'angry' \(1 row"):
+        archive_hot_issues(copy, near_duplicates=False)

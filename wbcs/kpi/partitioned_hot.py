@@ -133,6 +133,7 @@ def _labels(df: pd.DataFrame, where: pd.Index, file: str) -> None:
 
 
 def _check(df: pd.DataFrame, file: str) -> None:
+    """Pass 1's refusals (it reads each file from offset 0: the index is the row in the file)."""
     for col in ("post_id", "created_at", "text"):
         if col not in df:
             raise InputError(f"{file}: no {col!r} column, which hot issues need")
@@ -140,9 +141,12 @@ def _check(df: pd.DataFrame, file: str) -> None:
         if col not in df:
             raise InputError(f"{file}: no {col!r} column: label the archive first (wbcs predict --input "
                              f"ARCHIVE --out LABELLED) or run wbcs hot on one file (it classifies)")
+    # read_posts rejects a post without a text: counted here, it made the archive's figures differ, silently
+    if (empty := (df["text"].astype("string").str.strip().fillna("") == "").to_numpy(dtype=bool)).any():
+        raise InputError(f"{file}: row {int(df.index[empty][0]) + 1}, column 'text' is empty ({int(empty.sum()):,} "
+                         f"row(s) in the file): remove the row(s) (wbcs ingest rejects them)")
     # a post without an intent is classified by the in-process run; here it went uncounted, silently
     if (empty := df["intent"].isna().to_numpy()).any():
-        # pass 1 reads each file from offset 0: the index is the row in the file
         raise InputError(f"{file}: row {int(df.index[empty][0]) + 1}, column 'intent': no label "
                          f"({int(empty.sum()):,} post(s) in the file without one): label the archive first (wbcs "
                          f"predict --input ARCHIVE --out LABELLED) or run wbcs hot on one file (it classifies)")
@@ -183,7 +187,8 @@ def _counts(file: str, *, src: _Source) -> tuple[int, pd.DataFrame, pd.Series]:
     intent, operator and topic, the ids of its background sample) of one file."""
     from wbcs.kpi import incidents as inc
 
-    df = _read(file, src, columns=["created_at", *LABELS, "operator", "post_id", "text"])
+    # the sentiment is read here only to be checked: a post read_posts rejects is no post of the pandas engine's
+    df = _read(file, src, columns=["created_at", *LABELS, "operator", "post_id", "text", "sentiment"])
     _check(df, file)
     keys = pd.DataFrame({HOUR: df["created_at"].dt.floor("h"), "intent": df["intent"], "operator": _operator(df),
                          "topic": df["topic"]})
