@@ -109,3 +109,39 @@ def test_every_engine_refuses_a_table_of_too_many_groups_before_building_it(tmp_
     assert len(built) == 1  # DuckDB refused before its queries: only the allowed table got to its quantiles
     r = run_cli("kpi", "--posts", str(tmp_path / "p.parquet"), "--engine", "duckdb", "--by", "post_id", "--json")
     assert r.returncode == 0  # 8 rows are allowed by default
+
+
+def test_rows_with_a_count_read_posts_rejects_are_left_out_and_said(tmp_path, capsys):
+    """An infinite author_followers, a negative repost count, 2.5 likes: read_posts rejects the rows; DuckDB and
+    Dask counted them (the reach was Infinity, invalid JSON from --json). A rejected row claims no id: the later
+    row with its post_id is kept, as read_posts keeps it."""
+    df = crafted()
+    df[["author_followers", "likes"]] = df[["author_followers", "likes"]].astype(float)
+    df.loc[1, "author_followers"] = float("inf")
+    df.loc[2, "likes"] = 2.5
+    df.loc[4, "reposts"] = -1
+    df = pd.concat([df, crafted().iloc[[1]]], ignore_index=True)  # p2 again, with good counts
+    df.to_parquet(tmp_path / "p.parquet")
+    posts, _ = read_posts(tmp_path / "p.parquet")
+    assert "3 row(s) rejected (bad value: 3)" in capsys.readouterr().err
+    want = indicators(posts)
+    assert want["volume"] == 6 and want["followers"] == 100 + 50 + 20 + 40 + 0 + 1000
+    for engine in ENGINES:
+        same(want, engine(tmp_path / "p.parquet"))
+        assert "p.parquet: row 2, column 'author_followers': inf is not a count (0 to a billion); 3 row(s) rejected " \
+               "(bad value: 3)" in capsys.readouterr().err
+        same_table(indicators(posts, by="topic"), engine(tmp_path / "p.parquet", by="topic", quiet=True))
+    r = run_cli("kpi", "--posts", str(tmp_path / "p.parquet"), "--engine", "duckdb", "--json")
+    assert r.returncode == 0 and "Infinity" not in r.stdout and '"followers": 1210' in r.stdout
+
+
+def test_a_count_column_of_text_is_refused_in_one_line_naming_the_row(tmp_path):
+    """A text reposts column ('many') was a DuckDB ConversionException traceback."""
+    df = crafted()
+    df["reposts"] = ["3", "0", "1", "many", "0", "0", "0", "5"]
+    df.to_parquet(tmp_path / "p.parquet")
+    for engine in ("duckdb", "dask"):
+        r = run_cli("kpi", "--posts", str(tmp_path / "p.parquet"), "--engine", engine)
+        assert r.returncode == 2 and "Traceback" not in r.stderr
+        assert "p.parquet: row 4, column 'reposts': 'many': the column holds VARCHAR values, not counts; write the " \
+               "file with wbcs ingest" in r.stderr

@@ -8,8 +8,9 @@ the same ``GROUPING SETS`` query, the response-time quantiles per output group; 
 indicators are then derived by the same pandas code as the pandas engine. Business-hour
 SLA clocks join a small table of duty minutes per calendar day built with
 ``wbcs.policy.Duty``, so the calendar logic is not written twice. As ``read_posts`` does for the
-pandas engine, a row whose ``post_id`` an earlier row has is left out and said (``_Archive.repeats``),
-and a yes/no column is read with ``read_flags``' words (``_Archive.flag``).
+pandas engine, a row with a count it refuses (``_Archive.bad_counts``: -3, 2.5, inf) and a row whose
+``post_id`` an earlier row has (``_Archive.repeats``) are left out and said, and a yes/no column is read
+with ``read_flags``' words (``_Archive.flag``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from wbcs import checks
 from wbcs.columns import DATETIMES, read_flags
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
+from wbcs.io.ingest import MAX_COUNT
 from wbcs.kpi.indicators import (
     FLAGS,
     QUANTILES,
@@ -55,6 +57,10 @@ def _us(minutes):
     return np.rint(np.asarray(minutes, dtype=float) * MINUTE_US).astype(np.int64)
 US = {"created_at": "_c", "reply_at": "_r", "resolved_at": "_s"}  # local µs columns in the SQL
 REPEATS = ["filename", "file_row_number", "post_id", "first_file", "first_row"]  # Archive.repeats' columns
+BAD_COUNTS = ["filename", "file_row_number", "column", "value"]  # Archive.bad_counts' columns
+FLOATS = ("FLOAT", "DOUBLE")
+NUMBERS = (*FLOATS, "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+           "UBIGINT", "UHUGEINT")
 _TABLES = itertools.count()  # names of the tables registered per archive
 # The repeated rows of the archives read last, by their files' (path, size, modification time): the check scans
 # every id (10 M posts: 1.91 s → 4.09 s for weekly × topic), and the same archive is asked for its summary and
@@ -129,6 +135,39 @@ class _Archive:
             self.numbered = f"(SELECT * FROM {self.numbered} ANTI JOIN {table} USING (filename, file_row_number))"
             self.scan = f"(SELECT * EXCLUDE (filename, file_row_number) FROM {self.numbered})"
         return self
+
+    def bad_counts(self) -> pd.DataFrame:
+        """The rows ``read_posts`` rejects for a count it refuses (``BAD_COUNTS``' columns: the first such column
+        of the row and its value): negative, over a billion, not whole (2.5), infinite, or true/false. Counted,
+        an infinite author_followers made the reach Infinity (invalid JSON) and a negative one lowered it. A
+        count column of text ('1.2万', 'many') is refused in one line: ``read_posts`` reads its forms, which
+        ``wbcs ingest`` writes as whole numbers for this engine."""
+        cols = [c for c in SUMS.values() if c in self.types]
+        bad = {}
+        for c in cols:
+            t = self.types[c]
+            x = f"CAST({_q(c)} AS DOUBLE)"
+            if t == "BOOLEAN":  # read_posts refuses true/false as a count
+                bad[c] = f"{_q(c)} IS NOT NULL"
+            elif t in NUMBERS or t.startswith("DECIMAL"):  # NaN is an empty cell to read_posts: not rejected
+                bad[c] = (f"(NOT isnan({x}) AND ({x} < 0 OR {x} > {MAX_COUNT} OR abs({x} - round({x})) >= 1e-6))"
+                          if t in FLOATS else f"({x} < 0 OR {x} > {MAX_COUNT})")
+            else:  # text (or another type): the first row whose value is no plain whole number, else the first
+                row = self.con.execute(
+                    f"SELECT filename, file_row_number, CAST({_q(c)} AS VARCHAR) FROM {self.numbered} WHERE {_q(c)} "
+                    f"IS NOT NULL ORDER BY TRY_CAST({_q(c)} AS BIGINT) IS NOT NULL, {self.order} LIMIT 1").fetchall()
+                if row:
+                    file, at, value = row[0]
+                    raise InputError(f"{file}: row {at + 1}, column {c!r}: {value!r}: the column holds {t} values, "
+                                     f"not counts; write the file with wbcs ingest (it reads 1,234 and 1.2万 and "
+                                     f"rejects the rest) or use the pandas engine")
+        if not bad:
+            return pd.DataFrame(columns=BAD_COUNTS)
+        which = " ".join(f"WHEN {cond} THEN {_lit(c)}" for c, cond in bad.items())
+        value = " ".join(f"WHEN {cond} THEN CAST({_q(c)} AS VARCHAR)" for c, cond in bad.items())
+        return self.con.execute(
+            f"SELECT filename, file_row_number, CASE {which} END AS column, CASE {value} END AS value "
+            f"FROM {self.numbered} WHERE {' OR '.join(bad.values())} ORDER BY {self.order}").df()
 
     def repeats(self) -> pd.DataFrame:
         """The rows whose ``post_id`` an earlier row (in the files' order) already has, with that first row
@@ -263,7 +302,9 @@ class _Archive:
         if "satisfied" in inner:
             inner["satisfied"] = self.flag("satisfied")
         inner = {k: v for k, v in inner.items() if k not in keys}
-        sums = [f"sum(CAST({_q(col)} AS DOUBLE)) AS {_q(name)}" for name, col in SUMS.items() if col in self.types]
+        # NaN is an empty cell, and 3.0000001 is 3, as read_posts reads them (bad_counts left out the rest)
+        sums = [f"sum(round(nullif(CAST({_q(col)} AS DOUBLE), 'nan'))) AS {_q(name)}" for name, col in SUMS.items()
+                if col in self.types]
         counts, joins = self.threshold_counts(as_of)
         bad = [f"{count_where(f'{US[c]} < _c')} AS _bad_{c}" for c in ("reply_at", "resolved_at") if c in self.types]
         bad.append(f"{count_where('_c IS NULL')} AS _bad_created_at")
@@ -383,6 +424,31 @@ def report_repeats(repeats: pd.DataFrame) -> None:
                        f"(wbcs ingest rejects them)"), file=sys.stderr)
 
 
+def report_bad_counts(rows: pd.DataFrame) -> None:
+    """One line on stderr for the rows ``_Archive.bad_counts`` found (left out of every count), naming the first,
+    as ``read_posts`` says what it rejects for the pandas engine."""
+    if len(rows):
+        r = rows.iloc[0]
+        print(mask_pii(f"{r.filename}: row {r.file_row_number + 1}, column {r.column!r}: {r.value} is not a count "
+                       f"(0 to a billion); {len(rows):,} row(s) rejected (bad value: {len(rows):,}), left out of "
+                       f"every count; correct the rows (wbcs ingest rejects them)"), file=sys.stderr)
+
+
+def leave_out_rejected(a: _Archive, quiet: bool) -> pd.DataFrame:
+    """Leave out of ``a`` the rows ``read_posts`` would reject: a bad count, then a repeated post_id (only the
+    rows kept claim an id, as in ``read_posts``); said on stderr unless ``quiet``. Returns them (``filename``,
+    ``file_row_number``)."""
+    bad = a.bad_counts()
+    a.leave_out(bad)
+    repeats = a.repeats()
+    if not quiet:
+        report_bad_counts(bad)
+        report_repeats(repeats)
+    a.leave_out(repeats)
+    return pd.concat([bad[["filename", "file_row_number"]], repeats[["filename", "file_row_number"]]],
+                     ignore_index=True)
+
+
 def check_labelled(a: _Archive, period, by) -> list[str]:
     """``by`` as a list, after checking the request and that the posts are labelled with the taxonomy's labels."""
     by = check_request([*a.columns, "post_kind"], period, by, source=a.source)
@@ -422,10 +488,7 @@ def indicators(source, *, period: str | None = None, by=None, policy: Policy | N
     policy = checks.policy(policy)
     con = con or duckdb.connect()
     a = _Archive(con, _files(source), policy)
-    repeats = a.repeats()
-    if not quiet:
-        report_repeats(repeats)
-    a.leave_out(repeats)
+    leave_out_rejected(a, quiet)
     by = check_labelled(a, period, by)
     as_of = a.latest() if as_of is None else local_as_of(as_of)
     keys, extra = output_keys(a, period, by)

@@ -7,9 +7,10 @@ for the same files, and the same numbers. ``source`` is a folder, a glob
 with a ``client`` (``wbcs.distributed``) the tasks run on the cluster's workers, each
 reading its own file, and only small tables come back:
 
-0. **Repeated ids**: a ``post_id`` given twice is seen only over every file, so the client runs one
-   DuckDB query over the archive's ``post_id`` column (``wbcs.kpi.duck``'s ``_Archive.repeats``);
-   each task leaves out its file's repeated rows, as DuckDB does over the whole archive.
+0. **Rejected rows**: a ``post_id`` given twice is seen only over every file, so the client runs one
+   DuckDB query over the archive's ``post_id`` column (``wbcs.kpi.duck``'s ``_Archive.repeats``), after
+   one over its count columns (``_Archive.bad_counts``); each task leaves out its file's rejected rows,
+   as DuckDB does over the whole archive.
 1. **as_of** (unless given): each file's latest time, from the Parquet statistics; the
    maximum is the time the SLA clocks are read at, as for the whole archive.
 2. **Mergeable statistics**: each file's inner table (``wbcs.kpi.indicators``: posts,
@@ -40,7 +41,14 @@ import numpy as np
 import pandas as pd
 
 from wbcs import checks
-from wbcs.kpi.duck import _Archive, check_labelled, masked, output_keys, report_repeats, some_posts
+from wbcs.kpi.duck import (
+    _Archive,
+    check_labelled,
+    leave_out_rejected,
+    masked,
+    output_keys,
+    some_posts,
+)
 from wbcs.kpi.indicators import QUANTILES, SUMS, assemble, check_request, local_as_of, table_periods
 from wbcs.policy import Policy
 from wbcs.text import mask_frame
@@ -224,10 +232,7 @@ def indicators(source, *, period: str | None = None, by=None, policy: Policy | N
     whole = _Archive(_connection(None), files, policy)
     # the request against the archive's columns (a file may lack one, read as null) before any task reads a time
     check_request([*whole.columns, "post_kind"], period, by, source=whole.source)
-    repeats = whole.repeats()
-    if not quiet:
-        report_repeats(repeats)
-    left_out, schema = repeats[["filename", "file_row_number"]], whole.types
+    left_out, schema = leave_out_rejected(whole, quiet), whole.types
     if as_of is None:
         latest = [t for t in run_tasks(_latest, files, client=client, policy=policy, threads=threads,
                                        left_out=left_out, schema=schema, desc="as_of", unit="file",
