@@ -39,6 +39,16 @@ def _ci(m: dict, key: str) -> str:
     return f" [{lo_hi[0]:.3f}, {lo_hi[1]:.3f}]" if lo_hi else ""
 
 
+def _ci_how(m: dict) -> str:
+    """How the held-out intervals were drawn: rows, or whole groups (``train.held_out_report``'s ``ci95_groups``)."""
+    if not m.get("ci95"):
+        return ""
+    if m.get("ci95_groups"):
+        return (f" (95% bootstrap intervals resampling whole groups, {m['ci95_groups']:,} of them: rows of one "
+                "dialogue or thread are not independent)")
+    return " (95% bootstrap intervals)"
+
+
 def _extra_line(extra: dict | None) -> str:
     if not extra:
         return ""
@@ -174,6 +184,30 @@ def _environment(card: dict) -> list[str]:
     return lines
 
 
+def _refit(info: dict) -> list[str]:
+    """Which rows the shipped model was fitted on after the held-out estimate (``train.fit_task``'s refit): the training
+    rows and the held-out part, or the training rows only when the test part is a user's own file (it stays unseen),
+    and all of them or a stratified sample (``max_train``: a smoke build)."""
+    n = info.get("refit_rows")
+    if not n:
+        return []
+    if "refit_test" not in info:
+        # an entry written before the trainer recorded how it refitted (one carried over from an older model): those
+        # refits took every training row and the held-out part
+        return [f"- shipped model: refitted on all {n:,} labelled rows after the held-out estimate (its "
+                f"{info.get('train_rows', 0):,} training rows + the held-out part)"]
+    of, sampled = info["refit_of"], n < info["refit_of"]
+    if info["refit_test"]:
+        return [f"- shipped model: refitted after the held-out estimate on a stratified sample of {n:,} of the {of:,} "
+                "labelled rows (training rows + the held-out part; a smoke build's cap, --max-train)" if sampled else
+                f"- shipped model: refitted on all {n:,} labelled rows after the held-out estimate (its "
+                f"{info.get('train_rows', 0):,} training rows + the held-out part)"]
+    rows = (f"a stratified sample of {n:,} of its {of:,} training rows (a smoke build's cap, --max-train)" if sampled
+            else f"its {n:,} training rows")
+    return [f"- shipped model: fitted on {rows}, the rows of the held-out estimate; the test part is not among them "
+            "(it stays unseen: measure the model on it again with wbcs evaluate)"]
+
+
 def card_markdown(card: dict) -> str:
     lines = [f"# Model card: {card.get('name', 'model')}", "",
              f"- created: {card.get('created')}", f"- wbcs: {card.get('wbcs_version')}",
@@ -194,7 +228,7 @@ def card_markdown(card: dict) -> str:
         if m:
             lines.append(f"- held-out ({m.get('split', 'test')}): n={m.get('n')}, accuracy={m.get('accuracy', 0):.3f}"
                          f"{_ci(m, 'accuracy')}, macro-F1={m.get('macro_f1', 0):.3f}{_ci(m, 'macro_f1')}, "
-                         f"ECE={m.get('ece', float('nan')):.3f}" + (" (95% bootstrap intervals)" if m.get("ci95") else ""))
+                         f"ECE={m.get('ece', float('nan')):.3f}" + _ci_how(m))
         v = m.get("vs_peer")
         if v:
             lines.append(f"- against the plain peer ({v['peer']}): its macro-F1 {v['peer_macro_f1']:.3f}, this model's "
@@ -203,9 +237,7 @@ def card_markdown(card: dict) -> str:
                          "95 % paired bootstrap on the same held-out rows)")
         lines += _by_kind(m)
         lines += _curve(info.get("curve"))
-        if info.get("refit_rows"):
-            lines.append(f"- shipped model: refitted on all {info['refit_rows']:,} labelled rows after the held-out "
-                         f"estimate (its {info.get('train_rows', 0):,} training rows + the held-out part)")
+        lines += _refit(info)
         d = info.get("distilled_from")
         if d:
             lines.append(f"- distilled from {d['model']} (held-out macro-F1 "

@@ -148,15 +148,33 @@ def _draws(n_groups: int, n_boot: int, seed) -> np.ndarray:
     return np.stack([np.bincount(rng.integers(0, n_groups, n_groups), minlength=n_groups) for _ in range(n_boot)])
 
 
-def bootstrap_ci(y_true, y_pred, *, n_boot: int = 1000, level: float = 0.95, seed=0) -> dict:
+def group_codes(groups, keep: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each kept row's group as a code 0 … n_groups − 1, and n_groups: without ``groups`` each row is a group of its
+    own, and so is a row whose group is missing (None, NaN, blank), as in ``splits.training_groups``."""
+    if groups is None:
+        n = int(keep.sum())
+        return np.arange(n), n
+    g = pd.Series(np.asarray(groups, dtype=object)[keep]).astype("string").str.strip()
+    given = (g.notna() & g.ne("")).to_numpy()
+    codes = np.empty(len(g), dtype=int)
+    codes[given] = np.unique(g[given].to_numpy(dtype=str), return_inverse=True)[1]
+    n_given = int(codes[given].max()) + 1 if given.any() else 0
+    codes[~given] = n_given + np.arange(int((~given).sum()))
+    return codes, n_given + int((~given).sum())
+
+
+def bootstrap_ci(y_true, y_pred, *, groups=None, n_boot: int = 1000, level: float = 0.95, seed=0) -> dict:
     """Percentile bootstrap intervals of accuracy and macro-F1 (rows resampled with
     replacement, ``n_boot`` times, seeded): ``{"accuracy": [lo, hi], "macro_f1": [lo, hi]}``.
-    Macro-F1 of a resample averages over the classes present in its truth, as ``metrics``, and rows without a
-    true label are left out as there."""
-    keep = _labelled(y_true, y_pred=y_pred)
+    With ``groups`` (one per row, e.g. each row's dialogue or thread), whole groups are resampled (a cluster
+    bootstrap): rows of one group are not independent, and resampling them one by one narrows the interval as if
+    they were. Macro-F1 of a resample averages over the classes present in its truth, as ``metrics``, and rows
+    without a true label are left out as there."""
+    keep = _labelled(y_true, y_pred=y_pred, groups=groups)
     q = _percentiles(level)
     (t, p), k = _codes(np.asarray(y_true, dtype=object)[keep], np.asarray(y_pred, dtype=object)[keep])
-    acc, f1 = _resampled(_counts(t, p, np.arange(len(t)), len(t), k), _draws(len(t), n_boot, seed))
+    group, n_groups = group_codes(groups, keep)
+    acc, f1 = _resampled(_counts(t, p, group, n_groups, k), _draws(n_groups, n_boot, seed))
     return {"accuracy": np.percentile(acc, q).tolist(), "macro_f1": np.percentile(f1, q).tolist()}
 
 
@@ -171,9 +189,7 @@ def paired_bootstrap_delta(y_true, pred_a, pred_b, *, groups=None, n_boot: int =
     keep = _labelled(y_true, pred_a=pred_a, pred_b=pred_b, groups=groups)
     q = _percentiles(level)
     (t, a, b), k = _codes(*(np.asarray(x, dtype=object)[keep] for x in (y_true, pred_a, pred_b)))
-    group = (np.arange(len(t)) if groups is None
-             else np.unique(np.asarray(groups).astype(str)[keep], return_inverse=True)[1])
-    n_groups = int(group.max()) + 1 if len(group) else 0
+    group, n_groups = group_codes(groups, keep)
     draws = np.vstack([np.ones(n_groups), _draws(n_groups, n_boot, seed)])  # row 0: the items as they are
     acc_a, f1_a = _resampled(_counts(t, a, group, n_groups, k), draws)
     acc_b, f1_b = _resampled(_counts(t, b, group, n_groups, k), draws)

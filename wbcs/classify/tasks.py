@@ -179,8 +179,8 @@ def extra_from_table(df: pd.DataFrame, *, text_col: str, label_col: str, source:
     text or label."""
     data, rejects = _labelled_rows(df, text_col, label_col, source)
     rejects.insert(0, "source", source)
-    return ExtraData(source, data[["text", "label"]], [{"source": source, "sha256": sha256, "rows": int(len(df))}],
-                     tuple(weights)), rejects
+    return ExtraData(source, data[["text", "label"]].reset_index(drop=True),
+                     [{"source": source, "sha256": sha256, "rows": int(len(df))}], tuple(weights)), rejects
 
 
 def _source(dataset: str, file: str | None = None, rows: int | None = None) -> dict:
@@ -202,10 +202,18 @@ def holdout(df: pd.DataFrame, seed: int, test_size: float = 0.2) -> tuple[pd.Dat
     return df.iloc[tr].reset_index(drop=True), df.iloc[te].reset_index(drop=True)
 
 
+NEAR_TEST = "near duplicate of a test row"  # the reason of a training row left out for it (``task_from_table``)
+
+
+def _near_test(train: pd.DataFrame, test: pd.DataFrame, seed: int) -> np.ndarray:
+    """True for each training row that shares a near-duplicate group (``splits.leakage_groups``) with a test row."""
+    groups = leakage_groups(pd.concat([train["text"], test["text"]]), seed=seed)
+    return np.isin(groups[:len(train)], groups[len(train):])
+
+
 def _drop_near_test(train: pd.DataFrame, test: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, int]:
     """Training rows that share a near-duplicate group with any test row are dropped."""
-    groups = leakage_groups(pd.concat([train["text"], test["text"]]), seed=seed)
-    tainted = np.isin(groups[:len(train)], groups[len(train):])
+    tainted = _near_test(train, test, seed)
     return train.loc[~tainted].reset_index(drop=True), int(tainted.sum())
 
 
@@ -346,9 +354,26 @@ def default_tasks() -> dict[str, str]:
     return {"sentiment": "sentiment", "complaint": "complaint", "topic": "topic"}
 
 
+# an integral number written as a float: "0.0", "1.", "-2.00"
+_INTEGRAL_FLOAT = r"[+-]?\d+\.0*"
+
+
+def label_text(labels: pd.Series) -> pd.Series:
+    """A column of labels as text (string dtype, stripped, missing as <NA>), whole numbers as their integer text: a
+    column of numeric labels with a missing value is stored as floats (Parquet: 0.0, 1.0; a CSV pandas wrote: "0.0"),
+    and "0.0" must name the class "0" the other files and the model know. Only when every label of the column is such a
+    number ("1.0" and "2.5" stay as they are)."""
+    text = labels.astype("string").str.strip()
+    given = text[text.notna() & text.ne("")]
+    if len(given) and given.str.fullmatch(rf"[+-]?\d+|{_INTEGRAL_FLOAT}").all():
+        text = text.str.replace(rf"^{_INTEGRAL_FLOAT}$", lambda m: str(int(m.group(0).split(".")[0])), regex=True)
+    return text
+
+
 def _labelled_rows(df: pd.DataFrame, text_col: str, label_col: str, source: str,
                    group_col: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(post_id, text, label[, group]) of the usable rows, and the rejects (source_row, reason)."""
+    """(post_id, text, label[, group]) of the usable rows, indexed by their source rows (``df``'s index), and the
+    rejects (source_row, reason); labels as ``label_text`` reads them."""
     for col, what in ((text_col, "--text-col"), (label_col, "--label-col"), (group_col, "--group-col")):
         if col is None:
             continue
@@ -357,13 +382,13 @@ def _labelled_rows(df: pd.DataFrame, text_col: str, label_col: str, source: str,
     if df.empty:
         raise InputError(f"{source}: no rows")
     text = df[text_col].astype("string").str.strip()
-    label = df[label_col].astype("string").str.strip()
+    label = label_text(df[label_col])
     bad = (text.isna() | text.eq("")).fillna(True) | (label.isna() | label.eq("")).fillna(True)
     rejects = pd.DataFrame({"source_row": df.index[bad.to_numpy()],
                             "reason": np.where(text[bad].isna() | text[bad].eq(""), "empty text", "empty label")})
     ids = df["post_id"].astype(str) if "post_id" in df.columns else pd.Series(df.index.astype(str), index=df.index)
     data = pd.DataFrame({"post_id": ids[~bad].to_numpy(), "text": df.loc[~bad.to_numpy(), text_col].astype(str).to_numpy(),
-                         "label": label[~bad].to_numpy().astype(str)})
+                         "label": label[~bad].to_numpy().astype(str)}, index=df.index[~bad.to_numpy()])
     if group_col is not None:
         data["group"] = df.loc[~bad.to_numpy(), group_col].astype("string").to_numpy()
     return data, rejects
@@ -374,7 +399,9 @@ def task_from_table(df: pd.DataFrame, name: str, *, text_col: str = "text", labe
                     test_size: float = 0.2, test: pd.DataFrame | None = None, test_source: str = "test",
                     test_sha256: str | None = None, group_col: str | None = None) -> tuple[TaskData, pd.DataFrame]:
     """A task from a user's table: (TaskData, rejects). The test part is a grouped hold-out
-    of ``test_size``, or the user's own ``test`` table (then every row of ``df`` trains).
+    of ``test_size``, or the user's own ``test`` table: then every row of ``df`` trains but those that are near
+    duplicates (``wbcs.dedup``) of a test row, as in the built-in tasks (the held-out figures would score a text the
+    model was fitted on as unseen); those are rejects too (reason ``NEAR_TEST``), and a note of the card counts them.
 
     ``group_col``: rows with the same value (a thread, a dialogue, a customer) stay on one side of the hold-out and of
     every CV fold, as near duplicates do (``splits.training_groups``); a user's ``test`` table needs it too, so that
@@ -386,25 +413,44 @@ def task_from_table(df: pd.DataFrame, name: str, *, text_col: str = "text", labe
     label_col = label_col or name
     data, rejects = _labelled_rows(df, text_col, label_col, source, group_col)
     rejects.insert(0, "source", source)
-    counts = data["label"].value_counts()
+    sources = [{"source": source, "sha256": sha256, "rows": int(len(df))}]
+    if test is None:
+        _check_labels(data, source, label_col)
+        train, held, split = *holdout(data, seed, test_size), "hold-out"
+        notes = []
+    else:
+        held, test_rejects = _labelled_rows(test, text_col, label_col, test_source, group_col)
+        if held.empty:
+            raise InputError(f"{test_source}: no row with both a text and a label in columns {text_col!r}, "
+                             f"{label_col!r}: nothing to measure the model on (--test)")
+        near = _near_test(data, held, seed)
+        rejects = pd.concat([rejects, test_rejects.assign(source=test_source),
+                             pd.DataFrame({"source": source, "source_row": data.index[near], "reason": NEAR_TEST})],
+                            ignore_index=True)
+        train, held = data.loc[~near].reset_index(drop=True), held.reset_index(drop=True)
+        _check_labels(train, source, label_col, f" once its {int(near.sum())} near duplicate(s) of {test_source}'s "
+                                                "rows are left out" if near.any() else "")
+        unknown = sorted(set(held["label"]) - set(train["label"]))
+        if unknown:
+            raise InputError(f"{test_source}: column {label_col!r}: label {unknown[0]!r} is not in {source}'s training "
+                             "rows; the model could never predict it")
+        split = f"user test file {test_source}"
+        sources.append({"source": test_source, "sha256": test_sha256, "rows": int(len(test)), "role": "test"})
+        notes = [f"{int(near.sum())} training row(s) of {source} left out as near duplicates of {test_source}'s rows "
+                 "(the held-out figures would score them as unseen)"]
+    n_empty = int((rejects["reason"] != NEAR_TEST).sum())
+    notes = [*([f"{n_empty} row(s) without text or label left out"] if n_empty else []), *notes]
+    return TaskData(name, name, f"{label_col} from {source}", train, held, sources, split=split, notes=notes), rejects
+
+
+def _check_labels(rows: pd.DataFrame, source: str, label_col: str, after: str = "") -> None:
+    """At least 2 labels, each with 2 rows or more, among ``rows``' labels (``after``: how ``source``'s rows were
+    narrowed to them)."""
+    counts = rows["label"].value_counts()
     if len(counts) < 2:
-        raise InputError(f"{source}: column {label_col!r} needs at least 2 different labels, has "
+        raise InputError(f"{source}: column {label_col!r} needs at least 2 different labels{after}, has "
                          f"{list(counts.index)}")
     rare = counts[counts < 2]
     if len(rare):
-        raise InputError(f"{source}: column {label_col!r}: label {rare.index[0]!r} has only 1 row; "
+        raise InputError(f"{source}: column {label_col!r}: label {rare.index[0]!r} has only 1 row{after}; "
                          "label more examples or drop it")
-    sources = [{"source": source, "sha256": sha256, "rows": int(len(df))}]
-    if test is None:
-        train, held, split = *holdout(data, seed, test_size), "hold-out"
-    else:
-        held, test_rejects = _labelled_rows(test, text_col, label_col, test_source, group_col)
-        rejects = pd.concat([rejects, test_rejects.assign(source=test_source)], ignore_index=True)
-        unknown = sorted(set(held["label"]) - set(counts.index))
-        if unknown:
-            raise InputError(f"{test_source}: column {label_col!r}: label {unknown[0]!r} is not in {source}; "
-                             "the model could never predict it")
-        train, split = data, f"user test file {test_source}"
-        sources.append({"source": test_source, "sha256": test_sha256, "rows": int(len(test)), "role": "test"})
-    notes = [f"{len(rejects)} row(s) without text or label left out"] if len(rejects) else []
-    return TaskData(name, name, f"{label_col} from {source}", train, held, sources, split=split, notes=notes), rejects

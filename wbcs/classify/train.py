@@ -310,6 +310,9 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
         est = _fit(clone(estimator), seen["text"].tolist(), seen["label"].to_numpy(), teacher_on(seen), unlabelled,
                    extra_rows, weight, pool_weight or 1.0)
         entry["refit_rows"] = int(len(seen))
+        # what the refit took (card.card_markdown says it): the test part or not, and all rows or a --max-train sample
+        entry["refit_test"] = bool(refit_test)
+        entry["refit_of"] = int(len(task.train) + (len(task.test) if refit_test else 0))
         entry["classes"] = [str(c) for c in est.classes_]
     est.seen_rows_ = rows_sha256([*seen["text"], *([] if extra_rows is None else extra_rows["text"])])
     return est, entry
@@ -370,20 +373,32 @@ def curve_entry(estimator, train: pd.DataFrame, test: pd.DataFrame, *, seed=0, t
 
 
 def held_out_report(est, test: pd.DataFrame, *, seed=0, peer_train: pd.DataFrame | None = None) -> dict:
-    """Metrics of a fitted estimator on a test table (text, label[, kind]) with 95 % bootstrap
-    intervals; with a ``kind`` column, each row predicted as its kind (``predict_kinds``), and ``by_kind``: the metrics of each kind of item
-    (telecom first posts, later messages, first posts to other companies).
+    """Metrics of a fitted estimator on a test table (text, label[, kind][, group]) with 95 % bootstrap
+    intervals that resample whole groups (``evaluate.bootstrap_ci``): the ``group`` column's (a gold task's dialogues, a
+    user's ``--group-col``), else the dialogues the rows' ids say (``goldset.dialogue_of``); ``ci95_groups`` counts
+    them when some hold more than one row. With a ``kind`` column, each row predicted as its kind (``predict_kinds``),
+    and ``by_kind``: the metrics of each kind of item (telecom first posts, later messages, first posts to other
+    companies).
 
     With ``peer_train`` (the field's own training rows ``est`` was fitted on; out-of-domain rows are not given to the
     peer), also ``vs_peer``: the plain peer (``strong.tfidf_logreg``, the datasets README's bar) fitted on them, its macro-F1 and accuracy on the same test rows, and how
     much better ``est`` is with a 95 % paired bootstrap interval (``evaluate.paired_bootstrap_delta``; test rows of
     one dialogue resampled together when their ids say so): the evidence that the trainer does not lose to it."""
-    from wbcs.classify.evaluate import bootstrap_ci, metrics, paired_bootstrap_delta
+    from wbcs.classify.evaluate import bootstrap_ci, group_codes, metrics, paired_bootstrap_delta
+    from wbcs.goldset import dialogue_of
 
     y = test["label"].to_numpy().astype(str)
     proba = predict_kinds(est, test["text"].tolist(), test["kind"] if "kind" in test.columns else None)
     pred = np.asarray(est.classes_)[proba.argmax(axis=1)].astype(str)
-    report = {**metrics(y, pred, proba=proba, classes=est.classes_), "ci95": bootstrap_ci(y, pred, seed=seed)}
+    groups = (test["group"].to_numpy(dtype=object) if "group" in test.columns
+              else test["post_id"].astype(str).map(dialogue_of).to_numpy() if "post_id" in test.columns else None)
+    n_groups = len(test) if groups is None else group_codes(groups, np.ones(len(test), dtype=bool))[1]
+    # every row a group of its own: the row bootstrap, whose draws (and so figures) are those of the cards before
+    grouped = n_groups < len(test)
+    report = {**metrics(y, pred, proba=proba, classes=est.classes_),
+              "ci95": bootstrap_ci(y, pred, groups=groups if grouped else None, seed=seed)}
+    if grouped:
+        report["ci95_groups"] = n_groups
     if "kind" in test.columns:
         report["by_kind"] = {}
         for kind in sorted(test["kind"].unique()):
@@ -392,12 +407,9 @@ def held_out_report(est, test: pd.DataFrame, *, seed=0, peer_train: pd.DataFrame
             report["by_kind"][kind] = {k: v for k, v in one.items() if k != "confusion"}
     if peer_train is not None and peer_train["label"].nunique() > 1:
         from wbcs.classify.strong import tfidf_logreg
-        from wbcs.goldset import dialogue_of
 
         peer = tfidf_logreg().fit(peer_train["text"].tolist(), peer_train["label"].to_numpy().astype(str))
         peer_pred = np.asarray(peer.predict(test["text"].tolist())).astype(str)
-        groups = (test["group"].astype(str).to_numpy() if "group" in test.columns
-                  else test["post_id"].astype(str).map(dialogue_of).to_numpy() if "post_id" in test.columns else None)
         d = paired_bootstrap_delta(y, peer_pred, pred, groups=groups, seed=seed)
         scored = metrics(y, peer_pred)
         report["vs_peer"] = {"peer": "TF-IDF char 1-3 + LogisticRegression(C=4), fitted on the same rows",
