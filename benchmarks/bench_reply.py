@@ -1,11 +1,16 @@
 """Reply drafts: retrieval quality, the quality model, the typing a draft saves, and speed.
 
 1. Retrieval on a grouped held-out fifth of the STC-3 dialogues, telecom and all (near-duplicate posts on one
-   side): for each held-out dialogue of high quality (mean of A, S, E ≥ 0.5 on −2..2), how
-   close the top-1 retrieved reply (index of the other four fifths) is to the real reply —
-   character ROUGE-L F1 (LCS, rapidfuzz) and chrF (sacrebleu) — next to the route's template
-   alone, a random reply of the same route (seeded), and retrieval by similarity only.
-   Every text is compared in slot form filled with the same post's slots.
+   side), through the product's own path: ``draft_replies`` over an index of the other four fifths, each
+   held-out post with its route, kind, topic (the shipped model's, as the index's) and operator, so the
+   first alternative is the one ``wbcs reply`` offers (draft_replies asks the index itself: within the route
+   kind, the post's topic first, similarity + quality) and the draft is the route's template for the topic. How close each is to the
+   real reply — character ROUGE-L F1 (LCS, rapidfuzz) and chrF (sacrebleu) — next to peers in the same run:
+   the same ranking with TF-IDF cosine in place of BM25, similarity only, TF-IDF cosine top-1 with no
+   filter, a random reply of the same route (seeded). Every text is compared in slot form filled with the
+   same post's slots. On the high-quality held-out dialogues (mean of A, S, E ≥ 0.5 on −2..2) and on every
+   held-out dialogue routed to a reply; 95 % intervals by resampling whole leakage groups, and the paired
+   difference to the product's first alternative with its interval.
 2. The quality model (STC-3 DQ task) on a grouped hold-out: RMSE, Pearson, Spearman and the
    NMD lower bound for A/S/E, first exchange and whole dialogue, next to BL-uniform and
    BL-popularity (see ``wbcs.reply.quality``).
@@ -16,7 +21,7 @@
    similarity on the project's TF-IDF character n-grams (sparse product + top-k), which also
    appears in the retrieval-quality tables. Wall and CPU seconds: the machine is shared.
 
-Needs the dataset mirror. Usage: python -m benchmarks.bench_reply [--posts 10000]
+Needs the dataset mirror. Usage: python -m benchmarks.bench_reply [--posts 10000] [--boot 2000]
 """
 
 from __future__ import annotations
@@ -41,51 +46,117 @@ def rouge_l(hyp: str, ref: str) -> float:
 
 
 def _split(corpus: pd.DataFrame, seed: int = 0):
+    """Train and test rows (a grouped fifth held out: near-duplicate posts on one side) and every row's group."""
     from wbcs.classify.splits import group_train_test_split, leakage_groups
 
-    groups = leakage_groups(corpus["post"].tolist(), seed=seed)
+    groups = np.asarray(leakage_groups(corpus["post"].tolist(), seed=seed))
     strata = corpus["route"].astype(str).to_numpy()
-    return group_train_test_split(strata, groups, test_size=0.2, seed=seed)
+    train, test = group_train_test_split(strata, groups, test_size=0.2, seed=seed)
+    return train, test, groups
 
 
-def bench_retrieval(corpus: pd.DataFrame, seed: int = 0) -> tuple[list[str], dict]:
+def _tfidf_index(corpus: pd.DataFrame):
+    """The product's index and ranking (``ReplyIndex.search``) with TF-IDF cosine on the project's char
+    1-3-grams in place of BM25: the similarity alone differs."""
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    from wbcs.classify.features import CharNgramVectorizer
+    from wbcs.reply.index import ReplyIndex
+
+    class TfidfIndex(ReplyIndex):
+        def __init__(self, corpus):
+            super().__init__(corpus)
+            self._vec, self._tf = CharNgramVectorizer((1, 3), min_df=1), TfidfTransformer(sublinear_tf=True)
+            self._docs = self._tf.fit_transform(self._vec.fit_transform(self.corpus["post"].tolist())).T.tocsr()
+
+        def scores(self, posts):
+            return self._tf.transform(self._vec.transform(list(posts))) @ self._docs
+
+    return TfidfIndex(corpus)
+
+
+def _bootstrap(values: dict[str, np.ndarray], groups: np.ndarray, base: str, n_boot: int, seed: int) -> dict:
+    """Per system: its mean and 95 % percentile interval, and the paired difference to ``base`` with its
+    interval; whole leakage groups are resampled (near-duplicate posts are not independent items)."""
+    codes, group = np.unique(groups, return_inverse=True)
+    rng = np.random.default_rng(seed)
+    draws = np.stack([np.bincount(rng.integers(len(codes), size=len(codes)), minlength=len(codes))
+                      for _ in range(n_boot)])  # how often each group is drawn
+    weight = draws[:, group]  # each item weighs as often as its group was drawn
+    out = {}
+    for name, v in values.items():
+        boot = weight @ v / weight.sum(axis=1)
+        diff = weight @ (v - values[base]) / weight.sum(axis=1)
+        out[name] = {"mean": float(v.mean()), "ci": np.percentile(boot, [2.5, 97.5]).tolist(),
+                     "delta": float((v - values[base]).mean()), "delta_ci": np.percentile(diff, [2.5, 97.5]).tolist()}
+    return out
+
+
+def bench_retrieval(corpus: pd.DataFrame, seed: int = 0, n_boot: int = 2000) -> tuple[list[str], dict]:
+    """The first alternative ``draft_replies`` offers (the product's path: kind, the post's operator and
+    topic, similarity + quality) and the draft itself (the route's template for the post's topic) against
+    the real reply, next to peers in the same run; see the module docstring."""
     from rapidfuzz.distance import Levenshtein
     from sacrebleu.metrics import CHRF
 
+    from wbcs.reply.drafts import Drafter, draft_replies
     from wbcs.reply.index import ReplyIndex
     from wbcs.reply.templates import fill, load_replies
 
     book = load_replies()
-    train, test = _split(corpus, seed)
+    train, test, groups = _split(corpus, seed)
     tr, te = corpus.iloc[train].reset_index(drop=True), corpus.iloc[test].reset_index(drop=True)
-    good = te[(te[["quality_A", "quality_S", "quality_E"]].mean(axis=1) >= 0.5) & te["route"].map(book.replies)]
-    good = good.reset_index(drop=True)
-    rng = np.random.default_rng(seed)
-    chrf = CHRF()
-    systems = {}
-    for name, weight in (("retrieval (similarity + quality)", 0.7), ("retrieval, similarity only", 1.0)):
-        hits = ReplyIndex(tr, weight=weight).search(good["post"], good["kind"], k=1)
-        systems[name] = [tr["reply"][r] if r >= 0 else "" for r in hits.rows[:, 0]]
-    top = _tfidf_peer(tr["post"].tolist(), good["post"].tolist(), 1)[:, 0]
-    systems["peer: TF-IDF cosine top-1 (no quality, no kind filter)"] = [tr["reply"][r] for r in top]
+    te_groups = groups[test]
+    routed_to_reply = te["route"].map(book.replies).astype(bool).to_numpy()
+    high = (te[["quality_A", "quality_S", "quality_E"]].mean(axis=1) >= 0.5).to_numpy()
+    posts = pd.DataFrame({"post_id": te["source_id"].str.removeprefix("stc3:"), "text": te["post"],
+                          "topic": te["topic"], "operator": te["operator"]})
+    routed = pd.DataFrame({"post_id": posts["post_id"], "route": te["route"], "kind": te["kind"]})
+
+    def drafted(index) -> pd.DataFrame:
+        return draft_replies(posts, routed, Drafter(book, index, None, k=1))
+
+    product = drafted(ReplyIndex(tr))
+    systems = {"**wbcs reply: first alternative**": product["alt1"].fillna("").tolist(),
+               "wbcs reply, similarity only (weight 1)": drafted(ReplyIndex(tr, weight=1.0))["alt1"].fillna("").tolist(),
+               "peer: TF-IDF cosine in the product's ranking": drafted(_tfidf_index(tr))["alt1"].fillna("").tolist(),
+               "wbcs reply: the draft (route template for the post's topic)": product["draft"].tolist()}
+    # the post's slots, as draft_replies fills them (real replies hold no {resolve_within}: to_slots makes none)
+    slots = [book.slots_for(operator=o, topic=t) for o, t in zip(te["operator"], te["topic"], strict=True)]
+    top = _tfidf_peer(tr["post"].tolist(), te["post"].tolist(), 1)[:, 0]
     by_route = tr.groupby("route")["reply"].apply(list).to_dict()
-    systems["random reply of the same route"] = [
-        by_route[r][rng.integers(len(by_route[r]))] if r in by_route else "" for r in good["route"]]
-    systems["route template alone"] = [book.template(r).public for r in good["route"]]
-    slots = [book.slots_for(operator=o) for o in good["operator"]]
-    refs = [fill(t, s) for t, s in zip(good["reply"], slots, strict=True)]
-    rows = ["| draft | char ROUGE-L F1 | chrF | share of the real reply still to type |", "|---|---:|---:|---:|"]
+    rng = np.random.default_rng(seed)
+    in_slots = {"peer: TF-IDF cosine top-1 (no quality, kind, operator or topic)": [tr["reply"][r] for r in top],
+                "random reply of the same route (seeded)": [
+                    by_route[r][rng.integers(len(by_route[r]))] if r in by_route else "" for r in te["route"]]}
+    systems |= {name: [fill(t, s) for t, s in zip(texts, slots, strict=True)] for name, texts in in_slots.items()}
+    refs = [fill(t, s) for t, s in zip(te["reply"], slots, strict=True)]
+    chrf = CHRF()
+    scores = {name: {"rouge_l": np.array([rouge_l(h, r) for h, r in zip(hyps, refs, strict=True)]),
+                     "chrf": np.array([chrf.sentence_score(h, [r]).score for h, r in zip(hyps, refs, strict=True)]),
+                     "edit": np.array([min(1.0, Levenshtein.distance(h, r) / max(len(r), 1))
+                                       for h, r in zip(hyps, refs, strict=True)])}
+              for name, hyps in systems.items()}
+    base = next(iter(systems))
+    lines = [f"{len(tr):,} indexed replies, {len(te):,} held out\n"]
     out = {}
-    for name, texts in systems.items():
-        hyps = [fill(t, s) for t, s in zip(texts, slots, strict=True)]
-        rl = np.mean([rouge_l(h, r) for h, r in zip(hyps, refs, strict=True)])
-        cf = np.mean([chrf.sentence_score(h, [r]).score for h, r in zip(hyps, refs, strict=True)])
-        edit = np.mean([min(1.0, Levenshtein.distance(h, r) / max(len(r), 1)) for h, r in zip(hyps, refs, strict=True)])
-        out[name] = {"rouge_l": rl, "chrf": cf, "edit": edit}
-        rows.append(f"| {name} | {rl:.3f} | {cf:.1f} | {edit:.2f} |")
-    head = (f"{len(tr):,} indexed replies, {len(te):,} held out, {len(good):,} of them high-quality dialogues "
-            f"(mean A/S/E ≥ 0.5) routed to a reply\n")
-    return [head, *rows], out
+    for label, keep in (("high-quality dialogues (mean A/S/E ≥ 0.5) routed to a reply", routed_to_reply & high),
+                        ("every dialogue routed to a reply", routed_to_reply)):
+        rl = _bootstrap({n: v["rouge_l"][keep] for n, v in scores.items()}, te_groups[keep], base, n_boot, seed)
+        cf = _bootstrap({n: v["chrf"][keep] for n, v in scores.items()}, te_groups[keep], base, n_boot, seed)
+        lines += [f"\n{label}: n = {int(keep.sum())} ({len(np.unique(te_groups[keep]))} leakage groups); 95 % "
+                  f"intervals: {n_boot} group-bootstrap resamples (seed {seed}); Δ = system − wbcs's first "
+                  "alternative on the same resamples\n",
+                  "| draft | char ROUGE-L F1 [95 % CI] | Δ ROUGE-L [95 % CI] | chrF | Δ chrF [95 % CI] "
+                  "| share of the real reply still to type |", "|---|---:|---:|---:|---:|---:|"]
+        for name in systems:
+            r, c = rl[name], cf[name]
+            delta = "–" if name == base else f"{r['delta']:+.3f} [{r['delta_ci'][0]:+.3f}, {r['delta_ci'][1]:+.3f}]"
+            dchrf = "–" if name == base else f"{c['delta']:+.1f} [{c['delta_ci'][0]:+.1f}, {c['delta_ci'][1]:+.1f}]"
+            lines.append(f"| {name} | {r['mean']:.3f} [{r['ci'][0]:.3f}, {r['ci'][1]:.3f}] | {delta} | "
+                         f"{c['mean']:.1f} | {dchrf} | {scores[name]['edit'][keep].mean():.2f} |")
+        out[label] = {"rouge_l": rl, "chrf": cf}
+    return lines, out
 
 
 def bench_quality(seed: int = 0) -> list[str]:
@@ -157,9 +228,9 @@ def bench_speed(n_posts: int, seed: int = 0) -> list[str]:
     assert drafts.loc[drafts["route"] != "monitor", "passes"].all()
 
     queries = clean_posts(labelled["text"]).tolist()
-    kinds = routed["kind"].tolist()
-    with _Clock() as bm25:
-        drafter.index.search(queries, kinds, k=4)
+    kinds, topics, operators = routed["kind"].tolist(), labelled["topic"].tolist(), labelled["operator"].tolist()
+    with _Clock() as bm25:  # as draft_replies asks it: within the kind, the post's operator and topic first
+        drafter.index.search(queries, kinds, topics, operators, k=4)
     with _Clock() as peer:
         _tfidf_peer(drafter.index.corpus["post"].tolist(), queries, 4)
 
@@ -171,7 +242,8 @@ def bench_speed(n_posts: int, seed: int = 0) -> list[str]:
             row("build: STC-3 telecom index + quality model (once per process)", build, rate=False),
             row("classify + route (shipped model)", route),
             row("**drafts: templates, retrieval, quality, checks**", draft),
-            row("retrieval only: BM25 top-4 within route kind", bm25, f"{bm25.cpu / peer.cpu:.2f}×"),
+            row("retrieval only: BM25 top-4 within route kind, operator and topic first", bm25,
+                f"{bm25.cpu / peer.cpu:.2f}×"),
             row("peer: TF-IDF char 1-3-gram cosine, top-4 (no kind filter)", peer, "1.00×")]
 
 
@@ -179,12 +251,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--posts", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--boot", type=int, default=2000, help="bootstrap resamples of the retrieval intervals")
     args = ap.parse_args(argv)
     from wbcs.reply.index import stc3_corpus
 
     for title, telecom in (("telecom dialogues (what make_drafter indexes)", True), ("all dialogues", False)):
         print(f"### Retrieval, STC-3 {title}: grouped held-out fifth\n")
-        lines, _ = bench_retrieval(stc3_corpus(telecom_only=telecom), args.seed)
+        lines, _ = bench_retrieval(stc3_corpus(telecom_only=telecom), args.seed, args.boot)
         print("\n".join(lines) + "\n")
     print("### Reply-quality model (NTCIR-14 STC-3 DQ)\n")
     print("\n".join(bench_quality(args.seed)))
