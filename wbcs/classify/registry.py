@@ -78,9 +78,12 @@ def model_dir(name_or_path: str | Path | None = None) -> Path:
         try:
             return _latest(MODELS_DIR / text, text)
         except InputError:
-            if not (p / "manifest.json").is_file():
-                raise
-            return p
+            if (p / "manifest.json").is_file():
+                return p
+            if p.exists():  # what the user most likely meant: say why it is not taken
+                raise InputError(f"{p.resolve()}: not a model folder (no manifest.json), and no model {text!r} in the "
+                                 f"registry {MODELS_DIR}; give a model folder or train one with 'wbcs train'") from None
+            raise
     if (p / "manifest.json").is_file():
         return p
     if p.exists():
@@ -400,7 +403,10 @@ def verify(path: Path, manifest: dict) -> None:
 def _load_skops(f: Path):
     import skops.io as sio
 
-    untrusted = set(sio.get_untrusted_types(file=f))
+    try:
+        untrusted = set(sio.get_untrusted_types(file=f))
+    except zipfile.BadZipFile:  # its checksum matches the manifest: it was saved so, or both were edited
+        raise InputError(f"{f}: not a skops file (not a zip archive); restore the model folder or retrain") from None
     unknown = sorted(untrusted - TRUSTED)
     if unknown:
         raise InputError(f"{f}: contains types wbcs does not trust ({', '.join(unknown)}); refusing to load")
