@@ -19,6 +19,7 @@ and the signatures, banding and exact verification run in numba loops.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numba
@@ -30,6 +31,7 @@ from wbcs.text import normalize_series
 
 _P = np.uint64(0x100000001B3)  # FNV-1a 64-bit prime: polynomial base for n-gram hashes
 _MISS = 0.01  # largest accepted chance that a pair exactly at the threshold is not proposed
+_REPOST_MARKS = re.compile(r"^(?:\s*//@[\w\-]{1,30}\s*:\s*)+")  # '//@user: ' before a repost's text (text._RETWEET's)
 
 
 def _as_series(texts: Sequence[str] | pd.Series) -> pd.Series:
@@ -48,6 +50,18 @@ def _first_seen_labels(labels: np.ndarray) -> np.ndarray:
 def normalized(texts: Sequence[str] | pd.Series) -> pd.Series:
     """The texts as this module compares them: ``normalize``d, missing = empty."""
     return normalize_series(_as_series(texts))
+
+
+def leakage_text(texts: Sequence[str] | pd.Series) -> pd.Series:
+    """The texts as leakage groups compare them (``wbcs.classify.splits.leakage_groups``): ``normalized``, without
+    links, and without the ``//@user:`` marks a repost with no comment of its own starts with. A copy that differs by
+    a t.cn short link or was reposted unchanged is then an exact duplicate: as n-grams a link or a mark weighs
+    enough against a short post to keep it under the threshold, and the copies would straddle folds. A text that is
+    nothing else keeps its normalised self (all such texts as one empty text would make one huge group). For
+    grouping only: the texts trained on keep their links and marks."""
+    plain = normalized(texts)
+    bare = normalize_series(plain, remove=("urls",)).str.replace(_REPOST_MARKS, "", regex=True).str.strip()
+    return bare.where(bare.ne(""), plain)
 
 
 def exact_duplicate_groups(texts: Sequence[str] | pd.Series) -> np.ndarray:

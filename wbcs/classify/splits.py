@@ -2,7 +2,7 @@
 (a dialogue, a thread, a customer) when the rows say which.
 
 Groups come from ``wbcs.dedup.near_duplicate_groups`` (normalised character n-gram
-Jaccard ≥ threshold, exact duplicates always together), merged with the rows' own ``group`` column where they have
+Jaccard ≥ threshold, exact duplicates always together, links and repost marks left out: ``dedup.leakage_text``), merged with the rows' own ``group`` column where they have
 one (``training_groups``); scikit-learn's ``StratifiedGroupKFold`` then keeps each group on one side while balancing
 classes.
 """
@@ -18,11 +18,16 @@ from sklearn.model_selection import StratifiedGroupKFold
 from wbcs.errors import InputError
 
 
-def leakage_groups(texts, *, threshold: float = 0.8, seed: int = 0) -> np.ndarray:
-    """A group id per text: exact and near duplicates share one."""
-    from wbcs.dedup import near_duplicate_groups
+class TooFewExamples(InputError):
+    """A label with fewer examples than the folds: the caller that knows the file and column adds them."""
 
-    return np.asarray(near_duplicate_groups(list(texts), threshold=threshold, seed=seed))
+
+def leakage_groups(texts, *, threshold: float = 0.8, seed: int = 0) -> np.ndarray:
+    """A group id per text: exact and near duplicates share one, compared without their links and repost marks
+    (``wbcs.dedup.leakage_text``: a post and its copy with a t.cn link are one group)."""
+    from wbcs.dedup import leakage_text, near_duplicate_groups
+
+    return np.asarray(near_duplicate_groups(leakage_text(list(texts)), threshold=threshold, seed=seed))
 
 
 def merge_groups(*groupings) -> np.ndarray:
@@ -69,13 +74,16 @@ def group_folds(y, groups, *, n_splits: int = 5, seed=0,
     """
     y = np.asarray(y)
     groups = np.asarray(groups)
-    _, counts = np.unique(y, return_counts=True)
+    labels, counts = np.unique(y, return_counts=True)
     if len(np.unique(groups)) < n_splits:
         raise InputError(f"only {len(np.unique(groups))} distinct text groups for {n_splits} folds; "
                          "use fewer folds or more data")
     if strict and counts.min() < n_splits:
-        raise InputError(f"the smallest class has {counts.min()} example(s), fewer than the "
-                         f"{n_splits} folds; use fewer folds or label more")
+        rare = labels[counts.argmin()]
+        raise TooFewExamples(f"label {str(rare)!r} has {counts.min()} example(s) among the rows cross-validated, "
+                             f"fewer than the {n_splits} folds (each needs one): label at least "
+                             f"{n_splits - counts.min()} more of it, or leave its rows out (or merge it into another "
+                             "label)")
     if counts.max() < n_splits:  # scikit-learn's StratifiedGroupKFold refuses it with a ValueError
         raise InputError(f"every class has fewer than {n_splits} examples (the largest {counts.max()}), too few to "
                          f"split {n_splits} ways; label more (or use fewer folds)")
