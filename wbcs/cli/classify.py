@@ -109,8 +109,9 @@ EVALUATE_EXAMPLE = """Example:
 
   wbcs evaluate --model models/wbcs-default/10 --against models/wbcs-default/2 --data data/examples/labelled.csv --field sentiment
 
-Prints {"accuracy", "macro_f1", "per_class", "n", "ece", "confusion", "seen_rows"}. Rows without
-a label are left out and counted on stderr; a label the model has never seen is an error.
+Prints {"accuracy", "macro_f1", "per_class", "n", "ece", "confusion", "left_out", "no_text",
+"seen_rows"}. Rows without a label or without text, and rows that cannot be read, are left out and
+counted on stderr (left_out: the first two); a label the model has never seen is an error.
 Rows the model was trained on make the figures optimistic: they are counted and warned about
 (seen_rows), or left out with --drop-seen.
 
@@ -260,6 +261,28 @@ def _say(args, line: str) -> None:
     print(line, file=sys.stderr if getattr(args, "json", False) else sys.stdout)
 
 
+def _say_unread(command: str, path, bad, first: list[int], fate: str) -> None:
+    """On stderr: how many rows of ``path`` could not be read (``bad``, a Counter of reasons; ``first``, the first
+    ten row numbers) and what became of them: no command drops a row it cannot read in silence."""
+    from wbcs.pii import mask_pii
+
+    print(mask_pii(f"{command}: {bad.total()} row(s) of {path} could not be read and {fate} ("
+                   + ", ".join(f"{n} {why}" for why, n in bad.items()) + "); rows "
+                   + ", ".join(map(str, first)) + (" ..." if bad.total() > len(first) else "")), file=sys.stderr)
+
+
+def _read(command: str, path):
+    """``read_table(path)``, the rows it could not read said (``_say_unread``): they are left out."""
+    from collections import Counter
+
+    from wbcs.io import read_table
+
+    df = read_table(path)
+    if lost := df.attrs.get("bad_lines"):
+        _say_unread(command, path, Counter(b.reason for b in lost), [b.row for b in lost[:10]], "are left out")
+    return df
+
+
 def _estimator(args):
     """The transformer, a named configuration, or None: the configuration is chosen by cross-validation."""
     if args.model == "transformer":
@@ -307,6 +330,29 @@ def _configuration_of(args):
     return clone(model.models[field])
 
 
+def _bias_on(estimator, labels, args) -> tuple[object, str | None]:
+    """--config-from's configuration with its class bias (and its kinds' biases) kept only on ``labels``, the
+    training data's: a bias on a label the data does not have (intent's on a sentiment file) means nothing here and
+    would be carried into the model silently. Returns (estimator, a note saying what was dropped, or None)."""
+    if not args.config_from or not hasattr(estimator, "class_bias"):
+        return estimator, None
+    labels = set(map(str, labels))
+    dropped: set[str] = set()
+
+    def only_known(bias):
+        dropped.update(set(map(str, bias or {})) - labels)
+        return {k: v for k, v in (bias or {}).items() if str(k) in labels} or None
+
+    class_bias = only_known(estimator.class_bias)
+    kind_bias = {kind: b for kind, bias in (estimator.kind_bias or {}).items() if (b := only_known(bias))} or None
+    if not dropped:
+        return estimator, None
+    note = (f"--config-from {args.config_from}: its class bias on {', '.join(sorted(dropped))} left out: the "
+            f"training data has no such label (its labels: {', '.join(sorted(labels))})")
+    print(f"train: {note}", file=sys.stderr)
+    return estimator.set_params(class_bias=class_bias, kind_bias=kind_bias), note
+
+
 def _floor(text: str) -> tuple[str, float]:
     """One ``--min-recall`` value, ``[FIELD:]LABEL=R``, as (key, R)."""
     key, sep, value = text.rpartition("=")
@@ -343,9 +389,9 @@ def _distil_pool(args) -> list[str] | bool:
         if args.task == "default" and args.data is None:
             return True
         raise InputError("--distil: give a FILE of unlabelled texts (only --task default has a pool of its own)")
-    from wbcs.io import find_column, read_table
+    from wbcs.io import find_column
 
-    df = read_table(Path(args.distil))
+    df = _read("train", Path(args.distil))
     col = find_column(df.columns, "text", args.text_col, str(args.distil), "--text-col")
     texts = df[col].dropna().astype(str)
     texts = texts[texts.str.strip().ne("")].tolist()
@@ -367,11 +413,10 @@ def _own_posts(args):
         return None
     from wbcs.classify.registry import sha256
     from wbcs.classify.tasks import OwnPosts
-    from wbcs.io import read_table
 
     if not args.add.is_file():
         raise InputError(f"--add {args.add}: no such file")
-    own, rejects = OwnPosts.from_table(read_table(args.add), source=str(args.add), sha256=sha256(args.add))
+    own, rejects = OwnPosts.from_table(_read("train", args.add), source=str(args.add), sha256=sha256(args.add))
     _say_rejects(args, rejects)
     _say(args, f"train: {len(own.rows):,} labelled post(s) of {args.add} join the gold training part")
     return own
@@ -382,7 +427,7 @@ def _extra(args, label_col: str):
     from wbcs.classify.configs import EXTRA_WEIGHTS
     from wbcs.classify.registry import sha256
     from wbcs.classify.tasks import extra_from_table
-    from wbcs.io import find_column, read_table
+    from wbcs.io import find_column
 
     if args.extra is None:
         if args.extra_weight:
@@ -393,7 +438,7 @@ def _extra(args, label_col: str):
         raise InputError(f"--extra-weight {min(weights)}: a domain weight is a whole number ≥ 1")
     if not args.extra.is_file():
         raise InputError(f"{args.extra}: no such file (--extra)")
-    df = read_table(args.extra)
+    df = _read("train", args.extra)
     text_col = find_column(df.columns, "text", args.extra_text_col, str(args.extra), "--extra-text-col")
     label_col = args.extra_label_col or label_col
     if label_col not in df.columns:
@@ -410,6 +455,7 @@ def _extra(args, label_col: str):
 def cmd_train(args: argparse.Namespace) -> int:
     from wbcs.classify import save_model
     from wbcs.classify.registry import check_model_out, sha256
+    from wbcs.classify.splits import TooFewExamples
     from wbcs.classify.tasks import load_task, task_from_table
     from wbcs.classify.train import train_default, train_model
 
@@ -418,7 +464,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                                                             "--extra": args.extra, "--distil": args.distil or None})
     if args.budget < 0:
         raise InputError(f"--budget {args.budget:g}: give the seconds for choosing the configuration (0: no limit)")
-    estimator = _estimator(args)
+    estimator, bias_note = _estimator(args), None
     if args.group_col and args.data is None:
         raise InputError("--group-col names a column of --data (the built-in gold tasks group by dialogue already)")
     if (args.fields or args.keep) and args.task != "default":
@@ -434,23 +480,27 @@ def cmd_train(args: argparse.Namespace) -> int:
     pool = _distil_pool(args)
     distil = {} if pool is False else {"distil": pool}
     if args.data is not None:
-        from wbcs.io import find_column, read_table
+        from wbcs.io import find_column
 
         if not args.task.isidentifier():
             raise InputError(f"--task {args.task!r}: with --data it names the field; use letters, digits and _")
-        df = read_table(args.data)
+        df = _read("train", args.data)
         text_col = find_column(df.columns, "text", args.text_col, str(args.data), "--text-col")
-        test = read_table(args.test) if args.test is not None else None
+        test = _read("train", args.test) if args.test is not None else None
         task, rejects = task_from_table(df, args.task, text_col=text_col, label_col=args.label_col,
                                         source=str(args.data), sha256=sha256(args.data), seed=args.seed,
                                         test=test, test_source=str(args.test),
                                         test_sha256=sha256(args.test) if args.test is not None else None,
                                         group_col=args.group_col)
         _say_rejects(args, rejects)
-        model = train_model({task.field: task}, estimator=estimator, seed=args.seed, name=args.out.parent.name
-                            or args.task, max_train=args.max_train, **_fit_options(args),
-                            refit_test=args.test is None, extra=_extra(args, args.label_col or args.task),
-                            field_options=_floors(args, task), **distil)
+        estimator, bias_note = _bias_on(estimator, task.train["label"], args)
+        try:
+            model = train_model({task.field: task}, estimator=estimator, seed=args.seed, name=args.out.parent.name
+                                or args.task, max_train=args.max_train, **_fit_options(args),
+                                refit_test=args.test is None, extra=_extra(args, args.label_col or args.task),
+                                field_options=_floors(args, task), **distil)
+        except TooFewExamples as e:  # the folds do not know where the label came from
+            raise InputError(f"{args.data}: column {args.label_col or args.task!r}: {e}") from None
     elif args.task == "default":
         # the baseline of the shipped model has its own settings (see train_default)
         extra = _extra(args, "sentiment")
@@ -462,13 +512,15 @@ def cmd_train(args: argparse.Namespace) -> int:
         if args.test is not None:
             raise InputError("--test works with --data (a built-in task has its own test part)")
         task = load_task(args.task, seed=args.seed)
+        estimator, bias_note = _bias_on(estimator, task.train["label"], args)
         model = train_model({task.field: task}, estimator=estimator, seed=args.seed, name=args.task,
                             max_train=args.max_train, **_fit_options(args), extra=_extra(args, task.field),
                             field_options=_floors(args, task), **distil)
     if args.config_from:
         for info in model.card["fields"].values():
             info["notes"] = [*info.get("notes", []), f"configuration repeated from {args.config_from} "
-                                                     "(--config-from: the one its card chose), not selected here"]
+                                                     "(--config-from: the one its card chose), not selected here",
+                             *([bias_note] if bias_note else [])]
     path = save_model(model, out)
     for field, info in model.card["fields"].items():
         if info.get("carried_from"):
@@ -532,15 +584,12 @@ def cmd_predict(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     # chunk by chunk, as an archive's files are: memory bounded by a chunk, not the file
     with TableWriter(args.out, mask=not args.no_mask) as writer:
-        done = label_table(model, args.input, writer, args.text_col)
+        done = label_table(model, args.input, writer, args.text_col, progress=True)
         bad = done["bad"]
         if not done["rows"]:  # nothing is written
             raise InputError(f"{args.input}: no rows" + (f" that could be read ({bad.total()} could not)" if bad else ""))
     if bad:
-        print(mask_pii(f"predict: {bad.total()} row(s) of {args.input} could not be read and are not in {args.out} ("
-                       + ", ".join(f"{n} {why}" for why, n in bad.items()) + "); rows "
-                       + ", ".join(map(str, done["first_bad"])) + (" ..." if bad.total() > len(done["first_bad"]) else "")),
-              file=sys.stderr)
+        _say_unread("predict", args.input, bad, done["first_bad"], f"are not in {args.out}")
     rows, empty, renamed = done["rows"], done["no_text"], done["renamed"]
     note = f" (the input has {', '.join(renamed)}: predictions in {', '.join(renamed.values())})" if renamed else ""
     skipped = f" ({empty} without text left unlabelled)" if empty else ""
@@ -554,8 +603,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     from wbcs.classify import load_model
     from wbcs.classify.evaluate import metrics, paired_bootstrap_delta
+    from wbcs.classify.tasks import label_text
     from wbcs.goldset import KINDS
-    from wbcs.io import find_column, read_table
+    from wbcs.io import find_column
 
     if args.kind not in (*KINDS, "none"):
         raise InputError(f"--kind {args.kind!r}: not a kind of item; use one of {', '.join(KINDS)}, or none")
@@ -571,7 +621,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if against is not None and field not in against.fields:
         raise InputError(f"--against {args.against}: model {against.name} has no field {field!r} "
                          f"(it has {', '.join(against.fields)})")
-    df = read_table(args.data)
+    df = _read("evaluate", args.data)
     text_col = find_column(df.columns, "text", args.text_col, str(args.data), "--text-col")
     if args.label_col is None and field in ("sentiment", "intent", "topic", "negative_subtype"):
         label_col = find_column(df.columns, field, None, str(args.data), "--label-col")
@@ -583,10 +633,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.group_col is not None and (against is None or args.group_col not in df.columns):
         raise InputError(f"--group-col {args.group_col}: " + ("it needs --against MODEL" if against is None else
                          f"{args.data} has no such column; columns: {', '.join(map(str, df.columns))}"))
-    labels = df[label_col].astype("string").str.strip()
+    labels = label_text(df[label_col])  # 0.0/1.0 as the classes 0/1, as the trainer reads them
     missing = labels.isna() | labels.eq("")
     if missing.all():
         raise InputError(f"{args.data}: column {label_col!r} has no labels")
+    texts = df[text_col].astype("string").fillna("")
+    # a row without text has nothing to score (predict leaves it unlabelled): the model's guess at "" is no measure
+    no_text = ~missing & texts.str.strip().eq("")
     models = [model] if against is None else [model, against]
     for m in models:
         known = m.classes(field)
@@ -598,8 +651,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                              f"(it knows: {', '.join(known)})")
     if missing.any():
         print(f"evaluate: {int(missing.sum())} row(s) without a label left out", file=sys.stderr)
-    keep = ~missing.to_numpy()
-    texts = df[text_col].astype("string").fillna("")
+    if no_text.any():
+        print(f"evaluate: {int(no_text.sum())} labelled row(s) without text left out; rows "
+              + ", ".join(map(str, df.index[no_text.to_numpy()][:10])) + (" ..." if no_text.sum() > 10 else ""),
+              file=sys.stderr)
+    if (missing | no_text).all():
+        raise InputError(f"{args.data}: no row has both a text in {text_col!r} and a label in {label_col!r}")
+    keep = ~(missing | no_text).to_numpy()
     names = [args.model or model.name] + ([args.against] if against is not None else [])  # as the user named them
     seen = [_seen(m, field, texts) & keep for m in models]
     for name, rows in zip(names, seen, strict=True):
@@ -618,6 +676,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         proba = m.predict_proba(texts[keep], kind=None if args.kind == "none" else args.kind)[field]
         preds.append(np.asarray(proba.columns)[proba.to_numpy().argmax(axis=1)])
         reports.append({**metrics(labels[keep].to_numpy(), preds[-1], proba=proba.to_numpy(), classes=m.classes(field)),
+                        "left_out": int(missing.sum() + no_text.sum()), "no_text": int(no_text.sum()),
                         "seen_rows": int(rows.sum())})
     difference = None
     if against is not None:

@@ -67,28 +67,53 @@ def unlabelled(table: pd.DataFrame, model, renamed: dict) -> int:
     return int(table[renamed.get(field, field)].isna().sum())
 
 
-def label_table(model, src, writer, text_col: str | None) -> dict:
+def _meter(table, progress: bool):
+    """(bar, tick) for labelling ``table`` chunk by chunk, ``tick(rows)`` after each chunk: over the file's bytes for
+    a CSV file (its reader tells how far it is: the rows' count is unknown before the end), else over its rows (a
+    Parquet file's count is in its footer; JSON Lines or .xlsx: counted, no total)."""
+    from wbcs.progress import bar
+
+    if table.format == "csv":
+        size = table.path.stat().st_size
+        meter = bar(total=size, desc="labelling", unit="B", unit_scale=True, progress=progress)
+        return meter, lambda rows: meter.update(min(table.tell(), size) - meter.n)
+    total = None
+    if table.format == "parquet":
+        import pyarrow.parquet as pq
+
+        total = pq.ParquetFile(table.path).metadata.num_rows
+    meter = bar(total=total, desc="labelling", unit=" rows", unit_scale=True, progress=progress)
+    return meter, meter.update
+
+
+def label_table(model, src, writer, text_col: str | None, *, progress: bool = False) -> dict:
     """Label the file ``src`` chunk by chunk into ``writer`` (a ``wbcs.io.TableWriter``; memory bounded by a chunk,
     not the file): what ``wbcs predict`` does for one file and for each file of an archive. Returns rows, no_text
     (rows without text, left unlabelled), renamed (``label_frame``'s), bad (a Counter of the reasons rows could not
     be read), first_bad (the first ten of their row numbers) and empty (the input's columns as an empty table when
-    the file has no rows, else None; a trailing empty chunk is skipped: its columns lack the predictions)."""
+    the file has no rows, else None; a trailing empty chunk is skipped: its columns lack the predictions).
+    ``progress``: a bar over the chunks (``_meter``; a file of 267k posts takes ~45 s); an archive's files run
+    under their own bar, one tick a file, so theirs is off."""
     from collections import Counter
 
     from wbcs.io import open_table
+    from wbcs.progress import finish
 
     out = {"rows": 0, "no_text": 0, "renamed": {}, "bad": Counter(), "first_bad": [], "empty": None}
-    for frame, lost in open_table(src).chunks():
+    table = open_table(src)
+    meter, tick = _meter(table, progress)
+    for frame, lost in table.chunks():
         out["bad"].update(b.reason for b in lost)
         out["first_bad"] += [b.row for b in lost[:10 - len(out["first_bad"])]]
-        if frame.empty:
-            if not out["rows"]:
-                out["empty"] = frame.reset_index(drop=True)
-            continue
-        table, out["renamed"] = label_frame(model, frame, text_col, str(src))
-        writer.write(table)
-        out["rows"] += len(table)
-        out["no_text"] += unlabelled(table, model, out["renamed"])
+        if not frame.empty:
+            labelled, out["renamed"] = label_frame(model, frame, text_col, str(src))
+            writer.write(labelled)
+            out["rows"] += len(labelled)
+            out["no_text"] += unlabelled(labelled, model, out["renamed"])
+        elif not out["rows"]:
+            out["empty"] = frame.reset_index(drop=True)
+        tick(len(frame) + len(lost))  # once labelled: the bar follows the work, not the reading
+    finish(meter)
     if out["rows"]:
         out["empty"] = None
     return out
