@@ -145,3 +145,18 @@ def test_a_count_column_of_text_is_refused_in_one_line_naming_the_row(tmp_path):
         assert r.returncode == 2 and "Traceback" not in r.stderr
         assert "p.parquet: row 4, column 'reposts': 'many': the column holds VARCHAR values, not counts; write the " \
                "file with wbcs ingest" in r.stderr
+
+
+
+def test_a_table_by_a_label_column_is_given_by_every_engine(tmp_path):
+    """The label columns of the inner table were dropped with it, also when the table was by one of them:
+    --by intent (or sentiment, complaint) was a KeyError from every engine."""
+    df = crafted()
+    df.to_parquet(tmp_path / "p.parquet")
+    by_intent = indicators(df, by="intent")
+    assert list(by_intent["intent"]) == ["complaint", "consultation", "other", "praise"]
+    assert list(by_intent["volume"]) == [3, 2, 1, 2] and list(by_intent["n_replied"]) == [3, 1, 0, 1]
+    for engine in ENGINES:
+        same_table(by_intent, engine(tmp_path / "p.parquet", by="intent"))
+        same_table(indicators(df, by=["sentiment", "operator"], period="week"),
+                   engine(tmp_path / "p.parquet", by=["sentiment", "operator"], period="week"))

@@ -278,8 +278,9 @@ def inner_keys(columns) -> list[str]:
     return [k for k in INNER if k in cols or FLAGS.get(k) in cols]
 
 
-def derive(inner: pd.DataFrame, policy: Policy) -> pd.DataFrame:
-    """Every counter (and ``post_kind``) for each row of the inner table."""
+def derive(inner: pd.DataFrame, policy: Policy, by=()) -> pd.DataFrame:
+    """Every counter (and ``post_kind``) for each row of the inner table, with its ``by`` columns (a label
+    column of the inner table among them stays: --by intent was a KeyError)."""
     n = inner["n"].to_numpy(dtype=float)
     c = inner.drop(columns=[x for x in inner.columns if x.startswith(("met_", "late_")) or x == "n"])
     c["post_kind"] = post_kind(inner)
@@ -320,7 +321,7 @@ def derive(inner: pd.DataFrame, policy: Policy) -> pd.DataFrame:
             met += np.where(mine, inner[f"met_{i}"], 0)
             due += np.where(mine, n * flags[flag] + inner[f"late_{i}"], 0)
         c[f"sla_{stage}_due"], c[f"sla_{stage}_met"] = due, met
-    return c.drop(columns=[k for k in INNER if k in c])
+    return c.drop(columns=[k for k in INNER if k in c and k not in by])
 
 
 def rollup(c: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -337,7 +338,7 @@ def assemble(inner: pd.DataFrame, quantiles: pd.DataFrame, *, period: str | None
              policy: Policy, as_of):
     """The result of ``indicators`` from an engine's inner table and response quantiles
     (one row per output group: ``period``, ``by`` columns and the QUANTILES columns)."""
-    c = derive(inner, policy)
+    c = derive(inner, policy, by)
     if period is None and not by:
         whole = rollup(c, [])
         for name in QUANTILES:
