@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from tests.helpers import run_cli
+from wbcs.policy import load_policy
 from wbcs.reply.drafts import DRAFT_COLUMNS, draft_replies, make_drafter, unified_drafts
 from wbcs.triage import route_posts
 
@@ -110,14 +111,15 @@ def test_the_report_section_drafts_one_post_per_operator_rule_and_wording_of_the
                            "cluster_key": ["topic:broadband", "topic:roaming", "near_duplicate:7"],
                            "operator": [None, None, None], "topic": ["broadband", "roaming", "broadband"],
                            "triggered_at": [T0, T0 + pd.Timedelta(days=30), T0 + pd.Timedelta(days=1)]})
-    html = _unified_section(alerts, pd.Timestamp("2025-01-06"), pd.Timestamp("2025-01-13"))
+    html = _unified_section(alerts, pd.Timestamp("2025-01-06"), pd.Timestamp("2025-01-13"), load_policy())
     assert "【致歉说明】近期部分用户反映宽带问题" in html and "漫游" not in html  # the second is outside the week
     # the first and third alerts ask for the same post: one row, the first alert's cluster, 2 alerts
     assert html.count("【致歉说明】近期部分用户反映宽带问题") == 1 and "宽带 (topic)" in html  # clusters by name
     assert "near-duplicates of post 7" not in html and "1 answer post(s) for the period's 2 alert(s)" in html
     assert "一周同类投诉 same complaint within 7 days" in html and "complaint_same_week" not in html
     assert re.search(r"<td>2</td>", html)
-    none = _unified_section(alerts.iloc[:0], pd.Timestamp("2025-01-06"), pd.Timestamp("2025-01-13"))
+    none = _unified_section(alerts.iloc[:0], pd.Timestamp("2025-01-06"), pd.Timestamp("2025-01-13"),
+                            load_policy())
     assert "no unified answer to publish" in none
 
 
@@ -180,3 +182,23 @@ def test_what_drafting_cannot_use_is_one_line(call, says):
     posts = _posts()
     with pytest.raises(InputError, match=says):
         call(posts, route_posts(posts, classify=False))
+
+
+def test_a_posts_alternatives_are_its_operators_replies_first():
+    # the index ranks by operator when asked, but draft_replies never passed the posts' operators: a China
+    # Unicom complaint was offered China Telecom's wording (261 of 5,784 alternatives on STC-3)
+    import dataclasses
+
+    from wbcs.reply.index import CORPUS_COLUMNS, ReplyIndex
+
+    rows = [{"source_id": "telecom", "post": "宽带断网了好几天", "reply": "宽带问题请私信我们核实处理", "kind": "complaint",
+             "route": "ticket", "topic": "broadband", "operator": "china_telecom", "quality": 1.0},
+            {"source_id": "unicom", "post": "宽带", "reply": "宽带故障已为您登记处理", "kind": "complaint",
+             "route": "ticket", "topic": "broadband", "operator": "china_unicom", "quality": 0.1}]
+    corpus = pd.DataFrame([dict.fromkeys(CORPUS_COLUMNS) | r for r in rows], columns=CORPUS_COLUMNS)
+    drafter = dataclasses.replace(make_drafter(stc3=False), index=ReplyIndex(corpus, weight=0.5), k=1)
+    posts = _posts().iloc[[0]].assign(text="宽带断网了好几天", operator="china_unicom")
+    d = draft_replies(posts, route_posts(posts, classify=False), drafter)
+    assert d.loc[0, "alt1_source"] == "unicom"
+    d = draft_replies(posts.assign(operator="china_telecom"), route_posts(posts, classify=False), drafter)
+    assert d.loc[0, "alt1_source"] == "telecom"

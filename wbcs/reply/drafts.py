@@ -152,8 +152,9 @@ def draft_replies(posts: pd.DataFrame, routed: pd.DataFrame, drafter: Drafter) -
     if drafter.index is not None and replies.any():
         idx = np.flatnonzero(replies)
         # one spare: a post that is itself in the index must not be its own evidence
+        # the post's operator's own replies first: another operator's speak for it (电信 for a Unicom post)
         hits = drafter.index.search([cleaned[i] for i in idx], [kinds[i] for i in idx], [topics[i] for i in idx],
-                                    k=k + 1)
+                                    [ops[i] for i in idx], k=k + 1)
         where = {p: j for j, p in enumerate(idx)}
         corpus = drafter.index.corpus
         c_reply, c_source = corpus["reply"].tolist(), corpus["source_id"].tolist()
