@@ -202,3 +202,16 @@ def test_a_posts_alternatives_are_its_operators_replies_first():
     assert d.loc[0, "alt1_source"] == "unicom"
     d = draft_replies(posts.assign(operator="china_telecom"), route_posts(posts, classify=False), drafter)
     assert d.loc[0, "alt1_source"] == "telecom"
+
+
+def test_the_command_says_which_operator_signs_for_posts_that_name_none(tmp_path):
+    # drafts for posts naming no operator signed as China Telecom (operators.default) without a word
+    posts = tmp_path / "posts.csv"
+    _posts().drop(columns=["author_name", "operator"]).to_csv(posts, index=False)
+    r = run_cli("reply", "--posts", str(posts), "--out", str(tmp_path / "d.csv"), "--no-stc3")
+    assert r.returncode == 0, r.stderr
+    assert ("reply: 7 draft(s) for posts that name no operator sign as 中国电信 (china_telecom, operators.default "
+            "of data/replies.yaml)") in r.stdout
+    _posts().drop(columns=["author_name"]).to_csv(posts, index=False)  # every post names its operator
+    r = run_cli("reply", "--posts", str(posts), "--out", str(tmp_path / "d.csv"), "--no-stc3")
+    assert r.returncode == 0 and "name no operator" not in r.stdout

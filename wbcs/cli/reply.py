@@ -120,6 +120,13 @@ def cmd_reply(args: argparse.Namespace) -> int:
                f"alternatives from {summary['index']} indexed replies; written to {args.out}")
     for r in failing.head(5).itertuples():
         _say(args, f"  post {r.post_id} ({r.route}): {r.checks}")
+    ops = posts["operator"] if "operator" in posts else pd.Series(None, index=posts.index, dtype=object)
+    unnamed = int((~ops.isin(list(book.operators)) & (drafts["draft"] != "").to_numpy()).sum())
+    if unnamed:  # the default is one operator's: a team of another must not sign as it unawares
+        name = book.operators[book.default_operator]["name"]
+        _say(args, f"reply: {unnamed} draft(s) for posts that name no operator sign as {name} "
+                   f"({book.default_operator}, operators.default of {args.replies or 'data/replies.yaml'}); "
+                   "set it to your own operator in a copy given with --replies")
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=1))
     return 1 if len(failing) else 0
