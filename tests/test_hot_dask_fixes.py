@@ -233,3 +233,21 @@ def test_the_evidence_a_file_sends_is_what_the_incidents_read(archive):
     got = pd.concat([_evidence((f, 0), src=_Source(base), cells=cells, ids=pd.Series([], dtype=object))
                      for f in files])
     assert list(got.columns) == EVIDENCE and (got[ISSUE] == "china_unicom|network").all() and len(got) > 30
+
+
+def test_a_post_with_a_count_read_posts_rejects_is_left_out_and_said(archive, want, tmp_path, capsys):
+    """read_posts rejects a negative, infinite or fractional count: the pandas engine never sees the post. The
+    archive engine counted it (it does not read the counts); now it leaves it out, as wbcs kpi --engine dask."""
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    first = pd.read_parquet(_files(archive)[0])
+    bad = first.head(40).assign(post_id=lambda d: "x" + d["post_id"].astype(str), reposts=-3)
+    copy = tmp_path / "copy"
+    shutil.copytree(archive, copy)
+    bad.to_parquet(copy / "zz-extra.parquet")  # 40 more posts, each with a negative count
+
+    capsys.readouterr()
+    _assert_same(archive_hot_issues(copy, near_duplicates=False), want)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"{copy / 'zz-extra.parquet'}: row 1, column 'reposts': -3 is not a "
+                                               f"count (0 to a billion); 40 row(s) rejected (bad value: 40)"), err

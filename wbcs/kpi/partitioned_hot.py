@@ -83,8 +83,7 @@ def _hive(file: str, base: str) -> dict[str, str]:
 @dataclass(frozen=True)
 class _Source:
     """Where the archive's files are (their partition columns are folders under ``base``) and, per file,
-    the 0-based rows every pass leaves out: those whose ``post_id`` an earlier row has
-    (``wbcs.kpi.duck._Archive.repeats``), as ``read_posts`` rejects them for the pandas engine."""
+    the 0-based rows every pass leaves out: those ``read_posts`` rejects for the pandas engine (``_left_out``)."""
 
     base: str
     left_out: dict = field(default_factory=dict)
@@ -417,9 +416,10 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
                client=None, progress: bool = False, quiet: bool = False) -> dict[str, pd.DataFrame]:
     """``wbcs.kpi.hot.hot_issues`` over a partitioned archive (see the module docstring);
     ``near_duplicates=False`` keeps the topic clusters and series only; ``client`` runs the
-    files' tasks on a Dask cluster. A row whose ``post_id`` an earlier row has (in this file or an
-    earlier one) is left out, as ``read_posts`` and ``wbcs kpi --engine dask`` leave it out, and said
-    on stderr unless ``quiet``; an archive without posts is an error, as a file without posts is."""
+    files' tasks on a Dask cluster. A row with a count ``read_posts`` refuses or a ``post_id`` an earlier
+    row has (in this file or an earlier one) is left out, as ``read_posts`` and ``wbcs kpi --engine dask``
+    leave it out, and said on stderr unless ``quiet``; an archive without posts is an error, as a file
+    without posts is."""
     from wbcs.aggregate import COLUMNS as ALERT_COLUMNS
     from wbcs.aggregate import aggregation_alerts, chronological, rules
     from wbcs.distributed import parquet_files, run_tasks
@@ -559,15 +559,16 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
 
 
 def _left_out(files: list[str], policy: Policy, quiet: bool) -> dict[str, np.ndarray]:
-    """Per file, its 0-based rows whose ``post_id`` an earlier row of the archive has, said on stderr unless
-    ``quiet`` (``wbcs.kpi.duck``'s ``_Archive.repeats`` and ``report_repeats``, as ``wbcs kpi --engine dask``
-    leaves them out): counted twice, a copied part file made spikes, alerts and incidents out of nothing.
-    A time column that is no timestamp is refused first, naming its file (DuckDB reads the files as one)."""
+    """Per file, its 0-based rows ``read_posts`` would reject, said on stderr unless ``quiet``: a count it refuses
+    (negative, infinite, 2.5), then a ``post_id`` an earlier row has (``wbcs.kpi.duck.leave_out_rejected``, as
+    ``wbcs kpi --engine dask`` leaves them out). Counted twice, a copied part file made spikes, alerts and
+    incidents out of nothing. A time column that is no timestamp is refused first, naming its file (DuckDB
+    reads the files as one and would name the first)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from wbcs.columns import DATETIMES
-    from wbcs.kpi.duck import _Archive, report_repeats
+    from wbcs.kpi.duck import _Archive, leave_out_rejected
     from wbcs.kpi.partitioned import _connection
 
     for f in files:
@@ -576,10 +577,8 @@ def _left_out(files: list[str], policy: Policy, quiet: bool) -> dict[str, np.nda
             if not pa.types.is_timestamp(schema.field(col).type):
                 raise InputError(f"{f}: column {col!r} is {schema.field(col).type}, not a timestamp; write the "
                                  f"file with wbcs ingest or pandas datetimes")
-    repeats = _Archive(_connection(None), files, policy).repeats()
-    if not quiet:
-        report_repeats(repeats)
-    return {f: rows["file_row_number"].to_numpy(dtype=np.int64) for f, rows in repeats.groupby("filename")}
+    rows = leave_out_rejected(_Archive(_connection(None), files, policy), quiet)
+    return {f: np.sort(r["file_row_number"].to_numpy(dtype=np.int64)) for f, r in rows.groupby("filename")}
 
 
 def _masked(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
