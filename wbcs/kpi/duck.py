@@ -481,8 +481,9 @@ def output_keys(a: _Archive, period: str | None, by: list[str]) -> tuple[dict[st
 
 def indicators(source, *, period: str | None = None, by=None, policy: Policy | None = None,
                as_of=None, con=None, quiet: bool = False):
-    """``wbcs.kpi.indicators`` computed by DuckDB over Parquet ``source`` (path, glob or list). A row whose
-    ``post_id`` an earlier row has is left out, and said on stderr unless ``quiet`` (``report_repeats``)."""
+    """``wbcs.kpi.indicators`` computed by DuckDB over Parquet ``source`` (path, glob or list). A row with a
+    count ``read_posts`` rejects, and a row whose ``post_id`` an earlier row has, are left out, and said on
+    stderr unless ``quiet`` (``leave_out_rejected``)."""
     import duckdb
 
     policy = checks.policy(policy)

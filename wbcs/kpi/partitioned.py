@@ -219,9 +219,9 @@ def write_archive(posts: pd.DataFrame, folder, partition_by=("month",), *, mask:
 
 def indicators(source, *, period: str | None = None, by=None, policy: Policy | None = None, as_of=None,
                client=None, progress: bool = False, quiet: bool = False):
-    """``wbcs.kpi.indicators`` over a partitioned Parquet archive (see the module docstring). A row whose
-    ``post_id`` an earlier row has (in this file or an earlier one) is left out, as by ``wbcs.kpi.duck``, and
-    said on stderr unless ``quiet``."""
+    """``wbcs.kpi.indicators`` over a partitioned Parquet archive (see the module docstring). A row with a
+    count ``read_posts`` rejects, and a row whose ``post_id`` an earlier row has (in this file or an earlier
+    one), are left out, as by ``wbcs.kpi.duck``, and said on stderr unless ``quiet``."""
     from wbcs.distributed import parquet_files, run_tasks
 
     policy = checks.policy(policy)
