@@ -107,6 +107,7 @@ def test_every_engine_refuses_a_table_of_too_many_groups_before_building_it(tmp_
             engine(source, by="operator", period="day")
         assert len(engine(source, by="operator")) == 2
     assert len(built) == 1  # DuckDB refused before its queries: only the allowed table got to its quantiles
+    assert indicators(df.head(0), by="operator", period="week").empty  # no posts: nothing to refuse (no NaT range)
     r = run_cli("kpi", "--posts", str(tmp_path / "p.parquet"), "--engine", "duckdb", "--by", "post_id", "--json")
     assert r.returncode == 0  # 8 rows are allowed by default
 

@@ -486,7 +486,7 @@ def indicators(posts: pd.DataFrame, *, period: str | None = None, by=None,
         keys["period"] = period_start(times["created_at"], period)
     for col in by:  # categoricals as plain values: groups sort as DuckDB sorts them
         keys[col] = post_kind(posts) if col == "post_kind" else _plain(posts[col])
-    if by:  # a table too big to build is refused before it is computed
+    if by and len(posts):  # a table too big to build is refused before it is computed
         table_periods(len(keys[by].drop_duplicates()), times["created_at"], period, by)
     inner_by = keys.copy()
     if period is None and not by:
