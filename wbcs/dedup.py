@@ -60,7 +60,10 @@ def leakage_text(texts: Sequence[str] | pd.Series) -> pd.Series:
     nothing else keeps its normalised self (all such texts as one empty text would make one huge group). For
     grouping only: the texts trained on keep their links and marks."""
     plain = normalized(texts)
-    bare = normalize_series(plain, remove=("urls",)).str.replace(_REPOST_MARKS, "", regex=True).str.strip()
+    bare = plain.copy()
+    linked = plain.str.contains("://", regex=False).to_numpy() | plain.str.contains("www.", regex=False).to_numpy()
+    bare[linked] = normalize_series(plain[linked], remove=("urls",)).to_numpy()  # the rest has no link to look for
+    bare = bare.str.replace(_REPOST_MARKS, "", regex=True).str.strip()
     return bare.where(bare.ne(""), plain)
 
 
@@ -241,14 +244,15 @@ def join_runs(members, starts, ends, sets, offsets, parent, threshold: float) ->
 
 def near_duplicate_groups(texts: Sequence[str] | pd.Series, *, threshold: float = 0.8,
                           ngram: int = 3, seed: int | np.random.Generator = 0,
-                          num_perm: int = 128) -> np.ndarray:
+                          num_perm: int = 128, compare=normalized) -> np.ndarray:
     """A group id per text (0, 1, ... in order of first appearance); see the module docstring.
 
     ``seed`` fixes the MinHash functions; with the exact verification it can only
     change which borderline pairs the banding proposes, never join dissimilar texts.
+    ``compare`` maps the texts to the strings compared (``leakage_text``: without links and repost marks).
     """
     check_request(threshold, ngram, num_perm)
-    exact, uniques = pd.factorize(normalized(texts))
+    exact, uniques = pd.factorize(compare(texts))
     if len(exact) == 0:
         return exact.astype(np.int64)
     sets, offsets = shingle_sets(list(uniques), ngram)

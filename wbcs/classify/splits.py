@@ -27,7 +27,7 @@ def leakage_groups(texts, *, threshold: float = 0.8, seed: int = 0) -> np.ndarra
     (``wbcs.dedup.leakage_text``: a post and its copy with a t.cn link are one group)."""
     from wbcs.dedup import leakage_text, near_duplicate_groups
 
-    return np.asarray(near_duplicate_groups(leakage_text(list(texts)), threshold=threshold, seed=seed))
+    return np.asarray(near_duplicate_groups(list(texts), threshold=threshold, seed=seed, compare=leakage_text))
 
 
 def merge_groups(*groupings) -> np.ndarray:
