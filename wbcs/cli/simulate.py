@@ -56,6 +56,17 @@ def _posts_arguments(p) -> None:
                         "(default), or counted")
 
 
+def _find_scenario(args: argparse.Namespace) -> None:
+    """--scenario as ``find_scenario`` finds it (a shipped one by name, or by its data/scenarios path from any
+    folder), before any check compares an output with it; said on stderr when it is not the path given."""
+    from wbcs.sim.scenario import find_scenario
+
+    found = find_scenario(args.scenario)
+    if found != args.scenario:
+        print(f"--scenario {args.scenario}: reading the shipped scenario {found}", file=sys.stderr)
+    args.scenario = found
+
+
 def _scenario(args: argparse.Namespace):
     """The scenario file, with the arrivals and mix of --posts when given; (scenario, workload or None). The
     workload's two lines go to stderr, so a manager sees what the simulated week rests on."""
@@ -85,7 +96,9 @@ def register(sub) -> None:
     p = sub.add_parser("simulate", help="simulate a scenario: SLA attainment with confidence intervals",
                        description="Simulate the queue and SLA clocks of a scenario file, with replications.",
                        epilog=SIMULATE_EXAMPLE + MIX_EPILOG + POSTS_EPILOG, formatter_class=HelpFormatter)
-    p.add_argument("--scenario", required=True, type=Path, help="scenario YAML (see data/scenarios/)")
+    p.add_argument("--scenario", required=True, type=Path,
+                   help="scenario YAML, or a shipped scenario's name (manager_example, default, mmc_10086: "
+                        "data/scenarios/)")
     p.add_argument("--replications", type=int, default=10, help="independent runs (default 10)")
     p.add_argument("--seed", type=int, default=0, help="seed of the replications' SeedSequence (default 0)")
     p.add_argument("--warmup-days", type=float, default=None, help="override the scenario's warmup_days")
@@ -145,6 +158,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from wbcs.sim import replicate
 
     _check_replications(args)
+    _find_scenario(args)
     from wbcs.io import check_outputs
 
     # before the run: an unwritable place or the scenario itself is refused now, not after minutes of work
@@ -184,6 +198,7 @@ def cmd_staff(args: argparse.Namespace) -> int:
     from wbcs.sim import plan_staffing
 
     _check_replications(args)
+    _find_scenario(args)
     from wbcs.io import check_outputs
 
     # before the run: never over the scenario read (its comments would be lost), always a YAML name
@@ -253,6 +268,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     _check_replications(args)  # 10^8 of them would spawn 10^8 seeds before the first run
     grid = _grid(args)
+    _find_scenario(args)
     if args.out is not None:
         from wbcs.io import check_outputs
 

@@ -147,9 +147,7 @@ class Scenario:
     def from_yaml(cls, path: str | Path) -> Scenario:
         from wbcs.yamlsafe import load_yaml
 
-        p = Path(path)
-        if not p.exists():
-            raise InputError(f"{p}: scenario file not found")
+        p = find_scenario(path)
         return cls.from_dict(load_yaml(p), source=str(p))
 
     @classmethod
@@ -193,6 +191,29 @@ class Scenario:
         from wbcs.yamlsafe import dump_yaml
 
         return dump_yaml(copy.deepcopy(dict(self.raw)))
+
+
+def shipped_scenarios() -> list[str]:
+    """The names of the scenarios shipped in the package's ``data/scenarios``."""
+    return sorted(p.stem for p in data_file("scenarios").glob("*.yaml"))
+
+
+def find_scenario(path: str | Path) -> Path:
+    """The scenario file ``path`` names: the file itself; else a shipped scenario, by its name
+    (``manager_example``) or by its path in the repository (``data/scenarios/manager_example.yaml``), so that the
+    README's commands work from any folder, as the policy file is found. Neither: an InputError listing the
+    shipped names."""
+    p = Path(path)
+    if p.exists():  # a folder too: load_yaml says it is one
+        return p
+    rest = p.parts[2:] if p.parts[:2] == ("data", "scenarios") else p.parts
+    if len(rest) == 1 and not p.is_absolute():  # a name, never a path out of data/scenarios
+        shipped = data_file("scenarios") / rest[0]
+        shipped = shipped if shipped.suffix else shipped.with_suffix(".yaml")
+        if shipped.is_file():
+            return shipped
+    raise InputError(f"{p}: scenario file not found; give a scenario YAML or the name of a shipped one "
+                     f"({', '.join(shipped_scenarios())}: {data_file('scenarios')})")
 
 
 def as_scenario(scenario) -> Scenario:
