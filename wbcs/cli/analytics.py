@@ -150,6 +150,26 @@ def read_labelled(path: Path, model=None, *, cache: bool = True):
     return posts, info
 
 
+def _columns_held(source: Path):
+    """One row standing for the posts of the Parquet files ``source`` names (a file, folder or glob, as the duckdb
+    and dask engines read it): a column for each column ``missing_reasons`` looks at that holds a value in some
+    row. Only whether a column has a value matters to it, so the files' columns are counted, not loaded."""
+    import duckdb
+    import pandas as pd
+
+    from wbcs.distributed import parquet_files
+    from wbcs.viz.kpi import NEEDS
+
+    files = parquet_files(str(source))[0]
+    con = duckdb.connect()
+    scan = "read_parquet(?, union_by_name=true)"
+    types = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {scan}", [files]).fetchall()}
+    looked_at = sorted({col for needs in NEEDS.values() for col, _ in needs} & types)  # taxonomy/schema names
+    counts = con.execute(f"SELECT {', '.join(f'count({c})' for c in looked_at)} FROM {scan}",
+                         [files]).fetchone() if looked_at else ()
+    return pd.DataFrame({c: [True] for c, n in zip(looked_at, counts, strict=True) if n}, index=[0])
+
+
 def _json_default(v):
     import numpy as np
     import pandas as pd
@@ -251,11 +271,12 @@ def cmd_kpi(args: argparse.Namespace) -> int:
         return 0
     print(f"{info['file']}: {summary['volume']:,} posts")
     why = {}
-    if posts is not None and any(v is None for v in summary.values()):
-        # the reasons the dashboard and the report give, from one table
+    if any(v is None for v in summary.values()):
+        # the reasons the dashboard and the report give, from one table; the duckdb and dask engines never load
+        # the posts: the columns their files hold a value of stand for them
         from wbcs.viz.kpi import missing_reasons
 
-        why = missing_reasons(posts, summary)
+        why = missing_reasons(posts if posts is not None else _columns_held(args.posts), summary)
     for key in ("net_favorability", "net_favorability_incl_neutral", "negative_handling_rate",
                 "negative_resolution_rate", "negative_resolution_rate_as_written", "reply_satisfaction_rate",
                 "reply_satisfaction_rate_of_known",
@@ -371,6 +392,9 @@ def cmd_norms(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from wbcs.columns import local_times
     from wbcs.io import check_outputs, read_table
     from wbcs.report import report_window, write_report
 
@@ -393,5 +417,13 @@ def cmd_report(args: argparse.Namespace) -> int:
                      + ", ".join(f"{f} ({n:,} posts)" for f, n in c["filled"].items()) + ".")
     path = write_report(args.out, posts, period=args.period, end=args.end, account_posts=account,
                         policy=_policy(args), title=args.title, notes=notes)
-    print(f"wrote {path}")
+    # which period the report covers and on how many posts: without --end the last complete one was chosen,
+    # which may hold a single post of a file that runs for months
+    start, stop = report_window(posts, args.period, args.end)
+    t = local_times(posts["created_at"])
+    n = int(((t >= start) & (t < stop)).sum())
+    chosen = f" (the last complete {args.period} of the data; --end DATE reports another)" if args.end is None else ""
+    print(f"wrote {path}: the {args.period} {start:%Y-%m-%d} to {stop - pd.Timedelta(days=1):%Y-%m-%d}{chosen}, "
+          f"{n:,} post{'' if n == 1 else 's'} of the {len(posts):,} read (they run from {t.min():%Y-%m-%d} to "
+          f"{t.max():%Y-%m-%d})")
     return 0
