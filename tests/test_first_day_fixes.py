@@ -4,15 +4,58 @@ command says what it covered."""
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from tests.helpers import run_cli
+from tests.helpers import TEAM_COMPLAINTS, TEAM_THANKS, run_cli, run_cli_on_terminal, team_export
 from tests.test_kpi_indicators import crafted
 from wbcs.config import DATA_DIR
 from wbcs.errors import InputError
+
+
+def test_a_missing_default_store_is_built_by_label_rebuild(tmp_path, monkeypatch):
+    from wbcs.cli import labeling
+
+    monkeypatch.setattr(labeling, "STORE", tmp_path / "store.sqlite")  # a new clone: no default store yet
+    with pytest.raises(InputError) as e:
+        labeling._open(labeling.STORE)
+    assert "'wbcs label rebuild'" in str(e.value)  # not "import labels first": the committed passes make it
+    with pytest.raises(InputError) as e:
+        labeling._open(tmp_path / "mine.sqlite")
+    assert f"'wbcs label rebuild --store {tmp_path / 'mine.sqlite'}'" in str(e.value)
+    assert "wbcs label import FILE" in str(e.value)
+
+
+def test_label_inputs_named_by_their_data_path_are_the_packages_from_any_folder(tmp_path, monkeypatch, capsys):
+    from wbcs.cli.labeling import _shipped_inputs
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data" / "labels").mkdir(parents=True)
+    own = Path("data/labels/my_sample.csv")
+    own.write_text("item_id\n1\n")
+    args = argparse.Namespace(sample=Path("data/labels/gold_sample.csv"), exclude=[own, Path("data/labels/none.csv")],
+                              files=[Path("data/labels/passes/ann1/batch_001.csv")], passes=Path("data/labels/passes"),
+                              parts=Path("data/labels/split.csv"), out=Path("data/labels/split.csv"),
+                              store=Path("data/labels/store.sqlite"))
+    _shipped_inputs(args)
+    assert args.sample == DATA_DIR / "labels" / "gold_sample.csv"
+    assert args.exclude == [own, Path("data/labels/none.csv")]  # here, or nowhere: as given
+    assert args.files == [DATA_DIR / "labels" / "passes" / "ann1" / "batch_001.csv"]
+    assert args.passes == DATA_DIR / "labels" / "passes" and args.parts == DATA_DIR / "labels" / "split.csv"
+    # nothing is ever written into the package, and the store is the user's
+    assert args.out == Path("data/labels/split.csv") and args.store == Path("data/labels/store.sqlite")
+    assert f"reading the package's {DATA_DIR / 'labels' / 'gold_sample.csv'}" in capsys.readouterr().err
+
+
+def test_label_import_of_a_committed_pass_from_another_folder(tmp_path):
+    store = tmp_path / "labels.sqlite"
+    r = run_cli("label", "import", "data/labels/passes/ann1/batch_001.csv", "--annotator", "ann1",
+                "--store", str(store), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "reading the package's" in r.stderr and "recorded" in r.stdout
 
 
 def test_a_shipped_scenario_by_name_or_data_path_from_any_folder(tmp_path, monkeypatch):
@@ -40,6 +83,45 @@ def test_simulate_says_which_shipped_scenario_it_read(tmp_path):
     assert f"reading the shipped scenario {DATA_DIR / 'scenarios' / 'manager_example.yaml'}" in r.stderr
     r = run_cli("sweep", "--scenario", "nothere", "--vary", "agents=3", cwd=tmp_path)
     assert r.returncode == 2 and "default, manager_example, mmc_10086" in r.stderr
+
+
+def test_label_split_says_the_dialogues_it_rejected(tmp_path, mirror):
+    r = run_cli("label", "split", "--out", str(tmp_path / "split.csv"), "--test-frac", "0.2", "--seed", "0")
+    assert r.returncode == 0, r.stderr
+    written = len(pd.read_csv(tmp_path / "split.csv"))
+    assert f"wrote {written} dialogues" in r.stdout
+    assert f"; {3700 - written} rejected (implausible ids" in r.stdout  # STC-3's training part: 3,700
+
+
+def test_label_issues_shows_its_steps_and_folds_on_a_terminal(tmp_path):
+    export = tmp_path / "export.csv"
+    export.write_text(team_export(), encoding="utf-8")
+    posts = tmp_path / "posts.parquet"
+    assert run_cli("ingest", str(export), "--out", str(posts), cwd=tmp_path).returncode == 0
+    table = pd.read_parquet(posts)
+    ids = dict(zip(table["text"], table["post_id"], strict=True))
+    sample, store = tmp_path / "sample.csv", tmp_path / "store.sqlite"
+    fields = "sentiment intent negative_subtype"
+    pd.DataFrame({"item_id": [ids[t] for t in TEAM_COMPLAINTS + TEAM_THANKS], "fields": fields}).to_csv(
+        sample, index=False)
+    labels = pd.DataFrame({"item_id": [ids[t] for t in TEAM_COMPLAINTS + TEAM_THANKS],
+                           "sentiment": ["negative"] * 8 + ["positive"] * 8,
+                           "intent": ["complaint"] * 8 + ["praise"] * 8,
+                           "negative_subtype": ["concrete_complaint"] * 8 + [""] * 8})
+    for ann in ("ann1", "ann2"):
+        labels.to_csv(tmp_path / f"{ann}.csv", index=False)
+        r = run_cli("label", "import", str(tmp_path / f"{ann}.csv"), "--annotator", ann, "--store", str(store),
+                    "--sample", str(sample), "--identical")
+        assert r.returncode == 0, r.stderr
+    r, shown = run_cli_on_terminal("label", "issues", "--store", str(store), "--sample", str(sample), "--posts",
+                                   str(posts), "--field", "sentiment", "--folds", "3",
+                                   "--out", str(tmp_path / "issues.csv"), cwd=tmp_path)
+    assert r.returncode == 0, shown
+    for step in ("label issues: resolving the labels", "label issues: reading the texts",
+                 "label issues: out-of-fold models", "out-of-fold models:"):
+        assert step in shown, shown
+    assert "3/3 [" in shown  # every fold counted
+    assert "among 16 sentiment labels" in r.stdout
 
 
 def test_report_says_which_period_it_covers_and_on_how_many_posts(tmp_path):

@@ -37,6 +37,30 @@ def _check_ranges(args: argparse.Namespace) -> None:
             raise InputError(f"--{name.replace('_', '-')} must be {want}, got {value}")
 
 
+def _shipped(path: Path) -> Path:
+    """``path``, or the package's file when ``path`` is a relative ``data/...`` path that does not exist here: the
+    README's commands name the committed files from the repository's folder (``data/labels/gold_sample.csv``), and
+    a user in a folder of their own was told the file was missing (or to create it). Said on stderr when taken."""
+    if path.is_absolute() or path.exists() or path.parts[:1] != ("data",):
+        return path
+    shipped = DATA_DIR.joinpath(*path.parts[1:])
+    if not shipped.exists():
+        return path
+    print(f"{path}: not in this folder; reading the package's {shipped}", file=sys.stderr)
+    return shipped
+
+
+def _shipped_inputs(args: argparse.Namespace) -> None:
+    """Every input path of a label command (never --out nor --store: nothing is written into the package)
+    through ``_shipped``."""
+    for name in ("sample", "exclude", "files", "passes", "parts"):
+        value = getattr(args, name, None)
+        if isinstance(value, Path):
+            setattr(args, name, _shipped(value))
+        elif isinstance(value, list):
+            setattr(args, name, [_shipped(v) for v in value])
+
+
 def register(sub) -> None:
     from wbcs.cli import HelpFormatter
 
@@ -54,7 +78,7 @@ def register(sub) -> None:
     def add(name, func, help, example, what=""):
         p = cmds.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".",
                             epilog=_example(example, what), formatter_class=HelpFormatter)
-        p.set_defaults(func=lambda args: _check_ranges(args) or func(args))
+        p.set_defaults(func=lambda args: _check_ranges(args) or _shipped_inputs(args) or func(args))
         return p
 
     def store_arg(p):
@@ -243,8 +267,11 @@ def _open(path: Path, *, must_exist: bool = True):
     from wbcs.labeling.store import LabelStore
 
     if must_exist and not Path(path).is_file():
-        raise InputError(f"{path}: no label store there; import labels first "
-                         f"('wbcs label import FILE --annotator NAME --store {path}')")
+        # the default store is made from the committed passes: a new clone has none until 'wbcs label rebuild'
+        rebuild = "wbcs label rebuild" + ("" if Path(path) == STORE else f" --store {path}")
+        raise InputError(f"{path}: no label store there; build it from the committed passes with '{rebuild}' "
+                         f"(about 30 s), or import your labels ('wbcs label import FILE --annotator NAME "
+                         f"--store {path}')")
     return LabelStore(path, readonly=must_exist)  # commands that only read work on a read-only store
 
 
@@ -293,10 +320,14 @@ def cmd_split(args: argparse.Namespace) -> int:
         raise InputError(f"{args.out}: a test part is already fixed there; it is never redrawn "
                          "(choose another --out to try a different one)")
     _check_out(args, formats=[".csv"])
-    parts = fix_test_part(_stc3(telecom_only=False), frac=args.test_frac, seed=args.seed)
+    dialogues = _stc3(telecom_only=False)
+    parts = fix_test_part(dialogues, frac=args.test_frac, seed=args.seed)
     write_table(parts, args.out, mask=False)  # ids only
     n = parts["part"].value_counts()
-    print(f"wrote {len(parts)} dialogues to {args.out}: test {n.get('test', 0)}, train {n.get('train', 0)}")
+    rejected = len(dialogues.attrs["rejects"])  # no silent drop: 3,697 written of STC-3's 3,700 needs its reason
+    print(f"wrote {len(parts)} dialogues to {args.out}: test {n.get('test', 0)}, train {n.get('train', 0)}"
+          + (f"; {rejected} rejected (implausible ids: they give no post time; in no part and no sample)"
+             if rejected else ""))
     return 0
 
 
@@ -669,46 +700,61 @@ def cmd_consensus(args: argparse.Namespace) -> int:
     return 0
 
 
-def _consensus_labels(args) -> dict[str, str]:
+def _consensus_labels(args) -> tuple[dict[str, str], list[str]]:
     """item → consensus label of ``--field``, each item resolved on the fields its sample labels it for (a customer
-    turn has no topic: without them every turn was incomplete and left out, unsaid); what is left out is said."""
+    turn has no topic: without them every turn was incomplete and left out, unsaid); and the lines that say what
+    is left out (printed by the caller once its progress bar is gone)."""
     from wbcs.labeling.agreement import consensus, resolve
 
     cur, fields_for, elsewhere = _current(args)
     gold = consensus(resolve(cur, fields_for=fields_for))
     left = ", ".join(f"{n} {k}" for k, n in _unresolved(gold, cur, fields_for).items())
+    notes = []
     if left:
-        print(f"left out: {left} items (no consensus yet: 'wbcs label consensus' and 'wbcs label disagreements' "
-              "with the same --store and --sample say which)")
+        notes.append(f"left out: {left} items (no consensus yet: 'wbcs label consensus' and 'wbcs label "
+                     "disagreements' with the same --store and --sample say which)")
     if elsewhere:
-        print(f"left out: {elsewhere} items of {args.store} in no --sample (give their sample with --sample)")
+        notes.append(f"left out: {elsewhere} items of {args.store} in no --sample (give their sample with --sample)")
     gold = gold[gold[args.field].notna()]
-    return dict(zip(gold["post_id"], gold[args.field], strict=True))
+    return dict(zip(gold["post_id"], gold[args.field], strict=True)), notes
 
 
 def cmd_issues(args: argparse.Namespace) -> int:
     from wbcs.labeling.agreement import label_issues
     from wbcs.labeling.fields import label_fields
     from wbcs.labeling.store import write_records
+    from wbcs.progress import bar
 
     if args.field not in label_fields():
         raise InputError(f"--field {args.field!r}: not a taxonomy field ({', '.join(label_fields())})")
     _check_out(args)
-    if args.annotator:
-        with _open(args.store) as store:
-            cur = store.current()
-        mine = cur[(cur["annotator"] == args.annotator) & (cur["field"] == args.field)]
-        if mine.empty:
-            raise InputError(f"{args.store}: annotator {args.annotator!r} has no {args.field} labels")
-        labels = dict(zip(mine["item_id"], mine["value"], strict=True))
-    else:
-        labels = _consensus_labels(args)
+    notes: list[str] = []
+    # a minute or more on the gold set (its labels resolved, the STC-3 texts read, a model per fold): each step
+    # shown on a terminal, and what was left out said once the bar is gone
+    with bar(total=3, desc="label issues: resolving the labels", unit="step", leave=False) as steps:
+        if args.annotator:
+            with _open(args.store) as store:
+                cur = store.current()
+            mine = cur[(cur["annotator"] == args.annotator) & (cur["field"] == args.field)]
+            if mine.empty:
+                raise InputError(f"{args.store}: annotator {args.annotator!r} has no {args.field} labels")
+            labels = dict(zip(mine["item_id"], mine["value"], strict=True))
+        else:
+            labels, notes = _consensus_labels(args)
+        if labels:
+            steps.update()
+            steps.set_description_str("label issues: reading the texts")
+            items = _items(list(labels), args.posts)
+            steps.update()
+            steps.set_description_str("label issues: out-of-fold models")
+            found = label_issues(items["text"], [labels[i] for i in items["item_id"]],
+                                 item_ids=items["item_id"], n_splits=args.folds, seed=args.seed)
+            steps.update()
+    for note in notes:
+        print(note)
     if not labels:
         raise InputError(f"{args.store}: no consensus {args.field} labels yet; adjudicate first "
                          "or pass --annotator NAME")
-    items = _items(list(labels), args.posts)
-    found = label_issues(items["text"], [labels[i] for i in items["item_id"]],
-                         item_ids=items["item_id"], n_splits=args.folds, seed=args.seed)
     excluded = found.attrs.pop("excluded")
     if args.text:
         found = found.merge(items[["item_id", "text"]], on="item_id", how="left")
