@@ -161,3 +161,28 @@ def test_a_table_by_a_label_column_is_given_by_every_engine(tmp_path):
         same_table(by_intent, engine(tmp_path / "p.parquet", by="intent"))
         same_table(indicators(df, by=["sentiment", "operator"], period="week"),
                    engine(tmp_path / "p.parquet", by=["sentiment", "operator"], period="week"))
+
+
+def test_labels_are_read_in_the_spellings_read_posts_reads_and_a_table_by_a_label_column(tmp_path, capsys):
+    """read_posts reads COMPLAINT, ' Negative' as complaint, negative: DuckDB and Dask refused them as unknown
+    labels. And a table by a label column (--by intent) was a KeyError from every engine."""
+    df = crafted()
+    df.loc[[0, 7], "intent"] = "COMPLAINT"
+    df.loc[1, "sentiment"] = " Negative"
+    df.to_parquet(tmp_path / "p.parquet")
+    posts, _ = read_posts(tmp_path / "p.parquet")
+    want = indicators(posts)
+    same(indicators(crafted()), want)
+    by_intent = indicators(posts, by="intent")
+    assert list(by_intent["intent"]) == ["complaint", "consultation", "other", "praise"]
+    assert list(by_intent["volume"]) == [3, 2, 1, 2]
+    for engine in ENGINES:
+        same(want, engine(tmp_path / "p.parquet"))
+        same_table(by_intent, engine(tmp_path / "p.parquet", by="intent"))
+        same_table(indicators(posts, by=["sentiment", "operator"], period="week"),
+                   engine(tmp_path / "p.parquet", by=["sentiment", "operator"], period="week"))
+    df.loc[2, "intent"] = "angry"  # not a spelling of a label: still refused, naming the row
+    df.to_parquet(tmp_path / "p.parquet")
+    for engine in ENGINES:
+        with pytest.raises(InputError, match=r"p\.parquet: row 3, column 'intent': unknown label 'angry'"):
+            engine(tmp_path / "p.parquet")

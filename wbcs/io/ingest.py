@@ -135,7 +135,9 @@ class _Rows:
         return self.reason.isna()
 
 
-def _label_maps() -> dict[str, dict[str, str]]:
+def label_maps() -> dict[str, dict[str, str]]:
+    """Per label field, every spelling a reader takes (the id, the Chinese name, the English name in lower case)
+    → the label's id: what ingest reads, and what the DuckDB and Dask engines read the same way."""
     tax = load_taxonomy()
     maps = {}
     for name in LABEL_FIELDS:
@@ -260,7 +262,7 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tup
         parsed = _by_unique(df[col], _as_bool).map({True: "yes", False: "no"})
         rows.reject(df[col].notna() & parsed.isna(), "bad value", col + " {!r} is not yes/no", df[col])
         df[col] = pd.array(parsed.where(rows.ok), dtype="string")
-    for col, known in _label_maps().items():
+    for col, known in label_maps().items():
         if col in df:
             parsed = _by_unique(df[col], lambda v, k=known: k.get(str(v).strip().lower(), k.get(str(v).strip())))
             rows.reject(df[col].notna() & parsed.isna(), "bad value", col + " {!r} is not a label", df[col])

@@ -26,7 +26,7 @@ from wbcs import checks
 from wbcs.columns import DATETIMES, read_flags
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
-from wbcs.io.ingest import MAX_COUNT
+from wbcs.io.ingest import MAX_COUNT, label_maps
 from wbcs.kpi.indicators import (
     FLAGS,
     QUANTILES,
@@ -368,6 +368,15 @@ class _Archive:
             [*(f"list(DISTINCT CAST({_q(f)} AS VARCHAR))" for f in fields),
              *(f"count(*) - count({_q(f)})" for f in needed)]) + f" FROM {self.scan}").fetchall()[0]
         seen, empty = row[:len(fields)], dict(zip(needed, row[len(fields):], strict=True))
+        # a label as read_posts reads it (COMPLAINT, 投诉, Complaint are complaint): the pandas engine counted such
+        # posts where this one refused them
+        spellings = label_maps()
+        for field, values in zip(fields, seen, strict=True):
+            ids = {v: spellings[field].get(v.strip().lower(), spellings[field].get(v.strip()))
+                   for v in values or [] if v is not None}
+            self.relabel(field, {v: i for v, i in ids.items() if i is not None and i != v})
+        seen = [sorted({spellings[f].get(v.strip().lower(), spellings[f].get(v.strip())) or v
+                        for v in values or [] if v is not None}) for f, values in zip(fields, seen, strict=True)]
         # the pandas engine labels such posts with the shipped model (ensure_labels); counted here they were posts
         # without a sentiment, silently, and the engines gave different figures
         for field, n in empty.items():
@@ -384,6 +393,15 @@ class _Archive:
                 raise InputError(f"{file}: row {row + 1}, column {field!r}: unknown label {value!r} "
                                  f"(unknown: {', '.join(map(repr, unknown[:5]))}; known: {', '.join(tax.ids(field))}): "
                                  f"correct the labels, or classify the posts again (wbcs predict)")
+
+    def relabel(self, col: str, ids: dict[str, str]) -> None:
+        """Read column ``col``'s values in ``ids`` (a spelling → the label's id) as those ids in every later query."""
+        if ids:
+            case = f"CASE CAST({_q(col)} AS VARCHAR) {' '.join(f'WHEN {_lit(v)} THEN {_lit(i)}' for v, i in ids.items())} " \
+                   f"ELSE CAST({_q(col)} AS VARCHAR) END"
+            self.scan, self.numbered = (f"(SELECT * REPLACE ({case} AS {_q(col)}) FROM {self.scan})",
+                                        f"(SELECT * REPLACE ({case} AS {_q(col)}) FROM {self.numbered})")
+            self.types[col] = "VARCHAR"
 
     def flag(self, col: str) -> str:
         """SQL reading yes/no column ``col`` as the pandas engine reads it (``read_flags``: booleans, 1/0,
