@@ -36,6 +36,18 @@ def data_file(name: str) -> Path:
     return DATA_DIR / name
 
 
+def shipped(path: str | Path) -> Path | None:
+    """The package's copy of ``path`` when it is a relative ``data/...`` path that does not exist here, else None:
+    the README's commands name the committed files from the repository's folder (``data/labels/gold_sample.csv``,
+    ``data/scenarios/manager_example.yaml``), and a user in a folder of their own was told they were missing. Only
+    files inside the data folder (``data/../x`` is no shipped file)."""
+    p = Path(path)
+    if p.is_absolute() or p.exists() or p.parts[:1] != ("data",):
+        return None
+    copy = DATA_DIR.joinpath(*p.parts[1:])
+    return copy if copy.exists() and copy.resolve().is_relative_to(DATA_DIR.resolve()) else None
+
+
 SMOKE_ENV = "WBCS_SMOKE"
 
 

@@ -8,7 +8,7 @@ import math
 import sys
 from pathlib import Path
 
-from wbcs.config import DATA_DIR, label_samples
+from wbcs.config import DATA_DIR, label_samples, shipped
 from wbcs.errors import InputError
 
 LABELS_DIR = DATA_DIR / "labels"
@@ -41,13 +41,11 @@ def _shipped(path: Path) -> Path:
     """``path``, or the package's file when ``path`` is a relative ``data/...`` path that does not exist here: the
     README's commands name the committed files from the repository's folder (``data/labels/gold_sample.csv``), and
     a user in a folder of their own was told the file was missing (or to create it). Said on stderr when taken."""
-    if path.is_absolute() or path.exists() or path.parts[:1] != ("data",):
+    copy = shipped(path)
+    if copy is None:
         return path
-    shipped = DATA_DIR.joinpath(*path.parts[1:])
-    if not shipped.exists():
-        return path
-    print(f"{path}: not in this folder; reading the package's {shipped}", file=sys.stderr)
-    return shipped
+    print(f"{path}: not in this folder; reading the package's {copy}", file=sys.stderr)
+    return copy
 
 
 def _shipped_inputs(args: argparse.Namespace) -> None:

@@ -55,7 +55,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from wbcs.config import data_file
+from wbcs.config import data_file, shipped
 from wbcs.errors import InputError
 from wbcs.pii import mask_pii
 from wbcs.policy import (
@@ -206,12 +206,10 @@ def find_scenario(path: str | Path) -> Path:
     p = Path(path)
     if p.exists():  # a folder too: load_yaml says it is one
         return p
-    rest = p.parts[2:] if p.parts[:2] == ("data", "scenarios") else p.parts
-    if len(rest) == 1 and not p.is_absolute():  # a name, never a path out of data/scenarios
-        shipped = data_file("scenarios") / rest[0]
-        shipped = shipped if shipped.suffix else shipped.with_suffix(".yaml")
-        if shipped.is_file():
-            return shipped
+    folder = data_file("scenarios")
+    copy = shipped(p) if len(p.parts) > 1 else folder / (p.name if p.suffix else f"{p.name}.yaml")
+    if copy is not None and copy.is_file() and copy.resolve().parent == folder.resolve():
+        return copy
     raise InputError(f"{p}: scenario file not found; give a scenario YAML or the name of a shipped one "
                      f"({', '.join(shipped_scenarios())}: {data_file('scenarios')})")
 
