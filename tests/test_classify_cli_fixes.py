@@ -164,3 +164,15 @@ def test_a_label_too_rare_for_the_folds_is_named(work):
     assert r.returncode == 2
     assert r.stderr.strip().startswith(f"wbcs train: error: {work / 'rare.csv'}: column 'label': label 'rare' has 1 "
                                        "example(s)")
+
+
+def test_train_with_a_test_file_says_the_saved_model_saw_only_the_training_rows(tmp_path):
+    # with --test, the refit is on the training rows alone: "refitted on all N rows" said otherwise
+    rows = pd.DataFrame({"text": TEXTS, "label": LABELS})
+    rows.iloc[::3].to_csv(tmp_path / "test.csv", index=False)
+    rows.drop(index=rows.index[::3]).to_csv(tmp_path / "train.csv", index=False)
+    r = run_cli("train", "--task", "label", "--data", str(tmp_path / "train.csv"), "--test", str(tmp_path / "test.csv"),
+                "--config", "lr C=16", "--out", str(tmp_path / "m" / "1"))
+    assert r.returncode == 0, r.stderr
+    line = next(x for x in r.stdout.splitlines() if x.startswith("train: label:"))
+    assert line.endswith(" training rows (not --test)") and "refitted on all " in line

@@ -327,3 +327,19 @@ def test_two_identical_fits_save_byte_identical_field_files(tmp_path):
     back, original = load_model(a), fitted()
     for field in ("sentiment", "complaint"):
         np.testing.assert_array_equal(back.predict_proba(texts)[field], original.predict_proba(texts)[field])
+
+
+def test_the_readmes_models_paths_work_from_any_folder(tmp_path, model, monkeypatch):
+    # 'models/wbcs-default/2' from a folder of one's own was "not found (looked in models/wbcs-default/2)"
+    import wbcs.classify.registry as reg
+
+    monkeypatch.setattr(reg, "MODELS_DIR", tmp_path / "registry")
+    save_model(model, "demo")
+    monkeypatch.chdir(tmp_path)
+    assert model_dir("models/demo/1") == tmp_path / "registry" / "demo" / "1"
+    assert model_dir("models/demo") == tmp_path / "registry" / "demo" / "1"
+    (tmp_path / "models" / "demo" / "1").mkdir(parents=True)  # a folder here is the user's: taken, not the registry's
+    with pytest.raises(InputError, match="not a model folder"):
+        model_dir("models/demo/1")
+    with pytest.raises(InputError, match=r"built by 'make models'"):  # the teacher of train --help's example
+        model_dir("models/wbcs-gemma-sentiment/1")

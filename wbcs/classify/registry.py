@@ -62,13 +62,17 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+GEMMA_TEACHER = "wbcs-gemma-sentiment"  # built by the Makefile's models target, not committed
+
+
 def model_dir(name_or_path: str | Path | None = None) -> Path:
     """The folder of a model.
 
     None → the shipped model, ``models/wbcs-default``'s latest version in the package's
     own registry (never a folder of that name in the current directory). A bare name
     (no ``/``) → ``models/NAME``'s latest version in the registry, else a model folder of
-    that name here; a path (``./NAME``, ``models/x/1``, absolute) → that folder."""
+    that name here; a path (``./NAME``, ``models/x/1``, absolute) → that folder, and ``models/x/1`` that is not
+    here → the registry's ``x/1`` (the README's paths work from any folder)."""
     if name_or_path is None:
         return _latest(MODELS_DIR / DEFAULT_NAME, DEFAULT_NAME)
     text = str(name_or_path)
@@ -88,6 +92,8 @@ def model_dir(name_or_path: str | Path | None = None) -> Path:
         return p
     if p.exists():
         raise InputError(f"{p}: not a model folder (no manifest.json); train one with 'wbcs train'")
+    if not p.is_absolute() and p.parts[0] == "models":  # the README's models/NAME/VERSION, run from another folder
+        return _latest(MODELS_DIR.joinpath(*p.parts[1:]), "/".join(p.parts[1:]))
     if not p.is_absolute() and len(p.parts) <= 2:  # NAME/VERSION in the registry
         return _latest(MODELS_DIR / p, text)
     raise InputError(f"model {text!r} not found (looked in {p}); check the path or train it with 'wbcs train'")
@@ -102,7 +108,9 @@ def _latest(base: Path, name: str) -> Path:
     if versions:
         return versions[-1]
     hint = ("run 'make models' (or 'wbcs train --task default --out models/wbcs-default/1')"
-            if name == DEFAULT_NAME else "check the name or train it with 'wbcs train'")
+            if name == DEFAULT_NAME else
+            "it is built by 'make models' (~30 min: the fine-tuned Gemma teacher)" if name.startswith(GEMMA_TEACHER)
+            else "check the name or train it with 'wbcs train'")
     raise InputError(f"model {name!r} not found in the registry {MODELS_DIR}; {hint}")
 
 

@@ -15,6 +15,7 @@ TRAIN_EXAMPLE = """Example:
   wbcs train --task intent --data data/examples/labelled.csv --label-col intent --out out/models/intent/1
   wbcs train --task default --out out/models/wbcs-default/1
   wbcs train --task default --teacher models/wbcs-gemma-sentiment/1 --out out/models/wbcs-default/2
+    (the teacher, a fine-tuned Gemma 3 270M, is built by 'make models', ~30 min)
 
   wbcs train --task sentiment --data reviews.csv --test reviews_test.csv --budget 300 --out models/reviews/1
   wbcs train --task sentiment --data mine.csv --extra weibo_public.csv --extra-weight 1 3 --out models/mine/2
@@ -546,7 +547,9 @@ def cmd_train(args: argparse.Namespace) -> int:
                       f"[{v['macro_f1_ci'][0]:+.3f}, {v['macro_f1_ci'][1]:+.3f}]" if (v := m.get("vs_peer")) else "")
                    + (f"; learning curve: {c.get('verdict') or c.get('skipped')}" if (c := info.get("curve")) else "")
                    + (f"; saved model refitted on {'all ' if args.max_train is None else ''}{info['refit_rows']:,} "
-                      f"rows{' (--max-train)' if args.max_train is not None else ''}" if info.get("refit_rows") else ""))
+                      f"{'training ' if info.get('refit_test') is False else ''}rows"
+                      f"{' (--max-train)' if args.max_train is not None else ''}"
+                      f"{' (not --test)' if info.get('refit_test') is False else ''}" if info.get("refit_rows") else ""))
     _say(args, f"train: model saved in {path} (card: {path / 'MODEL_CARD.md'})")
     for field, info in model.card["fields"].items():
         if not info.get("carried_from") and (cut := info.get("selection", {}).get("budget_cut")):
