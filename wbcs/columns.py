@@ -22,10 +22,22 @@ FALSE = {w for w, v in BOOLEAN_WORDS.items() if not v}
 
 
 def local_times(s: pd.Series) -> pd.Series:
-    """Beijing wall-clock times, tz-naive (naive input is read as Beijing time)."""
+    """Beijing wall-clock times, tz-naive: a naive value is read as Beijing time, an aware one converted from its
+    own offset (one file may hold 2024-05-01 08:30, 2024-05-01T00:30Z and 2024-05-01T08:30+08:00, the same
+    instant)."""
     if not pd.api.types.is_datetime64_any_dtype(s):
-        s = pd.to_datetime(s, errors="coerce", format="mixed")
+        try:
+            s = pd.to_datetime(s, errors="coerce", format="mixed")
+        except ValueError:  # naive and aware values, or several offsets: no one dtype holds them, read each
+            codes, values = pd.factorize(s)
+            wall = pd.DatetimeIndex([_wall_clock(pd.to_datetime(v, errors="coerce")) for v in values])
+            return pd.Series(wall.take(codes, allow_fill=True, fill_value=pd.NaT), index=s.index, name=s.name)
     return s.dt.tz_convert(TIMEZONE).dt.tz_localize(None) if s.dt.tz is not None else s
+
+
+def _wall_clock(t: pd.Timestamp) -> pd.Timestamp:
+    """One time as ``local_times`` reads it: naive as it is (Beijing time), aware converted to Beijing."""
+    return t.tz_convert(TIMEZONE).tz_localize(None) if t.tzinfo is not None else t
 
 
 def row_name(table: pd.DataFrame, i: int, source: str = "posts") -> str:

@@ -262,6 +262,26 @@ def _grid(args) -> dict:
     return grid
 
 
+def _varied_mix_notes(base, grid: dict) -> None:
+    """``mix_note`` of every mix the grid varies (--vary mix.complaint=0), on stderr once per distinct note:
+    ``_scenario`` says the base scenario's, and a varied mix was rescaled unsaid."""
+    from wbcs.sim.sweep import patch, policies
+
+    mixes = {}
+    for combo in policies(grid):
+        mix = {k: v for k, v in combo.items() if str(k).split(".")[0] == "mix"}
+        mixes.setdefault(repr(mix), mix)  # each distinct mix read once, not once per policy
+    said = set()
+    for mix in mixes.values():
+        try:
+            note = base.updated(patch(mix)).mix_note() if mix else None
+        except InputError:
+            continue  # sweep refuses that policy, naming it, before any run
+        if note and note not in said:
+            said.add(note)
+            print(f"sweep policy {', '.join(f'{k}={v}' for k, v in mix.items())}: {note}", file=sys.stderr)
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     from wbcs.distributed import from_args
     from wbcs.sim.sweep import sweep
@@ -275,6 +295,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         check_outputs({"--out": args.out}, inputs={"--scenario": args.scenario, "--grid": args.grid,
                                                    "--posts": args.posts})
     scenario, _ = _scenario(args)
+    _varied_mix_notes(scenario, grid)
     with from_args(args) as client:
         table = sweep(scenario, grid, args.replications, args.seed, progress=True, client=client)
     if args.out is not None:

@@ -5,13 +5,16 @@ checked per calendar day (Beijing time) from the first to the last day of the lo
 day without posts is a breach too:
 
 - ``posts_per_day``: between the two bounds (10–20);
-- ``spacing``: consecutive posts of a day 30–60 minutes apart (the gap overnight is not
-  a spacing);
+- ``spacing``: consecutive posts 30–60 minutes apart, across midnight too (23:50 and 00:10 are
+  two posts 20 minutes apart); only the night's break — a gap across midnight longer than the
+  maximum — is no spacing, as the standard's posts run "from morning to night";
 - ``morning_post`` / ``evening_post``: a post within ``anchor_tolerance_minutes`` of
   08:30 / 18:00;
 - ``content_mix``: daytime posts (duty hours of the policy) of the mix's categories
   (service : industry : life = 6 : 3 : 1) — the largest gap between a share and its
-  target share ≤ ``content_mix_tolerance``;
+  target share ≤ ``content_mix_tolerance``; a day with posts but no daytime post of these
+  categories is a breach (its mix is 0 : 0 : 0); a day without posts is the posts_per_day
+  breach;
 - ``post_length``: ≤ ``max_chars`` characters a post (Sina's 140);
 - ``pictures``: at least ``min_pictures_per_day`` posts with a picture;
 - ``repost_ratio``: reposts / originals within ``repost_to_original`` ±
@@ -20,7 +23,9 @@ day without posts is a breach too:
   category ``charity_news_culture``.
 
 A rule whose column (``category``, ``is_repost``, ``has_picture``) is missing is
-reported as not checked, with the reason; it is never passed silently. (The standard's
+reported as not checked, with the reason; it is never passed silently. An empty cell of
+``is_repost`` or ``has_picture`` is an error naming its row, as an empty category is:
+read as "no", it would pass or break a rule unseen. (The standard's
 forbidden content — politics, vulgarity, personal emotion — needs a person's judgement
 and is not checked here.)
 """
@@ -66,6 +71,11 @@ NORM_KEYS = ("posts_per_day", "spacing_minutes", "morning_post", "evening_post",
              "repost_ratio_tolerance", "max_charity_news_culture_reposts_per_day")
 
 
+def _number(v) -> bool:
+    """A number of the policy file: YAML's true is no 1 (posts_per_day: [true, 20] was read as [1, 20])."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
 def _norms(policy: Policy) -> dict:
     n = policy.posting_norms
     known_keys(n, "posting_norms", NORM_KEYS, policy.source)  # a misspelt key would leave its norm unchecked
@@ -73,28 +83,29 @@ def _norms(policy: Policy) -> dict:
 
     def pair(key):
         v = n.get(key)
-        if not (isinstance(v, list) and len(v) == 2 and all(isinstance(x, (int, float)) for x in v)
+        if not (isinstance(v, list) and len(v) == 2 and all(_number(x) for x in v)
                 and v[0] <= v[1]):
             raise InputError(f"{where}.{key} must be [low, high], got {v!r}")
         return float(v[0]), float(v[1])
 
     def number(key):
         v = n.get(key)
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+        if not _number(v) or v < 0:
             raise InputError(f"{where}.{key} must be a number ≥ 0, got {v!r}")
         return float(v)
 
     def minute(key):
-        try:
-            h, m = str(n.get(key)).split(":")
-            return int(h) * 60 + int(m)
-        except ValueError:
-            raise InputError(f"{where}.{key} must be a time like '08:30', got {n.get(key)!r}") from None
+        h, sep, m = str(n.get(key)).strip().partition(":")
+        if not (sep and h.isdigit() and m.isdigit() and len(m) == 2 and int(h) < 24 and int(m) < 60):
+            raise InputError(f"{where}.{key} must be a time of day like '08:30' (hours 00–23, minutes 00–59), "
+                             f"got {n.get(key)!r}")
+        return int(h) * 60 + int(m)
 
     mix = n.get("content_mix")
-    if not isinstance(mix, dict) or not mix or any(not isinstance(v, (int, float)) or v < 0
-                                                   for v in mix.values()):
+    if not isinstance(mix, dict) or not mix or any(not _number(v) or v < 0 for v in mix.values()):
         raise InputError(f"{where}.content_mix must map categories to weights, got {mix!r}")
+    if not sum(mix.values()) > 0:  # the shares are weight / total: no category would have one
+        raise InputError(f"{where}.content_mix: the weights sum to 0; give a category a weight > 0, got {mix!r}")
     return {"posts": pair("posts_per_day"), "spacing": pair("spacing_minutes"),
             "morning": minute("morning_post"), "evening": minute("evening_post"),
             "tolerance": number("anchor_tolerance_minutes"), "mix": mix,
@@ -137,7 +148,14 @@ def check_norms(account_posts: pd.DataFrame, *, policy: Policy | None = None,
     df = account_posts.reset_index(drop=True)
     for col in ("is_repost", "has_picture"):  # read before the sort: errors name the file's rows
         if col in df:
-            df[col] = read_flags(account_posts, col, source, empty=False).to_numpy(dtype=bool)
+            flags = read_flags(account_posts, col, source)
+            empty = flags.isna().to_numpy()
+            if empty.any():  # read as "no", a repost counted as an original unseen, as an empty category is refused
+                rules = " and ".join(r for r, c in NEEDS.items() if c == col)
+                raise InputError(f"{row_name(account_posts, int(np.flatnonzero(empty)[0]), source)}, column "
+                                 f"{col!r}: empty ({int(empty.sum()):,} row(s) in all): write true/false, yes/no, "
+                                 f"1/0 or 是/否 for every post, or remove the column to leave {rules} unchecked")
+            df[col] = flags.to_numpy(dtype=bool)
     if "category" in df:
         df["category"] = df["category"].astype("string").str.strip()
     df = df.assign(_t=local, _day=local.dt.floor("D"),
@@ -160,16 +178,23 @@ def check_norms(account_posts: pd.DataFrame, *, policy: Policy | None = None,
     duty_from = policy.duty.start.hour * 60 + policy.duty.start.minute
     duty_to = policy.duty.end.hour * 60 + policy.duty.end.minute
     mix_total = sum(nm["mix"].values())
+    # spacing over the whole log, so that 23:50 and 00:10 are a gap of 20 minutes; a gap across midnight longer
+    # than the maximum is the night's break (DOMAIN.md: posts "from morning to night"), not a spacing; a breach
+    # is the later post's day's
+    gaps = np.diff(df["_t"].to_numpy()) / np.timedelta64(1, "m")
+    day_of = df["_day"].to_numpy()
+    night = day_of[1:] != day_of[:-1]
+    for i in np.flatnonzero((gaps < smin) | ((gaps > smax) & ~night)):
+        side = "below" if gaps[i] < smin else "above"  # one decimal and the side: 29.6 printed as 30 read as a pass
+        breach("spacing", pd.Timestamp(day_of[i + 1]), f"{gaps[i]:.1f} minutes between two posts, {side} the norm "
+               f"{smin:g}–{smax:g}", round(float(gaps[i]), 1), f"{smin:g}-{smax:g}",
+               df["post_id"].iloc[i:i + 2])
     for day in days:
         d = by_day.get(day, df.iloc[:0])
         ids = d["post_id"].tolist()
         if not lo <= len(d) <= hi:
             breach("posts_per_day", day, f"{len(d)} posts (norm {lo:g}–{hi:g})", len(d),
                    f"{lo:g}-{hi:g}", ids)
-        gaps = np.diff(d["_min"].to_numpy())
-        for i in np.flatnonzero((gaps < smin) | (gaps > smax)):
-            breach("spacing", day, f"{gaps[i]:.0f} minutes between two posts (norm {smin:g}–{smax:g})",
-                   round(float(gaps[i]), 1), f"{smin:g}-{smax:g}", ids[i:i + 2])
         for rule, anchor in (("morning_post", nm["morning"]), ("evening_post", nm["evening"])):
             if not (np.abs(d["_min"].to_numpy() - anchor) <= nm["tolerance"]).any():
                 at = f"{int(anchor) // 60:02d}:{int(anchor) % 60:02d}"
@@ -182,8 +207,14 @@ def check_norms(account_posts: pd.DataFrame, *, policy: Policy | None = None,
             breach("pictures", day, f"{int(d['has_picture'].sum())} posts with a picture "
                    f"(norm ≥ {nm['pictures']:g})", int(d["has_picture"].sum()), f">={nm['pictures']:g}", ids)
         if "category" in d:
-            day_mix = d[(d["_min"] >= duty_from) & (d["_min"] < duty_to) & d["category"].isin(list(nm["mix"]))]
-            if len(day_mix):
+            daytime = d[(d["_min"] >= duty_from) & (d["_min"] < duty_to)]
+            day_mix = daytime[daytime["category"].isin(list(nm["mix"]))]
+            if len(d) and not len(day_mix):  # a mix of 0 : 0 : 0 is no 6 : 3 : 1; an empty day is posts_per_day's
+                want = " : ".join(f"{w:g}" for w in nm["mix"].values())
+                breach("content_mix", day, f"no daytime post ({policy.duty.start:%H:%M}–{policy.duty.end:%H:%M}) "
+                       f"of {', '.join(map(str, nm['mix']))} (norm ≈ {want})", None, want,
+                       daytime["post_id"].tolist())
+            elif len(day_mix):
                 shares = day_mix["category"].value_counts(normalize=True)
                 gap = max(abs(float(shares.get(c, 0.0)) - w / mix_total) for c, w in nm["mix"].items())
                 if gap > nm["mix_tolerance"]:
@@ -209,7 +240,9 @@ def check_norms(account_posts: pd.DataFrame, *, policy: Policy | None = None,
                            charity["post_id"].tolist())
             elif "charity_reposts" in checked:
                 checked["charity_reposts"] = "not checked: no column 'category'"
-    table = pd.DataFrame(out, columns=BREACH_COLUMNS)
+    # object values: a breach without one (an anchor missed) stays None, where a float column made it NaN, which
+    # --json printed as NaN (no JSON), and a count stayed an int
+    table = pd.DataFrame(out, columns=BREACH_COLUMNS, dtype=object)
     table["rule"] = pd.Categorical(table["rule"], categories=RULES)
     table = table.sort_values(["day", "rule"], kind="stable").reset_index(drop=True)
     table["rule"] = table["rule"].astype(str)
