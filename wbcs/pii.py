@@ -79,6 +79,8 @@ _RUN = re.compile(rf"[0-9](?:{_NOT_A_LIST}{_SEP_CLASS}{{0,4}}[0-9])*(?:{_NOT_A_L
 # a decimal number (``5.828059131936``, ``0.1381234567891``, ``1.3812345678e+10``): one point between two digit
 # groups, no other point-and-digits glued to it (``138.1234.5678`` is a phone number written with points)
 _DECIMAL = re.compile(r"(?<![0-9]\.)(?<![0-9])([0-9]+)\.[0-9]+(?![0-9])(?!\.[0-9])")
+_LIST_NUMBER = re.compile(r"[1-9][0-9]?")  # 1. to 99. before an item of a list
+_LEADING_ZERO = re.compile(r"0[0-9]+")  # no number is written so (0.5 is): an area code and a point, 020.84401778
 _GROUP = re.compile(r"[0-9]+|[Xx]")
 _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-@])([A-Za-z0-9._%+\-]+)@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})")
 _MOBILE = re.compile(r"(?:0086|86)?(1[3-9][0-9]{9})")
@@ -231,16 +233,37 @@ def _item(groups: list[str]) -> tuple[str, str] | None:
     return None
 
 
+def _list_number(m: re.Match, text: str, pos: list[int] | None) -> bool:
+    """The decimal-looking ``m`` is a list number glued to what follows (问题：1.13812345678是我的号码): 1-99,
+    after a punctuation mark (or the start of the text or a line, or a space) and followed by Chinese text (a
+    character that is not ASCII) or, after a punctuation mark, the end of the text. A value in JSON, a table or
+    a CSV row is followed by ASCII (``,`` ``]`` ``}`` a space, a line break) or stands alone, and one right
+    after a Chinese character (余额5.13812345678) is a value too."""
+    if not _LIST_NUMBER.fullmatch(m.group(1)):
+        return False
+    a = m.start() if pos is None else pos[m.start()]
+    b = m.end() if pos is None else pos[m.end() - 1] + 1
+    before, after = text[a - 1:a], text[b:b + 1]
+    if after.isascii() and after:
+        return False
+    if before and unicodedata.category(before)[0] == "P" and unicodedata.category(before) != "Pd":  # not a sign
+        return True
+    return (not before or before.isspace()) and bool(after)
+
+
 def _decimals(skel: str, text: str, pos: list[int] | None) -> tuple[set[int], set[int]]:
     """Skeleton positions where the integer parts and the fraction parts of decimal numbers start.
     The point must be written as a point (``.``, ``．``): ``。`` ends a sentence, and 电话13812345678。3点 has
-    no decimal in it."""
+    no decimal in it. An integer part with a leading 0 (020.84401778) is an area code, not a number; a list
+    number's point (``_list_number``) ends the list number, so what follows it is read on its own."""
     whole, fraction = set(), set()
     if "." in skel:
         for m in _DECIMAL.finditer(skel):
             point = m.end(1)
-            if text[point if pos is None else pos[point]] not in _DOTS:
-                whole.add(m.start())
+            if text[point if pos is None else pos[point]] in _DOTS or _LEADING_ZERO.fullmatch(m.group(1)):
+                continue
+            whole.add(m.start())
+            if not _list_number(m, text, pos):
                 fraction.add(point + 1)
     return whole, fraction
 
