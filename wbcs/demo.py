@@ -37,7 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.smoke:
         os.environ["WBCS_SMOKE"] = "1"
     out = Path(args.out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:  # a file of that name, a folder that cannot be made: one line, not a traceback
+        print(f"python -m wbcs.demo: --out {args.out}: cannot make the output folder ({e.strerror})", file=sys.stderr)
+        return 2
     ctx: dict = {"format": args.format}
     written: list[tuple[str, Path]] = []
     for fn in STAGES:
