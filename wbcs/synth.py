@@ -518,6 +518,9 @@ def generate_account_posts(*, days: int = 30, start="2025-01-01", seed=0, breach
     mix_keys, mix_p = list(mix), np.asarray(list(mix.values()), float) / sum(mix.values())
     max_charity = int(norms["max_charity_news_culture_reposts_per_day"])
     texts = templates()["account_posts"]
+    greeting = {"morning": "【早安】", "evening": "【晚安】"}
+    life = {k: [t for t in texts["life"] if t.startswith(tag)] for k, tag in greeting.items()}
+    life["life"] = [t for t in texts["life"] if not t.startswith(tuple(greeting.values()))]
     day0 = t0.normalize()
     rows, breaches = [], []
     for d in range(int(days)):
@@ -540,7 +543,8 @@ def generate_account_posts(*, days: int = 30, start="2025-01-01", seed=0, breach
             minutes[i] = minutes[i - 1] + float(rng.uniform(5, smin / 2))
         is_repost = rng.random(n) < norms["repost_to_original"] / (1 + norms["repost_to_original"])
         # the two anchor posts are life posts; the others make up the rest of the mix
-        anchors = (np.abs(minutes - morning) <= 15) | (np.abs(minutes - evening) <= 15)
+        at_morning, at_evening = np.abs(minutes - morning) <= 15, np.abs(minutes - evening) <= 15
+        anchors = at_morning | at_evening
         rest = mix_p * n
         rest[mix_keys.index("life")] = max(0.0, rest[mix_keys.index("life")] - anchors.sum())
         category = np.asarray(mix_keys, dtype=object)[_draw(rng, rest / rest.sum(), n)]
@@ -557,7 +561,12 @@ def generate_account_posts(*, days: int = 30, start="2025-01-01", seed=0, breach
             picture[:] = False
         elif not picture.any():
             picture[int(rng.integers(n))] = True
-        text = [texts[c][int(rng.integers(len(texts[c])))] for c in category]
+        # a greeting is posted at its own anchor (【早安】 in the morning, 【晚安】 in the evening), the other life
+        # posts use the other life texts; one draw per post, as for every category
+        pool = np.asarray(list(category), dtype=object)
+        pool[at_morning], pool[at_evening] = "morning", "evening"
+        text = [life[c] if c in life else texts[c] for c in pool]
+        text = [t[int(rng.integers(len(t)))] for t in text]
         if breach == "too_long":
             i = int(rng.integers(n))
             text[i] = text[i] + "详情" + "请关注后续通知，" * 20
