@@ -14,6 +14,7 @@ times decoded from the ids), ``load_cocc``, ``load_smp2020``, ``load_weibo_senti
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -201,6 +202,8 @@ def fetch(name: str, *, url_base: str | None = None, dest: Path | None = None) -
             written.append(target)
             continue
         url = f"{base.rstrip('/')}/{f['path']}"
+        # the folders this download makes (deepest first): a failed one removes them again, as it said it saved nothing
+        made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = new_temp(target)  # named after this process: a killed download's part is removed by the next
@@ -226,6 +229,10 @@ def fetch(name: str, *, url_base: str | None = None, dest: Path | None = None) -
             os.replace(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)
+            if not target.exists():
+                for folder in made:
+                    with contextlib.suppress(OSError):  # not empty: another file's, kept
+                        folder.rmdir()
         written.append(target)
     return written
 
