@@ -30,6 +30,10 @@ def test_naive_utc_and_offset_times_in_one_column_are_each_read_as_beijing_time(
     assert t.tolist()[:3] == [pd.Timestamp("2024-05-01 08:30"), pd.Timestamp("2024-05-01 08:30"),
                               pd.Timestamp("2024-05-01 09:15")]
     assert pd.isna(t[10]) and t[11] == pd.Timestamp("2024-05-01 10:00")
+    # Weibo's API format and ISO's basic one (no colon in the clock: read value by value) among them
+    t = local_times(pd.Series(["Wed May 01 00:40:00 +0000 2024", "20240501T010000Z", "2024-05-01 09:30"]))
+    assert t.tolist() == [pd.Timestamp("2024-05-01 08:40"), pd.Timestamp("2024-05-01 09:00"),
+                          pd.Timestamp("2024-05-01 09:30")]
     # a value that is no time is still an error naming its row, in a mixed column too
     bad = pd.DataFrame({"created_at": ["2024-05-01T00:30:00Z", "2024-05-01 09:15", "garbage"]})
     with pytest.raises(InputError, match=r"index 2, column 'created_at': cannot read 'garbage'"):

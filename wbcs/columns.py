@@ -28,11 +28,28 @@ def local_times(s: pd.Series) -> pd.Series:
     if not pd.api.types.is_datetime64_any_dtype(s):
         try:
             s = pd.to_datetime(s, errors="coerce", format="mixed")
-        except ValueError:  # naive and aware values, or several offsets: no one dtype holds them, read each
-            codes, values = pd.factorize(s)
-            wall = pd.DatetimeIndex([_wall_clock(pd.to_datetime(v, errors="coerce")) for v in values])
-            return pd.Series(wall.take(codes, allow_fill=True, fill_value=pd.NaT), index=s.index, name=s.name)
+        except ValueError:  # naive and aware values, or several offsets: no one dtype holds them
+            return _mixed_zones(s)
     return s.dt.tz_convert(TIMEZONE).dt.tz_localize(None) if s.dt.tz is not None else s
+
+
+# a clock time followed by a zone: 00:30Z, 08:30:00+08:00, Weibo's "Wed May 01 08:30:00 +0800 2024"
+ZONED = r"(?i)\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z\b|UTC|GMT|[+-]\d{2}(?::?\d{2})?\b)"
+
+
+def _mixed_zones(s: pd.Series) -> pd.Series:
+    """``local_times`` of values pandas cannot read as one column: the zoned ones together as UTC instants,
+    the rest as ``local_times`` reads them; a zone written otherwise, value by value (~0.5 ms each)."""
+    zoned = s.astype("string").str.contains(ZONED, regex=True).fillna(False).to_numpy(dtype=bool)
+    out = np.empty(len(s), dtype="datetime64[us]")
+    if zoned.any():
+        out[zoned] = local_times(pd.to_datetime(s[zoned], errors="coerce", format="mixed", utc=True)).to_numpy()
+        out[~zoned] = local_times(s[~zoned]).to_numpy(dtype="datetime64[us]")
+    else:
+        codes, values = pd.factorize(s)
+        wall = pd.DatetimeIndex([_wall_clock(pd.to_datetime(v, errors="coerce")) for v in values])
+        out[:] = wall.take(codes, allow_fill=True, fill_value=pd.NaT).to_numpy(dtype="datetime64[us]")
+    return pd.Series(out, index=s.index, name=s.name)
 
 
 def _wall_clock(t: pd.Timestamp) -> pd.Timestamp:
