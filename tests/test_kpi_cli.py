@@ -425,3 +425,17 @@ def test_duckdb_says_a_repeated_post_id_once_with_a_breakdown(tmp_path):
     r = run_cli("kpi", "--posts", str(tmp_path / "dup.parquet"), "--engine", "duckdb", "--by", "topic")
     assert r.returncode == 0, r.stderr
     assert r.stderr.count("rejected (duplicate id: 1)") == 1, r.stderr
+
+
+def test_json_output_writes_nan_and_infinities_as_null():
+    # json.dumps wrote a plain float NaN as NaN (it never reaches default=), which strict JSON readers refuse
+    import json
+    import math
+
+    import numpy as np
+
+    from wbcs.cli.analytics import to_json
+
+    text = to_json({"a": float("nan"), "b": [math.inf, 1.5, np.float64("nan")], "c": (2, -math.inf), "d": "x"})
+    assert json.loads(text) == {"a": None, "b": [None, 1.5, None], "c": [2, None], "d": "x"}
+    assert "NaN" not in text and "Infinity" not in text

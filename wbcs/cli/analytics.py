@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 
 KPI_EXAMPLE = """Example:
@@ -198,7 +199,19 @@ def records(df) -> list[dict]:
 
 def to_json(obj) -> str:
     """JSON text as the analytics commands print it (times as ISO strings, NaN as null)."""
-    return json.dumps(obj, ensure_ascii=False, default=_json_default, indent=1)
+    return json.dumps(_finite(obj), ensure_ascii=False, default=_json_default, indent=1, allow_nan=False)
+
+
+def _finite(obj):
+    """``obj`` with its float NaN and infinities as None: json.dumps writes a plain float NaN as ``NaN`` (never
+    passing it to ``default``), which strict JSON readers refuse."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    return obj
 
 
 def _dump(obj) -> None:
