@@ -58,15 +58,16 @@ def _backbone(backbone: str, threads: int | None):
     from transformers import AutoModel, AutoTokenizer
 
     from wbcs.classify.gemma import resolve
-    from wbcs.classify.transformer import quiet_transformers
+    from wbcs.classify.transformer import check_backbone, quiet_transformers
 
     path = resolve(backbone)
     if path not in _LOADED:
+        check_backbone(backbone)
         try:
             with quiet_transformers():  # its bars and LOAD REPORT in every notebook cell that embeds
                 tok = AutoTokenizer.from_pretrained(path)
                 model = AutoModel.from_pretrained(path, dtype=torch.float32).eval()
-        except OSError as e:
+        except (OSError, ValueError) as e:  # ValueError: a folder transformers cannot read as a model
             raise InputError(f"backbone {backbone!r}: cannot load it ({str(e).splitlines()[0]}); give a local "
                              "model folder, a hub name reachable from here, or 'gemma3-270m'") from None
         if tok.pad_token is None:
@@ -238,7 +239,9 @@ class EmbeddingEnsemble(ClassifierMixin, BaseEstimator):
         dump_skops(self.fast_, path / "fast.skops")  # the same bytes for the same fitted model, as every field file
         dump_skops(self.head_, path / "head.skops")
         params = {k: v for k, v in self.get_params(deep=False).items() if k != "fast"}
-        meta = {"params": params, "classes": self.classes_.tolist(), "backbone_sha256": backbone_digest(self.backbone)}
+        meta = {"params": params, "classes": self.classes_.tolist(), "backbone_sha256": backbone_digest(self.backbone),
+                # the trainer's record of the rows it fitted (train.fit_task): wbcs evaluate's seen_rows/--drop-seen
+                **({"seen_rows": list(self.seen_rows_)} if hasattr(self, "seen_rows_") else {})}
         (path / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
         return path
 
@@ -258,6 +261,8 @@ class EmbeddingEnsemble(ClassifierMixin, BaseEstimator):
         est.fast_, est.head_ = load_skops(path / "fast.skops"), load_skops(path / "head.skops")
         est.fast = est.fast_
         est.classes_ = np.asarray(meta["classes"]).astype(str)
+        if "seen_rows" in meta:
+            est.seen_rows_ = list(meta["seen_rows"])
         return est
 
 

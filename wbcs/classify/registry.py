@@ -143,14 +143,16 @@ def _jsonable(value):
 
 
 def check_model_out(path: str | Path, *, inputs=(), option: str | None = None, overwrite: bool = False) -> Path:
-    """The folder ``save_model`` writes for ``path`` (a bare NAME: ``models/NAME/<next version>``), refused
+    """The folder ``save_model`` writes for ``path`` (a bare NAME: ``models/NAME/<next version>``; ``./NAME``, a
+    path or a folder that exists here: that folder), refused
     before any work when it is one of ``inputs`` (as ``wbcs.io.check_outputs`` takes them; ``option`` names
     ``path`` in the message), a file, a folder holding anything but a model, or a model (unless ``overwrite``)."""
     from wbcs.io import check_outputs
 
+    text = str(path)  # before Path(): Path('./NAME') drops the ./ that says "here, not the registry"
     path = Path(path)
-    if len(path.parts) == 1 and not path.is_absolute() and not path.exists() and re.fullmatch(r"[\w.-]+", str(path)):
-        path = next_version(str(path))
+    if re.fullmatch(r"[\w.-]+", text) and not path.exists():
+        path = next_version(text)
     if not path.is_dir():
         check_outputs({option: path} if option else [path], inputs=inputs, formats=None)
         if path.exists():

@@ -17,6 +17,7 @@ import json
 import math
 import re
 from contextlib import contextmanager
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +47,44 @@ def quiet_transformers():
         logging.set_verbosity(level)
         if bars:
             logging.enable_progress_bar()
+
+
+# files one of which a tokenizer folder holds (fast tokenizer, WordPiece, BPE, SentencePiece)
+TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "tokenizer.model", "spiece.model",
+                   "sentencepiece.bpe.model")
+
+
+def check_backbone(backbone) -> dict | None:
+    """A local backbone folder's config.json (None for ``gemma3-270m`` or a hub name), else ``InputError``
+    naming the folder and what it lacks: checked before any slow work, where transformers would fail with a
+    traceback about the tokenizer (a folder that is not a model) or a repo id (a path that does not exist)."""
+    from wbcs.classify.gemma import NAME, cache_dir, is_cached
+
+    text = str(backbone)
+    if text == NAME:  # built from its package on first use; its config once it has been
+        return json.loads((cache_dir() / "config.json").read_text(encoding="utf-8")) if is_cached() else None
+    folder = Path(text).expanduser()
+    # a hub name is NAME or ORG/NAME; anything else (absolute, ./, ../, ~, deeper) is a folder that must exist
+    hub = re.fullmatch(r"[\w-][\w.-]*(/[\w.-]+)?", text) is not None
+    if not folder.exists():
+        if hub:
+            return None
+        raise InputError(f"backbone {text!r}: cannot load it: no such folder; give a local model folder (config.json + tokenizer "
+                         "files), a hub name reachable from here, or 'gemma3-270m'")
+    if not folder.is_dir():
+        raise InputError(f"backbone {text!r}: cannot load it: a file, not a model folder (config.json + tokenizer files)")
+    missing = [what for what, ok in (("config.json", (folder / "config.json").is_file()),
+                                     ("tokenizer files (" + ", ".join(TOKENIZER_FILES) + ")",
+                                      any((folder / f).is_file() for f in TOKENIZER_FILES))) if not ok]
+    if missing:
+        raise InputError(f"backbone {text!r}: cannot load it: not a model folder, no {' and no '.join(missing)} in {folder}")
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise InputError(f"backbone {text!r}: {folder / 'config.json'} is not valid JSON ({e})") from None
+    if not isinstance(config, dict):
+        raise InputError(f"backbone {text!r}: {folder / 'config.json'} is not a JSON object")
+    return config
 
 
 def _layer_index(name: str) -> int | None:
@@ -92,6 +131,46 @@ class TransformerClassifier(ClassifierMixin, BaseEstimator):
         self.remove = remove
         self.random_state = random_state
 
+    def check_params(self, names: dict | None = None, n_layers: int | None = None) -> None:
+        """``InputError`` on the first parameter out of its range, named as ``names`` maps it (wbcs train's options)
+        or as the parameter; ``train_top_layers`` is checked against ``n_layers``, the backbone's, when given. Out
+        of range, torch or peft would fail deep inside with a traceback, or the model would train on nothing."""
+        names = names or {}
+
+        def whole(key, low, high=None, none_ok=False):
+            value = getattr(self, key)
+            if value is None and none_ok:
+                return
+            if not isinstance(value, Integral) or isinstance(value, bool) or value < low or (
+                    high is not None and value > high):
+                within = f"a whole number from {low} to {high}" if high is not None else f"a whole number ≥ {low}"
+                raise InputError(f"{names.get(key, key)} {value!r}: give {within}")
+
+        def real(key, low, high=None, above=False, none_ok=False):
+            value = getattr(self, key)
+            if value is None and none_ok:
+                return
+            ok = isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value) and (
+                value > low if above else value >= low) and (high is None or value <= high)
+            if not ok:
+                within = (f"a number > {low:g}" if above else f"a number ≥ {low:g}") + (
+                    f" and ≤ {high:g}" if high is not None else "")
+                raise InputError(f"{names.get(key, key)} {value!r}: give {within}")
+
+        whole("epochs", 1)
+        whole("batch_size", 1)
+        whole("max_length", 2)  # room for a text's first token beside a [CLS]/<bos>
+        real("learning_rate", 0, above=True)
+        real("weight_decay", 0)
+        real("warmup_ratio", 0, 1)
+        whole("lora_r", 0)
+        real("lora_alpha", 0, above=True, none_ok=True)
+        whole("train_top_layers", 0, n_layers, none_ok=True)
+        whole("threads", 1, none_ok=True)
+        if self.class_weight not in ("balanced", None):
+            raise InputError(f"{names.get('class_weight', 'class_weight')} {self.class_weight!r}: give 'balanced' "
+                             "or None")
+
     # ------------------------------------------------------------------ building blocks
 
     def _normalize(self, texts) -> list[str]:
@@ -105,6 +184,7 @@ class TransformerClassifier(ClassifierMixin, BaseEstimator):
 
         from wbcs.classify.gemma import resolve
 
+        check_backbone(self.backbone)
         path = resolve(self.backbone)
         try:
             with quiet_transformers():
@@ -113,7 +193,7 @@ class TransformerClassifier(ClassifierMixin, BaseEstimator):
                     path, num_labels=n_labels, dtype=torch.float32, ignore_mismatched_sizes=True,
                     id2label=dict(enumerate(map(str, self.classes_))),
                     label2id={str(c): i for i, c in enumerate(self.classes_)})
-        except OSError as e:
+        except (OSError, ValueError) as e:  # ValueError: a folder transformers cannot read as a model
             raise InputError(f"backbone {self.backbone!r}: cannot load it ({str(e).splitlines()[0]}); give a "
                              "local model folder, a hub name reachable from here, or 'gemma3-270m'") from None
         if tok.pad_token is None:
@@ -184,6 +264,7 @@ class TransformerClassifier(ClassifierMixin, BaseEstimator):
         self.classes_, target = np.unique(y.astype(str), return_inverse=True)
         if len(self.classes_) < 2:
             raise InputError(f"fit: need at least 2 classes, got {list(self.classes_)}")
+        self.check_params(n_layers=(check_backbone(self.backbone) or {}).get("num_hidden_layers"))
         if self.threads:
             torch.set_num_threads(int(self.threads))
         rng = np.random.default_rng(self.random_state)
@@ -271,7 +352,9 @@ class TransformerClassifier(ClassifierMixin, BaseEstimator):
             save_file(trained, str(path / "trained.safetensors"))
         params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params().items()}
         meta = {"params": params, "classes": [str(c) for c in self.classes_], "mode": mode,
-                "backbone_sha256": None if mode == "full" else backbone_digest(self.backbone)}
+                "backbone_sha256": None if mode == "full" else backbone_digest(self.backbone),
+                # the trainer's record of the rows it fitted (train.fit_task): wbcs evaluate's seen_rows/--drop-seen
+                **({"seen_rows": list(self.seen_rows_)} if hasattr(self, "seen_rows_") else {})}
         (path / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
         return path
 
@@ -286,6 +369,8 @@ class TransformerClassifier(ClassifierMixin, BaseEstimator):
                   for k, v in meta["params"].items()}
         est = cls(**params)
         est.classes_ = np.asarray(meta["classes"], dtype=object)
+        if "seen_rows" in meta:
+            est.seen_rows_ = list(meta["seen_rows"])
         if meta["mode"] == "full":
             with quiet_transformers():
                 est.tokenizer_ = AutoTokenizer.from_pretrained(path / "tokenizer")

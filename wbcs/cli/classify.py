@@ -215,7 +215,9 @@ def register(sub) -> None:
     p.add_argument("--target", type=float, metavar="F", help="with --curve: the macro-F1 to reach; the card says how "
                                                             "many labels the curve's trend needs for it")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", required=True, type=Path, help="a new or empty folder for the model (e.g. models/NAME/1)")
+    # a string, not a Path: Path('./NAME') is 'NAME', which check_model_out would take for the registry's NAME
+    p.add_argument("--out", required=True, help="a new or empty folder for the model (e.g. models/NAME/1; a bare "
+                                                "NAME: the registry's models/NAME/<next version>, ./NAME: here)")
     p.add_argument("--json", action="store_true", help="print the model card as JSON on stdout")
 
     p = _parser(sub, "predict", "label a file of posts with a model",
@@ -284,15 +286,24 @@ def _read(command: str, path):
     return df
 
 
+# TransformerClassifier's parameters as wbcs train's options name them, for its messages
+TRANSFORMER_OPTIONS = {"epochs": "--epochs", "lora_r": "--lora-r", "train_top_layers": "--top-layers",
+                       "learning_rate": "--lr", "max_length": "--max-length", "batch_size": "--batch-size"}
+
+
 def _estimator(args):
     """The transformer, a named configuration, or None: the configuration is chosen by cross-validation."""
     if args.model == "transformer":
-        from wbcs.classify.transformer import TransformerClassifier
+        from wbcs.classify.transformer import TransformerClassifier, check_backbone
 
-        return TransformerClassifier(args.backbone, epochs=args.epochs, lora_r=args.lora_r,
-                                     train_top_layers=args.top_layers, learning_rate=args.lr,
-                                     max_length=args.max_length, batch_size=args.batch_size,
-                                     random_state=args.seed)
+        est = TransformerClassifier(args.backbone, epochs=args.epochs, lora_r=args.lora_r,
+                                    train_top_layers=args.top_layers, learning_rate=args.lr,
+                                    max_length=args.max_length, batch_size=args.batch_size,
+                                    random_state=args.seed)
+        # before any work: a folder that is not a model, or an option torch would fail on only later
+        layers = (check_backbone(args.backbone) or {}).get("num_hidden_layers")
+        est.check_params(names=TRANSFORMER_OPTIONS, n_layers=layers)
+        return est
     if args.config_from:
         return _configuration_of(args)
     if args.config:
@@ -465,6 +476,10 @@ def cmd_train(args: argparse.Namespace) -> int:
                                                             "--extra": args.extra, "--distil": args.distil or None})
     if args.budget < 0:
         raise InputError(f"--budget {args.budget:g}: give the seconds for choosing the configuration (0: no limit)")
+    if args.quality:  # before the fast search, not after it
+        from wbcs.classify.transformer import check_backbone
+
+        check_backbone(args.quality)
     estimator, bias_note = _estimator(args), None
     if args.group_col and args.data is None:
         raise InputError("--group-col names a column of --data (the built-in gold tasks group by dialogue already)")
@@ -496,7 +511,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         _say_rejects(args, rejects)
         estimator, bias_note = _bias_on(estimator, task.train["label"], args)
         try:
-            model = train_model({task.field: task}, estimator=estimator, seed=args.seed, name=args.out.parent.name
+            model = train_model({task.field: task}, estimator=estimator, seed=args.seed, name=Path(args.out).parent.name
                                 or args.task, max_train=args.max_train, **_fit_options(args),
                                 refit_test=args.test is None, extra=_extra(args, args.label_col or args.task),
                                 field_options=_floors(args, task), **distil)
@@ -522,7 +537,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             info["notes"] = [*info.get("notes", []), f"configuration repeated from {args.config_from} "
                                                      "(--config-from: the one its card chose), not selected here",
                              *([bias_note] if bias_note else [])]
-    path = save_model(model, out)
+    path = save_model(model, out.absolute())  # absolute: save_model checks it again, and ./NAME came back as NAME
     for field, info in model.card["fields"].items():
         if info.get("carried_from"):
             _say(args, f"train: {field}: carried over unchanged from {info['carried_from']} (not retrained; its card's "
