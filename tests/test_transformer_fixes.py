@@ -62,6 +62,14 @@ def test_evaluate_counts_a_transformers_training_rows(backbone, tmp_path, capsys
     assert json.loads(capsys.readouterr().out)["seen_rows"] == len(TEXTS)  # the refit saw every row
 
 
+def test_evaluate_says_when_a_model_keeps_no_record(backbone, tmp_path, capsys):
+    est = TransformerClassifier(backbone, **ONE_EPOCH).fit(TEXTS, LABELS)  # as a model saved before the record
+    path = save_model(PostClassifier({"sentiment": est}), tmp_path / "old")
+    pd.DataFrame({"text": TEXTS, "sentiment": LABELS}).to_csv(tmp_path / "train.csv", index=False)
+    assert main(["evaluate", "--model", str(path), "--data", str(tmp_path / "train.csv"), "--json"]) == 0
+    assert "keeps no record of its training rows" in capsys.readouterr().err
+
+
 def test_a_backbone_that_is_not_a_model(backbone, not_models, tmp_path):
     from wbcs.classify.embedding import embed
 

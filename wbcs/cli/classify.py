@@ -726,6 +726,10 @@ def _seen(model, field: str, texts):
 
     from wbcs.classify.train import rows_sha256
 
+    if not hasattr(model.models[field], "seen_rows_"):  # e.g. a transformer field saved before it was kept
+        print(f"evaluate: warning: {model.name}'s field {field} keeps no record of its training rows (saved by an "
+              "older wbcs or fitted outside wbcs train): seen_rows cannot count them and --drop-seen cannot leave "
+              "them out; retrain it with wbcs train to get one", file=sys.stderr)
     known = set(getattr(model.models[field], "seen_rows_", None) or ())
     if not known:
         return np.zeros(len(texts), bool)
