@@ -148,6 +148,13 @@ def label_maps() -> dict[str, dict[str, str]]:
     return maps
 
 
+def label_id(spellings: dict[str, str], value) -> str | None:
+    """The label id ``value`` spells (``label_maps``' field map: the id, the Chinese or the English name, any case,
+    surrounding spaces), None when it spells none."""
+    v = str(value).strip()
+    return spellings.get(v.lower(), spellings.get(v))
+
+
 class _SeenIds:
     """Post ids already kept, as 64-bit hashes in one sorted array with where each was
     first seen: 16 bytes an id, where a dict of strings costs ~150 (the memory of a
@@ -264,7 +271,7 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tup
         df[col] = pd.array(parsed.where(rows.ok), dtype="string")
     for col, known in label_maps().items():
         if col in df:
-            parsed = _by_unique(df[col], lambda v, k=known: k.get(str(v).strip().lower(), k.get(str(v).strip())))
+            parsed = _by_unique(df[col], lambda v, k=known: label_id(k, v))
             rows.reject(df[col].notna() & parsed.isna(), "bad value", col + " {!r} is not a label", df[col])
             df[col] = parsed
     for col in ("author_name", "ip_location", "client", "author_id", "platform", "province", "operator"):

@@ -26,7 +26,7 @@ from wbcs import checks
 from wbcs.columns import DATETIMES, read_flags
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
-from wbcs.io.ingest import MAX_COUNT, label_maps
+from wbcs.io.ingest import MAX_COUNT, label_id, label_maps
 from wbcs.kpi.indicators import (
     FLAGS,
     QUANTILES,
@@ -371,12 +371,12 @@ class _Archive:
         # a label as read_posts reads it (COMPLAINT, 投诉, Complaint are complaint): the pandas engine counted such
         # posts where this one refused them
         spellings = label_maps()
+        read = []
         for field, values in zip(fields, seen, strict=True):
-            ids = {v: spellings[field].get(v.strip().lower(), spellings[field].get(v.strip()))
-                   for v in values or [] if v is not None}
+            ids = {v: label_id(spellings[field], v) for v in values or [] if v is not None}
             self.relabel(field, {v: i for v, i in ids.items() if i is not None and i != v})
-        seen = [sorted({spellings[f].get(v.strip().lower(), spellings[f].get(v.strip())) or v
-                        for v in values or [] if v is not None}) for f, values in zip(fields, seen, strict=True)]
+            read.append(sorted({i or v for v, i in ids.items()}))  # what is no label stays, to be named below
+        seen = read
         # the pandas engine labels such posts with the shipped model (ensure_labels); counted here they were posts
         # without a sentiment, silently, and the engines gave different figures
         for field, n in empty.items():

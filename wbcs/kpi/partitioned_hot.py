@@ -124,11 +124,11 @@ def _labels(df: pd.DataFrame, where: pd.Index, file: str) -> None:
     ``投诉`` → complaint): an upper-cased label selected no rule and no topic here, silently. One that is no
     label is an error naming its row (``refuse_unknown_labels``)."""
     from wbcs.columns import refuse_unknown_labels
-    from wbcs.io.ingest import _by_unique, label_maps
+    from wbcs.io.ingest import _by_unique, label_id, label_maps
 
     maps = {col: known for col, known in label_maps().items() if col in df}
     for col, known in maps.items():
-        ids = _by_unique(df[col], lambda v, k=known: k.get(str(v).strip().lower(), k.get(str(v).strip())))
+        ids = _by_unique(df[col], lambda v, k=known: label_id(k, v))
         df[col] = ids.where(ids.notna(), df[col])  # what is no label stays as written, to be named below
     if maps:
         refuse_unknown_labels(df[list(maps)].set_axis(where), file)
