@@ -37,6 +37,20 @@ AREAS = {
 }
 
 
+def shipped_input(path):
+    """An input ``path``, or the package's file when it is a relative ``data/...`` path that does not exist here
+    (``wbcs.config.shipped``): the README's and --help's commands name the committed files from the repository's
+    folder, and a user in a folder of their own was told the file was missing. Said on stderr when taken. Never
+    for an output: nothing is written into the package."""
+    from wbcs.config import shipped
+
+    copy = shipped(path)
+    if copy is None:
+        return path
+    print(f"{path}: not in this folder; reading the package's {copy}", file=sys.stderr)
+    return copy
+
+
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Keeps the examples in each command's epilog as written."""
 

@@ -386,12 +386,12 @@ def cmd_hot(args: argparse.Namespace) -> int:
 
 
 def cmd_norms(args: argparse.Namespace) -> int:
-    from wbcs.cli.labeling import _shipped
+    from wbcs.cli import shipped_input
     from wbcs.io import read_table
     from wbcs.kpi.norms import check_norms
     from wbcs.pii import mask_pii
 
-    args.posts = _shipped(args.posts)  # NORMS_EXAMPLE's data/examples/... from any folder, said on stderr
+    args.posts = shipped_input(args.posts)  # NORMS_EXAMPLE's data/examples/... from any folder, said on stderr
     log = read_table(args.posts)
     report = check_norms(log, policy=_policy(args), source=str(args.posts))
     if args.json:

@@ -8,7 +8,8 @@ import math
 import sys
 from pathlib import Path
 
-from wbcs.config import DATA_DIR, label_samples, shipped
+from wbcs.cli import shipped_input
+from wbcs.config import DATA_DIR, label_samples
 from wbcs.errors import InputError
 
 LABELS_DIR = DATA_DIR / "labels"
@@ -37,26 +38,15 @@ def _check_ranges(args: argparse.Namespace) -> None:
             raise InputError(f"--{name.replace('_', '-')} must be {want}, got {value}")
 
 
-def _shipped(path: Path) -> Path:
-    """``path``, or the package's file when ``path`` is a relative ``data/...`` path that does not exist here: the
-    README's commands name the committed files from the repository's folder (``data/labels/gold_sample.csv``), and
-    a user in a folder of their own was told the file was missing (or to create it). Said on stderr when taken."""
-    copy = shipped(path)
-    if copy is None:
-        return path
-    print(f"{path}: not in this folder; reading the package's {copy}", file=sys.stderr)
-    return copy
-
-
 def _shipped_inputs(args: argparse.Namespace) -> None:
     """Every input path of a label command (never --out nor --store: nothing is written into the package)
-    through ``_shipped``."""
+    through ``wbcs.cli.shipped_input``."""
     for name in ("sample", "exclude", "files", "passes", "parts"):
         value = getattr(args, name, None)
         if isinstance(value, Path):
-            setattr(args, name, _shipped(value))
+            setattr(args, name, shipped_input(value))
         elif isinstance(value, list):
-            setattr(args, name, [_shipped(v) for v in value])
+            setattr(args, name, [shipped_input(v) for v in value])
 
 
 def register(sub) -> None:
