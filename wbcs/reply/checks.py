@@ -19,19 +19,37 @@ list: it passes). The reasons, each a short code and its words (``REASONS``):
   全额退回). Not a promise, so not flagged: the same words negated (无法补偿), in a question, as the
   customer's own step (申请退款), as a noun (退款进度, 理赔条件) or a contract's instalments
   (预存款分月返还);
+- ``time_promise``: the draft promises a handling time the policy does not give: a duration
+  written as a number (24小时内, 3个工作日, 两小时, 二十四小时, 半个小时, 1-2个工作日: a range counts
+  by its end) followed in the same clause by the team's action (回复, 答复, 处理, 联系您, 解决,
+  恢复, 给您..., 发布), when the promise is not exactly the resolve clock of the post's kind
+  (``TimeLimit``, from the policy: ``time_limit(policy, kind)``) or the kind has no resolve clock.
+  Sooner and later are both flagged: a sooner time is a promise the back office was never asked to
+  keep, a later one tells the customer in public that the standard's clock will be missed. Not a
+  promise, so not flagged: negated (无法在24小时内处理), a question (能否24小时内处理？), the
+  customer's own step (请您24小时内回复我们), a past fact (已在24小时内处理), service hours
+  (24小时服务热线) and a product's own timing (取消业务24小时内生效). Checked only when the caller
+  gives the limit (the drafts do: they know the post's kind);
 - ``missing_dm``: the route needs a private message (``dm: true`` in data/replies.yaml) and
   the draft has none;
 - ``unfilled_slot``: a ``{slot}`` was left in the text;
 - ``empty``: no public reply.
 
+Why flag a time promise rather than rewrite it to the policy's clock: the number in a real reply is
+often not a handling promise the words around it can be trusted to frame (an SP cancellation that
+"24小时内生效", a 2-hour callback that is an acknowledgement, not the answer), and a rewritten reply
+would put words in an agent's mouth that nobody read; the agent who picks the alternative sees the
+flag with the policy's clock and edits it, as for a refund promise.
+
 The phrase lists are regular expressions kept here beside their tests: they are the
-standard's two prohibitions written as the phrases agents actually use. How many ordinary
+standard's prohibitions written as the phrases agents actually use. How many ordinary
 helpdesk replies they flag is measured on the STC-3 replies (tests/test_reply_wording_fixes.py).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -47,6 +65,7 @@ REASONS = {
     "pii_private": "unmasked {kinds} in the private message",
     "live_broadcast": "live-broadcasts the handling in public ({phrase})",
     "compensation": "promises compensation before the ticket ({phrase})",
+    "time_promise": "promises a time the policy does not give ({phrase}; {clock})",
     "missing_dm": "the route needs a private message and there is none",
     "unfilled_slot": "slot {slot} left unfilled",
 }
@@ -76,6 +95,114 @@ _NOT_A_PROMISE = re.compile(r"(?:无法|没有|未|不(?!便|好|满|周|少)|" 
                             r"每月|按月|分[^。，,]{0,4}月|预存)[^。！？!?；;，,]{0,10}$")  # instalments of a contract
 _NOUN = re.compile(r"^(?:的)?(?:进度|问题|流程|条件|范围|判断|标准|规定|说明|政策|申请|手续|协议|情况|计划)")
 _SLOT = re.compile(r"\{[a-z_]+\}")
+
+# time promise: a number (digits, Chinese numerals, 半, 几; a range 1-2 counts by its end) and a unit; 日 only as a
+# span (3日内), not a date (每月3日, 3日起); not after 这/近/每/第 (这两天: these days), not hours of service (24小时服务)
+_NUM = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百几]+|半)"
+_DURATION = re.compile(r"(?<![这那近前每第\d零〇一二两三四五六七八九十百几半.])"
+                       r"(?:" + _NUM + r"\s*[-~～—–至到]\s*)?(?P<num>" + _NUM + r")\s*(?P<half>个半|个|半)?\s*"
+                       r"(?P<unit>工作日|工作小时|小时|钟头|[hH](?![a-zA-Z])|分钟|天|日(?=之内|以内|内)|星期|礼拜|周)"
+                       r"(?!服务|在线|热线|营业|客服|值班|人工|不间断|开放|全天)")
+# the team's action on the customer's matter, ending at most 12 characters after the duration in the same clause
+_ACTION = re.compile(r"(?:给|为|向|帮|与|和)您|回复|答复|解答|回电|致电|回访|联系(?!我们|我司|客服)|联络|处理|解决|修复|恢复"
+                     r"|反馈|核实|核查|查证|跟进|上门|告知|通知|办结|发布|公布")
+_NEGATED = re.compile(r"无法|不能|没法|不会|未能|未(?!来)|不可能|难以|不保证|不一定|不确定|没有办法|不予")
+_ASKED = re.compile(r"吗|是否|能否|可否|是不是|多久|多长时间")
+_CUSTOMERS_STEP = re.compile(r"请|烦请|麻烦|建议|您可|您需|需要您|您在")
+_PAST = re.compile(r"已(?:经)?(?:在|于)?\s*$")
+_CN_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+_UNIT_HOURS = {"分钟": 1 / 60, "小时": 1, "钟头": 1, "h": 1, "H": 1, "天": 24, "日": 24, "星期": 168, "礼拜": 168, "周": 168}
+_WIDE_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    """The handling time a draft may promise: the resolve clock of post kind ``kind`` (``hours`` None: the
+    policy gives it none), on the duty-hours clock (``business``, days of ``duty_day_hours``) or the
+    calendar, and its words in a reply (``wbcs.reply.templates.resolve_within``). Hashable, so checked
+    drafts can be cached by it."""
+
+    kind: str | None
+    hours: float | None
+    business: bool
+    duty_day_hours: float
+    words: str
+
+    def describe(self) -> str:
+        kind = self.kind or "a post without a kind"
+        if self.hours is None:
+            return f"no resolve clock for {kind} in the policy: say {self.words}"
+        return f"the policy's resolve clock for {kind}: {self.words}"
+
+
+def time_limit(policy, kind: str | None) -> TimeLimit:
+    """The ``TimeLimit`` of post kind ``kind`` in ``policy`` (a ``wbcs.policy.Policy``)."""
+    from wbcs.reply.templates import resolve_within
+
+    clock = policy.sla.get(kind) if isinstance(kind, str) else None
+    hours = None if clock is None else clock.resolve_hours
+    return TimeLimit(kind, None if hours is None else float(hours), clock is not None and clock.clock == "business",
+                     policy.duty.minutes_per_day / 60, resolve_within(policy, kind))
+
+
+def _cn_number(text: str) -> float | None:
+    """Digits or a Chinese numeral (二十四, 两, 四十八, 一百二十) as a number; None when it names no single
+    amount (几, 一两: a few)."""
+    if text[0].isdigit():
+        return float(text)
+    if text == "半":
+        return 0.5
+    total, digit = 0, None
+    for ch in text:
+        if ch in _CN_DIGIT:
+            if digit is not None:
+                return None  # 一两, 两三: a range said as two numerals
+            digit = _CN_DIGIT[ch]
+        elif ch in "十百":
+            total += (1 if digit is None else digit) * (10 if ch == "十" else 100)
+            digit = None
+        else:
+            return None  # 几
+    return float(total + (digit or 0))
+
+
+def _hours(m: re.Match, business: bool, day_hours: float) -> float | None:
+    """The duration ``m`` in hours of the limit's clock; None when it names no amount or is not said on that clock
+    (working days against a calendar clock, calendar hours against a business one)."""
+    n = _cn_number(m["num"])
+    if n is None:
+        return None
+    n += 0.5 if m["half"] in ("个半", "半") and m["num"] != "半" else 0
+    unit = m["unit"]
+    if unit.startswith("工作"):
+        return (n * day_hours if unit == "工作日" else n) if business else None
+    return None if business else n * _UNIT_HOURS[unit]
+
+
+def time_promise(text: str, limit: TimeLimit) -> str | None:
+    """The words of ``text`` that promise a handling time other than ``limit``, None when none do."""
+    text = _FULL_STOP.sub("。", text.translate(_WIDE_DIGITS))
+    for sentence in _SENTENCE.findall(text):
+        if sentence.rstrip().endswith(("？", "?")):
+            continue
+        for clause in re.split(r"[，,、]", sentence):
+            for m in _DURATION.finditer(clause):
+                act = _ACTION.search(clause, m.end(), m.end() + 12)
+                if act is None:
+                    continue
+                end, to_you = act.end(), "您" in act.group(0) or clause[act.end():act.end() + 1] == "您"
+                if clause[end:end + 1] == "您":
+                    end += 1
+                elif to_you and (verb := _ACTION.match(clause, end)):  # 给您 回复: the phrase names the verb
+                    end = verb.end()
+                before, span = clause[:m.start()], clause[m.start():end]
+                if (_NEGATED.search(before + span) or _ASKED.search(clause) or _PAST.search(before)
+                        or (_CUSTOMERS_STEP.search(before) and not to_you)):
+                    continue
+                hours = _hours(m, limit.business, limit.duty_day_hours)
+                if limit.hours is None or hours is None or abs(hours - limit.hours) > 1e-9:
+                    return span.strip()
+    return None
 
 
 def _reason(code: str, **kw) -> str:
@@ -124,9 +251,11 @@ def compensation(text: str) -> str | None:
     return None
 
 
-def check_draft(public: str | None, private: str | None = None, *, needs_dm: bool = False) -> list[str]:
+def check_draft(public: str | None, private: str | None = None, *, needs_dm: bool = False,
+                limit: TimeLimit | None = None) -> list[str]:
     """Reasons the draft fails the standard (``code: words``), in a fixed order; [] when it passes.
-    A missing draft (None, NaN) is an empty one."""
+    A missing draft (None, NaN) is an empty one. ``limit``: the handling time the draft may promise
+    (``time_limit(policy, kind)``); None: time promises are not checked (the caller knows no kind)."""
     for name, text in (("public", public), ("private", private)):
         if not isinstance(text, str) and not (pd.api.types.is_scalar(text) and pd.isna(text)):
             raise InputError(f"check_draft: the {name} draft must be text, got {type(text).__name__}")
@@ -147,6 +276,10 @@ def check_draft(public: str | None, private: str | None = None, *, needs_dm: boo
     phrase = compensation(public) or compensation(private)
     if phrase:
         out.append(_reason("compensation", phrase=phrase))
+    if limit is not None:
+        phrase = time_promise(public, limit) or time_promise(private, limit)
+        if phrase:
+            out.append(_reason("time_promise", phrase=phrase, clock=limit.describe()))
     if needs_dm and not private.strip():
         out.append(_reason("missing_dm"))
     m = _SLOT.search(public + private)

@@ -9,12 +9,15 @@ drafter)`` gives one row per post (``DRAFT_COLUMNS`` + ``alt{i}``, ``alt{i}_sour
   ``{resolve_within}``, from the drafter's policy: the resolve clock of the route's post kind (the
   ``kind`` column of ``routed``), the same clock that set ``resolve_by``; the standard wording is
   the draft, so every routed post gets a compliant one;
-- ``checks``: ``ok`` or the reasons it fails (``wbcs.reply.checks``); a template that is too
+- ``checks``: ``ok`` or the reasons it fails (``wbcs.reply.checks``), a time promise judged
+  against the resolve clock of the post's kind (``time_limit``); a template that is too
   long only because of a long @name is retried without it;
 - the alternatives: the top-k retrieved replies of similar posts of the same route kind (of the
   post's topic first, when the post has one), filled with this post's slots, with the source dialogue (``stc3:ID`` or ``team:POST``) as
   evidence, the predicted quality of that reply for this post (A/S/E mean, −2..2) and their
-  own check result. An agent picks one in the widget or the CSV.
+  own check result: a real reply's own handling time (24小时内给您回复) is flagged
+  (``time_promise``) unless it is the policy's clock for this post's kind. An agent picks one
+  in the widget or the CSV.
 
 Posts whose route gets no reply (``monitor``) get an empty draft and ``checks`` = ``no reply
 (route monitor)``. ``unified_drafts(alerts, book, policy=...)`` drafts the one answer post of
@@ -34,9 +37,9 @@ from wbcs.checks import whole
 from wbcs.errors import InputError
 from wbcs.pii import mask_pii
 from wbcs.policy import Policy
-from wbcs.reply.checks import check_draft
+from wbcs.reply.checks import TimeLimit, check_draft, time_limit
 from wbcs.reply.index import ReplyIndex, check_weight, clean_posts
-from wbcs.reply.templates import ReplyBook, fill, load_replies, resolve_within
+from wbcs.reply.templates import ReplyBook, fill, load_replies
 
 DRAFT_COLUMNS = ["post_id", "route", "kind", "topic", "draft", "private", "checks", "passes"]
 
@@ -98,9 +101,9 @@ def _checks(reasons: list[str]) -> str:
 
 
 @lru_cache(maxsize=65536)
-def _checked(public: str, private: str | None, needs_dm: bool) -> tuple[str, ...]:
+def _checked(public: str, private: str | None, needs_dm: bool, limit: TimeLimit) -> tuple[str, ...]:
     """``check_draft`` once per distinct draft: filled templates repeat across posts."""
-    return tuple(check_draft(public, private, needs_dm=needs_dm))
+    return tuple(check_draft(public, private, needs_dm=needs_dm, limit=limit))
 
 
 def _keys(df: pd.DataFrame, by_id: bool) -> pd.Series:
@@ -166,15 +169,16 @@ def draft_replies(posts: pd.DataFrame, routed: pd.DataFrame, drafter: Drafter) -
         if not replies[i]:
             rows.append(row | {"draft": "", "private": "", "checks": f"no reply (route {route})", "passes": True})
             continue
+        limit = time_limit(policy, kinds[i])
         slots = book.slots_for(operator=ops[i], province=provs[i], author=authors[i], topic=topic) | {
-            "resolve_within": resolve_within(policy, kinds[i])}
+            "resolve_within": limit.words}
         t = book.template(route, topic)
         needs_dm = book.needs_dm(route)
         public, private = fill(t.public, slots), fill(t.private, slots)
-        reasons = list(_checked(public, private, needs_dm))
+        reasons = list(_checked(public, private, needs_dm, limit))
         if reasons and slots["customer"]:  # a long @name may push it over 140 characters
             retry = fill(t.public, slots | {"customer": ""})
-            if not _checked(retry, private, needs_dm):
+            if not _checked(retry, private, needs_dm, limit):
                 public, reasons = retry, []
         row |= {"draft": public, "private": private or "", "checks": _checks(reasons), "passes": not reasons}
         if hits is not None:
@@ -184,7 +188,7 @@ def draft_replies(posts: pd.DataFrame, routed: pd.DataFrame, drafter: Drafter) -
                 text = fill(c_reply[r], slots)
                 row[f"alt{a}"] = text
                 row[f"alt{a}_source"] = c_source[r]
-                row[f"alt{a}_checks"] = _checks(list(_checked(text, private, needs_dm)))
+                row[f"alt{a}_checks"] = _checks(list(_checked(text, private, needs_dm, limit)))
                 alt_pairs.append((len(rows), a, cleaned[i], c_reply[r]))
         rows.append(row)
     alt_cols = [c for a in range(1, k + 1) for c in (f"alt{a}", f"alt{a}_source", f"alt{a}_quality", f"alt{a}_checks")]
@@ -221,9 +225,9 @@ def unified_drafts(alerts: pd.DataFrame, book: ReplyBook | None = None, *,
             rows.append({"rule": a.get("rule"), "cluster_key": a.get("cluster_key"), "draft": "",
                          "checks": f"no wording for {a.get('rule')!r} under 'aggregation' in {book.source}"})
             continue
-        slots = book.slots_for(operator=a.get("operator"), topic=a.get("topic")) | {
-            "resolve_within": resolve_within(policy, kind_of[a["rule"]])}
+        limit = time_limit(policy, kind_of[a["rule"]])
+        slots = book.slots_for(operator=a.get("operator"), topic=a.get("topic")) | {"resolve_within": limit.words}
         text = fill(t.public, slots)
         rows.append({"rule": a.get("rule"), "cluster_key": a.get("cluster_key"), "draft": text,
-                     "checks": _checks(check_draft(text))})
+                     "checks": _checks(check_draft(text, limit=limit))})
     return pd.DataFrame(rows, columns=["rule", "cluster_key", "draft", "checks"])
