@@ -193,3 +193,23 @@ def test_an_untouched_draft_read_back_from_csv_is_accepted_not_edited(tmp_path):
         assert desk.done == {0: "accepted"}
         team = team_replies(store)
     assert not team.loc[0, "edited"] and team.loc[0, "reply"] == drafts.loc[0, "draft"]
+
+
+def test_the_desk_refuses_a_time_the_policy_does_not_give(tmp_path):
+    """An accepted reply becomes team wording that later drafts retrieve: the desk checks its own time promise
+    against the clock of the post's kind (complaint: 48 hours, DOMAIN.md), as draft_replies checks the drafts."""
+    posts = pd.DataFrame({"post_id": ["a"], "text": ["乱扣我话费！"], "created_at": T0, "intent": ["complaint"],
+                          "sentiment": ["negative"], "topic": ["billing"]})
+    with LabelStore(tmp_path / "s.sqlite") as store:
+        drafts = draft_replies(posts, route_posts(posts, classify=False), make_drafter(stc3=False))
+        desk = ReplyDesk(drafts.assign(text=posts["text"]), store, "agent1")
+        desk.edit(public="您好，我们会在两小时内给您回复处理结果。")
+        assert not desk.accept() and "time_promise" in desk.message and "48小时内" in desk.message
+        desk.edit(public="您好，我们会在48小时内给您回复处理结果。")
+        assert desk.accept()
+        assert len(team_replies(store)) == 1
+        # a policy whose complaint clock is two hours accepts the same words
+        desk2 = ReplyDesk(drafts.assign(text=posts["text"]), store, "agent2",
+                          policy=_policy(complaint=(2, "calendar")))
+        desk2.edit(public="您好，我们会在两小时内给您回复处理结果。")
+        assert desk2.accept()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from wbcs.errors import InputError
-from wbcs.reply.checks import check_draft
+from wbcs.reply.checks import check_draft, time_limit
 from wbcs.reply.team import record_reply
 from wbcs.text import mask_pii
 
@@ -25,9 +25,11 @@ def _text(value) -> str:
 
 
 class ReplyDesk:
-    """One agent's session over ``drafts`` (``draft_replies`` output with the post ``text``)."""
+    """One agent's session over ``drafts`` (``draft_replies`` output with the post ``text``); ``policy``: the SLA
+    clocks a reply may promise (pass the one the drafts were made with; default data/policy.yaml)."""
 
-    def __init__(self, drafts: pd.DataFrame, store, annotator: str, *, routes=None, book=None):
+    def __init__(self, drafts: pd.DataFrame, store, annotator: str, *, routes=None, book=None, policy=None):
+        from wbcs.policy import load_policy
         from wbcs.reply.templates import load_replies
         from wbcs.triage import load_routes
 
@@ -38,6 +40,8 @@ class ReplyDesk:
             raise InputError("annotator must be a non-empty name")
         self.book = book or load_replies()
         self.routes = (routes or load_routes()).routes
+        # the clocks the agent's own wording may promise (a team reply accepted here is retrieved as a draft later)
+        self.policy = policy or load_policy()
         queued = drafts[drafts["route"].map(lambda r: self.book.replies(r))]
         if queued.empty:
             raise InputError("drafts: no post routed to a reply")
@@ -69,8 +73,10 @@ class ReplyDesk:
         return out
 
     def checks(self) -> list[str]:
-        e = self.current_edit()
-        return check_draft(e["public"], e["private"], needs_dm=self.book.needs_dm(self._row()["route"]))
+        e, row = self.current_edit(), self._row()
+        kind = row.get("kind")
+        return check_draft(e["public"], e["private"], needs_dm=self.book.needs_dm(row["route"]),
+                           limit=time_limit(self.policy, kind if isinstance(kind, str) else None))
 
     def state(self) -> dict:
         row = self._row()
