@@ -55,10 +55,23 @@ def training_groups(rows, *, seed: int = 0) -> np.ndarray:
     near = leakage_groups(rows["text"], seed=seed)
     if "group" not in rows.columns:
         return near
-    own = rows["group"].astype("string")
-    own = own.where(own.notna() & own.str.strip().ne(""), pd.Series([f"\0row{i}" for i in range(len(rows))],
-                                                                     index=rows.index, dtype="string"))
+    own = own_groups(rows).fillna(pd.Series([f"\0row{i}" for i in range(len(rows))], index=rows.index, dtype="string"))
     return merge_groups(near, own.to_numpy())
+
+
+def own_groups(rows) -> pd.Series:
+    """The rows' ``group`` column as text, <NA> for a row without one (missing or blank): such a row shares no group."""
+    own = rows["group"].astype("string")
+    return own.where(own.notna() & own.str.strip().ne(""))
+
+
+def groups_in(rows, test) -> np.ndarray:
+    """True for each row of ``rows`` whose own group (``own_groups``: a dialogue, a thread, a customer) ``test`` has
+    rows of too; all False unless both tables have a ``group`` column. A fit on such a row that is measured on
+    ``test`` scores the rest of a dialogue it has read (a follow-up repeats its first post's words and problem)."""
+    if "group" not in rows.columns or "group" not in test.columns:
+        return np.zeros(len(rows), dtype=bool)
+    return own_groups(rows).isin(own_groups(test).dropna()).to_numpy(dtype=bool)
 
 
 def _seed(seed) -> int:

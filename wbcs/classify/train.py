@@ -139,6 +139,11 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
        data, not a user's separate test file), so no label is wasted; the card keeps the
        held-out estimate of step 2. ``refit=False`` returns the model of step 2.
 
+    Training rows of a group (the ``group`` column: a dialogue, a thread) that the test part also holds
+    (``splits.groups_in``: a user's ``--test`` file with rows of a training dialogue) are left out of steps 1 and 2,
+    and counted in the card (``shared_with_test`` and a note): the held-out figures would score the rest of a
+    dialogue the model had read. The refit of step 3 takes them back, as every labelled row.
+
     With a ``teacher`` (a fitted estimator of the same field), the estimator also learns the
     teacher's labels on the ``unlabelled`` texts (``distil.fit_student``).
 
@@ -183,7 +188,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
 
     from wbcs.classify.configs import select
     from wbcs.classify.registry import folder_kind
-    from wbcs.classify.splits import training_groups
+    from wbcs.classify.splits import TooFewExamples, groups_in, own_groups, training_groups
 
     if extra is not None and teacher is not None:
         raise InputError("a teacher and out-of-domain rows both add rows to a field: use one of them")
@@ -199,7 +204,15 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
         raise InputError(f"{task.name}: the target is a macro-F1 between 0 and 1, got {target}")
     if distil is not None and quality is None:
         raise InputError(f"{task.name}: distillation learns the quality ensemble's labels: give a backbone (--quality) too")
-    train = subsample(task.train, max_train, seed)
+    shared = groups_in(task.train, task.test)
+    back = task.train[shared]  # rows of dialogues the test part holds too: only the refit learns from them
+    train = subsample(task.train[~shared].reset_index(drop=True), max_train, seed)
+    if shared.any():
+        left = train["label"].value_counts().reindex(task.train["label"].unique(), fill_value=0)
+        if (left < 2).any():
+            raise TooFewExamples(f"label {left.idxmin()!r} has {left.min()} row(s) once the {shared.sum()} training "
+                                 "row(s) of groups the test file also holds are left out of the held-out fit; keep "
+                                 "each group on one side of the split")
     selection = cv_confusion = cv_quantify = weight = None
     if extra is not None:
         extra = extra.unlike(pd.concat([task.train, task.test]), seed)
@@ -278,6 +291,13 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
              "params": params_of(est), "data": list(task.sources), "notes": list(task.notes),
              "train_rows": int(len(train)), "test_rows": int(len(task.test)),
              "metrics": {"split": task.split, **report}}
+    if shared.any():
+        n_groups = int(own_groups(back).nunique())
+        entry["shared_with_test"] = {"rows": int(len(back)), "groups": n_groups}
+        entry["notes"] = [*entry["notes"], f"{len(back)} training row(s) of {n_groups} group(s) the test part also "
+                                           "holds left out of the configuration's choice and the held-out fit (its "
+                                           "figures would score the rest of a dialogue the model had read)"
+                                           + ("; the saved model's refit learns from them" if refit else "")]
     if extra is not None:
         role = (f"out-of-domain rows, used: {len(extra.rows):,} rows next to the field's own, each own row weighted "
                 f"×{weight:g}" if weight is not None else "out-of-domain rows, tried and not used")
@@ -305,8 +325,9 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
                                                 "× its confidence"]
     seen = train
     if refit:
-        # a smoke build's cap holds for the refit too: training part and test part together, at most max_train rows
-        seen = subsample(pd.concat([train, task.test]), max_train, seed) if refit_test else train
+        # every labelled row, those of groups the test part holds too included; a smoke build's cap holds for the refit
+        # too: at most max_train rows
+        seen = subsample(pd.concat([train, back, *([task.test] if refit_test else [])]), max_train, seed)
         est = _fit(clone(estimator), seen["text"].tolist(), seen["label"].to_numpy(), teacher_on(seen), unlabelled,
                    extra_rows, weight, pool_weight or 1.0)
         entry["refit_rows"] = int(len(seen))

@@ -565,6 +565,10 @@ def cmd_train(args: argparse.Namespace) -> int:
                       f"{'training ' if info.get('refit_test') is False else ''}rows"
                       f"{' (--max-train)' if args.max_train is not None else ''}"
                       f"{' (not --test)' if info.get('refit_test') is False else ''}" if info.get("refit_rows") else ""))
+        if shared := info.get("shared_with_test"):  # only a user's --test file can hold a training group
+            _say(args, f"train: {field}: {shared['rows']} training rows of {shared['groups']} groups also in --test left "
+                       "out of the held-out fit" + ("; the saved model's refit learns from them"
+                                                    if info.get("refit_rows") else ""))
     _say(args, f"train: model saved in {path} (card: {path / 'MODEL_CARD.md'})")
     for field, info in model.card["fields"].items():
         if not info.get("carried_from") and (cut := info.get("selection", {}).get("budget_cut")):
