@@ -10,18 +10,25 @@ Keys (shown on screen): one per label, from per-field rows of the keyboard
 (``KEY_ROWS``; labels beyond a row take the next free key), and
 Enter accept suggestions · Space skip · ← back · → next · Backspace / Ctrl+Z undo ·
 Shift+Backspace / Ctrl+Y / Ctrl+Shift+Z redo.
+
+``LabelingApp`` puts a name in front of it: each person labels under their own name, given in the
+app's URL (``?annotator=NAME``, as Prodigy's ``?session=NAME``) or typed into the field it shows first;
+nothing is recorded before there is one.
 """
 
 from __future__ import annotations
 
 import html
+import os
 import re
 import sqlite3
+from urllib.parse import parse_qs
 
 import ipywidgets as w
 import pandas as pd
 from ipyevents import Event
 
+from wbcs.config import app_mode
 from wbcs.errors import InputError
 from wbcs.labeling.controller import LabelingController
 
@@ -34,6 +41,8 @@ ACTIONS = {"Enter": "accept", " ": "skip", "ArrowLeft": "back", "ArrowRight": "f
 ACTION_LABELS = [("accept", "Accept suggestions", "Enter"), ("skip", "Skip", "Space"),
                  ("back", "Back", "←"), ("forward", "Next", "→"), ("undo", "Undo", "Backspace"),
                  ("redo", "Redo", "Shift+Backspace")]
+ANNOTATOR_PARAM = "annotator"  # the app's URL names its annotator: .../02-label-posts.ipynb?annotator=ann1
+ANNOTATOR_ENV = "WBCS_ANNOTATOR"  # a notebook's (one user's) annotator name
 _MARKUP = re.compile(r"(\[[^\[\]\s]{1,10}\]|@[\w\u4e00-\u9fff\-]{1,30}|#[^#\s]{1,40}#)")
 
 
@@ -210,3 +219,59 @@ class Annotator:
             hint.value = (f"<small>suggested: {html.escape(sugg.label)} ({how})</small>"
                           if sugg is not None and s["applicable"][field] else "")
         self.status.value = html.escape(s["message"])
+
+
+def annotator_name() -> str | None:
+    """The annotator a session was opened for, or None (``LabelingApp`` then asks).
+
+    In a Voilà app, ``?annotator=NAME`` in the page's URL: Voilà gives each page's kernel the request's query
+    string as ``QUERY_STRING`` (CGI's name); an environment variable of the server would name every browser
+    user alike, and their labels would overwrite each other's. In a notebook (one user), ``WBCS_ANNOTATOR``."""
+    if app_mode():
+        names = parse_qs(os.environ.get("QUERY_STRING", "")).get(ANNOTATOR_PARAM, [""])
+        return names[-1].strip() or None
+    return os.environ.get(ANNOTATOR_ENV, "").strip() or None
+
+
+class LabelingApp:
+    """The annotator behind a name: ``name`` (e.g. from ``annotator_name()``) opens it at once; without one
+    (or with one the store refuses) a name field comes first and no label can be recorded until it is
+    filled in. ``controller`` and ``annotator`` are None until then; one widget (``widget``) throughout."""
+
+    def __init__(self, items, store, name: str | None = None, **controller_args):
+        self.items, self.store, self.controller_args = items, store, controller_args
+        self.controller: LabelingController | None = None
+        self.annotator: Annotator | None = None
+        # Enter (or leaving the field) opens it too: the value is sent then, not on every key
+        self.name = w.Text(placeholder="your name or initials, e.g. ann1, 张三", description="Annotator",
+                           continuous_update=False, layout=w.Layout(width="360px"))
+        self.start = w.Button(description="Start labelling", button_style="primary")
+        self.status = w.HTML("Each person labels under their own name (open the app as "
+                             f"<code>...?{ANNOTATOR_PARAM}=NAME</code> to skip this).")
+        self.start.on_click(lambda _b: self.controller is None and self.open(self.name.value))
+        self.name.observe(lambda change: self.controller is None and self.open(change["new"]), "value")
+        self.widget = w.VBox([w.HBox([self.name, self.start]), self.status])
+        if name is not None:
+            self.name.value = name  # opens it (the observer above)
+
+    def open(self, name: str) -> bool:
+        """Open the annotator for ``name``; a name it refuses is said under the field, and nothing opens."""
+        try:
+            self.controller = LabelingController(self.items, self.store, name.strip(), **self.controller_args)
+        except InputError as e:
+            self.status.value = f"<span style='color:#c00'>{html.escape(str(e))}</span>"
+            return False
+        self.annotator = Annotator(self.controller)
+        self.widget.children = (self.annotator.widget,)
+        self.status = self.annotator.status  # from now on the status line is the annotator's
+        return True
+
+    def handle_key(self, event: dict) -> None:
+        """The annotator's key handler (``Annotator.handle_key``); no key records anything before a name."""
+        if self.annotator is not None:
+            self.annotator.handle_key(event)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
