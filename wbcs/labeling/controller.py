@@ -14,7 +14,6 @@ items to the front of the queue (``wbcs.labeling.sampling.query``).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +22,7 @@ import pandas as pd
 from wbcs.errors import InputError
 from wbcs.labeling.batch import check_annotator, clean
 from wbcs.labeling.fields import applies, label_fields, taxonomy
-from wbcs.labeling.store import LabelStore
+from wbcs.labeling.store import MASKED_NUMBER, LabelStore
 from wbcs.schema import Taxonomy
 
 
@@ -32,10 +31,6 @@ class Suggestion:
     label: str
     proba: float
     source: str = "model"  # or "rule": identifiable, from a number in the post
-
-
-# a number the export or wbcs already masked (138****5678, 010-****5678, 110***********002X)
-MASKED_NUMBER = re.compile(r"\d{2,4}-?\*{4,}\w{2,4}")
 
 
 def number_in_post(text) -> bool:
@@ -235,18 +230,19 @@ class LabelingController:
     def _after_move(self, event, verb: str) -> None:
         self._mine = self._load()
         if event is None:
-            self.message = f"nothing to {verb}"
+            self.message = f"nothing to {verb} in these {len(self.queue)} items"
             return
-        if event.item_id in self._items:
-            self.goto(event.item_id)
+        self.goto(event.item_id)
         self.message = f"{verb}: {event.field} = {event.value} ({event.item_id})"
 
     def undo(self) -> None:
-        """Undo this annotator's latest label (any item) and show that item."""
-        self._after_move(self.store.undo(self.annotator), "undo")
+        """Undo this annotator's latest label of this session's items and show that item: never a label of an
+        item the session does not show (a file imported earlier), as in Prodigy and Label Studio."""
+        self._after_move(self.store.undo(self.annotator, items=self._items), "undo")
 
     def redo(self) -> None:
-        self._after_move(self.store.redo(self.annotator), "redo")
+        """Redo this session's latest undo (labels recorded elsewhere meanwhile leave it be)."""
+        self._after_move(self.store.redo(self.annotator, items=self._items), "redo")
 
     # ------------------------------------------------------------------ active learning
 

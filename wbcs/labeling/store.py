@@ -46,7 +46,7 @@ import pandas as pd
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
 from wbcs.labeling.fields import applies, conditional_fields, taxonomy
-from wbcs.pii import mask_pii
+from wbcs.pii import find_pii, mask_pii
 from wbcs.schema import Taxonomy
 
 SCHEMA_VERSION = 1
@@ -92,6 +92,10 @@ _BY_KEY = "events e INDEXED BY events_by_key"
 # The source of the undo events the store writes itself when a conditional field stops applying.
 RETRACTED = "retracted"
 _CONTENT = re.compile(r" (sha256:[0-9a-f]{16})$")  # the content part of ``import_source``
+# A number or an e-mail as wbcs masks them (``wbcs.pii``: 138****5678, 010-****5678, 110***********002X,
+# a***@corp.com): an export's annotator column holds these where a name was contact data.
+MASKED_NUMBER = re.compile(r"\d{2,4}-?\*{4,}\w{2,4}")
+MASKED = re.compile(rf"{MASKED_NUMBER.pattern}|[^\W_]\*{{3}}@")
 
 
 @dataclass(frozen=True)
@@ -220,6 +224,7 @@ class LabelStore:
         self.tax = taxonomy(tax)
         self._labels = {f: frozenset(self.tax.ids(f)) for f in self.tax.fields}
         self._others = frozenset(REPLY_FIELDS)  # the only fields kept beside labels: the reply team's, free text
+        self._names_ok: set[str] = set()  # annotator names checked (``_check_annotator``)
         self._conditional = conditional_fields(self.tax)
         # the fields whose labels decide whether a conditional field applies (sentiment)
         self._conditions = {k for f in self._conditional for k, _ in self.tax[f].applies_when}
@@ -383,7 +388,24 @@ class LabelStore:
         elif field not in self._others:
             raise InputError(f"{_at(where, item)}: unknown field {mask_pii(field)!r} "
                              f"(label fields: {', '.join(self.tax.fields)})")
+        self._check_annotator(annotator, item, where)
         return {**row, "item_id": item, "field": field, "value": value, "annotator": annotator, "where": where}
+
+    def _check_annotator(self, name: str, item: str, where: str | None) -> None:
+        """Refuse an annotator name an export would not give back: a masked one (``a***@corp.com``: an export's,
+        whose labels belong to the unmasked name; re-imported it merged alice@ and amy@ into one annotator, or
+        added a second one for alice), and a new name that is contact data (an e-mail, a phone number: exports
+        mask it). A store's existing names are kept writable: their labels are never stranded."""
+        if name in self._names_ok:
+            return
+        if MASKED.search(name):
+            raise InputError(f"{_at(where, item)}, column 'annotator': {name!r} is a masked name (an export masks "
+                             "e-mails and phone numbers); import the labels under the annotator's own name")
+        if find_pii(name) and self._db.execute(
+                "SELECT 1 FROM events WHERE annotator = ? LIMIT 1", (name,)).fetchone() is None:
+            raise InputError(f"{_at(where, item)}, column 'annotator': {mask_pii(name)!r} is contact data (an "
+                             "e-mail or a phone number), which exports mask; use a name or initials (e.g. ann1, 张三)")
+        self._names_ok.add(name)
 
     def _append(self, rows: Iterable[dict], source: str | None) -> list[int]:
         ids = []
@@ -483,12 +505,18 @@ class LabelStore:
         return Event(int(row[0]), row[1], row[2], row[3], row[4],
                      pd.Timestamp(row[5]).tz_convert(TIMEZONE))
 
-    def undo(self, annotator: str) -> Event | None:
-        """Undo the annotator's latest active label; returns it, or None if nothing is left. What the undone
-        label retracted comes back; what the label it uncovers (an older sentiment) rules out is retracted."""
+    def _scope(self, items: Iterable[str] | None) -> str:
+        """The SQL condition keeping undo/redo to ``items`` (a widget's own; None: every item)."""
+        return "" if items is None else f" AND e.item_id IN ({self._wanted(items)})"
+
+    def undo(self, annotator: str, *, items: Iterable[str] | None = None) -> Event | None:
+        """Undo the annotator's latest active label (of ``items`` only, when given: a widget undoes its own
+        items' labels, never a file's imported earlier); returns it, or None if nothing is left. What the
+        undone label retracted comes back; what the label it uncovers (an older sentiment) rules out is
+        retracted."""
         def run():
             row = self._db.execute(
-                f"SELECT id, item_id, field, value, annotator, labelled_at FROM ({_ACTIVE})"
+                f"SELECT id, item_id, field, value, annotator, labelled_at FROM ({_ACTIVE}{self._scope(items)})"
                 " WHERE annotator = ? ORDER BY id DESC LIMIT 1", (annotator,)).fetchone()
             if row is not None:
                 self._insert("undo", annotator, row[1], row[2], row[3], target=row[0])
@@ -499,19 +527,22 @@ class LabelStore:
         row = self._transaction(run)
         return None if row is None else self._event(row)
 
-    def redo(self, annotator: str) -> Event | None:
-        """Redo the annotator's latest undo made since their last new label, if any (never the store's own
-        retractions: redoing "sentiment neutral" retracts the subtype again)."""
+    def redo(self, annotator: str, *, items: Iterable[str] | None = None) -> Event | None:
+        """Redo the annotator's latest undo made since their last new label, if any (of ``items`` only, when
+        given: a label recorded elsewhere meanwhile, another session's or an import's, leaves this one's redo
+        as it was); never the store's own retractions (redoing "sentiment neutral" retracts the subtype
+        again)."""
         def run():
+            scope = self._scope(items)
             last = self._db.execute(
-                "SELECT COALESCE(MAX(id), 0) FROM events WHERE annotator = ? AND action = 'label'",
+                f"SELECT COALESCE(MAX(e.id), 0) FROM events e WHERE e.annotator = ? AND e.action = 'label'{scope}",
                 (annotator,)).fetchone()[0]
             row = self._db.execute(
                 f"""SELECT e.id, e.item_id, e.field, e.value, e.annotator, e.labelled_at
                 FROM events u JOIN events e ON e.id = u.target
-                WHERE u.annotator = ? AND u.action = 'undo' AND u.id > ?
+                WHERE u.annotator = ? AND u.action = 'undo' AND u.id > ?{scope}
                   AND COALESCE(u.source, '') NOT LIKE ?
-                  AND e.id NOT IN (SELECT id FROM ({_ACTIVE}))
+                  AND NOT {_IS_ACTIVE}
                 ORDER BY u.id DESC LIMIT 1""", (annotator, last, f"{RETRACTED}:%")).fetchone()
             if row is not None:
                 self._insert("redo", annotator, row[1], row[2], row[3], target=row[0])
@@ -643,7 +674,7 @@ class LabelStore:
                 mine, items = {row["annotator"] for row in rows}, {row["item_id"] for row in rows}
                 earlier = self._imported(content.group(1), mine, items)
                 if earlier is not None and not again:
-                    same = sum(now.get((r["item_id"], r["annotator"]), {}).get(r["field"], (None,))[0] == r["value"]
+                    same = sum(self._same(r, now.get((r["item_id"], r["annotator"]), {}).get(r["field"], (None,))[0])
                                for r in rows)
                     return ImportSummary(0, same, len(rows) - same, already=earlier)
                 if earlier is None and not identical:  # (a file accepted for them before was theirs)
@@ -660,7 +691,7 @@ class LabelStore:
                 labels = now.setdefault((row["item_id"], row["annotator"]), {})
                 when = row.get("labelled_at")
                 have = labels.get(row["field"])
-                if have is not None and have[0] == row["value"]:
+                if have is not None and self._same(row, have[0]):
                     unchanged += 1
                     continue
                 if have is not None and when is not None and have[1] > when:
@@ -683,6 +714,12 @@ class LabelStore:
             return ImportSummary(len(todo), unchanged, stale, retracted)
 
         return self._transaction(run)
+
+    def _same(self, row: dict, have: str | None) -> bool:
+        """Whether a row gives the current value ``have``: the same, or for free text (a reply) its masked form,
+        as an export writes it (re-importing an export replaced a reply's phone number with 138****5678)."""
+        return have is not None and (have == row["value"] or (row["field"] in self._others
+                                                              and mask_pii(have) == row["value"]))
 
     def _imported(self, content: str, annotators: set[str], items: set[str]) -> str | None:
         """The source of an earlier import of this content (``sha256:…``) for one of the annotators, looked for
