@@ -589,6 +589,19 @@ def _current(args):
     return cur[ours], fields_for, cur.loc[~ours, "item_id"].nunique()
 
 
+def _elsewhere(args, n: int) -> str | None:
+    """The line that says how many labelled items of the store the command left out (in no --sample), or None."""
+    if n:
+        return f"left out: {n} items of {args.store} in no --sample (give their sample with --sample)"
+    return None
+
+
+def _say_elsewhere(args, n: int) -> None:
+    """Said on stderr: a command's stdout may be JSON (agreement --json)."""
+    if note := _elsewhere(args, n):
+        print(note, file=sys.stderr)
+
+
 def _unresolved(gold, cur, fields_for) -> dict[str, int]:
     """The sampled items without gold labels, by why: ``consensus`` counts the items it resolved (disputed,
     incomplete), and the sample's items nobody labelled yet are counted here, never as resolved."""
@@ -602,7 +615,8 @@ def _unresolved(gold, cur, fields_for) -> dict[str, int]:
 def cmd_agreement(args: argparse.Namespace) -> int:
     from wbcs.labeling.agreement import agreement
 
-    cur, _, _ = _current(args)
+    cur, _, elsewhere = _current(args)
+    _say_elsewhere(args, elsewhere)  # κ and α of the sampled items only: the rest is said, never silently dropped
     result = agreement(cur, annotators=args.annotators)
     if args.json:
         clean = {f: {k: (_num(v) if isinstance(v, float) else v) for k, v in r.items() if k != "pairs"}
@@ -637,7 +651,7 @@ def cmd_disagreements(args: argparse.Namespace) -> int:
     from wbcs.labeling.store import write_records
 
     _check_out(args)
-    cur, fields_for, _ = _current(args)
+    cur, fields_for, elsewhere = _current(args)
     samples = " ".join(map(str, args.sample))
     check_queue_file(args.out, cur, how_to_import=f"'wbcs label import {args.out} --annotator adjudicator --store "
                                                   f"{args.store} --sample {samples}'")
@@ -647,6 +661,7 @@ def cmd_disagreements(args: argparse.Namespace) -> int:
     queue = disagreements(resolved, items)
     write_records(queue, args.out)
     print(f"wrote {len(queue)} disputed fields of {queue['item_id'].nunique()} items to {args.out}")
+    _say_elsewhere(args, elsewhere)
     return 0
 
 
@@ -656,7 +671,7 @@ def cmd_consensus(args: argparse.Namespace) -> int:
     from wbcs.labeling.fields import label_fields
 
     _check_out(args, formats=WRITE_FORMATS)
-    cur, fields_for, _ = _current(args)
+    cur, fields_for, elsewhere = _current(args)
     kinds = set(fields_for.values())
     if len(kinds) > 1:
         raise InputError(f"{', '.join(map(str, args.sample))}: these samples mix items labelled for different "
@@ -672,6 +687,7 @@ def cmd_consensus(args: argparse.Namespace) -> int:
     unresolved = _unresolved(gold, cur, fields_for)
     left = ", ".join(f"{n} {k}" for k, n in unresolved.items()) or "none"
     print(f"wrote {len(gold)} gold items of the {len(fields_for)} sampled to {args.out}; unresolved items: {left}")
+    _say_elsewhere(args, elsewhere)
     samples = " ".join(map(str, args.sample))
     if unresolved.get("disputed"):
         posts = f" --posts {args.posts}" if args.posts is not None else ""
@@ -701,8 +717,8 @@ def _consensus_labels(args) -> tuple[dict[str, str], list[str]]:
     if left:
         notes.append(f"left out: {left} items (no consensus yet: 'wbcs label consensus' and 'wbcs label "
                      "disagreements' with the same --store and --sample say which)")
-    if elsewhere:
-        notes.append(f"left out: {elsewhere} items of {args.store} in no --sample (give their sample with --sample)")
+    if note := _elsewhere(args, elsewhere):
+        notes.append(note)
     gold = gold[gold[args.field].notna()]
     return dict(zip(gold["post_id"], gold[args.field], strict=True)), notes
 
