@@ -1,12 +1,14 @@
 """``wbcs hot --engine dask`` (``wbcs.kpi.partitioned_hot``) reads an archive as ``read_posts`` reads a file
 for the pandas engine: a post given twice is counted once (and said), labels in another case are the
-taxonomy's, a UTC file and a Beijing one are one clock; what it cannot read is one line naming the file,
-row and column, as the pandas engine's refusals are.
+taxonomy's, a UTC file and a Beijing one are one clock, a post without created_at has its mid's time; a post
+read_posts rejects (no text, a label outside the taxonomy, no time) is left out and said, naming the file, row
+and column, as read_posts says it; what it cannot read at all is one such line, as the pandas engine's refusals are.
 
 Before: a copied part file counted every post in it twice in silence (more spikes, alerts and incidents),
 upper-cased labels selected nothing (no alert, no incident, exit 0), a UTC file beside a Beijing one was
 refused with a message naming no file, an int64 created_at was a traceback, an empty archive was
-"0 incident(s)" with exit 0, rows were numbered from 0, and an archive of 2 to 7 days crashed."""
+"0 incident(s)" with exit 0, rows were numbered from 0, and an archive of 2 to 7 days crashed; a post the
+pandas engine leaves out and says (no text, an unknown label, no created_at) stopped the whole archive."""
 
 from __future__ import annotations
 
@@ -69,6 +71,23 @@ def _rewrite(archive, tmp_path, change) -> object:
 
 
 @pytest.mark.slow  # the pandas engine through read_posts and the archive engine, with near-duplicates: ~15 s
+def _as_read_posts_reads(folder, tmp_path, capsys) -> tuple[dict, pd.DataFrame]:
+    """What `wbcs hot` (pandas) finds in the archive's rows as one file (partition columns included), and what
+    read_posts says it rejected (``reject_reasons``)."""
+    from wbcs.kpi.partitioned_hot import _hive
+
+    whole = tmp_path / "whole.parquet"
+    pd.concat([pd.read_parquet(f).assign(**_hive(str(f), str(folder))) for f in _files(folder)],
+              ignore_index=True).to_parquet(whole)
+    posts, info = read_posts(whole, quiet=True)
+    capsys.readouterr()
+    return info["reject_reasons"], hot_issues(posts, near_duplicates=False)
+
+
+def _said(capsys) -> list[str]:
+    return capsys.readouterr().err.strip().splitlines()
+
+
 def test_a_copied_part_file_is_counted_once_and_said(archive, tmp_path, capsys):
     copy = tmp_path / "dup"
     shutil.copytree(archive, copy)
@@ -113,7 +132,9 @@ def test_labels_in_another_case_or_language_are_the_taxonomys(archive, want, tmp
     assert len(want["alerts"]) and len(want["incidents"])
 
 
-def test_a_label_outside_the_taxonomy_is_one_error_naming_file_row_and_column(archive, tmp_path):
+def test_a_label_outside_the_taxonomy_is_left_out_and_said_as_read_posts_rejects_it(archive, tmp_path, capsys):
+    """read_posts rejects a post whose label is none of the taxonomy's ('bad value'): `wbcs hot` (pandas) leaves it
+    out and says so. The archive engine refused the whole archive for it."""
     def wrong(df, i):
         if i == 1:
             df["topic"] = df["topic"].astype(object)
@@ -121,9 +142,11 @@ def test_a_label_outside_the_taxonomy_is_one_error_naming_file_row_and_column(ar
         return df
 
     copy = _rewrite(archive, tmp_path, wrong)
-    name = str(_files(copy)[1])
-    with pytest.raises(InputError, match=rf"^{name}: row 5, column 'topic': unknown label 'weather' \(1 row"):
-        archive_hot_issues(copy, near_duplicates=False)
+    rejected, want = _as_read_posts_reads(copy, tmp_path, capsys)
+    assert rejected == {"bad value": 1}
+    _assert_same(archive_hot_issues(copy, near_duplicates=False), want)
+    assert _said(capsys) == [f"{_files(copy)[1]}: row 5, column 'topic': 'weather' is not a label; 1 row(s) rejected "
+                             f"(bad value: 1), left out of every count; correct the rows (wbcs ingest rejects them)"]
 
 
 def test_a_utc_file_beside_a_beijing_one_is_read_on_one_clock(archive, want, tmp_path):
@@ -140,7 +163,7 @@ def test_a_utc_file_beside_a_beijing_one_is_read_on_one_clock(archive, want, tmp
     _assert_same(archive_hot_issues(copy, near_duplicates=False), want)
 
 
-def test_a_time_that_is_no_timestamp_or_empty_is_one_error_naming_file_and_row(archive, tmp_path):
+def test_a_time_that_is_no_timestamp_is_one_error_naming_file(archive, tmp_path):
     def numbers(df, i):
         if i == 1:
             df["created_at"] = df["created_at"].astype("int64")
@@ -151,16 +174,26 @@ def test_a_time_that_is_no_timestamp_or_empty_is_one_error_naming_file_and_row(a
     with pytest.raises(InputError, match=rf"^{name}: column 'created_at' is int64, not a timestamp"):
         archive_hot_issues(copy, near_duplicates=False)
 
+
+def test_an_empty_time_is_the_mids_or_its_row_is_left_out_and_said_as_read_posts_reads_it(archive, tmp_path,
+                                                                                          capsys):
+    """read_posts (ingest) gives a post without created_at the time its Weibo mid carries, and rejects it ('no
+    time') when its post_id is no mid: the archive engine refused the whole archive for either."""
     def empty(df, i):
         if i == 1:
-            df.loc[3, "created_at"] = pd.NaT
+            df.loc[[3, 8], "created_at"] = pd.NaT  # its mid gives row 4 its time
+            df.loc[8, "post_id"] = "x" + df.loc[8, "post_id"]  # row 9's id is no mid: no time
         return df
 
-    shutil.rmtree(copy)
     copy = _rewrite(archive, tmp_path, empty)
-    # the 4th row, as read_posts and wbcs kpi number it (it was "row 3")
-    with pytest.raises(InputError, match=rf"^{name}: row 4, column 'created_at' is empty or not a time"):
-        archive_hot_issues(copy, near_duplicates=False)
+    rejected, want = _as_read_posts_reads(copy, tmp_path, capsys)
+    assert rejected == {"no time": 1}
+    _assert_same(archive_hot_issues(copy, near_duplicates=False), want)
+    said = _said(capsys)
+    assert len(said) == 1 and said[0].startswith(f"{_files(copy)[1]}: row 9, column 'created_at' is empty and "
+                                                 f"post_id 'x"), said
+    assert said[0].endswith("is not a Weibo mid to decode it from; 1 row(s) rejected (no time: 1), left out of "
+                            "every count; correct the rows (wbcs ingest rejects them)"), said
 
 
 def test_an_archive_without_posts_is_an_error(posts, tmp_path):
@@ -194,32 +227,27 @@ def test_the_cli_refuses_an_integer_time_with_one_line_and_exit_2(archive, tmp_p
     assert "Traceback" not in r.stderr
 
 
-def test_a_post_read_posts_rejects_for_its_text_or_sentiment_is_refused_naming_its_row(archive, tmp_path):
-    """read_posts rejects a post without a text or with a sentiment outside the taxonomy: the pandas engine
-    never counts it. The archive engine counted it in silence (it does not read the sentiment)."""
-    def blank(df, i):
+def test_a_post_read_posts_rejects_for_its_text_or_sentiment_is_left_out_and_said(archive, tmp_path, capsys):
+    """read_posts rejects a post without a text or with a sentiment outside the taxonomy: `wbcs hot` (pandas)
+    leaves it out and says so. The archive engine first counted it in silence (it does not read the sentiment),
+    then refused the whole archive for it."""
+    def bad(df, i):
         if i == 1:
             df["text"] = df["text"].astype(object)
-            df.loc[6, "text"] = "  "
-        return df
-
-    copy = _rewrite(archive, tmp_path, blank)
-    name = str(_files(copy)[1])
-    with pytest.raises(InputError, match=rf"^{name}: row 7, column 'text' is empty \(1 row\(s\) in the file\)"):
-        archive_hot_issues(copy, near_duplicates=False)
-
-    def moody(df, i):
-        if i == 1:
+            df.loc[6, "text"] = " \u3000"  # a full-width space: no text to str.strip(), as to ingest
             df["sentiment"] = df["sentiment"].astype(object)
             df.loc[2, "sentiment"] = "angry"
         elif i == 2:
-            df["sentiment"] = df["sentiment"].astype(object).str.upper()  # read as read_posts reads it: no error
+            df["sentiment"] = df["sentiment"].astype(object).str.upper()  # read as read_posts reads it: kept
         return df
 
-    shutil.rmtree(copy)
-    copy = _rewrite(archive, tmp_path, moody)
-    with pytest.raises(InputError, match=rf"^{name}: row 3, column 'sentiment': unknown label 'angry' \(1 row"):
-        archive_hot_issues(copy, near_duplicates=False)
+    copy = _rewrite(archive, tmp_path, bad)
+    rejected, want = _as_read_posts_reads(copy, tmp_path, capsys)
+    assert rejected == {"bad value": 1, "empty text": 1}
+    _assert_same(archive_hot_issues(copy, near_duplicates=False), want)
+    assert _said(capsys) == [f"{_files(copy)[1]}: row 3, column 'sentiment': 'angry' is not a label; 2 row(s) "
+                             f"rejected (bad value: 1, empty text: 1), left out of every count; correct the rows "
+                             f"(wbcs ingest rejects them)"]
 
 
 def test_the_evidence_a_file_sends_is_what_the_incidents_read(archive):

@@ -10,6 +10,7 @@ import pytest
 
 from tests.test_kpi_indicators import crafted, ts
 from wbcs.errors import InputError
+from wbcs.io import read_posts
 from wbcs.kpi import duck, indicators
 from wbcs.policy import load_policy
 
@@ -122,16 +123,22 @@ def test_bad_archives_are_input_errors(tmp_path):
 
 
 @pytest.mark.parametrize("column, value", [("sentiment", "furious"), ("topic", "angry")])
-def test_an_unknown_label_is_refused_by_duckdb_as_by_pandas(tmp_path, column, value):
+def test_a_post_with_an_unknown_label_is_left_out_and_said_as_read_posts_rejects_it(tmp_path, column, value, capsys):
+    """read_posts rejects a post whose label is none of the taxonomy's ('bad value'): `wbcs kpi` (pandas) leaves
+    it out and says so. DuckDB refused the whole archive for it."""
     df = crafted()
     df.iloc[:4].to_parquet(tmp_path / "part-1.parquet")
     rest = df.iloc[4:].reset_index(drop=True)
     rest.loc[2, column] = value
     rest.to_parquet(tmp_path / "part-2.parquet")
-    with pytest.raises(InputError, match=rf"part-2\.parquet: row 3, column '{column}': unknown label '{value}'"):
-        duck.indicators(str(tmp_path / "part-*.parquet"))
+    pd.concat([df.iloc[:4], rest], ignore_index=True).to_parquet(tmp_path / "whole.parquet")
+    posts, info = read_posts(tmp_path / "whole.parquet", quiet=True)
+    assert info["reject_reasons"] == {"bad value": 1} and len(posts) == 7
+    same(indicators(posts), duck.indicators(str(tmp_path / "part-*.parquet")))
+    assert (f"part-2.parquet: row 3, column '{column}': '{value}' is not a label; 1 row(s) rejected (bad value: 1)"
+            in capsys.readouterr().err)
     with pytest.raises(InputError, match=rf"column '{column}': unknown label '{value}'"):
-        indicators(pd.concat([df.iloc[:4], rest]))
+        indicators(pd.concat([df.iloc[:4], rest]))  # a table in memory, which no read_posts read: refused
 
 
 def test_a_policy_file_path_is_named_not_an_attribute_error(tmp_path):

@@ -181,8 +181,12 @@ def test_labels_are_read_in_the_spellings_read_posts_reads_and_a_table_by_a_labe
         same_table(by_intent, engine(tmp_path / "p.parquet", by="intent"))
         same_table(indicators(posts, by=["sentiment", "operator"], period="week"),
                    engine(tmp_path / "p.parquet", by=["sentiment", "operator"], period="week"))
-    df.loc[2, "intent"] = "angry"  # not a spelling of a label: still refused, naming the row
+    df.loc[2, "intent"] = "angry"  # not a spelling of a label: rejected by read_posts, left out and said
     df.to_parquet(tmp_path / "p.parquet")
+    posts, info = read_posts(tmp_path / "p.parquet", quiet=True)
+    assert info["reject_reasons"] == {"bad value": 1}
+    capsys.readouterr()
     for engine in ENGINES:
-        with pytest.raises(InputError, match=r"p\.parquet: row 3, column 'intent': unknown label 'angry'"):
-            engine(tmp_path / "p.parquet")
+        same(indicators(posts), engine(tmp_path / "p.parquet"))
+        assert "p.parquet: row 3, column 'intent': 'angry' is not a label; 1 row(s) rejected (bad value: 1)" \
+            in capsys.readouterr().err

@@ -8,9 +8,11 @@ the same ``GROUPING SETS`` query, the response-time quantiles per output group; 
 indicators are then derived by the same pandas code as the pandas engine. Business-hour
 SLA clocks join a small table of duty minutes per calendar day built with
 ``wbcs.policy.Duty``, so the calendar logic is not written twice. As ``read_posts`` does for the
-pandas engine, a row with a count it refuses (``_Archive.bad_counts``: -3, 2.5, inf) and a row whose
-``post_id`` an earlier row has (``_Archive.repeats``) are left out and said, and a yes/no column is read
-with ``read_flags``' words (``_Archive.flag``).
+pandas engine, the rows it rejects (``_Archive.screen``: an empty text, a time out of range, an empty
+``created_at`` whose ``post_id`` is no Weibo mid, a count it refuses, a label outside the taxonomy) and a row
+whose ``post_id`` an earlier row has (``_Archive.repeats``) are left out and said; an empty ``created_at`` is
+the time of the post's mid, as ``wbcs ingest`` gives it (``times_from_mids``); a yes/no column is read with
+``read_flags``' words (``_Archive.flag``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import itertools
 import os
 import sys
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -27,6 +30,7 @@ from wbcs.columns import DATETIMES, read_flags
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
 from wbcs.io.ingest import MAX_COUNT, label_id, label_maps
+from wbcs.io.times import EARLIEST, LATEST, OUT_OF_RANGE
 from wbcs.kpi.indicators import (
     FLAGS,
     QUANTILES,
@@ -43,6 +47,7 @@ from wbcs.kpi.labels import NEEDED
 from wbcs.policy import Policy
 from wbcs.text import mask_frame, mask_pii
 from wbcs.triage import KIND_RULES
+from wbcs.weibo import mid_to_datetime
 
 # Beijing wall-clock time as integer microseconds: UTC + 8 h. Asia/Shanghai has kept this
 # fixed offset (no daylight saving) since 1991, long before Weibo, and integer arithmetic
@@ -57,7 +62,12 @@ def _us(minutes):
     return np.rint(np.asarray(minutes, dtype=float) * MINUTE_US).astype(np.int64)
 US = {"created_at": "_c", "reply_at": "_r", "resolved_at": "_s"}  # local µs columns in the SQL
 REPEATS = ["filename", "file_row_number", "post_id", "first_file", "first_row"]  # Archive.repeats' columns
-BAD_COUNTS = ["filename", "file_row_number", "column", "value"]  # Archive.bad_counts' columns
+REJECTS = ["filename", "file_row_number", "reason", "detail"]  # Archive.screen's rejected rows
+MID_TIMES = ["filename", "file_row_number", "_mid_us"]  # Archive.screen's times of posts from their mids
+# ingest's reasons (wbcs.io.ingest), in the order it checks a row: a row is rejected for the first that applies
+EMPTY_TEXT, NO_TIME, BAD_MID, BAD_VALUE = "empty text", "no time", "implausible mid time", "bad value"
+# what str.strip() strips, as ingest finds an empty text ('\u3000' too, which DuckDB's trim() keeps)
+_SPACES = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
 FLOATS = ("FLOAT", "DOUBLE")
 NUMBERS = (*FLOATS, "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
            "UBIGINT", "UHUGEINT")
@@ -66,11 +76,36 @@ _TABLES = itertools.count()  # names of the tables registered per archive
 # every id (10 M posts: 1.91 s → 4.09 s for weekly × topic), and the same archive is asked for its summary and
 # its table in one command, or again from a notebook. A file written since is another key.
 _REPEATS_SEEN: dict[tuple, pd.DataFrame] = {}
+_SCREENED: dict[tuple, tuple[pd.DataFrame, pd.DataFrame]] = {}  # the same for Archive.screen (1 M posts: ~0.1 s)
+
+
+def times_from_mids(post_ids: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """What ``wbcs ingest`` makes of a post without ``created_at``: the time its ``post_id`` carries as a Weibo mid
+    (``wbcs.weibo.mid_to_datetime``, Beijing time), and, where it gives none, why: ``NO_TIME`` (no id, or one that
+    is no mid) or ``BAD_MID`` (a time before Weibo or in the future). ``(times, why)``, ``why`` None where the
+    time is the mid's. The archive engines read an empty ``created_at`` with it, as ``read_posts`` reads it for
+    the pandas engine."""
+    ids = post_ids.astype("string").str.strip()
+    times, plausible = mid_to_datetime(ids)
+    is_mid = ids.str.fullmatch(r"\d{1,19}").fillna(False).to_numpy(dtype=bool)
+    why = np.select([~is_mid, ~plausible.to_numpy(dtype=bool)], [NO_TIME, BAD_MID], None)
+    return times.where(plausible), pd.Series(why, index=post_ids.index, dtype=object)
 
 
 def _stamp(file: str) -> tuple[int, int]:
     st = os.stat(file)
     return st.st_size, st.st_mtime_ns
+
+
+def _per_state(seen: dict, files: list[str], compute):
+    """``compute()``, kept in ``seen`` per state of ``files`` (their paths, sizes and modification times): a command
+    asks twice (the summary, then the table), a notebook again; the last 8 states are kept."""
+    key = tuple((f, *_stamp(f)) for f in files)
+    if key not in seen:
+        if len(seen) >= 8:
+            seen.pop(next(iter(seen)))
+        seen[key] = compute()
+    return seen[key]
 
 
 def _files(source) -> list[str]:
@@ -136,15 +171,13 @@ class _Archive:
             self.scan = f"(SELECT * EXCLUDE (filename, file_row_number) FROM {self.numbered})"
         return self
 
-    def bad_counts(self) -> pd.DataFrame:
-        """The rows ``read_posts`` rejects for a count it refuses (``BAD_COUNTS``' columns: the first such column
-        of the row and its value): negative, over a billion, not whole (2.5), infinite, or true/false. Counted,
-        an infinite author_followers made the reach Infinity (invalid JSON) and a negative one lowered it. A
-        count column of text ('1.2万', 'many') is refused in one line: ``read_posts`` reads its forms, which
-        ``wbcs ingest`` writes as whole numbers for this engine."""
-        cols = [c for c in SUMS.values() if c in self.types]
+    def _count_checks(self) -> dict[str, str]:
+        """Per count column, SQL true where ``read_posts`` refuses the count: negative, over a billion, not whole
+        (2.5), infinite, or true/false. Counted, an infinite author_followers made the reach Infinity (invalid
+        JSON) and a negative one lowered it. A count column of text ('1.2万', 'many') is refused in one line:
+        ``read_posts`` reads its forms, which ``wbcs ingest`` writes as whole numbers for this engine."""
         bad = {}
-        for c in cols:
+        for c in (c for c in SUMS.values() if c in self.types):
             t = self.types[c]
             x = f"CAST({_q(c)} AS DOUBLE)"
             if t == "BOOLEAN":  # read_posts refuses true/false as a count
@@ -161,13 +194,106 @@ class _Archive:
                     raise InputError(f"{file}: row {at + 1}, column {c!r}: {value!r}: the column holds {t} values, "
                                      f"not counts; write the file with wbcs ingest (it reads 1,234 and 1.2万 and "
                                      f"rejects the rest) or use the pandas engine")
-        if not bad:
-            return pd.DataFrame(columns=BAD_COUNTS)
-        which = " ".join(f"WHEN {cond} THEN {_lit(c)}" for c, cond in bad.items())
-        value = " ".join(f"WHEN {cond} THEN CAST({_q(c)} AS VARCHAR)" for c, cond in bad.items())
-        return self.con.execute(
-            f"SELECT filename, file_row_number, CASE {which} END AS column, CASE {value} END AS value "
-            f"FROM {self.numbered} WHERE {' OR '.join(bad.values())} ORDER BY {self.order}").df()
+        return bad
+
+    def label_values(self) -> dict[str, dict]:
+        """Per label column (``label_maps``' fields), each value it holds → the label ``read_posts`` reads it as
+        (``label_id``: COMPLAINT, 投诉 and ' Complaint' are complaint), None for one that is no label."""
+        spellings = label_maps()
+        fields = [f for f in spellings if f in self.types]
+        if not fields:
+            return {}
+        seen = self.con.execute("SELECT " + ", ".join(f"list(DISTINCT CAST({_q(f)} AS VARCHAR))" for f in fields)
+                                + f" FROM {self.scan}").fetchall()[0]
+        return {f: {v: label_id(spellings[f], v) for v in values or [] if v is not None}
+                for f, values in zip(fields, seen, strict=True)}
+
+    def screen(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``_screen`` of the archive as read (before ``leave_out``), kept per state of its files (``_per_state``)."""
+        rejects, times = _per_state(_SCREENED, self.files, self._screen)
+        return rejects.copy(), times.copy()
+
+    def _screen(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``(rejects, mid_times)``: the rows ``read_posts`` rejects for the pandas engine (``REJECTS``: the first
+        reason in ingest's order, in its words, and what is wrong), and the times it gives the posts without a
+        ``created_at`` from their mids (``MID_TIMES``: local microseconds; ``times_from_mids``). The checks: an
+        empty text, a time out of range, an empty created_at, a count it refuses (``_count_checks``), a label it
+        does not read (``label_values``); one scan returns the rows that fail those that hold somewhere. Counted,
+        such a row made this engine's figures differ from the pandas engine's; refused, it stopped the command
+        where ``read_posts`` leaves it out and says so."""
+        checks = []  # (reason, SQL true where it applies, SQL of the value the detail shows, detail)
+        if "text" in self.types:
+            # only a text that starts with a space can be all spaces: trim() on every text cost 4 times as much
+            text = "CAST(text AS VARCHAR)"
+            checks.append((EMPTY_TEXT, f"text IS NULL OR {text} = '' OR (unicode({text}) IN "
+                           f"({', '.join(str(ord(c)) for c in _SPACES)}) AND trim({text}, {_lit(_SPACES)}) = '')",
+                           "NULL", "column 'text' is empty"))
+        for col in self.times:  # created_at first, then its mid, then the others, as ingest checks them
+            # bounds of the column's type, which DuckDB checks against the Parquet statistics, not row by row
+            lo, hi = (f"CAST({_lit(t.isoformat() if self.zoned(col) else t.tz_localize(None).isoformat())} AS "
+                      f"{'TIMESTAMPTZ' if self.zoned(col) else 'TIMESTAMP'})" for t in (EARLIEST, LATEST))
+            checks.append((OUT_OF_RANGE, f"{_q(col)} < {lo} OR {_q(col)} >= {hi}",
+                           f"CAST({_q(col)} AS VARCHAR)", f"column {col!r}: {{}} is out of range (1990 to 2099)"))
+            if col == "created_at":
+                checks.append((NO_TIME, "created_at IS NULL",
+                               "CAST(post_id AS VARCHAR)" if "post_id" in self.types else "NULL", None))
+        for col, cond in self._count_checks().items():
+            checks.append((BAD_VALUE, cond, f"CAST({_q(col)} AS VARCHAR)",
+                           f"column {col!r}: {{}} is not a count (0 to a billion)"))
+        for col, ids in self.label_values().items():
+            if unknown := [v for v, i in ids.items() if i is None]:
+                checks.append((BAD_VALUE, f"CAST({_q(col)} AS VARCHAR) IN ({', '.join(map(_lit, unknown))})",
+                               f"CAST({_q(col)} AS VARCHAR)", f"column {col!r}: {{!r}} is not a label"))
+        # each check alone first: most hold nowhere, and DuckDB answers them from the Parquet statistics, where
+        # their OR was half a second on 1 M posts
+        checks = [c for c in checks if self.con.execute(f"SELECT EXISTS (SELECT 1 FROM {self.scan} WHERE {c[1]})"
+                                                        ).fetchone()[0]]
+        if not checks:
+            return pd.DataFrame(columns=REJECTS), pd.DataFrame(columns=MID_TIMES)
+        rows = self.con.execute(
+            "SELECT " + ", ".join(["filename", "file_row_number", *(
+                f"coalesce({cond}, false) AS _k{i}, {value} AS _v{i}" for i, (_, cond, value, _) in enumerate(checks))])
+            + f" FROM {self.numbered} WHERE {' OR '.join(f'({c[1]})' for c in checks)} ORDER BY {self.order}").df()
+        hit = rows[[f"_k{i}" for i in range(len(checks))]].to_numpy(dtype=bool, copy=True)
+        reason = np.empty(hit.shape, dtype=object)
+        detail = np.empty(hit.shape, dtype=object)
+        for i, (why, _, _, template) in enumerate(checks):
+            reason[:, i] = why
+            if template is not None:
+                detail[:, i] = [template.format(v) for v in rows[f"_v{i}"]]
+        mid_us = pd.Series(np.nan, index=rows.index)
+        if (m := next((i for i, c in enumerate(checks) if c[0] == NO_TIME), None)) is not None:
+            empty = hit[:, m].copy()  # (a view would change with the next line)
+            times, why = times_from_mids(rows.loc[empty, f"_v{m}"])
+            hit[empty, m] = why.notna().to_numpy()  # a post with its mid's time is no reject for its time
+            reason[empty, m] = why.to_numpy()
+            detail[empty, m] = [f"column 'created_at' is empty and post_id {v!r} is not a Weibo mid to decode it from"
+                                if w == NO_TIME else f"column 'created_at' is empty and post_id {v} decodes to no "
+                                f"time Weibo had (before 2009-08, or in the future)"
+                                for v, w in zip(rows.loc[empty, f"_v{m}"], why, strict=True)]
+            mid_us[empty] = (times.dt.tz_localize(None) - pd.Timestamp(0)) // pd.Timedelta(microseconds=1)
+        out, first = hit.any(axis=1), hit.argmax(axis=1)
+        at = np.arange(len(rows))
+        rejects = pd.DataFrame({"filename": rows["filename"], "file_row_number": rows["file_row_number"],
+                                "reason": reason[at, first], "detail": detail[at, first]})[out]
+        times = rows.assign(_mid_us=mid_us)[~out & mid_us.notna().to_numpy()][MID_TIMES]
+        return rejects.reset_index(drop=True), times.astype({"_mid_us": "int64"}).reset_index(drop=True)
+
+    def fill_times(self, times: pd.DataFrame) -> _Archive:
+        """The archive with the posts of ``times`` (``screen``'s times from their mids) at those times in every
+        later query, in its ``created_at``'s type (naive is Beijing time)."""
+        if len(times):
+            table = f"wbcs_mid_times_{next(_TABLES)}"
+            self.con.register(table, times[MID_TIMES])
+            # the local time as the instant it is (a cast of a naive time to TIMESTAMPTZ_NS ignores the session's
+            # zone: 8 h late), or as it is, naive
+            time = f"(make_timestamp(_mid_us - {OFFSET_US}) AT TIME ZONE 'UTC')" if self.zoned("created_at") else \
+                "make_timestamp(_mid_us)"
+            time = f"CAST({time} AS {self.types['created_at']})"
+            self.numbered = (f"(SELECT * EXCLUDE (_mid_us) REPLACE (coalesce(created_at, {time}) AS created_at) "
+                             f"FROM {self.numbered} LEFT JOIN {table} USING (filename, file_row_number))")
+            self.scan = f"(SELECT * EXCLUDE (filename, file_row_number) FROM {self.numbered})"
+        return self
 
     def repeats(self) -> pd.DataFrame:
         """The rows whose ``post_id`` an earlier row (in the files' order) already has, with that first row
@@ -177,12 +303,7 @@ class _Archive:
         only when some repeat, a scan of the repeated ids' rows."""
         if "post_id" not in self.types:
             return pd.DataFrame(columns=REPEATS)
-        key = tuple((f, *_stamp(f)) for f in self.files)
-        if key not in _REPEATS_SEEN:  # a command asks twice (the summary, then the table): one scan of the ids
-            if len(_REPEATS_SEEN) >= 8:
-                _REPEATS_SEEN.pop(next(iter(_REPEATS_SEEN)))
-            _REPEATS_SEEN[key] = self._repeats()
-        return _REPEATS_SEEN[key].copy()
+        return _per_state(_REPEATS_SEEN, self.files, self._repeats).copy()
 
     def _repeats(self) -> pd.DataFrame:
         # hash(NULL) is a value of its own: counted among the distinct hashes, an empty post_id made up for a
@@ -206,10 +327,14 @@ class _Archive:
         return self.con.execute(f"SELECT {', '.join(['filename', 'file_row_number', *columns])} FROM {self.numbered} "
                                 f"WHERE {where} ORDER BY {self.order} LIMIT 1").fetchall()[0]
 
+    def zoned(self, col: str) -> bool:
+        """Whether time column ``col`` holds instants (TIMESTAMPTZ), not naive (local) times."""
+        return "TZ" in self.types[col] or "TIME ZONE" in self.types[col]
+
     def us(self, col: str, value: str | None = None) -> str:
         """Local wall-clock microseconds of a datetime column (naive = already local)."""
         value = value or _q(col)
-        if "TZ" in self.types[col] or "TIME ZONE" in self.types[col]:
+        if self.zoned(col):
             return f"(epoch_us(CAST({value} AS TIMESTAMPTZ)) + {OFFSET_US})"
         return f"epoch_us(CAST({value} AS TIMESTAMP))"
 
@@ -307,7 +432,6 @@ class _Archive:
                 if col in self.types]
         counts, joins = self.threshold_counts(as_of)
         bad = [f"{count_where(f'{US[c]} < _c')} AS _bad_{c}" for c in ("reply_at", "resolved_at") if c in self.types]
-        bad.append(f"{count_where('_c IS NULL')} AS _bad_created_at")
         times = ", ".join(f"{self.us(c)} AS {u}" for c, u in self.times.items())
         names = [_q(k) for k in {**keys, **inner}]
         select = [f"{expr} AS {_q(name)}" for name, expr in {**keys, **inner}.items()]
@@ -318,7 +442,7 @@ class _Archive:
             f"src AS (SELECT {', '.join(select + [rest])} FROM src0) "
             f"SELECT {', '.join(names + ['count(*) AS n'] + sums + counts + bad)} FROM src{joins}"
             + (f" GROUP BY {', '.join(names)}" if names else "")).df()
-        for c in ("created_at", "reply_at", "resolved_at"):
+        for c in ("reply_at", "resolved_at"):  # (an empty created_at was left out or filled in: screen)
             if f"_bad_{c}" in rows and rows[f"_bad_{c}"].sum():
                 self._raise_bad(c)
         return rows.drop(columns=[c for c in rows if c.startswith("_bad_")])
@@ -353,46 +477,25 @@ class _Archive:
             table_periods(groups, pd.Series(pd.to_datetime([first, last], unit="us")), period, by)
 
     def check_labels(self) -> None:
-        """Refuse a label that is not in the taxonomy (``NEGATIVE``, ``angry``) as the pandas engine does
-        (``refuse_unknown_labels``), and a post without a sentiment or an intent: one scan of the label columns'
-        distinct values and empty cells, then the first row that has an unknown or empty one (file and 1-based
-        row)."""
-        from wbcs.schema import LABEL_FIELDS, load_taxonomy
-
-        tax = load_taxonomy()
-        fields = [f for f in LABEL_FIELDS if f in self.types and f in tax.fields]
-        needed = [f for f in NEEDED if f in self.types]
-        if not fields and not needed:
-            return
-        row = self.con.execute("SELECT " + ", ".join(
-            [*(f"list(DISTINCT CAST({_q(f)} AS VARCHAR))" for f in fields),
-             *(f"count(*) - count({_q(f)})" for f in needed)]) + f" FROM {self.scan}").fetchall()[0]
-        seen, empty = row[:len(fields)], dict(zip(needed, row[len(fields):], strict=True))
-        # a label as read_posts reads it (COMPLAINT, 投诉, Complaint are complaint): the pandas engine counted such
-        # posts where this one refused them
-        spellings = label_maps()
-        read = []
-        for field, values in zip(fields, seen, strict=True):
-            ids = {v: label_id(spellings[field], v) for v in values or [] if v is not None}
+        """Read the labels in every spelling ``read_posts`` reads (``relabel``: COMPLAINT, 投诉 are complaint; the
+        pandas engine counted such posts where this one refused them), and refuse a post without a sentiment or an
+        intent, naming its file and 1-based row. A value that is no label is left out before (``screen``), as
+        ``read_posts`` rejects it."""
+        for field, ids in self.label_values().items():
             self.relabel(field, {v: i for v, i in ids.items() if i is not None and i != v})
-            read.append(sorted({i or v for v, i in ids.items()}))  # what is no label stays, to be named below
-        seen = read
+        needed = [f for f in NEEDED if f in self.types]
+        if not needed:
+            return
+        empty = self.con.execute("SELECT " + ", ".join(f"count(*) - count({_q(f)})" for f in needed)
+                                 + f" FROM {self.scan}").fetchall()[0]
         # the pandas engine labels such posts with the shipped model (ensure_labels); counted here they were posts
         # without a sentiment, silently, and the engines gave different figures
-        for field, n in empty.items():
+        for field, n in zip(needed, empty, strict=True):
             if n:
                 file, at = self.first_row(f"{_q(field)} IS NULL")
                 raise InputError(f"{file}: row {at + 1}, column {field!r}: no label ({n:,} post(s) in all without "
                                  f"one): classify the posts first (wbcs predict), or use the pandas engine, which "
                                  f"labels them with the shipped model")
-        for field, values in zip(fields, seen, strict=True):
-            unknown = sorted(set(v for v in values or [] if v is not None) - set(tax.ids(field)))
-            if unknown:
-                where = f"CAST({_q(field)} AS VARCHAR) IN ({', '.join(_lit(v) for v in unknown)})"
-                file, row, value = self.first_row(where, f"CAST({_q(field)} AS VARCHAR)")
-                raise InputError(f"{file}: row {row + 1}, column {field!r}: unknown label {value!r} "
-                                 f"(unknown: {', '.join(map(repr, unknown[:5]))}; known: {', '.join(tax.ids(field))}): "
-                                 f"correct the labels, or classify the posts again (wbcs predict)")
 
     def relabel(self, col: str, ids: dict[str, str]) -> None:
         """Read column ``col``'s values in ``ids`` (a spelling → the label's id) as those ids in every later query."""
@@ -423,11 +526,9 @@ class _Archive:
         return f"CASE {_q(col)} {' '.join(whens)} END" if whens else "CAST(NULL AS BOOLEAN)"
 
     def _raise_bad(self, col: str):
-        cond = "created_at IS NULL" if col == "created_at" else f"{self.us(col)} < {self.us('created_at')}"
-        bad = self.first_row(cond)
-        what = "column 'created_at' is empty or not a time" if col == "created_at" else \
-            f"column {col!r} is before the post's created_at; fix or remove the row"
-        raise InputError(f"{bad[0]}: row {bad[1] + 1}, {what}")  # 1-based, as read_posts numbers it
+        bad = self.first_row(f"{self.us(col)} < {self.us('created_at')}")
+        raise InputError(f"{bad[0]}: row {bad[1] + 1}, column {col!r} is before the post's created_at; fix or "
+                         f"remove the row")  # 1-based, as read_posts numbers it
 
 
 def report_repeats(repeats: pd.DataFrame) -> None:
@@ -442,29 +543,32 @@ def report_repeats(repeats: pd.DataFrame) -> None:
                        f"(wbcs ingest rejects them)"), file=sys.stderr)
 
 
-def report_bad_counts(rows: pd.DataFrame) -> None:
-    """One line on stderr for the rows ``_Archive.bad_counts`` found (left out of every count), naming the first,
-    as ``read_posts`` says what it rejects for the pandas engine."""
+def report_rejects(rows: pd.DataFrame) -> None:
+    """One line on stderr for the rows ``_Archive.screen`` rejected (left out of every count): the first, and how
+    many for each reason, as ``read_posts`` says what it rejects for the pandas engine; masked (``wbcs.pii``)."""
     if len(rows):
         r = rows.iloc[0]
-        print(mask_pii(f"{r.filename}: row {r.file_row_number + 1}, column {r.column!r}: {r.value} is not a count "
-                       f"(0 to a billion); {len(rows):,} row(s) rejected (bad value: {len(rows):,}), left out of "
-                       f"every count; correct the rows (wbcs ingest rejects them)"), file=sys.stderr)
+        reasons = ", ".join(f"{k}: {n:,}" for k, n in Counter(rows["reason"]).items())
+        print(mask_pii(f"{r.filename}: row {r.file_row_number + 1}, {r.detail}; {len(rows):,} row(s) rejected "
+                       f"({reasons}), left out of every count; correct the rows (wbcs ingest rejects them)"),
+              file=sys.stderr)
 
 
-def leave_out_rejected(a: _Archive, quiet: bool) -> pd.DataFrame:
-    """Leave out of ``a`` the rows ``read_posts`` would reject: a bad count, then a repeated post_id (only the
-    rows kept claim an id, as in ``read_posts``); said on stderr unless ``quiet``. Returns them (``filename``,
-    ``file_row_number``)."""
-    bad = a.bad_counts()
-    a.leave_out(bad)
+def leave_out_rejected(a: _Archive, quiet: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Leave out of ``a`` the rows ``read_posts`` would reject (``_Archive.screen``), give its posts without a
+    ``created_at`` the time of their mids (``fill_times``), then leave out a repeated post_id (only the rows kept
+    claim an id, as in ``read_posts``); said on stderr unless ``quiet``. Returns the rows left out
+    (``filename``, ``file_row_number``) and the times given (``MID_TIMES``): a task reading one file of the
+    archive does the same with its rows of them."""
+    rejects, times = a.screen()
+    a.leave_out(rejects).fill_times(times)
     repeats = a.repeats()
     if not quiet:
-        report_bad_counts(bad)
+        report_rejects(rejects)
         report_repeats(repeats)
     a.leave_out(repeats)
-    return pd.concat([bad[["filename", "file_row_number"]], repeats[["filename", "file_row_number"]]],
-                     ignore_index=True)
+    return pd.concat([rejects[["filename", "file_row_number"]], repeats[["filename", "file_row_number"]]],
+                     ignore_index=True), times
 
 
 def check_labelled(a: _Archive, period, by) -> list[str]:
@@ -499,9 +603,9 @@ def output_keys(a: _Archive, period: str | None, by: list[str]) -> tuple[dict[st
 
 def indicators(source, *, period: str | None = None, by=None, policy: Policy | None = None,
                as_of=None, con=None, quiet: bool = False):
-    """``wbcs.kpi.indicators`` computed by DuckDB over Parquet ``source`` (path, glob or list). A row with a
-    count ``read_posts`` rejects, and a row whose ``post_id`` an earlier row has, are left out, and said on
-    stderr unless ``quiet`` (``leave_out_rejected``)."""
+    """``wbcs.kpi.indicators`` computed by DuckDB over Parquet ``source`` (path, glob or list). A row
+    ``read_posts`` rejects, and a row whose ``post_id`` an earlier row has, are left out, and said on stderr
+    unless ``quiet``; a post without ``created_at`` has its mid's time (``leave_out_rejected``)."""
     import duckdb
 
     policy = checks.policy(policy)

@@ -9,8 +9,9 @@ reading its own file, and only small tables come back:
 
 0. **Rejected rows**: a ``post_id`` given twice is seen only over every file, so the client runs one
    DuckDB query over the archive's ``post_id`` column (``wbcs.kpi.duck``'s ``_Archive.repeats``), after
-   one over its count columns (``_Archive.bad_counts``); each task leaves out its file's rejected rows,
-   as DuckDB does over the whole archive.
+   one over the rows ``read_posts`` rejects (``_Archive.screen``), which also gives the posts without a
+   ``created_at`` their mids' times; each task leaves out its file's rejected rows and gives its posts those
+   times, as DuckDB does over the whole archive.
 1. **as_of** (unless given): each file's latest time, from the Parquet statistics; the
    maximum is the time the SLA clocks are read at, as for the whole archive.
 2. **Mergeable statistics**: each file's inner table (``wbcs.kpi.indicators``: posts,
@@ -71,14 +72,18 @@ def _connection(threads: int | None):
     return cons[threads]
 
 
-def _archive(file: str, policy: Policy, threads: int | None, left_out: pd.DataFrame, schema: dict) -> _Archive:
-    """One file of the archive with the archive's columns ``schema``, without its rows in ``left_out`` (the
-    archive's repeated ids)."""
-    return _Archive(_connection(threads), [file], policy, schema).leave_out(left_out[left_out["filename"] == file])
+def _archive(file: str, policy: Policy, threads: int | None, left_out: pd.DataFrame, schema: dict,
+             mid_times: pd.DataFrame) -> _Archive:
+    """One file of the archive with the archive's columns ``schema``, without its rows in ``left_out`` (those
+    ``read_posts`` rejects, the archive's repeated ids) and with its posts' times in ``mid_times``
+    (``wbcs.kpi.duck.leave_out_rejected``)."""
+    return _Archive(_connection(threads), [file], policy, schema).leave_out(
+        left_out[left_out["filename"] == file]).fill_times(mid_times[mid_times["filename"] == file])
 
 
-def _latest(file: str, *, policy: Policy, threads: int | None, left_out: pd.DataFrame, schema: dict):
-    return _archive(file, policy, threads, left_out, schema).latest()
+def _latest(file: str, *, policy: Policy, threads: int | None, left_out: pd.DataFrame, schema: dict,
+            mid_times: pd.DataFrame):
+    return _archive(file, policy, threads, left_out, schema, mid_times).latest()
 
 
 def _responses(a: _Archive, keys: dict[str, str]) -> pd.DataFrame | None:
@@ -93,16 +98,17 @@ def _responses(a: _Archive, keys: dict[str, str]) -> pd.DataFrame | None:
     return out
 
 
-def _request(file: str, policy: Policy, period, by, threads, left_out, schema) -> tuple[_Archive, dict, tuple]:
-    a = _archive(file, policy, threads, left_out, schema)
+def _request(file: str, policy: Policy, period, by, threads, left_out, schema, mid_times
+             ) -> tuple[_Archive, dict, tuple]:
+    a = _archive(file, policy, threads, left_out, schema, mid_times)
     keys, extra = output_keys(a, period, check_labelled(a, period, by))
     return a, keys, extra
 
 
-def _partial(file: str, *, policy: Policy, period, by, as_of, threads, left_out, schema
+def _partial(file: str, *, policy: Policy, period, by, as_of, threads, left_out, schema, mid_times
              ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """(inner table, response-minute histogram per output group and bucket) of one file."""
-    a, keys, extra = _request(file, policy, period, by, threads, left_out, schema)
+    a, keys, extra = _request(file, policy, period, by, threads, left_out, schema, mid_times)
     inner = a.inner(keys, as_of, extra)
     r = _responses(a, keys)
     hist = None if r is None else \
@@ -110,10 +116,10 @@ def _partial(file: str, *, policy: Policy, period, by, as_of, threads, left_out,
     return inner, hist
 
 
-def _selected(file: str, *, policy: Policy, period, by, targets: pd.DataFrame, threads, left_out, schema
-              ) -> pd.DataFrame:
+def _selected(file: str, *, policy: Policy, period, by, targets: pd.DataFrame, threads, left_out, schema,
+              mid_times) -> pd.DataFrame:
     """The response minutes of one file that fall in the target (group, bucket) cells."""
-    a, keys, _ = _request(file, policy, period, by, threads, left_out, schema)
+    a, keys, _ = _request(file, policy, period, by, threads, left_out, schema, mid_times)
     r = _responses(a, keys)
     return r.merge(targets, on=[*keys, BUCKET], how="inner")[[*keys, BUCKET, MINUTES]]
 
@@ -219,9 +225,10 @@ def write_archive(posts: pd.DataFrame, folder, partition_by=("month",), *, mask:
 
 def indicators(source, *, period: str | None = None, by=None, policy: Policy | None = None, as_of=None,
                client=None, progress: bool = False, quiet: bool = False):
-    """``wbcs.kpi.indicators`` over a partitioned Parquet archive (see the module docstring). A row with a
-    count ``read_posts`` rejects, and a row whose ``post_id`` an earlier row has (in this file or an earlier
-    one), are left out, as by ``wbcs.kpi.duck``, and said on stderr unless ``quiet``."""
+    """``wbcs.kpi.indicators`` over a partitioned Parquet archive (see the module docstring). A row
+    ``read_posts`` rejects, and a row whose ``post_id`` an earlier row has (in this file or an earlier one), are
+    left out, as by ``wbcs.kpi.duck``, and said on stderr unless ``quiet``; a post without ``created_at`` has
+    its mid's time."""
     from wbcs.distributed import parquet_files, run_tasks
 
     policy = checks.policy(policy)
@@ -232,19 +239,19 @@ def indicators(source, *, period: str | None = None, by=None, policy: Policy | N
     whole = _Archive(_connection(None), files, policy)
     # the request against the archive's columns (a file may lack one, read as null) before any task reads a time
     check_request([*whole.columns, "post_kind"], period, by, source=whole.source)
-    left_out, schema = leave_out_rejected(whole, quiet), whole.types
+    (left_out, mid_times), schema = leave_out_rejected(whole, quiet), whole.types
     if as_of is None:
         latest = [t for t in run_tasks(_latest, files, client=client, policy=policy, threads=threads,
-                                       left_out=left_out, schema=schema, desc="as_of", unit="file",
-                                       progress=progress) if t is not None]
+                                       left_out=left_out, schema=schema, mid_times=mid_times, desc="as_of",
+                                       unit="file", progress=progress) if t is not None]
         as_of = max(latest) if latest else None
     else:
         as_of = local_as_of(as_of)
     request = {"policy": policy, "period": period, "by": by, "threads": threads, "left_out": left_out,
-               "schema": schema}
+               "schema": schema, "mid_times": mid_times}
     parts = run_tasks(_partial, files, client=client, as_of=as_of, desc="KPI statistics", unit="file",
                       progress=progress, **request)
-    first, _, _ = _request(files[0], policy, period, by, threads, left_out, schema)
+    first, _, _ = _request(files[0], policy, period, by, threads, left_out, schema, mid_times)
     keys = list(output_keys(first, period, by)[0])
     inner = some_posts(_merge([p[0] for p in parts], ["n", *SUMS, *[c for c in parts[0][0]
                                                                    if c.startswith(("met_", "late_"))]]), whole.source)

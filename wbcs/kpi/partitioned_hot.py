@@ -93,8 +93,10 @@ def _read(file: str, src: _Source, offset: int = 0, columns=COLUMNS) -> pd.DataF
     """A file's posts with its partition columns, indexed by row number in the archive (``offset`` + the
     row in the file), without its rows ``src.left_out``; labels as ``read_posts`` reads them (the
     taxonomy's ids, whatever case or language wrote them; None for missing) and ``created_at`` as Beijing
-    wall-clock time, whatever zone each file wrote it in. A label outside the taxonomy or a post without a
-    time is an error naming its file and row (1-based, as ``read_posts`` and ``wbcs kpi`` number them)."""
+    wall-clock time, whatever zone each file wrote it in, or, empty, the time of the post's mid as ``read_posts``
+    gives it (``wbcs.kpi.duck.times_from_mids``). A label outside the taxonomy or a post without a time (rows
+    ``src.left_out`` holds when the tasks read them; ``read_archive`` reads every row) is an error naming its file
+    and row (1-based, as ``read_posts`` and ``wbcs kpi`` number them)."""
     import pyarrow.parquet as pq
 
     names = set(pq.read_schema(file).names)
@@ -113,6 +115,10 @@ def _read(file: str, src: _Source, offset: int = 0, columns=COLUMNS) -> pd.DataF
     if "created_at" in df:
         # one zone for every file: concatenated, a UTC file and a Beijing one made an object column of both
         df["created_at"] = local_times(df["created_at"])
+        if "post_id" in df and (empty := df["created_at"].isna().to_numpy()).any():
+            from wbcs.kpi.duck import times_from_mids
+
+            df.loc[empty, "created_at"] = local_times(times_from_mids(df.loc[empty, "post_id"])[0])
         if (empty := df["created_at"].isna().to_numpy()).any():
             raise InputError(f"{file}: row {where[np.flatnonzero(empty)[0]]}, column 'created_at' is empty or not a "
                              f"time ({int(empty.sum()):,} row(s) in all)")
@@ -143,10 +149,6 @@ def _check(df: pd.DataFrame, file: str) -> None:
         if col not in df:
             raise InputError(f"{file}: no {col!r} column: label the archive first (wbcs predict --input "
                              f"ARCHIVE --out LABELLED) or run wbcs hot on one file (it classifies)")
-    # read_posts rejects a post without a text: counted here, it made the archive's figures differ, silently
-    if (empty := (df["text"].astype("string").str.strip().fillna("") == "").to_numpy(dtype=bool)).any():
-        raise InputError(f"{file}: row {int(df.index[empty][0]) + 1}, column 'text' is empty ({int(empty.sum()):,} "
-                         f"row(s) in the file): remove the row(s) (wbcs ingest rejects them)")
     # a post without an intent is classified by the in-process run; here it went uncounted, silently
     if (empty := df["intent"].isna().to_numpy()).any():
         raise InputError(f"{file}: row {int(df.index[empty][0]) + 1}, column 'intent': no label "
@@ -416,9 +418,9 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
                client=None, progress: bool = False, quiet: bool = False) -> dict[str, pd.DataFrame]:
     """``wbcs.kpi.hot.hot_issues`` over a partitioned archive (see the module docstring);
     ``near_duplicates=False`` keeps the topic clusters and series only; ``client`` runs the
-    files' tasks on a Dask cluster. A row with a count ``read_posts`` refuses or a ``post_id`` an earlier
-    row has (in this file or an earlier one) is left out, as ``read_posts`` and ``wbcs kpi --engine dask``
-    leave it out, and said on stderr unless ``quiet``; an archive without posts is an error, as a file
+    files' tasks on a Dask cluster. A row ``read_posts`` rejects (``_left_out``) or whose ``post_id`` an
+    earlier row has (in this file or an earlier one) is left out, as ``read_posts`` and ``wbcs kpi --engine
+    dask`` leave it out, and said on stderr unless ``quiet``; an archive without posts is an error, as a file
     without posts is."""
     from wbcs.aggregate import COLUMNS as ALERT_COLUMNS
     from wbcs.aggregate import aggregation_alerts, chronological, rules
@@ -559,11 +561,13 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
 
 
 def _left_out(files: list[str], policy: Policy, quiet: bool) -> dict[str, np.ndarray]:
-    """Per file, its 0-based rows ``read_posts`` would reject, said on stderr unless ``quiet``: a count it refuses
-    (negative, infinite, 2.5), then a ``post_id`` an earlier row has (``wbcs.kpi.duck.leave_out_rejected``, as
-    ``wbcs kpi --engine dask`` leaves them out). Counted twice, a copied part file made spikes, alerts and
-    incidents out of nothing. A time column that is no timestamp is refused first, naming its file (DuckDB
-    reads the files as one and would name the first)."""
+    """Per file, its 0-based rows ``read_posts`` would reject, said on stderr unless ``quiet``: an empty text, a
+    time out of range, an empty created_at without a Weibo mid to read it from, a count or a label it refuses, then
+    a ``post_id`` an earlier row has (``wbcs.kpi.duck.leave_out_rejected``, as ``wbcs kpi --engine dask`` leaves
+    them out). Counted twice, a copied part file made spikes, alerts and incidents out of nothing; refused, a
+    post without a text stopped the command where the pandas engine leaves it out and says so. A time column
+    that is no timestamp is refused first, naming its file (DuckDB reads the files as one and would name the
+    first)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -577,7 +581,7 @@ def _left_out(files: list[str], policy: Policy, quiet: bool) -> dict[str, np.nda
             if not pa.types.is_timestamp(schema.field(col).type):
                 raise InputError(f"{f}: column {col!r} is {schema.field(col).type}, not a timestamp; write the "
                                  f"file with wbcs ingest or pandas datetimes")
-    rows = leave_out_rejected(_Archive(_connection(None), files, policy), quiet)
+    rows, _ = leave_out_rejected(_Archive(_connection(None), files, policy), quiet)  # (_read reads the mids)
     return {f: np.sort(r["file_row_number"].to_numpy(dtype=np.int64)) for f, r in rows.groupby("filename")}
 
 
