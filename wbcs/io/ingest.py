@@ -242,7 +242,7 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tup
     from_mid = time_raw.isna()
     if from_mid.any():
         decoded, plausible = mid_to_datetime(pid[from_mid])
-        is_mid = pid[from_mid].str.fullmatch(r"\d{1,19}").fillna(False) & ~derived[from_mid]
+        is_mid = decoded.notna() & ~derived[from_mid]  # a number the mid code decodes, not an id ingest made
         rows.reject(from_mid & ~is_mid.reindex(df.index, fill_value=True), "no time",
                     "created_at is empty and post_id is not a Weibo mid to decode it from")
         bad_mid = is_mid & ~plausible

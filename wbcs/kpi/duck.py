@@ -85,10 +85,8 @@ def times_from_mids(post_ids: pd.Series) -> tuple[pd.Series, pd.Series]:
     is no mid) or ``BAD_MID`` (a time before Weibo or in the future). ``(times, why)``, ``why`` None where the
     time is the mid's. The archive engines read an empty ``created_at`` with it, as ``read_posts`` reads it for
     the pandas engine."""
-    ids = post_ids.astype("string").str.strip()
-    times, plausible = mid_to_datetime(ids)
-    is_mid = ids.str.fullmatch(r"\d{1,19}").fillna(False).to_numpy(dtype=bool)
-    why = np.select([~is_mid, ~plausible.to_numpy(dtype=bool)], [NO_TIME, BAD_MID], None)
+    times, plausible = mid_to_datetime(post_ids.astype("string").str.strip())
+    why = np.select([times.isna().to_numpy(), ~plausible.to_numpy(dtype=bool)], [NO_TIME, BAD_MID], None)
     return times.where(plausible), pd.Series(why, index=post_ids.index, dtype=object)
 
 
