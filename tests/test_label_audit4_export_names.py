@@ -58,3 +58,17 @@ def test_a_reply_exported_masked_comes_back_unchanged(store, tmp_path):
     assert (summary.recorded, summary.unchanged) == (0, 2)
     assert store.labels_of("agent1", "p1") == {"reply": "请拨打13812345678联系我们"}  # never replaced by the mask
     assert sorted(store.annotators()) == ["agent1", "ann1"]
+
+
+def test_label_import_refuses_an_annotator_named_by_contact_data_by_its_option(tmp_path, capsys):
+    from wbcs.cli import main
+
+    sample, labels = tmp_path / "sample.csv", tmp_path / "b1.csv"
+    sample.write_text("post_id\n101\n")
+    labels.write_text("item_id,sentiment,intent,topic,negative_subtype,identifiable\n101,neutral,other,other,,no\n")
+    args = ["label", "import", str(labels), "--store", str(tmp_path / "s.sqlite"), "--sample", str(sample)]
+    assert main([*args, "--annotator", "客户13812345678"]) == 2
+    err = capsys.readouterr().err
+    assert "--annotator: '客户138****5678' is contact data" in err and "13812345678" not in err, err
+    assert not (tmp_path / "s.sqlite").exists()
+    assert main([*args, "--annotator", "ann1"]) == 0

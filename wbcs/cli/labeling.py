@@ -6,6 +6,7 @@ import argparse
 import json
 import math
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 from wbcs.cli import shipped_input
@@ -511,9 +512,12 @@ def _summary(s, annotator: str) -> str:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from wbcs.labeling.batch import check_annotator, read_annotation_file, sample_fields
+    from wbcs.labeling.store import check_annotator_name
 
     check_annotator(args.annotator)
     _check_new_store(args.store)
+    with _open(args.store) if args.store.is_file() else nullcontext() as store:  # its names may be contact data
+        check_annotator_name(args.annotator, "--annotator", known=lambda n: store is not None and n in store.annotators())
     ids = sample_fields(args.sample)
     # every file validated before the store is opened: a bad file records nothing and creates no store
     files = [read_annotation_file(f, args.annotator, known_ids=ids) for f in args.files]

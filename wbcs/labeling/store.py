@@ -17,6 +17,9 @@ it fail (sentiment changed to neutral): an undo event of the store's own (source
 ``retracted: ...``), which the annotator's redo never replays and which undoing the label that
 caused it takes back.
 
+The ``imports`` table notes every import of a file's content (``import_source``) and for whom, even one that
+recorded nothing: the same content imported again is said to be so, not recorded twice.
+
 Durability: the connection runs in autocommit mode, so ``record`` returns only after
 SQLite has committed its transaction, and ``synchronous=FULL`` makes that commit
 fsync the WAL. NORMAL would already survive a killed process (``kill -9``: the WAL is
@@ -73,12 +76,30 @@ _SCHEMA = [
         source TEXT)""",
     "CREATE INDEX events_by_annotator ON events(annotator, action, id)",
     "CREATE INDEX events_by_target ON events(target)",
-    "CREATE INDEX events_by_key ON events(annotator, item_id, field, id)",
     """CREATE TRIGGER events_no_update BEFORE UPDATE ON events
        BEGIN SELECT RAISE(ABORT, 'label events are append-only'); END""",
     """CREATE TRIGGER events_no_delete BEFORE DELETE ON events
        BEGIN SELECT RAISE(ABORT, 'label events are append-only'); END""",
 ]
+# Added to schema version 1 after stores were made with it (events_by_key by d64ea95; imports, which records
+# every import of a file's content, even one that recorded nothing): a new store is made with them, an older
+# one gets them when it is opened for writing (without the index it could not be written at all: "no such
+# index: events_by_key"), and the imports made before are read back from their label events' sources.
+_ADDED = {
+    "events_by_key": "CREATE INDEX IF NOT EXISTS events_by_key ON events(annotator, item_id, field, id)",
+    "imports": """CREATE TABLE IF NOT EXISTS imports (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        content TEXT NOT NULL,
+        annotator TEXT NOT NULL,
+        source TEXT NOT NULL,
+        imported_at TEXT NOT NULL)""",
+    "imports_by_content": "CREATE INDEX IF NOT EXISTS imports_by_content ON imports(content, annotator, id)",
+}
+_BACKFILL = """INSERT INTO imports (content, annotator, source, imported_at)
+    SELECT content, annotator, source, recorded_at FROM (
+        SELECT substr(source, -23) AS content, annotator, source, recorded_at, MIN(id) AS first FROM events
+        WHERE action = 'label' AND source LIKE '% sha256:%' GROUP BY content, annotator)
+    ORDER BY first"""
 
 # A label event ``e`` is active when as many redos as undos target it (one index probe per
 # label event; most have no undo at all).
@@ -88,7 +109,7 @@ _IS_ACTIVE = """COALESCE((
 _ACTIVE = f"SELECT e.* FROM events e WHERE e.action = 'label' AND {_IS_ACTIVE}"
 # The events of one annotator's items: without statistics SQLite picks events_by_annotator for "annotator = ? AND
 # item_id = ? AND action = 'label'" and scans every label of the annotator (26,000 in the gold set) per key press.
-_BY_KEY = "events e INDEXED BY events_by_key"
+_BY_KEY = "events e INDEXED BY events_by_key"  # (a read-only store made before the index: ``_by_key``)
 # The source of the undo events the store writes itself when a conditional field stops applying.
 RETRACTED = "retracted"
 _CONTENT = re.compile(r" (sha256:[0-9a-f]{16})$")  # the content part of ``import_source``
@@ -268,12 +289,39 @@ class LabelStore:
             if not self.readonly:
                 self._db.execute("PRAGMA journal_mode = WAL")
                 self._db.execute("PRAGMA synchronous = FULL")
+                self._migrate()
+            have = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
+            self._by_key = _BY_KEY if "events_by_key" in have else "events e"
         except sqlite3.DatabaseError as e:
             self._db.close()
             raise InputError(f"{self.path}: not a wbcs label store, or a damaged one ({e})") from None
         except InputError:
             self._db.close()
             raise
+
+    def _migrate(self) -> None:
+        """Add what schema version 1 gained since a store was made (``_ADDED``), in one write transaction."""
+        def missing():
+            have = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
+            return [name for name in _ADDED if name not in have]
+
+        if not missing():  # the common case: no write lock taken on open
+            return
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                todo = missing()  # again inside the transaction: another process may have just done it
+                for name in todo:
+                    self._db.execute(_ADDED[name])
+                if "imports" in todo:
+                    self._db.execute(_BACKFILL)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as e:
+            raise InputError(f"{self.path}: cannot bring the label store up to date ({e}); open it where it can "
+                             "be written") from None
 
     def _create_file(self) -> None:
         """Write the schema to a temporary file beside the store and link it into place:
@@ -291,7 +339,7 @@ class LabelStore:
             db = sqlite3.connect(tmp, isolation_level=None)
             try:
                 db.execute("BEGIN")
-                for statement in _SCHEMA:
+                for statement in [*_SCHEMA, *_ADDED.values()]:
                     db.execute(statement)
                 db.execute("INSERT INTO meta VALUES ('schema_version', ?), ('created_at', ?)",
                            (str(SCHEMA_VERSION), _now()))
@@ -392,20 +440,11 @@ class LabelStore:
         return {**row, "item_id": item, "field": field, "value": value, "annotator": annotator, "where": where}
 
     def _check_annotator(self, name: str, item: str, where: str | None) -> None:
-        """Refuse an annotator name an export would not give back: a masked one (``a***@corp.com``: an export's,
-        whose labels belong to the unmasked name; re-imported it merged alice@ and amy@ into one annotator, or
-        added a second one for alice), and a new name that is contact data (an e-mail, a phone number: exports
-        mask it). A store's existing names are kept writable: their labels are never stranded."""
-        if name in self._names_ok:
-            return
-        if MASKED.search(name):
-            raise InputError(f"{_at(where, item)}, column 'annotator': {name!r} is a masked name (an export masks "
-                             "e-mails and phone numbers); import the labels under the annotator's own name")
-        if find_pii(name) and self._db.execute(
-                "SELECT 1 FROM events WHERE annotator = ? LIMIT 1", (name,)).fetchone() is None:
-            raise InputError(f"{_at(where, item)}, column 'annotator': {mask_pii(name)!r} is contact data (an "
-                             "e-mail or a phone number), which exports mask; use a name or initials (e.g. ann1, 张三)")
-        self._names_ok.add(name)
+        """``check_annotator_name`` once per name, the store's own names known."""
+        if name not in self._names_ok:
+            check_annotator_name(name, f"{_at(where, item)}, column 'annotator'", known=lambda n: self._db.execute(
+                "SELECT 1 FROM events WHERE annotator = ? LIMIT 1", (n,)).fetchone() is not None)
+            self._names_ok.add(name)
 
     def _append(self, rows: Iterable[dict], source: str | None) -> list[int]:
         ids = []
@@ -451,7 +490,7 @@ class LabelStore:
             why = f"{RETRACTED}: " + ", ".join(f"{k} is {labels.get(k)}" for k, _ in self.tax[field].applies_when)
             # a relabelled field has several active label events: all go, or undoing the latest would show an older
             for eid, value in self._db.execute(
-                    f"SELECT e.id, e.value FROM {_BY_KEY} WHERE e.annotator = ? AND e.item_id = ? AND e.field = ?"
+                    f"SELECT e.id, e.value FROM {self._by_key} WHERE e.annotator = ? AND e.item_id = ? AND e.field = ?"
                     f" AND e.action = 'label' AND {_IS_ACTIVE} ORDER BY e.id", (annotator, item, field)).fetchall():
                 self._insert("undo", annotator, item, field, value, target=eid, source=why)
             gone += 1
@@ -599,13 +638,13 @@ class LabelStore:
         """Items the annotator skipped (and has not labelled since)."""
         return {r[0] for r in self._db.execute(
             f"""SELECT s.item_id FROM events s WHERE s.annotator = ? AND s.action = 'skip'
-               AND NOT EXISTS (SELECT 1 FROM {_BY_KEY} WHERE e.annotator = s.annotator AND e.item_id = s.item_id
+               AND NOT EXISTS (SELECT 1 FROM {self._by_key} WHERE e.annotator = s.annotator AND e.item_id = s.item_id
                                AND e.action = 'label' AND e.id > s.id)""", (annotator,))}
 
     def labels_of(self, annotator: str, item_id: str) -> dict[str, str]:
         """An annotator's current labels of one item, field → value (an index probe: cheap per key press)."""
         rows = self._db.execute(
-            f"SELECT e.field, e.value FROM {_BY_KEY} WHERE e.annotator = ? AND e.item_id = ? AND e.action = 'label'"
+            f"SELECT e.field, e.value FROM {self._by_key} WHERE e.annotator = ? AND e.item_id = ? AND e.action = 'label'"
             f" AND {_IS_ACTIVE} ORDER BY e.id", (annotator, item_id))
         return dict(rows.fetchall())  # the latest active label of each field wins
 
@@ -671,16 +710,17 @@ class LabelStore:
             for r in self.current(items={row["item_id"] for row in rows}).itertuples():
                 now.setdefault((r.item_id, r.annotator), {})[r.field] = (r.value, r.labelled_at)
             if content:
-                mine, items = {row["annotator"] for row in rows}, {row["item_id"] for row in rows}
-                earlier = self._imported(content.group(1), mine, items)
+                mine = {row["annotator"] for row in rows}
+                imports = self._db.execute("SELECT annotator, source FROM imports WHERE content = ? ORDER BY id",
+                                           (content.group(1),)).fetchall()
+                earlier = next((src for who, src in imports if who in mine), None)
                 if earlier is not None and not again:
                     same = sum(self._same(r, now.get((r["item_id"], r["annotator"]), {}).get(r["field"], (None,))[0])
                                for r in rows)
                     return ImportSummary(0, same, len(rows) - same, already=earlier)
                 if earlier is None and not identical:  # (a file accepted for them before was theirs)
-                    for other in sorted(set(self.annotators()) - mine):
-                        theirs = self._imported(content.group(1), {other}, items)
-                        if theirs is not None:
+                    for other, theirs in imports:
+                        if other not in mine:
                             raise InputError(
                                 f"{rows[0].get('where') or source}: the same content, byte for byte, was imported for {mask_pii(other)!r} "
                                 f"({theirs}); nothing was recorded for {', '.join(map(mask_pii, sorted(mine)))}: "
@@ -708,6 +748,9 @@ class LabelStore:
                 todo.append({c: row[c] for c in LABEL_COLUMNS[:-1]} | {"labelled_at": when})
                 labels[row["field"]] = (row["value"], when if when is not None else pd.Timestamp.now(tz="UTC"))
             self._append(todo, source)
+            if content:  # said, even when nothing was recorded: a second import is then "already imported"
+                self._db.executemany("INSERT INTO imports (content, annotator, source, imported_at) VALUES (?, ?, ?, ?)",
+                                     [(content.group(1), who, source, _now()) for who in sorted(mine)])
             touched = {(r["item_id"], r["annotator"]) for r in todo if r["field"] in self._conditions}
             retracted = sum(self._retract(annotator, item, {f: v for f, (v, _) in now[(item, annotator)].items()})
                             for item, annotator in sorted(touched))
@@ -721,18 +764,18 @@ class LabelStore:
         return have is not None and (have == row["value"] or (row["field"] in self._others
                                                               and mask_pii(have) == row["value"]))
 
-    def _imported(self, content: str, annotators: set[str], items: set[str]) -> str | None:
-        """The source of an earlier import of this content (``sha256:…``) for one of the annotators, looked for
-        among the labels of the file's items (an index probe per item, where a scan of the annotator's labels
-        took 13 ms per file of a full rebuild)."""
-        wanted = self._wanted(items)
-        for annotator in sorted(annotators):
-            found = self._db.execute(
-                f"SELECT e.source FROM {_BY_KEY} WHERE e.annotator = ? AND e.item_id IN ({wanted})"
-                " AND e.action = 'label' AND substr(e.source, -23) = ? LIMIT 1", (annotator, content)).fetchone()
-            if found is not None:
-                return found[0]
-        return None
+
+def check_annotator_name(name: str, where: str, *, known=lambda name: False) -> None:
+    """Refuse an annotator name an export would not give back: a masked one (``a***@corp.com``: an export's,
+    whose labels belong to the unmasked name; re-imported it merged alice@ and amy@ into one annotator, or added
+    a second one for alice), and a new name (``known(name)`` False) that is contact data (an e-mail, a phone
+    number: exports mask it). A store's existing names stay writable: their labels are never stranded."""
+    if MASKED.search(name):
+        raise InputError(f"{where}: {name!r} is a masked name (an export masks e-mails and phone numbers); import "
+                         "the labels under the annotator's own name")
+    if find_pii(name) and not known(name):
+        raise InputError(f"{where}: {mask_pii(name)!r} is contact data (an e-mail or a phone number), which "
+                         "exports mask; use a name or initials (e.g. ann1, 张三)")
 
 
 def import_source(path: str | Path) -> str:
