@@ -462,14 +462,17 @@ class LabelStore:
         A given conditional label whose condition fails on the annotator's labels of the item is refused
         (the transaction rolls back); a conditional label a given one made fail (sentiment now neutral)
         is retracted. Returns the labels retracted."""
-        touched = sorted({(r["annotator"], r["item_id"]) for r in given
-                          if r["field"] in self._conditions or r["field"] in self._conditional})
+        # the given rows grouped by (annotator, item) first: a loop over every given row per key made
+        # record_many quadratic (8,000 rows 21.5 s)
+        touched: dict[tuple[str, str], list[dict]] = {}
+        for r in given:
+            if r["field"] in self._conditions or r["field"] in self._conditional:
+                touched.setdefault((r["annotator"], r["item_id"]), []).append(r)
         retracted = 0
-        for annotator, item in touched:
+        for (annotator, item), rows in sorted(touched.items()):
             labels = self.labels_of(annotator, item)
-            for r in given:
-                if (r["annotator"], r["item_id"]) == (annotator, item) and r["field"] in self._conditional \
-                        and applies(r["field"], labels, self.tax) is False:
+            for r in rows:
+                if r["field"] in self._conditional and applies(r["field"], labels, self.tax) is False:
                     raise self._ruled_out(r, labels)
             retracted += self._retract(annotator, item, labels)
         return retracted
