@@ -114,6 +114,10 @@ def embed(texts: Sequence[str], *, dim: int = 64, seed=0) -> np.ndarray:
     from wbcs.text import normalize_series
 
     cleaned = normalize_series(pd.Series(list(texts), dtype=object)).fillna("").tolist()
+    if not any(cleaned):  # scikit-learn's "empty vocabulary" said nothing about what to do
+        raise InputError(f"the {len(cleaned)} texts to choose from are all empty (after normalisation): a text "
+                         "embedding cannot spread them; give the posts' texts (a 'text' column), or use "
+                         "strategy='random'")
     tfidf = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=1, sublinear_tf=True)
     x = tfidf.fit_transform(cleaned)
     k = max(1, min(dim, x.shape[1] - 1, x.shape[0] - 1))
