@@ -16,6 +16,31 @@ import pandas as pd
 from wbcs.classify.baseline import as_texts, predict_kinds
 from wbcs.errors import InputError
 
+# how ``text_hashes`` hashes (the model folder's manifest records it next to each field's fingerprint): a fingerprint
+# written another way is not compared, or every post would look unseen
+LEARNT_HASH = "blake2b-64 of wbcs.dedup.leakage_text"
+
+
+def text_hashes(texts) -> np.ndarray:
+    """A uint64 per text: the first 8 bytes of the BLAKE2b digest of the text as the leakage groups compare texts
+    (``wbcs.dedup.leakage_text``: normalised, without links and repost marks), so that a copy of a training text that
+    differs by a short link or was reposted unchanged is recognised as that text, as the grouped CV folds kept it with
+    it. A hash of the library's own (not pandas' ``hash_array``), because it is stored with the model and must not
+    change with a library's version; 8 bytes: two distinct texts among 10⁵ posts and 10⁴ training texts collide
+    with a chance of about 10⁻¹⁰."""
+    import hashlib
+
+    from wbcs.dedup import leakage_text
+
+    return np.fromiter((int.from_bytes(hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest(), "little")
+                        for t in leakage_text(pd.Series(list(texts), dtype=object))), dtype=np.uint64, count=len(texts))
+
+
+def fingerprint(texts) -> np.ndarray:
+    """The sorted distinct ``text_hashes`` of the texts a field's model was fitted on: what the model folder keeps
+    (``<field>.learnt.npy``) so that the posts it is later shown can be told apart from the texts it learnt."""
+    return np.unique(text_hashes(texts))
+
 
 def texts_of(texts_or_posts) -> tuple[list[str], pd.Index]:
     """Texts and the index to give results: a posts table's ``text`` column or a list of texts."""
@@ -107,6 +132,22 @@ class PostClassifier:
             cols[f"{field}_proba"] = values[np.arange(len(p)), best] if len(p) else np.zeros(0)
         index = next(iter(probas.values())).index
         return apply_conditions(pd.DataFrame(cols, index=index))
+
+    def learnt(self, texts) -> dict[str, np.ndarray | None]:
+        """Per field, whether its model was fitted on each text (its ``fingerprint``, ``learnt_``: set by
+        ``wbcs.classify.train.fit_task`` and kept in the model folder); None for a field whose model keeps no
+        fingerprint (a folder written before it was kept, or an estimator fitted outside ``wbcs train``): nothing
+        can be told there."""
+        prints = {f: getattr(m, "learnt_", None) for f, m in self.models.items()}
+        h = text_hashes(texts) if any(p is not None for p in prints.values()) else None
+        out = {}
+        for field, seen in prints.items():
+            if seen is None or not len(seen):
+                out[field] = None if seen is None else np.zeros(len(h), dtype=bool)
+                continue
+            at = np.searchsorted(seen, h).clip(0, len(seen) - 1)  # ``seen`` is sorted (``fingerprint``)
+            out[field] = seen[at] == h
+        return out
 
     def __repr__(self) -> str:
         return f"PostClassifier({self.name!r}, fields={self.fields})"

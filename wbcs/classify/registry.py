@@ -3,7 +3,9 @@
 A model folder holds, per field, either ``<field>.skops`` (scikit-learn estimators,
 saved with skops: no pickle, loading allows only the types listed in ``TRUSTED``) or
 ``<field>/`` (the transformer path: safetensors weights + JSON configs; the embedding
-ensemble: its fast model and head as .skops + JSON), plus
+ensemble: its fast model and head as .skops + JSON), ``<field>.learnt.npy`` (the hashes of the texts the
+field was fitted on, ``multi.fingerprint``: a folder written before it has none, and its model cannot tell its
+training texts from new posts), plus
 ``card.json`` / ``MODEL_CARD.md`` (PII masked) and ``manifest.json`` with the SHA-256 of
 every file the model wrote. A model is written whole into a temporary folder beside its
 place and renamed into it, so a failed save leaves no half model (and an old model is
@@ -13,6 +15,7 @@ checksum first: a changed file is refused with a clear error instead of being ha
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import io
@@ -27,9 +30,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+
 from wbcs import __version__
 from wbcs.classify.card import card_markdown, masked
-from wbcs.classify.multi import PostClassifier
+from wbcs.classify.multi import LEARNT_HASH, PostClassifier
 from wbcs.config import MODELS_DIR, ROOT
 from wbcs.errors import InputError
 from wbcs.io.write import cannot_write, new_temp
@@ -303,6 +308,9 @@ def dump_skops(est, path: Path) -> None:
     same bytes for the same fitted estimator (``canonical_skops``)."""
     import skops.io as sio
 
+    if hasattr(est, "learnt_"):  # kept beside it as .npy (``save_model``), not twice
+        est = copy.copy(est)
+        del est.learnt_
     path.write_bytes(canonical_skops(sio.dumps(est, compression=zipfile.ZIP_DEFLATED, compresslevel=9)))
 
 
@@ -333,6 +341,10 @@ def save_model(model: PostClassifier, path: str | Path, *, overwrite: bool = Fal
                 dump_skops(est, tmp / f"{field}.skops")
                 fields[field] = {"kind": "sklearn", "path": f"{field}.skops"}
                 written.append(f"{field}.skops")
+            if getattr(est, "learnt_", None) is not None:  # the texts it was fitted on (``multi.fingerprint``)
+                np.save(tmp / f"{field}.learnt.npy", np.asarray(est.learnt_, dtype=np.uint64), allow_pickle=False)
+                fields[field].update(learnt=f"{field}.learnt.npy", learnt_hash=LEARNT_HASH)
+                written.append(f"{field}.learnt.npy")
             fields[field]["classes"] = [str(c) for c in est.classes_]
             # every field appears in the card, with what the manifest knows when the card had nothing
             card.setdefault("fields", {})[field] = {"kind": fields[field]["kind"], "classes": fields[field]["classes"],
@@ -374,6 +386,8 @@ def read_manifest(path: Path) -> dict:
         if not isinstance(info, dict) or info.get("kind") not in ("sklearn", "transformer", "embedding") \
                 or not isinstance(info.get("path"), str):
             raise InputError(f"{where}: fields.{field} needs a kind (sklearn, transformer or embedding) and a path")
+        if not isinstance(info.get("learnt", ""), str):
+            raise InputError(f"{where}: fields.{field}.learnt is the path of its fingerprint file; restore the folder")
     return manifest
 
 
@@ -404,6 +418,8 @@ def verify(path: Path, manifest: dict) -> None:
         f = _inside(path, info["path"], f"fields.{field}.path")
         # a transformer folder: every file in it will be read
         opened += sorted(p for p in f.rglob("*") if not p.is_dir()) if info["kind"] != "sklearn" else [f]
+        if info.get("learnt"):
+            opened.append(_inside(path, info["learnt"], f"fields.{field}.learnt"))
     for f in opened:
         if f.resolve() not in listed:
             raise InputError(f"{f}: not listed with a checksum in manifest.json, so it cannot be verified; "
@@ -421,6 +437,17 @@ def _load_skops(f: Path):
     if unknown:
         raise InputError(f"{f}: contains types wbcs does not trust ({', '.join(unknown)}); refusing to load")
     return sio.load(f, trusted=sorted(untrusted))
+
+
+def _load_learnt(f: Path) -> np.ndarray:
+    """A field's fingerprint (``multi.fingerprint``): sorted uint64 hashes, read without pickle."""
+    try:
+        seen = np.load(f, allow_pickle=False)
+    except (OSError, ValueError) as e:  # its checksum matches the manifest: it was saved so, or both were edited
+        raise InputError(f"{f}: not a .npy array of text hashes ({e}); restore the model folder or retrain") from None
+    if seen.dtype != np.uint64 or seen.ndim != 1 or (seen[1:] <= seen[:-1]).any():  # ``searchsorted`` needs it
+        raise InputError(f"{f}: not a sorted array of distinct uint64 text hashes; restore the model folder or retrain")
+    return seen
 
 
 def load_model(path_or_name: str | Path | None = None) -> PostClassifier:
@@ -445,6 +472,8 @@ def load_model(path_or_name: str | Path | None = None) -> PostClassifier:
             models[field] = EmbeddingEnsemble.load(path / info["path"], _load_skops)
         else:
             models[field] = _load_skops(path / info["path"])
+        if info.get("learnt") and info.get("learnt_hash") == LEARNT_HASH:  # another hash: not comparable, no guard
+            models[field].learnt_ = _load_learnt(path / info["learnt"])
     try:
         card = json.loads((path / "card.json").read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from wbcs.classify.baseline import TextClassifier, predict_kinds
-from wbcs.classify.multi import PostClassifier
+from wbcs.classify.multi import PostClassifier, fingerprint
 from wbcs.classify.tasks import (
     ExtraData,
     OwnPosts,
@@ -336,6 +336,12 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
         entry["refit_of"] = int(len(task.train) + (len(task.test) if refit_test else 0))
         entry["classes"] = [str(c) for c in est.classes_]
     est.seen_rows_ = rows_sha256([*seen["text"], *([] if extra_rows is None else extra_rows["text"])])
+    # every text the saved fit learnt from, the pool a teacher labelled included: the model folder keeps it
+    # (``registry.save_model``) so that shares of posts the model was trained on are counted, not corrected with
+    # its cross-validated errors, which are not its errors on texts it learnt (``wbcs.kpi.quantify.corrected_table``)
+    taught = teacher is not None or teacher_config is not None
+    est.learnt_ = fingerprint([*seen["text"], *([] if extra_rows is None else extra_rows["text"]),
+                               *(unlabelled if taught else ())])
     return est, entry
 
 

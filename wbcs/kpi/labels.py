@@ -73,6 +73,10 @@ def ensure_labels(posts: pd.DataFrame, *, model=None, quiet: bool = False) -> pd
         proba = pd.Series(float("nan"), index=out.index)
         proba.loc[need] = pred[f"{f}_proba"]
         out[f], out[f"{f}_proba"], out[f"{f}_source"] = label, proba, source
+        out = out.drop(columns=f"{f}_learnt", errors="ignore")
+        if f"{f}_learnt" in pred:  # the posts the model was fitted on (empty for the labels the posts carry)
+            out[f"{f}_learnt"] = pd.Series(pd.NA, index=out.index, dtype="boolean")
+            out.loc[need, f"{f}_learnt"] = pred[f"{f}_learnt"].to_numpy()
     c = {**pred.attrs.get("classified", {}), "rows": int(need.sum()), "of": len(posts)}
     out.attrs = {**posts.attrs, "classified": c}
     if not quiet:
@@ -150,7 +154,7 @@ def labels_for_file(path: Path, posts: pd.DataFrame, *, model=None, cache: bool 
     out = ensure_labels(posts, model=model)
     keep = ["post_id", *[c for c in out.columns
                          if c in ("sentiment", "intent", "topic", "negative_subtype", "complaint")
-                         or c.endswith(("_proba", "_source"))]]
+                         or c.endswith(("_proba", "_source", "_learnt"))]]
     if "post_id" in out:
         try:
             folder.mkdir(parents=True, exist_ok=True)

@@ -310,57 +310,87 @@ def _shifted(chosen: dict) -> str:
     return f" (each fold at its own mix and at {n - 1} mixes shifted by up to {bound:g} in total variation{around})"
 
 
+# where a posts table has no ``<field>_learnt`` column (``predict_posts``: a model folder from before the fingerprint
+# of its training texts), said with a correction: posts the model was trained on may be among those corrected
+UNGUARDED_NOTE = ("the model keeps no record of the texts it was trained on (a folder from before it): posts it "
+                  "learnt cannot be told apart, and are corrected with the rest; retrain to count them instead")
+
+
+def learnt_note(learnt: int, by_model: int) -> str:
+    """Why a field's training texts among the posts are counted (``corrected_table``)."""
+    return (f"{learnt:,} of {by_model:,} posts were the model's training texts: counted, not corrected, because the "
+            f"model's cross-validated errors are not its errors on texts it learnt")
+
+
 def corrected_table(posts: pd.DataFrame, field: str, *, kind: str = POST_KIND, n_boot: int = 1000,
-                    seed=0) -> pd.DataFrame | None:
+                    seed=0, unguarded_note: bool = True) -> pd.DataFrame | None:
     """A field's shares over ``posts``, raw and corrected: label, n, raw_share, corrected_share, lo, hi.
 
-    Labels a person gave (``<field>_source`` == "label") are exact; only the model's
-    (``"model"``) are estimated: by the method the card's grouped CV chose for ``kind`` (posts
-    tables hold telecom first posts; ``quantified_shares``), or, for a card without it, ACC with
-    the pooled cross-validated confusion (``predict_posts`` keeps both in
-    ``posts.attrs["classified"]``). attrs: method, corrected (False: the estimate is the raw
-    count), note, by_model, given, boot. None when no row of the field came from a model with
-    either (nothing to correct)."""
+    Labels a person gave (``<field>_source`` == "label") are exact; so, nearly, are the model's on the texts it
+    was trained on (``<field>_learnt``, from the model folder's fingerprint of them: ``predict_posts``), whose
+    shares a correction moves away from the truth (its cross-validated errors are not its errors on texts it
+    learnt: on all 1,964 STC-3 first posts, the shipped model's own training posts, net favorability corrected
+    −0.81 against −0.89 counted and −0.889 true): both are counted as they are. Only the model's other labels are
+    estimated: by the method the card's grouped CV chose for ``kind`` (posts tables hold telecom first posts;
+    ``quantified_shares``), or, for a card without it, ACC with the pooled cross-validated confusion
+    (``predict_posts`` keeps both in ``posts.attrs["classified"]``). attrs: method, corrected (False: the
+    estimate is the raw count), note, by_model (the model's labels, ``learnt`` of them its training texts),
+    learnt (None: no fingerprint, they cannot be told apart; the note says so with a correction when
+    ``unguarded_note``), given, boot. None when no row of the field came from a model with either (nothing to
+    correct)."""
     info = _quantify_of(posts, field)
     conf = _confusion_of(posts, field)
     source = posts.get(f"{field}_source")
     if (info is None and conf is None) or source is None or field not in posts:
         return None
     values = posts[field].astype("string")
-    by_model = (source == "model").fillna(False).to_numpy() & values.notna().to_numpy()
+    labelled = (source == "model").fillna(False).to_numpy() & values.notna().to_numpy()
     given = (source == "label").fillna(False).to_numpy() & values.notna().to_numpy()
-    if not by_model.any():
+    if not labelled.any():
         return None
-    if info is not None:
-        labels = list(info["labels"])
+    mark = posts.get(f"{field}_learnt")
+    learnt = labelled & (mark.astype("boolean").fillna(False).to_numpy() if mark is not None else False)
+    by_model = labelled & ~learnt
+    labels = list(info["labels"] if info is not None else conf["labels"])
+    if not by_model.any():  # every model label is a training text's: nothing left to correct
+        model = pd.DataFrame({"label": labels, "n": 0}).assign(corrected_share=0.0, lo=0.0, hi=0.0)
+        model.attrs.update(method="CC", kind="all", corrected=False, note="", boot=np.zeros((n_boot, len(labels))))
+    elif info is not None:
         top = posts[f"{field}_proba"] if f"{field}_proba" in posts else pd.Series(np.nan, index=posts.index)
         model = quantified_shares(values[by_model], top.to_numpy(dtype=float)[by_model], info, kind,
                                   n_boot=n_boot, seed=seed)
     else:
-        labels = list(conf["labels"])
         model = corrected_shares(values[by_model], labels, conf["matrix"], n_boot=n_boot, seed=seed)
         model.attrs.update(method="ACC (pooled)", kind="all", corrected=True, note=OLD_CARD_NOTE)
-    human = values[given].value_counts().reindex(labels, fill_value=0).to_numpy()
-    n_model, n_all = int(by_model.sum()), int(by_model.sum() + given.sum())
+    counted = values[given | learnt].value_counts().reindex(labels, fill_value=0).to_numpy()
+    n_model, n_all = int(by_model.sum()), int(by_model.sum() + (given | learnt).sum())
     w = n_model / n_all
-    out = pd.DataFrame({"label": labels, "n": model["n"].to_numpy() + human,
-                        "raw_share": (model["n"].to_numpy() + human) / n_all})
+    out = pd.DataFrame({"label": labels, "n": model["n"].to_numpy() + counted,
+                        "raw_share": (model["n"].to_numpy() + counted) / n_all})
     for col in ("corrected_share", "lo", "hi"):
-        out[col] = w * model[col].to_numpy() + human / n_all
+        out[col] = w * model[col].to_numpy() + counted / n_all
+    note = model.attrs["note"]
+    if mark is None and model.attrs["corrected"] and unguarded_note:
+        note = f"{note}; {UNGUARDED_NOTE}"
+    if learnt.any():
+        note = learnt_note(int(learnt.sum()), int(labelled.sum())) + (f"; the others: {note}" if n_model else "")
     # each bootstrap draw mixed the same way, so ratios of shares (net favorability) get intervals
-    out.attrs.update(by_model=n_model, given=int(given.sum()), boot=w * model.attrs["boot"] + human / n_all,
-                     **{k: model.attrs[k] for k in ("method", "kind", "corrected", "note")})
+    out.attrs.update(by_model=int(labelled.sum()), learnt=None if mark is None else int(learnt.sum()),
+                     given=int(given.sum()), boot=w * model.attrs["boot"] + counted / n_all, note=note,
+                     **{k: model.attrs[k] for k in ("method", "kind", "corrected")})
     return out
 
 
 def corrected_summary(posts: pd.DataFrame, *, n_boot: int = 1000, seed=0) -> dict:
     """What ``wbcs kpi`` and the dashboard show next to the raw counts: per field with model labels,
-    the raw and corrected shares; and the negative share and net favorability, raw and corrected."""
-    out = {}
+    the raw and corrected shares; and the negative share and net favorability, raw and corrected. A model
+    without the fingerprint of its training texts is said so once, with the first field it corrects."""
+    out, said = {}, False
     for field in ("topic", "sentiment", "intent"):
-        t = corrected_table(posts, field, n_boot=n_boot, seed=seed)
+        t = corrected_table(posts, field, n_boot=n_boot, seed=seed, unguarded_note=not said)
         if t is not None:
-            out[field] = {"by_model": t.attrs["by_model"], "given": t.attrs["given"],
+            said = said or UNGUARDED_NOTE in t.attrs["note"]
+            out[field] = {"by_model": t.attrs["by_model"], "learnt": t.attrs["learnt"], "given": t.attrs["given"],
                           "method": t.attrs["method"], "corrected": t.attrs["corrected"], "note": t.attrs["note"],
                           "shares": t.to_dict("records")}
             if field == "sentiment":
