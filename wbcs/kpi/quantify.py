@@ -36,7 +36,8 @@ Posts tables keep only each post's predicted label and its probability, so the p
 methods rebuild the rest of each post's probabilities as the training rows predicted alike
 shared it (``top1``), and the CV measures them that way.
 
-Intervals: a percentile bootstrap that resamples the posts and, for ACC, the rows of ``M``
+Intervals: a percentile bootstrap that resamples the posts (the counted shares: drawn from their Jeffreys
+posterior, ``count_shares_draw``, which a share of 0 or of few posts needs) and, for ACC, the rows of ``M``
 from a Dirichlet posterior over its cross-validation counts (PACC: a conservative Dirichlet
 over its mean posteriors), widened by the chosen method's own per-label error in the CV
 (``widen``): the bootstrap alone holds the sample's and the statistics' noise, not a method's
@@ -84,6 +85,23 @@ def percentile_interval(draws, level: float = 0.95, point=None) -> tuple[np.ndar
     return lo, hi
 
 
+# the prior of the label shares' draws (``count_shares_draw``): Jeffreys' for a multinomial, Dirichlet(½, …, ½)
+JEFFREYS = 0.5
+
+
+def count_shares_draw(rng, counts) -> np.ndarray:
+    """One draw of the label shares the ``counts`` of the posts' labels were sampled from: Dirichlet(counts + ½),
+    their posterior under Jeffreys' prior. Resampling the posts (a multinomial at the observed shares, as before)
+    never moves a share of 0 or 1 and, on few posts, spreads around the sample's own shares, not the population's:
+    one post gave "other 100.0 % [90.7 %, 100.0 %]" and every unseen topic [0.0 %, 1.3 %]; with a perfect
+    classifier its intervals held the true share 47 % of the time at 8 posts, 91 % at 30. Each share's marginal
+    is then a Beta(count + ½, ·), the Jeffreys interval for a proportion, whose coverage stays near its level
+    down to a handful of items (Brown, Cai & DasGupta 2001, "Interval estimation for a binomial proportion"),
+    as ``wbcs.viz.kpi.rate_interval``'s Clopper–Pearson does for the rates; with many posts it is the
+    multinomial's spread."""
+    return rng.dirichlet(np.asarray(counts, dtype=float) + JEFFREYS)
+
+
 def corrected_shares(predicted, labels, confusion, *, n_boot: int = 1000, level: float = 0.95,
                      seed=0) -> pd.DataFrame:
     """Per label: n (posts predicted so), raw share, ACC-corrected share and its bootstrap
@@ -106,10 +124,7 @@ def corrected_shares(predicted, labels, confusion, *, n_boot: int = 1000, level:
     rng = np.random.default_rng(seed)
     boot = np.empty((n_boot, len(labels)))
     for b in range(n_boot):
-        # resampling the posts with replacement only changes the label counts, which are
-        # multinomial: one draw of K counts instead of one per post (1,000 resamples of 200,000
-        # posts: 2.9 s → 0.8 s, the rest being the NNLS solves, which do not grow with the posts)
-        q = rng.multinomial(len(codes), n / n.sum()) / len(codes)
+        q = count_shares_draw(rng, n)  # one draw of K shares, not one per post (``count_shares_draw``)
         m = np.vstack([rng.dirichlet(row + 1) for row in counts])
         boot[b] = acc(q, m)
     rows["lo"], rows["hi"] = percentile_interval(boot, level, rows["corrected_share"].to_numpy())
@@ -534,7 +549,8 @@ def estimate(method: str, proba, stats: dict, *, bias: dict | np.ndarray | None 
     training prior is the one the posteriors assume (their mean on the training rows): the models
     weigh their classes, so it is not the rows' label shares.
 
-    The draws resample the posts, and for ACC the confusion rows from their Dirichlet posterior, for
+    The draws resample the posts (CC and ACC: draw the counted shares from their posterior, ``count_shares_draw``),
+    and for ACC the confusion rows from their Dirichlet posterior, for
     PACC the mean-posterior rows from a Dirichlet with the rows' count as concentration (the variance of
     a mean of probability vectors is at most that: conservative)."""
     labels = stats["labels"]
@@ -566,7 +582,8 @@ def estimate(method: str, proba, stats: dict, *, bias: dict | np.ndarray | None 
     rng = np.random.default_rng(seed)
     k, n = len(labels), len(proba)
     # resampling the posts, without copying them (200,000 posts × 1,000 draws): the counting methods need
-    # only the label counts, which are multinomial; PCC and PACC only the mean posterior, which past a few
+    # only the label counts, their shares drawn from their posterior (``count_shares_draw``: a resample of the
+    # posts never moves a share of 0); PCC and PACC only the mean posterior, which past a few
     # thousand posts is normal (its covariance / n); EMQ, which needs the rows, resamples 5,000 of them and
     # scales their spread to n (m-out-of-n bootstrap)
     counts = np.bincount(proba.argmax(axis=1), minlength=k)
@@ -579,7 +596,7 @@ def estimate(method: str, proba, stats: dict, *, bias: dict | np.ndarray | None 
         m_pacc = np.vstack([rng.dirichlet(np.clip(r, 1e-3, None) * c + 1) if c else np.eye(k)[j]
                             for j, (r, c) in enumerate(zip(mp, rows, strict=True))]) if method == "PACC" else None
         if method in ("CC", "ACC"):
-            q = rng.multinomial(n, counts / n) / n
+            q = count_shares_draw(rng, counts)
             draws[b] = q if method == "CC" else acc(q, m_acc)
         elif method in ("PCC", "PACC"):
             mean = raw[rng.integers(0, n, n)].mean(axis=0) if few else np.clip(mu + chol @ rng.normal(size=k), 0, None)
