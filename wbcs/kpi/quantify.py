@@ -345,7 +345,8 @@ def corrected_table(posts: pd.DataFrame, field: str, *, kind: str = POST_KIND, n
     was trained on (``<field>_learnt``, from the model folder's fingerprint of them: ``predict_posts``), whose
     shares a correction moves away from the truth (its cross-validated errors are not its errors on texts it
     learnt: on all 1,964 STC-3 first posts, the shipped model's own training posts, net favorability corrected
-    −0.81 against −0.89 counted and −0.889 true): both are counted as they are. Only the model's other labels are
+    −0.81 against −0.89 counted and −0.889 true): both are counted as they are (the training posts' interval
+    widened by the card's CV error, their labels not being quite exact). Only the model's other labels are
     estimated: by the method the card's grouped CV chose for ``kind`` (posts tables hold telecom first posts;
     ``quantified_shares``), or, for a card without it, ACC with the pooled cross-validated confusion
     (``predict_posts`` keeps both in ``posts.attrs["classified"]``). attrs: method, corrected (False: the
@@ -377,21 +378,35 @@ def corrected_table(posts: pd.DataFrame, field: str, *, kind: str = POST_KIND, n
     else:
         model = corrected_shares(values[by_model], labels, conf["matrix"], n_boot=n_boot, seed=seed)
         model.attrs.update(method="ACC (pooled)", kind="all", corrected=True, note=OLD_CARD_NOTE)
-    counted = values[given | learnt].value_counts().reindex(labels, fill_value=0).to_numpy()
+    human = values[given].value_counts().reindex(labels, fill_value=0).to_numpy()
+    own = values[learnt].value_counts().reindex(labels, fill_value=0).to_numpy()
     n_model, n_all = int(by_model.sum()), int(by_model.sum() + (given | learnt).sum())
-    w = n_model / n_all
-    out = pd.DataFrame({"label": labels, "n": model["n"].to_numpy() + counted,
-                        "raw_share": (model["n"].to_numpy() + counted) / n_all})
-    for col in ("corrected_share", "lo", "hi"):
-        out[col] = w * model[col].to_numpy() + counted / n_all
+    w, w_own = n_model / n_all, int(learnt.sum()) / n_all
+    # the training posts' shares as counted; their labels are nearly, not quite, their own (the shipped model's
+    # on its 1,964 STC-3 training posts: 0.8 % of sentiments, 5.7 % of intents, 7.1 % of topics not the gold
+    # label), so their interval is widened by the per-label error the card's CV measured on texts the model had
+    # not learnt (``widen``): an upper bound for these (none from a card without it)
+    share = own / max(1, own.sum())
+    own_draws = np.tile(share, (n_boot, 1))
+    own_lo = own_hi = share
+    if learnt.any() and info is not None:
+        rmse = info["chosen"][kind if kind in info["chosen"] else "all"]["rmse"]
+        own_lo, own_hi, own_draws = widen(own_draws, rmse, seed=seed, point=share)
+    out = pd.DataFrame({"label": labels, "n": model["n"].to_numpy() + human + own,
+                        "raw_share": (model["n"].to_numpy() + human + own) / n_all})
+    for col, mine in (("corrected_share", share), ("lo", own_lo), ("hi", own_hi)):
+        out[col] = w * model[col].to_numpy() + w_own * mine + human / n_all
     note = model.attrs["note"]
     if mark is None and model.attrs["corrected"] and unguarded_note:
         note = f"{note}; {UNGUARDED_NOTE}"
     if learnt.any():
-        note = learnt_note(int(learnt.sum()), int(labelled.sum())) + (f"; the others: {note}" if n_model else "")
+        note = (learnt_note(int(learnt.sum()), int(labelled.sum()))
+                + (" (their interval: the per-label error the card's cross-validation measured on texts it had "
+                   "not learnt)" if info is not None else "")
+                + (f"; the others: {note}" if n_model else ""))
     # each bootstrap draw mixed the same way, so ratios of shares (net favorability) get intervals
     out.attrs.update(by_model=int(labelled.sum()), learnt=None if mark is None else int(learnt.sum()),
-                     given=int(given.sum()), boot=w * model.attrs["boot"] + counted / n_all, note=note,
+                     given=int(given.sum()), boot=w * model.attrs["boot"] + w_own * own_draws + human / n_all, note=note,
                      **{k: model.attrs[k] for k in ("method", "kind", "corrected")})
     return out
 
