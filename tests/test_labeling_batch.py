@@ -306,14 +306,17 @@ def test_cli_sample_batches_import_status_and_export(tmp_path, mirror):
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert "batch_001.labels.csv: holds labels" in r.stderr and "new folder" in r.stderr
     assert (out / "batch_001.labels.csv").read_bytes() == filled.read_bytes()
-    # an annotator named with a phone number: the JSON keeps Chinese as it is (a \\uXXXX escape's hex digits ran
-    # into the number, which then went out unmasked), so the number is masked like everything the CLI prints
-    # (test-cli's own file: --identical, or it is refused as another annotator's file)
+    # a new annotator named with a phone number is refused (an export would mask the name and merge annotators)
     r = run_cli("label", "import", str(filled), "--annotator", "客户13812345678", "--identical", "--store", str(store),
+                "--sample", str(sample))
+    assert r.returncode == 2 and "contact data" in r.stderr and "13812345678" not in r.stderr, r.stderr
+    # a Chinese name: the JSON keeps it as it is, not as \\uXXXX escapes
+    # (test-cli's own file: --identical, or it is refused as another annotator's file)
+    r = run_cli("label", "import", str(filled), "--annotator", "客服小王", "--identical", "--store", str(store),
                 "--sample", str(sample))
     assert r.returncode == 0, r.stderr
     r = run_cli("label", "status", "--store", str(store), "--sample", str(sample), "--json")
-    assert "13812345678" not in r.stdout and "客户138" in r.stdout, r.stdout
+    assert "客服小王" in r.stdout, r.stdout
     # both annotators gave one label throughout: κ and α are 0/0, shown as undefined with the reason, not 'nan'
     r = run_cli("label", "agreement", "--store", str(store), "--sample", str(sample))
     assert r.returncode == 0, r.stderr
