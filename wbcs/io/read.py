@@ -20,7 +20,8 @@ Bounds, each a record rejected with its reason or one ``InputError`` line:
   quoted cell is text. A row with bytes that are not in the file's encoding (a GBK row
   in a UTF-8 file) is rejected as "bad encoding" and shown as GB18030 text, never kept
   garbled. A cell starting with ``'`` and a formula character is read without the quote
-  (wbcs's writer added it).
+  (wbcs's writer added it). A cell that opens a quote never closed is one ``InputError``
+  line naming its line: every later line would be its text, no row could be told apart.
 - JSON: a line may hold ``LINE_MAX`` characters (a longer one is rejected unread); a
   first record longer than the sample is JSON when it starts with ``{"`` or the file is
   named .jsonl, .ndjson or .json. A record nested too deeply for Python is rejected; a
@@ -30,10 +31,11 @@ Bounds, each a record rejected with its reason or one ``InputError`` line:
   to 4 GiB) and the shared strings to ``XLSX_MAX_STRINGS``; the sheet streams row by
   row (openpyxl read-only, its XML through defusedxml), a damaged or hostile workbook
   is one line.
-- Parquet: row groups stream; list, struct and binary columns are read as JSON or
-  UTF-8 text and named in ``attrs["nested"]`` (ingest refuses them as schema columns);
-  so are JSON keys with an array or object value in some record. A file named .parquet
-  or .xlsx without that format's magic bytes is refused, not read as text.
+- Parquet: row groups stream; a named pandas index (ids saved as the index) is read as
+  columns; list, struct and binary columns are read as JSON or UTF-8 text and named in
+  ``attrs["nested"]`` (ingest refuses them as schema columns); so are JSON keys with an
+  array or object value in some record. A file named .parquet or .xlsx without that
+  format's magic bytes is refused, not read as text.
 """
 
 from __future__ import annotations
@@ -264,11 +266,13 @@ class _Lines:
     """The lines of a text file, each read at most ``LINE_MAX`` characters long: a longer
     line is skipped a piece at a time (never held whole) and ``_LongLine`` raised in its
     place; reading goes on at the next line (csv.reader starts a new record on each call).
-    ``number`` counts the lines read, skipped ones included."""
+    ``number`` counts the lines read, skipped ones included. ``end``: a last line given after the file's own
+    (``_END_OF_FILE``)."""
 
-    def __init__(self, f):
+    def __init__(self, f, end: str | None = None):
         self.readline = f.readline
         self.number = 0
+        self.end = end
 
     def __iter__(self):
         return self
@@ -276,7 +280,10 @@ class _Lines:
     def __next__(self) -> str:
         line = self.readline(LINE_MAX)
         if not line:
-            raise StopIteration
+            if self.end is None:
+                raise StopIteration
+            line, self.end = self.end, None
+            return line
         self.number += 1
         if len(line) >= LINE_MAX and line[-1] not in "\r\n":
             while (more := self.readline(CELL_MAX)) and more[-1] not in "\r\n":
@@ -285,16 +292,23 @@ class _Lines:
         return line
 
 
+# Given as the CSV file's last line: Python's csv reader ends a cell whose quote is never closed silently at the end
+# of the file (strict=True would say so, but also refuse the cells Weibo text often has, "联通"太差 read as 联通太差),
+# with every later line in it; the cell that holds this line is that one. A noncharacter: no text has it.
+_END_OF_FILE = "\ufdd0wbcs-end-of-file"
+
+
 def _csv_chunks(path: Path, encoding: str, delimiter: str, chunk_rows: int, state: dict):
     if csv.field_size_limit() < CELL_MAX:
         csv.field_size_limit(CELL_MAX)  # process-wide: Python's csv keeps one limit
     with _text_stream(path, encoding) as f:
         state["tell"] = f.buffer.tell
-        lines = _Lines(f)
+        lines = _Lines(f, end=_END_OF_FILE)
         rows = csv.reader(lines, delimiter=delimiter)
         names: list[str] | None = None
         records, index, bad, chars, n = [], [], [], 0, 0
         while True:
+            first = lines.number + 1  # the record's first line
             try:
                 row = next(rows)
             except StopIteration:
@@ -310,6 +324,13 @@ def _csv_chunks(path: Path, encoding: str, delimiter: str, chunk_rows: int, stat
             except UnicodeDecodeError as e:
                 raise InputError(f"{path}: line {lines.number + 1}: not {encoding} ({e.reason}); "
                                  "re-save it as UTF-8") from None
+            if row == [_END_OF_FILE]:
+                break
+            if row and row[-1].endswith(_END_OF_FILE):  # the rows after it cannot be told apart: none is read
+                after = lines.number - first
+                raise InputError(f"{path}: line {first}: a cell opens with a quote (\") that is never closed"
+                                 + (f", so the {after} line(s) after it would be read as its text" if after else "")
+                                 + "; close the quote, or double it (\"\") where it is part of the text")
             if not row or not any(c.strip() for c in row):
                 if names is not None:  # no record, but not dropped uncounted
                     state["empty_rows"] = state.get("empty_rows", 0) + 1
@@ -577,11 +598,13 @@ def _parquet(path: Path, chunk_rows: int) -> Table:
         elif pa.types.is_nested(t):
             nested[f.name] = f"{t} values"
 
+    columns = _unique_names(_index_as_columns(schema.empty_table().to_pandas()).columns)
+
     def chunks():
         start = 0
         try:
             for batch in pf.iter_batches(batch_size=chunk_rows):
-                frame = batch.to_pandas()
+                frame = _index_as_columns(batch.to_pandas())
                 for col in nested:
                     if col in frame.columns:
                         frame[col] = frame[col].map(_nested_text).astype(object)
@@ -592,9 +615,17 @@ def _parquet(path: Path, chunk_rows: int) -> Table:
         except Exception as e:
             raise InputError(f"{path}: damaged Parquet file ({type(e).__name__}: {str(e)[:200]})") from None
         if start == 0:
-            yield _frame([], _unique_names(schema.names), []), []
+            yield _frame([], columns, []), []
 
-    return Table(path, "parquet", _unique_names(schema.names), nested=nested, _chunks=chunks())
+    return Table(path, "parquet", columns, nested=nested, _chunks=chunks())
+
+
+def _index_as_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the levels of the pandas index its file's metadata restored that have a name as columns:
+    posts' ids saved as the index (``df.set_index("id").to_parquet(...)``) stay with their rows (the chunk's index
+    becomes ``source_row``); an unnamed index (an earlier table's row numbers) is dropped with it."""
+    named = [i for i, name in enumerate(frame.index.names) if name is not None]
+    return frame.reset_index(level=named) if named else frame
 
 
 def _nested_text(v):
