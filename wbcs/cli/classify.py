@@ -102,8 +102,11 @@ layout, on a Dask cluster with --workers N or --scheduler ADDRESS (the model is 
 once per worker), else in this process.
 
 Adds, per field of the model, a prediction column and FIELD_proba (the probability of the
-predicted label); a field the input already has is written as FIELD_pred instead. CSV,
-JSON Lines, Parquet or .xlsx by extension; PII is masked unless --no-mask."""
+predicted label); a field the input already has is written as FIELD_pred instead. A file
+predict wrote, labelled again (e.g. with a newer model), gets the new predictions in place
+of the earlier ones (FIELD and FIELD_proba, or FIELD_pred and FIELD_proba), as the output
+says. CSV, JSON Lines, Parquet or .xlsx by extension; PII is masked unless --no-mask.
+An archive's labelled files appear in --out only once every file is labelled."""
 
 EVALUATE_EXAMPLE = """Example:
   wbcs evaluate --model models/wbcs-default/2 --data data/examples/labelled.csv --field sentiment --json
@@ -581,22 +584,34 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _predict_archive(args: argparse.Namespace) -> int:
-    from wbcs.distributed import from_args
+def _predict_archive(args: argparse.Namespace, instead: str) -> int:
+    from wbcs.distributed import check_cluster, from_args, parquet_files
     from wbcs.distributed.predict import predict_archive
 
+    check_cluster(args.workers, args.scheduler)
+    parquet_files(str(args.input), instead=instead)  # a file that is not Parquet is refused before a cluster starts
     with from_args(args) as client:
         s = predict_archive(str(args.input), args.out, model=args.model, client=client, text_col=args.text_col,
-                            mask=not args.no_mask)
+                            mask=not args.no_mask, instead=instead)
     skipped = f" ({s['no_text']:,} without text left unlabelled)" if s["no_text"] else ""
     print(f"predict: {s['rows']:,} rows in {s['files']} file(s) labelled by {s['model']} "
-          f"({', '.join(s['fields'])}){skipped}; written to {s['out']} in the same layout")
+          f"({', '.join(s['fields'])}){skipped}{_replaced(s['replaced'])}; written to {s['out']} in the same layout")
     return 0
 
 
+def _replaced(columns: list[str]) -> str:
+    return f"; the input's earlier predictions {', '.join(columns)} replaced" if columns else ""
+
+
 def cmd_predict(args: argparse.Namespace) -> int:
-    if args.workers is not None or args.scheduler or args.input.is_dir() or any(ch in str(args.input) for ch in "*?["):
-        return _predict_archive(args)
+    from wbcs.cli import shipped_input
+
+    args.input = shipped_input(args.input)  # PREDICT_EXAMPLE's data/examples/... from any folder, said on stderr
+    if args.input.is_dir() or any(ch in str(args.input) for ch in "*?["):
+        return _predict_archive(args, "label each such file alone (--input FILE)")
+    if args.workers is not None or args.scheduler:  # one Parquet file on a cluster: an archive of one file
+        flag = "--workers" if args.workers is not None else "--scheduler"
+        return _predict_archive(args, f"drop {flag}: a CSV, JSON Lines or .xlsx file is labelled in this process")
     from wbcs.classify import load_model
     from wbcs.distributed.predict import label_table
     from wbcs.io import TableWriter, check_outputs
@@ -607,16 +622,19 @@ def cmd_predict(args: argparse.Namespace) -> int:
     # chunk by chunk, as an archive's files are: memory bounded by a chunk, not the file
     with TableWriter(args.out, mask=not args.no_mask) as writer:
         done = label_table(model, args.input, writer, args.text_col, progress=True)
-        bad = done["bad"]
+        bad, blank = done["bad"], done["empty_rows"]
         if not done["rows"]:  # nothing is written
-            raise InputError(f"{args.input}: no rows" + (f" that could be read ({bad.total()} could not)" if bad else ""))
+            raise InputError(f"{args.input}: no rows" + (f" that could be read ({bad.total()} could not)" if bad else "")
+                             + (f" ({blank:,} of only empty cells)" if blank else ""))
     if bad:
         _say_unread("predict", args.input, bad, done["first_bad"], f"are not in {args.out}")
+    if blank:  # as ingest says it: no posts, but not dropped in silence
+        print(f"predict: {args.input}: {blank:,} row(s) of only empty cells skipped (no posts)", file=sys.stderr)
     rows, empty, renamed = done["rows"], done["no_text"], done["renamed"]
     note = f" (the input has {', '.join(renamed)}: predictions in {', '.join(renamed.values())})" if renamed else ""
     skipped = f" ({empty} without text left unlabelled)" if empty else ""
-    print(mask_pii(f"predict: {rows - empty} rows labelled by {model.name} ({', '.join(model.fields)}){skipped}{note}; "
-                   f"written to {args.out}"))
+    print(mask_pii(f"predict: {rows - empty} rows labelled by {model.name} ({', '.join(model.fields)}){skipped}{note}"
+                   f"{_replaced(done['replaced'])}; written to {args.out}"))
     return 0
 
 
@@ -626,6 +644,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from wbcs.classify import load_model
     from wbcs.classify.evaluate import metrics, paired_bootstrap_delta
     from wbcs.classify.tasks import label_text
+    from wbcs.cli import shipped_input
     from wbcs.goldset import KINDS
     from wbcs.io import find_column
 
@@ -643,6 +662,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if against is not None and field not in against.fields:
         raise InputError(f"--against {args.against}: model {against.name} has no field {field!r} "
                          f"(it has {', '.join(against.fields)})")
+    args.data = shipped_input(args.data)  # EVALUATE_EXAMPLE's data/examples/... from any folder, said on stderr
     df = _read("evaluate", args.data)
     text_col = find_column(df.columns, "text", args.text_col, str(args.data), "--text-col")
     if args.label_col is None and field in ("sentiment", "intent", "topic", "negative_subtype"):

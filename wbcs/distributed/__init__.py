@@ -70,6 +70,18 @@ def _timeout(timeout: float | None) -> float:
         raise InputError(f"${ENV_TIMEOUT}={raw!r}: give the seconds to wait for the scheduler, e.g. 30") from None
 
 
+def check_cluster(workers: int | None = None, scheduler: str | None = None) -> str | None:
+    """The scheduler's address (``scheduler_address``) once ``connect``'s arguments are checked: a command checks
+    them before its other checks, so that a bad flag is the error said, whatever else is wrong."""
+    address = scheduler_address(scheduler)
+    if workers is not None and address:
+        raise InputError(f"--workers {workers} and --scheduler {address}: give one of them (a local cluster "
+                         f"of N workers, or the address of a running scheduler)")
+    if workers is not None and int(workers) < 1:
+        raise InputError(f"--workers must be ≥ 1, got {workers}")
+    return address
+
+
 def connect(workers: int | None = None, scheduler: str | None = None, *, threads_per_worker: int = 1,
             timeout: float | None = None, quiet: bool = False):
     """A ``dask.distributed.Client``, or None for the in-process path (see the module docstring).
@@ -81,10 +93,7 @@ def connect(workers: int | None = None, scheduler: str | None = None, *, threads
     The caller closes the client (and a local cluster with it: ``client.close();
     client.cluster.close()``), or uses ``cluster(...)``.
     """
-    address = scheduler_address(scheduler)
-    if workers is not None and address:
-        raise InputError(f"--workers {workers} and --scheduler {address}: give one of them (a local cluster "
-                         f"of N workers, or the address of a running scheduler)")
+    address = check_cluster(workers, scheduler)
     if workers is None and not address:
         return None
     from dask.distributed import Client, LocalCluster
@@ -98,17 +107,17 @@ def connect(workers: int | None = None, scheduler: str | None = None, *, threads
                              f"(e.g. tcp://HOST:8786) and that 'dask scheduler' runs there, or use "
                              f"--workers N for a local cluster") from None
     else:
-        if int(workers) < 1:
-            raise InputError(f"--workers must be ≥ 1, got {workers}")
         import dask
 
         # dashboard on a free port: several clusters (tests, notebooks) may run on one machine.
         # The workers' statistical profiler (a stack sample of the running task every 10 ms) is
         # off: it cost ~35 % more CPU per simulation run (measured: 40 one-week runs, 4.3-4.6 s
         # of CPU on a profiled worker, 3.1-3.4 s unprofiled, 2.1-2.9 s in process).
+        # Logs below CRITICAL are silent: a failed task's error (a file without the text column) reaches the caller
+        # as its exception, one line; the worker's own "Compute Failed" log printed the task's traceback first.
         with dask.config.set({"distributed.worker.profile.enabled": False}):
             local = LocalCluster(n_workers=int(workers), threads_per_worker=threads_per_worker, processes=True,
-                                 dashboard_address=":0", silence_logs=logging.ERROR)
+                                 dashboard_address=":0", silence_logs=logging.CRITICAL)
         client = Client(local)
     if not quiet:
         print(describe(client), file=sys.stderr)
@@ -154,12 +163,13 @@ def from_args(args):
     return cluster(getattr(args, "workers", None), getattr(args, "scheduler", None))
 
 
-def parquet_files(source) -> tuple[list[str], str]:
+def parquet_files(source, *, instead: str | None = None) -> tuple[list[str], str]:
     """(the Parquet files of ``source``, sorted; their base folder).
 
     ``source`` is a folder (every ``*.parquet`` below it), a glob (``**`` crosses folders,
     as in ``archive/**/*.parquet``), a file, or a list of them. The base is the folder the
-    partition layout (``month=…/province=…/``) is relative to."""
+    partition layout (``month=…/province=…/``) is relative to. ``instead``: what the caller's user can do with a
+    file that is not Parquet, besides converting it (default: the KPI commands' pandas engine)."""
     import glob as globmod
     from pathlib import Path
 
@@ -187,7 +197,8 @@ def parquet_files(source) -> tuple[list[str], str]:
             with open(f, "rb") as fh:
                 if fh.read(4) != b"PAR1":
                     raise InputError(f"{f}: not a Parquet file; convert an export first (wbcs ingest {f} --out "
-                                     f"posts.parquet) or use the pandas engine, which reads CSV, JSON Lines and XLSX")
+                                     f"posts.parquet) or " + (instead or "use the pandas engine, which reads CSV, "
+                                                                         "JSON Lines and XLSX"))
         files += found
     files = sorted(dict.fromkeys(files))
     return files, os.path.commonpath([os.path.abspath(b) for b in bases])

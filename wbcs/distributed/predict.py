@@ -13,6 +13,8 @@ so), and returns a summary (files, rows, model).
 - **Retries**: a file's task writes one fixed output path, replacing what is there, so
   running it again after its worker died (the scheduler does that by itself) neither
   loses nor duplicates a partition.
+- **All or nothing**: the files are written in a temporary folder beside the output folder and moved into it when
+  every one is labelled; a failed run leaves the output folder as it was.
 - **Same results** on 1 process or N workers: each file is labelled by the same code on
   the same rows; the output of a file does not depend on where it ran.
 
@@ -44,11 +46,29 @@ def loaded_model(path: str):
         return _models[path]
 
 
+def output_names(fields, columns) -> tuple[dict[str, str], list[str]]:
+    """Where ``label_frame`` writes each field's prediction given the input's ``columns``: ({field: FIELD_pred} for
+    the fields the input has as labels, [the input's columns the predictions replace]). A field the input has is a
+    label (a person's, kept) and its prediction is written as FIELD_pred, unless the input has FIELD_proba too and
+    neither FIELD_pred nor FIELD_source: then FIELD is an earlier model's prediction (a file ``wbcs predict`` wrote)
+    and is replaced, with its probability, so that a labelled file labelled again has the layout of a first run.
+    FIELD_pred and FIELD_proba in the input are an earlier model's too and are replaced (predict_posts' FIELD_source
+    marks a FIELD of kept labels and filled cells: kept)."""
+    columns = set(columns)
+    renamed, replaced = {}, []
+    for f in fields:
+        earlier = f"{f}_proba" in columns and not {f"{f}_pred", f"{f}_source"} & columns
+        if f in columns and not earlier:
+            renamed[f] = f"{f}_pred"
+        replaced += [c for c in (renamed.get(f, f), f"{f}_proba") if c in columns]
+    return renamed, replaced
+
+
 def label_frame(model, df: pd.DataFrame, text_col: str | None, source: str) -> tuple[pd.DataFrame, dict]:
     """``df`` with a prediction and ``FIELD_proba`` column per field of ``model`` (a field the
-    input already has is written as ``FIELD_pred``); returns (table, {field: renamed}).
-    The text column is ``text_col`` or, when None, the one the header mapping finds
-    (内容, 正文, 微博内容, ... as ingest maps a user's export)."""
+    input already has is written as ``FIELD_pred``; an earlier model's predictions are replaced: ``output_names``);
+    returns (table, {field: renamed}). The text column is ``text_col`` or, when None, the one the header mapping
+    finds (内容, 正文, 微博内容, ... as ingest maps a user's export)."""
     from wbcs.io import find_column
 
     col = find_column(df.columns, "text", text_col, source, "--text-col")
@@ -57,8 +77,9 @@ def label_frame(model, df: pd.DataFrame, text_col: str | None, source: str) -> t
     # at "" would be counted in every share built on the file
     has = (text.str.strip() != "").to_numpy(dtype=bool)
     pred = model.predict(text[has], kind=POST_KIND).reindex(df.index)  # posts, as predict_posts reads them
-    renamed = {f: f"{f}_pred" for f in model.fields if f in df.columns}
-    return df.join(pred.rename(columns=renamed)).reset_index(drop=True), renamed
+    renamed, replaced = output_names(model.fields, df.columns)
+    kept = df.drop(columns=replaced)
+    return kept.join(pred.rename(columns=renamed)).reset_index(drop=True), renamed
 
 
 def unlabelled(table: pd.DataFrame, model, renamed: dict) -> int:
@@ -89,9 +110,11 @@ def _meter(table, progress: bool):
 def label_table(model, src, writer, text_col: str | None, *, progress: bool = False) -> dict:
     """Label the file ``src`` chunk by chunk into ``writer`` (a ``wbcs.io.TableWriter``; memory bounded by a chunk,
     not the file): what ``wbcs predict`` does for one file and for each file of an archive. Returns rows, no_text
-    (rows without text, left unlabelled), renamed (``label_frame``'s), bad (a Counter of the reasons rows could not
-    be read), first_bad (the first ten of their row numbers) and empty (the input's columns as an empty table when
-    the file has no rows, else None; a trailing empty chunk is skipped: its columns lack the predictions).
+    (rows without text, left unlabelled), renamed (``label_frame``'s), replaced (the input's columns of an earlier
+    model's predictions, ``output_names``), bad (a Counter of the reasons rows could not be read), first_bad (the
+    first ten of their row numbers), empty_rows (rows of only empty cells skipped: no posts, ``Table.empty_rows``)
+    and empty (the input's columns as an empty table when the file has no rows, else None; a trailing empty chunk
+    is skipped: its columns lack the predictions).
     ``progress``: a bar over the chunks (``_meter``; a file of 267k posts takes ~45 s); an archive's files run
     under their own bar, one tick a file, so theirs is off."""
     from collections import Counter
@@ -99,7 +122,7 @@ def label_table(model, src, writer, text_col: str | None, *, progress: bool = Fa
     from wbcs.io import open_table
     from wbcs.progress import finish
 
-    out = {"rows": 0, "no_text": 0, "renamed": {}, "bad": Counter(), "first_bad": [], "empty": None}
+    out = {"rows": 0, "no_text": 0, "renamed": {}, "replaced": [], "bad": Counter(), "first_bad": [], "empty": None}
     table = open_table(src)
     meter, tick = _meter(table, progress)
     for frame, lost in table.chunks():
@@ -107,6 +130,7 @@ def label_table(model, src, writer, text_col: str | None, *, progress: bool = Fa
         out["first_bad"] += [b.row for b in lost[:10 - len(out["first_bad"])]]
         if not frame.empty:
             labelled, out["renamed"] = label_frame(model, frame, text_col, str(src))
+            out["replaced"] = output_names(model.fields, frame.columns)[1]
             writer.write(labelled)
             out["rows"] += len(labelled)
             out["no_text"] += unlabelled(labelled, model, out["renamed"])
@@ -114,6 +138,7 @@ def label_table(model, src, writer, text_col: str | None, *, progress: bool = Fa
             out["empty"] = frame.reset_index(drop=True)
         tick(len(frame) + len(lost))  # once labelled: the bar follows the work, not the reading
     finish(meter)
+    out["empty_rows"] = table.empty_rows
     if out["rows"]:
         out["empty"] = None
     return out
@@ -131,34 +156,57 @@ def _label_file(job: tuple[str, str], *, model: str, text_col: str | None, mask:
         done = label_table(m, src, w, text_col)
         if done["empty"] is not None:  # an empty partition stays an empty partition with the input's columns
             w.write(done["empty"])
-    return {"file": src, "out": dst, "rows": done["rows"], "no_text": done["no_text"], "worker_pid": os.getpid(),
-            "model": m.name, "fields": list(m.fields)}
+    return {"file": src, "out": dst, "rows": done["rows"], "no_text": done["no_text"], "replaced": done["replaced"],
+            "worker_pid": os.getpid(), "model": m.name, "fields": list(m.fields)}
 
 
 def predict_archive(source, out_dir, *, model=None, client=None, text_col: str | None = None, mask: bool = True,
-                    progress: bool = True) -> dict:
+                    progress: bool = True, instead: str | None = None) -> dict:
     """Label every Parquet file of ``source`` (a folder, a glob such as
     ``archive/**/*.parquet``, or a list) into ``out_dir`` in the same layout (see the module
-    docstring). ``model`` is a model folder or registry name (None: the shipped model)."""
+    docstring). ``model`` is a model folder or registry name (None: the shipped model). The labelled files are
+    written in a temporary folder beside ``out_dir`` and moved into it once every file is labelled: a run that fails
+    leaves ``out_dir`` as it was, not some of its partitions labelled. ``instead``: ``parquet_files``' advice for a
+    file that is not Parquet."""
+    import shutil
+
     from wbcs.classify.registry import model_dir
     from wbcs.distributed import parquet_files, run_tasks
     from wbcs.io import check_outputs
+    from wbcs.io.write import cannot_write, new_temp
 
-    files, base = parquet_files(source)
+    files, base = parquet_files(source, instead=instead)
     out_dir = Path(out_dir).resolve()
     scanned = [str(s) for s in ([source] if isinstance(source, str | Path) else source) if not Path(s).is_file()]
     if scanned and (out_dir == Path(base).resolve() or Path(base).resolve() in out_dir.parents):
         raise InputError(f"{out_dir}: inside the archive {base}; give --out a folder outside it "
                          f"(a re-run would read the labelled files as input)")
-    jobs = [(f, str(out_dir / os.path.relpath(os.path.abspath(f), base))) for f in files]
-    check_outputs([dst for _, dst in jobs], inputs=files)  # none may be an input (hard links too)
+    layout = [os.path.relpath(os.path.abspath(f), base) for f in files]
+    check_outputs([out_dir / rel for rel in layout], inputs=files)  # none may be an input (hard links too)
     path = str(model_dir(model).resolve())  # resolved here: workers get a path, not a name
     if client is None:
         loaded_model(path)  # a broken model fails here, once, not in every task
-    # on a cluster only the workers load it (a Gemma folder is ~1 GB): a broken model fails
-    # in the first task, and run_tasks cancels the others and raises its error here
-    rows = run_tasks(_label_file, jobs, client=client, model=path, text_col=text_col, mask=mask,
-                     desc="labelling partitions", unit="file", progress=progress)
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        tmp = new_temp(out_dir, folder=True)  # beside out_dir: one file system, a killed run's is removed by the next
+    except OSError as e:
+        raise cannot_write(out_dir, e) from None
+    try:
+        # on a cluster only the workers load it (a Gemma folder is ~1 GB): a broken model fails
+        # in the first task, and run_tasks cancels the others and raises its error here
+        rows = run_tasks(_label_file, [(f, str(tmp / rel)) for f, rel in zip(files, layout, strict=True)],
+                         client=client, model=path, text_col=text_col, mask=mask, desc="labelling partitions",
+                         unit="file", progress=progress)
+        for r, rel in zip(rows, layout, strict=True):
+            r["out"] = str(out_dir / rel)
+            try:
+                Path(r["out"]).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp / rel, r["out"])
+            except OSError as e:
+                raise cannot_write(Path(r["out"]), e) from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return {"model": rows[0]["model"], "fields": rows[0]["fields"], "files": len(rows),
             "rows": int(sum(r["rows"] for r in rows)), "no_text": int(sum(r["no_text"] for r in rows)),
-            "out": str(out_dir), "partitions": rows}
+            "replaced": list(dict.fromkeys(c for r in rows for c in r["replaced"])), "out": str(out_dir),
+            "partitions": rows}
