@@ -26,10 +26,11 @@ import numpy as np
 import pandas as pd
 
 from wbcs import checks
-from wbcs.columns import local_times
+from wbcs.columns import local_times, read_times
 from wbcs.errors import InputError
 from wbcs.kpi import indicators
 from wbcs.kpi.hot import fold_spikes, hot_issues
+from wbcs.kpi.indicators import default_as_of, local_as_of
 from wbcs.kpi.norms import check_norms
 from wbcs.kpi.quantify import label_reliability, reliability_text
 from wbcs.policy import Policy, load_policy
@@ -84,7 +85,9 @@ def report_window(posts: pd.DataFrame, period: str, end=None) -> tuple[pd.Timest
         day = pd.NaT
     if pd.isna(day):  # '' reads as NaT, not as an error
         raise InputError(f"--end must be a date like 2025-03-31, got {end!r}")
-    day = day.normalize()
+    # a time that names its zone (2024-05-01T20:00:00Z) is read as Beijing time, as kpi --as-of reads it: kept
+    # aware, it gave a window no post's local time could be compared with (a TypeError after classifying)
+    day = local_as_of(day, "--end").normalize()
     if period == "week":
         start = day - pd.Timedelta(days=day.day_of_week)
         return start, start + pd.Timedelta(days=7)
@@ -110,6 +113,14 @@ def compared_days(posts: pd.DataFrame, period: str, start, stop) -> tuple[pd.Tim
     if (lo, hi) == (start, stop):
         return lo, hi, prev_start, start
     return lo, hi, min(prev_start + (lo - start), start), min(prev_start + (hi - start), start)
+
+
+def clocks_as_of(posts: pd.DataFrame, stop: pd.Timestamp) -> pd.Timestamp:
+    """The time the SLA clocks of a period ending at ``stop`` are read at: the latest time in the posts
+    (``indicators.default_as_of``, any time column: what ``wbcs kpi`` reads them at), but not after the period.
+    The latest post alone missed the replies and resolutions after it: a complaint without a reply was pending
+    in the report and late in ``wbcs kpi`` on the same posts."""
+    return min(stop, default_as_of(read_times(posts)))
 
 
 def _between(posts: pd.DataFrame, lo, hi) -> pd.DataFrame:
@@ -238,11 +249,13 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     lo, hi, prev_lo, prev_hi = compared_days(posts, period, start, stop)
     prev = _between(posts, prev_lo, prev_hi)
     latest = local_times(posts["created_at"]).max()
-    k_cur = indicators(cur, policy=policy, as_of=min(stop, latest))
+    as_of = clocks_as_of(posts, stop)
+    k_cur = indicators(cur, policy=policy, as_of=as_of)
     k_prev = indicators(prev, policy=policy, as_of=start) if len(prev) else None
     first = _shift(start, period, -(HISTORY[period] - 1))  # the trend window's first period
     history = _between(posts, first, stop)
-    trend = indicators(history, period=TREND_PERIOD[period], policy=policy)
+    # the clocks read when the headline's are: the trend's last period gives the headline's SLA attainment
+    trend = indicators(history, period=TREND_PERIOD[period], policy=policy, as_of=as_of)
     # hot issues over the trend window, plus a week before it as the detector's baseline
     hot_from = max(first - pd.Timedelta(days=8), local_times(posts["created_at"]).min().normalize())
     hot = hot_issues(_between(posts, hot_from, stop), policy=policy, baseline_days=SPIKE_BASELINE_DAYS)
@@ -380,7 +393,7 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
              + (" (on the same days)." if partial else "."),
              "Phone numbers, ID numbers and e-mail addresses are masked in every text and table.",
              f"SLA clocks from the policy {html.escape(str(policy.source))}; "
-             f"posts still inside their deadline at {min(stop, latest):%Y-%m-%d %H:%M} are not counted."]
+             f"posts still inside their deadline at {as_of:%Y-%m-%d %H:%M} are not counted."]
     items += [html.escape(mask_pii(n)) for n in notes or []]
     body.append("<section id='notes'><h2>Notes 说明</h2><ul>" + "".join(f"<li>{i}</li>" for i in items)
                 + "</ul></section>")
@@ -398,7 +411,7 @@ def _corrected_section(cur: pd.DataFrame, attrs: dict) -> str:
 
     cur = cur.copy()
     cur.attrs = attrs  # the model's cross-validated confusion and quantifiers travel in attrs
-    summary = corrected_summary(cur, seed=0)
+    summary = corrected_summary(cur, n_boot=vk.CORRECTED_BOOT, seed=vk.CORRECTED_SEED)
     head = "<section id='corrected'><h2>Shares corrected for the model's errors 模型误差校正</h2>"
     if not summary:
         return head + f"<p>Nothing to correct: {html.escape(vk.NO_CORRECTION)}.</p></section>"

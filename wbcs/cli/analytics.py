@@ -121,7 +121,8 @@ def register(sub) -> None:
     common(r)
     r.add_argument("--out", required=True, type=Path, help="the HTML file to write")
     r.add_argument("--period", choices=["week", "month"], default="week", help="report period (default week)")
-    r.add_argument("--end", default=None, help="a date inside the report period (default: last complete one)")
+    r.add_argument("--end", default=None, help="a date inside the report period, Beijing time unless it names its "
+                   "zone (default: the last complete one)")
     r.add_argument("--account-posts", type=Path, default=None,
                    help="the account's posting log, for the posting-norms section")
     r.add_argument("--title", default=None, help="report title")
@@ -268,9 +269,11 @@ def cmd_kpi(args: argparse.Namespace) -> int:
     corrected = {}
     if posts is not None:
         from wbcs.kpi.quantify import corrected_summary, favorability_text
+        from wbcs.viz.kpi import CORRECTED_BOOT, CORRECTED_SEED
 
-        # shares of the model's labels corrected for its errors (its card's cross-validated confusion)
-        corrected = corrected_summary(posts, seed=0)
+        # shares of the model's labels corrected for its errors (its card's cross-validated confusion), drawn as the
+        # report and the dashboard draw them
+        corrected = corrected_summary(posts, n_boot=CORRECTED_BOOT, seed=CORRECTED_SEED)
         out["corrected"] = corrected or None
     if table is not None:
         from wbcs.kpi.indicators import COUNTERS
