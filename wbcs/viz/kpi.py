@@ -344,10 +344,14 @@ def topic_share_trend(table: pd.DataFrame, *, min_posts: int = MIN_SHARE_POSTS,
                                   "%{customdata[1]:,} posts)<extra></extra>")
     note = f" · {dropped} periods under {min_posts} posts not shown" if dropped else ""
     if kept.empty and dropped:  # an empty frame with axes from -1 to 6 said nothing: say why and what to do
-        fig.add_annotation(text=f"Every period has fewer than {min_posts} posts: choose a longer period (week, month) "
-                                "or fewer filters 每个周期帖子太少", showarrow=False, xref="paper", yref="paper",
-                           x=0.5, y=0.5, font={"size": 14})
+        # in lines (plotly does not wrap), on a plot without axes or side margins: on one line the text was cut
+        # off in the report's half-width charts (544 px) and ran over the y axis's title
+        fig.add_annotation(text=f"Every period has fewer than {min_posts} posts: choose a longer period<br>"
+                                "(week, month) or fewer filters<br>每个周期帖子太少", showarrow=False,
+                           xref="paper", yref="paper", x=0.5, y=0.5, font={"size": 14})
         fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+        fig.update_layout(margin={"l": 20, "r": 20})
     # every topic's legend entry fits: a legend beside the plot scrolls past the plot's height (not the figure's),
     # and the largest topics, listed last, were hidden under the scroll bar
     fig.update_layout(barmode="stack", bargap=0.05, template=TEMPLATE, title=f"{title}{note}",

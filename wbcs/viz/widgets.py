@@ -25,6 +25,14 @@ def hide_notebook_cells() -> None:
 # what a tab panel takes from the Tab's width: its border and padding (ipywidgets 8: 1 + 15 px a side), and a
 # margin so that no scroll bar appears
 PANEL_INSET = 40
+# Each tab as wide as its title, the tabs on as many rows as they need: ipywidgets gives every tab 144 px and
+# shrinks them alike, so at 900 px four of the KPI dashboard's eight titles were cut ("Favorability 喜"). The tab
+# selector outranks ipywidgets' own (.jupyter-widgets.widget-tab > .lm-TabBar .lm-TabBar-tab).
+TAB_CSS = """<style>
+.jupyter-widgets.widget-tab.wbcs-tabs > .lm-TabBar { height: auto; }
+.jupyter-widgets.widget-tab.wbcs-tabs > .lm-TabBar > .lm-TabBar-content { flex-wrap: wrap; height: auto; }
+.jupyter-widgets.widget-tab.wbcs-tabs > .lm-TabBar .lm-TabBar-tab { flex: 0 0 auto; }
+</style>"""
 
 
 class WidthProbe(anywidget.AnyWidget):
@@ -75,8 +83,9 @@ class FigureTabs:
         self.slots = {name: w.VBox() for name in titles}
         self.tab = w.Tab(children=list(self.slots.values()), titles=tuple(titles.values()))
         self.tab.selected_index = 0
+        self.tab.add_class("wbcs-tabs")
         self.probe = WidthProbe()
-        self.widget = w.VBox([self.probe, self.tab])
+        self.widget = w.VBox([w.HTML(TAB_CSS, layout={"display": "none"}), self.probe, self.tab])
         self._pending: dict[str, Content] = {}
         self._made: dict[str, go.Figure | str] = {}
         self.tab.observe(lambda change: self._draw(self._name(change["new"])), names="selected_index")
