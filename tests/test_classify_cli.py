@@ -351,7 +351,8 @@ def test_train_refuses_an_out_that_would_destroy_files_before_training(work, tmp
     r = run_cli(*train, str(data), "--out", str(empty))
     assert r.returncode == 0, r.stderr
     manifest = json.loads((empty / "manifest.json").read_text())
-    assert set(manifest["files"]) == {"card.json", "MODEL_CARD.md", "sentiment.skops"}
+    # the field and the fingerprint of the texts it learnt (its shares count those posts, not correct them)
+    assert set(manifest["files"]) == {"card.json", "MODEL_CARD.md", "sentiment.skops", "sentiment.learnt.npy"}
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # the temporary folder is gone
     # the card names the training file masked, as every output of wbcs; its hash stays
     for name in ("card.json", "MODEL_CARD.md"):
