@@ -411,7 +411,7 @@ def _corrected_section(cur: pd.DataFrame, attrs: dict) -> str:
 
     cur = cur.copy()
     cur.attrs = attrs  # the model's cross-validated confusion and quantifiers travel in attrs
-    summary = corrected_summary(cur, n_boot=vk.CORRECTED_BOOT, seed=vk.CORRECTED_SEED)
+    summary = corrected_summary(cur)  # the dashboard's Corrected tab's and wbcs kpi's draws
     head = "<section id='corrected'><h2>Shares corrected for the model's errors 模型误差校正</h2>"
     if not summary:
         return head + f"<p>Nothing to correct: {html.escape(vk.NO_CORRECTION)}.</p></section>"

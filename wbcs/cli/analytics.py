@@ -269,11 +269,10 @@ def cmd_kpi(args: argparse.Namespace) -> int:
     corrected = {}
     if posts is not None:
         from wbcs.kpi.quantify import corrected_summary, favorability_text
-        from wbcs.viz.kpi import CORRECTED_BOOT, CORRECTED_SEED
 
         # shares of the model's labels corrected for its errors (its card's cross-validated confusion), drawn as the
         # report and the dashboard draw them
-        corrected = corrected_summary(posts, n_boot=CORRECTED_BOOT, seed=CORRECTED_SEED)
+        corrected = corrected_summary(posts)
         out["corrected"] = corrected or None
     if table is not None:
         from wbcs.kpi.indicators import COUNTERS

@@ -412,8 +412,10 @@ def corrected_table(posts: pd.DataFrame, field: str, *, kind: str = POST_KIND, n
 
 
 def corrected_summary(posts: pd.DataFrame, *, n_boot: int = 1000, seed=0) -> dict:
-    """What ``wbcs kpi`` and the dashboard show next to the raw counts: per field with model labels,
-    the raw and corrected shares; and the negative share and net favorability, raw and corrected. A model
+    """What ``wbcs kpi``, the report and the dashboard show next to the raw counts: per field with model labels,
+    the raw and corrected shares; and the negative share and net favorability, raw and corrected. The three call it
+    with these defaults, so the same posts get the same intervals in all three (the dashboard drew 300 once and
+    gave other intervals than the report, which says its figures are the dashboard's). A model
     without the fingerprint of its training texts is said so once, with the first field it corrects."""
     out, said = {}, False
     for field in ("topic", "sentiment", "intent"):

@@ -54,10 +54,6 @@ LABEL_FIELDS = ["sentiment", "intent", "topic", "negative_subtype"]
 DRILL_COLUMNS = ["created_at", "platform", "operator", "province", "topic", "sentiment", "intent",
                  "text", "reply_at"]
 MIN_SHARE_POSTS = 20  # a period with fewer posts gets no topic shares (1 post = "100 %")
-# bootstrap draws of the corrected shares' 95 % intervals (quantify.corrected_summary), and their seed: the dashboard's
-# Corrected tab, the report and wbcs kpi draw the same, so the same posts get the same intervals in all three (the
-# tab drew 300 and gave other intervals than the report, which says its figures are the tab's)
-CORRECTED_BOOT, CORRECTED_SEED = 1000, 0
 # A legend entry's height at plotly's 12 px font and the legend's padding, as Chromium draws them (13 topics: a
 # 257 px legend), plus slack; the topic chart's margins (title above, dates below)
 LEGEND_ENTRY, LEGEND_PAD, MARGIN_TOP, MARGIN_BOTTOM = 20, 20, 90, 60
@@ -855,7 +851,7 @@ class KpiDashboard:
 
         posts = posts.copy()
         posts.attrs = self.posts.attrs  # the model's cross-validated confusion travels in attrs
-        summary = corrected_summary(posts, n_boot=CORRECTED_BOOT, seed=CORRECTED_SEED)
+        summary = corrected_summary(posts)  # its own draws and seed, as the report's and wbcs kpi's
         table = corrected_frame(summary, "topic")
         if table is None:
             return f"No corrected shares: {NO_CORRECTION}."
