@@ -226,7 +226,9 @@ def plan_staffing(scenario: Scenario, target: float = 0.9, *, replications: int 
             low = share - t_quantile(0.95, n - 1) * error
         return trial, share, attainable / n, watched & (attainable > 0) & (share < target), low
 
-    start = np.where(watched, np.maximum(np.ceil(load), 1), 0).astype(int)
+    # an hour with no work starts at 0, as Erlang C has it (it started at 1: 168 agent-hours a week for no posts);
+    # one whose posts are found there all the same (a pile met at a duty start) misses the target and gets agents
+    start = np.where(watched, np.ceil(load), 0).astype(int)
     agents = start.copy()
     runs = seeds  # fit on the planning runs, then verify on the others
     converged = False
