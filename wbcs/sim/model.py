@@ -13,6 +13,8 @@ series (agents, busy agents, backlog) the charts and the utilisation figure need
 
 from __future__ import annotations
 
+import functools
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,12 +45,11 @@ def _per_kind(scenario: Scenario, attr: str) -> np.ndarray:
     return np.array([getattr(scenario, attr)[k] for k in POST_KINDS], dtype=float)
 
 
-def _stages(scenario: Scenario) -> int:
-    """Agent tasks a post can need: 1 (first handling) or 2 + max_reopens (answers after the back office)."""
-    tickets = any(v > 0 for v in scenario.ticket_share.values())
-    reopen = (scenario.max_reopens > 0 and scenario.reopen_probability > 0
-              and any(v < 1 for v in scenario.satisfaction.values()))
-    return 2 + scenario.max_reopens if tickets or reopen else 1
+@functools.cache
+def _say(note: str) -> None:
+    """``note`` on stderr, once a process: replications run the same scenario many times (a warning repeated
+    itself as often, in two lines each, the filter's memory being reset by any library's catch_warnings)."""
+    print(note, file=sys.stderr)
 
 
 def _local(scenario: Scenario, minutes: np.ndarray) -> pd.DatetimeIndex:
@@ -61,6 +62,8 @@ def run(scenario: Scenario, seed=0) -> SimRun:
     from wbcs.sim.metrics import sla_met
 
     scenario = as_scenario(scenario)
+    if note := scenario.unstaffed_note():  # a run of unserved posts is said, not silent
+        _say(note)
     rng = rng_from(seed)
     arrival, kinds = draw_arrivals(scenario, rng)
     n = arrival.size
@@ -75,7 +78,7 @@ def run(scenario: Scenario, seed=0) -> SimRun:
         m = kinds == i
         svc0[m] = scenario.service[k].sample(rng, int(m.sum())) * scenario.draft_factor[k]
     ticket = rng.random(n) < _per_kind(scenario, "ticket_share")[kinds]
-    S = _stages(scenario)
+    S = scenario.stages
     bo_delay = scenario.back_office.sample(rng, n * S).reshape(n, S)
     ans_svc = scenario.answer.sample(rng, n * S).reshape(n, S)
     sat_u, reopen_u = rng.random((n, S)), rng.random((n, S))

@@ -34,8 +34,9 @@ the policy file. Every error names the key path, e.g.
 
 Every value is checked for its type and a range the machine can hold: files are read by
 ``wbcs.yamlsafe`` (bounded size and alias expansion; ``08:00`` unquoted is a time), numbers
-must be finite, and a run may hold at most ``MAX_POSTS`` expected posts and ``MAX_AGENTS``
-agents. A burst must fall after the warm-up, where its posts are counted.
+must be finite, and a run may hold at most ``MAX_POSTS`` expected post stages (posts × ``Scenario.stages``, the
+agent tasks each post keeps drawn in advance) and ``MAX_AGENTS`` agents. A time with a zone (``2025-01-08 10:00+00:00``)
+is converted to Beijing time; one without is Beijing time already. A burst must fall after the warm-up, where its posts are counted.
 
 To add a key: put it in ``TOP_KEYS``, read it in ``_parse`` with a ``_Reader`` method (which
 checks type and range and names the key) and give ``Scenario`` a field for it.
@@ -55,7 +56,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from wbcs.config import data_file, shipped
+from wbcs.config import TIMEZONE, data_file, shipped
 from wbcs.errors import InputError
 from wbcs.pii import mask_pii
 from wbcs.policy import (
@@ -74,8 +75,9 @@ from wbcs.policy import (
 from wbcs.sim.distributions import LARGE, Dist, parse_dist
 
 MINUTES_PER_WEEK = 7 * 24 * 60
-# What one run may hold: the engine keeps ~0.5 KB per post (1 M posts peak at ~0.9 GB), and
-# a year of the issue's M/M/c benchmark (200 posts an hour) is 1.75 M posts.
+# What one run may hold, in post stages (posts × Scenario.stages): the engine keeps ~0.5 KB per post (1 M posts peak
+# at ~0.9 GB) and draws every stage's durations in advance (979k posts of 12 stages peaked at 1.32 GB); a year of the
+# issue's M/M/c benchmark (200 posts an hour, one stage each) is 1.75 M.
 MAX_POSTS = 3_000_000
 MAX_AGENTS = 10_000  # per hour and pool; the engine keeps a slot per agent
 MAX_LIST = 1_000  # bursts, shifts
@@ -164,6 +166,21 @@ class Scenario:
             return None
         shares = ", ".join(f"{k} {self.mix[k]:.4g}" for k in given if self.mix[k] > 0)  # in the file's order
         return f"{self.source}: mix weights sum to {total:g}, not 1: simulated as relative weights, {shares}"
+
+    def unstaffed_note(self) -> str | None:
+        """One line when posts arrive of a kind no agent takes at any minute of the week (agents 0, no on-call
+        agents): every one of them goes unserved, which a run does without complaint. None otherwise."""
+        idle = [k for k in POST_KINDS if self.mix[k] > 0 and not any(k in p.kinds and any(p.week) for p in self.pools)]
+        if not idle or self.expected_posts == 0:
+            return None
+        return (f"{self.source}: no agent is on duty at any time of the week for {', '.join(idle)} posts (agents, "
+                "on_call_agents): every one of them goes unserved")
+
+    @property
+    def stages(self) -> int:
+        """Agent tasks a post can need, each drawn in advance: 1 (first handling) or 2 + max_reopens (answers after
+        the back office, reopened ones)."""
+        return _stages(self.ticket_share, self.satisfaction, self.reopen_probability, self.max_reopens)
 
     @property
     def horizon_minutes(self) -> float:
@@ -302,7 +319,9 @@ class _Reader:
                 pass
         if ts is pd.NaT:
             self.fail(key, f"must be a date or 'YYYY-MM-DD HH:MM', got {_shown(value)}")
-        return ts.tz_localize(None) if ts.tz is not None else ts
+        # the simulation runs on Beijing wall-clock time: a zone given is converted (10:00+00:00 is 18:00 there;
+        # dropping it read 10:00), a naive time is Beijing time already, as wbcs reads times everywhere
+        return ts.tz_convert(TIMEZONE).tz_localize(None) if ts.tz is not None else ts
 
 
 def _big(x: float) -> str:
@@ -394,18 +413,33 @@ def _parse_rates(r: _Reader, arr: dict) -> np.ndarray:
     return per_day / 24 * shape / shape.mean()
 
 
-def _check_volume(r: _Reader, arr: dict, rate_week: np.ndarray, horizon: float, bursts: list[Burst]) -> None:
-    """At most ``MAX_POSTS`` expected posts a run; the error names the key that brings them."""
+def _stages(ticket_share: Mapping, satisfaction: Mapping, reopen_probability: float, max_reopens: int) -> int:
+    """``Scenario.stages`` from its parts (the volume check runs before the Scenario exists)."""
+    tickets = any(v > 0 for v in ticket_share.values())
+    reopen = max_reopens > 0 and reopen_probability > 0 and any(v < 1 for v in satisfaction.values())
+    return 2 + max_reopens if tickets or reopen else 1
+
+
+def _check_volume(r: _Reader, arr: dict, rate_week: np.ndarray, horizon: float, bursts: list[Burst],
+                  stages: int) -> None:
+    """At most ``MAX_POSTS`` expected post stages a run (posts × ``stages``); the error names the key that brings
+    them and, for posts of several stages, ``satisfaction.max_reopens``, which multiplies them."""
+    def too_many(key: str, posts: str, total: float, lower: str) -> None:
+        if stages == 1:
+            r.fail(key, f"{posts}, more than the {MAX_POSTS:,} posts a run the simulator holds in memory; {lower}")
+        r.fail(key, f"{posts}, each kept as {stages} agent tasks (tickets or reopens: 2 + satisfaction.max_reopens), "
+                    f"{total * stages:,.0f} in all, more than the {MAX_POSTS:,} a run the simulator holds in memory; "
+                    f"{lower}, or lower satisfaction.max_reopens")
+
     background = _expected_posts(rate_week, horizon)
-    limit = f"more than the {MAX_POSTS:,} posts a run the simulator holds in memory"
-    if background > MAX_POSTS:
-        key = "arrivals.rate_per_hour" if "rate_per_hour" in arr else "arrivals.posts_per_day"
-        r.fail(key, f"gives {background:,.0f} posts in {horizon:g} days, {limit}; lower it or shorten horizon_days")
+    if background * stages > MAX_POSTS:
+        too_many("arrivals.rate_per_hour" if "rate_per_hour" in arr else "arrivals.posts_per_day",
+                 f"gives {background:,.0f} posts in {horizon:g} days", background, "lower it or shorten horizon_days")
     total = background
     for i, b in enumerate(bursts):
         total += b.posts
-        if total > MAX_POSTS:
-            r.fail(f"arrivals.bursts[{i}].posts", f"brings the run to {total:,.0f} expected posts, {limit}")
+        if total * stages > MAX_POSTS:
+            too_many(f"arrivals.bursts[{i}].posts", f"brings the run to {total:,.0f} expected posts", total, "lower it")
 
 
 @functools.lru_cache(maxsize=8)
@@ -482,7 +516,6 @@ def _parse(raw, source: str) -> Scenario:
         kind = r.kind(b["kind"], f"{k}.kind") if "kind" in b else None
         bursts.append(Burst(minute, r.number(b.get("hours"), f"{k}.hours", positive=True, high=horizon * 24),
                             r.number(b.get("posts"), f"{k}.posts", high=MAX_POSTS), kind))
-    _check_volume(r, arr, rate_week, horizon, bursts)
 
     mix_raw = r.mapping(raw.get("mix", {"complaint": 1.0}), "mix", POST_KINDS)
     mix = {k: r.number(mix_raw.get(k, 0), f"mix.{k}") for k in POST_KINDS}
@@ -568,6 +601,7 @@ def _parse(raw, source: str) -> Scenario:
     max_reopens = r.integer(s.get("max_reopens", 2), "satisfaction.max_reopens", high=10)  # arrays grow with it
     reopen_after = parse_dist(s.get("reopen_after_hours", {"distribution": "exponential", "mean": 2}),
                               "satisfaction.reopen_after_hours", source)
+    _check_volume(r, arr, rate_week, horizon, bursts, _stages(share, satisfied, reopen, max_reopens))
 
     e = r.mapping(raw.get("escalation", {}), "escalation", ("kinds", "reposts_per_hour", "threshold"))
     esc_kinds = e.get("kinds", ["complaint"])
