@@ -11,6 +11,7 @@ a scenario patch (pure, tested), the app only wires sliders to ``replicate`` and
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Mapping
 
@@ -326,6 +327,9 @@ def policy_patch(values: dict, scenario: Scenario) -> dict:
     }
 
 
+PLAN_BUTTON = "Plan staffing for A 排班"
+
+
 class WhatIfApp:
     """Two policies side by side: sliders and pickers per policy, charts that follow them.
 
@@ -348,16 +352,19 @@ class WhatIfApp:
         self.controls = {"A": self._controls({**start, **(a or {})}), "B": self._controls({**start, **(b or {})})}
         self.summaries: dict[str, Summary] = {}
         self.plan_result: StaffingPlan | None = None
+        self._planned_for: dict | None = None  # policy A's control values the plan was made with
+        self._failed: str | None = None  # why the controls' current settings could not be simulated
         self.status = w.HTML()
         self.table = w.HTML()
         self.tabs = FigureTabs({"attainment": "SLA 达标", "waits": "Waits 等待", "backlog": "Backlog 积压",
                                 "utilization": "Utilisation 利用率", "staffing": "Staffing 排班"})
-        plan_button = w.Button(description="Plan staffing for A 排班", layout=w.Layout(width="auto"))  # no icon: icons come from a CDN
+        plan_button = w.Button(description=PLAN_BUTTON, layout=w.Layout(width="auto"))  # no icon: icons come from a CDN
         plan_button.on_click(lambda _: self.plan())
         columns = [w.VBox([w.HTML(f"<b>Policy {label} 方案{label}</b>"), *c.values()],
                           layout=w.Layout(width="50%", padding="0 8px"))
                    for label, c in self.controls.items()]
         self.widget = w.VBox([w.HBox(columns), w.HBox([plan_button, self.status]), self.table, self.tabs.widget])
+        self.tabs.show({"staffing": f"No staffing plan yet: press “{PLAN_BUTTON}” to plan policy A. 尚未排班"})
         for c in self.controls.values():
             for control in c.values():
                 control.observe(lambda _change: self.update(), names="value")
@@ -395,12 +402,20 @@ class WhatIfApp:
                                    value=v["priority"], description="priority 优先级", style=style, layout=layout),
         }
 
+    def values(self, label: str) -> dict:
+        """Policy ``label``'s control values."""
+        return {name: c.value for name, c in self.controls[label].items()}
+
     def scenario(self, label: str) -> Scenario:
-        values = {name: c.value for name, c in self.controls[label].items()}
-        return self.base.updated(policy_patch(values, self.base))
+        return self.base.updated(policy_patch(self.values(label), self.base))
 
     def update(self) -> None:
-        """Re-simulate both policies with the same seeds and redraw every chart."""
+        """Re-simulate both policies with the same seeds and redraw every chart. A staffing plan made with other
+        settings of policy A is taken down, its tab saying to plan again (it showed the old plan as current)."""
+        if self.plan_result is not None and self.values("A") != self._planned_for:
+            self.plan_result = self._planned_for = None
+            self.tabs.show({"staffing": f"Policy A has changed since its staffing plan: press “{PLAN_BUTTON}” to "
+                                        "plan it again. 方案A已更改，请重新排班"})
         self.status.value = "simulating 仿真中…"
         try:
             self.summaries = {f"policy {label} 方案{label}": replicate(self.scenario(label), self.replications,
@@ -408,23 +423,35 @@ class WhatIfApp:
                                                                       client=self.client)
                               for label in self.controls}
         except InputError as e:  # e.g. duty hours of zero length
-            self.status.value = f"<span style='color:#c00'>{e}</span>"
+            self._failed = str(e)
+            self.status.value = f"<span style='color:#c00'>{html.escape(str(e))}</span>"
             return
+        self._failed = None
         self.table.value = summary_table(self.summaries).to_html(classes="wbcs-sim", border=0)
         # each chart is made when its tab is opened (the first answer costs one chart, not four)
         self.tabs.show({name: (lambda make=make, s=self.summaries: make(s)) for name, make in FIGURES.items()})
-        self.status.value = f"{self.replications} replications per policy, seed {self.seed}"
+        notes = [n for s in self.summaries.values() if (n := s.scenario.unstaffed_note())]
+        self.status.value = "<br>".join([f"{self.replications} replications per policy, seed {self.seed}",
+                                         *(f"<span style='color:#c00'>{html.escape(n)}</span>"
+                                           for n in dict.fromkeys(notes))])
 
     def plan(self) -> StaffingPlan:
         """The staffing plan of policy A (simulation next to Erlang C), drawn in its tab."""
         self.status.value = "planning staffing 排班计算中…"
+        values = self.values("A")
         self.plan_result = plan_staffing(self.scenario("A"), self.target, replications=max(2, self.replications // 2),
                                          seed=self.seed, client=self.client)
+        self._planned_for = values
         self.tabs.show({"staffing": staffing_figure(self.plan_result)})
         self.status.value = (f"staffing plan: {int(self.plan_result.table['sim_agents'].sum())} agent-hours a week "
                              f"(Erlang C {int(self.plan_result.table['erlang_agents'].sum())})")
         return self.plan_result
 
     def write(self, folder, *, format: str = "html") -> list:
-        """The current charts as files (``wbcs.viz.figure.write_figures``)."""
+        """The current charts as files (``wbcs.viz.figure.write_figures``): those of the controls' settings, the
+        staffing plan only when it was made with them (``update`` drops one made with others). Settings that could
+        not be simulated are an InputError: the charts on hand are of earlier ones."""
+        if self._failed is not None:
+            raise InputError(f"the what-if app's current settings could not be simulated ({self._failed}); "
+                             "nothing written: change the controls first")
         return write_figures(figures(self.summaries, self.plan_result), folder, format=format)
