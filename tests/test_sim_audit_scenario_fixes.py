@@ -8,7 +8,7 @@ import pytest
 
 from wbcs.errors import InputError
 from wbcs.sim import Scenario, replicate, simulate
-from wbcs.sim.scenario import MAX_POSTS
+from wbcs.sim.scenario import MAX_POSTS, post_weight
 
 BASE = {"start": "2025-01-06", "horizon_days": 7, "arrivals": {"rate_per_hour": 1}, "agents": 2,
         "service_minutes": {"distribution": "exponential", "mean": 3}}
@@ -38,20 +38,22 @@ def test_a_start_with_a_zone_is_converted_too():
 
 
 def test_the_volume_cap_counts_each_post_s_stages():
-    # the audit's mem.yaml: 340 posts an hour for 120 days, tickets and up to 10 reopens: 12 stages a post
-    heavy = _with(horizon_days=120, arrivals={"rate_per_hour": 340}, agents=30, tickets={"share": 1},
+    # 2.5 M posts passed the 3 M-post cap whatever their stages; with tickets and up to 10 reopens a post keeps 12
+    # stages of draws, ~1.5 times a one-stage post's memory (the audit's 979k posts of 12 stages: 1.32 GB)
+    heavy = _with(horizon_days=300, arrivals={"rate_per_hour": 350}, agents=30, tickets={"share": 1},
                   satisfaction={"probability": 0.5, "reopen_probability": 0.9, "max_reopens": 10})
-    with pytest.raises(InputError, match=r"arrivals\.rate_per_hour gives 979,200 posts in 120 days, each kept as 12 "
-                                         r"agent tasks .*11,750,400 in all, more than the 3,000,000 .*lower "
-                                         r"satisfaction\.max_reopens"):
+    with pytest.raises(InputError, match=r"arrivals\.rate_per_hour gives 2,520,000 posts in 300 days, each kept as 12 "
+                                         r"agent tasks .*the memory of 4,252,500 one-task posts, more than the "
+                                         r"3,000,000 .*lower satisfaction\.max_reopens"):
         Scenario.from_dict(heavy)
+    assert post_weight(12) == 1 + 11 / 16 and post_weight(1) == 1
     fewer = Scenario.from_dict({**heavy, "satisfaction": {**heavy["satisfaction"], "max_reopens": 1}})
-    assert fewer.stages == 3 and fewer.expected_posts * fewer.stages <= MAX_POSTS
+    assert fewer.stages == 3 and fewer.expected_posts * post_weight(fewer.stages) <= MAX_POSTS
     # posts of one stage keep the whole cap, and a burst is named when it brings the run over
-    assert Scenario.from_dict(_with(horizon_days=300, arrivals={"rate_per_hour": 400})).stages == 1
+    assert Scenario.from_dict({**heavy, "tickets": {"share": 0}, "satisfaction": {"probability": 1}}).stages == 1
     with pytest.raises(InputError, match=r"arrivals\.bursts\[0\]\.posts brings the run to .* each kept as 4"):
-        Scenario.from_dict(_with(horizon_days=30, arrivals={"rate_per_hour": 1000, "bursts": [
-            {"start": 24, "hours": 1, "posts": 100_000}]}, tickets={"share": 1}))
+        Scenario.from_dict(_with(horizon_days=100, arrivals={"rate_per_hour": 1000, "bursts": [
+            {"start": 24, "hours": 1, "posts": 400_000}]}, tickets={"share": 1}))
 
 
 def test_no_agent_for_arriving_posts_is_said_once(capsys):

@@ -34,8 +34,8 @@ the policy file. Every error names the key path, e.g.
 
 Every value is checked for its type and a range the machine can hold: files are read by
 ``wbcs.yamlsafe`` (bounded size and alias expansion; ``08:00`` unquoted is a time), numbers
-must be finite, and a run may hold at most ``MAX_POSTS`` expected post stages (posts × ``Scenario.stages``, the
-agent tasks each post keeps drawn in advance) and ``MAX_AGENTS`` agents. A time with a zone (``2025-01-08 10:00+00:00``)
+must be finite, and a run may hold at most the memory of ``MAX_POSTS`` expected one-stage posts (a post keeping
+``Scenario.stages`` agent tasks drawn in advance weighs ``post_weight(stages)``) and ``MAX_AGENTS`` agents. A time with a zone (``2025-01-08 10:00+00:00``)
 is converted to Beijing time; one without is Beijing time already. A burst must fall after the warm-up, where its posts are counted.
 
 To add a key: put it in ``TOP_KEYS``, read it in ``_parse`` with a ``_Reader`` method (which
@@ -75,10 +75,12 @@ from wbcs.policy import (
 from wbcs.sim.distributions import LARGE, Dist, parse_dist
 
 MINUTES_PER_WEEK = 7 * 24 * 60
-# What one run may hold, in post stages (posts × Scenario.stages): the engine keeps ~0.5 KB per post (1 M posts peak
-# at ~0.9 GB) and draws every stage's durations in advance (979k posts of 12 stages peaked at 1.32 GB); a year of the
-# issue's M/M/c benchmark (200 posts an hour, one stage each) is 1.75 M.
+# What one run may hold, in one-stage posts: the engine keeps ~0.5-1 KB per post (1 M posts peak at ~0.9 GB), and a
+# year of the issue's M/M/c benchmark (200 posts an hour) is 1.75 M posts. Every further stage of a post (tickets,
+# reopens) keeps ~50 B more, five draws copied once into detection order (204k posts: 335 MB peak with 1 stage,
+# 445 MB with 12; 407k: 437 MB with 1, 486 MB with 4): a sixteenth of a post, rounded up.
 MAX_POSTS = 3_000_000
+STAGE_WEIGHT = 1 / 16
 MAX_AGENTS = 10_000  # per hour and pool; the engine keeps a slot per agent
 MAX_LIST = 1_000  # bursts, shifts
 MAX_POOLS = 20  # each pool keeps its agents for every minute of the run (8 MB a pool for two years)
@@ -420,25 +422,34 @@ def _stages(ticket_share: Mapping, satisfaction: Mapping, reopen_probability: fl
     return 2 + max_reopens if tickets or reopen else 1
 
 
+def post_weight(stages: int) -> float:
+    """The memory of a post of ``stages`` agent tasks, in one-stage posts (``MAX_POSTS``)."""
+    return 1 + (stages - 1) * STAGE_WEIGHT
+
+
 def _check_volume(r: _Reader, arr: dict, rate_week: np.ndarray, horizon: float, bursts: list[Burst],
                   stages: int) -> None:
-    """At most ``MAX_POSTS`` expected post stages a run (posts × ``stages``); the error names the key that brings
-    them and, for posts of several stages, ``satisfaction.max_reopens``, which multiplies them."""
+    """At most the memory of ``MAX_POSTS`` one-stage posts a run (each post weighing ``post_weight(stages)``: the cap
+    counted posts, and 12 stages a post took ~1.5 times the memory); the error names the key that brings them and,
+    for posts of several stages, ``satisfaction.max_reopens``, which multiplies the stages."""
+    weight = post_weight(stages)
+    limit = f"more than the {MAX_POSTS:,} posts a run the simulator holds in memory"
+
     def too_many(key: str, posts: str, total: float, lower: str) -> None:
         if stages == 1:
-            r.fail(key, f"{posts}, more than the {MAX_POSTS:,} posts a run the simulator holds in memory; {lower}")
+            r.fail(key, f"{posts}, {limit}; {lower}")
         r.fail(key, f"{posts}, each kept as {stages} agent tasks (tickets or reopens: 2 + satisfaction.max_reopens), "
-                    f"{total * stages:,.0f} in all, more than the {MAX_POSTS:,} a run the simulator holds in memory; "
-                    f"{lower}, or lower satisfaction.max_reopens")
+                    f"the memory of {total * weight:,.0f} one-task posts, {limit}; {lower}, or lower "
+                    "satisfaction.max_reopens")
 
     background = _expected_posts(rate_week, horizon)
-    if background * stages > MAX_POSTS:
+    if background * weight > MAX_POSTS:
         too_many("arrivals.rate_per_hour" if "rate_per_hour" in arr else "arrivals.posts_per_day",
                  f"gives {background:,.0f} posts in {horizon:g} days", background, "lower it or shorten horizon_days")
     total = background
     for i, b in enumerate(bursts):
         total += b.posts
-        if total * stages > MAX_POSTS:
+        if total * weight > MAX_POSTS:
             too_many(f"arrivals.bursts[{i}].posts", f"brings the run to {total:,.0f} expected posts", total, "lower it")
 
 
