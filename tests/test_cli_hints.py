@@ -56,7 +56,7 @@ def test_other_export_times_are_refused(text):
 
 
 def test_a_mistyped_field_is_named_as_unknown():
-    r = run_cli("evaluate", "--model", "models/wbcs-default/13", "--data", "data/examples/labelled.csv",
+    r = run_cli("evaluate", "--model", "models/wbcs-default/14", "--data", "data/examples/labelled.csv",
                 "--field", "sentimnet")
     assert r.returncode == 2
     assert "unknown field 'sentimnet'" in r.stderr

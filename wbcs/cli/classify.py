@@ -63,7 +63,7 @@ it lifted telecom first posts' intent macro-F1 from 0.419 to 0.509 and cost late
 
 One field retrained (--fields FIELD ... --keep MODEL, --task default): only those fields are trained;
 MODEL's other fields are carried over unchanged, estimator and card entry, and the card says so:
-  wbcs train --task default --fields intent --keep models/wbcs-default/13 --out out/models/wbcs-default/14
+  wbcs train --task default --fields intent --keep models/wbcs-default/14 --out out/models/wbcs-default/15
 
 Recall floors (--min-recall [FIELD:]LABEL=R ...): after everything above, the chosen model's
 LABEL gets the smallest extra weight that gives it recall R on the cross-validation (on each kind
@@ -202,7 +202,7 @@ def register(sub) -> None:
                         "unlabelled training turns), see below")
     p.add_argument("--fields", nargs="+", metavar="FIELD", help="--task default: train only these fields")
     p.add_argument("--keep", metavar="MODEL", help="with --fields: carry this model's other fields over unchanged "
-                                                     "(e.g. models/wbcs-default/13)")
+                                                     "(e.g. models/wbcs-default/14)")
     p.add_argument("--min-recall", nargs="+", metavar="[FIELD:]LABEL=R", type=_floor,
                    help="a recall floor the model must meet on the cross-validation (e.g. consultation=0.6), "
                         "bought with the other labels' precision; FIELD: for a label several fields have")
