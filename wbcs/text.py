@@ -38,8 +38,8 @@ import pandas as pd
 from wbcs.errors import InputError
 from wbcs.pii import PII_KINDS, find_pii, has_phone, mask_pii
 
-__all__ = ["PII_KINDS", "REMOVABLE", "extract", "find_pii", "has_phone", "mask_frame", "mask_pii", "normalize",
-           "normalize_series", "text_features"]
+__all__ = ["PII_KINDS", "REMOVABLE", "extract", "find_pii", "has_phone", "has_text", "mask_frame", "mask_pii",
+           "normalize", "normalize_series", "text_features"]
 
 REMOVABLE = ("emoticons", "topics", "mentions", "urls", "retweets", "location")
 
@@ -202,6 +202,19 @@ def normalize_series(s: pd.Series, *, remove: Iterable[str] = ()) -> pd.Series:
     converted = _normalize_many([str(u) for u in np.asarray(uniques, dtype=object)], items)
     values = pd.array(converted + [pd.NA], dtype="string")
     return pd.Series(values[codes], index=s.index, name=s.name)
+
+
+# the characters ``normalize`` deletes, as one character class
+_INVISIBLE_RE = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _INVISIBLE) + "]")
+
+
+def has_text(texts) -> np.ndarray:
+    """Per text (a list or Series), whether there is anything to read: True unless it is missing or holds only
+    whitespace and invisible format characters, i.e. unless ``normalize`` makes it "" (without its OpenCC pass,
+    which never empties a text). A zero-width space or a BOM alone (STC-3 texts carry them) is no text: a model's
+    guess at "" is no label. The one test of emptiness for every path that labels posts."""
+    s = pd.Series(texts, dtype=object).astype("string")
+    return s.str.replace(_INVISIBLE_RE, "", regex=True).str.strip().fillna("").ne("").to_numpy(dtype=bool)
 
 
 def extract(text: str) -> dict:

@@ -10,6 +10,7 @@ from wbcs.checks import frame
 from wbcs.classify.multi import PostClassifier, apply_conditions, texts_of
 from wbcs.classify.registry import load_model
 from wbcs.schema import LABEL_FIELDS, POST_KIND, load_taxonomy
+from wbcs.text import has_text
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None
     (its fingerprint, ``PostClassifier.learnt``; empty for kept labels; no column when the model keeps no
     fingerprint: a folder from before it): ``wbcs.kpi.quantify`` counts those labels instead of correcting them.
     Rows are matched by position, whatever the index.
-    A row whose ``text`` is missing or blank gets no label (as ``wbcs predict``).
+    A row whose ``text`` is missing or blank (``wbcs.text.has_text``) gets no label (as ``wbcs predict``).
     ``df.attrs["classified"]`` records the model, the rows filled per field, ``learnt`` (per field with a
     fingerprint, how many of them the model was fitted on), ``no_text`` (the
     rows left unlabelled for want of text) and the label fields the model does not cover; the
@@ -36,8 +37,9 @@ def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None
         model = load_model(model)
     # by position: a repeated index label must not carry one row's prediction over another row's label
     out = posts.reset_index(drop=True)
-    # a row without text has nothing to label (as `wbcs predict`): its labels stay empty, counted in no_text
-    no_text = (out["text"].astype("string").fillna("").str.strip() == "" if "text" in out.columns
+    # a row without text has nothing to label (``has_text``, as `wbcs predict`): its labels stay empty, counted in
+    # no_text
+    no_text = (pd.Series(~has_text(out["text"]), index=out.index) if "text" in out.columns
                else pd.Series(False, index=out.index))
     empty = {f: (out[f].isna() if f in out.columns else pd.Series(True, index=out.index)) for f in model.fields}
     todo = {f: e & ~no_text for f, e in empty.items()}

@@ -47,11 +47,14 @@ def texts_of(texts_or_posts) -> tuple[list[str], pd.Index]:
     if isinstance(texts_or_posts, pd.DataFrame):
         if "text" not in texts_or_posts.columns:
             raise InputError(f"posts table has no 'text' column (columns: {', '.join(map(str, texts_or_posts.columns))})")
-        return as_texts(texts_or_posts["text"]), texts_or_posts.index
-    if isinstance(texts_or_posts, pd.Series):
-        return as_texts(texts_or_posts), texts_or_posts.index
-    texts = as_texts(texts_or_posts)
-    return texts, pd.RangeIndex(len(texts))
+        column = texts_or_posts["text"]
+    elif isinstance(texts_or_posts, pd.Series):
+        column = texts_or_posts
+    else:
+        texts = as_texts(texts_or_posts)
+        return texts, pd.RangeIndex(len(texts))
+    # a string column's missing cell is pd.NA, which str() would make the text "<NA>": it is no text, ""
+    return as_texts(column.astype(object).where(column.notna(), None)), column.index
 
 
 def apply_conditions(frame: pd.DataFrame, taxonomy=None) -> pd.DataFrame:
@@ -122,15 +125,29 @@ class PostClassifier:
 
     def predict(self, texts_or_posts, kind=None) -> pd.DataFrame:
         """One column per field (the predicted label) and ``<field>_proba`` (its probability); ``kind`` as in
-        ``predict_proba``."""
-        probas = self.predict_proba(texts_or_posts, kind=kind)
+        ``predict_proba``. A text that is missing or blank (``wbcs.text.has_text``: zero-width characters alone
+        too) gets no label and no probability, as ``predict_posts`` and ``wbcs predict`` leave it: the model's
+        guess at "" would be counted in every share built on the labels."""
+        from wbcs.classify.baseline import kinds_of
+        from wbcs.text import has_text
+
+        texts, index = texts_of(texts_or_posts)
+        has = has_text(texts)
+        kinds = kinds_of(kind, len(texts))
+        # no text at all: the models are not run (a scikit-learn head refuses 0 rows: the embedding ensemble's)
+        probas = (self.predict_proba([t for t, h in zip(texts, has, strict=True) if h],
+                                     kind=None if kinds is None else kinds[has]) if has.any()
+                  else {f: pd.DataFrame(np.zeros((0, len(m.classes_))), columns=self.classes(f))
+                        for f, m in self.models.items()})
         cols = {}
         for field, p in probas.items():
             values = p.to_numpy()
             best = values.argmax(axis=1) if len(p) else np.zeros(0, int)
-            cols[field] = pd.array(np.asarray(p.columns)[best], dtype="string")
-            cols[f"{field}_proba"] = values[np.arange(len(p)), best] if len(p) else np.zeros(0)
-        index = next(iter(probas.values())).index
+            label = pd.array([pd.NA] * len(texts), dtype="string")
+            label[has] = np.asarray(p.columns)[best]
+            proba = np.full(len(texts), np.nan)
+            proba[has] = values[np.arange(len(p)), best]
+            cols[field], cols[f"{field}_proba"] = label, proba
         return apply_conditions(pd.DataFrame(cols, index=index))
 
     def learnt(self, texts) -> dict[str, np.ndarray | None]:

@@ -10,7 +10,9 @@ training texts from new posts), plus
 every file the model wrote. A model is written whole into a temporary folder beside its
 place and renamed into it, so a failed save leaves no half model (and an old model is
 replaced only once the new one is complete). Loading checks the format version and every
-checksum first: a changed file is refused with a clear error instead of being half-loaded.
+checksum first: a changed file is refused with a clear error instead of being half-loaded; and each field's
+estimator must classify texts into the labels the manifest lists for it (files swapped with their hashes pass the
+checksums).
 """
 
 from __future__ import annotations
@@ -370,10 +372,14 @@ def read_manifest(path: Path) -> dict:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         found = manifest.get("format") if isinstance(manifest, dict) else None
         raise InputError(f"{path}: not a wbcs model folder (format {found!r})")
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise InputError(f"{path}: model format version {manifest.get('format_version')} (written by wbcs "
-                         f"{manifest.get('wbcs_version')}); this wbcs {__version__} reads version "
-                         f"{FORMAT_VERSION}: retrain it with 'wbcs train'")
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        # a newer format is a newer wbcs's model, sound as it is: retraining would not make this wbcs read it
+        newer = isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION
+        advice = ("a newer wbcs wrote it: upgrade wbcs to load it (no need to retrain)"
+                  if newer else "retrain it with 'wbcs train'")
+        raise InputError(f"{path}: model format version {version} (written by wbcs {manifest.get('wbcs_version')}); "
+                         f"this wbcs {__version__} reads version {FORMAT_VERSION}: {advice}")
     files = manifest.get("files")
     if not isinstance(files, dict) or not files or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
@@ -388,6 +394,10 @@ def read_manifest(path: Path) -> dict:
             raise InputError(f"{where}: fields.{field} needs a kind (sklearn, transformer or embedding) and a path")
         if not isinstance(info.get("learnt", ""), str):
             raise InputError(f"{where}: fields.{field}.learnt is the path of its fingerprint file; restore the folder")
+        classes = info.get("classes")
+        if not isinstance(classes, list) or not classes or not all(isinstance(c, str) for c in classes):
+            raise InputError(f"{where}: fields.{field} needs its labels (classes), which the loaded model is checked "
+                             "against; restore the folder or retrain")
     return manifest
 
 
@@ -450,10 +460,44 @@ def _load_learnt(f: Path) -> np.ndarray:
     return seen
 
 
+def _takes_texts(est) -> bool:
+    """Whether a .skops field's estimator classifies raw texts, as every model ``wbcs train`` saves does: a
+    ``TextClassifier``, or a scikit-learn pipeline that starts with a text vectoriser (``strong.tfidf_logreg``, which
+    ``fit_task``'s ``estimator`` may be). A numeric estimator (a LogisticRegression on a matrix) loads from trusted
+    types but fails on the first text with scikit-learn's 'Reshape your data'."""
+    from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer
+    from sklearn.pipeline import Pipeline
+
+    from wbcs.classify.baseline import TextClassifier
+    from wbcs.classify.features import CharNgramVectorizer
+
+    if isinstance(est, TextClassifier):
+        return True
+    return (isinstance(est, Pipeline) and bool(est.steps)
+            and isinstance(est.steps[0][1], CountVectorizer | HashingVectorizer | CharNgramVectorizer))
+
+
+def _check_field(path: Path, field: str, info: dict, est) -> None:
+    """A field's loaded estimator is what the manifest says it is: one that classifies texts (``_takes_texts``;
+    the transformer and the embedding ensemble are built from their own folders) into the manifest's labels, in
+    its order. Checksums cannot tell: two fields' files swapped with their hashes, or another estimator put in
+    with its own, pass them, and labelled every post with the other field's labels."""
+    if info["kind"] == "sklearn" and not _takes_texts(est):
+        name = f"{type(est).__module__}.{type(est).__qualname__}"
+        raise InputError(f"{path}: field {field}: {info['path']} holds a {name}, which does not classify texts "
+                         "(wbcs saves a TextClassifier or a pipeline that starts with a text vectoriser); "
+                         "restore the folder or retrain")
+    got = [str(c) for c in getattr(est, "classes_", [])]
+    if got != info["classes"]:
+        raise InputError(f"{path}: field {field}: {info['path']} predicts {got} but manifest.json lists "
+                         f"{info['classes']}: it is another field's or another model's; restore the folder or retrain")
+
+
 def load_model(path_or_name: str | Path | None = None) -> PostClassifier:
     """Load a model folder (or ``models/NAME``'s latest version; None → the shipped default),
     after checking its format version, that every file it opens is inside the folder and
-    listed in the manifest, and every checksum."""
+    listed in the manifest, and every checksum; then that each field's estimator classifies texts into the
+    manifest's labels (``_check_field``)."""
     if path_or_name is not None and not isinstance(path_or_name, str | Path):
         raise InputError(f"model {path_or_name!r}: give a model name (wbcs-default), a model folder or None for the "
                          "shipped model")
@@ -472,6 +516,7 @@ def load_model(path_or_name: str | Path | None = None) -> PostClassifier:
             models[field] = EmbeddingEnsemble.load(path / info["path"], _load_skops)
         else:
             models[field] = _load_skops(path / info["path"])
+        _check_field(path, field, info, models[field])
         if info.get("learnt") and info.get("learnt_hash") == LEARNT_HASH:  # another hash: not comparable, no guard
             models[field].learnt_ = _load_learnt(path / info["learnt"])
     try:

@@ -72,11 +72,9 @@ def label_frame(model, df: pd.DataFrame, text_col: str | None, source: str) -> t
     from wbcs.io import find_column
 
     col = find_column(df.columns, "text", text_col, source, "--text-col")
-    text = df[col].astype("string").fillna("")
-    # a row without text has nothing to label: its labels stay empty (ingest rejects such a row); a model's guess
-    # at "" would be counted in every share built on the file
-    has = (text.str.strip() != "").to_numpy(dtype=bool)
-    pred = model.predict(text[has], kind=POST_KIND).reindex(df.index)  # posts, as predict_posts reads them
+    # a row without text (``wbcs.text.has_text``) gets no label from ``PostClassifier.predict``: a model's guess at
+    # "" would be counted in every share built on the file; posts, as predict_posts reads them
+    pred = model.predict(df[col], kind=POST_KIND)
     renamed, replaced = output_names(model.fields, df.columns)
     kept = df.drop(columns=replaced)
     return kept.join(pred.rename(columns=renamed)).reset_index(drop=True), renamed
