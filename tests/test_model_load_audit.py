@@ -109,9 +109,10 @@ def test_the_format_version_advice_fits_its_direction(saved, tmp_path, version, 
 
 
 def test_has_text_is_what_normalize_leaves():
-    texts = ["x", "", "  ", "\u3000", *INVISIBLE, "".join(INVISIBLE) + " \u3000", " a\u200b", "\u00ad"]
+    texts = ["x", "", "  ", "\u3000", "\xa0\x85\u2028\t", *INVISIBLE, "".join(INVISIBLE) + " \u3000", " a\u200b",
+             "\u00ad"]
     assert has_text(texts).tolist() == [normalize(t) != "" for t in texts]
-    assert has_text(texts).tolist() == [True] + [False] * 9 + [True, False]
+    assert has_text(texts).tolist() == [True] + [False] * 10 + [True, False]
     # missing: None, NaN, a string column's pd.NA
     assert has_text([None, float("nan"), "y"]).tolist() == [False, False, True]
     assert has_text(pd.Series(["y", pd.NA], dtype="string")).tolist() == [True, False]

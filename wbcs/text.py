@@ -204,8 +204,8 @@ def normalize_series(s: pd.Series, *, remove: Iterable[str] = ()) -> pd.Series:
     return pd.Series(values[codes], index=s.index, name=s.name)
 
 
-# the characters ``normalize`` deletes, as one character class
-_INVISIBLE_RE = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _INVISIBLE) + "]")
+# a character ``normalize`` keeps: neither whitespace (what str.strip strips) nor one it deletes
+_VISIBLE = re.compile(r"[^\s" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _INVISIBLE) + "]")
 
 
 def has_text(texts) -> np.ndarray:
@@ -213,8 +213,9 @@ def has_text(texts) -> np.ndarray:
     whitespace and invisible format characters, i.e. unless ``normalize`` makes it "" (without its OpenCC pass,
     which never empties a text). A zero-width space or a BOM alone (STC-3 texts carry them) is no text: a model's
     guess at "" is no label. The one test of emptiness for every path that labels posts."""
+    # a compiled pattern with \s: pandas matches it with Python's re (Unicode whitespace, the ideographic space too)
     s = pd.Series(texts, dtype=object).astype("string")
-    return s.str.replace(_INVISIBLE_RE, "", regex=True).str.strip().fillna("").ne("").to_numpy(dtype=bool)
+    return s.str.contains(_VISIBLE).fillna(False).to_numpy(dtype=bool)
 
 
 def extract(text: str) -> dict:
