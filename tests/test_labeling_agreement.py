@@ -278,3 +278,19 @@ def test_cli_agreement_disagreements_adjudication_consensus(tmp_path, mirror):
     assert gold.loc[ids[2], "sentiment"] == "positive" and gold.loc[ids[2], "negative_subtype"] == ""
     with LabelStore(store) as s:
         assert set(s.current()["annotator"]) == {"test-a", "test-b", "adjudicator"}
+
+
+def test_label_issues_run_in_one_process(monkeypatch):
+    """cleanlab's default n_jobs forks a pool from a process with threads; a forked worker hung on a lock held at the
+    fork (a CI run of `wbcs label issues` never ended). The issues are found without any pool."""
+    import multiprocessing
+
+    def no_pool(*a, **k):
+        raise AssertionError("label_issues started a process pool")
+
+    monkeypatch.setattr(multiprocessing, "Pool", no_pool)  # what cleanlab.filter calls
+    texts = [f"宽带又断了{i}" for i in range(20)] + [f"谢谢客服小王{i}" for i in range(20)]
+    given = ["complaint"] * 20 + ["praise"] * 20
+    given[3] = "praise"
+    found = label_issues(texts, given, item_ids=[str(i) for i in range(40)], n_splits=3, seed=0)
+    assert len(found) == 40 and found["is_issue"].any()

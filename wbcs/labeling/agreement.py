@@ -272,7 +272,10 @@ def label_issues(texts: Sequence[str], labels: Sequence[str], *, item_ids: Seque
     proba, classes = out_of_fold_proba(frame["text"], frame["given"], n_splits=n_splits,
                                        seed=seed, estimator=estimator)
     y = frame["given"].map({c: i for i, c in enumerate(classes)}).to_numpy()
-    issues = find_label_issues(labels=y, pred_probs=proba, filter_by="prune_by_noise_rate")
+    # n_jobs=1: cleanlab's default forks a pool from a process that already runs threads (BLAS, progress bars), and a
+    # forked worker can wait forever on a lock another thread held at the fork (a CI run hung in `label issues`);
+    # a gold set's few thousand rows take milliseconds in one process
+    issues = find_label_issues(labels=y, pred_probs=proba, filter_by="prune_by_noise_rate", n_jobs=1)
     out = frame[["item_id", "given"]].assign(
         suggested=np.asarray(classes, dtype=object)[proba.argmax(axis=1)],
         quality=get_label_quality_scores(y, proba, method="self_confidence"),
