@@ -50,6 +50,7 @@ body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",Helvetica,Ar
 main{max-width:1100px;margin:0 auto;padding:24px 28px;background:#fff}
 h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;border-bottom:2px solid #1f77b4;padding-bottom:4px;margin-top:34px}
 .sub{color:#666;margin:0 0 12px}.grid{display:grid;grid-template-columns:1fr 1fr;gap:12px}
+@media (max-width:899px){.grid{grid-template-columns:1fr}}
 .wbcs-cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:10px;margin:10px 0}
 .wbcs-card{border:1px solid #ddd;border-radius:6px;padding:8px 12px;background:#fafafa}
 .wbcs-label{font-size:12px;color:#555}.wbcs-value{font-size:22px;font-weight:600}.wbcs-delta{font-size:11px;color:#777}
@@ -128,7 +129,18 @@ def _between(posts: pd.DataFrame, lo, hi) -> pd.DataFrame:
     return posts[((t >= lo) & (t < hi)).to_numpy()]
 
 
-def _fig(fig) -> str:
+# A chart's width in the report at its narrowest, a 900 px window, where the page is still two columns (main's 900
+# px less its padding, 28 px each side; a half is that less the 12 px gap, halved); narrower windows get one column
+FULL_WIDTH = 900 - 2 * 28
+HALF_WIDTH = (FULL_WIDTH - 12) // 2
+
+
+def _fig(fig, width: int = FULL_WIDTH) -> str:
+    """The chart as a ``<div>``, its title wrapped to fit ``width`` px (``fit_title``)."""
+    # plotly is imported where a report is drawn, not with the CLI
+    from wbcs.viz.figure import fit_title
+
+    fig = fit_title(fig, width)
     # the chart's id from its content, not plotly's random uuid4: the same posts give the same report, byte for byte
     key = hashlib.sha256(fig.to_json().encode()).hexdigest()[:16]
     return fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{key}",
@@ -294,29 +306,29 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
                      line_width=0, annotation_text="this period", annotation_position="top left")
     k_hist = indicators(history, policy=policy)
     why_not = vk.missing_reasons(history, k_hist)
-    charts, left_out = [_fig(volume)], []
+    charts, left_out = [volume], []
     if k_hist.get("net_favorability") is not None:
-        charts.append(_fig(vk.favorability_trend(trend)))
+        charts.append(vk.favorability_trend(trend))
     else:
         left_out.append(f"net favorability: {why_not['net_favorability']}")
     if any(k_hist.get(k) is not None for k in vk.RATE_NAMES):
-        charts.append(_fig(vk.rates_trend(trend)))
+        charts.append(vk.rates_trend(trend))
     else:
         left_out.append("handling, resolution and SLA rates: "
                         + "; ".join(sorted({why_not[k] for k in vk.RATE_NAMES if k in why_not})))
     if "topic" in history and history["topic"].notna().any():
-        charts.append(_fig(vk.topic_share_trend(covered(indicators(history, period=TREND_PERIOD[period], by="topic",
-                                                                   policy=policy)))))
+        charts.append(vk.topic_share_trend(covered(indicators(history, period=TREND_PERIOD[period], by="topic",
+                                                              policy=policy))))
     else:
         left_out.append("topic shares: no topic labels in this data")
     if "reply_at" in cur and cur["reply_at"].notna().any():
-        charts.append(_fig(vk.response_time_histogram(cur)))
+        charts.append(vk.response_time_histogram(cur))
     else:
         left_out.append("response times: no reply times in this data")
-    charts.append(_fig(hour_weekday_heatmap(cur["created_at"], title="When posts arrive 发帖时段")))
+    charts.append(hour_weekday_heatmap(cur["created_at"], title="When posts arrive 发帖时段"))
     gaps = "".join(f"<p class='note'>Not shown — {html.escape(g)}.</p>" for g in left_out)
     body.append(f"<section id='trends'><h2>Trends 趋势 (last {HISTORY[period]} {period}s)</h2>"
-                f"<div class='grid'>{''.join(f'<div>{c}</div>' for c in charts)}</div>{gaps}</section>")
+                f"<div class='grid'>{''.join(f'<div>{_fig(c, HALF_WIDTH)}</div>' for c in charts)}</div>{gaps}</section>")
 
     parts = []
     for col, name in (("topic", "Top complaint topics 投诉热点业务"), ("province", "Top provinces 投诉省份")):

@@ -92,13 +92,92 @@ def figure(fn: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
     return wrapper
 
 
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WF"
+
+
 def text_width(text: str, size: float = 14) -> float:
     """Rough width in pixels of one line of ``text`` at font ``size``: a CJK character is one
     em wide, anything else ~0.6 em. Good enough to size a figure so its title is not cut
     (plotly does not wrap titles)."""
     plain = re.sub(r"<[^>]*>", "", text)
-    wide = sum(unicodedata.east_asian_width(ch) in "WF" for ch in plain)
+    wide = sum(map(_wide, plain))
     return size * (wide + 0.6 * (len(plain) - wide))
+
+
+def columns(text: str) -> int:
+    """Columns ``text`` takes with a CJK character as two, as a terminal counts them (tags take none)."""
+    plain = re.sub(r"<[^>]*>", "", text)
+    return len(plain) + sum(map(_wide, plain))
+
+
+# A column is taken as 0.55 em, so a CJK character counts 1.1 em: wider than fonts draw either (the report's titles
+# take 0.46 em a column in Chromium's Noto Sans CJK), slack for capitals and digits and for a reader's other font
+COLUMN_EM, SUP_SCALE, LINE_SPACING = 0.55, 0.7, 1.3  # plotly.js draws <sup> at 70 % and spaces lines 1.3 em
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_WHOLE_TAG = re.compile(r"^<(sup|sub|b|i)>(.*)</\1>$", re.IGNORECASE | re.DOTALL)
+
+
+def _wrap_words(text: str, budget: int) -> list[str]:
+    lines, line = [], ""
+    for word in text.split():
+        if columns(word) > budget:  # a line of its own, cut where it fills one
+            pieces = [""]
+            for ch in re.findall(r"&\w+;|.", word):
+                pieces[-1:] = [pieces[-1] + ch] if columns(pieces[-1] + ch) <= budget else [pieces[-1], ch]
+            lines += [line] * bool(line) + pieces[:-1]
+            line = pieces[-1]
+        elif line and columns(f"{line} {word}") > budget:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return lines + [line] * bool(line)
+
+
+def wrap_line(text: str, budget: int) -> list[str]:
+    """``text`` in lines of at most ``budget`` columns (``columns``). Broken first where a title's parts meet
+    (`` · ``, `` — ``; the mark is left out at a break), so a detail such as "· n = 9 posts" starts a line of
+    its own; then at spaces; a word wider than a line (a run of Chinese has no spaces) between its characters,
+    an entity (``&lt;``) kept whole."""
+    parts = re.split(r" ([·—]) ", text)
+    lines = _wrap_words(parts[0], budget)
+    for mark, part in zip(parts[1::2], parts[2::2], strict=True):
+        if lines and columns(joined := f"{lines[-1]} {mark} {part}") <= budget:
+            lines[-1] = joined
+        else:
+            lines += _wrap_words(part, budget)
+    return lines
+
+
+def fit_title(fig: go.Figure, width: float) -> go.Figure:
+    """``fig`` with every line of its title that would be wider than a chart ``width`` px wide wrapped
+    (plotly does not wrap a title, and the browser cut it at the chart's edge), and the top margin and
+    the height grown by the lines added, so the plot keeps its size and the title stays clear of it.
+
+    A line wholly in ``<sup>`` (a subtitle) is measured at its smaller size, and so is each of its pieces. The title is
+    taken to start at its ``x`` (the template's 0.05 of the width) and to run to the chart's right edge."""
+    title = fig.layout.title
+    if not title.text:
+        return fig
+    x = title.x if title.x is not None else (fig.layout.template.layout.title.x or 0.05)
+    size = title.font.size or round(1.4 * (fig.layout.font.size or 12))  # plotly.js's default: 1.4 × the font
+    lines, added = [], 0.0
+    for line in _BREAK.split(title.text):
+        whole = _WHOLE_TAG.match(line)
+        tag, inner = whole.groups() if whole else ("", line)
+        line_size = size * (SUP_SCALE if tag.lower() in ("sup", "sub") else 1)
+        wrapped = wrap_line(inner, max(1, int(width * (1 - x) / (COLUMN_EM * line_size))))
+        lines += [f"<{tag}>{w}</{tag}>" if tag else w for w in wrapped]
+        added += (len(wrapped) - 1) * LINE_SPACING * line_size
+    if not added:
+        return fig
+    top = fig.layout.margin.t if fig.layout.margin.t is not None else 100  # plotly's defaults
+    height = fig.layout.height or 450
+    update = {"title_text": "<br>".join(lines), "margin_t": top + added, "height": height + added}
+    if title.yref == "container" and title.y is not None:  # hung from the top: as far from it as before
+        update["title_y"] = 1 - (1 - title.y) * height / (height + added)
+    return fig.update_layout(**update)
 
 
 def write_figures(figures: dict[str, go.Figure], folder: str | Path, *, format: str = "html") -> list[Path]:
