@@ -38,7 +38,7 @@ import pandas as pd
 from wbcs.errors import InputError
 from wbcs.pii import PII_KINDS, find_pii, has_phone, mask_pii
 
-__all__ = ["PII_KINDS", "REMOVABLE", "extract", "find_pii", "has_phone", "has_text", "mask_frame", "mask_pii",
+__all__ = ["BLANK", "PII_KINDS", "REMOVABLE", "extract", "find_pii", "has_phone", "has_text", "mask_frame", "mask_pii",
            "normalize", "normalize_series", "text_features"]
 
 REMOVABLE = ("emoticons", "topics", "mentions", "urls", "retweets", "location")
@@ -204,16 +204,21 @@ def normalize_series(s: pd.Series, *, remove: Iterable[str] = ()) -> pd.Series:
     return pd.Series(values[codes], index=s.index, name=s.name)
 
 
-# a character ``normalize`` keeps: neither whitespace (what str.strip strips) nor one it deletes
-_VISIBLE = re.compile(r"[^\s" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _INVISIBLE) + "]")
+# What ``normalize`` leaves nothing of, as code-point ranges: whitespace (str.isspace: what str.split collapses and
+# Python re's \s matches; no character above U+3000 is one) and the invisible characters it deletes. The one set
+# behind ``has_text`` and the archive engines' SQL test of an empty text (wbcs.kpi.duck), which must agree with it.
+BLANK = tuple([(c, c) for c in range(0x3001) if chr(c).isspace()] + _INVISIBLE)
+# a character ``normalize`` keeps
+_VISIBLE = re.compile("[^" + "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in BLANK) + "]")
 
 
 def has_text(texts) -> np.ndarray:
     """Per text (a list or Series), whether there is anything to read: True unless it is missing or holds only
     whitespace and invisible format characters, i.e. unless ``normalize`` makes it "" (without its OpenCC pass,
     which never empties a text). A zero-width space or a BOM alone (STC-3 texts carry them) is no text: a model's
-    guess at "" is no label. The one test of emptiness for every path that labels posts."""
-    # a compiled pattern with \s: pandas matches it with Python's re (Unicode whitespace, the ideographic space too)
+    guess at "" is no label, a row ingest reads it from is no post. The one test of emptiness for every path
+    that reads, labels or scores posts (the archive engines' SQL is built from ``BLANK``)."""
+    # a compiled pattern: pandas matches it with Python's re (pyarrow's own regex engine would be another one)
     s = pd.Series(texts, dtype=object).astype("string")
     return s.str.contains(_VISIBLE).fillna(False).to_numpy(dtype=bool)
 

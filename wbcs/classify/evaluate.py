@@ -25,6 +25,7 @@ from wbcs.classify.baseline import predict_kinds
 from wbcs.classify.splits import group_folds, group_train_test_split
 from wbcs.errors import InputError
 from wbcs.progress import bar
+from wbcs.text import has_text
 
 
 def expected_calibration_error(y_true, proba, classes, *, n_bins: int = 15) -> float:
@@ -59,13 +60,14 @@ def _percentiles(level) -> list[float]:
 
 
 def _labelled(y_true, **paired) -> np.ndarray:
-    """True where ``y_true`` holds a label: a missing (None, NaN) or blank one is left out, as ``wbcs evaluate``
-    does, rather than scored as a class "nan". ``paired`` (name=array) must have one row per true label."""
+    """True where ``y_true`` holds a label: a missing (None, NaN, pd.NA) or blank one (``has_text``: zero-width
+    characters alone too) is left out, as ``wbcs evaluate`` does, rather than scored as a class "nan" or "\u200b".
+    ``paired`` (name=array) must have one row per true label."""
     t = pd.Series(np.asarray(y_true, dtype=object).ravel())
     for name, a in paired.items():
         if a is not None and len(a) != len(t):
             raise InputError(f"{name} has {len(a)} rows for {len(t)} true labels (y_true); give one per row")
-    return (t.notna() & t.astype(str).str.strip().ne("")).to_numpy()
+    return has_text(t)
 
 
 def metrics(y_true, y_pred, *, proba=None, classes=None) -> dict:

@@ -647,6 +647,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from wbcs.cli import shipped_input
     from wbcs.goldset import KINDS
     from wbcs.io import find_column
+    from wbcs.text import has_text
 
     if args.kind not in (*KINDS, "none"):
         raise InputError(f"--kind {args.kind!r}: not a kind of item; use one of {', '.join(KINDS)}, or none")
@@ -680,8 +681,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if missing.all():
         raise InputError(f"{args.data}: column {label_col!r} has no labels")
     texts = df[text_col].astype("string").fillna("")
-    # a row without text has nothing to score (predict leaves it unlabelled): the model's guess at "" is no measure
-    no_text = ~missing & texts.str.strip().eq("")
+    # a row without text (has_text, as predict finds it) has nothing to score: the model's guess at "" is no measure
+    no_text = ~missing & ~has_text(texts)
     models = [model] if against is None else [model, against]
     for m in models:
         known = m.classes(field)

@@ -61,7 +61,7 @@ from wbcs.schema import (
     load_taxonomy,
     validate_posts,
 )
-from wbcs.text import mask_frame
+from wbcs.text import has_text, mask_frame
 from wbcs.weibo import ip_province, mid_to_datetime, operator_of
 
 __all__ = ["HEADER_ALIASES", "IngestResult", "ingest", "ingest_to", "read_posts"]
@@ -219,7 +219,8 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tup
     df = pd.DataFrame({t: raw[c].astype(object) for t, c in cols.items()}, index=raw.index)
 
     text = _by_unique(df["text"], lambda v: v if isinstance(v, str) else str(v))
-    rows.reject(text.isna() | (text.fillna("").str.strip() == ""), "empty text", "no text")
+    # has_text: a text of only zero-width characters is none, as predict and the archive engines find it
+    rows.reject(pd.Series(~has_text(text), index=text.index), "empty text", "no text")
     # each distinct text once: masked, and whether it held a phone number (before masking)
     found = _by_unique(text, mask_and_find)
     phone = found.map(lambda f: isinstance(f, tuple) and bool(f[1] & {"mobile", "landline"})).astype(bool)

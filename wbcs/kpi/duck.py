@@ -45,7 +45,7 @@ from wbcs.kpi.indicators import (
 )
 from wbcs.kpi.labels import NEEDED
 from wbcs.policy import Policy
-from wbcs.text import mask_frame, mask_pii
+from wbcs.text import BLANK, mask_frame, mask_pii
 from wbcs.triage import KIND_RULES
 from wbcs.weibo import mid_to_datetime
 
@@ -66,8 +66,10 @@ REJECTS = ["filename", "file_row_number", "reason", "detail"]  # Archive.screen'
 MID_TIMES = ["filename", "file_row_number", "_mid_us"]  # Archive.screen's times of posts from their mids
 # ingest's reasons (wbcs.io.ingest), in the order it checks a row: a row is rejected for the first that applies
 EMPTY_TEXT, NO_TIME, BAD_MID, BAD_VALUE = "empty text", "no time", "implausible mid time", "bad value"
-# what str.strip() strips, as ingest finds an empty text ('\u3000' too, which DuckDB's trim() keeps)
-_SPACES = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+# ingest's empty text (wbcs.text.has_text) in SQL, from the same set (BLANK): the code points a text of no text can
+# start with, and a character that makes it a text, in RE2's syntax (whose \s is ASCII only)
+_BLANK_STARTS = ", ".join(str(c) for lo, hi in BLANK for c in range(lo, hi + 1))
+_VISIBLE = "[^" + "".join(f"\\x{{{lo:x}}}-\\x{{{hi:x}}}" for lo, hi in BLANK) + "]"
 FLOATS = ("FLOAT", "DOUBLE")
 NUMBERS = (*FLOATS, "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
            "UBIGINT", "UHUGEINT")
@@ -221,11 +223,11 @@ class _Archive:
         where ``read_posts`` leaves it out and says so."""
         checks = []  # (reason, SQL true where it applies, SQL of the value the detail shows, detail)
         if "text" in self.types:
-            # only a text that starts with a space can be all spaces: trim() on every text cost 4 times as much
+            # only a text that starts with a blank character can be blank: the search alone on every text cost a
+            # quarter more (1 M posts: 0.15 s, 0.12 s with this test first)
             text = "CAST(text AS VARCHAR)"
-            checks.append((EMPTY_TEXT, f"text IS NULL OR {text} = '' OR (unicode({text}) IN "
-                           f"({', '.join(str(ord(c)) for c in _SPACES)}) AND trim({text}, {_lit(_SPACES)}) = '')",
-                           "NULL", "column 'text' is empty"))
+            checks.append((EMPTY_TEXT, f"text IS NULL OR {text} = '' OR (unicode({text}) IN ({_BLANK_STARTS}) "
+                           f"AND NOT regexp_matches({text}, {_lit(_VISIBLE)}))", "NULL", "column 'text' is empty"))
         for col in self.times:  # created_at first, then its mid, then the others, as ingest checks them
             # bounds of the column's type, which DuckDB checks against the Parquet statistics, not row by row
             lo, hi = (f"CAST({_lit(t.isoformat() if self.zoned(col) else t.tz_localize(None).isoformat())} AS "
