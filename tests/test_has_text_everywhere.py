@@ -20,6 +20,7 @@ from tests.test_kpi_duck import same, same_table
 from tests.test_kpi_indicators import crafted
 from wbcs import checks
 from wbcs.classify import PostClassifier, TextClassifier, save_model
+from wbcs.classify.baseline import as_texts
 from wbcs.classify.evaluate import metrics
 from wbcs.io import read_posts
 from wbcs.kpi import duck, indicators
@@ -87,3 +88,9 @@ def test_wbcs_evaluate_counts_a_text_of_invisible_characters_as_no_text(tmp_path
     assert report["no_text"] == 2 and report["n"] == 2 and report["left_out"] == 2
     assert "2 labelled row(s) without text left out; rows 2, 4" in r.stderr
 
+
+def test_a_missing_value_in_a_list_is_no_text_not_the_text_na():
+    assert as_texts(["x", pd.NA, None, np.nan, pd.NaT, 3]) == ["x", "", "", "", "", "3"]
+    model = PostClassifier({"sentiment": TextClassifier(min_df=1, calibration=None).fit(TEXTS, LABELS)})
+    out = model.predict(["宽带又断了", pd.NA])
+    assert out["sentiment"].isna().tolist() == [False, True] and np.isnan(out["sentiment_proba"][1])

@@ -30,12 +30,13 @@ from wbcs.errors import InputError
 
 
 def as_texts(texts) -> list[str]:
-    """A list of str from a list/array/Series of texts; missing values become ''."""
+    """A list of str from a list/array/Series of texts; missing values (None, NaN, pd.NA, NaT) become '', not the
+    text "<NA>" a model would label."""
     if isinstance(texts, str):
         raise InputError("texts must be a list of strings, not one string; wrap it: [text]")
     if isinstance(texts, pd.DataFrame):
         raise InputError("texts must be a list or Series of strings, not a table; pass df['text']")
-    return ["" if t is None or (isinstance(t, float) and np.isnan(t)) else str(t) for t in texts]
+    return [t if isinstance(t, str) else "" if pd.api.types.is_scalar(t) and pd.isna(t) else str(t) for t in texts]
 
 
 def shift(proba: np.ndarray, classes, bias) -> np.ndarray:
