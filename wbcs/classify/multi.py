@@ -53,8 +53,7 @@ def texts_of(texts_or_posts) -> tuple[list[str], pd.Index]:
     else:
         texts = as_texts(texts_or_posts)
         return texts, pd.RangeIndex(len(texts))
-    # a string column's missing cell is pd.NA, which str() would make the text "<NA>": it is no text, ""
-    return as_texts(column.astype(object).where(column.notna(), None)), column.index
+    return as_texts(column), column.index  # a missing cell (pd.NA in a string column) is no text, "" (as_texts)
 
 
 def apply_conditions(frame: pd.DataFrame, taxonomy=None) -> pd.DataFrame:
