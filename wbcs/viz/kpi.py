@@ -39,7 +39,7 @@ from wbcs.policy import Policy
 from wbcs.text import mask_frame, mask_pii
 from wbcs.triage import KIND_RULES
 from wbcs.viz.explore import hour_weekday_heatmap
-from wbcs.viz.figure import TEMPLATE, figure
+from wbcs.viz.figure import TEMPLATE, figure, text_width
 
 RATE_NAMES = {
     "negative_handling_rate": "handling 处理率",
@@ -57,6 +57,16 @@ MIN_SHARE_POSTS = 20  # a period with fewer posts gets no topic shares (1 post =
 # A legend entry's height at plotly's 12 px font and the legend's padding, as Chromium draws them (13 topics: a
 # 257 px legend), plus slack; the topic chart's margins (title above, dates below)
 LEGEND_ENTRY, LEGEND_PAD, MARGIN_TOP, MARGIN_BOTTOM = 20, 20, 90, 60
+# A trend chart's legend hangs from the figure's bottom edge (yref "container"), where plotly.js reserves its height
+# below the x axis's labels. At y = -0.15 of the plot it sat a share of the plot's height under the axis: in the
+# report's 416 px half charts six entries take six lines, the plot shrinks to 143 px, and the legend covered "2025"
+LEGEND_BELOW = {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"}
+# The response-time axis's ticks, most telling first. One is kept where it is clear of every tick kept before it by
+# half of each label and TICK_GAP px in the narrowest plot the histogram is drawn in: the report's half chart at a
+# 900 px window (wbcs.report.HALF_WIDTH, 416 px) less plotly's 80 px side margins. 1 min … 2 d ticks 0.3 decade
+# apart there ran into each other ("1.0 h2.0 h"). The axis spans 1 min … 1 d at least, so it always has ticks.
+RESPONSE_TICKS = {60: "1 h", 1440: "1 d", 1: "1 min", 10: "10 min", 360: "6 h", 10080: "7 d", 43200: "30 d"}
+NARROWEST_PLOT, TICK_GAP, TICK_FONT = 416 - 2 * 80, 8, 12  # plotly's tick labels are 12 px
 # What each indicator needs, in the order a reason is looked for: (column, why it is missing).
 NEEDS = {
     "volume": [],
@@ -255,6 +265,23 @@ def _minutes(m: float, change: float | None = None) -> str:
     return f"{m / size:.{digits}f} {unit}"
 
 
+def duration_ticks(lo: float, hi: float) -> dict[float, str]:
+    """The ``RESPONSE_TICKS`` on an axis of log10 minutes from ``lo`` to ``hi``, as {log10 minutes: label}, that keep
+    clear of each other in a plot ``NARROWEST_PLOT`` px wide (see there)."""
+    per_decade = NARROWEST_PLOT / (hi - lo)
+
+    def clear(a: float, label_a: str, b: float, label_b: str) -> bool:
+        need = (text_width(label_a, TICK_FONT) + text_width(label_b, TICK_FONT)) / 2 + TICK_GAP
+        return abs(a - b) * per_decade >= need
+
+    kept: dict[float, str] = {}
+    for minutes, label in RESPONSE_TICKS.items():
+        x = float(np.log10(minutes))
+        if lo <= x <= hi and all(clear(x, label, k, other) for k, other in kept.items()):
+            kept[x] = label
+    return dict(sorted(kept.items()))
+
+
 def _one_period_axis(fig: go.Figure, table: pd.DataFrame) -> go.Figure:
     """``fig`` (a trend over ``table``'s periods) with a date axis when ``table`` holds one period: plotly spans a
     lone date by a millisecond ("23:59:59.999 Dec 31, 2024 … 00:00:00.001"). The axis spans the period (its
@@ -310,7 +337,7 @@ def volume_trend(table: pd.DataFrame, *, spikes: pd.DataFrame | None = None,
             text=[f"{k} at {w:%Y-%m-%d %H:%M}" for k, w in zip(keys, t, strict=True)],
             hovertemplate="%{text}<extra></extra>"))
     fig.update_layout(title=f"{title} · n = {int(y.sum()):,} posts", template=TEMPLATE, yaxis_title="posts",
-                      xaxis_title=None, legend={"orientation": "h", "y": -0.15}, height=380,
+                      xaxis_title=None, legend=LEGEND_BELOW, height=380,
                       yaxis={"rangemode": "tozero", "tickformat": ",d"})
     return _one_period_axis(fig, table)
 
@@ -455,7 +482,7 @@ def favorability_trend(table: pd.DataFrame, *, title: str = "Net favorability �
                                  hovertemplate="%{x|%Y-%m-%d}: %{y:+.2f} (n = %{customdata:,})<extra></extra>"))
     fig.add_hline(y=0, line={"color": "#999", "width": 1})
     fig.update_layout(title=title, template=TEMPLATE, yaxis={"range": [-1.05, 1.05]}, xaxis_title=None,
-                      legend={"orientation": "h", "y": -0.15}, height=380)
+                      legend=LEGEND_BELOW, height=380)
     return _one_period_axis(fig, table)
 
 
@@ -479,7 +506,7 @@ def rates_trend(table: pd.DataFrame, *, title: str = "Handling, resolution, sati
                                  "<extra></extra>"))
     fig.update_layout(title=f"{title} (95% intervals)", template=TEMPLATE,
                       yaxis={"tickformat": ".0%", "range": [0, 1.05]},
-                      xaxis_title=None, legend={"orientation": "h", "y": -0.15}, height=400)
+                      xaxis_title=None, legend=LEGEND_BELOW, height=400)
     return _one_period_axis(fig, table)
 
 
@@ -491,18 +518,23 @@ def response_time_histogram(posts: pd.DataFrame, *, title: str = "Response time 
     times = read_times(posts, columns=("created_at", "reply_at"))  # Beijing time both, however each is written
     minutes = ((times["reply_at"] - times["created_at"]) / pd.Timedelta(minutes=1)).dropna()
     fig = go.Figure()
+    x = np.log10(minutes.clip(lower=0.1))  # a reply within 6 s is drawn at 6 s: log10(0) has no place
+    # the axis: a bin's width (of 60) beyond the replies, and 1 min … 1 d at least
+    pad = (x.max() - x.min()) / 60 if len(x) else 0.0
+    ends = [x.min() - pad, x.max() + pad] if len(x) else []
+    lo, hi = min([0.0, *ends]), max([float(np.log10(1440)), *ends])
     if len(minutes):
-        fig.add_trace(go.Histogram(x=np.log10(minutes.clip(lower=0.1)), nbinsx=60, name="replies",
+        fig.add_trace(go.Histogram(x=x, nbinsx=60, name="replies",
                                    marker_color="#1f77b4", hovertemplate="%{y} replies<extra></extra>"))
         for q, name in ((0.5, "median"), (0.9, "p90")):
             v = minutes.quantile(q)
             fig.add_vline(x=np.log10(max(v, 0.1)), line={"dash": "dash", "color": "#d62728"},
                           annotation_text=f"{name} {_minutes(v)}", annotation_position="top")
-    ticks = [1, 10, 30, 60, 120, 480, 1440, 2880, 10080]
+    ticks = duration_ticks(lo, hi)
     fig.update_layout(title=f"{title} · n = {len(minutes):,} replies", template=TEMPLATE, bargap=0.02,
                       height=360, yaxis_title="replies",
-                      xaxis={"title": "minutes from post to first reply", "tickvals": np.log10(ticks),
-                             "ticktext": [_minutes(t) for t in ticks]}, showlegend=False)
+                      xaxis={"title": "minutes from post to first reply", "range": [lo, hi],
+                             "tickvals": list(ticks), "ticktext": list(ticks.values())}, showlegend=False)
     return fig
 
 
