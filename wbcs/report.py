@@ -254,13 +254,13 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     posts = mask_frame(posts, columns=[c for c in posts.columns if c not in ("post_id", "text")])
     start, stop = report_window(posts, period, end)
     cur = _between(posts, start, stop)
+    created = local_times(posts["created_at"])  # once: the window's edges below are read from it
+    earliest, latest = created.min(), created.max()
     if cur.empty:
         raise InputError(f"report: no posts between {start:%Y-%m-%d} and {stop - pd.Timedelta(days=1):%Y-%m-%d}; "
-                         f"choose another --end (posts run from {local_times(posts['created_at']).min():%Y-%m-%d} "
-                         f"to {local_times(posts['created_at']).max():%Y-%m-%d})")
+                         f"choose another --end (posts run from {earliest:%Y-%m-%d} to {latest:%Y-%m-%d})")
     lo, hi, prev_lo, prev_hi = compared_days(posts, period, start, stop)
     prev = _between(posts, prev_lo, prev_hi)
-    latest = local_times(posts["created_at"]).max()
     as_of = clocks_as_of(posts, stop)
     k_cur = indicators(cur, policy=policy, as_of=as_of)
     k_prev = indicators(prev, policy=policy, as_of=start) if len(prev) else None
@@ -269,7 +269,7 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     # the clocks read when the headline's are: the trend's last period gives the headline's SLA attainment
     trend = indicators(history, period=TREND_PERIOD[period], policy=policy, as_of=as_of)
     # hot issues over the trend window, plus a week before it as the detector's baseline
-    hot_from = max(first - pd.Timedelta(days=8), local_times(posts["created_at"]).min().normalize())
+    hot_from = max(first - pd.Timedelta(days=8), earliest.normalize())
     hot = hot_issues(_between(posts, hot_from, stop), policy=policy, baseline_days=SPIKE_BASELINE_DAYS)
     spikes = fold_spikes(hot["spikes"])  # one spike per outage, for the table and the volume chart
     spikes_t, alerts_t = _hot_tables(spikes, hot["alerts"], start, stop, SPIKE_BASELINE_DAYS)
@@ -297,7 +297,7 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
 
     # a trend period is partial where the window or the data cut it (and a lone period's axis spans its days)
     def covered(table):
-        return vk.period_coverage(table, TREND_PERIOD[period], max(local_times(posts["created_at"]).min(), first),
+        return vk.period_coverage(table, TREND_PERIOD[period], max(earliest, first),
                                   min(latest, stop - day))
 
     trend = covered(trend)
