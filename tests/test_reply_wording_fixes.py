@@ -144,11 +144,24 @@ def _error(raw, source="team.yaml") -> str:
     return str(e.value)
 
 
-def test_a_time_limit_written_as_a_number_is_refused(raw):
-    raw["routes"]["ticket"]["topics"]["billing"]["public"] = "您好，扣费问题已为您登记核查，48小时内给您答复。"
+@pytest.mark.parametrize("text, said", [
+    ("您好，扣费问题已为您登记核查，48小时内给您答复。", "48小时内给您答复"),
+    ("您好，扣费问题已为您登记核查，两小时内给您答复。", "两小时内给您答复"),  # digits only loaded, then flagged each draft
+    ("您好，预计1-2个工作日恢复。", "1-2个工作日恢复"),
+])
+def test_a_time_limit_written_out_is_refused(raw, text, said):
+    """The template check reads a time promise as the drafts' check does (``checks.time_promise``): a template
+    that loads makes drafts that pass."""
+    raw["routes"]["ticket"]["topics"]["billing"]["public"] = text
     m = _error(raw)
-    assert m.startswith("team.yaml: routes.ticket.topics.billing.public: the time limit '48小时内'")
+    assert m.startswith(f"team.yaml: routes.ticket.topics.billing.public: the time limit '{said}' is written out")
     assert "{resolve_within}" in m
+
+
+def test_a_customers_deadline_or_service_hours_are_not_a_time_limit(raw):
+    for text in ("您好，请您在3天内缴清欠费，{resolve_within}为您处理。", "您好，24小时服务热线{hotline}。"):
+        raw["routes"]["ticket"]["topics"]["billing"]["public"] = text
+        assert parse_replies(raw, source="team.yaml")
 
 
 # --------------------------------------------------------------------------- the DM and the route agree

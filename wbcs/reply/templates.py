@@ -25,6 +25,7 @@ from pathlib import Path
 
 from wbcs.config import data_file
 from wbcs.errors import InputError
+from wbcs.reply.checks import TimeLimit, time_promise
 
 SLOTS = ("customer", "operator", "account", "hotline", "topic", "resolve_within")
 OPERATOR_KEYS = ("name", "account", "hotline")
@@ -131,8 +132,9 @@ def _text(raw, where: str) -> str:
     return text
 
 
-# a time limit written as a number (48小时内) would not follow the policy: {resolve_within} says it
-_TIME_LIMIT = re.compile(r"\d+(?:\.\d+)?个?(?:工作)?(?:小时|分钟|天|日|工作日)[内之]")
+# a time limit written out (48小时内, 两小时内) would not follow the policy: {resolve_within} says it. A template
+# promises no time of its own, so any promise the drafts' check finds (``checks.time_promise``, one grammar) is refused
+_NO_CLOCK = TimeLimit(kind=None, hours=None, business=False, duty_day_hours=24.0, words="{resolve_within}")
 # a promise that a private message will come, which only a route with dm: true keeps
 _DM_PROMISE = re.compile(r"留意私信|私信(?:告知|通知|回复|联系|答复|发送)|会私信|稍后私信|通过私信(?:告知|通知|回复|答复)")
 
@@ -150,9 +152,9 @@ def _template(raw, where: str, dm: bool) -> Template:
     private = _text(raw["private"], f"{where}.private") if "private" in raw else None
     public = _text(raw["public"], f"{where}.public")
     for part, text in (("public", public), ("private", private or "")):
-        m = _TIME_LIMIT.search(text)
-        if m:
-            raise InputError(f"{where}.{part}: the time limit {m.group(0)!r} is written as a number; write "
+        promise = time_promise(text, _NO_CLOCK)
+        if promise:
+            raise InputError(f"{where}.{part}: the time limit {promise!r} is written out; write "
                              f"{{resolve_within}}, which the drafts fill from the policy's SLA clock of the route")
     m = _DM_PROMISE.search(public)
     if m and not dm:
