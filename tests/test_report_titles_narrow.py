@@ -72,11 +72,12 @@ def test_the_topic_charts_note_starts_a_line_of_its_own(page):
 
 
 def test_wrap_line_breaks_at_a_titles_parts_then_words_then_characters():
-    assert wrap_line("Topic share 话题点占比 · 7 periods under 20 posts not shown", 42) == [
+    # budgets in em: a CJK character 1.1, anything else 0.6 (figure.ems)
+    assert wrap_line("Topic share 话题点占比 · 7 periods under 20 posts not shown", 23) == [
         "Topic share 话题点占比", "7 periods under 20 posts not shown"]
-    assert wrap_line("Volume 声量 · n = 9 posts", 42) == ["Volume 声量 · n = 9 posts"]  # fits: unchanged
-    assert wrap_line("a 中文中文中文 b", 8) == ["a", "中文中文", "中文 b"]  # 4 CJK characters are 8 columns
-    assert wrap_line("x &lt;&lt;&lt;", 9) == ["x", "&lt;&lt;", "&lt;"]  # an entity is never cut
+    assert wrap_line("Volume 声量 · n = 9 posts", 23) == ["Volume 声量 · n = 9 posts"]  # 14.8 em: fits, unchanged
+    assert wrap_line("a 中文中文中文 b", 4.4) == ["a", "中文中文", "中文 b"]  # 4 CJK characters are 4.4 em
+    assert wrap_line("x &lt;&lt;&lt;", 5) == ["x", "&lt;&lt;", "&lt;"]  # an entity is never cut (4.8 em)
 
 
 def test_fit_title_grows_the_top_margin_and_height_by_the_lines_it_adds():

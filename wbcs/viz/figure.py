@@ -96,24 +96,26 @@ def _wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in "WF"
 
 
-def text_width(text: str, size: float = 14) -> float:
-    """Rough width in pixels of one line of ``text`` at font ``size``: a CJK character is one
-    em wide, anything else ~0.6 em. Good enough to size a figure so its title is not cut
-    (plotly does not wrap titles)."""
+# One measure of a line's width, for sizing a figure, spacing ticks and wrapping titles: a CJK character 1.1 em, anything
+# else 0.6 em. Wider than fonts draw either (Chromium's Noto Sans CJK draws the report's titles at ~0.92 em a CJK
+# character and ~0.46 em a Latin one): slack for capitals and digits and for a reader's other font
+WIDE_EM, NARROW_EM = 1.1, 0.6
+SUP_SCALE, LINE_SPACING = 0.7, 1.3  # plotly.js draws <sup> at 70 % and spaces lines 1.3 em
+
+
+def ems(text: str) -> float:
+    """Width of one line of ``text`` in em (``WIDE_EM``, ``NARROW_EM``); tags take none (plotly does not wrap a
+    title or a tick, so a figure is sized and a title wrapped by it)."""
     plain = re.sub(r"<[^>]*>", "", text)
     wide = sum(map(_wide, plain))
-    return size * (wide + 0.6 * (len(plain) - wide))
+    return WIDE_EM * wide + NARROW_EM * (len(plain) - wide)
 
 
-def columns(text: str) -> int:
-    """Columns ``text`` takes with a CJK character as two, as a terminal counts them (tags take none)."""
-    plain = re.sub(r"<[^>]*>", "", text)
-    return len(plain) + sum(map(_wide, plain))
+def text_width(text: str, size: float = 14) -> float:
+    """Width in pixels of one line of ``text`` at font ``size`` (``ems``)."""
+    return size * ems(text)
 
 
-# A column is taken as 0.55 em, so a CJK character counts 1.1 em: wider than fonts draw either (the report's titles
-# take 0.46 em a column in Chromium's Noto Sans CJK), slack for capitals and digits and for a reader's other font
-COLUMN_EM, SUP_SCALE, LINE_SPACING = 0.55, 0.7, 1.3  # plotly.js draws <sup> at 70 % and spaces lines 1.3 em
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _WHOLE_TAG = re.compile(r"^<(sup|sub|b|i)>(.*)</\1>$", re.IGNORECASE | re.DOTALL)
 
@@ -121,13 +123,13 @@ _WHOLE_TAG = re.compile(r"^<(sup|sub|b|i)>(.*)</\1>$", re.IGNORECASE | re.DOTALL
 def _wrap_words(text: str, budget: int) -> list[str]:
     lines, line = [], ""
     for word in text.split():
-        if columns(word) > budget:  # a line of its own, cut where it fills one
+        if ems(word) > budget:  # a line of its own, cut where it fills one
             pieces = [""]
             for ch in re.findall(r"&\w+;|.", word):
-                pieces[-1:] = [pieces[-1] + ch] if columns(pieces[-1] + ch) <= budget else [pieces[-1], ch]
+                pieces[-1:] = [pieces[-1] + ch] if ems(pieces[-1] + ch) <= budget else [pieces[-1], ch]
             lines += [line] * bool(line) + pieces[:-1]
             line = pieces[-1]
-        elif line and columns(f"{line} {word}") > budget:
+        elif line and ems(f"{line} {word}") > budget:
             lines.append(line)
             line = word
         else:
@@ -135,15 +137,15 @@ def _wrap_words(text: str, budget: int) -> list[str]:
     return lines + [line] * bool(line)
 
 
-def wrap_line(text: str, budget: int) -> list[str]:
-    """``text`` in lines of at most ``budget`` columns (``columns``). Broken first where a title's parts meet
+def wrap_line(text: str, budget: float) -> list[str]:
+    """``text`` in lines of at most ``budget`` em (``ems``). Broken first where a title's parts meet
     (`` · ``, `` — ``; the mark is left out at a break), so a detail such as "· n = 9 posts" starts a line of
     its own; then at spaces; a word wider than a line (a run of Chinese has no spaces) between its characters,
     an entity (``&lt;``) kept whole."""
     parts = re.split(r" ([·—]) ", text)
     lines = _wrap_words(parts[0], budget)
     for mark, part in zip(parts[1::2], parts[2::2], strict=True):
-        if lines and columns(joined := f"{lines[-1]} {mark} {part}") <= budget:
+        if lines and ems(joined := f"{lines[-1]} {mark} {part}") <= budget:
             lines[-1] = joined
         else:
             lines += _wrap_words(part, budget)
@@ -167,7 +169,7 @@ def fit_title(fig: go.Figure, width: float) -> go.Figure:
         whole = _WHOLE_TAG.match(line)
         tag, inner = whole.groups() if whole else ("", line)
         line_size = size * (SUP_SCALE if tag.lower() in ("sup", "sub") else 1)
-        wrapped = wrap_line(inner, max(1, int(width * (1 - x) / (COLUMN_EM * line_size))))
+        wrapped = wrap_line(inner, max(WIDE_EM, width * (1 - x) / line_size))  # a character fits a line
         lines += [f"<{tag}>{w}</{tag}>" if tag else w for w in wrapped]
         added += (len(wrapped) - 1) * LINE_SPACING * line_size
     if not added:

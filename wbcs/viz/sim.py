@@ -374,8 +374,9 @@ class WhatIfApp:
     def _controls(v: dict) -> dict:
         import ipywidgets as w
 
-        # wide enough for the longest description ("outage burst (posts) 突发投诉", ~215 px): 150 px cut them
-        style = {"description_width": "220px"}
+        # wide enough for the longest description ("outage burst (posts) 突发投诉": 221 px by figure.text_width,
+        # which counts wide): 150 px cut them
+        style = {"description_width": "230px"}
         layout = w.Layout(width="100%")
 
         def slider(cls, description, value, lo, hi, step):
