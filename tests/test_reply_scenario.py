@@ -18,7 +18,7 @@ def test_draft_factor_scales_the_first_handling_per_kind():
     s = Scenario.from_dict(BASE | {"draft_factor": {"default": 1, "complaint": 0.4}})
     assert s.draft_factor["complaint"] == 0.4 and s.draft_factor["praise"] == 1.0
     rec = simulate(s, seed=1)
-    minutes = (rec["handled"] - rec["first_response"]).dt.total_seconds() / 60
+    minutes = (rec["handled"] - rec["picked_up"]).dt.total_seconds() / 60
     assert np.allclose(minutes[rec["kind"] == "complaint"], 4.0)
     assert np.allclose(minutes[rec["kind"] == "praise"], 10.0)
     assert Scenario.from_dict(BASE).draft_factor["complaint"] == 1.0  # no key: no drafts

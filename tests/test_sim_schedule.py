@@ -93,7 +93,7 @@ def test_posts_of_the_last_patrol_interval_are_answered_by_the_leaving_shift():
     last = rec[(a.day_of_week < 5) & (a.hour == 19) & (a.minute >= 30)]
     assert len(last) > 10
     closing = last["arrival"].dt.normalize() + pd.Timedelta(hours=20)
-    assert (last["detection"] == closing).all() and (last["first_response"] == closing).all()
+    assert (last["detection"] == closing).all() and (last["picked_up"] == closing).all()
     assert (last["handled"] == closing + pd.Timedelta(minutes=5)).all()
 
 

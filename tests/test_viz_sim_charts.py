@@ -83,7 +83,7 @@ def test_the_waits_chart_reads_the_reply_against_the_clocks(week):
     acknowledgement clock stops at the reply: the solid line is at 9 minutes, the pick-up (dotted) at 5."""
     t0 = pd.Timestamp("2025-01-06 10:00", tz="Asia/Shanghai")
     at = [t0 + pd.Timedelta(minutes=m) for m in (5, 9)]
-    records = pd.DataFrame({"arrival": [t0, t0], "first_response": [at[0], pd.NaT], "handled": [at[1], pd.NaT],
+    records = pd.DataFrame({"arrival": [t0, t0], "picked_up": [at[0], pd.NaT], "handled": [at[1], pd.NaT],
                             "wait_minutes": [5.0, np.nan]})
     fig = vs.wait_figure({"A": _summary(week, {}, records=records)})
     reply, picked_up = fig.data

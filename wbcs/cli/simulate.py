@@ -103,7 +103,9 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the replications' SeedSequence (default 0)")
     p.add_argument("--warmup-days", type=float, default=None, help="override the scenario's warmup_days")
     p.add_argument("--records", type=Path, default=None,
-                   help="also write every replication's post records (.csv or .parquet)")
+                   help="also write every replication's post records (.csv or .parquet): arrival, detection, "
+                        "picked_up (an agent takes the post: the wait ends), handled (the first public reply: "
+                        "first_response_met is measured here), resolution, ...")
     p.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
     _posts_arguments(p)
     add_arguments(p)

@@ -82,7 +82,7 @@ def run_metrics(records: pd.DataFrame, hourly: pd.DataFrame, scenario: Scenario)
         "queued_share": float((obs["queue_minutes"].dropna() > 0).mean()) if len(wait) else np.nan,
         "mean_detection_minutes": float(obs["detection_minutes"].mean()) if len(obs) else np.nan,
         "utilization": float(window["busy_agents"].sum() / present) if present > 0 else np.nan,
-        "unserved": float(obs["first_response"].isna().sum()),
+        "unserved": float(obs["picked_up"].isna().sum()),
         "ticket_share": float(obs.loc[resolvable, "ticket"].mean()) if resolvable.any() else np.nan,
         "mean_resolution_hours": float(obs["resolution_hours"].mean()) if resolvable.any() else np.nan,
         "satisfaction": _share(obs["satisfied"]),

@@ -4,9 +4,9 @@ Order of work: arrivals (vectorised NHPP) → detection (patrol/duty, vectorised
 random duration and outcome drawn up front from one Generator → the event loop of
 ``wbcs.sim.engine`` → records with SLA flags.
 
-A record's ``first_response`` is when an agent picks the post up (``wait_minutes`` ends there: the
+A record's ``picked_up`` is when an agent picks the post up (``wait_minutes`` ends there: the
 queue's figure, Erlang C's wait); ``handled`` is when that first handling ends and its public reply goes
-out, the acknowledgement: ``first_response_met`` is measured there, at the instant the KPIs read as
+out, the first response (acknowledgement): ``first_response_met`` is measured there, at the instant the KPIs read as
 ``reply_at``, and a waiting customer's escalation reposts stop there. ``run`` also returns the hourly
 series (agents, busy agents, backlog) the charts and the utilisation figure need.
 """
@@ -127,7 +127,7 @@ def run(scenario: Scenario, seed=0) -> SimRun:
         "kind": pd.Categorical.from_codes(kinds, POST_KINDS),
         "arrival": _local(scenario, arrival),
         "detection": _local(scenario, seen),
-        "first_response": _local(scenario, start0),
+        "picked_up": _local(scenario, start0),
         "handled": _local(scenario, end0),
         "agent": agent0,
         "pool": pd.Categorical.from_codes(pool_of, [p.name for p in scenario.pools]),

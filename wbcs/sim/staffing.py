@@ -151,8 +151,8 @@ def _seed_attainment(child, *, scenario: Scenario, first: int) -> tuple[np.ndarr
     arrival = to_minutes(scenario, rec["arrival"])
     detection = to_minutes(scenario, rec["detection"])
     # could a reply be in time if an agent picked the post up when it is found? Its own first handling counts
-    # (handled − first_response; none for a post never picked up, which counts as one that could)
-    handling = np.nan_to_num(to_minutes(scenario, rec["handled"]) - to_minutes(scenario, rec["first_response"]))
+    # (handled − picked_up; none for a post never picked up, which counts as one that could)
+    handling = np.nan_to_num(to_minutes(scenario, rec["handled"]) - to_minutes(scenario, rec["picked_up"]))
     could, _ = sla_met(scenario, arrival, detection + handling, detection, kinds)
     could = could.to_numpy(dtype=bool, na_value=False)
     closing = np.isin(detection, duty_windows(scenario, int(np.ceil(scenario.horizon_days)))[1])
