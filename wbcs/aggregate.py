@@ -43,7 +43,7 @@ import pandas as pd
 from wbcs.checks import frame
 from wbcs.checks import policy as check_policy
 from wbcs.errors import InputError
-from wbcs.policy import Policy
+from wbcs.policy import Policy, aggregation_thresholds
 from wbcs.text import mask_pii
 
 WEEK = pd.Timedelta(days=7)
@@ -66,23 +66,15 @@ class Rule:
 
 
 def rules(policy: Policy | None = None) -> list[Rule]:
-    """The two aggregation rules with the policy's thresholds (errors name the key)."""
-    agg = check_policy(policy).aggregation
-
-    def number(section: str, key: str) -> int:
-        value = (agg.get(section) or {}).get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise InputError(f"policy: aggregation.{section}.{key} must be a whole number ≥ 1, "
-                             f"got {value!r}")
-        return value
-
+    """The two aggregation rules with the policy's thresholds (errors name the policy file and key)."""
+    policy = check_policy(policy)
+    t = aggregation_thresholds(policy.aggregation, policy.source)
+    q, c = t["question"], t["complaint"]
     return [
         Rule("question_same_day", "consultation", "publish one answer post (统一答复)",
-             number("question", "min_users_per_day"), number("question", "min_platforms_per_day"),
-             "day"),
+             q["min_users_per_day"], q["min_platforms_per_day"], "day"),
         Rule("complaint_same_week", "complaint", "publish an apology + solution post (致歉与解决方案)",
-             number("complaint", "min_customers_per_week"),
-             number("complaint", "min_platforms_per_week"), "week"),
+             c["min_customers_per_week"], c["min_platforms_per_week"], "week"),
     ]
 
 

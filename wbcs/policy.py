@@ -40,12 +40,21 @@ _CLOCK = re.compile(r"^([01]?[0-9]|2[0-4]):([0-5][0-9])(?::([0-5][0-9]))?$")
 def clock_minutes(value, key: str, source: str = "policy", *, allow_24: bool = False) -> int:
     """Minutes after midnight of a clock time ``'08:00'`` (or ``datetime.time``); ``'24:00'`` → 1440
     where ``allow_24``. An integer is refused: YAML 1.1 reads an unquoted ``20:00`` as 1200
-    (``wbcs.yamlsafe.Loader`` does not, but a mapping built elsewhere may still carry one)."""
-    if isinstance(value, dt.time):
+    (``wbcs.yamlsafe.Loader`` does not, but a mapping built elsewhere may still carry one).
+
+    Seconds other than ``:00`` are refused, not honoured: every consumer of a clock time counts whole
+    minutes (``Duty``'s day arithmetic, the simulator's minute-of-week grid ``sim.scenario.duty_week`` and
+    its shifts, the DuckDB engine's duty window, the posting norms' daytime, a scenario's duty written back
+    as 'HH:MM'), so '08:00:30' read as 08:00 gave deadlines and simulations 30 seconds off the file unseen,
+    and honouring seconds in some of them only would make them disagree with each other."""
+    if isinstance(value, dt.time) and not (value.second or value.microsecond):
         return value.hour * 60 + value.minute
     m = _CLOCK.match(value) if isinstance(value, str) else None
     minutes = int(m[1]) * 60 + int(m[2]) if m else -1
-    if not m or minutes > 1440 or (minutes == 1440 and (not allow_24 or m[3] not in (None, "00"))):
+    if (m and m[3] not in (None, "00")) or isinstance(value, dt.time):  # a time with seconds
+        raise InputError(f"{source}: {key} must be a time in whole minutes like '08:00', got {str(value)!r} "
+                         "(duty hours, SLA clocks and the simulator count minutes; seconds are not kept)")
+    if not m or minutes > 1440 or (minutes == 1440 and not allow_24):
         sexagesimal = isinstance(value, int) and not isinstance(value, bool) and 60 <= value < 1440
         hint = (f" (YAML 1.1 reads an unquoted {value // 60}:{value % 60:02d} as the number {value}; "
                 "write the time in quotes)" if sexagesimal else "")
@@ -206,11 +215,58 @@ class Policy:
         return float(self.patrol_minutes.get(kind, self.patrol_minutes["default"]))
 
 
+def _holidays(value, source: str) -> tuple[dt.date, ...]:
+    """The holiday dates: a list of YYYY-MM-DD dates (YAML reads an unquoted one as a date). A single date
+    or string is refused, not iterated: a str was read character by character ('Invalid isoformat string: 2'),
+    a date was not iterable (a traceback)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list | tuple):
+        shown = value.isoformat() if isinstance(value, dt.date) else repr(value)
+        raise InputError(f"{source}: duty.holidays must be a list of dates like [2026-10-01, 2026-10-02], "
+                         f"got {shown}")
+    days = []
+    for i, h in enumerate(value):
+        try:  # a datetime is a date too, but a time of day in a list of days off is a typing error
+            day = h if isinstance(h, dt.date) and not isinstance(h, dt.datetime) else (
+                dt.date.fromisoformat(h) if isinstance(h, str) else None)
+        except ValueError:
+            day = None
+        if day is None:
+            shown = h.isoformat() if isinstance(h, dt.date) else repr(h)
+            raise InputError(f"{source}: duty.holidays[{i}] must be a date (YYYY-MM-DD), got {shown}")
+        days.append(day)
+    return tuple(days)
+
+
+def aggregation_thresholds(agg, source: str = "policy") -> dict[str, dict[str, int]]:
+    """The aggregation rules' thresholds (``AGGREGATION_KEYS``), each a whole number ≥ 1; errors name the key.
+    Read by ``parse_policy`` (so a bad one is refused when the file is loaded, before a command writes
+    anything) and by ``wbcs.aggregate.rules`` (a ``Policy`` may be built or changed in Python)."""
+    if not isinstance(agg, dict):
+        raise InputError(f"{source}: aggregation must be a mapping of question and complaint, got {agg!r}")
+    known_keys(agg, "aggregation", tuple(AGGREGATION_KEYS), source)
+    for section, keys in AGGREGATION_KEYS.items():  # every misspelt key first: it explains a value missing
+        rule = agg.get(section) or {}
+        if not isinstance(rule, dict):
+            raise InputError(f"{source}: aggregation.{section} must be a mapping of {', '.join(keys)}, got {rule!r}")
+        known_keys(rule, f"aggregation.{section}", keys, source)
+    out: dict[str, dict[str, int]] = {}
+    for section, keys in AGGREGATION_KEYS.items():
+        rule = agg.get(section) or {}
+        for key in keys:
+            value = rule.get(key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InputError(f"{source}: aggregation.{section}.{key} must be a whole number ≥ 1, got {value!r}")
+        out[section] = {key: rule[key] for key in keys}
+    return out
+
+
 def _number(value, key: str, source: str, *, allow_none: bool = False, maximum: float) -> float | None:
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= maximum:
-        raise InputError(f"{source}: {key} must be a number ≥ 0 and ≤ {maximum:g}, got {value!r}")
+        raise InputError(f"{source}: {key} must be a number ≥ 0 and ≤ {maximum:.10g}, got {value!r}")
     return float(value)
 
 
@@ -239,21 +295,21 @@ def parse_policy(raw: dict, source: str = "policy") -> Policy:
     d = section("duty")
     known_keys(d, "duty", DUTY_KEYS, source)
     weekdays = d.get("weekdays", WEEKDAYS[:5])
-    if not isinstance(weekdays, list | tuple):
-        raise InputError(f"{source}: duty.weekdays must be a list of weekdays (mon..sun), got {weekdays!r}")
+    if not isinstance(weekdays, list | tuple) or not weekdays:  # no duty day: business clocks never run
+        raise InputError(f"{source}: duty.weekdays must be a list of weekdays (mon..sun) with at least one day, "
+                         f"got {weekdays!r}")
     days = tuple(weekday(x, "duty.weekdays", source) for x in weekdays)
     start, end = _time(d.get("start", "08:00"), "duty.start", source), _time(d.get("end", "20:00"), "duty.end", source)
     if end <= start:
         raise InputError(f"{source}: duty.end ({end}) must be after duty.start ({start})")
-    try:
-        holidays = tuple(dt.date.fromisoformat(str(h)) for h in d.get("holidays") or [])
-    except ValueError as e:
-        raise InputError(f"{source}: duty.holidays: {e}") from None
+    holidays = _holidays(d.get("holidays"), source)
     on_call = d.get("on_call", False)
     if not isinstance(on_call, bool):  # bool("false") would be True
         raise InputError(f"{source}: duty.on_call must be true or false, got {on_call!r}")
     duty = Duty(days, start, end, holidays, on_call)
 
+    # keyed by post kind (patrol_for): a misspelt kind ('complaints') would fall back to the default unseen
+    known_keys(section("patrol_minutes"), "patrol_minutes", ("default", *POST_KINDS), source)
     patrol = {str(k): _number(v, f"patrol_minutes.{k}", source, maximum=1440)
               for k, v in section("patrol_minutes").items()}
     if "default" not in patrol:
@@ -275,21 +331,40 @@ def parse_policy(raw: dict, source: str = "policy") -> Policy:
                              _number(clocks.get("resolve_hours"), f"sla.{kind}.resolve_hours", source,
                                      allow_none=True, maximum=MAX_HOURS),
                              clock)
-    # the sections other modules read (wbcs.aggregate, the simulator's sla.preset): a misspelt key there would
-    # leave a threshold at its default unseen, so they are checked here, where the file is read
-    agg = raw.get("aggregation") or {}
-    known_keys(agg, "aggregation", tuple(AGGREGATION_KEYS), source)
-    for section, keys in AGGREGATION_KEYS.items():
-        known_keys(agg.get(section) or {}, f"aggregation.{section}", keys, source)
-    for name, preset in (raw.get("presets") or {}).items():
-        known_keys(preset if isinstance(preset, dict) else {}, f"presets.{name}", PRESET_KEYS, source)
-    return Policy(duty=duty, patrol_minutes=patrol, sla=sla,
-                  presets=dict(raw.get("presets") or {}),
-                  content_change_minutes=_number(raw.get("content_change_minutes", 10), "content_change_minutes",
-                                                 source, maximum=1440),
-                  aggregation=dict(raw.get("aggregation") or {}),
-                  posting_norms=dict(raw.get("posting_norms") or {}),
-                  source=source)
+    # The sections other modules read (wbcs.aggregate, the simulator's sla.preset, wbcs norms) are checked
+    # here too, where the file is read, so every command that loads the policy refuses the same file before it
+    # writes anything (triage wrote --out, then failed on the aggregation thresholds). A section left out is
+    # checked by the command that needs it (a scenario's duty/SLA sections are parsed without them).
+    if raw.get("aggregation") is not None:
+        aggregation_thresholds(raw["aggregation"], source)
+    presets = raw.get("presets") or {}
+    if not isinstance(presets, dict):
+        raise InputError(f"{source}: presets must be a mapping of named presets, got {presets!r}")
+    for name, preset in presets.items():
+        if not isinstance(preset, dict):
+            raise InputError(f"{source}: presets.{name} must be a mapping of {', '.join(PRESET_KEYS)}, got {preset!r}")
+        known_keys(preset, f"presets.{name}", PRESET_KEYS, source)
+        if "first_response_seconds" in preset:
+            _number(preset["first_response_seconds"], f"presets.{name}.first_response_seconds", source,
+                    maximum=MAX_MINUTES * 60)
+        if "reply_rate" in preset:  # a share of posts replied to (10086: 1.0 = 100 %)
+            _number(preset["reply_rate"], f"presets.{name}.reply_rate", source, maximum=1)
+    norms = raw.get("posting_norms")
+    if norms is not None and not isinstance(norms, dict):
+        raise InputError(f"{source}: posting_norms must be a mapping of norms, got {norms!r}")
+    policy = Policy(duty=duty, patrol_minutes=patrol, sla=sla, presets=dict(presets),
+                    content_change_minutes=_number(raw.get("content_change_minutes", 10), "content_change_minutes",
+                                                   source, maximum=1440),
+                    aggregation=dict(raw.get("aggregation") or {}),
+                    posting_norms=dict(norms or {}),
+                    source=source)
+    if norms is not None:
+        # the norms' own reader, so `wbcs norms` and loading agree on one rule set; imported here because
+        # wbcs.kpi.norms imports this module
+        from wbcs.kpi.norms import _norms
+
+        _norms(policy)
+    return policy
 
 
 def load_policy(path: str | Path | None = None) -> Policy:
