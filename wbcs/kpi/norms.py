@@ -40,7 +40,7 @@ import pandas as pd
 from wbcs import checks
 from wbcs.columns import read_flags, read_times, refuse_repeated_ids, row_name
 from wbcs.errors import InputError
-from wbcs.policy import Policy, known_keys
+from wbcs.policy import Policy, norm_thresholds
 
 RULES = ["posts_per_day", "spacing", "morning_post", "evening_post", "content_mix", "post_length",
          "pictures", "repost_ratio", "charity_reposts"]
@@ -66,55 +66,6 @@ class NormsReport:
                 "breaches_per_rule": {r: int(counts.get(r, 0)) for r in RULES}, "breaches": rows}
 
 
-NORM_KEYS = ("posts_per_day", "spacing_minutes", "morning_post", "evening_post", "anchor_tolerance_minutes",
-             "content_mix", "content_mix_tolerance", "max_chars", "min_pictures_per_day", "repost_to_original",
-             "repost_ratio_tolerance", "max_charity_news_culture_reposts_per_day")
-
-
-def _number(v) -> bool:
-    """A number of the policy file: YAML's true is no 1 (posts_per_day: [true, 20] was read as [1, 20])."""
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-def _norms(policy: Policy) -> dict:
-    n = policy.posting_norms
-    known_keys(n, "posting_norms", NORM_KEYS, policy.source)  # a misspelt key would leave its norm unchecked
-    where = f"{policy.source}: posting_norms"
-
-    def pair(key):
-        v = n.get(key)
-        if not (isinstance(v, list) and len(v) == 2 and all(_number(x) for x in v)
-                and v[0] <= v[1]):
-            raise InputError(f"{where}.{key} must be [low, high], got {v!r}")
-        return float(v[0]), float(v[1])
-
-    def number(key):
-        v = n.get(key)
-        if not _number(v) or v < 0:
-            raise InputError(f"{where}.{key} must be a number ≥ 0, got {v!r}")
-        return float(v)
-
-    def minute(key):
-        h, sep, m = str(n.get(key)).strip().partition(":")
-        if not (sep and h.isdigit() and m.isdigit() and len(m) == 2 and int(h) < 24 and int(m) < 60):
-            raise InputError(f"{where}.{key} must be a time of day like '08:30' (hours 00–23, minutes 00–59), "
-                             f"got {n.get(key)!r}")
-        return int(h) * 60 + int(m)
-
-    mix = n.get("content_mix")
-    if not isinstance(mix, dict) or not mix or any(not _number(v) or v < 0 for v in mix.values()):
-        raise InputError(f"{where}.content_mix must map categories to weights, got {mix!r}")
-    if not sum(mix.values()) > 0:  # the shares are weight / total: no category would have one
-        raise InputError(f"{where}.content_mix: the weights sum to 0; give a category a weight > 0, got {mix!r}")
-    return {"posts": pair("posts_per_day"), "spacing": pair("spacing_minutes"),
-            "morning": minute("morning_post"), "evening": minute("evening_post"),
-            "tolerance": number("anchor_tolerance_minutes"), "mix": mix,
-            "mix_tolerance": number("content_mix_tolerance"), "max_chars": number("max_chars"),
-            "pictures": number("min_pictures_per_day"), "ratio": number("repost_to_original"),
-            "ratio_tolerance": number("repost_ratio_tolerance"),
-            "charity": number("max_charity_news_culture_reposts_per_day")}
-
-
 def _check_rows(log: pd.DataFrame, categories: list[str], source: str) -> None:
     """A post counted twice (the same ``post_id``) or a category the norms do not know (left out of the
     content mix unseen) is an error naming its row."""
@@ -136,7 +87,7 @@ def check_norms(account_posts: pd.DataFrame, *, policy: Policy | None = None,
     is_repost, category, has_picture) against the posting norms of ``policy``.
     ``source`` names the log in errors (its rows as ``row_name`` says them)."""
     policy = checks.policy(policy)
-    nm = _norms(policy)
+    nm = norm_thresholds(policy)
     for col in ("post_id", "created_at", "text"):
         if col not in account_posts:
             raise InputError(f"{source}: missing column {col!r} (columns: "

@@ -660,10 +660,8 @@ def _parse_sla(r: _Reader, value, policy: Policy, source: str) -> dict[str, SlaC
         preset = policy.presets.get(value["preset"])
         if not isinstance(preset, dict):
             r.fail("sla.preset", f"{value['preset']!r} is not a preset of the policy ({', '.join(policy.presets)})")
-        if "first_response_seconds" in preset:
-            overrides["acknowledge_minutes"] = r.number(preset["first_response_seconds"],
-                                                         f"policy presets.{value['preset']}.first_response_seconds",
-                                                         high=MAX_MINUTES * 60) / 60
+        if "first_response_seconds" in preset:  # checked when the policy was loaded (``parse_policy``)
+            overrides["acknowledge_minutes"] = preset["first_response_seconds"] / 60
     if "first_response_seconds" in value:
         if "acknowledge_minutes" in value:
             r.fail("sla.first_response_seconds", "and sla.acknowledge_minutes say the same thing; keep one")
