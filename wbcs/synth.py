@@ -32,6 +32,7 @@ from wbcs.checks import policy as check_policy
 from wbcs.checks import rng as rng_from
 from wbcs.config import TIMEZONE, data_file
 from wbcs.errors import InputError
+from wbcs.kpi.norms import CHARITY
 from wbcs.policy import Policy
 from wbcs.schema import load_taxonomy
 from wbcs.triage import KIND_RULES
@@ -489,31 +490,37 @@ def _service(rng, created_ns: np.ndarray, labels: Mapping[str, tuple[list[str], 
 
 # --------------------------------------------------------------------------- account posting log
 
-BREACHES = ["too_few_posts", "too_many_posts", "missed_morning_post", "missed_evening_post",
-            "tight_spacing", "no_picture", "too_long", "too_many_charity_reposts"]
+# Each breach planted on a day and the rules of the posting norms (wbcs.kpi.norms) it breaks; every other rule
+# holds that day, as on the days without a breach. Too few posts break spacing too: with the default norms 9 posts
+# cannot span 08:30 → 18:00 in steps of at most 60 minutes.
+BREACH_RULES = {"too_few_posts": ("posts_per_day", "spacing"), "too_many_posts": ("posts_per_day",),
+                "missed_morning_post": ("morning_post",), "missed_evening_post": ("evening_post",),
+                "tight_spacing": ("spacing",), "no_picture": ("pictures",), "too_long": ("post_length",),
+                "too_many_charity_reposts": ("charity_reposts",)}
+BREACHES = list(BREACH_RULES)
 
 
 def generate_account_posts(*, days: int = 30, start="2025-01-01", seed=0, breach_rate: float = 0.15,
                            policy: Policy | None = None) -> pd.DataFrame:
-    """A service account's own posting log, mostly within the posting norms of the policy.
+    """A service account's own posting log, within the posting norms of the policy but on planted days.
 
-    Each day follows ``posting_norms``: 10–20 posts spaced 30–60 minutes, a morning
-    post near 08:30 and an evening (life) post near 18:00, content mix service :
-    industry : life ≈ 6 : 3 : 1, a picture a day, ≤ 140 characters, reposts about a
-    third of the posts with at most 2 charity/news/culture reposts. On a share
-    ``breach_rate`` of days one norm is broken on purpose; ``df.attrs["breaches"]``
-    lists them (date, breach) so a norms checker can be tested against it.
+    Each day meets every rule ``wbcs.kpi.norms`` checks with ``posting_norms``: 10–20
+    posts spaced 30–60 minutes, a morning greeting near 08:30 and an evening one
+    near 18:00 (life posts), a daytime content mix service : industry : life within
+    the tolerance of 6 : 3 : 1, a picture, ≤ 140 characters a post, reposts : originals
+    within 1 : 2 ± 0.2, at most 2 charity/news/culture reposts. On a share
+    ``breach_rate`` of days one breach is planted (``BREACH_RULES``: what it breaks);
+    ``df.attrs["breaches"]`` lists them (date, breach) so a norms checker can be
+    tested against it: it should find those and nothing else.
     Columns: post_id, created_at, text, is_repost, category, has_picture, source.
     """
     rng = rng_from(seed)
     t0, _ = _period(start, days)
     if not is_number(breach_rate) or not 0 <= breach_rate <= 1:
         raise InputError(f"breach_rate must be between 0 and 1, got {breach_rate!r}")
-    norms = check_policy(policy).posting_norms
-    lo, hi = norms["posts_per_day"]
-    smin, smax = norms["spacing_minutes"]
-    morning = _minutes(norms["morning_post"])
-    evening = _minutes(norms["evening_post"])
+    policy = check_policy(policy)
+    norms = policy.posting_norms
+    duty = [t.hour * 60 + t.minute for t in (policy.duty.start, policy.duty.end)]
     mix = norms["content_mix"]
     mix_keys, mix_p = list(mix), np.asarray(list(mix.values()), float) / sum(mix.values())
     max_charity = int(norms["max_charity_news_culture_reposts_per_day"])
@@ -525,46 +532,44 @@ def generate_account_posts(*, days: int = 30, start="2025-01-01", seed=0, breach
     rows, breaches = [], []
     for d in range(int(days)):
         breach = BREACHES[int(rng.integers(len(BREACHES)))] if rng.random() < breach_rate else None
-        # with posts at both anchors, spacing <= smax needs ceil(span / smax) gaps between them
-        n = int(rng.integers(max(lo, int(np.ceil((evening - morning) / smax)) + 1), hi + 1))
-        if breach == "too_few_posts":
-            n = int(rng.integers(max(2, lo - 5), lo))
-        elif breach == "too_many_posts":
-            n = int(rng.integers(hi + 1, hi + 6))
-        minutes = _day_schedule(rng, n, morning, evening, smin, smax)
-        if breach == "missed_morning_post":
-            minutes[0] = morning + float(rng.uniform(70, 120))
-            minutes[1:] = np.maximum(minutes[1:], minutes[0] + smin * np.arange(1, n))
-        elif breach == "missed_evening_post":
-            minutes[np.abs(minutes - evening) <= norms["anchor_tolerance_minutes"]] += 75
-            minutes.sort()
-        elif breach == "tight_spacing":
-            i = int(rng.integers(1, n))
-            minutes[i] = minutes[i - 1] + float(rng.uniform(5, smin / 2))
-        is_repost = rng.random(n) < norms["repost_to_original"] / (1 + norms["repost_to_original"])
-        # the two anchor posts are life posts; the others make up the rest of the mix
-        at_morning, at_evening = np.abs(minutes - morning) <= 15, np.abs(minutes - evening) <= 15
-        anchors = at_morning | at_evening
-        rest = mix_p * n
-        rest[mix_keys.index("life")] = max(0.0, rest[mix_keys.index("life")] - anchors.sum())
-        category = np.asarray(mix_keys, dtype=object)[_draw(rng, rest / rest.sum(), n)]
-        category[anchors], is_repost[anchors] = "life", False
-        reposts = np.flatnonzero(is_repost)
-        n_charity = min(len(reposts), int(rng.integers(0, max_charity + 1)))
-        if breach == "too_many_charity_reposts":
-            extra = np.flatnonzero(~anchors & ~is_repost)[: max_charity + 2 - len(reposts)]
-            is_repost[extra] = True
-            reposts, n_charity = np.flatnonzero(is_repost), max_charity + 1
-        category[rng.permutation(reposts)[:n_charity]] = "charity_news_culture"
+        minutes, greets = _day_times(rng, breach, norms)
+        n = len(minutes)
+        greeting = np.zeros(n, dtype=bool)
+        greeting[list(greets)] = True
+        daytime = (minutes >= duty[0]) & (minutes < duty[1])  # the posts the content mix counts
+        planted_charity = breach == "too_many_charity_reposts"
+        is_repost = np.zeros(n, dtype=bool)  # the greetings are the account's own posts
+        reposts = rng.choice(np.flatnonzero(~greeting), _repost_count(
+            rng, n, int((~greeting).sum()), max_charity + 1 if planted_charity else 0, norms), replace=False)
+        is_repost[reposts] = True
+        # charity reposts are outside the mix: as many as the day's mix can spare (a short day needs its daytime
+        # posts for the mix); the planted breach has one more than the norm allows
+        n_charity = max_charity + 1 if planted_charity else min(len(reposts), int(rng.integers(0, max_charity + 1)))
+        fixed = np.asarray([int((daytime & greeting).sum()) if k == "life" else 0 for k in mix_keys])
+        while True:
+            charity = np.zeros(n, dtype=bool)
+            charity[reposts[:n_charity]] = True
+            counts = _mix_counts(rng, int((daytime & ~charity).sum()), fixed, mix_p, norms["content_mix_tolerance"])
+            if counts is not None or n_charity == 0 or planted_charity:
+                break
+            n_charity -= 1
+        if counts is None:
+            raise InputError(f"posting_norms: no daytime content mix of a {n}-post day meets content_mix {mix} "
+                             f"± {norms['content_mix_tolerance']}; widen content_mix_tolerance")
+        category = np.asarray(mix_keys, dtype=object)[_draw(rng, mix_p, n)]  # off duty: any category
+        category[greeting] = "life"
+        category[rng.permutation(np.flatnonzero(daytime & ~charity & ~greeting))] = np.repeat(mix_keys, counts - fixed)
+        category[charity] = CHARITY
         picture = rng.random(n) < 0.35
         if breach == "no_picture":
             picture[:] = False
-        elif not picture.any():
-            picture[int(rng.integers(n))] = True
+        else:
+            short = int(np.ceil(norms["min_pictures_per_day"])) - int(picture.sum())
+            picture[rng.choice(np.flatnonzero(~picture), max(short, 0), replace=False)] = True
         # a greeting is posted at its own anchor (【早安】 in the morning, 【晚安】 in the evening), the other life
         # posts use the other life texts; one draw per post, as for every category
-        pool = np.asarray(list(category), dtype=object)
-        pool[at_morning], pool[at_evening] = "morning", "evening"
+        pool = category.copy()
+        pool[list(greets)] = list(greets.values())
         text = [life[c] if c in life else texts[c] for c in pool]
         text = [t[int(rng.integers(len(t)))] for t in text]
         if breach == "too_long":
@@ -592,22 +597,86 @@ def _minutes(hhmm: str) -> float:
     return int(h) * 60 + int(m)
 
 
-def _day_schedule(rng, n: int, morning: float, evening: float, smin: float, smax: float) -> np.ndarray:
-    """n posting minutes-of-day: one near ``morning``, one near ``evening``, gaps in [smin, smax].
+def _day_times(rng, breach: str | None, norms: Mapping) -> tuple[np.ndarray, dict[int, str]]:
+    """A day's posting times (minutes of the day, whole seconds) and its greetings (post index → 'morning' or
+    'evening'): a greeting near each anchor, gaps within the spacing, ``breach``'s rule broken.
 
-    k gaps fill morning → evening exactly (k chosen so the mean gap lies in the
-    range, noise kept small enough to stay inside it); the rest follow the evening post.
+    Missing the morning, the day starts after the morning's window; missing the evening, it ends before the
+    evening's (a gap across the window would be longer than the spacing allows)."""
+    lo, hi = norms["posts_per_day"]
+    # one second inside the spacing: the times are rounded to the second
+    smin, smax = norms["spacing_minutes"][0] + 1 / 60, norms["spacing_minutes"][1] - 1 / 60
+    morning, evening = _minutes(norms["morning_post"]), _minutes(norms["evening_post"])
+    window = norms["anchor_tolerance_minutes"]
+    first = morning + window + float(rng.uniform(10, 60)) if breach == "missed_morning_post" \
+        else morning + float(rng.uniform(-5, 5))
+    last = evening - window - float(rng.uniform(10, 60)) if breach == "missed_evening_post" \
+        else evening + float(rng.uniform(-5, 5))
+    k_lo, k_hi = int(np.ceil((last - first) / smax)), int(np.floor((last - first) / smin))
+    if breach == "too_few_posts":  # one short: fewer would leave the two life greetings over the mix's life share
+        n = int(lo) - 1
+    elif breach == "too_many_posts":
+        n = int(rng.integers(hi + 1, hi + 6))
+    else:  # enough posts to span the greetings; missing the evening, none after the last
+        n = int(rng.integers(max(lo, k_lo + 1), (min(hi, k_hi + 1) if breach == "missed_evening_post" else hi) + 1))
+    after = 0 if breach == "missed_evening_post" else int(rng.integers(1, 5))
+    minutes, k = _day_schedule(rng, n, first, last, smin, smax, after)
+    if breach == "tight_spacing":  # a post between the greetings follows its predecessor too soon
+        i = int(rng.integers(1, k))
+        minutes[i] = minutes[i - 1] + float(rng.uniform(5, smin / 2))
+    greets = {i: name for i, name, missed in ((0, "morning", "missed_morning_post"),
+                                              (k, "evening", "missed_evening_post")) if breach != missed}
+    return np.round(minutes * 60) / 60, greets
+
+
+def _day_schedule(rng, n: int, start: float, end: float, smin: float, smax: float,
+                  after: int) -> tuple[np.ndarray, int]:
+    """n posting minutes-of-day from ``start``, gaps in [smin, smax], and the index k of the post at ``end``.
+
+    k gaps fill start → end exactly (k chosen so the mean gap lies in the range, about
+    ``after`` posts left over, noise kept small enough to stay inside it); the rest follow
+    the post at ``end``. Too few posts to fill the span are spread evenly (gaps above smax).
     """
-    start, end = morning + float(rng.uniform(-5, 5)), evening + float(rng.uniform(-5, 5))
     span = end - start
-    k_lo, k_hi = int(np.ceil(span / smax)), int(np.floor(span / smin))
-    after = int(rng.integers(1, 5))
-    k = int(np.clip(n - 1 - after, k_lo, k_hi))
-    if n - 1 < k:  # too few posts to fill the day within the spacing: spread them evenly
-        return start + np.linspace(0, span, n)
+    k = int(np.clip(n - 1 - after, np.ceil(span / smax), np.floor(span / smin)))
+    if n - 1 < k:
+        return start + np.linspace(0, span, n), n - 1
     mean = span / k
     delta = 0.45 * min(mean - smin, smax - mean)
     noise = rng.uniform(-delta, delta, k)
     before = start + np.concatenate([[0], np.cumsum(mean + noise - noise.mean())])
     later = end + np.cumsum(rng.uniform(smin, smax, n - 1 - k))
-    return np.concatenate([before, later])
+    return np.concatenate([before, later]), k
+
+
+def _repost_count(rng, n: int, free: int, at_least: int, norms: Mapping) -> int:
+    """How many of a day's n posts are reposts: about ratio / (1 + ratio) of them, kept where reposts : originals
+    lies within the norm's band, at least ``at_least``, at most the ``free`` posts that may be reposts."""
+    ratio, tolerance = norms["repost_to_original"], norms["repost_ratio_tolerance"]
+    fits = [r for r in range(int(at_least), free + 1) if r < n and abs(r / (n - r) - ratio) <= tolerance]
+    if not fits:
+        raise InputError(f"posting_norms: no day of {n} posts has reposts : originals within {ratio:g} ± "
+                         f"{tolerance:g} (with at least {at_least} reposts); widen repost_ratio_tolerance")
+    return int(np.clip(rng.binomial(n, ratio / (1 + ratio)), fits[0], fits[-1]))
+
+
+def _mix_counts(rng, m: int, fixed: np.ndarray, target: np.ndarray, tolerance: float) -> np.ndarray | None:
+    """Posts per category of the content mix for a day's m daytime posts, at least ``fixed`` of each: a
+    multinomial draw around the ``target`` shares, each count then kept where its share lies within
+    ``tolerance`` of its target (the norm: the largest gap ≤ tolerance). None if no counts can."""
+    if m == 0:
+        return None
+    allowed = [[c for c in range(f, m + 1) if abs(c / m - t) <= tolerance] for f, t in zip(fixed, target, strict=True)]
+    if not all(allowed):
+        return None
+    low, high = np.asarray([a[0] for a in allowed]), np.asarray([a[-1] for a in allowed])
+    if low.sum() > m or high.sum() < m:
+        return None
+    free = np.maximum(target * m - fixed, 0.0)  # the fixed posts (greetings) count towards their category's share
+    drawn = fixed + rng.multinomial(m - fixed.sum(), free / free.sum() if free.sum() > 0 else target)
+    counts = np.zeros(len(target), dtype=int)
+    left = m
+    for i in range(len(target)):  # each count clipped to what leaves the others a count they allow
+        counts[i] = np.clip(drawn[i], max(low[i], left - high[i + 1:].sum()), min(high[i], left - low[i + 1:].sum()))
+        left -= counts[i]
+    return counts
