@@ -78,17 +78,25 @@ def series_keys(posts: pd.DataFrame, threshold: float, near_duplicates: bool = T
 
 
 def _expected(counts: np.ndarray, total: np.ndarray, window: int, hourly: bool) -> np.ndarray:
-    """Expected count per (series, bucket) from the previous ``window`` buckets."""
+    """Expected count per (series, bucket) from the previous ``window`` buckets (none: NaN, for the first
+    ``window`` buckets, and for all of them when the window is as long as the data)."""
+    n = counts.shape[1]
+    if window >= n:  # no bucket has a baseline: nothing to compute, however long the window (numpy: int64)
+        return np.full(counts.shape, np.nan)
     zero = np.zeros((counts.shape[0], 1))
     cs = np.concatenate([zero, np.cumsum(counts, axis=1)], axis=1)
     level = np.full(counts.shape, np.nan)
     level[:, window:] = cs[:, window:-1] - cs[:, :-window - 1] + 1.0  # previous window, add-one
     if not hourly:
         return level / window
-    days = window // 24
-    same_hour = np.zeros(total.shape)  # all posts at this hour of day over the previous days
-    for d in range(1, days + 1):
-        same_hour[24 * d:] += total[:-24 * d]
+    # all posts at this hour of day over the previous window // 24 days: per hour of the day, a running sum over
+    # the days (a loop over the baseline's days ran for ever on --baseline-days 10000000000000000000)
+    n_days = -(-n // 24)
+    by_day = np.zeros(n_days * 24)
+    by_day[:n] = total
+    cd = np.concatenate([np.zeros((1, 24)), np.cumsum(by_day.reshape(n_days, 24), axis=0)])
+    day = np.arange(n_days)
+    same_hour = (cd[day] - cd[np.maximum(day - window // 24, 0)]).reshape(-1)[:n]
     ct = np.concatenate([[0.0], np.cumsum(total)])
     recent = np.full(total.shape, np.nan)
     recent[window:] = ct[window:-1] - ct[:-window - 1]
