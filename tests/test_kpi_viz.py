@@ -330,6 +330,23 @@ def test_figures_take_the_width_the_browser_reports_for_the_tabs(synthetic):
     assert tabs.figure("fixed").layout.width == 520  # a figure with a width of its own keeps it
 
 
+def test_a_title_is_wrapped_to_the_width_on_screen_and_back():
+    """plotly cuts a long title at the chart's edge: the tabs wrap it to the width the browser reports, from the
+    figure as made, so widening the window again puts it back on one line at the figure's own height."""
+    import plotly.graph_objects as go
+
+    from wbcs.viz.widgets import FigureTabs
+
+    title = "Negative handling and resolution 负面处理与解决 · 12 weeks under 20 posts not shown"  # ~45 em
+    tabs = FigureTabs({"rates": "Rates"})
+    tabs.show({"rates": go.Figure(layout={"title": {"text": title}, "height": 400, "margin": {"t": 80}})})
+    tabs.probe.width = 440  # a 400 px chart: its 17 px title font gets ~22 em a line
+    shown = tabs.figure("rates")
+    assert shown.layout.title.text.count("<br>") >= 1 and shown.layout.height > 400 and shown.layout.margin.t > 80
+    tabs.probe.width = 1640
+    assert shown.layout.title.text == title and shown.layout.height == 400 and shown.layout.margin.t == 80
+
+
 def test_the_label_note_says_how_far_the_models_negative_holds():
     """By hand: of the 115 posts CV saw called negative, 90 were (78 %); of the 100 negative posts it found 90 (90 %)."""
     from wbcs.kpi.quantify import label_reliability

@@ -10,6 +10,8 @@ import ipywidgets as w
 import plotly.graph_objects as go
 import traitlets
 
+from wbcs.viz.figure import fit_title
+
 # a figure, a reason (why a tab has none), or a figure with HTML shown below it (a table of its figures)
 Made = go.Figure | str | tuple[go.Figure, str]
 Content = Made | Callable[[], Made]
@@ -137,9 +139,18 @@ class FigureTabs:
             self.slots[name].children = [shown, *([w.HTML(below)] if below else [])]
 
     def _fit(self, shown: go.FigureWidget, made: go.Figure) -> None:
-        """``shown`` as wide as the tabs on screen, unless its figure has a width of its own."""
-        if made.layout.width is None and self.probe.width > PANEL_INSET:
-            shown.layout.width = self.probe.width - PANEL_INSET
+        """``shown`` as wide as the tabs on screen, unless its figure has a width of its own, its title wrapped to
+        that width (``fit_title``: plotly cut a long title at the chart's edge). Wrapped from the figure as made,
+        so a window narrowed and widened again gives the title back on one line."""
+        width = made.layout.width or (self.probe.width - PANEL_INSET if self.probe.width > PANEL_INSET else None)
+        if width is None:
+            return
+        fitted = fit_title(go.Figure(made), width).layout
+        with shown.batch_update():
+            shown.layout.width = width
+            shown.layout.title.text = fitted.title.text
+            shown.layout.title.y = fitted.title.y
+            shown.layout.margin.t, shown.layout.height = fitted.margin.t, fitted.height
 
     def _fit_all(self) -> None:
         for name, made in self._made.items():
