@@ -44,3 +44,22 @@ def test_every_kind_of_breach_breaks_only_its_rules():
         kinds |= set(df.attrs["breaches"]["breach"])
     assert kinds == set(BREACH_RULES)
     assert check_norms(generate_account_posts(days=60, seed=7, breach_rate=0)).breaches.empty
+
+
+@pytest.mark.parametrize(("args", "option"), [
+    (["--burst", "2099-01-01,2,5,nosuch"], "--burst"),  # an invalid burst was ignored too: exit 0
+    (["--posts-per-day", "500"], "--posts-per-day"),  # given, even at the default of the posts table
+])
+def test_account_refuses_the_options_of_the_posts_table(tmp_path, args, option):
+    out = tmp_path / "acct.csv"
+    r = run_cli("synth", "--account", "--days", "3", *args, "--out", str(out))
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.startswith(f"wbcs synth: error: {option} does not apply to --account: ")
+    assert len(r.stderr.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_posts_table_keeps_its_default_volume(tmp_path):
+    out = tmp_path / "posts.csv"
+    r = run_cli("synth", "--days", "7", "--seed", "4", "--out", str(out))  # a whole week of the weekly rhythm
+    assert r.returncode == 0, r.stderr
+    assert 3_300 < len(pd.read_csv(out)) < 3_700  # 500 posts a day (Poisson: sd 59 a week)

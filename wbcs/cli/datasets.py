@@ -34,6 +34,8 @@ SYNTH_EXAMPLE = """Example:
 Synthetic posts (arrivals with the real STC-3 rhythm, labels, replies), PII-masked;
 --burst adds an incident, --account writes a service account's posting log instead."""
 
+POSTS_PER_DAY = 500  # synth's default volume of customer posts
+
 LOADERS = {"stc3": "load_stc3", "cocc": "load_cocc", "smp2020": "load_smp2020",
            "weibo_senti": "load_weibo_senti"}
 
@@ -73,10 +75,11 @@ def register(sub) -> None:
                        epilog=SYNTH_EXAMPLE, formatter_class=HelpFormatter)
     s.add_argument("--days", type=int, default=30, help="days to cover (default 30)")
     s.add_argument("--start", default="2025-01-01", help="first day, Beijing time (default 2025-01-01)")
-    s.add_argument("--posts-per-day", type=float, default=500, help="mean posts a day (default 500)")
+    s.add_argument("--posts-per-day", type=float, default=None,
+                   help=f"mean posts a day (default {POSTS_PER_DAY:g}; not with --account)")
     s.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     s.add_argument("--burst", action="append", default=[], metavar="START,HOURS,POSTS,TOPIC",
-                   help="an incident burst, e.g. '2025-01-10 19:00,2,500,network' (repeatable)")
+                   help="an incident burst, e.g. '2025-01-10 19:00,2,500,network' (repeatable; not with --account)")
     s.add_argument("--account", action="store_true",
                    help="write a service account's own posting log (posting norms) instead")
     s.add_argument("--out", required=True, type=Path, help="output file (.parquet, .csv, .jsonl, .xlsx)")
@@ -149,11 +152,19 @@ def cmd_synth(args: argparse.Namespace) -> int:
     from wbcs.io import check_outputs, write_table
     from wbcs.synth import generate_account_posts, generate_posts
 
+    if args.account:  # options the account's log has no use for were ignored, an invalid burst too
+        for option, given, why in (
+                ("--posts-per-day", args.posts_per_day is not None, "its posts a day are the posting norms' "
+                 "posts_per_day (data/policy.yaml)"),
+                ("--burst", args.burst, "an account's own posting log has no incident bursts")):
+            if given:
+                raise InputError(f"{option} does not apply to --account: {why}; leave out {option}")
     check_outputs({"--out": args.out})  # before generating: millions of posts were made, then the name refused
     if args.account:
         df = generate_account_posts(days=args.days, start=args.start, seed=args.seed)
     else:
-        df = generate_posts(days=args.days, start=args.start, posts_per_day=args.posts_per_day,
+        per_day = POSTS_PER_DAY if args.posts_per_day is None else args.posts_per_day
+        df = generate_posts(days=args.days, start=args.start, posts_per_day=per_day,
                             seed=args.seed, bursts=[_parse_burst(b) for b in args.burst])
     out = write_table(export_frame(df), args.out, mask=False)
     what = "account posts" if args.account else "posts"
