@@ -347,7 +347,7 @@ def cmd_hot(args: argparse.Namespace) -> int:
         info = {"file": mask_pii(str(args.posts)), "engine": "dask", "series": series}
     else:
         posts, info = read_labelled(args.posts, args.model, cache=not args.no_cache)
-        hot = hot_issues(posts, **request)
+        hot = hot_issues(posts, progress=True, **request)
         info["series"] = series
     inc = hot["incidents"]
     shown = inc if args.top == 0 else inc.head(args.top)
@@ -374,11 +374,12 @@ def cmd_hot(args: argparse.Namespace) -> int:
         days = (r.end - r.start).days
         when = f"{r.start:%Y-%m-%d}" + (f" +{days - 1}d" if days > 1 else "")
         ratio = "" if r.expected <= 0 else f" (x{r.observed / r.expected:.1f})"
+        # a surge on days no rule fired on (its quiet week after an alert) has no action of its own
+        alerts = (f"{r.n_alerts} alert(s) on {r.alert_days} day(s) → {'; '.join(r.actions)}" if r.n_alerts else
+                  "no aggregation alert on its day(s): found by the issue's daily posts")
         print(f"{r.rank:>3}. [{r.status}] {when}  {r.name}\n"
               f"     {r.observed:,} post{'' if r.observed == 1 else 's'} vs {r.expected:,.{3 if r.expected < 1 else 1}f}"
-              f" expected{ratio}, "
-              f"{r.n_alerts} alert(s) on "
-              f"{r.alert_days} day(s) → {'; '.join(r.actions)}\n"
+              f" expected{ratio}, {alerts}\n"
               f"     e.g. {r.sample_text[:60]}")
         if reliability is not None and (said := reliability_text(reliability, r.issue.partition("|")[2])):
             print(f"     the model's label of this topic in CV: {said}")

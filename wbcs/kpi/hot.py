@@ -77,6 +77,15 @@ def series_keys(posts: pd.DataFrame, threshold: float, near_duplicates: bool = T
     return out
 
 
+def user_ids(posts: pd.DataFrame) -> pd.Series:
+    """Who wrote each post, as the aggregation rules count users (``wbcs.aggregate``): its ``author_id``, or,
+    where the author is unknown, the post itself (each such post its own user)."""
+    ids = posts["post_id"].astype("string")
+    author = posts["author_id"].astype("string") if "author_id" in posts else pd.Series(pd.NA, index=posts.index,
+                                                                                       dtype="string")
+    return author.where(author.notna(), "post:" + ids)
+
+
 def _expected(counts: np.ndarray, total: np.ndarray, window: int, hourly: bool) -> np.ndarray:
     """Expected count per (series, bucket) from the previous ``window`` buckets (none: NaN, for the first
     ``window`` buckets, and for all of them when the window is as long as the data)."""
@@ -173,14 +182,13 @@ def episodes(spans: list[pd.DataFrame], posts: pd.DataFrame, series: dict[str, p
         mask = (series[name] == key).fillna(False).to_numpy(dtype=bool) & (pos >= t0) & (pos <= t1)
         ev = posts[mask]
         peak = e.loc[e["observed"].idxmax()]
-        users = ev["author_id"].dropna().nunique() if "author_id" in ev else len(ev)
         out.append({
             "series": name, "key": key, "start": first + t0 * step, "end": first + (t1 + 1) * step,
             "detected_at": first + (t0 + 1) * step, "buckets": int(t1 - t0 + 1),
             "observed": int(e["observed"].sum()), "expected": float(e["expected"].sum()),
             "ratio": float(e["observed"].sum() / e["expected"].sum()), "p_value": float(e["p"].min()),
             "peak_observed": int(peak["observed"]), "peak_expected": float(peak["expected"]),
-            "n_posts": len(ev), "n_users": int(users),
+            "n_posts": len(ev), "n_users": int(user_ids(ev).nunique()),
             "platforms": sorted(ev["platform"].dropna().astype(str).unique()) if "platform" in ev else [],
             "post_ids": ev["post_id"].astype(str).tolist(),
             "sample_text": mask_pii(str(ev["text"].iloc[0])),
@@ -250,12 +258,12 @@ def fold_spikes(table: pd.DataFrame) -> pd.DataFrame:
 
 def hot_issues(posts: pd.DataFrame, *, policy: Policy | None = None, threshold: float = 0.8,
                freq: str = "h", baseline_days: int = 7, alpha: float = 1e-3, min_posts: int = 5,
-               near_duplicates: bool = True) -> dict[str, pd.DataFrame]:
+               near_duplicates: bool = True, progress: bool = False) -> dict[str, pd.DataFrame]:
     """``{"incidents": ranked incidents, "alerts": aggregation alerts, "spikes": spike episodes}``
     of a labelled posts table (``incidents["alert_index"]`` points into ``alerts``).
 
     ``near_duplicates=False`` keeps the topic clusters and series only (``wbcs.kpi.partitioned_hot``
-    computes either over a partitioned archive)."""
+    computes either over a partitioned archive); ``progress`` shows a bar over the incidents described."""
     from wbcs.aggregate import aggregation_alerts
     from wbcs.kpi.incidents import incidents
 
@@ -264,5 +272,6 @@ def hot_issues(posts: pd.DataFrame, *, policy: Policy | None = None, threshold: 
     found = spikes(posts, freq=freq, baseline_days=baseline_days, alpha=alpha, min_posts=min_posts,
                    threshold=threshold, near_duplicates=near_duplicates)
     alerts = aggregation_alerts(posts, policy=policy, threshold=threshold, near_duplicates=near_duplicates)
-    return {"incidents": incidents(posts, alerts, threshold=threshold, near_duplicates=near_duplicates),
+    return {"incidents": incidents(posts, alerts, threshold=threshold, near_duplicates=near_duplicates,
+                                   progress=progress),
             "alerts": alerts, "spikes": found}

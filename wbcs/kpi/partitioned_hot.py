@@ -556,7 +556,7 @@ def hot_issues(source, *, policy: Policy | None = None, threshold: float = 0.8, 
     evidence = evidence.iloc[order]
     d = ((local.iloc[order].dt.floor("D") - first_day).dt.days).to_numpy()
     table = inc.describe(groups, a, keys, counts, expected, first_day, evidence, evidence[ISSUE], d, bg_ids, inc.SEED,
-                         inc.SAMPLE)
+                         inc.SAMPLE, progress)
     return _masked({"incidents": table, "alerts": alerts, "spikes": found})
 
 
