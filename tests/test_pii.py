@@ -46,6 +46,16 @@ def test_phone_numbers_next_to_points_commas_and_in_paths_are_masked(text, maske
     assert mask_pii(text) == masked
 
 
+@pytest.mark.parametrize("text, masked", [
+    ("我的邮箱 jolly0220@live•cn", "我的邮箱 j***@live.cn"),  # a real address of the gold test part, shown by notebook 03
+    ("abc123@qq·com", "a***@qq.com"), ("abc@qq。com", "a***@qq.com"), ("abc@qq・com", "a***@qq.com"),
+    ("138·1234·5678", "138****5678"),
+    ("郑州·河南", "郑州·河南"), ("分享自@中国移动·北京", "分享自@中国移动·北京"),  # a place, a mention: no address
+])
+def test_an_email_with_its_dot_written_as_a_middle_dot_or_bullet_is_masked(text, masked):
+    assert mask_pii(text) == masked
+
+
 FLOATS = st.floats(allow_nan=False, allow_infinity=False)
 JSONS = st.recursive(st.none() | st.booleans() | st.integers(-10**9, 10**9) | FLOATS,
                      lambda inner: st.lists(inner, max_size=12) | st.dictionaries(st.sampled_from("abc"), inner),

@@ -60,7 +60,9 @@ _SEPARATORS = set(" \t\n\r\f\v\xa0.,-()/_·•。、~〜") | {chr(c) for c in ra
 _SCRIPT_BREAK = "\u2063"  # marks a digit of another script (Arabic-Indic, Devanagari, ...)
 _SEPARATORS.add(_SCRIPT_BREAK)
 _DROP_CATEGORIES = {"Cf", "Mn", "Me"}  # invisible format characters and combining marks
-_DOTS = {"。": ".", "｡": "."}
+# a dot written as an ideographic full stop or a middle dot or bullet (jolly@live•cn, abc@qq·com, as people write an
+# address to slip past filters)
+_DOTS = {"。": ".", "｡": ".", "•": ".", "·": ".", "・": ".", "･": ".", "∙": "."}
 # Quick tests that let most texts skip the skeleton: seven digit-like characters
 # (ASCII, full-width, other scripts' Nd, circled, super/subscript), or an at sign.
 _DIGITLIKE = r"\d\u00b2\u00b3\u00b9\u2070-\u2079\u2080-\u2089\u2460-\u249b\u24ea-\u24ff\u2776-\u2793"
