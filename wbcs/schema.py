@@ -2,8 +2,9 @@
 
 A posts table is a pandas DataFrame with the columns of ``COLUMNS``. Only
 ``REQUIRED`` columns must be present; optional ones may be missing or null. Extra
-columns are kept as they are. ``validate_posts`` coerces the dtypes and raises
-``InputError`` naming the column (and row) that is wrong.
+columns are kept as they are (``wbcs.io.ingest`` keeps a file's other columns too, PII masked, and says which
+it cannot keep). ``validate_posts`` coerces the dtypes and raises ``InputError`` naming the column (and row)
+that is wrong.
 
 The taxonomy (sentiment, intent, topic, negative subtype, identifiable) lives in
 ``data/taxonomy.yaml``; ``load_taxonomy`` reads and validates it.

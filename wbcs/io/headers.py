@@ -3,7 +3,8 @@
 Every command that reads posts maps headers through here (``resolve_columns``), so a
 Weibo export with 内容/发布时间/用户昵称/IP属地/来源 reads the same in ``ingest``,
 ``predict``, ``triage``, ``kpi``, ``hot`` and ``report``. Besides the schema's columns
-(``wbcs.schema.COLUMNS``) ingest keeps ``EXTRA_COLUMNS``:
+(``wbcs.schema.COLUMNS``) ingest reads ``EXTRA_COLUMNS`` under these names, whatever the
+export calls them (every other column of a file it keeps as it is, under its own name):
 
 - ``author_name``: the nickname (用户昵称); it stands in for ``author_id`` when the
   export has no user id (aggregation rules count distinct authors);

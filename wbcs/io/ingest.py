@@ -25,8 +25,13 @@ Decisions:
   Rejected rows are masked too.
 - ``source_row`` is the 1-based position of the record among the file's data records
   (the header is not counted; for JSON Lines it is the line number).
-- Columns that map to nothing are not carried over; the summary lists them. The same
-  file given twice is refused (its rows would all be duplicates).
+- Columns that map to no schema column are kept as they are (``extra_columns`` in the summary), PII masked
+  like the rest, their names too; a Parquet column keeps its type (whole numbers as Int64, yes/no as boolean;
+  as text when the file gives the column two types or, masked, a number in it is a phone or ID number). Not
+  kept (``ignored_columns``, and a line from ``read_posts``): a column whose header means a column the output
+  has (``Text`` beside ``text``, ``text`` beside ``--map text=content``, a ``source_row`` without
+  ``source_file``), which another column fills: two columns of one name, or of names Parquet and DuckDB do
+  not tell apart, cannot be written. The same file given twice is refused (its rows would all be duplicates).
 - Rows of only empty cells are no posts: skipped, and counted in the summary
   (``empty_rows``).
 - Unless ``mask=False``, file and column names are masked too, wherever they leave:
@@ -46,8 +51,15 @@ import pandas as pd
 
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
-from wbcs.io.headers import EXTRA_COLUMNS, HEADER_ALIASES, resolve_columns, shown_columns
-from wbcs.io.read import Table, open_table
+from wbcs.io.headers import (
+    EXTRA_COLUMNS,
+    HEADER_ALIASES,
+    TARGETS,
+    header_key,
+    resolve_columns,
+    shown_columns,
+)
+from wbcs.io.read import CHUNK_ROWS, Table, open_table
 from wbcs.io.times import AFTER_EXPORT, OUT_OF_RANGE, UNREADABLE, read_time_cells
 from wbcs.io.times import export_time as export_time_of
 from wbcs.io.write import TableWriter, identity, mask_names
@@ -69,6 +81,7 @@ __all__ = ["HEADER_ALIASES", "IngestResult", "ingest", "ingest_to", "read_posts"
 MAX_COUNT = 1_000_000_000
 _COUNT_COLUMNS = [c.name for c in COLUMNS.values() if c.dtype == "Int64"]
 REJECT_COLUMNS = ["source_file", "source_row", "reason", "detail", "raw_line"]
+TRACE_COLUMNS = ["source_file", "source_row"]  # where each post was read; a wbcs output's trace to the first export
 _BOOLS = {**BOOLEAN_WORDS, True: True, False: False}
 
 
@@ -200,6 +213,8 @@ class _File:
     now: pd.Timestamp
     now_from: str
     mask: bool
+    extras: dict[str, str] = field(default_factory=dict)  # file column kept as it is → its (masked) name
+    ignored: list[str] = field(default_factory=list)  # (masked) names of the file columns not kept
     stats: Counter = field(default_factory=Counter)
     reasons: Counter = field(default_factory=Counter)
 
@@ -343,8 +358,55 @@ def _open_files(paths: list[Path], mapping: dict | None, export_time, mask: bool
         else:
             now = pd.Timestamp(path.stat().st_mtime, unit="s", tz="UTC").tz_convert(TIMEZONE)
             how = "the file's modification time"
-        files.append(_File(no, source, table, cols, now, how, mask))
+        files.append(_File(no, source, table, cols, now, how, mask, *_extras(table, cols, mask)))
     return files
+
+
+def _extras(table: Table, cols: dict[str, str], mask: bool) -> tuple[dict[str, str], list[str]]:
+    """The file's columns that map to no output column: those kept (file column → name, masked unless ``mask``
+    is False) and the names of those not kept: a header meaning a column the output has (``header_key``: Parquet
+    and DuckDB do not tell ``Text`` from ``text``) that another column fills."""
+    raw = [str(c) for c in table.columns]
+    names = dict(zip(raw, mask_names(raw) if mask else raw, strict=True))
+    used = set(cols.values()) | (set(TRACE_COLUMNS) if set(TRACE_COLUMNS) <= set(raw) else set())
+    taken = {header_key(c) for c in (*TARGETS, *TRACE_COLUMNS)}
+    extras = {c: names[c] for c in raw if c not in used and header_key(c) not in taken}
+    return extras, [names[c] for c in raw if c not in used and c not in extras]
+
+
+def _extra_types(files: list[_File]) -> dict[str, str]:
+    """Output name → the pandas type of each kept column in every chunk of every file ("object": as read): a
+    Parquet column's own type (``Table.dtypes``), text where two files give it two types, or where masking makes
+    a number column text (a phone number kept as a number): one type per column, as Parquet needs."""
+    types: dict[str, str] = {}
+    for f in files:
+        pii = _numbers_with_pii(f.table, list(f.extras)) if f.mask else set()
+        for col, name in f.extras.items():
+            kind = "string" if col in pii else f.table.dtypes.get(col, "object")
+            types[name] = kind if types.get(name, kind) == kind else "string"
+    return types
+
+
+def _numbers_with_pii(table: Table, columns: list[str]) -> set[str]:
+    """The number columns among ``columns`` of a Parquet ``table`` that hold a phone or ID number in some row,
+    which masking turns into text (``mask_frame``); a first pass, over those columns alone."""
+    kinds = {c: pd.api.types.pandas_dtype(table.dtypes[c]) for c in columns if c in table.dtypes}
+    numbers = [c for c, t in kinds.items() if pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)]
+    if not numbers:
+        return set()
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(table.path)
+    stored = set(pf.schema_arrow.names)
+    found = {c for c in numbers if c not in stored}  # a renamed twin (x.1): text, to be safe
+    for batch in pf.iter_batches(columns=[c for c in numbers if c in stored], batch_size=CHUNK_ROWS):
+        frame = batch.to_pandas()
+        left = [c for c in frame.columns if c not in found]
+        if not left:
+            break
+        masked = mask_frame(frame, columns=left)
+        found |= {c for c in left if masked[c].dtype != frame[c].dtype}
+    return found
 
 
 def _post_columns(files: list[_File]) -> list[str]:
@@ -355,7 +417,8 @@ def _post_columns(files: list[_File]) -> list[str]:
         mapped.add("author_id")
     schema = [c for c in COLUMNS if c in mapped or c in ("post_id", "created_at", "text")]
     extra = [c for c in EXTRA_COLUMNS if c in mapped or c in ("time_from_mid", "has_phone")]
-    return ["source_file", "source_row", *schema, *extra]
+    kept = dict.fromkeys(name for f in files for name in f.extras.values())  # every file's, in order
+    return [*TRACE_COLUMNS, *schema, *extra, *kept]
 
 
 def _reject_columns(files: list[_File]) -> list[str]:
@@ -369,8 +432,9 @@ def _raw_name(column) -> str:
     return f"raw_{column}" if column in REJECT_COLUMNS else str(column)
 
 
-def _typed(posts: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """``posts`` with every output column, in order and with its type (missing ones empty)."""
+def _typed(posts: pd.DataFrame, columns: list[str], kept: dict[str, str]) -> pd.DataFrame:
+    """``posts`` with every output column, in order and with its type (missing ones empty); ``kept``: the types
+    of the file columns kept as they are (``_extra_types``)."""
     for col in columns:
         if col not in posts:
             posts[col] = None
@@ -378,13 +442,16 @@ def _typed(posts: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     for col, kind in EXTRA_COLUMNS.items():
         if col in posts:
             posts[col] = posts[col].astype(kind) if kind != "boolean" else posts[col].fillna(False).astype(bool)
+    for col, kind in kept.items():
+        if kind != "object":
+            posts[col] = posts[col].astype(kind)
     return posts
 
 
 def _chunks(files: list[_File], mask: bool) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     """(posts, rejects) of every chunk of every file, checked and masked."""
     seen = _SeenIds([f.source for f in files])
-    post_cols, reject_cols = _post_columns(files), _reject_columns(files)
+    post_cols, reject_cols, kept = _post_columns(files), _reject_columns(files), _extra_types(files)
     reject_names = mask_names(reject_cols) if mask else reject_cols  # a header can be a phone number too
     sizes = [f.table.path.stat().st_size for f in files]
     # Progress in bytes read, for several files or a large one
@@ -396,15 +463,17 @@ def _chunks(files: list[_File], mask: bool) -> Iterator[tuple[pd.DataFrame, pd.D
         for raw, bad in f.table.chunks():
             df, rows = _check_chunk(raw, f, seen, mask)
             posts = df[rows.ok].copy()
+            for col, name in f.extras.items():
+                posts[name] = raw.loc[posts.index, col]
             posts.insert(0, "source_row", posts.index.astype("int64"))
             posts.insert(0, "source_file", f.source)
-            if {"source_file", "source_row"} <= set(raw.columns):  # a wbcs output: its rows trace to the first export
+            if set(TRACE_COLUMNS) <= set(raw.columns):  # a wbcs output: its rows trace to the first export
                 orig = raw.loc[posts.index]
                 row = pd.to_numeric(orig["source_row"], errors="coerce")
                 known = orig["source_file"].notna().to_numpy() & row.notna().to_numpy()
                 posts.loc[known, "source_file"] = orig.loc[known, "source_file"].astype(str)
                 posts.loc[known, "source_row"] = row[known].astype("int64")
-            posts = _typed(posts.reset_index(drop=True), post_cols)
+            posts = _typed(posts.reset_index(drop=True), post_cols, kept)
             rej = raw[~rows.ok].astype(object).rename(columns=_raw_name)
             rej.insert(0, "detail", rows.detail[~rows.ok])
             rej.insert(0, "reason", rows.reason[~rows.ok])
@@ -448,7 +517,7 @@ def _summary(files: list[_File]) -> dict:
             "read": s["read"], "kept": s["kept"], "rejected": s["rejected"], "reasons": dict(f.reasons),
             "empty_rows": f.table.empty_rows,
             "columns": {t: names[c] for t, c in f.cols.items()},
-            "ignored_columns": [names[c] for c in columns if c not in f.cols.values()],
+            "extra_columns": list(f.extras.values()), "ignored_columns": f.ignored,
             "ids_derived": s["ids_derived"], "times_from_mid": s["times_from_mid"],
             "relative_times": s["relative_times"],
         }
@@ -498,23 +567,29 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False) -> tu
     mapping, Weibo's forms, row checks, masking), whatever wrote the file — a user's
     export or the CSV, JSON Lines, .xlsx or Parquet output of another wbcs command.
 
-    Returns ``(posts, info)``; info says how many rows were read, rejected and why, and how many were empty;
-    a file without a usable post is an ``InputError``. Unless ``quiet``, a line on stderr says how many rows
-    were rejected and how to see them, and one how many empty rows were skipped. The file's name is masked
-    in them as in the summary."""
+    Returns ``(posts, info)``; info says how many rows were read, rejected and why, and how many were empty,
+    and which columns were kept besides the schema's and which not; a file without a usable post is an
+    ``InputError``. Unless ``quiet``, a line on stderr says how many rows were rejected and how to see them, one
+    how many empty rows were skipped, and one which columns were not kept. The file's name is masked in them as
+    in the summary."""
     import sys
 
     result = ingest([path], export_time=export_time)
     name, s = next(iter(result.summary["files"].items()))
     info = {"file": name, "read": s["read"], "kept": s["kept"], "rejected": s["rejected"],
             "reject_reasons": s["reasons"], "empty_rows": s["empty_rows"], "relative_times": s["relative_times"],
-            "relative_to": s.get("relative_to")}
+            "relative_to": s.get("relative_to"), "extra_columns": s["extra_columns"],
+            "ignored_columns": s["ignored_columns"]}
     if s["rejected"] and not quiet:
         print(f"{name}: {s['rejected']:,} row(s) rejected "
               f"({', '.join(f'{k}: {v}' for k, v in s['reasons'].items())}); "
               f"run 'wbcs ingest {name} --out OUT.parquet --rejects REJECTS.csv' to see them", file=sys.stderr)
     if s["empty_rows"] and not quiet:
         print(f"{name}: {s['empty_rows']:,} row(s) of only empty cells skipped (no posts)", file=sys.stderr)
+    if s["ignored_columns"] and not quiet:  # kept are all the others: one left out must be said
+        print(f"{name}: column(s) {shown_columns(s['ignored_columns'])} not kept: each has the name of a column "
+              f"the posts table fills from another column of the file (a header differing in case, spaces or '_', "
+              f"or a source_row/source_file without the other); rename it to keep it", file=sys.stderr)
     if s["relative_times"] and s["relative_to"]["from"] != "--export-time" and not quiet:
         # 5分钟前 or 昨天 10:22 mean nothing without the moment of the export: a guess must not pass unsaid
         print(f"{name}: {s['relative_times']:,} relative time(s) (5分钟前, 昨天 10:22, ...) read against the file's "

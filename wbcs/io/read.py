@@ -34,7 +34,9 @@ Bounds, each a record rejected with its reason or one ``InputError`` line:
 - Parquet: row groups stream; a named pandas index (ids saved as the index) is read as
   columns; list, struct and binary columns are read as JSON or UTF-8 text and named in
   ``attrs["nested"]`` (ingest refuses them as schema columns); so are JSON keys with an
-  array or object value in some record. A file named .parquet or .xlsx without that
+  array or object value in some record. ``Table.dtypes`` gives the one pandas type each
+  column has in every chunk (nullable Int64 and boolean where a chunk with an empty cell
+  would give float or object). A file named .parquet or .xlsx without that
   format's magic bytes is refused, not read as text.
 """
 
@@ -90,6 +92,9 @@ class Table:
     encoding: str | None = None
     delimiter: str | None = None
     nested: dict[str, str] = field(default_factory=dict)
+    # Parquet: the pandas type every chunk gives a column (whole numbers and yes/no as nullable types: a chunk
+    # with an empty cell would give float or object where another gives int or bool); none for the text formats
+    dtypes: dict[str, str] = field(default_factory=dict)
     _chunks: Iterator | None = None
     _state: dict = field(default_factory=dict)
 
@@ -598,7 +603,10 @@ def _parquet(path: Path, chunk_rows: int) -> Table:
         elif pa.types.is_nested(t):
             nested[f.name] = f"{t} values"
 
-    columns = _unique_names(_index_as_columns(schema.empty_table().to_pandas()).columns)
+    empty = _index_as_columns(schema.empty_table().to_pandas())
+    columns = _unique_names(empty.columns)
+    dtypes = {name: "boolean" if pd.api.types.is_bool_dtype(t) else t.name.replace("int", "Int").replace("uInt", "UInt")
+              if pd.api.types.is_integer_dtype(t) else str(t) for name, t in zip(columns, empty.dtypes, strict=True)}
 
     def chunks():
         start = 0
@@ -617,7 +625,7 @@ def _parquet(path: Path, chunk_rows: int) -> Table:
         if start == 0:
             yield _frame([], columns, []), []
 
-    return Table(path, "parquet", columns, nested=nested, _chunks=chunks())
+    return Table(path, "parquet", columns, nested=nested, dtypes=dtypes, _chunks=chunks())
 
 
 def _index_as_columns(frame: pd.DataFrame) -> pd.DataFrame:
