@@ -33,6 +33,9 @@ def test_figures_carry_the_indicator_values():
     bar = vk.province_bar(crafted().assign(province=["广东", "广东", "北京", None, None, None, None, "北京"]))
     # complaints only: p1 p2 (广东); p3 (北京, vague negativity) is asked its reason and p8 (北京, abuse) set aside
     assert dict(zip(bar.data[0].y, bar.data[0].x, strict=True)) == {"广东": 2}
+    # whole-number ticks at 2 complaints: plotly stepped by 0.5 and ",d" wrote 0 0 0 1 1 1 (the README's report)
+    assert (bar.layout.xaxis.tick0, bar.layout.xaxis.dtick, bar.layout.xaxis.tickformat) == (0, 1, ",d")
+    assert vk.volume_trend(t).layout.yaxis.dtick == 1  # 3 posts a day at most
     sla = vk.sla_bar(indicators(crafted()))  # post kinds by the taxonomy's names of the labels that make them
     assert list(sla.data[0].x) == ["咨询 consultation", "投诉 complaint", "笼统负面 vague negativity",
                                    "恶意抹黑/粗俗 abuse", "表扬 praise"]

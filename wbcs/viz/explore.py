@@ -15,7 +15,7 @@ from plotly.subplots import make_subplots
 from wbcs.checks import frame, whole
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
-from wbcs.viz.figure import TEMPLATE, figure
+from wbcs.viz.figure import TEMPLATE, count_ticks, figure
 
 WEEKDAYS_ZH = ["周一 Mon", "周二 Tue", "周三 Wed", "周四 Thu", "周五 Fri", "周六 Sat", "周日 Sun"]
 OPERATOR_NAMES = {"china_mobile": "中国移动 China Mobile", "china_telecom": "中国电信 China Telecom",
@@ -102,11 +102,10 @@ def hour_weekday_heatmap(times, title: str = "Posts by hour and weekday 发帖�
     """
     table = hour_weekday_counts(times)
     z = table / max(table.to_numpy().sum(), 1) if normalize else table
-    # counts get whole-number ticks: on a scale up to a few posts plotly steps by 0.5, and ",d" wrote 0 1 1 2 2
-    steps = {} if normalize or table.to_numpy().max() >= 10 else {"tick0": 0, "dtick": 1}
     fig = go.Figure(go.Heatmap(
         z=z.to_numpy(), x=[f"{h:02d}" for h in range(24)], y=WEEKDAYS_ZH, colorscale="YlOrRd",
-        colorbar={"title": "share" if normalize else "posts", "tickformat": ".1%" if normalize else ",d", **steps},
+        colorbar={"title": "share", "tickformat": ".1%"} if normalize else
+        {"title": "posts", **count_ticks(table.to_numpy().max())},
         hovertemplate="%{y} %{x}:00<br>%{z}<extra></extra>", xgap=1, ygap=1))
     fig.update_layout(title=title, template=TEMPLATE, xaxis_title="hour (Beijing time)",
                       yaxis={"autorange": "reversed"}, height=360)

@@ -39,7 +39,7 @@ from wbcs.policy import Policy
 from wbcs.text import mask_frame, mask_pii
 from wbcs.triage import KIND_RULES
 from wbcs.viz.explore import hour_weekday_heatmap
-from wbcs.viz.figure import TEMPLATE, figure, text_width
+from wbcs.viz.figure import TEMPLATE, count_ticks, figure, text_width
 
 RATE_NAMES = {
     "negative_handling_rate": "handling 处理率",
@@ -338,7 +338,7 @@ def volume_trend(table: pd.DataFrame, *, spikes: pd.DataFrame | None = None,
             hovertemplate="%{text}<extra></extra>"))
     fig.update_layout(title=f"{title} · n = {int(y.sum()):,} posts", template=TEMPLATE, yaxis_title="posts",
                       xaxis_title=None, legend=LEGEND_BELOW, height=380,
-                      yaxis={"rangemode": "tozero", "tickformat": ",d"})
+                      yaxis={"rangemode": "tozero", **count_ticks(y.max() if len(y) else 0)})
     return _one_period_axis(fig, table)
 
 
@@ -583,7 +583,7 @@ def complaint_bar(posts: pd.DataFrame, column: str, *, top: int = 15, title: str
     if why := no_complaints_reason(posts):
         fig.add_annotation(text=why, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5, font={"size": 14})
     fig.update_layout(title=f"{title or f'Complaints by {column} 投诉'} · n = {int(counts.sum()):,}{rest}",
-                      template=TEMPLATE, xaxis={"title": "complaints 投诉", "tickformat": ",d"},
+                      template=TEMPLATE, xaxis={"title": "complaints 投诉", **count_ticks(head.max() if len(head) else 0)},
                       height=max(260, 26 * len(head) + 120))
     return fig
 
