@@ -6,12 +6,16 @@ columns are kept as they are (``wbcs.io.ingest`` keeps a file's other columns to
 it cannot keep). ``validate_posts`` coerces the dtypes and raises ``InputError`` naming the column (and row)
 that is wrong.
 
+``operator`` holds an operator's code (``OPERATORS``: china_mobile, china_telecom, china_unicom);
+``operator_code`` reads the names people write for one (中国移动, 移动, China Mobile, CMCC) as its code.
+
 The taxonomy (sentiment, intent, topic, negative subtype, identifiable) lives in
 ``data/taxonomy.yaml``; ``load_taxonomy`` reads and validates it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +26,7 @@ import pandas as pd
 
 from wbcs.config import TIMEZONE, data_file
 from wbcs.errors import InputError
+from wbcs.text import normalize
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,7 @@ COLUMNS: dict[str, Column] = {
         Column("comments", "Int64", False, "comments (评论)"),
         Column("likes", "Int64", False, "likes (点赞)"),
         Column("province", "string", False, "author's province"),
-        Column("operator", "string", False, "operator the post is about (China Mobile, ...)"),
+        Column("operator", "string", False, "operator the post is about: an OPERATORS code (china_mobile, ...)"),
         Column("reply_at", "datetime", False, "first public reply by the service account"),
         Column("resolved_at", "datetime", False, "when the issue was resolved"),
         Column("satisfied", "boolean", False, "customer's feedback after the reply"),
@@ -61,6 +66,46 @@ LABEL_FIELDS = ["sentiment", "intent", "topic", "negative_subtype"]
 # and other helpdesks' first posts): the kind the shipped model predicts and the share corrections assume for them
 POST_KIND = "first_post"
 DATETIME_COLUMNS = [c.name for c in COLUMNS.values() if c.dtype == "datetime"]
+
+
+# --------------------------------------------------------------------------- operators
+
+
+@dataclass(frozen=True)
+class Operator:
+    code: str
+    zh: str
+    en: str
+    aliases: tuple[str, ...] = ()  # other names an export writes for it: the short name, the abbreviation
+
+
+# The one table of the operators a post can be about and the names read as each: the KPIs compare operators
+# (competitor_lead), so 中国移动, 移动, China Mobile and CMCC must be one operator, not four
+OPERATORS: dict[str, Operator] = {
+    o.code: o
+    for o in [
+        Operator("china_mobile", "中国移动", "China Mobile", ("移动", "CMCC")),
+        Operator("china_telecom", "中国电信", "China Telecom", ("电信", "CTCC", "天翼")),
+        Operator("china_unicom", "中国联通", "China Unicom", ("联通", "CUCC")),
+    ]
+}
+
+
+def _name_key(name: str) -> str:
+    """A name as compared: width-folded, simplified (中國移動), lower case, without spaces, '_', '-' or '.'."""
+    return re.sub(r"[\s_.\-]", "", normalize(name).lower())
+
+
+@lru_cache(maxsize=1)
+def _operator_names() -> dict[str, str]:
+    return {_name_key(name): o.code for o in OPERATORS.values() for name in (o.code, o.zh, o.en, *o.aliases)}
+
+
+def operator_code(value) -> str | None:
+    """The ``OPERATORS`` code ``value`` names (its code, Chinese or English name or an alias, in any case, width
+    or script, with or without spaces: ``中国移动``, ``China Mobile``, ``china_mobile``, ``CMCC``), None when it
+    names none."""
+    return None if value is None else _operator_names().get(_name_key(str(value)))
 
 
 # --------------------------------------------------------------------------- taxonomy

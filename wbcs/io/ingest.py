@@ -32,6 +32,11 @@ Decisions:
   has (``Text`` beside ``text``, ``text`` beside ``--map text=content``, a ``source_row`` without
   ``source_file``), which another column fills: two columns of one name, or of names Parquet and DuckDB do
   not tell apart, cannot be written. The same file given twice is refused (its rows would all be duplicates).
+- ``operator`` holds the codes of ``wbcs.schema.OPERATORS``: a name written for one (中国移动, 移动,
+  China Mobile, CMCC) is read as its code; any other value is kept as written and counted per value in the
+  summary (``unknown_operators``). An empty operator cell, or every cell when the file has no operator column,
+  is filled with the operator the text names (an @mention such as @中国移动 first, ``wbcs.weibo.operator_of``),
+  counted (``operators_from_text``).
 - Rows of only empty cells are no posts: skipped, and counted in the summary
   (``empty_rows``).
 - Unless ``mask=False``, file and column names are masked too, wherever they leave:
@@ -70,7 +75,9 @@ from wbcs.schema import (
     COLUMNS,
     DATETIME_COLUMNS,
     LABEL_FIELDS,
+    OPERATORS,
     load_taxonomy,
+    operator_code,
     validate_posts,
 )
 from wbcs.text import has_text, mask_frame
@@ -217,6 +224,7 @@ class _File:
     ignored: list[str] = field(default_factory=list)  # (masked) names of the file columns not kept
     stats: Counter = field(default_factory=Counter)
     reasons: Counter = field(default_factory=Counter)
+    unknown_operators: Counter = field(default_factory=Counter)
 
 
 def _reject_times(rows: _Rows, problem: pd.Series, raw: pd.Series, col: str, f: _File) -> None:
@@ -290,15 +298,19 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tup
             parsed = _by_unique(df[col], lambda v, k=known: label_id(k, v))
             rows.reject(df[col].notna() & parsed.isna(), "bad value", col + " {!r} is not a label", df[col])
             df[col] = parsed
-    for col in ("author_name", "ip_location", "client", "author_id", "platform", "province", "operator"):
+    for col in ("author_name", "ip_location", "client", "author_id", "platform", "province"):
         if col in df:
             df[col] = _by_unique(df[col], lambda v: v if isinstance(v, str) else str(v))
     if "author_name" in df and "author_id" not in cols:  # the nickname identifies the author
         df["author_id"] = df["author_name"]
     if "ip_location" in df and "province" not in cols:
         df["province"] = _by_unique(df["ip_location"], ip_province)
-    if "operator" not in cols:  # the operator's account the post @mentions (reply drafts sign as it, KPIs group by it)
-        df["operator"] = _by_unique(text, operator_of)
+    # the KPIs compare operators (competitor_lead): 移动, China Mobile and CMCC are one, china_mobile
+    op = _by_unique(df["operator"], _operator) if "operator" in df else pd.Series(None, index=df.index, dtype=object)
+    # where no cell gives it, the operator's account the post @mentions (reply drafts sign as it, KPIs group by it)
+    from_text = op.isna()
+    op[from_text] = _by_unique(text[from_text], operator_of)
+    df["operator"] = op
 
     # duplicates last, so that only usable rows claim an id
     ids = df.loc[rows.ok, "post_id"]
@@ -316,7 +328,14 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tup
     df["time_from_mid"] = from_mid | (df["time_from_mid"].fillna(False).astype(bool) if "time_from_mid" in df
                                       else False)
     f.stats["ids_derived"] += int(derived[rows.ok].sum())
+    f.stats["operators_from_text"] += int((from_text & op.notna() & rows.ok).sum())
+    f.unknown_operators.update(op[op.notna() & ~op.isin(list(OPERATORS)) & rows.ok])
     return df, rows
+
+
+def _operator(value) -> str:
+    """An operator cell as ``operator`` holds it: the code of the operator it names, else the value as written."""
+    return operator_code(value) or (value if isinstance(value, str) else str(value))
 
 
 def _satisfied(v):
@@ -519,7 +538,8 @@ def _summary(files: list[_File]) -> dict:
             "columns": {t: names[c] for t, c in f.cols.items()},
             "extra_columns": list(f.extras.values()), "ignored_columns": f.ignored,
             "ids_derived": s["ids_derived"], "times_from_mid": s["times_from_mid"],
-            "relative_times": s["relative_times"],
+            "relative_times": s["relative_times"], "operators_from_text": s["operators_from_text"],
+            "unknown_operators": dict(_masked_counts(f.unknown_operators, f.mask).most_common()),
         }
         if s["relative_times"]:
             out[key]["relative_to"] = {"time": f.now.isoformat(), "from": f.now_from}
@@ -528,6 +548,14 @@ def _summary(files: list[_File]) -> dict:
         reasons.update(f.reasons)
     return {**{k: sum(v[k] for v in out.values()) for k in ("read", "kept", "rejected", "empty_rows")},
             "reasons": dict(reasons), "files": out}
+
+
+def _masked_counts(counts: Counter, mask: bool) -> Counter:
+    """``counts`` by their values masked (two values can mask alike: their counts add up)."""
+    out = Counter()
+    for v, n in counts.items():
+        out[mask_pii(v) if mask else v] += n
+    return out
 
 
 def _paths(paths) -> list[Path]:
@@ -568,10 +596,11 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False) -> tu
     export or the CSV, JSON Lines, .xlsx or Parquet output of another wbcs command.
 
     Returns ``(posts, info)``; info says how many rows were read, rejected and why, and how many were empty,
-    and which columns were kept besides the schema's and which not; a file without a usable post is an
-    ``InputError``. Unless ``quiet``, a line on stderr says how many rows were rejected and how to see them, one
-    how many empty rows were skipped, and one which columns were not kept. The file's name is masked in them as
-    in the summary."""
+    which columns were kept besides the schema's and which not, how many operators were read from the text
+    and which operator values are none of ``OPERATORS``; a file without a usable post is an ``InputError``.
+    Unless ``quiet``, a line on stderr says how many rows were rejected and how to see them, one how many empty
+    rows were skipped, one which columns were not kept, one which operators are unknown, and one how many empty
+    operator cells were filled from the text. The file's name is masked in them as in the summary."""
     import sys
 
     result = ingest([path], export_time=export_time)
@@ -579,7 +608,8 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False) -> tu
     info = {"file": name, "read": s["read"], "kept": s["kept"], "rejected": s["rejected"],
             "reject_reasons": s["reasons"], "empty_rows": s["empty_rows"], "relative_times": s["relative_times"],
             "relative_to": s.get("relative_to"), "extra_columns": s["extra_columns"],
-            "ignored_columns": s["ignored_columns"]}
+            "ignored_columns": s["ignored_columns"], "operators_from_text": s["operators_from_text"],
+            "unknown_operators": s["unknown_operators"]}
     if s["rejected"] and not quiet:
         print(f"{name}: {s['rejected']:,} row(s) rejected "
               f"({', '.join(f'{k}: {v}' for k, v in s['reasons'].items())}); "
@@ -590,6 +620,17 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False) -> tu
         print(f"{name}: column(s) {shown_columns(s['ignored_columns'])} not kept: each has the name of a column "
               f"the posts table fills from another column of the file (a header differing in case, spaces or '_', "
               f"or a source_row/source_file without the other); rename it to keep it", file=sys.stderr)
+    if s["unknown_operators"] and not quiet:  # an operator of its own in every comparison of operators
+        values = list(s["unknown_operators"].items())
+        known = "; ".join(f"{o.code} ({', '.join((o.zh, o.en, *o.aliases))})" for o in OPERATORS.values())
+        print(f"{name}: operator(s) "
+              + ", ".join(f"{v!r} ({n:,} row(s))" for v, n in values[:5])
+              + (f" and {len(values) - 5:,} more" if len(values) > 5 else "")
+              + f" not known, kept as written; the operators known and the names read as them: {known}",
+              file=sys.stderr)
+    if s["operators_from_text"] and "operator" in s["columns"] and not quiet:  # the file's own cells were empty
+        print(f"{name}: {s['operators_from_text']:,} empty operator cell(s) filled with the operator the post's "
+              f"text names (an @mention such as @中国移动, else its words)", file=sys.stderr)
     if s["relative_times"] and s["relative_to"]["from"] != "--export-time" and not quiet:
         # 5分钟前 or 昨天 10:22 mean nothing without the moment of the export: a guess must not pass unsaid
         print(f"{name}: {s['relative_times']:,} relative time(s) (5分钟前, 昨天 10:22, ...) read against the file's "
