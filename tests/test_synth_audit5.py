@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import time
+import zipfile
 
 import pandas as pd
 import pytest
@@ -63,3 +65,28 @@ def test_posts_table_keeps_its_default_volume(tmp_path):
     r = run_cli("synth", "--days", "7", "--seed", "4", "--out", str(out))  # a whole week of the weekly rhythm
     assert r.returncode == 0, r.stderr
     assert 3_300 < len(pd.read_csv(out)) < 3_700  # 500 posts a day (Poisson: sd 59 a week)
+
+
+def test_the_same_table_writes_the_same_xlsx_bytes(tmp_path):
+    from wbcs.io import read_table, write_table
+
+    df = pd.DataFrame({"post_id": ["1", "2"], "text": ["=1+1", "你好"], "n": [1, 2]})
+    write_table(df, tmp_path / "a.xlsx")
+    time.sleep(1.1)  # the old file carried the second it was saved (core.xml, each ZIP member)
+    write_table(df, tmp_path / "b.xlsx")
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.xlsx", "b.xlsx"]  # no temporary file left
+    with zipfile.ZipFile(tmp_path / "a.xlsx") as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert b"1980-01-01T00:00:00Z</dcterms:modified>" in z.read("docProps/core.xml")
+    back = read_table(tmp_path / "a.xlsx")
+    assert back["text"].tolist() == ["=1+1", "你好"]  # a text, never a formula
+
+
+def test_synth_same_seed_same_xlsx(tmp_path):
+    outs = [tmp_path / "a.xlsx", tmp_path / "b.xlsx"]
+    for out in outs:
+        r = run_cli("synth", "--days", "1", "--posts-per-day", "50", "--seed", "5", "--out", str(out))
+        assert r.returncode == 0, r.stderr
+        time.sleep(1.1)
+    assert outs[0].read_bytes() == outs[1].read_bytes()

@@ -31,6 +31,7 @@ after resolving links, hard links included).
 
 from __future__ import annotations
 
+import datetime
 import errno
 import hashlib
 import json
@@ -39,6 +40,7 @@ import re
 import secrets
 import shutil
 import socket
+import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -61,6 +63,9 @@ XLSX_MAX_ROWS = 1_048_576
 _NO_ROOM = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 # Characters an .xlsx (XML 1.0) cannot hold; openpyxl refuses them.
 _XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# When an .xlsx says it was made (its properties and the times of its ZIP members): the ZIP epoch, the earliest time
+# a ZIP holds, not the clock, so that the same table gives the same bytes (a checksum, a diff, a same-seed synth)
+XLSX_TIME = datetime.datetime(1980, 1, 1)
 
 
 # --------------------------------------------------------------------------- checks before the work
@@ -508,7 +513,12 @@ class TableWriter:
 
     def _finish(self) -> None:
         if self.kind == "xlsx":
-            self._handle.save(self._tmp)
+            from openpyxl.writer.excel import ExcelWriter
+
+            # openpyxl's ExcelWriter, not Workbook.save: save_workbook stamps the modified time with the clock
+            self._handle.properties.created = self._handle.properties.modified = XLSX_TIME
+            with _FixedTimeZip(self._tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+                ExcelWriter(self._handle, archive).save()
         elif self._handle is not None:
             self._handle.close()
         self._handle = None
@@ -520,6 +530,25 @@ class TableWriter:
             except Exception:  # the temporary file is removed anyway
                 pass
         self._handle = None
+
+
+class _FixedTimeZip(zipfile.ZipFile):
+    """A ZIP archive whose members are dated ``XLSX_TIME``: zipfile dates a member written from bytes with the clock
+    and one copied from a file (openpyxl's write-only sheet) with the file's time."""
+
+    def _member(self, name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=XLSX_TIME.timetuple()[:6])
+        info.compress_type = self.compression
+        return info
+
+    def writestr(self, name, data, *args, **kwargs):
+        super().writestr(self._member(name) if isinstance(name, str) else name, data, *args, **kwargs)
+
+    def write(self, filename, arcname):
+        info = self._member(arcname)
+        info.file_size = os.path.getsize(filename)  # open() decides on ZIP64 by the size
+        with open(filename, "rb") as src, self.open(info, "w") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)  # a sheet of a million rows is not read into memory at once
 
 
 def write_table(df: pd.DataFrame, path: str | Path, *, mask: bool = True) -> Path:
