@@ -125,7 +125,7 @@ def test_users_of_posts_without_an_author_are_counted_as_the_rules_count_them(tm
 
 
 def test_user_ids_is_the_author_or_the_post_itself():
-    from wbcs.kpi.hot import user_ids
+    from wbcs.aggregate import user_ids
 
     posts = pd.DataFrame({"post_id": ["1", "2", "3", "4"], "author_id": ["u1", "u1", None, None]})
     assert user_ids(posts).tolist() == ["u1", "u1", "post:3", "post:4"]

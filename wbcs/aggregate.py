@@ -109,8 +109,17 @@ def _frame(posts: pd.DataFrame, times: pd.Series, intent: str,
         w["dup"] = near_duplicate_keys.loc[sub.index].astype(object)
     w.attrs = {}
     w = w.iloc[chronological(w["time"], sub["post_id"])].reset_index(drop=True)
-    w["user"] = w["author_id"].where(w["author_id"].notna(), "post:" + w["post_id"])
+    w["user"] = user_ids(w)
     return w
+
+
+def user_ids(posts: pd.DataFrame) -> pd.Series:
+    """Who wrote each post, as the aggregation rules count users: its ``author_id``, or,
+    where the author is unknown, the post itself (each such post its own user)."""
+    ids = posts["post_id"].astype("string")
+    author = posts["author_id"].astype("string") if "author_id" in posts else pd.Series(pd.NA, index=posts.index,
+                                                                                       dtype="string")
+    return author.where(author.notna(), "post:" + ids)
 
 
 def _clusters(w: pd.DataFrame, threshold: float, near_duplicates: bool = True) -> list[tuple[str, pd.Series]]:

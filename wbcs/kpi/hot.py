@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from wbcs.aggregate import chronological
+from wbcs.aggregate import chronological, user_ids
 from wbcs.checks import frame, is_number, is_whole
 from wbcs.errors import InputError
 from wbcs.kpi.indicators import prepare
@@ -75,15 +75,6 @@ def series_keys(posts: pd.DataFrame, threshold: float, near_duplicates: bool = T
         first = posts["post_id"].astype(str).groupby(groups).transform("first")
         out["near_duplicate"] = "near_duplicate:" + first
     return out
-
-
-def user_ids(posts: pd.DataFrame) -> pd.Series:
-    """Who wrote each post, as the aggregation rules count users (``wbcs.aggregate``): its ``author_id``, or,
-    where the author is unknown, the post itself (each such post its own user)."""
-    ids = posts["post_id"].astype("string")
-    author = posts["author_id"].astype("string") if "author_id" in posts else pd.Series(pd.NA, index=posts.index,
-                                                                                       dtype="string")
-    return author.where(author.notna(), "post:" + ids)
 
 
 def _expected(counts: np.ndarray, total: np.ndarray, window: int, hourly: bool) -> np.ndarray:

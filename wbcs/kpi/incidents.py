@@ -43,11 +43,12 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
+from wbcs.aggregate import user_ids
 from wbcs.checks import frame, is_number, whole
 from wbcs.checks import seed as check_seed
 from wbcs.columns import local_times
 from wbcs.errors import InputError
-from wbcs.kpi.hot import in_time_order, user_ids
+from wbcs.kpi.hot import in_time_order
 from wbcs.progress import bar
 from wbcs.text import mask_pii, normalize_series
 
