@@ -30,6 +30,7 @@ from wbcs.columns import local_times, read_times
 from wbcs.errors import InputError
 from wbcs.kpi import indicators
 from wbcs.kpi.hot import fold_spikes, hot_issues
+from wbcs.kpi.incidents import NO_ALERT
 from wbcs.kpi.indicators import default_as_of, local_as_of
 from wbcs.kpi.norms import check_norms
 from wbcs.kpi.quantify import label_reliability, reliability_text
@@ -193,7 +194,7 @@ def _incident_table(incidents: pd.DataFrame, start, stop, reliability: pd.DataFr
         "days": days,
         f"posts ({expected})": [f"{o:,} ({e:.1f})" for o, e in zip(top["observed"], top["expected"], strict=True)],
         "alerts": top["n_alerts"].to_numpy(),
-        "action": ["; ".join(a) for a in top["actions"]],
+        "action": ["; ".join(a) or NO_ALERT for a in top["actions"]],
         "sample (masked)": top["sample_text"].to_numpy(),
     })
     if reliability is not None:

@@ -327,6 +327,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
 def cmd_hot(args: argparse.Namespace) -> int:
     from wbcs.errors import InputError
     from wbcs.kpi.hot import check_spike_request, fold_spikes, hot_issues
+    from wbcs.kpi.incidents import NO_ALERT
     from wbcs.pii import mask_pii
 
     if args.top < 0:
@@ -375,8 +376,7 @@ def cmd_hot(args: argparse.Namespace) -> int:
         when = f"{r.start:%Y-%m-%d}" + (f" +{days - 1}d" if days > 1 else "")
         ratio = "" if r.expected <= 0 else f" (x{r.observed / r.expected:.1f})"
         # a surge on days no rule fired on (its quiet week after an alert) has no action of its own
-        alerts = (f"{r.n_alerts} alert(s) on {r.alert_days} day(s) → {'; '.join(r.actions)}" if r.n_alerts else
-                  "no aggregation alert on its day(s): found by the issue's daily posts")
+        alerts = f"{r.n_alerts} alert(s) on {r.alert_days} day(s) → {'; '.join(r.actions)}" if r.n_alerts else NO_ALERT
         print(f"{r.rank:>3}. [{r.status}] {when}  {r.name}\n"
               f"     {r.observed:,} post{'' if r.observed == 1 else 's'} vs {r.expected:,.{3 if r.expected < 1 else 1}f}"
               f" expected{ratio}, {alerts}\n"

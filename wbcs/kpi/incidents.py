@@ -52,6 +52,8 @@ from wbcs.kpi.hot import in_time_order
 from wbcs.progress import bar
 from wbcs.text import mask_pii, normalize_series
 
+# what an incident found by its issue's daily posts alone does (a surge in the quiet week after an alert has none)
+NO_ALERT = "no aggregation alert on its day(s): found by the issue's daily posts"
 COLUMNS = ["rank", "name", "status", "issue", "operator", "topic", "topic_zh", "phrases", "start", "end",
            "alert_days", "n_alerts", "rules", "actions", "observed", "expected", "excess", "ratio", "score",
            "p_value", "peak_day", "peak_posts", "n_users", "platforms", "post_ids", "alert_index",
