@@ -73,17 +73,24 @@ def parse_routes(raw: dict, source: str = "routes") -> Rules:
         if r["kind"] is not None and r["kind"] not in POST_KINDS:
             raise InputError(f"{source}: routes.{rid}.kind {r['kind']!r} is not a post kind "
                              f"({', '.join(POST_KINDS)}, or null)")
-        routes[str(rid)] = Route(str(rid), r["kind"], " ".join(str(r["action"]).split()), str(r.get("zh", "")))
+        for key in ("action", "zh"):  # a list or a mapping would be shown to the team as its Python repr
+            if key in r and not isinstance(r[key], str):
+                raise InputError(f"{source}: routes.{rid}.{key} must be text, got {_what(r[key])}")
+        routes[str(rid)] = Route(str(rid), r["kind"], " ".join(r["action"].split()), r.get("zh", ""))
     rules_raw = raw.get("rules")
     if not isinstance(rules_raw, list) or not rules_raw:
         raise InputError(f"{source}: needs a non-empty 'rules' list")
     rules = []
     for i, rule in enumerate(rules_raw):
-        if not isinstance(rule, dict) or rule.get("route") not in routes:
-            got = rule.get("route") if isinstance(rule, dict) else rule
-            raise InputError(f"{source}: rules[{i}].route {got!r} is not one of the routes ({', '.join(routes)})")
+        if not isinstance(rule, dict):
+            raise InputError(f"{source}: rules[{i}] must be a mapping {{route: ROUTE, when: {{COLUMN: VALUE}}}}, "
+                             f"got {_what(rule)}")
+        # a list or a mapping is looked up only once known to be text: it is unhashable (was a TypeError)
+        if not isinstance(rule.get("route"), str) or rule["route"] not in routes:
+            raise InputError(f"{source}: rules[{i}].route {_what(rule.get('route'))} is not one of the routes "
+                             f"({', '.join(routes)})")
         known_keys(rule, f"rules[{i}]", RULE_KEYS, source)  # a misspelt 'when' would match every post
-        when = rule.get("when") or {}
+        when = {} if rule.get("when") is None else rule["when"]  # an empty list is no mapping either
         if not isinstance(when, dict):
             raise InputError(f"{source}: rules[{i}].when must be a mapping column → value(s)")
         rules.append((rule["route"], _conditions(when, f"rules[{i}] (route {rule['route']})", source)))
@@ -108,12 +115,21 @@ def _conditions(when: dict, where: str, source: str) -> tuple[tuple[str, tuple[s
             raise InputError(f"{source}: {where}: when.{col} needs at least one value")
         ids = allowed[col]
         for v in values:
+            if ids is None and (isinstance(v, bool) or not isinstance(v, str | int)):
+                # a free column's value is compared as text: a mapping, a list, null or true would match no cell
+                raise InputError(f"{source}: {where}: when.{col} has {_what(v)}: give a value as text (in quotes), "
+                                 "or a list of them")
             if ids is not None and v not in ids:
                 hint = (f"; YAML reads an unquoted {'yes' if v else 'no'} as {str(v).lower()}: write it in quotes"
                         if isinstance(v, bool) else "")
                 raise InputError(f"{source}: {where}: when.{col} has {v!r}, not one of {', '.join(ids)}{hint}")
         conds.append((str(col), tuple(str(v) for v in values)))
     return tuple(conds)
+
+
+def _what(value) -> str:
+    """A YAML value as an error shows it: its text and what YAML read it as."""
+    return f"{value!r} ({'null' if value is None else type(value).__name__})"
 
 
 def load_routes(path: str | Path | None = None) -> Rules:
@@ -159,7 +175,9 @@ def identifiability(posts: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 
 def needs_labels(posts: pd.DataFrame) -> bool:
-    """True unless sentiment and intent are all there (human labels) or a model already ran."""
+    """True unless sentiment and intent are all there (human labels) or a model already ran. Running the model
+    on the whole table changes no labelled post's route: ``predict_posts`` fills only empty cells, and none of the
+    fields that refine a given intent (``wbcs.classify.api.REFINES_INTENT``)."""
     unlabelled = any(c not in posts.columns or posts[c].isna().any() for c in ("sentiment", "intent"))
     return unlabelled and not posts.attrs.get("classified")
 

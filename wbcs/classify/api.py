@@ -14,23 +14,34 @@ from wbcs.text import has_text
 
 log = logging.getLogger(__name__)
 
+CHUNK = 10_000  # posts classified at a time: the progress bar's step (~3 s each on one core)
+# The fields that refine a post's intent: the routes (data/routes.yaml) read a negative subtype before the intent (the
+# gold schema gives vague negativity the intent complaint too) and the public model's complaint flag where the intent
+# is other. A post whose intent the table carries (a person's) keeps the kind that intent gives it: the model adds
+# neither, so a complaint the team labelled (negative, complaint, no subtype) stays in the complaint flow and on its
+# clock, never moved to "ask the reason" by the model's guess at its subtype; a subtype given with it still counts.
+REFINES_INTENT = ("negative_subtype", "complaint")
+
 
 def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None, *,
-                  verbose: bool = True) -> pd.DataFrame:
+                  verbose: bool = True, progress: bool = False) -> pd.DataFrame:
     """A copy of ``posts`` whose empty label cells are filled by ``model`` (None → the shipped default).
 
     The rows are predicted as first posts (``POST_KIND``: a field's model with a bias of that kind's own uses
     it). Labels already present (e.g. a human's) are kept; for every cell filled, the
     column ``<field>_proba`` holds the model's probability and ``<field>_source`` says
-    "model" (kept labels say "label"), and ``<field>_learnt`` whether the model was fitted on the post's text
-    (its fingerprint, ``PostClassifier.learnt``; empty for kept labels; no column when the model keeps no
+    "model" (kept labels say "label", or what the input's ``<field>_source`` says: an earlier model's label read back
+    from a file wbcs wrote stays "model", with its probability). Where the intent is given, the fields that refine
+    it (``REFINES_INTENT``) are not filled: a row's labels depend on that row alone. ``<field>_learnt`` says
+    whether the model was fitted on the post's text (its fingerprint, ``PostClassifier.learnt``; empty for kept labels; no column when the model keeps no
     fingerprint: a folder from before it): ``wbcs.kpi.quantify`` counts those labels instead of correcting them.
     Rows are matched by position, whatever the index.
     A row whose ``text`` is missing or blank (``wbcs.text.has_text``) gets no label (as ``wbcs predict``).
     ``df.attrs["classified"]`` records the model, the rows filled per field, ``learnt`` (per field with a
     fingerprint, how many of them the model was fitted on), ``no_text`` (the
     rows left unlabelled for want of text) and the label fields the model does not cover; the
-    same summary is printed (``verbose``) and logged.
+    same summary is printed (``verbose``) and logged. ``progress``: a bar over the posts classified
+    (``wbcs.progress.bar``: a terminal or a notebook only).
     """
     frame(posts)
     if not isinstance(model, PostClassifier):
@@ -42,21 +53,25 @@ def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None
     no_text = (pd.Series(~has_text(out["text"]), index=out.index) if "text" in out.columns
                else pd.Series(False, index=out.index))
     empty = {f: (out[f].isna() if f in out.columns else pd.Series(True, index=out.index)) for f in model.fields}
-    todo = {f: e & ~no_text for f, e in empty.items()}
+    intent_given = out["intent"].notna() if "intent" in out.columns else pd.Series(False, index=out.index)
+    todo = {f: e & ~no_text & ~intent_given if f in REFINES_INTENT else e & ~no_text for f, e in empty.items()}
     # rows without text left without a label a field always has (not negative_subtype: it may not apply)
     tax = load_taxonomy().fields
     always = [e for f, e in empty.items() if not (f in tax and tax[f].applies_when)]
     unlabelled = int((no_text & pd.concat(always, axis=1).any(axis=1)).sum()) if always else 0
     need = pd.concat(todo.values(), axis=1).any(axis=1) if todo else pd.Series(False, index=out.index)
-    # a posts table's rows are first posts: fields with a bias of that kind's own use it
-    pred = model.predict(out.loc[need], kind=POST_KIND) if need.any() else None
-    # which of them the model was fitted on (None: a field whose model keeps no fingerprint)
-    seen = model.learnt(texts_of(out.loc[need])[0]) if pred is not None else dict.fromkeys(model.fields)
+    pred, seen = _predict(model, out.loc[need], progress)
     filled, learnt = {}, {}
     for field, missing in todo.items():
         kept = out[field].astype("string") if field in out.columns else pd.Series(pd.NA, index=out.index, dtype="string")
+        # a kept label is a person's unless the input says where it came from (a file wbcs wrote, read back)
+        given = out[f"{field}_source"].astype("string") if f"{field}_source" in out.columns else None
         source = pd.Series(pd.NA, index=out.index, dtype="string").mask(kept.notna(), "label")
         proba = pd.Series(float("nan"), index=out.index)
+        if given is not None:
+            source = source.mask(kept.notna() & given.notna(), given)
+            if f"{field}_proba" in out.columns:
+                proba = proba.mask(kept.notna(), pd.to_numeric(out[f"{field}_proba"], errors="coerce"))
         if pred is not None and missing.any():
             rows = missing[missing].index
             kept.loc[rows] = pred.loc[rows, field]
@@ -92,3 +107,25 @@ def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None
     if verbose:
         print(msg)
     return out
+
+
+def _predict(model: PostClassifier, rows: pd.DataFrame, progress: bool):
+    """The model's labels of ``rows`` (None for none) and, per field, which of them it was fitted on (None: a field
+    whose model keeps no fingerprint), ``CHUNK`` posts at a time under a bar. A posts table's rows are first posts:
+    fields with a bias of that kind's own use it."""
+    import numpy as np
+
+    from wbcs.progress import bar
+
+    if rows.empty:
+        return None, dict.fromkeys(model.fields)
+    parts, marks = [], []
+    with bar(total=len(rows), desc="classifying", unit=" posts", unit_scale=True, leave=False,
+             progress=progress) as meter:
+        for lo in range(0, len(rows), CHUNK):
+            chunk = rows.iloc[lo:lo + CHUNK]
+            parts.append(model.predict(chunk, kind=POST_KIND))
+            marks.append(model.learnt(texts_of(chunk)[0]))
+            meter.update(len(chunk))
+    seen = {f: None if marks[0][f] is None else np.concatenate([m[f] for m in marks]) for f in model.fields}
+    return pd.concat(parts), seen

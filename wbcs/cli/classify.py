@@ -131,8 +131,11 @@ Routes every post (ticket, public reply + DM, ask the reason, set aside, thank, 
 by the rules of data/routes.yaml and sets its acknowledge/resolve deadlines from the policy
 (data/policy.yaml): a deadline is the last moment a reply still counts as in time (a business
 clock that runs out at the end of duty hours is due at the next duty start). A column
-identifiable (信息完整) or complaint (是否投诉), yes/no, is read by the routes. Unlabelled posts
-are classified with the model first (default: the shipped one), and the output says so.
+identifiable (信息完整) or complaint (是否投诉), yes/no, is read by the routes; in --out, identifiable
+is that label only (empty where the routes read has_phone instead: identifiable_source says which), so
+the output triaged again routes the same. Unlabelled posts are classified with the model first
+(default: the shipped one), and the output says so; a post whose intent is given keeps the kind it gives
+(the model adds no negative_subtype to it: a labelled complaint stays a complaint).
 --alerts also writes the aggregation alerts (the same question from >=3 users a day, the same
 complaint from >=3 customers a week, ...; their times are Beijing wall-clock times)."""
 
@@ -780,7 +783,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
     if needs_labels(posts):
         from wbcs.classify import predict_posts
 
-        labelled = predict_posts(posts, args.model, verbose=False)
+        labelled = predict_posts(posts, args.model, verbose=False, progress=True)
         c = labelled.attrs["classified"]
         _say(args, f"triage: unlabelled posts classified with {c['model']}: "
                    + ", ".join(f"{f} {n}" for f, n in c["filled"].items())
@@ -789,7 +792,9 @@ def cmd_triage(args: argparse.Namespace) -> int:
     info = labelled.attrs.get("classified")
     extra = routed.drop(columns=[c for c in ("post_id", "created_at", "identifiable") if c in routed.columns])
     out = labelled.drop(columns=[c for c in extra.columns if c in labelled.columns]).join(extra)
-    out["identifiable"] = routed["identifiable"]
+    # the file's identifiable is a person's label, as the input's: one the routes derived (from has_phone, kept in
+    # the file) is left empty, so the file triaged again derives it again rather than reading it as a label
+    out["identifiable"] = routed["identifiable"].where(routed["identifiable_source"].eq("label"))
     write_table(out, args.out)
     counts = routed["route"].value_counts().to_dict()
     summary = {"posts": int(len(routed)), "routes": {k: int(v) for k, v in counts.items()},
@@ -797,6 +802,8 @@ def cmd_triage(args: argparse.Namespace) -> int:
     _say(args, f"triage: {len(routed)} posts routed: " + ", ".join(f"{k} {v}" for k, v in counts.items())
          + f"; written to {args.out}")
     if args.alerts:
+        # no bar: the aggregation rules run as one step (~10 s for 200k posts); said so it is not taken for a hang
+        _say(args, f"triage: looking for aggregation alerts among {len(out):,} posts ...")
         alerts = aggregation_alerts_for(out, routed, policy=policy)
         if alerts.attrs["intent_from_route"]:
             _say(args, f"triage: {alerts.attrs['intent_from_route']} post(s) without intent: the aggregation "

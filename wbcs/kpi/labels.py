@@ -38,7 +38,9 @@ def unlabelled(posts: pd.DataFrame) -> dict[str, int]:
 
 
 def _needs_model(posts: pd.DataFrame) -> pd.Series:
-    """True for the posts that lack a needed label (every post when the topic column is missing)."""
+    """True for the posts that lack a needed label (every post when the topic column is missing). Classifying a
+    labelled post for its topic leaves its kind (its SLA clock) as its labels give it: ``predict_posts`` fills only
+    empty cells, and adds no subtype to a given intent (``wbcs.classify.api.REFINES_INTENT``), as triage reads it."""
     need = pd.Series("topic" not in posts, index=posts.index)
     for f in NEEDED:
         need |= posts[f].isna() if f in posts else True
@@ -61,7 +63,7 @@ def ensure_labels(posts: pd.DataFrame, *, model=None, quiet: bool = False) -> pd
     need = _needs_model(posts)
     what = ", ".join(f"{f} ({n:,} posts)" for f, n in missing.items())
     try:
-        pred = predict_posts(posts.loc[need], model, verbose=False)
+        pred = predict_posts(posts.loc[need], model, verbose=False, progress=not quiet)
     except InputError as e:
         raise InputError(f"posts without labels: {what}; they need the classifier, but: {e}") from None
     out = posts.copy()
