@@ -9,10 +9,12 @@ indicators are then derived by the same pandas code as the pandas engine. Busine
 SLA clocks join a small table of duty minutes per calendar day built with
 ``wbcs.policy.Duty``, so the calendar logic is not written twice. As ``read_posts`` does for the
 pandas engine, the rows it rejects (``_Archive.screen``: an empty text, a time out of range, an empty
-``created_at`` whose ``post_id`` is no Weibo mid, a count it refuses, a label outside the taxonomy) and a row
-whose ``post_id`` an earlier row has (``_Archive.repeats``) are left out and said; an empty ``created_at`` is
-the time of the post's mid, as ``wbcs ingest`` gives it (``times_from_mids``); a yes/no column is read with
-``read_flags``' words (``_Archive.flag``).
+``created_at`` whose ``post_id`` is no Weibo mid, a count it refuses, a label outside the taxonomy, a complaint or
+identifiable that is no yes/no) and a row whose ``post_id`` an earlier row has (``_Archive.repeats``) are left out
+and said; an empty ``created_at`` is the time of the post's mid, as ``wbcs ingest`` gives it (``times_from_mids``);
+the yes/no labels are read as ingest reads them ('是', True are 'yes': ``YES_NO``), a yes/no column with
+``read_flags``' words (``_Archive.flag``). A time before 1992 is read with Beijing's summer time of 1986-91, as
+pandas reads it (``FIXED_SINCE``).
 """
 
 from __future__ import annotations
@@ -29,17 +31,18 @@ from wbcs import checks
 from wbcs.columns import DATETIMES, read_flags
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
-from wbcs.io.ingest import MAX_COUNT, label_id, label_maps
+from wbcs.io.ingest import MAX_COUNT, _as_bool, label_id, label_maps
 from wbcs.io.times import EARLIEST, LATEST, OUT_OF_RANGE
 from wbcs.kpi.indicators import (
     FLAGS,
+    LABELS,
     QUANTILES,
     STAGES,
     SUMS,
     assemble,
     check_request,
-    inner_keys,
     local_as_of,
+    own,
     table_periods,
     thresholds,
 )
@@ -50,9 +53,11 @@ from wbcs.triage import KIND_RULES
 from wbcs.weibo import mid_to_datetime
 
 # Beijing wall-clock time as integer microseconds: UTC + 8 h. Asia/Shanghai has kept this
-# fixed offset (no daylight saving) since 1991, long before Weibo, and integer arithmetic
-# is about ten times faster in DuckDB than ICU's AT TIME ZONE on every row.
+# fixed offset since its last summer time ended on 1991-09-15 (tz database), and integer arithmetic
+# is about ten times faster in DuckDB than ICU's zone conversion on every row; a time before FIXED_SINCE
+# (1986-91 had summer time, +9 h, which the pandas engine applies) is converted with the zone.
 OFFSET_US = int(pd.Timestamp("2020-01-01", tz=TIMEZONE).utcoffset() / pd.Timedelta(microseconds=1))
+FIXED_SINCE = pd.Timestamp("1992-01-01", tz=TIMEZONE)
 DAY_US = 86_400_000_000
 MINUTE_US = 60_000_000
 
@@ -60,7 +65,10 @@ MINUTE_US = 60_000_000
 def _us(minutes):
     """Minutes (a number or an array) as whole microseconds."""
     return np.rint(np.asarray(minutes, dtype=float) * MINUTE_US).astype(np.int64)
-US = {"created_at": "_c", "reply_at": "_r", "resolved_at": "_s"}  # local µs columns in the SQL
+# local µs columns in the SQL, beside the posts' own columns: named apart from them (a file's column '_c' was read
+# as the posts' times, silently: DuckDB takes the first of two columns of one name)
+US = {"created_at": own("c"), "reply_at": own("r"), "resolved_at": own("s")}
+C, R = US["created_at"], US["reply_at"]
 REPEATS = ["filename", "file_row_number", "post_id", "first_file", "first_row"]  # Archive.repeats' columns
 REJECTS = ["filename", "file_row_number", "reason", "detail"]  # Archive.screen's rejected rows
 MID_TIMES = ["filename", "file_row_number", "_mid_us"]  # Archive.screen's times of posts from their mids
@@ -70,6 +78,10 @@ EMPTY_TEXT, NO_TIME, BAD_MID, BAD_VALUE = "empty text", "no time", "implausible 
 # start with, and a character that makes it a text, in RE2's syntax (whose \s is ASCII only)
 _BLANK_STARTS = ", ".join(str(c) for lo, hi in BLANK for c in range(lo, hi + 1))
 _VISIBLE = "[^" + "".join(f"\\x{{{lo:x}}}-\\x{{{hi:x}}}" for lo, hi in BLANK) + "]"
+# the yes/no labels ingest reads (``_as_bool``: yes/no, 是/否, true/false, 1/0, booleans) as 'yes'/'no', as the routes
+# compare them, and rejects otherwise, before the taxonomy's labels; read here as there, or a complaint '是' was no
+# complaint to this engine and a complaint to the pandas engine
+YES_NO = ("identifiable", "complaint")
 FLOATS = ("FLOAT", "DOUBLE")
 NUMBERS = (*FLOATS, "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
            "UBIGINT", "UHUGEINT")
@@ -197,16 +209,26 @@ class _Archive:
         return bad
 
     def label_values(self) -> dict[str, dict]:
-        """Per label column (``label_maps``' fields), each value it holds → the label ``read_posts`` reads it as
-        (``label_id``: COMPLAINT, 投诉 and ' Complaint' are complaint), None for one that is no label."""
+        """Per label column (the yes/no labels ``YES_NO``, then ``label_maps``' fields, in ingest's order), each
+        value it holds (as text) → the label ``read_posts`` reads it as (``label_id``: COMPLAINT, 投诉 and
+        ' Complaint' are complaint; ``_as_bool``: 是, YES and true are yes), None for one it rejects."""
         spellings = label_maps()
-        fields = [f for f in spellings if f in self.types]
+        fields = [f for f in (*YES_NO, *spellings) if f in self.types]
         if not fields:
             return {}
-        seen = self.con.execute("SELECT " + ", ".join(f"list(DISTINCT CAST({_q(f)} AS VARCHAR))" for f in fields)
-                                + f" FROM {self.scan}").fetchall()[0]
-        return {f: {v: label_id(spellings[f], v) for v in values or [] if v is not None}
-                for f, values in zip(fields, seen, strict=True)}
+        # each value as it is (a BOOLEAN true, a 1.0, a '是') and as the text later queries compare
+        seen = self.con.execute("SELECT " + ", ".join(
+            f"list(DISTINCT CAST({_q(f)} AS VARCHAR))" if f in spellings else
+            f"list(DISTINCT struct_pack(v := {_q(f)}, t := CAST({_q(f)} AS VARCHAR)))" for f in fields)
+            + f" FROM {self.scan}").fetchall()[0]
+        out = {}
+        for f, values in zip(fields, seen, strict=True):
+            if f in spellings:
+                out[f] = {v: label_id(spellings[f], v) for v in values or [] if v is not None}
+            else:
+                out[f] = {v["t"]: {True: "yes", False: "no"}.get(_as_bool(v["v"])) for v in values or []
+                          if v["v"] is not None}
+        return out
 
     def screen(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """``_screen`` of the archive as read (before ``leave_out``), kept per state of its files (``_per_state``)."""
@@ -243,7 +265,8 @@ class _Archive:
         for col, ids in self.label_values().items():
             if unknown := [v for v, i in ids.items() if i is None]:
                 checks.append((BAD_VALUE, f"CAST({_q(col)} AS VARCHAR) IN ({', '.join(map(_lit, unknown))})",
-                               f"CAST({_q(col)} AS VARCHAR)", f"column {col!r}: {{!r}} is not a label"))
+                               f"CAST({_q(col)} AS VARCHAR)",
+                               f"column {col!r}: {{!r}} is " + ("not yes/no" if col in YES_NO else "not a label")))
         # each check alone first: most hold nowhere, and DuckDB answers them from the Parquet statistics, where
         # their OR was half a second on 1 M posts
         checks = [c for c in checks if self.con.execute(f"SELECT EXISTS (SELECT 1 FROM {self.scan} WHERE {c[1]})"
@@ -335,7 +358,9 @@ class _Archive:
         """Local wall-clock microseconds of a datetime column (naive = already local)."""
         value = value or _q(col)
         if self.zoned(col):
-            return f"(epoch_us(CAST({value} AS TIMESTAMPTZ)) + {OFFSET_US})"
+            t = f"CAST({value} AS TIMESTAMPTZ)"
+            return (f"(CASE WHEN {t} < CAST({_lit(FIXED_SINCE.isoformat())} AS TIMESTAMPTZ) "
+                    f"THEN epoch_us(timezone({_lit(TIMEZONE)}, {t})) ELSE epoch_us({t}) + {OFFSET_US} END)")
         return f"epoch_us(CAST({value} AS TIMESTAMP))"
 
     def span(self):
@@ -372,10 +397,11 @@ class _Archive:
         start = days.tz_localize(TIMEZONE)
         # whole microseconds, as the calendar clock counts: float minutes put a reply exactly at a 20-second
         # limit ~1e-9 minutes over it, where the pandas engine and triage count it met
+        # (its columns are joined beside the posts' columns and the keys: named apart from them, as US)
         self.con.register("wbcs_duty_days", pd.DataFrame({
-            "day": days.to_numpy().astype("datetime64[D]").astype(np.int64),
-            "cum": _us(duty.business_minutes(start[:1].repeat(len(days)), start)),
-            "bus": duty.on_duty(start + pd.Timedelta(hours=duty.start.hour, minutes=duty.start.minute)
+            own("day"): days.to_numpy().astype("datetime64[D]").astype(np.int64),
+            own("cum"): _us(duty.business_minutes(start[:1].repeat(len(days)), start)),
+            own("bus"): duty.on_duty(start + pd.Timedelta(hours=duty.start.hour, minutes=duty.start.minute)
                                 ).astype(np.int64),
         }))
         self.now_business = int(_us(duty.business_minutes(start[:1], pd.DatetimeIndex([as_of]).tz_localize(TIMEZONE)))[0])
@@ -385,7 +411,7 @@ class _Archive:
         """Duty microseconds from the first day to the time ``us`` (Duty.business_minutes' F)."""
         duty = self.policy.duty
         start = (duty.start.hour * 60 + duty.start.minute) * MINUTE_US
-        return (f"({alias}.cum + {alias}.bus * least(greatest(({us} % {DAY_US}) - {start}, 0), "
+        return (f"({alias}.{own('cum')} + {alias}.{own('bus')} * least(greatest(({us} % {DAY_US}) - {start}, 0), "
                 f"{int(_us(duty.minutes_per_day))}))")
 
     def threshold_counts(self, as_of: pd.Timestamp) -> tuple[list[str], str]:
@@ -395,7 +421,7 @@ class _Archive:
             return [], ""
         limits = thresholds(self.policy)
         days = self._days(as_of) if any(clock == "business" for _, clock, _ in limits) else None
-        joins = f" LEFT JOIN {days} d_c ON d_c.day = _c // {DAY_US}" if days else ""
+        joins = f" LEFT JOIN {days} d_c ON d_c.{own('day')} = {C} // {DAY_US}" if days else ""
         now_us = (as_of - pd.Timestamp(0)) // pd.Timedelta(microseconds=1)
         out = []
         for i, (stage, clock, minutes) in enumerate(limits):
@@ -405,33 +431,35 @@ class _Archive:
             done = US[col]
             if clock == "calendar":  # integer µs, as the business clock: no float rounding at the limit
                 limit = int(_us(minutes))
-                to_done, waited = f"{done} - _c", f"{now_us} - _c"
+                to_done, waited = f"{done} - {C}", f"{now_us} - {C}"
             else:
-                alias = f"d{done}"
+                alias = f"d_{col}"
                 if alias not in joins:
-                    joins += f" LEFT JOIN {days} {alias} ON {alias}.day = {done} // {DAY_US}"
+                    joins += f" LEFT JOIN {days} {alias} ON {alias}.{own('day')} = {done} // {DAY_US}"
                 limit = int(_us(minutes))
                 # every time has its day in the table (_days): no NULL reaches greatest(), which would skip it
-                to_done = f"greatest({self._f(alias, done)} - {self._f('d_c', '_c')}, 0)"
-                waited = f"greatest({self.now_business} - {self._f('d_c', '_c')}, 0)"
-            out.append(f"{count_where(f'{done} IS NOT NULL AND {to_done} <= {limit}')} AS met_{i}")
-            out.append(f"{count_where(f'{done} IS NULL AND {waited} > {limit}')} AS late_{i}")
+                to_done = f"greatest({self._f(alias, done)} - {self._f('d_c', C)}, 0)"
+                waited = f"greatest({self.now_business} - {self._f('d_c', C)}, 0)"
+            out.append(f"{count_where(f'{done} IS NOT NULL AND {to_done} <= {limit}')} AS {own(f'met_{i}')}")
+            out.append(f"{count_where(f'{done} IS NULL AND {waited} > {limit}')} AS {own(f'late_{i}')}")
         return out, joins
 
     def inner(self, keys: dict[str, str], as_of, extra: tuple[str, ...] = ()) -> pd.DataFrame:
         """The inner table; ``keys`` are the output keys (name → SQL over the raw columns
-        and ``_c``), ``extra`` more raw columns to keep in the inner table. Raises
+        and ``US``' local times), ``extra`` more raw columns to keep in it as keys. Raises
         ``InputError`` naming file and row for impossible times."""
-        inner = {k: _q(k) for k in (*extra, *inner_keys(self.columns)) if k in self.types}
-        inner.update({f: f"({US[c]} IS NOT NULL)" for f, c in FLAGS.items() if c in self.types})
-        if "satisfied" in inner:
-            inner["satisfied"] = self.flag("satisfied")
-        inner = {k: v for k, v in inner.items() if k not in keys}
+        keys = {**keys, **{k: _q(k) for k in extra if k in self.types}}
+        inner = {own(k): _q(k) for k in LABELS if k in self.types}
+        if "satisfied" in self.types:
+            inner[own("satisfied")] = self.flag("satisfied")
+        inner.update({own(f): f"({US[c]} IS NOT NULL)" for f, c in FLAGS.items() if c in self.types})
         # NaN is an empty cell, and 3.0000001 is 3, as read_posts reads them (bad_counts left out the rest)
-        sums = [f"sum(round(nullif(CAST({_q(col)} AS DOUBLE), 'nan'))) AS {_q(name)}" for name, col in SUMS.items()
+        sums = [f"sum(round(nullif(CAST({_q(col)} AS DOUBLE), 'nan'))) AS {own(name)}" for name, col in SUMS.items()
                 if col in self.types]
         counts, joins = self.threshold_counts(as_of)
-        bad = [f"{count_where(f'{US[c]} < _c')} AS _bad_{c}" for c in ("reply_at", "resolved_at") if c in self.types]
+        bad = {c: own(f"bad_{c}") for c in ("reply_at", "resolved_at") if c in self.types}
+        checks = [f"{count_where(f'{US[c]} < {C}')} AS {name}" for c, name in bad.items()]
+        n = f"count(*) AS {own('n')}"
         times = ", ".join(f"{self.us(c)} AS {u}" for c, u in self.times.items())
         names = [_q(k) for k in {**keys, **inner}]
         select = [f"{expr} AS {_q(name)}" for name, expr in {**keys, **inner}.items()]
@@ -440,12 +468,12 @@ class _Archive:
         rows = self.con.execute(
             f"WITH src0 AS (SELECT *, {times} FROM {self.scan}), "
             f"src AS (SELECT {', '.join(select + [rest])} FROM src0) "
-            f"SELECT {', '.join(names + ['count(*) AS n'] + sums + counts + bad)} FROM src{joins}"
+            f"SELECT {', '.join(names + [n] + sums + counts + checks)} FROM src{joins}"
             + (f" GROUP BY {', '.join(names)}" if names else "")).df()
-        for c in ("reply_at", "resolved_at"):  # (an empty created_at was left out or filled in: screen)
-            if f"_bad_{c}" in rows and rows[f"_bad_{c}"].sum():
+        for c, b in bad.items():  # (an empty created_at was left out or filled in: screen)
+            if rows[b].sum():
                 self._raise_bad(c)
-        return rows.drop(columns=[c for c in rows if c.startswith("_bad_")])
+        return rows.drop(columns=list(bad.values()))
 
     def quantiles(self, keys: dict[str, str]) -> pd.DataFrame:
         """Response-time quantiles per output group, both from one sort, in a narrow scan
@@ -454,13 +482,13 @@ class _Archive:
             return pd.DataFrame(columns=list(keys))
         names = [_q(k) for k in keys]
         select = [f"{expr} AS {_q(name)}" for name, expr in keys.items()]
-        quantile = f"quantile_cont((_r - _c) / 60e6, {list(QUANTILES.values())}) AS _q"
+        quantile = f"quantile_cont(({R} - {C}) / 60e6, {list(QUANTILES.values())}) AS {own('q')}"
         out = self.con.execute(
-            f"WITH src0 AS (SELECT *, {self.us('created_at')} AS _c, {self.us('reply_at')} AS _r "
-            f"FROM {self.scan}), src AS (SELECT {', '.join(select + ['_c', '_r'])} FROM src0) "
+            f"WITH src0 AS (SELECT *, {self.us('created_at')} AS {C}, {self.us('reply_at')} AS {R} "
+            f"FROM {self.scan}), src AS (SELECT {', '.join([*select, C, R])} FROM src0) "
             f"SELECT {', '.join(names + [quantile])} FROM src"
             + (f" GROUP BY {', '.join(names)}" if names else "")).df()
-        values = out.pop("_q")
+        values = out.pop(own("q"))
         for j, name in enumerate(QUANTILES):
             out[name] = [v[j] if isinstance(v, (list, np.ndarray)) else np.nan for v in values]
         return out
@@ -470,8 +498,8 @@ class _Archive:
         columns for their distinct groups and of created_at for its first and last time."""
         select = ", ".join(f"{keys[k]} AS {_q(k)}" for k in by)
         groups, first, last = self.con.execute(
-            f"WITH src AS (SELECT {select}, {self.us('created_at')} AS _c FROM {self.scan}) "
-            f"SELECT (SELECT count(*) FROM (SELECT DISTINCT {', '.join(map(_q, by))} FROM src)), min(_c), max(_c) "
+            f"WITH src AS (SELECT {select}, {self.us('created_at')} AS {C} FROM {self.scan}) "
+            f"SELECT (SELECT count(*) FROM (SELECT DISTINCT {', '.join(map(_q, by))} FROM src)), min({C}), max({C}) "
             f"FROM src").fetchall()[0]
         if groups:
             table_periods(groups, pd.Series(pd.to_datetime([first, last], unit="us")), period, by)
@@ -585,7 +613,7 @@ def check_labelled(a: _Archive, period, by) -> list[str]:
 def some_posts(inner: pd.DataFrame, source: str) -> pd.DataFrame:
     """``inner`` (the inner table of all the files), refused when it counts no post, as ``read_posts`` refuses
     a file without posts for the pandas engine: an empty Parquet file was a KeyError ('met_0')."""
-    if not inner["n"].sum():
+    if not inner[own("n")].sum():
         raise InputError(f"{source}: no posts; give a file (or files) with posts")
     return inner
 
@@ -594,9 +622,12 @@ def output_keys(a: _Archive, period: str | None, by: list[str]) -> tuple[dict[st
     """(output key name → SQL, extra raw columns the inner table keeps) of a request."""
     keys = {}
     if period is not None:
-        keys["period"] = f"date_trunc({_lit(period)}, make_timestamp(_c))"
+        keys["period"] = f"date_trunc({_lit(period)}, make_timestamp({C}))"
     for col in by:
-        keys[col] = a.kind_name() if col == "post_kind" else _q(col)
+        # satisfied as read_posts reads it (a file's 'yes'/'no' are True/False to the pandas engine); a time with its
+        # zone as an instant (DuckDB gives a TIMESTAMPTZ_NS to pandas as naive UTC, a TIMESTAMPTZ in the session's zone)
+        keys[col] = a.kind_name() if col == "post_kind" else a.flag(col) if col == "satisfied" else \
+            f"CAST({_q(col)} AS TIMESTAMPTZ)" if a.zoned(col) else _q(col)
     # the summary's roll-ups need operator and topic on each inner row
     return keys, ("operator", "topic") if period is None and not by else ()
 

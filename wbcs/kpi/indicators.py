@@ -38,11 +38,13 @@ An indicator whose input column is missing is null (the table says it was not me
 it is not reported as 0).
 
 How both engines (this one and ``wbcs.kpi.duck``) work: one pass over the posts groups them
-by the requested keys and a few low-cardinality label columns (``INNER``: sentiment, intent,
-subtype, complaint, satisfied, replied, resolved) and counts, per group, the posts and, for each
+by the requested keys and a few low-cardinality label columns (``LABELS``: sentiment, intent,
+subtype, complaint; satisfied; whether replied and resolved) and counts, per group, the posts and, for each
 distinct SLA limit of the policy, the posts answered within it and the posts still
-unanswered past it (``thresholds``). Everything else — post kinds, every counter, the SLA
-attainment, the rates — is derived from that small table by the same code (``derive``,
+unanswered past it (``thresholds``). The keys keep their names; every other column of that inner
+table is the engines' own (``own``: ``wbcs_n``, ``wbcs_replied``, ``wbcs_met_0``), so a user's column
+grouped by (a CRM export's yes/no ``replied``) is never taken for one of them. Everything else — post
+kinds, every counter, the SLA attainment, the rates — is derived from that small table by the same code (``derive``,
 ``assemble``), so the engines cannot drift apart; only the response-time quantiles need
 the rows themselves.
 """
@@ -95,6 +97,12 @@ RATES: dict[str, tuple[str, str]] = {
     "sla_resolve_attainment": ("sla_resolve_met", "sla_resolve_due"),
 }
 QUANTILES = {"median_response_minutes": 0.5, "p90_response_minutes": 0.9}
+# The columns a table has besides its keys (``finish``, ``period_grid``) and ``period``: a column of the posts
+# named so cannot be a key beside them (--by reposts was a pandas traceback, --by share printed the share as the
+# group, --by period read the values as dates)
+TABLE = ("period", *COUNTERS, "volume_change_ratio", "share", "net_favorability", "net_favorability_incl_neutral",
+         *RATES, *QUANTILES)
+OWN = "wbcs_"  # the engines' own columns and SQL names (``own``); never a key's
 # The rows a table by period and breakdown may have: every group gets every period (an empty one counts 0), so
 # 1,964 posts by author per day were 3 million rows and 3.8 GB; 200,000 rows of ~60 columns are ~100 MB
 MAX_GRID_ROWS = 200_000
@@ -122,6 +130,11 @@ def check_request(columns, period: str | None, by, source: str = "posts") -> lis
             by = None
     if by is None or not all(isinstance(col, str) for col in by):  # 5 was "'int' object is not iterable"
         raise InputError("by must be a column name or a list of them (e.g. by='topic' or by=['operator', 'topic'])")
+    for col in by:
+        if col in TABLE or col.startswith(OWN):
+            raise InputError(f"{source}: cannot break the table down by {col!r}: the table has "
+                             + (f"a column {col!r} of its own" if col in TABLE else f"its own columns named {OWN}*")
+                             + "; rename that column of the posts to group by it")
     for col in ["created_at", *by]:
         if col not in columns:
             raise InputError(f"{source}: no column {col!r}; columns are {', '.join(map(str, columns))}")
@@ -249,9 +262,20 @@ def _json(v):
 
 # --------------------------------------------------------------------------- derived counters
 
-INNER = (*LABELS, "satisfied", "replied", "resolved")
 SUMS = {"reposts": "reposts", "comments": "comments", "likes": "likes", "followers": "author_followers"}
 FLAGS = {"replied": "reply_at", "resolved": "resolved_at"}
+
+
+def own(name: str) -> str:
+    """The name of an engine's own column ``name`` of the inner table (``OWN``), apart from every key."""
+    return OWN + name
+
+
+def summed(columns) -> list[str]:
+    """The columns of an inner table that are added up when tables are merged (the others are its groups):
+    the posts, the sums, the SLA threshold counts."""
+    counts = {own("n"), *map(own, SUMS)}
+    return [c for c in columns if c in counts or c.startswith((own("met_"), own("late_")))]
 
 
 def limit_minutes(clock, stage: str) -> float | None:
@@ -261,7 +285,7 @@ def limit_minutes(clock, stage: str) -> float | None:
 
 
 def thresholds(policy: Policy) -> list[tuple[str, str, float]]:
-    """The distinct (stage, clock, limit minutes) of the policy: column ``met_i`` of the
+    """The distinct (stage, clock, limit minutes) of the policy: column ``met_i`` (``own``) of the
     inner table counts posts done within limit i, ``late_i`` posts not done past it."""
     out: list[tuple[str, str, float]] = []
     for clock in policy.sla.values():
@@ -272,56 +296,56 @@ def thresholds(policy: Policy) -> list[tuple[str, str, float]]:
     return out
 
 
-def inner_keys(columns) -> list[str]:
-    """The INNER columns a source with these columns has."""
-    cols = set(columns)
-    return [k for k in INNER if k in cols or FLAGS.get(k) in cols]
-
-
-def derive(inner: pd.DataFrame, policy: Policy, by=()) -> pd.DataFrame:
-    """Every counter (and ``post_kind``) for each row of the inner table, with its ``by`` columns (a label
-    column of the inner table among them stays: --by intent was a KeyError)."""
-    n = inner["n"].to_numpy(dtype=float)
-    c = inner.drop(columns=[x for x in inner.columns if x.startswith(("met_", "late_")) or x == "n"])
-    c["post_kind"] = post_kind(inner)
+def derive(inner: pd.DataFrame, policy: Policy) -> pd.DataFrame:
+    """Every counter (and ``post_kind``) for each row of the inner table, beside its keys."""
+    ours = [x for x in inner.columns if x.startswith(OWN)]
+    mine = inner[ours].rename(columns=lambda x: x[len(OWN):])
+    c = inner.drop(columns=ours)
+    kind = post_kind(mine)
+    if "post_kind" not in c:  # (a key --by post_kind is the same kind)
+        c["post_kind"] = kind
+    n = mine["n"].to_numpy(dtype=float)
     c["volume"] = n
+    for name in SUMS:
+        if name in mine:
+            c[name] = mine[name]
 
     def mask(values) -> np.ndarray:
         return pd.Series(values).fillna(False).to_numpy(dtype=bool)
 
-    if "sentiment" in inner:
-        s = inner["sentiment"].astype("string")
+    if "sentiment" in mine:
+        s = mine["sentiment"].astype("string")
         for label in ("positive", "neutral", "negative"):
             c[f"n_{label}"] = n * mask(s == label)
         c["n_sentiment"] = n * s.notna().to_numpy(dtype=bool)
         neg = mask(s == "negative")
-    flags = {f: mask(inner[f]) for f in FLAGS if f in inner}
+    flags = {f: mask(mine[f]) for f in FLAGS if f in mine}
     if "replied" in flags:
         c["n_replied"] = n * flags["replied"]
-    if "sentiment" in inner:
+    if "sentiment" in mine:
         if "replied" in flags:
             c["n_negative_replied"] = n * (neg & flags["replied"])
         if "resolved" in flags:
             c["n_negative_resolved"] = n * (neg & flags["resolved"])
-        if "replied" in flags and "satisfied" in inner:
-            sat = inner["satisfied"].astype("boolean")
+        if "replied" in flags and "satisfied" in mine:
+            sat = mine["satisfied"].astype("boolean")
             c["n_negative_replied_satisfaction_known"] = n * (neg & flags["replied"] & sat.notna().to_numpy(bool))
             c["n_negative_replied_satisfied"] = n * (neg & flags["replied"] & mask(sat))
     limits = thresholds(policy)
     for stage, flag in (("acknowledge", "replied"), ("resolve", "resolved")):
-        if flag not in flags or "intent" not in inner:
+        if flag not in flags or "intent" not in mine:
             continue
         due, met = np.zeros(len(inner)), np.zeros(len(inner))
-        for kind, clock in policy.sla.items():
+        for k, clock in policy.sla.items():
             minutes = limit_minutes(clock, stage)
             if minutes is None:
                 continue
             i = limits.index((stage, clock.clock, minutes))
-            mine = mask(c["post_kind"] == kind)
-            met += np.where(mine, inner[f"met_{i}"], 0)
-            due += np.where(mine, n * flags[flag] + inner[f"late_{i}"], 0)
+            of_kind = mask(kind == k)
+            met += np.where(of_kind, mine[f"met_{i}"], 0)
+            due += np.where(of_kind, n * flags[flag] + mine[f"late_{i}"], 0)
         c[f"sla_{stage}_due"], c[f"sla_{stage}_met"] = due, met
-    return c.drop(columns=[k for k in INNER if k in c and k not in by])
+    return c
 
 
 def rollup(c: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -338,7 +362,7 @@ def assemble(inner: pd.DataFrame, quantiles: pd.DataFrame, *, period: str | None
              policy: Policy, as_of):
     """The result of ``indicators`` from an engine's inner table and response quantiles
     (one row per output group: ``period``, ``by`` columns and the QUANTILES columns)."""
-    c = derive(inner, policy, by)
+    c = derive(inner, policy)
     if period is None and not by:
         whole = rollup(c, [])
         for name in QUANTILES:
@@ -351,7 +375,21 @@ def assemble(inner: pd.DataFrame, quantiles: pd.DataFrame, *, period: str | None
     sums = rollup(c, keys)
     if len(quantiles):
         sums = sums.merge(quantiles[keys + [q for q in QUANTILES if q in quantiles]], on=keys, how="left")
-    return finish(period_grid(sums, period, keys))
+    table = finish(period_grid(sums, period, keys))
+    for col in by:  # --by created_at was Beijing time from pandas, UTC from DuckDB
+        if pd.api.types.is_datetime64_any_dtype(table[col]):
+            table[col] = beijing(table[col])
+    return table
+
+
+def beijing(times: pd.Series) -> pd.Series:
+    """Times as Beijing time, tz-aware, as ``read_posts`` gives them: an aware time converted, a naive one read as
+    Beijing time (as by every wbcs reader; one of the hours Beijing's clocks skipped or repeated in 1986-91 is no
+    time, null)."""
+    times = times.dt.as_unit("ns")  # (DuckDB's are µs, read_posts' ns: one table, one type)
+    if times.dt.tz is not None:
+        return times.dt.tz_convert(TIMEZONE)
+    return times.dt.tz_localize(TIMEZONE, ambiguous="NaT", nonexistent="NaT")
 
 
 # --------------------------------------------------------------------------- pandas engine
@@ -416,17 +454,17 @@ def _inner(posts: pd.DataFrame, times: pd.DataFrame, keys: pd.DataFrame, policy:
     k = keys.copy()
     for col in LABELS:
         if col in posts:
-            k[col] = _plain(posts[col]).astype("string").astype(object)
+            k[own(col)] = _plain(posts[col]).astype("string").astype(object)
     if "satisfied" in posts:
-        k["satisfied"] = read_flags(posts, "satisfied").astype(object)
+        k[own("satisfied")] = read_flags(posts, "satisfied").astype(object)
     for flag, col in FLAGS.items():
         if col in times:
-            k[flag] = times[col].notna()
+            k[own(flag)] = times[col].notna()
     k = k.where(k.notna(), None)
-    v = pd.DataFrame({"n": np.ones(len(posts), dtype=np.int64)}, index=posts.index)
+    v = pd.DataFrame({own("n"): np.ones(len(posts), dtype=np.int64)}, index=posts.index)
     for name, col in SUMS.items():
         if col in posts:
-            v[name] = pd.to_numeric(posts[col], errors="coerce").astype(float)
+            v[own(name)] = pd.to_numeric(posts[col], errors="coerce").astype(float)
     if "intent" in posts:
         elapsed = {}  # (stage, clock) → (minutes to done, minutes waited until as_of)
         for i, (stage, clock, minutes) in enumerate(thresholds(policy)):
@@ -446,8 +484,8 @@ def _inner(posts: pd.DataFrame, times: pd.DataFrame, keys: pd.DataFrame, policy:
                                              ((now - created) / pd.Timedelta(minutes=1)).to_numpy())
             to_done, waited = elapsed[stage, clock]
             has = done.notna().to_numpy()
-            v[f"met_{i}"] = (has & (to_done <= minutes)).astype(np.int64)
-            v[f"late_{i}"] = (~has & (waited > minutes)).astype(np.int64)
+            v[own(f"met_{i}")] = (has & (to_done <= minutes)).astype(np.int64)
+            v[own(f"late_{i}")] = (~has & (waited > minutes)).astype(np.int64)
     frame = pd.concat([k, v], axis=1)
     group = list(k.columns)
     if not group:
@@ -480,12 +518,15 @@ def indicators(posts: pd.DataFrame, *, period: str | None = None, by=None,
     policy = check_policy(policy)
     by = check_request([*posts.columns, "post_kind"], period, by)
     times = prepare(posts)
+    if "complaint" in posts:  # a yes/no label as read_posts writes it (True, 是 are 'yes'), as the archive engines read it
+        posts = posts.assign(complaint=read_flags(posts, "complaint").map({True: "yes", False: "no"}).astype("string"))
     as_of = local_as_of(as_of) if as_of is not None else default_as_of(times)
     keys = pd.DataFrame(index=posts.index)
     if period is not None:
         keys["period"] = period_start(times["created_at"], period)
-    for col in by:  # categoricals as plain values: groups sort as DuckDB sorts them
-        keys[col] = post_kind(posts) if col == "post_kind" else _plain(posts[col])
+    for col in by:  # categoricals as plain values: groups sort as DuckDB sorts them; satisfied as read_posts reads it
+        keys[col] = post_kind(posts) if col == "post_kind" else read_flags(posts, col) if col == "satisfied" \
+            else _plain(posts[col])
     if by and len(posts):  # a table too big to build is refused before it is computed
         table_periods(len(keys[by].drop_duplicates()), times["created_at"], period, by)
     inner_by = keys.copy()

@@ -43,6 +43,8 @@ import pandas as pd
 
 from wbcs import checks
 from wbcs.kpi.duck import (
+    C,
+    R,
     _Archive,
     check_labelled,
     leave_out_rejected,
@@ -50,15 +52,23 @@ from wbcs.kpi.duck import (
     output_keys,
     some_posts,
 )
-from wbcs.kpi.indicators import QUANTILES, SUMS, assemble, check_request, local_as_of, table_periods
+from wbcs.kpi.indicators import (
+    OWN,
+    QUANTILES,
+    assemble,
+    check_request,
+    local_as_of,
+    summed,
+    table_periods,
+)
 from wbcs.policy import Policy
 from wbcs.text import mask_frame
 
 EDGES = np.concatenate([[0.0], np.exp2(np.arange(-27 * 32, 27 * 32 + 1) / 32)])
-BUCKET = "wbcs_bucket"
-MINUTES = "wbcs_minutes"
+BUCKET, MINUTES = OWN + "bucket", OWN + "minutes"  # named apart from the keys (``wbcs.kpi.indicators.own``)
 
 
+HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"  # a null partition value's folder (key=__HIVE_DEFAULT_PARTITION__)
 _local = threading.local()
 
 
@@ -92,8 +102,8 @@ def _responses(a: _Archive, keys: dict[str, str]) -> pd.DataFrame | None:
         return None
     select = [f'{expr} AS "{name}"' for name, expr in keys.items()]
     out = a.con.execute(
-        f"WITH src0 AS (SELECT *, {a.us('created_at')} AS _c, {a.us('reply_at')} AS _r FROM {a.scan}) "
-        f"SELECT {', '.join([*select, f'(_r - _c) / 60e6 AS {MINUTES}'])} FROM src0 WHERE _r IS NOT NULL").df()
+        f"WITH src0 AS (SELECT *, {a.us('created_at')} AS {C}, {a.us('reply_at')} AS {R} FROM {a.scan}) "
+        f"SELECT {', '.join([*select, f'({R} - {C}) / 60e6 AS {MINUTES}'])} FROM src0 WHERE {R} IS NOT NULL").df()
     out[BUCKET] = np.searchsorted(EDGES, out[MINUTES].to_numpy(), side="right")
     return out
 
@@ -201,7 +211,9 @@ def write_archive(posts: pd.DataFrame, folder, partition_by=("month",), *, mask:
     """Write a posts table as a hive-partitioned Parquet archive (``month=2025-01/…/part-0.parquet``;
     the partition columns live in the folder names only, percent-encoded as pyarrow writes
     them), the layout this engine, DuckDB and ``wbcs predict`` read. ``month`` is derived
-    from ``created_at`` when asked for; a null partition value is written as ``unknown``.
+    from ``created_at`` when asked for; a null partition value is written as hive's null (``HIVE_NULL``), which
+    DuckDB and pyarrow read as null: written as ``unknown``, a post without a topic was refused by both engines
+    (no such label) and one without a province was from the province 'unknown'.
     Each partition goes through the one safe writer (``wbcs.io.write_table``): atomic (a
     partition written again is replaced whole), PII-masked unless ``mask=False`` — the folder
     names too (``province=广东 138****5678``: values that mask alike share a folder)."""
@@ -212,9 +224,10 @@ def write_archive(posts: pd.DataFrame, folder, partition_by=("month",), *, mask:
     partition_by = list(partition_by)
     if "month" in partition_by and "month" not in posts:
         posts = posts.assign(month=posts["created_at"].dt.strftime("%Y-%m"))
-    keys = posts[partition_by].astype("string").fillna("unknown")
+    keys = posts[partition_by].astype("string")
     if mask:
         keys = mask_frame(keys)
+    keys = keys.fillna(HIVE_NULL)
     folder = Path(folder)
     for values, rows in posts.drop(columns=partition_by).groupby([keys[c] for c in partition_by], sort=True):
         values = values if isinstance(values, tuple) else (values,)
@@ -253,8 +266,7 @@ def indicators(source, *, period: str | None = None, by=None, policy: Policy | N
                       progress=progress, **request)
     first, _, _ = _request(files[0], policy, period, by, threads, left_out, schema, mid_times)
     keys = list(output_keys(first, period, by)[0])
-    inner = some_posts(_merge([p[0] for p in parts], ["n", *SUMS, *[c for c in parts[0][0]
-                                                                   if c.startswith(("met_", "late_"))]]), whole.source)
+    inner = some_posts(_merge([p[0] for p in parts], summed(parts[0][0])), whole.source)
     if "period" in inner:
         inner["period"] = pd.to_datetime(inner["period"])
     if by:  # a table too big to build is refused before the quantiles' pass (each file's inner table is its size)
