@@ -244,7 +244,7 @@ def test_file_and_column_names_leave_masked_too(tmp_path, capsys):
     rejects = (tmp_path / "o.rejects.csv").read_text(encoding="utf-8-sig")
     summary = json.loads(r.stdout)
     [(name, info)] = summary["files"].items()
-    assert name == str(tmp_path / "客户138****5678.csv") and info["ignored_columns"] == ["备注138****5678"]
+    assert name == str(tmp_path / "客户138****5678.csv") and info["extra_columns"] == ["备注138****5678"]
     assert rejects.splitlines()[0].endswith(",备注138****5678")
     read_posts(src)
     err = capsys.readouterr().err
@@ -257,7 +257,7 @@ def test_file_and_column_names_leave_masked_too(tmp_path, capsys):
     rejects = ingest_to([twin], tmp_path / "t.parquet", tmp_path / "t.rejects.parquet")
     assert pd.read_parquet(tmp_path / "t.rejects.parquet").columns[-2:].tolist() == ["a138****5678",
                                                                                  "a138****5678.1"]
-    assert rejects["files"][str(twin)]["ignored_columns"] == ["a138****5678", "a138****5678.1"]
+    assert rejects["files"][str(twin)]["extra_columns"] == ["a138****5678", "a138****5678.1"]
 
 
 def _posts_in_a_pii_named_folder(tmp_path):
