@@ -777,6 +777,10 @@ def cmd_triage(args: argparse.Namespace) -> int:
 
     check_outputs({"--out": args.out, "--alerts": args.alerts}, inputs={"--posts": args.posts})
     policy = load_policy(args.policy)
+    if args.alerts:  # a policy without the rules' thresholds fails before --out is written, not after
+        from wbcs.aggregate import rules
+
+        rules(policy)
     routes = load_routes(args.routes)
     posts, _ = read_posts(args.posts)
     labelled = posts
