@@ -8,6 +8,7 @@ that is wrong.
 
 ``operator`` holds an operator's code (``OPERATORS``: china_mobile, china_telecom, china_unicom);
 ``operator_code`` reads the names people write for one (中国移动, 移动, China Mobile, CMCC) as its code.
+``platform`` holds a platform's code (``PLATFORMS``: sina_weibo, tencent_weibo, ...), read by ``platform_code``.
 
 The taxonomy (sentiment, intent, topic, negative subtype, identifiable) lives in
 ``data/taxonomy.yaml``; ``load_taxonomy`` reads and validates it.
@@ -41,7 +42,7 @@ COLUMNS: dict[str, Column] = {
     c.name: c
     for c in [
         Column("post_id", "string", True, "unique id of the post (Weibo mid or the source's id)"),
-        Column("platform", "string", False, "sina_weibo, tencent_weibo, forum, ..."),
+        Column("platform", "string", False, "platform: a PLATFORMS code (sina_weibo, tencent_weibo, forum, ...)"),
         Column("created_at", "datetime", True, "when the post was published (Asia/Shanghai)"),
         Column("author_id", "string", False, "id of the author"),
         Column("author_followers", "Int64", False, "followers of the author"),
@@ -68,7 +69,7 @@ POST_KIND = "first_post"
 DATETIME_COLUMNS = [c.name for c in COLUMNS.values() if c.dtype == "datetime"]
 
 
-# --------------------------------------------------------------------------- operators
+# --------------------------------------------------------------------------- operators and platforms
 
 
 @dataclass(frozen=True)
@@ -90,22 +91,45 @@ OPERATORS: dict[str, Operator] = {
     ]
 }
 
+# a platform is named as an operator is: a code, its Chinese and English names, the other names exports write
+Platform = Operator
+
+# The one table of the platforms DOMAIN.md names and the names read as each: the aggregation rules count the
+# platforms a question is asked on (≥ 2 in one day), so sina_weibo, 新浪微博, Sina Weibo and weibo must be one
+PLATFORMS: dict[str, Platform] = {
+    p.code: p
+    for p in [
+        Platform("sina_weibo", "新浪微博", "Sina Weibo", ("新浪", "Sina", "weibo", "微博", "weibo.com")),
+        Platform("tencent_weibo", "腾讯微博", "Tencent Weibo", ("腾讯", "Tencent", "QQ微博", "t.qq.com")),
+        Platform("sohu_weibo", "搜狐微博", "Sohu Weibo", ("搜狐", "Sohu")),
+        Platform("netease_weibo", "网易微博", "NetEase Weibo", ("网易", "NetEase", "163")),
+        Platform("forum", "论坛", "forum", ("BBS",)),
+    ]
+}
+
 
 def _name_key(name: str) -> str:
     """A name as compared: width-folded, simplified (中國移動), lower case, without spaces, '_', '-' or '.'."""
     return re.sub(r"[\s_.\-]", "", normalize(name).lower())
 
 
-@lru_cache(maxsize=1)
-def _operator_names() -> dict[str, str]:
-    return {_name_key(name): o.code for o in OPERATORS.values() for name in (o.code, o.zh, o.en, *o.aliases)}
+@lru_cache(maxsize=2)
+def _names(table: str) -> dict[str, str]:
+    named = {"operator": OPERATORS, "platform": PLATFORMS}[table]
+    return {_name_key(name): o.code for o in named.values() for name in (o.code, o.zh, o.en, *o.aliases)}
 
 
 def operator_code(value) -> str | None:
     """The ``OPERATORS`` code ``value`` names (its code, Chinese or English name or an alias, in any case, width
     or script, with or without spaces: ``中国移动``, ``China Mobile``, ``china_mobile``, ``CMCC``), None when it
     names none."""
-    return None if value is None else _operator_names().get(_name_key(str(value)))
+    return None if value is None else _names("operator").get(_name_key(str(value)))
+
+
+def platform_code(value) -> str | None:
+    """The ``PLATFORMS`` code ``value`` names, read as ``operator_code`` reads operators (``新浪微博``,
+    ``Sina Weibo``, ``SINA_WEIBO``, ``weibo``), None when it names none."""
+    return None if value is None else _names("platform").get(_name_key(str(value)))
 
 
 # --------------------------------------------------------------------------- taxonomy

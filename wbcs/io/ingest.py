@@ -37,6 +37,8 @@ Decisions:
   summary (``unknown_operators``). An empty operator cell, or every cell when the file has no operator column,
   is filled with the operator the text names (an @mention such as @中国移动 first, ``wbcs.weibo.operator_of``),
   counted (``operators_from_text``).
+- ``platform`` holds the codes of ``wbcs.schema.PLATFORMS`` as ``operator`` does (新浪微博, Sina Weibo, weibo are
+  sina_weibo); any other value is kept as written and counted per value (``unknown_platforms``).
 - Rows of only empty cells are no posts: skipped, and counted in the summary
   (``empty_rows``).
 - Unless ``mask=False``, file and column names are masked too, wherever they leave:
@@ -76,8 +78,10 @@ from wbcs.schema import (
     DATETIME_COLUMNS,
     LABEL_FIELDS,
     OPERATORS,
+    PLATFORMS,
     load_taxonomy,
     operator_code,
+    platform_code,
     validate_posts,
 )
 from wbcs.text import has_text, mask_frame
@@ -225,6 +229,7 @@ class _File:
     stats: Counter = field(default_factory=Counter)
     reasons: Counter = field(default_factory=Counter)
     unknown_operators: Counter = field(default_factory=Counter)
+    unknown_platforms: Counter = field(default_factory=Counter)
 
 
 def _reject_times(rows: _Rows, problem: pd.Series, raw: pd.Series, col: str, f: _File) -> None:
@@ -298,15 +303,17 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tup
             parsed = _by_unique(df[col], lambda v, k=known: label_id(k, v))
             rows.reject(df[col].notna() & parsed.isna(), "bad value", col + " {!r} is not a label", df[col])
             df[col] = parsed
-    for col in ("author_name", "ip_location", "client", "author_id", "platform", "province"):
+    for col in ("author_name", "ip_location", "client", "author_id", "province"):
         if col in df:
             df[col] = _by_unique(df[col], lambda v: v if isinstance(v, str) else str(v))
     if "author_name" in df and "author_id" not in cols:  # the nickname identifies the author
         df["author_id"] = df["author_name"]
     if "ip_location" in df and "province" not in cols:
         df["province"] = _by_unique(df["ip_location"], ip_province)
+    if "platform" in df:  # the aggregation rules count platforms: 新浪微博, Sina Weibo and weibo are one, sina_weibo
+        df["platform"] = _by_unique(df["platform"], lambda v: as_code(v, platform_code))
     # the KPIs compare operators (competitor_lead): 移动, China Mobile and CMCC are one, china_mobile
-    op = _by_unique(df["operator"], _operator) if "operator" in df else pd.Series(None, index=df.index, dtype=object)
+    op = _by_unique(df["operator"], lambda v: as_code(v, operator_code)) if "operator" in df else pd.Series(None, index=df.index, dtype=object)
     # where no cell gives it, the operator's account the post @mentions (reply drafts sign as it, KPIs group by it)
     from_text = op.isna()
     op[from_text] = _by_unique(text[from_text], operator_of)
@@ -330,12 +337,16 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tup
     f.stats["ids_derived"] += int(derived[rows.ok].sum())
     f.stats["operators_from_text"] += int((from_text & op.notna() & rows.ok).sum())
     f.unknown_operators.update(op[op.notna() & ~op.isin(list(OPERATORS)) & rows.ok])
+    if "platform" in df:
+        plat = df["platform"]
+        f.unknown_platforms.update(plat[plat.notna() & ~plat.isin(list(PLATFORMS)) & rows.ok])
     return df, rows
 
 
-def _operator(value) -> str:
-    """An operator cell as ``operator`` holds it: the code of the operator it names, else the value as written."""
-    return operator_code(value) or (value if isinstance(value, str) else str(value))
+def as_code(value, code) -> str:
+    """An operator or platform cell as its column holds it: the code ``code`` (``operator_code``,
+    ``platform_code``) reads in it, else the value as written (the engines over Parquet read cells alike)."""
+    return code(value) or (value if isinstance(value, str) else str(value))
 
 
 def _satisfied(v):
@@ -540,6 +551,7 @@ def _summary(files: list[_File]) -> dict:
             "ids_derived": s["ids_derived"], "times_from_mid": s["times_from_mid"],
             "relative_times": s["relative_times"], "operators_from_text": s["operators_from_text"],
             "unknown_operators": dict(_masked_counts(f.unknown_operators, f.mask).most_common()),
+            "unknown_platforms": dict(_masked_counts(f.unknown_platforms, f.mask).most_common()),
         }
         if s["relative_times"]:
             out[key]["relative_to"] = {"time": f.now.isoformat(), "from": f.now_from}
@@ -597,10 +609,10 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False) -> tu
 
     Returns ``(posts, info)``; info says how many rows were read, rejected and why, and how many were empty,
     which columns were kept besides the schema's and which not, how many operators were read from the text
-    and which operator values are none of ``OPERATORS``; a file without a usable post is an ``InputError``.
-    Unless ``quiet``, a line on stderr says how many rows were rejected and how to see them, one how many empty
-    rows were skipped, one which columns were not kept, one which operators are unknown, and one how many empty
-    operator cells were filled from the text. The file's name is masked in them as in the summary."""
+    and which operator (platform) values are none of ``OPERATORS`` (``PLATFORMS``); a file without a usable
+    post is an ``InputError``. Unless ``quiet``, a line on stderr says how many rows were rejected and how to
+    see them, one how many empty rows were skipped, one which columns were not kept, one which operators and one
+    which platforms are unknown, and one how many empty operator cells were filled from the text. The file's name is masked in them as in the summary."""
     import sys
 
     result = ingest([path], export_time=export_time)
@@ -609,7 +621,7 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False) -> tu
             "reject_reasons": s["reasons"], "empty_rows": s["empty_rows"], "relative_times": s["relative_times"],
             "relative_to": s.get("relative_to"), "extra_columns": s["extra_columns"],
             "ignored_columns": s["ignored_columns"], "operators_from_text": s["operators_from_text"],
-            "unknown_operators": s["unknown_operators"]}
+            "unknown_operators": s["unknown_operators"], "unknown_platforms": s["unknown_platforms"]}
     if s["rejected"] and not quiet:
         print(f"{name}: {s['rejected']:,} row(s) rejected "
               f"({', '.join(f'{k}: {v}' for k, v in s['reasons'].items())}); "
@@ -620,14 +632,15 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False) -> tu
         print(f"{name}: column(s) {shown_columns(s['ignored_columns'])} not kept: each has the name of a column "
               f"the posts table fills from another column of the file (a header differing in case, spaces or '_', "
               f"or a source_row/source_file without the other); rename it to keep it", file=sys.stderr)
-    if s["unknown_operators"] and not quiet:  # an operator of its own in every comparison of operators
-        values = list(s["unknown_operators"].items())
-        known = "; ".join(f"{o.code} ({', '.join((o.zh, o.en, *o.aliases))})" for o in OPERATORS.values())
-        print(f"{name}: operator(s) "
-              + ", ".join(f"{v!r} ({n:,} row(s))" for v, n in values[:5])
-              + (f" and {len(values) - 5:,} more" if len(values) > 5 else "")
-              + f" not known, kept as written; the operators known and the names read as them: {known}",
-              file=sys.stderr)
+    for what, table in (("operator", OPERATORS), ("platform", PLATFORMS)):
+        if s[f"unknown_{what}s"] and not quiet:  # one of its own in every comparison of operators (platforms)
+            values = list(s[f"unknown_{what}s"].items())
+            known = "; ".join(f"{o.code} ({', '.join((o.zh, o.en, *o.aliases))})" for o in table.values())
+            print(f"{name}: {what}(s) "
+                  + ", ".join(f"{v!r} ({n:,} row(s))" for v, n in values[:5])
+                  + (f" and {len(values) - 5:,} more" if len(values) > 5 else "")
+                  + f" not known, kept as written; the {what}s known and the names read as them: {known}",
+                  file=sys.stderr)
     if s["operators_from_text"] and "operator" in s["columns"] and not quiet:  # the file's own cells were empty
         print(f"{name}: {s['operators_from_text']:,} empty operator cell(s) filled with the operator the post's "
               f"text names (an @mention such as @中国移动, else its words)", file=sys.stderr)
