@@ -39,8 +39,9 @@ test: $(STAMP) system  ## the whole test suite, notebooks included (what CI runs
 test-fast: $(STAMP)  ## the suite without slow tests and notebooks
 	$(BIN)/python -m pytest -n 2 -m "not slow and not notebook" $(PYTEST_ARGS)
 
+# Jupyter refuses to start as root without --allow-root; this project's machine runs as root
 lab: $(STAMP)  ## open JupyterLab on notebooks/
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 lint: $(STAMP)  ## ruff
 	$(BIN)/ruff check wbcs tests benchmarks
