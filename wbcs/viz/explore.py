@@ -15,14 +15,13 @@ from plotly.subplots import make_subplots
 from wbcs.checks import frame, whole
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
+from wbcs.schema import OPERATORS, PLATFORMS
 from wbcs.viz.figure import TEMPLATE, count_ticks, figure
 
 WEEKDAYS_ZH = ["周一 Mon", "周二 Tue", "周三 Wed", "周四 Thu", "周五 Fri", "周六 Sat", "周日 Sun"]
-OPERATOR_NAMES = {"china_mobile": "中国移动 China Mobile", "china_telecom": "中国电信 China Telecom",
-                  "china_unicom": "中国联通 China Unicom"}
+OPERATOR_NAMES = {code: f"{o.zh} {o.en}" for code, o in OPERATORS.items()}
 # the platforms DOMAIN.md names (schema's platform column), as a reader knows them
-PLATFORM_NAMES = {"sina_weibo": "新浪微博 Sina Weibo", "tencent_weibo": "腾讯微博 Tencent Weibo",
-                  "sohu_weibo": "搜狐微博 Sohu Weibo", "netease_weibo": "网易微博 NetEase Weibo", "forum": "论坛 forum"}
+PLATFORM_NAMES = {code: f"{p.zh} {p.en}" for code, p in PLATFORMS.items()}
 OPERATOR_COLORS = {"中国移动 China Mobile": "#1f77b4", "中国电信 China Telecom": "#2ca02c",
                    "中国联通 China Unicom": "#d62728", "unknown": "#999999"}
 
