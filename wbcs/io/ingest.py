@@ -312,11 +312,7 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tup
         df["province"] = _by_unique(df["ip_location"], ip_province)
     if "platform" in df:  # the aggregation rules count platforms: 新浪微博, Sina Weibo and weibo are one, sina_weibo
         df["platform"] = _by_unique(df["platform"], lambda v: as_code(v, platform_code))
-    # the KPIs compare operators (competitor_lead): 移动, China Mobile and CMCC are one, china_mobile
-    op = _by_unique(df["operator"], lambda v: as_code(v, operator_code)) if "operator" in df else pd.Series(None, index=df.index, dtype=object)
-    # where no cell gives it, the operator's account the post @mentions (reply drafts sign as it, KPIs group by it)
-    from_text = op.isna()
-    op[from_text] = _by_unique(text[from_text], operator_of)
+    op, from_text = read_operators(df.get("operator"), text)
     df["operator"] = op
 
     # duplicates last, so that only usable rows claim an id
@@ -341,6 +337,19 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tup
         plat = df["platform"]
         f.unknown_platforms.update(plat[plat.notna() & ~plat.isin(list(PLATFORMS)) & rows.ok])
     return df, rows
+
+
+def read_operators(cells: pd.Series | None, text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """``(operator, from_text)``: the ``operator`` column of posts from a file's operator ``cells`` (None: the file
+    has none) and their ``text``, and where it was read from the text. The KPIs compare operators
+    (competitor_lead): 移动, China Mobile and CMCC are one, china_mobile (``as_code``); where no cell gives it, the
+    operator's account the post @mentions (reply drafts sign as it, KPIs group by it: ``operator_of``). The archive
+    engines read a Parquet file's operators with it, as ``read_posts`` reads them for the pandas engine."""
+    op = pd.Series(None, index=text.index, dtype=object) if cells is None else \
+        _by_unique(cells, lambda v: as_code(v, operator_code))
+    from_text = op.isna()
+    op[from_text] = _by_unique(text[from_text], operator_of)
+    return op, from_text
 
 
 def as_code(value, code) -> str:

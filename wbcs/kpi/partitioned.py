@@ -50,6 +50,7 @@ from wbcs.kpi.duck import (
     leave_out_rejected,
     masked,
     output_keys,
+    request_columns,
     some_posts,
 )
 from wbcs.kpi.indicators import (
@@ -251,7 +252,7 @@ def indicators(source, *, period: str | None = None, by=None, policy: Policy | N
     # a post repeated across files is seen only over all of them: DuckDB here reads their post_id column
     whole = _Archive(_connection(None), files, policy)
     # the request against the archive's columns (a file may lack one, read as null) before any task reads a time
-    check_request([*whole.columns, "post_kind"], period, by, source=whole.source)
+    check_request(request_columns(whole), period, by, source=whole.source)
     (left_out, mid_times), schema = leave_out_rejected(whole, quiet), whole.types
     if as_of is None:
         latest = [t for t in run_tasks(_latest, files, client=client, policy=policy, threads=threads,

@@ -112,6 +112,7 @@ def _read(file: str, src: _Source, offset: int = 0, columns=COLUMNS) -> pd.DataF
         df = df.drop(index=offset + skip)
     where = pd.Index(df.index - offset + 1, name="source_row")  # the rows as the file numbers them, for messages
     _labels(df, where, file)
+    _names(df, columns)
     if "created_at" in df:
         # one zone for every file: concatenated, a UTC file and a Beijing one made an object column of both
         df["created_at"] = local_times(df["created_at"])
@@ -138,6 +139,20 @@ def _labels(df: pd.DataFrame, where: pd.Index, file: str) -> None:
         df[col] = ids.where(ids.notna(), df[col])  # what is no label stays as written, to be named below
     if maps:
         refuse_unknown_labels(df[list(maps)].set_axis(where), file)
+
+
+def _names(df: pd.DataFrame, columns) -> None:
+    """Operators and platforms as ``read_posts`` reads them, in place: a name for one (中国移动, CMCC; 新浪微博,
+    weibo) as its code, an empty operator (every one, without the column) as the operator the text names
+    (``wbcs.io.ingest.read_operators``). Compared as written, one platform written two ways was two platforms to
+    the ≥ 2 platforms rule, and one operator two clusters."""
+    from wbcs.io.ingest import _by_unique, as_code, read_operators
+    from wbcs.schema import platform_code
+
+    if "platform" in df:
+        df["platform"] = _by_unique(df["platform"], lambda v: as_code(v, platform_code))
+    if (columns is None or "operator" in columns) and "text" in df:
+        df["operator"] = read_operators(df.get("operator"), df["text"])[0]
 
 
 def _check(df: pd.DataFrame, file: str) -> None:
