@@ -124,7 +124,7 @@ def _parse_count(value):
     return int(round(number))
 
 
-def _by_unique(values: pd.Series, fn) -> pd.Series:
+def by_unique(values: pd.Series, fn) -> pd.Series:
     """``fn`` over the non-missing values of a Series, each distinct value once (object dtype)."""
     codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
     results = np.empty(len(uniques) + 1, dtype=object)  # the last slot answers missing (-1)
@@ -132,7 +132,10 @@ def _by_unique(values: pd.Series, fn) -> pd.Series:
     return pd.Series(results[codes], index=values.index, dtype=object)
 
 
-def _as_bool(v):
+def as_bool(v):
+    """A yes/no cell as ingest reads it (yes/no, 是/否, true/false, 1/0, booleans; any case, spaces around):
+    True or False, None for what is none of them. The DuckDB engine reads a Parquet file's yes/no labels with
+    it, as ``read_posts`` reads them for the pandas engine."""
     return _BOOLS.get(v.strip().lower() if isinstance(v, str) else v)
 
 
@@ -246,18 +249,18 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tup
     rows = _Rows(raw.index)
     df = pd.DataFrame({t: raw[c].astype(object) for t, c in cols.items()}, index=raw.index)
 
-    text = _by_unique(df["text"], lambda v: v if isinstance(v, str) else str(v))
+    text = by_unique(df["text"], lambda v: v if isinstance(v, str) else str(v))
     # has_text: a text of only zero-width characters is none, as predict and the archive engines find it
     rows.reject(pd.Series(~has_text(text), index=text.index), "empty text", "no text")
     # each distinct text once: masked, and whether it held a phone number (before masking)
-    found = _by_unique(text, mask_and_find)
+    found = by_unique(text, mask_and_find)
     phone = found.map(lambda f: isinstance(f, tuple) and bool(f[1] & {"mobile", "landline"})).astype(bool)
     shown = found.map(lambda f: f[0] if isinstance(f, tuple) else None) if mask else text
     df["text"] = shown
 
     # post ids: as text ("123.0" from a spreadsheet number becomes "123"); derived when missing
     pid = df["post_id"] if "post_id" in df else pd.Series(None, index=df.index, dtype=object)
-    pid = _by_unique(pid, lambda v: (str(int(v)) if isinstance(v, float) and v.is_integer()
+    pid = by_unique(pid, lambda v: (str(int(v)) if isinstance(v, float) and v.is_integer()
                                      else str(v).strip()) or None)
     time_raw = df["created_at"] if "created_at" in df else pd.Series(None, index=df.index, dtype=object)
     derived = pid.isna()
@@ -286,32 +289,32 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tup
         _reject_times(rows, problem, df[col], col, f)
         df[col] = parsed.where(rows.ok)
     for col in [c for c in _COUNT_COLUMNS if c in df]:
-        parsed = _by_unique(df[col], _parse_count)
+        parsed = by_unique(df[col], _parse_count)
         rows.reject(df[col].notna() & parsed.isna(), "bad value",
                     col + " {!r} is not a count (0 to a billion)", df[col])
         df[col] = pd.array(parsed.where(rows.ok), dtype="Int64")
     for col in [c for c in ("satisfied", "has_phone", "time_from_mid") if c in df]:
-        parsed = _by_unique(df[col], _as_bool if col != "satisfied" else _satisfied)
+        parsed = by_unique(df[col], as_bool if col != "satisfied" else _satisfied)
         rows.reject(df[col].notna() & parsed.isna(), "bad value", col + " {!r} is not yes/no", df[col])
         df[col] = pd.array(parsed.where(rows.ok), dtype="boolean")
     for col in [c for c in ("identifiable", "complaint") if c in df]:  # yes/no labels, as the routes compare them
-        parsed = _by_unique(df[col], _as_bool).map({True: "yes", False: "no"})
+        parsed = by_unique(df[col], as_bool).map({True: "yes", False: "no"})
         rows.reject(df[col].notna() & parsed.isna(), "bad value", col + " {!r} is not yes/no", df[col])
         df[col] = pd.array(parsed.where(rows.ok), dtype="string")
     for col, known in label_maps().items():
         if col in df:
-            parsed = _by_unique(df[col], lambda v, k=known: label_id(k, v))
+            parsed = by_unique(df[col], lambda v, k=known: label_id(k, v))
             rows.reject(df[col].notna() & parsed.isna(), "bad value", col + " {!r} is not a label", df[col])
             df[col] = parsed
     for col in ("author_name", "ip_location", "client", "author_id", "province"):
         if col in df:
-            df[col] = _by_unique(df[col], lambda v: v if isinstance(v, str) else str(v))
+            df[col] = by_unique(df[col], lambda v: v if isinstance(v, str) else str(v))
     if "author_name" in df and "author_id" not in cols:  # the nickname identifies the author
         df["author_id"] = df["author_name"]
     if "ip_location" in df and "province" not in cols:
-        df["province"] = _by_unique(df["ip_location"], ip_province)
+        df["province"] = by_unique(df["ip_location"], ip_province)
     if "platform" in df:  # the aggregation rules count platforms: 新浪微博, Sina Weibo and weibo are one, sina_weibo
-        df["platform"] = _by_unique(df["platform"], lambda v: as_code(v, platform_code))
+        df["platform"] = by_unique(df["platform"], lambda v: as_code(v, platform_code))
     op, from_text = read_operators(df.get("operator"), text)
     df["operator"] = op
 
@@ -346,9 +349,9 @@ def read_operators(cells: pd.Series | None, text: pd.Series) -> tuple[pd.Series,
     operator's account the post @mentions (reply drafts sign as it, KPIs group by it: ``operator_of``). The archive
     engines read a Parquet file's operators with it, as ``read_posts`` reads them for the pandas engine."""
     op = pd.Series(None, index=text.index, dtype=object) if cells is None else \
-        _by_unique(cells, lambda v: as_code(v, operator_code))
+        by_unique(cells, lambda v: as_code(v, operator_code))
     from_text = op.isna()
-    op[from_text] = _by_unique(text[from_text], operator_of)
+    op[from_text] = by_unique(text[from_text], operator_of)
     return op, from_text
 
 

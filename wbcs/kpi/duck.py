@@ -31,7 +31,7 @@ from wbcs import checks
 from wbcs.columns import DATETIMES, read_flags
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
-from wbcs.io.ingest import MAX_COUNT, _as_bool, as_code, label_id, label_maps
+from wbcs.io.ingest import MAX_COUNT, as_bool, as_code, label_id, label_maps
 from wbcs.io.times import EARLIEST, LATEST, OUT_OF_RANGE
 from wbcs.kpi.indicators import (
     FLAGS,
@@ -79,7 +79,7 @@ EMPTY_TEXT, NO_TIME, BAD_MID, BAD_VALUE = "empty text", "no time", "implausible 
 # start with, and a character that makes it a text, in RE2's syntax (whose \s is ASCII only)
 _BLANK_STARTS = ", ".join(str(c) for lo, hi in BLANK for c in range(lo, hi + 1))
 _VISIBLE = "[^" + "".join(f"\\x{{{lo:x}}}-\\x{{{hi:x}}}" for lo, hi in BLANK) + "]"
-# the yes/no labels ingest reads (``_as_bool``: yes/no, 是/否, true/false, 1/0, booleans) as 'yes'/'no', as the routes
+# the yes/no labels ingest reads (``as_bool``: yes/no, 是/否, true/false, 1/0, booleans) as 'yes'/'no', as the routes
 # compare them, and rejects otherwise, before the taxonomy's labels; read here as there, or a complaint '是' was no
 # complaint to this engine and a complaint to the pandas engine
 YES_NO = ("identifiable", "complaint")
@@ -215,7 +215,7 @@ class _Archive:
     def label_values(self) -> dict[str, dict]:
         """Per label column (the yes/no labels ``YES_NO``, then ``label_maps``' fields, in ingest's order), each
         value it holds (as text) → the label ``read_posts`` reads it as (``label_id``: COMPLAINT, 投诉 and
-        ' Complaint' are complaint; ``_as_bool``: 是, YES and true are yes), None for one it rejects."""
+        ' Complaint' are complaint; ``as_bool``: 是, YES and true are yes), None for one it rejects."""
         spellings = label_maps()
         fields = [f for f in (*YES_NO, *spellings) if f in self.types]
         if not fields:
@@ -230,7 +230,7 @@ class _Archive:
             if f in spellings:
                 out[f] = {v: label_id(spellings[f], v) for v in values or [] if v is not None}
             else:
-                out[f] = {v["t"]: {True: "yes", False: "no"}.get(_as_bool(v["v"])) for v in values or []
+                out[f] = {v["t"]: {True: "yes", False: "no"}.get(as_bool(v["v"])) for v in values or []
                           if v["v"] is not None}
         return out
 

@@ -131,11 +131,11 @@ def _labels(df: pd.DataFrame, where: pd.Index, file: str) -> None:
     ``投诉`` → complaint): an upper-cased label selected no rule and no topic here, silently. One that is no
     label is an error naming its row (``refuse_unknown_labels``)."""
     from wbcs.columns import refuse_unknown_labels
-    from wbcs.io.ingest import _by_unique, label_id, label_maps
+    from wbcs.io.ingest import by_unique, label_id, label_maps
 
     maps = {col: known for col, known in label_maps().items() if col in df}
     for col, known in maps.items():
-        ids = _by_unique(df[col], lambda v, k=known: label_id(k, v))
+        ids = by_unique(df[col], lambda v, k=known: label_id(k, v))
         df[col] = ids.where(ids.notna(), df[col])  # what is no label stays as written, to be named below
     if maps:
         refuse_unknown_labels(df[list(maps)].set_axis(where), file)
@@ -146,11 +146,11 @@ def _names(df: pd.DataFrame, columns) -> None:
     weibo) as its code, an empty operator (every one, without the column) as the operator the text names
     (``wbcs.io.ingest.read_operators``). Compared as written, one platform written two ways was two platforms to
     the ≥ 2 platforms rule, and one operator two clusters."""
-    from wbcs.io.ingest import _by_unique, as_code, read_operators
+    from wbcs.io.ingest import as_code, by_unique, read_operators
     from wbcs.schema import platform_code
 
     if "platform" in df:
-        df["platform"] = _by_unique(df["platform"], lambda v: as_code(v, platform_code))
+        df["platform"] = by_unique(df["platform"], lambda v: as_code(v, platform_code))
     if (columns is None or "operator" in columns) and "text" in df:
         df["operator"] = read_operators(df.get("operator"), df["text"])[0]
 
