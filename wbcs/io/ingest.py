@@ -294,7 +294,7 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tup
                     col + " {!r} is not a count (0 to a billion)", df[col])
         df[col] = pd.array(parsed.where(rows.ok), dtype="Int64")
     for col in [c for c in ("satisfied", "has_phone", "time_from_mid") if c in df]:
-        parsed = by_unique(df[col], as_bool if col != "satisfied" else _satisfied)
+        parsed = by_unique(df[col], as_bool if col != "satisfied" else satisfied_value)
         rows.reject(df[col].notna() & parsed.isna(), "bad value", col + " {!r} is not yes/no", df[col])
         df[col] = pd.array(parsed.where(rows.ok), dtype="boolean")
     for col in [c for c in ("identifiable", "complaint") if c in df]:  # yes/no labels, as the routes compare them
@@ -361,7 +361,9 @@ def as_code(value, code) -> str:
     return code(value) or (value if isinstance(value, str) else str(value))
 
 
-def _satisfied(v):
+def satisfied_value(v):
+    """A ``satisfied`` cell as ingest reads it (``validate_posts``): True, False, NA (empty), None for a value it
+    rejects. The DuckDB engine reads a Parquet file's cells with it, as ``read_posts`` reads them for pandas."""
     try:
         return validate_posts(pd.DataFrame({"satisfied": [v]}), required=(), check_labels=False)["satisfied"].iloc[0]
     except InputError:

@@ -9,11 +9,11 @@ indicators are then derived by the same pandas code as the pandas engine. Busine
 SLA clocks join a small table of duty minutes per calendar day built with
 ``wbcs.policy.Duty``, so the calendar logic is not written twice. As ``read_posts`` does for the
 pandas engine, the rows it rejects (``_Archive.screen``: an empty text, a time out of range, an empty
-``created_at`` whose ``post_id`` is no Weibo mid, a count it refuses, a label outside the taxonomy, a complaint or
-identifiable that is no yes/no) and a row whose ``post_id`` an earlier row has (``_Archive.repeats``) are left out
+``created_at`` whose ``post_id`` is no Weibo mid, a count it refuses, a satisfied, complaint or identifiable that is
+no yes/no, a label outside the taxonomy) and a row whose ``post_id`` an earlier row has (``_Archive.repeats``) are left out
 and said; an empty ``created_at`` is the time of the post's mid, as ``wbcs ingest`` gives it (``times_from_mids``);
-the yes/no labels are read as ingest reads them ('是', True are 'yes': ``YES_NO``), a yes/no column with
-``read_flags``' words (``_Archive.flag``). A time before 1992 is read with Beijing's summer time of 1986-91, as
+the yes/no labels are read as ingest reads them ('是', True are 'yes': ``YES_NO``), and so is ``satisfied``
+(``_Archive.flag``). A time before 1992 is read with Beijing's summer time of 1986-91, as
 pandas reads it (``FIXED_SINCE``).
 """
 
@@ -28,10 +28,10 @@ import numpy as np
 import pandas as pd
 
 from wbcs import checks
-from wbcs.columns import DATETIMES, read_flags
+from wbcs.columns import DATETIMES
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
-from wbcs.io.ingest import MAX_COUNT, as_bool, as_code, label_id, label_maps
+from wbcs.io.ingest import MAX_COUNT, as_bool, as_code, label_id, label_maps, satisfied_value
 from wbcs.io.times import EARLIEST, LATEST, OUT_OF_RANGE
 from wbcs.kpi.indicators import (
     FLAGS,
@@ -243,8 +243,8 @@ class _Archive:
         """``(rejects, mid_times)``: the rows ``read_posts`` rejects for the pandas engine (``REJECTS``: the first
         reason in ingest's order, in its words, and what is wrong), and the times it gives the posts without a
         ``created_at`` from their mids (``MID_TIMES``: local microseconds; ``times_from_mids``). The checks: an
-        empty text, a time out of range, an empty created_at, a count it refuses (``_count_checks``), a label it
-        does not read (``label_values``); one scan returns the rows that fail those that hold somewhere. Counted,
+        empty text, a time out of range, an empty created_at, a count it refuses (``_count_checks``), a satisfied
+        it does not read (``satisfied_values``), a label it does not read (``label_values``); one scan returns the rows that fail those that hold somewhere. Counted,
         such a row made this engine's figures differ from the pandas engine's; refused, it stopped the command
         where ``read_posts`` leaves it out and says so."""
         checks = []  # (reason, SQL true where it applies, SQL of the value the detail shows, detail)
@@ -266,6 +266,9 @@ class _Archive:
         for col, cond in self._count_checks().items():
             checks.append((BAD_VALUE, cond, f"CAST({_q(col)} AS VARCHAR)",
                            f"column {col!r}: {{}} is not a count (0 to a billion)"))
+        if unknown := [v for v, b in self.satisfied_values().items() if b is None]:  # (ingest's order: yes/no first)
+            checks.append((BAD_VALUE, f"CAST(satisfied AS VARCHAR) IN ({', '.join(map(_lit, unknown))})",
+                           "CAST(satisfied AS VARCHAR)", "column 'satisfied': {!r} is not yes/no"))
         for col, ids in self.label_values().items():
             if unknown := [v for v, i in ids.items() if i is None]:
                 checks.append((BAD_VALUE, f"CAST({_q(col)} AS VARCHAR) IN ({', '.join(map(_lit, unknown))})",
@@ -538,7 +541,9 @@ class _Archive:
             if col in self.types:
                 values = self.con.execute(f"SELECT list(DISTINCT CAST({_q(col)} AS VARCHAR)) FROM {self.scan}"
                                           ).fetchall()[0][0] or []
-                self.relabel(col, {v: c for v in values if v is not None and (c := as_code(v, code)) != v})
+                # a blank cell is an empty one to read_posts (wbcs.io.read): an operator to read from the text
+                self.relabel(col, {v: as_code(v, code) if v.strip() else None for v in values
+                                   if v is not None and (not v.strip() or as_code(v, code) != v)})
         if "text" not in self.types:
             return
         if "operator" not in self.types:
@@ -558,32 +563,34 @@ class _Archive:
             self.scan, self.numbered = f"({fill.format(self.scan)})", f"({fill.format(self.numbered)})"
 
     def relabel(self, col: str, ids: dict[str, str]) -> None:
-        """Read column ``col``'s values in ``ids`` (a spelling → the label's id) as those ids in every later query."""
+        """Read column ``col``'s values in ``ids`` (a spelling → the label's id, None: empty) as those ids in every
+        later query."""
         if ids:
-            case = f"CASE CAST({_q(col)} AS VARCHAR) {' '.join(f'WHEN {_lit(v)} THEN {_lit(i)}' for v, i in ids.items())} " \
+            then = {v: "NULL" if i is None else _lit(i) for v, i in ids.items()}
+            case = f"CASE CAST({_q(col)} AS VARCHAR) {' '.join(f'WHEN {_lit(v)} THEN {t}' for v, t in then.items())} " \
                    f"ELSE CAST({_q(col)} AS VARCHAR) END"
             self.scan, self.numbered = (f"(SELECT * REPLACE ({case} AS {_q(col)}) FROM {self.scan})",
                                         f"(SELECT * REPLACE ({case} AS {_q(col)}) FROM {self.numbered})")
             self.types[col] = "VARCHAR"
 
+    def satisfied_values(self) -> dict[str, bool | None]:
+        """Each ``satisfied`` value (as text) → how ``read_posts`` reads it (``satisfied_value``: booleans, 1/0,
+        true/false, 是/否, ...), None for one it rejects (``screen`` leaves its rows out)."""
+        if "satisfied" not in self.types or self.types["satisfied"] == "BOOLEAN":
+            return {}
+        values = self.con.execute(f"SELECT list(DISTINCT struct_pack(v := satisfied, t := CAST(satisfied AS "
+                                  f"VARCHAR))) FROM {self.scan}").fetchall()[0][0] or []
+        # a blank cell is an empty one to read_posts (wbcs.io.read): NULL here, read as no value (no WHEN in flag)
+        out = {v["t"]: satisfied_value(v["v"]) for v in values if v["v"] is not None and v["t"].strip()}
+        return {t: None if b is None else bool(b) for t, b in out.items() if b is None or not pd.isna(b)}
+
     def flag(self, col: str) -> str:
-        """SQL reading yes/no column ``col`` as the pandas engine reads it (``read_flags``: booleans, 1/0,
-        true/false, 是/否, ...): ``read_flags`` itself reads the column's distinct values, and the first row
-        holding a value it refuses gets its error (file and 1-based row)."""
+        """SQL reading yes/no column ``col`` (``satisfied``) as the pandas engine reads it
+        (``satisfied_values``); a value it rejects is left out before (``screen``)."""
         if self.types[col] == "BOOLEAN":
             return _q(col)
-        values = [v for v in self.con.execute(f"SELECT list(DISTINCT {_q(col)}) FROM {self.scan}").fetchall()[0][0]
-                  or [] if v is not None]
-        read = {}
-        for v in values:
-            try:
-                read[v] = read_flags(pd.DataFrame({col: [v]}), col).iloc[0]
-            except InputError:
-                file, row, value = self.first_row(f"{_q(col)} = {_lit(v)}", _q(col))
-                read_flags(pd.DataFrame({col: [value], "source_file": [file], "source_row": [row + 1]}), col)
-                raise  # (read_flags raised above, naming the row)
-        whens = [f"WHEN {_lit(v)} THEN {str(bool(b)).lower()}" for v, b in read.items() if not pd.isna(b)]
-        return f"CASE {_q(col)} {' '.join(whens)} END" if whens else "CAST(NULL AS BOOLEAN)"
+        whens = [f"WHEN {_lit(v)} THEN {str(b).lower()}" for v, b in self.satisfied_values().items() if b is not None]
+        return f"CASE CAST({_q(col)} AS VARCHAR) {' '.join(whens)} END" if whens else "CAST(NULL AS BOOLEAN)"
 
     def _raise_bad(self, col: str):
         bad = self.first_row(f"{self.us(col)} < {self.us('created_at')}")
