@@ -77,6 +77,9 @@ def register(sub) -> None:
     k.add_argument("--period", choices=["day", "week", "month"], help="also a table per period")
     k.add_argument("--by", nargs="+", metavar="COL", help="also a table per value of these columns")
     k.add_argument("--as-of", default=None, help="time the SLA clocks are read at (default: latest in the data)")
+    k.add_argument("--routes", type=Path, default=None,
+                   help="routes file (default data/routes.yaml), as wbcs triage --routes takes it: a post's kind, "
+                        "which picks its SLA clocks, is the kind of the route it gives the post")
     k.add_argument("--engine", choices=["pandas", "duckdb", "dask"], default="pandas",
                    help="duckdb reads labelled Parquet files (a path or a glob) without loading them; dask "
                         "computes a partitioned archive (a folder or 'archive/**/*.parquet') file by file, "
@@ -224,10 +227,14 @@ def _dump(obj) -> None:
 
 def cmd_kpi(args: argparse.Namespace) -> int:
     from wbcs.errors import InputError
-    from wbcs.kpi.indicators import local_as_of
+    from wbcs.kpi.indicators import kinds_of, local_as_of
     from wbcs.pii import mask_pii
+    from wbcs.triage import load_routes
 
     policy = _policy(args)
+    # the routes as triage reads them; a file the KPIs cannot count kinds by is refused before the posts are read
+    routes = load_routes(args.routes) if args.routes is not None else None
+    kinds_of(routes)
     if (args.workers or args.scheduler) and args.engine != "dask":
         raise InputError("--workers/--scheduler run the dask engine: add --engine dask")
     if args.as_of is not None:
@@ -236,9 +243,9 @@ def cmd_kpi(args: argparse.Namespace) -> int:
         from wbcs.kpi import duck
 
         source = str(args.posts)
-        summary = duck.indicators(source, policy=policy, as_of=args.as_of)
+        summary = duck.indicators(source, policy=policy, as_of=args.as_of, routes=routes)
         table = duck.indicators(source, period=args.period, by=args.by, policy=policy, as_of=args.as_of,
-                                quiet=True) \
+                                quiet=True, routes=routes) \
             if args.period or args.by else None
         # the file's name as read_posts gives it to the pandas engine (info['file']): masked
         info, posts = {"file": mask_pii(source), "engine": "duckdb"}, None
@@ -250,7 +257,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
         with from_args(args) as client:
             def run(**kw):
                 return partitioned.indicators(source, policy=policy, as_of=args.as_of, client=client,
-                                              progress=True, **kw)
+                                              progress=True, routes=routes, **kw)
 
             summary = run()
             table = run(period=args.period, by=args.by, quiet=True) if args.period or args.by else None
@@ -259,8 +266,8 @@ def cmd_kpi(args: argparse.Namespace) -> int:
         from wbcs.kpi import indicators
 
         posts, info = read_labelled(args.posts, args.model, cache=not args.no_cache)
-        summary = indicators(posts, policy=policy, as_of=args.as_of)
-        table = indicators(posts, period=args.period, by=args.by, policy=policy, as_of=args.as_of) \
+        summary = indicators(posts, policy=policy, as_of=args.as_of, routes=routes)
+        table = indicators(posts, period=args.period, by=args.by, policy=policy, as_of=args.as_of, routes=routes) \
             if args.period or args.by else None
         info["engine"] = "pandas"
     if not summary["volume"]:  # (the pandas engine refused an empty file before classifying)

@@ -41,6 +41,7 @@ from wbcs.kpi.indicators import (
     SUMS,
     assemble,
     check_request,
+    kinds_of,
     local_as_of,
     own,
     table_periods,
@@ -383,11 +384,12 @@ class _Archive:
         """The latest time in the archive."""
         return self.span()[1]
 
-    def kind_name(self) -> str:
-        """The post kind (``KIND_RULES``) as SQL. Cells compare as text, as the pandas engine and triage compare
-        them: DuckDB reads 'yes' as true against a BOOLEAN column, which pandas' "yes" never equals."""
+    def kind_name(self, rules=None) -> str:
+        """The post kind (by the kind ``rules``, ``wbcs.kpi.indicators.kinds_of``; None: ``KIND_RULES``) as SQL.
+        Cells compare as text, as the pandas engine and triage compare them: DuckDB reads 'yes' as true against a
+        BOOLEAN column, which pandas' "yes" never equals."""
         whens = []
-        for rule, kind in KIND_RULES:
+        for rule, kind in KIND_RULES if rules is None else rules:
             if all(c in self.types for c in rule):
                 cond = " AND ".join(f"CAST({_q(c)} AS VARCHAR) = {_lit(v)}" for c, v in rule.items()) or "TRUE"
                 whens.append(f"WHEN {cond} THEN {'NULL' if kind is None else _lit(kind)}")
@@ -665,34 +667,38 @@ def some_posts(inner: pd.DataFrame, source: str) -> pd.DataFrame:
     return inner
 
 
-def output_keys(a: _Archive, period: str | None, by: list[str]) -> tuple[dict[str, str], tuple[str, ...]]:
-    """(output key name → SQL, extra raw columns the inner table keeps) of a request."""
+def output_keys(a: _Archive, period: str | None, by: list[str], rules=None
+                ) -> tuple[dict[str, str], tuple[str, ...]]:
+    """(output key name → SQL, extra raw columns the inner table keeps) of a request; ``post_kind`` by the kind
+    ``rules`` (``kinds_of``)."""
     keys = {}
     if period is not None:
         keys["period"] = f"date_trunc({_lit(period)}, make_timestamp({C}))"
     for col in by:
         # satisfied as read_posts reads it (a file's 'yes'/'no' are True/False to the pandas engine); a time with its
         # zone as an instant (DuckDB gives a TIMESTAMPTZ_NS to pandas as naive UTC, a TIMESTAMPTZ in the session's zone)
-        keys[col] = a.kind_name() if col == "post_kind" else a.flag(col) if col == "satisfied" else \
+        keys[col] = a.kind_name(rules) if col == "post_kind" else a.flag(col) if col == "satisfied" else \
             f"CAST({_q(col)} AS TIMESTAMPTZ)" if a.zoned(col) else _q(col)
     # the summary's roll-ups need operator and topic on each inner row
     return keys, ("operator", "topic") if period is None and not by else ()
 
 
 def indicators(source, *, period: str | None = None, by=None, policy: Policy | None = None,
-               as_of=None, con=None, quiet: bool = False):
-    """``wbcs.kpi.indicators`` computed by DuckDB over Parquet ``source`` (path, glob or list). A row
+               as_of=None, con=None, quiet: bool = False, routes=None):
+    """``wbcs.kpi.indicators`` computed by DuckDB over Parquet ``source`` (path, glob or list), the posts' kinds
+    by ``routes`` as there (``kinds_of``). A row
     ``read_posts`` rejects, and a row whose ``post_id`` an earlier row has, are left out, and said on stderr
     unless ``quiet``; a post without ``created_at`` has its mid's time (``leave_out_rejected``)."""
     import duckdb
 
     policy = checks.policy(policy)
+    rules = kinds_of(routes)
     con = con or duckdb.connect()
     a = _Archive(con, _files(source), policy)
     leave_out_rejected(a, quiet)
     by = check_labelled(a, period, by)
     as_of = a.latest() if as_of is None else local_as_of(as_of)
-    keys, extra = output_keys(a, period, by)
+    keys, extra = output_keys(a, period, by, rules)
     if by:
         a.check_size(keys, period, by)
     inner = some_posts(a.inner(keys, as_of, extra), a.source)
@@ -700,7 +706,7 @@ def indicators(source, *, period: str | None = None, by=None, policy: Policy | N
     if "period" in inner:
         inner["period"] = pd.to_datetime(inner["period"])
         quantiles["period"] = pd.to_datetime(quantiles["period"])
-    return masked(assemble(inner, quantiles, period=period, by=by, policy=policy, as_of=as_of), by)
+    return masked(assemble(inner, quantiles, period=period, by=by, policy=policy, as_of=as_of, rules=rules), by)
 
 
 def masked(result, by: list[str]):

@@ -65,7 +65,7 @@ from wbcs.columns import (
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
 from wbcs.policy import Policy
-from wbcs.triage import KIND_COLUMNS, KIND_RULES
+from wbcs.triage import KIND_COLUMNS, KIND_RULES, Rules, kind_rules, load_routes
 
 PERIODS = ("day", "week", "month")
 # The label columns of the inner table (see the module docstring): the post kind is derived from them
@@ -296,12 +296,13 @@ def thresholds(policy: Policy) -> list[tuple[str, str, float]]:
     return out
 
 
-def derive(inner: pd.DataFrame, policy: Policy) -> pd.DataFrame:
-    """Every counter (and ``post_kind``) for each row of the inner table, beside its keys."""
+def derive(inner: pd.DataFrame, policy: Policy, rules=None) -> pd.DataFrame:
+    """Every counter (and ``post_kind``, by the kind ``rules``: ``kinds_of``) for each row of the inner table,
+    beside its keys."""
     ours = [x for x in inner.columns if x.startswith(OWN)]
     mine = inner[ours].rename(columns=lambda x: x[len(OWN):])
     c = inner.drop(columns=ours)
-    kind = post_kind(mine)
+    kind = post_kind(mine, rules=rules)
     if "post_kind" not in c:  # (a key --by post_kind is the same kind)
         c["post_kind"] = kind
     n = mine["n"].to_numpy(dtype=float)
@@ -359,10 +360,11 @@ def rollup(c: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 def assemble(inner: pd.DataFrame, quantiles: pd.DataFrame, *, period: str | None, by: list[str],
-             policy: Policy, as_of):
+             policy: Policy, as_of, rules=None):
     """The result of ``indicators`` from an engine's inner table and response quantiles
-    (one row per output group: ``period``, ``by`` columns and the QUANTILES columns)."""
-    c = derive(inner, policy)
+    (one row per output group: ``period``, ``by`` columns and the QUANTILES columns), the posts' kinds by the
+    kind ``rules`` (``kinds_of``)."""
+    c = derive(inner, policy, rules)
     if period is None and not by:
         whole = rollup(c, [])
         for name in QUANTILES:
@@ -423,11 +425,21 @@ def _plain(s: pd.Series) -> pd.Series:
     return s.astype(s.cat.categories.dtype) if isinstance(s.dtype, pd.CategoricalDtype) else s
 
 
-def post_kind(posts: pd.DataFrame) -> pd.Series:
-    """The policy post kind of each post (``KIND_RULES``), null where none applies."""
+def kinds_of(routes=None) -> list[tuple[dict[str, str], str | None]]:
+    """The post kind rules of ``routes`` (a routes file's path, as ``wbcs triage --routes`` takes it, or
+    ``wbcs.triage.load_routes``' result; None: the default routes, ``KIND_RULES``): a post's kind is the kind of
+    the route triage gives it, so the KPIs count it with the clock triage gives it."""
+    if routes is None:
+        return KIND_RULES
+    return kind_rules(routes if isinstance(routes, Rules) else load_routes(routes))
+
+
+def post_kind(posts: pd.DataFrame, *, rules=None) -> pd.Series:
+    """The policy post kind of each post by the kind ``rules`` (``kinds_of``; None: ``KIND_RULES``), null where
+    none applies."""
     frame(posts, "post_kind: posts")
     conds, kinds = [], []
-    for rule, kind in KIND_RULES:
+    for rule, kind in KIND_RULES if rules is None else rules:
         ok = pd.Series(True, index=posts.index)
         for col, value in rule.items():
             ok &= (posts[col].astype("string") == value).fillna(False) if col in posts else False
@@ -505,18 +517,21 @@ def _quantiles(times: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
 
 
 def indicators(posts: pd.DataFrame, *, period: str | None = None, by=None,
-               policy: Policy | None = None, as_of=None):
+               policy: Policy | None = None, as_of=None, routes=None):
     """The indicators of a labelled posts table.
 
     With neither ``period`` nor ``by``: one dict for the whole table (scalars,
     ``topic_share``, ``sla`` per post kind, ``competitor_lead``, ``as_of``). Otherwise a
     DataFrame with one row per period (``day``/``week``/``month``, Beijing time, weeks
     start on Monday; empty periods included) and breakdown group (``by``: column name
-    or list; ``post_kind`` is available as a column too).
+    or list; ``post_kind`` is available as a column too). A post's kind, which picks its SLA clocks, is the
+    kind of the route ``routes`` gives it (``kinds_of``: a routes file, as ``wbcs triage --routes`` takes it;
+    None: the default routes).
     """
     frame(posts, "indicators: posts")
     policy = check_policy(policy)
     by = check_request([*posts.columns, "post_kind"], period, by)
+    rules = kinds_of(routes)
     times = prepare(posts)
     if "complaint" in posts:  # a yes/no label as read_posts writes it (True, 是 are 'yes'), as the archive engines read it
         posts = posts.assign(complaint=read_flags(posts, "complaint").map({True: "yes", False: "no"}).astype("string"))
@@ -525,7 +540,7 @@ def indicators(posts: pd.DataFrame, *, period: str | None = None, by=None,
     if period is not None:
         keys["period"] = period_start(times["created_at"], period)
     for col in by:  # categoricals as plain values: groups sort as DuckDB sorts them; satisfied as read_posts reads it
-        keys[col] = post_kind(posts) if col == "post_kind" else read_flags(posts, col) if col == "satisfied" \
+        keys[col] = post_kind(posts, rules=rules) if col == "post_kind" else read_flags(posts, col) if col == "satisfied" \
             else _plain(posts[col])
     if by and len(posts):  # a table too big to build is refused before it is computed
         table_periods(len(keys[by].drop_duplicates()), times["created_at"], period, by)
@@ -535,4 +550,4 @@ def indicators(posts: pd.DataFrame, *, period: str | None = None, by=None,
             if col in posts:
                 inner_by[col] = _plain(posts[col])
     return assemble(_inner(posts, times, inner_by, policy, as_of), _quantiles(times, keys),
-                    period=period, by=by, policy=policy, as_of=as_of)
+                    period=period, by=by, policy=policy, as_of=as_of, rules=rules)

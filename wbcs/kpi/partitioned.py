@@ -58,6 +58,7 @@ from wbcs.kpi.indicators import (
     QUANTILES,
     assemble,
     check_request,
+    kinds_of,
     local_as_of,
     summed,
     table_periods,
@@ -109,17 +110,17 @@ def _responses(a: _Archive, keys: dict[str, str]) -> pd.DataFrame | None:
     return out
 
 
-def _request(file: str, policy: Policy, period, by, threads, left_out, schema, mid_times
+def _request(file: str, policy: Policy, period, by, threads, left_out, schema, mid_times, rules
              ) -> tuple[_Archive, dict, tuple]:
     a = _archive(file, policy, threads, left_out, schema, mid_times)
-    keys, extra = output_keys(a, period, check_labelled(a, period, by))
+    keys, extra = output_keys(a, period, check_labelled(a, period, by), rules)
     return a, keys, extra
 
 
-def _partial(file: str, *, policy: Policy, period, by, as_of, threads, left_out, schema, mid_times
+def _partial(file: str, *, policy: Policy, period, by, as_of, threads, left_out, schema, mid_times, rules
              ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """(inner table, response-minute histogram per output group and bucket) of one file."""
-    a, keys, extra = _request(file, policy, period, by, threads, left_out, schema, mid_times)
+    a, keys, extra = _request(file, policy, period, by, threads, left_out, schema, mid_times, rules)
     inner = a.inner(keys, as_of, extra)
     r = _responses(a, keys)
     hist = None if r is None else \
@@ -128,9 +129,9 @@ def _partial(file: str, *, policy: Policy, period, by, as_of, threads, left_out,
 
 
 def _selected(file: str, *, policy: Policy, period, by, targets: pd.DataFrame, threads, left_out, schema,
-              mid_times) -> pd.DataFrame:
+              mid_times, rules) -> pd.DataFrame:
     """The response minutes of one file that fall in the target (group, bucket) cells."""
-    a, keys, _ = _request(file, policy, period, by, threads, left_out, schema, mid_times)
+    a, keys, _ = _request(file, policy, period, by, threads, left_out, schema, mid_times, rules)
     r = _responses(a, keys)
     return r.merge(targets, on=[*keys, BUCKET], how="inner")[[*keys, BUCKET, MINUTES]]
 
@@ -238,7 +239,7 @@ def write_archive(posts: pd.DataFrame, folder, partition_by=("month",), *, mask:
 
 
 def indicators(source, *, period: str | None = None, by=None, policy: Policy | None = None, as_of=None,
-               client=None, progress: bool = False, quiet: bool = False):
+               client=None, progress: bool = False, quiet: bool = False, routes=None):
     """``wbcs.kpi.indicators`` over a partitioned Parquet archive (see the module docstring). A row
     ``read_posts`` rejects, and a row whose ``post_id`` an earlier row has (in this file or an earlier one), are
     left out, as by ``wbcs.kpi.duck``, and said on stderr unless ``quiet``; a post without ``created_at`` has
@@ -246,6 +247,7 @@ def indicators(source, *, period: str | None = None, by=None, policy: Policy | N
     from wbcs.distributed import parquet_files, run_tasks
 
     policy = checks.policy(policy)
+    rules = kinds_of(routes)  # (the posts' kinds by the routes file, as the pandas engine counts them)
     files, _ = parquet_files(source)
     threads = 1 if client is not None else None  # on a cluster the workers are the parallelism
     by = [by] if isinstance(by, str) else list(by or [])
@@ -262,11 +264,11 @@ def indicators(source, *, period: str | None = None, by=None, policy: Policy | N
     else:
         as_of = local_as_of(as_of)
     request = {"policy": policy, "period": period, "by": by, "threads": threads, "left_out": left_out,
-               "schema": schema, "mid_times": mid_times}
+               "schema": schema, "mid_times": mid_times, "rules": rules}
     parts = run_tasks(_partial, files, client=client, as_of=as_of, desc="KPI statistics", unit="file",
                       progress=progress, **request)
-    first, _, _ = _request(files[0], policy, period, by, threads, left_out, schema, mid_times)
-    keys = list(output_keys(first, period, by)[0])
+    first, _, _ = _request(files[0], policy, period, by, threads, left_out, schema, mid_times, rules)
+    keys = list(output_keys(first, period, by, rules)[0])
     inner = some_posts(_merge([p[0] for p in parts], summed(parts[0][0])), whole.source)
     if "period" in inner:
         inner["period"] = pd.to_datetime(inner["period"])
@@ -283,4 +285,4 @@ def indicators(source, *, period: str | None = None, by=None, policy: Policy | N
         quantiles = pd.DataFrame(columns=keys)
     if "period" in quantiles:
         quantiles["period"] = pd.to_datetime(quantiles["period"])
-    return masked(assemble(inner, quantiles, period=period, by=by, policy=policy, as_of=as_of), by)
+    return masked(assemble(inner, quantiles, period=period, by=by, policy=policy, as_of=as_of, rules=rules), by)
