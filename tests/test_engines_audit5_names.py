@@ -109,3 +109,15 @@ def test_hot_reads_one_operator_written_three_ways_as_one(tmp_path, engine):
     out = _hot(tmp_path, engine, df)
     assert [(a["rule"], a["operator"], a["n_users"]) for a in out["alerts"]] == \
         [("question_same_day", "china_mobile", 3)]
+
+
+def test_a_blank_operator_cell_is_read_from_the_text_by_every_engine(tmp_path):
+    # read_posts reads a blank cell as an empty one (wbcs.io.read), then the operator from the text
+    df = _raw().assign(operator=["中国移动", " ", "china_mobile", "", "中国电信", "CMCC", None])
+    df.loc[[1, 3], "text"] = ["@中国联通 好", "@中国联通 没信号"]
+    df.to_parquet(tmp_path / "blank.parquet")
+    posts, _ = read_posts(tmp_path / "blank.parquet", quiet=True)
+    assert posts["operator"].tolist()[1:4:2] == ["china_unicom", "china_unicom"]
+    want = indicators(posts, by="operator")
+    for engine in ENGINES:
+        same_table(want, engine(tmp_path / "blank.parquet", by="operator", quiet=True))
