@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 from wbcs.config import ROOT
@@ -84,3 +86,52 @@ def team_export() -> str:
     """The CSV text of that export (内容, 发布时间), complaints first."""
     return "内容,发布时间\n" + "".join(f"{t},2024-05-0{1 + i % 9} 10:00\n"
                                     for i, t in enumerate(TEAM_COMPLAINTS + TEAM_THANKS))
+
+
+# --------------------------------------------------------------------------- reading an executed notebook
+
+class _Cells(HTMLParser):
+    """The text of each row's cells (th and td) of an HTML table, in order."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def table_rows(html: str) -> list[list[str]]:
+    parser = _Cells()
+    parser.feed(html)
+    return parser.rows
+
+
+def executed_cells(tmp_path: Path, name: str) -> list[dict]:
+    """The cells of the executed copy ``run_notebook`` wrote of notebook ``name``."""
+    return json.loads((tmp_path / name).read_text(encoding="utf-8"))["cells"]
+
+
+def cell_with(cells: list[dict], code: str) -> dict:
+    return next(c for c in cells if c["cell_type"] == "code" and code in "".join(c["source"]))
+
+
+def html_of(cell: dict) -> str:
+    return "".join("".join(o["data"]["text/html"]) for o in cell["outputs"] if "text/html" in o.get("data", {}))
+
+
+def text_of(cell: dict) -> str:
+    return "".join("".join(o.get("text", "")) for o in cell["outputs"])

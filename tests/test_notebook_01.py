@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
-from tests.helpers import run_notebook
+from tests.helpers import cell_with, executed_cells, html_of, run_notebook, table_rows
 from wbcs.config import ROOT
 
 
@@ -28,3 +29,9 @@ def test_notebook_01_runs(tmp_path, mirror):
     text = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
     assert "300 real STC-3 telecom posts; 3,697 dialogues in all, 3 left out" in text
     assert "SYNTHETIC" not in text
+    # the hourly rates: one row an hour, all 24 fit any width, two decimals (0.69, not 0.690000)
+    rows = table_rows(html_of(cell_with(executed_cells(tmp_path, "01-explore-complaints.ipynb"),
+                                        'arrival_profile("hour_of_day")')))
+    body = [r for r in rows if r and r[0].isdigit()]
+    assert [r[0] for r in body] == [str(h) for h in range(24)]
+    assert all(re.fullmatch(r"\d\.\d\d", r[1]) for r in body), body

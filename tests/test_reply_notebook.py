@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
-from tests.helpers import run_notebook
+from tests.helpers import cell_with, executed_cells, html_of, run_notebook, table_rows
 
 
 @pytest.fixture(scope="module")
-def drafts(tmp_path_factory) -> pd.DataFrame:
+def ran(tmp_path_factory) -> Path:
+    """The folder the notebook was run in, once for the module."""
     tmp_path = tmp_path_factory.mktemp("nb06")
     run_notebook("06-reply-drafts.ipynb", tmp_path)
-    return pd.read_csv(tmp_path / "06-reply-drafts" / "drafts.csv", dtype=str, keep_default_na=False)
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def drafts(ran) -> pd.DataFrame:
+    return pd.read_csv(ran / "06-reply-drafts" / "drafts.csv", dtype=str, keep_default_na=False)
 
 
 @pytest.mark.notebook
@@ -31,3 +40,19 @@ def test_the_alternatives_it_offers_answer_posts_of_the_same_topic(drafts, mirro
     pairs = pairs[pairs["source"].str.startswith("stc3:") & pairs["topic"].ne("")]
     assert len(pairs) > 100
     assert (pairs["source"].map(topic_of) == pairs["topic"]).mean() > 0.95  # before: about half
+
+
+@pytest.mark.notebook
+def test_each_long_text_is_a_row_of_its_own_masked(ran):
+    """Five Chinese text columns side by side wrapped at 2-5 characters a line at 1400 px (the fifth audit)."""
+    cells = executed_cells(ran, "06-reply-drafts.ipynb")
+    for code, texts in [("head = mask_frame(drafts", ["post 帖子", "draft 公开回复", "DM 私信", "best real reply"]),
+                        ("team = team_replies(store)", ["post 帖子", "reply 公开回复", "DM 私信"])]:
+        html = html_of(cell_with(cells, code))
+        rows = table_rows(html)
+        assert rows[0][-1] == "text" and len(rows[0]) == 3  # one column of text beside the item and what it is
+        named = [r[-2] for r in rows[1:]]
+        assert len(named) % len(texts) == 0 and len(named) > len(texts)
+        assert all(n.startswith(t) for n, t in zip(named, texts * (len(named) // len(texts)), strict=True))
+        assert "min-width: 24em" in html and "white-space: pre-line" in html
+        assert not re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", html)  # phone numbers masked, as before
