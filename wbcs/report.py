@@ -31,7 +31,7 @@ from wbcs.errors import InputError
 from wbcs.kpi import indicators
 from wbcs.kpi.hot import fold_spikes, hot_issues
 from wbcs.kpi.incidents import NO_ALERT
-from wbcs.kpi.indicators import default_as_of, local_as_of
+from wbcs.kpi.indicators import default_as_of, kinds_of, local_as_of
 from wbcs.kpi.norms import check_norms
 from wbcs.kpi.quantify import label_reliability, reliability_text
 from wbcs.policy import Policy, load_policy
@@ -148,14 +148,14 @@ def _fig(fig, width: int = FULL_WIDTH) -> str:
                        config={"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]})
 
 
-def _change_table(cur: pd.DataFrame, prev: pd.DataFrame, column: str, top: int = 10) -> pd.DataFrame:
+def _change_table(cur: pd.DataFrame, prev: pd.DataFrame, column: str, top: int = 10, rules=None) -> pd.DataFrame:
     """Complaints (``wbcs.viz.kpi.complaints``) per value of ``column`` this period and last, most first."""
     from wbcs.viz.kpi import change_text, complaints, shown
 
     def counts(df):
         if column not in df or df.empty:
             return pd.Series(dtype="int64")
-        return complaints(df)[column].astype("string").fillna("(unknown 未知)").value_counts()  # as the chart
+        return complaints(df, rules=rules)[column].astype("string").fillna("(unknown 未知)").value_counts()  # as the chart
 
     now, before = counts(cur), counts(prev)
 
@@ -241,14 +241,17 @@ def _hot_tables(spikes: pd.DataFrame, alerts: pd.DataFrame, start, stop, baselin
 
 def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
                  account_posts: pd.DataFrame | None = None, policy: Policy | None = None,
-                 title: str | None = None, notes: list[str] | None = None) -> str:
-    """The HTML report (see the module docstring) of a labelled posts table."""
+                 title: str | None = None, notes: list[str] | None = None, routes=None) -> str:
+    """The HTML report (see the module docstring) of a labelled posts table; ``routes`` (a routes file or
+    ``wbcs.triage.load_routes``' result, as ``wbcs triage --routes`` takes it; None: the default) give each post
+    its kind, so the report counts complaints and SLA clocks as triage routed them."""
     from plotly.offline import get_plotlyjs
 
     from wbcs.viz import kpi as vk
     from wbcs.viz.explore import hour_weekday_heatmap
 
     policy = policy or load_policy()
+    rules = kinds_of(routes)  # a routes file the kinds cannot be read from is refused before any work
     # masked as read_posts masks a file for the CLI (a caller's table may not be): every value a table or chart
     # names (province, operator, platform, ...); texts are shown as samples only, masked where they are drawn
     posts = checks.frame(posts, "build_report: posts")
@@ -263,12 +266,12 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     lo, hi, prev_lo, prev_hi = compared_days(posts, period, start, stop)
     prev = _between(posts, prev_lo, prev_hi)
     as_of = clocks_as_of(posts, stop)
-    k_cur = indicators(cur, policy=policy, as_of=as_of)
-    k_prev = indicators(prev, policy=policy, as_of=start) if len(prev) else None
+    k_cur = indicators(cur, policy=policy, as_of=as_of, routes=routes)
+    k_prev = indicators(prev, policy=policy, as_of=start, routes=routes) if len(prev) else None
     first = _shift(start, period, -(HISTORY[period] - 1))  # the trend window's first period
     history = _between(posts, first, stop)
     # the clocks read when the headline's are: the trend's last period gives the headline's SLA attainment
-    trend = indicators(history, period=TREND_PERIOD[period], policy=policy, as_of=as_of)
+    trend = indicators(history, period=TREND_PERIOD[period], policy=policy, as_of=as_of, routes=routes)
     # hot issues over the trend window, plus a week before it as the detector's baseline
     hot_from = max(first - pd.Timedelta(days=8), earliest.normalize())
     hot = hot_issues(_between(posts, hot_from, stop), policy=policy, baseline_days=SPIKE_BASELINE_DAYS)
@@ -305,7 +308,7 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     volume = vk.volume_trend(trend, spikes=spikes)
     volume.add_vrect(x0=start, x1=stop - pd.Timedelta(hours=12), fillcolor="#1f77b4", opacity=0.08,
                      line_width=0, annotation_text="this period", annotation_position="top left")
-    k_hist = indicators(history, policy=policy)
+    k_hist = indicators(history, policy=policy, routes=routes)
     why_not = vk.missing_reasons(history, k_hist)
     charts, left_out = [volume], []
     if k_hist.get("net_favorability") is not None:
@@ -319,7 +322,7 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
                         + "; ".join(sorted({why_not[k] for k in vk.RATE_NAMES if k in why_not})))
     if "topic" in history and history["topic"].notna().any():
         charts.append(vk.topic_share_trend(covered(indicators(history, period=TREND_PERIOD[period], by="topic",
-                                                              policy=policy))))
+                                                              policy=policy, routes=routes))))
     else:
         left_out.append("topic shares: no topic labels in this data")
     if "reply_at" in cur and cur["reply_at"].notna().any():
@@ -334,9 +337,9 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     parts = []
     for col, name in (("topic", "Top complaint topics 投诉热点业务"), ("province", "Top provinces 投诉省份")):
         if col in cur and cur[col].notna().any():
-            parts.append(f"<h3>{name}</h3>{vk.table_html(_change_table(cur, prev, col))}")
-            parts.append(_fig(vk.complaint_bar(cur, col, top=12, title=name)))
-    why = vk.no_complaints_reason(cur)
+            parts.append(f"<h3>{name}</h3>{vk.table_html(_change_table(cur, prev, col, rules=rules))}")
+            parts.append(_fig(vk.complaint_bar(cur, col, top=12, title=name, rules=rules)))
+    why = vk.no_complaints_reason(cur, rules=rules)
     if why:
         parts = [f"<p>No complaint tables: {html.escape(why)}.</p>"]
     body.append("<section id='complaints'><h2>Complaints 投诉分析</h2>"

@@ -129,10 +129,24 @@ def register(sub) -> None:
     r.add_argument("--account-posts", type=Path, default=None,
                    help="the account's posting log, for the posting-norms section")
     r.add_argument("--title", default=None, help="report title")
+    r.add_argument("--routes", type=Path, default=None,
+                   help="routes file (default data/routes.yaml), as wbcs triage --routes takes it: the complaints "
+                        "counted and each post's SLA clocks follow the kind of the route it gives the post")
     r.set_defaults(func=cmd_report)
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _routes(args):
+    """``--routes`` as triage reads it (None: the default routes); a file the KPIs cannot read the post kinds from
+    is refused here, before the posts are read."""
+    from wbcs.kpi.indicators import kinds_of
+    from wbcs.triage import load_routes
+
+    routes = load_routes(args.routes) if args.routes is not None else None
+    kinds_of(routes)
+    return routes
 
 
 def _policy(args):
@@ -227,14 +241,11 @@ def _dump(obj) -> None:
 
 def cmd_kpi(args: argparse.Namespace) -> int:
     from wbcs.errors import InputError
-    from wbcs.kpi.indicators import kinds_of, local_as_of
+    from wbcs.kpi.indicators import local_as_of
     from wbcs.pii import mask_pii
-    from wbcs.triage import load_routes
 
     policy = _policy(args)
-    # the routes as triage reads them; a file the KPIs cannot count kinds by is refused before the posts are read
-    routes = load_routes(args.routes) if args.routes is not None else None
-    kinds_of(routes)
+    routes = _routes(args)
     if (args.workers or args.scheduler) and args.engine != "dask":
         raise InputError("--workers/--scheduler run the dask engine: add --engine dask")
     if args.as_of is not None:
@@ -428,6 +439,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                   formats=(".html", ".htm"))
     if args.end is not None:
         report_window(None, args.period, args.end)  # with --end given, the posts are not looked at
+    routes = _routes(args)
     posts, info = read_labelled(args.posts, args.model, cache=not args.no_cache)
     account = read_table(args.account_posts) if args.account_posts else None
     notes = [f"Source: {info['file']} ({info['read']:,} rows read, {info['rejected']:,} rejected)."]
@@ -441,7 +453,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         notes.append(f"Labels filled by the model {c['model']}: "
                      + ", ".join(f"{f} ({n:,} posts)" for f, n in c["filled"].items()) + ".")
     path = write_report(args.out, posts, period=args.period, end=args.end, account_posts=account,
-                        policy=_policy(args), title=args.title, notes=notes)
+                        policy=_policy(args), title=args.title, notes=notes, routes=routes)
     # which period the report covers and on how many posts: without --end the last complete one was chosen,
     # which may hold a single post of a file that runs for months
     start, stop = report_window(posts, args.period, args.end)

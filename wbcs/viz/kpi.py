@@ -548,14 +548,16 @@ COMPLAINTS_MEANING = ("complaints 投诉: the posts triage sends to the complain
 _COMPLAINT_RULES = [rule for rule, kind in KIND_RULES if kind == "complaint"]
 
 
-def complaints(posts: pd.DataFrame) -> pd.DataFrame:
-    """The posts of ``posts`` whose policy post kind is ``complaint`` (``COMPLAINTS_MEANING``)."""
-    return posts[(post_kind(check_frame(posts, "complaints: posts")) == "complaint").fillna(False).to_numpy()]
+def complaints(posts: pd.DataFrame, *, rules=None) -> pd.DataFrame:
+    """The posts of ``posts`` whose policy post kind is ``complaint`` (``COMPLAINTS_MEANING``; kinds by ``rules``,
+    ``wbcs.kpi.indicators.kinds_of``: None for the default routes)."""
+    kind = post_kind(check_frame(posts, "complaints: posts"), rules=rules)
+    return posts[(kind == "complaint").fillna(False).to_numpy()]
 
 
-def no_complaints_reason(posts: pd.DataFrame) -> str | None:
+def no_complaints_reason(posts: pd.DataFrame, *, rules=None) -> str | None:
     """Why ``posts`` hold no complaint (no labels that make one, or none among them); None when they hold some."""
-    if len(complaints(posts)):
+    if len(complaints(posts, rules=rules)):
         return None
     has = {c for c in posts.columns if posts[c].notna().any()}
     if not any(set(rule) <= has for rule in _COMPLAINT_RULES):
@@ -565,7 +567,8 @@ def no_complaints_reason(posts: pd.DataFrame) -> str | None:
 
 
 @figure
-def complaint_bar(posts: pd.DataFrame, column: str, *, top: int = 15, title: str | None = None) -> go.Figure:
+def complaint_bar(posts: pd.DataFrame, column: str, *, top: int = 15, title: str | None = None,
+                  rules=None) -> go.Figure:
     """Complaints (``complaints``) per value of ``column`` (topic, province, ...), most first; taxonomy
     fields by their Chinese names. Posts without a complaint say why in the middle of the chart."""
     check_frame(posts, "complaint_bar: posts")
@@ -574,13 +577,13 @@ def complaint_bar(posts: pd.DataFrame, column: str, *, top: int = 15, title: str
         raise InputError(f"complaint_bar: column must be one column name (e.g. 'topic'), got {column!r}")
     if column not in posts:
         raise InputError(f"complaint_bar: no column {column!r}")
-    counts = shown(complaints(posts)[column], column).fillna("(unknown 未知)").value_counts()
+    counts = shown(complaints(posts, rules=rules)[column], column).fillna("(unknown 未知)").value_counts()
     head = counts.head(top)[::-1]
     rest = f", top {top} of {len(counts)} shown" if len(counts) > top else ""
     fig = go.Figure(go.Bar(x=head.to_numpy(), y=head.index, orientation="h", marker_color="#d62728",
                            text=[f"{v:,}" for v in head], textposition="outside", cliponaxis=False,
                            hovertemplate="%{y}: %{x:,} complaints<extra></extra>"))
-    if why := no_complaints_reason(posts):
+    if why := no_complaints_reason(posts, rules=rules):
         fig.add_annotation(text=why, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5, font={"size": 14})
     fig.update_layout(title=f"{title or f'Complaints by {column} 投诉'} · n = {int(counts.sum()):,}{rest}",
                       template=TEMPLATE, xaxis={"title": "complaints 投诉", **count_ticks(head.max() if len(head) else 0)},
