@@ -114,6 +114,10 @@ _OPERATOR_RE = {"china_telecom": re.compile(r"电信|天翼|10000号"), "china_u
 # in an account's name 移动 alone is China Mobile (@广东移动); in a post's text it is too common a word
 _ACCOUNT_RE = _OPERATOR_RE | {"china_mobile": re.compile(r"移动|10086")}
 MENTION = re.compile(r"@([^\s@:：,，。!！?？]+)")  # the account name a post @mentions
+# a text names an operator (``operator_of``) only where one of these patterns matches: a filter an engine can run
+# before reading texts in Python (DuckDB's RE2, whose \w is ASCII, matches a superset: 移动 alone is one of them).
+# Without it, an archive of 400,000 posts without operators: 4.7 s → 33 s (wbcs.kpi.duck)
+NAMES_OPERATOR = "|".join(dict.fromkeys(rx.pattern for rx in (*_ACCOUNT_RE.values(), *_OPERATOR_RE.values())))
 
 
 def operator_of(text: str, accounts=None) -> str | None:

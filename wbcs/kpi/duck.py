@@ -52,7 +52,7 @@ from wbcs.policy import Policy
 from wbcs.schema import operator_code, platform_code
 from wbcs.text import BLANK, mask_frame, mask_pii
 from wbcs.triage import KIND_RULES
-from wbcs.weibo import _ACCOUNT_RE, _OPERATOR_RE, mid_to_datetime, operator_of
+from wbcs.weibo import NAMES_OPERATOR, mid_to_datetime, operator_of
 
 # Beijing wall-clock time as integer microseconds: UTC + 8 h. Asia/Shanghai has kept this
 # fixed offset since its last summer time ended on 1991-09-15 (tz database), and integer arithmetic
@@ -87,9 +87,6 @@ YES_NO = ("identifiable", "complaint")
 FLOATS = ("FLOAT", "DOUBLE")
 NUMBERS = (*FLOATS, "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
            "UBIGINT", "UHUGEINT")
-# a text names an operator (``operator_of``) only where one of its patterns matches: in SQL (RE2, whose \w is
-# ASCII), the texts worth reading in Python. Without it, an archive of 400,000 posts without operators: 4.7 s → 33 s
-NAMES_OPERATOR = "|".join(dict.fromkeys(rx.pattern for rx in (*_ACCOUNT_RE.values(), *_OPERATOR_RE.values())))
 _TABLES = itertools.count()  # names of the tables registered per archive
 # The repeated rows of the archives read last, by their files' (path, size, modification time): the check scans
 # every id (10 M posts: 1.91 s → 4.09 s for weekly × topic), and the same archive is asked for its summary and
