@@ -246,7 +246,7 @@ def _week_alerts(rule: Rule, kind: str, key: str, g: pd.DataFrame) -> list[dict]
 
 def aggregation_alerts(posts: pd.DataFrame, *, policy: Policy | None = None,
                        threshold: float = 0.8, near_duplicates: bool = True,
-                       near_duplicate_keys: pd.Series | None = None) -> pd.DataFrame:
+                       near_duplicate_keys: pd.Series | None = None, progress: bool = False) -> pd.DataFrame:
     """One row per aggregation alert with its evidence (see the module docstring).
 
     ``posts`` is a posts table with ``intent`` labels (classify unlabelled posts first);
@@ -256,9 +256,11 @@ def aggregation_alerts(posts: pd.DataFrame, *, policy: Policy | None = None,
     ``wbcs.kpi.partitioned_hot``; None = a cluster that cannot fire) instead of grouping these
     texts. Columns: ``COLUMNS``; the ``sample_text`` is PII-masked; the times (``window_start``,
     ``window_end``, ``triggered_at``) are Beijing wall-clock times, tz-naive, whatever zone
-    ``created_at`` is given in (``wbcs.columns.read_times``; naive times are read as Beijing time).
+    ``created_at`` is given in (``wbcs.columns.read_times``; naive times are read as Beijing time). ``progress``:
+    a bar over the clusters the weekly rule walks, the step that grows with the posts (``wbcs.progress.bar``).
     """
     from wbcs.columns import read_times
+    from wbcs.progress import bar
 
     frame(posts, "aggregation_alerts: posts")
     if near_duplicate_keys is not None and not isinstance(near_duplicate_keys, pd.Series):
@@ -285,7 +287,9 @@ def aggregation_alerts(posts: pd.DataFrame, *, policy: Policy | None = None,
             if rule.window == "day":
                 found += _day_alerts(rule, kind, c)
             else:
-                for (key, _), g in c.groupby(["key", "op"], sort=False):
+                groups = c.groupby(["key", "op"], sort=False)
+                for (key, _), g in bar(groups, total=groups.ngroups, desc=f"{rule.name}: {kind} clusters",
+                                       unit=" clusters", leave=False, progress=progress):
                     found += _week_alerts(rule, kind, key, g)
     out = pd.DataFrame(found, columns=COLUMNS)
     return out.sort_values(["triggered_at", "rule", "cluster_key"], kind="stable").reset_index(drop=True)

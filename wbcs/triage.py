@@ -241,12 +241,12 @@ def route_posts(posts: pd.DataFrame, *, policy: Policy | None = None, routes: Ru
 
 
 def aggregation_alerts_for(posts: pd.DataFrame, routed: pd.DataFrame, *, policy: Policy | None = None,
-                           threshold: float = 0.8) -> pd.DataFrame:
+                           threshold: float = 0.8, progress: bool = False) -> pd.DataFrame:
     """The aggregation alerts (``wbcs.aggregate``) of routed posts.
 
     The rules read ``intent``; where it is missing (a model without intent) the route's
     kind stands in (consultation → consultation, complaint → complaint), and
-    ``attrs["intent_from_route"]`` counts those posts.
+    ``attrs["intent_from_route"]`` counts those posts. ``progress``: ``aggregation_alerts``' bar.
     """
     from wbcs.aggregate import aggregation_alerts
 
@@ -258,7 +258,7 @@ def aggregation_alerts_for(posts: pd.DataFrame, routed: pd.DataFrame, *, policy:
     given = posts["intent"] if "intent" in posts.columns else pd.Series(pd.NA, index=posts.index, dtype="string")
     stand_in = given.isna() & kind_intent.notna()
     alerts = aggregation_alerts(posts.assign(intent=given.astype("string").fillna(kind_intent)),
-                                policy=policy, threshold=threshold)
+                                policy=policy, threshold=threshold, progress=progress)
     alerts.attrs["intent_from_route"] = int(stand_in.sum())
     return alerts
 

@@ -806,9 +806,9 @@ def cmd_triage(args: argparse.Namespace) -> int:
     _say(args, f"triage: {len(routed)} posts routed: " + ", ".join(f"{k} {v}" for k, v in counts.items())
          + f"; written to {args.out}")
     if args.alerts:
-        # no bar: the aggregation rules run as one step (~10 s for 200k posts); said so it is not taken for a hang
+        # the near-duplicate grouping first (a few seconds for 200k posts), then a bar over the weekly rule's clusters
         _say(args, f"triage: looking for aggregation alerts among {len(out):,} posts ...")
-        alerts = aggregation_alerts_for(out, routed, policy=policy)
+        alerts = aggregation_alerts_for(out, routed, policy=policy, progress=True)
         if alerts.attrs["intent_from_route"]:
             _say(args, f"triage: {alerts.attrs['intent_from_route']} post(s) without intent: the aggregation "
                        "rules use their route's kind (consultation/complaint)")
