@@ -171,7 +171,8 @@ def register(sub) -> None:
             "wbcs label import data/labels/passes/ann1/batch_001.csv --annotator ann1 --store out/labels.sqlite",
             "Wide files: item_id, sentiment, intent, topic, negative_subtype, identifiable.\n"
             "Long files (adjudication): item_id, field, value. A bad row stops the import\n"
-            "and nothing is recorded; an edited file records only what changed. A file imported\n"
+            "and nothing is recorded; an edited file records only its edited rows (a label changed\n"
+            "since in the store, e.g. in the widget, is kept unless its row was edited). A file imported\n"
             "before (the same content) records nothing: it says how many of its labels were\n"
             "changed since (a correction in the widget), which --again would revert. A file\n"
             "imported for another annotator (the same content) is refused: a batch file does\n"
@@ -179,7 +180,8 @@ def register(sub) -> None:
     p.add_argument("files", nargs="+", type=Path, help=".csv, .jsonl or .parquet files")
     p.add_argument("--annotator", required=True, help="annotator name (e.g. ann1, adjudicator)")
     p.add_argument("--again", action="store_true",
-                   help="record a file imported before once more: its labels replace the ones changed since")
+                   help="record a file imported before once more, or every row of an edited one: its labels "
+                        "replace the ones changed since")
     p.add_argument("--identical", action="store_true",
                    help="record a file whose content was imported for another annotator (their labels really "
                         "are the same)")
@@ -504,6 +506,9 @@ def _summary(s, annotator: str) -> str:
     out = f"recorded {s.recorded} labels for {annotator}, {s.unchanged} already there"
     if s.stale:
         out += f", {s.stale} older than the store's (kept out)"
+    if s.newer:
+        out += (f", {s.newer} as the file gave them when imported before and changed in the store since, e.g. in "
+                "the widget (kept; --again would replace them with the file's)")
     if s.retracted:
         out += f"; {s.retracted} labels retracted (their condition no longer holds, e.g. a subtype of a post now " \
                "not negative)"
@@ -540,7 +545,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     print(f"{len(done)} files from {args.passes}: recorded {recorded} labels, "
           f"{sum(s.unchanged for s in done.values())} already there")
     for name, s in done.items():  # a file imported before whose labels were changed since, or a retraction: said
-        if s.stale or s.retracted:
+        if s.stale or s.retracted or s.newer:
             print(f"  {name}: {_summary(s, passes[name].annotator)}")
     return 0
 

@@ -11,7 +11,8 @@
    value``) from the adjudicator. The first bad row stops the import with one line
    naming the file, row, item and column; ``import_annotations`` records a good file
    in one transaction (only what changes, so re-importing duplicates nothing; a file whose
-   content was imported before records nothing, so it never reverts a later correction).
+   content was imported before records nothing, and an edited one only its edited rows, so it
+   never reverts a later correction).
 """
 
 from __future__ import annotations
@@ -357,7 +358,8 @@ class Annotations:
     def record(self, store: LabelStore, *, again: bool = False, identical: bool = False) -> ImportSummary:
         """Record the file for its annotator (all of it, or nothing). A file whose content the store
         already holds for the annotator records nothing unless ``again``: its rows have no time, so
-        recording them again would revert every correction made since (``ImportSummary.already``).
+        recording them again would revert every correction made since (``ImportSummary.already``); the
+        same file edited records only its edited rows (``ImportSummary.newer``: the rest kept).
         One the store holds for another annotator is refused unless ``identical`` (a batch file does
         not say whose it is: the same bytes are almost surely the other annotator's file)."""
         return store.record_changes([r | {"annotator": self.annotator, "where": str(self.path)}

@@ -101,11 +101,18 @@ _BACKFILL = """INSERT INTO imports (content, annotator, source, imported_at)
         WHERE action = 'label' AND source LIKE '% sha256:%' GROUP BY content, annotator)
     ORDER BY first"""
 
-# A label event ``e`` is active when as many redos as undos target it (one index probe per
-# label event; most have no undo at all).
-_IS_ACTIVE = """COALESCE((
+
+
+def _is_active(until: str = "") -> str:
+    """The condition that a label event ``e`` is active: as many redos as undos target it (one index probe per
+    label event; most have no undo at all). ``until``: a condition on those undos and redos (``u``), to read
+    whether it was active at some time."""
+    return f"""COALESCE((
     SELECT SUM(CASE u.action WHEN 'undo' THEN 1 ELSE -1 END)
-    FROM events u WHERE u.target = e.id), 0) = 0"""
+    FROM events u WHERE u.target = e.id{until}), 0) = 0"""
+
+
+_IS_ACTIVE = _is_active()
 _ACTIVE = f"SELECT e.* FROM events e WHERE e.action = 'label' AND {_IS_ACTIVE}"
 # The events of one annotator's items: without statistics SQLite picks events_by_annotator for "annotator = ? AND
 # item_id = ? AND action = 'label'" and scans every label of the annotator (26,000 in the gold set) per key press.
@@ -138,6 +145,9 @@ class ImportSummary:
     stale: int  # the store holds a newer, different label (or none, undone since): kept
     retracted: int = 0  # labels of a field whose condition the recorded labels made fail
     already: str | None = None  # the same content was imported before (this source): nothing recorded
+    # rows without a time of a file imported before (by its name) that still give what it gave then, whose labels
+    # were changed in the store since (a correction in the widget, an undo): kept, as ``stale`` ones are
+    newer: int = 0
 
 
 def _now() -> str:
@@ -693,6 +703,11 @@ class LabelStore:
         rest are appended (``recorded``), and the conditional labels they rule out are retracted
         (``retracted``). A newer conditional label that its item's labels rule out is refused.
 
+        A row without a time of a file imported before under the same name for its annotator (an edited
+        batch file) that gives what the file gave then is kept out (``newer``) when the annotator's label was
+        changed since by something else than that file (a correction in the widget, an undo): only the rows
+        edited in the file are recorded, unless ``again`` (a batch row has no time for the ``stale`` guard).
+
         A ``source`` naming a file's content (``import_source``) that the store already holds
         for an annotator of the rows is not recorded again unless ``again``: the summary says
         so (``already``) and counts as ``stale`` the rows that differ from the current labels,
@@ -728,6 +743,10 @@ class LabelStore:
                                 f"{rows[0].get('where') or source}: the same content, byte for byte, was imported for {mask_pii(other)!r} "
                                 f"({theirs}); nothing was recorded for {', '.join(map(mask_pii, sorted(mine)))}: "
                                 f"import their own file, or add --identical if their labels really are identical")
+            kept = set() if again or not content else self._changed_since(
+                [r for r in rows if r.get("labelled_at") is None
+                 and not self._same(r, now.get((r["item_id"], r["annotator"]), {}).get(r["field"], (None,))[0])],
+                source[:content.start()])
             todo, unchanged, stale = [], 0, 0
             # the conditional fields last: whether they apply is decided on the item's labels after the others
             for row in sorted(rows, key=lambda r: r["field"] in self._conditional):
@@ -740,6 +759,8 @@ class LabelStore:
                 if have is not None and when is not None and have[1] > when:
                     stale += 1
                     continue
+                if (row["annotator"], row["item_id"], row["field"]) in kept:
+                    continue
                 if row["field"] in self._conditional:
                     values = {f: v for f, (v, _) in labels.items()}
                     if applies(row["field"], values, self.tax) is False:
@@ -751,15 +772,61 @@ class LabelStore:
                 todo.append({c: row[c] for c in LABEL_COLUMNS[:-1]} | {"labelled_at": when})
                 labels[row["field"]] = (row["value"], when if when is not None else pd.Timestamp.now(tz="UTC"))
             self._append(todo, source)
-            if content:  # said, even when nothing was recorded: a second import is then "already imported"
-                self._db.executemany("INSERT INTO imports (content, annotator, source, imported_at) VALUES (?, ?, ?, ?)",
-                                     [(content.group(1), who, source, _now()) for who in sorted(mine)])
             touched = {(r["item_id"], r["annotator"]) for r in todo if r["field"] in self._conditions}
             retracted = sum(self._retract(annotator, item, {f: v for f, (v, _) in now[(item, annotator)].items()})
                             for item, annotator in sorted(touched))
-            return ImportSummary(len(todo), unchanged, stale, retracted)
+            if content:  # said, even when nothing was recorded: a second import is then "already imported"
+                # after every event of the import: the labels as of imported_at are the ones it left (``_changed_since``)
+                self._db.executemany("INSERT INTO imports (content, annotator, source, imported_at) VALUES (?, ?, ?, ?)",
+                                     [(content.group(1), who, source, _now()) for who in sorted(mine)])
+            return ImportSummary(len(todo), unchanged, stale, retracted, newer=len(kept))
 
         return self._transaction(run)
+
+    def _changed_since(self, rows: list[dict], name: str) -> set[tuple[str, str, str]]:
+        """Of ``rows`` (without a time, each unlike its annotator's current label) of a file named ``name`` (its
+        source without the content: ``import:batch_001.csv``), the (annotator, item, field) whose value the
+        file gave at an earlier import of that name for the annotator and whose current label did not come from
+        that file (or is gone): changed in the store since, by a correction in the widget or an undo. The file
+        edited elsewhere and imported again would revert them; re-recording them would be a guess, as a batch row
+        has no time. Read in the import's write transaction."""
+        kept = set()
+        for annotator in sorted({r["annotator"] for r in rows}):
+            mine = [r for r in rows if r["annotator"] == annotator]
+            imports = self._db.execute(
+                "SELECT source, imported_at FROM imports WHERE annotator = ? AND substr(source, 1, ?) = ? ORDER BY id",
+                (annotator, len(name), name)).fetchall()
+            if not imports:
+                continue
+            items = {r["item_id"] for r in mine}
+            given: dict[tuple[str, str], set[str]] = {}  # what the file gave at each earlier import
+            for earlier, at in imports:
+                # an import the store backfilled (made before the imports table) is dated by its first label event:
+                # it ends with its last
+                (last,) = self._db.execute("SELECT MAX(recorded_at) FROM events WHERE annotator = ? AND action = 'label'"
+                                           " AND source = ?", (annotator, earlier)).fetchone()
+                for key, (value, _) in self._labels_at(annotator, items, max(at, last or at)).items():
+                    given.setdefault(key, set()).add(value)
+            current = self._labels_at(annotator, items)
+            for r in mine:
+                key = (r["item_id"], r["field"])
+                source = current.get(key, (None, None))[1] or ""
+                from_file = (m := _CONTENT.search(source)) is not None and source[:m.start()] == name
+                if r["value"] in given.get(key, ()) and not from_file:  # from the file: the file was edited
+                    kept.add((annotator, *key))
+        return kept
+
+    def _labels_at(self, annotator: str, items: Iterable[str], at: str | None = None,
+                   ) -> dict[tuple[str, str], tuple[str, str | None]]:
+        """(item, field) → (value, source) of the annotator's label of ``items`` as it was at ``at`` (a
+        ``recorded_at``; None: now)."""
+        until = "" if at is None else " AND e.recorded_at <= ?"
+        rows = self._db.execute(
+            f"""SELECT e.item_id, e.field, e.value, e.source, MAX(e.id) FROM {self._by_key}
+                WHERE e.annotator = ? AND e.action = 'label' AND e.item_id IN ({self._wanted(items)}){until}
+                  AND {_is_active("" if at is None else " AND u.recorded_at <= ?")}
+                GROUP BY e.item_id, e.field""", (annotator,) if at is None else (annotator, at, at))
+        return {(item, field): (value, source) for item, field, value, source, _ in rows}
 
     def _same(self, row: dict, have: str | None) -> bool:
         """Whether a row gives the current value ``have``: the same, or for free text (a reply) its masked form,
