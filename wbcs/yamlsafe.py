@@ -17,6 +17,10 @@ Clock times. YAML 1.1 (PyYAML) reads an unquoted ``20:00`` as the base-60 intege
 so ``duty: {start: 08:00, end: 20:00}`` silently became 08:00–12:00. ``Loader`` reads such
 scalars as YAML 1.2 does, as the strings they look like; ``dump_yaml`` writes every string
 holding a clock time quoted, so a file it writes reads back the same under any YAML parser.
+
+Exponents. YAML 1.1 reads a float only with a dot and a signed exponent (``1.0e+2``), so ``1e2``, ``3e-1`` and
+``1.5e3`` were strings, refused as "got '1e2'" where a number was expected. ``Loader`` reads them as YAML 1.2 does,
+as numbers; ``Dumper`` quotes a string that looks like one, so it reads back a string.
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ STR = "tag:yaml.org,2002:str"
 # YAML 1.1's base-60 numbers (int ``20:00``, float ``1:30.5``); YAML 1.2 dropped them
 _SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
 _HAS_CLOCK = re.compile(r"[0-9]:[0-9]")
+FLOAT = "tag:yaml.org,2002:float"
+# YAML 1.2's floats with an exponent; those YAML 1.1 reads as floats already (1.0e+2) match its own pattern first
+_EXPONENT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$")
 
 
 class Loader(yaml.SafeLoader):
@@ -73,6 +80,7 @@ def _construct_map(loader: Loader, node):
     return (yield from yaml.SafeLoader.construct_yaml_map(loader, node))
 
 
+Loader.add_implicit_resolver(FLOAT, _EXPONENT, list("-+.0123456789"))
 Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 
@@ -89,6 +97,7 @@ def _represent_time(dumper: yaml.SafeDumper, data: dt.time):
     return _represent_str(dumper, data.isoformat("minutes" if not data.second else "seconds"))
 
 
+Dumper.add_implicit_resolver(FLOAT, _EXPONENT, list("-+.0123456789"))  # the string '1e2' is written quoted
 Dumper.add_representer(str, _represent_str)
 Dumper.add_representer(dt.time, _represent_time)
 
