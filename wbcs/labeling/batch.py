@@ -137,6 +137,9 @@ def items_for(posts: pd.DataFrame, ids: Iterable[str] | None = None, *,
     return pd.DataFrame(rows, columns=["item_id", "operator", "text", "reply", "context"])
 
 
+_BATCH_FILE = re.compile(r"^batch_(\d+)\.(?:jsonl|labels\.csv)$")  # the files ``_batch_files`` names
+
+
 def _batch_files(out_dir: str | Path, batches: int) -> list[tuple[Path, Path]]:
     out = Path(out_dir)
     return [(out / f"batch_{k:03d}.jsonl", out / f"batch_{k:03d}.labels.csv") for k in range(1, batches + 1)]
@@ -147,13 +150,22 @@ def check_batch_folder(out_dir: str | Path, batches: int, *, inputs=()) -> list[
     rather than a folder, a place that cannot be written, a batch file that is one of the
     ``inputs`` (paths, or {option: path} as ``check_outputs`` takes them: the posts, the
     sample), or a ``batch_NNN.labels.csv`` that would be replaced while it holds labels
-    (an annotator's work: never reset). Returns the (``.jsonl``, ``.labels.csv``) files to write."""
+    (an annotator's work: never reset), or batch files of an earlier export beyond the ``batches``
+    (their items, in the new batches too, would be labelled twice). Returns the (``.jsonl``,
+    ``.labels.csv``) files to write."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: a file, not a folder; give a folder for the batch files, "
                          f"e.g. {out.with_suffix('')}_batches")
     files = _batch_files(out, batches)
     check_outputs([f for pair in files for f in pair], inputs=inputs, formats=None)
+    stale = sorted(f.name for f in (out.iterdir() if out.is_dir() else ())
+                   if (m := _BATCH_FILE.match(f.name)) and int(m.group(1)) > batches)
+    if stale:
+        raise InputError(f"--out {out}: holds {len(stale)} batch files of an earlier export beyond the {batches} "
+                         f"batches of this one ({', '.join(stale[:4])}{', ...' if len(stale) > 4 else ''}); their "
+                         "items are in the new batches too and would be labelled twice, so nothing was written: "
+                         "export into a new folder (--out), or remove them (import any that holds labels first)")
     for _, labels in files:
         if not labels.is_file():
             continue
