@@ -570,8 +570,21 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_labels_out(args, sample=None) -> None:
+    """--out, when it exists, holds no label the store lacks (``check_labels_file``: an annotator's filled file
+    not imported yet is never written over)."""
+    from wbcs.labeling.batch import check_labels_file
+
+    if args.out.is_file():
+        with _open(args.store) as store:
+            events = store.history()
+        check_labels_file(args.out, events[events["action"] == "label"], store=args.store,
+                          sample=" ".join(map(str, sample)) if sample else None)
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     _check_out(args)
+    _check_labels_out(args)
     with _open(args.store) as store:
         if args.annotator is not None and args.annotator not in store.annotators():
             raise InputError(f"--annotator {args.annotator!r}: no labels of theirs in {args.store} "
@@ -656,14 +669,11 @@ def _items(ids, posts: Path | None = None):
 
 def cmd_disagreements(args: argparse.Namespace) -> int:
     from wbcs.labeling.agreement import disagreements, resolve
-    from wbcs.labeling.batch import check_queue_file
     from wbcs.labeling.store import write_records
 
     _check_out(args)
+    _check_labels_out(args, args.sample)
     cur, fields_for, elsewhere = _current(args)
-    samples = " ".join(map(str, args.sample))
-    check_queue_file(args.out, cur, how_to_import=f"'wbcs label import {args.out} --annotator adjudicator --store "
-                                                  f"{args.store} --sample {samples}'")
     resolved = resolve(cur, fields_for=fields_for)
     disputed = resolved.loc[resolved["status"] == "disputed", "item_id"].unique()
     items = None if args.no_text or len(disputed) == 0 else _items(disputed, args.posts)
@@ -680,6 +690,7 @@ def cmd_consensus(args: argparse.Namespace) -> int:
     from wbcs.labeling.fields import label_fields
 
     _check_out(args, formats=WRITE_FORMATS)
+    _check_labels_out(args, args.sample)
     cur, fields_for, elsewhere = _current(args)
     kinds = set(fields_for.values())
     if len(kinds) > 1:

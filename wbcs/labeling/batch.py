@@ -30,7 +30,7 @@ from wbcs.io.write import atomic_path, check_outputs, write_table
 from wbcs.labeling.agreement import ADJUDICATOR
 from wbcs.labeling.fields import applies, label_fields, taxonomy
 from wbcs.labeling.sampling import stratified_sample
-from wbcs.labeling.store import ImportSummary, LabelStore, import_source, read_records
+from wbcs.labeling.store import FORMATS, ImportSummary, LabelStore, import_source, read_records
 from wbcs.labeling.turns import clean, split_thread
 from wbcs.pii import mask_pii
 from wbcs.progress import bar
@@ -183,28 +183,44 @@ def check_batch_folder(out_dir: str | Path, batches: int, *, inputs=()) -> list[
     return files
 
 
-def check_queue_file(path: str | Path, current: pd.DataFrame, *, how_to_import: str,
-                     adjudicator: str = ADJUDICATOR) -> None:
-    """Refuse, before any work, to write the adjudication queue over a file whose filled-in ``value``
-    cells are not all the adjudicator's current labels in ``current`` (``LabelStore.current()``):
-    rulings not imported yet, which a new queue (every ``value`` empty) would lose. A queue whose
-    rulings are all imported may be written again. ``how_to_import`` is the command that imports it."""
+def check_labels_file(path: str | Path, labels: pd.DataFrame, *, store: str | Path, sample: str | None = None,
+                      adjudicator: str = ADJUDICATOR, tax: Taxonomy | None = None) -> None:
+    """Refuse, before any work, to write over a file holding labels the store does not hold: a filled
+    annotation file or adjudication queue not imported yet, which the new file (an export, the consensus, a
+    new queue with every ``value`` empty) would lose. ``labels``: the store's label events (item_id, field,
+    value, annotator; ``LabelStore.history()``'s, so that a label changed since still counts as held).
+
+    A label of a taxonomy field is held when the store has it for the row's ``annotator`` (an export's column,
+    its e-mail or phone number masked), else for the ``adjudicator`` in a long file (item_id, field, value:
+    a queue's rulings), else for any annotator (a wide file: a batch file does not say whose it is). A file
+    whose labels are all held (an earlier export, consensus, or a queue whose rulings are imported) may be
+    written again. ``store`` and ``sample`` go into the import command the message gives."""
     p = Path(path)
-    if not p.is_file():
+    if not p.is_file() or p.suffix.lower() not in FORMATS:  # (a consensus .xlsx: no label file is one)
         return
     try:
         rows = read_records(p)
     except InputError as e:
-        raise InputError(f"{e}; it may hold rulings, so it is not replaced: choose another --out") from None
-    mine = current[current["annotator"] == adjudicator]
-    ruled = dict(zip(zip(mine["item_id"], mine["field"], strict=True), mine["value"], strict=True))
-    for n, row in enumerate(rows, 1):
-        value = (row.get("value") or "").strip()
-        key = ((row.get("item_id") or "").strip(), (row.get("field") or "").strip())
-        if value and ruled.get(key) != value:
-            raise InputError(f"{p}: holds rulings not imported yet (row {n}: item {mask_pii(key[0])}, {mask_pii(key[1])} "
-                             f"= {mask_pii(value)!r}); a new queue would empty its 'value' column, so nothing was "
-                             f"written: import it first ({how_to_import}) or choose another --out")
+        raise InputError(f"{e}; it may hold labels, so it is not replaced: choose another --out") from None
+    fields = set(label_fields(tax))
+    masked = {name: mask_pii(name) for name in set(labels["annotator"])}
+    held = set()
+    for key in zip(labels["item_id"], labels["field"], labels["value"], labels["annotator"], strict=True):
+        held |= {key, (*key[:3], masked[key[3]]), (*key[:3], None)}  # None: anyone's
+    for n, raw in enumerate(rows, 1):
+        row = {k: (v or "").strip() for k, v in raw.items()}
+        item = row.get("item_id") or row.get("post_id") or ""
+        long = "field" in row and "value" in row
+        given = [(row["field"], row["value"])] if long else [(f, row[f]) for f in sorted(fields & set(row))]
+        who = row.get("annotator") or (adjudicator if long else None)
+        for field, value in given:
+            if value and field in fields and (item, field, value, who) not in held:
+                what = "rulings not imported yet" if who == adjudicator else "labels not in the store"
+                samples = f" --sample {sample}" if sample else ""
+                raise InputError(
+                    f"{p}: holds {what} (row {n}: item {mask_pii(item)}, {field} = {mask_pii(value)!r}); the new "
+                    f"file would replace them, so nothing was written: import it first ('wbcs label import {p} "
+                    f"--annotator {mask_pii(who) if who else 'NAME'} --store {store}{samples}') or choose another --out")
 
 
 def export_batches(items: pd.DataFrame, out_dir: str | Path, *, size: int = 50,
