@@ -157,15 +157,19 @@ def _deadline(policy: Policy, created: pd.Series, kinds: pd.Series, what: str) -
 
 
 def identifiability(posts: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """("yes"/"no", where it came from) per post: the ``identifiable`` column where given,
-    else a phone number in the text (``has_phone`` column, else ``wbcs.text.has_phone``)."""
-    from wbcs.text import has_phone
+    """("yes"/"no", where it came from) per post: the ``identifiable`` column where given, else a phone
+    number in the text (``wbcs.text.has_phone``: written out or masked). A ``has_phone`` column (ingest's,
+    found before masking) says it for the number written out; a number masked before ingest (a text as
+    ``wbcs datasets export`` writes it) left ingest nothing to find, so a masked one in the text counts too."""
+    from wbcs.text import MASKED_PHONE, has_phone
 
     given = posts["identifiable"].astype("string") if "identifiable" in posts.columns else \
         pd.Series(pd.NA, index=posts.index, dtype="string")
     if "has_phone" in posts.columns:
-        phone = posts["has_phone"].astype("boolean").fillna(False)
-        how = "has_phone column"
+        column = posts["has_phone"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        masked = posts["text"].astype("string").str.contains(MASKED_PHONE).fillna(False).to_numpy(dtype=bool)
+        phone = column | masked
+        how = np.where(column | ~masked, "has_phone column", "phone number in text")
     else:
         phone = posts["text"].fillna("").map(has_phone).astype(bool)
         how = "phone number in text"
