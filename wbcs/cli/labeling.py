@@ -635,10 +635,16 @@ def _unresolved(gold, cur, fields_for) -> dict[str, int]:
 
 
 def cmd_agreement(args: argparse.Namespace) -> int:
-    from wbcs.labeling.agreement import agreement
+    from wbcs.labeling.agreement import ADJUDICATOR, agreement
 
     cur, _, elsewhere = _current(args)
     _say_elsewhere(args, elsewhere)  # κ and α of the sampled items only: the rest is said, never silently dropped
+    found = sorted(set(cur["annotator"]) - {ADJUDICATOR})
+    if len(set(args.annotators or found)) < 2:  # else an empty table (n = 0) and exit 0, as if measured
+        given = f"--annotators gives {', '.join(args.annotators)}; " if args.annotators else ""
+        raise InputError(f"agreement needs at least two annotators; {given}{args.store} has "
+                         f"{', '.join(found) or 'none'} on the items of --sample"
+                         + (f" (and {ADJUDICATOR}, who is not compared)" if ADJUDICATOR in set(cur["annotator"]) else ""))
     result = agreement(cur, annotators=args.annotators)
     if args.json:
         clean = {f: {k: (_num(v) if isinstance(v, float) else v) for k, v in r.items() if k != "pairs"}
