@@ -9,20 +9,22 @@ list: it passes). The reasons, each a short code and its words (``REASONS``):
 - ``pii_public`` / ``pii_private``: an unmasked phone number, ID number or e-mail
   (``wbcs.text.find_pii``; a masked ``138****5678`` is no match, so masked text passes);
 - ``live_broadcast``: the public reply promises to report the handling step by step in
-  public: in one sentence the handling (处理进度, 进展), a public place (评论区, 这条微博, 在此) and
-  an update (更新, 同步, 通报), or a live update without a place (实时更新处理进度, 直播处理过程).
+  public: in one sentence the handling (处理进度, 进展), a public place (评论区, 这条微博, 在微博, 在此) and
+  an update (更新, 同步, 通报), or the team telling the customer there (在评论里告诉您, 在微博上告诉大家),
+  or a live update without a place (实时更新处理进度, 直播处理过程).
   The standard says not to live-broadcast the handling; publishing the final result where the
   complaint appeared is allowed, so "处理结果" is no handling word here;
 - ``compensation``: the draft promises compensation, a refund or a gift before the ticket has
-  come back: a refund or compensation word (赔偿, 补偿, 退款, 退还, 免单, 退给您, ...), a gift or
-  return addressed to the customer (送您, 为您赠送, 给您返, 退您), or a return of money (多收的费用会
-  全额退回). Not a promise, so not flagged: the same words negated (无法补偿), in a question, as the
+  come back: a refund or compensation word (赔偿, 补偿, 退款, 退还, 免单, 退给您, 退到您的账户, ...), a
+  gift, return or waiver addressed to the customer as 您, 你 or 亲 (送您, 为你赠送, 给亲返, 退您, 给你免了
+  月租), or a return of money (多收的费用会全额退回). Not a promise, so not flagged: the same words negated (无法补偿), in a question, as the
   customer's own step (申请退款), as a noun (退款进度, 理赔条件) or a contract's instalments
   (预存款分月返还);
 - ``time_promise``: the draft promises a handling time the policy does not give: a duration
   written as a number (24小时内, 3个工作日, 两小时, 二十四小时, 半个小时, 1-2个工作日: a range counts
   by its end) followed in the same clause by the team's action (回复, 答复, 处理, 联系您, 解决,
-  恢复, 给您..., 发布), when the promise is not exactly the resolve clock of the post's kind
+  恢复, 给您..., 发布, 有结果), or ending a clause that says what the handling takes (预计需要24小时,
+  处理需要两天左右), when the promise is not exactly the resolve clock of the post's kind
   (``TimeLimit``, from the policy: ``time_limit(policy, kind)``) or the kind has no resolve clock.
   Sooner and later are both flagged: a sooner time is a promise the back office was never asked to
   keep, a later one tells the customer in public that the standard's clock will be missed. Not a
@@ -77,19 +79,28 @@ _PRIVATE = re.compile(r"私信|电话|短信|邮件")  # an update over these is
 
 # live broadcast: the handling + a public place + an update, or a live update of the handling
 _HANDLING = re.compile(r"进度|进展|处理(?!结果)")
-_PLACE = re.compile(r"(?:这条|本条|此条|该条|本|此|这)微博|微博(?:下面|下方|评论|上|里)(?!私信)"
-                    r"|评论(?:区|里|中|下面|下方)|楼下|在此|在这里|此处|这里")
+_PLACE = re.compile(r"(?:这条|本条|此条|该条|本|此|这)微博|微博(?:下面|下方|评论|上|里)(?!私信)|(?:在|于)(?:官方)?微博(?!私信)"
+                    r"|官微|评论(?:区|里|中|下面|下方)|楼下|在此|在这里|此处|这里")
 _UPDATE = re.compile(r"更新|同步|通报|播报|直播|公布|发布|公示")
+# or the team telling the customer there (在评论里告诉您, 在微博上告知大家): a place said with 在/于 and the telling in
+# one clause, as 这里 alone is often the account itself (这里是电信客服，进度会通知您)
+_TELL_THERE = re.compile(r"(?:在|于)(?:(?:这条|本条|此条|该条|本|此|这)?(?:官方)?微博(?:下面|下方|评论区?|上|里)?(?!私信)"
+                         r"|评论(?:区|里|中|下面|下方)|此处|这里|此)[^。！？!?；;，,]{0,8}?"
+                         r"(?:告诉|告知|通知|回复|答复)(?:您|你|亲|大家)")
 _LIVE_UPDATE = re.compile(r"(?:实时|随时|持续|逐步|逐条)[^。！？!?；;，,]{0,2}(?:更新|同步|通报|播报|公布)|直播")
 
-# compensation: refund/compensation words are a promise on their own; a plain 退/返/送/赠 only with the
-# customer as receiver; 退回 only of money (the customer's own returned goods are no refund)
-_REFUND = re.compile(r"赔偿|补偿|赔付|理赔|免单|减免|退款|退费|返现|补返|退还|返还|(?:退|返)给您|(?:退|返)您")
-_TO_YOU = re.compile(r"(?:为|给|帮|替|向)您[^。！？!?；;，,]{0,6}?(?:退(?!订|出|货|换|网|票|单|改)|返(?!回|厂|乡)|赠送"
-                     r"|(?<![发派配推传递运])送(?!达|货))|(?:赠送|(?<![发派配推传递运])送)(?:给)?您")
+# compensation: refund/compensation words are a promise on their own; a plain 退/返/送/赠/免 only with the
+# customer as receiver (您, 你, or 亲 as shops call a customer, not 亲自/亲人...); 退回 only of money (the customer's
+# own returned goods are no refund)
+_YOU = r"(?:您|你|亲(?![自爱人戚情属友朋子切密身眼口手笔]))"
+_REFUND = re.compile(r"赔偿|补偿|赔付|理赔|免单|减免|退款|退费|返现|补返|退还|返还"
+                     r"|(?:退|返)(?:给|到|至|入|进)?" + _YOU)  # 退给你, 退到您的账户
+_TO_YOU = re.compile(r"(?:为|给|帮|替|向)" + _YOU + r"[^。！？!?；;，,]{0,6}?(?:退(?!订|出|货|换|网|票|单|改)|返(?!回|厂|乡)"
+                     r"|赠送|(?<![发派配推传递运])送(?!达|货)|免(?:了|掉|除|去|收))"  # 给你免了月租, 为您免收
+                     r"|(?:赠送|(?<![发派配推传递运])送)(?:给)?" + _YOU)
 _MONEY_BACK = re.compile(r"退回|退补")
 _MONEY = re.compile(r"钱|费|元|款|余额|积分|流量")
-_AGENT = re.compile(r"(?:为|给|帮|替|向)您")
+_AGENT = re.compile(r"(?:为|给|帮|替|向)" + _YOU)
 _NOT_A_PROMISE = re.compile(r"(?:无法|没有|未|不(?!便|好|满|周|少)|"  # negated
                             r"申请|要求|选择|点击|咨询|维权|收到|查询|提交|办理|建议|取消|方可|才能|才可|"  # the customer's step
                             r"每月|按月|分[^。，,]{0,4}月|预存)[^。！？!?；;，,]{0,10}$")  # instalments of a contract
@@ -105,7 +116,12 @@ _DURATION = re.compile(r"(?<![这那近前每第\d零〇一二两三四五六七
                        r"(?!服务|在线|热线|营业|客服|值班|人工|不间断|开放|全天)")
 # the team's action on the customer's matter, ending at most 12 characters after the duration in the same clause
 _ACTION = re.compile(r"(?:给|为|向|帮|与|和)您|回复|答复|解答|回电|致电|回访|联系(?!我们|我司|客服)|联络|处理|解决|修复|恢复"
-                     r"|反馈|核实|核查|查证|跟进|上门|告知|通知|办结|发布|公布")
+                     r"|反馈|核实|核查|查证|跟进|上门|告知|通知|办结|发布|公布|(?:有|出)(?:结果|消息|回音|进展)")
+# or the time the handling takes, said before the number with nothing after it (处理需要24小时, 预计需要两天左右):
+# the team's estimate of its own handling; 预计24小时内生效 (a product's timing) goes on, so it is none
+_TAKES = re.compile(r"(?:(?:处理|解决|修复|恢复|核实|核查|答复|回复)[^，,]{0,4}?(?:需要|需|要|用时|耗时)|预计|估计|预期)"
+                    r"(?:需要|需|要|用时|耗时)?\s*(?:大约|大概|约)?\s*$")
+_TAKES_END = re.compile(r"\s*(?:左右|的?时间|之?内|以内)?[。！!；;\s]*$")
 _NEGATED = re.compile(r"无法|不能|没法|不会|未能|未(?!来)|不可能|难以|不保证|不一定|不确定|没有办法|不予")
 _ASKED = re.compile(r"吗|是否|能否|可否|是不是|多久|多长时间")
 _CUSTOMERS_STEP = re.compile(r"请|烦请|麻烦|建议|您可|您需|需要您|您在")
@@ -189,13 +205,17 @@ def time_promise(text: str, limit: TimeLimit) -> str | None:
             for m in _DURATION.finditer(clause):
                 act = _ACTION.search(clause, m.end(), m.end() + 12)
                 if act is None:
-                    continue
-                end, to_you = act.end(), "您" in act.group(0) or clause[act.end():act.end() + 1] == "您"
-                if clause[end:end + 1] == "您":
-                    end += 1
-                elif to_you and (verb := _ACTION.match(clause, end)):  # 给您 回复: the phrase names the verb
-                    end = verb.end()
-                before, span = clause[:m.start()], clause[m.start():end]
+                    takes, rest = _TAKES.search(clause, 0, m.start()), _TAKES_END.match(clause, m.end())
+                    if takes is None or rest is None:
+                        continue
+                    before, span, to_you = clause[:takes.start()], clause[takes.start():m.end()], False
+                else:
+                    end, to_you = act.end(), "您" in act.group(0) or clause[act.end():act.end() + 1] == "您"
+                    if clause[end:end + 1] == "您":
+                        end += 1
+                    elif to_you and (verb := _ACTION.match(clause, end)):  # 给您 回复: the phrase names the verb
+                        end = verb.end()
+                    before, span = clause[:m.start()], clause[m.start():end]
                 if (_NEGATED.search(before + span) or _ASKED.search(clause) or _PAST.search(before)
                         or (_CUSTOMERS_STEP.search(before) and not to_you)):
                     continue
@@ -219,7 +239,8 @@ def live_broadcast(text: str) -> str | None:
         handling = _HANDLING.search(sentence)
         if handling is None:
             continue
-        for parts in ((_PLACE.search(sentence), _UPDATE.search(sentence)), (_LIVE_UPDATE.search(sentence),)):
+        for parts in ((_PLACE.search(sentence), _UPDATE.search(sentence)), (_LIVE_UPDATE.search(sentence),),
+                      (_TELL_THERE.search(sentence),)):
             if all(parts):
                 start = min(m.start() for m in (handling, *parts))
                 span = sentence[start:max(m.end() for m in (handling, *parts))]
