@@ -151,16 +151,20 @@ def draft_replies(posts: pd.DataFrame, routed: pd.DataFrame, drafter: Drafter) -
     cleaned = clean_posts(posts["text"]).tolist()
 
     post_ids = [str(p) for p in (_column(routed, "post_id") if "post_id" in routed else posts.index)]
+    # a post in the index (its STC-3 dialogue, the team's accepted reply to it, or both) is not its own evidence
+    own = [(f"stc3:{p}", f"team:{p}") for p in post_ids]
     hits = None
     if drafter.index is not None and replies.any():
         idx = np.flatnonzero(replies)
-        # one spare: a post that is itself in the index must not be its own evidence
-        # the post's operator's own replies first: another operator's speak for it (电信 for a Unicom post)
-        hits = drafter.index.search([cleaned[i] for i in idx], [kinds[i] for i in idx], [topics[i] for i in idx],
-                                    [ops[i] for i in idx], k=k + 1)
-        where = {p: j for j, p in enumerate(idx)}
         corpus = drafter.index.corpus
         c_reply, c_source = corpus["reply"].tolist(), corpus["source_id"].tolist()
+        # as many spares as a post has rows of its own in the index, so k remain once they are left out
+        indexed = set(c_source)
+        spare = max(sum(s in indexed for s in own[i]) for i in idx)
+        # the post's operator's own replies first: another operator's speak for it (电信 for a Unicom post)
+        hits = drafter.index.search([cleaned[i] for i in idx], [kinds[i] for i in idx], [topics[i] for i in idx],
+                                    [ops[i] for i in idx], k=k + spare)
+        where = {p: j for j, p in enumerate(idx)}
 
     rows, alt_pairs = [], []
     for i in range(len(routes)):
@@ -182,8 +186,7 @@ def draft_replies(posts: pd.DataFrame, routed: pd.DataFrame, drafter: Drafter) -
                 public, reasons = retry, []
         row |= {"draft": public, "private": private or "", "checks": _checks(reasons), "passes": not reasons}
         if hits is not None:
-            found = [int(r) for r in hits.rows[where[i]] if r >= 0 and c_source[r] not in
-                     (f"stc3:{post_ids[i]}", f"team:{post_ids[i]}")][:k]
+            found = [int(r) for r in hits.rows[where[i]] if r >= 0 and c_source[r] not in own[i]][:k]
             for a, r in enumerate(found, 1):
                 text = fill(c_reply[r], slots)
                 row[f"alt{a}"] = text
