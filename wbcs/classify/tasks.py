@@ -370,6 +370,18 @@ def label_text(labels: pd.Series) -> pd.Series:
     return text
 
 
+def check_texts(values: pd.Series, source: str, col: str, option: str = "--text-col") -> None:
+    """An InputError naming ``source``, the column and its type when ``values`` hold no text: numbers, times or yes/no
+    (a Parquet int64 column, a JSON column of numbers) read as text are "123", which a model is trained on, or labels,
+    as if they were posts. A column of texts with a few other values (a JSON post written as a number) passes."""
+    shown = values.cat.categories.to_series() if isinstance(values.dtype, pd.CategoricalDtype) else values
+    kind = pd.api.types.infer_dtype(shown, skipna=True)
+    if kind not in ("string", "empty", "mixed", "mixed-integer"):
+        what = kind if values.dtype == object else str(values.dtype)
+        raise InputError(f"{source}: column {col!r} holds {what} values, not texts; give the column of the posts' "
+                         f"texts ({option})")
+
+
 def _labelled_rows(df: pd.DataFrame, text_col: str, label_col: str, source: str,
                    group_col: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(post_id, text, label[, group]) of the usable rows, indexed by their source rows (``df``'s index), and the
@@ -381,6 +393,7 @@ def _labelled_rows(df: pd.DataFrame, text_col: str, label_col: str, source: str,
             raise InputError(f"{source}: no column {col!r} ({what}); columns: {', '.join(map(str, df.columns))}")
     if df.empty:
         raise InputError(f"{source}: no rows")
+    check_texts(df[text_col], source, text_col)
     text = df[text_col].astype("string").str.strip()
     label = label_text(df[label_col])
     bad = (text.isna() | text.eq("")).fillna(True) | (label.isna() | label.eq("")).fillna(True)

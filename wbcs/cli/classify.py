@@ -407,10 +407,12 @@ def _distil_pool(args) -> list[str] | bool:
         if args.task == "default" and args.data is None:
             return True
         raise InputError("--distil: give a FILE of unlabelled texts (only --task default has a pool of its own)")
+    from wbcs.classify.tasks import check_texts
     from wbcs.io import find_column
 
     df = _read("train", Path(args.distil))
     col = find_column(df.columns, "text", args.text_col, str(args.distil), "--text-col")
+    check_texts(df[col], str(args.distil), col)
     texts = df[col].dropna().astype(str)
     texts = texts[texts.str.strip().ne("")].tolist()
     if not texts:
@@ -646,7 +648,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     from wbcs.classify import load_model
     from wbcs.classify.evaluate import metrics, paired_bootstrap_delta
-    from wbcs.classify.tasks import label_text
+    from wbcs.classify.tasks import check_texts, label_text
     from wbcs.cli import shipped_input
     from wbcs.goldset import KINDS
     from wbcs.io import find_column
@@ -669,6 +671,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     args.data = shipped_input(args.data)  # EVALUATE_EXAMPLE's data/examples/... from any folder, said on stderr
     df = _read("evaluate", args.data)
     text_col = find_column(df.columns, "text", args.text_col, str(args.data), "--text-col")
+    check_texts(df[text_col], str(args.data), text_col)
     if args.label_col is None and field in ("sentiment", "intent", "topic", "negative_subtype"):
         label_col = find_column(df.columns, field, None, str(args.data), "--label-col")
     else:

@@ -69,9 +69,11 @@ def label_frame(model, df: pd.DataFrame, text_col: str | None, source: str) -> t
     input already has is written as ``FIELD_pred``; an earlier model's predictions are replaced: ``output_names``);
     returns (table, {field: renamed}). The text column is ``text_col`` or, when None, the one the header mapping
     finds (内容, 正文, 微博内容, ... as ingest maps a user's export)."""
+    from wbcs.classify.tasks import check_texts
     from wbcs.io import find_column
 
     col = find_column(df.columns, "text", text_col, source, "--text-col")
+    check_texts(df[col], source, col)
     # a row without text (``wbcs.text.has_text``) gets no label from ``PostClassifier.predict``: a model's guess at
     # "" would be counted in every share built on the file; posts, as predict_posts reads them
     pred = model.predict(df[col], kind=POST_KIND)
@@ -111,8 +113,8 @@ def label_table(model, src, writer, text_col: str | None, *, progress: bool = Fa
     (rows without text, left unlabelled), renamed (``label_frame``'s), replaced (the input's columns of an earlier
     model's predictions, ``output_names``), bad (a Counter of the reasons rows could not be read), first_bad (the
     first ten of their row numbers), empty_rows (rows of only empty cells skipped: no posts, ``Table.empty_rows``)
-    and empty (the input's columns as an empty table when the file has no rows, else None; a trailing empty chunk
-    is skipped: its columns lack the predictions).
+    and empty (``label_frame``'s empty table, the input's columns and the predictions', when the file has no rows,
+    else None; a trailing empty chunk is skipped).
     ``progress``: a bar over the chunks (``_meter``; a file of 267k posts takes ~45 s); an archive's files run
     under their own bar, one tick a file, so theirs is off."""
     from collections import Counter
@@ -126,14 +128,17 @@ def label_table(model, src, writer, text_col: str | None, *, progress: bool = Fa
     for frame, lost in table.chunks():
         out["bad"].update(b.reason for b in lost)
         out["first_bad"] += [b.row for b in lost[:10 - len(out["first_bad"])]]
-        if not frame.empty:
+        if not frame.empty or not out["rows"]:  # a trailing empty chunk adds nothing
             labelled, out["renamed"] = label_frame(model, frame, text_col, str(src))
             out["replaced"] = output_names(model.fields, frame.columns)[1]
-            writer.write(labelled)
-            out["rows"] += len(labelled)
-            out["no_text"] += unlabelled(labelled, model, out["renamed"])
-        elif not out["rows"]:
-            out["empty"] = frame.reset_index(drop=True)
+            if frame.empty:
+                # labelled too (no rows, no work): its table has the prediction columns with their types, so an
+                # empty partition of an archive has the others' schema (Dask and DuckDB read the archive as one table)
+                out["empty"] = labelled
+            else:
+                writer.write(labelled)
+                out["rows"] += len(labelled)
+                out["no_text"] += unlabelled(labelled, model, out["renamed"])
         tick(len(frame) + len(lost))  # once labelled: the bar follows the work, not the reading
     finish(meter)
     out["empty_rows"] = table.empty_rows
@@ -152,7 +157,7 @@ def _label_file(job: tuple[str, str], *, model: str, text_col: str | None, mask:
     m = loaded_model(model)
     with TableWriter(dst, mask=mask) as w:
         done = label_table(m, src, w, text_col)
-        if done["empty"] is not None:  # an empty partition stays an empty partition with the input's columns
+        if done["empty"] is not None:  # an empty partition stays one, with the input's types and the predictions
             w.write(done["empty"])
     return {"file": src, "out": dst, "rows": done["rows"], "no_text": done["no_text"], "replaced": done["replaced"],
             "worker_pid": os.getpid(), "model": m.name, "fields": list(m.fields)}

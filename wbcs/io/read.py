@@ -607,6 +607,11 @@ def _parquet(path: Path, chunk_rows: int) -> Table:
     columns = _unique_names(empty.columns)
     dtypes = {name: "boolean" if pd.api.types.is_bool_dtype(t) else t.name.replace("int", "Int").replace("uInt", "UInt")
               if pd.api.types.is_integer_dtype(t) else str(t) for name, t in zip(columns, empty.dtypes, strict=True)}
+    # what a file without rows yields: built from the names alone, every column was text, and an empty partition
+    # labelled by ``wbcs predict`` was written with text times beside the archive's timestamps (DuckDB and Dask refused
+    # the archive)
+    typed = empty.astype({col: object for col in nested if col in empty.columns})
+    typed.columns, typed.index = columns, pd.RangeIndex(1, 1, name="source_row")
 
     def chunks():
         start = 0
@@ -622,8 +627,8 @@ def _parquet(path: Path, chunk_rows: int) -> Table:
                 yield frame, []
         except Exception as e:
             raise InputError(f"{path}: damaged Parquet file ({type(e).__name__}: {str(e)[:200]})") from None
-        if start == 0:
-            yield _frame([], columns, []), []
+        if start == 0:  # no rows: the schema's columns with their types (a chunk of rows would have them)
+            yield typed, []
 
     return Table(path, "parquet", columns, nested=nested, dtypes=dtypes, _chunks=chunks())
 
