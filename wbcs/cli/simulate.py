@@ -153,6 +153,11 @@ MAX_REPLICATIONS = 10_000
 def _check_replications(args: argparse.Namespace) -> None:
     if not 1 <= args.replications <= MAX_REPLICATIONS:
         raise InputError(f"--replications must be between 1 and {MAX_REPLICATIONS:,}, got {args.replications}")
+    # staff's runs the plan is verified on are replications too: 100,000 of them were accepted (the lower bound, 2,
+    # is plan_staffing's)
+    verify = getattr(args, "verify_replications", None)
+    if verify is not None and verify > MAX_REPLICATIONS:
+        raise InputError(f"--verify-replications must be at most {MAX_REPLICATIONS:,}, got {verify}")
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:

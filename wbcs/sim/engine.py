@@ -15,6 +15,7 @@ reopening together at this speed (Ciw and SimPy run one Python object per custom
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import types
@@ -329,6 +330,21 @@ _ARRAYS_1D = (0, 1, 2, 3, 4, 5, 6, 15, 16, 17, 18, 19)  # _loop's per-element 1-
 _OUT_TYPES = (float, float, np.int64, float, float, float, np.int8, np.int64)
 
 
+@contextlib.contextmanager
+def _signals_through():
+    """A SIGTERM or Ctrl-C whose handler raised inside numba's own Python callbacks (``_numba_unpickle``, loading the
+    compiled loop's constants) comes out as ``SystemError: ... returned a result with an exception set``, the
+    interrupt its cause: the command printed that traceback instead of its "stopped" line. The interrupt is raised
+    as itself; any other SystemError stays what it is."""
+    try:
+        yield
+    except SystemError as e:
+        cause = e.__cause__ or e.__context__
+        if cause is not None and not isinstance(cause, Exception):  # KeyboardInterrupt, the CLI's stop signal
+            raise cause from None
+        raise
+
+
 @functools.cache
 def _compile():
     """The numba dispatcher of ``_loop`` (its helpers jitted in place, as callees must be)."""
@@ -345,7 +361,8 @@ def plan(posts: float) -> None:
     more than the interpreter should run, the compiled loop is loaded now."""
     global _compiled
     if _compiled is None and _interpreted + posts > INTERPRETED_POSTS:
-        _compiled = _compile()
+        with _signals_through():
+            _compiled = _compile()
 
 
 def run_engine(*args):
@@ -355,7 +372,8 @@ def run_engine(*args):
     n = len(args[0])
     plan(n)
     if _compiled is not None:
-        return _compiled(*args)
+        with _signals_through():
+            return _compiled(*args)
     _interpreted += n
     args = [a.tolist() if i in _ARRAYS_1D else a for i, a in enumerate(args)]
     *out, busy = _PY["_loop"](*args)
