@@ -128,8 +128,8 @@ def test_unified_answer_promises_the_policys_time():
     alerts = pd.DataFrame({"rule": ["question_same_day"], "cluster_key": ["topic:roaming"],
                            "operator": ["china_telecom"], "topic": ["roaming"]})
     u = unified_drafts(alerts, policy=_policy(consultation=(24, "calendar")))
-    assert "详细解答将24小时内发布" in u.loc[0, "draft"] and u.loc[0, "checks"] == "ok"
-    assert "详细解答将48小时内发布" in unified_drafts(alerts).loc[0, "draft"]
+    assert "，24小时内发布详细解答" in u.loc[0, "draft"] and u.loc[0, "checks"] == "ok"
+    assert "，48小时内发布详细解答" in unified_drafts(alerts).loc[0, "draft"]
 
 
 @pytest.fixture()
