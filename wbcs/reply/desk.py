@@ -5,7 +5,9 @@ The widget (``wbcs.viz.reply``) only shows ``state()`` and calls the actions: ``
 (check the edited reply; when it passes, append it to the label store with
 ``wbcs.reply.team.record_reply`` — ``reply:edited`` when it differs from the draft — and
 move on), ``skip()``, ``back()``. A reply that fails its checks is not accepted: the
-message says why. Posts whose route gets no reply are not queued.
+message says why. Posts whose route gets no reply are not queued. Past the last post the queue is
+finished (``state()["finished"]``): accept and skip record nothing and say so (the last post stayed on
+screen, and a second Enter recorded its reply twice); ``back()`` returns to the last post.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class ReplyDesk:
         self.position = 0
         self.edits: dict[int, dict[str, str]] = {}
         self.done: dict[int, str] = {}  # position → "accepted" / "edited" / "skipped"
+        self.finished = False  # moved past the last post
         self.message = ""
 
     # ------------------------------------------------------------------ reading
@@ -87,7 +90,8 @@ class ReplyDesk:
                 "topic": row.get("topic"), "draft": _text(row["draft"]), "private_draft": _text(row["private"]),
                 "edit": self.current_edit(), "alternatives": self.alternatives(), "checks": self.checks(),
                 "needs_dm": self.book.needs_dm(row["route"]), "done": dict(self.done),
-                "accepted": sum(v != "skipped" for v in self.done.values()), "message": self.message}
+                "accepted": sum(v != "skipped" for v in self.done.values()), "finished": self.finished,
+                "message": self.message}
 
     # ------------------------------------------------------------------ actions
 
@@ -107,6 +111,8 @@ class ReplyDesk:
 
     def accept(self) -> bool:
         """Record the edited reply when it passes the checks, then move to the next post."""
+        if self._at_end():
+            return False
         reasons = self.checks()
         if reasons:
             self.message = "not accepted: " + "; ".join(reasons)
@@ -121,12 +127,32 @@ class ReplyDesk:
         return True
 
     def skip(self) -> None:
+        if self._at_end():
+            return
         self.done.setdefault(self.position, "skipped")
         self.message = f"post {self._row()['post_id']} skipped"
         self._advance()
 
     def back(self) -> None:
-        self.position = max(0, self.position - 1)
+        if self.finished:  # the last post again
+            self.finished = False
+            self.message = ""
+        else:
+            self.position = max(0, self.position - 1)
+
+    def _at_end(self) -> bool:
+        """True (and the message says it) when the queue is finished: there is no post to act on."""
+        if self.finished:
+            self.message = f"the queue is finished ({self._tally()}): nothing recorded; ← back to change a reply"
+        return self.finished
+
+    def _tally(self) -> str:
+        skipped = sum(v == "skipped" for v in self.done.values())
+        return f"{len(self.done) - skipped} accepted, {skipped} skipped of {len(self.items)}"
 
     def _advance(self) -> None:
-        self.position = min(len(self.items) - 1, self.position + 1)
+        if self.position < len(self.items) - 1:
+            self.position += 1
+        else:
+            self.finished = True
+            self.message += f"; that was the last post: the queue is finished ({self._tally()})"

@@ -106,7 +106,8 @@ class ReplyWidget:
             done = s["done"].get(s["position"])
             self.header.value = (
                 f"<b>post {s['position'] + 1} of {s['total']}</b> · <code>{html.escape(str(s['post_id']))}</code> · "
-                f"{s['accepted']} accepted{' · <b>' + done + '</b>' if done else ''}<br>"
+                f"{s['accepted']} accepted{' · <b>' + done + '</b>' if done else ''}"
+                f"{' · <b>queue finished</b> (← back to change a reply)' if s['finished'] else ''}<br>"
                 f"<b>route</b> {html.escape(s['route_zh'])} <code>{html.escape(s['route'])}</code>"
                 + (f" · topic <code>{html.escape(str(s['topic']))}</code>" if isinstance(s["topic"], str) else "")
                 + f"<br><small>{html.escape(s['action'])}</small>")
