@@ -66,6 +66,16 @@ class ExtraData:
         return ExtraData(self.name, rows, self.sources, self.weights,
                          [*self.notes, f"{n_near} out-of-domain row(s) dropped as near duplicates of the field's own rows"])
 
+    def check_labels(self, labels) -> None:
+        """An InputError naming the file, the label and its rows when a row's label is not one of ``labels`` (the
+        field's own training rows'): the model would learn to predict a class it is never measured on (the held-out
+        part is the field's own rows). A built-in candidate is narrowed with ``only`` instead."""
+        counts = self.rows.loc[~self.rows["label"].isin(list(labels)), "label"].value_counts()
+        if len(counts):
+            raise InputError(f"{self.name}: label {counts.index[0]!r} ({counts.iloc[0]:,} row(s)) is not among the "
+                             f"training rows' labels ({', '.join(sorted(map(str, set(labels))))}): the model would "
+                             "predict a class it is never measured on; leave those rows out of the file")
+
     def only(self, labels) -> ExtraData:
         """Only the rows whose label is one of ``labels`` (a field cannot learn a class it does not have)."""
         keep = self.rows["label"].isin(list(labels))

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from wbcs import checks
 from wbcs.classify.baseline import TextClassifier, predict_kinds
 from wbcs.classify.multi import PostClassifier, fingerprint
 from wbcs.classify.tasks import (
@@ -68,13 +69,29 @@ def quantify_entry(cv_oof: dict, train: pd.DataFrame, seed, **options) -> dict:
 
 
 def subsample(df: pd.DataFrame, n: int | None, seed) -> pd.DataFrame:
-    """At most n rows, stratified by label (for smoke runs and learning curves)."""
-    if n is None or len(df) <= n:
+    """At most n rows, stratified by label (for smoke runs and learning curves): at least one row of each label, so
+    ``n`` below the number of labels is an InputError (``--max-train``), as a ``seed`` that is none (scikit-learn and
+    numpy raised their own errors, naming neither)."""
+    rng = checks.rng(seed)
+    if n is None:
         return df
+    n = checks.whole(n, "--max-train (rows per field)", least=1)
+    if len(df) <= n:
+        return df
+    counts = df["label"].value_counts()
+    if n < len(counts):
+        raise InputError(f"--max-train {n}: fewer rows than the training rows' {len(counts)} labels "
+                         f"({', '.join(map(str, counts.index))}); a stratified draw keeps a row of each: give at least "
+                         f"{len(counts)}")
+    if len(df) - n < len(counts):
+        # too few rows left out to hold one of each label, which scikit-learn's stratified split needs: one row fewer
+        # of each of the largest labels
+        labels = df["label"].to_numpy()
+        drop = [rng.choice(np.flatnonzero(labels == label)) for label in counts.index[:len(df) - n]]
+        return df.drop(index=df.index[drop]).reset_index(drop=True)
     from sklearn.model_selection import train_test_split
 
-    keep, _ = train_test_split(df, train_size=n, stratify=df["label"], random_state=int(
-        np.random.default_rng(seed).integers(2**31 - 1)))
+    keep, _ = train_test_split(df, train_size=n, stratify=df["label"], random_state=int(rng.integers(2**31 - 1)))
     return keep.reset_index(drop=True)
 
 
@@ -204,6 +221,8 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
         raise InputError(f"{task.name}: the target is a macro-F1 between 0 and 1, got {target}")
     if distil is not None and quality is None:
         raise InputError(f"{task.name}: distillation learns the quality ensemble's labels: give a backbone (--quality) too")
+    if extra is not None:  # before any work (configs.select checks it too, but a given configuration skips select)
+        extra.check_labels(task.train["label"])
     shared = groups_in(task.train, task.test)
     back = task.train[shared]  # rows of dialogues the test part holds too: only the refit learns from them
     train = subsample(task.train[~shared].reset_index(drop=True), max_train, seed)

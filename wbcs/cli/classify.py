@@ -473,12 +473,20 @@ def _extra(args, label_col: str):
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from wbcs import checks
     from wbcs.classify import save_model
     from wbcs.classify.registry import check_model_out, sha256
     from wbcs.classify.splits import TooFewExamples
     from wbcs.classify.tasks import load_task, task_from_table
     from wbcs.classify.train import train_default, train_model
+    from wbcs.cli import shipped_input
 
+    # TRAIN_EXAMPLE's data/examples/... from any folder, as predict and evaluate read theirs (said on stderr)
+    args.data, args.test, args.extra = (None if p is None else shipped_input(p) for p in (args.data, args.test, args.extra))
+    # before any reading: --seed -1 and --max-train 0 were numpy's and scikit-learn's tracebacks
+    args.seed = checks.seed(args.seed)
+    if args.max_train is not None:
+        checks.whole(args.max_train, "--max-train", least=1)
     # before the training: no input overwritten, no user's folder replaced by a model
     out = check_model_out(args.out, option="--out", inputs={"--data": args.data, "--test": args.test, "--add": args.add,
                                                             "--extra": args.extra, "--distil": args.distil or None})
