@@ -32,11 +32,8 @@ def draw_arrivals(scenario: Scenario, rng: np.random.Generator) -> tuple[np.ndar
     parts_t, parts_k = [times], [kinds]
     for b in scenario.bursts:
         n = rng.poisson(b.posts)
-        t = b.start_minute + rng.random(n) * b.hours * 60
-        keep = t < horizon
-        k = (np.full(n, POST_KINDS.index(b.kind)) if b.kind else rng.choice(len(POST_KINDS), size=n, p=p))
-        parts_t.append(t[keep])
-        parts_k.append(k[keep])
+        parts_t.append(b.start_minute + rng.random(n) * b.hours * 60)  # within the horizon (Scenario checks)
+        parts_k.append(np.full(n, POST_KINDS.index(b.kind)) if b.kind else rng.choice(len(POST_KINDS), size=n, p=p))
     times, kinds = np.concatenate(parts_t), np.concatenate(parts_k)
     order = np.argsort(times, kind="stable")
     return times[order], kinds[order].astype(np.int64)
