@@ -220,13 +220,33 @@ def _run_chunk(chunk: list, fn: Callable, kwargs: dict) -> list:
     return [fn(item, **kwargs) for item in chunk]
 
 
+def _running(dask_worker, keys: frozenset) -> bool:
+    return any(key in keys for key in dask_worker.state.tasks)
+
+
+def _wait_stopped(client, keys: set) -> None:
+    """Wait until no worker holds one of the tasks ``keys``. A cancelled task that was running goes on to its end (Dask
+    cannot stop a worker's thread) and a worker forgets it only then: without the wait, a task of ``predict_archive``
+    still finishing wrote its partition into the temporary folder the failed run had just removed, and left it."""
+    import time
+
+    keys = frozenset(keys)
+    while True:
+        try:
+            if not any(client.run(_running, keys=keys).values()):
+                return
+        except Exception:  # noqa: BLE001 - the cluster is gone (closed, lost): nothing of ours runs there any more
+            return
+        time.sleep(0.1)
+
+
 def run_tasks(fn: Callable, items: Iterable, *, client=None, desc: str | None = None, unit: str = "task",
               progress: bool = False, chunk: int | None = 1, **kwargs) -> list:
     """``[fn(item, **kwargs) for item in items]`` in this process (``client`` None) or on the
     cluster, ``chunk`` items per task (None: ``chunk_size``), results in the items' order.
 
     On a cluster the tasks are not pure (each runs), the bar counts finished items, and a
-    task's exception is raised here after the other tasks are cancelled. A task whose
+    task's exception is raised here after the other tasks are cancelled and those already running have ended. A task whose
     worker dies is run again on another worker by the scheduler (up to its
     ``allowed-failures``), so ``fn`` must be safe to run twice (write outputs atomically
     to a fixed path).
@@ -266,6 +286,7 @@ def run_tasks(fn: Callable, items: Iterable, *, client=None, desc: str | None = 
                 meter.update(len(result))
     except BaseException:
         client.cancel(futures)
+        _wait_stopped(client, {f.key for f in futures})
         raise
     finally:
         meter.close()
