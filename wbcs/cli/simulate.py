@@ -217,11 +217,14 @@ def cmd_staff(args: argparse.Namespace) -> int:
                              max_iterations=args.max_iterations, trim=args.trim, progress=True, client=client,
                              **({} if args.verify_replications is None else
                                 {"verify_replications": args.verify_replications}))
+    if plan.note:  # hours the runs never measure keep Erlang C's agents: said, never a silently unmeasured plan
+        print(f"note: {plan.note}", file=sys.stderr)
     if args.write_scenario:
         from wbcs.io import write_text
 
         write_text(args.write_scenario, plan.scenario.to_yaml())  # atomic
-        print(f"wrote the planned scenario to {args.write_scenario}", file=sys.stderr)
+        print(f"wrote the planned scenario to {args.write_scenario}"
+              + (" (its unmeasured hours at Erlang C's agents, see the note)" if plan.note else ""), file=sys.stderr)
     result = plan.to_dict()
     if work is not None:
         result["workload"] = work.to_dict()
@@ -230,7 +233,9 @@ def cmd_staff(args: argparse.Namespace) -> int:
         return 0
     print(f"target {args.target:.0%}: simulation {result['sim_agent_hours_per_week']} agent-hours a week, "
           f"Erlang C {result['erlang_agent_hours_per_week']} "
-          f"({'converged' if plan.converged else 'NOT converged'} after {plan.iterations} iterations)")
+          f"({'converged' if plan.converged else 'NOT converged'} after {plan.iterations} iterations"
+          + (f" on the {int((plan.table['watched'] & plan.table['measured']).sum())} hours simulated" if plan.note else "")
+          + ")")
     shown = plan.table[plan.table["watched"]]
     print(shown[["weekday", "hour", "arrivals_per_hour", "erlang_agents", "sim_agents", "sim_attainment"]]
           .to_string(index=False))

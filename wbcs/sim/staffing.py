@@ -27,6 +27,11 @@ Two answers per interval (hour of week):
   20-second one; no agent can change that, so it does not drive the plan); a post found by the
   closing check at a duty end (20:00) counts in the hour before, whose leaving shift takes it
   (``wbcs.sim.schedule``): the hour after is off duty and has no agent to add.
+
+An hour of the week the measured period (warm-up to horizon) never reaches has no post to measure: it would never
+miss the target, and kept its starting agents (the offered load, 100% occupancy) as a "converged" plan. Such an
+hour is not simulated: it keeps Erlang C's agents (so the runs' warm-up queue is a staffed one) and the plan says
+so (``StaffingPlan.note``, the table's ``measured`` column); a horizon of warm-up + 7 days measures every hour.
 """
 
 from __future__ import annotations
@@ -69,6 +74,27 @@ def watched_hours(scenario: Scenario) -> np.ndarray:
     if duty is None or duty.on_call:
         return np.ones(168, dtype=bool)
     return duty_week(duty).reshape(168, 60).any(axis=1)
+
+
+def measured_hours(scenario: Scenario) -> np.ndarray:
+    """Which hours of the week (Monday 00:00 first) the measured period, warm-up to horizon, reaches at all."""
+    hours = np.arange(math.floor(scenario.warmup_days * 24), math.ceil(scenario.horizon_days * 24))
+    measured = np.zeros(168, dtype=bool)
+    measured[(scenario.start.day_of_week * 24 + hours) % 168] = True
+    return measured
+
+
+def _hour_ranges(hours: np.ndarray) -> str:
+    """'Mon 00–Tue 23, Thu 08–19' of the True hours of the week."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], hours.astype(np.int8), [0]])))
+
+    def span(a: int, b: int) -> str:
+        start = f"{WEEKDAYS[a // 24].capitalize()} {a % 24:02d}"
+        if a == b:
+            return start
+        return f"{start}–{'' if a // 24 == b // 24 else WEEKDAYS[b // 24].capitalize() + ' '}{b % 24:02d}"
+
+    return ", ".join(span(a, b - 1) for a, b in zip(edges[::2], edges[1::2], strict=True))
 
 
 def interval_rates(scenario: Scenario) -> np.ndarray:
@@ -129,6 +155,20 @@ class StaffingPlan:
     converged: bool
     scenario: Scenario  # the input scenario with the simulated plan as its agents
 
+    @property
+    def note(self) -> str | None:
+        """One line naming the watched hours the measured period never reaches (kept at Erlang C's agents, not
+        simulated) and the horizon that would measure them; None when every watched hour is simulated."""
+        t = self.table
+        unmeasured = (t["watched"] & ~t["measured"]).to_numpy()
+        if not unmeasured.any():
+            return None
+        sc = self.scenario
+        return (f"{sc.source}: hours {_hour_ranges(unmeasured)} of the week fall only in the warm-up or after the "
+                f"horizon (warmup_days {sc.warmup_days:g}, horizon_days {sc.horizon_days:g}): no post is measured "
+                f"there, so they keep Erlang C's agents, not simulated; to plan every hour, lengthen horizon_days "
+                f"to ≥ warmup_days + 7 ({sc.warmup_days + 7:g})")
+
     def to_dict(self) -> dict:
         t = self.table
         rows = t.assign(sim_attainment=t["sim_attainment"].round(4),
@@ -139,7 +179,7 @@ class StaffingPlan:
                 "erlang_agent_hours_per_week": int(t["erlang_agents"].sum()),
                 "sim_agent_hours_per_week": int(t["sim_agents"].sum()),
                 "workload_minutes_per_post": round(workload_minutes(self.scenario), 4),
-                "intervals": rows.to_dict(orient="records")}
+                "note": self.note, "intervals": rows.to_dict(orient="records")}
 
 
 def _seed_attainment(child, *, scenario: Scenario, first: int) -> tuple[np.ndarray, np.ndarray]:
@@ -185,7 +225,8 @@ def plan_staffing(scenario: Scenario, target: float = 0.9, *, replications: int 
     The plan is fitted on ``replications`` runs, then verified (and raised where it misses) on
     ``verify_replications`` other runs of the same seed (default max(20, 4 × replications)); the table's
     ``sim_attainment`` and ``attainable_posts`` are those verification runs' figures. ``max_iterations``
-    bounds the fitting and verifying evaluations together; ``converged`` means the verification held.
+    bounds the fitting and verifying evaluations together; ``converged`` means the verification held. A watched
+    hour the measured period never reaches keeps Erlang C's agents, unsimulated (``StaffingPlan.note``).
 
     ``client`` (see ``wbcs.distributed``) runs each evaluation's replications on a cluster;
     the plan is the same."""
@@ -202,6 +243,7 @@ def plan_staffing(scenario: Scenario, target: float = 0.9, *, replications: int 
     if len(scenario.pools) != 1:
         raise InputError(f"{scenario.source}: agents.pools: staffing plans one pool; merge the pools first")
     watched = watched_hours(scenario)
+    measured = measured_hours(scenario)
     rates = interval_rates(scenario)
     load = rates * workload_minutes(scenario) / 60
     erl = np.array([erlang_agents(r, scenario, target) if w else 0 for r, w in zip(rates, watched, strict=True)])
@@ -217,6 +259,8 @@ def plan_staffing(scenario: Scenario, target: float = 0.9, *, replications: int 
         trial = scenario.updated({"agents": agents.tolist()})
         met_runs, attainable_runs = _interval_attainment(trial, runs, first, client)
         met, attainable = met_runs.sum(axis=0), attainable_runs.sum(axis=0)
+        # an hour outside the measured period: what posts its drain finds there are not its week's posts
+        attainable = np.where(measured, attainable, np.nan)
         share = np.divide(met, attainable, out=np.full(168, np.nan), where=attainable > 0)
         n = len(runs)
         low = np.full(168, np.nan)
@@ -227,8 +271,10 @@ def plan_staffing(scenario: Scenario, target: float = 0.9, *, replications: int 
         return trial, share, attainable / n, watched & (attainable > 0) & (share < target), low
 
     # an hour with no work starts at 0, as Erlang C has it (it started at 1: 168 agent-hours a week for no posts);
-    # one whose posts are found there all the same (a pile met at a duty start) misses the target and gets agents
-    start = np.where(watched, np.ceil(load), 0).astype(int)
+    # one whose posts are found there all the same (a pile met at a duty start) misses the target and gets agents.
+    # One never measured keeps Erlang C's agents: it cannot miss the target, and left at its load (100% occupancy)
+    # it built a queue in the warm-up that the first measured hour was staffed to clear
+    start = np.where(watched, np.where(measured, np.ceil(load), erl), 0).astype(int)
     agents = start.copy()
     runs = seeds  # fit on the planning runs, then verify on the others
     converged = False
@@ -263,6 +309,7 @@ def plan_staffing(scenario: Scenario, target: float = 0.9, *, replications: int 
         "weekday": np.repeat(WEEKDAYS, 24),
         "hour": np.tile(np.arange(24), 7),
         "watched": watched,
+        "measured": measured,
         "arrivals_per_hour": rates,
         "erlang_agents": erl,
         "erlang_service_level": erl_sl,
