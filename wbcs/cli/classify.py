@@ -606,14 +606,21 @@ def _predict_archive(args: argparse.Namespace, instead: str) -> int:
     with from_args(args) as client:
         s = predict_archive(str(args.input), args.out, model=args.model, client=client, text_col=args.text_col,
                             mask=not args.no_mask, instead=instead)
-    skipped = f" ({s['no_text']:,} without text left unlabelled)" if s["no_text"] else ""
-    print(f"predict: {s['rows']:,} rows in {s['files']} file(s) labelled by {s['model']} "
-          f"({', '.join(s['fields'])}){skipped}{_replaced(s['replaced'])}; written to {s['out']} in the same layout")
+    where = (f"written to {s['out']}" if args.input.is_file()  # one file: one file, as in process
+             else f"{s['files']} file(s) written to {s['out']} in the same layout")
+    print(_labelled(s["rows"], s["no_text"], s["model"], s["fields"], s["renamed"], s["replaced"], where))
     return 0
 
 
-def _replaced(columns: list[str]) -> str:
-    return f"; the input's earlier predictions {', '.join(columns)} replaced" if columns else ""
+def _labelled(rows: int, no_text: int, model: str, fields, renamed: dict, replaced: list[str], where: str) -> str:
+    """What predict says it did, in the same words for a file and an archive, in process or on a cluster."""
+    from wbcs.pii import mask_pii
+
+    note = f" (the input has {', '.join(renamed)}: predictions in {', '.join(renamed.values())})" if renamed else ""
+    skipped = f" ({no_text:,} without text left unlabelled)" if no_text else ""
+    earlier = f"; the input's earlier predictions {', '.join(replaced)} replaced" if replaced else ""
+    return mask_pii(f"predict: {rows - no_text:,} rows labelled by {model} ({', '.join(fields)}){skipped}{note}{earlier}; "
+                    f"{where}")
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
@@ -622,13 +629,12 @@ def cmd_predict(args: argparse.Namespace) -> int:
     args.input = shipped_input(args.input)  # PREDICT_EXAMPLE's data/examples/... from any folder, said on stderr
     if args.input.is_dir() or any(ch in str(args.input) for ch in "*?["):
         return _predict_archive(args, "label each such file alone (--input FILE)")
-    if args.workers is not None or args.scheduler:  # one Parquet file on a cluster: an archive of one file
+    if args.workers is not None or args.scheduler:  # one Parquet file on a cluster: one task, into the file --out
         flag = "--workers" if args.workers is not None else "--scheduler"
         return _predict_archive(args, f"drop {flag}: a CSV, JSON Lines or .xlsx file is labelled in this process")
     from wbcs.classify import load_model
     from wbcs.distributed.predict import label_table
     from wbcs.io import TableWriter, check_outputs
-    from wbcs.pii import mask_pii
 
     check_outputs({"--out": args.out}, inputs={"--input": args.input})
     model = load_model(args.model)
@@ -643,11 +649,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
         _say_unread("predict", args.input, bad, done["first_bad"], f"are not in {args.out}")
     if blank:  # as ingest says it: no posts, but not dropped in silence
         print(f"predict: {args.input}: {blank:,} row(s) of only empty cells skipped (no posts)", file=sys.stderr)
-    rows, empty, renamed = done["rows"], done["no_text"], done["renamed"]
-    note = f" (the input has {', '.join(renamed)}: predictions in {', '.join(renamed.values())})" if renamed else ""
-    skipped = f" ({empty} without text left unlabelled)" if empty else ""
-    print(mask_pii(f"predict: {rows - empty} rows labelled by {model.name} ({', '.join(model.fields)}){skipped}{note}"
-                   f"{_replaced(done['replaced'])}; written to {args.out}"))
+    print(_labelled(done["rows"], done["no_text"], model.name, model.fields, done["renamed"], done["replaced"],
+                    f"written to {args.out}"))
     return 0
 
 

@@ -64,10 +64,15 @@ def _timeout(timeout: float | None) -> float:
     if timeout is not None:
         return float(timeout)
     raw = os.environ.get(ENV_TIMEOUT)
+    if not raw:
+        return DEFAULT_TIMEOUT
     try:
-        return float(raw) if raw else DEFAULT_TIMEOUT
+        seconds = float(raw)
     except ValueError:
-        raise InputError(f"${ENV_TIMEOUT}={raw!r}: give the seconds to wait for the scheduler, e.g. 30") from None
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:  # nan, inf and -5 are floats too
+        raise InputError(f"${ENV_TIMEOUT}={raw!r}: give the seconds to wait for the scheduler, e.g. 30")
+    return seconds
 
 
 def check_cluster(workers: int | None = None, scheduler: str | None = None) -> str | None:
@@ -99,8 +104,9 @@ def connect(workers: int | None = None, scheduler: str | None = None, *, threads
     from dask.distributed import Client, LocalCluster
 
     if address:
+        wait = _timeout(timeout)  # outside the try: a bad $WBCS_DASK_TIMEOUT was said as a connection failure
         try:
-            client = Client(address, timeout=_timeout(timeout))
+            client = Client(address, timeout=wait)
         except (OSError, ValueError, TypeError) as e:  # refused, timed out, unparsable address
             reason = " ".join(str(e).split()) or type(e).__name__
             raise InputError(f"dask scheduler {address!r}: cannot connect ({reason}); check the address "

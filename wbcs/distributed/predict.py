@@ -159,15 +159,15 @@ def _label_file(job: tuple[str, str], *, model: str, text_col: str | None, mask:
         done = label_table(m, src, w, text_col)
         if done["empty"] is not None:  # an empty partition stays one, with the input's types and the predictions
             w.write(done["empty"])
-    return {"file": src, "out": dst, "rows": done["rows"], "no_text": done["no_text"], "replaced": done["replaced"],
-            "worker_pid": os.getpid(), "model": m.name, "fields": list(m.fields)}
+    return {"file": src, "out": dst, "rows": done["rows"], "no_text": done["no_text"], "renamed": done["renamed"],
+            "replaced": done["replaced"], "worker_pid": os.getpid(), "model": m.name, "fields": list(m.fields)}
 
 
 def predict_archive(source, out_dir, *, model=None, client=None, text_col: str | None = None, mask: bool = True,
                     progress: bool = True, instead: str | None = None) -> dict:
     """Label every Parquet file of ``source`` (a folder, a glob such as
     ``archive/**/*.parquet``, or a list) into ``out_dir`` in the same layout (see the module
-    docstring). ``model`` is a model folder or registry name (None: the shipped model). The labelled files are
+    docstring); one file (``source`` a file) into the file ``out_dir``, in the format of its extension. ``model`` is a model folder or registry name (None: the shipped model). The labelled files are
     written in a temporary folder beside ``out_dir`` and moved into it once every file is labelled: a run that fails
     leaves ``out_dir`` as it was, not some of its partitions labelled. ``instead``: ``parquet_files``' advice for a
     file that is not Parquet."""
@@ -184,8 +184,11 @@ def predict_archive(source, out_dir, *, model=None, client=None, text_col: str |
     if scanned and (out_dir == Path(base).resolve() or Path(base).resolve() in out_dir.parents):
         raise InputError(f"{out_dir}: inside the archive {base}; give --out a folder outside it "
                          f"(a re-run would read the labelled files as input)")
-    layout = [os.path.relpath(os.path.abspath(f), base) for f in files]
-    check_outputs([out_dir / rel for rel in layout], inputs=files)  # none may be an input (hard links too)
+    # one file is labelled into the file out_dir, as ``wbcs predict FILE`` does in process: the output's kind does not
+    # depend on --workers (it was a folder holding the file)
+    target, layout = ((out_dir.parent, [out_dir.name]) if not scanned and isinstance(source, str | Path)
+                      else (out_dir, [os.path.relpath(os.path.abspath(f), base) for f in files]))
+    check_outputs([target / rel for rel in layout], inputs=files)  # none may be an input (hard links too)
     path = str(model_dir(model).resolve())  # resolved here: workers get a path, not a name
     if client is None:
         loaded_model(path)  # a broken model fails here, once, not in every task
@@ -201,7 +204,7 @@ def predict_archive(source, out_dir, *, model=None, client=None, text_col: str |
                          client=client, model=path, text_col=text_col, mask=mask, desc="labelling partitions",
                          unit="file", progress=progress)
         for r, rel in zip(rows, layout, strict=True):
-            r["out"] = str(out_dir / rel)
+            r["out"] = str(target / rel)
             try:
                 Path(r["out"]).parent.mkdir(parents=True, exist_ok=True)
                 os.replace(tmp / rel, r["out"])
@@ -211,5 +214,6 @@ def predict_archive(source, out_dir, *, model=None, client=None, text_col: str |
         shutil.rmtree(tmp, ignore_errors=True)
     return {"model": rows[0]["model"], "fields": rows[0]["fields"], "files": len(rows),
             "rows": int(sum(r["rows"] for r in rows)), "no_text": int(sum(r["no_text"] for r in rows)),
+            "renamed": {k: v for r in rows for k, v in r["renamed"].items()},
             "replaced": list(dict.fromkeys(c for r in rows for c in r["replaced"])), "out": str(out_dir),
             "partitions": rows}
