@@ -97,6 +97,16 @@ def _hour_ranges(hours: np.ndarray) -> str:
     return ", ".join(span(a, b - 1) for a, b in zip(edges[::2], edges[1::2], strict=True))
 
 
+def _unmeasured_note(scenario: Scenario, unmeasured: np.ndarray) -> str | None:
+    """``StaffingPlan.note`` of the watched hours of the week that are ``unmeasured``."""
+    if not unmeasured.any():
+        return None
+    return (f"{scenario.source}: hours {_hour_ranges(unmeasured)} of the week fall only in the warm-up or after the "
+            f"horizon (warmup_days {scenario.warmup_days:g}, horizon_days {scenario.horizon_days:g}): no post is "
+            "measured there, so they keep Erlang C's agents, not simulated; to plan every hour, lengthen horizon_days "
+            f"to ≥ warmup_days + 7 ({scenario.warmup_days + 7:g})")
+
+
 def interval_rates(scenario: Scenario) -> np.ndarray:
     """Expected arrivals per hour for each hour of the week over the horizon, bursts included
     (a burst's posts are spread over the occurrences of its hours in the horizon)."""
@@ -154,20 +164,9 @@ class StaffingPlan:
     iterations: int
     converged: bool
     scenario: Scenario  # the input scenario with the simulated plan as its agents
-
-    @property
-    def note(self) -> str | None:
-        """One line naming the watched hours the measured period never reaches (kept at Erlang C's agents, not
-        simulated) and the horizon that would measure them; None when every watched hour is simulated."""
-        t = self.table
-        unmeasured = (t["watched"] & ~t["measured"]).to_numpy()
-        if not unmeasured.any():
-            return None
-        sc = self.scenario
-        return (f"{sc.source}: hours {_hour_ranges(unmeasured)} of the week fall only in the warm-up or after the "
-                f"horizon (warmup_days {sc.warmup_days:g}, horizon_days {sc.horizon_days:g}): no post is measured "
-                f"there, so they keep Erlang C's agents, not simulated; to plan every hour, lengthen horizon_days "
-                f"to ≥ warmup_days + 7 ({sc.warmup_days + 7:g})")
+    # one line naming the watched hours the measured period never reaches (kept at Erlang C's agents, not simulated)
+    # and the horizon that would measure them; None when every watched hour is simulated
+    note: str | None = None
 
     def to_dict(self) -> dict:
         t = self.table
@@ -317,4 +316,4 @@ def plan_staffing(scenario: Scenario, target: float = 0.9, *, replications: int 
         "sim_attainment": share,
         "attainable_posts": attainable,
     })
-    return StaffingPlan(table, target, iterations, converged, trial)
+    return StaffingPlan(table, target, iterations, converged, trial, _unmeasured_note(scenario, watched & ~measured))
