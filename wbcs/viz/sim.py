@@ -11,6 +11,7 @@ a scenario patch (pure, tested), the app only wires sliders to ``replicate`` and
 
 from __future__ import annotations
 
+import copy
 import html
 import math
 from collections.abc import Mapping
@@ -276,13 +277,19 @@ def figures(summaries: dict[str, Summary], plan: StaffingPlan | None = None) -> 
 # --- the what-if app -------------------------------------------------------------------------
 
 def controls_from(scenario: Scenario) -> dict:
-    """Control values that reproduce ``scenario`` (as far as the controls reach)."""
+    """Control values that show ``scenario`` (as far as the controls reach): always on duty is duty hours 0–24 with
+    weekends; a clock the scenario does not have shows a usual one (30 minutes, 120, 48 hours), as the patrol and
+    the clocks show the complaint's where kinds differ. ``policy_patch`` changes only what differs from these."""
     duty = scenario.duty
-    start, end = (duty.start.hour, duty.end.hour) if duty else (0, 23)
+    start, end = (duty.start.hour, duty.end.hour) if duty else (0, 24)
     week = np.asarray(scenario.pools[0].week)
     first_duty_day = WEEKDAYS.index(duty.weekdays[0]) if duty else 0
     mid = (start + end) // 2
     sla = scenario.sla
+
+    def given(value, usual: float) -> float:  # 0 is a clock (`or` made a 0-minute clock 30)
+        return float(usual if value is None else value)
+
     return {
         "early_agents": int(week[first_duty_day * 1440 + start * 60]),
         "late_agents": int(week[first_duty_day * 1440 + mid * 60]),
@@ -291,40 +298,67 @@ def controls_from(scenario: Scenario) -> dict:
         "weekends": duty is None or {"sat", "sun"} <= set(duty.weekdays),
         "on_call": duty is None or duty.on_call,
         "patrol": int(scenario.patrol_minutes["complaint"]),
-        "complaint_ack": float(sla["complaint"].acknowledge_minutes or 30),
-        "consultation_ack": float(sla["consultation"].acknowledge_minutes or 120),
-        "resolve_hours": float(sla["complaint"].resolve_hours or 48),
+        "complaint_ack": given(sla["complaint"].acknowledge_minutes, 30),
+        "consultation_ack": given(sla["consultation"].acknowledge_minutes, 120),
+        "resolve_hours": given(sla["complaint"].resolve_hours, 48),
         "burst_posts": int(scenario.bursts[0].posts) if scenario.bursts else 0,
         "priority": scenario.priority,
     }
 
 
 def policy_patch(values: dict, scenario: Scenario) -> dict:
-    """The scenario patch the control ``values`` stand for: duty days and hours, two shifts that
-    split the duty day, on-call agents and patrols at night, patrol interval, clocks, an outage
-    burst of complaints where the base scenario has one (else 10:00 on the third measured day,
-    two hours: ``Scenario.burst_slot``), and the priority rule."""
+    """The scenario patch the control ``values`` stand for, of the controls moved from ``controls_from(scenario)``
+    only: untouched controls leave the scenario as it is (they rewrote it in the controls' terms: an always-on-duty
+    account put on duty 00–23, a 0-minute clock made 30, per-kind patrols and resolution clocks made one).
+
+    Duty days and hours (0–24 with weekends: always on duty) with the two shifts that split the duty day, whose
+    agents follow them; on-call agents and patrols at night; one patrol interval and one resolution clock for every
+    kind; the complaint and question clocks; the posts of the first burst (0: none; where the base has none, one of
+    complaints at 10:00 on the third measured day, ``Scenario.burst_slot``); the priority rule."""
+    shown = controls_from(scenario)
+    moved = {k for k, v in values.items() if v != shown[k]}
+    patch: dict = {}
     start, end = values["duty_hours"]
-    mid = (start + end) // 2
     days = WEEKDAYS if values["weekends"] else WEEKDAYS[:5]
-    resolving = [k for k in POST_KINDS if scenario.sla[k].resolve_hours is not None]
-    shifts = [{"days": days, "start": f"{start:02d}:00", "end": f"{mid:02d}:00", "agents": values["early_agents"]},
-              {"days": days, "start": f"{mid:02d}:00", "end": f"{end:02d}:00", "agents": values["late_agents"]}]
-    burst_at, burst_hours = scenario.burst_slot()  # after the warm-up, where its posts are counted
-    sla = {k: {"resolve_hours": values["resolve_hours"]} for k in resolving}
+    if moved & {"duty_hours", "weekends", "on_call"}:
+        if (start, end, values["weekends"]) == (0, 24, True):
+            patch["duty"] = "always"
+        elif end == 24:  # a duty day ends by 23:59 (wbcs.policy.Duty): 24:00 is only round the clock
+            raise InputError(f"duty hours {start:02d}–24 end at midnight: only round the clock (00–24 with weekend "
+                             "duty) does; end them by 23:00, with patrols at night for the rest")
+        else:
+            patch["duty"] = {"weekdays": days, "start": f"{start:02d}:00", "end": f"{end:02d}:00",
+                             "on_call": values["on_call"]}
+    if moved & {"early_agents", "late_agents", "duty_hours", "weekends"}:
+        mid = (start + end) // 2
+        shifts = [{"days": days, "start": f"{start:02d}:00", "end": f"{mid:02d}:00", "agents": values["early_agents"]},
+                  {"days": days, "start": f"{mid:02d}:00", "end": f"{end:02d}:00", "agents": values["late_agents"]}]
+        patch["agents"] = {"shifts": [s for s in shifts if s["start"] != s["end"]]}
+    if "on_call_agents" in moved:
+        patch["on_call_agents"] = values["on_call_agents"]
+    if "patrol" in moved:
+        patch["patrol_minutes"] = values["patrol"]
+    sla: dict = {}
+    if "resolve_hours" in moved:
+        sla = {k: {"resolve_hours": values["resolve_hours"]} for k in POST_KINDS
+               if scenario.sla[k].resolve_hours is not None}
     for kind in ("complaint", "consultation"):
-        sla.setdefault(kind, {})["acknowledge_minutes"] = values[f"{kind}_ack"]
-    return {
-        "duty": {"weekdays": days, "start": f"{start:02d}:00", "end": f"{end:02d}:00", "on_call": values["on_call"]},
-        "agents": {"shifts": [s for s in shifts if s["start"] != s["end"]]},
-        "on_call_agents": values["on_call_agents"],
-        "patrol_minutes": values["patrol"],
-        "sla": sla,
-        "arrivals": {"bursts": [{"start": burst_at, "hours": burst_hours, "posts": values["burst_posts"],
-                                 "kind": "complaint"}]
-                     if values["burst_posts"] else []},
-        "priority": values["priority"],
-    }
+        if f"{kind}_ack" in moved:
+            sla.setdefault(kind, {})["acknowledge_minutes"] = values[f"{kind}_ack"]
+    if sla:
+        patch["sla"] = sla
+    if "burst_posts" in moved:
+        if scenario.bursts:  # the first burst's posts (0: no first burst); when it is, and the other bursts, stay
+            bursts = copy.deepcopy(list(scenario.raw["arrivals"]["bursts"]))
+            bursts[0]["posts"] = values["burst_posts"]
+            bursts = bursts if values["burst_posts"] else bursts[1:]
+        else:
+            burst_at, burst_hours = scenario.burst_slot()  # after the warm-up, where its posts are counted
+            bursts = [{"start": burst_at, "hours": burst_hours, "posts": values["burst_posts"], "kind": "complaint"}]
+        patch["arrivals"] = {"bursts": bursts}
+    if "priority" in moved:
+        patch["priority"] = values["priority"]
+    return patch
 
 
 PLAN_BUTTON = "Plan staffing for A 排班"
@@ -380,14 +414,16 @@ class WhatIfApp:
         layout = w.Layout(width="100%")
 
         def slider(cls, description, value, lo, hi, step):
-            return cls(value=value, min=lo, max=hi, step=step, description=description, style=style,
-                       layout=layout, continuous_update=False)
+            # a value beyond the usual range widens it: clamped (a 300-minute clock shown as 240), the untouched
+            # control would have changed the scenario
+            return cls(value=value, min=min(lo, value), max=max(hi, value), step=step, description=description,
+                       style=style, layout=layout, continuous_update=False)
 
         return {
             "early_agents": slider(w.IntSlider, "early shift 早班坐席", v["early_agents"], 0, 30, 1),
             "late_agents": slider(w.IntSlider, "late shift 晚班坐席", v["late_agents"], 0, 30, 1),
             "on_call_agents": slider(w.IntSlider, "on call 值班坐席", v["on_call_agents"], 0, 10, 1),
-            "duty_hours": w.IntRangeSlider(value=v["duty_hours"], min=0, max=23, step=1, description="duty hours 值班时段",
+            "duty_hours": w.IntRangeSlider(value=v["duty_hours"], min=0, max=24, step=1, description="duty hours 值班时段",
                                            style=style, layout=layout, continuous_update=False),
             # the checkbox indents by the description width; at its own 300 px its label kept ~60 px ("week…")
             "weekends": w.Checkbox(value=v["weekends"], description="weekend duty 周末值班", style=style, layout=layout),
@@ -445,7 +481,9 @@ class WhatIfApp:
         self._planned_for = values
         self.tabs.show({"staffing": staffing_figure(self.plan_result)})
         self.status.value = (f"staffing plan: {int(self.plan_result.table['sim_agents'].sum())} agent-hours a week "
-                             f"(Erlang C {int(self.plan_result.table['erlang_agents'].sum())})")
+                             f"(Erlang C {int(self.plan_result.table['erlang_agents'].sum())})"
+                             + (f"<br><span style='color:#c00'>{html.escape(self.plan_result.note)}</span>"
+                                if self.plan_result.note else ""))
         return self.plan_result
 
     def write(self, folder, *, format: str = "html") -> list:
