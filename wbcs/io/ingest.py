@@ -616,6 +616,9 @@ def ingest_to(paths: str | Path | Iterable[str | Path], out: str | Path, rejects
     return _summary(files)
 
 
+_SHOWN = 3  # rejected rows read_posts names in its line
+
+
 def read_posts(path: str | Path, *, export_time=None, quiet: bool = False) -> tuple[pd.DataFrame, dict]:
     """The posts of one file as every command reads them: through ``ingest`` (header
     mapping, Weibo's forms, row checks, masking), whatever wrote the file — a user's
@@ -624,8 +627,8 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False) -> tu
     Returns ``(posts, info)``; info says how many rows were read, rejected and why, and how many were empty,
     which columns were kept besides the schema's and which not, how many operators were read from the text
     and which operator (platform) values are none of ``OPERATORS`` (``PLATFORMS``); a file without a usable
-    post is an ``InputError``. Unless ``quiet``, a line on stderr says how many rows were rejected and how to
-    see them, one how many empty rows were skipped, one which columns were not kept, one which operators and one
+    post is an ``InputError``. Unless ``quiet``, a line on stderr says how many rows were rejected, names the
+    first three (row, column and value, as the rejects table's detail says them) and how to see them all, one how many empty rows were skipped, one which columns were not kept, one which operators and one
     which platforms are unknown, and one how many empty operator cells were filled from the text. The file's name is masked in them as in the summary."""
     import sys
 
@@ -636,10 +639,13 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False) -> tu
             "relative_to": s.get("relative_to"), "extra_columns": s["extra_columns"],
             "ignored_columns": s["ignored_columns"], "operators_from_text": s["operators_from_text"],
             "unknown_operators": s["unknown_operators"], "unknown_platforms": s["unknown_platforms"]}
-    if s["rejected"] and not quiet:
+    if s["rejected"] and not quiet:  # the first few named (row, column, value), so most can be fixed from here
+        shown = [f"row {r.source_row}, {r.reason}: {r.detail}" for r in result.rejects.head(_SHOWN).itertuples()]
+        more = s["rejected"] - len(shown)
         print(f"{name}: {s['rejected']:,} row(s) rejected "
-              f"({', '.join(f'{k}: {v}' for k, v in s['reasons'].items())}); "
-              f"run 'wbcs ingest {name} --out OUT.parquet --rejects REJECTS.csv' to see them", file=sys.stderr)
+              f"({', '.join(f'{k}: {v}' for k, v in s['reasons'].items())}); " + "; ".join(shown)
+              + (f"; and {more:,} more" if more else "")
+              + f"; run 'wbcs ingest {name} --out OUT.parquet --rejects REJECTS.csv' to see them all", file=sys.stderr)
     if s["empty_rows"] and not quiet:
         print(f"{name}: {s['empty_rows']:,} row(s) of only empty cells skipped (no posts)", file=sys.stderr)
     if s["ignored_columns"] and not quiet:  # kept are all the others: one left out must be said
