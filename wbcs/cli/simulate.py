@@ -146,7 +146,12 @@ def register(sub) -> None:
     s.set_defaults(func=cmd_staff)
 
 
-MAX_RECORDS = 20_000_000  # rows --records may hold in memory (~200 bytes each)
+# Rows --records may hold in memory: every run's records are kept, then joined into one table and written, ~610 bytes
+# a record at the peak (measured 2026-12-07, a year at 200 posts an hour, 1.75 M records a run: 1, 3 and 6 runs
+# peaked at 1.33, 3.32 and 6.44 GB, 583-608 bytes a record more; with tickets and 10 reopens, 430). 20 M records,
+# "~200 bytes each", let ~12 GB through; 6 M keep the peak under ~4 GB.
+MAX_RECORDS = 6_000_000
+RECORD_BYTES = 610
 MAX_REPLICATIONS = 10_000
 
 
@@ -172,9 +177,13 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     check_outputs({"--records": args.records}, inputs={"--scenario": args.scenario, "--posts": args.posts},
                   formats=(".csv", ".parquet"))
     scenario, work = _scenario(args)
-    if args.records and args.replications * scenario.expected_posts > MAX_RECORDS:
+    records = args.replications * scenario.expected_posts
+    if args.records and records > MAX_RECORDS:
+        # a run holds at most MAX_POSTS (3 M) posts, so two runs always fit
         raise InputError(f"--records: {args.replications} replications of ~{scenario.expected_posts:,.0f} posts "
-                         f"would hold more than {MAX_RECORDS:,} records in memory; lower --replications")
+                         f"would hold ~{records:,.0f} records in memory (~{records * RECORD_BYTES / 1e9:.1f} GB), more "
+                         f"than the {MAX_RECORDS:,} allowed; lower --replications (at most "
+                         f"{int(MAX_RECORDS // scenario.expected_posts)} here)")
     with from_args(args) as client:
         summary = replicate(scenario, args.replications, args.seed, warmup_days=args.warmup_days,
                             keep_records=args.records is not None, progress=True, client=client)
