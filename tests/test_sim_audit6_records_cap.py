@@ -20,6 +20,6 @@ def test_records_beyond_the_cap_are_refused_before_any_run(tmp_path, capsys):
             "--warmup-days", "400"]
     assert cli.main(args) == 2
     assert capsys.readouterr().err == (
-        "wbcs simulate: error: --records: 4 replications of ~1,756,800 posts would hold ~7,027,200 records in memory "
-        "(~4.3 GB), more than the 6,000,000 allowed; lower --replications (at most 3 here)\n")
+        "wbcs simulate: error: --records: 4 replications of ~1,756,800 posts would hold more than 6,000,000 records "
+        "in memory (~7,027,200, ~4.3 GB); lower --replications (at most 3 here)\n")
     assert 2 * MAX_POSTS <= MAX_RECORDS  # two runs of the most posts a run may hold always fit

@@ -181,8 +181,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if args.records and records > MAX_RECORDS:
         # a run holds at most MAX_POSTS (3 M) posts, so two runs always fit
         raise InputError(f"--records: {args.replications} replications of ~{scenario.expected_posts:,.0f} posts "
-                         f"would hold ~{records:,.0f} records in memory (~{records * RECORD_BYTES / 1e9:.1f} GB), more "
-                         f"than the {MAX_RECORDS:,} allowed; lower --replications (at most "
+                         f"would hold more than {MAX_RECORDS:,} records in memory (~{records:,.0f}, "
+                         f"~{records * RECORD_BYTES / 1e9:.1f} GB); lower --replications (at most "
                          f"{int(MAX_RECORDS // scenario.expected_posts)} here)")
     with from_args(args) as client:
         summary = replicate(scenario, args.replications, args.seed, warmup_days=args.warmup_days,
