@@ -63,6 +63,9 @@ def test_subsample_keeps_every_label_when_it_leaves_out_fewer_rows_than_labels()
     assert subsample(df, 6, 0)["label"].value_counts().to_dict() == {"x": 4, "y": 1, "z": 1}  # stratified, as before
     with pytest.raises(InputError, match="seed must be"):
         subsample(df, 5, -1)
+    one = pd.concat([df, pd.DataFrame({"text": ["j"], "label": ["w"]})], ignore_index=True)  # a label of one row
+    kept = subsample(one, 5, 0)  # scikit-learn: "The least populated class in y has only 1 member"
+    assert len(kept) == 5 and set(kept["label"]) == {"w", "x", "y", "z"}
 
 
 def test_the_help_example_runs_from_another_folder(tmp_path, monkeypatch, capsys):

@@ -75,7 +75,7 @@ def subsample(df: pd.DataFrame, n: int | None, seed) -> pd.DataFrame:
     rng = checks.rng(seed)
     if n is None:
         return df
-    n = checks.whole(n, "--max-train (rows per field)", least=1)
+    n = checks.whole(n, "--max-train", least=1)
     if len(df) <= n:
         return df
     counts = df["label"].value_counts()
@@ -83,12 +83,15 @@ def subsample(df: pd.DataFrame, n: int | None, seed) -> pd.DataFrame:
         raise InputError(f"--max-train {n}: fewer rows than the training rows' {len(counts)} labels "
                          f"({', '.join(map(str, counts.index))}); a stratified draw keeps a row of each: give at least "
                          f"{len(counts)}")
+    single = df["label"].map(counts).eq(1).to_numpy()
+    if single.any():  # scikit-learn's stratified split needs two rows of a label: a label of one row keeps its row
+        return pd.concat([df[single], subsample(df[~single], n - int(single.sum()), rng)], ignore_index=True)
     if len(df) - n < len(counts):
         # too few rows left out to hold one of each label, which scikit-learn's stratified split needs: one row fewer
         # of each of the largest labels
         labels = df["label"].to_numpy()
         drop = [rng.choice(np.flatnonzero(labels == label)) for label in counts.index[:len(df) - n]]
-        return df.drop(index=df.index[drop]).reset_index(drop=True)
+        return df.iloc[np.setdiff1d(np.arange(len(df)), drop)].reset_index(drop=True)
     from sklearn.model_selection import train_test_split
 
     keep, _ = train_test_split(df, train_size=n, stratify=df["label"], random_state=int(rng.integers(2**31 - 1)))
