@@ -4,7 +4,8 @@ Each area lives in its own module under ``wbcs.cli`` with a ``register(subparser
 function; heavy imports happen inside the command functions so ``wbcs --help`` is quick, and
 a command imports only its own area's module.
 A user's bad input raises ``wbcs.errors.InputError``: it is printed as one line and
-the command exits with code 2 (argparse's own usage errors exit 2 as well).
+the command exits with code 2 (argparse's own usage errors exit 2 as well). Any other exception is a bug: its
+traceback is printed (masked, as below) and the command exits with code 1.
 Everything a command writes to stdout and stderr is masked (``wbcs.pii``): a status line names the user's own
 files, whose names or folders may hold a phone number or an e-mail.
 """
@@ -18,6 +19,7 @@ import importlib
 import os
 import signal
 import sys
+import traceback
 
 from wbcs import __version__
 from wbcs.errors import InputError
@@ -159,6 +161,12 @@ def main(argv: list[str] | None = None) -> int:
         return _run(sys.argv[1:] if argv is None else argv)
     except _Stopped as e:  # before the command started: nothing to say
         return 128 + e.args[0]
+    except Exception:
+        # a bug: its traceback is printed here, through the masking stderr (its message may quote a cell, a
+        # phone number); let out of main, Python printed it after the finally below had restored the real one
+        _close_progress_bars()
+        traceback.print_exc()
+        return 1
     finally:
         for sig, handler in handlers.items():  # main() may run inside another program (tests)
             signal.signal(sig, handler)
