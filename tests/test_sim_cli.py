@@ -94,7 +94,7 @@ def test_staff_says_why_the_first_hour_on_duty_needs_more_than_erlang_c():
     (["--replications", "0"], "--replications must be between 1 and 10,000, got 0"),
     (["--records", "x.txt"], "x.txt: unknown output format '.txt'; use .csv, .parquet"),
     (["--records", "x.csv", "--replications", "10000"],
-     "--records: 10000 replications of ~2,160 posts would hold more than 20,000,000 records"),
+     "--records: 10000 replications of ~2,160 posts would hold more than 6,000,000 records"),
 ])
 def test_bad_options_exit_2_with_one_line(scenario_file, args, message):
     r = run_cli("simulate", "--scenario", str(scenario_file), *args)
