@@ -344,15 +344,13 @@ def find_pii(text: str) -> list[tuple[str, int, int]]:
     return [(kind, a, b) for a, b, kind, _ in _matches(text)]
 
 
-def mask_and_find(text: str) -> tuple[str, set[str]]:
-    """``text`` masked, and the kinds of PII that were in it (one pass for both)."""
+def _masked(text: str, keep=None) -> tuple[str, set[str]]:
+    """``text`` with every item masked but those ``keep(text, start, end, kind)`` keeps, and the kinds masked."""
     kinds: set[str] = set()
-    if not isinstance(text, str):
-        return text, kinds
     # Repeat until nothing is found: an item that lost an overlap to another (an e-mail
     # glued to a phone number) shows up once the winner is masked. Each pass removes
     # digits or letters, so this ends, and mask_pii(mask_pii(x)) == mask_pii(x).
-    while found := _matches(text):
+    while found := [f for f in _matches(text) if keep is None or not keep(text, *f[:3])]:
         parts, last = [], 0
         for a, b, kind, masked in found:
             parts += [text[last:a], masked]
@@ -360,6 +358,26 @@ def mask_and_find(text: str) -> tuple[str, set[str]]:
             last = b
         text = "".join(parts) + text[last:]
     return text, kinds
+
+
+def mask_and_find(text: str) -> tuple[str, set[str]]:
+    """``text`` masked, and the kinds of PII that were in it (one pass for both)."""
+    if not isinstance(text, str):
+        return text, set()
+    return _masked(text)
+
+
+def _mid(text: str, a: int, b: int, kind: str) -> bool:
+    # a phone number written as bare ASCII digits, in a column of post ids, is a Weibo mid
+    return kind in ("mobile", "landline") and text[a:b].isascii() and text[a:b].isdigit()
+
+
+def mask_ids(text):
+    """``text``, a post id or a cell listing post ids (``"14503511086; 14503511087"``, a JSON list), with PII masked
+    but for mids: an old Weibo mid has the shape of a phone number (STC-3's 14503511086) and other files join on
+    it, so a phone number written as bare digits is kept as it is; an e-mail, an ID number and a phone number
+    written as people write one (``139-1234-5678``, ``+8613912345678``) are masked as ``mask_pii`` masks them."""
+    return _masked(text, _mid)[0] if isinstance(text, str) else text
 
 
 def mask_pii(text: str) -> str:

@@ -10,8 +10,11 @@
   strings, never formulas, whatever they start with.
 - **No PII.** Phone numbers, ID numbers and e-mails are masked (``wbcs.text.mask_frame``)
   in every column, numbers included, unless ``mask=False`` (the user's ``--no-mask``).
-  The key column (``post_id``, ``item_id``) is left as it is: other files join on it,
-  and an old Weibo mid can have the shape of a mobile number (STC-3 has 14503511086).
+  Post ids, in the key column (``post_id``, ``item_id``) and in a cell listing them (an
+  alert's ``post_ids``), follow one rule (``mask_table``, ``wbcs.pii.mask_ids``): other
+  files join on them and an old Weibo mid can have the shape of a mobile number (STC-3
+  has 14503511086), so an id of bare digits is kept as it is, in both places; an e-mail
+  or an ID number used as an id is masked.
 - **Atomic.** The table goes to a temporary file in the same folder, is flushed to
   disk and then renamed over the target (``os.replace``): a killed or failed write
   leaves the previous file intact, never a truncated one. A write the system refuses
@@ -51,11 +54,13 @@ import pandas as pd
 
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
-from wbcs.pii import mask_pii
+from wbcs.pii import mask_ids, mask_pii
 from wbcs.text import mask_frame
 
 WRITE_FORMATS = (".csv", ".jsonl", ".parquet", ".xlsx")
 KEY_COLUMNS = ("post_id", "item_id")
+# cells that list post ids: an alert's, an incident's or a norm breach's evidence (wbcs.kpi); joined on post_id
+ID_LIST_COLUMNS = ("post_ids",)
 FORMULA_START = tuple("=+-@\t\r＝＋－＠")
 XLSX_MAX_CHARS = 32_767
 XLSX_MAX_ROWS = 1_048_576
@@ -336,9 +341,17 @@ def prepare(df: pd.DataFrame, *, mask: bool = True, masker=mask_pii) -> pd.DataF
             codes, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
             texts = np.array([_as_text(u) for u in np.asarray(uniques, dtype=object)] + [None], dtype=object)
             out[col] = pd.array(texts[codes], dtype="string")
-    if mask:
-        out = mask_frame(out, columns=[c for c in out.columns if c not in KEY_COLUMNS], mask=masker)
-        out.columns = mask_names(out.columns)
+    return mask_table(out, masker=masker) if mask else out
+
+
+def mask_table(df: pd.DataFrame, *, masker=mask_pii) -> pd.DataFrame:
+    """``df`` with PII masked in every cell (by ``masker``) and column name, post ids (``KEY_COLUMNS``,
+    ``ID_LIST_COLUMNS``) by ``mask_ids``: a mid is kept alike in a key and in a list of them, so they join."""
+    ids = [c for c in df.columns if c in KEY_COLUMNS + ID_LIST_COLUMNS]
+    out = mask_frame(df, columns=[c for c in df.columns if c not in ids], mask=masker)
+    if ids:
+        out = mask_frame(out, columns=ids, mask=mask_ids)
+    out.columns = mask_names(out.columns)
     return out
 
 
