@@ -99,7 +99,8 @@ PREDICT_EXAMPLE = """Example:
 A folder or a glob of Parquet files (a partitioned archive, e.g. --input
 'archive/**/*.parquet' --out labelled/) is labelled file by file into --out in the same
 layout, on a Dask cluster with --workers N or --scheduler ADDRESS (the model is loaded
-once per worker), else in this process.
+once per worker), else in this process. One Parquet file on a cluster is written to the
+file --out, as in this process.
 
 Adds, per field of the model, a prediction column and FIELD_proba (the probability of the
 predicted label); a field the input already has is written as FIELD_pred instead. A file
