@@ -1,4 +1,4 @@
-"""Phone numbers, ID numbers and e-mails: find them in any form a person can write, mask them.
+"""Phone numbers, ID numbers and e-mails: find them in the forms people write them (below), mask them.
 
 Detection runs on a *skeleton* of the text, never on the text as written: every
 character is NFKC-normalised (full-width ``１３８``, ``＠``, ``．``, circled ``①`` and
@@ -17,9 +17,15 @@ consecutive groups (earliest, then longest, wins), so digits glued to other digi
 left whole, so that masking a JSON or a table changes none of its numbers: a decimal number (``5.828059131936``,
 ``0.1381234567891``, ``1.3812345678e+10``; one point written ``.``, no other point glued to it) is one value,
 its fraction never part of an item and its integer part only alone; and a comma before a space or a line break
-(``[1, 5, 2, ...]``, JSON's ``1,\n 5``) separates numbers of a list. Items:
+(``[1, 5, 2, ...]``, JSON's ``1,\n 5``) separates numbers of a list. A number written in Chinese numerals
+(``一三九零零一五零五五五``, the financial ``壹叁玖零零壹伍零伍伍伍``, ``幺`` for 1; ``〇``/``零`` for 0) is read
+the same way when it is a run of ten or more numerals, no digit glued to it; one mixing numerals and digits
+(``139零零15零555``) is not, nor is a number cut by words (``139转0013再0481``, ``1390016空格0592``): a
+numeral (``一个``) or a word (``转`` is also an extension, ``10086转1``) next to digits is mostly not part of a
+number, and reading them so masked Weibo user ids followed by 一个. Items:
 
-- ``mobile``: ``1[3-9]`` + 9 digits, optionally after ``86``/``0086``;
+- ``mobile``: ``1[3-9]`` + 9 digits, optionally after ``86``/``0086`` or the ``0`` dialled before it from
+  another city (``013900150555``);
 - ``landline``: an area code (``010``, ``02x``, ``0[3-9]xx``; or without its 0 after
   ``86``) and a 7-8 digit number starting 1-9 (``01012345678``, ``010-12345678``,
   ``(021)12345678``, ``010-1234 5678``, ``+86 10 12345678``);
@@ -32,7 +38,10 @@ its fraction never part of an item and its integer part only alone; and a comma 
   birth date. Numbers that merely line up (a count, a date written ``2016-03-07`` and
   a number: a table row) need the check character;
 - ``email``: ``local@domain.tld`` in ASCII after normalisation
-  (``ａｌｉｃｅ＠ｅｘａｍｐｌｅ．ｃｏｍ``, ``alice@qq。com``).
+  (``ａｌｉｃｅ＠ｅｘａｍｐｌｅ．ｃｏｍ``, ``alice@qq。com``), or with its at sign written out: ``#``, ``at`` in
+  brackets (``abc(at)qq.com``, ``abc[at]qq.com``, ``sunli2020「at」qq.com``) or between spaces with a dot written out
+  too (``zhaolei99 at 163 dot com``; dots may be written ``(dot)``, `` dot ``) and a common top-level domain
+  (``.com``, ``.cn``, ``.net`` ...: a hashtag ``#话题#`` or ``C#`` is not an address).
 
 Masking keeps what the industry's usual display keeps and is irreversible; the whole
 span is replaced (prefix, separators and brackets included):
@@ -67,12 +76,27 @@ _DOTS = {"。": ".", "｡": ".", "•": ".", "·": ".", "・": ".", "･": ".", 
 # (ASCII, full-width, other scripts' Nd, circled, super/subscript), or an at sign.
 _DIGITLIKE = r"\d\u00b2\u00b3\u00b9\u2070-\u2079\u2080-\u2089\u2460-\u249b\u24ea-\u24ff\u2776-\u2793"
 _DIGITS_HINT = re.compile(rf"(?:[^{_DIGITLIKE}]*[{_DIGITLIKE}]){{7}}", re.S)
+# Chinese numerals, as a number is read out or written to slip past a filter (一三九零零一五零五五五, the financial
+# 壹叁玖零零壹伍零伍伍伍, 幺 the 1 read out). Read only in a run of ten or more numerals (separators as in a run of
+# digits, _digit_items), never glued to a number's digits: 一 follows a number in half the texts (1688495400一个)
+_CN_DIGITS = {**dict.fromkeys("〇零", "0"), **dict.fromkeys("一幺壹", "1"), **dict.fromkeys("二贰貳", "2"),
+              **dict.fromkeys("三叁參", "3"), **dict.fromkeys("四肆", "4"), **dict.fromkeys("五伍", "5"),
+              **dict.fromkeys("六陆陸", "6"), **dict.fromkeys("七柒", "7"), **dict.fromkeys("八捌", "8"),
+              **dict.fromkeys("九玖", "9")}
+_CN = "".join(_CN_DIGITS)
+_CN_SEPARATOR = " \u3000\t\\-－‐‑‒–—―·・"
+# (the look-behind after the first numeral: a pattern starting with a character class is searched for it quickly)
+_CN_RUN = re.compile(rf"[{_CN}](?<![{_DIGITLIKE}０-９].)(?:[{_CN_SEPARATOR}]{{0,2}}[{_CN}]){{9,}}(?![{_DIGITLIKE}０-９])")
+_CN_TO_ASCII = str.maketrans({**_CN_DIGITS, **dict.fromkeys(_CN_SEPARATOR, " ")})
 # an e-mail has a letter or digit (ASCII, full-width or mathematical, which NFKC makes
 # ASCII) right before and after its at sign, invisible characters aside; a Weibo mention
 # ("分享自@中国移动", "//@abc") has not
 _INVISIBLE = "\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff"
 _ALNUM = "A-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\U0001d400-\U0001d7ff"
-_AT_HINT = re.compile(rf"[{_ALNUM}._%+\-．＿－][{_INVISIBLE}]*[@＠﹫][{_INVISIBLE}]*[{_ALNUM}]")
+# or an at sign written out (wangli88#qq.com, abc(at)qq.com, abc［at］qq.com, sunli2020「at」qq.com, zhaolei99 at
+# 163 dot com: _SPELT_EMAIL decides); one search for both
+_AT_HINT = re.compile(rf"[{_ALNUM}._%+\-．＿－][{_INVISIBLE}]*(?:[@＠﹫][{_INVISIBLE}]*[{_ALNUM}]"
+                      rf"|[#＃]|\s*[(\[{{<（［「【〔]\s*[AaＡａ][TtＴｔ]|\s[AaＡａ][TtＴｔ]\s)")
 
 _SEP_CLASS = "[" + re.escape("".join(sorted(_SEPARATORS))) + "]"
 # a comma before a space or line break lists numbers (``[1, 5, 2]``, JSON's ``1,\n 5``): it ends a run
@@ -85,7 +109,22 @@ _LIST_NUMBER = re.compile(r"[1-9][0-9]?")  # 1. to 99. before an item of a list
 _LEADING_ZERO = re.compile(r"0[0-9]+")  # no number is written so (0.5 is): an area code and a point, 020.84401778
 _GROUP = re.compile(r"[0-9]+|[Xx]")
 _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-@])([A-Za-z0-9._%+\-]+)@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})")
-_MOBILE = re.compile(r"(?:0086|86)?(1[3-9][0-9]{9})")
+# An e-mail with its at sign written out (in the skeleton: full-width brackets and ＃ are ASCII). '#', or 'at' in
+# brackets, or ' at ' between spaces; its dots may be written out too (' dot ', '(dot)'). Without the @ a hashtag
+# (#话题#, #iPhone15#), C#, or 'look at x.com' could look like one, so: a letter or digit right before the sign (no
+# # or @ before the local part), a domain ending in a top-level domain people's mailboxes have, and with ' at '
+# (English words) a ' dot ' written out before it
+_AT_WORD = r"\s*[(\[{<「【〔]\s*at\s*[)\]}>」】〕]\s*"
+_DOT_WORD = r"(?:\s*[(\[{<「【〔]\s*dot\s*[)\]}>」】〕]\s*|\s+dot\s+)"
+_TLD = r"(?:com|cn|net|org|edu|gov|info|biz|io|me|cc|co|tv|hk|tw|mo|jp|kr|sg|uk|us|de|fr|ru|au|ca|top|xyz|vip)"
+_LABEL = r"[A-Za-z0-9\-]+"
+_SPELT_EMAIL = re.compile(
+    rf"(?<![A-Za-z0-9._%+\-@#])([A-Za-z0-9._%+\-]*[A-Za-z0-9])"
+    rf"(?:(?:#|{_AT_WORD})({_LABEL}(?:(?:\.|{_DOT_WORD}){_LABEL})*(?:\.|{_DOT_WORD}){_TLD})"
+    rf"|\s+at\s+({_LABEL}(?:(?:\.|{_DOT_WORD}){_LABEL})*{_DOT_WORD}{_TLD}))(?![A-Za-z0-9\-])", re.I)
+_DOT_WRITTEN = re.compile(_DOT_WORD, re.I)
+# a mobile: after 86 or 0086, or after the 0 dialled before it from another city (013900150555)
+_MOBILE = re.compile(r"(?:0086|86|0)?(1[3-9][0-9]{9})")
 _AREA = re.compile(r"(?:(?:0086|86)?(0[0-9]{2,3})|(?:0086|86)([1-9][0-9]{1,2}))")
 _NUMBER = re.compile(r"[1-9][0-9]{6,7}")
 
@@ -319,24 +358,31 @@ def _matches(text) -> list[tuple[int, int, str, str]]:
     """(start, end, kind, masked) in ``text``'s own positions, earliest then longest first."""
     if not isinstance(text, str):
         return []
-    digits, at = bool(_DIGITS_HINT.match(text)), bool(_AT_HINT.search(text))
-    if not (digits or at):
+    numerals, digits = _CN_RUN.search(text), _DIGITS_HINT.match(text)
+    at = _AT_HINT.search(text)
+    if not (numerals or digits or at):
         return []
+    found = [] if numerals is None else [
+        (a + run.start(), b + run.start(), kind, masked) for run in _CN_RUN.finditer(text, numerals.start())
+        for a, b, kind, masked in _digit_items(run.group().translate(_CN_TO_ASCII), run.group(), None)]
+    if not (digits or at):
+        return found
     skel, pos = _skeleton(text)
-    found = []
+    in_skel = []
     if at:
-        found += [(m.start(), m.end(), "email", f"{m.group(1)[0]}***@{m.group(2)}") for m in _EMAIL.finditer(skel)]
+        in_skel += [(m.start(), m.end(), "email", f"{m.group(1)[0]}***@{m.group(2)}") for m in _EMAIL.finditer(skel)]
+        in_skel += [(m.start(), m.end(), "email", f"{m.group(1)[0]}***@" + _DOT_WRITTEN.sub(".", m.group(2) or m.group(3)))
+                    for m in _SPELT_EMAIL.finditer(skel)]
     if digits:
-        found += list(_digit_items(skel, text, pos))
+        in_skel += _digit_items(skel, text, pos)
+    found += in_skel if pos is None else [(pos[a], pos[b - 1] + 1, kind, masked) for a, b, kind, masked in in_skel]
     found.sort(key=lambda f: (f[0], -f[1]))
     kept, end = [], -1
     for f in found:
         if f[0] >= end:
             kept.append(f)
             end = f[1]
-    if pos is None:
-        return kept
-    return [(pos[a], pos[b - 1] + 1, kind, masked) for a, b, kind, masked in kept]
+    return kept
 
 
 def find_pii(text: str) -> list[tuple[str, int, int]]:
