@@ -237,19 +237,6 @@ def fetch(name: str, *, url_base: str | None = None, dest: Path | None = None) -
     return written
 
 
-def export_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy fit to leave the package: PII masked (``wbcs.text.mask_frame``) in every
-    column, numbers included, except the key ``post_id`` (an old 11-digit mid looks like
-    a phone number), categoricals as strings so masking sees every text, and no attrs
-    (parquet would try to store them as JSON; write rejects on their own)."""
-    from wbcs.text import mask_frame
-
-    cats = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)]
-    out = df.astype(dict.fromkeys(cats, "string")) if cats else df.copy()
-    out.attrs = {}
-    return mask_frame(out, [c for c in out.columns if c != "post_id"])
-
-
 def read_jsonl(path: Path) -> list[dict]:
     """Records of a JSON Lines file; a broken line is an ``InputError`` naming it."""
     records = []

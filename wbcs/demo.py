@@ -66,7 +66,7 @@ def stage_ingest(out: Path, ctx: dict) -> list[Path]:
     written PII-masked as parquet; ctx["posts"] holds the table for later stages."""
     import warnings
 
-    from wbcs.datasets import DatasetMissing, export_frame, load_stc3
+    from wbcs.datasets import DatasetMissing, load_stc3
     from wbcs.io import write_table
     from wbcs.synth import generate_posts
 
@@ -85,9 +85,9 @@ def stage_ingest(out: Path, ctx: dict) -> list[Path]:
         posts, rejects = generate_posts(days=30, posts_per_day=100, seed=0), None
         ctx["source"] = "SYNTHETIC posts (wbcs.synth, seed 0): no real dataset was reachable"
     ctx["posts"] = posts
-    files = [write_table(export_frame(posts), out / "posts.parquet", mask=False)]
+    files = [write_table(posts, out / "posts.parquet")]
     if rejects is not None and len(rejects):
-        files.append(write_table(export_frame(rejects), out / "posts.rejects.csv", mask=False))
+        files.append(write_table(rejects, out / "posts.rejects.csv"))
     return files
 
 
@@ -161,7 +161,6 @@ def stage_classify(out: Path, ctx: dict) -> list[Path]:
     from wbcs.classify import load_model, predict_posts, save_model
     from wbcs.classify.registry import model_dir
     from wbcs.config import smoke
-    from wbcs.datasets import export_frame
     from wbcs.errors import InputError
     from wbcs.io import write_table, write_text
     from wbcs.viz.classify import confusion_matrix
@@ -186,7 +185,7 @@ def stage_classify(out: Path, ctx: dict) -> list[Path]:
               + ", ".join(f"{k} {v:.0%}" for k, v in shares.head(5).items()))
     figures = {f"confusion_{f}": confusion_matrix(info["metrics"], title=f"{f}: held-out confusion matrix")
                for f, info in model.card["fields"].items() if "confusion" in info.get("metrics", {})}
-    files = [write_table(export_frame(posts), out / "classified.parquet", mask=False),
+    files = [write_table(posts, out / "classified.parquet"),
              *write_figures(figures, out / "classify", format=ctx["format"])]
     card = write_text(out / "classify" / "MODEL_CARD.md", (path / "MODEL_CARD.md").read_text(encoding="utf-8"))
     return [*files, card]
@@ -196,7 +195,6 @@ def stage_classify(out: Path, ctx: dict) -> list[Path]:
 def stage_triage(out: Path, ctx: dict) -> list[Path]:
     """Route the classified posts (data/routes.yaml) with their SLA deadlines, and the
     aggregation alerts (one answer for a question many ask, one apology for a shared complaint)."""
-    from wbcs.datasets import export_frame
     from wbcs.io import write_table
     from wbcs.triage import aggregation_alerts_for, lists_as_text, route_posts
 
@@ -209,8 +207,8 @@ def stage_triage(out: Path, ctx: dict) -> list[Path]:
           + (f" ({alerts.attrs['intent_from_route']} posts' intent taken from their route)"
              if alerts.attrs["intent_from_route"] else ""))
     table = posts[["post_id", "text"]].join(routed.drop(columns="post_id"))
-    return [write_table(export_frame(table), out / "triage.csv", mask=False),
-            write_table(export_frame(lists_as_text(alerts)), out / "aggregation_alerts.csv", mask=False)]
+    return [write_table(table, out / "triage.csv"),
+            write_table(lists_as_text(alerts), out / "aggregation_alerts.csv")]
 
 
 @stage

@@ -110,7 +110,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     import warnings
 
     import wbcs.datasets as ds
-    from wbcs.datasets import dataset_files, export_frame
+    from wbcs.datasets import dataset_files
     from wbcs.io import check_outputs, write_table
 
     kwargs = {"telecom_only": not args.all} if args.name == "stc3" else {}
@@ -127,11 +127,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         df = getattr(ds, LOADERS[args.name])(**kwargs)
     for w in caught:
         print(f"datasets export: {w.message}", file=sys.stderr)
-    out = write_table(export_frame(df), args.out, mask=False)
+    out = write_table(df, args.out)
     rejects = df.attrs.get("rejects")
     line = f"datasets export: {len(df)} rows of {args.name} to {out} (PII masked)"
     if rejects is not None and len(rejects):
-        rej_path = write_table(export_frame(rejects), rejects_path, mask=False)
+        rej_path = write_table(rejects, rejects_path)
         line += f"; {len(rejects)} rows left out, listed in {rej_path}"
     print(line)
     return 0
@@ -148,7 +148,6 @@ def _parse_burst(text: str) -> dict:
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
-    from wbcs.datasets import export_frame
     from wbcs.io import check_outputs, write_table
     from wbcs.synth import generate_account_posts, generate_posts
 
@@ -166,7 +165,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
         per_day = POSTS_PER_DAY if args.posts_per_day is None else args.posts_per_day
         df = generate_posts(days=args.days, start=args.start, posts_per_day=per_day,
                             seed=args.seed, bursts=[_parse_burst(b) for b in args.burst])
-    out = write_table(export_frame(df), args.out, mask=False)
+    out = write_table(df, args.out)
     what = "account posts" if args.account else "posts"
     print(f"synth: {len(df)} SYNTHETIC {what} (seed {args.seed}) to {out} (PII masked)")
     return 0

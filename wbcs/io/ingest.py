@@ -70,7 +70,7 @@ from wbcs.io.read import CHUNK_ROWS, Table, open_table
 from wbcs.io.times import AFTER_EXPORT, OUT_OF_RANGE, UNREADABLE, read_time_cells
 from wbcs.io.times import export_time as export_time_of
 from wbcs.io.write import TableWriter, identity, mask_names
-from wbcs.pii import mask_and_find, mask_pii
+from wbcs.pii import mask_and_find, mask_ids, mask_pii
 from wbcs.progress import bar
 from wbcs.schema import (
     BOOLEAN_WORDS,
@@ -538,8 +538,9 @@ def _chunks(files: list[_File], mask: bool) -> Iterator[tuple[pd.DataFrame, pd.D
             f.stats["rejected"] += len(rej)
             f.stats["times_from_mid"] += int(posts["time_from_mid"].sum())
             f.reasons.update(rej["reason"])
-            if mask:  # every column but the key (see wbcs.io.write.KEY_COLUMNS); texts are masked already
+            if mask:  # the key by the post-id rule (wbcs.io.write.mask_table); texts are masked already
                 posts = mask_frame(posts, columns=[c for c in posts.columns if c not in ("post_id", "text")])
+                posts = mask_frame(posts, columns=["post_id"], mask=mask_ids)
                 rej = mask_frame(rej)
             yield posts, rej
             now = min(f.table.tell(), size)

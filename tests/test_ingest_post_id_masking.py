@@ -1,0 +1,20 @@
+"""``wbcs ingest`` masks post ids by the one rule of ``wbcs.io.write.mask_table``: it masked every column but the key
+itself, so an e-mail or an ID number in an export's id column left the package as written."""
+
+import pandas as pd
+
+from tests.helpers import run_cli
+
+
+def test_ingest_masks_pii_used_as_an_id_and_keeps_a_mid_of_a_phone_shape(tmp_path):
+    src = tmp_path / "export.csv"
+    src.write_text("微博id,微博正文,发布时间\n"
+                   "14503511086,宽带坏了 @中国电信,2024-05-01 10:00\n"
+                   "zhang77@qq.com,信号差 @中国移动,2024-05-01 11:00\n"
+                   "110101199003071233,话费多扣 @中国联通,2024-05-01 12:00\n", encoding="utf-8")
+    out = tmp_path / "posts.csv"
+    r = run_cli("ingest", str(src), "--out", str(out), "--export-time", "2024-05-06 00:00")
+    assert r.returncode == 0, r.stderr
+    ids = list(pd.read_csv(out, dtype=str)["post_id"])
+    assert ids == ["14503511086", "z***@qq.com", "110***********1233"], ids
+
