@@ -21,8 +21,8 @@ substrings of the input:
 Full-width marks (``＃``, ``＠``, ``：``) are recognised too: extraction runs on a
 width-folded copy, which has the same length, so spans map back to the input.
 
-PII: ``find_pii`` and ``mask_pii`` live in ``wbcs.pii`` (every form a person writes a phone
-number, ID number or e-mail in) and are imported here; ``mask_frame`` masks them in every
+PII: ``find_pii`` and ``mask_pii`` live in ``wbcs.pii`` (the forms of phone numbers, ID
+numbers and e-mails it lists, and those it does not read) and are imported here; ``mask_frame`` masks them in every
 column of a table, numbers included. ``has_phone`` says whether a text gives a phone number,
 written out or as ``mask_pii`` masked it.
 """
