@@ -151,7 +151,7 @@ def test_train_with_extra_records_the_candidate_in_the_card(files):
 @pytest.mark.parametrize("args, message", [
     (["--extra", "missing.csv"], "no such file (--extra)"),
     (["--extra", "{d}/public.csv", "--extra-label-col", "sentiment"], "no column 'sentiment' (--extra-label-col)"),
-    (["--extra", "{d}/bad_label.csv"], "label 'c' is not among the training rows' labels"),
+    (["--extra", "{d}/bad_label.csv"], "label 'c' (1 row(s)) is not among the training rows' labels (a, b)"),
     (["--extra", "{d}/public.csv", "--extra-weight", "0"], "a domain weight is a whole number ≥ 1"),
     (["--extra-weight", "3"], "--extra-weight works with --extra FILE"),
     (["--extra", "{d}/public.csv", "--config", "nb-lr"], "give one domain weight, not 2"),

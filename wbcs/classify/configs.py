@@ -470,11 +470,6 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
     configuration is then fitted on all of them)."""
     from wbcs.classify.train import subsample
 
-    if extra is not None and not set(map(str, extra[1])) <= set(map(str, y)):
-        unknown = sorted(set(map(str, extra[1])) - set(map(str, y)))
-        raise InputError(f"{extra_name}: label {unknown[0]!r} is not among the training rows' labels "
-                         f"({', '.join(sorted(set(map(str, y))))})")
-
     floors = check_floors(min_recall, y)
     if budget < 0:
         raise InputError(f"budget {budget:g}: give the seconds for choosing the configuration (0: no limit)")
