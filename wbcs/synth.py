@@ -327,7 +327,9 @@ def generate_posts(*, days: int = 30, start="2025-01-01", posts_per_day: float =
     and province drawn once when not given); their posts carry the burst's name in
     the ``burst`` column. Label, platform, province, author and text columns are
     categoricals to keep 10 M rows small; ``wbcs.schema.validate_posts`` turns them
-    into strings when a consumer needs that.
+    into strings when a consumer needs that. ``is_complaint`` is the flag
+    ``wbcs.datasets.load_stc3`` gives real posts (the first post states a problem),
+    here true for the complaint intent: an analysis of either table reads it alike.
     """
     from wbcs.datasets import provinces
 
@@ -412,6 +414,7 @@ def generate_posts(*, days: int = 30, start="2025-01-01", posts_per_day: float =
         "intent": _cat(intent, intents),
         "topic": _cat(topic, topics),
         "negative_subtype": _cat(subtype, subtypes),
+        "is_complaint": pd.array(intent == intents.index("complaint"), dtype="boolean"),
         "burst": _cat(burst_id, [b["name"] for b in burst_list]),
         "source": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=["synthetic"]),
     })
