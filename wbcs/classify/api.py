@@ -37,7 +37,8 @@ def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None
     fingerprint: a folder from before it): ``wbcs.kpi.quantify`` counts those labels instead of correcting them.
     Rows are matched by position, whatever the index.
     A row whose ``text`` is missing or blank (``wbcs.text.has_text``) gets no label (as ``wbcs predict``).
-    ``df.attrs["classified"]`` records the model, the rows filled per field, ``learnt`` (per field with a
+    ``df.attrs["classified"]`` records the model, the rows filled per field (given a label the row keeps: not a
+    subtype blanked because the post is not negative), ``learnt`` (per field with a
     fingerprint, how many of them the model was fitted on), ``no_text`` (the
     rows left unlabelled for want of text) and the label fields the model does not cover; the
     same summary is printed (``verbose``) and logged. ``progress``: a bar over the posts classified
@@ -61,7 +62,6 @@ def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None
     unlabelled = int((no_text & pd.concat(always, axis=1).any(axis=1)).sum()) if always else 0
     need = pd.concat(todo.values(), axis=1).any(axis=1) if todo else pd.Series(False, index=out.index)
     pred, seen = _predict(model, out.loc[need], progress)
-    filled, learnt = {}, {}
     for field, missing in todo.items():
         kept = out[field].astype("string") if field in out.columns else pd.Series(pd.NA, index=out.index, dtype="string")
         # a kept label is a person's unless the input says where it came from (a file wbcs wrote, read back)
@@ -78,17 +78,20 @@ def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None
             proba.loc[rows] = pred.loc[rows, f"{field}_proba"]
             source.loc[rows] = "model"
         out[field], out[f"{field}_proba"], out[f"{field}_source"] = kept, proba, source
-        filled[field] = int(missing.sum())
         if seen.get(field) is not None:
             mark = pd.Series(pd.NA, index=out.index, dtype="boolean")
             rows = missing[missing].index  # among the rows predicted (``need``)
             mark.loc[rows] = pd.Series(seen[field], index=need[need].index).loc[rows].to_numpy()
             out[f"{field}_learnt"] = mark
-            learnt[field] = int(mark.sum())
         else:  # a mark another model left would say nothing of this one's labels
             out = out.drop(columns=f"{field}_learnt", errors="ignore")
     # a conditional field (negative_subtype) is blanked where the final labels say it does not apply
     out = apply_conditions(out)
+    # counted after it: a subtype predicted for a post the final labels call neutral or positive was not filled (the
+    # report's notes and `wbcs hot --json` said 9 subtypes of 9 posts where 7 had one)
+    got = {f: todo[f] & out[f].notna() for f in todo}
+    filled = {f: int(g.sum()) for f, g in got.items()}
+    learnt = {f: int((out[f"{f}_learnt"].fillna(False) & got[f]).sum()) for f in todo if f"{f}_learnt" in out}
     uncovered = [f for f in LABEL_FIELDS if f not in model.fields and (f not in out.columns or out[f].isna().any())]
     # the fields' cross-validated confusion: what wbcs.kpi.quantify corrects the shares with
     confusion = {f: model.card.get("fields", {}).get(f, {}).get("cv_confusion") for f in model.fields}
