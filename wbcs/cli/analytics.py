@@ -149,6 +149,16 @@ def _routes(args):
     return routes
 
 
+def _shipped_inputs(args) -> None:
+    """Every input path option of the command (never --out: nothing is written into the package) through
+    ``wbcs.cli.shipped_input``: the examples' data/... files from any folder, said on stderr."""
+    from wbcs.cli import shipped_input
+
+    for name in ("posts", "policy", "routes", "account_posts"):
+        if getattr(args, name, None) is not None:
+            setattr(args, name, shipped_input(getattr(args, name)))
+
+
 def _policy(args):
     from wbcs.policy import load_policy
 
@@ -244,6 +254,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
     from wbcs.kpi.indicators import local_as_of
     from wbcs.pii import mask_pii
 
+    _shipped_inputs(args)
     policy = _policy(args)
     routes = _routes(args)
     if (args.workers or args.scheduler) and args.engine != "dask":
@@ -348,6 +359,7 @@ def cmd_hot(args: argparse.Namespace) -> int:
     from wbcs.kpi.incidents import NO_ALERT
     from wbcs.pii import mask_pii
 
+    _shipped_inputs(args)
     if args.top < 0:
         raise InputError(f"--top must be ≥ 0 (0: every incident), got {args.top}")
     check_spike_request(args.freq, args.baseline_days, args.alpha, args.min_posts, args.threshold, flags=True)
@@ -407,12 +419,11 @@ def cmd_hot(args: argparse.Namespace) -> int:
 
 
 def cmd_norms(args: argparse.Namespace) -> int:
-    from wbcs.cli import shipped_input
     from wbcs.io import read_table
     from wbcs.kpi.norms import check_norms
     from wbcs.pii import mask_pii
 
-    args.posts = shipped_input(args.posts)  # NORMS_EXAMPLE's data/examples/... from any folder, said on stderr
+    _shipped_inputs(args)
     log = read_table(args.posts)
     report = check_norms(log, policy=_policy(args), source=str(args.posts))
     if args.json:
@@ -434,6 +445,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from wbcs.io import check_outputs, read_table
     from wbcs.report import report_window, write_report
 
+    _shipped_inputs(args)
     # before the posts are read and classified: the output's place and suffix, and a bad --end
     check_outputs({"--out": args.out}, inputs={"--posts": args.posts, "--account-posts": args.account_posts},
                   formats=(".html", ".htm"))

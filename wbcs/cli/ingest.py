@@ -56,8 +56,10 @@ def parse_mapping(items: list[str]) -> dict[str, str]:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from wbcs.cli import shipped_input
     from wbcs.io import check_outputs, ingest_to
 
+    args.inputs = [shipped_input(p) for p in args.inputs]  # EXAMPLE's data/examples/... from any folder, said on stderr
     rejects = args.rejects or args.out.with_name(args.out.stem + ".rejects.csv")
     # fail before the work, not after it: no output may be an input or the other output
     check_outputs({"--out": args.out, "--rejects": rejects}, inputs=args.inputs)

@@ -69,6 +69,7 @@ def _chunks(n: int) -> list[slice]:
 def cmd_reply(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from wbcs.cli import shipped_input
     from wbcs.errors import InputError
     from wbcs.io import check_outputs, read_posts, write_table
     from wbcs.policy import load_policy
@@ -77,6 +78,11 @@ def cmd_reply(args: argparse.Namespace) -> int:
     from wbcs.reply.templates import load_replies
     from wbcs.triage import load_routes, needs_labels, route_posts
 
+    # every input (--store too: read only here) through shipped_input: the data/... files from any folder, said on
+    # stderr; never --out, nothing is written into the package
+    for name in ("posts", "replies", "routes", "policy", "store"):
+        if getattr(args, name) is not None:
+            setattr(args, name, shipped_input(getattr(args, name)))
     if not 0 <= args.k <= 10:
         raise InputError(f"--k must be between 0 and 10, got {args.k}")
     check_outputs({"--out": args.out}, inputs={"--posts": args.posts, "--store": args.store})
