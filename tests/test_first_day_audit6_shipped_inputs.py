@@ -1,5 +1,5 @@
 """The README's and --help's commands name data/... files from the repository's folder; run from a folder of the
-user's own, ingest, kpi, hot, report and reply said "file not found" (exit 2) where norms read the package's copy.
+user's own, ingest, kpi, hot, report, triage and reply said "file not found" (exit 2) where norms read the package's copy.
 Every input path option of theirs now goes through wbcs.cli.shipped_input, which says when it took the copy."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ COMMANDS = {
     "hot": ["hot", "--posts", EXPORT, "--policy", "data/policy.yaml"],
     "report": ["report", "--posts", EXPORT, "--out", "out/report.html", "--end", "2024-05-04",
                "--account-posts", "data/examples/account_posts.csv", *SETTINGS],
+    "triage": ["triage", "--posts", EXPORT, "--out", "out/routed.csv", *SETTINGS],
     "norms": ["norms", "--posts", "data/examples/account_posts.csv", "--policy", "data/policy.yaml"],
     "reply": ["reply", "--posts", EXPORT, "--out", "out/drafts.csv", "--no-stc3", "--replies", "data/replies.yaml",
               *SETTINGS],

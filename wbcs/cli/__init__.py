@@ -53,6 +53,17 @@ def shipped_input(path):
     return copy
 
 
+def shipped_inputs(args: argparse.Namespace, names) -> None:
+    """``shipped_input`` on each of the input path options ``names`` of ``args`` (a path or a list of them; None
+    left), in place: every input of a command, never an output."""
+    for name in names:
+        value = getattr(args, name, None)
+        if isinstance(value, list):
+            setattr(args, name, [shipped_input(v) for v in value])
+        elif value is not None:
+            setattr(args, name, shipped_input(value))
+
+
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Keeps the examples in each command's epilog as written."""
 

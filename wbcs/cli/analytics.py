@@ -152,11 +152,9 @@ def _routes(args):
 def _shipped_inputs(args) -> None:
     """Every input path option of the command (never --out: nothing is written into the package) through
     ``wbcs.cli.shipped_input``: the examples' data/... files from any folder, said on stderr."""
-    from wbcs.cli import shipped_input
+    from wbcs.cli import shipped_inputs
 
-    for name in ("posts", "policy", "routes", "account_posts"):
-        if getattr(args, name, None) is not None:
-            setattr(args, name, shipped_input(getattr(args, name)))
+    shipped_inputs(args, ("posts", "policy", "routes", "account_posts"))
 
 
 def _policy(args):
@@ -462,8 +460,10 @@ def cmd_report(args: argparse.Namespace) -> int:
                      + f", {rel['time'][:16].replace('T', ' ')}.")
     if info.get("classified"):
         c = info["classified"]
+        # of every post read: the headline counts the period's posts alone
         notes.append(f"Labels filled by the model {c['model']}: "
-                     + ", ".join(f"{f} ({n:,} posts)" for f, n in c["filled"].items()) + ".")
+                     + ", ".join(f"{f} ({n:,} of the {len(posts):,} posts read)" for f, n in c["filled"].items())
+                     + ".")
     path = write_report(args.out, posts, period=args.period, end=args.end, account_posts=account,
                         policy=_policy(args), title=args.title, notes=notes, routes=routes)
     # which period the report covers and on how many posts: without --end the last complete one was chosen,

@@ -480,10 +480,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     from wbcs.classify.splits import TooFewExamples
     from wbcs.classify.tasks import load_task, task_from_table
     from wbcs.classify.train import train_default, train_model
-    from wbcs.cli import shipped_input
+    from wbcs.cli import shipped_inputs
 
     # TRAIN_EXAMPLE's data/examples/... from any folder, as predict and evaluate read theirs (said on stderr)
-    args.data, args.test, args.extra = (None if p is None else shipped_input(p) for p in (args.data, args.test, args.extra))
+    shipped_inputs(args, ("data", "test", "extra"))
     # before any reading: --seed -1 and --max-train 0 were numpy's and scikit-learn's tracebacks
     args.seed = checks.seed(args.seed)
     if args.max_train is not None:
@@ -780,6 +780,7 @@ def _seen(model, field: str, texts):
 
 
 def cmd_triage(args: argparse.Namespace) -> int:
+    from wbcs.cli import shipped_inputs
     from wbcs.io import check_outputs, read_posts, write_table
     from wbcs.policy import load_policy
     from wbcs.triage import (
@@ -790,6 +791,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
         route_posts,
     )
 
+    shipped_inputs(args, ("posts", "policy", "routes"))  # the README's data/... paths from any folder, said on stderr
     check_outputs({"--out": args.out, "--alerts": args.alerts}, inputs={"--posts": args.posts})
     policy = load_policy(args.policy)
     if args.alerts:  # a policy without the rules' thresholds fails before --out is written, not after

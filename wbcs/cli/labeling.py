@@ -9,7 +9,7 @@ import sys
 from contextlib import nullcontext
 from pathlib import Path
 
-from wbcs.cli import shipped_input
+from wbcs.cli import shipped_inputs
 from wbcs.config import DATA_DIR, label_samples
 from wbcs.errors import InputError
 
@@ -42,12 +42,7 @@ def _check_ranges(args: argparse.Namespace) -> None:
 def _shipped_inputs(args: argparse.Namespace) -> None:
     """Every input path of a label command (never --out nor --store: nothing is written into the package)
     through ``wbcs.cli.shipped_input``."""
-    for name in ("sample", "exclude", "files", "passes", "parts"):
-        value = getattr(args, name, None)
-        if isinstance(value, Path):
-            setattr(args, name, shipped_input(value))
-        elif isinstance(value, list):
-            setattr(args, name, [shipped_input(v) for v in value])
+    shipped_inputs(args, ("sample", "exclude", "files", "passes", "parts"))
 
 
 def register(sub) -> None:

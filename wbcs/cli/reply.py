@@ -69,7 +69,7 @@ def _chunks(n: int) -> list[slice]:
 def cmd_reply(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from wbcs.cli import shipped_input
+    from wbcs.cli import shipped_inputs
     from wbcs.errors import InputError
     from wbcs.io import check_outputs, read_posts, write_table
     from wbcs.policy import load_policy
@@ -80,9 +80,7 @@ def cmd_reply(args: argparse.Namespace) -> int:
 
     # every input (--store too: read only here) through shipped_input: the data/... files from any folder, said on
     # stderr; never --out, nothing is written into the package
-    for name in ("posts", "replies", "routes", "policy", "store"):
-        if getattr(args, name) is not None:
-            setattr(args, name, shipped_input(getattr(args, name)))
+    shipped_inputs(args, ("posts", "replies", "routes", "policy", "store"))
     if not 0 <= args.k <= 10:
         raise InputError(f"--k must be between 0 and 10, got {args.k}")
     check_outputs({"--out": args.out}, inputs={"--posts": args.posts, "--store": args.store})
