@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import zipfile
 
 import pandas as pd
@@ -503,6 +504,10 @@ def test_commands_reading_an_export_say_what_its_relative_times_were_read_agains
             f"--export-time \"YYYY-MM-DD HH:MM\"'") in r.stderr
     assert ("6 relative time(s) (5分钟前, 昨天 10:22) read against the file&#x27;s modification time, 2024-05-04 21:30"
             in out.read_text(encoding="utf-8"))  # the report's notes (HTML-escaped)
+    # the notes count the labels filled among every post read (the headline: the period's posts); "(9 posts)" read
+    # as the report's, beside a headline of 6
+    filled = re.search(r"negative_subtype \((\d+) of the (\d+) posts read\)", out.read_text(encoding="utf-8"))
+    assert filled and int(filled[1]) < int(filled[2]), filled
 
 
 def test_a_wbcs_output_read_again_keeps_the_rows_of_the_first_export(tmp_path):
