@@ -102,7 +102,6 @@ _BACKFILL = """INSERT INTO imports (content, annotator, source, imported_at)
     ORDER BY first"""
 
 
-
 def _is_active(until: str = "") -> str:
     """The condition that a label event ``e`` is active: as many redos as undos target it (one index probe per
     label event; most have no undo at all). ``until``: a condition on those undos and redos (``u``), to read
