@@ -66,3 +66,13 @@ def test_a_bad_timeout_setting_is_said_as_such(monkeypatch, raw):
     with pytest.raises(InputError) as e:
         connect(scheduler="tcp://127.0.0.1:1")
     assert str(e.value) == f"$WBCS_DASK_TIMEOUT={raw!r}: give the seconds to wait for the scheduler, e.g. 30"
+
+
+@pytest.mark.parametrize("flag", [["--workers", "1"], []])
+def test_an_empty_parquet_file_is_refused_with_or_without_a_cluster(model, tmp_path, capsys, flag):
+    # on a cluster it was written as an empty labelled file with exit 0; in process "no rows", nothing written
+    empty = tmp_path / "empty.parquet"
+    pd.DataFrame({"post_id": pd.Series([], dtype="string"), "text": pd.Series([], dtype="string")}).to_parquet(empty)
+    assert _predict(model, empty, tmp_path / "out.parquet", *flag) == 2
+    assert capsys.readouterr().err.strip() == f"wbcs predict: error: {empty}: no rows"
+    assert not (tmp_path / "out.parquet").exists()

@@ -632,6 +632,12 @@ def cmd_predict(args: argparse.Namespace) -> int:
         return _predict_archive(args, "label each such file alone (--input FILE)")
     if args.workers is not None or args.scheduler:  # one Parquet file on a cluster: one task, into the file --out
         flag = "--workers" if args.workers is not None else "--scheduler"
+        if args.input.suffix.lower() == ".parquet" and args.input.is_file():
+            import pyarrow.parquet as pq
+
+            # refused as in this process (nothing written), not an empty labelled file written by the cluster
+            if pq.ParquetFile(args.input).metadata.num_rows == 0:
+                raise InputError(f"{args.input}: no rows")
         return _predict_archive(args, f"drop {flag}: a CSV, JSON Lines or .xlsx file is labelled in this process")
     from wbcs.classify import load_model
     from wbcs.distributed.predict import label_table
