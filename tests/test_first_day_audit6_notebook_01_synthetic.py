@@ -25,7 +25,8 @@ def test_notebook_01_runs_on_synthetic_posts_without_datasets(tmp_path, monkeypa
     run_notebook(NAME, tmp_path)  # fails on any cell's error
     cells = executed_cells(tmp_path, NAME)
     loading = text_of(cell_with(cells, "datasets.load_stc3"))
-    assert "NO REAL DATA" in loading and "SYNTHETIC posts" in loading
+    assert "NO REAL DATA" in loading and "300 SYNTHETIC posts\n" in loading
+    assert "dialogues in all" not in loading  # synthetic posts are no dialogues (it said "3,000 dialogues in all")
     shares = html_of(cell_with(cells, '"complaint share"'))
     assert "complaint share" in shares
     assert "complaint 投诉" in html_of(cell_with(cells, "pd.crosstab"))
