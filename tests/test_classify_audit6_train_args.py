@@ -90,3 +90,13 @@ def test_test_and_extra_are_read_from_the_package_too(data, tmp_path, monkeypatc
     err = capsys.readouterr().err
     assert "data/examples/labelled.csv: not in this folder; reading the package's" in err
     assert "no column 'stance'" in err and "no such file" not in err and "not found" not in err
+
+
+def test_labels_that_differ_only_in_case_or_width_are_one_line_not_two_classes():
+    from wbcs.classify.tasks import task_from_table
+
+    df = pd.DataFrame({"text": [f"第{i}条帖子" for i in range(9)],
+                       "label": ["negative"] * 3 + ["NEGATIVE"] * 2 + ["positive"] * 2 + ["ｐｏｓｉｔｉｖｅ"] * 2})
+    with pytest.raises(InputError, match=r"^own\.csv: column 'label': labels 'negative' \(3 rows\) and 'NEGATIVE' "
+                                         r"\(2 rows\) differ only in case or width; write them one way"):
+        task_from_table(df, "label", source="own.csv")

@@ -20,6 +20,7 @@ SMP2020 training set lowers 3-class macro-F1 on the SMP2020 eval files (0.753 �
 
 from __future__ import annotations
 
+import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -473,6 +474,14 @@ def _check_labels(rows: pd.DataFrame, source: str, label_col: str, after: str = 
     if len(counts) < 2:
         raise InputError(f"{source}: column {label_col!r} needs at least 2 different labels{after}, has "
                          f"{list(counts.index)}")
+    # NEGATIVE beside negative, ｐｏｓｉｔｉｖｅ beside positive: one class typed two ways, which the model would split
+    folded = pd.Series(counts.index, index=counts.index).map(lambda v: unicodedata.normalize("NFKC", str(v)).casefold())
+    twins = folded[folded.duplicated(keep=False)]
+    if len(twins):
+        a, b = twins.index[twins == twins.iloc[0]][:2]
+        raise InputError(f"{source}: column {label_col!r}: labels {a!r} ({counts[a]:,} rows) and {b!r} "
+                         f"({counts[b]:,} rows) differ only in case or width{after}; write them one way, or the "
+                         "model learns them as two classes")
     rare = counts[counts < 2]
     if len(rare):
         raise InputError(f"{source}: column {label_col!r}: label {rare.index[0]!r} has only 1 row{after}; "
