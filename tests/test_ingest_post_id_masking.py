@@ -1,5 +1,6 @@
-"""``wbcs ingest`` masks post ids by the one rule of ``wbcs.io.write.mask_table``: it masked every column but the key
-itself, so an e-mail or an ID number in an export's id column left the package as written."""
+"""What ingest masks: post ids by the one rule of ``wbcs.io.write.mask_table`` (it masked every column but the key
+itself, so an e-mail or an ID number in an export's id column left the package as written), and a file's name in its
+messages, whose hints stay commands a user can run."""
 
 import pandas as pd
 
@@ -18,3 +19,13 @@ def test_ingest_masks_pii_used_as_an_id_and_keeps_a_mid_of_a_phone_shape(tmp_pat
     ids = list(pd.read_csv(out, dtype=str)["post_id"])
     assert ids == ["14503511086", "z***@qq.com", "110***********1233"], ids
 
+
+
+def test_a_file_named_after_a_customer_is_masked_and_its_hint_is_a_command_to_run(tmp_path):
+    # the hint printed the masked name ('wbcs ingest 客户138****5678.csv ...'), which is no file: "file not found"
+    src = tmp_path / "客户13812345678.csv"
+    src.write_text("微博id,微博正文,发布时间\n1,宽带坏了,2024-05-01 10:00\n2,,2024-05-01 11:00\n", encoding="utf-8")
+    r = run_cli("kpi", "--posts", str(src), "--json")
+    assert r.returncode == 0, r.stderr
+    assert "13812345678" not in r.stderr and "客户138****5678.csv: 1 row(s) rejected" in r.stderr
+    assert "run 'wbcs ingest FILE --out OUT.parquet --rejects REJECTS.csv' on this file to see them all" in r.stderr

@@ -640,13 +640,23 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False) -> tu
             "relative_to": s.get("relative_to"), "extra_columns": s["extra_columns"],
             "ignored_columns": s["ignored_columns"], "operators_from_text": s["operators_from_text"],
             "unknown_operators": s["unknown_operators"], "unknown_platforms": s["unknown_platforms"]}
+
+    at_export = '--export-time "YYYY-MM-DD HH:MM"'  # (Python 3.11: no quotes inside an f-string's braces)
+
+    def again(options: str) -> str:
+        """The ingest command to run on this file: a name masked (a customer's phone number in it) is none to run,
+        so the file is said another way."""
+        if mask_pii(str(path)) == str(path):
+            return f"'wbcs ingest {name} --out OUT.parquet {options}'"
+        return f"'wbcs ingest FILE --out OUT.parquet {options}' on this file"
+
     if s["rejected"] and not quiet:  # the first few named (row, column, value), so most can be fixed from here
         shown = [f"row {r.source_row}, {r.reason}: {r.detail}" for r in result.rejects.head(_SHOWN).itertuples()]
         more = s["rejected"] - len(shown)
         print(f"{name}: {s['rejected']:,} row(s) rejected "
               f"({', '.join(f'{k}: {v}' for k, v in s['reasons'].items())}); " + "; ".join(shown)
               + (f"; and {more:,} more" if more else "")
-              + f"; run 'wbcs ingest {name} --out OUT.parquet --rejects REJECTS.csv' to see them all", file=sys.stderr)
+              + f"; run {again('--rejects REJECTS.csv')} to see them all", file=sys.stderr)
     if s["empty_rows"] and not quiet:
         print(f"{name}: {s['empty_rows']:,} row(s) of only empty cells skipped (no posts)", file=sys.stderr)
     if s["ignored_columns"] and not quiet:  # kept are all the others: one left out must be said
@@ -669,8 +679,7 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False) -> tu
         # 5分钟前 or 昨天 10:22 mean nothing without the moment of the export: a guess must not pass unsaid
         print(f"{name}: {s['relative_times']:,} relative time(s) (5分钟前, 昨天 10:22, ...) read against the file's "
               f"modification time {s['relative_to']['time'][:16].replace('T', ' ')}; if the export was made at "
-              f"another time, run 'wbcs ingest {name} --out OUT.parquet --export-time \"YYYY-MM-DD HH:MM\"' and "
-              f"use OUT.parquet", file=sys.stderr)
+              f"another time, run {again(at_export)} and use OUT.parquet", file=sys.stderr)
     if not s["kept"]:  # every command would answer with empty tables and null figures: say why instead
         n = s["read"]
         why = "only a header" if not n else "its one row was rejected" if n == 1 else f"all {n:,} rows were rejected"
