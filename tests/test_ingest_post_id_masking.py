@@ -29,3 +29,17 @@ def test_a_file_named_after_a_customer_is_masked_and_its_hint_is_a_command_to_ru
     assert r.returncode == 0, r.stderr
     assert "13812345678" not in r.stderr and "客户138****5678.csv: 1 row(s) rejected" in r.stderr
     assert "run 'wbcs ingest FILE --out OUT.parquet --rejects REJECTS.csv' on this file to see them all" in r.stderr
+
+
+def test_two_files_whose_names_mask_alike_stay_apart(tmp_path):
+    # both were 客户138****5678.csv in source_file and the rejects: a rejected row's file could not be told
+    for i, phone in enumerate(("13812345678", "13800005678")):
+        (tmp_path / f"客户{phone}.csv").write_text(f"微博id,微博正文,发布时间\n{i}1,宽带坏了,2024-05-01 10:00\n"
+                                                  f"{i}2,,2024-05-01 11:00\n", encoding="utf-8")
+    out = tmp_path / "two.parquet"
+    r = run_cli("ingest", str(tmp_path / "客户13812345678.csv"), str(tmp_path / "客户13800005678.csv"),
+                "--out", str(out), "--rejects", str(tmp_path / "rej.csv"))
+    assert r.returncode == 0, r.stderr
+    first = str(tmp_path / "客户138****5678.csv")
+    assert list(pd.read_parquet(out)["source_file"]) == [first, f"{first} (file 2)"]
+    assert list(pd.read_csv(tmp_path / "rej.csv")["source_file"]) == [first, f"{first} (file 2)"]

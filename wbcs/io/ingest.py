@@ -384,6 +384,8 @@ def _open_files(paths: list[Path], mapping: dict | None, export_time, mask: bool
         seen[key] = path
         table = open_table(path)
         source = mask_pii(str(path)) if mask else str(path)
+        if any(f.source == source for f in files):  # two names masked alike (客户138****5678.csv): told apart
+            source = f"{source} (file {no + 1})"
         cols = resolve_columns(table.columns, mapping, source)
         columns = shown_columns(table.columns)
         if "text" not in cols:
@@ -556,8 +558,7 @@ def _summary(files: list[_File]) -> dict:
         s = f.stats
         columns = [str(c) for c in f.table.columns]
         names = dict(zip(columns, mask_names(columns) if f.mask else columns, strict=True))
-        key = f.source if f.source not in out else f"{f.source} (file {f.no + 1})"  # two names masked alike
-        out[key] = {
+        out[f.source] = {
             "format": f.table.format, "encoding": f.table.encoding, "delimiter": f.table.delimiter,
             "read": s["read"], "kept": s["kept"], "rejected": s["rejected"], "reasons": dict(f.reasons),
             "empty_rows": f.table.empty_rows,
@@ -569,7 +570,7 @@ def _summary(files: list[_File]) -> dict:
             "unknown_platforms": dict(_masked_counts(f.unknown_platforms, f.mask).most_common()),
         }
         if s["relative_times"]:
-            out[key]["relative_to"] = {"time": f.now.isoformat(), "from": f.now_from}
+            out[f.source]["relative_to"] = {"time": f.now.isoformat(), "from": f.now_from}
     reasons = Counter()
     for f in files:
         reasons.update(f.reasons)
