@@ -67,3 +67,15 @@ def test_voila_serves_it_as_an_app(tmp_path):
     assert page.count("application/vnd.jupyter.widget-view+json") == 1  # the dashboard
     assert "<table" not in page and "report:" not in page and not (tmp_path / "kpi-report.html").exists()
     assert ".celltag_notebook-only { display: none; }" in page and "celltag_notebook-only" in page
+
+
+@pytest.mark.notebook
+def test_the_dashboard_shows_an_analysts_own_file_first(tmp_path, monkeypatch):
+    # it read only its synthetic year and STC-3 (load_stc3, not the file `wbcs kpi` reads): an analyst's export could
+    # not be looked at in it
+    from tests.helpers import cell_with, executed_cells, text_of
+
+    monkeypatch.setenv("WBCS_POSTS", str(ROOT / "data" / "examples" / "weibo_export.csv"))
+    run_notebook(NOTEBOOK, tmp_path)
+    shown = text_of(cell_with(executed_cells(tmp_path, NOTEBOOK), "app.choice.value"))
+    assert "your file (weibo_export.csv) dashboard shown" in shown, shown
