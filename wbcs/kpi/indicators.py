@@ -16,7 +16,8 @@ are fractions, 0.25 = 25 %):
   DOMAIN.md asks).
 - ``reply_satisfaction_rate`` (回复满意率) = replied negative posts with ``satisfied`` true /
   replied negative posts, DOMAIN.md's formula (a reply without feedback is not a satisfied
-  one); ``reply_satisfaction_rate_of_known`` = the same over the replied negative posts whose
+  one; its "replied topics" are the negative ones: DOMAIN.md and its source list it among the
+  negative-handling indicators); ``reply_satisfaction_rate_of_known`` = the same over the replied negative posts whose
   ``satisfied`` is known (the satisfaction of those who answered).
 - ``reply_rate`` = replied posts / posts (the 10086 team's 100 % reply rule).
 - ``median_response_minutes`` / ``p90_response_minutes``: ``reply_at − created_at`` over
