@@ -64,27 +64,20 @@ def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None
     pred, seen = _predict(model, out.loc[need], progress)
     for field, missing in todo.items():
         kept = out[field].astype("string") if field in out.columns else pd.Series(pd.NA, index=out.index, dtype="string")
-        # a kept label is a person's unless the input says where it came from (a file wbcs wrote, read back)
-        given = out[f"{field}_source"].astype("string") if f"{field}_source" in out.columns else None
-        source = pd.Series(pd.NA, index=out.index, dtype="string").mask(kept.notna(), "label")
+        given = out[f"{field}_source"] if f"{field}_source" in out.columns else None
+        source = label_sources(kept, given, missing)
         proba = pd.Series(float("nan"), index=out.index)
-        if given is not None:
-            source = source.mask(kept.notna() & given.notna(), given)
-            if f"{field}_proba" in out.columns:
-                proba = proba.mask(kept.notna(), pd.to_numeric(out[f"{field}_proba"], errors="coerce"))
+        if given is not None and f"{field}_proba" in out.columns:  # an earlier model's label keeps its probability
+            proba = proba.mask(kept.notna(), pd.to_numeric(out[f"{field}_proba"], errors="coerce"))
         if pred is not None and missing.any():
             rows = missing[missing].index
             kept.loc[rows] = pred.loc[rows, field]
             proba.loc[rows] = pred.loc[rows, f"{field}_proba"]
-            source.loc[rows] = "model"
         out[field], out[f"{field}_proba"], out[f"{field}_source"] = kept, proba, source
+        out = out.drop(columns=f"{field}_learnt", errors="ignore")  # another model's mark says nothing of this one's
         if seen.get(field) is not None:
-            mark = pd.Series(pd.NA, index=out.index, dtype="boolean")
-            rows = missing[missing].index  # among the rows predicted (``need``)
-            mark.loc[rows] = pd.Series(seen[field], index=need[need].index).loc[rows].to_numpy()
-            out[f"{field}_learnt"] = mark
-        else:  # a mark another model left would say nothing of this one's labels
-            out = out.drop(columns=f"{field}_learnt", errors="ignore")
+            # among the rows predicted (``need``)
+            out[f"{field}_learnt"] = learnt_marks(missing, pd.Series(seen[field], index=need[need].index))
     # a conditional field (negative_subtype) is blanked where the final labels say it does not apply
     out = apply_conditions(out)
     # counted after it: a subtype predicted for a post the final labels call neutral or positive was not filled (the
@@ -93,15 +86,10 @@ def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None
     filled = {f: int(g.sum()) for f, g in got.items()}
     learnt = {f: int((out[f"{f}_learnt"].fillna(False) & got[f]).sum()) for f in todo if f"{f}_learnt" in out}
     uncovered = [f for f in LABEL_FIELDS if f not in model.fields and (f not in out.columns or out[f].isna().any())]
-    # the fields' cross-validated confusion: what wbcs.kpi.quantify corrects the shares with
-    confusion = {f: model.card.get("fields", {}).get(f, {}).get("cv_confusion") for f in model.fields}
-    # and, from cards since per-kind quantification, the quantifier CV chose per kind and its statistics
-    quantify = {f: model.card.get("fields", {}).get(f, {}).get("cv_quantify") for f in model.fields}
     out.index = posts.index
     out.attrs = {**posts.attrs, "classified": {"model": model.name, "filled": filled, "no_text": unlabelled,
                                                "not_covered": uncovered, "learnt": learnt,
-                                               "cv_confusion": {f: c for f, c in confusion.items() if c},
-                                               "quantify": {f: q for f, q in quantify.items() if q}}}
+                                               **card_errors(model.card, model.fields)}}
     msg = (f"predict_posts: model {model.name} filled "
            + (", ".join(f"{f} ({n:,} rows)" for f, n in filled.items()) or "nothing")
            + (f"; {unlabelled:,} rows without text left unlabelled" if unlabelled else "")
@@ -110,6 +98,37 @@ def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None
     if verbose:
         print(msg)
     return out
+
+
+def label_sources(kept: pd.Series, given: pd.Series | None, filled: pd.Series) -> pd.Series:
+    """A field's ``<field>_source``: "model" for the ``filled`` rows; for the others with a label, what ``given``
+    (the input's ``<field>_source``: an earlier model's label read back from a file wbcs wrote stays "model") says,
+    else "label" (a person's). What ``predict_posts`` and ``wbcs predict`` (``label_frame``) write alike."""
+    source = pd.Series(pd.NA, index=kept.index, dtype="string").mask(kept.notna(), "label")
+    if given is not None:
+        given = given.astype("string")
+        source = source.mask(kept.notna() & given.notna(), given)
+    return source.mask(filled.to_numpy(), "model")
+
+
+def learnt_marks(filled: pd.Series, seen: pd.Series) -> pd.Series:
+    """A field's ``<field>_learnt``: for the ``filled`` rows, whether the model was fitted on the post's text
+    (``seen``, indexed by row, covering them: ``PostClassifier.learnt``); empty for the others (their labels are not
+    the model's)."""
+    mark = pd.Series(pd.NA, index=filled.index, dtype="boolean")
+    rows = filled[filled].index
+    mark.loc[rows] = seen.loc[rows].to_numpy()
+    return mark
+
+
+def card_errors(card: dict, fields) -> dict:
+    """What ``wbcs.kpi.quantify`` corrects a model's shares with, from its card, per field that has it:
+    ``cv_confusion`` (the cross-validated confusion) and ``quantify`` (from cards since per-kind quantification, the
+    quantifier CV chose per kind and its statistics). ``predict_posts`` keeps them in ``attrs["classified"]``; a file
+    ``wbcs predict`` labelled gets them back from its model's card (``wbcs.kpi.labels.model_card_of``)."""
+    entry = {f: card.get("fields", {}).get(f, {}) for f in fields}
+    return {"cv_confusion": {f: e["cv_confusion"] for f, e in entry.items() if e.get("cv_confusion")},
+            "quantify": {f: e["cv_quantify"] for f, e in entry.items() if e.get("cv_quantify")}}
 
 
 def _predict(model: PostClassifier, rows: pd.DataFrame, progress: bool):

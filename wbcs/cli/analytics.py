@@ -55,6 +55,10 @@ period before. Where the shipped model labelled the posts, their shares and net 
 are also shown corrected for its errors, with 95% intervals."""
 
 
+# what the duckdb and dask engines say of the corrected shares: only the pandas engine computes them
+ENGINE_NOTE = "corrected shares: --engine pandas"
+
+
 def register(sub) -> None:
     from wbcs.cli import HelpFormatter
 
@@ -301,6 +305,8 @@ def cmd_kpi(args: argparse.Namespace) -> int:
         # report and the dashboard draw them
         corrected = corrected_summary(posts)
         out["corrected"] = corrected or None
+    else:  # the archive engines count the labels their files hold; the correction needs the posts loaded
+        out["corrected"], out["corrected_note"] = None, ENGINE_NOTE
     if table is not None:
         from wbcs.kpi.indicators import COUNTERS
 
@@ -312,6 +318,8 @@ def cmd_kpi(args: argparse.Namespace) -> int:
         _dump(out)
         return 0
     print(f"{info['file']}: {summary['volume']:,} posts")
+    if posts is None:
+        print(f"  ({ENGINE_NOTE}: the shares of a model's labels corrected for its errors)")
     why = {}
     if any(v is None for v in summary.values()):
         # the reasons the dashboard and the report give, from one table; the duckdb and dask engines never load

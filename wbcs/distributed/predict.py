@@ -50,14 +50,18 @@ def output_names(fields, columns) -> tuple[dict[str, str], list[str]]:
     """Where ``label_frame`` writes each field's prediction given the input's ``columns``: ({field: FIELD_pred} for
     the fields the input has as labels, [the input's columns the predictions replace]). A field the input has is a
     label (a person's, kept) and its prediction is written as FIELD_pred, unless the input has FIELD_proba too and
-    neither FIELD_pred nor FIELD_source: then FIELD is an earlier model's prediction (a file ``wbcs predict`` wrote)
-    and is replaced, with its probability, so that a labelled file labelled again has the layout of a first run.
-    FIELD_pred and FIELD_proba in the input are an earlier model's too and are replaced (predict_posts' FIELD_source
-    marks a FIELD of kept labels and filled cells: kept)."""
+    not FIELD_pred, and no FIELD_source or the model's name beside it (``MODEL_COLUMN``): then FIELD is an earlier
+    model's prediction (a file ``wbcs predict`` wrote) and is replaced, with its probability, so that a labelled file
+    labelled again has the layout of a first run. FIELD_pred and FIELD_proba in the input are an earlier model's too
+    and are replaced (predict_posts' FIELD_source without a model's name marks a FIELD of kept labels and filled
+    cells: kept)."""
+    from wbcs.kpi.labels import MODEL_COLUMN
+
     columns = set(columns)
     renamed, replaced = {}, []
     for f in fields:
-        earlier = f"{f}_proba" in columns and not {f"{f}_pred", f"{f}_source"} & columns
+        earlier = (f"{f}_proba" in columns and f"{f}_pred" not in columns
+                   and (f"{f}_source" not in columns or MODEL_COLUMN in columns))
         if f in columns and not earlier:
             renamed[f] = f"{f}_pred"
         replaced += [c for c in (renamed.get(f, f), f"{f}_proba") if c in columns]
@@ -68,18 +72,42 @@ def label_frame(model, df: pd.DataFrame, text_col: str | None, source: str) -> t
     """``df`` with a prediction and ``FIELD_proba`` column per field of ``model`` (a field the
     input already has is written as ``FIELD_pred``; an earlier model's predictions are replaced: ``output_names``);
     returns (table, {field: renamed}). The text column is ``text_col`` or, when None, the one the header mapping
-    finds (内容, 正文, 微博内容, ... as ingest maps a user's export)."""
+    finds (内容, 正文, 微博内容, ... as ingest maps a user's export).
+
+    Where each label came from, as ``predict_posts`` writes it (the same code): ``FIELD_source`` ("model" for the
+    model's labels; a label the input has stays "label", or what its ``FIELD_source`` says), ``FIELD_learnt``
+    (whether the model was fitted on the post's text; no column for a model without the fingerprint) and
+    ``MODEL_COLUMN`` (the model's name): read back, ``wbcs kpi``/``report`` correct the model's shares with its
+    card as for posts they classify themselves (``wbcs.kpi.labels.model_card_of``), not take them for a person's."""
+    from wbcs.classify.api import label_sources, learnt_marks
+    from wbcs.classify.multi import texts_of
     from wbcs.classify.tasks import check_texts
     from wbcs.io import find_column
+    from wbcs.kpi.labels import MODEL_COLUMN
+    from wbcs.text import has_text
 
     col = find_column(df.columns, "text", text_col, source, "--text-col")
     check_texts(df[col], source, col)
     # a row without text (``wbcs.text.has_text``) gets no label from ``PostClassifier.predict``: a model's guess at
     # "" would be counted in every share built on the file; posts, as predict_posts reads them
-    pred = model.predict(df[col], kind=POST_KIND)
+    pred = model.predict(df[col], kind=POST_KIND).set_axis(df.index)
     renamed, replaced = output_names(model.fields, df.columns)
-    kept = df.drop(columns=replaced)
-    return kept.join(pred.rename(columns=renamed)).reset_index(drop=True), renamed
+    # the provenance columns are made again below: the input's describe an earlier run
+    kept = df.drop(columns=replaced).drop(columns=[MODEL_COLUMN, *(f"{f}_learnt" for f in model.fields
+                                                                  if f not in renamed)], errors="ignore")
+    texts = pd.Series(has_text(df[col]), index=df.index)
+    seen = model.learnt(texts_of(df[col])[0])
+    marks = {}
+    for f in model.fields:
+        filled = texts & (f not in renamed)  # a field the input has keeps its labels: the prediction is FIELD_pred
+        label = kept[f] if f in renamed else pred[f]
+        marks[f"{f}_source"] = label_sources(label, kept.get(f"{f}_source") if f in renamed else None, filled)
+        if seen[f] is not None and f not in renamed:
+            marks[f"{f}_learnt"] = learnt_marks(filled, pd.Series(seen[f], index=df.index))
+    kept = kept.drop(columns=[c for c in marks if c in kept])
+    out = kept.join(pred.rename(columns=renamed)).assign(**marks)
+    out[MODEL_COLUMN] = pd.Series(model.name, index=out.index, dtype="string")
+    return out.reset_index(drop=True), renamed
 
 
 def unlabelled(table: pd.DataFrame, model, renamed: dict) -> int:

@@ -23,10 +23,14 @@ from wbcs.checks import frame
 from wbcs.config import MODELS_DIR
 from wbcs.errors import InputError
 from wbcs.io.write import atomic_path
+from wbcs.pii import mask_pii
 from wbcs.schema import LABEL_FIELDS
 
 NEEDED = ("sentiment", "intent")  # every post has these; an empty topic may mean "no topic"
 KEEP = 20  # cached label files kept (the newest)
+# the column a file ``wbcs predict`` labelled names its model in (its registry name, "wbcs-default/14"): read back,
+# the model's card gives the errors its shares are corrected for (``model_card_of``)
+MODEL_COLUMN = "label_model"
 
 
 def unlabelled(posts: pd.DataFrame) -> dict[str, int]:
@@ -128,11 +132,70 @@ def _cache_key(path: Path, model, posts: pd.DataFrame) -> str:
     return h.hexdigest()[:32]
 
 
+def model_card_of(posts: pd.DataFrame, source: str) -> pd.DataFrame:
+    """``posts`` with ``attrs["classified"]`` rebuilt from the card of the model a file ``wbcs predict`` labelled names
+    (``MODEL_COLUMN``), where its ``<field>_source`` says "model": its labels are then corrected for that model's
+    errors (``wbcs.kpi.quantify``) and said to be its, as when the posts are classified here. Without that column or
+    such labels, ``posts`` as they are; a model the registry does not hold (or several models named) is one line on
+    stderr and the labels are counted, not corrected. ``source``: the file, for that line."""
+    model = {f: posts[f].notna() & posts[f"{f}_source"].astype("string").eq("model").fillna(False)
+             for f in LABEL_FIELDS if f in posts and f"{f}_source" in posts}
+    model = {f: m for f, m in model.items() if m.any()}
+    if posts.attrs.get("classified") or MODEL_COLUMN not in posts or not model:
+        return posts
+    # only here: a file of a person's labels never loads the classifier's code (sklearn)
+    from wbcs.classify.api import card_errors
+    from wbcs.classify.registry import model_dir
+
+    names = posts.loc[pd.concat(model.values(), axis=1).any(axis=1), MODEL_COLUMN].dropna().astype("string").unique()
+    why = None
+    if len(names) != 1:
+        why = (f"{len(names)} models named in its column {MODEL_COLUMN} ({', '.join(names[:3])}): one card cannot "
+               "correct another model's labels" if len(names) else f"no model named in its column {MODEL_COLUMN}")
+    else:
+        try:
+            card = json.loads((model_dir(names[0]) / "card.json").read_text(encoding="utf-8"))
+        except (InputError, OSError, ValueError) as e:
+            why = f"its model {names[0]} is not in the registry ({str(e).splitlines()[0]})"
+    if why:
+        print(f"{source}: labels by a model, counted, not corrected for its errors: {why}", file=sys.stderr)
+        return posts
+    out = posts.copy()
+    for f in model:  # a CSV file gives them back as text
+        if f"{f}_proba" in out:
+            out[f"{f}_proba"] = _typed(out[f"{f}_proba"], source, f"{f}_proba", lambda v: float(v))
+        if f"{f}_learnt" in out:
+            out[f"{f}_learnt"] = _typed(out[f"{f}_learnt"], source, f"{f}_learnt",
+                                        lambda v: {"true": True, "false": False}[str(v).strip().lower()]
+                                        if not isinstance(v, bool) else v).astype("boolean")
+    learnt = {f: int((out[f"{f}_learnt"].fillna(False) & m).sum()) for f, m in model.items() if f"{f}_learnt" in out}
+    out.attrs = {**posts.attrs, "classified": {"model": str(names[0]), "filled": {f: int(m.sum()) for f, m in
+                                                                                  model.items()},
+                                               "learnt": learnt, "labelled_by": "wbcs predict",
+                                               **card_errors(card, list(card.get("fields", {})))}}
+    return out
+
+
+def _typed(values: pd.Series, source: str, column: str, read) -> pd.Series:
+    """``values`` read one by one with ``read`` (empty cells stay empty); a cell it cannot read is an InputError
+    naming the file, row and column."""
+    out = []
+    for row, v in values.items():
+        try:
+            out.append(None if pd.isna(v) else read(v))
+        except (KeyError, ValueError, TypeError):
+            raise InputError(f"{source}: row {row}, column {column}: {v!r} is not what wbcs predict writes "
+                             "there") from None
+    return pd.Series(out, index=values.index, dtype=float if column.endswith("_proba") else object)
+
+
 def labels_for_file(path: Path, posts: pd.DataFrame, *, model=None, cache: bool = True) -> pd.DataFrame:
     """``ensure_labels(posts)`` for the posts read from ``path``, reusing the labels the same
     model gave the same file on an earlier call (``cache``), and saving them for the next. The labels
-    ``posts`` carry always win: a label set or corrected since the file was read misses the cache."""
+    ``posts`` carry always win: a label set or corrected since the file was read misses the cache. Labels a model
+    gave the file (``wbcs predict``) are corrected with its card as the ones given here (``model_card_of``)."""
     frame(posts, "labels_for_file: posts")
+    posts = model_card_of(posts, mask_pii(str(path)))
     if not _needs_model(posts).any() or posts.empty or not cache:
         return ensure_labels(posts, model=model)
     folder = cache_dir()
