@@ -35,7 +35,8 @@ def test_a_labelled_file_labelled_again_has_the_layout_of_a_first_run(model, tmp
     assert _predict(model, tmp_path / f"once.{ext}", tmp_path / f"twice.{ext}") == 0
     once, twice = (pd.read_csv if ext == "csv" else pd.read_parquet)(tmp_path / f"once.{ext}"), \
         (pd.read_csv if ext == "csv" else pd.read_parquet)(tmp_path / f"twice.{ext}")
-    assert list(once.columns) == ["id", "text", "sentiment", "sentiment_proba"]
+    # where the labels came from and which model (kpi reads its card back to correct the shares)
+    assert list(once.columns) == ["id", "text", "sentiment", "sentiment_proba", "sentiment_source", "label_model"]
     pd.testing.assert_frame_equal(twice, once)
     out = capsys.readouterr().out
     assert "; the input's earlier predictions sentiment, sentiment_proba replaced; written to" in out
@@ -47,7 +48,8 @@ def test_a_human_label_is_kept_and_the_earlier_prediction_beside_it_replaced(mod
     assert _predict(model, tmp_path / "in.csv", tmp_path / "once.csv") == 0
     assert _predict(model, tmp_path / "once.csv", tmp_path / "twice.csv") == 0
     once, twice = pd.read_csv(tmp_path / "once.csv"), pd.read_csv(tmp_path / "twice.csv")
-    assert list(once.columns) == ["text", "sentiment", "sentiment_pred", "sentiment_proba"]
+    assert list(once.columns) == ["text", "sentiment", "sentiment_pred", "sentiment_proba", "sentiment_source",
+                                  "label_model"]
     pd.testing.assert_frame_equal(twice, once)
     assert once["sentiment"].tolist()[::2] == ["neutral", "positive"]  # the person's labels
     assert "earlier predictions sentiment_pred, sentiment_proba replaced" in capsys.readouterr().out
