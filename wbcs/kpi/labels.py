@@ -165,15 +165,22 @@ def model_card_of(posts: pd.DataFrame, source: str) -> pd.DataFrame:
         if f"{f}_proba" in out:
             out[f"{f}_proba"] = _typed(out[f"{f}_proba"], source, f"{f}_proba", lambda v: float(v))
         if f"{f}_learnt" in out:
-            out[f"{f}_learnt"] = _typed(out[f"{f}_learnt"], source, f"{f}_learnt",
-                                        lambda v: {"true": True, "false": False}[str(v).strip().lower()]
-                                        if not isinstance(v, bool) else v).astype("boolean")
+            out[f"{f}_learnt"] = _typed(out[f"{f}_learnt"], source, f"{f}_learnt", _yes_no).astype("boolean")
     learnt = {f: int((out[f"{f}_learnt"].fillna(False) & m).sum()) for f, m in model.items() if f"{f}_learnt" in out}
     out.attrs = {**posts.attrs, "classified": {"model": str(names[0]), "filled": {f: int(m.sum()) for f, m in
                                                                                   model.items()},
                                                "learnt": learnt, "labelled_by": "wbcs predict",
                                                **card_errors(card, list(card.get("fields", {})))}}
     return out
+
+
+def _yes_no(v) -> bool:
+    """A yes/no cell as ingest reads one (``wbcs.io.ingest.as_bool``); anything else a ValueError."""
+    from wbcs.io.ingest import as_bool
+
+    if (b := as_bool(v)) is None:
+        raise ValueError(v)
+    return bool(b)
 
 
 def _typed(values: pd.Series, source: str, column: str, read) -> pd.Series:
