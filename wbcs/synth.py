@@ -145,6 +145,8 @@ def _profile(profile) -> np.ndarray:
 def _timestamp(value, what: str) -> pd.Timestamp:
     try:
         t = pd.Timestamp(value)
+        if t is pd.NaT:  # '' and 'NaT' read as the missing time, which no range can start from
+            raise ValueError
     except (ValueError, TypeError):
         raise InputError(f"{what}: cannot read {value!r} as a time (e.g. '2025-01-01 08:00')") from None
     return t.tz_localize(TIMEZONE) if t.tz is None else t.tz_convert(TIMEZONE)

@@ -252,6 +252,7 @@ def _dump(obj) -> None:
 
 
 def cmd_kpi(args: argparse.Namespace) -> int:
+    from wbcs.distributed import check_cluster
     from wbcs.errors import InputError
     from wbcs.kpi.indicators import local_as_of
     from wbcs.pii import mask_pii
@@ -259,7 +260,8 @@ def cmd_kpi(args: argparse.Namespace) -> int:
     _shipped_inputs(args)
     policy = _policy(args)
     routes = _routes(args)
-    if (args.workers or args.scheduler) and args.engine != "dask":
+    check_cluster(args.workers, args.scheduler)  # --workers 0 and --scheduler '' are refused, not taken as unset
+    if (args.workers is not None or args.scheduler is not None) and args.engine != "dask":
         raise InputError("--workers/--scheduler run the dask engine: add --engine dask")
     if args.as_of is not None:
         local_as_of(args.as_of)  # a bad --as-of is refused before the posts are read or classified
@@ -360,6 +362,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
 
 
 def cmd_hot(args: argparse.Namespace) -> int:
+    from wbcs.distributed import check_cluster
     from wbcs.errors import InputError
     from wbcs.kpi.hot import check_spike_request, fold_spikes, hot_issues
     from wbcs.kpi.incidents import NO_ALERT
@@ -369,7 +372,8 @@ def cmd_hot(args: argparse.Namespace) -> int:
     if args.top < 0:
         raise InputError(f"--top must be ≥ 0 (0: every incident), got {args.top}")
     check_spike_request(args.freq, args.baseline_days, args.alpha, args.min_posts, args.threshold, flags=True)
-    if (args.workers or args.scheduler) and args.engine != "dask":
+    check_cluster(args.workers, args.scheduler)  # --workers 0 and --scheduler '' are refused, not taken as unset
+    if (args.workers is not None or args.scheduler is not None) and args.engine != "dask":
         raise InputError("--workers/--scheduler run the dask engine: add --engine dask")
     request = {"policy": _policy(args), "threshold": args.threshold, "freq": args.freq,
                "baseline_days": args.baseline_days, "alpha": args.alpha, "min_posts": args.min_posts,

@@ -117,6 +117,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.all and args.name != "stc3":
         raise InputError("--all only applies to stc3")
     # before loading: --out equal to the dataset's own file replaced it, and every later load failed its checksum
+    check_outputs({"--out": args.out})  # first: a folder or an empty name has no name to put '.rejects' after
     rejects_path = args.out.with_name(args.out.stem + ".rejects.csv")
     outputs = {"--out": args.out, "its rejects file": rejects_path}
     check_outputs(outputs)

@@ -60,6 +60,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from wbcs.io import check_outputs, ingest_to
 
     args.inputs = [shipped_input(p) for p in args.inputs]  # EXAMPLE's data/examples/... from any folder, said on stderr
+    check_outputs({"--out": args.out})  # first: a folder or an empty name has no name to put '.rejects' after
     rejects = args.rejects or args.out.with_name(args.out.stem + ".rejects.csv")
     # fail before the work, not after it: no output may be an input or the other output
     check_outputs({"--out": args.out, "--rejects": rejects}, inputs=args.inputs)

@@ -43,6 +43,9 @@ ENV_SCHEDULER = "WBCS_DASK_SCHEDULER"
 ENV_TIMEOUT = "WBCS_DASK_TIMEOUT"  # seconds to wait for a scheduler (default 10)
 DEFAULT_TIMEOUT = 10.0
 TASKS_PER_THREAD = 4  # chunk=None: enough tasks to balance the workers, no more
+# --workers N starts N processes on this machine: a huge N tried to allocate them all and died with a
+# MemoryError after ~40 s. Beyond a few per CPU, workers only wait for a CPU; refuse before any start.
+WORKERS_PER_CPU = 4
 
 
 def _read_only(mapping: dict) -> MappingProxyType:
@@ -57,6 +60,9 @@ copyreg.pickle(MappingProxyType, lambda m: (_read_only, (dict(m),)))
 
 def scheduler_address(scheduler: str | None = None) -> str | None:
     """The scheduler to connect to: the argument, else ``$WBCS_DASK_SCHEDULER``, else None."""
+    if scheduler is not None and not scheduler.strip():  # '' fell through to the in-process path, unsaid
+        raise InputError(f"--scheduler {scheduler!r}: give the address of a running Dask scheduler, "
+                         f"e.g. tcp://HOST:8786")
     return scheduler or os.environ.get(ENV_SCHEDULER) or None
 
 
@@ -84,6 +90,11 @@ def check_cluster(workers: int | None = None, scheduler: str | None = None) -> s
                          f"of N workers, or the address of a running scheduler)")
     if workers is not None and int(workers) < 1:
         raise InputError(f"--workers must be ≥ 1, got {workers}")
+    cap = WORKERS_PER_CPU * (os.cpu_count() or 1)
+    if workers is not None and int(workers) > cap:
+        raise InputError(f"--workers {workers}: at most {cap} here ({WORKERS_PER_CPU} per CPU; each worker is a "
+                         f"process that runs one task at a time, so more only wait for a CPU and use memory); "
+                         f"for more, start a cluster across machines and give --scheduler ADDRESS")
     return address
 
 

@@ -1,0 +1,59 @@
+"""Fuzzed flag values an audit found slipping past the CLI's checks (a traceback or a silent exit 0):
+each is now one line naming the flag and exit 2, before any work or cluster starts."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import run_cli
+
+SCENARIO = "data/scenarios/manager_example.yaml"
+POSTS = "data/examples/labelled.csv"
+
+
+def _refused(r, *words: str) -> None:
+    assert r.returncode == 2, r.stderr[-2000:]
+    assert "Traceback" not in r.stderr, r.stderr[-2000:]
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    for w in words:
+        assert w in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["simulate", "--scenario", SCENARIO, "--replications", "1", "--json"],
+    ["kpi", "--posts", POSTS, "--engine", "dask", "--json"],
+])
+def test_huge_workers_refused_before_a_cluster_starts(args):
+    # the old code tried to start the workers and died of a MemoryError after ~40 s: the timeout catches it
+    r = run_cli(*args, "--workers", "99999999999999999999", timeout=30)
+    _refused(r, "--workers 99999999999999999999", "at most", "per CPU")
+
+
+@pytest.mark.parametrize("args", [
+    ["kpi", "--posts", POSTS, "--json"],
+    ["hot", "--posts", POSTS],
+])
+def test_workers_zero_without_dask_engine_refused(args):
+    _refused(run_cli(*args, "--workers", "0"), "--workers must be ≥ 1")
+
+
+@pytest.mark.parametrize("args", [
+    ["simulate", "--scenario", SCENARIO, "--replications", "1", "--json"],
+    ["kpi", "--posts", POSTS, "--json"],
+])
+def test_empty_scheduler_refused(args):
+    _refused(run_cli(*args, "--scheduler", ""), "--scheduler ''")
+
+
+@pytest.mark.parametrize("args", [
+    ["ingest", "data/examples/weibo_export.csv"],
+    ["datasets", "export", "stc3"],
+])
+def test_empty_out_name_is_one_line(args):
+    _refused(run_cli(*args, "--out", ""), "is a folder")
+
+
+def test_synth_empty_start_refused(tmp_path):
+    r = run_cli("synth", "--days", "2", "--out", str(tmp_path / "x.parquet"), "--start", "")
+    _refused(r, "start: cannot read ''")
+    assert not (tmp_path / "x.parquet").exists()
