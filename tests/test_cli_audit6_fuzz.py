@@ -57,3 +57,12 @@ def test_synth_empty_start_refused(tmp_path):
     r = run_cli("synth", "--days", "2", "--out", str(tmp_path / "x.parquet"), "--start", "")
     _refused(r, "start: cannot read ''")
     assert not (tmp_path / "x.parquet").exists()
+
+
+def test_report_account_posts_without_created_at_refused(tmp_path):
+    posts = tmp_path / "posts.parquet"
+    assert run_cli("synth", "--days", "8", "--posts-per-day", "20", "--out", str(posts)).returncode == 0
+    r = run_cli("report", "--posts", str(posts), "--out", str(tmp_path / "r.html"), "--end", "2025-01-08",
+                "--account-posts", POSTS)  # a labelled posts file: no created_at
+    _refused(r, POSTS, "missing column 'created_at'")
+    assert not (tmp_path / "r.html").exists()

@@ -125,6 +125,17 @@ def clocks_as_of(posts: pd.DataFrame, stop: pd.Timestamp) -> pd.Timestamp:
     return min(stop, default_as_of(read_times(posts)))
 
 
+def check_account_posts(account_posts: pd.DataFrame, source: str = "account posts") -> pd.DataFrame:
+    """The account posting log, refused in one line without the ``created_at`` the report picks its period's
+    posts by (a KeyError was raised); ``check_norms`` checks its other columns on the period's posts."""
+    account_posts = checks.frame(account_posts, source)
+    if "created_at" not in account_posts:
+        raise InputError(f"{source}: missing column 'created_at' (columns: "
+                         f"{', '.join(map(str, account_posts.columns))}); give the account's posting log "
+                         f"(post_id, created_at, text), e.g. data/examples/account_posts.csv")
+    return account_posts
+
+
 def _between(posts: pd.DataFrame, lo, hi) -> pd.DataFrame:
     t = local_times(posts["created_at"])
     return posts[((t >= lo) & (t < hi)).to_numpy()]
@@ -241,10 +252,12 @@ def _hot_tables(spikes: pd.DataFrame, alerts: pd.DataFrame, start, stop, baselin
 
 def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
                  account_posts: pd.DataFrame | None = None, policy: Policy | None = None,
-                 title: str | None = None, notes: list[str] | None = None, routes=None) -> str:
+                 title: str | None = None, notes: list[str] | None = None, routes=None,
+                 account_source: str = "account posts") -> str:
     """The HTML report (see the module docstring) of a labelled posts table; ``routes`` (a routes file or
     ``wbcs.triage.load_routes``' result, as ``wbcs triage --routes`` takes it; None: the default) give each post
-    its kind, so the report counts complaints and SLA clocks as triage routed them."""
+    its kind, so the report counts complaints and SLA clocks as triage routed them. ``account_source`` names
+    ``account_posts`` (its file) in errors."""
     from plotly.offline import get_plotlyjs
 
     from wbcs.viz import kpi as vk
@@ -384,8 +397,9 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     body.append(f"<section id='sla'><h2>SLA performance 服务时限</h2>{sla}</section>")
 
     if account_posts is not None:
+        account_posts = check_account_posts(account_posts, account_source)
         log = _between(account_posts, start, stop)
-        nr = check_norms(log, policy=policy) if len(log) else None
+        nr = check_norms(log, policy=policy, source=account_source) if len(log) else None
         if nr is None:
             t = local_times(account_posts["created_at"]) if len(account_posts) else None
             text = ("<p>The account posting log is empty.</p>" if t is None else

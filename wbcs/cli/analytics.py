@@ -453,7 +453,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     from wbcs.columns import local_times
     from wbcs.io import check_outputs, read_table
-    from wbcs.report import report_window, write_report
+    from wbcs.pii import mask_pii
+    from wbcs.report import check_account_posts, report_window, write_report
 
     _shipped_inputs(args)
     # before the posts are read and classified: the output's place and suffix, and a bad --end
@@ -462,8 +463,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.end is not None:
         report_window(None, args.period, args.end)  # with --end given, the posts are not looked at
     routes = _routes(args)
+    # before the posts are read and classified: a log the report cannot read its period from
+    account_source = mask_pii(str(args.account_posts))
+    account = check_account_posts(read_table(args.account_posts), account_source) if args.account_posts else None
     posts, info = read_labelled(args.posts, args.model, cache=not args.no_cache)
-    account = read_table(args.account_posts) if args.account_posts else None
     notes = [f"Source: {info['file']} ({info['read']:,} rows read, {info['rejected']:,} rejected)."]
     if info["relative_times"]:
         rel = info["relative_to"]
@@ -477,7 +480,8 @@ def cmd_report(args: argparse.Namespace) -> int:
                      + ", ".join(f"{f} ({n:,} of the {len(posts):,} posts read)" for f, n in c["filled"].items())
                      + ".")
     path = write_report(args.out, posts, period=args.period, end=args.end, account_posts=account,
-                        policy=_policy(args), title=args.title, notes=notes, routes=routes)
+                        policy=_policy(args), title=args.title, notes=notes, routes=routes,
+                        account_source=account_source)
     # which period the report covers and on how many posts: without --end the last complete one was chosen,
     # which may hold a single post of a file that runs for months
     start, stop = report_window(posts, args.period, args.end)
