@@ -66,3 +66,20 @@ def test_report_account_posts_without_created_at_refused(tmp_path):
                 "--account-posts", POSTS)  # a labelled posts file: no created_at
     _refused(r, POSTS, "missing column 'created_at'")
     assert not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.parametrize("budget", ["nan", "inf"])
+def test_train_non_finite_budget_refused(tmp_path, budget):
+    # nan passed 'budget < 0' and card.json then held NaN, which is no JSON
+    out = tmp_path / "m" / "1"
+    r = run_cli("train", "--task", "sentiment", "--data", POSTS, "--out", str(out), "--budget", budget)
+    _refused(r, f"--budget {budget}", "0: no limit")
+    assert not out.exists()
+
+
+def test_select_non_finite_budget_refused():
+    from wbcs.classify.configs import select
+    from wbcs.errors import InputError
+
+    with pytest.raises(InputError, match="budget nan"):
+        select(["好", "差"] * 10, ["positive", "negative"] * 10, budget=float("nan"))

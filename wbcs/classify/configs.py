@@ -45,6 +45,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import clone
 
+from wbcs import checks
 from wbcs.classify.baseline import (
     TextClassifier,
     fit_class_bias,
@@ -471,8 +472,8 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
     from wbcs.classify.train import subsample
 
     floors = check_floors(min_recall, y)
-    if budget < 0:
-        raise InputError(f"budget {budget:g}: give the seconds for choosing the configuration (0: no limit)")
+    if not checks.is_number(budget) or budget < 0:  # nan passed '< 0', and 'spent' below is never true for it
+        raise InputError(f"budget {budget!r}: give the seconds for choosing the configuration (0: no limit)")
     base = base if base is not None else TextClassifier(random_state=seed)
     data = pd.DataFrame({"text": list(texts), "label": np.asarray(y).astype(str),
                          "group": np.arange(len(y)) if groups is None else np.asarray(groups),

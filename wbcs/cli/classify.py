@@ -491,7 +491,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     # before the training: no input overwritten, no user's folder replaced by a model
     out = check_model_out(args.out, option="--out", inputs={"--data": args.data, "--test": args.test, "--add": args.add,
                                                             "--extra": args.extra, "--distil": args.distil or None})
-    if args.budget < 0:
+    if not checks.is_number(args.budget) or args.budget < 0:  # nan passed '< 0' and card.json held NaN (no JSON)
         raise InputError(f"--budget {args.budget:g}: give the seconds for choosing the configuration (0: no limit)")
     if args.quality:  # before the fast search, not after it
         from wbcs.classify.transformer import check_backbone
