@@ -83,3 +83,22 @@ def test_select_non_finite_budget_refused():
 
     with pytest.raises(InputError, match="budget nan"):
         select(["好", "差"] * 10, ["positive", "negative"] * 10, budget=float("nan"))
+
+
+@pytest.mark.parametrize("posts", ["missing", "", "folder", "/dev/null"])
+@pytest.mark.parametrize("cmd", ["disagreements", "consensus"])
+def test_label_posts_checked_without_disputes(tmp_path, cmd, posts):
+    # --posts was read only for disputed (or gold) items: with none, a path that is no file exited 0. One item
+    # the annotators agree on gives no dispute; one they dispute gives no gold item
+    from wbcs.labeling.store import LabelStore
+
+    sample, store = tmp_path / "sample.csv", tmp_path / "s.sqlite"
+    sample.write_text("item_id,fields\n101,sentiment\n")
+    with LabelStore(store) as s:
+        s.record("101", "sentiment", "neutral", "ann1")
+        s.record("101", "sentiment", "neutral" if cmd == "disagreements" else "negative", "ann2")
+    posts = {"missing": str(tmp_path / "zz.parquet"), "folder": str(tmp_path)}.get(posts, posts)
+    r = run_cli("label", cmd, "--store", str(store), "--sample", str(sample), "--out", str(tmp_path / "o.csv"),
+                "--posts", posts)
+    _refused(r, "--posts", "no such file")
+    assert not (tmp_path / "o.csv").exists()

@@ -394,13 +394,19 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_posts(path: Path | None) -> None:
+    """--posts (when given) is a file: checked up front by the commands that read it only for some results
+    (disputed items, gold items), so that a wrong path is said whatever the store holds."""
+    if path is not None and not path.is_file():
+        raise InputError(f"--posts {path}: no such file; give an export or 'wbcs ingest EXPORT --out {path}'")
+
+
 def _posts(path: Path):
     """A team's posts for the labelling commands, read as every command reads posts (``io.read_posts``: an export
     or a wbcs table; headers mapped, PII masked, unusable rows rejected and said): post_id, text, ..."""
     from wbcs.io import read_posts
 
-    if not path.is_file():
-        raise InputError(f"--posts {path}: no such file; give an export or 'wbcs ingest EXPORT --out {path}'")
+    _check_posts(path)
     posts, _ = read_posts(path)
     posts["post_id"] = posts["post_id"].astype(str)
     return posts
@@ -674,6 +680,7 @@ def cmd_disagreements(args: argparse.Namespace) -> int:
 
     _check_out(args)
     _check_labels_out(args, args.sample)
+    _check_posts(args.posts)  # read only when there are disputes: a wrong path exited 0 without them
     cur, fields_for, elsewhere = _current(args)
     resolved = resolve(cur, fields_for=fields_for)
     disputed = resolved.loc[resolved["status"] == "disputed", "item_id"].unique()
@@ -692,6 +699,7 @@ def cmd_consensus(args: argparse.Namespace) -> int:
 
     _check_out(args, formats=WRITE_FORMATS)
     _check_labels_out(args, args.sample)
+    _check_posts(args.posts)  # read only when there are gold items
     cur, fields_for, elsewhere = _current(args)
     kinds = set(fields_for.values())
     if len(kinds) > 1:
