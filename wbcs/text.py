@@ -23,8 +23,8 @@ width-folded copy, which has the same length, so spans map back to the input.
 
 PII: ``find_pii`` and ``mask_pii`` live in ``wbcs.pii`` (the forms of phone numbers, ID
 numbers and e-mails it lists, and those it does not read) and are imported here; ``mask_frame`` masks them in every
-column of a table, numbers included. ``has_phone`` says whether a text gives a phone number,
-written out or as ``mask_pii`` masked it.
+column of a table, numbers included; ``has_phone`` (whether a text gives a phone number, written out or as
+``mask_pii`` masked it) is ``wbcs.pii``'s, beside the code that writes the masked form.
 """
 
 from __future__ import annotations
@@ -37,10 +37,9 @@ import numpy as np
 import pandas as pd
 
 from wbcs.errors import InputError
-from wbcs.pii import PII_KINDS, find_pii, mask_pii
-from wbcs.pii import has_phone as _has_unmasked_phone
+from wbcs.pii import PII_KINDS, find_pii, has_phone, mask_pii
 
-__all__ = ["BLANK", "MASKED_PHONE", "PII_KINDS", "REMOVABLE", "extract", "find_pii", "has_phone", "has_text",
+__all__ = ["BLANK", "PII_KINDS", "REMOVABLE", "extract", "find_pii", "has_phone", "has_text",
            "mask_frame", "mask_pii", "normalize", "normalize_series", "text_features"]
 
 REMOVABLE = ("emoticons", "topics", "mentions", "urls", "retweets", "location")
@@ -251,22 +250,6 @@ def text_features(texts: pd.Series) -> pd.DataFrame:
     out = table.iloc[codes].reset_index(drop=True)
     out.index = texts.index
     return out.astype({"has_phone": bool, "n_chars": "int64"})
-
-
-# --------------------------------------------------------------------------- PII
-
-# A phone number exactly as ``mask_pii`` writes it masked: a mobile 138****5678 (1[3-9] + one digit, four
-# stars, four digits) or a landline 010-****5678 (a valid area code: 010, 02x, 0[3-9]xx), neither glued to
-# another digit or star (an ID masked is 3 digits and 11 stars). Masked text is what every command writes and
-# reads back (wbcs datasets export, wbcs ingest): a complaint that gave its number is identifiable after masking
-# as before, so has_phone(mask_pii(t)) == has_phone(t).
-MASKED_PHONE = re.compile(r"(?<![0-9*])(?:1[3-9][0-9]|010-|02[0-9]-|0[3-9][0-9]{2}-)\*{4}[0-9]{4}(?![0-9*])")
-
-
-def has_phone(text: str) -> bool:
-    """True when ``text`` gives a mobile or landline number, written out (``wbcs.pii``) or masked by
-    ``mask_pii`` (``MASKED_PHONE``): it decides whether a complaint identifies its customer (the route)."""
-    return isinstance(text, str) and (MASKED_PHONE.search(text) is not None or _has_unmasked_phone(text))
 
 
 def _shown(v):

@@ -25,6 +25,7 @@ from wbcs.checks import frame as check_frame
 from wbcs.checks import policy as check_policy
 from wbcs.config import TIMEZONE, data_file
 from wbcs.errors import InputError
+from wbcs.pii import MASKED_PHONE, has_phone
 from wbcs.policy import POST_KINDS, Policy, known_keys
 
 VERSION = 1  # the routes file format this wbcs reads
@@ -158,11 +159,9 @@ def _deadline(policy: Policy, created: pd.Series, kinds: pd.Series, what: str) -
 
 def identifiability(posts: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """("yes"/"no", where it came from) per post: the ``identifiable`` column where given, else a phone
-    number in the text (``wbcs.text.has_phone``: written out or masked). A ``has_phone`` column (ingest's,
+    number in the text (``wbcs.pii.has_phone``: written out or masked). A ``has_phone`` column (ingest's,
     found before masking) says it for the number written out; a number masked before ingest (a text as
     ``wbcs datasets export`` writes it) left ingest nothing to find, so a masked one in the text counts too."""
-    from wbcs.text import MASKED_PHONE, has_phone
-
     given = posts["identifiable"].astype("string") if "identifiable" in posts.columns else \
         pd.Series(pd.NA, index=posts.index, dtype="string")
     if "has_phone" in posts.columns:
