@@ -17,7 +17,8 @@ list: it passes). The reasons, each a short code and its words (``REASONS``):
 - ``compensation``: the draft promises compensation, a refund or a gift before the ticket has
   come back: a refund or compensation word (赔偿, 补偿, 退款, 退还, 免单, 退给您, 退到您的账户, ...), a
   gift, return or waiver addressed to the customer as 您, 你 or 亲 (送您, 为你赠送, 给亲返, 退您, 给你免了
-  月租), or a return of money (多收的费用会全额退回). Not a promise, so not flagged: the same words negated (无法补偿), in a question, as the
+  月租), or a return of money (多收的费用会全额退回). Not a promise, so not flagged: a gift of words (给你送上祝福,
+  为您送上节日的问候) in a clause naming nothing of value, the same words negated (无法补偿), in a question, as the
   customer's own step (申请退款), as a noun (退款进度, 理赔条件) or a contract's instalments
   (预存款分月返还);
 - ``time_promise``: the draft promises a handling time the policy does not give: a duration
@@ -98,6 +99,10 @@ _REFUND = re.compile(r"赔偿|补偿|赔付|理赔|免单|减免|退款|退费|�
 _TO_YOU = re.compile(r"(?:为|给|帮|替|向)" + _YOU + r"[^。！？!?；;，,]{0,6}?(?:退(?!订|出|货|换|网|票|单|改)|返(?!回|厂|乡)"
                      r"|赠送|(?<![发派配推传递运])送(?!达|货)|免(?:了|掉|除|去|收))"  # 给你免了月租, 为您免收
                      r"|(?:赠送|(?<![发派配推传递运])送)(?:给)?" + _YOU)
+# a gift of words, not of value (给你送上祝福, 为您送上节日的问候, 送上我们的歉意): no compensation, unless the clause
+# also names something of value (送您祝福和100M流量)
+_GREETING = re.compile(r"祝福|祝愿|问候|关怀|关心|关爱|温暖|歉意|谢意|感谢|敬意|拥抱|笑脸|微笑|掌声|鼓励|好运|资讯")
+_VALUE = re.compile(r"钱|费|元|款|余额|积分|流量|礼|券|卡|会员|短信|分钟|\d")
 _MONEY_BACK = re.compile(r"退回|退补")
 _MONEY = re.compile(r"钱|费|元|款|余额|积分|流量")
 _AGENT = re.compile(r"(?:为|给|帮|替|向)" + _YOU)
@@ -258,13 +263,27 @@ def _promise(clause: str, m: re.Match) -> bool:
     return bool(_AGENT.search(before[-8:])) or not _NOT_A_PROMISE.search(before[-12:])
 
 
+def _words_only(clause: str, m: re.Match) -> bool:
+    """Whether the gift ``m`` of ``clause`` sends only words: a greeting as what is sent (给你送上祝福) or as what is
+    sent to you with nothing after it (祝福送给你), and nothing of value in the clause. A greeting said as the reason
+    (为表歉意送您一副筷子, 送您一副筷子表示歉意) is no object, so that gift stays a promise."""
+    at = m.group(0).find("送")
+    if at < 0 or _VALUE.search(clause):
+        return False
+    sent = clause[m.start() + at + 1:]
+    said = next((g for g in _GREETING.finditer(sent) if not re.search(r"表[示达]?$", sent[:g.start()])), None)
+    return bool(said or ("送给" in m.group(0) and not clause[m.end():].strip("们哦啦呀呢啊~")
+                                            and _GREETING.search(clause[max(0, m.start() - 6):m.start()])))
+
+
 def compensation(text: str) -> str | None:
     """The clause of ``text`` that promises compensation, a refund or a gift, None when none does."""
     for sentence in _SENTENCE.findall(_FULL_STOP.sub("。", text)):
         if sentence.rstrip().endswith(("？", "?")):  # asking whether a refund arrived promises none
             continue
         for clause in _CLAUSE.findall(sentence):
-            hits = [m for m in (*_REFUND.finditer(clause), *_TO_YOU.finditer(clause)) if _promise(clause, m)]
+            hits = [m for m in (*_REFUND.finditer(clause), *_TO_YOU.finditer(clause))
+                    if _promise(clause, m) and not _words_only(clause, m)]
             if not hits and _MONEY.search(clause):
                 hits = [m for m in _MONEY_BACK.finditer(clause) if _promise(clause, m)]
             if hits:
