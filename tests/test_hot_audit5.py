@@ -35,8 +35,9 @@ def surge_in_a_quiet_week() -> pd.DataFrame:
 
     The complaint rule (≥ 3 customers in 7 days, then quiet 7 days) fires on 05-01 and 05-08, so 05-10 is in
     its quiet week: no alert that day. Broadband has 13·3 + 40 = 79 posts, billing 140; billing's traffic is 10
-    every day, so broadband expects 10 · 79/140 a day: 40 on 05-10 is a surge (P ≈ 1e-19); the routine incident
-    05-01..05-08 has 24 posts and 8 · 10 · 79/140 expected."""
+    every day, so broadband expects 10 · 79/140 a day: 40 on 05-10 is a surge (P ≈ 1e-19). Its share counted
+    again without that day is 39/130, so it expects 10 · 39/130 = 3 a day: 40 on 05-10, and the routine incident
+    05-01..05-08 has 24 posts and 24 expected."""
     rows, pid = [], 1
     for day in range(1, 15):
         for k in range(40 if day == 10 else 3):
@@ -65,7 +66,7 @@ def test_a_burst_in_the_complaint_rules_quiet_week_is_a_surge_incident(tmp_path)
     assert [(i["status"], i["start"][:10]) for i in got["incidents"]] == [("surge", "2024-05-10"),
                                                                          ("routine", "2024-05-01")]
     surge, routine = got["incidents"]
-    lam = 10 * 79 / 140
+    lam = 10 * 39 / 130  # the usual 3 a day: the surge day is not in the share
     assert surge["observed"] == 40 and surge["expected"] == pytest.approx(lam)
     assert surge["score"] == pytest.approx(-poisson.logsf(39, lam) / math.log(10))
     assert surge["end"][:10] == "2024-05-11" and surge["n_users"] == 40
@@ -77,7 +78,7 @@ def test_a_burst_in_the_complaint_rules_quiet_week_is_a_surge_incident(tmp_path)
     assert r.returncode == 0, r.stderr
     assert "2 incident(s) (1 surge(s)) from 2 aggregation alert(s)" in r.stdout
     assert "1. [surge] 2024-05-10  宽带（中国联通）" in r.stdout
-    assert "40 posts vs 5.6 expected (x7.1), no aggregation alert on its day(s)" in r.stdout
+    assert "40 posts vs 3.0 expected (x13.3), no aggregation alert on its day(s)" in r.stdout
 
 
 def test_the_dask_engine_finds_the_same_surge_and_users_row_for_row(tmp_path):

@@ -12,9 +12,10 @@ incidents behind them:
 - **expected**: an issue's posts on a day, had it kept its usual share of the traffic around
   it: ``n_issue / (n_all − n_issue)`` × the mean daily posts of the *other* issues over the week
   centred on that day (``SMOOTH_DAYS``; their mean over the whole file counts as one more day).
-  The issue's own posts are left out, so its surge does not raise its own expectation; the
-  traffic is averaged over a week because on sparse data (the STC-3 posts: ~1 a day) a single
-  day's other posts are mostly none.
+  The issue's own posts are left out of the traffic, and its surge days (found with that share)
+  out of the share, counted again once without them, so its surge raises neither its own
+  expectation nor that of its other days; the traffic is averaged over a week because on sparse
+  data (the STC-3 posts: ~1 a day) a single day's other posts are mostly none.
 - **surge day**: a day of an issue that fired (any day, not only those it fired on) whose count is
   improbable under that expectation, ``P(X ≥ observed | Poisson(expected)) < alpha``; consecutive
   surge days form one **surge** incident, with the issue's alerts of those days (maybe none: 40
@@ -217,12 +218,27 @@ def _names() -> tuple[dict, dict, list[str]]:
 def expectation(counts: np.ndarray, total: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
     """(expected posts, surge day?) per issue row of ``counts`` (posts per issue and day) given
     ``total``, the posts of every issue per day (see the module docstring)."""
-    n_issue = counts.sum(axis=1, keepdims=True)
+    counts = np.asarray(counts, dtype=float)
     total = np.asarray(total, dtype=float).reshape(1, -1)
-    n_all, n_days = float(total.sum()), total.shape[1]
-    share = np.divide(n_issue, n_all - n_issue, out=np.full_like(n_issue, np.nan), where=n_all > n_issue)
-    expected = np.where(np.isnan(share), n_issue / n_days, _weekly_mean(total - counts) * np.nan_to_num(share))
-    return expected, _poisson_score(counts, expected) > -math.log10(alpha)
+    traffic = _weekly_mean(total - counts)
+
+    def expect(usual: np.ndarray) -> np.ndarray:
+        n_issue = np.where(usual, counts, 0).sum(axis=1, keepdims=True)
+        n_other = np.where(usual, total - counts, 0).sum(axis=1, keepdims=True)
+        share = np.divide(n_issue, n_other, out=np.full_like(n_issue, np.nan), where=n_other > 0)
+        n_days = np.maximum(usual.sum(axis=1, keepdims=True), 1)
+        return np.where(np.isnan(share), n_issue / n_days, traffic * np.nan_to_num(share))
+
+    threshold = -math.log10(alpha)
+    expected = expect(np.ones(counts.shape, dtype=bool))
+    surge = _poisson_score(counts, expected) > threshold
+    if surge.any():
+        # the share counted again without the issue's surge days, once: an outage's own posts raised its issue's
+        # usual share, and with it the expectation of every other day (20 outage posts in a 2-a-day topic made
+        # its routine days expect 3.4 a day, so they read as a quiet spell)
+        expected = expect(~surge)
+        surge = _poisson_score(counts, expected) > threshold
+    return expected, surge
 
 
 def alert_days(alerts: pd.DataFrame, issue_of: dict) -> pd.DataFrame:
