@@ -42,7 +42,7 @@ def test_a_live_broadcast_on_weibo_or_told_in_the_comments_is_flagged(text):
     "您好，这里是中国电信客服，处理进度我们会通知您",  # 这里: the account itself, not a public place
     "有进展会在微博私信告诉您",  # a private channel
     "处理结果会在评论里回复您",  # the final result may be published where the post was
-    "我们会尽快处理，有问题可在评论里回复我们",  # the customer's step
+    "我们会48小时内处理，有问题可在评论里回复我们",  # the customer's step (48小时内: the clock, no vague 尽快)
 ])
 def test_telling_in_private_or_the_result_is_no_live_broadcast(text):
     assert check_draft(text, limit=COMPLAINT) == [], text

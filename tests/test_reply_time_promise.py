@@ -57,7 +57,7 @@ def test_a_time_the_policy_does_not_give_is_flagged(text, phrase):
     "四十八小时内答复您",
     "2天内处理完毕",
     "48h内回复您",
-    "我们会尽快给您回复",  # no number
+    "请您尽快回复我们",  # no number, and the customer's step (the team's 尽快 is vague_time: test_reply_fix3_vague_time)
     "多久能处理？",  # a question, and no number
     "能否在24小时内处理？",
     "是否需要24小时内给您回复",

@@ -13,7 +13,8 @@ REPLY_EXAMPLE = """Example:
 Routes every post (as wbcs triage does), fills the route's standard wording from
 data/replies.yaml (per topic where the wording differs) and checks it: at most 140
 characters, no unmasked phone/ID/e-mail, no live broadcast of the handling, no compensation
-promised before the ticket, the private message where the route needs one. Next to it, the k
+promised before the ticket, no handling time but the policy's and, for a consultation or a
+complaint, that time said rather than 尽快, the private message where the route needs one. Next to it, the k
 best real helpdesk replies to similar posts (STC-3, plus your team's accepted replies with
 --store), each with its source dialogue id, predicted quality (-2..2) and check result.
 Columns: post_id, route, kind, topic, draft, private, checks, passes, alt1..k (+ _source,

@@ -33,6 +33,14 @@ list: it passes). The reasons, each a short code and its words (``REASONS``):
   customer's own step (请您24小时内回复我们), a past fact (已在24小时内处理), service hours
   (24小时服务热线) and a product's own timing (取消业务24小时内生效). Checked only when the caller
   gives the limit (the drafts do: they know the post's kind);
+- ``vague_time``: the draft of a consultation or a complaint promises the handling "as soon as possible" (尽快,
+  尽早, 尽速 and the team's action or a result in the same clause: 尽快为您处理, 解决方案会尽快发布) and states
+  no time limit at all, while the policy gives the kind a resolve clock. Standard §4.5.1 (seeds/003_*): the
+  acknowledgement says "在48小时内会给予详细答复"; §4.5.2: a complaint not answered at once gets "问题解决时限（如48小时之内
+  一定给出合理的答复）"; DOMAIN.md gives these two kinds their answer clocks (Service levels). The other kinds get no
+  such rule there, so their 尽快 passes. Not a promise: a purpose (为尽快处理您的问题，请告知...), the customer's
+  step (请您尽快...), negated or asked. A time that is stated but wrong is ``time_promise``'s. Checked, as it is,
+  only when the caller gives the limit;
 - ``missing_dm``: the route needs a private message (``dm: true`` in data/replies.yaml) and
   the draft has none;
 - ``unfilled_slot``: a ``{slot}`` was left in the text;
@@ -69,6 +77,7 @@ REASONS = {
     "live_broadcast": "live-broadcasts the handling in public ({phrase})",
     "compensation": "promises compensation before the ticket ({phrase})",
     "time_promise": "promises a time the policy does not give ({phrase}; {clock})",
+    "vague_time": "promises no time limit ({phrase}; the policy's resolve clock for {kind}: {words})",
     "missing_dm": "the route needs a private message and there is none",
     "unfilled_slot": "slot {slot} left unfilled",
 }
@@ -131,6 +140,12 @@ _NEGATED = re.compile(r"无法|不能|没法|不会|未能|未(?!来)|不可能|
 _ASKED = re.compile(r"吗|是否|能否|可否|是不是|多久|多长时间")
 _CUSTOMERS_STEP = re.compile(r"请|烦请|麻烦|建议|您可|您需|需要您|您在")
 _PAST = re.compile(r"已(?:经)?(?:在|于)?\s*$")
+# vague time: as soon as possible and, within 8 characters of the same clause, the team's action or a result
+_SOON = re.compile(r"尽快|尽早|尽速")
+_SOON_ACTION = re.compile(_ACTION.pattern + r"|办理|安排|检修|检测|到账|退|返")
+_PURPOSE = re.compile(r"(?:为了|为(?![您你亲])|以便|便于|希望|争取|力争)[^。！？!?；;，,]{0,4}$")  # 为了帮您尽快核实; 为您尽快处理 is none
+# the kinds whose reply must state the answer's time limit (standard §4.5.1 and §4.5.2; DOMAIN.md, Service levels)
+STATED_CLOCK_KINDS = ("consultation", "complaint")
 _CN_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 _UNIT_HOURS = {"分钟": 1 / 60, "小时": 1, "钟头": 1, "h": 1, "H": 1, "天": 24, "日": 24, "星期": 168, "礼拜": 168, "周": 168}
 _WIDE_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
@@ -230,6 +245,25 @@ def time_promise(text: str, limit: TimeLimit) -> str | None:
     return None
 
 
+def vague_time(text: str) -> str | None:
+    """The words of ``text`` that promise the handling as soon as possible with no time (尽快为您处理), None when none
+    do. Whether the draft states a time elsewhere is the caller's to judge (``check_draft``)."""
+    text = _FULL_STOP.sub("。", text)
+    for sentence in _SENTENCE.findall(text):
+        if sentence.rstrip().endswith(("？", "?")):
+            continue
+        for clause in re.split(r"[，,、]", sentence):
+            for m in _SOON.finditer(clause):
+                act = _SOON_ACTION.search(clause, m.end(), m.end() + 8)
+                before = clause[:m.start()]
+                if (act is None or _NEGATED.search(clause[:act.end()]) or _PURPOSE.search(before)
+                        or _CUSTOMERS_STEP.search(before) or "已" in before):
+                    continue
+                verb = _SOON_ACTION.match(clause, act.end()) if "您" in act.group(0) else None  # 为您 处理: name the verb
+                return clause[m.start():(verb or act).end()].strip()
+    return None
+
+
 def _reason(code: str, **kw) -> str:
     return f"{code}: {REASONS[code].format(**kw)}"
 
@@ -320,6 +354,13 @@ def check_draft(public: str | None, private: str | None = None, *, needs_dm: boo
         phrase = time_promise(public, limit) or time_promise(private, limit)
         if phrase:
             out.append(_reason("time_promise", phrase=phrase, clock=limit.describe()))
+        elif limit.hours is not None and limit.kind in STATED_CLOCK_KINDS:
+            # a time stated anywhere in the draft (the public reply's 48小时内给您答复) is its limit; none: 尽快 is vague
+            no_clock = TimeLimit(limit.kind, None, limit.business, limit.duty_day_hours, limit.words)
+            stated = time_promise(public, no_clock) or time_promise(private, no_clock)
+            phrase = None if stated else vague_time(public) or vague_time(private)
+            if phrase:
+                out.append(_reason("vague_time", phrase=phrase, kind=limit.kind, words=limit.words))
     if needs_dm and not private.strip():
         out.append(_reason("missing_dm"))
     m = _SLOT.search(public + private)
