@@ -20,7 +20,7 @@ list: it passes). The reasons, each a short code and its words (``REASONS``):
   月租), or a return of money (多收的费用会全额退回). Not a promise, so not flagged: a gift of words (给你送上祝福,
   为您送上节日的问候) in a clause naming nothing of value, the same words negated (无法补偿), in a question, as the
   customer's own step (申请退款), as a noun (退款进度, 理赔条件) or a contract's instalments
-  (预存款分月返还);
+  (预存款分月返还, and the same word elsewhere in the sentence that says them: 分24个月返还给您，...也就是返还您的10元);
 - ``time_promise``: the draft promises a handling time the policy does not give: a duration
   written as a number (24小时内, 3个工作日, 两小时, 二十四小时, 半个小时, 1-2个工作日: a range counts
   by its end) followed in the same clause by the team's action (回复, 答复, 处理, 联系您, 解决,
@@ -115,9 +115,13 @@ _VALUE = re.compile(r"钱|费|元|款|余额|积分|流量|礼|券|卡|会员|�
 _MONEY_BACK = re.compile(r"退回|退补")
 _MONEY = re.compile(r"钱|费|元|款|余额|积分|流量")
 _AGENT = re.compile(r"(?:为|给|帮|替|向)" + _YOU)
+_MONTHLY = r"每月|按月|分[^。，,]{0,4}月"  # a contract's instalments (预存款分24个月返还)
 _NOT_A_PROMISE = re.compile(r"(?:无法|没有|未|不(?!便|好|满|周|少)|"  # negated
                             r"申请|要求|选择|点击|咨询|维权|收到|查询|提交|办理|建议|取消|方可|才能|才可|"  # the customer's step
-                            r"每月|按月|分[^。，,]{0,4}月|预存)[^。！？!?；;，,]{0,10}$")  # instalments of a contract
+                            + _MONTHLY + r"|预存)[^。！？!?；;，,]{0,10}$")  # instalments of a contract
+# a sentence that says the word of an instalment (分24个月返还给您，每月返还10元) uses it of that instalment in its other
+# clauses too (也就是返还您的10元话费不会抵扣...)
+_INSTALMENT = re.compile(r"(?:" + _MONTHLY + r")[^。！？!?；;，,]{0,6}?(返还|退还|返)")
 _NOUN = re.compile(r"^(?:的)?(?:进度|问题|流程|条件|范围|判断|标准|规定|说明|政策|申请|手续|协议|情况|计划)")
 _SLOT = re.compile(r"\{[a-z_]+\}")
 
@@ -315,9 +319,10 @@ def compensation(text: str) -> str | None:
     for sentence in _SENTENCE.findall(_FULL_STOP.sub("。", text)):
         if sentence.rstrip().endswith(("？", "?")):  # asking whether a refund arrived promises none
             continue
+        instalment = {m.group(1) for m in _INSTALMENT.finditer(sentence)}
         for clause in _CLAUSE.findall(sentence):
             hits = [m for m in (*_REFUND.finditer(clause), *_TO_YOU.finditer(clause))
-                    if _promise(clause, m) and not _words_only(clause, m)]
+                    if _promise(clause, m) and not _words_only(clause, m) and m.group(0) not in instalment]
             if not hits and _MONEY.search(clause):
                 hits = [m for m in _MONEY_BACK.finditer(clause) if _promise(clause, m)]
             if hits:
