@@ -35,8 +35,9 @@ def outage_timeline() -> pd.DataFrame:
     other issue's posts over the 7 days centred on it plus their mean day (one more day). Billing
     is 4 every day, so network's traffic is 4 and it expects 4 · 48/56 = 24/7 a day: 22 observed
     on 03-10 is a surge. Its share counted again without that day is 26/52, so it expects 4 · 1/2 = 2
-    a day (22 on 03-10; 03-02..03-09, one routine incident of 8 days: 16 observed, 16 expected; with
-    the outage in the share they expected 192/7 and read as a quiet spell). Billing has no surge day,
+    a day (22 on 03-10; 03-01..03-09, one routine incident of 9 days, its first alert's window from 03-01: 18
+    observed, 18 expected; with the outage in the share they expected 216/7 and read as a quiet spell).
+    Billing has no surge day,
     so its share stays 56/48. Network is 2 a day but 22 on 03-10 (mean 24/7), so billing's traffic on 03-01..03-08
     is (8 + 24/7)/5, (10 + 24/7)/6, (12 + 24/7)/7, three days of (14 + 24/7)/8, and two of
     (34 + 24/7)/8 (their week holds 03-10), times 56/48: 32 observed.
@@ -86,8 +87,9 @@ def test_the_outage_is_the_top_incident_with_the_hand_computed_expectation():
     traffic = (8 + m) / 5 + (10 + m) / 6 + (12 + m) / 7 + 3 * (14 + m) / 8 + 2 * (34 + m) / 8
     assert billing["observed"] == 32 and billing["expected"] == pytest.approx(traffic * 56 / 48)
     assert (network["issue"], network["status"], network["alert_days"]) == ("china_mobile|network", "routine", 2)
-    assert network["observed"] == 16 and network["expected"] == pytest.approx(16)  # its usual 2 a day
-    assert network["start"] == pd.Timestamp("2025-03-02") and network["end"] == pd.Timestamp("2025-03-10")
+    # its usual 2 a day, from the first day its 03-02 alert counted (the rule's 7-day window)
+    assert network["observed"] == 18 and network["expected"] == pytest.approx(18)
+    assert network["start"] == pd.Timestamp("2025-03-01") and network["end"] == pd.Timestamp("2025-03-10")
     # every alert is in exactly one incident
     assert sorted(i for ids in inc["alert_index"] for i in ids) == list(alerts.index)
 
@@ -156,3 +158,25 @@ def test_a_list_of_rows_is_refused_saying_what_to_pass():
         incidents(rows)
     with pytest.raises(InputError, match=r"aggregation_alerts: posts must be a pandas DataFrame, got list"):
         aggregation_alerts(rows)
+
+
+def test_a_complaint_alert_s_incident_holds_the_posts_its_rule_counted():
+    """Three customers complain about billing on Sun, Mon and Tue (one a day): the complaint rule fires on Tuesday
+    over the 7 days before it, so its incident spans Sun–Tue with the 3 posts, not Tuesday's 1 post under "publish
+    an apology" (as 136 of STC-3's 143 incidents read). Expected: billing keeps its usual share, 3 of the 6 other
+    posts, of the 2 network posts a day (mean 2): 3/6 · 2 a day over 3 days = 3."""
+    rows = [(f"2025-03-0{d} 10:00", "billing", f"话费扣错了{d}", "complaint") for d in (2, 3, 4)]
+    rows += [(f"2025-03-0{d} {h}:00", "network", f"咨询一下网络{d}{h}", "consultation")
+             for d in (2, 3, 4) for h in (11, 15)]
+    df = pd.DataFrame(rows, columns=["created_at", "topic", "text", "intent"])
+    df["created_at"] = pd.to_datetime(df["created_at"]).dt.tz_localize("Asia/Shanghai")
+    df = df.assign(post_id=[f"p{i}" for i in range(len(df))], author_id=[f"u{i}" for i in range(len(df))],
+                   platform="sina_weibo", operator="china_mobile", sentiment="negative")
+    alerts = aggregation_alerts(df)
+    assert alerts["rule"].tolist() == ["complaint_same_week"] and alerts.loc[0, "n_users"] == 3
+    inc = incidents(df, alerts)
+    assert len(inc) == 1
+    one = inc.iloc[0]
+    assert (one["status"], one["observed"], one["n_users"], one["alert_days"]) == ("routine", 3, 3, 1)
+    assert one["start"] == pd.Timestamp("2025-03-02") and one["end"] == pd.Timestamp("2025-03-05")
+    assert sorted(one["post_ids"]) == ["p0", "p1", "p2"] and one["expected"] == pytest.approx(3)
