@@ -36,6 +36,8 @@ def test_as_soon_as_possible_without_a_time_is_flagged_where_the_policy_has_a_cl
     "为尽快处理您反映的问题，请告知您的联系电话。",  # a purpose
     "为了帮您尽快核实，请私信提供号码。",
     "请您尽快携带身份证到营业厅办理。",  # the customer's step
+    "您尽快去营业厅办理即可。",  # the customer hurries, not the team
+    "亲最好尽快联系快递。",
     "能尽快处理吗？",  # a question
     "我们无法尽快处理。",  # negated
     "已经尽快处理了。",  # a past fact

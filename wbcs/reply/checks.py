@@ -149,6 +149,8 @@ _PAST = re.compile(r"已(?:经)?(?:在|于)?\s*$")
 # vague time: as soon as possible and, within 8 characters of the same clause, the team's action or a result
 _SOON = re.compile(r"尽快|尽早|尽速")
 _SOON_ACTION = re.compile(_ACTION.pattern + r"|办理|安排|检修|检测|到账|退|返")
+# the customer as the one to hurry (您尽快去营业厅办理, 亲最好尽快联系快递), not the team for them (为您尽快处理)
+_CUSTOMER_HURRIES = re.compile(r"(?:^|[^为给帮替向与和对到])(?:您|你|亲|客户|用户|机主)(?:最好|需要|需|要|可以|可|应该?)?\s*$")
 _PURPOSE = re.compile(r"(?:为了|为(?![您你亲])|以便|便于|希望|争取|力争)[^。！？!?；;，,]{0,4}$")  # 为了帮您尽快核实; 为您尽快处理 is none
 # the kinds whose reply must state the answer's time limit (standard §4.5.1 and §4.5.2; DOMAIN.md, Service levels)
 STATED_CLOCK_KINDS = ("consultation", "complaint")
@@ -263,7 +265,7 @@ def vague_time(text: str) -> str | None:
                 act = _SOON_ACTION.search(clause, m.end(), m.end() + 8)
                 before = clause[:m.start()]
                 if (act is None or _NEGATED.search(clause[:act.end()]) or _PURPOSE.search(before)
-                        or _CUSTOMERS_STEP.search(before) or "已" in before):
+                        or _CUSTOMERS_STEP.search(before) or _CUSTOMER_HURRIES.search(before) or "已" in before):
                     continue
                 verb = _SOON_ACTION.match(clause, act.end()) if "您" in act.group(0) else None  # 为您 处理: name the verb
                 return clause[m.start():(verb or act).end()].strip()
