@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 import pandas as pd
 
 from wbcs.checks import frame
@@ -35,6 +36,9 @@ def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None
     it (``REFINES_INTENT``) are not filled: a row's labels depend on that row alone. ``<field>_learnt`` says
     whether the model was fitted on the post's text (its fingerprint, ``PostClassifier.learnt``; empty for kept labels; no column when the model keeps no
     fingerprint: a folder from before it): ``wbcs.kpi.quantify`` counts those labels instead of correcting them.
+    ``label_model`` (``wbcs.kpi.labels.MODEL_COLUMN``, ``model_names``) names the model on the rows it labelled, as
+    ``wbcs predict`` does: a file written from the result (``wbcs triage``'s) is read back by ``wbcs kpi`` as this
+    model's labels, corrected with its card, not as a person's.
     Rows are matched by position, whatever the index.
     A row whose ``text`` is missing or blank (``wbcs.text.has_text``) gets no label (as ``wbcs predict``).
     ``df.attrs["classified"]`` records the model, the rows filled per field (given a label the row keeps: not a
@@ -84,6 +88,7 @@ def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None
     # report's notes and `wbcs hot --json` said 9 subtypes of 9 posts where 7 had one)
     got = {f: todo[f] & out[f].notna() for f in todo}
     filled = {f: int(g.sum()) for f, g in got.items()}
+    out = model_names(out, model.name, pd.concat(got.values(), axis=1).any(axis=1))
     learnt = {f: int((out[f"{f}_learnt"].fillna(False) & got[f]).sum()) for f in todo if f"{f}_learnt" in out}
     uncovered = [f for f in LABEL_FIELDS if f not in model.fields and (f not in out.columns or out[f].isna().any())]
     out.index = posts.index
@@ -121,6 +126,19 @@ def learnt_marks(filled: pd.Series, seen: pd.Series) -> pd.Series:
     return mark
 
 
+def model_names(table: pd.DataFrame, name: str, labelled) -> pd.DataFrame:
+    """``table`` with ``MODEL_COLUMN`` (``wbcs.kpi.labels``: the model a labelled file names, whose card
+    ``model_card_of`` reads back to correct its shares) saying ``name`` on the ``labelled`` rows (those the model
+    gave a label); the others keep what the table's column says (an earlier model's name beside the labels it gave,
+    kept as that model's by ``label_sources``), else nothing: a row of a person's labels names no model. The column
+    ``predict_posts`` writes, and so ``wbcs triage`` and every file written from its results."""
+    from wbcs.kpi.labels import MODEL_COLUMN
+
+    given = (table[MODEL_COLUMN].astype("string") if MODEL_COLUMN in table.columns
+             else pd.Series(pd.NA, index=table.index, dtype="string"))
+    return table.assign(**{MODEL_COLUMN: given.mask(np.asarray(labelled, dtype=bool), name)})
+
+
 def card_errors(card: dict, fields) -> dict:
     """What ``wbcs.kpi.quantify`` corrects a model's shares with, from its card, per field that has it:
     ``cv_confusion`` (the cross-validated confusion) and ``quantify`` (from cards since per-kind quantification, the
@@ -135,8 +153,6 @@ def _predict(model: PostClassifier, rows: pd.DataFrame, progress: bool):
     """The model's labels of ``rows`` (None for none) and, per field, which of them it was fitted on (None: a field
     whose model keeps no fingerprint), ``CHUNK`` posts at a time under a bar. A posts table's rows are first posts:
     fields with a bias of that kind's own use it."""
-    import numpy as np
-
     from wbcs.progress import bar
 
     if rows.empty:

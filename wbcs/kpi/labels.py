@@ -28,8 +28,9 @@ from wbcs.schema import LABEL_FIELDS
 
 NEEDED = ("sentiment", "intent")  # every post has these; an empty topic may mean "no topic"
 KEEP = 20  # cached label files kept (the newest)
-# the column a file ``wbcs predict`` labelled names its model in (its registry name, "wbcs-default/14"): read back,
-# the model's card gives the errors its shares are corrected for (``model_card_of``)
+# the column a file of a model's labels names the model in (its registry name, "wbcs-default/14"), on the rows it
+# labelled: ``wbcs predict``'s, and every table ``predict_posts`` fills (``wbcs triage``'s file). Read back, the model's
+# card gives the errors its shares are corrected for (``model_card_of``)
 MODEL_COLUMN = "label_model"
 
 
@@ -83,6 +84,11 @@ def ensure_labels(posts: pd.DataFrame, *, model=None, quiet: bool = False) -> pd
         if f"{f}_learnt" in pred:  # the posts the model was fitted on (empty for the labels the posts carry)
             out[f"{f}_learnt"] = pd.Series(pd.NA, index=out.index, dtype="boolean")
             out.loc[need, f"{f}_learnt"] = pred[f"{f}_learnt"].to_numpy()
+    if MODEL_COLUMN in pred:  # the model's name on the rows it labelled, as predict_posts gives it
+        names = (out[MODEL_COLUMN].astype("string") if MODEL_COLUMN in out
+                 else pd.Series(pd.NA, index=out.index, dtype="string"))
+        names.loc[need] = pred[MODEL_COLUMN].astype("string").to_numpy()
+        out[MODEL_COLUMN] = names
     c = {**pred.attrs.get("classified", {}), "rows": int(need.sum()), "of": len(posts)}
     out.attrs = {**posts.attrs, "classified": c}
     if not quiet:
@@ -133,9 +139,10 @@ def _cache_key(path: Path, model, posts: pd.DataFrame) -> str:
 
 
 def model_card_of(posts: pd.DataFrame, source: str) -> pd.DataFrame:
-    """``posts`` with ``attrs["classified"]`` rebuilt from the card of the model a file ``wbcs predict`` labelled names
-    (``MODEL_COLUMN``), where its ``<field>_source`` says "model": its labels are then corrected for that model's
-    errors (``wbcs.kpi.quantify``) and said to be its, as when the posts are classified here. Without that column or
+    """``posts`` with ``attrs["classified"]`` rebuilt from the card of the model a file of a model's labels names
+    (``MODEL_COLUMN``: ``wbcs predict``'s, ``wbcs triage``'s), where its ``<field>_source`` says "model": its labels
+    are then corrected for that model's errors (``wbcs.kpi.quantify``) and said to be its, as when the posts are
+    classified here. Without that column or
     such labels, ``posts`` as they are; a model the registry does not hold (or several models named) is one line on
     stderr and the labels are counted, not corrected. ``source``: the file, for that line."""
     model = {f: posts[f].notna() & posts[f"{f}_source"].astype("string").eq("model").fillna(False)
@@ -169,7 +176,7 @@ def model_card_of(posts: pd.DataFrame, source: str) -> pd.DataFrame:
     learnt = {f: int((out[f"{f}_learnt"].fillna(False) & m).sum()) for f, m in model.items() if f"{f}_learnt" in out}
     out.attrs = {**posts.attrs, "classified": {"model": str(names[0]), "filled": {f: int(m.sum()) for f, m in
                                                                                   model.items()},
-                                               "learnt": learnt, "labelled_by": "wbcs predict",
+                                               "learnt": learnt, "labelled_by": f"the file's {MODEL_COLUMN}",
                                                **card_errors(card, list(card.get("fields", {})))}}
     return out
 
@@ -225,7 +232,7 @@ def labels_for_file(path: Path, posts: pd.DataFrame, *, model=None, cache: bool 
             return out
     out = ensure_labels(posts, model=model)
     keep = ["post_id", *[c for c in out.columns
-                         if c in ("sentiment", "intent", "topic", "negative_subtype", "complaint")
+                         if c in ("sentiment", "intent", "topic", "negative_subtype", "complaint", MODEL_COLUMN)
                          or c.endswith(("_proba", "_source", "_learnt"))]]
     if "post_id" in out:
         try:
