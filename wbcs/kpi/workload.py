@@ -18,7 +18,9 @@ scenario (``wbcs.sim.Scenario``) from a posts table.
   complaints, or the kinds of negative posts of intent other, keep their counted split): post-stratification on
   the corrected intent margin. The interval of each kind's share maps every bootstrap draw of the intent shares
   the same way. Without a correction (human labels, an old card, or a card whose CV kept the counts) the mix is
-  the counted one, and ``note`` says why.
+  the counted one, and ``note`` says why; where the card's CV kept the counts, their interval (the counts' own
+  error in that CV: ``corrected_table``) is mapped to the kinds the same way. Labels a person gave, or the
+  counts asked for (``correct=False``), have no interval.
 
 Hand-written (not a forecasting library): the simulator takes a mean rate per hour of week, which is a count
 and a division; forecasting next month's volume (trend, holidays) is a different question left to the manager's
@@ -84,18 +86,20 @@ class Workload:
                                  "per_hour": float(self.rate_per_hour[busiest])},
                 "rate_per_hour": [float(r) for r in self.rate_per_hour],
                 "mix_method": self.method, "note": self.note,
-                # a counted mix has no interval: null, not NaN (which strict JSON readers refuse)
+                # a mix of a person's labels, or counted as asked, has no interval: null, not NaN (which strict
+                # JSON readers refuse)
                 "mix": self.mix.astype(object).where(self.mix.notna(), None).to_dict("records")}
 
     def summary(self) -> str:
-        """Two lines for a terminal: the arrivals, then the mix (corrected against counted)."""
+        """Two lines for a terminal: the arrivals, then the mix (with its interval where it has one; corrected
+        against counted)."""
         d = self.to_dict()
         b = d["busiest_hour"]
         first = (f"{self.posts:,} posts, {self.start:%Y-%m-%d %H:00} – {self.end:%Y-%m-%d %H:00} "
                  f"({self.weeks:.1f} weeks): {d['mean_per_hour']:.3g} posts an hour on average, busiest "
                  f"{b['weekday']} {b['hour']:02d}:00 ({b['per_hour']:.3g})")
-        shares = " · ".join(f"{r.kind} {r.share:.2f}" + (f" [{r.lo:.2f}, {r.hi:.2f}], counted {r.counted_share:.2f}"
-                                                          if self.method != "counted" else "")
+        shares = " · ".join(f"{r.kind} {r.share:.2f}" + (f" [{r.lo:.2f}, {r.hi:.2f}]" if np.isfinite(r.lo) else "")
+                            + (f", counted {r.counted_share:.2f}" if self.method != "counted" else "")
                             for r in self.mix.itertuples())
         return f"{first}\nmix ({self.method}): {shares}" + (f"\nnote: {self.note}" if self.note else "")
 
@@ -161,14 +165,21 @@ def workload(posts: pd.DataFrame, *, correct: bool = True, n_boot: int = 1000, l
     gen = rng(seed)  # one stream: the intent shares' bootstrap, then the kinds' redraws
     table = corrected_table(posts, "intent", n_boot=n_boot, seed=gen) if correct else None
     notes = []
-    if table is None or not table.attrs["corrected"]:
+    if table is None:
         method = "counted"
-        why = ("as asked" if not correct else table.attrs["note"] if table is not None else
-               "no intent came from a model whose card allows a correction")
-        notes.append(f"the intent shares are counted ({why})")
+        why = "as asked" if not correct else "no intent came from a model whose card allows a correction"
+        # labels a person gave are exact (``corrected_table`` counts them as they are); the counts of the model's
+        # labels, when asked for, were given no error to draw from
+        notes.append(f"the intent shares are counted ({why}); no interval")
         mix["share"], mix["lo"], mix["hi"] = mix["counted_share"], np.nan, np.nan
     else:
-        method = f"intent corrected by {table.attrs['method']}"
+        # kept counts have an interval too (their own error in the card's CV, the training posts' widened by it):
+        # each of the table's draws, corrected or counted, is mapped to the kinds the same way
+        if table.attrs["corrected"]:
+            method = f"intent corrected by {table.attrs['method']}"
+        else:
+            method = "counted"
+            notes.append(f"the intent shares are counted ({table.attrs['note']})")
         labels = list(table["label"])
         counts = pd.crosstab(posts["intent"].astype("string"), kinds.fillna("none")).reindex(
             index=labels, columns=[*POST_KINDS, "none"], fill_value=0).to_numpy(dtype=float)
