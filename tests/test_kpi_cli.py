@@ -66,7 +66,7 @@ def test_kpi_text_says_why_an_indicator_is_null_and_counts_are_integers(posts_cs
     assert r.returncode == 0, r.stderr
     lines = {line.split()[0]: line for line in r.stdout.splitlines() if line.startswith("  ")}
     assert lines["reply_rate"].split(None, 1)[1] == "null (no reply times in this data)"
-    assert lines["net_favorability"].split()[1] == "-0.3333"  # a value has no reason next to it
+    assert lines["net_favorability"].split()[1] == "-0.33"  # a value has no reason next to it
     rows = [line.split() for line in r.stdout.splitlines() if line.startswith("2025-03-0")]
     assert [row[1] for row in rows] == ["3", "2", "2", "1"]  # volumes, not 3.0
     # the table's missing values read as the summary's (null), not NaN: no replies, no response minutes

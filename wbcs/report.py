@@ -31,7 +31,13 @@ from wbcs.errors import InputError
 from wbcs.kpi import indicators
 from wbcs.kpi.hot import fold_spikes, hot_issues
 from wbcs.kpi.incidents import NO_ALERT
-from wbcs.kpi.indicators import default_as_of, kinds_of, local_as_of
+from wbcs.kpi.indicators import (
+    FAVORABILITY_FORMAT,
+    default_as_of,
+    format_indicator,
+    kinds_of,
+    local_as_of,
+)
 from wbcs.kpi.norms import check_norms
 from wbcs.kpi.quantify import label_reliability, reliability_text
 from wbcs.policy import Policy, load_policy
@@ -173,7 +179,7 @@ def _change_table(cur: pd.DataFrame, prev: pd.DataFrame, column: str, top: int =
     table = pd.DataFrame({"this period": now, "previous": before}).fillna(0).astype(int)
     table["change"] = [change_text(a, b) for a, b in zip(table["this period"], table["previous"], strict=True)]
     share = table["this period"] / max(int(now.sum()), 1)
-    table.insert(1, "share", [f"{s:.0%}" for s in share])
+    table.insert(1, "share", [format_indicator("share", s) for s in share])  # as wbcs kpi writes a topic's share
     table = table.sort_values(["this period", "previous"], ascending=False).head(top).rename_axis(column).reset_index()
     table[column] = shown(table[column], column)
     return table
@@ -450,7 +456,7 @@ def _corrected_section(cur: pd.DataFrame, attrs: dict) -> str:
               "card's grouped cross-validation chose (or kept as counted where no correction came closer), with "
               "95% bootstrap intervals.</p>")]
     if summary.get("net_favorability"):
-        parts.append(f"<p><b>{html.escape(favorability_text(summary))}</b>.</p>")
+        parts.append(f"<p><b>{html.escape(favorability_text(summary, FAVORABILITY_FORMAT))}</b>.</p>")
     topic = vk.corrected_frame(summary, "topic")
     if topic is not None:
         parts.append(_fig(vk.corrected_share_bar(topic, "topic")))  # net favorability is in the line above

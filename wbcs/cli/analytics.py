@@ -55,7 +55,8 @@ period before. Where the shipped model labelled the posts, their shares and net 
 are also shown corrected for its errors, with 95% intervals."""
 
 
-# what the duckdb and dask engines say of the corrected shares: only the pandas engine computes them
+# what the duckdb and dask engines say of the corrected shares when their files hold a model's labels: only the pandas
+# engine computes them (``corrected_note`` is null where there is nothing to say, as in the pandas engine's output)
 ENGINE_NOTE = "corrected shares: --engine pandas"
 
 
@@ -181,24 +182,44 @@ def read_labelled(path: Path, model=None, *, cache: bool = True):
     return posts, info
 
 
-def _columns_held(source: Path):
-    """One row standing for the posts of the Parquet files ``source`` names (a file, folder or glob, as the duckdb
-    and dask engines read it): a column for each column ``missing_reasons`` looks at that holds a value in some
-    row. Only whether a column has a value matters to it, so the files' columns are counted, not loaded."""
+def _counted(source: Path, columns, what: str = "count({})") -> dict[str, int]:
+    """Of ``columns``, those the Parquet files ``source`` names (a file, folder or glob, as the duckdb and dask
+    engines read it) have, each with ``what`` (an SQL aggregate of it, e.g. its non-null values) over every row:
+    the files are counted, not loaded. ``columns`` are taxonomy/schema names, never a user's."""
     import duckdb
-    import pandas as pd
 
     from wbcs.distributed import parquet_files
-    from wbcs.viz.kpi import NEEDS
 
     files = parquet_files(str(source))[0]
     con = duckdb.connect()
     scan = "read_parquet(?, union_by_name=true)"
     types = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {scan}", [files]).fetchall()}
-    looked_at = sorted({col for needs in NEEDS.values() for col, _ in needs} & types)  # taxonomy/schema names
-    counts = con.execute(f"SELECT {', '.join(f'count({c})' for c in looked_at)} FROM {scan}",
-                         [files]).fetchone() if looked_at else ()
-    return pd.DataFrame({c: [True] for c, n in zip(looked_at, counts, strict=True) if n}, index=[0])
+    held = sorted(set(columns) & types)
+    counts = con.execute(f"SELECT {', '.join(what.format(c) for c in held)} FROM {scan}",
+                         [files]).fetchone() if held else ()
+    return dict(zip(held, counts, strict=True))
+
+
+def _columns_held(source: Path):
+    """One row standing for the posts of the files ``source`` names: a column for each column ``missing_reasons``
+    looks at that holds a value in some row. Only whether a column has a value matters to it."""
+    import pandas as pd
+
+    from wbcs.viz.kpi import NEEDS
+
+    counts = _counted(source, {col for needs in NEEDS.values() for col, _ in needs})
+    return pd.DataFrame({c: [True] for c, n in counts.items() if n}, index=[0])
+
+
+def _model_labels_held(source: Path) -> bool:
+    """Whether the files ``source`` names hold a label a model gave (a ``FIELD_source`` of 'model', as ``wbcs
+    predict`` writes it): the labels whose shares the pandas engine corrects. Files of given labels have none to
+    correct, and the archive engines' output then equals the pandas engine's, ``corrected_note`` null in both."""
+    from wbcs.viz.kpi import LABEL_FIELDS
+
+    counts = _counted(source, [f"{field}_source" for field in LABEL_FIELDS],
+                      "count(*) FILTER (WHERE CAST({} AS VARCHAR) = 'model')")
+    return any(counts.values())
 
 
 def _json_default(v):
@@ -254,7 +275,7 @@ def _dump(obj) -> None:
 def cmd_kpi(args: argparse.Namespace) -> int:
     from wbcs.distributed import check_cluster
     from wbcs.errors import InputError
-    from wbcs.kpi.indicators import local_as_of
+    from wbcs.kpi.indicators import FAVORABILITY_FORMAT, format_indicator, local_as_of
     from wbcs.pii import mask_pii
 
     _shipped_inputs(args)
@@ -299,16 +320,16 @@ def cmd_kpi(args: argparse.Namespace) -> int:
     if not summary["volume"]:  # (the pandas engine refused an empty file before classifying)
         raise InputError(f"{info['file']}: no posts; give a file (or files) with posts")
     out = {**summary, "input": info}
-    corrected = {}
+    corrected, note = {}, None  # every engine gives both keys: its output compares with another's key by key
     if posts is not None:
         from wbcs.kpi.quantify import corrected_summary, favorability_text
 
         # shares of the model's labels corrected for its errors (its card's cross-validated confusion), drawn as the
         # report and the dashboard draw them
         corrected = corrected_summary(posts)
-        out["corrected"] = corrected or None
-    else:  # the archive engines count the labels their files hold; the correction needs the posts loaded
-        out["corrected"], out["corrected_note"] = None, ENGINE_NOTE
+    elif _model_labels_held(args.posts):  # the archive engines count the labels their files hold; correcting a
+        note = ENGINE_NOTE                # model's labels needs the posts loaded
+    out["corrected"], out["corrected_note"] = corrected or None, note
     if table is not None:
         from wbcs.kpi.indicators import COUNTERS
 
@@ -320,8 +341,8 @@ def cmd_kpi(args: argparse.Namespace) -> int:
         _dump(out)
         return 0
     print(f"{info['file']}: {summary['volume']:,} posts")
-    if posts is None:
-        print(f"  ({ENGINE_NOTE}: the shares of a model's labels corrected for its errors)")
+    if note:
+        print(f"  ({note}: the shares of a model's labels corrected for its errors)")
     why = {}
     if any(v is None for v in summary.values()):
         # the reasons the dashboard and the report give, from one table; the duckdb and dask engines never load
@@ -334,11 +355,11 @@ def cmd_kpi(args: argparse.Namespace) -> int:
                 "reply_satisfaction_rate_of_known",
                 "reply_rate", "median_response_minutes", "p90_response_minutes",
                 "sla_acknowledge_attainment", "sla_resolve_attainment"):
-        v = summary[key]
-        print(f"  {key:<38} {'null' + (f' ({why[key]})' if key in why else '') if v is None else f'{v:.4g}'}")
+        v = summary[key]  # written as the dashboard's cards and the report write it
+        print(f"  {key:<38} {'null' + (f' ({why[key]})' if key in why else '') if v is None else format_indicator(key, v)}")
     shares = sorted(summary["topic_share"].items(), key=lambda kv: -(kv[1] or 0))
     if shares:
-        print("  topic share: " + ", ".join(f"{t} {s:.1%}" for t, s in shares))
+        print("  topic share: " + ", ".join(f"{t} {format_indicator('topic_share', s)}" for t, s in shares))
     if corrected.get("topic"):
         c = corrected["topic"]
         top = sorted(c["shares"], key=lambda r: -r["corrected_share"])
@@ -349,15 +370,18 @@ def cmd_kpi(args: argparse.Namespace) -> int:
         if corrected.get(field, {}).get("note"):  # why this method, or why the counts were kept
             print(f"    {field}: {corrected[field]['note']}")
     if corrected.get("net_favorability"):
-        print(f"  {favorability_text(corrected, '+.4g', '+.3g')}")
+        print(f"  {favorability_text(corrected, FAVORABILITY_FORMAT)}")
     if table is not None:
         import pandas as pd
 
         with pd.option_context("display.width", 200, "display.max_columns", 12):
-            cols = [c for c in ("period", *(args.by or []), "volume", "volume_change_ratio", "share",
-                                "net_favorability", "negative_handling_rate", "median_response_minutes",
-                                "sla_acknowledge_attainment") if c in table]
-            print(table[cols].to_string(index=False, na_rep="null"))  # missing as the summary says it
+            shown = ("volume", "volume_change_ratio", "share", "net_favorability", "negative_handling_rate",
+                     "median_response_minutes", "sla_acknowledge_attainment")
+            cols = [c for c in ("period", *(args.by or []), *shown) if c in table]
+            # written as the summary above writes them, missing as it says it
+            text = table[cols].assign(**{c: table[c].map(lambda v, c=c: format_indicator(c, v, "null"))
+                                         for c in shown if c in table})
+            print(text.to_string(index=False, na_rep="null"))
     return 0
 
 

@@ -21,7 +21,7 @@ are fractions, 0.25 = 25 %):
   ``satisfied`` is known (the satisfaction of those who answered).
 - ``reply_rate`` = replied posts / posts (the 10086 team's 100 % reply rule).
 - ``median_response_minutes`` / ``p90_response_minutes``: ``reply_at − created_at`` over
-  replied posts (linear interpolation between order statistics).
+  replied posts (linear interpolation between order statistics), to a millionth of a minute (``QUANTILE_DECIMALS``).
 - ``reposts``, ``comments``, ``likes``, ``followers`` (sum of ``author_followers``:
   the reach, 曝光度): sums.
 - SLA attainment of the triage policy: each post's kind (``KIND_RULES``: the kind of the
@@ -108,6 +108,51 @@ OWN = "wbcs_"  # the engines' own columns and SQL names (``own``); never a key's
 # 1,964 posts by author per day were 3 million rows and 3.8 GB; 200,000 rows of ~60 columns are ~100 MB
 MAX_GRID_ROWS = 200_000
 STAGES = {"acknowledge": "reply_at", "resolve": "resolved_at"}
+# The response-time quantiles to a millionth of a minute (60 µs, finer than the millisecond any export's times are
+# written to): DuckDB (epoch µs / 60e6, ``lo + (hi − lo)·d``) and pandas (ns / 6e10, numpy's two-sided lerp) reach
+# the same quantile by different float operations and differed in the last bit, so the engines' JSON did not compare
+# equal. With times in whole ms, a median or p90 is a multiple of a tenth of a ms (the order statistics' fraction of
+# the way is a tenth): 5/3 millionths of a minute, never halfway between two, so the rounding cannot split them.
+QUANTILE_DECIMALS = 6
+# How a reader is shown each kind of indicator, on every surface (``wbcs kpi``'s text, the dashboard's cards and
+# tables, the report; JSON keeps the raw numbers): one KPI was 0.6667 in one and 66.7% in another, a net
+# favorability -0.2, -0.20 and -0.200. Rates and shares are percentages (DOMAIN.md states them × 100%) with one
+# decimal; net favorability, a fraction of −1 … 1, signed with two decimals in ASCII ('-0.20', as the corrected shares'
+# line, ``wbcs.kpi.quantify.favorability_text``, is given it); a volume change ratio with two decimals; response
+# times in the unit that reads best (``format_minutes``).
+RATE_FORMAT, FAVORABILITY_FORMAT, RATIO_FORMAT = ".1%", "+.2f", ".2f"
+
+
+# --------------------------------------------------------------------------- how a reader is shown them
+
+
+def format_minutes(m: float, change: float | None = None) -> str:
+    """A duration in minutes as a reader reads it (45 min, 2.5 h, 3.1 d); with ``change``, that change in the
+    same unit ('-6.9 h'), so a value and its change compare at a glance."""
+    size, unit, digits = (1, "min", 0) if m < 60 else (60, "h", 1) if m < 1440 else (1440, "d", 1)
+    if change is not None:
+        return f"{change / size:+.{digits}f} {unit}"
+    return f"{m / size:.{digits}f} {unit}"
+
+
+def format_indicator(key: str, value, missing: str = "–") -> str:
+    """``value`` of the indicator ``key`` (as ``indicators`` and ``wbcs kpi --json`` name it) as every surface shows it
+    to a reader (the formats above): counts as integers with thousands separators, rates and shares as
+    percentages, net favorability (and the lead over competitors, a difference of two) signed, times in their
+    unit; ``missing`` for a null."""
+    if value is None or pd.isna(value):
+        return missing
+    if key in COUNTERS:
+        return f"{int(value):,}"
+    if key.startswith("net_favorability") or key == "competitor_lead":
+        return format(value, FAVORABILITY_FORMAT)
+    if key.endswith("_minutes"):
+        return format_minutes(value)
+    if key == "volume_change_ratio":
+        return format(value, RATIO_FORMAT)
+    if key in RATES or key.endswith("share"):
+        return format(value, RATE_FORMAT)
+    raise ValueError(f"format_indicator: no format for {key!r}")  # a new indicator must choose its kind here
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -366,6 +411,10 @@ def assemble(inner: pd.DataFrame, quantiles: pd.DataFrame, *, period: str | None
     (one row per output group: ``period``, ``by`` columns and the QUANTILES columns), the posts' kinds by the
     kind ``rules`` (``kinds_of``)."""
     c = derive(inner, policy, rules)
+    quantiles = quantiles.copy()
+    for name in QUANTILES:  # every engine's quantiles rounded here, in one place (QUANTILE_DECIMALS)
+        if name in quantiles:
+            quantiles[name] = pd.to_numeric(quantiles[name]).astype(float).round(QUANTILE_DECIMALS)
     if period is None and not by:
         whole = rollup(c, [])
         for name in QUANTILES:

@@ -27,8 +27,12 @@ from wbcs.columns import local_times, read_times
 from wbcs.errors import InputError
 from wbcs.kpi import indicators
 from wbcs.kpi.indicators import (
+    FAVORABILITY_FORMAT,
+    RATE_FORMAT,
     RATES,
     check_request,
+    format_indicator,
+    format_minutes,
     local_as_of,
     period_start,
     post_kind,
@@ -256,15 +260,6 @@ def _summary(summary, who: str, *keys: str) -> Mapping:
     return summary
 
 
-def _minutes(m: float, change: float | None = None) -> str:
-    """A duration in minutes as a reader reads it (45 min, 2.5 h, 3.1 d); with ``change``, that change in the
-    same unit ('-6.9 h'), so a value and its change compare at a glance."""
-    size, unit, digits = (1, "min", 0) if m < 60 else (60, "h", 1) if m < 1440 else (1440, "d", 1)
-    if change is not None:
-        return f"{change / size:+.{digits}f} {unit}"
-    return f"{m / size:.{digits}f} {unit}"
-
-
 def duration_ticks(lo: float, hi: float) -> dict[float, str]:
     """The ``RESPONSE_TICKS`` on an axis of log10 minutes from ``lo`` to ``hi``, as {log10 minutes: label}, that keep
     clear of each other in a plot ``NARROWEST_PLOT`` px wide (see there)."""
@@ -415,7 +410,7 @@ def corrected_share_bar(table: pd.DataFrame, field: str = "topic", *, summary: d
     if not corrected and table.attrs.get("note"):  # why: the reader must not take the counts for a correction
         title += "".join(f"<br><sup>{line}</sup>" for line in textwrap.wrap(table.attrs["note"], 110))
     if summary and summary.get("net_favorability"):
-        title += "".join(f"<br><sup>{line}</sup>" for line in textwrap.wrap(favorability_text(summary), 110))
+        title += "".join(f"<br><sup>{line}</sup>" for line in textwrap.wrap(favorability_text(summary, FAVORABILITY_FORMAT), 110))
     # the plot keeps its height whatever the subtitle lines take; the legend sits below the slanted labels
     # the title block hangs from the top (plotly centres it in the margin, and 6 lines reached into the plot)
     lines = title.count("<br>")
@@ -529,7 +524,7 @@ def response_time_histogram(posts: pd.DataFrame, *, title: str = "Response time 
         for q, name in ((0.5, "median"), (0.9, "p90")):
             v = minutes.quantile(q)
             fig.add_vline(x=np.log10(max(v, 0.1)), line={"dash": "dash", "color": "#d62728"},
-                          annotation_text=f"{name} {_minutes(v)}", annotation_position="top")
+                          annotation_text=f"{name} {format_minutes(v)}", annotation_position="top")
     ticks = duration_ticks(lo, hi)
     fig.update_layout(title=f"{title} · n = {len(minutes):,} replies", template=TEMPLATE, bargap=0.02,
                       height=360, yaxis_title="replies",
@@ -666,12 +661,11 @@ def _cell(v) -> str:
     return str(v)
 
 
-CARDS = [("Posts 声量", "volume", "{:,}"), ("Net favorability 净喜好度", "net_favorability", "{:+.2f}"),
-         ("Handling rate 处理率", "negative_handling_rate", "{:.1%}"),
-         ("Resolution rate 解决率", "negative_resolution_rate", "{:.1%}"),
-         ("Satisfaction 满意率", "reply_satisfaction_rate", "{:.1%}"),
-         ("Median response 响应", "median_response_minutes", None),
-         ("SLA acknowledge 响应达标", "sla_acknowledge_attainment", "{:.1%}")]
+# each written by ``format_indicator``, as wbcs kpi and the report write it
+CARDS = [("Posts 声量", "volume"), ("Net favorability 净喜好度", "net_favorability"),
+         ("Handling rate 处理率", "negative_handling_rate"), ("Resolution rate 解决率", "negative_resolution_rate"),
+         ("Satisfaction 满意率", "reply_satisfaction_rate"), ("Median response 响应", "median_response_minutes"),
+         ("SLA acknowledge 响应达标", "sla_acknowledge_attainment")]
 
 
 def kpi_cards_html(summary: dict, previous: dict | None = None, *,
@@ -682,21 +676,21 @@ def kpi_cards_html(summary: dict, previous: dict | None = None, *,
     if previous is not None:
         _summary(previous, "kpi_cards_html (previous)")
     out, left_out = [], {}
-    for label, key, fmt in CARDS:
+    for label, key in CARDS:
         v = summary.get(key)
         if v is None:
             left_out.setdefault((missing or {}).get(key, "no data"), []).append(label)
             continue
-        text = _minutes(v) if fmt is None else fmt.format(v)
+        text = format_indicator(key, v)
         delta = ""
         if previous is not None and previous.get(key) is not None:
             p = previous[key]
             if key == "volume":
                 delta = f"{change_text(v, p)} vs previous"
             elif key == "median_response_minutes":
-                delta = f"{_minutes(v, v - p)} vs previous"
+                delta = f"{format_minutes(v, v - p)} vs previous"
             elif key == "net_favorability":
-                delta = f"{v - p:+.2f} vs previous"
+                delta = f"{format_indicator(key, v - p)} vs previous"
             else:
                 delta = f"{(v - p) * 100:+.1f} pts vs previous"
         out.append(f"<div class='wbcs-card'><div class='wbcs-label'>{html.escape(label)}</div>"
@@ -720,25 +714,14 @@ def indicator_table(summary: dict) -> pd.DataFrame:
     _summary(summary, "indicator_table")
     rows = []
     for key in INDICATOR_NAMES:
-        v = summary.get(key)
-        if v is None:
-            text = "–"
-        elif key.startswith("n_") or key == "volume":
-            text = f"{int(v):,}"
-        elif key.startswith("net_"):
-            text = f"{v:+.3f}"
-        elif key.endswith("_minutes"):
-            text = _minutes(v)
-        else:
-            text = f"{v:.1%}"
-        rows.append((key, INDICATOR_NAMES[key], text))
+        rows.append((key, INDICATOR_NAMES[key], format_indicator(key, summary.get(key))))
     return pd.DataFrame(rows, columns=["indicator", "name", "value"]).set_index("indicator")
 
 
 def sla_table(summary: dict) -> pd.DataFrame:
     """SLA attainment per post kind as display strings (posts as integers, 'x% of n')."""
     def pct(rate, due) -> str:
-        return "–" if rate is None else f"{rate:.1%} of {int(due):,}"
+        return "–" if rate is None else f"{rate:{RATE_FORMAT}} of {int(due):,}"
 
     names = display_names("kind")
     _summary(summary, "sla_table", "sla")  # {} was KeyError 'sla'
