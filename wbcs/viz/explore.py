@@ -151,7 +151,9 @@ def text_features_figure(texts: pd.Series, *, top: int = 12,
         fig.add_trace(go.Bar(x=s.to_numpy(), y=[str(i)[:24] for i in s.index], orientation="h",
                              marker_color=colour, texttemplate=f"%{{x:{fmt}}}", textposition="outside",
                              cliponaxis=False, showlegend=False), row=row, col=col)
-    fig.update_xaxes(tickformat=".0%", row=1, col=1)
+        # counts on whole-number ticks: on 300 posts the top #topic# had 2 posts and the axis ticks 0.5 and 1.5
+        fig.update_xaxes(**({"tickformat": ".0%"} if fmt == ".0%" else count_ticks(s.max() if len(s) else 0)),
+                         row=row, col=col)
     return fig.update_layout(title=title, template=TEMPLATE, height=760, margin={"l": 10, "r": 40})
 
 
