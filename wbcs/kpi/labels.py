@@ -87,7 +87,10 @@ def ensure_labels(posts: pd.DataFrame, *, model=None, quiet: bool = False) -> pd
     if MODEL_COLUMN in pred:  # the model's name on the rows it labelled, as predict_posts gives it
         names = (out[MODEL_COLUMN].astype("string") if MODEL_COLUMN in out
                  else pd.Series(pd.NA, index=out.index, dtype="string"))
-        names.loc[need] = pred[MODEL_COLUMN].astype("string").to_numpy()
+        # a row that names the model of labels it carries keeps that name: they are not this model's, and
+        # wbcs.kpi.quantify counts them instead of correcting them with this model's card
+        names.loc[need] = names.loc[need].fillna(pd.Series(pred[MODEL_COLUMN].astype("string").to_numpy(),
+                                                           index=names.index[need.to_numpy()]))
         out[MODEL_COLUMN] = names
     c = {**pred.attrs.get("classified", {}), "rows": int(need.sum()), "of": len(posts)}
     out.attrs = {**posts.attrs, "classified": c}
