@@ -58,12 +58,14 @@ def test_a_human_label_is_kept_and_the_earlier_prediction_beside_it_replaced(mod
 def test_output_names():
     from wbcs.distributed.predict import output_names
 
-    assert output_names(["s"], ["text"]) == ({}, [])
-    assert output_names(["s"], ["text", "s"]) == ({"s": "s_pred"}, [])  # a label
-    assert output_names(["s"], ["text", "s", "s_proba"]) == ({}, ["s", "s_proba"])  # predict's output
-    assert output_names(["s"], ["text", "s", "s_pred", "s_proba"]) == ({"s": "s_pred"}, ["s_pred", "s_proba"])
-    # predict_posts' table: s holds kept labels and filled cells (s_source), kept
-    assert output_names(["s"], ["text", "s", "s_proba", "s_source"]) == ({"s": "s_pred"}, ["s_proba"])
+    assert output_names(["s"], ["text"]) == ({}, [], set())
+    assert output_names(["s"], ["text", "s"]) == ({"s": "s_pred"}, [], set())  # a label
+    assert output_names(["s"], ["text", "s", "s_proba"]) == ({}, ["s", "s_proba"], set())  # an older predict's output
+    assert output_names(["s"], ["text", "s", "s_pred", "s_proba"]) == ({"s": "s_pred"}, ["s_pred", "s_proba"], set())
+    # an older predict_posts table: s holds kept labels and filled cells (s_source), kept
+    assert output_names(["s"], ["text", "s", "s_proba", "s_source"]) == ({"s": "s_pred"}, ["s_proba"], set())
+    # predict's, triage's, predict_posts' table (the model named): the person's cells of s kept, the model's replaced
+    assert output_names(["s"], ["text", "s", "s_proba", "s_source", "label_model"]) == ({}, ["s", "s_proba"], {"s"})
 
 
 def test_a_labelled_archive_labelled_again(model, tmp_path):

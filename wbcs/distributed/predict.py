@@ -46,26 +46,30 @@ def loaded_model(path: str):
         return _models[path]
 
 
-def output_names(fields, columns) -> tuple[dict[str, str], list[str]]:
+def output_names(fields, columns) -> tuple[dict[str, str], list[str], set[str]]:
     """Where ``label_frame`` writes each field's prediction given the input's ``columns``: ({field: FIELD_pred} for
-    the fields the input has as labels, [the input's columns the predictions replace]). A field the input has is a
-    label (a person's, kept) and its prediction is written as FIELD_pred, unless the input has FIELD_proba too and
-    not FIELD_pred, and no FIELD_source or the model's name beside it (``MODEL_COLUMN``): then FIELD is an earlier
-    model's prediction (a file ``wbcs predict`` wrote) and is replaced, with its probability, so that a labelled file
-    labelled again has the layout of a first run. FIELD_pred and FIELD_proba in the input are an earlier model's too
-    and are replaced (predict_posts' FIELD_source without a model's name marks a FIELD of kept labels and filled
-    cells: kept)."""
+    the fields the input has as labels, [the input's columns the predictions replace], {the fields whose cells an
+    earlier model filled beside a person's labels}). A field the input has is a label (a person's, kept) and its
+    prediction is written as FIELD_pred, unless the input has FIELD_proba too and not FIELD_pred:
+    - without FIELD_source, FIELD is an earlier model's prediction (a file an older ``wbcs predict`` wrote) and is
+      replaced, with its probability, so that a labelled file labelled again has the layout of a first run;
+    - with FIELD_source and the model's name beside it (``MODEL_COLUMN``: ``wbcs predict``'s, ``wbcs triage``'s, every
+      file ``predict_posts`` wrote), FIELD is mixed: the cells its FIELD_source says "label" are a person's, kept,
+      and the others are replaced (a triage file labelled again lost 18 of its 20 person's labels);
+    - with FIELD_source and no model's name (an older ``predict_posts`` file), FIELD is kept as labels.
+    FIELD_pred and FIELD_proba in the input are an earlier model's too and are replaced."""
     from wbcs.kpi.labels import MODEL_COLUMN
 
     columns = set(columns)
-    renamed, replaced = {}, []
+    renamed, replaced, mixed = {}, [], set()
     for f in fields:
-        earlier = (f"{f}_proba" in columns and f"{f}_pred" not in columns
-                   and (f"{f}_source" not in columns or MODEL_COLUMN in columns))
-        if f in columns and not earlier:
+        earlier = f"{f}_proba" in columns and f"{f}_pred" not in columns
+        if f in columns and earlier and f"{f}_source" in columns and MODEL_COLUMN in columns:
+            mixed.add(f)
+        elif f in columns and not (earlier and f"{f}_source" not in columns):
             renamed[f] = f"{f}_pred"
-        replaced += [c for c in (renamed.get(f, f), f"{f}_proba") if c in columns]
-    return renamed, replaced
+        replaced += [c for c in (renamed.get(f, f), f"{f}_proba") if c in columns]  # a mixed field's in part
+    return renamed, replaced, mixed
 
 
 def label_frame(model, df: pd.DataFrame, text_col: str | None, source: str) -> tuple[pd.DataFrame, dict]:
@@ -79,7 +83,7 @@ def label_frame(model, df: pd.DataFrame, text_col: str | None, source: str) -> t
     (whether the model was fitted on the post's text; no column for a model without the fingerprint) and
     ``MODEL_COLUMN`` (the model's name): read back, ``wbcs kpi``/``report`` correct the model's shares with its
     card as for posts they classify themselves (``wbcs.kpi.labels.model_card_of``), not take them for a person's."""
-    from wbcs.classify.api import label_sources, learnt_marks
+    from wbcs.classify.api import label_sources, learnt_marks, model_names
     from wbcs.classify.multi import texts_of
     from wbcs.classify.tasks import check_texts
     from wbcs.io import find_column
@@ -91,22 +95,33 @@ def label_frame(model, df: pd.DataFrame, text_col: str | None, source: str) -> t
     # a row without text (``wbcs.text.has_text``) gets no label from ``PostClassifier.predict``: a model's guess at
     # "" would be counted in every share built on the file; posts, as predict_posts reads them
     pred = model.predict(df[col], kind=POST_KIND).set_axis(df.index)
-    renamed, replaced = output_names(model.fields, df.columns)
+    renamed, replaced, mixed = output_names(model.fields, df.columns)
     # the provenance columns are made again below: the input's describe an earlier run
-    kept = df.drop(columns=replaced).drop(columns=[MODEL_COLUMN, *(f"{f}_learnt" for f in model.fields
-                                                                  if f not in renamed)], errors="ignore")
+    kept = df.drop(columns=[c for c in replaced if c not in mixed])
+    kept = kept.drop(columns=[*(f"{f}_learnt" for f in model.fields if f not in renamed)], errors="ignore")
+    names = kept.pop(MODEL_COLUMN) if MODEL_COLUMN in kept else None  # written last again, as on a first run
     texts = pd.Series(has_text(df[col]), index=df.index)
     seen = model.learnt(texts_of(df[col])[0])
-    marks = {}
+    marks, labelled, mixed_labels = {}, pd.Series(False, index=df.index), {}
     for f in model.fields:
-        filled = texts & (f not in renamed)  # a field the input has keeps its labels: the prediction is FIELD_pred
-        label = kept[f] if f in renamed else pred[f]
-        marks[f"{f}_source"] = label_sources(label, kept.get(f"{f}_source") if f in renamed else None, filled)
+        # a field the input has keeps its labels (the prediction is FIELD_pred); a mixed one its person's labels
+        person = (kept[f].notna() & kept[f"{f}_source"].astype("string").eq("label").fillna(False)) if f in mixed \
+            else pd.Series(f in renamed, index=df.index)
+        filled = texts & ~person
+        label = kept[f].where(person, pred[f]) if f in mixed else kept[f] if f in renamed else pred[f]
+        if f in mixed:
+            mixed_labels[f] = label
+        marks[f"{f}_source"] = label_sources(label, kept[f"{f}_source"].where(person) if f in mixed
+                                             else kept.get(f"{f}_source") if f in renamed else None, filled)
         if seen[f] is not None and f not in renamed:
             marks[f"{f}_learnt"] = learnt_marks(filled, pd.Series(seen[f], index=df.index))
-    kept = kept.drop(columns=[c for c in marks if c in kept])
+        labelled |= filled & label.notna()
+    kept = kept.drop(columns=[c for c in [*marks, *mixed] if c in kept])
     out = kept.join(pred.rename(columns=renamed)).assign(**marks)
-    out[MODEL_COLUMN] = pd.Series(model.name, index=out.index, dtype="string")
+    for f, label in mixed_labels.items():
+        out[f] = label
+    # the model's name on the rows it labelled; a row of a person's labels keeps what it said
+    out = model_names(out if names is None else out.assign(**{MODEL_COLUMN: names}), model.name, labelled)
     return out.reset_index(drop=True), renamed
 
 
