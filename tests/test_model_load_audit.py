@@ -148,3 +148,20 @@ def test_predict_posts_and_label_frame_count_zero_width_texts_as_no_text(saved):
     table, renamed = label_frame(model, posts, None, "posts.csv")
     assert table["sentiment"].tolist()[0] == "negative" and table["sentiment"].iloc[1:].isna().all()
     assert unlabelled(table, model, renamed) == 3
+
+
+def test_a_card_that_is_no_json_object_is_one_line_naming_it(saved, tmp_path, capsys):
+    """card.json written as [] with its hash updated in the manifest was an AttributeError traceback, exit 1."""
+    from wbcs.cli import main
+
+    path, manifest = _copy(saved, tmp_path)
+    (path / "card.json").write_text("[]", encoding="utf-8")
+    manifest["files"]["card.json"] = sha256(path / "card.json")
+    _write(path, manifest)
+    with pytest.raises(InputError, match=rf"^{path / 'card.json'}: not a model card \(a JSON object\), a list"):
+        load_model(path)
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text("text\n信号太差了\n", encoding="utf-8")
+    assert main(["predict", "--model", str(path), "--input", str(src), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "card.json: not a model card" in err and not out.exists()

@@ -521,6 +521,9 @@ def load_model(path_or_name: str | Path | None = None) -> PostClassifier:
             models[field].learnt_ = _load_learnt(path / info["learnt"])
     try:
         card = json.loads((path / "card.json").read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
         raise InputError(f"{path / 'card.json'}: not valid JSON ({e})") from None
+    if not isinstance(card, dict):  # a list or a number passed the manifest's hash and broke on card.get
+        raise InputError(f"{path / 'card.json'}: not a model card (a JSON object), a {type(card).__name__}; "
+                         f"restore the folder or train the model again")
     return PostClassifier(models, card=card, name=f"{card.get('name', path.parent.name)}/{path.name}")
