@@ -55,6 +55,7 @@ import pandas as pd
 from scipy.optimize import nnls
 
 from wbcs.errors import InputError
+from wbcs.kpi.indicators import FAVORABILITY_FORMAT
 from wbcs.kpi.labels import MODEL_COLUMN
 from wbcs.schema import POST_KIND
 
@@ -145,7 +146,7 @@ def signed(x: float, fmt: str = "+.2f") -> str:
     return format(x, fmt) if np.isfinite(x) else "undefined (no positive or negative share)"
 
 
-def favorability_text(summary: dict, fmt: str = "+.2f", interval_fmt: str | None = None) -> str:
+def favorability_text(summary: dict, fmt: str = FAVORABILITY_FORMAT, interval_fmt: str | None = None) -> str:
     """Net favorability and the negative share of a ``corrected_summary`` for a reader (``wbcs kpi``, the
     Corrected chart): the estimate with its interval, and the counted value beside it; "as counted" when the
     sentiment shares were not corrected (the counts kept: the interval is then the counts' own)."""
