@@ -49,13 +49,35 @@ def _ci_how(m: dict) -> str:
     return " (95% bootstrap intervals)"
 
 
-def _extra_line(extra: dict | None) -> str:
+def extra_outcome(sel: dict) -> str:
+    """What became of a selection's out-of-domain rows (``configs.select``'s ``extra`` and its table, where each row of
+    them names its domain weight), per weight: chosen, tried and not used, or not tried and why (the time budget was
+    spent before it). Every weight alike is said once ("tried and not used"), else weight by weight ("×1 tried and not
+    used; ×3 chosen").
+    The card's data line (``train.fit_task``'s role of the rows) and its selection's heading both say this."""
+    extra = sel["extra"]
+    rows = {float(r["params"]["extra_weight"]): r for r in sel.get("table", [])
+            if (r.get("params") or {}).get("extra_weight") is not None}
+    said: dict[str, list[str]] = {}
+    for w in extra["weights"]:
+        r = rows.get(float(w))
+        # a card written before a skipped row kept its weight has no row of an untried weight: its reason is unsaid
+        what = ("chosen" if extra.get("chosen_weight") is not None and float(w) == float(extra["chosen_weight"])
+                else "tried and not used" if r is not None and not r.get("skipped")
+                else "not tried" + (f": {r['skipped']}" if r is not None else ""))
+        said.setdefault(what, []).append(f"×{w:g}")
+    if len(said) == 1 and "chosen" not in said:
+        return next(iter(said))
+    return "; ".join(f"{', '.join(ws)} {what}" for what, ws in said.items())
+
+
+def _extra_line(sel: dict) -> str:
+    extra = sel.get("extra")
     if not extra:
         return ""
     weights = ", ".join(f"×{w:g}" for w in extra["weights"])
-    chosen = f"own rows ×{extra['chosen_weight']:g} chosen" if extra.get("chosen_weight") else "not chosen"
     return (f"; out-of-domain candidate {extra['name']} ({extra['rows']:,} rows in every training fold and in no "
-            f"validation fold, own rows weighted {weights}: {chosen})")
+            f"validation fold, own rows weighted {weights} — {extra_outcome(sel)})")
 
 
 def _selection(sel: dict, step: str = "select") -> list[str]:
@@ -63,7 +85,7 @@ def _selection(sel: dict, step: str = "select") -> list[str]:
         "select": f"Configuration chosen by {sel.get('folds')}-fold grouped cross-validation on {sel.get('rows'):,} "
                   f"training rows ({_budget(sel.get('budget'))}"
                   + (f"; each fold keeps {sel['grouped_by']} whole: {sel['groups']:,} groups" if sel.get("groups") else "")
-                  + ")" + _extra_line(sel.get("extra"))
+                  + ")" + _extra_line(sel)
                   + (f"; ranked by the {sel['score']}" if sel.get("score", "macro-F1") != "macro-F1" else "") + ":",
         "quality": f"Quality step: the chosen configuration against its mean with a regression on "
                    f"{sel.get('backbone')}'s hidden states, same {sel.get('folds')} grouped folds on "

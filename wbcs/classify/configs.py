@@ -554,7 +554,8 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
         # has one) refitted on the new out-of-fold predictions, since the extra rows shift the priors
         name = f"{rows[base_row]['config']} + {extra_name} (own rows ×{w:g})" + (" + class bias" if biased else "")
         if spent():
-            rows.append({"config": name, "skipped": cut})
+            # its weight kept, as a scored row's: the card says which weights were never tried (card.extra_outcome)
+            rows.append({"config": name, "skipped": cut, "params": {"extra_weight": w}})
             continue
         t0 = time.perf_counter()
         est = unbiased(chosen)

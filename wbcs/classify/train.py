@@ -15,6 +15,7 @@ import pandas as pd
 
 from wbcs import checks
 from wbcs.classify.baseline import TextClassifier, predict_kinds
+from wbcs.classify.card import extra_outcome
 from wbcs.classify.multi import PostClassifier, fingerprint
 from wbcs.classify.tasks import (
     ExtraData,
@@ -321,8 +322,9 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
                                            "figures would score the rest of a dialogue the model had read)"
                                            + ("; the saved model's refit learns from them" if refit else "")]
     if extra is not None:
+        # unused, as select's table says of each weight: tried, or never tried (a time budget spent before them)
         role = (f"out-of-domain rows, used: {len(extra.rows):,} rows next to the field's own, each own row weighted "
-                f"×{weight:g}" if weight is not None else "out-of-domain rows, tried and not used")
+                f"×{weight:g}" if weight is not None else f"out-of-domain rows, {extra_outcome(selection)}")
         entry["data"] = [*entry["data"], *({**s, "role": role} for s in extra.sources)]
         entry["notes"] = [*entry["notes"], *extra.notes]
         entry["extra"] = {"name": extra.name, "rows": int(len(extra.rows)), "weight": weight}

@@ -1,0 +1,79 @@
+"""What ``wbcs train`` says of its own run: the card says of out-of-domain rows what became of them, as the selection's
+table does: chosen, tried and not used, or not tried because the time budget was spent (``train.fit_task``,
+``configs.select``, ``card.extra_outcome``)."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wbcs.classify import TextClassifier
+from wbcs.classify.card import card_markdown, extra_outcome
+from wbcs.classify.tasks import ExtraData, task_from_table
+from wbcs.classify.train import fit_task
+
+POS, NEG, NOISE = list("好赞棒爱喜乐美妙"), list("差烂坑骗慢贵错怒"), list("甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉")
+
+
+def _rows(n: int, seed: int) -> pd.DataFrame:
+    """n posts, half 'pos' and half 'neg', each with two characters of its label among ten of noise."""
+    rng = np.random.default_rng(seed)
+    labels = ["pos", "neg"] * (n // 2)
+    texts = ["".join(rng.permutation([*rng.choice(POS if y == "pos" else NEG, 2), *rng.choice(NOISE, 10)]))
+             for y in labels]
+    return pd.DataFrame({"text": texts, "mood": labels})
+
+
+def _fit(budget: float, **options):
+    task = task_from_table(_rows(120, 1), "mood", test=_rows(40, 2))[0]
+    extra = ExtraData("public.csv", _rows(60, 3).rename(columns={"mood": "label"}),
+                      [{"source": "public.csv", "rows": 60, "sha256": "0" * 64}])
+    return fit_task(task, seed=0, budget=budget, words=False, extra=extra,
+                    base=TextClassifier(min_df=1, calibration="sigmoid", random_state=0), **options)
+
+
+def test_out_of_domain_rows_the_time_budget_left_untried_are_said_untried_not_unused(monkeypatch):
+    log = io.StringIO()  # stderr a file or a pipe: no '\r' frame, no bar at all
+    monkeypatch.setattr(sys, "stderr", log)
+    # a budget spent by the first candidate: every step after it, the out-of-domain rows' too, is skipped
+    _, entry = _fit(1e-9, refit=False)
+    assert log.getvalue() == ""
+    cut = "time budget (1e-09 s) spent"
+    skipped = [r for r in entry["selection"]["table"] if "public.csv (own rows" in r["config"]]
+    assert [r["skipped"] for r in skipped] == [cut, cut]
+    role = next(d["role"] for d in entry["data"] if d["source"] == "public.csv")
+    assert role == f"out-of-domain rows, not tried: {cut}"
+    assert entry["extra"]["weight"] is None
+    card = card_markdown({"fields": {"mood": entry}})
+    assert f"own rows weighted ×1, ×3 — not tried: {cut})" in card and "tried and not used" not in card
+
+
+def _selection(rows: list[dict], chosen=None, weights=(1.0, 3.0)) -> dict:
+    return {"extra": {"name": "public.csv", "rows": 60, "weights": list(weights), "chosen_weight": chosen},
+            "table": [{"config": "lr C=1", "skipped": None, "params": {"C": 1.0}}, *rows]}
+
+
+def _tried(w: float) -> dict:
+    return {"config": f"lr C=1 + public.csv (own rows ×{w:g})", "skipped": None, "params": {"C": 1.0, "extra_weight": w}}
+
+
+def _cut(w: float, params: bool = True) -> dict:
+    return {"config": f"lr C=1 + public.csv (own rows ×{w:g})", "skipped": "time budget (40 s) spent",
+            **({"params": {"extra_weight": w}} if params else {})}
+
+
+@pytest.mark.parametrize("rows, chosen, said", [
+    ([_tried(1), _tried(3)], None, "tried and not used"),
+    ([_tried(1), _tried(3)], 3, "×1 tried and not used; ×3 chosen"),
+    ([_tried(1), _cut(3)], None, "×1 tried and not used; ×3 not tried: time budget (40 s) spent"),
+    ([_tried(1), _cut(3)], 1.0, "×1 chosen; ×3 not tried: time budget (40 s) spent"),
+    ([_cut(1), _cut(3)], None, "not tried: time budget (40 s) spent"),
+    # a card written before a skipped row kept its weight: untried, its reason unsaid (never "tried")
+    ([_tried(1), _cut(3, params=False)], None, "×1 tried and not used; ×3 not tried"),
+])
+def test_what_became_of_each_domain_weight(rows, chosen, said):
+    assert extra_outcome(_selection(rows, chosen)) == said
