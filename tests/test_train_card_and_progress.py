@@ -1,10 +1,12 @@
-"""What ``wbcs train`` says of its own run: the card says of out-of-domain rows what became of them, as the selection's
-table does: chosen, tried and not used, or not tried because the time budget was spent (``train.fit_task``,
-``configs.select``, ``card.extra_outcome``)."""
+"""What ``wbcs train`` shows and says of its own run: every phase named on a progress bar as it starts (the selection's
+steps on a bar of their own), never a frame in a log; and the card says of out-of-domain rows what became of them,
+as the selection's table does: chosen, tried and not used, or not tried because the time budget was spent
+(``train.fit_task``, ``configs.select``, ``card.extra_outcome``)."""
 
 from __future__ import annotations
 
 import io
+import re
 import sys
 
 import numpy as np
@@ -17,6 +19,11 @@ from wbcs.classify.tasks import ExtraData, task_from_table
 from wbcs.classify.train import fit_task
 
 POS, NEG, NOISE = list("好赞棒爱喜乐美妙"), list("差烂坑骗慢贵错怒"), list("甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉")
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
 
 
 def _rows(n: int, seed: int) -> pd.DataFrame:
@@ -34,6 +41,27 @@ def _fit(budget: float, **options):
                       [{"source": "public.csv", "rows": 60, "sha256": "0" * 64}])
     return fit_task(task, seed=0, budget=budget, words=False, extra=extra,
                     base=TextClassifier(min_df=1, calibration="sigmoid", random_state=0), **options)
+
+
+PHASES = ["choosing a configuration", "choosing how its shares are counted", "held-out fit",
+          "held-out figures (bootstrap intervals, the plain peer)", "learning curve", "refit for the saved model"]
+
+
+def test_every_phase_of_a_training_run_is_named_on_a_terminal(monkeypatch):
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    _fit(0, curve=True)
+    shown = terminal.getvalue()
+    on_bar = re.findall(r"training mood: .*?\[[0-9:]+, ([^\]]+)\]", shown)
+    assert [p for p in PHASES if p in on_bar] == PHASES, on_bar  # each named on the run's bar, in order
+    # the selection's bar names each of its steps, those after the candidates too (they once ran unseen)
+    steps = set(re.findall(r"choosing a configuration: .*?\[[0-9:]+, ([^\]]+)\]", shown))
+    assert {"lr C=1", "vote"} <= steps
+    assert any(s.endswith("sigmoid calibration") for s in steps) and any(s.endswith("+ class bias") for s in steps)
+    assert any(s.endswith("public.csv (own rows ×3)") for s in steps)
+    # each bar counts its steps right: never past its total, and it ends complete
+    counts = [(int(n), int(total)) for n, total in re.findall(r"\| (\d+)/(\d+) \[", shown)]
+    assert counts and all(n <= total for n, total in counts)
 
 
 def test_out_of_domain_rows_the_time_budget_left_untried_are_said_untried_not_unused(monkeypatch):

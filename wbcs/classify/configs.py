@@ -55,7 +55,7 @@ from wbcs.classify.baseline import (
     with_biases,
 )
 from wbcs.errors import InputError
-from wbcs.progress import bar
+from wbcs.progress import bar, finish
 
 TOL = 0.002  # macro-F1: a more complex candidate must gain more than this to be chosen
 # domain weights tried for out-of-domain rows (``select(extra=...)``): the own rows counted as 1 or 3 out-of-domain
@@ -66,6 +66,35 @@ WORDS = ("lr+words", "vote+words")
 # first posts, 13 topics) 1–2 gained +0.019 ± 0.007 macro-F1 over 2 × 5 grouped folds (BENCHMARKS.md); a words
 # candidate keeps its own
 SHORTER_NGRAMS = ((1, 2),)
+
+
+class Steps:
+    """One bar over a run of named steps (``wbcs.progress.bar``: a terminal or a notebook, never a log): ``steps(name)``
+    ends the step under way and names the next, so a long step shows what runs instead of a bar that seems stuck. As a
+    context: a run that skipped steps it counted ends complete (``progress.finish``), one that failed closes as it
+    stands (red in a notebook) before the error is said."""
+
+    def __init__(self, total: int, desc: str):
+        # no rate nor time left: steps differ in length by tenfold, so an estimate from the ones done says nothing
+        self.meter = bar(total=total, desc=desc, unit="step", leave=False,
+                         bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}{postfix}]")
+        self.started = False
+
+    def __call__(self, name: str) -> None:
+        if self.started:
+            self.meter.update()
+        self.started = True
+        self.meter.set_postfix_str(name)
+
+    def __enter__(self) -> Steps:
+        return self
+
+    def __exit__(self, failed, *_) -> None:
+        if failed:
+            self.meter.close()
+            return
+        self.meter.update(self.started)
+        finish(self.meter)
 
 
 def candidates(base: TextClassifier, best_c: float = 4.0) -> dict[str, TextClassifier]:
@@ -484,102 +513,116 @@ def select(texts, y, *, groups=None, base: TextClassifier | None = None, budget:
     folds = _Folds(base, data["text"], data["label"], data["group"].to_numpy(), n_splits, seed, extra=extra,
                    kinds=data["kind"].to_numpy() if weigh_kinds else None)
     rows, best, best_name = [], None, None
+    row_kinds = data["kind"].to_numpy() if kinds is not None else None
+    own_kinds = own_bias_kinds if kinds is not None else ()
 
     def spent() -> bool:
         """The time budget is spent (never with a budget of 0, never before a first candidate is scored)."""
         return 0 < budget < time.perf_counter() - started and best is not None
 
     cut = f"time budget ({budget:g} s) spent"
-    for name in bar(list(candidates(base)), desc="choosing a configuration", leave=False):
-        best_c = next((r["params"]["C"] for r in sorted(rows, key=lambda r: -r.get("macro_f1", -1))
-                       if r["config"].startswith("lr C=")), 4.0)
-        est = candidates(base, best_c)[name]
-        if name in WORDS and not words:
-            rows.append({"config": name, "skipped": "words off (prediction speed)"})
-            continue
-        if spent():
-            rows.append({"config": name, "skipped": cut})
-            continue
-        t0 = time.perf_counter()
-        rows.append(_row(name, est, folds.scores(est), time.perf_counter() - t0))
-        if best is None or rows[-1]["macro_f1"] > rows[best]["macro_f1"] + tol:
-            best, best_name = len(rows) - 1, name
-    chosen = candidates(base, rows[best]["params"]["C"])[best_name]
-    def gains(name: str, est) -> bool:
-        """Row ``name`` scores ``est`` (or says it was skipped once the budget is spent); True when it beats the
-        best row so far by more than ``tol``."""
-        if spent():
-            rows.append({"config": name, "skipped": cut})
-            return False
-        t0 = time.perf_counter()
-        rows.append(_row(name, est, folds.scores(est), time.perf_counter() - t0))
-        return rows[-1]["macro_f1"] > rows[best]["macro_f1"] + tol
+    # every step below is one on the bar, named as it starts (the n-gram step is counted even where a words winner
+    # skips it): the candidates are a third of a selection's time, and the steps after them were once run unseen
+    with Steps(len(candidates(base)) + len(lexicons or {}) + len([g for g in SHORTER_NGRAMS if g[1] < base.ngram_range[1]])
+               + bool(base.calibration) + 1 + (len(extra_weights) if extra is not None else 0)
+               + bool(own_kinds or floors), "choosing a configuration") as step:
+        for name in candidates(base):
+            step(name)
+            best_c = next((r["params"]["C"] for r in sorted(rows, key=lambda r: -r.get("macro_f1", -1))
+                           if r["config"].startswith("lr C=")), 4.0)
+            est = candidates(base, best_c)[name]
+            if name in WORDS and not words:
+                rows.append({"config": name, "skipped": "words off (prediction speed)"})
+                continue
+            if spent():
+                rows.append({"config": name, "skipped": cut})
+                continue
+            t0 = time.perf_counter()
+            rows.append(_row(name, est, folds.scores(est), time.perf_counter() - t0))
+            if best is None or rows[-1]["macro_f1"] > rows[best]["macro_f1"] + tol:
+                best, best_name = len(rows) - 1, name
+        chosen = candidates(base, rows[best]["params"]["C"])[best_name]
+        def gains(name: str, est) -> bool:
+            """Row ``name`` scores ``est`` (or says it was skipped once the budget is spent); True when it beats the
+            best row so far by more than ``tol``."""
+            step(name)
+            if spent():
+                rows.append({"config": name, "skipped": cut})
+                return False
+            t0 = time.perf_counter()
+            rows.append(_row(name, est, folds.scores(est), time.perf_counter() - t0))
+            return rows[-1]["macro_f1"] > rows[best]["macro_f1"] + tol
 
-    # keyword lexicons: each on the winner, the best kept when it gains beyond tol
-    head = chosen
-    for lex_name, lexicon in (lexicons or {}).items():
-        est = clone(head).set_params(lexicon=dict(lexicon))
-        if gains(f"{best_name} + {lex_name}", est):
-            chosen, best = est, len(rows) - 1
-    # shorter character n-grams on the winner: fewer, denser features, which a few hundred rows per class fill
-    for ngrams in [g for g in SHORTER_NGRAMS if g[1] < base.ngram_range[1] and not chosen.words]:
-        est = clone(chosen).set_params(ngram_range=ngrams)
-        if gains(f"{rows[best]['config']} + character {ngrams[0]}–{ngrams[1]}-grams", est):
-            chosen, best = est, len(rows) - 1
-    cal_name = f"{rows[best]['config']} + {base.calibration} calibration"
-    # calibration: kept when it lowers ECE without costing macro-F1 (beyond tol)
-    if base.calibration and not spent():
-        cal = clone(chosen).set_params(calibration=base.calibration)
-        t0 = time.perf_counter()
-        rows.append(_row(cal_name, cal, folds.scores(cal), time.perf_counter() - t0))
-        if rows[-1]["ece"] < rows[best]["ece"] and rows[-1]["macro_f1"] >= rows[best]["macro_f1"] - tol:
-            chosen, best = cal, len(rows) - 1
-    elif base.calibration:
-        rows.append({"config": cal_name, "skipped": cut})
-    # class bias for macro-F1: kept when its cross-fitted gain is real (beyond tol)
-    base_row = best
-    if not spent():
-        folds.scores(chosen)
-        t0 = time.perf_counter()
-        scores, bias = folds.bias_scores()
-        biased = clone(chosen).set_params(class_bias=bias or None)
-        rows.append(_row(f"{rows[best]['config']} + class bias", biased, scores, time.perf_counter() - t0))
-        if rows[-1]["macro_f1"] > rows[best]["macro_f1"] + tol:
-            chosen, best = biased, len(rows) - 1
-    else:
-        rows.append({"config": f"{rows[best]['config']} + class bias", "skipped": cut})
-    weight, biased = None, bool(chosen.class_bias)
-    for w in extra_weights if extra is not None else ():
-        # out-of-domain rows on the chosen configuration, at each domain weight; its class bias (when it
-        # has one) refitted on the new out-of-fold predictions, since the extra rows shift the priors
-        name = f"{rows[base_row]['config']} + {extra_name} (own rows ×{w:g})" + (" + class bias" if biased else "")
-        if spent():
-            # its weight kept, as a scored row's: the card says which weights were never tried (card.extra_outcome)
-            rows.append({"config": name, "skipped": cut, "params": {"extra_weight": w}})
-            continue
-        t0 = time.perf_counter()
-        est = unbiased(chosen)
-        scores = folds.scores(est, weight=w)
-        if biased:
+        # keyword lexicons: each on the winner, the best kept when it gains beyond tol
+        head = chosen
+        for lex_name, lexicon in (lexicons or {}).items():
+            est = clone(head).set_params(lexicon=dict(lexicon))
+            if gains(f"{best_name} + {lex_name}", est):
+                chosen, best = est, len(rows) - 1
+        # shorter character n-grams on the winner: fewer, denser features, which a few hundred rows per class fill
+        for ngrams in [g for g in SHORTER_NGRAMS if g[1] < base.ngram_range[1] and not chosen.words]:
+            est = clone(chosen).set_params(ngram_range=ngrams)
+            if gains(f"{rows[best]['config']} + character {ngrams[0]}–{ngrams[1]}-grams", est):
+                chosen, best = est, len(rows) - 1
+        cal_name = f"{rows[best]['config']} + {base.calibration} calibration"
+        # calibration: kept when it lowers ECE without costing macro-F1 (beyond tol)
+        if base.calibration:
+            step(cal_name)
+            if spent():
+                rows.append({"config": cal_name, "skipped": cut})
+            else:
+                cal = clone(chosen).set_params(calibration=base.calibration)
+                t0 = time.perf_counter()
+                rows.append(_row(cal_name, cal, folds.scores(cal), time.perf_counter() - t0))
+                if rows[-1]["ece"] < rows[best]["ece"] and rows[-1]["macro_f1"] >= rows[best]["macro_f1"] - tol:
+                    chosen, best = cal, len(rows) - 1
+        # class bias for macro-F1: kept when its cross-fitted gain is real (beyond tol)
+        base_row = best
+        step(f"{rows[best]['config']} + class bias")
+        if not spent():
+            folds.scores(chosen)
+            t0 = time.perf_counter()
             scores, bias = folds.bias_scores()
-            est = clone(est).set_params(class_bias=bias or None)
-        rows.append(_row(name, est, scores, time.perf_counter() - t0))
-        rows[-1]["params"]["extra_weight"] = w
-        if rows[-1]["macro_f1"] > rows[best]["macro_f1"] + tol:
-            chosen, best, weight = est, len(rows) - 1, w
-    row_kinds = data["kind"].to_numpy() if kinds is not None else None
-    own_kinds = own_bias_kinds if kinds is not None else ()
-    if own_kinds and spent():
-        rows.append({"config": f"{rows[best]['config']} + own class bias", "skipped": cut})
-        own_kinds = ()
-    if own_kinds or floors:  # a floor is a requirement, so never skipped for the budget (it fits no model)
-        t0 = time.perf_counter()
-        folds.scores(unbiased(chosen), weight=weight)
-        chosen, tried = last_steps(folds, chosen, folds.oof.copy(), row_kinds, own_kinds, floors, rows[best]["macro_f1"],
-                                   tol, rows[best]["config"], lambda n, e, s: _row(n, e, s, time.perf_counter() - t0))
-        for r, kept, _ in tried:
-            rows.append(r)
-            best = len(rows) - 1 if kept else best
+            biased = clone(chosen).set_params(class_bias=bias or None)
+            rows.append(_row(f"{rows[best]['config']} + class bias", biased, scores, time.perf_counter() - t0))
+            if rows[-1]["macro_f1"] > rows[best]["macro_f1"] + tol:
+                chosen, best = biased, len(rows) - 1
+        else:
+            rows.append({"config": f"{rows[best]['config']} + class bias", "skipped": cut})
+        weight, biased = None, bool(chosen.class_bias)
+        for w in extra_weights if extra is not None else ():
+            # out-of-domain rows on the chosen configuration, at each domain weight; its class bias (when it
+            # has one) refitted on the new out-of-fold predictions, since the extra rows shift the priors
+            name = f"{rows[base_row]['config']} + {extra_name} (own rows ×{w:g})" + (" + class bias" if biased else "")
+            step(name)
+            if spent():
+                # its weight kept, as a scored row's: the card says which weights were never tried (card.extra_outcome)
+                rows.append({"config": name, "skipped": cut, "params": {"extra_weight": w}})
+                continue
+            t0 = time.perf_counter()
+            est = unbiased(chosen)
+            scores = folds.scores(est, weight=w)
+            if biased:
+                scores, bias = folds.bias_scores()
+                est = clone(est).set_params(class_bias=bias or None)
+            rows.append(_row(name, est, scores, time.perf_counter() - t0))
+            rows[-1]["params"]["extra_weight"] = w
+            if rows[-1]["macro_f1"] > rows[best]["macro_f1"] + tol:
+                chosen, best, weight = est, len(rows) - 1, w
+        if own_kinds or floors:
+            step(f"{rows[best]['config']} + " + ("own class bias" if own_kinds else "recall floor"))
+        if own_kinds and spent():
+            rows.append({"config": f"{rows[best]['config']} + own class bias", "skipped": cut})
+            own_kinds = ()
+        if own_kinds or floors:  # a floor is a requirement, so never skipped for the budget (it fits no model)
+            t0 = time.perf_counter()
+            folds.scores(unbiased(chosen), weight=weight)
+            chosen, tried = last_steps(folds, chosen, folds.oof.copy(), row_kinds, own_kinds, floors,
+                                       rows[best]["macro_f1"], tol, rows[best]["config"],
+                                       lambda n, e, s: _row(n, e, s, time.perf_counter() - t0))
+            for r, kept, _ in tried:
+                rows.append(r)
+                best = len(rows) - 1 if kept else best
     # the chosen model's out-of-fold confusion (what wbcs.kpi.quantify corrects shares with) and probabilities
     folds.scores(unbiased(chosen), weight=weight)
     cv_confusion, cv_oof = folds.cv_record(folds.oof, chosen.class_bias, aligned=len(data) == len(y),

@@ -204,10 +204,13 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
     same rows as the student before it labels the texts.
 
     ``curve``: after step 2, the chosen configuration's learning curve on the same held-out rows (``curve_entry``):
-    do more labels still help, and with ``target`` (a macro-F1) how many the trend needs to reach it."""
+    do more labels still help, and with ``target`` (a macro-F1) how many the trend needs to reach it.
+
+    Each phase is named on a progress bar as it starts (``configs.Steps``: on a terminal or in a notebook, never in a
+    log), the selection's steps on one of their own."""
     from sklearn.base import clone
 
-    from wbcs.classify.configs import select
+    from wbcs.classify.configs import Steps, select
     from wbcs.classify.registry import folder_kind
     from wbcs.classify.splits import TooFewExamples, groups_in, own_groups, training_groups
 
@@ -250,123 +253,135 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
                          "(--task default, gold_intent, ...); a file of your own has none")
     kinds = train["kind"].astype(str).to_numpy() if "kind" in train.columns else None
     weighed = kinds if weigh_kinds else None  # the kinds the quality step and distillation rank by
-    if estimator is None:
-        # near duplicates and the rows of one group (a dialogue) stay in one fold: every CV below (select, the quality
-        # step, distillation) uses these
-        groups = training_groups(train, seed=seed)
-        estimator, table = select(train["text"].tolist(), train["label"].to_numpy(), groups=groups,
-                                  base=base if base is not None else TextClassifier(random_state=seed),
-                                  budget=budget, words=words, seed=seed, lexicons=lexicons, kinds=kinds,
-                                  weigh_kinds=weigh_kinds, own_bias_kinds=own_bias_kinds, min_recall=min_recall,
-                                  **({} if extra is None else {"extra": (extra.rows["text"].tolist(), extra.rows["label"]),
-                                                               "extra_name": extra.name, "extra_weights": extra.weights}))
-        selection = ({k: v for k, v in table.attrs.items() if k not in ("cv_confusion", "cv_oof")}
-                     | {"table": table.to_dict("records"), "groups": int(len(np.unique(groups))),
-                        "grouped_by": "near-duplicate texts" + (" and the rows' groups (dialogues)"
-                                                                if "group" in train.columns else "")})
-        cv_confusion = table.attrs["cv_confusion"]
-        cv_quantify = quantify_entry(table.attrs["cv_oof"], train, seed)
-        weight = (table.attrs.get("extra") or {}).get("chosen_weight")
-    quality_table = distil_table = teacher_config = pool_weight = None
-    # out-of-domain rows in use join every fold of the ensemble's CV too; distillation's folds have none
-    if quality is not None and (weight is None or distil is None):
-        from wbcs.classify.embedding import field_prompt, select_ensemble
+    # each phase of the run named on one bar as it starts (select's steps on a bar of their own under it): the quantifier,
+    # the held-out fit and its bootstraps, the refit once took two-thirds of a run with nothing shown
+    with Steps(2 * (estimator is None) + (quality is not None) + (distil is not None) + 2 + curve + refit,
+               f"training {task.field}") as phase:
+        if estimator is None:
+            phase("choosing a configuration")
+            # near duplicates and the rows of one group (a dialogue) stay in one fold: every CV below (select, the quality
+            # step, distillation) uses these
+            groups = training_groups(train, seed=seed)
+            estimator, table = select(train["text"].tolist(), train["label"].to_numpy(), groups=groups,
+                                      base=base if base is not None else TextClassifier(random_state=seed),
+                                      budget=budget, words=words, seed=seed, lexicons=lexicons, kinds=kinds,
+                                      weigh_kinds=weigh_kinds, own_bias_kinds=own_bias_kinds, min_recall=min_recall,
+                                      **({} if extra is None else {"extra": (extra.rows["text"].tolist(), extra.rows["label"]),
+                                                                   "extra_name": extra.name, "extra_weights": extra.weights}))
+            selection = ({k: v for k, v in table.attrs.items() if k not in ("cv_confusion", "cv_oof")}
+                         | {"table": table.to_dict("records"), "groups": int(len(np.unique(groups))),
+                            "grouped_by": "near-duplicate texts" + (" and the rows' groups (dialogues)"
+                                                                    if "group" in train.columns else "")})
+            cv_confusion = table.attrs["cv_confusion"]
+            phase("choosing how its shares are counted")
+            cv_quantify = quantify_entry(table.attrs["cv_oof"], train, seed)
+            weight = (table.attrs.get("extra") or {}).get("chosen_weight")
+        quality_table = distil_table = teacher_config = pool_weight = None
+        # out-of-domain rows in use join every fold of the ensemble's CV too; distillation's folds have none
+        if quality is not None and (weight is None or distil is None):
+            from wbcs.classify.embedding import field_prompt, select_ensemble
 
-        prompt = prompt or field_prompt("类别", sorted(set(train["label"].astype(str))))
-        used = {} if weight is None else {"extra": (extra.rows["text"].tolist(), extra.rows["label"]),
-                                          "extra_weight": weight}
-        ensemble, quality_table = select_ensemble(estimator, train["text"].tolist(), train["label"].to_numpy(),
-                                                  groups=groups, seed=seed, backbone=quality, kinds=weighed,
-                                                  row_kinds=kinds, own_bias_kinds=own_bias_kinds,
-                                                  prompts=(None, prompt), min_recall=min_recall, **used)
-        if not quality_table["chosen"].iloc[0] and distil is None:
-            # the ensemble replaces select's configuration: the per-kind quantifier is chosen on its own
-            # out-of-fold probabilities, not select's
-            estimator, cv_confusion = ensemble, quality_table.attrs["cv_confusion"]
-            cv_quantify = quantify_entry(quality_table.attrs["cv_oof"], train, seed)
-        elif not quality_table["chosen"].iloc[0]:
-            # distillation: the field stays a fast model, select's configuration or its student
-            from wbcs.classify.distil import select_student
+            phase(f"quality step ({quality})")
+            prompt = prompt or field_prompt("类别", sorted(set(train["label"].astype(str))))
+            used = {} if weight is None else {"extra": (extra.rows["text"].tolist(), extra.rows["label"]),
+                                              "extra_weight": weight}
+            ensemble, quality_table = select_ensemble(estimator, train["text"].tolist(), train["label"].to_numpy(),
+                                                      groups=groups, seed=seed, backbone=quality, kinds=weighed,
+                                                      row_kinds=kinds, own_bias_kinds=own_bias_kinds,
+                                                      prompts=(None, prompt), min_recall=min_recall, **used)
+            if not quality_table["chosen"].iloc[0] and distil is None:
+                # the ensemble replaces select's configuration: the per-kind quantifier is chosen on its own
+                # out-of-fold probabilities, not select's
+                estimator, cv_confusion = ensemble, quality_table.attrs["cv_confusion"]
+                cv_quantify = quantify_entry(quality_table.attrs["cv_oof"], train, seed)
+            elif not quality_table["chosen"].iloc[0]:
+                # distillation: the field stays a fast model, select's configuration or its student
+                from wbcs.classify.distil import select_student
 
-            student, pool_weight, distil_table = select_student(
-                estimator, ensemble, train["text"].tolist(), train["label"].to_numpy(), distil, groups=groups,
-                seed=seed, kinds=weighed, row_kinds=kinds, own_bias_kinds=own_bias_kinds, min_recall=min_recall)
-            if student is not None:
-                teacher_config, estimator, unlabelled = ensemble, student, list(distil)
-                cv_confusion = distil_table.attrs["cv_confusion"]
-                cv_quantify = quantify_entry(distil_table.attrs["cv_oof"], train, seed)
+                phase("distillation")
+                student, pool_weight, distil_table = select_student(
+                    estimator, ensemble, train["text"].tolist(), train["label"].to_numpy(), distil, groups=groups,
+                    seed=seed, kinds=weighed, row_kinds=kinds, own_bias_kinds=own_bias_kinds, min_recall=min_recall)
+                if student is not None:
+                    teacher_config, estimator, unlabelled = ensemble, student, list(distil)
+                    cv_confusion = distil_table.attrs["cv_confusion"]
+                    cv_quantify = quantify_entry(distil_table.attrs["cv_oof"], train, seed)
 
-    def teacher_on(rows: pd.DataFrame):
-        """The teacher of a fit on ``rows``: the ensemble fitted on the same rows, or the caller's."""
-        if teacher_config is None:
-            return teacher
-        from wbcs.classify.baseline import unbiased
+        def teacher_on(rows: pd.DataFrame):
+            """The teacher of a fit on ``rows``: the ensemble fitted on the same rows, or the caller's."""
+            if teacher_config is None:
+                return teacher
+            from wbcs.classify.baseline import unbiased
 
-        return unbiased(teacher_config).fit(rows["text"].tolist(), rows["label"].to_numpy())
+            return unbiased(teacher_config).fit(rows["text"].tolist(), rows["label"].to_numpy())
 
-    extra_rows = extra.rows if weight is not None else None
-    est = _fit(clone(estimator), train["text"].tolist(), train["label"].to_numpy(), teacher_on(train), unlabelled,
-               extra_rows, weight, pool_weight or 1.0)
-    report = held_out_report(est, task.test, seed=seed, peer_train=train)
-    entry = {"task": task.name, "description": task.description,
-             "kind": folder_kind(est) or "sklearn",
-             "estimator": type(est).__name__, "classes": [str(c) for c in est.classes_],
-             "params": params_of(est), "data": list(task.sources), "notes": list(task.notes),
-             "train_rows": int(len(train)), "test_rows": int(len(task.test)),
-             "metrics": {"split": task.split, **report}}
-    if shared.any():
-        n_groups = int(own_groups(back).nunique())
-        entry["shared_with_test"] = {"rows": int(len(back)), "groups": n_groups}
-        entry["notes"] = [*entry["notes"], f"{len(back)} training row(s) of {n_groups} group(s) the test part also "
-                                           "holds left out of the configuration's choice and the held-out fit (its "
-                                           "figures would score the rest of a dialogue the model had read)"
-                                           + ("; the saved model's refit learns from them" if refit else "")]
-    if extra is not None:
-        # unused, as select's table says of each weight: tried, or never tried (a time budget spent before them)
-        role = (f"out-of-domain rows, used: {len(extra.rows):,} rows next to the field's own, each own row weighted "
-                f"×{weight:g}" if weight is not None else f"out-of-domain rows, {extra_outcome(selection)}")
-        entry["data"] = [*entry["data"], *({**s, "role": role} for s in extra.sources)]
-        entry["notes"] = [*entry["notes"], *extra.notes]
-        entry["extra"] = {"name": extra.name, "rows": int(len(extra.rows)), "weight": weight}
-    if curve:
-        entry["curve"] = ({"skipped": "not drawn: the field also learns a teacher's labels, which a curve over its "
-                                      "own rows would leave out"} if teacher is not None or teacher_config is not None
-                          else curve_entry(estimator, train, task.test, seed=seed, target=target, extra=extra_rows,
-                                           weight=weight))
-    if selection is not None:
-        entry["selection"] = selection
-        entry["cv_confusion"] = cv_confusion  # rows: truth; out-of-fold on the training rows
-        entry["cv_quantify"] = cv_quantify  # per kind of item: the quantifier grouped CV chose, and its statistics
-    if quality_table is not None:
-        entry["quality"] = ({k: v for k, v in quality_table.attrs.items() if k not in ("cv_confusion", "cv_oof")}
-                            | {"table": quality_table.to_dict("records")})
-    if distil_table is not None:
-        entry["distil"] = ({k: v for k, v in distil_table.attrs.items() if k not in ("cv_confusion", "cv_oof")}
-                           | {"table": distil_table.to_dict("records"), "weight": pool_weight})
-        if pool_weight is not None:
-            entry["notes"] = [*entry["notes"], f"distilled: + {len(distil):,} unlabelled texts labelled by the quality "
-                                                f"ensemble ({teacher_config.describe()}), each weighted {pool_weight:g} "
-                                                "× its confidence"]
-    seen = train
-    if refit:
-        # every labelled row, those of groups the test part holds too included; a smoke build's cap holds for the refit
-        # too: at most max_train rows
-        seen = subsample(pd.concat([train, back, *([task.test] if refit_test else [])]), max_train, seed)
-        est = _fit(clone(estimator), seen["text"].tolist(), seen["label"].to_numpy(), teacher_on(seen), unlabelled,
+        extra_rows = extra.rows if weight is not None else None
+        phase("held-out fit")
+        est = _fit(clone(estimator), train["text"].tolist(), train["label"].to_numpy(), teacher_on(train), unlabelled,
                    extra_rows, weight, pool_weight or 1.0)
-        entry["refit_rows"] = int(len(seen))
-        # what the refit took (card.card_markdown says it): the test part or not, and all rows or a --max-train sample
-        entry["refit_test"] = bool(refit_test)
-        entry["refit_of"] = int(len(task.train) + (len(task.test) if refit_test else 0))
-        entry["classes"] = [str(c) for c in est.classes_]
-    est.seen_rows_ = rows_sha256([*seen["text"], *([] if extra_rows is None else extra_rows["text"])])
-    # every text the saved fit learnt from, the pool a teacher labelled included: the model folder keeps it
-    # (``registry.save_model``) so that shares of posts the model was trained on are counted, not corrected with
-    # its cross-validated errors, which are not its errors on texts it learnt (``wbcs.kpi.quantify.corrected_table``)
-    taught = teacher is not None or teacher_config is not None
-    est.learnt_ = fingerprint([*seen["text"], *([] if extra_rows is None else extra_rows["text"]),
-                               *(unlabelled if taught else ())])
-    return est, entry
+        phase("held-out figures (bootstrap intervals, the plain peer)")
+        report = held_out_report(est, task.test, seed=seed, peer_train=train)
+        entry = {"task": task.name, "description": task.description,
+                 "kind": folder_kind(est) or "sklearn",
+                 "estimator": type(est).__name__, "classes": [str(c) for c in est.classes_],
+                 "params": params_of(est), "data": list(task.sources), "notes": list(task.notes),
+                 "train_rows": int(len(train)), "test_rows": int(len(task.test)),
+                 "metrics": {"split": task.split, **report}}
+        if shared.any():
+            n_groups = int(own_groups(back).nunique())
+            entry["shared_with_test"] = {"rows": int(len(back)), "groups": n_groups}
+            entry["notes"] = [*entry["notes"], f"{len(back)} training row(s) of {n_groups} group(s) the test part also "
+                                               "holds left out of the configuration's choice and the held-out fit (its "
+                                               "figures would score the rest of a dialogue the model had read)"
+                                               + ("; the saved model's refit learns from them" if refit else "")]
+        if extra is not None:
+            # unused, as select's table says of each weight: tried, or never tried (a time budget spent before them)
+            role = (f"out-of-domain rows, used: {len(extra.rows):,} rows next to the field's own, each own row weighted "
+                    f"×{weight:g}" if weight is not None else f"out-of-domain rows, {extra_outcome(selection)}")
+            entry["data"] = [*entry["data"], *({**s, "role": role} for s in extra.sources)]
+            entry["notes"] = [*entry["notes"], *extra.notes]
+            entry["extra"] = {"name": extra.name, "rows": int(len(extra.rows)), "weight": weight}
+        if curve:
+            phase("learning curve")
+            entry["curve"] = ({"skipped": "not drawn: the field also learns a teacher's labels, which a curve over its "
+                                          "own rows would leave out"} if teacher is not None or teacher_config is not None
+                              else curve_entry(estimator, train, task.test, seed=seed, target=target, extra=extra_rows,
+                                               weight=weight))
+        if selection is not None:
+            entry["selection"] = selection
+            entry["cv_confusion"] = cv_confusion  # rows: truth; out-of-fold on the training rows
+            entry["cv_quantify"] = cv_quantify  # per kind of item: the quantifier grouped CV chose, and its statistics
+        if quality_table is not None:
+            entry["quality"] = ({k: v for k, v in quality_table.attrs.items() if k not in ("cv_confusion", "cv_oof")}
+                                | {"table": quality_table.to_dict("records")})
+        if distil_table is not None:
+            entry["distil"] = ({k: v for k, v in distil_table.attrs.items() if k not in ("cv_confusion", "cv_oof")}
+                               | {"table": distil_table.to_dict("records"), "weight": pool_weight})
+            if pool_weight is not None:
+                entry["notes"] = [*entry["notes"], f"distilled: + {len(distil):,} unlabelled texts labelled by the quality "
+                                                    f"ensemble ({teacher_config.describe()}), each weighted {pool_weight:g} "
+                                                    "× its confidence"]
+        seen = train
+        if refit:
+            phase("refit for the saved model")
+            # every labelled row, those of groups the test part holds too included; a smoke build's cap holds for the refit
+            # too: at most max_train rows
+            seen = subsample(pd.concat([train, back, *([task.test] if refit_test else [])]), max_train, seed)
+            est = _fit(clone(estimator), seen["text"].tolist(), seen["label"].to_numpy(), teacher_on(seen), unlabelled,
+                       extra_rows, weight, pool_weight or 1.0)
+            entry["refit_rows"] = int(len(seen))
+            # what the refit took (card.card_markdown says it): the test part or not, and all rows or a --max-train sample
+            entry["refit_test"] = bool(refit_test)
+            entry["refit_of"] = int(len(task.train) + (len(task.test) if refit_test else 0))
+            entry["classes"] = [str(c) for c in est.classes_]
+        est.seen_rows_ = rows_sha256([*seen["text"], *([] if extra_rows is None else extra_rows["text"])])
+        # every text the saved fit learnt from, the pool a teacher labelled included: the model folder keeps it
+        # (``registry.save_model``) so that shares of posts the model was trained on are counted, not corrected with
+        # its cross-validated errors, which are not its errors on texts it learnt (``wbcs.kpi.quantify.corrected_table``)
+        taught = teacher is not None or teacher_config is not None
+        est.learnt_ = fingerprint([*seen["text"], *([] if extra_rows is None else extra_rows["text"]),
+                                   *(unlabelled if taught else ())])
+        return est, entry
 
 
 # a learning curve's smallest subset: this many training rows per label at least (a calibrated configuration splits its
