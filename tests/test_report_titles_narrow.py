@@ -44,9 +44,9 @@ def page():
     from wbcs.report import build_report
     from wbcs.synth import generate_posts
 
-    # 3 posts a day: every trend period is under the topic chart's 20 posts, so its title says how many are not
-    # shown, its longest; reply and resolution times give the rates chart, the other long title
-    posts = generate_posts(days=21, start="2025-02-03", posts_per_day=3, seed=5)
+    # 4 posts a day from a Thursday: the first week's 4 days are under the topic chart's 20 posts, so its title says
+    # how many weeks are not shown, its longest; reply and resolution times give the rates chart, the other long title
+    posts = generate_posts(days=18, start="2025-02-06", posts_per_day=4, seed=2)  # weeks of 15, 32, 29 posts
     return build_report(posts, period="week", end="2025-02-19")
 
 
@@ -68,7 +68,7 @@ def test_the_topic_charts_note_starts_a_line_of_its_own(page):
     text = next(layout["title"]["text"] for layout, _ in charts(page) if layout["title"]["text"].startswith("Topic"))
     head, note = text.split("<br>")
     assert head == "Topic share 话题点占比"
-    assert re.fullmatch(r"\d+ periods under 20 posts not shown", note)
+    assert note == "1 week under 20 posts not shown"  # the report's period (a week of 4 days), not 'periods'
 
 
 def test_wrap_line_breaks_at_a_titles_parts_then_words_then_characters():

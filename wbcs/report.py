@@ -44,8 +44,9 @@ from wbcs.policy import Policy, load_policy
 from wbcs.text import mask_frame, mask_pii
 
 SECTIONS = ["headline", "corrected", "trends", "complaints", "hot", "unified", "sla", "norms", "notes"]
-HISTORY = {"week": 8, "month": 6}  # periods shown in the trend charts
-TREND_PERIOD = {"week": "day", "month": "week"}
+# periods shown in the trend charts, one point each: the title says "last 8 weeks", and daily points of a week's
+# report drew ~1 post a day on STC-3 (every day's topic shares left out, six rates between 0 and 100 % daily)
+HISTORY = {"week": 8, "month": 6}
 
 PAGE = Template("""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">
@@ -64,7 +65,11 @@ h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;border-bottom:2px solid #1f77
 table.wbcs-table{border-collapse:collapse;font-size:12.5px;width:100%;margin:6px 0}
 .wbcs-table td,.wbcs-table th{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}
 .wbcs-table th{background:#f0f3f7}.note{color:#666;font-size:12.5px}
-@media print{body{background:#fff}main{padding:0}}
+@media print{body{background:#fff}main{padding:0}
+  /* a printed or PDF report shows what a reader would open on screen (the alerts behind the hot issues): Chromium
+     prints a closed <details> as its summary alone, and CSS can open one only through ::details-content */
+  details::details-content{content-visibility:visible;display:block}
+  details>summary{list-style:none}details>summary::-webkit-details-marker{display:none}.screen-only{display:none}}
 </style>
 <script type="text/javascript">$plotlyjs</script>
 </head><body><main>
@@ -290,7 +295,7 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     first = _shift(start, period, -(HISTORY[period] - 1))  # the trend window's first period
     history = _between(posts, first, stop)
     # the clocks read when the headline's are: the trend's last period gives the headline's SLA attainment
-    trend = indicators(history, period=TREND_PERIOD[period], policy=policy, as_of=as_of, routes=routes)
+    trend = indicators(history, period=period, policy=policy, as_of=as_of, routes=routes)
     # hot issues over the trend window, plus a week before it as the detector's baseline
     hot_from = max(first - pd.Timedelta(days=8), earliest.normalize())
     hot = hot_issues(_between(posts, hot_from, stop), policy=policy, baseline_days=SPIKE_BASELINE_DAYS)
@@ -320,12 +325,13 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
 
     # a trend period is partial where the window or the data cut it (and a lone period's axis spans its days)
     def covered(table):
-        return vk.period_coverage(table, TREND_PERIOD[period], max(earliest, first),
+        return vk.period_coverage(table, period, max(earliest, first),
                                   min(latest, stop - day))
 
     trend = covered(trend)
     volume = vk.volume_trend(trend, spikes=spikes)
-    volume.add_vrect(x0=start, x1=stop - pd.Timedelta(hours=12), fillcolor="#1f77b4", opacity=0.08,
+    half = (stop - start) / 2  # a point stands at its period's start: the band is centred on this period's point
+    volume.add_vrect(x0=start - half, x1=start + half, fillcolor="#1f77b4", opacity=0.08,
                      line_width=0, annotation_text="this period", annotation_position="top left")
     k_hist = indicators(history, policy=policy, routes=routes)
     why_not = vk.missing_reasons(history, k_hist)
@@ -339,11 +345,16 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     else:
         left_out.append("handling, resolution and SLA rates: "
                         + "; ".join(sorted({why_not[k] for k in vk.RATE_NAMES if k in why_not})))
-    if "topic" in history and history["topic"].notna().any():
-        charts.append(vk.topic_share_trend(covered(indicators(history, period=TREND_PERIOD[period], by="topic",
-                                                              policy=policy, routes=routes))))
-    else:
+    most = int(trend["volume"].max()) if len(trend) else 0
+    if "topic" not in history or not history["topic"].notna().any():
         left_out.append("topic shares: no topic labels in this data")
+    elif most < vk.MIN_SHARE_POSTS:  # a chart of no bars, telling a static page's reader to choose a period
+        left_out.append(f"topic shares per {period}: every {period} has fewer than {vk.MIN_SHARE_POSTS} posts (at "
+                        f"most {most}), too few for shares (one post would be 100 %); this period's topics are "
+                        "counted under Complaints below")
+    else:
+        charts.append(vk.topic_share_trend(covered(indicators(history, period=period, by="topic",
+                                                              policy=policy, routes=routes)), unit=period))
     if "reply_at" in cur and cur["reply_at"].notna().any():
         charts.append(vk.response_time_histogram(cur))
     else:
@@ -351,6 +362,9 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     charts.append(hour_weekday_heatmap(cur["created_at"], title="When posts arrive 发帖时段"))
     gaps = "".join(f"<p class='note'>Not shown — {html.escape(g)}.</p>" for g in left_out)
     body.append(f"<section id='trends'><h2>Trends 趋势 (last {HISTORY[period]} {period}s)</h2>"
+                f"<p class='note'>One point a {period}, the last one this {period}; a {period} the data cover in "
+                f"part is marked on the volume chart. Rates carry 95% intervals: with few posts a {period} they are "
+                f"wide, and a change within them may be chance.</p>"
                 f"<div class='grid'>{''.join(f'<div>{_fig(c, HALF_WIDTH)}</div>' for c in charts)}</div>{gaps}</section>")
 
     parts = []
@@ -388,7 +402,8 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
                 + (vk.table_html(mask_frame(spikes_t, columns=["sample (masked)"]), max_rows=30)
                    if len(spikes_t) else "<p>No spike this period.</p>")
                 + f"<h3>Aggregation-rule alerts 聚合规则触发 ({len(alerts_t)})</h3>"
-                + (f"<details><summary>{len(alerts_t)} alert(s) this period: show them</summary>"
+                + (f"<details><summary>{len(alerts_t)} alert(s) this period<span class='screen-only'>: show them"
+                   f"</span></summary>"
                    f"{vk.table_html(alerts_t, max_rows=30)}</details>"
                    if len(alerts_t) else "<p>No rule fired this period.</p>")
                 + "</section>")

@@ -58,6 +58,8 @@ LABEL_FIELDS = ["sentiment", "intent", "topic", "negative_subtype"]
 DRILL_COLUMNS = ["created_at", "platform", "operator", "province", "topic", "sentiment", "intent",
                  "text", "reply_at"]
 MIN_SHARE_POSTS = 20  # a period with fewer posts gets no topic shares (1 post = "100 %")
+DODGE = 0.4  # rates_trend: the share of its period a period's rates are spread over, the first at its start (a lone
+# period's axis spans half of it either side: _one_period_axis)
 # A legend entry's height at plotly's 12 px font and the legend's padding, as Chromium draws them (13 topics: a
 # 257 px legend), plus slack; the topic chart's margins (title above, dates below)
 LEGEND_ENTRY, LEGEND_PAD, MARGIN_TOP, MARGIN_BOTTOM = 20, 20, 90, 60
@@ -339,10 +341,10 @@ def volume_trend(table: pd.DataFrame, *, spikes: pd.DataFrame | None = None,
 
 @figure
 def topic_share_trend(table: pd.DataFrame, *, min_posts: int = MIN_SHARE_POSTS,
-                      title: str = "Topic share 话题点占比") -> go.Figure:
+                      title: str = "Topic share 话题点占比", unit: str = "period") -> go.Figure:
     """Stacked bars: each topic's share of the period's posts (a table ``by="topic"``), topics
     by their Chinese names. Periods with fewer than ``min_posts`` posts are left out (one post
-    would be a 100 % share) and the title says how many."""
+    would be a 100 % share) and the title says how many (of ``unit``: the report's "week")."""
     _x(table, "topic_share_trend")
     if "topic" not in table or "share" not in table:
         raise InputError("topic_share_trend needs indicators(period=..., by='topic')")
@@ -360,7 +362,7 @@ def topic_share_trend(table: pd.DataFrame, *, min_posts: int = MIN_SHARE_POSTS,
                     customdata=np.stack([g["volume"].astype(int), g["n"]], axis=1),
                     hovertemplate=f"{topic}<br>%{{x|%Y-%m-%d}}: %{{y:.0%}} (%{{customdata[0]:,}} of "
                                   "%{customdata[1]:,} posts)<extra></extra>")
-    note = f" · {dropped} periods under {min_posts} posts not shown" if dropped else ""
+    note = f" · {dropped} {unit}{'s' if dropped > 1 else ''} under {min_posts} posts not shown" if dropped else ""
     if kept.empty and dropped:  # an empty frame with axes from -1 to 6 said nothing: say why and what to do
         # in lines (plotly does not wrap), on a plot without axes or side margins: on one line the text was cut
         # off in the report's half-width charts (544 px) and ran over the y axis's title
@@ -485,19 +487,27 @@ def favorability_trend(table: pd.DataFrame, *, title: str = "Net favorability �
 def rates_trend(table: pd.DataFrame, *, title: str = "Handling, resolution, satisfaction 负面处理") -> go.Figure:
     """Negative handling / resolution, reply satisfaction, reply rate and SLA attainment, each
     with its 95% interval (Clopper–Pearson) and k of n in the hover."""
-    x = _x(table, "rates_trend")  # a posts table drew an empty chart
+    x = pd.to_datetime(_x(table, "rates_trend"))  # a posts table drew an empty chart
+    drawn = [col for col in RATE_NAMES if col in table and table[col].notna().any()]
+    # each rate a little later in its period than the one before (dodged; the first at the period's start, where
+    # the other trends draw it), so the intervals of one period's rates do not cover each other: on STC-3's ~1 post
+    # a day six spanned 0-100 % at the same x. (plotly's scattermode "group" spreads a lone period over 1 ms.)
+    gaps = x.drop_duplicates().sort_values().diff().dropna()
+    step = gaps.min() if len(gaps) else pd.Timedelta(days=int(table["days_in_period"].iloc[0])
+                                                      if "days_in_period" in table and len(table) else 1)
     fig = go.Figure()
-    for col, name in RATE_NAMES.items():
-        if col not in table or not table[col].notna().any():
-            continue
+    for j, col in enumerate(drawn):
+        name = RATE_NAMES[col]
         num, den = (table[c] for c in RATES[col])
         lo, hi = rate_interval(num, den)
         fig.add_trace(go.Scatter(
-            x=x, y=table[col], mode="lines+markers", name=name,
+            x=x + step * DODGE * j / max(len(drawn) - 1, 1), y=table[col], mode="lines+markers", name=name,
+            line={"width": 1.5},
             error_y={"type": "data", "array": hi - table[col], "arrayminus": table[col] - lo,
-                     "thickness": 1, "width": 3},
+                     "thickness": 1, "width": 2},
             customdata=np.stack([num.fillna(0).astype(int), den.fillna(0).astype(int)], axis=1),
-            hovertemplate=name + " %{x|%Y-%m-%d}: %{y:.0%} (%{customdata[0]:,} of %{customdata[1]:,})"
+            text=x.dt.strftime("%Y-%m-%d"),  # the period, not the dodged x (hover only: mode has no text)
+            hovertemplate=name + " %{text}: %{y:.0%} (%{customdata[0]:,} of %{customdata[1]:,})"
                                  "<extra></extra>"))
     fig.update_layout(title=f"{title} (95% intervals)", template=TEMPLATE,
                       yaxis={"tickformat": ".0%", "range": [0, 1.05]},
