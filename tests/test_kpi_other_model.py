@@ -47,3 +47,25 @@ def test_another_model_s_sentiment_is_counted_not_corrected_with_the_shipped_car
 def test_the_shipped_model_s_own_labels_are_still_corrected(tmp_path):
     got, _ = _kpi(_file(tmp_path, "wbcs-default/14"))
     assert "sentiment" in (got.get("corrected") or {}), "the shipped model's labels are corrected with its card"
+
+
+def test_a_users_model_folder_is_named_by_a_path_that_finds_its_card_again(tmp_path):
+    """A folder outside the registry was named 'card name/folder name' (audit_a1/r2), which nothing resolves: kpi
+    said its model was not in the registry. Its name is now its absolute path; a registry folder keeps NAME/VERSION."""
+    from tests.test_classify_baseline import LABELS, TEXTS
+    from wbcs.classify import PostClassifier, TextClassifier, load_model, save_model
+    from wbcs.classify.registry import model_dir
+
+    folder = save_model(PostClassifier({"sentiment": TextClassifier().fit(TEXTS, LABELS)}, card={"name": "mine"}),
+                        tmp_path / "models" / "mine" / "2")
+    model = load_model(folder)
+    assert model.name == str(folder.resolve()) and model_dir(model.name).resolve() == folder.resolve()
+    assert load_model().name.startswith("wbcs-default/")
+    src = tmp_path / "posts.csv"
+    pd.DataFrame({"post_id": ["a", "b"], "text": ["宽带断网了", "谢谢客服"],
+                  "created_at": ["2024-05-06 09:00", "2024-05-06 10:00"]}).to_csv(src, index=False)
+    r = run_cli("predict", "--model", str(folder), "--input", str(src), "--out", str(tmp_path / "labelled.csv"))
+    assert r.returncode == 0, r.stderr
+    assert pd.read_csv(tmp_path / "labelled.csv")["label_model"].eq(str(folder.resolve())).all()
+    _, err = _kpi(str(tmp_path / "labelled.csv"))
+    assert "not in the registry" not in err

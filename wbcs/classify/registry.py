@@ -526,4 +526,13 @@ def load_model(path_or_name: str | Path | None = None) -> PostClassifier:
     if not isinstance(card, dict):  # a list or a number passed the manifest's hash and broke on card.get
         raise InputError(f"{path / 'card.json'}: not a model card (a JSON object), a {type(card).__name__}; "
                          f"restore the folder or train the model again")
-    return PostClassifier(models, card=card, name=f"{card.get('name', path.parent.name)}/{path.name}")
+    return PostClassifier(models, card=card, name=model_name(path))
+
+
+def model_name(path: Path) -> str:
+    """How a model folder is named where its labels are written (``label_model``, messages): NAME/VERSION for a
+    folder of the registry, else the folder's absolute path, so that ``model_dir`` finds it again and ``wbcs kpi``
+    reads its card (``card name/folder name`` of a user's folder named nothing that resolved: its labels were
+    corrected with the shipped model's card)."""
+    resolved, registry = path.resolve(), MODELS_DIR.resolve()
+    return "/".join(resolved.relative_to(registry).parts) if resolved.is_relative_to(registry) else str(resolved)
