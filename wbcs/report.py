@@ -132,8 +132,20 @@ def clocks_as_of(posts: pd.DataFrame, stop: pd.Timestamp) -> pd.Timestamp:
     """The time the SLA clocks of a period ending at ``stop`` are read at: the latest time in the posts
     (``indicators.default_as_of``, any time column: what ``wbcs kpi`` reads them at), but not after the period.
     The latest post alone missed the replies and resolutions after it: a complaint without a reply was pending
-    in the report and late in ``wbcs kpi`` on the same posts."""
+    in the report and late in ``wbcs kpi`` on the same posts. Read at the period's end, a report of a past period
+    gives the same attainment whatever later replies its file holds (``indicators`` reads an outcome after
+    ``as_of`` as unknown)."""
     return min(stop, default_as_of(read_times(posts)))
+
+
+def sla_reading(as_of: pd.Timestamp) -> str:
+    """What the SLA attainment read at ``as_of`` counts, in the report's words (``indicators``' rule), with the
+    ``wbcs kpi`` call that reads the clocks at the same time."""
+    at = f"{as_of:%Y-%m-%d %H:%M}"
+    return (f"SLA clocks read at {at} (Beijing time), as wbcs kpi --as-of \"{at}\" reads them: a post is met if its reply "
+            f"(resolution) came within its limit and by then, late if its deadline passed by then without one (it "
+            f"came later or never), and pending, not counted, if its deadline was still ahead at {at} and it had "
+            f"none by then, whatever happened after")
 
 
 def check_account_posts(account_posts: pd.DataFrame, source: str = "account posts") -> pd.DataFrame:
@@ -415,7 +427,8 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
                f"{vk.table_html(vk.sla_table(k_cur)[['kind', 'posts', 'clock', 'acknowledge within', 'resolve within']])}")
     else:
         sla = f"{vk.table_html(vk.sla_table(k_cur))}{_fig(vk.sla_bar(k_cur))}"
-    body.append(f"<section id='sla'><h2>SLA performance 服务时限</h2>{sla}</section>")
+    body.append(f"<section id='sla'><h2>SLA performance 服务时限</h2><p class='note'>{html.escape(sla_reading(as_of))}."
+                f"</p>{sla}</section>")
 
     if account_posts is not None:
         account_posts = check_account_posts(account_posts, account_source)
@@ -443,8 +456,7 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     items = [f"{len(posts):,} posts read; {len(cur):,} in this period, {len(prev):,} in the previous one"
              + (" (on the same days)." if partial else "."),
              "Phone numbers, ID numbers and e-mail addresses are masked in every text and table.",
-             f"SLA clocks from the policy {html.escape(str(policy.source))}; "
-             f"posts still inside their deadline at {as_of:%Y-%m-%d %H:%M} are not counted."]
+             f"SLA clocks from the policy {html.escape(str(policy.source))}. {html.escape(sla_reading(as_of))}."]
     items += [html.escape(mask_pii(n)) for n in notes or []]
     body.append("<section id='notes'><h2>Notes 说明</h2><ul>" + "".join(f"<li>{i}</li>" for i in items)
                 + "</ul></section>")

@@ -446,8 +446,10 @@ class _Archive:
                 # every time has its day in the table (_days): no NULL reaches greatest(), which would skip it
                 to_done = f"greatest({self._f(alias, done)} - {self._f('d_c', C)}, 0)"
                 waited = f"greatest({self.now_business} - {self._f('d_c', C)}, 0)"
-            out.append(f"{count_where(f'{done} IS NOT NULL AND {to_done} <= {limit}')} AS {own(f'met_{i}')}")
-            out.append(f"{count_where(f'{done} IS NULL AND {waited} > {limit}')} AS {own(f'late_{i}')}")
+            # done by as_of, as the pandas engine reads it: an outcome after as_of is not known then
+            met = f"{done} IS NOT NULL AND {done} <= {now_us} AND {to_done} <= {limit}"
+            out.append(f"{count_where(met)} AS {own(f'met_{i}')}")
+            out.append(f"{count_where(f'NOT coalesce({met}, FALSE) AND {waited} > {limit}')} AS {own(f'late_{i}')}")
         return out, joins
 
     def inner(self, keys: dict[str, str], as_of, extra: tuple[str, ...] = ()) -> pd.DataFrame:

@@ -29,9 +29,12 @@ are fractions, 0.25 = 25 %):
   clocks in ``wbcs.policy``; acknowledge is met when ``reply_at − created_at ≤
   acknowledge_minutes`` (calendar minutes, or duty minutes by ``Duty.business_minutes``
   for a business clock), resolve likewise with ``resolved_at`` and ``resolve_hours``.
-  A post counts (is *due*) once it has its reply, or once its deadline has passed by
-  ``as_of`` (default: the latest time in the data) without one; posts still inside
-  their deadline are pending and left out.
+  The clocks are read as they stood at ``as_of`` (default: the latest time in the data): a reply or
+  resolution after ``as_of`` is not known then. A post is *met* when it was done within its limit by
+  ``as_of``, *late* when its deadline passed by ``as_of`` without that (done late, done after ``as_of``, or
+  never), and otherwise *pending* — not done by ``as_of`` and its deadline after it — and left out, whatever
+  happens later: attainment = met / (met + late). (The other rates count every reply and resolution in the
+  data.)
 - ``competitor_lead`` (网络讨论点领先值): per topic, an operator's net favorability minus
   the best competitor's on the same topic.
 
@@ -332,7 +335,8 @@ def limit_minutes(clock, stage: str) -> float | None:
 
 def thresholds(policy: Policy) -> list[tuple[str, str, float]]:
     """The distinct (stage, clock, limit minutes) of the policy: column ``met_i`` (``own``) of the
-    inner table counts posts done within limit i, ``late_i`` posts not done past it."""
+    inner table counts posts done within limit i by ``as_of``, ``late_i`` the others whose limit i had passed by
+    ``as_of`` (see the module docstring): the posts due at ``as_of`` are met + late."""
     out: list[tuple[str, str, float]] = []
     for clock in policy.sla.values():
         for stage in STAGES:
@@ -390,7 +394,7 @@ def derive(inner: pd.DataFrame, policy: Policy, rules=None) -> pd.DataFrame:
             i = limits.index((stage, clock.clock, minutes))
             of_kind = mask(kind == k)
             met += np.where(of_kind, mine[f"met_{i}"], 0)
-            due += np.where(of_kind, n * flags[flag] + mine[f"late_{i}"], 0)
+            due += np.where(of_kind, mine[f"met_{i}"] + mine[f"late_{i}"], 0)
         c[f"sla_{stage}_due"], c[f"sla_{stage}_met"] = due, met
     return c
 
@@ -545,9 +549,11 @@ def _inner(posts: pd.DataFrame, times: pd.DataFrame, keys: pd.DataFrame, policy:
                     elapsed[stage, clock] = (((done - created) / pd.Timedelta(minutes=1)).to_numpy(),
                                              ((now - created) / pd.Timedelta(minutes=1)).to_numpy())
             to_done, waited = elapsed[stage, clock]
-            has = done.notna().to_numpy()
-            v[own(f"met_{i}")] = (has & (to_done <= minutes)).astype(np.int64)
-            v[own(f"late_{i}")] = (~has & (waited > minutes)).astype(np.int64)
+            # done by as_of: a reply or resolution after it is not known then (a post resolved in time after
+            # as_of was counted met while one never resolved was pending, so the reading depended on the future)
+            met = (done <= (pd.NaT if as_of is None else as_of)).to_numpy() & (to_done <= minutes)
+            v[own(f"met_{i}")] = met.astype(np.int64)
+            v[own(f"late_{i}")] = (~met & (waited > minutes)).astype(np.int64)
     frame = pd.concat([k, v], axis=1)
     group = list(k.columns)
     if not group:
