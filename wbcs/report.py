@@ -32,7 +32,6 @@ from wbcs.kpi import indicators
 from wbcs.kpi.hot import fold_spikes, hot_issues
 from wbcs.kpi.incidents import NO_ALERT
 from wbcs.kpi.indicators import (
-    FAVORABILITY_FORMAT,
     default_as_of,
     format_indicator,
     kinds_of,
@@ -483,7 +482,7 @@ def _corrected_section(cur: pd.DataFrame, attrs: dict) -> str:
               "card's grouped cross-validation chose (or kept as counted where no correction came closer), with "
               "95% bootstrap intervals.</p>")]
     if summary.get("net_favorability"):
-        parts.append(f"<p><b>{html.escape(favorability_text(summary, FAVORABILITY_FORMAT))}</b>.</p>")
+        parts.append(f"<p><b>{html.escape(favorability_text(summary))}</b>.</p>")
     topic = vk.corrected_frame(summary, "topic")
     if topic is not None:
         parts.append(_fig(vk.corrected_share_bar(topic, "topic")))  # net favorability is in the line above

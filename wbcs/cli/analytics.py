@@ -275,7 +275,7 @@ def _dump(obj) -> None:
 def cmd_kpi(args: argparse.Namespace) -> int:
     from wbcs.distributed import check_cluster
     from wbcs.errors import InputError
-    from wbcs.kpi.indicators import FAVORABILITY_FORMAT, format_indicator, local_as_of
+    from wbcs.kpi.indicators import format_indicator, local_as_of
     from wbcs.pii import mask_pii
 
     _shipped_inputs(args)
@@ -370,7 +370,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
         if corrected.get(field, {}).get("note"):  # why this method, or why the counts were kept
             print(f"    {field}: {corrected[field]['note']}")
     if corrected.get("net_favorability"):
-        print(f"  {favorability_text(corrected, FAVORABILITY_FORMAT)}")
+        print(f"  {favorability_text(corrected)}")
     if table is not None:
         import pandas as pd
 

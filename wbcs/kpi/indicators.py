@@ -120,8 +120,8 @@ QUANTILE_DECIMALS = 6
 # How a reader is shown each kind of indicator, on every surface (``wbcs kpi``'s text, the dashboard's cards and
 # tables, the report; JSON keeps the raw numbers): one KPI was 0.6667 in one and 66.7% in another, a net
 # favorability -0.2, -0.20 and -0.200. Rates and shares are percentages (DOMAIN.md states them × 100%) with one
-# decimal; net favorability, a fraction of −1 … 1, signed with two decimals in ASCII ('-0.20', as the corrected shares'
-# line, ``wbcs.kpi.quantify.favorability_text``, is given it); a volume change ratio with two decimals; response
+# decimal; net favorability, a fraction of −1 … 1, signed with two decimals in ASCII ('-0.20', the corrected shares'
+# line, ``wbcs.kpi.quantify.favorability_text``, by default); a volume change ratio with two decimals; response
 # times in the unit that reads best (``format_minutes``).
 RATE_FORMAT, FAVORABILITY_FORMAT, RATIO_FORMAT = ".1%", "+.2f", ".2f"
 

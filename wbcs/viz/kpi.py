@@ -27,7 +27,6 @@ from wbcs.columns import local_times, read_times
 from wbcs.errors import InputError
 from wbcs.kpi import indicators
 from wbcs.kpi.indicators import (
-    FAVORABILITY_FORMAT,
     RATE_FORMAT,
     RATES,
     check_request,
@@ -412,7 +411,7 @@ def corrected_share_bar(table: pd.DataFrame, field: str = "topic", *, summary: d
     if not corrected and table.attrs.get("note"):  # why: the reader must not take the counts for a correction
         title += "".join(f"<br><sup>{line}</sup>" for line in textwrap.wrap(table.attrs["note"], 110))
     if summary and summary.get("net_favorability"):
-        title += "".join(f"<br><sup>{line}</sup>" for line in textwrap.wrap(favorability_text(summary, FAVORABILITY_FORMAT), 110))
+        title += "".join(f"<br><sup>{line}</sup>" for line in textwrap.wrap(favorability_text(summary), 110))
     # the plot keeps its height whatever the subtitle lines take; the legend sits below the slanted labels
     # the title block hangs from the top (plotly centres it in the margin, and 6 lines reached into the plot)
     lines = title.count("<br>")
