@@ -69,3 +69,17 @@ def test_a_users_model_folder_is_named_by_a_path_that_finds_its_card_again(tmp_p
     assert pd.read_csv(tmp_path / "labelled.csv")["label_model"].eq(str(folder.resolve())).all()
     _, err = _kpi(str(tmp_path / "labelled.csv"))
     assert "not in the registry" not in err
+
+
+def test_a_named_model_whose_card_is_no_object_is_counted_in_one_line(tmp_path):
+    """model_card_of read card.json beside the registry's own reader: a card written as [] broke kpi on card.get.
+    It now reads it with ``registry.read_card``: the labels are counted and the line names card.json."""
+    from tests.test_classify_baseline import LABELS, TEXTS
+    from wbcs.classify import PostClassifier, TextClassifier, save_model
+
+    folder = save_model(PostClassifier({"sentiment": TextClassifier().fit(TEXTS, LABELS)}, card={"name": "mine"}),
+                        tmp_path / "m" / "1")
+    (folder / "card.json").write_text("[]", encoding="utf-8")
+    got, err = _kpi(_file(tmp_path, str(folder.resolve())))
+    assert "labels by a model, counted, not corrected for its errors" in err and "not a model card" in err
+    assert "sentiment" not in (got.get("corrected") or {})

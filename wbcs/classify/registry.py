@@ -519,6 +519,12 @@ def load_model(path_or_name: str | Path | None = None) -> PostClassifier:
         _check_field(path, field, info, models[field])
         if info.get("learnt") and info.get("learnt_hash") == LEARNT_HASH:  # another hash: not comparable, no guard
             models[field].learnt_ = _load_learnt(path / info["learnt"])
+    return PostClassifier(models, card=read_card(path), name=model_name(path))
+
+
+def read_card(path: Path) -> dict:
+    """The card of the model folder ``path`` (``card.json``), checked to be a card: what ``load_model`` gives the
+    model and what ``wbcs.kpi.labels.model_card_of`` corrects a labelled file's shares with."""
     try:
         card = json.loads((path / "card.json").read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
@@ -526,7 +532,7 @@ def load_model(path_or_name: str | Path | None = None) -> PostClassifier:
     if not isinstance(card, dict):  # a list or a number passed the manifest's hash and broke on card.get
         raise InputError(f"{path / 'card.json'}: not a model card (a JSON object), a {type(card).__name__}; "
                          f"restore the folder or train the model again")
-    return PostClassifier(models, card=card, name=model_name(path))
+    return card
 
 
 def model_name(path: Path) -> str:

@@ -28,7 +28,8 @@ from wbcs.schema import LABEL_FIELDS
 
 NEEDED = ("sentiment", "intent")  # every post has these; an empty topic may mean "no topic"
 KEEP = 20  # cached label files kept (the newest)
-# the column a file of a model's labels names the model in (its registry name, "wbcs-default/14"), on the rows it
+# the column a file of a model's labels names the model in (its registry name, "wbcs-default/14", or the path of a
+# folder outside the registry: ``wbcs.classify.registry.model_name``), on the rows it
 # labelled: ``wbcs predict``'s, and every table ``predict_posts`` fills (``wbcs triage``'s file). Read back, the model's
 # card gives the errors its shares are corrected for (``model_card_of``)
 MODEL_COLUMN = "label_model"
@@ -155,7 +156,7 @@ def model_card_of(posts: pd.DataFrame, source: str) -> pd.DataFrame:
         return posts
     # only here: a file of a person's labels never loads the classifier's code (sklearn)
     from wbcs.classify.api import card_errors
-    from wbcs.classify.registry import model_dir
+    from wbcs.classify.registry import model_dir, read_card
 
     names = posts.loc[pd.concat(model.values(), axis=1).any(axis=1), MODEL_COLUMN].dropna().astype("string").unique()
     why = None
@@ -164,8 +165,8 @@ def model_card_of(posts: pd.DataFrame, source: str) -> pd.DataFrame:
                "correct another model's labels" if len(names) else f"no model named in its column {MODEL_COLUMN}")
     else:
         try:
-            card = json.loads((model_dir(names[0]) / "card.json").read_text(encoding="utf-8"))
-        except (InputError, OSError, ValueError) as e:
+            card = read_card(model_dir(names[0]))
+        except (InputError, OSError) as e:
             why = f"its model {names[0]} is not in the registry ({str(e).splitlines()[0]})"
     if why:
         print(f"{source}: labels by a model, counted, not corrected for its errors: {why}", file=sys.stderr)
