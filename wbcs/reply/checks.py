@@ -223,52 +223,51 @@ def _hours(m: re.Match, business: bool, day_hours: float) -> float | None:
     return None if business else n * _UNIT_HOURS[unit]
 
 
+def _clauses(text: str):
+    """The clauses (split at ，,、) of ``text``'s sentences that are no question: where a reply promises something."""
+    for sentence in _SENTENCE.findall(_FULL_STOP.sub("。", text)):
+        if not sentence.rstrip().endswith(("？", "?")):
+            yield from re.split(r"[，,、]", sentence)
+
+
 def time_promise(text: str, limit: TimeLimit) -> str | None:
     """The words of ``text`` that promise a handling time other than ``limit``, None when none do."""
-    text = _FULL_STOP.sub("。", text.translate(_WIDE_DIGITS))
-    for sentence in _SENTENCE.findall(text):
-        if sentence.rstrip().endswith(("？", "?")):
-            continue
-        for clause in re.split(r"[，,、]", sentence):
-            for m in _DURATION.finditer(clause):
-                act = _ACTION.search(clause, m.end(), m.end() + 12)
-                if act is None:
-                    takes, rest = _TAKES.search(clause, 0, m.start()), _TAKES_END.match(clause, m.end())
-                    if takes is None or rest is None:
-                        continue
-                    before, span, to_you = clause[:takes.start()], clause[takes.start():m.end()], False
-                else:
-                    end, to_you = act.end(), "您" in act.group(0) or clause[act.end():act.end() + 1] == "您"
-                    if clause[end:end + 1] == "您":
-                        end += 1
-                    elif to_you and (verb := _ACTION.match(clause, end)):  # 给您 回复: the phrase names the verb
-                        end = verb.end()
-                    before, span = clause[:m.start()], clause[m.start():end]
-                if (_NEGATED.search(before + span) or _ASKED.search(clause) or _PAST.search(before)
-                        or (_CUSTOMERS_STEP.search(before) and not to_you)):
+    for clause in _clauses(text.translate(_WIDE_DIGITS)):
+        for m in _DURATION.finditer(clause):
+            act = _ACTION.search(clause, m.end(), m.end() + 12)
+            if act is None:
+                takes, rest = _TAKES.search(clause, 0, m.start()), _TAKES_END.match(clause, m.end())
+                if takes is None or rest is None:
                     continue
-                hours = _hours(m, limit.business, limit.duty_day_hours)
-                if limit.hours is None or hours is None or abs(hours - limit.hours) > 1e-9:
-                    return span.strip()
+                before, span, to_you = clause[:takes.start()], clause[takes.start():m.end()], False
+            else:
+                end, to_you = act.end(), "您" in act.group(0) or clause[act.end():act.end() + 1] == "您"
+                if clause[end:end + 1] == "您":
+                    end += 1
+                elif to_you and (verb := _ACTION.match(clause, end)):  # 给您 回复: the phrase names the verb
+                    end = verb.end()
+                before, span = clause[:m.start()], clause[m.start():end]
+            if (_NEGATED.search(before + span) or _ASKED.search(clause) or _PAST.search(before)
+                    or (_CUSTOMERS_STEP.search(before) and not to_you)):
+                continue
+            hours = _hours(m, limit.business, limit.duty_day_hours)
+            if limit.hours is None or hours is None or abs(hours - limit.hours) > 1e-9:
+                return span.strip()
     return None
 
 
 def vague_time(text: str) -> str | None:
     """The words of ``text`` that promise the handling as soon as possible with no time (尽快为您处理), None when none
     do. Whether the draft states a time elsewhere is the caller's to judge (``check_draft``)."""
-    text = _FULL_STOP.sub("。", text)
-    for sentence in _SENTENCE.findall(text):
-        if sentence.rstrip().endswith(("？", "?")):
-            continue
-        for clause in re.split(r"[，,、]", sentence):
-            for m in _SOON.finditer(clause):
-                act = _SOON_ACTION.search(clause, m.end(), m.end() + 8)
-                before = clause[:m.start()]
-                if (act is None or _NEGATED.search(clause[:act.end()]) or _PURPOSE.search(before)
-                        or _CUSTOMERS_STEP.search(before) or _CUSTOMER_HURRIES.search(before) or "已" in before):
-                    continue
-                verb = _SOON_ACTION.match(clause, act.end()) if "您" in act.group(0) else None  # 为您 处理: name the verb
-                return clause[m.start():(verb or act).end()].strip()
+    for clause in _clauses(text):
+        for m in _SOON.finditer(clause):
+            act = _SOON_ACTION.search(clause, m.end(), m.end() + 8)
+            before = clause[:m.start()]
+            if (act is None or _NEGATED.search(clause[:act.end()]) or _PURPOSE.search(before)
+                    or _CUSTOMERS_STEP.search(before) or _CUSTOMER_HURRIES.search(before) or "已" in before):
+                continue
+            verb = _SOON_ACTION.match(clause, act.end()) if "您" in act.group(0) else None  # 为您 处理: name the verb
+            return clause[m.start():(verb or act).end()].strip()
     return None
 
 
