@@ -431,7 +431,7 @@ def mask_pii(text: str) -> str:
     return mask_and_find(text)[0]
 
 
-# A phone number exactly as ``mask_pii`` writes it masked (``_masked_phone`` above): a mobile 138****5678 (1[3-9] +
+# A phone number exactly as ``mask_pii`` writes it masked (``_item`` above): a mobile 138****5678 (1[3-9] +
 # one digit, four stars, four digits) or a landline 010-****5678 (a valid area code: 010, 02x, 0[3-9]xx), neither
 # glued to another digit or star (an ID masked is 3 digits and 11 stars). Masked text is what every command writes
 # and reads back (wbcs datasets export, wbcs ingest): a complaint that gave its number is identifiable after masking
