@@ -2,8 +2,9 @@
 
 ``hot_issues`` returns all three: the aggregation alerts of ``wbcs.aggregate`` (the same
 question from ≥3 users in a day …, each with its posts, users and platforms), the
-incidents of ``wbcs.kpi.incidents`` (those alerts merged per issue and window, ranked by
-excess over expectation: what an analyst reads first) and the spikes of ``spikes``, per
+incidents of ``wbcs.kpi.incidents`` (those alerts merged per issue and window, ranked by how
+surprising their most unusual day is against the issue's expectation, ``rank_incidents``: what an
+analyst reads first) and the spikes of ``spikes``, per
 topic and per near-duplicate cluster.
 
 The spike detector (``spikes``) counts posts per series and bucket (hour by default)
