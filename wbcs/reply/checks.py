@@ -30,12 +30,15 @@ list: it passes). The reasons, each a short code and its words (``REASONS``):
   Sooner and later are both flagged: a sooner time is a promise the back office was never asked to
   keep, a later one tells the customer in public that the standard's clock will be missed. Not a
   promise, so not flagged: negated (无法在24小时内处理), a question (能否24小时内处理？), the
-  customer's own step (请您24小时内回复我们), a past fact (已在24小时内处理), service hours
-  (24小时服务热线) and a product's own timing (取消业务24小时内生效). Checked only when the caller
-  gives the limit (the drafts do: they know the post's kind);
+  customer's own step (请您24小时内回复我们), a past fact (已在24小时内处理), service hours (24小时服务热线,
+  and the round-the-clock slogan 24小时为您排忧解难: the service for the customer with no bound 内, not this case's
+  handling) and a product's own timing (取消业务24小时内生效). Checked only when the caller gives the limit (the
+  drafts do: they know the post's kind);
 - ``vague_time``: the draft of a consultation or a complaint promises the handling "as soon as possible" (尽快,
   尽早, 尽速 and the team's action or a result in the same clause: 尽快为您处理, 解决方案会尽快发布) and states
-  no time limit at all, while the policy gives the kind a resolve clock. Standard §4.5.1 (seeds/003_*): the
+  no time limit at all, while the policy gives the kind a resolve clock and the route answers the post later (not the
+  suggestion route, ``answer_clock: false`` in data/replies.yaml: DOMAIN.md gives suggestions no clock and standard
+  §4.5.4 collects them without one, so its "尽快反馈" passes although the route borrows the consultation clocks). Standard §4.5.1 (seeds/003_*): the
   acknowledgement says "在48小时内会给予详细答复"; §4.5.2: a complaint not answered at once gets "问题解决时限（如48小时之内
   一定给出合理的答复）"; DOMAIN.md gives these two kinds their answer clocks (Service levels). The other kinds get no
   such rule there, so their 尽快 passes. Not a promise: a purpose (为尽快处理您的问题，请告知...), the customer's
@@ -128,12 +131,15 @@ _NOUN = re.compile(r"^(?:的)?(?:进度|问题|流程|条件|范围|判断|标�
 _SLOT = re.compile(r"\{[a-z_]+\}")
 
 # time promise: a number (digits, Chinese numerals, 半, 几; a range 1-2 counts by its end) and a unit; 日 only as a
-# span (3日内), not a date (每月3日, 3日起); not after 这/近/每/第 (这两天: these days), not hours of service (24小时服务)
+# span (3日内), not a date (每月3日, 3日起); not after 这/近/每/第 (这两天: these days), not hours of service: the
+# duration followed by the service (24小时服务热线), or by the service for the customer with no bound (内) between,
+# the round-the-clock slogan (24小时为您服务, 7×24小时竭诚为您排忧解难), which promises nothing about this case
+_SERVICE = r"服务|在线|热线|营业|客服|值班|人工|不间断|开放|全天|守候|效劳|排忧解难|答疑解惑|保驾护航"
 _NUM = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百几]+|半)"
 _DURATION = re.compile(r"(?<![这那近前每第\d零〇一二两三四五六七八九十百几半.])"
                        r"(?:" + _NUM + r"\s*[-~～—–至到]\s*)?(?P<num>" + _NUM + r")\s*(?P<half>个半|个|半)?\s*"
                        r"(?P<unit>工作日|工作小时|小时|钟头|[hH](?![a-zA-Z])|分钟|天|日(?=之内|以内|内)|星期|礼拜|周)"
-                       r"(?!服务|在线|热线|营业|客服|值班|人工|不间断|开放|全天)")
+                       r"(?!(?:(?:竭诚|随时|全程|全天候|贴心|都|均)?(?:为|给)(?:您|你|亲|大家)(?:提供)?)?(?:" + _SERVICE + r"))")
 # the team's action on the customer's matter, ending at most 12 characters after the duration in the same clause
 _ACTION = re.compile(r"(?:给|为|向|帮|与|和)您|回复|答复|解答|回电|致电|回访|联系(?!我们|我司|客服)|联络|处理|解决|修复|恢复"
                      r"|反馈|核实|核查|查证|跟进|上门|告知|通知|办结|发布|公布|(?:有|出)(?:结果|消息|回音|进展)")
@@ -171,6 +177,15 @@ class TimeLimit:
     business: bool
     duty_day_hours: float
     words: str
+    # False: the route answers nothing later, its reply is the handling (a suggestion thanked and passed on), so the
+    # kind's clock bounds a time it says but 尽快 in it promises no answer (``answer_clock`` in data/replies.yaml)
+    answers: bool = True
+
+    @property
+    def stated(self) -> bool:
+        """Whether a reply on this limit must say the time rather than 尽快 (``vague_time``): the route answers later,
+        on a resolve clock of a kind the standard asks to be told it (``STATED_CLOCK_KINDS``)."""
+        return self.answers and self.hours is not None and self.kind in STATED_CLOCK_KINDS
 
     def describe(self) -> str:
         kind = self.kind or "a post without a kind"
@@ -179,14 +194,15 @@ class TimeLimit:
         return f"the policy's resolve clock for {kind}: {self.words}"
 
 
-def time_limit(policy, kind: str | None) -> TimeLimit:
-    """The ``TimeLimit`` of post kind ``kind`` in ``policy`` (a ``wbcs.policy.Policy``)."""
+def time_limit(policy, kind: str | None, *, answers: bool = True) -> TimeLimit:
+    """The ``TimeLimit`` of post kind ``kind`` in ``policy`` (a ``wbcs.policy.Policy``); ``answers``: whether the
+    post's route answers it later (``ReplyBook.answers(route)``)."""
     from wbcs.reply.templates import resolve_within
 
     clock = policy.sla.get(kind) if isinstance(kind, str) else None
     hours = None if clock is None else clock.resolve_hours
     return TimeLimit(kind, None if hours is None else float(hours), clock is not None and clock.clock == "business",
-                     policy.duty.minutes_per_day / 60, resolve_within(policy, kind))
+                     policy.duty.minutes_per_day / 60, resolve_within(policy, kind), answers)
 
 
 def _cn_number(text: str) -> float | None:
@@ -362,7 +378,7 @@ def check_draft(public: str | None, private: str | None = None, *, needs_dm: boo
         phrase = time_promise(public, limit) or time_promise(private, limit)
         if phrase:
             out.append(_reason("time_promise", phrase=phrase, clock=limit.describe()))
-        elif limit.hours is not None and limit.kind in STATED_CLOCK_KINDS:
+        elif limit.stated:
             # a time stated anywhere in the draft (the public reply's 48小时内给您答复) is its limit; none: 尽快 is vague
             no_clock = TimeLimit(limit.kind, None, limit.business, limit.duty_day_hours, limit.words)
             stated = time_promise(public, no_clock) or time_promise(private, no_clock)

@@ -79,7 +79,8 @@ class ReplyDesk:
         e, row = self.current_edit(), self._row()
         kind = row.get("kind")
         return check_draft(e["public"], e["private"], needs_dm=self.book.needs_dm(row["route"]),
-                           limit=time_limit(self.policy, kind if isinstance(kind, str) else None))
+                           limit=time_limit(self.policy, kind if isinstance(kind, str) else None,
+                                            answers=self.book.answers(row["route"])))
 
     def state(self) -> dict:
         row = self._row()

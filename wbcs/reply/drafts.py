@@ -173,7 +173,7 @@ def draft_replies(posts: pd.DataFrame, routed: pd.DataFrame, drafter: Drafter) -
         if not replies[i]:
             rows.append(row | {"draft": "", "private": "", "checks": f"no reply (route {route})", "passes": True})
             continue
-        limit = time_limit(policy, kinds[i])
+        limit = time_limit(policy, kinds[i], answers=book.answers(route))
         slots = book.slots_for(operator=ops[i], province=provs[i], author=authors[i], topic=topic) | {
             "resolve_within": limit.words}
         t = book.template(route, topic)

@@ -43,7 +43,8 @@ class Template:
 class ReplyBook:
     """The validated reply file."""
 
-    routes: dict[str, dict]  # route → {"dm": bool, "reply": bool, "default": Template, "topics": {topic: Template}}
+    # route → {"dm": bool, "reply": bool, "answers": bool, "default": Template, "topics": {topic: Template}}
+    routes: dict[str, dict]
     aggregation: dict[str, Template]
     operators: dict[str, dict[str, str]]
     default_operator: str
@@ -52,6 +53,11 @@ class ReplyBook:
 
     def needs_dm(self, route: str) -> bool:
         return bool(self.routes[route]["dm"])
+
+    def answers(self, route: str) -> bool:
+        """False for routes whose reply is the whole handling (``answer_clock: false``: a suggestion thanked and passed
+        on), which owe no answer on their kind's resolve clock (``checks.TimeLimit.answers``)."""
+        return bool(self.routes[route]["answers"])
 
     def replies(self, route: str) -> bool:
         """False for routes that get no reply (monitor)."""
@@ -208,14 +214,15 @@ def parse_replies(raw, source: str = "replies", *, routes=None, topics: list[str
             raise InputError(f"{where} is not a route of the routes file ({', '.join(route_ids)})")
         if not isinstance(entry, dict):
             raise InputError(f"{where} must be a mapping (dm, public, private, topics)")
-        unknown = set(entry) - {"dm", "reply", "public", "private", "topics"}
+        keys = ("dm", "reply", "answer_clock", "public", "private", "topics")
+        unknown = set(entry) - set(keys)
         if unknown:
-            raise InputError(f"{where}.{sorted(unknown)[0]} is not a known key (dm, reply, public, private, topics)")
-        dm, replies = entry.get("dm", False), entry.get("reply", True)
-        if not isinstance(dm, bool) or not isinstance(replies, bool):
-            raise InputError(f"{where}: dm and reply must be true or false")
+            raise InputError(f"{where}.{sorted(unknown)[0]} is not a known key ({', '.join(keys)})")
+        dm, replies, answers = entry.get("dm", False), entry.get("reply", True), entry.get("answer_clock", True)
+        if not all(isinstance(v, bool) for v in (dm, replies, answers)):
+            raise InputError(f"{where}: dm, reply and answer_clock must be true or false")
         if not replies:
-            book[rid] = {"dm": False, "reply": False, "default": None, "topics": {}}
+            book[rid] = {"dm": False, "reply": False, "answers": False, "default": None, "topics": {}}
             continue
         default_t = _template({k: entry[k] for k in ("public", "private") if k in entry}, where, dm)
         per_topic = {}
@@ -223,7 +230,7 @@ def parse_replies(raw, source: str = "replies", *, routes=None, topics: list[str
             if t not in topic_ids:
                 raise InputError(f"{where}.topics.{t} is not a topic of the taxonomy ({', '.join(topic_ids)})")
             per_topic[t] = _template(tt, f"{where}.topics.{t}", dm)
-        book[rid] = {"dm": dm, "reply": True, "default": default_t, "topics": per_topic}
+        book[rid] = {"dm": dm, "reply": True, "answers": answers, "default": default_t, "topics": per_topic}
 
     from wbcs.aggregate import rules
 

@@ -1,0 +1,104 @@
+"""False positives of the reply checks found on real STC-3 helpdesk replies (helper FD, 2026-12-07).
+
+time_promise read the round-the-clock slogan "客服同学24小时为您排忧解难" (STC-3) as a promise of 24 hours: 为您 after
+the duration counted as the team's action on the case, while the service for the customer with no bound (内) between
+is the service's hours, as 24小时服务热线 already was."""
+
+from __future__ import annotations
+
+import pytest
+
+from wbcs.policy import load_policy
+from wbcs.reply.checks import check_draft, reason_codes, time_limit, time_promise
+
+POLICY = load_policy()
+COMPLAINT = time_limit(POLICY, "complaint")
+
+
+@pytest.mark.parametrize("text", [
+    "您好,感谢您的支持,我们的会员服务热线是：400 810 3568,客服同学24小时为您排忧解难",  # STC-3
+    "我们24小时为您服务",
+    "7×24小时竭诚为您提供服务",
+    "全天24小时为大家答疑解惑",
+])
+def test_round_the_clock_service_is_no_time_promise(text):
+    assert time_promise(text, COMPLAINT) is None
+    assert check_draft(text, limit=COMPLAINT) == []
+
+
+@pytest.mark.parametrize("text, phrase", [
+    ("我们24小时给您回复", "24小时给您回复"),  # a deadline said without 内 (customers quote 承诺24小时解决)
+    ("24小时为您处理", "24小时为您处理"),
+    ("24小时内为您服务", "24小时内为您"),  # bounded: a time
+    ("客服会在12小时内为您排忧解难", "12小时内为您"),
+])
+def test_a_handling_time_is_still_a_time_promise(text, phrase):
+    assert time_promise(text, COMPLAINT) == phrase
+    assert reason_codes(check_draft(text, limit=COMPLAINT)) == ["time_promise"]
+
+
+# ---------------------------------------------------------------------------------------------- vague_time by route
+# The suggestion route borrows the consultation clocks (data/routes.yaml) for its deadlines, so its "我们会尽快反馈"
+# got vague_time against the consultation's 48-hour answer clock; but no answer follows a suggestion (DOMAIN.md gives
+# suggestions no clock, standard §4.5.4 collects them without one): a route marked answer_clock: false owes none.
+
+SUGGESTION = "{customer}感谢您的宝贵建议！我们会尽快反馈给相关部门研究。"
+
+
+def _book(answer_clock):
+    from wbcs.reply.templates import load_replies, parse_replies
+
+    shipped = load_replies()
+    raw = {"operators": {"default": "t", "t": {"name": "中国电信", "account": "中国电信{province}客服", "hotline": "10000"}},
+           "topics": {"other": "相关"},
+           "routes": {r: {"reply": False} for r in shipped.routes}}
+    raw["routes"]["suggestion"] = {"dm": False, "public": SUGGESTION} | (
+        {} if answer_clock is None else {"answer_clock": answer_clock})
+    raw["routes"]["answer"] = {"dm": False, "public": SUGGESTION}
+    return parse_replies(raw)
+
+
+def _drafts(book, route):
+    import pandas as pd
+
+    from wbcs.reply.drafts import Drafter, draft_replies
+
+    posts = pd.DataFrame({"post_id": ["p1"], "text": ["建议你们的宽带套餐增加一个月付的选项"]})
+    routed = pd.DataFrame({"post_id": ["p1"], "route": [route], "kind": ["consultation"]})
+    return draft_replies(posts, routed, Drafter(book, policy=POLICY)).iloc[0]
+
+
+def test_as_soon_as_possible_passes_on_a_route_that_answers_nothing_later():
+    d = _drafts(_book(False), "suggestion")
+    assert d["draft"] == "感谢您的宝贵建议！我们会尽快反馈给相关部门研究。" and d["checks"] == "ok", d["checks"]
+    consultation = time_limit(POLICY, "consultation", answers=False)
+    assert check_draft("我们会尽快反馈。", limit=consultation) == []
+    # the kind's clock still bounds a time the reply says
+    assert reason_codes(check_draft("我们会在24小时内给您反馈。", limit=consultation)) == ["time_promise"]
+
+
+@pytest.mark.parametrize("answer_clock, route", [(None, "suggestion"), (True, "suggestion"), (False, "answer")])
+def test_a_route_that_answers_later_still_gets_vague_time(answer_clock, route):
+    d = _drafts(_book(answer_clock), route)
+    assert d["checks"].startswith("vague_time: promises no time limit (尽快反馈;"), d["checks"]
+
+
+def test_answer_clock_must_be_true_or_false():
+    from wbcs.errors import InputError
+
+    with pytest.raises(InputError, match="routes.suggestion: dm, reply and answer_clock must be true or false"):
+        _book("no")
+
+
+def test_the_desk_checks_an_edit_on_the_route_s_clock(tmp_path):
+    import pandas as pd
+
+    from wbcs.labeling.store import LabelStore
+    from wbcs.reply.desk import ReplyDesk
+
+    items = pd.DataFrame([_drafts(_book(False), "suggestion")]).assign(text="建议增加月付选项")
+    with LabelStore(tmp_path / "s.sqlite") as store:
+        desk = ReplyDesk(items, store, "agent", book=_book(False), policy=POLICY)
+        assert desk.checks() == []
+        desk.book = _book(True)  # the same wording on a route that answers later
+        assert reason_codes(desk.checks()) == ["vague_time"]
