@@ -102,3 +102,40 @@ def test_the_desk_checks_an_edit_on_the_route_s_clock(tmp_path):
         assert desk.checks() == []
         desk.book = _book(True)  # the same wording on a route that answers later
         assert reason_codes(desk.checks()) == ["vague_time"]
+
+
+# ------------------------------------------------------------------------------- vague_time: 及时 and 第一时间
+# An audit of 60 STC-3 helpdesk replies (seed 20261207) and the replies like them: "有结果后第一时间回复您" and
+# "会及时与您联系" promise the answer as soon as possible just as 尽快 does, with no time, and passed. With them, the
+# cases where those words promise nothing: the customer's step toward the team (可以及时反馈给我们), a noun's
+# attribute (感谢您的及时反馈), negated (没有及时回复您), a purpose said at length (以便我们后续能够第一时间响应).
+
+CONSULTATION = time_limit(POLICY, "consultation")
+
+
+@pytest.mark.parametrize("text, phrase", [
+    ("博主您好,您的问题我们正在处理,有结果后第一时间回复您,请您谅解", "第一时间回复"),  # STC-3
+    ("核实您反馈的情况,工作人员已在处理中,待有消息会及时联系您的.", "及时联系"),  # STC-3
+    ("您好,您反映的情况我们已认真记录,会及时向相关部门反馈,敬请等待[呵呵]；", "及时向相关部门反馈"),  # STC-3
+    ("我们将及时为您受理、解决.", "及时为您"),
+    ("实在抱歉了,请问您的订单号是多少,小零尽快安排客服为你处理", "尽快安排"),  # STC-3: 客服 here is the team's
+])
+def test_as_soon_as_possible_in_other_words_is_vague(text, phrase):
+    from wbcs.reply.checks import vague_time
+
+    assert vague_time(text) == phrase
+    for limit in (COMPLAINT, CONSULTATION):
+        assert reason_codes(check_draft(text, limit=limit)) == ["vague_time"]
+    assert check_draft(text, limit=time_limit(POLICY, "consultation", answers=False)) == []
+
+
+@pytest.mark.parametrize("text", [
+    "感谢您的及时反馈.",  # STC-3
+    "有问题要及时联系俺们哈",  # STC-3
+    "若重复出现了,可以及时反馈给我们.",  # STC-3
+    "消息太多,小v没有及时回复您不便之处还请谅解.",  # STC-3
+    "希望您能关注花粉助手小D,以便我们后续能够第一时间响应并跟进您遇到的问题.",  # STC-3
+    "没问题,我们会在48小时内给您答复",  # 没问题 negates nothing; the clock is stated
+])
+def test_no_promise_of_the_team_passes(text):
+    assert check_draft(text, limit=COMPLAINT) == [], text

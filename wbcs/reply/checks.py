@@ -35,15 +35,16 @@ list: it passes). The reasons, each a short code and its words (``REASONS``):
   handling) and a product's own timing (取消业务24小时内生效). Checked only when the caller gives the limit (the
   drafts do: they know the post's kind);
 - ``vague_time``: the draft of a consultation or a complaint promises the handling "as soon as possible" (尽快,
-  尽早, 尽速 and the team's action or a result in the same clause: 尽快为您处理, 解决方案会尽快发布) and states
-  no time limit at all, while the policy gives the kind a resolve clock and the route answers the post later (not the
-  suggestion route, ``answer_clock: false`` in data/replies.yaml: DOMAIN.md gives suggestions no clock and standard
-  §4.5.4 collects them without one, so its "尽快反馈" passes although the route borrows the consultation clocks). Standard §4.5.1 (seeds/003_*): the
-  acknowledgement says "在48小时内会给予详细答复"; §4.5.2: a complaint not answered at once gets "问题解决时限（如48小时之内
-  一定给出合理的答复）"; DOMAIN.md gives these two kinds their answer clocks (Service levels). The other kinds get no
-  such rule there, so their 尽快 passes. Not a promise: a purpose (为尽快处理您的问题，请告知...), the customer's
-  step (请您尽快...), negated or asked. A time that is stated but wrong is ``time_promise``'s. Checked, as it is,
-  only when the caller gives the limit;
+  尽早, 尽速, 及时, 第一时间 and the team's action or a result in the same clause: 尽快为您处理, 解决方案会尽快发布,
+  有结果第一时间回复您) and states no time limit at all, while the policy gives the kind a resolve clock and the
+  route answers the post later (not the suggestion route, ``answer_clock: false`` in data/replies.yaml: DOMAIN.md
+  gives suggestions no clock and standard §4.5.4 collects them without one, so its "尽快反馈" passes although the
+  route borrows the consultation clocks). Standard §4.5.1 (seeds/003_*): the acknowledgement says "在48小时内会给予
+  详细答复"; §4.5.2: a complaint not answered at once gets "问题解决时限（如48小时之内一定给出合理的答复）"; DOMAIN.md
+  gives these two kinds their answer clocks (Service levels). The other kinds get no such rule there, so their 尽快
+  passes. Not a promise: a purpose (为尽快处理您的问题，请告知...), the customer's step (请您尽快..., 可以及时反馈给
+  我们), a noun's attribute (感谢您的及时反馈), negated (没有及时回复您) or asked. A time that is stated but wrong is
+  ``time_promise``'s. Checked, as it is, only when the caller gives the limit;
 - ``missing_dm``: the route needs a private message (``dm: true`` in data/replies.yaml) and
   the draft has none;
 - ``unfilled_slot``: a ``{slot}`` was left in the text;
@@ -148,16 +149,21 @@ _ACTION = re.compile(r"(?:给|为|向|帮|与|和)您|回复|答复|解答|回�
 _TAKES = re.compile(r"(?:(?:处理|解决|修复|恢复|核实|核查|答复|回复)[^，,]{0,4}?(?:需要|需|要|用时|耗时)|预计|估计|预期)"
                     r"(?:需要|需|要|用时|耗时)?\s*(?:大约|大概|约)?\s*$")
 _TAKES_END = re.compile(r"\s*(?:左右|的?时间|之?内|以内)?[。！!；;\s]*$")
-_NEGATED = re.compile(r"无法|不能|没法|不会|未能|未(?!来)|不可能|难以|不保证|不一定|不确定|没有办法|不予")
+_NEGATED = re.compile(r"无法|不能|没法|不会|未能|未(?!来)|不可能|难以|不保证|不一定|不确定|没有?(?!问题|关系|事)|不予")
 _ASKED = re.compile(r"吗|是否|能否|可否|是不是|多久|多长时间")
 _CUSTOMERS_STEP = re.compile(r"请|烦请|麻烦|建议|您可|您需|需要您|您在")
 _PAST = re.compile(r"已(?:经)?(?:在|于)?\s*$")
-# vague time: as soon as possible and, within 8 characters of the same clause, the team's action or a result
-_SOON = re.compile(r"尽快|尽早|尽速")
+# vague time: as soon as possible (尽快, or 及时 and 第一时间, which say the same: 有结果第一时间回复您) and, within 8
+# characters of the same clause, the team's action or a result
+_SOON = re.compile(r"尽快|尽早|尽速|及时|第一时间")
 _SOON_ACTION = re.compile(_ACTION.pattern + r"|办理|安排|检修|检测|到账|退|返")
 # the customer as the one to hurry (您尽快去营业厅办理, 亲最好尽快联系快递), not the team for them (为您尽快处理)
 _CUSTOMER_HURRIES = re.compile(r"(?:^|[^为给帮替向与和对到])(?:您|你|亲|客户|用户|机主)(?:最好|需要|需|要|可以|可|应该?)?\s*$")
-_PURPOSE = re.compile(r"(?:为了|为(?![您你亲])|以便|便于|希望|争取|力争)[^。！？!?；;，,]{0,4}$")  # 为了帮您尽快核实; 为您尽快处理 is none
+# 为了帮您尽快核实, 以便我们后续能够第一时间响应; 为您尽快处理 is none
+_PURPOSE = re.compile(r"(?:(?:为了|以便|便于|希望|争取|力争)[^。！？!?；;，,]{0,8}|为(?![您你亲])[^。！？!?；;，,]{0,4})$")
+# the team as the one the action goes to (可以及时反馈给我们, 有问题要及时联系俺们): the customer's step
+# (安排客服为你处理 is the team's: 客服 and 小编 are the team's receiving only after 给/至/到/向)
+_TO_US = re.compile(r"(?:给|至|到|向)(?:我们|我司|俺们|咱们|小编|客服)|我们|我司|俺们|咱们")
 # the kinds whose reply must state the answer's time limit (standard §4.5.1 and §4.5.2; DOMAIN.md, Service levels)
 STATED_CLOCK_KINDS = ("consultation", "complaint")
 _CN_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
@@ -280,7 +286,9 @@ def vague_time(text: str) -> str | None:
             act = _SOON_ACTION.search(clause, m.end(), m.end() + 8)
             before = clause[:m.start()]
             if (act is None or _NEGATED.search(clause[:act.end()]) or _PURPOSE.search(before)
-                    or _CUSTOMERS_STEP.search(before) or _CUSTOMER_HURRIES.search(before) or "已" in before):
+                    or _CUSTOMERS_STEP.search(before) or _CUSTOMER_HURRIES.search(before) or "已" in before
+                    or before.endswith("的")  # a noun's attribute: 感谢您的及时反馈
+                    or _TO_US.match(clause, act.end())):
                 continue
             verb = _SOON_ACTION.match(clause, act.end()) if "您" in act.group(0) else None  # 为您 处理: name the verb
             return clause[m.start():(verb or act).end()].strip()
