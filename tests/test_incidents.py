@@ -1,4 +1,4 @@
-"""Incidents: aggregation alerts merged per issue and window, ranked by excess over expectation.
+"""Incidents: aggregation alerts merged per issue and window, ranked by their most surprising day (see test_incidents_rank.py).
 
 The crafted timeline's numbers are worked out by hand in ``outage_timeline``'s docstring; the
 synthetic quarter checks the issue's known answer (one outage must be the top incident, not

@@ -7,7 +7,7 @@ part, ``compared_days``): headline KPIs with their change, the shares of the mod
 labels corrected for its errors (``wbcs.kpi.quantify``: topic, sentiment, intent, net
 favorability), trend charts over the last periods, top complaint topics and provinces
 (the complaint flow's posts, ``wbcs.viz.kpi.complaints``), hot issues (incidents ranked
-by the posts above expectation, then their evidence: spikes and aggregation-rule alerts),
+by how surprising their most unusual day is, then their evidence: spikes and aggregation-rule alerts),
 SLA attainment per post kind, and — when an account posting log is given — the
 posting-norm breaches. plotly.js is inlined once, so the file opens without network
 access; every text and table is PII-masked.
@@ -30,7 +30,7 @@ from wbcs.columns import local_times, read_times
 from wbcs.errors import InputError
 from wbcs.kpi import indicators
 from wbcs.kpi.hot import fold_spikes, hot_issues
-from wbcs.kpi.incidents import NO_ALERT
+from wbcs.kpi.incidents import NO_ALERT, alert_rows
 from wbcs.kpi.indicators import (
     default_as_of,
     format_indicator,
@@ -236,17 +236,39 @@ def _incident_table(incidents: pd.DataFrame, start, stop, reliability: pd.DataFr
     return table, len(inc)
 
 
-def _hot_tables(spikes: pd.DataFrame, alerts: pd.DataFrame, start, stop, baseline_days: int
-                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+ALERT_KINDS = {"near_duplicate": "near-duplicates 相似帖子", "topic": "topic 话题"}  # in the order a row names them
+
+
+def _hot_tables(spikes: pd.DataFrame, alerts: pd.DataFrame, incidents: pd.DataFrame, start, stop,
+                baseline_days: int) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """The period's spikes (as ``fold_spikes`` shows them, expected from the ``baseline_days`` before them) and
-    aggregation alerts as report tables, rules and clusters in words."""
+    aggregation alerts as report tables, rules and clusters in words, and how many alerts the period had. The
+    alerts of one incident (``incidents``, which ``alerts`` were merged into), rule and day are one row
+    (``wbcs.kpi.incidents.alert_rows``), saying which kinds of cluster fired: a near-duplicate cluster's alert
+    and its topic's over the same posts were two rows, one answer post to publish."""
     from wbcs.viz.kpi import shown
 
     if len(spikes):
         spikes = spikes[(spikes["detected_at"] >= start) & (spikes["detected_at"] < stop)]
     if len(alerts):
+        row = alert_rows(alerts, incidents)  # of every alert: the incidents' alert_index points into all of them
         t = local_times(pd.to_datetime(alerts["triggered_at"]))
         alerts = alerts[((t >= start) & (t < stop)).to_numpy()]
+        n_alerts = len(alerts)
+        # a row: its first alert's time and rule, the clusters of all its alerts, the broadest alert's counts
+        # and sample (the topic's holds the near-duplicates' posts), the posts of all of them
+        broadest = alerts.assign(row=row).sort_values("n_posts", ascending=False, kind="stable").groupby(
+            "row", sort=False).head(1).set_index("row")
+        groups = alerts.groupby(row.loc[alerts.index], sort=False)
+        kinds = groups["cluster_kind"].agg(lambda k: " + ".join(ALERT_KINDS.get(x, x) for x in ALERT_KINDS
+                                                                if x in set(k)) or " + ".join(sorted(set(k))))
+        clusters = groups["cluster_key"].agg(lambda k: "; ".join(shown(pd.Series(k.unique()), "cluster")))
+        ids = groups["post_ids"].agg(lambda p: list(dict.fromkeys(i for ids in p for i in ids)))
+        alerts = groups.head(1).set_index(groups.head(1).index.map(row)).assign(
+            cluster_kinds=kinds, clusters=clusters, post_ids=ids, n_users=broadest["n_users"],
+            n_platforms=broadest["n_platforms"], sample_text=broadest["sample_text"])
+    else:
+        n_alerts = 0
     s = pd.DataFrame({
         "detected": spikes.get("detected_at", pd.Series(dtype=object)),
         "series": shown(spikes.get("key", pd.Series(dtype=object)), "cluster"),
@@ -263,13 +285,14 @@ def _hot_tables(spikes: pd.DataFrame, alerts: pd.DataFrame, start, stop, baselin
         "triggered": local_times(pd.to_datetime(alerts["triggered_at"])) if len(alerts) else [],
         "rule": shown(alerts.get("rule", pd.Series(dtype=object)), "rule"),
         "action": alerts.get("action", pd.Series(dtype=object)),
-        "cluster": shown(alerts.get("cluster_key", pd.Series(dtype=object)), "cluster"),
+        "alerts fired": alerts.get("cluster_kinds", pd.Series(dtype=object)),
+        "cluster": alerts.get("clusters", pd.Series(dtype=object)),
         "users / platforms": [f"{u} / {p}" for u, p in zip(alerts.get("n_users", []), alerts.get("n_platforms", []),
                                                            strict=True)],
         "sample (masked)": alerts.get("sample_text", pd.Series(dtype=object)),
         "post ids": [", ".join(ids[:5]) + (" …" if len(ids) > 5 else "") for ids in alerts.get("post_ids", [])],
-    })
-    return s.sort_values("detected") if len(s) else s, a
+    }).reset_index(drop=True)
+    return (s.sort_values("detected") if len(s) else s), a, n_alerts
 
 
 def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
@@ -311,7 +334,8 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     hot_from = max(first - pd.Timedelta(days=8), earliest.normalize())
     hot = hot_issues(_between(posts, hot_from, stop), policy=policy, baseline_days=SPIKE_BASELINE_DAYS)
     spikes = fold_spikes(hot["spikes"])  # one spike per outage, for the table and the volume chart
-    spikes_t, alerts_t = _hot_tables(spikes, hot["alerts"], start, stop, SPIKE_BASELINE_DAYS)
+    spikes_t, alerts_t, n_alerts = _hot_tables(spikes, hot["alerts"], hot["incidents"], start, stop,
+                                               SPIKE_BASELINE_DAYS)
     label = f"{start:%Y-%m-%d} – {stop - pd.Timedelta(days=1):%Y-%m-%d}"
     body = []
 
@@ -397,8 +421,9 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     body.append("<section id='hot'><h2>Hot issues 热点 (incidents, spikes and aggregation rules)</h2>"
                 f"<h3>Incidents 事件 ({n_incidents} this period{shown})</h3>"
                 + ("<p class='note'>Each incident is the aggregation-rule alerts of one issue (a topic of one "
-                   "operator, or a group of near-duplicate posts) merged over its days, ranked by the posts above "
-                   "what the issue usually draws; a surge is a day far above it. The alerts themselves are listed "
+                   "operator, or a group of near-duplicate posts) merged over its days, ranked by how improbable its "
+                   "most unusual day is against what the issue usually draws (every surge, a day far above it, "
+                   "first). The alerts themselves are listed "
                    "below as the evidence. Ranks count this period's incidents. What an issue usually draws is "
                    f"its share of the posts of {hot_dates} (the trend window and the 8 days before it), the "
                    "posts this report reads: <code>wbcs hot</code> reads every post of its file, so on a file "
@@ -412,9 +437,13 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
                 + f"<h3>Spikes 突增 ({len(spikes_t)})</h3>"
                 + (vk.table_html(mask_frame(spikes_t, columns=["sample (masked)"]), max_rows=30)
                    if len(spikes_t) else "<p>No spike this period.</p>")
-                + f"<h3>Aggregation-rule alerts 聚合规则触发 ({len(alerts_t)})</h3>"
-                + (f"<details><summary>{len(alerts_t)} alert(s) this period<span class='screen-only'>: show them"
-                   f"</span></summary>"
+                + f"<h3>Aggregation-rule alerts 聚合规则触发 ({n_alerts})</h3>"
+                + (f"<details><summary>{n_alerts} alert(s) this period<span class='screen-only'>: show them"
+                   "</span></summary><p class='note'>The alerts of one incident, rule and day are one row (an "
+                   "incident's alerts: those most of whose posts are its issue's), their kinds of cluster under "
+                   "<i>alerts fired</i>: a near-duplicate cluster's alert and its topic's over the same posts ask "
+                   "for one answer post"
+                   + (f"; {n_alerts} alerts in {len(alerts_t)} row{'s' if len(alerts_t) > 1 else ''}" if len(alerts_t) < n_alerts else "") + ".</p>"
                    f"{vk.table_html(alerts_t, max_rows=30)}</details>"
                    if len(alerts_t) else "<p>No rule fired this period.</p>")
                 + "</section>")

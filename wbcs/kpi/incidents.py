@@ -255,6 +255,20 @@ def alert_days(alerts: pd.DataFrame, issue_of: dict) -> pd.DataFrame:
                         index=alerts.index).dropna(subset=["issue"])
 
 
+def alert_rows(alerts: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
+    """The row each alert is listed in (the index of that row's first alert), aligned with ``alerts``: an alert
+    table lists the alerts of one incident of ``table`` (``incidents(posts, alerts)``: its issue, the one most
+    of an alert's posts belong to), one rule and one Beijing day as one row. A near-duplicate cluster's alert
+    and its topic's over the same posts are then one row, as they are one incident, not two answer posts to
+    publish; an alert in no incident is a row of its own."""
+    of = {i: k for k, ix in enumerate(table["alert_index"]) for i in ix} if len(table) else {}
+    days = local_times(alerts["triggered_at"]).dt.floor("D") if len(alerts) else []
+    first: dict = {}
+    rows = [first.setdefault((of.get(i, ("alone", i)), rule, day), i)
+            for i, rule, day in zip(alerts.index, alerts["rule"], days, strict=True)]
+    return pd.Series(rows, index=alerts.index, dtype=object)
+
+
 def incident_groups(a: pd.DataFrame, row: dict, surge: np.ndarray, first: pd.Timestamp,
                     gap_days: int) -> list[tuple]:
     """(status, issue row, days, alert indexes, day columns counted) per incident, in the order
