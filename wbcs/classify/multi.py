@@ -21,9 +21,13 @@ from wbcs.errors import InputError
 # "of wbcs.pii.mask_pii") missed the training texts in every file wbcs had written (masked): 25 of STC-3's 1,964
 # telecom first posts exported by 'wbcs datasets export' were taken for new posts
 LEARNT_HASH = "blake2b-64 of wbcs.dedup.leakage_text of wbcs.pii.mask_pii"
+# the raw text's hash, which folders written from f87762b to 6b6fe30 name: reproducible (leakage_text is unchanged
+# since before it), so such a folder keeps its guard, the posts it is shown hashed as its fingerprint was
+RAW_HASH = "blake2b-64 of wbcs.dedup.leakage_text"
+LEARNT_HASHES = (LEARNT_HASH, RAW_HASH)  # every scheme ``text_hashes`` computes, the current one first
 
 
-def text_hashes(texts) -> np.ndarray:
+def text_hashes(texts, scheme: str = LEARNT_HASH) -> np.ndarray:
     """A uint64 per text: the first 8 bytes of the BLAKE2b digest of the text with its PII masked
     (``wbcs.pii.mask_pii``) as the leakage groups compare texts (``wbcs.dedup.leakage_text``: normalised, without
     links and repost marks), so that a copy of a training text that differs by a short link or was reposted unchanged
@@ -33,13 +37,16 @@ def text_hashes(texts) -> np.ndarray:
     number inside a link is masked with it, where dropping the link first would leave the masked copy's number
     behind. A hash of the library's own (not pandas' ``hash_array``), because it is stored with the model and must
     not change with a library's version; 8 bytes: two distinct texts among 10⁵ posts and 10⁴ training texts collide
-    with a chance of about 10⁻¹⁰."""
+    with a chance of about 10⁻¹⁰. ``scheme``: one of ``LEARNT_HASHES``, the one a fingerprint was written with
+    (``RAW_HASH``: the text not masked)."""
     import hashlib
 
     from wbcs.dedup import leakage_text
     from wbcs.pii import mask_pii
 
-    masked = pd.Series([mask_pii(t) for t in texts], dtype=object)
+    if scheme not in LEARNT_HASHES:
+        raise InputError(f"text hash {scheme!r}: this wbcs computes {' and '.join(map(repr, LEARNT_HASHES))}")
+    masked = pd.Series([mask_pii(t) for t in texts] if scheme == LEARNT_HASH else list(texts), dtype=object)
     return np.fromiter((int.from_bytes(hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest(), "little")
                         for t in leakage_text(masked)), dtype=np.uint64, count=len(masked))
 
@@ -161,13 +168,22 @@ class PostClassifier:
         """Per field, whether its model was fitted on each text (its ``fingerprint``, ``learnt_``: set by
         ``wbcs.classify.train.fit_task`` and kept in the model folder); None for a field whose model keeps no
         fingerprint (a folder written before it was kept, or an estimator fitted outside ``wbcs train``): nothing
-        can be told there."""
+        can be told there. Each fingerprint is compared with the texts hashed by its own scheme (``learnt_hash_``, set
+        by ``registry.load_model`` for a folder written with an earlier one; ``LEARNT_HASH`` when unset)."""
         prints = {f: getattr(m, "learnt_", None) for f, m in self.models.items()}
-        h = text_hashes(texts) if any(p is not None for p in prints.values()) else None
+        texts = list(texts)  # hashed once per scheme in use
+        hashes = {}
         out = {}
         for field, seen in prints.items():
-            if seen is None or not len(seen):
-                out[field] = None if seen is None else np.zeros(len(h), dtype=bool)
+            if seen is None:
+                out[field] = None
+                continue
+            scheme = getattr(self.models[field], "learnt_hash_", LEARNT_HASH)
+            if scheme not in hashes:
+                hashes[scheme] = text_hashes(texts, scheme)
+            h = hashes[scheme]
+            if not len(seen):
+                out[field] = np.zeros(len(h), dtype=bool)
                 continue
             at = np.searchsorted(seen, h).clip(0, len(seen) - 1)  # ``seen`` is sorted (``fingerprint``)
             out[field] = seen[at] == h

@@ -18,6 +18,7 @@ from wbcs.classify.baseline import TextClassifier, predict_kinds
 from wbcs.classify.card import extra_outcome
 from wbcs.classify.multi import PostClassifier, fingerprint
 from wbcs.classify.tasks import (
+    TASKS,
     ExtraData,
     OwnPosts,
     TaskData,
@@ -415,6 +416,55 @@ def card_extra(model: PostClassifier, field: str, task: TaskData, seed=0) -> tup
         raise InputError(f"{field}: {len(extra.rows)} out-of-domain rows ({extra.name}) where {model.name}'s card used "
                          f"{used['rows']}: the file changed since the model was built")
     return extra.rows, used["weight"]
+
+
+def learnt_texts(model: PostClassifier, field: str) -> list[str]:
+    """The texts ``field`` of ``model`` was fitted on, rebuilt from what its card records: its built-in task's
+    training and test parts (``tasks.load_task`` with the card's seed; the test part when the refit took it) and its
+    out-of-domain rows in use (``card_extra``). Checked against the hashes of them kept with the estimator
+    (``seen_rows_``, ``rows_sha256``: the normalised texts, which no change of ``wbcs.pii`` touches), so that a
+    fingerprint is never rebuilt from other texts than the model learnt (a gold file's texts edited since): an
+    ``InputError`` then, as for a field fitted on a user's file or on texts a teacher labelled, which no card
+    records."""
+    entry, seed = model.card.get("fields", {}).get(field, {}), model.card.get("seed", 0)
+    if entry.get("distilled_from") or (entry.get("distil") or {}).get("weight") is not None:
+        raise InputError(f"{model.name}: field {field} also learnt unlabelled texts a teacher labelled, which its card "
+                         "does not keep: its fingerprint cannot be rebuilt; retrain it with 'wbcs train'")
+    if entry.get("task") not in TASKS:
+        raise InputError(f"{model.name}: field {field} was fitted on {entry.get('task')!r}, not a built-in task: its "
+                         "training texts are not known here; retrain it with 'wbcs train' to refresh its fingerprint")
+    task = load_task(entry["task"], seed=seed)
+    extra, _ = card_extra(model, field, task, seed)
+    seen = pd.concat([task.train, *([task.test] if entry.get("refit_test", True) else [])])
+    texts = [*seen["text"], *([] if extra is None else extra["text"])]
+    if rows_sha256(texts) != list(getattr(model.models[field], "seen_rows_", None) or ()):
+        raise InputError(f"{model.name}: field {field}: the texts of task {entry['task']} (and its out-of-domain rows) "
+                         "are not those the model was fitted on (their hashes differ from the ones kept with it): "
+                         "restore the data it was built from (git) or retrain it")
+    return texts
+
+
+def card_fingerprints(model: PostClassifier | str | Path | None = None) -> dict[str, np.ndarray]:
+    """Each field's fingerprint (``multi.fingerprint``) computed now from the texts it learnt (``learnt_texts``):
+    what the folder's ``<field>.learnt.npy`` must hold (tests/test_learnt_refresh.py compares the shipped model's),
+    and what ``refresh_fingerprints`` writes. ``model``: a PostClassifier, a model folder or name (None: the shipped
+    one)."""
+    from wbcs.classify.registry import load_model
+
+    model = model if isinstance(model, PostClassifier) else load_model(model)
+    return {field: fingerprint(learnt_texts(model, field)) for field in model.models}
+
+
+def refresh_fingerprints(path: str | Path | None = None) -> Path:
+    """Rewrite the fingerprints of the model folder ``path`` (None: the shipped model) from the texts its fields
+    learnt (``card_fingerprints``), hashed as this wbcs hashes them (``multi.LEARNT_HASH``): after a change of
+    ``wbcs.pii.mask_pii`` or of the hash, the shipped folder's would be stale. ``make fingerprints`` runs it; its
+    estimators and card are kept byte for byte (``registry.write_fingerprints``). Returns the folder."""
+    from wbcs.classify.registry import model_dir, write_fingerprints
+
+    path = model_dir(path)
+    write_fingerprints(path, card_fingerprints(path))
+    return path
 
 
 def curve_entry(estimator, train: pd.DataFrame, test: pd.DataFrame, *, seed=0, target: float | None = None,
