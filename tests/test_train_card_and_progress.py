@@ -105,3 +105,40 @@ def _cut(w: float, params: bool = True) -> dict:
 ])
 def test_what_became_of_each_domain_weight(rows, chosen, said):
     assert extra_outcome(_selection(rows, chosen)) == said
+
+
+def _steps(shown: str, desc: str) -> list[str]:
+    """The step names bar ``desc`` showed, in order, each once."""
+    return list(dict.fromkeys(re.findall(rf"{desc}: .*?\[[0-9:]+, ([^\]]+)\]", shown)))
+
+
+@pytest.mark.slow  # ~30 s of CPU: the quality step and distillation embed 1,400 texts with a tiny backbone
+def test_distillation_and_saving_name_each_of_their_steps(monkeypatch, tmp_path):
+    """A run with the quality step and distillation, then its save: distillation names each fold of the teacher and of
+    every student, and the save each field (they ran under their phase's name alone, the save under none)."""
+    from tests.test_embedding import length_set
+    from wbcs.classify import save_model
+    from wbcs.classify.distil import WEIGHTS
+    from wbcs.classify.train import train_model
+    from wbcs.classify.transformer import tiny_backbone
+
+    texts, y = length_set(200, seed=0)  # labels the tiny backbone reads and the n-grams hardly do (test_distil)
+    pool, _ = length_set(1200, seed=5)
+    backbone = str(tiny_backbone(tmp_path / "bb", texts + pool, layers=2, hidden=32, seed=0))
+    task = task_from_table(pd.DataFrame({"text": texts, "size": y}), "size", seed=0)[0]
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    # a budget spent by the first candidate (lr C=1): the quality step prefers the ensemble, so distillation runs
+    model = train_model({"size": task}, seed=0, budget=1e-9, words=False, quality=backbone, distil=pool)
+    save_model(model, tmp_path / "m" / "1")
+    shown = terminal.getvalue()
+    entry = model.card["fields"]["size"]
+    assert {f"quality step ({backbone})", "distillation"} <= set(_steps(shown, "training size"))
+    folds = [f"fold {k}/5" for k in range(1, 6)]
+    last = [f"{r['config']}: its class biases and recall floors" for r in entry["distil"]["table"]
+            if r["weight"] is not None and r["config"].startswith("student") and entry["distil"]["weight"] == r["weight"]]
+    assert _steps(shown, "distillation") == ["fast model", *(f"teacher, {f}" for f in folds),
+                                             *(f"student: pool × {w:g}, {f}" for w in WEIGHTS for f in folds), *last[:1]]
+    assert _steps(shown, "saving the model") == ["size", "card, checksums"]
+    counts = [(int(n), int(total)) for n, total in re.findall(r"\| (\d+)/(\d+) \[", shown)]
+    assert counts and all(n <= total for n, total in counts)

@@ -66,7 +66,7 @@ def select_student(fast: TextClassifier, teacher, texts, y, pool, *, groups=None
     ranks). ``row_kinds`` and ``own_bias_kinds``: as in ``embedding.select_ensemble``: the fast model is scored
     with its kinds' own biases, and the chosen student learns its own (``configs.last_steps``). ``min_recall``:
     as ``configs.select``'s, met last by the chosen student (the fast model has its own already)."""
-    from wbcs.classify.configs import TOL, _Folds, fold_count, last_steps, summary
+    from wbcs.classify.configs import TOL, Steps, _Folds, fold_count, last_steps, summary
     from wbcs.classify.embedding import spread_columns
 
     tol = TOL if tol is None else tol
@@ -87,49 +87,58 @@ def select_student(fast: TextClassifier, teacher, texts, y, pool, *, groups=None
 
     raw = {}  # each student's out-of-fold probabilities before any class bias
 
-    rows, t0 = [], time.perf_counter()
-    folds.scores(base)
-    rows.append({"config": "fast model" + bias_names(fast), **summary(folds.biased(folds.oof, fast, row_kinds)[0]),
-                 "seconds": round(time.perf_counter() - t0, 1), "weight": None})
-    t0 = time.perf_counter()
-    teacher_oof, pseudo = np.zeros_like(folds.oof), []
-    for tr, te in folds.folds:
-        t = unbiased(teacher).fit([texts[i] for i in tr], y[tr])
-        teacher_oof[te] = spread_columns(t.predict_proba([texts[i] for i in te]), t.classes_, classes)
-        pseudo.append(pseudo_labels(t, pool, np.unique(y[tr])))
-    rows.append({"config": "teacher (reference)", **summary(folds.bias_scores(proba=teacher_oof)[0]),
-                 "seconds": round(time.perf_counter() - t0, 1), "weight": None})
-    for w in weights:
-        t0, oof = time.perf_counter(), np.zeros_like(folds.oof)
-        for k, (tr, te) in enumerate(folds.folds):
-            x_tr, x_te = folds.matrices(k, base, extra=True)
-            labels, conf = pseudo[k]
-            y_tr = np.concatenate([y[tr], labels])
-            head = base._head(y_tr).fit(x_tr, y_tr, sample_weight=np.concatenate([np.ones(len(tr)), w * conf]))
-            oof[np.ix_(te, np.searchsorted(classes, head.classes_))] = head.predict_proba(x_te)
-        raw[w] = oof
-        rows.append({"config": f"student: pool × {w:g} × teacher's confidence", **scored(oof),
-                     "seconds": round(time.perf_counter() - t0, 1), "weight": w})
-    students = [i for i, r in enumerate(rows) if r["weight"] is not None]
-    best = students[int(np.argmax([rows[i]["macro_f1"] for i in students]))]
-    chosen = best if rows[best]["macro_f1"] > rows[0]["macro_f1"] + tol else 0
-    student = None
-    if chosen:
-        w = float(rows[chosen]["weight"])
-        bias = (folds.bias_scores(proba=raw[w])[1] or None) if fast.class_bias else None
-        # the student's biases are its own: the fast model's kinds' biases were fitted on the fast model's predictions
-        student = clone(fast).set_params(class_bias=bias, kind_bias=None)
+    k = len(folds.folds)
+    # every fold's fit named as it starts (the teacher is the quality ensemble, refitted and reading the pool in each
+    # fold): a distillation once showed only its phase's name, for minutes
+    with Steps(1 + k * (1 + len(weights)) + 1, "distillation") as step:
+        rows, t0 = [], time.perf_counter()
+        step("fast model")
+        folds.scores(base)
+        rows.append({"config": "fast model" + bias_names(fast), **summary(folds.biased(folds.oof, fast, row_kinds)[0]),
+                     "seconds": round(time.perf_counter() - t0, 1), "weight": None})
         t0 = time.perf_counter()
+        teacher_oof, pseudo = np.zeros_like(folds.oof), []
+        for n, (tr, te) in enumerate(folds.folds, 1):
+            step(f"teacher, fold {n}/{k}")
+            t = unbiased(teacher).fit([texts[i] for i in tr], y[tr])
+            teacher_oof[te] = spread_columns(t.predict_proba([texts[i] for i in te]), t.classes_, classes)
+            pseudo.append(pseudo_labels(t, pool, np.unique(y[tr])))
+        rows.append({"config": "teacher (reference)", **summary(folds.bias_scores(proba=teacher_oof)[0]),
+                     "seconds": round(time.perf_counter() - t0, 1), "weight": None})
+        for w in weights:
+            t0, oof = time.perf_counter(), np.zeros_like(folds.oof)
+            for j, (tr, te) in enumerate(folds.folds):
+                step(f"student: pool × {w:g}, fold {j + 1}/{k}")
+                x_tr, x_te = folds.matrices(j, base, extra=True)
+                labels, conf = pseudo[j]
+                y_tr = np.concatenate([y[tr], labels])
+                head = base._head(y_tr).fit(x_tr, y_tr, sample_weight=np.concatenate([np.ones(len(tr)), w * conf]))
+                oof[np.ix_(te, np.searchsorted(classes, head.classes_))] = head.predict_proba(x_te)
+            raw[w] = oof
+            rows.append({"config": f"student: pool × {w:g} × teacher's confidence", **scored(oof),
+                         "seconds": round(time.perf_counter() - t0, 1), "weight": w})
+        students = [i for i, r in enumerate(rows) if r["weight"] is not None]
+        best = students[int(np.argmax([rows[i]["macro_f1"] for i in students]))]
+        chosen = best if rows[best]["macro_f1"] > rows[0]["macro_f1"] + tol else 0
+        student = None
+        if chosen:  # else the bar ends complete one step short (``Steps``)
+            step(f"{rows[chosen]['config']}: its class biases and recall floors")
+            w = float(rows[chosen]["weight"])
+            bias = (folds.bias_scores(proba=raw[w])[1] or None) if fast.class_bias else None
+            # the student's biases are its own: the fast model's kinds' biases were fitted on the fast model's
+            # predictions
+            student = clone(fast).set_params(class_bias=bias, kind_bias=None)
+            t0 = time.perf_counter()
 
-        def row(name, est, scores):
-            return {"config": name, **summary(scores), "seconds": round(time.perf_counter() - t0, 1), "weight": w,
-                    "params": {}}
+            def row(name, est, scores):
+                return {"config": name, **summary(scores), "seconds": round(time.perf_counter() - t0, 1), "weight": w,
+                        "params": {}}
 
-        student, tried = last_steps(folds, student, raw[w], row_kinds, own_bias_kinds, min_recall,
-                                    rows[chosen]["macro_f1"], tol, rows[chosen]["config"], row)
-        for r, kept, _ in tried:
-            rows.append(r)
-            chosen = len(rows) - 1 if kept else chosen
+            student, tried = last_steps(folds, student, raw[w], row_kinds, own_bias_kinds, min_recall,
+                                        rows[chosen]["macro_f1"], tol, rows[chosen]["config"], row)
+            for r, kept, _ in tried:
+                rows.append(r)
+                chosen = len(rows) - 1 if kept else chosen
     table = pd.DataFrame(rows)
     table["chosen"] = table.index == chosen
     table = table.astype(object).where(table.notna(), None)

@@ -334,9 +334,14 @@ def save_model(model: PostClassifier, path: str | Path, *, overwrite: bool = Fal
     for field in model.models:
         if not re.fullmatch(r"[A-Za-z_][\w]*", field):
             raise InputError(f"field name {field!r}: use letters, digits and _ only")
-    with _model_folder(path) as tmp:
+    from wbcs.classify.configs import Steps
+
+    # a step per field (the shipped model's four take ~7 s: skops' state, deflated, canonical), then the card, the
+    # checksums and the flush to disk: the end of 'wbcs train' was silent while it ran
+    with Steps(len(model.models) + 1, "saving the model") as step, _model_folder(path) as tmp:
         written = ["card.json", "MODEL_CARD.md"]
         for field, est in model.models.items():
+            step(field)
             if kind := folder_kind(est):
                 est.save(tmp / field)
                 fields[field] = {"kind": kind, "path": field}
@@ -355,6 +360,7 @@ def save_model(model: PostClassifier, path: str | Path, *, overwrite: bool = Fal
             # every field appears in the card, with what the manifest knows when the card had nothing
             card.setdefault("fields", {})[field] = {"kind": fields[field]["kind"], "classes": fields[field]["classes"],
                                                     **card.get("fields", {}).get(field, {})}
+        step("card, checksums")
         card = masked(card)
         (tmp / "card.json").write_text(json.dumps(card, ensure_ascii=False, indent=1), encoding="utf-8")
         (tmp / "MODEL_CARD.md").write_text(card_markdown(card), encoding="utf-8")
