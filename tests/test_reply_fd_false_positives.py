@@ -139,3 +139,34 @@ def test_as_soon_as_possible_in_other_words_is_vague(text, phrase):
 ])
 def test_no_promise_of_the_team_passes(text):
     assert check_draft(text, limit=COMPLAINT) == [], text
+
+
+# ------------------------------------------------------------------------- compensation: told, not promised
+# A refund made already is the ticket's result, which may be told; the system's own automatic refund is a product's
+# rule, as a product's timing is no time promise. Both were flagged as compensation promised before the ticket
+# (11 of the 38 flags on the 6,318 distinct STC-3 helpdesk replies, all read).
+
+@pytest.mark.parametrize("text", [
+    "已经为您返还,请注意查收",  # STC-3
+    "您好,已经为您做退款了,请及时查看您的账户",  # STC-3
+    "您好 实在抱歉 给您造成了不便 这面看到同事已经给您手工操作给您返现133元",  # STC-3
+    "您的退款已经在4月27号办理成功,预计到账时间以银行为准.",  # STC-3
+    "经核实,您此两笔订单已为您退款处理,请您了解.",  # STC-3
+    "您好,失败的交易系统会自动返还哦",  # STC-3
+    "您好哦,支付宝出货失败系统会自动退款哦,亲不用担心哈",  # STC-3
+])
+def test_a_refund_made_or_automatic_is_no_promise(text):
+    from wbcs.reply.checks import compensation
+
+    assert compensation(text) is None
+    assert check_draft(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "已核实将为您退款",  # 已 then 将: still to come
+    "已登记,会为您退款",
+    "我们会为您退款,放心您不会有任何损失",  # STC-3
+    "艺龙将全额赔付给您.",  # STC-3
+])
+def test_a_refund_still_to_come_is_a_promise(text):
+    assert reason_codes(check_draft(text)) == ["compensation"]

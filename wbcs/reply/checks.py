@@ -19,7 +19,8 @@ list: it passes). The reasons, each a short code and its words (``REASONS``):
   gift, return or waiver addressed to the customer as 您, 你 or 亲 (送您, 为你赠送, 给亲返, 退您, 给你免了
   月租), or a return of money (多收的费用会全额退回). Not a promise, so not flagged: a gift of words (给你送上祝福,
   为您送上节日的问候) in a clause naming nothing of value, the same words negated (无法补偿), in a question, as the
-  customer's own step (申请退款), as a noun (退款进度, 理赔条件) or a contract's instalments
+  customer's own step (申请退款), as a noun (退款进度, 理赔条件), made already (已经为您退款: the ticket's result, which
+  may be told), the system's own automatic refund (失败的交易系统会自动返还) or a contract's instalments
   (预存款分月返还, and the same word elsewhere in the sentence that says them: 分24个月返还给您，...也就是返还您的10元);
 - ``time_promise``: the draft promises a handling time the policy does not give: a duration
   written as a number (24小时内, 3个工作日, 两小时, 二十四小时, 半个小时, 1-2个工作日: a range counts
@@ -123,11 +124,17 @@ _MONEY = re.compile(r"钱|费|元|款|余额|积分|流量")
 _AGENT = re.compile(r"(?:为|给|帮|替|向)" + _YOU)
 _MONTHLY = r"每月|按月|分[^。，,]{0,4}月"  # a contract's instalments (预存款分24个月返还)
 _NOT_A_PROMISE = re.compile(r"(?:无法|没有|未|不(?!便|好|满|周|少)|"  # negated
-                            r"申请|要求|选择|点击|咨询|维权|收到|查询|提交|办理|建议|取消|方可|才能|才可|"  # the customer's step
+                            r"申请|要求|选择|点击|咨询|维权|收到|查询|查看|提交|办理|建议|取消|方可|才能|才可|"  # the customer's step
                             + _MONTHLY + r"|预存)[^。！？!?；;，,]{0,10}$")  # instalments of a contract
 # a sentence that says the word of an instalment (分24个月返还给您，每月返还10元) uses it of that instalment in its other
 # clauses too (也就是返还您的10元话费不会抵扣...)
 _INSTALMENT = re.compile(r"(?:" + _MONTHLY + r")[^。！？!?；;，,]{0,6}?(返还|退还|返)")
+# a refund made already is the ticket's result, which may be told (已经为您退款, 同事已经给您返现133元, 您的退款已经
+#办理成功), not one promised before it; 已 then 会/将/要 (已核实将为您退款) is still a promise
+_DONE = re.compile(r"已(?:经)?[^会将要。！？!?；;，,]*$")
+_DONE_AFTER = re.compile(r"(?:已经?|成功)")
+# the system's own rule, as a product's timing is no time promise (失败的交易系统会自动返还, 1~3个工作日系统会自动退款)
+_AUTO = re.compile(r"自动[^。！？!?；;，,]*$")
 _NOUN = re.compile(r"^(?:的)?(?:进度|问题|流程|条件|范围|判断|标准|规定|说明|政策|申请|手续|协议|情况|计划)")
 _SLOT = re.compile(r"\{[a-z_]+\}")
 
@@ -320,10 +327,12 @@ def live_broadcast(text: str) -> str | None:
 
 
 def _promise(clause: str, m: re.Match) -> bool:
-    """Whether the refund word ``m`` of ``clause`` promises it: the customer named as receiver always
-    does; else not when negated, the customer's own step, a contract's instalment or a noun."""
+    """Whether the refund word ``m`` of ``clause`` promises it: not when made already or the system's own rule; else
+    the customer named as receiver always does; else not when negated, the customer's own step, a contract's
+    instalment or a noun."""
     before = clause[:m.start()]
-    if _NOUN.match(clause[m.end():]):
+    if (_NOUN.match(clause[m.end():]) or _DONE.search(before) or _DONE_AFTER.match(clause, m.end())
+            or _AUTO.search(before)):
         return False
     return bool(_AGENT.search(before[-8:])) or not _NOT_A_PROMISE.search(before[-12:])
 
