@@ -26,8 +26,9 @@ HOT_EXAMPLE = """Example:
 
 Prints the incidents, best ranked first: the aggregation-rule alerts (the same question
 from >=3 users a day or on >=2 platforms; the same complaint from >=3 customers in a week
-or on >=3 platforms) merged per issue (operator and topic) and window, ranked by how far
-their posts exceed the issue's usual share of the traffic, each named by its topic and the
+or on >=3 platforms) merged per issue (operator and topic) and window, ranked by how
+improbable their most unusual day is under the issue's usual share of the traffic (every
+surge first), each named by its topic and the
 phrases of its posts. --json adds every incident's evidence (post ids), every alert and the
 hourly spikes per topic and near-duplicate cluster (texts PII-masked). Where the shipped model
 gave the topics, each topic incident also says the model's cross-validated precision and
@@ -95,9 +96,9 @@ def register(sub) -> None:
     add_arguments(k)
     k.set_defaults(func=cmd_kpi)
 
-    h = sub.add_parser("hot", help="hot issues: incidents ranked by excess, with their alerts and evidence",
+    h = sub.add_parser("hot", help="hot issues: incidents ranked by surprise, with their alerts and evidence",
                        description="Find hot issues: the aggregation rules of the seeds merged into "
-                                   "incidents ranked by excess over expectation, and an hourly Poisson "
+                                   "incidents ranked by how surprising their most unusual day is, and an hourly Poisson "
                                    "spike detector per topic and near-duplicate cluster.",
                        epilog=HOT_EXAMPLE, formatter_class=HelpFormatter)
     common(h)
