@@ -196,7 +196,7 @@ def unlabelled_turns(part: str = "train") -> pd.DataFrame:
     """The customer turns of one part's dialogues that no gold file labels, with a non-empty text
     (item_id, dialogue_id, kind, text): the texts a quality model labels for the fast model to learn
     (``wbcs train --task default --quality --distil``). Only the training part's serve that: a test
-    dialogue's turns must stay unseen by every model."""
+    dialogue's turns must stay out of every model the held-out figures are measured on."""
     from wbcs.datasets import load_stc3
 
     if part not in PARTS:
