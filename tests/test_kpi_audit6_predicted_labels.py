@@ -68,7 +68,7 @@ def test_a_predicted_file_is_corrected_as_the_same_posts_classified_on_the_fly(p
     labelled = tmp_path / f"labelled.{ext}"
     assert main(["predict", "--model", "tiny/1", "--input", str(posts_file), "--out", str(labelled)]) == 0
     table = pd.read_csv(labelled) if ext == "csv" else pd.read_parquet(labelled)
-    assert set(table["sentiment_source"]) == {"model"} and set(table["label_model"]) == {"tiny/1"}
+    assert set(table["sentiment_source"]) == {"model"} and set(table["sentiment_model"]) == {"tiny/1"}
     assert int(table["sentiment_learnt"].sum()) == 8
 
     on_the_fly, from_file = _kpi(capsys, posts_file), _kpi(capsys, labelled)
@@ -83,10 +83,11 @@ def test_a_predicted_file_is_corrected_as_the_same_posts_classified_on_the_fly(p
     assert _label_note(tmp_path / "file.html") == _label_note(tmp_path / "fly.html")
 
 
-def test_a_model_the_registry_does_not_hold_is_one_line_and_counts(posts_file, tmp_path, capsys):
+@pytest.mark.parametrize("column", ["sentiment_model", "label_model"])  # this wbcs's file, an older wbcs's
+def test_a_model_the_registry_does_not_hold_is_one_line_and_counts(posts_file, tmp_path, capsys, column):
     labelled = tmp_path / "labelled.csv"
     assert main(["predict", "--model", "tiny/1", "--input", str(posts_file), "--out", str(labelled)]) == 0
-    pd.read_csv(labelled).assign(label_model="gone/3").to_csv(labelled, index=False)
+    pd.read_csv(labelled).drop(columns="sentiment_model").assign(**{column: "gone/3"}).to_csv(labelled, index=False)
     capsys.readouterr()
     assert main(["kpi", "--posts", str(labelled), "--json"]) == 0
     out, err = capsys.readouterr()

@@ -66,7 +66,7 @@ def test_a_users_model_folder_is_named_by_a_path_that_finds_its_card_again(tmp_p
                   "created_at": ["2024-05-06 09:00", "2024-05-06 10:00"]}).to_csv(src, index=False)
     r = run_cli("predict", "--model", str(folder), "--input", str(src), "--out", str(tmp_path / "labelled.csv"))
     assert r.returncode == 0, r.stderr
-    assert pd.read_csv(tmp_path / "labelled.csv")["label_model"].eq(str(folder.resolve())).all()
+    assert pd.read_csv(tmp_path / "labelled.csv")["sentiment_model"].eq(str(folder.resolve())).all()
     _, err = _kpi(str(tmp_path / "labelled.csv"))
     assert "not in the registry" not in err
 

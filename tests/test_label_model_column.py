@@ -1,7 +1,8 @@
-"""Every table the model labels names it (``label_model``, ``wbcs.kpi.labels.MODEL_COLUMN``) on the rows it labelled,
-as ``wbcs predict``'s file does: ``predict_posts`` writes it, so ``wbcs triage``'s file carries it too, and ``wbcs kpi``
-reads the model's card back from it (``model_card_of``) and corrects the shares as on the unlabelled posts. Triage's
-file had no such column: kpi took its labels for a person's and said "Nothing to correct"."""
+"""Every table the model labels names it per field (``FIELD_model``, ``wbcs.kpi.labels.model_column``) on the rows it
+gave the field a label, as ``wbcs predict``'s file does: ``predict_posts`` writes it, so ``wbcs triage``'s file
+carries it too, and ``wbcs kpi`` reads the model's card back from it (``model_card_of``) and corrects the shares as on
+the unlabelled posts. Triage's file had no such column: kpi took its labels for a person's and said "Nothing to
+correct". (Older wbcs wrote one name per row, ``label_model``: test_kpi_field_models.)"""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 
 from tests.helpers import run_cli
 from wbcs.classify import load_model, predict_posts
-from wbcs.kpi.labels import MODEL_COLUMN, ensure_labels
+from wbcs.kpi.labels import MODEL_COLUMN, ensure_labels, model_column
 
 
 @pytest.fixture(scope="module")
@@ -28,13 +29,16 @@ def test_predict_posts_names_the_model_on_the_rows_it_labelled_only(model):
                           "negative_subtype": ["concrete_complaint", None, None, "concrete_complaint"]})
     out = predict_posts(posts, model, verbose=False)
     # a person's labels (row 0) and a row without text (row 2) name no model
-    assert out[MODEL_COLUMN].isna().tolist() == [True, False, True, True]
-    assert out.loc[1, MODEL_COLUMN] == model.name
-    # an earlier model's name beside the labels it gave and that are kept stays theirs
+    for f in ("sentiment", "intent", "topic"):
+        assert out[model_column(f)].isna().tolist() == [True, False, True, True]
+        assert out.loc[1, model_column(f)] == model.name
+    assert MODEL_COLUMN not in out  # one name per field, not per row
+    # an earlier model's name beside the labels it gave and that are kept stays theirs, field by field
     earlier = posts.assign(sentiment_source=["label", None, None, "model"],
-                           **{MODEL_COLUMN: [None, None, None, "wbcs-default/13"]})
+                           sentiment_model=[None, None, None, "wbcs-default/13"])
     again = predict_posts(earlier, model, verbose=False)
-    assert again[MODEL_COLUMN].tolist()[1:] == [model.name, pd.NA, "wbcs-default/13"]
+    assert again["sentiment_model"].tolist()[1:] == [model.name, pd.NA, "wbcs-default/13"]
+    assert again["intent_model"].tolist()[1:] == [model.name, pd.NA, pd.NA]  # row 3's intent is a person's
 
 
 def test_ensure_labels_carries_the_name_of_the_rows_it_classified(model):
@@ -42,7 +46,8 @@ def test_ensure_labels_carries_the_name_of_the_rows_it_classified(model):
                           "sentiment": ["negative", None], "intent": ["complaint", None],
                           "topic": ["network", None]})
     out = ensure_labels(posts, model=model, quiet=True)
-    assert out[MODEL_COLUMN].isna().tolist() == [True, False] and out.loc[1, MODEL_COLUMN] == model.name
+    for f in ("sentiment", "intent", "topic"):
+        assert out[model_column(f)].isna().tolist() == [True, False] and out.loc[1, model_column(f)] == model.name
 
 
 def test_kpi_on_triage_output_corrects_as_on_the_unlabelled_posts(tmp_path):
@@ -61,4 +66,5 @@ def test_kpi_on_triage_output_corrects_as_on_the_unlabelled_posts(tmp_path):
     assert kpi["routed"].get("corrected"), "triage's labels read as a person's: nothing corrected"
     assert kpi["routed"]["corrected"] == kpi["posts"]["corrected"]
     routed = pd.read_csv(tmp_path / "routed.csv", dtype=str)
-    assert routed[MODEL_COLUMN].eq(load_model().name).all()  # every synthetic post has text: the model labelled all
+    # every synthetic post has text: the model labelled all
+    assert all(routed[model_column(f)].eq(load_model().name).all() for f in ("sentiment", "intent", "topic"))

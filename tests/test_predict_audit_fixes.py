@@ -36,7 +36,8 @@ def test_a_labelled_file_labelled_again_has_the_layout_of_a_first_run(model, tmp
     once, twice = (pd.read_csv if ext == "csv" else pd.read_parquet)(tmp_path / f"once.{ext}"), \
         (pd.read_csv if ext == "csv" else pd.read_parquet)(tmp_path / f"twice.{ext}")
     # where the labels came from and which model (kpi reads its card back to correct the shares)
-    assert list(once.columns) == ["id", "text", "sentiment", "sentiment_proba", "sentiment_source", "label_model"]
+    assert list(once.columns) == ["id", "text", "sentiment", "sentiment_proba", "sentiment_source",
+                                  "sentiment_model"]
     pd.testing.assert_frame_equal(twice, once)
     out = capsys.readouterr().out
     assert "; the input's earlier predictions sentiment, sentiment_proba replaced; written to" in out
@@ -49,7 +50,7 @@ def test_a_human_label_is_kept_and_the_earlier_prediction_beside_it_replaced(mod
     assert _predict(model, tmp_path / "once.csv", tmp_path / "twice.csv") == 0
     once, twice = pd.read_csv(tmp_path / "once.csv"), pd.read_csv(tmp_path / "twice.csv")
     assert list(once.columns) == ["text", "sentiment", "sentiment_pred", "sentiment_proba", "sentiment_source",
-                                  "label_model"]
+                                  "sentiment_model"]
     pd.testing.assert_frame_equal(twice, once)
     assert once["sentiment"].tolist()[::2] == ["neutral", "positive"]  # the person's labels
     assert "earlier predictions sentiment_pred, sentiment_proba replaced" in capsys.readouterr().out
@@ -66,6 +67,7 @@ def test_output_names():
     assert output_names(["s"], ["text", "s", "s_proba", "s_source"]) == ({"s": "s_pred"}, ["s_proba"], set())
     # predict's, triage's, predict_posts' table (the model named): the person's cells of s kept, the model's replaced
     assert output_names(["s"], ["text", "s", "s_proba", "s_source", "label_model"]) == ({}, ["s", "s_proba"], {"s"})
+    assert output_names(["s"], ["text", "s", "s_proba", "s_source", "s_model"]) == ({}, ["s", "s_proba"], {"s"})
 
 
 def test_a_labelled_archive_labelled_again(model, tmp_path):

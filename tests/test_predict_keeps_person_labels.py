@@ -1,6 +1,6 @@
 """``wbcs predict`` on a file a model labelled beside a person's labels (``wbcs triage``'s output, any file
 ``predict_posts`` wrote, ``wbcs predict``'s own) keeps every label the person gave and replaces only the model's
-cells. Triage files name their model (``label_model``) since it was added there, and predict read such a field as
+cells. Triage files name their model (``label_model``, now ``FIELD_model``) since it was added there, and predict read such a field as
 an earlier model's whole: a triage file with 20 person's sentiments kept 2 of them after ``wbcs predict``."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pandas as pd
 from tests.helpers import run_cli
 from wbcs.classify import load_model
 from wbcs.io import write_table
-from wbcs.kpi.labels import MODEL_COLUMN
+from wbcs.kpi.labels import model_column
 
 
 def test_predict_on_a_triage_file_keeps_the_persons_labels(tmp_path):
@@ -33,5 +33,5 @@ def test_predict_on_a_triage_file_keeps_the_persons_labels(tmp_path):
     # the model's cells are the model's again, named, and only they are
     name = load_model().name
     assert again.loc[~person, "sentiment_source"].eq("model").all()
-    assert again.loc[~person, MODEL_COLUMN].eq(name).all()
+    assert again.loc[~person, model_column("sentiment")].eq(name).all()
     assert list(again.columns).count("sentiment") == 1 and "sentiment_pred" not in again

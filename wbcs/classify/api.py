@@ -36,18 +36,23 @@ def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None
     it (``REFINES_INTENT``) are not filled: a row's labels depend on that row alone. ``<field>_learnt`` says
     whether the model was fitted on the post's text (its fingerprint, ``PostClassifier.learnt``; empty for kept labels; no column when the model keeps no
     fingerprint: a folder from before it): ``wbcs.kpi.quantify`` counts those labels instead of correcting them.
-    ``label_model`` (``wbcs.kpi.labels.MODEL_COLUMN``, ``model_names``) names the model on the rows it labelled, as
-    ``wbcs predict`` does: a file written from the result (``wbcs triage``'s) is read back by ``wbcs kpi`` as this
-    model's labels, corrected with its card, not as a person's.
+    ``<field>_model`` (``wbcs.kpi.labels.model_column``, ``model_names``) names the model on the rows it gave the
+    field a label (a kept label keeps the input's name; an input's ``label_model``, older wbcs's one name per row,
+    is left as it is), as ``wbcs predict`` does: a file written from the result (``wbcs triage``'s) is read back by
+    ``wbcs kpi`` as this model's labels, corrected with its card, not as a person's, field by field.
     Rows are matched by position, whatever the index.
     A row whose ``text`` is missing or blank (``wbcs.text.has_text``) gets no label (as ``wbcs predict``).
-    ``df.attrs["classified"]`` records the model, the rows filled per field (given a label the row keeps: not a
+    ``df.attrs["classified"]`` records the model (``models``: whose card each field's errors are, this model's), the
+    rows filled per field (given a label the row keeps: not a
     subtype blanked because the post is not negative), ``learnt`` (per field with a
     fingerprint, how many of them the model was fitted on), ``no_text`` (the
     rows left unlabelled for want of text) and the label fields the model does not cover; the
     same summary is printed (``verbose``) and logged. ``progress``: a bar over the posts classified
     (``wbcs.progress.bar``: a terminal or a notebook only).
     """
+    # the model column's one name, beside kpi's reader of it (imported here: kpi sits above classify)
+    from wbcs.kpi.labels import model_column
+
     frame(posts)
     if not isinstance(model, PostClassifier):
         model = load_model(model)
@@ -88,11 +93,13 @@ def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None
     # report's notes and `wbcs hot --json` said 9 subtypes of 9 posts where 7 had one)
     got = {f: todo[f] & out[f].notna() for f in todo}
     filled = {f: int(g.sum()) for f, g in got.items()}
-    out = model_names(out, model.name, pd.concat(got.values(), axis=1).any(axis=1))
+    for f, g in got.items():
+        out[model_column(f)] = model_names(out.get(model_column(f)), model.name, g)
     learnt = {f: int((out[f"{f}_learnt"].fillna(False) & got[f]).sum()) for f in todo if f"{f}_learnt" in out}
     uncovered = [f for f in LABEL_FIELDS if f not in model.fields and (f not in out.columns or out[f].isna().any())]
     out.index = posts.index
-    out.attrs = {**posts.attrs, "classified": {"model": model.name, "filled": filled, "no_text": unlabelled,
+    out.attrs = {**posts.attrs, "classified": {"model": model.name, "models": dict.fromkeys(filled, model.name),
+                                               "filled": filled, "no_text": unlabelled,
                                                "not_covered": uncovered, "learnt": learnt,
                                                **card_errors(model.card, model.fields)}}
     msg = (f"predict_posts: model {model.name} filled "
@@ -126,17 +133,14 @@ def learnt_marks(filled: pd.Series, seen: pd.Series) -> pd.Series:
     return mark
 
 
-def model_names(table: pd.DataFrame, name: str, labelled) -> pd.DataFrame:
-    """``table`` with ``MODEL_COLUMN`` (``wbcs.kpi.labels``: the model a labelled file names, whose card
-    ``model_card_of`` reads back to correct its shares) saying ``name`` on the ``labelled`` rows (those the model
-    gave a label); the others keep what the table's column says (an earlier model's name beside the labels it gave,
-    kept as that model's by ``label_sources``), else nothing: a row of a person's labels names no model. The column
-    ``predict_posts`` writes, and so ``wbcs triage`` and every file written from its results."""
-    from wbcs.kpi.labels import MODEL_COLUMN
-
-    given = (table[MODEL_COLUMN].astype("string") if MODEL_COLUMN in table.columns
-             else pd.Series(pd.NA, index=table.index, dtype="string"))
-    return table.assign(**{MODEL_COLUMN: given.mask(np.asarray(labelled, dtype=bool), name)})
+def model_names(given: pd.Series | None, name: str, filled) -> pd.Series:
+    """A field's ``model_column`` (``wbcs.kpi.labels``: the model of the field's label, row by row, whose card
+    ``model_card_of`` reads back to correct its shares): ``name`` on the ``filled`` rows (those the model gave the field
+    a label); the others keep what ``given`` (the input's column: an earlier model's name beside the label it gave,
+    kept as that model's by ``label_sources``) says, else nothing: a person's label names no model. What
+    ``predict_posts`` (so ``wbcs triage`` and every file written from its results) and ``wbcs predict`` write alike."""
+    named = given.astype("string") if given is not None else pd.Series(pd.NA, index=filled.index, dtype="string")
+    return named.mask(np.asarray(filled, dtype=bool), name)
 
 
 def card_errors(card: dict, fields) -> dict:

@@ -53,18 +53,19 @@ def output_names(fields, columns) -> tuple[dict[str, str], list[str], set[str]]:
     prediction is written as FIELD_pred, unless the input has FIELD_proba too and not FIELD_pred:
     - without FIELD_source, FIELD is an earlier model's prediction (a file an older ``wbcs predict`` wrote) and is
       replaced, with its probability, so that a labelled file labelled again has the layout of a first run;
-    - with FIELD_source and the model's name beside it (``MODEL_COLUMN``: ``wbcs predict``'s, ``wbcs triage``'s, every
-      file ``predict_posts`` wrote), FIELD is mixed: the cells its FIELD_source says "label" are a person's, kept,
-      and the others are replaced (a triage file labelled again lost 18 of its 20 person's labels);
+    - with FIELD_source and the model's name beside it (``model_column``, FIELD_model, or an older wbcs's
+      ``MODEL_COLUMN``: ``wbcs predict``'s, ``wbcs triage``'s, every file ``predict_posts`` wrote), FIELD is mixed: the
+      cells its FIELD_source says "label" are a person's, kept, and the others are replaced (a triage file labelled
+      again lost 18 of its 20 person's labels);
     - with FIELD_source and no model's name (an older ``predict_posts`` file), FIELD is kept as labels.
     FIELD_pred and FIELD_proba in the input are an earlier model's too and are replaced."""
-    from wbcs.kpi.labels import MODEL_COLUMN
+    from wbcs.kpi.labels import names_models
 
     columns = set(columns)
     renamed, replaced, mixed = {}, [], set()
     for f in fields:
         earlier = f"{f}_proba" in columns and f"{f}_pred" not in columns
-        if f in columns and earlier and f"{f}_source" in columns and MODEL_COLUMN in columns:
+        if f in columns and earlier and f"{f}_source" in columns and names_models(columns, [f]):
             mixed.add(f)
         elif f in columns and not (earlier and f"{f}_source" not in columns):
             renamed[f] = f"{f}_pred"
@@ -81,13 +82,15 @@ def label_frame(model, df: pd.DataFrame, text_col: str | None, source: str) -> t
     Where each label came from, as ``predict_posts`` writes it (the same code): ``FIELD_source`` ("model" for the
     model's labels; a label the input has stays "label", or what its ``FIELD_source`` says), ``FIELD_learnt``
     (whether the model was fitted on the post's text; no column for a model without the fingerprint) and
-    ``MODEL_COLUMN`` (the model's name): read back, ``wbcs kpi``/``report`` correct the model's shares with its
-    card as for posts they classify themselves (``wbcs.kpi.labels.model_card_of``), not take them for a person's."""
+    ``FIELD_model`` (``wbcs.kpi.labels.model_column``: the model's name on the rows it gave the field a label; an
+    input's ``label_model``, older wbcs's one name per row, is left as it is): read back, ``wbcs kpi``/``report``
+    correct the model's shares with its card as for posts they classify themselves
+    (``wbcs.kpi.labels.model_card_of``), not take them for a person's."""
     from wbcs.classify.api import label_sources, learnt_marks, model_names
     from wbcs.classify.multi import texts_of
     from wbcs.classify.tasks import check_texts
     from wbcs.io import find_column
-    from wbcs.kpi.labels import MODEL_COLUMN
+    from wbcs.kpi.labels import model_column
     from wbcs.text import has_text
 
     col = find_column(df.columns, "text", text_col, source, "--text-col")
@@ -99,10 +102,9 @@ def label_frame(model, df: pd.DataFrame, text_col: str | None, source: str) -> t
     # the provenance columns are made again below: the input's describe an earlier run
     kept = df.drop(columns=[c for c in replaced if c not in mixed])
     kept = kept.drop(columns=[*(f"{f}_learnt" for f in model.fields if f not in renamed)], errors="ignore")
-    names = kept.pop(MODEL_COLUMN) if MODEL_COLUMN in kept else None  # written last again, as on a first run
     texts = pd.Series(has_text(df[col]), index=df.index)
     seen = model.learnt(texts_of(df[col])[0])
-    marks, labelled, mixed_labels = {}, pd.Series(False, index=df.index), {}
+    marks, mixed_labels = {}, {}
     for f in model.fields:
         # a field the input has keeps its labels (the prediction is FIELD_pred); a mixed one its person's labels
         person = (kept[f].notna() & kept[f"{f}_source"].astype("string").eq("label").fillna(False)) if f in mixed \
@@ -111,17 +113,17 @@ def label_frame(model, df: pd.DataFrame, text_col: str | None, source: str) -> t
         label = kept[f].where(person, pred[f]) if f in mixed else kept[f] if f in renamed else pred[f]
         if f in mixed:
             mixed_labels[f] = label
-        marks[f"{f}_source"] = label_sources(label, kept[f"{f}_source"].where(person) if f in mixed
-                                             else kept.get(f"{f}_source") if f in renamed else None, filled)
+        given = {c: kept[c].where(person) if f in mixed and c in kept else kept.get(c) if f in renamed else None
+                 for c in (f"{f}_source", model_column(f))}
+        marks[f"{f}_source"] = label_sources(label, given[f"{f}_source"], filled)
+        # the model's name on the rows it gave this field a label; a person's label keeps what it said (nothing)
+        marks[model_column(f)] = model_names(given[model_column(f)], model.name, filled & label.notna())
         if seen[f] is not None and f not in renamed:
             marks[f"{f}_learnt"] = learnt_marks(filled, pd.Series(seen[f], index=df.index))
-        labelled |= filled & label.notna()
     kept = kept.drop(columns=[c for c in [*marks, *mixed] if c in kept])
     out = kept.join(pred.rename(columns=renamed)).assign(**marks)
     for f, label in mixed_labels.items():
         out[f] = label
-    # the model's name on the rows it labelled; a row of a person's labels keeps what it said
-    out = model_names(out if names is None else out.assign(**{MODEL_COLUMN: names}), model.name, labelled)
     return out.reset_index(drop=True), renamed
 
 

@@ -28,11 +28,39 @@ from wbcs.schema import LABEL_FIELDS
 
 NEEDED = ("sentiment", "intent")  # every post has these; an empty topic may mean "no topic"
 KEEP = 20  # cached label files kept (the newest)
-# the column a file of a model's labels names the model in (its registry name, "wbcs-default/14", or the path of a
-# folder outside the registry: ``wbcs.classify.registry.model_name``), on the rows it
-# labelled: ``wbcs predict``'s, and every table ``predict_posts`` fills (``wbcs triage``'s file). Read back, the model's
-# card gives the errors its shares are corrected for (``model_card_of``)
+# what a cached label file holds, in its key: a file cached before a change is never read as one after it. 2: one
+# model's name per field (model_column); 1 named one model per row, which counted the shipped model's labels beside
+# a user's model's as that model's
+CACHE_FORMAT = 2
+# A file of a model's labels names the model (its registry name, "wbcs-default/14", or the path of a folder outside the
+# registry: ``wbcs.classify.registry.model_name``) per field, beside <field>_source and <field>_proba, on the rows it
+# gave that field a label: ``model_column``, written by ``wbcs predict``, ``wbcs triage`` and every table
+# ``predict_posts`` fills. Read back, each field's model's card gives the errors its shares are corrected for
+# (``model_card_of``). One column per field, not per row: a row's sentiment may be a user's model's and its intent the
+# shipped model's (``ensure_labels`` fills it), and a row-wide name had the shipped model's intents counted as the user
+# model's. Older wbcs wrote one name per row, MODEL_COLUMN, the model of every model label of the row: still read
+# (``field_models``) where a field's column names none.
 MODEL_COLUMN = "label_model"
+MODEL_SUFFIX = "_model"
+
+
+def model_column(field: str) -> str:
+    """The column naming the model of ``field``'s labels, row by row (``sentiment_model``)."""
+    return f"{field}{MODEL_SUFFIX}"
+
+
+def field_models(table: pd.DataFrame, field: str) -> pd.Series:
+    """The model a table names for each row's ``field`` label: its ``model_column(field)`` cell, else (a file of older
+    wbcs) its ``MODEL_COLUMN`` cell; <NA> where neither names one (a person's label, or a table from before both)."""
+    none = pd.Series(pd.NA, index=table.index, dtype="string")
+    named = table[model_column(field)].astype("string") if model_column(field) in table else none
+    return named.fillna(table[MODEL_COLUMN].astype("string") if MODEL_COLUMN in table else none)
+
+
+def names_models(table, fields) -> bool:
+    """Whether ``table`` (a table, or its columns) has a column naming the model of some of ``fields``' labels (the
+    columns ``field_models`` reads)."""
+    return MODEL_COLUMN in table or any(model_column(f) in table for f in fields)
 
 
 def unlabelled(posts: pd.DataFrame) -> dict[str, int]:
@@ -80,19 +108,17 @@ def ensure_labels(posts: pd.DataFrame, *, model=None, quiet: bool = False) -> pd
         source.loc[need] = pred[f"{f}_source"].astype("string")
         proba = pd.Series(float("nan"), index=out.index)
         proba.loc[need] = pred[f"{f}_proba"]
-        out[f], out[f"{f}_proba"], out[f"{f}_source"] = label, proba, source
+        # the model's name on the cells it filled, the name a kept label had on the others (predict_posts), per field:
+        # a row whose sentiment a user's model gave keeps that name for its sentiment only, and the shipped model's
+        # intent beside it is named the shipped model's, and corrected with its card (wbcs.kpi.quantify)
+        named = (out[model_column(f)].astype("string") if model_column(f) in out
+                 else pd.Series(pd.NA, index=out.index, dtype="string"))
+        named.loc[need] = pred[model_column(f)].astype("string")
+        out[f], out[f"{f}_proba"], out[f"{f}_source"], out[model_column(f)] = label, proba, source, named
         out = out.drop(columns=f"{f}_learnt", errors="ignore")
         if f"{f}_learnt" in pred:  # the posts the model was fitted on (empty for the labels the posts carry)
             out[f"{f}_learnt"] = pd.Series(pd.NA, index=out.index, dtype="boolean")
             out.loc[need, f"{f}_learnt"] = pred[f"{f}_learnt"].to_numpy()
-    if MODEL_COLUMN in pred:  # the model's name on the rows it labelled, as predict_posts gives it
-        names = (out[MODEL_COLUMN].astype("string") if MODEL_COLUMN in out
-                 else pd.Series(pd.NA, index=out.index, dtype="string"))
-        # a row that names the model of labels it carries keeps that name: they are not this model's, and
-        # wbcs.kpi.quantify counts them instead of correcting them with this model's card
-        names.loc[need] = names.loc[need].fillna(pd.Series(pred[MODEL_COLUMN].astype("string").to_numpy(),
-                                                           index=names.index[need.to_numpy()]))
-        out[MODEL_COLUMN] = names
     c = {**pred.attrs.get("classified", {}), "rows": int(need.sum()), "of": len(posts)}
     out.attrs = {**posts.attrs, "classified": c}
     if not quiet:
@@ -128,7 +154,7 @@ def _cache_key(path: Path, model, posts: pd.DataFrame) -> str:
     """The file's bytes, the texts and labels ``posts`` carry (``MODEL_INPUTS``), the model asked for and
     every model manifest it could resolve to (a new or retrained model changes a manifest, so its labels
     are never mistaken for the old one's)."""
-    h = hashlib.sha256(f"wbcs {__version__}\0{model or ''}\0".encode())
+    h = hashlib.sha256(f"wbcs {__version__}\0{CACHE_FORMAT}\0{model or ''}\0".encode())
     _digest(path, h)
     for col in (c for c in MODEL_INPUTS if c in posts):
         h.update(f"\0{col}\0".encode())
@@ -143,45 +169,59 @@ def _cache_key(path: Path, model, posts: pd.DataFrame) -> str:
 
 
 def model_card_of(posts: pd.DataFrame, source: str) -> pd.DataFrame:
-    """``posts`` with ``attrs["classified"]`` rebuilt from the card of the model a file of a model's labels names
-    (``MODEL_COLUMN``: ``wbcs predict``'s, ``wbcs triage``'s), where its ``<field>_source`` says "model": its labels
-    are then corrected for that model's errors (``wbcs.kpi.quantify``) and said to be its, as when the posts are
-    classified here. Without that column or
-    such labels, ``posts`` as they are; a model the registry does not hold (or several models named) is one line on
-    stderr and the labels are counted, not corrected. ``source``: the file, for that line."""
+    """``posts`` with ``attrs["classified"]`` rebuilt from the cards of the models a file of a model's labels names
+    (``field_models``: ``wbcs predict``'s, ``wbcs triage``'s), field by field, where its ``<field>_source`` says
+    "model": each field's labels are then corrected for the errors of the model that gave them (``wbcs.kpi.quantify``)
+    and said to be its, as when the posts are classified here; ``models`` says which model each field's card is.
+    Without such a column or such labels, ``posts`` as they are. A field whose model the registry does not hold (or
+    whose labels name several models: one card cannot correct another model's labels) is one line on stderr and its
+    labels are counted, not corrected. ``source``: the file, for that line."""
     model = {f: posts[f].notna() & posts[f"{f}_source"].astype("string").eq("model").fillna(False)
              for f in LABEL_FIELDS if f in posts and f"{f}_source" in posts}
     model = {f: m for f, m in model.items() if m.any()}
-    if posts.attrs.get("classified") or MODEL_COLUMN not in posts or not model:
+    if posts.attrs.get("classified") or not names_models(posts, model):
         return posts
     # only here: a file of a person's labels never loads the classifier's code (sklearn)
     from wbcs.classify.api import card_errors
     from wbcs.classify.registry import model_dir, read_card
 
-    names = posts.loc[pd.concat(model.values(), axis=1).any(axis=1), MODEL_COLUMN].dropna().astype("string").unique()
-    why = None
-    if len(names) != 1:
-        why = (f"{len(names)} models named in its column {MODEL_COLUMN} ({', '.join(names[:3])}): one card cannot "
-               "correct another model's labels" if len(names) else f"no model named in its column {MODEL_COLUMN}")
-    else:
-        try:
-            card = read_card(model_dir(names[0]))
-        except (InputError, OSError) as e:
-            why = f"its model {names[0]} is not in the registry ({str(e).splitlines()[0]})"
-    if why:
-        print(f"{source}: labels by a model, counted, not corrected for its errors: {why}", file=sys.stderr)
+    cards, used, why = {}, {}, {}
+    for f, m in model.items():
+        names = field_models(posts, f)[m].dropna().unique()
+        if len(names) != 1:
+            said = (f"{len(names)} models named ({', '.join(names[:3])}): one card cannot correct another model's "
+                    "labels" if len(names) else f"no model named (columns {model_column(f)}, {MODEL_COLUMN})")
+            why.setdefault(said, []).append(f)
+            continue
+        name = str(names[0])
+        if name not in cards:
+            try:
+                cards[name] = read_card(model_dir(name))
+            except (InputError, OSError) as e:
+                cards[name] = f"its model {name} is not in the registry ({str(e).splitlines()[0]})"
+        if isinstance(cards[name], str):
+            why.setdefault(cards[name], []).append(f)
+        else:
+            used[f] = name
+    for said, fields in why.items():  # one line per reason, not per field: a model gone is one line
+        print(f"{source}: labels by a model, counted, not corrected for its errors: {said} (labels of "
+              f"{', '.join(fields)})", file=sys.stderr)
+    if not used:
         return posts
     out = posts.copy()
-    for f in model:  # a CSV file gives them back as text
+    for f in used:  # a CSV file gives them back as text
         if f"{f}_proba" in out:
             out[f"{f}_proba"] = _typed(out[f"{f}_proba"], source, f"{f}_proba", lambda v: float(v))
         if f"{f}_learnt" in out:
             out[f"{f}_learnt"] = _typed(out[f"{f}_learnt"], source, f"{f}_learnt", _yes_no).astype("boolean")
-    learnt = {f: int((out[f"{f}_learnt"].fillna(False) & m).sum()) for f, m in model.items() if f"{f}_learnt" in out}
-    out.attrs = {**posts.attrs, "classified": {"model": str(names[0]), "filled": {f: int(m.sum()) for f, m in
-                                                                                  model.items()},
-                                               "learnt": learnt, "labelled_by": f"the file's {MODEL_COLUMN}",
-                                               **card_errors(card, list(card.get("fields", {})))}}
+    learnt = {f: int((out[f"{f}_learnt"].fillna(False) & model[f]).sum()) for f in used if f"{f}_learnt" in out}
+    errors = {f: card_errors(cards[name], [f]) for f, name in used.items()}
+    read = [c for c in (*map(model_column, used), MODEL_COLUMN) if c in posts]
+    out.attrs = {**posts.attrs, "classified": {"model": ", ".join(dict.fromkeys(used.values())), "models": used,
+                                               "filled": {f: int(model[f].sum()) for f in used}, "learnt": learnt,
+                                               "labelled_by": f"the file's {', '.join(read)}",
+                                               **{k: {f: e[k][f] for f, e in errors.items() if f in e[k]}
+                                                  for k in ("cv_confusion", "quantify")}}}
     return out
 
 
@@ -236,8 +276,8 @@ def labels_for_file(path: Path, posts: pd.DataFrame, *, model=None, cache: bool 
             return out
     out = ensure_labels(posts, model=model)
     keep = ["post_id", *[c for c in out.columns
-                         if c in ("sentiment", "intent", "topic", "negative_subtype", "complaint", MODEL_COLUMN)
-                         or c.endswith(("_proba", "_source", "_learnt"))]]
+                         if c in ("sentiment", "intent", "topic", "negative_subtype", "complaint")
+                         or c.endswith(("_proba", "_source", "_learnt", MODEL_SUFFIX))]]  # MODEL_COLUMN too
     if "post_id" in out:
         try:
             folder.mkdir(parents=True, exist_ok=True)

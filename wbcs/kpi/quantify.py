@@ -56,7 +56,7 @@ from scipy.optimize import nnls
 
 from wbcs.errors import InputError
 from wbcs.kpi.indicators import FAVORABILITY_FORMAT
-from wbcs.kpi.labels import MODEL_COLUMN
+from wbcs.kpi.labels import field_models
 from wbcs.schema import POST_KIND
 
 
@@ -339,14 +339,17 @@ def learnt_note(learnt: int, by_model: int) -> str:
             f"model's cross-validated errors are not its errors on texts it learnt")
 
 
-def _other_models(posts: pd.DataFrame, labelled: np.ndarray) -> np.ndarray:
-    """The ``labelled`` rows whose ``MODEL_COLUMN`` names a model other than the one ``attrs["classified"]`` holds the
-    card of (rows naming none are that model's: a file from before the column)."""
-    own = (posts.attrs.get("classified") or {}).get("model")
-    if MODEL_COLUMN not in posts or own is None:
-        return np.zeros(len(posts), dtype=bool)
-    named = posts[MODEL_COLUMN].astype("string")
-    return labelled & (named.notna() & named.ne(str(own))).fillna(False).to_numpy()
+def _other_models(posts: pd.DataFrame, field: str, labelled: np.ndarray) -> tuple[np.ndarray, pd.Series]:
+    """The ``labelled`` rows whose ``field`` label names a model (``field_models``: its ``<field>_model``, else an older
+    file's ``label_model``) other than the one whose card ``attrs["classified"]`` holds for the field (``models``;
+    ``model`` in a table from before it), and the names (rows naming none are that model's: a file from before the
+    columns)."""
+    named = field_models(posts, field)
+    classified = posts.attrs.get("classified") or {}
+    own = (classified.get("models") or {}).get(field, classified.get("model"))
+    if own is None:
+        return np.zeros(len(posts), dtype=bool), named
+    return labelled & (named.notna() & named.ne(str(own))).fillna(False).to_numpy(), named
 
 
 def corrected_table(posts: pd.DataFrame, field: str, *, kind: str = POST_KIND, n_boot: int = 1000,
@@ -374,10 +377,10 @@ def corrected_table(posts: pd.DataFrame, field: str, *, kind: str = POST_KIND, n
     values = posts[field].astype("string")
     labelled = (source == "model").fillna(False).to_numpy() & values.notna().to_numpy()
     given = (source == "label").fillna(False).to_numpy() & values.notna().to_numpy()
-    # labels another model gave (its name in the file's MODEL_COLUMN: a folder the registry does not hold, whose card
+    # labels another model gave (its name in the file's <field>_model: a folder the registry does not hold, whose card
     # ``model_card_of`` could not read) are counted as they are: this card's errors are not that model's (a user's
     # sentiment model's labels were corrected with the shipped model's card, 70.4 % → 26.5 % negative, truth 54.9 %)
-    other = _other_models(posts, labelled)
+    other, named = _other_models(posts, field, labelled)
     labelled, given = labelled & ~other, given | other
     if not labelled.any():
         return None
@@ -416,7 +419,7 @@ def corrected_table(posts: pd.DataFrame, field: str, *, kind: str = POST_KIND, n
     note = model.attrs["note"]
     if other.any():
         note = (f"{note}; " if note else "") + (f"{int(other.sum()):,} labels of another model "
-                                                f"({', '.join(posts.loc[other, MODEL_COLUMN].astype(str).unique()[:3])})"
+                                                f"({', '.join(named[other].astype(str).unique()[:3])})"
                                                 " counted as they are, not corrected with this model's card")
     if mark is None and model.attrs["corrected"] and unguarded_note:
         note = f"{note}; {UNGUARDED_NOTE}"
