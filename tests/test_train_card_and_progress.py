@@ -142,3 +142,23 @@ def test_distillation_and_saving_name_each_of_their_steps(monkeypatch, tmp_path)
     assert _steps(shown, "saving the model") == ["size", "card, checksums"]
     counts = [(int(n), int(total)) for n, total in re.findall(r"\| (\d+)/(\d+) \[", shown)]
     assert counts and all(n <= total for n, total in counts)
+
+
+def test_the_default_model_names_each_field_as_its_data_is_read(monkeypatch, mirror):
+    """train_default reads every field's task before the first field trains (~1-2 s each): named on a bar, not
+    silent."""
+    import wbcs.classify.train as train
+    from wbcs.classify.tasks import default_tasks
+
+    class Stop(Exception):
+        pass
+
+    def stop(*args, **kwargs):
+        raise Stop
+
+    monkeypatch.setattr(train, "train_model", stop)  # the reading is what is watched here, not the training
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with pytest.raises(Stop):
+        train.train_default(seed=0, extra=None, synthetic=False)
+    assert _steps(terminal.getvalue(), "reading the training data") == list(default_tasks())

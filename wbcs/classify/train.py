@@ -670,8 +670,16 @@ def train_default(*, seed=0, max_train: int | None = None, estimator=None, teach
     training part keeps or not, and weighs, as it does SMP2020 for the sentiment; only where the configuration is
     chosen (no ``estimator``). False leaves them out.
     """
+    from wbcs.classify.configs import Steps
+
     mapping = default_tasks()
-    tasks = {f: load_task(t, seed=seed) for f, t in mapping.items()}
+    # each field's task named as it is read (the gold files and STC-3's dialogues, ~1-2 s a field): the run's first
+    # seconds showed nothing
+    with Steps(len(mapping), "reading the training data") as step:
+        tasks = {}
+        for f, t in mapping.items():
+            step(f)
+            tasks[f] = load_task(t, seed=seed)
     if add is not None:
         if "intent" not in mapping:
             raise InputError("--add joins the gold set's fields, and the gold set is not available here")
