@@ -44,7 +44,9 @@ list: it passes). The reasons, each a short code and its words (``REASONS``):
   详细答复"; §4.5.2: a complaint not answered at once gets "问题解决时限（如48小时之内一定给出合理的答复）"; DOMAIN.md
   gives these two kinds their answer clocks (Service levels). The other kinds get no such rule there, so their 尽快
   passes. Not a promise: a purpose (为尽快处理您的问题，请告知...), the customer's step (请您尽快..., 可以及时反馈给
-  我们), a noun's attribute (感谢您的及时反馈), negated (没有及时回复您) or asked. A time that is stated but wrong is
+  我们), a noun's attribute (感谢您的及时反馈), made already (已尽快为您处理), negated (没有及时回复您) or asked. 已 and
+  请 count only when they govern the word itself: 已记录并将尽快反馈, 已催促工作人员尽快处理 and 请放心我们会尽快为您处理
+  promise. A time that is stated but wrong is
   ``time_promise``'s. Checked, as it is, only when the caller gives the limit;
 - ``missing_dm``: the route needs a private message (``dm: true`` in data/replies.yaml) and
   the draft has none;
@@ -158,8 +160,16 @@ _TAKES = re.compile(r"(?:(?:处理|解决|修复|恢复|核实|核查|答复|回
 _TAKES_END = re.compile(r"\s*(?:左右|的?时间|之?内|以内)?[。！!；;\s]*$")
 _NEGATED = re.compile(r"无法|不能|没法|不会|未能|未(?!来)|不可能|难以|不保证|不一定|不确定|没有?(?!问题|关系|事)|不予")
 _ASKED = re.compile(r"吗|是否|能否|可否|是不是|多久|多长时间")
-_CUSTOMERS_STEP = re.compile(r"请|烦请|麻烦|建议|您可|您需|需要您|您在")
-_PAST = re.compile(r"已(?:经)?(?:在|于)?\s*$")
+# the customer's step (请您24小时内回复, 请尽快到营业厅办理): the words asking the customer, not after the team's 会/将/已
+# (我们会请分店尽快跟您联系: the team asks a third party), and governing the word that ends the text before it, so no
+# new actor between: the team (请放心我们会尽快为您处理, 建议您留下联系方式会尽快联系) or a department it asks
+# (并请上级部门尽快处理)
+_CUSTOMERS_STEP = re.compile(r"(?<![会将已])(?:请|烦请|麻烦|建议|您可|您需|需要您|您在)")
+_TEAM_TURN = re.compile(r"我们|我司|俺们|咱们|小编|工作人员|同事|专员|专人|师傅|部门"
+                        r"|(?:会|将)(?:在|于)?(?:(?:为|给|帮|替)(?:您|你|亲))?\s*$")
+# a past fact: 已 governing the word itself (已在24小时内处理, 已尽快为您处理, 已经及时帮您反馈), not an earlier verb of the
+# clause (已记录并将尽快反馈, 已催促工作人员尽快处理: the handling is still to come)
+_PAST = re.compile(r"已(?:经)?(?:在|于|(?:为|给|帮|替)(?:您|你|亲))*\s*$")
 # vague time: as soon as possible (尽快, or 及时 and 第一时间, which say the same: 有结果第一时间回复您) and, within 8
 # characters of the same clause, the team's action or a result
 _SOON = re.compile(r"尽快|尽早|尽速|及时|第一时间")
@@ -259,6 +269,13 @@ def _clauses(text: str):
             yield from re.split(r"[，,、]", sentence)
 
 
+def _customers_step(before: str) -> bool:
+    """Whether the words ``before`` a promise ask the customer to do it (请您尽快..., 请您24小时内回复我们): the last
+    asking words with no new actor after them (``_TEAM_TURN``)."""
+    asks = [m.end() for m in _CUSTOMERS_STEP.finditer(before)]
+    return bool(asks) and not _TEAM_TURN.search(before, asks[-1])
+
+
 def time_promise(text: str, limit: TimeLimit) -> str | None:
     """The words of ``text`` that promise a handling time other than ``limit``, None when none do."""
     for clause in _clauses(text.translate(_WIDE_DIGITS)):
@@ -277,7 +294,7 @@ def time_promise(text: str, limit: TimeLimit) -> str | None:
                     end = verb.end()
                 before, span = clause[:m.start()], clause[m.start():end]
             if (_NEGATED.search(before + span) or _ASKED.search(clause) or _PAST.search(before)
-                    or (_CUSTOMERS_STEP.search(before) and not to_you)):
+                    or (_customers_step(before) and not to_you)):
                 continue
             hours = _hours(m, limit.business, limit.duty_day_hours)
             if limit.hours is None or hours is None or abs(hours - limit.hours) > 1e-9:
@@ -292,12 +309,17 @@ def vague_time(text: str) -> str | None:
         for m in _SOON.finditer(clause):
             act = _SOON_ACTION.search(clause, m.end(), m.end() + 8)
             before = clause[:m.start()]
-            if (act is None or _NEGATED.search(clause[:act.end()]) or _PURPOSE.search(before)
-                    or _CUSTOMERS_STEP.search(before) or _CUSTOMER_HURRIES.search(before) or "已" in before
+            if act is None:
+                continue
+            # the team acts for the customer (请私信提供号码尽快为您核实), not for the customer's own (及时为您的账户充值)
+            to_you = "您" in act.group(0) and not clause.startswith("的", act.end())
+            if (_NEGATED.search(clause[:act.end()]) or _PURPOSE.search(before)
+                    or (_customers_step(before) and not to_you) or _CUSTOMER_HURRIES.search(before)
+                    or _PAST.search(before)
                     or before.endswith("的")  # a noun's attribute: 感谢您的及时反馈
                     or _TO_US.match(clause, act.end())):
                 continue
-            verb = _SOON_ACTION.match(clause, act.end()) if "您" in act.group(0) else None  # 为您 处理: name the verb
+            verb = _SOON_ACTION.match(clause, act.end()) if to_you else None  # 为您 处理: name the verb
             return clause[m.start():(verb or act).end()].strip()
     return None
 
