@@ -109,15 +109,24 @@ def relative_time(text: str, now: pd.Timestamp) -> pd.Timestamp | None:
 
 # --------------------------------------------------------------------------- operators
 
-_OPERATOR_RE = {"china_telecom": re.compile(r"电信|天翼|10000号"), "china_unicom": re.compile(r"联通|10010"),
-                "china_mobile": re.compile(r"中国移动|移动公司|10086|移动\w{0,4}客服")}
+OPERATOR_WORDS = {"china_telecom": re.compile(r"电信|天翼|10000号"), "china_unicom": re.compile(r"联通|10010"),
+                  "china_mobile": re.compile(r"中国移动|移动公司|10086|移动\w{0,4}客服")}
 # in an account's name 移动 alone is China Mobile (@广东移动); in a post's text it is too common a word
-_ACCOUNT_RE = _OPERATOR_RE | {"china_mobile": re.compile(r"移动|10086")}
-MENTION = re.compile(r"@([^\s@:：,，。!！?？]+)")  # the account name a post @mentions
-# a text names an operator (``operator_of``) only where one of these patterns matches: a filter an engine can run
-# before reading texts in Python (DuckDB's RE2, whose \w is ASCII, matches a superset: 移动 alone is one of them).
-# Without it, an archive of 400,000 posts without operators: 4.7 s → 33 s (wbcs.kpi.duck)
-NAMES_OPERATOR = "|".join(dict.fromkeys(rx.pattern for rx in (*_ACCOUNT_RE.values(), *_OPERATOR_RE.values())))
+OPERATOR_ACCOUNTS = OPERATOR_WORDS | {"china_mobile": re.compile(r"移动|10086")}
+_NAME = r"[^\s@:：,，。!！?？]"  # a character of an account's name
+MENTION = re.compile(f"@({_NAME}+)")  # the account name a post @mentions
+
+
+def mentions(operator: str | None = None) -> str:
+    """The pattern of a text that @mentions an account of ``operator`` (None: of any operator), as ``operator_of``
+    finds them (the DuckDB engine reads operators with it: ``wbcs.kpi.duck.fill_operators``)."""
+    accounts = [rx.pattern for op, rx in OPERATOR_ACCOUNTS.items() if operator in (None, op)]
+    return f"@{_NAME}*(?:{'|'.join(accounts)})"
+
+
+MENTIONS = mentions()
+# where ``operator_of`` gives an operator: an @mention of an operator's account, or an operator's words
+NAMES_OPERATOR = MENTIONS + "|" + "|".join(rx.pattern for rx in OPERATOR_WORDS.values())
 
 
 def operator_of(text: str, accounts=None) -> str | None:
@@ -126,15 +135,15 @@ def operator_of(text: str, accounts=None) -> str | None:
     the text names first (a customer writes about their own)."""
     text = text if isinstance(text, str) else ""
     if accounts is None:
-        accounts = [m for m in MENTION.findall(text) if any(rx.search(m) for rx in _ACCOUNT_RE.values())]
+        accounts = [m for m in MENTION.findall(text) if any(rx.search(m) for rx in OPERATOR_ACCOUNTS.values())]
     joined = " ".join(accounts)
-    found = [op for op, rx in _ACCOUNT_RE.items() if rx.search(joined)] or \
-            [op for op, rx in _OPERATOR_RE.items() if rx.search(text)]
+    found = [op for op, rx in OPERATOR_ACCOUNTS.items() if rx.search(joined)] or \
+            [op for op, rx in OPERATOR_WORDS.items() if rx.search(text)]
     if len(found) <= 1:
         return found[0] if found else None
 
     def first(op):
-        m = _OPERATOR_RE[op].search(text)
+        m = OPERATOR_WORDS[op].search(text)
         return m.start() if m else len(text)
     return min(found, key=first)
 
