@@ -7,7 +7,11 @@ list: it passes). The reasons, each a short code and its words (``REASONS``):
   are counted as Python ``len``: Weibo counts two ASCII characters as one, so this is the
   stricter count and a reply that passes here fits on Weibo;
 - ``pii_public`` / ``pii_private``: an unmasked phone number, ID number or e-mail
-  (``wbcs.text.find_pii``; a masked ``138****5678`` is no match, so masked text passes);
+  (``wbcs.text.find_pii``; a masked ``138****5678`` is no match, so masked text passes). A business's service
+  line told for the customer to call is no personal data: find_pii already passes operator hotlines (10086, 95xxx)
+  and 400/800 numbers, and a landline passes here when named as the service line (客服电话0591-..., 游戏客服,
+  售后) or as a call the customer is asked or welcome to make (欢迎致电0871-..., 请您...致电0591-...). A mobile number
+  is always flagged (an agent's or account manager's too), and so is a landline the team calls or a 联系电话;
 - ``live_broadcast``: the public reply promises to report the handling step by step in
   public: in one sentence the handling (处理进度, 进展), a public place (评论区, 这条微博, 在微博, 在此) and
   an update (更新, 同步, 通报), or the team telling the customer there (在评论里告诉您, 在微博上告诉大家),
@@ -139,6 +143,13 @@ _DONE_AFTER = re.compile(r"(?:已经?|成功)")
 _AUTO = re.compile(r"自动[^。！？!?；;，,]*$")
 _NOUN = re.compile(r"^(?:的)?(?:进度|问题|流程|条件|范围|判断|标准|规定|说明|政策|申请|手续|协议|情况|计划)")
 _SLOT = re.compile(r"\{[a-z_]+\}")
+# a business's service line in a reply (``_service_line``): its name, or a call the customer is asked to make, right
+# before the number or before a list of numbers ending at it. Operator hotlines (10086, 95xxx) and 400/800 numbers are
+# no personal data's form to find_pii, so only landlines with an area code need this
+_NUMBER_LIST = re.compile(r"[:：.\s0-9\-－—、/或和及]*$")
+_SERVICE_NAME = re.compile(r"(?:(?:客服|售后|服务|咨询|投诉)(?:电话|热线|专线)|客服|售后|热线(?:电话)?)(?:号码)?(?:是|为)?$")
+_CALL = re.compile(r"(?:致电|拨打)$")
+_WELCOME = re.compile(r"欢迎(?:您|你|亲)?$")
 
 # time promise: a number (digits, Chinese numerals, 半, 几; a range 1-2 counts by its end) and a unit; 日 only as a
 # span (3日内), not a date (每月3日, 3日起); not after 这/近/每/第 (这两天: these days), not hours of service: the
@@ -328,8 +339,24 @@ def _reason(code: str, **kw) -> str:
     return f"{code}: {REASONS[code].format(**kw)}"
 
 
+def _service_line(text: str, start: int) -> bool:
+    """Whether the landline at ``start`` of ``text`` is the business's service line, told for the customer to call:
+    in its clause right after a service line's name (客服电话：0591-..., 游戏客服0591-..., 广东售后020-..., and the
+    numbers listed after one: 售后电话.400-0818666 0755-23084007), or after a call the customer is asked or welcome to
+    make (欢迎致电0871-..., 请您在工作日致电0591-...). A number the team calls (我们会致电0591-...) or a 联系电话 (often
+    the customer's own) is no service line."""
+    head = _NUMBER_LIST.sub("", re.split(r"[。！？!?；;，,\n]", text[:start])[-1])
+    if _SERVICE_NAME.search(head):
+        return True
+    call = _CALL.search(head)
+    return call is not None and (_WELCOME.search(head, 0, call.start()) is not None
+                                 or _customers_step(head[:call.start()]))
+
+
 def _pii(text: str) -> list[str]:
-    return sorted({kind for kind, _, _ in find_pii(text)})
+    """The kinds of personal data ``text`` shows: a service line is the business's, not the customer's; a mobile number
+    is always the kind it is (a person's, even an agent's or an account manager's)."""
+    return sorted({kind for kind, start, _ in find_pii(text) if kind != "landline" or not _service_line(text, start)})
 
 
 def live_broadcast(text: str) -> str | None:
