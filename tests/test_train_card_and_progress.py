@@ -59,6 +59,10 @@ def test_every_phase_of_a_training_run_is_named_on_a_terminal(monkeypatch):
     assert {"lr C=1", "vote"} <= steps
     assert any(s.endswith("sigmoid calibration") for s in steps) and any(s.endswith("+ class bias") for s in steps)
     assert any(s.endswith("public.csv (own rows ×3)") for s in steps)
+    # choosing how its shares are counted: the quantifiers' repeated CV counts its repeats (kpi.quantify.quantifier_cv)
+    counted = re.findall(r"quantifier CV: .*?\| (\d+)/(\d+) \[", shown)
+    # it advances (the last refresh before a cleared bar closes depends on tqdm's clock, not on the count)
+    assert counted and counted[-1][1] != "0" and int(counted[-1][0]) > int(counted[0][0])
     # each bar counts its steps right: never past its total, and it ends complete
     counts = [(int(n), int(total)) for n, total in re.findall(r"\| (\d+)/(\d+) \[", shown)]
     assert counts and all(n <= total for n, total in counts)
@@ -134,6 +138,13 @@ def test_distillation_and_saving_name_each_of_their_steps(monkeypatch, tmp_path)
     shown = terminal.getvalue()
     entry = model.card["fields"]["size"]
     assert {f"quality step ({backbone})", "distillation"} <= set(_steps(shown, "training size"))
+    # the quality step: the fast model's folds, then per view of the post its embedding and each C's regressions
+    # (the tiny backbone's 2 layers: layer -1 only)
+    from wbcs.classify.embedding import CS
+
+    views = ("the post", "the post in a question")
+    assert _steps(shown, "quality step")[:1 + len(views) * (1 + len(CS))] == ["fast model", *(
+        s for view in views for s in (f"embedding {view}", *(f"{view}: layer -1 + LR C={c:g}" for c in CS)))]
     folds = [f"fold {k}/5" for k in range(1, 6)]
     last = [f"{r['config']}: its class biases and recall floors" for r in entry["distil"]["table"]
             if r["weight"] is not None and r["config"].startswith("student") and entry["distil"]["weight"] == r["weight"]]

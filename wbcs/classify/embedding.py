@@ -288,7 +288,7 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
     (texts, labels) of out-of-domain rows the field learns from (``configs.select`` chose them), each own row
     weighted ``extra_weight``: every fold's fast model and regression learn from them too, weighted as
     ``EmbeddingEnsemble.fit`` weighs them when the trainer fits the winner; no validation fold holds one."""
-    from wbcs.classify.configs import TOL, _Folds, fold_count, last_steps, summary
+    from wbcs.classify.configs import TOL, Steps, _Folds, fold_count, last_steps, summary
     from wbcs.text import normalize_series
 
     tol = TOL if tol is None else tol
@@ -298,70 +298,81 @@ def select_ensemble(fast, texts, y, *, groups=None, n_splits: int = 5, seed=0, b
     if (extra is None) != (extra_weight is None):
         raise InputError("out-of-domain rows and their weight come together (extra, extra_weight)")
     folds = _Folds(base, texts, y, groups, fold_count(y, n_splits), seed, kinds=kinds, extra=extra)
-    t0 = time.perf_counter()
-    folds.scores(base, weight=extra_weight)
-    classes = folds.classes
-    fast_oof = folds.oof.copy()
-    # the fast model scored as select scored it: with its class bias (and its kinds' own) cross-fitted
-    fast_scores = folds.biased(fast_oof, fast, row_kinds)[0]
-
-    def row(name, est, scores, seconds):
-        return {"config": name, **summary(scores), "seconds": round(seconds, 1),
-                "params": {k: v for k, v in est.get_params().items() if k in ("layer", "C", "weight", "class_bias", "prompt")}}
-
-    rows = [row("fast model" + bias_names(fast), fast, fast_scores, time.perf_counter() - t0)]
-    raw, ests = [fast_oof], [fast]  # each row's out-of-fold probabilities before any class bias, and estimator
-    norm = normalize_series(pd.Series(as_texts(texts), dtype=object)).tolist()
-    n_extra = 0 if extra is None else len(extra[0])
-    if n_extra:  # the regression's rows of a fold: its own training rows, then every out-of-domain row
-        norm += normalize_series(pd.Series(as_texts(extra[0]), dtype=object)).tolist()
-        y_extra = np.asarray(extra[1]).astype(str)
-        w_extra = np.ones(n_extra)
-
-    def head_rows(tr, x):
-        if not n_extra:
-            return x[tr], y[tr], {}
-        return (np.vstack([x[tr], x[len(y):]]), np.concatenate([y[tr], y_extra]),
-                {"logisticregression__sample_weight": np.concatenate([np.full(len(tr), float(extra_weight)), w_extra])})
     depth = n_layers(backbone) + 1  # a shallower backbone than Gemma's: the candidates it has, else its last
     layers = tuple(k for k in layers if -depth <= k < depth) or (-1,)
-    for prompt in prompts:
+    # each of its steps named as it starts (the embedding has a bar of its own): the quality step once showed only
+    # its phase's name while the fast model's folds and every layer × C's regressions ran
+    with Steps(1 + len(prompts) * (1 + len(layers) * len(Cs)) + 1, "quality step") as step:
+        step("fast model")
         t0 = time.perf_counter()
-        feats = embed(norm, backbone=backbone, layers=tuple(layers), max_length=max_length, prompt=prompt)
-        spent = time.perf_counter() - t0
-        for layer, C in itertools.product(layers, Cs):
+        folds.scores(base, weight=extra_weight)
+        classes = folds.classes
+        fast_oof = folds.oof.copy()
+        # the fast model scored as select scored it: with its class bias (and its kinds' own) cross-fitted
+        fast_scores = folds.biased(fast_oof, fast, row_kinds)[0]
+
+        def row(name, est, scores, seconds):
+            return {"config": name, **summary(scores), "seconds": round(seconds, 1),
+                    "params": {k: v for k, v in est.get_params().items()
+                               if k in ("layer", "C", "weight", "class_bias", "prompt")}}
+
+        rows = [row("fast model" + bias_names(fast), fast, fast_scores, time.perf_counter() - t0)]
+        raw, ests = [fast_oof], [fast]  # each row's out-of-fold probabilities before any class bias, and estimator
+        norm = normalize_series(pd.Series(as_texts(texts), dtype=object)).tolist()
+        n_extra = 0 if extra is None else len(extra[0])
+        if n_extra:  # the regression's rows of a fold: its own training rows, then every out-of-domain row
+            norm += normalize_series(pd.Series(as_texts(extra[0]), dtype=object)).tolist()
+            y_extra = np.asarray(extra[1]).astype(str)
+            w_extra = np.ones(n_extra)
+
+        def head_rows(tr, x):
+            if not n_extra:
+                return x[tr], y[tr], {}
+            return (np.vstack([x[tr], x[len(y):]]), np.concatenate([y[tr], y_extra]),
+                    {"logisticregression__sample_weight": np.concatenate([np.full(len(tr), float(extra_weight)),
+                                                                          w_extra])})
+        for prompt in prompts:
+            view = "the post" if prompt is None else "the post in a question"
+            step(f"embedding {view}")
             t0 = time.perf_counter()
-            head = np.zeros_like(fast_oof)
-            for tr, te in folds.folds:
-                x_tr, y_tr, fit_kw = head_rows(tr, feats[layer])
-                m = frozen_head(C, seed).fit(x_tr, y_tr, **fit_kw)
-                head[te] = spread_columns(m.predict_proba(feats[layer][te]), m.classes_, classes)
-            mean = weight * head + (1 - weight) * fast_oof
-            est = EmbeddingEnsemble(base, backbone=backbone, layer=layer, C=C, weight=weight, max_length=max_length,
-                                    random_state=seed, prompt=prompt)
-            rows.append(row(est.describe(), est, folds.fold_scores(mean), spent + time.perf_counter() - t0))
-            raw.append(mean)
-            ests.append(est)
-            scores, bias = folds.bias_scores(proba=mean)
-            name = est.describe() + " + class bias"  # cross-fitted per fold, even where the all-rows fit is none
-            est = clone(est).set_params(class_bias=bias or None)
-            rows.append(row(name, est, scores, spent + time.perf_counter() - t0))
-            raw.append(mean)
-            ests.append(est)
-            spent = 0.0  # the embedding's time is counted once, in the first row that used it
-    best = int(np.argmax([r["macro_f1"] for r in rows]))
-    if rows[best]["macro_f1"] <= rows[0]["macro_f1"] + tol:
-        best = 0
-    if best:  # an ensemble: its kinds' own biases tried last, as select tries the fast model's
-        t0 = time.perf_counter()
-        _, tried = last_steps(folds, ests[best], raw[best], row_kinds, own_bias_kinds, min_recall, rows[best]["macro_f1"],
-                              tol, rows[best]["config"], lambda n, e, sc: row(n, e, sc, time.perf_counter() - t0))
-        plain = raw[best]
-        for r, kept, est in tried:
-            rows.append(r)
-            raw.append(plain)
-            ests.append(est)
-            best = len(rows) - 1 if kept else best
+            feats = embed(norm, backbone=backbone, layers=tuple(layers), max_length=max_length, prompt=prompt)
+            spent = time.perf_counter() - t0
+            for layer, C in itertools.product(layers, Cs):
+                step(f"{view}: layer {layer} + LR C={C:g}")
+                t0 = time.perf_counter()
+                head = np.zeros_like(fast_oof)
+                for tr, te in folds.folds:
+                    x_tr, y_tr, fit_kw = head_rows(tr, feats[layer])
+                    m = frozen_head(C, seed).fit(x_tr, y_tr, **fit_kw)
+                    head[te] = spread_columns(m.predict_proba(feats[layer][te]), m.classes_, classes)
+                mean = weight * head + (1 - weight) * fast_oof
+                est = EmbeddingEnsemble(base, backbone=backbone, layer=layer, C=C, weight=weight,
+                                        max_length=max_length, random_state=seed, prompt=prompt)
+                rows.append(row(est.describe(), est, folds.fold_scores(mean), spent + time.perf_counter() - t0))
+                raw.append(mean)
+                ests.append(est)
+                scores, bias = folds.bias_scores(proba=mean)
+                name = est.describe() + " + class bias"  # cross-fitted per fold, even where the all-rows fit is none
+                est = clone(est).set_params(class_bias=bias or None)
+                rows.append(row(name, est, scores, spent + time.perf_counter() - t0))
+                raw.append(mean)
+                ests.append(est)
+                spent = 0.0  # the embedding's time is counted once, in the first row that used it
+        best = int(np.argmax([r["macro_f1"] for r in rows]))
+        if rows[best]["macro_f1"] <= rows[0]["macro_f1"] + tol:
+            best = 0
+        if best:  # an ensemble: its kinds' own biases tried last, as select tries the fast model's
+            step(f"{rows[best]['config']}: its class biases and recall floors")
+            t0 = time.perf_counter()
+            _, tried = last_steps(folds, ests[best], raw[best], row_kinds, own_bias_kinds, min_recall,
+                                  rows[best]["macro_f1"], tol, rows[best]["config"],
+                                  lambda n, e, sc: row(n, e, sc, time.perf_counter() - t0))
+            plain = raw[best]
+            for r, kept, est in tried:
+                rows.append(r)
+                raw.append(plain)
+                ests.append(est)
+                best = len(rows) - 1 if kept else best
     table = pd.DataFrame(rows)
     table["chosen"] = np.arange(len(table)) == best
     table = table.astype(object).where(table.notna(), None)

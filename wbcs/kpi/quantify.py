@@ -943,6 +943,8 @@ def quantifier_cv(y, proba, labels, fold, kinds=None, *, bias: dict | np.ndarray
     is made where quantification is used, under prevalence shift; ``max_shift`` bounds their TV from the fold's
     mix (None: flat Dirichlet, the earlier rule), ``centred`` their directions. ``fold`` in the result numbers the folds
     of all repeats; ``sample`` 0 is each fold's own rows."""
+    from wbcs.progress import bar
+
     labels = [str(x) for x in labels]
     y, fold = np.asarray(y).astype(str), np.asarray(fold)
     proba = np.asarray(proba, dtype=float)
@@ -952,13 +954,17 @@ def quantifier_cv(y, proba, labels, fold, kinds=None, *, bias: dict | np.ndarray
     rng = np.random.default_rng(seed)
     app_seeds = np.random.SeedSequence(seed).spawn(repeats)
     out = []
-    for r in range(repeats):
-        f = fold if r == 0 else rng.permutation(len(y)) % n_folds
-        folds = [(np.flatnonzero(f != k), np.flatnonzero(f == k)) for k in np.unique(f)]
-        for part in parts:
-            cv = cv_quantifiers(y, proba, labels, part, folds, bias=bias, n_boot=n_boot if r == 0 else 0, seed=seed,
-                                app=app, app_seed=app_seeds[r], max_shift=max_shift, centred=centred)
-            out.append(cv.assign(repeat=r, fold=cv["fold"] + r * n_folds))
+    # a step per repeat and grouping of the rows (the first repeat's, with the bootstrap, are the longest): the
+    # trainer's phase 'choosing how its shares are counted' ran 11-36 s a field with only its name shown
+    with bar(total=repeats * len(parts), desc="quantifier CV", leave=False) as meter:
+        for r in range(repeats):
+            f = fold if r == 0 else rng.permutation(len(y)) % n_folds
+            folds = [(np.flatnonzero(f != k), np.flatnonzero(f == k)) for k in np.unique(f)]
+            for part in parts:
+                cv = cv_quantifiers(y, proba, labels, part, folds, bias=bias, n_boot=n_boot if r == 0 else 0,
+                                    seed=seed, app=app, app_seed=app_seeds[r], max_shift=max_shift, centred=centred)
+                out.append(cv.assign(repeat=r, fold=cv["fold"] + r * n_folds))
+                meter.update()
     return pd.concat(out, ignore_index=True)
 
 
