@@ -569,7 +569,7 @@ def read_card(path: Path) -> dict:
 
 
 def model_name(path: Path) -> str:
-    """How a model folder is named where its labels are written (``label_model``, messages): NAME/VERSION for a
+    """How a model folder is named where its labels are written (``FIELD_model``, messages): NAME/VERSION for a
     folder of the registry, else the folder's absolute path, so that ``model_dir`` finds it again and ``wbcs kpi``
     reads its card (``card name/folder name`` of a user's folder named nothing that resolved: its labels were
     corrected with the shipped model's card)."""
