@@ -137,3 +137,13 @@ def test_a_field_s_column_wins_over_the_row_s_older_name():
     assert field_models(table, "intent").tolist() == ["wbcs-default/14", "mine/1", pd.NA]
     assert field_models(table, "sentiment").tolist() == ["mine/1", "mine/1", pd.NA]
     assert field_models(table.drop(columns=MODEL_COLUMN), "sentiment").isna().all()
+
+
+def test_a_bad_probability_is_named_by_the_row_the_reader_numbers(files):
+    """A cell of a model's labels that cannot be read names the file's row as ``read_posts`` numbers it (its
+    ``source_row``: the 6th record is row 6), as the reader's own messages do; it named the frame's 0-based index."""
+    table = pd.read_csv(files / "mine.csv", dtype=str)
+    table.loc[5, "sentiment_proba"] = "abc"
+    table.to_csv(files / "bad_proba.csv", index=False)
+    r = run_cli("kpi", "--posts", str(files / "bad_proba.csv"), "--no-cache")
+    assert r.returncode == 2 and "row 6, column sentiment_proba: 'abc'" in r.stderr, r.stderr

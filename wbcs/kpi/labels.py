@@ -209,11 +209,13 @@ def model_card_of(posts: pd.DataFrame, source: str) -> pd.DataFrame:
     if not used:
         return posts
     out = posts.copy()
+    # a cell is named by the row the reader numbers it (read_posts' source_row), as its own messages name it
+    rows = out["source_row"] if "source_row" in out else out.index.to_series()
     for f in used:  # a CSV file gives them back as text
         if f"{f}_proba" in out:
-            out[f"{f}_proba"] = _typed(out[f"{f}_proba"], source, f"{f}_proba", lambda v: float(v))
+            out[f"{f}_proba"] = _typed(out[f"{f}_proba"], rows, source, f"{f}_proba", lambda v: float(v))
         if f"{f}_learnt" in out:
-            out[f"{f}_learnt"] = _typed(out[f"{f}_learnt"], source, f"{f}_learnt", _yes_no).astype("boolean")
+            out[f"{f}_learnt"] = _typed(out[f"{f}_learnt"], rows, source, f"{f}_learnt", _yes_no).astype("boolean")
     learnt = {f: int((out[f"{f}_learnt"].fillna(False) & model[f]).sum()) for f in used if f"{f}_learnt" in out}
     errors = {f: card_errors(cards[name], [f]) for f, name in used.items()}
     read = [c for c in (*map(model_column, used), MODEL_COLUMN) if c in posts]
@@ -234,11 +236,11 @@ def _yes_no(v) -> bool:
     return bool(b)
 
 
-def _typed(values: pd.Series, source: str, column: str, read) -> pd.Series:
+def _typed(values: pd.Series, rows: pd.Series, source: str, column: str, read) -> pd.Series:
     """``values`` read one by one with ``read`` (empty cells stay empty); a cell it cannot read is an InputError
-    naming the file, row and column."""
+    naming the file, its row (``rows``, aligned with ``values``) and column."""
     out = []
-    for row, v in values.items():
+    for row, v in zip(rows, values, strict=True):
         try:
             out.append(None if pd.isna(v) else read(v))
         except (KeyError, ValueError, TypeError):
