@@ -32,6 +32,9 @@ Decisions:
   has (``Text`` beside ``text``, ``text`` beside ``--map text=content``, a ``source_row`` without
   ``source_file``), which another column fills: two columns of one name, or of names Parquet and DuckDB do
   not tell apart, cannot be written. The same file given twice is refused (its rows would all be duplicates).
+  A caller that never shows them reads none (``keep=False``) or only those it names (``kpi --by``),
+  besides those commands read back (a label's ``_proba``, ``_source``, model); the others are named
+  (``unread_columns``), neither held nor masked.
 - ``operator`` holds the codes of ``wbcs.schema.OPERATORS``: a name written for one (中国移动, 移动,
   China Mobile, CMCC) is read as its code; any other value is kept as written and counted per value in the
   summary (``unknown_operators``). An empty operator cell, or every cell when the file has no operator column,
@@ -229,6 +232,7 @@ class _File:
     mask: bool
     extras: dict[str, str] = field(default_factory=dict)  # file column kept as it is → its (masked) name
     ignored: list[str] = field(default_factory=list)  # (masked) names of the file columns not kept
+    unread: list[str] = field(default_factory=list)  # file columns left unread: the caller has no use for them
     stats: Counter = field(default_factory=Counter)
     reasons: Counter = field(default_factory=Counter)
     unknown_operators: Counter = field(default_factory=Counter)
@@ -373,7 +377,7 @@ def satisfied_value(v):
 # --------------------------------------------------------------------------- files
 
 
-def _open_files(paths: list[Path], mapping: dict | None, export_time, mask: bool) -> list[_File]:
+def _open_files(paths: list[Path], mapping: dict | None, export_time, mask: bool, keep=True) -> list[_File]:
     if not paths:
         raise InputError("ingest: no input files given")
     files, seen = [], {}
@@ -404,20 +408,27 @@ def _open_files(paths: list[Path], mapping: dict | None, export_time, mask: bool
         else:
             now = pd.Timestamp(path.stat().st_mtime, unit="s", tz="UTC").tz_convert(TIMEZONE)
             how = "the file's modification time"
-        files.append(_File(no, source, table, cols, now, how, mask, *_extras(table, cols, mask)))
+        files.append(_File(no, source, table, cols, now, how, mask, *_extras(table, cols, mask, keep)))
     return files
 
 
-def _extras(table: Table, cols: dict[str, str], mask: bool) -> tuple[dict[str, str], list[str]]:
+def _extras(table: Table, cols: dict[str, str], mask: bool, keep=True
+            ) -> tuple[dict[str, str], list[str], list[str]]:
     """The file's columns that map to no output column: those kept (file column → name, masked unless ``mask``
-    is False) and the names of those not kept: a header meaning a column the output has (``header_key``: Parquet
-    and DuckDB do not tell ``Text`` from ``text``) that another column fills."""
+    is False), the names of those not kept: a header meaning a column the output has (``header_key``: Parquet
+    and DuckDB do not tell ``Text`` from ``text``) that another column fills, and the names of those not read
+    (``keep``: ``ingest``'s)."""
     raw = [str(c) for c in table.columns]
     names = dict(zip(raw, mask_names(raw) if mask else raw, strict=True))
     used = set(cols.values()) | (set(TRACE_COLUMNS) if set(TRACE_COLUMNS) <= set(raw) else set())
     taken = {header_key(c) for c in (*TARGETS, *TRACE_COLUMNS)}
     extras = {c: names[c] for c in raw if c not in used and header_key(c) not in taken}
-    return extras, [names[c] for c in raw if c not in used and c not in extras]
+    ignored = [names[c] for c in raw if c not in used and c not in extras]
+    if keep is True:
+        return extras, ignored, []
+    wanted = _read_back() | (set() if keep is False else {str(k) for k in keep})  # by the file's name or the name kept
+    unread = [c for c, name in extras.items() if c not in wanted and name not in wanted]
+    return {c: name for c, name in extras.items() if c not in unread}, ignored, unread
 
 
 def _extra_types(files: list[_File]) -> dict[str, str]:
@@ -470,8 +481,22 @@ def _post_columns(files: list[_File]) -> list[str]:
 def _reject_columns(files: list[_File]) -> list[str]:
     raw = {}
     for f in files:
-        raw.update(dict.fromkeys(_raw_name(c) for c in f.table.columns))
+        raw.update(dict.fromkeys(_raw_name(c) for c in _read(f)))
     return [*REJECT_COLUMNS, *raw]
+
+
+def _read_back() -> set[str]:
+    """The columns of a wbcs output besides the schema's that commands read back, kept whatever ``keep`` says: each
+    label's probability, source and model (``wbcs.kpi.labels``: the shares are corrected with that model's card)."""
+    # (imported here: wbcs.kpi reads posts through this module)
+    from wbcs.kpi.labels import MODEL_COLUMN, model_column
+
+    return {MODEL_COLUMN, *(c for f in LABEL_FIELDS for c in (f"{f}_proba", f"{f}_source", model_column(f)))}
+
+
+def _read(f: _File) -> list[str]:
+    """The columns of ``f``'s file that are read: all but those the caller left unread (``keep``)."""
+    return [c for c in f.table.columns if c not in f.unread]
 
 
 def _raw_name(column) -> str:
@@ -506,7 +531,7 @@ def _chunks(files: list[_File], mask: bool) -> Iterator[tuple[pd.DataFrame, pd.D
     for f, size in zip(files, sizes, strict=True):
         meter.set_postfix_str(Path(f.source).name)
         done = 0
-        for raw, bad in f.table.chunks():
+        for raw, bad in f.table.chunks(_read(f) if f.unread else None):
             df, rows = _check_chunk(raw, f, seen, mask)
             posts = df[rows.ok].copy()
             for col, name in f.extras.items():
@@ -564,6 +589,7 @@ def _summary(files: list[_File]) -> dict:
             "empty_rows": f.table.empty_rows,
             "columns": {t: names[c] for t, c in f.cols.items()},
             "extra_columns": list(f.extras.values()), "ignored_columns": f.ignored,
+            "unread_columns": [names[c] for c in f.unread],
             "ids_derived": s["ids_derived"], "times_from_mid": s["times_from_mid"],
             "relative_times": s["relative_times"], "operators_from_text": s["operators_from_text"],
             "unknown_operators": dict(_masked_counts(f.unknown_operators, f.mask).most_common()),
@@ -591,9 +617,13 @@ def _paths(paths) -> list[Path]:
 
 
 def ingest(paths: str | Path | Iterable[str | Path], *, mapping: dict | None = None, mask: bool = True,
-           export_time=None) -> IngestResult:
-    """Read exports into one validated posts table, in memory (see the module docstring)."""
-    files = _open_files(_paths(paths), mapping, export_time, mask)
+           export_time=None, keep=True) -> IngestResult:
+    """Read exports into one validated posts table, in memory (see the module docstring). ``keep``: the columns
+    that map to no schema column kept, True for all (as ``wbcs ingest`` writes them), False for none but those
+    commands read back (a label's ``_proba``, ``_source`` and model: ``_read_back``), or those and the ones named (by
+    the file's name or the name kept); the others are left unread, named in the summary (``unread_columns``), and
+    their cells in no reject either."""
+    files = _open_files(_paths(paths), mapping, export_time, mask, keep)
     posts, rejects = [], []
     for p, r in _chunks(files, mask):
         posts.append(p)
@@ -621,7 +651,7 @@ def ingest_to(paths: str | Path | Iterable[str | Path], out: str | Path, rejects
 _SHOWN = 3  # rejected rows read_posts names in its line
 
 
-def read_posts(path: str | Path, *, export_time=None, quiet: bool = False) -> tuple[pd.DataFrame, dict]:
+def read_posts(path: str | Path, *, export_time=None, quiet: bool = False, keep=True) -> tuple[pd.DataFrame, dict]:
     """The posts of one file as every command reads them: through ``ingest`` (header
     mapping, Weibo's forms, row checks, masking), whatever wrote the file — a user's
     export or the CSV, JSON Lines, .xlsx or Parquet output of another wbcs command.
@@ -631,15 +661,21 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False) -> tu
     and which operator (platform) values are none of ``OPERATORS`` (``PLATFORMS``); a file without a usable
     post is an ``InputError``. Unless ``quiet``, a line on stderr says how many rows were rejected, names the
     first three (row, column and value, as the rejects table's detail says them) and how to see them all, one how many empty rows were skipped, one which columns were not kept, one which operators and one
-    which platforms are unknown, and one how many empty operator cells were filled from the text. The file's name is masked in them as in the summary."""
+    which platforms are unknown, and one how many empty operator cells were filled from the text. The file's name is masked in them as in the summary.
+
+    ``keep``: the file's columns besides the schema's to keep (``ingest``'s): all of them for a command whose output
+    carries them (triage), only those commands read back (False: a label's probability, source and model) or those
+    and the ones a request names (``kpi --by``) for one that never shows them, so an export's columns no command
+    reads are neither held nor masked (``info["unread_columns"]``)."""
     import sys
 
-    result = ingest([path], export_time=export_time)
+    result = ingest([path], export_time=export_time, keep=keep)
     name, s = next(iter(result.summary["files"].items()))
     info = {"file": name, "read": s["read"], "kept": s["kept"], "rejected": s["rejected"],
             "reject_reasons": s["reasons"], "empty_rows": s["empty_rows"], "relative_times": s["relative_times"],
             "relative_to": s.get("relative_to"), "extra_columns": s["extra_columns"],
-            "ignored_columns": s["ignored_columns"], "operators_from_text": s["operators_from_text"],
+            "ignored_columns": s["ignored_columns"], "unread_columns": s["unread_columns"],
+            "operators_from_text": s["operators_from_text"],
             "unknown_operators": s["unknown_operators"], "unknown_platforms": s["unknown_platforms"]}
 
     at_export = '--export-time "YYYY-MM-DD HH:MM"'  # (Python 3.11: no quotes inside an f-string's braces)

@@ -116,10 +116,12 @@ class Table:
         return {"format": self.format, "encoding": self.encoding, "delimiter": self.delimiter,
                 "nested": dict(self.nested), "empty_rows": self.empty_rows}
 
-    def chunks(self) -> Iterator[tuple[pd.DataFrame, list[BadLine]]]:
-        """``(records, bad lines)`` a chunk at a time; records have every header column."""
+    def chunks(self, columns: Sequence[str] | None = None) -> Iterator[tuple[pd.DataFrame, list[BadLine]]]:
+        """``(records, bad lines)`` a chunk at a time; records have every header column, or only ``columns`` (of
+        the header) when given: the others leave with their chunk (an export's 30 columns a command never reads
+        were held, and cleaned, in every chunk)."""
         for frame, bad in self._chunks:
-            yield _blanks_to_none(frame), bad
+            yield _blanks_to_none(frame if columns is None else frame[list(columns)]), bad
 
 
 # --------------------------------------------------------------------------- helpers
