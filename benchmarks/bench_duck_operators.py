@@ -4,7 +4,9 @@ A Parquet archive of STC-3's first customer turns (every dialogue of
 ``../shared/datasets/stc3_weibo_helpdesk``, repeated to ``--rows`` posts, each with its own id and time) is
 written twice: without an ``operator`` column (every operator read from the text: ``@中国移动`` first, else the
 words) and with the column the texts give (nothing to fill). With ``--unique`` each copy's text gets a tag of
-letters, so every text is distinct (an export's texts mostly are; the Python work per distinct text grows).
+letters, so every text is distinct (an export's texts mostly are; the Python work per distinct text grows). The
+files are written in row groups of ``--row-group`` posts (``wbcs ingest`` writes one per chunk of 50,000; DuckDB
+reads row groups in parallel, so one group of every post runs on one core).
 
 Timed, each the median of ``--repeat`` runs after one warm-up, the engines alternating in one process:
 
@@ -14,7 +16,7 @@ Timed, each the median of ``--repeat`` runs after one warm-up, the engines alter
   does for the pandas engine.
 
 Both engines must give the same operators (checked: the competitor lead and a table by operator).
-Usage: python -m benchmarks.bench_duck_operators [--rows 400000] [--repeat 5] [--unique]
+Usage: python -m benchmarks.bench_duck_operators [--rows 400000] [--repeat 5] [--unique] [--row-group 50000]
 """
 
 from __future__ import annotations
@@ -73,13 +75,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--rows", type=int, default=400_000)
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--unique", action="store_true")
+    p.add_argument("--row-group", type=int, default=50_000)
     args = p.parse_args(argv)
     posts = archive(args.rows, args.unique)
     with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
         bare, filled = Path(tmp) / "bare.parquet", Path(tmp) / "filled.parquet"
-        posts.to_parquet(bare, index=False)
+        posts.to_parquet(bare, index=False, row_group_size=args.row_group)
         op, _ = read_operators(None, posts["text"])
-        posts.assign(operator=op.astype("string")).to_parquet(filled, index=False)
+        posts.assign(operator=op.astype("string")).to_parquet(filled, index=False, row_group_size=args.row_group)
 
         def clock(fn):
             t0 = time.perf_counter()
@@ -103,7 +106,8 @@ def main(argv: list[str] | None = None) -> None:
             {(k if isinstance(k, str) else None): v for k, v in counts.items()}, "operator counts differ"
     med = {k: statistics.median(v) for k, v in runs.items()}
     fill = med["duckdb, without operators"] - med["duckdb, with operators"]
-    print(f"{args.rows:,} posts ({posts['text'].nunique():,} distinct texts), median of {args.repeat}:")
+    print(f"{args.rows:,} posts ({posts['text'].nunique():,} distinct texts), row groups of {args.row_group:,}, "
+          f"median of {args.repeat}:")
     for k, v in med.items():
         print(f"  {k:<28} {v:7.3f} s   (runs: {', '.join(f'{x:.3f}' for x in runs[k])})")
     print(f"  duckdb fill (difference)     {fill:7.3f} s   pandas fill {med['pandas read_operators']:.3f} s   "

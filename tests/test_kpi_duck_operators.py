@@ -13,6 +13,7 @@ import re
 import duckdb
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -60,11 +61,12 @@ def test_sql_reads_no_text_as_no_operator():
     assert _sql_operators([None, "", " ", "@", "移动", "@移动"]) == [None, None, None, None, None, "china_mobile"]
 
 
-def test_engines_agree_on_stc3_posts_without_operators(mirror, tmp_path):
+@pytest.mark.parametrize("copies", [1, 3])  # texts all distinct (read per post), or each three times (per text)
+def test_engines_agree_on_stc3_posts_without_operators(mirror, tmp_path, copies):
     """Real STC-3 first turns without an operator column, and with one half empty: the same operators, counts and
     competitor lead from both engines."""
     with open(mirror / "stc3_weibo_helpdesk" / "dialogues.jsonl", encoding="utf-8") as f:
-        records = [json.loads(line) for line in f]
+        records = [json.loads(line) for line in f] * copies
     n = np.arange(len(records))
     df = pd.DataFrame({
         "post_id": [f"s{i}" for i in n],

@@ -538,7 +538,8 @@ class _Archive:
     def read_names(self) -> None:
         """Read operators and platforms as ``read_posts`` reads them (``wbcs.io.ingest.read_operators``): a name
         for one (中国移动, CMCC; 新浪微博, weibo) as its code, and an empty operator (every one, without the column)
-        as the operator the text names (``operator_of``'s patterns in SQL: ``fill_operators``). Compared as
+        as the operator the text names (``operator_of``'s patterns in SQL: ``fill_operators``, on each post, or on
+        each distinct text when the texts repeat). Compared as
         written, one operator written two ways was two in competitor_lead, where the pandas engine had one."""
         for col, code in (("operator", operator_code), ("platform", platform_code)):
             if col in self.types:
@@ -554,11 +555,21 @@ class _Archive:
                                         f"(SELECT *, CAST(NULL AS VARCHAR) AS operator FROM {self.numbered})")
             self.types["operator"] = "VARCHAR"
             self.columns.append("operator")
-        if self.con.execute(f"SELECT EXISTS (SELECT 1 FROM {self.scan} WHERE operator IS NULL AND "
-                            f"{names_operator('CAST(text AS VARCHAR)')})").fetchone()[0]:
-            # in SQL, in DuckDB's threads: the distinct texts read by operator_of in Python and joined back on the
-            # text took 1.4-2× the pandas engine's time on texts that are all distinct (an export's are)
+        text = "CAST(text AS VARCHAR)"
+        to_fill = f"FROM {self.scan} WHERE operator IS NULL AND {names_operator(text)}"
+        posts, texts = self.con.execute(f"SELECT count(*), approx_count_distinct({text}) {to_fill}").fetchone()
+        if texts * 2 > posts:
+            # texts mostly distinct, as an export's are: each post's in SQL, in DuckDB's threads (operator_of on each
+            # distinct text in Python, joined back on the text, took 1.4-2× the pandas engine's time for 200,000)
             self.scan, self.numbered = fill_operators(self.scan), fill_operators(self.numbered)
+        elif posts:  # each text many times over (copies of one post): each once, joined back on the text
+            table = f"wbcs_text_operators_{next(_TABLES)}"
+            distinct = f"(SELECT DISTINCT {text} AS text, CAST(NULL AS VARCHAR) AS operator {to_fill})"
+            self.con.execute(f"CREATE TEMP TABLE {table} AS SELECT text AS {own('text')}, operator AS {own('op')} "
+                             f"FROM {fill_operators(distinct)}")
+            fill = (f"SELECT p.* REPLACE (coalesce(p.operator, o.{own('op')}) AS operator) FROM {{}} AS p "
+                    f"LEFT JOIN {table} AS o ON o.{own('text')} = CAST(p.text AS VARCHAR)")
+            self.scan, self.numbered = f"({fill.format(self.scan)})", f"({fill.format(self.numbered)})"
 
     def relabel(self, col: str, ids: dict[str, str]) -> None:
         """Read column ``col``'s values in ``ids`` (a spelling → the label's id, None: empty) as those ids in every
