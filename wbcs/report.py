@@ -250,11 +250,15 @@ def _hot_tables(spikes: pd.DataFrame, alerts: pd.DataFrame, incidents: pd.DataFr
 
     if len(spikes):
         spikes = spikes[(spikes["detected_at"] >= start) & (spikes["detected_at"] < stop)]
+    n_alerts = 0
     if len(alerts):
         row = alert_rows(alerts, incidents)  # of every alert: the incidents' alert_index points into all of them
         t = local_times(pd.to_datetime(alerts["triggered_at"]))
         alerts = alerts[((t >= start) & (t < stop)).to_numpy()]
         n_alerts = len(alerts)
+    # alerts in the trend window but none in the period (half of STC-3's weeks): merged, the empty groups gave
+    # post_ids NaN and the table crashed; the period then says no rule fired, as for spikes
+    if n_alerts:
         # a row: its first alert's time and rule, the clusters of all its alerts, the broadest alert's counts
         # and sample (the topic's holds the near-duplicates' posts), the posts of all of them
         broadest = alerts.assign(row=row).sort_values("n_posts", ascending=False, kind="stable").groupby(
@@ -267,8 +271,6 @@ def _hot_tables(spikes: pd.DataFrame, alerts: pd.DataFrame, incidents: pd.DataFr
         alerts = groups.head(1).set_index(groups.head(1).index.map(row)).assign(
             cluster_kinds=kinds, clusters=clusters, post_ids=ids, n_users=broadest["n_users"],
             n_platforms=broadest["n_platforms"], sample_text=broadest["sample_text"])
-    else:
-        n_alerts = 0
     s = pd.DataFrame({
         "detected": spikes.get("detected_at", pd.Series(dtype=object)),
         "series": shown(spikes.get("key", pd.Series(dtype=object)), "cluster"),
