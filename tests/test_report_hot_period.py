@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html as html_lib
+import re
+
 import pandas as pd
 
 from tests.test_report_alert_rows import _noise, week_with_one_complaint_written_three_times
@@ -28,3 +31,41 @@ def test_a_period_without_alerts_says_so_while_the_trend_window_has_some():
     part = page[page.index("Aggregation-rule alerts 聚合规则触发"):]
     assert part.startswith("Aggregation-rule alerts 聚合规则触发 (0)</h3><p>No rule fired this period.</p>")
     assert "No aggregation rule fired this period" in page  # the unified drafts agree
+
+
+WORDINGS = {"sina_weibo": "联通4G又没信号了，电话打不出去，已经一整天了，快修！",
+            "forum": "宽带断网三个小时了还没人来修，联通你们到底管不管",
+            "tencent_weibo": "手机流量用不了网页打不开，联通客服电话也打不通"}
+
+
+def one_outage_in_three_wordings() -> pd.DataFrame:
+    """Mon 2025-03-03 – Sun 03-16, china_unicom, 6 praise posts a day; on Wed 03-05 nine customers complain of
+    the network, three in each of three wordings, each wording on a platform of its own (10:00–10:40 on
+    sina_weibo, 11:00–11:40 on forum, 12:00–12:40 on tencent_weibo). The complaint rule fires four times, each
+    over three posts of 3 users on 1 platform: for the topic at 10:40 and for each wording's near-duplicates; one
+    incident, one rule, one day: one row of 9 users on 3 platforms."""
+    rows = [(pd.Timestamp("2025-03-03") + pd.Timedelta(days=d, hours=8 + h), "service", "praise", "positive",
+             "谢谢客服" + _noise(d * 10 + h), "sina_weibo") for d in range(14) for h in range(6)]
+    rows += [(pd.Timestamp(f"2025-03-05 1{g}:{m:02d}"), "network", "complaint", "negative", text, platform)
+             for g, (platform, text) in enumerate(WORDINGS.items()) for m in (0, 20, 40)]
+    df = pd.DataFrame(rows, columns=["created_at", "topic", "intent", "sentiment", "text", "platform"])
+    df["created_at"] = df["created_at"].dt.tz_localize("Asia/Shanghai")
+    df = df.sort_values("created_at", kind="stable").reset_index(drop=True)
+    return df.assign(post_id=[f"p{i}" for i in range(len(df))], author_id=[f"u{i}" for i in range(len(df))],
+                     operator="china_unicom")
+
+
+def alert_table(page: str) -> list[dict]:
+    """The rows of the report's alerts table as {header: cell text}."""
+    part = page[page.index("Aggregation-rule alerts 聚合规则触发"):]
+    part = part[:part.index("</details>")]
+    header, *rows = [[html_lib.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(
+        r"<t[dh][^>]*>(.*?)</t[dh]>", r, flags=re.S)] for r in re.findall(r"<tr[^>]*>(.*?)</tr>", part, flags=re.S)]
+    return [dict(zip(header, r, strict=True)) for r in rows]
+
+
+def test_a_merged_alert_row_counts_the_users_and_platforms_of_all_its_alerts():
+    page = build_report(one_outage_in_three_wordings(), period="week", end="2025-03-05")
+    assert "4 alerts in 1 row." in page
+    (row,) = alert_table(page)
+    assert row["users / platforms"] == "9 / 3"  # the broadest alert's alone: "3 / 1"

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from wbcs import checks
+from wbcs.aggregate import user_ids
 from wbcs.columns import local_times, read_times
 from wbcs.errors import InputError
 from wbcs.kpi import indicators
@@ -240,12 +241,14 @@ ALERT_KINDS = {"near_duplicate": "near-duplicates 相似帖子", "topic": "topic
 
 
 def _hot_tables(spikes: pd.DataFrame, alerts: pd.DataFrame, incidents: pd.DataFrame, start, stop,
-                baseline_days: int) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+                baseline_days: int, user_of: dict) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """The period's spikes (as ``fold_spikes`` shows them, expected from the ``baseline_days`` before them) and
     aggregation alerts as report tables, rules and clusters in words, and how many alerts the period had. The
     alerts of one incident (``incidents``, which ``alerts`` were merged into), rule and day are one row
     (``wbcs.kpi.incidents.alert_rows``), saying which kinds of cluster fired: a near-duplicate cluster's alert
-    and its topic's over the same posts were two rows, one answer post to publish."""
+    and its topic's over the same posts were two rows, one answer post to publish. A row counts the users
+    (``user_of``: each post id's user, as the rules count them, ``wbcs.aggregate.user_ids``) and platforms of
+    all its alerts' posts."""
     from wbcs.viz.kpi import shown
 
     if len(spikes):
@@ -259,8 +262,10 @@ def _hot_tables(spikes: pd.DataFrame, alerts: pd.DataFrame, incidents: pd.DataFr
     # alerts in the trend window but none in the period (half of STC-3's weeks): merged, the empty groups gave
     # post_ids NaN and the table crashed; the period then says no rule fired, as for spikes
     if n_alerts:
-        # a row: its first alert's time and rule, the clusters of all its alerts, the broadest alert's counts
-        # and sample (the topic's holds the near-duplicates' posts), the posts of all of them
+        # a row: its first alert's time and rule, the clusters of all its alerts, the broadest alert's sample
+        # (the topic's holds the near-duplicates' posts), the posts of all of them and their users and platforms
+        # (the broadest alert's counts were the row's: 26 near-duplicate alerts over 79 posts of 70 users on 5
+        # platforms read "3 / 2")
         broadest = alerts.assign(row=row).sort_values("n_posts", ascending=False, kind="stable").groupby(
             "row", sort=False).head(1).set_index("row")
         groups = alerts.groupby(row.loc[alerts.index], sort=False)
@@ -268,9 +273,11 @@ def _hot_tables(spikes: pd.DataFrame, alerts: pd.DataFrame, incidents: pd.DataFr
                                                                 if x in set(k)) or " + ".join(sorted(set(k))))
         clusters = groups["cluster_key"].agg(lambda k: "; ".join(shown(pd.Series(k.unique()), "cluster")))
         ids = groups["post_ids"].agg(lambda p: list(dict.fromkeys(i for ids in p for i in ids)))
+        platforms = groups["platforms"].agg(lambda p: len({x for ps in p for x in ps}))
         alerts = groups.head(1).set_index(groups.head(1).index.map(row)).assign(
-            cluster_kinds=kinds, clusters=clusters, post_ids=ids, n_users=broadest["n_users"],
-            n_platforms=broadest["n_platforms"], sample_text=broadest["sample_text"])
+            cluster_kinds=kinds, clusters=clusters, post_ids=ids,
+            n_users=ids.map(lambda p: len({user_of[str(i)] for i in p})), n_platforms=platforms,
+            sample_text=broadest["sample_text"])
     s = pd.DataFrame({
         "detected": spikes.get("detected_at", pd.Series(dtype=object)),
         "series": shown(spikes.get("key", pd.Series(dtype=object)), "cluster"),
@@ -334,10 +341,12 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     trend = indicators(history, period=period, policy=policy, as_of=as_of, routes=routes)
     # hot issues over the trend window, plus a week before it as the detector's baseline
     hot_from = max(first - pd.Timedelta(days=8), earliest.normalize())
-    hot = hot_issues(_between(posts, hot_from, stop), policy=policy, baseline_days=SPIKE_BASELINE_DAYS)
+    hot_posts = _between(posts, hot_from, stop)
+    hot = hot_issues(hot_posts, policy=policy, baseline_days=SPIKE_BASELINE_DAYS)
     spikes = fold_spikes(hot["spikes"])  # one spike per outage, for the table and the volume chart
-    spikes_t, alerts_t, n_alerts = _hot_tables(spikes, hot["alerts"], hot["incidents"], start, stop,
-                                               SPIKE_BASELINE_DAYS)
+    spikes_t, alerts_t, n_alerts = _hot_tables(
+        spikes, hot["alerts"], hot["incidents"], start, stop, SPIKE_BASELINE_DAYS,
+        dict(zip(hot_posts["post_id"].astype(str), user_ids(hot_posts), strict=True)))
     label = f"{start:%Y-%m-%d} – {stop - pd.Timedelta(days=1):%Y-%m-%d}"
     body = []
 
