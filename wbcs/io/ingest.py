@@ -487,11 +487,12 @@ def _reject_columns(files: list[_File]) -> list[str]:
 
 def _read_back() -> set[str]:
     """The columns of a wbcs output besides the schema's that commands read back, kept whatever ``keep`` says: each
-    label's probability, source and model (``wbcs.kpi.labels``: the shares are corrected with that model's card)."""
+    label's probability, source and model (``wbcs.kpi.labels``: the shares are corrected with that model's card), and
+    whether the model learnt the post (``_learnt``: its labels on its own training texts are counted, not corrected)."""
     # (imported here: wbcs.kpi reads posts through this module)
     from wbcs.kpi.labels import MODEL_COLUMN, model_column
 
-    return {MODEL_COLUMN, *(c for f in LABEL_FIELDS for c in (f"{f}_proba", f"{f}_source", model_column(f)))}
+    return {MODEL_COLUMN, *(c for f in LABEL_FIELDS for c in (f"{f}_proba", f"{f}_source", model_column(f), f"{f}_learnt"))}
 
 
 def _read(f: _File) -> list[str]:
