@@ -168,10 +168,15 @@ def test_hot_issues_lead_with_incidents_and_the_outage_ranks_first(report):
 
 def test_incident_ranks_count_the_periods_incidents_in_the_order_and_expectation_of_wbcs_hot(report):
     """A user read "Incidents 事件 (11, the 10 best shown)" over ranks 1, 3, 4, 7 …: the ranks were those among the
-    incidents of every date read. They count the week's incidents now, in wbcs hot's order of the same posts, with
-    its expected posts (the report reads all of this file's dates: its trend window holds them)."""
+    incidents of every date read. They count the week's incidents now, in wbcs hot's order of the same posts read
+    on the week's days (``rank_incidents(days=...)``: ranked by all their days, a routine incident's most
+    surprising day could be weeks before it), with its expected posts (the report reads all of this file's dates:
+    its trend window holds them)."""
     import html as html_lib
     import json
+
+    from wbcs.kpi.incidents import rank_incidents
+    from wbcs.report import _expected_text
 
     _, html, _, d = report
     hot = html[html.index("<section id='hot'>"):html.index("Spikes 突增")]
@@ -180,15 +185,20 @@ def test_incident_ranks_count_the_periods_incidents_in_the_order_and_expectation
                      for r in re.findall(r"<tr>(.*?)</tr>", hot, flags=re.S)]
     assert shown == len(rows) == 10 < n
     assert [int(r[0]) for r in rows] == list(range(1, 11))
-    assert "posts (expected from 2025-02-03 – 2025-03-02)" in header and "Ranks count this period's incidents" in hot
+    posts_head = "posts this period (expected from 2025-02-03 – 2025-03-02)"
+    assert posts_head in header and "Ranks count this period's incidents" in hot
     r = run_cli("hot", "--posts", str(d / "posts.parquet"), "--top", "0", "--json")
     assert r.returncode == 0, r.stderr
-    week = [i for i in json.loads(r.stdout)["incidents"]
-            if pd.Timestamp(i["start"]) < pd.Timestamp("2025-03-03") and pd.Timestamp(i["end"]) > pd.Timestamp("2025-02-24")]
+    every = pd.DataFrame(json.loads(r.stdout)["incidents"])
+    every["counted_days"] = every["counted_days"].map(lambda days: [pd.Timestamp(x) for x in days])
+    every[["start", "end"]] = every[["start", "end"]].apply(pd.to_datetime)
+    week = rank_incidents(every, days=(pd.Timestamp("2025-02-24"), pd.Timestamp("2025-03-03")))
     assert len(week) == n
-    posts_col = header.index("posts (expected from 2025-02-03 – 2025-03-02)")
-    assert [(r[1], r[posts_col]) for r in rows] == [(i["name"], f"{i['observed']:,} ({i['expected']:.1f})")
-                                                    for i in week[:10]]
+    peak = header.index("most unusual day: posts (expected)")
+    assert [(r[1], r[header.index(posts_head)], r[peak]) for r in rows] == [
+        (i.name, f"{i.observed:,} ({_expected_text(i.expected)})",
+         f"{i.peak_day:%m-%d}: {i.peak_posts} ({_expected_text(i.peak_expected)})")
+        for i in week.head(10).itertuples()]
 
 
 def test_sla_and_norms_sections_have_their_tables(report):

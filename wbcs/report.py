@@ -7,7 +7,7 @@ part, ``compared_days``): headline KPIs with their change, the shares of the mod
 labels corrected for its errors (``wbcs.kpi.quantify``: topic, sentiment, intent, net
 favorability), trend charts over the last periods, top complaint topics and provinces
 (the complaint flow's posts, ``wbcs.viz.kpi.complaints``), hot issues (incidents ranked
-by how surprising their most unusual day is, then their evidence: spikes and aggregation-rule alerts),
+by how surprising their most unusual day of the period is, then their evidence: spikes and aggregation-rule alerts),
 SLA attainment per post kind, and — when an account posting log is given — the
 posting-norm breaches. plotly.js is inlined once, so the file opens without network
 access; every text and table is PII-masked.
@@ -22,7 +22,6 @@ from datetime import date
 from pathlib import Path
 from string import Template
 
-import numpy as np
 import pandas as pd
 
 from wbcs import checks
@@ -31,7 +30,7 @@ from wbcs.columns import local_times, read_times
 from wbcs.errors import InputError
 from wbcs.kpi import indicators
 from wbcs.kpi.hot import fold_spikes, hot_issues
-from wbcs.kpi.incidents import NO_ALERT, alert_rows
+from wbcs.kpi.incidents import NO_ALERT, alert_rows, rank_incidents
 from wbcs.kpi.indicators import (
     default_as_of,
     format_indicator,
@@ -208,33 +207,45 @@ SPIKE_BASELINE_DAYS = 7  # the spike detector's baseline (wbcs hot's default)
 
 def _incident_table(incidents: pd.DataFrame, start, stop, reliability: pd.DataFrame | None = None,
                     expected: str = "expected") -> tuple[pd.DataFrame, int]:
-    """The incidents that overlap the period, best ranked first (at most ``INCIDENTS_SHOWN``), as
-    the report shows them, and how many overlap it. An incident is the aggregation-rule alerts of
+    """The incidents counted on a day of the period, best ranked first (at most ``INCIDENTS_SHOWN``), as
+    the report shows them, and how many there are. An incident is the aggregation-rule alerts of
     one issue merged over its days (``wbcs.kpi.incidents``): dozens of alerts a day become a few.
-    Ranks count the period's incidents only (1, 2, 3 … in ``incidents``' order): the ranks of the incidents
-    of other dates, which the hot issues were found among, would leave gaps. ``expected`` heads the
-    expected posts (what they were expected from). ``reliability`` (``quantify.label_reliability`` of the
-    topic, when a model gave the topics) adds how far the model's label of each topic incident can be trusted."""
+    They are ranked, and their posts counted, on the period's days (``rank_incidents(days=...)``): ranked by
+    their whole span, a routine incident's most unusual day could be weeks before the period, and the table never
+    showed it. Each row shows that day, the one it ranks by, with its posts and expected posts. Ranks count the
+    period's incidents only. ``expected`` heads the expected posts (what they were expected from).
+    ``reliability`` (``quantify.label_reliability`` of the topic, when a model gave the topics) adds how far the
+    model's label of each topic incident can be trusted."""
     if incidents.empty:
         return pd.DataFrame(), 0
-    inc = incidents[(incidents["start"] < stop) & (incidents["end"] > start)]
+    inc = rank_incidents(incidents, days=(start, stop))
     top = inc.head(INCIDENTS_SHOWN)
     days = [f"{a:%m-%d}" + (f" – {b - pd.Timedelta(days=1):%m-%d}" if (b - a).days > 1 else "")
             for a, b in zip(top["start"], top["end"], strict=True)]
     table = pd.DataFrame({
-        "rank": np.arange(1, len(top) + 1),
+        "rank": top["rank"].to_numpy(),
         "incident": top["name"].to_numpy(),
         "kind": top["status"].to_numpy(),
-        "days": days,
-        f"posts ({expected})": [f"{o:,} ({e:.1f})" for o, e in zip(top["observed"], top["expected"], strict=True)],
+        "its days": days,
+        f"posts this period ({expected})": [f"{o:,} ({_expected_text(e)})"
+                                            for o, e in zip(top["observed"], top["expected"], strict=True)],
+        "most unusual day: posts (expected)": [
+            f"{d:%m-%d}: {o:,} ({_expected_text(e)})"
+            for d, o, e in zip(top["peak_day"], top["peak_posts"], top["peak_expected"], strict=True)],
         "alerts": top["n_alerts"].to_numpy(),
         "action": ["; ".join(a) or NO_ALERT for a in top["actions"]],
         "sample (masked)": top["sample_text"].to_numpy(),
     })
     if reliability is not None:
-        table.insert(5, "model's topic label (CV)",
+        table.insert(6, "model's topic label (CV)",
                      [reliability_text(reliability, issue.partition("|")[2]) for issue in top["issue"]])
     return table, len(inc)
+
+
+def _expected_text(e: float) -> str:
+    """Expected posts to one decimal, or two significant digits below one: a surge day of 3 posts against 0.04
+    read "3 (0.0)"."""
+    return f"{e:.1f}" if e >= 0.95 else f"{e:.2g}"
 
 
 ALERT_KINDS = {"near_duplicate": "near-duplicates 相似帖子", "topic": "topic 话题"}  # in the order a row names them
@@ -433,13 +444,14 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
                 f"<h3>Incidents 事件 ({n_incidents} this period{shown})</h3>"
                 + ("<p class='note'>Each incident is the aggregation-rule alerts of one issue (a topic of one "
                    "operator, or a group of near-duplicate posts) merged over its days, ranked by how improbable its "
-                   "most unusual day is against what the issue usually draws (every surge, a day far above it, "
-                   "first). The alerts themselves are listed "
+                   "most unusual day <i>of this period</i> is against what the issue usually draws (every surge, a "
+                   "day far above it, first), shown with its posts and expected posts; its posts are counted on "
+                   "this period's days, its days are all of them. The alerts themselves are listed "
                    "below as the evidence. Ranks count this period's incidents. What an issue usually draws is "
                    f"its share of the posts of {hot_dates} (the trend window and the 8 days before it), the "
                    "posts this report reads: <code>wbcs hot</code> reads every post of its file, so on a file "
                    "of more dates its expected posts differ; on these dates' posts it gives the same expected "
-                   "posts and order."
+                   "posts, and ranks by all of an incident's days."
                    + (" Where the model gave the topics, its cross-validated precision and recall for the topic say "
                       "how far the count can be trusted: of the posts it calls that topic, the share that are; of "
                       "the topic's posts, the share it finds." if reliability is not None else "") + "</p>"

@@ -27,7 +27,10 @@ incidents behind them:
 - **rank** (``rank_incidents``, the one order ``wbcs hot``'s text and JSON, the report and the dashboard show):
   by how surprising the incident's most surprising day is, ``day_score = max over its days of
   −log10 P(X ≥ posts that day | Poisson(expected that day))``, the statistic its surge days were found with; then
-  ``score``, the same tail of all its posts against all its expected posts; then excess, start and issue.
+  ``score``, the same tail of all its posts against all its expected posts; then excess, start and issue. Its
+  **peak** (``peak_day``, ``peak_posts``, ``peak_expected``) is that most surprising day. A report ranks the
+  incidents of its period on the period's days alone (``rank_incidents(days=...)``, ``in_days``), from the days
+  each is counted on and their posts and expected posts (``counted_days``, ``day_posts``, ``day_expected``).
 
 Each incident has a readable name (the taxonomy's Chinese topic name, the operator, and the
 phrases that set its posts apart from all posts), its evidence (every post of the issue in
@@ -61,8 +64,8 @@ from wbcs.text import mask_pii, normalize_series
 NO_ALERT = "no aggregation alert on its day(s): found by the issue's daily posts"
 COLUMNS = ["rank", "name", "status", "issue", "operator", "topic", "topic_zh", "phrases", "start", "end",
            "alert_days", "n_alerts", "rules", "actions", "observed", "expected", "excess", "ratio", "day_score",
-           "score", "p_value", "peak_day", "peak_posts", "n_users", "platforms", "post_ids", "alert_index",
-           "sample_text"]
+           "score", "p_value", "peak_day", "peak_posts", "peak_expected", "n_users", "platforms", "post_ids",
+           "alert_index", "sample_text", "counted_days", "day_posts", "day_expected"]
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 MAX_PHRASE = 8  # characters
 EDGE = frozenset("的了是就也都么吗呢啊吧呀和在我你他她它这那有一个们着过被把给让")
@@ -338,7 +341,8 @@ def describe(groups: list[tuple], a: pd.DataFrame, keys, counts: np.ndarray, exp
         in_days = pd.Series((issue == keys[r]) & np.isin(d, cols), index=posts.index)
         ev = posts.loc[in_days]
         observed, exp = float(counts[r, cols].sum()), float(expected[r, cols].sum())
-        peak = cols[np.argmax(counts[r, cols])]
+        day_scores = _poisson_score(counts[r, cols], expected[r, cols])
+        peak = cols[np.argmax(day_scores)]  # the day it ranks by (the first of equals)
         op, _, topic = keys[r].partition("|")
         topic = None if topic.startswith("~") else topic
         picked = ev.index[draw(ev["post_id"], sample, seed)]
@@ -356,13 +360,17 @@ def describe(groups: list[tuple], a: pd.DataFrame, keys, counts: np.ndarray, exp
             "alert_days": a_sub["day"].nunique(), "n_alerts": len(alert_index), "rules": sorted(set(a_sub["rule"])),
             "actions": sorted(set(a_sub["action"])), "observed": int(observed), "expected": exp,
             "excess": observed - exp, "ratio": observed / exp if exp > 0 else math.inf,
-            "day_score": float(_poisson_score(counts[r, cols], expected[r, cols]).max()),
+            "day_score": float(day_scores.max()),
             "score": float(_poisson_score(observed, exp)), "p_value": None,
             "peak_day": first + pd.Timedelta(days=int(peak)), "peak_posts": int(counts[r, peak]),
+            "peak_expected": float(expected[r, peak]),
             "n_users": int(user_ids(ev).nunique()),
             "platforms": sorted(ev["platform"].dropna().astype(str).unique()) if "platform" in ev else [],
             "post_ids": ev["post_id"].astype(str).tolist(), "alert_index": alert_index,
             "sample_text": _sample(ev, texts, phrases),
+            # the days it is counted on, with their posts and expected posts: what rank_incidents(days=...) reads
+            "counted_days": [first + pd.Timedelta(days=int(c)) for c in cols],
+            "day_posts": counts[r, cols].astype(int).tolist(), "day_expected": expected[r, cols].tolist(),
         })
     df = pd.DataFrame(out)
     df["p_value"] = 10.0 ** -df["score"]
@@ -375,9 +383,11 @@ def describe(groups: list[tuple], a: pd.DataFrame, keys, counts: np.ndarray, exp
 RANK_BY = {"day_score": False, "score": False, "excess": False, "start": True, "issue": True}
 
 
-def rank_incidents(table: pd.DataFrame) -> pd.DataFrame:
+def rank_incidents(table: pd.DataFrame, days: tuple | None = None) -> pd.DataFrame:
     """``table`` (``describe``'s columns) most surprising first, ``rank`` 1, 2, 3 … : every ranking a user sees
-    (``wbcs hot``'s text and JSON, the report's incidents, the dashboard) is this one.
+    (``wbcs hot``'s text and JSON, the report's incidents, the dashboard) is this one. With ``days`` ([start,
+    stop) of Beijing dates, a report's period), the incidents with a counted day in it, ranked and counted on those
+    days alone (``in_days``).
 
     The first key is the incident's most surprising *day* (``day_score``), not the Poisson tail of its total:
     the day is the unit the expectation is modelled on and a surge is tested on, and summed over a routine
@@ -389,9 +399,37 @@ def rank_incidents(table: pd.DataFrame) -> pd.DataFrame:
     past ``alpha``) comes before every routine incident (none of its days is), and routine ones by their most
     unusual day; ``score`` (the whole incident's tail) then orders incidents with the same most surprising day,
     e.g. a multi-day surge before a one-day one of the same peak."""
+    if days is not None:
+        table = in_days(table, *days)
     keys = list(RANK_BY)
     out = table.sort_values(keys, ascending=list(RANK_BY.values()), kind="stable").reset_index(drop=True)
     out["rank"] = np.arange(1, len(out) + 1)
+    return out
+
+
+def in_days(table: pd.DataFrame, start, stop) -> pd.DataFrame:
+    """The incidents of ``table`` counted on a day of [``start``, ``stop``), their counts read on those days alone:
+    ``observed``, ``expected``, ``excess``, ``ratio``, ``day_score``, ``score``, ``p_value`` and the peak (the
+    most surprising of those days). A weekly report ranks by what happened in its week: ranked by its whole span,
+    a routine incident's most surprising day could be weeks before it."""
+    rows = []
+    for _, inc in table.iterrows():
+        keep = [k for k, day in enumerate(inc["counted_days"]) if start <= day < stop]
+        if not keep:
+            continue
+        posts = np.asarray(inc["day_posts"], dtype=float)[keep]
+        exp = np.asarray(inc["day_expected"], dtype=float)[keep]
+        scores = _poisson_score(posts, exp)
+        peak = int(np.argmax(scores))
+        observed, expected = float(posts.sum()), float(exp.sum())
+        rows.append({**inc.to_dict(), "observed": int(observed), "expected": expected,
+                     "excess": observed - expected, "ratio": observed / expected if expected > 0 else math.inf,
+                     "day_score": float(scores.max()), "score": float(_poisson_score(observed, expected)),
+                     "peak_day": inc["counted_days"][keep[peak]], "peak_posts": int(posts[peak]),
+                     "peak_expected": float(exp[peak]), "counted_days": [inc["counted_days"][k] for k in keep],
+                     "day_posts": posts.astype(int).tolist(), "day_expected": exp.tolist()})
+    out = pd.DataFrame(rows, columns=list(dict.fromkeys([*table.columns, *(rows[0] if rows else [])])))
+    out["p_value"] = 10.0 ** -out["score"].astype(float)
     return out
 
 
