@@ -33,8 +33,10 @@ incidents behind them:
   each is counted on and their posts and expected posts (``counted_days``, ``day_posts``, ``day_expected``).
 
 Each incident has a readable name (the taxonomy's Chinese topic name, the operator, and the
-phrases that set its posts apart from all posts), its evidence (every post of the issue in
-its days, a PII-masked sample) and the indexes of its alerts in the alerts table.
+phrases that set its alerts' posts apart from all posts), its posts (every post of the issue in
+its days: ``observed``, ``n_users``, ``platforms``, ``post_ids``), a PII-masked sample of its alerts'
+posts of those days (the evidence; of all its posts when no alert fired on them) and the indexes of its alerts
+in the alerts table.
 
 Nothing goes by the file's row order: the posts are read in order of (time, post id)
 (``wbcs.aggregate.chronological``: a cluster's first post, the evidence's order, the example), and
@@ -250,11 +252,11 @@ def expectation(counts: np.ndarray, total: np.ndarray, alpha: float) -> tuple[np
 
 def alert_days(alerts: pd.DataFrame, issue_of: dict) -> pd.DataFrame:
     """Each alert's issue (``_alert_issues``), Beijing day, the first day of its window (``since``: the
-    complaint rule counts the 7 days before it), rule and action; alerts of no issue dropped."""
+    complaint rule counts the 7 days before it), rule, action and posts; alerts of no issue dropped."""
     return pd.DataFrame({"issue": _alert_issues(alerts, issue_of),
                          "day": local_times(alerts["triggered_at"]).dt.floor("D"),
                          "since": local_times(alerts["window_start"]).dt.floor("D"),
-                         "rule": alerts["rule"], "action": alerts["action"]},
+                         "rule": alerts["rule"], "action": alerts["action"], "post_ids": alerts["post_ids"]},
                         index=alerts.index).dropna(subset=["issue"])
 
 
@@ -345,7 +347,13 @@ def describe(groups: list[tuple], a: pd.DataFrame, keys, counts: np.ndarray, exp
         peak = cols[np.argmax(day_scores)]  # the day it ranks by (the first of equals)
         op, _, topic = keys[r].partition("|")
         topic = None if topic.startswith("~") else topic
-        picked = ev.index[draw(ev["post_id"], sample, seed)]
+        # what it is named and shown by: the posts its alerts fired on (its evidence), those of its days; drawn
+        # from every post of the issue and days, the sample of an apology's incident was a praise post
+        # (今天营业厅的小姐姐特别耐心). An incident no alert fired on (a surge found by its daily posts) has those.
+        fired = {str(i) for ids in a.loc[alert_index, "post_ids"] for i in ids}
+        told = ev[ev["post_id"].astype(str).isin(fired).to_numpy()]
+        told = told if len(told) else ev
+        picked = told.index[draw(told["post_id"], sample, seed)]
         inside = in_days.to_numpy() & in_bg  # the background is the *other* posts
         phrases = _phrases(_doc_ngrams(texts.loc[picked]), len(picked), background, _doc_ngrams(texts[inside]),
                            int(in_bg.sum() - inside.sum()), known)
@@ -367,7 +375,7 @@ def describe(groups: list[tuple], a: pd.DataFrame, keys, counts: np.ndarray, exp
             "n_users": int(user_ids(ev).nunique()),
             "platforms": sorted(ev["platform"].dropna().astype(str).unique()) if "platform" in ev else [],
             "post_ids": ev["post_id"].astype(str).tolist(), "alert_index": alert_index,
-            "sample_text": _sample(ev, texts, phrases),
+            "sample_text": _sample(told, texts, phrases),
             # the days it is counted on, with their posts and expected posts: what rank_incidents(days=...) reads
             "counted_days": [first + pd.Timedelta(days=int(c)) for c in cols],
             "day_posts": counts[r, cols].astype(int).tolist(), "day_expected": expected[r, cols].tolist(),
