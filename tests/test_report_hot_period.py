@@ -69,3 +69,25 @@ def test_a_merged_alert_row_counts_the_users_and_platforms_of_all_its_alerts():
     assert "4 alerts in 1 row." in page
     (row,) = alert_table(page)
     assert row["users / platforms"] == "9 / 3"  # the broadest alert's alone: "3 / 1"
+
+
+def test_alert_rows_follow_the_incidents_rank_and_name_a_few_clusters():
+    """Billing complaints of three customers on Mon 03-03 (each worded otherwise: a topic alert) and the network
+    outage of Wed 03-05 (4 alerts, one row). In time order billing's row came first, and 30 rows of a busy week
+    were its first day and a half; now the outage, the week's first incident, leads. Its row names 3 of its 4
+    clusters and how many more, as its post ids."""
+    df = one_outage_in_three_wordings()
+    billing = pd.DataFrame({"created_at": pd.to_datetime([f"2025-03-03 1{h}:30" for h in range(3)]).tz_localize(
+        "Asia/Shanghai"), "topic": "billing", "intent": "complaint", "sentiment": "negative",
+        "text": ["话费扣错了" + _noise(700 + h) for h in range(3)], "platform": "sina_weibo",
+        "post_id": [f"b{h}" for h in range(3)], "author_id": [f"w{h}" for h in range(3)], "operator": "china_unicom"})
+    page = build_report(pd.concat([df, billing], ignore_index=True), period="week", end="2025-03-05")
+    rows = alert_table(page)
+    assert [(r["incident"], r["triggered"][:10], r["users / platforms"]) for r in rows] == [
+        ("1", "2025-03-05", "9 / 3"), ("2", "2025-03-03", "3 / 1")]
+    assert "Rows follow the incidents above" in page
+    inc = page[page.index("Incidents 事件"):page.index("Spikes 突增")]
+    assert inc.index("网络/信号") < inc.index("话费/扣费")  # the incidents table's order
+    cluster = rows[0]["cluster"]
+    assert cluster.count("; ") == 2 and cluster.count("near-duplicates of post") + cluster.count("(topic)") == 3
+    assert cluster.endswith(" … 1 more") and rows[0]["post ids"].endswith(" … 4 more")

@@ -248,6 +248,14 @@ def _expected_text(e: float) -> str:
     return f"{e:.1f}" if e >= 0.95 else f"{e:.2g}"
 
 
+POST_IDS_SHOWN, CLUSTERS_SHOWN = 5, 3  # of a spike's or an alert row's post ids, and of a row's clusters
+
+
+def _first(items: list, n: int, sep: str = ", ") -> str:
+    """The first ``n`` of ``items``, and how many more there are."""
+    return sep.join(map(str, items[:n])) + (f" … {len(items) - n:,} more" if len(items) > n else "")
+
+
 ALERT_KINDS = {"near_duplicate": "near-duplicates 相似帖子", "topic": "topic 话题"}  # in the order a row names them
 
 
@@ -282,13 +290,24 @@ def _hot_tables(spikes: pd.DataFrame, alerts: pd.DataFrame, incidents: pd.DataFr
         groups = alerts.groupby(row.loc[alerts.index], sort=False)
         kinds = groups["cluster_kind"].agg(lambda k: " + ".join(ALERT_KINDS.get(x, x) for x in ALERT_KINDS
                                                                 if x in set(k)) or " + ".join(sorted(set(k))))
-        clusters = groups["cluster_key"].agg(lambda k: "; ".join(shown(pd.Series(k.unique()), "cluster")))
+        # a row of 26-30 near-duplicate alerts named them all in one block: the first few, as its post ids
+        clusters = groups["cluster_key"].agg(lambda k: _first(list(shown(pd.Series(k.unique()), "cluster")),
+                                                              CLUSTERS_SHOWN, "; "))
         ids = groups["post_ids"].agg(lambda p: list(dict.fromkeys(i for ids in p for i in ids)))
         platforms = groups["platforms"].agg(lambda p: len({x for ps in p for x in ps}))
         alerts = groups.head(1).set_index(groups.head(1).index.map(row)).assign(
             cluster_kinds=kinds, clusters=clusters, post_ids=ids,
             n_users=ids.map(lambda p: len({user_of[str(i)] for i in p})), n_platforms=platforms,
             sample_text=broadest["sample_text"])
+        # rows in the order of their incidents in the table above (by this period's rank), then the most posts
+        # first: in time order the first 30 of 231 rows were the week's first day and a half, the later surge
+        # hidden; the alerts of no incident last
+        ranked = rank_incidents(incidents, days=(start, stop)) if len(incidents) else incidents
+        rank_of = {i: r for r, ix in zip(ranked.get("rank", []), ranked.get("alert_index", []), strict=True)
+                   for i in ix}
+        alerts = alerts.assign(incident=pd.array([rank_of.get(i) for i in alerts.index], dtype="Int64"),
+                               size=[-len(p) for p in alerts["post_ids"]])
+        alerts = alerts.sort_values(["incident", "size", "triggered_at"], na_position="last", kind="stable")
     s = pd.DataFrame({
         "detected": spikes.get("detected_at", pd.Series(dtype=object)),
         "series": shown(spikes.get("key", pd.Series(dtype=object)), "cluster"),
@@ -299,9 +318,10 @@ def _hot_tables(spikes: pd.DataFrame, alerts: pd.DataFrame, incidents: pd.DataFr
         "near-duplicate clusters inside": spikes.get("clusters_inside", pd.Series(dtype=object)),
         "platforms": [", ".join(shown(pd.Series(list(p), dtype=object), "platform")) for p in spikes.get("platforms", [])],
         "sample (masked)": spikes.get("sample_text", pd.Series(dtype=object)),
-        "post ids": [", ".join(ids[:5]) + (" …" if len(ids) > 5 else "") for ids in spikes.get("post_ids", [])],
+        "post ids": [_first(list(ids), POST_IDS_SHOWN) for ids in spikes.get("post_ids", [])],
     })
     a = pd.DataFrame({
+        "incident": [("—" if pd.isna(r) else int(r)) for r in alerts.get("incident", [])],
         "triggered": local_times(pd.to_datetime(alerts["triggered_at"])) if len(alerts) else [],
         "rule": shown(alerts.get("rule", pd.Series(dtype=object)), "rule"),
         "action": alerts.get("action", pd.Series(dtype=object)),
@@ -310,7 +330,7 @@ def _hot_tables(spikes: pd.DataFrame, alerts: pd.DataFrame, incidents: pd.DataFr
         "users / platforms": [f"{u} / {p}" for u, p in zip(alerts.get("n_users", []), alerts.get("n_platforms", []),
                                                            strict=True)],
         "sample (masked)": alerts.get("sample_text", pd.Series(dtype=object)),
-        "post ids": [", ".join(ids[:5]) + (" …" if len(ids) > 5 else "") for ids in alerts.get("post_ids", [])],
+        "post ids": [_first(list(ids), POST_IDS_SHOWN) for ids in alerts.get("post_ids", [])],
     }).reset_index(drop=True)
     return (s.sort_values("detected") if len(s) else s), a, n_alerts
 
@@ -466,7 +486,9 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
                    "incident's alerts: those most of whose posts are its issue's), their kinds of cluster under "
                    "<i>alerts fired</i>: a near-duplicate cluster's alert and its topic's over the same posts ask "
                    "for one answer post"
-                   + (f"; {n_alerts} alerts in {len(alerts_t)} row{'s' if len(alerts_t) > 1 else ''}" if len(alerts_t) < n_alerts else "") + ".</p>"
+                   + (f"; {n_alerts} alerts in {len(alerts_t)} row{'s' if len(alerts_t) > 1 else ''}" if len(alerts_t) < n_alerts else "")
+                   + ". Rows follow the incidents above (their rank under <i>incident</i>), then the most posts "
+                   "first; the alerts of no incident come last.</p>"
                    f"{vk.table_html(alerts_t, max_rows=30)}</details>"
                    if len(alerts_t) else "<p>No rule fired this period.</p>")
                 + "</section>")
