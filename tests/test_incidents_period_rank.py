@@ -13,7 +13,7 @@ from scipy.stats import poisson
 from tests.test_incidents_rank import START, routine_and_small_surge
 from wbcs.aggregate import aggregation_alerts
 from wbcs.kpi.incidents import COLUMNS, in_days, incidents, rank_incidents
-from wbcs.report import _incident_table
+from wbcs.report import incident_table
 
 D0 = pd.Timestamp("2025-03-03")  # a Monday; the report's week is D14..D20 (Mon 03-17 – Sun 03-23)
 WEEK = (D0 + pd.Timedelta(days=14), D0 + pd.Timedelta(days=21))
@@ -77,7 +77,7 @@ def test_an_incident_with_no_counted_day_in_the_period_is_left_out():
 
 
 def test_the_reports_table_ranks_by_the_period_and_shows_the_day():
-    table, n = _incident_table(two_incidents(), *WEEK)
+    table, n = incident_table(two_incidents(), *WEEK)
     assert n == 2 and table["incident"].tolist() == ["week", "long"]
     assert table["most unusual day: posts (expected)"].tolist() == ["03-19: 4 (0.5)", "03-17: 1 (1.0)"]
     assert table["posts this period (expected)"].tolist() == ["6 (1.5)", "7 (7.0)"]

@@ -5,7 +5,7 @@ import json
 import pandas as pd
 
 from wbcs.kpi.incidents import NO_ALERT
-from wbcs.report import _incident_table
+from wbcs.report import incident_table
 
 
 def test_a_surge_without_an_alert_says_so_in_the_action_cell():
@@ -16,7 +16,7 @@ def test_a_surge_without_an_alert_says_so_in_the_action_cell():
                         "actions": [[], ["统一答复"]], "sample_text": ["宽带又断了", "流量不对"],
                         "issue": ["china_telecom|broadband", "china_telecom|data"],
                         "counted_days": [[day]] * 2, "day_posts": [[40], [5]], "day_expected": [[5.6], [4.0]]})
-    table, n = _incident_table(inc, day, day + pd.Timedelta(days=7))
+    table, n = incident_table(inc, day, day + pd.Timedelta(days=7))
     assert n == 2 and table["action"].tolist() == [NO_ALERT, "统一答复"]  # the surge's cell was empty
 
 

@@ -205,11 +205,12 @@ INCIDENTS_SHOWN = 10  # incidents listed in the report, best ranked first
 SPIKE_BASELINE_DAYS = 7  # the spike detector's baseline (wbcs hot's default)
 
 
-def _incident_table(incidents: pd.DataFrame, start, stop, reliability: pd.DataFrame | None = None,
-                    expected: str = "expected") -> tuple[pd.DataFrame, int]:
-    """The incidents counted on a day of the period, best ranked first (at most ``INCIDENTS_SHOWN``), as
-    the report shows them, and how many there are. An incident is the aggregation-rule alerts of
-    one issue merged over its days (``wbcs.kpi.incidents``): dozens of alerts a day become a few.
+def incident_table(incidents: pd.DataFrame, start=None, stop=None, reliability: pd.DataFrame | None = None,
+                   expected: str = "expected") -> tuple[pd.DataFrame, int]:
+    """The incidents counted on a day of the period [``start``, ``stop``) (None: all of them, ranked by all
+    their days), best ranked first (at most ``INCIDENTS_SHOWN``), as the report (and notebook 05) shows them, and
+    how many there are. An incident is the aggregation-rule alerts of one issue merged over its days
+    (``wbcs.kpi.incidents``): dozens of alerts a day become a few.
     They are ranked, and their posts counted, on the period's days (``rank_incidents(days=...)``): ranked by
     their whole span, a routine incident's most unusual day could be weeks before the period, and the table never
     showed it. Each row shows that day, the one it ranks by, with its posts and expected posts. Ranks count the
@@ -218,7 +219,7 @@ def _incident_table(incidents: pd.DataFrame, start, stop, reliability: pd.DataFr
     model's label of each topic incident can be trusted."""
     if incidents.empty:
         return pd.DataFrame(), 0
-    inc = rank_incidents(incidents, days=(start, stop))
+    inc = rank_incidents(incidents, days=None if start is None else (start, stop))
     top = inc.head(INCIDENTS_SHOWN)
     days = [f"{a:%m-%d}" + (f" – {b - pd.Timedelta(days=1):%m-%d}" if (b - a).days > 1 else "")
             for a, b in zip(top["start"], top["end"], strict=True)]
@@ -227,7 +228,7 @@ def _incident_table(incidents: pd.DataFrame, start, stop, reliability: pd.DataFr
         "incident": top["name"].to_numpy(),
         "kind": top["status"].to_numpy(),
         "its days": days,
-        f"posts this period ({expected})": [f"{o:,} ({_expected_text(e)})"
+        f"posts{'' if start is None else ' this period'} ({expected})": [f"{o:,} ({_expected_text(e)})"
                                             for o, e in zip(top["observed"], top["expected"], strict=True)],
         "most unusual day: posts (expected)": [
             f"{d:%m-%d}: {o:,} ({_expected_text(e)})"
@@ -308,18 +309,6 @@ def _hot_tables(spikes: pd.DataFrame, alerts: pd.DataFrame, incidents: pd.DataFr
         alerts = alerts.assign(incident=pd.array([rank_of.get(i) for i in alerts.index], dtype="Int64"),
                                size=[-len(p) for p in alerts["post_ids"]])
         alerts = alerts.sort_values(["incident", "size", "triggered_at"], na_position="last", kind="stable")
-    s = pd.DataFrame({
-        "detected": spikes.get("detected_at", pd.Series(dtype=object)),
-        "series": shown(spikes.get("key", pd.Series(dtype=object)), "cluster"),
-        f"posts (expected from the {baseline_days} days before)": [f"{o} ({e:.1f})" for o, e in zip(spikes.get("observed", []), spikes.get("expected", []),
-                                                             strict=True)],
-        "p-value": [f"{p:.1e}" for p in spikes.get("p_value", [])],
-        "users": spikes.get("n_users", pd.Series(dtype=object)),
-        "near-duplicate clusters inside": spikes.get("clusters_inside", pd.Series(dtype=object)),
-        "platforms": [", ".join(shown(pd.Series(list(p), dtype=object), "platform")) for p in spikes.get("platforms", [])],
-        "sample (masked)": spikes.get("sample_text", pd.Series(dtype=object)),
-        "post ids": [_first(list(ids), POST_IDS_SHOWN) for ids in spikes.get("post_ids", [])],
-    })
     a = pd.DataFrame({
         "incident": [("—" if pd.isna(r) else int(r)) for r in alerts.get("incident", [])],
         "triggered": local_times(pd.to_datetime(alerts["triggered_at"])) if len(alerts) else [],
@@ -332,7 +321,28 @@ def _hot_tables(spikes: pd.DataFrame, alerts: pd.DataFrame, incidents: pd.DataFr
         "sample (masked)": alerts.get("sample_text", pd.Series(dtype=object)),
         "post ids": [_first(list(ids), POST_IDS_SHOWN) for ids in alerts.get("post_ids", [])],
     }).reset_index(drop=True)
-    return (s.sort_values("detected") if len(s) else s), a, n_alerts
+    return spike_table(spikes, baseline_days), a, n_alerts
+
+
+def spike_table(spikes: pd.DataFrame, baseline_days: int) -> pd.DataFrame:
+    """Spikes (``fold_spikes``' rows, expected from the ``baseline_days`` before them) as the report (and
+    notebook 05) shows them, in time order: series in words, posts against expected, p-value, platforms and the
+    first post ids."""
+    from wbcs.viz.kpi import shown
+
+    s = pd.DataFrame({
+        "detected": spikes.get("detected_at", pd.Series(dtype=object)),
+        "series": shown(spikes.get("key", pd.Series(dtype=object)), "cluster"),
+        f"posts (expected from the {baseline_days} days before)": [f"{o} ({e:.1f})" for o, e in zip(spikes.get("observed", []), spikes.get("expected", []),
+                                                             strict=True)],
+        "p-value": [f"{p:.1e}" for p in spikes.get("p_value", [])],
+        "users": spikes.get("n_users", pd.Series(dtype=object)),
+        "near-duplicate clusters inside": spikes.get("clusters_inside", pd.Series(dtype=object)),
+        "platforms": [", ".join(shown(pd.Series(list(p), dtype=object), "platform")) for p in spikes.get("platforms", [])],
+        "sample (masked)": spikes.get("sample_text", pd.Series(dtype=object)),
+        "post ids": [_first(list(ids), POST_IDS_SHOWN) for ids in spikes.get("post_ids", [])],
+    })
+    return s.sort_values("detected") if len(s) else s
 
 
 def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
@@ -458,7 +468,7 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
 
     reliability = label_reliability(posts, "topic")
     hot_dates = f"{hot_from:%Y-%m-%d} – {stop - pd.Timedelta(days=1):%Y-%m-%d}"
-    incidents_t, n_incidents = _incident_table(hot["incidents"], start, stop, reliability, f"expected from {hot_dates}")
+    incidents_t, n_incidents = incident_table(hot["incidents"], start, stop, reliability, f"expected from {hot_dates}")
     shown = f", the {len(incidents_t)} highest ranked shown" if len(incidents_t) < n_incidents else ""
     body.append("<section id='hot'><h2>Hot issues 热点 (incidents, spikes and aggregation rules)</h2>"
                 f"<h3>Incidents 事件 ({n_incidents} this period{shown})</h3>"
@@ -514,11 +524,7 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
                     f" and does not overlap the report period {html.escape(label)}; give a log that covers it "
                     f"(wbcs report --account-posts FILE).</p>")
         else:
-            counts = nr.to_dict()["breaches_per_rule"]
-            summary = pd.DataFrame({"rule": list(counts), "breaches": list(counts.values()),
-                                    "checked": [nr.checked[r] for r in counts]})
-            detail = nr.breaches.assign(post_ids=[", ".join(p[:4]) + (" …" if len(p) > 4 else "")
-                                                  for p in nr.breaches["post_ids"]])
+            summary, detail = norms_tables(nr)
             text = (f"<p>{nr.posts} account posts on {nr.days} days.</p>{vk.table_html(summary)}"
                     f"<h3>Breaches</h3>{vk.table_html(detail, max_rows=60) if len(detail) else '<p>None.</p>'}")
         body.append(f"<section id='norms'><h2>Posting norms 发帖规范</h2>{text}</section>")
@@ -537,6 +543,16 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     return PAGE.substitute(title=html.escape(title), plotlyjs=_plotlyjs(get_plotlyjs()),
                            subtitle=html.escape(f"Generated {date.today():%Y-%m-%d} by wbcs · period {label}"),
                            body="\n".join(body))
+
+
+def norms_tables(nr) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A ``check_norms`` result as the report (and notebook 05) shows it: breaches and what was checked per rule,
+    and the breaches with their first post ids."""
+    counts = nr.to_dict()["breaches_per_rule"]
+    summary = pd.DataFrame({"rule": list(counts), "breaches": list(counts.values()),
+                            "checked": [nr.checked[r] for r in counts]})
+    detail = nr.breaches.assign(post_ids=[_first(list(p), 4) for p in nr.breaches["post_ids"]])
+    return summary, detail
 
 
 def _corrected_section(cur: pd.DataFrame, attrs: dict) -> str:

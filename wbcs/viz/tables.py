@@ -25,3 +25,10 @@ def one_text_per_row(frame: pd.DataFrame, item: list, texts: dict) -> Styler:
             .set_table_styles([{"selector": "th", "props": "white-space: pre; text-align: left; vertical-align: top"},
                                {"selector": "td", "props": "white-space: pre-line; text-align: left; vertical-align: top;"
                                                            " min-width: 24em"}]))
+
+
+def quality_text(quality, missing: str = "—") -> str:
+    """A reply's predicted quality (the dialogue-quality model's A/S/E mean, −2..2) as the reply desk shows it:
+    signed, two decimals; ``missing`` without one (no quality model). Notebook 06 wrote it with two decimals in
+    one section and three in another."""
+    return missing if quality is None or pd.isna(quality) else f"{quality:+.2f}"
