@@ -115,8 +115,9 @@ EVALUATE_EXAMPLE = """Example:
   wbcs evaluate --model models/wbcs-default/10 --against models/wbcs-default/2 --data data/examples/labelled.csv --field sentiment
 
 Prints {"accuracy", "macro_f1", "per_class", "n", "ece", "confusion", "left_out", "no_text",
-"seen_rows"}. Rows without a label or without text, and rows that cannot be read, are left out and
-counted on stderr (left_out: the first two); a label the model has never seen is an error.
+"model_labelled", "seen_rows"}. Rows without a label or without text, rows whose label a model gave
+(FIELD_source says model: wbcs triage's and wbcs predict's output), and rows that cannot be read, are
+left out and counted on stderr (left_out: the first three); a label the model has never seen is an error.
 Rows the model was trained on make the figures optimistic: they are counted and warned about
 (seen_rows), or left out with --drop-seen.
 
@@ -704,13 +705,25 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     missing = labels.isna() | labels.eq("")
     if missing.all():
         raise InputError(f"{args.data}: column {label_col!r} has no labels")
+    # a label a model gave (wbcs triage's, wbcs predict's, any file predict_posts filled) is no truth to score a model
+    # on: half of a triage file's sentiments were the shipped model's own, and scored it 0.862 where the person's
+    # 487 gave 0.725
+    source = f"{label_col}_source"
+    by_model = ~missing & (df[source].astype("string").eq("model").fillna(False) if source in df.columns else False)
+    untrue = missing | by_model  # rows with no label to score against
+    if untrue.all():
+        raise InputError(f"{args.data}: every label in {label_col!r} is a model's ({source} says model): nothing a "
+                         "person labelled to evaluate on")
+    if by_model.any():
+        print(f"evaluate: {int(by_model.sum())} row(s) whose {label_col!r} a model labelled ({source} says model) "
+              "left out: a model's labels are no ground truth", file=sys.stderr)
     texts = df[text_col].astype("string").fillna("")
     # a row without text (has_text, as predict finds it) has nothing to score: the model's guess at "" is no measure
-    no_text = ~missing & ~has_text(texts)
+    no_text = ~untrue & ~has_text(texts)
     models = [model] if against is None else [model, against]
     for m in models:
         known = m.classes(field)
-        unseen = ~missing & ~labels.isin(known)
+        unseen = ~untrue & ~labels.isin(known)
         if unseen.any():
             row = df.index[unseen.to_numpy()][0]
             raise InputError(f"{args.data}: row {row}, column {label_col!r}: label {labels[unseen].iloc[0]!r} "
@@ -722,9 +735,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"evaluate: {int(no_text.sum())} labelled row(s) without text left out; rows "
               + ", ".join(map(str, df.index[no_text.to_numpy()][:10])) + (" ..." if no_text.sum() > 10 else ""),
               file=sys.stderr)
-    if (missing | no_text).all():
+    if (untrue | no_text).all():
         raise InputError(f"{args.data}: no row has both a text in {text_col!r} and a label in {label_col!r}")
-    keep = ~(missing | no_text).to_numpy()
+    keep = ~(untrue | no_text).to_numpy()
     names = [args.model or model.name] + ([args.against] if against is not None else [])  # as the user named them
     seen = [_seen(m, field, texts) & keep for m in models]
     for name, rows in zip(names, seen, strict=True):
@@ -743,7 +756,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         proba = m.predict_proba(texts[keep], kind=None if args.kind == "none" else args.kind)[field]
         preds.append(np.asarray(proba.columns)[proba.to_numpy().argmax(axis=1)])
         reports.append({**metrics(labels[keep].to_numpy(), preds[-1], proba=proba.to_numpy(), classes=m.classes(field)),
-                        "left_out": int(missing.sum() + no_text.sum()), "no_text": int(no_text.sum()),
+                        "left_out": int(untrue.sum() + no_text.sum()), "no_text": int(no_text.sum()),
+                        "model_labelled": int(by_model.sum()),
                         "seen_rows": int(rows.sum())})
     difference = None
     if against is not None:
