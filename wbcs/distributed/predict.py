@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from wbcs.errors import InputError
-from wbcs.schema import POST_KIND
+from wbcs.schema import LABEL_FIELDS, POST_KIND
 
 _lock = threading.Lock()
 _models: dict[str, object] = {}
@@ -77,7 +77,9 @@ def label_frame(model, df: pd.DataFrame, text_col: str | None, source: str) -> t
     """``df`` with a prediction and ``FIELD_proba`` column per field of ``model`` (a field the
     input already has is written as ``FIELD_pred``; an earlier model's predictions are replaced: ``output_names``);
     returns (table, {field: renamed}). The text column is ``text_col`` or, when None, the one the header mapping
-    finds (内容, 正文, 微博内容, ... as ingest maps a user's export).
+    finds (内容, 正文, 微博内容, ... as ingest maps a user's export). A field that applies under a condition
+    (negative_subtype) is blanked where the final labels, a person's where the input has them, say it does not, as
+    ``predict_posts`` does.
 
     Where each label came from, as ``predict_posts`` writes it (the same code): ``FIELD_source`` ("model" for the
     model's labels; a label the input has stays "label", or what its ``FIELD_source`` says), ``FIELD_learnt``
@@ -87,7 +89,7 @@ def label_frame(model, df: pd.DataFrame, text_col: str | None, source: str) -> t
     correct the model's shares with its card as for posts they classify themselves
     (``wbcs.kpi.labels.model_card_of``), not take them for a person's."""
     from wbcs.classify.api import label_sources, learnt_marks, model_names
-    from wbcs.classify.multi import texts_of
+    from wbcs.classify.multi import apply_conditions, texts_of
     from wbcs.classify.tasks import check_texts
     from wbcs.io import find_column
     from wbcs.kpi.labels import model_column
@@ -104,15 +106,23 @@ def label_frame(model, df: pd.DataFrame, text_col: str | None, source: str) -> t
     kept = kept.drop(columns=[*(f"{f}_learnt" for f in model.fields if f not in renamed)], errors="ignore")
     texts = pd.Series(has_text(df[col]), index=df.index)
     seen = model.learnt(texts_of(df[col])[0])
-    marks, mixed_labels = {}, {}
+    # a field the input has keeps its labels (the prediction is FIELD_pred); a mixed one its person's labels
+    persons = {f: (kept[f].notna() & kept[f"{f}_source"].astype("string").eq("label").fillna(False)) if f in mixed
+               else pd.Series(f in renamed, index=df.index) for f in model.fields}
+    written = {f: kept[f].where(persons[f], pred[f]) if f in mixed else pred[f] for f in model.fields if f not in renamed}
+    # a conditional field (negative_subtype) is blanked where the final labels say it does not apply, as predict_posts
+    # does (apply_conditions): a person's sentiment decides where given, not the model's guess at it (a triage file
+    # predicted again gave 56 posts a person called neutral or positive the model's subtype concrete_complaint); a
+    # field the input has (FIELD_pred beside it) decides by the model's label where the person's cell is empty
+    final = apply_conditions(pd.DataFrame({**{f: kept[f] for f in LABEL_FIELDS if f in kept},
+                                           **{f: kept[f].astype("string").fillna(pred[f].astype("string")) for f in renamed},
+                                           **written,
+                                           **{f"{f}_proba": pred[f"{f}_proba"] for f in written}}))
+    marks = {}
     for f in model.fields:
-        # a field the input has keeps its labels (the prediction is FIELD_pred); a mixed one its person's labels
-        person = (kept[f].notna() & kept[f"{f}_source"].astype("string").eq("label").fillna(False)) if f in mixed \
-            else pd.Series(f in renamed, index=df.index)
+        person = persons[f]
         filled = texts & ~person
-        label = kept[f].where(person, pred[f]) if f in mixed else kept[f] if f in renamed else pred[f]
-        if f in mixed:
-            mixed_labels[f] = label
+        label = final[f] if f in written else kept[f]
         given = {c: kept[c].where(person) if f in mixed and c in kept else kept.get(c) if f in renamed else None
                  for c in (f"{f}_source", model_column(f))}
         marks[f"{f}_source"] = label_sources(label, given[f"{f}_source"], filled)
@@ -122,8 +132,8 @@ def label_frame(model, df: pd.DataFrame, text_col: str | None, source: str) -> t
             marks[f"{f}_learnt"] = learnt_marks(filled, pd.Series(seen[f], index=df.index))
     kept = kept.drop(columns=[c for c in [*marks, *mixed] if c in kept])
     out = kept.join(pred.rename(columns=renamed)).assign(**marks)
-    for f, label in mixed_labels.items():
-        out[f] = label
+    for f in written:
+        out[f], out[f"{f}_proba"] = final[f], final[f"{f}_proba"]
     return out.reset_index(drop=True), renamed
 
 
