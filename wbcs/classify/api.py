@@ -42,7 +42,7 @@ def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None
     ``wbcs kpi`` as this model's labels, corrected with its card, not as a person's, field by field.
     Rows are matched by position, whatever the index.
     A row whose ``text`` is missing or blank (``wbcs.text.has_text``) gets no label (as ``wbcs predict``).
-    ``df.attrs["classified"]`` records the model (``models``: whose card each field's errors are, this model's), the
+    ``df.attrs["classified"]`` records the model (``models``: the fields it labelled, whose errors its card gives), the
     rows filled per field (given a label the row keeps: not a
     subtype blanked because the post is not negative), ``learnt`` (per field with a
     fingerprint, how many of them the model was fitted on), ``no_text`` (the
@@ -98,10 +98,14 @@ def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None
     learnt = {f: int((out[f"{f}_learnt"].fillna(False) & got[f]).sum()) for f in todo if f"{f}_learnt" in out}
     uncovered = [f for f in LABEL_FIELDS if f not in model.fields and (f not in out.columns or out[f].isna().any())]
     out.index = posts.index
-    out.attrs = {**posts.attrs, "classified": {"model": model.name, "models": dict.fromkeys(filled, model.name),
+    # a field this model gave no label is not its: its card would correct (and its reliability describe) the labels
+    # another model gave the field, or none (kpi read a user's model's sentiments as the shipped model's, which
+    # labelled none of them)
+    mine = [f for f, n in filled.items() if n]
+    out.attrs = {**posts.attrs, "classified": {"model": model.name, "models": dict.fromkeys(mine, model.name),
                                                "filled": filled, "no_text": unlabelled,
                                                "not_covered": uncovered, "learnt": learnt,
-                                               **card_errors(model.card, model.fields)}}
+                                               **card_errors(model.card, mine)}}
     msg = (f"predict_posts: model {model.name} filled "
            + (", ".join(f"{f} ({n:,} rows)" for f, n in filled.items()) or "nothing")
            + (f"; {unlabelled:,} rows without text left unlabelled" if unlabelled else "")

@@ -28,10 +28,11 @@ from wbcs.schema import LABEL_FIELDS
 
 NEEDED = ("sentiment", "intent")  # every post has these; an empty topic may mean "no topic"
 KEEP = 20  # cached label files kept (the newest)
-# what a cached label file holds, in its key: a file cached before a change is never read as one after it. 2: one
-# model's name per field (model_column); 1 named one model per row, which counted the shipped model's labels beside
-# a user's model's as that model's
-CACHE_FORMAT = 2
+# what a cached label file held, in its key: a file cached before a change is never read as one after it. 3: each
+# field the card of the model that labelled it (2 gave every field the card of kpi's model, labelled by it or not, and
+# a file's model labels beside the filled ones became a person's); 2: one model's name per field (model_column); 1
+# named one model per row, which counted the shipped model's labels beside a user's model's as that model's
+CACHE_FORMAT = 3
 # A file of a model's labels names the model (its registry name, "wbcs-default/14", or the path of a folder outside the
 # registry: ``wbcs.classify.registry.model_name``) per field, beside <field>_source and <field>_proba, on the rows it
 # gave that field a label: ``model_column``, written by ``wbcs predict``, ``wbcs triage`` and every table
@@ -93,6 +94,7 @@ def ensure_labels(posts: pd.DataFrame, *, model=None, quiet: bool = False) -> pd
     if not missing or posts.empty:
         return posts
     from wbcs.classify import predict_posts
+    from wbcs.classify.api import label_sources
 
     need = _needs_model(posts)
     what = ", ".join(f"{f} ({n:,} posts)" for f, n in missing.items())
@@ -101,12 +103,17 @@ def ensure_labels(posts: pd.DataFrame, *, model=None, quiet: bool = False) -> pd
     except InputError as e:
         raise InputError(f"posts without labels: {what}; they need the classifier, but: {e}") from None
     out = posts.copy()
+    # the posts the model did not see keep every cell of theirs (wbcs.classify.api.label_sources): a label a model gave
+    # (read back from its file, model_card_of) stays that model's, with its probability, name and learnt mark, not a
+    # person's (filling 100 intents made 874 sentiments of wbcs predict's "given")
+    rows = out["source_row"] if "source_row" in out else out.index.to_series()
     for f in pred.attrs.get("classified", {}).get("filled", {}):  # the model's fields, as predict_posts writes them
         label = out[f].astype("string") if f in out else pd.Series(pd.NA, index=out.index, dtype="string")
         label.loc[need] = pred[f].astype("string")
-        source = pd.Series(pd.NA, index=out.index, dtype="string").mask(label.notna(), "label")
+        source = label_sources(label, out.get(f"{f}_source"), pd.Series(False, index=out.index))
         source.loc[need] = pred[f"{f}_source"].astype("string")
-        proba = pd.Series(float("nan"), index=out.index)
+        proba = (pd.to_numeric(out[f"{f}_proba"], errors="coerce") if f"{f}_proba" in out
+                 else pd.Series(float("nan"), index=out.index))
         proba.loc[need] = pred[f"{f}_proba"]
         # the model's name on the cells it filled, the name a kept label had on the others (predict_posts), per field:
         # a row whose sentiment a user's model gave keeps that name for its sentiment only, and the shipped model's
@@ -115,18 +122,55 @@ def ensure_labels(posts: pd.DataFrame, *, model=None, quiet: bool = False) -> pd
                  else pd.Series(pd.NA, index=out.index, dtype="string"))
         named.loc[need] = pred[model_column(f)].astype("string")
         out[f], out[f"{f}_proba"], out[f"{f}_source"], out[model_column(f)] = label, proba, source, named
-        out = out.drop(columns=f"{f}_learnt", errors="ignore")
-        if f"{f}_learnt" in pred:  # the posts the model was fitted on (empty for the labels the posts carry)
-            out[f"{f}_learnt"] = pd.Series(pd.NA, index=out.index, dtype="boolean")
-            out.loc[need, f"{f}_learnt"] = pred[f"{f}_learnt"].to_numpy()
-    c = {**pred.attrs.get("classified", {}), "rows": int(need.sum()), "of": len(posts)}
+        learnt = f"{f}_learnt"  # whether the model was fitted on the post (empty for the labels the posts carry)
+        if learnt in out or learnt in pred:
+            mark = pd.Series(pd.NA, index=out.index, dtype="boolean")
+            if learnt in out:  # a file's marks are text (CSV): read as model_card_of reads them
+                kept = out[learnt]
+                mark = (kept if pd.api.types.is_bool_dtype(kept) else _typed(kept, rows, "posts", learnt, _yes_no)
+                        ).astype("boolean")
+            # the model's mark where it gave the label; a label the posts carried keeps its own, through the model or not
+            ran = pd.Series(pred[learnt].to_numpy() if learnt in pred else pd.NA, index=mark.index[need.to_numpy()],
+                            dtype="boolean")
+            mark.loc[need] = ran.fillna(mark.loc[need]).to_numpy()
+            out[learnt] = mark
+    c = {**_merged(posts.attrs.get("classified"), pred.attrs.get("classified", {})),
+         "rows": int(need.sum()), "of": len(posts)}
     out.attrs = {**posts.attrs, "classified": c}
     if not quiet:
-        print(f"classified {c['rows']:,} of {len(posts):,} posts with model {c.get('model')}"
+        print(f"classified {c['rows']:,} of {len(posts):,} posts with model {pred.attrs['classified']['model']}"
               + (" (the others carry their labels)" if c["rows"] < len(posts) else "") + f": posts had no {what}"
               + (f"; the model does not cover {', '.join(c['not_covered'])}" if c.get("not_covered") else "")
               + (f"; {c['no_text']:,} without text left unlabelled" if c.get("no_text") else ""),
               file=sys.stderr)
+    return out
+
+
+# what attrs["classified"] holds per field: the model whose card corrects the field, what it labelled, its errors
+PER_FIELD = ("models", "filled", "learnt", "cv_confusion", "quantify")
+
+
+def _merged(before: dict | None, now: dict) -> dict:
+    """``ensure_labels``' record of the models: ``now`` (``predict_posts``' run) for the fields it labelled, ``before``
+    (the cards of the models a file names, ``model_card_of``) for the others, each field with the card of the model
+    that labelled it (a user's model's sentiments lost their card, and their correction, when kpi filled the intents
+    beside them). A field both labelled takes the card of the one that gave more of its labels (added up when they are
+    one model); the other's are counted, with a note (``wbcs.kpi.quantify.corrected_table``): one card never
+    corrects another model's labels."""
+    if not before:
+        return dict(now)
+    was, run = before.get("models", {}), now.get("models", {})
+    # the fields whose card is the run's model's: those it labelled, unless the file's model gave more of them
+    ran = {f for f in run if f not in was or was[f] == run[f]
+           or now["filled"].get(f, 0) >= before.get("filled", {}).get(f, 0)}
+    out = {**before, **now}
+    for k in PER_FIELD:
+        out[k] = {**{f: v for f, v in now.get(k, {}).items() if f in ran or f not in was},
+                  **{f: v for f, v in before.get(k, {}).items() if f not in ran}}
+    for k in ("filled", "learnt"):  # one model's labels, in the file and filled here
+        out[k] |= {f: now[k][f] + before[k][f] for f in ran if was.get(f) == run[f] and f in before.get(k, {})
+                   and f in now.get(k, {})}
+    out["model"] = ", ".join(dict.fromkeys(out["models"].values())) or now.get("model")
     return out
 
 

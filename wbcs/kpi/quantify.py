@@ -195,12 +195,18 @@ def label_reliability(posts: pd.DataFrame, field: str) -> pd.DataFrame | None:
     """How far a model's label of ``field`` can be taken at its word, where some of the posts' labels of the field came
     from a model: per label, its precision (of the posts it calls X, the share that are X) and recall (of the posts
     that are X, the share it calls X) on its card's pooled out-of-fold confusion; null where CV never saw the label
-    predicted (precision) or true (recall). None when no label came from a model with a confusion in its card.
+    predicted (precision) or true (recall), of the model whose card ``attrs["classified"]`` holds for the field.
+    None when none of the field's labels came from that model, or its card has no confusion.
 
     An alert or incident on a label counts the model's labels: a low precision means some of its posts are not X, a
     low recall that X's true volume is larger than counted."""
     conf, source = _confusion_of(posts, field), posts.get(f"{field}_source")
-    if conf is None or source is None or not (source == "model").fillna(False).any():
+    if conf is None or source is None or field not in posts:
+        return None
+    # the card's model's labels only: a field another model labelled (its name in <field>_model) is not described by
+    # this card (a user's model's "negative" read the shipped model's 88 %/88 % for its own 55 %/67 %)
+    labelled = (source == "model").fillna(False).to_numpy() & posts[field].notna().to_numpy()
+    if not (labelled & ~_other_models(posts, field, labelled)[0]).any():
         return None
     m = np.asarray(conf["matrix"], dtype=float)
     hits, called, true = np.diag(m), m.sum(axis=0), m.sum(axis=1)
@@ -343,10 +349,11 @@ def _other_models(posts: pd.DataFrame, field: str, labelled: np.ndarray) -> tupl
     """The ``labelled`` rows whose ``field`` label names a model (``field_models``: its ``<field>_model``, else an older
     file's ``label_model``) other than the one whose card ``attrs["classified"]`` holds for the field (``models``;
     ``model`` in a table from before it), and the names (rows naming none are that model's: a file from before the
-    columns)."""
+    columns). None of them when the field has no card."""
     named = field_models(posts, field)
     classified = posts.attrs.get("classified") or {}
-    own = (classified.get("models") or {}).get(field, classified.get("model"))
+    # a field ``models`` leaves out has no card of its own (its model labelled none of it); an older table names one
+    own = classified["models"].get(field) if "models" in classified else classified.get("model")
     if own is None:
         return np.zeros(len(posts), dtype=bool), named
     return labelled & (named.notna() & named.ne(str(own))).fillna(False).to_numpy(), named
