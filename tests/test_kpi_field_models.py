@@ -139,11 +139,15 @@ def test_a_field_s_column_wins_over_the_row_s_older_name():
     assert field_models(table.drop(columns=MODEL_COLUMN), "sentiment").isna().all()
 
 
-def test_a_bad_probability_is_named_by_the_row_the_reader_numbers(files):
-    """A cell of a model's labels that cannot be read names the file's row as ``read_posts`` numbers it (its
-    ``source_row``: the 6th record is row 6), as the reader's own messages do; it named the frame's 0-based index."""
+@pytest.mark.parametrize("reverse", [False, True])
+def test_a_bad_probability_is_named_by_its_post(files, reverse):
+    """A cell of a model's labels that cannot be read names its post by id. It named the frame's 0-based index (the
+    6th record was "row 5"), then its source_row, which in a file wbcs wrote is the row of the first export (a
+    reversed predict output named record 969 "row 6")."""
     table = pd.read_csv(files / "mine.csv", dtype=str)
+    table = table.iloc[::-1].reset_index(drop=True) if reverse else table
     table.loc[5, "sentiment_proba"] = "abc"
     table.to_csv(files / "bad_proba.csv", index=False)
     r = run_cli("kpi", "--posts", str(files / "bad_proba.csv"), "--no-cache")
-    assert r.returncode == 2 and "row 6, column sentiment_proba: 'abc'" in r.stderr, r.stderr
+    assert r.returncode == 2, r.stderr
+    assert f"post {table.loc[5, 'post_id']}, column sentiment_proba: 'abc'" in r.stderr, r.stderr

@@ -106,7 +106,7 @@ def ensure_labels(posts: pd.DataFrame, *, model=None, quiet: bool = False) -> pd
     # the posts the model did not see keep every cell of theirs (wbcs.classify.api.label_sources): a label a model gave
     # (read back from its file, model_card_of) stays that model's, with its probability, name and learnt mark, not a
     # person's (filling 100 intents made 874 sentiments of wbcs predict's "given")
-    rows = out["source_row"] if "source_row" in out else out.index.to_series()
+    rows = _cell_names(out)
     for f in pred.attrs.get("classified", {}).get("filled", {}):  # the model's fields, as predict_posts writes them
         label = out[f].astype("string") if f in out else pd.Series(pd.NA, index=out.index, dtype="string")
         label.loc[need] = pred[f].astype("string")
@@ -253,8 +253,7 @@ def model_card_of(posts: pd.DataFrame, source: str) -> pd.DataFrame:
     if not used:
         return posts
     out = posts.copy()
-    # a cell is named by the row the reader numbers it (read_posts' source_row), as its own messages name it
-    rows = out["source_row"] if "source_row" in out else out.index.to_series()
+    rows = _cell_names(out)
     for f in used:  # a CSV file gives them back as text
         if f"{f}_proba" in out:
             out[f"{f}_proba"] = _typed(out[f"{f}_proba"], rows, source, f"{f}_proba", lambda v: float(v))
@@ -280,15 +279,24 @@ def _yes_no(v) -> bool:
     return bool(b)
 
 
+def _cell_names(posts: pd.DataFrame) -> pd.Series:
+    """How a message names each post's row: by its ``post_id`` (a key the user finds in the file), else its index.
+    Not ``source_row``: in a file wbcs wrote (triage, predict) that is the trace back to the first export, not the
+    row of the file read."""
+    if "post_id" in posts:
+        return "post " + posts["post_id"].astype("string").fillna("(no id)")
+    return "row " + posts.index.to_series().astype("string")
+
+
 def _typed(values: pd.Series, rows: pd.Series, source: str, column: str, read) -> pd.Series:
     """``values`` read one by one with ``read`` (empty cells stay empty); a cell it cannot read is an InputError
-    naming the file, its row (``rows``, aligned with ``values``) and column."""
+    naming the file, its post (``rows``: ``_cell_names``, aligned with ``values``) and column."""
     out = []
     for row, v in zip(rows, values, strict=True):
         try:
             out.append(None if pd.isna(v) else read(v))
         except (KeyError, ValueError, TypeError):
-            raise InputError(f"{source}: row {row}, column {column}: {v!r} is not what wbcs predict writes "
+            raise InputError(f"{source}: {row}, column {column}: {v!r} is not what wbcs predict writes "
                              "there") from None
     return pd.Series(out, index=values.index, dtype=float if column.endswith("_proba") else object)
 
