@@ -34,6 +34,8 @@ def test_keys_accept_use_an_alternative_and_record_events(tmp_path):
         assert desk.state()["total"] == 2  # the monitor post is not queued
         assert "138****5678" in ui.post.value and "13812345678" not in ui.post.value
         assert "team:old" in ui.alt_slots[0].value and ui.alt_slots[1].layout.display == "none"
+        # no quality model here: written as notebook 06 writes a missing quality (viz.tables.quality_text)
+        assert "predicted quality — (−2..2)" in ui.alt_slots[0].value
         ui.handle_key({"event": "keydown", "key": "1"})  # take the team's reply
         assert ui.public.value == "您好，宽带故障请私信宽带账号，我们加急处理。"
         ui.handle_key({"event": "keydown", "key": "Enter"})

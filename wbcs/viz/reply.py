@@ -16,6 +16,7 @@ import ipywidgets as w
 from ipyevents import Event
 
 from wbcs.reply.desk import ReplyDesk
+from wbcs.viz.tables import quality_text
 
 KEYS = {"Enter": "accept", " ": "skip", "ArrowLeft": "back"}
 _CARD = "border:1px solid #ddd;border-radius:6px;padding:6px 10px;margin:4px 0;background:#fafafa"
@@ -125,7 +126,7 @@ class ReplyWidget:
                 if a is None:
                     slot.value = ""
                     continue
-                q = "–" if a["quality"] is None else f"{a['quality']:+.2f}"
+                q = quality_text(a["quality"])
                 slot.value = (f"<div style='{_CARD}'><b>[{a['n']}]</b> {html.escape(a['text'])}<br><small>source "
                               f"<code>{html.escape(str(a['source']))}</code> · predicted quality {q} (−2..2) · "
                               f"checks: {html.escape(str(a['checks']))}</small></div>")
