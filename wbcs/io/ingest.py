@@ -33,7 +33,7 @@ Decisions:
   ``source_file``), which another column fills: two columns of one name, or of names Parquet and DuckDB do
   not tell apart, cannot be written. The same file given twice is refused (its rows would all be duplicates).
   A caller that never shows them reads none (``keep=False``) or only those it names (``kpi --by``),
-  besides those commands read back (a label's ``_proba``, ``_source``, model); the others are named
+  besides those commands read back (a label's companions: ``wbcs.kpi.labels.companion_columns``); the others are named
   (``unread_columns``), neither held nor masked.
 - ``operator`` holds the codes of ``wbcs.schema.OPERATORS``: a name written for one (中国移动, 移动,
   China Mobile, CMCC) is read as its code; any other value is kept as written and counted per value in the
@@ -426,7 +426,11 @@ def _extras(table: Table, cols: dict[str, str], mask: bool, keep=True
     ignored = [names[c] for c in raw if c not in used and c not in extras]
     if keep is True:
         return extras, ignored, []
-    wanted = _read_back() | (set() if keep is False else {str(k) for k in keep})  # by the file's name or the name kept
+    # the columns a label brings beside it are read back whatever keep says: kpi corrects a model's shares with them
+    # (imported here: wbcs.kpi reads posts through this module)
+    from wbcs.kpi.labels import companion_columns
+
+    wanted = companion_columns(LABEL_FIELDS) | (set() if keep is False else {str(k) for k in keep})  # file's name or kept
     unread = [c for c, name in extras.items() if c not in wanted and name not in wanted]
     return {c: name for c, name in extras.items() if c not in unread}, ignored, unread
 
@@ -483,16 +487,6 @@ def _reject_columns(files: list[_File]) -> list[str]:
     for f in files:
         raw.update(dict.fromkeys(_raw_name(c) for c in _read(f)))
     return [*REJECT_COLUMNS, *raw]
-
-
-def _read_back() -> set[str]:
-    """The columns of a wbcs output besides the schema's that commands read back, kept whatever ``keep`` says: each
-    label's probability, source and model (``wbcs.kpi.labels``: the shares are corrected with that model's card), and
-    whether the model learnt the post (``_learnt``: its labels on its own training texts are counted, not corrected)."""
-    # (imported here: wbcs.kpi reads posts through this module)
-    from wbcs.kpi.labels import MODEL_COLUMN, model_column
-
-    return {MODEL_COLUMN, *(c for f in LABEL_FIELDS for c in (f"{f}_proba", f"{f}_source", model_column(f), f"{f}_learnt"))}
 
 
 def _read(f: _File) -> list[str]:
@@ -621,7 +615,7 @@ def ingest(paths: str | Path | Iterable[str | Path], *, mapping: dict | None = N
            export_time=None, keep=True) -> IngestResult:
     """Read exports into one validated posts table, in memory (see the module docstring). ``keep``: the columns
     that map to no schema column kept, True for all (as ``wbcs ingest`` writes them), False for none but those
-    commands read back (a label's ``_proba``, ``_source`` and model: ``_read_back``), or those and the ones named (by
+    commands read back (a label's companions: ``wbcs.kpi.labels.companion_columns``), or those and the ones named (by
     the file's name or the name kept); the others are left unread, named in the summary (``unread_columns``), and
     their cells in no reject either."""
     files = _open_files(_paths(paths), mapping, export_time, mask, keep)
@@ -665,7 +659,7 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False, keep=
     which platforms are unknown, and one how many empty operator cells were filled from the text. The file's name is masked in them as in the summary.
 
     ``keep``: the file's columns besides the schema's to keep (``ingest``'s): all of them for a command whose output
-    carries them (triage), only those commands read back (False: a label's probability, source and model) or those
+    carries them (triage), only those commands read back (False: a label's companions, ``companion_columns``) or those
     and the ones a request names (``kpi --by``) for one that never shows them, so an export's columns no command
     reads are neither held nor masked (``info["unread_columns"]``)."""
     import sys

@@ -43,6 +43,11 @@ CACHE_FORMAT = 3
 # (``field_models``) where a field's column names none.
 MODEL_COLUMN = "label_model"
 MODEL_SUFFIX = "_model"
+# the columns a model's label brings beside it (wbcs predict's, triage's): its probability, where it came from,
+# whether the model learnt the post, the model's name. Read back with the label wherever labels are (the reader's
+# keep, the label cache): one list, as the reader once left _learnt out of its own copy and corrected labels on
+# the model's training texts instead of counting them
+COMPANION_SUFFIXES = ("_proba", "_source", "_learnt", MODEL_SUFFIX)
 
 
 def model_column(field: str) -> str:
@@ -56,6 +61,12 @@ def field_models(table: pd.DataFrame, field: str) -> pd.Series:
     none = pd.Series(pd.NA, index=table.index, dtype="string")
     named = table[model_column(field)].astype("string") if model_column(field) in table else none
     return named.fillna(table[MODEL_COLUMN].astype("string") if MODEL_COLUMN in table else none)
+
+
+def companion_columns(fields) -> set[str]:
+    """The columns beside ``fields``' labels that come with them (``COMPANION_SUFFIXES``, and an older file's
+    ``MODEL_COLUMN``)."""
+    return {MODEL_COLUMN, *(f"{f}{s}" for f in fields for s in COMPANION_SUFFIXES)}
 
 
 def names_models(table, fields) -> bool:
@@ -331,7 +342,7 @@ def labels_for_file(path: Path, posts: pd.DataFrame, *, model=None, cache: bool 
     out = ensure_labels(posts, model=model)
     keep = ["post_id", *[c for c in out.columns
                          if c in ("sentiment", "intent", "topic", "negative_subtype", "complaint")
-                         or c.endswith(("_proba", "_source", "_learnt", MODEL_SUFFIX))]]  # MODEL_COLUMN too
+                         or c.endswith(COMPANION_SUFFIXES)]]  # MODEL_COLUMN too
     if "post_id" in out:
         try:
             folder.mkdir(parents=True, exist_ok=True)
