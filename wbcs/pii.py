@@ -1,4 +1,5 @@
-"""Phone numbers, ID numbers and e-mails: find them in the forms people write them (below), mask them.
+"""Phone numbers, ID numbers, bank card numbers and e-mails: find them in the forms people write them (below), mask
+them.
 
 Detection runs on a *skeleton* of the text, never on the text as written: every
 character is NFKC-normalised (full-width ``１３８``, ``＠``, ``．``, circled ``①`` and
@@ -37,6 +38,13 @@ number, and reading them so masked Weibo user ids followed by 一个. Items:
   ``110105-1949-1231-0021``); a mistyped ID still gives away its holder's region and
   birth date. Numbers that merely line up (a count, a date written ``2016-03-07`` and
   a number: a table row) need the check character;
+- ``bank_card``: 16-19 digits (not an ID: an ID is read first) in one piece or in groups of four
+  (``6222 0212 3456 7890 128``, ``6222-0212-...``) that pass the Luhn check and start as a card issued in China
+  does (UnionPay's ``62``), or as a card of another scheme (Visa ``4``, Mastercard ``51``-``55``, ...) written in
+  groups of four; or, mistyped or not, that follow a card word (``卡号``, ``银行卡``, ``信用卡``, ``储蓄卡``, ``借记卡``,
+  ``card``) by at most six characters of the same clause. Any number passes the Luhn check once in ten: in one
+  piece, a Weibo mid (STC-3's start ``33``-``40``) and a service-ticket number in Mastercard's range (STC-3's
+  ``5150713686247086``) are no card; nor is a SIM card's ICCID (``89``..., Luhn-checked, after ``SIM卡号``);
 - ``email``: ``local@domain.tld`` in ASCII after normalisation
   (``ａｌｉｃｅ＠ｅｘａｍｐｌｅ．ｃｏｍ``, ``alice@qq。com``), or with its at sign written out: ``#``, ``at`` in
   brackets (``abc(at)qq.com``, ``abc[at]qq.com``, ``sunli2020「at」qq.com``) or between spaces with a dot written out
@@ -48,10 +56,13 @@ span is replaced (prefix, separators and brackets included):
 
 - mobile → ``138****5678``; landline → ``010-****5678``;
 - ID → ``110***********002X`` (15-digit: ``110********0023``-style, first 3 and last 4);
+- bank card → ``***************0128``: the last four, as banks name a card (尾号0128), a star per digit;
 - e-mail → ``a***@example.com`` (the domain as normalised).
 
 Hand-written: the maintained PII tools (Presidio, scrubadub) detect with per-locale
-regular expressions on the text as written, which is what the forms above defeat.
+regular expressions on the text as written, which is what the forms above defeat. Cards are found as Presidio's
+CreditCardRecognizer finds them (the schemes' first digits, the Luhn check, context words), but a card word decides
+alone here: Presidio drops a number that fails the check even after ``card``.
 """
 
 from __future__ import annotations
@@ -61,7 +72,7 @@ import unicodedata
 from datetime import date
 from functools import lru_cache
 
-PII_KINDS = ("mobile", "landline", "id_card", "email")
+PII_KINDS = ("mobile", "landline", "id_card", "bank_card", "email")
 
 # Characters allowed between two digits of one number (after NFKC).
 _SEPARATORS = set(" \t\n\r\f\v\xa0.,-()/_·•。、~〜") | {chr(c) for c in range(0x2010, 0x2016)} | {
@@ -137,6 +148,16 @@ _ID_LAYOUTS = {(18,), (6, 8, 4), (6, 4, 4, 4)}
 # First two digits of a resident ID: the province-level region (GB/T 2260).
 _ID_PROVINCES = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45,
                  46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83}
+# A bank card (ISO/IEC 7812): 16-19 digits, the last a Luhn check digit, in one piece or in groups of four (the
+# last group shorter or not). Its first digits name the scheme: UnionPay's 62 for the cards banks in China issue;
+# Visa 4, Mastercard 51-55 and 22-27, JCB 35, Discover and UnionPay 6 for the others. 89 starts a SIM card's ICCID
+# (a telecom's, ITU-T E.118), Luhn-checked and said 卡号 too.
+_CARD_SCHEME = re.compile(r"4|5[1-5]|2[2-7]|35|6")
+# A card word (卡号, 银行卡, ...) at most six characters before the number, none of them a digit or the end of a
+# clause: 信用卡（招商银行）4392..., 银行卡号是：6222..., Card No. 4392... (not 银行卡已扣款。6222...)
+_CARD_WORD = re.compile(r"(?:卡号|银行卡|信用卡|储蓄卡|借记卡|card)[^0-9，,。！？!?；;\n]{0,6}$", re.I)
+_CARD_CONTEXT = 16  # characters before a number that _CARD_WORD reads
+_LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 _MAX_DIGITS = 20  # longer than any item, with its prefix
 _MIN_DIGITS = 10  # as short as an item can be (a 3-digit area code and a 7-digit number)
 
@@ -253,8 +274,27 @@ def _valid_id(groups: list[str]) -> bool:
     return _ID_CHECK[total % 11] == digits[17].upper()
 
 
-def _item(groups: list[str]) -> tuple[str, str] | None:
-    """(kind, masked form) when the concatenated groups are one PII item."""
+def _luhn(digits: str) -> bool:
+    """The last digit is the Luhn check digit of the others (every second digit from the right doubled)."""
+    return (sum(map(int, digits[-1::-2])) + sum(_LUHN_DOUBLED[int(d)] for d in digits[-2::-2])) % 10 == 0
+
+
+def _card(groups: list[str], before: str) -> bool:
+    """The groups (digits only) are a bank card's number, ``before`` the text before it (the module docstring)."""
+    digits = "".join(groups)
+    sizes = [len(g) for g in groups]
+    if not 16 <= len(digits) <= 19 or digits.startswith("89"):
+        return False
+    in_fours = len(groups) > 1 and set(sizes[:-1]) == {4} and sizes[-1] <= 4
+    if not (len(groups) == 1 or in_fours):
+        return False
+    if _CARD_WORD.search(before):
+        return True
+    return _luhn(digits) and (digits.startswith("62") or (in_fours and _CARD_SCHEME.match(digits) is not None))
+
+
+def _item(groups: list[str], before: str = "") -> tuple[str, str] | None:
+    """(kind, masked form) when the concatenated groups are one PII item; ``before``: the text before them."""
     digits = "".join(groups)
     if len(digits) in (15, 18) and _valid_id(groups):
         masked = digits[:3] + "*" * (len(digits) - 7) + digits[-4:].upper()
@@ -271,6 +311,8 @@ def _item(groups: list[str]) -> tuple[str, str] | None:
             area = a.group(1) or "0" + a.group(2)
             if _valid_area_code(area):
                 return "landline", f"{area}-****{number[-4:]}"
+    if _card(groups, before):
+        return "bank_card", "*" * (len(digits) - 4) + digits[-4:]
     return None
 
 
@@ -325,6 +367,8 @@ def _digit_items(skel: str, text: str, pos: list[int] | None):
         while i < len(groups):
             found = None
             if groups[i][2] not in "Xx" and groups[i][0] not in fraction:
+                a = groups[i][0] if pos is None else pos[groups[i][0]]
+                before = text[max(0, a - _CARD_CONTEXT):a]
                 n = 0
                 ends = []
                 for j in range(i, len(groups)):
@@ -336,7 +380,7 @@ def _digit_items(skel: str, text: str, pos: list[int] | None):
                     if groups[i][0] in whole:
                         break
                 for j in reversed(ends):  # the longest item first
-                    got = _item([g[2] for g in groups[i:j + 1]])
+                    got = _item([g[2] for g in groups[i:j + 1]], before)
                     if got:
                         found = (j, got)
                         break
@@ -386,7 +430,7 @@ def _matches(text) -> list[tuple[int, int, str, str]]:
 
 
 def find_pii(text: str) -> list[tuple[str, int, int]]:
-    """``(kind, start, end)`` of every phone number, ID number and e-mail in ``text``."""
+    """``(kind, start, end)`` of every phone number, ID number, bank card number and e-mail in ``text``."""
     return [(kind, a, b) for a, b, kind, _ in _matches(text)]
 
 
@@ -414,15 +458,16 @@ def mask_and_find(text: str) -> tuple[str, set[str]]:
 
 
 def _mid(text: str, a: int, b: int, kind: str) -> bool:
-    # a phone number written as bare ASCII digits, in a column of post ids, is a Weibo mid
-    return kind in ("mobile", "landline") and text[a:b].isascii() and text[a:b].isdigit()
+    # a phone or card number written as bare ASCII digits, in a column of post ids, is a Weibo mid (or another id)
+    return kind in ("mobile", "landline", "bank_card") and text[a:b].isascii() and text[a:b].isdigit()
 
 
 def mask_ids(text):
     """``text``, a post id or a cell listing post ids (``"14503511086; 14503511087"``, a JSON list), with PII masked
     but for mids: an old Weibo mid has the shape of a phone number (STC-3's 14503511086) and other files join on
-    it, so a phone number written as bare digits is kept as it is; an e-mail, an ID number and a phone number
-    written as people write one (``139-1234-5678``, ``+8613912345678``) are masked as ``mask_pii`` masks them."""
+    it, so a phone or card number written as bare digits is kept as it is (another platform's 19-digit ids pass
+    the Luhn check once in ten); an e-mail, an ID number and a phone or card number written as people write one
+    (``139-1234-5678``, ``+8613912345678``, ``6222 0212 ...``) are masked as ``mask_pii`` masks them."""
     return _masked(text, _mid)[0] if isinstance(text, str) else text
 
 
