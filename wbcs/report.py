@@ -534,7 +534,7 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
 
     items = [f"{len(posts):,} posts read; {len(cur):,} in this period, {len(prev):,} in the previous one"
              + (" (on the same days)." if partial else "."),
-             "Phone numbers, ID numbers and e-mail addresses are masked in every text and table.",
+             "Phone numbers, ID numbers, bank card numbers and e-mail addresses are masked in every text and table.",
              f"SLA clocks from the policy {html.escape(str(policy.source))}. {html.escape(sla_reading(as_of))}."]
     items += [html.escape(mask_pii(n)) for n in notes or []]
     body.append("<section id='notes'><h2>Notes 说明</h2><ul>" + "".join(f"<li>{i}</li>" for i in items)

@@ -40,7 +40,7 @@ def register(sub) -> None:
                         "are read against it, written year first: 2024-05-04 21:30, 2024/05/04, ISO with a zone "
                         "or 2024年5月4日 21:30 (default: each file's modification time)")
     p.add_argument("--no-mask", action="store_true",
-                   help="keep phone numbers, ID numbers and e-mails unmasked (stay inside the team)")
+                   help="keep phone numbers, ID numbers, bank card numbers and e-mails unmasked (stay inside the team)")
     p.add_argument("--json", action="store_true", help="also print the full summary as JSON on stdout")
     p.set_defaults(func=cmd_ingest)
 
