@@ -63,6 +63,23 @@ def field_models(table: pd.DataFrame, field: str) -> pd.Series:
     return named.fillna(table[MODEL_COLUMN].astype("string") if MODEL_COLUMN in table else none)
 
 
+def model_labelled(table: pd.DataFrame, column: str) -> tuple[pd.Series, str]:
+    """Which rows' ``column`` label a model gave, in every layout wbcs wrote, and how the table says so (for a message).
+    With ``<column>_source``: the labels it says "model" (``wbcs predict``'s, ``wbcs triage``'s, every table
+    ``predict_posts`` filled; whether they name the model per field, ``model_column``, per row, ``MODEL_COLUMN``, or
+    not at all: the names say which model, not whether). Without it, the labels with a probability in
+    ``<column>_proba`` and no ``<column>_pred`` beside: the oldest ``wbcs predict`` wrote the model's label and its
+    probability only (where the input had the field, a person's, its prediction went to ``<column>_pred``:
+    ``wbcs.distributed.predict.output_names``), and a label without a probability there is a person's. Else none."""
+    label, source, proba = table[column].notna(), f"{column}_source", f"{column}_proba"
+    if source in table:
+        return label & table[source].astype("string").eq("model").fillna(False), f"{source} says model"
+    if proba in table and f"{column}_pred" not in table:
+        return (label & table[proba].notna(),
+                f"{proba} beside it and no {source}: a file an older wbcs predict wrote")
+    return pd.Series(False, index=table.index), ""
+
+
 def companion_columns(fields) -> set[str]:
     """The columns beside ``fields``' labels that come with them (``COMPANION_SUFFIXES``, and an older file's
     ``MODEL_COLUMN``)."""
@@ -231,9 +248,7 @@ def model_card_of(posts: pd.DataFrame, source: str) -> pd.DataFrame:
     Without such a column or such labels, ``posts`` as they are. A field whose model the registry does not hold (or
     whose labels name several models: one card cannot correct another model's labels) is one line on stderr and its
     labels are counted, not corrected. ``source``: the file, for that line."""
-    model = {f: posts[f].notna() & posts[f"{f}_source"].astype("string").eq("model").fillna(False)
-             for f in LABEL_FIELDS if f in posts and f"{f}_source" in posts}
-    model = {f: m for f, m in model.items() if m.any()}
+    model = {f: m for f in LABEL_FIELDS if f in posts and (m := model_labelled(posts, f)[0]).any()}
     if posts.attrs.get("classified") or not names_models(posts, model):
         return posts
     # only here: a file of a person's labels never loads the classifier's code (sklearn)
