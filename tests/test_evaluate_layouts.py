@@ -9,12 +9,14 @@ digits (``models/run_13812345678/1``) is written masked in ``<field>_model`` (ev
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from tests.helpers import run_cli
+from wbcs.cli import main
 
 WORDS = {"negative": ["信号太差", "网速太慢", "乱扣费", "客服不理人", "老是掉线", "套餐坑人"],
          "neutral": ["请问怎么", "想咨询下", "在哪里办理", "几点营业", "如何查询", "能不能改"],
@@ -103,3 +105,49 @@ def test_evaluate_on_an_oldest_predict_file_is_one_line_and_exit_2(files):
     line = lines[0]
     assert "oldest.csv" in line and "field sentiment" in line and "every label in 'sentiment' is a model's" in line
     assert "sentiment_proba" in line and "--label-col" in line
+
+
+def _kpi(*args, env=None):
+    r = run_cli("kpi", *args, "--json", env=env)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout), r.stderr
+
+
+def test_kpi_reads_the_card_of_a_model_whose_folder_name_is_masked(files, tmp_path):
+    written = (files / "predicted.csv").read_text(encoding="utf-8")
+    assert "13812345678" not in written and "run_138****5678/1" in written  # masked, as everything wbcs writes
+    env = {"WBCS_CACHE": str(tmp_path / "cache")}
+    from_file, err = _kpi("--posts", str(files / "predicted.csv"), env=env)
+    assert "not in the registry" not in err, err  # the card was not found: shares counted, not corrected
+    assert from_file["corrected"] is not None
+    assert from_file["input"]["classified"]["models"] == {"sentiment": str(files / "models" / "run_138****5678" / "1")}
+    # the same labels and card as the posts classified on the fly: the same corrected shares
+    on_the_fly, _ = _kpi("--posts", str(files / "posts.csv"), "--model", _model(files), env=env)
+    assert on_the_fly["corrected"] is not None and from_file["corrected"] == on_the_fly["corrected"]
+
+
+def test_kpi_does_not_guess_between_folders_whose_names_mask_alike(files, tmp_path):
+    twin = tmp_path / "models" / FOLDER / "1"
+    shutil.copytree(files / "models" / FOLDER / "1", twin)
+    shutil.copytree(twin, tmp_path / "models" / "run_13899995678" / "1")  # masks as run_138****5678 too
+    r = run_cli("predict", "--model", str(twin), "--input", str(files / "posts.csv"), "--out", str(tmp_path / "p.csv"))
+    assert r.returncode == 0, r.stderr
+    out, err = _kpi("--posts", str(tmp_path / "p.csv"), env={"WBCS_CACHE": str(tmp_path / "cache")})
+    said = [line for line in err.splitlines() if "counted, not corrected" in line]
+    assert out["corrected"] is None and len(said) == 1 and "2 model folders" in said[0], err
+    assert "13812345678" not in err and "13899995678" not in err
+
+
+def test_kpi_reads_a_masked_name_in_the_registry(files, tmp_path, monkeypatch, capsys):
+    registry = tmp_path / "registry"
+    shutil.copytree(files / "models" / FOLDER, registry / FOLDER)
+    monkeypatch.setattr("wbcs.classify.registry.MODELS_DIR", registry)
+    monkeypatch.setenv("WBCS_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "p.csv"
+    assert main(["predict", "--model", f"{FOLDER}/1", "--input", str(files / "posts.csv"), "--out", str(out)]) == 0
+    assert set(pd.read_csv(out)["sentiment_model"]) == {"run_138****5678/1"}
+    capsys.readouterr()
+    assert main(["kpi", "--posts", str(out), "--json"]) == 0
+    got, err = capsys.readouterr()
+    assert "not corrected" not in err, err
+    assert json.loads(got)["input"]["classified"]["models"] == {"sentiment": "run_138****5678/1"}

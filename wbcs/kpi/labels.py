@@ -10,9 +10,11 @@ in ``$WBCS_CACHE`` or ``~/.cache/wbcs`` (``$XDG_CACHE_HOME``), the newest ``KEEP
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -253,7 +255,7 @@ def model_card_of(posts: pd.DataFrame, source: str) -> pd.DataFrame:
         return posts
     # only here: a file of a person's labels never loads the classifier's code (sklearn)
     from wbcs.classify.api import card_errors
-    from wbcs.classify.registry import model_dir, read_card
+    from wbcs.classify.registry import read_card
 
     cards, used, why = {}, {}, {}
     for f, m in model.items():
@@ -266,7 +268,7 @@ def model_card_of(posts: pd.DataFrame, source: str) -> pd.DataFrame:
         name = str(names[0])
         if name not in cards:
             try:
-                cards[name] = read_card(model_dir(name))
+                cards[name] = read_card(_model_folder(name))
             except (InputError, OSError) as e:
                 cards[name] = f"its model {name} is not in the registry ({str(e).splitlines()[0]})"
         if isinstance(cards[name], str):
@@ -294,6 +296,28 @@ def model_card_of(posts: pd.DataFrame, source: str) -> pd.DataFrame:
                                                **{k: {f: e[k][f] for f, e in errors.items() if f in e[k]}
                                                   for k in ("cv_confusion", "quantify")}}}
     return out
+
+
+def _model_folder(name: str) -> Path:
+    """The folder of the model a file names (``model_dir``). A name with a phone, ID number or e-mail in its path was
+    written masked, as everything wbcs writes (models/run_13812345678/1 as run_138****5678/1: a folder's path may
+    hold a person's number, so the name is not let through unmasked): it is the one model folder whose name
+    (``model_name``: relative names are the registry's) masks to it; several are an InputError, never a guess."""
+    from wbcs.classify import registry
+
+    try:
+        return registry.model_dir(name)
+    except InputError:
+        if "*" not in name:
+            raise
+    pattern = re.sub(r"(\[\*\])+", "*", glob.escape(name))  # a masked run: any text, the rest as written
+    base = "" if Path(name).is_absolute() else glob.escape(str(registry.MODELS_DIR)) + os.sep
+    found = [p for p in map(Path, glob.glob(base + pattern))
+             if (p / "manifest.json").is_file() and mask_pii(registry.model_name(p)) == name]
+    if len(found) != 1:
+        raise InputError(f"model {name!r} (a name written masked): {len(found)} model folders whose name masks to it"
+                         + (": one card cannot be told from the other" if found else ""))
+    return found[0]
 
 
 def _yes_no(v) -> bool:
