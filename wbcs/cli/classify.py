@@ -116,8 +116,9 @@ EVALUATE_EXAMPLE = """Example:
 
 Prints {"accuracy", "macro_f1", "per_class", "n", "ece", "confusion", "left_out", "no_text",
 "model_labelled", "seen_rows"}. Rows without a label or without text, rows whose label a model gave
-(FIELD_source says model: wbcs triage's and wbcs predict's output), and rows that cannot be read, are
-left out and counted on stderr (left_out: the first three); a label the model has never seen is an error.
+(FIELD_source says model: wbcs triage's and wbcs predict's output; in a file an older wbcs predict wrote,
+a label with its FIELD_proba and no FIELD_source), and rows that cannot be read, are left out and counted
+on stderr (left_out: the first three); a label the model has never seen is an error.
 Rows the model was trained on make the figures optimistic: they are counted and warned about
 (seen_rows), or left out with --drop-seen.
 
@@ -671,6 +672,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from wbcs.cli import shipped_input
     from wbcs.goldset import KINDS
     from wbcs.io import find_column
+    from wbcs.kpi.labels import model_labelled
     from wbcs.text import has_text
 
     if args.kind not in (*KINDS, "none"):
@@ -707,15 +709,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         raise InputError(f"{args.data}: column {label_col!r} has no labels")
     # a label a model gave (wbcs triage's, wbcs predict's, any file predict_posts filled) is no truth to score a model
     # on: half of a triage file's sentiments were the shipped model's own, and scored it 0.862 where the person's
-    # 487 gave 0.725
-    source = f"{label_col}_source"
-    by_model = ~missing & (df[source].astype("string").eq("model").fillna(False) if source in df.columns else False)
+    # 487 gave 0.725. Told as kpi tells them (model_labelled), in every layout: the oldest predict's file has no
+    # FIELD_source, and the model scored 1.000 against its own labels
+    by_model, how = model_labelled(df, label_col)
+    by_model &= ~missing
     untrue = missing | by_model  # rows with no label to score against
     if untrue.all():
-        raise InputError(f"{args.data}: every label in {label_col!r} is a model's ({source} says model): nothing a "
-                         "person labelled to evaluate on")
+        raise InputError(f"{args.data}: field {field}: every label in {label_col!r} is a model's ({how}): nothing a "
+                         "person labelled to evaluate on; give a file of a person's labels, or their column with "
+                         "--label-col")
     if by_model.any():
-        print(f"evaluate: {int(by_model.sum())} row(s) whose {label_col!r} a model labelled ({source} says model) "
+        print(f"evaluate: {int(by_model.sum())} row(s) whose {label_col!r} a model labelled ({how}) "
               "left out: a model's labels are no ground truth", file=sys.stderr)
     texts = df[text_col].astype("string").fillna("")
     # a row without text (has_text, as predict finds it) has nothing to score: the model's guess at "" is no measure

@@ -10,9 +10,11 @@ in ``$WBCS_CACHE`` or ``~/.cache/wbcs`` (``$XDG_CACHE_HOME``), the newest ``KEEP
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -61,6 +63,23 @@ def field_models(table: pd.DataFrame, field: str) -> pd.Series:
     none = pd.Series(pd.NA, index=table.index, dtype="string")
     named = table[model_column(field)].astype("string") if model_column(field) in table else none
     return named.fillna(table[MODEL_COLUMN].astype("string") if MODEL_COLUMN in table else none)
+
+
+def model_labelled(table: pd.DataFrame, column: str) -> tuple[pd.Series, str]:
+    """Which rows' ``column`` label a model gave, in every layout wbcs wrote, and how the table says so (for a message).
+    With ``<column>_source``: the labels it says "model" (``wbcs predict``'s, ``wbcs triage``'s, every table
+    ``predict_posts`` filled; whether they name the model per field, ``model_column``, per row, ``MODEL_COLUMN``, or
+    not at all: the names say which model, not whether). Without it, the labels with a probability in
+    ``<column>_proba`` and no ``<column>_pred`` beside: the oldest ``wbcs predict`` wrote the model's label and its
+    probability only (where the input had the field, a person's, its prediction went to ``<column>_pred``:
+    ``wbcs.distributed.predict.output_names``), and a label without a probability there is a person's. Else none."""
+    label, source, proba = table[column].notna(), f"{column}_source", f"{column}_proba"
+    if source in table:
+        return label & table[source].astype("string").eq("model").fillna(False), f"{source} says model"
+    if proba in table and f"{column}_pred" not in table:
+        return (label & table[proba].notna(),
+                f"{proba} beside it and no {source}: a file an older wbcs predict wrote")
+    return pd.Series(False, index=table.index), ""
 
 
 def companion_columns(fields) -> set[str]:
@@ -231,14 +250,12 @@ def model_card_of(posts: pd.DataFrame, source: str) -> pd.DataFrame:
     Without such a column or such labels, ``posts`` as they are. A field whose model the registry does not hold (or
     whose labels name several models: one card cannot correct another model's labels) is one line on stderr and its
     labels are counted, not corrected. ``source``: the file, for that line."""
-    model = {f: posts[f].notna() & posts[f"{f}_source"].astype("string").eq("model").fillna(False)
-             for f in LABEL_FIELDS if f in posts and f"{f}_source" in posts}
-    model = {f: m for f, m in model.items() if m.any()}
+    model = {f: m for f in LABEL_FIELDS if f in posts and (m := model_labelled(posts, f)[0]).any()}
     if posts.attrs.get("classified") or not names_models(posts, model):
         return posts
     # only here: a file of a person's labels never loads the classifier's code (sklearn)
     from wbcs.classify.api import card_errors
-    from wbcs.classify.registry import model_dir, read_card
+    from wbcs.classify.registry import read_card
 
     cards, used, why = {}, {}, {}
     for f, m in model.items():
@@ -251,7 +268,7 @@ def model_card_of(posts: pd.DataFrame, source: str) -> pd.DataFrame:
         name = str(names[0])
         if name not in cards:
             try:
-                cards[name] = read_card(model_dir(name))
+                cards[name] = read_card(_model_folder(name))
             except (InputError, OSError) as e:
                 cards[name] = f"its model {name} is not in the registry ({str(e).splitlines()[0]})"
         if isinstance(cards[name], str):
@@ -279,6 +296,28 @@ def model_card_of(posts: pd.DataFrame, source: str) -> pd.DataFrame:
                                                **{k: {f: e[k][f] for f, e in errors.items() if f in e[k]}
                                                   for k in ("cv_confusion", "quantify")}}}
     return out
+
+
+def _model_folder(name: str) -> Path:
+    """The folder of the model a file names (``model_dir``). A name with a phone, ID number or e-mail in its path was
+    written masked, as everything wbcs writes (models/run_13812345678/1 as run_138****5678/1: a folder's path may
+    hold a person's number, so the name is not let through unmasked): it is the one model folder whose name
+    (``model_name``: relative names are the registry's) masks to it; several are an InputError, never a guess."""
+    from wbcs.classify import registry
+
+    try:
+        return registry.model_dir(name)
+    except InputError:
+        if "*" not in name:
+            raise
+    pattern = re.sub(r"(\[\*\])+", "*", glob.escape(name))  # a masked run: any text, the rest as written
+    base = "" if Path(name).is_absolute() else glob.escape(str(registry.MODELS_DIR)) + os.sep
+    found = [p for p in map(Path, glob.glob(base + pattern))
+             if (p / "manifest.json").is_file() and mask_pii(registry.model_name(p)) == name]
+    if len(found) != 1:
+        raise InputError(f"model {name!r} (a name written masked): {len(found)} model folders whose name masks to it"
+                         + (": one card cannot be told from the other" if found else ""))
+    return found[0]
 
 
 def _yes_no(v) -> bool:
