@@ -48,10 +48,12 @@ def test_the_limit_knows_the_posts_deadline_as_route_posts_sets_it():
     ("本周内给您答复", "本周内给您答复 = 2025-01-12 (sun)"),
     ("我们会在明天给您答复的", "明天给您答复 = 2025-01-07 (tue)"),  # a sentence-final 的 is still the promise
     ("工程师明天下午3点前上门", "明天下午3点前上门 = 2025-01-07 (tue)"),
+    ("2月30日前给您答复", "2月30日前给您答复: no such day"),
 ])
 def test_a_day_that_is_not_the_clocks_is_flagged(text, phrase):
     reasons = check_draft("您好，给您带来不便深表歉意！" + text + "。", limit=AT_MON)
-    assert reasons == [f"time_promise: promises a time the policy does not give ({phrase}, {DUE}; "
+    said = phrase if phrase.endswith("no such day") else f"{phrase}, {DUE}"
+    assert reasons == [f"time_promise: promises a time the policy does not give ({said}; "
                        "the policy's resolve clock for complaint: 48小时内)"]
 
 
@@ -62,7 +64,8 @@ def test_a_day_that_is_not_the_clocks_is_flagged(text, phrase):
     # no promise of a day
     "2小时内已为您登记",  # a past fact, said after the duration
     "3月5日您办理的套餐已到期",  # a date the customer did something
-    "3月5日为您办理的套餐已生效",  # a noun's attribute
+    "3月5日为您办理的套餐已生效",  # no 会/将, no 前/内: a date something was done
+    "明天营业厅照常为您服务",  # a day's service
     "您周五反馈的问题我们已收到",
     "上周五已为您办理",
     "工作人员今天多次联系您，可能您当时不方便接听",  # what was done today: no 会/将, no 前/内

@@ -43,8 +43,8 @@ list: it passes). The reasons, each a short code and its words (``REASONS``):
   ``resolve_by``; the message names the day and the deadline): an earlier day promises sooner, a later one says the
   clock is missed. Without the post's time only a day counted from the post's (明天, 后天) on a calendar clock of whole
   days is placed; any other day is flagged saying there is no post time to place it. Not a promise of a day: a date
-  something happened (3月5日您办理的套餐, 您周五反馈的问题, 上周五), a noun's attribute (3月5日为您办理的套餐), a span or
-  a recurring day (周一至周五为您服务, 每周五), a start (明日起), and 今天, a weekday or a date said without 前/内 and
+  something happened (3月5日您办理的套餐, 您周五反馈的问题, 上周五), a span or a recurring day (周一至周五, 每周五), a
+  day's service (明天营业厅照常为您服务), a start (明日起), and 今天, a weekday or a date said without 前/内 and
   without 会/将/要 (工作人员今天多次联系您: what was done). Working days (3个工作日内) are duty days of the policy (DOMAIN.md:
   weekdays 08:00–20:00, holidays per province): the business clock's days, never the calendar clock's hours.
   Checked only when the caller gives the limit (the drafts do: they know the post's kind);
@@ -210,11 +210,8 @@ _ASKED = re.compile(r"吗|是否|能否|可否|是不是|多久|多长时间")
 _CUSTOMERS_STEP = re.compile(r"(?<![会将已])(?:请|烦请|麻烦|建议|您可|您需|需要您|您在)")
 _TEAM_TURN = re.compile(r"我们|我司|俺们|咱们|小编|工作人员|同事|专员|专人|师傅|部门"
                         r"|(?:会|将)(?:在|于)?(?:(?:为|给|帮|替)(?:您|你|亲))?\s*$")
-# after the promise: a noun it describes (3月5日为您办理的套餐; a sentence-final 的 is none: 明天给您答复的), the service
-# it names (周一至周五为您服务: a duration says its own, 24小时服务热线), done already (2小时内已为您登记, 今天为您查询了一下: 了 with no 会/将 before)
-_ATTRIBUTE = re.compile(r"[^，,]{0,4}?的(?=[^哦呢呀啊啦吧~！!。\s])")
+# a day's service, not a promise (明天营业厅照常为您服务: a duration says its own, 24小时服务热线)
 _SERVES = re.compile(r"(?:提供)?(?:" + _SERVICE + r")")
-_DONE_SINCE = re.compile(r"了(?!解)")
 _WILL = re.compile(r"会|将|要|就|预计|争取|计划|可以|能")
 # a past fact: 已 governing the word itself (已在24小时内处理, 已尽快为您处理, 已经及时帮您反馈), not an earlier verb of the
 # clause (已记录并将尽快反馈, 已催促工作人员尽快处理: the handling is still to come)
@@ -377,9 +374,11 @@ def _day(d) -> str:
 def _wrong_day(m: re.Match, span: str, limit: TimeLimit) -> str | None:
     """Why the day promised by ``m`` (``span``) is not the day ``limit``'s clock runs out, None when it is. Placed from
     the post's time; without it only a day counted from the post's (明天) against a calendar clock of whole days."""
-    if limit.posted is not None and limit.due is not None:
+    if limit.due is not None:
         promised = _promised_day(m, limit.posted.date())
-        if promised is None or promised == limit.due.date():
+        if promised is None:
+            return f"{span}: no such day"
+        if promised == limit.due.date():
             return None
         return f"{span} = {_day(promised)}, the clock runs out {_day(limit.due)} {limit.due:%H:%M}"
     days = limit.hours / 24
@@ -411,8 +410,7 @@ def time_promise(text: str, limit: TimeLimit) -> str | None:
                 before, span = clause[:m.start()], clause[m.start():end]
             if (_NEGATED.search(before + span) or _ASKED.search(clause) or _PAST.search(before)
                     or (_customers_step(before) and not to_you) or "已" in clause[m.end():end]
-                    or _ATTRIBUTE.match(clause, end) or (day and _SERVES.match(clause, end))
-                    or (_DONE_SINCE.search(clause, end) and not _WILL.search(before))
+                    or (day and _SERVES.match(clause, end))
                     or (day and not m["by"] and not _RELATIVE_DAYS.get(m["rel"]) and not _WILL.search(clause[:end]))):
                 continue
             if limit.hours is None:
