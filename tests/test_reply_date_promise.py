@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from wbcs.policy import load_policy
-from wbcs.reply.checks import check_draft, time_limit, time_promise
+from wbcs.reply.checks import check_draft, names_day, time_limit, time_promise
 
 POLICY = load_policy()
 MON = pd.Timestamp("2025-01-06 09:00", tz="Asia/Shanghai")  # a Monday: 48 hours run out Wed 2025-01-08 09:00
@@ -49,6 +49,7 @@ def test_the_limit_knows_the_posts_deadline_as_route_posts_sets_it():
     ("我们会在明天给您答复的", "明天给您答复 = 2025-01-07 (tue)"),  # a sentence-final 的 is still the promise
     ("工程师明天下午3点前上门", "明天下午3点前上门 = 2025-01-07 (tue)"),
     ("2月30日前给您答复", "2月30日前给您答复: no such day"),
+    ("１月１０日前给您答复", "1月10日前给您答复 = 2025-01-10 (fri)"),  # full-width digits
 ])
 def test_a_day_that_is_not_the_clocks_is_flagged(text, phrase):
     reasons = check_draft("您好，给您带来不便深表歉意！" + text + "。", limit=AT_MON)
@@ -130,3 +131,9 @@ def test_a_template_may_not_write_a_day(tmp_path):
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     with pytest.raises(InputError, match="routes.thank.public: the time limit '明天给您答复' is written out"):
         load_replies(path)
+
+
+def test_only_a_text_that_names_a_day_needs_the_posts_time():
+    # the drafts share the checks of a text without a day across posts, and place one with a day from the post's time
+    assert names_day("我们明天给您答复") and names_day("３月５日前") and names_day("本周五前处理完毕")
+    assert not names_day("您好，给您带来不便深表歉意！已登记并提交相关部门处理，48小时内给您答复。")

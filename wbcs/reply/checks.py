@@ -183,7 +183,8 @@ _DURATION = re.compile(r"(?<![这那近前每第月\d零〇一二两三四五六
 _DAY_NUM = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
 _RELATIVE_DAYS = {"今天": 0, "今日": 0, "今晚": 0, "当天": 0, "当日": 0, "明天": 1, "明日": 1, "明早": 1, "明晚": 1,
                   "次日": 1, "翌日": 1, "后天": 2, "大后天": 3}
-_DATE = re.compile(r"(?<![每隔逢上昨至到\d\-~～—–])"
+_DATE = re.compile(r"(?=[今当明次翌后大本这下周星礼月\d一二三四五六七八九十])"  # fails fast where no day can start
+                   r"(?<![每隔逢上昨至到\d\-~～—–])"
                    r"(?:(?P<rel>" + "|".join(sorted(_RELATIVE_DAYS, key=len, reverse=True)) + r")"
                    r"|(?P<week>本|这|下下|下个?)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])"
                    r"|(?P<weekend>本|这|下个?)(?:周|星期)(?=之?内|以内)"
@@ -333,6 +334,12 @@ def _customers_step(before: str) -> bool:
     asking words with no new actor after them (``_TEAM_TURN``)."""
     asks = [m.end() for m in _CUSTOMERS_STEP.finditer(before)]
     return bool(asks) and not _TEAM_TURN.search(before, asks[-1])
+
+
+def names_day(text: str) -> bool:
+    """Whether ``text`` names a day (明天, 周五, 3月5日) that a promise may be placed from: only then does checking it
+    need the post's time (``TimeLimit.posted``), so the checks of other texts can be shared across posts."""
+    return _DATE.search(text) is not None  # \d is any digit, full-width ones too
 
 
 def _promised_day(m: re.Match, day: dt.date) -> dt.date | None:
