@@ -10,6 +10,7 @@ import dataclasses
 import pandas as pd
 import pytest
 
+from wbcs.errors import InputError
 from wbcs.policy import load_policy
 from wbcs.reply.checks import check_draft, names_day, time_limit, time_promise
 
@@ -33,6 +34,9 @@ def test_the_limit_knows_the_posts_deadline_as_route_posts_sets_it():
     assert time_limit(POLICY, "complaint", posted=pd.NaT).posted is None  # a post without its time: none to use
     naive = time_limit(POLICY, "complaint", posted=pd.Timestamp("2025-01-06 09:00"))  # read as Beijing time
     assert naive.posted == MON and naive.due == AT_MON.due
+    assert time_limit(POLICY, "complaint", posted="2025-01-06T09:00:00+08:00").due == AT_MON.due  # read back from CSV
+    with pytest.raises(InputError, match="time_limit: the post's time must be a time, got 'yesterday'"):
+        time_limit(POLICY, "complaint", posted="yesterday")
 
 
 @pytest.mark.parametrize("text, phrase", [
@@ -122,7 +126,6 @@ def test_a_template_may_not_write_a_day(tmp_path):
     import yaml
 
     from wbcs.config import data_file
-    from wbcs.errors import InputError
     from wbcs.reply.templates import load_replies
 
     raw = yaml.safe_load(data_file("replies.yaml").read_text(encoding="utf-8"))

@@ -280,7 +280,10 @@ def time_limit(policy, kind: str | None, *, answers: bool = True, posted=None) -
     if posted is None or pd.isna(posted):
         posted = due = None
     else:
-        posted = pd.Timestamp(posted)
+        try:
+            posted = pd.Timestamp(posted)
+        except (TypeError, ValueError):
+            raise InputError(f"time_limit: the post's time must be a time, got {str(posted)[:40]!r}") from None
         posted = posted.tz_localize(TIMEZONE) if posted.tz is None else posted.tz_convert(TIMEZONE)
         due = _deadline(policy, pd.Series([posted]), pd.Series([kind], dtype=object), "resolve").iloc[0]
         due = None if pd.isna(due) else due
