@@ -35,10 +35,19 @@ list: it passes). The reasons, each a short code and its words (``REASONS``):
   Sooner and later are both flagged: a sooner time is a promise the back office was never asked to
   keep, a later one tells the customer in public that the standard's clock will be missed. Not a
   promise, so not flagged: negated (无法在24小时内处理), a question (能否24小时内处理？), the
-  customer's own step (请您24小时内回复我们), a past fact (已在24小时内处理), service hours (24小时服务热线,
+  customer's own step (请您24小时内回复我们), a past fact (已在24小时内处理, 2小时内已为您登记), service hours (24小时服务热线,
   and the round-the-clock slogan 24小时为您排忧解难: the service for the customer with no bound 内, not this case's
-  handling) and a product's own timing (取消业务24小时内生效). Checked only when the caller gives the limit (the
-  drafts do: they know the post's kind);
+  handling) and a product's own timing (取消业务24小时内生效). A day promised the same way (明天给您答复, 本周五前处理完毕,
+  3月5日前, 10号前, 月底前, 本周内: by the end of that day, 前 included) is flagged unless it is the day the clock runs
+  out, counted from the post's time (``time_limit(..., posted=...)``, the deadline ``route_posts`` sets as
+  ``resolve_by``; the message names the day and the deadline): an earlier day promises sooner, a later one says the
+  clock is missed. Without the post's time only a day counted from the post's (明天, 后天) on a calendar clock of whole
+  days is placed; any other day is flagged saying there is no post time to place it. Not a promise of a day: a date
+  something happened (3月5日您办理的套餐, 您周五反馈的问题, 上周五), a span or a recurring day (周一至周五, 每周五), a
+  day's service (明天营业厅照常为您服务), a start (明日起), and 今天, a weekday or a date said without 前/内 and
+  without 会/将/要 (工作人员今天多次联系您: what was done). Working days (3个工作日内) are duty days of the policy (DOMAIN.md:
+  weekdays 08:00–20:00, holidays per province): the business clock's days, never the calendar clock's hours.
+  Checked only when the caller gives the limit (the drafts do: they know the post's kind);
 - ``vague_time``: the draft of a consultation or a complaint promises the handling "as soon as possible" (尽快,
   尽早, 尽速, 及时, 第一时间 and the team's action or a result in the same clause: 尽快为您处理, 解决方案会尽快发布,
   有结果第一时间回复您) and states no time limit at all, while the policy gives the kind a resolve clock and the
@@ -70,12 +79,16 @@ helpdesk replies they flag is measured on the STC-3 replies (tests/test_reply_wo
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import re
 from dataclasses import dataclass
 
 import pandas as pd
 
+from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
+from wbcs.policy import WEEKDAYS
 from wbcs.text import find_pii
 
 MAX_PUBLIC_CHARS = 140
@@ -157,10 +170,30 @@ _WELCOME = re.compile(r"欢迎(?:您|你|亲)?$")
 # the round-the-clock slogan (24小时为您服务, 7×24小时竭诚为您排忧解难), which promises nothing about this case
 _SERVICE = r"服务|在线|热线|营业|客服|值班|人工|不间断|开放|全天|守候|效劳|排忧解难|答疑解惑|保驾护航"
 _NUM = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百几]+|半)"
-_DURATION = re.compile(r"(?<![这那近前每第\d零〇一二两三四五六七八九十百几半.])"
+_DURATION = re.compile(r"(?<![这那近前每第月\d零〇一二两三四五六七八九十百几半.])"
                        r"(?:" + _NUM + r"\s*[-~～—–至到]\s*)?(?P<num>" + _NUM + r")\s*(?P<half>个半|个|半)?\s*"
                        r"(?P<unit>工作日|工作小时|小时|钟头|[hH](?![a-zA-Z])|分钟|天|日(?=之内|以内|内)|星期|礼拜|周)"
                        r"(?!(?:(?:竭诚|随时|全程|全天候|贴心|都|均)?(?:为|给)(?:您|你|亲|大家)(?:提供)?)?(?:" + _SERVICE + r"))")
+# a day promised (明天给您答复, 本周五前处理完毕, 3月5日前, 10号前, 月底前, 本周内): a day after the post's (今天 ... 大后天),
+# a weekday of this, next or the one after next week (bare: the first on or after the post's day), the end of a week or
+# a month, or a date (a month's day without a year: the first on or after the post's day); then 前/内/为止, read as
+# by the end of that day (3月5日前 the customer reads as 3月5日 included). Not a day of the past (上周五, 昨天), a
+# recurring one (每周五), a span of days (周一至周五, service hours) or a start (明日起); a day that may be past or to
+# come (今天, 周三, 3月5日) without 前/内 is a promise only said with 会/将/要...: 工作人员今天多次联系您 tells what was done
+_DAY_NUM = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
+_RELATIVE_DAYS = {"今天": 0, "今日": 0, "今晚": 0, "当天": 0, "当日": 0, "明天": 1, "明日": 1, "明早": 1, "明晚": 1,
+                  "次日": 1, "翌日": 1, "后天": 2, "大后天": 3}
+_DATE = re.compile(r"(?=[今当明次翌后大本这下周星礼月\d一二三四五六七八九十])"  # fails fast where no day can start
+                   r"(?<![每隔逢上昨至到\d\-~～—–])"
+                   r"(?:(?P<rel>" + "|".join(sorted(_RELATIVE_DAYS, key=len, reverse=True)) + r")"
+                   r"|(?P<week>本|这|下下|下个?)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])"
+                   r"|(?P<weekend>本|这|下个?)(?:周|星期)(?=之?内|以内)"
+                   r"|(?P<month>本|这个|下个?)?月(?:底|末)"
+                   r"|(?:(?P<y>\d{4})年)?(?P<m>" + _DAY_NUM + r")月(?P<d>" + _DAY_NUM + r")[日号]"
+                   r"|(?P<dom>" + _DAY_NUM + r")号(?=之?前|以前|为止))"
+                   r"(?P<by>之前|以前|前|之内|以内|内|为止)?"
+                   r"(?!\s*(?:起|开始|至|到\s*(?:周|星期|礼拜|\d)|[-~～—–]))")
+_WEEKDAY = {c: i for i, c in enumerate("一二三四五六日")} | {"天": 6} | {str(i + 1): i for i in range(7)}
 # the team's action on the customer's matter, ending at most 12 characters after the duration in the same clause
 _ACTION = re.compile(r"(?:给|为|向|帮|与|和)您|回复|答复|解答|回电|致电|回访|联系(?!我们|我司|客服)|联络|处理|解决|修复|恢复"
                      r"|反馈|核实|核查|查证|跟进|上门|告知|通知|办结|发布|公布|(?:有|出)(?:结果|消息|回音|进展)")
@@ -178,6 +211,9 @@ _ASKED = re.compile(r"吗|是否|能否|可否|是不是|多久|多长时间")
 _CUSTOMERS_STEP = re.compile(r"(?<![会将已])(?:请|烦请|麻烦|建议|您可|您需|需要您|您在)")
 _TEAM_TURN = re.compile(r"我们|我司|俺们|咱们|小编|工作人员|同事|专员|专人|师傅|部门"
                         r"|(?:会|将)(?:在|于)?(?:(?:为|给|帮|替)(?:您|你|亲))?\s*$")
+# a day's service, not a promise (明天营业厅照常为您服务: a duration says its own, 24小时服务热线)
+_SERVES = re.compile(r"(?:提供)?(?:" + _SERVICE + r")")
+_WILL = re.compile(r"会|将|要|就|预计|争取|计划|可以|能")
 # a past fact: 已 governing the word itself (已在24小时内处理, 已尽快为您处理, 已经及时帮您反馈), not an earlier verb of the
 # clause (已记录并将尽快反馈, 已催促工作人员尽快处理: the handling is still to come)
 _PAST = re.compile(r"已(?:经)?(?:在|于|(?:为|给|帮|替)(?:您|你|亲))*\s*$")
@@ -214,6 +250,10 @@ class TimeLimit:
     # False: the route answers nothing later, its reply is the handling (a suggestion thanked and passed on), so the
     # kind's clock bounds a time it says but 尽快 in it promises no answer (``answer_clock`` in data/replies.yaml)
     answers: bool = True
+    # the post's time (Beijing time) and the instant its resolve clock runs out (``route_posts``' resolve_by), None
+    # when the caller knows no post time: a promised day (明天, 本周五前) is placed from them
+    posted: pd.Timestamp | None = None
+    due: pd.Timestamp | None = None
 
     @property
     def stated(self) -> bool:
@@ -228,15 +268,27 @@ class TimeLimit:
         return f"the policy's resolve clock for {kind}: {self.words}"
 
 
-def time_limit(policy, kind: str | None, *, answers: bool = True) -> TimeLimit:
+def time_limit(policy, kind: str | None, *, answers: bool = True, posted=None) -> TimeLimit:
     """The ``TimeLimit`` of post kind ``kind`` in ``policy`` (a ``wbcs.policy.Policy``); ``answers``: whether the
-    post's route answers it later (``ReplyBook.answers(route)``)."""
+    post's route answers it later (``ReplyBook.answers(route)``); ``posted``: the post's time (a naive one is Beijing
+    time; None or NaT: unknown), from which its resolve clock runs out as ``route_posts`` sets ``resolve_by``."""
     from wbcs.reply.templates import resolve_within
+    from wbcs.triage import _deadline
 
     clock = policy.sla.get(kind) if isinstance(kind, str) else None
     hours = None if clock is None else clock.resolve_hours
+    if posted is None or pd.isna(posted):
+        posted = due = None
+    else:
+        try:
+            posted = pd.Timestamp(posted)
+        except (TypeError, ValueError):
+            raise InputError(f"time_limit: the post's time must be a time, got {str(posted)[:40]!r}") from None
+        posted = posted.tz_localize(TIMEZONE) if posted.tz is None else posted.tz_convert(TIMEZONE)
+        due = _deadline(policy, pd.Series([posted]), pd.Series([kind], dtype=object), "resolve").iloc[0]
+        due = None if pd.isna(due) else due
     return TimeLimit(kind, None if hours is None else float(hours), clock is not None and clock.clock == "business",
-                     policy.duty.minutes_per_day / 60, resolve_within(policy, kind), answers)
+                     policy.duty.minutes_per_day / 60, resolve_within(policy, kind), answers, posted, due)
 
 
 def _cn_number(text: str) -> float | None:
@@ -287,16 +339,78 @@ def _customers_step(before: str) -> bool:
     return bool(asks) and not _TEAM_TURN.search(before, asks[-1])
 
 
+def names_day(text: str) -> bool:
+    """Whether ``text`` names a day (明天, 周五, 3月5日) that a promise may be placed from: only then does checking it
+    need the post's time (``TimeLimit.posted``), so the checks of other texts can be shared across posts."""
+    return _DATE.search(text) is not None  # \d is any digit, full-width ones too
+
+
+def _promised_day(m: re.Match, day: dt.date) -> dt.date | None:
+    """The last day the promise ``m`` of ``_DATE`` names, said on a post of ``day``; None: no such date (2月30日)."""
+    if m["rel"]:
+        return day + dt.timedelta(days=_RELATIVE_DAYS[m["rel"]])
+    monday = day - dt.timedelta(days=day.weekday())
+    weeks = {None: 0, "本": 0, "这": 0, "下": 1, "下个": 1, "下下": 2}
+    if m["wd"]:
+        wd = _WEEKDAY[m["wd"]]
+        if m["week"] is None:  # 周五: the first Friday on or after the post's day
+            return day + dt.timedelta(days=(wd - day.weekday()) % 7)
+        return monday + dt.timedelta(days=7 * weeks[m["week"]] + wd)
+    if m["weekend"]:  # 本周内: by its Sunday
+        return monday + dt.timedelta(days=7 * weeks[m["weekend"]] + 6)
+    if m["m"] is None:  # 10号前 (5号 said on the 20th: next month's), 月底 (下个月底: next month's)
+        d = int(_cn_number(m["dom"])) if m["dom"] else None
+        ahead = d < day.day if d else m["month"] in ("下", "下个")
+        year, month = (day.year + day.month // 12, day.month % 12 + 1) if ahead else (day.year, day.month)
+        return _date(year, month, d or calendar.monthrange(year, month)[1])
+    year = int(m["y"]) if m["y"] else day.year
+    found = _date(year, int(_cn_number(m["m"])), int(_cn_number(m["d"])))
+    if found is not None and found < day and not m["y"]:  # 1月5日 said in December: next year's
+        found = _date(year + 1, found.month, found.day)
+    return found
+
+
+def _date(year: int, month: int, d: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, d)
+    except ValueError:
+        return None
+
+
+def _day(d) -> str:
+    return f"{d:%Y-%m-%d} ({WEEKDAYS[d.weekday()]})"
+
+
+def _wrong_day(m: re.Match, span: str, limit: TimeLimit) -> str | None:
+    """Why the day promised by ``m`` (``span``) is not the day ``limit``'s clock runs out, None when it is. Placed from
+    the post's time; without it only a day counted from the post's (明天) against a calendar clock of whole days."""
+    if limit.due is not None:
+        promised = _promised_day(m, limit.posted.date())
+        if promised is None:
+            return f"{span}: no such day"
+        if promised == limit.due.date():
+            return None
+        return f"{span} = {_day(promised)}, the clock runs out {_day(limit.due)} {limit.due:%H:%M}"
+    days = limit.hours / 24
+    if m["rel"] and not limit.business and days == int(days):
+        if _RELATIVE_DAYS[m["rel"]] == days:
+            return None
+        return f"{span} = the post's day + {_RELATIVE_DAYS[m['rel']]}, the clock runs out on the post's day + {int(days)}"
+    return f"{span}: a day, and no post time to place it against the clock"
+
+
 def time_promise(text: str, limit: TimeLimit) -> str | None:
-    """The words of ``text`` that promise a handling time other than ``limit``, None when none do."""
+    """The words of ``text`` that promise a handling time other than ``limit`` (a duration not its clock, a day not the
+    one its clock runs out), None when none do."""
     for clause in _clauses(text.translate(_WIDE_DIGITS)):
-        for m in _DURATION.finditer(clause):
+        for m in sorted((*_DURATION.finditer(clause), *_DATE.finditer(clause)), key=lambda m: m.start()):
+            day = m.re is _DATE
             act = _ACTION.search(clause, m.end(), m.end() + 12)
             if act is None:
                 takes, rest = _TAKES.search(clause, 0, m.start()), _TAKES_END.match(clause, m.end())
-                if takes is None or rest is None:
+                if day or takes is None or rest is None:
                     continue
-                before, span, to_you = clause[:takes.start()], clause[takes.start():m.end()], False
+                before, span, to_you, end = clause[:takes.start()], clause[takes.start():m.end()], False, m.end()
             else:
                 end, to_you = act.end(), "您" in act.group(0) or clause[act.end():act.end() + 1] == "您"
                 if clause[end:end + 1] == "您":
@@ -305,10 +419,19 @@ def time_promise(text: str, limit: TimeLimit) -> str | None:
                     end = verb.end()
                 before, span = clause[:m.start()], clause[m.start():end]
             if (_NEGATED.search(before + span) or _ASKED.search(clause) or _PAST.search(before)
-                    or (_customers_step(before) and not to_you)):
+                    or (_customers_step(before) and not to_you) or "已" in clause[m.end():end]
+                    or (day and _SERVES.match(clause, end))
+                    or (day and not m["by"] and not _RELATIVE_DAYS.get(m["rel"]) and not _WILL.search(clause[:end]))):
+                continue
+            if limit.hours is None:
+                return span.strip()
+            if day:
+                wrong = _wrong_day(m, span.strip(), limit)
+                if wrong:
+                    return wrong
                 continue
             hours = _hours(m, limit.business, limit.duty_day_hours)
-            if limit.hours is None or hours is None or abs(hours - limit.hours) > 1e-9:
+            if hours is None or abs(hours - limit.hours) > 1e-9:
                 return span.strip()
     return None
 
