@@ -27,8 +27,9 @@ def _text(value) -> str:
 
 
 class ReplyDesk:
-    """One agent's session over ``drafts`` (``draft_replies`` output with the post ``text``); ``policy``: the SLA
-    clocks a reply may promise (pass the one the drafts were made with; default data/policy.yaml)."""
+    """One agent's session over ``drafts`` (``draft_replies`` output with the post ``text``, and its ``created_at``
+    where a reply's promised day, 明天给您答复, is to be placed from the post's time); ``policy``: the SLA clocks a reply
+    may promise (pass the one the drafts were made with; default data/policy.yaml)."""
 
     def __init__(self, drafts: pd.DataFrame, store, annotator: str, *, routes=None, book=None, policy=None):
         from wbcs.policy import load_policy
@@ -80,7 +81,7 @@ class ReplyDesk:
         kind = row.get("kind")
         return check_draft(e["public"], e["private"], needs_dm=self.book.needs_dm(row["route"]),
                            limit=time_limit(self.policy, kind if isinstance(kind, str) else None,
-                                            answers=self.book.answers(row["route"])))
+                                            answers=self.book.answers(row["route"]), posted=row.get("created_at")))
 
     def state(self) -> dict:
         row = self._row()

@@ -10,7 +10,7 @@ drafter)`` gives one row per post (``DRAFT_COLUMNS`` + ``alt{i}``, ``alt{i}_sour
   ``kind`` column of ``routed``), the same clock that set ``resolve_by``; the standard wording is
   the draft, so every routed post gets a compliant one;
 - ``checks``: ``ok`` or the reasons it fails (``wbcs.reply.checks``), a time promise judged
-  against the resolve clock of the post's kind (``time_limit``); a template that is too
+  against the resolve clock of the post's kind from the post's time (``time_limit``); a template that is too
   long only because of a long @name is retried without it;
 - the alternatives: the top-k retrieved replies of similar posts of the same route kind (of the
   post's topic first, when the post has one), filled with this post's slots, with the source dialogue (``stc3:ID`` or ``team:POST``) as
@@ -26,7 +26,7 @@ each aggregation alert (统一答复) the same way (the rule's post kind picks t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -37,7 +37,7 @@ from wbcs.checks import whole
 from wbcs.errors import InputError
 from wbcs.pii import mask_pii
 from wbcs.policy import Policy
-from wbcs.reply.checks import TimeLimit, check_draft, time_limit
+from wbcs.reply.checks import TimeLimit, check_draft, names_day, time_limit
 from wbcs.reply.index import ReplyIndex, check_weight, clean_posts
 from wbcs.reply.templates import ReplyBook, fill, load_replies
 
@@ -106,6 +106,12 @@ def _checked(public: str, private: str | None, needs_dm: bool, limit: TimeLimit)
     return tuple(check_draft(public, private, needs_dm=needs_dm, limit=limit))
 
 
+def _clock(limit: TimeLimit, posted, due, *texts: str | None) -> TimeLimit:
+    """The post's own clock (its time and ``resolve_by``) for a draft that names a day (明天给您答复), else the kind's:
+    the checks of a draft without one stay shared across posts (``_checked``)."""
+    return replace(limit, posted=posted, due=due) if names_day("".join(t or "" for t in texts)) else limit
+
+
 def _keys(df: pd.DataFrame, by_id: bool) -> pd.Series:
     return (df["post_id"] if by_id else df.index.to_series()).astype(str).reset_index(drop=True)
 
@@ -147,6 +153,8 @@ def draft_replies(posts: pd.DataFrame, routed: pd.DataFrame, drafter: Drafter) -
     kinds = _column(routed, "kind")
     topics, ops, provs = _column(posts, "topic"), _column(posts, "operator"), _column(posts, "province")
     authors = _column(posts, "author_name")
+    # the post's time and its resolve_by: a day a reply promises (明天给您答复) is placed from them
+    posted, due = _column(routed, "created_at"), _column(routed, "resolve_by")
     replies = np.array([book.replies(r) for r in routes], bool)
     cleaned = clean_posts(posts["text"]).tolist()
 
@@ -179,10 +187,10 @@ def draft_replies(posts: pd.DataFrame, routed: pd.DataFrame, drafter: Drafter) -
         t = book.template(route, topic)
         needs_dm = book.needs_dm(route)
         public, private = fill(t.public, slots), fill(t.private, slots)
-        reasons = list(_checked(public, private, needs_dm, limit))
+        reasons = list(_checked(public, private, needs_dm, _clock(limit, posted[i], due[i], public, private)))
         if reasons and slots["customer"]:  # a long @name may push it over 140 characters
             retry = fill(t.public, slots | {"customer": ""})
-            if not _checked(retry, private, needs_dm, limit):
+            if not _checked(retry, private, needs_dm, _clock(limit, posted[i], due[i], retry, private)):
                 public, reasons = retry, []
         row |= {"draft": public, "private": private or "", "checks": _checks(reasons), "passes": not reasons}
         if hits is not None:
@@ -191,7 +199,7 @@ def draft_replies(posts: pd.DataFrame, routed: pd.DataFrame, drafter: Drafter) -
                 text = fill(c_reply[r], slots)
                 row[f"alt{a}"] = text
                 row[f"alt{a}_source"] = c_source[r]
-                row[f"alt{a}_checks"] = _checks(list(_checked(text, private, needs_dm, limit)))
+                row[f"alt{a}_checks"] = _checks(list(_checked(text, private, needs_dm, _clock(limit, posted[i], due[i], text, private))))
                 alt_pairs.append((len(rows), a, cleaned[i], c_reply[r]))
         rows.append(row)
     alt_cols = [c for a in range(1, k + 1) for c in (f"alt{a}", f"alt{a}_source", f"alt{a}_quality", f"alt{a}_checks")]
