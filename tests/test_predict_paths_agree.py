@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from tests.helpers import run_cli
-from tests.test_classify_baseline import NEG, NEU, POS, TEXTS
+from tests.test_classify_baseline import NEG, TEXTS
 from wbcs.classify import load_model, predict_posts
 from wbcs.distributed.predict import label_frame
 from wbcs.kpi.labels import model_column
