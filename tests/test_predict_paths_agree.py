@@ -143,13 +143,21 @@ def test_predict_posts_label_frame_and_wbcs_predict_write_the_same_cells(model, 
 
 
 def test_a_kept_model_label_keeps_its_mark_through_a_file(model, tmp_path):
-    """The marks of a file wbcs wrote are text once read back ('True'); a kept label keeps its own, typed, and kpi
-    counts it as that model's training post instead of correcting it."""
-    model, _ = model
-    table = _table(model).astype({"sentiment_learnt": "string"})
-    out = predict_posts(table, model, verbose=False)
+    """The marks of a file wbcs wrote are text once read back ('True'): ``wbcs triage`` (``predict_posts``) on the
+    table as a CSV file keeps each kept label's own, and kpi counts it as that model's training post instead of
+    correcting it."""
+    model, path = model
+    table = _table(model).assign(created_at="2026-12-07 09:00:00")
+    out = predict_posts(table.astype({"sentiment_learnt": "string"}), model, verbose=False)
     assert out["sentiment_learnt"].dtype == "boolean"
     assert out["sentiment_learnt"].tolist()[:4] == [True, True, True, False] and pd.isna(out["sentiment_learnt"][4])
     # the model's own fills counted as before: p0 and p3 (p1 and p2 keep their labels)
     assert out.attrs["classified"]["learnt"]["sentiment"] == 1
     assert out.attrs["classified"]["filled"]["sentiment"] == 2
+    table.to_csv(tmp_path / "posts.csv", index=False)
+    r = run_cli("triage", "--posts", str(tmp_path / "posts.csv"), "--out", str(tmp_path / "routed.csv"),
+                "--model", str(path))
+    assert r.returncode == 0, r.stderr
+    routed = pd.read_csv(tmp_path / "routed.csv", dtype=str, keep_default_na=False).replace("", pd.NA)
+    assert routed["post_id"].tolist() == ["p0", "p1", "p2", "p3"]  # ingest refuses the blank text, saying so
+    pd.testing.assert_frame_equal(_cells(routed), _expected(model, model.name).loc[:3], check_dtype=False)
