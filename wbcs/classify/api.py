@@ -182,8 +182,8 @@ def card_errors(card: dict, fields) -> dict:
 
 def _predict(model: PostClassifier, rows: pd.DataFrame, progress: bool):
     """The model's labels of ``rows`` (None for none) and, per field, which of them it was fitted on (a Series over
-    ``rows``; None: a field whose model keeps no fingerprint), ``CHUNK`` posts at a time under a bar. A posts table's rows are first posts:
-    fields with a bias of that kind's own use it."""
+    ``rows``; None: a field whose model keeps no fingerprint), ``CHUNK`` posts at a time under a bar. A posts
+    table's rows are first posts: fields with a bias of that kind's own use it."""
     from wbcs.progress import bar
 
     if rows.empty:
