@@ -32,12 +32,14 @@ def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None
     it). Labels already present (e.g. a human's) are kept; for every cell filled, the
     column ``<field>_proba`` holds the model's probability and ``<field>_source`` says
     "model" (kept labels say "label", or what the input's ``<field>_source`` says: an earlier model's label read back
-    from a file wbcs wrote stays "model", with its probability). Where the intent is given, the fields that refine
-    it (``REFINES_INTENT``) are not filled: a row's labels depend on that row alone. ``<field>_learnt`` says
-    whether the model was fitted on the post's text (its fingerprint, ``PostClassifier.learnt``; empty for kept labels; no column when the model keeps no
-    fingerprint: a folder from before it): ``wbcs.kpi.quantify`` counts those labels instead of correcting them.
-    ``<field>_model`` (``wbcs.kpi.labels.model_column``, ``model_names``) names the model on the rows it gave the
-    field a label (a kept label keeps the input's name; an input's ``label_model``, older wbcs's one name per row,
+    from a file wbcs wrote stays "model", with its probability, learnt mark and name). Where the intent is given, the
+    fields that refine it (``REFINES_INTENT``) are not filled: a row's labels depend on that row alone
+    (``rows_to_fill``). ``<field>_learnt`` says whether the model was fitted on the post's text (its fingerprint,
+    ``PostClassifier.learnt``; a kept label keeps an earlier model's mark, a person's has none; no column when the
+    model keeps no fingerprint, a folder from before it, and no kept label has a mark): ``wbcs.kpi.quantify`` counts
+    those labels instead of correcting them. ``<field>_model`` (``wbcs.kpi.labels.model_column``) names the model on
+    the rows it gave the field a label (an earlier model's kept label keeps the input's name; an input's
+    ``label_model``, older wbcs's one name per row,
     is left as it is), as ``wbcs predict`` does: a file written from the result (``wbcs triage``'s) is read back by
     ``wbcs kpi`` as this model's labels, corrected with its card, not as a person's, field by field.
     Rows are matched by position, whatever the index.
@@ -50,9 +52,6 @@ def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None
     same summary is printed (``verbose``) and logged. ``progress``: a bar over the posts classified
     (``wbcs.progress.bar``: a terminal or a notebook only).
     """
-    # the model column's one name, beside kpi's reader of it (imported here: kpi sits above classify)
-    from wbcs.kpi.labels import model_column
-
     frame(posts)
     if not isinstance(model, PostClassifier):
         model = load_model(model)
@@ -62,40 +61,21 @@ def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None
     # no_text
     no_text = (pd.Series(~has_text(out["text"]), index=out.index) if "text" in out.columns
                else pd.Series(False, index=out.index))
-    empty = {f: (out[f].isna() if f in out.columns else pd.Series(True, index=out.index)) for f in model.fields}
+    keep = {f: (out[f].notna() if f in out.columns else pd.Series(False, index=out.index)) for f in model.fields}
     intent_given = out["intent"].notna() if "intent" in out.columns else pd.Series(False, index=out.index)
-    todo = {f: e & ~no_text & ~intent_given if f in REFINES_INTENT else e & ~no_text for f, e in empty.items()}
+    todo = rows_to_fill(keep, ~no_text, intent_given)
     # rows without text left without a label a field always has (not negative_subtype: it may not apply)
     tax = load_taxonomy().fields
-    always = [e for f, e in empty.items() if not (f in tax and tax[f].applies_when)]
+    always = [~k for f, k in keep.items() if not (f in tax and tax[f].applies_when)]
     unlabelled = int((no_text & pd.concat(always, axis=1).any(axis=1)).sum()) if always else 0
     need = pd.concat(todo.values(), axis=1).any(axis=1) if todo else pd.Series(False, index=out.index)
     pred, seen = _predict(model, out.loc[need], progress)
-    for field, missing in todo.items():
-        kept = out[field].astype("string") if field in out.columns else pd.Series(pd.NA, index=out.index, dtype="string")
-        given = out[f"{field}_source"] if f"{field}_source" in out.columns else None
-        source = label_sources(kept, given, missing)
-        proba = pd.Series(float("nan"), index=out.index)
-        if given is not None and f"{field}_proba" in out.columns:  # an earlier model's label keeps its probability
-            proba = proba.mask(kept.notna(), pd.to_numeric(out[f"{field}_proba"], errors="coerce"))
-        if pred is not None and missing.any():
-            rows = missing[missing].index
-            kept.loc[rows] = pred.loc[rows, field]
-            proba.loc[rows] = pred.loc[rows, f"{field}_proba"]
-        out[field], out[f"{field}_proba"], out[f"{field}_source"] = kept, proba, source
-        out = out.drop(columns=f"{field}_learnt", errors="ignore")  # another model's mark says nothing of this one's
-        if seen.get(field) is not None:
-            # among the rows predicted (``need``)
-            out[f"{field}_learnt"] = learnt_marks(missing, pd.Series(seen[field], index=need[need].index))
-    # a conditional field (negative_subtype) is blanked where the final labels say it does not apply
-    out = apply_conditions(out)
+    out = merge_labels(out, pred, seen, keep, todo, model.name)
     # counted after it: a subtype predicted for a post the final labels call neutral or positive was not filled (the
     # report's notes and `wbcs hot --json` said 9 subtypes of 9 posts where 7 had one)
     got = {f: todo[f] & out[f].notna() for f in todo}
     filled = {f: int(g.sum()) for f, g in got.items()}
-    for f, g in got.items():
-        out[model_column(f)] = model_names(out.get(model_column(f)), model.name, g)
-    learnt = {f: int((out[f"{f}_learnt"].fillna(False) & got[f]).sum()) for f in todo if f"{f}_learnt" in out}
+    learnt = {f: int((out[f"{f}_learnt"].fillna(False) & got[f]).sum()) for f in todo if seen[f] is not None}
     uncovered = [f for f in LABEL_FIELDS if f not in model.fields and (f not in out.columns or out[f].isna().any())]
     out.index = posts.index
     # a field this model gave no label is not its: its card would correct (and its reliability describe) the labels
@@ -116,35 +96,78 @@ def predict_posts(posts: pd.DataFrame, model: PostClassifier | str | None = None
     return out
 
 
+def rows_to_fill(keep: dict, texts: pd.Series, intent_given: pd.Series) -> dict:
+    """Per field of ``keep`` (the rows whose label the table keeps), the rows a model labels: those with text
+    (``texts``, ``wbcs.text.has_text``) whose label is not kept, and for a field that refines the intent
+    (``REFINES_INTENT``) not those whose intent the table gives (``intent_given``): a row's labels depend on that row
+    alone. What ``predict_posts`` and ``wbcs predict`` (``wbcs.distributed.predict.label_frame``) fill alike."""
+    return {f: texts & ~k & ~intent_given if f in REFINES_INTENT else texts & ~k for f, k in keep.items()}
+
+
+def merge_labels(table: pd.DataFrame, pred: pd.DataFrame | None, seen: dict, keep: dict, fill: dict, name: str,
+                 source: str = "posts") -> pd.DataFrame:
+    """``table`` with each field of ``fill`` and its companions (``<field>_proba``, ``_source``, ``_learnt``,
+    ``wbcs.kpi.labels.model_column``) merged row by row: what ``predict_posts`` and ``wbcs predict``
+    (``wbcs.distributed.predict.label_frame``) write alike, one code so that they cannot drift apart; they differ
+    only in the rows they keep (``keep``; ``fill``: ``rows_to_fill``).
+
+    - A kept label stays with its source (``label_sources``: "label", a person's, unless the table's
+      ``<field>_source`` says otherwise). A person's label comes alone; an earlier model's (read back from a file wbcs
+      wrote) with the probability, learnt mark and model's name it came with: ``wbcs.kpi.quantify`` counts it where
+      that model learnt the post, and corrects it with that model's card.
+    - A filled row gets the model's label and probability (``pred``, indexed as ``table``'s rows it covers), source
+      "model", whether the model was fitted on the post (``seen``: per field a Series over those rows, None for a
+      model without the fingerprint) and ``name`` where it gave a label.
+    - The other rows get nothing.
+
+    ``<field>_learnt`` is written where the model keeps a fingerprint or a kept label brings a mark. A conditional
+    field (negative_subtype) is blanked where the final labels, the table's other columns among them, say it does
+    not apply (``apply_conditions``). ``source``: the file, named with the row of a learnt mark that is no yes/no."""
+    from wbcs.kpi.labels import _cell_names, _typed, _yes_no, model_column
+
+    cols, names, stale = {}, {}, []
+    for f, filled in fill.items():
+        kept = keep[f]
+        label = (table[f].astype("string").where(kept) if f in table
+                 else pd.Series(pd.NA, index=table.index, dtype="string"))
+        given = table[f"{f}_source"].where(kept) if f"{f}_source" in table else None
+        origin = label_sources(label, given, filled)
+        earlier = kept & origin.ne("label").fillna(False)  # an earlier model's label, kept
+        proba = pd.Series(float("nan"), index=table.index)
+        if f"{f}_proba" in table:
+            proba = proba.mask(earlier, pd.to_numeric(table[f"{f}_proba"], errors="coerce"))
+        mark = pd.Series(pd.NA, index=table.index, dtype="boolean")
+        if f"{f}_learnt" in table and earlier.any():
+            marks = table.loc[earlier, f"{f}_learnt"]  # a CSV file gives them back as text
+            mark.loc[earlier] = (marks if pd.api.types.is_bool_dtype(marks) else
+                                 _typed(marks, _cell_names(table.loc[earlier]), source, f"{f}_learnt", _yes_no))
+        named = (table[model_column(f)].astype("string").where(earlier) if model_column(f) in table
+                 else pd.Series(pd.NA, index=table.index, dtype="string"))
+        at = filled[filled].index
+        if len(at):
+            label.loc[at], proba.loc[at] = pred.loc[at, f], pred.loc[at, f"{f}_proba"]
+            if seen[f] is not None:
+                mark.loc[at] = seen[f].loc[at].to_numpy()
+        cols.update({f: label, f"{f}_proba": proba, f"{f}_source": origin})
+        if seen[f] is not None or mark.notna().any():
+            cols[f"{f}_learnt"] = mark
+        else:  # the table's marks are another model's, of labels not kept
+            stale.append(f"{f}_learnt")
+        names[f] = named
+    out = apply_conditions(table.drop(columns=stale, errors="ignore").assign(**cols))
+    # the model's name on the rows it gave the field a label, once the conditions are applied
+    return out.assign(**{model_column(f): n.mask(fill[f] & out[f].notna(), name) for f, n in names.items()})
+
+
 def label_sources(kept: pd.Series, given: pd.Series | None, filled: pd.Series) -> pd.Series:
     """A field's ``<field>_source``: "model" for the ``filled`` rows; for the others with a label, what ``given``
     (the input's ``<field>_source``: an earlier model's label read back from a file wbcs wrote stays "model") says,
-    else "label" (a person's). What ``predict_posts`` and ``wbcs predict`` (``label_frame``) write alike."""
+    else "label" (a person's). What ``merge_labels`` and ``wbcs.kpi.labels.ensure_labels`` write."""
     source = pd.Series(pd.NA, index=kept.index, dtype="string").mask(kept.notna(), "label")
     if given is not None:
         given = given.astype("string")
         source = source.mask(kept.notna() & given.notna(), given)
     return source.mask(filled.to_numpy(), "model")
-
-
-def learnt_marks(filled: pd.Series, seen: pd.Series) -> pd.Series:
-    """A field's ``<field>_learnt``: for the ``filled`` rows, whether the model was fitted on the post's text
-    (``seen``, indexed by row, covering them: ``PostClassifier.learnt``); empty for the others (their labels are not
-    the model's)."""
-    mark = pd.Series(pd.NA, index=filled.index, dtype="boolean")
-    rows = filled[filled].index
-    mark.loc[rows] = seen.loc[rows].to_numpy()
-    return mark
-
-
-def model_names(given: pd.Series | None, name: str, filled) -> pd.Series:
-    """A field's ``model_column`` (``wbcs.kpi.labels``: the model of the field's label, row by row, whose card
-    ``model_card_of`` reads back to correct its shares): ``name`` on the ``filled`` rows (those the model gave the field
-    a label); the others keep what ``given`` (the input's column: an earlier model's name beside the label it gave,
-    kept as that model's by ``label_sources``) says, else nothing: a person's label names no model. What
-    ``predict_posts`` (so ``wbcs triage`` and every file written from its results) and ``wbcs predict`` write alike."""
-    named = given.astype("string") if given is not None else pd.Series(pd.NA, index=filled.index, dtype="string")
-    return named.mask(np.asarray(filled, dtype=bool), name)
 
 
 def card_errors(card: dict, fields) -> dict:
@@ -158,9 +181,9 @@ def card_errors(card: dict, fields) -> dict:
 
 
 def _predict(model: PostClassifier, rows: pd.DataFrame, progress: bool):
-    """The model's labels of ``rows`` (None for none) and, per field, which of them it was fitted on (None: a field
-    whose model keeps no fingerprint), ``CHUNK`` posts at a time under a bar. A posts table's rows are first posts:
-    fields with a bias of that kind's own use it."""
+    """The model's labels of ``rows`` (None for none) and, per field, which of them it was fitted on (a Series over
+    ``rows``; None: a field whose model keeps no fingerprint), ``CHUNK`` posts at a time under a bar. A posts
+    table's rows are first posts: fields with a bias of that kind's own use it."""
     from wbcs.progress import bar
 
     if rows.empty:
@@ -173,5 +196,6 @@ def _predict(model: PostClassifier, rows: pd.DataFrame, progress: bool):
             parts.append(model.predict(chunk, kind=POST_KIND))
             marks.append(model.learnt(texts_of(chunk)[0]))
             meter.update(len(chunk))
-    seen = {f: None if marks[0][f] is None else np.concatenate([m[f] for m in marks]) for f in model.fields}
+    seen = {f: None if marks[0][f] is None else pd.Series(np.concatenate([m[f] for m in marks]), index=rows.index)
+            for f in model.fields}
     return pd.concat(parts), seen

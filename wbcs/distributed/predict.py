@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from wbcs.errors import InputError
-from wbcs.schema import LABEL_FIELDS, POST_KIND
+from wbcs.schema import POST_KIND
 
 _lock = threading.Lock()
 _models: dict[str, object] = {}
@@ -78,21 +78,24 @@ def label_frame(model, df: pd.DataFrame, text_col: str | None, source: str) -> t
     input already has is written as ``FIELD_pred``; an earlier model's predictions are replaced: ``output_names``);
     returns (table, {field: renamed}). The text column is ``text_col`` or, when None, the one the header mapping
     finds (内容, 正文, 微博内容, ... as ingest maps a user's export). A field that applies under a condition
-    (negative_subtype) is blanked where the final labels, a person's where the input has them, say it does not, as
-    ``predict_posts`` does.
+    (negative_subtype) is blanked where the final labels, a person's where the input has them, say it does not, and
+    the fields that refine the intent (``wbcs.classify.api.REFINES_INTENT``) are not given where a person gave the
+    intent, as ``predict_posts`` does.
 
-    Where each label came from, as ``predict_posts`` writes it (the same code): ``FIELD_source`` ("model" for the
-    model's labels; a label the input has stays "label", or what its ``FIELD_source`` says), ``FIELD_learnt``
-    (whether the model was fitted on the post's text; no column for a model without the fingerprint) and
+    Each written field's label and where it came from, as ``predict_posts`` writes them (the same code,
+    ``wbcs.classify.api.merge_labels``; only the rows kept differ: here a person's alone): ``FIELD_source`` ("model"
+    for the model's labels; a label the input has stays "label", or what its ``FIELD_source`` says; a person's label
+    has no probability), ``FIELD_learnt`` (whether the model was fitted on the post's text; no column for a model
+    without the fingerprint) and
     ``FIELD_model`` (``wbcs.kpi.labels.model_column``: the model's name on the rows it gave the field a label; an
     input's ``label_model``, older wbcs's one name per row, is left as it is): read back, ``wbcs kpi``/``report``
     correct the model's shares with its card as for posts they classify themselves
     (``wbcs.kpi.labels.model_card_of``), not take them for a person's."""
-    from wbcs.classify.api import label_sources, learnt_marks, model_names
-    from wbcs.classify.multi import apply_conditions, texts_of
+    from wbcs.classify.api import label_sources, merge_labels, rows_to_fill
+    from wbcs.classify.multi import texts_of
     from wbcs.classify.tasks import check_texts
     from wbcs.io import find_column
-    from wbcs.kpi.labels import model_column
+    from wbcs.kpi.labels import COMPANION_SUFFIXES, model_column
     from wbcs.text import has_text
 
     col = find_column(df.columns, "text", text_col, source, "--text-col")
@@ -101,37 +104,36 @@ def label_frame(model, df: pd.DataFrame, text_col: str | None, source: str) -> t
     # "" would be counted in every share built on the file; posts, as predict_posts reads them
     pred = model.predict(df[col], kind=POST_KIND).set_axis(df.index)
     renamed, replaced, mixed = output_names(model.fields, df.columns)
-    # the provenance columns are made again below: the input's describe an earlier run
     kept = df.drop(columns=[c for c in replaced if c not in mixed])
-    kept = kept.drop(columns=[*(f"{f}_learnt" for f in model.fields if f not in renamed)], errors="ignore")
-    texts = pd.Series(has_text(df[col]), index=df.index)
-    seen = model.learnt(texts_of(df[col])[0])
-    # a field the input has keeps its labels (the prediction is FIELD_pred); a mixed one its person's labels
-    persons = {f: (kept[f].notna() & kept[f"{f}_source"].astype("string").eq("label").fillna(False)) if f in mixed
-               else pd.Series(f in renamed, index=df.index) for f in model.fields}
-    written = {f: kept[f].where(persons[f], pred[f]) if f in mixed else pred[f] for f in model.fields if f not in renamed}
-    # a conditional field (negative_subtype) is blanked where the final labels say it does not apply, as predict_posts
-    # does (apply_conditions): a person's sentiment decides where given, not the model's guess at it (a triage file
-    # predicted again gave 56 posts a person called neutral or positive the model's subtype concrete_complaint); a
-    # field the input has (FIELD_pred beside it) decides by the model's label where the person's cell is empty
-    final = apply_conditions(pd.DataFrame({**{f: kept[f] for f in LABEL_FIELDS if f in kept},
-                                           **{f: kept[f].astype("string").fillna(pred[f].astype("string")) for f in renamed},
-                                           **written,
-                                           **{f"{f}_proba": pred[f"{f}_proba"] for f in written}}))
+    texts, none = pd.Series(has_text(df[col]), index=df.index), pd.Series(False, index=df.index)
+    seen = {f: None if s is None else pd.Series(s, index=df.index)
+            for f, s in model.learnt(texts_of(df[col])[0]).items()}
+    # a field the input has keeps its labels (the prediction is FIELD_pred); a mixed one its person's labels, the
+    # others (an earlier model's) are this model's again
+    written = [f for f in model.fields if f not in renamed]
+    keep = {f: kept[f].notna() & kept[f"{f}_source"].astype("string").eq("label").fillna(False) if f in mixed
+            else none for f in written}
+    given = {f: kept[f].notna() for f in renamed} | keep  # the rows whose label is the input's
+    intent = given["intent"] if "intent" in given else kept["intent"].notna() if "intent" in kept else none
+    # the labels the conditions (negative_subtype) are decided by, as predict_posts decides them (merge_labels): a
+    # person's where given, not the model's guess at it (a triage file predicted again gave 56 posts a person called
+    # neutral or positive the model's subtype concrete_complaint); a field the input has (FIELD_pred beside it) by
+    # the model's label where the person's cell is empty
+    final = merge_labels(kept.assign(**{f: kept[f].astype("string").fillna(pred[f].astype("string"))
+                                        for f in renamed}),
+                         pred, seen, keep, rows_to_fill(keep, texts, intent), model.name, source)
     marks = {}
     for f in model.fields:
-        person = persons[f]
-        filled = texts & ~person
-        label = final[f] if f in written else kept[f]
-        given = {c: kept[c].where(person) if f in mixed and c in kept else kept.get(c) if f in renamed else None
-                 for c in (f"{f}_source", model_column(f))}
-        marks[f"{f}_source"] = label_sources(label, given[f"{f}_source"], filled)
-        # the model's name on the rows it gave this field a label; a person's label keeps what it said (nothing)
-        marks[model_column(f)] = model_names(given[model_column(f)], model.name, filled & label.notna())
-        if seen[f] is not None and f not in renamed:
-            marks[f"{f}_learnt"] = learnt_marks(filled, pd.Series(seen[f], index=df.index))
-    kept = kept.drop(columns=[c for c in [*marks, *mixed] if c in kept])
-    out = kept.join(pred.rename(columns=renamed)).assign(**marks)
+        if f in written:
+            marks.update({c: final[c] for c in (f"{f}_source", model_column(f), f"{f}_learnt") if c in final})
+        else:  # the input's labels, as it says where they came from
+            marks[f"{f}_source"] = label_sources(kept[f], kept.get(f"{f}_source"), none)
+            marks[model_column(f)] = (kept[model_column(f)].astype("string") if model_column(f) in kept
+                                      else pd.Series(pd.NA, index=df.index, dtype="string"))
+    # the provenance columns are made again: the input's describe an earlier run
+    made = {*marks, *written, *(f"{f}{x}" for f in written for x in COMPANION_SUFFIXES)}
+    out = kept.drop(columns=[c for c in kept if c in made])
+    out = out.join(pred.rename(columns=renamed)).assign(**marks)
     for f in written:
         out[f], out[f"{f}_proba"] = final[f], final[f"{f}_proba"]
     return out.reset_index(drop=True), renamed
