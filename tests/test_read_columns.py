@@ -61,7 +61,7 @@ def test_a_damaged_column_no_command_reads_is_never_decoded(tmp_path):
     assert info["unread_columns"] == [*(f"备注{k}" for k in range(40)), "poison"]
     assert (info["read"], info["kept"], info["rejected"]) == (ROWS, 4, 2)  # no text: rejected, not dropped
     assert posts["text"].tolist() == ["宽带又断了 138****5678", "谢谢@中国移动", "流量怎么算", "信号差"]
-    assert posts["operator"].tolist() == [None, "china_mobile", None, None]
+    assert posts["operator"].fillna("").tolist() == ["", "china_mobile", "", ""]
     assert posts["sentiment_proba"].tolist() == [0.9, 0.2, 0.5, 0.7]
     pd.testing.assert_frame_equal(posts.drop(columns="source_file"),
                                   whole[KEPT].drop(columns="source_file"))
@@ -108,10 +108,10 @@ def _wide_csv(path, rows: int = 400, extra: int = 40, width: int = 1000):
 
 def test_a_csv_holds_only_the_cells_kept(tmp_path):
     """The cells of the columns no command reads go with their row: a chunk holds only those kept."""
-    path = _wide_csv(tmp_path / "wide.csv")
+    table = open_table(_wide_csv(tmp_path / "wide.csv"))
     tracemalloc.start()
     try:
-        frames = [frame for frame, _ in open_table(path).chunks(["内容", "微博ID"])]
+        frames = [frame for frame, _ in table.chunks(["内容", "微博ID"])]
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
