@@ -6,7 +6,9 @@ magic bytes, JSON by its first record, anything else is delimited text whose enc
 semicolon, pipe) are detected from the first megabyte; the extension only breaks
 ties — and reads the header. ``Table.chunks()`` then yields the records a chunk at a
 time (at most ``CHUNK_ROWS`` rows or about ``CHUNK_CHARS`` characters), so memory
-stays flat with file size. ``read_table(path)`` is the whole table at once. Cells are
+stays flat with file size; ``Table.chunks(columns)`` decodes only those columns (a
+Parquet file's others are not read, a CSV row's other cells go as it is split), what
+``read_posts(keep=False)`` asks. ``read_table(path)`` is the whole table at once. Cells are
 kept as read (text stays text: ids never become floats; empty cells are None); a
 chunk's index is each record's 1-based position among the data records
 (``source_row``; the line number for JSON Lines).
@@ -118,8 +120,10 @@ class Table:
 
     def chunks(self, columns: Sequence[str] | None = None) -> Iterator[tuple[pd.DataFrame, list[BadLine]]]:
         """``(records, bad lines)`` a chunk at a time; records have every header column, or only ``columns`` (of
-        the header) when given: the others leave with their chunk (an export's 30 columns a command never reads
-        were held, and cleaned, in every chunk)."""
+        the header) when given: the others are not decoded (Parquet: not read from the file; CSV: their cells go
+        with their row as it is split; JSON and .xlsx: they leave with their chunk). An export's 40 columns of text
+        a command never reads were decoded, held and cleaned in every chunk."""
+        self._state["columns"] = None if columns is None else list(columns)  # read as the first chunk is made
         for frame, bad in self._chunks:
             yield _blanks_to_none(frame if columns is None else frame[list(columns)]), bad
 
@@ -348,6 +352,9 @@ def _csv_chunks(path: Path, encoding: str, delimiter: str, chunk_rows: int, stat
                     raise InputError(f"{path}: the header row is not {encoding}; re-save the file as UTF-8")
                 names = _unique_names(row)
                 yield names
+                picked = state.get("columns")  # given by Table.chunks, once the header is out
+                picked = None if picked is None else [names.index(c) for c in picked]
+                shown = names if picked is None else [names[i] for i in picked]
                 continue
             n += 1
             if _SURROGATE.search(joined):
@@ -358,17 +365,20 @@ def _csv_chunks(path: Path, encoding: str, delimiter: str, chunk_rows: int, stat
             if len(row) > len(names):  # cells beyond the header would be lost
                 bad.append(BadLine(n, row, "malformed line", f"{len(row)} fields, the header has {len(names)}"))
                 continue
+            row += [""] * (len(names) - len(row))
+            if picked is not None:  # the other cells go now: a chunk of a wide export held them all
+                row = [row[i] for i in picked]
             if "'" in joined:
                 row = [c[1:] if c[:1] == "'" and _NEUTRALISED.match(c) else c for c in row]
-            records.append(row + [""] * (len(names) - len(row)))
+            records.append(row)
             index.append(n)
             chars += len(joined)
             if len(records) >= chunk_rows or chars >= CHUNK_CHARS:
-                yield _frame(records, names, index), bad
+                yield _frame(records, shown, index), bad
                 records, index, bad, chars = [], [], [], 0
         if names is None:
             raise InputError(f"{path}: empty file (no header row)")
-        yield _frame(records, names, index), bad
+        yield _frame(records, shown, index), bad
 
 
 def _json_lines(path: Path, encoding: str) -> Iterator[tuple[int, str | None]]:
@@ -614,16 +624,23 @@ def _parquet(path: Path, chunk_rows: int) -> Table:
     # the archive)
     typed = empty.astype({col: object for col in nested if col in empty.columns})
     typed.columns, typed.index = columns, pd.RangeIndex(1, 1, name="source_row")
+    stored = _stored_names(schema, empty.columns, columns)
+    state: dict = {}
 
     def chunks():
+        asked = state.get("columns")  # given by Table.chunks
+        alone = asked is not None and all(c in stored for c in asked)  # else every column, as the header was read
         start = 0
         try:
-            for batch in pf.iter_batches(batch_size=chunk_rows):
+            for batch in pf.iter_batches(batch_size=chunk_rows, columns=[stored[c] for c in asked] if alone else None):
                 frame = _index_as_columns(batch.to_pandas())
                 for col in nested:
                     if col in frame.columns:
                         frame[col] = frame[col].map(_nested_text).astype(object)
-                frame.columns = _unique_names(frame.columns)
+                if alone:  # (a named pandas index the file keeps in its metadata comes too: left out)
+                    frame = frame[[stored[c] for c in asked]].set_axis(asked, axis=1)
+                else:
+                    frame.columns = _unique_names(frame.columns)
                 frame.index = pd.RangeIndex(start + 1, start + len(frame) + 1, name="source_row")
                 start += len(frame)
                 yield frame, []
@@ -632,7 +649,19 @@ def _parquet(path: Path, chunk_rows: int) -> Table:
         if start == 0:  # no rows: the schema's columns with their types (a chunk of rows would have them)
             yield typed, []
 
-    return Table(path, "parquet", columns, nested=nested, dtypes=dtypes, _chunks=chunks())
+    return Table(path, "parquet", columns, nested=nested, dtypes=dtypes, _chunks=chunks(), _state=state)
+
+
+def _stored_names(schema, read: pd.Index, columns: list[str]) -> dict[str, str]:
+    """Header column → the name of the Parquet field it is read from alone (``iter_batches(columns=...)``), for the
+    columns that can be: read under the field's own name (not a pandas index's ``__index_level_0__``, not a number
+    as a name), no other field or column of that name (pyarrow would give both), no other field a nested path of
+    which it could be (``a.b`` beside a struct ``a``: pyarrow selects nested fields by dotted path)."""
+    fields = Counter(schema.names)
+    names = Counter(read)
+    return {col: name for col, name in zip(columns, read, strict=True)
+            if isinstance(name, str) and fields[name] == 1 and names[name] == 1
+            and not any(name.startswith(f"{other}.") for other in fields)}
 
 
 def _index_as_columns(frame: pd.DataFrame) -> pd.DataFrame:
