@@ -52,7 +52,7 @@ def test_a_column_with_a_month_first_date_reads_every_slash_date_month_first():
     assert times.tolist() == [pd.Timestamp("2024-05-13 10:00", tz=TZ), pd.Timestamp("2024-06-05 10:00", tz=TZ)]
 
 
-@pytest.mark.parametrize("cells", [["06/05/2024 10:00", "2024-05-07 09:00"],  # nothing decides
+@pytest.mark.parametrize("cells", [["2024-05-07 09:00", "06/05/2024 10:00"],  # nothing decides
                                    ["13/05/2024", "05/13/2024", "06/05/2024 10:00"]])  # both orders in one column
 def test_an_undecided_day_month_cell_is_refused_not_guessed(cells):
     times, problem = _read(cells)
