@@ -58,15 +58,16 @@ def option_time(t, name: str = "--export-time") -> pd.Timestamp:
     """The time an option ``name`` gives (``--export-time``, ``--as-of``, ``--end``) in Beijing time; naive is
     Beijing time. Text must be year first (2024-05-04 21:30, 2024/05/04, ISO with a zone, 2024年5月4日 21:30,
     2024/5/4 下午9:30): a day/month order is refused, never guessed; InputError, naming ``name``."""
-    example = "write it year first as YYYY-MM-DD HH:MM, e.g. 2024-05-04 or '2024-05-04 21:30'"
     if isinstance(t, str):
         v = t.strip()
         m = _DAY_MONTH_YEAR.fullmatch(v)
         if m and int(m.group(1)) <= 12 and int(m.group(3)) <= 12:
-            raise InputError(f"{name} {t!r} is read two ways ({_two_ways(m)}); {example}")
+            raise InputError(f"{name} {t!r} is read two ways ({_two_ways(m)}); write it year first as YYYY-MM-DD "
+                             f"HH:MM, e.g. {m.group(4)}-{m.group(3):0>2}-{m.group(1):0>2} for the first")
         ts = _one(v) if v else None
         if ts is not None and not (_LOCAL_TIME.fullmatch(v) or _UNAMBIGUOUS.fullmatch(v)):
-            raise InputError(f"{name} {t!r} is not an unambiguous time; {example}")
+            raise InputError(f"{name} {t!r} is not written year first; write it as YYYY-MM-DD HH:MM, "
+                             "e.g. 2024-05-04 or '2024-05-04 21:30'")
     else:
         try:
             ts = _shanghai(t)
