@@ -1,6 +1,7 @@
 """How wbcs reads times (audit): a long number is no Weibo mid, a day/month order is one rule for a whole
 column (never guessed cell by cell), and the forms Chinese-locale spreadsheets write (下午3:00, 15时00分) read."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -33,6 +34,14 @@ def test_a_19_digit_id_with_an_empty_time_is_the_ordinary_no_time_reject(tmp_pat
     assert "kept 1, rejected 1 (no time 1)" in r.stdout
     rej = pd.read_csv(tmp_path / "x.rejects.csv")
     assert rej["reason"].tolist() == ["no time"] and rej["source_row"].tolist() == [1]
+
+
+def test_a_parquet_time_past_year_9999_is_out_of_range_not_a_crash(tmp_path):
+    far = pd.Series(np.array(["56644-01-01T00:00:00", "2024-05-06T10:00:00"], dtype="datetime64[s]"))
+    pd.DataFrame({"post_id": ["a", "b"], "created_at": far, "text": ["宽带断了", "信号差"]}).to_parquet(
+        tmp_path / "far.parquet")
+    r = run_cli("ingest", str(tmp_path / "far.parquet"), "--out", str(tmp_path / "out.parquet"))
+    assert r.returncode == 0 and "kept 1, rejected 1 (time out of range 1)" in r.stdout, r.stdout + r.stderr
 
 
 def _read(cells):

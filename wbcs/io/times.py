@@ -203,7 +203,11 @@ def read_time_cells(values: pd.Series, *, now: pd.Timestamp | None = None,
         elif isinstance(c, int | np.integer) or (isinstance(c, float | np.floating) and float(c).is_integer()):
             others[i] = str(int(c))  # epoch seconds or milliseconds kept as a number
         elif hasattr(c, "year"):
-            stamps[i] = _shanghai(c)
+            t = _shanghai(c)
+            if t is not None and not EARLIEST <= t < LATEST:  # here: a Parquet time of year 56644 (pandas holds
+                problem[i] = OUT_OF_RANGE  # it in seconds) is no datetime, and the Series of them all failed
+            else:
+                stamps[i] = t
         else:
             problem[i] = UNREADABLE
     if stamps:  # one put for them all: a put per cell made reading a wbcs Parquet output ~3 ms a post
