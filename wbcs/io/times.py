@@ -61,7 +61,7 @@ def option_time(t, name: str = "--export-time") -> pd.Timestamp:
     if isinstance(t, str):
         v = t.strip()
         m = _DAY_MONTH_YEAR.fullmatch(v)
-        if m and int(m.group(1)) <= 12 and int(m.group(3)) <= 12:
+        if m and int(m.group(1)) <= 12 and int(m.group(3)) <= 12 and m.group(1) != m.group(3):
             raise InputError(f"{name} {t!r} is read two ways ({_two_ways(m)}); write it year first as YYYY-MM-DD "
                              f"HH:MM, e.g. {m.group(4)}-{m.group(3):0>2}-{m.group(1):0>2} for the first")
         ts = _one(v) if v else None
@@ -155,7 +155,7 @@ class DayMonth:
         for kind, says in (("day_first", (a > 12) & (b <= 12)), ("month_first", (b > 12) & (a <= 12))):
             if getattr(self, kind) is None and says.any():
                 setattr(self, kind, dates[says].iloc[0])
-        both = (a <= 12) & (b <= 12)
+        both = (a <= 12) & (b <= 12) & (a != b)  # 05/05/2024 reads one way
         undecided = both & (self.rule not in ("day first", "month first"))
         problem[undecided.index[undecided.to_numpy()]] = AMBIGUOUS
         day_first = (a > 12) | (both & (self.rule == "day first"))
