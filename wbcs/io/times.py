@@ -8,6 +8,8 @@ pandas' nanosecond times end in 2262, so ``9999-12-31`` or epoch milliseconds
 ``9999999999999`` would otherwise crash the whole read), and which cells were relative
 (``5分钟前``, ``昨天 10:22``, ``5月4日 21:17``: read against ``now``, the export time); a relative
 form that would fall after ``now`` is ``"time after the export"``: the export time given is wrong.
+Dates with the day and month first (``06/05/2024``) are read one way for a whole column (``DayMonth``),
+never guessed cell by cell: a cell no date of its column decides is ``"ambiguous day/month"``.
 """
 
 from __future__ import annotations
