@@ -3,9 +3,10 @@ Weibo shows (``5分钟前``, ``昨天 10:22``, ``5月4日 21:17``) and IP locati
 
 A numeric Weibo mid carries its creation time in the high bits:
 ``unix_seconds = (mid >> 22) + 515483463`` (see ../shared/datasets/README.md).
-Old-format ids (short numbers) decode to nonsense, so every decoded time comes
-with a plausibility flag: Sina Weibo opened in August 2009, and a post cannot be
-from the future.
+Only a number Weibo could have made is decoded: 16 digits (every mid since 2009; 15 digits decode
+before 1994, 17 after 2060) giving a time from Sina Weibo's opening (August 2009) to a year after
+``now``. Anything else (an old-format short id, a 19-digit number, which would give year 56644) is
+no mid and gives no time. A decoded time comes with a plausibility flag: a post cannot be from the future.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from wbcs.config import TIMEZONE, data_file
 
 MID_EPOCH_OFFSET = 515483463
 EARLIEST = pd.Timestamp("2009-08-01", tz=TIMEZONE)  # Sina Weibo's public beta
+# how far after `now` a number still decodes as a mid (flagged implausible): a wrong clock or export time is
+# off by hours or months, not more; a number decoding later than that is no mid at all
+MID_AHEAD = pd.Timedelta(days=366)
 _B62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -46,21 +50,21 @@ def base62_to_mid(code: str) -> str:
 def mid_to_datetime(mids, *, now: pd.Timestamp | None = None) -> tuple[pd.Series, pd.Series]:
     """Decode creation times from numeric mids.
 
-    Returns ``(times, plausible)``: tz-aware Asia/Shanghai times (NaT where the id
-    is not a number) and a boolean Series that is False for NaT and for times
-    before Weibo existed or after ``now``. Callers should not trust implausible
-    times (flag them, fall back to another source).
+    Returns ``(times, plausible)``: tz-aware Asia/Shanghai times, NaT where the id is no
+    Weibo mid (not 16 digits, or decoding before Weibo existed or over ``MID_AHEAD`` after
+    ``now``), and a boolean Series that is False for NaT and for times after ``now``.
+    Callers should not trust implausible times (flag them, fall back to another source).
     """
     s = pd.Series(mids, dtype="string") if not isinstance(mids, pd.Series) else mids.astype("string")
-    digits = s.str.fullmatch(r"\d{1,19}").fillna(False).to_numpy(dtype=bool)
+    digits = s.str.fullmatch(r"\d{16}").fillna(False).to_numpy(dtype=bool)
     raw = np.zeros(len(s), dtype=np.int64)
     if digits.any():
         raw[digits] = s[digits].astype("int64").to_numpy()
     seconds = (raw >> 22) + MID_EPOCH_OFFSET
     times = pd.Series(pd.to_datetime(seconds, unit="s", utc=True), index=s.index).dt.tz_convert(TIMEZONE)
-    times[~digits] = pd.NaT
     upper = (now or pd.Timestamp.now(tz=TIMEZONE)).tz_convert(TIMEZONE)
-    plausible = times.notna() & (times >= EARLIEST) & (times <= upper)
+    times[~(digits & (times >= EARLIEST).to_numpy() & (times <= upper + MID_AHEAD).to_numpy())] = pd.NaT
+    plausible = times.notna() & (times <= upper)
     return times, plausible.astype(bool)
 
 

@@ -480,6 +480,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     from wbcs.columns import local_times
     from wbcs.io import check_outputs, read_table
+    from wbcs.kpi.indicators import local_as_of
     from wbcs.pii import mask_pii
     from wbcs.report import check_account_posts, report_window, write_report
 
@@ -489,6 +490,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                   formats=(".html", ".htm"))
     if args.end is not None:
         report_window(None, args.period, args.end)  # with --end given, the posts are not looked at
+        args.end = local_as_of(args.end, "--end")  # as every time option: 08/05/2024 refused, not read as 5 August
     routes = _routes(args)
     # before the posts are read and classified: a log the report cannot read its period from
     account_source = mask_pii(str(args.account_posts))

@@ -8,6 +8,8 @@ pandas' nanosecond times end in 2262, so ``9999-12-31`` or epoch milliseconds
 ``9999999999999`` would otherwise crash the whole read), and which cells were relative
 (``5分钟前``, ``昨天 10:22``, ``5月4日 21:17``: read against ``now``, the export time); a relative
 form that would fall after ``now`` is ``"time after the export"``: the export time given is wrong.
+Dates with the day and month first (``06/05/2024``) are read one way for a whole column (``DayMonth``),
+never guessed cell by cell: a cell no date of its column decides is ``"ambiguous day/month"``.
 """
 
 from __future__ import annotations
@@ -27,8 +29,18 @@ LATEST = pd.Timestamp("2100-01-01", tz=TIMEZONE)  # exclusive
 UNREADABLE, OUT_OF_RANGE = "unparseable time", "time out of range"
 AFTER_EXPORT = "time after the export"  # 今天 23:00 in a file exported at 21:30: the export time is wrong
 
-_CHINESE_TIME = re.compile(
-    r"(\d{4})年(\d{1,2})月(\d{1,2})日\s*(?:(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2}))?秒?)?")
+# Year first, as Chinese users and Chinese-locale Excel write it: 2016年1月2日 8:30, 2024年05月06日 15时00分,
+# 2024/5/6 下午3:00, 2024-05-06 上午10:00:15. A word before the hour says which half of the day it is in.
+_LOCAL_TIME = re.compile(
+    r"(\d{4})(?:年(\d{1,2})月(\d{1,2})日|([-/])(\d{1,2})\4(\d{1,2}))\s*"
+    r"(?:(凌晨|早上|上午|中午|下午|晚上)?\s*(\d{1,2})[:时点](\d{1,2})(?:分|[:分](\d{1,2})秒?)?)?")
+# the hours each word names (24-hour, end exclusive): a 12-hour clock reading is the one inside them, as
+# moment.js's zh-cn locale reads them (上午12:30 is 00:30, 下午12:30 is 12:30, 中午1:00 is 13:00); a time
+# outside them (上午15:00), or with two readings inside (晚上12:00: noon or midnight?), is unreadable
+_DAY_PARTS = {"凌晨": (0, 6), "早上": (4, 12), "上午": (0, 12), "中午": (11, 14), "下午": (12, 24), "晚上": (17, 24)}
+# a day and a month in some order, then the year: 06/05/2024 is 6 May to a Chinese user, 5 June to pandas
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})([-/.])(\d{1,2})\2(\d{4})((?:[\sT].*)?)$")
+AMBIGUOUS = "ambiguous day/month"
 
 
 def _shanghai(ts) -> pd.Timestamp | None:
@@ -38,51 +50,133 @@ def _shanghai(ts) -> pd.Timestamp | None:
     return ts.tz_localize(TIMEZONE) if ts.tzinfo is None else ts.tz_convert(TIMEZONE)
 
 
-# The export time is one value the user types: only forms with the year first, which no
-# reader takes month-first ('04/05/2024' is 4 May to a Chinese user, 5 April to pandas).
+# A time given as an option (--export-time, --as-of, --end) is one value the user types: only forms with the
+# year first, which no reader takes month-first ('04/05/2024' is 4 May to a Chinese user, 5 April to pandas).
 _UNAMBIGUOUS = re.compile(
     r"\d{4}[-/]\d{1,2}[-/]\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 
 
-def export_time(t) -> pd.Timestamp:
-    """The export time (``--export-time``) in Beijing time; naive is Beijing time. Text must be
-    year first (2024-05-04 21:30, 2024/05/04, ISO with a zone, 2024年5月4日 21:30): a day/month
-    order is refused, never guessed."""
+def option_time(t, name: str = "--export-time") -> pd.Timestamp:
+    """The time an option ``name`` gives (``--export-time``, ``--as-of``, ``--end``) in Beijing time; naive is
+    Beijing time. Text must be year first (2024-05-04 21:30, 2024/05/04, ISO with a zone, 2024年5月4日 21:30,
+    2024/5/4 下午9:30): a day/month order is refused, never guessed; InputError, naming ``name``."""
     if isinstance(t, str):
         v = t.strip()
-        if not (_CHINESE_TIME.fullmatch(v) or _UNAMBIGUOUS.fullmatch(v)):
-            raise InputError(f"--export-time {t!r}: not an unambiguous time; write it year first as "
-                             "YYYY-MM-DD HH:MM, e.g. 2024-05-04 21:30")
-        ts = _one(v)
+        m = _DAY_MONTH_YEAR.fullmatch(v)
+        if m and int(m.group(1)) <= 12 and int(m.group(3)) <= 12 and m.group(1) != m.group(3):
+            raise InputError(f"{name} {t!r} is read two ways ({_two_ways(m)}); write it year first as YYYY-MM-DD "
+                             f"HH:MM, e.g. {m.group(4)}-{m.group(3):0>2}-{m.group(1):0>2} for the first")
+        ts = _one(v) if v else None
+        if ts is not None and not (_LOCAL_TIME.fullmatch(v) or _UNAMBIGUOUS.fullmatch(v)):
+            raise InputError(f"{name} {t!r} is not written year first; write it as YYYY-MM-DD HH:MM, "
+                             "e.g. 2024-05-04 or '2024-05-04 21:30'")
     else:
         try:
             ts = _shanghai(t)
         except (ValueError, TypeError):
             ts = None
     if ts is None:
-        raise InputError(f"--export-time {t!r}: not a time; write it as YYYY-MM-DD HH:MM, e.g. 2024-05-04 21:30")
+        raise InputError(f"{name} {t!r} is not a date or time; give one like 2024-05-04 or "
+                         "'2024-05-04 21:30' (Beijing time unless it names its zone)")
     return ts
 
 
+def export_time(t) -> pd.Timestamp:
+    """The export time (``--export-time``): ``option_time``."""
+    return option_time(t, "--export-time")
+
+
+def _two_ways(m: re.Match) -> str:
+    a, b = int(m.group(1)), int(m.group(3))
+    month = ("January February March April May June July August September October November December").split()
+    return f"{a} {month[b - 1]} or {b} {month[a - 1]}"
+
+
 def _one(v: str) -> pd.Timestamp | None:
-    """Slow path for one string: Chinese dates ('2016年1月2日 8:30'), then pandas/dateutil."""
-    m = _CHINESE_TIME.fullmatch(v)
+    """Slow path for one string: year-first local forms ('2016年1月2日 8:30', '2024/5/6 下午3:00'), then
+    pandas/dateutil."""
+    m = _LOCAL_TIME.fullmatch(v)
     if m:
-        y, mo, d, h, mi, sec = (int(x or 0) for x in m.groups())
-        v = f"{y:04d}-{mo:02d}-{d:02d} {h:02d}:{mi:02d}:{sec:02d}"
+        y, mo, d, _, mo2, d2, part, h, mi, sec = m.groups()
+        hour = _hour(int(h or 0), part)
+        try:
+            return None if hour is None else pd.Timestamp(
+                year=int(y), month=int(mo or mo2), day=int(d or d2), hour=hour, minute=int(mi or 0),
+                second=int(sec or 0), tz=TIMEZONE)
+        except ValueError:
+            return None
     try:
         return _shanghai(v)
     except (ValueError, OverflowError, TypeError):
         return None
 
 
-def read_time_cells(values: pd.Series, *, now: pd.Timestamp | None = None) -> tuple[pd.Series, pd.Series, pd.Series]:
+def _hour(h: int, part: str | None) -> int | None:
+    """The 24-hour hour of ``h`` said with the day part ``part`` (上午, 下午, ...; None: a 24-hour clock)."""
+    if part is None:
+        return h
+    lo, hi = _DAY_PARTS[part]
+    fits = [c for c in ({h % 12, h % 12 + 12} if h <= 12 else {h}) if lo <= c < hi]
+    return fits[0] if len(fits) == 1 else None
+
+
+class DayMonth:
+    """How one column's slash dates with the year last (06/05/2024) are read: day first when some cell's first
+    part is over 12 (13/05/2024), month first when some cell's second part is (05/13/2024); when no cell says,
+    or cells say both, a cell that could be either is refused (``AMBIGUOUS``), never guessed. One per column,
+    handed to each ``read_time_cells`` of its chunks, so that the column follows one rule."""
+
+    def __init__(self):
+        self.day_first = self.month_first = None  # a cell that says so (its date), once one has
+
+    @property
+    def rule(self) -> str | None:
+        """'day first', 'month first', 'both' (cells disagree), or None when no cell says."""
+        if self.day_first and self.month_first:
+            return "both"
+        return "day first" if self.day_first else "month first" if self.month_first else None
+
+    def said(self) -> str | None:
+        """The rule with the cell that set it, for a summary: 'day first (13/05/2024)'."""
+        if self.rule is None:
+            return None
+        if self.rule == "both":
+            return f"day first ({self.day_first}) and month first ({self.month_first}): ambiguous dates refused"
+        return f"{self.rule} ({self.day_first or self.month_first})"
+
+    def read(self, texts: pd.Series, problem: pd.Series) -> pd.Series:
+        """``texts`` with their day/month/year dates written year first; a cell neither its parts nor the
+        column decide is ``AMBIGUOUS`` in ``problem`` and left out."""
+        parts = texts.str.extract(_DAY_MONTH_YEAR.pattern)
+        hit = parts[0].notna().to_numpy(dtype=bool)
+        if not hit.any():
+            return texts
+        parts = parts[hit]
+        a, b = parts[0].astype(int), parts[2].astype(int)
+        dates = parts[0] + parts[1] + parts[2] + parts[1] + parts[3]
+        for kind, says in (("day_first", (a > 12) & (b <= 12)), ("month_first", (b > 12) & (a <= 12))):
+            if getattr(self, kind) is None and says.any():
+                setattr(self, kind, dates[says].iloc[0])
+        both = (a <= 12) & (b <= 12) & (a != b)  # 05/05/2024 reads one way
+        undecided = both & (self.rule not in ("day first", "month first"))
+        problem[undecided.index[undecided.to_numpy()]] = AMBIGUOUS
+        day_first = (a > 12) | (both & (self.rule == "day first"))
+        day, month = a.where(day_first, b), b.where(day_first, a)
+        out = texts.copy()
+        out[parts.index] = parts[3] + "-" + month.map("{:02d}".format) + "-" + day.map("{:02d}".format) + parts[4]
+        return out[~out.index.isin(undecided.index[undecided.to_numpy()])]
+
+
+def read_time_cells(values: pd.Series, *, now: pd.Timestamp | None = None,
+                    order: DayMonth | None = None) -> tuple[pd.Series, pd.Series, pd.Series]:
     """``(times, problem, relative)`` for the cells of ``values``.
 
     Accepts ISO and common date formats, the Weibo API's 'Tue May 31 17:46:55 +0800 2011',
-    '2016年1月2日 8:30', Unix seconds or milliseconds (10 or 13 digits, as text or number),
-    datetime cells and, when ``now`` is given, Weibo's relative forms. ``times`` is NaT
-    where a cell is missing or has a ``problem``."""
+    '2016年1月2日 8:30', '2024/5/6 下午3:00', Unix seconds or milliseconds (10 or 13 digits, as text
+    or number), datetime cells and, when ``now`` is given, Weibo's relative forms. Dates with the
+    day and month first (06/05/2024) are read by ``order``, the column's ``DayMonth`` (given: kept
+    across the chunks of a column; else one for ``values``). ``times`` is NaT where a cell is
+    missing or has a ``problem``."""
     out = pd.Series(pd.NaT, index=values.index, dtype=DTYPE)
     problem = pd.Series(None, index=values.index, dtype=object)
     relative = pd.Series(False, index=values.index)
@@ -111,7 +205,11 @@ def read_time_cells(values: pd.Series, *, now: pd.Timestamp | None = None) -> tu
         elif isinstance(c, int | np.integer) or (isinstance(c, float | np.floating) and float(c).is_integer()):
             others[i] = str(int(c))  # epoch seconds or milliseconds kept as a number
         elif hasattr(c, "year"):
-            stamps[i] = _shanghai(c)
+            t = _shanghai(c)
+            if t is not None and not EARLIEST <= t < LATEST:  # here: a Parquet time of year 56644 (pandas holds
+                problem[i] = OUT_OF_RANGE  # it in seconds) is no datetime, and the Series of them all failed
+            else:
+                stamps[i] = t
         else:
             problem[i] = UNREADABLE
     if stamps:  # one put for them all: a put per cell made reading a wbcs Parquet output ~3 ms a post
@@ -131,7 +229,7 @@ def read_time_cells(values: pd.Series, *, now: pd.Timestamp | None = None) -> tu
         problem[e.index[far.to_numpy()]] = OUT_OF_RANGE
         put(pd.to_datetime(millis[~far], unit="ms", utc=True).dt.tz_convert(TIMEZONE))
     dated = ~epoch & texts.str.contains(r"\d{4}", regex=True).fillna(False).to_numpy(dtype=bool)
-    rest = texts[dated]
+    rest = (order or DayMonth()).read(texts[dated], problem)
     if len(rest):
         try:  # fast, vectorised: all ISO-like, one time zone or none
             fast = pd.to_datetime(rest, errors="coerce", format="ISO8601")

@@ -68,6 +68,7 @@ from wbcs.columns import (
 )
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
+from wbcs.io.times import option_time
 from wbcs.policy import Policy
 from wbcs.triage import KIND_COLUMNS, KIND_RULES, Rules, kind_rules, load_routes
 
@@ -453,16 +454,10 @@ def beijing(times: pd.Series) -> pd.Series:
 
 def local_as_of(as_of, name: str = "--as-of") -> pd.Timestamp:
     """A user's ``as_of`` (``--as-of``; or another time, ``name`` in the error) as Beijing wall-clock time
-    (naive = already local); InputError when it is not a date or time (notadate, 2024-02-30): the SLA
-    clocks would be read at no time."""
-    try:
-        t = pd.Timestamp(as_of)
-    except (ValueError, TypeError):
-        t = pd.NaT
-    if pd.isna(t):
-        raise InputError(f"{name} {as_of!r} is not a date or time; give one like 2024-05-04 or "
-                         f"'2024-05-04 21:30' (Beijing time unless it names its zone)")
-    return t.tz_convert(TIMEZONE).tz_localize(None) if t.tzinfo else t
+    (naive = already local), read as every time option is (``wbcs.io.times.option_time``: year first);
+    InputError when it is not a date or time (notadate, 2024-02-30): the SLA clocks would be read at no
+    time, or when it could be read two ways (09/05/2024)."""
+    return option_time(as_of, name).tz_localize(None)
 
 
 def period_start(local: pd.Series, period: str) -> pd.Series:
