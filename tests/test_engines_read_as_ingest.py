@@ -34,10 +34,12 @@ def _mid(t: pd.Timestamp, low: int = 12345) -> str:
 
 def _posts() -> pd.DataFrame:
     """crafted()'s 8 posts with Weibo mids for ids; p2's and p7's created_at empty (their mids carry it), p6's empty
-    with an id that is no mid (no time), and a ninth post, p4's copy, whose mid decodes to 1986 (implausible)."""
+    with an id that is no mid (no time), and a ninth post, p4's copy, whose mid decodes to a month from now
+    (implausible)."""
     df = crafted()
     df["post_id"] = [_mid(t) for t in df["created_at"]]
-    df = pd.concat([df, df.iloc[[3]].assign(post_id="123")], ignore_index=True)
+    soon = _mid(pd.Timestamp.now(tz="Asia/Shanghai") + pd.Timedelta(days=30))
+    df = pd.concat([df, df.iloc[[3]].assign(post_id=soon)], ignore_index=True)
     df.loc[[1, 6, 8], "created_at"] = pd.NaT
     df.loc[5, ["post_id", "created_at"]] = ["p6", pd.NaT]
     return df

@@ -22,6 +22,7 @@ from wbcs.io import (
     resolve_columns,
     write_table,
 )
+from wbcs.weibo import MID_EPOCH_OFFSET
 
 HEADER = ["微博ID", "内容", "发布时间", "粉丝数", "省份"]
 ROWS = [
@@ -311,12 +312,15 @@ def test_no_mask_keeps_the_number(tmp_path):
 
 
 def test_every_rejection_reason(tmp_path):
+    # a 16-digit mid of a month from now: a Weibo id, of a post not made yet
+    soon = pd.Timestamp.now(tz="Asia/Shanghai").floor("s") + pd.Timedelta(days=30)
+    future = str((int(soon.timestamp()) - MID_EPOCH_OFFSET) << 22)
     rows = [
         ["3830401296796826", "好的", "2016-01-02 10:00", "1", "广东"],        # 1 kept
         ["3830401296796827", "   ", "2016-01-02 10:00", "1", "广东"],         # 2 empty text
         ["3830401296796828", "好", "明天下午", "1", "广东"],                   # 3 unparseable time
         ["3830401296796826", "重复", "2016-01-02 11:00", "1", "广东"],         # 4 duplicate id
-        ["123", "老帖子", "", "1", "广东"],                                     # 5 implausible mid time
+        [future, "老帖子", "", "1", "广东"],                                    # 5 implausible mid time
         ["user_abc", "没时间", "", "1", "广东"],                                # 6 no time
         ["3830401296796829", "好", "2016-01-02 10:00", "很多", "广东"],        # 7 bad value
         ["3830401296796830", "多一列", "2016-01-02 10:00", "1", "广东", "x"],  # 8 malformed line
@@ -329,8 +333,7 @@ def test_every_rejection_reason(tmp_path):
     assert rej["reason"].tolist() == ["empty text", "unparseable time", "duplicate id",
                                       "implausible mid time", "no time", "bad value", "malformed line"]
     assert rej["detail"].iloc[2] == f"post_id '3830401296796826' first seen in {path} row 1"
-    # mid 123: (123 >> 22) + 515483463 s = 1986-05-03 05:51:03 UTC, before Weibo existed
-    assert rej["detail"].iloc[3] == "post_id 123 decodes to 1986-05-03 13:51:03+08:00"
+    assert rej["detail"].iloc[3] == f"post_id {future} decodes to {soon}"
     assert rej["detail"].iloc[5] == "author_followers '很多' is not a count (0 to a billion)"
     assert rej["raw_line"].iloc[6] == "3830401296796830,多一列,2016-01-02 10:00,1,广东,x"
     assert rej["内容"].iloc[1] == "好" and rej["发布时间"].iloc[1] == "明天下午"  # raw values kept
@@ -429,9 +432,9 @@ def test_real_stc3_export_in_gb18030_without_times(mirror, tmp_path):
     result = ingest([path])
     s = result.summary
     assert s["read"] == len(records) == s["kept"] + s["rejected"]
-    assert set(s["reasons"]) <= {"implausible mid time", "duplicate id", "empty text"}
-    # three old-format ids (e.g. 6219857921) decode to before Weibo existed
-    assert s["reasons"].get("implausible mid time") == 3
+    assert set(s["reasons"]) <= {"no time", "duplicate id", "empty text"}
+    # three old-format ids (e.g. 6219857921, which would decode to 1986) are no Weibo mid
+    assert s["reasons"].get("no time") == 3
     years = result.posts["created_at"].dt.year
     assert years.min() >= 2011 and years.max() <= 2016 and years.between(2012, 2016).mean() > 0.99
     assert result.posts["time_from_mid"].all()

@@ -17,7 +17,7 @@ def test_mid_decodes_to_beijing_time():
 def test_implausible_and_non_numeric_ids_are_flagged():
     times, ok = mid_to_datetime(["6219857921", "abc", None, "99999999999999999"],
                                 now=pd.Timestamp("2026-01-01", tz="Asia/Shanghai"))
-    assert times.iloc[0].year == 1986 and not ok.iloc[0]  # old-format id
+    assert pd.isna(times.iloc[0]) and not ok.iloc[0]  # an old-format id (1986) is no mid: no time
     assert pd.isna(times.iloc[1]) and pd.isna(times.iloc[2])
     assert ok.tolist() == [False, False, False, False]  # the last decodes past `now`
 

@@ -346,7 +346,8 @@ def load_stc3(*, telecom_only: bool = True, split: str | None = "train") -> pd.D
     rejects = AttrTable({
         "post_id": df.loc[~plausible, "post_id"],
         "reason": [f"id decodes to an implausible time ({t:%Y-%m-%d})" if pd.notna(t)
-                   else "id is not a numeric Weibo mid" for t in times[~plausible]],
+                   else "id is not a 16-digit Weibo mid (an old-format or other id: no time to read from it)"
+                   for t in times[~plausible]],
     }).reset_index(drop=True)
     df = df.loc[plausible].assign(created_at=times[plausible])
     df = df.astype({"is_complaint": "boolean", "n_turns": "int64"})

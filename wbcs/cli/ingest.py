@@ -78,6 +78,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         line += f"; skipped {s['empty_rows']:,} rows of only empty cells"
     line += f"; posts in {args.out}"
     for name, f in s["files"].items():
+        if f.get("day_month"):
+            line += f"; {name}: dates with the day and month first read " + ", ".join(
+                f"{col}: {said}" for col, said in f["day_month"].items())
         if f.get("relative_to"):
             at = f["relative_to"]
             line += (f"; {name}: {f['relative_times']} relative time(s) (5分钟前, 昨天 10:22, ...) read against "

@@ -70,7 +70,14 @@ from wbcs.io.headers import (
     shown_columns,
 )
 from wbcs.io.read import CHUNK_ROWS, Table, open_table
-from wbcs.io.times import AFTER_EXPORT, OUT_OF_RANGE, UNREADABLE, read_time_cells
+from wbcs.io.times import (
+    AFTER_EXPORT,
+    AMBIGUOUS,
+    OUT_OF_RANGE,
+    UNREADABLE,
+    DayMonth,
+    read_time_cells,
+)
 from wbcs.io.times import export_time as export_time_of
 from wbcs.io.write import TableWriter, identity, mask_names
 from wbcs.pii import mask_and_find, mask_ids, mask_pii
@@ -142,6 +149,12 @@ def as_bool(v):
     return _BOOLS.get(v.strip().lower() if isinstance(v, str) else v)
 
 
+def _shown(value):
+    """A value as a reject's detail shows it: a time past year 9999 (pandas holds one in seconds) as numpy's, for a
+    Timestamp of it has no isoformat, which str() and format() call."""
+    return value.to_datetime64() if isinstance(value, pd.Timestamp) and value.year > 9999 else value
+
+
 class _Rows:
     """The rows of one chunk, each rejected at most once, with the first reason found."""
 
@@ -158,7 +171,7 @@ class _Rows:
         index = self.reason.index[new]
         self.reason[index] = reason
         values = zip(*(c.reindex(index).tolist() for c in columns), strict=True) if columns else [()] * len(index)
-        self.detail[index] = [template.format(*v) for v in values]
+        self.detail[index] = [template.format(*map(_shown, v)) for v in values]
 
     @property
     def ok(self) -> pd.Series:
@@ -237,12 +250,21 @@ class _File:
     reasons: Counter = field(default_factory=Counter)
     unknown_operators: Counter = field(default_factory=Counter)
     unknown_platforms: Counter = field(default_factory=Counter)
+    day_month: dict[str, DayMonth] = field(default_factory=dict)  # time column → how its 06/05/2024 dates read
+
+
+def _read_times(raw: pd.Series, col: str, f: _File) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """``read_time_cells`` of a time column, its day/month order one for all the file's chunks."""
+    return read_time_cells(raw, now=f.now, order=f.day_month.setdefault(col, DayMonth()))
 
 
 def _reject_times(rows: _Rows, problem: pd.Series, raw: pd.Series, col: str, f: _File) -> None:
     """Reject the time cells ``read_time_cells`` could not use, saying why."""
     for why in (OUT_OF_RANGE, UNREADABLE):
         rows.reject(problem == why, why, col + " {!r}", raw)
+    said = f.day_month[col].said() or "no date of the column has a day or a month over 12 to tell"
+    rows.reject(problem == AMBIGUOUS, AMBIGUOUS, col + " {!r} could be day or month first (" + said
+                + "); write the dates year first, e.g. 2024-05-06 10:00", raw)
     rows.reject(problem == AFTER_EXPORT, AFTER_EXPORT, col + " {!r} would be after the export time "
                 + f"{f.now:%Y-%m-%d %H:%M} ({f.now_from}): give the moment of the export with --export-time", raw)
 
@@ -273,7 +295,7 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tup
     df["post_id"] = pid
 
     # created_at: parsed from the file, else decoded from the mid
-    created, problem, relative = read_time_cells(time_raw, now=f.now)
+    created, problem, relative = _read_times(time_raw, "created_at", f)
     _reject_times(rows, problem, time_raw, "created_at", f)
     from_mid = time_raw.isna()
     if from_mid.any():
@@ -289,7 +311,7 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tup
     f.stats["relative_times"] += int((relative & rows.ok).sum())
 
     for col in [c for c in DATETIME_COLUMNS if c in df and c != "created_at"]:
-        parsed, problem, relative = read_time_cells(df[col], now=f.now)
+        parsed, problem, relative = _read_times(df[col], col, f)
         _reject_times(rows, problem, df[col], col, f)
         df[col] = parsed.where(rows.ok)
     for col in [c for c in _COUNT_COLUMNS if c in df]:
@@ -590,6 +612,9 @@ def _summary(files: list[_File]) -> dict:
             "unknown_operators": dict(_masked_counts(f.unknown_operators, f.mask).most_common()),
             "unknown_platforms": dict(_masked_counts(f.unknown_platforms, f.mask).most_common()),
         }
+        day_month = {col: order.said() for col, order in f.day_month.items() if order.said()}
+        if day_month:  # how the dates with the day and month first were read
+            out[f.source]["day_month"] = day_month
         if s["relative_times"]:
             out[f.source]["relative_to"] = {"time": f.now.isoformat(), "from": f.now_from}
     reasons = Counter()
