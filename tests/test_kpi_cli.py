@@ -278,7 +278,7 @@ def test_bad_options_of_hot_and_report_are_refused_before_the_posts_are_classifi
     assert "report.csv: unknown output format '.csv'; use .html" in line
     line = _one_error(run_cli("report", "--posts", str(unlabelled_csv), "--model", no_model,
                               "--out", str(tmp_path / "report.html"), "--end", "2025-02-30"), "report")
-    assert "--end must be a date like 2025-03-31, got '2025-02-30'" in line
+    assert "--end '2025-02-30' is not a date or time; give one like 2024-05-04" in line
     assert not (tmp_path / "report.html").exists()
 
 

@@ -232,8 +232,11 @@ def test_report_window_by_hand():
     with pytest.raises(InputError, match="week or month"):
         report_window(df, "year")
     for bad in ("", "2025-02-30", "soon"):  # '' read as NaT and gave no window at all
-        with pytest.raises(InputError, match="--end must be a date like 2025-03-31"):
+        with pytest.raises(InputError, match="--end .* is not a date or time; give one like 2024-05-04"):
             report_window(df, "week", bad)
+    # read as every time option is: day or month first cannot be told, so refused (it was read as 5 August)
+    with pytest.raises(InputError, match=r"--end '08/05/2024' is read two ways \(8 May or 5 August\)"):
+        report_window(df, "week", "08/05/2024")
 
 
 def test_a_period_without_posts_is_a_one_line_error(report):

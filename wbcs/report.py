@@ -91,15 +91,10 @@ def report_window(posts: pd.DataFrame, period: str, end=None) -> tuple[pd.Timest
         start, stop = report_window(posts, period, last)
         return (start, stop) if stop - pd.Timedelta(days=1) == last else \
             (_shift(start, period, -1), start)
-    try:
-        day = pd.Timestamp(str(end))
-    except ValueError:
-        day = pd.NaT
-    if pd.isna(day):  # '' reads as NaT, not as an error
-        raise InputError(f"--end must be a date like 2025-03-31, got {end!r}")
-    # a time that names its zone (2024-05-01T20:00:00Z) is read as Beijing time, as kpi --as-of reads it: kept
-    # aware, it gave a window no post's local time could be compared with (a TypeError after classifying)
-    day = local_as_of(day, "--end").normalize()
+    # read as every time option is (local_as_of: year first, so 08/05/2024 is refused, not read as 5 August; a time
+    # that names its zone, 2024-05-01T20:00:00Z, as Beijing time: kept aware, it gave a window no post's local time
+    # could be compared with, a TypeError after classifying)
+    day = local_as_of(end, "--end").normalize()
     if period == "week":
         start = day - pd.Timedelta(days=day.day_of_week)
         return start, start + pd.Timedelta(days=7)

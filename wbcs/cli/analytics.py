@@ -489,8 +489,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     check_outputs({"--out": args.out}, inputs={"--posts": args.posts, "--account-posts": args.account_posts},
                   formats=(".html", ".htm"))
     if args.end is not None:
-        report_window(None, args.period, args.end)  # with --end given, the posts are not looked at
-        args.end = local_as_of(args.end, "--end")  # as every time option: 08/05/2024 refused, not read as 5 August
+        # refused before the posts are read, as report_window reads it (every time option: 08/05/2024 refused)
+        args.end = local_as_of(args.end, "--end")
     routes = _routes(args)
     # before the posts are read and classified: a log the report cannot read its period from
     account_source = mask_pii(str(args.account_posts))
