@@ -103,7 +103,9 @@ once per worker), else in this process. One Parquet file on a cluster is written
 file --out, as in this process.
 
 Adds, per field of the model, a prediction column and FIELD_proba (the probability of the
-predicted label); a field the input already has is written as FIELD_pred instead. A file
+predicted label); a field the input already has is written as FIELD_pred instead, and the
+input's labels are kept under the field's name (a header the reader maps to it, such as 情感
+for sentiment, is renamed to it) as the reader spells them (负面 or Negative: negative). A file
 predict wrote, labelled again (e.g. with a newer model), gets the new predictions in place
 of the earlier ones (FIELD and FIELD_proba, or FIELD_pred and FIELD_proba), as the output
 says. CSV, JSON Lines, Parquet or .xlsx by extension; PII is masked unless --no-mask.
@@ -611,15 +613,19 @@ def _predict_archive(args: argparse.Namespace, instead: str) -> int:
                             mask=not args.no_mask, instead=instead)
     where = (f"written to {s['out']}" if args.input.is_file()  # one file: one file, as in process
              else f"{s['files']} file(s) written to {s['out']} in the same layout")
-    print(_labelled(s["rows"], s["no_text"], s["model"], s["fields"], s["renamed"], s["replaced"], where))
+    print(_labelled(s["rows"], s["no_text"], s["model"], s["fields"], s["renamed"], s["headers"], s["replaced"],
+                    where))
     return 0
 
 
-def _labelled(rows: int, no_text: int, model: str, fields, renamed: dict, replaced: list[str], where: str) -> str:
-    """What predict says it did, in the same words for a file and an archive, in process or on a cluster."""
+def _labelled(rows: int, no_text: int, model: str, fields, renamed: dict, headers: dict, replaced: list[str],
+              where: str) -> str:
+    """What predict says it did, in the same words for a file and an archive, in process or on a cluster; a field the
+    input has under another header (``headers``) is said with it, and that it is written under the field's name."""
     from wbcs.pii import mask_pii
 
-    note = f" (the input has {', '.join(renamed)}: predictions in {', '.join(renamed.values())})" if renamed else ""
+    has = [f"{f} ({headers[f]}, renamed {f})" if f in headers else f for f in renamed]
+    note = f" (the input has {', '.join(has)}: predictions in {', '.join(renamed.values())})" if renamed else ""
     skipped = f" ({no_text:,} without text left unlabelled)" if no_text else ""
     earlier = f"; the input's earlier predictions {', '.join(replaced)} replaced" if replaced else ""
     return mask_pii(f"predict: {rows - no_text:,} rows labelled by {model} ({', '.join(fields)}){skipped}{note}{earlier}; "
@@ -658,8 +664,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
         _say_unread("predict", args.input, bad, done["first_bad"], f"are not in {args.out}")
     if blank:  # as ingest says it: no posts, but not dropped in silence
         print(f"predict: {args.input}: {blank:,} row(s) of only empty cells skipped (no posts)", file=sys.stderr)
-    print(_labelled(done["rows"], done["no_text"], model.name, model.fields, done["renamed"], done["replaced"],
-                    f"written to {args.out}"))
+    print(_labelled(done["rows"], done["no_text"], model.name, model.fields, done["renamed"], done["headers"],
+                    done["replaced"], f"written to {args.out}"))
     return 0
 
 

@@ -46,6 +46,33 @@ def loaded_model(path: str):
         return _models[path]
 
 
+def label_headers(fields, columns, source: str) -> dict[str, str]:
+    """{header: field} for the input's columns that hold a field of ``fields`` under another header, the one the reader
+    maps to it (``wbcs.io.resolve_columns``: 情感 is the sentiment for ``wbcs kpi`` and every command reading posts),
+    when the input has no column named as the field. ``label_frame`` writes them under the field's name: a person's
+    labels under 情感 beside the model's under ``sentiment`` were shadowed by them (``wbcs kpi`` counted the model's)."""
+    from wbcs.io import resolve_columns
+
+    columns = [str(c) for c in columns]
+    found = resolve_columns(columns, None, source)
+    return {found[f]: f for f in fields if found.get(f, f) != f and f not in columns}
+
+
+def read_labels(df: pd.DataFrame, fields) -> pd.DataFrame:
+    """``df`` with its label fields' values spelt as the reader reads them (``wbcs.io.ingest.label_id``: 负面, Negative
+    are negative), a value that spells no label as written: what decides the conditions (negative_subtype), what
+    ``wbcs evaluate`` scores against, what ``wbcs kpi`` counts."""
+    from wbcs.io.ingest import by_unique, label_id, label_maps
+
+    spelt = {}
+    for f, known in label_maps().items():
+        if f in fields and f in df:
+            ids = by_unique(df[f], lambda v, k=known: label_id(k, v))
+            if (ids.notna() & ids.ne(df[f].astype(object))).any():
+                spelt[f] = ids.where(ids.notna(), df[f]).astype("string")
+    return df.assign(**spelt)
+
+
 def output_names(fields, columns) -> tuple[dict[str, str], list[str], set[str]]:
     """Where ``label_frame`` writes each field's prediction given the input's ``columns``: ({field: FIELD_pred} for
     the fields the input has as labels, [the input's columns the predictions replace], {the fields whose cells an
@@ -76,7 +103,9 @@ def output_names(fields, columns) -> tuple[dict[str, str], list[str], set[str]]:
 def label_frame(model, df: pd.DataFrame, text_col: str | None, source: str) -> tuple[pd.DataFrame, dict]:
     """``df`` with a prediction and ``FIELD_proba`` column per field of ``model`` (a field the
     input already has is written as ``FIELD_pred``; an earlier model's predictions are replaced: ``output_names``);
-    returns (table, {field: renamed}). The text column is ``text_col`` or, when None, the one the header mapping
+    returns (table, {field: renamed}). A field's labels under a header the reader maps to it (情感 for sentiment) are
+    the field's, written under its name (``label_headers``), and read as the reader spells them (``read_labels``: 负面
+    is negative). The text column is ``text_col`` or, when None, the one the header mapping
     finds (内容, 正文, 微博内容, ... as ingest maps a user's export). A field that applies under a condition
     (negative_subtype) is blanked where the final labels, a person's where the input has them, say it does not, and
     the fields that refine the intent (``wbcs.classify.api.REFINES_INTENT``) are not given where a person gave the
@@ -98,6 +127,7 @@ def label_frame(model, df: pd.DataFrame, text_col: str | None, source: str) -> t
     from wbcs.kpi.labels import COMPANION_SUFFIXES, model_column
     from wbcs.text import has_text
 
+    df = read_labels(df.rename(columns=label_headers(model.fields, df.columns, source)), model.fields)
     col = find_column(df.columns, "text", text_col, source, "--text-col")
     check_texts(df[col], source, col)
     # a row without text (``wbcs.text.has_text``) gets no label from ``PostClassifier.predict``: a model's guess at
@@ -167,7 +197,8 @@ def _meter(table, progress: bool):
 def label_table(model, src, writer, text_col: str | None, *, progress: bool = False) -> dict:
     """Label the file ``src`` chunk by chunk into ``writer`` (a ``wbcs.io.TableWriter``; memory bounded by a chunk,
     not the file): what ``wbcs predict`` does for one file and for each file of an archive. Returns rows, no_text
-    (rows without text, left unlabelled), renamed (``label_frame``'s), replaced (the input's columns of an earlier
+    (rows without text, left unlabelled), renamed (``label_frame``'s), headers ({field: the input's header}, for a
+    field ``label_headers`` writes under its name), replaced (the input's columns of an earlier
     model's predictions, ``output_names``), bad (a Counter of the reasons rows could not be read), first_bad (the
     first ten of their row numbers), empty_rows (rows of only empty cells skipped: no posts, ``Table.empty_rows``)
     and empty (``label_frame``'s empty table, the input's columns and the predictions', when the file has no rows,
@@ -179,7 +210,8 @@ def label_table(model, src, writer, text_col: str | None, *, progress: bool = Fa
     from wbcs.io import open_table
     from wbcs.progress import finish
 
-    out = {"rows": 0, "no_text": 0, "renamed": {}, "replaced": [], "bad": Counter(), "first_bad": [], "empty": None}
+    out = {"rows": 0, "no_text": 0, "renamed": {}, "headers": {}, "replaced": [], "bad": Counter(), "first_bad": [],
+           "empty": None}
     table = open_table(src)
     meter, tick = _meter(table, progress)
     for frame, lost in table.chunks():
@@ -187,7 +219,9 @@ def label_table(model, src, writer, text_col: str | None, *, progress: bool = Fa
         out["first_bad"] += [b.row for b in lost[:10 - len(out["first_bad"])]]
         if not frame.empty or not out["rows"]:  # a trailing empty chunk adds nothing
             labelled, out["renamed"] = label_frame(model, frame, text_col, str(src))
-            out["replaced"] = output_names(model.fields, frame.columns)[1]
+            headers = label_headers(model.fields, frame.columns, str(src))
+            out["headers"] = {f: h for h, f in headers.items()}
+            out["replaced"] = output_names(model.fields, frame.rename(columns=headers).columns)[1]
             if frame.empty:
                 # labelled too (no rows, no work): its table has the prediction columns with their types, so an
                 # empty partition of an archive has the others' schema (Dask and DuckDB read the archive as one table)
@@ -217,7 +251,8 @@ def _label_file(job: tuple[str, str], *, model: str, text_col: str | None, mask:
         if done["empty"] is not None:  # an empty partition stays one, with the input's types and the predictions
             w.write(done["empty"])
     return {"file": src, "out": dst, "rows": done["rows"], "no_text": done["no_text"], "renamed": done["renamed"],
-            "replaced": done["replaced"], "worker_pid": os.getpid(), "model": m.name, "fields": list(m.fields)}
+            "headers": done["headers"], "replaced": done["replaced"], "worker_pid": os.getpid(), "model": m.name,
+            "fields": list(m.fields)}
 
 
 def predict_archive(source, out_dir, *, model=None, client=None, text_col: str | None = None, mask: bool = True,
@@ -272,5 +307,6 @@ def predict_archive(source, out_dir, *, model=None, client=None, text_col: str |
     return {"model": rows[0]["model"], "fields": rows[0]["fields"], "files": len(rows),
             "rows": int(sum(r["rows"] for r in rows)), "no_text": int(sum(r["no_text"] for r in rows)),
             "renamed": {k: v for r in rows for k, v in r["renamed"].items()},
+            "headers": {k: v for r in rows for k, v in r["headers"].items()},
             "replaced": list(dict.fromkeys(c for r in rows for c in r["replaced"])), "out": str(out_dir),
             "partitions": rows}
