@@ -444,8 +444,9 @@ def _own_posts(args):
     return own
 
 
-def _extra(args, label_col: str):
-    """The --extra file as out-of-domain rows (``tasks.ExtraData``), or None without --extra."""
+def _extra(args, label_col: str, field: str | None = None):
+    """The --extra file as out-of-domain rows (``tasks.ExtraData``) of ``field`` (default: ``label_col``), or None
+    without --extra."""
     from wbcs.classify.configs import EXTRA_WEIGHTS
     from wbcs.classify.registry import sha256
     from wbcs.classify.tasks import extra_from_table
@@ -467,11 +468,21 @@ def _extra(args, label_col: str):
         raise InputError(f"{args.extra}: no column {label_col!r} (--extra-label-col); columns: "
                          f"{', '.join(map(str, df.columns))}")
     extra, rejects = extra_from_table(df, text_col=text_col, label_col=label_col, source=str(args.extra),
-                                      sha256=sha256(args.extra), weights=weights)
+                                      sha256=sha256(args.extra), weights=weights, field=field or label_col)
     _say_rejects(args, rejects)
     if extra.rows.empty:
         raise InputError(f"{args.extra}: no row with both a text and a label in {text_col!r}, {label_col!r}")
     return extra
+
+
+def _columns(args, df, path) -> tuple[str, str]:
+    """(text column, label column) of a --data or --test file: --text-col and --label-col when given, else as the
+    header mapping reads the file (内容 is the text, 情感 the sentiment with --task sentiment), else TASK."""
+    from wbcs.io import find_column
+    from wbcs.io.headers import resolve_columns
+
+    return (find_column(df.columns, "text", args.text_col, str(path), "--text-col"),
+            args.label_col or resolve_columns(df.columns, None, str(path)).get(args.task, args.task))
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -514,27 +525,26 @@ def cmd_train(args: argparse.Namespace) -> int:
     pool = _distil_pool(args)
     distil = {} if pool is False else {"distil": pool}
     if args.data is not None:
-        from wbcs.io import find_column
-
         if not args.task.isidentifier():
             raise InputError(f"--task {args.task!r}: with --data it names the field; use letters, digits and _")
         df = _read("train", args.data)
-        text_col = find_column(df.columns, "text", args.text_col, str(args.data), "--text-col")
+        text_col, label_col = _columns(args, df, args.data)
         test = _read("train", args.test) if args.test is not None else None
-        task, rejects = task_from_table(df, args.task, text_col=text_col, label_col=args.label_col,
+        task, rejects = task_from_table(df, args.task, text_col=text_col, label_col=label_col,
                                         source=str(args.data), sha256=sha256(args.data), seed=args.seed,
                                         test=test, test_source=str(args.test),
                                         test_sha256=sha256(args.test) if args.test is not None else None,
-                                        group_col=args.group_col)
+                                        group_col=args.group_col,
+                                        test_cols=None if test is None else _columns(args, test, args.test))
         _say_rejects(args, rejects)
         estimator, bias_note = _bias_on(estimator, task.train["label"], args)
         try:
             model = train_model({task.field: task}, estimator=estimator, seed=args.seed, name=Path(args.out).parent.name
                                 or args.task, max_train=args.max_train, **_fit_options(args),
-                                refit_test=args.test is None, extra=_extra(args, args.label_col or args.task),
+                                refit_test=args.test is None, extra=_extra(args, args.label_col or args.task, args.task),
                                 field_options=_floors(args, task), **distil)
         except TooFewExamples as e:  # the folds do not know where the label came from
-            raise InputError(f"{args.data}: column {args.label_col or args.task!r}: {e}") from None
+            raise InputError(f"{args.data}: column {label_col!r}: {e}") from None
     elif args.task == "default":
         # the baseline of the shipped model has its own settings (see train_default)
         extra = _extra(args, "sentiment")
