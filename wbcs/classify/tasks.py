@@ -179,10 +179,10 @@ def synthetic_rows(field: str, paths=None) -> ExtraData | None:
 
 
 def extra_from_table(df: pd.DataFrame, *, text_col: str, label_col: str, source: str, sha256: str | None,
-                     weights=EXTRA_WEIGHTS, field: str | None = None) -> tuple[ExtraData, pd.DataFrame]:
+                     weights=EXTRA_WEIGHTS) -> tuple[ExtraData, pd.DataFrame]:
     """A user's out-of-domain file as ``ExtraData``, and its rejects (source_row, reason): rows without
-    text or label. With ``field`` a taxonomy field, its labels are read as the field's ids (``taxonomy_labels``)."""
-    data, rejects = _labelled_rows(df, text_col, label_col, source, field=field)
+    text or label."""
+    data, rejects = _labelled_rows(df, text_col, label_col, source)
     rejects.insert(0, "source", source)
     return ExtraData(source, data[["text", "label"]].reset_index(drop=True),
                      [{"source": source, "sha256": sha256, "rows": int(len(df))}], tuple(weights)), rejects

@@ -444,9 +444,8 @@ def _own_posts(args):
     return own
 
 
-def _extra(args, label_col: str, field: str | None = None):
-    """The --extra file as out-of-domain rows (``tasks.ExtraData``) of ``field`` (default: ``label_col``), or None
-    without --extra."""
+def _extra(args, label_col: str):
+    """The --extra file as out-of-domain rows (``tasks.ExtraData``), or None without --extra."""
     from wbcs.classify.configs import EXTRA_WEIGHTS
     from wbcs.classify.registry import sha256
     from wbcs.classify.tasks import extra_from_table
@@ -468,7 +467,7 @@ def _extra(args, label_col: str, field: str | None = None):
         raise InputError(f"{args.extra}: no column {label_col!r} (--extra-label-col); columns: "
                          f"{', '.join(map(str, df.columns))}")
     extra, rejects = extra_from_table(df, text_col=text_col, label_col=label_col, source=str(args.extra),
-                                      sha256=sha256(args.extra), weights=weights, field=field or label_col)
+                                      sha256=sha256(args.extra), weights=weights)
     _say_rejects(args, rejects)
     if extra.rows.empty:
         raise InputError(f"{args.extra}: no row with both a text and a label in {text_col!r}, {label_col!r}")
@@ -541,7 +540,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         try:
             model = train_model({task.field: task}, estimator=estimator, seed=args.seed, name=Path(args.out).parent.name
                                 or args.task, max_train=args.max_train, **_fit_options(args),
-                                refit_test=args.test is None, extra=_extra(args, args.label_col or args.task, args.task),
+                                refit_test=args.test is None, extra=_extra(args, args.label_col or args.task),
                                 field_options=_floors(args, task), **distil)
         except TooFewExamples as e:  # the folds do not know where the label came from
             raise InputError(f"{args.data}: column {label_col!r}: {e}") from None
