@@ -98,21 +98,15 @@ class OwnPosts:
     @classmethod
     def from_table(cls, df: pd.DataFrame, *, source: str, sha256: str | None = None) -> tuple[OwnPosts, pd.DataFrame]:
         """The usable rows of a labelled table, and its rejects (source, source_row, reason: rows without text or
-        without any label); a column per gold field it has, a label the taxonomy lacks an error naming its row."""
-        from wbcs.labeling.fields import taxonomy
-
-        tax = taxonomy()
+        without any label); a column per gold field it has, its labels read as ids (``taxonomy_labels``: 负面 and
+        NEGATIVE are negative), a label the taxonomy lacks an error naming its rows."""
         fields = [f for f in GOLD_FIELDS if f in df.columns]
         if "text" not in df.columns or not fields:
             raise InputError(f"{source}: needs a 'text' column and at least one of {', '.join(GOLD_FIELDS)} (wbcs label "
                              "consensus --posts POSTS writes such a file); columns: " + ", ".join(map(str, df.columns)))
-        labels = df[fields].astype("string").apply(lambda c: c.str.strip()).replace("", pd.NA)
-        for f in fields:
-            bad = labels[f].notna() & ~labels[f].isin(tax.ids(f))
-            if bad.any():
-                i = int(bad.to_numpy().nonzero()[0][0])
-                raise InputError(f"{source}: row {i + 1}, column {f!r}: {labels[f].iloc[i]!r} is not a {f} label "
-                                 f"({', '.join(tax.ids(f))})")
+        rows = pd.RangeIndex(1, len(df) + 1)  # an unknown label is named by its row's position in the file
+        labels = pd.DataFrame({f: taxonomy_labels(df[f].set_axis(rows), f, source, f).to_numpy() for f in fields},
+                              index=df.index)
         text = df["text"].astype("string").str.strip()
         no_text, no_label = (text.isna() | text.eq("")).fillna(True), labels.isna().all(axis=1)
         bad = no_text | no_label
@@ -140,7 +134,7 @@ class OwnPosts:
         return TaskData(task.name, task.field, task.description,
                         pd.concat([task.train, add], ignore_index=True), task.test,
                         [*task.sources, {"source": self.source, "sha256": self.sha256, "rows": int(len(self.rows)),
-                                         "own": True,
+                                         "own": True, "added": int(len(add)), "near_test": n_near,
                                          "role": f"a team's own labelled posts: {len(add):,} added to the training part"}],
                         task.split, [*task.notes, f"{len(add):,} own labelled post(s) of {self.source} added to the "
                                                   f"training part ({n_near} left out as near duplicates of test items)"])
@@ -381,6 +375,39 @@ def label_text(labels: pd.Series) -> pd.Series:
     return text
 
 
+def taxonomy_labels(values: pd.Series, field: str, source: str, col: str) -> pd.Series:
+    """A column of ``field``'s labels (``field`` a taxonomy field) as its label ids (string dtype, missing and empty
+    cells <NA>), read as ingest, ``wbcs kpi`` and ``wbcs triage`` read them: ``ingest.label_id`` (the id, the Chinese
+    or the English name, any case: 负面 and NEGATIVE are negative), identifiable's yes/no as ``ingest.as_bool``. A
+    label that spells none of the field's is an InputError naming ``source``, the column, the label, its rows
+    (``values``' index: the first few) and the field's labels, with the closest one: a typo read as it is would
+    become a class of its own."""
+    from difflib import get_close_matches
+
+    from wbcs.io.ingest import as_bool, label_id, label_maps
+    from wbcs.schema import load_taxonomy
+
+    given = label_text(values)
+    given = given.where(given.ne(""))
+    spellings = label_maps().get(field)
+    if spellings is None:  # identifiable: yes/no as ingest reads it (是/否, true/false, 1/0)
+        spellings = {lab.id: lab.id for lab in load_taxonomy()[field].labels}
+        known = {v: {True: "yes", False: "no"}.get(as_bool(v)) for v in given.dropna().unique()}
+    else:
+        known = {v: label_id(spellings, v) for v in given.dropna().unique()}
+    ids = given.map(known, na_action="ignore").astype("string")
+    bad = given.notna() & ids.isna()
+    if bad.any():
+        label = given[bad].iloc[0]
+        rows = given.index[(given == label).fillna(False).to_numpy()]
+        shown = ", ".join(map(str, rows[:5])) + (" ..." if len(rows) > 5 else "")
+        near = get_close_matches(label.lower(), list(spellings), n=1, cutoff=0.5)
+        hint = f"; closest: {spellings[near[0]]!r}" if near else ""
+        raise InputError(f"{source}: row {rows[0]}, column {col!r}: {label!r} is not a {field} label ({len(rows)} "
+                         f"row(s): {shown}); the {field} labels: {', '.join(load_taxonomy().ids(field))}{hint}")
+    return ids
+
+
 def check_texts(values: pd.Series, source: str, col: str, option: str = "--text-col") -> None:
     """An InputError naming ``source``, the column and its type when ``values`` hold no text: numbers, times or yes/no
     (a Parquet int64 column, a JSON column of numbers) read as text are "123", which a model is trained on, or labels,
@@ -394,9 +421,12 @@ def check_texts(values: pd.Series, source: str, col: str, option: str = "--text-
 
 
 def _labelled_rows(df: pd.DataFrame, text_col: str, label_col: str, source: str,
-                   group_col: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                   group_col: str | None = None, field: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(post_id, text, label[, group]) of the usable rows, indexed by their source rows (``df``'s index), and the
-    rejects (source_row, reason); labels as ``label_text`` reads them."""
+    rejects (source_row, reason); labels as ``label_text`` reads them, or when ``field`` (the field they label) is a
+    taxonomy field as ``taxonomy_labels`` does."""
+    from wbcs.schema import load_taxonomy
+
     for col, what in ((text_col, "--text-col"), (label_col, "--label-col"), (group_col, "--group-col")):
         if col is None:
             continue
@@ -406,7 +436,8 @@ def _labelled_rows(df: pd.DataFrame, text_col: str, label_col: str, source: str,
         raise InputError(f"{source}: no rows")
     check_texts(df[text_col], source, text_col)
     text = df[text_col].astype("string").str.strip()
-    label = label_text(df[label_col])
+    label = (taxonomy_labels(df[label_col], field, source, label_col) if field in load_taxonomy().fields
+             else label_text(df[label_col]))
     bad = (text.isna() | text.eq("")).fillna(True) | (label.isna() | label.eq("")).fillna(True)
     rejects = pd.DataFrame({"source_row": df.index[bad.to_numpy()],
                             "reason": np.where(text[bad].isna() | text[bad].eq(""), "empty text", "empty label")})
@@ -421,11 +452,16 @@ def _labelled_rows(df: pd.DataFrame, text_col: str, label_col: str, source: str,
 def task_from_table(df: pd.DataFrame, name: str, *, text_col: str = "text", label_col: str | None = None,
                     source: str = "data", sha256: str | None = None, seed: int = 0,
                     test_size: float = 0.2, test: pd.DataFrame | None = None, test_source: str = "test",
-                    test_sha256: str | None = None, group_col: str | None = None) -> tuple[TaskData, pd.DataFrame]:
+                    test_sha256: str | None = None, group_col: str | None = None,
+                    test_cols: tuple[str, str] | None = None) -> tuple[TaskData, pd.DataFrame]:
     """A task from a user's table: (TaskData, rejects). The test part is a grouped hold-out
-    of ``test_size``, or the user's own ``test`` table: then every row of ``df`` trains but those that are near
+    of ``test_size``, or the user's own ``test`` table (its text and label columns ``test_cols``, by default
+    ``text_col`` and ``label_col``): then every row of ``df`` trains but those that are near
     duplicates (``wbcs.dedup``) of a test row, as in the built-in tasks (the held-out figures would score a text the
     model was fitted on as unseen); those are rejects too (reason ``NEAR_TEST``), and a note of the card counts them.
+
+    When ``name`` is a taxonomy field (``data/taxonomy.yaml``), labels are read as its ids (``taxonomy_labels``: 负面
+    and NEGATIVE are negative) and a label it lacks is an error; any other name keeps the labels as written.
 
     ``group_col``: rows with the same value (a thread, a dialogue, a customer) stay on one side of the hold-out and of
     every CV fold, as near duplicates do (``splits.training_groups``); a user's ``test`` table needs it too, so that
@@ -435,7 +471,7 @@ def task_from_table(df: pd.DataFrame, name: str, *, text_col: str = "text", labe
     (source, source_row, reason), never dropped silently.
     """
     label_col = label_col or name
-    data, rejects = _labelled_rows(df, text_col, label_col, source, group_col)
+    data, rejects = _labelled_rows(df, text_col, label_col, source, group_col, name)
     rejects.insert(0, "source", source)
     sources = [{"source": source, "sha256": sha256, "rows": int(len(df))}]
     if test is None:
@@ -443,10 +479,11 @@ def task_from_table(df: pd.DataFrame, name: str, *, text_col: str = "text", labe
         train, held, split = *holdout(data, seed, test_size), "hold-out"
         notes = []
     else:
-        held, test_rejects = _labelled_rows(test, text_col, label_col, test_source, group_col)
+        test_text, test_label = test_cols or (text_col, label_col)
+        held, test_rejects = _labelled_rows(test, test_text, test_label, test_source, group_col, name)
         if held.empty:
-            raise InputError(f"{test_source}: no row with both a text and a label in columns {text_col!r}, "
-                             f"{label_col!r}: nothing to measure the model on (--test)")
+            raise InputError(f"{test_source}: no row with both a text and a label in columns {test_text!r}, "
+                             f"{test_label!r}: nothing to measure the model on (--test)")
         near = _near_test(data, held, seed)
         rejects = pd.concat([rejects, test_rejects.assign(source=test_source),
                              pd.DataFrame({"source": source, "source_row": data.index[near], "reason": NEAR_TEST})],
@@ -456,8 +493,12 @@ def task_from_table(df: pd.DataFrame, name: str, *, text_col: str = "text", labe
                                                 "rows are left out" if near.any() else "")
         unknown = sorted(set(held["label"]) - set(train["label"]))
         if unknown:
-            raise InputError(f"{test_source}: column {label_col!r}: label {unknown[0]!r} is not in {source}'s training "
-                             "rows; the model could never predict it")
+            gone = int((data.loc[near, "label"] == unknown[0]).sum())
+            why = (f": its {gone} row(s) there were all left out as near duplicates of {test_source}'s rows (the "
+                   "held-out figures would score them as unseen); label other examples of it, or take those rows out "
+                   f"of {test_source}" if gone else "; the model could never predict it")
+            raise InputError(f"{test_source}: column {test_label!r}: label {unknown[0]!r} is not in {source}'s "
+                             f"training rows{why}")
         split = f"user test file {test_source}"
         sources.append({"source": test_source, "sha256": test_sha256, "rows": int(len(test)), "role": "test"})
         notes = [f"{int(near.sum())} training row(s) of {source} left out as near duplicates of {test_source}'s rows "

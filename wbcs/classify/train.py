@@ -213,7 +213,7 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
 
     from wbcs.classify.configs import Steps, select
     from wbcs.classify.registry import folder_kind
-    from wbcs.classify.splits import TooFewExamples, groups_in, own_groups, training_groups
+    from wbcs.classify.splits import TooFewExamples, own_groups, training_groups
 
     if extra is not None and teacher is not None:
         raise InputError("a teacher and out-of-domain rows both add rows to a field: use one of them")
@@ -231,9 +231,10 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
         raise InputError(f"{task.name}: distillation learns the quality ensemble's labels: give a backbone (--quality) too")
     if extra is not None:  # before any work (configs.select checks it too, but a given configuration skips select)
         extra.check_labels(task.train["label"])
-    shared = groups_in(task.train, task.test)
+    shared, train = held_out_rows(task, max_train, seed)
     back = task.train[shared]  # rows of dialogues the test part holds too: only the refit learns from them
-    train = subsample(task.train[~shared].reset_index(drop=True), max_train, seed)
+    if curve and teacher is None:  # before any work, not after the whole training
+        check_curve(task, train)
     if shared.any():
         left = train["label"].value_counts().reindex(task.train["label"].unique(), fill_value=0)
         if (left < 2).any():
@@ -390,6 +391,32 @@ def fit_task(task: TaskData, estimator=None, *, seed=0, max_train: int | None = 
 CURVE_MIN_PER_LABEL = 10
 
 
+def held_out_rows(task: TaskData, max_train: int | None, seed) -> tuple[np.ndarray, pd.DataFrame]:
+    """(True for each training row of a group the test part also holds, ``splits.groups_in``; the training rows the
+    held-out fit learns from: the others, at most ``max_train`` of them)."""
+    from wbcs.classify.splits import groups_in
+
+    shared = groups_in(task.train, task.test)
+    return shared, subsample(task.train[~shared].reset_index(drop=True), max_train, seed)
+
+
+def curve_sizes(n: int, k: int) -> list[int]:
+    """The training rows of a learning curve's points on ``n`` rows of ``k`` labels: an eighth, a quarter and a half
+    of them where that holds ``CURVE_MIN_PER_LABEL`` rows per label, and all of them."""
+    return [m for m in (n // 8, n // 4, n // 2) if m >= CURVE_MIN_PER_LABEL * k] + [n]
+
+
+def check_curve(task: TaskData, train: pd.DataFrame) -> None:
+    """An InputError when ``train`` (the held-out fit's rows, ``held_out_rows``) is too small for a learning curve of
+    two points (``curve_sizes``): one point says nothing of whether more labels help."""
+    n, k = len(train), train["label"].nunique()
+    if len(curve_sizes(n, k)) < 2:
+        raise InputError(f"--curve: {task.name} ({task.description}) has {n:,} training rows of {k} labels; a learning "
+                         f"curve needs at least {2 * CURVE_MIN_PER_LABEL * k:,} ({2 * CURVE_MIN_PER_LABEL} per label, so "
+                         f"that its half holds {CURVE_MIN_PER_LABEL} of each) for two points: label more rows or leave "
+                         "out --curve")
+
+
 def card_extra(model: PostClassifier, field: str, task: TaskData, seed=0) -> tuple[pd.DataFrame | None, float | None]:
     """The out-of-domain rows (text, label) ``model``'s card says ``field`` learnt from (the LLM-written posts of
     ``tasks.synthetic_rows`` or SMP2020's sentiment), as the trainer took them for ``task`` (its labels only, near
@@ -479,8 +506,7 @@ def curve_entry(estimator, train: pd.DataFrame, test: pd.DataFrame, *, seed=0, t
 
     from wbcs.classify.evaluate import labels_to_reach, learning_curve, more_labels_verdict
 
-    n, k = len(train), train["label"].nunique()
-    sizes = [m for m in (n // 8, n // 4, n // 2) if m >= CURVE_MIN_PER_LABEL * k] + [n]
+    sizes = curve_sizes(len(train), train["label"].nunique())
     curve = learning_curve(clone(estimator), train["text"], train["label"], sizes=sizes, repeats=3, seed=seed,
                            test=(test["text"], test["label"], test["kind"] if "kind" in test.columns else None),
                            fit=None if extra is None else lambda est, x, y: _fit(est, x, y, None, None, extra, weight))
@@ -556,6 +582,9 @@ def train_model(tasks: dict[str, TaskData], *, estimator=None, seed=0, name: str
     ``fit_options`` go to ``fit_task`` (budget, words, refit, refit_test, base), and
     ``field_options`` ({field: {...}}) override them for one field."""
     models, fields = {}, {}
+    for field_name, task in tasks.items():  # a field too small for its learning curve, before any field is trained
+        if {**fit_options, **(field_options or {}).get(field_name, {})}.get("curve") and field_name not in (teachers or {}):
+            check_curve(task, held_out_rows(task, max_train, seed)[1])
     for field_name, task in tasks.items():
         teacher, pool = (teachers or {}).get(field_name, (None, ()))
         est, entry = fit_task(task, estimator, seed=seed, max_train=max_train,
@@ -585,9 +614,8 @@ def unlabelled_weibo(n: int, seed=0) -> list[str]:
 def _gold_limits(tasks: dict) -> list[str]:
     """The card's limits of a model learnt from the gold set, with the counts of the data it was given."""
     # the gold files' rows by name; a team's own file (``OwnPosts.into`` marks it ``own``) is said apart, whatever its
-    # name
+    # name (``_own_limits``)
     rows = {Path(s["source"]).name: s["rows"] for s in tasks["intent"].sources if "rows" in s and not s.get("own")}
-    own = [s for s in tasks["intent"].sources if s.get("own")]
     intent, topic = tasks["intent"].train, tasks["topic"].train if "topic" in tasks else None
     counts = intent["label"].value_counts()
     subtype = tasks["negative_subtype"].train["label"].value_counts() if "negative_subtype" in tasks else pd.Series()
@@ -600,9 +628,6 @@ def _gold_limits(tasks: dict) -> list[str]:
            "helpdesks; measured on its fixed test part (739 dialogues nothing was tuned on). Suggestions "
            f"({counts.get('suggestion', 0)} training examples) and abuse ({subtype.get('abuse', 0)}) stay rare: "
            "expect low recall on them (see per-class metrics)."]
-    out += [f"Also learnt from {s['rows']:,} of a team's own labelled posts ({s['source']}), added to the training part "
-            "as telecom first posts; the held-out figures are the gold set's test part's, not those posts'."
-            for s in own]
     if topic is not None:
         per = topic["label"].value_counts()
         out.append(f"topic is learnt from first posts only ({len(topic):,} training posts, {per.min()} to {per.max()} "
@@ -620,6 +645,25 @@ def _gold_limits(tasks: dict) -> list[str]:
                "corrections learn from the rows drawn at random only, and all kinds pooled are counted" if partly else "")
             + "."]
     return out
+
+
+def _own_limits(tasks: dict, kept: PostClassifier | None) -> list[str]:
+    """The card's limit on a team's own labelled posts (the source ``OwnPosts.into`` marks ``own``): how many of them
+    each field trained here learnt (not those without its label, nor near duplicates of its test items), and that the
+    fields carried over from ``kept`` did not learn from them."""
+    own = {f: s for f, t in tasks.items() for s in t.sources if s.get("own")}
+    if not own:
+        return []
+    first = next(iter(own.values()))
+    learnt = "; ".join(f"{f} learnt {s['added']:,} of them" + (f" ({s['near_test']:,} left out as near duplicates of "
+                                                                 "its test items)" if s["near_test"] else "")
+                       for f, s in own.items())
+    carried = [f for f in kept.models if f not in tasks] if kept is not None else []
+    return [f"Also learnt from a team's own labelled posts ({first['source']}: {first['rows']:,} rows), added to the "
+            f"training part as telecom first posts where they have the field's label: {learnt}"
+            + (f"; {', '.join(carried)} (carried over unchanged from {kept.name}) did not learn from them" if carried
+               else "")
+            + "; the held-out figures are the gold set's test part's, not those posts'."]
 
 
 def train_default(*, seed=0, max_train: int | None = None, estimator=None, teacher=None,
@@ -696,6 +740,11 @@ def train_default(*, seed=0, max_train: int | None = None, estimator=None, teach
         if unknown := [f for f in fields if f not in tasks]:
             raise InputError(f"--fields: no field {unknown[0]!r} to train (fields: {', '.join(tasks)})")
         tasks = {f: t for f, t in tasks.items() if f in fields}
+    if keep is not None and not isinstance(keep, PostClassifier):
+        from wbcs.classify.registry import load_model
+
+        keep = load_model(keep)
+    limits = [*limits, *_own_limits(tasks, keep)]
     if max_train is not None:
         limits = [*limits, f"smoke build: at most {max_train} training rows per field"]
     teachers = None

@@ -477,6 +477,16 @@ def _extra(args, label_col: str):
     return extra
 
 
+def _columns(args, df, path) -> tuple[str, str]:
+    """(text column, label column) of a --data or --test file: --text-col and --label-col when given, else as the
+    header mapping reads the file (内容 is the text, 情感 the sentiment with --task sentiment), else TASK."""
+    from wbcs.io import find_column
+    from wbcs.io.headers import resolve_columns
+
+    return (find_column(df.columns, "text", args.text_col, str(path), "--text-col"),
+            args.label_col or resolve_columns(df.columns, None, str(path)).get(args.task, args.task))
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from wbcs import checks
     from wbcs.classify import save_model
@@ -517,18 +527,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     pool = _distil_pool(args)
     distil = {} if pool is False else {"distil": pool}
     if args.data is not None:
-        from wbcs.io import find_column
-
         if not args.task.isidentifier():
             raise InputError(f"--task {args.task!r}: with --data it names the field; use letters, digits and _")
         df = _read("train", args.data)
-        text_col = find_column(df.columns, "text", args.text_col, str(args.data), "--text-col")
+        text_col, label_col = _columns(args, df, args.data)
         test = _read("train", args.test) if args.test is not None else None
-        task, rejects = task_from_table(df, args.task, text_col=text_col, label_col=args.label_col,
+        task, rejects = task_from_table(df, args.task, text_col=text_col, label_col=label_col,
                                         source=str(args.data), sha256=sha256(args.data), seed=args.seed,
                                         test=test, test_source=str(args.test),
                                         test_sha256=sha256(args.test) if args.test is not None else None,
-                                        group_col=args.group_col)
+                                        group_col=args.group_col,
+                                        test_cols=None if test is None else _columns(args, test, args.test))
         _say_rejects(args, rejects)
         estimator, bias_note = _bias_on(estimator, task.train["label"], args)
         try:
@@ -537,7 +546,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                                 refit_test=args.test is None, extra=_extra(args, args.label_col or args.task),
                                 field_options=_floors(args, task), **distil)
         except TooFewExamples as e:  # the folds do not know where the label came from
-            raise InputError(f"{args.data}: column {args.label_col or args.task!r}: {e}") from None
+            raise InputError(f"{args.data}: column {label_col!r}: {e}") from None
     elif args.task == "default":
         # the baseline of the shipped model has its own settings (see train_default)
         extra = _extra(args, "sentiment")
