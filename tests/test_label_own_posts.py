@@ -145,7 +145,10 @@ def test_a_team_labels_its_own_posts_and_trains_with_them(tmp_path, mirror):
     assert topic["train_rows"] == 1572 + 6 and topic["test_rows"] == 392  # the fixed test part is unchanged
     assert any(d.get("role", "").startswith("a team's own labelled posts: 6 added") for d in topic["data"])
     limits = " ".join(card["limits"])
-    assert "1,964 STC-3 telecom first posts" in limits and f"6 of a team's own labelled posts ({gold})" in limits
+    assert "1,964 STC-3 telecom first posts" in limits and (
+        f"a team's own labelled posts ({gold}: 6 rows), added to the training part as telecom first posts where they "
+        "have the field's label: topic learnt 6 of them; sentiment, intent, negative_subtype (carried over unchanged "
+        "from wbcs-default/11) did not learn from them") in limits
     bad = run("train", "--task", "topic", "--add", gold, "--out", tmp_path / "m" / "2", cwd=ROOT)
     assert bad.returncode == 2 and "use it with --task default" in bad.stderr
 
