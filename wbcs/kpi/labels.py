@@ -226,8 +226,9 @@ MODEL_INPUTS = ("text", *LABEL_FIELDS, "complaint")
 
 def _cache_key(path: Path, model, posts: pd.DataFrame) -> str:
     """The file's bytes, the texts and labels ``posts`` carry (``MODEL_INPUTS``), the model asked for and
-    every model manifest it could resolve to (a new or retrained model changes a manifest, so its labels
-    are never mistaken for the old one's)."""
+    every model manifest it could resolve to, and the manifest (or absence) of each model the file's labels name
+    (``field_models``): a new, retrained or removed model changes the key, so its labels or card are never mistaken
+    for the old one's."""
     h = hashlib.sha256(f"wbcs {__version__}\0{CACHE_FORMAT}\0{model or ''}\0".encode())
     _digest(path, h)
     for col in (c for c in MODEL_INPUTS if c in posts):
@@ -239,6 +240,14 @@ def _cache_key(path: Path, model, posts: pd.DataFrame) -> str:
         if m.is_file():
             h.update(str(m.resolve()).encode())
             _digest(m, h)
+    # the models the file's labels name (a folder outside the registry too): their cards correct the file's shares
+    # (model_card_of), and one gone or retrained since must not be served from the cache as it was
+    for name in sorted({n for f in LABEL_FIELDS if f in posts for n in field_models(posts, f).dropna().unique()}):
+        h.update(f"\0{name}\0".encode())
+        try:
+            _digest(_model_folder(name) / "manifest.json", h)
+        except (InputError, OSError):
+            h.update(b"\0absent")
     return h.hexdigest()[:32]
 
 
