@@ -10,6 +10,8 @@ as a person's."""
 from __future__ import annotations
 
 import json
+import re
+import shutil
 
 import pandas as pd
 import pytest
@@ -75,3 +77,67 @@ def test_evaluate_reads_the_label_spellings_kpi_reads(files):
     assert json.loads(ids.stdout)["n"] == 18
     wrong = _evaluate(files, [(new[0][0], "负面的")] + new[1:], "wrong.csv")
     assert wrong.returncode == 2 and "label '负面的' the model has never seen" in wrong.stderr, wrong.stderr
+
+
+def _posts(path, rows, **labels):
+    """A posts file of ``rows``' texts (no sentiment), one post every 3 hours from 2024-04-29, with ``labels``."""
+    pd.DataFrame({"post_id": [f"p{i}" for i in range(len(rows))],
+                  "created_at": pd.date_range("2024-04-29 08:00", periods=len(rows), freq="3h").strftime(
+                      "%Y-%m-%d %H:%M"),
+                  "text": [t for t, _ in rows], "topic": "network", "operator": "china_mobile",
+                  "platform": "sina_weibo", **labels}).to_csv(path, index=False)
+    return path
+
+
+def _kpi(path, *extra, env):
+    r = run_cli("kpi", "--posts", str(path), "--json", *extra, env=env)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout), r.stderr
+
+
+def test_kpi_cache_does_not_serve_the_card_of_a_model_gone_away(files, tmp_path):
+    model = tmp_path / "mine"
+    shutil.copytree(files / "model", model)
+    posts = _posts(tmp_path / "posts.csv", _texts(20, 2))
+    r = run_cli("predict", "--model", str(model), "--input", str(posts), "--out", str(tmp_path / "pred.csv"))
+    assert r.returncode == 0, r.stderr
+    env = {"WBCS_CACHE": str(tmp_path / "cache")}
+    before, _ = _kpi(tmp_path / "pred.csv", env=env)  # the intents by the shipped model, cached
+    assert before["input"]["classified"]["models"]["sentiment"] == str(model)  # its card read
+    model.rename(tmp_path / "moved")
+    cached, err = _kpi(tmp_path / "pred.csv", env=env)
+    fresh, _ = _kpi(tmp_path / "pred.csv", "--no-cache", env=env)
+    assert "not in the registry" in err and "reused" not in err, err
+    # the cache served the moved model's card (its CV note and intervals, where its card has them) as if still there
+    assert cached["input"]["classified"]["models"] == fresh["input"]["classified"]["models"] == {
+        "intent": "wbcs-default/14", "negative_subtype": "wbcs-default/14"}
+    assert cached["corrected"] == fresh["corrected"] and cached["corrected_note"] == fresh["corrected_note"]
+    model.parent.joinpath("moved").rename(model)  # back: its card again, from the cache
+    again, err = _kpi(tmp_path / "pred.csv", env=env)
+    assert "reused" in err and again["input"]["classified"]["models"] == before["input"]["classified"]["models"]
+
+
+def _notes(html_text: str) -> list[str]:
+    return [re.sub("<[^>]+>", "", n) for n in re.findall(r"<p class='wbcs-note[^']*'>.*?</p>", html_text)
+            if "Labels" in n]
+
+
+def test_kpi_and_report_call_an_oldest_predict_file_s_labels_a_model_s(files, tmp_path):
+    posts = _posts(tmp_path / "posts.csv", _texts(20, 2), intent="consultation")  # 36 posts, intents a person's
+    r = run_cli("predict", "--model", str(files / "model"), "--input", str(posts), "--out", str(tmp_path / "p.csv"))
+    assert r.returncode == 0, r.stderr
+    oldest = pd.read_csv(tmp_path / "p.csv").drop(columns=["sentiment_source", "sentiment_model", "sentiment_learnt"])
+    oldest.to_csv(tmp_path / "oldest.csv", index=False)  # the oldest predict's layout: the label, its probability
+    env = {"WBCS_CACHE": str(tmp_path / "cache")}
+    out, err = _kpi(tmp_path / "oldest.csv", env=env)
+    said = [line for line in err.splitlines() if "counted, not corrected" in line]
+    # nothing said: the model's sentiments were read as a person's
+    assert len(said) == 1 and "no model named" in said[0] and "sentiment_proba" in said[0], err
+    assert "oldest.csv" in said[0] and "(labels of sentiment)" in said[0]
+    assert out["corrected"] is None and out["n_sentiment"] == 36
+    r = run_cli("report", "--posts", str(tmp_path / "oldest.csv"), "--end", "2024-05-01",
+                "--out", str(tmp_path / "r.html"), env=env)
+    assert r.returncode == 0, r.stderr
+    notes = _notes((tmp_path / "r.html").read_text(encoding="utf-8"))
+    # "Labels: as given in the data (no model labels)."
+    assert len(notes) == 1 and "sentiment 36 by model" in notes[0] and "given in the data: intent, topic" in notes[0]

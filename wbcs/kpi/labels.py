@@ -140,7 +140,10 @@ def ensure_labels(posts: pd.DataFrame, *, model=None, quiet: bool = False) -> pd
     for f in pred.attrs.get("classified", {}).get("filled", {}):  # the model's fields, as predict_posts writes them
         label = out[f].astype("string") if f in out else pd.Series(pd.NA, index=out.index, dtype="string")
         label.loc[need] = pred[f].astype("string")
-        source = label_sources(label, out.get(f"{f}_source"), pd.Series(False, index=out.index))
+        # a model's label in every layout (model_labelled): the oldest predict's file has no <field>_source, and its
+        # labels with a probability became a person's when kpi filled another field beside them
+        said = model_labelled(out, f)[0].map({True: "model", False: pd.NA}) if f in out else None
+        source = label_sources(label, said, pd.Series(False, index=out.index))
         source.loc[need] = pred[f"{f}_source"].astype("string")
         proba = (pd.to_numeric(out[f"{f}_proba"], errors="coerce") if f"{f}_proba" in out
                  else pd.Series(float("nan"), index=out.index))
@@ -256,11 +259,12 @@ def model_card_of(posts: pd.DataFrame, source: str) -> pd.DataFrame:
     (``field_models``: ``wbcs predict``'s, ``wbcs triage``'s), field by field, where its ``<field>_source`` says
     "model": each field's labels are then corrected for the errors of the model that gave them (``wbcs.kpi.quantify``)
     and said to be its, as when the posts are classified here; ``models`` says which model each field's card is.
-    Without such a column or such labels, ``posts`` as they are. A field whose model the registry does not hold (or
-    whose labels name several models: one card cannot correct another model's labels) is one line on stderr and its
-    labels are counted, not corrected. ``source``: the file, for that line."""
-    model = {f: m for f in LABEL_FIELDS if f in posts and (m := model_labelled(posts, f)[0]).any()}
-    if posts.attrs.get("classified") or not names_models(posts, model):
+    Without a model's labels (``model_labelled``), ``posts`` as they are. A field whose labels name no model (the
+    oldest predict's file), a model the registry does not hold or several models (one card cannot correct another
+    model's labels) is one line on stderr and its labels are counted, not corrected. ``source``: the file, for that line."""
+    told = {f: model_labelled(posts, f) for f in LABEL_FIELDS if f in posts}
+    model = {f: m for f, (m, _) in told.items() if m.any()}
+    if posts.attrs.get("classified") or not model:
         return posts
     # only here: a file of a person's labels never loads the classifier's code (sklearn)
     from wbcs.classify.api import card_errors
@@ -270,8 +274,10 @@ def model_card_of(posts: pd.DataFrame, source: str) -> pd.DataFrame:
     for f, m in model.items():
         names = field_models(posts, f)[m].dropna().unique()
         if len(names) != 1:
+            # none named: the oldest predict's file (model_labelled), or one from before the model columns
             said = (f"{len(names)} models named ({', '.join(names[:3])}): one card cannot correct another model's "
-                    "labels" if len(names) else f"no model named (columns {model_column(f)}, {MODEL_COLUMN})")
+                    "labels" if len(names) else f"no model named (no {model_column(f)} or {MODEL_COLUMN}; "
+                    f"{told[f][1]}): its card is unknown")
             why.setdefault(said, []).append(f)
             continue
         name = str(names[0])
