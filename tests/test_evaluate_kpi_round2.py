@@ -141,3 +141,33 @@ def test_kpi_and_report_call_an_oldest_predict_file_s_labels_a_model_s(files, tm
     notes = _notes((tmp_path / "r.html").read_text(encoding="utf-8"))
     # "Labels: as given in the data (no model labels)."
     assert len(notes) == 1 and "sentiment 36 by model" in notes[0] and "given in the data: intent, topic" in notes[0]
+
+
+def test_kpi_adds_up_one_model_s_labels_named_masked_and_unmasked(files, tmp_path):
+    model = tmp_path / "runs" / "run_13812345678" / "1"  # a run id that reads as a mobile number: written masked
+    shutil.copytree(files / "model", model)
+    posts = _posts(tmp_path / "posts.csv", _texts(20, 2), intent="consultation")
+    r = run_cli("predict", "--model", str(model), "--input", str(posts), "--out", str(tmp_path / "p.csv"))
+    assert r.returncode == 0, r.stderr
+    table = pd.read_csv(tmp_path / "p.csv", dtype=str, keep_default_na=False).replace("", None)
+    assert set(table["sentiment_model"]) == {str(tmp_path / "runs" / "run_138****5678" / "1")}
+    table.loc[:4, [c for c in table if c.startswith("sentiment")]] = None  # 5 posts for kpi to label
+    table.to_csv(tmp_path / "p5.csv", index=False)
+    out, err = _kpi(tmp_path / "p5.csv", "--model", str(model), env={"WBCS_CACHE": str(tmp_path / "cache")})
+    assert "classified 5 of 36 posts" in err, err
+    # the file's 31 and the run's 5 were two models' (masked name against the name as given): 31 kept, 5 another's
+    assert out["input"]["classified"]["filled"]["sentiment"] == 36
+
+
+def test_a_card_describes_its_model_s_labels_named_masked():
+    from wbcs.kpi.quantify import label_reliability
+
+    posts = pd.DataFrame({"sentiment": ["negative", "positive", "negative"], "sentiment_source": "model",
+                          "sentiment_model": "/runs/run_138****5678/1"})  # as a file holds them
+    posts.attrs["classified"] = {"models": {"sentiment": "/runs/run_13812345678/1"},  # as a run names it
+                                 "cv_confusion": {"sentiment": {"labels": ["negative", "positive"],
+                                                                "matrix": [[3, 1], [0, 4]]}}}
+    got = label_reliability(posts, "sentiment")
+    # None: the file's labels were taken for another model's, which this card does not describe
+    assert got is not None
+    assert got.loc["negative"].tolist() == [1.0, 0.75] and got.loc["positive"].tolist() == [0.8, 1.0]

@@ -193,16 +193,17 @@ def _merged(before: dict | None, now: dict) -> dict:
     if not before:
         return dict(now)
     was, run = before.get("models", {}), now.get("models", {})
+    # one model: a file names it masked (everything wbcs writes is: models/run_13812345678/1 as run_138****5678/1),
+    # the run as it was given, so masked with masked (its 5 labels beside the file's 35 were another model's)
+    same = {f for f in run if f in was and mask_pii(str(was[f])) == mask_pii(str(run[f]))}
     # the fields whose card is the run's model's: those it labelled, unless the file's model gave more of them
-    ran = {f for f in run if f not in was or was[f] == run[f]
-           or now["filled"].get(f, 0) >= before.get("filled", {}).get(f, 0)}
+    ran = {f for f in run if f not in was or f in same or now["filled"].get(f, 0) >= before.get("filled", {}).get(f, 0)}
     out = {**before, **now}
     for k in PER_FIELD:
         out[k] = {**{f: v for f, v in now.get(k, {}).items() if f in ran or f not in was},
                   **{f: v for f, v in before.get(k, {}).items() if f not in ran}}
     for k in ("filled", "learnt"):  # one model's labels, in the file and filled here
-        out[k] |= {f: now[k][f] + before[k][f] for f in ran if was.get(f) == run[f] and f in before.get(k, {})
-                   and f in now.get(k, {})}
+        out[k] |= {f: now[k][f] + before[k][f] for f in same if f in before.get(k, {}) and f in now.get(k, {})}
     out["model"] = ", ".join(dict.fromkeys(out["models"].values())) or now.get("model")
     return out
 

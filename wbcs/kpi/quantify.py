@@ -57,6 +57,7 @@ from scipy.optimize import nnls
 from wbcs.errors import InputError
 from wbcs.kpi.indicators import FAVORABILITY_FORMAT
 from wbcs.kpi.labels import field_models, model_labelled
+from wbcs.pii import mask_pii
 from wbcs.schema import POST_KIND
 
 
@@ -356,7 +357,10 @@ def _other_models(posts: pd.DataFrame, field: str, labelled: np.ndarray) -> tupl
     own = classified["models"].get(field) if "models" in classified else classified.get("model")
     if own is None:
         return np.zeros(len(posts), dtype=bool), named
-    return labelled & (named.notna() & named.ne(str(own))).fillna(False).to_numpy(), named
+    # masked with masked: a file names a model masked (run_138****5678/1), a run as it was given (run_13812345678/1)
+    masked = named.map({n: mask_pii(n) for n in named.dropna().unique()})  # each name once
+    other = masked.ne(mask_pii(str(own))) & named.notna()
+    return labelled & other.to_numpy(dtype=bool), named
 
 
 def corrected_table(posts: pd.DataFrame, field: str, *, kind: str = POST_KIND, n_boot: int = 1000,
