@@ -687,6 +687,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from wbcs.cli import shipped_input
     from wbcs.goldset import KINDS
     from wbcs.io import find_column
+    from wbcs.io.ingest import by_unique, label_id, label_maps
     from wbcs.kpi.labels import model_labelled
     from wbcs.text import has_text
 
@@ -719,6 +720,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         raise InputError(f"--group-col {args.group_col}: " + ("it needs --against MODEL" if against is None else
                          f"{args.data} has no such column; columns: {', '.join(map(str, df.columns))}"))
     labels = label_text(df[label_col])  # 0.0/1.0 as the classes 0/1, as the trainer reads them
+    if field in (spellings := label_maps()):  # 负面, NEGATIVE as negative, as kpi and triage read them (read_posts)
+        ids = by_unique(labels, lambda v: label_id(spellings[field], v))
+        labels = ids.where(ids.notna(), labels).astype("string")  # what spells no label stays, to be named below
     missing = labels.isna() | labels.eq("")
     if missing.all():
         raise InputError(f"{args.data}: column {label_col!r} has no labels")
@@ -803,19 +807,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _seen(model, field: str, texts):
-    """True for each text the model's field was fitted on (by the hashes the trainer keeps)."""
+    """True for each text the model's field was fitted on, told as ``<field>_learnt`` tells it (``PostClassifier.learnt``:
+    the fingerprint of the texts with their PII masked, so a file's masked copy of a training text is the text it
+    learnt; the raw hashes of ``seen_rows_`` missed the learnt posts whose phone or ticket number was masked)."""
     import numpy as np
 
-    from wbcs.classify.train import rows_sha256
-
-    if not hasattr(model.models[field], "seen_rows_"):  # e.g. a transformer field saved before it was kept
-        print(f"evaluate: warning: {model.name}'s field {field} keeps no record of its training rows (saved by an "
-              "older wbcs or fitted outside wbcs train): seen_rows cannot count them and --drop-seen cannot leave "
+    marks = model.learnt(texts)[field]
+    if marks is None:  # e.g. a folder saved before the fingerprint was kept
+        print(f"evaluate: warning: {model.name}'s field {field} keeps no fingerprint of its training texts (saved by "
+              "an older wbcs or fitted outside wbcs train): seen_rows cannot count them and --drop-seen cannot leave "
               "them out; retrain it with wbcs train to get one", file=sys.stderr)
-    known = set(getattr(model.models[field], "seen_rows_", None) or ())
-    if not known:
         return np.zeros(len(texts), bool)
-    return np.array([rows_sha256([t])[0] in known if isinstance(t, str) else False for t in texts])
+    return marks
 
 
 def cmd_triage(args: argparse.Namespace) -> int:

@@ -140,7 +140,10 @@ def ensure_labels(posts: pd.DataFrame, *, model=None, quiet: bool = False) -> pd
     for f in pred.attrs.get("classified", {}).get("filled", {}):  # the model's fields, as predict_posts writes them
         label = out[f].astype("string") if f in out else pd.Series(pd.NA, index=out.index, dtype="string")
         label.loc[need] = pred[f].astype("string")
-        source = label_sources(label, out.get(f"{f}_source"), pd.Series(False, index=out.index))
+        # a model's label in every layout (model_labelled): the oldest predict's file has no <field>_source, and its
+        # labels with a probability became a person's when kpi filled another field beside them
+        said = model_labelled(out, f)[0].map({True: "model", False: pd.NA}) if f in out else None
+        source = label_sources(label, said, pd.Series(False, index=out.index))
         source.loc[need] = pred[f"{f}_source"].astype("string")
         proba = (pd.to_numeric(out[f"{f}_proba"], errors="coerce") if f"{f}_proba" in out
                  else pd.Series(float("nan"), index=out.index))
@@ -190,16 +193,17 @@ def _merged(before: dict | None, now: dict) -> dict:
     if not before:
         return dict(now)
     was, run = before.get("models", {}), now.get("models", {})
+    # one model: a file names it masked (everything wbcs writes is: models/run_13812345678/1 as run_138****5678/1),
+    # the run as it was given, so masked with masked (its 5 labels beside the file's 35 were another model's)
+    same = {f for f in run if f in was and mask_pii(str(was[f])) == mask_pii(str(run[f]))}
     # the fields whose card is the run's model's: those it labelled, unless the file's model gave more of them
-    ran = {f for f in run if f not in was or was[f] == run[f]
-           or now["filled"].get(f, 0) >= before.get("filled", {}).get(f, 0)}
+    ran = {f for f in run if f not in was or f in same or now["filled"].get(f, 0) >= before.get("filled", {}).get(f, 0)}
     out = {**before, **now}
     for k in PER_FIELD:
         out[k] = {**{f: v for f, v in now.get(k, {}).items() if f in ran or f not in was},
                   **{f: v for f, v in before.get(k, {}).items() if f not in ran}}
     for k in ("filled", "learnt"):  # one model's labels, in the file and filled here
-        out[k] |= {f: now[k][f] + before[k][f] for f in ran if was.get(f) == run[f] and f in before.get(k, {})
-                   and f in now.get(k, {})}
+        out[k] |= {f: now[k][f] + before[k][f] for f in same if f in before.get(k, {}) and f in now.get(k, {})}
     out["model"] = ", ".join(dict.fromkeys(out["models"].values())) or now.get("model")
     return out
 
@@ -226,8 +230,9 @@ MODEL_INPUTS = ("text", *LABEL_FIELDS, "complaint")
 
 def _cache_key(path: Path, model, posts: pd.DataFrame) -> str:
     """The file's bytes, the texts and labels ``posts`` carry (``MODEL_INPUTS``), the model asked for and
-    every model manifest it could resolve to (a new or retrained model changes a manifest, so its labels
-    are never mistaken for the old one's)."""
+    every model manifest it could resolve to, and the manifest (or absence) of each model the file's labels name
+    (``field_models``): a new, retrained or removed model changes the key, so its labels or card are never mistaken
+    for the old one's."""
     h = hashlib.sha256(f"wbcs {__version__}\0{CACHE_FORMAT}\0{model or ''}\0".encode())
     _digest(path, h)
     for col in (c for c in MODEL_INPUTS if c in posts):
@@ -239,6 +244,14 @@ def _cache_key(path: Path, model, posts: pd.DataFrame) -> str:
         if m.is_file():
             h.update(str(m.resolve()).encode())
             _digest(m, h)
+    # the models the file's labels name (a folder outside the registry too): their cards correct the file's shares
+    # (model_card_of), and one gone or retrained since must not be served from the cache as it was
+    for name in sorted({n for f in LABEL_FIELDS if f in posts for n in field_models(posts, f).dropna().unique()}):
+        h.update(f"\0{name}\0".encode())
+        try:
+            _digest(_model_folder(name) / "manifest.json", h)
+        except (InputError, OSError):
+            h.update(b"\0absent")
     return h.hexdigest()[:32]
 
 
@@ -247,11 +260,12 @@ def model_card_of(posts: pd.DataFrame, source: str) -> pd.DataFrame:
     (``field_models``: ``wbcs predict``'s, ``wbcs triage``'s), field by field, where its ``<field>_source`` says
     "model": each field's labels are then corrected for the errors of the model that gave them (``wbcs.kpi.quantify``)
     and said to be its, as when the posts are classified here; ``models`` says which model each field's card is.
-    Without such a column or such labels, ``posts`` as they are. A field whose model the registry does not hold (or
-    whose labels name several models: one card cannot correct another model's labels) is one line on stderr and its
-    labels are counted, not corrected. ``source``: the file, for that line."""
-    model = {f: m for f in LABEL_FIELDS if f in posts and (m := model_labelled(posts, f)[0]).any()}
-    if posts.attrs.get("classified") or not names_models(posts, model):
+    Without a model's labels (``model_labelled``), ``posts`` as they are. A field whose labels name no model (the
+    oldest predict's file), a model the registry does not hold or several models (one card cannot correct another
+    model's labels) is one line on stderr and its labels are counted, not corrected. ``source``: the file, for that line."""
+    told = {f: model_labelled(posts, f) for f in LABEL_FIELDS if f in posts}
+    model = {f: m for f, (m, _) in told.items() if m.any()}
+    if posts.attrs.get("classified") or not model:
         return posts
     # only here: a file of a person's labels never loads the classifier's code (sklearn)
     from wbcs.classify.api import card_errors
@@ -261,8 +275,10 @@ def model_card_of(posts: pd.DataFrame, source: str) -> pd.DataFrame:
     for f, m in model.items():
         names = field_models(posts, f)[m].dropna().unique()
         if len(names) != 1:
+            # none named: the oldest predict's file (model_labelled), or one from before the model columns
             said = (f"{len(names)} models named ({', '.join(names[:3])}): one card cannot correct another model's "
-                    "labels" if len(names) else f"no model named (columns {model_column(f)}, {MODEL_COLUMN})")
+                    "labels" if len(names) else f"no model named (no {model_column(f)} or {MODEL_COLUMN}; "
+                    f"{told[f][1]}): its card is unknown")
             why.setdefault(said, []).append(f)
             continue
         name = str(names[0])

@@ -56,7 +56,8 @@ from scipy.optimize import nnls
 
 from wbcs.errors import InputError
 from wbcs.kpi.indicators import FAVORABILITY_FORMAT
-from wbcs.kpi.labels import field_models
+from wbcs.kpi.labels import field_models, model_labelled
+from wbcs.pii import mask_pii
 from wbcs.schema import POST_KIND
 
 
@@ -200,12 +201,12 @@ def label_reliability(posts: pd.DataFrame, field: str) -> pd.DataFrame | None:
 
     An alert or incident on a label counts the model's labels: a low precision means some of its posts are not X, a
     low recall that X's true volume is larger than counted."""
-    conf, source = _confusion_of(posts, field), posts.get(f"{field}_source")
-    if conf is None or source is None or field not in posts:
+    conf = _confusion_of(posts, field)
+    if conf is None or field not in posts:
         return None
     # the card's model's labels only: a field another model labelled (its name in <field>_model) is not described by
     # this card (a user's model's "negative" read the shipped model's 88 %/88 % for its own 55 %/67 %)
-    labelled = (source == "model").fillna(False).to_numpy() & posts[field].notna().to_numpy()
+    labelled = model_labelled(posts, field)[0].to_numpy()
     if not (labelled & ~_other_models(posts, field, labelled)[0]).any():
         return None
     m = np.asarray(conf["matrix"], dtype=float)
@@ -356,34 +357,36 @@ def _other_models(posts: pd.DataFrame, field: str, labelled: np.ndarray) -> tupl
     own = classified["models"].get(field) if "models" in classified else classified.get("model")
     if own is None:
         return np.zeros(len(posts), dtype=bool), named
-    return labelled & (named.notna() & named.ne(str(own))).fillna(False).to_numpy(), named
+    # masked with masked: a file names a model masked (run_138****5678/1), a run as it was given (run_13812345678/1)
+    masked = named.map({n: mask_pii(n) for n in named.dropna().unique()})  # each name once
+    other = masked.ne(mask_pii(str(own))) & named.notna()
+    return labelled & other.to_numpy(dtype=bool), named
 
 
 def corrected_table(posts: pd.DataFrame, field: str, *, kind: str = POST_KIND, n_boot: int = 1000,
                     seed=0, unguarded_note: bool = True) -> pd.DataFrame | None:
     """A field's shares over ``posts``, raw and corrected: label, n, raw_share, corrected_share, lo, hi.
 
-    Labels a person gave (``<field>_source`` == "label") are exact; so, nearly, are the model's on the texts it
-    was trained on (``<field>_learnt``, from the model folder's fingerprint of them: ``predict_posts``), whose
-    shares a correction moves away from the truth (its cross-validated errors are not its errors on texts it
-    learnt: on all 1,964 STC-3 first posts, the shipped model's own training posts, net favorability corrected
-    −0.81 against −0.89 counted and −0.889 true): both are counted as they are (the training posts' interval
-    widened by the card's CV error, their labels not being quite exact). Only the model's other labels are
-    estimated: by the method the card's grouped CV chose for ``kind`` (posts tables hold telecom first posts;
-    ``quantified_shares``), or, for a card without it, ACC with the pooled cross-validated confusion
-    (``predict_posts`` keeps both in ``posts.attrs["classified"]``). attrs: method, corrected (False: the
-    estimate is the raw count), note, by_model (the model's labels, ``learnt`` of them its training texts),
-    learnt (None: no fingerprint, they cannot be told apart; the note says so with a correction when
-    ``unguarded_note``), given, boot. None when no row of the field came from a model with either (nothing to
-    correct)."""
+    Labels a person gave (those ``wbcs.kpi.labels.model_labelled`` does not call a model's) are exact; so, nearly,
+    are the model's on the texts it was trained on (``<field>_learnt``, from the model folder's fingerprint of them:
+    ``predict_posts``), whose shares a correction moves away from the truth (its cross-validated errors are not its
+    errors on texts it learnt: on all 1,964 STC-3 first posts, the shipped model's own training posts, net
+    favorability corrected −0.81 against −0.89 counted and −0.889 true): both are counted as they are (the training
+    posts' interval widened by the card's CV error, their labels not being quite exact). Only the model's other
+    labels are estimated: by the method the card's grouped CV chose for ``kind`` (posts tables hold telecom first
+    posts; ``quantified_shares``), or, for a card without it, ACC with the pooled cross-validated confusion
+    (``predict_posts`` keeps both in ``posts.attrs["classified"]``). attrs: method, corrected (False: the estimate
+    is the raw count), note, by_model (the model's labels, ``learnt`` of them its training texts), learnt (None: no
+    fingerprint, they cannot be told apart; the note says so with a correction when ``unguarded_note``), given,
+    boot. None when no row of the field came from a model with either (nothing to correct)."""
     info = _quantify_of(posts, field)
     conf = _confusion_of(posts, field)
-    source = posts.get(f"{field}_source")
-    if (info is None and conf is None) or source is None or field not in posts:
+    if (info is None and conf is None) or field not in posts:
         return None
     values = posts[field].astype("string")
-    labelled = (source == "model").fillna(False).to_numpy() & values.notna().to_numpy()
-    given = (source == "label").fillna(False).to_numpy() & values.notna().to_numpy()
+    # told as in every layout wbcs wrote (model_labelled): the oldest predict's file has no <field>_source
+    labelled = model_labelled(posts, field)[0].to_numpy()
+    given = values.notna().to_numpy() & ~labelled
     # labels another model gave (its name in the file's <field>_model: a folder the registry does not hold, whose card
     # ``model_card_of`` could not read) are counted as they are: this card's errors are not that model's (a user's
     # sentiment model's labels were corrected with the shipped model's card, 70.4 % → 26.5 % negative, truth 54.9 %)

@@ -37,6 +37,7 @@ from wbcs.kpi.indicators import (
     post_kind,
     prepare,
 )
+from wbcs.kpi.labels import model_labelled
 from wbcs.kpi.quantify import favorability_text, label_reliability, reliability_text
 from wbcs.policy import Policy
 from wbcs.text import mask_frame, mask_pii
@@ -174,19 +175,15 @@ def missing_reasons(posts: pd.DataFrame, summary: dict) -> dict[str, str]:
 
 
 def label_sources(posts: pd.DataFrame) -> dict[str, dict[str, int]]:
-    """Per label field: posts whose label came from the model and posts whose label was given
-    (the ``<field>_source`` columns ``wbcs.classify.predict_posts`` writes; without them every
-    label present was given)."""
+    """Per label field: posts whose label came from a model and posts whose label was given, told as
+    ``wbcs.kpi.labels.model_labelled`` tells them in every layout wbcs wrote (the oldest predict's file has no
+    ``<field>_source``: its labels with a probability are a model's, not given)."""
     check_frame(posts, "label_sources: posts")
     out = {}
     for field in LABEL_FIELDS:
         if field not in posts:
             continue
-        has = posts[field].notna()
-        if f"{field}_source" in posts:
-            model = (posts[f"{field}_source"].astype("string") == "model").fillna(False) & has
-        else:
-            model = pd.Series(False, index=posts.index)
+        has, model = posts[field].notna(), model_labelled(posts, field)[0]
         out[field] = {"model": int(model.sum()), "given": int((has & ~model).sum())}
     return out
 
