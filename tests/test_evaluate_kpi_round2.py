@@ -171,3 +171,17 @@ def test_a_card_describes_its_model_s_labels_named_masked():
     # None: the file's labels were taken for another model's, which this card does not describe
     assert got is not None
     assert got.loc["negative"].tolist() == [1.0, 0.75] and got.loc["positive"].tolist() == [0.8, 1.0]
+
+
+def test_kpi_filling_a_field_keeps_an_oldest_predict_file_s_labels_a_model_s(files, tmp_path):
+    posts = _posts(tmp_path / "posts.csv", _texts(20, 2))  # no intent: kpi fills it with the shipped model
+    r = run_cli("predict", "--model", str(files / "model"), "--input", str(posts), "--out", str(tmp_path / "p.csv"))
+    assert r.returncode == 0, r.stderr
+    oldest = pd.read_csv(tmp_path / "p.csv").drop(columns=["sentiment_source", "sentiment_model", "sentiment_learnt"])
+    oldest.to_csv(tmp_path / "oldest.csv", index=False)
+    r = run_cli("report", "--posts", str(tmp_path / "oldest.csv"), "--end", "2024-05-01",
+                "--out", str(tmp_path / "r.html"), env={"WBCS_CACHE": str(tmp_path / "cache")})
+    assert r.returncode == 0, r.stderr
+    notes = _notes((tmp_path / "r.html").read_text(encoding="utf-8"))
+    # predict_posts wrote sentiment_source "label" beside the intents it filled: "given in the data: sentiment, topic"
+    assert len(notes) == 1 and "sentiment 36 by model" in notes[0] and "given in the data: topic" in notes[0], notes

@@ -123,14 +123,16 @@ def merge_labels(table: pd.DataFrame, pred: pd.DataFrame | None, seen: dict, kee
     ``<field>_learnt`` is written where the model keeps a fingerprint or a kept label brings a mark. A conditional
     field (negative_subtype) is blanked where the final labels, the table's other columns among them, say it does
     not apply (``apply_conditions``). ``source``: the file, named with the row of a learnt mark that is no yes/no."""
-    from wbcs.kpi.labels import _cell_names, _typed, _yes_no, model_column
+    from wbcs.kpi.labels import _cell_names, _typed, _yes_no, model_column, model_labelled
 
     cols, names, stale = {}, {}, []
     for f, filled in fill.items():
         kept = keep[f]
         label = (table[f].astype("string").where(kept) if f in table
                  else pd.Series(pd.NA, index=table.index, dtype="string"))
-        given = table[f"{f}_source"].where(kept) if f"{f}_source" in table else None
+        # a model's label in every layout (model_labelled): the oldest predict's file has no <field>_source, and its
+        # labels with a probability became a person's when kpi or triage filled another field beside them
+        given = model_labelled(table, f)[0].map({True: "model", False: pd.NA}).where(kept) if f in table else None
         origin = label_sources(label, given, filled)
         earlier = kept & origin.ne("label").fillna(False)  # an earlier model's label, kept
         proba = pd.Series(float("nan"), index=table.index)
