@@ -97,23 +97,24 @@ class OwnPosts:
 
     @classmethod
     def from_table(cls, df: pd.DataFrame, *, source: str, sha256: str | None = None) -> tuple[OwnPosts, pd.DataFrame]:
-        """The usable rows of a labelled table, and its rejects (source, source_row, reason: rows without text or
-        without any label); a column per gold field it has, its labels read as ids (``taxonomy_labels``: 负面 and
-        NEGATIVE are negative), a label the taxonomy lacks an error naming its rows."""
+        """The usable rows of a labelled table (as ``read_table`` gives it: indexed by source_row), and its rejects
+        (source, source_row, reason: rows without text or without any label); a column per gold field it has, its
+        labels read as ids (``taxonomy_labels``: 负面 and NEGATIVE are negative), a label the taxonomy lacks an error
+        naming its rows."""
         fields = [f for f in GOLD_FIELDS if f in df.columns]
         if "text" not in df.columns or not fields:
             raise InputError(f"{source}: needs a 'text' column and at least one of {', '.join(GOLD_FIELDS)} (wbcs label "
                              "consensus --posts POSTS writes such a file); columns: " + ", ".join(map(str, df.columns)))
-        rows = pd.RangeIndex(1, len(df) + 1)  # an unknown label is named by its row's position in the file
-        labels = pd.DataFrame({f: taxonomy_labels(df[f].set_axis(rows), f, source, f).to_numpy() for f in fields},
-                              index=df.index)
+        # a row named by ``df``'s index: the reader's 1-based source_row (the header not counted, a line it could not
+        # read still counted), the row the user finds in the file
+        labels = pd.DataFrame({f: taxonomy_labels(df[f], f, source, f) for f in fields}, index=df.index)
         text = df["text"].astype("string").str.strip()
         no_text, no_label = (text.isna() | text.eq("")).fillna(True), labels.isna().all(axis=1)
         bad = no_text | no_label
-        rejects = pd.DataFrame({"source": source, "source_row": df.index[bad.to_numpy()] + 1,
+        rejects = pd.DataFrame({"source": source, "source_row": df.index[bad.to_numpy()],
                                 "reason": np.where(no_text[bad], "empty text", "no label")})
         ids = (df["post_id"].astype(str) if "post_id" in df.columns
-               else pd.Series([f"row{i + 1}" for i in range(len(df))], index=df.index))
+               else pd.Series("row" + df.index.astype(str), index=df.index))
         rows = pd.concat([pd.DataFrame({"post_id": ids, "text": text}), labels], axis=1)[~bad.to_numpy()]
         if rows.empty:
             raise InputError(f"{source}: no row with a text and a label")

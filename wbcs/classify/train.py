@@ -655,15 +655,22 @@ def _own_limits(tasks: dict, kept: PostClassifier | None) -> list[str]:
     if not own:
         return []
     first = next(iter(own.values()))
-    learnt = "; ".join(f"{f} learnt {s['added']:,} of them" + (f" ({s['near_test']:,} left out as near duplicates of "
-                                                                 "its test items)" if s["near_test"] else "")
-                       for f, s in own.items())
+    learnt = own_learnt(own)
     carried = [f for f in kept.models if f not in tasks] if kept is not None else []
     return [f"Also learnt from a team's own labelled posts ({first['source']}: {first['rows']:,} rows), added to the "
             f"training part as telecom first posts where they have the field's label: {learnt}"
             + (f"; {', '.join(carried)} (carried over unchanged from {kept.name}) did not learn from them" if carried
                else "")
             + "; the held-out figures are the gold set's test part's, not those posts'."]
+
+
+def own_learnt(own: dict[str, dict]) -> str:
+    """Per field, how many of a team's own posts it learnt: ``own`` maps each field to the source entry
+    ``OwnPosts.into`` added to its data (its counts: those with the field's label, near duplicates of a test item
+    left out)."""
+    return "; ".join(f"{f} learnt {s['added']:,} of them" + (f" ({s['near_test']:,} left out as near duplicates of "
+                                                               "its test items)" if s["near_test"] else "")
+                     for f, s in own.items())
 
 
 def train_default(*, seed=0, max_train: int | None = None, estimator=None, teacher=None,

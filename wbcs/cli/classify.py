@@ -443,8 +443,21 @@ def _own_posts(args):
         raise InputError(f"--add {args.add}: no such file")
     own, rejects = OwnPosts.from_table(_read("train", args.add), source=str(args.add), sha256=sha256(args.add))
     _say_rejects(args, rejects)
-    _say(args, f"train: {len(own.rows):,} labelled post(s) of {args.add} join the gold training part")
     return own
+
+
+def _say_own_learnt(args, model) -> None:
+    """With --add: what each field trained here learnt of the file's posts (the counts of the card's sentence,
+    ``train.own_learnt``), not how many the file has."""
+    from wbcs.classify.train import own_learnt
+
+    own = {f: s for f, info in model.card["fields"].items() if not info.get("carried_from")
+           for s in info.get("data", []) if s.get("own")}
+    if not own:
+        return
+    _say(args, f"train: {next(iter(own.values()))['rows']:,} labelled post(s) of {args.add}: {own_learnt(own)}"
+               + (f"; --max-train {args.max_train} then keeps at most {args.max_train} training rows per field, the "
+                  "gold set's and these alike" if args.max_train is not None else ""))
 
 
 def _extra(args, label_col: str):
@@ -568,6 +581,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                                                      "(--config-from: the one its card chose), not selected here",
                              *([bias_note] if bias_note else [])]
     path = save_model(model, out.absolute())  # absolute: save_model checks it again, and ./NAME came back as NAME
+    _say_own_learnt(args, model)
     for field, info in model.card["fields"].items():
         if info.get("carried_from"):
             _say(args, f"train: {field}: carried over unchanged from {info['carried_from']} (not retrained; its card's "
