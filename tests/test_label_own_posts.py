@@ -36,7 +36,8 @@ def test_rare_labels_are_those_under_the_bar_rarest_first():
 
 def test_own_posts_are_checked_row_by_row_and_their_rejects_reported():
     df = pd.DataFrame({"post_id": ["a", "b", "c", "d"], "text": ["宽带断了", "", "漫游费太贵", "流量没了"],
-                       "topic": ["broadband", "data", "roaming", None], "sentiment": ["negative", None, None, None]})
+                       "topic": ["broadband", "data", "roaming", None], "sentiment": ["negative", None, None, None]},
+                      index=pd.RangeIndex(1, 5))  # as read_table numbers a file's rows (its source_row)
     own, rejects = OwnPosts.from_table(df, source="mine.csv")
     assert own.rows["post_id"].tolist() == ["a", "c"]
     assert rejects[["source_row", "reason"]].values.tolist() == [[2, "empty text"], [4, "no label"]]
