@@ -48,8 +48,9 @@ def test_no_time_column_and_ids_that_are_no_mids_is_one_line_exit_2(tmp_path):
     assert run.returncode == 2, run.stdout + run.stderr
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1, run.stderr
-    assert "missing column 'created_at'" in lines[0]
-    assert "id, 发帖心情, 内容" in lines[0]  # the headers seen
+    assert "missing required column 'created_at'" in lines[0]
+    assert "its post_id column 'id' holds no Weibo mid" in lines[0]
+    assert "columns are: id, 发帖心情, 内容;" in lines[0]  # the headers seen
     assert "--map created_at=COLUMN" in lines[0]
     assert not (tmp_path / "out.parquet").exists()
 
@@ -58,7 +59,7 @@ def test_times_from_weibo_mids_are_said(tmp_path):
     # real Weibo mids (2024): no time column, the times come from the ids
     (tmp_path / "m.csv").write_text("mid,内容\n5030000000000000,宽带坏了\n5030000000000001,信号差\n", encoding="utf-8")
     _, s = ingest_json(tmp_path, "m.csv")
-    assert (s["kept"], s["times_from_mid"]) == (2, 2)
+    assert (s["kept"], s["files"]["m.csv"]["times_from_mid"]) == (2, 2)
     assert any("2 post time(s) decoded from the Weibo mids" in n for n in s["files"]["m.csv"]["notes"])
 
 
@@ -175,6 +176,7 @@ def test_survey_words_and_an_unreadable_satisfied_cell_keep_the_post(tmp_path):
     _, s = ingest_json(tmp_path, "s.csv")
     assert (s["kept"], s["rejected"]) == (5, 0)
     posts = pd.read_parquet(tmp_path / "out.parquet")
-    assert posts["satisfied"].tolist() == [True, None, False, None, True]
+    assert posts["satisfied"].astype(object).where(posts["satisfied"].notna(), None).tolist() == \
+        [True, None, False, None, True]
     assert s["files"]["s.csv"]["satisfied_unreadable"] == 1
     assert any("1 satisfied cell(s) unreadable, left unknown" in n for n in s["files"]["s.csv"]["notes"])
