@@ -105,6 +105,7 @@ __all__ = ["HEADER_ALIASES", "IngestResult", "ingest", "ingest_to", "read_posts"
 MAX_COUNT = 1_000_000_000
 _COUNT_COLUMNS = [c.name for c in COLUMNS.values() if c.dtype == "Int64"]
 REJECT_COLUMNS = ["source_file", "source_row", "reason", "detail", "raw_line"]
+BEFORE_POST = "time before post"  # a reply_at or resolved_at before the post's created_at: the reason it is rejected
 TRACE_COLUMNS = ["source_file", "source_row"]  # where each post was read; a wbcs output's trace to the first export
 _BOOLS = {**BOOLEAN_WORDS, True: True, False: False}
 
@@ -314,7 +315,7 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool, source
         df[col] = parsed.where(rows.ok)
         # a reply or resolution before its post, as kpi and triage refuse it (wbcs.columns.read_times), and said so
         before = df[col] < df["created_at"]
-        rows.reject(before, "time before post", f"column {col!r}: {{}} is before the post's created_at {{}}",
+        rows.reject(before, BEFORE_POST, f"column {col!r}: {{}} is before the post's created_at {{}}",
                     local_times(df[col]), local_times(df["created_at"]))
     for col in [c for c in _COUNT_COLUMNS if c in df]:
         parsed = by_unique(df[col], _parse_count)
