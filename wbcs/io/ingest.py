@@ -642,7 +642,8 @@ def _summary(files: list[_File]) -> dict:
             out[f.source]["relative_to"] = {"time": f.now.isoformat(), "from": f.now_from}
         out[f.source]["satisfied_unreadable"] = s["satisfied_unreadable"]
         out[f.source]["formula_cells"] = f.table.formula_cells
-        out[f.source]["skipped_sheets"] = {mask_pii(k) if f.mask else k: why for k, why in f.table.skipped_sheets}
+        out[f.source]["skipped_sheets"] = {mask_pii(k) if f.mask else k: mask_pii(why) if f.mask else why
+                                           for k, why in f.table.skipped_sheets}  # (why names the sheet's headers)
         out[f.source]["notes"] = _notes(out[f.source], f)
     reasons = Counter()
     for f in files:

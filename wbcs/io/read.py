@@ -641,6 +641,8 @@ def _open_xlsx(path: Path, state: dict):
     except Exception as e:  # openpyxl and defusedxml raise many types for a damaged or hostile file
         raise _xlsx_fail(path, e) from None
     wb.close()
+    if formulas is not None:
+        formulas.close()
     raise InputError(f"{path}: empty worksheet (no header row)")
 
 
