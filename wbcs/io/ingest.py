@@ -12,9 +12,12 @@ Decisions:
   hash is of the text as written out, PII masked: a hash of the raw text would let
   anyone holding the output try the hidden digits of a masked number against it.
 - A row without ``created_at`` gets the time decoded from its Weibo mid
-  (``time_from_mid`` is True); a mid that decodes to an implausible time is rejected.
+  (``time_from_mid`` is True, and the summary's ``notes`` say how many); a mid that decodes to an implausible
+  time is rejected. A file with no time column whose ids are no Weibo mids (not one in its first chunk decodes
+  to a plausible time: ids 1, 2, 3) is one ``InputError`` line naming its headers and ``--map created_at=``.
 - Times: see ``wbcs.io.times``; a time out of range (before 1990, from 2100) rejects its
-  row, in ``created_at`` and every other time column. Weibo's relative forms (``5分钟前``,
+  row, in ``created_at`` and every other time column; so does a ``reply_at`` or ``resolved_at`` before the post's
+  ``created_at`` ("time before post"), which kpi and triage refuse (``wbcs.columns.read_times``). Weibo's relative forms (``5分钟前``,
   ``昨天 10:22``, ``5月4日 21:17``) are read against the export time: ``export_time``
   when given, else the file's modification time (the summary says which).
 - Counts accept ``1,234``, ``1.2万`` and ``3亿`` up to a billion (a larger count is a
@@ -44,6 +47,12 @@ Decisions:
   sina_weibo); any other value is kept as written and counted per value (``unknown_platforms``).
 - Rows of only empty cells are no posts: skipped, and counted in the summary
   (``empty_rows``).
+- ``satisfied`` reads yes/no words and a survey's (``SURVEY``: 非常满意 yes, 一般 unknown, 不满意 no); a cell it
+  still cannot read leaves the post's ``satisfied`` unknown, counted (``satisfied_unreadable``), not rejected.
+- An .xlsx workbook's sheets with the first one's columns are all read (``wbcs.io.read``); the rows of a workbook of
+  several sheets name their sheet in ``source_file`` ("file.xlsx, sheet 6月"), and rejects and duplicates with it.
+- The summary's ``notes`` (per file) say in words what a person must know of how it was read: times decoded from
+  mids, sheets skipped and why, formula cells read as their text, satisfied cells left unknown.
 - Unless ``mask=False``, file and column names are masked too, wherever they leave:
   the summary, the rejects' header, the progress bar, ``read_posts``' lines.
 """
@@ -59,6 +68,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from wbcs.columns import local_times
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
 from wbcs.io.headers import (
@@ -102,6 +112,7 @@ __all__ = ["HEADER_ALIASES", "IngestResult", "ingest", "ingest_to", "read_posts"
 MAX_COUNT = 1_000_000_000
 _COUNT_COLUMNS = [c.name for c in COLUMNS.values() if c.dtype == "Int64"]
 REJECT_COLUMNS = ["source_file", "source_row", "reason", "detail", "raw_line"]
+BEFORE_POST = "time before post"  # a reply_at or resolved_at before the post's created_at: the reason it is rejected
 TRACE_COLUMNS = ["source_file", "source_row"]  # where each post was read; a wbcs output's trace to the first export
 _BOOLS = {**BOOLEAN_WORDS, True: True, False: False}
 
@@ -222,9 +233,11 @@ class _SeenIds:
                 for h, w in zip(hit, self.where[pos] if len(self.keys) else np.zeros(len(keys), dtype=np.int64),
                                 strict=True)]
 
-    def add(self, keys: np.ndarray, file_no: int, rows: np.ndarray) -> None:
+    def add(self, keys: np.ndarray, source: str, rows: np.ndarray) -> None:
+        if source not in self.sources:  # a sheet of a workbook: a source of its own, its rows numbered in it
+            self.sources.append(source)
         keys = np.concatenate([self.keys, keys])
-        where = np.concatenate([self.where, (np.int64(file_no) << 40) | rows.astype(np.int64)])
+        where = np.concatenate([self.where, (np.int64(self.sources.index(source)) << 40) | rows.astype(np.int64)])
         order = np.argsort(keys, kind="stable")
         self.keys, self.where = keys[order], where[order]
 
@@ -269,9 +282,10 @@ def _reject_times(rows: _Rows, problem: pd.Series, raw: pd.Series, col: str, f: 
                 + f"{f.now:%Y-%m-%d %H:%M} ({f.now_from}): give the moment of the export with --export-time", raw)
 
 
-def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tuple[pd.DataFrame, _Rows]:
-    """The posts of one chunk, with the rejections in the returned rows."""
-    cols, source = f.cols, f.source
+def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool, source: str) -> tuple[pd.DataFrame, _Rows]:
+    """The posts of one chunk, with the rejections in the returned rows; ``source``: where its rows are (the file,
+    and its sheet in a workbook of several)."""
+    cols = f.cols
     rows = _Rows(raw.index)
     df = pd.DataFrame({t: raw[c].astype(object) for t, c in cols.items()}, index=raw.index)
 
@@ -294,6 +308,13 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tup
                     for t, c in zip(shown[derived], time_raw[derived], strict=True)]
     df["post_id"] = pid
 
+    if "created_at" not in cols and not f.stats["mids"]:  # a file's times from its ids: only if they are mids
+        _, plausible = mid_to_datetime(pid[~derived])
+        if len(pid) and not plausible.any():
+            raise _no_time(f.source, f.table.columns, f"its post_id column {cols['post_id']!r} holds no Weibo mid "
+                           "to decode times from")
+        f.stats["mids"] += int(plausible.sum())
+
     # created_at: parsed from the file, else decoded from the mid
     created, problem, relative = _read_times(time_raw, "created_at", f)
     _reject_times(rows, problem, time_raw, "created_at", f)
@@ -314,14 +335,23 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tup
         parsed, problem, relative = _read_times(df[col], col, f)
         _reject_times(rows, problem, df[col], col, f)
         df[col] = parsed.where(rows.ok)
+        # a reply or resolution before its post, as kpi and triage refuse it (wbcs.columns.read_times), and said so
+        before = df[col] < df["created_at"]
+        rows.reject(before, BEFORE_POST, f"column {col!r}: {{}} is before the post's created_at {{}}",
+                    local_times(df[col]), local_times(df["created_at"]))
     for col in [c for c in _COUNT_COLUMNS if c in df]:
         parsed = by_unique(df[col], _parse_count)
         rows.reject(df[col].notna() & parsed.isna(), "bad value",
                     col + " {!r} is not a count (0 to a billion)", df[col])
         df[col] = pd.array(parsed.where(rows.ok), dtype="Int64")
+    unread = pd.Series(False, index=df.index)
     for col in [c for c in ("satisfied", "has_phone", "time_from_mid") if c in df]:
         parsed = by_unique(df[col], as_bool if col != "satisfied" else satisfied_value)
-        rows.reject(df[col].notna() & parsed.isna(), "bad value", col + " {!r} is not yes/no", df[col])
+        if col == "satisfied":  # one answer not read is no reason to lose the post from every KPI: unknown, counted
+            neutral = by_unique(df[col], lambda v: str(v).strip() in NEUTRAL).astype(bool)
+            unread = df[col].notna() & parsed.isna() & ~neutral
+        else:
+            rows.reject(df[col].notna() & parsed.isna(), "bad value", col + " {!r} is not yes/no", df[col])
         df[col] = pd.array(parsed.where(rows.ok), dtype="boolean")
     for col in [c for c in ("identifiable", "complaint") if c in df]:  # yes/no labels, as the routes compare them
         parsed = by_unique(df[col], as_bool).map({True: "yes", False: "no"})
@@ -354,12 +384,13 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool) -> tup
     rows.reject(earlier.notna().reindex(df.index, fill_value=False), "duplicate id",
                 "post_id {!r} first seen in {}", ids, earlier)
     new = earlier.isna().to_numpy()
-    seen.add(keys[new], f.no, ids.index.to_numpy()[new])
+    seen.add(keys[new], source, ids.index.to_numpy()[new])
 
     df["has_phone"] = phone | (df["has_phone"].fillna(False).astype(bool) if "has_phone" in df else False)
     df["time_from_mid"] = from_mid | (df["time_from_mid"].fillna(False).astype(bool) if "time_from_mid" in df
                                       else False)
     f.stats["ids_derived"] += int(derived[rows.ok].sum())
+    f.stats["satisfied_unreadable"] += int((unread & rows.ok).sum())
     f.stats["operators_from_text"] += int((from_text & op.notna() & rows.ok).sum())
     f.unknown_operators.update(op[op.notna() & ~op.isin(list(OPERATORS)) & rows.ok])
     if "platform" in df:
@@ -387,9 +418,20 @@ def as_code(value, code) -> str:
     return code(value) or (value if isinstance(value, str) else str(value))
 
 
+# A survey's answers (a 5-level scale). DOMAIN.md: reply satisfaction = replied topics with *positive* feedback after
+# the reply / replied topics. So the answers above the middle are yes, those below it no, and the middle (一般, 中立)
+# is neither: left unknown (NEUTRAL, read by ingest as known words, not as unreadable cells), not counted as a no.
+SURVEY = {"非常满意": True, "很满意": True, "比较满意": True, "满意": True,
+          "不满意": False, "比较不满意": False, "很不满意": False, "非常不满意": False}
+NEUTRAL = {"一般", "中立", "中等", "一般满意"}
+
+
 def satisfied_value(v):
-    """A ``satisfied`` cell as ingest reads it (``validate_posts``): True, False, NA (empty), None for a value it
-    rejects. The DuckDB engine reads a Parquet file's cells with it, as ``read_posts`` reads them for pandas."""
+    """A ``satisfied`` cell as ingest reads it (``SURVEY``'s words, else ``validate_posts``): True, False, NA
+    (empty), None for a value it does not read (ingest leaves it unknown). The DuckDB engine reads a Parquet file's
+    cells with it, as ``read_posts`` reads them for pandas."""
+    if isinstance(v, str) and v.strip() in SURVEY:
+        return SURVEY[v.strip()]
     try:
         return validate_posts(pd.DataFrame({"satisfied": [v]}), required=(), check_labels=False)["satisfied"].iloc[0]
     except InputError:
@@ -418,9 +460,7 @@ def _open_files(paths: list[Path], mapping: dict | None, export_time, mask: bool
             raise InputError(f"{source}: missing required column 'text' (a header such as 内容/正文/"
                              f"微博内容); columns are: {columns}; map one with --map text=COLUMN")
         if "created_at" not in cols and "post_id" not in cols:
-            raise InputError(f"{source}: missing required column 'created_at' (no time column and no "
-                             f"Weibo mid to decode it from); columns are: {columns}; "
-                             "map one with --map created_at=COLUMN")
+            raise _no_time(source, table.columns, "no id column holding Weibo mids to decode times from")
         for target, col in cols.items():
             if col in table.nested:
                 raise InputError(f"{source}: column {col!r} ({target}) holds {table.nested[col]}, not text; "
@@ -432,6 +472,12 @@ def _open_files(paths: list[Path], mapping: dict | None, export_time, mask: bool
             how = "the file's modification time"
         files.append(_File(no, source, table, cols, now, how, mask, *_extras(table, cols, mask, keep)))
     return files
+
+
+def _no_time(source: str, columns, why: str) -> InputError:
+    return InputError(f"{source}: missing required column 'created_at' (no header that means the post's time, such "
+                      f"as 发布时间/发表时间/日期/created_at, and {why}); columns are: {shown_columns(columns)}; "
+                      "map one with --map created_at=COLUMN")
 
 
 def _extras(table: Table, cols: dict[str, str], mask: bool, keep=True
@@ -549,12 +595,14 @@ def _chunks(files: list[_File], mask: bool) -> Iterator[tuple[pd.DataFrame, pd.D
         meter.set_postfix_str(Path(f.source).name)
         done = 0
         for raw, bad in f.table.chunks(_read(f) if f.unread else None):
-            df, rows = _check_chunk(raw, f, seen, mask)
+            sheet = f.table.sheet
+            source = f.source if sheet is None else f"{f.source}, sheet {mask_pii(sheet) if mask else sheet}"
+            df, rows = _check_chunk(raw, f, seen, mask, source)
             posts = df[rows.ok].copy()
             for col, name in f.extras.items():
                 posts[name] = raw.loc[posts.index, col]
             posts.insert(0, "source_row", posts.index.astype("int64"))
-            posts.insert(0, "source_file", f.source)
+            posts.insert(0, "source_file", source)
             if set(TRACE_COLUMNS) <= set(raw.columns):  # a wbcs output: its rows trace to the first export
                 orig = raw.loc[posts.index]
                 row = pd.to_numeric(orig["source_row"], errors="coerce")
@@ -572,7 +620,7 @@ def _chunks(files: list[_File], mask: bool) -> Iterator[tuple[pd.DataFrame, pd.D
                                       for b in bad])
                 rej = pd.concat([rej, lines], ignore_index=True).sort_values("source_row", kind="stable",
                                                                              ignore_index=True)
-            rej.insert(0, "source_file", f.source)
+            rej.insert(0, "source_file", source)
             rej = rej.reindex(columns=reject_cols).astype(object)
             rej.columns = reject_names
             rej = rej.where(rej.notna(), None)
@@ -617,11 +665,30 @@ def _summary(files: list[_File]) -> dict:
             out[f.source]["day_month"] = day_month
         if s["relative_times"]:
             out[f.source]["relative_to"] = {"time": f.now.isoformat(), "from": f.now_from}
+        out[f.source]["satisfied_unreadable"] = s["satisfied_unreadable"]
+        out[f.source]["formula_cells"] = f.table.formula_cells
+        out[f.source]["skipped_sheets"] = {mask_pii(k) if f.mask else k: mask_pii(why) if f.mask else why
+                                           for k, why in f.table.skipped_sheets}  # (why names the sheet's headers)
+        out[f.source]["notes"] = _notes(out[f.source], f)
     reasons = Counter()
     for f in files:
         reasons.update(f.reasons)
     return {**{k: sum(v[k] for v in out.values()) for k in ("read", "kept", "rejected", "empty_rows")},
             "reasons": dict(reasons), "files": out}
+
+
+def _notes(s: dict, f: _File) -> list[str]:
+    """What a person must know of how the file was read, one phrase each, for the summary line."""
+    notes = []
+    if s["times_from_mid"]:
+        notes.append(f"{s['times_from_mid']:,} post time(s) decoded from the Weibo mids in post_id "
+                     + ("(no time column)" if "created_at" not in f.cols else "(created_at empty)"))
+    notes += [f"sheet {k!r} skipped: {why}" for k, why in s["skipped_sheets"].items()]
+    if s["formula_cells"]:
+        notes.append(f"{s['formula_cells']:,} formula cell(s) without a saved value read as their formula text")
+    if s["satisfied_unreadable"]:
+        notes.append(f"{s['satisfied_unreadable']:,} satisfied cell(s) unreadable, left unknown")
+    return notes
 
 
 def _masked_counts(counts: Counter, mask: bool) -> Counter:
@@ -681,7 +748,8 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False, keep=
     and which operator (platform) values are none of ``OPERATORS`` (``PLATFORMS``); a file without a usable
     post is an ``InputError``. Unless ``quiet``, a line on stderr says how many rows were rejected, names the
     first three (row, column and value, as the rejects table's detail says them) and how to see them all, one how many empty rows were skipped, one which columns were not kept, one which operators and one
-    which platforms are unknown, and one how many empty operator cells were filled from the text. The file's name is masked in them as in the summary.
+    which platforms are unknown, one how many empty operator cells were filled from the text, and one with the
+    summary's ``notes`` (times decoded from mids, sheets skipped, formula cells, satisfied cells left unknown). The file's name is masked in them as in the summary.
 
     ``keep``: the file's columns besides the schema's to keep (``ingest``'s): all of them for a command whose output
     carries them (triage), only those commands read back (False: a label's companions, ``companion_columns``) or those
@@ -696,7 +764,8 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False, keep=
             "relative_to": s.get("relative_to"), "extra_columns": s["extra_columns"],
             "ignored_columns": s["ignored_columns"], "unread_columns": s["unread_columns"],
             "operators_from_text": s["operators_from_text"],
-            "unknown_operators": s["unknown_operators"], "unknown_platforms": s["unknown_platforms"]}
+            "unknown_operators": s["unknown_operators"], "unknown_platforms": s["unknown_platforms"],
+            "notes": s["notes"]}
 
     at_export = '--export-time "YYYY-MM-DD HH:MM"'  # (Python 3.11: no quotes inside an f-string's braces)
 
@@ -708,7 +777,8 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False, keep=
         return f"'wbcs ingest FILE --out OUT.parquet {options}' on this file"
 
     if s["rejected"] and not quiet:  # the first few named (row, column, value), so most can be fixed from here
-        shown = [f"row {r.source_row}, {r.reason}: {r.detail}" for r in result.rejects.head(_SHOWN).itertuples()]
+        shown = [f"{'' if r.source_file == name else r.source_file.removeprefix(name + ', ') + ', '}row "
+                 f"{r.source_row}, {r.reason}: {r.detail}" for r in result.rejects.head(_SHOWN).itertuples()]
         more = s["rejected"] - len(shown)
         print(f"{name}: {s['rejected']:,} row(s) rejected "
               f"({', '.join(f'{k}: {v}' for k, v in s['reasons'].items())}); " + "; ".join(shown)
@@ -716,6 +786,8 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False, keep=
               + f"; run {again('--rejects REJECTS.csv')} to see them all", file=sys.stderr)
     if s["empty_rows"] and not quiet:
         print(f"{name}: {s['empty_rows']:,} row(s) of only empty cells skipped (no posts)", file=sys.stderr)
+    if s["notes"] and not quiet:  # times from ids, sheets skipped, formula cells, satisfied unknown: never unsaid
+        print(f"{name}: " + "; ".join(s["notes"]), file=sys.stderr)
     if s["ignored_columns"] and not quiet:  # kept are all the others: one left out must be said
         print(f"{name}: column(s) {shown_columns(s['ignored_columns'])} not kept: each has the name of a column "
               f"the posts table fills from another column of the file (a header differing in case, spaces or '_', "

@@ -32,7 +32,12 @@ Bounds, each a record rejected with its reason or one ``InputError`` line:
 - xlsx: the archive may unpack to ``XLSX_MAX_UNPACKED`` bytes (a 4 MB zip bomb unpacks
   to 4 GiB) and the shared strings to ``XLSX_MAX_STRINGS``; the sheet streams row by
   row (openpyxl read-only, its XML through defusedxml), a damaged or hostile workbook
-  is one line.
+  is one line. The first sheet with a header row gives the header; every later sheet
+  whose columns are the same after header mapping (内容 in one, text in another) is read
+  as more rows, the others are named with why (``Table.skipped_sheets``); in a workbook of
+  several sheets each chunk is of one sheet (``Table.sheet``), ``source_row`` counting in
+  it. A formula cell without a saved value (a workbook pandas or openpyxl wrote) is read
+  as its formula text, what was typed (``=1+1``), and counted (``Table.formula_cells``).
 - Parquet: row groups stream; a named pandas index (ids saved as the index) is read as
   columns; list, struct and binary columns are read as JSON or UTF-8 text and named in
   ``attrs["nested"]`` (ingest refuses them as schema columns); so are JSON keys with an
@@ -59,6 +64,7 @@ import numpy as np
 import pandas as pd
 
 from wbcs.errors import InputError
+from wbcs.io.headers import header_key, resolve_columns, shown_columns
 
 CHUNK_ROWS = 50_000
 CHUNK_CHARS = 64 << 20
@@ -114,9 +120,25 @@ class Table:
         return self._state.get("empty_rows", 0)
 
     @property
+    def sheet(self) -> str | None:
+        """The sheet of the chunk last yielded, in a workbook of several sheets (None otherwise)."""
+        return self._state.get("sheet")
+
+    @property
+    def skipped_sheets(self) -> list[tuple[str, str]]:
+        """(sheet, why) of every sheet of a workbook not read so far: empty, or other columns than the first's."""
+        return list(self._state.get("skipped_sheets", []))
+
+    @property
+    def formula_cells(self) -> int:
+        """.xlsx cells read so far as their formula text (no saved value)."""
+        return self._state.get("formula_cells", 0)
+
+    @property
     def attrs(self) -> dict:
         return {"format": self.format, "encoding": self.encoding, "delimiter": self.delimiter,
-                "nested": dict(self.nested), "empty_rows": self.empty_rows}
+                "nested": dict(self.nested), "empty_rows": self.empty_rows, "skipped_sheets": self.skipped_sheets,
+                "formula_cells": self.formula_cells}
 
     def chunks(self, columns: Sequence[str] | None = None) -> Iterator[tuple[pd.DataFrame, list[BadLine]]]:
         """``(records, bad lines)`` a chunk at a time; records have every header column, or only ``columns`` (of
@@ -537,7 +559,69 @@ def _xlsx_fail(path: Path, e: Exception) -> InputError:
                       "open it in Excel and save it again, or save the sheet as CSV")
 
 
-def _open_xlsx(path: Path):
+def _filled(values) -> bool:
+    return any(v is not None and str(v).strip() for v in values)
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether a worksheet of the workbook holds a formula (an ``<f>`` element): a byte scan of its XML, far cheaper
+    than the second reading of the workbook that gives formulas."""
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                with z.open(name) as f:
+                    tail = b""
+                    while block := f.read(1 << 20):
+                        if re.search(rb"<(?:\w+:)?f[ >/]", tail + block):
+                            return True
+                        tail = block[-16:]
+    return False
+
+
+def _sheet_rows(wb, formulas, i: int, state: dict) -> Iterator[tuple]:
+    """The rows of sheet ``i`` as values; a formula cell without a saved value (a workbook written by pandas or
+    openpyxl: no program computed it) is its formula text, what was typed (``=1+1``), counted in
+    ``state["formula_cells"]``: read as empty, a post's text was lost. ``formulas``: the workbook read for its
+    formulas (None when it has none)."""
+    ws = wb.worksheets[i]
+    ws.reset_dimensions()  # a <dimension> that lies must not make rows wider or longer
+    if formulas is None:
+        yield from ws.iter_rows(values_only=True)
+        return
+    fs = formulas.worksheets[i]
+    fs.reset_dimensions()
+    for values, typed in zip(ws.iter_rows(values_only=True), fs.iter_rows(values_only=True), strict=False):
+        lost = [j for j, (v, t) in enumerate(zip(values, typed, strict=False))
+                if v is None and t is not None and str(getattr(t, "text", t)).startswith("=")]
+        if lost:
+            values = list(values)
+            for j in lost:
+                values[j] = str(getattr(typed[j], "text", typed[j]))
+            state["formula_cells"] = state.get("formula_cells", 0) + len(lost)
+        yield values
+
+
+def _sheet_header(rows: Iterator) -> list[str] | None:
+    """The first row with a cell as column names (trailing unnamed, empty cells left out); None for an empty sheet."""
+    for values in rows:
+        if _filled(values):
+            header = _unique_names(list(values))
+            while header and header[-1].startswith("column_"):
+                header.pop()
+            return header
+    return None
+
+
+def _column_keys(header: list[str]) -> list[str]:
+    """Each column as the posts table reads it: the column its header maps to, else its header's key; two sheets
+    whose keys are the same columns hold the same table (内容 in one, text in the other)."""
+    target = {col: t for t, col in resolve_columns(header, None, "").items()}
+    return [target.get(c, header_key(c)) for c in header]
+
+
+def _open_xlsx(path: Path, state: dict):
+    """The workbook, its first sheet with a header row (index, rows left, header) and the workbook read for its
+    formulas (None without any); sheets before it are skipped as empty (``state["skipped_sheets"]``)."""
     from openpyxl import load_workbook
 
     _check_xlsx(path)
@@ -545,53 +629,84 @@ def _open_xlsx(path: Path):
         wb = load_workbook(path, read_only=True, data_only=True)
         if not wb.worksheets:
             raise InputError(f"{path}: the workbook has no worksheet")
-        ws = wb.worksheets[0]
-        ws.reset_dimensions()  # a <dimension> that lies must not make rows wider or longer
-        rows = ws.iter_rows(values_only=True)
-        header = None
-        for values in rows:
-            if any(v is not None and str(v).strip() for v in values):
-                header = _unique_names(list(values))
-                break
+        formulas = load_workbook(path, read_only=True, data_only=False) if _has_formulas(path) else None
+        for i, ws in enumerate(wb.worksheets):
+            rows = _sheet_rows(wb, formulas, i, state)
+            header = _sheet_header(rows)
+            if header:
+                return wb, formulas, (i, rows, header)
+            state.setdefault("skipped_sheets", []).append((ws.title, "empty"))
     except InputError:
         raise
     except Exception as e:  # openpyxl and defusedxml raise many types for a damaged or hostile file
         raise _xlsx_fail(path, e) from None
-    if header is None:
-        wb.close()
-        raise InputError(f"{path}: empty worksheet (no header row)")
-    while header and header[-1].startswith("column_"):  # trailing unnamed, empty header cells
-        header.pop()
-    return wb, rows, header
+    wb.close()
+    if formulas is not None:
+        formulas.close()
+    raise InputError(f"{path}: empty worksheet (no header row)")
 
 
-def _xlsx_chunks(path: Path, wb, rows, names: list[str], chunk_rows: int, state: dict):
-    records, index, bad, n = [], [], [], 0
+def _xlsx_chunks(path: Path, wb, formulas, first, chunk_rows: int, state: dict):
+    """The records of the first sheet with a header and then of every later sheet with the same columns
+    (``_column_keys``: a workbook of one sheet a month), reordered as the first sheet's; a sheet with other
+    columns, or none, is skipped and named in ``state["skipped_sheets"]`` with why. A chunk holds rows of one
+    sheet, named in ``state["sheet"]`` when the workbook has several; ``source_row`` counts within the sheet."""
     try:
-        for values in rows:
-            if not any(v is not None and str(v).strip() for v in values):
-                state["empty_rows"] = state.get("empty_rows", 0) + 1
-                continue
-            n += 1
-            if n > XLSX_MAX_ROWS:
-                raise InputError(f"{path}: more than {XLSX_MAX_ROWS:,} rows, more than an .xlsx sheet holds")
-            values = list(values)
-            extra = values[len(names):]
-            if any(v is not None and str(v).strip() for v in extra):
-                bad.append(BadLine(n, ["" if v is None else str(v) for v in values[:len(names) + 50]],
-                                   "malformed line", f"cells beyond the header's {len(names)} columns"))
-                continue
-            records.append(values[:len(names)] + [None] * (len(names) - len(values)))
-            index.append(n)
-            if len(records) >= chunk_rows:
-                yield _frame(records, names, index), bad
-                records, index, bad = [], [], []
+        for title, rows, order in _xlsx_sheets(wb, formulas, first, state):
+            if len(wb.worksheets) > 1:
+                state["sheet"] = title
+            yield from _sheet_chunks(path, rows, first[2], order, chunk_rows, state)
     except InputError:
         raise
     except Exception as e:
         raise _xlsx_fail(path, e) from None
     finally:
         wb.close()
+        if formulas is not None:
+            formulas.close()
+
+
+def _xlsx_sheets(wb, formulas, first, state: dict) -> Iterator[tuple[str, Iterator, list[int] | None]]:
+    """(title, rows, the positions of the first sheet's columns in them) of each sheet read, the first one first."""
+    start, rows, header = first
+    yield wb.worksheets[start].title, rows, None
+    keys = _column_keys(header)
+    for i in range(start + 1, len(wb.worksheets)):
+        title = wb.worksheets[i].title
+        rows = _sheet_rows(wb, formulas, i, state)
+        theirs = _sheet_header(rows)
+        found = _column_keys(theirs) if theirs else []
+        if not theirs:
+            state.setdefault("skipped_sheets", []).append((title, "empty"))
+        elif sorted(found) != sorted(keys) or len(set(found)) < len(found):
+            state.setdefault("skipped_sheets", []).append(
+                (title, f"its columns ({shown_columns(theirs, most=8)}) are not the first sheet's"))
+        else:
+            yield title, rows, [found.index(k) for k in keys]
+
+
+def _sheet_chunks(path: Path, rows, names: list[str], order: list[int] | None, chunk_rows: int, state: dict):
+    """One sheet's records under ``names`` (its cells taken in ``order`` when given) and bad lines, in chunks."""
+    records, index, bad, n = [], [], [], 0
+    width = len(names)
+    for values in rows:
+        if not _filled(values):
+            state["empty_rows"] = state.get("empty_rows", 0) + 1
+            continue
+        n += 1
+        if n > XLSX_MAX_ROWS:
+            raise InputError(f"{path}: more than {XLSX_MAX_ROWS:,} rows, more than an .xlsx sheet holds")
+        values = list(values)
+        if _filled(values[width:]):
+            bad.append(BadLine(n, ["" if v is None else str(v) for v in values[:width + 50]],
+                               "malformed line", f"cells beyond the header's {width} columns"))
+            continue
+        values = values[:width] + [None] * (width - len(values))
+        records.append(values if order is None else [values[j] for j in order])
+        index.append(n)
+        if len(records) >= chunk_rows:
+            yield _frame(records, names, index), bad
+            records, index, bad = [], [], []
     yield _frame(records, names, index), bad
 
 
@@ -703,9 +818,9 @@ def open_table(path: str | Path, *, chunk_rows: int | None = None) -> Table:
     if head.startswith(b"PAR1"):
         return _parquet(path, chunk_rows)
     if head.startswith(b"PK\x03\x04"):
-        wb, rows, names = _open_xlsx(path)
         state: dict = {}
-        return Table(path, "xlsx", names, _chunks=_xlsx_chunks(path, wb, rows, names, chunk_rows, state),
+        wb, formulas, first = _open_xlsx(path, state)
+        return Table(path, "xlsx", first[2], _chunks=_xlsx_chunks(path, wb, formulas, first, chunk_rows, state),
                      _state=state)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError(f"{path}: old Excel .xls format; save it as .xlsx or CSV (UTF-8)")
