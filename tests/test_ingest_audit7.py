@@ -180,3 +180,28 @@ def test_survey_words_and_an_unreadable_satisfied_cell_keep_the_post(tmp_path):
         [True, None, False, None, True]
     assert s["files"]["s.csv"]["satisfied_unreadable"] == 1
     assert any("1 satisfied cell(s) unreadable, left unknown" in n for n in s["files"]["s.csv"]["notes"])
+
+
+def test_the_summary_line_says_how_the_file_was_read(tmp_path):
+    (tmp_path / "m.csv").write_text("mid,内容,满意度\n5030000000000000,宽带坏了,还没回访\n5030000000000001,信号差,满意\n",
+                                    encoding="utf-8")
+    run = wbcs("ingest", "m.csv", "--out", "out.parquet", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert ("; m.csv: 2 post time(s) decoded from the Weibo mids in post_id (no time column); m.csv: 1 satisfied "
+            "cell(s) unreadable, left unknown") in run.stdout
+    _two_sheets(tmp_path / "x.xlsx")
+    run = wbcs("ingest", "x.xlsx", "--out", "out.parquet", cwd=tmp_path)
+    assert ("; x.xlsx: sheet '说明' skipped: its columns (备注) are not the first sheet's; x.xlsx: sheet '空' "
+            "skipped: empty") in run.stdout
+
+
+def test_every_engine_leaves_a_reply_before_its_post_out_alike(tmp_path):
+    pd.DataFrame({"post_id": ["n1", "n2"], "created_at": pd.to_datetime(["2024-05-06 10:00", "2024-05-06 10:00"]),
+                  "text": ["a", "b"], "sentiment": "negative", "intent": "complaint", "topic": "broadband",
+                  "reply_at": pd.to_datetime(["2024-05-06 09:00", "2024-05-06 10:30"])}).to_parquet(tmp_path / "r.parquet")
+    for engine in ("pandas", "duckdb", "dask"):
+        run = wbcs("kpi", "--posts", "r.parquet", "--engine", engine, "--json", cwd=tmp_path)
+        assert run.returncode == 0, (engine, run.stderr)
+        assert (json.loads(run.stdout)["volume"], json.loads(run.stdout)["negative_handling_rate"]) == (1, 1.0)
+        assert ("column 'reply_at': 2024-05-06 09:00:00 is before the post's created_at 2024-05-06 10:00:00"
+                in run.stderr), (engine, run.stderr)

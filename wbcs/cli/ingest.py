@@ -86,6 +86,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             line += (f"; {name}: {f['relative_times']} relative time(s) (5分钟前, 昨天 10:22, ...) read against "
                      f"{at['from']} {at['time'][:16].replace('T', ' ')}" +
                      (" (set it with --export-time)" if at["from"] != "--export-time" else ""))
+        for note in f.get("notes", []):  # times from mids, sheets skipped, formula cells, satisfied left unknown
+            line += f"; {name}: {note}"
     print(line, file=sys.stderr if args.json else sys.stdout)
     if args.json:
         print(json.dumps(s, ensure_ascii=False, indent=2))

@@ -9,11 +9,11 @@ indicators are then derived by the same pandas code as the pandas engine. Busine
 SLA clocks join a small table of duty minutes per calendar day built with
 ``wbcs.policy.Duty``, so the calendar logic is not written twice. As ``read_posts`` does for the
 pandas engine, the rows it rejects (``_Archive.screen``: an empty text, a time out of range, an empty
-``created_at`` whose ``post_id`` is no Weibo mid, a count it refuses, a satisfied, complaint or identifiable that is
-no yes/no, a label outside the taxonomy) and a row whose ``post_id`` an earlier row has (``_Archive.repeats``) are left out
+``created_at`` whose ``post_id`` is no Weibo mid, a reply or resolution before its post, a count it refuses, a
+complaint or identifiable that is no yes/no, a label outside the taxonomy) and a row whose ``post_id`` an earlier row has (``_Archive.repeats``) are left out
 and said; an empty ``created_at`` is the time of the post's mid, as ``wbcs ingest`` gives it (``times_from_mids``);
 the yes/no labels are read as ingest reads them ('是', True are 'yes': ``YES_NO``), and so is ``satisfied``
-(``_Archive.flag``). A time before 1992 is read with Beijing's summer time of 1986-91, as
+(``_Archive.flag``; a value it does not read is unknown, as ingest leaves it). A time before 1992 is read with Beijing's summer time of 1986-91, as
 pandas reads it (``FIXED_SINCE``).
 """
 
@@ -33,7 +33,15 @@ from wbcs import checks
 from wbcs.columns import DATETIMES
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
-from wbcs.io.ingest import MAX_COUNT, as_bool, as_code, label_id, label_maps, satisfied_value
+from wbcs.io.ingest import (
+    BEFORE_POST,
+    MAX_COUNT,
+    as_bool,
+    as_code,
+    label_id,
+    label_maps,
+    satisfied_value,
+)
 from wbcs.io.times import EARLIEST, LATEST, OUT_OF_RANGE
 from wbcs.kpi.indicators import (
     FLAGS,
@@ -243,8 +251,8 @@ class _Archive:
         """``(rejects, mid_times)``: the rows ``read_posts`` rejects for the pandas engine (``REJECTS``: the first
         reason in ingest's order, in its words, and what is wrong), and the times it gives the posts without a
         ``created_at`` from their mids (``MID_TIMES``: local microseconds; ``times_from_mids``). The checks: an
-        empty text, a time out of range, an empty created_at, a count it refuses (``_count_checks``), a satisfied
-        it does not read (``satisfied_values``), a label it does not read (``label_values``); one scan returns the rows that fail those that hold somewhere. Counted,
+        empty text, a time out of range, an empty created_at, a count it refuses (``_count_checks``), a label it
+        does not read (``label_values``); one scan returns the rows that fail those that hold somewhere. Counted,
         such a row made this engine's figures differ from the pandas engine's; refused, it stopped the command
         where ``read_posts`` leaves it out and says so."""
         checks = []  # (reason, SQL true where it applies, SQL of the value the detail shows, detail)
@@ -263,12 +271,14 @@ class _Archive:
             if col == "created_at":
                 checks.append((NO_TIME, "created_at IS NULL",
                                "CAST(post_id AS VARCHAR)" if "post_id" in self.types else "NULL", None))
+            elif "created_at" in self.times:  # a reply or resolution before its post, as ingest rejects it
+                shown = [f"strftime(make_timestamp({self.us(c)}), '%Y-%m-%d %H:%M:%S')" for c in (col, "created_at")]
+                checks.append((BEFORE_POST, f"{self.us(col)} < {self.us('created_at')}",
+                               f"{shown[0]} || ' is before the post''s created_at ' || {shown[1]}",
+                               f"column {col!r}: {{}}"))
         for col, cond in self._count_checks().items():
             checks.append((BAD_VALUE, cond, f"CAST({_q(col)} AS VARCHAR)",
                            f"column {col!r}: {{}} is not a count (0 to a billion)"))
-        if unknown := [v for v, b in self.satisfied_values().items() if b is None]:  # (ingest's order: yes/no first)
-            checks.append((BAD_VALUE, f"CAST(satisfied AS VARCHAR) IN ({', '.join(map(_lit, unknown))})",
-                           "CAST(satisfied AS VARCHAR)", "column 'satisfied': {!r} is not yes/no"))
         for col, ids in self.label_values().items():
             if unknown := [v for v, i in ids.items() if i is None]:
                 checks.append((BAD_VALUE, f"CAST({_q(col)} AS VARCHAR) IN ({', '.join(map(_lit, unknown))})",
@@ -590,7 +600,7 @@ class _Archive:
 
     def satisfied_values(self) -> dict[str, bool | None]:
         """Each ``satisfied`` value (as text) → how ``read_posts`` reads it (``satisfied_value``: booleans, 1/0,
-        true/false, 是/否, ...), None for one it rejects (``screen`` leaves its rows out)."""
+        true/false, 是/否, 非常满意, ...), None for one it does not read: unknown, as ``read_posts`` leaves it."""
         if "satisfied" not in self.types or self.types["satisfied"] == "BOOLEAN":
             return {}
         values = self.con.execute(f"SELECT list(DISTINCT struct_pack(v := satisfied, t := CAST(satisfied AS "
@@ -601,7 +611,7 @@ class _Archive:
 
     def flag(self, col: str) -> str:
         """SQL reading yes/no column ``col`` (``satisfied``) as the pandas engine reads it
-        (``satisfied_values``); a value it rejects is left out before (``screen``)."""
+        (``satisfied_values``); a value it does not read is NULL (unknown)."""
         if self.types[col] == "BOOLEAN":
             return _q(col)
         whens = [f"WHEN {_lit(v)} THEN {str(b).lower()}" for v, b in self.satisfied_values().items() if b is not None]
