@@ -20,6 +20,16 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None,
                           capture_output=True, text=True, timeout=timeout, env=full_env)
 
 
+def one_error(r: subprocess.CompletedProcess, command: str | None = None) -> str:
+    """The one error line of a refused command (exit 2, nothing on stdout; ``command``: the line starts with
+    ``wbcs COMMAND: error:``)."""
+    assert r.returncode == 2 and r.stdout == "", (r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert command is None or lines[0].startswith(f"wbcs {command}: error: "), r.stderr
+    return lines[0]
+
+
 def run_notebook(name: str | Path, tmp_path: Path, timeout: int = 900) -> None:
     """Execute notebooks/NAME (or the notebook at an absolute path) in smoke mode with a real kernel, in a separate process
     (`jupyter nbconvert --execute`, as a user or CI would); fails on any cell error and

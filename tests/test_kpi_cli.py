@@ -10,7 +10,7 @@ import sys
 import pandas as pd
 import pytest
 
-from tests.helpers import run_cli
+from tests.helpers import one_error, run_cli
 from tests.test_hot import timeline
 from tests.test_kpi_duck import same
 from tests.test_kpi_indicators import crafted
@@ -243,14 +243,6 @@ def test_norms_json_lists_breaches_per_rule(tmp_path):
     assert r.returncode == 2 and "column 'is_repost': 'maybe' is not true/false" in r.stderr
 
 
-def _one_error(r, command: str) -> str:
-    """The one error line of a refused command (exit 2, nothing on stdout)."""
-    assert r.returncode == 2 and r.stdout == "", (r.stdout, r.stderr)
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"wbcs {command}: error: "), r.stderr
-    return lines[0]
-
-
 @pytest.fixture
 def unlabelled_csv(tmp_path):
     """Posts without labels: a command reading them must classify first. With a --model that does not exist,
@@ -264,19 +256,19 @@ def unlabelled_csv(tmp_path):
 def test_a_bad_as_of_is_refused_before_any_work_not_printed_as_null(unlabelled_csv, tmp_path, as_of):
     r = run_cli("kpi", "--posts", str(unlabelled_csv), "--model", str(tmp_path / "no-model"), "--as-of", as_of,
                 "--json")
-    assert f"--as-of {as_of!r} is not a date or time" in _one_error(r, "kpi")
+    assert f"--as-of {as_of!r} is not a date or time" in one_error(r, "kpi")
 
 
 def test_bad_options_of_hot_and_report_are_refused_before_the_posts_are_classified(unlabelled_csv, tmp_path):
     no_model = str(tmp_path / "no-model")
     for flag, value, got in (("--alpha", "2", "2.0"), ("--baseline-days", "0", "0"), ("--min-posts", "0", "0"),
                              ("--threshold", "1.5", "1.5")):
-        line = _one_error(run_cli("hot", "--posts", str(unlabelled_csv), "--model", no_model, flag, value), "hot")
+        line = one_error(run_cli("hot", "--posts", str(unlabelled_csv), "--model", no_model, flag, value), "hot")
         assert f"{flag} must be" in line and line.endswith(f"got {got}")
-    line = _one_error(run_cli("report", "--posts", str(unlabelled_csv), "--model", no_model,
+    line = one_error(run_cli("report", "--posts", str(unlabelled_csv), "--model", no_model,
                               "--out", str(tmp_path / "report.csv")), "report")
     assert "report.csv: unknown output format '.csv'; use .html" in line
-    line = _one_error(run_cli("report", "--posts", str(unlabelled_csv), "--model", no_model,
+    line = one_error(run_cli("report", "--posts", str(unlabelled_csv), "--model", no_model,
                               "--out", str(tmp_path / "report.html"), "--end", "2025-02-30"), "report")
     assert "--end '2025-02-30' is not a date or time; give one like 2024-05-04" in line
     assert not (tmp_path / "report.html").exists()
@@ -287,7 +279,7 @@ def test_files_without_posts_are_refused_in_one_line(tmp_path):
     header.write_text("用户昵称,微博正文,发布时间\n", encoding="utf-8")
     for command in ("kpi", "hot"):
         # hot once said to run wbcs.classify.predict_posts, a Python function, on a header-only export
-        line = _one_error(run_cli(command, "--posts", str(header), "--json"), command)
+        line = one_error(run_cli(command, "--posts", str(header), "--json"), command)
         assert line.endswith(f"{header}: no posts (only a header); give a file with posts")
     rejected = tmp_path / "rejected.csv"
     rejected.write_text("用户昵称,微博正文,发布时间\na,,2025-03-03 10:00\nb,,2025-03-03 11:00\n", encoding="utf-8")
@@ -295,7 +287,7 @@ def test_files_without_posts_are_refused_in_one_line(tmp_path):
     assert r.returncode == 2 and f"{rejected}: no posts (all 2 rows were rejected)" in r.stderr
     account = tmp_path / "account.csv"
     good_day().iloc[:0].to_csv(account, index=False)
-    assert "account.csv: no posts (only a header)" in _one_error(run_cli("norms", "--posts", str(account)), "norms")
+    assert "account.csv: no posts (only a header)" in one_error(run_cli("norms", "--posts", str(account)), "norms")
 
 
 def test_row_errors_name_the_file_and_its_data_row_as_the_file_numbers_it(tmp_path):
@@ -310,7 +302,7 @@ def test_row_errors_name_the_file_and_its_data_row_as_the_file_numbers_it(tmp_pa
     log = good_day().astype({"is_repost": object})
     log.loc[0, "is_repost"] = "maybe"
     log.to_csv(tmp_path / "account.csv", index=False)
-    line = _one_error(run_cli("norms", "--posts", str(tmp_path / "account.csv")), "norms")
+    line = one_error(run_cli("norms", "--posts", str(tmp_path / "account.csv")), "norms")
     assert f"{tmp_path / 'account.csv'}: row 1, column 'is_repost': 'maybe' is not true/false" in line
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.helpers import run_cli
+from tests.helpers import one_error, run_cli
 from wbcs.io import times as T
 from wbcs.io.times import UNREADABLE, read_time_cells
 from wbcs.weibo import mid_to_datetime
@@ -109,13 +109,6 @@ def test_excel_chinese_times_ingest(tmp_path):
     assert pd.read_parquet(out)["created_at"].tolist() == [pd.Timestamp("2024-05-06 15:00", tz=TZ)] * 2
 
 
-def _one_error(r, command):
-    assert r.returncode == 2 and r.stdout == "", (r.stdout, r.stderr)
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"wbcs {command}: error: "), r.stderr
-    return lines[0]
-
-
 @pytest.fixture
 def posts_csv(tmp_path):
     path = tmp_path / "posts.csv"
@@ -124,14 +117,14 @@ def posts_csv(tmp_path):
 
 
 def test_a_day_month_as_of_is_refused(posts_csv, tmp_path):
-    line = _one_error(run_cli("kpi", "--posts", str(posts_csv), "--model", str(tmp_path / "no-model"),
+    line = one_error(run_cli("kpi", "--posts", str(posts_csv), "--model", str(tmp_path / "no-model"),
                               "--as-of", "09/05/2024"), "kpi")
     assert "--as-of '09/05/2024'" in line and "9 May or 5 September" in line and "2024-05-09" in line
 
 
 def test_a_day_month_report_end_is_refused(posts_csv, tmp_path):
     out = tmp_path / "r.html"
-    line = _one_error(run_cli("report", "--posts", str(posts_csv), "--model", str(tmp_path / "no-model"),
+    line = one_error(run_cli("report", "--posts", str(posts_csv), "--model", str(tmp_path / "no-model"),
                               "--out", str(out), "--end", "08/05/2024"), "report")
     assert "--end '08/05/2024'" in line and "8 May or 5 August" in line
     assert not out.exists()

@@ -10,7 +10,7 @@ import json
 import pandas as pd
 import pytest
 
-from tests.helpers import run_cli
+from tests.helpers import one_error, run_cli
 from wbcs.classify.tasks import OwnPosts, task_from_table
 from wbcs.config import ROOT
 from wbcs.errors import InputError
@@ -22,13 +22,6 @@ def labelled() -> pd.DataFrame:
     df = pd.read_csv(LABELLED, dtype=str)
     df.index = pd.RangeIndex(1, len(df) + 1, name="source_row")  # as read_table numbers the rows
     return df
-
-
-def one_error_line(r) -> str:
-    assert r.returncode == 2, r.stdout + r.stderr
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1, r.stderr
-    return lines[0]
 
 
 def test_own_posts_read_chinese_and_upper_case_labels_as_ids():
@@ -62,7 +55,7 @@ def test_cli_refuses_a_typo_label_of_a_taxonomy_field(tmp_path):
     df.to_csv(tmp_path / "typo3.csv", index=False)
     r = run_cli("train", "--task", "sentiment", "--data", str(tmp_path / "typo3.csv"), "--config", "lr C=4",
                 "--out", str(tmp_path / "m"), cwd=tmp_path)
-    assert one_error_line(r) == (f"wbcs train: error: {tmp_path / 'typo3.csv'}: row 1, column 'sentiment': 'negtive' is "
+    assert one_error(r) == (f"wbcs train: error: {tmp_path / 'typo3.csv'}: row 1, column 'sentiment': 'negtive' is "
                                  "not a sentiment label (3 row(s): 1, 4, 7); the sentiment labels: positive, neutral, "
                                  "negative; closest: 'negative'")
     assert not (tmp_path / "m").exists()
@@ -75,7 +68,7 @@ def test_cli_says_a_test_label_was_lost_to_near_duplicates_of_test_rows(tmp_path
     df.loc[df["sentiment"] == "positive", ["text", "sentiment"]].to_csv(tmp_path / "test.csv", index=False)
     r = run_cli("train", "--task", "sentiment", "--data", str(tmp_path / "train.csv"), "--test", str(tmp_path / "test.csv"),
                 "--config", "lr C=4", "--out", str(tmp_path / "m"), cwd=tmp_path)
-    line = one_error_line(r)
+    line = one_error(r)
     assert line.startswith(f"wbcs train: error: {tmp_path / 'test.csv'}: column 'sentiment': label 'positive' is not in "
                            f"{tmp_path / 'train.csv'}'s training rows: its 10 row(s) there were all left out as near "
                            f"duplicates of {tmp_path / 'test.csv'}'s rows"), line
@@ -99,7 +92,7 @@ def test_cli_refuses_a_learning_curve_too_small_before_training(tmp_path):
     # 44 rows: a 20 % hold-out leaves ~35 training rows of 3 labels, and a curve of two points needs 60
     r = run_cli("train", "--task", "sentiment", "--data", str(LABELLED), "--budget", "1", "--curve", "--target", "0.8",
                 "--out", str(tmp_path / "m"), cwd=tmp_path)
-    line = one_error_line(r)
+    line = one_error(r)
     assert line.startswith("wbcs train: error: --curve: sentiment (sentiment from ") and (
         "training rows of 3 labels; a learning curve needs at least 60 (20 per label, so that its half holds 10 of "
         "each) for two points: label more rows or leave out --curve") in line, line
