@@ -38,9 +38,12 @@ list: it passes). The reasons, each a short code and its words (``REASONS``):
   customer's own step (请您24小时内回复我们), a past fact (已在24小时内处理, 2小时内已为您登记), service hours (24小时服务热线,
   and the round-the-clock slogan 24小时为您排忧解难: the service for the customer with no bound 内, not this case's
   handling) and a product's own timing (取消业务24小时内生效). A day promised the same way (明天给您答复, 本周五前处理完毕,
-  3月5日前, 10号前, 月底前, 本周内: by the end of that day, 前 included) is flagged unless it is the day the clock runs
-  out, counted from the post's time (``time_limit(..., posted=...)``, the deadline ``route_posts`` sets as
-  ``resolve_by``; the message names the day and the deadline): an earlier day promises sooner, a later one says the
+  3月5日前, 10号前, 月底前, 本周内, 周末前: by the end of that day, 前 included; 周末 by its Sunday) is flagged
+  unless it is the day the clock runs out, counted from the post's time (``time_limit(..., posted=...)``, the deadline ``route_posts`` sets as
+  ``resolve_by``; the message names the day and the deadline). A deadline at a day's start (00:00, or the duty
+  start on a business clock) runs out at the end of the day before, so the day and the duration checks agree
+  (2个工作日内 and 明天 from Mon 08:00 both end with Tue's duty); on a business clock any day from the last duty day
+  to that start is in time (周五前 and 周末前 of a clock due Mon 08:00): an earlier day promises sooner, a later one says the
   clock is missed. Without the post's time only a day counted from the post's (明天, 后天) on a calendar clock of whole
   days is placed; any other day is flagged saying there is no post time to place it. Not a promise of a day: a date
   something happened (3月5日您办理的套餐, 您周五反馈的问题, 上周五), a span or a recurring day (周一至周五, 每周五), a
@@ -84,11 +87,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
-from wbcs.policy import WEEKDAYS
+from wbcs.policy import WEEKDAYS, Duty
 from wbcs.text import find_pii
 
 MAX_PUBLIC_CHARS = 140
@@ -179,7 +183,11 @@ _DURATION = re.compile(r"(?<![这那近前每第月\d零〇一二两三四五六
 # a month, or a date (a month's day without a year: the first on or after the post's day); then 前/内/为止, read as
 # by the end of that day (3月5日前 the customer reads as 3月5日 included). Not a day of the past (上周五, 昨天), a
 # recurring one (每周五), a span of days (周一至周五, service hours) or a start (明日起); a day that may be past or to
-# come (今天, 周三, 3月5日) without 前/内 is a promise only said with 会/将/要...: 工作人员今天多次联系您 tells what was done
+# come (今天, 周三, 3月5日) without 前/内 is a promise only said with 会/将/要...: 工作人员今天多次联系您 tells what was done.
+# 周末前 (本周末前, 下周末前) is by the end of that week's Sunday, not Saturday: 前 includes the day it names (3月5日前)
+# and 周末 names Saturday and Sunday, so the customer reads its end, as 本周内 is by its Sunday. DOMAIN.md says of
+# weekends only that they are off duty, so on a business clock it is all one: a clock never runs out on a weekend,
+# and a promise of any day from the last duty day to the next duty start is in time (``_due_days``)
 _DAY_NUM = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
 _RELATIVE_DAYS = {"今天": 0, "今日": 0, "今晚": 0, "当天": 0, "当日": 0, "明天": 1, "明日": 1, "明早": 1, "明晚": 1,
                   "次日": 1, "翌日": 1, "后天": 2, "大后天": 3}
@@ -187,7 +195,7 @@ _DATE = re.compile(r"(?=[今当明次翌后大本这下周星礼月\d一二三�
                    r"(?<![每隔逢上昨至到\d\-~～—–])"
                    r"(?:(?P<rel>" + "|".join(sorted(_RELATIVE_DAYS, key=len, reverse=True)) + r")"
                    r"|(?P<week>本|这|下下|下个?)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])"
-                   r"|(?P<weekend>本|这|下个?)(?:周|星期)(?=之?内|以内)"
+                   r"|(?P<weekend>本|这个?|下个?|(?=周末))(?:周末|(?:周|星期)(?=之?内|以内))"
                    r"|(?P<month>本|这个|下个?)?月(?:底|末)"
                    r"|(?:(?P<y>\d{4})年)?(?P<m>" + _DAY_NUM + r")月(?P<d>" + _DAY_NUM + r")[日号]"
                    r"|(?P<dom>" + _DAY_NUM + r")号(?=之?前|以前|为止))"
@@ -254,6 +262,8 @@ class TimeLimit:
     # when the caller knows no post time: a promised day (明天, 本周五前) is placed from them
     posted: pd.Timestamp | None = None
     due: pd.Timestamp | None = None
+    # the duty hours of a business clock: where its deadline at a duty start runs out (``_due_days``)
+    duty: Duty = Duty()
 
     @property
     def stated(self) -> bool:
@@ -288,7 +298,7 @@ def time_limit(policy, kind: str | None, *, answers: bool = True, posted=None) -
         due = _deadline(policy, pd.Series([posted]), pd.Series([kind], dtype=object), "resolve").iloc[0]
         due = None if pd.isna(due) else due
     return TimeLimit(kind, None if hours is None else float(hours), clock is not None and clock.clock == "business",
-                     policy.duty.minutes_per_day / 60, resolve_within(policy, kind), answers, posted, due)
+                     policy.duty.minutes_per_day / 60, resolve_within(policy, kind), answers, posted, due, policy.duty)
 
 
 def _cn_number(text: str) -> float | None:
@@ -350,13 +360,13 @@ def _promised_day(m: re.Match, day: dt.date) -> dt.date | None:
     if m["rel"]:
         return day + dt.timedelta(days=_RELATIVE_DAYS[m["rel"]])
     monday = day - dt.timedelta(days=day.weekday())
-    weeks = {None: 0, "本": 0, "这": 0, "下": 1, "下个": 1, "下下": 2}
+    weeks = {None: 0, "": 0, "本": 0, "这": 0, "这个": 0, "下": 1, "下个": 1, "下下": 2}
     if m["wd"]:
         wd = _WEEKDAY[m["wd"]]
         if m["week"] is None:  # 周五: the first Friday on or after the post's day
             return day + dt.timedelta(days=(wd - day.weekday()) % 7)
         return monday + dt.timedelta(days=7 * weeks[m["week"]] + wd)
-    if m["weekend"]:  # 本周内: by its Sunday
+    if m["weekend"] is not None:  # 本周内, 周末前: by its Sunday (see _DATE)
         return monday + dt.timedelta(days=7 * weeks[m["weekend"]] + 6)
     if m["m"] is None:  # 10号前 (5号 said on the 20th: next month's), 月底 (下个月底: next month's)
         d = int(_cn_number(m["dom"])) if m["dom"] else None
@@ -381,6 +391,24 @@ def _day(d) -> str:
     return f"{d:%Y-%m-%d} ({WEEKDAYS[d.weekday()]})"
 
 
+def _due_days(limit: TimeLimit) -> tuple[dt.date, dt.date]:
+    """The first and last day a promise may name for ``limit.due``: its own day, unless it is at a day's start (00:00,
+    or the duty start on a business clock, where ``Duty.add_minutes`` puts a clock that ran out at the end of the last
+    duty period). Then the clock ran out at the end of the day before (the 24 hours of a post at 00:00 end with its
+    day; 2个工作日 from Mon 08:00 end with Tue's duty), on a business clock of the last duty day, and any day after it
+    up to the due's is as good: a reply then is in time, with no duty time between (Fri 20:00 to Mon 08:00: 周五前,
+    周末前)."""
+    due = limit.due.date()
+    if not limit.hours or limit.due.time() != (limit.duty.start if limit.business else dt.time(0)):
+        return due, due
+    before = due - dt.timedelta(days=1)
+    if not limit.business:
+        return before, before
+    last_duty = np.busday_offset(before, 0, roll="backward", weekmask=limit.duty.weekmask,
+                                 holidays=np.array(limit.duty.holidays, dtype="datetime64[D]"))
+    return last_duty.astype(object), before
+
+
 def _wrong_day(m: re.Match, span: str, limit: TimeLimit) -> str | None:
     """Why the day promised by ``m`` (``span``) is not the day ``limit``'s clock runs out, None when it is. Placed from
     the post's time; without it only a day counted from the post's (明天) against a calendar clock of whole days."""
@@ -388,9 +416,12 @@ def _wrong_day(m: re.Match, span: str, limit: TimeLimit) -> str | None:
         promised = _promised_day(m, limit.posted.date())
         if promised is None:
             return f"{span}: no such day"
-        if promised == limit.due.date():
+        first, last = _due_days(limit)
+        if first <= promised <= last:
             return None
-        return f"{span} = {_day(promised)}, the clock runs out {_day(limit.due)} {limit.due:%H:%M}"
+        if first == limit.due.date():
+            return f"{span} = {_day(promised)}, the clock runs out {_day(first)} {limit.due:%H:%M}"
+        return f"{span} = {_day(promised)}, the clock runs out {_day(first)} at the day's end (due {limit.due:%Y-%m-%d %H:%M})"
     days = limit.hours / 24
     if m["rel"] and not limit.business and days == int(days):
         if _RELATIVE_DAYS[m["rel"]] == days:
