@@ -271,6 +271,26 @@ def _read_times(raw: pd.Series, col: str, f: _File) -> tuple[pd.Series, pd.Serie
     return read_time_cells(raw, now=f.now, order=f.day_month.setdefault(col, DayMonth()))
 
 
+def _settle_day_month(f: _File) -> None:
+    """Settle how each time column of ``f`` reads its 06/05/2024 dates over the whole file before any row is read:
+    chunk by chunk, a 13/05/2024 in a later chunk set day first after an earlier chunk's 06/05/2024 had been
+    refused (or a 05/13/2024 made "both" after they had been read day first), and the summary told the last rule.
+    A first pass over the file's text time columns alone (Parquet: only those read; CSV: only those decoded), a
+    chunk at a time. No cheaper check will do: whatever the first chunk holds, a later one can hold the date
+    that decides, so every file with a text time column has the pass (one of one chunk: that chunk's time cells
+    once more); it stops as soon as every column reads both ways, when no later cell can change a rule."""
+    times = {t: c for t, c in f.cols.items()
+             if t in DATETIME_COLUMNS and f.table.dtypes.get(c, "object") in ("object", "string")}  # text only
+    if not times:
+        return
+    orders = {t: f.day_month.setdefault(t, DayMonth()) for t in times}
+    for raw, _ in open_table(f.table.path).chunks(list(dict.fromkeys(times.values()))):
+        for t, c in times.items():
+            orders[t].see(raw[c])
+        if all(order.rule == "both" for order in orders.values()):
+            break
+
+
 def _reject_times(rows: _Rows, problem: pd.Series, raw: pd.Series, col: str, f: _File) -> None:
     """Reject the time cells ``read_time_cells`` could not use, saying why."""
     for why in (OUT_OF_RANGE, UNREADABLE):
@@ -594,6 +614,7 @@ def _chunks(files: list[_File], mask: bool) -> Iterator[tuple[pd.DataFrame, pd.D
     for f, size in zip(files, sizes, strict=True):
         meter.set_postfix_str(Path(f.source).name)
         done = 0
+        _settle_day_month(f)
         for raw, bad in f.table.chunks(_read(f) if f.unread else None):
             sheet = f.table.sheet
             source = f.source if sheet is None else f"{f.source}, sheet {mask_pii(sheet) if mask else sheet}"

@@ -9,7 +9,8 @@ pandas' nanosecond times end in 2262, so ``9999-12-31`` or epoch milliseconds
 (``5分钟前``, ``昨天 10:22``, ``5月4日 21:17``: read against ``now``, the export time); a relative
 form that would fall after ``now`` is ``"time after the export"``: the export time given is wrong.
 Dates with the day and month first (``06/05/2024``) are read one way for a whole column (``DayMonth``),
-never guessed cell by cell: a cell no date of its column decides is ``"ambiguous day/month"``.
+never guessed cell by cell: a cell no date of its column decides is ``"ambiguous day/month"``. A file read
+in chunks settles each column's rule over all of them before reading any (``DayMonth.see``, wbcs.io.ingest).
 """
 
 from __future__ import annotations
@@ -144,6 +145,24 @@ class DayMonth:
             return f"day first ({self.day_first}) and month first ({self.month_first}): ambiguous dates refused"
         return f"{self.rule} ({self.day_first or self.month_first})"
 
+    def see(self, cells: pd.Series) -> None:
+        """Learn the rule from a column's cells (as read from the file) without reading them: the first pass
+        over a file read in chunks, so that its first chunk follows the rule a later one sets. Each distinct cell
+        once: an export's times repeat (500,000 cells of a minute each: 1.8 s, now 1.0 s)."""
+        cells = pd.Series(pd.unique(cells.dropna()), dtype=object)
+        texts = cells[cells.map(lambda c: isinstance(c, str)).to_numpy(dtype=bool)].str.strip()
+        self._learn(texts.str.extract(_DAY_MONTH_YEAR.pattern).dropna(subset=[0]))
+
+    def _learn(self, parts: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+        """The day/month parts' numbers of ``parts`` (``_DAY_MONTH_YEAR``'s groups), first noting the cell
+        that says each order."""
+        a, b = parts[0].astype(int), parts[2].astype(int)
+        for kind, says in (("day_first", (a > 12) & (b <= 12)), ("month_first", (b > 12) & (a <= 12))):
+            if getattr(self, kind) is None and says.any():
+                first = parts[says].iloc[0]
+                setattr(self, kind, first[0] + first[1] + first[2] + first[1] + first[3])
+        return a, b
+
     def read(self, texts: pd.Series, problem: pd.Series) -> pd.Series:
         """``texts`` with their day/month/year dates written year first; a cell neither its parts nor the
         column decide is ``AMBIGUOUS`` in ``problem`` and left out."""
@@ -152,11 +171,7 @@ class DayMonth:
         if not hit.any():
             return texts
         parts = parts[hit]
-        a, b = parts[0].astype(int), parts[2].astype(int)
-        dates = parts[0] + parts[1] + parts[2] + parts[1] + parts[3]
-        for kind, says in (("day_first", (a > 12) & (b <= 12)), ("month_first", (b > 12) & (a <= 12))):
-            if getattr(self, kind) is None and says.any():
-                setattr(self, kind, dates[says].iloc[0])
+        a, b = self._learn(parts)
         both = (a <= 12) & (b <= 12) & (a != b)  # 05/05/2024 reads one way
         undecided = both & (self.rule not in ("day first", "month first"))
         problem[undecided.index[undecided.to_numpy()]] = AMBIGUOUS
