@@ -122,7 +122,7 @@ def merge_labels(table: pd.DataFrame, pred: pd.DataFrame | None, seen: dict, kee
 
     ``<field>_learnt`` is written where the model keeps a fingerprint or a kept label brings a mark. A conditional
     field (negative_subtype) is blanked where the final labels, the table's other columns among them, say it does
-    not apply (``apply_conditions``). ``source``: the file, named with the row of a learnt mark that is no yes/no."""
+    not apply (``apply_conditions``), its companions with it. ``source``: the file, named with the row of a learnt mark that is no yes/no."""
     from wbcs.kpi.labels import _cell_names, _typed, _yes_no, model_column, model_labelled
 
     cols, names, stale = {}, {}, []
@@ -157,8 +157,14 @@ def merge_labels(table: pd.DataFrame, pred: pd.DataFrame | None, seen: dict, kee
             stale.append(f"{f}_learnt")
         names[f] = named
     out = apply_conditions(table.drop(columns=stale, errors="ignore").assign(**cols))
-    # the model's name on the rows it gave the field a label, once the conditions are applied
-    return out.assign(**{model_column(f): n.mask(fill[f] & out[f].notna(), name) for f, n in names.items()})
+    # once the conditions are applied: a label blanked (a subtype of a post that is not negative) keeps no source, mark
+    # or model's name, and the model's name on the rows it gave the field a label
+    for f in fill:
+        for c in (f"{f}_source", f"{f}_learnt"):
+            if c in cols:
+                out[c] = out[c].where(out[f].notna())
+    return out.assign(**{model_column(f): n.mask(fill[f] & out[f].notna(), name).where(out[f].notna())
+                         for f, n in names.items()})
 
 
 def label_sources(kept: pd.Series, given: pd.Series | None, filled: pd.Series) -> pd.Series:

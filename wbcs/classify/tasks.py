@@ -20,6 +20,7 @@ SMP2020 training set lowers 3-class macro-F1 on the SMP2020 eval files (0.753 �
 
 from __future__ import annotations
 
+import sys
 import unicodedata
 import warnings
 from dataclasses import dataclass, field
@@ -100,20 +101,24 @@ class OwnPosts:
         """The usable rows of a labelled table (as ``read_table`` gives it: indexed by source_row), and its rejects
         (source, source_row, reason: rows without text or without any label); a column per gold field it has, its
         labels read as ids (``taxonomy_labels``: 负面 and NEGATIVE are negative), a label the taxonomy lacks an error
-        naming its rows."""
-        fields = [f for f in GOLD_FIELDS if f in df.columns]
-        if "text" not in df.columns or not fields:
+        naming its rows. Headers are read as --data's and every command's (``wbcs.io.resolve_columns``: 内容 is the
+        text, 情感 the sentiment)."""
+        from wbcs.io import resolve_columns
+
+        cols = resolve_columns(df.columns, None, source)
+        fields = [f for f in GOLD_FIELDS if f in cols]
+        if "text" not in cols or not fields:
             raise InputError(f"{source}: needs a 'text' column and at least one of {', '.join(GOLD_FIELDS)} (wbcs label "
                              "consensus --posts POSTS writes such a file); columns: " + ", ".join(map(str, df.columns)))
         # a row named by ``df``'s index: the reader's 1-based source_row (the header not counted, a line it could not
         # read still counted), the row the user finds in the file
-        labels = pd.DataFrame({f: taxonomy_labels(df[f], f, source, f) for f in fields}, index=df.index)
-        text = df["text"].astype("string").str.strip()
+        labels = pd.DataFrame({f: taxonomy_labels(df[cols[f]], f, source, cols[f]) for f in fields}, index=df.index)
+        text = df[cols["text"]].astype("string").str.strip()
         no_text, no_label = (text.isna() | text.eq("")).fillna(True), labels.isna().all(axis=1)
         bad = no_text | no_label
         rejects = pd.DataFrame({"source": source, "source_row": df.index[bad.to_numpy()],
                                 "reason": np.where(no_text[bad], "empty text", "no label")})
-        ids = (df["post_id"].astype(str) if "post_id" in df.columns
+        ids = (df[cols["post_id"]].astype(str) if "post_id" in cols
                else pd.Series("row" + df.index.astype(str), index=df.index))
         rows = pd.concat([pd.DataFrame({"post_id": ids, "text": text}), labels], axis=1)[~bad.to_numpy()]
         if rows.empty:
@@ -385,6 +390,24 @@ def taxonomy_labels(values: pd.Series, field: str, source: str, col: str) -> pd.
     become a class of its own."""
     from difflib import get_close_matches
 
+    from wbcs.schema import load_taxonomy
+
+    given, ids, spellings = _label_ids(values, field)
+    bad = given.notna() & ids.isna()
+    if bad.any():
+        label = given[bad].iloc[0]
+        rows = given.index[(given == label).fillna(False).to_numpy()]
+        shown = ", ".join(map(str, rows[:5])) + (" ..." if len(rows) > 5 else "")
+        near = get_close_matches(label.lower(), list(spellings), n=1, cutoff=0.5)
+        hint = f"; closest: {spellings[near[0]]!r}" if near else ""
+        raise InputError(f"{source}: row {rows[0]}, column {col!r}: {label!r} is not a {field} label ({len(rows)} "
+                         f"row(s): {shown}); the {field} labels: {', '.join(load_taxonomy().ids(field))}{hint}")
+    return ids
+
+
+def _label_ids(values: pd.Series, field: str) -> tuple[pd.Series, pd.Series, dict]:
+    """(``values`` as ``label_text`` reads them, empty cells <NA>; their ``field`` label ids, <NA> where a label spells
+    none of the field's; the field's spellings) as ``taxonomy_labels`` reads them."""
     from wbcs.io.ingest import as_bool, label_id, label_maps
     from wbcs.schema import load_taxonomy
 
@@ -396,17 +419,23 @@ def taxonomy_labels(values: pd.Series, field: str, source: str, col: str) -> pd.
         known = {v: {True: "yes", False: "no"}.get(as_bool(v)) for v in given.dropna().unique()}
     else:
         known = {v: label_id(spellings, v) for v in given.dropna().unique()}
-    ids = given.map(known, na_action="ignore").astype("string")
-    bad = given.notna() & ids.isna()
-    if bad.any():
-        label = given[bad].iloc[0]
-        rows = given.index[(given == label).fillna(False).to_numpy()]
-        shown = ", ".join(map(str, rows[:5])) + (" ..." if len(rows) > 5 else "")
-        near = get_close_matches(label.lower(), list(spellings), n=1, cutoff=0.5)
-        hint = f"; closest: {spellings[near[0]]!r}" if near else ""
-        raise InputError(f"{source}: row {rows[0]}, column {col!r}: {label!r} is not a {field} label ({len(rows)} "
-                         f"row(s): {shown}); the {field} labels: {', '.join(load_taxonomy().ids(field))}{hint}")
-    return ids
+    return given, given.map(known, na_action="ignore").astype("string"), spellings
+
+
+def _own_label_set(values: pd.Series, field: str, source: str, col: str) -> bool:
+    """Whether ``values`` (a --data file's labels of the taxonomy field ``field``) are a label set of the user's own:
+    none spells one of the field's labels (0/1, pos/neg). Then the task learns them as written, said in one line on
+    stderr; when some do, the others are typos (``taxonomy_labels`` refuses them)."""
+    from wbcs.schema import load_taxonomy
+
+    given, ids, _ = _label_ids(values, field)
+    if not given.notna().any() or ids.notna().any():
+        return False
+    shown = sorted(given.dropna().unique(), key=str)
+    print(f"{source}: column {col!r}: none of its labels ({', '.join(shown[:5])}{', ...' if len(shown) > 5 else ''}) "
+          f"is a {field} label ({', '.join(load_taxonomy().ids(field))}): the model learns them as written, a label "
+          "set of your own, not the taxonomy's", file=sys.stderr)
+    return True
 
 
 def check_texts(values: pd.Series, source: str, col: str, option: str = "--text-col") -> None:
@@ -462,7 +491,9 @@ def task_from_table(df: pd.DataFrame, name: str, *, text_col: str = "text", labe
     model was fitted on as unseen); those are rejects too (reason ``NEAR_TEST``), and a note of the card counts them.
 
     When ``name`` is a taxonomy field (``data/taxonomy.yaml``), labels are read as its ids (``taxonomy_labels``: 负面
-    and NEGATIVE are negative) and a label it lacks is an error; any other name keeps the labels as written.
+    and NEGATIVE are negative) and a label it lacks beside labels it has is an error (a typo); any other name, or
+    labels none of which is the field's (0/1: a label set of the user's own, ``_own_label_set``), keeps the labels as
+    written, in ``test`` too.
 
     ``group_col``: rows with the same value (a thread, a dialogue, a customer) stay on one side of the hold-out and of
     every CV fold, as near duplicates do (``splits.training_groups``); a user's ``test`` table needs it too, so that
@@ -471,8 +502,13 @@ def task_from_table(df: pd.DataFrame, name: str, *, text_col: str = "text", labe
     Rows without text or label cannot be used: they are returned as rejects
     (source, source_row, reason), never dropped silently.
     """
+    from wbcs.schema import load_taxonomy
+
     label_col = label_col or name
-    data, rejects = _labelled_rows(df, text_col, label_col, source, group_col, name)
+    own = (name in load_taxonomy().fields and label_col in df.columns
+           and _own_label_set(df[label_col], name, source, label_col))
+    field = None if own else name
+    data, rejects = _labelled_rows(df, text_col, label_col, source, group_col, field)
     rejects.insert(0, "source", source)
     sources = [{"source": source, "sha256": sha256, "rows": int(len(df))}]
     if test is None:
@@ -481,7 +517,7 @@ def task_from_table(df: pd.DataFrame, name: str, *, text_col: str = "text", labe
         notes = []
     else:
         test_text, test_label = test_cols or (text_col, label_col)
-        held, test_rejects = _labelled_rows(test, test_text, test_label, test_source, group_col, name)
+        held, test_rejects = _labelled_rows(test, test_text, test_label, test_source, group_col, field)
         if held.empty:
             raise InputError(f"{test_source}: no row with both a text and a label in columns {test_text!r}, "
                              f"{test_label!r}: nothing to measure the model on (--test)")
@@ -505,7 +541,9 @@ def task_from_table(df: pd.DataFrame, name: str, *, text_col: str = "text", labe
         notes = [f"{int(near.sum())} training row(s) of {source} left out as near duplicates of {test_source}'s rows "
                  "(the held-out figures would score them as unseen)"]
     n_empty = int((rejects["reason"] != NEAR_TEST).sum())
-    notes = [*([f"{n_empty} row(s) without text or label left out"] if n_empty else []), *notes]
+    notes = [*([f"{n_empty} row(s) without text or label left out"] if n_empty else []),
+             *([f"column {label_col!r} of {source} holds none of the {name} labels: learnt as written"] if own else []),
+             *notes]
     return TaskData(name, name, f"{label_col} from {source}", train, held, sources, split=split, notes=notes), rejects
 
 
