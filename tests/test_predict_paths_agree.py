@@ -99,8 +99,9 @@ def _expected(model, name: str) -> pd.DataFrame:
         # p0: a person's intent, no subtype added; p2: the model's subtype, blanked under the kept positive; p3: positive
         "negative_subtype": [na, "concrete_complaint", na, na, na],
         "negative_subtype_proba": [na, prob["negative_subtype"][1], na, na, na],
-        "negative_subtype_source": [na, "model", "model", "model", na],
-        "negative_subtype_learnt": [na, "True", "True", "False", na],
+        # a blanked subtype keeps no source or learnt mark (merge_labels)
+        "negative_subtype_source": [na, "model", na, na, na],
+        "negative_subtype_learnt": [na, "True", na, na, na],
         "negative_subtype_model": [na, name, na, na, na],
     }
     return pd.DataFrame(e).astype("string")
@@ -113,8 +114,9 @@ def _label_frame_expected(expected: pd.DataFrame, model, name: str) -> pd.DataFr
     e = expected.copy()
     e.loc[2, ["sentiment", "sentiment_proba", "sentiment_model"]] = [
         "negative", str(round(p["sentiment_proba"].iloc[0], 6)), name]
-    e.loc[2, ["negative_subtype", "negative_subtype_proba", "negative_subtype_model"]] = [
-        "concrete_complaint", str(round(p["negative_subtype_proba"].iloc[0], 6)), name]
+    e.loc[2, ["negative_subtype", "negative_subtype_proba", "negative_subtype_source", "negative_subtype_learnt",
+              "negative_subtype_model"]] = [
+        "concrete_complaint", str(round(p["negative_subtype_proba"].iloc[0], 6)), "model", "True", name]
     return e
 
 
