@@ -80,3 +80,40 @@ def test_ingest_masks_a_card(tmp_path):
     got = pd.read_csv(out)
     assert [t.split(" ", 1)[1] for t in got["text"]] == ["邮费退到***************0128 谢谢"]  # ('@ is CSV-safe)
     assert list(got["has_phone"]) == [False]
+
+
+# Luhn-valid numbers of any scheme, in one piece, after a word naming where money goes or a card word further than
+# six characters (as Presidio's context enhancement reads the words of the clause before a number)
+@pytest.mark.parametrize(("text", "masked"), [
+    ("退款到5500000000000004", "退款到************0004"),                         # a Mastercard, in one piece
+    ("card ending 4111111111111111", "card ending ************1111"),              # 'card' 8 characters before
+    ("请退到我的工行储蓄卡里面：4111111111111111", "请退到我的工行储蓄卡里面：************1111"),
+    ("汇到 5500000000000004 谢谢", "汇到 ************0004 谢谢"),
+    ("收款账号：4111111111111111", "收款账号：************1111"),
+    ("my account no. is 5500000000000004", "my account no. is ************0004"),
+])
+def test_a_luhn_valid_card_after_a_refund_word_is_masked(text, masked):
+    assert mask_pii(text) == masked
+    assert [k for k, _, _ in find_pii(text)] == ["bank_card"]
+    assert mask_pii(masked) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "5150713686247086",                                 # the Smartisan ticket alone (STC-3), Luhn-valid
+    "转发3500000000000009", "转发微博 3500000000000009",  # Weibo mids after 转发, 微博
+    "card ending 4111111111111112",                     # not Luhn-valid, the card word 8 characters before
+    "退款到5500000000000005",                            # not Luhn-valid, no card word
+    "退款到账了。5500000000000004",                       # the word is in another clause
+    "呼转到 4111111111111111", "电话打到4111111111111111",  # calls, not money: no context
+    "@江南Ricardo 4111111111111111",                     # card inside a name
+    "信用卡还款的单号很长很长很长很长很长很长很长 4111111111111111",  # more than twelve characters after the word
+])
+def test_no_card_without_its_context(text):
+    assert find_pii(text) == [] and mask_pii(text) == text
+
+
+def test_a_column_header_is_context():
+    # ingest masks cell by cell: a Visa in one piece under 银行卡号 is a card, read with its header as context
+    assert mask_pii("4111111111111111", context="银行卡号") == "************1111"
+    assert mask_pii("4111111111111111") == "4111111111111111"
+    assert mask_pii("5150713686247086", context="工单号") == "5150713686247086"

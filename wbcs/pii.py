@@ -42,7 +42,10 @@ number, and reading them so masked Weibo user ids followed by 一个. Items:
   (``6222 0212 3456 7890 128``, ``6222-0212-...``) that pass the Luhn check and start as a card issued in China
   does (UnionPay's ``62``), or as a card of another scheme (Visa ``4``, Mastercard ``51``-``55``, ...) written in
   groups of four; or, mistyped or not, that follow a card word (``卡号``, ``银行卡``, ``信用卡``, ``储蓄卡``, ``借记卡``,
-  ``card``) by at most six characters of the same clause. Any number passes the Luhn check once in ten: in one
+  ``card``) by at most six characters of the same clause; or, Luhn-valid, any scheme, that follow a card word or a
+  word naming where money goes (``退款到``, ``退到``, ``汇到``, ``账号``, ``帐号``, ``account``) by at most twelve
+  (``退款到5500000000000004``, ``card ending 4111111111111111``); ``mask_pii``'s ``context`` (a column's header) is
+  read as if written before the text. Any number passes the Luhn check once in ten: in one
   piece, a Weibo mid (STC-3's start ``33``-``40``) and a service-ticket number in Mastercard's range (STC-3's
   ``5150713686247086``) are no card; nor is a SIM card's ICCID (``89``..., Luhn-checked, after ``SIM卡号``);
 - ``email``: ``local@domain.tld`` in ASCII after normalisation
@@ -154,9 +157,18 @@ _ID_PROVINCES = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41,
 # (a telecom's, ITU-T E.118), Luhn-checked and said 卡号 too.
 _CARD_SCHEME = re.compile(r"4|5[1-5]|2[2-7]|35|6")
 # A card word (卡号, 银行卡, ...) at most six characters before the number, none of them a digit or the end of a
-# clause: 信用卡（招商银行）4392..., 银行卡号是：6222..., Card No. 4392... (not 银行卡已扣款。6222...)
-_CARD_WORD = re.compile(r"(?:卡号|银行卡|信用卡|储蓄卡|借记卡|card)[^0-9，,。！？!?；;\n]{0,6}$", re.I)
-_CARD_CONTEXT = 16  # characters before a number that _CARD_WORD reads
+# clause: 信用卡（招商银行）4392..., 银行卡号是：6222..., Card No. 4392... (not 银行卡已扣款。6222..., nor Ricardo's
+# card: an English word stands alone)
+_CLAUSE = r"[^0-9，,。！？!?；;\n]"
+_CARD_WORDS = r"卡号|银行卡|信用卡|储蓄卡|借记卡|(?<![a-z])card(?![a-z])"
+_CARD_WORD = re.compile(rf"(?:{_CARD_WORDS}){_CLAUSE}{{0,6}}$", re.I)
+# As Presidio's context enhancement raises a Luhn-valid number's score when a context word is near (the words of
+# the clause before it): such a number is a card after a card word or a word naming where money goes (退款到, 退到,
+# 汇到; 账号, account) up to twelve characters before it in the same clause (card ending 4111...; 退款到我的招行
+# 储蓄卡 ...). Not 打到, 转到 (a call: 打到10018, 呼转到138...), 尾号 (the last four digits follow it), 转发, 微博 (a mid)
+_ACCOUNT_WORD = re.compile(rf"(?:{_CARD_WORDS}|退款到|退到|汇到|账号|帐号|(?<![a-z])account(?![a-z])){_CLAUSE}{{0,12}}$",
+                           re.I)
+_CARD_CONTEXT = 20  # characters before a number that _CARD_WORD and _ACCOUNT_WORD read
 _LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 _MAX_DIGITS = 20  # longer than any item, with its prefix
 _MIN_DIGITS = 10  # as short as an item can be (a 3-digit area code and a 7-digit number)
@@ -290,7 +302,8 @@ def _card(groups: list[str], before: str) -> bool:
         return False
     if _CARD_WORD.search(before):
         return True
-    return _luhn(digits) and (digits.startswith("62") or (in_fours and _CARD_SCHEME.match(digits) is not None))
+    return _luhn(digits) and (digits.startswith("62") or (in_fours and _CARD_SCHEME.match(digits) is not None)
+                              or _ACCOUNT_WORD.search(before) is not None)
 
 
 def _item(groups: list[str], before: str = "") -> tuple[str, str] | None:
@@ -351,7 +364,7 @@ def _decimals(skel: str, text: str, pos: list[int] | None) -> tuple[set[int], se
     return whole, fraction
 
 
-def _digit_items(skel: str, text: str, pos: list[int] | None):
+def _digit_items(skel: str, text: str, pos: list[int] | None, context: str = ""):
     """(start, end, kind, masked) of every number item in the skeleton (positions ``pos`` map to ``text``).
 
     A decimal number's digits are a value, not a phone or ID number written with a point: its fraction
@@ -368,7 +381,7 @@ def _digit_items(skel: str, text: str, pos: list[int] | None):
             found = None
             if groups[i][2] not in "Xx" and groups[i][0] not in fraction:
                 a = groups[i][0] if pos is None else pos[groups[i][0]]
-                before = text[max(0, a - _CARD_CONTEXT):a]
+                before = (context + text[max(0, a - _CARD_CONTEXT):a])[-_CARD_CONTEXT:]
                 n = 0
                 ends = []
                 for j in range(i, len(groups)):
@@ -398,7 +411,7 @@ def _digit_items(skel: str, text: str, pos: list[int] | None):
             i = j + 1
 
 
-def _matches(text) -> list[tuple[int, int, str, str]]:
+def _matches(text, context: str = "") -> list[tuple[int, int, str, str]]:
     """(start, end, kind, masked) in ``text``'s own positions, earliest then longest first."""
     if not isinstance(text, str):
         return []
@@ -418,7 +431,7 @@ def _matches(text) -> list[tuple[int, int, str, str]]:
         in_skel += [(m.start(), m.end(), "email", f"{m.group(1)[0]}***@" + _DOT_WRITTEN.sub(".", m.group(2) or m.group(3)))
                     for m in _SPELT_EMAIL.finditer(skel)]
     if digits:
-        in_skel += _digit_items(skel, text, pos)
+        in_skel += _digit_items(skel, text, pos, context[-_CARD_CONTEXT:])
     found += in_skel if pos is None else [(pos[a], pos[b - 1] + 1, kind, masked) for a, b, kind, masked in in_skel]
     found.sort(key=lambda f: (f[0], -f[1]))
     kept, end = [], -1
@@ -434,13 +447,13 @@ def find_pii(text: str) -> list[tuple[str, int, int]]:
     return [(kind, a, b) for a, b, kind, _ in _matches(text)]
 
 
-def _masked(text: str, keep=None) -> tuple[str, set[str]]:
+def _masked(text: str, keep=None, context: str = "") -> tuple[str, set[str]]:
     """``text`` with every item masked but those ``keep(text, start, end, kind)`` keeps, and the kinds masked."""
     kinds: set[str] = set()
     # Repeat until nothing is found: an item that lost an overlap to another (an e-mail
     # glued to a phone number) shows up once the winner is masked. Each pass removes
     # digits or letters, so this ends, and mask_pii(mask_pii(x)) == mask_pii(x).
-    while found := [f for f in _matches(text) if keep is None or not keep(text, *f[:3])]:
+    while found := [f for f in _matches(text, context) if keep is None or not keep(text, *f[:3])]:
         parts, last = [], 0
         for a, b, kind, masked in found:
             parts += [text[last:a], masked]
@@ -450,11 +463,11 @@ def _masked(text: str, keep=None) -> tuple[str, set[str]]:
     return text, kinds
 
 
-def mask_and_find(text: str) -> tuple[str, set[str]]:
-    """``text`` masked, and the kinds of PII that were in it (one pass for both)."""
+def mask_and_find(text: str, context: str = "") -> tuple[str, set[str]]:
+    """``text`` masked, and the kinds of PII that were in it (one pass for both); ``context`` as ``mask_pii``'s."""
     if not isinstance(text, str):
         return text, set()
-    return _masked(text)
+    return _masked(text, context=context)
 
 
 def _mid(text: str, a: int, b: int, kind: str) -> bool:
@@ -471,9 +484,11 @@ def mask_ids(text):
     return _masked(text, _mid)[0] if isinstance(text, str) else text
 
 
-def mask_pii(text: str) -> str:
-    """``text`` with every item of ``find_pii`` masked (forms in the module docstring)."""
-    return mask_and_find(text)[0]
+def mask_pii(text: str, context: str = "") -> str:
+    """``text`` with every item of ``find_pii`` masked (forms in the module docstring). ``context``: text read as if
+    it stood right before ``text``, as Presidio's ``analyze(context=...)`` takes words from outside the text: the
+    header of the column a cell is in (``银行卡号`` over a Visa written in one piece, which alone is no card)."""
+    return mask_and_find(text, context)[0]
 
 
 # A phone number exactly as ``mask_pii`` writes it masked (``_item`` above): a mobile 138****5678 (1[3-9] +
