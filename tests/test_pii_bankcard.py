@@ -117,3 +117,12 @@ def test_a_column_header_is_context():
     assert mask_pii("4111111111111111", context="银行卡号") == "************1111"
     assert mask_pii("4111111111111111") == "4111111111111111"
     assert mask_pii("5150713686247086", context="工单号") == "5150713686247086"
+
+
+def test_ingest_masks_a_visa_under_a_card_header(tmp_path):
+    src = tmp_path / "cards.csv"
+    src.write_text("微博正文,发布时间,银行卡号\n退款,2024-05-01 10:00,4111111111111111\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert main(["ingest", str(src), "--out", str(out), "--export-time", "2024-05-06 00:00"]) == 0
+    assert "4111111111111111" not in out.read_text(encoding="utf-8")
+    assert "************1111" in out.read_text(encoding="utf-8")

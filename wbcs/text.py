@@ -294,26 +294,28 @@ def mask_frame(df: pd.DataFrame, columns: Iterable[str] | str | None = None, *, 
     number in a spreadsheet, an int64 in Parquet) that holds PII becomes a text column
     with those values masked. Each distinct value is examined once. A cell holding a list,
     tuple, set or dict has the texts (and numbers) inside it masked. ``mask`` (a text → text, ``mask_pii`` by default)
-    may be a cached one a caller keeps across chunks of one file."""
+    may be a cached one a caller keeps across chunks of one file. ``mask_pii`` reads each column's name as context
+    (a Visa in one piece is a card under ``银行卡号``, not alone)."""
     out = df.copy()
     columns = list(out.columns) if columns is None else [columns] if isinstance(columns, str) else list(columns)
     for col in columns:
         if col not in out.columns:
             raise InputError(f"mask_frame: no column {col!r}; columns are {', '.join(map(str, out.columns))}")
         s = out[col]
+        mask_col = partial(mask, context=str(col)) if mask is mask_pii else mask
         if pd.api.types.is_bool_dtype(s) or pd.api.types.is_datetime64_any_dtype(s) \
                 or pd.api.types.is_timedelta64_dtype(s):
             continue  # cannot hold a number or a text
         if s.dtype == object and s.map(lambda v: isinstance(v, CONTAINERS)).any():  # unhashable: cell by cell
             # each distinct text once: the same author ids recur across an archive's alerts (736k ids, 201k
             # distinct: masking dask hot's alerts 4–6 s → about half)
-            out[col] = s.map(partial(_mask_within, mask=lru_cache(maxsize=None)(mask)))
+            out[col] = s.map(partial(_mask_within, mask=lru_cache(maxsize=None)(mask_col)))
             continue
         numeric = pd.api.types.is_numeric_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype)
         codes, uniques = pd.factorize(s)
         uniques = np.asarray(uniques, dtype=object)
         texts = [u if isinstance(u, str) else _pii_text(u) for u in uniques]
-        masked = np.array([mask(t) if t is not None else u for t, u in zip(texts, uniques, strict=True)],
+        masked = np.array([mask_col(t) if t is not None else u for t, u in zip(texts, uniques, strict=True)],
                           dtype=object)
         changed = np.array([t is not None and m != t for t, m in zip(texts, masked, strict=True)], dtype=bool)
         if not changed.any():
