@@ -67,7 +67,7 @@ def test_evaluate_says_when_a_model_keeps_no_record(backbone, tmp_path, capsys):
     path = save_model(PostClassifier({"sentiment": est}), tmp_path / "old")
     pd.DataFrame({"text": TEXTS, "sentiment": LABELS}).to_csv(tmp_path / "train.csv", index=False)
     assert main(["evaluate", "--model", str(path), "--data", str(tmp_path / "train.csv"), "--json"]) == 0
-    assert "keeps no record of its training rows" in capsys.readouterr().err
+    assert "keeps no fingerprint of its training texts" in capsys.readouterr().err
 
 
 def test_a_backbone_that_is_not_a_model(backbone, not_models, tmp_path):
