@@ -40,15 +40,22 @@ list: it passes). The reasons, each a short code and its words (``REASONS``):
   handling) and a product's own timing (取消业务24小时内生效). A day promised the same way (明天给您答复, 本周五前处理完毕,
   3月5日前, 10号前, 月底前, 本周内, 周末前: by the end of that day, 前 included; 周末 by its Sunday) is flagged
   unless it is the day the clock runs out, counted from the post's time (``time_limit(..., posted=...)``, the deadline ``route_posts`` sets as
-  ``resolve_by``; the message names the day and the deadline). A deadline at a day's start (00:00, or the duty
+  ``resolve_by``; the message names the day and the deadline). A weekday without 本/这/下 (周三, 星期三, 礼拜三) is the
+  first on or after the post's day, as 本周三 is this week's: a Wednesday's 周三 is that day, its 周二 the next week's
+  (a customer reads a weekday already past as the next). A deadline at a day's start (00:00, or the duty
   start on a business clock) runs out at the end of the day before, so the day and the duration checks agree
   (2个工作日内 and 明天 from Mon 08:00 both end with Tue's duty); on a business clock any day from the last duty day
   to that start is in time (周五前 and 周末前 of a clock due Mon 08:00): an earlier day promises sooner, a later one says the
-  clock is missed. Without the post's time only a day counted from the post's (明天, 后天) on a calendar clock of whole
-  days is placed; any other day is flagged saying there is no post time to place it. Not a promise of a day: a date
-  something happened (3月5日您办理的套餐, 您周五反馈的问题, 上周五), a span or a recurring day (周一至周五, 每周五), a
-  day's service (明天营业厅照常为您服务), a start (明日起), and 今天, a weekday or a date said without 前/内 and
-  without 会/将/要 (工作人员今天多次联系您: what was done). Working days (3个工作日内) are duty days of the policy (DOMAIN.md:
+  clock is missed. Without the post's time no day is placed, not even 明天 on a calendar clock of whole days: a post
+  at 00:00 (a date-only export) runs out a day sooner than one later that day (48 hours: at the end of 明天, not on
+  后天), and a reply counts its 明天 from its own day, the post's only when the post came in on duty (DOMAIN.md: weekdays
+  08:00–20:00; an evening's or a weekend's post is answered on a later day); every day is flagged saying there is no
+  post time to place it. Not a promise of a day: a date something happened (3月5日您办理的套餐, 您周五反馈的问题,
+  上周五), a thing of that day (周二的账单会为您处理), a span or a recurring day (周一至周五, 每周五), a day's service
+  (明天营业厅照常为您服务), a start (明日起), and 今天 or a date said without 前/内 and without 会/将/要 (工作人员今天多次
+  联系您: what was done); a weekday so said promises only when the team's action follows it at once, a time of the day
+  between at most, and is not said done (周三给您回复, 礼拜三回复您, 周三下午3点前上门 promise; 周二给您回复了,
+  工作人员周二多次联系您, 周二为您办理的套餐 tell). Working days (3个工作日内) are duty days of the policy (DOMAIN.md:
   weekdays 08:00–20:00, holidays per province): the business clock's days, never the calendar clock's hours.
   Checked only when the caller gives the limit (the drafts do: they know the post's kind);
 - ``vague_time``: the draft of a consultation or a complaint promises the handling "as soon as possible" (尽快,
@@ -183,7 +190,8 @@ _DURATION = re.compile(r"(?<![这那近前每第月\d零〇一二两三四五六
 # a month, or a date (a month's day without a year: the first on or after the post's day); then 前/内/为止, read as
 # by the end of that day (3月5日前 the customer reads as 3月5日 included). Not a day of the past (上周五, 昨天), a
 # recurring one (每周五), a span of days (周一至周五, service hours) or a start (明日起); a day that may be past or to
-# come (今天, 周三, 3月5日) without 前/内 is a promise only said with 会/将/要...: 工作人员今天多次联系您 tells what was done.
+# come (今天, 周三, 3月5日) without 前/内 is a promise only said with 会/将/要...: 工作人员今天多次联系您 tells what was done;
+# a weekday also when the team's action follows it at once (周三给您回复, ``_weekday_at_once``).
 # 周末前 (本周末前, 下周末前) is by the end of that week's Sunday, not Saturday: 前 includes the day it names (3月5日前)
 # and 周末 names Saturday and Sunday, so the customer reads its end, as 本周内 is by its Sunday. DOMAIN.md says of
 # weekends only that they are off duty, so on a business clock it is all one: a clock never runs out on a weekend,
@@ -202,6 +210,14 @@ _DATE = re.compile(r"(?=[今当明次翌后大本这下周星礼月\d一二三�
                    r"(?P<by>之前|以前|前|之内|以内|内|为止)?"
                    r"(?!\s*(?:起|开始|至|到\s*(?:周|星期|礼拜|\d)|[-~～—–]))")
 _WEEKDAY = {c: i for i, c in enumerate("一二三四五六日")} | {"天": 6} | {str(i + 1): i for i in range(7)}
+# a thing of that day (周二的账单会为您处理, 周五前的费用): the day names the thing, not when it is handled (的话: "if")
+_OF_DAY = re.compile(r"的(?!话)")
+# a weekday said without 前/内 and 会/将/要 promises when the team's action follows it at once, a time of the day between
+# at most (周三给您回复, 礼拜三回复您, 周三下午3点前上门), and nothing after says it done or makes it a thing's
+# (周二给您回复了, 工作人员周二联系过您, 周二为您办理的套餐; 了解, 过来 and 的话 are none)
+_TIME_OF_DAY = re.compile(r"(?:凌晨|早上|上午|中午|下午|傍晚|晚上)?(?:" + _DAY_NUM + r"[点时:：]\d{0,2}(?:分|半)?)?"
+                          r"(?:之?前|以前|左右)?")
+_SAID_DONE = re.compile(r"了(?!解)|过(?![去来])|的(?!话)")
 # the team's action on the customer's matter, ending at most 12 characters after the duration in the same clause
 _ACTION = re.compile(r"(?:给|为|向|帮|与|和)您|回复|答复|解答|回电|致电|回访|联系(?!我们|我司|客服)|联络|处理|解决|修复|恢复"
                      r"|反馈|核实|核查|查证|跟进|上门|告知|通知|办结|发布|公布|(?:有|出)(?:结果|消息|回音|进展)")
@@ -411,23 +427,26 @@ def _due_days(limit: TimeLimit) -> tuple[dt.date, dt.date]:
 
 def _wrong_day(m: re.Match, span: str, limit: TimeLimit) -> str | None:
     """Why the day promised by ``m`` (``span``) is not the day ``limit``'s clock runs out, None when it is. Placed from
-    the post's time; without it only a day counted from the post's (明天) against a calendar clock of whole days."""
-    if limit.due is not None:
-        promised = _promised_day(m, limit.posted.date())
-        if promised is None:
-            return f"{span}: no such day"
-        first, last = _due_days(limit)
-        if first <= promised <= last:
-            return None
-        if first == limit.due.date():
-            return f"{span} = {_day(promised)}, the clock runs out {_day(first)} {limit.due:%H:%M}"
-        return f"{span} = {_day(promised)}, the clock runs out {_day(first)} at the day's end (due {limit.due:%Y-%m-%d %H:%M})"
-    days = limit.hours / 24
-    if m["rel"] and not limit.business and days == int(days):
-        if _RELATIVE_DAYS[m["rel"]] == days:
-            return None
-        return f"{span} = the post's day + {_RELATIVE_DAYS[m['rel']]}, the clock runs out on the post's day + {int(days)}"
-    return f"{span}: a day, and no post time to place it against the clock"
+    the post's time; without it no day is (see the module's docstring: not even 明天 on a calendar clock)."""
+    if limit.due is None:
+        return f"{span}: a day, and no post time to place it against the clock"
+    promised = _promised_day(m, limit.posted.date())
+    if promised is None:
+        return f"{span}: no such day"
+    first, last = _due_days(limit)
+    if first <= promised <= last:
+        return None
+    if first == limit.due.date():
+        return f"{span} = {_day(promised)}, the clock runs out {_day(first)} {limit.due:%H:%M}"
+    return f"{span} = {_day(promised)}, the clock runs out {_day(first)} at the day's end (due {limit.due:%Y-%m-%d %H:%M})"
+
+
+def _weekday_at_once(clause: str, m: re.Match, act: int, end: int) -> bool:
+    """Whether the weekday ``m`` of ``clause``, said without 前/内 and 会/将/要, promises the team's action at ``act``
+    (its words ending at ``end``): it follows the weekday at once (``_TIME_OF_DAY`` between at most) and nothing after
+    says it done (``_SAID_DONE``)."""
+    return (m["wd"] is not None and _TIME_OF_DAY.fullmatch(clause, m.end(), act) is not None
+            and _SAID_DONE.search(clause, end) is None)
 
 
 def time_promise(text: str, limit: TimeLimit) -> str | None:
@@ -451,8 +470,9 @@ def time_promise(text: str, limit: TimeLimit) -> str | None:
                 before, span = clause[:m.start()], clause[m.start():end]
             if (_NEGATED.search(before + span) or _ASKED.search(clause) or _PAST.search(before)
                     or (_customers_step(before) and not to_you) or "已" in clause[m.end():end]
-                    or (day and _SERVES.match(clause, end))
-                    or (day and not m["by"] and not _RELATIVE_DAYS.get(m["rel"]) and not _WILL.search(clause[:end]))):
+                    or (day and (_SERVES.match(clause, end) or _OF_DAY.match(clause, m.end())))
+                    or (day and not m["by"] and not _RELATIVE_DAYS.get(m["rel"]) and not _WILL.search(clause[:end])
+                        and not _weekday_at_once(clause, m, act.start(), end))):
                 continue
             if limit.hours is None:
                 return span.strip()
