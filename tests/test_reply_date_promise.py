@@ -86,11 +86,11 @@ def test_the_clocks_day_and_what_promises_no_day_pass(text):
     assert check_draft("您好，" + text + "。", limit=AT_MON) == [], text
 
 
-def test_without_the_posts_time_a_day_is_placed_where_it_can_be_and_said_so_where_not():
-    # 48 calendar hours run out two days after the post's day whatever its hour: 后天 is that day, 明天 is not
-    assert time_promise("后天给您答复", NO_POST) is None
-    assert time_promise("明天给您答复", NO_POST) == ("明天给您答复 = the post's day + 1, the clock runs out on the "
-                                                 "post's day + 2")
+def test_without_the_posts_time_no_day_is_placed_and_it_is_said_so():
+    # 48 calendar hours end on the post's day + 2, or + 1 for a date-only post at 00:00, and the reply counts its 明天
+    # from its own day: neither 明天 nor 后天 can be placed (tests/test_reply_weekday.py)
+    for text in ("后天给您答复", "明天给您答复"):
+        assert time_promise(text, NO_POST) == f"{text}: a day, and no post time to place it against the clock"
     assert check_draft("您好，本周五前处理完毕。", limit=NO_POST) == [
         "time_promise: promises a time the policy does not give (本周五前处理: a day, and no post time to place it "
         "against the clock; the policy's resolve clock for complaint: 48小时内)"]
