@@ -2,9 +2,10 @@
 issuer number apart from the rest (卡号622202 1234567890128), was left as written, while the same digits in one piece
 or in groups of four were masked. A Visa or Mastercard in one piece with no card or account word stays as written:
 Weibo mids of 2016-07 to 2024-02 start as a Visa (4...), those since 2024-11 as a Mastercard (51-55), and the only
-such numbers in the mirror's 96,820 texts are service tickets. The Luhn-valid numbers were completed by hand (every second digit from
-the right doubled, the sum a multiple of 10): 6222021234567890128 (80), 6217000010012345677 (50),
-4392261234567890120 (80); and the real ones below: 5151105766522836 (50), 4003988258449482 (80)."""
+such numbers in the mirror's 96,820 texts are service tickets. The Luhn-valid numbers were completed by hand (every
+second digit from the right doubled, the sum a multiple of 10): 6222021234567890128 (80), 6217000010012345677 (50),
+4392261234567890120 (80), 2503121234567890124 (70); and the real ones below: 5151105766522836 (50),
+4003988258449482 (80)."""
 
 import pandas as pd
 import pytest
@@ -19,7 +20,7 @@ from wbcs.text import mask_frame
     ("622202-1234567890128", "***************0128"),
     ("您尾号的卡621700 0010012345677于12月5日入账", "您尾号的卡***************5677于12月5日入账"),
     ("６２２２０２　１２３４５６７８９０１２８", "***************0128"),       # full width
-    ("退款到 439226 1234567890120，谢谢", "退款到 ***************0120，谢谢"),  # a 19-digit Visa so written
+    ("退款到 439226 1234567890120，谢谢", "退款到 ***************0120，谢谢"),  # a Visa so written, after a word
     ("卡号622202 1234567890127", "卡号***************0127"),                # mistyped, after a card word
     ("13812345678 622202 1234567890128", "138****5678 ***************0128"),
 ])
@@ -44,6 +45,7 @@ def test_an_id_split_after_its_region_is_still_an_id(text, masked, kinds):
 @pytest.mark.parametrize("text", [
     "622202 1234567890127",                 # fails the check, no card word
     "订单号 622202 1234567890127",
+    "250312-1234567890124", "439226 1234567890120",  # Luhn-valid, 6 + 13, not 62: a date and a serial as often
     "5151105766522836  这么晚了,还回复.多谢了",  # an STC-3 service ticket, Mastercard's range, Luhn-valid
     "https://m.weibo.cn/status/4003988258449482",  # an STC-3 mid (2016), Visa's range, Luhn-valid
     "4003988258449482",

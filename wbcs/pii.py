@@ -42,7 +42,7 @@ number, and reading them so masked Weibo user ids followed by 一个. Items:
   (``6222 0212 3456 7890 128``, ``6222-0212-...``) or, 19 of them, as the six-digit issuer number and the rest
   (``622202 1234567890128``, as banks' SMS and apps write one; never an ID's length) that pass the Luhn check and
   start as a card issued in China does (UnionPay's ``62``), or as a card of another scheme (Visa ``4``, Mastercard
-  ``51``-``55``, ...) written in groups; or, mistyped or not, that follow a card word (``卡号``, ``银行卡``,
+  ``51``-``55``, ...) written in groups of four; or, mistyped or not, that follow a card word (``卡号``, ``银行卡``,
   ``信用卡``, ``储蓄卡``, ``借记卡``, ``card``) by at most six characters of the same clause; or, Luhn-valid, any
   scheme, that follow a card word or a word naming where money goes (``退款到``, ``退到``, ``汇到``, ``账号``,
   ``帐号``, ``account``) by at most twelve (``退款到5500000000000004``, ``card ending 4111111111111111``);
@@ -303,13 +303,14 @@ def _card(groups: list[str], before: str) -> bool:
     sizes = [len(g) for g in groups]
     if not 16 <= len(digits) <= 19 or digits.startswith("89"):
         return False
-    # as cards are written: in groups of four, or a 19-digit one as its issuer number and the rest (622202 123...)
-    as_card = (len(groups) > 1 and set(sizes[:-1]) == {4} and sizes[-1] <= 4) or sizes == [6, 13]
-    if not (len(groups) == 1 or as_card):
+    in_fours = len(groups) > 1 and set(sizes[:-1]) == {4} and sizes[-1] <= 4
+    # a 19-digit UnionPay card as its issuer number and the rest (622202 1234567890123); another scheme's first
+    # digits so written are an order number's date as often (250312-...), so only 62 or a word makes it a card
+    if not (len(groups) == 1 or in_fours or sizes == [6, 13]):
         return False
     if _CARD_WORD.search(before):
         return True
-    return _luhn(digits) and (digits.startswith("62") or (as_card and _CARD_SCHEME.match(digits) is not None)
+    return _luhn(digits) and (digits.startswith("62") or (in_fours and _CARD_SCHEME.match(digits) is not None)
                               or _ACCOUNT_WORD.search(before) is not None)
 
 
