@@ -38,16 +38,22 @@ number, and reading them so masked Weibo user ids followed by 一个. Items:
   ``110105-1949-1231-0021``); a mistyped ID still gives away its holder's region and
   birth date. Numbers that merely line up (a count, a date written ``2016-03-07`` and
   a number: a table row) need the check character;
-- ``bank_card``: 16-19 digits (not an ID: an ID is read first) in one piece or in groups of four
-  (``6222 0212 3456 7890 128``, ``6222-0212-...``) that pass the Luhn check and start as a card issued in China
-  does (UnionPay's ``62``), or as a card of another scheme (Visa ``4``, Mastercard ``51``-``55``, ...) written in
-  groups of four; or, mistyped or not, that follow a card word (``卡号``, ``银行卡``, ``信用卡``, ``储蓄卡``, ``借记卡``,
-  ``card``) by at most six characters of the same clause; or, Luhn-valid, any scheme, that follow a card word or a
-  word naming where money goes (``退款到``, ``退到``, ``汇到``, ``账号``, ``帐号``, ``account``) by at most twelve
-  (``退款到5500000000000004``, ``card ending 4111111111111111``); ``mask_pii``'s ``context`` (a column's header) is
-  read as if written before the text. Any number passes the Luhn check once in ten: in one
-  piece, a Weibo mid (STC-3's start ``33``-``40``) and a service-ticket number in Mastercard's range (STC-3's
-  ``5150713686247086``) are no card; nor is a SIM card's ICCID (``89``..., Luhn-checked, after ``SIM卡号``);
+- ``bank_card``: 16-19 digits (not an ID: an ID is read first) in one piece, in groups of four
+  (``6222 0212 3456 7890 128``, ``6222-0212-...``) or, 19 of them, as the six-digit issuer number and the rest
+  (``622202 1234567890128``, as banks' SMS and apps write one; never an ID's length) that pass the Luhn check and
+  start as a card issued in China does (UnionPay's ``62``), or as a card of another scheme (Visa ``4``, Mastercard
+  ``51``-``55``, ...) written in groups of four; or, mistyped or not, that follow a card word (``卡号``, ``银行卡``,
+  ``信用卡``, ``储蓄卡``, ``借记卡``, ``card``) by at most six characters of the same clause; or, Luhn-valid, any
+  scheme, that follow a card word or a word naming where money goes (``退款到``, ``退到``, ``汇到``, ``账号``,
+  ``帐号``, ``account``) by at most twelve (``退款到5500000000000004``, ``card ending 4111111111111111``);
+  ``mask_pii``'s ``context`` (a column's header) is read as if written before the text. Any number passes the Luhn
+  check once in ten: in one piece, a Weibo mid (STC-3's start ``33``-``40``) and a service-ticket number in
+  Mastercard's range (STC-3's ``5150713686247086``) are no card; nor is a SIM card's ICCID (``89``...,
+  Luhn-checked, after ``SIM卡号``). A Visa or Mastercard in one piece with neither word nor header before it is
+  left as written: Weibo mids of 2016-07 to 2024-02 start as a Visa does (``4``), those since 2024-11 as a
+  Mastercard (``51``-``55``), and one in ten passes the Luhn check (27 of STC-3's 220 mids starting ``40``); of
+  the mirror's 96,820 texts the only such numbers are service tickets (2, Luhn-valid and ``515``..., of its 6
+  numbers of 16 digits in one piece; no card);
 - ``email``: ``local@domain.tld`` in ASCII after normalisation
   (``ａｌｉｃｅ＠ｅｘａｍｐｌｅ．ｃｏｍ``, ``alice@qq。com``), or with its at sign written out: ``#``, ``at`` in
   brackets (``abc(at)qq.com``, ``abc[at]qq.com``, ``sunli2020「at」qq.com``) or between spaces with a dot written out
@@ -151,10 +157,10 @@ _ID_LAYOUTS = {(18,), (6, 8, 4), (6, 4, 4, 4)}
 # First two digits of a resident ID: the province-level region (GB/T 2260).
 _ID_PROVINCES = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45,
                  46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83}
-# A bank card (ISO/IEC 7812): 16-19 digits, the last a Luhn check digit, in one piece or in groups of four (the
-# last group shorter or not). Its first digits name the scheme: UnionPay's 62 for the cards banks in China issue;
-# Visa 4, Mastercard 51-55 and 22-27, JCB 35, Discover and UnionPay 6 for the others. 89 starts a SIM card's ICCID
-# (a telecom's, ITU-T E.118), Luhn-checked and said 卡号 too.
+# A bank card (ISO/IEC 7812): 16-19 digits, the last a Luhn check digit, in one piece, in groups of four (the
+# last group shorter or not) or, 19 digits, 6 and 13. Its first digits name the scheme: UnionPay's 62 for the cards
+# banks in China issue; Visa 4, Mastercard 51-55 and 22-27, JCB 35, Discover and UnionPay 6 for the others. 89
+# starts a SIM card's ICCID (a telecom's, ITU-T E.118), Luhn-checked and said 卡号 too.
 _CARD_SCHEME = re.compile(r"4|5[1-5]|2[2-7]|35|6")
 # A card word (卡号, 银行卡, ...) at most six characters before the number, none of them a digit or the end of a
 # clause: 信用卡（招商银行）4392..., 银行卡号是：6222..., Card No. 4392... (not 银行卡已扣款。6222..., nor Ricardo's
@@ -298,7 +304,9 @@ def _card(groups: list[str], before: str) -> bool:
     if not 16 <= len(digits) <= 19 or digits.startswith("89"):
         return False
     in_fours = len(groups) > 1 and set(sizes[:-1]) == {4} and sizes[-1] <= 4
-    if not (len(groups) == 1 or in_fours):
+    # a 19-digit UnionPay card as its issuer number and the rest (622202 1234567890123); another scheme's first
+    # digits so written are an order number's date as often (250312-...), so only 62 or a word makes it a card
+    if not (len(groups) == 1 or in_fours or sizes == [6, 13]):
         return False
     if _CARD_WORD.search(before):
         return True
