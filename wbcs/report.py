@@ -212,9 +212,24 @@ def incident_table(incidents: pd.DataFrame, start=None, stop=None, reliability: 
     period's incidents only. ``expected`` heads the expected posts (what they were expected from).
     ``reliability`` (``quantify.label_reliability`` of the topic, when a model gave the topics) adds how far the
     model's label of each topic incident can be trusted."""
+    inc = _ranked_incidents(incidents, start, stop)
+    return _incident_rows(inc, start is not None, reliability, expected), len(inc)
+
+
+def _ranked_incidents(incidents: pd.DataFrame, start=None, stop=None) -> pd.DataFrame:
+    """``rank_incidents`` of the incidents counted on a day of [``start``, ``stop``) (None: all of them, by all
+    their days); no incident, none. The report ranks its period's once: its incident table and its alert rows
+    (their incident's rank) read the same ranking."""
     if incidents.empty:
-        return pd.DataFrame(), 0
-    inc = rank_incidents(incidents, days=None if start is None else (start, stop))
+        return incidents
+    return rank_incidents(incidents, days=None if start is None else (start, stop))
+
+
+def _incident_rows(inc: pd.DataFrame, this_period: bool, reliability: pd.DataFrame | None,
+                   expected: str) -> pd.DataFrame:
+    """``incident_table``'s rows of the ranked incidents ``inc`` (``_ranked_incidents``), best first."""
+    if inc.empty:
+        return pd.DataFrame()
     top = inc.head(INCIDENTS_SHOWN)
     days = [f"{a:%m-%d}" + (f" – {b - pd.Timedelta(days=1):%m-%d}" if (b - a).days > 1 else "")
             for a, b in zip(top["start"], top["end"], strict=True)]
@@ -223,7 +238,7 @@ def incident_table(incidents: pd.DataFrame, start=None, stop=None, reliability: 
         "incident": top["name"].to_numpy(),
         "kind": top["status"].to_numpy(),
         "its days": days,
-        f"posts{'' if start is None else ' this period'} ({expected})": [f"{o:,} ({_expected_text(e)})"
+        f"posts{' this period' if this_period else ''} ({expected})": [f"{o:,} ({_expected_text(e)})"
                                             for o, e in zip(top["observed"], top["expected"], strict=True)],
         "most unusual day: posts (expected)": [
             f"{d:%m-%d}: {o:,} ({_expected_text(e)})"
@@ -235,7 +250,7 @@ def incident_table(incidents: pd.DataFrame, start=None, stop=None, reliability: 
     if reliability is not None:
         table.insert(6, "model's topic label (CV)",
                      [reliability_text(reliability, issue.partition("|")[2]) for issue in top["issue"]])
-    return table, len(inc)
+    return table
 
 
 def _expected_text(e: float) -> str:
@@ -255,13 +270,14 @@ def _first(items: list, n: int, sep: str = ", ") -> str:
 ALERT_KINDS = {"near_duplicate": "near-duplicates 相似帖子", "topic": "topic 话题"}  # in the order a row names them
 
 
-def _hot_tables(spikes: pd.DataFrame, alerts: pd.DataFrame, incidents: pd.DataFrame, start, stop,
-                baseline_days: int, user_of: dict) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+def _hot_tables(spikes: pd.DataFrame, alerts: pd.DataFrame, incidents: pd.DataFrame, ranked: pd.DataFrame, start,
+                stop, baseline_days: int, user_of: dict) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """The period's spikes (as ``fold_spikes`` shows them, expected from the ``baseline_days`` before them) and
     aggregation alerts as report tables, rules and clusters in words, and how many alerts the period had. The
     alerts of one incident (``incidents``, which ``alerts`` were merged into), rule and day are one row
     (``wbcs.kpi.incidents.alert_rows``), saying which kinds of cluster fired: a near-duplicate cluster's alert
-    and its topic's over the same posts were two rows, one answer post to publish. A row counts the users
+    and its topic's over the same posts were two rows, one answer post to publish; rows follow their incident's
+    rank in ``ranked`` (``_ranked_incidents`` of the period, the incident table's). A row counts the users
     (``user_of``: each post id's user, as the rules count them, ``wbcs.aggregate.user_ids``) and platforms of
     all its alerts' posts."""
     from wbcs.viz.kpi import shown
@@ -298,7 +314,6 @@ def _hot_tables(spikes: pd.DataFrame, alerts: pd.DataFrame, incidents: pd.DataFr
         # rows in the order of their incidents in the table above (by this period's rank), then the most posts
         # first: in time order the first 30 of 231 rows were the week's first day and a half, the later surge
         # hidden; the alerts of no incident last
-        ranked = rank_incidents(incidents, days=(start, stop)) if len(incidents) else incidents
         rank_of = {i: r for r, ix in zip(ranked.get("rank", []), ranked.get("alert_index", []), strict=True)
                    for i in ix}
         alerts = alerts.assign(incident=pd.array([rank_of.get(i) for i in alerts.index], dtype="Int64"),
@@ -380,8 +395,9 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     hot_posts = _between(posts, hot_from, stop)
     hot = hot_issues(hot_posts, policy=policy, baseline_days=SPIKE_BASELINE_DAYS)
     spikes = fold_spikes(hot["spikes"])  # one spike per outage, for the table and the volume chart
+    ranked = _ranked_incidents(hot["incidents"], start, stop)  # the incident table's, and the alert rows' order
     spikes_t, alerts_t, n_alerts = _hot_tables(
-        spikes, hot["alerts"], hot["incidents"], start, stop, SPIKE_BASELINE_DAYS,
+        spikes, hot["alerts"], hot["incidents"], ranked, start, stop, SPIKE_BASELINE_DAYS,
         dict(zip(hot_posts["post_id"].astype(str), user_ids(hot_posts), strict=True)))
     label = f"{start:%Y-%m-%d} – {stop - pd.Timedelta(days=1):%Y-%m-%d}"
     body = []
@@ -463,7 +479,7 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
 
     reliability = label_reliability(posts, "topic")
     hot_dates = f"{hot_from:%Y-%m-%d} – {stop - pd.Timedelta(days=1):%Y-%m-%d}"
-    incidents_t, n_incidents = incident_table(hot["incidents"], start, stop, reliability, f"expected from {hot_dates}")
+    incidents_t, n_incidents = _incident_rows(ranked, True, reliability, f"expected from {hot_dates}"), len(ranked)
     shown = f", the {len(incidents_t)} highest ranked shown" if len(incidents_t) < n_incidents else ""
     body.append("<section id='hot'><h2>Hot issues 热点 (incidents, spikes and aggregation rules)</h2>"
                 f"<h3>Incidents 事件 ({n_incidents} this period{shown})</h3>"

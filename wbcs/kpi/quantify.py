@@ -726,7 +726,7 @@ def widen(draws, rmse, seed=0, level: float = 0.95, point=None):
 
 def cv_quantifiers(y, proba, labels, kinds, folds, *, bias: dict | np.ndarray | None = None, n_boot: int = 500,
                    seed=0, variants=VARIANTS, app: int = 0, app_seed=None,
-                   max_shift: float | None = MAX_SHIFT, centred: bool = True) -> pd.DataFrame:
+                   max_shift: float | None = MAX_SHIFT, centred: bool = True, meter=None) -> pd.DataFrame:
     """Grouped cross-validation of the quantifiers on the training rows' out-of-fold probabilities:
     for every validation fold and kind of item, each variant estimates the shares of that kind's rows of the
     fold with statistics learnt from the other folds only (of every kind, or of the same kind).
@@ -750,7 +750,8 @@ def cv_quantifiers(y, proba, labels, kinds, folds, *, bias: dict | np.ndarray | 
     None: flat Dirichlet), tv (to the sample's true shares), err (estimate − truth per
     label), misfit (``misfit``: the sample's distance from any mix of the statistics' labels), held
     (labels whose 95 % bootstrap interval holds the true share; sample 0 only) and held_wide (with the draws
-    widened by the method's per-label RMSE on the other folds' own rows, ``widen``); draws: the bootstrap draws."""
+    widened by the method's per-label RMSE on the other folds' own rows, ``widen``); draws: the bootstrap draws.
+    ``meter``: a progress bar (``wbcs.progress.bar``) advanced once per validation fold."""
     labels = [str(x) for x in labels]
     y, kinds = np.asarray(y).astype(str), np.asarray(kinds).astype(str)
     proba = np.asarray(proba, dtype=float)
@@ -799,6 +800,8 @@ def cv_quantifiers(y, proba, labels, kinds, folds, *, bias: dict | np.ndarray | 
                                 "tv": tv(point, truth), "err": point - truth,
                                 "misfit": misfit(method, proba[rows], st[scope], bias=bias_at(bias, rows), raw=raw[scope]),
                                 "draws": draws, "truth": truth, "held": held, "labels": k})
+        if meter is not None:
+            meter.update()
     cv = pd.DataFrame(out)
     held = []
     for _, r in cv.iterrows():
@@ -964,17 +967,18 @@ def quantifier_cv(y, proba, labels, fold, kinds=None, *, bias: dict | np.ndarray
     rng = np.random.default_rng(seed)
     app_seeds = np.random.SeedSequence(seed).spawn(repeats)
     out = []
-    # a step per repeat and grouping of the rows (the first repeat's, with the bootstrap, are the longest): the
-    # trainer's phase 'choosing how its shares are counted' ran 11-36 s a field with only its name shown
-    with bar(total=repeats * len(parts), desc="quantifier CV", leave=False) as meter:
+    # a step per repeat, grouping of the rows and validation fold: the trainer's phase 'choosing how its shares are
+    # counted' ran 11-36 s a field with only its name shown, and a step per repeat and grouping showed the first
+    # repeat, with the bootstrap about half the time, as one step
+    with bar(total=repeats * len(parts) * n_folds, desc="quantifier CV", leave=False) as meter:
         for r in range(repeats):
             f = fold if r == 0 else rng.permutation(len(y)) % n_folds
             folds = [(np.flatnonzero(f != k), np.flatnonzero(f == k)) for k in np.unique(f)]
             for part in parts:
                 cv = cv_quantifiers(y, proba, labels, part, folds, bias=bias, n_boot=n_boot if r == 0 else 0,
-                                    seed=seed, app=app, app_seed=app_seeds[r], max_shift=max_shift, centred=centred)
+                                    seed=seed, app=app, app_seed=app_seeds[r], max_shift=max_shift, centred=centred,
+                                    meter=meter)
                 out.append(cv.assign(repeat=r, fold=cv["fold"] + r * n_folds))
-                meter.update()
     return pd.concat(out, ignore_index=True)
 
 
