@@ -59,7 +59,7 @@ def test_every_phase_of_a_training_run_is_named_on_a_terminal(monkeypatch):
     assert {"lr C=1", "vote"} <= steps
     assert any(s.endswith("sigmoid calibration") for s in steps) and any(s.endswith("+ class bias") for s in steps)
     assert any(s.endswith("public.csv (own rows ×3)") for s in steps)
-    # choosing how its shares are counted: the quantifiers' repeated CV counts its repeats (kpi.quantify.quantifier_cv)
+    # choosing how its shares are counted: the quantifiers' repeated CV counts its repeats × folds (kpi.quantify.quantifier_cv)
     counted = re.findall(r"quantifier CV: .*?\| (\d+)/(\d+) \[", shown)
     # it advances (the last refresh before a cleared bar closes depends on tqdm's clock, not on the count)
     assert counted and counted[-1][1] != "0" and int(counted[-1][0]) > int(counted[0][0])
