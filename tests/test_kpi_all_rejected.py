@@ -45,6 +45,19 @@ def test_every_row_rejected_is_one_line_that_says_why(tmp_path, engine):
     assert line.endswith("--out OUT.parquet --rejects REJECTS.csv' to see them all")
 
 
+@pytest.mark.parametrize("engine", ["duckdb", "dask"])
+def test_an_archive_whose_every_row_is_rejected_names_the_file_of_each_row_shown(tmp_path, engine):
+    (archive := tmp_path / "archive").mkdir()
+    posts = _replied_before_posted()
+    posts.iloc[:1].to_parquet(archive / "a.parquet")
+    posts.iloc[1:].to_parquet(archive / "b.parquet")
+    line = one_error(run_cli("kpi", "--posts", str(archive), "--engine", engine), "kpi")
+    assert line.startswith(f"wbcs kpi: error: {archive / 'a.parquet'} (+1 files): no posts (all 3 rows were "
+                           f"rejected): time before post: 3; {archive / 'a.parquet'}, row 1, time before post: ")
+    assert f"; {archive / 'b.parquet'}, row 2, time before post: column 'reply_at': 2024-05-01 11:30:00 is " in line
+    assert line.endswith("; run 'wbcs ingest FILES --out OUT.parquet --rejects REJECTS.csv' to see them all")
+
+
 def test_every_created_at_unreadable_is_one_line_that_says_why(tmp_path):
     path = tmp_path / "posts.csv"
     _replied_before_posted().drop(columns="reply_at").assign(created_at=["yesterday-ish", "2024-13-45", "soon"]) \
