@@ -34,8 +34,10 @@ from wbcs.columns import DATETIMES
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
 from wbcs.io.ingest import (
+    _SHOWN,
     BEFORE_POST,
     MAX_COUNT,
+    NEUTRAL,
     as_bool,
     as_code,
     label_id,
@@ -609,6 +611,13 @@ class _Archive:
         out = {v["t"]: satisfied_value(v["v"]) for v in values if v["v"] is not None and v["t"].strip()}
         return {t: None if b is None else bool(b) for t, b in out.items() if b is None or not pd.isna(b)}
 
+    def satisfied_unreadable(self) -> int:
+        """How many rows hold a ``satisfied`` value ``read_posts`` does not read (``satisfied_values``: None), left
+        unknown and counted as ingest counts them; a survey's middle answer (``NEUTRAL``) is read, as unknown."""
+        unread = [t for t, b in self.satisfied_values().items() if b is None and t.strip() not in NEUTRAL]
+        return self.con.execute(f"SELECT count(*) FROM {self.scan} WHERE CAST(satisfied AS VARCHAR) IN "
+                                f"({', '.join(map(_lit, unread))})").fetchall()[0][0] if unread else 0
+
     def flag(self, col: str) -> str:
         """SQL reading yes/no column ``col`` (``satisfied``) as the pandas engine reads it
         (``satisfied_values``); a value it does not read is NULL (unknown)."""
@@ -715,19 +724,39 @@ def report_rejects(rows: pd.DataFrame) -> None:
               file=sys.stderr)
 
 
+def all_rejected(a: _Archive, rows: pd.DataFrame) -> InputError:
+    """The one line that refuses archive ``a`` when ``_Archive.screen`` rejected all its ``rows``, as ``read_posts``
+    refuses such a file for the pandas engine: how many, per reason, the first few (row, column, value), and the
+    command that writes them all to a rejects file; masked (``wbcs.pii``)."""
+    n = len(rows)
+    reasons = ", ".join(f"{k}: {v:,}" for k, v in Counter(rows["reason"]).items())
+    shown = [f"{'' if r.filename == a.source else r.filename + ', '}row {r.file_row_number + 1}, {r.reason}: "
+             f"{r.detail}" for r in rows.head(_SHOWN).itertuples()]
+    more = f"; and {n - len(shown):,} more" if n > len(shown) else ""
+    files = a.files[0] if len(a.files) == 1 and mask_pii(a.files[0]) == a.files[0] else "FILES"
+    why = "its one row was rejected" if n == 1 else f"all {n:,} rows were rejected"
+    return InputError(mask_pii(f"{a.source}: no posts ({why}): {reasons}; {'; '.join(shown)}{more}; run 'wbcs "
+                               f"ingest {files} --out OUT.parquet --rejects REJECTS.csv' to see them all"))
+
+
 def leave_out_rejected(a: _Archive, quiet: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Leave out of ``a`` the rows ``read_posts`` would reject (``_Archive.screen``), give its posts without a
-    ``created_at`` the time of their mids (``fill_times``), then leave out a repeated post_id (only the rows kept
-    claim an id, as in ``read_posts``); said on stderr unless ``quiet``. Returns the rows left out
+    """Leave out of ``a`` the rows ``read_posts`` would reject (``_Archive.screen``; all of them: an InputError,
+    ``all_rejected``), give its posts without a ``created_at`` the time of their mids (``fill_times``), then leave
+    out a repeated post_id (only the rows kept claim an id, as in ``read_posts``); said on stderr unless ``quiet``,
+    with the kept rows' ``satisfied`` cells left unknown (``satisfied_unreadable``). Returns the rows left out
     (``filename``, ``file_row_number``) and the times given (``MID_TIMES``): a task reading one file of the
     archive does the same with its rows of them."""
     rejects, times = a.screen()
+    if len(rejects) and len(rejects) == a.con.execute(f"SELECT count(*) FROM {a.scan}").fetchall()[0][0]:
+        raise all_rejected(a, rejects)
     a.leave_out(rejects).fill_times(times)
     repeats = a.repeats()
+    a.leave_out(repeats)
     if not quiet:
         report_rejects(rejects)
         report_repeats(repeats)
-    a.leave_out(repeats)
+        if unread := a.satisfied_unreadable():  # as read_posts says it for the pandas engine
+            print(mask_pii(f"{a.source}: {unread:,} satisfied cell(s) unreadable, left unknown"), file=sys.stderr)
     return pd.concat([rejects[["filename", "file_row_number"]], repeats[["filename", "file_row_number"]]],
                      ignore_index=True), times
 
