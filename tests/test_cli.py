@@ -86,16 +86,17 @@ def test_an_error_after_a_progress_bar_starts_a_line_of_its_own(tmp_path):
     it when collected (kpi and hot --engine dask, predict's archive mode, simulate and staff)."""
     times = pd.to_datetime(["2025-03-03 10:00", "2025-03-03 11:00"]).tz_localize("Asia/Shanghai")
     posts = pd.DataFrame({"post_id": ["p1", "p2"], "created_at": times, "text": ["信号差", "宽带断了"],
-                          "reply_at": times - pd.Timedelta(hours=1), "sentiment": "negative",
+                          "reply_at": times + pd.Timedelta(hours=1), "sentiment": "negative",
                           "intent": "complaint", "topic": "network"})
     (tmp_path / "archive").mkdir()
-    posts.iloc[:1].to_parquet(tmp_path / "archive" / "a.parquet")
-    posts.iloc[1:].to_parquet(tmp_path / "archive" / "b.parquet")
+    # two files without a row: found to hold no posts after each file's latest time was read (a bar); rows rejected
+    # (a reply before its post) are now refused before any bar, with their reasons (test_kpi_all_rejected)
+    posts.iloc[:0].to_parquet(tmp_path / "archive" / "a.parquet")
+    posts.iloc[:0].to_parquet(tmp_path / "archive" / "b.parquet")
     r, shown = run_cli_on_terminal("kpi", "--engine", "dask", "--posts", str(tmp_path / "archive"))
     shown = shown.replace("\r\n", "\n")  # a terminal's new line; a bar's frames start with '\r'
     assert r.returncode == 2 and "/2 [" in shown  # a bar was drawn before the error
     error = [line for line in shown.split("\n") if "error:" in line]
-    # both replies come before their posts: rejected row by row (as ingest does), which leaves no posts
     assert len(error) == 1 and error[0].startswith("wbcs kpi: error: ") and error[0].endswith("no posts; give a file "
                                                                                                  "(or files) with posts")
     assert shown.endswith(error[0] + "\n")  # the last line: no bar drawn after it

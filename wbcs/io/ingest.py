@@ -767,7 +767,8 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False, keep=
     Returns ``(posts, info)``; info says how many rows were read, rejected and why, and how many were empty,
     which columns were kept besides the schema's and which not, how many operators were read from the text
     and which operator (platform) values are none of ``OPERATORS`` (``PLATFORMS``); a file without a usable
-    post is an ``InputError``. Unless ``quiet``, a line on stderr says how many rows were rejected, names the
+    post is an ``InputError``, one line that says why (rows rejected: how many per reason, the first three, how
+    to see them all). Unless ``quiet``, a line on stderr says how many rows were rejected, names the
     first three (row, column and value, as the rejects table's detail says them) and how to see them all, one how many empty rows were skipped, one which columns were not kept, one which operators and one
     which platforms are unknown, one how many empty operator cells were filled from the text, and one with the
     summary's ``notes`` (times decoded from mids, sheets skipped, formula cells, satisfied cells left unknown). The file's name is masked in them as in the summary.
@@ -797,14 +798,22 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False, keep=
             return f"'wbcs ingest {name} --out OUT.parquet {options}'"
         return f"'wbcs ingest FILE --out OUT.parquet {options}' on this file"
 
-    if s["rejected"] and not quiet:  # the first few named (row, column, value), so most can be fixed from here
-        shown = [f"{'' if r.source_file == name else r.source_file.removeprefix(name + ', ') + ', '}row "
-                 f"{r.source_row}, {r.reason}: {r.detail}" for r in result.rejects.head(_SHOWN).itertuples()]
-        more = s["rejected"] - len(shown)
-        print(f"{name}: {s['rejected']:,} row(s) rejected "
-              f"({', '.join(f'{k}: {v}' for k, v in s['reasons'].items())}); " + "; ".join(shown)
-              + (f"; and {more:,} more" if more else "")
-              + f"; run {again('--rejects REJECTS.csv')} to see them all", file=sys.stderr)
+    reasons = ", ".join(f"{k}: {v}" for k, v in s["reasons"].items())
+    # the first few rejected named (row, column, value), so most can be fixed from here
+    shown = [f"{'' if r.source_file == name else r.source_file.removeprefix(name + ', ') + ', '}row "
+             f"{r.source_row}, {r.reason}: {r.detail}" for r in result.rejects.head(_SHOWN).itertuples()]
+    more = s["rejected"] - len(shown)
+    rows = "; ".join(shown) + (f"; and {more:,} more" if more else "") + \
+        f"; run {again('--rejects REJECTS.csv')} to see them all"
+    if not s["kept"]:  # every command would answer with empty tables and null figures: say why instead, in one line
+        n = s["read"]
+        why = "only a header" if not n else "its one row was rejected" if n == 1 else f"all {n:,} rows were rejected"
+        if s["empty_rows"]:
+            why += f", {s['empty_rows']:,} empty row(s) skipped"
+        raise InputError(f"{name}: no posts ({why}): {reasons}; {rows}" if s["rejected"] else
+                         f"{name}: no posts ({why}); give a file with posts")
+    if s["rejected"] and not quiet:
+        print(f"{name}: {s['rejected']:,} row(s) rejected ({reasons}); {rows}", file=sys.stderr)
     if s["empty_rows"] and not quiet:
         print(f"{name}: {s['empty_rows']:,} row(s) of only empty cells skipped (no posts)", file=sys.stderr)
     if s["notes"] and not quiet:  # times from ids, sheets skipped, formula cells, satisfied unknown: never unsaid
@@ -830,10 +839,4 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False, keep=
         print(f"{name}: {s['relative_times']:,} relative time(s) (5分钟前, 昨天 10:22, ...) read against the file's "
               f"modification time {s['relative_to']['time'][:16].replace('T', ' ')}; if the export was made at "
               f"another time, run {again(at_export)} and use OUT.parquet", file=sys.stderr)
-    if not s["kept"]:  # every command would answer with empty tables and null figures: say why instead
-        n = s["read"]
-        why = "only a header" if not n else "its one row was rejected" if n == 1 else f"all {n:,} rows were rejected"
-        if s["empty_rows"]:
-            why += f", {s['empty_rows']:,} empty row(s) skipped"
-        raise InputError(f"{name}: no posts ({why}); give a file with posts")
     return result.posts, info
