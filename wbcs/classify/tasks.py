@@ -383,8 +383,8 @@ def label_text(labels: pd.Series) -> pd.Series:
 
 def taxonomy_labels(values: pd.Series, field: str, source: str, col: str) -> pd.Series:
     """A column of ``field``'s labels (``field`` a taxonomy field) as its label ids (string dtype, missing and empty
-    cells <NA>), read as ingest, ``wbcs kpi`` and ``wbcs triage`` read them: ``ingest.label_id`` (the id, the Chinese
-    or the English name, any case: 负面 and NEGATIVE are negative), identifiable's yes/no as ``ingest.as_bool``. A
+    cells <NA>), read as ingest, ``wbcs kpi`` and ``wbcs triage`` read them: ``ingest.label_ids`` (the id, the Chinese
+    or the English name, any case: 负面 and NEGATIVE are negative; identifiable's yes/no as ``ingest.as_bool``). A
     label that spells none of the field's is an InputError naming ``source``, the column, the label, its rows
     (``values``' index: the first few) and the field's labels, with the closest one: a typo read as it is would
     become a class of its own."""
@@ -408,18 +408,14 @@ def taxonomy_labels(values: pd.Series, field: str, source: str, col: str) -> pd.
 def _label_ids(values: pd.Series, field: str) -> tuple[pd.Series, pd.Series, dict]:
     """(``values`` as ``label_text`` reads them, empty cells <NA>; their ``field`` label ids, <NA> where a label spells
     none of the field's; the field's spellings) as ``taxonomy_labels`` reads them."""
-    from wbcs.io.ingest import as_bool, label_id, label_maps
+    from wbcs.io.ingest import label_ids, label_maps
     from wbcs.schema import load_taxonomy
 
     given = label_text(values)
     given = given.where(given.ne(""))
-    spellings = label_maps().get(field)
-    if spellings is None:  # identifiable: yes/no as ingest reads it (是/否, true/false, 1/0)
-        spellings = {lab.id: lab.id for lab in load_taxonomy()[field].labels}
-        known = {v: {True: "yes", False: "no"}.get(as_bool(v)) for v in given.dropna().unique()}
-    else:
-        known = {v: label_id(spellings, v) for v in given.dropna().unique()}
-    return given, given.map(known, na_action="ignore").astype("string"), spellings
+    # identifiable's ids are yes/no as ingest reads it (是/否, true/false, 1/0), its own ids the only spellings named
+    spellings = label_maps().get(field) or {lab.id: lab.id for lab in load_taxonomy()[field].labels}
+    return given, label_ids(given, field).astype("string"), spellings
 
 
 def _own_label_set(values: pd.Series, field: str, source: str, col: str) -> bool:

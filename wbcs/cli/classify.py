@@ -701,7 +701,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from wbcs.cli import shipped_input
     from wbcs.goldset import KINDS
     from wbcs.io import find_column
-    from wbcs.io.ingest import by_unique, label_id, label_maps
+    from wbcs.io.ingest import label_ids, label_maps
     from wbcs.kpi.labels import model_labelled
     from wbcs.text import has_text
 
@@ -734,8 +734,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         raise InputError(f"--group-col {args.group_col}: " + ("it needs --against MODEL" if against is None else
                          f"{args.data} has no such column; columns: {', '.join(map(str, df.columns))}"))
     labels = label_text(df[label_col])  # 0.0/1.0 as the classes 0/1, as the trainer reads them
-    if field in (spellings := label_maps()):  # 负面, NEGATIVE as negative, as kpi and triage read them (read_posts)
-        ids = by_unique(labels, lambda v: label_id(spellings[field], v))
+    if field in label_maps():  # 负面, NEGATIVE as negative, as kpi and triage read them (read_posts)
+        ids = label_ids(labels, field)
         labels = ids.where(ids.notna(), labels).astype("string")  # what spells no label stays, to be named below
     missing = labels.isna() | labels.eq("")
     if missing.all():

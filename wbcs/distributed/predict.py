@@ -59,15 +59,15 @@ def label_headers(fields, columns, source: str) -> dict[str, str]:
 
 
 def read_labels(df: pd.DataFrame, fields) -> pd.DataFrame:
-    """``df`` with its label fields' values spelt as the reader reads them (``wbcs.io.ingest.label_id``: 负面, Negative
+    """``df`` with its label fields' values spelt as the reader reads them (``wbcs.io.ingest.label_ids``: 负面, Negative
     are negative), a value that spells no label as written: what decides the conditions (negative_subtype), what
     ``wbcs evaluate`` scores against, what ``wbcs kpi`` counts."""
-    from wbcs.io.ingest import by_unique, label_id, label_maps
+    from wbcs.io.ingest import label_ids, label_maps
 
     spelt = {}
-    for f, known in label_maps().items():
+    for f in label_maps():
         if f in fields and f in df:
-            ids = by_unique(df[f], lambda v, k=known: label_id(k, v))
+            ids = label_ids(df[f], f)
             if (ids.notna() & ids.ne(df[f].astype(object))).any():
                 spelt[f] = ids.where(ids.notna(), df[f]).astype("string")
     return df.assign(**spelt)

@@ -209,6 +209,18 @@ def label_id(spellings: dict[str, str], value) -> str | None:
     return spellings.get(v.lower(), spellings.get(v))
 
 
+def label_ids(values: pd.Series, field: str) -> pd.Series:
+    """``values`` (a column of ``field``'s labels) as the label ids they spell, as ingest reads them: for a field of
+    ``label_maps`` the id, the Chinese or the English name, any case, spaces around (``label_id``: 负面 and NEGATIVE
+    are negative); for any other (identifiable, complaint) yes/no as ``as_bool`` reads it (是/否, true/false, 1/0).
+    Object dtype, ``values``' index; None for a missing cell and for a value that spells no label: the caller keeps
+    it as written or refuses it."""
+    spellings = label_maps().get(field)
+    if spellings is None:
+        return by_unique(values, lambda v: {True: "yes", False: "no"}.get(as_bool(v)))
+    return by_unique(values, lambda v: label_id(spellings, v))
+
+
 class _SeenIds:
     """Post ids already kept, as 64-bit hashes in one sorted array with where each was
     first seen: 16 bytes an id, where a dict of strings costs ~150 (the memory of a
@@ -374,14 +386,13 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool, source
             rows.reject(df[col].notna() & parsed.isna(), "bad value", col + " {!r} is not yes/no", df[col])
         df[col] = pd.array(parsed.where(rows.ok), dtype="boolean")
     for col in [c for c in ("identifiable", "complaint") if c in df]:  # yes/no labels, as the routes compare them
-        parsed = by_unique(df[col], as_bool).map({True: "yes", False: "no"})
+        parsed = label_ids(df[col], col)
         rows.reject(df[col].notna() & parsed.isna(), "bad value", col + " {!r} is not yes/no", df[col])
         df[col] = pd.array(parsed.where(rows.ok), dtype="string")
-    for col, known in label_maps().items():
-        if col in df:
-            parsed = by_unique(df[col], lambda v, k=known: label_id(k, v))
-            rows.reject(df[col].notna() & parsed.isna(), "bad value", col + " {!r} is not a label", df[col])
-            df[col] = parsed
+    for col in [c for c in label_maps() if c in df]:
+        parsed = label_ids(df[col], col)
+        rows.reject(df[col].notna() & parsed.isna(), "bad value", col + " {!r} is not a label", df[col])
+        df[col] = parsed
     for col in ("author_name", "ip_location", "client", "author_id", "province"):
         if col in df:
             df[col] = by_unique(df[col], lambda v: v if isinstance(v, str) else str(v))
