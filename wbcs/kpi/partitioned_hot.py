@@ -131,14 +131,14 @@ def _labels(df: pd.DataFrame, where: pd.Index, file: str) -> None:
     ``投诉`` → complaint): an upper-cased label selected no rule and no topic here, silently. One that is no
     label is an error naming its row (``refuse_unknown_labels``)."""
     from wbcs.columns import refuse_unknown_labels
-    from wbcs.io.ingest import by_unique, label_id, label_maps
+    from wbcs.io.ingest import label_ids, label_maps
 
-    maps = {col: known for col, known in label_maps().items() if col in df}
-    for col, known in maps.items():
-        ids = by_unique(df[col], lambda v, k=known: label_id(k, v))
+    cols = [col for col in label_maps() if col in df]
+    for col in cols:
+        ids = label_ids(df[col], col)
         df[col] = ids.where(ids.notna(), df[col])  # what is no label stays as written, to be named below
-    if maps:
-        refuse_unknown_labels(df[list(maps)].set_axis(where), file)
+    if cols:
+        refuse_unknown_labels(df[cols].set_axis(where), file)
 
 
 def _names(df: pd.DataFrame, columns) -> None:
