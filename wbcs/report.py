@@ -385,7 +385,10 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     prev = _between(posts, prev_lo, prev_hi)
     as_of = clocks_as_of(posts, stop)
     k_cur = indicators(cur, policy=policy, as_of=as_of, routes=routes)
-    k_prev = indicators(prev, policy=policy, as_of=start, routes=routes) if len(prev) else None
+    # the previous period's clocks read when this one's are, as the trend chart and wbcs kpi --as-of read them and the
+    # page says: read at its own end, its posts replied after it were pending or late beside the chart's met (the card
+    # said +0.8 pts beside a chart's +1.3)
+    k_prev = indicators(prev, policy=policy, as_of=as_of, routes=routes) if len(prev) else None
     first = _shift(start, period, -(HISTORY[period] - 1))  # the trend window's first period
     history = _between(posts, first, stop)
     # the clocks read when the headline's are: the trend's last period gives the headline's SLA attainment
