@@ -385,7 +385,10 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
     prev = _between(posts, prev_lo, prev_hi)
     as_of = clocks_as_of(posts, stop)
     k_cur = indicators(cur, policy=policy, as_of=as_of, routes=routes)
-    k_prev = indicators(prev, policy=policy, as_of=start, routes=routes) if len(prev) else None
+    # the previous period's clocks read when this one's are, as the trend chart and wbcs kpi --as-of read them and the
+    # page says: read at its own end, its posts replied after it were pending or late beside the chart's met (the card
+    # said +0.8 pts beside a chart's +1.3)
+    k_prev = indicators(prev, policy=policy, as_of=as_of, routes=routes) if len(prev) else None
     first = _shift(start, period, -(HISTORY[period] - 1))  # the trend window's first period
     history = _between(posts, first, stop)
     # the clocks read when the headline's are: the trend's last period gives the headline's SLA attainment
@@ -428,8 +431,15 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
 
     trend = covered(trend)
     volume = vk.volume_trend(trend, spikes=spikes)
-    half = (stop - start) / 2  # a point stands at its period's start: the band is centred on this period's point
-    volume.add_vrect(x0=start - half, x1=start + half, fillcolor="#1f77b4", opacity=0.08,
+    # the band shades the period's dates, [start, stop), and each period's point (at its first day in the table; the
+    # partial and spike marks on it too) is drawn in the middle of its period's dates, inside its band: centred on
+    # the point at the period's start, the week 29 Apr – 5 May shaded 26 Apr – 2 May on the axis's dates, and a
+    # month's band half the month before (the hover still names the period's first day)
+    volume.update_traces(xperiod="M1" if period == "month" else 7 * 86_400_000, xperiod0=start,
+                         xperiodalignment="middle")
+    if volume.layout.xaxis.range:  # a lone period's axis (vk._one_period_axis), centred on its start: its dates
+        volume.update_xaxes(range=[start, stop], tickvals=[start + (stop - start) / 2])
+    volume.add_vrect(x0=start, x1=stop, fillcolor="#1f77b4", opacity=0.08,
                      line_width=0, annotation_text="this period", annotation_position="top left")
     k_hist = indicators(history, policy=policy, routes=routes)
     why_not = vk.missing_reasons(history, k_hist)
