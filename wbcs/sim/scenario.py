@@ -35,9 +35,11 @@ the policy file. Every error names the key path, e.g.
 Every value is checked for its type and a range the machine can hold: files are read by
 ``wbcs.yamlsafe`` (bounded size and alias expansion; ``08:00`` unquoted is a time), numbers
 must be finite, and a run may hold at most the memory of ``MAX_POSTS`` expected one-stage posts (a post keeping
-``Scenario.stages`` agent tasks drawn in advance weighs ``post_weight(stages)``) and ``MAX_AGENTS`` agents. A time with a zone (``2025-01-08 10:00+00:00``)
-is converted to Beijing time; one without is Beijing time already. A burst must fall after the warm-up, where its posts are counted,
-and end by the end of the horizon, after which no post arrives.
+``Scenario.stages`` agent tasks drawn in advance weighs ``post_weight(stages)``) and ``MAX_AGENTS`` agents. Dates and
+times are written year first (``2025-01-08``, ``2025-01-08 10:00``, or a YAML date), as the CLI's time options are
+(``wbcs.io.times.option_time``): ``06/01/2025`` is refused, never guessed. A time with a zone
+(``2025-01-08 10:00+00:00``) is converted to Beijing time; one without is Beijing time already. A burst must fall after
+the warm-up, where its posts are counted, and end by the end of the horizon, after which no post arrives.
 
 To add a key: put it in ``TOP_KEYS``, read it in ``_parse`` with a ``_Reader`` method (which
 checks type and range and names the key) and give ``Scenario`` a field for it.
@@ -57,8 +59,9 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from wbcs.config import TIMEZONE, data_file, shipped
+from wbcs.config import data_file, shipped
 from wbcs.errors import InputError
+from wbcs.io.times import option_time
 from wbcs.pii import mask_pii
 from wbcs.policy import (
     MAX_MINUTES,
@@ -315,18 +318,14 @@ class _Reader:
         return clock_minutes(value, key, self.source, allow_24=allow_24)
 
     def timestamp(self, value, key: str) -> pd.Timestamp:
-        """A date or 'YYYY-MM-DD HH:MM' (a number would be read as nanoseconds: refused)."""
-        ts = pd.NaT
-        if isinstance(value, (str, dt.date)):
-            try:
-                ts = pd.Timestamp(value)
-            except (ValueError, TypeError, OverflowError):  # OutOfBoundsDatetime is a ValueError
-                pass
-        if ts is pd.NaT:
+        """A date or 'YYYY-MM-DD HH:MM' (a YAML date too), read as the CLI's time options are (``option_time``): text
+        year first ('06/01/2025' was read as 1 June and '13/01/2025' as 13 January: both refused). A number would be
+        read as nanoseconds: refused."""
+        if not isinstance(value, (str, dt.date)):
             self.fail(key, f"must be a date or 'YYYY-MM-DD HH:MM', got {_shown(value)}")
         # the simulation runs on Beijing wall-clock time: a zone given is converted (10:00+00:00 is 18:00 there;
         # dropping it read 10:00), a naive time is Beijing time already, as wbcs reads times everywhere
-        return ts.tz_convert(TIMEZONE).tz_localize(None) if ts.tz is not None else ts
+        return option_time(value, f"{self.source}: {key}").tz_localize(None)
 
 
 def _big(x: float) -> str:
