@@ -55,7 +55,7 @@ def test_empty_out_name_is_one_line(args):
 
 def test_synth_empty_start_refused(tmp_path):
     r = run_cli("synth", "--days", "2", "--out", str(tmp_path / "x.parquet"), "--start", "")
-    _refused(r, "start: cannot read ''")
+    _refused(r, "start '' is not a date or time")
     assert not (tmp_path / "x.parquet").exists()
 
 

@@ -147,7 +147,7 @@ def test_authors_engagement_and_text_features(posts):
     ({"operators": ["china_tietong"]}, "operators: unknown 'china_tietong'"),
     ({"platforms": {"sina_weibo": -1}}, "platforms: shares must be non-negative"),
     ({"profile": np.ones(5)}, "profile: give 168"),
-    ({"start": "yesterday-ish"}, "start: cannot read 'yesterday-ish'"),
+    ({"start": "yesterday-ish"}, "start 'yesterday-ish' is not a date or time"),
     ({"bursts": [{"start": "2025-01-01", "hours": 1}]}, r"bursts\[0\]: needs start, hours and posts"),
     ({"bursts": [{"start": "2025-01-01", "hours": 1, "posts": 5, "topic": "weather"}]},
      r"bursts\[0\]: unknown topic 'weather'"),

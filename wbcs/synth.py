@@ -32,6 +32,7 @@ from wbcs.checks import policy as check_policy
 from wbcs.checks import rng as rng_from
 from wbcs.config import TIMEZONE, data_file
 from wbcs.errors import InputError
+from wbcs.io.times import option_time
 from wbcs.kpi.norms import CHARITY
 from wbcs.policy import Policy
 from wbcs.schema import load_taxonomy
@@ -143,13 +144,11 @@ def _profile(profile) -> np.ndarray:
 
 
 def _timestamp(value, what: str) -> pd.Timestamp:
-    try:
-        t = pd.Timestamp(value)
-        if t is pd.NaT:  # '' and 'NaT' read as the missing time, which no range can start from
-            raise ValueError
-    except (ValueError, TypeError):
-        raise InputError(f"{what}: cannot read {value!r} as a time (e.g. '2025-01-01 08:00')") from None
-    return t.tz_localize(TIMEZONE) if t.tz is None else t.tz_convert(TIMEZONE)
+    """``value`` in Beijing time, read as the CLI's time options are (``option_time``): ``06/01/2025`` is refused,
+    never guessed (pd.Timestamp read it as 1 June and 13/01/2025 as 13 January, one file both ways)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):  # pd.Timestamp reads a number as nanoseconds
+        raise InputError(f"{what}: cannot read {value!r} as a time (e.g. '2025-01-01 08:00')")
+    return option_time(value, what)
 
 
 def _period(start, days) -> tuple[pd.Timestamp, pd.Timestamp]:
