@@ -790,8 +790,9 @@ class KpiDashboard:
                 values = sorted(self.posts[col].dropna().astype(str).unique())
                 names = display_names(col)
                 # the values stay as they are (they filter); what is shown is masked (a phone number as a province)
+                # two rows at least: Chromium draws a one-row list as a dropdown reading "0 selected", its value unseen
                 self.filters[col] = w.SelectMultiple(options=[(mask_pii(names.get(v, v)), v) for v in values],
-                                                     description=col, rows=min(6, len(values)),
+                                                     description=col, rows=min(6, max(2, len(values))),
                                                      layout={"width": "300px"})  # 中国电信 China Telecom whole
         self.cards = w.HTML()
         self.labels_note = w.HTML()
@@ -814,7 +815,9 @@ class KpiDashboard:
             widget.observe(lambda _change: self.show_drill(), names="value")
         self.widget = w.VBox([
             w.HTML(f"<h3>{html.escape(mask_pii(title))}</h3>{CARD_CSS}"), w.HBox([self.dates, self.dates_label]), self.period,
-            w.HBox(list(self.filters.values())), self.status, self.cards, self.labels_note, self.tabs.widget,
+            # four filters are 1200 px: at 800 px two to a row (in one row the last was cut off, with no scroll)
+            w.HBox(list(self.filters.values()), layout={"flex_flow": "row wrap"}),
+            self.status, self.cards, self.labels_note, self.tabs.widget,
             w.HBox([self.drill_period, self.drill_topic]), self.drill])
         self.refresh()
 
