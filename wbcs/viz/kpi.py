@@ -609,11 +609,17 @@ def sla_bar(summary: dict, *, title: str = "SLA attainment by post kind 各类�
         due = np.array([summary["sla"][k][f"{stage}_due"] or 0 for k in kinds], dtype=float)
         met = np.array([summary["sla"][k][f"{stage}_met"] or 0 for k in kinds], dtype=float)
         lo, hi = rate_interval(met, due)
-        fig.add_trace(go.Bar(x=[names.get(k, k) for k in kinds], y=vals, name=stage, marker_color=color,
-                             text=["" if np.isnan(v) else f"{v:.0%} of {d:,.0f}" for v, d in zip(vals, due, strict=True)],
-                             textposition="outside", customdata=due.astype(int),
+        x = [names.get(k, k) for k in kinds]
+        fig.add_trace(go.Bar(x=x, y=vals, name=stage, legendgroup=stage, offsetgroup=stage, marker_color=color,
+                             customdata=due.astype(int),
                              error_y={"type": "data", "array": hi - vals, "arrayminus": vals - lo, "thickness": 1},
                              hovertemplate="%{x}: %{y:.1%} of %{customdata:,} posts<extra></extra>"))
+        # the label above the whisker, which crossed it outside the bar's top ("17% of 42"): on a bar of no height
+        # standing on the interval's top, in the same slot of the group
+        fig.add_trace(go.Bar(x=x, y=np.zeros(len(kinds)), base=hi, name=stage, legendgroup=stage, offsetgroup=stage,
+                             showlegend=False, hoverinfo="skip", marker_color="rgba(0,0,0,0)", cliponaxis=False,
+                             text=["" if np.isnan(v) else f"{v:.0%} of {d:,.0f}" for v, d in zip(vals, due, strict=True)],
+                             textposition="outside"))
     fig.update_layout(title=f"{title} (95% intervals)", template=TEMPLATE, barmode="group", height=360,
                       yaxis={"tickformat": ".0%", "range": [0, 1.15]}, legend={"orientation": "h", "y": -0.2})
     return fig
