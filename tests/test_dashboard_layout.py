@@ -1,6 +1,6 @@
 """The KPI dashboard's filters and the SLA charts' value labels, as an audit saw them in Chromium: a filter of one
 value drawn as a collapsed dropdown ("0 selected", the value unseen), four 300 px filters wider than an 800 px page,
-value labels under the error whiskers."""
+value labels under the error whiskers, an error in the console when another data set was chosen."""
 
 from __future__ import annotations
 
@@ -78,3 +78,18 @@ def test_attainment_labels_stand_above_the_whiskers(two_policies):
     overall = two_policies["A"].table.loc["first_response_attainment"]
     assert labels[0].base[0] == pytest.approx(overall["ci_high"])  # A's overall: its interval's top
     assert fig.layout.uniformtext.mode == "hide"  # a label too small to read still left to the hover
+
+
+def test_a_dashboard_not_chosen_stays_on_the_page_hidden():
+    """Taken off the page, a dashboard's charts lost their views, but plotly's (7.1) went on listening: a chart's next
+    update (its width, fitted to the window) hit a removed view, "Error setting state: Cannot read properties of
+    undefined (reading 'map')" in Voilà. Hidden instead, its views stay."""
+    app = vk.DashboardChooser({"first": crafted(), "second": week_posts()})
+    first = app.dashboards["first"].widget
+    app.choice.value = "second"
+    second = app.dashboards["second"].widget
+    assert app.holder.children == (first, second)
+    assert (first.layout.display, second.layout.display) == ("none", None)
+    app.choice.value = "first"
+    assert app.holder.children == (first, second)
+    assert (first.layout.display, second.layout.display) == (None, "none")

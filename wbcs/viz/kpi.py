@@ -983,11 +983,19 @@ class DashboardChooser:
                 self.dashboards[name] = KpiDashboard(posts, title=f"KPI dashboard · {name}", **self.options)
             except InputError as e:  # it may quote a cell (an unknown label '13812345678'): masked as the CLI's
                 self.status.value = f"<span style='color:#c00'>{html.escape(mask_pii(f'{name}: {e}'))}</span>"
-                self.holder.children = []
+                self._display(None)
                 return None
         self.status.value = ""
-        self.holder.children = [self.dashboards[name].widget]
+        self._display(name)
+        self.holder.children = [dashboard.widget for dashboard in self.dashboards.values()]
         return self.dashboards[name]
+
+    def _display(self, name: str | None) -> None:
+        """Dashboard ``name`` shown, the others hidden, not taken off the page: there, their charts' views were
+        removed but plotly (7.1) kept them listening, and a chart's next update (its width, fitted to the window)
+        reached a removed view: "Error setting state: Cannot read properties of undefined (reading 'map')"."""
+        for key, dashboard in self.dashboards.items():
+            dashboard.widget.layout.display = None if key == name else "none"
 
     def _ipython_display_(self):
         from IPython.display import display
