@@ -609,11 +609,17 @@ def sla_bar(summary: dict, *, title: str = "SLA attainment by post kind 各类�
         due = np.array([summary["sla"][k][f"{stage}_due"] or 0 for k in kinds], dtype=float)
         met = np.array([summary["sla"][k][f"{stage}_met"] or 0 for k in kinds], dtype=float)
         lo, hi = rate_interval(met, due)
-        fig.add_trace(go.Bar(x=[names.get(k, k) for k in kinds], y=vals, name=stage, marker_color=color,
-                             text=["" if np.isnan(v) else f"{v:.0%} of {d:,.0f}" for v, d in zip(vals, due, strict=True)],
-                             textposition="outside", customdata=due.astype(int),
+        x = [names.get(k, k) for k in kinds]
+        fig.add_trace(go.Bar(x=x, y=vals, name=stage, legendgroup=stage, offsetgroup=stage, marker_color=color,
+                             customdata=due.astype(int),
                              error_y={"type": "data", "array": hi - vals, "arrayminus": vals - lo, "thickness": 1},
                              hovertemplate="%{x}: %{y:.1%} of %{customdata:,} posts<extra></extra>"))
+        # the label above the whisker, which crossed it outside the bar's top ("17% of 42"): on a bar of no height
+        # standing on the interval's top, in the same slot of the group
+        fig.add_trace(go.Bar(x=x, y=np.zeros(len(kinds)), base=hi, name=stage, legendgroup=stage, offsetgroup=stage,
+                             showlegend=False, hoverinfo="skip", marker_color="rgba(0,0,0,0)", cliponaxis=False,
+                             text=["" if np.isnan(v) else f"{v:.0%} of {d:,.0f}" for v, d in zip(vals, due, strict=True)],
+                             textposition="outside"))
     fig.update_layout(title=f"{title} (95% intervals)", template=TEMPLATE, barmode="group", height=360,
                       yaxis={"tickformat": ".0%", "range": [0, 1.15]}, legend={"orientation": "h", "y": -0.2})
     return fig
@@ -790,8 +796,9 @@ class KpiDashboard:
                 values = sorted(self.posts[col].dropna().astype(str).unique())
                 names = display_names(col)
                 # the values stay as they are (they filter); what is shown is masked (a phone number as a province)
+                # two rows at least: Chromium draws a one-row list as a dropdown reading "0 selected", its value unseen
                 self.filters[col] = w.SelectMultiple(options=[(mask_pii(names.get(v, v)), v) for v in values],
-                                                     description=col, rows=min(6, len(values)),
+                                                     description=col, rows=min(6, max(2, len(values))),
                                                      layout={"width": "300px"})  # 中国电信 China Telecom whole
         self.cards = w.HTML()
         self.labels_note = w.HTML()
@@ -814,7 +821,9 @@ class KpiDashboard:
             widget.observe(lambda _change: self.show_drill(), names="value")
         self.widget = w.VBox([
             w.HTML(f"<h3>{html.escape(mask_pii(title))}</h3>{CARD_CSS}"), w.HBox([self.dates, self.dates_label]), self.period,
-            w.HBox(list(self.filters.values())), self.status, self.cards, self.labels_note, self.tabs.widget,
+            # four filters are 1200 px: at 800 px two to a row (in one row the last was cut off, with no scroll)
+            w.HBox(list(self.filters.values()), layout={"flex_flow": "row wrap"}),
+            self.status, self.cards, self.labels_note, self.tabs.widget,
             w.HBox([self.drill_period, self.drill_topic]), self.drill])
         self.refresh()
 
@@ -974,11 +983,19 @@ class DashboardChooser:
                 self.dashboards[name] = KpiDashboard(posts, title=f"KPI dashboard · {name}", **self.options)
             except InputError as e:  # it may quote a cell (an unknown label '13812345678'): masked as the CLI's
                 self.status.value = f"<span style='color:#c00'>{html.escape(mask_pii(f'{name}: {e}'))}</span>"
-                self.holder.children = []
+                self._display(None)
                 return None
         self.status.value = ""
-        self.holder.children = [self.dashboards[name].widget]
+        self._display(name)
+        self.holder.children = [dashboard.widget for dashboard in self.dashboards.values()]
         return self.dashboards[name]
+
+    def _display(self, name: str | None) -> None:
+        """Dashboard ``name`` shown, the others hidden, not taken off the page: there, their charts' views were
+        removed but plotly (7.1) kept them listening, and a chart's next update (its width, fitted to the window)
+        reached a removed view: "Error setting state: Cannot read properties of undefined (reading 'map')"."""
+        for key, dashboard in self.dashboards.items():
+            dashboard.widget.layout.display = None if key == name else "none"
 
     def _ipython_display_(self):
         from IPython.display import display

@@ -76,11 +76,15 @@ def attainment_figure(summaries: dict[str, Summary], *, target: float | None = N
                 y.append(mean)
                 up.append(0 if math.isnan(hi) else hi - mean)
                 down.append(0 if math.isnan(lo) else mean - lo)
-            fig.add_bar(x=x, y=y, name=label, legendgroup=label, showlegend=col == 1,
-                        marker_color=COLORS[i % len(COLORS)], text=[f"{v:.0%}" for v in y], textposition="inside",
-                        insidetextanchor="start", textangle=0, textfont={"color": "white"},
+            fig.add_bar(x=x, y=y, name=label, legendgroup=label, offsetgroup=label, showlegend=col == 1,
+                        marker_color=COLORS[i % len(COLORS)],
                         error_y={"type": "data", "array": up, "arrayminus": down, "thickness": 1.2},
                         hovertemplate="%{x}: %{y:.1%}<extra>" + label + "</extra>", row=1, col=col)
+            # the label above the whisker: inside the bar at its base, a whisker reaching down to 0 crossed it (abuse,
+            # 51%: 0–99%); on a bar of no height standing on the interval's top, in the policy's slot of the group
+            fig.add_bar(x=x, y=[0] * len(y), base=np.add(y, up), name=label, legendgroup=label, offsetgroup=label,
+                        showlegend=False, hoverinfo="skip", marker_color="rgba(0,0,0,0)", cliponaxis=False,
+                        text=[f"{v:.0%}" for v in y], textposition="outside", textangle=0, row=1, col=col)
     if target is not None:
         fig.add_hline(y=target, line_dash="dash", line_color="#555", annotation_text=f"target {target:.0%}")
     fig.update_yaxes(range=[0, 1.12], tickformat=".0%")
