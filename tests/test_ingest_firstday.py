@@ -52,7 +52,7 @@ def test_the_ingest_kpi_advises_works_as_printed(tmp_path, export, column):
     assert " with --map" not in line, line
     argv = [a.replace("COLUMN", column) for a in _advised(line)]
     assert argv[:2] == ["wbcs", "ingest"], argv
-    done = wbcs(*argv[2:], cwd=tmp_path)
+    done = wbcs(*argv[1:], cwd=tmp_path)
     assert done.returncode == 0 and "kept 1, rejected 0" in done.stdout, done.stderr
     r = wbcs("kpi", "--posts", "OUT.parquet", "--json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
