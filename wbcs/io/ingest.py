@@ -108,7 +108,7 @@ from wbcs.schema import (
 from wbcs.text import has_text, mask_frame
 from wbcs.weibo import ip_province, mid_to_datetime, operator_of
 
-__all__ = ["HEADER_ALIASES", "IngestResult", "ingest", "ingest_to", "read_posts"]
+__all__ = ["HEADER_ALIASES", "IngestResult", "ingest", "ingest_to", "no_posts_error", "read_posts"]
 
 MAX_COUNT = 1_000_000_000
 _COUNT_COLUMNS = [c.name for c in COLUMNS.values() if c.dtype == "Int64"]
@@ -778,7 +778,8 @@ def ingest(paths: str | Path | Iterable[str | Path], *, mapping: dict | None = N
 def ingest_to(paths: str | Path | Iterable[str | Path], out: str | Path, rejects: str | Path, *,
               mapping: dict | None = None, mask: bool = True, export_time=None) -> dict:
     """``ingest`` chunk by chunk into files: the posts to ``out``, the rejects to ``rejects``
-    (written only when there are any). Returns the summary."""
+    (each written only when there are any: no post kept is no table, ``no_posts_error`` says why). Returns the
+    summary."""
     files = _open_files(_paths(paths), mapping, export_time, mask)
     with TableWriter(out, mask=False) as posts_out, TableWriter(rejects, mask=False) as rejects_out:
         for p, r in _chunks(files, mask):
@@ -787,10 +788,29 @@ def ingest_to(paths: str | Path | Iterable[str | Path], out: str | Path, rejects
                 rejects_out.write(r)
         if not rejects_out.rows:
             rejects_out.discard()
+        if not posts_out.rows:
+            posts_out.discard()
     return _summary(files)
 
 
 _SHOWN = 3  # rejected rows read_posts names in its line
+
+
+def no_posts_error(name: str, s: dict, rejected_rows: str) -> InputError:
+    """The one line refusing ``name`` (a file, or the files of one ingest) when no row of it is a post: every command
+    would answer with empty tables and null figures, ``wbcs ingest`` with an empty posts table. ``s``: its summary
+    (``ingest``'s, or a file's in it) says why: only a header, or every row rejected, how many for each reason;
+    ``rejected_rows``: where to see the rejected rows."""
+    n = s["read"]
+    why = "only a header" if not n else "its one row was rejected" if n == 1 else f"all {n:,} rows were rejected"
+    if s["empty_rows"]:
+        why += f", {s['empty_rows']:,} empty row(s) skipped"
+    return InputError(f"{name}: no posts ({why}): {_reasons(s['reasons'])}; {rejected_rows}" if s["rejected"] else
+                      f"{name}: no posts ({why}); give a file with posts")
+
+
+def _reasons(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in counts.items())
 
 
 def read_posts(path: str | Path, *, export_time=None, quiet: bool = False, keep=True) -> tuple[pd.DataFrame, dict]:
@@ -825,7 +845,6 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False, keep=
 
     at_export = '--export-time "YYYY-MM-DD HH:MM"'  # (Python 3.11: no quotes inside an f-string's braces)
 
-    reasons = ", ".join(f"{k}: {v}" for k, v in s["reasons"].items())
     # the first few rejected named (row, column, value), so most can be fixed from here
     shown = [f"{'' if r.source_file == name else r.source_file.removeprefix(name + ', ') + ', '}row "
              f"{r.source_row}, {r.reason}: {r.detail}" for r in result.rejects.head(_SHOWN).itertuples()]
@@ -833,14 +852,9 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False, keep=
     rows = "; ".join(shown) + (f"; and {more:,} more" if more else "") + \
         f"; run {_ingest_command(path, '--rejects REJECTS.csv')} to see them all"
     if not s["kept"]:  # every command would answer with empty tables and null figures: say why instead, in one line
-        n = s["read"]
-        why = "only a header" if not n else "its one row was rejected" if n == 1 else f"all {n:,} rows were rejected"
-        if s["empty_rows"]:
-            why += f", {s['empty_rows']:,} empty row(s) skipped"
-        raise InputError(f"{name}: no posts ({why}): {reasons}; {rows}" if s["rejected"] else
-                         f"{name}: no posts ({why}); give a file with posts")
+        raise no_posts_error(name, s, rows)
     if s["rejected"] and not quiet:
-        print(f"{name}: {s['rejected']:,} row(s) rejected ({reasons}); {rows}", file=sys.stderr)
+        print(f"{name}: {s['rejected']:,} row(s) rejected ({_reasons(s['reasons'])}); {rows}", file=sys.stderr)
     if s["empty_rows"] and not quiet:
         print(f"{name}: {s['empty_rows']:,} row(s) of only empty cells skipped (no posts)", file=sys.stderr)
     if s["notes"] and not quiet:  # times from ids, sheets skipped, formula cells, satisfied unknown: never unsaid
