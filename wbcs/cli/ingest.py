@@ -58,6 +58,7 @@ def parse_mapping(items: list[str]) -> dict[str, str]:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from wbcs.cli import shipped_input
     from wbcs.io import check_outputs, ingest_to
+    from wbcs.io.ingest import no_posts_error
 
     args.inputs = [shipped_input(p) for p in args.inputs]  # EXAMPLE's data/examples/... from any folder, said on stderr
     check_outputs({"--out": args.out})  # first: a folder or an empty name has no name to put '.rejects' after
@@ -66,6 +67,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     check_outputs({"--out": args.out, "--rejects": rejects}, inputs=args.inputs)
     s = ingest_to(args.inputs, args.out, rejects, mapping=parse_mapping(args.mapping), mask=not args.no_mask,
                   export_time=args.export_time)
+    if not s["kept"]:  # an empty posts table and exit 0, where kpi refuses the file: the same line, and the rejects
+        raise no_posts_error(", ".join(s["files"]), s, f"rejects in {rejects}")
     line = (f"ingest: read {s['read']} rows from {len(s['files'])} file(s), kept {s['kept']}, "
             f"rejected {s['rejected']}")
     if s["rejected"]:

@@ -14,7 +14,8 @@ Decisions:
 - A row without ``created_at`` gets the time decoded from its Weibo mid
   (``time_from_mid`` is True, and the summary's ``notes`` say how many); a mid that decodes to an implausible
   time is rejected. A file with no time column whose ids are no Weibo mids (not one in its first chunk decodes
-  to a plausible time: ids 1, 2, 3) is one ``InputError`` line naming its headers and ``--map created_at=``.
+  to a plausible time: ids 1, 2, 3) is one ``InputError`` line naming its headers and ``--map created_at=``
+  (for a caller without --map, ``map_option=None``: the ``wbcs ingest`` command to run with it), as is one without text.
 - Times: see ``wbcs.io.times``; a time out of range (before 1990, from 2100) rejects its
   row, in ``created_at`` and every other time column; so does a ``reply_at`` or ``resolved_at`` before the post's
   ``created_at`` ("time before post"), which kpi and triage refuse (``wbcs.columns.read_times``). Weibo's relative forms (``5分钟前``,
@@ -107,7 +108,7 @@ from wbcs.schema import (
 from wbcs.text import has_text, mask_frame
 from wbcs.weibo import ip_province, mid_to_datetime, operator_of
 
-__all__ = ["HEADER_ALIASES", "IngestResult", "ingest", "ingest_to", "read_posts"]
+__all__ = ["HEADER_ALIASES", "IngestResult", "ingest", "ingest_to", "no_posts_error", "read_posts"]
 
 MAX_COUNT = 1_000_000_000
 _COUNT_COLUMNS = [c.name for c in COLUMNS.values() if c.dtype == "Int64"]
@@ -276,6 +277,7 @@ class _File:
     unknown_operators: Counter = field(default_factory=Counter)
     unknown_platforms: Counter = field(default_factory=Counter)
     day_month: dict[str, DayMonth] = field(default_factory=dict)  # time column → how its 06/05/2024 dates read
+    map_option: str | None = "--map"  # the caller's option that names a file's column (``_how_to_map``)
 
 
 def _read_times(raw: pd.Series, col: str, f: _File) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -343,8 +345,8 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool, source
     if "created_at" not in cols and not f.stats["mids"]:  # a file's times from its ids: only if they are mids
         _, plausible = mid_to_datetime(pid[~derived])
         if len(pid) and not plausible.any():
-            raise _no_time(f.source, f.table.columns, f"its post_id column {cols['post_id']!r} holds no Weibo mid "
-                           "to decode times from")
+            raise _no_time(f.source, f.table, f"its post_id column {cols['post_id']!r} holds no Weibo mid to "
+                           "decode times from", f.map_option)
         f.stats["mids"] += int(plausible.sum())
 
     # created_at: parsed from the file, else decoded from the mid
@@ -472,7 +474,8 @@ def satisfied_value(v):
 # --------------------------------------------------------------------------- files
 
 
-def _open_files(paths: list[Path], mapping: dict | None, export_time, mask: bool, keep=True) -> list[_File]:
+def _open_files(paths: list[Path], mapping: dict | None, export_time, mask: bool, keep=True,
+                map_option: str | None = "--map") -> list[_File]:
     if not paths:
         raise InputError("ingest: no input files given")
     files, seen = [], {}
@@ -489,9 +492,9 @@ def _open_files(paths: list[Path], mapping: dict | None, export_time, mask: bool
         columns = shown_columns(table.columns)
         if "text" not in cols:
             raise InputError(f"{source}: missing required column 'text' (a header such as 内容/正文/"
-                             f"微博内容); columns are: {columns}; map one with --map text=COLUMN")
+                             f"微博内容); columns are: {columns}; {_how_to_map(table, 'text', map_option)}")
         if "created_at" not in cols and "post_id" not in cols:
-            raise _no_time(source, table.columns, "no id column holding Weibo mids to decode times from")
+            raise _no_time(source, table, "no id column holding Weibo mids to decode times from", map_option)
         for target, col in cols.items():
             if col in table.nested:
                 raise InputError(f"{source}: column {col!r} ({target}) holds {table.nested[col]}, not text; "
@@ -501,14 +504,32 @@ def _open_files(paths: list[Path], mapping: dict | None, export_time, mask: bool
         else:
             now = pd.Timestamp(path.stat().st_mtime, unit="s", tz="UTC").tz_convert(TIMEZONE)
             how = "the file's modification time"
-        files.append(_File(no, source, table, cols, now, how, mask, *_extras(table, cols, mask, keep)))
+        files.append(_File(no, source, table, cols, now, how, mask, *_extras(table, cols, mask, keep),
+                           map_option=map_option))
     return files
 
 
-def _no_time(source: str, columns, why: str) -> InputError:
+def _no_time(source: str, table: Table, why: str, map_option: str | None) -> InputError:
     return InputError(f"{source}: missing required column 'created_at' (no header that means the post's time, such "
-                      f"as 发布时间/发表时间/日期/created_at, and {why}); columns are: {shown_columns(columns)}; "
-                      "map one with --map created_at=COLUMN")
+                      f"as 发布时间/发表时间/日期/created_at, and {why}); columns are: {shown_columns(table.columns)}; "
+                      + _how_to_map(table, "created_at", map_option))
+
+
+def _how_to_map(table: Table, target: str, map_option: str | None) -> str:
+    """How to name the file column that holds ``target``: with the caller's ``map_option`` (``wbcs ingest``'s
+    --map), else (None: kpi, hot, triage, ... have none) through an ingest of the file, whose output they read."""
+    if map_option:
+        return f"map one with {map_option} {target}=COLUMN"
+    return f"map one: run {_ingest_command(table.path, f'--map {target}=COLUMN')} and use OUT.parquet"
+
+
+def _ingest_command(path: Path, options: str) -> str:
+    """The ``wbcs ingest`` command to run on ``path`` (writing OUT.parquet), quoted: a name masked (a customer's
+    phone number in it) is none to run, so the file is said another way."""
+    name = mask_pii(str(path))
+    if name == str(path):
+        return f"'wbcs ingest {name} --out OUT.parquet {options}'"
+    return f"'wbcs ingest FILE --out OUT.parquet {options}' on this file"
 
 
 def _extras(table: Table, cols: dict[str, str], mask: bool, keep=True
@@ -736,13 +757,15 @@ def _paths(paths) -> list[Path]:
 
 
 def ingest(paths: str | Path | Iterable[str | Path], *, mapping: dict | None = None, mask: bool = True,
-           export_time=None, keep=True) -> IngestResult:
+           export_time=None, keep=True, map_option: str | None = "--map") -> IngestResult:
     """Read exports into one validated posts table, in memory (see the module docstring). ``keep``: the columns
     that map to no schema column kept, True for all (as ``wbcs ingest`` writes them), False for none but those
     commands read back (a label's companions: ``wbcs.kpi.labels.companion_columns``), or those and the ones named (by
     the file's name or the name kept); the others are left unread, named in the summary (``unread_columns``), and
-    their cells in no reject either."""
-    files = _open_files(_paths(paths), mapping, export_time, mask, keep)
+    their cells in no reject either. ``map_option``: the caller's option naming a file's column (``mapping``), which
+    the line refusing a file without a text or time column advises; None: the caller has none, the line advises
+    an ingest of the file (``wbcs ingest``'s --map)."""
+    files = _open_files(_paths(paths), mapping, export_time, mask, keep, map_option)
     posts, rejects = [], []
     for p, r in _chunks(files, mask):
         posts.append(p)
@@ -755,7 +778,8 @@ def ingest(paths: str | Path | Iterable[str | Path], *, mapping: dict | None = N
 def ingest_to(paths: str | Path | Iterable[str | Path], out: str | Path, rejects: str | Path, *,
               mapping: dict | None = None, mask: bool = True, export_time=None) -> dict:
     """``ingest`` chunk by chunk into files: the posts to ``out``, the rejects to ``rejects``
-    (written only when there are any). Returns the summary."""
+    (each written only when there are any: no post kept is no table, ``no_posts_error`` says why). Returns the
+    summary."""
     files = _open_files(_paths(paths), mapping, export_time, mask)
     with TableWriter(out, mask=False) as posts_out, TableWriter(rejects, mask=False) as rejects_out:
         for p, r in _chunks(files, mask):
@@ -764,10 +788,29 @@ def ingest_to(paths: str | Path | Iterable[str | Path], out: str | Path, rejects
                 rejects_out.write(r)
         if not rejects_out.rows:
             rejects_out.discard()
+        if not posts_out.rows:
+            posts_out.discard()
     return _summary(files)
 
 
 _SHOWN = 3  # rejected rows read_posts names in its line
+
+
+def no_posts_error(name: str, s: dict, rejected_rows: str) -> InputError:
+    """The one line refusing ``name`` (a file, or the files of one ingest) when no row of it is a post: every command
+    would answer with empty tables and null figures, ``wbcs ingest`` with an empty posts table. ``s``: its summary
+    (``ingest``'s, or a file's in it) says why: only a header, or every row rejected, how many for each reason;
+    ``rejected_rows``: where to see the rejected rows."""
+    n = s["read"]
+    why = "only a header" if not n else "its one row was rejected" if n == 1 else f"all {n:,} rows were rejected"
+    if s["empty_rows"]:
+        why += f", {s['empty_rows']:,} empty row(s) skipped"
+    return InputError(f"{name}: no posts ({why}): {_reasons(s['reasons'])}; {rejected_rows}" if s["rejected"] else
+                      f"{name}: no posts ({why}); give a file with posts")
+
+
+def _reasons(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in counts.items())
 
 
 def read_posts(path: str | Path, *, export_time=None, quiet: bool = False, keep=True) -> tuple[pd.DataFrame, dict]:
@@ -790,7 +833,7 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False, keep=
     reads are neither held nor masked (``info["unread_columns"]``)."""
     import sys
 
-    result = ingest([path], export_time=export_time, keep=keep)
+    result = ingest([path], export_time=export_time, keep=keep, map_option=None)  # the commands have no --map
     name, s = next(iter(result.summary["files"].items()))
     info = {"file": name, "read": s["read"], "kept": s["kept"], "rejected": s["rejected"],
             "reject_reasons": s["reasons"], "empty_rows": s["empty_rows"], "relative_times": s["relative_times"],
@@ -802,29 +845,16 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False, keep=
 
     at_export = '--export-time "YYYY-MM-DD HH:MM"'  # (Python 3.11: no quotes inside an f-string's braces)
 
-    def again(options: str) -> str:
-        """The ingest command to run on this file: a name masked (a customer's phone number in it) is none to run,
-        so the file is said another way."""
-        if mask_pii(str(path)) == str(path):
-            return f"'wbcs ingest {name} --out OUT.parquet {options}'"
-        return f"'wbcs ingest FILE --out OUT.parquet {options}' on this file"
-
-    reasons = ", ".join(f"{k}: {v}" for k, v in s["reasons"].items())
     # the first few rejected named (row, column, value), so most can be fixed from here
     shown = [f"{'' if r.source_file == name else r.source_file.removeprefix(name + ', ') + ', '}row "
              f"{r.source_row}, {r.reason}: {r.detail}" for r in result.rejects.head(_SHOWN).itertuples()]
     more = s["rejected"] - len(shown)
     rows = "; ".join(shown) + (f"; and {more:,} more" if more else "") + \
-        f"; run {again('--rejects REJECTS.csv')} to see them all"
+        f"; run {_ingest_command(path, '--rejects REJECTS.csv')} to see them all"
     if not s["kept"]:  # every command would answer with empty tables and null figures: say why instead, in one line
-        n = s["read"]
-        why = "only a header" if not n else "its one row was rejected" if n == 1 else f"all {n:,} rows were rejected"
-        if s["empty_rows"]:
-            why += f", {s['empty_rows']:,} empty row(s) skipped"
-        raise InputError(f"{name}: no posts ({why}): {reasons}; {rows}" if s["rejected"] else
-                         f"{name}: no posts ({why}); give a file with posts")
+        raise no_posts_error(name, s, rows)
     if s["rejected"] and not quiet:
-        print(f"{name}: {s['rejected']:,} row(s) rejected ({reasons}); {rows}", file=sys.stderr)
+        print(f"{name}: {s['rejected']:,} row(s) rejected ({_reasons(s['reasons'])}); {rows}", file=sys.stderr)
     if s["empty_rows"] and not quiet:
         print(f"{name}: {s['empty_rows']:,} row(s) of only empty cells skipped (no posts)", file=sys.stderr)
     if s["notes"] and not quiet:  # times from ids, sheets skipped, formula cells, satisfied unknown: never unsaid
@@ -849,5 +879,5 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False, keep=
         # 5分钟前 or 昨天 10:22 mean nothing without the moment of the export: a guess must not pass unsaid
         print(f"{name}: {s['relative_times']:,} relative time(s) (5分钟前, 昨天 10:22, ...) read against the file's "
               f"modification time {s['relative_to']['time'][:16].replace('T', ' ')}; if the export was made at "
-              f"another time, run {again(at_export)} and use OUT.parquet", file=sys.stderr)
+              f"another time, run {_ingest_command(path, at_export)} and use OUT.parquet", file=sys.stderr)
     return result.posts, info
