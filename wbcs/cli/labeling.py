@@ -45,6 +45,19 @@ def _shipped_inputs(args: argparse.Namespace) -> None:
     shipped_inputs(args, ("sample", "exclude", "files", "passes", "parts"))
 
 
+def _no_folders(args: argparse.Namespace) -> None:
+    """A folder given for an input file or the store is said as one, before any work (it was "no label store there;
+    build it with 'wbcs label rebuild'", which then refused the folder, or a missing file, or a format '')."""
+    from wbcs.labeling.store import not_a_folder, store_file
+
+    for name in ("sample", "exclude", "files", "parts", "posts"):
+        value = getattr(args, name, None)
+        for path in value if isinstance(value, list) else [value] if value is not None else []:
+            not_a_folder(path)
+    if getattr(args, "store", None) is not None:
+        store_file(args.store)
+
+
 def register(sub) -> None:
     from wbcs.cli import HelpFormatter
 
@@ -62,7 +75,7 @@ def register(sub) -> None:
     def add(name, func, help, example, what=""):
         p = cmds.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".",
                             epilog=_example(example, what), formatter_class=HelpFormatter)
-        p.set_defaults(func=lambda args: _check_ranges(args) or _shipped_inputs(args) or func(args))
+        p.set_defaults(func=lambda args: _check_ranges(args) or _shipped_inputs(args) or _no_folders(args) or func(args))
         return p
 
     def store_arg(p):
