@@ -15,6 +15,7 @@ from wbcs.labeling.batch import read_sample
 
 PASS = "data/labels/passes/ann1/batch_001.csv"
 FOLDER = "dd: a folder, not a file"
+OUT = "dd: is a folder; give a file name, e.g. dd/out.csv"  # an output, as every command says it
 STORE = "dd: a folder, not a file; give the label store's file name, e.g. dd/store.sqlite"
 
 
@@ -32,6 +33,9 @@ STORE = "dd: a folder, not a file; give the label store's file name, e.g. dd/sto
     (["agreement", "--store", "dd"], STORE),
     (["rebuild", "--store", "dd"], STORE),
     (["import", str(ROOT / PASS), "--annotator", "ann1", "--store", "dd"], STORE),
+    (["split", "--out", "dd"], OUT),  # was: a test part is already fixed there
+    (["sample-turns", "--part", "test", "--out", "dd"], OUT),  # was: a sample is already there
+    (["sample", "--out", "dd"], OUT),
 ])
 def test_a_folder_given_for_a_file_is_said_as_one(tmp_path, args, said):
     (tmp_path / "dd").mkdir()

@@ -152,8 +152,7 @@ def register(sub) -> None:
             "dialogues not sampled yet (nor in --exclude), at random or by --strategy balanced (the\n"
             "model's rare classes and uncertain items first); a --size above what is left takes\n"
             "all of it. The committed turn samples hold every customer turn of STC-3: nothing is\n"
-            "left, and the command says so; to label more, choose your own posts with\n"
-            "wbcs label sample-posts.")
+            "left and it says so; to label more, choose your own posts with wbcs label sample-posts.")
     p.add_argument("--part", choices=["train", "test"], required=True)
     p.add_argument("--out", type=Path, required=True, help="CSV to write (item ids only)")
     p.add_argument("--parts", type=Path, default=PARTS, help=f"test-part file (default {PARTS})")
@@ -346,10 +345,10 @@ def cmd_split(args: argparse.Namespace) -> int:
     from wbcs.io import write_table
     from wbcs.labeling.turns import fix_test_part
 
+    _check_out(args, formats=[".csv"])  # first: a folder is said as one, not as a test part fixed there
     if args.out.exists():
         raise InputError(f"{args.out}: a test part is already fixed there; it is never redrawn "
                          "(choose another --out to try a different one)")
-    _check_out(args, formats=[".csv"])
     dialogues = _stc3(telecom_only=False)
     parts = fix_test_part(dialogues, frac=args.test_frac, seed=args.seed)
     write_table(parts, args.out, mask=False)  # ids only
@@ -364,9 +363,9 @@ def cmd_split(args: argparse.Namespace) -> int:
 def cmd_sample_turns(args: argparse.Namespace) -> int:
     from wbcs.goldset import customer_turns, part_of, read_parts
     from wbcs.io import write_table
+    _check_out(args, formats=[".csv"])  # first: a folder is said as one, not as a sample already there
     if args.out.exists():
         raise InputError(f"{args.out}: a sample is already there; choose a new file")
-    _check_out(args, formats=[".csv"])
     dialogues = _stc3(telecom_only=False)
     turns = customer_turns(dialogues)
     turns["part"] = part_of(turns["item_id"], read_parts(args.parts)).to_numpy()
