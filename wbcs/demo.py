@@ -25,6 +25,22 @@ def stage(fn):
     return fn
 
 
+# in every folder the demo writes: a folder without it that holds anything is not the demo's to replace
+MARKER = ".wbcs-demo"
+
+
+def _not_ours(out: Path) -> str | None:
+    """Why the demo must not write into ``out``, or None: it replaces its outputs (posts.parquet, report.html,
+    gold.csv, labels.sqlite ...), so a folder that holds anything it did not write (no ``MARKER``: the quickstart's
+    out/, an annotator's label store) is refused; absent, empty or the demo's own, it goes ahead."""
+    if not out.is_dir() or (out / MARKER).exists():
+        return None
+    if (out / "labels.sqlite").exists():  # recorded labels are never lost
+        return f"{out / 'labels.sqlite'} is a label store the demo did not write"
+    there = sorted(out.iterdir())
+    return f"holds files the demo did not write ({there[0]})" if there else None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m wbcs.demo", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -36,9 +52,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.smoke:
         os.environ["WBCS_SMOKE"] = "1"
+    from wbcs.io import write_text
+
     out = Path(args.out).resolve()
+    if theirs := _not_ours(Path(args.out)):
+        print(f"python -m wbcs.demo: --out {args.out}: {theirs}; give an empty or new --out folder (the default is "
+              "out/demo)", file=sys.stderr)
+        return 2
     try:
         out.mkdir(parents=True, exist_ok=True)
+        write_text(out / MARKER, "python -m wbcs.demo wrote this folder and replaces its files when run again\n")
     except OSError as e:  # a file of that name, a folder that cannot be made: one line, not a traceback
         print(f"python -m wbcs.demo: --out {args.out}: cannot make the output folder ({e.strerror})", file=sys.stderr)
         return 2

@@ -26,6 +26,32 @@ RANGES = {"size": (1, None), "seed": (0, 2**32 - 1), "folds": (2, None), "min_an
 
 
 
+COMMITTED_NOTE = ("Never drawn: the items of the committed samples (data/labels/gold_sample*.csv and\n"
+                  "turns_sample*.csv), labelled already; --include-committed only to redraw one of them.")
+
+
+def committed_arg(p, what: str) -> None:
+    p.add_argument("--include-committed", action="store_true",
+                   help=f"draw the {what} of the committed samples too (labelled already: only to redraw one of "
+                        "them, as data/labels/README.md says how they were drawn)")
+
+
+def _left_out(args: argparse.Namespace, ids) -> tuple:
+    """Which of ``ids`` (a Series) are left out: those of --exclude and, unless --include-committed, of the committed
+    samples (labelled already: a new annotator following --help re-labelled the gold set); and how many of
+    ``ids`` the committed samples took."""
+    from wbcs.labeling.batch import read_sample
+
+    excluded = ids.isin(set(read_sample(args.exclude)) if args.exclude else set())
+    committed = ids.isin(set() if args.include_committed else set(read_sample(label_samples())))
+    return excluded | committed, int(committed.sum())
+
+
+def _say_committed(n: int, what: str) -> None:
+    if n:
+        print(f"left out {n} {what} of the committed samples (labelled already; --include-committed draws them too)")
+
+
 def _example(line: str, what: str = "") -> str:
     return f"Example:\n  {line}" + (f"\n\n{what}" if what else "")
 
@@ -45,6 +71,19 @@ def _shipped_inputs(args: argparse.Namespace) -> None:
     shipped_inputs(args, ("sample", "exclude", "files", "passes", "parts"))
 
 
+def _no_folders(args: argparse.Namespace) -> None:
+    """A folder given for an input file or the store is said as one, before any work (it was "no label store there;
+    build it with 'wbcs label rebuild'", which then refused the folder, or a missing file, or a format '')."""
+    from wbcs.labeling.store import not_a_folder, store_file
+
+    for name in ("sample", "exclude", "files", "parts", "posts"):
+        value = getattr(args, name, None)
+        for path in value if isinstance(value, list) else [value] if value is not None else []:
+            not_a_folder(path)
+    if getattr(args, "store", None) is not None:
+        store_file(args.store)
+
+
 def register(sub) -> None:
     from wbcs.cli import HelpFormatter
 
@@ -62,7 +101,7 @@ def register(sub) -> None:
     def add(name, func, help, example, what=""):
         p = cmds.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".",
                             epilog=_example(example, what), formatter_class=HelpFormatter)
-        p.set_defaults(func=lambda args: _check_ranges(args) or _shipped_inputs(args) or func(args))
+        p.set_defaults(func=lambda args: _check_ranges(args) or _shipped_inputs(args) or _no_folders(args) or func(args))
         return p
 
     def store_arg(p):
@@ -80,20 +119,21 @@ def register(sub) -> None:
             p.add_argument("--sample", type=Path, default=SAMPLE, help=f"sample of post ids (default {SAMPLE})")
 
     p = add("sample", cmd_sample, "draw the gold sample of STC-3 telecom posts (ids only)",
-            "wbcs label sample --out out/gold_sample_3.csv --size 100 --seed 3 "
-            "--exclude data/labels/gold_sample.csv",
+            "wbcs label sample --out out/gold_sample_3.csv --size 100 --seed 3",
             "Stratified by operator and is_complaint in proportion to the training dialogues.\n"
-            "--exclude leaves out the posts of earlier samples (a size above what is left\n"
+            f"{COMMITTED_NOTE}\n"
+            "--exclude leaves out the posts of other samples too (a size above what is left\n"
             "takes every remaining post, shuffled). The committed gold_sample.csv and\n"
-            "gold_sample_2.csv hold every STC-3 telecom first post: with both excluded nothing\n"
-            "is left; to label more, choose your own posts with wbcs label sample-posts.")
+            "gold_sample_2.csv hold every STC-3 telecom first post: nothing is left, and the\n"
+            "command says so; to label more, choose your own posts with wbcs label sample-posts.")
     p.add_argument("--out", type=Path, default=SAMPLE, help=f"CSV to write (default {SAMPLE})")
     p.add_argument("--force", action="store_true",
                    help="replace --out if it exists (a committed sample is what the gold set's labels refer to)")
     p.add_argument("--size", type=int, default=650, help="posts to sample (default 650)")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     p.add_argument("--exclude", type=Path, nargs="+", default=[],
-                   help="sample files whose posts are left out")
+                   help="sample files whose posts are left out too")
+    committed_arg(p, "posts")
 
     p = add("split", cmd_split, "fix the test part: which STC-3 dialogues are never trained or selected on",
             "wbcs label split --out out/split.csv --test-frac 0.2 --seed 0",
@@ -106,18 +146,21 @@ def register(sub) -> None:
     p = add("sample-turns", cmd_sample_turns, "sample customer turns to label for sentiment, intent and negative subtype",
             "wbcs label sample-turns --part test --out out/turns_sample_test.csv\n"
             "  wbcs label sample-turns --part train --kind other_first_post --size 100000 --out out/rest.csv",
+            f"{COMMITTED_NOTE}\n"
             "--part test takes every customer turn of the test dialogues but the telecom first\n"
             "posts (the gold samples hold those); --part train draws --size turns of the training\n"
-            "dialogues not sampled yet (--exclude), at random or by --strategy balanced (the\n"
+            "dialogues not sampled yet (nor in --exclude), at random or by --strategy balanced (the\n"
             "model's rare classes and uncertain items first); a --size above what is left takes\n"
-            "all of it.")
+            "all of it. The committed turn samples hold every customer turn of STC-3: nothing is\n"
+            "left and it says so; to label more, choose your own posts with wbcs label sample-posts.")
     p.add_argument("--part", choices=["train", "test"], required=True)
     p.add_argument("--out", type=Path, required=True, help="CSV to write (item ids only)")
     p.add_argument("--parts", type=Path, default=PARTS, help=f"test-part file (default {PARTS})")
     p.add_argument("--size", type=int, default=500, help="--part train: turns to draw (default 500)")
     p.add_argument("--strategy", choices=["random", "balanced"], default="random",
                    help="--part train: how to choose (default random)")
-    p.add_argument("--exclude", type=Path, nargs="+", default=[], help="samples whose items are left out")
+    p.add_argument("--exclude", type=Path, nargs="+", default=[], help="samples whose items are left out too")
+    committed_arg(p, "turns")
     p.add_argument("--kind", choices=["follow_up", "other_first_post"],
                    help="draw only this kind of turn: later messages, or first posts to non-telecom accounts "
                         "(default both)")
@@ -302,10 +345,10 @@ def cmd_split(args: argparse.Namespace) -> int:
     from wbcs.io import write_table
     from wbcs.labeling.turns import fix_test_part
 
+    _check_out(args, formats=[".csv"])  # first: a folder is said as one, not as a test part fixed there
     if args.out.exists():
         raise InputError(f"{args.out}: a test part is already fixed there; it is never redrawn "
                          "(choose another --out to try a different one)")
-    _check_out(args, formats=[".csv"])
     dialogues = _stc3(telecom_only=False)
     parts = fix_test_part(dialogues, frac=args.test_frac, seed=args.seed)
     write_table(parts, args.out, mask=False)  # ids only
@@ -320,11 +363,9 @@ def cmd_split(args: argparse.Namespace) -> int:
 def cmd_sample_turns(args: argparse.Namespace) -> int:
     from wbcs.goldset import customer_turns, part_of, read_parts
     from wbcs.io import write_table
-    from wbcs.labeling.batch import read_sample
-
+    _check_out(args, formats=[".csv"])  # first: a folder is said as one, not as a sample already there
     if args.out.exists():
         raise InputError(f"{args.out}: a sample is already there; choose a new file")
-    _check_out(args, formats=[".csv"])
     dialogues = _stc3(telecom_only=False)
     turns = customer_turns(dialogues)
     turns["part"] = part_of(turns["item_id"], read_parts(args.parts)).to_numpy()
@@ -333,13 +374,15 @@ def cmd_sample_turns(args: argparse.Namespace) -> int:
     pool = pool.assign(kind=pool["kind"].replace({"first_post": "other_first_post"}))
     if args.kind:
         pool = pool[pool["kind"] == args.kind]
-    taken = set(read_sample(args.exclude)) if args.exclude else set()
+    taken, committed = _left_out(args, pool["item_id"])
     # an empty message (an image or sticker only) has nothing to label: never drawn
     candidates = len(pool)
-    pool = pool[~pool["item_id"].isin(taken) & pool["text"].str.strip().ne("")]
+    pool = pool[~taken & pool["text"].str.strip().ne("")]
     if pool.empty:
         raise InputError(f"no customer turn left to sample: the {args.part} part has {candidates} "
-                         f"{args.kind or 'candidate'} turns, all in --exclude or without text; nothing was written")
+                         f"{args.kind or 'candidate'} turns, all in the committed samples (labelled already), in "
+                         "--exclude or without text; nothing was written (to label more, choose your own posts "
+                         "with 'wbcs label sample-posts')")
     if args.part == "test":
         chosen = pool
     elif args.strategy == "random":
@@ -361,13 +404,14 @@ def cmd_sample_turns(args: argparse.Namespace) -> int:
     out = chosen.assign(fields="sentiment intent negative_subtype", drawn=drawn)[
         ["item_id", "dialogue_id", "kind", "part", "fields", "drawn"]]
     write_table(out, args.out, mask=False)  # ids only
+    _say_committed(committed, "turns")
     kinds = out["kind"].value_counts().to_dict()
     print(f"wrote {len(out)} turns ({', '.join(f'{k} {v}' for k, v in kinds.items())}) to {args.out}")
     return 0
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from wbcs.labeling.batch import gold_sample, read_sample, write_sample
+    from wbcs.labeling.batch import gold_sample, write_sample
 
     _check_out(args, formats=[".csv"])
     if args.out.exists() and not args.force:
@@ -376,17 +420,16 @@ def cmd_sample(args: argparse.Namespace) -> int:
         raise InputError(f"--out {args.out}: exists{committed}; choose a new file, e.g. "
                          f"{args.out.with_name(args.out.stem + '_new.csv')}, or pass --force to replace it")
     posts = _stc3()
-    if args.exclude:
-        taken = set(read_sample(args.exclude))
-        candidates = len(posts)
-        posts = posts[~posts["post_id"].isin(taken)]
-        if posts.empty:
-            raise InputError(f"--exclude: every one of the {candidates} candidate posts (STC-3's telecom first "
-                             "posts) is in the excluded samples, labelled or being labelled; nothing is left to "
-                             "sample and nothing was written (to label more, choose your own posts with "
-                             "'wbcs label sample-posts')")
+    taken, committed = _left_out(args, posts["post_id"])
+    candidates = len(posts)
+    posts = posts[~taken]
+    if posts.empty:
+        raise InputError(f"every one of the {candidates} candidate posts (STC-3's telecom first posts) is in the "
+                         "committed samples (labelled already) or --exclude; nothing is left to sample and nothing "
+                         "was written (to label more, choose your own posts with 'wbcs label sample-posts')")
     sample = gold_sample(posts, args.size, seed=args.seed)
     write_sample(sample, args.out)
+    _say_committed(committed, "posts")
     counts = sample.groupby(["operator", "is_complaint"], dropna=False).size()
     print(f"wrote {len(sample)} post ids to {args.out}")
     for (op, complaint), k in counts.items():

@@ -30,7 +30,14 @@ from wbcs.io.write import atomic_path, check_outputs, write_table
 from wbcs.labeling.agreement import ADJUDICATOR
 from wbcs.labeling.fields import applies, label_fields, taxonomy
 from wbcs.labeling.sampling import stratified_sample
-from wbcs.labeling.store import FORMATS, ImportSummary, LabelStore, import_source, read_records
+from wbcs.labeling.store import (
+    FORMATS,
+    ImportSummary,
+    LabelStore,
+    import_source,
+    not_a_folder,
+    read_records,
+)
 from wbcs.labeling.turns import clean, split_thread
 from wbcs.pii import mask_pii
 from wbcs.progress import bar
@@ -74,7 +81,7 @@ def sample_fields(path: str | Path | Sequence[str | Path], tax: Taxonomy | None 
                     raise InputError(f"{', '.join(map(str, path))}: item id {item!r} is in two samples")
                 out[item] = fields
         return out
-    p = Path(path)
+    p = not_a_folder(path)
     if not p.is_file():
         raise InputError(f"{p}: sample file not found; create it with 'wbcs label sample --out {p}'")
     rows = read_records(p)

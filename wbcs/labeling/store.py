@@ -181,6 +181,23 @@ def _text(value, name: str) -> str:
     return value
 
 
+def not_a_folder(path: str | Path) -> Path:
+    """``path``, refused in one line when it is a folder where a file is expected (as ``wbcs.io.read.open_table``
+    says it): else its suffix or absence said something misleading."""
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{p}: a folder, not a file")
+    return p
+
+
+def store_file(path: str | Path) -> Path:
+    """``path`` as a label store's file: a folder refused with the file name to give instead."""
+    try:
+        return not_a_folder(path)
+    except InputError as e:
+        raise InputError(f"{e}; give the label store's file name, e.g. {Path(path) / 'store.sqlite'}") from None
+
+
 def read_records(path: str | Path) -> list[dict]:
     """Rows of a .jsonl/.csv/.parquet file as dicts of strings (empty cells → '').
 
@@ -191,7 +208,7 @@ def read_records(path: str | Path) -> list[dict]:
     guarded against spreadsheets (``'@x``) read back as it was (``@x``), so that the ids of
     a sample or a batch template we wrote match the posts'.
     """
-    p = Path(path)
+    p = not_a_folder(path)  # before its suffix: a folder named d.csv was "file not found", dd "unknown format ''"
     kind = FORMATS.get(p.suffix.lower())
     if kind is None:
         raise InputError(f"{p}: unknown format {p.suffix!r}; use one of {', '.join(FORMATS)}")
@@ -250,7 +267,7 @@ class LabelStore:
     project's taxonomy)."""
 
     def __init__(self, path: str | Path, *, readonly: bool = False, tax: Taxonomy | None = None):
-        self.path = Path(path)
+        self.path = store_file(path)
         self.tax = taxonomy(tax)
         self._labels = {f: frozenset(self.tax.ids(f)) for f in self.tax.fields}
         self._others = frozenset(REPLY_FIELDS)  # the only fields kept beside labels: the reply team's, free text
@@ -258,9 +275,6 @@ class LabelStore:
         self._conditional = conditional_fields(self.tax)
         # the fields whose labels decide whether a conditional field applies (sentiment)
         self._conditions = {k for f in self._conditional for k, _ in self.tax[f].applies_when}
-        if self.path.is_dir():
-            raise InputError(f"{self.path}: a folder; give the label store's file name, e.g. "
-                             f"{self.path / 'store.sqlite'}")
         if not self.path.exists():
             if readonly:
                 raise InputError(f"{self.path}: no label store there")
