@@ -259,7 +259,7 @@ def test_long_files_for_the_adjudicator(tmp_path):
 
 def test_cli_sample_batches_import_status_and_export(tmp_path, mirror):
     sample = tmp_path / "sample.csv"
-    r = run_cli("label", "sample", "--out", str(sample), "--size", "30", "--seed", "3")
+    r = run_cli("label", "sample", "--out", str(sample), "--size", "30", "--seed", "3", "--include-committed")
     assert r.returncode == 0, r.stderr
     ids = read_sample(sample)
     assert len(ids) == 30
@@ -406,9 +406,9 @@ def test_rebuild_imports_every_annotator_folder(tmp_path):
 
 def test_a_second_sample_excludes_the_first_and_both_count_as_known_items(tmp_path, mirror):
     first, second = tmp_path / "gold_sample.csv", tmp_path / "gold_sample_2.csv"
-    assert run_cli("label", "sample", "--out", str(first), "--size", "40", "--seed", "0").returncode == 0
+    assert run_cli("label", "sample", "--out", str(first), "--size", "40", "--seed", "0", "--include-committed").returncode == 0
     r = run_cli("label", "sample", "--out", str(second), "--size", "100000", "--seed", "1",
-                "--exclude", str(first))
+                "--exclude", str(first), "--include-committed")
     assert r.returncode == 0, r.stderr
     a, b = read_sample(first), read_sample(second)
     assert not set(a) & set(b)
@@ -430,7 +430,7 @@ def test_a_second_sample_excludes_the_first_and_both_count_as_known_items(tmp_pa
     # nothing left to sample: said, exit 2, no header-only file
     third = tmp_path / "gold_sample_3.csv"
     r = run_cli("label", "sample", "--out", str(third), "--size", "100", "--seed", "3", "--exclude", str(first),
-                str(second))
+                str(second), "--include-committed")
     assert r.returncode == 2 and f"every one of the {len(telecom)} candidate posts" in r.stderr, r.stderr
     assert "nothing was written" in r.stderr and not third.exists()
 

@@ -117,7 +117,7 @@ def test_cli_turns_from_sample_to_consensus(tmp_path, mirror):
     assert r.returncode == 2 and "never redrawn" in r.stderr
     sample = tmp_path / "turns_sample_r.csv"
     r = run_cli("label", "sample-turns", "--part", "train", "--size", "6", "--parts", str(parts),
-                "--out", str(sample), "--seed", "2")
+                "--out", str(sample), "--seed", "2", "--include-committed")
     assert r.returncode == 0, r.stderr
     ids = list(sample_fields(sample))
     assert len(ids) == 6 and (part_of(ids, read_parts(parts)) == "train").all()
@@ -154,10 +154,10 @@ def test_cli_sample_turns_of_one_kind_takes_what_is_left(tmp_path, mirror):
     assert run_cli("label", "split", "--out", str(parts), "--test-frac", "0.02", "--seed", "1").returncode == 0
     some = tmp_path / "some.csv"
     assert run_cli("label", "sample-turns", "--part", "train", "--kind", "other_first_post", "--size", "7",
-                   "--parts", str(parts), "--out", str(some)).returncode == 0
+                   "--parts", str(parts), "--out", str(some), "--include-committed").returncode == 0
     rest = tmp_path / "rest.csv"
     r = run_cli("label", "sample-turns", "--part", "train", "--kind", "other_first_post", "--size", "100000",
-                "--parts", str(parts), "--exclude", str(some), "--out", str(rest), "--seed", "3")
+                "--parts", str(parts), "--exclude", str(some), "--out", str(rest), "--seed", "3", "--include-committed")
     assert r.returncode == 0, r.stderr
     with pytest.warns(UserWarning, match="left out"):  # 3 undated dialogues: in no sample
         turns = customer_turns(load_stc3(telecom_only=False, split=None))
@@ -171,7 +171,7 @@ def test_cli_sample_turns_of_one_kind_takes_what_is_left(tmp_path, mirror):
     # nothing left: said, exit 2, no file
     empty = tmp_path / "empty.csv"
     r = run_cli("label", "sample-turns", "--part", "train", "--kind", "other_first_post", "--parts", str(parts),
-                "--exclude", str(some), str(rest), "--out", str(empty))
+                "--exclude", str(some), str(rest), "--out", str(empty), "--include-committed")
     assert r.returncode == 2 and "no customer turn left to sample" in r.stderr and "nothing was written" in r.stderr
     assert not empty.exists()
     out = tmp_path / "batches"
