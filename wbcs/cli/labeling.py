@@ -179,7 +179,7 @@ def register(sub) -> None:
             "are least sure of and a quarter at random; --strategy random draws uniformly. Then label them\n"
             "(agreement and disagreements --posts as for the gold set) and train with them:\n"
             "  wbcs label batch-export --sample out/my_sample.csv --posts out/posts.parquet --out out/batches\n"
-            "  wbcs label import ann1/batch_001.labels.csv --annotator ann1 --sample out/my_sample.csv --store "
+            "  wbcs label import out/ann1/batch_001.labels.csv --annotator ann1 --sample out/my_sample.csv --store "
             "out/mine.sqlite\n"
             "  wbcs label consensus --sample out/my_sample.csv --store out/mine.sqlite --posts out/posts.parquet "
             "--out out/my_gold.parquet\n"
