@@ -34,22 +34,19 @@ def test_a_day_month_start_is_refused_by_simulate_in_one_line(tmp_path):
         "first as YYYY-MM-DD HH:MM, e.g. 2025-01-06 for the first")
 
 
-def test_a_day_month_burst_is_refused_naming_its_key_path(tmp_path):
+@pytest.mark.parametrize(("old", "new", "said"), [
     # '08/01/2025 10:00' was a burst on 1 August, outside the horizon, or inside it for a longer one
-    path = _written(tmp_path, MANAGER.replace('"2025-01-08 10:00"', '"08/01/2025 10:00"'))
-    with pytest.raises(InputError) as e:
-        Scenario.from_yaml(path)
-    assert str(e.value) == (f"{path}: arrivals.bursts[0].start '08/01/2025 10:00' is read two ways (8 January or "
-                            "1 August); write it year first as YYYY-MM-DD HH:MM, e.g. 2025-01-08 for the first")
-
-
-def test_a_day_first_date_that_reads_one_way_is_refused_too(tmp_path):
+    ('"2025-01-08 10:00"', '"08/01/2025 10:00"', "arrivals.bursts[0].start '08/01/2025 10:00' is read two ways (8 "
+     "January or 1 August); write it year first as YYYY-MM-DD HH:MM, e.g. 2025-01-08 for the first"),
     # 13/01/2025 was read as 13 January: a file whose other dates are month first reads it the other way
-    path = _written(tmp_path, MANAGER.replace("start: 2025-01-06 ", "start: 13/01/2025 "))
+    ("start: 2025-01-06 ", "start: 13/01/2025 ", "start '13/01/2025' is not written year first; write it as "
+     "YYYY-MM-DD HH:MM, e.g. 2024-05-04 or '2024-05-04 21:30'"),
+])
+def test_a_day_month_time_is_refused_naming_its_key_path(tmp_path, old, new, said):
+    path = _written(tmp_path, MANAGER.replace(old, new))
     with pytest.raises(InputError) as e:
         Scenario.from_yaml(path)
-    assert str(e.value) == (f"{path}: start '13/01/2025' is not written year first; write it as YYYY-MM-DD HH:MM, "
-                            "e.g. 2024-05-04 or '2024-05-04 21:30'")
+    assert str(e.value) == f"{path}: {said}"
 
 
 def test_sweep_values_go_through_the_same_rule(tmp_path):
