@@ -100,5 +100,5 @@ def test_label_posts_checked_without_disputes(tmp_path, cmd, posts):
     posts = {"missing": str(tmp_path / "zz.parquet"), "folder": str(tmp_path)}.get(posts, posts)
     r = run_cli("label", cmd, "--store", str(store), "--sample", str(sample), "--out", str(tmp_path / "o.csv"),
                 "--posts", posts)
-    _refused(r, "--posts", "no such file")
+    _refused(r, *(["a folder, not a file"] if posts == str(tmp_path) else ["--posts", "no such file"]))
     assert not (tmp_path / "o.csv").exists()

@@ -79,7 +79,8 @@ def _no_folders(args: argparse.Namespace) -> None:
     for name in ("sample", "exclude", "files", "parts", "posts"):
         value = getattr(args, name, None)
         for path in value if isinstance(value, list) else [value] if value is not None else []:
-            not_a_folder(path)
+            if str(path) != ".":  # --posts '' is Path('.'): the command's own check names the option and the file
+                not_a_folder(path)
     if getattr(args, "store", None) is not None:
         store_file(args.store)
 

@@ -793,7 +793,7 @@ def ingest_to(paths: str | Path | Iterable[str | Path], out: str | Path, rejects
     return _summary(files)
 
 
-_SHOWN = 3  # rejected rows read_posts names in its line
+SHOWN_REJECTS = 3  # rejected rows read_posts names in its line
 
 
 def no_posts_error(name: str, s: dict, rejected_rows: str) -> InputError:
@@ -847,7 +847,7 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False, keep=
 
     # the first few rejected named (row, column, value), so most can be fixed from here
     shown = [f"{'' if r.source_file == name else r.source_file.removeprefix(name + ', ') + ', '}row "
-             f"{r.source_row}, {r.reason}: {r.detail}" for r in result.rejects.head(_SHOWN).itertuples()]
+             f"{r.source_row}, {r.reason}: {r.detail}" for r in result.rejects.head(SHOWN_REJECTS).itertuples()]
     more = s["rejected"] - len(shown)
     rows = "; ".join(shown) + (f"; and {more:,} more" if more else "") + \
         f"; run {_ingest_command(path, '--rejects REJECTS.csv')} to see them all"

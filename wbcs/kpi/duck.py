@@ -34,10 +34,10 @@ from wbcs.columns import DATETIMES
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
 from wbcs.io.ingest import (
-    _SHOWN,
     BEFORE_POST,
     MAX_COUNT,
     NEUTRAL,
+    SHOWN_REJECTS,
     as_bool,
     as_code,
     label_id,
@@ -731,7 +731,7 @@ def all_rejected(a: _Archive, rows: pd.DataFrame) -> InputError:
     n = len(rows)
     reasons = ", ".join(f"{k}: {v:,}" for k, v in Counter(rows["reason"]).items())
     shown = [f"{'' if r.filename == a.source else r.filename + ', '}row {r.file_row_number + 1}, {r.reason}: "
-             f"{r.detail}" for r in rows.head(_SHOWN).itertuples()]
+             f"{r.detail}" for r in rows.head(SHOWN_REJECTS).itertuples()]
     more = f"; and {n - len(shown):,} more" if n > len(shown) else ""
     files = a.files[0] if len(a.files) == 1 and mask_pii(a.files[0]) == a.files[0] else "FILES"
     why = "its one row was rejected" if n == 1 else f"all {n:,} rows were rejected"
