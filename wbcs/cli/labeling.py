@@ -74,7 +74,8 @@ def _shipped_inputs(args: argparse.Namespace) -> None:
 def _no_folders(args: argparse.Namespace) -> None:
     """A folder given for an input file or the store is said as one, before any work (it was "no label store there;
     build it with 'wbcs label rebuild'", which then refused the folder, or a missing file, or a format '')."""
-    from wbcs.labeling.store import not_a_folder, store_file
+    from wbcs.io.read import not_a_folder
+    from wbcs.labeling.store import store_file
 
     for name in ("sample", "exclude", "files", "parts", "posts"):
         value = getattr(args, name, None)

@@ -800,14 +800,22 @@ def _nested_text(v):
 # --------------------------------------------------------------------------- entry points
 
 
+def not_a_folder(path: str | Path) -> Path:
+    """``path``, refused in one line when it is a folder where a file is expected: else its suffix or absence said
+    something misleading ("file not found", "unknown format ''"). The export reader, the label store and the label
+    CLI all say it this way."""
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{p}: a folder, not a file")
+    return p
+
+
 def open_table(path: str | Path, *, chunk_rows: int | None = None) -> Table:
     """Open one export: detect its format, read its header (see the module docstring);
     chunks hold ``chunk_rows`` records (default ``CHUNK_ROWS``)."""
-    path = Path(path)
     chunk_rows = chunk_rows or CHUNK_ROWS
     try:
-        if path.is_dir():
-            raise InputError(f"{path}: a folder, not a file")
+        path = not_a_folder(path)
         with open(path, "rb") as f:
             head = f.read(8)
         size = path.stat().st_size

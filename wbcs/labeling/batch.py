@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from wbcs.errors import InputError
+from wbcs.io.read import not_a_folder
 from wbcs.io.write import atomic_path, check_outputs, write_table
 from wbcs.labeling.agreement import ADJUDICATOR
 from wbcs.labeling.fields import applies, label_fields, taxonomy
@@ -35,7 +36,6 @@ from wbcs.labeling.store import (
     ImportSummary,
     LabelStore,
     import_source,
-    not_a_folder,
     read_records,
 )
 from wbcs.labeling.turns import clean, split_thread

@@ -48,6 +48,7 @@ import pandas as pd
 
 from wbcs.config import TIMEZONE
 from wbcs.errors import InputError
+from wbcs.io.read import not_a_folder
 from wbcs.labeling.fields import applies, conditional_fields, taxonomy
 from wbcs.pii import find_pii, mask_pii
 from wbcs.schema import Taxonomy
@@ -179,15 +180,6 @@ def _text(value, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InputError(f"{name} must be a non-empty string, got {value!r}")
     return value
-
-
-def not_a_folder(path: str | Path) -> Path:
-    """``path``, refused in one line when it is a folder where a file is expected (as ``wbcs.io.read.open_table``
-    says it): else its suffix or absence said something misleading."""
-    p = Path(path)
-    if p.is_dir():
-        raise InputError(f"{p}: a folder, not a file")
-    return p
 
 
 def store_file(path: str | Path) -> Path:
