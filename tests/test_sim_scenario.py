@@ -382,7 +382,7 @@ HUGE = [
      r"agents.pools must be a non-empty list of \{name, kinds, agents\} \(at most 20\)"),
     ("start: 2262-04-12", r"start must be a date from 1970-01-01 to 2200-12-31, got 2262-04-12"),
     ("start: 2262-04-01", r"start must be a date from 1970-01-01 to 2200-12-31, got 2262-04-01"),
-    ("start: 2262", r"start must be a date or 'YYYY-MM-DD HH:MM', got 2262"),
+    ("start: 2262", r"start 2262 is not a date or time; give one like 2024-05-04"),
     ("service_minutes: {distribution: lognormal, mean: 3, sd: .inf}", r"service_minutes.sd must be a number > 0 and ≤ 1,000,000,000"),
     ("service_minutes: {distribution: empirical, values: [1, .inf]}", r"service_minutes.values must be a non-empty list"),
     ("satisfaction: {max_reopens: 1000000}", r"satisfaction.max_reopens must be a whole number ≥ 0 and ≤ 10"),

@@ -1,7 +1,14 @@
 """`wbcs synth` reads --start and a burst's start as the CLI's time options are (option_time): 06/01/2025 was read
 as 1 June and 13/01/2025 as 13 January, one command both ways."""
+import re
+
+import numpy as np
 import pandas as pd
 import pytest
+
+from wbcs.errors import InputError
+from wbcs.io.times import option_time
+from wbcs.synth import generate_posts
 
 from tests.helpers import one_error, run_cli
 
@@ -29,3 +36,17 @@ def test_a_year_first_start_and_burst_are_read_as_written(tmp_path):
     assert t.min() >= pd.Timestamp("2025-01-06") and t.max() < pd.Timestamp("2025-01-08")
     burst = t[(t >= pd.Timestamp("2025-01-07 10:00")) & (t < pd.Timestamp("2025-01-07 11:00"))]
     assert len(burst) >= 40  # the burst's 40 posts and the hour's own
+
+
+@pytest.mark.parametrize("value", [2025, 1.7e18, True, np.int64(20250106)])
+def test_a_number_is_no_time_wherever_it_is_given(value):
+    """option_time refuses a number itself (pd.Timestamp read 2025 as 2,025 ns after 1970): synth's start and a
+    burst's start, a scenario's start and --as-of all say it in option_time's one line."""
+    shown = re.escape(repr(value))
+    with pytest.raises(InputError, match=rf"^--as-of {shown} is not a date or time; give one like 2024-05-04"):
+        option_time(value, "--as-of")
+    with pytest.raises(InputError, match=rf"^start {shown} is not a date or time"):
+        generate_posts(days=1, start=value, posts_per_day=10, seed=1)
+    with pytest.raises(InputError, match=rf"^bursts\[0\].start {shown} is not a date or time"):
+        generate_posts(days=1, start="2025-01-06", posts_per_day=10, seed=1,
+                       bursts=[{"start": value, "hours": 1, "posts": 5}])

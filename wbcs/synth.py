@@ -143,18 +143,10 @@ def _profile(profile) -> np.ndarray:
     return p / p.mean()
 
 
-def _timestamp(value, what: str) -> pd.Timestamp:
-    """``value`` in Beijing time, read as the CLI's time options are (``option_time``): ``06/01/2025`` is refused,
-    never guessed (pd.Timestamp read it as 1 June and 13/01/2025 as 13 January, one file both ways)."""
-    if isinstance(value, int | float) and not isinstance(value, bool):  # pd.Timestamp reads a number as nanoseconds
-        raise InputError(f"{what}: cannot read {value!r} as a time (e.g. '2025-01-01 08:00')")
-    return option_time(value, what)
-
-
 def _period(start, days) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The first instant and the end (exclusive) of ``days`` whole days from ``start``."""
     days = whole(days, "days", 1)
-    t0 = _timestamp(start, "start")
+    t0 = option_time(start, "start")
     try:
         end = t0 + pd.Timedelta(days=int(days))
     except (ValueError, OverflowError):  # OutOfBoundsDatetime / OutOfBoundsTimedelta are ValueErrors
@@ -201,7 +193,7 @@ def _burst_specs(bursts, t0: pd.Timestamp, end: pd.Timestamp) -> list[tuple[Mapp
             raise InputError(f"{where}: needs start, hours and posts (and optionally topic, operator, province)")
         hours = number(b["hours"], f"{where}: hours", positive=True)
         posts = whole(b["posts"], f"{where}: posts", floats=True)
-        at = _timestamp(b["start"], f"{where}.start")
+        at = option_time(b["start"], f"{where}.start")
         if not t0 <= at < end or at + pd.Timedelta(hours=hours) > end:
             raise InputError(f"{where}: {at:%Y-%m-%d %H:%M} for {hours:g} hours is not within the generated days "
                              f"({t0:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}); move the burst or change start/days")

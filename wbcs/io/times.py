@@ -15,6 +15,7 @@ in chunks settles each column's rule over all of them before reading any (``DayM
 
 from __future__ import annotations
 
+import numbers
 import re
 
 import numpy as np
@@ -60,7 +61,8 @@ _UNAMBIGUOUS = re.compile(
 def option_time(t, name: str = "--export-time") -> pd.Timestamp:
     """The time an option ``name`` gives (``--export-time``, ``--as-of``, ``--end``) in Beijing time; naive is
     Beijing time. Text must be year first (2024-05-04 21:30, 2024/05/04, ISO with a zone, 2024年5月4日 21:30,
-    2024/5/4 下午9:30): a day/month order is refused, never guessed; InputError, naming ``name``."""
+    2024/5/4 下午9:30): a day/month order is refused, never guessed, and so is a number; InputError, naming
+    ``name``."""
     if isinstance(t, str):
         v = t.strip()
         m = _DAY_MONTH_YEAR.fullmatch(v)
@@ -71,6 +73,8 @@ def option_time(t, name: str = "--export-time") -> pd.Timestamp:
         if ts is not None and not (_LOCAL_TIME.fullmatch(v) or _UNAMBIGUOUS.fullmatch(v)):
             raise InputError(f"{name} {t!r} is not written year first; write it as YYYY-MM-DD HH:MM, "
                              "e.g. 2024-05-04 or '2024-05-04 21:30'")
+    elif isinstance(t, numbers.Number):  # pd.Timestamp reads 2262 as 2262 ns after 1970: a number is no time
+        ts = None
     else:
         try:
             ts = _shanghai(t)
