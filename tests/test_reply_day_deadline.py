@@ -1,8 +1,9 @@
 """A promised day (明天给您答复, 周四前, 周末前) is checked against the day the resolve clock runs out, and that day agrees
 with the duration check on the same deadline. A deadline at a day's start (the duty start on a business clock, where
 ``Duty.add_minutes`` puts a clock that ran out at the end of the last duty period, or 00:00 on the calendar) runs out at
-the end of the day before; 周末前 is by the end of that week's Sunday. Policies are copies of data/policy.yaml with
-one clock changed; every date below is counted by hand (duty: weekdays 08:00-20:00, 12 hours a day, no holidays)."""
+the end of the day before; 周末前 is by the end of that week's Sunday. Days are said from the reply's day: a post off
+duty is answered at the next duty start. Policies are copies of data/policy.yaml with one clock changed; every date
+below is counted by hand (duty: weekdays 08:00-20:00, 12 hours a day, no holidays)."""
 
 from __future__ import annotations
 
@@ -42,11 +43,13 @@ CASES = [
      ["我们会在明天给您答复", "周二前给您答复", "5月7日前给您答复"],
      [("我们会在今天给您答复", "2024-05-06 (mon)"), ("周三前给您答复", "2024-05-08 (wed)"),
       ("周末前给您答复", "2024-05-12 (sun)")]),
-    # Sat 10:00 + 48 duty hours: Mon-Thu's duty, out at Thu 20:00, stored as Fri 08:00
+    # Sat 10:00 + 48 duty hours: Mon-Thu's duty, out at Thu 20:00, stored as Fri 08:00; answered Mon 08:00, whose
+    # week it is (下周四: the Thursday after)
     ("business", "complaint", "2024-05-11 10:00", "2024-05-17 08:00",
      ["4个工作日内给您答复"],
-     ["周四前给您答复", "下周四前给您答复", "5月16日前给您答复"],
-     [("周五前给您答复", "2024-05-17 (fri)"), ("周三前给您答复", "2024-05-15 (wed)")]),
+     ["周四前给您答复", "本周四前给您答复", "5月16日前给您答复", "大后天给您答复"],
+     [("周五前给您答复", "2024-05-17 (fri)"), ("周三前给您答复", "2024-05-15 (wed)"),
+      ("下周四前给您答复", "2024-05-23 (thu)")]),
     # Thu 08:00 + 24 duty hours: Thu and Fri's duty, out at Fri 20:00, stored as Mon 08:00: a reply on Sat or Sun is
     # as much in time (the clock stands still), so a promise of any day from Fri to Sun is the clock's
     ("business", "consultation", "2024-05-09 08:00", "2024-05-13 08:00",
@@ -64,11 +67,13 @@ CASES = [
      ["48小时内给您答复", "两天内给您答复"],
      ["明天给您答复", "周二前给您答复", "5月7日前给您答复"],
      [("后天给您答复", "2024-05-08 (wed)"), ("周三前给您答复", "2024-05-08 (wed)")]),
-    # Sun 00:00 + 24 hours: the end of that Sunday, the weekend itself
+    # Sun 00:00 + 24 hours: the end of that Sunday, the weekend itself, off duty: answered Mon 08:00, when the clock
+    # has run out, no day is in time (its 今天 is Monday, its 周末 the next one)
     ("calendar", "consultation", "2024-05-12 00:00", "2024-05-13 00:00",
      ["24小时内给您答复"],
-     ["今天给您答复", "周末前给您答复", "本周末前给您答复"],
-     [("明天给您答复", "2024-05-13 (mon)"), ("下周末前给您答复", "2024-05-19 (sun)")]),
+     [],
+     [("我们今天会给您答复", "2024-05-13 (mon)"), ("明天给您答复", "2024-05-14 (tue)"),
+      ("周末前给您答复", "2024-05-19 (sun)"), ("下周末前给您答复", "2024-05-26 (sun)")]),
     # 周末前 on the calendar: by that week's Sunday
     ("calendar", "complaint", "2024-05-10 09:00", "2024-05-12 09:00",
      ["48小时内给您答复"],
@@ -79,10 +84,11 @@ CASES = [
      ["48小时内给您答复"],
      ["周六前给您答复"],
      [("周末前给您答复", "2024-05-12 (sun)")]),
-    ("calendar", "complaint", "2024-05-11 09:00", "2024-05-13 09:00",  # out on Mon: Sun is a day early
+    ("calendar", "complaint", "2024-05-11 09:00", "2024-05-13 09:00",  # out on Mon, the day it is answered (08:00)
      ["48小时内给您答复"],
-     ["下周一前给您答复"],
-     [("周末前给您答复", "2024-05-12 (sun)"), ("我们会在本周末前给您答复", "2024-05-12 (sun)")]),
+     ["我们今天会给您答复", "周一前给您答复", "本周一前给您答复"],
+     [("明天给您答复", "2024-05-14 (tue)"), ("下周一前给您答复", "2024-05-20 (mon)"),
+      ("周末前给您答复", "2024-05-19 (sun)"), ("我们会在本周末前给您答复", "2024-05-19 (sun)")]),
 ]
 
 

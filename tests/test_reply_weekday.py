@@ -1,7 +1,7 @@
 """A weekday a reply promises without 前 or 会 (周三给您回复, 礼拜三回复您) is a promised day, read as 本周X is: the first
-such weekday on or after the post's day (a Wednesday's 周三 is that day, its 周二 the next week's); a weekday that
-names a thing of that day (周二的账单) or something done (周二给您回复了) promises nothing; and without the post's time
-no day is placed. Every date counted by hand: the shipped policy gives complaints 48 hours on the calendar, so a post
+such weekday on or after the reply's day, here the post's, on duty (a Wednesday's 周三 is that day, its 周二 the next
+week's; tests/test_reply_days.py: a post off duty); a weekday that names a thing of that day (周二的账单) or
+something done (周二给您回复了) promises nothing; and without the post's time no day is placed. Every date counted by hand: the shipped policy gives complaints 48 hours on the calendar, so a post
 of Wed 2026-03-04 10:00 runs out Fri 2026-03-06 10:00."""
 
 from __future__ import annotations

@@ -39,23 +39,25 @@ list: it passes). The reasons, each a short code and its words (``REASONS``):
   and the round-the-clock slogan 24小时为您排忧解难: the service for the customer with no bound 内, not this case's
   handling) and a product's own timing (取消业务24小时内生效). A day promised the same way (明天给您答复, 本周五前处理完毕,
   3月5日前, 10号前, 月底前, 本周内, 周末前: by the end of that day, 前 included; 周末 by its Sunday) is flagged
-  unless it is the day the clock runs out, counted from the post's time (``time_limit(..., posted=...)``, the deadline ``route_posts`` sets as
-  ``resolve_by``; the message names the day and the deadline). A weekday without 本/这/下 (周三, 星期三, 礼拜三) is the
-  first on or after the post's day, as 本周三 is this week's: a Wednesday's 周三 is that day, its 周二 the next week's
-  (a customer reads a weekday already past as the next). A deadline at a day's start (00:00, or the duty
+  unless it is the day the clock runs out, counted from the post's time (``time_limit(..., posted=...)``, the deadline
+  ``route_posts`` sets as ``resolve_by``; the message names the day and the deadline). The day is said from the
+  reply's day, as the customer reads it: the post's when it came in on duty (or on call), else the next duty day's
+  (DOMAIN.md: weekdays 08:00–20:00; ``TimeLimit.replied``): a Wednesday 21:00 post is answered Thursday 08:00, so its
+  明天 is Friday, and a Saturday's post is answered Monday, so its 下周一 is the Monday after. A weekday without
+  本/这/下 (周三, 星期三, 礼拜三) is the first on or after the reply's day, as 本周三 is this week's: a Wednesday's 周三
+  is that day, its 周二 the next week's (a customer reads a weekday already past as the next). A deadline at a day's start (00:00, or the duty
   start on a business clock) runs out at the end of the day before, so the day and the duration checks agree
   (2个工作日内 and 明天 from Mon 08:00 both end with Tue's duty); on a business clock any day from the last duty day
   to that start is in time (周五前 and 周末前 of a clock due Mon 08:00): an earlier day promises sooner, a later one says the
   clock is missed. Without the post's time no day is placed, not even 明天 on a calendar clock of whole days: a post
   at 00:00 (a date-only export) runs out a day sooner than one later that day (48 hours: at the end of 明天, not on
-  后天), and a reply counts its 明天 from its own day, the post's only when the post came in on duty (DOMAIN.md: weekdays
-  08:00–20:00; an evening's or a weekend's post is answered on a later day); every day is flagged saying there is no
-  post time to place it. Not a promise of a day: a date something happened (3月5日您办理的套餐, 您周五反馈的问题,
+  后天), and the reply's day, from which its 明天 counts, follows from the post's time too; every day is flagged saying
+  there is no post time to place it. Not a promise of a day: a date something happened (3月5日您办理的套餐, 您周五反馈的问题,
   上周五), a thing of that day (周二的账单会为您处理), a span or a recurring day (周一至周五, 每周五), a day's service
   (明天营业厅照常为您服务), a start (明日起), and 今天 or a date said without 前/内 and without 会/将/要 (工作人员今天多次
-  联系您: what was done); a weekday so said promises only when the team's action follows it at once, a time of the day
-  between at most, and is not said done (周三给您回复, 礼拜三回复您, 周三下午3点前上门 promise; 周二给您回复了,
-  工作人员周二多次联系您, 周二为您办理的套餐 tell). Working days (3个工作日内) are duty days of the policy (DOMAIN.md:
+  联系您: what was done); a weekday, 周末, 月底 or date so said promises only when the team's action follows it at once,
+  a time of the day between at most, and is not said done (周三给您回复, 礼拜三回复您, 周三下午3点前上门, 3月6日给您答复,
+  周末处理好 promise; 周二给您回复了, 工作人员周二多次联系您, 周二为您办理的套餐, 您3月6日的账单 tell). Working days (3个工作日内) are duty days of the policy (DOMAIN.md:
   weekdays 08:00–20:00, holidays per province): the business clock's days, never the calendar clock's hours.
   Checked only when the caller gives the limit (the drafts do: they know the post's kind);
 - ``vague_time``: the draft of a consultation or a complaint promises the handling "as soon as possible" (尽快,
@@ -185,13 +187,14 @@ _DURATION = re.compile(r"(?<![这那近前每第月\d零〇一二两三四五六
                        r"(?:" + _NUM + r"\s*[-~～—–至到]\s*)?(?P<num>" + _NUM + r")\s*(?P<half>个半|个|半)?\s*"
                        r"(?P<unit>工作日|工作小时|小时|钟头|[hH](?![a-zA-Z])|分钟|天|日(?=之内|以内|内)|星期|礼拜|周)"
                        r"(?!(?:(?:竭诚|随时|全程|全天候|贴心|都|均)?(?:为|给)(?:您|你|亲|大家)(?:提供)?)?(?:" + _SERVICE + r"))")
-# a day promised (明天给您答复, 本周五前处理完毕, 3月5日前, 10号前, 月底前, 本周内): a day after the post's (今天 ... 大后天),
-# a weekday of this, next or the one after next week (bare: the first on or after the post's day), the end of a week or
-# a month, or a date (a month's day without a year: the first on or after the post's day); then 前/内/为止, read as
+# a day promised (明天给您答复, 本周五前处理完毕, 3月5日前, 10号前, 月底前, 本周内): a day after the reply's (今天 ... 大后天),
+# a weekday of this, next or the one after next week (bare: the first on or after the reply's day), the end of a week
+# or a month, or a date (a month's day without a year: the first on or after the reply's day); then 前/内/为止, read as
 # by the end of that day (3月5日前 the customer reads as 3月5日 included). Not a day of the past (上周五, 昨天), a
 # recurring one (每周五), a span of days (周一至周五, service hours) or a start (明日起); a day that may be past or to
 # come (今天, 周三, 3月5日) without 前/内 is a promise only said with 会/将/要...: 工作人员今天多次联系您 tells what was done;
-# a weekday also when the team's action follows it at once (周三给您回复, ``_weekday_at_once``).
+# a weekday, 周末, 月底 or date also when the team's action follows it at once (周三给您回复, 3月6日给您答复, 周末处理好,
+# ``_day_at_once``).
 # 周末前 (本周末前, 下周末前) is by the end of that week's Sunday, not Saturday: 前 includes the day it names (3月5日前)
 # and 周末 names Saturday and Sunday, so the customer reads its end, as 本周内 is by its Sunday. DOMAIN.md says of
 # weekends only that they are off duty, so on a business clock it is all one: a clock never runs out on a weekend,
@@ -212,9 +215,9 @@ _DATE = re.compile(r"(?=[今当明次翌后大本这下周星礼月\d一二三�
 _WEEKDAY = {c: i for i, c in enumerate("一二三四五六日")} | {"天": 6} | {str(i + 1): i for i in range(7)}
 # a thing of that day (周二的账单会为您处理, 周五前的费用): the day names the thing, not when it is handled (的话: "if")
 _OF_DAY = re.compile(r"的(?!话)")
-# a weekday said without 前/内 and 会/将/要 promises when the team's action follows it at once, a time of the day between
-# at most (周三给您回复, 礼拜三回复您, 周三下午3点前上门), and nothing after says it done or makes it a thing's
-# (周二给您回复了, 工作人员周二联系过您, 周二为您办理的套餐; 了解, 过来 and 的话 are none)
+# a weekday, 周末, 月底 or date said without 前/内 and 会/将/要 promises when the team's action follows it at once, a time
+# of the day between at most (周三给您回复, 礼拜三回复您, 周三下午3点前上门, 3月6日给您答复, 周末处理好), and nothing after
+# says it done or makes it a thing's (周二给您回复了, 工作人员周二联系过您, 周二为您办理的套餐; 了解, 过来 and 的话 are none)
 _TIME_OF_DAY = re.compile(r"(?:凌晨|早上|上午|中午|下午|傍晚|晚上)?(?:" + _DAY_NUM + r"[点时:：]\d{0,2}(?:分|半)?)?"
                           r"(?:之?前|以前|左右)?")
 _SAID_DONE = re.compile(r"了(?!解)|过(?![去来])|的(?!话)")
@@ -280,6 +283,13 @@ class TimeLimit:
     due: pd.Timestamp | None = None
     # the duty hours of a business clock: where its deadline at a duty start runs out (``_due_days``)
     duty: Duty = Duty()
+
+    @property
+    def replied(self) -> pd.Timestamp | None:
+        """When the reply is sent, the moment its days (明天, 周五, 下周一, 3月5日) are said from: the post's time when it
+        came in on duty (or on call), else the next duty start (``Duty.next_on_duty``: a Wednesday 21:00 post is answered
+        Thursday 08:00, and its 明天 is Friday); None without the post's time."""
+        return None if self.posted is None else self.duty.next_on_duty([self.posted])[0]
 
     @property
     def stated(self) -> bool:
@@ -372,14 +382,14 @@ def names_day(text: str) -> bool:
 
 
 def _promised_day(m: re.Match, day: dt.date) -> dt.date | None:
-    """The last day the promise ``m`` of ``_DATE`` names, said on a post of ``day``; None: no such date (2月30日)."""
+    """The last day the promise ``m`` of ``_DATE`` names, said in a reply of ``day``; None: no such date (2月30日)."""
     if m["rel"]:
         return day + dt.timedelta(days=_RELATIVE_DAYS[m["rel"]])
     monday = day - dt.timedelta(days=day.weekday())
     weeks = {None: 0, "": 0, "本": 0, "这": 0, "这个": 0, "下": 1, "下个": 1, "下下": 2}
     if m["wd"]:
         wd = _WEEKDAY[m["wd"]]
-        if m["week"] is None:  # 周五: the first Friday on or after the post's day
+        if m["week"] is None:  # 周五: the first Friday on or after the reply's day
             return day + dt.timedelta(days=(wd - day.weekday()) % 7)
         return monday + dt.timedelta(days=7 * weeks[m["week"]] + wd)
     if m["weekend"] is not None:  # 本周内, 周末前: by its Sunday (see _DATE)
@@ -427,10 +437,11 @@ def _due_days(limit: TimeLimit) -> tuple[dt.date, dt.date]:
 
 def _wrong_day(m: re.Match, span: str, limit: TimeLimit) -> str | None:
     """Why the day promised by ``m`` (``span``) is not the day ``limit``'s clock runs out, None when it is. Placed from
-    the post's time; without it no day is (see the module's docstring: not even 明天 on a calendar clock)."""
+    the reply's day (``TimeLimit.replied``), which needs the post's time; without it no day is (see the module's
+    docstring: not even 明天 on a calendar clock)."""
     if limit.due is None:
         return f"{span}: a day, and no post time to place it against the clock"
-    promised = _promised_day(m, limit.posted.date())
+    promised = _promised_day(m, limit.replied.date())
     if promised is None:
         return f"{span}: no such day"
     first, last = _due_days(limit)
@@ -441,11 +452,11 @@ def _wrong_day(m: re.Match, span: str, limit: TimeLimit) -> str | None:
     return f"{span} = {_day(promised)}, the clock runs out {_day(first)} at the day's end (due {limit.due:%Y-%m-%d %H:%M})"
 
 
-def _weekday_at_once(clause: str, m: re.Match, act: int, end: int) -> bool:
-    """Whether the weekday ``m`` of ``clause``, said without 前/内 and 会/将/要, promises the team's action at ``act``
-    (its words ending at ``end``): it follows the weekday at once (``_TIME_OF_DAY`` between at most) and nothing after
-    says it done (``_SAID_DONE``)."""
-    return (m["wd"] is not None and _TIME_OF_DAY.fullmatch(clause, m.end(), act) is not None
+def _day_at_once(clause: str, m: re.Match, act: int, end: int) -> bool:
+    """Whether the weekday, 周末, 月底 or date ``m`` of ``clause``, said without 前/内 and 会/将/要, promises the team's
+    action at ``act`` (its words ending at ``end``): it follows the day at once (``_TIME_OF_DAY`` between at most) and
+    nothing after says it done (``_SAID_DONE``). A relative day (明天) has its own rule (``time_promise``)."""
+    return (m["rel"] is None and _TIME_OF_DAY.fullmatch(clause, m.end(), act) is not None
             and _SAID_DONE.search(clause, end) is None)
 
 
@@ -472,7 +483,7 @@ def time_promise(text: str, limit: TimeLimit) -> str | None:
                     or (_customers_step(before) and not to_you) or "已" in clause[m.end():end]
                     or (day and (_SERVES.match(clause, end) or _OF_DAY.match(clause, m.end())))
                     or (day and not m["by"] and not _RELATIVE_DAYS.get(m["rel"]) and not _WILL.search(clause[:end])
-                        and not _weekday_at_once(clause, m, act.start(), end))):
+                        and not _day_at_once(clause, m, act.start(), end))):
                 continue
             if limit.hours is None:
                 return span.strip()
