@@ -6,11 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.helpers import one_error, run_cli
 from wbcs.errors import InputError
 from wbcs.io.times import option_time
 from wbcs.synth import generate_posts
-
-from tests.helpers import one_error, run_cli
 
 
 @pytest.mark.parametrize(("args", "said"), [
