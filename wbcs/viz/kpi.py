@@ -275,7 +275,7 @@ def duration_ticks(lo: float, hi: float) -> dict[float, str]:
     return dict(sorted(kept.items()))
 
 
-def period_of(table: pd.DataFrame) -> str:
+def _period_of(table: pd.DataFrame) -> str:
     """The period (day, week or month) of a table of ``indicators(posts, period=...)``: by its ``days_in_period``
     (``period_coverage``), else by its periods' starts (a month's on the 1st and 28 days apart or more, a week's on
     Mondays and 7 or more); a lone period without coverage is taken for a day."""
@@ -304,7 +304,7 @@ def _period_axis(fig: go.Figure, table: pd.DataFrame) -> go.Figure:
     if starts.empty:
         return fig
     start = starts.max()
-    fig.update_traces(xperiod=XPERIOD[period_of(table)], xperiod0=start, xperiodalignment="middle")
+    fig.update_traces(xperiod=XPERIOD[_period_of(table)], xperiod0=start, xperiodalignment="middle")
     if starts.nunique() != 1:
         return fig
     days = int(table["days_in_period"].iloc[0]) if "days_in_period" in table else 1
