@@ -431,14 +431,8 @@ def build_report(posts: pd.DataFrame, *, period: str = "week", end=None,
 
     trend = covered(trend)
     volume = vk.volume_trend(trend, spikes=spikes)
-    # the band shades the period's dates, [start, stop), and each period's point (at its first day in the table; the
-    # partial and spike marks on it too) is drawn in the middle of its period's dates, inside its band: centred on
-    # the point at the period's start, the week 29 Apr – 5 May shaded 26 Apr – 2 May on the axis's dates, and a
-    # month's band half the month before (the hover still names the period's first day)
-    volume.update_traces(xperiod="M1" if period == "month" else 7 * 86_400_000, xperiod0=start,
-                         xperiodalignment="middle")
-    if volume.layout.xaxis.range:  # a lone period's axis (vk._one_period_axis), centred on its start: its dates
-        volume.update_xaxes(range=[start, stop], tickvals=[start + (stop - start) / 2])
+    # the band shades the period's dates, [start, stop), where every trend draws the period's point (in the middle of
+    # its dates: vk._period_axis): centred on the period's first day, the week 29 Apr – 5 May shaded 26 Apr – 2 May
     volume.add_vrect(x0=start, x1=stop, fillcolor="#1f77b4", opacity=0.08,
                      line_width=0, annotation_text="this period", annotation_position="top left")
     k_hist = indicators(history, policy=policy, routes=routes)

@@ -58,8 +58,8 @@ LABEL_FIELDS = ["sentiment", "intent", "topic", "negative_subtype"]
 DRILL_COLUMNS = ["created_at", "platform", "operator", "province", "topic", "sentiment", "intent",
                  "text", "reply_at"]
 MIN_SHARE_POSTS = 20  # a period with fewer posts gets no topic shares (1 post = "100 %")
-DODGE = 0.4  # rates_trend: the share of its period a period's rates are spread over, the first at its start (a lone
-# period's axis spans half of it either side: _one_period_axis)
+DODGE = 0.4  # rates_trend: the share of its period a period's rates are spread over, the first in its middle
+XPERIOD = {"day": 86_400_000, "week": 7 * 86_400_000, "month": "M1"}  # plotly's xperiod of each period (ms or months)
 # A legend entry's height at plotly's 12 px font and the legend's padding, as Chromium draws them (13 topics: a
 # 257 px legend), plus slack; the topic chart's margins (title above, dates below)
 LEGEND_ENTRY, LEGEND_PAD, MARGIN_TOP, MARGIN_BOTTOM = 20, 20, 90, 60
@@ -275,19 +275,42 @@ def duration_ticks(lo: float, hi: float) -> dict[float, str]:
     return dict(sorted(kept.items()))
 
 
-def _one_period_axis(fig: go.Figure, table: pd.DataFrame) -> go.Figure:
-    """``fig`` (a trend over ``table``'s periods) with a date axis when ``table`` holds one period: plotly spans a
-    lone date by a millisecond ("23:59:59.999 Dec 31, 2024 … 00:00:00.001"). The axis spans the period (its
-    ``days_in_period`` from ``period_coverage``, else a day) centred on its start, with one tick naming it; a bar
-    takes most of the period (plotly's own width for a lone bar is a millisecond)."""
-    starts = pd.to_datetime(table["period"]).dropna().unique()
-    if len(starts) != 1:
+def _period_of(table: pd.DataFrame) -> str:
+    """The period (day, week or month) of a table of ``indicators(posts, period=...)``: by its ``days_in_period``
+    (``period_coverage``), else by its periods' starts (a month's on the 1st and 28 days apart or more, a week's on
+    Mondays and 7 or more); a lone period without coverage is taken for a day."""
+    if "days_in_period" in table and len(table):
+        days = int(table["days_in_period"].iloc[0])
+        return "day" if days == 1 else "week" if days == 7 else "month"
+    starts = pd.Series(pd.to_datetime(table["period"]).dropna().unique()).sort_values()
+    gap = starts.diff().min()
+    if pd.isna(gap) or gap < pd.Timedelta(days=7):
+        return "day"
+    if gap >= pd.Timedelta(days=28) and (starts.dt.day == 1).all():
+        return "month"
+    return "week" if (starts.dt.day_of_week == 0).all() else "day"
+
+
+def _period_axis(fig: go.Figure, table: pd.DataFrame) -> go.Figure:
+    """``fig`` (a trend over ``table``'s periods) with each point and bar drawn in the middle of its period's dates,
+    where the report's "this period" band shades them (plotly period positioning: a period of ``XPERIOD``, counted
+    from the latest period's start; the table's x, which the hover names, stays the period's first day). Drawn at the
+    first day, a week's point stood on its Monday and a month's on its 1st, half a period left of the band.
+
+    A lone period: plotly spans a lone date by a millisecond ("23:59:59.999 Dec 31, 2024 … 00:00:00.001"), so the axis
+    spans the period's dates (its ``days_in_period`` from ``period_coverage``, else a day) with one tick in their middle
+    naming it, and a bar takes most of the period (plotly's own width for a lone bar is a millisecond)."""
+    starts = pd.to_datetime(table["period"]).dropna()
+    if starts.empty:
         return fig
-    start = pd.Timestamp(starts[0])
+    start = starts.max()
+    fig.update_traces(xperiod=XPERIOD[_period_of(table)], xperiod0=start, xperiodalignment="middle")
+    if starts.nunique() != 1:
+        return fig
     days = int(table["days_in_period"].iloc[0]) if "days_in_period" in table else 1
     tick = f"{start:%Y-%m}" if days >= 28 else f"week of {start:%Y-%m-%d}" if days == 7 else f"{start:%Y-%m-%d}"
-    half = pd.Timedelta(days=days) / 2
-    fig.update_xaxes(type="date", range=[start - half, start + half], tickvals=[start], ticktext=[tick])
+    end = start + pd.Timedelta(days=days)
+    fig.update_xaxes(type="date", range=[start, end], tickvals=[start + (end - start) / 2], ticktext=[tick])
     return fig.update_traces(width=0.6 * days * 86_400_000, selector={"type": "bar"})  # a date axis counts in ms
 
 
@@ -332,7 +355,7 @@ def volume_trend(table: pd.DataFrame, *, spikes: pd.DataFrame | None = None,
     fig.update_layout(title=f"{title} · n = {int(y.sum()):,} posts", template=TEMPLATE, yaxis_title="posts",
                       xaxis_title=None, legend=LEGEND_BELOW, height=380,
                       yaxis={"rangemode": "tozero", **count_ticks(y.max() if len(y) else 0)})
-    return _one_period_axis(fig, table)
+    return _period_axis(fig, table)
 
 
 @figure
@@ -375,7 +398,7 @@ def topic_share_trend(table: pd.DataFrame, *, min_posts: int = MIN_SHARE_POSTS,
                       margin={"t": MARGIN_TOP, "b": MARGIN_BOTTOM},
                       yaxis={"tickformat": ".0%", "range": [0, 1], "title": "share of posts"},
                       xaxis_title=None, legend_title=None)
-    return _one_period_axis(fig, kept)
+    return _period_axis(fig, kept)
 
 
 @figure
@@ -476,7 +499,7 @@ def favorability_trend(table: pd.DataFrame, *, title: str = "Net favorability �
     fig.add_hline(y=0, line={"color": "#999", "width": 1})
     fig.update_layout(title=title, template=TEMPLATE, yaxis={"range": [-1.05, 1.05]}, xaxis_title=None,
                       legend=LEGEND_BELOW, height=380)
-    return _one_period_axis(fig, table)
+    return _period_axis(fig, table)
 
 
 @figure
@@ -485,19 +508,20 @@ def rates_trend(table: pd.DataFrame, *, title: str = "Handling, resolution, sati
     with its 95% interval (Clopper–Pearson) and k of n in the hover."""
     x = pd.to_datetime(_x(table, "rates_trend"))  # a posts table drew an empty chart
     drawn = [col for col in RATE_NAMES if col in table and table[col].notna().any()]
-    # each rate a little later in its period than the one before (dodged; the first at the period's start, where
+    # each rate a little later in its period than the one before (dodged; the first in the period's middle, where
     # the other trends draw it), so the intervals of one period's rates do not cover each other: on STC-3's ~1 post
     # a day six spanned 0-100 % at the same x. (plotly's scattermode "group" spreads a lone period over 1 ms.)
     gaps = x.drop_duplicates().sort_values().diff().dropna()
     step = gaps.min() if len(gaps) else pd.Timedelta(days=int(table["days_in_period"].iloc[0])
                                                       if "days_in_period" in table and len(table) else 1)
+    dodges = [step * DODGE * j / max(len(drawn) - 1, 1) for j in range(len(drawn))]
     fig = go.Figure()
-    for j, col in enumerate(drawn):
+    for col, dodge in zip(drawn, dodges, strict=True):
         name = RATE_NAMES[col]
         num, den = (table[c] for c in RATES[col])
         lo, hi = rate_interval(num, den)
         fig.add_trace(go.Scatter(
-            x=x + step * DODGE * j / max(len(drawn) - 1, 1), y=table[col], mode="lines+markers", name=name,
+            x=x + dodge, y=table[col], mode="lines+markers", name=name,
             line={"width": 1.5},
             error_y={"type": "data", "array": hi - table[col], "arrayminus": table[col] - lo,
                      "thickness": 1, "width": 2},
@@ -508,7 +532,13 @@ def rates_trend(table: pd.DataFrame, *, title: str = "Handling, resolution, sati
     fig.update_layout(title=f"{title} (95% intervals)", template=TEMPLATE,
                       yaxis={"tickformat": ".0%", "range": [0, 1.05]},
                       xaxis_title=None, legend=LEGEND_BELOW, height=400)
-    return _one_period_axis(fig, table)
+    fig = _period_axis(fig, table)
+    # plotly draws a point in the middle of the period it falls in, which would undo the dodge: a rate's periods are
+    # counted from a start moved on by its dodge, as its x is (a month's by 12.4 days at most: plotly steps a month
+    # from its day of the month), so it stands its dodge after the middle
+    for trace, dodge in zip(fig.data, dodges, strict=True):
+        trace.xperiod0 = pd.Timestamp(trace.xperiod0) + dodge
+    return fig
 
 
 @figure
@@ -620,8 +650,10 @@ def sla_bar(summary: dict, *, title: str = "SLA attainment by post kind 各类�
                              showlegend=False, hoverinfo="skip", marker_color="rgba(0,0,0,0)", cliponaxis=False,
                              text=["" if np.isnan(v) else f"{v:.0%} of {d:,.0f}" for v, d in zip(vals, due, strict=True)],
                              textposition="outside"))
+    # the legend hangs from the figure's bottom edge, below the kind names (LEGEND_BELOW): at y = -0.2 of the plot the
+    # names plotly slants in a narrow chart (the report's at an 800 px window) ran over it
     fig.update_layout(title=f"{title} (95% intervals)", template=TEMPLATE, barmode="group", height=360,
-                      yaxis={"tickformat": ".0%", "range": [0, 1.15]}, legend={"orientation": "h", "y": -0.2})
+                      yaxis={"tickformat": ".0%", "range": [0, 1.15]}, legend=LEGEND_BELOW)
     return fig
 
 
