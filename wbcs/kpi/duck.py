@@ -739,11 +739,12 @@ def all_rejected(a: _Archive, rows: pd.DataFrame) -> InputError:
                                f"ingest {files} --out OUT.parquet --rejects REJECTS.csv' to see them all"))
 
 
-def leave_out_rejected(a: _Archive, quiet: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+def leave_out_rejected(a: _Archive, quiet: bool, notes: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Leave out of ``a`` the rows ``read_posts`` would reject (``_Archive.screen``; all of them: an InputError,
     ``all_rejected``), give its posts without a ``created_at`` the time of their mids (``fill_times``), then leave
     out a repeated post_id (only the rows kept claim an id, as in ``read_posts``); said on stderr unless ``quiet``,
-    with the kept rows' ``satisfied`` cells left unknown (``satisfied_unreadable``). Returns the rows left out
+    with the kept rows' ``satisfied`` cells left unknown (``satisfied_unreadable``), which are also added to
+    ``notes`` (when given) in the words of ``read_posts``'s ``info["notes"]``. Returns the rows left out
     (``filename``, ``file_row_number``) and the times given (``MID_TIMES``): a task reading one file of the
     archive does the same with its rows of them."""
     rejects, times = a.screen()
@@ -752,11 +753,16 @@ def leave_out_rejected(a: _Archive, quiet: bool) -> tuple[pd.DataFrame, pd.DataF
     a.leave_out(rejects).fill_times(times)
     repeats = a.repeats()
     a.leave_out(repeats)
+    said = []
+    if (not quiet or notes is not None) and (unread := a.satisfied_unreadable()):  # as read_posts notes it
+        said.append(f"{unread:,} satisfied cell(s) unreadable, left unknown")
+    if notes is not None:
+        notes += said
     if not quiet:
         report_rejects(rejects)
         report_repeats(repeats)
-        if unread := a.satisfied_unreadable():  # as read_posts says it for the pandas engine
-            print(mask_pii(f"{a.source}: {unread:,} satisfied cell(s) unreadable, left unknown"), file=sys.stderr)
+        if said:
+            print(mask_pii(f"{a.source}: " + "; ".join(said)), file=sys.stderr)
     return pd.concat([rejects[["filename", "file_row_number"]], repeats[["filename", "file_row_number"]]],
                      ignore_index=True), times
 
@@ -805,18 +811,19 @@ def output_keys(a: _Archive, period: str | None, by: list[str], rules=None
 
 
 def indicators(source, *, period: str | None = None, by=None, policy: Policy | None = None,
-               as_of=None, con=None, quiet: bool = False, routes=None):
+               as_of=None, con=None, quiet: bool = False, routes=None, notes: list[str] | None = None):
     """``wbcs.kpi.indicators`` computed by DuckDB over Parquet ``source`` (path, glob or list), the posts' kinds
     by ``routes`` as there (``kinds_of``). A row
     ``read_posts`` rejects, and a row whose ``post_id`` an earlier row has, are left out, and said on stderr
-    unless ``quiet``; a post without ``created_at`` has its mid's time (``leave_out_rejected``)."""
+    unless ``quiet``; a post without ``created_at`` has its mid's time (``leave_out_rejected``). ``notes``: a list
+    the notes of how the files were read are added to, as ``read_posts`` gives them (``info["notes"]``)."""
     import duckdb
 
     policy = checks.policy(policy)
     rules = kinds_of(routes)
     con = con or duckdb.connect()
     a = _Archive(con, _files(source), policy)
-    leave_out_rejected(a, quiet)
+    leave_out_rejected(a, quiet, notes)
     by = check_labelled(a, period, by)
     as_of = a.latest() if as_of is None else local_as_of(as_of)
     keys, extra = output_keys(a, period, by, rules)
