@@ -13,7 +13,7 @@ import json
 import pandas as pd
 import pytest
 
-from tests.helpers import run_cli
+from tests.helpers import one_error, run_cli
 
 ENGINES = ("pandas", "duckdb", "dask")
 
@@ -52,3 +52,19 @@ def test_json_input_notes_are_empty_when_every_cell_was_read(tmp_path, engine):
     r = run_cli("kpi", "--posts", str(path), "--engine", engine, "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["input"]["notes"] == []
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_every_engine_refuses_a_file_of_rejected_rows_in_one_wording(tmp_path, engine):
+    # 1,200 complaints, each replied an hour before it was posted: every row rejected (time before post)
+    created = pd.Timestamp("2024-05-01 10:00") + pd.to_timedelta(range(1200), unit="min")
+    path = _written(pd.DataFrame({
+        "post_id": [f"p{i}" for i in range(1200)], "created_at": created, "text": "宽带又断了",
+        "reply_at": created - pd.Timedelta(hours=1), "sentiment": "negative", "intent": "complaint",
+        "topic": "network"}), tmp_path, engine)
+    line = one_error(run_cli("kpi", "--posts", str(path), "--engine", engine), "kpi")
+    # the count as every other count is written (1,200, not 1200), on every engine
+    assert line.startswith(f"wbcs kpi: error: {path}: no posts (all 1,200 rows were rejected): time before post: "
+                           f"1,200; row 1, time before post: column 'reply_at': 2024-05-01 09:00:00 is before ")
+    assert line.endswith(f"; and 1,197 more; run 'wbcs ingest {path} --out OUT.parquet --rejects REJECTS.csv' to "
+                         f"see them all")

@@ -42,6 +42,7 @@ from wbcs.io.ingest import (
     as_code,
     label_id,
     label_maps,
+    no_posts_error,
     satisfied_value,
 )
 from wbcs.io.times import EARLIEST, LATEST, OUT_OF_RANGE
@@ -726,17 +727,16 @@ def report_rejects(rows: pd.DataFrame) -> None:
 
 def all_rejected(a: _Archive, rows: pd.DataFrame) -> InputError:
     """The one line that refuses archive ``a`` when ``_Archive.screen`` rejected all its ``rows``, as ``read_posts``
-    refuses such a file for the pandas engine: how many, per reason, the first few (row, column, value), and the
-    command that writes them all to a rejects file; masked (``wbcs.pii``)."""
+    refuses such a file for the pandas engine (``no_posts_error``): how many, per reason, the first few (row, column,
+    value), and the command that writes them all to a rejects file; masked (``wbcs.pii``)."""
     n = len(rows)
-    reasons = ", ".join(f"{k}: {v:,}" for k, v in Counter(rows["reason"]).items())
     shown = [f"{'' if r.filename == a.source else r.filename + ', '}row {r.file_row_number + 1}, {r.reason}: "
              f"{r.detail}" for r in rows.head(SHOWN_REJECTS).itertuples()]
     more = f"; and {n - len(shown):,} more" if n > len(shown) else ""
     files = a.files[0] if len(a.files) == 1 and mask_pii(a.files[0]) == a.files[0] else "FILES"
-    why = "its one row was rejected" if n == 1 else f"all {n:,} rows were rejected"
-    return InputError(mask_pii(f"{a.source}: no posts ({why}): {reasons}; {'; '.join(shown)}{more}; run 'wbcs "
-                               f"ingest {files} --out OUT.parquet --rejects REJECTS.csv' to see them all"))
+    s = {"read": n, "rejected": n, "empty_rows": 0, "reasons": Counter(rows["reason"])}
+    return no_posts_error(mask_pii(a.source), s, mask_pii(f"{'; '.join(shown)}{more}; run 'wbcs ingest {files} "
+                                                          f"--out OUT.parquet --rejects REJECTS.csv' to see them all"))
 
 
 def leave_out_rejected(a: _Archive, quiet: bool, notes: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
