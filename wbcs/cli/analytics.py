@@ -292,26 +292,26 @@ def cmd_kpi(args: argparse.Namespace) -> int:
     if args.engine == "duckdb":
         from wbcs.kpi import duck
 
-        source = str(args.posts)
-        summary = duck.indicators(source, policy=policy, as_of=args.as_of, routes=routes)
+        source, notes = str(args.posts), []
+        summary = duck.indicators(source, policy=policy, as_of=args.as_of, routes=routes, notes=notes)
         table = duck.indicators(source, period=args.period, by=args.by, policy=policy, as_of=args.as_of,
                                 quiet=True, routes=routes) \
             if args.period or args.by else None
-        # the file's name as read_posts gives it to the pandas engine (info['file']): masked
-        info, posts = {"file": mask_pii(source), "engine": "duckdb"}, None
+        # the file's name and notes as read_posts gives them to the pandas engine (info['file']: masked)
+        info, posts = {"file": mask_pii(source), "engine": "duckdb", "notes": notes}, None
     elif args.engine == "dask":
         from wbcs.distributed import from_args
         from wbcs.kpi import partitioned
 
-        source = str(args.posts)
+        source, notes = str(args.posts), []
         with from_args(args) as client:
             def run(**kw):
                 return partitioned.indicators(source, policy=policy, as_of=args.as_of, client=client,
                                               progress=True, routes=routes, **kw)
 
-            summary = run()
+            summary = run(notes=notes)
             table = run(period=args.period, by=args.by, quiet=True) if args.period or args.by else None
-        info, posts = {"file": mask_pii(source), "engine": "dask"}, None
+        info, posts = {"file": mask_pii(source), "engine": "dask", "notes": notes}, None
     else:
         from wbcs.kpi import indicators
 

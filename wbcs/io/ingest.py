@@ -798,9 +798,10 @@ SHOWN_REJECTS = 3  # rejected rows read_posts names in its line
 
 def no_posts_error(name: str, s: dict, rejected_rows: str) -> InputError:
     """The one line refusing ``name`` (a file, or the files of one ingest) when no row of it is a post: every command
-    would answer with empty tables and null figures, ``wbcs ingest`` with an empty posts table. ``s``: its summary
-    (``ingest``'s, or a file's in it) says why: only a header, or every row rejected, how many for each reason;
-    ``rejected_rows``: where to see the rejected rows."""
+    would answer with empty tables and null figures, ``wbcs ingest`` with an empty posts table (the DuckDB and Dask
+    engines' too, ``wbcs.kpi.duck.all_rejected``). ``s``: its summary (``ingest``'s, or a file's in it: ``read``,
+    ``rejected``, ``empty_rows`` and ``reasons``) says why: only a header, or every row rejected, how many for each
+    reason; ``rejected_rows``: where to see the rejected rows."""
     n = s["read"]
     why = "only a header" if not n else "its one row was rejected" if n == 1 else f"all {n:,} rows were rejected"
     if s["empty_rows"]:
@@ -810,7 +811,7 @@ def no_posts_error(name: str, s: dict, rejected_rows: str) -> InputError:
 
 
 def _reasons(counts: dict[str, int]) -> str:
-    return ", ".join(f"{k}: {v}" for k, v in counts.items())
+    return ", ".join(f"{k}: {v:,}" for k, v in counts.items())
 
 
 def read_posts(path: str | Path, *, export_time=None, quiet: bool = False, keep=True) -> tuple[pd.DataFrame, dict]:

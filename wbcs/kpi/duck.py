@@ -42,6 +42,7 @@ from wbcs.io.ingest import (
     as_code,
     label_id,
     label_maps,
+    no_posts_error,
     satisfied_value,
 )
 from wbcs.io.times import EARLIEST, LATEST, OUT_OF_RANGE
@@ -726,24 +727,24 @@ def report_rejects(rows: pd.DataFrame) -> None:
 
 def all_rejected(a: _Archive, rows: pd.DataFrame) -> InputError:
     """The one line that refuses archive ``a`` when ``_Archive.screen`` rejected all its ``rows``, as ``read_posts``
-    refuses such a file for the pandas engine: how many, per reason, the first few (row, column, value), and the
-    command that writes them all to a rejects file; masked (``wbcs.pii``)."""
+    refuses such a file for the pandas engine (``no_posts_error``): how many, per reason, the first few (row, column,
+    value), and the command that writes them all to a rejects file; masked (``wbcs.pii``)."""
     n = len(rows)
-    reasons = ", ".join(f"{k}: {v:,}" for k, v in Counter(rows["reason"]).items())
     shown = [f"{'' if r.filename == a.source else r.filename + ', '}row {r.file_row_number + 1}, {r.reason}: "
              f"{r.detail}" for r in rows.head(SHOWN_REJECTS).itertuples()]
     more = f"; and {n - len(shown):,} more" if n > len(shown) else ""
     files = a.files[0] if len(a.files) == 1 and mask_pii(a.files[0]) == a.files[0] else "FILES"
-    why = "its one row was rejected" if n == 1 else f"all {n:,} rows were rejected"
-    return InputError(mask_pii(f"{a.source}: no posts ({why}): {reasons}; {'; '.join(shown)}{more}; run 'wbcs "
-                               f"ingest {files} --out OUT.parquet --rejects REJECTS.csv' to see them all"))
+    s = {"read": n, "rejected": n, "empty_rows": 0, "reasons": Counter(rows["reason"])}
+    return no_posts_error(mask_pii(a.source), s, mask_pii(f"{'; '.join(shown)}{more}; run 'wbcs ingest {files} "
+                                                          f"--out OUT.parquet --rejects REJECTS.csv' to see them all"))
 
 
-def leave_out_rejected(a: _Archive, quiet: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+def leave_out_rejected(a: _Archive, quiet: bool, notes: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Leave out of ``a`` the rows ``read_posts`` would reject (``_Archive.screen``; all of them: an InputError,
     ``all_rejected``), give its posts without a ``created_at`` the time of their mids (``fill_times``), then leave
     out a repeated post_id (only the rows kept claim an id, as in ``read_posts``); said on stderr unless ``quiet``,
-    with the kept rows' ``satisfied`` cells left unknown (``satisfied_unreadable``). Returns the rows left out
+    with the kept rows' ``satisfied`` cells left unknown (``satisfied_unreadable``), which are also added to
+    ``notes`` (when given) in the words of ``read_posts``'s ``info["notes"]``. Returns the rows left out
     (``filename``, ``file_row_number``) and the times given (``MID_TIMES``): a task reading one file of the
     archive does the same with its rows of them."""
     rejects, times = a.screen()
@@ -752,11 +753,16 @@ def leave_out_rejected(a: _Archive, quiet: bool) -> tuple[pd.DataFrame, pd.DataF
     a.leave_out(rejects).fill_times(times)
     repeats = a.repeats()
     a.leave_out(repeats)
+    said = []
+    if (not quiet or notes is not None) and (unread := a.satisfied_unreadable()):  # as read_posts notes it
+        said.append(f"{unread:,} satisfied cell(s) unreadable, left unknown")
+    if notes is not None:
+        notes += said
     if not quiet:
         report_rejects(rejects)
         report_repeats(repeats)
-        if unread := a.satisfied_unreadable():  # as read_posts says it for the pandas engine
-            print(mask_pii(f"{a.source}: {unread:,} satisfied cell(s) unreadable, left unknown"), file=sys.stderr)
+        if said:
+            print(mask_pii(f"{a.source}: " + "; ".join(said)), file=sys.stderr)
     return pd.concat([rejects[["filename", "file_row_number"]], repeats[["filename", "file_row_number"]]],
                      ignore_index=True), times
 
@@ -805,18 +811,19 @@ def output_keys(a: _Archive, period: str | None, by: list[str], rules=None
 
 
 def indicators(source, *, period: str | None = None, by=None, policy: Policy | None = None,
-               as_of=None, con=None, quiet: bool = False, routes=None):
+               as_of=None, con=None, quiet: bool = False, routes=None, notes: list[str] | None = None):
     """``wbcs.kpi.indicators`` computed by DuckDB over Parquet ``source`` (path, glob or list), the posts' kinds
     by ``routes`` as there (``kinds_of``). A row
     ``read_posts`` rejects, and a row whose ``post_id`` an earlier row has, are left out, and said on stderr
-    unless ``quiet``; a post without ``created_at`` has its mid's time (``leave_out_rejected``)."""
+    unless ``quiet``; a post without ``created_at`` has its mid's time (``leave_out_rejected``). ``notes``: a list
+    the notes of how the files were read are added to, as ``read_posts`` gives them (``info["notes"]``)."""
     import duckdb
 
     policy = checks.policy(policy)
     rules = kinds_of(routes)
     con = con or duckdb.connect()
     a = _Archive(con, _files(source), policy)
-    leave_out_rejected(a, quiet)
+    leave_out_rejected(a, quiet, notes)
     by = check_labelled(a, period, by)
     as_of = a.latest() if as_of is None else local_as_of(as_of)
     keys, extra = output_keys(a, period, by, rules)

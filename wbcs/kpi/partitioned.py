@@ -239,11 +239,12 @@ def write_archive(posts: pd.DataFrame, folder, partition_by=("month",), *, mask:
 
 
 def indicators(source, *, period: str | None = None, by=None, policy: Policy | None = None, as_of=None,
-               client=None, progress: bool = False, quiet: bool = False, routes=None):
+               client=None, progress: bool = False, quiet: bool = False, routes=None,
+               notes: list[str] | None = None):
     """``wbcs.kpi.indicators`` over a partitioned Parquet archive (see the module docstring). A row
     ``read_posts`` rejects, and a row whose ``post_id`` an earlier row has (in this file or an earlier one), are
     left out, as by ``wbcs.kpi.duck``, and said on stderr unless ``quiet``; a post without ``created_at`` has
-    its mid's time."""
+    its mid's time. ``notes``: a list the notes of how the files were read are added to (``duck.indicators``)."""
     from wbcs.distributed import parquet_files, run_tasks
 
     policy = checks.policy(policy)
@@ -255,7 +256,7 @@ def indicators(source, *, period: str | None = None, by=None, policy: Policy | N
     whole = _Archive(_connection(None), files, policy)
     # the request against the archive's columns (a file may lack one, read as null) before any task reads a time
     check_request(request_columns(whole), period, by, source=whole.source)
-    (left_out, mid_times), schema = leave_out_rejected(whole, quiet), whole.types
+    (left_out, mid_times), schema = leave_out_rejected(whole, quiet, notes), whole.types
     if as_of is None:
         latest = [t for t in run_tasks(_latest, files, client=client, policy=policy, threads=threads,
                                        left_out=left_out, schema=schema, mid_times=mid_times, desc="as_of",
