@@ -346,7 +346,7 @@ def _check_chunk(raw: pd.DataFrame, f: _File, seen: _SeenIds, mask: bool, source
         _, plausible = mid_to_datetime(pid[~derived])
         if len(pid) and not plausible.any():
             raise _no_time(f.source, f.table, f"its post_id column {cols['post_id']!r} holds no Weibo mid to "
-                           "decode times from", f.map_option)
+                           "decode times from", f.map_option, f.now if f.now_from == "--export-time" else None)
         f.stats["mids"] += int(plausible.sum())
 
     # created_at: parsed from the file, else decoded from the mid
@@ -492,9 +492,10 @@ def _open_files(paths: list[Path], mapping: dict | None, export_time, mask: bool
         columns = shown_columns(table.columns)
         if "text" not in cols:
             raise InputError(f"{source}: missing required column 'text' (a header such as 内容/正文/"
-                             f"微博内容); columns are: {columns}; {_how_to_map(table, 'text', map_option)}")
+                             f"微博内容); columns are: {columns}; {_how_to_map(table, 'text', map_option, export_time)}")
         if "created_at" not in cols and "post_id" not in cols:
-            raise _no_time(source, table, "no id column holding Weibo mids to decode times from", map_option)
+            raise _no_time(source, table, "no id column holding Weibo mids to decode times from", map_option,
+                           export_time)
         for target, col in cols.items():
             if col in table.nested:
                 raise InputError(f"{source}: column {col!r} ({target}) holds {table.nested[col]}, not text; "
@@ -509,23 +510,29 @@ def _open_files(paths: list[Path], mapping: dict | None, export_time, mask: bool
     return files
 
 
-def _no_time(source: str, table: Table, why: str, map_option: str | None) -> InputError:
+def _no_time(source: str, table: Table, why: str, map_option: str | None, export_time=None) -> InputError:
     return InputError(f"{source}: missing required column 'created_at' (no header that means the post's time, such "
                       f"as 发布时间/发表时间/日期/created_at, and {why}); columns are: {shown_columns(table.columns)}; "
-                      + _how_to_map(table, "created_at", map_option))
+                      + _how_to_map(table, "created_at", map_option, export_time))
 
 
-def _how_to_map(table: Table, target: str, map_option: str | None) -> str:
+def _how_to_map(table: Table, target: str, map_option: str | None, export_time=None) -> str:
     """How to name the file column that holds ``target``: with the caller's ``map_option`` (``wbcs ingest``'s
-    --map), else (None: kpi, hot, triage, ... have none) through an ingest of the file, whose output they read."""
+    --map), else (None: kpi, hot, triage, ... have none) through an ingest of the file, whose output they read,
+    at the caller's ``export_time`` (``_ingest_command``)."""
     if map_option:
         return f"map one with {map_option} {target}=COLUMN"
-    return f"map one: run {_ingest_command(table.path, f'--map {target}=COLUMN')} and use OUT.parquet"
+    return f"map one: run {_ingest_command(table.path, f'--map {target}=COLUMN', export_time)} and use OUT.parquet"
 
 
-def _ingest_command(path: Path, options: str) -> str:
+def _ingest_command(path: Path, options: str, export_time=None) -> str:
     """The ``wbcs ingest`` command to run on ``path`` (writing OUT.parquet), quoted: a name masked (a customer's
-    phone number in it) is none to run, so the file is said another way."""
+    phone number in it) is none to run, so the file is said another way. ``export_time``: the one the caller read
+    the file at, carried as --export-time: the relative times read against it, and the rows rejected as after it,
+    are those the command must give."""
+    if export_time is not None:
+        t = export_time_of(export_time).tz_localize(None)  # Beijing time, as the option reads a naive time
+        options += f' --export-time "{t:%Y-%m-%d %H:%M}"' if t == t.floor("min") else f' --export-time "{t}"'
     name = mask_pii(str(path))
     if name == str(path):
         return f"'wbcs ingest {name} --out OUT.parquet {options}'"
@@ -851,7 +858,7 @@ def read_posts(path: str | Path, *, export_time=None, quiet: bool = False, keep=
              f"{r.source_row}, {r.reason}: {r.detail}" for r in result.rejects.head(SHOWN_REJECTS).itertuples()]
     more = s["rejected"] - len(shown)
     rows = "; ".join(shown) + (f"; and {more:,} more" if more else "") + \
-        f"; run {_ingest_command(path, '--rejects REJECTS.csv')} to see them all"
+        f"; run {_ingest_command(path, '--rejects REJECTS.csv', export_time)} to see them all"
     if not s["kept"]:  # every command would answer with empty tables and null figures: say why instead, in one line
         raise no_posts_error(name, s, rows)
     if s["rejected"] and not quiet:
