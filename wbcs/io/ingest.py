@@ -747,8 +747,13 @@ def _notes(s: dict, f: _File) -> list[str]:
     if s["formula_cells"]:
         notes.append(f"{s['formula_cells']:,} formula cell(s) without a saved value read as their formula text")
     if s["satisfied_unreadable"]:
-        notes.append(f"{s['satisfied_unreadable']:,} satisfied cell(s) unreadable, left unknown")
+        notes.append(satisfied_unreadable_note(s["satisfied_unreadable"]))
     return notes
+
+
+def satisfied_unreadable_note(n: int) -> str:
+    """The phrase for ``n`` satisfied cells that could not be read, in every engine's notes and stderr line."""
+    return f"{n:,} satisfied cell(s) unreadable, left unknown"
 
 
 def _masked_counts(counts: Counter, mask: bool) -> Counter:

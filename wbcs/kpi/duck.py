@@ -43,6 +43,7 @@ from wbcs.io.ingest import (
     label_id,
     label_maps,
     no_posts_error,
+    satisfied_unreadable_note,
     satisfied_value,
 )
 from wbcs.io.times import EARLIEST, LATEST, OUT_OF_RANGE
@@ -755,7 +756,7 @@ def leave_out_rejected(a: _Archive, quiet: bool, notes: list[str] | None = None)
     a.leave_out(repeats)
     said = []
     if (not quiet or notes is not None) and (unread := a.satisfied_unreadable()):  # as read_posts notes it
-        said.append(f"{unread:,} satisfied cell(s) unreadable, left unknown")
+        said.append(satisfied_unreadable_note(unread))
     if notes is not None:
         notes += said
     if not quiet:
