@@ -125,3 +125,10 @@ def test_the_demo_runs_again_into_its_own_folder(tmp_path):
         r = _demo(out, "--smoke")
         assert r.returncode == 0, r.stderr[-3000:]
     assert (out / "labels.sqlite").is_file() and (out / "report.html").is_file()
+    from wbcs.labeling.store import LabelStore
+
+    with LabelStore(out / "labels.sqlite") as store:  # a label recorded in the demo's store is never lost
+        store.record("101", "sentiment", "neutral", "me")
+    assert "labels were recorded there since" in one_error(_demo(out, "--smoke"))
+    with LabelStore(out / "labels.sqlite", readonly=True) as store:
+        assert store.labels_of("me", "101") == {"sentiment": "neutral"}

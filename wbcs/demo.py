@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -27,18 +28,50 @@ def stage(fn):
 
 # in every folder the demo writes: a folder without it that holds anything is not the demo's to replace
 MARKER = ".wbcs-demo"
+MARKED = "python -m wbcs.demo wrote this folder and replaces its files when run again\n"
+# the marker's note of the label store the demo wrote: it is rebuilt only while it holds these events and no more
+NOTED = re.compile(r"^labels\.sqlite: (\d+) label events$", re.M)
+NEW_OUT = "give an empty or new --out folder (the default is out/demo)"
+
+
+def _events(store: Path) -> int:
+    """How many events (labels, undos, skips) the label store ``store`` holds; they are never deleted."""
+    from wbcs.labeling.store import LabelStore
+
+    with LabelStore(store, readonly=True) as s:
+        return len(s.history())
 
 
 def _not_ours(out: Path) -> str | None:
     """Why the demo must not write into ``out``, or None: it replaces its outputs (posts.parquet, report.html,
     gold.csv, labels.sqlite ...), so a folder that holds anything it did not write (no ``MARKER``: the quickstart's
-    out/, an annotator's label store) is refused; absent, empty or the demo's own, it goes ahead."""
-    if not out.is_dir() or (out / MARKER).exists():
+    out/, an annotator's label store) is refused, and so is its own folder while its label store holds events
+    beyond the ones the demo noted writing (labels recorded there since are never lost); absent, empty or the
+    demo's own, it goes ahead."""
+    from wbcs.errors import InputError
+
+    store = out / "labels.sqlite"
+    if not out.is_dir():
         return None
-    if (out / "labels.sqlite").exists():  # recorded labels are never lost
-        return f"{out / 'labels.sqlite'} is a label store the demo did not write"
-    there = sorted(out.iterdir())
-    return f"holds files the demo did not write ({there[0]})" if there else None
+    if not (out / MARKER).exists():
+        if store.exists():  # recorded labels are never lost
+            return f"{store} is a label store the demo did not write; {NEW_OUT}"
+        there = sorted(out.iterdir())
+        return f"holds files the demo did not write ({there[0]}); {NEW_OUT}" if there else None
+    if not store.exists():
+        return None
+    keep = f"move it out of {out} to keep them, or {NEW_OUT}"
+    noted = NOTED.search((out / MARKER).read_text(encoding="utf-8"))
+    if noted is None:
+        return (f"{store}: the demo noted no store of its own there (an older demo's, or labels recorded by "
+                f"someone); {keep}")
+    try:
+        n = _events(store)
+    except InputError as e:  # damaged, or not a label store: not the demo's to replace either
+        return f"{e}; {keep}"
+    if n != int(noted[1]):
+        return f"{store} holds {n} label events, the demo wrote {noted[1]} (labels were recorded there since); {keep}"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,12 +89,12 @@ def main(argv: list[str] | None = None) -> int:
 
     out = Path(args.out).resolve()
     if theirs := _not_ours(Path(args.out)):
-        print(f"python -m wbcs.demo: --out {args.out}: {theirs}; give an empty or new --out folder (the default is "
-              "out/demo)", file=sys.stderr)
+        print(f"python -m wbcs.demo: --out {args.out}: {theirs}", file=sys.stderr)
         return 2
     try:
         out.mkdir(parents=True, exist_ok=True)
-        write_text(out / MARKER, "python -m wbcs.demo wrote this folder and replaces its files when run again\n")
+        if not (out / MARKER).exists():  # kept as it is: it notes the label store the demo wrote
+            write_text(out / MARKER, MARKED)
     except OSError as e:  # a file of that name, a folder that cannot be made: one line, not a traceback
         print(f"python -m wbcs.demo: --out {args.out}: cannot make the output folder ({e.strerror})", file=sys.stderr)
         return 2
@@ -135,6 +168,7 @@ def stage_label(out: Path, ctx: dict) -> list[Path]:
 
     from wbcs.config import DATA_DIR, label_samples, smoke
     from wbcs.io import write_table, write_text
+    from wbcs.io.write import atomic_path
     from wbcs.labeling.agreement import agreement, consensus, resolve
     from wbcs.labeling.batch import (
         export_batches,
@@ -157,11 +191,16 @@ def stage_label(out: Path, ctx: dict) -> list[Path]:
         print(f"   no annotator passes committed under {passes} yet")
         return files
     store_path = out / "labels.sqlite"
-    store_path.unlink(missing_ok=True)
     print(f"   importing the annotators' passes under {passes}", flush=True)
-    with LabelStore(store_path) as store:
-        import_passes(store, passes, known_ids=known)  # a bar over the files, on a terminal
-        current = store.current()
+    with atomic_path(store_path) as tmp:  # built beside it, then replacing it (main checked it is the demo's)
+        tmp.unlink()  # a label store is created where no file is
+        with LabelStore(tmp) as store:
+            import_passes(store, passes, known_ids=known)  # a bar over the files, on a terminal
+            current = store.current()
+            events = len(store.history())
+        for old in (Path(f"{store_path}-wal"), Path(f"{store_path}-shm")):  # the replaced store's, never the new one's
+            old.unlink(missing_ok=True)
+    write_text(out / MARKER, f"{MARKED}labels.sqlite: {events} label events\n")
     if current["annotator"].nunique() < 2:
         print("   fewer than two annotator passes: no agreement yet")
         return files + [store_path]

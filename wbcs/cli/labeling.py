@@ -174,6 +174,7 @@ def register(sub) -> None:
 
     p = add("sample-posts", cmd_sample_posts, "choose posts of your own to label in the full schema (ids only)",
             "wbcs label sample-posts --posts out/posts.parquet --size 200 --out out/my_sample.csv",
+            f"{COMMITTED_NOTE}\n"
             "POSTS is an export or a wbcs ingest table, read as wbcs ingest reads it. --strategy balanced (the\n"
             "default) spends half of --size on the posts a model fitted on the gold set's training part\n"
             "thinks most likely to be a rare class (--rare; by default every label with fewer than 100\n"
@@ -196,6 +197,7 @@ def register(sub) -> None:
                    help="--strategy balanced: the classes to look for (default: every label with fewer than 100 "
                         "examples in the gold training part)")
     p.add_argument("--exclude", type=Path, nargs="+", default=[], help="samples whose posts are left out")
+    committed_arg(p, "posts")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
 
     p = add("batch-export", cmd_batch_export, "write annotation batches (masked texts) for a sample",
@@ -459,7 +461,6 @@ def _posts(path: Path):
 
 def cmd_sample_posts(args: argparse.Namespace) -> int:
     from wbcs.io import write_table
-    from wbcs.labeling.batch import read_sample
     from wbcs.labeling.fields import label_fields
     from wbcs.labeling.select import choose_posts
 
@@ -467,11 +468,14 @@ def cmd_sample_posts(args: argparse.Namespace) -> int:
     if args.out.exists():
         raise InputError(f"--out {args.out}: a sample is already there (labels may refer to it); choose a new file")
     posts = _posts(args.posts)  # rows without text are rejects already, and said
-    taken = posts["post_id"].isin(set(read_sample(args.exclude)) if args.exclude else set())
+    taken, committed = _left_out(args, posts["post_id"])
     pool = posts[~taken].rename(columns={"post_id": "item_id"})
-    print(f"{args.posts}: {len(posts)} posts; {int(taken.sum())} in --exclude left out; {len(pool)} to choose from")
     if pool.empty:
-        raise InputError(f"--posts {args.posts}: no post left to choose from")
+        raise InputError(f"--posts {args.posts}: no post left to choose from: its {len(posts)} posts are all in the "
+                         "committed samples (labelled already) or --exclude; nothing was written"
+                         + ("" if args.include_committed else " (--include-committed draws the committed ones too)"))
+    print(f"{args.posts}: {len(posts)} posts; {int(taken.sum())} left out (in --exclude or the committed samples); "
+          f"{len(pool)} to choose from")
     chosen = choose_posts(pool, args.size, strategy=args.strategy, rare=_rare(args.rare), seed=args.seed)
     if chosen.attrs["rare"]:
         print("selection models learnt from the gold set's training first posts; looked for "
@@ -481,6 +485,7 @@ def cmd_sample_posts(args: argparse.Namespace) -> int:
     out = chosen[["item_id"]].assign(fields=" ".join(label_fields()), drawn=args.strategy, source=args.posts.name)
     # the key item_id is written as it is; the file name in source is masked (客户13812345678.csv left unmasked)
     write_table(out, args.out)
+    _say_committed(committed, "posts")
     print(f"wrote {len(out)} post ids to {args.out}")
     return 0
 
