@@ -59,7 +59,7 @@ def test_ingest_rejects_a_month_day_after_the_export_time_naming_row_and_reason(
     rejects = pd.read_csv(tmp_path / "et.rejects.csv", encoding="utf-8-sig")
     assert rejects["source_row"].tolist() == [1, 2]
     assert rejects["reason"].tolist() == ["time after the export"] * 2
-    for detail, cell in zip(rejects["detail"], ["5月4日 21:17", "5月3日 19:05"]):
+    for detail, cell in zip(rejects["detail"], ["5月4日 21:17", "5月3日 19:05"], strict=True):
         assert detail.startswith(f"created_at '{cell}' would be after the export time 2024-05-03 09:00 (--export-time)")
     posts = pd.read_parquet(out)
     assert posts["source_row"].tolist() == [3, 4]
