@@ -75,13 +75,18 @@ def mid_to_datetime(mids, *, now: pd.Timestamp | None = None) -> tuple[pd.Series
 _AGO = re.compile(r"(\d{1,3})\s*(秒|分钟|小时)前")
 _DAY = re.compile(r"(今天|昨天|前天)\s*(\d{1,2}):(\d{2})")
 _MONTH_DAY = re.compile(r"(\d{1,2})(?:月|-)(\d{1,2})日?\s*(\d{1,2}):(\d{2})")
+# A month-day over this long after the export time is last year's, the nearer of the two readings (a page
+# shown in December and saved in January); one less far after it is this year's and the export time is wrong
+# (a typed time off by hours, days or months), which rolling it back a year would hide
+HALF_YEAR = pd.Timedelta(days=183)
 
 
 def relative_time(text: str, now: pd.Timestamp) -> pd.Timestamp | None:
     """The time a Weibo relative form stands for, read against ``now`` (the moment the
     page was exported), or None when ``text`` is not one of them. A month and day
-    without a year is in ``now``'s year, or the year before when that would be after
-    ``now`` (a "12月31日" exported on 2 January)."""
+    without a year is in ``now``'s year (Weibo shows the year of older posts), even a little after
+    ``now``: the export time is then wrong and the caller rejects it; it is the year before only when
+    over ``HALF_YEAR`` (183 days) after ``now`` (a "12月31日" exported on 2 January)."""
     v = str(text).strip()
     now = now.tz_convert(TIMEZONE) if now.tzinfo else now.tz_localize(TIMEZONE)
     if v == "刚刚":
@@ -101,13 +106,12 @@ def relative_time(text: str, now: pd.Timestamp) -> pd.Timestamp | None:
     m = _MONTH_DAY.fullmatch(v)
     if m:
         mo, d, h, mi = (int(x) for x in m.groups())
-        for year in (now.year, now.year - 1):
-            try:
-                t = pd.Timestamp(year=year, month=mo, day=d, hour=h, minute=mi, tz=TIMEZONE)
-            except ValueError:
-                return None
-            if t <= now + pd.Timedelta(days=1):
-                return t
+        try:
+            t = pd.Timestamp(year=now.year, month=mo, day=d, hour=h, minute=mi, tz=TIMEZONE)
+        except ValueError:
+            return None
+        # (29 February, day 60 of its year, is never that far after `now`: the year before need not have one)
+        return t.replace(year=now.year - 1) if t - now > HALF_YEAR else t
     return None
 
 
