@@ -179,7 +179,7 @@ def test_simulate_and_staff_take_a_teams_posts(tmp_path):
 
 
 def test_a_profile_with_most_hours_never_seen_says_so():
-    # 9 posts over two weeks (a raw export whose 5月4日 forms spread over a year does the same): most hours of
+    # 9 posts over two weeks (a sparse export does the same): most hours of
     # the week get no arrival at all in the simulation, which must not pass unsaid
     w = workload(_two_weeks(n_mon10=3))
     assert (w.rate_per_hour == 0).sum() == 164
