@@ -145,3 +145,15 @@ def html_of(cell: dict) -> str:
 
 def text_of(cell: dict) -> str:
     return "".join("".join(o.get("text", "")) for o in cell["outputs"])
+
+
+CLI_ENGINES = ("pandas", "duckdb", "dask")
+
+
+def written_for(engine: str, df, tmp_path: Path) -> Path:
+    """``df`` as a CSV for the pandas engine (as a team exports it), as Parquet for the archive engines."""
+    if engine == "pandas":
+        df.to_csv(path := tmp_path / "posts.csv", index=False)
+    else:
+        df.to_parquet(path := tmp_path / "posts.parquet")
+    return path

@@ -13,9 +13,7 @@ import json
 import pandas as pd
 import pytest
 
-from tests.helpers import one_error, run_cli
-
-ENGINES = ("pandas", "duckdb", "dask")
+from tests.helpers import CLI_ENGINES, one_error, run_cli, written_for
 
 
 def _replied_before_posted() -> pd.DataFrame:
@@ -26,18 +24,10 @@ def _replied_before_posted() -> pd.DataFrame:
                          "intent": "complaint", "topic": "network"})
 
 
-def _written(df: pd.DataFrame, tmp_path, engine: str):
-    """``df`` as a CSV for the pandas engine (as a team exports it), as Parquet for the archive engines."""
-    if engine == "pandas":
-        df.to_csv(path := tmp_path / "posts.csv", index=False)
-    else:
-        df.to_parquet(path := tmp_path / "posts.parquet")
-    return path
 
-
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", CLI_ENGINES)
 def test_every_row_rejected_is_one_line_that_says_why(tmp_path, engine):
-    path = _written(_replied_before_posted(), tmp_path, engine)
+    path = written_for(engine, _replied_before_posted(), tmp_path)
     line = one_error(run_cli("kpi", "--posts", str(path), "--engine", engine), "kpi")
     assert f"{path}: no posts (all 3 rows were rejected): time before post: 3; " in line
     assert ("row 1, time before post: column 'reply_at': 2024-05-01 09:00:00 is before the post's created_at "
@@ -78,9 +68,9 @@ def _satisfaction() -> pd.DataFrame:
                          "intent": "complaint", "topic": "network"})
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", CLI_ENGINES)
 def test_every_engine_says_how_many_satisfied_cells_it_could_not_read(tmp_path, engine):
-    path = _written(_satisfaction(), tmp_path, engine)
+    path = written_for(engine, _satisfaction(), tmp_path)
     r = run_cli("kpi", "--posts", str(path), "--engine", engine, "--json")
     assert r.returncode == 0, r.stderr
     assert f"{path}: 2 satisfied cell(s) unreadable, left unknown" in r.stderr.splitlines()

@@ -13,28 +13,17 @@ import json
 import pandas as pd
 import pytest
 
-from tests.helpers import one_error, run_cli
-
-ENGINES = ("pandas", "duckdb", "dask")
+from tests.helpers import CLI_ENGINES, one_error, run_cli, written_for
 
 
-def _written(df: pd.DataFrame, tmp_path, engine: str):
-    """``df`` as a CSV for the pandas engine (as a team exports it), as Parquet for the archive engines."""
-    if engine == "pandas":
-        df.to_csv(path := tmp_path / "posts.csv", index=False)
-    else:
-        df.to_parquet(path := tmp_path / "posts.parquet")
-    return path
-
-
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", CLI_ENGINES)
 def test_json_input_notes_count_the_unreadable_satisfied_cells(tmp_path, engine):
     # three labelled complaints replied after 30 minutes: satisfied 是, 'perhaps' (unreadable), 否
     created = pd.to_datetime(["2024-05-05 10:00", "2024-05-05 11:00", "2024-05-05 12:00"])
-    path = _written(pd.DataFrame({
+    path = written_for(engine, pd.DataFrame({
         "post_id": ["p1", "p2", "p3"], "created_at": created, "text": ["宽带又断了", "信号太差", "话费多扣"],
         "reply_at": created + pd.Timedelta(minutes=30), "satisfied": ["是", "perhaps", "否"],
-        "sentiment": "negative", "intent": "complaint", "topic": "network"}), tmp_path, engine)
+        "sentiment": "negative", "intent": "complaint", "topic": "network"}), tmp_path)
     r = run_cli("kpi", "--posts", str(path), "--engine", engine, "--json")
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
@@ -42,26 +31,25 @@ def test_json_input_notes_count_the_unreadable_satisfied_cells(tmp_path, engine)
     assert out["reply_satisfaction_rate_of_known"] == 0.5  # 是 of 是 and 否
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", CLI_ENGINES)
 def test_json_input_notes_are_empty_when_every_cell_was_read(tmp_path, engine):
     created = pd.to_datetime(["2024-05-05 10:00", "2024-05-05 11:00"])
-    path = _written(pd.DataFrame({
+    path = written_for(engine, pd.DataFrame({
         "post_id": ["p1", "p2"], "created_at": created, "text": ["宽带又断了", "信号太差"],
-        "satisfied": ["是", "否"], "sentiment": "negative", "intent": "complaint", "topic": "network"}),
-        tmp_path, engine)
+        "satisfied": ["是", "否"], "sentiment": "negative", "intent": "complaint", "topic": "network"}), tmp_path)
     r = run_cli("kpi", "--posts", str(path), "--engine", engine, "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["input"]["notes"] == []
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", CLI_ENGINES)
 def test_every_engine_refuses_a_file_of_rejected_rows_in_one_wording(tmp_path, engine):
     # 1,200 complaints, each replied an hour before it was posted: every row rejected (time before post)
     created = pd.Timestamp("2024-05-01 10:00") + pd.to_timedelta(range(1200), unit="min")
-    path = _written(pd.DataFrame({
+    path = written_for(engine, pd.DataFrame({
         "post_id": [f"p{i}" for i in range(1200)], "created_at": created, "text": "宽带又断了",
         "reply_at": created - pd.Timedelta(hours=1), "sentiment": "negative", "intent": "complaint",
-        "topic": "network"}), tmp_path, engine)
+        "topic": "network"}), tmp_path)
     line = one_error(run_cli("kpi", "--posts", str(path), "--engine", engine), "kpi")
     # the count as every other count is written (1,200, not 1200), on every engine
     assert line.startswith(f"wbcs kpi: error: {path}: no posts (all 1,200 rows were rejected): time before post: "
