@@ -15,7 +15,10 @@ list: it passes). The reasons, each a short code and its words (``REASONS``):
 - ``live_broadcast``: the public reply promises to report the handling step by step in
   public: in one sentence the handling (处理进度, 进展), a public place (评论区, 这条微博, 在微博, 在此) and
   an update (更新, 同步, 通报), or the team telling the customer there (在评论里告诉您, 在微博上告诉大家),
-  or a live update without a place (实时更新处理进度, 直播处理过程).
+  or a live update without a place (实时更新处理进度, 直播处理过程), or the field work told as it goes (工程师已出发,
+  师傅正在路上, 预计下午到达您家, 目前正在排查光猫: seeds/001, 避免将投诉处理的过程在网络上直播). Not an acknowledgement
+  (已为您登记, 已派单处理, 此问题正在处理中, which standard §4.5.1 asks for), a visit planned (会安排师傅上门) or an area's
+  repair told with its cause (基站故障，维护人员正在抢修中). Only the public reply is read: the private message may tell it.
   The standard says not to live-broadcast the handling; publishing the final result where the
   complaint appeared is allowed, so "处理结果" is no handling word here;
 - ``compensation``: the draft promises compensation, a refund or a gift before the ticket has
@@ -24,11 +27,13 @@ list: it passes). The reasons, each a short code and its words (``REASONS``):
   月租), or a return of money (多收的费用会全额退回). Not a promise, so not flagged: a gift of words (给你送上祝福,
   为您送上节日的问候) in a clause naming nothing of value, the same words negated (无法补偿), in a question, as the
   customer's own step (申请退款), as a noun (退款进度, 理赔条件), made already (已经为您退款, 已为您减免本月月租: the
-  ticket's result, which DOMAIN.md lets be published where the complaint appeared), the system's own automatic refund (失败的交易系统会自动返还) or a contract's instalments
+  ticket's result, which DOMAIN.md lets be published where the complaint appeared), the system's own automatic
+  refund (失败的交易系统会自动返还) or a contract's instalments
   (预存款分月返还, and the same word elsewhere in the sentence that says them: 分24个月返还给您，...也就是返还您的10元);
 - ``time_promise``: the draft promises a handling time the policy does not give: a duration
   written as a number (24小时内, 3个工作日, 两小时, 二十四小时, 半个小时, 1-2个工作日: a range counts
-  by its end; 一个月内, 半个月, 半年 at their longest, a month 31 days and a year 366) followed in the same clause by the team's action (回复, 答复, 处理, 联系您, 解决,
+  by its end; 一个月内, 半个月, 半年 at their longest, a month 31 days and a year 366) followed in the same clause by
+  the team's action (回复, 答复, 处理, 联系您, 解决,
   恢复, 给您..., 发布, 有结果), or ending a clause that says what the handling takes (预计需要24小时,
   处理需要两天左右), when the promise is not exactly the resolve clock of the post's kind
   (``TimeLimit``, from the policy: ``time_limit(policy, kind)``) or the kind has no resolve clock.
@@ -138,6 +143,15 @@ _TELL_THERE = re.compile(r"(?:在|于)(?:(?:这条|本条|此条|该条|本|此|
                          r"|评论(?:区|里|中|下面|下方)|此处|这里|此)[^。！？!?；;，,]{0,8}?"
                          r"(?:告诉|告知|通知|回复|答复)(?:您|你|亲|大家)")
 _LIVE_UPDATE = re.compile(r"(?:实时|随时|持续|逐步|逐条)[^。！？!?；;，,]{0,2}(?:更新|同步|通报|播报|公布)|直播")
+# or the field work told as it goes (seeds/001: 避免将投诉处理的过程在网络上直播): where the worker is now (工程师已出发, 师傅
+# 正在路上, 预计下午到达您家) or the step being done on the customer's line or device (目前正在排查光猫). Not an
+# acknowledgement (已为您登记, 已反馈相关部门, 已派单处理, 此问题正在处理中: standard §4.5.1 asks the reply to say it), a visit
+# planned (会安排师傅上门为您检修) nor an area's repair told with its cause (基站故障，维护人员正在抢修中，预计两天内恢复)
+_WORKER = r"(?:工程师|师傅|维修(?:人员|工程师)|装维人员|技术人员|技术员|抢修人员|维护人员|施工人员|工作人员|网格经理|客户经理)"
+_FIELD_STEP = re.compile(_WORKER + r"[^。！？!?；;，,]{0,6}?(?:已经?|正在?|目前|现在|预计)[^。！？!?；;，,]{0,8}?"
+                         r"(?:出发|在路上|赶往|赶赴|前往|到达|抵达|到场|在现场|上门途中)"
+                         r"|(?:目前|现在|当前)?正在[^。！？!?；;，,]{0,4}?(?:排查|检修|维修|检测|调试|更换|测试)"
+                         r"[^。！？!?；;，,]{0,4}?(?:光猫|猫|路由器?|机顶盒|线路|光纤|端口|分光器|设备|电脑|手机)")
 
 # compensation: refund/compensation words are a promise on their own; a plain 退/返/送/赠/免 only with the
 # customer as receiver (您, 你, or 亲 as shops call a customer, not 亲自/亲人...); 退回 only of money (the customer's
@@ -585,15 +599,16 @@ def live_broadcast(text: str) -> str | None:
     """The words of ``text`` that broadcast the handling in public, None when none do."""
     for sentence in _SENTENCE.findall(_FULL_STOP.sub("。", text)):
         handling = _HANDLING.search(sentence)
-        if handling is None:
-            continue
         for parts in ((_PLACE.search(sentence), _UPDATE.search(sentence)), (_LIVE_UPDATE.search(sentence),),
-                      (_TELL_THERE.search(sentence),)):
+                      (_TELL_THERE.search(sentence),)) if handling else ():
             if all(parts):
                 start = min(m.start() for m in (handling, *parts))
                 span = sentence[start:max(m.end() for m in (handling, *parts))]
                 if not _PRIVATE.search(span):
                     return span
+        step = _FIELD_STEP.search(sentence)
+        if step and not _PRIVATE.search(step.group(0)):
+            return step.group(0)
     return None
 
 
