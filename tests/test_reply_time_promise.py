@@ -149,9 +149,10 @@ def test_no_telecom_reply_of_stc3_promises_a_time(mirror):
     """Measured on the real replies the index holds: of STC-3's first helpdesk replies (as the index reduces them),
     20 of the telecom operators' mention a number and a time unit, none as a handling promise (a billing cycle, an
     SP cancellation's 24 hours, minutes left); one promises a day (a base station "于2013年10月30号之前解决", told a
-    customer about signal: a date no clock of this post's keeps); 10 of the other helpdesks' (拉手, 艺龙, a repair shop)
-    promise one (the 8th, "售后的机器一般情况下是7-15个工作日左右才有结果", since 有结果 counts as the handling; the
-    9th and 10th a day: 明天上班后为您转工程师, 明早跟您联系). "工作人员今天多次联系您" tells what was done, no promise."""
+    customer about signal: a date no clock of this post's keeps); 11 of the other helpdesks' (拉手, 艺龙, a repair shop, a
+    bank) promise one (the 8th, "售后的机器一般情况下是7-15个工作日左右才有结果", since 有结果 counts as the handling; the
+    9th and 10th a day: 明天上班后为您转工程师, 明早跟您联系; the 11th in months: 牡丹卡需要2个月左右寄给您). "工作人员今天多次
+    联系您" tells what was done, no promise."""
     from wbcs.datasets import dataset_path, read_jsonl
     from wbcs.reply.index import to_slots
 
@@ -162,4 +163,4 @@ def test_no_telecom_reply_of_stc3_promises_a_time(mirror):
         if reply and (phrase := time_promise(to_slots(reply), none)):
             found[bool(r.get("telecom"))].append(phrase)
     assert found[True] == ["2013年10月30号之前解决"]
-    assert len(found[False]) == 10 and "明早跟您联系" in found[False] and "明天上班后为您" in found[False] and "7-15个工作日左右才有结果" in found[False] and "一个工作日内联系您" in found[False] and "1小时内回复您" in found[False]
+    assert len(found[False]) == 11 and "2个月左右寄给您" in found[False] and "明早跟您联系" in found[False] and "明天上班后为您" in found[False] and "7-15个工作日左右才有结果" in found[False] and "一个工作日内联系您" in found[False] and "1小时内回复您" in found[False]

@@ -15,7 +15,10 @@ list: it passes). The reasons, each a short code and its words (``REASONS``):
 - ``live_broadcast``: the public reply promises to report the handling step by step in
   public: in one sentence the handling (处理进度, 进展), a public place (评论区, 这条微博, 在微博, 在此) and
   an update (更新, 同步, 通报), or the team telling the customer there (在评论里告诉您, 在微博上告诉大家),
-  or a live update without a place (实时更新处理进度, 直播处理过程).
+  or a live update without a place (实时更新处理进度, 直播处理过程), or the field work told as it goes (工程师已出发,
+  师傅正在路上, 预计下午到达您家, 目前正在排查光猫: seeds/001, 避免将投诉处理的过程在网络上直播). Not an acknowledgement
+  (已为您登记, 已派单处理, 此问题正在处理中, which standard §4.5.1 asks for), a visit planned (会安排师傅上门) or an area's
+  repair told with its cause (基站故障，维护人员正在抢修中). Only the public reply is read: the private message may tell it.
   The standard says not to live-broadcast the handling; publishing the final result where the
   complaint appeared is allowed, so "处理结果" is no handling word here;
 - ``compensation``: the draft promises compensation, a refund or a gift before the ticket has
@@ -23,22 +26,27 @@ list: it passes). The reasons, each a short code and its words (``REASONS``):
   gift, return or waiver addressed to the customer as 您, 你 or 亲 (送您, 为你赠送, 给亲返, 退您, 给你免了
   月租), or a return of money (多收的费用会全额退回). Not a promise, so not flagged: a gift of words (给你送上祝福,
   为您送上节日的问候) in a clause naming nothing of value, the same words negated (无法补偿), in a question, as the
-  customer's own step (申请退款), as a noun (退款进度, 理赔条件), made already (已经为您退款: the ticket's result, which
-  may be told), the system's own automatic refund (失败的交易系统会自动返还) or a contract's instalments
+  customer's own step (申请退款), as a noun (退款进度, 理赔条件), made already (已经为您退款, 已为您减免本月月租: the
+  ticket's result, which DOMAIN.md lets be published where the complaint appeared), the system's own automatic
+  refund (失败的交易系统会自动返还) or a contract's instalments
   (预存款分月返还, and the same word elsewhere in the sentence that says them: 分24个月返还给您，...也就是返还您的10元);
 - ``time_promise``: the draft promises a handling time the policy does not give: a duration
   written as a number (24小时内, 3个工作日, 两小时, 二十四小时, 半个小时, 1-2个工作日: a range counts
-  by its end) followed in the same clause by the team's action (回复, 答复, 处理, 联系您, 解决,
+  by its end; 一个月内, 半个月, 半年 at their longest, a month 31 days and a year 366) followed in the same clause by
+  the team's action (回复, 答复, 处理, 联系您, 解决,
   恢复, 给您..., 发布, 有结果), or ending a clause that says what the handling takes (预计需要24小时,
   处理需要两天左右), when the promise is not exactly the resolve clock of the post's kind
   (``TimeLimit``, from the policy: ``time_limit(policy, kind)``) or the kind has no resolve clock.
   Sooner and later are both flagged: a sooner time is a promise the back office was never asked to
   keep, a later one tells the customer in public that the standard's clock will be missed. Not a
   promise, so not flagged: negated (无法在24小时内处理), a question (能否24小时内处理？), the
-  customer's own step (请您24小时内回复我们), a past fact (已在24小时内处理, 2小时内已为您登记), service hours (24小时服务热线,
+  customer's own step (请您24小时内回复我们), a past fact (已在24小时内处理, 2小时内已为您登记), a condition (保修期一年内的话),
+  a contract's instalments (分24个月返还给您), service hours (24小时服务热线,
   and the round-the-clock slogan 24小时为您排忧解难: the service for the customer with no bound 内, not this case's
   handling) and a product's own timing (取消业务24小时内生效). A day promised the same way (明天给您答复, 本周五前处理完毕,
-  3月5日前, 10号前, 月底前, 本周内, 周末前: by the end of that day, 前 included; 周末 by its Sunday) is flagged
+  3月5日前, 10号前, 月底前, 本周内, 周末前, 下周前, 本月内, 下个月内, 年底前, 今年内: by the end of that day, 前 included;
+  周末 by its Sunday, a week, month or year by its last day; 下周 and 下个月 said bare: all of that span, so never
+  exactly the clock) is flagged
   unless it is the day the clock runs out, counted from the post's time (``time_limit(..., posted=...)``, the deadline
   ``route_posts`` sets as ``resolve_by``; the message names the day and the deadline). The day is said from the
   reply's day, as the customer reads it: the post's when it came in on duty (or on call), else the next duty day's
@@ -135,6 +143,15 @@ _TELL_THERE = re.compile(r"(?:在|于)(?:(?:这条|本条|此条|该条|本|此|
                          r"|评论(?:区|里|中|下面|下方)|此处|这里|此)[^。！？!?；;，,]{0,8}?"
                          r"(?:告诉|告知|通知|回复|答复)(?:您|你|亲|大家)")
 _LIVE_UPDATE = re.compile(r"(?:实时|随时|持续|逐步|逐条)[^。！？!?；;，,]{0,2}(?:更新|同步|通报|播报|公布)|直播")
+# or the field work told as it goes (seeds/001: 避免将投诉处理的过程在网络上直播): where the worker is now (工程师已出发, 师傅
+# 正在路上, 预计下午到达您家) or the step being done on the customer's line or device (目前正在排查光猫). Not an
+# acknowledgement (已为您登记, 已反馈相关部门, 已派单处理, 此问题正在处理中: standard §4.5.1 asks the reply to say it), a visit
+# planned (会安排师傅上门为您检修) nor an area's repair told with its cause (基站故障，维护人员正在抢修中，预计两天内恢复)
+_WORKER = r"(?:工程师|师傅|维修(?:人员|工程师)|装维人员|技术人员|技术员|抢修人员|维护人员|施工人员|工作人员|网格经理|客户经理)"
+_FIELD_STEP = re.compile(_WORKER + r"[^。！？!?；;，,]{0,6}?(?:已经?|正在?|目前|现在|预计)[^。！？!?；;，,]{0,8}?"
+                         r"(?:出发|在路上|赶往|赶赴|前往|到达|抵达|到场|在现场|上门途中)"
+                         r"|(?:目前|现在|当前)?正在[^。！？!?；;，,]{0,4}?(?:排查|检修|维修|检测|调试|更换|测试)"
+                         r"[^。！？!?；;，,]{0,4}?(?:光猫|猫|路由器?|机顶盒|线路|光纤|端口|分光器|设备|电脑|手机)")
 
 # compensation: refund/compensation words are a promise on their own; a plain 退/返/送/赠/免 only with the
 # customer as receiver (您, 你, or 亲 as shops call a customer, not 亲自/亲人...); 退回 only of money (the customer's
@@ -183,9 +200,10 @@ _WELCOME = re.compile(r"欢迎(?:您|你|亲)?$")
 # the round-the-clock slogan (24小时为您服务, 7×24小时竭诚为您排忧解难), which promises nothing about this case
 _SERVICE = r"服务|在线|热线|营业|客服|值班|人工|不间断|开放|全天|守候|效劳|排忧解难|答疑解惑|保驾护航"
 _NUM = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百几]+|半)"
-_DURATION = re.compile(r"(?<![这那近前每第月\d零〇一二两三四五六七八九十百几半.])"
+_DURATION = re.compile(r"(?<![这那近前每第月分\d零〇一二两三四五六七八九十百几半.])"
                        r"(?:" + _NUM + r"\s*[-~～—–至到]\s*)?(?P<num>" + _NUM + r")\s*(?P<half>个半|个|半)?\s*"
-                       r"(?P<unit>工作日|工作小时|小时|钟头|[hH](?![a-zA-Z])|分钟|天|日(?=之内|以内|内)|星期|礼拜|周)"
+                       r"(?P<unit>工作日|工作小时|小时|钟头|[hH](?![a-zA-Z])|分钟|天|日(?=之内|以内|内)|星期|礼拜|周"
+                       r"|(?<=[个半])月|(?<!\d\d\d\d)年(?![\d零〇一二两三四五六七八九十]+月))"
                        r"(?!(?:(?:竭诚|随时|全程|全天候|贴心|都|均)?(?:为|给)(?:您|你|亲|大家)(?:提供)?)?(?:" + _SERVICE + r"))")
 # a day promised (明天给您答复, 本周五前处理完毕, 3月5日前, 10号前, 月底前, 本周内): a day after the reply's (今天 ... 大后天),
 # a weekday of this, next or the one after next week (bare: the first on or after the reply's day), the end of a week
@@ -198,29 +216,37 @@ _DURATION = re.compile(r"(?<![这那近前每第月\d零〇一二两三四五六
 # 周末前 (本周末前, 下周末前) is by the end of that week's Sunday, not Saturday: 前 includes the day it names (3月5日前)
 # and 周末 names Saturday and Sunday, so the customer reads its end, as 本周内 is by its Sunday. DOMAIN.md says of
 # weekends only that they are off duty, so on a business clock it is all one: a clock never runs out on a weekend,
-# and a promise of any day from the last duty day to the next duty start is in time (``_due_days``)
+# and a promise of any day from the last duty day to the next duty start is in time (``_due_days``).
+# A later week, month or year: 下周前 as 下周内, 本月内, 下个月内, 年底前, 今年内 (明年底: next year's) by its end; said
+# bare, 下周 and 下个月 promise no day but a span (next Monday to Sunday, the next month's first to last day), at best its
+# first day, so it is in time only when all of it is (``_wrong_day``); 本月 said bare is mostly a thing's (本月话费)
 _DAY_NUM = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
 _RELATIVE_DAYS = {"今天": 0, "今日": 0, "今晚": 0, "当天": 0, "当日": 0, "明天": 1, "明日": 1, "明早": 1, "明晚": 1,
                   "次日": 1, "翌日": 1, "后天": 2, "大后天": 3}
-_DATE = re.compile(r"(?=[今当明次翌后大本这下周星礼月\d一二三四五六七八九十])"  # fails fast where no day can start
+_DATE = re.compile(r"(?=[今当明次翌后大本这下周星礼月年\d一二三四五六七八九十])"  # fails fast where no day can start
                    r"(?<![每隔逢上昨至到\d\-~～—–])"
                    r"(?:(?P<rel>" + "|".join(sorted(_RELATIVE_DAYS, key=len, reverse=True)) + r")"
                    r"|(?P<week>本|这|下下|下个?)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])"
-                   r"|(?P<weekend>本|这个?|下个?|(?=周末))(?:周末|(?:周|星期)(?=之?内|以内))"
+                   r"|(?P<weekend>本|这个?|下个?|(?=周末))(?:周末|(?:周|星期)(?=之?内|以内|之?前|以前))"
+                   r"|(?P<nextweek>下下|下个?)(?:周|星期|礼拜)(?![末一二三四五六日天1-7])"
                    r"|(?P<month>本|这个|下个?)?月(?:底|末)"
+                   r"|(?P<wholemonth>下个?|(?:本|这个?)(?=月(?:之?内|以内|之?前|以前|为止)))月"
+                   r"(?![底末初中份号日\d零〇一二两三四五六七八九十])"
+                   r"|(?:(?P<year>今|本|这|明)|(?<![去前后明上每多几半\d零〇一二两三四五六七八九十百])(?<!去年|前年|明年|后年))"
+                   r"年(?:底|末|(?=之?内|以内))"
                    r"|(?:(?P<y>\d{4})年)?(?P<m>" + _DAY_NUM + r")月(?P<d>" + _DAY_NUM + r")[日号]"
                    r"|(?P<dom>" + _DAY_NUM + r")号(?=之?前|以前|为止))"
                    r"(?P<by>之前|以前|前|之内|以内|内|为止)?"
                    r"(?!\s*(?:起|开始|至|到\s*(?:周|星期|礼拜|\d)|[-~～—–]))")
 _WEEKDAY = {c: i for i, c in enumerate("一二三四五六日")} | {"天": 6} | {str(i + 1): i for i in range(7)}
 # a thing of that day (周二的账单会为您处理, 周五前的费用): the day names the thing, not when it is handled (的话: "if")
-_OF_DAY = re.compile(r"的(?!话)")
+_OF_DAY = re.compile(r"的(?!话(?!费))")  # 的话费 is of the bill
 # a weekday, 周末, 月底 or date said without 前/内 and 会/将/要 promises when the team's action follows it at once, a time
 # of the day between at most (周三给您回复, 礼拜三回复您, 周三下午3点前上门, 3月6日给您答复, 周末处理好), and nothing after
 # says it done or makes it a thing's (周二给您回复了, 工作人员周二联系过您, 周二为您办理的套餐; 了解, 过来 and 的话 are none)
 _TIME_OF_DAY = re.compile(r"(?:凌晨|早上|上午|中午|下午|傍晚|晚上)?(?:" + _DAY_NUM + r"[点时:：]\d{0,2}(?:分|半)?)?"
                           r"(?:之?前|以前|左右)?")
-_SAID_DONE = re.compile(r"了(?!解)|过(?![去来])|的(?!话)")
+_SAID_DONE = re.compile(r"了(?!解)|过(?![去来])|的(?!话(?!费))")
 # the team's action on the customer's matter, ending at most 12 characters after the duration in the same clause
 _ACTION = re.compile(r"(?:给|为|向|帮|与|和)您|回复|答复|解答|回电|致电|回访|联系(?!我们|我司|客服)|联络|处理|解决|修复|恢复"
                      r"|反馈|核实|核查|查证|跟进|上门|告知|通知|办结|发布|公布|(?:有|出)(?:结果|消息|回音|进展)")
@@ -240,6 +266,8 @@ _TEAM_TURN = re.compile(r"我们|我司|俺们|咱们|小编|工作人员|同事
                         r"|(?:会|将)(?:在|于)?(?:(?:为|给|帮|替)(?:您|你|亲))?\s*$")
 # a day's service, not a promise (明天营业厅照常为您服务: a duration says its own, 24小时服务热线)
 _SERVES = re.compile(r"(?:提供)?(?:" + _SERVICE + r")")
+# a condition, not a promise (保修期一年内的话可以给您邮寄)
+_IF = re.compile(r"(?:之?内|以内)?的话(?!费)")
 _WILL = re.compile(r"会|将|要|就|预计|争取|计划|可以|能")
 # a past fact: 已 governing the word itself (已在24小时内处理, 已尽快为您处理, 已经及时帮您反馈), not an earlier verb of the
 # clause (已记录并将尽快反馈, 已催促工作人员尽快处理: the handling is still to come)
@@ -258,7 +286,9 @@ _TO_US = re.compile(r"(?:给|至|到|向)(?:我们|我司|俺们|咱们|小编|�
 # the kinds whose reply must state the answer's time limit (standard §4.5.1 and §4.5.2; DOMAIN.md, Service levels)
 STATED_CLOCK_KINDS = ("consultation", "complaint")
 _CN_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
-_UNIT_HOURS = {"分钟": 1 / 60, "小时": 1, "钟头": 1, "h": 1, "H": 1, "天": 24, "日": 24, "星期": 168, "礼拜": 168, "周": 168}
+# a month or a year at its longest (31 and 366 days): a promise that may run past the clock is not the clock
+_UNIT_HOURS = {"分钟": 1 / 60, "小时": 1, "钟头": 1, "h": 1, "H": 1, "天": 24, "日": 24, "星期": 168, "礼拜": 168, "周": 168,
+               "月": 31 * 24, "年": 366 * 24}
 _WIDE_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
 
 
@@ -381,11 +411,30 @@ def names_day(text: str) -> bool:
     return _DATE.search(text) is not None  # \d is any digit, full-width ones too
 
 
-def _promised_day(m: re.Match, day: dt.date) -> dt.date | None:
-    """The last day the promise ``m`` of ``_DATE`` names, said in a reply of ``day``; None: no such date (2月30日)."""
+def _promised_days(m: re.Match, day: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The first and last day the promise ``m`` of ``_DATE`` names, said in a reply of ``day``: one day (the same
+    twice) or a span said bare (下周, 下个月); None: no such date (2月30日)."""
+    monday = day - dt.timedelta(days=day.weekday())
+    if m["nextweek"]:  # 下周: next Monday to Sunday (下周前: by its Sunday, as 下周内)
+        first = monday + dt.timedelta(days=7 if m["nextweek"] != "下下" else 14)
+        return (first if not m["by"] else first + dt.timedelta(days=6)), first + dt.timedelta(days=6)
+    if m["wholemonth"]:  # 下个月: its first to last day; 本月内, 下个月内: by its last day
+        year, month = (day.year + day.month // 12, day.month % 12 + 1) if m["wholemonth"][0] == "下" else (
+            day.year, day.month)
+        last = dt.date(year, month, calendar.monthrange(year, month)[1])
+        return (last if m["by"] else dt.date(year, month, 1)), last
+    if m["year"] is not None or m.group(0).startswith("年"):  # 年底前, 今年内, 明年底
+        end = dt.date(day.year + (m["year"] == "明"), 12, 31)
+        return end, end
+    found = _promised_day(m, day, monday)
+    return None if found is None else (found, found)
+
+
+def _promised_day(m: re.Match, day: dt.date, monday: dt.date) -> dt.date | None:
+    """The last day the one-day promise ``m`` of ``_DATE`` names, said in a reply of ``day`` (in the week of
+    ``monday``); None: no such date (2月30日)."""
     if m["rel"]:
         return day + dt.timedelta(days=_RELATIVE_DAYS[m["rel"]])
-    monday = day - dt.timedelta(days=day.weekday())
     weeks = {None: 0, "": 0, "本": 0, "这": 0, "这个": 0, "下": 1, "下个": 1, "下下": 2}
     if m["wd"]:
         wd = _WEEKDAY[m["wd"]]
@@ -441,15 +490,16 @@ def _wrong_day(m: re.Match, span: str, limit: TimeLimit) -> str | None:
     docstring: not even 明天 on a calendar clock)."""
     if limit.due is None:
         return f"{span}: a day, and no post time to place it against the clock"
-    promised = _promised_day(m, limit.replied.date())
+    promised = _promised_days(m, limit.replied.date())
     if promised is None:
         return f"{span}: no such day"
     first, last = _due_days(limit)
-    if first <= promised <= last:
+    if first <= promised[0] and promised[1] <= last:
         return None
+    said = " to ".join(dict.fromkeys(_day(d) for d in promised))
     if first == limit.due.date():
-        return f"{span} = {_day(promised)}, the clock runs out {_day(first)} {limit.due:%H:%M}"
-    return f"{span} = {_day(promised)}, the clock runs out {_day(first)} at the day's end (due {limit.due:%Y-%m-%d %H:%M})"
+        return f"{span} = {said}, the clock runs out {_day(first)} {limit.due:%H:%M}"
+    return f"{span} = {said}, the clock runs out {_day(first)} at the day's end (due {limit.due:%Y-%m-%d %H:%M})"
 
 
 def _day_at_once(clause: str, m: re.Match, act: int, end: int) -> bool:
@@ -481,6 +531,7 @@ def time_promise(text: str, limit: TimeLimit) -> str | None:
                 before, span = clause[:m.start()], clause[m.start():end]
             if (_NEGATED.search(before + span) or _ASKED.search(clause) or _PAST.search(before)
                     or (_customers_step(before) and not to_you) or "已" in clause[m.end():end]
+                    or _IF.match(clause, m.end())
                     or (day and (_SERVES.match(clause, end) or _OF_DAY.match(clause, m.end())))
                     or (day and not m["by"] and not _RELATIVE_DAYS.get(m["rel"]) and not _WILL.search(clause[:end])
                         and not _day_at_once(clause, m, act.start(), end))):
@@ -548,15 +599,16 @@ def live_broadcast(text: str) -> str | None:
     """The words of ``text`` that broadcast the handling in public, None when none do."""
     for sentence in _SENTENCE.findall(_FULL_STOP.sub("。", text)):
         handling = _HANDLING.search(sentence)
-        if handling is None:
-            continue
         for parts in ((_PLACE.search(sentence), _UPDATE.search(sentence)), (_LIVE_UPDATE.search(sentence),),
-                      (_TELL_THERE.search(sentence),)):
+                      (_TELL_THERE.search(sentence),)) if handling else ():
             if all(parts):
                 start = min(m.start() for m in (handling, *parts))
                 span = sentence[start:max(m.end() for m in (handling, *parts))]
                 if not _PRIVATE.search(span):
                     return span
+        step = _FIELD_STEP.search(sentence)
+        if step and not _PRIVATE.search(step.group(0)):
+            return step.group(0)
     return None
 
 
