@@ -762,19 +762,29 @@ def indicator_table(summary: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["indicator", "name", "value"]).set_index("indicator")
 
 
+# the sla_table row of the posts no clock applies to: of no policy kind (triage's `monitor` route: chit-chat, ads, no
+# labels) or of a kind the policy gives no clock
+NO_CLOCK = "无时限 no clock"
+
+
 def sla_table(summary: dict) -> pd.DataFrame:
-    """SLA attainment per post kind as display strings (posts as integers, 'x% of n')."""
+    """SLA attainment per post kind as display strings (posts as integers, 'x% of n'); the posts no clock applies to
+    (``NO_CLOCK``) in a row of their own, in no attainment, so the posts add up to the period's volume."""
     def pct(rate, due) -> str:
         return "–" if rate is None else f"{rate:{RATE_FORMAT}} of {int(due):,}"
 
     names = display_names("kind")
-    _summary(summary, "sla_table", "sla")  # {} was KeyError 'sla'
-    return pd.DataFrame([{
+    _summary(summary, "sla_table", "sla", "volume")  # {} was KeyError 'sla'
+    rows = [{
         "kind": names.get(k, k), "posts": f"{int(v['posts']):,}", "clock": v["clock"],
         "acknowledge within": f"{v['acknowledge_minutes']:g} min" if v["acknowledge_minutes"] else "–",
         "acknowledged in time": pct(v["acknowledge_attainment"], v["acknowledge_due"]),
         "resolve within": f"{v['resolve_hours']:g} h" if v["resolve_hours"] else "–",
-        "resolved in time": pct(v["resolve_attainment"], v["resolve_due"])} for k, v in summary["sla"].items()])
+        "resolved in time": pct(v["resolve_attainment"], v["resolve_due"])} for k, v in summary["sla"].items()]
+    if unclocked := summary["volume"] - sum(v["posts"] for v in summary["sla"].values()):
+        rows.append({"kind": NO_CLOCK, "posts": f"{unclocked:,}", "clock": "none", "acknowledge within": "–",
+                     "acknowledged in time": "not counted", "resolve within": "–", "resolved in time": "not counted"})
+    return pd.DataFrame(rows)
 
 
 CARD_CSS = """<style>
