@@ -425,13 +425,12 @@ def corrected_share_bar(table: pd.DataFrame, field: str = "topic", *, summary: d
     title = ((f"{field} shares corrected for the model's errors 模型误差校正 ({method})" if corrected else
               f"{field} shares as counted, not corrected 未校正")
              + f" — {n_model:,} model labels" + (f", {n_given:,} given" if n_given else ""))
-    import textwrap
-
-    # subtitle lines wrapped: plotly does not wrap a title, and a line wider than the chart is cut off in the browser
+    # each subtitle one line, left for fit_title to wrap at the width the chart is drawn (the report's, the
+    # dashboard's): wrapped here at 110 characters, its lines were wrapped again at 800 px into stubs ("card's cross-")
     if not corrected and table.attrs.get("note"):  # why: the reader must not take the counts for a correction
-        title += "".join(f"<br><sup>{line}</sup>" for line in textwrap.wrap(table.attrs["note"], 110))
+        title += f"<br><sup>{table.attrs['note']}</sup>"
     if summary and summary.get("net_favorability"):
-        title += "".join(f"<br><sup>{line}</sup>" for line in textwrap.wrap(favorability_text(summary), 110))
+        title += f"<br><sup>{favorability_text(summary)}</sup>"
     # the plot keeps its height whatever the subtitle lines take; the legend sits below the slanted labels
     # the title block hangs from the top (plotly centres it in the margin, and 6 lines reached into the plot)
     lines = title.count("<br>")
