@@ -410,6 +410,7 @@ def test_fewer_posts_than_the_smallest_validation_fold_are_counted():
 def test_an_undefined_net_favorability_reads_as_such():
     """When a correction leaves no positive and no negative share, the title and the CLI say so, not '+nan'."""
     from wbcs.kpi.quantify import signed
+    from wbcs.viz.figure import ems, fit_title
     from wbcs.viz.kpi import corrected_share_bar
 
     assert signed(-0.4371) == "-0.44" and signed(float("nan")).startswith("undefined")
@@ -418,12 +419,13 @@ def test_an_undefined_net_favorability_reads_as_such():
     nf = {"raw": -0.41, "corrected": float("nan"), "interval": [-1.0, 1.0]}
     title = corrected_share_bar(t, "sentiment", summary={"net_favorability": nf}).layout.title.text
     assert "undefined (no positive or negative share) corrected (-0.41 as counted)" in title and "nan" not in title
-    # a long summary line is wrapped, not cut off at the chart's edge in the browser
+    # a long summary line is wrapped at the width it is drawn (fit_title: 760 px, 60.7 em of subtitle), not cut off at
+    # the chart's edge in the browser (tests/test_corrected_subtitle.py)
     nf = {"raw": -0.8912, "corrected": -0.8034, "interval": [-1.0, -0.6321]}
     summary = {"net_favorability": nf, "negative_share": {"raw": 0.851, "corrected": 0.746, "interval": [0.629, 0.839]}}
-    title = corrected_share_bar(t, "sentiment", summary=summary).layout.title.text
-    lines = [line.removeprefix("<sup>").removesuffix("</sup>") for line in title.split("<br>")[1:]]
-    assert len(lines) >= 2 and all(len(line) <= 110 for line in lines)
+    title = fit_title(corrected_share_bar(t, "sentiment", summary=summary), 760).layout.title.text
+    lines = title.split("<br>")[1:]
+    assert len(lines) >= 2 and all(ems(line) <= 760 * 0.95 / 11.9 for line in lines)
 
 
 def test_favorability_text_says_when_the_counts_were_kept():

@@ -425,13 +425,12 @@ def corrected_share_bar(table: pd.DataFrame, field: str = "topic", *, summary: d
     title = ((f"{field} shares corrected for the model's errors 模型误差校正 ({method})" if corrected else
               f"{field} shares as counted, not corrected 未校正")
              + f" — {n_model:,} model labels" + (f", {n_given:,} given" if n_given else ""))
-    import textwrap
-
-    # subtitle lines wrapped: plotly does not wrap a title, and a line wider than the chart is cut off in the browser
+    # each subtitle one line, left for fit_title to wrap at the width the chart is drawn (the report's, the
+    # dashboard's): wrapped here at 110 characters, its lines were wrapped again at 800 px into stubs ("card's cross-")
     if not corrected and table.attrs.get("note"):  # why: the reader must not take the counts for a correction
-        title += "".join(f"<br><sup>{line}</sup>" for line in textwrap.wrap(table.attrs["note"], 110))
+        title += f"<br><sup>{table.attrs['note']}</sup>"
     if summary and summary.get("net_favorability"):
-        title += "".join(f"<br><sup>{line}</sup>" for line in textwrap.wrap(favorability_text(summary), 110))
+        title += f"<br><sup>{favorability_text(summary)}</sup>"
     # the plot keeps its height whatever the subtitle lines take; the legend sits below the slanted labels
     # the title block hangs from the top (plotly centres it in the margin, and 6 lines reached into the plot)
     lines = title.count("<br>")
@@ -762,19 +761,29 @@ def indicator_table(summary: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["indicator", "name", "value"]).set_index("indicator")
 
 
+# the sla_table row of the posts no clock applies to: of no policy kind (triage's `monitor` route: chit-chat, ads, no
+# labels) or of a kind the policy gives no clock
+NO_CLOCK = "无时限 no clock"
+
+
 def sla_table(summary: dict) -> pd.DataFrame:
-    """SLA attainment per post kind as display strings (posts as integers, 'x% of n')."""
+    """SLA attainment per post kind as display strings (posts as integers, 'x% of n'); the posts no clock applies to
+    (``NO_CLOCK``) in a row of their own, in no attainment, so the posts add up to the period's volume."""
     def pct(rate, due) -> str:
         return "–" if rate is None else f"{rate:{RATE_FORMAT}} of {int(due):,}"
 
     names = display_names("kind")
-    _summary(summary, "sla_table", "sla")  # {} was KeyError 'sla'
-    return pd.DataFrame([{
+    _summary(summary, "sla_table", "sla", "volume")  # {} was KeyError 'sla'
+    rows = [{
         "kind": names.get(k, k), "posts": f"{int(v['posts']):,}", "clock": v["clock"],
         "acknowledge within": f"{v['acknowledge_minutes']:g} min" if v["acknowledge_minutes"] else "–",
         "acknowledged in time": pct(v["acknowledge_attainment"], v["acknowledge_due"]),
         "resolve within": f"{v['resolve_hours']:g} h" if v["resolve_hours"] else "–",
-        "resolved in time": pct(v["resolve_attainment"], v["resolve_due"])} for k, v in summary["sla"].items()])
+        "resolved in time": pct(v["resolve_attainment"], v["resolve_due"])} for k, v in summary["sla"].items()]
+    if unclocked := summary["volume"] - sum(v["posts"] for v in summary["sla"].values()):
+        rows.append({"kind": NO_CLOCK, "posts": f"{unclocked:,}", "clock": "none", "acknowledge within": "–",
+                     "acknowledged in time": "not counted", "resolve within": "–", "resolved in time": "not counted"})
+    return pd.DataFrame(rows)
 
 
 CARD_CSS = """<style>
