@@ -4,6 +4,8 @@ every key with the store's "contact data" message, so nobody could label."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -47,7 +49,7 @@ def test_the_app_refuses_contact_data_typed_into_its_field(store, raw, masked):
 
 
 def test_the_store_refuses_it_in_the_same_words(store):
-    with pytest.raises(InputError, match=rf"^item a, column 'annotator': '138\*\*\*\*5678' {REFUSED}"):
+    with pytest.raises(InputError, match=rf"^item a, column 'annotator': '138\*\*\*\*5678' {re.escape(REFUSED)}"):
         store.record("a", "sentiment", "neutral", "13812345678")
 
 
@@ -76,6 +78,18 @@ def test_an_existing_contact_data_name_opens_with_its_header_masked(tmp_path):
 def test_a_folder_of_passes_named_by_contact_data_is_refused_before_any_is_read(tmp_path):
     (tmp_path / "13812345678").mkdir()
     (tmp_path / "13812345678" / "b1.csv").write_text("item_id,sentiment\np1,neutral\n")
-    with pytest.raises(InputError, match=rf"folder: '138\*\*\*\*5678' {REFUSED}") as e:
+    with pytest.raises(InputError, match=rf"folder: '138\*\*\*\*5678' {re.escape(REFUSED)}") as e:
         read_passes(tmp_path)
     assert "13812345678" not in str(e.value)
+
+
+def test_the_command_line_says_it_in_the_same_words(tmp_path, capsys):
+    from wbcs.cli import main
+
+    sample, labels = tmp_path / "sample.csv", tmp_path / "b1.csv"
+    sample.write_text("post_id\n101\n")
+    labels.write_text("item_id,sentiment,intent,topic,negative_subtype,identifiable\n101,neutral,other,other,,no\n")
+    assert main(["label", "import", str(labels), "--store", str(tmp_path / "s.sqlite"), "--sample", str(sample),
+                 "--annotator", "110101199003074518"]) == 2
+    assert capsys.readouterr().err.strip().endswith(f"--annotator: '110***********4518' {REFUSED} (e.g. ann1, 张三)")
+    assert not (tmp_path / "s.sqlite").exists()
