@@ -35,6 +35,7 @@ from wbcs.labeling.store import (
     FORMATS,
     ImportSummary,
     LabelStore,
+    check_annotator_name,
     import_source,
     read_records,
 )
@@ -45,7 +46,6 @@ from wbcs.schema import Taxonomy
 
 SAMPLE_COLUMNS = ["post_id", "operator", "is_complaint"]
 STRATA = ["operator", "is_complaint"]
-ANNOTATOR = re.compile(r"^[^\W_][\w.-]{0,40}$")  # \w is Unicode: 张三 is a name too
 
 
 # --------------------------------------------------------------------------- the sample
@@ -256,13 +256,6 @@ def export_batches(items: pd.DataFrame, out_dir: str | Path, *, size: int = 50,
 # --------------------------------------------------------------------------- validated import
 
 
-def check_annotator(name: str) -> str:
-    if not isinstance(name, str) or not ANNOTATOR.match(name):
-        raise InputError(f"annotator name {name!r}: use letters (Chinese too), digits, '_', '-' or '.', "
-                         f"starting with a letter or digit (e.g. ann1, test-alice, 张三), at most 41 characters")
-    return name
-
-
 def _value(p, n, item, field, value, tax) -> str:
     known = tax.ids(field)
     if value not in known:  # what a cell holds is echoed masked: an annotator may paste a phone number
@@ -407,8 +400,8 @@ def read_annotation_file(path: str | Path, annotator: str, *,
                          known_ids: Iterable[str] | Mapping[str, Sequence[str]] | None = None,
                          tax: Taxonomy | None = None) -> Annotations:
     """Validate ``path`` for ``annotator`` (``read_annotations``), without touching a store: the
-    command line validates every file before it opens (or creates) one."""
-    check_annotator(annotator)
+    command line validates every file before it opens (or creates) one. The name is the caller's to check
+    (``check_annotator_name``: with the store's names known); recording checks it again."""
     rows = read_annotations(path, known_ids=known_ids, tax=tax, annotator=annotator)
     return Annotations(Path(path), annotator, rows, import_source(path))
 
@@ -461,9 +454,11 @@ def read_passes(folder: str | Path, *,
     root = Path(folder)
     if not root.is_dir():
         raise InputError(f"{root}: no such folder of annotation passes")
-    return {f"{sub.name}/{f.name}": read_annotation_file(f, sub.name, known_ids=known_ids, tax=tax)
-            for sub in sorted(p for p in root.iterdir() if p.is_dir())
-            for f in sorted(f for f in sub.iterdir() if f.suffix in (".csv", ".jsonl"))}
+    files = [(sub.name, f) for sub in sorted(p for p in root.iterdir() if p.is_dir())
+             for f in sorted(f for f in sub.iterdir() if f.suffix in (".csv", ".jsonl"))]
+    for name in dict.fromkeys(name for name, _ in files):  # every name before any file is read
+        check_annotator_name(name, f"{root}: folder")
+    return {f"{name}/{f.name}": read_annotation_file(f, name, known_ids=known_ids, tax=tax) for name, f in files}
 
 
 def record_passes(store: LabelStore, passes: Mapping[str, Annotations], *,

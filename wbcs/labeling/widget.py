@@ -31,6 +31,7 @@ from ipyevents import Event
 from wbcs.config import app_mode
 from wbcs.errors import InputError
 from wbcs.labeling.controller import LabelingController
+from wbcs.pii import mask_pii
 
 # Preferred key row per field (taxonomy v1); other fields and overflow use FREE_KEYS.
 KEY_ROWS = {"sentiment": "123", "negative_subtype": "456", "identifiable": "78",
@@ -192,7 +193,8 @@ class Annotator:
     def render(self) -> None:
         s = self.c.state()
         item, labels, prog = s["item"], s["labels"], s["progress"]
-        self.header.value = (f"<b>{html.escape(s['annotator'])}</b> · item {s['position'] + 1} of "
+        # masked: a store's name written before names were checked may be a phone number
+        self.header.value = (f"<b>{html.escape(mask_pii(s['annotator']))}</b> · item {s['position'] + 1} of "
                              f"{prog['total']} · <code>{html.escape(item['item_id'])}</code>")
         self.bar.max = max(1, prog["total"])
         self.bar.value = prog["done"]
@@ -251,11 +253,12 @@ class LabelingApp:
         self.start.on_click(lambda _b: self.controller is None and self.open(self.name.value))
         self.name.observe(lambda change: self.controller is None and self.open(change["new"]), "value")
         self.widget = w.VBox([w.HBox([self.name, self.start]), self.status])
-        if name is not None:
-            self.name.value = name  # opens it (the observer above)
+        if name is not None:  # not put in the field: a refused one (a phone number) is only ever shown masked
+            self.open(name)
 
     def open(self, name: str) -> bool:
-        """Open the annotator for ``name``; a name it refuses is said under the field, and nothing opens."""
+        """Open the annotator for ``name``; a name it refuses (``check_annotator_name``, the store's check) is
+        said under the field, masked, and nothing opens."""
         try:
             self.controller = LabelingController(self.items, self.store, name.strip(), **self.controller_args)
         except InputError as e:
