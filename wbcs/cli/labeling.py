@@ -567,10 +567,9 @@ def _summary(s, annotator: str) -> str:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from wbcs.labeling.batch import check_annotator, read_annotation_file, sample_fields
+    from wbcs.labeling.batch import read_annotation_file, sample_fields
     from wbcs.labeling.store import check_annotator_name
 
-    check_annotator(args.annotator)
     _check_new_store(args.store)
     with _open(args.store) if args.store.is_file() else nullcontext() as store:  # its names may be contact data
         check_annotator_name(args.annotator, "--annotator", known=lambda n: store is not None and n in store.annotators())

@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 
 from wbcs.errors import InputError
-from wbcs.labeling.batch import check_annotator, clean
+from wbcs.labeling.batch import clean
 from wbcs.labeling.fields import applies, label_fields, taxonomy
-from wbcs.labeling.store import MASKED_NUMBER, LabelStore
+from wbcs.labeling.store import MASKED_NUMBER, LabelStore, check_annotator_name
 from wbcs.schema import Taxonomy
 
 
@@ -57,7 +57,8 @@ class LabelingController:
             raise InputError(f"items: item_id {dup!r} appears twice")
         if items.empty:
             raise InputError("items: nothing to label")
-        self.annotator = check_annotator(annotator)
+        # the store's names known: one written before names were checked stays writable
+        self.annotator = check_annotator_name(annotator, "annotator", known=lambda n: n in store.annotators())
         self.store, self.model, self.tax = store, model, taxonomy(tax)
         self.fields = label_fields(self.tax)
         self.auto_advance, self.source = auto_advance, source

@@ -124,6 +124,7 @@ _CONTENT = re.compile(r" (sha256:[0-9a-f]{16})$")  # the content part of ``impor
 # a***@corp.com): an export's annotator column holds these where a name was contact data.
 MASKED_NUMBER = re.compile(r"\d{2,4}-?\*{4,}\w{2,4}")
 MASKED = re.compile(rf"{MASKED_NUMBER.pattern}|[^\W_]\*{{3}}@")
+ANNOTATOR = re.compile(r"^[^\W_][\w.-]{0,40}$")  # \w is Unicode: 张三 is a name too
 
 
 @dataclass(frozen=True)
@@ -840,17 +841,25 @@ class LabelStore:
                                                               and mask_pii(have) == row["value"]))
 
 
-def check_annotator_name(name: str, where: str, *, known=lambda name: False) -> None:
-    """Refuse an annotator name an export would not give back: a masked one (``a***@corp.com``: an export's,
-    whose labels belong to the unmasked name; re-imported it merged alice@ and amy@ into one annotator, or added
-    a second one for alice), and a new name (``known(name)`` False) that is contact data (an e-mail, a phone
-    number: exports mask it). A store's existing names stay writable: their labels are never stranded."""
+def check_annotator_name(name: str, where: str, *, known=lambda name: False) -> str:
+    """The one check of an annotator's name, wherever it is given (the app's field or URL, the command line, a
+    folder of passes, a row the store records); returns it. Refused: a masked name (``a***@corp.com``: an
+    export's, whose labels belong to the unmasked name; re-imported it merged alice@ and amy@ into one annotator,
+    or added a second one for alice), and a new name (``known(name)`` False) that is contact data (an e-mail, a
+    phone or ID number: exports mask it) or not a name (``ANNOTATOR``). Said masked, as everything that leaves the
+    package. A store's existing names stay writable: their labels are never stranded."""
     if MASKED.search(name):
         raise InputError(f"{where}: {name!r} is a masked name (an export masks e-mails and phone numbers); import "
                          "the labels under the annotator's own name")
-    if find_pii(name) and not known(name):
-        raise InputError(f"{where}: {mask_pii(name)!r} is contact data (an e-mail or a phone number), which "
+    if known(name):
+        return name
+    if find_pii(name):
+        raise InputError(f"{where}: {mask_pii(name)!r} is contact data (an e-mail, a phone or an ID number), which "
                          "exports mask; use a name or initials (e.g. ann1, 张三)")
+    if not ANNOTATOR.match(name):
+        raise InputError(f"{where}: {name!r} is not an annotator name: use letters (Chinese too), digits, '_', '-' "
+                         "or '.', starting with a letter or digit (e.g. ann1, test-alice, 张三), at most 41 characters")
+    return name
 
 
 def import_source(path: str | Path) -> str:
