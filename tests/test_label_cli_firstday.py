@@ -61,28 +61,31 @@ def _committed() -> set[str]:
 
 
 def test_the_sample_turns_help_example_never_draws_a_labelled_turn(tmp_path, mirror):
-    """The --help example, run from a folder of one's own: every other_first_post turn of the training part is in
-    turns_sample_train_*.csv (labelled); it was 1,386 turns written, all of them labelled already."""
+    """The --help example without --include-committed, run from a folder of one's own: every other_first_post turn
+    of the training part is in turns_sample_train_*.csv (labelled); it was 1,386 turns written, all of them
+    labelled already. The example redraws them, asked for (without it, it always failed)."""
     r = run_cli("label", "sample-turns", "--help")
-    assert "--include-committed" in r.stdout
-    example = "wbcs label sample-turns --part train --kind other_first_post --size 100000 --out out/rest.csv"
+    example = ("wbcs label sample-turns --part train --kind other_first_post --size 100000 --include-committed "
+               "--out out/rest.csv")
     assert example in r.stdout
-    r = run_cli(*example.split()[1:], cwd=tmp_path)
+    r = run_cli(*example.replace(" --include-committed", "").split()[1:], cwd=tmp_path)
     line = one_error(r, "label")
     assert "no customer turn left to sample" in line and "committed samples" in line and "sample-posts" in line
     assert not (tmp_path / "out" / "rest.csv").exists()
-    # to redraw them, asked for: the same 1,386 turns, every one in a committed sample
-    r = run_cli(*example.split()[1:], "--include-committed", cwd=tmp_path)
+    # the example: the same 1,386 turns, every one in a committed sample
+    r = run_cli(*example.split()[1:], cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     drawn = read_sample(tmp_path / "out" / "rest.csv")
     assert len(drawn) == 1386 and set(drawn) <= _committed()
 
 
 def test_the_sample_help_example_never_draws_a_labelled_post(tmp_path, mirror):
-    """`wbcs label sample`'s example excluded gold_sample.csv only: it drew 100 posts of gold_sample_2.csv."""
+    """`wbcs label sample`'s example excluded gold_sample.csv only: it drew 100 posts of gold_sample_2.csv. Without
+    the --include-committed it has now (a redraw, asked for), nothing is left."""
     r = run_cli("label", "sample", "--help")
     example = next(line.strip() for line in r.stdout.splitlines() if line.strip().startswith("wbcs label sample "))
-    r = run_cli(*example.split()[1:], cwd=tmp_path)
+    assert " --include-committed" in example
+    r = run_cli(*example.replace(" --include-committed", "").split()[1:], cwd=tmp_path)
     line = one_error(r, "label")
     assert "every one of the 1964 candidate posts" in line and "committed samples" in line, line
     assert "sample-posts" in line and not (tmp_path / "out").exists()

@@ -185,7 +185,7 @@ def test_export_never_resets_a_labels_file_that_holds_labels(tmp_path):
     labels = tmp_path / "batch_002.labels.csv"
     labels.write_text(HEADER + "103,neutral,other,other,,no\n", encoding="utf-8")
     before = {f.name: f.read_bytes() for f in tmp_path.iterdir()}
-    with pytest.raises(InputError, match=r"batch_002.labels.csv: holds labels \(row 1\).*export into a new folder"):
+    with pytest.raises(InputError, match=r"batch_002.labels.csv: holds 4 filled labels; .*import it first.* or choose another --out$"):
         export_batches(items_for(_posts()), tmp_path, size=2)
     assert {f.name: f.read_bytes() for f in tmp_path.iterdir()} == before  # not even batch_001 rewritten
     # a folder that is a file: one line
@@ -304,7 +304,7 @@ def test_cli_sample_batches_import_status_and_export(tmp_path, mirror):
     (out / "batch_001.labels.csv").write_bytes(filled.read_bytes())
     r = run_cli("label", "batch-export", "--sample", str(sample), "--out", str(out), "--size", "25")
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
-    assert "batch_001.labels.csv: holds labels" in r.stderr and "new folder" in r.stderr
+    assert "batch_001.labels.csv: holds 100 filled labels" in r.stderr and "choose another --out" in r.stderr
     assert (out / "batch_001.labels.csv").read_bytes() == filled.read_bytes()
     # a new annotator named with a phone number is refused (an export would mask the name and merge annotators)
     r = run_cli("label", "import", str(filled), "--annotator", "客户13812345678", "--identical", "--store", str(store),

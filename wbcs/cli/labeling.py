@@ -121,13 +121,14 @@ def register(sub) -> None:
             p.add_argument("--sample", type=Path, default=SAMPLE, help=f"sample of post ids (default {SAMPLE})")
 
     p = add("sample", cmd_sample, "draw the gold sample of STC-3 telecom posts (ids only)",
-            "wbcs label sample --out out/gold_sample_3.csv --size 100 --seed 3",
+            "wbcs label sample --include-committed --out out/gold_sample_redrawn.csv --size 100 --seed 3",
             "Stratified by operator and is_complaint in proportion to the training dialogues.\n"
             f"{COMMITTED_NOTE}\n"
             "--exclude leaves out the posts of other samples too (a size above what is left\n"
             "takes every remaining post, shuffled). The committed gold_sample.csv and\n"
-            "gold_sample_2.csv hold every STC-3 telecom first post: nothing is left, and the\n"
-            "command says so; to label more, choose your own posts with wbcs label sample-posts.")
+            "gold_sample_2.csv hold every STC-3 telecom first post: without --include-committed\n"
+            "nothing is left, and the command says so (the example redraws 100 of them); to label\n"
+            "more, choose your own posts with wbcs label sample-posts.")
     p.add_argument("--out", type=Path, default=SAMPLE, help=f"CSV to write (default {SAMPLE})")
     p.add_argument("--force", action="store_true",
                    help="replace --out if it exists (a committed sample is what the gold set's labels refer to)")
@@ -146,15 +147,17 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
 
     p = add("sample-turns", cmd_sample_turns, "sample customer turns to label for sentiment, intent and negative subtype",
-            "wbcs label sample-turns --part test --out out/turns_sample_test.csv\n"
-            "  wbcs label sample-turns --part train --kind other_first_post --size 100000 --out out/rest.csv",
+            "wbcs label sample-turns --part test --include-committed --out out/turns_sample_test.csv\n"
+            "  wbcs label sample-turns --part train --kind other_first_post --size 100000 --include-committed "
+            "--out out/rest.csv",
             f"{COMMITTED_NOTE}\n"
             "--part test takes every customer turn of the test dialogues but the telecom first\n"
             "posts (the gold samples hold those); --part train draws --size turns of the training\n"
             "dialogues not sampled yet (nor in --exclude), at random or by --strategy balanced (the\n"
             "model's rare classes and uncertain items first); a --size above what is left takes\n"
-            "all of it. The committed turn samples hold every customer turn of STC-3: nothing is\n"
-            "left and it says so; to label more, choose your own posts with wbcs label sample-posts.")
+            "all of it. The committed turn samples hold every customer turn of STC-3: without\n"
+            "--include-committed nothing is left and it says so (the examples redraw them); to label\n"
+            "more, choose your own posts with wbcs label sample-posts.")
     p.add_argument("--part", choices=["train", "test"], required=True)
     p.add_argument("--out", type=Path, required=True, help="CSV to write (item ids only)")
     p.add_argument("--parts", type=Path, default=PARTS, help=f"test-part file (default {PARTS})")

@@ -181,12 +181,11 @@ def check_batch_folder(out_dir: str | Path, batches: int, *, inputs=()) -> list[
         except InputError as e:
             raise InputError(f"{e}; it may hold labels, so it is not replaced: export into a new folder "
                              "(--out)") from None
-        filled = next((n for n, row in enumerate(rows, 1)
-                       if any(v.strip() for k, v in row.items() if k != "item_id")), None)
-        if filled is not None:
-            raise InputError(f"{labels}: holds labels (row {filled}); re-exporting would reset it to an empty "
-                             "template, so nothing was written: export into a new folder (--out), and import "
-                             f"this file if not done yet ('wbcs label import {labels} --annotator NAME')")
+        filled = sum(bool(v.strip()) for row in rows for k, v in row.items() if k != "item_id")
+        if filled:
+            raise InputError(f"{labels}: holds {filled} filled label{'s' * (filled > 1)}; batch-export would replace "
+                             "it with an empty template, so nothing was written: import it first ('wbcs label "
+                             f"import {labels} --annotator NAME') and move it out of {out}, or choose another --out")
     return files
 
 
