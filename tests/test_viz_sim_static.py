@@ -75,3 +75,9 @@ def test_notebook_04_exported_to_html_holds_plotly_js_once_and_shows_the_apps_ch
     assert all(len(json.dumps(m)) < 100_000 for m in models)
     assert len(page) < 7_000_000  # plotly.js (~4.6 MB) and the notebook
     assert "The what-if app's charts as they stand" in page  # the static copy, for a page without widgets
+
+
+def test_the_clocks_names_stand_either_side_of_their_lines(summaries):
+    # centred on their lines, "clock 30 min" and "clock 2 h" (about 55 px apart at 800 px) ran into one another
+    fig = vs.wait_figure(summaries)
+    assert [(a.text, a.xanchor) for a in fig.layout.annotations] == [("clock 30 min", "right"), ("clock 2 h", "left")]

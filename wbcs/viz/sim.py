@@ -132,11 +132,14 @@ def wait_figure(summaries: dict[str, Summary]) -> go.Figure:
                             hovertemplate=f"{what} within %{{x:.1f}} min: %{{y:.1%}}<extra>{label}</extra>")
         clocks |= {(c.acknowledge_minutes, c.clock == "business") for k, c in s.scenario.sla.items()
                    if c.acknowledge_minutes and s.scenario.mix[k] > 0}
-    for c, business in sorted(clocks):  # on a log axis shapes take data values, annotations log10 ones
+    ordered = sorted(clocks)
+    for i, (c, business) in enumerate(ordered):  # on a log axis shapes take data values, annotations log10 ones
         fig.add_vline(x=c, line_dash="dot", line_color="#888")
         text = f"clock {c:g} min" if c < 60 else f"clock {c / 60:g} h"
-        # a business clock counts duty minutes only: the calendar time on the axis may pass it and still be in time
+        # a business clock counts duty minutes only: the calendar time on the axis may pass it and still be in time;
+        # each name ends at its line, the last starts there (centred, 30 min and 2 h ran together at 800 px)
         fig.add_annotation(x=np.log10(c), y=1.0, yref="paper", yanchor="bottom", showarrow=False,
+                           xanchor="left" if i == len(ordered) - 1 else "right",
                            text=text + (" of duty 值班时间" if business else ""), font={"color": "#555"})
     ticks = [1 / 60, 1, 10, 30, 60, 120, 480, 1440, 2880, 10080]
     labels = ["1 s", "1 min", "10 min", "30 min", "1 h", "2 h", "8 h", "1 day", "2 days", "1 week"]
