@@ -60,7 +60,8 @@ def _ci(table: pd.DataFrame, metric: str) -> tuple[float, float, float]:
 @figure
 def attainment_figure(summaries: dict[str, Summary], *, target: float | None = None) -> go.Figure:
     """Grouped bars: first-response and resolution attainment, overall and per kind, 95% CIs."""
-    # the first panel has up to six groups, the second four: widths in proportion, so no label needs turning
+    # the first panel has up to six groups, the second four: widths in proportion; the kind names are left to plotly,
+    # which slants them where they would touch (kept level, they ran together at 800 px: "all postsconsultation…")
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04, column_widths=[0.6, 0.4],
                         subplot_titles=("first response in time 首次响应达标", "resolved in time 解决达标"))
     for i, (label, s) in enumerate(_summaries(summaries, "attainment_figure").items()):
@@ -88,12 +89,12 @@ def attainment_figure(summaries: dict[str, Summary], *, target: float | None = N
     if target is not None:
         fig.add_hline(y=target, line_dash="dash", line_color="#555", annotation_text=f"target {target:.0%}")
     fig.update_yaxes(range=[0, 1.12], tickformat=".0%")
-    fig.update_xaxes(tickangle=0, tickfont={"size": 11})
+    fig.update_xaxes(tickfont={"size": 11})
     # a label too small to read (narrow bars: three policies at 900 px) is left to the hover, not turned on end
-    # and shrunk under the whiskers
-    fig.update_layout(barmode="group", template=TEMPLATE, height=440, legend={"orientation": "h", "y": -0.2},
+    # and shrunk under the whiskers; the legend below the kind names slanted (at -0.2 they reached it at 800 px)
+    fig.update_layout(barmode="group", template=TEMPLATE, height=470, legend={"orientation": "h", "y": -0.35},
                       uniformtext={"minsize": 10, "mode": "hide"},
-                      title="SLA attainment SLA达标率 (bars: mean of replications; whiskers: 95% CI)")
+                      title="SLA attainment SLA达标率<br><sup>bars: mean of replications; whiskers: 95% CI</sup>")
     return fig
 
 
@@ -131,20 +132,25 @@ def wait_figure(summaries: dict[str, Summary]) -> go.Figure:
                             hovertemplate=f"{what} within %{{x:.1f}} min: %{{y:.1%}}<extra>{label}</extra>")
         clocks |= {(c.acknowledge_minutes, c.clock == "business") for k, c in s.scenario.sla.items()
                    if c.acknowledge_minutes and s.scenario.mix[k] > 0}
-    for c, business in sorted(clocks):  # on a log axis shapes take data values, annotations log10 ones
+    ordered = sorted(clocks)
+    for i, (c, business) in enumerate(ordered):  # on a log axis shapes take data values, annotations log10 ones
         fig.add_vline(x=c, line_dash="dot", line_color="#888")
         text = f"clock {c:g} min" if c < 60 else f"clock {c / 60:g} h"
-        # a business clock counts duty minutes only: the calendar time on the axis may pass it and still be in time
+        # a business clock counts duty minutes only: the calendar time on the axis may pass it and still be in time;
+        # each name ends at its line, the last starts there (centred, 30 min and 2 h ran together at 800 px)
         fig.add_annotation(x=np.log10(c), y=1.0, yref="paper", yanchor="bottom", showarrow=False,
+                           xanchor="left" if i == len(ordered) - 1 else "right",
                            text=text + (" of duty 值班时间" if business else ""), font={"color": "#555"})
     ticks = [1 / 60, 1, 10, 30, 60, 120, 480, 1440, 2880, 10080]
     labels = ["1 s", "1 min", "10 min", "30 min", "1 h", "2 h", "8 h", "1 day", "2 days", "1 week"]
     fig.update_xaxes(type="log", tickvals=ticks, ticktext=labels,
                      title="time from the post to the first public reply 至首次公开回复用时")
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title="posts replied to within 累计占比")
-    fig.update_layout(template=TEMPLATE, height=420, legend={"orientation": "h", "y": -0.2},
-                      title="First public reply 首次回复用时 (solid: reply, where the clock stops; dotted: picked up by an "
-                            "agent)")
+    # the legend below the axis title when the ticks slant (at -0.2 the title ran over it at 800 px)
+    fig.update_layout(template=TEMPLATE, height=450, legend={"orientation": "h", "y": -0.35},
+                      # the key as a subtitle: on one line the title was cut at 800 px ("dotted: picked up")
+                      title="First public reply 首次回复用时<br><sup>solid: the reply, where the clock stops; dotted: "
+                            "picked up by an agent</sup>")
     return fig
 
 
@@ -493,11 +499,15 @@ class WhatIfApp:
                                 if self.plan_result.note else ""))
         return self.plan_result
 
-    def write(self, folder, *, format: str = "html") -> list:
-        """The current charts as files (``wbcs.viz.figure.write_figures``): those of the controls' settings, the
-        staffing plan only when it was made with them (``update`` drops one made with others). Settings that could
-        not be simulated are an InputError: the charts on hand are of earlier ones."""
+    def current_figures(self) -> dict[str, go.Figure]:
+        """The charts of the controls' settings as plain figures, the staffing plan only when it was made with them
+        (``update`` drops one made with others): what a page without widgets (a notebook exported to HTML) can show
+        of the app. Settings that could not be simulated are an InputError: the charts on hand are of earlier ones."""
         if self._failed is not None:
             raise InputError(f"the what-if app's current settings could not be simulated ({self._failed}); "
-                             "nothing written: change the controls first")
-        return write_figures(figures(self.summaries, self.plan_result), folder, format=format)
+                             "no charts shown, nothing written: change the controls first")
+        return figures(self.summaries, self.plan_result)
+
+    def write(self, folder, *, format: str = "html") -> list:
+        """The current charts (``current_figures``) as files (``wbcs.viz.figure.write_figures``)."""
+        return write_figures(self.current_figures(), folder, format=format)
