@@ -139,6 +139,8 @@ def test_dashboard_says_why_sections_are_empty_and_which_labels_are_the_models()
 
 def test_only_the_tab_on_screen_is_drawn_and_a_tab_can_be_added(synthetic):
     dash = vk.KpiDashboard(synthetic)
+    assert not [n for n, slot in dash.figures.items() if slot.children]  # no browser shows it: nothing drawn
+    dash.tabs.probe.width = 900  # a browser shows the tabs
     drawn = [n for n, slot in dash.figures.items() if slot.children]
     assert drawn == ["volume"]
     dash.tabs.tab.selected_index = 3  # opening a tab draws it
