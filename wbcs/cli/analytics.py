@@ -386,7 +386,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
                                          for c in shown if c in table})
             if "days_covered" in table:  # which periods the data cover in part, beside the change that allows for it
                 text.insert(text.columns.get_loc("volume_change_ratio"), "days", [
-                    f"{c} of {d}" for c, d in zip(table["days_covered"], table["days_in_period"], strict=True)])
+                    f"{c}/{d}" for c, d in zip(table["days_covered"], table["days_in_period"], strict=True)])
             print(text.to_string(index=False, na_rep="null"))
             if "days_covered" in table and (table["days_covered"] < table["days_in_period"]).any():
                 print(f"  days: the days of the {args.period} the data cover (from the first post to the last"
