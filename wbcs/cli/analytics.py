@@ -384,7 +384,14 @@ def cmd_kpi(args: argparse.Namespace) -> int:
             # written as the summary above writes them, missing as it says it
             text = table[cols].assign(**{c: table[c].map(lambda v, c=c: format_indicator(c, v, "null"))
                                          for c in shown if c in table})
+            if "days_covered" in table:  # which periods the data cover in part, beside the change that allows for it
+                text.insert(text.columns.get_loc("volume_change_ratio"), "days", [
+                    f"{c}/{d}" for c, d in zip(table["days_covered"], table["days_in_period"], strict=True)])
             print(text.to_string(index=False, na_rep="null"))
+            if "days_covered" in table and (table["days_covered"] < table["days_in_period"]).any():
+                print(f"  days: the days of the {args.period} the data cover (from the first post to the last"
+                      f"{' or --as-of' if args.as_of else ''}); where a {args.period} or the one before it is covered "
+                      f"in part, volume_change_ratio compares the same days of both (compared_days in --json)")
     return 0
 
 

@@ -48,6 +48,7 @@ from wbcs.io.ingest import (
 )
 from wbcs.io.times import EARLIEST, LATEST, OUT_OF_RANGE
 from wbcs.kpi.indicators import (
+    DAY,
     FLAGS,
     LABELS,
     QUANTILES,
@@ -55,6 +56,7 @@ from wbcs.kpi.indicators import (
     SUMS,
     assemble,
     check_request,
+    edge_periods,
     kinds_of,
     local_as_of,
     own,
@@ -517,6 +519,18 @@ class _Archive:
             out[name] = [v[j] if isinstance(v, (list, np.ndarray)) else np.nan for v in values]
         return out
 
+    def daily(self, keys: dict[str, str], edges: list[pd.Timestamp]) -> pd.DataFrame:
+        """The posts per ``by`` group of the output ``keys`` and day (``DAY``) of the periods starting at ``edges``
+        (``wbcs.kpi.indicators.edge_periods``): what a like-for-like volume change needs."""
+        by = {k: expr for k, expr in keys.items() if k != "period"}
+        names = [*map(_q, by), DAY]
+        select = [*(f"{expr} AS {_q(k)}" for k, expr in by.items()), f"date_trunc('day', make_timestamp({C})) AS {DAY}"]
+        starts = ", ".join(f"CAST({_lit(str(t))} AS TIMESTAMP)" for t in edges)
+        return self.con.execute(
+            f"WITH src0 AS (SELECT *, {self.us('created_at')} AS {C} FROM {self.scan}), "
+            f"src AS (SELECT {', '.join(select)} FROM src0 WHERE {keys['period']} IN ({starts})) "
+            f"SELECT {', '.join(names)}, count(*) AS {own('n')} FROM src GROUP BY {', '.join(names)}").df()
+
     def check_size(self, keys: dict[str, str], period: str | None, by: list[str]) -> None:
         """Refuse a table too big to build (``table_periods``) before it is computed: one scan of the ``by``
         columns for their distinct groups and of created_at for its first and last time."""
@@ -826,7 +840,8 @@ def indicators(source, *, period: str | None = None, by=None, policy: Policy | N
     a = _Archive(con, _files(source), policy)
     leave_out_rejected(a, quiet, notes)
     by = check_labelled(a, period, by)
-    as_of = a.latest() if as_of is None else local_as_of(as_of)
+    given = None if as_of is None else local_as_of(as_of)  # (a later one than the last post extends its coverage)
+    as_of = a.latest() if given is None else given
     keys, extra = output_keys(a, period, by, rules)
     if by:
         a.check_size(keys, period, by)
@@ -835,7 +850,9 @@ def indicators(source, *, period: str | None = None, by=None, policy: Policy | N
     if "period" in inner:
         inner["period"] = pd.to_datetime(inner["period"])
         quantiles["period"] = pd.to_datetime(quantiles["period"])
-    return masked(assemble(inner, quantiles, period=period, by=by, policy=policy, as_of=as_of, rules=rules), by)
+    daily = a.daily(keys, edge_periods(inner["period"], period)) if period is not None else None
+    return masked(assemble(inner, quantiles, period=period, by=by, policy=policy, as_of=as_of, rules=rules,
+                           daily=daily, covered_to=given), by)
 
 
 def masked(result, by: list[str]):

@@ -5,8 +5,10 @@ are fractions, 0.25 = 25 %):
 
 - ``volume``: posts; ``volume_change_ratio``: this period's volume / the previous
   period's (per breakdown group, so with ``by="topic"`` it is the discussion-point
-  volume change ratio); ``share``: the group's volume / the period's volume (with
-  ``by="topic"`` the topic share 话题点占比).
+  volume change ratio), like for like: where the data cover either period in part (``days_covered`` of its
+  ``days_in_period``: its days from the first post's to the last post's, or to ``as_of`` when given later),
+  the same days of both (``compared_days`` of each, ``coverage``), as the report compares a period to date;
+  ``share``: the group's volume / the period's volume (with ``by="topic"`` the topic share 话题点占比).
 - ``net_favorability`` = (pos − neg) / (pos + neg); ``net_favorability_incl_neutral`` =
   (pos − neg) / all posts whose ``sentiment`` is known.
 - ``negative_handling_rate`` = negative posts with ``reply_at`` / negative posts;
@@ -105,9 +107,13 @@ QUANTILES = {"median_response_minutes": 0.5, "p90_response_minutes": 0.9}
 # The columns a table has besides its keys (``finish``, ``period_grid``) and ``period``: a column of the posts
 # named so cannot be a key beside them (--by reposts was a pandas traceback, --by share printed the share as the
 # group, --by period read the values as dates)
-TABLE = ("period", *COUNTERS, "volume_change_ratio", "share", "net_favorability", "net_favorability_incl_neutral",
-         *RATES, *QUANTILES)
+COVERAGE = ("days_covered", "days_in_period", "compared_days")
+TABLE = ("period", *COUNTERS, "volume_change_ratio", *COVERAGE, "share", "net_favorability",
+         "net_favorability_incl_neutral", *RATES, *QUANTILES)
 OWN = "wbcs_"  # the engines' own columns and SQL names (``own``); never a key's
+DAY = OWN + "day"  # the column of the days an engine counts posts on for a like-for-like change (``edge_periods``)
+FREQ = {"day": "D", "week": "W-MON", "month": "MS"}
+STEP = {"day": pd.Timedelta(days=1), "week": pd.Timedelta(days=7), "month": pd.DateOffset(months=1)}
 # The rows a table by period and breakdown may have: every group gets every period (an empty one counts 0), so
 # 1,964 posts by author per day were 3 million rows and 3.8 GB; 200,000 rows of ~60 columns are ~100 MB
 MAX_GRID_ROWS = 200_000
@@ -222,7 +228,7 @@ def table_periods(groups: int, times: pd.Series | None, period: str | None, by: 
     periods = None
     if period is not None:
         starts = period_start(pd.Series([times.min(), times.max()]), period)
-        periods = pd.date_range(starts.iloc[0], starts.iloc[1], freq={"day": "D", "week": "W-MON", "month": "MS"}[period])
+        periods = pd.date_range(starts.iloc[0], starts.iloc[1], freq=FREQ[period])
         if groups * len(periods) > MAX_GRID_ROWS:  # nearly all empty rows, and memory beyond any file's size
             raise InputError(f"a table by {', '.join(by)} per {period} would have {groups * len(periods):,} "
                              f"rows ({groups:,} groups × {len(periods):,} {period}s), more than "
@@ -234,10 +240,61 @@ def table_periods(groups: int, times: pd.Series | None, period: str | None, by: 
     return periods
 
 
-def period_grid(sums: pd.DataFrame, period: str | None, keys: list[str]) -> pd.DataFrame:
+def edge_periods(starts: pd.Series, period: str) -> list[pd.Timestamp]:
+    """The periods of a table per ``period`` (from the earliest of ``starts``, period starts or local times, to the
+    latest) whose posts every engine counts per day (``DAY``) for ``period_grid``: the first two and the last two,
+    as only the first and the last can be covered in part (``coverage``)."""
+    grid = table_periods(0, starts, period, [])
+    return sorted({*grid[:2], *grid[-2:]})
+
+
+def coverage(starts: pd.Series, period: str, first, last) -> pd.DataFrame:
+    """Per period start: ``days_in_period``; ``days_covered``, its days from ``first``'s to ``last``'s (the data's
+    first and last post, Beijing time); and the days its change from the period before compares, ``lo`` ≤ day
+    offset from each period's start < ``hi``: all of both when the data cover both whole, else the same day
+    offsets of both that the data cover in both (``compared_days`` = hi − lo, 0 for none).
+
+    Like for like, as social-care suites compare a period to date with the same days of the period before: the
+    two days of a week the data hold set against the whole week before read as a 71 % fall in posts that is mostly
+    the five days missing, and a whole week against a first week of five days as a rise."""
+    starts = pd.Series(pd.to_datetime(starts)).reset_index(drop=True)
+    first, stop = pd.Timestamp(first).normalize(), pd.Timestamp(last).normalize() + pd.Timedelta(days=1)
+
+    def days(a, b) -> pd.Series:
+        return (b - a).dt.days
+
+    def covered(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:  # offsets [lo, hi) covered, and length
+        end = s + STEP[period]
+        return days(s, s.clip(lower=first)), days(s, end.clip(upper=stop)), days(s, end)
+
+    lo, hi, n = covered(starts)
+    plo, phi, pn = covered(starts - STEP[period])
+    whole = (lo == 0) & (hi == n) & (plo == 0) & (phi == pn)
+    same_lo, same_hi = np.maximum(lo, plo).where(~whole, 0), np.minimum(hi, phi).where(~whole, n)
+    return pd.DataFrame({"days_in_period": n, "days_covered": (hi - lo).clip(lower=0), "lo": same_lo, "hi": same_hi,
+                         "compared_days": (same_hi - same_lo).clip(lower=0), "whole": whole})
+
+
+def _like_days(rows: pd.DataFrame, daily: pd.DataFrame, groups: list[str], period: str) -> tuple[np.ndarray, ...]:
+    """The volume on each row's compared days (``coverage``'s [lo, hi)) of its period and of the period before,
+    from ``daily`` (posts per group and ``DAY``)."""
+    r = rows[[*groups, "period", "lo", "hi"]].reset_index(names=OWN + "row")
+    m = r.merge(daily, on=groups, how="left") if groups else r.merge(daily, how="cross")
+    out = []
+    for start in (m["period"], m["period"] - STEP[period]):
+        offset = (m[DAY] - start).dt.days
+        inside = (offset >= m["lo"]) & (offset < m["hi"])
+        out.append(m[own("n")].where(inside, 0).groupby(m[OWN + "row"]).sum().reindex(r[OWN + "row"]).to_numpy())
+    return tuple(out)
+
+
+def period_grid(sums: pd.DataFrame, period: str | None, keys: list[str], daily: pd.DataFrame | None = None,
+                covered_to=None) -> pd.DataFrame:
     """Complete the table: every period from the first to the last (empty ones with zero
     counts) for every observed breakdown group, sorted; adds ``volume_change_ratio``
-    (per group) and ``share`` (of the period's volume) when they apply."""
+    (per group, like for like from ``daily``, the posts per group and day of the ``edge_periods``, whose first and
+    last days, or ``covered_to`` when later, bound the days the data cover: ``coverage``) and ``share`` (of the
+    period's volume) when they apply."""
     counters = [c for c in COUNTERS if c in sums]
     groups = [k for k in keys if k != "period"]
     if len(sums):
@@ -252,7 +309,19 @@ def period_grid(sums: pd.DataFrame, period: str | None, keys: list[str]) -> pd.D
     if period is not None:
         prev = sums.groupby(groups, dropna=False, sort=False)["volume"].shift(1) if groups \
             else sums["volume"].shift(1)
-        sums["volume_change_ratio"] = _ratio(sums["volume"], prev)
+        if len(sums):
+            daily = daily.assign(**{DAY: pd.to_datetime(daily[DAY]).astype("datetime64[ns]")})
+            last = daily[DAY].max() if covered_to is None else max(daily[DAY].max(), pd.Timestamp(covered_to))
+            cov = coverage(sums["period"], period, daily[DAY].min(), last)
+            part = (~cov["whole"] & (cov["compared_days"] > 0)).to_numpy()
+            cur, prev = sums["volume"].to_numpy(dtype=float, copy=True), prev.to_numpy(dtype=float, copy=True)
+            if part.any():
+                cur[part], prev[part] = _like_days(sums[part].join(cov[["lo", "hi"]]), daily, groups, period)
+            sums["volume_change_ratio"] = _ratio(cur, np.where(cov["compared_days"] > 0, prev, np.nan))
+            sums[["days_covered", "days_in_period"]] = cov[["days_covered", "days_in_period"]]
+            sums["compared_days"] = cov["compared_days"].where(cov["compared_days"] > 0).astype("Int64")
+        else:
+            sums = sums.assign(volume_change_ratio=np.nan, **dict.fromkeys(COVERAGE, pd.NA))
     if groups:
         total = sums.groupby("period")["volume"].transform("sum") if period is not None \
             else sums["volume"].sum()
@@ -411,10 +480,12 @@ def rollup(c: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 def assemble(inner: pd.DataFrame, quantiles: pd.DataFrame, *, period: str | None, by: list[str],
-             policy: Policy, as_of, rules=None):
+             policy: Policy, as_of, rules=None, daily: pd.DataFrame | None = None, covered_to=None):
     """The result of ``indicators`` from an engine's inner table and response quantiles
     (one row per output group: ``period``, ``by`` columns and the QUANTILES columns), the posts' kinds by the
-    kind ``rules`` (``kinds_of``)."""
+    kind ``rules`` (``kinds_of``); with a ``period``, the posts per ``by`` group and day (``DAY``, ``own('n')``) of
+    the ``edge_periods`` and the user's ``as_of`` (``covered_to``, None when not given) for the periods' coverage
+    (``period_grid``)."""
     c = derive(inner, policy, rules)
     quantiles = quantiles.copy()
     for name in QUANTILES:  # every engine's quantiles rounded here, in one place (QUANTILE_DECIMALS)
@@ -432,7 +503,7 @@ def assemble(inner: pd.DataFrame, quantiles: pd.DataFrame, *, period: str | None
     sums = rollup(c, keys)
     if len(quantiles):
         sums = sums.merge(quantiles[keys + [q for q in QUANTILES if q in quantiles]], on=keys, how="left")
-    table = finish(period_grid(sums, period, keys))
+    table = finish(period_grid(sums, period, keys, daily, covered_to))
     for col in by:  # --by created_at was Beijing time from pandas, UTC from DuckDB
         if pd.api.types.is_datetime64_any_dtype(table[col]):
             table[col] = beijing(table[col])
@@ -586,7 +657,8 @@ def indicators(posts: pd.DataFrame, *, period: str | None = None, by=None,
     times = prepare(posts)
     if "complaint" in posts:  # a yes/no label as read_posts writes it (True, 是 are 'yes'), as the archive engines read it
         posts = posts.assign(complaint=read_flags(posts, "complaint").map({True: "yes", False: "no"}).astype("string"))
-    as_of = local_as_of(as_of) if as_of is not None else default_as_of(times)
+    given = local_as_of(as_of) if as_of is not None else None
+    as_of = given if as_of is not None else default_as_of(times)
     keys = pd.DataFrame(index=posts.index)
     if period is not None:
         keys["period"] = period_start(times["created_at"], period)
@@ -600,5 +672,10 @@ def indicators(posts: pd.DataFrame, *, period: str | None = None, by=None,
         for col in ("operator", "topic"):
             if col in posts:
                 inner_by[col] = _plain(posts[col])
+    daily = None
+    if period is not None:
+        edge = keys["period"].isin(edge_periods(keys["period"], period)) if len(keys) else keys["period"].notna()
+        day = keys.loc[edge, by].assign(**{DAY: times.loc[edge, "created_at"].dt.floor("D")})
+        daily = day.groupby([*by, DAY], dropna=False).size().rename(own("n")).reset_index()
     return assemble(_inner(posts, times, inner_by, policy, as_of), _quantiles(times, keys),
-                    period=period, by=by, policy=policy, as_of=as_of, rules=rules)
+                    period=period, by=by, policy=policy, as_of=as_of, rules=rules, daily=daily, covered_to=given)

@@ -58,8 +58,10 @@ from wbcs.kpi.indicators import (
     QUANTILES,
     assemble,
     check_request,
+    edge_periods,
     kinds_of,
     local_as_of,
+    own,
     summed,
     table_periods,
 )
@@ -134,6 +136,13 @@ def _selected(file: str, *, policy: Policy, period, by, targets: pd.DataFrame, t
     a, keys, _ = _request(file, policy, period, by, threads, left_out, schema, mid_times, rules)
     r = _responses(a, keys)
     return r.merge(targets, on=[*keys, BUCKET], how="inner")[[*keys, BUCKET, MINUTES]]
+
+
+def _daily(file: str, *, edges, policy: Policy, period, by, threads, left_out, schema, mid_times, rules
+           ) -> pd.DataFrame:
+    """The posts per group and day of the periods starting at ``edges`` of one file (``_Archive.daily``)."""
+    a, keys, _ = _request(file, policy, period, by, threads, left_out, schema, mid_times, rules)
+    return a.daily(keys, edges)
 
 
 def _merge(parts: list[pd.DataFrame], values: list[str]) -> pd.DataFrame:
@@ -257,13 +266,14 @@ def indicators(source, *, period: str | None = None, by=None, policy: Policy | N
     # the request against the archive's columns (a file may lack one, read as null) before any task reads a time
     check_request(request_columns(whole), period, by, source=whole.source)
     (left_out, mid_times), schema = leave_out_rejected(whole, quiet, notes), whole.types
+    given = None if as_of is None else local_as_of(as_of)  # (a later one than the last post extends its coverage)
     if as_of is None:
         latest = [t for t in run_tasks(_latest, files, client=client, policy=policy, threads=threads,
                                        left_out=left_out, schema=schema, mid_times=mid_times, desc="as_of",
                                        unit="file", progress=progress) if t is not None]
         as_of = max(latest) if latest else None
     else:
-        as_of = local_as_of(as_of)
+        as_of = given
     request = {"policy": policy, "period": period, "by": by, "threads": threads, "left_out": left_out,
                "schema": schema, "mid_times": mid_times, "rules": rules}
     parts = run_tasks(_partial, files, client=client, as_of=as_of, desc="KPI statistics", unit="file",
@@ -286,4 +296,9 @@ def indicators(source, *, period: str | None = None, by=None, policy: Policy | N
         quantiles = pd.DataFrame(columns=keys)
     if "period" in quantiles:
         quantiles["period"] = pd.to_datetime(quantiles["period"])
-    return masked(assemble(inner, quantiles, period=period, by=by, policy=policy, as_of=as_of, rules=rules), by)
+    daily = None
+    if period is not None:  # the posts per group and day of the first and last periods, for a like-for-like change
+        daily = _merge(run_tasks(_daily, files, client=client, edges=edge_periods(inner["period"], period),
+                                 desc="days", unit="file", progress=progress, **request), [own("n")])
+    return masked(assemble(inner, quantiles, period=period, by=by, policy=policy, as_of=as_of, rules=rules,
+                           daily=daily, covered_to=given), by)
