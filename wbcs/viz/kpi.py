@@ -30,6 +30,7 @@ from wbcs.kpi.indicators import (
     RATE_FORMAT,
     RATES,
     check_request,
+    coverage,
     format_indicator,
     format_minutes,
     local_as_of,
@@ -212,12 +213,8 @@ def label_note_html(posts: pd.DataFrame, model: str | None = None, reliability: 
 def period_coverage(table: pd.DataFrame, period: str, first, last) -> pd.DataFrame:
     """``table`` with ``days_in_period`` and ``days_covered``: the calendar days of each period
     that lie between ``first`` and ``last`` (the data's first and last post, Beijing time)."""
-    starts = pd.to_datetime(_x(table, "period_coverage"))
-    first, last = (pd.Timestamp(t).normalize() for t in (first, last))
-    ends = starts + (pd.Timedelta(days=1) if period == "day" else pd.Timedelta(days=7) if period == "week"
-                     else pd.DateOffset(months=1))
-    inside = (ends.clip(upper=last + pd.Timedelta(days=1)) - starts.clip(lower=first)).dt.days.clip(lower=0)
-    return table.assign(days_in_period=(ends - starts).dt.days, days_covered=inside)
+    cov = coverage(_x(table, "period_coverage"), period, first, last)  # (wbcs kpi's, from the window given here)
+    return table.assign(days_in_period=cov["days_in_period"].to_numpy(), days_covered=cov["days_covered"].to_numpy())
 
 
 def rate_interval(num, den, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
